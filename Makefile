@@ -1,0 +1,112 @@
+# unik - one non-recursive Makefile.  Each part of the tree adds its sources
+# in its own fragment (*/*.mk); this file owns the rules.
+#
+#   make            bin/unik, bin/unikd and the guest pieces (build/guest/)
+#   make demo       install deps, build, and run examples/hello-c end to end
+#   make test       unit + end-to-end tests (sanitizer build in build/asan/)
+#   make lint       clang-format check, cppcheck, banned calls
+#   make bench      benchmarks (tables of medians and ratios)
+
+SHELL := /bin/bash
+CC ?= cc
+VARIANT ?= release
+ifeq ($(VARIANT),asan)
+  OUT := build/asan
+  BIN := build/asan/bin
+  SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+  OUT := build/release
+  BIN := bin
+  SAN :=
+endif
+GUEST := build/guest
+DATADIR := $(abspath $(GUEST))
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
+GITREV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation
+CFLAGS ?= -O2 -g
+CPPFLAGS += -D_GNU_SOURCE -I. -DUNIK_VERSION='"$(VERSION)"' -DUNIK_GITREV='"$(GITREV)"' \
+	-DUNIK_DATADIR='"$(DATADIR)"'
+ALL_CFLAGS = $(CFLAGS) $(WARN) $(SAN) -std=gnu11 -pthread -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SAN) -pthread
+
+# Filled by the fragments.
+LIB_SRCS :=
+API_SRCS :=
+UNIK_SRCS :=
+UNIKD_SRCS :=
+UNIKD_LIBS :=
+UNIK_LIBS :=
+GUEST_TARGETS :=
+UNIT_TESTS :=
+EXTRA_BINS :=
+LINT_SRCS :=
+
+-include lib/lib.mk
+-include api/api.mk
+-include compilers/compilers.mk
+-include compilers/c/c.mk
+-include providers/providers.mk
+-include daemon/daemon.mk
+-include cmd/cmd.mk
+-include runtime/runtime.mk
+-include monitor/monitor.mk
+
+obj = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
+
+LIB_OBJS := $(call obj,$(LIB_SRCS) $(API_SRCS))
+UNIK_OBJS := $(call obj,$(UNIK_SRCS))
+UNIKD_OBJS := $(call obj,$(UNIKD_SRCS))
+
+# after the object lists: its rules name them
+-include tests/tests.mk
+
+.PHONY: all guest demo test unit e2e lint format bench clean deps
+.DEFAULT_GOAL := all
+all: $(BIN)/unik $(BIN)/unikd $(EXTRA_BINS) guest
+
+guest: $(GUEST_TARGETS)
+
+$(OUT)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(OUT)/libunik.a: $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN)/unik: $(UNIK_OBJS) $(OUT)/libunik.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIK_LIBS)
+
+$(BIN)/unikd: $(UNIKD_OBJS) $(OUT)/libunik.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIKD_LIBS)
+
+deps:
+	scripts/install-deps
+
+demo: deps
+	$(MAKE) all
+	scripts/demo
+
+test: deps
+	$(MAKE) VARIANT=asan all unit-bins
+	$(MAKE) guest
+	tests/run-tests
+
+lint:
+	scripts/lint
+
+format:
+	clang-format -i $(LINT_SRCS)
+
+bench: deps
+	$(MAKE) all
+	scripts/bench
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,141 @@
+/* hvt_abi.h - the one contract between the unik runtime (guest) and its
+ * monitors, bin/unik-hvt (a KVM virtual machine) and bin/unik-spt (a
+ * sandboxed host process).  Nothing else crosses that line: runtime/ and
+ * monitor/ both include this file and share no other header.
+ *
+ * Image.  A unik image is one ELF file (format "unik-elf").  Besides the
+ * PVH note that QEMU reads, it carries notes of owner "unik" (section
+ * .note.unik) naming the entry point of each monitor target and the ABI
+ * version the runtime speaks.  A monitor refuses an image whose version
+ * differs from its own.  Segments are loaded at their physical address
+ * (p_paddr == p_vaddr, from 1 MiB up).
+ *
+ * hvt.  Guest-physical memory is one block [0, mem_size).  The monitor
+ * loads the image, writes a `struct hvt_boot_info` at HVT_BOOT_INFO_GPA and
+ * the command line at HVT_CMDLINE_GPA, builds identity page tables for the
+ * first GiB at HVT_PAGE_TABLES_GPA and starts the vCPU in 64-bit long mode
+ * at the hvt entry with %rdi = HVT_BOOT_INFO_GPA.  A call is one 32-bit
+ * port write: `outl(HVT_PIO_BASE + call, gpa of the call's struct)`; the
+ * struct lies wholly in guest memory below 4 GiB.  The monitor validates
+ * every guest address and length it receives and stops the guest, naming
+ * the call and the bad value, when one is outside guest memory, as it does
+ * for an unknown call number.
+ *
+ * spt.  The monitor maps guest memory (a memfd of mem_size bytes) at
+ * `dmap_base` in its own address space, loads the image there, maps the
+ * runtime's own segments at their link addresses, installs the signal
+ * handlers named by the notes, Syscall User Dispatch over the runtime's
+ * text and a seccomp filter, and jumps to the spt entry with
+ * %rdi = dmap_base + HVT_BOOT_INFO_GPA.  Calls are host system calls made by
+ * the runtime itself, confined by the filter (docs/security.md).
+ *
+ * Fields marked IN are written by the guest, OUT by the monitor.
+ */
+#ifndef UNIK_HVT_ABI_H
+#define UNIK_HVT_ABI_H
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+#endif
+
+/* Bumped on every incompatible change of anything in this file. */
+#define HVT_ABI_VERSION 1
+
+/* ELF notes: owner "unik", descriptor a little-endian u64. */
+#define HVT_NOTE_NAME "unik"
+#define HVT_NOTE_ABI_VERSION 1 /* HVT_ABI_VERSION of the runtime */
+#define HVT_NOTE_HVT_ENTRY 2 /* 64-bit entry for unik-hvt */
+#define HVT_NOTE_SPT_ENTRY 3 /* entry for unik-spt */
+#define HVT_NOTE_SPT_SIGNAL 4 /* spt signal handler (SIGSYS and faults) */
+#define HVT_NOTE_SPT_RESTORER 5 /* spt rt_sigreturn trampoline */
+
+/* Guest-physical layout (hvt and spt). */
+#define HVT_BOOT_INFO_GPA 0x1000UL
+#define HVT_CMDLINE_GPA 0x2000UL
+#define HVT_CMDLINE_MAX 8192UL
+#define HVT_PAGE_TABLES_GPA 0x8000UL /* pml4, pdpt, pd: identity map of 1 GiB */
+#define HVT_GDT_GPA 0xb000UL
+#define HVT_SPT_ALTSTACK_GPA 0x10000UL /* spt: the signal stack */
+#define HVT_SPT_ALTSTACK_SIZE 0x20000UL
+#define HVT_SPT_SELECTOR_GPA 0xf00UL /* spt: the Syscall User Dispatch switch byte */
+#define HVT_IMAGE_MIN 0x100000UL /* images load from 1 MiB */
+/* spt: host addresses the runtime's layout leaves to the monitor's mapping
+ * of guest memory (between its mmap areas and its stack). */
+#define HVT_SPT_DMAP_MIN 0x7f4000000000UL
+#define HVT_SPT_DMAP_MAX 0x7fff00000000UL
+#define HVT_MEM_MIN (2UL << 20)
+#define HVT_MEM_MAX (3UL << 30) /* the runtime's direct map covers 4 GiB */
+
+#define HVT_BOOT_MAGIC 0x746b6e75 /* "unkt" */
+#define HVT_SPT_MAX_UNMAP 64
+/* hvt calls: port HVT_PIO_BASE + call, value = gpa of the call's struct. */
+#define HVT_PIO_BASE 0x500
+#define HVT_CALL_WALLTIME 1
+#define HVT_CALL_CONSOLE_WRITE 2
+#define HVT_CALL_POLL 3
+#define HVT_CALL_HALT 4
+/* Reserved for the network and volume work: */
+#define HVT_CALL_NET_INFO 5
+#define HVT_CALL_NET_WRITE 6
+#define HVT_CALL_NET_READ 7
+#define HVT_CALL_BLOCK_INFO 8
+#define HVT_CALL_BLOCK_WRITE 9
+#define HVT_CALL_BLOCK_READ 10
+#define HVT_CALL_MAX 11
+
+#ifndef __ASSEMBLER__
+
+struct hvt_range {
+	uint64_t start, end;
+};
+
+/* At HVT_BOOT_INFO_GPA; every field OUT. */
+struct hvt_boot_info {
+	uint32_t magic; /* HVT_BOOT_MAGIC */
+	uint32_t abi_version; /* HVT_ABI_VERSION of the monitor */
+	uint64_t mem_size; /* guest memory [0, mem_size) */
+	uint64_t image_end; /* first byte above the loaded image */
+	uint64_t cmdline; /* gpa of the NUL-terminated command line */
+	uint64_t tsc_hz; /* guest TSC rate, 0 if unknown (hvt) */
+	/* spt only (zero on hvt): */
+	uint64_t dmap_base; /* host address of guest-physical 0 */
+	int32_t console_fd; /* host fd of the console */
+	int32_t status_fd; /* host fd that gets "<status>\n" at exit, or -1 */
+	int32_t mem_fd; /* host fd of guest memory (mmap offset = gpa) */
+	uint32_t pad;
+	uint64_t sud_selector; /* host address of the Syscall User Dispatch switch byte */
+	uint32_t nunmap; /* host ranges the runtime unmaps at entry */
+	uint32_t reserved;
+	struct hvt_range unmap[HVT_SPT_MAX_UNMAP];
+};
+
+
+/* Host clocks, read together. */
+struct hvt_call_walltime {
+	uint64_t wall_ns; /* OUT: ns since the Unix epoch (CLOCK_REALTIME) */
+	uint64_t mono_ns; /* OUT: host CLOCK_MONOTONIC, ns */
+};
+
+/* Writes [data, data + len) to the console. */
+struct hvt_call_console_write {
+	uint64_t data; /* IN: gpa */
+	uint64_t len; /* IN */
+};
+
+/* Blocks until an event or until timeout_ns has passed (no events exist yet:
+ * the network work adds a ready set). */
+struct hvt_call_poll {
+	uint64_t timeout_ns; /* IN */
+	uint64_t ready_set; /* OUT: sources ready, 0 on timeout */
+	int32_t ret; /* OUT: 0, or a negated errno */
+	uint32_t pad;
+};
+
+/* Ends the guest; the monitor exits with `status` (0..255). */
+struct hvt_call_halt {
+	int32_t status; /* IN */
+	uint32_t pad;
+};
+
+#endif /* !__ASSEMBLER__ */
+#endif

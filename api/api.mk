@@ -1,0 +1,2 @@
+API_SRCS += api/types.c
+LINT_SRCS += $(wildcard api/*.c api/*.h)

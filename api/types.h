@@ -1,0 +1,132 @@
+/* types.h - the objects of the REST API and their JSON codecs, shared by
+ * the CLI (cmd/) and the daemon (daemon/).  api/openapi.yaml is the
+ * contract; these structs mirror its schemas.
+ *
+ * Ownership: every struct owns its strings.  X_init() allocates nothing,
+ * X_release() frees the contents.  X_to_json() returns a NEW jansson
+ * reference.  X_from_json() borrows `j` and fills `out` (which must be
+ * initialised); on error it returns -1 with `err` set and `out` holding
+ * whatever was decoded so far (release it either way).
+ */
+#ifndef UNIK_API_TYPES_H
+#define UNIK_API_TYPES_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "../lib/error.h"
+#include "../lib/strv.h"
+
+#define UNIK_ID_LEN 64 /* hex characters of an object id */
+#define UNIK_SHORT_ID_LEN 12
+#define UNIK_NAME_MAX 64
+
+struct unik_image {
+	char *id;
+	char *name; /* NULL when the name moved to a newer image */
+	char *compiler;
+	char *format; /* artifact layout, e.g. "linux-initrd" */
+	int64_t size; /* bytes of all artifacts */
+	char *digest; /* "sha256:<hex>" of the manifest */
+	int64_t created; /* unix seconds */
+	int memory_mb; /* default guest memory */
+	struct strv args; /* default arguments */
+	char *kernel; /* blob digest ("sha256:<hex>") or NULL */
+	char *initrd; /* blob digest or NULL */
+};
+
+enum unik_state {
+	UNIK_STATE_CREATED = 0,
+	UNIK_STATE_RUNNING,
+	UNIK_STATE_STOPPING,
+	UNIK_STATE_EXITED,
+};
+
+struct unik_instance {
+	char *id;
+	char *name;
+	char *image; /* image id */
+	char *image_name; /* image name when the instance was made */
+	char *provider;
+	char *accel; /* auto|kvm|tcg as asked; provider may record what it used */
+	enum unik_state state;
+	int exit_code; /* -1 while unknown */
+	char *address; /* NULL until networking assigns one */
+	int64_t created;
+	int64_t started; /* 0 if never */
+	int64_t finished; /* 0 if not exited */
+	int memory_mb;
+	struct strv args;
+	struct strv env;
+	int pid; /* host process of the VM, 0 if none */
+	char *message; /* why it exited, when known (e.g. "killed", "boot failed") */
+};
+
+enum unik_job_state {
+	UNIK_JOB_RUNNING = 0,
+	UNIK_JOB_SUCCEEDED,
+	UNIK_JOB_FAILED,
+};
+
+struct unik_job {
+	char *id;
+	char *kind; /* "build" */
+	enum unik_job_state state;
+	char *image; /* image id once succeeded */
+	struct unik_err error;
+	int64_t created;
+	int64_t finished;
+};
+
+/* Body of POST /v1/instances. */
+struct unik_run_request {
+	char *image;
+	char *name;
+	char *provider;
+	char *accel;
+	int memory_mb; /* 0: the image's default */
+	struct strv args;
+	struct strv env;
+	int start; /* default 1; 0 creates without starting */
+};
+
+void unik_image_init(struct unik_image *im);
+void unik_image_release(struct unik_image *im);
+json_t *unik_image_to_json(const struct unik_image *im);
+int unik_image_from_json(json_t *j, struct unik_image *out, struct unik_err *err);
+
+void unik_instance_init(struct unik_instance *in);
+void unik_instance_release(struct unik_instance *in);
+json_t *unik_instance_to_json(const struct unik_instance *in);
+int unik_instance_from_json(json_t *j, struct unik_instance *out, struct unik_err *err);
+
+void unik_job_init(struct unik_job *job);
+void unik_job_release(struct unik_job *job);
+json_t *unik_job_to_json(const struct unik_job *job);
+int unik_job_from_json(json_t *j, struct unik_job *out, struct unik_err *err);
+
+void unik_run_request_init(struct unik_run_request *rq);
+void unik_run_request_release(struct unik_run_request *rq);
+json_t *unik_run_request_to_json(const struct unik_run_request *rq);
+int unik_run_request_from_json(json_t *j, struct unik_run_request *out, struct unik_err *err);
+
+const char *unik_state_name(enum unik_state s);
+int unik_state_from_name(const char *name, enum unik_state *out);
+const char *unik_job_state_name(enum unik_job_state s);
+int unik_job_state_from_name(const char *name, enum unik_job_state *out);
+
+/* {"error":{"code":...,"message":...}} - NEW reference. */
+json_t *unik_error_to_json(const struct unik_err *e);
+/* Decodes an error body; returns -1 if `j` is not one. */
+int unik_error_from_json(json_t *j, struct unik_err *out);
+
+/* RFC 3339 UTC ("2026-11-27T02:28:16Z") <-> unix seconds. */
+void unik_time_format(int64_t t, char buf[32]);
+int unik_time_parse(const char *s, int64_t *out);
+
+/* A valid object name: [A-Za-z0-9][A-Za-z0-9_.-]{0,63}. */
+int unik_name_valid(const char *name);
+/* Strings of the form K=V with a non-empty K made of [A-Za-z0-9_]. */
+int unik_env_valid(const char *kv);
+
+#endif

@@ -1,0 +1,402 @@
+/* client.c - HTTP to the daemon with libcurl: unix socket or TCP, bearer
+ * token, JSON in and out, streamed answers, and the daemon's errors. */
+#include "client.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../api/types.h"
+#include "../lib/xalloc.h"
+
+#define CONNECT_TIMEOUT_S 10L
+#define START_HINT "is unikd running? start it with 'unik daemon'"
+#define ACCESS_HINT "the socket is open to its owner and group only"
+
+struct request {
+	struct unik_client *cl;
+	CURL *curl;
+	const char *method; /* "GET", "POST", "DELETE" */
+	const char *path;
+	const char *content_type; /* of the body, or NULL */
+	const void *data;
+	size_t len;
+	client_data_fn fn; /* streams a 2xx body; NULL collects it in `body` */
+	void *arg;
+	struct unik_err *err;
+
+	long status;
+	struct strbuf body;
+	int fn_failed;
+	int cancelled;
+};
+
+char *client_default_host(void)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+	if (geteuid() == 0)
+		return xstrdup("unix:///run/unik/unikd.sock");
+	if (xdg && *xdg)
+		return xasprintf("unix://%s/unik/unikd.sock", xdg);
+	return xasprintf("unix:///tmp/unik-%u/unikd.sock", (unsigned)getuid());
+}
+
+static int has_prefix(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+int client_init(struct unik_client *cl, const char *host, const char *token, struct unik_err *err)
+{
+	size_t n;
+
+	memset(cl, 0, sizeof(*cl));
+	cl->host = host && *host ? xstrdup(host) : client_default_host();
+	if (token && *token)
+		cl->token = xstrdup(token);
+	if (has_prefix(cl->host, "unix://")) {
+		if (cl->host[7] != '/')
+			return unik_err_set(err, UNIK_E_INVALID,
+					    "bad host '%s': a unix socket needs an absolute path "
+					    "(unix:///path/to/unikd.sock)",
+					    cl->host);
+		cl->socket_path = xstrdup(cl->host + 7);
+		cl->base_url = xstrdup("http://localhost");
+	} else if (has_prefix(cl->host, "http://") || has_prefix(cl->host, "https://")) {
+		cl->base_url = xstrdup(cl->host);
+	} else if (has_prefix(cl->host, "tcp://")) {
+		cl->base_url = xasprintf("http://%s", cl->host + 6);
+	} else {
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "bad host '%s': use unix:///path/to/unikd.sock or "
+				    "http://HOST:PORT",
+				    cl->host);
+	}
+	n = strlen(cl->base_url);
+	while (n > 0 && cl->base_url[n - 1] == '/')
+		cl->base_url[--n] = '\0';
+	if (curl_global_init(CURL_GLOBAL_DEFAULT))
+		return unik_err_set(err, UNIK_E_INTERNAL, "cannot initialise libcurl");
+	return 0;
+}
+
+void client_release(struct unik_client *cl)
+{
+	if (cl->base_url)
+		curl_global_cleanup();
+	free(cl->host);
+	free(cl->socket_path);
+	free(cl->base_url);
+	free(cl->token);
+	memset(cl, 0, sizeof(*cl));
+}
+
+void client_escape(struct strbuf *sb, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
+			strbuf_addch(sb, (char)*p);
+		} else {
+			strbuf_addch(sb, '%');
+			strbuf_addch(sb, hex[*p >> 4]);
+			strbuf_addch(sb, hex[*p & 15]);
+		}
+	}
+}
+
+void client_query(struct strbuf *path, const char *key, const char *value)
+{
+	strbuf_addch(path, strchr(strbuf_str(path), '?') ? '&' : '?');
+	client_escape(path, key);
+	strbuf_addch(path, '=');
+	client_escape(path, value);
+}
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct request *rq = userdata;
+	size_t n = size * nmemb;
+
+	if (!rq->status)
+		curl_easy_getinfo(rq->curl, CURLINFO_RESPONSE_CODE, &rq->status);
+	if (rq->fn && rq->status >= 200 && rq->status < 300) {
+		if (rq->fn(ptr, n, rq->arg, rq->err) < 0) {
+			rq->fn_failed = 1;
+			return 0;
+		}
+		return n;
+	}
+	strbuf_add(&rq->body, ptr, n);
+	return n;
+}
+
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	struct request *rq = userdata;
+
+	if (rq->cl->cancel && rq->cl->cancel(rq->cl->cancel_arg)) {
+		rq->cancelled = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static enum unik_errcode code_of_status(long status)
+{
+	switch (status) {
+	case 400: return UNIK_E_INVALID;
+	case 401: return UNIK_E_UNAUTHORIZED;
+	case 404: return UNIK_E_NOT_FOUND;
+	case 409: return UNIK_E_CONFLICT;
+	case 413: return UNIK_E_TOO_LARGE;
+	case 501: return UNIK_E_UNSUPPORTED;
+	case 503: return UNIK_E_UNAVAILABLE;
+	default: return UNIK_E_INTERNAL;
+	}
+}
+
+static int http_error(const struct request *rq, struct unik_err *err)
+{
+	json_t *j = json_loadb(rq->body.buf ? rq->body.buf : "", rq->body.len, 0, NULL);
+	int decoded = j && unik_error_from_json(j, err) == 0;
+
+	json_decref(j);
+	if (!decoded)
+		unik_err_set(err, code_of_status(rq->status),
+			     "the unik daemon answered HTTP %ld to %s %s", rq->status, rq->method,
+			     rq->path);
+	if (err->code == UNIK_E_UNAUTHORIZED && !rq->cl->token) {
+		char msg[sizeof(err->msg)];
+
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		unik_err_set(err, err->code, "%s (set UNIK_TOKEN or pass --token)", msg);
+	}
+	return -1;
+}
+
+static int transport_error(const struct request *rq, CURLcode res, const char *errbuf,
+			   struct unik_err *err)
+{
+	long oserr = 0;
+	const char *why = *errbuf ? errbuf : curl_easy_strerror(res);
+
+	curl_easy_getinfo(rq->curl, CURLINFO_OS_ERRNO, &oserr);
+	if (oserr)
+		why = strerror((int)oserr);
+	if (res == CURLE_COULDNT_CONNECT || res == CURLE_COULDNT_RESOLVE_HOST ||
+	    (res == CURLE_OPERATION_TIMEDOUT && !rq->status))
+		return unik_err_set(err, UNIK_E_UNAVAILABLE,
+				    "cannot reach the unik daemon at %s: %s (%s)", rq->cl->host,
+				    why,
+				    oserr == EACCES || oserr == EPERM ? ACCESS_HINT : START_HINT);
+	return unik_err_set(err, UNIK_E_UNAVAILABLE,
+			    "lost the connection to the unik daemon at %s: %s", rq->cl->host, why);
+}
+
+static int perform(struct request *rq)
+{
+	struct unik_client *cl = rq->cl;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *hdrs = NULL;
+	struct strbuf url = STRBUF_INIT, line = STRBUF_INIT;
+	CURLcode res;
+	int rc = 0;
+
+	rq->curl = curl_easy_init();
+	if (!rq->curl)
+		return unik_err_set(rq->err, UNIK_E_INTERNAL, "cannot initialise libcurl");
+	strbuf_addf(&url, "%s%s", cl->base_url, rq->path);
+	curl_easy_setopt(rq->curl, CURLOPT_URL, strbuf_str(&url));
+	if (cl->socket_path)
+		curl_easy_setopt(rq->curl, CURLOPT_UNIX_SOCKET_PATH, cl->socket_path);
+	if (cl->token) {
+		strbuf_addf(&line, "Authorization: Bearer %s", cl->token);
+		hdrs = curl_slist_append(hdrs, strbuf_str(&line));
+	}
+	if (!rq->fn)
+		hdrs = curl_slist_append(hdrs, "Accept: application/json");
+	if (!strcmp(rq->method, "POST")) {
+		strbuf_reset(&line);
+		strbuf_addf(&line, "Content-Type:%s%s", rq->content_type ? " " : "",
+			    rq->content_type ? rq->content_type : "");
+		hdrs = curl_slist_append(hdrs, strbuf_str(&line));
+		hdrs = curl_slist_append(hdrs, "Expect:");
+		curl_easy_setopt(rq->curl, CURLOPT_POST, 1L);
+		curl_easy_setopt(rq->curl, CURLOPT_POSTFIELDS, rq->data ? rq->data : "");
+		curl_easy_setopt(rq->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->len);
+	} else if (strcmp(rq->method, "GET")) {
+		curl_easy_setopt(rq->curl, CURLOPT_CUSTOMREQUEST, rq->method);
+	}
+	curl_easy_setopt(rq->curl, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(rq->curl, CURLOPT_USERAGENT, "unik/" UNIK_VERSION);
+	curl_easy_setopt(rq->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(rq->curl, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
+	curl_easy_setopt(rq->curl, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(rq->curl, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(rq->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(rq->curl, CURLOPT_WRITEDATA, rq);
+	if (cl->cancel) {
+		curl_easy_setopt(rq->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(rq->curl, CURLOPT_XFERINFODATA, rq);
+		curl_easy_setopt(rq->curl, CURLOPT_NOPROGRESS, 0L);
+	}
+
+	res = curl_easy_perform(rq->curl);
+	curl_easy_getinfo(rq->curl, CURLINFO_RESPONSE_CODE, &rq->status);
+	if (rq->fn_failed)
+		rc = -1;
+	else if (rq->cancelled)
+		rc = unik_err_set(rq->err, UNIK_E_INTERNAL, "interrupted");
+	else if (res != CURLE_OK)
+		rc = transport_error(rq, res, errbuf, rq->err);
+	else if (rq->status < 200 || rq->status >= 300)
+		rc = http_error(rq, rq->err);
+
+	curl_easy_cleanup(rq->curl);
+	curl_slist_free_all(hdrs);
+	strbuf_release(&url);
+	strbuf_release(&line);
+	return rc;
+}
+
+static void request_init(struct request *rq, struct unik_client *cl, const char *method,
+			 const char *path, struct unik_err *err)
+{
+	memset(rq, 0, sizeof(*rq));
+	rq->cl = cl;
+	rq->method = method;
+	rq->path = path;
+	rq->err = err;
+	strbuf_init(&rq->body);
+}
+
+/* Performs rq and decodes its JSON answer into *out. */
+static int perform_json(struct request *rq, json_t **out)
+{
+	json_error_t jerr;
+	json_t *j = NULL;
+	int rc = perform(rq);
+
+	if (!rc && rq->body.len) {
+		j = json_loadb(rq->body.buf, rq->body.len, 0, &jerr);
+		if (!j)
+			rc = unik_err_set(rq->err, UNIK_E_INTERNAL,
+					  "the unik daemon sent invalid JSON to %s %s: %s",
+					  rq->method, rq->path, jerr.text);
+	}
+	strbuf_release(&rq->body);
+	if (out)
+		*out = j;
+	else
+		json_decref(j);
+	return rc;
+}
+
+int client_json(struct unik_client *cl, const char *method, const char *path, json_t *body,
+		json_t **out, struct unik_err *err)
+{
+	struct request rq;
+	char *text = NULL;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	request_init(&rq, cl, method, path, err);
+	if (body) {
+		text = json_dumps(body, JSON_COMPACT);
+		if (!text)
+			return unik_err_set(err, UNIK_E_INTERNAL, "cannot encode the request body");
+		rq.content_type = "application/json";
+		rq.data = text;
+		rq.len = strlen(text);
+	}
+	rc = perform_json(&rq, out);
+	free(text);
+	return rc;
+}
+
+int client_upload(struct unik_client *cl, const char *path, const char *content_type,
+		  const void *data, size_t len, json_t **out, struct unik_err *err)
+{
+	struct request rq;
+
+	if (out)
+		*out = NULL;
+	request_init(&rq, cl, "POST", path, err);
+	rq.content_type = content_type;
+	rq.data = data;
+	rq.len = len;
+	return perform_json(&rq, out);
+}
+
+int client_stream(struct unik_client *cl, const char *path, client_data_fn fn, void *arg,
+		  struct unik_err *err)
+{
+	struct request rq;
+	int rc;
+
+	request_init(&rq, cl, "GET", path, err);
+	rq.fn = fn;
+	rq.arg = arg;
+	rc = perform(&rq);
+	strbuf_release(&rq.body);
+	return rc;
+}
+
+struct lines {
+	struct strbuf partial;
+	client_data_fn fn;
+	void *arg;
+};
+
+static int emit_line(struct lines *ls, const char *s, size_t n, struct unik_err *err)
+{
+	if (n && s[n - 1] == '\r')
+		n--;
+	return ls->fn(s, n, ls->arg, err);
+}
+
+static int split_lines(const char *data, size_t len, void *arg, struct unik_err *err)
+{
+	struct lines *ls = arg;
+	const char *nl;
+
+	while (len && (nl = memchr(data, '\n', len))) {
+		size_t n = (size_t)(nl - data);
+		int rc;
+
+		if (ls->partial.len) {
+			strbuf_add(&ls->partial, data, n);
+			rc = emit_line(ls, ls->partial.buf, ls->partial.len, err);
+			strbuf_reset(&ls->partial);
+		} else {
+			rc = emit_line(ls, data, n, err);
+		}
+		if (rc < 0)
+			return -1;
+		data += n + 1;
+		len -= n + 1;
+	}
+	strbuf_add(&ls->partial, data, len);
+	return 0;
+}
+
+int client_stream_lines(struct unik_client *cl, const char *path, client_data_fn fn, void *arg,
+			struct unik_err *err)
+{
+	struct lines ls = { STRBUF_INIT, fn, arg };
+	int rc = client_stream(cl, path, split_lines, &ls, err);
+
+	if (!rc && ls.partial.len)
+		rc = emit_line(&ls, ls.partial.buf, ls.partial.len, err);
+	strbuf_release(&ls.partial);
+	return rc;
+}

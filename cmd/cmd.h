@@ -1,0 +1,80 @@
+/* cmd.h - the commands of the unik CLI and what they share.
+ *
+ * Each command is a `const struct cmd` in its own file (cmd_*.c) and is
+ * listed in main.c's table.  The runner parses the command's options into
+ * a zeroed struct of `opts_size` bytes, checks the number of arguments,
+ * connects nothing yet, and calls fn(), whose return value is the exit
+ * status.  Commands print their own errors (cmd_error()); only main()
+ * exits.
+ */
+#ifndef UNIK_CMD_CMD_H
+#define UNIK_CMD_CMD_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "../lib/error.h"
+#include "../lib/strbuf.h"
+#include "client.h"
+#include "opts.h"
+
+/* Exit status of a usage error (bad option, missing argument). */
+#define CMD_USAGE_STATUS 2
+
+struct cmd_ctx {
+	struct unik_client *client;
+	int host_given; /* --host or UNIK_HOST chose the daemon */
+	const struct cmd *cmd;
+};
+
+enum {
+	CMD_PROGRAM_ARGS = 1 << 0, /* after the first argument, only our options (run) */
+	CMD_RAW_ARGS = 1 << 1, /* no option parsing at all (daemon) */
+};
+
+struct cmd {
+	const char *name;
+	const char *alias; /* UniK's name for it, or NULL */
+	int (*fn)(struct cmd_ctx *ctx, void *opts, int argc, char **argv);
+	const struct opt *opts; /* NULL: none but --help */
+	size_t opts_size;
+	unsigned flags;
+	int min_args;
+	int max_args; /* -1: no limit */
+	int usage_status; /* 0: CMD_USAGE_STATUS */
+	const char *usage; /* after "unik ", e.g. "build [OPTIONS] PATH" */
+	const char *summary;
+	const char *help; /* more text for `unik help CMD`, or NULL */
+};
+
+extern const struct cmd cmd_build, cmd_images, cmd_rmi;
+extern const struct cmd cmd_run, cmd_ps, cmd_logs, cmd_stop, cmd_start, cmd_rm, cmd_wait;
+extern const struct cmd cmd_compilers, cmd_providers, cmd_version, cmd_daemon;
+
+/* help.c */
+void cmd_print_help(const struct cmd *c, FILE *f);
+void cmd_print_main_help(const struct cmd *const *cmds, const struct opt *global, FILE *f);
+/* Prints "unik CMD: <msg>" and where to find help; returns the usage status. */
+int cmd_usage_error(const struct cmd *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* common.c */
+/* Prints "unik: <message>" on stderr. */
+void cmd_error(const struct unik_err *err);
+/* 1 when `err` means the daemon is out of reach (no point trying more refs). */
+int cmd_unreachable(const struct unik_err *err);
+/* Prints `j` (borrowed) indented, with a newline. */
+void cmd_print_json(json_t *j);
+/* Appends "/v1/<kind>/<ref, escaped><suffix>" to `path`. */
+void cmd_ref_path(struct strbuf *path, const char *kind, const char *ref, const char *suffix);
+/* A client_data_fn that copies the data to stdout at once (unbuffered). */
+int cmd_write_stdout(const char *data, size_t len, void *arg, struct unik_err *err);
+/* The first UNIK_SHORT_ID_LEN characters of an id (borrowed or static). */
+const char *cmd_short_id(const char *id, char buf[16]);
+
+/* Runs fn on each ref in turn; an error is printed and the others still
+ * run (unless the daemon is out of reach).  Returns 0, or 1 if any failed. */
+typedef int (*cmd_ref_fn)(struct cmd_ctx *ctx, const char *ref, void *opts, struct unik_err *err);
+int cmd_for_each_ref(struct cmd_ctx *ctx, int argc, char **argv, cmd_ref_fn fn, void *opts);
+
+#endif

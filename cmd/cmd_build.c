@@ -1,0 +1,233 @@
+/* cmd_build.c - build: pack the source folder, POST it, follow the job. */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../api/types.h"
+#include "../lib/strv.h"
+#include "../lib/xalloc.h"
+#include "cmd.h"
+#include "humanize.h"
+#include "tarball.h"
+
+struct build_opts {
+	const char *tag;
+	const char *compiler;
+	int memory_mb;
+	struct strv args;
+	int quiet;
+};
+
+static const struct opt build_options[] = {
+	OPT_STRING('t', "tag", "imageName", struct build_opts, tag, "NAME",
+		   "name of the image (default: the folder's name)"),
+	OPT_STRING(0, "compiler", NULL, struct build_opts, compiler, "NAME",
+		   "compiler to use (default: detected by the daemon)"),
+	OPT_MEMORY('m', "memory", NULL, struct build_opts, memory_mb, "MEM",
+		   "default guest memory: 128, 128M, 1G"),
+	OPT_LIST(0, "arg", NULL, struct build_opts, args, "ARG",
+		 "a default program argument (repeat for more)"),
+	OPT_BOOL('q', "quiet", NULL, struct build_opts, quiet,
+		 "print only the image id, no progress"),
+	OPT_END(),
+};
+
+/* State of one build's event stream. */
+struct build {
+	const struct build_opts *o;
+	int steps;
+	int have_result;
+	struct unik_job job;
+};
+
+static void print_message(const char *prefix, const char *msg)
+{
+	size_t n = strlen(msg);
+
+	printf("%s%s%s", prefix, msg, n && msg[n - 1] == '\n' ? "" : "\n");
+	fflush(stdout);
+}
+
+static int on_event(const char *line, size_t len, void *arg, struct unik_err *err)
+{
+	struct build *b = arg;
+	json_error_t jerr;
+	json_t *ev;
+	const char *type, *msg;
+	int rc = 0;
+
+	if (!len)
+		return 0;
+	ev = json_loadb(line, len, 0, &jerr);
+	if (!ev)
+		return unik_err_set(err, UNIK_E_INTERNAL,
+				    "the unik daemon sent a bad build event: %s", jerr.text);
+	type = json_string_value(json_object_get(ev, "type"));
+	msg = json_string_value(json_object_get(ev, "message"));
+	if (type && !strcmp(type, "result")) {
+		unik_job_release(&b->job);
+		rc = unik_job_from_json(json_object_get(ev, "job"), &b->job, err);
+		if (rc)
+			unik_err_prefix(err, "the unik daemon sent a bad build result");
+		else
+			b->have_result = 1;
+	} else if (type && msg && !b->o->quiet) {
+		if (!strcmp(type, "step")) {
+			char prefix[32];
+
+			snprintf(prefix, sizeof(prefix), "Step %d: ", ++b->steps);
+			print_message(prefix, msg);
+		} else if (!strcmp(type, "log")) {
+			print_message("", msg);
+		}
+	}
+	json_decref(ev);
+	return rc;
+}
+
+/* Uploads the tarball; on success *job holds the started job. */
+static int submit(struct cmd_ctx *ctx, const struct build_opts *o, const char *name,
+		  const struct strbuf *tar, struct unik_job *job, struct unik_err *err)
+{
+	struct strbuf path = STRBUF_INIT;
+	json_t *res = NULL;
+	int rc;
+
+	strbuf_adds(&path, "/v1/images");
+	client_query(&path, "name", name);
+	if (o->compiler)
+		client_query(&path, "compiler", o->compiler);
+	if (o->memory_mb) {
+		char mb[16];
+
+		snprintf(mb, sizeof(mb), "%d", o->memory_mb);
+		client_query(&path, "memory", mb);
+	}
+	for (size_t i = 0; i < o->args.n; i++)
+		client_query(&path, "args", o->args.v[i]);
+	rc = client_upload(ctx->client, strbuf_str(&path), "application/gzip", tar->buf, tar->len,
+			   &res, err);
+	if (!rc && unik_job_from_json(res, job, err))
+		rc = unik_err_prefix(err, "the unik daemon sent a bad job");
+	json_decref(res);
+	strbuf_release(&path);
+	return rc;
+}
+
+/* Follows the job's events until its result (or asks for the job when the
+ * stream ended without one). */
+static int follow(struct cmd_ctx *ctx, struct build *b, struct unik_err *err)
+{
+	struct strbuf path = STRBUF_INIT;
+	char *id = xstrdup(b->job.id);
+	json_t *res = NULL;
+	int rc;
+
+	strbuf_addf(&path, "/v1/jobs/");
+	client_escape(&path, id);
+	strbuf_adds(&path, "/events");
+	rc = client_stream_lines(ctx->client, strbuf_str(&path), on_event, b, err);
+	if (!rc && !b->have_result) {
+		strbuf_reset(&path);
+		strbuf_addf(&path, "/v1/jobs/");
+		client_escape(&path, id);
+		rc = client_json(ctx->client, "GET", strbuf_str(&path), NULL, &res, err);
+		unik_job_release(&b->job);
+		if (!rc && unik_job_from_json(res, &b->job, err))
+			rc = unik_err_prefix(err, "the unik daemon sent a bad job");
+		if (!rc && b->job.state == UNIK_JOB_RUNNING)
+			rc = unik_err_set(err, UNIK_E_INTERNAL,
+					  "the events of build job %s ended before its result", id);
+	}
+	json_decref(res);
+	strbuf_release(&path);
+	free(id);
+	return rc;
+}
+
+/* The default image name: the folder's own name.  NEW string. */
+static char *folder_name(const char *dir)
+{
+	char real[PATH_MAX];
+
+	if (!realpath(dir, real))
+		return NULL;
+	return xstrdup(basename(real));
+}
+
+static int build_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
+{
+	const struct build_opts *o = opts;
+	struct unik_err err = UNIK_ERR_INIT;
+	struct build b = { o, 0, 0, { 0 } };
+	struct strbuf tar = STRBUF_INIT;
+	char *name = NULL, size[32], id[16];
+	struct stat st;
+	int status = 1;
+
+	unik_job_init(&b.job);
+	if (stat(argv[0], &st) < 0) {
+		fprintf(stderr, "unik: %s: %s\n", argv[0], strerror(errno));
+		goto out;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "unik: %s is not a folder\n", argv[0]);
+		goto out;
+	}
+	name = o->tag ? xstrdup(o->tag) : folder_name(argv[0]);
+	if (!name || !unik_name_valid(name)) {
+		fprintf(stderr,
+			"unik: '%s' is not a valid image name: use letters, digits, '_', '.', '-' "
+			"(at most %d), starting with a letter or digit%s\n",
+			name ? name : argv[0], UNIK_NAME_MAX,
+			o->tag ? "" : "; name it with -t NAME");
+		goto out;
+	}
+	if (tarball_pack_dir(argv[0], &tar, &err)) {
+		cmd_error(&err);
+		goto out;
+	}
+	if (!o->quiet) {
+		human_size((int64_t)tar.len, size, sizeof(size));
+		printf("Sending %s of source to the unik daemon\n", size);
+		fflush(stdout);
+	}
+	if (submit(ctx, o, name, &tar, &b.job, &err) || follow(ctx, &b, &err)) {
+		cmd_error(&err);
+		goto out;
+	}
+	if (b.job.state != UNIK_JOB_SUCCEEDED) {
+		fprintf(stderr, "unik: %s\n",
+			b.job.error.msg[0] ? b.job.error.msg : "the build failed");
+		goto out;
+	}
+	if (o->quiet)
+		printf("%s\n", b.job.image ? b.job.image : "");
+	else
+		printf("Successfully built %s (%s)\n", cmd_short_id(b.job.image, id), name);
+	status = 0;
+out:
+	unik_job_release(&b.job);
+	strbuf_release(&tar);
+	free(name);
+	return status;
+}
+
+const struct cmd cmd_build = {
+	.name = "build",
+	.fn = build_main,
+	.opts = build_options,
+	.opts_size = sizeof(struct build_opts),
+	.min_args = 1,
+	.max_args = 1,
+	.usage = "build [OPTIONS] PATH",
+	.summary = "Build an image from a source folder",
+	.help = "Sends the folder PATH (files, folders and symlinks as they are, without a\n"
+		"top-level .git) to the daemon, which compiles it into a bootable image.  The\n"
+		"build's progress is printed as it happens; the exit status is 0 when the image\n"
+		"was built, 1 otherwise.\n",
+};

@@ -1,0 +1,311 @@
+/* cmd_run.c - run: create an instance, then (attached) stream its console
+ * and exit with its exit status, like `docker run`.
+ *
+ * While attached, the first Ctrl-C (or SIGTERM) asks the daemon to stop the
+ * instance, from a second thread so that the console keeps flowing; the
+ * second one detaches.  Signals only count; the work happens in the
+ * client's cancel hook, which libcurl calls about once a second.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../api/types.h"
+#include "../lib/strv.h"
+#include "../lib/xalloc.h"
+#include "cmd.h"
+
+/* Exit statuses of `unik run` besides the program's own (docs/cli.md). */
+#define RUN_FAILED 125 /* unik could not run the program, or lost its status */
+#define RUN_INTERRUPTED 130 /* detached by a second Ctrl-C, or stopped by Ctrl-C */
+
+struct run_opts {
+	const char *name;
+	const char *provider;
+	int memory_mb;
+	struct strv env;
+	const char *accel;
+	int detach;
+	int rm;
+	const char *image;
+};
+
+static const struct opt run_options[] = {
+	OPT_STRING(0, "name", "instanceName", struct run_opts, name, "NAME",
+		   "name of the instance (default: made up by the daemon)"),
+	OPT_STRING(0, "provider", NULL, struct run_opts, provider, "NAME",
+		   "provider to run on (default: the daemon's default)"),
+	OPT_MEMORY('m', "memory", NULL, struct run_opts, memory_mb, "MEM",
+		   "guest memory: 128, 128M, 1G (default: the image's)"),
+	OPT_LIST('e', "env", NULL, struct run_opts, env, "K=V",
+		 "set a variable in the program's environment; a bare K passes this shell's value"),
+	OPT_STRING(0, "accel", NULL, struct run_opts, accel, "MODE",
+		   "CPU acceleration: auto, kvm or tcg (default: the provider's setting)"),
+	OPT_BOOL('d', "detach", NULL, struct run_opts, detach,
+		 "run in the background and print the instance id"),
+	OPT_BOOL(0, "rm", NULL, struct run_opts, rm, "remove the instance once it has exited"),
+	OPT_STRING(0, "imageName", NULL, struct run_opts, image, "IMAGE",
+		   "the image, instead of the IMAGE argument (UniK's spelling)"),
+	OPT_END(),
+};
+
+static volatile sig_atomic_t interrupts;
+
+static void on_signal(int sig)
+{
+	if (interrupts < 2)
+		interrupts++;
+}
+
+struct attach {
+	struct unik_client stop_client; /* shallow copy of the main client */
+	char *stop_path; /* /v1/instances/<id>/stop */
+	char short_id[16];
+	pthread_t stop_thread;
+	int stop_started;
+	int detached;
+};
+
+static int detach_requested(void *arg)
+{
+	return interrupts >= 2;
+}
+
+static void *stop_instance(void *arg)
+{
+	struct attach *at = arg;
+	struct unik_err err = UNIK_ERR_INIT;
+
+	if (client_json(&at->stop_client, "POST", at->stop_path, NULL, NULL, &err) &&
+	    interrupts < 2)
+		fprintf(stderr, "unik: cannot stop %s: %s\n", at->short_id, err.msg);
+	return NULL;
+}
+
+/* The main client's cancel hook while attached (runs in the main thread). */
+static int attach_cancel(void *arg)
+{
+	struct attach *at = arg;
+	sigset_t block, old;
+
+	if (interrupts >= 1 && !at->stop_started) {
+		at->stop_started = 1;
+		fprintf(stderr, "unik: stopping %s (press Ctrl-C again to detach)\n", at->short_id);
+		sigemptyset(&block);
+		sigaddset(&block, SIGINT);
+		sigaddset(&block, SIGTERM);
+		pthread_sigmask(SIG_BLOCK, &block, &old);
+		if (pthread_create(&at->stop_thread, NULL, stop_instance, at)) {
+			fprintf(stderr, "unik: cannot stop %s: no thread for it\n", at->short_id);
+			at->stop_started = -1;
+		}
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	if (interrupts >= 2)
+		at->detached = 1;
+	return at->detached;
+}
+
+/* The exit status of a finished instance, from POST .../wait's answer. */
+static int exit_status(const struct attach *at, json_t *res)
+{
+	json_t *code = json_object_get(res, "exit_code");
+	const char *why = json_string_value(json_object_get(res, "message"));
+
+	if (json_is_integer(code))
+		return (int)(json_integer_value(code) & 0xff);
+	if (at->stop_started)
+		return RUN_INTERRUPTED;
+	fprintf(stderr, "unik: %s exited without an exit status%s%s\n", at->short_id,
+		why ? ": " : "", why ? why : "");
+	return RUN_FAILED;
+}
+
+static void remove_instance(struct cmd_ctx *ctx, const char *id)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct unik_err err = UNIK_ERR_INIT;
+
+	cmd_ref_path(&path, "instances", id, NULL);
+	if (client_json(ctx->client, "DELETE", strbuf_str(&path), NULL, NULL, &err))
+		cmd_error(&err);
+	strbuf_release(&path);
+}
+
+/* Streams the console of instance `id` until it exits, then waits for its
+ * exit status. */
+static int attach(struct cmd_ctx *ctx, const struct run_opts *o, const char *id)
+{
+	struct unik_client *cl = ctx->client;
+	struct unik_err err = UNIK_ERR_INIT;
+	struct strbuf path = STRBUF_INIT;
+	struct sigaction sa, old_int, old_term;
+	struct attach at;
+	json_t *res = NULL;
+	int rc, status;
+
+	memset(&at, 0, sizeof(at));
+	at.stop_client = *cl;
+	at.stop_client.cancel = detach_requested;
+	cmd_short_id(id, at.short_id);
+	cmd_ref_path(&path, "instances", id, "/stop");
+	at.stop_path = strbuf_detach(&path);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	cl->cancel = attach_cancel;
+	cl->cancel_arg = &at;
+
+	cmd_ref_path(&path, "instances", id, "/logs?follow=1");
+	rc = client_stream(cl, strbuf_str(&path), cmd_write_stdout, NULL, &err);
+	if (rc && !at.detached) {
+		cmd_error(&err);
+		if (cmd_unreachable(&err)) {
+			status = 1;
+			goto out;
+		}
+	}
+	if (!at.detached) {
+		strbuf_reset(&path);
+		cmd_ref_path(&path, "instances", id, "/wait");
+		rc = client_json(cl, "POST", strbuf_str(&path), NULL, &res, &err);
+	}
+	if (at.detached) {
+		fprintf(stderr, "unik: detached from %s (see 'unik ps -a', 'unik logs %s')\n",
+			at.short_id, at.short_id);
+		status = RUN_INTERRUPTED;
+	} else if (rc) {
+		cmd_error(&err);
+		status = cmd_unreachable(&err) ? 1 : RUN_FAILED;
+	} else {
+		status = exit_status(&at, res);
+	}
+out:
+	cl->cancel = NULL;
+	cl->cancel_arg = NULL;
+	if (at.stop_started > 0)
+		pthread_join(at.stop_thread, NULL);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	free(at.stop_path);
+	if (o->rm && !at.detached && status != 1)
+		remove_instance(ctx, id);
+	json_decref(res);
+	strbuf_release(&path);
+	return status;
+}
+
+/* Fills the run request from the options and arguments; prints a usage
+ * error and returns its status, or 0. */
+static int make_request(struct cmd_ctx *ctx, const struct run_opts *o, int argc, char **argv,
+			struct unik_run_request *rq)
+{
+	int i = 0;
+
+	if (o->image)
+		rq->image = xstrdup(o->image);
+	else if (argc > 0)
+		rq->image = xstrdup(argv[i++]);
+	else
+		return cmd_usage_error(ctx->cmd, "requires an IMAGE");
+	for (; i < argc; i++)
+		strv_push(&rq->args, argv[i]);
+	if (o->name && !unik_name_valid(o->name))
+		return cmd_usage_error(
+		    ctx->cmd,
+		    "invalid name '%s': use letters, digits, '_', '.', '-' (at most "
+		    "%d), starting with a letter or digit",
+		    o->name, UNIK_NAME_MAX);
+	if (o->accel && strcmp(o->accel, "auto") && strcmp(o->accel, "kvm") &&
+	    strcmp(o->accel, "tcg"))
+		return cmd_usage_error(ctx->cmd, "--accel must be auto, kvm or tcg, not '%s'",
+				       o->accel);
+	if (o->detach && o->rm)
+		return cmd_usage_error(ctx->cmd, "--rm needs an attached run (no -d)");
+	for (size_t k = 0; k < o->env.n; k++) {
+		const char *e = o->env.v[k], *val;
+
+		if (strchr(e, '=')) {
+			if (!unik_env_valid(e))
+				return cmd_usage_error(
+				    ctx->cmd, "bad environment variable '%s': use KEY=VALUE", e);
+			strv_push(&rq->env, e);
+			continue;
+		}
+		val = getenv(e);
+		if (val)
+			strv_push_owned(&rq->env, xasprintf("%s=%s", e, val));
+		if (val && !unik_env_valid(rq->env.v[rq->env.n - 1]))
+			return cmd_usage_error(ctx->cmd, "bad environment variable name '%s'", e);
+	}
+	rq->name = xstrdup(o->name);
+	rq->provider = xstrdup(o->provider);
+	rq->accel = xstrdup(o->accel);
+	rq->memory_mb = o->memory_mb;
+	return 0;
+}
+
+static int run_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
+{
+	const struct run_opts *o = opts;
+	struct unik_err err = UNIK_ERR_INIT;
+	struct unik_run_request rq;
+	struct unik_instance in;
+	json_t *body, *res = NULL;
+	int status;
+
+	unik_run_request_init(&rq);
+	unik_instance_init(&in);
+	status = make_request(ctx, o, argc, argv, &rq);
+	if (status)
+		goto out;
+	body = unik_run_request_to_json(&rq);
+	if (client_json(ctx->client, "POST", "/v1/instances", body, &res, &err) ||
+	    unik_instance_from_json(res, &in, &err)) {
+		cmd_error(&err);
+		status = cmd_unreachable(&err) ? 1 : RUN_FAILED;
+	} else if (o->detach) {
+		printf("%s\n", in.id);
+	} else {
+		status = attach(ctx, o, in.id);
+	}
+	json_decref(body);
+out:
+	json_decref(res);
+	unik_instance_release(&in);
+	unik_run_request_release(&rq);
+	return status;
+}
+
+const struct cmd cmd_run = {
+	.name = "run",
+	.fn = run_main,
+	.opts = run_options,
+	.opts_size = sizeof(struct run_opts),
+	.flags = CMD_PROGRAM_ARGS,
+	.max_args = -1,
+	.usage_status = RUN_FAILED,
+	.usage = "run [OPTIONS] IMAGE [ARG...]",
+	.summary = "Run an image in a new instance",
+	.help = "IMAGE is a name or a unique prefix of an id.  The ARGs after IMAGE go to the\n"
+		"program (without ARGs, the image's default arguments are used).  The options\n"
+		"below may also come after IMAGE, in any order; anything else that looks like an\n"
+		"option (-b, --verbose, -h) is passed to the program, and so is everything after\n"
+		"'--':  unik run hello-c a -b -e GREETING=hi   runs hello-c with 'a' '-b' and the\n"
+		"variable GREETING;  unik run hello-c -- -e x   passes '-e' 'x'.\n"
+		"\n"
+		"By default the console is streamed here until the program exits, and unik exits\n"
+		"with the program's exit status.  Ctrl-C asks the daemon to stop the instance;\n"
+		"a second Ctrl-C detaches, leaving the instance to the daemon.  With -d, unik\n"
+		"prints the new instance's id and returns at once.\n"
+		"\n"
+		"Exit status: the program's own; 125 when unik could not run it (bad options,\n"
+		"unknown image, provider error) or the instance ended without an exit status;\n"
+		"130 after Ctrl-C when the instance had no exit status, or after detaching;\n"
+		"1 when the daemon cannot be reached.\n",
+};

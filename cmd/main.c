@@ -1,0 +1,144 @@
+/* main.c - unik, the command-line client of unikd: global options, the
+ * command table, and the runner shared by every command. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/xalloc.h"
+#include "cmd.h"
+
+#ifndef UNIK_GITREV
+#define UNIK_GITREV "unknown"
+#endif
+
+/* In the order of `unik --help`. */
+/* clang-format off */
+static const struct cmd *const commands[] = {
+	&cmd_build,		/* cmd_build.c */
+	&cmd_images, &cmd_rmi,	/* cmd_images.c */
+	&cmd_run,		/* cmd_run.c */
+	&cmd_ps, &cmd_logs, &cmd_stop, &cmd_start, &cmd_rm, &cmd_wait, /* cmd_instances.c */
+	&cmd_compilers, &cmd_providers, &cmd_version, &cmd_daemon, /* cmd_system.c */
+	NULL,
+};
+/* clang-format on */
+
+struct global_opts {
+	const char *host;
+	const char *token;
+	int version;
+};
+
+static const struct opt global_options[] = {
+	OPT_STRING('H', "host", NULL, struct global_opts, host, "URL",
+		   "the daemon: unix:///path/to/unikd.sock or http://HOST:PORT"),
+	OPT_STRING(0, "token", NULL, struct global_opts, token, "TOKEN",
+		   "bearer token for a daemon on TCP"),
+	OPT_BOOL('v', "version", NULL, struct global_opts, version, "print the client version"),
+	OPT_END(),
+};
+
+static const struct opt no_options[] = { OPT_END() };
+
+static const struct cmd *find_cmd(const char *name)
+{
+	for (const struct cmd *const *c = commands; *c; c++)
+		if (!strcmp((*c)->name, name) || ((*c)->alias && !strcmp((*c)->alias, name)))
+			return *c;
+	return NULL;
+}
+
+static int check_nargs(const struct cmd *c, int n)
+{
+	if (n < c->min_args)
+		return cmd_usage_error(c, "requires %s %d argument%s",
+				       c->min_args == c->max_args ? "exactly" : "at least",
+				       c->min_args, c->min_args == 1 ? "" : "s");
+	if (c->max_args >= 0 && n > c->max_args)
+		return c->max_args ? cmd_usage_error(c, "accepts at most %d argument%s",
+						     c->max_args, c->max_args == 1 ? "" : "s")
+				   : cmd_usage_error(c, "accepts no arguments");
+	return 0;
+}
+
+static int run_cmd(const struct cmd *c, const struct global_opts *g, int argc, char **argv)
+{
+	const struct opt *opts = c->opts ? c->opts : no_options;
+	const char *host = g->host ? g->host : getenv("UNIK_HOST");
+	const char *token = g->token ? g->token : getenv("UNIK_TOKEN");
+	struct unik_err err = UNIK_ERR_INIT;
+	struct unik_client cl;
+	struct cmd_ctx ctx = { &cl, host && *host, c };
+	void *values = xcalloc(1, c->opts_size ? c->opts_size : 1);
+	unsigned flags = c->flags & CMD_PROGRAM_ARGS ? OPTS_PROGRAM_ARGS : 0;
+	int n = argc, status;
+
+	memset(&cl, 0, sizeof(cl));
+	if (!(c->flags & CMD_RAW_ARGS)) {
+		opts_defaults(opts, values);
+		n = opts_parse(opts, flags, argc, argv, values, &err);
+	}
+	if (n == OPTS_HELP) {
+		cmd_print_help(c, stdout);
+		status = 0;
+	} else if (n < 0) {
+		status = cmd_usage_error(c, "%s", err.msg);
+	} else if (!(c->flags & CMD_RAW_ARGS) && (status = check_nargs(c, n))) {
+		/* reported */
+	} else if (client_init(&cl, host, token, &err)) {
+		cmd_error(&err);
+		status = 1;
+	} else {
+		status = c->fn(&ctx, values, n, argv);
+	}
+	client_release(&cl);
+	opts_release(opts, values);
+	free(values);
+	fflush(stdout);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct global_opts g = { NULL, NULL, 0 };
+	struct unik_err err = UNIK_ERR_INIT;
+	const struct cmd *c;
+	int n;
+
+	n = opts_parse(global_options, OPTS_STOP_AT_ARG, argc - 1, argv + 1, &g, &err);
+	if (n == OPTS_HELP) {
+		cmd_print_main_help(commands, global_options, stdout);
+		return 0;
+	}
+	if (n < 0) {
+		fprintf(stderr, "unik: %s\nSee 'unik --help'.\n", err.msg);
+		return CMD_USAGE_STATUS;
+	}
+	if (g.version) {
+		printf("unik version %s (git %s)\n", UNIK_VERSION, UNIK_GITREV);
+		return 0;
+	}
+	if (n == 0) {
+		cmd_print_main_help(commands, global_options, stderr);
+		return CMD_USAGE_STATUS;
+	}
+	if (!strcmp(argv[1], "help")) {
+		if (n == 1) {
+			cmd_print_main_help(commands, global_options, stdout);
+			return 0;
+		}
+		c = find_cmd(argv[2]);
+		if (c)
+			cmd_print_help(c, stdout);
+		else
+			fprintf(stderr, "unik: no such command '%s'. See 'unik --help'.\n",
+				argv[2]);
+		return c ? 0 : CMD_USAGE_STATUS;
+	}
+	c = find_cmd(argv[1]);
+	if (!c) {
+		fprintf(stderr, "unik: '%s' is not a unik command.\nSee 'unik --help'.\n", argv[1]);
+		return CMD_USAGE_STATUS;
+	}
+	return run_cmd(c, &g, n - 1, argv + 2);
+}

@@ -1,0 +1,120 @@
+/* c.c - the "c" compiler: a C program as a true unikernel.
+ *
+ * The folder's *.c files (or its Makefile, with CC=musl-gcc) become a
+ * static musl executable, which is linked with the unik runtime and the
+ * folder's files/ into one bootable ELF: format "unik-elf", artifact
+ * out_dir/unik.elf (no initrd).  No Linux kernel is involved.
+ */
+#include "c.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../lib/fsutil.h"
+#include "../../lib/run.h"
+#include "../../lib/xalloc.h"
+#include "../linux/linux.h"
+
+/* Small programs boot in far less; the heap grows from what is left. */
+#define C_BASE_MEMORY_MB 32
+/* Above the linux compiler (10): the default for folders of C sources. */
+#define C_DETECT_SCORE 20
+
+static int need_tool(const char *name, const char *pkg, struct unik_err *err)
+{
+	char *p = run_which(name);
+
+	if (!p)
+		return unik_err_set(err, UNIK_E_UNAVAILABLE,
+				    "%s is not installed (apt-get install %s)", name, pkg);
+	free(p);
+	return 0;
+}
+
+static int c_probe(const struct unik_config *cfg, struct unik_err *err)
+{
+	const char *dir = c_runtime_dir(cfg);
+	char *obj = xasprintf("%s/unik-runtime.o", dir);
+	int ok = fs_exists(obj);
+
+	free(obj);
+	if (!ok)
+		return unik_err_set(
+		    err, UNIK_E_UNAVAILABLE,
+		    "the unik runtime is missing in %s (set c.runtime, or run 'make')", dir);
+	if (need_tool("musl-gcc", "musl-tools", err) < 0 || need_tool("as", "binutils", err) < 0 ||
+	    need_tool("ld", "binutils", err) < 0 || need_tool("objcopy", "binutils", err) < 0)
+		return -1;
+	return 0;
+}
+
+static int is_c_file(const struct dirent *e)
+{
+	size_t len = strlen(e->d_name);
+
+	return e->d_name[0] != '.' && len > 2 && !strcmp(e->d_name + len - 2, ".c");
+}
+
+static int c_detect(const char *src_dir)
+{
+	struct dirent **ents = NULL;
+	char *mk = xasprintf("%s/Makefile", src_dir);
+	int n = scandir(src_dir, &ents, is_c_file, alphasort);
+	int score = fs_exists(mk) || n > 0 ? C_DETECT_SCORE : 0;
+
+	for (int i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+	free(mk);
+	return score;
+}
+
+static int c_build(const struct unik_build_spec *spec, struct unik_build_result *out,
+		   struct unik_err *err)
+{
+	char *app = NULL;
+	char *files = xasprintf("%s/files", spec->src_dir);
+	char *image = xasprintf("%s/%s.elf", spec->out_dir, "unik");
+	long long size;
+	int rc = -1;
+
+	if (c_probe(spec->cfg, err) < 0)
+		goto cleanup;
+	if (linux_program_build(spec, &app, err) < 0)
+		goto cleanup;
+	if (spec->log)
+		spec->log(spec->log_ctx,
+			  "linking with the unik runtime (files/ packed read-only at /)");
+	if (c_pack_image(c_runtime_dir(spec->cfg), app, files, spec->name, spec->work_dir, image,
+			 spec->log, spec->log_ctx, err) < 0)
+		goto cleanup;
+	size = fs_file_size(image);
+	if (spec->log) {
+		char line[128];
+
+		snprintf(line, sizeof(line), "image: %lld bytes (format unik-elf)", size);
+		spec->log(spec->log_ctx, line);
+	}
+	unik_build_result_release(out);
+	out->format = xstrdup("unik-elf");
+	out->kernel = image;
+	out->initrd = NULL;
+	out->memory_mb = C_BASE_MEMORY_MB + (int)(2 * (size > 0 ? size : 0) >> 20);
+	image = NULL;
+	rc = 0;
+cleanup:
+	free(app);
+	free(files);
+	free(image);
+	return rc;
+}
+
+const struct unik_compiler unik_compiler_c = {
+	.name = "c",
+	.description = "C program linked with the unik runtime: one bootable ELF, no Linux kernel",
+	.probe = c_probe,
+	.detect = c_detect,
+	.build = c_build,
+};

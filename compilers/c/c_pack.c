@@ -1,0 +1,153 @@
+/* c_pack.c - joins a static program, its files and the unik runtime into
+ * one bootable ELF.
+ *
+ * The program (debug info stripped) and a cpio "newc" archive of the files
+ * are embedded with .incbin into the section .unik_payload of a small
+ * assembler file; `ld` links that with unik-runtime.o using
+ * unik-runtime.ld.  At boot the runtime maps the program's segments
+ * straight from the payload (runtime/core/elf_load.c).
+ */
+#include "c.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../lib/fsutil.h"
+#include "../../lib/run.h"
+#include "../../lib/strbuf.h"
+#include "../../lib/xalloc.h"
+#include "../linux/cpio.h"
+
+const char *c_runtime_dir(const struct unik_config *cfg)
+{
+	return cfg ? unik_config_get(cfg, "c.runtime", UNIK_DATADIR) : UNIK_DATADIR;
+}
+
+/* Paths go inside "..." of an assembler directive. */
+static int asm_safe(const char *path, struct unik_err *err)
+{
+	if (strpbrk(path, "\"\\\n"))
+		return unik_err_set(err, UNIK_E_INVALID, "path %s cannot be embedded", path);
+	return 0;
+}
+
+/* argv[0]: the image name when it is plain, else "app". */
+static const char *program_name(const char *name)
+{
+	if (!name || !*name || strlen(name) > 64)
+		return "app";
+	for (const char *p = name; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-",
+			    *p))
+			return "app";
+	return name;
+}
+
+static int pack_files(const char *files_dir, const char *cpio_path, struct unik_err *err)
+{
+	struct cpio_writer w;
+
+	if (cpio_open(&w, cpio_path, err) < 0)
+		return -1;
+	if (files_dir && fs_exists(files_dir) && cpio_add_tree(&w, "", files_dir, err) < 0) {
+		cpio_abort(&w);
+		return -1;
+	}
+	return cpio_finish(&w, err);
+}
+
+static int write_payload_asm(const char *path, const char *app, const char *cpio, const char *name,
+			     struct unik_err *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int rc;
+
+	if (asm_safe(app, err) < 0 || asm_safe(cpio, err) < 0)
+		return -1;
+	strbuf_addf(&sb,
+		    "\t.section .unik_payload, \"a\"\n"
+		    "\t.balign 4096\n"
+		    "\t.globl unik_app_elf, unik_app_elf_end, unik_files, unik_files_end\n"
+		    "unik_app_elf:\n\t.incbin \"%s\"\nunik_app_elf_end:\n"
+		    "\t.balign 16\n"
+		    "unik_files:\n\t.incbin \"%s\"\nunik_files_end:\n"
+		    "\t.section .rodata\n"
+		    "\t.globl unik_app_name\n"
+		    "unik_app_name:\n\t.asciz \"%s\"\n"
+		    "\t.section .note.GNU-stack, \"\", @progbits\n",
+		    app, cpio, program_name(name));
+	rc = fs_write_file_atomic(path, sb.buf, sb.len, 0644, err);
+	strbuf_release(&sb);
+	return rc;
+}
+
+static int run_tool(const char *const *argv, const char *what, unik_log_fn log, void *log_ctx,
+		    struct unik_err *err)
+{
+	struct run_opts opts = { NULL, NULL, log, log_ctx };
+
+	if (run_command(argv, &opts, err) < 0)
+		return unik_err_prefix(err, "%s failed", what);
+	return 0;
+}
+
+int c_pack_image(const char *runtime_dir, const char *app, const char *files_dir, const char *name,
+		 const char *work_dir, const char *out_path, unik_log_fn log, void *log_ctx,
+		 struct unik_err *err)
+{
+	char *rt_obj = xasprintf("%s/unik-runtime.o", runtime_dir);
+	char *rt_ld = xasprintf("%s/unik-runtime.ld", runtime_dir);
+	char *app_copy = xasprintf("%s/unik-app.elf", work_dir);
+	char *cpio = xasprintf("%s/unik-files.cpio", work_dir);
+	char *asm_path = xasprintf("%s/unik-payload.S", work_dir);
+	char *obj = xasprintf("%s/unik-payload.o", work_dir);
+	int rc = -1;
+
+	if (!fs_exists(rt_obj) || !fs_exists(rt_ld)) {
+		unik_err_set(err, UNIK_E_UNAVAILABLE,
+			     "the unik runtime is missing in %s (set c.runtime, or run 'make')",
+			     runtime_dir);
+		goto cleanup;
+	}
+	{
+		const char *strip[] = { "objcopy", "--strip-debug", app, app_copy, NULL };
+
+		if (run_tool(strip, "objcopy", log, log_ctx, err) < 0)
+			goto cleanup;
+	}
+	if (pack_files(files_dir, cpio, err) < 0)
+		goto cleanup;
+	if (write_payload_asm(asm_path, app_copy, cpio, name, err) < 0)
+		goto cleanup;
+	{
+		const char *as[] = { "as", "-o", obj, asm_path, NULL };
+		const char *ld[] = { "ld",
+				     "-nostdlib",
+				     "-static",
+				     "-z",
+				     "max-page-size=4096",
+				     "--build-id=none",
+				     "--strip-debug",
+				     "-T",
+				     rt_ld,
+				     "-o",
+				     out_path,
+				     rt_obj,
+				     obj,
+				     NULL };
+
+		if (run_tool(as, "as", log, log_ctx, err) < 0 ||
+		    run_tool(ld, "ld", log, log_ctx, err) < 0)
+			goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	free(rt_obj);
+	free(rt_ld);
+	free(app_copy);
+	free(cpio);
+	free(asm_path);
+	free(obj);
+	return rc;
+}

@@ -1,0 +1,391 @@
+/* init.c - PID 1 of the guests the "linux" compiler builds.
+ *
+ * Runs /app with the arguments and environment found on the kernel command
+ * line (unik.arg= / unik.env=, encoded as lib/bootargs.h documents), reports
+ * how it ended on the second serial port as the line
+ * "unik-exit-status=<n>" (n = exit status, or 128+signal), then powers the
+ * VM off.  The first press of the ACPI power button (QMP system_powerdown)
+ * sends SIGTERM to the program's process group, the next one SIGKILL.
+ *
+ * Built with musl-gcc -static on its own: it links nothing from lib/.
+ * Diagnostics go to the kernel log, so the console (ttyS0) carries only the
+ * program's output; only a failure to start /app is printed there.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define APP_PATH "/app"
+#define MODULES_DIR "/unik/modules"
+#define STATUS_TTY "/dev/ttyS1"
+#define MAX_EVDEV 8
+#define CMDLINE_MAX 4096
+
+/* struct input_event of linux/input.h on 64-bit; musl ships no kernel headers. */
+struct evdev_event {
+	struct timeval time;
+	unsigned short type;
+	unsigned short code;
+	int value;
+};
+#define EV_KEY 1
+#define KEY_POWER 116
+
+struct strlist {
+	char **v;
+	size_t n;
+};
+
+static int kmsg_fd = -1;
+
+/* A line in the kernel log (hidden from the console by loglevel=0). */
+static void __attribute__((format(printf, 1, 2))) klog(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int n = snprintf(buf, sizeof(buf), "<6>unik-init: ");
+
+	va_start(ap, fmt);
+	vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (kmsg_fd >= 0 && write(kmsg_fd, buf, strlen(buf)) < 0)
+		kmsg_fd = -1;
+}
+
+static void list_push(struct strlist *l, char *s)
+{
+	char **v = realloc(l->v, (l->n + 2) * sizeof(*v));
+
+	if (!v) {
+		klog("out of memory");
+		return;
+	}
+	v[l->n++] = s;
+	v[l->n] = NULL;
+	l->v = v;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* %XX-decodes s[0..len) into a new string; NULL on a malformed escape. */
+static char *decode(const char *s, size_t len)
+{
+	char *out = malloc(len + 1);
+	size_t o = 0;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] != '%') {
+			out[o++] = s[i];
+			continue;
+		}
+		if (i + 2 >= len || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0) {
+			free(out);
+			return NULL;
+		}
+		out[o++] = (char)(hexval(s[i + 1]) << 4 | hexval(s[i + 2]));
+		i += 2;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static int env_has(const struct strlist *env, const char *key)
+{
+	size_t klen = strlen(key);
+
+	for (size_t i = 0; i < env->n; i++)
+		if (!strncmp(env->v[i], key, klen) && env->v[i][klen] == '=')
+			return 1;
+	return 0;
+}
+
+/* Fills argv (after argv[0]) and env from /proc/cmdline; -1 if malformed. */
+static int cmdline_parse(struct strlist *argv, struct strlist *env)
+{
+	static char buf[CMDLINE_MAX];
+	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	char *p = buf;
+
+	if (fd >= 0)
+		close(fd);
+	if (n < 0) {
+		klog("cannot read /proc/cmdline");
+		return -1;
+	}
+	buf[n] = '\0';
+	while (*p) {
+		size_t len = strcspn(p, " \t\n");
+		struct strlist *to = NULL;
+		size_t skip = 0;
+
+		if (!strncmp(p, "unik.arg=", 9)) {
+			to = argv;
+			skip = 9;
+		} else if (!strncmp(p, "unik.env=", 9)) {
+			to = env;
+			skip = 9;
+		}
+		if (to) {
+			char *s = decode(p + skip, len - skip);
+
+			if (!s)
+				return -1;
+			list_push(to, s);
+		}
+		p += len;
+		p += strspn(p, " \t\n");
+	}
+	if (!env_has(env, "PATH"))
+		list_push(env, strdup("PATH=/"));
+	if (!env_has(env, "HOME"))
+		list_push(env, strdup("HOME=/"));
+	return 0;
+}
+
+static void mounts_setup(void)
+{
+	mkdir("/proc", 0555);
+	mkdir("/dev", 0755);
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		klog("cannot mount /proc: %s", strerror(errno));
+	if (mount("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755") < 0)
+		klog("cannot mount /dev: %s", strerror(errno));
+	kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+}
+
+/* The console must not turn "\n" into "\r\n": the log file is plain text. */
+static void console_setup(void)
+{
+	struct termios t;
+
+	if (tcgetattr(1, &t) == 0) {
+		t.c_oflag &= ~(tcflag_t)OPOST;
+		tcsetattr(1, TCSANOW, &t);
+	}
+}
+
+/* Loads every *.ko of MODULES_DIR (the ACPI button and evdev drivers). */
+static void modules_load(void)
+{
+	DIR *d = opendir(MODULES_DIR);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		char path[300];
+		int fd;
+
+		if (len < 4 || strcmp(e->d_name + len - 3, ".ko"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", MODULES_DIR, e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || syscall(SYS_finit_module, fd, "", 0) < 0)
+			klog("cannot load %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	closedir(d);
+}
+
+/* Opens the input devices; a power-button press arrives on one of them. */
+static int evdev_open(struct pollfd *pfd, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < 32 && n < max; i++) {
+		char path[64];
+		int fd;
+
+		snprintf(path, sizeof(path), "/dev/input/event%d", i);
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		pfd[n].fd = fd;
+		pfd[n].events = POLLIN;
+		n++;
+	}
+	if (n == 0)
+		klog("no input device: graceful stop unavailable");
+	return n;
+}
+
+/* Number of power-button presses waiting on `fd`. */
+static int evdev_presses(int fd)
+{
+	struct evdev_event ev;
+	int presses = 0;
+
+	while (read(fd, &ev, sizeof(ev)) == (ssize_t)sizeof(ev))
+		if (ev.type == EV_KEY && ev.code == KEY_POWER && ev.value == 1)
+			presses++;
+	return presses;
+}
+
+static void __attribute__((noreturn)) app_exec(char **argv, char **envp)
+{
+	sigset_t none;
+	int null = open("/dev/null", O_RDWR);
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	setsid();
+	if (null >= 0)
+		dup2(null, 0);
+	if (chdir("/") < 0)
+		_exit(126);
+	execve(APP_PATH, argv, envp);
+	dprintf(2, "unik-init: cannot run %s: %s\n", APP_PATH, strerror(errno));
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+static void noop(int sig)
+{
+	(void)sig;
+}
+
+/* Waits for the program to end, forwarding stop requests; returns its
+ * wait status. */
+static int supervise(pid_t app, int sfd)
+{
+	struct pollfd pfd[MAX_EVDEV + 1];
+	int nev = evdev_open(pfd + 1, MAX_EVDEV);
+	int requests = 0;
+
+	pfd[0].fd = sfd;
+	pfd[0].events = POLLIN;
+	for (;;) {
+		int wanted = 0, status;
+		pid_t p;
+
+		/* The timeout only guards against a lost wake-up. */
+		if (poll(pfd, (nfds_t)nev + 1, 1000) < 0 && errno != EINTR)
+			klog("poll: %s", strerror(errno));
+		if (pfd[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				if (si.ssi_signo != SIGCHLD)
+					wanted++;
+		}
+		for (int i = 1; i <= nev; i++)
+			if (pfd[i].revents & POLLIN)
+				wanted += evdev_presses(pfd[i].fd);
+		while ((p = waitpid(-1, &status, WNOHANG)) > 0)
+			if (p == app)
+				return status;
+		for (; wanted > 0; wanted--) {
+			int sig = ++requests == 1 ? SIGTERM : SIGKILL;
+
+			klog("stop requested: sending signal %d to the program", sig);
+			kill(-app, sig);
+			kill(app, sig);
+		}
+	}
+}
+
+/* Writes the status line on the status serial port and waits until sent. */
+static void status_report(int code)
+{
+	char line[64];
+	int fd = open(STATUS_TTY, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	int len = snprintf(line, sizeof(line), "unik-exit-status=%d\n", code);
+	struct termios t;
+
+	klog("program ended with status %d", code);
+	if (fd < 0) {
+		klog("cannot open %s: %s", STATUS_TTY, strerror(errno));
+		return;
+	}
+	if (tcgetattr(fd, &t) == 0) {
+		cfmakeraw(&t);
+		cfsetospeed(&t, B115200);
+		tcsetattr(fd, TCSANOW, &t);
+	}
+	if (write(fd, line, (size_t)len) != len)
+		klog("cannot write %s: %s", STATUS_TTY, strerror(errno));
+	tcdrain(fd);
+	close(fd);
+}
+
+static void __attribute__((noreturn)) power_off(void)
+{
+	sync();
+	reboot(RB_POWER_OFF);
+	reboot(RB_AUTOBOOT);
+	for (;;)
+		pause();
+}
+
+int main(void)
+{
+	struct strlist argv = {NULL, 0}, env = {NULL, 0};
+	sigset_t mask;
+	int sfd, status, code;
+	pid_t app;
+
+	mounts_setup();
+	console_setup();
+	reboot(RB_DISABLE_CAD);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGPWR);
+	signal(SIGTERM, noop);
+	signal(SIGINT, noop);
+	signal(SIGPWR, noop);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	modules_load();
+
+	list_push(&argv, strdup("app"));
+	if (cmdline_parse(&argv, &env) < 0) {
+		dprintf(2, "unik-init: malformed unik.arg/unik.env on the kernel command line\n");
+		status_report(125);
+		power_off();
+	}
+	app = fork();
+	if (app == 0)
+		app_exec(argv.v, env.v);
+	if (app < 0) {
+		dprintf(2, "unik-init: cannot fork: %s\n", strerror(errno));
+		status_report(126);
+		power_off();
+	}
+	status = supervise(app, sfd);
+	code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	kill(-1, SIGKILL);
+	while (waitpid(-1, NULL, 0) > 0)
+		;
+	status_report(code);
+	power_off();
+}

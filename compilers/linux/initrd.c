@@ -1,0 +1,75 @@
+/* initrd.c - the "linux" compiler's initramfs: our init, the program, the
+ * kernel modules the init loads, and the upload's files/ folder. */
+#include "linux.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../../lib/xalloc.h"
+#include "cpio.h"
+
+static int is_module(const struct dirent *e)
+{
+	size_t len = strlen(e->d_name);
+
+	return len > 3 && !strcmp(e->d_name + len - 3, ".ko");
+}
+
+static int add_modules(struct cpio_writer *w, const char *dir, struct unik_err *err)
+{
+	struct dirent **ents = NULL;
+	int n, rc = 0;
+
+	if (!dir || !*dir)
+		return 0;
+	n = scandir(dir, &ents, is_module, alphasort);
+	if (n < 0)
+		return unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot list kernel modules in %s: %s",
+				    dir, strerror(errno));
+	for (int i = 0; i < n; i++) {
+		if (rc == 0) {
+			char *src = xasprintf("%s/%s", dir, ents[i]->d_name);
+			char *name = xasprintf("unik/modules/%s", ents[i]->d_name);
+
+			rc = cpio_add_file(w, name, src, 0644, err);
+			free(src);
+			free(name);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return rc;
+}
+
+int linux_initrd_pack(const struct unik_build_spec *spec, const struct linux_guest *g,
+		      const char *app, const char *out_path, struct unik_err *err)
+{
+	static const char *const dirs[] = {"dev", "proc", "sys", "unik", "unik/modules"};
+	char *files = xasprintf("%s/files", spec->src_dir);
+	struct cpio_writer w;
+	struct stat st;
+	int rc = -1;
+
+	if (cpio_open(&w, out_path, err) < 0)
+		goto cleanup;
+	/* The upload's files first: our entries below win on a name clash. */
+	if (stat(files, &st) == 0 && S_ISDIR(st.st_mode) && cpio_add_tree(&w, "", files, err) < 0)
+		goto cleanup;
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (cpio_add_dir(&w, dirs[i], 0755, err) < 0)
+			goto cleanup;
+	if (cpio_add_dir(&w, "tmp", 01777, err) < 0 ||
+	    cpio_add_chardev(&w, "dev/console", 0600, 5, 1, err) < 0 ||
+	    cpio_add_file(&w, "init", g->init, 0755, err) < 0 ||
+	    cpio_add_file(&w, "app", app, 0755, err) < 0 || add_modules(&w, g->modules, err) < 0)
+		goto cleanup;
+	rc = cpio_finish(&w, err);
+cleanup:
+	if (rc < 0)
+		cpio_abort(&w);
+	free(files);
+	return rc;
+}

@@ -1,0 +1,171 @@
+/* h_images.c - build, list, inspect and remove images. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../compilers/compiler.h"
+#include "../lib/fsutil.h"
+#include "../lib/xalloc.h"
+#include "blobs.h"
+#include "daemon.h"
+#include "handlers.h"
+#include "http.h"
+#include "ids.h"
+#include "jobs.h"
+#include "store.h"
+#include "untar.h"
+
+void h_images_list(struct http_req *req)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	struct unik_image *v;
+	json_t *arr;
+	size_t n;
+
+	if (store_image_list(req->d->store, &v, &n, &err)) {
+		http_reply_error(req, &err);
+		return;
+	}
+	arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, unik_image_to_json(&v[i]));
+	store_images_free(v, n);
+	http_reply_json(req, 200, arr);
+}
+
+/* Reads the build options from the query string into br. */
+static int build_options(struct http_req *req, struct build_request *br, struct unik_err *err)
+{
+	const char *name = http_query(req, "name");
+	const char *compiler = http_query(req, "compiler");
+	long long mem;
+
+	if (name && *name) {
+		if (!unik_name_valid(name))
+			return unik_err_set(
+			    err, UNIK_E_INVALID,
+			    "invalid image name '%s': use letters, digits, '_', '.',"
+			    " '-' (at most %d), starting with a letter or digit",
+			    name, UNIK_NAME_MAX);
+		br->name = xstrdup(name);
+	}
+	if (compiler && *compiler) {
+		br->compiler = unik_compiler_find(compiler);
+		if (!br->compiler)
+			return unik_err_set(err, UNIK_E_INVALID,
+					    "unknown compiler '%s' (see 'unik compilers')",
+					    compiler);
+	}
+	if (http_query_int(req, "memory", 0, &mem, err))
+		return -1;
+	if (mem < 0 || mem > 1024 * 1024)
+		return unik_err_set(err, UNIK_E_INVALID, "memory %lld MB is out of range", mem);
+	br->memory_mb = (int)mem;
+	http_query_all(req, "args", &br->args);
+	return 0;
+}
+
+void h_images_build(struct http_req *req)
+{
+	struct unikd *d = req->d;
+	struct unik_err err = UNIK_ERR_INIT;
+	struct build_request br;
+	struct unik_job job;
+	char *rnd = ids_new();
+	long files = 0;
+
+	memset(&br, 0, sizeof(br));
+	unik_job_init(&job);
+	if (build_options(req, &br, &err))
+		goto fail;
+	if (req->body_len == 0) {
+		unik_err_set(&err, UNIK_E_INVALID,
+			     "the request needs a body: a tar or tar.gz of the source folder");
+		goto fail;
+	}
+	br.work_dir = unikd_path(d, "tmp/build-%.16s", rnd);
+	br.src_dir = xasprintf("%s/src", br.work_dir);
+	if (fs_mkdir_p(br.src_dir, 0700, &err))
+		goto fail;
+	if (untar_safe(req->spool_path, br.src_dir, d->max_extract, &files, &err))
+		goto fail;
+	if (jobs_start_build(d, &br, &job, &err))
+		goto fail;
+	http_reply_json(req, 202, unik_job_to_json(&job));
+	goto cleanup;
+fail:
+	if (br.work_dir)
+		fs_remove_tree(br.work_dir, NULL);
+	http_reply_error(req, &err);
+cleanup:
+	build_request_release(&br);
+	unik_job_release(&job);
+	free(rnd);
+}
+
+void h_images_get(struct http_req *req)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	struct unik_image im;
+	char *id = NULL;
+
+	unik_image_init(&im);
+	if (store_image_resolve(req->d->store, req->params[0], &id, &err) ||
+	    store_image_get(req->d->store, id, &im, &err))
+		http_reply_error(req, &err);
+	else
+		http_reply_json(req, 200, unik_image_to_json(&im));
+	unik_image_release(&im);
+	free(id);
+}
+
+/* Removes a blob nobody uses any more (d->lock held). */
+static void drop_blob(struct unikd *d, const char *digest)
+{
+	int users = 0;
+
+	if (digest && store_blob_users(d->store, digest, &users, NULL) == 0 && users == 0)
+		blobs_remove(d->state_dir, digest, NULL);
+}
+
+void h_images_delete(struct http_req *req)
+{
+	struct unikd *d = req->d;
+	struct unik_err err = UNIK_ERR_INIT;
+	struct unik_image im;
+	int force = http_query_flag(req, "force");
+	int total = 0, running = 0;
+	char *id = NULL;
+
+	unik_image_init(&im);
+	pthread_mutex_lock(&d->lock);
+	if (store_image_resolve(d->store, req->params[0], &id, &err) ||
+	    store_image_get(d->store, id, &im, &err) ||
+	    store_image_users(d->store, id, &total, &running, &err))
+		goto fail;
+	if (running > 0) {
+		unik_err_set(&err, UNIK_E_CONFLICT,
+			     "image %s is used by %d running instance(s); stop them first",
+			     req->params[0], running);
+		goto fail;
+	}
+	if (total > 0 && !force) {
+		unik_err_set(&err, UNIK_E_CONFLICT,
+			     "image %s is used by %d instance(s); remove them or use force",
+			     req->params[0], total);
+		goto fail;
+	}
+	if (store_image_delete(d->store, id, &err))
+		goto fail;
+	drop_blob(d, im.kernel);
+	drop_blob(d, im.initrd);
+	pthread_mutex_unlock(&d->lock);
+	unikd_log("image %s (%s) removed", im.name ? im.name : "<none>", id);
+	http_reply_json(req, 200, json_pack("{sssb}", "id", id, "deleted", 1));
+	goto cleanup;
+fail:
+	pthread_mutex_unlock(&d->lock);
+	http_reply_error(req, &err);
+cleanup:
+	unik_image_release(&im);
+	free(id);
+}

@@ -1,0 +1,199 @@
+/* h_instances.c - run, list, inspect, stop, start, remove, logs, wait. */
+#include <stdlib.h>
+
+#include "../lib/xalloc.h"
+#include "daemon.h"
+#include "follow.h"
+#include "handlers.h"
+#include "http.h"
+#include "instances.h"
+#include "store.h"
+
+void h_instances_list(struct http_req *req)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	struct unik_instance *v;
+	int all = http_query_flag(req, "all");
+	json_t *arr;
+	size_t n;
+
+	if (store_instance_list(req->d->store, &v, &n, &err)) {
+		http_reply_error(req, &err);
+		return;
+	}
+	arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		if (all || v[i].state == UNIK_STATE_RUNNING || v[i].state == UNIK_STATE_STOPPING)
+			json_array_append_new(arr, unik_instance_to_json(&v[i]));
+	store_instances_free(v, n);
+	http_reply_json(req, 200, arr);
+}
+
+void h_instances_create(struct http_req *req)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	struct unik_run_request rq;
+	struct unik_instance in;
+	json_t *body = NULL;
+
+	unik_run_request_init(&rq);
+	unik_instance_init(&in);
+	if (http_body_json(req, &body, &err) || unik_run_request_from_json(body, &rq, &err) ||
+	    instance_create(req->d, &rq, &in, &err))
+		http_reply_error(req, &err);
+	else
+		http_reply_json(req, 201, unik_instance_to_json(&in));
+	json_decref(body);
+	unik_run_request_release(&rq);
+	unik_instance_release(&in);
+}
+
+/* Resolves req->params[0] to an instance id (caller frees) or replies. */
+static char *resolve(struct http_req *req)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	char *id = NULL;
+
+	if (store_instance_resolve(req->d->store, req->params[0], &id, &err)) {
+		http_reply_error(req, &err);
+		return NULL;
+	}
+	return id;
+}
+
+typedef int (*instance_op)(struct http_req *req, const char *id, struct unik_instance *out,
+			   struct unik_err *err);
+
+/* Resolves the ref, runs op, and replies with the instance (or the error). */
+static void with_instance(struct http_req *req, instance_op op)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	struct unik_instance in;
+	char *id = resolve(req);
+
+	if (!id)
+		return;
+	unik_instance_init(&in);
+	if (op(req, id, &in, &err))
+		http_reply_error(req, &err);
+	else
+		http_reply_json(req, 200, unik_instance_to_json(&in));
+	unik_instance_release(&in);
+	free(id);
+}
+
+static int op_get(struct http_req *req, const char *id, struct unik_instance *out,
+		  struct unik_err *err)
+{
+	return store_instance_get(req->d->store, id, out, err);
+}
+
+static int op_stop(struct http_req *req, const char *id, struct unik_instance *out,
+		   struct unik_err *err)
+{
+	long long timeout;
+
+	if (http_query_int(req, "timeout", req->d->stop_timeout, &timeout, err))
+		return -1;
+	if (timeout < 0 || timeout > 3600)
+		return unik_err_set(err, UNIK_E_INVALID, "timeout must be 0..3600 seconds");
+	return instance_stop(req->d, id, (int)timeout, out, err);
+}
+
+static int op_start(struct http_req *req, const char *id, struct unik_instance *out,
+		    struct unik_err *err)
+{
+	return instance_start(req->d, id, out, err);
+}
+
+void h_instances_get(struct http_req *req)
+{
+	with_instance(req, op_get);
+}
+
+void h_instances_stop(struct http_req *req)
+{
+	with_instance(req, op_stop);
+}
+
+void h_instances_start(struct http_req *req)
+{
+	with_instance(req, op_start);
+}
+
+void h_instances_delete(struct http_req *req)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	char *id = resolve(req);
+
+	if (!id)
+		return;
+	if (instance_remove(req->d, id, http_query_flag(req, "force"), &err))
+		http_reply_error(req, &err);
+	else
+		http_reply_json(req, 200, json_pack("{sssb}", "id", id, "deleted", 1));
+	free(id);
+}
+
+static int instance_done(struct unikd *d, const char *id)
+{
+	struct unik_instance in;
+	int done;
+
+	unik_instance_init(&in);
+	done = store_instance_get(d->store, id, &in, NULL) < 0 ||
+	       (in.state != UNIK_STATE_RUNNING && in.state != UNIK_STATE_STOPPING);
+	unik_instance_release(&in);
+	return done;
+}
+
+void h_instances_logs(struct http_req *req)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	long long tail;
+	struct follow *f;
+	char *id, *path;
+
+	if (http_query_int(req, "tail", -1, &tail, &err)) {
+		http_reply_error(req, &err);
+		return;
+	}
+	id = resolve(req);
+	if (!id)
+		return;
+	path = instance_log_path(req->d, id);
+	f = follow_open(req->d, path, (long)tail, http_query_flag(req, "follow"), instance_done,
+			id);
+	if (!f) {
+		unik_err_set(&err, UNIK_E_NOT_FOUND, "instance %s has no console log",
+			     req->params[0]);
+		http_reply_error(req, &err);
+	} else {
+		http_reply_stream(req, 200, "text/plain; charset=utf-8", follow_read, f,
+				  follow_free);
+	}
+	free(path);
+	free(id);
+}
+
+void h_instances_wait(struct http_req *req)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	struct unik_instance in;
+	char *id = resolve(req);
+
+	if (!id)
+		return;
+	unik_instance_init(&in);
+	if (instance_wait(req->d, id, &in, &err))
+		http_reply_error(req, &err);
+	else
+		http_reply_json(
+		    req, 200,
+		    json_pack("{sssssoso}", "id", in.id, "state", unik_state_name(in.state),
+			      "exit_code",
+			      in.exit_code >= 0 ? json_integer(in.exit_code) : json_null(),
+			      "message", in.message ? json_string(in.message) : json_null()));
+	unik_instance_release(&in);
+	free(id);
+}

@@ -1,0 +1,58 @@
+/* h_jobs.c - build job state and events. */
+#include <stdlib.h>
+
+#include "daemon.h"
+#include "follow.h"
+#include "handlers.h"
+#include "http.h"
+#include "jobs.h"
+#include "store.h"
+
+void h_jobs_get(struct http_req *req)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	struct unik_job job;
+
+	unik_job_init(&job);
+	if (store_job_get(req->d->store, req->params[0], &job, &err))
+		http_reply_error(req, &err);
+	else
+		http_reply_json(req, 200, unik_job_to_json(&job));
+	unik_job_release(&job);
+}
+
+static int job_done(struct unikd *d, const char *id)
+{
+	struct unik_job job;
+	int done;
+
+	unik_job_init(&job);
+	done = store_job_get(d->store, id, &job, NULL) < 0 || job.state != UNIK_JOB_RUNNING;
+	unik_job_release(&job);
+	return done;
+}
+
+void h_jobs_events(struct http_req *req)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	struct unik_job job;
+	struct follow *f;
+	char *path;
+
+	unik_job_init(&job);
+	if (store_job_get(req->d->store, req->params[0], &job, &err)) {
+		http_reply_error(req, &err);
+		unik_job_release(&job);
+		return;
+	}
+	unik_job_release(&job);
+	path = jobs_events_path(req->d, req->params[0]);
+	f = follow_open(req->d, path, -1, 1, job_done, req->params[0]);
+	free(path);
+	if (!f) {
+		unik_err_set(&err, UNIK_E_NOT_FOUND, "job %s has no events", req->params[0]);
+		http_reply_error(req, &err);
+		return;
+	}
+	http_reply_stream(req, 200, "application/x-ndjson", follow_read, f, follow_free);
+}

@@ -1,0 +1,30 @@
+/* handlers.h - the REST handlers, one per route (routes.c). */
+#ifndef UNIKD_HANDLERS_H
+#define UNIKD_HANDLERS_H
+
+struct http_req;
+
+/* h_system.c */
+void h_version(struct http_req *req);
+void h_health(struct http_req *req);
+void h_compilers(struct http_req *req);
+void h_providers(struct http_req *req);
+/* h_images.c */
+void h_images_list(struct http_req *req);
+void h_images_build(struct http_req *req);
+void h_images_get(struct http_req *req);
+void h_images_delete(struct http_req *req);
+/* h_jobs.c */
+void h_jobs_get(struct http_req *req);
+void h_jobs_events(struct http_req *req);
+/* h_instances.c */
+void h_instances_list(struct http_req *req);
+void h_instances_create(struct http_req *req);
+void h_instances_get(struct http_req *req);
+void h_instances_delete(struct http_req *req);
+void h_instances_stop(struct http_req *req);
+void h_instances_start(struct http_req *req);
+void h_instances_logs(struct http_req *req);
+void h_instances_wait(struct http_req *req);
+
+#endif

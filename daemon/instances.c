@@ -1,0 +1,449 @@
+/* instances.c - instance lifecycle (see instances.h). */
+#include "instances.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../compilers/compiler.h"
+#include "../lib/fsutil.h"
+#include "../lib/xalloc.h"
+#include "../providers/provider.h"
+#include "blobs.h"
+#include "daemon.h"
+#include "ids.h"
+#include "store.h"
+#include "supervisor.h"
+
+char *instance_dir(struct unikd *d, const char *id)
+{
+	return unikd_path(d, "instances/%s", id);
+}
+
+char *instance_log_path(struct unikd *d, const char *id)
+{
+	return unikd_path(d, "instances/%s/console.log", id);
+}
+
+/* Everything a provider call needs, owned in one place. */
+struct run_ctx {
+	struct unik_run_spec spec;
+	struct unik_image im;
+	char *dir;
+	char *log;
+	char *kernel;
+	char *initrd;
+};
+
+static void run_ctx_release(struct run_ctx *rc)
+{
+	unik_image_release(&rc->im);
+	free(rc->dir);
+	free(rc->log);
+	free(rc->kernel);
+	free(rc->initrd);
+	memset(rc, 0, sizeof(*rc));
+}
+
+/* Fills rc for `in`.  With need_image, a missing image or blob is an error;
+ * without (collect, stop, remove), the spec simply has no artifacts. */
+static int run_ctx_init(struct unikd *d, const struct unik_instance *in, int need_image,
+			struct run_ctx *rc, struct unik_err *err)
+{
+	memset(rc, 0, sizeof(*rc));
+	unik_image_init(&rc->im);
+	rc->dir = instance_dir(d, in->id);
+	rc->log = instance_log_path(d, in->id);
+	if (store_image_get(d->store, in->image, &rc->im, err) == 0) {
+		if (rc->im.kernel && blobs_path(d->state_dir, rc->im.kernel, &rc->kernel, err))
+			goto fail;
+		if (rc->im.initrd && blobs_path(d->state_dir, rc->im.initrd, &rc->initrd, err))
+			goto fail;
+	} else if (need_image) {
+		unik_err_prefix(err, "instance %s", in->name);
+		goto fail;
+	}
+	unik_err_clear(err);
+	rc->spec.id = in->id;
+	rc->spec.name = in->name;
+	rc->spec.dir = rc->dir;
+	rc->spec.log_path = rc->log;
+	rc->spec.format = rc->im.format;
+	rc->spec.kernel = rc->kernel;
+	rc->spec.initrd = rc->initrd;
+	rc->spec.memory_mb = in->memory_mb;
+	rc->spec.args = &in->args;
+	rc->spec.env = &in->env;
+	rc->spec.accel = in->accel ? in->accel : "auto";
+	rc->spec.cfg = &d->cfg;
+	return 0;
+fail:
+	if (need_image)
+		return -1;
+	return 0;
+}
+
+static const struct unik_provider *provider_of(const struct unik_instance *in, struct unik_err *err)
+{
+	const struct unik_provider *p = unik_provider_find(in->provider);
+
+	if (!p)
+		unik_err_set(err, UNIK_E_INVALID, "instance %s uses unknown provider '%s'",
+			     in->name, in->provider);
+	return p;
+}
+
+/* Starts `in` (d->lock held) and saves it. */
+static int start_locked(struct unikd *d, struct unik_instance *in, struct unik_err *err)
+{
+	const struct unik_provider *p = provider_of(in, err);
+	struct run_ctx rc;
+	struct unik_vm vm;
+	int rv = -1;
+
+	if (!p)
+		return -1;
+	if (!p->start)
+		return unik_err_set(err, UNIK_E_UNSUPPORTED,
+				    "provider '%s' does not support the operation 'start'",
+				    p->name);
+	if (p->probe && p->probe(&d->cfg, err))
+		return unik_err_prefix(err, "provider '%s' is not usable here", p->name);
+	if (run_ctx_init(d, in, 1, &rc, err))
+		return -1;
+	memset(&vm, 0, sizeof(vm));
+	if (p->start(&rc.spec, &vm, err)) {
+		unik_err_prefix(err, "cannot start instance %s", in->name);
+		goto cleanup;
+	}
+	in->state = UNIK_STATE_RUNNING;
+	in->pid = vm.pid;
+	in->started = unikd_now();
+	in->finished = 0;
+	in->exit_code = -1;
+	free(in->message);
+	in->message = vm.note[0] ? xstrdup(vm.note) : NULL;
+	if (vm.accel_used[0]) {
+		free(in->accel);
+		in->accel = xstrdup(vm.accel_used);
+	}
+	if (store_instance_put(d->store, in, err))
+		goto cleanup;
+	if (vm.pid > 0 && supervisor_watch(d->sup, in->id, vm.pid, 1, err))
+		goto cleanup;
+	unikd_log("instance %s (%s) started on %s, pid %d", in->name, in->id, p->name, (int)vm.pid);
+	rv = 0;
+cleanup:
+	run_ctx_release(&rc);
+	return rv;
+}
+
+int instance_create(struct unikd *d, const struct unik_run_request *rq, struct unik_instance *out,
+		    struct unik_err *err)
+{
+	const char *pname = rq->provider ? rq->provider : d->default_provider;
+	const struct unik_provider *p = unik_provider_find(pname);
+	struct unik_image im;
+	char *image_id = NULL, *dir = NULL, *log = NULL;
+	int rv = -1;
+
+	unik_image_init(&im);
+	if (!p) {
+		unik_err_set(err, UNIK_E_INVALID, "unknown provider '%s' (see 'unik providers')",
+			     pname);
+		goto cleanup;
+	}
+	if (rq->accel && strcmp(rq->accel, "auto") && strcmp(rq->accel, "kvm") &&
+	    strcmp(rq->accel, "tcg")) {
+		unik_err_set(err, UNIK_E_INVALID, "accel must be auto, kvm or tcg, not '%s'",
+			     rq->accel);
+		goto cleanup;
+	}
+	if (store_image_resolve(d->store, rq->image, &image_id, err) ||
+	    store_image_get(d->store, image_id, &im, err))
+		goto cleanup;
+	if (!unik_provider_accepts(p, im.format)) {
+		unik_err_set(err, UNIK_E_INVALID,
+			     "provider '%s' cannot boot image %s: its format is '%s'", p->name,
+			     rq->image, im.format ? im.format : "?");
+		goto cleanup;
+	}
+	if (rq->start && !p->start) {
+		unik_err_set(err, UNIK_E_UNSUPPORTED,
+			     "provider '%s' does not support the operation 'start'", p->name);
+		goto cleanup;
+	}
+	out->id = ids_new();
+	out->name = rq->name ? xstrdup(rq->name) : ids_random_name();
+	out->image = xstrdup(im.id);
+	out->image_name = xstrdup(im.name ? im.name : rq->image);
+	out->provider = xstrdup(p->name);
+	out->accel =
+	    xstrdup(rq->accel ? rq->accel : unik_config_get(&d->cfg, "qemu.accel", "auto"));
+	out->state = UNIK_STATE_CREATED;
+	out->created = unikd_now();
+	out->memory_mb = rq->memory_mb ? rq->memory_mb : im.memory_mb ? im.memory_mb : 128;
+	strv_copy(&out->args, rq->args.n ? &rq->args : &im.args);
+	strv_copy(&out->env, &rq->env);
+
+	dir = instance_dir(d, out->id);
+	log = instance_log_path(d, out->id);
+	if (fs_mkdir_p(dir, 0700, err) || fs_write_file_atomic(log, "", 0, 0600, err))
+		goto cleanup;
+	pthread_mutex_lock(&d->lock);
+	if (store_instance_put(d->store, out, err)) {
+		pthread_mutex_unlock(&d->lock);
+		fs_remove_tree(dir, NULL);
+		goto cleanup;
+	}
+	rv = 0;
+	if (rq->start && start_locked(d, out, err)) {
+		/* keep the record, as Docker does, with the reason */
+		struct unik_err ignored;
+
+		out->state = UNIK_STATE_EXITED;
+		out->finished = unikd_now();
+		free(out->message);
+		out->message = xstrdup(err->msg);
+		store_instance_put(d->store, out, &ignored);
+		rv = -1;
+	}
+	pthread_mutex_unlock(&d->lock);
+	unikd_notify(d);
+cleanup:
+	unik_image_release(&im);
+	free(image_id);
+	free(dir);
+	free(log);
+	return rv;
+}
+
+int instance_start(struct unikd *d, const char *id, struct unik_instance *out, struct unik_err *err)
+{
+	int rv = -1;
+
+	pthread_mutex_lock(&d->lock);
+	if (store_instance_get(d->store, id, out, err))
+		goto cleanup;
+	if (out->state == UNIK_STATE_RUNNING || out->state == UNIK_STATE_STOPPING) {
+		unik_err_set(err, UNIK_E_CONFLICT, "instance %s is already running", out->name);
+		goto cleanup;
+	}
+	rv = start_locked(d, out, err);
+cleanup:
+	pthread_mutex_unlock(&d->lock);
+	unikd_notify(d);
+	return rv;
+}
+
+static int is_running(const struct unik_instance *in)
+{
+	return in->state == UNIK_STATE_RUNNING || in->state == UNIK_STATE_STOPPING;
+}
+
+/* Waits (d->lock held) until `id` is not running, at most `ms`. */
+static int wait_exit_locked(struct unikd *d, const char *id, int ms, struct unik_instance *out,
+			    struct unik_err *err)
+{
+	int waited = 0;
+
+	for (;;) {
+		unik_instance_release(out);
+		if (store_instance_get(d->store, id, out, err))
+			return -1;
+		if (!is_running(out))
+			return 0;
+		if (d->shutting_down)
+			return unik_err_set(err, UNIK_E_UNAVAILABLE, "the daemon is shutting down");
+		if (ms >= 0 && waited >= ms)
+			return unik_err_set(err, UNIK_E_INTERNAL,
+					    "instance %s did not exit in time", out->name);
+		unikd_wait_changed(d, 200);
+		waited += 200;
+	}
+}
+
+int instance_stop(struct unikd *d, const char *id, int timeout_s, struct unik_instance *out,
+		  struct unik_err *err)
+{
+	const struct unik_provider *p;
+	struct run_ctx rc;
+	pid_t pid;
+	int rv = -1;
+
+	pthread_mutex_lock(&d->lock);
+	if (store_instance_get(d->store, id, out, err))
+		goto unlock;
+	if (!is_running(out)) {
+		rv = 0;
+		goto unlock;
+	}
+	p = provider_of(out, err);
+	if (!p)
+		goto unlock;
+	if (!p->stop) {
+		unik_err_set(err, UNIK_E_UNSUPPORTED,
+			     "provider '%s' does not support the operation 'stop'", p->name);
+		goto unlock;
+	}
+	out->state = UNIK_STATE_STOPPING;
+	if (store_instance_put(d->store, out, err))
+		goto unlock;
+	pid = out->pid;
+	run_ctx_init(d, out, 0, &rc, err);
+	pthread_mutex_unlock(&d->lock);
+	unikd_notify(d);
+
+	rv = p->stop(&rc.spec, pid, timeout_s, err);
+	run_ctx_release(&rc);
+	pthread_mutex_lock(&d->lock);
+	if (rv == 0)
+		rv = wait_exit_locked(d, id, (timeout_s + 10) * 1000, out, err);
+unlock:
+	pthread_mutex_unlock(&d->lock);
+	return rv;
+}
+
+int instance_remove(struct unikd *d, const char *id, int force, struct unik_err *err)
+{
+	struct unik_instance in;
+	const struct unik_provider *p;
+	struct run_ctx rc;
+	char *dir = NULL;
+	int rv = -1;
+
+	unik_instance_init(&in);
+	pthread_mutex_lock(&d->lock);
+	if (store_instance_get(d->store, id, &in, err))
+		goto unlock;
+	if (is_running(&in)) {
+		if (!force) {
+			unik_err_set(
+			    err, UNIK_E_CONFLICT,
+			    "instance %s is running: stop it first, or remove it with force",
+			    in.name);
+			goto unlock;
+		}
+		pthread_mutex_unlock(&d->lock);
+		if (instance_stop(d, id, 0, &in, err))
+			goto out;
+		pthread_mutex_lock(&d->lock);
+		unik_instance_release(&in);
+		if (store_instance_get(d->store, id, &in, err))
+			goto unlock;
+	}
+	p = unik_provider_find(in.provider);
+	if (p && p->remove) {
+		run_ctx_init(d, &in, 0, &rc, err);
+		if (p->remove(&rc.spec, err)) {
+			run_ctx_release(&rc);
+			goto unlock;
+		}
+		run_ctx_release(&rc);
+	}
+	if (store_instance_delete(d->store, id, err))
+		goto unlock;
+	dir = instance_dir(d, id);
+	fs_remove_tree(dir, NULL);
+	unikd_log("instance %s (%s) removed", in.name, in.id);
+	rv = 0;
+unlock:
+	pthread_mutex_unlock(&d->lock);
+out:
+	unikd_notify(d);
+	unik_instance_release(&in);
+	free(dir);
+	return rv;
+}
+
+int instance_wait(struct unikd *d, const char *id, struct unik_instance *out, struct unik_err *err)
+{
+	int rv;
+
+	pthread_mutex_lock(&d->lock);
+	rv = wait_exit_locked(d, id, -1, out, err);
+	pthread_mutex_unlock(&d->lock);
+	return rv;
+}
+
+/* Records the end of an instance's VM (d->lock held). */
+static void mark_exited_locked(struct unikd *d, struct unik_instance *in, int wait_status)
+{
+	const struct unik_provider *p = unik_provider_find(in->provider);
+	struct unik_exit ex;
+	struct unik_err err = UNIK_ERR_INIT;
+	struct run_ctx rc;
+
+	memset(&ex, 0, sizeof(ex));
+	ex.exit_code = -1;
+	run_ctx_init(d, in, 0, &rc, &err);
+	if (p && p->collect) {
+		if (p->collect(&rc.spec, wait_status, &ex, &err))
+			snprintf(ex.message, sizeof(ex.message), "%s", err.msg);
+	} else if (wait_status >= 0 && WIFEXITED(wait_status)) {
+		ex.exit_code = WEXITSTATUS(wait_status);
+	}
+	run_ctx_release(&rc);
+	if (in->state == UNIK_STATE_STOPPING && ex.exit_code < 0)
+		ex.exit_code = 128 + SIGKILL;
+	in->state = UNIK_STATE_EXITED;
+	in->exit_code = ex.exit_code;
+	in->pid = 0;
+	in->finished = unikd_now();
+	free(in->message);
+	in->message = ex.message[0] ? xstrdup(ex.message) : NULL;
+	if (store_instance_put(d->store, in, &err))
+		unikd_log("cannot record the exit of %s: %s", in->id, err.msg);
+	unikd_log("instance %s (%s) exited with %d%s%s", in->name, in->id, in->exit_code,
+		  in->message ? ": " : "", in->message ? in->message : "");
+}
+
+void instance_exited(void *ctx, const char *id, pid_t pid, int wait_status)
+{
+	struct unikd *d = ctx;
+	struct unik_instance in;
+	struct unik_err err = UNIK_ERR_INIT;
+
+	unik_instance_init(&in);
+	pthread_mutex_lock(&d->lock);
+	if (store_instance_get(d->store, id, &in, &err) == 0 && in.pid == pid && is_running(&in))
+		mark_exited_locked(d, &in, wait_status);
+	pthread_mutex_unlock(&d->lock);
+	unik_instance_release(&in);
+	unikd_notify(d);
+}
+
+int instances_reconcile(struct unikd *d, struct unik_err *err)
+{
+	struct unik_instance *v;
+	size_t n;
+
+	if (store_instance_list(d->store, &v, &n, err))
+		return -1;
+	pthread_mutex_lock(&d->lock);
+	for (size_t i = 0; i < n; i++) {
+		struct unik_instance *in = &v[i];
+
+		if (!is_running(in))
+			continue;
+		if (in->pid > 0 && supervisor_pid_is_vm(in->pid, in->id) &&
+		    supervisor_watch(d->sup, in->id, in->pid, 0, err) == 0) {
+			unikd_log("adopted running instance %s (%s), pid %d", in->name, in->id,
+				  in->pid);
+			continue;
+		}
+		mark_exited_locked(d, in, -1);
+		if (!in->message) {
+			in->message = xstrdup("the VM ended while unikd was not running");
+			store_instance_put(d->store, in, NULL);
+		}
+	}
+	pthread_mutex_unlock(&d->lock);
+	store_instances_free(v, n);
+	unik_err_clear(err);
+	return 0;
+}

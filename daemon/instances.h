@@ -1,0 +1,39 @@
+/* instances.h - the lifecycle of instances: start, stop, exit, removal,
+ * and reconciliation at daemon start.  Handlers call these; they keep the
+ * store, the provider and the supervisor in step. */
+#ifndef UNIKD_INSTANCES_H
+#define UNIKD_INSTANCES_H
+
+#include "../api/types.h"
+#include "../lib/error.h"
+
+struct unikd;
+
+/* Folder and console log of an instance (caller frees). */
+char *instance_dir(struct unikd *d, const char *id);
+char *instance_log_path(struct unikd *d, const char *id);
+
+/* Creates the record of a new instance from a run request (validates the
+ * image, provider and name) and starts it unless rq->start is 0.  `out`
+ * gets the instance as stored. */
+int instance_create(struct unikd *d, const struct unik_run_request *rq, struct unik_instance *out,
+		    struct unik_err *err);
+/* Starts a created or exited instance; CONFLICT if it is running. */
+int instance_start(struct unikd *d, const char *id, struct unik_instance *out,
+		   struct unik_err *err);
+/* Stops a running instance (graceful, then forced after timeout_s) and waits
+ * until it has exited.  A stopped instance is left as it is. */
+int instance_stop(struct unikd *d, const char *id, int timeout_s, struct unik_instance *out,
+		  struct unik_err *err);
+/* Removes an instance; CONFLICT while running unless force (then stops it). */
+int instance_remove(struct unikd *d, const char *id, int force, struct unik_err *err);
+/* Blocks until the instance is no longer running; `out` holds its final state. */
+int instance_wait(struct unikd *d, const char *id, struct unik_instance *out, struct unik_err *err);
+
+/* The supervisor's callback: a VM process ended. */
+void instance_exited(void *d, const char *id, pid_t pid, int wait_status);
+
+/* At start: adopt VMs still running, mark the rest exited. */
+int instances_reconcile(struct unikd *d, struct unik_err *err);
+
+#endif

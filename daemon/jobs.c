@@ -1,0 +1,308 @@
+/* jobs.c - build jobs (see jobs.h). */
+#include "jobs.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../compilers/compiler.h"
+#include "../lib/fsutil.h"
+#include "../lib/xalloc.h"
+#include "blobs.h"
+#include "daemon.h"
+#include "ids.h"
+#include "store.h"
+
+struct job_ctx {
+	struct unikd *d;
+	struct unik_job job;
+	struct build_request br;
+	int events_fd;
+};
+
+void build_request_release(struct build_request *br)
+{
+	free(br->name);
+	strv_release(&br->args);
+	free(br->src_dir);
+	free(br->work_dir);
+	memset(br, 0, sizeof(*br));
+}
+
+char *jobs_events_path(struct unikd *d, const char *id)
+{
+	return unikd_path(d, "jobs/%s.events", id);
+}
+
+/* Appends one event line; `extra` (stolen, may be NULL) is merged in. */
+static void emit(struct job_ctx *jc, const char *type, const char *message, json_t *extra)
+{
+	char when[32];
+	json_t *ev = json_object();
+	char *line;
+
+	unik_time_format(unikd_now(), when);
+	json_object_set_new(ev, "type", json_string(type));
+	json_object_set_new(ev, "time", json_string(when));
+	if (message)
+		json_object_set_new(ev, "message", json_string(message));
+	if (extra)
+		json_object_update(ev, extra);
+	json_decref(extra);
+	line = json_dumps(ev, JSON_COMPACT);
+	json_decref(ev);
+	if (jc->events_fd >= 0) {
+		size_t len = strlen(line);
+
+		line = xrealloc(line, len + 2);
+		line[len++] = '\n';
+		if (write(jc->events_fd, line, len) != (ssize_t)len)
+			unikd_log("job %s: cannot write an event", jc->job.id);
+	}
+	free(line);
+	unikd_notify(jc->d);
+}
+
+static void log_line(void *ctx, const char *line)
+{
+	emit(ctx, "log", line, NULL);
+}
+
+static void stepf(struct job_ctx *jc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void stepf(struct job_ctx *jc, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	emit(jc, "step", buf, NULL);
+}
+
+/* Stores the artifacts and the image record; fills jc->job.image. */
+static int save_image(struct job_ctx *jc, const struct unik_compiler *c,
+		      const struct unik_build_result *res, struct unik_err *err)
+{
+	struct unikd *d = jc->d;
+	struct unik_image im;
+	long long ksize = 0, isize = 0;
+	json_t *manifest;
+	char *text;
+	int rv = -1;
+
+	unik_image_init(&im);
+	pthread_mutex_lock(&d->lock); /* blob puts and image deletes exclude each other */
+	if (blobs_put_file(d->state_dir, res->kernel, &im.kernel, &ksize, err))
+		goto cleanup;
+	if (res->initrd && blobs_put_file(d->state_dir, res->initrd, &im.initrd, &isize, err))
+		goto cleanup;
+	im.id = ids_new();
+	im.name = xstrdup(jc->br.name);
+	im.compiler = xstrdup(c->name);
+	im.format = xstrdup(res->format);
+	im.size = ksize + isize;
+	im.created = unikd_now();
+	im.memory_mb = jc->br.memory_mb ? jc->br.memory_mb : res->memory_mb;
+	strv_copy(&im.args, &jc->br.args);
+	manifest = json_pack("{sssssssssoso}", "format", im.format, "compiler", im.compiler, "kernel",
+			     im.kernel, "initrd", im.initrd ? im.initrd : "", "memory",
+			     json_integer(im.memory_mb), "args", json_array());
+	for (size_t i = 0; i < im.args.n; i++)
+		json_array_append_new(json_object_get(manifest, "args"), json_string(im.args.v[i]));
+	text = json_dumps(manifest, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(manifest);
+	im.digest = blobs_digest_buf(text, strlen(text));
+	free(text);
+	if (im.name && store_image_untag(d->store, im.name, err))
+		goto cleanup;
+	if (store_image_put(d->store, &im, err))
+		goto cleanup;
+	jc->job.image = xstrdup(im.id);
+	rv = 0;
+cleanup:
+	pthread_mutex_unlock(&d->lock);
+	unik_image_release(&im);
+	return rv;
+}
+
+static int build(struct job_ctx *jc, struct unik_err *err)
+{
+	struct unikd *d = jc->d;
+	const struct unik_compiler *c = jc->br.compiler;
+	struct unik_build_result res;
+	struct unik_build_spec spec;
+	char *out_dir = xasprintf("%s/out", jc->br.work_dir);
+	char *scratch = xasprintf("%s/scratch", jc->br.work_dir);
+	int rv = -1;
+
+	unik_build_result_init(&res);
+	if (!c) {
+		c = unik_compiler_detect(jc->br.src_dir);
+		if (!c) {
+			unik_err_set(err, UNIK_E_INVALID,
+				     "no compiler recognises this source folder; name one with "
+				     "--compiler (see 'unik compilers')");
+			goto cleanup;
+		}
+		stepf(jc, "compiler: %s (detected)", c->name);
+	} else {
+		stepf(jc, "compiler: %s", c->name);
+	}
+	if (c->probe && c->probe(&d->cfg, err)) {
+		unik_err_prefix(err, "compiler '%s' is not usable here", c->name);
+		goto cleanup;
+	}
+	if (fs_mkdir_p(out_dir, 0700, err) || fs_mkdir_p(scratch, 0700, err))
+		goto cleanup;
+	memset(&spec, 0, sizeof(spec));
+	spec.src_dir = jc->br.src_dir;
+	spec.out_dir = out_dir;
+	spec.work_dir = scratch;
+	spec.name = jc->br.name;
+	spec.cfg = &d->cfg;
+	spec.log = log_line;
+	spec.log_ctx = jc;
+	if (c->build(&spec, &res, err))
+		goto cleanup;
+	if (!res.kernel || !res.format) {
+		unik_err_set(err, UNIK_E_INTERNAL, "compiler '%s' produced no image", c->name);
+		goto cleanup;
+	}
+	stepf(jc, "storing the image");
+	rv = save_image(jc, c, &res, err);
+cleanup:
+	unik_build_result_release(&res);
+	free(out_dir);
+	free(scratch);
+	return rv;
+}
+
+static void *job_main(void *arg)
+{
+	struct job_ctx *jc = arg;
+	struct unikd *d = jc->d;
+	struct unik_err err = UNIK_ERR_INIT;
+	json_t *result;
+
+	if (build(jc, &err) == 0) {
+		jc->job.state = UNIK_JOB_SUCCEEDED;
+		stepf(jc, "built image %.12s%s%s", jc->job.image, jc->br.name ? " " : "",
+		      jc->br.name ? jc->br.name : "");
+	} else {
+		jc->job.state = UNIK_JOB_FAILED;
+		jc->job.error = err;
+	}
+	jc->job.finished = unikd_now();
+	result = json_pack("{so}", "job", unik_job_to_json(&jc->job));
+	emit(jc, "result", NULL, result);
+	pthread_mutex_lock(&d->lock);
+	if (store_job_put(d->store, &jc->job, &err))
+		unikd_log("job %s: %s", jc->job.id, err.msg);
+	d->jobs_running--;
+	pthread_mutex_unlock(&d->lock);
+	unikd_log("job %s %s%s%s", jc->job.id, unik_job_state_name(jc->job.state),
+		  jc->job.state == UNIK_JOB_FAILED ? ": " : "",
+		  jc->job.state == UNIK_JOB_FAILED ? jc->job.error.msg : "");
+	unikd_notify(d);
+	fs_remove_tree(jc->br.work_dir, NULL);
+	close(jc->events_fd);
+	build_request_release(&jc->br);
+	unik_job_release(&jc->job);
+	free(jc);
+	return NULL;
+}
+
+int jobs_start_build(struct unikd *d, struct build_request *br, struct unik_job *out,
+		     struct unik_err *err)
+{
+	struct job_ctx *jc = xcalloc(1, sizeof(*jc));
+	pthread_attr_t attr;
+	pthread_t t;
+	char *path;
+
+	jc->d = d;
+	jc->br = *br;
+	memset(br, 0, sizeof(*br));
+	unik_job_init(&jc->job);
+	jc->job.id = ids_new();
+	jc->job.kind = xstrdup("build");
+	jc->job.state = UNIK_JOB_RUNNING;
+	jc->job.created = unikd_now();
+	path = jobs_events_path(d, jc->job.id);
+	jc->events_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	free(path);
+	if (jc->events_fd < 0 || store_job_put(d->store, &jc->job, err)) {
+		if (jc->events_fd >= 0)
+			close(jc->events_fd);
+		else
+			unik_err_set(err, UNIK_E_INTERNAL, "cannot create the job's event log");
+		goto fail;
+	}
+	out->id = xstrdup(jc->job.id);
+	out->kind = xstrdup(jc->job.kind);
+	out->state = jc->job.state;
+	out->created = jc->job.created;
+	stepf(jc, "build of %s started", jc->br.name ? jc->br.name : "an unnamed image");
+	pthread_mutex_lock(&d->lock);
+	d->jobs_running++;
+	pthread_mutex_unlock(&d->lock);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, job_main, jc)) {
+		pthread_attr_destroy(&attr);
+		pthread_mutex_lock(&d->lock);
+		d->jobs_running--;
+		pthread_mutex_unlock(&d->lock);
+		unik_err_set(err, UNIK_E_INTERNAL, "cannot start the build thread");
+		close(jc->events_fd);
+		goto fail;
+	}
+	pthread_attr_destroy(&attr);
+	return 0;
+fail:
+	fs_remove_tree(jc->br.work_dir, NULL);
+	build_request_release(&jc->br);
+	unik_job_release(&jc->job);
+	free(jc);
+	return -1;
+}
+
+int jobs_reconcile(struct unikd *d, struct unik_err *err)
+{
+	struct unik_job *v;
+	size_t n;
+
+	if (store_job_list_running(d->store, &v, &n, err))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct job_ctx jc = { .d = d, .job = v[i] };
+		char *path = jobs_events_path(d, v[i].id);
+
+		jc.job.state = UNIK_JOB_FAILED;
+		jc.job.finished = unikd_now();
+		unik_err_set(&jc.job.error, UNIK_E_INTERNAL,
+			     "the daemon stopped during the build; build again");
+		jc.events_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		emit(&jc, "result", NULL, json_pack("{so}", "job", unik_job_to_json(&jc.job)));
+		if (jc.events_fd >= 0)
+			close(jc.events_fd);
+		store_job_put(d->store, &jc.job, NULL);
+		v[i] = jc.job;
+		free(path);
+	}
+	store_jobs_free(v, n);
+	return 0;
+}
+
+void jobs_drain(struct unikd *d)
+{
+	pthread_mutex_lock(&d->lock);
+	while (d->jobs_running > 0)
+		unikd_wait_changed(d, 200);
+	pthread_mutex_unlock(&d->lock);
+}

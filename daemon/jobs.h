@@ -1,0 +1,36 @@
+/* jobs.h - build jobs.  A job runs in its own thread; its progress is a
+ * newline-delimited JSON file (<state>/jobs/<id>.events) that ends with a
+ * {"type":"result"} line, so followers can stream it from the start at any
+ * time, even after a daemon restart. */
+#ifndef UNIKD_JOBS_H
+#define UNIKD_JOBS_H
+
+#include "../api/types.h"
+#include "../lib/error.h"
+
+struct unikd;
+struct unik_compiler;
+
+struct build_request {
+	char *name; /* image name or NULL */
+	const struct unik_compiler *compiler; /* NULL: detect */
+	int memory_mb; /* 0: the compiler's default */
+	struct strv args;
+	char *src_dir; /* extracted source; the job owns and removes it */
+	char *work_dir; /* the job's scratch folder (src_dir lives inside) */
+};
+
+void build_request_release(struct build_request *br);
+
+/* Starts a build job; takes ownership of br's contents.  `out` gets the job
+ * as first stored (state running). */
+int jobs_start_build(struct unikd *d, struct build_request *br, struct unik_job *out,
+		     struct unik_err *err);
+/* Path of a job's events file (caller frees). */
+char *jobs_events_path(struct unikd *d, const char *id);
+/* Marks jobs left running by a previous daemon as failed. */
+int jobs_reconcile(struct unikd *d, struct unik_err *err);
+/* Waits for running job threads to finish (at shutdown). */
+void jobs_drain(struct unikd *d);
+
+#endif

@@ -1,0 +1,310 @@
+/* main.c - unikd: options, start-up, reconciliation, clean shutdown. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/fsutil.h"
+#include "../lib/xalloc.h"
+#include "../providers/provider.h"
+#include "blobs.h"
+#include "daemon.h"
+#include "http.h"
+#include "instances.h"
+#include "jobs.h"
+#include "store.h"
+#include "supervisor.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: unikd [options]\n"
+	      "\n"
+	      "The unik daemon: builds images and runs instances; serves the REST API.\n"
+	      "\n"
+	      "  --socket PATH         unix socket (default /run/unik/unikd.sock as root,\n"
+	      "                        $XDG_RUNTIME_DIR/unik/unikd.sock otherwise)\n"
+	      "  --listen IP:PORT      also listen on TCP (needs --token-file)\n"
+	      "  --token-file FILE     bearer token required on TCP\n"
+	      "  --state-dir DIR       images, instances, jobs (default /var/lib/unik as root,\n"
+	      "                        ~/.local/share/unik otherwise)\n"
+	      "  --config FILE         configuration (default /etc/unik/unikd.conf as root,\n"
+	      "                        ~/.config/unik/unikd.conf otherwise; see docs/config.md)\n"
+	      "  --max-upload SIZE     largest build upload (default 256M)\n"
+	      "  --default-provider P  provider used when a run names none (default qemu)\n"
+	      "  --stop-timeout SECS   grace period of stop (default 10)\n"
+	      "  --version, --help\n",
+	      f);
+}
+
+/* "256M" -> bytes. */
+static int parse_size(const char *s, long long *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || v < 0)
+		return -1;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		v <<= 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		v <<= 30;
+		end++;
+		break;
+	default: break;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static char *default_dir(const char *root_path, const char *env, const char *fallback_rel)
+{
+	const char *base = getenv(env);
+
+	if (geteuid() == 0)
+		return xstrdup(root_path);
+	if (base && *base)
+		return xasprintf("%s/%s", base, fallback_rel);
+	return xasprintf("%s/%s", getenv("HOME") ? getenv("HOME") : "/tmp", fallback_rel);
+}
+
+static char *default_socket(void)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+	if (geteuid() == 0)
+		return xstrdup("/run/unik/unikd.sock");
+	if (xdg && *xdg)
+		return xasprintf("%s/unik/unikd.sock", xdg);
+	return xasprintf("/tmp/unik-%d/unikd.sock", (int)getuid());
+}
+
+static char *read_token(const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct unik_err err;
+	char *t;
+
+	if (fs_read_file(path, &sb, &err))
+		die("%s", err.msg);
+	while (sb.len && (sb.buf[sb.len - 1] == '\n' || sb.buf[sb.len - 1] == '\r' ||
+			  sb.buf[sb.len - 1] == ' '))
+		sb.buf[--sb.len] = '\0';
+	if (sb.len < 16)
+		die("the token in %s is shorter than 16 characters", path);
+	t = strbuf_detach(&sb);
+	return t;
+}
+
+enum {
+	OPT_SOCKET = 256,
+	OPT_LISTEN,
+	OPT_TOKEN,
+	OPT_STATE,
+	OPT_CONFIG,
+	OPT_UPLOAD,
+	OPT_PROVIDER,
+	OPT_STOP_TIMEOUT,
+	OPT_VERSION,
+	OPT_HELP
+};
+
+struct cli_opts {
+	const char *socket, *listen, *token_file, *state_dir, *config, *upload, *provider,
+	    *stop_timeout;
+};
+
+static void parse_args(int argc, char **argv, struct cli_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, OPT_SOCKET },
+		{ "listen", required_argument, NULL, OPT_LISTEN },
+		{ "token-file", required_argument, NULL, OPT_TOKEN },
+		{ "state-dir", required_argument, NULL, OPT_STATE },
+		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "max-upload", required_argument, NULL, OPT_UPLOAD },
+		{ "default-provider", required_argument, NULL, OPT_PROVIDER },
+		{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_SOCKET: o->socket = optarg; break;
+		case OPT_LISTEN: o->listen = optarg; break;
+		case OPT_TOKEN: o->token_file = optarg; break;
+		case OPT_STATE: o->state_dir = optarg; break;
+		case OPT_CONFIG: o->config = optarg; break;
+		case OPT_UPLOAD: o->upload = optarg; break;
+		case OPT_PROVIDER: o->provider = optarg; break;
+		case OPT_STOP_TIMEOUT: o->stop_timeout = optarg; break;
+		case OPT_VERSION: printf("unikd %s (%s)\n", UNIK_VERSION, UNIK_GITREV); exit(0);
+		case 'h':
+		case OPT_HELP: usage(stdout); exit(0);
+		default: usage(stderr); exit(2);
+		}
+	}
+	if (optind < argc)
+		die("unexpected argument '%s' (see unikd --help)", argv[optind]);
+}
+
+/* Command line over config file over built-in defaults. */
+static void configure(struct unikd *d, const struct cli_opts *o)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	char *cfg_path =
+	    o->config ? xstrdup(o->config)
+		      : default_dir("/etc/unik/unikd.conf", "XDG_CONFIG_HOME", "unik/unikd.conf");
+	const char *v;
+	long long n;
+
+	if (!o->config && geteuid() != 0 && !getenv("XDG_CONFIG_HOME")) {
+		free(cfg_path);
+		cfg_path = xasprintf("%s/.config/unik/unikd.conf",
+				     getenv("HOME") ? getenv("HOME") : "/tmp");
+	}
+	if (unik_config_load(&d->cfg, cfg_path, !o->config, &err))
+		die("%s", err.msg);
+	free(cfg_path);
+
+	v = o->state_dir ? o->state_dir : unik_config_get(&d->cfg, "daemon.state_dir", NULL);
+	d->state_dir = v ? xstrdup(v) : default_dir("/var/lib/unik", "XDG_DATA_HOME", "unik");
+	if (geteuid() != 0 && !v && !getenv("XDG_DATA_HOME")) {
+		free(d->state_dir);
+		d->state_dir =
+		    xasprintf("%s/.local/share/unik", getenv("HOME") ? getenv("HOME") : "/tmp");
+	}
+	v = o->socket ? o->socket : unik_config_get(&d->cfg, "daemon.socket", NULL);
+	d->socket_path = v ? xstrdup(v) : default_socket();
+	v = o->listen ? o->listen : unik_config_get(&d->cfg, "daemon.listen", NULL);
+	d->listen_addr = v && *v ? xstrdup(v) : NULL;
+	v = o->token_file ? o->token_file : unik_config_get(&d->cfg, "daemon.token_file", NULL);
+	d->token = v && *v ? read_token(v) : NULL;
+	v = o->provider ? o->provider : unik_config_get(&d->cfg, "daemon.default_provider", "qemu");
+	if (!unik_provider_find(v))
+		die("unknown default provider '%s'", v);
+	d->default_provider = xstrdup(v);
+	v = o->upload ? o->upload : unik_config_get(&d->cfg, "daemon.max_upload", "256M");
+	if (parse_size(v, &d->max_upload) || d->max_upload <= 0)
+		die("bad upload limit '%s' (use e.g. 256M)", v);
+	v = unik_config_get(&d->cfg, "daemon.max_extract", NULL);
+	if (v ? parse_size(v, &d->max_extract) : (d->max_extract = 4 * d->max_upload, 0))
+		die("bad daemon.max_extract '%s'", v);
+	v = o->stop_timeout ? o->stop_timeout
+			    : unik_config_get(&d->cfg, "daemon.stop_timeout", "10");
+	if (parse_size(v, &n) || n > 3600)
+		die("bad stop timeout '%s'", v);
+	d->stop_timeout = (int)n;
+}
+
+static void prepare_state(struct unikd *d)
+{
+	static const char *const dirs[] = { "instances", "jobs", "tmp", "blobs" };
+	struct unik_err err = UNIK_ERR_INIT;
+	char *db;
+
+	if (fs_mkdir_p(d->state_dir, 0700, &err))
+		die("%s", err.msg);
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char *p = unikd_path(d, "%s", dirs[i]);
+
+		if (!strcmp(dirs[i], "tmp"))
+			fs_remove_tree(p, NULL); /* half-done uploads and builds */
+		if (fs_mkdir_p(p, 0700, &err))
+			die("%s", err.msg);
+		free(p);
+	}
+	if (blobs_init(d->state_dir, &err))
+		die("%s", err.msg);
+	db = unikd_path(d, "unik.db");
+	if (store_open(&d->store, db, &err))
+		die("%s", err.msg);
+	free(db);
+}
+
+int main(int argc, char **argv)
+{
+	struct unikd d;
+	struct unik_err err = UNIK_ERR_INIT;
+	struct http_server *srv = NULL;
+	struct cli_opts o;
+	pthread_condattr_t ca;
+	sigset_t set;
+	int sig;
+
+	memset(&d, 0, sizeof(d));
+	unik_config_init(&d.cfg);
+	pthread_mutex_init(&d.lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&d.changed, &ca);
+	pthread_condattr_destroy(&ca);
+	parse_args(argc, argv, &o);
+	configure(&d, &o);
+	umask(077);
+
+	/* every thread inherits this mask; main alone takes the signals */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	prepare_state(&d);
+	if (supervisor_start(&d.sup, instance_exited, &d, &err) || jobs_reconcile(&d, &err) ||
+	    instances_reconcile(&d, &err))
+		die("%s", err.msg);
+	if (http_start(&d, &srv, &err))
+		die("%s", err.msg);
+	unikd_log("unikd %s listening on unix:%s%s%s, state in %s", UNIK_VERSION, d.socket_path,
+		  d.listen_addr ? " and http://" : "", d.listen_addr ? d.listen_addr : "",
+		  d.state_dir);
+
+	do
+		sig = 0, sigwait(&set, &sig);
+	while (sig == SIGHUP);
+	unikd_log("signal %d: shutting down (running instances keep running)", sig);
+
+	pthread_mutex_lock(&d.lock);
+	d.shutting_down = 1;
+	pthread_cond_broadcast(&d.changed);
+	pthread_mutex_unlock(&d.lock);
+	jobs_drain(&d);
+	http_stop(srv);
+	supervisor_stop(d.sup);
+	store_close(d.store);
+	unikd_log("stopped");
+	unik_config_release(&d.cfg);
+	free(d.state_dir);
+	free(d.socket_path);
+	free(d.listen_addr);
+	free(d.token);
+	free(d.default_provider);
+	return 0;
+}

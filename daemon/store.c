@@ -1,0 +1,528 @@
+/* store.c - SQLite-backed records (see store.h). */
+#include "store.h"
+
+#include <ctype.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/xalloc.h"
+
+struct store {
+	sqlite3 *db;
+};
+
+static const char schema[] =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=NORMAL;"
+    "PRAGMA foreign_keys=ON;"
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
+    "INSERT OR IGNORE INTO meta VALUES('schema_version','1');"
+    "CREATE TABLE IF NOT EXISTS images(id TEXT PRIMARY KEY, name TEXT UNIQUE,"
+    " kernel TEXT, initrd TEXT, created INTEGER, doc TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS instances(id TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
+    " image TEXT NOT NULL, created INTEGER, doc TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS jobs(id TEXT PRIMARY KEY, state TEXT, created INTEGER,"
+    " doc TEXT NOT NULL);";
+
+static int db_error(struct store *st, struct unik_err *err, const char *what)
+{
+	int rc = sqlite3_extended_errcode(st->db);
+
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return unik_err_set(err, UNIK_E_CONFLICT, "%s: %s", what, sqlite3_errmsg(st->db));
+	return unik_err_set(err, UNIK_E_INTERNAL, "store: %s: %s", what, sqlite3_errmsg(st->db));
+}
+
+int store_open(struct store **out, const char *path, struct unik_err *err)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+	char *msg = NULL;
+
+	if (sqlite3_open_v2(path, &st->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+			    NULL) != SQLITE_OK) {
+		unik_err_set(err, UNIK_E_INTERNAL, "cannot open database %s: %s", path,
+			     st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		store_close(st);
+		return -1;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	if (sqlite3_exec(st->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+		unik_err_set(err, UNIK_E_INTERNAL, "cannot initialise database %s: %s", path,
+			     msg ? msg : "?");
+		sqlite3_free(msg);
+		store_close(st);
+		return -1;
+	}
+	*out = st;
+	return 0;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	sqlite3_close(st->db);
+	free(st);
+}
+
+static int prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct unik_err *err)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK)
+		return db_error(st, err, "prepare");
+	return 0;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+/* Runs a statement that returns no rows. */
+static int exec_stmt(struct store *st, sqlite3_stmt *s, const char *what, struct unik_err *err)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_error(st, err, what);
+	return 0;
+}
+
+static int is_hex(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!isxdigit((unsigned char)*s) || isupper((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+static int resolve(struct store *st, const char *table, const char *what, const char *ref,
+		   char **id, struct unik_err *err)
+{
+	sqlite3_stmt *s;
+	char sql[160];
+	int rc, found = 0;
+
+	if (!ref || !*ref)
+		return unik_err_set(err, UNIK_E_INVALID, "empty %s reference", what);
+	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE name = ?1", table);
+	if (prepare(st, sql, &s, err))
+		return -1;
+	bind_text(s, 1, ref);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*id = xstrdup((const char *)sqlite3_column_text(s, 0));
+		sqlite3_finalize(s);
+		return 0;
+	}
+	sqlite3_finalize(s);
+	if (!is_hex(ref))
+		return unik_err_set(err, UNIK_E_NOT_FOUND, "no such %s: %s", what, ref);
+	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE substr(id, 1, ?2) = ?1 LIMIT 2", table);
+	if (prepare(st, sql, &s, err))
+		return -1;
+	bind_text(s, 1, ref);
+	sqlite3_bind_int(s, 2, (int)strlen(ref));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (found++ == 0)
+			*id = xstrdup((const char *)sqlite3_column_text(s, 0));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_error(st, err, "resolve");
+	if (!found)
+		return unik_err_set(err, UNIK_E_NOT_FOUND, "no such %s: %s", what, ref);
+	if (found > 1) {
+		free(*id);
+		*id = NULL;
+		return unik_err_set(err, UNIK_E_CONFLICT,
+				    "%s reference '%s' is ambiguous: it matches several ids", what,
+				    ref);
+	}
+	return 0;
+}
+
+int store_image_resolve(struct store *st, const char *ref, char **id, struct unik_err *err)
+{
+	return resolve(st, "images", "image", ref, id, err);
+}
+
+int store_instance_resolve(struct store *st, const char *ref, char **id, struct unik_err *err)
+{
+	return resolve(st, "instances", "instance", ref, id, err);
+}
+
+/* Loads the `doc` column of the single row matching `id` into a JSON value. */
+static int get_doc(struct store *st, const char *table, const char *what, const char *id,
+		   json_t **out, struct unik_err *err)
+{
+	sqlite3_stmt *s;
+	json_error_t jerr;
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "SELECT doc FROM %s WHERE id = ?1", table);
+	if (prepare(st, sql, &s, err))
+		return -1;
+	bind_text(s, 1, id);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return unik_err_set(err, UNIK_E_NOT_FOUND, "no such %s: %s", what, id);
+	}
+	*out = json_loads((const char *)sqlite3_column_text(s, 0), 0, &jerr);
+	sqlite3_finalize(s);
+	if (!*out)
+		return unik_err_set(err, UNIK_E_INTERNAL, "store: %s %s is corrupt: %s", what, id,
+				    jerr.text);
+	return 0;
+}
+
+static int delete_row(struct store *st, const char *table, const char *what, const char *id,
+		      struct unik_err *err)
+{
+	sqlite3_stmt *s;
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id = ?1", table);
+	if (prepare(st, sql, &s, err))
+		return -1;
+	bind_text(s, 1, id);
+	if (exec_stmt(st, s, "delete", err))
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return unik_err_set(err, UNIK_E_NOT_FOUND, "no such %s: %s", what, id);
+	return 0;
+}
+
+/* ---- images --------------------------------------------------------- */
+
+int store_image_put(struct store *st, const struct unik_image *im, struct unik_err *err)
+{
+	json_t *j = unik_image_to_json(im);
+	char *doc = json_dumps(j, JSON_COMPACT);
+	sqlite3_stmt *s;
+	int rc = -1;
+
+	json_decref(j);
+	if (prepare(st,
+		    "INSERT INTO images(id, name, kernel, initrd, created, doc)"
+		    " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(id) DO UPDATE SET"
+		    " name = ?2, kernel = ?3, initrd = ?4, created = ?5, doc = ?6",
+		    &s, err))
+		goto cleanup;
+	bind_text(s, 1, im->id);
+	bind_text(s, 2, im->name);
+	bind_text(s, 3, im->kernel);
+	bind_text(s, 4, im->initrd);
+	sqlite3_bind_int64(s, 5, im->created);
+	bind_text(s, 6, doc);
+	rc = exec_stmt(st, s, "save image", err);
+	if (rc && err && err->code == UNIK_E_CONFLICT)
+		unik_err_set(err, UNIK_E_CONFLICT, "the image name '%s' is already in use",
+			     im->name ? im->name : "");
+cleanup:
+	free(doc);
+	return rc;
+}
+
+int store_image_get(struct store *st, const char *id, struct unik_image *out, struct unik_err *err)
+{
+	json_t *j;
+	int rc;
+
+	if (get_doc(st, "images", "image", id, &j, err))
+		return -1;
+	rc = unik_image_from_json(j, out, err);
+	json_decref(j);
+	return rc;
+}
+
+int store_image_list(struct store *st, struct unik_image **out, size_t *n, struct unik_err *err)
+{
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (prepare(st, "SELECT doc FROM images ORDER BY created DESC, id", &s, err))
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		json_t *j = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
+
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*out = xrealloc(*out, cap * sizeof(**out));
+		}
+		unik_image_init(&(*out)[*n]);
+		if (!j || unik_image_from_json(j, &(*out)[*n], NULL) < 0) {
+			unik_image_release(&(*out)[*n]);
+			json_decref(j);
+			continue;
+		}
+		json_decref(j);
+		(*n)++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_images_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return db_error(st, err, "list images");
+	}
+	return 0;
+}
+
+void store_images_free(struct unik_image *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		unik_image_release(&v[i]);
+	free(v);
+}
+
+int store_image_delete(struct store *st, const char *id, struct unik_err *err)
+{
+	return delete_row(st, "images", "image", id, err);
+}
+
+int store_image_untag(struct store *st, const char *name, struct unik_err *err)
+{
+	struct unik_image im;
+	char *id = NULL;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (prepare(st, "SELECT id FROM images WHERE name = ?1", &s, err))
+		return -1;
+	bind_text(s, 1, name);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		id = xstrdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	if (!id)
+		return 0;
+	unik_image_init(&im);
+	rc = store_image_get(st, id, &im, err);
+	if (!rc) {
+		free(im.name);
+		im.name = NULL;
+		rc = store_image_put(st, &im, err);
+	}
+	unik_image_release(&im);
+	free(id);
+	return rc;
+}
+
+int store_blob_users(struct store *st, const char *digest, int *count, struct unik_err *err)
+{
+	sqlite3_stmt *s;
+
+	if (prepare(st, "SELECT count(*) FROM images WHERE kernel = ?1 OR initrd = ?1", &s, err))
+		return -1;
+	bind_text(s, 1, digest);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return db_error(st, err, "count blob users");
+	}
+	*count = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* ---- instances ------------------------------------------------------ */
+
+int store_instance_put(struct store *st, const struct unik_instance *in, struct unik_err *err)
+{
+	json_t *j = unik_instance_to_json(in);
+	char *doc = json_dumps(j, JSON_COMPACT);
+	sqlite3_stmt *s;
+	int rc = -1;
+
+	json_decref(j);
+	if (prepare(
+		st,
+		"INSERT INTO instances(id, name, image, created, doc) VALUES(?1, ?2, ?3, ?4, ?5)"
+		" ON CONFLICT(id) DO UPDATE SET name = ?2, image = ?3, created = ?4, doc = ?5",
+		&s, err))
+		goto cleanup;
+	bind_text(s, 1, in->id);
+	bind_text(s, 2, in->name);
+	bind_text(s, 3, in->image);
+	sqlite3_bind_int64(s, 4, in->created);
+	bind_text(s, 5, doc);
+	rc = exec_stmt(st, s, "save instance", err);
+	if (rc && err && err->code == UNIK_E_CONFLICT)
+		unik_err_set(err, UNIK_E_CONFLICT, "the instance name '%s' is already in use",
+			     in->name);
+cleanup:
+	free(doc);
+	return rc;
+}
+
+int store_instance_get(struct store *st, const char *id, struct unik_instance *out,
+		       struct unik_err *err)
+{
+	json_t *j;
+	int rc;
+
+	if (get_doc(st, "instances", "instance", id, &j, err))
+		return -1;
+	rc = unik_instance_from_json(j, out, err);
+	json_decref(j);
+	return rc;
+}
+
+int store_instance_list(struct store *st, struct unik_instance **out, size_t *n,
+			struct unik_err *err)
+{
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (prepare(st, "SELECT doc FROM instances ORDER BY created DESC, id", &s, err))
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		json_t *j = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
+
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*out = xrealloc(*out, cap * sizeof(**out));
+		}
+		unik_instance_init(&(*out)[*n]);
+		if (!j || unik_instance_from_json(j, &(*out)[*n], NULL) < 0) {
+			unik_instance_release(&(*out)[*n]);
+			json_decref(j);
+			continue;
+		}
+		json_decref(j);
+		(*n)++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_instances_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return db_error(st, err, "list instances");
+	}
+	return 0;
+}
+
+void store_instances_free(struct unik_instance *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		unik_instance_release(&v[i]);
+	free(v);
+}
+
+int store_instance_delete(struct store *st, const char *id, struct unik_err *err)
+{
+	return delete_row(st, "instances", "instance", id, err);
+}
+
+int store_image_users(struct store *st, const char *image_id, int *total, int *running,
+		      struct unik_err *err)
+{
+	sqlite3_stmt *s;
+
+	if (prepare(st,
+		    "SELECT count(*), coalesce(sum(json_extract(doc, '$.state')"
+		    " IN ('running', 'stopping')), 0) FROM instances WHERE image = ?1",
+		    &s, err))
+		return -1;
+	bind_text(s, 1, image_id);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return db_error(st, err, "count image users");
+	}
+	*total = sqlite3_column_int(s, 0);
+	*running = sqlite3_column_int(s, 1);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* ---- jobs ----------------------------------------------------------- */
+
+int store_job_put(struct store *st, const struct unik_job *job, struct unik_err *err)
+{
+	json_t *j = unik_job_to_json(job);
+	char *doc = json_dumps(j, JSON_COMPACT);
+	sqlite3_stmt *s;
+	int rc = -1;
+
+	json_decref(j);
+	if (prepare(st,
+		    "INSERT INTO jobs(id, state, created, doc) VALUES(?1, ?2, ?3, ?4)"
+		    " ON CONFLICT(id) DO UPDATE SET state = ?2, created = ?3, doc = ?4",
+		    &s, err))
+		goto cleanup;
+	bind_text(s, 1, job->id);
+	bind_text(s, 2, unik_job_state_name(job->state));
+	sqlite3_bind_int64(s, 3, job->created);
+	bind_text(s, 4, doc);
+	rc = exec_stmt(st, s, "save job", err);
+cleanup:
+	free(doc);
+	return rc;
+}
+
+int store_job_get(struct store *st, const char *id, struct unik_job *out, struct unik_err *err)
+{
+	json_t *j;
+	int rc;
+
+	if (get_doc(st, "jobs", "job", id, &j, err))
+		return -1;
+	rc = unik_job_from_json(j, out, err);
+	json_decref(j);
+	return rc;
+}
+
+int store_job_list_running(struct store *st, struct unik_job **out, size_t *n, struct unik_err *err)
+{
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (prepare(st, "SELECT doc FROM jobs WHERE state = 'running'", &s, err))
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		json_t *j = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
+
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			*out = xrealloc(*out, cap * sizeof(**out));
+		}
+		unik_job_init(&(*out)[*n]);
+		if (!j || unik_job_from_json(j, &(*out)[*n], NULL) < 0) {
+			unik_job_release(&(*out)[*n]);
+			json_decref(j);
+			continue;
+		}
+		json_decref(j);
+		(*n)++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_jobs_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return db_error(st, err, "list jobs");
+	}
+	return 0;
+}
+
+void store_jobs_free(struct unik_job *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		unik_job_release(&v[i]);
+	free(v);
+}

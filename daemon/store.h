@@ -1,0 +1,58 @@
+/* store.h - unikd's records in SQLite (WAL): images, instances, jobs.
+ *
+ * Each record is kept as its API JSON document plus the few columns that
+ * are looked up (id, name, image, blob digests), so the store and the wire
+ * can never disagree on a field.  All functions are thread-safe (one
+ * serialized connection) and return 0 / -1 with `err`.
+ * `*_get` fill an initialised struct; NOT_FOUND when absent.
+ */
+#ifndef UNIKD_STORE_H
+#define UNIKD_STORE_H
+
+#include <stddef.h>
+
+#include "../api/types.h"
+#include "../lib/error.h"
+
+struct store;
+
+int store_open(struct store **out, const char *path, struct unik_err *err);
+void store_close(struct store *st);
+
+/* Resolves a ref (exact name, else unique id prefix) to a full id
+ * (caller frees).  `what` ("image", "instance") names the object in errors:
+ * NOT_FOUND when nothing matches, CONFLICT when a prefix is ambiguous. */
+int store_image_resolve(struct store *st, const char *ref, char **id, struct unik_err *err);
+int store_instance_resolve(struct store *st, const char *ref, char **id, struct unik_err *err);
+
+/* Inserts or replaces by id.  CONFLICT if the name belongs to another. */
+int store_image_put(struct store *st, const struct unik_image *im, struct unik_err *err);
+int store_image_get(struct store *st, const char *id, struct unik_image *out, struct unik_err *err);
+/* All images, newest first; free with store_images_free. */
+int store_image_list(struct store *st, struct unik_image **out, size_t *n, struct unik_err *err);
+void store_images_free(struct unik_image *v, size_t n);
+int store_image_delete(struct store *st, const char *id, struct unik_err *err);
+/* The image called `name` (if any) loses its name, so a new build can take it. */
+int store_image_untag(struct store *st, const char *name, struct unik_err *err);
+/* Number of images whose kernel or initrd is `digest`. */
+int store_blob_users(struct store *st, const char *digest, int *count, struct unik_err *err);
+
+int store_instance_put(struct store *st, const struct unik_instance *in, struct unik_err *err);
+int store_instance_get(struct store *st, const char *id, struct unik_instance *out,
+		       struct unik_err *err);
+int store_instance_list(struct store *st, struct unik_instance **out, size_t *n,
+			struct unik_err *err);
+void store_instances_free(struct unik_instance *v, size_t n);
+int store_instance_delete(struct store *st, const char *id, struct unik_err *err);
+/* Instances made from `image_id`, and how many of them are running. */
+int store_image_users(struct store *st, const char *image_id, int *total, int *running,
+		      struct unik_err *err);
+
+int store_job_put(struct store *st, const struct unik_job *job, struct unik_err *err);
+int store_job_get(struct store *st, const char *id, struct unik_job *out, struct unik_err *err);
+/* Jobs still marked running (for reconciliation); free with store_jobs_free. */
+int store_job_list_running(struct store *st, struct unik_job **out, size_t *n,
+			   struct unik_err *err);
+void store_jobs_free(struct unik_job *v, size_t n);
+
+#endif

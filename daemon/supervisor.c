@@ -1,0 +1,240 @@
+/* supervisor.c - pidfd-based process supervision. */
+#include "supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../lib/strbuf.h"
+#include "../lib/xalloc.h"
+
+struct watch {
+	char *id;
+	pid_t pid;
+	int pidfd;
+	int is_child;
+	struct watch *next;
+};
+
+struct supervisor {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	int epfd;
+	int wakefd;
+	int quit;
+	struct watch *watches;
+	/* exits found at watch time (process already gone), delivered by the thread */
+	struct watch *gone;
+	supervisor_exit_fn fn;
+	void *ctx;
+};
+
+static int pidfd_open(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static void wake(struct supervisor *sup)
+{
+	uint64_t one = 1;
+
+	if (write(sup->wakefd, &one, sizeof(one)) < 0)
+		return;
+}
+
+static void deliver(struct supervisor *sup, struct watch *w)
+{
+	int status = -1;
+
+	if (w->is_child) {
+		pid_t r;
+
+		do
+			r = waitpid(w->pid, &status, 0);
+		while (r < 0 && errno == EINTR);
+		if (r < 0)
+			status = -1;
+	}
+	sup->fn(sup->ctx, w->id, w->pid, status);
+	if (w->pidfd >= 0)
+		close(w->pidfd);
+	free(w->id);
+	free(w);
+}
+
+static void *run(void *arg)
+{
+	struct supervisor *sup = arg;
+	struct epoll_event evs[32];
+
+	for (;;) {
+		int n = epoll_wait(sup->epfd, evs, 32, -1);
+		struct watch *ready = NULL;
+
+		if (n < 0 && errno != EINTR)
+			break;
+		pthread_mutex_lock(&sup->lock);
+		if (sup->quit) {
+			pthread_mutex_unlock(&sup->lock);
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			struct watch **pp, *w = evs[i].data.ptr;
+
+			if (!w) {
+				uint64_t v;
+
+				if (read(sup->wakefd, &v, sizeof(v)) < 0)
+					continue;
+				continue;
+			}
+			for (pp = &sup->watches; *pp; pp = &(*pp)->next)
+				if (*pp == w) {
+					*pp = w->next;
+					break;
+				}
+			epoll_ctl(sup->epfd, EPOLL_CTL_DEL, w->pidfd, NULL);
+			w->next = ready;
+			ready = w;
+		}
+		while (sup->gone) {
+			struct watch *w = sup->gone;
+
+			sup->gone = w->next;
+			w->next = ready;
+			ready = w;
+		}
+		pthread_mutex_unlock(&sup->lock);
+		while (ready) {
+			struct watch *w = ready;
+
+			ready = w->next;
+			deliver(sup, w);
+		}
+	}
+	return NULL;
+}
+
+int supervisor_start(struct supervisor **out, supervisor_exit_fn fn, void *ctx,
+		     struct unik_err *err)
+{
+	struct supervisor *sup = xcalloc(1, sizeof(*sup));
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+
+	sup->fn = fn;
+	sup->ctx = ctx;
+	pthread_mutex_init(&sup->lock, NULL);
+	sup->epfd = epoll_create1(EPOLL_CLOEXEC);
+	sup->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (sup->epfd < 0 || sup->wakefd < 0 ||
+	    epoll_ctl(sup->epfd, EPOLL_CTL_ADD, sup->wakefd, &ev) < 0) {
+		unik_err_set(err, UNIK_E_INTERNAL, "supervisor: %s", strerror(errno));
+		goto fail;
+	}
+	if (pthread_create(&sup->thread, NULL, run, sup)) {
+		unik_err_set(err, UNIK_E_INTERNAL, "supervisor: cannot start its thread");
+		goto fail;
+	}
+	*out = sup;
+	return 0;
+fail:
+	if (sup->epfd >= 0)
+		close(sup->epfd);
+	if (sup->wakefd >= 0)
+		close(sup->wakefd);
+	free(sup);
+	return -1;
+}
+
+static void free_list(struct watch *w)
+{
+	while (w) {
+		struct watch *next = w->next;
+
+		if (w->pidfd >= 0)
+			close(w->pidfd);
+		free(w->id);
+		free(w);
+		w = next;
+	}
+}
+
+void supervisor_stop(struct supervisor *sup)
+{
+	if (!sup)
+		return;
+	pthread_mutex_lock(&sup->lock);
+	sup->quit = 1;
+	pthread_mutex_unlock(&sup->lock);
+	wake(sup);
+	pthread_join(sup->thread, NULL);
+	free_list(sup->watches);
+	free_list(sup->gone);
+	close(sup->epfd);
+	close(sup->wakefd);
+	pthread_mutex_destroy(&sup->lock);
+	free(sup);
+}
+
+int supervisor_watch(struct supervisor *sup, const char *id, pid_t pid, int is_child,
+		     struct unik_err *err)
+{
+	struct watch *w = xcalloc(1, sizeof(*w));
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	w->id = xstrdup(id);
+	w->pid = pid;
+	w->is_child = is_child;
+	w->pidfd = pidfd_open(pid);
+	pthread_mutex_lock(&sup->lock);
+	if (w->pidfd < 0) {
+		if (errno != ESRCH) {
+			pthread_mutex_unlock(&sup->lock);
+			free(w->id);
+			free(w);
+			return unik_err_set(err, UNIK_E_INTERNAL, "pidfd_open(%d): %s", (int)pid,
+					    strerror(errno));
+		}
+		w->next = sup->gone;
+		sup->gone = w;
+	} else {
+		ev.data.ptr = w;
+		w->next = sup->watches;
+		sup->watches = w;
+		epoll_ctl(sup->epfd, EPOLL_CTL_ADD, w->pidfd, &ev);
+	}
+	pthread_mutex_unlock(&sup->lock);
+	wake(sup);
+	return 0;
+}
+
+int supervisor_pid_is_vm(pid_t pid, const char *id)
+{
+	char path[64];
+	struct strbuf sb = STRBUF_INIT;
+	char buf[4096];
+	ssize_t n;
+	int fd, found = 0;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (ssize_t i = 0; i < n; i++)
+			strbuf_addch(&sb, buf[i] ? buf[i] : ' ');
+	close(fd);
+	found = sb.len && strstr(strbuf_str(&sb), id) != NULL;
+	strbuf_release(&sb);
+	return found;
+}

@@ -1,0 +1,30 @@
+/* supervisor.h - watches VM processes and reports their end.
+ *
+ * One thread waits (epoll) on a pidfd per running VM.  Children of this
+ * daemon are reaped with waitpid; processes adopted after a restart are not
+ * our children, so their wait status is unknown (-1) and the provider works
+ * out the exit status from what the VM left behind.
+ */
+#ifndef UNIKD_SUPERVISOR_H
+#define UNIKD_SUPERVISOR_H
+
+#include <sys/types.h>
+
+#include "../lib/error.h"
+
+struct supervisor;
+
+/* Called from the supervisor thread when `pid` of instance `id` ended. */
+typedef void (*supervisor_exit_fn)(void *ctx, const char *id, pid_t pid, int wait_status);
+
+int supervisor_start(struct supervisor **out, supervisor_exit_fn fn, void *ctx,
+		     struct unik_err *err);
+void supervisor_stop(struct supervisor *sup);
+/* Starts watching; if the process is already gone, fn is called soon. */
+int supervisor_watch(struct supervisor *sup, const char *id, pid_t pid, int is_child,
+		     struct unik_err *err);
+/* 1 if `pid` is alive and its command line mentions `id` (guards against
+ * pid reuse when adopting VMs after a restart). */
+int supervisor_pid_is_vm(pid_t pid, const char *id);
+
+#endif

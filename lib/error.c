@@ -1,0 +1,95 @@
+/* error.c - the error struct, its code table and die(). */
+#include "error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+	const char *name;
+	int http;
+} errcodes[UNIK_E__COUNT] = {
+	[UNIK_E_OK] = { "ok", 200 },
+	[UNIK_E_INVALID] = { "invalid_argument", 400 },
+	[UNIK_E_UNAUTHORIZED] = { "unauthorized", 401 },
+	[UNIK_E_NOT_FOUND] = { "not_found", 404 },
+	[UNIK_E_CONFLICT] = { "conflict", 409 },
+	[UNIK_E_TOO_LARGE] = { "too_large", 413 },
+	[UNIK_E_UNSUPPORTED] = { "not_supported", 501 },
+	[UNIK_E_UNAVAILABLE] = { "unavailable", 503 },
+	[UNIK_E_INTERNAL] = { "internal", 500 },
+};
+
+int unik_err_set(struct unik_err *err, enum unik_errcode code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return -1;
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int unik_err_prefix(struct unik_err *err, const char *fmt, ...)
+{
+	char pre[512];
+	char old[sizeof(err->msg)];
+	va_list ap;
+
+	if (!err)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(pre, sizeof(pre), fmt, ap);
+	va_end(ap);
+	memcpy(old, err->msg, sizeof(old));
+	snprintf(err->msg, sizeof(err->msg), "%s: %s", pre, old);
+	if (err->code == UNIK_E_OK)
+		err->code = UNIK_E_INTERNAL;
+	return -1;
+}
+
+void unik_err_clear(struct unik_err *err)
+{
+	if (!err)
+		return;
+	err->code = UNIK_E_OK;
+	err->msg[0] = '\0';
+}
+
+const char *unik_errcode_name(enum unik_errcode code)
+{
+	if ((unsigned)code >= UNIK_E__COUNT)
+		code = UNIK_E_INTERNAL;
+	return errcodes[code].name;
+}
+
+int unik_errcode_http(enum unik_errcode code)
+{
+	if ((unsigned)code >= UNIK_E__COUNT)
+		code = UNIK_E_INTERNAL;
+	return errcodes[code].http;
+}
+
+enum unik_errcode unik_errcode_from_name(const char *name)
+{
+	for (int i = 0; i < UNIK_E__COUNT; i++)
+		if (name && !strcmp(errcodes[i].name, name))
+			return (enum unik_errcode)i;
+	return UNIK_E_INTERNAL;
+}
+
+void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("unik: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}

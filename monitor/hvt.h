@@ -1,0 +1,48 @@
+/* hvt.h - bin/unik-hvt: one guest in one KVM virtual machine with one vCPU.
+ *
+ * hvt_main.c parses the command line and runs the steps in order;
+ * hvt_kvm_x86_64.c owns everything KVM- and x86-specific (the VM, guest
+ * memory, long-mode setup, the vCPU loop); hvt_calls.c serves the calls of
+ * abi/hvt_abi.h with every guest address checked.
+ */
+#ifndef UNIK_MONITOR_HVT_H
+#define UNIK_MONITOR_HVT_H
+
+#include <stdint.h>
+#include <linux/kvm.h>
+
+#include "monitor.h"
+
+struct hvt {
+	int kvm_fd, vm_fd, vcpu_fd;
+	struct kvm_run *run;
+	size_t run_size;
+	uint8_t *mem; /* guest-physical [0, mem_size), one mapping */
+	uint64_t mem_size;
+	uint64_t tsc_hz; /* 0 when KVM does not say */
+};
+
+/* Opens /dev/kvm, creates the VM, its memory (zeroed) and the vCPU.  0, or
+ * -1 with why (naming /dev/kvm and the failing step). */
+int hvt_kvm_create(struct hvt *h, uint64_t mem_size, char *why);
+/* Builds the identity page tables and GDT in guest memory and puts the
+ * vCPU in 64-bit long mode at `entry` with %rdi = `arg`.  0, or -1 with why. */
+int hvt_kvm_setup_vcpu(struct hvt *h, uint64_t entry, uint64_t arg, char *why);
+
+/* The result of the vCPU loop or of one call. */
+enum hvt_result {
+	HVT_CONTINUE, /* go on running the guest */
+	HVT_HALTED, /* the guest halted with a status */
+	HVT_STOPPED, /* the monitor stopped the guest: why says what it did */
+};
+
+/* Runs the vCPU until the guest halts (*status = its status) or must be
+ * stopped (why says why).  Returns HVT_HALTED or HVT_STOPPED. */
+enum hvt_result hvt_kvm_run(struct hvt *h, int *status, char *why);
+
+/* Serves call `nr` whose struct the guest put at `gpa`.  HVT_CONTINUE,
+ * HVT_HALTED with *status, or HVT_STOPPED with why naming the call and the
+ * bad value (a wild address, an unknown call number). */
+enum hvt_result hvt_call(struct hvt *h, unsigned nr, uint64_t gpa, int *status, char *why);
+
+#endif

@@ -1,0 +1,254 @@
+/* hvt_kvm_x86_64.c - the KVM and x86-64 half of bin/unik-hvt.
+ *
+ * One VM, one vCPU, guest memory as one anonymous mapping at
+ * guest-physical 0.  No firmware and no real mode: we write identity page
+ * tables (2 MiB pages over the first GiB) and a flat GDT into guest memory
+ * and start the vCPU directly in 64-bit long mode at the image's hvt entry.
+ * Port writes to HVT_PIO_BASE + n are calls (hvt_calls.c); any other exit
+ * stops the guest with a message naming it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "hvt.h"
+
+#define PTE_P 0x1ULL
+#define PTE_W 0x2ULL
+#define PTE_PS 0x80ULL
+#define CR0_PE 0x1ULL
+#define CR0_MP 0x2ULL
+#define CR0_ET 0x10ULL
+#define CR0_NE 0x20ULL
+#define CR0_WP 0x10000ULL
+#define CR0_PG 0x80000000ULL
+#define CR4_PAE 0x20ULL
+#define EFER_LME 0x100ULL
+#define EFER_LMA 0x400ULL
+#define CPUID_MAX_ENTRIES 256
+
+static int fail(char *why, const char *step)
+{
+	snprintf(why, MON_WHY, "/dev/kvm: %s: %s", step, strerror(errno));
+	return -1;
+}
+
+/* The host's CPUID as KVM supports it, minus what the guest must not see:
+ * IA32_ARCH_CAPABILITIES (leaf 7 EDX bit 29) aborts some nested KVMs. */
+static int setup_cpuid(struct hvt *h, char *why)
+{
+	size_t size = sizeof(struct kvm_cpuid2) + CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2);
+	struct kvm_cpuid2 *c = calloc(1, size);
+	int rc = -1;
+
+	if (!c)
+		return fail(why, "cpuid");
+	c->nent = CPUID_MAX_ENTRIES;
+	if (ioctl(h->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
+		fail(why, "KVM_GET_SUPPORTED_CPUID");
+		goto cleanup;
+	}
+	for (unsigned i = 0; i < c->nent; i++) {
+		if (c->entries[i].function == 7 && c->entries[i].index == 0)
+			c->entries[i].edx &= ~(1u << 29);
+	}
+	if (ioctl(h->vcpu_fd, KVM_SET_CPUID2, c) < 0) {
+		fail(why, "KVM_SET_CPUID2");
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	free(c);
+	return rc;
+}
+
+int hvt_kvm_create(struct hvt *h, uint64_t mem_size, char *why)
+{
+	struct kvm_userspace_memory_region region;
+	int n;
+
+	h->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (h->kvm_fd < 0)
+		return fail(why, "open");
+	if (ioctl(h->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+		snprintf(why, MON_WHY, "/dev/kvm: unsupported KVM API version");
+		return -1;
+	}
+	h->vm_fd = ioctl(h->kvm_fd, KVM_CREATE_VM, 0);
+	if (h->vm_fd < 0)
+		return fail(why, "KVM_CREATE_VM");
+	h->mem_size = mem_size;
+	h->mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (h->mem == MAP_FAILED)
+		return fail(why, "guest memory");
+	region = (struct kvm_userspace_memory_region){
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = mem_size,
+		.userspace_addr = (uint64_t)h->mem,
+	};
+	if (ioctl(h->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		return fail(why, "KVM_SET_USER_MEMORY_REGION");
+	h->vcpu_fd = ioctl(h->vm_fd, KVM_CREATE_VCPU, 0);
+	if (h->vcpu_fd < 0)
+		return fail(why, "KVM_CREATE_VCPU");
+	n = ioctl(h->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (n < (int)sizeof(struct kvm_run))
+		return fail(why, "KVM_GET_VCPU_MMAP_SIZE");
+	h->run_size = (size_t)n;
+	h->run = mmap(NULL, h->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, h->vcpu_fd, 0);
+	if (h->run == MAP_FAILED)
+		return fail(why, "mapping the vCPU state");
+	if (setup_cpuid(h, why) < 0)
+		return -1;
+	n = ioctl(h->vcpu_fd, KVM_GET_TSC_KHZ, 0);
+	h->tsc_hz = n > 0 ? (uint64_t)n * 1000 : 0;
+	return 0;
+}
+
+static void write_page_tables(struct hvt *h)
+{
+	uint64_t *pml4 = (uint64_t *)(h->mem + HVT_PAGE_TABLES_GPA);
+	uint64_t *pdpt = pml4 + 512, *pd = pml4 + 1024;
+
+	pml4[0] = (HVT_PAGE_TABLES_GPA + 0x1000) | PTE_P | PTE_W;
+	pdpt[0] = (HVT_PAGE_TABLES_GPA + 0x2000) | PTE_P | PTE_W;
+	for (uint64_t i = 0; i < 512; i++)
+		pd[i] = (i << 21) | PTE_P | PTE_W | PTE_PS;
+}
+
+static struct kvm_segment segment(uint16_t selector, uint8_t type, int code)
+{
+	return (struct kvm_segment){
+		.base = 0,
+		.limit = 0xffffffff,
+		.selector = selector,
+		.type = type,
+		.present = 1,
+		.dpl = 0,
+		.db = code ? 0 : 1,
+		.s = 1,
+		.l = code ? 1 : 0,
+		.g = 1,
+	};
+}
+
+int hvt_kvm_setup_vcpu(struct hvt *h, uint64_t entry, uint64_t arg, char *why)
+{
+	uint64_t *gdt = (uint64_t *)(h->mem + HVT_GDT_GPA);
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	write_page_tables(h);
+	gdt[0] = 0;
+	gdt[1] = 0x00af9a000000ffffULL; /* 0x08: 64-bit code */
+	gdt[2] = 0x00cf92000000ffffULL; /* 0x10: data */
+	if (ioctl(h->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+		return fail(why, "KVM_GET_SREGS");
+	sregs.cs = segment(0x08, 11, 1);
+	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = segment(0x10, 3, 0);
+	sregs.gdt.base = HVT_GDT_GPA;
+	sregs.gdt.limit = 3 * 8 - 1;
+	sregs.cr3 = HVT_PAGE_TABLES_GPA;
+	sregs.cr4 = CR4_PAE;
+	sregs.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+	sregs.efer = EFER_LME | EFER_LMA;
+	if (ioctl(h->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
+		return fail(why, "KVM_SET_SREGS");
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = entry;
+	regs.rdi = arg;
+	regs.rsp = HVT_PAGE_TABLES_GPA; /* the entry switches stacks at once */
+	regs.rflags = 0x2;
+	if (ioctl(h->vcpu_fd, KVM_SET_REGS, &regs) < 0)
+		return fail(why, "KVM_SET_REGS");
+	return 0;
+}
+
+static void describe_exit(struct hvt *h, const char *what, char *why)
+{
+	struct kvm_regs regs;
+
+	if (ioctl(h->vcpu_fd, KVM_GET_REGS, &regs) == 0)
+		snprintf(why, MON_WHY, "%s (guest rip 0x%llx)", what, regs.rip);
+	else
+		snprintf(why, MON_WHY, "%s", what);
+}
+
+static enum hvt_result io_exit(struct hvt *h, int *status, char *why)
+{
+	struct kvm_run *r = h->run;
+	uint32_t value;
+	unsigned nr;
+
+	if (r->io.direction != KVM_EXIT_IO_OUT || r->io.size != 4 || r->io.count != 1 ||
+	    r->io.port <= HVT_PIO_BASE || r->io.port >= HVT_PIO_BASE + 0x100) {
+		char what[128];
+
+		snprintf(what, sizeof(what), "guest accessed I/O port 0x%x (%s, %u bytes), not a call",
+			 r->io.port, r->io.direction == KVM_EXIT_IO_OUT ? "write" : "read",
+			 r->io.size);
+		describe_exit(h, what, why);
+		return HVT_STOPPED;
+	}
+	/* data_offset is set by KVM, inside the run area it mapped for us. */
+	if (r->io.data_offset > h->run_size - sizeof(value)) {
+		snprintf(why, MON_WHY, "KVM reported an I/O buffer outside the vCPU state");
+		return HVT_STOPPED;
+	}
+	memcpy(&value, (uint8_t *)r + r->io.data_offset, sizeof(value));
+	nr = r->io.port - HVT_PIO_BASE;
+	return hvt_call(h, nr, value, status, why);
+}
+
+enum hvt_result hvt_kvm_run(struct hvt *h, int *status, char *why)
+{
+	for (;;) {
+		enum hvt_result res;
+		char what[128];
+
+		if (ioctl(h->vcpu_fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			snprintf(why, MON_WHY, "KVM_RUN failed: %s", strerror(errno));
+			return HVT_STOPPED;
+		}
+		switch (h->run->exit_reason) {
+		case KVM_EXIT_IO:
+			res = io_exit(h, status, why);
+			if (res != HVT_CONTINUE)
+				return res;
+			break;
+		case KVM_EXIT_HLT:
+			describe_exit(h, "guest halted the CPU without the halt call", why);
+			return HVT_STOPPED;
+		case KVM_EXIT_SHUTDOWN:
+			describe_exit(h, "guest triple-faulted (shutdown)", why);
+			return HVT_STOPPED;
+		case KVM_EXIT_MMIO:
+			snprintf(what, sizeof(what), "guest accessed unbacked memory at 0x%llx",
+				 h->run->mmio.phys_addr);
+			describe_exit(h, what, why);
+			return HVT_STOPPED;
+		case KVM_EXIT_FAIL_ENTRY:
+			snprintf(why, MON_WHY, "KVM could not enter the guest (reason 0x%llx)",
+				 h->run->fail_entry.hardware_entry_failure_reason);
+			return HVT_STOPPED;
+		case KVM_EXIT_INTERNAL_ERROR:
+			snprintf(what, sizeof(what), "KVM internal error %u (1: emulation failure)",
+				 h->run->internal.suberror);
+			describe_exit(h, what, why);
+			return HVT_STOPPED;
+		default:
+			snprintf(what, sizeof(what), "unexpected KVM exit %u", h->run->exit_reason);
+			describe_exit(h, what, why);
+			return HVT_STOPPED;
+		}
+	}
+}

@@ -1,0 +1,77 @@
+/* hvt_main.c - bin/unik-hvt: runs one unik image in a minimal KVM VM.
+ *
+ * Steps, in order: command line; /dev/kvm, VM, memory, vCPU; the image and
+ * boot info; long-mode state; the status file; privilege drop; the seccomp
+ * filter; the vCPU loop.  The exit status is the guest's (0..255), or 255
+ * when the monitor failed or had to stop the guest (the reason is printed
+ * on stderr).  See docs/monitor.md.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hvt.h"
+
+static struct mon_opts opts = { .prog = "unik-hvt" };
+static int status_fd = -1;
+
+static void __attribute__((noreturn)) die_why(const char *why)
+{
+	fprintf(stderr, "unik-hvt: %s\n", why);
+	mon_exit(status_fd, MON_EXIT_FAILURE);
+}
+
+int main(int argc, char **argv)
+{
+	struct hvt h = { .kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
+	struct mon_image img;
+	struct hvt_boot_info *bi;
+	unsigned uid = 0, gid = 0;
+	char why[MON_WHY];
+	int rc, status = MON_EXIT_FAILURE;
+
+	rc = mon_opts_parse(&opts, argc, argv, why);
+	if (rc)
+		return rc > 0 ? 0 : (fprintf(stderr, "unik-hvt: %s\n", why), 2);
+	if (opts.status_file) {
+		status_fd = open(opts.status_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (status_fd < 0) {
+			snprintf(why, sizeof(why), "%s: %s", opts.status_file, strerror(errno));
+			die_why(why);
+		}
+	}
+	if (opts.user && mon_user_lookup(opts.user, &uid, &gid, why) < 0)
+		die_why(why);
+	if (hvt_kvm_create(&h, opts.mem_size, why) < 0)
+		die_why(why);
+	if (mon_image_load(opts.image, h.mem, h.mem_size, &img, why) < 0)
+		die_why(why);
+	if (!img.hvt_entry) {
+		snprintf(why, sizeof(why), "%s: the image has no hvt entry point", opts.image);
+		die_why(why);
+	}
+	bi = mon_boot_info(h.mem, h.mem_size, img.image_end, opts.cmdline);
+	bi->tsc_hz = h.tsc_hz;
+	if (hvt_kvm_setup_vcpu(&h, img.hvt_entry, HVT_BOOT_INFO_GPA, why) < 0)
+		die_why(why);
+	if (opts.user && mon_drop_privileges(uid, gid, why) < 0)
+		die_why(why);
+	{
+		struct mon_hvt_filter f = { h.vcpu_fd, status_fd };
+
+		if (mon_seccomp_hvt(&f, why) < 0)
+			die_why(why);
+	}
+	if (opts.debug_forbidden_syscall) {
+		fprintf(stderr, "unik-hvt: debug: making a forbidden system call (openat)\n");
+		mon_forbidden_syscall();
+		die_why("the forbidden system call was allowed: the seccomp filter is not active");
+	}
+	if (hvt_kvm_run(&h, &status, why) == HVT_STOPPED) {
+		fprintf(stderr, "unik-hvt: guest stopped: %s\n", why);
+		status = MON_EXIT_FAILURE;
+	}
+	mon_exit(status_fd, status);
+}

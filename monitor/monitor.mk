@@ -1,0 +1,28 @@
+# monitor/ - bin/unik-hvt (a minimal KVM monitor) and bin/unik-spt (the
+# runtime as a sandboxed process).  Guest side: runtime/platform/{hvt,spt};
+# the one shared contract: abi/hvt_abi.h.  Needs libseccomp-dev.
+
+MON_COMMON_SRCS := monitor/opts.c monitor/elf_image.c monitor/seccomp.c
+HVT_SRCS := monitor/hvt_main.c monitor/hvt_kvm_x86_64.c monitor/hvt_calls.c $(MON_COMMON_SRCS)
+SPT_SRCS := monitor/spt_main.c $(MON_COMMON_SRCS)
+MON_LIBS := -lseccomp
+
+$(BIN)/unik-hvt: $(patsubst %.c,$(OUT)/obj/%.o,$(HVT_SRCS))
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(MON_LIBS)
+
+$(BIN)/unik-spt: $(patsubst %.c,$(OUT)/obj/%.o,$(SPT_SRCS))
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(MON_LIBS)
+
+EXTRA_BINS += $(BIN)/unik-hvt $(BIN)/unik-spt
+LINT_SRCS += $(wildcard monitor/*.c monitor/*.h abi/*.h)
+
+.PHONY: monitor monitor-test
+monitor: $(BIN)/unik-hvt $(BIN)/unik-spt guest
+monitor-test: monitor
+	tests/monitor/run-tests
+
+# The providers that run these monitors (one process per instance).
+UNIKD_SRCS += providers/hvt/hvt.c providers/hvt/monitor_process.c providers/spt/spt.c
+LINT_SRCS += $(wildcard providers/hvt/*.c providers/hvt/*.h providers/spt/*.c providers/spt/*.h)

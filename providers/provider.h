@@ -1,0 +1,87 @@
+/* provider.h - the provider plugin interface.
+ *
+ * A provider runs images.  Each one is a `const struct unik_provider` in
+ * providers/<name>/, listed once in providers/registry.c.  An operation a
+ * provider cannot do is NULL: the daemon then answers 501 naming the
+ * provider and the operation.  Providers never carry stubs.
+ *
+ * Process-based providers (qemu) return the host pid of the VM from
+ * start(); the daemon supervises it (pidfd) and calls collect() when it
+ * ends.  The daemon owns the instance record; providers own only files in
+ * spec->dir.
+ */
+#ifndef UNIK_PROVIDER_H
+#define UNIK_PROVIDER_H
+
+#include <sys/types.h>
+
+#include "../lib/config.h"
+#include "../lib/error.h"
+#include "../lib/strv.h"
+
+enum {
+	UNIK_CAP_RUN = 1 << 0, /* start() */
+	UNIK_CAP_STOP = 1 << 1, /* stop() */
+	UNIK_CAP_RESTART = 1 << 2, /* start() again after exit */
+	UNIK_CAP_LOGS = 1 << 3, /* console captured to log_path */
+	UNIK_CAP_EXIT_CODE = 1 << 4, /* collect() reports the program's status */
+	UNIK_CAP_NETWORK = 1 << 5,
+};
+
+/* Everything a provider needs to run one instance.  All borrowed. */
+struct unik_run_spec {
+	const char *id; /* instance id */
+	const char *name; /* instance name */
+	const char *dir; /* the instance's private folder (exists) */
+	const char *log_path; /* console log file the provider appends to */
+	const char *format; /* image format, e.g. "linux-initrd" */
+	const char *kernel; /* path of the image's kernel artifact */
+	const char *initrd; /* path of the initrd artifact or NULL */
+	int memory_mb;
+	const struct strv *args;
+	const struct strv *env;
+	const char *accel; /* "auto", "kvm" or "tcg" */
+	const struct unik_config *cfg;
+};
+
+/* What start() reports back. */
+struct unik_vm {
+	pid_t pid; /* host process to supervise, or 0 */
+	char accel_used[16]; /* what the provider chose, e.g. "tcg" */
+	char note[256]; /* why, for the instance's message (may be empty) */
+};
+
+/* What collect() reports after the VM process ended. */
+struct unik_exit {
+	int exit_code; /* the program's status; -1 unknown */
+	char message[256]; /* e.g. "exited", "killed", "boot failed: ..." */
+};
+
+struct unik_provider {
+	const char *name;
+	const char *description;
+	unsigned caps;
+	/* Image formats it can boot, NULL-terminated. */
+	const char *const *formats;
+	/* Usable here?  0, or -1 with the reason in err. */
+	int (*probe)(const struct unik_config *cfg, struct unik_err *err);
+	/* Boots the instance; fills vm.  Must not block until the guest ends. */
+	int (*start)(const struct unik_run_spec *spec, struct unik_vm *vm, struct unik_err *err);
+	/* Asks the guest to stop, waits up to timeout_s, then forces it. */
+	int (*stop)(const struct unik_run_spec *spec, pid_t pid, int timeout_s,
+		    struct unik_err *err);
+	/* After the VM process ended (wait_status from waitpid, or -1 if it was
+	 * not our child): works out the program's exit status. */
+	int (*collect)(const struct unik_run_spec *spec, int wait_status, struct unik_exit *out,
+		       struct unik_err *err);
+	/* Removes provider-side state of a stopped instance (may be NULL). */
+	int (*remove)(const struct unik_run_spec *spec, struct unik_err *err);
+};
+
+extern const struct unik_provider *const unik_providers[];
+
+const struct unik_provider *unik_provider_find(const char *name);
+/* 1 if the provider boots images of `format`. */
+int unik_provider_accepts(const struct unik_provider *p, const char *format);
+
+#endif

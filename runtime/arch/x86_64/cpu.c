@@ -1,0 +1,191 @@
+/* cpu.c - descriptor tables, FPU/SSE/AVX state and the syscall MSRs. */
+#include "arch.h"
+#include "../../platform/platform.h"
+
+#define SEL_CODE 0x08
+#define SEL_DATA 0x10
+#define SEL_USER_DATA 0x18 /* sysret: SS = base + 8, CS = base + 16 */
+#define SEL_USER_CODE 0x20
+#define SEL_TSS 0x28
+
+struct tss {
+	u32 reserved0;
+	u64 rsp[3];
+	u64 reserved1;
+	u64 ist[7];
+	u64 reserved2;
+	u16 reserved3;
+	u16 iomap_base;
+} __packed;
+
+struct idt_entry {
+	u16 off_lo;
+	u16 sel;
+	u8 ist;
+	u8 type;
+	u16 off_mid;
+	u32 off_hi;
+	u32 reserved;
+} __packed;
+
+struct desc_ptr {
+	u16 limit;
+	u64 base;
+} __packed;
+
+extern const u64 trap_vectors[32];
+extern char syscall_entry[];
+
+static u64 gdt[7];
+static struct tss tss;
+static struct idt_entry idt[32];
+static u8 ist_trap_stack[16384] __attribute__((aligned(16)));
+static u8 ist_double_fault_stack[8192] __attribute__((aligned(16)));
+static u32 hwcap;
+static bool has_rdrand, has_rdseed, has_nx;
+static u64 fs_base;
+
+static void gdt_init(void)
+{
+	u64 base = (u64)&tss, limit = sizeof(tss) - 1;
+	struct desc_ptr p = { sizeof(gdt) - 1, (u64)gdt };
+
+	gdt[0] = 0;
+	gdt[1] = 0x00af9a000000ffffUL; /* 64-bit code, ring 0 */
+	gdt[2] = 0x00cf92000000ffffUL; /* data */
+	gdt[3] = 0x00cff2000000ffffUL; /* data, ring 3 */
+	gdt[4] = 0x00affa000000ffffUL; /* 64-bit code, ring 3 */
+	gdt[5] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89UL << 40 |
+		 ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
+	gdt[6] = base >> 32;
+	tss.ist[0] = (u64)ist_trap_stack + sizeof(ist_trap_stack);
+	tss.ist[1] = (u64)ist_double_fault_stack + sizeof(ist_double_fault_stack);
+	tss.iomap_base = sizeof(tss);
+
+	__asm__ volatile("lgdt %0\n\t"
+			 "pushq %1\n\t"
+			 "lea 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "lretq\n"
+			 "1:\n\t"
+			 "mov %2, %%ds\n\t"
+			 "mov %2, %%es\n\t"
+			 "mov %2, %%ss\n\t"
+			 "ltr %w3"
+			 :
+			 : "m"(p), "i"(SEL_CODE), "r"(SEL_DATA), "r"(SEL_TSS)
+			 : "rax", "memory");
+}
+
+static void idt_init(void)
+{
+	struct desc_ptr p = { sizeof(idt) - 1, (u64)idt };
+
+	for (int i = 0; i < 32; i++) {
+		u64 off = trap_vectors[i];
+
+		idt[i].off_lo = off & 0xffff;
+		idt[i].sel = SEL_CODE;
+		idt[i].ist = i == 8 ? 2 : 1;
+		idt[i].type = 0x8e; /* present, DPL 0, interrupt gate */
+		idt[i].off_mid = (off >> 16) & 0xffff;
+		idt[i].off_hi = off >> 32;
+		idt[i].reserved = 0;
+	}
+	__asm__ volatile("lidt %0" : : "m"(p));
+}
+
+/* x87 + SSE always; AVX (and AVX-512 state) when the CPU offers XSAVE. */
+static void fpu_init(void)
+{
+	u32 a, b, c, d;
+	u64 cr0, cr4;
+
+	cpuid(1, 0, &a, &b, &c, &d);
+	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+	cr0 &= ~(1UL << 2); /* EM */
+	cr0 |= 1UL << 1 | 1UL << 5; /* MP, NE */
+	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0));
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	cr4 |= 1UL << 9 | 1UL << 10; /* OSFXSR, OSXMMEXCPT */
+	if (c & (1u << 26))
+		cr4 |= 1UL << 18; /* OSXSAVE */
+	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4));
+	__asm__ volatile("fninit");
+	if (c & (1u << 26)) {
+		u32 xa, xb, xc, xd;
+		u64 xcr0 = 0x3;
+
+		cpuid(0xd, 0, &xa, &xb, &xc, &xd);
+		if (c & (1u << 28))
+			xcr0 |= xa & 0x4; /* AVX */
+		if ((xcr0 & 0x4) && (xa & 0xe0) == 0xe0)
+			xcr0 |= 0xe0; /* AVX-512 opmask, ZMM */
+		__asm__ volatile("xsetbv" : : "c"(0), "a"((u32)xcr0), "d"((u32)(xcr0 >> 32)));
+	}
+}
+
+void cpu_features_init(void)
+{
+	u32 a, b, c, d;
+
+	cpuid(1, 0, &a, &b, &c, &d);
+	hwcap = d;
+	has_rdrand = c & (1u << 30);
+	cpuid(0, 0, &a, &b, &c, &d);
+	if (a >= 7) {
+		cpuid(7, 0, &a, &b, &c, &d);
+		has_rdseed = b & (1u << 18);
+	}
+}
+
+void cpu_init(void)
+{
+	cpu_features_init();
+	has_nx = rdmsr(MSR_EFER) & (1UL << 11);
+	gdt_init();
+	idt_init();
+	fpu_init();
+	/* syscall: CS = SEL_CODE, SS = SEL_CODE + 8; sysret: SS = 0x18|3,
+	 * CS = 0x20|3.  Clear TF, IF, DF, AC on entry. */
+	wrmsr(MSR_STAR, (u64)SEL_CODE << 32 | (u64)(SEL_DATA | 3) << 48);
+	wrmsr(MSR_LSTAR, (u64)syscall_entry);
+	wrmsr(MSR_FMASK, 0x40700);
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | 1);
+}
+
+u32 cpu_hwcap(void)
+{
+	return hwcap;
+}
+
+bool cpu_has_rdrand(void)
+{
+	return has_rdrand;
+}
+
+bool cpu_has_rdseed(void)
+{
+	return has_rdseed;
+}
+
+bool cpu_has_nx(void)
+{
+	return has_nx;
+}
+
+/* The application cannot change %fs itself (CR4.FSGSBASE stays off), so
+ * the last value set is the current one. */
+void cpu_set_fs(u64 base)
+{
+	fs_base = base;
+	if (platform->set_fs)
+		platform->set_fs(base);
+	else
+		wrmsr(MSR_FS_BASE, base);
+}
+
+u64 cpu_get_fs(void)
+{
+	return fs_base;
+}

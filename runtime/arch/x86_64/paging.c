@@ -1,0 +1,134 @@
+/* paging.c - x86-64 four-level page tables for the single address space.
+ *
+ * One set of tables (pml4, built by boot/pvh.S) serves the runtime and the
+ * application.  Application pages are 4 KiB and user-accessible (the app
+ * may run at ring 3); the runtime's pages are supervisor-only.
+ * Intermediate tables come from the frame allocator and are reached
+ * through the direct map.
+ */
+#include "arch.h"
+#include "../../core/mm.h"
+#include "../../platform/platform.h"
+
+#define PTE_P (1UL << 0)
+#define PTE_W (1UL << 1)
+#define PTE_U (1UL << 2)
+#define PTE_PS (1UL << 7)
+#define PTE_NX (1UL << 63)
+#define PTE_ADDR 0x000ffffffffff000UL
+
+extern u64 pml4[512];
+extern u64 pd_dmap[4 * 512];
+
+static u64 *pdpt_dmap(void)
+{
+	return phys_to_virt(pml4[256] & PTE_ADDR);
+}
+
+void arch_dmap_extend(u64 top)
+{
+	u64 *pdpt = pdpt_dmap();
+
+	if (top > DMAP_LIMIT)
+		top = DMAP_LIMIT;
+	for (u64 gib = 0; gib < 4; gib++) {
+		if (gib * (1UL << 30) < top && !(pdpt[gib] & PTE_P))
+			pdpt[gib] = ((u64)&pd_dmap[gib * 512]) | PTE_P | PTE_W;
+	}
+	for (u64 pa = 0; pa < top; pa += 1UL << 21) {
+		u64 *e = &pd_dmap[pa >> 21];
+
+		if (!(*e & PTE_P))
+			*e = pa | PTE_P | PTE_W | PTE_PS;
+	}
+}
+
+static u64 prot_bits(int prot)
+{
+	u64 bits = PTE_P | PTE_U;
+
+	if (prot & PROT_WRITE)
+		bits |= PTE_W;
+	if (!(prot & PROT_EXEC) && cpu_has_nx())
+		bits |= PTE_NX;
+	return bits;
+}
+
+/* Makes a changed entry take effect: the TLB on a CPU that walks our
+ * tables, the host's mappings on a hosted platform. */
+static int entry_changed(u64 va, u64 pa, int prot)
+{
+	if (platform->page_changed)
+		return platform->page_changed(va, pa, prot);
+	invlpg(va);
+	return 0;
+}
+
+/* The page-table entry for va, creating missing tables when `create`. */
+static u64 *walk(u64 va, bool create)
+{
+	u64 *table = pml4;
+
+	for (int shift = 39; shift > 12; shift -= 9) {
+		u64 *e = &table[(va >> shift) & 511];
+
+		if (!(*e & PTE_P)) {
+			u64 pa;
+
+			if (!create)
+				return NULL;
+			pa = frame_alloc();
+			if (!pa)
+				return NULL;
+			*e = pa | PTE_P | PTE_W | PTE_U;
+		} else if (*e & PTE_PS) {
+			return NULL; /* a large page: not an app mapping */
+		}
+		table = phys_to_virt(*e & PTE_ADDR);
+	}
+	return &table[(va >> 12) & 511];
+}
+
+int arch_map_page(u64 va, u64 pa, int prot)
+{
+	u64 *pte = walk(va, true);
+
+	if (!pte)
+		return -1;
+	*pte = pa | prot_bits(prot);
+	if (entry_changed(va, pa, prot)) {
+		*pte = 0;
+		return -1;
+	}
+	return 0;
+}
+
+u64 arch_unmap_page(u64 va)
+{
+	u64 *pte = walk(va, false);
+	u64 pa;
+
+	if (!pte || !(*pte & PTE_P))
+		return 0;
+	pa = *pte & PTE_ADDR;
+	*pte = 0;
+	entry_changed(va, 0, PROT_NONE);
+	return pa;
+}
+
+u64 arch_lookup_page(u64 va)
+{
+	u64 *pte = walk(va, false);
+
+	return pte && (*pte & PTE_P) ? *pte & PTE_ADDR : 0;
+}
+
+void arch_protect_page(u64 va, int prot)
+{
+	u64 *pte = walk(va, false);
+
+	if (!pte || !(*pte & PTE_P))
+		return;
+	*pte = (*pte & PTE_ADDR) | prot_bits(prot);
+	entry_changed(va, *pte & PTE_ADDR, prot);
+}

@@ -1,0 +1,145 @@
+/* trap.c - CPU exceptions: demand paging, and fault reports for the rest.
+ *
+ * A page fault inside a reservation is resolved by vm_fault().  Anything
+ * else is fatal: we print the exception, the faulting address, the
+ * registers and the symbol of %rip (from the application's symbol table
+ * when it has one), and exit with a shell-style status (139 for a
+ * segmentation fault, 136 for a divide error, ...).
+ */
+#include "arch.h"
+#include "../../core/elf.h"
+#include "../../core/errno.h"
+#include "../../core/mm.h"
+#include "../../platform/platform.h"
+
+static const struct {
+	const char *mnemonic, *name;
+	int status;
+} vectors[32] = {
+	[0] = { "#DE", "divide error", EXIT_SIGFPE },
+	[1] = { "#DB", "debug exception", EXIT_SIGTRAP },
+	[2] = { "NMI", "non-maskable interrupt", EXIT_PANIC },
+	[3] = { "#BP", "breakpoint", EXIT_SIGTRAP },
+	[4] = { "#OF", "overflow", EXIT_SIGSEGV },
+	[5] = { "#BR", "bound range exceeded", EXIT_SIGSEGV },
+	[6] = { "#UD", "invalid opcode", EXIT_SIGILL },
+	[7] = { "#NM", "device not available", EXIT_SIGFPE },
+	[8] = { "#DF", "double fault", EXIT_SIGSEGV },
+	[10] = { "#TS", "invalid TSS", EXIT_SIGSEGV },
+	[11] = { "#NP", "segment not present", EXIT_SIGBUS },
+	[12] = { "#SS", "stack-segment fault", EXIT_SIGBUS },
+	[13] = { "#GP", "general protection fault", EXIT_SIGSEGV },
+	[14] = { "#PF", "page fault", EXIT_SIGSEGV },
+	[16] = { "#MF", "x87 floating-point error", EXIT_SIGFPE },
+	[17] = { "#AC", "alignment check", EXIT_SIGBUS },
+	[18] = { "#MC", "machine check", EXIT_PANIC },
+	[19] = { "#XM", "SIMD floating-point error", EXIT_SIGFPE },
+};
+
+static int depth;
+
+extern char syscall_entry[];
+long syscall_dispatch(struct syscall_frame *f);
+
+/* Some hypervisors (the software-nested "kvm_pvm" on our CI machines) run
+ * `syscall` from ring 3 without switching to ring 0: the CPU lands on
+ * syscall_entry still at ring 3 and takes a page fault on its supervisor
+ * page.  That fault carries the complete system-call state (%rcx = return
+ * address, %r11 = flags), so we serve the call here and return to ring 3
+ * with iretq.  The dispatcher runs on the trap stack; it cannot fault on
+ * application memory because user_ok() backs the pages it checks. */
+static bool syscall_via_fault(struct trap_frame *f, u64 cr2)
+{
+	struct syscall_frame sf;
+
+	if (f->vector != 14 || (f->cs & 3) != 3 || f->rip != (u64)syscall_entry || cr2 != f->rip)
+		return false;
+	sf = (struct syscall_frame){
+		.r9 = f->r9,
+		.r8 = f->r8,
+		.r10 = f->r10,
+		.rdx = f->rdx,
+		.rsi = f->rsi,
+		.rdi = f->rdi,
+		.nr = f->rax,
+		.rsp = f->rsp,
+		.rip = f->rcx,
+		.rflags = f->r11,
+	};
+	f->rax = (u64)syscall_dispatch(&sf);
+	f->rip = f->rcx;
+	f->rflags = (f->r11 & ~0x3000UL) | 0x2; /* IOPL stays 0 */
+	return true;
+}
+
+static void report(const struct trap_frame *f, u64 cr2, const char *why)
+{
+	const char *mn = vectors[f->vector].mnemonic, *name = vectors[f->vector].name;
+	char sym[128];
+
+	if (!name) {
+		mn = "?";
+		name = "reserved exception";
+	}
+	elf_symbolize(f->rip, sym, sizeof(sym));
+	kprintf("unik: fatal: %s (%s, vector %lu, error code 0x%lx)\n", name, mn, f->vector,
+		f->error);
+	kprintf("unik:   at rip 0x%lx %s\n", f->rip, sym);
+	if (f->vector == 14) {
+		kprintf("unik:   faulting address 0x%lx (%s %s%s)%s%s\n", cr2,
+			f->error & 2 ? "write," : "read,",
+			f->error & 1 ? "protection violation" : "page not present",
+			f->error & 16 ? ", instruction fetch" : "", why ? ": " : "",
+			why ? why : "");
+		if (cr2 < PAGE_SIZE)
+			kprintf("unik:   (a NULL pointer dereference)\n");
+	}
+	kprintf("unik:   rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", f->rax, f->rbx, f->rcx,
+		f->rdx);
+	kprintf("unik:   rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", f->rsi, f->rdi, f->rbp,
+		f->rsp);
+	kprintf("unik:   r8  %016lx r9  %016lx r10 %016lx r11 %016lx\n", f->r8, f->r9, f->r10,
+		f->r11);
+	kprintf("unik:   r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n", f->r12, f->r13, f->r14,
+		f->r15);
+	kprintf("unik:   rflags %016lx fs_base %016lx\n", f->rflags, cpu_get_fs());
+}
+
+void trap_handler(struct trap_frame *f);
+
+void trap_handler(struct trap_frame *f)
+{
+	trap_handle(f, f->vector == 14 ? read_cr2() : 0);
+}
+
+void trap_handle(struct trap_frame *f, u64 cr2)
+{
+	int status;
+
+	if (depth == 0 && syscall_via_fault(f, cr2))
+		return;
+	if (f->vector == 14 && depth == 0) {
+		int err = vm_fault(cr2, f->error & 2);
+
+		if (!err)
+			return;
+		if (err == -ENOMEM) {
+			depth++;
+			report(f, cr2, "out of memory");
+			kprintf("unik: out of memory backing page 0x%lx (%lu of %lu frames free)\n",
+				cr2, frames_free(), frames_total());
+			kprintf("unik: exiting with status %d\n", EXIT_OOM);
+			plat_exit(EXIT_OOM);
+		}
+	}
+	if (depth++) {
+		kprintf("unik: fatal: exception %lu while handling an exception, rip 0x%lx\n",
+			f->vector, f->rip);
+		plat_exit(EXIT_PANIC);
+	}
+	report(f, cr2, NULL);
+	status =
+	    f->vector < 32 && vectors[f->vector].status ? vectors[f->vector].status : EXIT_PANIC;
+	kprintf("unik: exiting with status %d\n", status);
+	plat_exit(status);
+}

@@ -1,0 +1,60 @@
+/* elf.h - loading the application ELF and starting it. */
+#ifndef UNIK_RT_ELF_H
+#define UNIK_RT_ELF_H
+
+#include "kernel.h"
+
+struct elf64_ehdr {
+	u8 ident[16];
+	u16 type, machine;
+	u32 version;
+	u64 entry, phoff, shoff;
+	u32 flags;
+	u16 ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+
+struct elf64_phdr {
+	u32 type, flags;
+	u64 offset, vaddr, paddr, filesz, memsz, align;
+};
+
+struct elf64_shdr {
+	u32 name, type;
+	u64 flags, addr, offset, size;
+	u32 link, info;
+	u64 addralign, entsize;
+};
+
+struct elf64_sym {
+	u32 name;
+	u8 info, other;
+	u16 shndx;
+	u64 value, size;
+};
+
+#define PT_LOAD 1
+#define PT_INTERP 3
+#define PT_PHDR 6
+#define PT_GNU_STACK 0x6474e551
+#define PF_X 1
+#define PF_W 2
+#define PF_R 4
+#define SHT_SYMTAB 2
+#define ET_EXEC 2
+
+struct app_image {
+	u64 entry;
+	u64 phdr, phnum, phent; /* where the program headers are in app memory */
+	u64 brk_start; /* first page after the highest segment */
+};
+
+/* Maps the PT_LOAD segments of the ELF file at physical `pa` (size bytes).
+ * Whole pages are mapped in place; partial pages are copied. */
+int elf_load_app(u64 pa, u64 size, struct app_image *img);
+/* Builds the initial stack (argc, argv, envp, auxv) and returns %rsp. */
+u64 elf_build_stack(const struct app_image *img, char *const *argv, int argc, char *const *envp,
+		    int envc);
+/* "<symbol+0xoff>" for an address in the application, or "". */
+void elf_symbolize(u64 addr, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,205 @@
+/* elf_load.c - maps the application (a static, non-PIE x86-64 ELF) and
+ * builds its initial stack as the System V ABI describes. */
+#include "elf.h"
+#include "errno.h"
+#include "mm.h"
+#include "random.h"
+#include "../arch/x86_64/arch.h"
+
+#define AT_NULL 0
+#define AT_PHDR 3
+#define AT_PHENT 4
+#define AT_PHNUM 5
+#define AT_PAGESZ 6
+#define AT_BASE 7
+#define AT_FLAGS 8
+#define AT_ENTRY 9
+#define AT_UID 11
+#define AT_EUID 12
+#define AT_GID 13
+#define AT_EGID 14
+#define AT_PLATFORM 15
+#define AT_HWCAP 16
+#define AT_CLKTCK 17
+#define AT_SECURE 23
+#define AT_RANDOM 25
+#define AT_EXECFN 31
+
+static const u8 *app_file;
+static u64 app_size;
+
+static int prot_of(u32 flags)
+{
+	return (flags & PF_R ? PROT_READ : 0) | (flags & PF_W ? PROT_WRITE : 0) |
+	       (flags & PF_X ? PROT_EXEC : 0);
+}
+
+static int load_segment(u64 pa, const struct elf64_phdr *ph)
+{
+	u64 start = ALIGN_DOWN(ph->vaddr, PAGE_SIZE),
+	    end = ALIGN_UP(ph->vaddr + ph->memsz, PAGE_SIZE);
+	int prot = prot_of(ph->flags), err;
+
+	err = vm_reserve(start, end, prot, VMA_IMAGE);
+	if (err)
+		return err;
+	for (u64 va = start; va < end; va += PAGE_SIZE) {
+		u64 off = ph->offset + (va - ph->vaddr); /* may wrap below for the first page */
+		u64 frame, b0, b1;
+
+		if (va >= ph->vaddr && va + PAGE_SIZE <= ph->vaddr + ph->filesz) {
+			/* A whole page of file data: map the image's own frame. */
+			if (arch_map_page(va, pa + off, prot))
+				return -ENOMEM;
+			continue;
+		}
+		frame = frame_alloc();
+		if (!frame || arch_map_page(va, frame, prot))
+			return -ENOMEM;
+		b0 = MAX(va, ph->vaddr);
+		b1 = MIN(va + PAGE_SIZE, ph->vaddr + ph->filesz);
+		if (b1 > b0)
+			memcpy((u8 *)phys_to_virt(frame) + (b0 - va),
+			       app_file + ph->offset + (b0 - ph->vaddr), b1 - b0);
+	}
+	return 0;
+}
+
+int elf_load_app(u64 pa, u64 size, struct app_image *img)
+{
+	const struct elf64_ehdr *eh = phys_to_virt(pa);
+	u64 hi = 0;
+
+	app_file = (const u8 *)eh;
+	app_size = size;
+	if (size < sizeof(*eh) || memcmp(eh->ident, "\177ELF\2\1", 6) || eh->machine != 62)
+		return -EINVAL;
+	if (eh->type != ET_EXEC || eh->phentsize != sizeof(struct elf64_phdr) || eh->phoff > size ||
+	    (u64)eh->phnum * sizeof(struct elf64_phdr) > size - eh->phoff)
+		return -EINVAL;
+	memset(img, 0, sizeof(*img));
+	img->entry = eh->entry;
+	img->phnum = eh->phnum;
+	img->phent = eh->phentsize;
+	for (int i = 0; i < eh->phnum; i++) {
+		const struct elf64_phdr *ph =
+		    (const void *)(app_file + eh->phoff) + i * sizeof(*ph);
+		int err;
+
+		if (ph->type == PT_INTERP)
+			return -ENOEXEC;
+		if (ph->type == PT_PHDR)
+			img->phdr = ph->vaddr;
+		if (ph->type != PT_LOAD || !ph->memsz)
+			continue;
+		if (ph->offset > size || ph->filesz > size - ph->offset || ph->filesz > ph->memsz ||
+		    ph->vaddr % PAGE_SIZE != ph->offset % PAGE_SIZE || ph->vaddr < USER_MIN ||
+		    ph->vaddr + ph->memsz > MMAP_BASE)
+			return -EINVAL;
+		err = load_segment(pa, ph);
+		if (err)
+			return err;
+		if (!img->phdr && ph->offset <= eh->phoff &&
+		    eh->phoff + eh->phnum * sizeof(*ph) <= ph->offset + ph->filesz)
+			img->phdr = ph->vaddr + (eh->phoff - ph->offset);
+		hi = MAX(hi, ph->vaddr + ph->memsz);
+	}
+	img->brk_start = ALIGN_UP(hi, PAGE_SIZE);
+	return 0;
+}
+
+/* Pushes bytes below *sp and returns where they went. */
+static u64 push_bytes(u64 *sp, const void *data, u64 len)
+{
+	*sp -= len;
+	memcpy((void *)*sp, data, len);
+	return *sp;
+}
+
+u64 elf_build_stack(const struct app_image *img, char *const *argv, int argc, char *const *envp,
+		    int envc)
+{
+	u64 sp = STACK_TOP, argv_at[argc + 1], envp_at[envc + 1], random_at, platform_at, *p;
+	u64 auxv[][2] = {
+		{ AT_PHDR, img->phdr },	  { AT_PHENT, img->phent },
+		{ AT_PHNUM, img->phnum }, { AT_PAGESZ, PAGE_SIZE },
+		{ AT_BASE, 0 },		  { AT_FLAGS, 0 },
+		{ AT_ENTRY, img->entry }, { AT_UID, 0 },
+		{ AT_EUID, 0 },		  { AT_GID, 0 },
+		{ AT_EGID, 0 },		  { AT_HWCAP, cpu_hwcap() },
+		{ AT_CLKTCK, 100 },	  { AT_SECURE, 0 },
+		{ AT_RANDOM, 0 },	  { AT_PLATFORM, 0 },
+		{ AT_EXECFN, 0 },	  { AT_NULL, 0 },
+	};
+	u8 rnd[16];
+	u64 words;
+
+	random_fill(rnd, sizeof(rnd));
+	random_at = push_bytes(&sp, rnd, sizeof(rnd));
+	platform_at = push_bytes(&sp, "x86_64", 7);
+	for (int i = envc - 1; i >= 0; i--)
+		envp_at[i] = push_bytes(&sp, envp[i], strlen(envp[i]) + 1);
+	for (int i = argc - 1; i >= 0; i--)
+		argv_at[i] = push_bytes(&sp, argv[i], strlen(argv[i]) + 1);
+	for (size_t i = 0; i < ARRAY_SIZE(auxv); i++) {
+		if (auxv[i][0] == AT_RANDOM)
+			auxv[i][1] = random_at;
+		else if (auxv[i][0] == AT_PLATFORM)
+			auxv[i][1] = platform_at;
+		else if (auxv[i][0] == AT_EXECFN)
+			auxv[i][1] = argc ? argv_at[0] : 0;
+	}
+	words = 1 + (argc + 1) + (envc + 1) + 2 * ARRAY_SIZE(auxv);
+	sp = ALIGN_DOWN(sp - words * 8, 16);
+	p = (u64 *)sp;
+	*p++ = argc;
+	for (int i = 0; i < argc; i++)
+		*p++ = argv_at[i];
+	*p++ = 0;
+	for (int i = 0; i < envc; i++)
+		*p++ = envp_at[i];
+	*p++ = 0;
+	memcpy(p, auxv, sizeof(auxv));
+	return sp;
+}
+
+void elf_symbolize(u64 addr, char *buf, size_t size)
+{
+	const struct elf64_ehdr *eh = (const void *)app_file;
+	const struct elf64_shdr *sh;
+	const struct elf64_sym *best = NULL;
+	const char *strtab;
+
+	buf[0] = 0;
+	if (!app_file || eh->shoff > app_size || eh->shentsize != sizeof(*sh) ||
+	    (u64)eh->shnum * sizeof(*sh) > app_size - eh->shoff)
+		return;
+	sh = (const void *)(app_file + eh->shoff);
+	for (int i = 0; i < eh->shnum; i++) {
+		const struct elf64_sym *syms;
+		u64 n;
+
+		if (sh[i].type != SHT_SYMTAB || sh[i].link >= eh->shnum ||
+		    sh[i].offset > app_size || sh[i].size > app_size - sh[i].offset ||
+		    sh[sh[i].link].offset > app_size ||
+		    sh[sh[i].link].size > app_size - sh[sh[i].link].offset)
+			continue;
+		syms = (const void *)(app_file + sh[i].offset);
+		n = sh[i].size / sizeof(*syms);
+		strtab = (const char *)app_file + sh[sh[i].link].offset;
+		for (u64 j = 0; j < n; j++) {
+			u8 type = syms[j].info & 15;
+
+			if ((type != 1 && type != 2) || syms[j].value > addr || !syms[j].name ||
+			    syms[j].name >= sh[sh[i].link].size)
+				continue;
+			if (!best || syms[j].value > best->value)
+				best = &syms[j];
+		}
+		if (best && (best->size == 0 || addr < best->value + best->size)) {
+			ksnprintf(buf, size, "<%s+0x%lx>", strtab + best->name, addr - best->value);
+			return;
+		}
+		best = NULL;
+	}
+}

@@ -1,0 +1,87 @@
+/* main.c - the boot flow of the core: memory, files, the application.
+ *
+ * The platform has already switched to long mode, mapped the runtime and
+ * the direct map, and set up the CPU (descriptor tables, SSE, syscall
+ * MSRs).  Here we take the RAM the image does not occupy, index the
+ * packaged files, load the program, build its stack and jump to it.
+ */
+#include "elf.h"
+#include "errno.h"
+#include "mm.h"
+#include "random.h"
+#include "runtime.h"
+#include "syscall.h"
+#include "vfs.h"
+#include "../arch/x86_64/arch.h"
+#include "../platform/platform.h"
+
+/* The payload the `c` compiler links in (compilers/c/c_pack.c): the blobs
+ * in .unik_payload (physical addresses), the name in .rodata. */
+extern const u8 unik_app_elf[], unik_app_elf_end[];
+extern const u8 unik_files[], unik_files_end[];
+extern const char unik_app_name[];
+extern const u8 __image_end[];
+
+static struct cmdline cmd;
+
+const struct platform_ops *platform;
+
+void runtime_exit(int status)
+{
+	if (cmd.verbose)
+		kprintf("unik: exit status %d after %lu us\n", status, plat_monotonic_ns() / 1000);
+	plat_exit(status);
+}
+
+static void take_memory(const struct boot_info *bi)
+{
+	u64 image_end = ALIGN_UP((u64)__image_end, PAGE_SIZE);
+
+	frames_fresh_zeroed(bi->ram_zeroed);
+	for (int i = 0; i < bi->nram; i++) {
+		u64 base = bi->ram[i].base, end = base + bi->ram[i].size;
+
+		if (end <= image_end)
+			continue;
+		base = MAX(base, image_end);
+		frames_add(base, end - base);
+	}
+}
+
+void runtime_main(const struct boot_info *bi)
+{
+	struct app_image img;
+	u64 sp, t_loaded;
+	int err;
+
+	plat_clock_init();
+	take_memory(bi);
+	random_init();
+	cmdline_parse(bi->cmdline, unik_app_name, &cmd);
+	syscall_trace = cmd.strace;
+	if (cmd.verbose)
+		kprintf("unik: runtime %s on %s, %lu KiB free, clock %s at %lu kHz, random %s\n",
+			UNIK_RUNTIME_VERSION, bi->platform, frames_free() * 4, plat_clock_source(),
+			plat_clock_hz() / 1000, random_source());
+	/* The payload lies above the runtime's 1:1 window: reach it by the direct map. */
+	err = vfs_init(phys_to_virt((u64)unik_files), (u64)(unik_files_end - unik_files));
+	if (err < 0)
+		panic("the packaged file archive is malformed (%d)", err);
+	fd_init();
+	err = elf_load_app((u64)unik_app_elf, (u64)(unik_app_elf_end - unik_app_elf), &img);
+	if (err == -ENOEXEC)
+		panic("the program is dynamically linked; build it with -static");
+	if (err == -ENOMEM)
+		panic("out of memory loading the program (%lu KiB free)", frames_free() * 4);
+	if (err)
+		panic("the program is not a static x86-64 executable (%d)", err);
+	brk_init(img.brk_start);
+	if (vm_reserve(STACK_TOP - STACK_SIZE, STACK_TOP, PROT_READ | PROT_WRITE, VMA_STACK))
+		panic("cannot reserve the stack");
+	sp = elf_build_stack(&img, cmd.argv, cmd.argc, cmd.envp, cmd.envc);
+	t_loaded = plat_monotonic_ns();
+	if (cmd.verbose)
+		kprintf("unik: %d files, program loaded after %lu us, entry 0x%lx, ring %d\n",
+			vfs_count(), t_loaded / 1000, img.entry, bi->hosted ? 3 : cmd.ring0 ? 0 : 3);
+	arch_enter_app(img.entry, sp, !cmd.ring0 && !bi->hosted);
+}

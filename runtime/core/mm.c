@@ -1,0 +1,97 @@
+/* mm.c - the physical frame allocator.
+ *
+ * Usable RAM comes from the platform's memory map.  Each region is handed
+ * out by a bump pointer; freed frames go on a free list threaded through
+ * the frames themselves (via the direct map).  Platforms whose RAM starts
+ * out zeroed (QEMU, our own monitor) let us skip clearing fresh frames.  Frames outside the regions
+ * (for example the image's own pages mapped into the app) are never freed.
+ */
+#include "mm.h"
+
+#define MAX_REGIONS 32
+
+struct region {
+	u64 base, end, next;
+};
+
+static struct region regions[MAX_REGIONS];
+static int nregions;
+static u64 free_list;
+static u64 total_frames, free_frames;
+static bool fresh_is_zero;
+
+u64 dmap_base = DMAP_BASE;
+
+void frames_fresh_zeroed(bool zeroed)
+{
+	fresh_is_zero = zeroed;
+}
+
+void frames_add(u64 base, u64 size)
+{
+	u64 start = ALIGN_UP(base, PAGE_SIZE), end = ALIGN_DOWN(base + size, PAGE_SIZE);
+
+	if (end > DMAP_LIMIT)
+		end = DMAP_LIMIT;
+	if (end <= start || nregions == MAX_REGIONS)
+		return;
+	regions[nregions++] = (struct region){ start, end, start };
+	total_frames += (end - start) / PAGE_SIZE;
+	free_frames += (end - start) / PAGE_SIZE;
+}
+
+static bool owned(u64 pa)
+{
+	for (int i = 0; i < nregions; i++) {
+		if (pa >= regions[i].base && pa < regions[i].end)
+			return true;
+	}
+	return false;
+}
+
+u64 frame_alloc(void)
+{
+	u64 pa = 0;
+	bool clear = true;
+
+	if (free_list) {
+		pa = free_list;
+		free_list = *(u64 *)phys_to_virt(pa);
+	} else {
+		clear = !fresh_is_zero;
+		for (int i = 0; i < nregions; i++) {
+			if (regions[i].next < regions[i].end) {
+				pa = regions[i].next;
+				regions[i].next += PAGE_SIZE;
+				break;
+			}
+		}
+		if (!pa)
+			return 0;
+	}
+	free_frames--;
+	if (clear)
+		memset(phys_to_virt(pa), 0, PAGE_SIZE);
+	else
+		*(u64 *)phys_to_virt(pa) = 0;
+	return pa;
+}
+
+void frame_free(u64 pa)
+{
+	if (!pa || !owned(pa))
+		return;
+	*(u64 *)phys_to_virt(pa) = free_list;
+	free_list = pa;
+	free_frames++;
+}
+
+u64 frames_total(void)
+{
+	return total_frames;
+}
+
+u64 frames_free(void)
+{
+	return free_frames;
+}

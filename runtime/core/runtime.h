@@ -1,0 +1,28 @@
+/* runtime.h - the core's boot flow and process lifetime. */
+#ifndef UNIK_RT_RUNTIME_H
+#define UNIK_RT_RUNTIME_H
+
+#include "kernel.h"
+
+#define UNIK_RUNTIME_VERSION "0.1"
+#define MAX_ARGS 256
+
+/* Ends the program with `status` (0..255), reporting it to the platform. */
+void runtime_exit(int status) __noreturn;
+
+/* cmdline.c: the kernel command line, split and decoded. */
+struct cmdline {
+	char *argv[MAX_ARGS + 1];
+	char *envp[MAX_ARGS + 1];
+	int argc, envc;
+	bool verbose; /* unik.verbose: boot and exit details on the console */
+	bool strace; /* unik.strace: every system call on the console */
+	bool ring0; /* unik.ring0: run the program at ring 0 (default ring 3) */
+};
+
+/* Parses words of `line`: unik.arg=<enc> and unik.env=<enc> (%XX-encoded,
+ * see lib/bootargs.h), unik.verbose, unik.strace, unik.ring0; ignores the rest.
+ * argv[0] is `prog`. */
+void cmdline_parse(const char *line, const char *prog, struct cmdline *out);
+
+#endif

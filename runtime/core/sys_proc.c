@@ -1,0 +1,237 @@
+/* sys_proc.c - the one process: identity, limits, exit, thread pointer,
+ * randomness, system information. */
+#include "errno.h"
+#include "mm.h"
+#include "random.h"
+#include "runtime.h"
+#include "syscall.h"
+#include "../arch/x86_64/arch.h"
+#include "../platform/platform.h"
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+#define RLIM_NLIMITS 16
+#define RLIMIT_STACK 3
+#define RLIMIT_NOFILE 7
+#define RLIM_INFINITY (~0UL)
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_PRIVATE 128
+#define ETIMEDOUT 110
+
+struct rlimit {
+	u64 cur, max;
+};
+
+static struct rlimit rlimits[RLIM_NLIMITS];
+static u64 gs_base;
+static u32 umask_bits = 022;
+
+SYSCALL(exit_group)
+{
+	runtime_exit((int)(a0 & 0xff));
+}
+
+SYSCALL(exit)
+{
+	/* One thread: its exit ends the program. */
+	runtime_exit((int)(a0 & 0xff));
+}
+
+SYSCALL(arch_prctl)
+{
+	switch (a0) {
+	case ARCH_SET_FS: cpu_set_fs((u64)a1); return 0;
+	case ARCH_GET_FS:
+		if (!user_ok(a1, 8, true))
+			return -EFAULT;
+		*(u64 *)a1 = cpu_get_fs();
+		return 0;
+	case ARCH_SET_GS:
+		/* %gs stays the runtime's; the value is kept for ARCH_GET_GS. */
+		gs_base = (u64)a1;
+		return 0;
+	case ARCH_GET_GS:
+		if (!user_ok(a1, 8, true))
+			return -EFAULT;
+		*(u64 *)a1 = gs_base;
+		return 0;
+	default: return -EINVAL;
+	}
+}
+
+SYSCALL(set_tid_address)
+{
+	return 1;
+}
+
+SYSCALL(set_robust_list)
+{
+	return a1 == 24 ? 0 : -EINVAL;
+}
+
+SYSCALL(getpid)
+{
+	return 1;
+}
+
+SYSCALL(gettid)
+{
+	return 1;
+}
+
+SYSCALL(getppid)
+{
+	return 0;
+}
+
+SYSCALL(getuid)
+{
+	return 0; /* also geteuid, getgid, getegid */
+}
+
+SYSCALL(getpgrp)
+{
+	return 1; /* also getpgid(0), getsid(0) */
+}
+
+SYSCALL(umask)
+{
+	u32 old = umask_bits;
+
+	umask_bits = (u32)a0 & 0777;
+	return old;
+}
+
+SYSCALL(uname)
+{
+	char(*u)[65] = (char(*)[65])a0;
+
+	if (!user_ok(a0, 6 * 65, true))
+		return -EFAULT;
+	memset(u, 0, 6 * 65);
+	strlcpy(u[0], "Linux", 65); /* programs test for it; the release says what we are */
+	strlcpy(u[1], "unik", 65);
+	strlcpy(u[2], "6.1.0-unik", 65);
+	strlcpy(u[3], "unik runtime " UNIK_RUNTIME_VERSION, 65);
+	strlcpy(u[4], "x86_64", 65);
+	strlcpy(u[5], "(none)", 65);
+	return 0;
+}
+
+SYSCALL(getrandom)
+{
+	if (a2 & ~7L)
+		return -EINVAL;
+	if (!user_ok(a0, a1, true))
+		return -EFAULT;
+	random_fill((void *)a0, (size_t)a1);
+	return a1;
+}
+
+SYSCALL(sched_yield)
+{
+	return 0;
+}
+
+SYSCALL(sched_getaffinity)
+{
+	if (a1 < 8)
+		return -EINVAL;
+	if (!user_ok(a2, 8, true))
+		return -EFAULT;
+	*(u64 *)a2 = 1; /* CPU 0 only */
+	return 8;
+}
+
+static void rlimits_default(void)
+{
+	if (rlimits[0].cur || rlimits[0].max)
+		return;
+	for (int i = 0; i < RLIM_NLIMITS; i++)
+		rlimits[i] = (struct rlimit){ RLIM_INFINITY, RLIM_INFINITY };
+	rlimits[RLIMIT_STACK] = (struct rlimit){ STACK_SIZE, STACK_SIZE };
+	rlimits[RLIMIT_NOFILE] = (struct rlimit){ 256, 256 };
+}
+
+SYSCALL(prlimit64)
+{
+	struct rlimit *nw = (struct rlimit *)a2, *old = (struct rlimit *)a3;
+
+	if (a0 != 0 && a0 != 1)
+		return -ESRCH;
+	if (a1 < 0 || a1 >= RLIM_NLIMITS)
+		return -EINVAL;
+	rlimits_default();
+	if (nw && !user_ok(a2, sizeof(*nw), false))
+		return -EFAULT;
+	if (old) {
+		if (!user_ok(a3, sizeof(*old), true))
+			return -EFAULT;
+		*old = rlimits[a1];
+	}
+	if (nw) {
+		if (nw->cur > nw->max || nw->max > rlimits[a1].max)
+			return -EPERM;
+		rlimits[a1] = *nw; /* recorded; only reported back, not enforced */
+	}
+	return 0;
+}
+
+SYSCALL(getrlimit)
+{
+	return sys_prlimit64(0, a0, 0, a1, 0, 0);
+}
+
+SYSCALL(setrlimit)
+{
+	return sys_prlimit64(0, a0, a1, 0, 0, 0);
+}
+
+struct k_sysinfo {
+	s64 uptime;
+	u64 loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	u16 procs, pad;
+	u64 totalhigh, freehigh;
+	u32 mem_unit;
+};
+
+SYSCALL(sysinfo)
+{
+	struct k_sysinfo *si = (struct k_sysinfo *)a0;
+
+	if (!user_ok(a0, sizeof(*si), true))
+		return -EFAULT;
+	memset(si, 0, sizeof(*si));
+	si->uptime = (s64)(plat_monotonic_ns() / 1000000000UL);
+	si->totalram = frames_total() * PAGE_SIZE;
+	si->freeram = frames_free() * PAGE_SIZE;
+	si->procs = 1;
+	si->mem_unit = 1;
+	return 0;
+}
+
+/* One thread: nobody else can change the word or wake us. */
+SYSCALL(futex)
+{
+	int op = (int)(a1 & ~FUTEX_PRIVATE);
+
+	if (op == FUTEX_WAKE)
+		return 0;
+	if (op != FUTEX_WAIT)
+		return -ENOSYS;
+	if (!user_ok(a0, 4, false))
+		return -EFAULT;
+	if (*(const u32 *)a0 != (u32)a2)
+		return -EAGAIN;
+	if (!a3)
+		panic(
+		    "futex wait with no timeout in a single-threaded program would block forever");
+	if (!user_ok(a3, 16, false))
+		return -EFAULT;
+	plat_wait_until(plat_monotonic_ns() + ((const u64 *)a3)[0] * 1000000000UL +
+			((const u64 *)a3)[1]);
+	return -ETIMEDOUT;
+}

@@ -1,0 +1,125 @@
+/* syscall.c - the system-call table and dispatcher.
+ *
+ * Calls the runtime lacks return -ENOSYS; the first time each one is made
+ * it is named on the console, so a porting gap shows up in the log.
+ */
+#include "errno.h"
+#include "syscall.h"
+#include "../arch/x86_64/arch.h"
+
+typedef long (*syscall_fn)(long, long, long, long, long, long);
+
+bool syscall_trace;
+
+static const char *const names[NR_MAX] = {
+#define X(name, nr) [nr] = #name,
+#include "syscall_names.h"
+#undef X
+};
+
+#define S(name) [NR_##name] = sys_##name
+static const syscall_fn table[NR_MAX] = {
+	S(read),
+	S(write),
+	S(readv),
+	S(writev),
+	S(pread64),
+	S(preadv),
+	S(open),
+	S(openat),
+	S(close),
+	S(lseek),
+	S(ioctl),
+	S(fcntl),
+	S(dup),
+	S(dup2),
+	S(dup3),
+	S(poll),
+	S(ppoll),
+	S(fstat),
+	S(stat),
+	S(lstat),
+	S(newfstatat),
+	S(statx),
+	S(getdents64),
+	S(access),
+	S(faccessat),
+	S(faccessat2),
+	S(readlink),
+	S(readlinkat),
+	S(getcwd),
+	S(chdir),
+	S(fchdir),
+	S(mmap),
+	S(munmap),
+	S(mprotect),
+	S(mremap),
+	S(brk),
+	S(madvise),
+	S(clock_gettime),
+	S(clock_getres),
+	S(gettimeofday),
+	S(time),
+	S(nanosleep),
+	S(clock_nanosleep),
+	S(exit),
+	S(exit_group),
+	S(arch_prctl),
+	S(set_tid_address),
+	S(set_robust_list),
+	S(getpid),
+	S(gettid),
+	S(getppid),
+	S(getuid),
+	S(getpgrp),
+	S(uname),
+	S(getrandom),
+	S(sched_yield),
+	S(getrlimit),
+	S(setrlimit),
+	S(prlimit64),
+	S(sysinfo),
+	S(umask),
+	S(sched_getaffinity),
+	S(futex),
+	S(rt_sigaction),
+	S(rt_sigprocmask),
+	S(sigaltstack),
+	S(kill),
+	S(tkill),
+	S(tgkill),
+	[NR_geteuid] = sys_getuid,
+	[NR_getgid] = sys_getuid,
+	[NR_getegid] = sys_getuid,
+	[NR_getpgid] = sys_getpgrp,
+	[NR_getsid] = sys_getpgrp,
+};
+#undef S
+
+static u8 reported[NR_MAX / 8];
+
+long syscall_dispatch(struct syscall_frame *f);
+
+long syscall_dispatch(struct syscall_frame *f)
+{
+	u64 nr = f->nr;
+	long ret;
+
+	if (nr < NR_MAX && table[nr]) {
+		ret = table[nr]((long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10, (long)f->r8,
+				(long)f->r9);
+	} else {
+		if (nr >= NR_MAX || !(reported[nr / 8] & (1 << (nr % 8)))) {
+			kprintf("unik: system call %s (%lu) is not implemented: returning ENOSYS\n",
+				nr < NR_MAX && names[nr] ? names[nr] : "unknown", nr);
+			if (nr < NR_MAX)
+				reported[nr / 8] |= 1 << (nr % 8);
+		}
+		ret = -ENOSYS;
+	}
+	if (syscall_trace)
+		kprintf("unik: strace: %s(0x%lx, 0x%lx, 0x%lx, 0x%lx) = %ld\n",
+			nr < NR_MAX && names[nr] ? names[nr] : "?", f->rdi, f->rsi, f->rdx, f->r10,
+			ret);
+	return ret;
+}

@@ -1,0 +1,106 @@
+/* syscall.h - the Linux x86-64 system-call layer.
+ *
+ * Every handler has the same shape, sys_<name>(a0..a5), takes the raw
+ * argument registers and returns a value or a negated errno.  syscall.c
+ * holds the table; docs/runtime.md lists what is implemented.
+ */
+#ifndef UNIK_RT_SYSCALL_H
+#define UNIK_RT_SYSCALL_H
+
+#include "kernel.h"
+
+enum {
+#define X(name, nr) NR_##name = nr,
+#include "syscall_names.h"
+#undef X
+	NR_MAX = 512
+};
+
+#define SYSCALL(name) long sys_##name(long a0, long a1, long a2, long a3, long a4, long a5)
+
+/* Copies a NUL-terminated path from the application; 0, -EFAULT or -ENAMETOOLONG. */
+int user_path(long uptr, char *out, size_t size);
+/* True when the application may read (or write) [p, p+len). */
+bool user_ok(long p, u64 len, bool write);
+
+/* Set from the command line: trace every call on the console. */
+extern bool syscall_trace;
+
+/* sys_fs.c */
+void fd_init(void);
+SYSCALL(read);
+SYSCALL(write);
+SYSCALL(readv);
+SYSCALL(writev);
+SYSCALL(pread64);
+SYSCALL(preadv);
+SYSCALL(open);
+SYSCALL(openat);
+SYSCALL(close);
+SYSCALL(lseek);
+SYSCALL(ioctl);
+SYSCALL(fcntl);
+SYSCALL(dup);
+SYSCALL(dup2);
+SYSCALL(dup3);
+SYSCALL(poll);
+SYSCALL(ppoll);
+/* sys_stat.c */
+SYSCALL(fstat);
+SYSCALL(stat);
+SYSCALL(lstat);
+SYSCALL(newfstatat);
+SYSCALL(statx);
+SYSCALL(getdents64);
+SYSCALL(access);
+SYSCALL(faccessat);
+SYSCALL(faccessat2);
+SYSCALL(readlink);
+SYSCALL(readlinkat);
+SYSCALL(getcwd);
+SYSCALL(chdir);
+SYSCALL(fchdir);
+/* sys_mm.c */
+SYSCALL(mmap);
+SYSCALL(munmap);
+SYSCALL(mprotect);
+SYSCALL(mremap);
+SYSCALL(brk);
+SYSCALL(madvise);
+/* sys_time.c */
+SYSCALL(clock_gettime);
+SYSCALL(clock_getres);
+SYSCALL(gettimeofday);
+SYSCALL(time);
+SYSCALL(nanosleep);
+SYSCALL(clock_nanosleep);
+/* sys_proc.c */
+SYSCALL(exit);
+SYSCALL(exit_group);
+SYSCALL(arch_prctl);
+SYSCALL(set_tid_address);
+SYSCALL(set_robust_list);
+SYSCALL(getpid);
+SYSCALL(gettid);
+SYSCALL(getppid);
+SYSCALL(getuid);
+SYSCALL(getpgrp);
+SYSCALL(uname);
+SYSCALL(getrandom);
+SYSCALL(sched_yield);
+SYSCALL(getrlimit);
+SYSCALL(setrlimit);
+SYSCALL(prlimit64);
+SYSCALL(sysinfo);
+SYSCALL(umask);
+SYSCALL(sched_getaffinity);
+SYSCALL(futex);
+/* sys_signal.c */
+SYSCALL(rt_sigaction);
+SYSCALL(rt_sigprocmask);
+SYSCALL(sigaltstack);
+SYSCALL(kill);
+SYSCALL(tkill);
+SYSCALL(tgkill);
+
+#endif

@@ -1,0 +1,179 @@
+/* hvt_platform.c - the runtime on bin/unik-hvt, our own KVM monitor.
+ *
+ * No devices: console, clocks, waiting and exit are calls to the monitor
+ * (abi/hvt_abi.h), each one port write carrying the guest-physical address
+ * of the call's struct.  Time is the TSC at the rate the monitor reports,
+ * anchored to the host's wall clock at boot; waiting blocks in the monitor
+ * (the host sleeps) instead of spinning.
+ */
+#include "../../../abi/hvt_abi.h"
+#include "../platform.h"
+#include "../../arch/x86_64/arch.h"
+#include "../../core/mm.h"
+
+void hvt_main(u64 boot_info_gpa) __noreturn;
+
+static char cmdline[HVT_CMDLINE_MAX];
+static struct boot_info info;
+static u64 tsc_hz, tsc_boot, ns_mult; /* ns = (tsc delta * ns_mult) >> 32 */
+static u64 wall_boot_ns, host_mono_boot_ns;
+
+/* Our call structs live in .bss, inside the runtime's 1:1 window, so their
+ * virtual address is their guest-physical address. */
+static struct hvt_call_walltime c_walltime;
+static struct hvt_call_console_write c_console;
+static struct hvt_call_poll c_poll;
+static struct hvt_call_halt c_halt;
+
+static void hvt_call(unsigned nr, void *arg)
+{
+	__asm__ volatile("outl %0, %1"
+			 :
+			 : "a"((u32)(u64)arg), "Nd"((u16)(HVT_PIO_BASE + nr))
+			 : "memory");
+}
+
+/* The guest-physical address behind va, or ~0 when it is not mapped. */
+static u64 gpa_of(u64 va)
+{
+	u64 pa;
+
+	if (va >= dmap_base)
+		return va - dmap_base;
+	if (va >= HVT_IMAGE_MIN && va < USER_MIN)
+		return va; /* the runtime's 1:1 window */
+	pa = arch_lookup_page(va);
+	return pa ? pa + (va & ~PAGE_MASK) : ~0UL;
+}
+
+static void console_flush(u64 gpa, u64 len)
+{
+	if (!len)
+		return;
+	c_console.data = gpa;
+	c_console.len = len;
+	hvt_call(HVT_CALL_CONSOLE_WRITE, &c_console);
+}
+
+/* One call per physically contiguous run (user buffers are page-mapped). */
+static void hvt_console_write(const char *s, size_t n)
+{
+	u64 va = (u64)s, run_gpa = 0, run_len = 0;
+
+	while (n) {
+		u64 chunk = MIN((u64)n, PAGE_SIZE - (va & ~PAGE_MASK)), gpa = gpa_of(va);
+
+		if (gpa == ~0UL)
+			break; /* callers check user buffers; never hand the monitor junk */
+		if (run_len && gpa != run_gpa + run_len) {
+			console_flush(run_gpa, run_len);
+			run_len = 0;
+		}
+		if (!run_len)
+			run_gpa = gpa;
+		run_len += chunk;
+		va += chunk;
+		n -= chunk;
+	}
+	console_flush(run_gpa, run_len);
+}
+
+static void walltime(void)
+{
+	hvt_call(HVT_CALL_WALLTIME, &c_walltime);
+}
+
+static void hvt_clock_init(void)
+{
+	tsc_boot = rdtsc();
+	walltime();
+	wall_boot_ns = c_walltime.wall_ns;
+	host_mono_boot_ns = c_walltime.mono_ns;
+	if (tsc_hz)
+		ns_mult = (1000000000UL << 32) / tsc_hz;
+}
+
+static u64 hvt_monotonic_ns(void)
+{
+	if (!tsc_hz) {
+		walltime();
+		return c_walltime.mono_ns - host_mono_boot_ns;
+	}
+	return (u64)(((unsigned __int128)(rdtsc() - tsc_boot) * ns_mult) >> 32);
+}
+
+static u64 hvt_wall_ns(void)
+{
+	return wall_boot_ns + hvt_monotonic_ns();
+}
+
+static u64 hvt_clock_res_ns(void)
+{
+	return 1;
+}
+
+static const char *hvt_clock_source(void)
+{
+	return tsc_hz ? "tsc (rate from the monitor)" : "monitor calls";
+}
+
+static u64 hvt_clock_hz(void)
+{
+	return tsc_hz ? tsc_hz : 1000000000UL;
+}
+
+static void hvt_wait_until(u64 deadline_ns)
+{
+	for (;;) {
+		u64 now = hvt_monotonic_ns();
+
+		if (now >= deadline_ns)
+			return;
+		c_poll.timeout_ns = deadline_ns - now;
+		hvt_call(HVT_CALL_POLL, &c_poll);
+	}
+}
+
+static void __noreturn hvt_exit(int status)
+{
+	c_halt.status = status;
+	hvt_call(HVT_CALL_HALT, &c_halt);
+	cpu_halt_forever();
+}
+
+static const struct platform_ops hvt_platform = {
+	.name = "hvt",
+	.console_write = hvt_console_write,
+	.clock_init = hvt_clock_init,
+	.monotonic_ns = hvt_monotonic_ns,
+	.wall_ns = hvt_wall_ns,
+	.clock_res_ns = hvt_clock_res_ns,
+	.wait_until = hvt_wait_until,
+	.exit = hvt_exit,
+	.clock_source = hvt_clock_source,
+	.clock_hz = hvt_clock_hz,
+};
+
+void hvt_main(u64 boot_info_gpa)
+{
+	/* The boot direct map covers [0, 4 MiB): the boot info and command line. */
+	const struct hvt_boot_info *bi = phys_to_virt(boot_info_gpa);
+
+	platform = &hvt_platform;
+	if (bi->magic != HVT_BOOT_MAGIC || bi->abi_version != HVT_ABI_VERSION) {
+		kprintf("unik: the monitor speaks hvt ABI %u, this runtime %u\n", bi->abi_version,
+			HVT_ABI_VERSION);
+		hvt_exit(EXIT_PANIC);
+	}
+	if (bi->cmdline && bi->cmdline < 0x400000 - HVT_CMDLINE_MAX)
+		strlcpy(cmdline, phys_to_virt(bi->cmdline), sizeof(cmdline));
+	tsc_hz = bi->tsc_hz;
+	info.ram[0] = (struct mem_region){ 0, bi->mem_size };
+	info.nram = 1;
+	info.cmdline = cmdline;
+	info.platform = "hvt";
+	info.ram_zeroed = true; /* the monitor's memory is fresh anonymous pages */
+	arch_dmap_extend(bi->mem_size);
+	cpu_init();
+	runtime_main(&info);
+}

@@ -1,0 +1,70 @@
+/* hvt_start.S - the entry point for bin/unik-hvt (abi/hvt_abi.h).
+ *
+ * The monitor starts the vCPU already in 64-bit long mode, on its own
+ * identity page tables, with %rdi = the guest-physical address of the
+ * struct hvt_boot_info.  Guest memory is fresh (all zero), so .bss needs
+ * no clearing.  We fill the runtime's boot page tables exactly as pvh.S
+ * does (the 1:1 window of the runtime and the direct map of [0, 4 MiB)),
+ * switch to them, turn on syscall and NX, and call hvt_main() on the boot
+ * stack.  Also here: the image's "unik" notes for the ABI version and this
+ * entry point.
+ */
+#include "../../../abi/hvt_abi.h"
+
+#define PTE_P 0x1
+#define PTE_W 0x2
+#define PTE_U 0x4
+#define PTE_PS 0x80
+
+.macro unik_note type, value
+	.balign 4
+	.long 5				/* namesz: "unik\0" */
+	.long 8				/* descsz */
+	.long \type
+	.asciz "unik"
+	.balign 4
+	.quad \value
+.endm
+
+	.section .note.unik, "a", @note
+	unik_note HVT_NOTE_ABI_VERSION, HVT_ABI_VERSION
+	unik_note HVT_NOTE_HVT_ENTRY, hvt_start
+
+	.text
+	.code64
+	.globl hvt_start
+hvt_start:
+	cli
+	cld
+	mov %rdi, %r12
+
+	movq $(pdpt_low + PTE_P + PTE_W + PTE_U), pml4
+	movq $(pdpt_dmap + PTE_P + PTE_W), pml4 + 256 * 8
+	movq $(pd_low + PTE_P + PTE_W + PTE_U), pdpt_low
+	movq $(pt_low + PTE_P + PTE_W + PTE_U), pd_low
+	movq $(pd_dmap + PTE_P + PTE_W), pdpt_dmap
+	movq $(0x000000 + PTE_P + PTE_W + PTE_PS), pd_dmap
+	movq $(0x200000 + PTE_P + PTE_W + PTE_PS), pd_dmap + 8
+
+	/* EFER: the monitor set LME and LMA; add SCE, and NXE when present. */
+	mov $0x80000001, %eax
+	cpuid
+	mov $0x1, %edi			/* SCE */
+	bt $20, %edx
+	jnc 1f
+	or $0x800, %edi			/* NXE */
+1:	mov $0xc0000080, %ecx
+	rdmsr
+	or %edi, %eax
+	wrmsr
+
+	mov $pml4, %eax
+	mov %rax, %cr3
+	mov $boot_stack_top, %esp
+	mov %r12, %rdi
+	call hvt_main
+2:	cli
+	hlt
+	jmp 2b
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,113 @@
+/* platform.h - what the core needs from a platform (boot environment).
+ *
+ * A platform boots the CPU, hands the core a `struct boot_info`, and
+ * provides a console, a clock, a way to wait and a way to exit.  The core
+ * never touches devices itself.  Platforms live in platform/<name>/: qemu
+ * (microvm and pc, booted through PVH), hvt and spt (our monitors, through
+ * abi/hvt_abi.h).  See docs/runtime.md,
+ * "Adding a platform".
+ */
+#ifndef UNIK_RT_PLATFORM_H
+#define UNIK_RT_PLATFORM_H
+
+#include "../core/kernel.h"
+
+#define BOOT_MAX_RAM 32
+
+struct mem_region {
+	u64 base;
+	u64 size;
+};
+
+struct boot_info {
+	const char *cmdline; /* NUL-terminated, owned by the platform */
+	struct mem_region ram[BOOT_MAX_RAM]; /* usable RAM, ascending */
+	int nram;
+	const char *platform; /* e.g. "qemu-pvh" */
+	bool ram_zeroed; /* RAM outside the image reads as zeros at boot */
+	bool hosted; /* a host process (spt): no privileged instructions, the
+		      * program runs at the runtime's privilege */
+};
+
+/* The core's entry point, called once by the platform on the boot stack. */
+void runtime_main(const struct boot_info *bi) __noreturn;
+
+/* A platform's operations.  One image carries every platform; its entry
+ * point sets `platform` before anything else runs. */
+struct platform_ops {
+	const char *name;
+	/* Writes n bytes to the console (any runtime or mapped user address);
+	 * never fails. */
+	void (*console_write)(const char *s, size_t n);
+	/* Calibrates the clock; called once, before the other clock functions. */
+	void (*clock_init)(void);
+	/* Nanoseconds since boot; monotonic. */
+	u64 (*monotonic_ns)(void);
+	/* Nanoseconds since the Unix epoch. */
+	u64 (*wall_ns)(void);
+	/* Resolution of the clocks, in ns. */
+	u64 (*clock_res_ns)(void);
+	/* Waits until monotonic_ns() >= deadline. */
+	void (*wait_until)(u64 deadline_ns);
+	/* Stops the machine reporting `status` to the host; never returns. */
+	void (*exit)(int status) __noreturn;
+	/* What the clock was calibrated against (e.g. "pit"), and its rate. */
+	const char *(*clock_source)(void);
+	u64 (*clock_hz)(void);
+	/* Hosted platforms (spt) only, NULL elsewhere: the page-table entry of
+	 * va now maps frame pa with prot (pa == 0: unmapped); returns 0 or -1. */
+	int (*page_changed)(u64 va, u64 pa, int prot);
+	/* Hosted platforms only: sets the application's %fs base. */
+	void (*set_fs)(u64 base);
+};
+
+/* The running platform; set first thing by its entry point. */
+extern const struct platform_ops *platform;
+
+static inline void plat_console_write(const char *s, size_t n)
+{
+	platform->console_write(s, n);
+}
+
+/* Requires plat_clock_init(). */
+static inline u64 plat_monotonic_ns(void)
+{
+	return platform->monotonic_ns();
+}
+
+static inline u64 plat_wall_ns(void)
+{
+	return platform->wall_ns();
+}
+
+static inline u64 plat_clock_res_ns(void)
+{
+	return platform->clock_res_ns();
+}
+
+static inline void plat_wait_until(u64 deadline_ns)
+{
+	platform->wait_until(deadline_ns);
+}
+
+static inline __noreturn void plat_exit(int status)
+{
+	platform->exit(status);
+}
+
+static inline void plat_clock_init(void)
+{
+	platform->clock_init();
+}
+
+static inline const char *plat_clock_source(void)
+{
+	return platform->clock_source();
+}
+
+static inline u64 plat_clock_hz(void)
+{
+	return platform->clock_hz();
+}
+
+#endif

@@ -1,0 +1,25 @@
+/* qemu.h - the QEMU platform (PVH boot, COM1 console, TSC clock,
+ * isa-debug-exit): its pieces, joined into `qemu_platform` in pvh_start.c. */
+#ifndef UNIK_RT_QEMU_H
+#define UNIK_RT_QEMU_H
+
+#include "../platform.h"
+
+/* serial.c: COM1 set up for the console. */
+void serial_init(void);
+/* serial.c: n bytes to COM1. */
+void qemu_console_write(const char *s, size_t n);
+/* serial.c: "unik-exit-status=<n>" on COM2 if present, isa-debug-exit, halt. */
+void qemu_exit(int status) __noreturn;
+
+/* clock.c: the TSC, calibrated by kvmclock, CPUID or the PIT; the RTC for
+ * wall time.  The semantics of struct platform_ops. */
+void qemu_clock_init(void);
+const char *qemu_clock_source(void);
+u64 qemu_clock_hz(void);
+u64 qemu_monotonic_ns(void);
+u64 qemu_wall_ns(void);
+u64 qemu_clock_res_ns(void);
+void qemu_wait_until(u64 deadline_ns);
+
+#endif

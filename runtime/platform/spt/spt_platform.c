@@ -1,0 +1,275 @@
+/* spt_platform.c - the runtime as a sandboxed host process (bin/unik-spt).
+ *
+ * The monitor has mapped guest memory (a memfd) at dmap_base and our own
+ * segments at their link addresses, installed spt_signal() for SIGSYS and
+ * the fault signals, turned on Syscall User Dispatch for every address
+ * outside our text, and loaded a seccomp filter.  Here the platform's
+ * operations become host system calls made from our text: console write,
+ * clocks, ppoll for waiting, exit_group.  The application's pages are
+ * mapped from the memfd as the core's page tables change (page_changed);
+ * its system calls arrive as SIGSYS and its faults as SIGSEGV & co., both
+ * in spt_signal().
+ */
+#include "../../../abi/hvt_abi.h"
+#include "../platform.h"
+#include "../../arch/x86_64/arch.h"
+#include "../../core/errno.h"
+#include "../../core/mm.h"
+
+#define NR_WRITE 1
+#define NR_MMAP 9
+#define NR_MUNMAP 11
+#define NR_ARCH_PRCTL 158
+#define NR_CLOCK_GETTIME 228
+#define NR_EXIT_GROUP 231
+#define NR_PPOLL 271
+#define H_MAP_SHARED 0x01
+#define H_MAP_FIXED 0x10
+#define H_ARCH_SET_FS 0x1002
+#define H_CLOCK_REALTIME 0
+#define H_CLOCK_MONOTONIC 1
+#define H_SIGSYS 31
+#define H_SYS_USER_DISPATCH 2
+
+/* The kernel's signal frame (asm/sigcontext.h, asm/ucontext.h). */
+enum { G_R8, G_R9, G_R10, G_R11, G_R12, G_R13, G_R14, G_R15, G_RDI, G_RSI, G_RBP, G_RBX,
+       G_RDX, G_RAX, G_RCX, G_RSP, G_RIP, G_EFL, G_CSGSFS, G_ERR, G_TRAPNO, G_OLDMASK, G_CR2,
+       G_COUNT };
+
+struct host_ucontext {
+	u64 flags, link;
+	u64 ss_sp;
+	u32 ss_flags, ss_pad;
+	u64 ss_size;
+	u64 gregs[G_COUNT];
+};
+
+struct host_siginfo {
+	s32 signo, err, code, pad;
+	u64 addr;
+};
+
+struct host_timespec {
+	s64 sec, nsec;
+};
+
+void spt_main(struct hvt_boot_info *bi) __noreturn;
+void spt_signal(int sig, struct host_siginfo *si, struct host_ucontext *uc);
+long syscall_dispatch(struct syscall_frame *f);
+
+static char cmdline[HVT_CMDLINE_MAX];
+static struct boot_info info;
+static int console_fd = 1, status_fd = -1, mem_fd = -1;
+static u64 mono_boot_ns;
+
+static long host6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	register long r10 __asm__("r10") = a3, r8 __asm__("r8") = a4, r9 __asm__("r9") = a5;
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static long host3(long nr, long a0, long a1, long a2)
+{
+	return host6(nr, a0, a1, a2, 0, 0, 0);
+}
+
+static void spt_console_write(const char *s, size_t n)
+{
+	while (n) {
+		long w = host3(NR_WRITE, console_fd, (long)s, (long)n);
+
+		if (w == -EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+static u64 host_clock(int clock)
+{
+	struct host_timespec ts = { 0, 0 };
+
+	host3(NR_CLOCK_GETTIME, clock, (long)&ts, 0);
+	return (u64)ts.sec * 1000000000UL + (u64)ts.nsec;
+}
+
+static void spt_clock_init(void)
+{
+	mono_boot_ns = host_clock(H_CLOCK_MONOTONIC);
+}
+
+static u64 spt_monotonic_ns(void)
+{
+	return host_clock(H_CLOCK_MONOTONIC) - mono_boot_ns;
+}
+
+static u64 spt_wall_ns(void)
+{
+	return host_clock(H_CLOCK_REALTIME);
+}
+
+static u64 spt_clock_res_ns(void)
+{
+	return 1;
+}
+
+static const char *spt_clock_source(void)
+{
+	return "host clock_gettime";
+}
+
+static u64 spt_clock_hz(void)
+{
+	return 1000000000UL;
+}
+
+static void spt_wait_until(u64 deadline_ns)
+{
+	for (;;) {
+		u64 now = spt_monotonic_ns(), left;
+		struct host_timespec ts;
+
+		if (now >= deadline_ns)
+			return;
+		left = deadline_ns - now;
+		ts.sec = (s64)(left / 1000000000UL);
+		ts.nsec = (s64)(left % 1000000000UL);
+		host6(NR_PPOLL, 0, 0, (long)&ts, 0, 0, 0);
+	}
+}
+
+static void __noreturn spt_exit(int status)
+{
+	if (status_fd >= 0) {
+		char line[16];
+		int n = ksnprintf(line, sizeof(line), "%d\n", status);
+
+		host3(NR_WRITE, status_fd, (long)line, n);
+	}
+	for (;;)
+		host3(NR_EXIT_GROUP, status, 0, 0);
+}
+
+/* The core's page tables are software-only here: mirror each change into
+ * the host's mappings of guest memory. */
+static int spt_page_changed(u64 va, u64 pa, int prot)
+{
+	long r;
+
+	if (!pa)
+		return (int)host3(NR_MUNMAP, (long)va, PAGE_SIZE, 0) ? -1 : 0;
+	r = host6(NR_MMAP, (long)va, PAGE_SIZE, prot, H_MAP_SHARED | H_MAP_FIXED, mem_fd, (long)pa);
+	return r == (long)va ? 0 : -1;
+}
+
+static void spt_set_fs(u64 base)
+{
+	host3(NR_ARCH_PRCTL, H_ARCH_SET_FS, (long)base, 0);
+}
+
+static const struct platform_ops spt_platform = {
+	.name = "spt",
+	.console_write = spt_console_write,
+	.clock_init = spt_clock_init,
+	.monotonic_ns = spt_monotonic_ns,
+	.wall_ns = spt_wall_ns,
+	.clock_res_ns = spt_clock_res_ns,
+	.wait_until = spt_wait_until,
+	.exit = spt_exit,
+	.clock_source = spt_clock_source,
+	.clock_hz = spt_clock_hz,
+	.page_changed = spt_page_changed,
+	.set_fs = spt_set_fs,
+};
+
+/* A system call of the application (Syscall User Dispatch), or a fault of
+ * the application or the runtime. */
+void spt_signal(int sig, struct host_siginfo *si, struct host_ucontext *uc)
+{
+	u64 *g = uc->gregs;
+	struct trap_frame tf;
+
+	if (sig == H_SIGSYS && si->code == H_SYS_USER_DISPATCH) {
+		struct syscall_frame f = {
+			.r9 = g[G_R9],
+			.r8 = g[G_R8],
+			.r10 = g[G_R10],
+			.rdx = g[G_RDX],
+			.rsi = g[G_RSI],
+			.rdi = g[G_RDI],
+			.nr = g[G_RAX],
+			.rsp = g[G_RSP],
+			.rip = g[G_RIP],
+			.rflags = g[G_EFL],
+		};
+
+		g[G_RAX] = (u64)syscall_dispatch(&f);
+		return;
+	}
+	tf = (struct trap_frame){
+		.r15 = g[G_R15],
+		.r14 = g[G_R14],
+		.r13 = g[G_R13],
+		.r12 = g[G_R12],
+		.r11 = g[G_R11],
+		.r10 = g[G_R10],
+		.r9 = g[G_R9],
+		.r8 = g[G_R8],
+		.rbp = g[G_RBP],
+		.rdi = g[G_RDI],
+		.rsi = g[G_RSI],
+		.rdx = g[G_RDX],
+		.rcx = g[G_RCX],
+		.rbx = g[G_RBX],
+		.rax = g[G_RAX],
+		.vector = g[G_TRAPNO] < 32 ? g[G_TRAPNO] : 13,
+		.error = g[G_ERR],
+		.rip = g[G_RIP],
+		.cs = 0x33,
+		.rflags = g[G_EFL],
+		.rsp = g[G_RSP],
+		.ss = 0x2b,
+	};
+	if (sig == H_SIGSYS)
+		tf.vector = 13; /* a system call that escaped dispatch: treat as #GP */
+	trap_handle(&tf, tf.vector == 14 ? g[G_CR2] : 0);
+}
+
+void spt_main(struct hvt_boot_info *bi)
+{
+	platform = &spt_platform;
+	console_fd = bi->console_fd;
+	if (bi->magic != HVT_BOOT_MAGIC || bi->abi_version != HVT_ABI_VERSION) {
+		kprintf("unik: the monitor speaks hvt ABI %u, this runtime %u\n", bi->abi_version,
+			HVT_ABI_VERSION);
+		spt_exit(EXIT_PANIC);
+	}
+	status_fd = bi->status_fd;
+	mem_fd = bi->mem_fd;
+	dmap_base = bi->dmap_base;
+	/* Nothing of the monitor is used from here on: give its address space
+	 * to the application. */
+	for (u32 i = 0; i < bi->nunmap && i < HVT_SPT_MAX_UNMAP; i++)
+		host3(NR_MUNMAP, (long)bi->unmap[i].start,
+		      (long)(bi->unmap[i].end - bi->unmap[i].start), 0);
+	if (bi->cmdline && bi->cmdline < bi->mem_size - HVT_CMDLINE_MAX)
+		strlcpy(cmdline, phys_to_virt(bi->cmdline), sizeof(cmdline));
+	/* From now on the application's system calls come to spt_signal(). */
+	*(volatile u8 *)bi->sud_selector = 1; /* SYSCALL_DISPATCH_FILTER_BLOCK */
+	info.ram[0] = (struct mem_region){ 0, bi->mem_size };
+	info.nram = 1;
+	info.cmdline = cmdline;
+	info.platform = "spt";
+	info.ram_zeroed = true; /* a fresh memfd reads as zeros */
+	info.hosted = true;
+	cpu_features_init();
+	runtime_main(&info);
+}

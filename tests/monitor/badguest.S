@@ -1,0 +1,76 @@
+/* badguest.S - a misbehaving hvt guest for tests/monitor/run-tests.
+ *
+ * It speaks the ABI of abi/hvt_abi.h just enough to be loaded, then makes
+ * the call chosen by the first byte of its command line:
+ *   w  a call whose struct lies outside guest memory (walltime)
+ *   d  console_write with data outside guest memory
+ *   o  console_write whose address + length wraps around 2^64
+ *   u  a call number the monitor does not know
+ *   h  halt with status 42 (the well-behaved path)
+ *   anything else: hlt without the halt call
+ */
+#include "../../abi/hvt_abi.h"
+
+	.section .note.unik, "a", @note
+	.balign 4
+	.long 5, 8, HVT_NOTE_ABI_VERSION
+	.asciz "unik"
+	.balign 4
+	.quad HVT_ABI_VERSION
+	.balign 4
+	.long 5, 8, HVT_NOTE_HVT_ENTRY
+	.asciz "unik"
+	.balign 4
+	.quad bad_start
+
+	.text
+	.code64
+	.globl bad_start
+bad_start:
+	mov 24(%rdi), %rsi		/* boot info: cmdline gpa (identity-mapped) */
+	movzbl (%rsi), %ecx
+	cmp $'w', %cl
+	je wild_struct
+	cmp $'d', %cl
+	je wild_data
+	cmp $'o', %cl
+	je wrap_data
+	cmp $'u', %cl
+	je unknown
+	cmp $'h', %cl
+	je halt
+	hlt
+
+wild_struct:
+	mov $0xfffffff0, %eax
+	mov $(HVT_PIO_BASE + HVT_CALL_WALLTIME), %dx
+	out %eax, %dx
+	hlt
+wild_data:
+	mov $wild, %eax
+	mov $(HVT_PIO_BASE + HVT_CALL_CONSOLE_WRITE), %dx
+	out %eax, %dx
+	hlt
+wrap_data:
+	mov $wrap, %eax
+	mov $(HVT_PIO_BASE + HVT_CALL_CONSOLE_WRITE), %dx
+	out %eax, %dx
+	hlt
+unknown:
+	xor %eax, %eax
+	mov $(HVT_PIO_BASE + 77), %dx
+	out %eax, %dx
+	hlt
+halt:
+	mov $status, %eax
+	mov $(HVT_PIO_BASE + HVT_CALL_HALT), %dx
+	out %eax, %dx
+	hlt
+
+	.data
+	.balign 8
+wild:	.quad 0xffffffffff000000, 64	/* console_write: data, len */
+wrap:	.quad 0x200000, 0xfffffffffffffff0
+status:	.long 42, 0
+
+	.section .note.GNU-stack, "", @progbits

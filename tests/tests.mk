@@ -1,0 +1,12 @@
+# Unit tests: small C programs printing TAP, linked against everything the
+# daemon has but its main().  Built in the current VARIANT (make test uses asan).
+UNIT_TESTS := t_types t_lib t_store t_routes t_untar
+UNIT_BINS := $(patsubst %,$(OUT)/tests/%,$(UNIT_TESTS))
+LINT_SRCS += $(wildcard tests/unit/*.c tests/unit/*.h)
+
+.PHONY: unit-bins
+unit-bins: $(UNIT_BINS)
+
+$(OUT)/tests/%: $(OUT)/obj/tests/unit/%.o $(filter-out $(OUT)/obj/daemon/main.o,$(UNIKD_OBJS)) $(OUT)/libunik.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIKD_LIBS)

@@ -1,0 +1,113 @@
+/* t_store.c - the SQLite store: records, name/prefix lookup, persistence. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../../daemon/store.h"
+#include "../../lib/fsutil.h"
+#include "../../lib/xalloc.h"
+#include "tap.h"
+
+static void image(struct unik_image *im, const char *id, const char *name, const char *kernel)
+{
+	unik_image_init(im);
+	im->id = xstrdup(id);
+	im->name = xstrdup(name);
+	im->compiler = xstrdup("linux");
+	im->format = xstrdup("linux-initrd");
+	im->kernel = xstrdup(kernel);
+	im->created = 100;
+}
+
+static void instance(struct unik_instance *in, const char *id, const char *name,
+		     const char *image, enum unik_state st)
+{
+	unik_instance_init(in);
+	in->id = xstrdup(id);
+	in->name = xstrdup(name);
+	in->image = xstrdup(image);
+	in->provider = xstrdup("qemu");
+	in->state = st;
+}
+
+int main(void)
+{
+	char tmpl[] = "/tmp/unik-t-store.XXXXXX";
+	char *dir = mkdtemp(tmpl), *db = xasprintf("%s/unik.db", dir), *id = NULL;
+	struct unik_err err = UNIK_ERR_INIT;
+	struct store *st = NULL;
+	struct unik_image im, got;
+	struct unik_instance in, in2;
+	struct unik_image *list;
+	size_t n = 0;
+	int total = -1, running = -1, users = -1;
+
+	ok(store_open(&st, db, &err) == 0, "store opens: %s", err.msg);
+	image(&im, "aaaa1111", "hello", "sha256:k1");
+	ok(store_image_put(st, &im, &err) == 0, "image saved");
+	unik_image_release(&im);
+	image(&im, "aaaa2222", "other", "sha256:k1");
+	ok(store_image_put(st, &im, &err) == 0, "second image saved");
+	unik_image_release(&im);
+	image(&im, "bbbb3333", "hello", "sha256:k2");
+	ok(store_image_put(st, &im, &err) < 0 && err.code == UNIK_E_CONFLICT,
+	   "duplicate image name is a conflict: %s", err.msg);
+	ok(store_image_untag(st, "hello", &err) == 0, "untag the old image");
+	ok(store_image_put(st, &im, &err) == 0, "then the name can move");
+	unik_image_release(&im);
+
+	ok(store_image_resolve(st, "hello", &id, &err) == 0 && !strcmp(id, "bbbb3333"),
+	   "name resolves exactly");
+	free(id);
+	id = NULL;
+	ok(store_image_resolve(st, "bbb", &id, &err) == 0 && !strcmp(id, "bbbb3333"),
+	   "unique prefix resolves");
+	free(id);
+	id = NULL;
+	ok(store_image_resolve(st, "aaaa", &id, &err) < 0 && err.code == UNIK_E_CONFLICT,
+	   "ambiguous prefix is a conflict");
+	ok(store_image_resolve(st, "ell", &id, &err) < 0 && err.code == UNIK_E_NOT_FOUND,
+	   "a substring of a name is not a match");
+	ok(store_image_resolve(st, "1111", &id, &err) < 0 && err.code == UNIK_E_NOT_FOUND,
+	   "a substring of an id is not a match");
+	ok(store_image_resolve(st, "%", &id, &err) < 0 && err.code == UNIK_E_NOT_FOUND,
+	   "wildcards are not patterns");
+
+	unik_image_init(&got);
+	ok(store_image_get(st, "aaaa1111", &got, &err) == 0 && got.name == NULL,
+	   "the untagged image has no name");
+	unik_image_release(&got);
+	ok(store_blob_users(st, "sha256:k1", &users, &err) == 0 && users == 2,
+	   "blob used by two images (%d)", users);
+
+	instance(&in, "cccc0001", "web", "bbbb3333", UNIK_STATE_RUNNING);
+	ok(store_instance_put(st, &in, &err) == 0, "instance saved");
+	instance(&in2, "cccc0002", "web", "bbbb3333", UNIK_STATE_EXITED);
+	ok(store_instance_put(st, &in2, &err) < 0 && err.code == UNIK_E_CONFLICT,
+	   "duplicate instance name is a conflict");
+	free(in2.name);
+	in2.name = xstrdup("db");
+	ok(store_instance_put(st, &in2, &err) == 0, "other name is fine");
+	ok(store_image_users(st, "bbbb3333", &total, &running, &err) == 0 && total == 2 &&
+		   running == 1,
+	   "image users: %d total, %d running", total, running);
+	store_close(st);
+	st = NULL;
+
+	ok(store_open(&st, db, &err) == 0, "store reopens");
+	ok(store_image_list(st, &list, &n, &err) == 0 && n == 3, "images persist (%zu)", n);
+	store_images_free(list, n);
+	unik_instance_release(&in2);
+	unik_instance_init(&in2);
+	ok(store_instance_get(st, "cccc0001", &in2, &err) == 0 &&
+		   in2.state == UNIK_STATE_RUNNING,
+	   "instance persists with its state");
+	ok(store_instance_delete(st, "cccc0001", &err) == 0, "instance deleted");
+	ok(store_instance_delete(st, "cccc0001", &err) < 0 && err.code == UNIK_E_NOT_FOUND,
+	   "second delete is NOT_FOUND");
+	store_close(st);
+	unik_instance_release(&in);
+	unik_instance_release(&in2);
+	fs_remove_tree(dir, NULL);
+	free(db);
+	return tap_done();
+}

@@ -1,0 +1,172 @@
+/* t_types.c - the API objects' JSON codecs, names and times. */
+#include "../../api/types.h"
+#include "tap.h"
+
+static void image_roundtrip(void)
+{
+	struct unik_image a, b;
+	struct unik_err err = UNIK_ERR_INIT;
+	json_t *j;
+
+	unik_image_init(&a);
+	unik_image_init(&b);
+	a.id = strdup("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	a.name = strdup("hello");
+	a.compiler = strdup("linux");
+	a.format = strdup("linux-initrd");
+	a.size = 1234567;
+	a.digest = strdup("sha256:00");
+	a.created = 1795000000;
+	a.memory_mb = 96;
+	strv_push(&a.args, "x y");
+	a.kernel = strdup("sha256:aa");
+	j = unik_image_to_json(&a);
+	ok(unik_image_from_json(j, &b, &err) == 0, "image decodes: %s", err.msg);
+	is_str(b.name, "hello", "image name survives");
+	is_int(b.size, 1234567, "image size survives");
+	is_int(b.created, 1795000000, "image created survives");
+	is_int(b.memory_mb, 96, "image memory survives");
+	ok(b.args.n == 1 && !strcmp(b.args.v[0], "x y"), "image args survive");
+	ok(b.initrd == NULL, "absent initrd stays NULL");
+	ok(json_is_string(json_object_get(j, "created")), "created is an RFC 3339 string");
+	json_decref(j);
+	unik_image_release(&a);
+	unik_image_release(&b);
+}
+
+static void instance_roundtrip(void)
+{
+	struct unik_instance a, b;
+	struct unik_err err = UNIK_ERR_INIT;
+	json_t *j;
+
+	unik_instance_init(&a);
+	unik_instance_init(&b);
+	a.id = strdup("ab");
+	a.name = strdup("web");
+	a.image = strdup("cd");
+	a.provider = strdup("qemu");
+	a.state = UNIK_STATE_EXITED;
+	a.exit_code = 3;
+	a.created = 10;
+	strv_push(&a.env, "K=V");
+	j = unik_instance_to_json(&a);
+	ok(json_is_null(json_object_get(j, "address")), "no address is null");
+	ok(unik_instance_from_json(j, &b, &err) == 0, "instance decodes: %s", err.msg);
+	is_int(b.state, UNIK_STATE_EXITED, "state survives");
+	is_int(b.exit_code, 3, "exit code survives");
+	ok(b.env.n == 1 && !strcmp(b.env.v[0], "K=V"), "env survives");
+	json_decref(j);
+	unik_instance_release(&b);
+	unik_instance_init(&b);
+	a.exit_code = -1;
+	j = unik_instance_to_json(&a);
+	ok(json_is_null(json_object_get(j, "exit_code")), "unknown exit code is null");
+	ok(unik_instance_from_json(j, &b, &err) == 0 && b.exit_code == -1,
+	   "null exit code decodes to -1");
+	json_decref(j);
+	unik_instance_release(&a);
+	unik_instance_release(&b);
+}
+
+static void job_and_error(void)
+{
+	struct unik_job a, b;
+	struct unik_err err = UNIK_ERR_INIT, e2 = UNIK_ERR_INIT;
+	json_t *j;
+
+	unik_job_init(&a);
+	unik_job_init(&b);
+	a.id = strdup("j1");
+	a.kind = strdup("build");
+	a.state = UNIK_JOB_FAILED;
+	unik_err_set(&a.error, UNIK_E_INVALID, "no sources");
+	j = unik_job_to_json(&a);
+	ok(unik_job_from_json(j, &b, &err) == 0, "job decodes");
+	is_int(b.state, UNIK_JOB_FAILED, "job state survives");
+	is_int(b.error.code, UNIK_E_INVALID, "job error code survives");
+	is_str(b.error.msg, "no sources", "job error message survives");
+	json_decref(j);
+
+	unik_err_set(&err, UNIK_E_TOO_LARGE, "big");
+	j = unik_error_to_json(&err);
+	is_str(json_string_value(json_object_get(json_object_get(j, "error"), "code")),
+	       "too_large", "error body has the wire code");
+	ok(unik_error_from_json(j, &e2) == 0 && e2.code == UNIK_E_TOO_LARGE,
+	   "error body decodes");
+	is_int(unik_errcode_http(UNIK_E_TOO_LARGE), 413, "too_large is 413");
+	is_int(unik_errcode_http(UNIK_E_UNSUPPORTED), 501, "not_supported is 501");
+	is_int(unik_errcode_http(UNIK_E_NOT_FOUND), 404, "not_found is 404");
+	is_int(unik_errcode_http(UNIK_E_CONFLICT), 409, "conflict is 409");
+	is_int(unik_errcode_http(UNIK_E_UNAUTHORIZED), 401, "unauthorized is 401");
+	json_decref(j);
+	unik_job_release(&a);
+	unik_job_release(&b);
+}
+
+static void run_request(void)
+{
+	struct unik_run_request rq;
+	struct unik_err err = UNIK_ERR_INIT;
+	json_t *j;
+
+	unik_run_request_init(&rq);
+	j = json_loads("{\"image\":\"hello\",\"args\":[\"a\"],\"env\":[\"A=1\"],\"memory\":64}",
+		       0, NULL);
+	ok(unik_run_request_from_json(j, &rq, &err) == 0, "run request decodes");
+	ok(rq.start == 1, "start defaults to true");
+	is_int(rq.memory_mb, 64, "memory decodes");
+	json_decref(j);
+	unik_run_request_release(&rq);
+
+	unik_run_request_init(&rq);
+	j = json_loads("{\"image\":\"hello\",\"env\":[\"NOEQUALS\"]}", 0, NULL);
+	ok(unik_run_request_from_json(j, &rq, &err) < 0 && err.code == UNIK_E_INVALID,
+	   "env without '=' is refused");
+	json_decref(j);
+	unik_run_request_release(&rq);
+
+	unik_run_request_init(&rq);
+	j = json_loads("{\"name\":\"x\"}", 0, NULL);
+	ok(unik_run_request_from_json(j, &rq, &err) < 0 && strstr(err.msg, "image"),
+	   "a run request without image is refused");
+	json_decref(j);
+	unik_run_request_release(&rq);
+
+	unik_run_request_init(&rq);
+	j = json_loads("{\"image\":\"x\",\"args\":\"notalist\"}", 0, NULL);
+	ok(unik_run_request_from_json(j, &rq, &err) < 0, "args must be an array");
+	json_decref(j);
+	unik_run_request_release(&rq);
+}
+
+static void names_and_times(void)
+{
+	int64_t t = 0;
+	char buf[32];
+
+	ok(unik_name_valid("hello-c.v2_x"), "ordinary name is valid");
+	ok(!unik_name_valid("-x"), "leading dash is invalid");
+	ok(!unik_name_valid("a/b"), "slash is invalid");
+	ok(!unik_name_valid(""), "empty name is invalid");
+	ok(!unik_name_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+	   "65-character name is invalid");
+	ok(unik_env_valid("A_1=x=y"), "env with '=' in value is valid");
+	ok(!unik_env_valid("=x"), "env with empty key is invalid");
+	ok(!unik_env_valid("A-B=x"), "env with '-' in key is invalid");
+	unik_time_format(0, buf);
+	is_str(buf, "1970-01-01T00:00:00Z", "epoch formats");
+	ok(unik_time_parse("2026-11-27T02:28:16Z", &t) == 0 && t == 1795746496,
+	   "RFC 3339 parses (%lld)", (long long)t);
+	ok(unik_time_parse("yesterday", &t) < 0, "garbage time is refused");
+}
+
+int main(void)
+{
+	image_roundtrip();
+	instance_roundtrip();
+	job_and_error();
+	run_request();
+	names_and_times();
+	return tap_done();
+}
