@@ -68,21 +68,27 @@ all: $(BIN)/unik $(BIN)/unikd $(EXTRA_BINS) guest
 
 guest: $(GUEST_TARGETS)
 
+# V=1 shows the commands
+Q := $(if $(V),,@)
+
 $(OUT)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(OUT)/libunik.a: $(LIB_OBJS)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BIN)/unik: $(UNIK_OBJS) $(OUT)/libunik.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIK_LIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIK_LIBS)
 
 $(BIN)/unikd: $(UNIKD_OBJS) $(OUT)/libunik.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIKD_LIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIKD_LIBS)
 
 deps:
 	scripts/install-deps

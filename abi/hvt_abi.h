@@ -109,7 +109,6 @@ struct hvt_boot_info {
 	struct hvt_range unmap[HVT_SPT_MAX_UNMAP];
 };
 
-
 /* Host clocks, read together. */
 struct hvt_call_walltime {
 	uint64_t wall_ns; /* OUT: ns since the Unix epoch (CLOCK_REALTIME) */

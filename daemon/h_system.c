@@ -6,6 +6,7 @@
 #include "daemon.h"
 #include "handlers.h"
 #include "http.h"
+#include "instances.h"
 #include "store.h"
 
 void h_version(struct http_req *req)
@@ -76,6 +77,7 @@ static json_t *caps_json(unsigned caps)
 
 void h_providers(struct http_req *req)
 {
+	const struct unik_provider *def = instance_default_provider(req->d, "unik-elf", NULL);
 	json_t *arr = json_array();
 
 	for (size_t i = 0; unik_providers[i]; i++) {
@@ -91,7 +93,7 @@ void h_providers(struct http_req *req)
 						p->description, "capabilities", caps_json(p->caps),
 						"formats", formats, "usable", ok, "reason",
 						ok ? json_null() : json_string(err.msg), "default",
-						!strcmp(p->name, req->d->default_provider)));
+						p == def));
 	}
 	http_reply_json(req, 200, arr);
 }

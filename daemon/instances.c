@@ -142,19 +142,38 @@ cleanup:
 	return rv;
 }
 
+const struct unik_provider *instance_default_provider(struct unikd *d, const char *format,
+						      struct unik_err *err)
+{
+	static const char *const order[] = { "hvt", "spt", "qemu" };
+
+	if (strcmp(d->default_provider, "auto"))
+		return unik_provider_find(d->default_provider);
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		const struct unik_provider *p = unik_provider_find(order[i]);
+
+		if (p && (!format || unik_provider_accepts(p, format)) &&
+		    (!p->probe || p->probe(&d->cfg, NULL) == 0))
+			return p;
+	}
+	unik_err_set(err, UNIK_E_UNAVAILABLE,
+		     "no usable provider here boots images of format '%s' (see 'unik providers')",
+		     format ? format : "?");
+	return NULL;
+}
+
 int instance_create(struct unikd *d, const struct unik_run_request *rq, struct unik_instance *out,
 		    struct unik_err *err)
 {
-	const char *pname = rq->provider ? rq->provider : d->default_provider;
-	const struct unik_provider *p = unik_provider_find(pname);
+	const struct unik_provider *p = NULL;
 	struct unik_image im;
 	char *image_id = NULL, *dir = NULL, *log = NULL;
 	int rv = -1;
 
 	unik_image_init(&im);
-	if (!p) {
+	if (rq->provider && !(p = unik_provider_find(rq->provider))) {
 		unik_err_set(err, UNIK_E_INVALID, "unknown provider '%s' (see 'unik providers')",
-			     pname);
+			     rq->provider);
 		goto cleanup;
 	}
 	if (rq->accel && strcmp(rq->accel, "auto") && strcmp(rq->accel, "kvm") &&
@@ -165,6 +184,8 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 	}
 	if (store_image_resolve(d->store, rq->image, &image_id, err) ||
 	    store_image_get(d->store, image_id, &im, err))
+		goto cleanup;
+	if (!p && !(p = instance_default_provider(d, im.format, err)))
 		goto cleanup;
 	if (!unik_provider_accepts(p, im.format)) {
 		unik_err_set(err, UNIK_E_INVALID,

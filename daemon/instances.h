@@ -8,10 +8,17 @@
 #include "../lib/error.h"
 
 struct unikd;
+struct unik_provider;
 
 /* Folder and console log of an instance (caller frees). */
 char *instance_dir(struct unikd *d, const char *id);
 char *instance_log_path(struct unikd *d, const char *id);
+
+/* The provider of a run that names none: the configured default, or with
+ * "auto" the first usable of hvt, spt and qemu that boots `format`.
+ * NULL with err when none can. */
+const struct unik_provider *instance_default_provider(struct unikd *d, const char *format,
+						      struct unik_err *err);
 
 /* Creates the record of a new instance from a run request (validates the
  * image, provider and name) and starts it unless rq->start is 0.  `out`

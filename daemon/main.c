@@ -36,7 +36,8 @@ static void usage(FILE *f)
 	      "  --config FILE         configuration (default /etc/unik/unikd.conf as root,\n"
 	      "                        ~/.config/unik/unikd.conf otherwise; see docs/config.md)\n"
 	      "  --max-upload SIZE     largest build upload (default 256M)\n"
-	      "  --default-provider P  provider used when a run names none (default qemu)\n"
+	      "  --default-provider P  provider of runs that name none (default auto: the first\n"
+	      "                        usable of hvt, spt, qemu that boots the image)\n"
 	      "  --stop-timeout SECS   grace period of stop (default 10)\n"
 	      "  --version, --help\n",
 	      f);
@@ -205,8 +206,8 @@ static void configure(struct unikd *d, const struct cli_opts *o)
 	d->listen_addr = v && *v ? xstrdup(v) : NULL;
 	v = o->token_file ? o->token_file : unik_config_get(&d->cfg, "daemon.token_file", NULL);
 	d->token = v && *v ? read_token(v) : NULL;
-	v = o->provider ? o->provider : unik_config_get(&d->cfg, "daemon.default_provider", "qemu");
-	if (!unik_provider_find(v))
+	v = o->provider ? o->provider : unik_config_get(&d->cfg, "daemon.default_provider", "auto");
+	if (strcmp(v, "auto") && !unik_provider_find(v))
 		die("unknown default provider '%s'", v);
 	d->default_provider = xstrdup(v);
 	v = o->upload ? o->upload : unik_config_get(&d->cfg, "daemon.max_upload", "256M");

@@ -168,11 +168,12 @@ int untar_safe(const char *archive_path, const char *dest, long long max_bytes, 
 		goto cleanup;
 	}
 	while ((r = archive_read_next_header(in, &ae)) == ARCHIVE_OK) {
-		const char *path = archive_entry_pathname(ae);
-		char *full;
+		char *path, *full;
 
 		if (check_entry(ae, err))
 			goto cleanup;
+		/* the entry's own strings change below: keep the name */
+		path = xstrdup(archive_entry_pathname(ae));
 		full = xasprintf("%s/%s", root, path);
 		archive_entry_set_pathname(ae, full);
 		if (archive_entry_hardlink(ae)) {
@@ -188,20 +189,24 @@ int untar_safe(const char *archive_path, const char *dest, long long max_bytes, 
 			unik_err_set(err, UNIK_E_INVALID, "cannot extract '%s': %s", path,
 				     archive_error_string(out));
 			free(full);
+			free(path);
 			goto cleanup;
 		}
 		if (archive_entry_size(ae) > 0 &&
 		    copy_data(in, out, &written, max_bytes, path, err)) {
 			free(full);
+			free(path);
 			goto cleanup;
 		}
 		if (archive_write_finish_entry(out) != ARCHIVE_OK) {
 			unik_err_set(err, UNIK_E_INTERNAL, "cannot finish '%s': %s", path,
 				     archive_error_string(out));
 			free(full);
+			free(path);
 			goto cleanup;
 		}
 		free(full);
+		free(path);
 		count++;
 	}
 	if (r != ARCHIVE_EOF) {

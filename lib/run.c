@@ -13,9 +13,9 @@
 #include "strbuf.h"
 #include "xalloc.h"
 
-#define RUN_TAIL_LINES 8   /* output lines kept for the error message */
+#define RUN_TAIL_LINES 8 /* output lines kept for the error message */
 #define RUN_TAIL_BUDGET 760 /* bytes of them that fit in unik_err.msg */
-#define RUN_LINE_MAX 4096  /* longer lines are delivered in pieces */
+#define RUN_LINE_MAX 4096 /* longer lines are delivered in pieces */
 
 extern char **environ;
 
@@ -107,7 +107,7 @@ static void __attribute__((noreturn))
 child_exec(const char *const *argv, const struct run_opts *opts, char **envp, int out_fd,
 	   int fail_fd)
 {
-	struct run_failure f = {0, 0};
+	struct run_failure f = { 0, 0 };
 	sigset_t none;
 	int null = open("/dev/null", O_RDONLY);
 
@@ -177,12 +177,12 @@ static int wait_child(pid_t pid, int *status)
 
 int run_command(const char *const *argv, const struct run_opts *opts, struct unik_err *err)
 {
-	static const struct run_opts no_opts = {NULL, NULL, NULL, NULL};
-	struct run_tail tail = {{NULL}, 0};
+	static const struct run_opts no_opts = { NULL, NULL, NULL, NULL };
+	struct run_tail tail = { { NULL }, 0 };
 	struct run_failure f;
 	struct strbuf msg = STRBUF_INIT;
 	char **envp = NULL;
-	int out[2] = {-1, -1}, fail[2] = {-1, -1};
+	int out[2] = { -1, -1 }, fail[2] = { -1, -1 };
 	int status, rc = -1;
 	ssize_t n;
 	pid_t pid;

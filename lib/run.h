@@ -15,9 +15,9 @@
 typedef void (*run_line_fn)(void *ctx, const char *line);
 
 struct run_opts {
-	const char *cwd;        /* working directory of the child, or NULL for ours */
+	const char *cwd; /* working directory of the child, or NULL for ours */
 	const struct strv *env; /* "K=V" entries added to (or replacing in) our environment */
-	run_line_fn log;        /* may be NULL: output is then only kept for errors */
+	run_line_fn log; /* may be NULL: output is then only kept for errors */
 	void *log_ctx;
 };
 

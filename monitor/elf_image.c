@@ -87,7 +87,8 @@ static int load_segments(const char *path, const uint8_t *f, uint64_t size, uint
 			continue;
 		if (!in_file(size, ph->p_offset, ph->p_filesz) || ph->p_filesz > ph->p_memsz)
 			return bad(why, path, "a segment lies outside the file");
-		if (ph->p_paddr < HVT_IMAGE_MIN || !mon_gpa_ok(mem_size, ph->p_paddr, ph->p_memsz)) {
+		if (ph->p_paddr < HVT_IMAGE_MIN ||
+		    !mon_gpa_ok(mem_size, ph->p_paddr, ph->p_memsz)) {
 			snprintf(why, MON_WHY,
 				 "%s: a segment at 0x%lx (+0x%lx) does not fit in %lu MiB of guest "
 				 "memory from 1 MiB",

@@ -2,7 +2,8 @@
  *
  * The guest is untrusted.  Every guest-physical address and length is
  * checked against guest memory with mon_gpa_ok() (overflow-safe) before it
- * is touched; a bad one, or an unknown call number, stops the guest with a
+ * is touched (structs are copied in and out, so each field is read once);
+ * a bad one, or an unknown call number, stops the guest with a
  * message that names the call and the value.  Nothing a guest passes can
  * make the monitor read or write outside guest memory.
  */
@@ -16,24 +17,39 @@
 #include "hvt.h"
 
 static const char *const call_names[HVT_CALL_MAX] = {
-	[HVT_CALL_WALLTIME] = "walltime",	  [HVT_CALL_CONSOLE_WRITE] = "console_write",
-	[HVT_CALL_POLL] = "poll",		  [HVT_CALL_HALT] = "halt",
-	[HVT_CALL_NET_INFO] = "net_info",	  [HVT_CALL_NET_WRITE] = "net_write",
-	[HVT_CALL_NET_READ] = "net_read",	  [HVT_CALL_BLOCK_INFO] = "block_info",
-	[HVT_CALL_BLOCK_WRITE] = "block_write", [HVT_CALL_BLOCK_READ] = "block_read",
+	[HVT_CALL_WALLTIME] = "walltime",
+	[HVT_CALL_CONSOLE_WRITE] = "console_write",
+	[HVT_CALL_POLL] = "poll",
+	[HVT_CALL_HALT] = "halt",
+	[HVT_CALL_NET_INFO] = "net_info",
+	[HVT_CALL_NET_WRITE] = "net_write",
+	[HVT_CALL_NET_READ] = "net_read",
+	[HVT_CALL_BLOCK_INFO] = "block_info",
+	[HVT_CALL_BLOCK_WRITE] = "block_write",
+	[HVT_CALL_BLOCK_READ] = "block_read",
 };
 
-/* The call's struct, or NULL (and why) when it is not wholly in guest memory. */
-static void *arg_struct(struct hvt *h, unsigned nr, uint64_t gpa, size_t size, char *why)
+/* Copies the call's struct from guest memory into *arg (the guest may place
+ * it unaligned, and we read each field once); -1 with why when it is not
+ * wholly in guest memory. */
+static int get_arg(struct hvt *h, unsigned nr, uint64_t gpa, void *arg, size_t size, char *why)
 {
 	if (!mon_gpa_ok(h->mem_size, gpa, size)) {
-		snprintf(why, MON_WHY,
-			 "guest passed a wild pointer to call %s: struct at 0x%lx (+%zu) is outside "
-			 "its %lu MiB",
-			 call_names[nr], (unsigned long)gpa, size, (unsigned long)(h->mem_size >> 20));
-		return NULL;
+		snprintf(
+		    why, MON_WHY,
+		    "guest passed a wild pointer to call %s: struct at 0x%lx (+%zu) is outside "
+		    "its %lu MiB",
+		    call_names[nr], (unsigned long)gpa, size, (unsigned long)(h->mem_size >> 20));
+		return -1;
 	}
-	return h->mem + gpa;
+	memcpy(arg, h->mem + gpa, size);
+	return 0;
+}
+
+/* Copies the answer back (the range was checked by get_arg). */
+static void put_arg(struct hvt *h, uint64_t gpa, const void *arg, size_t size)
+{
+	memcpy(h->mem + gpa, arg, size);
 }
 
 static uint64_t ns_of(clockid_t clock)
@@ -46,30 +62,31 @@ static uint64_t ns_of(clockid_t clock)
 
 static enum hvt_result walltime(struct hvt *h, uint64_t gpa, char *why)
 {
-	struct hvt_call_walltime *c = arg_struct(h, HVT_CALL_WALLTIME, gpa, sizeof(*c), why);
+	struct hvt_call_walltime c;
 
-	if (!c)
+	if (get_arg(h, HVT_CALL_WALLTIME, gpa, &c, sizeof(c), why) < 0)
 		return HVT_STOPPED;
-	c->wall_ns = ns_of(CLOCK_REALTIME);
-	c->mono_ns = ns_of(CLOCK_MONOTONIC);
+	c.wall_ns = ns_of(CLOCK_REALTIME);
+	c.mono_ns = ns_of(CLOCK_MONOTONIC);
+	put_arg(h, gpa, &c, sizeof(c));
 	return HVT_CONTINUE;
 }
 
 static enum hvt_result console_write(struct hvt *h, uint64_t gpa, char *why)
 {
-	struct hvt_call_console_write *c =
-	    arg_struct(h, HVT_CALL_CONSOLE_WRITE, gpa, sizeof(*c), why);
+	struct hvt_call_console_write c;
 	uint64_t data, len;
 
-	if (!c)
+	if (get_arg(h, HVT_CALL_CONSOLE_WRITE, gpa, &c, sizeof(c), why) < 0)
 		return HVT_STOPPED;
-	data = c->data; /* read once: the guest cannot change them under us (one vCPU) */
-	len = c->len;
+	data = c.data;
+	len = c.len;
 	if (!mon_gpa_ok(h->mem_size, data, len)) {
 		snprintf(why, MON_WHY,
 			 "guest passed a wild pointer to call console_write: data 0x%lx, length "
 			 "%lu is outside its %lu MiB",
-			 (unsigned long)data, (unsigned long)len, (unsigned long)(h->mem_size >> 20));
+			 (unsigned long)data, (unsigned long)len,
+			 (unsigned long)(h->mem_size >> 20));
 		return HVT_STOPPED;
 	}
 	while (len) {
@@ -87,33 +104,31 @@ static enum hvt_result console_write(struct hvt *h, uint64_t gpa, char *why)
 
 static enum hvt_result poll_wait(struct hvt *h, uint64_t gpa, char *why)
 {
-	struct hvt_call_poll *c = arg_struct(h, HVT_CALL_POLL, gpa, sizeof(*c), why);
+	struct hvt_call_poll c;
 	struct timespec ts;
-	uint64_t t;
 
-	if (!c)
+	if (get_arg(h, HVT_CALL_POLL, gpa, &c, sizeof(c), why) < 0)
 		return HVT_STOPPED;
-	t = c->timeout_ns;
-	ts.tv_sec = (time_t)(t / 1000000000ULL);
-	ts.tv_nsec = (long)(t % 1000000000ULL);
-	c->ret = ppoll(NULL, 0, &ts, NULL) < 0 && errno != EINTR ? -errno : 0;
-	c->ready_set = 0;
+	ts.tv_sec = (time_t)(c.timeout_ns / 1000000000ULL);
+	ts.tv_nsec = (long)(c.timeout_ns % 1000000000ULL);
+	c.ret = ppoll(NULL, 0, &ts, NULL) < 0 && errno != EINTR ? -errno : 0;
+	c.ready_set = 0;
+	put_arg(h, gpa, &c, sizeof(c));
 	return HVT_CONTINUE;
 }
 
 enum hvt_result hvt_call(struct hvt *h, unsigned nr, uint64_t gpa, int *status, char *why)
 {
-	struct hvt_call_halt *halt;
+	struct hvt_call_halt halt;
 
 	switch (nr) {
 	case HVT_CALL_WALLTIME: return walltime(h, gpa, why);
 	case HVT_CALL_CONSOLE_WRITE: return console_write(h, gpa, why);
 	case HVT_CALL_POLL: return poll_wait(h, gpa, why);
 	case HVT_CALL_HALT:
-		halt = arg_struct(h, HVT_CALL_HALT, gpa, sizeof(*halt), why);
-		if (!halt)
+		if (get_arg(h, HVT_CALL_HALT, gpa, &halt, sizeof(halt), why) < 0)
 			return HVT_STOPPED;
-		*status = halt->status & 0xff;
+		*status = halt.status & 0xff;
 		return HVT_HALTED;
 	default:
 		if (nr < HVT_CALL_MAX && call_names[nr])

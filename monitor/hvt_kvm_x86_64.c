@@ -42,7 +42,8 @@ static int fail(char *why, const char *step)
  * IA32_ARCH_CAPABILITIES (leaf 7 EDX bit 29) aborts some nested KVMs. */
 static int setup_cpuid(struct hvt *h, char *why)
 {
-	size_t size = sizeof(struct kvm_cpuid2) + CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2);
+	size_t size =
+	    sizeof(struct kvm_cpuid2) + CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2);
 	struct kvm_cpuid2 *c = calloc(1, size);
 	int rc = -1;
 
@@ -191,9 +192,9 @@ static enum hvt_result io_exit(struct hvt *h, int *status, char *why)
 	    r->io.port <= HVT_PIO_BASE || r->io.port >= HVT_PIO_BASE + 0x100) {
 		char what[128];
 
-		snprintf(what, sizeof(what), "guest accessed I/O port 0x%x (%s, %u bytes), not a call",
-			 r->io.port, r->io.direction == KVM_EXIT_IO_OUT ? "write" : "read",
-			 r->io.size);
+		snprintf(what, sizeof(what),
+			 "guest accessed I/O port 0x%x (%s, %u bytes), not a call", r->io.port,
+			 r->io.direction == KVM_EXIT_IO_OUT ? "write" : "read", r->io.size);
 		describe_exit(h, what, why);
 		return HVT_STOPPED;
 	}

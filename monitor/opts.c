@@ -1,7 +1,6 @@
 /* opts.c - the command line of the monitors. */
 #include <errno.h>
 #include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,24 +96,50 @@ int mon_opts_parse(struct mon_opts *o, int argc, char **argv, char *why)
 	return 0;
 }
 
+/* Reads /etc/passwd itself: the monitors are linked statically, where
+ * glibc's getpwnam() would need the shared NSS modules. */
 int mon_user_lookup(const char *user, unsigned *uid, unsigned *gid, char *why)
 {
-	struct passwd *pw;
+	FILE *f = fopen("/etc/passwd", "re");
+	char line[1024];
+	int found = 0;
 
-	errno = 0;
-	pw = getpwnam(user);
-	if (!pw) {
-		snprintf(why, MON_WHY, "no user '%s'", user);
+	if (!f) {
+		snprintf(why, MON_WHY, "/etc/passwd: %s", strerror(errno));
 		return -1;
 	}
-	*uid = pw->pw_uid;
-	*gid = pw->pw_gid;
-	return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		/* name:password:uid:gid:... */
+		char *name_end = strchr(line, ':'), *pw_end, *uid_end, *gid_end;
+		unsigned long u, g;
+
+		if (!name_end || (size_t)(name_end - line) != strlen(user) ||
+		    strncmp(line, user, strlen(user)))
+			continue;
+		pw_end = strchr(name_end + 1, ':');
+		if (!pw_end)
+			break;
+		errno = 0;
+		u = strtoul(pw_end + 1, &uid_end, 10);
+		if (errno || *uid_end != ':')
+			break;
+		g = strtoul(uid_end + 1, &gid_end, 10);
+		if (errno || *gid_end != ':' || u > 0xfffffffeUL || g > 0xfffffffeUL)
+			break;
+		*uid = (unsigned)u;
+		*gid = (unsigned)g;
+		found = 1;
+	}
+	fclose(f);
+	if (!found)
+		snprintf(why, MON_WHY, "no user '%s' in /etc/passwd", user);
+	return found ? 0 : -1;
 }
 
 int mon_drop_privileges(unsigned uid, unsigned gid, char *why)
 {
-	if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0) {
+	if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
+	    setresuid(uid, uid, uid) < 0) {
 		snprintf(why, MON_WHY, "cannot drop privileges to uid %u: %s", uid,
 			 strerror(errno));
 		return -1;

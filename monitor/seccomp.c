@@ -87,6 +87,14 @@ int mon_seccomp_hvt(const struct mon_hvt_filter *f, char *why)
 		rc = allow(ctx, SCMP_SYS(exit_group));
 	if (!rc)
 		rc = allow(ctx, SCMP_SYS(exit));
+#ifdef __SANITIZE_ADDRESS__
+	/* Sanitizer builds only (make VARIANT=asan): ASan's exit path removes
+	 * its signal stack. */
+	if (!rc)
+		rc = allow(ctx, SCMP_SYS(sigaltstack));
+	if (!rc)
+		rc = allow(ctx, SCMP_SYS(munmap));
+#endif
 	if (rc)
 		return failed(ctx, rc, why);
 	return load(ctx, why);

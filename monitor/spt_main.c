@@ -209,7 +209,8 @@ int main(int argc, char **argv)
 			die_why(why);
 	}
 	if (opts.debug_forbidden_syscall) {
-		static const char msg[] = "unik-spt: debug: making a forbidden system call (openat)\n";
+		static const char msg[] =
+		    "unik-spt: debug: making a forbidden system call (openat)\n";
 
 		if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
 			die_why("stderr is gone");

@@ -11,22 +11,43 @@ RT_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-fno-omit-frame-pointer -fcf-protection=none -nostdlib -MMD -MP
 RT_ASFLAGS := -fno-pic -fno-pie -MMD -MP
 
+# lwIP (issue 5) comes from Debian's `lwip` source package, unpacked into
+# build/lwip/ by scripts/fetch-lwip (never committed); runtime/net/ is the
+# port.  lwIP's own files are built with its warnings relaxed.
+LWIP_DIR := build/lwip
+LWIP_STAMP := $(LWIP_DIR)/.unik-version
+LWIP_SRCS := $(addprefix src/core/,init.c def.c inet_chksum.c ip.c mem.c memp.c netif.c \
+	pbuf.c tcp.c tcp_in.c tcp_out.c timeouts.c udp.c) \
+	$(addprefix src/core/ipv4/,dhcp.c etharp.c icmp.c ip4.c ip4_addr.c ip4_frag.c) \
+	src/netif/ethernet.c
+LWIP_OBJS := $(patsubst %,build/guest/obj/lwip/%.o,$(LWIP_SRCS))
+RT_INC := -Iruntime/net/include -I$(LWIP_DIR)/src/include
+LWIP_CFLAGS := $(filter-out -Werror -Wextra,$(RT_CFLAGS)) -Wno-address
+
 # One object carries every platform (qemu, hvt, spt); each enters through
 # its own entry point (PVH note, or the "unik" notes of abi/hvt_abi.h).
 RT_SRCS := runtime/boot/pvh.S runtime/arch/x86_64/entry.S \
 	runtime/platform/hvt/hvt_start.S runtime/platform/spt/spt_start.S \
-	$(wildcard runtime/arch/x86_64/*.c runtime/core/*.c runtime/platform/*/*.c)
+	$(wildcard runtime/arch/x86_64/*.c runtime/core/*.c runtime/platform/*/*.c \
+	runtime/net/*.c)
 RT_OBJS := $(patsubst runtime/%,build/guest/obj/runtime/%.o,$(RT_SRCS))
 
-build/guest/obj/runtime/%.c.o: runtime/%.c
+$(LWIP_STAMP): scripts/fetch-lwip
+	scripts/fetch-lwip $(LWIP_DIR)
+
+build/guest/obj/runtime/%.c.o: runtime/%.c | $(LWIP_STAMP)
 	@mkdir -p $(@D)
-	$(RT_CC) $(RT_CFLAGS) -c -o $@ $<
+	$(RT_CC) $(RT_CFLAGS) $(RT_INC) -c -o $@ $<
+
+build/guest/obj/lwip/%.c.o: $(LWIP_STAMP)
+	@mkdir -p $(@D)
+	$(RT_CC) $(LWIP_CFLAGS) $(RT_INC) -c -o $@ $(LWIP_DIR)/$*.c
 
 build/guest/obj/runtime/%.S.o: runtime/%.S
 	@mkdir -p $(@D)
 	$(RT_CC) $(RT_ASFLAGS) -c -o $@ $<
 
-build/guest/unik-runtime.o: $(RT_OBJS)
+build/guest/unik-runtime.o: $(RT_OBJS) $(LWIP_OBJS)
 	@mkdir -p $(@D)
 	ld -r -o $@ $^
 

@@ -43,10 +43,9 @@ static int header(struct cpio_writer *w, const char *name, unsigned mode, unsign
 	if (size > 0xffffffffULL)
 		return unik_err_set(err, UNIK_E_TOO_LARGE, "%s: too large for a cpio archive",
 				    name);
-	snprintf(hdr, sizeof(hdr),
-		 "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", ++w->ino, mode, 0u,
-		 0u, S_ISDIR(mode) ? 2u : 1u, 0u, (unsigned)size, 0u, 0u, rmajor, rminor,
-		 (unsigned)namesize, 0u);
+	snprintf(hdr, sizeof(hdr), "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
+		 ++w->ino, mode, 0u, 0u, S_ISDIR(mode) ? 2u : 1u, 0u, (unsigned)size, 0u, 0u,
+		 rmajor, rminor, (unsigned)namesize, 0u);
 	if (put(w, hdr, CPIO_HDR_LEN, err) < 0 || put(w, name, namesize, err) < 0)
 		return -1;
 	return pad4(w, err);
@@ -102,10 +101,10 @@ int cpio_add_file(struct cpio_writer *w, const char *name, const char *src, unsi
 		unik_err_set(err, UNIK_E_INVALID, "%s: not a regular file", src);
 		goto cleanup;
 	}
-	if (header(w, name, S_IFREG | (perm & 07777), (unsigned long long)st.st_size, 0, 0,
-		   err) < 0)
+	left = (unsigned long long)st.st_size;
+	if (header(w, name, S_IFREG | (perm & 07777), left, 0, 0, err) < 0)
 		goto cleanup;
-	for (left = (unsigned long long)st.st_size; left > 0;) {
+	while (left > 0) {
 		size_t want = left < sizeof(buf) ? (size_t)left : sizeof(buf);
 		size_t got = fread(buf, 1, want, in);
 
@@ -178,8 +177,7 @@ static int add_tree(struct cpio_writer *w, const char *prefix, const char *dir, 
 	return rc;
 }
 
-int cpio_add_tree(struct cpio_writer *w, const char *prefix, const char *dir,
-		  struct unik_err *err)
+int cpio_add_tree(struct cpio_writer *w, const char *prefix, const char *dir, struct unik_err *err)
 {
 	return add_tree(w, prefix, dir, 0, err);
 }
@@ -197,8 +195,7 @@ int cpio_finish(struct cpio_writer *w, struct unik_err *err)
 	rc = fclose(w->f);
 	w->f = NULL;
 	if (rc != 0) {
-		unik_err_set(err, UNIK_E_INTERNAL, "cannot write %s: %s", w->path,
-			     strerror(errno));
+		unik_err_set(err, UNIK_E_INTERNAL, "cannot write %s: %s", w->path, strerror(errno));
 		cpio_abort(w);
 		return -1;
 	}

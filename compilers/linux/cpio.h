@@ -17,7 +17,7 @@ struct cpio_writer {
 	FILE *f;
 	char *path;
 	unsigned long long off; /* bytes written so far */
-	unsigned ino;           /* last inode number handed out */
+	unsigned ino; /* last inode number handed out */
 };
 
 /* Creates (truncates) the archive at `path`. */
@@ -36,8 +36,7 @@ int cpio_add_chardev(struct cpio_writer *w, const char *name, unsigned perm, uns
 /* Everything below the host directory `dir` (files, directories, symlinks;
  * other types are skipped), named under `prefix` ("" for the root), in
  * sorted order. */
-int cpio_add_tree(struct cpio_writer *w, const char *prefix, const char *dir,
-		  struct unik_err *err);
+int cpio_add_tree(struct cpio_writer *w, const char *prefix, const char *dir, struct unik_err *err);
 /* Writes the trailer and closes the file. */
 int cpio_finish(struct cpio_writer *w, struct unik_err *err);
 /* Closes and removes an unfinished archive; safe after cpio_finish(). */

@@ -4,7 +4,8 @@
  * line (unik.arg= / unik.env=, encoded as lib/bootargs.h documents), reports
  * how it ended on the second serial port as the line
  * "unik-exit-status=<n>" (n = exit status, or 128+signal), then powers the
- * VM off.  The first press of the ACPI power button (QMP system_powerdown)
+ * VM off.  Before starting /app it writes "unik-ready" there once it listens
+ * to the power button.  The first press of the ACPI power button (QMP system_powerdown)
  * sends SIGTERM to the program's process group, the next one SIGKILL.
  *
  * Built with musl-gcc -static on its own: it links nothing from lib/.
@@ -255,6 +256,10 @@ static void __attribute__((noreturn)) app_exec(char **argv, char **envp)
 	sigset_t none;
 	int null = open("/dev/null", O_RDWR);
 
+	/* A stop request may already be pending: it must act, not hit noop(). */
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGPWR, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	setsid();
@@ -273,15 +278,11 @@ static void noop(int sig)
 }
 
 /* Waits for the program to end, forwarding stop requests; returns its
- * wait status. */
-static int supervise(pid_t app, int sfd)
+ * wait status.  pfd[0] is the signalfd, pfd[1..nev] the input devices. */
+static int supervise(pid_t app, struct pollfd *pfd, int nev)
 {
-	struct pollfd pfd[MAX_EVDEV + 1];
-	int nev = evdev_open(pfd + 1, MAX_EVDEV);
 	int requests = 0;
 
-	pfd[0].fd = sfd;
-	pfd[0].events = POLLIN;
 	for (;;) {
 		int wanted = 0, status;
 		pid_t p;
@@ -292,7 +293,7 @@ static int supervise(pid_t app, int sfd)
 		if (pfd[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
-			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+			while (read(pfd[0].fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
 				if (si.ssi_signo != SIGCHLD)
 					wanted++;
 		}
@@ -312,15 +313,13 @@ static int supervise(pid_t app, int sfd)
 	}
 }
 
-/* Writes the status line on the status serial port and waits until sent. */
-static void status_report(int code)
+/* Writes one line on the status serial port and waits until it is sent. */
+static void status_write(const char *line)
 {
-	char line[64];
 	int fd = open(STATUS_TTY, O_WRONLY | O_NOCTTY | O_CLOEXEC);
-	int len = snprintf(line, sizeof(line), "unik-exit-status=%d\n", code);
+	ssize_t len = (ssize_t)strlen(line);
 	struct termios t;
 
-	klog("program ended with status %d", code);
 	if (fd < 0) {
 		klog("cannot open %s: %s", STATUS_TTY, strerror(errno));
 		return;
@@ -336,6 +335,15 @@ static void status_report(int code)
 	close(fd);
 }
 
+static void status_report(int code)
+{
+	char line[64];
+
+	klog("program ended with status %d", code);
+	snprintf(line, sizeof(line), "unik-exit-status=%d\n", code);
+	status_write(line);
+}
+
 static void __attribute__((noreturn)) power_off(void)
 {
 	sync();
@@ -347,9 +355,10 @@ static void __attribute__((noreturn)) power_off(void)
 
 int main(void)
 {
-	struct strlist argv = {NULL, 0}, env = {NULL, 0};
+	struct strlist argv = { NULL, 0 }, env = { NULL, 0 };
+	struct pollfd pfd[MAX_EVDEV + 1];
 	sigset_t mask;
-	int sfd, status, code;
+	int nev, status, code;
 	pid_t app;
 
 	mounts_setup();
@@ -364,8 +373,13 @@ int main(void)
 	signal(SIGINT, noop);
 	signal(SIGPWR, noop);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	pfd[0].fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	pfd[0].events = POLLIN;
+	/* Before the program starts, so that no press goes unseen. */
 	modules_load();
+	nev = evdev_open(pfd + 1, MAX_EVDEV);
+	if (nev > 0)
+		status_write("unik-ready\n"); /* the host may press the power button now */
 
 	list_push(&argv, strdup("app"));
 	if (cmdline_parse(&argv, &env) < 0) {
@@ -381,7 +395,7 @@ int main(void)
 		status_report(126);
 		power_off();
 	}
-	status = supervise(app, sfd);
+	status = supervise(app, pfd, nev);
 	code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	kill(-1, SIGKILL);
 	while (waitpid(-1, NULL, 0) > 0)

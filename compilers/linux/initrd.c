@@ -47,7 +47,7 @@ static int add_modules(struct cpio_writer *w, const char *dir, struct unik_err *
 int linux_initrd_pack(const struct unik_build_spec *spec, const struct linux_guest *g,
 		      const char *app, const char *out_path, struct unik_err *err)
 {
-	static const char *const dirs[] = {"dev", "proc", "sys", "unik", "unik/modules"};
+	static const char *const dirs[] = { "dev", "proc", "sys", "unik", "unik/modules" };
 	char *files = xasprintf("%s/files", spec->src_dir);
 	struct cpio_writer w;
 	struct stat st;

@@ -11,8 +11,8 @@
 
 /* Guest pieces from the configuration (borrowed strings). */
 struct linux_guest {
-	const char *kernel;  /* linux.kernel: the bzImage */
-	const char *init;    /* linux.init: our static init */
+	const char *kernel; /* linux.kernel: the bzImage */
+	const char *init; /* linux.init: our static init */
 	const char *modules; /* linux.modules: folder of *.ko the init loads; "" for none */
 };
 

@@ -41,7 +41,7 @@ static int is_exec_file(const char *path)
 
 static int has_makefile(const char *dir)
 {
-	static const char *const names[] = {"GNUmakefile", "makefile", "Makefile"};
+	static const char *const names[] = { "GNUmakefile", "makefile", "Makefile" };
 	int found = 0;
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !found; i++) {
@@ -149,20 +149,20 @@ static char *make_output(const struct unik_build_spec *spec, const struct strv *
 	else
 		unik_err_set(err, UNIK_E_INVALID,
 			     "make left %s: the Makefile's default target must build an "
-			     "executable named 'app' (or '%s') in the top folder",
+			     "executable named 'app'%s%s%s in the top folder",
 			     fresh.n ? "several new executables" : "no executable",
-			     spec->name ? spec->name : "app");
+			     spec->name ? " (or '" : "", spec->name ? spec->name : "",
+			     spec->name ? "')" : "");
 cleanup:
 	strv_release(&after);
 	strv_release(&fresh);
 	return p;
 }
 
-static int build_with_make(const struct unik_build_spec *spec, char **app_out,
-			   struct unik_err *err)
+static int build_with_make(const struct unik_build_spec *spec, char **app_out, struct unik_err *err)
 {
-	const char *argv[] = {"make", "CC=" CC_PROGRAM, "LDFLAGS=-static", NULL};
-	struct run_opts opts = {spec->src_dir, NULL, spec->log, spec->log_ctx};
+	const char *argv[] = { "make", "CC=" CC_PROGRAM, "LDFLAGS=-static", NULL };
+	struct run_opts opts = { spec->src_dir, NULL, spec->log, spec->log_ctx };
 	struct strv before = STRV_INIT;
 	int rc = -1;
 
@@ -182,14 +182,20 @@ cleanup:
 	return rc;
 }
 
-static int build_sources(const struct unik_build_spec *spec, char **app_out,
-			 struct unik_err *err)
+static int build_sources(const struct unik_build_spec *spec, char **app_out, struct unik_err *err)
 {
-	struct run_opts opts = {spec->src_dir, NULL, spec->log, spec->log_ctx};
+	struct run_opts opts = { spec->src_dir, NULL, spec->log, spec->log_ctx };
 	struct strv srcs = STRV_INIT, argv = STRV_INIT;
-	char *app = xasprintf("%s/app", spec->work_dir);
+	char *work = realpath(spec->work_dir, NULL); /* the compiler runs in src_dir */
+	char *app = NULL;
 	int rc = -1;
 
+	if (!work) {
+		unik_err_set(err, UNIK_E_INTERNAL, "cannot resolve %s: %s", spec->work_dir,
+			     strerror(errno));
+		goto cleanup;
+	}
+	app = xasprintf("%s/app", work);
 	if (list_files(spec->src_dir, is_c_source, 0, &srcs, err) < 0)
 		goto cleanup;
 	if (srcs.n == 0) {
@@ -217,6 +223,7 @@ static int build_sources(const struct unik_build_spec *spec, char **app_out,
 	app = NULL;
 	rc = 0;
 cleanup:
+	free(work);
 	free(app);
 	strv_release(&srcs);
 	strv_release(&argv);

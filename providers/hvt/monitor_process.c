@@ -25,8 +25,7 @@
 #define MONITOR_EXIT_FAILURE 255
 #define MIN_MEMORY_MB 2
 
-char *monproc_binary(const struct monproc *m, const struct unik_config *cfg,
-		     struct unik_err *err)
+char *monproc_binary(const struct monproc *m, const struct unik_config *cfg, struct unik_err *err)
 {
 	char key[64], self[PATH_MAX];
 	const char *conf;
@@ -69,8 +68,14 @@ char *monproc_binary(const struct monproc *m, const struct unik_config *cfg,
 /* In the child, between fork and exec: only async-signal-safe calls. */
 static void __attribute__((noreturn)) child(const char *log_path, char *const *argv, int err_fd)
 {
+	sigset_t none;
 	int fd, e;
 
+	/* A daemon blocks or ignores signals for itself; exec keeps both. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
 	setsid();
 	fd = open("/dev/null", O_RDONLY);
 	if (fd >= 0 && fd != STDIN_FILENO) {
@@ -245,8 +250,8 @@ static void monitor_reason(const struct monproc *m, const struct unik_run_spec *
 	if (fd < 0)
 		return;
 	end = lseek(fd, 0, SEEK_END);
-	n = pread(fd, tail, sizeof(tail) - 1, end > (off_t)sizeof(tail) - 1 ?
-						   end - (off_t)(sizeof(tail) - 1) : 0);
+	n = pread(fd, tail, sizeof(tail) - 1,
+		  end > (off_t)sizeof(tail) - 1 ? end - (off_t)(sizeof(tail) - 1) : 0);
 	close(fd);
 	if (n <= 0)
 		return;
@@ -272,7 +277,7 @@ int monproc_collect(const struct monproc *m, const struct unik_run_spec *spec, i
 		snprintf(out->message, sizeof(out->message), "%s (signal %d)",
 			 sig == SIGTERM || sig == SIGKILL ? "stopped"
 			 : sig == SIGSYS		  ? "monitor killed by its seccomp filter"
-						  : "monitor killed",
+							  : "monitor killed",
 			 sig);
 		return 0;
 	}

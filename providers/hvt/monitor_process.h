@@ -23,8 +23,7 @@ struct monproc {
 
 /* The monitor binary: config "<name>.monitor", else next to the running
  * executable, else PATH.  A new string, or NULL (err set) when missing. */
-char *monproc_binary(const struct monproc *m, const struct unik_config *cfg,
-		     struct unik_err *err);
+char *monproc_binary(const struct monproc *m, const struct unik_config *cfg, struct unik_err *err);
 /* Starts the monitor for spec; fills vm->pid.  0, or -1 with err (also when
  * the monitor cannot be executed). */
 int monproc_start(const struct monproc *m, const struct unik_run_spec *spec, struct unik_vm *vm,

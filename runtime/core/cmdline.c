@@ -47,6 +47,17 @@ static char *decode(const char *s, size_t len)
 	return out;
 }
 
+/* The value of word w[0..len) if it starts with key (which ends in '='),
+ * copied into the string pool; NULL otherwise. */
+static const char *value_of(const char *w, size_t len, const char *key)
+{
+	size_t kl = strlen(key);
+
+	if (len <= kl || memcmp(w, key, kl))
+		return NULL;
+	return decode(w + kl, len - kl);
+}
+
 static bool word_is(const char *w, size_t len, const char *key)
 {
 	return strlen(key) == len && !memcmp(w, key, len);
@@ -59,7 +70,7 @@ void cmdline_parse(const char *line, const char *prog, struct cmdline *out)
 	memset(out, 0, sizeof(*out));
 	out->argv[out->argc++] = decode(prog, strlen(prog));
 	while (*p) {
-		const char *w;
+		const char *w, *v;
 		size_t len;
 
 		while (*p == ' ' || *p == '\t' || *p == '\n')
@@ -91,6 +102,18 @@ void cmdline_parse(const char *line, const char *prog, struct cmdline *out)
 			out->strace = true;
 		} else if (word_is(w, len, "unik.ring0")) {
 			out->ring0 = true;
+		} else if (word_is(w, len, "unik.net=dhcp")) {
+			out->net_dhcp = true;
+		} else if ((v = value_of(w, len, "unik.ip="))) {
+			out->net_ip = v;
+		} else if ((v = value_of(w, len, "unik.gw="))) {
+			out->net_gw = v;
+		} else if ((v = value_of(w, len, "unik.dns="))) {
+			if (out->ndns < MAX_DNS)
+				out->net_dns[out->ndns++] = v;
+			else
+				kprintf("unik: ignoring unik.dns=%s (at most %d servers)\n", v,
+					MAX_DNS);
 		}
 	}
 }

@@ -82,6 +82,9 @@ void runtime_main(const struct boot_info *bi)
 	t_loaded = plat_monotonic_ns();
 	if (cmd.verbose)
 		kprintf("unik: %d files, program loaded after %lu us, entry 0x%lx, ring %d\n",
-			vfs_count(), t_loaded / 1000, img.entry, bi->hosted ? 3 : cmd.ring0 ? 0 : 3);
+			vfs_count(), t_loaded / 1000, img.entry,
+			bi->hosted  ? 3
+			: cmd.ring0 ? 0
+				    : 3);
 	arch_enter_app(img.entry, sp, !cmd.ring0 && !bi->hosted);
 }

@@ -77,6 +77,22 @@ u64 frame_alloc(void)
 	return pa;
 }
 
+u64 frames_alloc_contig(u64 n)
+{
+	for (int i = 0; i < nregions; i++) {
+		u64 pa = regions[i].next;
+
+		if (regions[i].end - pa >= n * PAGE_SIZE) {
+			regions[i].next += n * PAGE_SIZE;
+			free_frames -= n;
+			if (!fresh_is_zero)
+				memset(phys_to_virt(pa), 0, n * PAGE_SIZE);
+			return pa;
+		}
+	}
+	return 0;
+}
+
 void frame_free(u64 pa)
 {
 	if (!pa || !owned(pa))

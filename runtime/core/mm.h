@@ -30,6 +30,9 @@ void frames_add(u64 base, u64 size);
 void frames_fresh_zeroed(bool zeroed);
 /* A zeroed 4 KiB frame, or 0 when memory is exhausted. */
 u64 frame_alloc(void);
+/* n physically contiguous zeroed frames (for device rings and lwIP's
+ * heap; never freed), or 0 when no region has room. */
+u64 frames_alloc_contig(u64 n);
 void frame_free(u64 pa);
 u64 frames_total(void);
 u64 frames_free(void);

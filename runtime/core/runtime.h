@@ -6,6 +6,8 @@
 
 #define UNIK_RUNTIME_VERSION "0.1"
 #define MAX_ARGS 256
+#define MAX_DNS 3
+
 
 /* Ends the program with `status` (0..255), reporting it to the platform. */
 void runtime_exit(int status) __noreturn;
@@ -18,10 +20,19 @@ struct cmdline {
 	bool verbose; /* unik.verbose: boot and exit details on the console */
 	bool strace; /* unik.strace: every system call on the console */
 	bool ring0; /* unik.ring0: run the program at ring 0 (default ring 3) */
+	/* Network (docs/networking.md); all NULL/0: no network. */
+	const char *net_ip; /* unik.ip=ADDR/PREFIX */
+	const char *net_gw; /* unik.gw=ADDR */
+	const char *net_dns[MAX_DNS]; /* unik.dns=ADDR, repeatable */
+	int ndns;
+	bool net_dhcp; /* unik.net=dhcp */
 };
 
 /* Parses words of `line`: unik.arg=<enc> and unik.env=<enc> (%XX-encoded,
- * see lib/bootargs.h), unik.verbose, unik.strace, unik.ring0; ignores the rest.
+ * see lib/bootargs.h), unik.verbose, unik.strace, unik.ring0, the network
+ * words unik.ip=, unik.gw=, unik.dns=, unik.net=dhcp (kept as given; net.c
+ * checks them); ignores the rest (the qemu platform reads QEMU's
+ * virtio_mmio.device= words itself).
  * argv[0] is `prog`. */
 void cmdline_parse(const char *line, const char *prog, struct cmdline *out);
 

@@ -19,7 +19,6 @@
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
 #define FUTEX_PRIVATE 128
-#define ETIMEDOUT 110
 
 struct rlimit {
 	u64 cur, max;

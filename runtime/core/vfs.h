@@ -34,6 +34,12 @@ int vfs_join(const char *base, const char *path, char *out, size_t size);
 struct vnode *vfs_next_child(const struct vnode *dir, u64 *cookie);
 /* The final path component of a node ("/" for the root). */
 const char *vfs_basename(const struct vnode *n);
+/* The number of packaged and added nodes. */
 int vfs_count(void);
+/* Adds (or replaces the contents of) the regular file at absolute path
+ * `path` with [data, data + size), which must stay valid; adds its parent
+ * directory when missing (one level).  0, -EEXIST (not a regular file) or
+ * -ENOMEM (tables full). */
+int vfs_add_file(const char *path, const u8 *data, u64 size);
 
 #endif

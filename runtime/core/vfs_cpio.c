@@ -175,6 +175,44 @@ struct vnode *vfs_next_child(const struct vnode *dir, u64 *cookie)
 	return NULL;
 }
 
+/* Appends a node; NULL when the tables are full. */
+static struct vnode *add_node(const char *path, u32 mode, const u8 *data, u64 size)
+{
+	size_t plen = strlen(path) + 1;
+	struct vnode *n;
+
+	if (nnodes == MAX_NODES || names_used + plen > sizeof(names))
+		return NULL;
+	memcpy(names + names_used, path, plen);
+	n = &nodes[nnodes++];
+	*n = (struct vnode){ names + names_used, mode, 1, data, size, (u64)nnodes + 100000, 0 };
+	names_used += plen;
+	return n;
+}
+
+int vfs_add_file(const char *path, const u8 *data, u64 size)
+{
+	char dir[PATH_MAX];
+	struct vnode *n = vfs_lookup(path);
+	size_t dl;
+
+	if (n) {
+		if ((n->mode & S_IFMT) != S_IFREG)
+			return -EEXIST;
+		n->data = data;
+		n->size = size;
+		return 0;
+	}
+	dl = (size_t)(strrchr(path, '/') - path);
+	if (dl >= sizeof(dir))
+		return -ENAMETOOLONG;
+	memcpy(dir, path, dl);
+	dir[dl] = 0;
+	if (dl && !vfs_lookup(dir) && !add_node(dir, S_IFDIR | 0555, NULL, 0))
+		return -ENOMEM;
+	return add_node(path, S_IFREG | 0444, data, size) ? 0 : -ENOMEM;
+}
+
 int vfs_count(void)
 {
 	return nnodes;

@@ -47,10 +47,13 @@ struct platform_ops {
 	u64 (*wall_ns)(void);
 	/* Resolution of the clocks, in ns. */
 	u64 (*clock_res_ns)(void);
-	/* Waits until monotonic_ns() >= deadline. */
+	/* Waits until monotonic_ns() >= deadline, or until the network device
+	 * has input (or some other event): it may return early, and callers
+	 * loop.  Sleeps without spinning where the platform can (hlt with a
+	 * timer interrupt, a blocking monitor call, host ppoll). */
 	void (*wait_until)(u64 deadline_ns);
 	/* Stops the machine reporting `status` to the host; never returns. */
-	void (*exit)(int status) __noreturn;
+	void (*exit)(int status); /* never returns */
 	/* What the clock was calibrated against (e.g. "pit"), and its rate. */
 	const char *(*clock_source)(void);
 	u64 (*clock_hz)(void);
@@ -59,6 +62,16 @@ struct platform_ops {
 	int (*page_changed)(u64 va, u64 pa, int prot);
 	/* Hosted platforms only: sets the application's %fs base. */
 	void (*set_fs)(u64 base);
+	/* The network device; NULL when the platform has none.  net_open finds
+	 * and starts it: 0 with its MAC address and MTU filled in, or -ENODEV
+	 * when there is none.  Call once, before the other two. */
+	int (*net_open)(u8 mac[6], u32 *mtu);
+	/* Sends one Ethernet frame [frame, frame + len) (no FCS, len <= MTU +
+	 * 14); 0, or -EAGAIN when the device queue is full, or -EIO. */
+	int (*net_send)(const void *frame, size_t len);
+	/* Receives one frame into [buf, buf + size) (size >= MTU + 14): its
+	 * length, or 0 when none is waiting.  buf is in runtime memory. */
+	long (*net_recv)(void *buf, size_t size);
 };
 
 /* The running platform; set first thing by its entry point. */
@@ -93,6 +106,7 @@ static inline void plat_wait_until(u64 deadline_ns)
 static inline __noreturn void plat_exit(int status)
 {
 	platform->exit(status);
+	__builtin_unreachable();
 }
 
 static inline void plat_clock_init(void)

@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "../../daemon/untar.h"

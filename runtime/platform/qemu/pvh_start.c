@@ -52,7 +52,8 @@ void pvh_main(u32 start_info_pa)
 	if (si->version < 1 || !si->memmap_paddr || si->memmap_paddr >= 0x400000)
 		panic("PVH start info has no memory map (version %u)", si->version);
 	for (u32 i = 0; i < si->memmap_entries && info.nram < BOOT_MAX_RAM; i++) {
-		const struct hvm_memmap_entry *e = phys_to_virt(si->memmap_paddr) + i * sizeof(*e);
+		const struct hvm_memmap_entry *e =
+		    (const void *)((const u8 *)phys_to_virt(si->memmap_paddr) + i * sizeof(*e));
 
 		if (e->type != E820_RAM || !e->size)
 			continue;

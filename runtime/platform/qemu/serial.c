@@ -44,7 +44,6 @@ static void uart_write(u16 port, const char *s, size_t n)
 	}
 }
 
-
 void serial_init(void)
 {
 	uart_init(COM1);

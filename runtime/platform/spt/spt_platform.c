@@ -32,9 +32,32 @@
 #define H_SYS_USER_DISPATCH 2
 
 /* The kernel's signal frame (asm/sigcontext.h, asm/ucontext.h). */
-enum { G_R8, G_R9, G_R10, G_R11, G_R12, G_R13, G_R14, G_R15, G_RDI, G_RSI, G_RBP, G_RBX,
-       G_RDX, G_RAX, G_RCX, G_RSP, G_RIP, G_EFL, G_CSGSFS, G_ERR, G_TRAPNO, G_OLDMASK, G_CR2,
-       G_COUNT };
+enum {
+	G_R8,
+	G_R9,
+	G_R10,
+	G_R11,
+	G_R12,
+	G_R13,
+	G_R14,
+	G_R15,
+	G_RDI,
+	G_RSI,
+	G_RBP,
+	G_RBX,
+	G_RDX,
+	G_RAX,
+	G_RCX,
+	G_RSP,
+	G_RIP,
+	G_EFL,
+	G_CSGSFS,
+	G_ERR,
+	G_TRAPNO,
+	G_OLDMASK,
+	G_CR2,
+	G_COUNT
+};
 
 struct host_ucontext {
 	u64 flags, link;

@@ -1,0 +1,4 @@
+# providers/ - run plugins (daemon only).
+UNIKD_SRCS += providers/registry.c providers/qemu/qemu.c providers/qemu/argv.c \
+	providers/qemu/accel.c providers/qemu/qmp.c
+LINT_SRCS += $(wildcard providers/*.c providers/*.h providers/*/*.c providers/*/*.h)

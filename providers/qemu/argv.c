@@ -1,0 +1,168 @@
+/* argv.c - the qemu command line and the guest's kernel command line.
+ *
+ * Machine: microvm with ACPI (its power button is the graceful stop).
+ * Console: the built-in COM1 into the instance log.  Status: a second
+ * 16550 at 0x2f8/irq 3 (the guest's ttyS1) into the file `status`.
+ */
+#include "qemu.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../lib/bootargs.h"
+#include "../../lib/strbuf.h"
+#include "../../lib/xalloc.h"
+
+#define CMDLINE_MAX 2048 /* x86 COMMAND_LINE_SIZE, with its NUL */
+#define DEFAULT_MEMORY_MB 128
+#define DEFAULT_TSC_KHZ 2000000L
+
+/* Linux guests: console on ttyS0 and nothing but the program on it. */
+static const char linux_cmdline[] = "console=ttyS0 quiet loglevel=0 edd=off panic=-1 reboot=t";
+
+/* Under TCG the guest's TSC runs at the host's rate, but the kernel cannot
+ * calibrate it against the PIT and hangs: give it the host's clock rate. */
+static long host_tsc_khz(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	char line[512];
+	long khz = DEFAULT_TSC_KHZ;
+
+	if (!f)
+		return khz;
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+		double mhz;
+
+		if (strncmp(line, "cpu MHz", 7) || !colon)
+			continue;
+		mhz = strtod(colon + 1, NULL);
+		if (mhz > 100.0)
+			khz = (long)(mhz * 1000.0);
+		break;
+	}
+	fclose(f);
+	return khz;
+}
+
+/* A qemu option value: every ',' doubled. */
+static void add_opt_value(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == ',')
+			strbuf_addch(sb, ',');
+		strbuf_addch(sb, *s);
+	}
+}
+
+static void push_opt(struct strv *argv, const char *flag, const char *prefix, const char *value,
+		     const char *suffix)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_adds(&sb, prefix);
+	add_opt_value(&sb, value);
+	strbuf_adds(&sb, suffix);
+	strv_push(argv, flag);
+	strv_push_owned(argv, strbuf_detach(&sb));
+}
+
+static int kernel_cmdline(const struct unik_run_spec *spec, int is_linux, const char *accel,
+			  struct strbuf *cmd, struct unik_err *err)
+{
+	static const struct strv none = STRV_INIT;
+
+	if (is_linux) {
+		const char *extra =
+		    spec->cfg ? unik_config_get(spec->cfg, "qemu.kernel_args", "") : "";
+
+		strbuf_adds(cmd, linux_cmdline);
+		if (!strcmp(accel, "tcg"))
+			strbuf_addf(cmd, " tsc_early_khz=%ld", host_tsc_khz());
+		if (*extra)
+			strbuf_addf(cmd, " %s", extra); /* e.g. loglevel=7 to debug a boot */
+	}
+	bootargs_append(cmd, spec->args ? spec->args : &none, spec->env ? spec->env : &none);
+	if (cmd->len >= CMDLINE_MAX)
+		return unik_err_set(
+		    err, UNIK_E_INVALID,
+		    "arguments and environment take %zu bytes on the kernel command "
+		    "line; the limit is %d",
+		    cmd->len, CMDLINE_MAX - 1);
+	return 0;
+}
+
+int qemu_argv_build(const struct unik_run_spec *spec, const struct qemu_paths *p,
+		    const char *binary, const char *accel, struct strv *argv, struct unik_err *err)
+{
+	struct strbuf cmd = STRBUF_INIT;
+	int is_linux = spec->format && !strcmp(spec->format, "linux-initrd");
+	int is_elf = spec->format && !strcmp(spec->format, "unik-elf");
+	const char *append;
+	int rc = -1;
+
+	if (!is_linux && !is_elf) {
+		unik_err_set(err, UNIK_E_UNSUPPORTED, "qemu cannot boot images of format '%s'",
+			     spec->format ? spec->format : "(none)");
+		goto cleanup;
+	}
+	if (!spec->kernel || (is_linux && !spec->initrd)) {
+		unik_err_set(err, UNIK_E_INVALID, "image of format '%s' lacks its %s", spec->format,
+			     spec->kernel ? "initrd" : "kernel");
+		goto cleanup;
+	}
+	if (kernel_cmdline(spec, is_linux, accel, &cmd, err) < 0)
+		goto cleanup;
+	append = strbuf_str(&cmd);
+	while (*append == ' ')
+		append++;
+
+	strv_push(argv, binary);
+	if (spec->name && !strchr(spec->name, ','))
+		push_opt(argv, "-name", "", spec->name, "");
+	strv_push(argv, "-M");
+	strv_push(argv, "microvm,acpi=on");
+	strv_push(argv, "-accel");
+	strv_push(argv, accel);
+	if (!strcmp(accel, "kvm")) {
+		strv_push(argv, "-cpu");
+		strv_push(argv, "host,-arch-capabilities");
+	}
+	strv_push(argv, "-m");
+	strv_push_owned(argv,
+			xasprintf("%d", spec->memory_mb > 0 ? spec->memory_mb : DEFAULT_MEMORY_MB));
+	strv_push(argv, "-smp");
+	strv_push(argv, "1");
+	strv_push(argv, "-nodefaults");
+	strv_push(argv, "-no-user-config");
+	strv_push(argv, "-display");
+	strv_push(argv, "none");
+	strv_push(argv, "-no-reboot");
+	strv_push(argv, "-kernel");
+	strv_push(argv, spec->kernel);
+	if (spec->initrd) {
+		strv_push(argv, "-initrd");
+		strv_push(argv, spec->initrd);
+	}
+	strv_push(argv, "-append");
+	strv_push(argv, append);
+	push_opt(argv, "-chardev", "file,id=console,append=on,path=", spec->log_path, "");
+	strv_push(argv, "-serial");
+	strv_push(argv, "chardev:console");
+	push_opt(argv, "-chardev", "file,id=status,path=", p->status, "");
+	strv_push(argv, "-device");
+	strv_push(argv, "isa-serial,chardev=status,iobase=0x2f8,irq=3");
+	if (is_elf) {
+		strv_push(argv, "-device");
+		strv_push(argv, "isa-debug-exit,iobase=0xf4,iosize=0x04");
+	}
+	/* relative to qemu's cwd, the instance folder (socket paths are short) */
+	push_opt(argv, "-qmp", "unix:", "qmp.sock", ",server=on,wait=off");
+	strv_push(argv, "-pidfile");
+	strv_push(argv, p->pid);
+	rc = 0;
+cleanup:
+	strbuf_release(&cmd);
+	return rc;
+}

@@ -1,0 +1,511 @@
+/* qemu.c - the "qemu" provider: one qemu-system-x86_64 (microvm) per
+ * instance, started detached so it outlives a daemon restart.
+ *
+ * The guest reports its program's status as "unik-exit-status=<n>" on its
+ * second serial port, which qemu writes to the file `status`; collect()
+ * reads it.  stop() presses the ACPI power button over QMP
+ * (system_powerdown) once the guest wrote "unik-ready" there: our Linux
+ * init then sends SIGTERM to the program, and on a second press after the
+ * timeout SIGKILL; qemu itself is killed only if the guest still does not
+ * power off.
+ */
+#include "qemu.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../lib/fsutil.h"
+#include "../../lib/strbuf.h"
+#include "../../lib/xalloc.h"
+
+#define BOOT_WATCH_TCG_MS 250 /* qemu's own start-up errors show within this */
+#define BOOT_WATCH_KVM_MS 1000 /* and a KVM "emulation failure" usually too */
+#define BOOT_READY_KVM_MS 3000 /* Linux under real KVM is ready in well under 1 s */
+#define QMP_TIMEOUT_MS 2000
+#define SECOND_PRESS_WAIT_MS 3000 /* after the SIGKILL press, for the guest to report */
+#define KILL_WAIT_MS 5000
+#define STATUS_KEY "unik-exit-status="
+#define READY_LINE "unik-ready" /* our init listens to the power button */
+#define READY_POLL_MS 50
+
+static const char *const qemu_formats[] = { "linux-initrd", "unik-elf", NULL };
+
+void qemu_paths_init(struct qemu_paths *p, const char *dir)
+{
+	p->qmp = xasprintf("%s/qmp.sock", dir);
+	p->pid = xasprintf("%s/qemu.pid", dir);
+	p->log = xasprintf("%s/qemu.log", dir);
+	p->status = xasprintf("%s/status", dir);
+	p->killed = xasprintf("%s/killed", dir);
+}
+
+void qemu_paths_release(struct qemu_paths *p)
+{
+	free(p->qmp);
+	free(p->pid);
+	free(p->log);
+	free(p->status);
+	free(p->killed);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* The last `max` bytes of `path` from a line start, trimmed; "" if none. */
+static void file_tail(const char *path, size_t max, struct strbuf *out)
+{
+	struct strbuf all = STRBUF_INIT;
+	const char *s;
+
+	if (fs_read_file(path, &all, NULL) < 0 || all.len == 0)
+		goto cleanup;
+	while (all.len && (all.buf[all.len - 1] == '\n' || all.buf[all.len - 1] == ' '))
+		all.buf[--all.len] = '\0';
+	s = all.len > max ? all.buf + all.len - max : all.buf;
+	if (s != all.buf && strchr(s, '\n'))
+		s = strchr(s, '\n') + 1;
+	for (; *s; s++)
+		strbuf_addch(out, *s == '\n' ? ';' : *s);
+cleanup:
+	strbuf_release(&all);
+}
+
+static int file_contains(const char *path, const char *needle)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int found = fs_read_file(path, &sb, NULL) == 0 && strstr(strbuf_str(&sb), needle);
+
+	strbuf_release(&sb);
+	return found;
+}
+
+/* qemu reports a guest KVM cannot run like this, then pauses the VM. */
+static int log_has_kvm_failure(const char *log)
+{
+	return file_contains(log, "emulation failure") || file_contains(log, "KVM internal error");
+}
+
+/* The status the guest reported, or -1. */
+static int status_read(const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *s, *last = NULL;
+	int code = -1;
+
+	if (fs_read_file(path, &sb, NULL) < 0)
+		goto cleanup;
+	for (s = strbuf_str(&sb); (s = strstr(s, STATUS_KEY)); s += strlen(STATUS_KEY))
+		last = s + strlen(STATUS_KEY);
+	if (last) {
+		char *end;
+		long v = strtol(last, &end, 10);
+
+		if (end != last && v >= 0 && v <= 255)
+			code = (int)v;
+	}
+cleanup:
+	strbuf_release(&sb);
+	return code;
+}
+
+static void __attribute__((noreturn))
+child_exec(const struct strv *argv, const char *dir, const char *log, int fail_fd)
+{
+	sigset_t none;
+	int null = open("/dev/null", O_RDONLY);
+	int out = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	int e;
+
+	/* the instance folder is qemu's cwd: its QMP socket path stays short */
+	if (null < 0 || out < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 ||
+	    chdir(dir) < 0)
+		goto fail;
+	setsid();
+	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	execv(argv->v[0], argv->v);
+fail:
+	e = errno;
+	if (write(fail_fd, &e, sizeof(e)) < 0)
+		_exit(126);
+	_exit(127);
+}
+
+/* Forks and execs qemu; returns its pid once exec succeeded, or -1. */
+static pid_t spawn(const struct strv *argv, const char *dir, const char *log,
+		   struct unik_err *err)
+{
+	int fail[2], e = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(fail, O_CLOEXEC) < 0) {
+		unik_err_set(err, UNIK_E_INTERNAL, "cannot create pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0)
+		child_exec(argv, dir, log, fail[1]);
+	close(fail[1]);
+	if (pid < 0) {
+		unik_err_set(err, UNIK_E_INTERNAL, "cannot fork: %s", strerror(errno));
+		close(fail[0]);
+		return -1;
+	}
+	do
+		n = read(fail[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(fail[0]);
+	if (n == (ssize_t)sizeof(e)) {
+		waitpid(pid, NULL, 0);
+		unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot run %s: %s", argv->v[0], strerror(e));
+		return -1;
+	}
+	return pid;
+}
+
+enum boot_watch { BOOT_RUNNING, BOOT_KVM_FAILED, BOOT_FAILED };
+
+/* Watches a fresh qemu for a moment without reaping it unless it failed.
+ * Under KVM a guest it cannot run either makes qemu print "emulation
+ * failure" and pause, or (software-nested KVM) crawl: so a Linux guest
+ * must say "unik-ready" within BOOT_READY_KVM_MS, else qemu is killed,
+ * reaped and BOOT_KVM_FAILED returned (`why` says what was seen).  qemu
+ * exiting before the guest reported anything is BOOT_FAILED (reaped, err
+ * holds qemu's words). */
+static enum boot_watch boot_watch(pid_t pid, const struct qemu_paths *p, const char *accel,
+				  int is_linux, char *why, size_t why_len, struct unik_err *err)
+{
+	int is_kvm = !strcmp(accel, "kvm");
+	int need_ready = is_kvm && is_linux;
+	long long end = now_ms() + (need_ready ? BOOT_READY_KVM_MS
+				    : is_kvm   ? BOOT_WATCH_KVM_MS
+					       : BOOT_WATCH_TCG_MS);
+	struct strbuf tail = STRBUF_INIT;
+	enum boot_watch r = BOOT_RUNNING;
+
+	for (;;) {
+		siginfo_t si;
+		int exited, timed_out;
+
+		memset(&si, 0, sizeof(si));
+		exited = waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+			 si.si_pid == pid;
+		timed_out = now_ms() >= end;
+		if (is_kvm && log_has_kvm_failure(p->log)) {
+			snprintf(why, why_len, "kvm could not run the guest (emulation failure)");
+			r = BOOT_KVM_FAILED;
+		} else if (need_ready && timed_out && !exited &&
+			   !file_contains(p->status, READY_LINE)) {
+			snprintf(why, why_len, "the guest did not boot under kvm within %d ms",
+				 BOOT_READY_KVM_MS);
+			r = BOOT_KVM_FAILED;
+		}
+		if (r == BOOT_KVM_FAILED) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			break;
+		}
+		if (exited) {
+			if (status_read(p->status) >= 0)
+				break;
+			waitpid(pid, NULL, 0);
+			file_tail(p->log, 200, &tail);
+			unik_err_set(err, UNIK_E_INTERNAL, "qemu exited at once: %s",
+				     tail.len ? strbuf_str(&tail) : "(no message)");
+			r = BOOT_FAILED;
+			break;
+		}
+		if (timed_out || (need_ready && file_contains(p->status, READY_LINE)))
+			break;
+		sleep_ms(20);
+	}
+	strbuf_release(&tail);
+	return r;
+}
+
+static void remove_files(const struct qemu_paths *p, int with_log)
+{
+	unlink(p->status);
+	unlink(p->killed);
+	unlink(p->qmp);
+	unlink(p->pid);
+	if (with_log)
+		unlink(p->log);
+}
+
+static int qemu_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct unik_err *err)
+{
+	struct qemu_paths p;
+	struct strv argv = STRV_INIT;
+	int is_linux = spec->format && !strcmp(spec->format, "linux-initrd");
+	const char *accel;
+	char *binary = NULL;
+	char why[160];
+	pid_t pid = -1;
+	int rc = -1;
+
+	memset(vm, 0, sizeof(*vm));
+	qemu_paths_init(&p, spec->dir);
+	binary = qemu_binary(spec->cfg, err);
+	if (!binary || qemu_accel_choose(spec, &accel, vm->note, sizeof(vm->note), err) < 0)
+		goto cleanup;
+	for (int attempt = 0;; attempt++) {
+		enum boot_watch w;
+
+		remove_files(&p, 0);
+		strv_release(&argv);
+		if (qemu_argv_build(spec, &p, binary, accel, &argv, err) < 0)
+			goto cleanup;
+		pid = spawn(&argv, spec->dir, p.log, err);
+		if (pid < 0)
+			goto cleanup;
+		w = boot_watch(pid, &p, accel, is_linux, why, sizeof(why), err);
+		if (w == BOOT_FAILED)
+			goto cleanup;
+		if (w == BOOT_RUNNING)
+			break;
+		if (attempt > 0) {
+			unik_err_set(err, UNIK_E_INTERNAL, "guest failed under kvm and tcg");
+			goto cleanup;
+		}
+		accel = "tcg";
+		snprintf(vm->note, sizeof(vm->note), "tcg because %s", why);
+	}
+	vm->pid = pid;
+	snprintf(vm->accel_used, sizeof(vm->accel_used), "%s", accel);
+	rc = 0;
+cleanup:
+	strv_release(&argv);
+	free(binary);
+	qemu_paths_release(&p);
+	return rc;
+}
+
+/* 1 if `pid` is the qemu of this instance (its command line names our pid
+ * file): after a daemon restart the pid may belong to someone else. */
+static int pid_is_ours(pid_t pid, const struct qemu_paths *p)
+{
+	char *path = xasprintf("/proc/%d/cmdline", (int)pid);
+	struct strbuf sb = STRBUF_INIT;
+	int ours = 0;
+
+	if (fs_read_file(path, &sb, NULL) == 0) {
+		for (size_t i = 0; i < sb.len; i++)
+			if (sb.buf[i] == '\0')
+				sb.buf[i] = ' ';
+		ours = strstr(strbuf_str(&sb), p->pid) != NULL;
+	}
+	strbuf_release(&sb);
+	free(path);
+	return ours;
+}
+
+/* Waits until the process behind `pidfd` ended; 1 if it did in time. */
+static int wait_gone(int pidfd, int timeout_ms)
+{
+	long long end = now_ms() + timeout_ms;
+
+	for (;;) {
+		struct pollfd pfd = { pidfd, POLLIN, 0 };
+		long long left = end - now_ms();
+		int r;
+
+		if (left < 0)
+			left = 0;
+		r = poll(&pfd, 1, (int)left);
+		if (r > 0)
+			return 1;
+		if (r == 0)
+			return 0;
+		if (errno != EINTR)
+			return 0;
+	}
+}
+
+/* Waits until the guest wrote READY_LINE (0) or ended (1), at most until
+ * `end`. */
+static int wait_ready(int pidfd, const struct qemu_paths *p, long long end)
+{
+	while (!file_contains(p->status, READY_LINE) && now_ms() < end)
+		if (wait_gone(pidfd, READY_POLL_MS))
+			return 1;
+	return 0;
+}
+
+static int qemu_stop(const struct unik_run_spec *spec, pid_t pid, int timeout_s,
+		     struct unik_err *err)
+{
+	struct unik_err qerr = UNIK_ERR_INIT;
+	struct qemu_paths p;
+	int is_linux = spec->format && !strcmp(spec->format, "linux-initrd");
+	int pidfd = -1, rc = -1;
+	long long end;
+
+	qemu_paths_init(&p, spec->dir);
+	pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	if (pidfd < 0) {
+		rc = pid <= 0 || errno == ESRCH
+			 ? 0 /* already gone */
+			 : unik_err_set(err, UNIK_E_INTERNAL, "cannot watch pid %d: %s", (int)pid,
+					strerror(errno));
+		goto cleanup;
+	}
+	/* Checked with the pidfd held, so the pid cannot be reused meanwhile. */
+	if (!pid_is_ours(pid, &p)) {
+		rc = 0; /* ended (a zombie has no command line) or not ours any more */
+		goto cleanup;
+	}
+	end = now_ms() + (long long)timeout_s * 1000;
+	/* A press before our init listens is lost: wait until it says so. */
+	if (timeout_s > 0 && is_linux && wait_ready(pidfd, &p, end)) {
+		rc = 0;
+		goto cleanup;
+	}
+	if (timeout_s > 0 && qmp_execute(p.qmp, "system_powerdown", QMP_TIMEOUT_MS, &qerr) == 0) {
+		if (wait_gone(pidfd, (int)(end > now_ms() ? end - now_ms() : 0))) {
+			rc = 0;
+			goto cleanup;
+		}
+		/* Second press: the init SIGKILLs the program and still reports. */
+		if (qmp_execute(p.qmp, "system_powerdown", QMP_TIMEOUT_MS, &qerr) == 0 &&
+		    wait_gone(pidfd, SECOND_PRESS_WAIT_MS)) {
+			rc = 0;
+			goto cleanup;
+		}
+	}
+	fs_write_file_atomic(p.killed, "9\n", 2, 0644, NULL);
+	if (kill(pid, SIGKILL) < 0 && errno != ESRCH) {
+		unik_err_set(err, UNIK_E_INTERNAL, "cannot kill pid %d: %s", (int)pid,
+			     strerror(errno));
+		goto cleanup;
+	}
+	if (!wait_gone(pidfd, KILL_WAIT_MS)) {
+		unik_err_set(err, UNIK_E_INTERNAL, "pid %d survived SIGKILL", (int)pid);
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	if (pidfd >= 0)
+		close(pidfd);
+	qemu_paths_release(&p);
+	return rc;
+}
+
+static int qemu_collect(const struct unik_run_spec *spec, int wait_status, struct unik_exit *out,
+			struct unik_err *err)
+{
+	struct qemu_paths p;
+	struct strbuf tail = STRBUF_INIT;
+	int code, killed_sig = 0;
+
+	qemu_paths_init(&p, spec->dir);
+	out->exit_code = -1;
+	out->message[0] = '\0';
+	code = status_read(p.status);
+	if (code >= 0) {
+		out->exit_code = code;
+		snprintf(out->message, sizeof(out->message), "exited");
+		goto cleanup;
+	}
+	/* unik-elf guests may use isa-debug-exit: qemu exits (value << 1) | 1. */
+	if (spec->format && !strcmp(spec->format, "unik-elf") && wait_status >= 0 &&
+	    WIFEXITED(wait_status) && (WEXITSTATUS(wait_status) & 1) && fs_file_size(p.log) == 0) {
+		out->exit_code = WEXITSTATUS(wait_status) >> 1;
+		snprintf(out->message, sizeof(out->message), "exited");
+		goto cleanup;
+	}
+	if (fs_exists(p.killed))
+		killed_sig = SIGKILL;
+	else if (wait_status >= 0 && WIFSIGNALED(wait_status))
+		killed_sig = WTERMSIG(wait_status);
+	if (killed_sig) {
+		out->exit_code = 128 + killed_sig;
+		snprintf(out->message, sizeof(out->message), "killed");
+		goto cleanup;
+	}
+	if (log_has_kvm_failure(p.log)) {
+		snprintf(
+		    out->message, sizeof(out->message),
+		    "boot failed: kvm cannot run this guest (emulation failure); use accel tcg");
+		goto cleanup;
+	}
+	file_tail(p.log, 120, &tail);
+	if (tail.len)
+		snprintf(out->message, sizeof(out->message),
+			 "boot failed: no exit status from the guest: %s", strbuf_str(&tail));
+	else
+		snprintf(out->message, sizeof(out->message),
+			 "boot failed: no exit status from the guest (for a linux-initrd image, "
+			 "qemu.kernel_args = loglevel=7 shows the kernel's messages)");
+cleanup:
+	strbuf_release(&tail);
+	qemu_paths_release(&p);
+	return 0;
+}
+
+static int qemu_remove(const struct unik_run_spec *spec, struct unik_err *err)
+{
+	struct qemu_paths p;
+
+	qemu_paths_init(&p, spec->dir);
+	remove_files(&p, 1);
+	qemu_paths_release(&p);
+	return 0;
+}
+
+/* On success err->msg (code UNIK_E_OK) says what accel auto picks. */
+static int qemu_probe(const struct unik_config *cfg, struct unik_err *err)
+{
+	char why[160];
+	char *binary = qemu_binary(cfg, err);
+
+	if (!binary)
+		return -1;
+	free(binary);
+	if (qemu_kvm_usable(why, sizeof(why)))
+		unik_err_set(err, UNIK_E_OK, "kvm usable: auto picks kvm");
+	else
+		unik_err_set(err, UNIK_E_OK, "kvm not usable (%s): auto picks tcg", why);
+	return 0;
+}
+
+const struct unik_provider unik_provider_qemu = {
+	.name = "qemu",
+	.description = "qemu-system-x86_64 microvm, one process per instance (kvm or tcg)",
+	.caps =
+	    UNIK_CAP_RUN | UNIK_CAP_STOP | UNIK_CAP_RESTART | UNIK_CAP_LOGS | UNIK_CAP_EXIT_CODE,
+	.formats = qemu_formats,
+	.probe = qemu_probe,
+	.start = qemu_start,
+	.stop = qemu_stop,
+	.collect = qemu_collect,
+	.remove = qemu_remove,
+};

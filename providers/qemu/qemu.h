@@ -1,0 +1,59 @@
+/* qemu.h - internals of the "qemu" provider, shared by its files.
+ *
+ * One qemu-system-x86_64 process per instance, machine microvm.  Files in
+ * the instance folder:
+ *   qmp.sock   QMP (graceful stop: system_powerdown)
+ *   qemu.pid   written by qemu
+ *   qemu.log   qemu's own stdout/stderr
+ *   status     the guest's second serial port: "unik-exit-status=<n>"
+ *   killed     written by stop() when it had to kill qemu: the signal number
+ * The console (first serial port) is appended to spec->log_path.
+ */
+#ifndef UNIK_PROVIDER_QEMU_H
+#define UNIK_PROVIDER_QEMU_H
+
+#include <stddef.h>
+
+#include "../../lib/strv.h"
+#include "../provider.h"
+
+struct qemu_paths {
+	char *qmp;
+	char *pid;
+	char *log;
+	char *status;
+	char *killed;
+};
+
+/* Fills `p` with new strings for the files in `dir`. */
+void qemu_paths_init(struct qemu_paths *p, const char *dir);
+void qemu_paths_release(struct qemu_paths *p);
+
+/* The qemu binary: config qemu.binary (default qemu-system-x86_64) found in
+ * PATH, as a new string; NULL with err when there is none. */
+char *qemu_binary(const struct unik_config *cfg, struct unik_err *err);
+
+/* 1 if KVM can run guests here (hardware virtualization in /proc/cpuinfo,
+ * /dev/kvm usable, not the software-nested kvm_pvm module); 0 with the
+ * reason in `why`. */
+int qemu_kvm_usable(char *why, size_t len);
+
+/* Resolves "auto", "kvm" or "tcg" (NULL: config qemu.accel, then auto)
+ * into "kvm" or "tcg"; `why` says how auto decided (may be empty).  -1 with
+ * err for an unknown name or kvm requested where /dev/kvm is unusable. */
+int qemu_accel_choose(const struct unik_run_spec *spec, const char **accel, char *why, size_t len,
+		      struct unik_err *err);
+
+/* The whole qemu command line for `spec` with `accel` ("kvm" or "tcg"). */
+int qemu_argv_build(const struct unik_run_spec *spec, const struct qemu_paths *p,
+		    const char *binary, const char *accel, struct strv *argv, struct unik_err *err);
+
+/* Connects to the QMP socket at `path`, negotiates capabilities and runs
+ * the command `execute` (e.g. "system_powerdown"); waits at most
+ * timeout_ms for each answer.  -1 with err if QMP is unreachable or the
+ * command failed. */
+int qmp_execute(const char *path, const char *execute, int timeout_ms, struct unik_err *err);
+
+extern const struct unik_provider unik_provider_qemu;
+
+#endif

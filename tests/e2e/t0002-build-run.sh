@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# t0002-build-run: hello-c built with each compiler and run attached: its lines
+# come back through the CLI and `unik run` exits with the guest's status.
+. "$(dirname "$0")/lib.sh"
+need_qemu
+start_daemon
+want=$'hello from unik\narg[1]=a\narg[2]=b\nGREETING=hi'
+
+out=$(unik build -t hello-c "$ROOT/examples/hello-c" 2>&1)
+check "build hello-c (default compiler)" contains "$out" "Successfully built"
+check "the build streamed its steps" contains "$out" "compiler: c"
+check "unik images lists it" contains "$(unik images)" "hello-c"
+out=$(unik run hello-c a b -e GREETING=hi -e EXIT_CODE=3 2>"$T/err")
+rc=$?
+check "run prints the program's lines (c runtime)" eq "$out" "$want"
+check "run exits with the guest's status" eq "$rc" 3
+out=$(unik run hello-c 2>&1)
+check "no args, no env: exit 0" eq "$?" 0
+check "no args, no env: one line" eq "$out" "hello from unik"
+out=$(unik run hello-c -- 'two words' '-x' 2>&1)
+check "arguments keep spaces and dashes" eq "$out" $'hello from unik\narg[1]=two words\narg[2]=-x'
+
+out=$(unik build -t hello-linux --compiler linux "$ROOT/examples/hello-c" 2>&1)
+check "build hello-c with --compiler linux" contains "$out" "Successfully built"
+out=$(unik run hello-linux a b -e GREETING=hi -e EXIT_CODE=3 2>"$T/err")
+rc=$?
+check "run prints the program's lines (linux)" eq "$out" "$want"
+check "run exits with the guest's status (linux)" eq "$rc" 3
+check "the linux image is bigger than the unikernel" \
+	test "$(unik images --json | python3 -c 'import json,sys; d={i["name"]:i["size"] for i in json.load(sys.stdin)}; print(int(d["hello-linux"] > 10 * d["hello-c"]))')" = 1
+
+mkdir -p "$T/broken"
+printf 'int main(void) { return undefined_thing; }\n' >"$T/broken/main.c"
+out=$(unik build -t broken "$T/broken" 2>&1)
+check "a compile error fails the build" eq "$?" 1
+check "and shows the compiler's message" contains "$out" "undefined_thing"
+check "no image was made" eq "$(unik images | grep -c broken)" 0
+mkdir -p "$T/empty"
+touch "$T/empty/README"
+out=$(unik build -t empty "$T/empty" 2>&1)
+check "a folder without sources fails clearly" eq "$?" 1
+
+out=$(unik run nope 2>&1)
+check "unknown image: exit 125" eq "$?" 125
+check "unknown image: says so" contains "$out" "no such image"
+unik run -d --name dup hello-c >/dev/null
+out=$(unik run -d --name dup hello-c 2>&1)
+check "duplicate instance name is refused" contains "$out" "already in use"
+out=$(unik run --provider nope hello-c 2>&1)
+check "unknown provider is refused" contains "$out" "unknown provider"
+check "the daemon still serves" daemon_alive
+finish
