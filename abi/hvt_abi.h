@@ -39,7 +39,7 @@
 #endif
 
 /* Bumped on every incompatible change of anything in this file. */
-#define HVT_ABI_VERSION 1
+#define HVT_ABI_VERSION 2
 
 /* ELF notes: owner "unik", descriptor a little-endian u64. */
 #define HVT_NOTE_NAME "unik"
@@ -74,10 +74,12 @@
 #define HVT_CALL_CONSOLE_WRITE 2
 #define HVT_CALL_POLL 3
 #define HVT_CALL_HALT 4
-/* Reserved for the network and volume work: */
+/* Network (version 2).  The device itself (MAC, MTU) is described in the
+ * boot info; call 5 stays unused. */
 #define HVT_CALL_NET_INFO 5
 #define HVT_CALL_NET_WRITE 6
 #define HVT_CALL_NET_READ 7
+/* Reserved for the volume work: */
 #define HVT_CALL_BLOCK_INFO 8
 #define HVT_CALL_BLOCK_WRITE 9
 #define HVT_CALL_BLOCK_READ 10
@@ -97,12 +99,16 @@ struct hvt_boot_info {
 	uint64_t image_end; /* first byte above the loaded image */
 	uint64_t cmdline; /* gpa of the NUL-terminated command line */
 	uint64_t tsc_hz; /* guest TSC rate, 0 if unknown (hvt) */
+	/* The network device (hvt and spt): an Ethernet interface whose frames
+	 * go to a host tap device.  net_mtu == 0: there is none. */
+	uint8_t net_mac[6];
+	uint16_t net_mtu;
 	/* spt only (zero on hvt): */
 	uint64_t dmap_base; /* host address of guest-physical 0 */
 	int32_t console_fd; /* host fd of the console */
 	int32_t status_fd; /* host fd that gets "<status>\n" at exit, or -1 */
 	int32_t mem_fd; /* host fd of guest memory (mmap offset = gpa) */
-	uint32_t pad;
+	int32_t net_fd; /* host fd of the tap device (frames, non-blocking), or -1 */
 	uint64_t sud_selector; /* host address of the Syscall User Dispatch switch byte */
 	uint32_t nunmap; /* host ranges the runtime unmaps at entry */
 	uint32_t reserved;
@@ -121,12 +127,33 @@ struct hvt_call_console_write {
 	uint64_t len; /* IN */
 };
 
-/* Blocks until an event or until timeout_ns has passed (no events exist yet:
- * the network work adds a ready set). */
+/* Blocks until an event or until timeout_ns has passed.  Events: a frame
+ * is waiting on the network device (HVT_READY_NET).  Returns at once when
+ * one is already there. */
+#define HVT_READY_NET (1ULL << 0)
 struct hvt_call_poll {
 	uint64_t timeout_ns; /* IN */
 	uint64_t ready_set; /* OUT: sources ready, 0 on timeout */
 	int32_t ret; /* OUT: 0, or a negated errno */
+	uint32_t pad;
+};
+
+/* Sends one Ethernet frame [data, data + len) (len <= MTU + 18).  ret: 0,
+ * -EAGAIN when the host's queue is full (retry), or -EIO (frame dropped). */
+struct hvt_call_net_write {
+	uint64_t data; /* IN: gpa */
+	uint64_t len; /* IN */
+	int32_t ret; /* OUT */
+	uint32_t pad;
+};
+
+/* Receives one frame into [data, data + size) (size >= MTU + 18).  len: its
+ * length, 0 when none is waiting (ret 0); ret -EIO on a host error. */
+struct hvt_call_net_read {
+	uint64_t data; /* IN: gpa */
+	uint64_t size; /* IN */
+	uint64_t len; /* OUT */
+	int32_t ret; /* OUT */
 	uint32_t pad;
 };
 

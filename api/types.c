@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../lib/portspec.h"
 #include "../lib/xalloc.h"
 
 static const char *const state_names[] = { "created", "running", "stopping", "exited" };
@@ -250,6 +251,7 @@ void unik_instance_init(struct unik_instance *in)
 	in->exit_code = -1;
 	strv_init(&in->args);
 	strv_init(&in->env);
+	strv_init(&in->ports);
 }
 
 void unik_instance_release(struct unik_instance *in)
@@ -264,6 +266,7 @@ void unik_instance_release(struct unik_instance *in)
 	free(in->message);
 	strv_release(&in->args);
 	strv_release(&in->env);
+	strv_release(&in->ports);
 	unik_instance_init(in);
 }
 
@@ -287,6 +290,7 @@ json_t *unik_instance_to_json(const struct unik_instance *in)
 	json_object_set_new(j, "memory", json_integer(in->memory_mb));
 	json_object_set_new(j, "args", strv_to_json(&in->args));
 	json_object_set_new(j, "env", strv_to_json(&in->env));
+	json_object_set_new(j, "ports", strv_to_json(&in->ports));
 	json_object_set_new(j, "pid", in->pid > 0 ? json_integer(in->pid) : json_null());
 	json_object_set_new(j, "message", str_or_null(in->message));
 	return j;
@@ -308,7 +312,7 @@ int unik_instance_from_json(json_t *j, struct unik_instance *out, struct unik_er
 	     get_time(j, "started", &out->started, err) ||
 	     get_time(j, "finished", &out->finished, err) || get_int(j, "memory", &mem, err) ||
 	     get_strv(j, "args", &out->args, err) || get_strv(j, "env", &out->env, err) ||
-	     get_int(j, "pid", &pid, err) || get_str(j, "message", &out->message, 0, err);
+	     get_strv(j, "ports", &out->ports, err) || get_int(j, "pid", &pid, err) || get_str(j, "message", &out->message, 0, err);
 	if (!rc && unik_state_from_name(state, &out->state) < 0)
 		rc = unik_err_set(err, UNIK_E_INVALID, "unknown instance state '%s'", state);
 	free(state);
@@ -385,6 +389,7 @@ void unik_run_request_init(struct unik_run_request *rq)
 	memset(rq, 0, sizeof(*rq));
 	strv_init(&rq->args);
 	strv_init(&rq->env);
+	strv_init(&rq->ports);
 	rq->start = 1;
 }
 
@@ -396,6 +401,7 @@ void unik_run_request_release(struct unik_run_request *rq)
 	free(rq->accel);
 	strv_release(&rq->args);
 	strv_release(&rq->env);
+	strv_release(&rq->ports);
 	unik_run_request_init(rq);
 }
 
@@ -414,6 +420,8 @@ json_t *unik_run_request_to_json(const struct unik_run_request *rq)
 		json_object_set_new(j, "memory", json_integer(rq->memory_mb));
 	json_object_set_new(j, "args", strv_to_json(&rq->args));
 	json_object_set_new(j, "env", strv_to_json(&rq->env));
+	if (rq->ports.n)
+		json_object_set_new(j, "ports", strv_to_json(&rq->ports));
 	json_object_set_new(j, "start", json_boolean(rq->start));
 	return j;
 }
@@ -427,7 +435,8 @@ int unik_run_request_from_json(json_t *j, struct unik_run_request *out, struct u
 	    get_str(j, "name", &out->name, 0, err) ||
 	    get_str(j, "provider", &out->provider, 0, err) ||
 	    get_str(j, "accel", &out->accel, 0, err) || get_int(j, "memory", &mem, err) ||
-	    get_strv(j, "args", &out->args, err) || get_strv(j, "env", &out->env, err))
+	    get_strv(j, "args", &out->args, err) || get_strv(j, "env", &out->env, err) ||
+	    get_strv(j, "ports", &out->ports, err))
 		return -1;
 	if (mem < 0 || mem > 1024 * 1024)
 		return unik_err_set(err, UNIK_E_INVALID, "memory %lld MB is out of range", mem);
@@ -437,6 +446,16 @@ int unik_run_request_from_json(json_t *j, struct unik_run_request *out, struct u
 		if (!json_is_boolean(start))
 			return unik_err_set(err, UNIK_E_INVALID, "field 'start' must be a boolean");
 		out->start = json_is_true(start);
+	}
+	for (size_t i = 0; i < out->ports.n; i++) {
+		struct portspec ps;
+		char canon[48];
+
+		if (portspec_parse(out->ports.v[i], &ps, err))
+			return -1;
+		portspec_format(&ps, canon, sizeof(canon));
+		free(out->ports.v[i]);
+		out->ports.v[i] = xstrdup(canon);
 	}
 	for (size_t i = 0; i < out->env.n; i++)
 		if (!unik_env_valid(out->env.v[i]))

@@ -58,6 +58,7 @@ struct unik_instance {
 	int memory_mb;
 	struct strv args;
 	struct strv env;
+	struct strv ports; /* published ports, "IP:HOST:GUEST/tcp" */
 	int pid; /* host process of the VM, 0 if none */
 	char *message; /* why it exited, when known (e.g. "killed", "boot failed") */
 };
@@ -87,6 +88,7 @@ struct unik_run_request {
 	int memory_mb; /* 0: the image's default */
 	struct strv args;
 	struct strv env;
+	struct strv ports; /* "[IP:]HOST:GUEST[/tcp]" */
 	int start; /* default 1; 0 creates without starting */
 };
 

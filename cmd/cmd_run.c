@@ -14,6 +14,7 @@
 
 #include "../api/types.h"
 #include "../lib/strv.h"
+#include "../lib/portspec.h"
 #include "../lib/xalloc.h"
 #include "cmd.h"
 
@@ -26,6 +27,7 @@ struct run_opts {
 	const char *provider;
 	int memory_mb;
 	struct strv env;
+	struct strv publish;
 	const char *accel;
 	int detach;
 	int rm;
@@ -41,6 +43,8 @@ static const struct opt run_options[] = {
 		   "guest memory: 128, 128M, 1G (default: the image's)"),
 	OPT_LIST('e', "env", NULL, struct run_opts, env, "K=V",
 		 "set a variable in the program's environment; a bare K passes this shell's value"),
+	OPT_LIST('p', "publish", NULL, struct run_opts, publish, "[IP:]HOST:GUEST",
+		 "publish a guest TCP port on the host (IP defaults to 127.0.0.1)"),
 	OPT_STRING(0, "accel", NULL, struct run_opts, accel, "MODE",
 		   "CPU acceleration: auto, kvm or tcg (default: the provider's setting)"),
 	OPT_BOOL('d', "detach", NULL, struct run_opts, detach,
@@ -242,6 +246,14 @@ static int make_request(struct cmd_ctx *ctx, const struct run_opts *o, int argc,
 			strv_push_owned(&rq->env, xasprintf("%s=%s", e, val));
 		if (val && !unik_env_valid(rq->env.v[rq->env.n - 1]))
 			return cmd_usage_error(ctx->cmd, "bad environment variable name '%s'", e);
+	}
+	for (size_t k = 0; k < o->publish.n; k++) {
+		struct portspec ps;
+		struct unik_err perr = UNIK_ERR_INIT;
+
+		if (portspec_parse(o->publish.v[k], &ps, &perr))
+			return cmd_usage_error(ctx->cmd, "%s", perr.msg);
+		strv_push(&rq->ports, o->publish.v[k]);
 	}
 	rq->name = xstrdup(o->name);
 	rq->provider = xstrdup(o->provider);

@@ -15,6 +15,7 @@
 
 struct store;
 struct supervisor;
+struct network;
 
 struct unikd {
 	char *state_dir;
@@ -29,6 +30,7 @@ struct unikd {
 
 	struct store *store;
 	struct supervisor *sup;
+	struct network *net;
 
 	pthread_mutex_t lock;
 	pthread_cond_t changed;

@@ -66,6 +66,7 @@ static json_t *caps_json(unsigned caps)
 		{ UNIK_CAP_LOGS, "logs" },
 		{ UNIK_CAP_EXIT_CODE, "exit_code" },
 		{ UNIK_CAP_NETWORK, "network" },
+		{ UNIK_CAP_USERNET, "user_network" },
 	};
 	json_t *a = json_array();
 
@@ -88,12 +89,11 @@ void h_providers(struct http_req *req)
 
 		for (size_t f = 0; p->formats && p->formats[f]; f++)
 			json_array_append_new(formats, json_string(p->formats[f]));
-		json_array_append_new(arr,
-				      json_pack("{sssssososbsosb}", "name", p->name, "description",
-						p->description, "capabilities", caps_json(p->caps),
-						"formats", formats, "usable", ok, "reason",
-						ok ? json_null() : json_string(err.msg), "default",
-						p == def));
+		json_array_append_new(
+		    arr, json_pack("{sssssososbsosb}", "name", p->name, "description",
+				   p->description, "capabilities", caps_json(p->caps), "formats",
+				   formats, "usable", ok, "reason",
+				   ok ? json_null() : json_string(err.msg), "default", p == def));
 	}
 	http_reply_json(req, 200, arr);
 }

@@ -16,6 +16,7 @@
 #include "blobs.h"
 #include "daemon.h"
 #include "ids.h"
+#include "network.h"
 #include "store.h"
 #include "supervisor.h"
 
@@ -101,6 +102,7 @@ static const struct unik_provider *provider_of(const struct unik_instance *in, s
 static int start_locked(struct unikd *d, struct unik_instance *in, struct unik_err *err)
 {
 	const struct unik_provider *p = provider_of(in, err);
+	struct net_attach na;
 	struct run_ctx rc;
 	struct unik_vm vm;
 	int rv = -1;
@@ -115,9 +117,15 @@ static int start_locked(struct unikd *d, struct unik_instance *in, struct unik_e
 		return unik_err_prefix(err, "provider '%s' is not usable here", p->name);
 	if (run_ctx_init(d, in, 1, &rc, err))
 		return -1;
+	if (network_attach(d, in, p, rc.im.format, &na, err)) {
+		run_ctx_release(&rc);
+		return -1;
+	}
+	rc.spec.net = &na.spec;
 	memset(&vm, 0, sizeof(vm));
 	if (p->start(&rc.spec, &vm, err)) {
 		unik_err_prefix(err, "cannot start instance %s", in->name);
+		network_detach(d, in);
 		goto cleanup;
 	}
 	in->state = UNIK_STATE_RUNNING;
@@ -210,6 +218,7 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 	out->memory_mb = rq->memory_mb ? rq->memory_mb : im.memory_mb ? im.memory_mb : 128;
 	strv_copy(&out->args, rq->args.n ? &rq->args : &im.args);
 	strv_copy(&out->env, &rq->env);
+	strv_copy(&out->ports, &rq->ports);
 
 	dir = instance_dir(d, out->id);
 	log = instance_log_path(d, out->id);
@@ -409,6 +418,7 @@ static void mark_exited_locked(struct unikd *d, struct unik_instance *in, int wa
 		ex.exit_code = WEXITSTATUS(wait_status);
 	}
 	run_ctx_release(&rc);
+	network_detach(d, in);
 	if (in->state == UNIK_STATE_STOPPING && ex.exit_code < 0)
 		ex.exit_code = 128 + SIGKILL;
 	in->state = UNIK_STATE_EXITED;
@@ -455,6 +465,9 @@ int instances_reconcile(struct unikd *d, struct unik_err *err)
 		    supervisor_watch(d->sup, in->id, in->pid, 0, err) == 0) {
 			unikd_log("adopted running instance %s (%s), pid %d", in->name, in->id,
 				  in->pid);
+			if (network_readopt(d, in, err))
+				unikd_log("instance %s: cannot publish its ports again: %s",
+					  in->name, err->msg);
 			continue;
 		}
 		mark_exited_locked(d, in, -1);

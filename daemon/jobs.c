@@ -109,8 +109,8 @@ static int save_image(struct job_ctx *jc, const struct unik_compiler *c,
 	im.created = unikd_now();
 	im.memory_mb = jc->br.memory_mb ? jc->br.memory_mb : res->memory_mb;
 	strv_copy(&im.args, &jc->br.args);
-	manifest = json_pack("{sssssssssoso}", "format", im.format, "compiler", im.compiler, "kernel",
-			     im.kernel, "initrd", im.initrd ? im.initrd : "", "memory",
+	manifest = json_pack("{sssssssssoso}", "format", im.format, "compiler", im.compiler,
+			     "kernel", im.kernel, "initrd", im.initrd ? im.initrd : "", "memory",
 			     json_integer(im.memory_mb), "args", json_array());
 	for (size_t i = 0; i < im.args.n; i++)
 		json_array_append_new(json_object_get(manifest, "args"), json_string(im.args.v[i]));

@@ -18,6 +18,7 @@
 #include "http.h"
 #include "instances.h"
 #include "jobs.h"
+#include "network.h"
 #include "store.h"
 #include "supervisor.h"
 
@@ -278,14 +279,16 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	prepare_state(&d);
+	if (network_init(&d, &err))
+		die("%s", err.msg);
 	if (supervisor_start(&d.sup, instance_exited, &d, &err) || jobs_reconcile(&d, &err) ||
 	    instances_reconcile(&d, &err))
 		die("%s", err.msg);
 	if (http_start(&d, &srv, &err))
 		die("%s", err.msg);
-	unikd_log("unikd %s listening on unix:%s%s%s, state in %s", UNIK_VERSION, d.socket_path,
-		  d.listen_addr ? " and http://" : "", d.listen_addr ? d.listen_addr : "",
-		  d.state_dir);
+	unikd_log("unikd %s listening on unix:%s%s%s, state in %s, network: %s", UNIK_VERSION,
+		  d.socket_path, d.listen_addr ? " and http://" : "",
+		  d.listen_addr ? d.listen_addr : "", d.state_dir, network_describe(&d));
 
 	do
 		sig = 0, sigwait(&set, &sig);
@@ -299,6 +302,7 @@ int main(int argc, char **argv)
 	jobs_drain(&d);
 	http_stop(srv);
 	supervisor_stop(d.sup);
+	network_fini(&d);
 	store_close(d.store);
 	unikd_log("stopped");
 	unik_config_release(&d.cfg);

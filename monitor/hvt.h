@@ -20,6 +20,7 @@ struct hvt {
 	uint8_t *mem; /* guest-physical [0, mem_size), one mapping */
 	uint64_t mem_size;
 	uint64_t tsc_hz; /* 0 when KVM does not say */
+	int net_fd; /* the tap (non-blocking), or -1 */
 };
 
 /* Opens /dev/kvm, creates the VM, its memory (zeroed) and the vCPU.  0, or

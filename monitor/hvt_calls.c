@@ -102,17 +102,74 @@ static enum hvt_result console_write(struct hvt *h, uint64_t gpa, char *why)
 	return HVT_CONTINUE;
 }
 
+/* Sleeps until the timeout or until the tap has a frame. */
 static enum hvt_result poll_wait(struct hvt *h, uint64_t gpa, char *why)
 {
 	struct hvt_call_poll c;
 	struct timespec ts;
+	struct pollfd pfd = { h->net_fd, POLLIN, 0 };
+	int n;
 
 	if (get_arg(h, HVT_CALL_POLL, gpa, &c, sizeof(c), why) < 0)
 		return HVT_STOPPED;
 	ts.tv_sec = (time_t)(c.timeout_ns / 1000000000ULL);
 	ts.tv_nsec = (long)(c.timeout_ns % 1000000000ULL);
-	c.ret = ppoll(NULL, 0, &ts, NULL) < 0 && errno != EINTR ? -errno : 0;
-	c.ready_set = 0;
+	n = ppoll(h->net_fd >= 0 ? &pfd : NULL, h->net_fd >= 0 ? 1 : 0, &ts, NULL);
+	c.ret = n < 0 && errno != EINTR ? -errno : 0;
+	c.ready_set = n > 0 && (pfd.revents & POLLIN) ? HVT_READY_NET : 0;
+	put_arg(h, gpa, &c, sizeof(c));
+	return HVT_CONTINUE;
+}
+
+/* Checks a frame buffer of a net call; -1 with why when it is wild. */
+static int frame_ok(struct hvt *h, const char *call, uint64_t data, uint64_t len, char *why)
+{
+	if (h->net_fd < 0) {
+		snprintf(why, MON_WHY, "guest made call %s but has no network device", call);
+		return -1;
+	}
+	if (!mon_gpa_ok(h->mem_size, data, len)) {
+		snprintf(why, MON_WHY,
+			 "guest passed a wild pointer to call %s: data 0x%lx, length %lu is "
+			 "outside its %lu MiB",
+			 call, (unsigned long)data, (unsigned long)len,
+			 (unsigned long)(h->mem_size >> 20));
+		return -1;
+	}
+	return 0;
+}
+
+static enum hvt_result net_write(struct hvt *h, uint64_t gpa, char *why)
+{
+	struct hvt_call_net_write c;
+	ssize_t w;
+
+	if (get_arg(h, HVT_CALL_NET_WRITE, gpa, &c, sizeof(c), why) < 0)
+		return HVT_STOPPED;
+	if (frame_ok(h, "net_write", c.data, c.len, why) < 0)
+		return HVT_STOPPED;
+	do
+		w = write(h->net_fd, h->mem + c.data, c.len);
+	while (w < 0 && errno == EINTR);
+	c.ret = w == (ssize_t)c.len ? 0 : w < 0 && errno == EAGAIN ? -EAGAIN : -EIO;
+	put_arg(h, gpa, &c, sizeof(c));
+	return HVT_CONTINUE;
+}
+
+static enum hvt_result net_read(struct hvt *h, uint64_t gpa, char *why)
+{
+	struct hvt_call_net_read c;
+	ssize_t r;
+
+	if (get_arg(h, HVT_CALL_NET_READ, gpa, &c, sizeof(c), why) < 0)
+		return HVT_STOPPED;
+	if (frame_ok(h, "net_read", c.data, c.size, why) < 0)
+		return HVT_STOPPED;
+	do
+		r = read(h->net_fd, h->mem + c.data, c.size);
+	while (r < 0 && errno == EINTR);
+	c.len = r > 0 ? (uint64_t)r : 0;
+	c.ret = r < 0 && errno != EAGAIN ? -EIO : 0;
 	put_arg(h, gpa, &c, sizeof(c));
 	return HVT_CONTINUE;
 }
@@ -125,6 +182,8 @@ enum hvt_result hvt_call(struct hvt *h, unsigned nr, uint64_t gpa, int *status, 
 	case HVT_CALL_WALLTIME: return walltime(h, gpa, why);
 	case HVT_CALL_CONSOLE_WRITE: return console_write(h, gpa, why);
 	case HVT_CALL_POLL: return poll_wait(h, gpa, why);
+	case HVT_CALL_NET_WRITE: return net_write(h, gpa, why);
+	case HVT_CALL_NET_READ: return net_read(h, gpa, why);
 	case HVT_CALL_HALT:
 		if (get_arg(h, HVT_CALL_HALT, gpa, &halt, sizeof(halt), why) < 0)
 			return HVT_STOPPED;

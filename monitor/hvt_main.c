@@ -34,7 +34,8 @@ static void __attribute__((noreturn)) die_why(const char *why)
 
 int main(int argc, char **argv)
 {
-	struct hvt h = { .kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
+	struct hvt h = { .kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1, .net_fd = -1 };
+	struct mon_net net;
 	struct mon_image img;
 	struct hvt_boot_info *bi;
 	unsigned uid = 0, gid = 0;
@@ -53,6 +54,9 @@ int main(int argc, char **argv)
 	}
 	if (opts.user && mon_user_lookup(opts.user, &uid, &gid, why) < 0)
 		die_why(why);
+	if (mon_net_open(&opts, &net, why) < 0)
+		die_why(why);
+	h.net_fd = net.fd;
 	if (hvt_kvm_create(&h, opts.mem_size, why) < 0)
 		die_why(why);
 	if (mon_image_load(opts.image, h.mem, h.mem_size, &img, why) < 0)
@@ -63,12 +67,14 @@ int main(int argc, char **argv)
 	}
 	bi = mon_boot_info(h.mem, h.mem_size, img.image_end, opts.cmdline);
 	bi->tsc_hz = h.tsc_hz;
+	memcpy(bi->net_mac, net.mac, sizeof(bi->net_mac));
+	bi->net_mtu = net.mtu;
 	if (hvt_kvm_setup_vcpu(&h, img.hvt_entry, HVT_BOOT_INFO_GPA, why) < 0)
 		die_why(why);
 	if (opts.user && mon_drop_privileges(uid, gid, why) < 0)
 		die_why(why);
 	{
-		struct mon_hvt_filter f = { h.vcpu_fd, status_fd };
+		struct mon_hvt_filter f = { h.vcpu_fd, status_fd, h.net_fd };
 
 		if (mon_seccomp_hvt(&f, why) < 0)
 			die_why(why);

@@ -32,6 +32,10 @@ struct mon_opts {
 	const char *user; /* drop privileges to this user, or NULL */
 	const char *status_file; /* gets "<status>\n" at exit, or NULL */
 	int debug_forbidden_syscall; /* make a forbidden call after the filter (tests) */
+	const char *net_tap; /* --net-tap NAME, or NULL */
+	int net_fd; /* --net-fd N (an open tap), or -1 */
+	uint8_t net_mac[6]; /* --net-mac */
+	int has_mac;
 	char cmdline[HVT_CMDLINE_MAX]; /* the guest's boot command line */
 };
 
@@ -41,6 +45,20 @@ struct mon_opts {
 int mon_opts_parse(struct mon_opts *o, int argc, char **argv, char *why);
 /* Prints the usage of o->prog to stdout. */
 void mon_usage(const char *prog);
+
+/* The network backend (net_tap.c): a tap device. */
+struct mon_net {
+	int fd; /* the tap, non-blocking and close-on-exec; -1: no network */
+	uint8_t mac[6]; /* the guest's MAC address */
+	uint16_t mtu; /* 1500, or 0 without a network */
+};
+/* Opens the tap of --net-tap NAME or checks the one of --net-fd N (it must
+ * be a tap with IFF_NO_PI) and picks the MAC (--net-mac, else a random
+ * locally administered one).  Without either option n->fd = -1 and 0 is
+ * returned.  0, or -1 with why. */
+int mon_net_open(const struct mon_opts *o, struct mon_net *n, char *why);
+/* Parses "xx:xx:xx:xx:xx:xx" (a unicast address) into mac; 0 or -1. */
+int mon_parse_mac(const char *s, uint8_t mac[6]);
 
 /* What the image's ELF notes and program headers say. */
 struct mon_image {
@@ -73,11 +91,13 @@ int mon_drop_privileges(unsigned uid, unsigned gid, char *why);
 struct mon_hvt_filter {
 	int vcpu_fd; /* ioctl: KVM_RUN and register reads on this fd only */
 	int status_fd; /* write: stdout, stderr and this fd (-1: none) */
+	int net_fd; /* read and write: the tap (-1: none) */
 };
 int mon_seccomp_hvt(const struct mon_hvt_filter *f, char *why);
 struct mon_spt_filter {
 	int console_fd, status_fd; /* write: these and stderr */
 	int mem_fd; /* mmap: only of guest memory */
+	int net_fd; /* read and write: the tap (-1: none) */
 };
 int mon_seccomp_spt(const struct mon_spt_filter *f, char *why);
 /* Makes a system call no filter allows (the --debug-forbidden-syscall

@@ -15,6 +15,9 @@ void mon_usage(const char *prog)
 	       "  -m, --mem MB            guest memory in MiB (default %d)\n"
 	       "  --user NAME             drop privileges to user NAME after setup\n"
 	       "  --status-file PATH      write the guest's exit status there\n"
+	       "  --net-tap NAME          network device: frames go to host tap NAME\n"
+	       "  --net-fd N              network device: frames go to the open tap fd N\n"
+	       "  --net-mac MAC           the guest's MAC address (default: random, local)\n"
 	       "  --debug-forbidden-syscall\n"
 	       "                          make a system call the seccomp filter forbids (tests)\n"
 	       "BOOT-WORDS form the guest command line (unik.arg=..., unik.env=...).\n"
@@ -62,6 +65,7 @@ int mon_opts_parse(struct mon_opts *o, int argc, char **argv, char *why)
 	int i;
 
 	o->mem_size = (uint64_t)MON_DEFAULT_MEM_MB << 20;
+	o->net_fd = -1;
 	o->cmdline[0] = 0;
 	for (i = 1; i < argc && argv[i][0] == '-' && !o->image; i++) {
 		const char *a = argv[i];
@@ -76,12 +80,38 @@ int mon_opts_parse(struct mon_opts *o, int argc, char **argv, char *why)
 			o->user = argv[++i];
 		} else if (!strcmp(a, "--status-file") && i + 1 < argc) {
 			o->status_file = argv[++i];
+		} else if (!strcmp(a, "--net-tap") && i + 1 < argc) {
+			o->net_tap = argv[++i];
+		} else if (!strcmp(a, "--net-fd") && i + 1 < argc) {
+			char *end;
+			long fd;
+
+			errno = 0;
+			fd = strtol(argv[++i], &end, 10);
+			if (errno || *end || end == argv[i] || fd < 3 || fd > 65535) {
+				snprintf(why, MON_WHY, "bad --net-fd '%s' (an open fd, 3 or more)",
+					 argv[i]);
+				return -1;
+			}
+			o->net_fd = (int)fd;
+		} else if (!strcmp(a, "--net-mac") && i + 1 < argc) {
+			if (mon_parse_mac(argv[++i], o->net_mac) < 0) {
+				snprintf(why, MON_WHY,
+					 "bad --net-mac '%s' (xx:xx:xx:xx:xx:xx, unicast)",
+					 argv[i]);
+				return -1;
+			}
+			o->has_mac = 1;
 		} else if (!strcmp(a, "--debug-forbidden-syscall")) {
 			o->debug_forbidden_syscall = 1;
 		} else {
 			snprintf(why, MON_WHY, "unknown or incomplete option '%s' (see --help)", a);
 			return -1;
 		}
+	}
+	if (o->net_tap && o->net_fd >= 0) {
+		snprintf(why, MON_WHY, "--net-tap and --net-fd exclude each other");
+		return -1;
 	}
 	if (i >= argc) {
 		snprintf(why, MON_WHY, "no image given (see --help)");

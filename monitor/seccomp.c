@@ -61,7 +61,7 @@ static int load(scmp_filter_ctx ctx, char *why)
 int mon_seccomp_hvt(const struct mon_hvt_filter *f, char *why)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
-	int fds[] = { STDOUT_FILENO, f->status_fd };
+	int fds[] = { STDOUT_FILENO, f->status_fd, f->net_fd };
 	int rc;
 
 	if (!ctx) {
@@ -76,7 +76,9 @@ int mon_seccomp_hvt(const struct mon_hvt_filter *f, char *why)
 				      SCMP_A0(SCMP_CMP_EQ, (uint64_t)f->vcpu_fd),
 				      SCMP_A1(SCMP_CMP_EQ, KVM_GET_REGS));
 	if (!rc)
-		rc = allow_writes(ctx, fds, 2);
+		rc = allow_writes(ctx, fds, 3);
+	if (!rc && f->net_fd >= 0)
+		rc = allow_if(ctx, SCMP_SYS(read), 0, (uint64_t)f->net_fd);
 	if (!rc)
 		rc = allow(ctx, SCMP_SYS(ppoll));
 	if (!rc)
@@ -104,14 +106,16 @@ int mon_seccomp_hvt(const struct mon_hvt_filter *f, char *why)
 int mon_seccomp_spt(const struct mon_spt_filter *f, char *why)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
-	int fds[] = { f->console_fd, f->status_fd };
+	int fds[] = { f->console_fd, f->status_fd, f->net_fd };
 	int rc;
 
 	if (!ctx) {
 		snprintf(why, MON_WHY, "cannot set up the seccomp filter");
 		return -1;
 	}
-	rc = allow_writes(ctx, fds, 2);
+	rc = allow_writes(ctx, fds, 3);
+	if (!rc && f->net_fd >= 0)
+		rc = allow_if(ctx, SCMP_SYS(read), 0, (uint64_t)f->net_fd);
 	if (!rc)
 		rc = allow(ctx, SCMP_SYS(clock_gettime));
 	if (!rc)

@@ -144,6 +144,7 @@ static void __attribute__((noreturn)) enter(uint64_t entry, struct hvt_boot_info
 int main(int argc, char **argv)
 {
 	struct mon_image img;
+	struct mon_net net;
 	struct hvt_boot_info *bi;
 	unsigned uid = 0, gid = 0;
 	char why[MON_WHY];
@@ -165,6 +166,8 @@ int main(int argc, char **argv)
 	}
 	if (opts.user && mon_user_lookup(opts.user, &uid, &gid, why) < 0)
 		die_why(why);
+	if (mon_net_open(&opts, &net, why) < 0)
+		die_why(why);
 	mem_fd = memfd_create("unik-guest", MFD_CLOEXEC);
 	if (mem_fd < 0 || ftruncate(mem_fd, (off_t)opts.mem_size) < 0)
 		die_errno("guest memory");
@@ -183,6 +186,9 @@ int main(int argc, char **argv)
 	bi->console_fd = STDOUT_FILENO;
 	bi->status_fd = status_fd;
 	bi->mem_fd = mem_fd;
+	bi->net_fd = net.fd;
+	memcpy(bi->net_mac, net.mac, sizeof(bi->net_mac));
+	bi->net_mtu = net.mtu;
 	bi->sud_selector = (uint64_t)(mem + HVT_SPT_SELECTOR_GPA);
 	plan_unmap(bi, &img, (uint64_t)mem, opts.mem_size);
 
@@ -203,7 +209,7 @@ int main(int argc, char **argv)
 	if (opts.user && mon_drop_privileges(uid, gid, why) < 0)
 		die_why(why);
 	{
-		struct mon_spt_filter f = { STDOUT_FILENO, status_fd, mem_fd };
+		struct mon_spt_filter f = { STDOUT_FILENO, status_fd, mem_fd, net.fd };
 
 		if (mon_seccomp_spt(&f, why) < 0)
 			die_why(why);

@@ -25,7 +25,24 @@ enum {
 	UNIK_CAP_RESTART = 1 << 2, /* start() again after exit */
 	UNIK_CAP_LOGS = 1 << 3, /* console captured to log_path */
 	UNIK_CAP_EXIT_CODE = 1 << 4, /* collect() reports the program's status */
-	UNIK_CAP_NETWORK = 1 << 5,
+	UNIK_CAP_NETWORK = 1 << 5, /* a NIC on the daemon's tap (net->mode TAP) */
+	UNIK_CAP_USERNET = 1 << 6, /* user-mode networking with hostfwd (net->mode USER) */
+};
+
+/* How an instance is networked (decided by the daemon, which owns the
+ * bridge, the taps, the addresses and the published ports). */
+enum unik_net_mode {
+	UNIK_NET_NONE = 0, /* no network device */
+	UNIK_NET_TAP,      /* a tap on the daemon's bridge; ports relayed by the daemon */
+	UNIK_NET_USER,     /* QEMU user networking; ports via hostfwd (no root needed) */
+};
+
+struct unik_net_spec {
+	enum unik_net_mode mode;
+	const char *tap;            /* TAP: the host tap device */
+	const char *mac;            /* "02:xx:xx:xx:xx:xx" */
+	const char *bootargs;       /* words for the guest command line (" unik.ip=..") */
+	const struct strv *hostfwd; /* USER: QEMU hostfwd rules ("tcp:127.0.0.1:8080-:8080") */
 };
 
 /* Everything a provider needs to run one instance.  All borrowed. */
@@ -41,6 +58,7 @@ struct unik_run_spec {
 	const struct strv *args;
 	const struct strv *env;
 	const char *accel; /* "auto", "kvm" or "tcg" */
+	const struct unik_net_spec *net; /* NULL or mode NONE: no network */
 	const struct unik_config *cfg;
 };
 
@@ -55,6 +73,13 @@ struct unik_vm {
 struct unik_exit {
 	int exit_code; /* the program's status; -1 unknown */
 	char message[256]; /* e.g. "exited", "killed", "boot failed: ..." */
+};
+
+/* Where an instance's VM stands on the provider's side (see status()). */
+enum unik_vm_state {
+	UNIK_VM_RUNNING, /* it runs; the pid of its host process, or 0 if none here */
+	UNIK_VM_STOPPED, /* it exists but does not run */
+	UNIK_VM_GONE, /* the provider has no VM for the instance (removed outside unik) */
 };
 
 struct unik_provider {
@@ -76,6 +101,14 @@ struct unik_provider {
 		       struct unik_err *err);
 	/* Removes provider-side state of a stopped instance (may be NULL). */
 	int (*remove)(const struct unik_run_spec *spec, struct unik_err *err);
+	/* For VMs that live outside the daemon (libvirt domains, which operators
+	 * may also drive with their own tools): where the instance's VM stands,
+	 * asked of the provider itself (may be NULL).  Fills *state, and *pid
+	 * for UNIK_VM_RUNNING (0 when there is no host process to supervise).
+	 * -1 with err when the provider cannot tell (e.g. its daemon is down):
+	 * the caller then keeps the instance as recorded. */
+	int (*status)(const struct unik_run_spec *spec, enum unik_vm_state *state, pid_t *pid,
+		      struct unik_err *err);
 };
 
 extern const struct unik_provider *const unik_providers[];

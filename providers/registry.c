@@ -6,11 +6,13 @@
 #include "qemu/qemu.h"
 #include "hvt/hvt.h"
 #include "spt/spt.h"
+#include "libvirt/libvirt.h"
 
 const struct unik_provider *const unik_providers[] = {
 	&unik_provider_qemu,
 	&unik_provider_hvt,
 	&unik_provider_spt,
+	&unik_provider_libvirt, &unik_provider_kvm,
 	NULL,
 };
 

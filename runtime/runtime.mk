@@ -62,3 +62,6 @@ LINT_SRCS += $(wildcard runtime/*/*.c runtime/*/*.h runtime/*/*/*.c runtime/*/*/
 runtime: build/guest/unik-runtime.o build/guest/unik-runtime.ld
 runtime-test: runtime
 	tests/runtime/run-tests
+
+# Header dependencies when this file is used on its own (make -f runtime/runtime.mk).
+-include $(RT_OBJS:.o=.d) $(LWIP_OBJS:.o=.d)

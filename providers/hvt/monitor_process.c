@@ -100,7 +100,7 @@ int monproc_start(const struct monproc *m, const struct unik_run_spec *spec, str
 		  struct unik_err *err)
 {
 	struct strbuf cmdline = STRBUF_INIT;
-	char *bin, *status_path, mem[16], *argv[16];
+	char *bin, *status_path, mem[16], *argv[24];
 	const char *user;
 	char key[64];
 	int pipefd[2], child_errno = 0, argc = 0, rc = -1;
@@ -117,6 +117,8 @@ int monproc_start(const struct monproc *m, const struct unik_run_spec *spec, str
 	status_path = xasprintf("%s/%s", spec->dir, STATUS_FILE);
 	unlink(status_path);
 	bootargs_append(&cmdline, spec->args, spec->env);
+	if (spec->net && spec->net->mode == UNIK_NET_TAP && spec->net->bootargs)
+		strbuf_adds(&cmdline, spec->net->bootargs);
 	snprintf(mem, sizeof(mem), "%d",
 		 spec->memory_mb < MIN_MEMORY_MB ? MIN_MEMORY_MB : spec->memory_mb);
 	snprintf(key, sizeof(key), "%s.user", m->name);
@@ -129,6 +131,12 @@ int monproc_start(const struct monproc *m, const struct unik_run_spec *spec, str
 	if (user && *user) {
 		argv[argc++] = (char *)"--user";
 		argv[argc++] = (char *)user;
+	}
+	if (spec->net && spec->net->mode == UNIK_NET_TAP) {
+		argv[argc++] = (char *)"--net-tap";
+		argv[argc++] = (char *)spec->net->tap;
+		argv[argc++] = (char *)"--net-mac";
+		argv[argc++] = (char *)spec->net->mac;
 	}
 	argv[argc++] = (char *)spec->kernel;
 	argv[argc++] = (char *)"--";

@@ -84,6 +84,8 @@ static int kernel_cmdline(const struct unik_run_spec *spec, int is_linux, const 
 			strbuf_addf(cmd, " %s", extra); /* e.g. loglevel=7 to debug a boot */
 	}
 	bootargs_append(cmd, spec->args ? spec->args : &none, spec->env ? spec->env : &none);
+	if (spec->net && spec->net->mode != UNIK_NET_NONE && spec->net->bootargs)
+		strbuf_adds(cmd, spec->net->bootargs);
 	if (cmd->len >= CMDLINE_MAX)
 		return unik_err_set(
 		    err, UNIK_E_INVALID,
@@ -91,6 +93,27 @@ static int kernel_cmdline(const struct unik_run_spec *spec, int is_linux, const 
 		    "line; the limit is %d",
 		    cmd->len, CMDLINE_MAX - 1);
 	return 0;
+}
+
+/* The guest's NIC: a virtio-net (virtio-mmio on microvm) on the daemon's tap,
+ * or on QEMU's user network with the published ports as hostfwd rules. */
+static void push_net(const struct unik_net_spec *net, struct strv *argv)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!net || net->mode == UNIK_NET_NONE)
+		return;
+	if (net->mode == UNIK_NET_TAP) {
+		strbuf_addf(&sb, "tap,id=net0,ifname=%s,script=no,downscript=no", net->tap);
+	} else {
+		strbuf_adds(&sb, "user,id=net0");
+		for (size_t i = 0; net->hostfwd && i < net->hostfwd->n; i++)
+			strbuf_addf(&sb, ",hostfwd=%s", net->hostfwd->v[i]);
+	}
+	strv_push(argv, "-netdev");
+	strv_push_owned(argv, strbuf_detach(&sb));
+	strv_push(argv, "-device");
+	strv_push_owned(argv, xasprintf("virtio-net-device,netdev=net0,mac=%s", net->mac));
 }
 
 int qemu_argv_build(const struct unik_run_spec *spec, const struct qemu_paths *p,
@@ -122,7 +145,10 @@ int qemu_argv_build(const struct unik_run_spec *spec, const struct qemu_paths *p
 	if (spec->name && !strchr(spec->name, ','))
 		push_opt(argv, "-name", "", spec->name, "");
 	strv_push(argv, "-M");
-	strv_push(argv, "microvm,acpi=on");
+	/* Linux guests get ACPI for the power button (graceful stop); the unik
+	 * runtime finds its virtio-mmio devices in the virtio_mmio.device= words
+	 * QEMU adds to the command line only when ACPI is off */
+	strv_push(argv, is_linux ? "microvm,acpi=on" : "microvm,acpi=off");
 	strv_push(argv, "-accel");
 	strv_push(argv, accel);
 	if (!strcmp(accel, "kvm")) {
@@ -157,6 +183,7 @@ int qemu_argv_build(const struct unik_run_spec *spec, const struct qemu_paths *p
 		strv_push(argv, "-device");
 		strv_push(argv, "isa-debug-exit,iobase=0xf4,iosize=0x04");
 	}
+	push_net(spec->net, argv);
 	/* relative to qemu's cwd, the instance folder (socket paths are short) */
 	push_opt(argv, "-qmp", "unix:", "qmp.sock", ",server=on,wait=off");
 	strv_push(argv, "-pidfile");

@@ -159,8 +159,7 @@ fail:
 }
 
 /* Forks and execs qemu; returns its pid once exec succeeded, or -1. */
-static pid_t spawn(const struct strv *argv, const char *dir, const char *log,
-		   struct unik_err *err)
+static pid_t spawn(const struct strv *argv, const char *dir, const char *log, struct unik_err *err)
 {
 	int fail[2], e = 0;
 	ssize_t n;
@@ -501,7 +500,8 @@ const struct unik_provider unik_provider_qemu = {
 	.name = "qemu",
 	.description = "qemu-system-x86_64 microvm, one process per instance (kvm or tcg)",
 	.caps =
-	    UNIK_CAP_RUN | UNIK_CAP_STOP | UNIK_CAP_RESTART | UNIK_CAP_LOGS | UNIK_CAP_EXIT_CODE,
+	    UNIK_CAP_RUN | UNIK_CAP_STOP | UNIK_CAP_RESTART | UNIK_CAP_LOGS | UNIK_CAP_EXIT_CODE |
+	    UNIK_CAP_NETWORK | UNIK_CAP_USERNET,
 	.formats = qemu_formats,
 	.probe = qemu_probe,
 	.start = qemu_start,

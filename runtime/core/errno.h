@@ -18,8 +18,10 @@
 #define ENOTDIR 20
 #define EISDIR 21
 #define EINVAL 22
+#define ENFILE 23
 #define EMFILE 24
 #define ENOTTY 25
+#define ENOSPC 28
 #define ESPIPE 29
 #define EROFS 30
 #define ERANGE 34

@@ -8,7 +8,6 @@
 #define MAX_ARGS 256
 #define MAX_DNS 3
 
-
 /* Ends the program with `status` (0..255), reporting it to the platform. */
 void runtime_exit(int status) __noreturn;
 

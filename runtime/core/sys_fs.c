@@ -4,6 +4,7 @@
 #include "fd.h"
 #include "mm.h"
 #include "syscall.h"
+#include "../net/sock.h"
 #include "../platform/platform.h"
 
 #define O_ACCMODE 3
@@ -23,19 +24,8 @@
 #define F_DUPFD_CLOEXEC 1030
 #define TCGETS 0x5401
 #define TIOCGWINSZ 0x5413
+#define FIONREAD 0x541b
 #define FIONBIO 0x5421
-#define POLLIN 1
-#define POLLOUT 4
-#define POLLNVAL 32
-
-struct iovec {
-	u64 base, len;
-};
-
-struct pollfd {
-	s32 fd;
-	s16 events, revents;
-};
 
 static struct file files[MAX_FDS];
 static struct file *fds[MAX_FDS];
@@ -65,18 +55,27 @@ int user_path(long uptr, char *out, size_t size)
 	return -ENAMETOOLONG;
 }
 
-static struct file *file_new(enum file_kind kind, struct vnode *node, int flags)
+struct file *file_new(enum file_kind kind, struct vnode *node, int flags)
 {
 	for (int i = 0; i < MAX_FDS; i++) {
 		if (!files[i].refs) {
-			files[i] = (struct file){ kind, node, 0, flags, 0 };
+			files[i] = (struct file){ kind, node, 0, flags, 0, NULL };
 			return &files[i];
 		}
 	}
 	return NULL;
 }
 
-static long fd_install(struct file *f, int min, bool cloexec)
+void file_put(struct file *f)
+{
+	if (f->refs)
+		return;
+	if (f->priv)
+		file_release(f);
+	*f = (struct file){ 0 };
+}
+
+long fd_install(struct file *f, int min, bool cloexec)
 {
 	for (int fd = min; fd < MAX_FDS; fd++) {
 		if (!fds[fd]) {
@@ -129,6 +128,15 @@ static long do_read(struct file *f, long buf, u64 len, u64 *off)
 		return -EFAULT;
 	if (f->kind == FILE_CONSOLE_IN)
 		return 0; /* no console input yet: end of file */
+	if (f->kind == FILE_SOCKET) {
+		struct k_iovec v = { (u64)buf, len };
+
+		return sock_file_io(f, &v, 1, false);
+	}
+	if (f->kind == FILE_EVENTFD)
+		return eventfd_io(f, buf, len, false);
+	if (f->kind == FILE_EPOLL)
+		return -EINVAL;
 	if (f->kind == FILE_CONSOLE_OUT || (f->flags & O_ACCMODE) == 1)
 		return -EBADF;
 	if ((f->node->mode & S_IFMT) == S_IFDIR)
@@ -145,6 +153,13 @@ static long do_write(struct file *f, long buf, u64 len)
 {
 	if (!user_ok(buf, len, false))
 		return -EFAULT;
+	if (f->kind == FILE_SOCKET) {
+		struct k_iovec v = { (u64)buf, len };
+
+		return sock_file_io(f, &v, 1, true);
+	}
+	if (f->kind == FILE_EVENTFD)
+		return eventfd_io(f, buf, len, true);
 	if (f->kind != FILE_CONSOLE_OUT)
 		return -EBADF;
 	plat_console_write((const char *)buf, len);
@@ -182,7 +197,7 @@ SYSCALL(pread64)
 static long vec_io(long fd, long uiov, long cnt, bool write, bool positioned, u64 pos)
 {
 	struct file *f = fd_get(fd);
-	const struct iovec *iov = (const struct iovec *)uiov;
+	const struct k_iovec *iov = (const struct k_iovec *)uiov;
 	u64 off;
 	long total = 0;
 
@@ -194,6 +209,13 @@ static long vec_io(long fd, long uiov, long cnt, bool write, bool positioned, u6
 		return -EFAULT;
 	if (positioned && f->kind != FILE_NODE)
 		return -ESPIPE;
+	if (f->kind == FILE_SOCKET) {
+		for (long i = 0; i < cnt; i++) {
+			if (!user_ok((long)iov[i].base, iov[i].len, !write))
+				return -EFAULT;
+		}
+		return sock_file_io(f, iov, (int)cnt, write);
+	}
 	off = positioned ? pos : f->off;
 	for (long i = 0; i < cnt; i++) {
 		long n;
@@ -264,7 +286,8 @@ SYSCALL(close)
 	if (!f)
 		return -EBADF;
 	fds[a0] = NULL;
-	f->refs--;
+	if (--f->refs == 0)
+		file_put(f);
 	return 0;
 }
 
@@ -295,8 +318,21 @@ SYSCALL(ioctl)
 
 	if (!f)
 		return -EBADF;
-	if (a1 == FIONBIO)
+	if (a1 == FIONBIO) {
+		if (!user_ok(a2, 4, false))
+			return -EFAULT;
+		if (*(const int *)a2)
+			f->flags |= O_NONBLOCK;
+		else
+			f->flags &= ~O_NONBLOCK;
 		return 0;
+	}
+	if (a1 == FIONREAD && f->kind == FILE_SOCKET) {
+		if (!user_ok(a2, 4, true))
+			return -EFAULT;
+		*(int *)a2 = (int)sock_readable(f->priv);
+		return 0;
+	}
 	/* The console is a serial log, not a terminal: TCGETS/TIOCGWINSZ say so. */
 	return -ENOTTY;
 }
@@ -356,51 +392,4 @@ SYSCALL(fcntl)
 	case F_SETFL: f->flags = (f->flags & O_ACCMODE) | (int)(a2 & ~(long)O_ACCMODE); return 0;
 	default: return -EINVAL;
 	}
-}
-
-/* Files and the console never block: everything is ready at once except
- * console input, which is at end of file (readable, returns 0). */
-static long do_poll(long ufds, long nfds, s64 timeout_ns)
-{
-	struct pollfd *p = (struct pollfd *)ufds;
-	long ready = 0;
-
-	if (nfds < 0 || nfds > MAX_FDS)
-		return -EINVAL;
-	if (!user_ok(ufds, nfds * sizeof(*p), true))
-		return -EFAULT;
-	for (long i = 0; i < nfds; i++) {
-		struct file *f = fd_get(p[i].fd);
-
-		p[i].revents = 0;
-		if (p[i].fd < 0)
-			continue;
-		if (!f)
-			p[i].revents = POLLNVAL;
-		else if (f->kind == FILE_CONSOLE_OUT)
-			p[i].revents = p[i].events & POLLOUT;
-		else
-			p[i].revents = p[i].events & POLLIN;
-		if (p[i].revents)
-			ready++;
-	}
-	if (!ready && timeout_ns > 0)
-		plat_wait_until(plat_monotonic_ns() + (u64)timeout_ns);
-	if (!ready && timeout_ns < 0)
-		panic("poll() with no ready descriptors and no timeout would block forever");
-	return ready;
-}
-
-SYSCALL(poll)
-{
-	return do_poll(a0, a1, a2 < 0 ? -1 : a2 * 1000000L);
-}
-
-SYSCALL(ppoll)
-{
-	const s64 *ts = (const s64 *)a2;
-
-	if (ts && !user_ok(a2, 16, false))
-		return -EFAULT;
-	return do_poll(a0, a1, ts ? ts[0] * 1000000000L + ts[1] : -1);
 }

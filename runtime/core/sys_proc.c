@@ -6,6 +6,7 @@
 #include "runtime.h"
 #include "syscall.h"
 #include "../arch/x86_64/arch.h"
+#include "../net/net.h"
 #include "../platform/platform.h"
 
 #define ARCH_SET_GS 0x1001
@@ -230,7 +231,12 @@ SYSCALL(futex)
 		    "futex wait with no timeout in a single-threaded program would block forever");
 	if (!user_ok(a3, 16, false))
 		return -EFAULT;
-	plat_wait_until(plat_monotonic_ns() + ((const u64 *)a3)[0] * 1000000000UL +
-			((const u64 *)a3)[1]);
+	{
+		u64 end = plat_monotonic_ns() + ((const u64 *)a3)[0] * 1000000000UL +
+			  ((const u64 *)a3)[1];
+
+		while (plat_monotonic_ns() < end)
+			net_wait(end);
+	}
 	return -ETIMEDOUT;
 }

@@ -1,6 +1,7 @@
 /* sys_time.c - clocks and sleeping. */
 #include "errno.h"
 #include "syscall.h"
+#include "../net/net.h"
 #include "../platform/platform.h"
 
 #define CLOCK_REALTIME 0
@@ -110,8 +111,13 @@ static long sleep_ns(long clk, bool absolute, long ureq, long urem)
 	deadline = req->sec * NSEC + req->nsec;
 	if (absolute)
 		deadline -= now; /* a relative wait on the monotonic clock */
-	if (deadline > 0)
-		plat_wait_until(plat_monotonic_ns() + (u64)deadline);
+	if (deadline > 0) {
+		u64 end = plat_monotonic_ns() + (u64)deadline;
+
+		/* The network goes on while the program sleeps. */
+		while (plat_monotonic_ns() < end)
+			net_wait(end);
+	}
 	if (urem && !absolute && user_ok(urem, sizeof(*req), true))
 		memset((void *)urem, 0, sizeof(*req));
 	return 0;

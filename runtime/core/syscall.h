@@ -43,8 +43,34 @@ SYSCALL(fcntl);
 SYSCALL(dup);
 SYSCALL(dup2);
 SYSCALL(dup3);
+/* sys_poll.c */
 SYSCALL(poll);
 SYSCALL(ppoll);
+SYSCALL(select);
+SYSCALL(pselect6);
+SYSCALL(epoll_create);
+SYSCALL(epoll_create1);
+SYSCALL(epoll_ctl);
+SYSCALL(epoll_wait);
+SYSCALL(epoll_pwait);
+SYSCALL(eventfd);
+SYSCALL(eventfd2);
+/* sys_socket.c */
+SYSCALL(socket);
+SYSCALL(bind);
+SYSCALL(listen);
+SYSCALL(accept);
+SYSCALL(accept4);
+SYSCALL(connect);
+SYSCALL(sendto);
+SYSCALL(recvfrom);
+SYSCALL(sendmsg);
+SYSCALL(recvmsg);
+SYSCALL(shutdown);
+SYSCALL(getsockname);
+SYSCALL(getpeername);
+SYSCALL(setsockopt);
+SYSCALL(getsockopt);
 /* sys_stat.c */
 SYSCALL(fstat);
 SYSCALL(stat);

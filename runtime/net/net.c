@@ -185,7 +185,8 @@ void net_init(const struct cmdline *cmd)
 	if (!cmd->net_dhcp && (!cmd->net_ip || !parse_cidr(cmd->net_ip, &addr, &mask))) {
 		kprintf("unik: net: %s%s: expected unik.ip=ADDR/PREFIX (or unik.net=dhcp); no "
 			"network\n",
-			cmd->net_ip ? "bad unik.ip=" : "no unik.ip", cmd->net_ip ? cmd->net_ip : "");
+			cmd->net_ip ? "bad unik.ip=" : "no unik.ip",
+			cmd->net_ip ? cmd->net_ip : "");
 		return;
 	}
 	if (cmd->net_gw && !ip4addr_aton(cmd->net_gw, &gw)) {

@@ -21,7 +21,7 @@ int main(int argc, char **argv)
 	return 7;
 }
 C
-unik build -t ticker "$T/ticker" >/dev/null 2>&1
+unik build -t ticker ${T0003_COMPILER:+--compiler $T0003_COMPILER} "$T/ticker" >/dev/null 2>&1
 check "ticker image built" eq "$?" 0
 unik build -t hello-c "$ROOT/examples/hello-c" >/dev/null 2>&1
 

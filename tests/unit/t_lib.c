@@ -49,7 +49,7 @@ static void config(void)
 	is_str(unik_config_get(&cfg, "qemu.accel", NULL), "kvm", "set replaces");
 	ok(unik_config_get_int(&cfg, "qemu.accel", 0, &n, &err) < 0, "non-integer is an error");
 	ok(unik_config_parse(&cfg, "[broken\n", "bad.conf", &err) < 0 &&
-		   strstr(err.msg, "bad.conf:1"),
+	       strstr(err.msg, "bad.conf:1"),
 	   "bad section names file and line: %s", err.msg);
 	ok(unik_config_parse(&cfg, "novalue\n", "bad.conf", &err) < 0,
 	   "line without '=' is an error");

@@ -38,8 +38,8 @@ static int spec_routes(const char *path, struct strv *out)
 			free(cur);
 			cur = xstrndup(line + 2, strlen(line) - 3);
 		} else if (cur && !strncmp(line, "    ", 4) && line[4] != ' ') {
-			static const char *const methods[] = {"get", "post", "put", "delete",
-							      "patch"};
+			static const char *const methods[] = { "get", "post", "put", "delete",
+							       "patch" };
 
 			for (size_t i = 0; i < 5; i++) {
 				size_t n = strlen(methods[i]);
@@ -69,8 +69,8 @@ int main(int argc, char **argv)
 
 	ok(spec_routes(spec, &want) == 0, "read %s", spec);
 	for (size_t i = 0; i < unikd_nroutes; i++)
-		strv_push_owned(&have, xasprintf("%s %s", unikd_routes[i].method,
-						 unikd_routes[i].pattern));
+		strv_push_owned(
+		    &have, xasprintf("%s %s", unikd_routes[i].method, unikd_routes[i].pattern));
 	for (size_t i = 0; i < want.n; i++)
 		ok(strv_find(&have, want.v[i]) >= 0, "spec route served: %s", want.v[i]);
 	for (size_t i = 0; i < have.n; i++)
@@ -79,7 +79,7 @@ int main(int argc, char **argv)
 
 	r = route_match("GET", "/v1/instances/web/logs", params, &n, &known);
 	ok(r && !strcmp(r->pattern, "/v1/instances/{ref}/logs") && n == 1 &&
-		   !strcmp(params[0], "web"),
+	       !strcmp(params[0], "web"),
 	   "parameter extracted");
 	while (n > 0)
 		free(params[--n]);

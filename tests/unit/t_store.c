@@ -18,8 +18,8 @@ static void image(struct unik_image *im, const char *id, const char *name, const
 	im->created = 100;
 }
 
-static void instance(struct unik_instance *in, const char *id, const char *name,
-		     const char *image, enum unik_state st)
+static void instance(struct unik_instance *in, const char *id, const char *name, const char *image,
+		     enum unik_state st)
 {
 	unik_instance_init(in);
 	in->id = xstrdup(id);
@@ -88,7 +88,7 @@ int main(void)
 	in2.name = xstrdup("db");
 	ok(store_instance_put(st, &in2, &err) == 0, "other name is fine");
 	ok(store_image_users(st, "bbbb3333", &total, &running, &err) == 0 && total == 2 &&
-		   running == 1,
+	       running == 1,
 	   "image users: %d total, %d running", total, running);
 	store_close(st);
 	st = NULL;
@@ -98,8 +98,7 @@ int main(void)
 	store_images_free(list, n);
 	unik_instance_release(&in2);
 	unik_instance_init(&in2);
-	ok(store_instance_get(st, "cccc0001", &in2, &err) == 0 &&
-		   in2.state == UNIK_STATE_RUNNING,
+	ok(store_instance_get(st, "cccc0001", &in2, &err) == 0 && in2.state == UNIK_STATE_RUNNING,
 	   "instance persists with its state");
 	ok(store_instance_delete(st, "cccc0001", &err) == 0, "instance deleted");
 	ok(store_instance_delete(st, "cccc0001", &err) < 0 && err.code == UNIK_E_NOT_FOUND,

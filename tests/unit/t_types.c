@@ -90,10 +90,9 @@ static void job_and_error(void)
 
 	unik_err_set(&err, UNIK_E_TOO_LARGE, "big");
 	j = unik_error_to_json(&err);
-	is_str(json_string_value(json_object_get(json_object_get(j, "error"), "code")),
-	       "too_large", "error body has the wire code");
-	ok(unik_error_from_json(j, &e2) == 0 && e2.code == UNIK_E_TOO_LARGE,
-	   "error body decodes");
+	is_str(json_string_value(json_object_get(json_object_get(j, "error"), "code")), "too_large",
+	       "error body has the wire code");
+	ok(unik_error_from_json(j, &e2) == 0 && e2.code == UNIK_E_TOO_LARGE, "error body decodes");
 	is_int(unik_errcode_http(UNIK_E_TOO_LARGE), 413, "too_large is 413");
 	is_int(unik_errcode_http(UNIK_E_UNSUPPORTED), 501, "not_supported is 501");
 	is_int(unik_errcode_http(UNIK_E_NOT_FOUND), 404, "not_found is 404");
@@ -111,8 +110,8 @@ static void run_request(void)
 	json_t *j;
 
 	unik_run_request_init(&rq);
-	j = json_loads("{\"image\":\"hello\",\"args\":[\"a\"],\"env\":[\"A=1\"],\"memory\":64}",
-		       0, NULL);
+	j = json_loads("{\"image\":\"hello\",\"args\":[\"a\"],\"env\":[\"A=1\"],\"memory\":64}", 0,
+		       NULL);
 	ok(unik_run_request_from_json(j, &rq, &err) == 0, "run request decodes");
 	ok(rq.start == 1, "start defaults to true");
 	is_int(rq.memory_mb, 64, "memory decodes");

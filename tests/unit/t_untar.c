@@ -70,22 +70,23 @@ int main(void)
 	char *p;
 	struct unik_err err = UNIK_ERR_INIT;
 	const struct entry good[] = {
-		{"src", AE_IFDIR, NULL},
-		{"src/main.c", AE_IFREG, "int main(void){return 0;}\n"},
-		{"src/link", AE_IFLNK, "main.c"},
-		{"src/up", AE_IFLNK, "../src/main.c"},
+		{ "src", AE_IFDIR, NULL },
+		{ "src/main.c", AE_IFREG, "int main(void){return 0;}\n" },
+		{ "src/link", AE_IFLNK, "main.c" },
+		{ "src/up", AE_IFLNK, "../src/main.c" },
 	};
-	const struct entry dotdot[] = {{"../outside", AE_IFREG, "pwned"}};
-	const struct entry deep_dotdot[] = {{"a/../../outside", AE_IFREG, "pwned"}};
-	const struct entry abs_path[] = {{"/tmp/unik-abs-pwned", AE_IFREG, "pwned"}};
-	const struct entry abs_link[] = {{"etc", AE_IFLNK, "/etc"}};
-	const struct entry esc_link[] = {{"a/l", AE_IFLNK, "../../outside"}};
+	const struct entry dotdot[] = { { "../outside", AE_IFREG, "pwned" } };
+	const struct entry deep_dotdot[] = { { "a/../../outside", AE_IFREG, "pwned" } };
+	const struct entry abs_path[] = { { "/tmp/unik-abs-pwned", AE_IFREG, "pwned" } };
+	const struct entry abs_link[] = { { "etc", AE_IFLNK, "/etc" } };
+	const struct entry esc_link[] = { { "a/l", AE_IFLNK, "../../outside" } };
 	const struct entry through_link[] = {
-		{"l", AE_IFLNK, "."},
-		{"l/x", AE_IFREG, "fine"},
+		{ "l", AE_IFLNK, "." },
+		{ "l/x", AE_IFREG, "fine" },
 	};
-	const struct entry dev[] = {{"null", AE_IFCHR, NULL}};
-	const struct entry big[] = {{"big", AE_IFREG, "0123456789012345678901234567890123456789"}};
+	const struct entry dev[] = { { "null", AE_IFCHR, NULL } };
+	const struct entry big[] = { { "big", AE_IFREG,
+				       "0123456789012345678901234567890123456789" } };
 
 	ok(try(root, good, 4, 1, 1 << 20, &err) == 0, "a normal tar.gz extracts: %s", err.msg);
 	p = xasprintf("%s/dest/src/main.c", root);
@@ -94,7 +95,7 @@ int main(void)
 	ok(try(root, good, 4, 0, 1 << 20, &err) == 0, "plain tar extracts too");
 
 	ok(try(root, dotdot, 1, 0, 1 << 20, &err) < 0 && err.code == UNIK_E_INVALID &&
-		   strstr(err.msg, ".."),
+	       strstr(err.msg, ".."),
 	   "'../' entry refused: %s", err.msg);
 	ok(try(root, deep_dotdot, 1, 0, 1 << 20, &err) < 0, "'a/../../' entry refused");
 	ok(!fs_exists(outside), "nothing written outside");
@@ -113,8 +114,8 @@ int main(void)
 	ok(try(root, big, 1, 0, 10, &err) < 0 && err.code == UNIK_E_TOO_LARGE,
 	   "over the extraction limit is TOO_LARGE: %s", err.msg);
 	p = xasprintf("%s/garbage.tar", root);
-	fs_write_file_atomic(p, "this is not a tar file at all, not even close.........", 54,
-			     0600, NULL);
+	fs_write_file_atomic(p, "this is not a tar file at all, not even close.........", 54, 0600,
+			     NULL);
 	ok(untar_safe(p, root, 1 << 20, NULL, &err) < 0 && err.code == UNIK_E_INVALID,
 	   "garbage is INVALID: %s", err.msg);
 	free(p);

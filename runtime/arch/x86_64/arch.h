@@ -73,11 +73,37 @@ static inline void cpu_relax(void)
 	__asm__ volatile("pause");
 }
 
+/* Enables interrupts for exactly one `hlt`: returns after an interrupt was
+ * served (one pending since interrupts were last disabled counts). */
+static inline void cpu_idle(void)
+{
+	__asm__ volatile("sti; hlt; cli" : : : "memory");
+}
+
+static inline u32 mmio_read32(const volatile void *p)
+{
+	return *(const volatile u32 *)p;
+}
+
+static inline void mmio_write32(volatile void *p, u32 v)
+{
+	*(volatile u32 *)p = v;
+}
+
 static inline void __noreturn cpu_halt_forever(void)
 {
 	for (;;)
 		__asm__ volatile("cli; hlt");
 }
+
+/* Vectors 0-31 are exceptions, 32-63 device and timer interrupts. */
+#define IDT_VECTORS 64
+#define IRQ_VECTOR_BASE 32
+
+/* trap.c: the handler of interrupt `vector` (IRQ_VECTOR_BASE..IDT_VECTORS-1),
+ * run with interrupts off on its own stack; it must acknowledge the
+ * interrupt (EOI).  Interrupts without a handler are ignored. */
+void arch_set_irq_handler(int vector, void (*fn)(int vector));
 
 /* cpu.c: GDT/TSS/IDT, SSE/AVX state, the syscall MSRs, and
  * cpu_features_init().  Call once at boot (not on a hosted platform). */

@@ -33,13 +33,14 @@ struct desc_ptr {
 	u64 base;
 } __packed;
 
-extern const u64 trap_vectors[32];
+extern const u64 trap_vectors[IDT_VECTORS];
 extern char syscall_entry[];
 
 static u64 gdt[7];
 static struct tss tss;
-static struct idt_entry idt[32];
+static struct idt_entry idt[IDT_VECTORS];
 static u8 ist_trap_stack[16384] __attribute__((aligned(16)));
+static u8 ist_irq_stack[8192] __attribute__((aligned(16)));
 static u8 ist_double_fault_stack[8192] __attribute__((aligned(16)));
 static u32 hwcap;
 static bool has_rdrand, has_rdseed, has_nx;
@@ -60,6 +61,7 @@ static void gdt_init(void)
 	gdt[6] = base >> 32;
 	tss.ist[0] = (u64)ist_trap_stack + sizeof(ist_trap_stack);
 	tss.ist[1] = (u64)ist_double_fault_stack + sizeof(ist_double_fault_stack);
+	tss.ist[2] = (u64)ist_irq_stack + sizeof(ist_irq_stack);
 	tss.iomap_base = sizeof(tss);
 
 	__asm__ volatile("lgdt %0\n\t"
@@ -81,12 +83,14 @@ static void idt_init(void)
 {
 	struct desc_ptr p = { sizeof(idt) - 1, (u64)idt };
 
-	for (int i = 0; i < 32; i++) {
+	for (int i = 0; i < IDT_VECTORS; i++) {
 		u64 off = trap_vectors[i];
 
 		idt[i].off_lo = off & 0xffff;
 		idt[i].sel = SEL_CODE;
-		idt[i].ist = i == 8 ? 2 : 1;
+		/* Interrupts get their own stack: they may arrive while a system
+		 * call is served on the trap stack (kvm_pvm, see trap.c). */
+		idt[i].ist = i == 8 ? 2 : i >= IRQ_VECTOR_BASE ? 3 : 1;
 		idt[i].type = 0x8e; /* present, DPL 0, interrupt gate */
 		idt[i].off_mid = (off >> 16) & 0xffff;
 		idt[i].off_hi = off >> 32;

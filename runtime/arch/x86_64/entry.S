@@ -47,7 +47,7 @@ syscall_entry:
 	mov (%rsp), %rsp
 	jmp *%rcx
 
-/* Exceptions: every vector gets a stub that pushes a dummy error code
+/* Exceptions (0-31) and interrupts (32-63): every vector gets a stub that pushes a dummy error code
  * where the CPU pushes none, then its vector number. */
 .macro trap_noerr vec
 	.globl trap_\vec
@@ -95,6 +95,9 @@ trap_\vec:
 	trap_err 29
 	trap_err 30
 	trap_noerr 31
+	.irp n, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63
+	trap_noerr \n
+	.endr
 
 trap_common:
 	push %rax
@@ -141,6 +144,9 @@ trap_common:
 	.globl trap_vectors
 trap_vectors:
 	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.quad trap_\n
+	.endr
+	.irp n, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63
 	.quad trap_\n
 	.endr
 

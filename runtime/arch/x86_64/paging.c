@@ -13,6 +13,8 @@
 #define PTE_P (1UL << 0)
 #define PTE_W (1UL << 1)
 #define PTE_U (1UL << 2)
+#define PTE_PWT (1UL << 3)
+#define PTE_PCD (1UL << 4)
 #define PTE_PS (1UL << 7)
 #define PTE_NX (1UL << 63)
 #define PTE_ADDR 0x000ffffffffff000UL
@@ -41,6 +43,23 @@ void arch_dmap_extend(u64 top)
 		if (!(*e & PTE_P))
 			*e = pa | PTE_P | PTE_W | PTE_PS;
 	}
+}
+
+void *arch_map_mmio(u64 pa, u64 size)
+{
+	u64 *pdpt = pdpt_dmap();
+
+	if (!size || pa >= DMAP_LIMIT || size > DMAP_LIMIT - pa)
+		return NULL;
+	for (u64 p = ALIGN_DOWN(pa, 1UL << 21); p < pa + size; p += 1UL << 21) {
+		u64 gib = p >> 30;
+
+		if (!(pdpt[gib] & PTE_P))
+			pdpt[gib] = ((u64)&pd_dmap[gib * 512]) | PTE_P | PTE_W;
+		pd_dmap[p >> 21] = p | PTE_P | PTE_W | PTE_PS | PTE_PWT | PTE_PCD;
+		invlpg(dmap_base + p);
+	}
+	return phys_to_virt(pa);
 }
 
 static u64 prot_bits(int prot)

@@ -105,10 +105,25 @@ static void report(const struct trap_frame *f, u64 cr2, const char *why)
 	kprintf("unik:   rflags %016lx fs_base %016lx\n", f->rflags, cpu_get_fs());
 }
 
+static void (*irq_handlers[IDT_VECTORS - IRQ_VECTOR_BASE])(int vector);
+
+void arch_set_irq_handler(int vector, void (*fn)(int vector))
+{
+	if (vector >= IRQ_VECTOR_BASE && vector < IDT_VECTORS)
+		irq_handlers[vector - IRQ_VECTOR_BASE] = fn;
+}
+
 void trap_handler(struct trap_frame *f);
 
 void trap_handler(struct trap_frame *f)
 {
+	if (f->vector >= IRQ_VECTOR_BASE && f->vector < IDT_VECTORS) {
+		void (*fn)(int) = irq_handlers[f->vector - IRQ_VECTOR_BASE];
+
+		if (fn)
+			fn((int)f->vector);
+		return;
+	}
 	trap_handle(f, f->vector == 14 ? read_cr2() : 0);
 }
 

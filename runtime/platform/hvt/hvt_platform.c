@@ -9,6 +9,7 @@
 #include "../../../abi/hvt_abi.h"
 #include "../platform.h"
 #include "../../arch/x86_64/arch.h"
+#include "../../core/errno.h"
 #include "../../core/mm.h"
 
 void hvt_main(u64 boot_info_gpa) __noreturn;
@@ -24,6 +25,10 @@ static struct hvt_call_walltime c_walltime;
 static struct hvt_call_console_write c_console;
 static struct hvt_call_poll c_poll;
 static struct hvt_call_halt c_halt;
+static struct hvt_call_net_write c_net_write;
+static struct hvt_call_net_read c_net_read;
+static u8 net_mac[6];
+static u16 net_mtu;
 
 static void hvt_call(unsigned nr, void *arg)
 {
@@ -122,6 +127,7 @@ static u64 hvt_clock_hz(void)
 	return tsc_hz ? tsc_hz : 1000000000UL;
 }
 
+/* The monitor sleeps until the deadline or until the tap has a frame. */
 static void hvt_wait_until(u64 deadline_ns)
 {
 	for (;;) {
@@ -131,7 +137,44 @@ static void hvt_wait_until(u64 deadline_ns)
 			return;
 		c_poll.timeout_ns = deadline_ns - now;
 		hvt_call(HVT_CALL_POLL, &c_poll);
+		if (c_poll.ready_set & HVT_READY_NET)
+			return;
 	}
+}
+
+static int hvt_net_open(u8 mac[6], u32 *mtu)
+{
+	if (!net_mtu)
+		return -ENODEV;
+	memcpy(mac, net_mac, 6);
+	*mtu = net_mtu;
+	return 0;
+}
+
+/* Frame buffers are physically contiguous (the runtime's .bss or lwIP's
+ * heap in the direct map), so one gpa describes them. */
+static int hvt_net_send(const void *frame, size_t len)
+{
+	u64 gpa = gpa_of((u64)frame);
+
+	if (gpa == ~0UL)
+		return -EIO;
+	c_net_write.data = gpa;
+	c_net_write.len = len;
+	hvt_call(HVT_CALL_NET_WRITE, &c_net_write);
+	return c_net_write.ret;
+}
+
+static long hvt_net_recv(void *buf, size_t size)
+{
+	u64 gpa = gpa_of((u64)buf);
+
+	if (gpa == ~0UL)
+		return 0;
+	c_net_read.data = gpa;
+	c_net_read.size = size;
+	hvt_call(HVT_CALL_NET_READ, &c_net_read);
+	return c_net_read.ret ? 0 : (long)c_net_read.len;
 }
 
 static void __noreturn hvt_exit(int status)
@@ -152,6 +195,9 @@ static const struct platform_ops hvt_platform = {
 	.exit = hvt_exit,
 	.clock_source = hvt_clock_source,
 	.clock_hz = hvt_clock_hz,
+	.net_open = hvt_net_open,
+	.net_send = hvt_net_send,
+	.net_recv = hvt_net_recv,
 };
 
 void hvt_main(u64 boot_info_gpa)
@@ -168,6 +214,8 @@ void hvt_main(u64 boot_info_gpa)
 	if (bi->cmdline && bi->cmdline < 0x400000 - HVT_CMDLINE_MAX)
 		strlcpy(cmdline, phys_to_virt(bi->cmdline), sizeof(cmdline));
 	tsc_hz = bi->tsc_hz;
+	net_mtu = bi->net_mtu;
+	memcpy(net_mac, bi->net_mac, 6);
 	info.ram[0] = (struct mem_region){ 0, bi->mem_size };
 	info.nram = 1;
 	info.cmdline = cmdline;

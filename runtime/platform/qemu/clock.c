@@ -3,7 +3,7 @@
  * The TSC frequency comes from, in order: kvmclock (KVM tells us its
  * TSC-to-ns scale), the hypervisor timing leaf 0x40000010, CPUID leaf 0x15,
  * or a 5 ms measurement against PIT channel 0.  Wall time at boot comes
- * from the CMOS RTC.  Waiting is a pause loop (no interrupts yet).
+ * from the CMOS RTC.  Waiting (halting until a timer interrupt) is apic.c's.
  */
 #include "qemu.h"
 #include "../../arch/x86_64/arch.h"
@@ -206,10 +206,4 @@ u64 qemu_wall_ns(void)
 u64 qemu_clock_res_ns(void)
 {
 	return 1;
-}
-
-void qemu_wait_until(u64 deadline_ns)
-{
-	while (qemu_monotonic_ns() < deadline_ns)
-		cpu_relax();
 }

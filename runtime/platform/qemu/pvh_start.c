@@ -1,8 +1,10 @@
 /* pvh_start.c - the QEMU platform's C entry: reads the PVH start info
  * (command line, memory map) and hands over to the core. */
 #include "qemu.h"
+#include "../../core/errno.h"
 #include "../../arch/x86_64/arch.h"
 #include "../../core/mm.h"
+#include "../../net/virtio_net.h"
 
 #define HVM_START_MAGIC 0x336ec578
 #define E820_RAM 1
@@ -22,6 +24,18 @@ struct hvm_memmap_entry {
 static char cmdline[8192];
 static struct boot_info info;
 
+/* The network device is looked for only when the core asks (the program
+ * has network words): a virtio-mmio one from QEMU's command-line words. */
+static int qemu_net_open(u8 mac[6], u32 *mtu)
+{
+	if (!virtio_net_mmio_probe(cmdline, apic_route_irq)) {
+		kprintf("unik: net: no virtio-net device among the virtio_mmio.device= words "
+			"(QEMU adds them for -M microvm,acpi=off)\n");
+		return -ENODEV;
+	}
+	return virtio_net_open(mac, mtu);
+}
+
 static const struct platform_ops qemu_platform = {
 	.name = "qemu-pvh",
 	.console_write = qemu_console_write,
@@ -33,6 +47,9 @@ static const struct platform_ops qemu_platform = {
 	.exit = qemu_exit,
 	.clock_source = qemu_clock_source,
 	.clock_hz = qemu_clock_hz,
+	.net_open = qemu_net_open,
+	.net_send = virtio_net_send,
+	.net_recv = virtio_net_recv,
 };
 
 void pvh_main(u32 start_info_pa) __noreturn;

@@ -20,6 +20,15 @@ u64 qemu_clock_hz(void);
 u64 qemu_monotonic_ns(void);
 u64 qemu_wall_ns(void);
 u64 qemu_clock_res_ns(void);
+
+/* apic.c: halts until deadline_ns or an interrupt (the local APIC's
+ * one-shot timer; a pause loop without a local APIC). */
 void qemu_wait_until(u64 deadline_ns);
+/* apic.c: routes GSI `gsi` (level-triggered, active high: virtio-mmio) through
+ * its I/O APIC to `vector`, served by fn (which must call apic_eoi()).
+ * False when there is no local APIC or no I/O APIC for that GSI. */
+bool apic_route_irq(u32 gsi, int vector, void (*fn)(int vector));
+/* apic.c: signals the end of an interrupt to the local APIC. */
+void apic_eoi(void);
 
 #endif

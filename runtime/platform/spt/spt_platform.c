@@ -16,6 +16,7 @@
 #include "../../core/errno.h"
 #include "../../core/mm.h"
 
+#define NR_READ 0
 #define NR_WRITE 1
 #define NR_MMAP 9
 #define NR_MUNMAP 11
@@ -30,6 +31,8 @@
 #define H_CLOCK_MONOTONIC 1
 #define H_SIGSYS 31
 #define H_SYS_USER_DISPATCH 2
+#define H_POLLIN 1
+#define H_EAGAIN 11
 
 /* The kernel's signal frame (asm/sigcontext.h, asm/ucontext.h). */
 enum {
@@ -82,7 +85,9 @@ long syscall_dispatch(struct syscall_frame *f);
 
 static char cmdline[HVT_CMDLINE_MAX];
 static struct boot_info info;
-static int console_fd = 1, status_fd = -1, mem_fd = -1;
+static int console_fd = 1, status_fd = -1, mem_fd = -1, net_fd = -1;
+static u8 net_mac[6];
+static u16 net_mtu;
 static u64 mono_boot_ns;
 
 static long host6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
@@ -154,19 +159,58 @@ static u64 spt_clock_hz(void)
 	return 1000000000UL;
 }
 
+/* Sleeps in the host until the deadline or until the tap has a frame. */
 static void spt_wait_until(u64 deadline_ns)
 {
 	for (;;) {
 		u64 now = spt_monotonic_ns(), left;
 		struct host_timespec ts;
+		struct {
+			s32 fd;
+			s16 events, revents;
+		} pfd = { net_fd, H_POLLIN, 0 };
 
 		if (now >= deadline_ns)
 			return;
 		left = deadline_ns - now;
 		ts.sec = (s64)(left / 1000000000UL);
 		ts.nsec = (s64)(left % 1000000000UL);
-		host6(NR_PPOLL, 0, 0, (long)&ts, 0, 0, 0);
+		if (host6(NR_PPOLL, net_fd >= 0 ? (long)&pfd : 0, net_fd >= 0, (long)&ts, 0, 0, 0) >
+		    0)
+			return;
 	}
+}
+
+static int spt_net_open(u8 mac[6], u32 *mtu)
+{
+	if (net_fd < 0 || !net_mtu)
+		return -ENODEV;
+	memcpy(mac, net_mac, 6);
+	*mtu = net_mtu;
+	return 0;
+}
+
+/* Runtime memory is host memory here: frames go straight to the tap. */
+static int spt_net_send(const void *frame, size_t len)
+{
+	long w;
+
+	do
+		w = host3(NR_WRITE, net_fd, (long)frame, (long)len);
+	while (w == -EINTR);
+	if (w == -H_EAGAIN)
+		return -EAGAIN;
+	return w == (long)len ? 0 : -EIO;
+}
+
+static long spt_net_recv(void *buf, size_t size)
+{
+	long r;
+
+	do
+		r = host3(NR_READ, net_fd, (long)buf, (long)size);
+	while (r == -EINTR);
+	return r > 0 ? r : 0;
 }
 
 static void __noreturn spt_exit(int status)
@@ -211,6 +255,9 @@ static const struct platform_ops spt_platform = {
 	.clock_hz = spt_clock_hz,
 	.page_changed = spt_page_changed,
 	.set_fs = spt_set_fs,
+	.net_open = spt_net_open,
+	.net_send = spt_net_send,
+	.net_recv = spt_net_recv,
 };
 
 /* A system call of the application (Syscall User Dispatch), or a fault of
@@ -277,6 +324,9 @@ void spt_main(struct hvt_boot_info *bi)
 	}
 	status_fd = bi->status_fd;
 	mem_fd = bi->mem_fd;
+	net_fd = bi->net_fd;
+	net_mtu = bi->net_mtu;
+	memcpy(net_mac, bi->net_mac, 6);
 	dmap_base = bi->dmap_base;
 	/* Nothing of the monitor is used from here on: give its address space
 	 * to the application. */

@@ -1,0 +1,168 @@
+/* netdev.c - bridge and tap devices through ioctls (no netlink, no tools). */
+#include "netdev.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <linux/if_tun.h>
+#include <linux/sockios.h>
+#include <net/if_arp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int name_ok(const char *name, struct unik_err *err)
+{
+	if (!name || !*name || strlen(name) >= IFNAMSIZ)
+		return unik_err_set(err, UNIK_E_INVALID, "bad network device name '%s'",
+				    name ? name : "");
+	return 0;
+}
+
+static int ctl_socket(struct unik_err *err)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		unik_err_set(err, UNIK_E_UNAVAILABLE, "socket: %s", strerror(errno));
+	return fd;
+}
+
+static void ifreq_init(struct ifreq *ifr, const char *name)
+{
+	memset(ifr, 0, sizeof(*ifr));
+	memcpy(ifr->ifr_name, name, strlen(name) + 1);
+}
+
+int netdev_exists(const char *name)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s", name);
+	return access(path, F_OK) == 0;
+}
+
+static int set_up(int fd, const char *name, struct unik_err *err)
+{
+	struct ifreq ifr;
+
+	ifreq_init(&ifr, name);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot read flags of %s: %s", name,
+				    strerror(errno));
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		return unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot bring %s up: %s", name,
+				    strerror(errno));
+	return 0;
+}
+
+static int set_addr(int fd, const char *name, unsigned long req, struct in_addr a,
+		    struct unik_err *err)
+{
+	struct ifreq ifr;
+	struct sockaddr_in sin;
+
+	ifreq_init(&ifr, name);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr = a;
+	memcpy(&ifr.ifr_addr, &sin, sizeof(sin));
+	if (ioctl(fd, req, &ifr) < 0)
+		return unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot set the address of %s: %s",
+				    name, strerror(errno));
+	return 0;
+}
+
+int netdev_bridge_ensure(const char *name, struct in_addr addr, int prefix, struct unik_err *err)
+{
+	struct in_addr mask;
+	int fd, rc = -1;
+
+	if (name_ok(name, err))
+		return -1;
+	fd = ctl_socket(err);
+	if (fd < 0)
+		return -1;
+	if (!netdev_exists(name) && ioctl(fd, SIOCBRADDBR, name) < 0 && errno != EEXIST) {
+		unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot create bridge %s: %s", name,
+			     strerror(errno));
+		goto cleanup;
+	}
+	mask.s_addr = prefix ? htonl(~0u << (32 - prefix)) : 0;
+	if (set_addr(fd, name, SIOCSIFADDR, addr, err) ||
+	    set_addr(fd, name, SIOCSIFNETMASK, mask, err) || set_up(fd, name, err))
+		goto cleanup;
+	rc = 0;
+cleanup:
+	close(fd);
+	return rc;
+}
+
+int netdev_tap_create(const char *name, const char *bridge, struct unik_err *err)
+{
+	struct ifreq ifr;
+	int tun = -1, fd = -1, rc = -1;
+
+	if (name_ok(name, err) || name_ok(bridge, err))
+		return -1;
+	tun = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (tun < 0)
+		return unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot open /dev/net/tun: %s",
+				    strerror(errno));
+	ifreq_init(&ifr, name);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	if (ioctl(tun, TUNSETIFF, &ifr) < 0 || ioctl(tun, TUNSETPERSIST, 1) < 0) {
+		unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot create tap %s: %s", name,
+			     strerror(errno));
+		goto cleanup;
+	}
+	fd = ctl_socket(err);
+	if (fd < 0)
+		goto cleanup;
+	ifreq_init(&ifr, bridge);
+	ifr.ifr_ifindex = (int)if_nametoindex(name);
+	if (!ifr.ifr_ifindex || ioctl(fd, SIOCBRADDIF, &ifr) < 0) {
+		unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot add %s to bridge %s: %s", name,
+			     bridge, strerror(errno));
+		goto cleanup;
+	}
+	if (set_up(fd, name, err))
+		goto cleanup;
+	rc = 0;
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	if (tun >= 0)
+		close(tun);
+	if (rc)
+		netdev_tap_delete(name, NULL);
+	return rc;
+}
+
+int netdev_tap_delete(const char *name, struct unik_err *err)
+{
+	struct ifreq ifr;
+	int tun;
+
+	if (name_ok(name, err))
+		return -1;
+	if (!netdev_exists(name))
+		return 0;
+	tun = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (tun < 0)
+		return unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot open /dev/net/tun: %s",
+				    strerror(errno));
+	ifreq_init(&ifr, name);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	if (ioctl(tun, TUNSETIFF, &ifr) < 0 || ioctl(tun, TUNSETPERSIST, 0) < 0) {
+		unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot delete tap %s: %s", name,
+			     strerror(errno));
+		close(tun);
+		return -1;
+	}
+	close(tun);
+	return 0;
+}

@@ -1,0 +1,20 @@
+/* netdev.h - host network devices for instances, with plain ioctls: the
+ * bridge the daemon owns and one tap per instance.  Needs CAP_NET_ADMIN;
+ * each call fails with UNIK_E_UNAVAILABLE and the reason otherwise. */
+#ifndef UNIKD_NETDEV_H
+#define UNIKD_NETDEV_H
+
+#include <netinet/in.h>
+
+#include "../lib/error.h"
+
+/* Creates bridge `name` if missing, gives it `addr`/`prefix` and brings it up. */
+int netdev_bridge_ensure(const char *name, struct in_addr addr, int prefix, struct unik_err *err);
+/* Creates persistent tap `name` (owned by uid), enslaves it to `bridge`, brings it up. */
+int netdev_tap_create(const char *name, const char *bridge, struct unik_err *err);
+/* Deletes tap `name`; a missing tap is not an error. */
+int netdev_tap_delete(const char *name, struct unik_err *err);
+/* 1 if the device exists. */
+int netdev_exists(const char *name);
+
+#endif

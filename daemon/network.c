@@ -1,0 +1,305 @@
+/* network.c - addresses, taps and published ports (see network.h). */
+#include "network.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../lib/bootargs.h"
+#include "../lib/portspec.h"
+#include "../lib/xalloc.h"
+#include "daemon.h"
+#include "netdev.h"
+#include "portfwd.h"
+#include "store.h"
+
+enum net_kind { NET_NONE, NET_BRIDGE, NET_USER };
+
+struct fwd {
+	char *id;
+	struct portfwd *fw;
+	struct fwd *next;
+};
+
+struct network {
+	enum net_kind kind;
+	char bridge[16];
+	struct in_addr net; /* network address (network byte order) */
+	struct in_addr gw;
+	int prefix;
+	char *dns;
+	char describe[160];
+	struct fwd *fwds;
+};
+
+void net_attach_release(struct net_attach *na)
+{
+	free(na->bootargs);
+	strv_release(&na->hostfwd);
+	memset(na, 0, sizeof(*na));
+}
+
+static int parse_subnet(const char *s, struct in_addr *net, int *prefix, struct unik_err *err)
+{
+	char buf[32], *slash;
+	long p;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	slash = strchr(buf, '/');
+	if (!slash)
+		goto bad;
+	*slash = '\0';
+	p = strtol(slash + 1, NULL, 10);
+	if (p < 8 || p > 29 || inet_pton(AF_INET, buf, net) != 1)
+		goto bad;
+	*prefix = (int)p;
+	net->s_addr &= htonl(~0u << (32 - p));
+	return 0;
+bad:
+	return unik_err_set(err, UNIK_E_INVALID,
+			    "network.subnet '%s' must be an IPv4 CIDR between /8 and /29", s);
+}
+
+int network_init(struct unikd *d, struct unik_err *err)
+{
+	struct network *n = xcalloc(1, sizeof(*n));
+	const char *mode = unik_config_get(&d->cfg, "network.mode", "auto");
+	const char *subnet = unik_config_get(&d->cfg, "network.subnet", "10.87.0.0/24");
+	const char *bridge = unik_config_get(&d->cfg, "network.bridge", "unik0");
+	struct unik_err berr = UNIK_ERR_INIT;
+	char net_s[16];
+
+	d->net = n;
+	n->dns = xstrdup(unik_config_get(&d->cfg, "network.dns", ""));
+	if (parse_subnet(subnet, &n->net, &n->prefix, err))
+		return -1;
+	if (strlen(bridge) >= sizeof(n->bridge))
+		return unik_err_set(err, UNIK_E_INVALID, "network.bridge '%s' is too long", bridge);
+	snprintf(n->bridge, sizeof(n->bridge), "%s", bridge);
+	n->gw.s_addr = htonl(ntohl(n->net.s_addr) + 1);
+	inet_ntop(AF_INET, &n->net, net_s, sizeof(net_s));
+	if (!strcmp(mode, "none")) {
+		n->kind = NET_NONE;
+		snprintf(n->describe, sizeof(n->describe), "none");
+		return 0;
+	}
+	if (!strcmp(mode, "user")) {
+		n->kind = NET_USER;
+		snprintf(n->describe, sizeof(n->describe), "user (QEMU user networking)");
+		return 0;
+	}
+	if (strcmp(mode, "auto") && strcmp(mode, "bridge"))
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "network.mode must be auto, bridge, user or none, not '%s'",
+				    mode);
+	if (netdev_bridge_ensure(n->bridge, n->gw, n->prefix, &berr) == 0) {
+		n->kind = NET_BRIDGE;
+		snprintf(n->describe, sizeof(n->describe), "bridge %s/%d on %s", net_s, n->prefix,
+			 n->bridge);
+		return 0;
+	}
+	if (!strcmp(mode, "bridge"))
+		return unik_err_set(err, UNIK_E_UNAVAILABLE, "network.mode bridge: %s", berr.msg);
+	n->kind = NET_USER;
+	snprintf(n->describe, sizeof(n->describe), "user (no bridge: %s)", berr.msg);
+	return 0;
+}
+
+void network_fini(struct unikd *d)
+{
+	struct network *n = d->net;
+
+	if (!n)
+		return;
+	while (n->fwds) {
+		struct fwd *f = n->fwds;
+
+		n->fwds = f->next;
+		portfwd_close(f->fw);
+		free(f->id);
+		free(f);
+	}
+	free(n->dns);
+	free(n);
+	d->net = NULL;
+}
+
+const char *network_describe(struct unikd *d)
+{
+	return d->net ? d->net->describe : "none";
+}
+
+/* The lowest address of the subnet that no running instance holds. */
+static int allocate(struct unikd *d, const char *self, struct in_addr *out, struct unik_err *err)
+{
+	struct network *n = d->net;
+	struct unik_instance *v;
+	size_t cnt;
+	uint32_t base = ntohl(n->net.s_addr), hosts = (1u << (32 - n->prefix)) - 1;
+	int rc = -1;
+
+	if (store_instance_list(d->store, &v, &cnt, err))
+		return -1;
+	for (uint32_t h = 2; h < hosts; h++) {
+		struct in_addr a = { htonl(base + h) };
+		char s[16];
+		int used = 0;
+
+		inet_ntop(AF_INET, &a, s, sizeof(s));
+		for (size_t i = 0; i < cnt && !used; i++)
+			used = v[i].address && strcmp(v[i].id, self) &&
+			       (v[i].state == UNIK_STATE_RUNNING ||
+				v[i].state == UNIK_STATE_STOPPING) &&
+			       !strcmp(v[i].address, s);
+		if (!used) {
+			*out = a;
+			rc = 0;
+			break;
+		}
+	}
+	store_instances_free(v, cnt);
+	if (rc)
+		unik_err_set(err, UNIK_E_UNAVAILABLE, "no free address left in the subnet");
+	return rc;
+}
+
+static void close_ports(struct network *n, const char *id)
+{
+	for (struct fwd **pp = &n->fwds; *pp;) {
+		struct fwd *f = *pp;
+
+		if (strcmp(f->id, id)) {
+			pp = &f->next;
+			continue;
+		}
+		*pp = f->next;
+		portfwd_close(f->fw);
+		free(f->id);
+		free(f);
+	}
+}
+
+static int open_ports(struct network *n, const struct unik_instance *in, struct unik_err *err)
+{
+	for (size_t i = 0; i < in->ports.n; i++) {
+		struct portspec ps;
+		struct fwd *f;
+		struct portfwd *fw;
+
+		if (portspec_parse(in->ports.v[i], &ps, err) ||
+		    portfwd_open(&ps, in->address, &fw, err)) {
+			close_ports(n, in->id);
+			return -1;
+		}
+		f = xcalloc(1, sizeof(*f));
+		f->id = xstrdup(in->id);
+		f->fw = fw;
+		f->next = n->fwds;
+		n->fwds = f;
+	}
+	return 0;
+}
+
+static void guest_words(struct strbuf *sb, const char *ip, int prefix, const char *gw,
+			const char *dns)
+{
+	strbuf_addf(sb, " unik.ip=%s/%d unik.gw=%s", ip, prefix, gw);
+	if (dns && *dns)
+		strbuf_addf(sb, " unik.dns=%s", dns);
+}
+
+int network_attach(struct unikd *d, struct unik_instance *in, const struct unik_provider *p,
+		   const char *format, struct net_attach *na, struct unik_err *err)
+{
+	struct network *n = d->net;
+	unsigned need = n && n->kind == NET_USER ? UNIK_CAP_USERNET : UNIK_CAP_NETWORK;
+	int capable = p && (p->caps & need) && format && !strcmp(format, "unik-elf");
+	struct strbuf sb = STRBUF_INIT;
+	struct in_addr a;
+	char ip[16], gw[16];
+
+	memset(na, 0, sizeof(*na));
+	strv_init(&na->hostfwd);
+	if (!n || n->kind == NET_NONE || !capable) {
+		if (in->ports.n)
+			return unik_err_set(err, UNIK_E_UNSUPPORTED,
+					    "cannot publish ports: %s",
+					    !n || n->kind == NET_NONE ? "the daemon runs without network"
+					    : !(p && (p->caps & need))
+						    ? "this provider has no network support in this mode"
+						    : "images of this format have no network support");
+		return 0;
+	}
+	snprintf(na->mac, sizeof(na->mac), "02:%.2s:%.2s:%.2s:%.2s:%.2s", in->id, in->id + 2,
+		 in->id + 4, in->id + 6, in->id + 8);
+	na->spec.mac = na->mac;
+	if (n->kind == NET_USER) {
+		for (size_t i = 0; i < in->ports.n; i++) {
+			struct portspec ps;
+
+			if (portspec_parse(in->ports.v[i], &ps, err) || portfwd_probe(&ps, err)) {
+				net_attach_release(na);
+				return -1;
+			}
+			strv_push_owned(&na->hostfwd, xasprintf("tcp:%s:%d-:%d", ps.host_ip,
+								ps.host_port, ps.guest_port));
+		}
+		guest_words(&sb, "10.0.2.15", 24, "10.0.2.2", *n->dns ? n->dns : "10.0.2.3");
+		na->bootargs = strbuf_detach(&sb);
+		na->spec.mode = UNIK_NET_USER;
+		na->spec.hostfwd = &na->hostfwd;
+		na->spec.bootargs = na->bootargs;
+		return 0;
+	}
+	if (allocate(d, in->id, &a, err))
+		return -1;
+	inet_ntop(AF_INET, &a, ip, sizeof(ip));
+	inet_ntop(AF_INET, &n->gw, gw, sizeof(gw));
+	snprintf(na->tap, sizeof(na->tap), "uk%.12s", in->id);
+	free(in->address);
+	in->address = xstrdup(ip);
+	if (open_ports(n, in, err))
+		goto fail;
+	if (netdev_tap_create(na->tap, n->bridge, err)) {
+		close_ports(n, in->id);
+		goto fail;
+	}
+	guest_words(&sb, ip, n->prefix, gw, n->dns);
+	na->bootargs = strbuf_detach(&sb);
+	na->spec.mode = UNIK_NET_TAP;
+	na->spec.tap = na->tap;
+	na->spec.bootargs = na->bootargs;
+	return 0;
+fail:
+	free(in->address);
+	in->address = NULL;
+	net_attach_release(na);
+	return -1;
+}
+
+void network_detach(struct unikd *d, struct unik_instance *in)
+{
+	struct network *n = d->net;
+	char tap[16];
+
+	if (!n)
+		return;
+	close_ports(n, in->id);
+	snprintf(tap, sizeof(tap), "uk%.12s", in->id);
+	if (n->kind == NET_BRIDGE)
+		netdev_tap_delete(tap, NULL);
+	free(in->address);
+	in->address = NULL;
+}
+
+int network_readopt(struct unikd *d, const struct unik_instance *in, struct unik_err *err)
+{
+	struct network *n = d->net;
+
+	if (!n || n->kind != NET_BRIDGE || !in->address || !in->ports.n)
+		return 0;
+	return open_ports(n, in, err);
+}

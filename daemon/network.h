@@ -1,0 +1,50 @@
+/* network.h - instance networking, owned by the daemon.
+ *
+ * Mode "bridge" (root): the daemon owns bridge unik0 with the subnet's first
+ * address, one tap per running instance, the addresses (the lowest free one
+ * of the subnet, never one a running instance holds; released when the
+ * instance exits, so stop/rm free it), and the published ports (host
+ * listeners relaying to the guest).  Mode "user" (no root): QEMU user
+ * networking, ports via hostfwd.  Mode "none": no network.
+ * Everything is derived from the store, so it survives restarts. */
+#ifndef UNIKD_NETWORK_H
+#define UNIKD_NETWORK_H
+
+#include "../api/types.h"
+#include "../lib/error.h"
+#include "../lib/strv.h"
+#include "../providers/provider.h"
+
+struct unikd;
+struct network;
+
+/* What start() gets for one instance; release with net_attach_release. */
+struct net_attach {
+	struct unik_net_spec spec;
+	char tap[16];
+	char mac[18];
+	char *bootargs;
+	struct strv hostfwd;
+};
+
+void net_attach_release(struct net_attach *na);
+
+/* Reads [network] from the config and sets the bridge up (bridge mode). */
+int network_init(struct unikd *d, struct unik_err *err);
+void network_fini(struct unikd *d);
+/* "bridge 10.87.0.0/24 on unik0" etc., for logs and GET /v1/health. */
+const char *network_describe(struct unikd *d);
+
+/* Before start (d->lock held): gives `in` an address, a tap and its
+ * published ports (CONFLICT when a port is taken; nothing is left behind on
+ * error).  With no network (mode none, or a provider/format without
+ * networking) na->spec.mode is UNIK_NET_NONE and ports are refused. */
+int network_attach(struct unikd *d, struct unik_instance *in, const struct unik_provider *p,
+		   const char *format, struct net_attach *na, struct unik_err *err);
+/* After the VM ended or failed to start (d->lock held): closes the ports,
+ * deletes the tap, frees the address (in->address = NULL). */
+void network_detach(struct unikd *d, struct unik_instance *in);
+/* For a VM adopted after a restart: opens its published ports again. */
+int network_readopt(struct unikd *d, const struct unik_instance *in, struct unik_err *err);
+
+#endif

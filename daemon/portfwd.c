@@ -1,0 +1,239 @@
+/* portfwd.c - userspace TCP relay for published ports. */
+#include "portfwd.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../lib/xalloc.h"
+
+struct portfwd {
+	struct portspec spec;
+	struct sockaddr_in guest;
+	int listen_fd;
+	int stop_fd; /* eventfd: readable once closing */
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t idle;
+	int relays; /* running relay threads */
+};
+
+struct relay {
+	struct portfwd *fw;
+	int client;
+};
+
+static int bind_host(const struct portspec *p, struct unik_err *err)
+{
+	struct sockaddr_in sa;
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return unik_err_set(err, UNIK_E_INTERNAL, "socket: %s", strerror(errno));
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)p->host_port);
+	inet_pton(AF_INET, p->host_ip, &sa.sin_addr);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 128) < 0) {
+		int e = errno;
+
+		close(fd);
+		return unik_err_set(err, e == EADDRINUSE ? UNIK_E_CONFLICT : UNIK_E_INVALID,
+				    "cannot publish %s:%d: %s", p->host_ip, p->host_port,
+				    e == EADDRINUSE ? "the port is already in use" : strerror(e));
+	}
+	return fd;
+}
+
+int portfwd_probe(const struct portspec *p, struct unik_err *err)
+{
+	int fd = bind_host(p, err);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* Copies what `from` has into `to`; 0 at EOF or error. */
+static int pump(int from, int to)
+{
+	char buf[16384];
+	ssize_t n = read(from, buf, sizeof(buf));
+
+	if (n <= 0)
+		return 0;
+	for (ssize_t off = 0; off < n;) {
+		ssize_t w = write(to, buf + off, (size_t)(n - off));
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return 0;
+		off += w;
+	}
+	return 1;
+}
+
+/* Connects to the guest, giving up after 10 s or when the port closes. */
+static int connect_guest(struct portfwd *fw)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	struct pollfd pf[2] = { { fd, POLLOUT, 0 }, { fw->stop_fd, POLLIN, 0 } };
+	int e = 0;
+	socklen_t len = sizeof(e);
+
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&fw->guest, sizeof(fw->guest)) < 0) {
+		if (errno != EINPROGRESS || poll(pf, 2, 10000) <= 0 || pf[1].revents ||
+		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0 || e) {
+			close(fd);
+			return -1;
+		}
+	}
+	fcntl(fd, F_SETFL, 0);
+	return fd;
+}
+
+static void *relay_main(void *arg)
+{
+	struct relay *r = arg;
+	struct portfwd *fw = r->fw;
+	int guest = connect_guest(fw);
+
+	if (guest >= 0) {
+		struct pollfd pf[3] = { { r->client, POLLIN, 0 },
+					{ guest, POLLIN, 0 },
+					{ fw->stop_fd, POLLIN, 0 } };
+		int open_in = 1, open_out = 1;
+
+		while (open_in || open_out) {
+			pf[0].fd = open_in ? r->client : -1;
+			pf[1].fd = open_out ? guest : -1;
+			if (poll(pf, 3, -1) < 0 && errno != EINTR)
+				break;
+			if (pf[2].revents)
+				break;
+			if (open_in && pf[0].revents && !pump(r->client, guest)) {
+				open_in = 0;
+				shutdown(guest, SHUT_WR);
+			}
+			if (open_out && pf[1].revents && !pump(guest, r->client)) {
+				open_out = 0;
+				shutdown(r->client, SHUT_WR);
+			}
+		}
+	}
+	if (guest >= 0)
+		close(guest);
+	close(r->client);
+	free(r);
+	pthread_mutex_lock(&fw->lock);
+	fw->relays--;
+	pthread_cond_broadcast(&fw->idle);
+	pthread_mutex_unlock(&fw->lock);
+	return NULL;
+}
+
+static void *accept_main(void *arg)
+{
+	struct portfwd *fw = arg;
+	struct pollfd pf[2] = { { fw->listen_fd, POLLIN, 0 }, { fw->stop_fd, POLLIN, 0 } };
+
+	for (;;) {
+		struct relay *r;
+		pthread_attr_t attr;
+		pthread_t t;
+		int c;
+
+		if (poll(pf, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pf[1].revents)
+			break;
+		if (!pf[0].revents)
+			continue;
+		c = accept4(fw->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (c < 0)
+			continue;
+		r = xcalloc(1, sizeof(*r));
+		r->fw = fw;
+		r->client = c;
+		pthread_mutex_lock(&fw->lock);
+		fw->relays++;
+		pthread_mutex_unlock(&fw->lock);
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&t, &attr, relay_main, r)) {
+			close(c);
+			free(r);
+			pthread_mutex_lock(&fw->lock);
+			fw->relays--;
+			pthread_mutex_unlock(&fw->lock);
+		}
+		pthread_attr_destroy(&attr);
+	}
+	return NULL;
+}
+
+int portfwd_open(const struct portspec *p, const char *guest_ip, struct portfwd **out,
+		 struct unik_err *err)
+{
+	struct portfwd *fw = xcalloc(1, sizeof(*fw));
+
+	fw->spec = *p;
+	fw->guest.sin_family = AF_INET;
+	fw->guest.sin_port = htons((uint16_t)p->guest_port);
+	if (inet_pton(AF_INET, guest_ip, &fw->guest.sin_addr) != 1) {
+		free(fw);
+		return unik_err_set(err, UNIK_E_INVALID, "bad guest address '%s'", guest_ip);
+	}
+	fw->listen_fd = bind_host(p, err);
+	if (fw->listen_fd < 0) {
+		free(fw);
+		return -1;
+	}
+	fw->stop_fd = eventfd(0, EFD_CLOEXEC);
+	pthread_mutex_init(&fw->lock, NULL);
+	pthread_cond_init(&fw->idle, NULL);
+	if (fw->stop_fd < 0 || pthread_create(&fw->thread, NULL, accept_main, fw)) {
+		unik_err_set(err, UNIK_E_INTERNAL, "cannot start the relay for port %d",
+			     p->host_port);
+		close(fw->listen_fd);
+		if (fw->stop_fd >= 0)
+			close(fw->stop_fd);
+		free(fw);
+		return -1;
+	}
+	*out = fw;
+	return 0;
+}
+
+void portfwd_close(struct portfwd *fw)
+{
+	uint64_t one = 1;
+
+	if (!fw)
+		return;
+	if (write(fw->stop_fd, &one, sizeof(one)) < 0)
+		return;
+	pthread_join(fw->thread, NULL);
+	close(fw->listen_fd);
+	pthread_mutex_lock(&fw->lock);
+	while (fw->relays > 0)
+		pthread_cond_wait(&fw->idle, &fw->lock);
+	pthread_mutex_unlock(&fw->lock);
+	close(fw->stop_fd);
+	pthread_mutex_destroy(&fw->lock);
+	pthread_cond_destroy(&fw->idle);
+	free(fw);
+}

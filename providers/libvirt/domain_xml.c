@@ -1,0 +1,226 @@
+/* domain_xml.c - the libvirt domain definition of an instance, and the
+ * guest's kernel command line.
+ *
+ * Machine: microvm with <features><acpi/></features> (without it libvirt
+ * passes -no-acpi and the power button, our graceful stop, is gone), no USB
+ * controller and no balloon (microvm has no PCI bus for them).  Machine pc
+ * uses qboot instead of SeaBIOS when given (SeaBIOS takes seconds nested).
+ * Console: the first 16550 into the instance log, appended.  Status: the
+ * second 16550 (0x2f8, irq 3; the guest's ttyS1) into the file `status`.
+ * qemu runs as root without relabelling (a static DAC label): it reads the
+ * image from the daemon's blob store and libvirt opens the serial files
+ * under the daemon's state folder, which the libvirt-qemu user cannot reach.
+ */
+#include "libvirt.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../lib/bootargs.h"
+
+#define CMDLINE_MAX 2048 /* x86 COMMAND_LINE_SIZE, with its NUL */
+#define DEFAULT_MEMORY_MB 128
+#define DEFAULT_TSC_KHZ 2000000L
+
+/* Linux guests: console on ttyS0 and nothing but the program on it. */
+static const char linux_cmdline[] = "console=ttyS0 quiet loglevel=0 edd=off panic=-1 reboot=t";
+
+void lv_xml_escape(struct strbuf *out, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&':
+			strbuf_adds(out, "&amp;");
+			break;
+		case '<':
+			strbuf_adds(out, "&lt;");
+			break;
+		case '>':
+			strbuf_adds(out, "&gt;");
+			break;
+		case '\'':
+			strbuf_adds(out, "&apos;");
+			break;
+		case '"':
+			strbuf_adds(out, "&quot;");
+			break;
+		default:
+			strbuf_addch(out, *s);
+		}
+	}
+}
+
+/* Appends `open`, the escaped value and `close`. */
+static void add_elem(struct strbuf *out, const char *open, const char *value, const char *close)
+{
+	strbuf_adds(out, open);
+	lv_xml_escape(out, value);
+	strbuf_adds(out, close);
+}
+
+static void add_serial(struct strbuf *out, const char *path, int port, int append)
+{
+	add_elem(out, "    <serial type='file'>\n      <source path='", path, "'");
+	strbuf_addf(out, "%s/>\n      <target type='isa-serial' port='%d'/>\n    </serial>\n",
+		    append ? " append='on'" : "", port);
+}
+
+int lv_uuid_from_id(const char *id, char out[37])
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < 32; i++) {
+		if (!id || !isxdigit((unsigned char)id[i]))
+			return -1;
+		if (i == 8 || i == 12 || i == 16 || i == 20)
+			out[o++] = '-';
+		out[o++] = (char)tolower((unsigned char)id[i]);
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+void lv_domain_xml(const struct lv_domain_def *def, struct strbuf *out)
+{
+	char uuid[37];
+
+	int is_kvm = !strcmp(def->virt_type, "kvm");
+	int is_microvm = !strcmp(def->machine, "microvm");
+
+	strbuf_addf(out, "<domain type='%s'%s>\n", is_kvm ? "kvm" : "qemu",
+		    def->debug_exit ? " xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'"
+				    : "");
+	add_elem(out, "  <name>", def->name, "</name>\n");
+	/* stable across redefinitions: libvirt refuses a new uuid for a known name */
+	if (lv_uuid_from_id(def->id, uuid) == 0)
+		strbuf_addf(out, "  <uuid>%s</uuid>\n", uuid);
+	add_elem(out, "  <description>unik instance ", def->instance,
+		 " (managed by unikd: use unik start/stop/rm)</description>\n");
+	add_elem(out, "  <metadata>\n    <" LV_NS_PREFIX ":instance xmlns:" LV_NS_PREFIX "='",
+		 LV_NS_URI, "'");
+	add_elem(out, " id='", def->id, "'");
+	add_elem(out, " name='", def->instance, "'/>\n  </metadata>\n");
+	strbuf_addf(out, "  <memory unit='MiB'>%d</memory>\n",
+		    def->memory_mb > 0 ? def->memory_mb : DEFAULT_MEMORY_MB);
+	strbuf_adds(out, "  <vcpu>1</vcpu>\n");
+	add_elem(out, "  <os>\n    <type arch='x86_64' machine='", def->machine, "'>hvm</type>\n");
+	if (def->firmware)
+		add_elem(out, "    <loader type='rom'>", def->firmware, "</loader>\n");
+	add_elem(out, "    <kernel>", def->kernel, "</kernel>\n");
+	if (def->initrd)
+		add_elem(out, "    <initrd>", def->initrd, "</initrd>\n");
+	add_elem(out, "    <cmdline>", def->cmdline, "</cmdline>\n  </os>\n");
+	strbuf_adds(out, "  <features>\n    <acpi/>\n  </features>\n");
+	/* -cpu host aborts on kvm_pvm (MSR 0x10a): host-passthrough minus
+	 * arch-capabilities; TCG keeps qemu64 */
+	if (is_kvm)
+		strbuf_adds(out, "  <cpu mode='host-passthrough' check='none'>\n"
+				 "    <feature policy='disable' name='arch-capabilities'/>\n"
+				 "  </cpu>\n");
+	strbuf_adds(out, "  <clock offset='utc'/>\n"
+			 "  <on_poweroff>destroy</on_poweroff>\n"
+			 "  <on_reboot>destroy</on_reboot>\n"
+			 "  <on_crash>destroy</on_crash>\n"
+			 "  <devices>\n");
+	if (def->emulator)
+		add_elem(out, "    <emulator>", def->emulator, "</emulator>\n");
+	add_serial(out, def->console_path, 0, 1);
+	add_serial(out, def->status_path, 1, 0);
+	if (is_microvm)
+		strbuf_adds(out, "    <controller type='usb' model='none'/>\n");
+	strbuf_adds(out, "    <memballoon model='none'/>\n  </devices>\n");
+	strbuf_adds(out, "  <seclabel type='static' model='dac' relabel='no'>\n"
+			 "    <label>+0:+0</label>\n  </seclabel>\n");
+	/* unik-elf guests end through isa-debug-exit, which libvirt cannot
+	 * express: qemu's own arguments (libvirt marks the domain tainted) */
+	if (def->debug_exit)
+		strbuf_adds(out, "  <qemu:commandline>\n"
+				 "    <qemu:arg value='-device'/>\n"
+				 "    <qemu:arg value='isa-debug-exit,iobase=0xf4,iosize=0x04'/>\n"
+				 "  </qemu:commandline>\n");
+	strbuf_adds(out, "</domain>\n");
+}
+
+int lv_metadata_id(const char *xml, struct strbuf *id)
+{
+	const char *s = xml;
+
+	/* an attribute named exactly "id", quoted either way */
+	while (s && (s = strstr(s, "id=")) != NULL) {
+		char quote = s[3];
+		const char *end;
+
+		if ((s == xml || (s[-1] != ' ' && s[-1] != '\t' && s[-1] != '\n')) ||
+		    (quote != '"' && quote != '\'')) {
+			s += 3;
+			continue;
+		}
+		end = strchr(s + 4, quote);
+		if (!end || end == s + 4)
+			return -1;
+		strbuf_add(id, s + 4, (size_t)(end - (s + 4)));
+		return 0;
+	}
+	return -1;
+}
+
+/* Under TCG the guest's TSC runs at the host's rate, but the kernel cannot
+ * calibrate it against the PIT and hangs: give it the host's clock rate. */
+static long host_tsc_khz(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	char line[512];
+	long khz = DEFAULT_TSC_KHZ;
+
+	if (!f)
+		return khz;
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+		double mhz;
+
+		if (strncmp(line, "cpu MHz", 7) || !colon)
+			continue;
+		mhz = strtod(colon + 1, NULL);
+		if (mhz > 100.0)
+			khz = (long)(mhz * 1000.0);
+		break;
+	}
+	fclose(f);
+	return khz;
+}
+
+int lv_kernel_cmdline(const struct unik_run_spec *spec, const char *virt_type,
+		      struct strbuf *out, struct unik_err *err)
+{
+	static const struct strv none = STRV_INIT;
+	struct strbuf cmd = STRBUF_INIT;
+	int is_linux = spec->format && !strcmp(spec->format, "linux-initrd");
+	const char *extra = spec->cfg ? unik_config_get(spec->cfg, "libvirt.kernel_args", "") : "";
+	const char *s;
+	int rc = 0;
+
+	if (is_linux) {
+		strbuf_adds(&cmd, linux_cmdline);
+		if (!strcmp(virt_type, "qemu"))
+			strbuf_addf(&cmd, " tsc_early_khz=%ld", host_tsc_khz());
+	}
+	if (*extra)
+		strbuf_addf(&cmd, " %s", extra); /* e.g. loglevel=7 to debug a boot */
+	bootargs_append(&cmd, spec->args ? spec->args : &none, spec->env ? spec->env : &none);
+	/* guests ignore it; it names the instance on qemu's command line */
+	strbuf_adds(&cmd, " unik.id=");
+	bootargs_encode(&cmd, spec->id ? spec->id : "");
+	for (s = strbuf_str(&cmd); *s == ' '; s++)
+		;
+	if (strlen(s) >= CMDLINE_MAX)
+		rc = unik_err_set(err, UNIK_E_INVALID,
+				  "arguments and environment take %zu bytes on the kernel "
+				  "command line; the limit is %d",
+				  strlen(s), CMDLINE_MAX - 1);
+	else
+		strbuf_adds(out, s);
+	strbuf_release(&cmd);
+	return rc;
+}

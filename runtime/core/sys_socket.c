@@ -1,0 +1,408 @@
+/* sys_socket.c - the socket system calls over net/sock.c.
+ *
+ * Checks the program's arguments (user memory, descriptors, address
+ * families), turns sockets into descriptors, and does the blocking: an
+ * operation that returns -EAGAIN is retried after net_wait() until it
+ * succeeds, the socket's SO_RCVTIMEO/SO_SNDTIMEO passes (-EAGAIN), or at
+ * once for O_NONBLOCK sockets and MSG_DONTWAIT.  IPv4 TCP and UDP only:
+ * AF_INET6, AF_UNIX, AF_NETLINK and raw sockets give EAFNOSUPPORT (or
+ * EPROTONOSUPPORT / ESOCKTNOSUPPORT), which programs treat as "not here".
+ */
+#include "errno.h"
+#include "fd.h"
+#include "syscall.h"
+#include "../net/net.h"
+#include "../net/sock.h"
+#include "../platform/platform.h"
+
+#define SOCK_NONBLOCK 04000
+#define SOCK_CLOEXEC 02000000
+#define SOCK_TYPE_MASK 0xf
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+#define FOREVER (~0UL)
+
+/* struct msghdr */
+struct k_msghdr {
+	u64 name;
+	u32 namelen, pad0;
+	u64 iov;
+	u64 iovlen;
+	u64 control;
+	u64 controllen;
+	s32 flags, pad1;
+};
+
+static struct sock *sock_of(long fd, long *err)
+{
+	struct file *f = fd_get(fd);
+
+	if (!f) {
+		*err = -EBADF;
+		return NULL;
+	}
+	if (f->kind != FILE_SOCKET) {
+		*err = -ENOTSOCK;
+		return NULL;
+	}
+	return f->priv;
+}
+
+static long install(struct sock *s, long flags)
+{
+	struct file *f = file_new(FILE_SOCKET, NULL, 2 | (int)(flags & SOCK_NONBLOCK));
+	long fd;
+
+	if (!f) {
+		sock_close(s);
+		return -ENFILE;
+	}
+	f->priv = s;
+	fd = fd_install(f, 0, flags & SOCK_CLOEXEC);
+	if (fd < 0)
+		file_put(f);
+	return fd;
+}
+
+SYSCALL(socket)
+{
+	int type = (int)(a1 & SOCK_TYPE_MASK);
+	struct sock *s;
+	long err;
+
+	if (a1 & ~(long)(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return -EINVAL;
+	if (a0 != AF_INET)
+		return -EAFNOSUPPORT;
+	if (type != SOCK_STREAM && type != SOCK_DGRAM)
+		return -EPROTONOSUPPORT;
+	if (a2 && a2 != (type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
+		return -EPROTONOSUPPORT;
+	err = sock_create(type, &s);
+	if (err)
+		return err;
+	return install(s, a1);
+}
+
+/* Copies a sockaddr_in from the program; 0, -EFAULT, -EINVAL or -EAFNOSUPPORT. */
+static long get_addr(long uaddr, long len, struct k_sockaddr_in *out, bool allow_unspec)
+{
+	if (len < 2 || !user_ok(uaddr, (u64)len, false))
+		return len < 2 ? -EINVAL : -EFAULT;
+	memset(out, 0, sizeof(*out));
+	memcpy(out, (const void *)uaddr, MIN((u64)len, sizeof(*out)));
+	if (allow_unspec && out->family == 0)
+		return 0;
+	if (out->family != AF_INET)
+		return -EAFNOSUPPORT;
+	return len < 16 ? -EINVAL : 0;
+}
+
+/* Writes an address to the program's (uaddr, ulen) pair, truncating as Linux does. */
+static long put_addr(const struct k_sockaddr_in *a, long uaddr, long ulen)
+{
+	u32 *len = (u32 *)ulen;
+
+	if (!uaddr)
+		return 0;
+	if (!user_ok(ulen, 4, true))
+		return -EFAULT;
+	if ((s32)*len < 0)
+		return -EINVAL;
+	if (!user_ok(uaddr, MIN((u64)*len, sizeof(*a)), true))
+		return -EFAULT;
+	memcpy((void *)uaddr, a, MIN((u64)*len, sizeof(*a)));
+	*len = sizeof(*a);
+	return 0;
+}
+
+static u64 deadline_of(struct sock *s, bool send)
+{
+	u64 t = sock_timeout(s, send);
+
+	return t ? plat_monotonic_ns() + t : FOREVER;
+}
+
+/* Waits one step for the socket; false when the deadline has passed. */
+static bool wait_more(u64 deadline)
+{
+	if (deadline != FOREVER && plat_monotonic_ns() >= deadline)
+		return false;
+	net_wait(deadline);
+	return true;
+}
+
+SYSCALL(bind)
+{
+	struct k_sockaddr_in a;
+	struct sock *s = sock_of(a0, &a3);
+
+	if (!s)
+		return a3;
+	a3 = get_addr(a1, a2, &a, false);
+	return a3 ? a3 : sock_bind(s, &a);
+}
+
+SYSCALL(listen)
+{
+	struct sock *s = sock_of(a0, &a3);
+
+	return s ? sock_listen(s, (int)MIN(a1, 4096L)) : a3;
+}
+
+static long do_accept(long fd, long uaddr, long ulen, long flags)
+{
+	struct file *f = fd_get(fd);
+	struct sock *s = sock_of(fd, &flags), *c;
+	u64 deadline;
+	long rc, newfd;
+
+	if (!s)
+		return flags;
+	flags = flags & (SOCK_NONBLOCK | SOCK_CLOEXEC);
+	deadline = deadline_of(s, false);
+	net_poll();
+	while ((rc = sock_accept(s, &c)) == -EAGAIN) {
+		if ((f->flags & O_NONBLOCK) || !wait_more(deadline))
+			return -EAGAIN;
+	}
+	if (rc)
+		return rc;
+	newfd = install(c, flags);
+	if (newfd >= 0 && uaddr) {
+		struct k_sockaddr_in a;
+
+		sock_name(c, true, &a);
+		rc = put_addr(&a, uaddr, ulen);
+		if (rc)
+			return rc; /* the connection stays open on newfd, as on Linux */
+	}
+	return newfd;
+}
+
+SYSCALL(accept)
+{
+	return do_accept(a0, a1, a2, 0);
+}
+
+SYSCALL(accept4)
+{
+	if (a3 & ~(long)(SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return -EINVAL;
+	return do_accept(a0, a1, a2, a3);
+}
+
+SYSCALL(connect)
+{
+	struct file *f = fd_get(a0);
+	struct sock *s = sock_of(a0, &a3);
+	struct k_sockaddr_in a;
+	u64 deadline;
+	long rc = 0;
+
+	if (!s)
+		return a3;
+	rc = get_addr(a1, a2, &a, sock_type(s) == SOCK_DGRAM);
+	if (rc)
+		return rc;
+	rc = sock_connect(s, &a);
+	if (rc != -EINPROGRESS || (f->flags & O_NONBLOCK))
+		return rc;
+	deadline = deadline_of(s, true);
+	while (sock_connecting(s)) {
+		if (!wait_more(deadline))
+			return -EINPROGRESS;
+	}
+	return sock_error(s);
+}
+
+/* The program's iovec array, checked; its count, or -errno. */
+static long get_iov(long uiov, long cnt, bool write)
+{
+	const struct k_iovec *iov = (const struct k_iovec *)uiov;
+
+	if (cnt < 0 || cnt > 1024)
+		return -EINVAL;
+	if (!user_ok(uiov, (u64)cnt * sizeof(*iov), false))
+		return -EFAULT;
+	for (long i = 0; i < cnt; i++) {
+		if (!user_ok((long)iov[i].base, iov[i].len, write))
+			return -EFAULT;
+	}
+	return cnt;
+}
+
+/* The blocking core of every receive and send. */
+static long transfer(struct file *f, const struct k_iovec *iov, int n, int flags, bool send,
+		     struct k_sockaddr_in *addr)
+{
+	struct sock *s = f->priv;
+	bool nonblock = (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
+	u64 deadline = 0;
+	long rc = 0;
+
+	net_poll();
+	for (;;) {
+		rc = send ? sock_send(s, iov, n, flags, addr) : sock_recv(s, iov, n, flags, addr);
+		if (rc != -EAGAIN || nonblock)
+			return rc;
+		if (!deadline)
+			deadline = deadline_of(s, send);
+		if (!wait_more(deadline))
+			return -EAGAIN;
+	}
+}
+
+long sock_file_io(struct file *f, const struct k_iovec *iov, int n, bool write)
+{
+	return transfer(f, iov, n, 0, write, NULL);
+}
+
+SYSCALL(sendto)
+{
+	struct file *f = fd_get(a0);
+	struct k_iovec v = { (u64)a1, (u64)a2 };
+	struct k_sockaddr_in a;
+	long rc = 0;
+
+	if (!sock_of(a0, &rc))
+		return rc;
+	if (!user_ok(a1, (u64)a2, false))
+		return -EFAULT;
+	if (a4) {
+		rc = get_addr(a4, a5, &a, false);
+		if (rc)
+			return rc;
+	}
+	return transfer(f, &v, 1, (int)a3, true, a4 ? &a : NULL);
+}
+
+SYSCALL(recvfrom)
+{
+	struct file *f = fd_get(a0);
+	struct k_iovec v = { (u64)a1, (u64)a2 };
+	struct k_sockaddr_in a;
+	long rc = 0, prc;
+
+	if (!sock_of(a0, &rc))
+		return rc;
+	if (!user_ok(a1, (u64)a2, true))
+		return -EFAULT;
+	rc = transfer(f, &v, 1, (int)a3, false, a4 ? &a : NULL);
+	if (rc >= 0 && a4 && (prc = put_addr(&a, a4, a5)))
+		return prc;
+	return rc;
+}
+
+SYSCALL(sendmsg)
+{
+	struct file *f = fd_get(a0);
+	struct k_msghdr *m = (struct k_msghdr *)a1;
+	struct k_sockaddr_in a;
+	long rc = 0, n;
+
+	if (!sock_of(a0, &rc))
+		return rc;
+	if (!user_ok(a1, sizeof(*m), false))
+		return -EFAULT;
+	n = get_iov((long)m->iov, (long)m->iovlen, false);
+	if (n < 0)
+		return n;
+	if (m->name) {
+		rc = get_addr((long)m->name, m->namelen, &a, false);
+		if (rc)
+			return rc;
+	}
+	return transfer(f, (const struct k_iovec *)m->iov, (int)n, (int)a2, true,
+			m->name ? &a : NULL);
+}
+
+SYSCALL(recvmsg)
+{
+	struct file *f = fd_get(a0);
+	struct k_msghdr *m = (struct k_msghdr *)a1;
+	struct k_sockaddr_in a;
+	long rc = 0, n;
+
+	if (!sock_of(a0, &rc))
+		return rc;
+	if (!user_ok(a1, sizeof(*m), true))
+		return -EFAULT;
+	n = get_iov((long)m->iov, (long)m->iovlen, true);
+	if (n < 0)
+		return n;
+	if (m->name && !user_ok((long)m->name, m->namelen, true))
+		return -EFAULT;
+	rc = transfer(f, (const struct k_iovec *)m->iov, (int)n, (int)a2, false, &a);
+	if (rc < 0)
+		return rc;
+	if (m->name) {
+		memcpy((void *)m->name, &a, MIN((u64)m->namelen, sizeof(a)));
+		m->namelen = sizeof(a);
+	}
+	m->controllen = 0; /* no ancillary data */
+	m->flags = 0;
+	return rc;
+}
+
+SYSCALL(shutdown)
+{
+	struct sock *s = sock_of(a0, &a3);
+
+	return s ? sock_shutdown(s, (int)a1) : a3;
+}
+
+static long name_of(long fd, long uaddr, long ulen, bool peer)
+{
+	struct k_sockaddr_in a;
+	struct sock *s = sock_of(fd, &fd);
+	long rc = 0;
+
+	if (!s)
+		return fd;
+	rc = sock_name(s, peer, &a);
+	return rc ? rc : put_addr(&a, uaddr, ulen);
+}
+
+SYSCALL(getsockname)
+{
+	return name_of(a0, a1, a2, false);
+}
+
+SYSCALL(getpeername)
+{
+	return name_of(a0, a1, a2, true);
+}
+
+SYSCALL(setsockopt)
+{
+	struct sock *s = sock_of(a0, &a5);
+
+	if (!s)
+		return a5;
+	if (a4 < 0 || !user_ok(a3, (u64)a4, false))
+		return -EFAULT;
+	return sock_setopt(s, (int)a1, (int)a2, (const void *)a3, (u32)a4);
+}
+
+SYSCALL(getsockopt)
+{
+	struct sock *s = sock_of(a0, &a5);
+	u8 val[16];
+	u32 len;
+	long rc = 0;
+
+	if (!s)
+		return a5;
+	if (!user_ok(a4, 4, true))
+		return -EFAULT;
+	len = MIN(*(u32 *)a4, (u32)sizeof(val));
+	rc = sock_getopt(s, (int)a1, (int)a2, val, &len);
+	if (rc)
+		return rc;
+	if (!user_ok(a3, len, true))
+		return -EFAULT;
+	memcpy((void *)a3, val, len);
+	*(u32 *)a4 = len;
+	return 0;
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# t0005-network: daemon-assigned addresses and published ports, end to end.
+# Everything runs inside a network namespace this test creates: the daemon
+# (and so its bridge, taps and port listeners) and every client.  No traffic
+# leaves loopback and that namespace.
+. "$(dirname "$0")/lib.sh"
+need_qemu
+[ "$(id -u)" -eq 0 ] || skip "needs root for a network namespace"
+command -v ip >/dev/null || skip "needs iproute2"
+[ -d "$ROOT/examples/http-c" ] || skip "examples/http-c is missing"
+NS=unik-e2e-$$
+ip netns add "$NS" || skip "cannot create a network namespace"
+ip -n "$NS" link set lo up
+trap 'cleanup; ip netns del "$NS" 2>/dev/null' EXIT
+in_ns() { ip netns exec "$NS" "$@"; }
+get() { in_ns curl -s -m 10 "$@"; }
+
+# the daemon lives in the namespace; the CLI reaches it through its socket
+in_ns "$BIN/unikd" --socket "$SOCK" --state-dir "$STATE" --config /dev/null \
+	--stop-timeout 2 >>"$T/unikd.log" 2>&1 &
+DAEMON_PID=$!
+for _ in $(seq 1 100); do daemon_alive && break; sleep 0.1; done
+check "daemon runs with a bridge" contains "$(cat "$T/unikd.log")" "network: bridge"
+check "the bridge exists in the namespace" bash -c "ip -n $NS link show unik0 >/dev/null"
+
+out=$(unik build -t http "$ROOT/examples/http-c" 2>&1)
+check "http-c builds" contains "$out" "Successfully built"
+PROVIDER=${T0005_PROVIDER:-qemu}
+id=$(unik run -d --provider "$PROVIDER" --name web -p 8080:8080 -e GREETING=hello http)
+check "run -d -p works" eq "${#id}" 64
+addr=$(unik ps --json | python3 -c 'import json,sys; print([i for i in json.load(sys.stdin) if i["name"]=="web"][0]["address"] or "")')
+check "the instance has an address" contains "$addr" "10.87.0."
+check "ps shows the address" contains "$(unik ps)" "$addr"
+ok=0
+for _ in $(seq 1 100); do get -o /dev/null http://127.0.0.1:8080/ && { ok=1; break; }; sleep 0.2; done
+check "GET / through the published port" eq "$ok" 1
+check "GET /env/GREETING through the published port" eq "$(get http://127.0.0.1:8080/env/GREETING)" hello
+check "GET / through the instance's own address" bash -c "ip netns exec $NS curl -sf -m 10 -o /dev/null http://$addr:8080/"
+
+n=0
+for i in $(seq 1 200); do get -o /dev/null -w '%{http_code}\n' http://127.0.0.1:8080/ | grep -q 200 && n=$((n + 1)); done
+check "200 sequential requests succeed" eq "$n" 200
+n=$(for i in $(seq 1 50); do get -o /dev/null -w '%{http_code}\n' http://127.0.0.1:8080/ & done | grep -c 200; wait)
+check "50 concurrent requests succeed" eq "$n" 50
+
+# a second instance talks to the first one by its address
+mkdir -p "$T/fetch"
+cat >"$T/fetch/fetch.c" <<'C'
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(8080)};
+	const char req[] = "GET /env/GREETING HTTP/1.0\r\n\r\n";
+	char buf[4096];
+	ssize_t n, total = 0;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (argc < 2 || inet_pton(AF_INET, argv[1], &sa.sin_addr) != 1)
+		return 2;
+	for (int i = 0; i < 50 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0; i++) {
+		close(fd);
+		usleep(100000);
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+	}
+	if (write(fd, req, sizeof(req) - 1) < 0)
+		return 3;
+	while ((n = read(fd, buf + total, sizeof(buf) - 1 - total)) > 0)
+		total += n;
+	buf[total] = 0;
+	char *body = strstr(buf, "\r\n\r\n");
+	printf("%s\n", body ? body + 4 : "no body");
+	return 0;
+}
+C
+unik build -t fetch "$T/fetch" >/dev/null 2>&1
+out=$(unik run --provider "$PROVIDER" fetch "$addr" 2>&1)
+check "one instance talks to another" contains "$out" "hello"
+
+# a taken host port is refused before anything starts; a bad -p is a usage error
+in_ns python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",9090)); s.listen(); time.sleep(30)' &
+holder=$!
+sleep 0.5
+out=$(unik run -d --provider "$PROVIDER" --name taken -p 9090:8080 http 2>&1)
+check "a taken port is refused" contains "$out" "already in use"
+check "and nothing runs" eq "$(unik ps | grep -c taken)" 0
+kill $holder 2>/dev/null
+out=$(unik run -d -p 80:notaport http 2>&1)
+check "an invalid -p is refused" contains "$out" "port"
+
+unik stop web >/dev/null
+check "stop releases the address" eq "$(unik ps -a --json | python3 -c 'import json,sys; print([i for i in json.load(sys.stdin) if i["name"]=="web"][0]["address"])')" None
+check "stop releases the port" bash -c "ip netns exec $NS python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",8080))'"
+check "stop removes the tap" eq "$(ip -n "$NS" -o link show | grep -c "uk${id:0:12}")" 0
+unik run -d --provider "$PROVIDER" --name web2 -p 8080:8080 http >/dev/null
+addr2=$(unik ps --json | python3 -c 'import json,sys; print([i for i in json.load(sys.stdin) if i["name"]=="web2"][0]["address"] or "")')
+check "a freed address is reused" eq "$addr2" "$addr"
+unik rm -f web2 >/dev/null
+check "the daemon still serves" daemon_alive
+finish

@@ -1,0 +1,68 @@
+/* client.c - the network tests' client program (tests/net/run-tests): one
+ * HTTP GET to another instance, waiting with select(), then the DNS
+ * configuration the runtime published.
+ *
+ *   client IP PORT PATH
+ *
+ * Prints "status=<code>", "body=<body>" and each line of /etc/resolv.conf;
+ * exits 0 when the status was 200.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	char req[512], resp[8192], line[256];
+	size_t got = 0;
+	int fd, status = 0;
+	const char *body;
+	FILE *f;
+
+	if (argc != 4)
+		return 2;
+	a.sin_port = htons((unsigned short)strtol(argv[2], NULL, 10));
+	if (inet_pton(AF_INET, argv[1], &a.sin_addr) != 1)
+		return 2;
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		printf("connect: %s\n", strerror(errno));
+		return 1;
+	}
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
+		 argv[3], argv[1]);
+	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req))
+		return 1;
+	for (;;) {
+		fd_set rd;
+		struct timeval tv = { 10, 0 };
+		ssize_t n;
+
+		FD_ZERO(&rd);
+		FD_SET(fd, &rd);
+		if (select(fd + 1, &rd, NULL, NULL, &tv) <= 0) {
+			printf("select: timeout or error\n");
+			return 1;
+		}
+		n = read(fd, resp + got, sizeof(resp) - 1 - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	resp[got] = 0;
+	close(fd);
+	sscanf(resp, "HTTP/1.1 %d", &status);
+	body = strstr(resp, "\r\n\r\n");
+	printf("status=%d\nbody=%s\n", status, body ? body + 4 : "");
+	f = fopen("/etc/resolv.conf", "r");
+	while (f && fgets(line, sizeof(line), f))
+		printf("resolv: %s", line);
+	fflush(stdout);
+	return status == 200 ? 0 : 1;
+}
