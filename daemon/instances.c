@@ -458,9 +458,40 @@ int instances_reconcile(struct unikd *d, struct unik_err *err)
 	pthread_mutex_lock(&d->lock);
 	for (size_t i = 0; i < n; i++) {
 		struct unik_instance *in = &v[i];
+		const struct unik_provider *p = unik_provider_find(in->provider);
 
 		if (!is_running(in))
 			continue;
+		if (p && p->status) {
+			/* the provider knows (e.g. libvirt, whose domains live on
+			 * without us): ask it rather than guess from the pid */
+			enum unik_vm_state st;
+			struct run_ctx rc;
+			pid_t pid = 0;
+			int r;
+
+			run_ctx_init(d, in, 0, &rc, err);
+			r = p->status(&rc.spec, &st, &pid, err);
+			run_ctx_release(&rc);
+			if (r < 0) {
+				unikd_log("instance %s: %s cannot tell its state (%s); kept as %s",
+					  in->name, p->name, err->msg, unik_state_name(in->state));
+				continue;
+			}
+			if (st == UNIK_VM_RUNNING) {
+				if (pid > 0 && supervisor_watch(d->sup, in->id, pid, 0, err) == 0 &&
+				    in->pid != pid) {
+					in->pid = pid;
+					store_instance_put(d->store, in, NULL);
+				}
+				unikd_log("adopted running instance %s (%s) from %s", in->name,
+					  in->id, p->name);
+				network_readopt(d, in, err);
+				continue;
+			}
+			mark_exited_locked(d, in, -1);
+			continue;
+		}
 		if (in->pid > 0 && supervisor_pid_is_vm(in->pid, in->id) &&
 		    supervisor_watch(d->sup, in->id, in->pid, 0, err) == 0) {
 			unikd_log("adopted running instance %s (%s), pid %d", in->name, in->id,

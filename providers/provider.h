@@ -113,6 +113,7 @@ struct unik_provider {
 
 extern const struct unik_provider *const unik_providers[];
 
+/* By name or alias ("kvm" is libvirt); NULL if unknown. */
 const struct unik_provider *unik_provider_find(const char *name);
 /* 1 if the provider boots images of `format`. */
 int unik_provider_accepts(const struct unik_provider *p, const char *format);

@@ -12,12 +12,22 @@ const struct unik_provider *const unik_providers[] = {
 	&unik_provider_qemu,
 	&unik_provider_hvt,
 	&unik_provider_spt,
-	&unik_provider_libvirt, &unik_provider_kvm,
+	&unik_provider_libvirt,
 	NULL,
+};
+
+/* Other names a provider answers to (UniK called its libvirt provider "kvm"). */
+static const struct {
+	const char *alias, *name;
+} aliases[] = {
+	{ "kvm", "libvirt" },
 };
 
 const struct unik_provider *unik_provider_find(const char *name)
 {
+	for (size_t i = 0; name && i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (!strcmp(name, aliases[i].alias))
+			name = aliases[i].name;
 	for (size_t i = 0; name && unik_providers[i]; i++)
 		if (!strcmp(unik_providers[i]->name, name))
 			return unik_providers[i];

@@ -156,8 +156,8 @@ int lv_pid_is_instance(pid_t pid, const char *id)
 /* The pid in libvirt's pid file of domain `name`, or 0. */
 static pid_t pid_from_file(const struct unik_config *cfg, const char *name)
 {
-	const char *dir = cfg ? unik_config_get(cfg, "libvirt.run_dir", LV_DEFAULT_RUN_DIR)
-			      : LV_DEFAULT_RUN_DIR;
+	const char *dir =
+	    cfg ? unik_config_get(cfg, "libvirt.run_dir", LV_DEFAULT_RUN_DIR) : LV_DEFAULT_RUN_DIR;
 	char *path = xasprintf("%s/%s.pid", dir, name);
 	struct strbuf sb = STRBUF_INIT;
 	pid_t pid = 0;
@@ -202,11 +202,10 @@ pid_t lv_qemu_pid(const struct unik_config *cfg, const char *name, const char *i
 }
 
 /* libvirt's log of the last start of `name`, into `out`. */
-static void qemu_log_last_start(const struct unik_config *cfg, const char *name,
-				struct strbuf *out)
+static void qemu_log_last_start(const struct unik_config *cfg, const char *name, struct strbuf *out)
 {
-	const char *dir = cfg ? unik_config_get(cfg, "libvirt.log_dir", LV_DEFAULT_LOG_DIR)
-			      : LV_DEFAULT_LOG_DIR;
+	const char *dir =
+	    cfg ? unik_config_get(cfg, "libvirt.log_dir", LV_DEFAULT_LOG_DIR) : LV_DEFAULT_LOG_DIR;
 	char *path = xasprintf("%s/%s.log", dir, name);
 	struct strbuf all = STRBUF_INIT;
 	const char *s, *last = NULL;

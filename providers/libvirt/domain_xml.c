@@ -31,23 +31,12 @@ void lv_xml_escape(struct strbuf *out, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
-		case '&':
-			strbuf_adds(out, "&amp;");
-			break;
-		case '<':
-			strbuf_adds(out, "&lt;");
-			break;
-		case '>':
-			strbuf_adds(out, "&gt;");
-			break;
-		case '\'':
-			strbuf_adds(out, "&apos;");
-			break;
-		case '"':
-			strbuf_adds(out, "&quot;");
-			break;
-		default:
-			strbuf_addch(out, *s);
+		case '&': strbuf_adds(out, "&amp;"); break;
+		case '<': strbuf_adds(out, "&lt;"); break;
+		case '>': strbuf_adds(out, "&gt;"); break;
+		case '\'': strbuf_adds(out, "&apos;"); break;
+		case '"': strbuf_adds(out, "&quot;"); break;
+		default: strbuf_addch(out, *s);
 		}
 	}
 }
@@ -191,8 +180,8 @@ static long host_tsc_khz(void)
 	return khz;
 }
 
-int lv_kernel_cmdline(const struct unik_run_spec *spec, const char *virt_type,
-		      struct strbuf *out, struct unik_err *err)
+int lv_kernel_cmdline(const struct unik_run_spec *spec, const char *virt_type, struct strbuf *out,
+		      struct unik_err *err)
 {
 	static const struct strv none = STRV_INIT;
 	struct strbuf cmd = STRBUF_INIT;

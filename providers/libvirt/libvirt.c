@@ -282,8 +282,8 @@ static int kvm_booted(const struct unik_run_spec *spec, virDomainPtr dom, const 
 /* The domain of `spec` if it is ours and may be (re)defined: not running
  * (waiting a moment for libvirt to notice a qemu that just ended).  *dom
  * is NULL when there is none yet. */
-static int domain_prepare(virConnectPtr conn, const struct unik_run_spec *spec,
-			  virDomainPtr *dom, struct unik_err *err)
+static int domain_prepare(virConnectPtr conn, const struct unik_run_spec *spec, virDomainPtr *dom,
+			  struct unik_err *err)
 {
 	enum lv_owner owner;
 	char *name = lv_domain_name(spec->name);
@@ -336,6 +336,10 @@ static int lv_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct
 			     spec->kernel ? "initrd" : "kernel");
 		goto cleanup;
 	}
+	if (spec->net && spec->net->mode != UNIK_NET_NONE) {
+		unik_err_set(err, UNIK_E_UNSUPPORTED, "libvirt domains have no network yet");
+		goto cleanup;
+	}
 	if (qemu_accel_choose(spec, &accel, vm->note, sizeof(vm->note), err) < 0 ||
 	    lv_connect(spec->cfg, &conn, err) < 0 || domain_prepare(conn, spec, &dom, err) < 0)
 		goto cleanup;
@@ -347,8 +351,8 @@ static int lv_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct
 		if (dom)
 			virDomainFree(dom);
 		dom = NULL;
-		if (define_auto(conn, spec, &f, virt_type, &dom, machine_note,
-				sizeof(machine_note), err) < 0)
+		if (define_auto(conn, spec, &f, virt_type, &dom, machine_note, sizeof(machine_note),
+				err) < 0)
 			goto cleanup;
 		if (virDomainCreate(dom) < 0) {
 			lv_err(err, UNIK_E_INTERNAL, "libvirt cannot start domain %s", name);
@@ -372,8 +376,7 @@ static int lv_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct
 
 		snprintf(vm->note + n, sizeof(vm->note) - n, "%s%s%s", n ? "; " : "",
 			 machine_note[0] ? machine_note : "",
-			 vm->pid ? ""
-				 : "its qemu is not on this host: unikd cannot watch it");
+			 vm->pid ? "" : "its qemu is not on this host: unikd cannot watch it");
 	}
 	rc = 0;
 cleanup:
@@ -397,8 +400,8 @@ static int wait_ready(struct vm_watch *w, const char *status, long long end)
 
 /* Presses the power button and waits for the VM to end before `end`, then
  * presses again (our init then SIGKILLs the program); 1 if it ended. */
-static int shutdown_graceful(virDomainPtr dom, struct vm_watch *w, const char *status,
-			     int is_linux, long long end)
+static int shutdown_graceful(virDomainPtr dom, struct vm_watch *w, const char *status, int is_linux,
+			     long long end)
 {
 	/* a press before our init listens is lost: wait until it says so */
 	if (is_linux && wait_ready(w, status, end))
@@ -411,8 +414,7 @@ static int shutdown_graceful(virDomainPtr dom, struct vm_watch *w, const char *s
 	       watch_gone(w, SECOND_PRESS_WAIT_MS);
 }
 
-static int lv_stop(const struct unik_run_spec *spec, pid_t pid, int timeout_s,
-		   struct unik_err *err)
+static int lv_stop(const struct unik_run_spec *spec, pid_t pid, int timeout_s, struct unik_err *err)
 {
 	int is_linux = spec->format && !strcmp(spec->format, "linux-initrd");
 	virConnectPtr conn = NULL;
@@ -636,19 +638,6 @@ static int lv_probe(const struct unik_config *cfg, struct unik_err *err)
 const struct unik_provider unik_provider_libvirt = {
 	.name = "libvirt",
 	.description = "persistent libvirt domains named unik-<name> (libvirt.uri; kvm or tcg)",
-	.caps = LV_CAPS,
-	.formats = lv_formats,
-	.probe = lv_probe,
-	.start = lv_start,
-	.stop = lv_stop,
-	.collect = lv_collect,
-	.remove = lv_remove,
-	.status = lv_status,
-};
-
-const struct unik_provider unik_provider_kvm = {
-	.name = "kvm",
-	.description = "the libvirt provider under another name",
 	.caps = LV_CAPS,
 	.formats = lv_formats,
 	.probe = lv_probe,

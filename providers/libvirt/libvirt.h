@@ -73,8 +73,8 @@ int lv_metadata_id(const char *xml, struct strbuf *id);
  * setup (linux-initrd), config libvirt.kernel_args, the program's arguments
  * and environment (lib/bootargs.h) and "unik.id=<id>".  -1 with err when it
  * exceeds the x86 limit of 2047 bytes. */
-int lv_kernel_cmdline(const struct unik_run_spec *spec, const char *virt_type,
-		      struct strbuf *out, struct unik_err *err);
+int lv_kernel_cmdline(const struct unik_run_spec *spec, const char *virt_type, struct strbuf *out,
+		      struct unik_err *err);
 
 /* Opens a connection to config libvirt.uri (default qemu:///system).  On
  * failure -1 with a UNIK_E_UNAVAILABLE err that names the URI, libvirt's
@@ -125,6 +125,5 @@ int lv_qemu_log_contains(const struct unik_config *cfg, const char *name, const 
 
 extern const struct unik_provider unik_provider_libvirt;
 /* The same provider under the name "kvm". */
-extern const struct unik_provider unik_provider_kvm;
 
 #endif

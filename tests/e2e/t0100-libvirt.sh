@@ -67,8 +67,7 @@ int main(int argc, char **argv)
 C
 
 out=$(unik providers 2>&1)
-check "unik providers lists libvirt and kvm" \
-	bash -c "grep -q '^libvirt  *yes' <<<'$out' && grep -q '^kvm  *yes' <<<'$out'"
+check "unik providers lists libvirt as usable" bash -c "grep -q '^libvirt  *yes' <<<'$out'"
 unik build -t hello-linux --compiler linux "$ROOT/examples/hello-c" >"$T/build.log" 2>&1
 check "build hello-c with --compiler linux" eq "$?" 0
 unik build -t ticker --compiler linux "$T/ticker" >>"$T/build.log" 2>&1
@@ -100,12 +99,12 @@ check "logs show the console" contains "$(unik logs "$P-d")" "tick 2"
 unik stop -t 5 "$P-d" >/dev/null
 check "stop ends it gracefully (SIGTERM: 143)" eq "$(field "$P-d" exit_code)" 143
 check "the domain is shut off" contains "$(dom_state d)" "shut off"
+a=$(unik logs "$P-d" | grep -c tick)
 unik start "$P-d" >/dev/null
 check "start runs it again" wait_state "$P-d" running
 check "the domain runs again" contains "$(dom_state d)" "running"
-a=$(unik logs "$P-d" | grep -c tick)
-sleep 1
-check "the console log grows" test "$(unik logs "$P-d" | grep -c tick)" -gt "$a"
+for _ in $(seq 1 150); do [ "$(unik logs "$P-d" | grep -c tick)" -gt "$a" ] && break; sleep 0.1; done
+check "the console log grows (appended)" test "$(unik logs "$P-d" | grep -c tick)" -gt "$a"
 check "rm -f removes it" bash -c "'$BIN/unik' rm -f '$P-d' >/dev/null"
 check "and its domain is gone from virsh" bash -c "! grep -q 'unik-$P-d ' <<<'$(domains)'"
 
@@ -164,7 +163,7 @@ out=$(unik providers 2>&1)
 check "providers: libvirt not usable, with the reason" \
 	bash -c "grep '^libvirt ' <<<'$out' | grep -q 'cannot connect to libvirt'"
 out=$(unik run --provider libvirt --name "$P-b" hello-linux 2>&1)
-check "run on libvirt fails" eq "$?" 125
+check "run on libvirt fails" test "$?" -ne 0
 check "naming the URI" contains "$out" "nonexistent.sock"
 out=$(unik run --provider qemu hello-linux a b -e GREETING=hi 2>&1)
 check "qemu still runs" eq "$out" "$want"

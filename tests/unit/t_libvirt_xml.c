@@ -211,8 +211,8 @@ cleanup:
 	unik_config_init(&cfg);
 	unik_config_set(&cfg, "libvirt.uri", "qemu+unix:///system?socket=/nonexistent/sock");
 	ok(p->probe(&cfg, &err) < 0, "probe fails for an unreachable URI");
-	ok(strstr(err.msg, "cannot connect to libvirt at qemu+unix") != NULL,
-	   "naming the URI: %s", err.msg);
+	ok(strstr(err.msg, "cannot connect to libvirt at qemu+unix") != NULL, "naming the URI: %s",
+	   err.msg);
 	is_int(err.code, UNIK_E_UNAVAILABLE, "as unavailable");
 	unik_config_release(&cfg);
 }
