@@ -312,7 +312,8 @@ int unik_instance_from_json(json_t *j, struct unik_instance *out, struct unik_er
 	     get_time(j, "started", &out->started, err) ||
 	     get_time(j, "finished", &out->finished, err) || get_int(j, "memory", &mem, err) ||
 	     get_strv(j, "args", &out->args, err) || get_strv(j, "env", &out->env, err) ||
-	     get_strv(j, "ports", &out->ports, err) || get_int(j, "pid", &pid, err) || get_str(j, "message", &out->message, 0, err);
+	     get_strv(j, "ports", &out->ports, err) || get_int(j, "pid", &pid, err) ||
+	     get_str(j, "message", &out->message, 0, err);
 	if (!rc && unik_state_from_name(state, &out->state) < 0)
 		rc = unik_err_set(err, UNIK_E_INVALID, "unknown instance state '%s'", state);
 	free(state);

@@ -143,9 +143,11 @@ static int start_locked(struct unikd *d, struct unik_instance *in, struct unik_e
 		goto cleanup;
 	if (vm.pid > 0 && supervisor_watch(d->sup, in->id, vm.pid, 1, err))
 		goto cleanup;
-	unikd_log("instance %s (%s) started on %s, pid %d", in->name, in->id, p->name, (int)vm.pid);
+	unikd_log("instance %s (%s) started on %s, pid %d%s%s", in->name, in->id, p->name,
+		  (int)vm.pid, in->address ? ", address " : "", in->address ? in->address : "");
 	rv = 0;
 cleanup:
+	net_attach_release(&na);
 	run_ctx_release(&rc);
 	return rv;
 }

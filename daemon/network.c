@@ -225,12 +225,12 @@ int network_attach(struct unikd *d, struct unik_instance *in, const struct unik_
 	strv_init(&na->hostfwd);
 	if (!n || n->kind == NET_NONE || !capable) {
 		if (in->ports.n)
-			return unik_err_set(err, UNIK_E_UNSUPPORTED,
-					    "cannot publish ports: %s",
-					    !n || n->kind == NET_NONE ? "the daemon runs without network"
-					    : !(p && (p->caps & need))
-						    ? "this provider has no network support in this mode"
-						    : "images of this format have no network support");
+			return unik_err_set(
+			    err, UNIK_E_UNSUPPORTED, "cannot publish ports: %s",
+			    !n || n->kind == NET_NONE ? "the daemon runs without network"
+			    : !(p && (p->caps & need))
+				? "this provider has no network support in this mode"
+				: "images of this format have no network support");
 		return 0;
 	}
 	snprintf(na->mac, sizeof(na->mac), "02:%.2s:%.2s:%.2s:%.2s:%.2s", in->id, in->id + 2,

@@ -33,15 +33,15 @@ enum {
  * bridge, the taps, the addresses and the published ports). */
 enum unik_net_mode {
 	UNIK_NET_NONE = 0, /* no network device */
-	UNIK_NET_TAP,      /* a tap on the daemon's bridge; ports relayed by the daemon */
-	UNIK_NET_USER,     /* QEMU user networking; ports via hostfwd (no root needed) */
+	UNIK_NET_TAP, /* a tap on the daemon's bridge; ports relayed by the daemon */
+	UNIK_NET_USER, /* QEMU user networking; ports via hostfwd (no root needed) */
 };
 
 struct unik_net_spec {
 	enum unik_net_mode mode;
-	const char *tap;            /* TAP: the host tap device */
-	const char *mac;            /* "02:xx:xx:xx:xx:xx" */
-	const char *bootargs;       /* words for the guest command line (" unik.ip=..") */
+	const char *tap; /* TAP: the host tap device */
+	const char *mac; /* "02:xx:xx:xx:xx:xx" */
+	const char *bootargs; /* words for the guest command line (" unik.ip=..") */
 	const struct strv *hostfwd; /* USER: QEMU hostfwd rules ("tcp:127.0.0.1:8080-:8080") */
 };
 

@@ -9,11 +9,7 @@
 #include "libvirt/libvirt.h"
 
 const struct unik_provider *const unik_providers[] = {
-	&unik_provider_qemu,
-	&unik_provider_hvt,
-	&unik_provider_spt,
-	&unik_provider_libvirt,
-	NULL,
+	&unik_provider_qemu, &unik_provider_hvt, &unik_provider_spt, &unik_provider_libvirt, NULL,
 };
 
 /* Other names a provider answers to (UniK called its libvirt provider "kvm"). */

@@ -75,9 +75,8 @@ static int hvt_collect(const struct unik_run_spec *spec, int wait_status, struct
 const struct unik_provider unik_provider_hvt = {
 	.name = "hvt",
 	.description = "unik-elf images in unik-hvt, a minimal KVM monitor (ms boots, ~1.5 MB)",
-	.caps =
-	    UNIK_CAP_RUN | UNIK_CAP_STOP | UNIK_CAP_RESTART | UNIK_CAP_LOGS | UNIK_CAP_EXIT_CODE |
-	    UNIK_CAP_NETWORK,
+	.caps = UNIK_CAP_RUN | UNIK_CAP_STOP | UNIK_CAP_RESTART | UNIK_CAP_LOGS |
+		UNIK_CAP_EXIT_CODE | UNIK_CAP_NETWORK,
 	.formats = hvt_formats,
 	.probe = hvt_probe,
 	.start = hvt_start,

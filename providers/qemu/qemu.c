@@ -499,9 +499,8 @@ static int qemu_probe(const struct unik_config *cfg, struct unik_err *err)
 const struct unik_provider unik_provider_qemu = {
 	.name = "qemu",
 	.description = "qemu-system-x86_64 microvm, one process per instance (kvm or tcg)",
-	.caps =
-	    UNIK_CAP_RUN | UNIK_CAP_STOP | UNIK_CAP_RESTART | UNIK_CAP_LOGS | UNIK_CAP_EXIT_CODE |
-	    UNIK_CAP_NETWORK | UNIK_CAP_USERNET,
+	.caps = UNIK_CAP_RUN | UNIK_CAP_STOP | UNIK_CAP_RESTART | UNIK_CAP_LOGS |
+		UNIK_CAP_EXIT_CODE | UNIK_CAP_NETWORK | UNIK_CAP_USERNET,
 	.formats = qemu_formats,
 	.probe = qemu_probe,
 	.start = qemu_start,

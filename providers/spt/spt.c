@@ -49,9 +49,8 @@ static int spt_collect(const struct unik_run_spec *spec, int wait_status, struct
 const struct unik_provider unik_provider_spt = {
 	.name = "spt",
 	.description = "unik-elf images as sandboxed host processes (unik-spt, seccomp; no KVM)",
-	.caps =
-	    UNIK_CAP_RUN | UNIK_CAP_STOP | UNIK_CAP_RESTART | UNIK_CAP_LOGS | UNIK_CAP_EXIT_CODE |
-	    UNIK_CAP_NETWORK,
+	.caps = UNIK_CAP_RUN | UNIK_CAP_STOP | UNIK_CAP_RESTART | UNIK_CAP_LOGS |
+		UNIK_CAP_EXIT_CODE | UNIK_CAP_NETWORK,
 	.formats = spt_formats,
 	.probe = spt_probe,
 	.start = spt_start,

@@ -4,11 +4,9 @@
  * Found through the kernel command line: QEMU appends one word
  * `virtio_mmio.device=SIZE@ADDR:IRQ` per virtio-mmio device to a -kernel
  * boot.  We take the first that is a network device.  No offloads are
- * negotiated (only the MAC, and VERSION_1 on a modern device): every frame
- * carries a zeroed virtio-net header.  Two queues of QSIZE entries, each
- * entry with its own fixed buffer: receive buffers stay posted and are
- * copied out; send buffers are copied into.  The device's interrupt only
- * wakes the halted CPU (the handler acknowledges it); frames are taken by
+ * negotiated (only the MAC, and VERSION_1 on a modern device).  The queues
+ * and frames are virtio_net_queue.c's.  The device's interrupt only wakes
+ * the halted CPU (the handler acknowledges it); frames are taken by
  * polling the used ring.
  */
 #include "virtio_net.h"
@@ -48,48 +46,11 @@
 #define F_MAC (1u << 5)
 #define F_VERSION_1_HI (1u << 0) /* feature bit 32 */
 #define DEV_NET 1
-#define DESC_F_WRITE 2
-#define QSIZE 128
-#define BUF_SIZE 2048
-#define RXQ 0
-#define TXQ 1
 #define IRQ_VECTOR (IRQ_VECTOR_BASE + 1)
 
-struct vq_desc {
-	u64 addr;
-	u32 len;
-	u16 flags, next;
-};
-
-struct vq_avail {
-	u16 flags, idx;
-	u16 ring[QSIZE];
-	u16 used_event;
-};
-
-struct vq_used_elem {
-	u32 id, len;
-};
-
-struct vq_used {
-	u16 flags, idx;
-	struct vq_used_elem ring[QSIZE];
-	u16 avail_event;
-};
-
-struct vq {
-	struct vq_desc *desc;
-	struct vq_avail *avail;
-	volatile struct vq_used *used;
-	u8 *bufs; /* QSIZE buffers of BUF_SIZE, physically contiguous */
-	u64 bufs_pa;
-	u16 avail_idx, used_seen;
-};
-
 static volatile u8 *regs;
-static u32 version, hdr_len;
-static struct vq vqs[2];
-static u64 base_pa, irq;
+static u32 version;
+static u64 base_pa;
 
 static u32 rd(u32 reg)
 {
@@ -150,61 +111,32 @@ static bool parse_device(const char *w, size_t len, u64 *addr, u64 *size, u64 *g
 	return ok && !*p && *size >= 0x200 && *addr < DMAP_LIMIT;
 }
 
-/* Sets up queue q with QSIZE entries; false on failure. */
+/* Sets up queue q and tells the device; false on failure. */
 static bool vq_init(int q)
 {
-	struct vq *v = &vqs[q];
-	u64 ring_pa, used_off = ALIGN_UP(sizeof(struct vq_desc) * QSIZE + sizeof(struct vq_avail),
-					 PAGE_SIZE);
-	u8 *ring;
+	struct vq *v;
 
 	wr(R_QUEUE_SEL, (u32)q);
-	if (rd(R_QUEUE_NUM_MAX) < QSIZE)
+	if (rd(R_QUEUE_NUM_MAX) < VQ_SIZE || !(v = vnet_queue_alloc(q)))
 		return false;
-	ring_pa = frames_alloc_contig((used_off + PAGE_SIZE) / PAGE_SIZE);
-	v->bufs_pa = frames_alloc_contig(QSIZE * BUF_SIZE / PAGE_SIZE);
-	if (!ring_pa || !v->bufs_pa)
-		return false;
-	ring = phys_to_virt(ring_pa);
-	memset(ring, 0, used_off + PAGE_SIZE);
-	v->desc = (struct vq_desc *)ring;
-	v->avail = (struct vq_avail *)(ring + sizeof(struct vq_desc) * QSIZE);
-	v->used = (volatile struct vq_used *)(ring + used_off);
-	v->bufs = phys_to_virt(v->bufs_pa);
-	for (int i = 0; i < QSIZE; i++) {
-		v->desc[i].addr = v->bufs_pa + (u64)i * BUF_SIZE;
-		v->desc[i].len = BUF_SIZE;
-		v->desc[i].flags = q == RXQ ? DESC_F_WRITE : 0;
-	}
-	wr(R_QUEUE_NUM, QSIZE);
+	wr(R_QUEUE_NUM, VQ_SIZE);
 	if (version == 1) {
 		wr(R_QUEUE_ALIGN, PAGE_SIZE);
-		wr(R_QUEUE_PFN, (u32)(ring_pa / PAGE_SIZE));
+		wr(R_QUEUE_PFN, (u32)(v->desc_pa / PAGE_SIZE));
 	} else {
-		u64 avail_pa = ring_pa + sizeof(struct vq_desc) * QSIZE,
-		    used_pa = ring_pa + used_off;
-
-		wr(R_QUEUE_DESC, (u32)ring_pa);
-		wr(R_QUEUE_DESC + 4, (u32)(ring_pa >> 32));
-		wr(R_QUEUE_AVAIL, (u32)avail_pa);
-		wr(R_QUEUE_AVAIL + 4, (u32)(avail_pa >> 32));
-		wr(R_QUEUE_USED, (u32)used_pa);
-		wr(R_QUEUE_USED + 4, (u32)(used_pa >> 32));
+		wr(R_QUEUE_DESC, (u32)v->desc_pa);
+		wr(R_QUEUE_DESC + 4, (u32)(v->desc_pa >> 32));
+		wr(R_QUEUE_AVAIL, (u32)v->avail_pa);
+		wr(R_QUEUE_AVAIL + 4, (u32)(v->avail_pa >> 32));
+		wr(R_QUEUE_USED, (u32)v->used_pa);
+		wr(R_QUEUE_USED + 4, (u32)(v->used_pa >> 32));
 		wr(R_QUEUE_READY, 1);
 	}
 	return true;
 }
 
-static void vq_push(struct vq *v, u16 id)
-{
-	v->avail->ring[v->avail_idx % QSIZE] = id;
-	__asm__ volatile("" : : : "memory"); /* the entry before the index (x86: TSO) */
-	v->avail->idx = ++v->avail_idx;
-}
-
 static void notify(int q)
 {
-	__asm__ volatile("mfence" : : : "memory");
 	wr(R_QUEUE_NOTIFY, (u32)q);
 }
 
@@ -239,7 +171,6 @@ bool virtio_net_mmio_probe(const char *cmdline,
 			continue;
 		regs = r;
 		base_pa = addr;
-		irq = gsi;
 		version = mmio_read32(r + R_VERSION);
 		if (route && !route((u32)gsi, IRQ_VECTOR, irq_handler))
 			kprintf("unik: virtio-net: cannot route IRQ %lu; waits will poll\n", gsi);
@@ -248,9 +179,9 @@ bool virtio_net_mmio_probe(const char *cmdline,
 	return false;
 }
 
-int virtio_net_open(u8 mac[6], u32 *mtu)
+int virtio_net_mmio_open(u8 mac[6], u32 *mtu)
 {
-	u32 feat, feat_hi = 0, want;
+	u32 feat, feat_hi = 0, want, hdr_len;
 
 	if (!regs)
 		return -ENODEV;
@@ -279,10 +210,9 @@ int virtio_net_open(u8 mac[6], u32 *mtu)
 		wr(R_GUEST_PAGE_SIZE, PAGE_SIZE);
 		hdr_len = 10;
 	}
-	if (!vq_init(RXQ) || !vq_init(TXQ))
+	if (!vq_init(VNET_RXQ) || !vq_init(VNET_TXQ))
 		goto failed;
-	for (u16 i = 0; i < QSIZE; i++)
-		vq_push(&vqs[RXQ], i);
+	vnet_queues_start(hdr_len, notify);
 	if (want & F_MAC) {
 		for (int i = 0; i < 6; i++)
 			mac[i] = *(volatile u8 *)(regs + R_CONFIG + i);
@@ -292,50 +222,11 @@ int virtio_net_open(u8 mac[6], u32 *mtu)
 	}
 	*mtu = 1500;
 	wr(R_STATUS, rd(R_STATUS) | ST_DRIVER_OK);
-	notify(RXQ);
+	notify(VNET_RXQ);
 	return 0;
 failed:
 	wr(R_STATUS, ST_FAILED);
 	kprintf("unik: virtio-net at 0x%lx: the device refused our setup\n", base_pa);
 	regs = NULL;
 	return -ENODEV;
-}
-
-int virtio_net_send(const void *frame, size_t len)
-{
-	struct vq *v = &vqs[TXQ];
-	u16 id;
-
-	if (len + hdr_len > BUF_SIZE)
-		return -EIO;
-	v->used_seen = v->used->idx; /* sent frames are done with */
-	if ((u16)(v->avail_idx - v->used_seen) >= QSIZE)
-		return -EAGAIN;
-	id = v->avail_idx % QSIZE;
-	memset(v->bufs + (u64)id * BUF_SIZE, 0, hdr_len);
-	memcpy(v->bufs + (u64)id * BUF_SIZE + hdr_len, frame, len);
-	v->desc[id].len = (u32)(hdr_len + len);
-	vq_push(v, id);
-	notify(TXQ);
-	return 0;
-}
-
-long virtio_net_recv(void *buf, size_t size)
-{
-	struct vq *v = &vqs[RXQ];
-	u32 id, len;
-
-	if (!regs || v->used_seen == v->used->idx)
-		return 0;
-	__asm__ volatile("" : : : "memory");
-	id = v->used->ring[v->used_seen % QSIZE].id % QSIZE;
-	len = v->used->ring[v->used_seen % QSIZE].len;
-	v->used_seen++;
-	len = len > hdr_len ? len - hdr_len : 0;
-	if (len > size)
-		len = 0; /* too large for the caller: dropped */
-	memcpy(buf, v->bufs + (u64)id * BUF_SIZE + hdr_len, len);
-	vq_push(v, (u16)id);
-	notify(RXQ);
-	return len;
 }

@@ -27,7 +27,7 @@ unik build -t hello-c "$ROOT/examples/hello-c" >/dev/null 2>&1
 
 id=$(unik run -d --name t1 ticker 5)
 check "run -d prints a full id" eq "${#id}" 64
-out=$(timeout 60 unik logs -f t1)
+out=$(timeout 60 "$BIN/unik" logs -f t1)
 check "logs -f follows until exit" eq "$(echo "$out" | tail -1)" "tick 5"
 check "wait returns the exit status" eq "$(unik wait t1)" 7
 check "ps hides exited instances" eq "$(unik ps -q | grep -c "${id:0:12}")" 0

@@ -18,6 +18,7 @@
 #define LAPIC_EOI 0x0b0
 #define LAPIC_SVR 0x0f0
 #define LAPIC_LVT_TIMER 0x320
+#define LAPIC_LVT_LINT0 0x350
 #define LAPIC_TIMER_INIT 0x380
 #define LAPIC_TIMER_CUR 0x390
 #define LAPIC_TIMER_DIV 0x3e0
@@ -79,6 +80,9 @@ static bool lapic_init(void)
 	arch_set_irq_handler(VEC_SPURIOUS, spurious_irq);
 	lapic_write(LAPIC_SVR, 0x100 | VEC_SPURIOUS);
 	lapic_write(LAPIC_TPR, 0);
+	/* QEMU wires the 8259 to LINT0 as ExtINT; its IRQs (the PIT's, a PCI
+	 * line shared with the I/O APIC on pc) would arrive as exceptions. */
+	lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
 	/* Count down from the top for a while, measured with the TSC. */

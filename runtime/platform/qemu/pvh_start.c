@@ -25,15 +25,17 @@ static char cmdline[8192];
 static struct boot_info info;
 
 /* The network device is looked for only when the core asks (the program
- * has network words): a virtio-mmio one from QEMU's command-line words. */
+ * has network words): a virtio-mmio one from QEMU's command-line words
+ * (microvm), else a virtio-net PCI function (pc). */
 static int qemu_net_open(u8 mac[6], u32 *mtu)
 {
-	if (!virtio_net_mmio_probe(cmdline, apic_route_irq)) {
-		kprintf("unik: net: no virtio-net device among the virtio_mmio.device= words "
-			"(QEMU adds them for -M microvm,acpi=off)\n");
-		return -ENODEV;
-	}
-	return virtio_net_open(mac, mtu);
+	if (virtio_net_mmio_probe(cmdline, apic_route_irq))
+		return virtio_net_mmio_open(mac, mtu);
+	if (virtio_net_pci_probe(apic_route_irq))
+		return virtio_net_pci_open(mac, mtu);
+	kprintf("unik: net: no virtio-net device: none among the virtio_mmio.device= words "
+		"(QEMU adds them for -M microvm,acpi=off) and none on the PCI bus\n");
+	return -ENODEV;
 }
 
 static const struct platform_ops qemu_platform = {
