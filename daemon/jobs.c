@@ -92,7 +92,7 @@ static int save_image(struct job_ctx *jc, const struct unik_compiler *c,
 	struct unik_image im;
 	long long ksize = 0, isize = 0;
 	json_t *manifest;
-	char *text;
+	char *text, *same = NULL;
 	int rv = -1;
 
 	unik_image_init(&im);
@@ -118,6 +118,21 @@ static int save_image(struct job_ctx *jc, const struct unik_compiler *c,
 	json_decref(manifest);
 	im.digest = blobs_digest_buf(text, strlen(text));
 	free(text);
+	/* the same manifest as an existing image: that image, under this name */
+	if (store_image_find_digest(d->store, im.digest, &same, err))
+		goto cleanup;
+	if (same) {
+		char *name = im.name;
+
+		im.name = NULL;
+		unik_image_release(&im);
+		if (store_image_get(d->store, same, &im, err)) {
+			free(name);
+			goto cleanup;
+		}
+		free(im.name);
+		im.name = name;
+	}
 	if (im.name && store_image_untag(d->store, im.name, err))
 		goto cleanup;
 	if (store_image_put(d->store, &im, err))
@@ -127,6 +142,7 @@ static int save_image(struct job_ctx *jc, const struct unik_compiler *c,
 cleanup:
 	pthread_mutex_unlock(&d->lock);
 	unik_image_release(&im);
+	free(same);
 	return rv;
 }
 

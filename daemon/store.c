@@ -318,6 +318,22 @@ int store_image_untag(struct store *st, const char *name, struct unik_err *err)
 	return rc;
 }
 
+int store_image_find_digest(struct store *st, const char *digest, char **id,
+			    struct unik_err *err)
+{
+	sqlite3_stmt *s;
+
+	*id = NULL;
+	if (prepare(st, "SELECT id FROM images WHERE json_extract(doc, '$.digest') = ?1 LIMIT 1",
+		    &s, err))
+		return -1;
+	bind_text(s, 1, digest);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*id = xstrdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return 0;
+}
+
 int store_blob_users(struct store *st, const char *digest, int *count, struct unik_err *err)
 {
 	sqlite3_stmt *s;

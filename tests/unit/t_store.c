@@ -72,6 +72,19 @@ int main(void)
 	ok(store_image_resolve(st, "%", &id, &err) < 0 && err.code == UNIK_E_NOT_FOUND,
 	   "wildcards are not patterns");
 
+	image(&im, "dddd4444", "digested", "sha256:k3");
+	im.digest = xstrdup("sha256:feed");
+	ok(store_image_put(st, &im, &err) == 0, "image with a digest saved");
+	unik_image_release(&im);
+	ok(store_image_find_digest(st, "sha256:feed", &id, &err) == 0 && id &&
+		   !strcmp(id, "dddd4444"),
+	   "an image is found by its manifest digest");
+	free(id);
+	id = NULL;
+	ok(store_image_find_digest(st, "sha256:none", &id, &err) == 0 && !id,
+	   "an unknown digest finds nothing");
+	ok(store_image_delete(st, "dddd4444", &err) == 0, "and it is deleted again");
+
 	unik_image_init(&got);
 	ok(store_image_get(st, "aaaa1111", &got, &err) == 0 && got.name == NULL,
 	   "the untagged image has no name");
