@@ -111,6 +111,7 @@ format:
 bench: deps
 	$(MAKE) all
 	scripts/bench
+	scripts/bench-libvirt
 
 clean:
 	rm -rf build bin

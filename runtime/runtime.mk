@@ -26,7 +26,7 @@ LWIP_CFLAGS := $(filter-out -Werror -Wextra,$(RT_CFLAGS)) -Wno-address
 
 # One object carries every platform (qemu, hvt, spt); each enters through
 # its own entry point (PVH note, or the "unik" notes of abi/hvt_abi.h).
-RT_SRCS := runtime/boot/pvh.S runtime/arch/x86_64/entry.S \
+RT_SRCS := runtime/boot/pvh.S runtime/arch/x86_64/entry.S runtime/arch/x86_64/syscall_direct.S \
 	runtime/platform/hvt/hvt_start.S runtime/platform/spt/spt_start.S \
 	$(wildcard runtime/arch/x86_64/*.c runtime/core/*.c runtime/platform/*/*.c \
 	runtime/net/*.c)
@@ -56,6 +56,9 @@ build/guest/unik-runtime.ld: runtime/runtime.ld
 	cp $< $@
 
 GUEST_TARGETS += build/guest/unik-runtime.o build/guest/unik-runtime.ld
+
+# The musl that programs link with: system calls as direct calls into us.
+include runtime/musl/musl.mk
 LINT_SRCS += $(wildcard runtime/*/*.c runtime/*/*.h runtime/*/*/*.c runtime/*/*/*.h)
 
 .PHONY: runtime runtime-test

@@ -4,6 +4,12 @@
  * static musl executable, which is linked with the unik runtime and the
  * folder's files/ into one bootable ELF: format "unik-elf", artifact
  * out_dir/unik.elf (no initrd).  No Linux kernel is involved.
+ *
+ * The musl is ours when make has built it next to the runtime
+ * (<runtime>/musl, runtime/musl/): its system calls are direct calls into
+ * the runtime.  Without it Debian's musl-gcc is used, whose system calls
+ * reach the runtime through its trap path (slower on spt); the build log
+ * says which.
  */
 #include "c.h"
 
@@ -11,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../lib/fsutil.h"
 #include "../../lib/run.h"
@@ -33,18 +40,39 @@ static int need_tool(const char *name, const char *pkg, struct unik_err *err)
 	return 0;
 }
 
+/* The driver of our musl (direct system calls) in the runtime folder, or
+ * NULL when make has not built it there.  New string. */
+static char *unik_musl_gcc(const char *runtime_dir)
+{
+	char *stamp = xasprintf("%s/musl/.unik-version", runtime_dir);
+	char *gcc = xasprintf("%s/musl/bin/musl-gcc", runtime_dir);
+	int ok = fs_exists(stamp) && access(gcc, X_OK) == 0;
+
+	free(stamp);
+	if (!ok) {
+		free(gcc);
+		return NULL;
+	}
+	return gcc;
+}
+
 static int c_probe(const struct unik_config *cfg, struct unik_err *err)
 {
 	const char *dir = c_runtime_dir(cfg);
 	char *obj = xasprintf("%s/unik-runtime.o", dir);
+	char *musl = unik_musl_gcc(dir);
 	int ok = fs_exists(obj);
 
 	free(obj);
-	if (!ok)
+	if (!ok) {
+		free(musl);
 		return unik_err_set(
 		    err, UNIK_E_UNAVAILABLE,
 		    "the unik runtime is missing in %s (set c.runtime, or run 'make')", dir);
-	if (need_tool("musl-gcc", "musl-tools", err) < 0 || need_tool("as", "binutils", err) < 0 ||
+	}
+	ok = musl ? need_tool("gcc", "gcc", err) : need_tool("musl-gcc", "musl-tools", err);
+	free(musl);
+	if (ok < 0 || need_tool("as", "binutils", err) < 0 ||
 	    need_tool("ld", "binutils", err) < 0 || need_tool("objcopy", "binutils", err) < 0)
 		return -1;
 	return 0;
@@ -74,7 +102,7 @@ static int c_detect(const char *src_dir)
 static int c_build(const struct unik_build_spec *spec, struct unik_build_result *out,
 		   struct unik_err *err)
 {
-	char *app = NULL;
+	char *app = NULL, *musl = NULL;
 	char *files = xasprintf("%s/files", spec->src_dir);
 	char *image = xasprintf("%s/%s.elf", spec->out_dir, "unik");
 	long long size;
@@ -82,7 +110,14 @@ static int c_build(const struct unik_build_spec *spec, struct unik_build_result 
 
 	if (c_probe(spec->cfg, err) < 0)
 		goto cleanup;
-	if (linux_program_build(spec, &app, err) < 0)
+	musl = unik_musl_gcc(c_runtime_dir(spec->cfg));
+	if (spec->log)
+		spec->log(spec->log_ctx,
+			  musl
+			      ? "libc: unik's musl (system calls are direct calls into the runtime)"
+			      : "libc: Debian's musl-gcc (unik's musl is not built: system calls "
+				"take the runtime's trap path)");
+	if (linux_program_build(spec, musl, &app, err) < 0)
 		goto cleanup;
 	if (spec->log)
 		spec->log(spec->log_ctx,
@@ -106,6 +141,7 @@ static int c_build(const struct unik_build_spec *spec, struct unik_build_result 
 	rc = 0;
 cleanup:
 	free(app);
+	free(musl);
 	free(files);
 	free(image);
 	return rc;

@@ -101,7 +101,7 @@ static int linux_build(const struct unik_build_spec *spec, struct unik_build_res
 	linux_guest_get(spec->cfg, &g);
 	if (linux_probe(spec->cfg, err) < 0)
 		goto cleanup;
-	if (linux_program_build(spec, &app, err) < 0)
+	if (linux_program_build(spec, NULL, &app, err) < 0)
 		goto cleanup;
 	if (spec->log)
 		spec->log(spec->log_ctx, "packing initramfs with /init and /app");

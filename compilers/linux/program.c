@@ -16,7 +16,7 @@
 #include "../../lib/strbuf.h"
 #include "../../lib/xalloc.h"
 
-#define CC_PROGRAM "musl-gcc"
+#define CC_DEFAULT "musl-gcc"
 
 static void __attribute__((format(printf, 2, 3)))
 progress(const struct unik_build_spec *spec, const char *fmt, ...)
@@ -159,16 +159,18 @@ cleanup:
 	return p;
 }
 
-static int build_with_make(const struct unik_build_spec *spec, char **app_out, struct unik_err *err)
+static int build_with_make(const struct unik_build_spec *spec, const char *cc, char **app_out,
+			   struct unik_err *err)
 {
-	const char *argv[] = { "make", "CC=" CC_PROGRAM, "LDFLAGS=-static", NULL };
+	char *cc_arg = xasprintf("CC=%s", cc);
+	const char *argv[] = { "make", cc_arg, "LDFLAGS=-static", NULL };
 	struct run_opts opts = { spec->src_dir, NULL, spec->log, spec->log_ctx };
 	struct strv before = STRV_INIT;
 	int rc = -1;
 
 	if (list_files(spec->src_dir, NULL, 1, &before, err) < 0)
 		goto cleanup;
-	progress(spec, "building with make CC=" CC_PROGRAM " LDFLAGS=-static");
+	progress(spec, "building with make %s LDFLAGS=-static", cc_arg);
 	if (run_command(argv, &opts, err) < 0) {
 		if (err && err->code == UNIK_E_INTERNAL)
 			err->code = UNIK_E_INVALID;
@@ -178,11 +180,13 @@ static int build_with_make(const struct unik_build_spec *spec, char **app_out, s
 	*app_out = make_output(spec, &before, err);
 	rc = *app_out ? 0 : -1;
 cleanup:
+	free(cc_arg);
 	strv_release(&before);
 	return rc;
 }
 
-static int build_sources(const struct unik_build_spec *spec, char **app_out, struct unik_err *err)
+static int build_sources(const struct unik_build_spec *spec, const char *cc, char **app_out,
+			 struct unik_err *err)
 {
 	struct run_opts opts = { spec->src_dir, NULL, spec->log, spec->log_ctx };
 	struct strv srcs = STRV_INIT, argv = STRV_INIT;
@@ -204,9 +208,9 @@ static int build_sources(const struct unik_build_spec *spec, char **app_out, str
 			     "in the top folder");
 		goto cleanup;
 	}
-	progress(spec, "compiling %zu C file%s with " CC_PROGRAM " -static -O2", srcs.n,
-		 srcs.n == 1 ? "" : "s");
-	strv_push(&argv, CC_PROGRAM);
+	progress(spec, "compiling %zu C file%s with %s -static -O2", srcs.n, srcs.n == 1 ? "" : "s",
+		 cc);
+	strv_push(&argv, cc);
 	strv_push(&argv, "-static");
 	strv_push(&argv, "-O2");
 	strv_push(&argv, "-o");
@@ -230,16 +234,19 @@ cleanup:
 	return rc;
 }
 
-int linux_program_build(const struct unik_build_spec *spec, char **app_out, struct unik_err *err)
+int linux_program_build(const struct unik_build_spec *spec, const char *cc, char **app_out,
+			struct unik_err *err)
 {
 	char *app = NULL;
 	int rc;
 
 	*app_out = NULL;
+	if (!cc)
+		cc = CC_DEFAULT;
 	if (has_makefile(spec->src_dir))
-		rc = build_with_make(spec, &app, err);
+		rc = build_with_make(spec, cc, &app, err);
 	else
-		rc = build_sources(spec, &app, err);
+		rc = build_sources(spec, cc, &app, err);
 	if (rc == 0 && elf_check_static(app, err) < 0) {
 		free(app);
 		return -1;

@@ -1,10 +1,15 @@
 /* domain_xml.c - the libvirt domain definition of an instance, and the
  * guest's kernel command line.
  *
- * Machine: microvm with <features><acpi/></features> (without it libvirt
- * passes -no-acpi and the power button, our graceful stop, is gone), no USB
- * controller and no balloon (microvm has no PCI bus for them).  Machine pc
- * uses qboot instead of SeaBIOS when given (SeaBIOS takes seconds nested).
+ * Machine: microvm with <features><acpi/></features> for Linux guests
+ * (without it libvirt passes -no-acpi and the power button, our graceful
+ * stop, is gone); unik-elf guests go without ACPI, because only then does
+ * QEMU put the virtio_mmio.device= words on the kernel command line that
+ * tell the runtime where its NIC is.  No USB controller and no balloon
+ * (microvm has no PCI bus for them); the NIC on microvm must say
+ * <address type='virtio-mmio'/> or libvirt wants a PCI bus for it too.
+ * Machine pc uses qboot instead of SeaBIOS when given (SeaBIOS takes
+ * seconds nested); its NIC is a virtio-net-pci.
  * Console: the first 16550 into the instance log, appended.  Status: the
  * second 16550 (0x2f8, irq 3; the guest's ttyS1) into the file `status`.
  * qemu runs as root without relabelling (a static DAC label): it reads the
@@ -101,7 +106,8 @@ void lv_domain_xml(const struct lv_domain_def *def, struct strbuf *out)
 	if (def->initrd)
 		add_elem(out, "    <initrd>", def->initrd, "</initrd>\n");
 	add_elem(out, "    <cmdline>", def->cmdline, "</cmdline>\n  </os>\n");
-	strbuf_adds(out, "  <features>\n    <acpi/>\n  </features>\n");
+	if (def->acpi)
+		strbuf_adds(out, "  <features>\n    <acpi/>\n  </features>\n");
 	/* -cpu host aborts on kvm_pvm (MSR 0x10a): host-passthrough minus
 	 * arch-capabilities; TCG keeps qemu64 */
 	if (is_kvm)
@@ -119,6 +125,16 @@ void lv_domain_xml(const struct lv_domain_def *def, struct strbuf *out)
 	add_serial(out, def->status_path, 1, 0);
 	if (is_microvm)
 		strbuf_adds(out, "    <controller type='usb' model='none'/>\n");
+	if (def->net_tap) {
+		/* the daemon's tap, on its bridge: libvirt opens it and leaves it be */
+		add_elem(out, "    <interface type='ethernet'>\n      <mac address='", def->net_mac,
+			 "'/>\n");
+		add_elem(out, "      <target dev='", def->net_tap, "' managed='no'/>\n");
+		strbuf_adds(out, "      <model type='virtio'/>\n");
+		if (is_microvm)
+			strbuf_adds(out, "      <address type='virtio-mmio'/>\n");
+		strbuf_adds(out, "    </interface>\n");
+	}
 	strbuf_adds(out, "    <memballoon model='none'/>\n  </devices>\n");
 	strbuf_adds(out, "  <seclabel type='static' model='dac' relabel='no'>\n"
 			 "    <label>+0:+0</label>\n  </seclabel>\n");
@@ -198,6 +214,8 @@ int lv_kernel_cmdline(const struct unik_run_spec *spec, const char *virt_type, s
 	if (*extra)
 		strbuf_addf(&cmd, " %s", extra); /* e.g. loglevel=7 to debug a boot */
 	bootargs_append(&cmd, spec->args ? spec->args : &none, spec->env ? spec->env : &none);
+	if (spec->net && spec->net->mode == UNIK_NET_TAP && spec->net->bootargs)
+		strbuf_adds(&cmd, spec->net->bootargs); /* " unik.ip=... unik.gw=..." */
 	/* guests ignore it; it names the instance on qemu's command line */
 	strbuf_adds(&cmd, " unik.id=");
 	bootargs_encode(&cmd, spec->id ? spec->id : "");

@@ -184,6 +184,7 @@ static int define_domain(virConnectPtr conn, const struct unik_run_spec *spec,
 		.status_path = f->status,
 		.memory_mb = spec->memory_mb,
 		.debug_exit = spec->format && !strcmp(spec->format, "unik-elf"),
+		.acpi = !spec->format || strcmp(spec->format, "unik-elf"),
 	};
 	int rc = -1;
 
@@ -192,6 +193,10 @@ static int define_domain(virConnectPtr conn, const struct unik_run_spec *spec,
 		def.firmware = LV_QBOOT_ROM;
 	if (spec->cfg)
 		def.emulator = unik_config_get(spec->cfg, "libvirt.emulator", NULL);
+	if (spec->net && spec->net->mode == UNIK_NET_TAP) {
+		def.net_tap = spec->net->tap;
+		def.net_mac = spec->net->mac;
+	}
 	if (lv_kernel_cmdline(spec, virt_type, &cmdline, err) < 0)
 		goto cleanup;
 	def.cmdline = strbuf_str(&cmdline);
@@ -336,8 +341,13 @@ static int lv_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct
 			     spec->kernel ? "initrd" : "kernel");
 		goto cleanup;
 	}
-	if (spec->net && spec->net->mode != UNIK_NET_NONE) {
-		unik_err_set(err, UNIK_E_UNSUPPORTED, "libvirt domains have no network yet");
+	if (spec->net && spec->net->mode != UNIK_NET_NONE &&
+	    (spec->net->mode != UNIK_NET_TAP || !is_elf || !spec->net->tap || !spec->net->mac)) {
+		unik_err_set(err, UNIK_E_UNSUPPORTED,
+			     "libvirt domains get a network only as unik-elf images on the "
+			     "daemon's bridge (a tap), not %s",
+			     spec->net->mode == UNIK_NET_USER ? "QEMU user networking"
+							      : "this image format");
 		goto cleanup;
 	}
 	if (qemu_accel_choose(spec, &accel, vm->note, sizeof(vm->note), err) < 0 ||
@@ -434,8 +444,10 @@ static int lv_stop(const struct unik_run_spec *spec, pid_t pid, int timeout_s, s
 		goto cleanup;
 	}
 	watch_init(&w, dom, pid, spec->id);
-	if (timeout_s > 0 && shutdown_graceful(dom, &w, f.status, is_linux,
-					       now_ms() + (long long)timeout_s * 1000)) {
+	/* unik-elf guests run without ACPI (see domain_xml.c): no power button */
+	if (timeout_s > 0 && is_linux &&
+	    shutdown_graceful(dom, &w, f.status, is_linux,
+			      now_ms() + (long long)timeout_s * 1000)) {
 		rc = 0;
 		goto cleanup;
 	}
@@ -633,7 +645,8 @@ static int lv_probe(const struct unik_config *cfg, struct unik_err *err)
 }
 
 #define LV_CAPS                                                                                    \
-	(UNIK_CAP_RUN | UNIK_CAP_STOP | UNIK_CAP_RESTART | UNIK_CAP_LOGS | UNIK_CAP_EXIT_CODE)
+	(UNIK_CAP_RUN | UNIK_CAP_STOP | UNIK_CAP_RESTART | UNIK_CAP_LOGS | UNIK_CAP_EXIT_CODE |    \
+	 UNIK_CAP_NETWORK)
 
 const struct unik_provider unik_provider_libvirt = {
 	.name = "libvirt",

@@ -51,6 +51,9 @@ struct lv_domain_def {
 	const char *status_path; /* second serial port */
 	int memory_mb;
 	int debug_exit; /* 1: add isa-debug-exit at 0xf4 (unik-elf guests) */
+	int acpi; /* 1: ACPI (Linux guests: the power button); 0: -no-acpi */
+	const char *net_tap; /* a NIC on this existing tap (the daemon's), or NULL */
+	const char *net_mac; /* its MAC address, with net_tap */
 };
 
 /* Appends the domain XML of `def` to `out`; every value is XML-escaped. */
@@ -71,7 +74,8 @@ int lv_metadata_id(const char *xml, struct strbuf *id);
 
 /* The kernel command line of `spec` for `virt_type`: the guest's console
  * setup (linux-initrd), config libvirt.kernel_args, the program's arguments
- * and environment (lib/bootargs.h) and "unik.id=<id>".  -1 with err when it
+ * and environment (lib/bootargs.h), the network words of spec->net and
+ * "unik.id=<id>".  -1 with err when it
  * exceeds the x86 limit of 2047 bytes. */
 int lv_kernel_cmdline(const struct unik_run_spec *spec, const char *virt_type, struct strbuf *out,
 		      struct unik_err *err);

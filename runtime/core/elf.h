@@ -51,9 +51,15 @@ struct app_image {
 /* Maps the PT_LOAD segments of the ELF file at physical `pa` (size bytes).
  * Whole pages are mapped in place; partial pages are copied. */
 int elf_load_app(u64 pa, u64 size, struct app_image *img);
-/* Builds the initial stack (argc, argv, envp, auxv) and returns %rsp. */
+/* The aux vector entry that hands a program linked with our musl the
+ * runtime's direct system-call entry (runtime/musl/direct-syscalls.patch
+ * defines the same number).  Linux's own AT_ numbers are below 64. */
+#define AT_UNIK_SYSCALL 0x756e696b
+
+/* Builds the initial stack (argc, argv, envp, auxv) and returns %rsp.
+ * `syscall_entry`, when not 0, goes into the aux vector as AT_UNIK_SYSCALL. */
 u64 elf_build_stack(const struct app_image *img, char *const *argv, int argc, char *const *envp,
-		    int envc);
+		    int envc, u64 syscall_entry);
 /* "<symbol+0xoff>" for an address in the application, or "". */
 void elf_symbolize(u64 addr, char *buf, size_t size);
 

@@ -7,6 +7,7 @@
 #include "../arch/x86_64/arch.h"
 
 #define AT_NULL 0
+#define AT_IGNORE 1
 #define AT_PHDR 3
 #define AT_PHENT 4
 #define AT_PHNUM 5
@@ -117,7 +118,7 @@ static u64 push_bytes(u64 *sp, const void *data, u64 len)
 }
 
 u64 elf_build_stack(const struct app_image *img, char *const *argv, int argc, char *const *envp,
-		    int envc)
+		    int envc, u64 syscall_entry)
 {
 	u64 sp = STACK_TOP, argv_at[argc + 1], envp_at[envc + 1], random_at, platform_at, *p;
 	u64 auxv[][2] = {
@@ -129,7 +130,8 @@ u64 elf_build_stack(const struct app_image *img, char *const *argv, int argc, ch
 		{ AT_EGID, 0 },		  { AT_HWCAP, cpu_hwcap() },
 		{ AT_CLKTCK, 100 },	  { AT_SECURE, 0 },
 		{ AT_RANDOM, 0 },	  { AT_PLATFORM, 0 },
-		{ AT_EXECFN, 0 },	  { AT_NULL, 0 },
+		{ AT_EXECFN, 0 },	  { AT_IGNORE, 0 },
+		{ AT_NULL, 0 },
 	};
 	u8 rnd[16];
 	u64 words;
@@ -148,6 +150,10 @@ u64 elf_build_stack(const struct app_image *img, char *const *argv, int argc, ch
 			auxv[i][1] = platform_at;
 		else if (auxv[i][0] == AT_EXECFN)
 			auxv[i][1] = argc ? argv_at[0] : 0;
+		else if (auxv[i][0] == AT_IGNORE && syscall_entry) {
+			auxv[i][0] = AT_UNIK_SYSCALL;
+			auxv[i][1] = syscall_entry;
+		}
 	}
 	words = 1 + (argc + 1) + (envc + 1) + 2 * ARRAY_SIZE(auxv);
 	sp = ALIGN_DOWN(sp - words * 8, 16);

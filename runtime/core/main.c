@@ -30,7 +30,8 @@ const struct platform_ops *platform;
 void runtime_exit(int status)
 {
 	if (cmd.verbose)
-		kprintf("unik: exit status %d after %lu us\n", status, plat_monotonic_ns() / 1000);
+		kprintf("unik: exit status %d after %lu us, %lu system calls (%lu direct)\n",
+			status, plat_monotonic_ns() / 1000, syscall_count, syscall_direct_count);
 	plat_exit(status);
 }
 
@@ -52,7 +53,7 @@ static void take_memory(const struct boot_info *bi)
 void runtime_main(const struct boot_info *bi)
 {
 	struct app_image img;
-	u64 sp, t_loaded;
+	u64 sp, t_loaded, direct;
 	int err;
 
 	plat_clock_init();
@@ -80,13 +81,16 @@ void runtime_main(const struct boot_info *bi)
 	brk_init(img.brk_start);
 	if (vm_reserve(STACK_TOP - STACK_SIZE, STACK_TOP, PROT_READ | PROT_WRITE, VMA_STACK))
 		panic("cannot reserve the stack");
-	sp = elf_build_stack(&img, cmd.argv, cmd.argc, cmd.envp, cmd.envc);
+	/* The direct entry is runtime text: callable only at our privilege. */
+	direct = bi->hosted || cmd.ring0 ? (u64)syscall_direct_entry : 0;
+	sp = elf_build_stack(&img, cmd.argv, cmd.argc, cmd.envp, cmd.envc, direct);
 	t_loaded = plat_monotonic_ns();
 	if (cmd.verbose)
-		kprintf("unik: %d files, program loaded after %lu us, entry 0x%lx, ring %d\n",
+		kprintf("unik: %d files, program loaded after %lu us, entry 0x%lx, ring %d%s\n",
 			vfs_count(), t_loaded / 1000, img.entry,
 			bi->hosted  ? 3
 			: cmd.ring0 ? 0
-				    : 3);
+				    : 3,
+			direct ? ", direct system calls offered" : "");
 	arch_enter_app(img.entry, sp, !cmd.ring0 && !bi->hosted);
 }

@@ -10,6 +10,7 @@
 typedef long (*syscall_fn)(long, long, long, long, long, long);
 
 bool syscall_trace;
+u64 syscall_count;
 
 static const char *const names[NR_MAX] = {
 #define X(name, nr) [nr] = #name,
@@ -129,6 +130,7 @@ long syscall_dispatch(struct syscall_frame *f)
 	u64 nr = f->nr;
 	long ret;
 
+	syscall_count++;
 	if (nr < NR_MAX && table[nr]) {
 		ret = table[nr]((long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10, (long)f->r8,
 				(long)f->r9);

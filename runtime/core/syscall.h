@@ -25,6 +25,8 @@ bool user_ok(long p, u64 len, bool write);
 
 /* Set from the command line: trace every call on the console. */
 extern bool syscall_trace;
+/* System calls served so far, by any path (trap or direct). */
+extern u64 syscall_count;
 
 /* sys_fs.c */
 void fd_init(void);

@@ -81,8 +81,18 @@ static err_t nif_setup(struct netif *n)
 
 void net_poll(void)
 {
-	if (!nif_up)
+	if (!nif_up) {
+		/* A device whose stack did not come up (e.g. too little memory)
+		 * still receives frames: drop them, or waits that watch the
+		 * device would wake at once, forever. */
+		static u8 sink[2048];
+
+		if (platform->net_recv && dev_mtu)
+			for (int i = 0; i < RX_BATCH && platform->net_recv(sink, sizeof(sink)) > 0;
+			     i++)
+				;
 		return;
+	}
 	for (int i = 0; i < RX_BATCH; i++) {
 		long len;
 

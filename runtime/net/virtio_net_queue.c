@@ -23,8 +23,8 @@ static void (*notify_fn)(int q);
 struct vq *vnet_queue_alloc(int q)
 {
 	struct vq *v = &queues[q];
-	u64 used_off = ALIGN_UP(sizeof(struct vq_desc) * VQ_SIZE + sizeof(struct vq_avail),
-				PAGE_SIZE);
+	u64 used_off =
+	    ALIGN_UP(sizeof(struct vq_desc) * VQ_SIZE + sizeof(struct vq_avail), PAGE_SIZE);
 	u8 *ring;
 
 	if (!v->desc) {

@@ -139,7 +139,14 @@ struct trap_frame {
  * trap_handler(); hosted platforms call it from their fault signal. */
 void trap_handle(struct trap_frame *f, u64 cr2);
 
-/* The register state saved on a system call (entry.S builds it). */
+/* syscall_direct.S: the system-call entry programs linked with our musl
+ * call instead of executing `syscall` (only valid when they run at the
+ * runtime's privilege), and how many calls came through it. */
+extern char syscall_direct_entry[];
+extern u64 syscall_direct_count;
+
+/* The register state saved on a system call (entry.S and syscall_direct.S
+ * build it). */
 struct syscall_frame {
 	u64 r9, r8, r10, rdx, rsi, rdi;
 	u64 nr;

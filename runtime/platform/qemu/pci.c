@@ -45,8 +45,8 @@ static inline void outw(u16 port, u16 v)
 
 static void select_reg(struct pci_fn f, u8 off)
 {
-	outl(CONFIG_ADDRESS, 0x80000000u | (u32)f.bus << 16 | (u32)f.dev << 11 |
-				     (u32)f.fn << 8 | (off & 0xfcu));
+	outl(CONFIG_ADDRESS,
+	     0x80000000u | (u32)f.bus << 16 | (u32)f.dev << 11 | (u32)f.fn << 8 | (off & 0xfcu));
 }
 
 u32 pci_read32(struct pci_fn f, u8 off)
@@ -158,7 +158,8 @@ static bool overlaps_any(u64 base, u64 size)
 					break;
 				continue;
 			}
-			if ((pci_read8(f, PCI_HEADER_TYPE) & 0x7f) == 0 && overlap_fn(f, base, size))
+			if ((pci_read8(f, PCI_HEADER_TYPE) & 0x7f) == 0 &&
+			    overlap_fn(f, base, size))
 				return true;
 			if (fn == 0 && !(pci_read8(f, PCI_HEADER_TYPE) & 0x80))
 				break;
@@ -183,8 +184,7 @@ u64 pci_bar_address(struct pci_fn f, int bar)
 			a += size;
 		if (a + size > WINDOW_END)
 			return 0;
-		pci_write16(f, PCI_COMMAND,
-			    pci_read16(f, PCI_COMMAND) & (u16)~PCI_COMMAND_MEMORY);
+		pci_write16(f, PCI_COMMAND, pci_read16(f, PCI_COMMAND) & (u16)~PCI_COMMAND_MEMORY);
 		pci_write32(f, off, (u32)a | (pci_read32(f, off) & 0xfu));
 		if (is64)
 			pci_write32(f, (u8)(off + 4), 0);
