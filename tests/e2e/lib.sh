@@ -22,9 +22,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Test daemons make no bridge on the host: tests that need a network run unikd
+# inside a namespace of their own (see t0005) with a config of their own.
+printf '[network]\nmode = none\n' >"$T/unikd.conf"
+
 # start_daemon [extra unikd options...]
 start_daemon() {
-	"$BIN/unikd" --socket "$SOCK" --state-dir "$STATE" --config /dev/null \
+	"$BIN/unikd" --socket "$SOCK" --state-dir "$STATE" --config "$T/unikd.conf" \
 		--stop-timeout 5 "$@" >>"$T/unikd.log" 2>&1 &
 	DAEMON_PID=$!
 	for _ in $(seq 1 100); do
