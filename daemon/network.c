@@ -216,7 +216,9 @@ int network_attach(struct unikd *d, struct unik_instance *in, const struct unik_
 {
 	struct network *n = d->net;
 	unsigned need = n && n->kind == NET_USER ? UNIK_CAP_USERNET : UNIK_CAP_NETWORK;
-	int capable = p && (p->caps & need) && format && !strcmp(format, "unik-elf");
+	/* our Linux init configures eth0 from the same boot words */
+	int capable = p && (p->caps & need) && format &&
+		      (!strcmp(format, "unik-elf") || !strcmp(format, "linux-initrd"));
 	struct strbuf sb = STRBUF_INIT;
 	struct in_addr a;
 	char ip[16], gw[16];

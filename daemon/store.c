@@ -318,8 +318,7 @@ int store_image_untag(struct store *st, const char *name, struct unik_err *err)
 	return rc;
 }
 
-int store_image_find_digest(struct store *st, const char *digest, char **id,
-			    struct unik_err *err)
+int store_image_find_digest(struct store *st, const char *digest, char **id, struct unik_err *err)
 {
 	sqlite3_stmt *s;
 

@@ -36,8 +36,7 @@ int store_image_delete(struct store *st, const char *id, struct unik_err *err);
 int store_image_untag(struct store *st, const char *name, struct unik_err *err);
 /* The id of the image whose manifest digest is `digest` (caller frees), or
  * *id = NULL when there is none. */
-int store_image_find_digest(struct store *st, const char *digest, char **id,
-			    struct unik_err *err);
+int store_image_find_digest(struct store *st, const char *digest, char **id, struct unik_err *err);
 /* Number of images whose kernel or initrd is `digest`. */
 int store_blob_users(struct store *st, const char *digest, int *count, struct unik_err *err);
 

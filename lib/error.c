@@ -37,7 +37,7 @@ int unik_err_set(struct unik_err *err, enum unik_errcode code, const char *fmt, 
 int unik_err_prefix(struct unik_err *err, const char *fmt, ...)
 {
 	char pre[512];
-	char old[sizeof(err->msg)];
+	char old[UNIK_ERR_MSG_MAX];
 	va_list ap;
 
 	if (!err)

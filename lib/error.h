@@ -22,9 +22,11 @@ enum unik_errcode {
 	UNIK_E__COUNT
 };
 
+#define UNIK_ERR_MSG_MAX 1024
+
 struct unik_err {
 	enum unik_errcode code;
-	char msg[1024];
+	char msg[UNIK_ERR_MSG_MAX];
 };
 
 #define UNIK_ERR_INIT                                                                              \

@@ -12,6 +12,7 @@
  * Diagnostics go to the kernel log, so the console (ttyS0) carries only the
  * program's output; only a failure to start /app is printed there.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -21,13 +22,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/reboot.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <net/if.h>
+#include <net/route.h>
+#include <netinet/in.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -192,29 +198,208 @@ static void console_setup(void)
 	}
 }
 
-/* Loads every *.ko of MODULES_DIR (the ACPI button and evdev drivers). */
-static void modules_load(void)
+/* The value of the first kernel command-line word `key` (e.g. "unik.ip=")
+ * copied into out, or NULL.  `nth` skips that many earlier ones. */
+static char *cmdline_word(const char *key, int nth, char *out, size_t size)
+{
+	char buf[CMDLINE_MAX];
+	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	size_t klen = strlen(key);
+
+	if (fd >= 0)
+		close(fd);
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	for (char *p = buf; *p; p += strspn(p, " \t\n")) {
+		size_t len = strcspn(p, " \t\n");
+
+		if (len > klen && !strncmp(p, key, klen) && nth-- == 0) {
+			snprintf(out, size, "%.*s", (int)(len - klen), p + klen);
+			return out;
+		}
+		p += len;
+	}
+	return NULL;
+}
+
+static int net_wanted(void)
+{
+	char v[64];
+
+	return cmdline_word("unik.ip=", 0, v, sizeof(v)) != NULL;
+}
+
+/* Sets address (and netmask, when mask is not NULL) and brings `ifname` up. */
+static int if_up(int sock, const char *ifname, const struct in_addr *addr,
+		 const struct in_addr *mask)
+{
+	struct ifreq ifr;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (addr) {
+		sin->sin_family = AF_INET;
+		sin->sin_addr = *addr;
+		if (ioctl(sock, SIOCSIFADDR, &ifr) < 0)
+			return -1;
+	}
+	if (mask) {
+		sin->sin_family = AF_INET;
+		sin->sin_addr = *mask;
+		if (ioctl(sock, SIOCSIFNETMASK, &ifr) < 0)
+			return -1;
+	}
+	if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
+		return -1;
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	return ioctl(sock, SIOCSIFFLAGS, &ifr);
+}
+
+/* The network words of docs/networking.md for the first Ethernet device
+ * (eth0, the virtio-net driver loaded by modules_load): unik.ip=ADDR/PREFIX,
+ * unik.gw=ADDR, unik.dns=ADDR (up to 3, into /etc/resolv.conf).  lo comes
+ * up in any case.  Failures go to the kernel log; the program runs anyway. */
+static void net_setup(void)
+{
+	char ip[64], gw[64], dns[64], *slash;
+	struct in_addr addr, mask, gwa;
+	long prefix;
+	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	FILE *f;
+
+	if (sock < 0)
+		return;
+	if (if_up(sock, "lo", NULL, NULL) < 0)
+		klog("cannot bring lo up: %s", strerror(errno));
+	if (!cmdline_word("unik.ip=", 0, ip, sizeof(ip)))
+		goto cleanup;
+	slash = strchr(ip, '/');
+	prefix = slash ? strtol(slash + 1, NULL, 10) : 0;
+	if (slash)
+		*slash = '\0';
+	if (prefix < 1 || prefix > 32 || inet_pton(AF_INET, ip, &addr) != 1) {
+		klog("bad unik.ip=%s: no network", ip);
+		goto cleanup;
+	}
+	mask.s_addr = htonl(prefix == 32 ? ~0u : ~(~0u >> prefix));
+	/* the device appears when virtio_mmio/virtio_pci probe it: wait a little */
+	for (int i = 0; i < 100 && if_nametoindex("eth0") == 0; i++)
+		usleep(10000);
+	if (if_up(sock, "eth0", &addr, &mask) < 0) {
+		klog("cannot configure eth0: %s", strerror(errno));
+		goto cleanup;
+	}
+	if (cmdline_word("unik.gw=", 0, gw, sizeof(gw))) {
+		struct rtentry rt;
+
+		memset(&rt, 0, sizeof(rt));
+		if (inet_pton(AF_INET, gw, &gwa) != 1) {
+			klog("bad unik.gw=%s", gw);
+			goto cleanup;
+		}
+		((struct sockaddr_in *)&rt.rt_dst)->sin_family = AF_INET;
+		((struct sockaddr_in *)&rt.rt_genmask)->sin_family = AF_INET;
+		((struct sockaddr_in *)&rt.rt_gateway)->sin_family = AF_INET;
+		((struct sockaddr_in *)&rt.rt_gateway)->sin_addr = gwa;
+		rt.rt_flags = RTF_UP | RTF_GATEWAY;
+		if (ioctl(sock, SIOCADDRT, &rt) < 0)
+			klog("cannot add the default route via %s: %s", gw, strerror(errno));
+	}
+	if (cmdline_word("unik.dns=", 0, dns, sizeof(dns))) {
+		mkdir("/etc", 0755);
+		f = fopen("/etc/resolv.conf", "we");
+		for (int i = 0; f && i < 3 && cmdline_word("unik.dns=", i, dns, sizeof(dns)); i++)
+			fprintf(f, "nameserver %s\n", dns);
+		if (f)
+			fclose(f);
+	}
+	klog("eth0: %s/%ld", ip, prefix);
+cleanup:
+	close(sock);
+}
+
+/* The network drivers among the modules: loaded only for a networked guest. */
+static int is_net_module(const char *name)
+{
+	return !strncmp(name, "virtio", 6) || !strcmp(name, "failover.ko") ||
+	       !strcmp(name, "net_failover.ko");
+}
+
+/* When a module is loaded in a round: after the ones it depends on. */
+static int module_rank(const char *name)
+{
+	static const char *const first[] = { "virtio.ko", "virtio_ring.ko", "failover.ko" };
+	static const char *const second[] = { "net_failover.ko", "virtio_pci_legacy_dev.ko",
+					      "virtio_pci_modern_dev.ko" };
+
+	for (size_t i = 0; i < 3; i++)
+		if (!strcmp(name, first[i]))
+			return 0;
+	for (size_t i = 0; i < 3; i++)
+		if (!strcmp(name, second[i]))
+			return 1;
+	return 2;
+}
+
+struct module_set {
+	char name[32][64];
+	int n;
+};
+
+/* Loads the modules of `rank` not loaded yet; 1 if one was. */
+static int modules_load_rank(int net, int rank, struct module_set *loaded)
 {
 	DIR *d = opendir(MODULES_DIR);
 	struct dirent *e;
+	int progress = 0;
 
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
+	while (d && (e = readdir(d))) {
 		size_t len = strlen(e->d_name);
 		char path[300];
-		int fd;
+		int fd, done = 0;
 
-		if (len < 4 || strcmp(e->d_name + len - 3, ".ko"))
+		if (len < 4 || len >= sizeof(loaded->name[0]) ||
+		    strcmp(e->d_name + len - 3, ".ko") || (!net && is_net_module(e->d_name)) ||
+		    module_rank(e->d_name) != rank)
+			continue;
+		for (int i = 0; i < loaded->n && !done; i++)
+			done = !strcmp(loaded->name[i], e->d_name);
+		if (done || loaded->n == 32)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", MODULES_DIR, e->d_name);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || syscall(SYS_finit_module, fd, "", 0) < 0)
-			klog("cannot load %s: %s", path, strerror(errno));
+		if (fd >= 0 && (syscall(SYS_finit_module, fd, "", 0) == 0 || errno == EEXIST)) {
+			snprintf(loaded->name[loaded->n++], sizeof(loaded->name[0]), "%s",
+				 e->d_name);
+			progress = 1;
+		} else {
+			klog("cannot load %s (yet): %s", path, strerror(errno));
+		}
 		if (fd >= 0)
 			close(fd);
 	}
-	closedir(d);
+	if (d)
+		closedir(d);
+	return progress;
+}
+
+/* Loads the *.ko of MODULES_DIR: the ACPI button and evdev drivers, and
+ * with `net` the virtio network drivers, dependencies first.  A module
+ * whose dependencies are missing fails (unknown symbols): rounds repeat
+ * until one makes no progress. */
+static void modules_load(int net)
+{
+	struct module_set loaded = { .n = 0 };
+	int progress = 1;
+
+	while (progress) {
+		progress = 0;
+		for (int rank = 0; rank <= 2; rank++)
+			progress |= modules_load_rank(net, rank, &loaded);
+	}
 }
 
 /* Opens the input devices; a power-button press arrives on one of them. */
@@ -376,7 +561,8 @@ int main(void)
 	pfd[0].fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	pfd[0].events = POLLIN;
 	/* Before the program starts, so that no press goes unseen. */
-	modules_load();
+	modules_load(net_wanted());
+	net_setup();
 	nev = evdev_open(pfd + 1, MAX_EVDEV);
 	if (nev > 0)
 		status_write("unik-ready\n"); /* the host may press the power button now */

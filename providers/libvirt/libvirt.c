@@ -342,12 +342,10 @@ static int lv_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct
 		goto cleanup;
 	}
 	if (spec->net && spec->net->mode != UNIK_NET_NONE &&
-	    (spec->net->mode != UNIK_NET_TAP || !is_elf || !spec->net->tap || !spec->net->mac)) {
+	    (spec->net->mode != UNIK_NET_TAP || !spec->net->tap || !spec->net->mac)) {
 		unik_err_set(err, UNIK_E_UNSUPPORTED,
-			     "libvirt domains get a network only as unik-elf images on the "
-			     "daemon's bridge (a tap), not %s",
-			     spec->net->mode == UNIK_NET_USER ? "QEMU user networking"
-							      : "this image format");
+			     "libvirt domains get a network only on the daemon's bridge (a tap), "
+			     "not through QEMU user networking");
 		goto cleanup;
 	}
 	if (qemu_accel_choose(spec, &accel, vm->note, sizeof(vm->note), err) < 0 ||

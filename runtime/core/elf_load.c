@@ -84,7 +84,7 @@ int elf_load_app(u64 pa, u64 size, struct app_image *img)
 	img->phent = eh->phentsize;
 	for (int i = 0; i < eh->phnum; i++) {
 		const struct elf64_phdr *ph =
-		    (const void *)(app_file + eh->phoff) + i * sizeof(*ph);
+		    (const void *)((const u8 *)(app_file + eh->phoff) + i * sizeof(*ph));
 		int err;
 
 		if (ph->type == PT_INTERP)
@@ -160,9 +160,11 @@ u64 elf_build_stack(const struct app_image *img, char *const *argv, int argc, ch
 	p = (u64 *)sp;
 	*p++ = argc;
 	for (int i = 0; i < argc; i++)
+		/* cppcheck-suppress uninitvar ; filled above for every i < argc */
 		*p++ = argv_at[i];
 	*p++ = 0;
 	for (int i = 0; i < envc; i++)
+		/* cppcheck-suppress uninitvar ; filled above for every i < envc */
 		*p++ = envp_at[i];
 	*p++ = 0;
 	memcpy(p, auxv, sizeof(auxv));

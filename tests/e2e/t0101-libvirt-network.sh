@@ -2,7 +2,8 @@
 # t0101-libvirt-network: http-c as a libvirt domain on the daemon's network:
 # the instance's address, a published port (-p), sequential and concurrent
 # requests, an idle domain costs ~0% CPU, and stop/rm release the address,
-# the port, the tap and the domain.
+# the port, the tap and the domain; then http-c built with the linux
+# compiler (its init configures eth0) answers the same way.
 #
 # Where the traffic goes.  libvirt opens the instance's tap by name in its
 # own network namespace, so libvirtd and unikd must share one:
@@ -143,5 +144,21 @@ check "start: it serves again" eq "$ok" 1
 unik rm -f "$P-web" >/dev/null
 check "rm -f: the domain is gone" bash -c "! ${VIRSH[*]} list --all --name | grep -q '^unik-$P-web$'"
 check "rm -f: the tap is gone" eq "$(in_ns ip -o link show | grep -c "uk${id:0:12}")" 0
+
+# the same program built with the linux compiler: our init configures eth0
+if unik build -t http-linux --compiler linux "$ROOT/examples/http-c" >"$T/build-linux.log" 2>&1; then
+	unik run -d --provider libvirt --name "$P-lin" -p "127.0.0.1:$((HOSTPORT + 1)):8080" \
+		-e GREETING=penguin http-linux >/dev/null 2>"$T/run-linux.err"
+	laddr=$(field "$P-lin" address)
+	check "linux image: it has an address" contains "$laddr" "${SUBNET%.0/24}."
+	ok=0
+	for _ in $(seq 1 300); do get -o /dev/null "http://$laddr:8080/" && { ok=1; break; }; sleep 0.2; done
+	check "linux image: GET / through its own address" eq "$ok" 1
+	check "linux image: GET /env/GREETING through the published port" \
+		eq "$(get "http://127.0.0.1:$((HOSTPORT + 1))/env/GREETING")" penguin
+	unik rm -f "$P-lin" >/dev/null
+else
+	echo "# linux image part skipped: the linux compiler cannot build here"
+fi
 check "the daemon still serves" daemon_alive
 finish

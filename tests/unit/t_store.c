@@ -77,7 +77,7 @@ int main(void)
 	ok(store_image_put(st, &im, &err) == 0, "image with a digest saved");
 	unik_image_release(&im);
 	ok(store_image_find_digest(st, "sha256:feed", &id, &err) == 0 && id &&
-		   !strcmp(id, "dddd4444"),
+	       !strcmp(id, "dddd4444"),
 	   "an image is found by its manifest digest");
 	free(id);
 	id = NULL;

@@ -205,6 +205,60 @@ static int enosys_test(void)
 	return 0;
 }
 
+/* Our musl (runtime/musl/) makes system calls through this pointer: the
+ * runtime's direct entry, or __unik_syscall_native (a real `syscall`).  Weak:
+ * a program built with Debian's musl has neither. */
+extern long (*__unik_syscall_entry)(void) __attribute__((weak));
+extern char __unik_syscall_native[] __attribute__((weak));
+long regs_check(long (*entry)(void));
+
+/* regs_check(entry): getpid through `entry` with the `syscall` registers,
+ * every other register loaded with a marker; 0 when all registers but %rax,
+ * %rcx and %r11 came back unchanged, else -1. */
+__asm__(".text\n"
+	"regs_check:\n"
+	"	push %rbx; push %rbp; push %r12; push %r13; push %r14; push %r15\n"
+	"	push %rdi\n"
+	"	mov $0x1b, %rbx; mov $0x2b, %rbp; mov $0x12, %r12; mov $0x13, %r13\n"
+	"	mov $0x14, %r14; mov $0x15, %r15; mov $0x7d, %rdi; mov $0x75, %rsi\n"
+	"	mov $0x3d, %rdx; mov $0x10, %r10; mov $0x8, %r8; mov $0x9, %r9\n"
+	"	mov $39, %eax\n"
+	"	call *(%rsp)\n"
+	"	cmp $0x1b, %rbx; jne 1f; cmp $0x2b, %rbp; jne 1f\n"
+	"	cmp $0x12, %r12; jne 1f; cmp $0x13, %r13; jne 1f\n"
+	"	cmp $0x14, %r14; jne 1f; cmp $0x15, %r15; jne 1f\n"
+	"	cmp $0x7d, %rdi; jne 1f; cmp $0x75, %rsi; jne 1f\n"
+	"	cmp $0x3d, %rdx; jne 1f; cmp $0x10, %r10; jne 1f\n"
+	"	cmp $0x8, %r8; jne 1f; cmp $0x9, %r9; jne 1f\n"
+	"	xor %eax, %eax; jmp 2f\n"
+	"1:	mov $-1, %rax\n"
+	"2:	add $8, %rsp\n"
+	"	pop %r15; pop %r14; pop %r13; pop %r12; pop %rbp; pop %rbx\n"
+	"	ret\n");
+
+/* How this program's system calls reach the runtime, and n getpid calls. */
+static int syscalls_test(long n)
+{
+	const char *libc = !&__unik_syscall_entry ? "debian musl"
+			   : (void *)__unik_syscall_entry == (void *)__unik_syscall_native
+			       ? "unik musl, syscall instruction"
+			       : "unik musl, direct entry";
+	long bad = 0;
+	int64_t t0, t1;
+
+	printf("libc: %s\n", libc);
+	if (&__unik_syscall_entry)
+		printf("registers preserved: %s\n",
+		       regs_check(__unik_syscall_entry) ? "no" : "yes");
+	t0 = ns(CLOCK_MONOTONIC);
+	for (long i = 0; i < n; i++)
+		bad += syscall(SYS_getpid) != 1;
+	t1 = ns(CLOCK_MONOTONIC);
+	printf("getpid x %ld: %s, %ld ns each\n", n, bad ? "wrong results" : "ok",
+	       n ? (long)((t1 - t0) / n) : 0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "hello";
@@ -227,6 +281,8 @@ int main(int argc, char **argv)
 		return fault_test();
 	if (!strcmp(mode, "enosys"))
 		return enosys_test();
+	if (!strcmp(mode, "syscalls"))
+		return syscalls_test(argc > 2 ? strtol(argv[2], NULL, 10) : 1000);
 	printf("unknown mode %s\n", mode);
 	return 2;
 }
