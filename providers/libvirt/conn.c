@@ -6,6 +6,7 @@
  * libvirtd restart without any reconnect logic.
  */
 #include "libvirt.h"
+#include "../guest.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -234,18 +235,8 @@ void lv_qemu_log_tail(const struct unik_config *cfg, const char *name, size_t ma
 		      struct strbuf *out)
 {
 	struct strbuf all = STRBUF_INIT;
-	const char *s;
 
 	qemu_log_last_start(cfg, name, &all);
-	while (all.len && (all.buf[all.len - 1] == '\n' || all.buf[all.len - 1] == ' '))
-		all.buf[--all.len] = '\0';
-	if (all.len == 0)
-		goto cleanup;
-	s = all.len > max ? all.buf + all.len - max : all.buf;
-	if (s != all.buf && strchr(s, '\n'))
-		s = strchr(s, '\n') + 1;
-	for (; *s; s++)
-		strbuf_addch(out, *s == '\n' ? ';' : *s);
-cleanup:
+	guest_tail_line(all.buf ? all.buf : "", all.len, max, out);
 	strbuf_release(&all);
 }

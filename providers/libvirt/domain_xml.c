@@ -24,13 +24,9 @@
 #include <string.h>
 
 #include "../../lib/bootargs.h"
+#include "../guest.h"
 
-#define CMDLINE_MAX 2048 /* x86 COMMAND_LINE_SIZE, with its NUL */
 #define DEFAULT_MEMORY_MB 128
-#define DEFAULT_TSC_KHZ 2000000L
-
-/* Linux guests: console on ttyS0 and nothing but the program on it. */
-static const char linux_cmdline[] = "console=ttyS0 quiet loglevel=0 edd=off panic=-1 reboot=t";
 
 void lv_xml_escape(struct strbuf *out, const char *s)
 {
@@ -171,63 +167,10 @@ int lv_metadata_id(const char *xml, struct strbuf *id)
 	return -1;
 }
 
-/* Under TCG the guest's TSC runs at the host's rate, but the kernel cannot
- * calibrate it against the PIT and hangs: give it the host's clock rate. */
-static long host_tsc_khz(void)
-{
-	FILE *f = fopen("/proc/cpuinfo", "re");
-	char line[512];
-	long khz = DEFAULT_TSC_KHZ;
-
-	if (!f)
-		return khz;
-	while (fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-		double mhz;
-
-		if (strncmp(line, "cpu MHz", 7) || !colon)
-			continue;
-		mhz = strtod(colon + 1, NULL);
-		if (mhz > 100.0)
-			khz = (long)(mhz * 1000.0);
-		break;
-	}
-	fclose(f);
-	return khz;
-}
-
 int lv_kernel_cmdline(const struct unik_run_spec *spec, const char *virt_type, struct strbuf *out,
 		      struct unik_err *err)
 {
-	static const struct strv none = STRV_INIT;
-	struct strbuf cmd = STRBUF_INIT;
-	int is_linux = spec->format && !strcmp(spec->format, "linux-initrd");
 	const char *extra = spec->cfg ? unik_config_get(spec->cfg, "libvirt.kernel_args", "") : "";
-	const char *s;
-	int rc = 0;
 
-	if (is_linux) {
-		strbuf_adds(&cmd, linux_cmdline);
-		if (!strcmp(virt_type, "qemu"))
-			strbuf_addf(&cmd, " tsc_early_khz=%ld", host_tsc_khz());
-	}
-	if (*extra)
-		strbuf_addf(&cmd, " %s", extra); /* e.g. loglevel=7 to debug a boot */
-	bootargs_append(&cmd, spec->args ? spec->args : &none, spec->env ? spec->env : &none);
-	if (spec->net && spec->net->mode == UNIK_NET_TAP && spec->net->bootargs)
-		strbuf_adds(&cmd, spec->net->bootargs); /* " unik.ip=... unik.gw=..." */
-	/* guests ignore it; it names the instance on qemu's command line */
-	strbuf_adds(&cmd, " unik.id=");
-	bootargs_encode(&cmd, spec->id ? spec->id : "");
-	for (s = strbuf_str(&cmd); *s == ' '; s++)
-		;
-	if (strlen(s) >= CMDLINE_MAX)
-		rc = unik_err_set(err, UNIK_E_INVALID,
-				  "arguments and environment take %zu bytes on the kernel "
-				  "command line; the limit is %d",
-				  strlen(s), CMDLINE_MAX - 1);
-	else
-		strbuf_adds(out, s);
-	strbuf_release(&cmd);
-	return rc;
+	return guest_cmdline(spec, !strcmp(virt_type, "qemu"), extra, 1, out, err);
 }

@@ -10,6 +10,7 @@
  * destroys the domain after the timeout.  remove() undefines it.
  */
 #include "libvirt.h"
+#include "../guest.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -27,7 +28,6 @@
 #include "../../lib/xalloc.h"
 #include "../qemu/qemu.h"
 
-#define STATUS_KEY "unik-exit-status="
 #define READY_LINE "unik-ready" /* our Linux init listens to the power button */
 #define BOOT_READY_KVM_MS 3000 /* Linux under real KVM is ready in well under 1 s */
 #define INACTIVE_WAIT_MS 5000 /* libvirt's cleanup after its qemu ended */
@@ -72,29 +72,6 @@ static void sleep_ms(int ms)
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
-}
-
-/* The status the guest reported, or -1. */
-static int status_read(const char *path)
-{
-	struct strbuf sb = STRBUF_INIT;
-	const char *s, *last = NULL;
-	int code = -1;
-
-	if (fs_read_file(path, &sb, NULL) < 0)
-		goto cleanup;
-	for (s = strbuf_str(&sb); (s = strstr(s, STATUS_KEY)); s += strlen(STATUS_KEY))
-		last = s + strlen(STATUS_KEY);
-	if (last) {
-		char *end;
-		long v = strtol(last, &end, 10);
-
-		if (end != last && v >= 0 && v <= 255)
-			code = (int)v;
-	}
-cleanup:
-	strbuf_release(&sb);
-	return code;
 }
 
 /* Waits until `dom` is inactive, at most `ms`; 1 if it is. */
@@ -258,7 +235,7 @@ static int kvm_booted(const struct unik_run_spec *spec, virDomainPtr dom, const 
 	for (;;) {
 		int state = 0, reason = 0;
 
-		if (lv_file_contains(status, READY_LINE) || status_read(status) >= 0) {
+		if (lv_file_contains(status, READY_LINE) || guest_status_read(status) >= 0) {
 			ok = 1;
 			break;
 		}
@@ -527,7 +504,7 @@ static int lv_collect(const struct unik_run_spec *spec, int wait_status, struct 
 	files_init(&f, spec->dir);
 	out->exit_code = -1;
 	out->message[0] = '\0';
-	code = status_read(f.status);
+	code = guest_status_read(f.status);
 	if (code >= 0) {
 		out->exit_code = code;
 		snprintf(out->message, sizeof(out->message), "exited");

@@ -11,40 +11,11 @@
 #include <string.h>
 
 #include "../../lib/bootargs.h"
+#include "../guest.h"
 #include "../../lib/strbuf.h"
 #include "../../lib/xalloc.h"
 
-#define CMDLINE_MAX 2048 /* x86 COMMAND_LINE_SIZE, with its NUL */
 #define DEFAULT_MEMORY_MB 128
-#define DEFAULT_TSC_KHZ 2000000L
-
-/* Linux guests: console on ttyS0 and nothing but the program on it. */
-static const char linux_cmdline[] = "console=ttyS0 quiet loglevel=0 edd=off panic=-1 reboot=t";
-
-/* Under TCG the guest's TSC runs at the host's rate, but the kernel cannot
- * calibrate it against the PIT and hangs: give it the host's clock rate. */
-static long host_tsc_khz(void)
-{
-	FILE *f = fopen("/proc/cpuinfo", "re");
-	char line[512];
-	long khz = DEFAULT_TSC_KHZ;
-
-	if (!f)
-		return khz;
-	while (fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-		double mhz;
-
-		if (strncmp(line, "cpu MHz", 7) || !colon)
-			continue;
-		mhz = strtod(colon + 1, NULL);
-		if (mhz > 100.0)
-			khz = (long)(mhz * 1000.0);
-		break;
-	}
-	fclose(f);
-	return khz;
-}
 
 /* A qemu option value: every ',' doubled. */
 static void add_opt_value(struct strbuf *sb, const char *s)
@@ -71,28 +42,9 @@ static void push_opt(struct strv *argv, const char *flag, const char *prefix, co
 static int kernel_cmdline(const struct unik_run_spec *spec, int is_linux, const char *accel,
 			  struct strbuf *cmd, struct unik_err *err)
 {
-	static const struct strv none = STRV_INIT;
+	const char *extra = spec->cfg ? unik_config_get(spec->cfg, "qemu.kernel_args", "") : "";
 
-	if (is_linux) {
-		const char *extra =
-		    spec->cfg ? unik_config_get(spec->cfg, "qemu.kernel_args", "") : "";
-
-		strbuf_adds(cmd, linux_cmdline);
-		if (!strcmp(accel, "tcg"))
-			strbuf_addf(cmd, " tsc_early_khz=%ld", host_tsc_khz());
-		if (*extra)
-			strbuf_addf(cmd, " %s", extra); /* e.g. loglevel=7 to debug a boot */
-	}
-	bootargs_append(cmd, spec->args ? spec->args : &none, spec->env ? spec->env : &none);
-	if (spec->net && spec->net->mode != UNIK_NET_NONE && spec->net->bootargs)
-		strbuf_adds(cmd, spec->net->bootargs);
-	if (cmd->len >= CMDLINE_MAX)
-		return unik_err_set(
-		    err, UNIK_E_INVALID,
-		    "arguments and environment take %zu bytes on the kernel command "
-		    "line; the limit is %d",
-		    cmd->len, CMDLINE_MAX - 1);
-	return 0;
+	return guest_cmdline(spec, !strcmp(accel, "tcg"), is_linux ? extra : NULL, 0, cmd, err);
 }
 
 /* The guest's NIC: a virtio-net (virtio-mmio on microvm) on the daemon's tap,

@@ -10,6 +10,7 @@
  * power off.
  */
 #include "qemu.h"
+#include "../guest.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,7 +37,6 @@
 #define QMP_TIMEOUT_MS 2000
 #define SECOND_PRESS_WAIT_MS 3000 /* after the SIGKILL press, for the guest to report */
 #define KILL_WAIT_MS 5000
-#define STATUS_KEY "unik-exit-status="
 #define READY_LINE "unik-ready" /* our init listens to the power button */
 #define READY_POLL_MS 50
 
@@ -80,18 +80,9 @@ static void sleep_ms(int ms)
 static void file_tail(const char *path, size_t max, struct strbuf *out)
 {
 	struct strbuf all = STRBUF_INIT;
-	const char *s;
 
-	if (fs_read_file(path, &all, NULL) < 0 || all.len == 0)
-		goto cleanup;
-	while (all.len && (all.buf[all.len - 1] == '\n' || all.buf[all.len - 1] == ' '))
-		all.buf[--all.len] = '\0';
-	s = all.len > max ? all.buf + all.len - max : all.buf;
-	if (s != all.buf && strchr(s, '\n'))
-		s = strchr(s, '\n') + 1;
-	for (; *s; s++)
-		strbuf_addch(out, *s == '\n' ? ';' : *s);
-cleanup:
+	if (fs_read_file(path, &all, NULL) == 0)
+		guest_tail_line(all.buf ? all.buf : "", all.len, max, out);
 	strbuf_release(&all);
 }
 
@@ -108,29 +99,6 @@ static int file_contains(const char *path, const char *needle)
 static int log_has_kvm_failure(const char *log)
 {
 	return file_contains(log, "emulation failure") || file_contains(log, "KVM internal error");
-}
-
-/* The status the guest reported, or -1. */
-static int status_read(const char *path)
-{
-	struct strbuf sb = STRBUF_INIT;
-	const char *s, *last = NULL;
-	int code = -1;
-
-	if (fs_read_file(path, &sb, NULL) < 0)
-		goto cleanup;
-	for (s = strbuf_str(&sb); (s = strstr(s, STATUS_KEY)); s += strlen(STATUS_KEY))
-		last = s + strlen(STATUS_KEY);
-	if (last) {
-		char *end;
-		long v = strtol(last, &end, 10);
-
-		if (end != last && v >= 0 && v <= 255)
-			code = (int)v;
-	}
-cleanup:
-	strbuf_release(&sb);
-	return code;
 }
 
 static void __attribute__((noreturn))
@@ -233,7 +201,7 @@ static enum boot_watch boot_watch(pid_t pid, const struct qemu_paths *p, const c
 			break;
 		}
 		if (exited) {
-			if (status_read(p->status) >= 0)
+			if (guest_status_read(p->status) >= 0)
 				break;
 			waitpid(pid, NULL, 0);
 			file_tail(p->log, 200, &tail);
@@ -428,7 +396,7 @@ static int qemu_collect(const struct unik_run_spec *spec, int wait_status, struc
 	qemu_paths_init(&p, spec->dir);
 	out->exit_code = -1;
 	out->message[0] = '\0';
-	code = status_read(p.status);
+	code = guest_status_read(p.status);
 	if (code >= 0) {
 		out->exit_code = code;
 		snprintf(out->message, sizeof(out->message), "exited");

@@ -1,0 +1,117 @@
+/* guest.c - the guest contract shared by the VM providers (see guest.h). */
+#include "guest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/bootargs.h"
+#include "../lib/fsutil.h"
+
+#define DEFAULT_TSC_KHZ 2000000L
+
+/* Quiet console, no reboot loops, a reboot that ends QEMU (-no-reboot). */
+static const char linux_words[] = "console=ttyS0 quiet loglevel=0 edd=off panic=-1 reboot=t";
+
+/* The host's TSC rate in kHz, from /proc/cpuinfo.  Under TCG the guest's TSC
+ * runs at the host's rate, but Linux cannot calibrate it against the PIT there
+ * and hangs: it is given this rate. */
+static long host_tsc_khz(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	char line[512];
+	long khz = DEFAULT_TSC_KHZ;
+
+	if (!f)
+		return khz;
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+		double mhz;
+
+		if (strncmp(line, "cpu MHz", 7) || !colon)
+			continue;
+		mhz = strtod(colon + 1, NULL);
+		if (mhz > 100.0)
+			khz = (long)(mhz * 1000.0);
+		break;
+	}
+	fclose(f);
+	return khz;
+}
+
+int guest_cmdline(const struct unik_run_spec *spec, int tsc, const char *extra, int with_id,
+		  struct strbuf *out, struct unik_err *err)
+{
+	static const struct strv none = STRV_INIT;
+	struct strbuf cmd = STRBUF_INIT;
+	const char *s;
+	int rc = 0;
+
+	if (spec->format && !strcmp(spec->format, "linux-initrd")) {
+		strbuf_adds(&cmd, linux_words);
+		if (tsc)
+			strbuf_addf(&cmd, " tsc_early_khz=%ld", host_tsc_khz());
+	}
+	if (extra && *extra)
+		strbuf_addf(&cmd, " %s", extra); /* e.g. loglevel=7 to debug a boot */
+	bootargs_append(&cmd, spec->args ? spec->args : &none, spec->env ? spec->env : &none);
+	if (spec->net && spec->net->mode != UNIK_NET_NONE && spec->net->bootargs)
+		strbuf_adds(&cmd, spec->net->bootargs); /* " unik.ip=... unik.gw=..." */
+	if (with_id) {
+		/* guests ignore it; it names the instance on the VM's command line */
+		strbuf_adds(&cmd, " unik.id=");
+		bootargs_encode(&cmd, spec->id ? spec->id : "");
+	}
+	for (s = strbuf_str(&cmd); *s == ' '; s++)
+		;
+	if (strlen(s) >= GUEST_CMDLINE_MAX)
+		rc = unik_err_set(err, UNIK_E_INVALID,
+				  "arguments and environment take %zu bytes on the kernel "
+				  "command line; the limit is %d",
+				  strlen(s), GUEST_CMDLINE_MAX - 1);
+	else
+		strbuf_adds(out, s);
+	strbuf_release(&cmd);
+	return rc;
+}
+
+int guest_status_read(const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *s, *last = NULL;
+	int code = -1;
+
+	if (fs_read_file(path, &sb, NULL) < 0)
+		goto cleanup;
+	for (s = strbuf_str(&sb); (s = strstr(s, GUEST_STATUS_KEY)); s += strlen(GUEST_STATUS_KEY))
+		last = s + strlen(GUEST_STATUS_KEY);
+	if (last) {
+		char *end;
+		long v = strtol(last, &end, 10);
+
+		if (end != last && v >= 0 && v <= 255)
+			code = (int)v;
+	}
+cleanup:
+	strbuf_release(&sb);
+	return code;
+}
+
+void guest_tail_line(const char *text, size_t len, size_t max, struct strbuf *out)
+{
+	const char *s;
+
+	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
+		len--;
+	if (!len)
+		return;
+	s = len > max ? text + len - max : text;
+	if (s != text) {
+		const char *nl = memchr(s, '\n', (size_t)(text + len - s));
+
+		if (nl)
+			s = nl + 1;
+	}
+	for (; s < text + len; s++)
+		strbuf_addch(out, *s == '\n' ? ';' : *s);
+}

@@ -1,0 +1,31 @@
+/* guest.h - what VM providers (qemu, libvirt) share about the guests unik
+ * builds: the kernel command line they boot with, and the exit-status line
+ * the guest writes on its second serial port ("unik-exit-status=<n>"). */
+#ifndef UNIK_PROVIDERS_GUEST_H
+#define UNIK_PROVIDERS_GUEST_H
+
+#include <stddef.h>
+
+#include "../lib/error.h"
+#include "../lib/strbuf.h"
+#include "provider.h"
+
+#define GUEST_CMDLINE_MAX 2048 /* x86 COMMAND_LINE_SIZE, with its NUL */
+#define GUEST_STATUS_KEY "unik-exit-status="
+
+/* Appends the guest's command line to `out`: for linux-initrd images our
+ * kernel words (and, with `tsc`, the host's TSC rate, which Linux under TCG
+ * cannot calibrate), then `extra` (may be NULL), the program's arguments and
+ * environment (lib/bootargs.h), the network words, and ` unik.id=<id>` when
+ * `with_id`.  INVALID when it would not fit the kernel's limit. */
+int guest_cmdline(const struct unik_run_spec *spec, int tsc, const char *extra, int with_id,
+		  struct strbuf *out, struct unik_err *err);
+
+/* The last status the guest wrote into the file at `path`, or -1. */
+int guest_status_read(const char *path);
+
+/* The last `max` bytes of `text` from a line start, trimmed, with newlines
+ * as ';' - one line for an error message. */
+void guest_tail_line(const char *text, size_t len, size_t max, struct strbuf *out);
+
+#endif
