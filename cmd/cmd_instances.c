@@ -7,6 +7,8 @@
 #include <time.h>
 
 #include "../api/types.h"
+#include "../lib/portspec.h"
+#include "../lib/strbuf.h"
 #include "cmd.h"
 #include "humanize.h"
 #include "table.h"
@@ -42,6 +44,23 @@ static void instance_row(struct table *t, const struct unik_instance *in, int64_
 		table_cell(t, unik_state_name(in->state));
 	table_cell(t, in->address);
 	table_cell(t, ago);
+	if (in->ports.n) {
+		struct strbuf sb = STRBUF_INIT;
+
+		/* Docker's form: 127.0.0.1:8080->8080/tcp */
+		for (size_t i = 0; i < in->ports.n; i++) {
+			struct portspec ps;
+
+			if (portspec_parse(in->ports.v[i], &ps, NULL))
+				continue;
+			strbuf_addf(&sb, "%s%s:%d->%d/tcp", sb.len ? ", " : "", ps.host_ip,
+				    ps.host_port, ps.guest_port);
+		}
+		table_cell(t, strbuf_str(&sb));
+		strbuf_release(&sb);
+	} else {
+		table_cell(t, NULL);
+	}
 }
 
 static int ps_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
@@ -68,7 +87,7 @@ static int ps_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 		json_decref(arr);
 		return 0;
 	}
-	table_init(&t, "ID NAME IMAGE PROVIDER STATE ADDRESS CREATED");
+	table_init(&t, "ID NAME IMAGE PROVIDER STATE ADDRESS CREATED PORTS");
 	json_array_foreach (arr, i, j) {
 		struct unik_instance in;
 		char id[16];

@@ -16,6 +16,8 @@ skip() { echo "SKIP: $*" >&2; exit 77; }
 
 cleanup() {
 	stop_daemon
+	# a daemon started some other way (e.g. through ip netns exec) ends too
+	pkill -TERM -f -- "--state-dir $STATE" 2>/dev/null && sleep 0.5
 	# VMs of this test's instances carry the state dir in their command line
 	pkill -KILL -f -- "$STATE/" 2>/dev/null
 	rm -rf "$T"

@@ -16,7 +16,7 @@ in_ns() { ip netns exec "$NS" "$@"; }
 get() { in_ns curl -s -m 10 "$@"; }
 
 # the daemon lives in the namespace; the CLI reaches it through its socket
-in_ns "$BIN/unikd" --socket "$SOCK" --state-dir "$STATE" --config /dev/null \
+ip netns exec "$NS" "$BIN/unikd" --socket "$SOCK" --state-dir "$STATE" --config /dev/null \
 	--stop-timeout 2 >>"$T/unikd.log" 2>&1 &
 DAEMON_PID=$!
 for _ in $(seq 1 100); do daemon_alive && break; sleep 0.1; done
@@ -25,27 +25,29 @@ check "the bridge exists in the namespace" bash -c "ip -n $NS link show unik0 >/
 
 out=$(unik build -t http "$ROOT/examples/http-c" 2>&1)
 check "http-c builds" contains "$out" "Successfully built"
-PROVIDER=${T0005_PROVIDER:-qemu}
-id=$(unik run -d --provider "$PROVIDER" --name web -p 8080:8080 -e GREETING=hello http)
-check "run -d -p works" eq "${#id}" 64
-addr=$(unik ps --json | python3 -c 'import json,sys; print([i for i in json.load(sys.stdin) if i["name"]=="web"][0]["address"] or "")')
-check "the instance has an address" contains "$addr" "10.87.0."
-check "ps shows the address" contains "$(unik ps)" "$addr"
-ok=0
-for _ in $(seq 1 100); do get -o /dev/null http://127.0.0.1:8080/ && { ok=1; break; }; sleep 0.2; done
-check "GET / through the published port" eq "$ok" 1
-check "GET /env/GREETING through the published port" eq "$(get http://127.0.0.1:8080/env/GREETING)" hello
-check "GET / through the instance's own address" bash -c "ip netns exec $NS curl -sf -m 10 -o /dev/null http://$addr:8080/"
+# serve PROVIDER: the whole published-port / address story on one provider
+serve() {
+	local PROVIDER=$1 P=$1 id addr addr2 ok n out holder
+	id=$(unik run -d --provider "$PROVIDER" --name "web-$P" -p 8080:8080 -e GREETING=hello http)
+	check "$P: run -d -p works" eq "${#id}" 64
+	addr=$(unik ps --json | python3 -c 'import json,sys; print([i for i in json.load(sys.stdin) if i["name"]=="web-"+sys.argv[1]][0]["address"] or "")' "$P")
+	check "$P: the instance has an address" contains "$addr" "10.87.0."
+	check "$P: ps shows the address" contains "$(unik ps)" "$addr"
+	ok=0
+	for _ in $(seq 1 100); do get -o /dev/null http://127.0.0.1:8080/ && { ok=1; break; }; sleep 0.2; done
+	check "$P: GET / through the published port" eq "$ok" 1
+	check "$P: GET /env/GREETING through the published port" eq "$(get http://127.0.0.1:8080/env/GREETING)" hello
+	check "$P: GET / through the instance's own address" bash -c "ip netns exec $NS curl -sf -m 10 -o /dev/null http://$addr:8080/"
 
-n=0
-for i in $(seq 1 200); do get -o /dev/null -w '%{http_code}\n' http://127.0.0.1:8080/ | grep -q 200 && n=$((n + 1)); done
-check "200 sequential requests succeed" eq "$n" 200
-n=$(for i in $(seq 1 50); do get -o /dev/null -w '%{http_code}\n' http://127.0.0.1:8080/ & done | grep -c 200; wait)
-check "50 concurrent requests succeed" eq "$n" 50
+	n=0
+	for i in $(seq 1 200); do get -o /dev/null -w '%{http_code}\n' http://127.0.0.1:8080/ | grep -q 200 && n=$((n + 1)); done
+	check "$P: 200 sequential requests succeed" eq "$n" 200
+	n=$(for i in $(seq 1 50); do get -o /dev/null -w '%{http_code}\n' http://127.0.0.1:8080/ & done | grep -c 200; wait)
+	check "$P: 50 concurrent requests succeed" eq "$n" 50
 
-# a second instance talks to the first one by its address
-mkdir -p "$T/fetch"
-cat >"$T/fetch/fetch.c" <<'C'
+	# a second instance talks to the first one by its address
+	mkdir -p "$T/fetch"
+	cat >"$T/fetch/fetch.c" <<'C'
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,28 +79,50 @@ int main(int argc, char **argv)
 	return 0;
 }
 C
-unik build -t fetch "$T/fetch" >/dev/null 2>&1
-out=$(unik run --provider "$PROVIDER" fetch "$addr" 2>&1)
-check "one instance talks to another" contains "$out" "hello"
+	unik build -t fetch "$T/fetch" >/dev/null 2>&1
+	out=$(unik run --provider "$PROVIDER" fetch "$addr" 2>&1)
+	check "$P: one instance talks to another" contains "$out" "hello"
 
-# a taken host port is refused before anything starts; a bad -p is a usage error
-in_ns python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",9090)); s.listen(); time.sleep(30)' &
-holder=$!
-sleep 0.5
-out=$(unik run -d --provider "$PROVIDER" --name taken -p 9090:8080 http 2>&1)
-check "a taken port is refused" contains "$out" "already in use"
-check "and nothing runs" eq "$(unik ps | grep -c taken)" 0
-kill $holder 2>/dev/null
-out=$(unik run -d -p 80:notaport http 2>&1)
-check "an invalid -p is refused" contains "$out" "port"
+	# a taken host port is refused before anything starts; a bad -p is a usage error
+	in_ns python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",9090)); s.listen(); time.sleep(30)' &
+	holder=$!
+	sleep 0.5
+	out=$(unik run -d --provider "$PROVIDER" --name "taken-$P" -p 9090:8080 http 2>&1)
+	check "$P: a taken port is refused" contains "$out" "already in use"
+	check "$P: and nothing runs" eq "$(unik ps | grep -c "taken-$P")" 0
+	kill $holder 2>/dev/null
+	out=$(unik run -d -p 80:notaport http 2>&1)
+	check "$P: an invalid -p is refused" contains "$out" "port"
 
-unik stop web >/dev/null
-check "stop releases the address" eq "$(unik ps -a --json | python3 -c 'import json,sys; print([i for i in json.load(sys.stdin) if i["name"]=="web"][0]["address"])')" None
-check "stop releases the port" bash -c "ip netns exec $NS python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",8080))'"
-check "stop removes the tap" eq "$(ip -n "$NS" -o link show | grep -c "uk${id:0:12}")" 0
-unik run -d --provider "$PROVIDER" --name web2 -p 8080:8080 http >/dev/null
-addr2=$(unik ps --json | python3 -c 'import json,sys; print([i for i in json.load(sys.stdin) if i["name"]=="web2"][0]["address"] or "")')
-check "a freed address is reused" eq "$addr2" "$addr"
-unik rm -f web2 >/dev/null
+	unik stop "web-$P" >/dev/null
+	check "$P: stop releases the address" eq "$(unik ps -a --json | python3 -c 'import json,sys; print([i for i in json.load(sys.stdin) if i["name"]=="web-"+sys.argv[1]][0]["address"])' "$P")" None
+	check "$P: stop releases the port" bash -c "ip netns exec $NS python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",8080))'"
+	check "$P: stop removes the tap" eq "$(ip -n "$NS" -o link show | grep -c "uk${id:0:12}")" 0
+	unik run -d --provider "$PROVIDER" --name "web2-$P" -p 8080:8080 http >/dev/null
+	addr2=$(unik ps --json | python3 -c 'import json,sys; print([i for i in json.load(sys.stdin) if i["name"]=="web2-"+sys.argv[1]][0]["address"] or "")' "$P")
+	check "$P: a freed address is reused" eq "$addr2" "$addr"
+	unik rm -f "web2-$P" >/dev/null
+}
+
+serve qemu
+[ -c /dev/kvm ] && serve hvt
+
 check "the daemon still serves" daemon_alive
+
+# without a bridge (a non-root host): QEMU user networking, -p through hostfwd
+stop_daemon
+printf '[network]\nmode = user\n' >"$T/user.conf"
+ip netns exec "$NS" "$BIN/unikd" --socket "$SOCK" --state-dir "$STATE" --config "$T/user.conf" \
+	--stop-timeout 2 >>"$T/unikd.log" 2>&1 &
+DAEMON_PID=$!
+for _ in $(seq 1 100); do daemon_alive && break; sleep 0.1; done
+unik run -d --provider qemu --name user-web -p 8082:8080 -e GREETING=slirp http >/dev/null
+ok=0
+for _ in $(seq 1 100); do get -o /dev/null http://127.0.0.1:8082/ && { ok=1; break; }; sleep 0.2; done
+check "user networking: -p works through hostfwd" eq "$ok" 1
+check "user networking: the program answers" eq "$(get http://127.0.0.1:8082/env/GREETING)" slirp
+out=$(unik run -d --provider spt -p 8083:8080 http 2>&1)
+check "user networking: providers without it refuse -p clearly" contains "$out" "no network support"
+unik rm -f user-web >/dev/null
+check "user networking: rm frees the port" bash -c "ip netns exec $NS python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",8082))'"
 finish

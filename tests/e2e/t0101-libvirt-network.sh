@@ -80,7 +80,7 @@ for i in json.load(sys.stdin):
 }
 
 printf '[network]\nmode = bridge\nbridge = %s\nsubnet = %s\n' "$BR" "$SUBNET" >"$T/unikd.conf"
-in_ns "$BIN/unikd" --socket "$SOCK" --state-dir "$STATE" --config "$T/unikd.conf" \
+${NS:+ip netns exec "$NS"} "$BIN/unikd" --socket "$SOCK" --state-dir "$STATE" --config "$T/unikd.conf" \
 	--stop-timeout 2 >>"$T/unikd.log" 2>&1 &
 DAEMON_PID=$!
 for _ in $(seq 1 100); do daemon_alive && break; sleep 0.1; done
