@@ -1,7 +1,9 @@
 /* supervisor.c - pidfd-based process supervision. */
 #include "supervisor.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -216,6 +218,36 @@ int supervisor_watch(struct supervisor *sup, const char *id, pid_t pid, int is_c
 	return 0;
 }
 
+/* 1 if one of the open files of `pid` has `id` in its path (its console log
+ * lives in the instance's folder).  Needed for monitors that unmap their own
+ * command line, as unik-spt does. */
+static int fds_mention(pid_t pid, const char *id)
+{
+	char dir[64], path[320], target[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+	int found = 0;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d))) {
+		ssize_t n;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		found = strstr(target, id) != NULL;
+	}
+	closedir(d);
+	return found;
+}
+
 int supervisor_pid_is_vm(pid_t pid, const char *id)
 {
 	char path[64];
@@ -236,5 +268,5 @@ int supervisor_pid_is_vm(pid_t pid, const char *id)
 	close(fd);
 	found = sb.len && strstr(strbuf_str(&sb), id) != NULL;
 	strbuf_release(&sb);
-	return found;
+	return found || fds_mention(pid, id);
 }

@@ -23,8 +23,9 @@ void supervisor_stop(struct supervisor *sup);
 /* Starts watching; if the process is already gone, fn is called soon. */
 int supervisor_watch(struct supervisor *sup, const char *id, pid_t pid, int is_child,
 		     struct unik_err *err);
-/* 1 if `pid` is alive and its command line mentions `id` (guards against
- * pid reuse when adopting VMs after a restart). */
+/* 1 if `pid` is alive and its command line or one of its open files (the
+ * console log in the instance's folder) mentions `id`: guards against pid
+ * reuse when adopting VMs after a restart. */
 int supervisor_pid_is_vm(pid_t pid, const char *id);
 
 #endif

@@ -14,9 +14,20 @@ $(BIN)/unik-hvt: $(patsubst %.c,$(OUT)/obj/%.o,$(HVT_SRCS))
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) $(MON_LDFLAGS) -o $@ $^ $(MON_LIBS)
 
+ifeq ($(VARIANT),asan)
+# ASan's shadow memory covers the guest's address space, so unik-spt cannot be
+# a sanitizer build: the test build uses the release monitor, copied beside it.
+.PHONY: spt-release
+spt-release:
+	@$(MAKE) --no-print-directory VARIANT=release bin/unik-spt
+$(BIN)/unik-spt: spt-release
+	@mkdir -p $(@D)
+	cp bin/unik-spt $@
+else
 $(BIN)/unik-spt: $(patsubst %.c,$(OUT)/obj/%.o,$(SPT_SRCS))
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) $(MON_LDFLAGS) -o $@ $^ $(MON_LIBS)
+endif
 
 EXTRA_BINS += $(BIN)/unik-hvt $(BIN)/unik-spt
 LINT_SRCS += $(wildcard monitor/*.c monitor/*.h abi/*.h)

@@ -36,6 +36,7 @@ check "logs --tail 2" eq "$(unik logs --tail 2 t1)" $'tick 4\ntick 5'
 check "an id prefix works as a ref" eq "$(unik wait "${id:0:6}")" 7
 
 unik run -d --name forever ticker >/dev/null
+unik run -d --provider spt --name forever-spt ticker >/dev/null
 sleep 1
 check "ps shows it running" contains "$(unik ps)" "forever"
 check "rm of a running instance is refused" bash -c "! '$BIN/unik' rm forever 2>'$T/err'"
@@ -50,6 +51,9 @@ start_daemon
 after=$(unik ps -a --json | python3 -c 'import json,sys; print(sorted(i["id"] for i in json.load(sys.stdin)))')
 check "every instance survives the restart" eq "$after" "$before"
 check "the running VM was adopted" contains "$(unik ps)" "forever"
+check "a running spt instance (no command line of its own) was adopted" \
+	contains "$(unik ps | grep forever-spt)" "running"
+unik rm -f forever-spt >/dev/null
 check "images survive the restart" contains "$(unik images)" "ticker"
 check "logs of the adopted VM still grow" \
 	bash -c "a=\$('$BIN/unik' logs forever | wc -l); sleep 1.5; b=\$('$BIN/unik' logs forever | wc -l); [ \$b -gt \$a ]"
