@@ -10,6 +10,7 @@
  * destroys the domain after the timeout.  remove() undefines it.
  */
 #include "libvirt.h"
+#include "../../lib/clock.h"
 #include "../guest.h"
 
 #include <errno.h>
@@ -58,35 +59,19 @@ static void files_release(struct lv_files *f)
 	free(f->xml);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* Waits until `dom` is inactive, at most `ms`; 1 if it is. */
 static int wait_inactive(virDomainPtr dom, int ms)
 {
-	long long end = now_ms() + ms;
+	long long end = clock_now_ms() + ms;
 
 	for (;;) {
 		int active = virDomainIsActive(dom);
 
 		if (active == 0)
 			return 1;
-		if (active < 0 || now_ms() >= end)
+		if (active < 0 || clock_now_ms() >= end)
 			return 0;
-		sleep_ms(POLL_MS);
+		clock_sleep_ms(POLL_MS);
 	}
 }
 
@@ -117,13 +102,13 @@ static void watch_release(struct vm_watch *w)
 /* 1 if the VM ended within `ms`. */
 static int watch_gone(struct vm_watch *w, int ms)
 {
-	long long end = now_ms() + ms;
+	long long end = clock_now_ms() + ms;
 
 	if (w->pidfd < 0)
 		return wait_inactive(w->dom, ms);
 	for (;;) {
 		struct pollfd pfd = { w->pidfd, POLLIN, 0 };
-		long long left = end - now_ms();
+		long long left = end - clock_now_ms();
 		int r = poll(&pfd, 1, (int)(left > 0 ? left : 0));
 
 		if (r > 0)
@@ -229,7 +214,7 @@ static int kvm_booted(const struct unik_run_spec *spec, virDomainPtr dom, const 
 		      char *why, size_t len)
 {
 	char *name = lv_domain_name(spec->name);
-	long long end = now_ms() + BOOT_READY_KVM_MS;
+	long long end = clock_now_ms() + BOOT_READY_KVM_MS;
 	int ok = 0;
 
 	for (;;) {
@@ -246,7 +231,7 @@ static int kvm_booted(const struct unik_run_spec *spec, virDomainPtr dom, const 
 			snprintf(why, len, "kvm could not run the guest (emulation failure)");
 			break;
 		}
-		if (now_ms() >= end) {
+		if (clock_now_ms() >= end) {
 			snprintf(why, len, "the guest did not boot under kvm within %d ms",
 				 BOOT_READY_KVM_MS);
 			break;
@@ -255,7 +240,7 @@ static int kvm_booted(const struct unik_run_spec *spec, virDomainPtr dom, const 
 			ok = 1;
 			break;
 		}
-		sleep_ms(POLL_MS);
+		clock_sleep_ms(POLL_MS);
 	}
 	free(name);
 	return ok;
@@ -377,7 +362,7 @@ cleanup:
 /* Waits until the guest said READY_LINE (0) or ended (1), at most until `end`. */
 static int wait_ready(struct vm_watch *w, const char *status, long long end)
 {
-	while (!lv_file_contains(status, READY_LINE) && now_ms() < end)
+	while (!lv_file_contains(status, READY_LINE) && clock_now_ms() < end)
 		if (watch_gone(w, 50))
 			return 1;
 	return 0;
@@ -393,7 +378,7 @@ static int shutdown_graceful(virDomainPtr dom, struct vm_watch *w, const char *s
 		return 1;
 	if (virDomainShutdownFlags(dom, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN) < 0)
 		return 0;
-	if (watch_gone(w, (int)(end > now_ms() ? end - now_ms() : 0)))
+	if (watch_gone(w, (int)(end > clock_now_ms() ? end - clock_now_ms() : 0)))
 		return 1;
 	return virDomainShutdownFlags(dom, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN) == 0 &&
 	       watch_gone(w, SECOND_PRESS_WAIT_MS);
@@ -422,7 +407,7 @@ static int lv_stop(const struct unik_run_spec *spec, pid_t pid, int timeout_s, s
 	/* unik-elf guests run without ACPI (see domain_xml.c): no power button */
 	if (timeout_s > 0 && is_linux &&
 	    shutdown_graceful(dom, &w, f.status, is_linux,
-			      now_ms() + (long long)timeout_s * 1000)) {
+			      clock_now_ms() + (long long)timeout_s * 1000)) {
 		rc = 0;
 		goto cleanup;
 	}

@@ -10,6 +10,7 @@
  * power off.
  */
 #include "qemu.h"
+#include "../../lib/clock.h"
 #include "../guest.h"
 
 #include <errno.h>
@@ -58,22 +59,6 @@ void qemu_paths_release(struct qemu_paths *p)
 	free(p->log);
 	free(p->status);
 	free(p->killed);
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
 }
 
 /* The last `max` bytes of `path` from a line start, trimmed; "" if none. */
@@ -172,9 +157,9 @@ static enum boot_watch boot_watch(pid_t pid, const struct qemu_paths *p, const c
 {
 	int is_kvm = !strcmp(accel, "kvm");
 	int need_ready = is_kvm && is_linux;
-	long long end = now_ms() + (need_ready ? BOOT_READY_KVM_MS
-				    : is_kvm   ? BOOT_WATCH_KVM_MS
-					       : BOOT_WATCH_TCG_MS);
+	long long end = clock_now_ms() + (need_ready ? BOOT_READY_KVM_MS
+					  : is_kvm   ? BOOT_WATCH_KVM_MS
+						     : BOOT_WATCH_TCG_MS);
 	struct strbuf tail = STRBUF_INIT;
 	enum boot_watch r = BOOT_RUNNING;
 
@@ -185,7 +170,7 @@ static enum boot_watch boot_watch(pid_t pid, const struct qemu_paths *p, const c
 		memset(&si, 0, sizeof(si));
 		exited = waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
 			 si.si_pid == pid;
-		timed_out = now_ms() >= end;
+		timed_out = clock_now_ms() >= end;
 		if (is_kvm && log_has_kvm_failure(p->log)) {
 			snprintf(why, why_len, "kvm could not run the guest (emulation failure)");
 			r = BOOT_KVM_FAILED;
@@ -212,7 +197,7 @@ static enum boot_watch boot_watch(pid_t pid, const struct qemu_paths *p, const c
 		}
 		if (timed_out || (need_ready && file_contains(p->status, READY_LINE)))
 			break;
-		sleep_ms(20);
+		clock_sleep_ms(20);
 	}
 	strbuf_release(&tail);
 	return r;
@@ -298,11 +283,11 @@ static int pid_is_ours(pid_t pid, const struct qemu_paths *p)
 /* Waits until the process behind `pidfd` ended; 1 if it did in time. */
 static int wait_gone(int pidfd, int timeout_ms)
 {
-	long long end = now_ms() + timeout_ms;
+	long long end = clock_now_ms() + timeout_ms;
 
 	for (;;) {
 		struct pollfd pfd = { pidfd, POLLIN, 0 };
-		long long left = end - now_ms();
+		long long left = end - clock_now_ms();
 		int r;
 
 		if (left < 0)
@@ -321,7 +306,7 @@ static int wait_gone(int pidfd, int timeout_ms)
  * `end`. */
 static int wait_ready(int pidfd, const struct qemu_paths *p, long long end)
 {
-	while (!file_contains(p->status, READY_LINE) && now_ms() < end)
+	while (!file_contains(p->status, READY_LINE) && clock_now_ms() < end)
 		if (wait_gone(pidfd, READY_POLL_MS))
 			return 1;
 	return 0;
@@ -350,14 +335,14 @@ static int qemu_stop(const struct unik_run_spec *spec, pid_t pid, int timeout_s,
 		rc = 0; /* ended (a zombie has no command line) or not ours any more */
 		goto cleanup;
 	}
-	end = now_ms() + (long long)timeout_s * 1000;
+	end = clock_now_ms() + (long long)timeout_s * 1000;
 	/* A press before our init listens is lost: wait until it says so. */
 	if (timeout_s > 0 && is_linux && wait_ready(pidfd, &p, end)) {
 		rc = 0;
 		goto cleanup;
 	}
 	if (timeout_s > 0 && qmp_execute(p.qmp, "system_powerdown", QMP_TIMEOUT_MS, &qerr) == 0) {
-		if (wait_gone(pidfd, (int)(end > now_ms() ? end - now_ms() : 0))) {
+		if (wait_gone(pidfd, (int)(end > clock_now_ms() ? end - clock_now_ms() : 0))) {
 			rc = 0;
 			goto cleanup;
 		}

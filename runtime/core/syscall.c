@@ -136,8 +136,9 @@ long syscall_dispatch(struct syscall_frame *f)
 				(long)f->r9);
 	} else {
 		if (nr >= NR_MAX || !(reported[nr / 8] & (1 << (nr % 8)))) {
-			kprintf("unik: system call %s (%lu) is not implemented: returning ENOSYS\n",
-				nr < NR_MAX && names[nr] ? names[nr] : "unknown", nr);
+			kprintf(
+			    "unik: system call %s (%lu) is not in the runtime: returning ENOSYS\n",
+			    nr < NR_MAX && names[nr] ? names[nr] : "unknown", nr);
 			if (nr < NR_MAX)
 				reported[nr / 8] |= 1 << (nr % 8);
 		}
