@@ -14,6 +14,16 @@ out=$(unik run hello-c a b -e GREETING=hi -e EXIT_CODE=3 2>"$T/err")
 rc=$?
 check "run prints the program's lines (c runtime)" eq "$out" "$want"
 check "run exits with the guest's status" eq "$rc" 3
+# the same image behaves the same on every provider that boots it
+for prov in qemu hvt spt; do
+	[ $prov = hvt ] && ! [ -c /dev/kvm ] && continue
+	out=$(unik run --provider $prov hello-c a b -e GREETING=hi -e EXIT_CODE=3 2>"$T/err")
+	rc=$?
+	check "same lines on $prov" eq "$out" "$want"
+	check "same exit status on $prov" eq "$rc" 3
+done
+out=$(unik run --provider qemu --accel tcg hello-c x 2>&1)
+check "qemu with --accel tcg" eq "$out" $'hello from unik\narg[1]=x'
 out=$(unik run hello-c 2>&1)
 check "no args, no env: exit 0" eq "$?" 0
 check "no args, no env: one line" eq "$out" "hello from unik"
