@@ -1,5 +1,5 @@
 # compilers/ - build plugins (daemon only) and the guest pieces they pack.
-UNIKD_SRCS += compilers/registry.c compilers/linux/linux.c compilers/linux/program.c \
+UNIKD_SRCS += compilers/registry.c compilers/files.c compilers/linux/linux.c compilers/linux/program.c \
 	compilers/linux/initrd.c compilers/linux/cpio.c
 GUEST_TARGETS += $(GUEST)/linux-init $(GUEST)/vmlinuz
 LINT_SRCS += $(wildcard compilers/*.c compilers/*.h compilers/*/*.c compilers/*/*.h)

@@ -12,6 +12,7 @@
  * says which.
  */
 #include "c.h"
+#include "../files.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -103,7 +104,7 @@ static int c_build(const struct unik_build_spec *spec, struct unik_build_result 
 		   struct unik_err *err)
 {
 	char *app = NULL, *musl = NULL;
-	char *files = xasprintf("%s/files", spec->src_dir);
+	char *files = NULL;
 	char *image = xasprintf("%s/%s.elf", spec->out_dir, "unik");
 	long long size;
 	int rc = -1;
@@ -117,11 +118,12 @@ static int c_build(const struct unik_build_spec *spec, struct unik_build_result 
 			      ? "libc: unik's musl (system calls are direct calls into the runtime)"
 			      : "libc: Debian's musl-gcc (unik's musl is not built: system calls "
 				"take the runtime's trap path)");
-	if (linux_program_build(spec, musl, &app, err) < 0)
+	if (linux_program_build(spec, musl, &app, err) < 0 ||
+	    compiler_files_tree(spec, &files, err) < 0)
 		goto cleanup;
 	if (spec->log)
 		spec->log(spec->log_ctx,
-			  "linking with the unik runtime (files/ packed read-only at /)");
+			  "linking with the unik runtime (files packed read-only at /)");
 	if (c_pack_image(c_runtime_dir(spec->cfg), app, files, spec->name, spec->work_dir, image,
 			 spec->log, spec->log_ctx, err) < 0)
 		goto cleanup;

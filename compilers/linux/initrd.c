@@ -1,6 +1,7 @@
 /* initrd.c - the "linux" compiler's initramfs: our init, the program, the
  * kernel modules the init loads, and the upload's files/ folder. */
 #include "linux.h"
+#include "../files.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -48,13 +49,17 @@ int linux_initrd_pack(const struct unik_build_spec *spec, const struct linux_gue
 		      const char *app, const char *out_path, struct unik_err *err)
 {
 	static const char *const dirs[] = { "dev", "proc", "sys", "unik", "unik/modules" };
-	char *files = xasprintf("%s/files", spec->src_dir);
+	char *files = NULL;
 	struct cpio_writer w;
 	struct stat st;
 	int rc = -1;
 
-	if (cpio_open(&w, out_path, err) < 0)
-		goto cleanup;
+	if (compiler_files_tree(spec, &files, err) < 0)
+		return -1;
+	if (cpio_open(&w, out_path, err) < 0) {
+		free(files);
+		return -1;
+	}
 	/* The upload's files first: our entries below win on a name clash. */
 	if (stat(files, &st) == 0 && S_ISDIR(st.st_mode) && cpio_add_tree(&w, "", files, err) < 0)
 		goto cleanup;

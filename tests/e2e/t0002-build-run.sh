@@ -50,6 +50,42 @@ touch "$T/empty/README"
 out=$(unik build -t empty "$T/empty" 2>&1)
 check "a folder without sources fails clearly" eq "$?" 1
 
+# files: files/ and an optional unik.json manifest, packed read-only at /
+mkdir -p "$T/withfiles/files/etc" "$T/withfiles/config" "$T/withfiles/public/img"
+cat >"$T/withfiles/main.c" <<'C'
+#include <dirent.h>
+#include <stdio.h>
+int main(void)
+{
+	const char *paths[] = {"/etc/motd", "/etc/app.conf", "/srv/www/index.html"};
+	char line[128];
+	for (int i = 0; i < 3; i++) {
+		FILE *f = fopen(paths[i], "r");
+		if (!f || !fgets(line, sizeof(line), f))
+			return 1;
+		printf("%s: %s", paths[i], line);
+		fclose(f);
+	}
+	DIR *d = opendir("/srv/www/img");
+	return d ? 0 : 2;
+}
+C
+echo "welcome" >"$T/withfiles/files/etc/motd"
+echo "port=8080" >"$T/withfiles/config/app.conf"
+echo "<h1>hi</h1>" >"$T/withfiles/public/index.html"
+echo '{"files": {"/etc/app.conf": "config/app.conf", "/srv/www": "public"}}' >"$T/withfiles/unik.json"
+out=$(unik build -t withfiles "$T/withfiles" 2>&1)
+check "a folder with unik.json builds" contains "$out" "unik.json: public -> /srv/www"
+out=$(unik run --provider spt withfiles 2>&1)
+check "files/ and the manifest's entries are in the image" eq "$out" \
+	$'/etc/motd: welcome\n/etc/app.conf: port=8080\n/srv/www/index.html: <h1>hi</h1>'
+echo '{"files": {"/etc/passwd": "../../etc/passwd"}}' >"$T/withfiles/unik.json"
+out=$(unik build -t withfiles2 "$T/withfiles" 2>&1)
+check "a manifest entry outside the folder is refused" contains "$out" "not a file or folder of the source folder"
+echo '{"files": [1, 2]' >"$T/withfiles/unik.json"
+out=$(unik build -t withfiles3 "$T/withfiles" 2>&1)
+check "a malformed unik.json is refused clearly" contains "$out" "unik.json: line"
+
 out=$(unik run nope 2>&1)
 check "unknown image: exit 125" eq "$?" 125
 check "unknown image: says so" contains "$out" "no such image"

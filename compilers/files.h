@@ -1,0 +1,19 @@
+/* files.h - the read-only files an image carries: the folder's files/
+ * subfolder, and the entries of an optional unik.json manifest:
+ *
+ *   { "files": { "/etc/app.conf": "config/app.conf", "/srv/www": "public" } }
+ *
+ * maps absolute guest paths to files or folders of the source folder (never
+ * outside it).  Shared by the compilers that pack files (c, linux). */
+#ifndef UNIK_COMPILER_FILES_H
+#define UNIK_COMPILER_FILES_H
+
+#include "compiler.h"
+
+/* The tree to pack at the guest's "/" (caller frees): src/files as it is
+ * when there is no unik.json, else a staging folder in spec->work_dir with
+ * files/ and the manifest's entries.  The tree may not exist (no files).
+ * INVALID with a message naming unik.json and the entry on a bad manifest. */
+int compiler_files_tree(const struct unik_build_spec *spec, char **tree, struct unik_err *err);
+
+#endif
