@@ -200,6 +200,87 @@ static int delete_row(struct store *st, const char *table, const char *what, con
 	return 0;
 }
 
+/* ---- lists ---------------------------------------------------------- */
+
+/* Decodes one `doc` into an element (initialising it); -1 if it is corrupt. */
+typedef int (*doc_decode_fn)(json_t *j, void *elem);
+typedef void (*elem_release_fn)(void *elem);
+
+static int image_decode(json_t *j, void *e)
+{
+	unik_image_init(e);
+	return unik_image_from_json(j, e, NULL);
+}
+
+static void image_release(void *e)
+{
+	unik_image_release(e);
+}
+
+static int instance_decode(json_t *j, void *e)
+{
+	unik_instance_init(e);
+	return unik_instance_from_json(j, e, NULL);
+}
+
+static void instance_release(void *e)
+{
+	unik_instance_release(e);
+}
+
+static int job_decode(json_t *j, void *e)
+{
+	unik_job_init(e);
+	return unik_job_from_json(j, e, NULL);
+}
+
+static void job_release(void *e)
+{
+	unik_job_release(e);
+}
+
+/* Runs `sql` (rows of one doc column) into a new array of `size`-byte
+ * elements; rows that do not decode are skipped. */
+static int list_docs(struct store *st, const char *sql, const char *what, size_t size,
+		     doc_decode_fn decode, elem_release_fn release, void **out, size_t *n,
+		     struct unik_err *err)
+{
+	sqlite3_stmt *s;
+	char *v = NULL;
+	size_t cap = 0, cnt = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (prepare(st, sql, &s, err))
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		json_t *j = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
+
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xrealloc(v, cap * size);
+		}
+		if (!j)
+			continue; /* unreadable row: skipped */
+		if (decode(j, v + cnt * size) < 0)
+			release(v + cnt * size);
+		else
+			cnt++;
+		json_decref(j);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		for (size_t i = 0; i < cnt; i++)
+			release(v + i * size);
+		free(v);
+		return db_error(st, err, what);
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
 /* ---- images --------------------------------------------------------- */
 
 int store_image_put(struct store *st, const struct unik_image *im, struct unik_err *err)
@@ -245,38 +326,8 @@ int store_image_get(struct store *st, const char *id, struct unik_image *out, st
 
 int store_image_list(struct store *st, struct unik_image **out, size_t *n, struct unik_err *err)
 {
-	sqlite3_stmt *s;
-	size_t cap = 0;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	if (prepare(st, "SELECT doc FROM images ORDER BY created DESC, id", &s, err))
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		json_t *j = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
-
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*out = xrealloc(*out, cap * sizeof(**out));
-		}
-		unik_image_init(&(*out)[*n]);
-		if (!j || unik_image_from_json(j, &(*out)[*n], NULL) < 0) {
-			unik_image_release(&(*out)[*n]);
-			json_decref(j);
-			continue;
-		}
-		json_decref(j);
-		(*n)++;
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		store_images_free(*out, *n);
-		*out = NULL;
-		*n = 0;
-		return db_error(st, err, "list images");
-	}
-	return 0;
+	return list_docs(st, "SELECT doc FROM images ORDER BY created DESC, id", "list images",
+			 sizeof(**out), image_decode, image_release, (void **)out, n, err);
 }
 
 void store_images_free(struct unik_image *v, size_t n)
@@ -395,38 +446,9 @@ int store_instance_get(struct store *st, const char *id, struct unik_instance *o
 int store_instance_list(struct store *st, struct unik_instance **out, size_t *n,
 			struct unik_err *err)
 {
-	sqlite3_stmt *s;
-	size_t cap = 0;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	if (prepare(st, "SELECT doc FROM instances ORDER BY created DESC, id", &s, err))
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		json_t *j = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
-
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*out = xrealloc(*out, cap * sizeof(**out));
-		}
-		unik_instance_init(&(*out)[*n]);
-		if (!j || unik_instance_from_json(j, &(*out)[*n], NULL) < 0) {
-			unik_instance_release(&(*out)[*n]);
-			json_decref(j);
-			continue;
-		}
-		json_decref(j);
-		(*n)++;
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		store_instances_free(*out, *n);
-		*out = NULL;
-		*n = 0;
-		return db_error(st, err, "list instances");
-	}
-	return 0;
+	return list_docs(st, "SELECT doc FROM instances ORDER BY created DESC, id",
+			 "list instances", sizeof(**out), instance_decode, instance_release,
+			 (void **)out, n, err);
 }
 
 void store_instances_free(struct unik_instance *v, size_t n)
@@ -501,38 +523,8 @@ int store_job_get(struct store *st, const char *id, struct unik_job *out, struct
 
 int store_job_list_running(struct store *st, struct unik_job **out, size_t *n, struct unik_err *err)
 {
-	sqlite3_stmt *s;
-	size_t cap = 0;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	if (prepare(st, "SELECT doc FROM jobs WHERE state = 'running'", &s, err))
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		json_t *j = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
-
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			*out = xrealloc(*out, cap * sizeof(**out));
-		}
-		unik_job_init(&(*out)[*n]);
-		if (!j || unik_job_from_json(j, &(*out)[*n], NULL) < 0) {
-			unik_job_release(&(*out)[*n]);
-			json_decref(j);
-			continue;
-		}
-		json_decref(j);
-		(*n)++;
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		store_jobs_free(*out, *n);
-		*out = NULL;
-		*n = 0;
-		return db_error(st, err, "list jobs");
-	}
-	return 0;
+	return list_docs(st, "SELECT doc FROM jobs WHERE state = 'running'", "list jobs",
+			 sizeof(**out), job_decode, job_release, (void **)out, n, err);
 }
 
 void store_jobs_free(struct unik_job *v, size_t n)
