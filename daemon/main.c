@@ -207,6 +207,8 @@ static void configure(struct unikd *d, const struct cli_opts *o)
 	d->listen_addr = v && *v ? xstrdup(v) : NULL;
 	v = o->token_file ? o->token_file : unik_config_get(&d->cfg, "daemon.token_file", NULL);
 	d->token = v && *v ? read_token(v) : NULL;
+	if (d->listen_addr && !d->token)
+		die("--listen needs --token-file: TCP access requires a bearer token");
 	v = o->provider ? o->provider : unik_config_get(&d->cfg, "daemon.default_provider", "auto");
 	if (strcmp(v, "auto") && !unik_provider_find(v))
 		die("unknown default provider '%s'", v);

@@ -73,7 +73,7 @@ check "no upload spool is left behind" eq "$(ls "$STATE/tmp" | wc -l)" 0
 
 # TCP needs a bearer token
 check "--listen without a token is refused" \
-	bash -c "! '$BIN/unikd' --socket '$T/x.sock' --state-dir '$T/s2' --config /dev/null \
+	bash -c "! '$BIN/unikd' --socket '$T/x.sock' --state-dir '$T/s2' --config '$T/unikd.conf' \
 		--listen 127.0.0.1:1 2>'$T/err'" 
 check "and says why" contains "$(cat "$T/err")" "token"
 stop_daemon

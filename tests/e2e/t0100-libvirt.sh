@@ -157,7 +157,7 @@ fi
 
 # a bad URI: a clear error, and the qemu provider keeps working
 check "SIGTERM stops the daemon" stop_daemon
-printf '[libvirt]\nuri = qemu+unix:///system?socket=%s/nonexistent.sock\n' "$T" >"$T/bad.conf"
+printf '[network]\nmode = none\n[libvirt]\nuri = qemu+unix:///system?socket=%s/nonexistent.sock\n' "$T" >"$T/bad.conf"
 start_daemon --config "$T/bad.conf"
 out=$(unik providers 2>&1)
 check "providers: libvirt not usable, with the reason" \
