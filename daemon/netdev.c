@@ -101,24 +101,33 @@ cleanup:
 	return rc;
 }
 
-int netdev_tap_create(const char *name, const char *bridge, struct unik_err *err)
+/* Makes tap `name` persistent (creating it) or not (deleting it). */
+static int tap_persist(const char *name, int on, struct unik_err *err)
 {
 	struct ifreq ifr;
-	int tun = -1, fd = -1, rc = -1;
+	int tun = open("/dev/net/tun", O_RDWR | O_CLOEXEC), rc = 0;
 
-	if (name_ok(name, err) || name_ok(bridge, err))
-		return -1;
-	tun = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	if (tun < 0)
 		return unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot open /dev/net/tun: %s",
 				    strerror(errno));
 	ifreq_init(&ifr, name);
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-	if (ioctl(tun, TUNSETIFF, &ifr) < 0 || ioctl(tun, TUNSETPERSIST, 1) < 0) {
-		unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot create tap %s: %s", name,
-			     strerror(errno));
-		goto cleanup;
-	}
+	if (ioctl(tun, TUNSETIFF, &ifr) < 0 || ioctl(tun, TUNSETPERSIST, on) < 0)
+		rc = unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot %s tap %s: %s",
+				  on ? "create" : "delete", name, strerror(errno));
+	close(tun);
+	return rc;
+}
+
+int netdev_tap_create(const char *name, const char *bridge, struct unik_err *err)
+{
+	struct ifreq ifr;
+	int fd = -1, rc = -1;
+
+	if (name_ok(name, err) || name_ok(bridge, err))
+		return -1;
+	if (tap_persist(name, 1, err))
+		return -1;
 	fd = ctl_socket(err);
 	if (fd < 0)
 		goto cleanup;
@@ -135,8 +144,6 @@ int netdev_tap_create(const char *name, const char *bridge, struct unik_err *err
 cleanup:
 	if (fd >= 0)
 		close(fd);
-	if (tun >= 0)
-		close(tun);
 	if (rc)
 		netdev_tap_delete(name, NULL);
 	return rc;
@@ -144,25 +151,9 @@ cleanup:
 
 int netdev_tap_delete(const char *name, struct unik_err *err)
 {
-	struct ifreq ifr;
-	int tun;
-
 	if (name_ok(name, err))
 		return -1;
 	if (!netdev_exists(name))
 		return 0;
-	tun = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-	if (tun < 0)
-		return unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot open /dev/net/tun: %s",
-				    strerror(errno));
-	ifreq_init(&ifr, name);
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-	if (ioctl(tun, TUNSETIFF, &ifr) < 0 || ioctl(tun, TUNSETPERSIST, 0) < 0) {
-		unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot delete tap %s: %s", name,
-			     strerror(errno));
-		close(tun);
-		return -1;
-	}
-	close(tun);
-	return 0;
+	return tap_persist(name, 0, err);
 }

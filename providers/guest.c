@@ -75,6 +75,20 @@ int guest_cmdline(const struct unik_run_spec *spec, int tsc, const char *extra, 
 	return rc;
 }
 
+int guest_check_image(const struct unik_run_spec *spec, const char *provider, struct unik_err *err)
+{
+	int is_linux = spec->format && !strcmp(spec->format, "linux-initrd");
+	int is_elf = spec->format && !strcmp(spec->format, "unik-elf");
+
+	if (!is_linux && !is_elf)
+		return unik_err_set(err, UNIK_E_UNSUPPORTED, "%s cannot boot images of format '%s'",
+				    provider, spec->format ? spec->format : "(none)");
+	if (!spec->kernel || (is_linux && !spec->initrd))
+		return unik_err_set(err, UNIK_E_INVALID, "image of format '%s' lacks its %s",
+				    spec->format, spec->kernel ? "initrd" : "kernel");
+	return 0;
+}
+
 int guest_status_read(const char *path)
 {
 	struct strbuf sb = STRBUF_INIT;

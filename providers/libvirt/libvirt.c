@@ -282,7 +282,6 @@ cleanup:
 static int lv_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct unik_err *err)
 {
 	int is_linux = spec->format && !strcmp(spec->format, "linux-initrd");
-	int is_elf = spec->format && !strcmp(spec->format, "unik-elf");
 	virConnectPtr conn = NULL;
 	virDomainPtr dom = NULL;
 	struct lv_files f;
@@ -293,16 +292,8 @@ static int lv_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct
 
 	memset(vm, 0, sizeof(*vm));
 	files_init(&f, spec->dir);
-	if (!is_linux && !is_elf) {
-		unik_err_set(err, UNIK_E_UNSUPPORTED, "libvirt cannot boot images of format '%s'",
-			     spec->format ? spec->format : "(none)");
+	if (guest_check_image(spec, "libvirt", err) < 0)
 		goto cleanup;
-	}
-	if (!spec->kernel || (is_linux && !spec->initrd)) {
-		unik_err_set(err, UNIK_E_INVALID, "image of format '%s' lacks its %s", spec->format,
-			     spec->kernel ? "initrd" : "kernel");
-		goto cleanup;
-	}
 	if (spec->net && spec->net->mode != UNIK_NET_NONE &&
 	    (spec->net->mode != UNIK_NET_TAP || !spec->net->tap || !spec->net->mac)) {
 		unik_err_set(err, UNIK_E_UNSUPPORTED,

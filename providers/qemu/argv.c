@@ -77,16 +77,8 @@ int qemu_argv_build(const struct unik_run_spec *spec, const struct qemu_paths *p
 	const char *append;
 	int rc = -1;
 
-	if (!is_linux && !is_elf) {
-		unik_err_set(err, UNIK_E_UNSUPPORTED, "qemu cannot boot images of format '%s'",
-			     spec->format ? spec->format : "(none)");
+	if (guest_check_image(spec, "qemu", err) < 0)
 		goto cleanup;
-	}
-	if (!spec->kernel || (is_linux && !spec->initrd)) {
-		unik_err_set(err, UNIK_E_INVALID, "image of format '%s' lacks its %s", spec->format,
-			     spec->kernel ? "initrd" : "kernel");
-		goto cleanup;
-	}
 	if (kernel_cmdline(spec, is_linux, accel, &cmd, err) < 0)
 		goto cleanup;
 	append = strbuf_str(&cmd);
