@@ -98,6 +98,8 @@ static const struct unik_provider *provider_of(const struct unik_instance *in, s
 	return p;
 }
 
+static void mark_exited_locked(struct unikd *d, struct unik_instance *in, int wait_status);
+
 /* Starts `in` (d->lock held) and saves it. */
 static int start_locked(struct unikd *d, struct unik_instance *in, struct unik_err *err)
 {
@@ -145,6 +147,8 @@ static int start_locked(struct unikd *d, struct unik_instance *in, struct unik_e
 		goto cleanup;
 	unikd_log("instance %s (%s) started on %s, pid %d%s%s", in->name, in->id, p->name,
 		  (int)vm.pid, in->address ? ", address " : "", in->address ? in->address : "");
+	if (vm.ended)
+		mark_exited_locked(d, in, -1);
 	rv = 0;
 cleanup:
 	net_attach_release(&na);
@@ -333,6 +337,12 @@ int instance_stop(struct unikd *d, const char *id, int timeout_s, struct unik_in
 	rv = p->stop(&rc.spec, pid, timeout_s, err);
 	run_ctx_release(&rc);
 	pthread_mutex_lock(&d->lock);
+	if (rv == 0 && pid <= 0) {
+		/* no host process is watched: the provider's word ends it */
+		unik_instance_release(out);
+		if (store_instance_get(d->store, id, out, err) == 0 && is_running(out))
+			mark_exited_locked(d, out, -1);
+	}
 	if (rv == 0)
 		rv = wait_exit_locked(d, id, (timeout_s + 10) * 1000, out, err);
 unlock:

@@ -65,6 +65,7 @@ struct unik_run_spec {
 /* What start() reports back. */
 struct unik_vm {
 	pid_t pid; /* host process to supervise, or 0 */
+	int ended; /* the VM ran to its end before start() returned: collect now */
 	char accel_used[16]; /* what the provider chose, e.g. "tcg" */
 	char note[256]; /* why, for the instance's message (may be empty) */
 };

@@ -1,6 +1,7 @@
 # runtime.mk - the unik runtime (issue 3): a freestanding x86-64 kernel
 # that runs one static Linux ELF.  Built into build/guest/:
 #   unik-runtime.o   the runtime, partially linked (ld -r)
+#   unik-net.o       its network stack (lwIP), for programs that make sockets
 #   unik-runtime.ld  the linker script that joins it with a payload
 # The `c` compiler (compilers/c) links those with the program and files.
 
@@ -28,9 +29,12 @@ LWIP_CFLAGS := $(filter-out -Werror -Wextra,$(RT_CFLAGS)) -Wno-address
 # its own entry point (PVH note, or the "unik" notes of abi/hvt_abi.h).
 RT_SRCS := runtime/boot/pvh.S runtime/arch/x86_64/entry.S runtime/arch/x86_64/syscall_direct.S \
 	runtime/platform/hvt/hvt_start.S runtime/platform/spt/spt_start.S \
-	$(wildcard runtime/arch/x86_64/*.c runtime/core/*.c runtime/platform/*/*.c \
-	runtime/net/*.c)
+	$(wildcard runtime/arch/x86_64/*.c runtime/core/*.c runtime/platform/*/*.c)
 RT_OBJS := $(patsubst runtime/%,build/guest/obj/runtime/%.o,$(RT_SRCS))
+# The network stack (runtime/net + lwIP) is an object of its own, linked
+# only into images whose program makes sockets (core/netstack.h).
+NET_SRCS := $(wildcard runtime/net/*.c)
+NET_OBJS := $(patsubst runtime/%,build/guest/obj/runtime/%.o,$(NET_SRCS))
 
 $(LWIP_STAMP): scripts/fetch-lwip
 	scripts/fetch-lwip $(LWIP_DIR)
@@ -47,7 +51,11 @@ build/guest/obj/runtime/%.S.o: runtime/%.S
 	@mkdir -p $(@D)
 	$(RT_CC) $(RT_ASFLAGS) -c -o $@ $<
 
-build/guest/unik-runtime.o: $(RT_OBJS) $(LWIP_OBJS)
+build/guest/unik-runtime.o: $(RT_OBJS)
+	@mkdir -p $(@D)
+	ld -r -o $@ $^
+
+build/guest/unik-net.o: $(NET_OBJS) $(LWIP_OBJS)
 	@mkdir -p $(@D)
 	ld -r -o $@ $^
 
@@ -55,16 +63,16 @@ build/guest/unik-runtime.ld: runtime/runtime.ld
 	@mkdir -p $(@D)
 	cp $< $@
 
-GUEST_TARGETS += build/guest/unik-runtime.o build/guest/unik-runtime.ld
+GUEST_TARGETS += build/guest/unik-runtime.o build/guest/unik-net.o build/guest/unik-runtime.ld
 
 # The musl that programs link with: system calls as direct calls into us.
 include runtime/musl/musl.mk
 LINT_SRCS += $(wildcard runtime/*/*.c runtime/*/*.h runtime/*/*/*.c runtime/*/*/*.h)
 
 .PHONY: runtime runtime-test
-runtime: build/guest/unik-runtime.o build/guest/unik-runtime.ld
+runtime: build/guest/unik-runtime.o build/guest/unik-net.o build/guest/unik-runtime.ld
 runtime-test: runtime
 	tests/runtime/run-tests
 
 # Header dependencies when this file is used on its own (make -f runtime/runtime.mk).
--include $(RT_OBJS:.o=.d) $(LWIP_OBJS:.o=.d)
+-include $(RT_OBJS:.o=.d) $(NET_OBJS:.o=.d) $(LWIP_OBJS:.o=.d)

@@ -5,10 +5,12 @@
  * are embedded with .incbin into the section .unik_payload of a small
  * assembler file; `ld` links that with unik-runtime.o using
  * unik-runtime.ld.  At boot the runtime maps the program's segments
- * straight from the payload (runtime/core/elf_load.c).
+ * straight from the payload (runtime/core/elf_load.c).  The network stack
+ * (unik-net.o) is linked only when the program makes sockets.
  */
 #include "c.h"
 
+#include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +84,59 @@ static int write_payload_asm(const char *path, const char *app, const char *cpio
 	return rc;
 }
 
+/* The symbol table of a 64-bit ELF file in `f`, or 0 when it has none. */
+static const Elf64_Shdr *elf_symtab(const struct strbuf *f, const Elf64_Shdr **strtab)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)f->buf;
+	const Elf64_Shdr *sh;
+
+	if (f->len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
+	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_shentsize != sizeof(*sh) ||
+	    eh->e_shoff > f->len || eh->e_shnum > (f->len - eh->e_shoff) / sizeof(*sh))
+		return NULL;
+	sh = (const Elf64_Shdr *)(f->buf + eh->e_shoff);
+	for (unsigned i = 0; i < eh->e_shnum; i++) {
+		if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum ||
+		    sh[i].sh_offset > f->len || sh[i].sh_size > f->len - sh[i].sh_offset)
+			continue;
+		*strtab = &sh[sh[i].sh_link];
+		if ((*strtab)->sh_offset > f->len ||
+		    (*strtab)->sh_size > f->len - (*strtab)->sh_offset)
+			return NULL;
+		return &sh[i];
+	}
+	return NULL;
+}
+
+/* 1 when the program defines musl's socket() (every socket, DNS lookups'
+ * included, is made through it) or has no symbol table to tell; else 0. */
+static int makes_sockets(const char *app, struct unik_err *err)
+{
+	struct strbuf f = STRBUF_INIT;
+	const Elf64_Shdr *symtab, *strtab = NULL;
+	int found = 1;
+
+	if (fs_read_file(app, &f, err) < 0)
+		return -1;
+	symtab = elf_symtab(&f, &strtab);
+	if (symtab) {
+		const Elf64_Sym *sym = (const Elf64_Sym *)(f.buf + symtab->sh_offset);
+		const char *names = f.buf + strtab->sh_offset;
+		size_t n = symtab->sh_size / sizeof(*sym);
+
+		found = 0;
+		for (size_t i = 0; i < n && !found; i++)
+			found = sym[i].st_shndx != SHN_UNDEF &&
+				ELF64_ST_TYPE(sym[i].st_info) == STT_FUNC &&
+				sym[i].st_name < strtab->sh_size &&
+				strnlen(names + sym[i].st_name, strtab->sh_size - sym[i].st_name) ==
+				    6 &&
+				!strcmp(names + sym[i].st_name, "socket");
+	}
+	strbuf_release(&f);
+	return found;
+}
+
 static int run_tool(const char *const *argv, const char *what, unik_log_fn log, void *log_ctx,
 		    struct unik_err *err)
 {
@@ -98,13 +153,16 @@ int c_pack_image(const char *runtime_dir, const char *app, const char *files_dir
 {
 	char *rt_obj = xasprintf("%s/unik-runtime.o", runtime_dir);
 	char *rt_ld = xasprintf("%s/unik-runtime.ld", runtime_dir);
+	char *net_obj = xasprintf("%s/unik-net.o", runtime_dir);
 	char *app_copy = xasprintf("%s/unik-app.elf", work_dir);
 	char *cpio = xasprintf("%s/unik-files.cpio", work_dir);
 	char *asm_path = xasprintf("%s/unik-payload.S", work_dir);
 	char *obj = xasprintf("%s/unik-payload.o", work_dir);
 	int rc = -1;
 
-	if (!fs_exists(rt_obj) || !fs_exists(rt_ld)) {
+	int net;
+
+	if (!fs_exists(rt_obj) || !fs_exists(rt_ld) || !fs_exists(net_obj)) {
 		unik_err_set(err, UNIK_E_UNAVAILABLE,
 			     "the unik runtime is missing in %s (set c.runtime, or run 'make')",
 			     runtime_dir);
@@ -116,6 +174,12 @@ int c_pack_image(const char *runtime_dir, const char *app, const char *files_dir
 		if (run_tool(strip, "objcopy", log, log_ctx, err) < 0)
 			goto cleanup;
 	}
+	net = makes_sockets(app_copy, err);
+	if (net < 0)
+		goto cleanup;
+	if (log)
+		log(log_ctx, net ? "network stack: linked (the program makes sockets)"
+				 : "network stack: left out (the program makes no sockets)");
 	if (pack_files(files_dir, cpio, err) < 0)
 		goto cleanup;
 	if (write_payload_asm(asm_path, app_copy, cpio, name, err) < 0)
@@ -135,6 +199,7 @@ int c_pack_image(const char *runtime_dir, const char *app, const char *files_dir
 				     out_path,
 				     rt_obj,
 				     obj,
+				     net ? net_obj : NULL,
 				     NULL };
 
 		if (run_tool(as, "as", log, log_ctx, err) < 0 ||
@@ -145,6 +210,7 @@ int c_pack_image(const char *runtime_dir, const char *app, const char *files_dir
 cleanup:
 	free(rt_obj);
 	free(rt_ld);
+	free(net_obj);
 	free(app_copy);
 	free(cpio);
 	free(asm_path);

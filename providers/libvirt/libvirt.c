@@ -331,13 +331,18 @@ static int lv_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct
 		snprintf(vm->note, sizeof(vm->note), "tcg (domain type qemu) because %s", why);
 	}
 	vm->pid = lv_qemu_pid(spec->cfg, name, spec->id);
+	/* a unikernel can finish in milliseconds, before its pid is looked up */
+	if (!vm->pid && virDomainIsActive(dom) == 0)
+		vm->ended = 1;
 	snprintf(vm->accel_used, sizeof(vm->accel_used), "%s", accel);
-	if (machine_note[0] || !vm->pid) {
+	if (machine_note[0] || (!vm->pid && !vm->ended)) {
 		size_t n = strlen(vm->note);
 
 		snprintf(vm->note + n, sizeof(vm->note) - n, "%s%s%s", n ? "; " : "",
 			 machine_note[0] ? machine_note : "",
-			 vm->pid ? "" : "its qemu is not on this host: unikd cannot watch it");
+			 vm->pid || vm->ended
+			     ? ""
+			     : "its qemu is not on this host: unikd cannot watch it");
 	}
 	rc = 0;
 cleanup:

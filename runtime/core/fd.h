@@ -45,7 +45,8 @@ void file_release(struct file *f);
 struct k_iovec;
 /* read/readv (write == false) or write/writev on a socket (sys_socket.c):
  * iov[0..n) has been checked; bytes, or -errno.  Blocks unless O_NONBLOCK. */
-long sock_file_io(struct file *f, const struct k_iovec *iov, int n, bool write);
+__attribute__((weak)) long sock_file_io(struct file *f, const struct k_iovec *iov, int n,
+					bool write);
 /* read/write of an eventfd (sys_poll.c): 8 bytes at buf (checked), or -errno. */
 long eventfd_io(struct file *f, long buf, u64 len, bool write);
 /* The cwd ("/" at start). */

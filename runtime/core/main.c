@@ -13,7 +13,7 @@
 #include "syscall.h"
 #include "vfs.h"
 #include "../arch/x86_64/arch.h"
-#include "../net/net.h"
+#include "netstack.h"
 #include "../platform/platform.h"
 
 /* The payload the `c` compiler links in (compilers/c/c_pack.c): the blobs
@@ -70,7 +70,7 @@ void runtime_main(const struct boot_info *bi)
 	if (err < 0)
 		panic("the packaged file archive is malformed (%d)", err);
 	fd_init();
-	net_init(&cmd);
+	netstack_init(&cmd);
 	err = elf_load_app((u64)unik_app_elf, (u64)(unik_app_elf_end - unik_app_elf), &img);
 	if (err == -ENOEXEC)
 		panic("the program is dynamically linked; build it with -static");

@@ -3,7 +3,7 @@
  *
  * Readiness comes from file_poll(): files and the console are always ready,
  * sockets ask net/sock.c, eventfds their counter, an epoll file whether any
- * registered descriptor is ready.  A wait loops on net_wait() (which takes
+ * registered descriptor is ready.  A wait loops on netstack_wait() (which takes
  * frames in, runs lwIP's timers and sleeps until input or a deadline) and
  * re-checks; without a network nothing can become ready, so an endless wait
  * there panics rather than hang.  epoll is level-triggered; EPOLLET is
@@ -14,7 +14,7 @@
 #include "errno.h"
 #include "fd.h"
 #include "syscall.h"
-#include "../net/net.h"
+#include "netstack.h"
 #include "../net/sock.h"
 #include "../platform/platform.h"
 
@@ -103,10 +103,10 @@ static bool wait_step(u64 deadline, const char *what)
 {
 	if (deadline != FOREVER && plat_monotonic_ns() >= deadline)
 		return false;
-	if (deadline == FOREVER && !net_active())
+	if (deadline == FOREVER && !netstack_active())
 		panic("%s with nothing ready and no timeout would block forever (no network)",
 		      what);
-	net_wait(deadline);
+	netstack_wait(deadline);
 	return true;
 }
 
@@ -124,7 +124,7 @@ static long do_poll(long ufds, long nfds, s64 timeout_ns)
 		return -EINVAL;
 	if (!user_ok(ufds, nfds * sizeof(*p), true))
 		return -EFAULT;
-	net_poll();
+	netstack_poll();
 	for (;;) {
 		long ready = 0;
 
@@ -185,7 +185,7 @@ static long do_select(long n, long urd, long uwr, long uex, s64 timeout_ns)
 		if (sets[k] && !user_ok((long)sets[k], bytes, true))
 			return -EFAULT;
 	}
-	net_poll();
+	netstack_poll();
 	for (;;) {
 		long ready = 0;
 
@@ -364,7 +364,7 @@ static long do_epoll_wait(long epfd, long uev, long max, s64 timeout_ns)
 	if (!user_ok(uev, (u64)max * sizeof(*out), true))
 		return -EFAULT;
 	ep = ef->priv;
-	net_poll();
+	netstack_poll();
 	for (;;) {
 		long n = 0;
 

@@ -6,7 +6,7 @@
 #include "runtime.h"
 #include "syscall.h"
 #include "../arch/x86_64/arch.h"
-#include "../net/net.h"
+#include "netstack.h"
 #include "../platform/platform.h"
 
 #define ARCH_SET_GS 0x1001
@@ -236,7 +236,7 @@ SYSCALL(futex)
 			  ((const u64 *)a3)[1];
 
 		while (plat_monotonic_ns() < end)
-			net_wait(end);
+			netstack_wait(end);
 	}
 	return -ETIMEDOUT;
 }

@@ -1,7 +1,7 @@
 /* sys_time.c - clocks and sleeping. */
 #include "errno.h"
 #include "syscall.h"
-#include "../net/net.h"
+#include "netstack.h"
 #include "../platform/platform.h"
 
 #define CLOCK_REALTIME 0
@@ -116,7 +116,7 @@ static long sleep_ns(long clk, bool absolute, long ureq, long urem)
 
 		/* The network goes on while the program sleeps. */
 		while (plat_monotonic_ns() < end)
-			net_wait(end);
+			netstack_wait(end);
 	}
 	if (urem && !absolute && user_ok(urem, sizeof(*req), true))
 		memset((void *)urem, 0, sizeof(*req));

@@ -4,6 +4,7 @@
  * it is named on the console, so a porting gap shows up in the log.
  */
 #include "errno.h"
+#include "netstack.h"
 #include "syscall.h"
 #include "../arch/x86_64/arch.h"
 
@@ -17,6 +18,23 @@ static const char *const names[NR_MAX] = {
 #include "syscall_names.h"
 #undef X
 };
+
+/* The calls of net/sys_socket.c: NULL in the table without unik-net.o. */
+static bool is_net_call(u64 nr)
+{
+	static const u16 net_calls[] = { NR_socket,	 NR_bind,	NR_listen,
+					 NR_accept,	 NR_accept4,	NR_connect,
+					 NR_sendto,	 NR_recvfrom,	NR_sendmsg,
+					 NR_recvmsg,	 NR_shutdown,	NR_getsockname,
+					 NR_getpeername, NR_setsockopt, NR_getsockopt };
+
+	if (netstack_linked())
+		return false;
+	for (unsigned i = 0; i < sizeof(net_calls) / sizeof(net_calls[0]); i++)
+		if (net_calls[i] == nr)
+			return true;
+	return false;
+}
 
 #define S(name) [NR_##name] = sys_##name
 static const syscall_fn table[NR_MAX] = {
@@ -136,9 +154,12 @@ long syscall_dispatch(struct syscall_frame *f)
 				(long)f->r9);
 	} else {
 		if (nr >= NR_MAX || !(reported[nr / 8] & (1 << (nr % 8)))) {
-			kprintf(
-			    "unik: system call %s (%lu) is not in the runtime: returning ENOSYS\n",
-			    nr < NR_MAX && names[nr] ? names[nr] : "unknown", nr);
+			kprintf("unik: system call %s (%lu) is not in the runtime%s: returning "
+				"ENOSYS\n",
+				nr < NR_MAX && names[nr] ? names[nr] : "unknown", nr,
+				is_net_call(nr) ? " (this image has no network stack: its program "
+						  "links no socket functions)"
+						: "");
 			if (nr < NR_MAX)
 				reported[nr / 8] |= 1 << (nr % 8);
 		}

@@ -57,22 +57,23 @@ SYSCALL(epoll_wait);
 SYSCALL(epoll_pwait);
 SYSCALL(eventfd);
 SYSCALL(eventfd2);
-/* sys_socket.c */
-SYSCALL(socket);
-SYSCALL(bind);
-SYSCALL(listen);
-SYSCALL(accept);
-SYSCALL(accept4);
-SYSCALL(connect);
-SYSCALL(sendto);
-SYSCALL(recvfrom);
-SYSCALL(sendmsg);
-SYSCALL(recvmsg);
-SYSCALL(shutdown);
-SYSCALL(getsockname);
-SYSCALL(getpeername);
-SYSCALL(setsockopt);
-SYSCALL(getsockopt);
+/* net/sys_socket.c: weak, NULL in images without unik-net.o (netstack.h) */
+#define SYSCALL_NET(name) __attribute__((weak)) SYSCALL(name)
+SYSCALL_NET(socket);
+SYSCALL_NET(bind);
+SYSCALL_NET(listen);
+SYSCALL_NET(accept);
+SYSCALL_NET(accept4);
+SYSCALL_NET(connect);
+SYSCALL_NET(sendto);
+SYSCALL_NET(recvfrom);
+SYSCALL_NET(sendmsg);
+SYSCALL_NET(recvmsg);
+SYSCALL_NET(shutdown);
+SYSCALL_NET(getsockname);
+SYSCALL_NET(getpeername);
+SYSCALL_NET(setsockopt);
+SYSCALL_NET(getsockopt);
 /* sys_stat.c */
 SYSCALL(fstat);
 SYSCALL(stat);

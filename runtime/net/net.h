@@ -13,12 +13,16 @@
 #include "../core/kernel.h"
 #include "../core/runtime.h"
 
+/* Weak: the core (core/netstack.c) finds them NULL in images linked
+ * without unik-net.o. */
+#define NET_WEAK __attribute__((weak))
+
 /* Starts the network when `cmd` has network words: finds the platform's
  * device, brings lwIP up with the static address or DHCP (waiting up to
  * 10 s for a lease), and publishes /etc/resolv.conf for unik.dns= servers.
  * Without network words it does nothing.  Problems (bad words, no device)
  * are printed and leave the program without a network; never fails. */
-void net_init(const struct cmdline *cmd);
+NET_WEAK void net_init(const struct cmdline *cmd);
 
 /* Initialises lwIP (its heap) if net_init() has not; sockets call it so
  * that a program without a network can still create them.  0, or -ENOMEM
@@ -26,15 +30,15 @@ void net_init(const struct cmdline *cmd);
 int net_stack_init(void);
 
 /* True when an interface is up (frames can come in). */
-bool net_active(void);
+NET_WEAK bool net_active(void);
 
 /* Takes waiting frames from the device into lwIP and runs due timers. */
-void net_poll(void);
+NET_WEAK void net_poll(void);
 
 /* One step of waiting: net_poll(), then sleep until deadline_ns (monotonic),
  * lwIP's next timer, or device input, whichever comes first, then
  * net_poll() again.  May return early; callers re-check what they wait for
  * and loop.  Without a network it is plat_wait_until(deadline_ns). */
-void net_wait(u64 deadline_ns);
+NET_WEAK void net_wait(u64 deadline_ns);
 
 #endif

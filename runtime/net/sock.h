@@ -2,7 +2,7 @@
  *
  * The objects behind the program's socket descriptors.  Nothing here
  * blocks: an operation that would wait returns -EAGAIN and the system-call
- * layer (core/sys_socket.c) waits with net_wait() and retries, or returns
+ * layer (sys_socket.c) waits with net_wait() and retries, or returns
  * -EAGAIN to a non-blocking caller.  lwIP delivers data, connections and
  * errors through callbacks during net_poll(); they only queue and record.
  * Buffers passed in are runtime-accessible (the caller has checked and
@@ -11,7 +11,7 @@
 #ifndef UNIK_RT_SOCK_H
 #define UNIK_RT_SOCK_H
 
-#include "../core/kernel.h"
+#include "net.h"
 
 #define SOCK_STREAM 1
 #define SOCK_DGRAM 2
@@ -52,7 +52,9 @@ struct sock;
 int sock_create(int type, struct sock **out);
 /* Closes the socket: TCP sends FIN (RST when unread data is left, as
  * Linux does), a listener resets the connections nobody accepted.  Frees s. */
-void sock_close(struct sock *s);
+/* Weak, like net.h's calls: the core's descriptor layer calls these for
+ * FILE_SOCKET files, which exist only in images with unik-net.o. */
+NET_WEAK void sock_close(struct sock *s);
 /* SOCK_STREAM or SOCK_DGRAM. */
 int sock_type(const struct sock *s);
 
@@ -95,10 +97,10 @@ int sock_getopt(struct sock *s, int level, int name, void *val, u32 *len);
 u64 sock_timeout(const struct sock *s, bool send);
 
 /* The poll(2) events now true: POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDHUP. */
-short sock_poll(const struct sock *s);
+NET_WEAK short sock_poll(const struct sock *s);
 /* Takes the pending error (SO_ERROR): 0 or a negated errno. */
 int sock_error(struct sock *s);
 /* Bytes ready to read (FIONREAD). */
-u32 sock_readable(const struct sock *s);
+NET_WEAK u32 sock_readable(const struct sock *s);
 
 #endif

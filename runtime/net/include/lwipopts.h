@@ -2,7 +2,7 @@
  *
  * NO_SYS: one thread, no OS primitives.  The runtime drives lwIP from its
  * system calls (runtime/net/net.c: frames in, timers) and uses the raw
- * TCP/UDP API under its own Linux socket layer (runtime/core/sys_socket.c);
+ * TCP/UDP API under its own Linux socket layer (runtime/net/sys_socket.c);
  * lwIP's netconn and socket APIs are not compiled.  IPv4 only.  Memory: one
  * heap (mem.c) of NET_HEAP_SIZE bytes taken from the frame allocator at
  * start, from which the pools are carved too (MEMP_MEM_MALLOC), so lwIP adds

@@ -4,7 +4,7 @@
 #include "../../core/errno.h"
 #include "../../arch/x86_64/arch.h"
 #include "../../core/mm.h"
-#include "../../net/virtio_net.h"
+#include "virtio_net.h"
 
 #define HVM_START_MAGIC 0x336ec578
 #define E820_RAM 1

@@ -200,8 +200,12 @@ static int enosys_test(void)
 {
 	long r = syscall(SYS_syslog, 0, NULL, 0);
 	long r2 = syscall(SYS_syslog, 0, NULL, 0);
+	long s;
 
 	printf("syslog: %ld %s, again: %ld\n", r, r < 0 && errno == ENOSYS ? "ENOSYS" : "?", r2);
+	/* raw: musl's socket() would bring the network stack into the image */
+	s = syscall(SYS_socket, 2 /* AF_INET */, 1 /* SOCK_STREAM */, 0);
+	printf("socket: %ld %s\n", s, s < 0 && errno == ENOSYS ? "ENOSYS" : "?");
 	return 0;
 }
 

@@ -6,7 +6,7 @@
 #ifndef UNIK_RT_VIRTIO_NET_H
 #define UNIK_RT_VIRTIO_NET_H
 
-#include "../core/kernel.h"
+#include "../../core/kernel.h"
 
 #define VQ_SIZE 128
 #define VQ_BUF_SIZE 2048

@@ -10,10 +10,10 @@
  * polling the used ring.
  */
 #include "virtio_net.h"
-#include "../arch/x86_64/arch.h"
-#include "../core/errno.h"
-#include "../core/mm.h"
-#include "../core/random.h"
+#include "../../arch/x86_64/arch.h"
+#include "../../core/errno.h"
+#include "../../core/mm.h"
+#include "../../core/random.h"
 
 #define VIRTIO_MAGIC 0x74726976 /* "virt" */
 #define R_MAGIC 0x000

@@ -10,8 +10,8 @@
  * is busy with a queue.
  */
 #include "virtio_net.h"
-#include "../core/errno.h"
-#include "../core/mm.h"
+#include "../../core/errno.h"
+#include "../../core/mm.h"
 
 #define DESC_F_WRITE 2
 #define USED_F_NO_NOTIFY 1

@@ -11,11 +11,11 @@
  * rings (virtio_net_queue.c).
  */
 #include "virtio_net.h"
-#include "../arch/x86_64/arch.h"
-#include "../core/errno.h"
-#include "../core/mm.h"
-#include "../core/random.h"
-#include "../platform/qemu/pci.h"
+#include "../../arch/x86_64/arch.h"
+#include "../../core/errno.h"
+#include "../../core/mm.h"
+#include "../../core/random.h"
+#include "pci.h"
 
 #define VIRTIO_VENDOR 0x1af4
 #define DEV_NET_MODERN 0x1041

@@ -8,11 +8,11 @@
  * AF_INET6, AF_UNIX, AF_NETLINK and raw sockets give EAFNOSUPPORT (or
  * EPROTONOSUPPORT / ESOCKTNOSUPPORT), which programs treat as "not here".
  */
-#include "errno.h"
-#include "fd.h"
-#include "syscall.h"
-#include "../net/net.h"
-#include "../net/sock.h"
+#include "net.h"
+#include "sock.h"
+#include "../core/errno.h"
+#include "../core/fd.h"
+#include "../core/syscall.h"
 #include "../platform/platform.h"
 
 #define SOCK_NONBLOCK 04000

@@ -1,0 +1,45 @@
+/* netstack.c - calls into runtime/net when it is linked (see netstack.h).
+ *
+ * net/net.h declares the stack's entry points weak: in an image without
+ * unik-net.o they are NULL, and these calls do what an image whose network
+ * is switched off does.
+ */
+#include "netstack.h"
+
+#include "../net/net.h"
+#include "../platform/platform.h"
+
+bool netstack_linked(void)
+{
+	return net_init != NULL;
+}
+
+void netstack_init(const struct cmdline *cmd)
+{
+	if (net_init) {
+		net_init(cmd);
+		return;
+	}
+	if (cmd->net_ip || cmd->net_dhcp || cmd->net_gw || cmd->ndns)
+		kprintf("unik: net: this image has no network stack (its program makes no "
+			"sockets); network settings ignored\n");
+}
+
+bool netstack_active(void)
+{
+	return net_active && net_active();
+}
+
+void netstack_poll(void)
+{
+	if (net_poll)
+		net_poll();
+}
+
+void netstack_wait(u64 deadline_ns)
+{
+	if (net_wait)
+		net_wait(deadline_ns);
+	else if (plat_monotonic_ns() < deadline_ns)
+		plat_wait_until(deadline_ns);
+}
