@@ -331,8 +331,9 @@ static int lv_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct
 		snprintf(vm->note, sizeof(vm->note), "tcg (domain type qemu) because %s", why);
 	}
 	vm->pid = lv_qemu_pid(spec->cfg, name, spec->id);
-	/* a unikernel can finish in milliseconds, before its pid is looked up */
-	if (!vm->pid && virDomainIsActive(dom) == 0)
+	/* A unikernel can finish in milliseconds, before its pid is looked up;
+	 * libvirt then shows the domain active until it has seen qemu go. */
+	if (!vm->pid && wait_inactive(dom, INACTIVE_WAIT_MS))
 		vm->ended = 1;
 	snprintf(vm->accel_used, sizeof(vm->accel_used), "%s", accel);
 	if (machine_note[0] || (!vm->pid && !vm->ended)) {
@@ -404,6 +405,8 @@ static int lv_stop(const struct unik_run_spec *spec, pid_t pid, int timeout_s, s
 	if (timeout_s > 0 && is_linux &&
 	    shutdown_graceful(dom, &w, f.status, is_linux,
 			      clock_now_ms() + (long long)timeout_s * 1000)) {
+		/* qemu has gone: stopped means shut off in virsh too */
+		wait_inactive(dom, INACTIVE_WAIT_MS);
 		rc = 0;
 		goto cleanup;
 	}
@@ -416,6 +419,7 @@ static int lv_stop(const struct unik_run_spec *spec, pid_t pid, int timeout_s, s
 		unik_err_set(err, UNIK_E_INTERNAL, "domain %s survived virDomainDestroy", name);
 		goto cleanup;
 	}
+	wait_inactive(dom, INACTIVE_WAIT_MS);
 	rc = 0;
 cleanup:
 	watch_release(&w);
