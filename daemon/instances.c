@@ -524,3 +524,31 @@ int instances_reconcile(struct unikd *d, struct unik_err *err)
 	unik_err_clear(err);
 	return 0;
 }
+
+void instances_poll_unwatched(struct unikd *d)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	struct unik_instance *v;
+	size_t n;
+
+	if (store_instance_list(d->store, &v, &n, &err))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const struct unik_provider *p = unik_provider_find(v[i].provider);
+		enum unik_vm_state st;
+		struct run_ctx rc;
+		pid_t pid = 0;
+		int r;
+
+		if (!is_running(&v[i]) || v[i].pid > 0 || !p || !p->status)
+			continue;
+		if (run_ctx_init(d, &v[i], 0, &rc, &err))
+			continue;
+		r = p->status(&rc.spec, &st, &pid, &err);
+		run_ctx_release(&rc);
+		if (r == 0 && st != UNIK_VM_RUNNING)
+			instance_exited(d, v[i].id, 0, -1);
+		unik_err_clear(&err);
+	}
+	store_instances_free(v, n);
+}

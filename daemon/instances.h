@@ -43,4 +43,10 @@ void instance_exited(void *d, const char *id, pid_t pid, int wait_status);
 /* At start: adopt VMs still running, mark the rest exited. */
 int instances_reconcile(struct unikd *d, struct unik_err *err);
 
+/* Asks the provider of every instance that runs with no host process to
+ * watch (pid 0: e.g. a libvirt domain whose qemu ended before its pid was
+ * seen, or that runs on another host) whether it still runs, and collects
+ * the ones that ended.  unikd's main thread calls it every few seconds. */
+void instances_poll_unwatched(struct unikd *d);
+
 #endif

@@ -22,6 +22,10 @@
 #include "store.h"
 #include "supervisor.h"
 
+/* How often instances without a watchable host process are asked of their
+ * provider (instances_poll_unwatched). */
+#define UNWATCHED_POLL_S 2
+
 static void usage(FILE *f)
 {
 	fputs("usage: unikd [options]\n"
@@ -292,9 +296,15 @@ int main(int argc, char **argv)
 		  d.socket_path, d.listen_addr ? " and http://" : "",
 		  d.listen_addr ? d.listen_addr : "", d.state_dir, network_describe(&d));
 
-	do
-		sig = 0, sigwait(&set, &sig);
-	while (sig == SIGHUP);
+	for (;;) {
+		struct timespec poll_every = { UNWATCHED_POLL_S, 0 };
+
+		sig = sigtimedwait(&set, NULL, &poll_every);
+		if (sig < 0)
+			instances_poll_unwatched(&d); /* EAGAIN: time's up (or EINTR) */
+		else if (sig != SIGHUP)
+			break;
+	}
 	unikd_log("signal %d: shutting down (running instances keep running)", sig);
 
 	pthread_mutex_lock(&d.lock);

@@ -162,6 +162,18 @@ else
 	echo "# unik-elf part skipped: the c compiler cannot build hello-c here"
 fi
 
+# A domain whose qemu unikd cannot see (pid 0) is asked of libvirt every few
+# seconds.  libvirt's test driver has no qemu at all, and each connection to
+# test:///default starts from its own state: the domain is gone at the next look.
+check "SIGTERM stops the daemon" stop_daemon
+printf '[network]\nmode = none\n[libvirt]\nuri = test:///default\n' >"$T/test-driver.conf"
+start_daemon --config "$T/test-driver.conf"
+if unik build -t hello-c "$ROOT/examples/hello-c" >>"$T/build.log" 2>&1; then
+	unik run -d --provider libvirt --name "$P-t" hello-c >/dev/null 2>"$T/err-t"
+	check "test driver: an instance with no qemu to watch is polled" wait_state "$P-t" exited
+	check "and is seen gone from libvirt" contains "$(field "$P-t" message)" "removed outside unik"
+fi
+
 # a bad URI: a clear error, and the qemu provider keeps working
 check "SIGTERM stops the daemon" stop_daemon
 printf '[network]\nmode = none\n[libvirt]\nuri = qemu+unix:///system?socket=%s/nonexistent.sock\n' "$T" >"$T/bad.conf"
