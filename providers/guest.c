@@ -86,6 +86,12 @@ int guest_check_image(const struct unik_run_spec *spec, const char *provider, st
 	if (!spec->kernel || (is_linux && !spec->initrd))
 		return unik_err_set(err, UNIK_E_INVALID, "image of format '%s' lacks its %s",
 				    spec->format, spec->kernel ? "initrd" : "kernel");
+	/* QEMU loads the image at 1 MiB: with less RAM the guest never starts */
+	if (spec->memory_mb > 0 && spec->memory_mb < GUEST_MIN_MEMORY_MB)
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "%s needs at least %d MB of guest memory (asked: %d MB): the "
+				    "image is loaded at 1 MiB",
+				    provider, GUEST_MIN_MEMORY_MB, spec->memory_mb);
 	return 0;
 }
 

@@ -21,9 +21,13 @@
 int guest_cmdline(const struct unik_run_spec *spec, int tsc, const char *extra, int with_id,
 		  struct strbuf *out, struct unik_err *err);
 
+/* The least guest memory QEMU-based providers boot: images load at 1 MiB. */
+#define GUEST_MIN_MEMORY_MB 2
+
 /* 0 if `spec` is an image `provider` can boot (linux-initrd or unik-elf,
- * with its artifacts); else -1: UNSUPPORTED for another format, INVALID
- * for a missing kernel or initrd. */
+ * with its artifacts, in at least GUEST_MIN_MEMORY_MB); else -1:
+ * UNSUPPORTED for another format, INVALID for a missing kernel or initrd
+ * or too little memory. */
 int guest_check_image(const struct unik_run_spec *spec, const char *provider, struct unik_err *err);
 
 /* The last status the guest wrote into the file at `path`, or -1. */

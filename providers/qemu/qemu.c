@@ -190,8 +190,14 @@ static enum boot_watch boot_watch(pid_t pid, const struct qemu_paths *p, const c
 				break;
 			waitpid(pid, NULL, 0);
 			file_tail(p->log, 200, &tail);
-			unik_err_set(err, UNIK_E_INTERNAL, "qemu exited at once: %s",
-				     tail.len ? strbuf_str(&tail) : "(no message)");
+			if (tail.len)
+				unik_err_set(err, UNIK_E_INTERNAL, "qemu exited at once: %s",
+					     strbuf_str(&tail));
+			else
+				unik_err_set(err, UNIK_E_INTERNAL,
+					     "the guest ended during its boot without an exit "
+					     "status (a Linux image given too little memory "
+					     "does this; try more with -m)");
 			r = BOOT_FAILED;
 			break;
 		}

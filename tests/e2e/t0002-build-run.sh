@@ -94,5 +94,10 @@ out=$(unik run -d --name dup hello-c 2>&1)
 check "duplicate instance name is refused" contains "$out" "already in use"
 out=$(unik run --provider nope hello-c 2>&1)
 check "unknown provider is refused" contains "$out" "unknown provider"
+out=$(timeout 60 "$BIN/unik" run --provider qemu -m 1 hello-c 2>&1)
+check "qemu with -m 1: refused, exit 125" eq "$?" 125
+check "and says the least it boots" contains "$out" "needs at least 2 MB of guest memory"
+out=$(timeout 60 "$BIN/unik" run --provider qemu -m 2 hello-c 2>&1)
+check "qemu with -m 2 boots hello-c" eq "$out" "hello from unik"
 check "the daemon still serves" daemon_alive
 finish
