@@ -111,6 +111,7 @@ format:
 bench: deps
 	$(MAKE) all
 	scripts/bench
+	scripts/bench-runtime
 	scripts/bench-libvirt
 
 clean:
