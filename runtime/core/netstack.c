@@ -20,7 +20,8 @@ void netstack_init(const struct cmdline *cmd)
 		net_init(cmd);
 		return;
 	}
-	if (cmd->net_ip || cmd->net_dhcp || cmd->net_gw || cmd->ndns)
+	/* unikd gives every instance an address: say so only when asked */
+	if (cmd->verbose && (cmd->net_ip || cmd->net_dhcp || cmd->net_gw || cmd->ndns))
 		kprintf("unik: net: this image has no network stack (its program makes no "
 			"sockets); network settings ignored\n");
 }

@@ -16,7 +16,7 @@
 bool netstack_linked(void);
 
 /* net_init(); without a stack, network words on the command line are
- * reported once and ignored. */
+ * ignored (and said so under unik.verbose). */
 void netstack_init(const struct cmdline *cmd);
 
 /* net_active(); false without a stack. */

@@ -25,6 +25,11 @@ check "the bridge exists in the namespace" bash -c "ip -n $NS link show unik0 >/
 
 out=$(unik build -t http "$ROOT/examples/http-c" 2>&1)
 check "http-c builds" contains "$out" "Successfully built"
+# a program without sockets gets an address too, but no network stack: it
+# prints exactly its own lines
+unik build -t hello "$ROOT/examples/hello-c" >/dev/null 2>&1
+out=$(unik run hello a 2>&1)
+check "hello-c on the bridge: only the program's lines" eq "$out" $'hello from unik\narg[1]=a'
 # serve PROVIDER: the whole published-port / address story on one provider
 serve() {
 	local PROVIDER=$1 P=$1 id addr addr2 ok n out holder
