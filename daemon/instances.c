@@ -531,7 +531,7 @@ void instances_poll_unwatched(struct unikd *d)
 	struct unik_instance *v;
 	size_t n;
 
-	if (store_instance_list(d->store, &v, &n, &err))
+	if (store_instance_list_unwatched(d->store, &v, &n, &err))
 		return;
 	for (size_t i = 0; i < n; i++) {
 		const struct unik_provider *p = unik_provider_find(v[i].provider);
@@ -540,7 +540,7 @@ void instances_poll_unwatched(struct unikd *d)
 		pid_t pid = 0;
 		int r;
 
-		if (!is_running(&v[i]) || v[i].pid > 0 || !p || !p->status)
+		if (!p || !p->status)
 			continue;
 		if (run_ctx_init(d, &v[i], 0, &rc, &err))
 			continue;

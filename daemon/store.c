@@ -451,6 +451,17 @@ int store_instance_list(struct store *st, struct unik_instance **out, size_t *n,
 			 (void **)out, n, err);
 }
 
+int store_instance_list_unwatched(struct store *st, struct unik_instance **out, size_t *n,
+				  struct unik_err *err)
+{
+	return list_docs(st,
+			 "SELECT doc FROM instances WHERE json_extract(doc, '$.state')"
+			 " IN ('running', 'stopping') AND json_extract(doc, '$.pid') IS NULL"
+			 " ORDER BY created DESC, id",
+			 "list unwatched instances", sizeof(**out), instance_decode,
+			 instance_release, (void **)out, n, err);
+}
+
 void store_instances_free(struct unik_instance *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

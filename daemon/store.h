@@ -45,6 +45,9 @@ int store_instance_get(struct store *st, const char *id, struct unik_instance *o
 		       struct unik_err *err);
 int store_instance_list(struct store *st, struct unik_instance **out, size_t *n,
 			struct unik_err *err);
+/* The running instances that have no host process to watch (pid 0). */
+int store_instance_list_unwatched(struct store *st, struct unik_instance **out, size_t *n,
+				  struct unik_err *err);
 void store_instances_free(struct unik_instance *v, size_t n);
 int store_instance_delete(struct store *st, const char *id, struct unik_err *err);
 /* Instances made from `image_id`, and how many of them are running. */

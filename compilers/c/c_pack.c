@@ -128,10 +128,9 @@ static int makes_sockets(const char *app, struct unik_err *err)
 		for (size_t i = 0; i < n && !found; i++)
 			found = sym[i].st_shndx != SHN_UNDEF &&
 				ELF64_ST_TYPE(sym[i].st_info) == STT_FUNC &&
-				sym[i].st_name < strtab->sh_size &&
-				strnlen(names + sym[i].st_name, strtab->sh_size - sym[i].st_name) ==
-				    6 &&
-				!strcmp(names + sym[i].st_name, "socket");
+				strtab->sh_size >= sizeof("socket") &&
+				sym[i].st_name <= strtab->sh_size - sizeof("socket") &&
+				!memcmp(names + sym[i].st_name, "socket", sizeof("socket"));
 	}
 	strbuf_release(&f);
 	return found;
@@ -158,9 +157,7 @@ int c_pack_image(const char *runtime_dir, const char *app, const char *files_dir
 	char *cpio = xasprintf("%s/unik-files.cpio", work_dir);
 	char *asm_path = xasprintf("%s/unik-payload.S", work_dir);
 	char *obj = xasprintf("%s/unik-payload.o", work_dir);
-	int rc = -1;
-
-	int net;
+	int net, rc = -1;
 
 	if (!fs_exists(rt_obj) || !fs_exists(rt_ld) || !fs_exists(net_obj)) {
 		unik_err_set(err, UNIK_E_UNAVAILABLE,

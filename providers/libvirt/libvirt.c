@@ -288,6 +288,7 @@ static int lv_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct
 	char *name = lv_domain_name(spec->name);
 	const char *accel;
 	char why[160], machine_note[160] = "";
+	int unwatched;
 	int rc = -1;
 
 	memset(vm, 0, sizeof(*vm));
@@ -335,15 +336,13 @@ static int lv_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct
 	 * libvirt then shows the domain active until it has seen qemu go. */
 	if (!vm->pid && wait_inactive(dom, INACTIVE_WAIT_MS))
 		vm->ended = 1;
+	unwatched = !vm->pid && !vm->ended;
 	snprintf(vm->accel_used, sizeof(vm->accel_used), "%s", accel);
-	if (machine_note[0] || (!vm->pid && !vm->ended)) {
+	if (machine_note[0] || unwatched) {
 		size_t n = strlen(vm->note);
 
-		snprintf(vm->note + n, sizeof(vm->note) - n, "%s%s%s", n ? "; " : "",
-			 machine_note[0] ? machine_note : "",
-			 vm->pid || vm->ended
-			     ? ""
-			     : "its qemu is not on this host: unikd cannot watch it");
+		snprintf(vm->note + n, sizeof(vm->note) - n, "%s%s%s", n ? "; " : "", machine_note,
+			 unwatched ? "its qemu is not on this host: unikd polls libvirt" : "");
 	}
 	rc = 0;
 cleanup:

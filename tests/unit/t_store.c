@@ -103,6 +103,19 @@ int main(void)
 	ok(store_image_users(st, "bbbb3333", &total, &running, &err) == 0 && total == 2 &&
 	       running == 1,
 	   "image users: %d total, %d running", total, running);
+	{
+		struct unik_instance watched, *v = NULL;
+		size_t nv = 0;
+
+		instance(&watched, "cccc0003", "api", "bbbb3333", UNIK_STATE_RUNNING);
+		watched.pid = 4242;
+		ok(store_instance_put(st, &watched, &err) == 0, "instance with a pid saved");
+		ok(store_instance_list_unwatched(st, &v, &nv, &err) == 0 && nv == 1 &&
+		       !strcmp(v[0].id, "cccc0001"),
+		   "unwatched: only the running one without a pid");
+		store_instances_free(v, nv);
+		unik_instance_release(&watched);
+	}
 	store_close(st);
 	st = NULL;
 
