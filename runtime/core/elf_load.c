@@ -4,7 +4,7 @@
 #include "errno.h"
 #include "mm.h"
 #include "random.h"
-#include "../arch/x86_64/arch.h"
+#include "arch.h"
 
 #define AT_NULL 0
 #define AT_IGNORE 1

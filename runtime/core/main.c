@@ -12,7 +12,7 @@
 #include "runtime.h"
 #include "syscall.h"
 #include "vfs.h"
-#include "../arch/x86_64/arch.h"
+#include "arch.h"
 #include "netstack.h"
 #include "../platform/platform.h"
 

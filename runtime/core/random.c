@@ -7,37 +7,12 @@
  * the console that the source is weak.
  */
 #include "random.h"
-#include "../arch/x86_64/arch.h"
+#include "arch.h"
 #include "../platform/platform.h"
 
 static const char *source = "tsc-jitter";
 static bool use_rdrand;
 static u64 state[4];
-
-static bool rdrand64(u64 *v)
-{
-	for (int i = 0; i < 10; i++) {
-		u8 ok;
-
-		__asm__ volatile("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok));
-		if (ok)
-			return true;
-	}
-	return false;
-}
-
-static bool rdseed64(u64 *v)
-{
-	for (int i = 0; i < 100; i++) {
-		u8 ok;
-
-		__asm__ volatile("rdseed %0; setc %1" : "=r"(*v), "=qm"(ok));
-		if (ok)
-			return true;
-		cpu_relax();
-	}
-	return false;
-}
 
 static u64 rotl(u64 x, int k)
 {
@@ -75,12 +50,12 @@ void random_init(void)
 	state[3] = 0x2545f4914f6cdd1dUL;
 	mix(plat_wall_ns());
 	mix(rdtsc());
-	use_rdrand = cpu_has_rdrand() && rdrand64(&v);
+	use_rdrand = cpu_has_rdrand() && cpu_rdrand64(&v);
 	if (use_rdrand) {
 		source = "rdrand";
 		mix(v);
 	}
-	if (cpu_has_rdseed() && rdseed64(&v)) {
+	if (cpu_has_rdseed() && cpu_rdseed64(&v)) {
 		source = use_rdrand ? "rdseed+rdrand" : "rdseed";
 		mix(v);
 	}
@@ -109,7 +84,7 @@ void random_fill(void *buf, size_t n)
 		u64 v;
 		size_t k = MIN(n, 8);
 
-		if (use_rdrand && rdrand64(&v))
+		if (use_rdrand && cpu_rdrand64(&v))
 			v ^= next();
 		else
 			v = next() ^ rdtsc();

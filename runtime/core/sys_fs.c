@@ -1,13 +1,11 @@
-/* sys_fs.c - descriptors and I/O: the console on 0/1/2, packaged files
- * read-only elsewhere. */
+/* sys_fs.c - the descriptor system calls: read, write and their vector and
+ * positioned forms, open, close, lseek, ioctl, dup, fcntl.  What a
+ * descriptor does is its file's (fd.h); this layer checks arguments. */
 #include "errno.h"
 #include "fd.h"
 #include "mm.h"
 #include "syscall.h"
-#include "../net/sock.h"
-#include "../platform/platform.h"
 
-#define O_ACCMODE 3
 #define O_CREAT 0100
 #define O_TRUNC 01000
 #define O_APPEND 02000
@@ -22,14 +20,8 @@
 #define F_GETFL 3
 #define F_SETFL 4
 #define F_DUPFD_CLOEXEC 1030
-#define TCGETS 0x5401
-#define TIOCGWINSZ 0x5413
-#define FIONREAD 0x541b
 #define FIONBIO 0x5421
 
-static struct file files[MAX_FDS];
-static struct file *fds[MAX_FDS];
-static u8 fd_flags[MAX_FDS];
 char fd_cwd[PATH_MAX] = "/";
 
 /* Also backs the pages now, so the runtime never takes a page fault on
@@ -55,51 +47,6 @@ int user_path(long uptr, char *out, size_t size)
 	return -ENAMETOOLONG;
 }
 
-struct file *file_new(enum file_kind kind, struct vnode *node, int flags)
-{
-	for (int i = 0; i < MAX_FDS; i++) {
-		if (!files[i].refs) {
-			files[i] = (struct file){ kind, node, 0, flags, 0, NULL };
-			return &files[i];
-		}
-	}
-	return NULL;
-}
-
-void file_put(struct file *f)
-{
-	if (f->refs)
-		return;
-	if (f->priv)
-		file_release(f);
-	*f = (struct file){ 0 };
-}
-
-long fd_install(struct file *f, int min, bool cloexec)
-{
-	for (int fd = min; fd < MAX_FDS; fd++) {
-		if (!fds[fd]) {
-			fds[fd] = f;
-			fd_flags[fd] = cloexec ? FD_CLOEXEC : 0;
-			f->refs++;
-			return fd;
-		}
-	}
-	return -EMFILE;
-}
-
-void fd_init(void)
-{
-	fd_install(file_new(FILE_CONSOLE_IN, NULL, 0), 0, false);
-	fd_install(file_new(FILE_CONSOLE_OUT, NULL, 1), 1, false);
-	fd_install(fds[1], 2, false);
-}
-
-struct file *fd_get(long fd)
-{
-	return fd >= 0 && fd < MAX_FDS ? fds[fd] : NULL;
-}
-
 int fd_resolve(long dirfd, long upath, char *out, size_t size)
 {
 	char path[PATH_MAX];
@@ -113,149 +60,102 @@ int fd_resolve(long dirfd, long upath, char *out, size_t size)
 
 		if (!d)
 			return -EBADF;
-		if (d->kind != FILE_NODE || (d->node->mode & S_IFMT) != S_IFDIR)
+		if (!d->node || (d->node->mode & S_IFMT) != S_IFDIR)
 			return -ENOTDIR;
 		base = d->node->path;
 	}
 	return vfs_join(base, path, out, size);
 }
 
-static long do_read(struct file *f, long buf, u64 len, u64 *off)
+/* Checks iov[0..n) of the application (written to when reading). */
+static long iov_check(const struct k_iovec *iov, long n, bool reading)
 {
-	u64 n;
-
-	if (!user_ok(buf, len, true))
-		return -EFAULT;
-	if (f->kind == FILE_CONSOLE_IN)
-		return 0; /* no console input yet: end of file */
-	if (f->kind == FILE_SOCKET) {
-		struct k_iovec v = { (u64)buf, len };
-
-		return sock_file_io(f, &v, 1, false);
-	}
-	if (f->kind == FILE_EVENTFD)
-		return eventfd_io(f, buf, len, false);
-	if (f->kind == FILE_EPOLL)
+	if (n < 0 || n > 1024)
 		return -EINVAL;
-	if (f->kind == FILE_CONSOLE_OUT || (f->flags & O_ACCMODE) == 1)
-		return -EBADF;
-	if ((f->node->mode & S_IFMT) == S_IFDIR)
-		return -EISDIR;
-	if (*off >= f->node->size)
-		return 0;
-	n = MIN(len, f->node->size - *off);
-	memcpy((void *)buf, f->node->data + *off, n);
-	*off += n;
-	return (long)n;
+	if (!user_ok((long)iov, (u64)n * sizeof(*iov), false))
+		return -EFAULT;
+	for (long i = 0; i < n; i++) {
+		if (!user_ok((long)iov[i].base, iov[i].len, reading))
+			return -EFAULT;
+	}
+	return 0;
 }
 
-static long do_write(struct file *f, long buf, u64 len)
+/* read, readv, pread64, preadv (pos >= 0: positioned) and their writes. */
+static long file_io(long fd, const struct k_iovec *iov, int n, bool write, s64 pos)
 {
-	if (!user_ok(buf, len, false))
-		return -EFAULT;
-	if (f->kind == FILE_SOCKET) {
-		struct k_iovec v = { (u64)buf, len };
+	struct file *f = fd_get(fd);
+	int acc;
+	u64 off;
+	long rc;
 
-		return sock_file_io(f, &v, 1, true);
-	}
-	if (f->kind == FILE_EVENTFD)
-		return eventfd_io(f, buf, len, true);
-	if (f->kind != FILE_CONSOLE_OUT)
+	if (!f)
 		return -EBADF;
-	plat_console_write((const char *)buf, len);
-	return (long)len;
+	acc = f->flags & O_ACCMODE;
+	if (write ? acc == O_RDONLY : acc == O_WRONLY)
+		return -EBADF;
+	if (pos >= 0 && !f->ops->seekable)
+		return -ESPIPE;
+	if (!(write ? f->ops->write : f->ops->read))
+		return -EINVAL;
+	off = pos >= 0 ? (u64)pos : f->off;
+	rc = write ? f->ops->write(f, iov, n, &off) : f->ops->read(f, iov, n, &off);
+	if (pos < 0 && f->ops->seekable)
+		f->off = off;
+	return rc;
+}
+
+static long buf_io(long fd, long buf, u64 len, bool write, s64 pos)
+{
+	struct k_iovec v = { (u64)buf, len };
+
+	if (!user_ok(buf, len, !write))
+		return -EFAULT;
+	return file_io(fd, &v, 1, write, pos);
+}
+
+static long vec_io(long fd, long uiov, long cnt, bool write, s64 pos)
+{
+	const struct k_iovec *iov = (const struct k_iovec *)uiov;
+	long err = iov_check(iov, cnt, !write);
+
+	return err ? err : file_io(fd, iov, (int)cnt, write, pos);
 }
 
 SYSCALL(read)
 {
-	struct file *f = fd_get(a0);
-
-	return f ? do_read(f, a1, a2, &f->off) : -EBADF;
+	return buf_io(a0, a1, (u64)a2, false, -1);
 }
 
 SYSCALL(write)
 {
-	struct file *f = fd_get(a0);
-
-	return f ? do_write(f, a1, a2) : -EBADF;
+	return buf_io(a0, a1, (u64)a2, true, -1);
 }
 
 SYSCALL(pread64)
 {
-	struct file *f = fd_get(a0);
-	u64 off = a3;
-
-	if (!f)
-		return -EBADF;
-	if (f->kind != FILE_NODE)
-		return -ESPIPE;
-	if (a3 < 0)
-		return -EINVAL;
-	return do_read(f, a1, a2, &off);
-}
-
-static long vec_io(long fd, long uiov, long cnt, bool write, bool positioned, u64 pos)
-{
-	struct file *f = fd_get(fd);
-	const struct k_iovec *iov = (const struct k_iovec *)uiov;
-	u64 off;
-	long total = 0;
-
-	if (!f)
-		return -EBADF;
-	if (cnt < 0 || cnt > 1024)
-		return -EINVAL;
-	if (!user_ok(uiov, cnt * sizeof(*iov), false))
-		return -EFAULT;
-	if (positioned && f->kind != FILE_NODE)
-		return -ESPIPE;
-	if (f->kind == FILE_SOCKET) {
-		for (long i = 0; i < cnt; i++) {
-			if (!user_ok((long)iov[i].base, iov[i].len, !write))
-				return -EFAULT;
-		}
-		return sock_file_io(f, iov, (int)cnt, write);
-	}
-	off = positioned ? pos : f->off;
-	for (long i = 0; i < cnt; i++) {
-		long n;
-
-		if (!iov[i].len)
-			continue;
-		n = write ? do_write(f, iov[i].base, iov[i].len)
-			  : do_read(f, iov[i].base, iov[i].len, &off);
-		if (n < 0)
-			return total ? total : n;
-		total += n;
-		if ((u64)n < iov[i].len)
-			break;
-	}
-	if (!positioned && !write)
-		f->off = off;
-	return total;
+	return a3 < 0 ? -EINVAL : buf_io(a0, a1, (u64)a2, false, a3);
 }
 
 SYSCALL(readv)
 {
-	return vec_io(a0, a1, a2, false, false, 0);
+	return vec_io(a0, a1, a2, false, -1);
 }
 
 SYSCALL(writev)
 {
-	return vec_io(a0, a1, a2, true, false, 0);
+	return vec_io(a0, a1, a2, true, -1);
 }
 
 SYSCALL(preadv)
 {
-	return a3 < 0 ? -EINVAL : vec_io(a0, a1, a2, false, true, a3);
+	return a3 < 0 ? -EINVAL : vec_io(a0, a1, a2, false, a3);
 }
 
 SYSCALL(openat)
 {
 	char path[PATH_MAX];
 	struct vnode *n;
-	struct file *f;
-	long fd;
 	int err = fd_resolve(a0, a1, path, sizeof(path));
 
 	if (err)
@@ -267,11 +167,7 @@ SYSCALL(openat)
 		return (n->mode & S_IFMT) == S_IFDIR ? -EISDIR : -EROFS;
 	if ((a2 & O_DIRECTORY) && (n->mode & S_IFMT) != S_IFDIR)
 		return -ENOTDIR;
-	f = file_new(FILE_NODE, n, (int)(a2 & ~O_CLOEXEC));
-	if (!f)
-		return -EMFILE;
-	fd = fd_install(f, 0, a2 & O_CLOEXEC);
-	return fd;
+	return fd_open(&node_file_ops, n, (int)(a2 & ~O_CLOEXEC), NULL, a2 & O_CLOEXEC);
 }
 
 SYSCALL(open)
@@ -281,14 +177,7 @@ SYSCALL(open)
 
 SYSCALL(close)
 {
-	struct file *f = fd_get(a0);
-
-	if (!f)
-		return -EBADF;
-	fds[a0] = NULL;
-	if (--f->refs == 0)
-		file_put(f);
-	return 0;
+	return fd_close(a0);
 }
 
 SYSCALL(lseek)
@@ -298,12 +187,12 @@ SYSCALL(lseek)
 
 	if (!f)
 		return -EBADF;
-	if (f->kind != FILE_NODE)
+	if (!f->ops->seekable)
 		return -ESPIPE;
 	switch (a2) {
 	case 0: base = 0; break;
 	case 1: base = (s64)f->off; break;
-	case 2: base = (s64)f->node->size; break;
+	case 2: base = f->node ? (s64)f->node->size : 0; break;
 	default: return -EINVAL;
 	}
 	if (base + a1 < 0)
@@ -327,30 +216,8 @@ SYSCALL(ioctl)
 			f->flags &= ~O_NONBLOCK;
 		return 0;
 	}
-	if (a1 == FIONREAD && f->kind == FILE_SOCKET) {
-		if (!user_ok(a2, 4, true))
-			return -EFAULT;
-		*(int *)a2 = (int)sock_readable(f->priv);
-		return 0;
-	}
 	/* The console is a serial log, not a terminal: TCGETS/TIOCGWINSZ say so. */
-	return -ENOTTY;
-}
-
-static long dup_to(long oldfd, long newfd, bool cloexec)
-{
-	struct file *f = fd_get(oldfd);
-
-	if (!f)
-		return -EBADF;
-	if (newfd < 0 || newfd >= MAX_FDS)
-		return -EBADF;
-	if (fds[newfd])
-		sys_close(newfd, 0, 0, 0, 0, 0);
-	fds[newfd] = f;
-	fd_flags[newfd] = cloexec ? FD_CLOEXEC : 0;
-	f->refs++;
-	return newfd;
+	return f->ops->ioctl ? f->ops->ioctl(f, (unsigned long)a1, a2) : -ENOTTY;
 }
 
 SYSCALL(dup)
@@ -364,14 +231,14 @@ SYSCALL(dup2)
 {
 	if (a0 == a1)
 		return fd_get(a0) ? a1 : -EBADF;
-	return dup_to(a0, a1, false);
+	return fd_dup_to(a0, a1, false);
 }
 
 SYSCALL(dup3)
 {
 	if (a0 == a1 || (a2 & ~O_CLOEXEC))
 		return -EINVAL;
-	return dup_to(a0, a1, a2 & O_CLOEXEC);
+	return fd_dup_to(a0, a1, a2 & O_CLOEXEC);
 }
 
 SYSCALL(fcntl)
@@ -386,8 +253,8 @@ SYSCALL(fcntl)
 		if (a2 < 0 || a2 >= MAX_FDS)
 			return -EINVAL;
 		return fd_install(f, (int)a2, a1 == F_DUPFD_CLOEXEC);
-	case F_GETFD: return fd_flags[a0];
-	case F_SETFD: fd_flags[a0] = a2 & FD_CLOEXEC; return 0;
+	case F_GETFD: return fd_cloexec(a0);
+	case F_SETFD: fd_set_cloexec(a0, a2 & FD_CLOEXEC); return 0;
 	case F_GETFL: return f->flags;
 	case F_SETFL: f->flags = (f->flags & O_ACCMODE) | (int)(a2 & ~(long)O_ACCMODE); return 0;
 	default: return -EINVAL;

@@ -41,7 +41,7 @@ SYSCALL(mmap)
 		f = fd_get(a4);
 		if (!f)
 			return -EBADF;
-		if (f->kind != FILE_NODE || (f->node->mode & S_IFMT) != S_IFREG)
+		if (!f->node || (f->node->mode & S_IFMT) != S_IFREG)
 			return -EACCES;
 		if ((flags & MAP_SHARED) && (prot & PROT_WRITE))
 			return -EACCES; /* the file system is read-only */

@@ -15,7 +15,6 @@
 #include "fd.h"
 #include "syscall.h"
 #include "netstack.h"
-#include "../net/sock.h"
 #include "../platform/platform.h"
 
 #define EPOLL_CTL_ADD 1
@@ -25,9 +24,7 @@
 #define EPOLLONESHOT (1u << 30)
 #define EPOLLEXCLUSIVE (1u << 28)
 #define EPOLL_MAX 256
-#define EFD_SEMAPHORE 1
-#define EFD_NONBLOCK 04000
-#define EFD_CLOEXEC 02000000
+#define EPOLL_CLOEXEC 02000000
 #define NSEC 1000000000L
 #define FOREVER (~0UL)
 
@@ -53,49 +50,9 @@ struct epoll {
 	struct epoll_item items[EPOLL_MAX];
 };
 
-struct eventfd {
-	u64 count;
-	bool semaphore;
-};
-
-/* Sockets, epoll files and eventfds are never freed under a live file: the
- * objects come from lwIP's heap (net_stack_init) or a small static pool. */
+/* Epoll objects come from a small static pool. */
 static struct epoll epolls[8];
 static bool epoll_used[8];
-static struct eventfd eventfds[64];
-static bool eventfd_used[64];
-
-static short epoll_ready(struct epoll *ep);
-
-short file_poll(struct file *f, short events)
-{
-	short ev;
-
-	switch (f->kind) {
-	case FILE_CONSOLE_OUT: ev = POLLOUT; break;
-	case FILE_SOCKET: ev = sock_poll(f->priv); break;
-	case FILE_EVENTFD: {
-		struct eventfd *e = f->priv;
-
-		ev = (e->count ? POLLIN : 0) | (e->count < ~0UL - 1 ? POLLOUT : 0);
-		break;
-	}
-	case FILE_EPOLL: ev = epoll_ready(f->priv); break;
-	default: ev = POLLIN; break; /* files; console input is at end of file */
-	}
-	return ev & (events | POLLERR | POLLHUP | POLLNVAL);
-}
-
-void file_release(struct file *f)
-{
-	switch (f->kind) {
-	case FILE_SOCKET: sock_close(f->priv); break;
-	case FILE_EPOLL: epoll_used[(struct epoll *)f->priv - epolls] = false; break;
-	case FILE_EVENTFD: eventfd_used[(struct eventfd *)f->priv - eventfds] = false; break;
-	default: break;
-	}
-	f->priv = NULL;
-}
 
 /* One step of a wait that ends at deadline (FOREVER: never); false when the
  * deadline has passed. */
@@ -236,28 +193,32 @@ SYSCALL(pselect6)
 
 /* --- epoll ----------------------------------------------------------------- */
 
+static short epoll_poll(struct file *f);
+
+static void epoll_release(struct file *f)
+{
+	epoll_used[(struct epoll *)f->priv - epolls] = false;
+}
+
+static const struct file_ops epoll_ops = {
+	.mode = 0600, /* an anonymous inode, as on Linux */
+	.poll = epoll_poll,
+	.release = epoll_release,
+};
+
 static long epoll_new(int flags)
 {
-	struct file *f;
-	long fd;
 	int i;
 
-	if (flags & ~EFD_CLOEXEC)
+	if (flags & ~EPOLL_CLOEXEC)
 		return -EINVAL;
 	for (i = 0; i < (int)ARRAY_SIZE(epolls) && epoll_used[i]; i++)
 		;
 	if (i == (int)ARRAY_SIZE(epolls))
 		return -EMFILE;
-	f = file_new(FILE_EPOLL, NULL, 2);
-	if (!f)
-		return -ENFILE;
 	epoll_used[i] = true;
 	epolls[i].n = 0;
-	f->priv = &epolls[i];
-	fd = fd_install(f, 0, flags & EFD_CLOEXEC);
-	if (fd < 0)
-		file_put(f);
-	return fd;
+	return fd_open(&epoll_ops, NULL, O_RDWR, &epolls[i], flags & EPOLL_CLOEXEC);
 }
 
 SYSCALL(epoll_create)
@@ -299,9 +260,9 @@ SYSCALL(epoll_ctl)
 
 	if (!ef || !f)
 		return -EBADF;
-	if (ef->kind != FILE_EPOLL || ef == f)
+	if (ef->ops != &epoll_ops || ef == f)
 		return -EINVAL;
-	if (f->kind == FILE_NODE)
+	if (!f->ops->poll)
 		return -EPERM; /* as Linux: regular files cannot be watched */
 	if (a1 != EPOLL_CTL_DEL && !user_ok(a3, sizeof(*ev), false))
 		return -EFAULT;
@@ -340,8 +301,10 @@ static u32 item_ready(struct epoll_item *it)
 	return (u32)(u16)file_poll(it->file, (short)want);
 }
 
-static short epoll_ready(struct epoll *ep)
+static short epoll_poll(struct file *f)
 {
+	struct epoll *ep = f->priv;
+
 	epoll_prune(ep);
 	for (int i = 0; i < ep->n; i++) {
 		if (item_ready(&ep->items[i]))
@@ -359,7 +322,7 @@ static long do_epoll_wait(long epfd, long uev, long max, s64 timeout_ns)
 
 	if (!ef)
 		return -EBADF;
-	if (ef->kind != FILE_EPOLL || max <= 0 || max > 65536)
+	if (ef->ops != &epoll_ops || max <= 0 || max > 65536)
 		return -EINVAL;
 	if (!user_ok(uev, (u64)max * sizeof(*out), true))
 		return -EFAULT;
@@ -394,68 +357,4 @@ SYSCALL(epoll_wait)
 SYSCALL(epoll_pwait)
 {
 	return do_epoll_wait(a0, a1, a2, a3 < 0 ? -1 : a3 * 1000000L);
-}
-
-/* --- eventfd --------------------------------------------------------------- */
-
-static long eventfd_new(u64 initval, long flags)
-{
-	struct file *f;
-	long fd;
-	int i;
-
-	if (flags & ~(EFD_SEMAPHORE | EFD_NONBLOCK | EFD_CLOEXEC))
-		return -EINVAL;
-	for (i = 0; i < (int)ARRAY_SIZE(eventfds) && eventfd_used[i]; i++)
-		;
-	if (i == (int)ARRAY_SIZE(eventfds))
-		return -EMFILE;
-	f = file_new(FILE_EVENTFD, NULL, 2 | (int)(flags & EFD_NONBLOCK));
-	if (!f)
-		return -ENFILE;
-	eventfd_used[i] = true;
-	eventfds[i] = (struct eventfd){ initval, flags & EFD_SEMAPHORE };
-	f->priv = &eventfds[i];
-	fd = fd_install(f, 0, flags & EFD_CLOEXEC);
-	if (fd < 0)
-		file_put(f);
-	return fd;
-}
-
-SYSCALL(eventfd)
-{
-	return eventfd_new((u32)a0, 0);
-}
-
-SYSCALL(eventfd2)
-{
-	return eventfd_new((u32)a0, a1);
-}
-
-long eventfd_io(struct file *f, long buf, u64 len, bool write)
-{
-	struct eventfd *e = f->priv;
-	u64 *v = (u64 *)buf;
-
-	if (len < 8)
-		return -EINVAL;
-	if (!user_ok(buf, 8, !write))
-		return -EFAULT;
-	if (write) {
-		if (*v == ~0UL)
-			return -EINVAL;
-		if (e->count + *v < e->count || e->count + *v == ~0UL)
-			return -EAGAIN; /* one thread: nobody could ever read it down */
-		e->count += *v;
-		return 8;
-	}
-	if (!e->count) {
-		if (f->flags & O_NONBLOCK)
-			return -EAGAIN;
-		panic(
-		    "read() of an empty eventfd in a single-threaded program would block forever");
-	}
-	*v = e->semaphore ? 1 : e->count;
-	e->count -= *v;
-	return 8;
 }

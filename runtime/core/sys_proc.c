@@ -5,7 +5,7 @@
 #include "random.h"
 #include "runtime.h"
 #include "syscall.h"
-#include "../arch/x86_64/arch.h"
+#include "arch.h"
 #include "netstack.h"
 #include "../platform/platform.h"
 

@@ -44,8 +44,6 @@ struct dirent64 {
 	char name[];
 };
 
-static const struct vnode console = { "/dev/console", S_IFCHR | 0620, 1, NULL, 0, 3, 0 };
-
 static void fill_stat(const struct vnode *n, struct k_stat *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -61,13 +59,19 @@ static void fill_stat(const struct vnode *n, struct k_stat *st)
 		st->rdev = 0x0501; /* 5:1, /dev/console */
 }
 
-static const struct vnode *file_node(const struct file *f)
+/* The node of f, or for a file without one (console, socket, ...) an
+ * anonymous node of its kind's mode in *tmp. */
+static const struct vnode *file_node(const struct file *f, struct vnode *tmp)
 {
-	return f->kind == FILE_NODE ? f->node : &console;
+	if (f->node)
+		return f->node;
+	*tmp = (struct vnode){ "", f->ops->mode, 1, NULL, 0, 3, 0 };
+	return tmp;
 }
 
 /* The node for (dirfd, path, flags) of the *at() calls. */
-static int lookup_at(long dirfd, long upath, long flags, const struct vnode **out)
+static int lookup_at(long dirfd, long upath, long flags, const struct vnode **out,
+		     struct vnode *tmp)
 {
 	char path[PATH_MAX];
 	int err;
@@ -81,7 +85,7 @@ static int lookup_at(long dirfd, long upath, long flags, const struct vnode **ou
 		}
 		if (!f)
 			return -EBADF;
-		*out = file_node(f);
+		*out = file_node(f, tmp);
 		return 0;
 	}
 	err = fd_resolve(dirfd, upath, path, sizeof(path));
@@ -102,14 +106,16 @@ static long stat_to_user(const struct vnode *n, long ubuf)
 SYSCALL(fstat)
 {
 	struct file *f = fd_get(a0);
+	struct vnode tmp;
 
-	return f ? stat_to_user(file_node(f), a1) : -EBADF;
+	return f ? stat_to_user(file_node(f, &tmp), a1) : -EBADF;
 }
 
 SYSCALL(newfstatat)
 {
 	const struct vnode *n;
-	int err = lookup_at(a0, a1, a3, &n);
+	struct vnode tmp;
+	int err = lookup_at(a0, a1, a3, &n, &tmp);
 
 	return err ? err : stat_to_user(n, a2);
 }
@@ -129,7 +135,8 @@ SYSCALL(statx)
 	const struct vnode *n;
 	struct k_statx *sx = (struct k_statx *)a4;
 	struct k_stat st;
-	int err = lookup_at(a0, a1, a2, &n);
+	struct vnode tmp;
+	int err = lookup_at(a0, a1, a2, &n, &tmp);
 
 	if (err)
 		return err;
@@ -170,7 +177,7 @@ SYSCALL(getdents64)
 
 	if (!f)
 		return -EBADF;
-	if (f->kind != FILE_NODE || (f->node->mode & S_IFMT) != S_IFDIR)
+	if (!f->node || (f->node->mode & S_IFMT) != S_IFDIR)
 		return -ENOTDIR;
 	if (!user_ok(a1, a2, true))
 		return -EFAULT;
@@ -217,7 +224,8 @@ SYSCALL(getdents64)
 SYSCALL(faccessat)
 {
 	const struct vnode *n;
-	int err = lookup_at(a0, a1, 0, &n);
+	struct vnode tmp;
+	int err = lookup_at(a0, a1, 0, &n, &tmp);
 
 	if (err)
 		return err;
@@ -227,7 +235,8 @@ SYSCALL(faccessat)
 SYSCALL(faccessat2)
 {
 	const struct vnode *n;
-	int err = lookup_at(a0, a1, a3, &n);
+	struct vnode tmp;
+	int err = lookup_at(a0, a1, a3, &n, &tmp);
 
 	if (err)
 		return err;
@@ -242,7 +251,8 @@ SYSCALL(access)
 SYSCALL(readlinkat)
 {
 	const struct vnode *n;
-	int err = lookup_at(a0, a1, 0, &n);
+	struct vnode tmp;
+	int err = lookup_at(a0, a1, 0, &n, &tmp);
 	u64 len;
 
 	if (err)
@@ -286,7 +296,8 @@ static long chdir_to(const struct vnode *n)
 SYSCALL(chdir)
 {
 	const struct vnode *n;
-	int err = lookup_at(AT_FDCWD, a0, 0, &n);
+	struct vnode tmp;
+	int err = lookup_at(AT_FDCWD, a0, 0, &n, &tmp);
 
 	return err ? err : chdir_to(n);
 }
@@ -294,8 +305,9 @@ SYSCALL(chdir)
 SYSCALL(fchdir)
 {
 	struct file *f = fd_get(a0);
+	struct vnode tmp;
 
 	if (!f)
 		return -EBADF;
-	return chdir_to(file_node(f));
+	return chdir_to(file_node(f, &tmp));
 }

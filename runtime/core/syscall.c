@@ -6,7 +6,7 @@
 #include "errno.h"
 #include "netstack.h"
 #include "syscall.h"
-#include "../arch/x86_64/arch.h"
+#include "arch.h"
 
 typedef long (*syscall_fn)(long, long, long, long, long, long);
 

@@ -28,8 +28,9 @@ extern bool syscall_trace;
 /* System calls served so far, by any path (trap or direct). */
 extern u64 syscall_count;
 
-/* sys_fs.c */
+/* console.c: descriptors 0, 1, 2 */
 void fd_init(void);
+/* sys_fs.c */
 SYSCALL(read);
 SYSCALL(write);
 SYSCALL(readv);
@@ -55,6 +56,7 @@ SYSCALL(epoll_create1);
 SYSCALL(epoll_ctl);
 SYSCALL(epoll_wait);
 SYSCALL(epoll_pwait);
+/* sys_eventfd.c */
 SYSCALL(eventfd);
 SYSCALL(eventfd2);
 /* net/sys_socket.c: weak, NULL in images without unik-net.o (netstack.h) */

@@ -10,6 +10,7 @@
 #define S_IFCHR 0020000
 #define S_IFREG 0100000
 #define S_IFLNK 0120000
+#define S_IFSOCK 0140000
 #define PATH_MAX 4096
 
 struct vnode {

@@ -391,15 +391,6 @@ int sock_name(const struct sock *s, bool peer, struct k_sockaddr_in *out)
 
 /* --- data ------------------------------------------------------------------ */
 
-static u64 iov_total(const struct k_iovec *iov, int n)
-{
-	u64 t = 0;
-
-	for (int i = 0; i < n; i++)
-		t += iov[i].len;
-	return t;
-}
-
 /* Copies up to `len` bytes of chain p from offset off into the iovecs. */
 static u64 copy_out(const struct pbuf *p, u64 off, u64 len, const struct k_iovec *iov, int n)
 {

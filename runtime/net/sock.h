@@ -12,17 +12,10 @@
 #define UNIK_RT_SOCK_H
 
 #include "net.h"
+#include "../core/fd.h"
 
 #define SOCK_STREAM 1
 #define SOCK_DGRAM 2
-
-#define POLLIN 0x001
-#define POLLPRI 0x002
-#define POLLOUT 0x004
-#define POLLERR 0x008
-#define POLLHUP 0x010
-#define POLLNVAL 0x020
-#define POLLRDHUP 0x2000
 
 #define MSG_PEEK 0x02
 #define MSG_TRUNC 0x20
@@ -40,11 +33,6 @@ struct k_sockaddr_in {
 };
 #define AF_INET 2
 
-/* One segment of a scatter/gather buffer (struct iovec). */
-struct k_iovec {
-	u64 base, len;
-};
-
 struct sock;
 
 /* A new unbound socket of `type` (SOCK_STREAM or SOCK_DGRAM) in *out.
@@ -52,9 +40,7 @@ struct sock;
 int sock_create(int type, struct sock **out);
 /* Closes the socket: TCP sends FIN (RST when unread data is left, as
  * Linux does), a listener resets the connections nobody accepted.  Frees s. */
-/* Weak, like net.h's calls: the core's descriptor layer calls these for
- * FILE_SOCKET files, which exist only in images with unik-net.o. */
-NET_WEAK void sock_close(struct sock *s);
+void sock_close(struct sock *s);
 /* SOCK_STREAM or SOCK_DGRAM. */
 int sock_type(const struct sock *s);
 
@@ -97,10 +83,10 @@ int sock_getopt(struct sock *s, int level, int name, void *val, u32 *len);
 u64 sock_timeout(const struct sock *s, bool send);
 
 /* The poll(2) events now true: POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDHUP. */
-NET_WEAK short sock_poll(const struct sock *s);
+short sock_poll(const struct sock *s);
 /* Takes the pending error (SO_ERROR): 0 or a negated errno. */
 int sock_error(struct sock *s);
 /* Bytes ready to read (FIONREAD). */
-NET_WEAK u32 sock_readable(const struct sock *s);
+u32 sock_readable(const struct sock *s);
 
 #endif

@@ -21,6 +21,7 @@
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
 #define FOREVER (~0UL)
+#define FIONREAD 0x541b
 
 /* struct msghdr */
 struct k_msghdr {
@@ -33,6 +34,39 @@ struct k_msghdr {
 	s32 flags, pad1;
 };
 
+static long sock_read(struct file *f, const struct k_iovec *iov, int n, u64 *off);
+static long sock_write(struct file *f, const struct k_iovec *iov, int n, u64 *off);
+
+static short sock_file_poll(struct file *f)
+{
+	return sock_poll(f->priv);
+}
+
+static long sock_ioctl(struct file *f, unsigned long req, long arg)
+{
+	if (req != FIONREAD)
+		return -ENOTTY;
+	if (!user_ok(arg, 4, true))
+		return -EFAULT;
+	*(int *)arg = (int)sock_readable(f->priv);
+	return 0;
+}
+
+static void sock_release(struct file *f)
+{
+	sock_close(f->priv);
+}
+
+/* The open files of sockets: read/write are recv/send without flags. */
+static const struct file_ops sock_file_ops = {
+	.mode = S_IFSOCK | 0777,
+	.read = sock_read,
+	.write = sock_write,
+	.poll = sock_file_poll,
+	.ioctl = sock_ioctl,
+	.release = sock_release,
+};
+
 static struct sock *sock_of(long fd, long *err)
 {
 	struct file *f = fd_get(fd);
@@ -41,27 +75,18 @@ static struct sock *sock_of(long fd, long *err)
 		*err = -EBADF;
 		return NULL;
 	}
-	if (f->kind != FILE_SOCKET) {
+	if (f->ops != &sock_file_ops) {
 		*err = -ENOTSOCK;
 		return NULL;
 	}
 	return f->priv;
 }
 
+/* A descriptor for s (closed on failure). */
 static long install(struct sock *s, long flags)
 {
-	struct file *f = file_new(FILE_SOCKET, NULL, 2 | (int)(flags & SOCK_NONBLOCK));
-	long fd;
-
-	if (!f) {
-		sock_close(s);
-		return -ENFILE;
-	}
-	f->priv = s;
-	fd = fd_install(f, 0, flags & SOCK_CLOEXEC);
-	if (fd < 0)
-		file_put(f);
-	return fd;
+	return fd_open(&sock_file_ops, NULL, O_RDWR | (int)(flags & SOCK_NONBLOCK), s,
+		       flags & SOCK_CLOEXEC);
 }
 
 SYSCALL(socket)
@@ -253,9 +278,14 @@ static long transfer(struct file *f, const struct k_iovec *iov, int n, int flags
 	}
 }
 
-long sock_file_io(struct file *f, const struct k_iovec *iov, int n, bool write)
+static long sock_read(struct file *f, const struct k_iovec *iov, int n, u64 *off)
 {
-	return transfer(f, iov, n, 0, write, NULL);
+	return transfer(f, iov, n, 0, false, NULL);
+}
+
+static long sock_write(struct file *f, const struct k_iovec *iov, int n, u64 *off)
+{
+	return transfer(f, iov, n, 0, true, NULL);
 }
 
 SYSCALL(sendto)

@@ -73,6 +73,34 @@ static inline void cpu_relax(void)
 	__asm__ volatile("pause");
 }
 
+/* A random word from RDRAND (retried a few times); false when the CPU has
+ * none to give now.  Only after cpu_has_rdrand(). */
+static inline bool cpu_rdrand64(u64 *v)
+{
+	for (int i = 0; i < 10; i++) {
+		u8 ok;
+
+		__asm__ volatile("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok));
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+/* The same from RDSEED (fresh entropy, retried longer). */
+static inline bool cpu_rdseed64(u64 *v)
+{
+	for (int i = 0; i < 100; i++) {
+		u8 ok;
+
+		__asm__ volatile("rdseed %0; setc %1" : "=r"(*v), "=qm"(ok));
+		if (ok)
+			return true;
+		cpu_relax();
+	}
+	return false;
+}
+
 /* Enables interrupts for exactly one `hlt`: returns after an interrupt was
  * served (one pending since interrupts were last disabled counts). */
 static inline void cpu_idle(void)

@@ -7,10 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -263,6 +267,62 @@ static int syscalls_test(long n)
 	return 0;
 }
 
+static const char *err_name(long rc)
+{
+	return rc >= 0		 ? "ok"
+	       : errno == EBADF	 ? "EBADF"
+	       : errno == EINVAL ? "EINVAL"
+	       : errno == ESPIPE ? "ESPIPE"
+	       : errno == EPERM	 ? "EPERM"
+	       : errno == EAGAIN ? "EAGAIN"
+				 : "other";
+}
+
+/* The descriptor layer over every kind of file: console, packaged file,
+ * eventfd, epoll. */
+static int fds_test(void)
+{
+	char buf[16];
+	uint32_t half[2] = { 3, 0 }, got[2] = { 0, 0 };
+	struct iovec wv[2] = { { &half[0], 4 }, { &half[1], 4 } };
+	struct iovec rv[2] = { { &got[0], 4 }, { &got[1], 4 } };
+	struct epoll_event ev = { .events = EPOLLIN }, out;
+	struct pollfd pf;
+	struct stat st;
+	int efd, ep, fd;
+	uint64_t one = 1;
+	ssize_t n;
+
+	fstat(1, &st);
+	printf("stdout: %s\n", S_ISCHR(st.st_mode) ? "character device" : "other");
+	printf("lseek stdout: %s\n", err_name(lseek(1, 0, SEEK_SET)));
+	printf("read stdout: %s\n", err_name(read(1, buf, 1)));
+	efd = eventfd(5, EFD_NONBLOCK);
+	printf("eventfd writev: %ld\n", (long)writev(efd, wv, 2));
+	n = readv(efd, rv, 2);
+	printf("eventfd readv: %ld value %u\n", (long)n, got[0]);
+	printf("eventfd empty read: %s\n", err_name(read(efd, buf, 8)));
+	fstat(efd, &st);
+	printf("eventfd mode: %o\n", (unsigned)st.st_mode);
+	printf("pread eventfd: %s\n", err_name(pread(efd, buf, 8, 0)));
+	fd = open("/etc/motd", O_RDONLY);
+	printf("pread at -1: %s\n", err_name(pread(fd, buf, 4, -1)));
+	pf = (struct pollfd){ .fd = fd, .events = POLLIN | POLLOUT };
+	poll(&pf, 1, 0);
+	printf("poll file: %s\n", pf.revents == (POLLIN | POLLOUT) ? "in+out" : "other");
+	ep = epoll_create1(0);
+	printf("epoll file: %s\n", err_name(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev)));
+	printf("epoll eventfd: %s\n", err_name(epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev)));
+	printf("epoll idle: %d\n", epoll_wait(ep, &out, 1, 0));
+	write(efd, &one, 8);
+	printf("epoll ready: %d\n", epoll_wait(ep, &out, 1, 0));
+	printf("write epoll: %s\n", err_name(write(ep, buf, 1)));
+	if (dup2(fd, 20) != 20 || close(fd) < 0)
+		return 1;
+	printf("read after dup2+close: %ld\n", (long)read(20, buf, 7));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "hello";
@@ -285,6 +345,8 @@ int main(int argc, char **argv)
 		return fault_test();
 	if (!strcmp(mode, "enosys"))
 		return enosys_test();
+	if (!strcmp(mode, "fds"))
+		return fds_test();
 	if (!strcmp(mode, "syscalls"))
 		return syscalls_test(argc > 2 ? strtol(argv[2], NULL, 10) : 1000);
 	printf("unknown mode %s\n", mode);

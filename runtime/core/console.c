@@ -1,0 +1,56 @@
+/* console.c - descriptors 0, 1 and 2: the platform's console.  Output goes
+ * to the console (a serial log, not a terminal); there is no console input
+ * yet, so standard input is at end of file. */
+#include "errno.h"
+#include "fd.h"
+#include "syscall.h"
+#include "../platform/platform.h"
+
+#define S_IFCHR_CONSOLE (S_IFCHR | 0620)
+
+static long console_read(struct file *f, const struct k_iovec *iov, int n, u64 *off)
+{
+	return 0;
+}
+
+static short console_in_poll(struct file *f)
+{
+	return POLLIN;
+}
+
+static long console_write(struct file *f, const struct k_iovec *iov, int n, u64 *off)
+{
+	long total = 0;
+
+	for (int i = 0; i < n; i++) {
+		plat_console_write((const char *)iov[i].base, iov[i].len);
+		total += (long)iov[i].len;
+	}
+	return total;
+}
+
+static short console_out_poll(struct file *f)
+{
+	return POLLOUT;
+}
+
+static const struct file_ops console_in_ops = {
+	.mode = S_IFCHR_CONSOLE,
+	.read = console_read,
+	.poll = console_in_poll,
+};
+
+static const struct file_ops console_out_ops = {
+	.mode = S_IFCHR_CONSOLE,
+	.write = console_write,
+	.poll = console_out_poll,
+};
+
+void fd_init(void)
+{
+	struct file *out = file_new(&console_out_ops, NULL, O_WRONLY, NULL);
+
+	fd_install(file_new(&console_in_ops, NULL, O_RDONLY, NULL), 0, false);
+	fd_install(out, 1, false);
+	fd_install(out, 2, false);
+}
