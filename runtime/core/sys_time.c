@@ -2,6 +2,7 @@
 #include "errno.h"
 #include "syscall.h"
 #include "netstack.h"
+#include "sched.h"
 #include "../platform/platform.h"
 
 #define CLOCK_REALTIME 0
@@ -97,6 +98,11 @@ SYSCALL(time)
 	return t;
 }
 
+static bool never(void *arg)
+{
+	return false;
+}
+
 static long sleep_ns(long clk, bool absolute, long ureq, long urem)
 {
 	const struct k_timespec *req = (const struct k_timespec *)ureq;
@@ -111,13 +117,8 @@ static long sleep_ns(long clk, bool absolute, long ureq, long urem)
 	deadline = req->sec * NSEC + req->nsec;
 	if (absolute)
 		deadline -= now; /* a relative wait on the monotonic clock */
-	if (deadline > 0) {
-		u64 end = plat_monotonic_ns() + (u64)deadline;
-
-		/* The network goes on while the program sleeps. */
-		while (plat_monotonic_ns() < end)
-			netstack_wait(end);
-	}
+	if (deadline > 0)
+		sched_wait(never, NULL, plat_monotonic_ns() + (u64)deadline, "nanosleep");
 	if (urem && !absolute && user_ok(urem, sizeof(*req), true))
 		memset((void *)urem, 0, sizeof(*req));
 	return 0;
