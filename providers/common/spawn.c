@@ -87,6 +87,7 @@ int provider_spawn(const struct unik_run_spec *spec, const struct spawn_opts *o,
 		waitpid(p, NULL, 0);
 		return -1;
 	}
+	/* a child that already failed gets EPIPE here; its errno comes next */
 	n = write(go[1], "g", 1);
 	close(go[1]);
 	do
