@@ -9,17 +9,23 @@
 #include "../lib/portspec.h"
 #include "../lib/xalloc.h"
 
-static const char *const state_names[] = { "created", "running", "stopping", "exited" };
+static const char *const state_names[] = { "created", "starting", "running", "stopping", "exited" };
 static const char *const job_state_names[] = { "running", "succeeded", "failed" };
+#define NSTATES (int)(sizeof(state_names) / sizeof(state_names[0]))
 
 const char *unik_state_name(enum unik_state s)
 {
-	return (unsigned)s < 4 ? state_names[s] : "unknown";
+	return (unsigned)s < NSTATES ? state_names[s] : "unknown";
+}
+
+int unik_state_active(enum unik_state s)
+{
+	return s == UNIK_STATE_STARTING || s == UNIK_STATE_RUNNING || s == UNIK_STATE_STOPPING;
 }
 
 int unik_state_from_name(const char *name, enum unik_state *out)
 {
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < NSTATES; i++)
 		if (name && !strcmp(name, state_names[i])) {
 			*out = (enum unik_state)i;
 			return 0;

@@ -37,6 +37,7 @@ struct unik_image {
 
 enum unik_state {
 	UNIK_STATE_CREATED = 0,
+	UNIK_STATE_STARTING, /* recorded before its VM process exists (crash safety) */
 	UNIK_STATE_RUNNING,
 	UNIK_STATE_STOPPING,
 	UNIK_STATE_EXITED,
@@ -114,6 +115,8 @@ int unik_run_request_from_json(json_t *j, struct unik_run_request *out, struct u
 
 const char *unik_state_name(enum unik_state s);
 int unik_state_from_name(const char *name, enum unik_state *out);
+/* 1 for starting, running and stopping: a VM may exist. */
+int unik_state_active(enum unik_state s);
 const char *unik_job_state_name(enum unik_job_state s);
 int unik_job_state_from_name(const char *name, enum unik_job_state *out);
 

@@ -4,3 +4,4 @@ UNIKD_SRCS += daemon/main.c daemon/daemon.c daemon/http.c daemon/routes.c daemon
 	daemon/h_instances.c daemon/network.c daemon/netdev.c daemon/portfwd.c
 UNIKD_LIBS += -lmicrohttpd -ljansson -lsqlite3 -larchive -lcrypto
 LINT_SRCS += $(wildcard daemon/*.c daemon/*.h)
+UNIKD_SRCS += daemon/run_ctx.c daemon/reconcile.c

@@ -5,6 +5,7 @@
 #include "../compilers/compiler.h"
 #include "../lib/fsutil.h"
 #include "../lib/xalloc.h"
+#include "../providers/provider.h"
 #include "blobs.h"
 #include "daemon.h"
 #include "handlers.h"
@@ -57,8 +58,8 @@ static int build_options(struct http_req *req, struct build_request *br, struct 
 	}
 	if (http_query_int(req, "memory", 0, &mem, err))
 		return -1;
-	if (mem < 0 || mem > 1024 * 1024)
-		return unik_err_set(err, UNIK_E_INVALID, "memory %lld MB is out of range", mem);
+	if (mem && unik_providers_check_memory(mem, err))
+		return -1;
 	br->memory_mb = (int)mem;
 	http_query_all(req, "args", &br->args);
 	return 0;

@@ -23,7 +23,7 @@ void h_instances_list(struct http_req *req)
 	}
 	arr = json_array();
 	for (size_t i = 0; i < n; i++)
-		if (all || v[i].state == UNIK_STATE_RUNNING || v[i].state == UNIK_STATE_STOPPING)
+		if (all || unik_state_active(v[i].state))
 			json_array_append_new(arr, unik_instance_to_json(&v[i]));
 	store_instances_free(v, n);
 	http_reply_json(req, 200, arr);
@@ -141,8 +141,7 @@ static int instance_done(struct unikd *d, const char *id)
 	int done;
 
 	unik_instance_init(&in);
-	done = store_instance_get(d->store, id, &in, NULL) < 0 ||
-	       (in.state != UNIK_STATE_RUNNING && in.state != UNIK_STATE_STOPPING);
+	done = store_instance_get(d->store, id, &in, NULL) < 0 || !unik_state_active(in.state);
 	unik_instance_release(&in);
 	return done;
 }

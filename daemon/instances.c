@@ -9,14 +9,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../compilers/compiler.h"
 #include "../lib/fsutil.h"
+#include "../lib/portspec.h"
 #include "../lib/xalloc.h"
 #include "../providers/provider.h"
-#include "blobs.h"
 #include "daemon.h"
 #include "ids.h"
 #include "network.h"
+#include "run_ctx.h"
 #include "store.h"
 #include "supervisor.h"
 
@@ -30,64 +30,6 @@ char *instance_log_path(struct unikd *d, const char *id)
 	return unikd_path(d, "instances/%s/console.log", id);
 }
 
-/* Everything a provider call needs, owned in one place. */
-struct run_ctx {
-	struct unik_run_spec spec;
-	struct unik_image im;
-	char *dir;
-	char *log;
-	char *kernel;
-	char *initrd;
-};
-
-static void run_ctx_release(struct run_ctx *rc)
-{
-	unik_image_release(&rc->im);
-	free(rc->dir);
-	free(rc->log);
-	free(rc->kernel);
-	free(rc->initrd);
-	memset(rc, 0, sizeof(*rc));
-}
-
-/* Fills rc for `in`.  With need_image, a missing image or blob is an error;
- * without (collect, stop, remove), the spec simply has no artifacts. */
-static int run_ctx_init(struct unikd *d, const struct unik_instance *in, int need_image,
-			struct run_ctx *rc, struct unik_err *err)
-{
-	memset(rc, 0, sizeof(*rc));
-	unik_image_init(&rc->im);
-	rc->dir = instance_dir(d, in->id);
-	rc->log = instance_log_path(d, in->id);
-	if (store_image_get(d->store, in->image, &rc->im, err) == 0) {
-		if (rc->im.kernel && blobs_path(d->state_dir, rc->im.kernel, &rc->kernel, err))
-			goto fail;
-		if (rc->im.initrd && blobs_path(d->state_dir, rc->im.initrd, &rc->initrd, err))
-			goto fail;
-	} else if (need_image) {
-		unik_err_prefix(err, "instance %s", in->name);
-		goto fail;
-	}
-	unik_err_clear(err);
-	rc->spec.id = in->id;
-	rc->spec.name = in->name;
-	rc->spec.dir = rc->dir;
-	rc->spec.log_path = rc->log;
-	rc->spec.format = rc->im.format;
-	rc->spec.kernel = rc->kernel;
-	rc->spec.initrd = rc->initrd;
-	rc->spec.memory_mb = in->memory_mb;
-	rc->spec.args = &in->args;
-	rc->spec.env = &in->env;
-	rc->spec.accel = in->accel ? in->accel : "auto";
-	rc->spec.cfg = &d->cfg;
-	return 0;
-fail:
-	if (need_image)
-		return -1;
-	return 0;
-}
-
 static const struct unik_provider *provider_of(const struct unik_instance *in, struct unik_err *err)
 {
 	const struct unik_provider *p = unik_provider_find(in->provider);
@@ -98,17 +40,100 @@ static const struct unik_provider *provider_of(const struct unik_instance *in, s
 	return p;
 }
 
-static void mark_exited_locked(struct unikd *d, struct unik_instance *in, int wait_status);
+/* Memory, accel and published ports of `in` against provider `p`, and the
+ * provider's own check of the run (`accel` is the one the request named,
+ * NULL if none).  0, or -1 with err (INVALID: 400). */
+static int check_run(const struct unik_provider *p, const char *accel,
+		     const struct unik_instance *in, const struct unik_run_spec *spec,
+		     struct unik_err *err)
+{
+	int accel_ok = !accel || !strcmp(accel, "auto");
 
-/* Starts `in` (d->lock held) and saves it. */
+	if (p->min_memory_mb && in->memory_mb < p->min_memory_mb)
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "provider %s needs at least %d MB of guest memory, not %d (it "
+				    "takes %d..%d MB)",
+				    p->name, p->min_memory_mb, in->memory_mb, p->min_memory_mb,
+				    p->max_memory_mb);
+	if (p->max_memory_mb && in->memory_mb > p->max_memory_mb)
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "provider %s takes at most %d MB of guest memory, not %d (it "
+				    "takes %d..%d MB)",
+				    p->name, p->max_memory_mb, in->memory_mb, p->min_memory_mb,
+				    p->max_memory_mb);
+	for (size_t i = 0; !accel_ok && p->accels && p->accels[i]; i++)
+		accel_ok = !strcmp(p->accels[i], accel);
+	if (!accel_ok) {
+		char takes[64] = "auto";
+
+		for (size_t i = 0; p->accels && p->accels[i]; i++)
+			snprintf(takes + strlen(takes), sizeof(takes) - strlen(takes), ", %s",
+				 p->accels[i]);
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "provider %s does not take accel %s (it takes: %s)", p->name,
+				    accel, takes);
+	}
+	for (size_t i = 0; i < in->ports.n; i++) {
+		struct portspec a, b;
+
+		if (portspec_parse(in->ports.v[i], &a, err))
+			return -1;
+		for (size_t j = 0; j < i; j++)
+			if (portspec_parse(in->ports.v[j], &b, NULL) == 0 &&
+			    a.host_port == b.host_port && !strcmp(a.host_ip, b.host_ip))
+				return unik_err_set(err, UNIK_E_INVALID,
+						    "host port %s:%d is published twice", a.host_ip,
+						    a.host_port);
+	}
+	return p->check ? p->check(spec, err) : 0;
+}
+
+/* provider_spawn's callback: the VM's process exists (it waits to exec
+ * until this returns), so its pid goes into the record first. */
+struct spawn_ctx {
+	struct unikd *d;
+	struct unik_instance *in;
+};
+
+static int on_spawned(void *ctx, pid_t pid, struct unik_err *err)
+{
+	struct spawn_ctx *sc = ctx;
+
+	sc->in->pid = (int)pid;
+	return store_instance_put(sc->d->store, sc->in, err);
+}
+
+/* A start that failed once the record said "starting": no VM runs (the
+ * providers end what they forked), so the instance has exited with err. */
+static void start_failed_locked(struct unikd *d, struct unik_instance *in,
+				const struct unik_err *err)
+{
+	struct unik_err ignored = UNIK_ERR_INIT;
+
+	network_detach(d, in);
+	in->state = UNIK_STATE_EXITED;
+	in->pid = 0;
+	in->finished = unikd_now();
+	free(in->message);
+	in->message = xstrdup(err->msg);
+	if (store_instance_put(d->store, in, &ignored))
+		unikd_log("cannot record the failed start of %s: %s", in->id, ignored.msg);
+}
+
+/* Starts `in` (d->lock held) and saves it.  The record says "starting"
+ * before anything is made for the VM, and holds the VM process's pid before
+ * that process may exec (see providers/provider.h): a daemon killed at any
+ * point leaves nothing that reconciliation cannot find. */
 static int start_locked(struct unikd *d, struct unik_instance *in, struct unik_err *err)
 {
 	const struct unik_provider *p = provider_of(in, err);
+	struct spawn_ctx sc = { d, in };
 	struct net_attach na;
 	struct run_ctx rc;
 	struct unik_vm vm;
 	int rv = -1;
 
+	memset(&na, 0, sizeof(na));
 	if (!p)
 		return -1;
 	if (!p->start)
@@ -119,37 +144,58 @@ static int start_locked(struct unikd *d, struct unik_instance *in, struct unik_e
 		return unik_err_prefix(err, "provider '%s' is not usable here", p->name);
 	if (run_ctx_init(d, in, 1, &rc, err))
 		return -1;
-	if (network_attach(d, in, p, rc.im.format, &na, err)) {
+	if (check_run(p, NULL, in, &rc.spec, err)) {
 		run_ctx_release(&rc);
-		return -1;
+		return unik_err_prefix(err, "cannot start instance %s", in->name);
 	}
-	rc.spec.net = &na.spec;
-	memset(&vm, 0, sizeof(vm));
-	if (p->start(&rc.spec, &vm, err)) {
-		unik_err_prefix(err, "cannot start instance %s", in->name);
-		network_detach(d, in);
-		goto cleanup;
-	}
-	in->state = UNIK_STATE_RUNNING;
-	in->pid = vm.pid;
+	in->state = UNIK_STATE_STARTING;
+	in->pid = 0;
 	in->started = unikd_now();
 	in->finished = 0;
 	in->exit_code = -1;
 	free(in->message);
+	in->message = NULL;
+	if (store_instance_put(d->store, in, err)) {
+		run_ctx_release(&rc);
+		return -1;
+	}
+	if (network_attach(d, in, p, rc.im.format, &na, err) ||
+	    store_instance_put(d->store, in, err)) /* its address */
+		goto failed;
+	rc.spec.net = &na.spec;
+	rc.spec.spawned = on_spawned;
+	rc.spec.spawned_ctx = &sc;
+	memset(&vm, 0, sizeof(vm));
+	if (p->start(&rc.spec, &vm, err)) {
+		unik_err_prefix(err, "cannot start instance %s", in->name);
+		goto failed;
+	}
+	in->state = UNIK_STATE_RUNNING;
+	in->pid = vm.pid;
 	in->message = vm.note[0] ? xstrdup(vm.note) : NULL;
 	if (vm.accel_used[0]) {
 		free(in->accel);
 		in->accel = xstrdup(vm.accel_used);
 	}
-	if (store_instance_put(d->store, in, err))
-		goto cleanup;
-	if (vm.pid > 0 && supervisor_watch(d->sup, in->id, vm.pid, 1, err))
-		goto cleanup;
+	if (store_instance_put(d->store, in, err) ||
+	    (vm.pid > 0 && supervisor_watch(d->sup, in->id, vm.pid, 1, err))) {
+		/* a VM nobody would watch or find: end it rather than lose it */
+		struct unik_err ignored = UNIK_ERR_INIT;
+
+		if (p->stop)
+			p->stop(&rc.spec, vm.pid, 0, &ignored);
+		if (vm.pid > 0)
+			waitpid(vm.pid, NULL, WNOHANG);
+		goto failed;
+	}
 	unikd_log("instance %s (%s) started on %s, pid %d%s%s", in->name, in->id, p->name,
 		  (int)vm.pid, in->address ? ", address " : "", in->address ? in->address : "");
 	if (vm.ended)
-		mark_exited_locked(d, in, -1);
+		instance_mark_exited_locked(d, in, -1);
 	rv = 0;
+	goto cleanup;
+failed:
+	start_failed_locked(d, in, err);
 cleanup:
 	net_attach_release(&na);
 	run_ctx_release(&rc);
@@ -225,6 +271,17 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 	strv_copy(&out->args, rq->args.n ? &rq->args : &im.args);
 	strv_copy(&out->env, &rq->env);
 	strv_copy(&out->ports, &rq->ports);
+	{
+		struct run_ctx rc;
+
+		if (run_ctx_init(d, out, 1, &rc, err))
+			goto cleanup;
+		rv = check_run(p, rq->accel, out, &rc.spec, err);
+		run_ctx_release(&rc);
+		if (rv)
+			goto cleanup;
+		rv = -1;
+	}
 
 	dir = instance_dir(d, out->id);
 	log = instance_log_path(d, out->id);
@@ -265,7 +322,7 @@ int instance_start(struct unikd *d, const char *id, struct unik_instance *out, s
 	pthread_mutex_lock(&d->lock);
 	if (store_instance_get(d->store, id, out, err))
 		goto cleanup;
-	if (out->state == UNIK_STATE_RUNNING || out->state == UNIK_STATE_STOPPING) {
+	if (unik_state_active(out->state)) {
 		unik_err_set(err, UNIK_E_CONFLICT, "instance %s is already running", out->name);
 		goto cleanup;
 	}
@@ -278,7 +335,7 @@ cleanup:
 
 static int is_running(const struct unik_instance *in)
 {
-	return in->state == UNIK_STATE_RUNNING || in->state == UNIK_STATE_STOPPING;
+	return unik_state_active(in->state);
 }
 
 /* Waits (d->lock held) until `id` is not running, at most `ms`. */
@@ -341,7 +398,7 @@ int instance_stop(struct unikd *d, const char *id, int timeout_s, struct unik_in
 		/* no host process is watched: the provider's word ends it */
 		unik_instance_release(out);
 		if (store_instance_get(d->store, id, out, err) == 0 && is_running(out))
-			mark_exited_locked(d, out, -1);
+			instance_mark_exited_locked(d, out, -1);
 	}
 	if (rv == 0)
 		rv = wait_exit_locked(d, id, (timeout_s + 10) * 1000, out, err);
@@ -356,7 +413,8 @@ int instance_remove(struct unikd *d, const char *id, int force, struct unik_err 
 	const struct unik_provider *p;
 	struct run_ctx rc;
 	char *dir = NULL;
-	int rv = -1;
+	pid_t leftover;
+	int leftovers, rv = -1;
 
 	unik_instance_init(&in);
 	pthread_mutex_lock(&d->lock);
@@ -377,6 +435,11 @@ int instance_remove(struct unikd *d, const char *id, int force, struct unik_err 
 		unik_instance_release(&in);
 		if (store_instance_get(d->store, id, &in, err))
 			goto unlock;
+		if (is_running(&in)) { /* started again meanwhile */
+			unik_err_set(err, UNIK_E_CONFLICT, "instance %s was started again",
+				     in.name);
+			goto unlock;
+		}
 	}
 	p = unik_provider_find(in.provider);
 	if (p && p->remove) {
@@ -387,6 +450,13 @@ int instance_remove(struct unikd *d, const char *id, int force, struct unik_err 
 		}
 		run_ctx_release(&rc);
 	}
+	/* Nothing may outlive its record: a process of this instance left by
+	 * a daemon killed at the wrong moment ends now.  Then the record goes,
+	 * then the folder (a folder without a record is removed at start). */
+	leftovers = supervisor_end_vms(id, &leftover);
+	if (leftovers)
+		unikd_log("instance %s (%s): ended %d leftover process%s (pid %d)", in.name, in.id,
+			  leftovers, leftovers > 1 ? "es" : "", (int)leftover);
 	if (store_instance_delete(d->store, id, err))
 		goto unlock;
 	dir = instance_dir(d, id);
@@ -412,8 +482,7 @@ int instance_wait(struct unikd *d, const char *id, struct unik_instance *out, st
 	return rv;
 }
 
-/* Records the end of an instance's VM (d->lock held). */
-static void mark_exited_locked(struct unikd *d, struct unik_instance *in, int wait_status)
+void instance_mark_exited_locked(struct unikd *d, struct unik_instance *in, int wait_status)
 {
 	const struct unik_provider *p = unik_provider_find(in->provider);
 	struct unik_exit ex;
@@ -454,75 +523,10 @@ void instance_exited(void *ctx, const char *id, pid_t pid, int wait_status)
 	unik_instance_init(&in);
 	pthread_mutex_lock(&d->lock);
 	if (store_instance_get(d->store, id, &in, &err) == 0 && in.pid == pid && is_running(&in))
-		mark_exited_locked(d, &in, wait_status);
+		instance_mark_exited_locked(d, &in, wait_status);
 	pthread_mutex_unlock(&d->lock);
 	unik_instance_release(&in);
 	unikd_notify(d);
-}
-
-int instances_reconcile(struct unikd *d, struct unik_err *err)
-{
-	struct unik_instance *v;
-	size_t n;
-
-	if (store_instance_list(d->store, &v, &n, err))
-		return -1;
-	pthread_mutex_lock(&d->lock);
-	for (size_t i = 0; i < n; i++) {
-		struct unik_instance *in = &v[i];
-		const struct unik_provider *p = unik_provider_find(in->provider);
-
-		if (!is_running(in))
-			continue;
-		if (p && p->status) {
-			/* the provider knows (e.g. libvirt, whose domains live on
-			 * without us): ask it rather than guess from the pid */
-			enum unik_vm_state st;
-			struct run_ctx rc;
-			pid_t pid = 0;
-			int r;
-
-			run_ctx_init(d, in, 0, &rc, err);
-			r = p->status(&rc.spec, &st, &pid, err);
-			run_ctx_release(&rc);
-			if (r < 0) {
-				unikd_log("instance %s: %s cannot tell its state (%s); kept as %s",
-					  in->name, p->name, err->msg, unik_state_name(in->state));
-				continue;
-			}
-			if (st == UNIK_VM_RUNNING) {
-				if (pid > 0 && supervisor_watch(d->sup, in->id, pid, 0, err) == 0 &&
-				    in->pid != pid) {
-					in->pid = pid;
-					store_instance_put(d->store, in, NULL);
-				}
-				unikd_log("adopted running instance %s (%s) from %s", in->name,
-					  in->id, p->name);
-				network_readopt(d, in, err);
-				continue;
-			}
-			mark_exited_locked(d, in, -1);
-			continue;
-		}
-		if (in->pid > 0 && supervisor_pid_is_vm(in->pid, in->id) &&
-		    supervisor_watch(d->sup, in->id, in->pid, 0, err) == 0) {
-			unikd_log("adopted running instance %s (%s), pid %d", in->name, in->id,
-				  in->pid);
-			if (network_readopt(d, in, err))
-				unikd_log("instance %s: cannot publish its ports again: %s",
-					  in->name, err->msg);
-			continue;
-		}
-		mark_exited_locked(d, in, -1);
-		if (!in->message) {
-			in->message = xstrdup("the VM ended while unikd was not running");
-			store_instance_put(d->store, in, NULL);
-		}
-	}
-	pthread_mutex_unlock(&d->lock);
-	store_instances_free(v, n);
-	unik_err_clear(err);
-	return 0;
 }
 
 void instances_poll_unwatched(struct unikd *d)

@@ -32,15 +32,26 @@ int instance_start(struct unikd *d, const char *id, struct unik_instance *out,
  * until it has exited.  A stopped instance is left as it is. */
 int instance_stop(struct unikd *d, const char *id, int timeout_s, struct unik_instance *out,
 		  struct unik_err *err);
-/* Removes an instance; CONFLICT while running unless force (then stops it). */
+/* Removes an instance; CONFLICT while running unless force (then stops it).
+ * Any process still carrying its id is ended before the record goes. */
 int instance_remove(struct unikd *d, const char *id, int force, struct unik_err *err);
 /* Blocks until the instance is no longer running; `out` holds its final state. */
 int instance_wait(struct unikd *d, const char *id, struct unik_instance *out, struct unik_err *err);
 
 /* The supervisor's callback: a VM process ended. */
 void instance_exited(void *d, const char *id, pid_t pid, int wait_status);
+/* Records the end of `in`'s VM (d->lock held): the provider's collect()
+ * (wait_status -1 when unknown), network released, saved as exited. */
+void instance_mark_exited_locked(struct unikd *d, struct unik_instance *in, int wait_status);
 
-/* At start: adopt VMs still running, mark the rest exited. */
+/* At start (reconcile.c), before requests are served: every instance whose
+ * VM may exist is settled.  Running ones whose VM lives are adopted (pid
+ * and instance id must both match); one the daemon was stopping is
+ * stopped; one it was starting has its VM ended (the start never
+ * completed: no client was told it runs) and is marked exited with why;
+ * the rest are collected as exited.  Instance folders without a record
+ * (a removal cut short) are removed, with any process still carrying
+ * their id. */
 int instances_reconcile(struct unikd *d, struct unik_err *err);
 
 /* Asks the provider of every instance that runs with no host process to

@@ -133,9 +133,7 @@ static int save_image(struct job_ctx *jc, const struct unik_compiler *c,
 		free(im.name);
 		im.name = name;
 	}
-	if (im.name && store_image_untag(d->store, im.name, err))
-		goto cleanup;
-	if (store_image_put(d->store, &im, err))
+	if (store_image_put_tagged(d->store, &im, err))
 		goto cleanup;
 	jc->job.image = xstrdup(im.id);
 	rv = 0;

@@ -2,6 +2,7 @@
 #include "store.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +10,12 @@
 
 #include "../lib/xalloc.h"
 
+/* One connection; `lock` (recursive) is held from prepare() to finish() of
+ * every statement and across a transaction, so another thread's statement
+ * can never land inside one (SQLite's own mutex serializes calls only). */
 struct store {
 	sqlite3 *db;
+	pthread_mutex_t lock;
 };
 
 static const char schema[] =
@@ -38,7 +43,13 @@ static int db_error(struct store *st, struct unik_err *err, const char *what)
 int store_open(struct store **out, const char *path, struct unik_err *err)
 {
 	struct store *st = xcalloc(1, sizeof(*st));
+	pthread_mutexattr_t attr;
 	char *msg = NULL;
+
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&st->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
 
 	if (sqlite3_open_v2(path, &st->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
@@ -65,14 +76,37 @@ void store_close(struct store *st)
 	if (!st)
 		return;
 	sqlite3_close(st->db);
+	pthread_mutex_destroy(&st->lock);
 	free(st);
 }
 
+/* Prepares `sql` and takes st->lock until finish(). */
 static int prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct unik_err *err)
 {
-	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK)
-		return db_error(st, err, "prepare");
+	pthread_mutex_lock(&st->lock);
+	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK) {
+		db_error(st, err, "prepare");
+		pthread_mutex_unlock(&st->lock);
+		return -1;
+	}
 	return 0;
+}
+
+static void finish(struct store *st, sqlite3_stmt *s)
+{
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* Runs `sql` (no rows) under st->lock: BEGIN IMMEDIATE, COMMIT, ROLLBACK. */
+static int exec_sql(struct store *st, const char *sql, struct unik_err *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : db_error(st, err, sql);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
 }
 
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
@@ -88,10 +122,10 @@ static int exec_stmt(struct store *st, sqlite3_stmt *s, const char *what, struct
 {
 	int rc = sqlite3_step(s);
 
-	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return db_error(st, err, what);
-	return 0;
+		db_error(st, err, what);
+	finish(st, s);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 static int is_hex(const char *s)
@@ -119,10 +153,10 @@ static int resolve(struct store *st, const char *table, const char *what, const 
 	bind_text(s, 1, ref);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		*id = xstrdup((const char *)sqlite3_column_text(s, 0));
-		sqlite3_finalize(s);
+		finish(st, s);
 		return 0;
 	}
-	sqlite3_finalize(s);
+	finish(st, s);
 	if (!is_hex(ref))
 		return unik_err_set(err, UNIK_E_NOT_FOUND, "no such %s: %s", what, ref);
 	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE substr(id, 1, ?2) = ?1 LIMIT 2", table);
@@ -134,9 +168,14 @@ static int resolve(struct store *st, const char *table, const char *what, const 
 		if (found++ == 0)
 			*id = xstrdup((const char *)sqlite3_column_text(s, 0));
 	}
-	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return db_error(st, err, "resolve");
+		db_error(st, err, "resolve");
+	finish(st, s);
+	if (rc != SQLITE_DONE) {
+		free(*id);
+		*id = NULL;
+		return -1;
+	}
 	if (!found)
 		return unik_err_set(err, UNIK_E_NOT_FOUND, "no such %s: %s", what, ref);
 	if (found > 1) {
@@ -172,11 +211,11 @@ static int get_doc(struct store *st, const char *table, const char *what, const 
 		return -1;
 	bind_text(s, 1, id);
 	if (sqlite3_step(s) != SQLITE_ROW) {
-		sqlite3_finalize(s);
+		finish(st, s);
 		return unik_err_set(err, UNIK_E_NOT_FOUND, "no such %s: %s", what, id);
 	}
 	*out = json_loads((const char *)sqlite3_column_text(s, 0), 0, &jerr);
-	sqlite3_finalize(s);
+	finish(st, s);
 	if (!*out)
 		return unik_err_set(err, UNIK_E_INTERNAL, "store: %s %s is corrupt: %s", what, id,
 				    jerr.text);
@@ -188,16 +227,18 @@ static int delete_row(struct store *st, const char *table, const char *what, con
 {
 	sqlite3_stmt *s;
 	char sql[128];
+	int rc;
 
 	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id = ?1", table);
 	if (prepare(st, sql, &s, err))
 		return -1;
 	bind_text(s, 1, id);
-	if (exec_stmt(st, s, "delete", err))
-		return -1;
-	if (sqlite3_changes(st->db) == 0)
-		return unik_err_set(err, UNIK_E_NOT_FOUND, "no such %s: %s", what, id);
-	return 0;
+	pthread_mutex_lock(&st->lock); /* sqlite3_changes() is of the last statement */
+	rc = exec_stmt(st, s, "delete", err);
+	if (rc == 0 && sqlite3_changes(st->db) == 0)
+		rc = unik_err_set(err, UNIK_E_NOT_FOUND, "no such %s: %s", what, id);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
 }
 
 /* ---- lists ---------------------------------------------------------- */
@@ -269,12 +310,14 @@ static int list_docs(struct store *st, const char *sql, const char *what, size_t
 			cnt++;
 		json_decref(j);
 	}
-	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		db_error(st, err, what);
+	finish(st, s);
 	if (rc != SQLITE_DONE) {
 		for (size_t i = 0; i < cnt; i++)
 			release(v + i * size);
 		free(v);
-		return db_error(st, err, what);
+		return -1;
 	}
 	*out = v;
 	*n = cnt;
@@ -354,7 +397,7 @@ int store_image_untag(struct store *st, const char *name, struct unik_err *err)
 	bind_text(s, 1, name);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		id = xstrdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
+	finish(st, s);
 	if (!id)
 		return 0;
 	unik_image_init(&im);
@@ -369,6 +412,25 @@ int store_image_untag(struct store *st, const char *name, struct unik_err *err)
 	return rc;
 }
 
+int store_image_put_tagged(struct store *st, const struct unik_image *im, struct unik_err *err)
+{
+	struct unik_err rb = UNIK_ERR_INIT;
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	rc = exec_sql(st, "BEGIN IMMEDIATE", err);
+	if (rc == 0) {
+		rc = (im->name && store_image_untag(st, im->name, err)) ||
+		     store_image_put(st, im, err);
+		if (rc == 0)
+			rc = exec_sql(st, "COMMIT", err);
+		if (rc)
+			exec_sql(st, "ROLLBACK", &rb); /* nothing of it stays */
+	}
+	pthread_mutex_unlock(&st->lock);
+	return rc ? -1 : 0;
+}
+
 int store_image_find_digest(struct store *st, const char *digest, char **id, struct unik_err *err)
 {
 	sqlite3_stmt *s;
@@ -380,7 +442,7 @@ int store_image_find_digest(struct store *st, const char *digest, char **id, str
 	bind_text(s, 1, digest);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		*id = xstrdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
+	finish(st, s);
 	return 0;
 }
 
@@ -392,11 +454,12 @@ int store_blob_users(struct store *st, const char *digest, int *count, struct un
 		return -1;
 	bind_text(s, 1, digest);
 	if (sqlite3_step(s) != SQLITE_ROW) {
-		sqlite3_finalize(s);
-		return db_error(st, err, "count blob users");
+		db_error(st, err, "count blob users");
+		finish(st, s);
+		return -1;
 	}
 	*count = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+	finish(st, s);
 	return 0;
 }
 
@@ -481,17 +544,18 @@ int store_image_users(struct store *st, const char *image_id, int *total, int *r
 
 	if (prepare(st,
 		    "SELECT count(*), coalesce(sum(json_extract(doc, '$.state')"
-		    " IN ('running', 'stopping')), 0) FROM instances WHERE image = ?1",
+		    " IN ('starting', 'running', 'stopping')), 0) FROM instances WHERE image = ?1",
 		    &s, err))
 		return -1;
 	bind_text(s, 1, image_id);
 	if (sqlite3_step(s) != SQLITE_ROW) {
-		sqlite3_finalize(s);
-		return db_error(st, err, "count image users");
+		db_error(st, err, "count image users");
+		finish(st, s);
+		return -1;
 	}
 	*total = sqlite3_column_int(s, 0);
 	*running = sqlite3_column_int(s, 1);
-	sqlite3_finalize(s);
+	finish(st, s);
 	return 0;
 }
 

@@ -3,7 +3,8 @@
  * Each record is kept as its API JSON document plus the few columns that
  * are looked up (id, name, image, blob digests), so the store and the wire
  * can never disagree on a field.  All functions are thread-safe (one
- * serialized connection) and return 0 / -1 with `err`.
+ * connection; no other thread's statement runs inside a transaction) and
+ * return 0 / -1 with `err`.
  * `*_get` fill an initialised struct; NOT_FOUND when absent.
  */
 #ifndef UNIKD_STORE_H
@@ -34,6 +35,10 @@ void store_images_free(struct unik_image *v, size_t n);
 int store_image_delete(struct store *st, const char *id, struct unik_err *err);
 /* The image called `name` (if any) loses its name, so a new build can take it. */
 int store_image_untag(struct store *st, const char *name, struct unik_err *err);
+/* Saves `im` under im->name, which any other image holding it loses: both
+ * in one transaction, so a crash or an error leaves either the old names
+ * or the new ones. */
+int store_image_put_tagged(struct store *st, const struct unik_image *im, struct unik_err *err);
 /* The id of the image whose manifest digest is `digest` (caller frees), or
  * *id = NULL when there is none. */
 int store_image_find_digest(struct store *st, const char *digest, char **id, struct unik_err *err);

@@ -1,11 +1,14 @@
 /* supervisor.c - pidfd-based process supervision. */
 #include "supervisor.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,16 +251,53 @@ static int fds_mention(pid_t pid, const char *id)
 	return found;
 }
 
-int supervisor_pid_is_vm(pid_t pid, const char *id)
+/* 1 if `pid` leads its own session (VM processes do; a shell's `tail -f` of
+ * a console log does not). */
+static int leads_session(pid_t pid)
+{
+	char path[64], buf[512], *close_paren, state;
+	int ppid, pgrp, sid, fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	/* "pid (comm) state ppid pgrp session ...": comm may hold anything */
+	close_paren = strrchr(buf, ')');
+	if (!close_paren ||
+	    sscanf(close_paren + 1, " %c %d %d %d", &state, &ppid, &pgrp, &sid) != 4)
+		return 0;
+	return state != 'Z' && sid == (int)pid;
+}
+
+/* 1 if fd `fd` of `pid` is a file whose path names `id`. */
+static int fd_mentions(pid_t pid, int fd, const char *id)
+{
+	char path[64], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return 0;
+	target[n] = 0;
+	return strstr(target, id) != NULL;
+}
+
+static int cmdline_mentions(pid_t pid, const char *id)
 {
 	char path[64];
 	struct strbuf sb = STRBUF_INIT;
 	char buf[4096];
 	ssize_t n;
-	int fd, found = 0;
+	int fd, found;
 
-	if (pid <= 0)
-		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -268,5 +308,71 @@ int supervisor_pid_is_vm(pid_t pid, const char *id)
 	close(fd);
 	found = sb.len && strstr(strbuf_str(&sb), id) != NULL;
 	strbuf_release(&sb);
-	return found || fds_mention(pid, id);
+	return found;
+}
+
+int supervisor_pid_is_vm(pid_t pid, const char *id)
+{
+	return pid > 0 && (cmdline_mentions(pid, id) || fds_mention(pid, id));
+}
+
+static int carries(pid_t pid, const char *id)
+{
+	return leads_session(pid) &&
+	       (cmdline_mentions(pid, id) || fd_mentions(pid, 1, id) || fd_mentions(pid, 2, id));
+}
+
+/* SIGKILLs `pid` if it still carries `id`; 1 if it ended. */
+static int end_one(pid_t pid, const char *id)
+{
+	struct pollfd p;
+	int pidfd = pidfd_open(pid), r;
+
+	if (pidfd < 0)
+		return 0;
+	/* with the pidfd held the pid cannot be reused: check again */
+	if (!carries(pid, id) || syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0) {
+		close(pidfd);
+		return 0;
+	}
+	p = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+	do
+		r = poll(&p, 1, 5000);
+	while (r < 0 && errno == EINTR);
+	close(pidfd);
+	waitpid(pid, NULL, WNOHANG); /* reaped if it was our child */
+	return r > 0;
+}
+
+int supervisor_end_vms(const char *id, pid_t *first)
+{
+	DIR *proc = opendir("/proc");
+	pid_t self = getpid();
+	struct dirent *e;
+	int ended = 0;
+
+	if (first)
+		*first = 0;
+	if (!proc || !id || !*id) {
+		if (proc)
+			closedir(proc);
+		return 0;
+	}
+	while ((e = readdir(proc))) {
+		char *end;
+		long v;
+
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		v = strtol(e->d_name, &end, 10);
+		if (*end || v <= 0 || v == self || !carries((pid_t)v, id))
+			continue;
+		if (end_one((pid_t)v, id)) {
+			if (first && !*first)
+				*first = (pid_t)v;
+			ended++;
+		}
+	}
+	closedir(proc);
+	return ended;
 }

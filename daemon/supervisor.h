@@ -27,5 +27,13 @@ int supervisor_watch(struct supervisor *sup, const char *id, pid_t pid, int is_c
  * console log in the instance's folder) mentions `id`: guards against pid
  * reuse when adopting VMs after a restart. */
 int supervisor_pid_is_vm(pid_t pid, const char *id);
+/* Finds every process that carries instance `id` the way VM processes do
+ * (providers/provider.h): it leads its own session and names `id` on its
+ * command line or in the path of its stdout or stderr.  Each is killed
+ * (SIGKILL through a pidfd, checked again with the pidfd held) and waited
+ * for, up to 5 s.  Returns how many were ended; *first (may be NULL) gets
+ * the pid of one, or 0.  For what a daemon killed at the wrong moment may
+ * have left: an interrupted start, an instance being removed. */
+int supervisor_end_vms(const char *id, pid_t *first);
 
 #endif

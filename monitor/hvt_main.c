@@ -4,7 +4,7 @@
  * boot info; long-mode state; the status file; privilege drop; the seccomp
  * filter; the vCPU loop.  The exit status is the guest's (0..255), or 255
  * when the monitor failed or had to stop the guest (the reason is printed
- * on stderr).  See docs/monitor.md.
+ * on stderr and written to the status file).  See docs/monitor.md.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,8 +28,7 @@ static int status_fd = -1;
 
 static void __attribute__((noreturn)) die_why(const char *why)
 {
-	fprintf(stderr, "unik-hvt: %s\n", why);
-	mon_exit(status_fd, MON_EXIT_FAILURE);
+	mon_fail(opts.prog, status_fd, why);
 }
 
 int main(int argc, char **argv)
@@ -43,15 +42,16 @@ int main(int argc, char **argv)
 	int rc, status = MON_EXIT_FAILURE;
 
 	rc = mon_opts_parse(&opts, argc, argv, why);
-	if (rc)
-		return rc > 0 ? 0 : (fprintf(stderr, "unik-hvt: %s\n", why), 2);
+	if (rc > 0)
+		return 0;
 	if (opts.status_file) {
-		status_fd = open(opts.status_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (status_fd < 0) {
-			snprintf(why, sizeof(why), "%s: %s", opts.status_file, strerror(errno));
-			die_why(why);
-		}
+		char open_why[MON_WHY];
+
+		if (mon_open_status_file(opts.status_file, &status_fd, open_why) < 0)
+			die_why(open_why);
 	}
+	if (rc < 0)
+		die_why(why);
 	if (opts.user && mon_user_lookup(opts.user, &uid, &gid, why) < 0)
 		die_why(why);
 	if (mon_net_open(&opts, &net, why) < 0)
@@ -85,8 +85,10 @@ int main(int argc, char **argv)
 		die_why("the forbidden system call was allowed: the seccomp filter is not active");
 	}
 	if (hvt_kvm_run(&h, &status, why) == HVT_STOPPED) {
-		fprintf(stderr, "unik-hvt: guest stopped: %s\n", why);
-		status = MON_EXIT_FAILURE;
+		char stopped[MON_WHY];
+
+		snprintf(stopped, sizeof(stopped), "guest stopped: %.*s", MON_WHY - 32, why);
+		die_why(stopped);
 	}
 	mon_exit(status_fd, status);
 }

@@ -16,8 +16,11 @@
 
 #define MON_WHY 256
 #define MON_DEFAULT_MEM_MB 32
-/* The monitor's own failures (and a guest it had to stop) exit with this. */
+/* The monitor's own failures (and a guest it had to stop) exit with this,
+ * and the status file then says MON_ERROR_KEY "<reason>" instead of a
+ * number: a guest's own status 255 is not mistaken for a failure. */
 #define MON_EXIT_FAILURE 255
+#define MON_ERROR_KEY "monitor-error: "
 
 /* Overflow-safe: true when [gpa, gpa + len) lies inside [0, mem_size). */
 static inline int mon_gpa_ok(uint64_t mem_size, uint64_t gpa, uint64_t len)
@@ -83,7 +86,9 @@ struct hvt_boot_info *mon_boot_info(uint8_t *mem, uint64_t mem_size, uint64_t im
 
 /* Looks up `user` now (before any filter); 0, or -1 with why. */
 int mon_user_lookup(const char *user, unsigned *uid, unsigned *gid, char *why);
-/* Drops supplementary groups, then gid and uid; 0, or -1 with why. */
+/* Drops supplementary groups, then gid and uid; for a user other than root
+ * also every capability (bounding, ambient, and checks that none is left
+ * effective or permitted).  0, or -1 with why. */
 int mon_drop_privileges(unsigned uid, unsigned gid, char *why);
 
 /* The seccomp filters (seccomp.c), loaded with no_new_privs; after them the
@@ -104,7 +109,12 @@ int mon_seccomp_spt(const struct mon_spt_filter *f, char *why);
  * switch); returns only if the filter is missing. */
 void mon_forbidden_syscall(void);
 
+/* Opens (creates, truncates) the status file; 0, or -1 with why. */
+int mon_open_status_file(const char *path, int *fd, char *why);
 /* Writes "<status>\n" to fd (if >= 0) and exits with status. */
 void mon_exit(int status_fd, int status) __attribute__((noreturn));
+/* The monitor failed: "<prog>: <why>" on stderr, MON_ERROR_KEY "<why>" to
+ * the status fd (if >= 0), exit MON_EXIT_FAILURE. */
+void mon_fail(const char *prog, int status_fd, const char *why) __attribute__((noreturn));
 
 #endif

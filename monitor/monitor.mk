@@ -38,5 +38,5 @@ monitor-test: monitor
 	tests/monitor/run-tests
 
 # The providers that run these monitors (one process per instance).
-UNIKD_SRCS += providers/hvt/hvt.c providers/hvt/monitor_process.c providers/spt/spt.c
+UNIKD_SRCS += providers/hvt/hvt.c providers/common/monitor_process.c providers/spt/spt.c
 

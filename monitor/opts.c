@@ -1,9 +1,13 @@
 /* opts.c - the command line of the monitors. */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "monitor.h"
@@ -21,7 +25,8 @@ void mon_usage(const char *prog)
 	       "  --debug-forbidden-syscall\n"
 	       "                          make a system call the seccomp filter forbids (tests)\n"
 	       "BOOT-WORDS form the guest command line (unik.arg=..., unik.env=...).\n"
-	       "Exit status: the guest's, or %d when the monitor failed or stopped the guest.\n",
+	       "Exit status: the guest's, or %d when the monitor failed or stopped the guest;\n"
+	       "then the status file holds \"" MON_ERROR_KEY "<reason>\" instead of the status.\n",
 	       prog,
 	       strcmp(prog, "unik-spt") ? "in a KVM virtual machine" : "as a sandboxed process",
 	       MON_DEFAULT_MEM_MB, MON_EXIT_FAILURE);
@@ -59,11 +64,39 @@ static int add_word(struct mon_opts *o, size_t *len, const char *w, char *why)
 	return 0;
 }
 
+/* Options that take a value (the next argument). */
+static int takes_value(const char *a)
+{
+	static const char *const with_value[] = {
+		"-m", "--mem", "--user", "--status-file", "--net-tap", "--net-fd", "--net-mac"
+	};
+
+	for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
+		if (!strcmp(a, with_value[i]))
+			return 1;
+	return 0;
+}
+
+/* --status-file first, so that a refusal of any other option reaches it. */
+static void find_status_file(struct mon_opts *o, int argc, char **argv)
+{
+	for (int i = 1; i < argc && argv[i][0] == '-' && strcmp(argv[i], "--"); i++) {
+		if (!takes_value(argv[i]))
+			continue;
+		if (i + 1 >= argc)
+			break;
+		if (!strcmp(argv[i], "--status-file"))
+			o->status_file = argv[i + 1];
+		i++;
+	}
+}
+
 int mon_opts_parse(struct mon_opts *o, int argc, char **argv, char *why)
 {
 	size_t len = 0;
 	int i;
 
+	find_status_file(o, argc, argv);
 	o->mem_size = (uint64_t)MON_DEFAULT_MEM_MB << 20;
 	o->net_fd = -1;
 	o->cmdline[0] = 0;
@@ -166,16 +199,86 @@ int mon_user_lookup(const char *user, unsigned *uid, unsigned *gid, char *why)
 	return found ? 0 : -1;
 }
 
+/* Empties the bounding and ambient sets, so nothing can regain a
+ * capability; needs CAP_SETPCAP, which root has.  0, or -1 with why. */
+static int drop_capability_sets(char *why)
+{
+	for (int cap = 0; cap < 64; cap++) {
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0)
+			continue;
+		if (errno == EINVAL)
+			break; /* past the kernel's last capability */
+		snprintf(why, MON_WHY, "cannot drop capability %d from the bounding set: %s", cap,
+			 strerror(errno));
+		return -1;
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) {
+		snprintf(why, MON_WHY, "cannot clear the ambient capabilities: %s",
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* 0 when no capability is effective, permitted or inheritable. */
+static int no_capabilities_left(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return -1;
+	for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		if (data[i].effective || data[i].permitted || data[i].inheritable)
+			return -1;
+	return 0;
+}
+
 int mon_drop_privileges(unsigned uid, unsigned gid, char *why)
 {
+	if (uid != 0 && geteuid() == 0 && drop_capability_sets(why) < 0)
+		return -1;
 	if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
 	    setresuid(uid, uid, uid) < 0) {
 		snprintf(why, MON_WHY, "cannot drop privileges to uid %u: %s", uid,
 			 strerror(errno));
 		return -1;
 	}
-	if (uid != 0 && setuid(0) == 0) {
+	if (uid == 0)
+		return 0;
+	if (setuid(0) == 0) {
 		snprintf(why, MON_WHY, "privileges could be regained after dropping them");
+		return -1;
+	}
+	if (no_capabilities_left() < 0) {
+		snprintf(why, MON_WHY, "capabilities are left after dropping to uid %u", uid);
+		return -1;
+	}
+	return 0;
+}
+
+void mon_fail(const char *prog, int status_fd, const char *why)
+{
+	char line[MON_WHY + 32];
+	int n;
+
+	fprintf(stderr, "%s: %s\n", prog, why);
+	if (status_fd >= 0) {
+		n = snprintf(line, sizeof(line), "%s%s\n", MON_ERROR_KEY, why);
+		if (n > (int)sizeof(line) - 1)
+			n = (int)sizeof(line) - 1;
+		if (write(status_fd, line, (size_t)n) < 0)
+			_exit(MON_EXIT_FAILURE);
+	}
+	_exit(MON_EXIT_FAILURE);
+}
+
+int mon_open_status_file(const char *path, int *fd, char *why)
+{
+	*fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (*fd < 0) {
+		snprintf(why, MON_WHY, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	return 0;

@@ -41,8 +41,7 @@ static int status_fd = -1;
 
 static void __attribute__((noreturn)) die_why(const char *why)
 {
-	fprintf(stderr, "unik-spt: %s\n", why);
-	mon_exit(status_fd, MON_EXIT_FAILURE);
+	mon_fail(opts.prog, status_fd, why);
 }
 
 static void __attribute__((noreturn)) die_errno(const char *what)
@@ -152,18 +151,21 @@ int main(int argc, char **argv)
 	int rc, mem_fd;
 	stack_t ss;
 
+	rc = mon_opts_parse(&opts, argc, argv, why);
+	if (rc > 0)
+		return 0;
+	if (opts.status_file) {
+		char open_why[MON_WHY];
+
+		if (mon_open_status_file(opts.status_file, &status_fd, open_why) < 0)
+			die_why(open_why);
+	}
+	if (rc < 0)
+		die_why(why);
 #ifdef __SANITIZE_ADDRESS__
 	die_why("this build uses AddressSanitizer, whose shadow memory covers the guest's "
 		"address space; use the release build");
 #endif
-	rc = mon_opts_parse(&opts, argc, argv, why);
-	if (rc)
-		return rc > 0 ? 0 : (fprintf(stderr, "unik-spt: %s\n", why), 2);
-	if (opts.status_file) {
-		status_fd = open(opts.status_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (status_fd < 0)
-			die_errno(opts.status_file);
-	}
 	if (opts.user && mon_user_lookup(opts.user, &uid, &gid, why) < 0)
 		die_why(why);
 	if (mon_net_open(&opts, &net, why) < 0)

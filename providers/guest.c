@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 
 #include "../lib/bootargs.h"
 #include "../lib/fsutil.h"
@@ -92,6 +93,22 @@ int guest_check_image(const struct unik_run_spec *spec, const char *provider, st
 				    "%s needs at least %d MB of guest memory (asked: %d MB): the "
 				    "image is loaded at 1 MiB",
 				    provider, GUEST_MIN_MEMORY_MB, spec->memory_mb);
+	return 0;
+}
+
+int guest_check_memory(const struct unik_run_spec *spec, const char *provider, struct unik_err *err)
+{
+	struct sysinfo si;
+	unsigned long long host_mb;
+
+	if (sysinfo(&si) < 0)
+		return 0; /* cannot tell: QEMU will */
+	host_mb = ((unsigned long long)si.totalram + si.totalswap) * si.mem_unit >> 20;
+	if (spec->memory_mb > 0 && (unsigned long long)spec->memory_mb > host_mb)
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "memory %d MB is more than this host's RAM and swap (%llu MB): "
+				    "%s could not allocate it",
+				    spec->memory_mb, host_mb, provider);
 	return 0;
 }
 

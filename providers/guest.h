@@ -30,6 +30,15 @@ int guest_cmdline(const struct unik_run_spec *spec, int tsc, const char *extra, 
  * or too little memory. */
 int guest_check_image(const struct unik_run_spec *spec, const char *provider, struct unik_err *err);
 
+/* QEMU-based providers take up to this much guest memory (MiB), and no more
+ * than the host could allocate (see guest_check_memory). */
+#define GUEST_MAX_MEMORY_MB (1024 * 1024)
+
+/* 0 if QEMU could allocate spec->memory_mb here: no more than the host's
+ * RAM and swap (the kernel refuses larger mappings); else -1, INVALID. */
+int guest_check_memory(const struct unik_run_spec *spec, const char *provider,
+		       struct unik_err *err);
+
 /* The last status the guest wrote into the file at `path`, or -1. */
 int guest_status_read(const char *path);
 

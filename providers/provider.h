@@ -5,10 +5,19 @@
  * provider cannot do is NULL: the daemon then answers 501 naming the
  * provider and the operation.  Providers never carry stubs.
  *
- * Process-based providers (qemu) return the host pid of the VM from
- * start(); the daemon supervises it (pidfd) and calls collect() when it
+ * Process-based providers (qemu, hvt, spt) return the host pid of the VM
+ * from start(); the daemon supervises it (pidfd) and calls collect() when it
  * ends.  The daemon owns the instance record; providers own only files in
  * spec->dir.
+ *
+ * Crash safety: a provider that forks the VM's process tells the daemon its
+ * pid through spec->spawned before the child may exec, and the child never
+ * execs unless that returned 0 (it waits on a pipe whose end the daemon
+ * holds; a daemon killed meanwhile closes it and the child exits).  So a VM
+ * process exists only once its pid is in the instance's record.  The VM's
+ * process also carries the instance id (on its command line or in the
+ * paths of its open files: see supervisor_pid_is_vm) and runs in its own
+ * session.
  */
 #ifndef UNIK_PROVIDER_H
 #define UNIK_PROVIDER_H
@@ -60,6 +69,11 @@ struct unik_run_spec {
 	const char *accel; /* "auto", "kvm" or "tcg" */
 	const struct unik_net_spec *net; /* NULL or mode NONE: no network */
 	const struct unik_config *cfg;
+	/* Called by start() in the parent right after forking the VM's process,
+	 * before that process may exec (NULL: nobody to tell).  Non-zero: the
+	 * provider kills the child and start() fails with err. */
+	int (*spawned)(void *ctx, pid_t pid, struct unik_err *err);
+	void *spawned_ctx;
 };
 
 /* What start() reports back. */
@@ -89,6 +103,15 @@ struct unik_provider {
 	unsigned caps;
 	/* Image formats it can boot, NULL-terminated. */
 	const char *const *formats;
+	/* Guest memory it boots, in MiB (the daemon refuses others with 400). */
+	int min_memory_mb, max_memory_mb;
+	/* Values of a run's accel it honours besides "auto", NULL-terminated
+	 * (NULL: only "auto"). */
+	const char *const *accels;
+	/* Checks a run before anything is made for it (the daemon answers 400
+	 * with err): what the guest's boot command line can hold, counts of
+	 * arguments, ...  spec->net is NULL here.  May be NULL. */
+	int (*check)(const struct unik_run_spec *spec, struct unik_err *err);
 	/* Usable here?  0, or -1 with the reason in err. */
 	int (*probe)(const struct unik_config *cfg, struct unik_err *err);
 	/* Boots the instance; fills vm.  Must not block until the guest ends. */
@@ -118,5 +141,9 @@ extern const struct unik_provider *const unik_providers[];
 const struct unik_provider *unik_provider_find(const char *name);
 /* 1 if the provider boots images of `format`. */
 int unik_provider_accepts(const struct unik_provider *p, const char *format);
+/* An image's default memory (a build's `memory`): 0 if some provider boots
+ * `mb` MiB, else -1 with err (INVALID) naming the range providers take.
+ * Runs check it against their provider's own range. */
+int unik_providers_check_memory(long long mb, struct unik_err *err);
 
 #endif

@@ -37,3 +37,21 @@ int unik_provider_accepts(const struct unik_provider *p, const char *format)
 			return 1;
 	return 0;
 }
+
+int unik_providers_check_memory(long long mb, struct unik_err *err)
+{
+	int lo = 0, hi = 0;
+
+	for (size_t i = 0; unik_providers[i]; i++) {
+		const struct unik_provider *p = unik_providers[i];
+
+		if (p->min_memory_mb && (!lo || p->min_memory_mb < lo))
+			lo = p->min_memory_mb;
+		if (p->max_memory_mb > hi)
+			hi = p->max_memory_mb;
+	}
+	if (mb >= lo && mb <= hi)
+		return 0;
+	return unik_err_set(err, UNIK_E_INVALID,
+			    "memory %lld MB is out of range: providers boot %d..%d MB", mb, lo, hi);
+}

@@ -11,10 +11,11 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "monitor_process.h"
+#include "../common/monitor_process.h"
 
 static const struct monproc hvt_monitor = { "hvt", "unik-hvt", "kvm" };
 static const char *const hvt_formats[] = { "unik-elf", NULL };
+static const char *const hvt_accels[] = { "kvm", NULL }; /* always KVM: tcg is qemu's */
 
 int hvt_kvm_usable(struct unik_err *err)
 {
@@ -52,11 +53,13 @@ static int hvt_probe(const struct unik_config *cfg, struct unik_err *err)
 	return 0;
 }
 
+static int hvt_check(const struct unik_run_spec *spec, struct unik_err *err)
+{
+	return monproc_check(&hvt_monitor, spec, err);
+}
+
 static int hvt_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct unik_err *err)
 {
-	if (spec->accel && !strcmp(spec->accel, "tcg"))
-		return unik_err_set(err, UNIK_E_INVALID,
-				    "provider hvt always uses KVM (accel tcg: use qemu)");
 	return monproc_start(&hvt_monitor, spec, vm, err);
 }
 
@@ -78,6 +81,10 @@ const struct unik_provider unik_provider_hvt = {
 	.caps = UNIK_CAP_RUN | UNIK_CAP_STOP | UNIK_CAP_RESTART | UNIK_CAP_LOGS |
 		UNIK_CAP_EXIT_CODE | UNIK_CAP_NETWORK,
 	.formats = hvt_formats,
+	.min_memory_mb = MONPROC_MIN_MEMORY_MB,
+	.max_memory_mb = MONPROC_MAX_MEMORY_MB,
+	.accels = hvt_accels,
+	.check = hvt_check,
 	.probe = hvt_probe,
 	.start = hvt_start,
 	.stop = hvt_stop,

@@ -37,6 +37,7 @@
 #define POLL_MS 20
 
 static const char *const lv_formats[] = { "linux-initrd", "unik-elf", NULL };
+static const char *const lv_accels[] = { "kvm", "tcg", NULL };
 
 /* Paths of our files in the instance folder. */
 struct lv_files {
@@ -276,6 +277,21 @@ cleanup:
 		*dom = NULL;
 	}
 	free(name);
+	return rc;
+}
+
+/* What can be checked before the domain is defined: the image's artifacts,
+ * the memory, the kernel command line (the longer, TCG one). */
+static int lv_check(const struct unik_run_spec *spec, struct unik_err *err)
+{
+	struct strbuf cmd = STRBUF_INIT;
+	int rc;
+
+	if (guest_check_image(spec, "libvirt", err) < 0 ||
+	    guest_check_memory(spec, "libvirt", err) < 0)
+		return -1;
+	rc = lv_kernel_cmdline(spec, "qemu", &cmd, err);
+	strbuf_release(&cmd);
 	return rc;
 }
 
@@ -612,6 +628,10 @@ const struct unik_provider unik_provider_libvirt = {
 	.description = "persistent libvirt domains named unik-<name> (libvirt.uri; kvm or tcg)",
 	.caps = LV_CAPS,
 	.formats = lv_formats,
+	.min_memory_mb = GUEST_MIN_MEMORY_MB,
+	.max_memory_mb = GUEST_MAX_MEMORY_MB,
+	.accels = lv_accels,
+	.check = lv_check,
 	.probe = lv_probe,
 	.start = lv_start,
 	.stop = lv_stop,

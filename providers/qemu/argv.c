@@ -6,9 +6,11 @@
  */
 #include "qemu.h"
 
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../lib/bootargs.h"
 #include "../guest.h"
@@ -45,6 +47,40 @@ static int kernel_cmdline(const struct unik_run_spec *spec, int is_linux, const 
 	const char *extra = spec->cfg ? unik_config_get(spec->cfg, "qemu.kernel_args", "") : "";
 
 	return guest_cmdline(spec, !strcmp(accel, "tcg"), is_linux ? extra : NULL, 0, cmd, err);
+}
+
+const char *qemu_user(const struct unik_config *cfg)
+{
+	const char *conf = cfg ? unik_config_get(cfg, "qemu.user", NULL) : NULL;
+
+	if (conf && *conf)
+		return strcmp(conf, "root") ? conf : NULL;
+	return geteuid() == 0 ? "unik" : NULL;
+}
+
+int qemu_check(const struct unik_run_spec *spec, struct unik_err *err)
+{
+	struct strbuf cmd = STRBUF_INIT;
+	int is_linux = spec->format && !strcmp(spec->format, "linux-initrd");
+	const char *user = qemu_user(spec->cfg);
+	int rc;
+
+	if (guest_check_image(spec, "qemu", err) < 0 || guest_check_memory(spec, "qemu", err) < 0)
+		return -1;
+	/* the longer of the two: tcg adds the TSC rate for Linux */
+	rc = kernel_cmdline(spec, is_linux, "tcg", &cmd, err);
+	strbuf_release(&cmd);
+	if (rc < 0)
+		return -1;
+	if (user && !getpwnam(user))
+		return unik_err_set(
+		    err, UNIK_E_UNAVAILABLE,
+		    "qemu would run as user '%s' (-runas), which does not exist: "
+		    "create it (scripts/install-deps does: useradd --system "
+		    "--user-group --groups kvm --shell /usr/sbin/nologin %s) or set "
+		    "qemu.user = root",
+		    user, user);
+	return 0;
 }
 
 /* The guest's NIC: a virtio-net (virtio-mmio on microvm) on the daemon's tap,
@@ -132,6 +168,11 @@ int qemu_argv_build(const struct unik_run_spec *spec, const struct qemu_paths *p
 	push_opt(argv, "-qmp", "unix:", "qmp.sock", ",server=on,wait=off");
 	strv_push(argv, "-pidfile");
 	strv_push(argv, p->pid);
+	if (qemu_user(spec->cfg)) {
+		/* after opening /dev/kvm, the tap, the files and the sockets */
+		strv_push(argv, "-runas");
+		strv_push(argv, qemu_user(spec->cfg));
+	}
 	rc = 0;
 cleanup:
 	strbuf_release(&cmd);

@@ -11,6 +11,7 @@
  */
 #include "qemu.h"
 #include "../../lib/clock.h"
+#include "../common/spawn.h"
 #include "../guest.h"
 
 #include <errno.h>
@@ -42,6 +43,7 @@
 #define READY_POLL_MS 50
 
 static const char *const qemu_formats[] = { "linux-initrd", "unik-elf", NULL };
+static const char *const qemu_accels[] = { "kvm", "tcg", NULL };
 
 void qemu_paths_init(struct qemu_paths *p, const char *dir)
 {
@@ -86,60 +88,18 @@ static int log_has_kvm_failure(const char *log)
 	return file_contains(log, "emulation failure") || file_contains(log, "KVM internal error");
 }
 
-static void __attribute__((noreturn))
-child_exec(const struct strv *argv, const char *dir, const char *log, int fail_fd)
+/* Forks and execs qemu in the instance folder (its QMP socket path stays
+ * short), its own output into qemu.log; the pid once exec succeeded, or -1. */
+static pid_t spawn(const struct unik_run_spec *spec, const struct strv *argv, const char *log,
+		   struct unik_err *err)
 {
-	sigset_t none;
-	int null = open("/dev/null", O_RDONLY);
-	int out = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	int e;
-
-	/* the instance folder is qemu's cwd: its QMP socket path stays short */
-	if (null < 0 || out < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 ||
-	    chdir(dir) < 0)
-		goto fail;
-	setsid();
-	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	execv(argv->v[0], argv->v);
-fail:
-	e = errno;
-	if (write(fail_fd, &e, sizeof(e)) < 0)
-		_exit(126);
-	_exit(127);
-}
-
-/* Forks and execs qemu; returns its pid once exec succeeded, or -1. */
-static pid_t spawn(const struct strv *argv, const char *dir, const char *log, struct unik_err *err)
-{
-	int fail[2], e = 0;
-	ssize_t n;
+	struct spawn_opts so = {
+		.argv = argv->v, .out_path = log, .out_append = 0, .cwd = spec->dir
+	};
 	pid_t pid;
 
-	if (pipe2(fail, O_CLOEXEC) < 0) {
-		unik_err_set(err, UNIK_E_INTERNAL, "cannot create pipe: %s", strerror(errno));
+	if (provider_spawn(spec, &so, &pid, err))
 		return -1;
-	}
-	pid = fork();
-	if (pid == 0)
-		child_exec(argv, dir, log, fail[1]);
-	close(fail[1]);
-	if (pid < 0) {
-		unik_err_set(err, UNIK_E_INTERNAL, "cannot fork: %s", strerror(errno));
-		close(fail[0]);
-		return -1;
-	}
-	do
-		n = read(fail[0], &e, sizeof(e));
-	while (n < 0 && errno == EINTR);
-	close(fail[0]);
-	if (n == (ssize_t)sizeof(e)) {
-		waitpid(pid, NULL, 0);
-		unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot run %s: %s", argv->v[0], strerror(e));
-		return -1;
-	}
 	return pid;
 }
 
@@ -242,7 +202,7 @@ static int qemu_start(const struct unik_run_spec *spec, struct unik_vm *vm, stru
 		strv_release(&argv);
 		if (qemu_argv_build(spec, &p, binary, accel, &argv, err) < 0)
 			goto cleanup;
-		pid = spawn(&argv, spec->dir, p.log, err);
+		pid = spawn(spec, &argv, p.log, err);
 		if (pid < 0)
 			goto cleanup;
 		w = boot_watch(pid, &p, accel, is_linux, why, sizeof(why), err);
@@ -461,6 +421,10 @@ const struct unik_provider unik_provider_qemu = {
 	.caps = UNIK_CAP_RUN | UNIK_CAP_STOP | UNIK_CAP_RESTART | UNIK_CAP_LOGS |
 		UNIK_CAP_EXIT_CODE | UNIK_CAP_NETWORK | UNIK_CAP_USERNET,
 	.formats = qemu_formats,
+	.min_memory_mb = GUEST_MIN_MEMORY_MB,
+	.max_memory_mb = GUEST_MAX_MEMORY_MB,
+	.accels = qemu_accels,
+	.check = qemu_check,
 	.probe = qemu_probe,
 	.start = qemu_start,
 	.stop = qemu_stop,

@@ -44,6 +44,16 @@ int qemu_kvm_usable(char *why, size_t len);
 int qemu_accel_choose(const struct unik_run_spec *spec, const char **accel, char *why, size_t len,
 		      struct unik_err *err);
 
+/* The user qemu drops to (-runas) once it set the VM up: config qemu.user,
+ * by default `unik` when the daemon is root; NULL for none ("root", or not
+ * root).  Borrowed. */
+const char *qemu_user(const struct unik_config *cfg);
+
+/* Checks a run before it is made: the image has its artifacts, the memory
+ * can be allocated here, the kernel command line fits, qemu's user exists.
+ * 0, or -1 with err. */
+int qemu_check(const struct unik_run_spec *spec, struct unik_err *err);
+
 /* The whole qemu command line for `spec` with `accel` ("kvm" or "tcg"). */
 int qemu_argv_build(const struct unik_run_spec *spec, const struct qemu_paths *p,
 		    const char *binary, const char *accel, struct strv *argv, struct unik_err *err);

@@ -1,6 +1,6 @@
 /* spt.c - the "spt" provider: unik-elf images run by bin/unik-spt as
  * ordinary host processes confined by seccomp (no KVM needed).  One
- * process per instance; see providers/hvt/monitor_process.h. */
+ * process per instance; see providers/common/monitor_process.h. */
 #include "spt.h"
 
 #include <errno.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-#include "../hvt/monitor_process.h"
+#include "../common/monitor_process.h"
 
 static const struct monproc spt_monitor = { "spt", "unik-spt", "process" };
 static const char *const spt_formats[] = { "unik-elf", NULL };
@@ -27,6 +27,11 @@ static int spt_probe(const struct unik_config *cfg, struct unik_err *err)
 		return -1;
 	free(bin);
 	return 0;
+}
+
+static int spt_check(const struct unik_run_spec *spec, struct unik_err *err)
+{
+	return monproc_check(&spt_monitor, spec, err);
 }
 
 static int spt_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct unik_err *err)
@@ -52,6 +57,10 @@ const struct unik_provider unik_provider_spt = {
 	.caps = UNIK_CAP_RUN | UNIK_CAP_STOP | UNIK_CAP_RESTART | UNIK_CAP_LOGS |
 		UNIK_CAP_EXIT_CODE | UNIK_CAP_NETWORK,
 	.formats = spt_formats,
+	.min_memory_mb = MONPROC_MIN_MEMORY_MB,
+	.max_memory_mb = MONPROC_MAX_MEMORY_MB,
+	.accels = NULL, /* a process: neither kvm nor tcg */
+	.check = spt_check,
 	.probe = spt_probe,
 	.start = spt_start,
 	.stop = spt_stop,

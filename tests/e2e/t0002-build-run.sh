@@ -99,5 +99,43 @@ check "qemu with -m 1: refused, exit 125" eq "$?" 125
 check "and says the least it boots" contains "$out" "needs at least 2 MB of guest memory"
 out=$(timeout 60 "$BIN/unik" run --provider qemu -m 2 hello-c 2>&1)
 check "qemu with -m 2 boots hello-c" eq "$out" "hello from unik"
+
+# Every field of a run is checked against the provider before anything is
+# made: 400 with the range, and no instance.
+n=$(unik ps -a -q | wc -l)
+run_req() { api POST /v1/instances -H 'Content-Type: application/json' -d "$1"; }
+out=$(run_req '{"image": "hello-c", "provider": "spt", "memory": 3073}')
+check "spt with 3073 MB: 400" json_error_is "$out" 400 invalid_argument
+check "naming the range" contains "$out" "provider spt takes at most 3072 MB of guest memory, not 3073 (it takes 2..3072 MB)"
+out=$(run_req '{"image": "hello-c", "provider": "spt", "memory": 1048576}')
+check "spt with 1048576 MB: 400" json_error_is "$out" 400 invalid_argument
+if [ -c /dev/kvm ]; then
+	out=$(run_req '{"image": "hello-c", "provider": "hvt", "memory": 4096}')
+	check "hvt with 4096 MB: 400 with the range" contains "$out" "(it takes 2..3072 MB)"
+	out=$(run_req '{"image": "hello-c", "provider": "hvt", "accel": "tcg"}')
+	check "hvt with accel tcg: 400" json_error_is "$out" 400 invalid_argument
+	check "saying what it takes" contains "$out" "does not take accel tcg (it takes: auto, kvm)"
+fi
+out=$(run_req '{"image": "hello-c", "provider": "spt", "accel": "kvm"}')
+check "spt with accel kvm: 400" json_error_is "$out" 400 invalid_argument
+host_mb=$(awk '/^(MemTotal|SwapTotal):/ { kb += $2 } END { print int(kb / 1024) + 1024 }' /proc/meminfo)
+out=$(run_req "{\"image\": \"hello-c\", \"provider\": \"qemu\", \"memory\": $host_mb}")
+check "qemu with more memory than the host: 400" json_error_is "$out" 400 invalid_argument
+check "saying so" contains "$out" "more than this host's RAM and swap"
+args=$(python3 -c 'import json; print(json.dumps(["a"] * 256))')
+out=$(run_req "{\"image\": \"hello-c\", \"provider\": \"spt\", \"args\": $args}")
+check "256 arguments on spt: 400" contains "$out" "256 arguments: images on spt take at most 255"
+long=$(python3 -c 'print("x" * 9000)')
+out=$(run_req "{\"image\": \"hello-c\", \"provider\": \"spt\", \"args\": [\"$long\"]}")
+check "a 9000-byte argument on spt: 400" contains "$out" "unik-spt takes at most 8191"
+long=$(python3 -c 'print("x" * 3000)')
+out=$(run_req "{\"image\": \"hello-c\", \"provider\": \"qemu\", \"args\": [\"$long\"]}")
+check "a 3000-byte argument on qemu: 400" contains "$out" "the limit is 2047"
+out=$(run_req '{"image": "hello-c", "ports": ["8080:80", "127.0.0.1:8080:81"]}')
+check "one host port published twice: 400" contains "$out" "host port 127.0.0.1:8080 is published twice"
+check "none of these made an instance" eq "$(unik ps -a -q | wc -l)" "$n"
+out=$(api POST '/v1/images?memory=2000000' --data-binary @/dev/null)
+check "a build's memory outside every provider's range: 400" json_error_is "$out" 400 invalid_argument
+check "naming the range" contains "$out" "providers boot 2..1048576 MB"
 check "the daemon still serves" daemon_alive
 finish

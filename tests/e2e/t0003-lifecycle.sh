@@ -68,6 +68,89 @@ check "rm -f removes a running instance" eq "$(unik rm -f forever)" "forever"
 check "it is gone" eq "$(unik ps -a | grep -c forever)" 0
 check "no VM is left" eq "$(pgrep -f -- "$STATE/instances/" | wc -l)" 0
 
+# --- the monitors and qemu run unprivileged; their refusals reach the instance ---
+field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; } # first value
+inst() { # inst NAME FIELD: a field of GET /v1/instances/NAME ("None" for null)
+	curl -s --unix-socket "$SOCK" "http://x/v1/instances/$1" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1]))' "$2"
+}
+restart_with() { # restart_with CONFIG-LINES: the test config plus these
+	stop_daemon
+	printf '[network]\nmode = none\n%b' "$1" >"$T/unikd.conf"
+	start_daemon
+}
+provs="spt qemu"
+[ -c /dev/kvm ] && provs="hvt $provs"
+if [ "$(id -u)" = 0 ] && id unik >/dev/null 2>&1; then
+	for prov in $provs; do unik run -d --name "u-$prov" --provider $prov ticker >/dev/null; done
+	sleep 1
+	for prov in $provs; do
+		pid=$(inst "u-$prov" pid)
+		check "$prov: the VM process runs as user unik" eq "$(field "$pid" Uid)" "$(id -u unik)"
+		check "$prov: and its group" eq "$(field "$pid" Gid)" "$(id -g unik)"
+		check "$prov: with no effective capability" eq "$(field "$pid" CapEff)" 0000000000000000
+		check "$prov: and no permitted one" eq "$(field "$pid" CapPrm)" 0000000000000000
+		if [ $prov != qemu ]; then
+			check "$prov: an empty bounding set" eq "$(field "$pid" CapBnd)" 0000000000000000
+			check "$prov: no_new_privs" eq "$(field "$pid" NoNewPrivs)" 1
+		fi
+	done
+	unik rm -f $(for prov in $provs; do echo "u-$prov"; done) >/dev/null
+	restart_with '[hvt]\nuser = root\n[spt]\nuser = root\n[qemu]\nuser = root\n'
+	for prov in $provs; do unik run -d --name "r-$prov" --provider $prov ticker >/dev/null; done
+	sleep 1
+	for prov in $provs; do
+		check "$prov.user = root: the VM process runs as root" \
+			eq "$(field "$(inst "r-$prov" pid)" Uid)" 0
+	done
+	unik rm -f $(for prov in $provs; do echo "r-$prov"; done) >/dev/null
+	restart_with '[hvt]\nuser = nosuchuser-t0003\n[spt]\nuser = nosuchuser-t0003\n'
+	n=$(unik ps -a -q | wc -l)
+	out=$(api POST /v1/instances -d '{"image": "hello-c", "provider": "spt"}')
+	check "a monitor user that does not exist: 503" json_error_is "$out" 503 unavailable
+	check "naming the user and the fix" contains "$out" "'nosuchuser-t0003', which does not exist: create it"
+	check "or the setting" contains "$out" "spt.user = root"
+	check "and no instance is made" eq "$(unik ps -a -q | wc -l)" "$n"
+else
+	echo "# not root, or no user unik (scripts/install-deps): the user cases are skipped"
+fi
+# A monitor that refuses an option (here --mem 99999, put first by a wrapper):
+# the reason, not the guest's "exited", is the instance's message.
+wrappers=
+for prov in $provs; do
+	if [ $prov = qemu ]; then
+		printf '#!/bin/sh\nexec qemu-system-x86_64 -no-such-option "$@"\n' >"$T/refuse-qemu"
+		wrappers+="[qemu]\nbinary = $T/refuse-qemu\n"
+	else
+		printf '#!/bin/sh\nexec "%s" --mem 99999 "$@"\n' "$BIN/unik-$prov" >"$T/refuse-$prov"
+		wrappers+="[$prov]\nmonitor = $T/refuse-$prov\n"
+	fi
+	chmod +x "$T/refuse-$prov"
+done
+restart_with "$wrappers"
+for prov in $provs; do
+	out=$(timeout 60 "$BIN/unik" run --name "x-$prov" --provider $prov hello-c 2>&1)
+	check "$prov refusing: unik run fails" test $? -ne 0
+	msg=$(inst "x-$prov" message)
+	if [ $prov = qemu ]; then
+		check "qemu refusing: its words are the instance's message" contains "$msg" "no-such-option"
+	else
+		check "$prov refusing: the monitor's reason is the instance's message" \
+			contains "$msg" "failed: unik-$prov: bad memory size '99999' (MiB, 2..3072)"
+		check "$prov refusing: and no exit code is made up" eq "$(inst "x-$prov" exit_code)" None
+		check "$prov refusing: unik run says why" contains "$out" "bad memory size '99999'"
+		check "$prov refusing: unik wait says why" \
+			contains "$("$BIN/unik" wait "x-$prov" 2>&1)" "failed: unik-$prov: bad memory size"
+	fi
+	check "$prov refusing: unik ps --json has it" contains "$(unik ps -a --json)" "$msg"
+done
+unik rm $(for prov in $provs; do echo "x-$prov"; done) >/dev/null
+restart_with ''
+out=$(unik run --provider spt hello-c -e EXIT_CODE=255 2>&1)
+check "a guest's own status 255 is its exit code" eq "$?" 255
+check "with the message exited" eq "$(unik ps -a --json | python3 -c 'import json,sys; print([i["message"] for i in json.load(sys.stdin) if i["exit_code"] == 255])')" "['exited']"
+unik rm $(unik ps -a -q) >/dev/null
+
 unik run -d --name a1 hello-c >/dev/null
 unik run -d --name a2 hello-c >/dev/null
 unik wait a1 a2 >/dev/null

@@ -1,4 +1,6 @@
-/* t_store.c - the SQLite store: records, name/prefix lookup, persistence. */
+/* t_store.c - the SQLite store: records, name/prefix lookup, persistence,
+ * and a rename that is one transaction. */
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -27,6 +29,65 @@ static void instance(struct unik_instance *in, const char *id, const char *name,
 	in->image = xstrdup(image);
 	in->provider = xstrdup("qemu");
 	in->state = st;
+}
+
+/* Runs `sql` on the database file through a connection of its own. */
+static int sql_on(const char *db, const char *sql)
+{
+	sqlite3 *h;
+	int rc;
+
+	if (sqlite3_open(db, &h) != SQLITE_OK)
+		return -1;
+	sqlite3_busy_timeout(h, 5000);
+	rc = sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+	sqlite3_close(h);
+	return rc;
+}
+
+static int name_is(struct store *st, const char *id, const char *name)
+{
+	struct unik_image im;
+	int same;
+
+	unik_image_init(&im);
+	same = store_image_get(st, id, &im, NULL) == 0 &&
+	       (name ? im.name && !strcmp(im.name, name) : !im.name);
+	unik_image_release(&im);
+	return same;
+}
+
+/* store_image_put_tagged: the name moves with the new image, or not at all. */
+static void tagged(struct store *st, const char *db)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	struct unik_image im;
+	char *id = NULL;
+
+	image(&im, "ffff0001", "tagme", "sha256:k1");
+	ok(store_image_put_tagged(st, &im, &err) == 0, "put_tagged saves a new name");
+	unik_image_release(&im);
+	/* the new image's insert fails after the old one lost its name */
+	ok(sql_on(db, "CREATE TRIGGER fail_put BEFORE INSERT ON images WHEN NEW.id = 'ffff0002'"
+		      " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END") == 0,
+	   "a trigger refuses the next image");
+	image(&im, "ffff0002", "tagme", "sha256:k1");
+	ok(store_image_put_tagged(st, &im, &err) < 0, "put_tagged fails: %s", err.msg);
+	ok(name_is(st, "ffff0001", "tagme"), "and the old image keeps its name (rolled back)");
+	ok(store_image_get(st, "ffff0002", &(struct unik_image){ 0 }, NULL) < 0,
+	   "the new image is not there");
+	ok(sql_on(db, "DROP TRIGGER fail_put") == 0, "the trigger goes");
+	ok(store_image_put_tagged(st, &im, &err) == 0, "put_tagged succeeds: %s", err.msg);
+	ok(name_is(st, "ffff0001", NULL) && name_is(st, "ffff0002", "tagme"),
+	   "the name moved to the new image");
+	ok(store_image_resolve(st, "tagme", &id, &err) == 0 && !strcmp(id, "ffff0002"),
+	   "and resolves to it");
+	free(id);
+	ok(store_image_put_tagged(st, &im, &err) == 0 && name_is(st, "ffff0002", "tagme"),
+	   "saving it again under its own name is fine");
+	unik_image_release(&im);
+	store_image_delete(st, "ffff0001", NULL);
+	store_image_delete(st, "ffff0002", NULL);
 }
 
 int main(void)
@@ -116,6 +177,25 @@ int main(void)
 		store_instances_free(v, nv);
 		unik_instance_release(&watched);
 	}
+	{
+		struct unik_instance starting, *v = NULL;
+		enum unik_state parsed = UNIK_STATE_EXITED;
+		size_t nv = 0;
+
+		instance(&starting, "cccc0004", "boot", "bbbb3333", UNIK_STATE_STARTING);
+		ok(store_instance_put(st, &starting, &err) == 0, "a starting instance saved");
+		ok(store_image_users(st, "bbbb3333", &total, &running, &err) == 0 && running == 3,
+		   "a starting instance counts as running for its image (%d)", running);
+		ok(store_instance_list_unwatched(st, &v, &nv, &err) == 0 && nv == 1,
+		   "but is not polled as unwatched");
+		ok(unik_state_from_name("starting", &parsed) == 0 &&
+		       parsed == UNIK_STATE_STARTING && unik_state_active(parsed),
+		   "'starting' is a state of its own, and active");
+		store_instances_free(v, nv);
+		ok(store_instance_delete(st, "cccc0004", &err) == 0, "starting instance deleted");
+		unik_instance_release(&starting);
+	}
+	tagged(st, db);
 	store_close(st);
 	st = NULL;
 

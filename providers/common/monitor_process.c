@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,15 +16,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../abi/hvt_abi.h"
 #include "../../lib/bootargs.h"
 #include "../../lib/fsutil.h"
 #include "../../lib/run.h"
 #include "../../lib/strbuf.h"
 #include "../../lib/xalloc.h"
+#include "spawn.h"
 
-#define STATUS_FILE "exit-status"
-#define MONITOR_EXIT_FAILURE 255
-#define MIN_MEMORY_MB 2
+_Static_assert(MONPROC_MIN_MEMORY_MB == HVT_MEM_MIN >> 20, "the monitors' least memory");
+_Static_assert(MONPROC_MAX_MEMORY_MB == HVT_MEM_MAX >> 20, "the monitors' most memory");
 
 char *monproc_binary(const struct monproc *m, const struct unik_config *cfg, struct unik_err *err)
 {
@@ -65,70 +67,107 @@ char *monproc_binary(const struct monproc *m, const struct unik_config *cfg, str
 	return NULL;
 }
 
-/* In the child, between fork and exec: only async-signal-safe calls. */
-static void __attribute__((noreturn)) child(const char *log_path, char *const *argv, int err_fd)
+const char *monproc_user(const struct monproc *m, const struct unik_config *cfg)
 {
-	sigset_t none;
-	int fd, e;
+	char key[64];
+	const char *conf;
 
-	/* A daemon blocks or ignores signals for itself; exec keeps both. */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
-	setsid();
-	fd = open("/dev/null", O_RDONLY);
-	if (fd >= 0 && fd != STDIN_FILENO) {
-		dup2(fd, STDIN_FILENO);
-		close(fd);
-	}
-	fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT, 0644);
-	if (fd >= 0) {
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		if (fd > STDERR_FILENO)
-			close(fd);
-		execv(argv[0], argv);
-	}
-	e = errno;
-	if (write(err_fd, &e, sizeof(e)) < 0)
-		_exit(127);
-	_exit(127);
+	snprintf(key, sizeof(key), "%s.user", m->name);
+	conf = cfg ? unik_config_get(cfg, key, NULL) : NULL;
+	if (conf && *conf)
+		return strcmp(conf, "root") ? conf : NULL;
+	return geteuid() == 0 ? MONPROC_USER : NULL;
+}
+
+/* The boot command line of spec (arguments, environment, network words). */
+static void boot_words(const struct unik_run_spec *spec, struct strbuf *out)
+{
+	static const struct strv none = STRV_INIT;
+
+	bootargs_append(out, spec->args ? spec->args : &none, spec->env ? spec->env : &none);
+	if (spec->net && spec->net->mode == UNIK_NET_TAP && spec->net->bootargs)
+		strbuf_adds(out, spec->net->bootargs);
+}
+
+static int check_words(const struct monproc *m, const struct unik_run_spec *spec,
+		       struct unik_err *err)
+{
+	struct strbuf words = STRBUF_INIT;
+	size_t len;
+
+	boot_words(spec, &words);
+	len = words.len;
+	strbuf_release(&words);
+	if (len >= HVT_CMDLINE_MAX)
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "arguments and environment take %zu bytes on the boot command "
+				    "line; %s takes at most %lu",
+				    len, m->binary, HVT_CMDLINE_MAX - 1);
+	return 0;
+}
+
+/* The monitor's user must exist, or it would refuse to run. */
+static int check_user(const struct monproc *m, const struct unik_config *cfg, struct unik_err *err)
+{
+	const char *user = monproc_user(m, cfg);
+
+	if (!user || getpwnam(user))
+		return 0;
+	return unik_err_set(err, UNIK_E_UNAVAILABLE,
+			    "%s would run as user '%s', which does not exist: create it "
+			    "(scripts/install-deps does: useradd --system --user-group --groups "
+			    "kvm --shell /usr/sbin/nologin %s) or set %s.user = root",
+			    m->binary, user, user, m->name);
+}
+
+int monproc_check(const struct monproc *m, const struct unik_run_spec *spec, struct unik_err *err)
+{
+	size_t nargs = spec->args ? spec->args->n : 0, nenv = spec->env ? spec->env->n : 0;
+
+	if (nargs > MONPROC_MAX_ARGS)
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "%zu arguments: images on %s take at most %d", nargs, m->name,
+				    MONPROC_MAX_ARGS);
+	if (nenv > MONPROC_MAX_ENV)
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "%zu environment entries: images on %s take at most %d", nenv,
+				    m->name, MONPROC_MAX_ENV);
+	if (check_words(m, spec, err))
+		return -1;
+	return check_user(m, spec->cfg, err);
 }
 
 int monproc_start(const struct monproc *m, const struct unik_run_spec *spec, struct unik_vm *vm,
 		  struct unik_err *err)
 {
 	struct strbuf cmdline = STRBUF_INIT;
-	char *bin, *status_path, mem[16], *argv[24];
-	const char *user;
-	char key[64];
-	int pipefd[2], child_errno = 0, argc = 0, rc = -1;
+	struct spawn_opts so;
+	char *bin = NULL, *status_path, mem[16], *argv[24];
+	const char *user = monproc_user(m, spec->cfg);
+	int argc = 0, rc = -1;
 	pid_t pid;
-	ssize_t n;
 
 	if (strcmp(spec->format, "unik-elf"))
 		return unik_err_set(err, UNIK_E_INVALID,
 				    "provider %s cannot boot images of format %s (only unik-elf)",
 				    m->name, spec->format);
+	if (monproc_check(m, spec, err))
+		return -1;
 	bin = monproc_binary(m, spec->cfg, err);
 	if (!bin)
 		return -1;
-	status_path = xasprintf("%s/%s", spec->dir, STATUS_FILE);
+	status_path = xasprintf("%s/%s", spec->dir, MONPROC_STATUS_FILE);
 	unlink(status_path);
-	bootargs_append(&cmdline, spec->args, spec->env);
-	if (spec->net && spec->net->mode == UNIK_NET_TAP && spec->net->bootargs)
-		strbuf_adds(&cmdline, spec->net->bootargs);
+	boot_words(spec, &cmdline);
 	snprintf(mem, sizeof(mem), "%d",
-		 spec->memory_mb < MIN_MEMORY_MB ? MIN_MEMORY_MB : spec->memory_mb);
-	snprintf(key, sizeof(key), "%s.user", m->name);
-	user = spec->cfg ? unik_config_get(spec->cfg, key, NULL) : NULL;
+		 spec->memory_mb < MONPROC_MIN_MEMORY_MB ? MONPROC_MIN_MEMORY_MB : spec->memory_mb);
 	argv[argc++] = bin;
-	argv[argc++] = (char *)"--mem";
-	argv[argc++] = mem;
+	/* first, so the monitor reports a refusal of any later option there */
 	argv[argc++] = (char *)"--status-file";
 	argv[argc++] = status_path; /* names spec->dir: the daemon re-adopts by it */
-	if (user && *user) {
+	argv[argc++] = (char *)"--mem";
+	argv[argc++] = mem;
+	if (user) {
 		argv[argc++] = (char *)"--user";
 		argv[argc++] = (char *)user;
 	}
@@ -142,30 +181,9 @@ int monproc_start(const struct monproc *m, const struct unik_run_spec *spec, str
 	argv[argc++] = (char *)"--";
 	argv[argc++] = (char *)strbuf_str(&cmdline);
 	argv[argc] = NULL;
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		unik_err_set(err, UNIK_E_INTERNAL, "pipe: %s", strerror(errno));
+	so = (struct spawn_opts){ .argv = argv, .out_path = spec->log_path, .out_append = 1 };
+	if (provider_spawn(spec, &so, &pid, err))
 		goto cleanup;
-	}
-	pid = fork();
-	if (pid < 0) {
-		unik_err_set(err, UNIK_E_INTERNAL, "fork: %s", strerror(errno));
-		close(pipefd[0]);
-		close(pipefd[1]);
-		goto cleanup;
-	}
-	if (pid == 0)
-		child(spec->log_path, argv, pipefd[1]);
-	close(pipefd[1]);
-	do
-		n = read(pipefd[0], &child_errno, sizeof(child_errno));
-	while (n < 0 && errno == EINTR);
-	close(pipefd[0]);
-	if (n == sizeof(child_errno)) {
-		waitpid(pid, NULL, 0);
-		unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot run %s for instance %s: %s", bin,
-			     spec->name, strerror(child_errno));
-		goto cleanup;
-	}
 	vm->pid = pid;
 	snprintf(vm->accel_used, sizeof(vm->accel_used), "%s", m->accel);
 	vm->note[0] = 0;
@@ -224,24 +242,38 @@ int monproc_stop(const struct monproc *m, const struct unik_run_spec *spec, pid_
 	return 0;
 }
 
-/* The status the monitor wrote, or -1. */
-static int read_status_file(const struct unik_run_spec *spec)
+/* What the monitor wrote into its status file: the guest's status (0..255)
+ * in *status, or its own failure in `why` (*status = -1).  0 when the file
+ * says either, -1 when it is missing or empty. */
+static int read_status_file(const struct unik_run_spec *spec, int *status, char *why, size_t size)
 {
-	char *path = xasprintf("%s/%s", spec->dir, STATUS_FILE);
+	char *path = xasprintf("%s/%s", spec->dir, MONPROC_STATUS_FILE);
 	struct strbuf sb = STRBUF_INIT;
 	struct unik_err ignored = UNIK_ERR_INIT;
-	int status = -1;
+	int rc = -1;
 
+	*status = -1;
+	why[0] = 0;
 	if (fs_read_file(path, &sb, &ignored) == 0 && sb.len) {
+		const char *s = strbuf_str(&sb);
 		char *end;
-		long v = strtol(sb.buf, &end, 10);
+		long v;
 
-		if (end != sb.buf && v >= 0 && v <= 255)
-			status = (int)v;
+		if (!strncmp(s, MONPROC_ERROR_KEY, strlen(MONPROC_ERROR_KEY))) {
+			s += strlen(MONPROC_ERROR_KEY);
+			snprintf(why, size, "%.*s", (int)strcspn(s, "\n"), s);
+			rc = 0;
+		} else {
+			v = strtol(s, &end, 10);
+			if (end != s && v >= 0 && v <= 255) {
+				*status = (int)v;
+				rc = 0;
+			}
+		}
 	}
 	strbuf_release(&sb);
 	free(path);
-	return status;
+	return rc;
 }
 
 /* The last line of the log the monitor wrote about itself ("unik-hvt: ..."). */
@@ -275,9 +307,10 @@ static void monitor_reason(const struct monproc *m, const struct unik_run_spec *
 int monproc_collect(const struct monproc *m, const struct unik_run_spec *spec, int wait_status,
 		    struct unik_exit *out, struct unik_err *err)
 {
-	int file_status = read_status_file(spec);
-	char reason[200];
+	char why[200], reason[200];
+	int file_status, has_file = read_status_file(spec, &file_status, why, sizeof(why)) == 0;
 
+	(void)err;
 	out->exit_code = -1;
 	if (wait_status != -1 && WIFSIGNALED(wait_status)) {
 		int sig = WTERMSIG(wait_status);
@@ -289,23 +322,28 @@ int monproc_collect(const struct monproc *m, const struct unik_run_spec *spec, i
 			 sig);
 		return 0;
 	}
-	if (wait_status != -1 && WIFEXITED(wait_status))
-		out->exit_code = WEXITSTATUS(wait_status);
-	else
-		out->exit_code = file_status; /* adopted after a daemon restart */
-	if (out->exit_code < 0) {
-		snprintf(out->message, sizeof(out->message),
-			 "ended; exit status unknown (no %s/%s)", spec->dir, STATUS_FILE);
+	if (has_file && file_status < 0) {
+		/* the monitor's own failure, whatever its exit status */
+		snprintf(out->message, sizeof(out->message), "failed: %s: %s", m->binary, why);
 		return 0;
 	}
-	if (out->exit_code == MONITOR_EXIT_FAILURE) {
-		monitor_reason(m, spec, reason, sizeof(reason));
-		if (reason[0]) {
-			snprintf(out->message, sizeof(out->message), "failed: %s", reason);
-			return 0;
-		}
+	if (has_file) {
+		out->exit_code = file_status;
+		snprintf(out->message, sizeof(out->message), "exited");
+		return 0;
 	}
-	snprintf(out->message, sizeof(out->message), "exited");
-	(void)err;
+	if (wait_status == -1) {
+		snprintf(out->message, sizeof(out->message),
+			 "ended; exit status unknown (no %s/%s)", spec->dir, MONPROC_STATUS_FILE);
+		return 0;
+	}
+	/* No status file: the monitor failed before it could open one. */
+	monitor_reason(m, spec, reason, sizeof(reason));
+	if (reason[0])
+		snprintf(out->message, sizeof(out->message), "failed: %s", reason);
+	else
+		snprintf(out->message, sizeof(out->message),
+			 "failed: %s exited with %d without an exit status", m->binary,
+			 WEXITSTATUS(wait_status));
 	return 0;
 }
