@@ -11,6 +11,18 @@
 
 #define CHILD_FAILED 127
 
+/* Closes every descriptor from 3 up but a and b (async-signal-safe). */
+static void close_fds_but(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+
+	if (lo > 3)
+		close_range(3, (unsigned)lo - 1, 0);
+	if (hi > lo + 1)
+		close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
+	close_range((unsigned)hi + 1, ~0U, 0);
+}
+
 /* In the child, between fork and exec: only async-signal-safe calls (the
  * daemon has threads).  go_fd is read until the parent says go; err_fd gets
  * errno if exec fails. */
@@ -36,8 +48,11 @@ static void __attribute__((noreturn)) child(const struct spawn_opts *o, int go_f
 		goto fail;
 	if (o->cwd && chdir(o->cwd) < 0)
 		goto fail;
-	/* nothing of the daemon's but what exec keeps on purpose */
-	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	/* Nothing of the daemon's: close every other descriptor now, not at
+	 * exec, so that a sibling forked by another thread meanwhile cannot
+	 * keep this child's pipes open (nor this child the sibling's) while it
+	 * waits for its go. */
+	close_fds_but(go_fd, err_fd);
 	do
 		n = read(go_fd, &go, 1);
 	while (n < 0 && errno == EINTR);
