@@ -58,8 +58,7 @@ static unsigned hex8(const char *s)
 }
 
 /* Finds `name` in a newc archive; its mode and data.  1 if found. */
-static int cpio_find(const struct strbuf *a, const char *name, unsigned *mode,
-		     struct strbuf *data)
+static int cpio_find(const struct strbuf *a, const char *name, unsigned *mode, struct strbuf *data)
 {
 	size_t off = 0;
 
@@ -164,7 +163,8 @@ static void packing(void)
 static int files_tree(const char *manifest, struct unik_err *err)
 {
 	struct unik_build_spec spec;
-	char *src = at("b/src"), *scratch = at("b/scratch"), *tree = NULL, *p = at("b/src/unik.json");
+	char *src = at("b/src"), *scratch = at("b/scratch"), *tree = NULL,
+	     *p = at("b/src/unik.json");
 	char *rootfs = at("b/scratch/rootfs");
 	int rc;
 

@@ -183,12 +183,10 @@ static void symlink_chains(void)
 {
 	struct unik_err err = UNIK_ERR_INIT;
 	const struct entry chain[] = {
-		E("a", AE_IFDIR, NULL),
-		E("a/u", AE_IFLNK, ".."), /* dest */
+		E("a", AE_IFDIR, NULL),	    E("a/u", AE_IFLNK, ".."), /* dest */
 		E("b", AE_IFLNK, "a/u/.."), /* dest/.. */
 		E("c", AE_IFLNK, "b/.."), /* dest/../.. */
-		E("files", AE_IFDIR, NULL),
-		E("files/x", AE_IFLNK, "../c/etc/passwd"),
+		E("files", AE_IFDIR, NULL), E("files/x", AE_IFLNK, "../c/etc/passwd"),
 	};
 	/* b first, while a/u does not exist yet: only the finished tree tells */
 	const struct entry chain_late[] = {
@@ -213,8 +211,8 @@ static void symlink_chains(void)
 		   "a chain of local-looking links out is refused%s: %s", mode, err.msg);
 		ok(TRY(chain_late, &err) < 0 && strstr(err.msg, "'b'"),
 		   "also when the link it goes through comes later%s: %s", mode, err.msg);
-		ok(TRY(fine, &err) == 0, "links through links that stay inside extract%s: %s",
-		   mode, err.msg);
+		ok(TRY(fine, &err) == 0, "links through links that stay inside extract%s: %s", mode,
+		   err.msg);
 	}
 	safeopen_force_fallback = 0;
 }
