@@ -54,6 +54,11 @@ tar("hardlink-out.tgz", [link("passwd", "/etc/passwd", tarfile.LNKTYPE)])
 tar("hardlink-up.tgz", [link("x", "../../secret", tarfile.LNKTYPE)])
 tar("deep.tgz", [folder("d/" * i) for i in range(1, 2101)], tarfile.GNU_FORMAT)
 tar("many.tgz", [f("e%d" % i, b"") for i in range(1500)])
+m = tarfile.TarInfo("benign"); m.pax_headers = {"path": "../../pax-escape"}
+tar("pax-path.tgz", [(m, b"x")])
+m = tarfile.TarInfo("benign-link"); m.type = tarfile.SYMTYPE; m.linkname = "ok"
+m.pax_headers = {"linkpath": "/etc/shadow"}
+tar("pax-link.tgz", [(m, None)])
 tar("replace.tgz", [f("victim", b"orig"), link("l", "victim"), f("l", b"new"),
     f("l/x", b"through")])
 PY
@@ -164,7 +169,15 @@ check "and its build folder is removed completely" tmp_empty
 r=$(api POST /v1/images --data-binary @"$T/tars/many.tgz")
 check "1,500 entries over max_extract_files = 1000 is a 413" json_error_is "$r" 413 too_large
 
-# 8. a later entry replaces a symlink instead of writing through it; and
+# 8. pax headers rename entries: the names they give are the ones checked
+r=$(api POST /v1/images --data-binary @"$T/tars/pax-path.tgz")
+check "a pax path with '..' is a 400" json_error_is "$r" 400 invalid_argument
+check "naming the pax name" contains "$r" "pax-escape"
+r=$(api POST /v1/images --data-binary @"$T/tars/pax-link.tgz")
+check "a pax linkpath to an absolute path is a 400" json_error_is "$r" 400 invalid_argument
+check "no pax-escape file anywhere" bash -c "! find '$T' -name pax-escape | grep -q ."
+
+# 9. a later entry replaces a symlink instead of writing through it; and
 # cannot write through it as a folder
 r=$(api POST /v1/images --data-binary @"$T/tars/replace.tgz")
 check "writing through a file that replaced a link is refused" json_error_is "$r" 400 \
