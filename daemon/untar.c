@@ -207,7 +207,9 @@ int untar_extract(const char *archive_path, const char *dest, const struct untar
 	u.in = open_archive(archive_path, err);
 	if (!u.in)
 		goto cleanup;
-	while ((r = archive_read_next_header(u.in, &ae)) == ARCHIVE_OK) {
+	/* ARCHIVE_WARN: e.g. a pax UTF-8 name the C locale cannot convert; the
+	 * name is kept as its bytes, which is what we want */
+	while ((r = archive_read_next_header(u.in, &ae)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		if (++entries > lim->max_entries) {
 			unik_err_set(err, UNIK_E_TOO_LARGE,
 				     "the archive has more than %ld entries (the limit)",

@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -319,9 +320,10 @@ static void names_and_types(void)
 		{ "suid", AE_IFREG, "x", 06777, 0 },
 		{ "sdir", AE_IFDIR, NULL, 03777, 0 },
 	};
+	const struct entry utf8[] = { E("caf\xc3\xa9/na\xc3\xafve.txt", AE_IFREG, "x") };
 	struct entry one[1];
 	struct stat st;
-	char *p;
+	char *p, *at_dest = at("dest");
 
 	ok(TRY(file_then_dir, &err) < 0 && strstr(err.msg, "file"),
 	   "a file used as a folder is refused: %s", err.msg);
@@ -352,6 +354,18 @@ static void names_and_types(void)
 	ok((st.st_mode & 07777) == 0755, "and from folders (03777 -> %o)", st.st_mode & 07777);
 	free(p);
 
+	/* written as a UTF-8 pax name (as unik build does in a UTF-8 locale),
+	 * read in the daemon's C locale */
+	setlocale(LC_CTYPE, "C.UTF-8");
+	p = at("in.tar");
+	make_tar(p, utf8, 1, 0);
+	setlocale(LC_CTYPE, "C");
+	fs_remove_tree(at_dest, NULL);
+	fs_mkdir_p(at_dest, 0700, NULL);
+	ok(untar_safe(p, at_dest, 1 << 20, NULL, &err) == 0 &&
+	       dest_has("caf\xc3\xa9/na\xc3\xafve.txt"),
+	   "a UTF-8 pax name the C locale cannot convert extracts as its bytes: %s", err.msg);
+	free(p);
 	for (int i = 0; i < UNTAR_MAX_DEPTH + 1; i++)
 		strbuf_adds(&deep, "d/");
 	strbuf_adds(&deep, "f");
@@ -373,6 +387,7 @@ static void names_and_types(void)
 	one[0] = (struct entry)E_(part.buf, AE_IFREG, "x");
 	ok(TRY(one, &err) < 0 && strstr(err.msg, "part longer"),
 	   "a name part over 255 bytes is refused: %.60s", err.msg);
+	free(at_dest);
 	strbuf_release(&deep);
 	strbuf_release(&longname);
 	strbuf_release(&part);
