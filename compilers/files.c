@@ -2,17 +2,22 @@
 #include "files.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../lib/fsutil.h"
 #include "../lib/run.h"
+#include "../lib/safeopen.h"
+#include "../lib/strbuf.h"
 #include "../lib/xalloc.h"
 
 #define MANIFEST "unik.json"
+#define MANIFEST_MAX (1 << 20)
 
 /* 1 if `p` is an absolute guest path without "." or ".." components. */
 static int guest_path_ok(const char *p)
@@ -37,13 +42,41 @@ static int copy(const char *from, const char *to, struct unik_err *err)
 	return run_command(argv, NULL, err);
 }
 
-/* Copies one manifest entry into the staging tree. */
-static int stage_entry(const char *src_dir, const char *root, const char *guest, const char *source,
-		       struct unik_err *err)
+int compiler_files_open(const char *tree, int *fd, struct unik_err *err)
 {
-	char *real_dir = realpath(src_dir, NULL), *path = NULL, *real = NULL, *dst = NULL;
-	char *parent = NULL;
-	int rc = -1;
+	struct unik_err e = UNIK_ERR_INIT;
+
+	*fd = safe_open_file(tree, O_RDONLY | O_DIRECTORY, 0, &e);
+	if (*fd >= 0 || e.code == UNIK_E_NOT_FOUND)
+		return 0;
+	if (err)
+		*err = e;
+	return unik_err_prefix(err, "files");
+}
+
+/* The folder `rel` in the staging tree `rootfd`, made as needed without
+ * following a symlink that files/ put there.  An O_PATH fd, or -1. */
+static int staging_dir(int rootfd, const char *rel, const char *guest, struct unik_err *err)
+{
+	int fd = safe_mkdirs_at(rootfd, rel, 0755);
+
+	if (fd >= 0)
+		return fd;
+	if (errno == ELOOP || errno == ENOTDIR)
+		return unik_err_set(err, UNIK_E_INVALID,
+				    MANIFEST ": files: the folder of '%s' is %s in files/; refused",
+				    guest, errno == ELOOP ? "a symlink" : "a file");
+	return unik_err_set(err, UNIK_E_INTERNAL, "cannot create the folder of %s: %s", guest,
+			    strerror(errno));
+}
+
+/* Copies one manifest entry into the staging tree `root` (fd `rootfd`). */
+static int stage_entry(const char *src_dir, const char *root, int rootfd, const char *guest,
+		       const char *source, struct unik_err *err)
+{
+	char *real_dir = NULL, *path = NULL, *real = NULL, *dst = NULL, *parent = NULL;
+	struct unik_err e = UNIK_ERR_INIT;
+	int fd = -1, pfd = -1, rc = -1;
 
 	if (!guest_path_ok(guest)) {
 		unik_err_set(err, UNIK_E_INVALID,
@@ -51,8 +84,24 @@ static int stage_entry(const char *src_dir, const char *root, const char *guest,
 			     guest);
 		goto cleanup;
 	}
+	/* resolved in the real tree beneath the source folder, symlinks
+	 * included: a chain of links that each look local cannot leave it */
 	path = xasprintf("%s/%s", src_dir, source);
-	real = source[0] == '/' ? NULL : realpath(path, NULL);
+	if (source[0] != '/')
+		fd = safe_open_in(src_dir, path, O_PATH, 0, &e);
+	if (fd < 0) {
+		unik_err_set(err, UNIK_E_INVALID,
+			     MANIFEST ": files: '%s' (for %s) is not a file or folder of the source"
+				      " folder%s",
+			     source, guest,
+			     e.code == UNIK_E_INVALID ? " (it leads outside through a symlink)"
+						      : "");
+		goto cleanup;
+	}
+	close(fd);
+	/* the same resolution as a path for cp; checked once more */
+	real_dir = realpath(src_dir, NULL);
+	real = realpath(path, NULL);
 	if (!real_dir || !real || strncmp(real, real_dir, strlen(real_dir)) ||
 	    (real[strlen(real_dir)] != '/' && real[strlen(real_dir)] != '\0')) {
 		unik_err_set(err, UNIK_E_INVALID,
@@ -61,13 +110,20 @@ static int stage_entry(const char *src_dir, const char *root, const char *guest,
 			     source, guest);
 		goto cleanup;
 	}
+	parent = xstrndup(guest + 1, (size_t)(strrchr(guest, '/') - (guest + 1)));
+	pfd = staging_dir(rootfd, parent, guest, err);
+	if (pfd < 0)
+		goto cleanup;
+	/* the entry replaces what files/ had there (never written through) */
+	if (fs_remove_tree_at(pfd, strrchr(guest, '/') + 1, err))
+		goto cleanup;
 	dst = xasprintf("%s%s", root, guest);
-	parent = xstrdup(dst);
-	*strrchr(parent, '/') = '\0';
-	if (fs_mkdir_p(parent, 0755, err) || copy(real, dst, err))
+	if (copy(real, dst, err))
 		goto cleanup;
 	rc = 0;
 cleanup:
+	if (pfd >= 0)
+		close(pfd);
 	free(real_dir);
 	free(path);
 	free(real);
@@ -76,15 +132,54 @@ cleanup:
 	return rc;
 }
 
+/* Reads and parses unik.json beneath the source folder. */
+static json_t *load_manifest(const char *src_dir, const char *manifest, struct unik_err *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	json_error_t jerr;
+	json_t *j = NULL;
+	int fd = safe_open_in(src_dir, manifest, O_RDONLY | O_NONBLOCK, 0, err);
+
+	if (fd < 0) {
+		unik_err_prefix(err, MANIFEST);
+		return NULL;
+	}
+	if (safe_read_fd(fd, MANIFEST, MANIFEST_MAX, &sb, err) == 0) {
+		j = json_loadb(strbuf_str(&sb), sb.len, 0, &jerr);
+		if (!j)
+			unik_err_set(err, UNIK_E_INVALID, MANIFEST ": line %d: %s", jerr.line,
+				     jerr.text);
+	}
+	close(fd);
+	strbuf_release(&sb);
+	return j;
+}
+
+/* Makes the staging folder rootfs in the work folder; its fd, or -1. */
+static int staging_root(const char *work_dir, struct unik_err *err)
+{
+	int wfd = safe_dir_open(work_dir), fd = -1;
+
+	if (wfd < 0)
+		return unik_err_set(err, UNIK_E_INTERNAL, "cannot open %s: %s", work_dir,
+				    strerror(errno));
+	if (mkdirat(wfd, "rootfs", 0755) == 0 || errno == EEXIST)
+		fd = openat(wfd, "rootfs", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		unik_err_set(err, UNIK_E_INTERNAL, "cannot create %s/rootfs: %s", work_dir,
+			     strerror(errno));
+	close(wfd);
+	return fd;
+}
+
 int compiler_files_tree(const struct unik_build_spec *spec, char **tree, struct unik_err *err)
 {
 	char *manifest = xasprintf("%s/" MANIFEST, spec->src_dir);
 	char *files = xasprintf("%s/files", spec->src_dir);
 	char *root = NULL;
-	json_error_t jerr;
 	json_t *j = NULL, *map, *v;
 	const char *k;
-	int rc = -1;
+	int rootfd = -1, fd, rc = -1;
 
 	*tree = NULL;
 	if (!fs_exists(manifest)) {
@@ -93,11 +188,9 @@ int compiler_files_tree(const struct unik_build_spec *spec, char **tree, struct 
 		rc = 0;
 		goto cleanup;
 	}
-	j = json_load_file(manifest, 0, &jerr);
-	if (!j) {
-		unik_err_set(err, UNIK_E_INVALID, MANIFEST ": line %d: %s", jerr.line, jerr.text);
+	j = load_manifest(spec->src_dir, manifest, err);
+	if (!j)
 		goto cleanup;
-	}
 	json_object_foreach (j, k, v) {
 		if (strcmp(k, "files")) {
 			unik_err_set(err, UNIK_E_INVALID, MANIFEST ": unknown key '%s'", k);
@@ -112,12 +205,15 @@ int compiler_files_tree(const struct unik_build_spec *spec, char **tree, struct 
 		goto cleanup;
 	}
 	root = xasprintf("%s/rootfs", spec->work_dir);
-	if (fs_mkdir_p(root, 0755, err))
+	rootfd = staging_root(spec->work_dir, err);
+	if (rootfd < 0 || compiler_files_open(files, &fd, err))
 		goto cleanup;
-	if (fs_exists(files)) {
+	if (fd >= 0) { /* checked beneath the source folder: cp gets a folder inside */
 		char *all = xasprintf("%s/.", files);
-		int r = copy(all, root, err);
+		int r;
 
+		close(fd);
+		r = copy(all, root, err);
 		free(all);
 		if (r)
 			goto cleanup;
@@ -128,7 +224,7 @@ int compiler_files_tree(const struct unik_build_spec *spec, char **tree, struct 
 				     k);
 			goto cleanup;
 		}
-		if (stage_entry(spec->src_dir, root, k, json_string_value(v), err))
+		if (stage_entry(spec->src_dir, root, rootfd, k, json_string_value(v), err))
 			goto cleanup;
 		if (spec->log) {
 			char *line = xasprintf(MANIFEST ": %s -> %s", json_string_value(v), k);
@@ -141,6 +237,8 @@ int compiler_files_tree(const struct unik_build_spec *spec, char **tree, struct 
 	root = NULL;
 	rc = 0;
 cleanup:
+	if (rootfd >= 0)
+		close(rootfd);
 	json_decref(j);
 	free(manifest);
 	free(files);

@@ -16,4 +16,10 @@
  * INVALID with a message naming unik.json and the entry on a bad manifest. */
 int compiler_files_tree(const struct unik_build_spec *spec, char **tree, struct unik_err *err);
 
+/* Opens that tree for reading by descriptor: beneath the folder that holds
+ * it (src_dir or work_dir, opened with O_NOFOLLOW), so a files/ that is a
+ * symlink out of the source folder is refused (INVALID).  *fd is -1 (and 0
+ * returned) when there is no tree. */
+int compiler_files_open(const char *tree, int *fd, struct unik_err *err);
+
 #endif

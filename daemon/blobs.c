@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../lib/fsutil.h"
+#include "../lib/safeopen.h"
 #include "../lib/xalloc.h"
 
 #define PREFIX "sha256:"
@@ -87,14 +88,22 @@ int blobs_put_file(const char *state_dir, const char *path, char **digest, long 
 	char *final = NULL;
 	int in = -1, out = -1, rc = -1;
 	long long total = 0;
+	struct stat st;
 	ssize_t n;
 
-	in = open(path, O_RDONLY | O_CLOEXEC);
+	/* an artifact of a build: its folder and the file itself must not be
+	 * symlinks (a build step could point them at any host file) */
+	in = safe_open_file(path, O_RDONLY | O_NONBLOCK, SAFE_NO_SYMLINKS, err);
 	if (in < 0) {
-		unik_err_set(err, UNIK_E_INTERNAL, "cannot open %s: %s", path, strerror(errno));
+		unik_err_prefix(err, "the image artifact");
 		goto cleanup;
 	}
-	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
+		unik_err_set(err, UNIK_E_INVALID, "the image artifact %s is not a regular file",
+			     path);
+		goto cleanup;
+	}
+	out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0) {
 		unik_err_set(err, UNIK_E_INTERNAL, "cannot create %s: %s", tmp, strerror(errno));
 		goto cleanup;

@@ -10,7 +10,10 @@
 
 /* Creates <state>/blobs/sha256 if needed. */
 int blobs_init(const char *state_dir, struct unik_err *err);
-/* Copies `path` into the store; *digest (caller frees) names the blob. */
+/* Copies the artifact `path` into the store; *digest (caller frees) names
+ * the blob.  `path` lies in a folder the daemon made for the build: that
+ * folder and the file are opened without following symlinks (INVALID when
+ * either is one, or the file is not a regular file). */
 int blobs_put_file(const char *state_dir, const char *path, char **digest, long long *size,
 		   struct unik_err *err);
 /* Path of a stored blob (caller frees); NOT_FOUND if absent or bad name. */

@@ -25,6 +25,7 @@ struct unikd {
 	char *default_provider;
 	long long max_upload; /* bytes */
 	long long max_extract; /* bytes */
+	long max_extract_files; /* entries of an upload */
 	int stop_timeout; /* seconds */
 	struct unik_config cfg;
 

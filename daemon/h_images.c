@@ -87,8 +87,12 @@ void h_images_build(struct http_req *req)
 	br.src_dir = xasprintf("%s/src", br.work_dir);
 	if (fs_mkdir_p(br.src_dir, 0700, &err))
 		goto fail;
-	if (untar_safe(req->spool_path, br.src_dir, d->max_extract, &files, &err))
-		goto fail;
+	{
+		struct untar_limits lim = { d->max_extract, d->max_extract_files };
+
+		if (untar_extract(req->spool_path, br.src_dir, &lim, &files, &err))
+			goto fail;
+	}
 	if (jobs_start_build(d, &br, &job, &err))
 		goto fail;
 	http_reply_json(req, 202, unik_job_to_json(&job));

@@ -223,6 +223,10 @@ static void configure(struct unikd *d, const struct cli_opts *o)
 	v = unik_config_get(&d->cfg, "daemon.max_extract", NULL);
 	if (v ? parse_size(v, &d->max_extract) : (d->max_extract = 4 * d->max_upload, 0))
 		die("bad daemon.max_extract '%s'", v);
+	v = unik_config_get(&d->cfg, "daemon.max_extract_files", "100000");
+	if (parse_size(v, &n) || n < 1 || n > 100000000)
+		die("bad daemon.max_extract_files '%s'", v);
+	d->max_extract_files = (long)n;
 	v = o->stop_timeout ? o->stop_timeout
 			    : unik_config_get(&d->cfg, "daemon.stop_timeout", "10");
 	if (parse_size(v, &n) || n > 3600)

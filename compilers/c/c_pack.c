@@ -9,14 +9,18 @@
  * (unik-net.o) is linked only when the program makes sockets.
  */
 #include "c.h"
+#include "../files.h"
 
 #include <elf.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../lib/fsutil.h"
 #include "../../lib/run.h"
+#include "../../lib/safeopen.h"
 #include "../../lib/strbuf.h"
 #include "../../lib/xalloc.h"
 #include "../linux/cpio.h"
@@ -25,6 +29,9 @@ const char *c_runtime_dir(const struct unik_config *cfg)
 {
 	return cfg ? unik_config_get(cfg, "c.runtime", UNIK_DATADIR) : UNIK_DATADIR;
 }
+
+/* The largest program makes_sockets() reads into memory. */
+#define APP_MAX (1LL << 30)
 
 /* Paths go inside "..." of an assembler directive. */
 static int asm_safe(const char *path, struct unik_err *err)
@@ -46,17 +53,26 @@ static const char *program_name(const char *name)
 	return name;
 }
 
+/* files/ (or the staging tree) as a cpio archive, read by descriptor
+ * beneath the folder that holds it: links are stored as links. */
 static int pack_files(const char *files_dir, const char *cpio_path, struct unik_err *err)
 {
 	struct cpio_writer w;
+	int tree = -1, rc = -1;
 
+	if (files_dir && compiler_files_open(files_dir, &tree, err) < 0)
+		return -1;
 	if (cpio_open(&w, cpio_path, err) < 0)
-		return -1;
-	if (files_dir && fs_exists(files_dir) && cpio_add_tree(&w, "", files_dir, err) < 0) {
+		goto cleanup;
+	if (tree >= 0 && cpio_add_tree(&w, "", tree, err) < 0) {
 		cpio_abort(&w);
-		return -1;
+		goto cleanup;
 	}
-	return cpio_finish(&w, err);
+	rc = cpio_finish(&w, err);
+cleanup:
+	if (tree >= 0)
+		close(tree);
+	return rc;
 }
 
 static int write_payload_asm(const char *path, const char *app, const char *cpio, const char *name,
@@ -116,8 +132,16 @@ static int makes_sockets(const char *app, struct unik_err *err)
 	const Elf64_Shdr *symtab, *strtab = NULL;
 	int found = 1;
 
-	if (fs_read_file(app, &f, err) < 0)
+	int fd = safe_open_file(app, O_RDONLY | O_NONBLOCK, 0, err);
+
+	if (fd < 0)
 		return -1;
+	if (safe_read_fd(fd, "the program", APP_MAX, &f, err) < 0) {
+		close(fd);
+		strbuf_release(&f);
+		return -1;
+	}
+	close(fd);
 	symtab = elf_symtab(&f, &strtab);
 	if (symtab) {
 		const Elf64_Sym *sym = (const Elf64_Sym *)(f.buf + symtab->sh_offset);

@@ -20,23 +20,29 @@ struct cpio_writer {
 	unsigned ino; /* last inode number handed out */
 };
 
-/* Creates (truncates) the archive at `path`. */
+/* Creates the archive at `path` as a new file (what was there is replaced,
+ * never written through). */
 int cpio_open(struct cpio_writer *w, const char *path, struct unik_err *err);
 /* A directory with permission bits `perm`. */
 int cpio_add_dir(struct cpio_writer *w, const char *name, unsigned perm, struct unik_err *err);
 /* A regular file holding `len` bytes of `data`. */
 int cpio_add_data(struct cpio_writer *w, const char *name, const void *data, size_t len,
 		  unsigned perm, struct unik_err *err);
-/* A regular file copied from the host file `src`. */
+/* A regular file copied from the host file `src` (a trusted path). */
 int cpio_add_file(struct cpio_writer *w, const char *name, const char *src, unsigned perm,
 		  struct unik_err *err);
+/* A regular file read from the open file `fd` (left open). */
+int cpio_add_file_fd(struct cpio_writer *w, const char *name, int fd, unsigned perm,
+		     struct unik_err *err);
 /* A character device node (e.g. dev/console, 5, 1). */
 int cpio_add_chardev(struct cpio_writer *w, const char *name, unsigned perm, unsigned major,
 		     unsigned minor, struct unik_err *err);
-/* Everything below the host directory `dir` (files, directories, symlinks;
- * other types are skipped), named under `prefix` ("" for the root), in
- * sorted order. */
-int cpio_add_tree(struct cpio_writer *w, const char *prefix, const char *dir, struct unik_err *err);
+/* Everything below the open folder `dirfd` (files, folders, symlinks; other
+ * types are skipped), named under `prefix` ("" for the root), sorted by
+ * name.  Read by descriptor only (openat with O_NOFOLLOW): a symlink in the
+ * tree is stored as a symlink, never followed, so the archive cannot hold a
+ * file from outside the tree. */
+int cpio_add_tree(struct cpio_writer *w, const char *prefix, int dirfd, struct unik_err *err);
 /* Writes the trailer and closes the file. */
 int cpio_finish(struct cpio_writer *w, struct unik_err *err);
 /* Closes and removes an unfinished archive; safe after cpio_finish(). */

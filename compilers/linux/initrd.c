@@ -5,10 +5,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
+#include "../../lib/safeopen.h"
 #include "../../lib/xalloc.h"
 #include "cpio.h"
 
@@ -45,36 +47,55 @@ static int add_modules(struct cpio_writer *w, const char *dir, struct unik_err *
 	return rc;
 }
 
+/* The program: a file the build made in the source or work folder, read
+ * beneath that folder (a symlink out of it is refused). */
+static int add_app(struct cpio_writer *w, const char *app, struct unik_err *err)
+{
+	int fd = safe_open_file(app, O_RDONLY | O_NONBLOCK, 0, err);
+	int rc;
+
+	if (fd < 0)
+		return unik_err_prefix(err, "the program");
+	rc = cpio_add_file_fd(w, "app", fd, 0755, err);
+	close(fd);
+	return rc;
+}
+
 int linux_initrd_pack(const struct unik_build_spec *spec, const struct linux_guest *g,
 		      const char *app, const char *out_path, struct unik_err *err)
 {
 	static const char *const dirs[] = { "dev", "proc", "sys", "unik", "unik/modules" };
 	char *files = NULL;
 	struct cpio_writer w;
-	struct stat st;
-	int rc = -1;
+	int tree = -1, rc = -1;
 
-	if (compiler_files_tree(spec, &files, err) < 0)
+	if (compiler_files_tree(spec, &files, err) < 0 || compiler_files_open(files, &tree, err)) {
+		free(files);
 		return -1;
+	}
 	if (cpio_open(&w, out_path, err) < 0) {
+		if (tree >= 0)
+			close(tree);
 		free(files);
 		return -1;
 	}
 	/* The upload's files first: our entries below win on a name clash. */
-	if (stat(files, &st) == 0 && S_ISDIR(st.st_mode) && cpio_add_tree(&w, "", files, err) < 0)
+	if (tree >= 0 && cpio_add_tree(&w, "", tree, err) < 0)
 		goto cleanup;
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		if (cpio_add_dir(&w, dirs[i], 0755, err) < 0)
 			goto cleanup;
 	if (cpio_add_dir(&w, "tmp", 01777, err) < 0 ||
 	    cpio_add_chardev(&w, "dev/console", 0600, 5, 1, err) < 0 ||
-	    cpio_add_file(&w, "init", g->init, 0755, err) < 0 ||
-	    cpio_add_file(&w, "app", app, 0755, err) < 0 || add_modules(&w, g->modules, err) < 0)
+	    cpio_add_file(&w, "init", g->init, 0755, err) < 0 || add_app(&w, app, err) < 0 ||
+	    add_modules(&w, g->modules, err) < 0)
 		goto cleanup;
 	rc = cpio_finish(&w, err);
 cleanup:
 	if (rc < 0)
 		cpio_abort(&w);
+	if (tree >= 0)
+		close(tree);
 	free(files);
 	return rc;
 }

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "../../lib/run.h"
+#include "../../lib/safeopen.h"
 #include "../../lib/strbuf.h"
 #include "../../lib/xalloc.h"
 
@@ -88,13 +90,18 @@ static int list_files(const char *dir, int (*keep)(const struct dirent *), int e
 /* Rejects what cannot run as /app: not x86-64 ELF, or dynamically linked. */
 static int elf_check_static(const char *path, struct unik_err *err)
 {
-	FILE *f = fopen(path, "rbe");
+	/* the build made it: read beneath its folder, never through a link out */
+	int fd = safe_open_file(path, O_RDONLY | O_NONBLOCK, 0, err);
+	FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
 	Elf64_Ehdr eh;
 	int rc = -1;
 
-	if (!f)
-		return unik_err_set(err, UNIK_E_INTERNAL, "cannot open %s: %s", path,
-				    strerror(errno));
+	if (!f) {
+		if (fd < 0)
+			return unik_err_prefix(err, "the program");
+		close(fd);
+		return unik_err_set(err, UNIK_E_INTERNAL, "cannot read %s", path);
+	}
 	if (fread(&eh, sizeof(eh), 1, f) != 1 || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
 	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64) {
 		unik_err_set(err, UNIK_E_INVALID, "the program is not an x86-64 ELF executable");

@@ -1,10 +1,14 @@
-/* t_lib.c - strbuf, strv, config, bootargs, fsutil. */
+/* t_lib.c - strbuf, strv, config, bootargs, fsutil, safeopen. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../lib/bootargs.h"
 #include "../../lib/config.h"
 #include "../../lib/fsutil.h"
+#include "../../lib/safeopen.h"
 #include "../../lib/strbuf.h"
 #include "../../lib/strv.h"
 #include "../../lib/xalloc.h"
@@ -100,11 +104,212 @@ static void files(void)
 	free(file);
 }
 
+/* A folder `levels` deep below `dir` (past PATH_MAX), a file at the bottom. */
+static int make_deep(const char *dir, int levels)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY), rc = 0;
+
+	for (int i = 0; i < levels && fd >= 0; i++) {
+		int next;
+
+		if (mkdirat(fd, "level", 0700) < 0) {
+			rc = -1;
+			break;
+		}
+		next = openat(fd, "level", O_RDONLY | O_DIRECTORY);
+		close(fd);
+		fd = next;
+	}
+	if (fd < 0)
+		return -1;
+	if (rc == 0) {
+		int f = openat(fd, "bottom", O_WRONLY | O_CREAT, 0600);
+
+		rc = f < 0 ? -1 : close(f);
+	}
+	close(fd);
+	return rc;
+}
+
+static void remove_trees(void)
+{
+	char tmpl[] = "/tmp/unik-t-rm.XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	char *tree = xasprintf("%s/tree", dir), *keep = xasprintf("%s/keep", dir);
+	char *keepfile = xasprintf("%s/keep/precious", dir), *p;
+	struct unik_err err = UNIK_ERR_INIT;
+
+	fs_mkdir_p(tree, 0700, NULL);
+	fs_mkdir_p(keep, 0700, NULL);
+	fs_write_file_atomic(keepfile, "x", 1, 0600, NULL);
+	ok(make_deep(tree, 3000) == 0, "a tree 3000 folders deep (about 18 KB of path)");
+	p = xasprintf("%s/link-to-keep", tree);
+	ok(symlink(keep, p) == 0, "with a symlink to a folder outside");
+	free(p);
+	p = xasprintf("%s/locked", tree);
+	fs_mkdir_p(p, 0700, NULL);
+	free(p);
+	p = xasprintf("%s/locked/f", tree);
+	fs_write_file_atomic(p, "x", 1, 0600, NULL);
+	free(p);
+	p = xasprintf("%s/locked", tree);
+	chmod(p, 0);
+	free(p);
+	ok(fs_remove_tree(tree, &err) == 0, "is removed by descriptor: %s", err.msg);
+	ok(!fs_exists(tree), "completely");
+	ok(fs_exists(keepfile), "without following the symlink");
+	p = xasprintf("%s/alias", dir);
+	symlink(keep, p);
+	ok(fs_remove_tree(p, &err) == 0 && !fs_exists(p) && fs_exists(keepfile),
+	   "a symlink given as the tree is removed, not its target");
+	free(p);
+	ok(fs_remove_tree(tree, &err) == 0, "a missing tree is fine");
+	fs_remove_tree(dir, NULL);
+	free(tree);
+	free(keep);
+	free(keepfile);
+}
+
+/* safe_openat beneath `t` (made by safe_opens), in the current mode. */
+static void beneath(int t, const char *mode)
+{
+	int fd;
+
+	fd = safe_openat(t, "in/f", O_RDONLY, 0, 0);
+	ok(fd >= 0, "an in-tree symlink is followed%s", mode);
+	if (fd >= 0)
+		close(fd);
+	fd = safe_openat(t, "a/u/sub/f", O_RDONLY, 0, 0);
+	ok(fd >= 0, "links through links inside are followed%s", mode);
+	if (fd >= 0)
+		close(fd);
+	errno = 0;
+	ok(safe_openat(t, "abs/passwd", O_RDONLY, 0, 0) < 0 && errno == EXDEV,
+	   "an absolute symlink is EXDEV%s", mode);
+	errno = 0;
+	ok(safe_openat(t, "up/outside", O_RDONLY, 0, 0) < 0 && errno == EXDEV,
+	   "a symlink to .. is EXDEV%s", mode);
+	errno = 0;
+	ok(safe_openat(t, "b/outside", O_RDONLY, 0, 0) < 0 && errno == EXDEV,
+	   "a chain of local-looking links out is EXDEV%s", mode);
+	errno = 0;
+	ok(safe_openat(t, "../outside", O_RDONLY, 0, 0) < 0 && errno == EXDEV,
+	   "'..' above the root is EXDEV%s", mode);
+	errno = 0;
+	ok(safe_openat(t, "in/f", O_RDONLY, 0, SAFE_NO_SYMLINKS) < 0 && errno == ELOOP,
+	   "SAFE_NO_SYMLINKS refuses links%s", mode);
+	errno = 0;
+	ok(safe_openat(t, "in", O_RDONLY | O_NOFOLLOW, 0, 0) < 0, "O_NOFOLLOW holds%s", mode);
+	fd = safe_openat(t, "in/new", O_WRONLY | O_CREAT | O_TRUNC, 0600, 0);
+	ok(fd >= 0, "O_CREAT through an in-tree link%s", mode);
+	if (fd >= 0)
+		close(fd);
+	errno = 0;
+	ok(safe_openat(t, "abs/unik-t-lib-created", O_WRONLY | O_CREAT, 0600, 0) < 0 &&
+	       errno == EXDEV && !fs_exists("/etc/unik-t-lib-created"),
+	   "O_CREAT through a link out is refused%s", mode);
+}
+
+static void safe_opens(void)
+{
+	char tmpl[] = "/tmp/unik-t-safe.XXXXXX";
+	char *dir = mkdtemp(tmpl), *p, *q;
+	struct unik_err err = UNIK_ERR_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	int t, fd;
+
+	p = xasprintf("%s/t/a", dir);
+	fs_mkdir_p(p, 0700, NULL);
+	free(p);
+	p = xasprintf("%s/t/sub", dir);
+	fs_mkdir_p(p, 0700, NULL);
+	free(p);
+	p = xasprintf("%s/t/sub/f", dir);
+	fs_write_file_atomic(p, "f", 1, 0600, NULL);
+	free(p);
+	p = xasprintf("%s/outside", dir);
+	fs_write_file_atomic(p, "secret", 6, 0600, NULL);
+	free(p);
+	p = xasprintf("%s/t", dir);
+	t = open(p, O_RDONLY | O_DIRECTORY);
+	free(p);
+	ok(symlinkat("sub", t, "in") == 0 && symlinkat("/etc", t, "abs") == 0 &&
+	       symlinkat("..", t, "up") == 0 && symlinkat("..", t, "a/u") == 0 &&
+	       symlinkat("a/u/..", t, "b") == 0,
+	   "a tree with links in and out");
+	beneath(t, " (openat2)");
+	safeopen_force_fallback = 1;
+	beneath(t, " (user-space resolver)");
+	safeopen_force_fallback = 0;
+
+	p = xasprintf("%s/t/b/outside", dir);
+	q = xasprintf("%s/t", dir);
+	ok(safe_open_in(q, p, O_RDONLY, 0, &err) < 0 && err.code == UNIK_E_INVALID,
+	   "safe_open_in refuses the chain: %s", err.msg);
+	free(p);
+	p = xasprintf("%s/t/in/f", dir);
+	fd = safe_open_in(q, p, O_RDONLY, 0, &err);
+	ok(fd >= 0 && safe_read_fd(fd, "f", 10, &sb, &err) == 0 && !strcmp(sb.buf, "f"),
+	   "and reads inside: %s", err.msg);
+	if (fd >= 0)
+		close(fd);
+	free(p);
+	p = xasprintf("%s/t/in/nothing", dir);
+	ok(safe_open_in(q, p, O_RDONLY, 0, &err) < 0 && err.code == UNIK_E_NOT_FOUND,
+	   "a missing file is NOT_FOUND");
+	free(p);
+	free(q);
+	p = xasprintf("%s/t/up/outside", dir); /* root = t/up, a symlink to dir */
+	q = xasprintf("%s/t/up", dir);
+	ok(safe_open_in(q, p, O_RDONLY, 0, &err) < 0 && err.code == UNIK_E_INVALID,
+	   "a root that is a symlink is refused: %s", err.msg);
+	free(p);
+	free(q);
+
+	/* writers replace links instead of writing through them */
+	p = xasprintf("%s/t/planted", dir);
+	q = xasprintf("%s/outside", dir);
+	symlink(q, p);
+	fd = safe_create(p, 0600, &err);
+	ok(fd >= 0 && write(fd, "new", 3) == 3, "safe_create over a planted link");
+	if (fd >= 0)
+		close(fd);
+	strbuf_reset(&sb);
+	fs_read_file(q, &sb, NULL);
+	is_str(strbuf_str(&sb), "secret", "does not write through it");
+	unlink(p);
+	symlink(q, p);
+	ok(fs_write_file_atomic(p, "new", 3, 0600, &err) == 0, "fs_write_file_atomic over a link");
+	strbuf_reset(&sb);
+	fs_read_file(q, &sb, NULL);
+	is_str(strbuf_str(&sb), "secret", "does not write through it either");
+	unlink(p);
+	symlink(q, p);
+	ok(fs_copy_file("/dev/null", p, 0600, &err) == 0, "fs_copy_file over a link");
+	strbuf_reset(&sb);
+	fs_read_file(q, &sb, NULL);
+	is_str(strbuf_str(&sb), "secret", "nor does fs_copy_file");
+	free(p);
+	free(q);
+	p = xasprintf("%s/t/up/via-link", dir);
+	ok(fs_write_file_atomic(p, "x", 1, 0600, &err) < 0 && safe_create(p, 0600, &err) < 0,
+	   "writers refuse a folder that is a symlink");
+	free(p);
+	p = xasprintf("%s/via-link", dir);
+	ok(!fs_exists(p), "and wrote nothing through it");
+	free(p);
+	close(t);
+	strbuf_release(&sb);
+	fs_remove_tree(dir, NULL);
+}
+
 int main(void)
 {
 	strings();
 	config();
 	bootargs();
 	files();
+	remove_trees();
+	safe_opens();
 	return tap_done();
 }

@@ -1,0 +1,290 @@
+/* t_buildtree.c - the daemon's in-process readers of a build folder (the
+ * compilers' cpio packing and unik.json staging, the blob store) never read
+ * a host file through a symlink the build planted. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../compilers/files.h"
+#include "../../compilers/linux/cpio.h"
+#include "../../daemon/blobs.h"
+#include "../../lib/fsutil.h"
+#include "../../lib/strbuf.h"
+#include "../../lib/xalloc.h"
+#include "tap.h"
+
+#define SECRET "host-secret-0123456789"
+
+static char *root;
+
+static char *at(const char *rel)
+{
+	return xasprintf("%s/%s", root, rel);
+}
+
+static void put(const char *rel, const char *data)
+{
+	char *p = at(rel);
+
+	fs_write_file_atomic(p, data, strlen(data), 0644, NULL);
+	free(p);
+}
+
+static void mkdirs(const char *rel)
+{
+	char *p = at(rel);
+
+	fs_mkdir_p(p, 0755, NULL);
+	free(p);
+}
+
+static void link_at(const char *target, const char *rel)
+{
+	char *p = at(rel);
+
+	if (symlink(target, p) < 0)
+		printf("# symlink %s: failed\n", rel);
+	free(p);
+}
+
+static unsigned hex8(const char *s)
+{
+	char b[9];
+
+	memcpy(b, s, 8);
+	b[8] = '\0';
+	return (unsigned)strtoul(b, NULL, 16);
+}
+
+/* Finds `name` in a newc archive; its mode and data.  1 if found. */
+static int cpio_find(const struct strbuf *a, const char *name, unsigned *mode, struct strbuf *data)
+{
+	size_t off = 0;
+
+	while (off + 110 <= a->len && !memcmp(a->buf + off, "070701", 6)) {
+		const char *h = a->buf + off;
+		unsigned m = hex8(h + 14), size = hex8(h + 54), namesize = hex8(h + 94);
+		const char *n = h + 110;
+		size_t data_off = (off + 110 + namesize + 3) & ~(size_t)3;
+
+		if (data_off + size > a->len)
+			return 0;
+		if (!strcmp(n, name)) {
+			*mode = m;
+			strbuf_reset(data);
+			strbuf_add(data, a->buf + data_off, size);
+			return 1;
+		}
+		off = (data_off + size + 3) & ~(size_t)3;
+	}
+	return 0;
+}
+
+/* Packs the tree `rel` as c_pack.c and initrd.c do; the archive in *out. */
+static int pack(const char *tree_rel, struct strbuf *out, struct unik_err *err)
+{
+	char *tree = at(tree_rel), *cpio = at("out.cpio");
+	struct cpio_writer w;
+	int fd = -1, rc = -1;
+
+	strbuf_reset(out);
+	if (compiler_files_open(tree, &fd, err) < 0 || cpio_open(&w, cpio, err) < 0)
+		goto cleanup;
+	if (fd >= 0 && cpio_add_tree(&w, "", fd, err) < 0) {
+		cpio_abort(&w);
+		goto cleanup;
+	}
+	rc = cpio_finish(&w, err) < 0 ? -1 : fs_read_file(cpio, out, err);
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	free(tree);
+	free(cpio);
+	return rc;
+}
+
+static int no_secret(const struct strbuf *a)
+{
+	return a->len == 0 || !memmem(a->buf, a->len, SECRET, strlen(SECRET));
+}
+
+/* A build folder b/{src,scratch,out} next to a host secret; src/c leads
+ * out through a chain of links that each look local. */
+static void setup(void)
+{
+	put("secret", SECRET);
+	mkdirs("b/src/a");
+	mkdirs("b/src/files/etc");
+	mkdirs("b/scratch");
+	mkdirs("b/out");
+	link_at("..", "b/src/a/u"); /* src */
+	link_at("a/u/..", "b/src/b"); /* b */
+	link_at("b/..", "b/src/c"); /* the test root */
+	put("b/src/files/etc/motd", "hello");
+	link_at("../../c/secret", "b/src/files/etc/x");
+	link_at("../../c", "b/src/files/etc/d");
+	{
+		char *abs = at("secret");
+
+		link_at(abs, "b/src/files/abs");
+		free(abs);
+	}
+}
+
+static void packing(void)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	struct strbuf a = STRBUF_INIT, data = STRBUF_INIT;
+	unsigned mode = 0;
+
+	ok(pack("b/src/files", &a, &err) == 0, "files/ with links out packs: %s", err.msg);
+	ok(cpio_find(&a, "etc/motd", &mode, &data) && !strcmp(strbuf_str(&data), "hello"),
+	   "its files are in the archive");
+	ok(cpio_find(&a, "etc/x", &mode, &data) && (mode & 0170000) == 0120000 &&
+	       !strcmp(strbuf_str(&data), "../../c/secret"),
+	   "a link through the chain is stored as a link");
+	ok(cpio_find(&a, "abs", &mode, &data) && (mode & 0170000) == 0120000,
+	   "an absolute link is stored as a link");
+	ok(no_secret(&a), "the host file's content is not in the archive");
+
+	link_at("c", "b/src/files2");
+	ok(pack("b/src/files2", &a, &err) < 0 && err.code == UNIK_E_INVALID,
+	   "files/ itself a link out through the chain is refused: %s", err.msg);
+	ok(no_secret(&a), "nothing packed");
+	link_at("files", "b/src/files3");
+	ok(pack("b/src/files3", &a, &err) == 0 && cpio_find(&a, "etc/motd", &mode, &data),
+	   "files/ a link inside the source folder is followed");
+	ok(pack("b/src/nothing", &a, &err) == 0, "no files/ is fine");
+	strbuf_release(&a);
+	strbuf_release(&data);
+}
+
+static int files_tree(const char *manifest, struct unik_err *err)
+{
+	struct unik_build_spec spec;
+	char *src = at("b/src"), *scratch = at("b/scratch"), *tree = NULL,
+	     *p = at("b/src/unik.json");
+	char *rootfs = at("b/scratch/rootfs");
+	int rc;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.src_dir = src;
+	spec.work_dir = scratch;
+	if (manifest) /* NULL: the unik.json the caller made */
+		fs_write_file_atomic(p, manifest, strlen(manifest), 0644, NULL);
+	fs_remove_tree(rootfs, NULL);
+	unik_err_clear(err);
+	rc = compiler_files_tree(&spec, &tree, err);
+	free(src);
+	free(scratch);
+	free(tree);
+	free(p);
+	free(rootfs);
+	return rc;
+}
+
+static void manifests(void)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	struct strbuf a = STRBUF_INIT, data = STRBUF_INIT;
+	unsigned mode = 0;
+	char *p;
+
+	ok(files_tree("{\"files\": {\"/etc/app.conf\": \"files/etc/motd\"}}", &err) == 0,
+	   "a manifest entry inside the source folder stages: %s", err.msg);
+	ok(pack("b/scratch/rootfs", &a, &err) == 0 && cpio_find(&a, "etc/app.conf", &mode, &data) &&
+	       !strcmp(strbuf_str(&data), "hello"),
+	   "and packs");
+	ok(cpio_find(&a, "etc/x", &mode, &data) && (mode & 0170000) == 0120000 && no_secret(&a),
+	   "files/ links stay links in the staging tree");
+	ok(files_tree("{\"files\": {\"/x\": \"c/secret\"}}", &err) < 0 &&
+	       err.code == UNIK_E_INVALID && strstr(err.msg, "c/secret"),
+	   "an entry through the chain is refused: %s", err.msg);
+	ok(files_tree("{\"files\": {\"/x\": \"b/../secret\"}}", &err) < 0,
+	   "an entry through a link to '..' is refused: %s", err.msg);
+	ok(files_tree("{\"files\": {\"/etc/x/y\": \"files/etc/motd\"}}", &err) < 0 &&
+	       strstr(err.msg, "symlink"),
+	   "an entry whose folder is a link in files/ is refused: %s", err.msg);
+	ok(files_tree("{\"files\": {\"/etc/d/made/y\": \"files/etc/motd\"}}", &err) < 0 &&
+	       strstr(err.msg, "symlink"),
+	   "also a link to a folder outside: %s", err.msg);
+	p = at("made");
+	ok(!fs_exists(p), "and nothing was made outside");
+	free(p);
+	p = at("b/src/unik.json");
+	unlink(p);
+	free(p);
+	link_at("c/secret", "b/src/unik.json");
+	ok(files_tree(NULL, &err) < 0 && err.code == UNIK_E_INVALID && !strstr(err.msg, "host"),
+	   "a unik.json that is a link out is refused, its content unread: %s", err.msg);
+	p = at("b/src/unik.json");
+	unlink(p);
+	free(p);
+	strbuf_release(&a);
+	strbuf_release(&data);
+}
+
+static void blobs(void)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	char *state = at("state"), *art = at("b/out/unik.elf"), *digest = NULL, *p;
+	long long size = 0;
+
+	blobs_init(state, NULL);
+	put("b/out/real.elf", "image");
+	p = at("b/out/real.elf");
+	ok(blobs_put_file(state, p, &digest, &size, &err) == 0 && size == 5,
+	   "a regular artifact is stored: %s", err.msg);
+	free(p);
+	free(digest);
+	digest = NULL;
+	link_at("../../secret", "b/out/unik.elf");
+	ok(blobs_put_file(state, art, &digest, &size, &err) < 0 && err.code == UNIK_E_INVALID,
+	   "an artifact replaced by a link to a host file is refused: %s", err.msg);
+	free(digest);
+	digest = NULL;
+	link_at("../secret-out", "b/out2");
+	p = at("secret-out");
+	fs_mkdir_p(p, 0700, NULL);
+	free(p);
+	put("secret-out/unik.elf", SECRET);
+	p = at("b/out2/unik.elf");
+	ok(blobs_put_file(state, p, &digest, &size, &err) < 0,
+	   "an artifact folder replaced by a link is refused: %s", err.msg);
+	free(p);
+	free(digest);
+	free(state);
+	free(art);
+}
+
+static void writers(void)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	struct cpio_writer w;
+	struct strbuf sb = STRBUF_INIT;
+	char *out = at("b/out/initrd.cpio"), *secret = at("secret");
+
+	link_at("../../secret", "b/out/initrd.cpio");
+	ok(cpio_open(&w, out, &err) == 0 && cpio_finish(&w, &err) == 0,
+	   "an archive over a planted link is written: %s", err.msg);
+	fs_read_file(secret, &sb, NULL);
+	is_str(strbuf_str(&sb), SECRET, "the link's target is untouched");
+	strbuf_release(&sb);
+	free(out);
+	free(secret);
+}
+
+int main(void)
+{
+	char tmpl[] = "/tmp/unik-t-buildtree.XXXXXX";
+
+	root = mkdtemp(tmpl);
+	setup();
+	packing();
+	manifests();
+	blobs();
+	writers();
+	fs_remove_tree(root, NULL);
+	return tap_done();
+}
