@@ -2,6 +2,7 @@
  * a handler on a worker thread, the reply (see http_internal.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ static struct http_req *req_new(struct listener *l, struct MHD_Connection *conn,
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 
+	atomic_fetch_add(&l->srv->requests, 1);
 	req->d = l->d;
 	req->conn = conn;
 	req->l = l;
@@ -61,6 +63,7 @@ static void req_free(struct http_req *req)
 	strbuf_release(&req->body);
 	http_uri_release(&req->uri);
 	free(req->uri_err);
+	atomic_fetch_sub(&req->l->srv->requests, 1);
 	free(req);
 }
 

@@ -20,6 +20,7 @@
 
 #include <microhttpd.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "http.h"
@@ -51,6 +52,7 @@ struct http_server {
 	struct http_tls *tls; /* NULL without TLS */
 	int header_timeout_s; /* the head of a request must arrive within this */
 	int idle_timeout_s;
+	_Atomic int requests; /* in progress on both listeners (http.c) */
 };
 
 enum req_phase {

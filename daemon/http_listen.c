@@ -21,6 +21,8 @@
 
 /* Requests waiting for a worker, per listener, beyond which we answer 503. */
 #define HTTP_QUEUE_MAX 1024
+/* At shutdown, answers already made get this long to reach their clients. */
+#define FLUSH_MS 3000
 /* File descriptors kept for everything but client connections. */
 #define FD_RESERVE 256
 
@@ -329,6 +331,12 @@ void http_stop(struct http_server *srv)
 		park_stop_parking(srv->park);
 	workers_drain(srv->tcp_l.workers);
 	workers_drain(srv->unix_l.workers);
+	/* libmicrohttpd closes connections without sending what is queued */
+	for (int waited = 0; atomic_load(&srv->requests) > 0 && waited < FLUSH_MS; waited += 10) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
 	stop_listener(&srv->tcp_l, tcp_fd);
 	stop_listener(&srv->unix_l, unix_fd);
 	park_free(srv->park);
