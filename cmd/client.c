@@ -253,11 +253,15 @@ static int http_error(const struct request *rq, struct unik_err *err)
 		unik_err_set(err, code_of_status(rq->status),
 			     "the unik daemon answered HTTP %ld to %s %s", rq->status, rq->method,
 			     rq->path);
-	if (err->code == UNIK_E_UNAUTHORIZED && !rq->cl->token) {
-		char msg[sizeof(err->msg)];
-
-		snprintf(msg, sizeof(msg), "%s", err->msg);
-		unik_err_set(err, err->code, "%s (set UNIK_TOKEN or pass --token)", msg);
+	if (err->code == UNIK_E_UNAUTHORIZED && strstr(err->msg, "client certificate") &&
+	    !rq->cl->cert_file) {
+		unik_err_set(err, err->code,
+			     "%s (pass --tlscert and --tlskey, or put cert.pem and key.pem in "
+			     "$UNIK_CERT_PATH)",
+			     err->msg);
+	} else if (err->code == UNIK_E_UNAUTHORIZED && !rq->cl->token &&
+		   !strstr(err->msg, "client certificate")) {
+		unik_err_set(err, err->code, "%s (set UNIK_TOKEN or pass --token)", err->msg);
 	}
 	return -1;
 }

@@ -129,9 +129,14 @@ int tls_verify_client(struct http_req *req, struct unik_err *err)
 	if (status) {
 		gnutls_datum_t why = { NULL, 0 };
 
+		size_t n;
+
 		gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &why, 0);
+		n = why.data ? strlen((const char *)why.data) : 0;
+		while (n && why.data[n - 1] == ' ')
+			why.data[--n] = '\0';
 		unik_err_set(err, UNIK_E_UNAUTHORIZED, "%s: %s", need,
-			     why.data ? (const char *)why.data : "not trusted");
+			     n ? (const char *)why.data : "not trusted");
 		gnutls_free(why.data);
 		return -1;
 	}
