@@ -225,6 +225,10 @@ int main(void)
 C
 unik build -t ticker "$T/ticker" >/dev/null 2>&1
 check "ticker built" eq "$?" 0
+mkdir -p "$T/latin1"
+printf '#include <stdio.h>\n#warning "caf\xe9"\nint main(void) { return 0; }\n' >"$T/latin1/main.c"
+check "a build log line that is not UTF-8 reaches the client, escaped" \
+	contains "$(unik build "$T/latin1" 2>&1)" 'warning "caf\xe9"'
 unik run -d --provider spt --name forever ticker >/dev/null
 check "it runs" contains "$(unik ps)" "forever"
 pids=()
