@@ -253,7 +253,7 @@ static void configure_http(struct unikd *d, const struct cli_opts *o)
 	d->http_workers = config_int(d, "daemon.http_workers", 16, 1, 1024);
 	d->http_idle_timeout = config_int(d, "daemon.http_idle_timeout", 60, 1, 86400);
 	d->http_header_timeout = config_int(d, "daemon.http_header_timeout", 20, 1, 3600);
-	v = unik_config_get(&d->cfg, "daemon.http_request_memory", "160K");
+	v = unik_config_get(&d->cfg, "daemon.http_request_memory", "128K");
 	if (parse_size(v, &d->http_request_memory) || d->http_request_memory < 16 * 1024 ||
 	    d->http_request_memory > 64 << 20)
 		die("bad daemon.http_request_memory '%s' (16K..64M)", v);
