@@ -250,8 +250,9 @@ static void check_deadlines(struct http_park *p, int64_t now)
 	}
 	pthread_mutex_unlock(&p->lock);
 	if (n)
-		unikd_log("http: closed %d connection%s that sent no request within %d s", n,
-			  n == 1 ? "" : "s", p->srv->header_timeout_s);
+		unikd_log("http: closed %d connection%s whose request head was late "
+			  "(http_header_timeout %d s)",
+			  n, n == 1 ? "" : "s", p->srv->header_timeout_s);
 }
 
 /* At shutdown: every parked request ends (streams end cleanly when they

@@ -141,7 +141,7 @@ int workers_submit(struct http_workers *w, struct http_req *req)
 		pthread_mutex_unlock(&w->lock);
 		return -1;
 	}
-	/* a re-run of a parked request: it was admitted once, never refused */
+	/* a re-run of a parked request: admitted once, it is not refused for a full queue */
 	enqueue_locked(w, req);
 	pthread_mutex_unlock(&w->lock);
 	return 0;
