@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "../lib/portspec.h"
+#include "../lib/utf8.h"
 #include "../lib/xalloc.h"
 
 static const char *const state_names[] = { "created", "starting", "running", "stopping", "exited" };
@@ -102,9 +103,26 @@ int unik_env_valid(const char *kv)
 
 /* ---- helpers -------------------------------------------------------- */
 
+json_t *unik_json_text(const char *s)
+{
+	json_t *j;
+	char *clean;
+
+	if (!s)
+		return json_null();
+	j = json_string(s);
+	if (j)
+		return j;
+	/* not valid UTF-8 (jansson refuses it): keep it readable, escaped */
+	clean = utf8_sanitize_dup(s);
+	j = json_string(clean);
+	free(clean);
+	return j;
+}
+
 static json_t *str_or_null(const char *s)
 {
-	return s ? json_string(s) : json_null();
+	return unik_json_text(s);
 }
 
 static json_t *time_or_null(int64_t t)
@@ -122,7 +140,7 @@ static json_t *strv_to_json(const struct strv *sv)
 	json_t *a = json_array();
 
 	for (size_t i = 0; i < sv->n; i++)
-		json_array_append_new(a, json_string(sv->v[i]));
+		json_array_append_new(a, unik_json_text(sv->v[i]));
 	return a;
 }
 
@@ -418,11 +436,11 @@ json_t *unik_run_request_to_json(const struct unik_run_request *rq)
 
 	json_object_set_new(j, "image", str_or_null(rq->image));
 	if (rq->name)
-		json_object_set_new(j, "name", json_string(rq->name));
+		json_object_set_new(j, "name", unik_json_text(rq->name));
 	if (rq->provider)
-		json_object_set_new(j, "provider", json_string(rq->provider));
+		json_object_set_new(j, "provider", unik_json_text(rq->provider));
 	if (rq->accel)
-		json_object_set_new(j, "accel", json_string(rq->accel));
+		json_object_set_new(j, "accel", unik_json_text(rq->accel));
 	if (rq->memory_mb)
 		json_object_set_new(j, "memory", json_integer(rq->memory_mb));
 	json_object_set_new(j, "args", strv_to_json(&rq->args));
@@ -481,8 +499,9 @@ int unik_run_request_from_json(json_t *j, struct unik_run_request *out, struct u
 
 json_t *unik_error_to_json(const struct unik_err *e)
 {
-	return json_pack("{s{ssss}}", "error", "code", unik_errcode_name(e->code), "message",
-			 e->msg);
+	/* never NULL: the message is made valid UTF-8 if it is not already */
+	return json_pack("{s{ssso}}", "error", "code", unik_errcode_name(e->code), "message",
+			 unik_json_text(e->msg));
 }
 
 int unik_error_from_json(json_t *j, struct unik_err *out)

@@ -120,7 +120,11 @@ int unik_state_active(enum unik_state s);
 const char *unik_job_state_name(enum unik_job_state s);
 int unik_job_state_from_name(const char *name, enum unik_job_state *out);
 
-/* {"error":{"code":...,"message":...}} - NEW reference. */
+/* A JSON string of s (NEW), null when s is NULL; bytes that are not valid
+ * UTF-8 (which jansson refuses) are written as "\xNN" instead. */
+json_t *unik_json_text(const char *s);
+
+/* {"error":{"code":...,"message":...}} - NEW reference, never NULL. */
 json_t *unik_error_to_json(const struct unik_err *e);
 /* Decodes an error body; returns -1 if `j` is not one. */
 int unik_error_from_json(json_t *j, struct unik_err *out);

@@ -50,11 +50,74 @@ static int has_prefix(const char *s, const char *prefix)
 	return !strncmp(s, prefix, strlen(prefix));
 }
 
-int client_init(struct unik_client *cl, const char *host, const char *token, struct unik_err *err)
+/* A file of the certificate folder ($UNIK_CERT_PATH, else ~/.unik) if it
+ * exists (NEW), or NULL. */
+static char *cert_path_file(const char *name)
 {
+	const char *dir = getenv("UNIK_CERT_PATH");
+	const char *home = getenv("HOME");
+	char *path;
+
+	if (dir && *dir)
+		path = xasprintf("%s/%s", dir, name);
+	else if (home && *home)
+		path = xasprintf("%s/.unik/%s", home, name);
+	else
+		return NULL;
+	if (access(path, F_OK) == 0)
+		return path;
+	free(path);
+	return NULL;
+}
+
+/* An explicitly named file, which must be readable (NEW copy). */
+static int named_file(const char *path, const char *what, char **out, struct unik_err *err)
+{
+	if (access(path, R_OK) < 0)
+		return unik_err_set(err, UNIK_E_INVALID, "cannot read the TLS %s %s: %s", what,
+				    path, strerror(errno));
+	*out = xstrdup(path);
+	return 0;
+}
+
+/* Which files a TLS connection uses: flags, else the certificate folder. */
+static int setup_tls(struct unik_client *cl, const struct client_tls *tls, int verify,
+		     struct unik_err *err)
+{
+	if ((tls->ca && named_file(tls->ca, "CA certificate", &cl->ca_file, err)) ||
+	    (tls->cert && named_file(tls->cert, "certificate", &cl->cert_file, err)) ||
+	    (tls->key && named_file(tls->key, "key", &cl->key_file, err)))
+		return -1;
+	if (!cl->ca_file)
+		cl->ca_file = cert_path_file("ca.pem");
+	if (!cl->cert_file && !tls->key)
+		cl->cert_file = cert_path_file("cert.pem");
+	if (!cl->key_file && !tls->cert)
+		cl->key_file = cert_path_file("key.pem");
+	if (verify && !cl->ca_file)
+		return unik_err_set(
+		    err, UNIK_E_INVALID,
+		    "--tlsverify needs the CA certificate that signed the daemon's: "
+		    "--tlscacert FILE, or ca.pem in $UNIK_CERT_PATH (default ~/.unik)");
+	if (!cl->cert_file != !cl->key_file)
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "a client certificate needs both --tlscert and --tlskey");
+	return 0;
+}
+
+int client_init(struct unik_client *cl, const char *host, const char *token,
+		const struct client_tls *tls, struct unik_err *err)
+{
+	static const struct client_tls none = { 0, NULL, NULL, NULL };
+	const char *env = getenv("UNIK_TLS_VERIFY");
+	int verify, named;
 	size_t n;
 
 	memset(cl, 0, sizeof(*cl));
+	if (!tls)
+		tls = &none;
+	verify = tls->verify || (env && *env && strcmp(env, "0"));
+	named = tls->ca || tls->cert || tls->key;
 	cl->host = host && *host ? xstrdup(host) : client_default_host();
 	if (token && *token)
 		cl->token = xstrdup(token);
@@ -66,32 +129,49 @@ int client_init(struct unik_client *cl, const char *host, const char *token, str
 					    cl->host);
 		cl->socket_path = xstrdup(cl->host + 7);
 		cl->base_url = xstrdup("http://localhost");
-	} else if (has_prefix(cl->host, "http://") || has_prefix(cl->host, "https://")) {
+		verify = named = 0; /* TLS is for TCP */
+	} else if (has_prefix(cl->host, "https://")) {
+		cl->base_url = xstrdup(cl->host);
+		cl->tls = 1;
+	} else if (has_prefix(cl->host, "http://")) {
+		if (verify || named)
+			return unik_err_set(err, UNIK_E_INVALID,
+					    "TLS settings (--tlsverify, --tlscacert, --tlscert, "
+					    "--tlskey, UNIK_TLS_VERIFY) need an https:// or tcp:// "
+					    "host, not '%s'",
+					    cl->host);
 		cl->base_url = xstrdup(cl->host);
 	} else if (has_prefix(cl->host, "tcp://")) {
-		cl->base_url = xasprintf("http://%s", cl->host + 6);
+		cl->tls = verify || named;
+		cl->base_url = xasprintf("%s://%s", cl->tls ? "https" : "http", cl->host + 6);
 	} else {
 		return unik_err_set(err, UNIK_E_INVALID,
-				    "bad host '%s': use unix:///path/to/unikd.sock or "
-				    "http://HOST:PORT",
+				    "bad host '%s': use unix:///path/to/unikd.sock, "
+				    "https://HOST:PORT or http://HOST:PORT",
 				    cl->host);
 	}
+	if (cl->tls && setup_tls(cl, tls, verify, err))
+		return -1;
 	n = strlen(cl->base_url);
 	while (n > 0 && cl->base_url[n - 1] == '/')
 		cl->base_url[--n] = '\0';
 	if (curl_global_init(CURL_GLOBAL_DEFAULT))
 		return unik_err_set(err, UNIK_E_INTERNAL, "cannot initialise libcurl");
+	cl->curl_ready = 1;
 	return 0;
 }
 
 void client_release(struct unik_client *cl)
 {
-	if (cl->base_url)
+	if (cl->curl_ready)
 		curl_global_cleanup();
 	free(cl->host);
 	free(cl->socket_path);
 	free(cl->base_url);
 	free(cl->token);
+	free(cl->ca_file);
+	free(cl->cert_file);
+	free(cl->key_file);
 	memset(cl, 0, sizeof(*cl));
 }
 
@@ -173,11 +253,15 @@ static int http_error(const struct request *rq, struct unik_err *err)
 		unik_err_set(err, code_of_status(rq->status),
 			     "the unik daemon answered HTTP %ld to %s %s", rq->status, rq->method,
 			     rq->path);
-	if (err->code == UNIK_E_UNAUTHORIZED && !rq->cl->token) {
-		char msg[sizeof(err->msg)];
-
-		snprintf(msg, sizeof(msg), "%s", err->msg);
-		unik_err_set(err, err->code, "%s (set UNIK_TOKEN or pass --token)", msg);
+	if (err->code == UNIK_E_UNAUTHORIZED && strstr(err->msg, "client certificate") &&
+	    !rq->cl->cert_file) {
+		unik_err_set(err, err->code,
+			     "%s (pass --tlscert and --tlskey, or put cert.pem and key.pem in "
+			     "$UNIK_CERT_PATH)",
+			     err->msg);
+	} else if (err->code == UNIK_E_UNAUTHORIZED && !rq->cl->token &&
+		   !strstr(err->msg, "client certificate")) {
+		unik_err_set(err, err->code, "%s (set UNIK_TOKEN or pass --token)", err->msg);
 	}
 	return -1;
 }
@@ -189,6 +273,13 @@ static int transport_error(const struct request *rq, CURLcode res, const char *e
 	const char *why = *errbuf ? errbuf : curl_easy_strerror(res);
 
 	curl_easy_getinfo(rq->curl, CURLINFO_OS_ERRNO, &oserr);
+	if (res == CURLE_PEER_FAILED_VERIFICATION || res == CURLE_SSL_CONNECT_ERROR ||
+	    res == CURLE_SSL_CERTPROBLEM || res == CURLE_SSL_CACERT_BADFILE ||
+	    res == CURLE_SSL_CIPHER)
+		return unik_err_set(err, UNIK_E_UNAVAILABLE,
+				    "TLS with the unik daemon at %s failed: %s (check --tlscacert, "
+				    "--tlscert, --tlskey or $UNIK_CERT_PATH)",
+				    rq->cl->host, why);
 	if (oserr)
 		why = strerror((int)oserr);
 	if (res == CURLE_COULDNT_CONNECT || res == CURLE_COULDNT_RESOLVE_HOST ||
@@ -217,6 +308,12 @@ static int perform(struct request *rq)
 	curl_easy_setopt(rq->curl, CURLOPT_URL, strbuf_str(&url));
 	if (cl->socket_path)
 		curl_easy_setopt(rq->curl, CURLOPT_UNIX_SOCKET_PATH, cl->socket_path);
+	if (cl->ca_file)
+		curl_easy_setopt(rq->curl, CURLOPT_CAINFO, cl->ca_file);
+	if (cl->cert_file) {
+		curl_easy_setopt(rq->curl, CURLOPT_SSLCERT, cl->cert_file);
+		curl_easy_setopt(rq->curl, CURLOPT_SSLKEY, cl->key_file);
+	}
 	if (cl->token) {
 		strbuf_addf(&line, "Authorization: Bearer %s", cl->token);
 		hdrs = curl_slist_append(hdrs, strbuf_str(&line));

@@ -22,6 +22,10 @@ struct unik_client {
 	char *socket_path; /* unix socket, or NULL over TCP */
 	char *base_url; /* "http://localhost" or "http://host:port" */
 	char *token; /* bearer token, or NULL */
+	int tls; /* https: the daemon's certificate is verified */
+	char *ca_file; /* PEM CA the daemon's certificate must chain to (NULL: the system's) */
+	char *cert_file, *key_file; /* PEM client certificate and key, or NULL */
+	int curl_ready; /* curl_global_init was called */
 	/* Polled (about once a second, and as data arrives) while a request
 	 * runs; a non-zero return aborts it with UNIK_E_INTERNAL "interrupted". */
 	int (*cancel)(void *arg);
@@ -33,10 +37,20 @@ struct unik_client {
  * unix:///tmp/unik-$UID/unikd.sock.  NEW string. */
 char *client_default_host(void);
 
-/* Sets up `cl` for `host` ("unix:///path", "http://host:port", also
- * "tcp://host:port" and "https://..."; NULL: the default) and `token`
- * (borrowed; NULL or "" for none).  Nothing is connected yet. */
-int client_init(struct unik_client *cl, const char *host, const char *token, struct unik_err *err);
+/* TLS settings as the user gave them (all borrowed; NULL when not given):
+ * flags first, then UNIK_TLS_VERIFY and UNIK_CERT_PATH (see docs/cli.md). */
+struct client_tls {
+	int verify; /* --tlsverify */
+	const char *ca, *cert, *key; /* --tlscacert, --tlscert, --tlskey */
+};
+
+/* Sets up `cl` for `host` ("unix:///path", "http://host:port",
+ * "https://host:port", also "tcp://host:port", which --tlsverify makes
+ * https; NULL: the default), `token` (borrowed; NULL or "" for none) and
+ * `tls` (NULL: none given; the environment still counts).  Nothing is
+ * connected yet; named certificate files must exist. */
+int client_init(struct unik_client *cl, const char *host, const char *token,
+		const struct client_tls *tls, struct unik_err *err);
 void client_release(struct unik_client *cl);
 
 /* Appends `s` percent-encoded (RFC 3986 unreserved characters kept), for

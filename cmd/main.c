@@ -26,6 +26,8 @@ static const struct cmd *const commands[] = {
 struct global_opts {
 	const char *host;
 	const char *token;
+	int tlsverify;
+	const char *tlscacert, *tlscert, *tlskey;
 	int version;
 };
 
@@ -34,6 +36,14 @@ static const struct opt global_options[] = {
 		   "the daemon: unix:///path/to/unikd.sock or http://HOST:PORT"),
 	OPT_STRING(0, "token", NULL, struct global_opts, token, "TOKEN",
 		   "bearer token for a daemon on TCP"),
+	OPT_BOOL(0, "tlsverify", NULL, struct global_opts, tlsverify,
+		 "use TLS and verify the daemon against --tlscacert (also UNIK_TLS_VERIFY)"),
+	OPT_STRING(0, "tlscacert", NULL, struct global_opts, tlscacert, "FILE",
+		   "CA certificate the daemon's must chain to (default $UNIK_CERT_PATH/ca.pem)"),
+	OPT_STRING(0, "tlscert", NULL, struct global_opts, tlscert, "FILE",
+		   "client certificate (default $UNIK_CERT_PATH/cert.pem)"),
+	OPT_STRING(0, "tlskey", NULL, struct global_opts, tlskey, "FILE",
+		   "client key (default $UNIK_CERT_PATH/key.pem)"),
 	OPT_BOOL('v', "version", NULL, struct global_opts, version, "print the client version"),
 	OPT_END(),
 };
@@ -66,6 +76,7 @@ static int run_cmd(const struct cmd *c, const struct global_opts *g, int argc, c
 	const struct opt *opts = c->opts ? c->opts : no_options;
 	const char *host = g->host ? g->host : getenv("UNIK_HOST");
 	const char *token = g->token ? g->token : getenv("UNIK_TOKEN");
+	const struct client_tls tls = { g->tlsverify, g->tlscacert, g->tlscert, g->tlskey };
 	struct unik_err err = UNIK_ERR_INIT;
 	struct unik_client cl;
 	struct cmd_ctx ctx = { &cl, host && *host, c };
@@ -85,7 +96,7 @@ static int run_cmd(const struct cmd *c, const struct global_opts *g, int argc, c
 		status = cmd_usage_error(c, "%s", err.msg);
 	} else if (!(c->flags & CMD_RAW_ARGS) && (status = check_nargs(c, n))) {
 		/* reported */
-	} else if (client_init(&cl, host, token, &err)) {
+	} else if (client_init(&cl, host, token, &tls, &err)) {
 		cmd_error(&err);
 		status = 1;
 	} else {
@@ -100,7 +111,7 @@ static int run_cmd(const struct cmd *c, const struct global_opts *g, int argc, c
 
 int main(int argc, char **argv)
 {
-	struct global_opts g = { NULL, NULL, 0 };
+	struct global_opts g = { NULL, NULL, 0, NULL, NULL, NULL, 0 };
 	struct unik_err err = UNIK_ERR_INIT;
 	const struct cmd *c;
 	int n;

@@ -8,11 +8,14 @@
 
 #include "../api/types.h"
 #include "../lib/xalloc.h"
+#include "http.h"
 
 void unikd_notify(struct unikd *d)
 {
 	pthread_mutex_lock(&d->lock);
 	pthread_cond_broadcast(&d->changed);
+	if (d->http)
+		http_notify(d->http);
 	pthread_mutex_unlock(&d->lock);
 }
 

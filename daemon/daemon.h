@@ -16,6 +16,7 @@
 struct store;
 struct supervisor;
 struct network;
+struct http_server;
 
 struct unikd {
 	char *state_dir;
@@ -27,11 +28,25 @@ struct unikd {
 	long long max_extract; /* bytes */
 	long max_extract_files; /* entries of an upload */
 	int stop_timeout; /* seconds */
+
+	/* the HTTP layer (docs/config.md; daemon/http_listen.c) */
+	char *tls_cert, *tls_key, *tls_ca; /* PEM files; TLS on TCP when cert+key */
+	int tls_verify; /* TCP clients need a certificate signed by tls_ca */
+	int insecure; /* plain HTTP on TCP was asked for explicitly */
+	int max_connections; /* TCP listener, all clients */
+	int max_connections_per_client; /* TCP listener, per IP address */
+	int unix_max_connections; /* unix socket listener */
+	int http_workers; /* handler threads per listener, at most */
+	int http_idle_timeout; /* seconds a connection may idle */
+	int http_header_timeout; /* seconds for a request's head to arrive */
+	long long http_request_memory; /* bytes per connection for a request's head */
 	struct unik_config cfg;
 
 	struct store *store;
 	struct supervisor *sup;
 	struct network *net;
+
+	struct http_server *http; /* set and cleared under lock (unikd_notify wakes it) */
 
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
@@ -39,7 +54,8 @@ struct unikd {
 	int jobs_running;
 };
 
-/* Wakes everything waiting on d->changed.  Takes d->lock. */
+/* Wakes everything waiting on d->changed, and the HTTP layer's parked
+ * requests (wait, logs -f, job events).  Takes d->lock. */
 void unikd_notify(struct unikd *d);
 
 /* Waits on d->changed for at most `ms` milliseconds; d->lock must be held. */

@@ -1,4 +1,4 @@
-/* follow.c - tail -f for the HTTP streams. */
+/* follow.c - tail -f for the HTTP streams, without blocking (follow.h). */
 #include "follow.h"
 
 #include <errno.h>
@@ -14,7 +14,8 @@ struct follow {
 	struct unikd *d;
 	int fd;
 	int follow;
-	int finished; /* the producer was seen done: drain, then end */
+	int checked; /* the producer was asked at least once */
+	int producer_done; /* seen by follow_ready: drain, then end */
 	follow_done_fn done;
 	char *id;
 };
@@ -69,6 +70,11 @@ struct follow *follow_open(struct unikd *d, const char *path, long tail, int fol
 	return f;
 }
 
+static int shutting_down(const struct unikd *d)
+{
+	return __atomic_load_n(&d->shutting_down, __ATOMIC_RELAXED);
+}
+
 ssize_t follow_read(void *ctx, char *buf, size_t max)
 {
 	struct follow *f = ctx;
@@ -80,20 +86,29 @@ ssize_t follow_read(void *ctx, char *buf, size_t max)
 			return n;
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 || !f->follow || f->finished)
+		if (n < 0 || !f->follow || f->producer_done || shutting_down(f->d))
 			return -1;
-		if (f->done(f->d, f->id)) {
-			f->finished = 1;
-			continue;
-		}
-		pthread_mutex_lock(&f->d->lock);
-		if (f->d->shutting_down) {
-			pthread_mutex_unlock(&f->d->lock);
-			return -1;
-		}
-		unikd_wait_changed(f->d, 100);
-		pthread_mutex_unlock(&f->d->lock);
+		return 0; /* nothing yet: parked until follow_ready says so */
 	}
+}
+
+int follow_ready(void *ctx, int changed)
+{
+	struct follow *f = ctx;
+	struct stat st;
+	off_t pos = lseek(f->fd, 0, SEEK_CUR);
+
+	if (fstat(f->fd, &st) == 0 && pos >= 0 && st.st_size > pos)
+		return 1; /* it grew */
+	if (shutting_down(f->d))
+		return 1;
+	if ((changed || !f->checked) && f->done(f->d, f->id)) {
+		/* the bytes written before the end are all there: read them, end */
+		f->producer_done = 1;
+		return 1;
+	}
+	f->checked = 1;
+	return 0;
 }
 
 void follow_free(void *ctx)

@@ -168,13 +168,15 @@ void h_instances_logs(struct http_req *req)
 			     req->params[0]);
 		http_reply_error(req, &err);
 	} else {
-		http_reply_stream(req, 200, "text/plain; charset=utf-8", follow_read, f,
-				  follow_free);
+		http_reply_stream(req, 200, "text/plain; charset=utf-8", follow_read, follow_ready,
+				  f, follow_free);
 	}
 	free(path);
 	free(id);
 }
 
+/* Parks the request while the instance runs (no thread waits); each change
+ * of the daemon's state runs this again. */
 void h_instances_wait(struct http_req *req)
 {
 	struct unik_err err = UNIK_ERR_INIT;
@@ -184,15 +186,23 @@ void h_instances_wait(struct http_req *req)
 	if (!id)
 		return;
 	unik_instance_init(&in);
-	if (instance_wait(req->d, id, &in, &err))
+	if (store_instance_get(req->d->store, id, &in, &err)) {
 		http_reply_error(req, &err);
-	else
+	} else if (in.state == UNIK_STATE_RUNNING || in.state == UNIK_STATE_STOPPING) {
+		if (__atomic_load_n(&req->d->shutting_down, __ATOMIC_RELAXED)) {
+			unik_err_set(&err, UNIK_E_UNAVAILABLE, "the daemon is shutting down");
+			http_reply_error(req, &err);
+		} else {
+			http_park(req);
+		}
+	} else {
 		http_reply_json(
 		    req, 200,
 		    json_pack("{sssssoso}", "id", in.id, "state", unik_state_name(in.state),
 			      "exit_code",
 			      in.exit_code >= 0 ? json_integer(in.exit_code) : json_null(),
-			      "message", in.message ? json_string(in.message) : json_null()));
+			      "message", unik_json_text(in.message)));
+	}
 	unik_instance_release(&in);
 	free(id);
 }

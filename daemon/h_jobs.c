@@ -54,5 +54,6 @@ void h_jobs_events(struct http_req *req)
 		http_reply_error(req, &err);
 		return;
 	}
-	http_reply_stream(req, 200, "application/x-ndjson", follow_read, f, follow_free);
+	http_reply_stream(req, 200, "application/x-ndjson", follow_read, follow_ready, f,
+			  follow_free);
 }

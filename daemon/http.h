@@ -1,11 +1,14 @@
-/* http.h - unikd's HTTP layer over libmicrohttpd.
+/* http.h - unikd's HTTP layer over libmicrohttpd, as handlers see it.
  *
- * One MHD daemon per listener (the unix socket, and the TCP address when
- * asked for), thread per connection, so a handler may block (wait, logs -f).
- * The layer matches the route, enforces the bearer token on TCP, collects
- * the body (JSON in memory, uploads spooled to a file under a size limit),
- * then calls the route's handler exactly once; the handler answers with
- * one of the http_reply_* calls.
+ * One libmicrohttpd daemon per listener (the unix socket, and the TCP
+ * address when asked for, with TLS), each polled by one thread with epoll.
+ * The layer parses the request target itself (http_uri.h), matches the
+ * route, enforces the bearer token and client certificates on TCP,
+ * collects the body (JSON in memory, uploads spooled to a file under a
+ * size limit), then runs the route's handler on a worker thread; the
+ * handler answers with one of the http_reply_* calls, or parks the request
+ * (http_park) to be run again after the daemon's state changes.
+ * See http_internal.h for the threads.
  */
 #ifndef UNIKD_HTTP_H
 #define UNIKD_HTTP_H
@@ -18,12 +21,16 @@
 #include "../lib/error.h"
 #include "../lib/strbuf.h"
 #include "../lib/strv.h"
+#include "http_uri.h"
 
 struct unikd;
 struct route;
 struct http_server;
 struct MHD_Connection;
 struct MHD_Response;
+struct listener;
+struct conn_watch;
+struct stream;
 
 #define HTTP_MAX_PARAMS 4
 #define HTTP_MAX_JSON_BODY (1024 * 1024)
@@ -31,8 +38,10 @@ struct MHD_Response;
 struct http_req {
 	struct unikd *d;
 	struct MHD_Connection *conn;
+	struct listener *l;
 	const char *method;
-	const char *path;
+	const char *path; /* decoded (uri.path) */
+	struct http_uri uri;
 	const struct route *route;
 	char *params[HTTP_MAX_PARAMS]; /* path parameters, in pattern order */
 	int nparams;
@@ -42,10 +51,27 @@ struct http_req {
 	char *spool_path; /* uploads: the spooled body (handler may rename it) */
 	long long body_len;
 	int too_large;
-	const char *early_error; /* set when rejected before the body */
 
 	struct MHD_Response *resp;
 	unsigned status;
+
+	/* the HTTP layer's own (http_internal.h) */
+	int uri_failed; /* the target did not parse: uri_err says why */
+	struct unik_err *uri_err;
+	const char *raw_target; /* libmicrohttpd's buffer: valid until the head is handled */
+	size_t target_len;
+	int begun; /* the head was seen by the access handler */
+	int phase; /* enum req_phase */
+	int want_park; /* the handler called http_park() */
+	uint64_t gen; /* park generation before the handler ran */
+	int gone; /* the client hung up while the request was parked */
+	int pkind; /* parked: 0 no, else how (http_park.c) */
+	uint64_t pgen;
+	int pfd;
+	struct http_req *pnext, *pprev; /* parked requests */
+	struct http_req *wnext; /* a worker queue */
+	struct conn_watch *cw;
+	struct stream *stream; /* a streamed reply's state, while parked */
 };
 
 /* Starts listening on the unix socket (d->socket_path) and, if set, the TCP
@@ -69,10 +95,27 @@ int http_body_json(struct http_req *req, json_t **out, struct unik_err *err);
 void http_reply_json(struct http_req *req, unsigned status, json_t *body);
 void http_reply_error(struct http_req *req, const struct unik_err *err);
 
-/* A streamed reply: `read` fills buf (may block), returns bytes, 0 never,
- * -1 at the end.  `fini` frees ctx when the connection is done. */
+/* Answer later: parks the request, costing no thread, and runs the handler
+ * again after the next change of the daemon's state (unikd_notify), its
+ * shutdown, or when the client hangs up (then the answer is dropped).  The
+ * handler must then reply nothing now, and be safe to run again. */
+void http_park(struct http_req *req);
+
+/* A streamed reply.  `read` (called on the polling thread: must not block)
+ * fills buf and returns bytes, 0 when it has nothing yet, -1 at the end.
+ * After a 0 the stream is parked; `ready` (called from another thread
+ * while parked) says whether to try `read` again: 1 yes, 0 not yet.
+ * `changed` is 1 when the daemon's state changed since the last call (the
+ * time to ask whether the producer has finished).  `fini` frees ctx when
+ * the connection is done. */
 typedef ssize_t (*http_stream_read)(void *ctx, char *buf, size_t max);
+typedef int (*http_stream_ready)(void *ctx, int changed);
 void http_reply_stream(struct http_req *req, unsigned status, const char *content_type,
-		       http_stream_read read, void *ctx, void (*fini)(void *ctx));
+		       http_stream_read read, http_stream_ready ready, void *ctx,
+		       void (*fini)(void *ctx));
+
+/* The daemon's state changed: wakes parked requests.  unikd_notify()
+ * calls it; cheap, never blocks. */
+void http_notify(struct http_server *srv);
 
 #endif

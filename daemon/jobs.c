@@ -49,7 +49,7 @@ static void emit(struct job_ctx *jc, const char *type, const char *message, json
 	json_object_set_new(ev, "type", json_string(type));
 	json_object_set_new(ev, "time", json_string(when));
 	if (message)
-		json_object_set_new(ev, "message", json_string(message));
+		json_object_set_new(ev, "message", unik_json_text(message)); /* any bytes */
 	if (extra)
 		json_object_update(ev, extra);
 	json_decref(extra);

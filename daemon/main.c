@@ -34,8 +34,14 @@ static void usage(FILE *f)
 	      "\n"
 	      "  --socket PATH         unix socket (default /run/unik/unikd.sock as root,\n"
 	      "                        $XDG_RUNTIME_DIR/unik/unikd.sock otherwise)\n"
-	      "  --listen IP:PORT      also listen on TCP (needs --token-file)\n"
+	      "  --listen IP:PORT      also listen on TCP: TLS (--tlscert, --tlskey), or plain\n"
+	      "                        HTTP with --insecure; needs --token-file or --tlsverify\n"
 	      "  --token-file FILE     bearer token required on TCP\n"
+	      "  --tlscert FILE        TLS certificate (PEM) of the TCP listener\n"
+	      "  --tlskey FILE         its private key (PEM)\n"
+	      "  --tlsverify           TCP clients need a certificate signed by --tlscacert\n"
+	      "  --tlscacert FILE      the CA (PEM) that signs client certificates\n"
+	      "  --insecure            allow --listen without TLS (says so in the log)\n"
 	      "  --state-dir DIR       images, instances, jobs (default /var/lib/unik as root,\n"
 	      "                        ~/.local/share/unik otherwise)\n"
 	      "  --config FILE         configuration (default /etc/unik/unikd.conf as root,\n"
@@ -132,6 +138,11 @@ enum {
 	OPT_UPLOAD,
 	OPT_PROVIDER,
 	OPT_STOP_TIMEOUT,
+	OPT_TLSCERT,
+	OPT_TLSKEY,
+	OPT_TLSCACERT,
+	OPT_TLSVERIFY,
+	OPT_INSECURE,
 	OPT_VERSION,
 	OPT_HELP
 };
@@ -139,6 +150,8 @@ enum {
 struct cli_opts {
 	const char *socket, *listen, *token_file, *state_dir, *config, *upload, *provider,
 	    *stop_timeout;
+	const char *tlscert, *tlskey, *tlscacert;
+	int tlsverify, insecure;
 };
 
 static void parse_args(int argc, char **argv, struct cli_opts *o)
@@ -152,6 +165,11 @@ static void parse_args(int argc, char **argv, struct cli_opts *o)
 		{ "max-upload", required_argument, NULL, OPT_UPLOAD },
 		{ "default-provider", required_argument, NULL, OPT_PROVIDER },
 		{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
+		{ "tlscert", required_argument, NULL, OPT_TLSCERT },
+		{ "tlskey", required_argument, NULL, OPT_TLSKEY },
+		{ "tlscacert", required_argument, NULL, OPT_TLSCACERT },
+		{ "tlsverify", no_argument, NULL, OPT_TLSVERIFY },
+		{ "insecure", no_argument, NULL, OPT_INSECURE },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -169,6 +187,11 @@ static void parse_args(int argc, char **argv, struct cli_opts *o)
 		case OPT_UPLOAD: o->upload = optarg; break;
 		case OPT_PROVIDER: o->provider = optarg; break;
 		case OPT_STOP_TIMEOUT: o->stop_timeout = optarg; break;
+		case OPT_TLSCERT: o->tlscert = optarg; break;
+		case OPT_TLSKEY: o->tlskey = optarg; break;
+		case OPT_TLSCACERT: o->tlscacert = optarg; break;
+		case OPT_TLSVERIFY: o->tlsverify = 1; break;
+		case OPT_INSECURE: o->insecure = 1; break;
 		case OPT_VERSION: printf("unikd %s (%s)\n", UNIK_VERSION, UNIK_GITREV); exit(0);
 		case 'h':
 		case OPT_HELP: usage(stdout); exit(0);
@@ -177,6 +200,63 @@ static void parse_args(int argc, char **argv, struct cli_opts *o)
 	}
 	if (optind < argc)
 		die("unexpected argument '%s' (see unikd --help)", argv[optind]);
+}
+
+/* "1"/"true"/"yes" or "0"/"false"/"no" (or absent: def) of a config key. */
+static int config_bool(struct unikd *d, const char *key, int def)
+{
+	const char *v = unik_config_get(&d->cfg, key, NULL);
+
+	if (!v)
+		return def;
+	if (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes"))
+		return 1;
+	if (!strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no"))
+		return 0;
+	die("bad %s '%s' (use true or false)", key, v);
+}
+
+/* An integer config key within [lo, hi]. */
+static int config_int(struct unikd *d, const char *key, long long def, long long lo, long long hi)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	long long n;
+
+	if (unik_config_get_int(&d->cfg, key, def, &n, &err))
+		die("%s", err.msg);
+	if (n < lo || n > hi)
+		die("%s = %lld is out of range (%lld..%lld)", key, n, lo, hi);
+	return (int)n;
+}
+
+static char *opt_or_key(const char *opt, struct unikd *d, const char *key)
+{
+	const char *v = opt ? opt : unik_config_get(&d->cfg, key, NULL);
+
+	return v && *v ? xstrdup(v) : NULL;
+}
+
+/* The HTTP layer's settings (docs/config.md); http_start checks the TCP rules. */
+static void configure_http(struct unikd *d, const struct cli_opts *o)
+{
+	const char *v;
+
+	d->tls_cert = opt_or_key(o->tlscert, d, "daemon.tlscert");
+	d->tls_key = opt_or_key(o->tlskey, d, "daemon.tlskey");
+	d->tls_ca = opt_or_key(o->tlscacert, d, "daemon.tlscacert");
+	d->tls_verify = o->tlsverify || config_bool(d, "daemon.tlsverify", 0);
+	d->insecure = o->insecure || config_bool(d, "daemon.insecure", 0);
+	d->max_connections = config_int(d, "daemon.max_connections", 4096, 1, 1 << 20);
+	d->max_connections_per_client =
+	    config_int(d, "daemon.max_connections_per_client", 256, 0, 1 << 20);
+	d->unix_max_connections = config_int(d, "daemon.unix_max_connections", 1024, 1, 1 << 20);
+	d->http_workers = config_int(d, "daemon.http_workers", 16, 1, 1024);
+	d->http_idle_timeout = config_int(d, "daemon.http_idle_timeout", 60, 1, 86400);
+	d->http_header_timeout = config_int(d, "daemon.http_header_timeout", 20, 1, 3600);
+	v = unik_config_get(&d->cfg, "daemon.http_request_memory", "128K");
+	if (parse_size(v, &d->http_request_memory) || d->http_request_memory < 16 * 1024 ||
+	    d->http_request_memory > 64 << 20)
+		die("bad daemon.http_request_memory '%s' (16K..64M)", v);
 }
 
 /* Command line over config file over built-in defaults. */
@@ -211,8 +291,7 @@ static void configure(struct unikd *d, const struct cli_opts *o)
 	d->listen_addr = v && *v ? xstrdup(v) : NULL;
 	v = o->token_file ? o->token_file : unik_config_get(&d->cfg, "daemon.token_file", NULL);
 	d->token = v && *v ? read_token(v) : NULL;
-	if (d->listen_addr && !d->token)
-		die("--listen needs --token-file: TCP access requires a bearer token");
+	configure_http(d, o);
 	v = o->provider ? o->provider : unik_config_get(&d->cfg, "daemon.default_provider", "auto");
 	if (strcmp(v, "auto") && !unik_provider_find(v))
 		die("unknown default provider '%s'", v);
@@ -296,9 +375,14 @@ int main(int argc, char **argv)
 		die("%s", err.msg);
 	if (http_start(&d, &srv, &err))
 		die("%s", err.msg);
-	unikd_log("unikd %s listening on unix:%s%s%s, state in %s, network: %s", UNIK_VERSION,
-		  d.socket_path, d.listen_addr ? " and http://" : "",
-		  d.listen_addr ? d.listen_addr : "", d.state_dir, network_describe(&d));
+	unikd_log("unikd %s listening on unix:%s%s%s%s, state in %s, network: %s", UNIK_VERSION,
+		  d.socket_path,
+		  !d.listen_addr ? ""
+		  : d.tls_cert	 ? " and https://"
+				 : " and http://",
+		  d.listen_addr ? d.listen_addr : "",
+		  d.listen_addr && d.tls_verify ? " (client certificates)" : "", d.state_dir,
+		  network_describe(&d));
 
 	for (;;) {
 		struct timespec poll_every = { UNWATCHED_POLL_S, 0 };
@@ -313,8 +397,8 @@ int main(int argc, char **argv)
 
 	pthread_mutex_lock(&d.lock);
 	d.shutting_down = 1;
-	pthread_cond_broadcast(&d.changed);
 	pthread_mutex_unlock(&d.lock);
+	unikd_notify(&d); /* waiters, and parked requests, see it */
 	jobs_drain(&d);
 	http_stop(srv);
 	supervisor_stop(d.sup);
@@ -326,6 +410,9 @@ int main(int argc, char **argv)
 	free(d.socket_path);
 	free(d.listen_addr);
 	free(d.token);
+	free(d.tls_cert);
+	free(d.tls_key);
+	free(d.tls_ca);
 	free(d.default_provider);
 	return 0;
 }

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 static const struct {
 	const char *name;
 	int http;
@@ -21,6 +23,21 @@ static const struct {
 	[UNIK_E_INTERNAL] = { "internal", 500 },
 };
 
+/* Formats into buf (capacity cap) as valid UTF-8 cut on a character
+ * boundary: invalid bytes of the arguments become "\xNN". */
+static void format_utf8(char *buf, size_t cap, const char *fmt, va_list ap)
+{
+	char *text = NULL;
+	int n = vasprintf(&text, fmt, ap);
+
+	if (n < 0) {
+		snprintf(buf, cap, "%s", "out of memory formatting an error");
+		return;
+	}
+	utf8_sanitize(buf, cap, text, (size_t)n);
+	free(text);
+}
+
 int unik_err_set(struct unik_err *err, enum unik_errcode code, const char *fmt, ...)
 {
 	va_list ap;
@@ -29,24 +46,27 @@ int unik_err_set(struct unik_err *err, enum unik_errcode code, const char *fmt, 
 		return -1;
 	err->code = code;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	format_utf8(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
 	return -1;
 }
 
 int unik_err_prefix(struct unik_err *err, const char *fmt, ...)
 {
-	char pre[512];
-	char old[UNIK_ERR_MSG_MAX];
+	char pre[UNIK_ERR_MSG_MAX];
+	char *both;
 	va_list ap;
 
 	if (!err)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(pre, sizeof(pre), fmt, ap);
+	format_utf8(pre, sizeof(pre), fmt, ap);
 	va_end(ap);
-	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", pre, old);
+	/* both parts are valid UTF-8 already; the join is cut once more */
+	if (asprintf(&both, "%s: %s", pre, err->msg) < 0)
+		abort();
+	utf8_sanitize(err->msg, sizeof(err->msg), both, strlen(both));
+	free(both);
 	if (err->code == UNIK_E_OK)
 		err->code = UNIK_E_INTERNAL;
 	return -1;

@@ -79,7 +79,7 @@ check "and says why" contains "$(cat "$T/err")" "token"
 stop_daemon
 port=$((20000 + RANDOM % 20000))
 echo "s3cret-token-0123456789" >"$T/token"
-start_daemon --listen 127.0.0.1:$port --token-file "$T/token"
+start_daemon --listen 127.0.0.1:$port --token-file "$T/token" --insecure
 check "TCP without token is 401" eq \
 	"$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$port/v1/version)" 401
 check "TCP with a wrong token is 401" eq "$(curl -s -o /dev/null -w '%{http_code}' \

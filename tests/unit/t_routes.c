@@ -1,9 +1,13 @@
 /* t_routes.c - the route table and api/openapi.yaml list exactly the same
- * routes; the matcher extracts parameters and never matches partially. */
+ * routes; the matcher extracts parameters and never matches partially; the
+ * request-target parser decodes with lengths and refuses what no route can
+ * mean (NUL, invalid UTF-8, bad escapes). */
 #include <ctype.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../../daemon/http.h"
+#include "../../daemon/http_uri.h"
 #include "../../daemon/routes.h"
 #include "../../lib/fsutil.h"
 #include "../../lib/strv.h"
@@ -59,6 +63,90 @@ static int spec_routes(const char *path, struct strv *out)
 	return 0;
 }
 
+/* Parses raw (a C string) and expects success. */
+static int parses(const char *raw, struct http_uri *u)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+
+	if (http_uri_parse(raw, strlen(raw), u, &err) == 0)
+		return 1;
+	printf("#   %s: %s\n", raw, err.msg);
+	return 0;
+}
+
+/* Expects raw[0..len) to be refused with a message containing `why`. */
+static void refused(const char *raw, size_t len, const char *why)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	struct http_uri u = HTTP_URI_INIT;
+	int rc = http_uri_parse(raw, len, &u, &err);
+
+	ok(rc < 0 && err.code == UNIK_E_INVALID && strstr(err.msg, why) && !u.path && !u.nparams,
+	   "refused (%s): %.40s", why, raw);
+	if (rc == 0)
+		http_uri_release(&u);
+	else if (!strstr(err.msg, why))
+		printf("#   message: %s\n", err.msg);
+}
+
+static void uri(void)
+{
+	struct http_uri u = HTTP_URI_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	char nul_path[] = "/v1/images/a\0b";
+
+	ok(parses("/v1/images/caf%C3%A9?name=a+b&x=%26&flag&&args=1&args=2", &u) &&
+	       !strcmp(u.path, "/v1/images/caf\xc3\xa9") && u.nparams == 5,
+	   "path decoded, empty query pieces skipped");
+	is_str(http_uri_query(&u, "name"), "a b", "'+' is a space in the query");
+	is_str(http_uri_query(&u, "x"), "&", "an escaped '&' is data");
+	is_str(http_uri_query(&u, "flag"), "", "a key without '=' has the value \"\"");
+	is_str(http_uri_query(&u, "args"), "1", "the first of repeated keys");
+	ok(http_uri_query(&u, "nope") == NULL, "an absent key is NULL");
+	http_uri_release(&u);
+	ok(parses("/a+b", &u) && !strcmp(u.path, "/a+b"), "'+' stays '+' in the path");
+	http_uri_release(&u);
+	ok(parses("http://unik:3000/v1/version?a=1#frag", &u) && !strcmp(u.path, "/v1/version") &&
+	       u.nparams == 1,
+	   "absolute form: scheme and host ignored, fragment dropped");
+	http_uri_release(&u);
+	ok(parses("HTTPS://h", &u) && !strcmp(u.path, "/"), "absolute form without a path is /");
+	http_uri_release(&u);
+
+	/* the reproducers of issue 9 */
+	refused("/v1/images/%ff%fe", 17, "not valid UTF-8");
+	refused("/%ff", 4, "not valid UTF-8");
+	refused("/v1/images?name=%ff", 19, "value is not valid UTF-8");
+	refused("/v1/images?%c3=1", 16, "name is not valid UTF-8");
+	refused("/v1/images/hello%00xyz", 22, "NUL");
+	refused("/v1/images?name=a%00b", 21, "NUL");
+	refused("/v1/images?na%00me=ab", 21, "NUL");
+	refused(nul_path, sizeof(nul_path) - 1, "control character");
+	refused("/v1/images/%zz", 14, "bad %-escape");
+	refused("/v1/images/%f", 13, "bad %-escape");
+	refused("/v1/images/%", 12, "bad %-escape");
+	refused("/v1/images?x=%4", 15, "bad %-escape");
+	refused("/v1/images/a%2Fb", 16, "encoded '/'");
+	refused("/v1/a b", 7, "space");
+	refused("/v1/\x7f", 5, "control character");
+	refused("v1/images", 9, "starting with '/'");
+	refused("*", 1, "starting with '/'");
+	refused("", 0, "starting with '/'");
+	refused("http://h?x=1&y=%ff", 18, "not valid UTF-8");
+	refused("/\xed\xa0\x80", 4, "not valid UTF-8"); /* a raw surrogate */
+
+	ok(parses("/v1/instances/", &u), "an empty last segment parses (no route matches it)");
+	http_uri_release(&u);
+	strbuf_adds(&sb, "/v1/instances/");
+	for (int i = 0; i < 600; i++)
+		strbuf_adds(&sb, "%C3%A9");
+	strbuf_adds(&sb, "?");
+	for (int i = 0; i <= HTTP_URI_MAX_PARAMS; i++)
+		strbuf_addf(&sb, "k%d=v&", i);
+	refused(strbuf_str(&sb), sb.len, "query parameters");
+	strbuf_release(&sb);
+}
+
 int main(int argc, char **argv)
 {
 	const char *spec = argc > 1 ? argv[1] : "api/openapi.yaml";
@@ -91,6 +179,7 @@ int main(int argc, char **argv)
 	ok(!r, "empty parameter does not match");
 	r = route_match("GET", "/v1/imagesX", params, &n, &known);
 	ok(!r, "prefix of a path does not match");
+	uri();
 	strv_release(&want);
 	strv_release(&have);
 	return tap_done();
