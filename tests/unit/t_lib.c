@@ -302,104 +302,99 @@ static void safe_opens(void)
 	close(t);
 	strbuf_release(&sb);
 	fs_remove_tree(dir, NULL);
+}
 
-	static void utf8(void)
-	{
-		static const char *const good[] = { "",
-						    "plain",
-						    "\xc3\xa9",
-						    "\xe2\x82\xac",
-						    "\xf0\x9f\x98\x80",
-						    "\xf4\x8f\xbf\xbf" };
-		static const char *const bad[] = { "\xff",
-						   "\xfe",
-						   "\xc3",
-						   "\xc3(",
-						   "\x80",
-						   "\xc0\xaf",
-						   "\xe0\x80\xaf",
-						   "\xed\xa0\x80",
-						   "\xf4\x90\x80\x80",
-						   "\xf0\x9f\x98",
-						   "a\xf8\x88\x80\x80\x80" };
-		char buf[16];
-		char *dup;
+static void utf8(void)
+{
+	static const char *const good[] = {
+		"", "plain", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf"
+	};
+	static const char *const bad[] = { "\xff",
+					   "\xfe",
+					   "\xc3",
+					   "\xc3(",
+					   "\x80",
+					   "\xc0\xaf",
+					   "\xe0\x80\xaf",
+					   "\xed\xa0\x80",
+					   "\xf4\x90\x80\x80",
+					   "\xf0\x9f\x98",
+					   "a\xf8\x88\x80\x80\x80" };
+	char buf[16];
+	char *dup;
 
-		for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-			ok(utf8_valid(good[i], strlen(good[i])), "valid UTF-8 #%zu", i);
-		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-			ok(!utf8_valid(bad[i], strlen(bad[i])),
-			   "invalid UTF-8 #%zu (overlong, surrogate, "
-			   "cut, stray continuation, out of range)",
-			   i);
-		ok(utf8_valid("a\0"
-			      "b",
-			      3),
-		   "a NUL byte is valid UTF-8");
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ok(utf8_valid(good[i], strlen(good[i])), "valid UTF-8 #%zu", i);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ok(!utf8_valid(bad[i], strlen(bad[i])),
+		   "invalid UTF-8 #%zu (overlong, surrogate, "
+		   "cut, stray continuation, out of range)",
+		   i);
+	ok(utf8_valid("a\0"
+		      "b",
+		      3),
+	   "a NUL byte is valid UTF-8");
 
-		dup = utf8_sanitize_dup("a\xff\xfe\xc3\xa9"
-					"b");
-		is_str(dup,
-		       "a\\xff\\xfe\xc3\xa9"
-		       "b",
-		       "invalid bytes become \\xNN, valid ones stay");
-		ok(utf8_valid(dup, strlen(dup)), "and the result is valid");
-		free(dup);
-		dup = utf8_sanitize_dup("\xed\xa0\x80");
-		is_str(dup, "\\xed\\xa0\\x80", "a surrogate is escaped byte by byte");
-		free(dup);
-		is_int(utf8_sanitize(buf, sizeof(buf),
-				     "a\0"
-				     "b",
-				     3),
-		       3, "NUL consumed");
-		is_str(buf, "a\\x00b", "NUL is escaped, never truncates");
+	dup = utf8_sanitize_dup("a\xff\xfe\xc3\xa9"
+				"b");
+	is_str(dup,
+	       "a\\xff\\xfe\xc3\xa9"
+	       "b",
+	       "invalid bytes become \\xNN, valid ones stay");
+	ok(utf8_valid(dup, strlen(dup)), "and the result is valid");
+	free(dup);
+	dup = utf8_sanitize_dup("\xed\xa0\x80");
+	is_str(dup, "\\xed\\xa0\\x80", "a surrogate is escaped byte by byte");
+	free(dup);
+	is_int(utf8_sanitize(buf, sizeof(buf),
+			     "a\0"
+			     "b",
+			     3),
+	       3, "NUL consumed");
+	is_str(buf, "a\\x00b", "NUL is escaped, never truncates");
 
-		/* 7 x "\xc3\xa9" = 14 bytes + "é" would be 16 with the NUL: cut before it */
-		is_int(utf8_sanitize(
-			   buf, sizeof(buf),
-			   "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 16),
-		       14, "the copy stops before a character that does not fit");
-		is_int(strlen(buf), 14, "14 bytes copied");
-		ok(utf8_valid(buf, strlen(buf)), "a cut copy is still valid");
-		is_int(utf8_sanitize(buf, 4, "\xff", 1), 0,
-		       "an escape that does not fit is left out");
-		is_str(buf, "", "leaving an empty string");
-	}
+	/* 7 x "\xc3\xa9" = 14 bytes + "é" would be 16 with the NUL: cut before it */
+	is_int(utf8_sanitize(buf, sizeof(buf),
+			     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
+			     16),
+	       14, "the copy stops before a character that does not fit");
+	is_int(strlen(buf), 14, "14 bytes copied");
+	ok(utf8_valid(buf, strlen(buf)), "a cut copy is still valid");
+	is_int(utf8_sanitize(buf, 4, "\xff", 1), 0, "an escape that does not fit is left out");
+	is_str(buf, "", "leaving an empty string");
+}
 
-	static void errors(void)
-	{
-		struct unik_err err = UNIK_ERR_INIT;
-		struct strbuf sb = STRBUF_INIT;
+static void errors(void)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	struct strbuf sb = STRBUF_INIT;
 
-		unik_err_set(&err, UNIK_E_NOT_FOUND, "no such image: %s", "\xff\xfe");
-		is_str(err.msg, "no such image: \\xff\\xfe",
-		       "bad bytes of an argument are escaped");
-		for (int i = 0; i < 600; i++)
-			strbuf_adds(&sb, "\xc3\xa9");
-		unik_err_set(&err, UNIK_E_NOT_FOUND, "no such instance: %s", strbuf_str(&sb));
-		ok(utf8_valid(err.msg, strlen(err.msg)),
-		   "a long message is cut on a character boundary");
-		ok(strlen(err.msg) < sizeof(err.msg) && strlen(err.msg) > sizeof(err.msg) - 4,
-		   "and fills the buffer (%zu bytes)", strlen(err.msg));
-		unik_err_prefix(&err, "x%s", "\xc3");
-		ok(utf8_valid(err.msg, strlen(err.msg)) && !strncmp(err.msg, "x\\xc3: no such", 14),
-		   "prefix escapes and cuts too");
-		unik_err_set(&err, UNIK_E_INVALID, "%s", "short");
-		unik_err_set(&err, UNIK_E_INVALID, "%s and %s", err.msg, err.msg);
-		is_str(err.msg, "short and short", "the message may be an argument of itself");
-		strbuf_release(&sb);
-	}
+	unik_err_set(&err, UNIK_E_NOT_FOUND, "no such image: %s", "\xff\xfe");
+	is_str(err.msg, "no such image: \\xff\\xfe", "bad bytes of an argument are escaped");
+	for (int i = 0; i < 600; i++)
+		strbuf_adds(&sb, "\xc3\xa9");
+	unik_err_set(&err, UNIK_E_NOT_FOUND, "no such instance: %s", strbuf_str(&sb));
+	ok(utf8_valid(err.msg, strlen(err.msg)), "a long message is cut on a character boundary");
+	ok(strlen(err.msg) < sizeof(err.msg) && strlen(err.msg) > sizeof(err.msg) - 4,
+	   "and fills the buffer (%zu bytes)", strlen(err.msg));
+	unik_err_prefix(&err, "x%s", "\xc3");
+	ok(utf8_valid(err.msg, strlen(err.msg)) && !strncmp(err.msg, "x\\xc3: no such", 14),
+	   "prefix escapes and cuts too");
+	unik_err_set(&err, UNIK_E_INVALID, "%s", "short");
+	unik_err_set(&err, UNIK_E_INVALID, "%s and %s", err.msg, err.msg);
+	is_str(err.msg, "short and short", "the message may be an argument of itself");
+	strbuf_release(&sb);
+}
 
-	int main(void)
-	{
-		utf8();
-		errors();
-		strings();
-		config();
-		bootargs();
-		files();
-		remove_trees();
-		safe_opens();
-		return tap_done();
-	}
+int main(void)
+{
+	utf8();
+	errors();
+	strings();
+	config();
+	bootargs();
+	files();
+	remove_trees();
+	safe_opens();
+	return tap_done();
+}
