@@ -30,17 +30,19 @@ static int guest_path_ok(const char *p)
 	return 1;
 }
 
-static int copy(const char *from, const char *to, struct unik_err *err)
+static int copy(struct sandbox *sb, const char *from, const char *to, struct unik_err *err)
 {
 	const char *argv[] = { "cp", "-a", "--", from, to, NULL };
+	struct run_opts opts = { NULL, NULL, NULL, NULL, sb };
 
-	return run_command(argv, NULL, err);
+	return run_command(argv, &opts, err);
 }
 
 /* Copies one manifest entry into the staging tree. */
-static int stage_entry(const char *src_dir, const char *root, const char *guest, const char *source,
-		       struct unik_err *err)
+static int stage_entry(const struct unik_build_spec *spec, const char *root, const char *guest,
+		       const char *source, struct unik_err *err)
 {
+	const char *src_dir = spec->src_dir;
 	char *real_dir = realpath(src_dir, NULL), *path = NULL, *real = NULL, *dst = NULL;
 	char *parent = NULL;
 	int rc = -1;
@@ -64,7 +66,7 @@ static int stage_entry(const char *src_dir, const char *root, const char *guest,
 	dst = xasprintf("%s%s", root, guest);
 	parent = xstrdup(dst);
 	*strrchr(parent, '/') = '\0';
-	if (fs_mkdir_p(parent, 0755, err) || copy(real, dst, err))
+	if (fs_mkdir_p(parent, 0755, err) || copy(spec->sandbox, real, dst, err))
 		goto cleanup;
 	rc = 0;
 cleanup:
@@ -116,7 +118,7 @@ int compiler_files_tree(const struct unik_build_spec *spec, char **tree, struct 
 		goto cleanup;
 	if (fs_exists(files)) {
 		char *all = xasprintf("%s/.", files);
-		int r = copy(all, root, err);
+		int r = copy(spec->sandbox, all, root, err);
 
 		free(all);
 		if (r)
@@ -128,7 +130,7 @@ int compiler_files_tree(const struct unik_build_spec *spec, char **tree, struct 
 				     k);
 			goto cleanup;
 		}
-		if (stage_entry(spec->src_dir, root, k, json_string_value(v), err))
+		if (stage_entry(spec, root, k, json_string_value(v), err))
 			goto cleanup;
 		if (spec->log) {
 			char *line = xasprintf(MANIFEST ": %s -> %s", json_string_value(v), k);

@@ -16,6 +16,7 @@
 struct store;
 struct supervisor;
 struct network;
+struct jobs;
 
 struct unikd {
 	char *state_dir;
@@ -31,6 +32,7 @@ struct unikd {
 	struct store *store;
 	struct supervisor *sup;
 	struct network *net;
+	struct jobs *jobs; /* build jobs and their sandbox (jobs.c) */
 
 	pthread_mutex_t lock;
 	pthread_cond_t changed;

@@ -136,10 +136,10 @@ static int makes_sockets(const char *app, struct unik_err *err)
 	return found;
 }
 
-static int run_tool(const char *const *argv, const char *what, unik_log_fn log, void *log_ctx,
-		    struct unik_err *err)
+static int run_tool(const char *const *argv, const char *what, struct sandbox *sb, unik_log_fn log,
+		    void *log_ctx, struct unik_err *err)
 {
-	struct run_opts opts = { NULL, NULL, log, log_ctx };
+	struct run_opts opts = { NULL, NULL, log, log_ctx, sb };
 
 	if (run_command(argv, &opts, err) < 0)
 		return unik_err_prefix(err, "%s failed", what);
@@ -147,8 +147,8 @@ static int run_tool(const char *const *argv, const char *what, unik_log_fn log, 
 }
 
 int c_pack_image(const char *runtime_dir, const char *app, const char *files_dir, const char *name,
-		 const char *work_dir, const char *out_path, unik_log_fn log, void *log_ctx,
-		 struct unik_err *err)
+		 const char *work_dir, const char *out_path, struct sandbox *sb, unik_log_fn log,
+		 void *log_ctx, struct unik_err *err)
 {
 	char *rt_obj = xasprintf("%s/unik-runtime.o", runtime_dir);
 	char *rt_ld = xasprintf("%s/unik-runtime.ld", runtime_dir);
@@ -168,7 +168,7 @@ int c_pack_image(const char *runtime_dir, const char *app, const char *files_dir
 	{
 		const char *strip[] = { "objcopy", "--strip-debug", app, app_copy, NULL };
 
-		if (run_tool(strip, "objcopy", log, log_ctx, err) < 0)
+		if (run_tool(strip, "objcopy", sb, log, log_ctx, err) < 0)
 			goto cleanup;
 	}
 	net = makes_sockets(app_copy, err);
@@ -199,8 +199,8 @@ int c_pack_image(const char *runtime_dir, const char *app, const char *files_dir
 				     net ? net_obj : NULL,
 				     NULL };
 
-		if (run_tool(as, "as", log, log_ctx, err) < 0 ||
-		    run_tool(ld, "ld", log, log_ctx, err) < 0)
+		if (run_tool(as, "as", sb, log, log_ctx, err) < 0 ||
+		    run_tool(ld, "ld", sb, log, log_ctx, err) < 0)
 			goto cleanup;
 	}
 	rc = 0;
