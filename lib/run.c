@@ -114,11 +114,21 @@ int run_command(const char *const *argv, const struct run_opts *opts, struct uni
 		rc = 0;
 		goto cleanup;
 	}
-	if (WIFEXITED(status))
-		strbuf_addf(&msg, "'%s' exited with status %d", argv[0], WEXITSTATUS(status));
-	else
+	if (WIFEXITED(status)) {
+		int code = WEXITSTATUS(status);
+
+		strbuf_addf(&msg, "'%s' exited with status %d", argv[0], code);
+		if (opts->sandbox->conf->mode == SANDBOX_BWRAP && code > 128 && code < 128 + 32) {
+			/* bwrap passes a death by signal on as 128 + the signal */
+			strbuf_addf(&msg, " (as when killed by signal %d, %s)", code - 128,
+				    strsignal(code - 128));
+			sandbox_note_signal(opts->sandbox, code - 128);
+		}
+	} else {
 		strbuf_addf(&msg, "'%s' killed by signal %d (%s)", argv[0], WTERMSIG(status),
 			    strsignal(WTERMSIG(status)));
+		sandbox_note_signal(opts->sandbox, WTERMSIG(status));
+	}
 	strbuf_adds(&msg, sandbox_failure_hint(opts->sandbox, hint, sizeof(hint)));
 	tail_format(&rl.tail, &msg);
 	unik_err_set(err, UNIK_E_INTERNAL, "%s", strbuf_str(&msg));

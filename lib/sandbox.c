@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -394,6 +395,12 @@ void sandbox_note_line(struct sandbox *sb, const char *line)
 		sb->saw_fsize = strstr(line, fsize[i]) != NULL;
 	for (size_t i = 0; nproc[i] && !sb->saw_nproc; i++)
 		sb->saw_nproc = strstr(line, nproc[i]) != NULL;
+}
+
+void sandbox_note_signal(struct sandbox *sb, int sig)
+{
+	if (sig == SIGXFSZ)
+		sb->saw_fsize = 1;
 }
 
 const char *sandbox_failure_hint(const struct sandbox *sb, char *buf, size_t size)

@@ -114,7 +114,9 @@ int sandbox_exec(struct sandbox *sb, const char *const *argv, const char *cwd,
  * limit the kernel enforces (memory, file size, processes) was the cause;
  * "" otherwise. */
 const char *sandbox_failure_hint(const struct sandbox *sb, char *buf, size_t size);
-/* Notes one output line (for sandbox_failure_hint). */
+/* Notes one output line, or the signal that ended a command (for
+ * sandbox_failure_hint). */
 void sandbox_note_line(struct sandbox *sb, const char *line);
+void sandbox_note_signal(struct sandbox *sb, int sig);
 
 #endif
