@@ -34,7 +34,7 @@ struct sandbox_limits {
 	long long cpu_seconds; /* CPU time of all its processes together */
 	long long memory; /* bytes of address space per process (RLIMIT_AS) */
 	long long processes; /* processes and threads at once */
-	long long output; /* bytes of output (the build log) */
+	long long output; /* bytes of output (the build log; a line costs 64 more) */
 	long long file_size; /* bytes per file written (RLIMIT_FSIZE) */
 	long long disk; /* bytes by which the build folder may grow */
 	long long tmp_size; /* bytes of the private /tmp (a tmpfs; bwrap only) */

@@ -27,6 +27,7 @@
 #define KILL_GRACE_MS 1000 /* for bwrap to end after its pid 1 was killed */
 #define KILL_WAIT_MS 5000 /* for a killed sandbox to be gone */
 #define LAST_BYTES 512 /* output kept for a sandbox's own error message */
+#define LINE_COST 64 /* what a line's event adds to the job's log */
 #define MAX_LIMITS 5
 
 /* What the child reports through its close-on-exec pipe when it fails. */
@@ -453,22 +454,32 @@ static void keep_last(struct proc *p, const char *buf, size_t n)
 	p->last[p->last_len] = '\0';
 }
 
+/* Passes output on within build.output, where each line also costs the
+ * framing of its event in the job's log. */
 static void on_output(struct proc *p, const char *buf, size_t n, sandbox_out_fn out, void *ctx)
 {
 	struct sandbox *sb = p->sb;
-	long long room = sb->conf->lim.output - sb->output;
+	long long room = sb->conf->lim.output - sb->output, cost = 0;
 	char lim[32];
+	size_t take;
 
 	if (room <= 0)
 		return;
-	if ((long long)n > room) {
-		n = (size_t)room;
+	for (take = 0; take < n; take++) {
+		long long c = buf[take] == '\n' ? 1 + LINE_COST : 1;
+
+		if (cost + c > room)
+			break;
+		cost += c;
+	}
+	sb->output += cost;
+	if (take < n) {
+		sb->output = sb->conf->lim.output;
 		sandbox_format_size(sb->conf->lim.output, lim, sizeof(lim));
 		sandbox_trip(sb, "the build printed more than %s of output (build.output)", lim);
 	}
-	sb->output += (long long)n;
-	keep_last(p, buf, n);
-	out(ctx, buf, n);
+	keep_last(p, buf, take);
+	out(ctx, buf, take);
 }
 
 /* Reads what is there; closes `fd` at its end. */
