@@ -30,12 +30,31 @@ static int guest_path_ok(const char *p)
 	return 1;
 }
 
-static int copy(struct sandbox *sb, const char *from, const char *to, struct unik_err *err)
+/* Runs a tool that may write only in the staging tree `root`. */
+static int in_tree(struct sandbox *sb, const char *root, const char *const *argv,
+		   struct unik_err *err)
 {
-	const char *argv[] = { "cp", "-a", "--", from, to, NULL };
-	struct run_opts opts = { NULL, NULL, NULL, NULL, sb };
+	const char *rw[] = { root, NULL };
+	struct run_opts opts = { NULL, NULL, NULL, NULL, sb, rw };
 
 	return run_command(argv, &opts, err);
+}
+
+/* cp -a into the staging tree `root`; with `mkdirs` the folders on the way
+ * to `to` are made first, in the sandbox too, so that a link the files put
+ * there leads nowhere on the host. */
+static int copy(struct sandbox *sb, const char *root, const char *from, const char *to, int mkdirs,
+		struct unik_err *err)
+{
+	char *parent = xstrdup(to);
+	const char *mk[] = { "mkdir", "-p", "--", parent, NULL };
+	const char *cp[] = { "cp", "-a", "--", from, to, NULL };
+	int rc;
+
+	*strrchr(parent, '/') = '\0';
+	rc = (mkdirs && in_tree(sb, root, mk, err)) || in_tree(sb, root, cp, err) ? -1 : 0;
+	free(parent);
+	return rc;
 }
 
 /* Copies one manifest entry into the staging tree. */
@@ -44,7 +63,6 @@ static int stage_entry(const struct unik_build_spec *spec, const char *root, con
 {
 	const char *src_dir = spec->src_dir;
 	char *real_dir = realpath(src_dir, NULL), *path = NULL, *real = NULL, *dst = NULL;
-	char *parent = NULL;
 	int rc = -1;
 
 	if (!guest_path_ok(guest)) {
@@ -64,9 +82,7 @@ static int stage_entry(const struct unik_build_spec *spec, const char *root, con
 		goto cleanup;
 	}
 	dst = xasprintf("%s%s", root, guest);
-	parent = xstrdup(dst);
-	*strrchr(parent, '/') = '\0';
-	if (fs_mkdir_p(parent, 0755, err) || copy(spec->sandbox, real, dst, err))
+	if (copy(spec->sandbox, root, real, dst, 1, err))
 		goto cleanup;
 	rc = 0;
 cleanup:
@@ -74,7 +90,6 @@ cleanup:
 	free(path);
 	free(real);
 	free(dst);
-	free(parent);
 	return rc;
 }
 
@@ -118,7 +133,7 @@ int compiler_files_tree(const struct unik_build_spec *spec, char **tree, struct 
 		goto cleanup;
 	if (fs_exists(files)) {
 		char *all = xasprintf("%s/.", files);
-		int r = copy(spec->sandbox, all, root, err);
+		int r = copy(spec->sandbox, root, all, root, 0, err);
 
 		free(all);
 		if (r)

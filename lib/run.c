@@ -104,7 +104,8 @@ int run_command(const char *const *argv, const struct run_opts *opts, struct uni
 	if (!opts || !opts->sandbox)
 		return unik_err_set(err, UNIK_E_INTERNAL,
 				    "'%s' was to run outside the build sandbox", argv[0]);
-	rc = sandbox_exec(opts->sandbox, argv, opts->cwd, opts->env, on_output, &rl, &status, err);
+	rc = sandbox_exec(opts->sandbox, argv, opts->cwd, opts->env, opts->writable, on_output, &rl,
+			  &status, err);
 	if (rl.line.len)
 		line_emit(&rl);
 	if (rc < 0)

@@ -23,6 +23,9 @@ struct run_opts {
 	run_line_fn log; /* may be NULL: output is then only kept for errors */
 	void *log_ctx;
 	struct sandbox *sandbox; /* required: the build's sandbox */
+	/* folders inside the build folder it may write, NULL-terminated; the
+	 * rest of the build folder is read-only to it (NULL: all of it) */
+	const char *const *writable;
 };
 
 /* Runs argv[0] (searched in PATH) with `argv` in opts->sandbox and waits

@@ -226,7 +226,7 @@ int sandbox_probe(const struct sandbox_conf *sc, struct unik_err *err)
 
 	sandbox_init(&sb, sc);
 	if (open_cancel_pipe(&sb, err) == 0 &&
-	    sandbox_exec(&sb, argv, NULL, NULL, discard, &out, &status, err) == 0) {
+	    sandbox_exec(&sb, argv, NULL, NULL, NULL, discard, &out, &status, err) == 0) {
 		rc = status == 0
 			 ? 0
 			 : unik_err_set(err, UNIK_E_UNAVAILABLE,

@@ -102,14 +102,16 @@ int sandbox_check(struct sandbox *sb, struct unik_err *err);
 /* Runs argv[0] (found in PATH) in the sandbox with its output (stdout and
  * stderr together) handed to `out` as it comes; stdin is /dev/null.
  * `cwd` (inside the build folder; NULL: the folder) and `env` ("K=V" added
- * to a clean environment, may be NULL) as given.  Returns 0 when it ran to
+ * to a clean environment, may be NULL) as given.  Under bwrap only the
+ * folders in `writable` (inside the build folder, NULL-terminated) may be
+ * written, the rest of the build folder is read-only; NULL: all of it.  Returns 0 when it ran to
  * its end, with its wait status in *status (under bwrap a signal shows as
  * exit status 128 + the signal); -1 with err when it could not start
  * (UNIK_E_UNAVAILABLE) or was stopped (a limit, a cancel). */
 typedef void (*sandbox_out_fn)(void *ctx, const char *data, size_t len);
 int sandbox_exec(struct sandbox *sb, const char *const *argv, const char *cwd,
-		 const struct strv *env, sandbox_out_fn out, void *ctx, int *status,
-		 struct unik_err *err);
+		 const struct strv *env, const char *const *writable, sandbox_out_fn out, void *ctx,
+		 int *status, struct unik_err *err);
 /* A hint for the message of a failed command when its output suggests a
  * limit the kernel enforces (memory, file size, processes) was the cause;
  * "" otherwise. */

@@ -105,12 +105,13 @@ static void push_env(struct proc *p, const char *k, const char *v)
 	}
 }
 
-/* PATH, HOME (the build folder), LC_ALL and the caller's entries: nothing
- * of unikd's own environment reaches a build. */
+/* PATH, HOME (the private /tmp; without bwrap the build folder), LC_ALL
+ * and the caller's entries: nothing of unikd's own environment reaches a
+ * build. */
 static void build_env(struct proc *p, const struct strv *extra)
 {
 	const char *path = getenv("PATH");
-	const char *dir = p->sb->dir ? p->sb->dir : "/";
+	const char *dir = p->bwrap ? "/tmp" : p->sb->dir ? p->sb->dir : "/";
 
 	if (p->bwrap)
 		strv_push(&p->argv, "--clearenv");
@@ -159,8 +160,35 @@ static void bwrap_root(struct proc *p)
 	}
 }
 
-static void bwrap_args(struct proc *p, const char *const *argv, const char *cwd,
-		       const struct strv *env)
+/* The build folder read-only, and on it the folders the command may write. */
+static int bwrap_folder(struct proc *p, const char *const *writable, struct unik_err *err)
+{
+	const char *dir = p->sb->dir;
+	size_t len = strlen(dir);
+
+	if (!writable) {
+		args(&p->argv, (const char *const[]){ "--bind", dir, dir, NULL });
+		return 0;
+	}
+	args(&p->argv, (const char *const[]){ "--ro-bind", dir, dir, NULL });
+	for (; *writable; writable++) {
+		char *real = realpath(*writable, NULL);
+
+		if (!real || strncmp(real, dir, len) || (real[len] != '/' && real[len] != '\0')) {
+			unik_err_set(err, UNIK_E_INTERNAL,
+				     "%s is not a folder inside the build folder %s", *writable,
+				     dir);
+			free(real);
+			return -1;
+		}
+		args(&p->argv, (const char *const[]){ "--bind", real, real, NULL });
+		free(real);
+	}
+	return 0;
+}
+
+static int bwrap_args(struct proc *p, const char *const *argv, const char *cwd,
+		      const struct strv *env, const char *const *writable, struct unik_err *err)
 {
 	const struct sandbox *sb = p->sb;
 	char tmp_size[32];
@@ -179,8 +207,8 @@ static void bwrap_args(struct proc *p, const char *const *argv, const char *cwd,
 	for (size_t i = 0; i < sb->ro.n; i++)
 		args(&p->argv,
 		     (const char *const[]){ "--ro-bind", sb->ro.v[i], sb->ro.v[i], NULL });
-	if (sb->dir)
-		args(&p->argv, (const char *const[]){ "--bind", sb->dir, sb->dir, NULL });
+	if (sb->dir && bwrap_folder(p, writable, err) < 0)
+		return -1;
 	args(&p->argv, (const char *const[]){ "--chdir",
 					      cwd	? cwd
 					      : sb->dir ? sb->dir
@@ -192,6 +220,7 @@ static void bwrap_args(struct proc *p, const char *const *argv, const char *cwd,
 	p->exe = xstrdup(sb->conf->bwrap);
 	strv_push_owned(&p->env, xasprintf("PATH=%s", getenv("PATH") ? getenv("PATH") : ""));
 	p->host_cwd = "/";
+	return 0;
 }
 
 /* A close-on-exec pipe whose ends are above the descriptors the child
@@ -257,7 +286,7 @@ static int hand_over(const struct sandbox *sb, struct unik_err *err)
 }
 
 static int prepare(struct proc *p, const char *const *argv, const char *cwd, const struct strv *env,
-		   struct unik_err *err)
+		   const char *const *writable, struct unik_err *err)
 {
 	const struct sandbox_conf *c = p->sb->conf;
 
@@ -270,7 +299,8 @@ static int prepare(struct proc *p, const char *const *argv, const char *cwd, con
 					    "builds run sandboxed by bubblewrap, which is not "
 					    "installed (apt-get install bubblewrap; or set "
 					    "build.sandbox = none to run builds unconfined)");
-		bwrap_args(p, argv, cwd, env);
+		if (bwrap_args(p, argv, cwd, env, writable, err) < 0)
+			return -1;
 	} else {
 		p->exe = run_which(argv[0]);
 		if (!p->exe)
@@ -532,11 +562,11 @@ static void check_disk(struct proc *p)
 		return;
 	sandbox_format_size(sb->conf->lim.disk, lim, sizeof(lim));
 	if (sandbox_tree_usage(fd, -1, -1, &bytes, &err) < 0) {
-		if (err.code == UNIK_E_CONFLICT && ++sb->disk_misses >= DISK_MISSES_MAX)
+		if (++sb->disk_misses >= DISK_MISSES_MAX)
 			sandbox_trip(sb,
-				     "the build's folder kept changing too fast to measure its "
-				     "size (build.disk: %s)",
-				     lim);
+				     "the size of the build's folder cannot be measured (%s; "
+				     "build.disk: %s)",
+				     err.msg, lim);
 	} else {
 		sb->disk_misses = 0;
 		if (bytes - sb->disk_base > sb->conf->lim.disk)
@@ -710,8 +740,8 @@ static int outcome(struct proc *p, const char *cmd, int *status, struct unik_err
 }
 
 int sandbox_exec(struct sandbox *sb, const char *const *argv, const char *cwd,
-		 const struct strv *env, sandbox_out_fn out, void *ctx, int *status,
-		 struct unik_err *err)
+		 const struct strv *env, const char *const *writable, sandbox_out_fn out, void *ctx,
+		 int *status, struct unik_err *err)
 {
 	struct proc p;
 	int rc = -1;
@@ -721,7 +751,7 @@ int sandbox_exec(struct sandbox *sb, const char *const *argv, const char *cwd,
 	p.bwrap = sb->conf->mode == SANDBOX_BWRAP;
 	p.out[0] = p.out[1] = p.st[0] = p.st[1] = p.fail[0] = p.fail[1] = -1;
 	p.pidfd = p.init_pidfd = -1;
-	if (sandbox_check(sb, err) < 0 || prepare(&p, argv, cwd, env, err) < 0)
+	if (sandbox_check(sb, err) < 0 || prepare(&p, argv, cwd, env, writable, err) < 0)
 		goto out;
 	p.pid = fork();
 	if (p.pid < 0) {

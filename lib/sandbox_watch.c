@@ -146,6 +146,23 @@ long long sandbox_user_tasks(uid_t uid)
 	return n;
 }
 
+/* A folder the build closed to its owner (us, when unikd is not root)
+ * would hide what is in it: give the owner its rights back, through an
+ * O_PATH descriptor so that a link swapped in meanwhile is not followed. */
+static void reopen_dir(int dirfd, const char *name, const struct stat *st)
+{
+	int fd = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char path[64];
+
+	if (fd < 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (chmod(path, (st->st_mode & 07777) | 0700) < 0) {
+		/* then the walk skips it */
+	}
+	close(fd);
+}
+
 struct usage_walk {
 	long long bytes;
 	long long uid, gid;
@@ -158,6 +175,8 @@ static int usage_entry(void *ctx, int dirfd, const char *name, const struct stat
 	long long b = (long long)st->st_blocks * 512;
 
 	w->bytes += b > ENTRY_MIN_BYTES ? b : ENTRY_MIN_BYTES;
+	if (S_ISDIR(st->st_mode) && st->st_uid == geteuid() && (st->st_mode & 0700) != 0700)
+		reopen_dir(dirfd, name, st);
 	if (w->uid >= 0 &&
 	    fchownat(dirfd, name, (uid_t)w->uid, (gid_t)w->gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return unik_err_set(err, UNIK_E_INTERNAL, "cannot change the owner of %s: %s", name,

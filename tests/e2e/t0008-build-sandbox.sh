@@ -19,7 +19,10 @@ output = 256K
 EOF
 cp "$T/unikd.conf" "$T/sandboxed.conf"
 
-on_exit() { rm -f "$secret" "/root/unik-$tag-pwned" "/tmp/unik-$tag-outside"; cleanup; }
+on_exit() {
+	rm -f "$secret" "/root/unik-$tag-pwned" "/tmp/unik-$tag-outside" "/tmp/unik-$tag-planted"
+	cleanup
+}
 trap on_exit EXIT
 echo "SECRET-CONTENT-$$" >"$secret"
 chmod 600 "$secret"
@@ -124,6 +127,15 @@ rc=$?
 check "(a) a build writing outside its folder fails" eq "$rc" 1
 check "(a) with the tool's error" contains "$out" "unik-$tag-pwned: No such file or directory"
 check "(a) the host is untouched" bash -c "! ls /tmp/unik-$tag-outside '$STATE/pwned' '$T/pwned' /root/unik-$tag-pwned 2>/dev/null"
+
+# the Makefile may write its own folder only, not where unikd then writes the
+# image as root (a link planted there would lead unikd's writes to the host)
+mkdir_make plant "ln -s /tmp/unik-$tag-planted ../out/vmlinuz || echo could not plant" \
+	'printf "int main(void) { return 0; }\n" > main.c' '$(CC) $(LDFLAGS) -o app main.c'
+out=$(ubuild -t plant --compiler linux "$T/plant" 2>&1)
+check "(a) the Makefile cannot reach the image's folder" contains "$out" "could not plant"
+check "(a) the build still works" contains "$out" "Successfully built"
+check "(a) and unikd wrote nothing outside" test ! -e "/tmp/unik-$tag-planted"
 
 # --- (b) reading host files ---------------------------------------------------
 for f in "$secret" "$T/public.txt"; do

@@ -37,7 +37,7 @@ static void collect(void *ctx, const char *line)
 static int sh(struct sandbox *sb, const char *script, struct strbuf *out, struct unik_err *err)
 {
 	const char *argv[] = { "sh", "-c", script, NULL };
-	struct run_opts o = { NULL, NULL, collect, out, sb };
+	struct run_opts o = { NULL, NULL, collect, out, sb, NULL };
 
 	strbuf_reset(out);
 	unik_err_clear(err);
@@ -183,7 +183,7 @@ static void basics(const char *mode)
 	struct strbuf out = STRBUF_INIT;
 	char *conf = xasprintf("[build]\nsandbox = %s\n", mode), *path, *want;
 	const char *argv[] = { "true", NULL };
-	struct run_opts bare = { NULL, NULL, NULL, NULL, NULL };
+	struct run_opts bare = { NULL, NULL, NULL, NULL, NULL, NULL };
 
 	fresh_dir();
 	ok(run_command(argv, &bare, &err) < 0 && strstr(err.msg, "outside the build sandbox"),
@@ -197,8 +197,9 @@ static void basics(const char *mode)
 	   "%s: a failure names the status and the last lines", mode);
 	setenv("UNIK_TEST_SECRET", "leak", 1);
 	sh(&sb, "echo \"$HOME\"; env | grep -c UNIK_TEST_SECRET", &out, &err);
-	want = xasprintf("%s\n0\n", sb.dir);
-	is_str(strbuf_str(&out), want, "%s: HOME is the folder, nothing of our environment", mode);
+	want = xasprintf("%s\n0\n", sc.mode == SANDBOX_BWRAP ? "/tmp" : sb.dir);
+	is_str(strbuf_str(&out), want, "%s: HOME is %s, nothing of our environment", mode,
+	       sc.mode == SANDBOX_BWRAP ? "the private /tmp" : "the folder");
 	free(want);
 	if (sc.drop) {
 		want = xasprintf("%d\n", (int)sc.uid);
@@ -306,10 +307,36 @@ static void confinement(void)
 	free(script);
 	ok(!strstr(out.buf, "top secret"), "bwrap: a host file outside the folder is not there");
 	ok(!fs_exists(outside), "bwrap: nothing is written outside the folder");
-	ok(sh(&sb, "echo $$; ls /proc | grep -c '^[0-9]'", &out, &err) == 0 && atoi(out.buf) > 0 &&
-	       atoi(out.buf) < 10,
-	   "bwrap: a pid namespace of its own (%s)", out.buf);
+	{
+		char *end = NULL;
+		long pid = -1, n = -1;
+
+		if (sh(&sb, "echo $$; ls /proc | grep -c '^[0-9]'", &out, &err) == 0) {
+			pid = strtol(out.buf, &end, 10);
+			n = strtol(end, NULL, 10);
+		}
+		ok(pid > 0 && pid < 10 && n > 0 && n < 10,
+		   "bwrap: a pid namespace of its own (pid %ld, %ld processes)", pid, n);
+	}
 	ok(sh(&sb, "touch /usr/unik-test", &out, &err) < 0, "bwrap: the toolchain is read-only");
+	{
+		char *w = xasprintf("%s/w", dir), *w2 = xasprintf("%s/w/../..", dir);
+		const char *rw[] = { w, NULL }, *outside[] = { top, NULL },
+			   *dotdot[] = { w2, NULL };
+		const char *mk[] = { "sh", "-c", "touch w/in && ! touch not-in 2>/dev/null", NULL };
+		struct run_opts o = { dir, NULL, collect, &out, &sb, rw };
+
+		mkdir(w, 0700);
+		ok(run_command(mk, &o, &err) == 0, "bwrap: only the folders named writable are");
+		o.writable = outside;
+		ok(run_command(mk, &o, &err) < 0 && strstr(err.msg, "not a folder inside"),
+		   "bwrap: a writable folder outside the build folder is refused");
+		o.writable = dotdot;
+		ok(run_command(mk, &o, &err) < 0 && strstr(err.msg, "not a folder inside"),
+		   "bwrap: and so is one that leads out of it");
+		free(w);
+		free(w2);
+	}
 	/* a listener here; the sandbox has a network of its own */
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	sa.sin_family = AF_INET;
