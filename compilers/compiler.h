@@ -28,7 +28,9 @@ struct unik_build_spec {
 	unik_log_fn log;
 	void *log_ctx;
 	/* where tools run: the folder holding src_dir, out_dir and work_dir is
-	 * read-write inside; other host folders a compiler's tools read must be
+	 * there, read-only but for the folders each command names as writable
+	 * (run_opts.writable: the user's Makefile must never write where unikd
+	 * writes afterwards); other host folders a compiler's tools read must be
 	 * allowed with sandbox_allow_read() */
 	struct sandbox *sandbox;
 };
