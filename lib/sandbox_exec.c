@@ -1,6 +1,7 @@
-/* sandbox_exec.c - one command in a build's sandbox: bwrap's command line,
- * the child's set-up, and the loop that passes its output on, keeps the
- * build within its budgets and kills it when it must stop. */
+/* sandbox_exec.c - one command in a build's sandbox: the child's set-up
+ * (identity, limits, the keeper), and the loop that passes its output on,
+ * keeps the build within its budgets and kills it when it must stop.  What
+ * it runs with is sandbox_cmd.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -15,9 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "run.h"
 #include "sandbox_int.h"
-#include "xalloc.h"
 
 #define TICK_MS 250 /* the loop wakes at least this often */
 #define SCAN_EVERY_MS 1000 /* CPU time and processes from /proc */
@@ -28,7 +27,6 @@
 #define KILL_WAIT_MS 5000 /* for a killed sandbox to be gone */
 #define LAST_BYTES 512 /* output kept for a sandbox's own error message */
 #define LINE_COST 64 /* what a line's event adds to the job's log */
-#define MAX_LIMITS 5
 
 /* What the child reports through its close-on-exec pipe when it fails. */
 struct child_failure {
@@ -39,13 +37,7 @@ struct child_failure {
 /* One command: prepared before fork(), then followed until it is reaped. */
 struct proc {
 	struct sandbox *sb;
-	int bwrap;
-	char *exe;
-	struct strv argv, env;
-	int res[MAX_LIMITS];
-	struct rlimit lim[MAX_LIMITS];
-	int nlim;
-	const char *host_cwd;
+	struct sandbox_cmd cmd;
 	pid_t parent;
 	int out[2], st[2], fail[2];
 
@@ -60,168 +52,6 @@ struct proc {
 	size_t last_len;
 	struct rusage ru;
 };
-
-static void add_limit(struct proc *p, int res, long long v, long long slack)
-{
-	struct rlimit cur, *l = &p->lim[p->nlim];
-	rlim_t want = v < 0 ? 0 : (rlim_t)v;
-
-	if (getrlimit(res, &cur) < 0)
-		return;
-	if (cur.rlim_max != RLIM_INFINITY && want > cur.rlim_max)
-		want = cur.rlim_max; /* lower only */
-	l->rlim_cur = want;
-	l->rlim_max = want + (rlim_t)slack;
-	if (cur.rlim_max != RLIM_INFINITY && l->rlim_max > cur.rlim_max)
-		l->rlim_max = cur.rlim_max;
-	p->res[p->nlim++] = res;
-}
-
-static void set_limits(struct proc *p)
-{
-	const struct sandbox_conf *c = p->sb->conf;
-	long long cpu_left = c->lim.cpu_seconds * 1000 - p->sb->cpu_ms;
-
-	/* the build's total CPU time is watched; a single process past what is
-	 * left gets SIGXCPU, then SIGKILL a second later */
-	add_limit(p, RLIMIT_CPU, (cpu_left > 0 ? cpu_left / 1000 : 0) + 2, 1);
-	add_limit(p, RLIMIT_AS, c->lim.memory, 0);
-	add_limit(p, RLIMIT_FSIZE, c->lim.file_size, 0);
-	add_limit(p, RLIMIT_CORE, 0, 0);
-	/* RLIMIT_NPROC counts all of the user's tasks: the build gets its own
-	 * number on top of those there are (other builds, or the user's own
-	 * when unikd is not root); the exact count in the sandbox is watched */
-	add_limit(p, RLIMIT_NPROC, c->lim.processes + sandbox_user_tasks(c->uid) + 2, 0);
-}
-
-static void push_env(struct proc *p, const char *k, const char *v)
-{
-	if (p->bwrap) {
-		strv_push(&p->argv, "--setenv");
-		strv_push(&p->argv, k);
-		strv_push(&p->argv, v);
-	} else {
-		strv_push_owned(&p->env, xasprintf("%s=%s", k, v));
-	}
-}
-
-/* PATH, HOME (the private /tmp; without bwrap the build folder), LC_ALL
- * and the caller's entries: nothing of unikd's own environment reaches a
- * build. */
-static void build_env(struct proc *p, const struct strv *extra)
-{
-	const char *path = getenv("PATH");
-	const char *dir = p->bwrap ? "/tmp" : p->sb->dir ? p->sb->dir : "/";
-
-	if (p->bwrap)
-		strv_push(&p->argv, "--clearenv");
-	push_env(p, "PATH", path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
-	push_env(p, "HOME", dir);
-	push_env(p, "LC_ALL", "C.UTF-8");
-	if (p->bwrap)
-		push_env(p, "TMPDIR", "/tmp");
-	for (size_t i = 0; extra && i < extra->n; i++) {
-		const char *eq = strchr(extra->v[i], '=');
-		char *k =
-		    eq ? xstrndup(extra->v[i], (size_t)(eq - extra->v[i])) : xstrdup(extra->v[i]);
-
-		push_env(p, k, eq ? eq + 1 : "");
-		free(k);
-	}
-}
-
-static void args(struct strv *v, const char *const *a)
-{
-	for (; *a; a++)
-		strv_push(v, *a);
-}
-
-/* The host's top-level links into /usr (usrmerge) and folders of libraries. */
-static void bwrap_root(struct proc *p)
-{
-	static const char *const top[] = { "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32" };
-
-	for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++) {
-		char target[256];
-		struct stat st;
-		ssize_t n;
-
-		if (lstat(top[i], &st) < 0)
-			continue;
-		if (S_ISLNK(st.st_mode)) {
-			n = readlink(top[i], target, sizeof(target) - 1);
-			if (n <= 0)
-				continue;
-			target[n] = '\0';
-			args(&p->argv, (const char *const[]){ "--symlink", target, top[i], NULL });
-		} else if (S_ISDIR(st.st_mode)) {
-			args(&p->argv, (const char *const[]){ "--ro-bind", top[i], top[i], NULL });
-		}
-	}
-}
-
-/* The build folder read-only, and on it the folders the command may write. */
-static int bwrap_folder(struct proc *p, const char *const *writable, struct unik_err *err)
-{
-	const char *dir = p->sb->dir;
-	size_t len = strlen(dir);
-
-	if (!writable) {
-		args(&p->argv, (const char *const[]){ "--bind", dir, dir, NULL });
-		return 0;
-	}
-	args(&p->argv, (const char *const[]){ "--ro-bind", dir, dir, NULL });
-	for (; *writable; writable++) {
-		char *real = realpath(*writable, NULL);
-
-		if (!real || strncmp(real, dir, len) || (real[len] != '/' && real[len] != '\0')) {
-			unik_err_set(err, UNIK_E_INTERNAL,
-				     "%s is not a folder inside the build folder %s", *writable,
-				     dir);
-			free(real);
-			return -1;
-		}
-		args(&p->argv, (const char *const[]){ "--bind", real, real, NULL });
-		free(real);
-	}
-	return 0;
-}
-
-static int bwrap_args(struct proc *p, const char *const *argv, const char *cwd,
-		      const struct strv *env, const char *const *writable, struct unik_err *err)
-{
-	const struct sandbox *sb = p->sb;
-	char tmp_size[32];
-
-	snprintf(tmp_size, sizeof(tmp_size), "%lld", sb->conf->lim.tmp_size);
-	strv_push(&p->argv, sb->conf->bwrap);
-	args(&p->argv, (const char *const[]){ "--unshare-all", "--unshare-user", "--disable-userns",
-					      "--die-with-parent", "--new-session", "--cap-drop",
-					      "ALL", "--hostname", "unik-build", "--ro-bind",
-					      "/usr", "/usr", NULL });
-	bwrap_root(p);
-	args(&p->argv, (const char *const[]){
-			   "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache", "--ro-bind-try",
-			   "/etc/alternatives", "/etc/alternatives", "--proc", "/proc", "--dev",
-			   "/dev", "--size", tmp_size, "--tmpfs", "/tmp", NULL });
-	for (size_t i = 0; i < sb->ro.n; i++)
-		args(&p->argv,
-		     (const char *const[]){ "--ro-bind", sb->ro.v[i], sb->ro.v[i], NULL });
-	if (sb->dir && bwrap_folder(p, writable, err) < 0)
-		return -1;
-	args(&p->argv, (const char *const[]){ "--chdir",
-					      cwd	? cwd
-					      : sb->dir ? sb->dir
-							: "/",
-					      "--json-status-fd", "3", NULL });
-	build_env(p, env);
-	strv_push(&p->argv, "--");
-	args(&p->argv, argv);
-	p->exe = xstrdup(sb->conf->bwrap);
-	strv_push_owned(&p->env, xasprintf("PATH=%s", getenv("PATH") ? getenv("PATH") : ""));
-	p->host_cwd = "/";
-	return 0;
-}
 
 /* A close-on-exec pipe whose ends are above the descriptors the child
  * sets up (0-3). */
@@ -261,58 +91,18 @@ static void proc_release(struct proc *p)
 	}
 	close_fd(&p->pidfd);
 	close_fd(&p->init_pidfd);
-	free(p->exe);
-	strv_release(&p->argv);
-	strv_release(&p->env);
+	sandbox_cmd_release(&p->cmd);
 	strbuf_release(&p->status);
-}
-
-/* Files unikd itself wrote into the folder since (a compiler's in-process
- * steps) become the build user's too, so its tools can read them. */
-static int hand_over(const struct sandbox *sb, struct unik_err *err)
-{
-	long long bytes;
-	int fd, rc;
-
-	if (!sb->conf->drop || !sb->dir)
-		return 0;
-	fd = open(sb->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return unik_err_set(err, UNIK_E_INTERNAL, "cannot open %s: %s", sb->dir,
-				    strerror(errno));
-	rc = sandbox_tree_usage(fd, sb->conf->uid, sb->conf->gid, &bytes, err);
-	close(fd);
-	return rc;
 }
 
 static int prepare(struct proc *p, const char *const *argv, const char *cwd, const struct strv *env,
 		   const char *const *writable, struct unik_err *err)
 {
-	const struct sandbox_conf *c = p->sb->conf;
-
-	if (hand_over(p->sb, err) < 0)
+	if (sandbox_cmd_prepare(p->sb, &p->cmd, argv, cwd, env, writable, err) < 0)
 		return -1;
-
-	if (p->bwrap) {
-		if (!c->bwrap)
-			return unik_err_set(err, UNIK_E_UNAVAILABLE,
-					    "builds run sandboxed by bubblewrap, which is not "
-					    "installed (apt-get install bubblewrap; or set "
-					    "build.sandbox = none to run builds unconfined)");
-		if (bwrap_args(p, argv, cwd, env, writable, err) < 0)
-			return -1;
-	} else {
-		p->exe = run_which(argv[0]);
-		if (!p->exe)
-			return unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot run '%s': not found",
-					    argv[0]);
-		args(&p->argv, argv);
-		build_env(p, env);
-		p->host_cwd = cwd ? cwd : p->sb->dir ? p->sb->dir : "/";
-	}
-	set_limits(p);
 	p->parent = getpid();
-	if (pipe_high(p->out) < 0 || pipe_high(p->fail) < 0 || (p->bwrap && pipe_high(p->st) < 0))
+	if (pipe_high(p->out) < 0 || pipe_high(p->fail) < 0 ||
+	    (p->cmd.bwrap && pipe_high(p->st) < 0))
 		return unik_err_set(err, UNIK_E_INTERNAL, "cannot create a pipe: %s",
 				    strerror(errno));
 	return 0;
@@ -338,7 +128,7 @@ static void __attribute__((noreturn)) keeper(const struct proc *p, struct child_
 	if (b == 0) {
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != self)
 			_exit(127);
-		execve(p->exe, p->argv.v, p->env.v);
+		execve(p->cmd.exe, p->cmd.argv.v, p->cmd.env.v);
 		f->errnum = errno;
 		if (write(p->fail[1], f, sizeof(*f)) < 0)
 			_exit(126);
@@ -368,8 +158,8 @@ static void __attribute__((noreturn)) child(const struct proc *p)
 		goto fail;
 	umask(022);
 	setsid(); /* its own session: killed as a group (none), no terminal */
-	for (int i = 0; i < p->nlim; i++)
-		if (setrlimit(p->res[i], &p->lim[i]) < 0)
+	for (int i = 0; i < p->cmd.nlim; i++)
+		if (setrlimit(p->cmd.res[i], &p->cmd.lim[i]) < 0)
 			goto fail;
 	if (c->drop && (syscall(SYS_setgroups, 0, NULL) < 0 ||
 			syscall(SYS_setresgid, c->gid, c->gid, c->gid) < 0 ||
@@ -380,7 +170,7 @@ static void __attribute__((noreturn)) child(const struct proc *p)
 		goto fail;
 	if (getppid() != p->parent)
 		_exit(127); /* unikd died before the line above */
-	if (chdir(p->host_cwd) < 0) {
+	if (chdir(p->cmd.host_cwd) < 0) {
 		f.in_chdir = 1;
 		goto fail;
 	}
@@ -388,9 +178,9 @@ static void __attribute__((noreturn)) child(const struct proc *p)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
-	if (p->bwrap)
+	if (p->cmd.bwrap)
 		keeper(p, &f);
-	execve(p->exe, p->argv.v, p->env.v);
+	execve(p->cmd.exe, p->cmd.argv.v, p->cmd.env.v);
 fail:
 	f.errnum = errno;
 	if (write(p->fail[1], &f, sizeof(f)) < 0)
@@ -419,7 +209,7 @@ static void proc_kill(struct proc *p)
 		syscall(SYS_pidfd_send_signal, p->init_pidfd, SIGKILL, NULL, 0);
 	else
 		proc_kill_direct(p);
-	if (!p->bwrap)
+	if (!p->cmd.bwrap)
 		kill(-p->pid, SIGKILL);
 }
 
@@ -592,9 +382,9 @@ static void tick(struct proc *p, int64_t now)
 	if (now >= sb->deadline_ms)
 		sandbox_trip(sb, "the build ran longer than %lld s (build.timeout)",
 			     sb->conf->lim.timeout);
-	if (now >= p->next_scan_ms && (!p->bwrap || p->pidns)) {
+	if (now >= p->next_scan_ms && (!p->cmd.bwrap || p->pidns)) {
 		p->next_scan_ms = now + SCAN_EVERY_MS;
-		if (sandbox_scan(p->bwrap ? p->pidns : 0, p->pid, &u) == 0) {
+		if (sandbox_scan(p->cmd.bwrap ? p->pidns : 0, p->pid, &u) == 0) {
 			check_cpu(sb, u.cpu_ms);
 			if (u.tasks >= sb->conf->lim.processes)
 				sandbox_trip(sb,
@@ -650,7 +440,7 @@ static void follow(struct proc *p, sandbox_out_fn out, void *ctx)
 			proc_kill(p);
 		if (p->exited && (p->out[0] >= 0 || p->st[0] >= 0) &&
 		    now - p->exit_ms > EXIT_GRACE_MS) {
-			if (!p->bwrap)
+			if (!p->cmd.bwrap)
 				kill(-p->pid, SIGKILL); /* leftovers holding the pipe */
 			close_fd(&p->out[0]);
 			close_fd(&p->st[0]);
@@ -715,15 +505,15 @@ static int outcome(struct proc *p, const char *cmd, int *status, struct unik_err
 	if (n == (ssize_t)sizeof(f)) {
 		if (f.in_chdir)
 			return unik_err_set(err, UNIK_E_INTERNAL, "cannot run '%s' in %s: %s", cmd,
-					    p->host_cwd, strerror(f.errnum));
-		if (p->bwrap)
+					    p->cmd.host_cwd, strerror(f.errnum));
+		if (p->cmd.bwrap)
 			return unik_err_set(err, UNIK_E_UNAVAILABLE,
-					    "cannot start the build sandbox (%s): %s", p->exe,
+					    "cannot start the build sandbox (%s): %s", p->cmd.exe,
 					    strerror(f.errnum));
 		return unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot run '%s': %s", cmd,
 				    strerror(f.errnum));
 	}
-	if (p->bwrap && !p->exec_seen) {
+	if (p->cmd.bwrap && !p->exec_seen) {
 		const char *why = last_line(p);
 
 		if (!strncmp(why, "bwrap: execvp ", 14))
@@ -748,7 +538,6 @@ int sandbox_exec(struct sandbox *sb, const char *const *argv, const char *cwd,
 
 	memset(&p, 0, sizeof(p));
 	p.sb = sb;
-	p.bwrap = sb->conf->mode == SANDBOX_BWRAP;
 	p.out[0] = p.out[1] = p.st[0] = p.st[1] = p.fail[0] = p.fail[1] = -1;
 	p.pidfd = p.init_pidfd = -1;
 	if (sandbox_check(sb, err) < 0 || prepare(&p, argv, cwd, env, writable, err) < 0)

@@ -3,6 +3,7 @@
 #define UNIK_SANDBOX_INT_H
 
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "sandbox.h"
@@ -12,6 +13,26 @@ struct sandbox_usage {
 	long long cpu_ms; /* CPU time, their reaped children's included */
 	long long tasks; /* processes and threads */
 };
+
+#define SANDBOX_MAX_LIMITS 5
+
+/* What one command runs with, made before fork() (sandbox_cmd.c). */
+struct sandbox_cmd {
+	int bwrap; /* under bwrap (else directly) */
+	char *exe; /* the program to exec: bwrap, or the tool */
+	struct strv argv, env;
+	int res[SANDBOX_MAX_LIMITS]; /* RLIMIT_* to set, and their values */
+	struct rlimit lim[SANDBOX_MAX_LIMITS];
+	int nlim;
+	const char *host_cwd; /* where the child starts */
+};
+
+/* Makes the command line, environment and limits of argv in sb, after
+ * handing the build folder to the build user (see sandbox_exec()). */
+int sandbox_cmd_prepare(struct sandbox *sb, struct sandbox_cmd *c, const char *const *argv,
+			const char *cwd, const struct strv *env, const char *const *writable,
+			struct unik_err *err);
+void sandbox_cmd_release(struct sandbox_cmd *c);
 
 /* Monotonic milliseconds. */
 int64_t sandbox_now_ms(void);

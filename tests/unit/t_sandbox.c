@@ -295,6 +295,10 @@ static void confinement(void)
 	struct sockaddr_in sa = { 0 };
 	socklen_t len = sizeof(sa);
 	char *secret = xasprintf("%s/secret", top), *outside = xasprintf("%s/outside", top);
+	char *fake = xasprintf("%s/fake-bwrap", top);
+	const char *fake_bwrap =
+	    "#!/bin/sh\necho 'bwrap: No permissions to create a new namespace' "
+	    ">&2\nexit 1\n";
 	char *script;
 	int lfd, cfd;
 
@@ -367,11 +371,26 @@ static void confinement(void)
 		       strstr(err.msg, "bubblewrap, which is not installed"),
 		   "bwrap: without bwrap, a clear error");
 		close_all(&sb, &sc);
+		/* a bwrap that cannot make its namespaces, as without user namespaces */
+		fs_write_file_atomic(fake, fake_bwrap, strlen(fake_bwrap), 0755, NULL);
+		unik_config_set(&cfg, "build.bwrap", fake);
+		sandbox_conf_load(&sc, &cfg, &err);
+		ok(sandbox_probe(&sc, &err) < 0 && strstr(err.msg, "cannot start here: bwrap: No "
+								   "permissions to create"),
+		   "bwrap: the start-up probe names why the sandbox cannot start");
+		sandbox_open(&sb, &sc, dir, &err);
+		ok(sh(&sb, "true", &out, &err) < 0 && err.code == UNIK_E_UNAVAILABLE &&
+		       strstr(err.msg,
+			      "the build sandbox (bubblewrap) cannot start here: bwrap: No "
+			      "permissions"),
+		   "bwrap: and so does a build");
+		close_all(&sb, &sc);
 		unik_config_release(&cfg);
 	}
 out:
 	unlink(secret);
 	free(secret);
+	free(fake);
 	free(outside);
 	strbuf_release(&out);
 }
