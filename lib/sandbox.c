@@ -280,6 +280,8 @@ int sandbox_open(struct sandbox *sb, const struct sandbox_conf *sc, const char *
 	int fd = -1, rc = -1;
 
 	sandbox_init(sb, sc);
+	if (c->mode == SANDBOX_BWRAP && !c->bwrap)
+		return unik_err_set(err, UNIK_E_UNAVAILABLE, SANDBOX_NO_BWRAP);
 	sb->dir = realpath(dir, NULL);
 	if (!sb->dir)
 		return unik_err_set(err, UNIK_E_INTERNAL, "cannot resolve %s: %s", dir,

@@ -84,8 +84,8 @@ struct sandbox {
 
 /* Opens a build's sandbox over `dir` (which must exist and hold the
  * sources, the output and scratch folders): hands the folder to the build
- * user and starts the clock.  0, or -1 with err (e.g. when the build user
- * cannot reach the folder). */
+ * user and starts the clock.  0, or -1 with err (bwrap is not installed,
+ * the build user cannot reach the folder, ...). */
 int sandbox_open(struct sandbox *sb, const struct sandbox_conf *sc, const char *dir,
 		 struct unik_err *err);
 void sandbox_close(struct sandbox *sb);

@@ -207,10 +207,7 @@ int sandbox_cmd_prepare(struct sandbox *sb, struct sandbox_cmd *p, const char *c
 		return -1;
 	if (p->bwrap) {
 		if (!c->bwrap)
-			return unik_err_set(err, UNIK_E_UNAVAILABLE,
-					    "builds run sandboxed by bubblewrap, which is not "
-					    "installed (apt-get install bubblewrap; or set "
-					    "build.sandbox = none to run builds unconfined)");
+			return unik_err_set(err, UNIK_E_UNAVAILABLE, SANDBOX_NO_BWRAP);
 		if (bwrap_args(sb, p, argv, cwd, env, writable, err) < 0)
 			return -1;
 	} else {

@@ -15,6 +15,9 @@ struct sandbox_usage {
 };
 
 #define SANDBOX_MAX_LIMITS 5
+#define SANDBOX_NO_BWRAP                                                                           \
+	"builds run sandboxed by bubblewrap, which is not installed (apt-get install bubblewrap; " \
+	"or set build.sandbox = none to run builds unconfined)"
 
 /* What one command runs with, made before fork() (sandbox_cmd.c). */
 struct sandbox_cmd {
