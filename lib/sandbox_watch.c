@@ -177,7 +177,10 @@ static int usage_entry(void *ctx, int dirfd, const char *name, const struct stat
 	w->bytes += b > ENTRY_MIN_BYTES ? b : ENTRY_MIN_BYTES;
 	if (S_ISDIR(st->st_mode) && st->st_uid == geteuid() && (st->st_mode & 0700) != 0700)
 		reopen_dir(dirfd, name, st);
-	if (w->uid >= 0 &&
+	/* only what is not the build user's yet, and never a file with another
+	 * name elsewhere (a hard link must not hand over a file outside) */
+	if (w->uid >= 0 && st->st_uid != (uid_t)w->uid &&
+	    (S_ISDIR(st->st_mode) || st->st_nlink == 1) &&
 	    fchownat(dirfd, name, (uid_t)w->uid, (gid_t)w->gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return unik_err_set(err, UNIK_E_INTERNAL, "cannot change the owner of %s: %s", name,
 				    strerror(errno));
