@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,28 @@ static const struct opt build_options[] = {
 		 "print only the image id, no progress"),
 	OPT_END(),
 };
+
+#define BUILD_INTERRUPTED 130 /* cancelled by Ctrl-C */
+
+static volatile sig_atomic_t interrupts;
+
+static void on_signal(int sig)
+{
+	if (interrupts < 2)
+		interrupts++;
+}
+
+/* The client's cancel hooks: the build's requests end at the first Ctrl-C,
+ * the cancel request itself at the second. */
+static int interrupted(void *arg)
+{
+	return interrupts >= 1;
+}
+
+static int interrupted_twice(void *arg)
+{
+	return interrupts >= 2;
+}
 
 /* State of one build's event stream. */
 struct build {
@@ -149,6 +172,37 @@ static int follow(struct cmd_ctx *ctx, struct build *b, struct unik_err *err)
 	return rc;
 }
 
+/* After Ctrl-C: asks the daemon to cancel job `id` (it kills the build at
+ * once and answers once the job has ended) and says how it ended. */
+static int cancel_build(struct cmd_ctx *ctx, const char *id)
+{
+	struct unik_client cl = *ctx->client; /* shallow: its own cancel hook */
+	struct unik_err err = UNIK_ERR_INIT;
+	struct strbuf path = STRBUF_INIT;
+	struct unik_job job;
+	json_t *res = NULL;
+
+	unik_job_init(&job);
+	cl.cancel = interrupted_twice;
+	fprintf(stderr, "unik: cancelling the build (Ctrl-C again to stop waiting)\n");
+	cmd_ref_path(&path, "jobs", id, NULL);
+	if (client_json(&cl, "DELETE", strbuf_str(&path), NULL, &res, &err)) {
+		if (interrupts < 2)
+			cmd_error(&err);
+	} else if (unik_job_from_json(res, &job, &err) == 0) {
+		if (job.state == UNIK_JOB_RUNNING)
+			fprintf(stderr, "unik: the build is being stopped\n");
+		else if (job.state == UNIK_JOB_FAILED)
+			fprintf(stderr, "unik: %s\n", job.error.msg);
+		else
+			fprintf(stderr, "unik: the build had already succeeded\n");
+	}
+	unik_job_release(&job);
+	json_decref(res);
+	strbuf_release(&path);
+	return BUILD_INTERRUPTED;
+}
+
 /* The default image name: the folder's own name.  NEW string. */
 static char *folder_name(const char *dir)
 {
@@ -165,6 +219,7 @@ static int build_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 	struct unik_err err = UNIK_ERR_INIT;
 	struct build b = { o, 0, 0, { 0 } };
 	struct strbuf tar = STRBUF_INIT;
+	struct sigaction sa, old_int, old_term;
 	char *name = NULL, size[32], id[16];
 	struct stat st;
 	int status = 1;
@@ -196,10 +251,31 @@ static int build_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 		printf("Sending %s of source to the unik daemon\n", size);
 		fflush(stdout);
 	}
-	if (submit(ctx, o, name, &tar, &b.job, &err) || follow(ctx, &b, &err)) {
-		cmd_error(&err);
-		goto out;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	ctx->client->cancel = interrupted;
+	if (submit(ctx, o, name, &tar, &b.job, &err)) {
+		if (interrupts) {
+			fprintf(stderr, "unik: interrupted before the build started\n");
+			status = BUILD_INTERRUPTED;
+		} else {
+			cmd_error(&err);
+		}
+		goto restore;
 	}
+	if (follow(ctx, &b, &err)) {
+		if (interrupts)
+			status = cancel_build(ctx, b.job.id);
+		else
+			cmd_error(&err);
+		goto restore;
+	}
+	ctx->client->cancel = NULL;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
 	if (b.job.state != UNIK_JOB_SUCCEEDED) {
 		fprintf(stderr, "unik: %s\n",
 			b.job.error.msg[0] ? b.job.error.msg : "the build failed");
@@ -210,6 +286,11 @@ static int build_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 	else
 		printf("Successfully built %s (%s)\n", cmd_short_id(b.job.image, id), name);
 	status = 0;
+	goto out;
+restore:
+	ctx->client->cancel = NULL;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
 out:
 	unik_job_release(&b.job);
 	strbuf_release(&tar);
@@ -229,5 +310,6 @@ const struct cmd cmd_build = {
 	.help = "Sends the folder PATH (files, folders and symlinks as they are, without a\n"
 		"top-level .git) to the daemon, which compiles it into a bootable image.  The\n"
 		"build's progress is printed as it happens; the exit status is 0 when the image\n"
-		"was built, 1 otherwise.\n",
+		"was built, 1 otherwise.  Ctrl-C cancels the build (the daemon kills it at once)\n"
+		"and exits with 130.\n",
 };

@@ -4,13 +4,16 @@
  * a `const struct unik_compiler` in compilers/<name>/, listed once in
  * compilers/registry.c.  The daemon extracts the upload, calls build() in
  * a job thread, then stores the artifacts it names in the blob store.
- * build() runs unprivileged work only (no mounts, no loop devices).
+ * build() runs unprivileged work only (no mounts, no loop devices), and
+ * every tool it runs goes through run_command() with spec->sandbox: the
+ * build's sandbox, its limits and its cancel switch (lib/sandbox.h).
  */
 #ifndef UNIK_COMPILER_H
 #define UNIK_COMPILER_H
 
 #include "../lib/config.h"
 #include "../lib/error.h"
+#include "../lib/sandbox.h"
 #include "../lib/strv.h"
 
 /* Progress lines of a build; the daemon turns each into a job event. */
@@ -24,6 +27,12 @@ struct unik_build_spec {
 	const struct unik_config *cfg;
 	unik_log_fn log;
 	void *log_ctx;
+	/* where tools run: the folder holding src_dir, out_dir and work_dir is
+	 * there, read-only but for the folders each command names as writable
+	 * (run_opts.writable: the user's Makefile must never write where unikd
+	 * writes afterwards); other host folders a compiler's tools read must be
+	 * allowed with sandbox_allow_read() */
+	struct sandbox *sandbox;
 };
 
 /* What build() produced; paths are inside out_dir, owned by the struct. */

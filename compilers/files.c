@@ -35,11 +35,31 @@ static int guest_path_ok(const char *p)
 	return 1;
 }
 
-static int copy(const char *from, const char *to, struct unik_err *err)
+/* Runs a tool that may write only in the staging tree `root`. */
+static int in_tree(struct sandbox *sb, const char *root, const char *const *argv,
+		   struct unik_err *err)
 {
-	const char *argv[] = { "cp", "-a", "--", from, to, NULL };
+	const char *rw[] = { root, NULL };
+	struct run_opts opts = { NULL, NULL, NULL, NULL, sb, rw };
 
-	return run_command(argv, NULL, err);
+	return run_command(argv, &opts, err);
+}
+
+/* cp -a into the staging tree `root`; with `mkdirs` the folders on the way
+ * to `to` are made first, in the sandbox too, so that a link the files put
+ * there leads nowhere on the host. */
+static int copy(struct sandbox *sb, const char *root, const char *from, const char *to, int mkdirs,
+		struct unik_err *err)
+{
+	char *parent = xstrdup(to);
+	const char *mk[] = { "mkdir", "-p", "--", parent, NULL };
+	const char *cp[] = { "cp", "-a", "--", from, to, NULL };
+	int rc;
+
+	*strrchr(parent, '/') = '\0';
+	rc = (mkdirs && in_tree(sb, root, mk, err)) || in_tree(sb, root, cp, err) ? -1 : 0;
+	free(parent);
+	return rc;
 }
 
 int compiler_files_open(const char *tree, int *fd, struct unik_err *err)
@@ -71,8 +91,8 @@ static int staging_dir(int rootfd, const char *rel, const char *guest, struct un
 }
 
 /* Copies one manifest entry into the staging tree `root` (fd `rootfd`). */
-static int stage_entry(const char *src_dir, const char *root, int rootfd, const char *guest,
-		       const char *source, struct unik_err *err)
+static int stage_entry(struct sandbox *sb, const char *src_dir, const char *root, int rootfd,
+		       const char *guest, const char *source, struct unik_err *err)
 {
 	char *real_dir = NULL, *path = NULL, *real = NULL, *dst = NULL, *parent = NULL;
 	struct unik_err e = UNIK_ERR_INIT;
@@ -118,7 +138,7 @@ static int stage_entry(const char *src_dir, const char *root, int rootfd, const 
 	if (fs_remove_tree_at(pfd, strrchr(guest, '/') + 1, err))
 		goto cleanup;
 	dst = xasprintf("%s%s", root, guest);
-	if (copy(real, dst, err))
+	if (copy(sb, root, real, dst, 0, err))
 		goto cleanup;
 	rc = 0;
 cleanup:
@@ -213,7 +233,7 @@ int compiler_files_tree(const struct unik_build_spec *spec, char **tree, struct 
 		int r;
 
 		close(fd);
-		r = copy(all, root, err);
+		r = copy(spec->sandbox, root, all, root, 0, err);
 		free(all);
 		if (r)
 			goto cleanup;
@@ -224,7 +244,8 @@ int compiler_files_tree(const struct unik_build_spec *spec, char **tree, struct 
 				     k);
 			goto cleanup;
 		}
-		if (stage_entry(spec->src_dir, root, rootfd, k, json_string_value(v), err))
+		if (stage_entry(spec->sandbox, spec->src_dir, root, rootfd, k, json_string_value(v),
+				err))
 			goto cleanup;
 		if (spec->log) {
 			char *line = xasprintf(MANIFEST ": %s -> %s", json_string_value(v), k);

@@ -17,6 +17,7 @@ struct store;
 struct supervisor;
 struct network;
 struct http_server;
+struct jobs;
 
 struct unikd {
 	char *state_dir;
@@ -45,6 +46,7 @@ struct unikd {
 	struct store *store;
 	struct supervisor *sup;
 	struct network *net;
+	struct jobs *jobs; /* build jobs and their sandbox (jobs.c) */
 
 	struct http_server *http; /* set and cleared under lock (unikd_notify wakes it) */
 

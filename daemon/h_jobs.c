@@ -1,6 +1,7 @@
-/* h_jobs.c - build job state and events. */
+/* h_jobs.c - build job state, events and cancel. */
 #include <stdlib.h>
 
+#include "../lib/clock.h"
 #include "daemon.h"
 #include "follow.h"
 #include "handlers.h"
@@ -56,4 +57,45 @@ void h_jobs_events(struct http_req *req)
 	}
 	http_reply_stream(req, 200, "application/x-ndjson", follow_read, follow_ready, f,
 			  follow_free);
+}
+
+/* How long DELETE waits for a cancelled build to end before answering 202. */
+#define CANCEL_WAIT_MS 10000
+#define CANCEL_POLL_MS 200 /* between looks at the store (a notify wakes it early) */
+
+void h_jobs_cancel(struct http_req *req)
+{
+	struct unikd *d = req->d;
+	const char *id = req->params[0];
+	struct unik_err err = UNIK_ERR_INIT;
+	struct unik_job job;
+	long long until = clock_now_ms() + CANCEL_WAIT_MS;
+
+	unik_job_init(&job);
+	if (store_job_get(d->store, id, &job, &err)) {
+		http_reply_error(req, &err);
+		goto out;
+	}
+	if (job.state != UNIK_JOB_RUNNING) {
+		unik_err_set(&err, UNIK_E_CONFLICT, "job %s has already %s", id,
+			     unik_job_state_name(job.state));
+		http_reply_error(req, &err);
+		goto out;
+	}
+	/* not found: it is just ending by itself; wait for that all the same */
+	jobs_cancel(d, id);
+	while (!job_done(d, id) && clock_now_ms() < until) {
+		pthread_mutex_lock(&d->lock);
+		unikd_wait_changed(d, CANCEL_POLL_MS);
+		pthread_mutex_unlock(&d->lock);
+	}
+	unik_job_release(&job);
+	unik_job_init(&job);
+	if (store_job_get(d->store, id, &job, &err))
+		http_reply_error(req, &err);
+	else
+		http_reply_json(req, job.state == UNIK_JOB_RUNNING ? 202 : 200,
+				unik_job_to_json(&job));
+out:
+	unik_job_release(&job);
 }

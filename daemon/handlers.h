@@ -17,6 +17,7 @@ void h_images_delete(struct http_req *req);
 /* h_jobs.c */
 void h_jobs_get(struct http_req *req);
 void h_jobs_events(struct http_req *req);
+void h_jobs_cancel(struct http_req *req);
 /* h_instances.c */
 void h_instances_list(struct http_req *req);
 void h_instances_create(struct http_req *req);

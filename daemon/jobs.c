@@ -7,22 +7,191 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../compilers/compiler.h"
 #include "../lib/fsutil.h"
+#include "../lib/sandbox.h"
 #include "../lib/xalloc.h"
 #include "blobs.h"
 #include "daemon.h"
 #include "ids.h"
 #include "store.h"
 
+/* The running jobs, so they can be cancelled; `lock` guards the list and
+ * each job's sb_open / stop_why. */
+struct jobs {
+	struct sandbox_conf conf;
+	pthread_mutex_t lock;
+	struct job_ctx *running;
+	int closing; /* shutting down: no new builds */
+};
+
 struct job_ctx {
 	struct unikd *d;
 	struct unik_job job;
 	struct build_request br;
 	int events_fd;
+	struct sandbox sb;
+	int sb_open;
+	enum sandbox_stop stop_why; /* a cancel that came before the sandbox was open */
+	struct job_ctx *next;
 };
+
+int jobs_init(struct unikd *d, struct unik_err *err)
+{
+	struct jobs *j = xcalloc(1, sizeof(*j));
+	struct unik_err probe = UNIK_ERR_INIT;
+	struct strbuf line = STRBUF_INIT;
+
+	if (sandbox_conf_load(&j->conf, &d->cfg, err) < 0) {
+		free(j);
+		return -1;
+	}
+	pthread_mutex_init(&j->lock, NULL);
+	d->jobs = j;
+	if (j->conf.drop) {
+		/* the build user binds its folder (state/tmp/build-*) into the
+		 * sandbox: it must be able to pass through these two, which are
+		 * searchable but not listable; everything else stays 0700 */
+		char *tmp = unikd_path(d, "tmp");
+
+		if (chmod(d->state_dir, 0711) < 0 || chmod(tmp, 0711) < 0)
+			unikd_log("builds: cannot open the state dir to the build user");
+		free(tmp);
+	}
+	sandbox_conf_describe(&j->conf, &line);
+	unikd_log("%s", strbuf_str(&line));
+	strbuf_release(&line);
+	if (j->conf.note)
+		unikd_log("builds: %s", j->conf.note);
+	if (j->conf.mode == SANDBOX_NONE)
+		unikd_log("WARNING: build.sandbox = none: builds are NOT sandboxed; an uploaded "
+			  "Makefile sees the host's files and network as %s",
+			  j->conf.user);
+	else if (sandbox_probe(&j->conf, &probe) < 0)
+		unikd_log("WARNING: builds will fail: %s", probe.msg);
+	return 0;
+}
+
+void jobs_fini(struct unikd *d)
+{
+	if (!d->jobs)
+		return;
+	sandbox_conf_release(&d->jobs->conf);
+	pthread_mutex_destroy(&d->jobs->lock);
+	free(d->jobs);
+	d->jobs = NULL;
+}
+
+/* -1 with the reason once the job was told to stop. */
+static int job_stopped(struct job_ctx *jc, struct unik_err *err)
+{
+	struct jobs *j = jc->d->jobs;
+	enum sandbox_stop why;
+	int open;
+
+	pthread_mutex_lock(&j->lock);
+	open = jc->sb_open;
+	why = jc->stop_why;
+	pthread_mutex_unlock(&j->lock);
+	if (open)
+		return sandbox_check(&jc->sb, err);
+	if (why == SANDBOX_CANCELLED)
+		return unik_err_set(err, UNIK_E_CONFLICT, "the build was cancelled");
+	if (why == SANDBOX_SHUTDOWN)
+		return unik_err_set(
+		    err, UNIK_E_UNAVAILABLE,
+		    "the build was stopped: the daemon is shutting down; build again");
+	return 0;
+}
+
+static void job_stop(struct job_ctx *jc, enum sandbox_stop why)
+{
+	if (!jc->stop_why)
+		jc->stop_why = why;
+	if (jc->sb_open)
+		sandbox_cancel(&jc->sb, why);
+}
+
+int jobs_cancel(struct unikd *d, const char *id)
+{
+	struct jobs *j = d->jobs;
+	int found = 0;
+
+	pthread_mutex_lock(&j->lock);
+	for (struct job_ctx *jc = j->running; jc && !found; jc = jc->next) {
+		if (strcmp(jc->job.id, id))
+			continue;
+		job_stop(jc, SANDBOX_CANCELLED);
+		found = 1;
+	}
+	pthread_mutex_unlock(&j->lock);
+	return found;
+}
+
+void jobs_cancel_all(struct unikd *d)
+{
+	struct jobs *j = d->jobs;
+
+	pthread_mutex_lock(&j->lock);
+	j->closing = 1;
+	for (struct job_ctx *jc = j->running; jc; jc = jc->next)
+		job_stop(jc, SANDBOX_SHUTDOWN);
+	pthread_mutex_unlock(&j->lock);
+}
+
+/* Adds jc to the running list; -1 when the daemon is shutting down. */
+static int job_register(struct job_ctx *jc)
+{
+	struct jobs *j = jc->d->jobs;
+	int rc = 0;
+
+	pthread_mutex_lock(&j->lock);
+	if (j->closing) {
+		rc = -1;
+	} else {
+		jc->next = j->running;
+		j->running = jc;
+	}
+	pthread_mutex_unlock(&j->lock);
+	return rc;
+}
+
+/* Takes jc off the running list and closes its sandbox. */
+static void job_unregister(struct job_ctx *jc)
+{
+	struct jobs *j = jc->d->jobs;
+
+	pthread_mutex_lock(&j->lock);
+	for (struct job_ctx **pp = &j->running; *pp; pp = &(*pp)->next) {
+		if (*pp == jc) {
+			*pp = jc->next;
+			break;
+		}
+	}
+	if (jc->sb_open)
+		sandbox_close(&jc->sb);
+	jc->sb_open = 0;
+	pthread_mutex_unlock(&j->lock);
+}
+
+/* Opens the job's sandbox over its folder; a cancel that came first
+ * applies to it at once. */
+static int job_sandbox_open(struct job_ctx *jc, struct unik_err *err)
+{
+	struct jobs *j = jc->d->jobs;
+
+	if (sandbox_open(&jc->sb, &j->conf, jc->br.work_dir, err) < 0)
+		return -1;
+	pthread_mutex_lock(&j->lock);
+	jc->sb_open = 1;
+	if (jc->stop_why)
+		sandbox_cancel(&jc->sb, jc->stop_why);
+	pthread_mutex_unlock(&j->lock);
+	return 0;
+}
 
 void build_request_release(struct build_request *br)
 {
@@ -171,7 +340,8 @@ static int build(struct job_ctx *jc, struct unik_err *err)
 		unik_err_prefix(err, "compiler '%s' is not usable here", c->name);
 		goto cleanup;
 	}
-	if (fs_mkdir_p(out_dir, 0700, err) || fs_mkdir_p(scratch, 0700, err))
+	if (fs_mkdir_p(out_dir, 0700, err) || fs_mkdir_p(scratch, 0700, err) ||
+	    job_sandbox_open(jc, err) < 0 || job_stopped(jc, err) < 0)
 		goto cleanup;
 	memset(&spec, 0, sizeof(spec));
 	spec.src_dir = jc->br.src_dir;
@@ -181,7 +351,12 @@ static int build(struct job_ctx *jc, struct unik_err *err)
 	spec.cfg = &d->cfg;
 	spec.log = log_line;
 	spec.log_ctx = jc;
-	if (c->build(&spec, &res, err))
+	spec.sandbox = &jc->sb;
+	if (c->build(&spec, &res, err)) {
+		job_stopped(jc, err); /* a limit or a cancel: its own message */
+		goto cleanup;
+	}
+	if (job_stopped(jc, err) < 0)
 		goto cleanup;
 	if (!res.kernel || !res.format) {
 		unik_err_set(err, UNIK_E_INTERNAL, "compiler '%s' produced no image", c->name);
@@ -214,16 +389,22 @@ static void *job_main(void *arg)
 	jc->job.finished = unikd_now();
 	result = json_pack("{so}", "job", unik_job_to_json(&jc->job));
 	emit(jc, "result", NULL, result);
+	job_unregister(jc);
 	pthread_mutex_lock(&d->lock);
 	if (store_job_put(d->store, &jc->job, &err))
 		unikd_log("job %s: %s", jc->job.id, err.msg);
-	d->jobs_running--;
 	pthread_mutex_unlock(&d->lock);
 	unikd_log("job %s %s%s%s", jc->job.id, unik_job_state_name(jc->job.state),
 		  jc->job.state == UNIK_JOB_FAILED ? ": " : "",
 		  jc->job.state == UNIK_JOB_FAILED ? jc->job.error.msg : "");
+	unik_err_clear(&err);
+	if (fs_remove_tree(jc->br.work_dir, &err))
+		unikd_log("job %s: its build folder stays: %s", jc->job.id, err.msg);
+	/* last: once the count is 0 a shutting-down daemon frees what we use */
+	pthread_mutex_lock(&d->lock);
+	d->jobs_running--;
+	pthread_mutex_unlock(&d->lock);
 	unikd_notify(d);
-	fs_remove_tree(jc->br.work_dir, NULL);
 	close(jc->events_fd);
 	build_request_release(&jc->br);
 	unik_job_release(&jc->job);
@@ -238,25 +419,33 @@ int jobs_start_build(struct unikd *d, struct build_request *br, struct unik_job 
 	pthread_attr_t attr;
 	pthread_t t;
 	char *path;
+	int shutting_down;
 
 	jc->d = d;
 	jc->br = *br;
 	memset(br, 0, sizeof(*br));
 	unik_job_init(&jc->job);
+	jc->events_fd = -1;
 	jc->job.id = ids_new();
 	jc->job.kind = xstrdup("build");
 	jc->job.state = UNIK_JOB_RUNNING;
 	jc->job.created = unikd_now();
+	pthread_mutex_lock(&d->lock);
+	shutting_down = d->shutting_down;
+	pthread_mutex_unlock(&d->lock);
+	if (shutting_down || job_register(jc) < 0) {
+		unik_err_set(err, UNIK_E_UNAVAILABLE, "the daemon is shutting down");
+		goto fail;
+	}
 	path = jobs_events_path(d, jc->job.id);
 	jc->events_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	free(path);
-	if (jc->events_fd < 0 || store_job_put(d->store, &jc->job, err)) {
-		if (jc->events_fd >= 0)
-			close(jc->events_fd);
-		else
-			unik_err_set(err, UNIK_E_INTERNAL, "cannot create the job's event log");
-		goto fail;
+	if (jc->events_fd < 0) {
+		unik_err_set(err, UNIK_E_INTERNAL, "cannot create the job's event log");
+		goto fail_registered;
 	}
+	if (store_job_put(d->store, &jc->job, err))
+		goto fail_registered;
 	out->id = xstrdup(jc->job.id);
 	out->kind = xstrdup(jc->job.kind);
 	out->state = jc->job.state;
@@ -273,12 +462,15 @@ int jobs_start_build(struct unikd *d, struct build_request *br, struct unik_job 
 		d->jobs_running--;
 		pthread_mutex_unlock(&d->lock);
 		unik_err_set(err, UNIK_E_INTERNAL, "cannot start the build thread");
-		close(jc->events_fd);
-		goto fail;
+		goto fail_registered;
 	}
 	pthread_attr_destroy(&attr);
 	return 0;
+fail_registered:
+	job_unregister(jc);
 fail:
+	if (jc->events_fd >= 0)
+		close(jc->events_fd);
 	fs_remove_tree(jc->br.work_dir, NULL);
 	build_request_release(&jc->br);
 	unik_job_release(&jc->job);

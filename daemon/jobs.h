@@ -1,7 +1,8 @@
 /* jobs.h - build jobs.  A job runs in its own thread; its progress is a
  * newline-delimited JSON file (<state>/jobs/<id>.events) that ends with a
  * {"type":"result"} line, so followers can stream it from the start at any
- * time, even after a daemon restart. */
+ * time, even after a daemon restart.  Its tools run in a sandbox
+ * (lib/sandbox.h) that a cancel or the daemon's shutdown kills at once. */
 #ifndef UNIKD_JOBS_H
 #define UNIKD_JOBS_H
 
@@ -22,6 +23,11 @@ struct build_request {
 
 void build_request_release(struct build_request *br);
 
+/* Reads the [build] configuration, prepares the state dir for the build
+ * user and logs how builds run.  -1 with err on a bad configuration. */
+int jobs_init(struct unikd *d, struct unik_err *err);
+void jobs_fini(struct unikd *d);
+
 /* Starts a build job; takes ownership of br's contents.  `out` gets the job
  * as first stored (state running). */
 int jobs_start_build(struct unikd *d, struct build_request *br, struct unik_job *out,
@@ -30,6 +36,11 @@ int jobs_start_build(struct unikd *d, struct build_request *br, struct unik_job 
 char *jobs_events_path(struct unikd *d, const char *id);
 /* Marks jobs left running by a previous daemon as failed. */
 int jobs_reconcile(struct unikd *d, struct unik_err *err);
+/* Cancels running job `id`: 1 when it was running (it now stops at once and
+ * ends failed), 0 when no such job is running. */
+int jobs_cancel(struct unikd *d, const char *id);
+/* Stops every running build and refuses new ones (at shutdown). */
+void jobs_cancel_all(struct unikd *d);
 /* Waits for running job threads to finish (at shutdown). */
 void jobs_drain(struct unikd *d);
 

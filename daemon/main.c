@@ -368,6 +368,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	prepare_state(&d);
+	if (jobs_init(&d, &err))
+		die("%s", err.msg);
 	if (network_init(&d, &err))
 		die("%s", err.msg);
 	if (supervisor_start(&d.sup, instance_exited, &d, &err) || jobs_reconcile(&d, &err) ||
@@ -399,11 +401,13 @@ int main(int argc, char **argv)
 	d.shutting_down = 1;
 	pthread_mutex_unlock(&d.lock);
 	unikd_notify(&d); /* waiters, and parked requests, see it */
+	jobs_cancel_all(&d); /* running builds are killed, not waited for */
 	jobs_drain(&d);
 	http_stop(srv);
 	supervisor_stop(d.sup);
 	network_fini(&d);
 	store_close(d.store);
+	jobs_fini(&d);
 	unikd_log("stopped");
 	unik_config_release(&d.cfg);
 	free(d.state_dir);

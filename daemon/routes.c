@@ -18,6 +18,7 @@ const struct route unikd_routes[] = {
 	{ "GET", "/v1/images/{ref}", ROUTE_BODY_NONE, h_images_get },
 	{ "DELETE", "/v1/images/{ref}", ROUTE_BODY_NONE, h_images_delete },
 	{ "GET", "/v1/jobs/{id}", ROUTE_BODY_NONE, h_jobs_get },
+	{ "DELETE", "/v1/jobs/{id}", ROUTE_BODY_NONE, h_jobs_cancel },
 	{ "GET", "/v1/jobs/{id}/events", ROUTE_BODY_NONE, h_jobs_events },
 	{ "GET", "/v1/instances", ROUTE_BODY_NONE, h_instances_list },
 	{ "POST", "/v1/instances", ROUTE_BODY_JSON, h_instances_create },

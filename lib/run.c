@@ -1,9 +1,7 @@
-/* run.c - run a helper program and stream its merged output line by line. */
+/* run.c - run a build tool in its sandbox and stream its merged output
+ * line by line. */
 #include "run.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,18 +15,10 @@
 #define RUN_TAIL_BUDGET 760 /* bytes of them that fit in unik_err.msg */
 #define RUN_LINE_MAX 4096 /* longer lines are delivered in pieces */
 
-extern char **environ;
-
 /* The last RUN_TAIL_LINES lines, oldest overwritten first. */
 struct run_tail {
 	char *lines[RUN_TAIL_LINES];
 	size_t count;
-};
-
-/* What the child reports through its close-on-exec pipe when exec fails. */
-struct run_failure {
-	int in_chdir;
-	int errnum;
 };
 
 static void tail_push(struct run_tail *t, const char *line)
@@ -69,181 +59,83 @@ static void tail_format(const struct run_tail *t, struct strbuf *out)
 	}
 }
 
-static size_t env_key_len(const char *kv)
+/* Splits the command's output into lines for the caller. */
+struct run_lines {
+	const struct run_opts *opts;
+	struct run_tail tail;
+	struct strbuf line;
+};
+
+static void line_emit(struct run_lines *rl)
 {
-	const char *eq = strchr(kv, '=');
+	struct strbuf *line = &rl->line;
 
-	return eq ? (size_t)(eq - kv) : strlen(kv);
-}
-
-/* Our environment plus `extra`; an extra entry replaces ours of the same
- * name.  The array is new, the strings are borrowed. */
-static char **env_build(const struct strv *extra)
-{
-	size_t n = 0, k = 0, n_extra = extra ? extra->n : 0;
-	char **envp;
-
-	while (environ && environ[n])
-		n++;
-	envp = xcalloc(n + n_extra + 1, sizeof(*envp));
-	for (size_t i = 0; i < n; i++) {
-		size_t klen = env_key_len(environ[i]);
-		int replaced = 0;
-
-		for (size_t j = 0; j < n_extra && !replaced; j++)
-			replaced = env_key_len(extra->v[j]) == klen &&
-				   !strncmp(extra->v[j], environ[i], klen);
-		if (!replaced)
-			envp[k++] = environ[i];
-	}
-	for (size_t j = 0; j < n_extra; j++)
-		envp[k++] = extra->v[j];
-	envp[k] = NULL;
-	return envp;
-}
-
-/* In the child after fork(): only async-signal-safe calls. */
-static void __attribute__((noreturn))
-child_exec(const char *const *argv, const struct run_opts *opts, char **envp, int out_fd,
-	   int fail_fd)
-{
-	struct run_failure f = { 0, 0 };
-	sigset_t none;
-	int null = open("/dev/null", O_RDONLY);
-
-	if (null < 0 || dup2(null, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
-		goto fail;
-	if (opts->cwd && chdir(opts->cwd) < 0) {
-		f.in_chdir = 1;
-		goto fail;
-	}
-	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	execvpe(argv[0], (char *const *)argv, envp);
-fail:
-	f.errnum = errno;
-	if (write(fail_fd, &f, sizeof(f)) < 0)
-		_exit(126);
-	_exit(127);
-}
-
-static void line_emit(struct strbuf *line, const struct run_opts *opts, struct run_tail *tail)
-{
 	if (line->len && line->buf[line->len - 1] == '\r')
 		line->buf[--line->len] = '\0';
-	if (opts->log)
-		opts->log(opts->log_ctx, strbuf_str(line));
-	tail_push(tail, strbuf_str(line));
+	if (rl->opts->log)
+		rl->opts->log(rl->opts->log_ctx, strbuf_str(line));
+	sandbox_note_line(rl->opts->sandbox, strbuf_str(line));
+	tail_push(&rl->tail, strbuf_str(line));
 	strbuf_reset(line);
 }
 
-/* Reads `fd` to EOF, handing each line to the caller. */
-static void output_pump(int fd, const struct run_opts *opts, struct run_tail *tail)
+static void on_output(void *ctx, const char *data, size_t len)
 {
-	struct strbuf line = STRBUF_INIT;
-	char buf[4096];
-	ssize_t n;
+	struct run_lines *rl = ctx;
 
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
+	for (size_t i = 0; i < len; i++) {
+		if (data[i] == '\n') {
+			line_emit(rl);
+			continue;
 		}
-		for (ssize_t i = 0; i < n; i++) {
-			if (buf[i] == '\n') {
-				line_emit(&line, opts, tail);
-				continue;
-			}
-			strbuf_addch(&line, buf[i]);
-			if (line.len >= RUN_LINE_MAX)
-				line_emit(&line, opts, tail);
-		}
+		strbuf_addch(&rl->line, data[i]);
+		if (rl->line.len >= RUN_LINE_MAX)
+			line_emit(rl);
 	}
-	if (line.len)
-		line_emit(&line, opts, tail);
-	strbuf_release(&line);
-}
-
-static int wait_child(pid_t pid, int *status)
-{
-	while (waitpid(pid, status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return 0;
 }
 
 int run_command(const char *const *argv, const struct run_opts *opts, struct unik_err *err)
 {
-	static const struct run_opts no_opts = { NULL, NULL, NULL, NULL };
-	struct run_tail tail = { { NULL }, 0 };
-	struct run_failure f;
+	struct run_lines rl = { opts, { { NULL }, 0 }, STRBUF_INIT };
 	struct strbuf msg = STRBUF_INIT;
-	char **envp = NULL;
-	int out[2] = { -1, -1 }, fail[2] = { -1, -1 };
-	int status, rc = -1;
-	ssize_t n;
-	pid_t pid;
+	char hint[160];
+	int status = 0, rc = -1;
 
-	if (!opts)
-		opts = &no_opts;
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(fail, O_CLOEXEC) < 0) {
-		unik_err_set(err, UNIK_E_INTERNAL, "cannot create pipe: %s", strerror(errno));
+	if (!opts || !opts->sandbox)
+		return unik_err_set(err, UNIK_E_INTERNAL,
+				    "'%s' was to run outside the build sandbox", argv[0]);
+	rc = sandbox_exec(opts->sandbox, argv, opts->cwd, opts->env, opts->writable, on_output, &rl,
+			  &status, err);
+	if (rl.line.len)
+		line_emit(&rl);
+	if (rc < 0)
 		goto cleanup;
-	}
-	envp = env_build(opts->env);
-	pid = fork();
-	if (pid < 0) {
-		unik_err_set(err, UNIK_E_INTERNAL, "cannot fork for '%s': %s", argv[0],
-			     strerror(errno));
-		goto cleanup;
-	}
-	if (pid == 0)
-		child_exec(argv, opts, envp, out[1], fail[1]);
-	close(out[1]);
-	close(fail[1]);
-	out[1] = fail[1] = -1;
-
-	output_pump(out[0], opts, &tail);
-	do
-		n = read(fail[0], &f, sizeof(f));
-	while (n < 0 && errno == EINTR);
-	if (wait_child(pid, &status) < 0) {
-		unik_err_set(err, UNIK_E_INTERNAL, "cannot wait for '%s': %s", argv[0],
-			     strerror(errno));
-		goto cleanup;
-	}
-	if (n == (ssize_t)sizeof(f)) {
-		if (f.in_chdir)
-			unik_err_set(err, UNIK_E_INTERNAL, "cannot run '%s' in %s: %s", argv[0],
-				     opts->cwd, strerror(f.errnum));
-		else
-			unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot run '%s': %s", argv[0],
-				     strerror(f.errnum));
-		goto cleanup;
-	}
+	rc = -1;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		rc = 0;
 		goto cleanup;
 	}
-	if (WIFEXITED(status))
-		strbuf_addf(&msg, "'%s' exited with status %d", argv[0], WEXITSTATUS(status));
-	else
+	if (WIFEXITED(status)) {
+		int code = WEXITSTATUS(status);
+
+		strbuf_addf(&msg, "'%s' exited with status %d", argv[0], code);
+		if (opts->sandbox->conf->mode == SANDBOX_BWRAP && code > 128 && code < 128 + 32) {
+			/* bwrap passes a death by signal on as 128 + the signal */
+			strbuf_addf(&msg, " (as when killed by signal %d, %s)", code - 128,
+				    strsignal(code - 128));
+			sandbox_note_signal(opts->sandbox, code - 128);
+		}
+	} else {
 		strbuf_addf(&msg, "'%s' killed by signal %d (%s)", argv[0], WTERMSIG(status),
 			    strsignal(WTERMSIG(status)));
-	tail_format(&tail, &msg);
+		sandbox_note_signal(opts->sandbox, WTERMSIG(status));
+	}
+	strbuf_adds(&msg, sandbox_failure_hint(opts->sandbox, hint, sizeof(hint)));
+	tail_format(&rl.tail, &msg);
 	unik_err_set(err, UNIK_E_INTERNAL, "%s", strbuf_str(&msg));
 cleanup:
-	for (int i = 0; i < 2; i++) {
-		if (out[i] >= 0)
-			close(out[i]);
-		if (fail[i] >= 0)
-			close(fail[i]);
-	}
-	free(envp);
-	tail_release(&tail);
+	tail_release(&rl.tail);
+	strbuf_release(&rl.line);
 	strbuf_release(&msg);
 	return rc;
 }

@@ -1,6 +1,6 @@
 # Unit tests: small C programs printing TAP, linked against everything the
 # daemon has but its main().  Built in the current VARIANT (make test uses asan).
-UNIT_TESTS := t_types t_lib t_store t_routes t_untar t_buildtree t_libvirt_xml
+UNIT_TESTS := t_types t_lib t_store t_routes t_untar t_buildtree t_libvirt_xml t_sandbox
 UNIT_BINS := $(patsubst %,$(OUT)/tests/%,$(UNIT_TESTS))
 LINT_SRCS += $(wildcard tests/unit/*.c tests/unit/*.h)
 

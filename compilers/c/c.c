@@ -112,6 +112,7 @@ static int c_build(const struct unik_build_spec *spec, struct unik_build_result 
 	if (c_probe(spec->cfg, err) < 0)
 		goto cleanup;
 	musl = unik_musl_gcc(c_runtime_dir(spec->cfg));
+	sandbox_allow_read(spec->sandbox, c_runtime_dir(spec->cfg)); /* musl, runtime objects */
 	if (spec->log)
 		spec->log(spec->log_ctx,
 			  musl
@@ -125,7 +126,7 @@ static int c_build(const struct unik_build_spec *spec, struct unik_build_result 
 		spec->log(spec->log_ctx,
 			  "linking with the unik runtime (files packed read-only at /)");
 	if (c_pack_image(c_runtime_dir(spec->cfg), app, files, spec->name, spec->work_dir, image,
-			 spec->log, spec->log_ctx, err) < 0)
+			 spec->sandbox, spec->log, spec->log_ctx, err) < 0)
 		goto cleanup;
 	size = fs_file_size(image);
 	if (spec->log) {

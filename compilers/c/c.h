@@ -17,10 +17,11 @@ const char *c_runtime_dir(const struct unik_config *cfg);
 /* Links `app` (a static x86-64 executable), the tree `files_dir` (may be
  * NULL or missing: no files) and the runtime in `runtime_dir` into the
  * bootable ELF `out_path`.  `name` becomes argv[0].  Scratch files go to
- * `work_dir`.  Tool output goes to log (may be NULL). */
+ * `work_dir`.  The tools run in `sb` (which must let them read
+ * runtime_dir); their output goes to log (may be NULL). */
 int c_pack_image(const char *runtime_dir, const char *app, const char *files_dir, const char *name,
-		 const char *work_dir, const char *out_path, unik_log_fn log, void *log_ctx,
-		 struct unik_err *err);
+		 const char *work_dir, const char *out_path, struct sandbox *sb, unik_log_fn log,
+		 void *log_ctx, struct unik_err *err);
 
 extern const struct unik_compiler unik_compiler_c;
 

@@ -160,10 +160,12 @@ static int makes_sockets(const char *app, struct unik_err *err)
 	return found;
 }
 
-static int run_tool(const char *const *argv, const char *what, unik_log_fn log, void *log_ctx,
-		    struct unik_err *err)
+/* Runs a binutils tool that may write only the folder `writes`. */
+static int run_tool(const char *const *argv, const char *what, const char *writes,
+		    struct sandbox *sb, unik_log_fn log, void *log_ctx, struct unik_err *err)
 {
-	struct run_opts opts = { NULL, NULL, log, log_ctx };
+	const char *rw[] = { writes, NULL };
+	struct run_opts opts = { NULL, NULL, log, log_ctx, sb, rw };
 
 	if (run_command(argv, &opts, err) < 0)
 		return unik_err_prefix(err, "%s failed", what);
@@ -171,8 +173,8 @@ static int run_tool(const char *const *argv, const char *what, unik_log_fn log, 
 }
 
 int c_pack_image(const char *runtime_dir, const char *app, const char *files_dir, const char *name,
-		 const char *work_dir, const char *out_path, unik_log_fn log, void *log_ctx,
-		 struct unik_err *err)
+		 const char *work_dir, const char *out_path, struct sandbox *sb, unik_log_fn log,
+		 void *log_ctx, struct unik_err *err)
 {
 	char *rt_obj = xasprintf("%s/unik-runtime.o", runtime_dir);
 	char *rt_ld = xasprintf("%s/unik-runtime.ld", runtime_dir);
@@ -181,7 +183,10 @@ int c_pack_image(const char *runtime_dir, const char *app, const char *files_dir
 	char *cpio = xasprintf("%s/unik-files.cpio", work_dir);
 	char *asm_path = xasprintf("%s/unik-payload.S", work_dir);
 	char *obj = xasprintf("%s/unik-payload.o", work_dir);
+	char *out_dir = xstrdup(out_path);
 	int net, rc = -1;
+
+	*strrchr(out_dir, '/') = '\0'; /* out_path is a full path in a folder */
 
 	if (!fs_exists(rt_obj) || !fs_exists(rt_ld) || !fs_exists(net_obj)) {
 		unik_err_set(err, UNIK_E_UNAVAILABLE,
@@ -192,7 +197,7 @@ int c_pack_image(const char *runtime_dir, const char *app, const char *files_dir
 	{
 		const char *strip[] = { "objcopy", "--strip-debug", app, app_copy, NULL };
 
-		if (run_tool(strip, "objcopy", log, log_ctx, err) < 0)
+		if (run_tool(strip, "objcopy", work_dir, sb, log, log_ctx, err) < 0)
 			goto cleanup;
 	}
 	net = makes_sockets(app_copy, err);
@@ -223,8 +228,8 @@ int c_pack_image(const char *runtime_dir, const char *app, const char *files_dir
 				     net ? net_obj : NULL,
 				     NULL };
 
-		if (run_tool(as, "as", log, log_ctx, err) < 0 ||
-		    run_tool(ld, "ld", log, log_ctx, err) < 0)
+		if (run_tool(as, "as", work_dir, sb, log, log_ctx, err) < 0 ||
+		    run_tool(ld, "ld", out_dir, sb, log, log_ctx, err) < 0)
 			goto cleanup;
 	}
 	rc = 0;
@@ -236,5 +241,6 @@ cleanup:
 	free(cpio);
 	free(asm_path);
 	free(obj);
+	free(out_dir);
 	return rc;
 }

@@ -171,7 +171,10 @@ static int build_with_make(const struct unik_build_spec *spec, const char *cc, c
 {
 	char *cc_arg = xasprintf("CC=%s", cc);
 	const char *argv[] = { "make", cc_arg, "LDFLAGS=-static", NULL };
-	struct run_opts opts = { spec->src_dir, NULL, spec->log, spec->log_ctx };
+	/* the Makefile is the user's code: it may write its own folder only,
+	 * never where unikd writes the image afterwards */
+	const char *rw[] = { spec->src_dir, NULL };
+	struct run_opts opts = { spec->src_dir, NULL, spec->log, spec->log_ctx, spec->sandbox, rw };
 	struct strv before = STRV_INIT;
 	int rc = -1;
 
@@ -195,7 +198,8 @@ cleanup:
 static int build_sources(const struct unik_build_spec *spec, const char *cc, char **app_out,
 			 struct unik_err *err)
 {
-	struct run_opts opts = { spec->src_dir, NULL, spec->log, spec->log_ctx };
+	const char *rw[] = { spec->work_dir, NULL }; /* where the program goes */
+	struct run_opts opts = { spec->src_dir, NULL, spec->log, spec->log_ctx, spec->sandbox, rw };
 	struct strv srcs = STRV_INIT, argv = STRV_INIT;
 	char *work = realpath(spec->work_dir, NULL); /* the compiler runs in src_dir */
 	char *app = NULL;

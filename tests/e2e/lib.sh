@@ -5,6 +5,8 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BIN=${UNIK_TEST_BIN:-$ROOT/build/asan/bin}
 T=$(mktemp -d /tmp/unik-e2e.XXXXXX)
+# builds run as an unprivileged user that must pass through $T to its folder
+chmod 711 "$T"
 SOCK=$T/unikd.sock
 STATE=$T/state
 export UNIK_HOST=unix://$SOCK

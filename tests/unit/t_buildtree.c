@@ -10,6 +10,7 @@
 #include "../../compilers/linux/cpio.h"
 #include "../../daemon/blobs.h"
 #include "../../lib/fsutil.h"
+#include "../../lib/sandbox.h"
 #include "../../lib/strbuf.h"
 #include "../../lib/xalloc.h"
 #include "tap.h"
@@ -168,6 +169,11 @@ static int files_tree(const char *manifest, struct unik_err *err)
 	char *rootfs = at("b/scratch/rootfs");
 	int rc;
 
+	struct unik_config cfg;
+	struct sandbox_conf sc;
+	struct sandbox sb;
+	char *build = at("b");
+
 	memset(&spec, 0, sizeof(spec));
 	spec.src_dir = src;
 	spec.work_dir = scratch;
@@ -175,7 +181,18 @@ static int files_tree(const char *manifest, struct unik_err *err)
 		fs_write_file_atomic(p, manifest, strlen(manifest), 0644, NULL);
 	fs_remove_tree(rootfs, NULL);
 	unik_err_clear(err);
-	rc = compiler_files_tree(&spec, &tree, err);
+	/* the tools (cp) run in the build's sandbox, as in a real build */
+	unik_config_init(&cfg);
+	memset(&sc, 0, sizeof(sc));
+	rc = sandbox_conf_load(&sc, &cfg, err) || sandbox_open(&sb, &sc, build, err);
+	if (rc == 0) {
+		spec.sandbox = &sb;
+		rc = compiler_files_tree(&spec, &tree, err);
+		sandbox_close(&sb);
+	}
+	sandbox_conf_release(&sc);
+	unik_config_release(&cfg);
+	free(build);
 	free(src);
 	free(scratch);
 	free(tree);
@@ -280,6 +297,7 @@ int main(void)
 	char tmpl[] = "/tmp/unik-t-buildtree.XXXXXX";
 
 	root = mkdtemp(tmpl);
+	chmod(root, 0711); /* the build user reaches b/, as in state/tmp */
 	setup();
 	packing();
 	manifests();

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../daemon/handlers.h"
 #include "../../daemon/http.h"
 #include "../../daemon/http_uri.h"
 #include "../../daemon/routes.h"
@@ -169,6 +170,11 @@ int main(int argc, char **argv)
 	ok(r && !strcmp(r->pattern, "/v1/instances/{ref}/logs") && n == 1 &&
 	       !strcmp(params[0], "web"),
 	   "parameter extracted");
+	while (n > 0)
+		free(params[--n]);
+	r = route_match("DELETE", "/v1/jobs/abc", params, &n, &known);
+	ok(r && r->handler == h_jobs_cancel && n == 1 && !strcmp(params[0], "abc"),
+	   "DELETE /v1/jobs/{id} cancels the job");
 	while (n > 0)
 		free(params[--n]);
 	r = route_match("PUT", "/v1/instances/web", params, &n, &known);
