@@ -1,7 +1,10 @@
 /* file.c - the open-file and descriptor tables (fd.h), and the iovec
- * helpers every kind of file uses. */
+ * helpers every kind of file uses.  An open file holds its vnode. */
 #include "errno.h"
 #include "fd.h"
+#include "syscall.h"
+
+#define SIGPIPE 13
 
 #define FD_CLOEXEC 1
 
@@ -26,6 +29,7 @@ void file_put(struct file *f)
 		return;
 	if (f->ops->release)
 		f->ops->release(f);
+	vn_put(f->node);
 	*f = (struct file){ 0 };
 }
 
@@ -52,6 +56,7 @@ long fd_open(const struct file_ops *ops, struct vnode *node, int flags, void *pr
 
 		if (ops->release)
 			ops->release(&tmp);
+		vn_put(node);
 		return -ENFILE;
 	}
 	fd = fd_install(f, 0, cloexec);
@@ -143,4 +148,9 @@ u64 iov_copy_in(void *dst, u64 len, const struct k_iovec *iov, int n)
 		done += k;
 	}
 	return done;
+}
+
+void fd_raise_sigpipe(void)
+{
+	sys_tkill(sys_gettid(0, 0, 0, 0, 0, 0), SIGPIPE, 0, 0, 0, 0);
 }

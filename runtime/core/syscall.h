@@ -23,6 +23,9 @@ int user_path(long uptr, char *out, size_t size);
 /* True when the application may read (or write) [p, p+len). */
 bool user_ok(long p, u64 len, bool write);
 
+/* -ENOSYS for call nr, named on the console the first time. */
+long syscall_enosys(u64 nr);
+
 /* Set from the command line: trace every call on the console. */
 extern bool syscall_trace;
 /* System calls served so far, by any path (trap or direct). */
