@@ -114,7 +114,7 @@ long node_open(struct vnode *n, int flags)
 	case S_IFREG:
 		if (n->ops && n->ops->generate) {
 			if (acc != O_RDONLY)
-				return -EACCES;
+				return vn_readonly(n) ? -EROFS : -EACCES;
 			n = generated(n, &err);
 			if (!n)
 				return err;
