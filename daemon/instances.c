@@ -80,6 +80,8 @@ static int run_ctx_init(struct unikd *d, const struct unik_instance *in, int nee
 	rc->spec.args = &in->args;
 	rc->spec.env = &in->env;
 	rc->spec.accel = in->accel ? in->accel : "auto";
+	rc->spec.trace = in->trace;
+	rc->spec.verbose = in->verbose;
 	rc->spec.cfg = &d->cfg;
 	return 0;
 fail:
@@ -225,6 +227,8 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 	strv_copy(&out->args, rq->args.n ? &rq->args : &im.args);
 	strv_copy(&out->env, &rq->env);
 	strv_copy(&out->ports, &rq->ports);
+	out->trace = rq->trace;
+	out->verbose = rq->verbose;
 
 	dir = instance_dir(d, out->id);
 	log = instance_log_path(d, out->id);

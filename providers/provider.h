@@ -59,6 +59,7 @@ struct unik_run_spec {
 	const struct strv *env;
 	const char *accel; /* "auto", "kvm" or "tcg" */
 	const struct unik_net_spec *net; /* NULL or mode NONE: no network */
+	int trace, verbose; /* unik-elf images: the runtime's unik.strace, unik.verbose */
 	const struct unik_config *cfg;
 };
 

@@ -116,6 +116,7 @@ int monproc_start(const struct monproc *m, const struct unik_run_spec *spec, str
 		return -1;
 	status_path = xasprintf("%s/%s", spec->dir, STATUS_FILE);
 	unlink(status_path);
+	bootargs_diag(&cmdline, spec->verbose, spec->trace);
 	bootargs_append(&cmdline, spec->args, spec->env);
 	if (spec->net && spec->net->mode == UNIK_NET_TAP && spec->net->bootargs)
 		strbuf_adds(&cmdline, spec->net->bootargs);
