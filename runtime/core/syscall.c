@@ -151,6 +151,8 @@ long syscall_dispatch(struct syscall_frame *f)
 	long ret;
 
 	syscall_count++;
+	if (syscall_trace && (nr == NR_exit || nr == NR_exit_group))
+		strace_call(names[nr], f, 0, false); /* they do not return */
 	if (nr < NR_MAX && table[nr]) {
 		ret = table[nr]((long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10, (long)f->r8,
 				(long)f->r9);
@@ -158,8 +160,6 @@ long syscall_dispatch(struct syscall_frame *f)
 		ret = syscall_enosys(nr);
 	}
 	if (syscall_trace)
-		kprintf("unik: strace: %s(0x%lx, 0x%lx, 0x%lx, 0x%lx) = %ld\n",
-			nr < NR_MAX && names[nr] ? names[nr] : "?", f->rdi, f->rsi, f->rdx, f->r10,
-			ret);
+		strace_call(nr < NR_MAX ? names[nr] : NULL, f, ret, true);
 	return ret;
 }

@@ -145,3 +145,11 @@ printf '{ "readonly": ["/not/there"] }\n' >"$T/src2/unik.json"
 "$T/cbuild" "$T/src2" "$T/out2" "$T/work2b" rtest >/dev/null 2>"$T/build2b.log"
 check "unik.json readonly: a path not in the image is refused at build time" \
 	grep -q "readonly: '/not/there' is not among the image's files" "$T/build2b.log"
+
+# --- unik.strace (unik run --trace): strace-style lines --------------------------------
+boot strace tcg 32 unik.strace "$(args dev)"
+check "strace: a path argument is shown as a string, the result as a number" \
+	has strace 'unik: strace: open("/dev/null", 0x8002, 0, 0) = 3'
+check "strace: an error result by its errno name" \
+	grep -qE '^unik: strace: write\(3, 0x[0-9a-f]+, 1, .*\) = -1 ENOSPC$' "$T/strace.con"
+check "strace: exit_group, which does not return" has strace "unik: strace: exit_group(0, "
