@@ -19,7 +19,7 @@ cat >"$T/srv/main.c" <<'C'
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-int main(void)
+int main(int argc, char **argv)
 {
 	struct passwd *pw = getpwnam("nobody");
 	gid_t g = 65534;
@@ -46,6 +46,8 @@ int main(void)
 		return 15;
 	printf("server up: pipe %.2s, pid file %s", buf, buf + 2);
 	printf("running as %d:%d\n", (int)getuid(), (int)getgid());
+	if (argc > 1)
+		printf("argument: %s\n", argv[1]);
 	return 0;
 }
 C
@@ -74,6 +76,9 @@ check "--verbose: and its exit line" contains "$out" "unik: exit status 0 after"
 check "--verbose: no trace without --trace" eq "$(grep -c '^unik: strace' <<<"$out")" 0
 out=$(unik run --provider spt srv 2>&1)
 check "neither: only the program's lines" eq "$(grep -c '^unik:' <<<"$out")" 0
+out=$(unik run --provider spt srv --verbose 2>&1)
+check "--verbose after IMAGE is the program's argument" contains "$out" "argument: --verbose"
+check "... and not the runtime's" eq "$(grep -c '^unik:' <<<"$out")" 0
 
 # the flags belong to the instance: a restart keeps them
 id=$(unik run -d --name diag --verbose --provider spt srv)
