@@ -154,8 +154,8 @@ static int parse_short(const struct opt *opts, int argc, char **argv, int *i, vo
  * the first argument. */
 static int is_ours(const struct opt *opts, const char *a)
 {
-	const struct opt *o = a[1] == '-' ? find_long(opts, a + 2, strcspn(a + 2, "="))
-					  : find_short(opts, a[1]);
+	const struct opt *o =
+	    a[1] == '-' ? find_long(opts, a + 2, strcspn(a + 2, "=")) : find_short(opts, a[1]);
 
 	return o && o->type != OPT_T_LEAD_BOOL;
 }

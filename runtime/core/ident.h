@@ -1,4 +1,5 @@
-/* ident.h - the program's user and group identity (sys_ident.c).
+/* ident.h - the program's user and group identity (sys_ident.c), and the
+ * process surface of sys_misc.c.
  *
  * unik runs one program as a single-user system: it starts as root (0/0),
  * and the identity calls change what it reports with the rules of Linux
@@ -19,5 +20,8 @@ u32 ident_euid(void);
 u32 ident_egid(void);
 /* sys_misc.c: the thread's name (PR_SET_NAME; the program's name at start). */
 const char *misc_comm(void);
+/* -ENOSYS for a call that would start another process (fork, vfork, execve;
+ * clone without CLONE_VM), saying so on the console the first time (*said). */
+long misc_no_process(const char *call, bool *said);
 
 #endif

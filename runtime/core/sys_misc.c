@@ -242,8 +242,7 @@ SYSCALL(times)
 	return (long)ticks;
 }
 
-/* One console line per call, the first time it is made. */
-static long no_process(const char *call, bool *said)
+long misc_no_process(const char *call, bool *said)
 {
 	if (!*said)
 		kprintf("unik: %s: a unikernel runs one program and cannot start another "
@@ -257,26 +256,26 @@ SYSCALL(fork)
 {
 	static bool said;
 
-	return no_process("fork", &said);
+	return misc_no_process("fork", &said);
 }
 
 SYSCALL(vfork)
 {
 	static bool said;
 
-	return no_process("vfork", &said);
+	return misc_no_process("vfork", &said);
 }
 
 SYSCALL(execve)
 {
 	static bool said;
 
-	return no_process("execve", &said);
+	return misc_no_process("execve", &said);
 }
 
 SYSCALL(execveat)
 {
 	static bool said;
 
-	return no_process("execveat", &said);
+	return misc_no_process("execveat", &said);
 }

@@ -431,7 +431,8 @@ static void proc_test(void)
 	s = read_file("/proc/cpuinfo");
 	printf("cpuinfo: %s\n", s && strstr(s, "processor\t: 0") ? "processor 0" : "?");
 	s = read_file("/proc/self/cmdline");
-	printf("cmdline: %s %s\n", s, s ? s + strlen(s) + 1 : "");
+	if (s)
+		printf("cmdline: %s %s\n", s, s + strlen(s) + 1);
 	chdir("/etc");
 	n = readlink("/proc/self/cwd", buf, sizeof(buf) - 1);
 	buf[n > 0 ? n : 0] = 0;
@@ -569,7 +570,7 @@ static void unix_test(void)
 	close(sv[0]);
 	close(sv[1]);
 	/* a listening socket on a path */
-	strcpy(a.sun_path, "/tmp/srv.sock");
+	snprintf(a.sun_path, sizeof(a.sun_path), "/tmp/srv.sock");
 	l = usock(SOCK_STREAM | SOCK_NONBLOCK);
 	CHECK(bind(l, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(l, 8) == 0, "bind+listen");
 	CHECK(stat("/tmp/srv.sock", &st) == 0 && S_ISSOCK(st.st_mode), "the socket file");
