@@ -77,13 +77,13 @@ const struct vnode *file_vnode(struct file *f, struct vnode *tmp)
 /* A generated file (/proc): its contents now, in an unnamed node. */
 static struct vnode *generated(struct vnode *n, long *err)
 {
-	struct vnode *out = vfs_new_node(S_IFREG | (n->mode & 0777));
+	struct vnode *out = vfs_new_synthetic(S_IFREG | (n->mode & 0777));
 
 	if (!out) {
 		*err = -ENOMEM;
 		return NULL;
 	}
-	out->flags = VN_NOCHARGE | VN_RO;
+	out->flags |= VN_RO;
 	out->ino = n->ino;
 	*err = n->ops->generate(n, out);
 	if (*err) {

@@ -281,12 +281,12 @@ static struct vnode *fd_lookup(struct vnode *dir, const char *name)
 	}
 	if (!fd_get(fd))
 		return NULL;
-	n = vfs_new_node(S_IFLNK | 0700);
+	n = vfs_new_synthetic(S_IFLNK | 0700);
 	if (!n)
 		return NULL;
 	n->ops = &fdlink_ops;
 	n->priv = (void *)fd;
-	n->flags = VN_RO;
+	n->flags |= VN_RO;
 	n->ino = 0x10000 + (u64)fd;
 	return n;
 }

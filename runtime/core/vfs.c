@@ -29,24 +29,43 @@ static u64 hash_of(const struct vnode *dir, const char *name, size_t len)
 	return h % HASH_SIZE;
 }
 
-struct vnode *vfs_new_node(u32 mode)
+/* A new node, counted against the overlay when `count` (and boot is over). */
+static struct vnode *new_node(u32 mode, bool count)
 {
 	struct vnode *n;
 
-	if (!vfs_charge(NODE_COST))
+	count = count && vfs_counting();
+	if (count && !vfs_charge(NODE_COST))
 		return NULL;
 	n = kmalloc(sizeof(*n));
 	if (!n) {
-		vfs_uncharge(NODE_COST);
+		if (count)
+			vfs_uncharge(NODE_COST);
 		return NULL;
 	}
 	n->mode = mode;
+	if (!count)
+		n->flags = VN_BOOT;
 	n->ino = next_ino++;
 	n->atime = n->mtime = n->ctime = vfs_now();
 	n->refs = 1;
 	n->nlink = S_ISDIR(mode) ? 2 : 0;
 	n->next_seq = 2;
 	nodes++;
+	return n;
+}
+
+struct vnode *vfs_new_node(u32 mode)
+{
+	return new_node(mode, true);
+}
+
+struct vnode *vfs_new_synthetic(u32 mode)
+{
+	struct vnode *n = new_node(mode, false);
+
+	if (n)
+		n->flags |= VN_NOCHARGE;
 	return n;
 }
 
@@ -94,8 +113,9 @@ void vn_put(struct vnode *n)
 		n->ops->drop(n);
 	vn_free_data(n);
 	nodes--;
+	if (!(n->flags & VN_BOOT))
+		vfs_uncharge(NODE_COST);
 	kfree(n, sizeof(*n));
-	vfs_uncharge(NODE_COST);
 }
 
 bool vn_readonly(const struct vnode *n)
@@ -147,6 +167,7 @@ static int dentry_insert(struct vnode *dir, const char *name, struct vnode *n, s
 	d->dir = dir;
 	d->node = n;
 	d->size = (u32)size;
+	d->charged = vfs_counting();
 	d->len = (u16)len;
 	memcpy(d->name, name, len + 1);
 	d->seq = dir->next_seq++;
@@ -184,7 +205,8 @@ static void dentry_delete(struct dentry *d)
 		dir->last = d->prev;
 	dir->nchildren--;
 	dir->mtime = dir->ctime = vfs_now();
-	vfs_uncharge(d->size);
+	if (d->charged)
+		vfs_uncharge(d->size);
 	kfree(d, d->size);
 }
 

@@ -37,6 +37,7 @@
 #define VN_RO 1 /* read-only (unik.json "readonly", /proc): changes give EROFS */
 #define VN_NOCHARGE 2 /* contents not counted against the overlay (generated files) */
 #define VN_TMPFILE 4 /* an O_TMPFILE file: linkat may give it a name */
+#define VN_BOOT 8 /* made at boot: the node itself is not counted */
 
 struct vnode;
 struct file;
@@ -48,6 +49,8 @@ struct dentry {
 	struct vnode *dir, *node;
 	u64 seq; /* position in the directory's listing (>= 2; "." and ".." are 0, 1) */
 	u32 size; /* bytes allocated */
+	u8 charged; /* counted against the overlay (made after boot) */
+	u8 pad;
 	u16 len;
 	char name[]; /* NUL-terminated */
 };
@@ -78,6 +81,7 @@ struct vnode {
 	u32 uid, gid;
 	u32 refs; /* holds: open files, cwd, walks */
 	u32 rdev; /* devices: major << 8 | minor */
+	u32 cpages; /* pages of contents counted against the overlay */
 	u16 flags; /* VN_* */
 	u8 height; /* of the data's page tree */
 	u8 pad;
@@ -126,8 +130,11 @@ struct vnode *vfs_lookup(const char *path);
 /* A new node `name` in dir (held in *out): 0, -EEXIST, -EROFS, -ENOENT
  * (dir removed), -ENOTDIR, -ENOSPC or -ENAMETOOLONG.  mode has the type. */
 int vfs_create(struct vnode *dir, const char *name, u32 mode, struct vnode **out);
-/* A new unnamed node (O_TMPFILE, generated files, sockets): held, or NULL. */
+/* A new unnamed node (O_TMPFILE, memfd): held, or NULL. */
 struct vnode *vfs_new_node(u32 mode);
+/* The same, not counted against the overlay, nor its contents (the
+ * runtime's own: generated /proc files, /proc/self/fd links). */
+struct vnode *vfs_new_synthetic(u32 mode);
 /* Another name for the non-directory n: 0, -EEXIST, -EPERM, -EROFS, -ENOSPC. */
 int vfs_link(struct vnode *dir, const char *name, struct vnode *n);
 /* Removes `name` from dir: a directory (rmdir) when `want_dir`, else a
@@ -180,9 +187,13 @@ int vn_truncate(struct vnode *n, u64 size);
 int vn_allocate(struct vnode *n, u64 off, u64 len);
 /* Frees the contents (a node being freed). */
 void vn_free_data(struct vnode *n);
-/* The overlay's budget: metadata and contents made after boot count. */
+/* The overlay's budget: metadata and contents made after boot count.
+ * vfs_charge is false when the bytes do not fit; before boot ends it counts
+ * nothing (vfs_counting() false), and what it did not count must not be
+ * given back. */
 bool vfs_charge(u64 bytes);
 void vfs_uncharge(u64 bytes);
+bool vfs_counting(void);
 void vfs_set_limit(u64 bytes);
 void vfs_charging(bool on);
 u64 vfs_limit(void);

@@ -34,6 +34,11 @@ void vfs_uncharge(u64 bytes)
 	used = bytes > used ? 0 : used - bytes;
 }
 
+bool vfs_counting(void)
+{
+	return charging;
+}
+
 void vfs_set_limit(u64 bytes)
 {
 	limit = bytes;
@@ -55,23 +60,28 @@ u64 vfs_used(void)
 }
 
 /* A zeroed frame for n's contents, counted unless n is uncounted. */
-static u64 data_frame(const struct vnode *n)
+static u64 data_frame(struct vnode *n)
 {
+	bool count = !(n->flags & VN_NOCHARGE) && vfs_counting();
 	u64 pa;
 
-	if (!(n->flags & VN_NOCHARGE) && !vfs_charge(PAGE_SIZE))
+	if (count && !vfs_charge(PAGE_SIZE))
 		return 0;
 	pa = frame_alloc();
-	if (!pa && !(n->flags & VN_NOCHARGE))
+	if (!pa && count)
 		vfs_uncharge(PAGE_SIZE);
+	if (pa && count)
+		n->cpages++;
 	return pa;
 }
 
-static void data_frame_free(const struct vnode *n, u64 pa)
+static void data_frame_free(struct vnode *n, u64 pa)
 {
 	frame_free(pa);
-	if (!(n->flags & VN_NOCHARGE))
+	if (n->cpages) {
+		n->cpages--;
 		vfs_uncharge(PAGE_SIZE);
+	}
 }
 
 static u64 capacity(int height)

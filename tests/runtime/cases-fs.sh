@@ -127,6 +127,10 @@ show_fails limit
 kib=$(sed -n 's/^overlay full after \([0-9]*\) KiB: ENOSPC/\1/p' "$T/limit.con")
 check "unik.json overlay_size 1M: writes stop with ENOSPC near 1 MiB (${kib:-?} KiB)" \
 	test "${kib:-0}" -ge 900 -a "${kib:-0}" -le 1024
+check "unik.json overlay_size: /proc still opens when the overlay is full" \
+	has limit "full: /proc/self/status still opens: yes"
+check "unik.json overlay_size: removing packed files gives no room beyond the limit" \
+	has limit "full: after removing a packed file: No space left on device"
 check "unik.json readonly: a read-only file gives EROFS" has limit "read-only file: Read-only file system"
 check "unik.json readonly: nothing is made in a read-only folder" \
 	has limit "read-only folder: Read-only file system"

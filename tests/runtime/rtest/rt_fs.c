@@ -382,6 +382,12 @@ static void overlay_limit(void)
 	printf("overlay full after %ld KiB: %s\n", total / 1024,
 	       n < 0 && errno == ENOSPC ? "ENOSPC" : strerror(errno));
 	CHECK(write_file("/tmp/more", "x") < 0 && errno == ENOSPC, "a new file when full");
+	printf("full: /proc/self/status still opens: %s\n",
+	       read_file("/proc/self/status") ? "yes" : strerror(errno));
+	/* a packed file never counted: removing it frees nothing of the overlay */
+	CHECK(unlink("/etc/issue") == 0, "unlink a packed file");
+	printf("full: after removing a packed file: %s\n",
+	       write(fd, block, sizeof(block)) < 0 ? strerror(errno) : "room?");
 	close(fd);
 	CHECK(unlink("/tmp/big") == 0 && write_file("/tmp/more", "x") == 0,
 	      "space back after unlink");
