@@ -473,12 +473,15 @@ static int dir_writable(struct vnode *dir)
 	return 0;
 }
 
-int vfs_create(struct vnode *dir, const char *name, u32 mode, struct vnode **out)
+/* vfs_create; `own` (the runtime's files): read-only marks do not apply. */
+static int create(struct vnode *dir, const char *name, u32 mode, struct vnode **out, bool own)
 {
 	struct vnode *n;
 	int err = dir_writable(dir);
 
 	*out = NULL;
+	if (own && err == -EROFS && !(dir->ops && dir->ops->lookup))
+		err = 0;
 	if (err)
 		return err;
 	if (is_dot(name) || dentry_find(dir, name))
@@ -495,6 +498,11 @@ int vfs_create(struct vnode *dir, const char *name, u32 mode, struct vnode **out
 	}
 	*out = n;
 	return 0;
+}
+
+int vfs_create(struct vnode *dir, const char *name, u32 mode, struct vnode **out)
+{
+	return create(dir, name, mode, out, false);
 }
 
 int vfs_link(struct vnode *dir, const char *name, struct vnode *n)
@@ -731,7 +739,7 @@ struct vnode *vfs_mkparents(const char *path)
 		memcpy(part, p, (size_t)(e - p));
 		part[e - p] = 0;
 		next = child(cur, part);
-		if (!next && vfs_create(cur, part, S_IFDIR | 0755, &next))
+		if (!next && create(cur, part, S_IFDIR | 0755, &next, true))
 			break;
 		vn_put(cur);
 		cur = next;
@@ -753,7 +761,7 @@ int vfs_add_file(const char *path, const u8 *data, u64 size)
 		return -ENOENT;
 	n = child(dir, name);
 	if (!n)
-		err = vfs_create(dir, name, S_IFREG | 0644, &n);
+		err = create(dir, name, S_IFREG | 0644, &n, true);
 	if (!err && !S_ISREG(n->mode))
 		err = -EEXIST;
 	if (!err) {

@@ -164,7 +164,8 @@ u64 vfs_now(void);
 struct vnode *vfs_mkparents(const char *path);
 /* Adds (or replaces the contents of) the regular file at absolute `path`
  * with [data, data + size), which must stay valid; adds missing parent
- * directories.  0 or -errno. */
+ * directories (the runtime's own files: read-only marks do not stop it).
+ * 0 or -errno. */
 int vfs_add_file(const char *path, const u8 *data, u64 size);
 
 /* --- vfs_data.c: contents and the overlay's budget --------------------- */
