@@ -12,8 +12,12 @@
 #define MIN_SHIFT 5
 #define NCLASSES 7 /* 32 .. 2048 */
 
+#define SCRATCH_KEPT 8
+
 static void *free_list[NCLASSES];
 static u64 held_frames;
+static void *scratch[SCRATCH_KEPT];
+static int nscratch;
 
 static int class_of(size_t n)
 {
@@ -76,6 +80,21 @@ void kfree(void *p, size_t n)
 	c = class_of(n);
 	*(void **)p = free_list[c];
 	free_list[c] = p;
+}
+
+void *kscratch(void)
+{
+	return nscratch ? scratch[--nscratch] : kmalloc(PAGE_SIZE);
+}
+
+void kscratch_free(void *p)
+{
+	if (!p)
+		return;
+	if (nscratch < SCRATCH_KEPT)
+		scratch[nscratch++] = p;
+	else
+		kfree(p, PAGE_SIZE);
 }
 
 char *kstrndup(const char *s, size_t n)

@@ -16,6 +16,11 @@
 void *kmalloc(size_t n);
 /* Frees a block from kmalloc(n) with the same n; NULL is ignored. */
 void kfree(void *p, size_t n);
+/* A 4 KiB scratch buffer (a path, a symlink target), NOT zeroed, or NULL.
+ * A few are kept for reuse, so the calls that walk paths do not clear and
+ * free a frame each time. */
+void *kscratch(void);
+void kscratch_free(void *p);
 /* A copy of s[0..n) with a NUL after it (kfree with n + 1), or NULL. */
 char *kstrndup(const char *s, size_t n);
 /* Bytes of frames the allocator holds (in use or cached). */

@@ -60,7 +60,7 @@ static struct vnode *dir_base(long dirfd, int *err)
 
 int fd_walk(long dirfd, long upath, int flags, struct walk *w)
 {
-	char *path = kmalloc(PATH_MAX);
+	char *path = kscratch();
 	struct vnode *base = NULL;
 	int err;
 
@@ -72,7 +72,7 @@ int fd_walk(long dirfd, long upath, int flags, struct walk *w)
 		base = dir_base(dirfd, &err);
 	if (!err)
 		err = vfs_walk(base, path, flags, w);
-	kfree(path, PATH_MAX);
+	kscratch_free(path);
 	return err;
 }
 
@@ -261,7 +261,7 @@ SYSCALL(link)
 
 SYSCALL(symlinkat)
 {
-	char *target = kmalloc(PATH_MAX);
+	char *target = kscratch();
 	struct vnode *n;
 	long err;
 
@@ -286,7 +286,7 @@ SYSCALL(symlinkat)
 		}
 		vn_put(n);
 	}
-	kfree(target, PATH_MAX);
+	kscratch_free(target);
 	return err;
 }
 

@@ -263,7 +263,7 @@ SYSCALL(readlinkat)
 	len = fd_node_at(a0, a1, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, &n, &tmp);
 	if (len)
 		return len;
-	buf = kmalloc(PATH_MAX);
+	buf = kscratch();
 	len = !buf ? -ENOMEM : vn_readlink(n, buf, PATH_MAX);
 	if (len >= 0) {
 		len = MIN(len, a3);
@@ -272,7 +272,7 @@ SYSCALL(readlinkat)
 		else
 			len = -EFAULT;
 	}
-	kfree(buf, PATH_MAX);
+	kscratch_free(buf);
 	fd_node_done(n, &tmp);
 	return len;
 }
@@ -284,7 +284,7 @@ SYSCALL(readlink)
 
 SYSCALL(getcwd)
 {
-	char *buf = kmalloc(PATH_MAX);
+	char *buf = kscratch();
 	long len = buf ? vfs_path_of(fd_cwd(), buf, PATH_MAX) : -ENOMEM;
 
 	if (len >= 0) {
@@ -295,7 +295,7 @@ SYSCALL(getcwd)
 		else
 			memcpy((void *)a0, buf, (u64)++len);
 	}
-	kfree(buf, PATH_MAX);
+	kscratch_free(buf);
 	return len;
 }
 

@@ -291,10 +291,10 @@ static int expand_link(struct vnode *link, char **buf, const char **rest, bool s
 	char *tmp = NULL;
 	long tlen;
 
-	if (!*buf && !(*buf = kmalloc(PATH_MAX)))
+	if (!*buf && !(*buf = kscratch()))
 		return -ENOMEM;
 	if (dynamic) {
-		tmp = kmalloc(PATH_MAX);
+		tmp = kscratch();
 		tlen = tmp ? vn_readlink(link, tmp, PATH_MAX) : -ENOMEM;
 	} else {
 		tlen = (long)link->size;
@@ -313,7 +313,7 @@ static int expand_link(struct vnode *link, char **buf, const char **rest, bool s
 			vn_read(link, 0, *buf, (u64)tlen);
 		*rest = *buf;
 	}
-	kfree(tmp, PATH_MAX);
+	kscratch_free(tmp);
 	return tlen < 0 ? (int)tlen : 0;
 }
 
@@ -427,7 +427,7 @@ int vfs_walk(struct vnode *base, const char *path, int flags, struct walk *w)
 			w->slash = *e == '/';
 			if (w->slash && !S_ISDIR(next->mode)) {
 				walk_done(w);
-				kfree(buf, PATH_MAX);
+				kscratch_free(buf);
 				return -ENOTDIR;
 			}
 			goto out;
@@ -438,13 +438,13 @@ int vfs_walk(struct vnode *base, const char *path, int flags, struct walk *w)
 		p = q;
 	}
 out:
-	kfree(buf, PATH_MAX);
+	kscratch_free(buf);
 	return 0;
 fail_next:
 	vn_put(next);
 fail:
 	vn_put(cur);
-	kfree(buf, PATH_MAX);
+	kscratch_free(buf);
 	return err;
 }
 
