@@ -1,9 +1,10 @@
 /* fs_dev.c - /dev: null, zero, full, random, urandom, console, the
- * stdin/stdout/stderr and fd links into /proc/self/fd, and /dev/shm (a
- * writable folder, for shm_open). */
+ * stdin/stdout/stderr and fd links into /proc/self/fd, /dev/shm (a
+ * writable folder, for shm_open) and /dev/log (syslog to the console). */
 #include "errno.h"
 #include "fd.h"
 #include "random.h"
+#include "unix_sock.h"
 #include "../platform/platform.h"
 
 enum dev { DEV_NULL, DEV_ZERO, DEV_FULL, DEV_RANDOM, DEV_CONSOLE };
@@ -102,6 +103,7 @@ int dev_init(void)
 	err = err ?: add_link(dev, "stdout", "/proc/self/fd/1");
 	err = err ?: add_link(dev, "stderr", "/proc/self/fd/2");
 	err = err ?: add_link(dev, "fd", "/proc/self/fd");
+	err = err ?: unix_console_log(dev, "log");
 	err = err ?: add_node(dev, "shm", S_IFDIR | 01777, &shm);
 	if (!err)
 		vn_put(shm);

@@ -38,6 +38,7 @@ struct usock {
 	u64 rcvtimeo, sndtimeo; /* ns, 0: none */
 	u32 sndbuf;
 	int passcred, reuseaddr, keepalive;
+	bool console; /* /dev/log: datagrams go to the console, nobody reads them */
 	u64 ino;
 };
 

@@ -9,6 +9,7 @@
  */
 #include "errno.h"
 #include "sched.h"
+#include "../platform/platform.h"
 #include "syscall.h"
 #include "unix_impl.h"
 
@@ -144,6 +145,22 @@ static long send_record(struct usock *s, struct usock *to, const struct k_iovec 
 	return (long)len;
 }
 
+/* A datagram to /dev/log: one console line (syslog's "<PRI>date tag: text"). */
+static long to_console(const struct k_iovec *iov, int n)
+{
+	u64 total = iov_total(iov, n);
+	char last = 0;
+
+	for (int i = 0; i < n; i++) {
+		plat_console_write((const char *)iov[i].base, iov[i].len);
+		if (iov[i].len)
+			last = ((const char *)iov[i].base)[iov[i].len - 1];
+	}
+	if (last != '\n')
+		plat_console_write("\n", 1);
+	return (long)total;
+}
+
 long unix_send(struct file *f, const struct k_iovec *iov, int n, int flags, struct usock *to)
 {
 	struct usock *s = f->priv;
@@ -154,6 +171,8 @@ long unix_send(struct file *f, const struct k_iovec *iov, int n, int flags, stru
 
 		if (!dest)
 			return -ENOTCONN;
+		if (dest->console)
+			return to_console(iov, n);
 		return send_record(s, dest, iov, n, flags, nonblock);
 	}
 	if (to)

@@ -36,6 +36,10 @@ struct k_msghdr {
 	s32 flags, pad1;
 };
 
+/* Binds the runtime's datagram socket `name` in dir (/dev/log): what
+ * programs send there (syslog) is written to the console.  0 or -errno. */
+int unix_console_log(struct vnode *dir, const char *name);
+
 /* Is f an AF_UNIX socket? */
 bool unix_is(const struct file *f);
 

@@ -122,6 +122,7 @@ IMG_RT=$IMG IMG=${IMG2:-/nonexistent}
 boot limit tcg 32 "$(args limit)"
 boot passwd tcg 32 "$(args passwd)"
 boot libcsock tcg 32 "$(args libcsock)"
+boot syslog tcg 32 "$(args syslog)"
 IMG=$IMG_RT
 show_fails limit
 kib=$(sed -n 's/^overlay full after \([0-9]*\) KiB: ENOSPC/\1/p' "$T/limit.con")
@@ -145,6 +146,8 @@ check "AF_UNIX through libc in an image with the network stack" has libcsock "un
 check "... where AF_INET sockets are the stack's" has libcsock "inet socket with the stack: yes"
 check "... and a local address on an inet socket is refused" \
 	has libcsock "unix call on an inet socket: Address family not supported by protocol"
+check "syslog(3) reaches the console through /dev/log" \
+	grep -qE '^<30>.* rtest\[1\]: hello via syslog 42$' "$T/syslog.con"
 printf '{ "readonly": ["/not/there"] }\n' >"$T/src2/unik.json"
 "$T/cbuild" "$T/src2" "$T/out2" "$T/work2b" rtest >/dev/null 2>"$T/build2b.log"
 check "unik.json readonly: a path not in the image is refused at build time" \

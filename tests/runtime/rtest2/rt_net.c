@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <syslog.h>
 #include <unistd.h>
 
 int rt_net_main(const char *mode, int argc, char **argv, int *status);
@@ -49,10 +50,21 @@ static int sockets_test(void)
 	return 0;
 }
 
+/* syslog(3) sends to /dev/log: the runtime prints it on the console. */
+static int syslog_test(void)
+{
+	openlog("rtest", LOG_PID, LOG_DAEMON);
+	syslog(LOG_INFO, "hello via syslog %d", 42);
+	closelog();
+	return 0;
+}
+
 int rt_net_main(const char *mode, int argc, char **argv, int *status)
 {
 	if (!strcmp(mode, "passwd"))
 		*status = passwd_test();
+	else if (!strcmp(mode, "syslog"))
+		*status = syslog_test();
 	else if (!strcmp(mode, "libcsock"))
 		*status = sockets_test();
 	else
