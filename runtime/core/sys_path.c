@@ -1,6 +1,6 @@
 /* sys_path.c - system calls on names: the working directory and path
  * walks of the *at() calls, mkdir, rmdir, unlink, rename, link, symlink,
- * mknod, chmod, chown, utimes, truncate, statfs and umask. */
+ * mknod, chmod, chown, utimes, truncate, chroot, statfs and umask. */
 #include "errno.h"
 #include "fd.h"
 #include "ident.h"
@@ -511,6 +511,24 @@ static long statfs_to_user(const struct vnode *n, long ubuf)
 	s->namelen = NAME_MAX;
 	s->flags = vn_readonly(n) ? ST_RDONLY : 0;
 	return 0;
+}
+
+SYSCALL(chroot)
+{
+	struct vnode *n, tmp;
+	long err;
+
+	if (ident_euid() != 0)
+		return -EPERM; /* CAP_SYS_CHROOT */
+	err = fd_node_at(AT_FDCWD, a0, 0, &n, &tmp);
+	if (err)
+		return err;
+	if (S_ISDIR(n->mode))
+		vfs_chroot(n);
+	else
+		err = -ENOTDIR;
+	fd_node_done(n, &tmp);
+	return err;
 }
 
 SYSCALL(statfs)

@@ -13,6 +13,7 @@
 
 static struct dentry **hash;
 static struct vnode *root;
+static struct vnode *top; /* where absolute paths start: the root, or chroot's folder */
 static u64 next_ino = 2, nodes;
 
 u64 vfs_now(void)
@@ -82,11 +83,20 @@ void vfs_init_root(void)
 	if (!root)
 		panic("no memory for the file tree");
 	root->parent = root;
+	top = root;
 }
 
 struct vnode *vfs_root(void)
 {
 	return root;
+}
+
+void vfs_chroot(struct vnode *dir)
+{
+	vn_hold(dir);
+	if (top != root)
+		vn_put(top);
+	top = dir;
 }
 
 u64 vfs_count(void)
@@ -319,7 +329,7 @@ static int expand_link(struct vnode *link, char **buf, const char **rest, bool s
 
 int vfs_walk(struct vnode *base, const char *path, int flags, struct walk *w)
 {
-	struct vnode *cur = path[0] == '/' ? root : base, *next = NULL;
+	struct vnode *cur = path[0] == '/' ? top : base, *next = NULL;
 	const char *p = path;
 	char *buf = NULL;
 	int links = 0, err = 0;
@@ -365,7 +375,7 @@ int vfs_walk(struct vnode *base, const char *path, int flags, struct walk *w)
 			next = cur;
 			vn_hold(next);
 		} else if (!strcmp(w->name, "..")) {
-			next = cur == root ? root : cur->parent;
+			next = cur == top || cur == root ? cur : cur->parent;
 			if (!next) {
 				err = -ENOENT;
 				goto fail;
@@ -412,7 +422,7 @@ int vfs_walk(struct vnode *base, const char *path, int flags, struct walk *w)
 					goto fail_next;
 				if (buf[0] == '/') {
 					vn_put(cur);
-					cur = root;
+					cur = top;
 					vn_hold(cur);
 				}
 				vn_put(next);
@@ -692,7 +702,7 @@ long vfs_path_of(const struct vnode *n, char *buf, size_t size)
 {
 	size_t len = 0;
 
-	if (n == root) {
+	if (n == top) {
 		if (size < 2)
 			return -ENAMETOOLONG;
 		buf[0] = '/';
@@ -700,11 +710,11 @@ long vfs_path_of(const struct vnode *n, char *buf, size_t size)
 		return 1;
 	}
 	/* build the path backwards at the end of buf, then move it to the start */
-	while (n != root) {
+	while (n != top) {
 		const struct dentry *d = n->self;
 
-		if (!d)
-			return -ENOENT;
+		if (!d || n == root)
+			return -ENOENT; /* removed, or outside chroot's folder */
 		if (len + d->len + 1 + 1 > size)
 			return -ENAMETOOLONG;
 		len += d->len;

@@ -118,9 +118,13 @@ struct walk {
 /* Empties the tree to a root directory (mode 0755).  Called once at boot. */
 void vfs_init_root(void);
 struct vnode *vfs_root(void);
+/* chroot(2): absolute paths (and "..") start from the folder dir from now
+ * on; paths the tree reports (getcwd, /proc) are relative to it. */
+void vfs_chroot(struct vnode *dir);
 void vn_hold(struct vnode *n);
 void vn_put(struct vnode *n);
-/* Resolves path from `base` (absolute paths from the root): 0 with *w
+/* Resolves path from `base` (absolute paths from the root, or chroot's
+ * folder): 0 with *w
  * filled, or -ENOENT, -ENOTDIR, -ELOOP, -ENAMETOOLONG.  The empty path is
  * -ENOENT.  Release with walk_done(). */
 int vfs_walk(struct vnode *base, const char *path, int flags, struct walk *w);
@@ -148,8 +152,8 @@ int vfs_rename(struct vnode *odir, const char *oname, struct vnode *ndir, const 
 	       unsigned flags);
 /* The entry after *pos in dir (held), advancing *pos; its name in name. */
 struct vnode *vfs_dir_next(struct vnode *dir, u64 *pos, char *name, size_t size);
-/* The absolute path of n into buf: its length, or -ENOENT (no name) or
- * -ENAMETOOLONG. */
+/* The absolute path of n into buf: its length, or -ENOENT (no name, or
+ * outside chroot's folder) or -ENAMETOOLONG. */
 long vfs_path_of(const struct vnode *n, char *buf, size_t size);
 /* Is n (or a directory it sits in) read-only? */
 bool vn_readonly(const struct vnode *n);

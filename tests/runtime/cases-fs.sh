@@ -40,6 +40,17 @@ check "/proc/self/cwd" has proc "cwd link: /etc"
 check "/sys/devices/system/cpu/online" has proc "sys cpu online: 0"
 check "/proc is read-only" has proc "proc write: Read-only file system"
 
+boot chroot tcg 32 "$(args chroot)"
+show_fails chroot
+check "chroot: every check passes" has chroot "chroot: ok"
+check "chroot: a working folder outside is unreachable (ENOENT)" \
+	has chroot "chroot: cwd outside the jail: No such file or directory"
+check "chroot: absolute paths start in the folder" has chroot "chroot: /etc/motd: in the jail"
+check "chroot: .. of the new root stays there" has chroot "chroot: /.. is /: yes"
+check "chroot: the rest of the tree is out of reach" \
+	has chroot "chroot: /etc/passwd: No such file or directory"
+check "chroot: needs root" has chroot "chroot as nobody: Operation not permitted"
+
 boot dev tcg 32 "$(args dev)"
 check "/dev/null" has dev "null: write 3, read 0"
 check "/dev/zero reads and maps zeros" has dev "zero: 32 zero bytes, mmap zeroed"

@@ -453,16 +453,36 @@ static void dev_test(void)
 	       (fd = open("/dev/random", O_RDONLY)) >= 0 && read(fd, buf, 4) == 4 ? "yes" : "no");
 }
 
+/* chroot: a folder becomes "/" for every path from then on. */
+static void chroot_test(void)
+{
+	char buf[256];
+
+	CHECK(mkdir("/jail", 0755) == 0 && mkdir("/jail/etc", 0755) == 0 &&
+		  write_file("/jail/etc/motd", "in the jail\n") == 0,
+	      "make the jail");
+	CHECK(chdir("/etc") == 0 && chroot("/jail") == 0, "chroot");
+	printf("chroot: cwd outside the jail: %s\n",
+	       getcwd(buf, sizeof(buf)) ? buf : strerror(errno));
+	CHECK(chdir("/") == 0 && getcwd(buf, sizeof(buf)) && !strcmp(buf, "/"),
+	      "chdir / in the jail");
+	printf("chroot: /etc/motd: %s",
+	       read_file("/etc/motd") ? read_file("/etc/motd") : "(none)\n");
+	printf("chroot: /.. is /: %s\n", read_file("/../etc/motd") ? "yes" : "no");
+	printf("chroot: /etc/passwd: %s\n", read_file("/etc/passwd") ? "visible" : strerror(errno));
+	CHECK(setuid(65534) == 0, "setuid");
+	printf("chroot as nobody: %s\n", chroot("/") < 0 ? strerror(errno) : "allowed");
+	printf("chroot: %s\n", rt_fails ? "FAILED" : "ok");
+}
+
 int rt_fs_main(const char *mode, int argc, char **argv, int *status)
 {
 	static const struct {
 		const char *name;
 		void (*fn)(void);
 	} modes[] = {
-		{ "overlay", overlay_basics },
-		{ "limit", overlay_limit },
-		{ "proc", proc_test },
-		{ "dev", dev_test },
+		{ "overlay", overlay_basics }, { "limit", overlay_limit }, { "proc", proc_test },
+		{ "dev", dev_test },	       { "chroot", chroot_test },
 	};
 
 	if (!strcmp(mode, "cycles")) {
