@@ -123,7 +123,8 @@ u64 iov_copy_out(const struct k_iovec *iov, int n, const void *src, u64 len);
 u64 iov_copy_in(void *dst, u64 len, const struct k_iovec *iov, int n);
 
 /* Raises SIGPIPE in the calling thread (a write to a pipe or socket whose
- * reading end is closed), through the signal layer's kill. */
+ * reading end is closed): signal_raise_self() of the signal layer when it
+ * is there, else tkill to the calling thread. */
 void fd_raise_sigpipe(void);
 
 /* sys_path.c: paths ---------------------------------------------------- */

@@ -150,7 +150,13 @@ u64 iov_copy_in(void *dst, u64 len, const struct k_iovec *iov, int n)
 	return done;
 }
 
+/* The signal layer's hook (signal.h), when the runtime has one: weak here. */
+void signal_raise_self(int sig) __attribute__((weak));
+
 void fd_raise_sigpipe(void)
 {
-	sys_tkill(sys_gettid(0, 0, 0, 0, 0, 0), SIGPIPE, 0, 0, 0, 0);
+	if (signal_raise_self)
+		signal_raise_self(SIGPIPE);
+	else
+		sys_tkill(sys_gettid(0, 0, 0, 0, 0, 0), SIGPIPE, 0, 0, 0, 0);
 }

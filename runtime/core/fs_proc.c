@@ -16,8 +16,9 @@
 typedef void (*gen_fn)(struct vnode *out);
 typedef long (*link_fn)(char *buf, size_t size);
 
-/* The threads of the program, when the scheduler counts them (weak: one). */
-int thread_count(void) __attribute__((weak));
+/* The threads of the program, when the scheduler counts them (weak: absent
+ * without threads, then one). */
+extern int thread_count __attribute__((weak));
 
 static void outf(struct vnode *o, const char *fmt, ...) __printf(2, 3);
 
@@ -77,7 +78,7 @@ static u64 vm_size_kib(void)
 
 static int threads(void)
 {
-	return thread_count ? thread_count() : 1;
+	return &thread_count ? thread_count : 1;
 }
 
 static void gen_status(struct vnode *o)
