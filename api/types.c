@@ -173,6 +173,19 @@ static int get_int(json_t *j, const char *key, long long *out, struct unik_err *
 	return 0;
 }
 
+/* Optional boolean member: absent or null leaves *out as it is. */
+static int get_bool(json_t *j, const char *key, int *out, struct unik_err *err)
+{
+	json_t *v = json_object_get(j, key);
+
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_boolean(v))
+		return unik_err_set(err, UNIK_E_INVALID, "field '%s' must be a boolean", key);
+	*out = json_is_true(v);
+	return 0;
+}
+
 static int get_time(json_t *j, const char *key, int64_t *out, struct unik_err *err)
 {
 	char *s = NULL;
@@ -317,6 +330,8 @@ json_t *unik_instance_to_json(const struct unik_instance *in)
 	json_object_set_new(j, "ports", strv_to_json(&in->ports));
 	json_object_set_new(j, "pid", in->pid > 0 ? json_integer(in->pid) : json_null());
 	json_object_set_new(j, "message", str_or_null(in->message));
+	json_object_set_new(j, "trace", json_boolean(in->trace));
+	json_object_set_new(j, "verbose", json_boolean(in->verbose));
 	return j;
 }
 
@@ -337,7 +352,8 @@ int unik_instance_from_json(json_t *j, struct unik_instance *out, struct unik_er
 	     get_time(j, "finished", &out->finished, err) || get_int(j, "memory", &mem, err) ||
 	     get_strv(j, "args", &out->args, err) || get_strv(j, "env", &out->env, err) ||
 	     get_strv(j, "ports", &out->ports, err) || get_int(j, "pid", &pid, err) ||
-	     get_str(j, "message", &out->message, 0, err);
+	     get_str(j, "message", &out->message, 0, err) ||
+	     get_bool(j, "trace", &out->trace, err) || get_bool(j, "verbose", &out->verbose, err);
 	if (!rc && unik_state_from_name(state, &out->state) < 0)
 		rc = unik_err_set(err, UNIK_E_INVALID, "unknown instance state '%s'", state);
 	free(state);
@@ -448,6 +464,10 @@ json_t *unik_run_request_to_json(const struct unik_run_request *rq)
 	if (rq->ports.n)
 		json_object_set_new(j, "ports", strv_to_json(&rq->ports));
 	json_object_set_new(j, "start", json_boolean(rq->start));
+	if (rq->trace)
+		json_object_set_new(j, "trace", json_true());
+	if (rq->verbose)
+		json_object_set_new(j, "verbose", json_true());
 	return j;
 }
 
@@ -461,7 +481,8 @@ int unik_run_request_from_json(json_t *j, struct unik_run_request *out, struct u
 	    get_str(j, "provider", &out->provider, 0, err) ||
 	    get_str(j, "accel", &out->accel, 0, err) || get_int(j, "memory", &mem, err) ||
 	    get_strv(j, "args", &out->args, err) || get_strv(j, "env", &out->env, err) ||
-	    get_strv(j, "ports", &out->ports, err))
+	    get_strv(j, "ports", &out->ports, err) || get_bool(j, "trace", &out->trace, err) ||
+	    get_bool(j, "verbose", &out->verbose, err))
 		return -1;
 	if (mem < 0 || mem > 1024 * 1024)
 		return unik_err_set(err, UNIK_E_INVALID, "memory %lld MB is out of range", mem);

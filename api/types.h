@@ -62,6 +62,8 @@ struct unik_instance {
 	struct strv ports; /* published ports, "IP:HOST:GUEST/tcp" */
 	int pid; /* host process of the VM, 0 if none */
 	char *message; /* why it exited, when known (e.g. "killed", "boot failed") */
+	int trace; /* the runtime prints every system call (unik.strace) */
+	int verbose; /* the runtime prints its boot lines (unik.verbose) */
 };
 
 enum unik_job_state {
@@ -91,6 +93,8 @@ struct unik_run_request {
 	struct strv env;
 	struct strv ports; /* "[IP:]HOST:GUEST[/tcp]" */
 	int start; /* default 1; 0 creates without starting */
+	int trace; /* unik run --trace: every system call on the console */
+	int verbose; /* unik run --verbose: the runtime's boot lines on the console */
 };
 
 void unik_image_init(struct unik_image *im);

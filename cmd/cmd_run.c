@@ -31,6 +31,8 @@ struct run_opts {
 	const char *accel;
 	int detach;
 	int rm;
+	int trace;
+	int verbose;
 	const char *image;
 };
 
@@ -50,6 +52,12 @@ static const struct opt run_options[] = {
 	OPT_BOOL('d', "detach", NULL, struct run_opts, detach,
 		 "run in the background and print the instance id"),
 	OPT_BOOL(0, "rm", NULL, struct run_opts, rm, "remove the instance once it has exited"),
+	OPT_LEAD_BOOL(0, "trace", NULL, struct run_opts, trace,
+		      "print every system call and its result on the console (unik images; "
+		      "before IMAGE)"),
+	OPT_LEAD_BOOL(0, "verbose", NULL, struct run_opts, verbose,
+		      "print the runtime's boot and exit lines on the console (unik images; "
+		      "before IMAGE)"),
 	OPT_STRING(0, "imageName", NULL, struct run_opts, image, "IMAGE",
 		   "the image, instead of the IMAGE argument (UniK's spelling)"),
 	OPT_END(),
@@ -259,6 +267,8 @@ static int make_request(struct cmd_ctx *ctx, const struct run_opts *o, int argc,
 	rq->provider = xstrdup(o->provider);
 	rq->accel = xstrdup(o->accel);
 	rq->memory_mb = o->memory_mb;
+	rq->trace = o->trace;
+	rq->verbose = o->verbose;
 	return 0;
 }
 
@@ -306,8 +316,9 @@ const struct cmd cmd_run = {
 	.summary = "Run an image in a new instance",
 	.help = "IMAGE is a name or a unique prefix of an id.  The ARGs after IMAGE go to the\n"
 		"program (without ARGs, the image's default arguments are used).  The options\n"
-		"below may also come after IMAGE, in any order; anything else that looks like an\n"
-		"option (-b, --verbose, -h) is passed to the program, and so is everything after\n"
+		"below (but --trace and --verbose) may also come after IMAGE, in any order;\n"
+		"anything else that looks like an option (-b, --verbose, -h) is passed to the\n"
+		"program, and so is everything after\n"
 		"'--':  unik run hello-c a -b -e GREETING=hi   runs hello-c with 'a' '-b' and the\n"
 		"variable GREETING;  unik run hello-c -- -e x   passes '-e' 'x'.\n"
 		"\n"

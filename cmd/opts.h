@@ -29,6 +29,8 @@ enum opt_type {
 	OPT_T_LIST, /* struct strv, one element per use */
 	OPT_T_INT, /* int, decimal; `def` is the value when absent */
 	OPT_T_MEMORY, /* int megabytes: "128", "128M", "1G" */
+	OPT_T_LEAD_BOOL, /* int, set to 1; with OPTS_PROGRAM_ARGS an option only before the
+			  * first argument (after it, the program's: run's --verbose) */
 };
 
 struct opt {
@@ -48,6 +50,7 @@ struct opt {
 #define OPT_LIST(s, l, a, T, f, arg, h)	{ OPT_T_LIST, s, l, a, offsetof(T, f), arg, h, 0 }
 #define OPT_INT(s, l, a, T, f, arg, d, h) { OPT_T_INT, s, l, a, offsetof(T, f), arg, h, d }
 #define OPT_MEMORY(s, l, a, T, f, arg, h) { OPT_T_MEMORY, s, l, a, offsetof(T, f), arg, h, 0 }
+#define OPT_LEAD_BOOL(s, l, a, T, f, h)	{ OPT_T_LEAD_BOOL, s, l, a, offsetof(T, f), NULL, h, 0 }
 #define OPT_END()			{ OPT_T_END, 0, NULL, NULL, 0, NULL, NULL, 0 }
 /* clang-format on */
 

@@ -18,6 +18,8 @@
 
 #define MANIFEST "unik.json"
 #define MANIFEST_MAX (1 << 20)
+/* Where the runtime reads the file-system settings (runtime/core/vfs_cpio.c). */
+#define FS_SETTINGS "/.unik/fs"
 
 /* 1 if `p` is an absolute guest path without "." or ".." components. */
 static int guest_path_ok(const char *p)
@@ -192,6 +194,118 @@ static int staging_root(const char *work_dir, struct unik_err *err)
 	return fd;
 }
 
+/* "overlay_size": bytes (a number, or a string with K, M or G), or "N%" of
+ * the guest's memory; the line for the runtime in *out. */
+static int overlay_size(json_t *v, struct strbuf *out, struct unik_err *err)
+{
+	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+	long long n = json_is_integer(v) ? json_integer_value(v) : -1;
+	char *end = NULL;
+
+	if (s) {
+		errno = 0;
+		n = strtoll(s, &end, 10);
+		if (errno || end == s)
+			n = -1;
+		else if (!strcmp(end, "%"))
+			n = n >= 1 && n <= 100 ? n : -1;
+		else if (!strcmp(end, "K") || !strcmp(end, "k"))
+			n = n <= (1LL << 40) ? n << 10 : -1;
+		else if (!strcmp(end, "M"))
+			n = n <= (1LL << 30) ? n << 20 : -1;
+		else if (!strcmp(end, "G"))
+			n = n <= (1LL << 20) ? n << 30 : -1;
+		else if (*end)
+			n = -1;
+	}
+	if (n < 0 || (!(s && end && *end == '%') && n < 65536))
+		return unik_err_set(err, UNIK_E_INVALID,
+				    MANIFEST ": 'overlay_size' is a size of at least 64K (\"16M\", "
+					     "1048576) or a share of memory (\"25%%\")");
+	strbuf_addf(out, "limit %lld%s\n", n, s && end && *end == '%' ? "%" : "");
+	return 0;
+}
+
+/* "readonly": guest paths of the packed tree (or "/") that give EROFS. */
+static int readonly_paths(json_t *v, int rootfd, struct strbuf *out, struct unik_err *err)
+{
+	size_t i;
+	json_t *p;
+
+	if (!json_is_array(v))
+		return unik_err_set(err, UNIK_E_INVALID,
+				    MANIFEST ": 'readonly' lists guest paths: [\"/etc\"]");
+	json_array_foreach (v, i, p) {
+		const char *path = json_is_string(p) ? json_string_value(p) : NULL;
+		int fd;
+
+		if (!path || (strcmp(path, "/") && !guest_path_ok(path)) || strchr(path, '\n'))
+			return unik_err_set(err, UNIK_E_INVALID,
+					    MANIFEST ": readonly: entries are absolute paths "
+						     "without '.' or '..'");
+		/* looked up beneath the staging tree: its links never lead out */
+		fd = safe_openat(rootfd, path[1] ? path + 1 : ".", O_PATH | O_NOFOLLOW, 0, 0);
+		if (fd >= 0)
+			close(fd);
+		if (fd < 0)
+			return unik_err_set(
+			    err, UNIK_E_INVALID,
+			    MANIFEST ": readonly: '%s' is not among the image's files", path);
+		strbuf_addf(out, "readonly %s\n", path);
+	}
+	return 0;
+}
+
+/* Writes the settings of unik.json's "overlay_size" and "readonly" for the
+ * runtime as the packed file /.unik/fs of the staging tree `rootfd`. */
+static int fs_settings(json_t *j, int rootfd, const struct unik_build_spec *spec,
+		       struct unik_err *err)
+{
+	json_t *size = json_object_get(j, "overlay_size"), *ro = json_object_get(j, "readonly");
+	struct strbuf sb = STRBUF_INIT;
+	int dfd = -1, fd = -1, rc = -1;
+
+	if (!size && !ro)
+		return 0;
+	if ((size && overlay_size(size, &sb, err)) || (ro && readonly_paths(ro, rootfd, &sb, err)))
+		goto cleanup;
+	dfd = staging_dir(rootfd, ".unik", FS_SETTINGS, err);
+	if (dfd < 0)
+		goto cleanup;
+	fd = openat(dfd, "fs", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			unik_err_set(err, UNIK_E_INVALID,
+				     "the guest path " FS_SETTINGS " is unik's own");
+		else
+			unik_err_set(err, UNIK_E_INTERNAL, "cannot write " FS_SETTINGS ": %s",
+				     strerror(errno));
+		goto cleanup;
+	}
+	if (write(fd, strbuf_str(&sb), sb.len) != (ssize_t)sb.len) {
+		unik_err_set(err, UNIK_E_INTERNAL, "cannot write " FS_SETTINGS ": %s",
+			     strerror(errno));
+		goto cleanup;
+	}
+	if (spec->log) {
+		char *line = xasprintf(MANIFEST ": file-system settings: %s", strbuf_str(&sb));
+
+		for (char *p = line; *p; p++)
+			if (*p == '\n')
+				*p = p[1] ? ',' : '\0';
+		spec->log(spec->log_ctx, line);
+		free(line);
+	}
+	rc = 0;
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	strbuf_release(&sb);
+	return rc;
+}
+
 int compiler_files_tree(const struct unik_build_spec *spec, char **tree, struct unik_err *err)
 {
 	char *manifest = xasprintf("%s/" MANIFEST, spec->src_dir);
@@ -212,7 +326,7 @@ int compiler_files_tree(const struct unik_build_spec *spec, char **tree, struct 
 	if (!j)
 		goto cleanup;
 	json_object_foreach (j, k, v) {
-		if (strcmp(k, "files")) {
+		if (strcmp(k, "files") && strcmp(k, "readonly") && strcmp(k, "overlay_size")) {
 			unik_err_set(err, UNIK_E_INVALID, MANIFEST ": unknown key '%s'", k);
 			goto cleanup;
 		}
@@ -254,6 +368,8 @@ int compiler_files_tree(const struct unik_build_spec *spec, char **tree, struct 
 			free(line);
 		}
 	}
+	if (fs_settings(j, rootfd, spec, err))
+		goto cleanup;
 	*tree = root;
 	root = NULL;
 	rc = 0;

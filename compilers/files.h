@@ -1,10 +1,14 @@
-/* files.h - the read-only files an image carries: the folder's files/
- * subfolder, and the entries of an optional unik.json manifest:
+/* files.h - the files an image carries: the folder's files/ subfolder, and
+ * the entries of an optional unik.json manifest:
  *
- *   { "files": { "/etc/app.conf": "config/app.conf", "/srv/www": "public" } }
+ *   { "files": { "/etc/app.conf": "config/app.conf", "/srv/www": "public" },
+ *     "readonly": ["/etc"], "overlay_size": "16M" }
  *
- * maps absolute guest paths to files or folders of the source folder (never
- * outside it).  Shared by the compilers that pack files (c, linux). */
+ * "files" maps absolute guest paths to files or folders of the source folder
+ * (never outside it).  "readonly" names packed paths the program may not
+ * change (EROFS), "overlay_size" caps what it may write (bytes with K/M/G,
+ * or "N%" of the guest's memory); both reach the runtime as the packed file
+ * /.unik/fs.  Shared by the compilers that pack files (c, linux). */
 #ifndef UNIK_COMPILER_FILES_H
 #define UNIK_COMPILER_FILES_H
 

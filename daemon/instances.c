@@ -271,6 +271,8 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 	strv_copy(&out->args, rq->args.n ? &rq->args : &im.args);
 	strv_copy(&out->env, &rq->env);
 	strv_copy(&out->ports, &rq->ports);
+	out->trace = rq->trace;
+	out->verbose = rq->verbose;
 	{
 		struct run_ctx rc;
 

@@ -50,6 +50,8 @@ int run_ctx_init(struct unikd *d, const struct unik_instance *in, int need_image
 	rc->spec.args = &in->args;
 	rc->spec.env = &in->env;
 	rc->spec.accel = in->accel ? in->accel : "auto";
+	rc->spec.trace = in->trace;
+	rc->spec.verbose = in->verbose;
 	rc->spec.cfg = &d->cfg;
 	return 0;
 }

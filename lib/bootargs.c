@@ -67,3 +67,11 @@ void bootargs_append(struct strbuf *cmdline, const struct strv *args, const stru
 		bootargs_encode(cmdline, env->v[i]);
 	}
 }
+
+void bootargs_diag(struct strbuf *cmdline, int verbose, int trace)
+{
+	if (verbose)
+		strbuf_adds(cmdline, " unik.verbose");
+	if (trace)
+		strbuf_adds(cmdline, " unik.strace");
+}

@@ -17,6 +17,9 @@
 void bootargs_append(struct strbuf *cmdline, const struct strv *args, const struct strv *env);
 /* Appends the %XX-encoding of `s` to `out`. */
 void bootargs_encode(struct strbuf *out, const char *s);
+/* Appends the unik runtime's diagnostic words: " unik.verbose" (its boot
+ * lines) and " unik.strace" (every system call with its result). */
+void bootargs_diag(struct strbuf *cmdline, int verbose, int trace);
 /* Decodes `s` (len bytes) into `out`; returns -1 on a malformed escape. */
 int bootargs_decode(struct strbuf *out, const char *s, size_t len);
 

@@ -55,6 +55,8 @@ int guest_cmdline(const struct unik_run_spec *spec, int tsc, const char *extra, 
 	}
 	if (extra && *extra)
 		strbuf_addf(&cmd, " %s", extra); /* e.g. loglevel=7 to debug a boot */
+	if (spec->format && !strcmp(spec->format, "unik-elf")) /* Linux has loglevel= */
+		bootargs_diag(&cmd, spec->verbose, spec->trace);
 	bootargs_append(&cmd, spec->args ? spec->args : &none, spec->env ? spec->env : &none);
 	if (spec->net && spec->net->mode != UNIK_NET_NONE && spec->net->bootargs)
 		strbuf_adds(&cmd, spec->net->bootargs); /* " unik.ip=... unik.gw=..." */

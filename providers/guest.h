@@ -15,7 +15,8 @@
 
 /* Appends the guest's command line to `out`: for linux-initrd images our
  * kernel words (and, with `tsc`, the host's TSC rate, which Linux under TCG
- * cannot calibrate), then `extra` (may be NULL), the program's arguments and
+ * cannot calibrate), then `extra` (may be NULL), the runtime's diagnostic
+ * words of unik-elf images (bootargs_diag), the program's arguments and
  * environment (lib/bootargs.h), the network words, and ` unik.id=<id>` when
  * `with_id`.  INVALID when it would not fit the kernel's limit. */
 int guest_cmdline(const struct unik_run_spec *spec, int tsc, const char *extra, int with_id,

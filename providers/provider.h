@@ -68,6 +68,7 @@ struct unik_run_spec {
 	const struct strv *env;
 	const char *accel; /* "auto", "kvm" or "tcg" */
 	const struct unik_net_spec *net; /* NULL or mode NONE: no network */
+	int trace, verbose; /* unik-elf images: the runtime's unik.strace, unik.verbose */
 	const struct unik_config *cfg;
 	/* Called by start() in the parent right after forking the VM's process,
 	 * before that process may exec (NULL: nobody to tell).  Non-zero: the

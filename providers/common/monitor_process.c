@@ -79,11 +79,13 @@ const char *monproc_user(const struct monproc *m, const struct unik_config *cfg)
 	return geteuid() == 0 ? MONPROC_USER : NULL;
 }
 
-/* The boot command line of spec (arguments, environment, network words). */
+/* The boot command line of spec (diagnosis, arguments, environment, network
+ * words). */
 static void boot_words(const struct unik_run_spec *spec, struct strbuf *out)
 {
 	static const struct strv none = STRV_INIT;
 
+	bootargs_diag(out, spec->verbose, spec->trace);
 	bootargs_append(out, spec->args ? spec->args : &none, spec->env ? spec->env : &none);
 	if (spec->net && spec->net->mode == UNIK_NET_TAP && spec->net->bootargs)
 		strbuf_adds(out, spec->net->bootargs);

@@ -1,8 +1,9 @@
 /* fd.h - open files and the descriptor table.
  *
  * An open file is a `struct file` whose `ops` say what kind it is: the
- * console, a packaged file or folder (file_node.c), a socket (net/), an
- * epoll or eventfd file (sys_poll.c, sys_eventfd.c).  The descriptor layer
+ * console, a file or folder of the tree (file_node.c), a device (fs_dev.c),
+ * a pipe (sys_pipe.c), a socket (net/, unix_sock.c), an epoll, eventfd or
+ * timerfd file (sys_poll.c, sys_eventfd.c, sys_timerfd.c).  The descriptor layer
  * (file.c, sys_fs.c) knows no kind: it checks the caller's arguments and
  * calls the file's operations.  A new kind of file is one more file_ops.
  */
@@ -11,13 +12,28 @@
 
 #include "vfs.h"
 
-#define MAX_FDS 256
+#define MAX_FDS 1024
 
 #define O_ACCMODE 3
 #define O_RDONLY 0
 #define O_WRONLY 1
 #define O_RDWR 2
+#define O_CREAT 0100
+#define O_EXCL 0200
+#define O_NOCTTY 0400
+#define O_TRUNC 01000
+#define O_APPEND 02000
 #define O_NONBLOCK 04000
+#define O_DIRECTORY 0200000
+#define O_NOFOLLOW 0400000
+#define O_CLOEXEC 02000000
+#define O_PATH 010000000
+#define O_TMPFILE 020000000
+#define AT_FDCWD -100
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_REMOVEDIR 0x200
+#define AT_SYMLINK_FOLLOW 0x400
+#define AT_EMPTY_PATH 0x1000
 
 /* poll(2) events */
 #define POLLIN 0x001
@@ -56,6 +72,12 @@ struct file_ops {
 	long (*ioctl)(struct file *f, unsigned long req, long arg);
 	/* The last descriptor was closed: release f->priv. */
 	void (*release)(struct file *f);
+	/* fstat of a file without a vnode: fills in *st (mode is preset from
+	 * `mode`).  NULL: an anonymous inode of `mode`. */
+	void (*stat)(struct file *f, struct vnode *st);
+	/* What /proc/self/fd names it ("pipe", "socket", "anon_inode:[eventfd]");
+	 * NULL: derived from `mode`. */
+	const char *kind;
 };
 
 struct file {
@@ -100,14 +122,45 @@ u64 iov_total(const struct k_iovec *iov, int n);
 u64 iov_copy_out(const struct k_iovec *iov, int n, const void *src, u64 len);
 u64 iov_copy_in(void *dst, u64 len, const struct k_iovec *iov, int n);
 
-/* sys_fs.c: paths ------------------------------------------------------ */
+/* Raises SIGPIPE in the calling thread (a write to a pipe or socket whose
+ * reading end is closed): signal_raise_self() of the signal layer when it
+ * is there, else tkill to the calling thread. */
+void fd_raise_sigpipe(void);
 
-/* The cwd ("/" at start). */
-extern char fd_cwd[PATH_MAX];
-/* Resolves (dirfd, path) to an absolute path; 0 or -errno. */
-int fd_resolve(long dirfd, long upath, char *out, size_t size);
+/* sys_path.c: paths ---------------------------------------------------- */
 
-/* file_node.c: packaged files and folders, read-only. */
+/* The working directory (held by the runtime; "/" at start). */
+struct vnode *fd_cwd(void);
+/* Makes n (a directory, held by the caller) the working directory. */
+void fd_set_cwd(struct vnode *n);
+/* Walks the program's path upath from dirfd (AT_FDCWD: the working
+ * directory) with WALK_* flags; 0 or -errno (-EFAULT, -EBADF, -ENOTDIR,
+ * the walk's).  Release with walk_done(). */
+int fd_walk(long dirfd, long upath, int flags, struct walk *w);
+/* The node for the *at() calls' (dirfd, path, AT_* flags): with
+ * AT_EMPTY_PATH and "" the file of dirfd itself (an anonymous node in *tmp
+ * for files without one).  Held in *out unless it is tmp.  0 or -errno. */
+int fd_node_at(long dirfd, long upath, long at_flags, struct vnode **out, struct vnode *tmp);
+/* Drops what fd_node_at() gave. */
+void fd_node_done(struct vnode *n, struct vnode *tmp);
+/* The file-mode creation mask (umask). */
+u32 fd_umask(void);
+
+/* file_node.c: files of the tree --------------------------------------- */
+
+/* Opens node n (held by the caller, who keeps its hold) with O_* flags:
+ * a regular file, a directory, a device (n->fops), a generated file.  A
+ * new descriptor, or -errno. */
+long node_open(struct vnode *n, int flags);
+/* The vnode a file has for fstat: its node, or an anonymous one in *tmp. */
+const struct vnode *file_vnode(struct file *f, struct vnode *tmp);
 extern const struct file_ops node_file_ops;
+
+/* sys_pipe.c: F_GETPIPE_SZ / F_SETPIPE_SZ of fcntl (-EBADF for other files). */
+long pipe_fcntl(struct file *f, int cmd, long arg);
+
+/* sys_timerfd.c: the earliest time an armed timerfd expires (poll and epoll
+ * waits end then), or ~0UL. */
+u64 timerfd_next_expiry(void);
 
 #endif

@@ -1,7 +1,10 @@
 /* file.c - the open-file and descriptor tables (fd.h), and the iovec
- * helpers every kind of file uses. */
+ * helpers every kind of file uses.  An open file holds its vnode. */
 #include "errno.h"
 #include "fd.h"
+#include "syscall.h"
+
+#define SIGPIPE 13
 
 #define FD_CLOEXEC 1
 
@@ -26,6 +29,7 @@ void file_put(struct file *f)
 		return;
 	if (f->ops->release)
 		f->ops->release(f);
+	vn_put(f->node);
 	*f = (struct file){ 0 };
 }
 
@@ -52,6 +56,7 @@ long fd_open(const struct file_ops *ops, struct vnode *node, int flags, void *pr
 
 		if (ops->release)
 			ops->release(&tmp);
+		vn_put(node);
 		return -ENFILE;
 	}
 	fd = fd_install(f, 0, cloexec);
@@ -143,4 +148,15 @@ u64 iov_copy_in(void *dst, u64 len, const struct k_iovec *iov, int n)
 		done += k;
 	}
 	return done;
+}
+
+/* The signal layer's hook (signal.h), when the runtime has one: weak here. */
+void signal_raise_self(int sig) __attribute__((weak));
+
+void fd_raise_sigpipe(void)
+{
+	if (signal_raise_self)
+		signal_raise_self(SIGPIPE);
+	else
+		sys_tkill(sys_gettid(0, 0, 0, 0, 0, 0), SIGPIPE, 0, 0, 0, 0);
 }

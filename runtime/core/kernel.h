@@ -68,7 +68,7 @@ char *strrchr(const char *s, int c);
 /* Copies at most size-1 bytes and always terminates; returns strlen(src). */
 size_t strlcpy(char *dst, const char *src, size_t size);
 
-/* printk.c: console output with a small printf (%s %c %d %i %u %x %p %%, l/ll/z, width, 0, -). */
+/* printk.c: console output with a small printf (%s %c %d %i %u %x %o %p %%, l/ll/z, width, 0, -). */
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int ksnprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 void kprintf(const char *fmt, ...) __printf(1, 2);

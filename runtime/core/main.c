@@ -27,6 +27,11 @@ static struct cmdline cmd;
 
 const struct platform_ops *platform;
 
+const struct cmdline *runtime_cmdline(void)
+{
+	return &cmd;
+}
+
 void runtime_exit(int status)
 {
 	if (cmd.verbose)
@@ -66,7 +71,9 @@ void runtime_main(const struct boot_info *bi)
 			UNIK_RUNTIME_VERSION, bi->platform, frames_free() * 4, plat_clock_source(),
 			plat_clock_hz() / 1000, random_source());
 	/* The payload lies above the runtime's 1:1 window: reach it by the direct map. */
-	err = vfs_init(phys_to_virt((u64)unik_files), (u64)(unik_files_end - unik_files));
+	/* the overlay may take half of the RAM unless unik.json says otherwise */
+	err = vfs_init(phys_to_virt((u64)unik_files), (u64)(unik_files_end - unik_files),
+		       frames_total() * PAGE_SIZE / 2);
 	if (err < 0)
 		panic("the packaged file archive is malformed (%d)", err);
 	fd_init();
@@ -86,7 +93,7 @@ void runtime_main(const struct boot_info *bi)
 	sp = elf_build_stack(&img, cmd.argv, cmd.argc, cmd.envp, cmd.envc, direct);
 	t_loaded = plat_monotonic_ns();
 	if (cmd.verbose)
-		kprintf("unik: %d files, program loaded after %lu us, entry 0x%lx, ring %d%s\n",
+		kprintf("unik: %lu files, program loaded after %lu us, entry 0x%lx, ring %d%s\n",
 			vfs_count(), t_loaded / 1000, img.entry,
 			bi->hosted  ? 3
 			: cmd.ring0 ? 0

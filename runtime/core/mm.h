@@ -75,6 +75,10 @@ bool vm_check(const void *p, u64 len, bool write);
 /* Backs the pages under [p, p+len) now (for the loader and direct I/O). */
 int vm_populate(u64 start, u64 end);
 
+/* The first reservation ending above *addr: 1 with its range, prot and
+ * kind (and *addr moved past it), or 0 when there is none (/proc/self/maps). */
+int vm_next_area(u64 *addr, u64 *start, u64 *end, int *prot, enum vma_kind *kind);
+
 /* brk heap (core/sys_mm.c) */
 void brk_init(u64 start);
 

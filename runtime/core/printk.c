@@ -77,8 +77,9 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 				pad, left);
 			break;
 		case 'x':
-			put_num(&o, lng ? va_arg(ap, u64) : va_arg(ap, unsigned), 16, false, width,
-				pad, left);
+		case 'o':
+			put_num(&o, lng ? va_arg(ap, u64) : va_arg(ap, unsigned),
+				*fmt == 'x' ? 16 : 8, false, width, pad, left);
 			break;
 		case 'p':
 			put(&o, '0');

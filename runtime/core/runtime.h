@@ -27,6 +27,9 @@ struct cmdline {
 	bool net_dhcp; /* unik.net=dhcp */
 };
 
+/* The parsed command line (argv, environment, flags) of this boot. */
+const struct cmdline *runtime_cmdline(void);
+
 /* Parses words of `line`: unik.arg=<enc> and unik.env=<enc> (%XX-encoded,
  * see lib/bootargs.h), unik.verbose, unik.strace, unik.ring0, the network
  * words unik.ip=, unik.gw=, unik.dns=, unik.net=dhcp (kept as given; net.c

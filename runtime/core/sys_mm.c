@@ -39,12 +39,18 @@ SYSCALL(mmap)
 		return -EINVAL;
 	if (!(flags & MAP_ANONYMOUS)) {
 		f = fd_get(a4);
-		if (!f)
+		if (!f || (f->flags & O_PATH))
 			return -EBADF;
-		if (!f->node || (f->node->mode & S_IFMT) != S_IFREG)
-			return -EACCES;
-		if ((flags & MAP_SHARED) && (prot & PROT_WRITE))
-			return -EACCES; /* the file system is read-only */
+		if (f->node && (f->node->mode & S_IFMT) == S_IFCHR && f->node->rdev == 0x105) {
+			f = NULL; /* /dev/zero: anonymous memory */
+		} else {
+			if (!f->node || (f->node->mode & S_IFMT) != S_IFREG)
+				return -EACCES;
+			if ((f->flags & O_ACCMODE) == O_WRONLY)
+				return -EACCES;
+			if ((flags & MAP_SHARED) && (prot & PROT_WRITE))
+				return -EACCES; /* file mappings are private copies */
+		}
 	}
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if (!range_ok(addr, len))
@@ -70,7 +76,7 @@ SYSCALL(mmap)
 			vm_release(addr, addr + len);
 			return err;
 		}
-		memcpy((void *)addr, f->node->data + off, n);
+		vn_read(f->node, off, (void *)addr, n);
 		if (prot != (PROT_READ | PROT_WRITE))
 			vm_protect(addr, addr + len, prot);
 	} else if (flags & MAP_POPULATE) {

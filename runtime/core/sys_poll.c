@@ -58,12 +58,15 @@ static bool epoll_used[8];
  * deadline has passed. */
 static bool wait_step(u64 deadline, const char *what)
 {
+	/* an armed timerfd may become ready before the deadline */
+	u64 wake = MIN(deadline, timerfd_next_expiry());
+
 	if (deadline != FOREVER && plat_monotonic_ns() >= deadline)
 		return false;
-	if (deadline == FOREVER && !netstack_active())
+	if (wake == FOREVER && !netstack_active())
 		panic("%s with nothing ready and no timeout would block forever (no network)",
 		      what);
-	netstack_wait(deadline);
+	netstack_wait(wake);
 	return true;
 }
 

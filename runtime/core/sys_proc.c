@@ -1,6 +1,7 @@
 /* sys_proc.c - the one process: identity, limits, exit, thread pointer,
  * randomness, system information. */
 #include "errno.h"
+#include "fd.h"
 #include "mm.h"
 #include "random.h"
 #include "runtime.h"
@@ -27,7 +28,6 @@ struct rlimit {
 
 static struct rlimit rlimits[RLIM_NLIMITS];
 static u64 gs_base;
-static u32 umask_bits = 022;
 
 SYSCALL(exit_group)
 {
@@ -87,24 +87,6 @@ SYSCALL(getppid)
 	return 0;
 }
 
-SYSCALL(getuid)
-{
-	return 0; /* also geteuid, getgid, getegid */
-}
-
-SYSCALL(getpgrp)
-{
-	return 1; /* also getpgid(0), getsid(0) */
-}
-
-SYSCALL(umask)
-{
-	u32 old = umask_bits;
-
-	umask_bits = (u32)a0 & 0777;
-	return old;
-}
-
 SYSCALL(uname)
 {
 	char(*u)[65] = (char(*)[65])a0;
@@ -153,7 +135,7 @@ static void rlimits_default(void)
 	for (int i = 0; i < RLIM_NLIMITS; i++)
 		rlimits[i] = (struct rlimit){ RLIM_INFINITY, RLIM_INFINITY };
 	rlimits[RLIMIT_STACK] = (struct rlimit){ STACK_SIZE, STACK_SIZE };
-	rlimits[RLIMIT_NOFILE] = (struct rlimit){ 256, 256 };
+	rlimits[RLIMIT_NOFILE] = (struct rlimit){ MAX_FDS, MAX_FDS };
 }
 
 SYSCALL(prlimit64)

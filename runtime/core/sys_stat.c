@@ -2,13 +2,12 @@
  * and the working directory. */
 #include "errno.h"
 #include "fd.h"
+#include "kmem.h"
 #include "syscall.h"
 
-#define AT_FDCWD -100
-#define AT_SYMLINK_NOFOLLOW 0x100
-#define AT_EMPTY_PATH 0x1000
 #define W_OK 2
 #define STATX_BASIC_STATS 0x7ff
+#define NSEC 1000000000UL
 
 struct k_stat {
 	u64 dev, ino, nlink;
@@ -51,48 +50,18 @@ static void fill_stat(const struct vnode *n, struct k_stat *st)
 	st->ino = n->ino;
 	st->nlink = n->nlink;
 	st->mode = n->mode;
+	st->uid = n->uid;
+	st->gid = n->gid;
 	st->size = (s64)n->size;
 	st->blksize = 4096;
 	st->blocks = (s64)(ALIGN_UP(n->size, 512) / 512);
-	st->atime = st->mtime = st->ctime = n->mtime;
-	if ((n->mode & S_IFMT) == S_IFCHR)
-		st->rdev = 0x0501; /* 5:1, /dev/console */
-}
-
-/* The node of f, or for a file without one (console, socket, ...) an
- * anonymous node of its kind's mode in *tmp. */
-static const struct vnode *file_node(const struct file *f, struct vnode *tmp)
-{
-	if (f->node)
-		return f->node;
-	*tmp = (struct vnode){ "", f->ops->mode, 1, NULL, 0, 3, 0 };
-	return tmp;
-}
-
-/* The node for (dirfd, path, flags) of the *at() calls. */
-static int lookup_at(long dirfd, long upath, long flags, const struct vnode **out,
-		     struct vnode *tmp)
-{
-	char path[PATH_MAX];
-	int err;
-
-	if ((flags & AT_EMPTY_PATH) && user_ok(upath, 1, false) && !*(const char *)upath) {
-		struct file *f = fd_get(dirfd);
-
-		if (dirfd == AT_FDCWD) {
-			*out = vfs_lookup(fd_cwd);
-			return *out ? 0 : -ENOENT;
-		}
-		if (!f)
-			return -EBADF;
-		*out = file_node(f, tmp);
-		return 0;
-	}
-	err = fd_resolve(dirfd, upath, path, sizeof(path));
-	if (err)
-		return err;
-	*out = vfs_lookup(path);
-	return *out ? 0 : -ENOENT;
+	st->atime = n->atime / NSEC;
+	st->atime_ns = n->atime % NSEC;
+	st->mtime = n->mtime / NSEC;
+	st->mtime_ns = n->mtime % NSEC;
+	st->ctime = n->ctime / NSEC;
+	st->ctime_ns = n->ctime % NSEC;
+	st->rdev = n->rdev;
 }
 
 static long stat_to_user(const struct vnode *n, long ubuf)
@@ -108,16 +77,22 @@ SYSCALL(fstat)
 	struct file *f = fd_get(a0);
 	struct vnode tmp;
 
-	return f ? stat_to_user(file_node(f, &tmp), a1) : -EBADF;
+	return f ? stat_to_user(file_vnode(f, &tmp), a1) : -EBADF;
 }
 
 SYSCALL(newfstatat)
 {
-	const struct vnode *n;
-	struct vnode tmp;
-	int err = lookup_at(a0, a1, a3, &n, &tmp);
+	struct vnode *n, tmp;
+	long err;
 
-	return err ? err : stat_to_user(n, a2);
+	if (a3 & ~(long)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800 /* NO_AUTOMOUNT */))
+		return -EINVAL;
+	err = fd_node_at(a0, a1, a3, &n, &tmp);
+	if (err)
+		return err;
+	err = stat_to_user(n, a2);
+	fd_node_done(n, &tmp);
+	return err;
 }
 
 SYSCALL(stat)
@@ -130,30 +105,47 @@ SYSCALL(lstat)
 	return sys_newfstatat(AT_FDCWD, a0, a1, AT_SYMLINK_NOFOLLOW, 0, 0);
 }
 
+static void statx_time(struct statx_ts *t, u64 ns)
+{
+	t->sec = (s64)(ns / NSEC);
+	t->nsec = (u32)(ns % NSEC);
+}
+
 SYSCALL(statx)
 {
-	const struct vnode *n;
 	struct k_statx *sx = (struct k_statx *)a4;
+	struct vnode *n, tmp;
 	struct k_stat st;
-	struct vnode tmp;
-	int err = lookup_at(a0, a1, a2, &n, &tmp);
+	long err;
 
+	if (a2 & ~(long)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800 | 0x6000 /* SYNC */))
+		return -EINVAL;
+	err = fd_node_at(a0, a1, a2, &n, &tmp);
 	if (err)
 		return err;
-	if (!user_ok(a4, sizeof(*sx), true))
+	if (!user_ok(a4, sizeof(*sx), true)) {
+		fd_node_done(n, &tmp);
 		return -EFAULT;
+	}
 	fill_stat(n, &st);
 	memset(sx, 0, sizeof(*sx));
 	sx->mask = STATX_BASIC_STATS;
 	sx->blksize = (u32)st.blksize;
 	sx->nlink = (u32)st.nlink;
+	sx->uid = st.uid;
+	sx->gid = st.gid;
 	sx->mode = (u16)st.mode;
 	sx->ino = st.ino;
 	sx->size = (u64)st.size;
 	sx->blocks = (u64)st.blocks;
-	sx->atime.sec = sx->mtime.sec = sx->ctime.sec = (s64)st.mtime;
+	statx_time(&sx->atime, n->atime);
+	statx_time(&sx->mtime, n->mtime);
+	statx_time(&sx->ctime, n->ctime);
+	statx_time(&sx->btime, n->ctime);
 	sx->rdev_major = (u32)(st.rdev >> 8);
 	sx->rdev_minor = (u32)(st.rdev & 0xff);
+	sx->dev_minor = 1;
+	fd_node_done(n, &tmp);
 	return 0;
 }
 
@@ -164,44 +156,50 @@ static u8 dtype(u32 mode)
 	case S_IFREG: return 8;
 	case S_IFLNK: return 10;
 	case S_IFCHR: return 2;
+	case S_IFIFO: return 1;
+	case S_IFSOCK: return 12;
 	default: return 0;
 	}
 }
 
-/* Offsets: 0 is ".", 1 is "..", 2 + i continues after child cookie i. */
+/* Offsets: 0 is ".", 1 is "..", then the directory's own positions. */
 SYSCALL(getdents64)
 {
 	struct file *f = fd_get(a0);
 	u8 *buf = (u8 *)a1;
 	u64 used = 0;
+	char name[NAME_MAX + 1];
 
-	if (!f)
+	if (!f || (f->flags & O_PATH))
 		return -EBADF;
-	if (!f->node || (f->node->mode & S_IFMT) != S_IFDIR)
+	if (!f->node || !S_ISDIR(f->node->mode))
 		return -ENOTDIR;
 	if (!user_ok(a1, a2, true))
 		return -EFAULT;
 	for (;;) {
-		const struct vnode *n;
-		const char *name;
-		u64 next = f->off, cookie, reclen;
+		struct vnode *dir = f->node, *n;
+		u64 next = f->off, reclen, ino;
 		struct dirent64 *d;
+		u32 mode;
 
 		if (f->off == 0) {
-			n = f->node;
-			name = ".";
+			ino = dir->ino;
+			mode = dir->mode;
+			strlcpy(name, ".", sizeof(name));
 			next = 1;
 		} else if (f->off == 1) {
-			n = f->node;
-			name = "..";
+			n = dir->parent ? dir->parent : dir;
+			ino = n->ino;
+			mode = n->mode;
+			strlcpy(name, "..", sizeof(name));
 			next = 2;
 		} else {
-			cookie = f->off - 2;
-			n = vfs_next_child(f->node, &cookie);
+			n = vfs_dir_next(dir, &next, name, sizeof(name));
 			if (!n)
 				break;
-			name = vfs_basename(n);
-			next = cookie + 2;
+			ino = n->ino;
+			mode = n->mode;
+			vn_put(n);
 		}
 		reclen = ALIGN_UP(sizeof(*d) + strlen(name) + 1, 8);
 		if (used + reclen > (u64)a2) {
@@ -210,10 +208,10 @@ SYSCALL(getdents64)
 			break;
 		}
 		d = (struct dirent64 *)(buf + used);
-		d->ino = n->ino;
+		d->ino = ino;
 		d->off = (s64)next;
 		d->reclen = (u16)reclen;
-		d->type = dtype(n->mode);
+		d->type = dtype(mode);
 		memcpy(d->name, name, strlen(name) + 1);
 		used += reclen;
 		f->off = next;
@@ -221,51 +219,62 @@ SYSCALL(getdents64)
 	return (long)used;
 }
 
-SYSCALL(faccessat)
+static long access_at(long dirfd, long upath, long mode, long flags)
 {
-	const struct vnode *n;
-	struct vnode tmp;
-	int err = lookup_at(a0, a1, 0, &n, &tmp);
+	struct vnode *n, tmp;
+	long err;
 
+	if (mode & ~7L)
+		return -EINVAL;
+	if (flags & ~(long)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x200 /* EACCESS */))
+		return -EINVAL;
+	err = fd_node_at(dirfd, upath, flags, &n, &tmp);
 	if (err)
 		return err;
-	return (a2 & W_OK) ? -EROFS : 0;
+	/* one user, who may do everything the tree allows */
+	err = (mode & W_OK) && vn_readonly(n) ? -EROFS : 0;
+	fd_node_done(n, &tmp);
+	return err;
+}
+
+SYSCALL(faccessat)
+{
+	return access_at(a0, a1, a2, 0);
 }
 
 SYSCALL(faccessat2)
 {
-	const struct vnode *n;
-	struct vnode tmp;
-	int err = lookup_at(a0, a1, a3, &n, &tmp);
-
-	if (err)
-		return err;
-	return (a2 & W_OK) ? -EROFS : 0;
+	return access_at(a0, a1, a2, a3);
 }
 
 SYSCALL(access)
 {
-	return sys_faccessat(AT_FDCWD, a0, a1, 0, 0, 0);
+	return access_at(AT_FDCWD, a0, a1, 0);
 }
 
 SYSCALL(readlinkat)
 {
-	const struct vnode *n;
-	struct vnode tmp;
-	int err = lookup_at(a0, a1, 0, &n, &tmp);
-	u64 len;
+	struct vnode *n, tmp;
+	char *buf;
+	long len;
 
-	if (err)
-		return err;
-	if ((n->mode & S_IFMT) != S_IFLNK)
-		return -EINVAL;
 	if (a3 <= 0)
 		return -EINVAL;
-	if (!user_ok(a2, a3, true))
-		return -EFAULT;
-	len = MIN(n->size, (u64)a3);
-	memcpy((void *)a2, n->data, len);
-	return (long)len;
+	len = fd_node_at(a0, a1, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, &n, &tmp);
+	if (len)
+		return len;
+	buf = kscratch();
+	len = !buf ? -ENOMEM : vn_readlink(n, buf, PATH_MAX);
+	if (len >= 0) {
+		len = MIN(len, a3);
+		if (user_ok(a2, (u64)len, true))
+			memcpy((void *)a2, buf, (u64)len);
+		else
+			len = -EFAULT;
+	}
+	kscratch_free(buf);
+	fd_node_done(n, &tmp);
+	return len;
 }
 
 SYSCALL(readlink)
@@ -275,39 +284,46 @@ SYSCALL(readlink)
 
 SYSCALL(getcwd)
 {
-	u64 len = strlen(fd_cwd) + 1;
+	char *buf = kscratch();
+	long len = buf ? vfs_path_of(fd_cwd(), buf, PATH_MAX) : -ENOMEM;
 
-	if ((u64)a1 < len)
-		return -ERANGE;
-	if (!user_ok(a0, len, true))
-		return -EFAULT;
-	memcpy((void *)a0, fd_cwd, len);
-	return (long)len;
+	if (len >= 0) {
+		if ((u64)a1 < (u64)len + 1)
+			len = -ERANGE;
+		else if (!user_ok(a0, (u64)len + 1, true))
+			len = -EFAULT;
+		else
+			memcpy((void *)a0, buf, (u64)++len);
+	}
+	kscratch_free(buf);
+	return len;
 }
 
-static long chdir_to(const struct vnode *n)
+static long chdir_to(struct vnode *n)
 {
-	if ((n->mode & S_IFMT) != S_IFDIR)
+	if (!S_ISDIR(n->mode))
 		return -ENOTDIR;
-	strlcpy(fd_cwd, n->path, sizeof(fd_cwd));
+	fd_set_cwd(n);
 	return 0;
 }
 
 SYSCALL(chdir)
 {
-	const struct vnode *n;
-	struct vnode tmp;
-	int err = lookup_at(AT_FDCWD, a0, 0, &n, &tmp);
+	struct vnode *n, tmp;
+	long err = fd_node_at(AT_FDCWD, a0, 0, &n, &tmp);
 
-	return err ? err : chdir_to(n);
+	if (err)
+		return err;
+	err = chdir_to(n);
+	fd_node_done(n, &tmp);
+	return err;
 }
 
 SYSCALL(fchdir)
 {
 	struct file *f = fd_get(a0);
-	struct vnode tmp;
 
 	if (!f)
 		return -EBADF;
-	return chdir_to(file_node(f, &tmp));
+	return f->node ? chdir_to(f->node) : -ENOTDIR;
 }

@@ -36,6 +36,12 @@ static bool is_net_call(u64 nr)
 	return false;
 }
 
+#define F(name) SYSCALL(name);
+#define A(nr, fn) long fn(long, long, long, long, long, long);
+#include "syscall_files.h"
+#undef F
+#undef A
+
 #define S(name) [NR_##name] = sys_##name
 static const syscall_fn table[NR_MAX] = {
 	S(read),
@@ -64,21 +70,6 @@ static const syscall_fn table[NR_MAX] = {
 	S(epoll_pwait),
 	S(eventfd),
 	S(eventfd2),
-	S(socket),
-	S(bind),
-	S(listen),
-	S(accept),
-	S(accept4),
-	S(connect),
-	S(sendto),
-	S(recvfrom),
-	S(sendmsg),
-	S(recvmsg),
-	S(shutdown),
-	S(getsockname),
-	S(getpeername),
-	S(setsockopt),
-	S(getsockopt),
 	S(fstat),
 	S(stat),
 	S(lstat),
@@ -113,8 +104,6 @@ static const syscall_fn table[NR_MAX] = {
 	S(getpid),
 	S(gettid),
 	S(getppid),
-	S(getuid),
-	S(getpgrp),
 	S(uname),
 	S(getrandom),
 	S(sched_yield),
@@ -122,7 +111,6 @@ static const syscall_fn table[NR_MAX] = {
 	S(setrlimit),
 	S(prlimit64),
 	S(sysinfo),
-	S(umask),
 	S(sched_getaffinity),
 	S(futex),
 	S(rt_sigaction),
@@ -131,15 +119,29 @@ static const syscall_fn table[NR_MAX] = {
 	S(kill),
 	S(tkill),
 	S(tgkill),
-	[NR_geteuid] = sys_getuid,
-	[NR_getgid] = sys_getuid,
-	[NR_getegid] = sys_getuid,
-	[NR_getpgid] = sys_getpgrp,
-	[NR_getsid] = sys_getpgrp,
+#define F(name) [NR_##name] = sys_##name,
+#define A(nr, fn) [NR_##nr] = fn,
+#include "syscall_files.h"
+#undef F
+#undef A
 };
 #undef S
 
 static u8 reported[NR_MAX / 8];
+
+long syscall_enosys(u64 nr)
+{
+	if (nr >= NR_MAX || !(reported[nr / 8] & (1 << (nr % 8)))) {
+		kprintf("unik: system call %s (%lu) is not in the runtime%s: returning ENOSYS\n",
+			nr < NR_MAX && names[nr] ? names[nr] : "unknown", nr,
+			is_net_call(nr) ? " (this image has no network stack: its program "
+					  "links no socket functions)"
+					: "");
+		if (nr < NR_MAX)
+			reported[nr / 8] |= 1 << (nr % 8);
+	}
+	return -ENOSYS;
+}
 
 long syscall_dispatch(struct syscall_frame *f);
 
@@ -149,25 +151,15 @@ long syscall_dispatch(struct syscall_frame *f)
 	long ret;
 
 	syscall_count++;
+	if (syscall_trace && (nr == NR_exit || nr == NR_exit_group))
+		strace_call(names[nr], f, 0, false); /* they do not return */
 	if (nr < NR_MAX && table[nr]) {
 		ret = table[nr]((long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10, (long)f->r8,
 				(long)f->r9);
 	} else {
-		if (nr >= NR_MAX || !(reported[nr / 8] & (1 << (nr % 8)))) {
-			kprintf("unik: system call %s (%lu) is not in the runtime%s: returning "
-				"ENOSYS\n",
-				nr < NR_MAX && names[nr] ? names[nr] : "unknown", nr,
-				is_net_call(nr) ? " (this image has no network stack: its program "
-						  "links no socket functions)"
-						: "");
-			if (nr < NR_MAX)
-				reported[nr / 8] |= 1 << (nr % 8);
-		}
-		ret = -ENOSYS;
+		ret = syscall_enosys(nr);
 	}
 	if (syscall_trace)
-		kprintf("unik: strace: %s(0x%lx, 0x%lx, 0x%lx, 0x%lx) = %ld\n",
-			nr < NR_MAX && names[nr] ? names[nr] : "?", f->rdi, f->rsi, f->rdx, f->r10,
-			ret);
+		strace_call(nr < NR_MAX ? names[nr] : NULL, f, ret, true);
 	return ret;
 }

@@ -23,6 +23,13 @@ int user_path(long uptr, char *out, size_t size);
 /* True when the application may read (or write) [p, p+len). */
 bool user_ok(long p, u64 len, bool write);
 
+struct syscall_frame;
+/* strace.c: the console line of a call (unik.strace); `returns` false for
+ * calls that do not (exit). */
+void strace_call(const char *name, const struct syscall_frame *f, long ret, bool returns);
+/* -ENOSYS for call nr, named on the console the first time. */
+long syscall_enosys(u64 nr);
+
 /* Set from the command line: trace every call on the console. */
 extern bool syscall_trace;
 /* System calls served so far, by any path (trap or direct). */

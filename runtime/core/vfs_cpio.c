@@ -1,20 +1,20 @@
-/* vfs_cpio.c - the packaged files: a cpio "newc" archive indexed at boot.
+/* vfs_cpio.c - the tree at boot: the packed cpio "newc" archive, the packed
+ * file-system settings, and the files every image has (vfs.h).
  *
- * Entries are kept in archive order with their names normalised to
- * absolute paths; lookups are linear (archives are small).  Directories
- * that only appear as prefixes of other entries are not synthesised: the
- * packer (compilers/c) writes an entry for every directory.
+ * Entries become nodes whose contents stay in the image (n->ro) until the
+ * program changes them.  The c compiler writes the settings of unik.json
+ * ("readonly" paths, "overlay_size") as the packed file /.unik/fs, one
+ * setting per line; it is read here and removed from the tree:
+ *
+ *   limit 16777216      the overlay's size in bytes (or "limit 25%" of RAM)
+ *   readonly /etc       the path and everything under it give EROFS
  */
 #include "errno.h"
+#include "mm.h"
 #include "vfs.h"
 
-#define MAX_NODES 2048
 #define CPIO_HDR 110
-
-static struct vnode nodes[MAX_NODES];
-static int nnodes;
-static char names[64 * 1024];
-static size_t names_used;
+#define SETTINGS "/.unik/fs"
 
 static u64 hex8(const char *s, bool *ok)
 {
@@ -78,25 +78,69 @@ int vfs_join(const char *base, const char *path, char *out, size_t size)
 	return 0;
 }
 
-static struct vnode root = { "/", S_IFDIR | 0555, 2, NULL, 0, 1, 0 };
+/* One archive entry at normalised absolute `path`. */
+static int add_entry(const char *path, u32 mode, u32 uid, u32 gid, u64 mtime, const u8 *data,
+		     u64 size)
+{
+	const char *name = strrchr(path, '/') + 1;
+	struct vnode *dir, *n = NULL;
+	struct walk w;
+	int err;
 
-int vfs_init(const void *data, u64 size)
+	if (!strcmp(path, "/")) {
+		n = vfs_root();
+		vn_hold(n);
+	} else {
+		dir = vfs_mkparents(path);
+		if (!dir)
+			return -EINVAL;
+		err = vfs_walk(dir, name, WALK_PARENT, &w);
+		vn_put(dir);
+		if (err)
+			return err;
+		n = w.node;
+		if (n && (n->mode & S_IFMT) != (mode & S_IFMT)) {
+			walk_done(&w);
+			return -EINVAL; /* the same name twice, as two kinds */
+		}
+		if (!n)
+			err = vfs_create(w.dir, name, mode, &n);
+		else
+			w.node = NULL;
+		walk_done(&w);
+		if (err)
+			return err;
+	}
+	n->mode = mode;
+	n->uid = uid;
+	n->gid = gid;
+	n->atime = n->mtime = n->ctime = mtime * 1000000000UL;
+	if (S_ISREG(mode) || S_ISLNK(mode)) {
+		vn_free_data(n);
+		n->ro = size ? data : NULL;
+		n->size = size;
+	}
+	vn_put(n);
+	return 0;
+}
+
+static int read_archive(const void *data, u64 size)
 {
 	const char *p = data, *end = p + size;
 	bool ok = true;
+	int count = 0;
 
 	while (p + CPIO_HDR <= end) {
-		u64 mode, fsize, namesize, mtime, nlink, ino;
+		u64 mode, uid, gid, fsize, namesize, mtime;
 		const char *name;
 		char path[PATH_MAX];
-		struct vnode *n;
-		size_t plen;
+		int err;
 
 		if (memcmp(p, "070701", 6) && memcmp(p, "070702", 6))
 			return -EINVAL;
-		ino = hex8(p + 6, &ok);
 		mode = hex8(p + 14, &ok);
-		nlink = hex8(p + 38, &ok);
+		uid = hex8(p + 22, &ok);
+		gid = hex8(p + 30, &ok);
 		mtime = hex8(p + 46, &ok);
 		fsize = hex8(p + 54, &ok);
 		namesize = hex8(p + 94, &ok);
@@ -104,116 +148,147 @@ int vfs_init(const void *data, u64 size)
 			return -EINVAL;
 		name = p + CPIO_HDR;
 		p = (const char *)ALIGN_UP((u64)(name + namesize), 4);
-		if (fsize > (u64)(end - p))
+		if (fsize > (u64)(end - p) || p > end)
 			return -EINVAL;
 		if (name[namesize - 1] || !strcmp(name, "TRAILER!!!"))
 			break;
 		if (vfs_join("/", name, path, sizeof(path)))
 			return -EINVAL;
-		plen = strlen(path) + 1;
-		if (!strcmp(path, "/")) {
-			root.mtime = mtime;
-		} else {
-			if (nnodes == MAX_NODES || names_used + plen > sizeof(names))
-				return -ENOMEM;
-			memcpy(names + names_used, path, plen);
-			n = &nodes[nnodes++];
-			n->path = names + names_used;
-			names_used += plen;
-			n->mode = (u32)mode;
-			n->nlink = (u32)(nlink ? nlink : 1);
-			n->data = (const u8 *)p;
-			n->size = fsize;
-			n->ino = ino ? ino + 2 : (u64)nnodes + 2;
-			n->mtime = mtime;
-		}
+		err = add_entry(path, (u32)mode, (u32)uid, (u32)gid, mtime, (const u8 *)p, fsize);
+		if (err == -ENOSPC || err == -ENOMEM)
+			return -ENOMEM;
+		if (err)
+			return -EINVAL;
+		count++;
 		p = (const char *)ALIGN_UP((u64)(p + fsize), 4);
 	}
-	return nnodes;
+	return count;
 }
 
-struct vnode *vfs_lookup(const char *path)
+void vfs_mark_readonly(struct vnode *n)
 {
-	if (!strcmp(path, "/"))
-		return &root;
-	for (int i = 0; i < nnodes; i++) {
-		if (!strcmp(nodes[i].path, path))
-			return &nodes[i];
+	n->flags |= VN_RO;
+	if (!S_ISDIR(n->mode))
+		return;
+	for (struct dentry *d = n->first; d; d = d->next)
+		vfs_mark_readonly(d->node);
+}
+
+static u64 parse_size(const char *s, bool *pct)
+{
+	u64 v = 0;
+
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (u64)(*s++ - '0');
+	*pct = *s == '%';
+	return v;
+}
+
+/* Reads /.unik/fs, removes it, and applies it. */
+static void apply_settings(u64 *limit)
+{
+	struct vnode *n = vfs_lookup(SETTINGS), *unik;
+	char buf[2048], *line;
+	u64 len;
+
+	if (!n)
+		return;
+	len = vn_read(n, 0, buf, sizeof(buf) - 1);
+	buf[len] = 0;
+	vn_put(n);
+	unik = vfs_lookup("/.unik");
+	if (unik) {
+		vfs_unlink(unik, "fs", false);
+		vn_put(unik);
+		vfs_unlink(vfs_root(), ".unik", true); /* unless the program's files use it */
 	}
-	return NULL;
-}
+	for (line = buf; *line;) {
+		char *nl = strchr(line, '\n');
+		bool pct;
 
-const char *vfs_basename(const struct vnode *n)
-{
-	const char *slash = n->path, *s;
+		if (nl)
+			*nl = 0;
+		if (!strncmp(line, "limit ", 6)) {
+			u64 v = parse_size(line + 6, &pct);
 
-	for (s = n->path; *s; s++) {
-		if (*s == '/')
-			slash = s;
+			*limit = pct ? frames_total() * PAGE_SIZE / 100 * MIN(v, 100) : v;
+		} else if (!strncmp(line, "readonly ", 9)) {
+			struct vnode *r = vfs_lookup(line + 9);
+
+			if (r) {
+				vfs_mark_readonly(r);
+				vn_put(r);
+			} else {
+				kprintf("unik: fs: read-only path %s is not in the image\n",
+					line + 9);
+			}
+		}
+		if (!nl)
+			break;
+		line = nl + 1;
 	}
-	return slash[1] ? slash + 1 : slash;
 }
 
-/* Is n a direct child of the directory with path dir? */
-static bool is_child(const struct vnode *n, const char *dir)
+static const char default_passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
+				     "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+				     "bin:x:2:2:bin:/bin:/usr/sbin/nologin\n"
+				     "sys:x:3:3:sys:/dev:/usr/sbin/nologin\n"
+				     "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n"
+				     "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
+static const char default_group[] = "root:x:0:\ndaemon:x:1:\nbin:x:2:\nsys:x:3:\nadm:x:4:\n"
+				    "tty:x:5:\nwww-data:x:33:\nnogroup:x:65534:\n";
+static const char default_hosts[] = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
+				    "ip6-loopback\n";
+
+/* Adds path when the archive has none: a directory, a regular file with
+ * contents `text`, or a symlink to `text`. */
+static void add_default(const char *path, u32 mode, const char *text)
 {
-	size_t dl = strcmp(dir, "/") ? strlen(dir) : 0;
-
-	if (strncmp(n->path, dir, dl) || n->path[dl] != '/' || !n->path[dl + 1])
-		return false;
-	return !strchr(n->path + dl + 1, '/');
-}
-
-struct vnode *vfs_next_child(const struct vnode *dir, u64 *cookie)
-{
-	while (*cookie < (u64)nnodes) {
-		struct vnode *n = &nodes[(*cookie)++];
-
-		if (is_child(n, dir->path))
-			return n;
-	}
-	return NULL;
-}
-
-/* Appends a node; NULL when the tables are full. */
-static struct vnode *add_node(const char *path, u32 mode, const u8 *data, u64 size)
-{
-	size_t plen = strlen(path) + 1;
-	struct vnode *n;
-
-	if (nnodes == MAX_NODES || names_used + plen > sizeof(names))
-		return NULL;
-	memcpy(names + names_used, path, plen);
-	n = &nodes[nnodes++];
-	*n = (struct vnode){ names + names_used, mode, 1, data, size, (u64)nnodes + 100000, 0 };
-	names_used += plen;
-	return n;
-}
-
-int vfs_add_file(const char *path, const u8 *data, u64 size)
-{
-	char dir[PATH_MAX];
-	struct vnode *n = vfs_lookup(path);
-	size_t dl;
+	struct vnode *n = vfs_lookup(path), *dir;
+	struct walk w;
 
 	if (n) {
-		if ((n->mode & S_IFMT) != S_IFREG)
-			return -EEXIST;
-		n->data = data;
-		n->size = size;
-		return 0;
+		vn_put(n);
+		return;
 	}
-	dl = (size_t)(strrchr(path, '/') - path);
-	if (dl >= sizeof(dir))
-		return -ENAMETOOLONG;
-	memcpy(dir, path, dl);
-	dir[dl] = 0;
-	if (dl && !vfs_lookup(dir) && !add_node(dir, S_IFDIR | 0555, NULL, 0))
-		return -ENOMEM;
-	return add_node(path, S_IFREG | 0444, data, size) ? 0 : -ENOMEM;
+	if (S_ISREG(mode)) {
+		vfs_add_file(path, (const u8 *)text, strlen(text));
+		return;
+	}
+	dir = vfs_mkparents(path);
+	if (!dir)
+		return;
+	if (!vfs_walk(dir, strrchr(path, '/') + 1, WALK_PARENT, &w) && !w.node &&
+	    !vfs_create(w.dir, w.name, mode, &n)) {
+		if (S_ISLNK(mode))
+			vn_write(n, 0, text, strlen(text));
+		vn_put(n);
+	}
+	walk_done(&w);
+	vn_put(dir);
 }
 
-int vfs_count(void)
+int vfs_init(const void *data, u64 size, u64 default_limit)
 {
-	return nnodes;
+	u64 limit = default_limit;
+	int count;
+
+	vfs_init_root();
+	count = read_archive(data, size);
+	if (count < 0)
+		return count;
+	add_default("/etc/passwd", S_IFREG, default_passwd);
+	add_default("/etc/group", S_IFREG, default_group);
+	add_default("/etc/hosts", S_IFREG, default_hosts);
+	add_default("/tmp", S_IFDIR | 01777, NULL);
+	add_default("/var/tmp", S_IFDIR | 01777, NULL);
+	add_default("/var/log", S_IFDIR | 0755, NULL);
+	add_default("/run", S_IFDIR | 0755, NULL);
+	add_default("/var/run", S_IFLNK | 0777, "../run");
+	apply_settings(&limit);
+	if (dev_init() || proc_init())
+		return -ENOMEM;
+	vfs_set_limit(limit);
+	vfs_charging(true);
+	return count;
 }

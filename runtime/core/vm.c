@@ -245,3 +245,17 @@ int vm_populate(u64 start, u64 end)
 	}
 	return 0;
 }
+
+int vm_next_area(u64 *addr, u64 *start, u64 *end, int *prot, enum vma_kind *kind)
+{
+	int i = first_after(*addr);
+
+	if (i >= nvma)
+		return 0;
+	*start = vmas[i].start;
+	*end = vmas[i].end;
+	*prot = vmas[i].prot;
+	*kind = vmas[i].kind;
+	*addr = vmas[i].end;
+	return 1;
+}

@@ -60,10 +60,12 @@ static void instance_roundtrip(void)
 	unik_instance_release(&b);
 	unik_instance_init(&b);
 	a.exit_code = -1;
+	a.verbose = 1;
 	j = unik_instance_to_json(&a);
 	ok(json_is_null(json_object_get(j, "exit_code")), "unknown exit code is null");
 	ok(unik_instance_from_json(j, &b, &err) == 0 && b.exit_code == -1,
 	   "null exit code decodes to -1");
+	ok(b.verbose == 1 && b.trace == 0, "an instance keeps its verbose and trace flags");
 	json_decref(j);
 	unik_instance_release(&a);
 	unik_instance_release(&b);
@@ -135,6 +137,24 @@ static void run_request(void)
 	unik_run_request_init(&rq);
 	j = json_loads("{\"image\":\"x\",\"args\":\"notalist\"}", 0, NULL);
 	ok(unik_run_request_from_json(j, &rq, &err) < 0, "args must be an array");
+	json_decref(j);
+	unik_run_request_release(&rq);
+
+	/* unik run --trace / --verbose */
+	unik_run_request_init(&rq);
+	ok(rq.trace == 0 && rq.verbose == 0, "trace and verbose default to off");
+	rq.image = strdup("x");
+	rq.trace = 1;
+	j = unik_run_request_to_json(&rq);
+	unik_run_request_release(&rq);
+	ok(unik_run_request_from_json(j, &rq, &err) == 0 && rq.trace == 1 && rq.verbose == 0,
+	   "trace survives the round trip");
+	json_decref(j);
+	unik_run_request_release(&rq);
+	unik_run_request_init(&rq);
+	j = json_loads("{\"image\":\"x\",\"verbose\":\"yes\"}", 0, NULL);
+	ok(unik_run_request_from_json(j, &rq, &err) < 0 && strstr(err.msg, "verbose"),
+	   "verbose must be a boolean");
 	json_decref(j);
 	unik_run_request_release(&rq);
 }

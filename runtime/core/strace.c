@@ -1,0 +1,173 @@
+/* strace.c - unik.strace (unik run --trace): one console line per system
+ * call, strace-style: its name, its first arguments (paths as strings,
+ * small numbers in decimal, the rest in hex) and its result (an errno by
+ * name). */
+#include "errno.h"
+#include "syscall.h"
+#include "arch.h"
+
+#define SHOWN_ARGS 4
+#define PATH_SHOWN 96
+
+/* Which arguments are paths (bit i: argument i), by call. */
+static u8 path_args(u64 nr)
+{
+	switch (nr) {
+	case NR_open:
+	case NR_stat:
+	case NR_lstat:
+	case NR_access:
+	case NR_truncate:
+	case NR_chdir:
+	case NR_mkdir:
+	case NR_rmdir:
+	case NR_creat:
+	case NR_unlink:
+	case NR_readlink:
+	case NR_chmod:
+	case NR_chown:
+	case NR_lchown:
+	case NR_utime:
+	case NR_mknod:
+	case NR_statfs:
+	case NR_execve:
+	case NR_utimes:
+	case NR_chroot: return 1;
+	case NR_rename:
+	case NR_link:
+	case NR_symlink: return 3;
+	case NR_openat:
+	case NR_mkdirat:
+	case NR_mknodat:
+	case NR_fchownat:
+	case NR_futimesat:
+	case NR_newfstatat:
+	case NR_unlinkat:
+	case NR_readlinkat:
+	case NR_fchmodat:
+	case NR_faccessat:
+	case NR_utimensat:
+	case NR_statx:
+	case NR_openat2:
+	case NR_faccessat2:
+	case NR_execveat: return 2;
+	case NR_renameat:
+	case NR_renameat2:
+	case NR_linkat: return 2 | 8;
+	case NR_symlinkat: return 1 | 4;
+	default: return 0;
+	}
+}
+
+static const char *const errnames[] = {
+	[EPERM] = "EPERM",
+	[ENOENT] = "ENOENT",
+	[ESRCH] = "ESRCH",
+	[EINTR] = "EINTR",
+	[EIO] = "EIO",
+	[ENXIO] = "ENXIO",
+	[E2BIG] = "E2BIG",
+	[ENOEXEC] = "ENOEXEC",
+	[EBADF] = "EBADF",
+	[ECHILD] = "ECHILD",
+	[EAGAIN] = "EAGAIN",
+	[ENOMEM] = "ENOMEM",
+	[EACCES] = "EACCES",
+	[EFAULT] = "EFAULT",
+	[EBUSY] = "EBUSY",
+	[EEXIST] = "EEXIST",
+	[EXDEV] = "EXDEV",
+	[ENODEV] = "ENODEV",
+	[ENOTDIR] = "ENOTDIR",
+	[EISDIR] = "EISDIR",
+	[EINVAL] = "EINVAL",
+	[ENFILE] = "ENFILE",
+	[EMFILE] = "EMFILE",
+	[ENOTTY] = "ENOTTY",
+	[EFBIG] = "EFBIG",
+	[ENOSPC] = "ENOSPC",
+	[ESPIPE] = "ESPIPE",
+	[EROFS] = "EROFS",
+	[EMLINK] = "EMLINK",
+	[EPIPE] = "EPIPE",
+	[EDOM] = "EDOM",
+	[ERANGE] = "ERANGE",
+	[ENAMETOOLONG] = "ENAMETOOLONG",
+	[ENOSYS] = "ENOSYS",
+	[ENOTEMPTY] = "ENOTEMPTY",
+	[ELOOP] = "ELOOP",
+	[ENODATA] = "ENODATA",
+	[EOVERFLOW] = "EOVERFLOW",
+	[ENOTSOCK] = "ENOTSOCK",
+	[EDESTADDRREQ] = "EDESTADDRREQ",
+	[EMSGSIZE] = "EMSGSIZE",
+	[EPROTOTYPE] = "EPROTOTYPE",
+	[ENOPROTOOPT] = "ENOPROTOOPT",
+	[EPROTONOSUPPORT] = "EPROTONOSUPPORT",
+	[ESOCKTNOSUPPORT] = "ESOCKTNOSUPPORT",
+	[EOPNOTSUPP] = "EOPNOTSUPP",
+	[EAFNOSUPPORT] = "EAFNOSUPPORT",
+	[EADDRINUSE] = "EADDRINUSE",
+	[EADDRNOTAVAIL] = "EADDRNOTAVAIL",
+	[ENETDOWN] = "ENETDOWN",
+	[ENETUNREACH] = "ENETUNREACH",
+	[ECONNABORTED] = "ECONNABORTED",
+	[ECONNRESET] = "ECONNRESET",
+	[ENOBUFS] = "ENOBUFS",
+	[EISCONN] = "EISCONN",
+	[ENOTCONN] = "ENOTCONN",
+	[ETIMEDOUT] = "ETIMEDOUT",
+	[ECONNREFUSED] = "ECONNREFUSED",
+	[EHOSTUNREACH] = "EHOSTUNREACH",
+	[EALREADY] = "EALREADY",
+	[EINPROGRESS] = "EINPROGRESS",
+};
+
+/* Appends argument v to buf at *len: a quoted path, or a number. */
+static void put_arg(char *buf, size_t size, size_t *len, long v, bool path)
+{
+	char s[PATH_SHOWN + 1];
+	size_t n = 0;
+
+	if (path && v) {
+		/* copied with the same checks as a path the call reads */
+		for (; n < PATH_SHOWN; n++) {
+			if (((u64)(v + (long)n) % 4096 == 0 || n == 0) &&
+			    !user_ok(v + (long)n, 1, false))
+				break;
+			if (!(s[n] = ((const char *)v)[n]))
+				break;
+		}
+		s[n] = 0;
+		*len += (size_t)ksnprintf(buf + *len, size - *len, "\"%s%s\"", s,
+					  n == PATH_SHOWN ? "..." : "");
+	} else if (v > -4096 && v < 4096) {
+		*len += (size_t)ksnprintf(buf + *len, size - *len, "%ld", v);
+	} else {
+		*len += (size_t)ksnprintf(buf + *len, size - *len, "0x%lx", v);
+	}
+	*len = MIN(*len, size - 1);
+}
+
+void strace_call(const char *name, const struct syscall_frame *f, long ret, bool returns)
+{
+	const long a[SHOWN_ARGS] = { (long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10 };
+	u8 paths = f->nr < NR_MAX ? path_args(f->nr) : 0;
+	char line[384];
+	size_t len = 0;
+
+	len = (size_t)ksnprintf(line, sizeof(line), "unik: strace: %s(", name ? name : "?");
+	for (int i = 0; i < SHOWN_ARGS; i++) {
+		if (i)
+			len += (size_t)ksnprintf(line + len, sizeof(line) - len, ", ");
+		put_arg(line, sizeof(line), &len, a[i], paths & (1 << i));
+	}
+	if (!returns)
+		kprintf("%s) = ?\n", line);
+	else if (ret < 0 && ret > -(long)ARRAY_SIZE(errnames) && errnames[-ret])
+		kprintf("%s) = -1 %s\n", line, errnames[-ret]);
+	else if (ret < 0 && ret > -4096)
+		kprintf("%s) = -1 errno %ld\n", line, -ret);
+	else
+		kprintf(ret > -4096 && ret < 65536 ? "%s) = %ld\n" : "%s) = 0x%lx\n", line, ret);
+}
