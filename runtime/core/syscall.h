@@ -23,6 +23,12 @@ int user_path(long uptr, char *out, size_t size);
 /* True when the application may read (or write) [p, p+len). */
 bool user_ok(long p, u64 len, bool write);
 
+struct trap_frame;
+/* A system call of the program, its registers in f (number in rax): served,
+ * its result in f->rax, or f set up to make the call again after a signal
+ * handler (SA_RESTART).  The entry then returns through exit_to_user(). */
+void syscall_handle(struct trap_frame *f);
+
 /* Set from the command line: trace every call on the console. */
 extern bool syscall_trace;
 /* System calls served so far, by any path (trap or direct). */
@@ -106,32 +112,53 @@ SYSCALL(time);
 SYSCALL(nanosleep);
 SYSCALL(clock_nanosleep);
 /* sys_proc.c */
-SYSCALL(exit);
-SYSCALL(exit_group);
-SYSCALL(arch_prctl);
-SYSCALL(set_tid_address);
-SYSCALL(set_robust_list);
 SYSCALL(getpid);
-SYSCALL(gettid);
 SYSCALL(getppid);
 SYSCALL(getuid);
 SYSCALL(getpgrp);
 SYSCALL(uname);
 SYSCALL(getrandom);
-SYSCALL(sched_yield);
 SYSCALL(getrlimit);
 SYSCALL(setrlimit);
 SYSCALL(prlimit64);
 SYSCALL(sysinfo);
 SYSCALL(umask);
+/* sys_thread.c */
+SYSCALL(clone);
+SYSCALL(exit);
+SYSCALL(exit_group);
+SYSCALL(set_tid_address);
+SYSCALL(gettid);
+SYSCALL(arch_prctl);
+SYSCALL(set_robust_list);
+SYSCALL(get_robust_list);
+SYSCALL(sched_yield);
 SYSCALL(sched_getaffinity);
+SYSCALL(sched_setaffinity);
+/* sys_futex.c */
 SYSCALL(futex);
 /* sys_signal.c */
 SYSCALL(rt_sigaction);
 SYSCALL(rt_sigprocmask);
+SYSCALL(rt_sigpending);
+SYSCALL(rt_sigreturn);
+SYSCALL(rt_sigsuspend);
+SYSCALL(rt_sigtimedwait);
+SYSCALL(rt_sigqueueinfo);
+SYSCALL(rt_tgsigqueueinfo);
 SYSCALL(sigaltstack);
+SYSCALL(pause);
 SYSCALL(kill);
 SYSCALL(tkill);
 SYSCALL(tgkill);
+/* sys_timer.c */
+SYSCALL(alarm);
+SYSCALL(getitimer);
+SYSCALL(setitimer);
+SYSCALL(timer_create);
+SYSCALL(timer_settime);
+SYSCALL(timer_gettime);
+SYSCALL(timer_getoverrun);
+SYSCALL(timer_delete);
 
 #endif
