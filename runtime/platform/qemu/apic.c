@@ -30,6 +30,8 @@
 #define LAPIC_SVR 0x0f0
 #define LAPIC_LVT_TIMER 0x320
 #define LAPIC_LVT_LINT0 0x350
+#define LAPIC_LVT_LINT1 0x360
+#define LVT_NMI (4u << 8) /* delivery mode NMI */
 #define LAPIC_TIMER_INIT 0x380
 #define LAPIC_TIMER_CUR 0x390
 #define LAPIC_TIMER_DIV 0x3e0
@@ -111,6 +113,8 @@ static bool lapic_enable(void)
 	/* QEMU wires the 8259 to LINT0 as ExtINT; its IRQs (the PIT's, a PCI
 	 * line shared with the I/O APIC on pc) would arrive as exceptions. */
 	lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
+	/* QEMU's inject-nmi arrives on LINT1, as on real boards */
+	lapic_write(LAPIC_LVT_LINT1, LVT_NMI);
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
 	return true;
 }
