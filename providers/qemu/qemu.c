@@ -356,7 +356,8 @@ static int qemu_stop(const struct unik_run_spec *spec, pid_t pid, int timeout_s,
 			goto cleanup;
 		}
 		/* Second press: the init SIGKILLs the program and still reports. */
-		if (is_linux && qmp_execute(p.qmp, "system_powerdown", QMP_TIMEOUT_MS, &qerr) == 0 &&
+		if (is_linux &&
+		    qmp_execute(p.qmp, "system_powerdown", QMP_TIMEOUT_MS, &qerr) == 0 &&
 		    wait_gone(pidfd, SECOND_PRESS_WAIT_MS)) {
 			rc = 0;
 			goto cleanup;

@@ -83,7 +83,7 @@ void runtime_main(const struct boot_info *bi)
 	if (vm_reserve(STACK_TOP - STACK_SIZE, STACK_TOP, PROT_READ | PROT_WRITE, VMA_STACK))
 		panic("cannot reserve the stack");
 	/* The direct entry is runtime text: callable only at our privilege. */
-	direct = bi->hosted ? (u64)syscall_direct_entry
+	direct = bi->hosted  ? (u64)syscall_direct_entry
 		 : cmd.ring0 ? (u64)syscall_direct_entry_ring0
 			     : 0;
 	sp = elf_build_stack(&img, cmd.argv, cmd.argc, cmd.envp, cmd.envc, direct);
@@ -96,8 +96,5 @@ void runtime_main(const struct boot_info *bi)
 				    : 3,
 			direct ? ", direct system calls offered" : "");
 	thread_init();
-	arch_enter_app(img.entry, sp,
-		       bi->hosted  ? APP_HOSTED
-		       : cmd.ring0 ? APP_RING0
-				   : APP_RING3);
+	arch_enter_app(img.entry, sp, bi->hosted ? APP_HOSTED : cmd.ring0 ? APP_RING0 : APP_RING3);
 }

@@ -35,12 +35,12 @@
 #define FIX_EFLAGS 0x50dd5UL
 #define UNBLOCKABLE (SIG_BIT(SIGKILL) | SIG_BIT(SIGSTOP))
 /* Delivered first, as Linux does: the faults. */
-#define SYNC_SIGNALS                                                                          \
-	(SIG_BIT(SIGSEGV) | SIG_BIT(SIGBUS) | SIG_BIT(SIGILL) | SIG_BIT(SIGTRAP) |             \
+#define SYNC_SIGNALS                                                                               \
+	(SIG_BIT(SIGSEGV) | SIG_BIT(SIGBUS) | SIG_BIT(SIGILL) | SIG_BIT(SIGTRAP) |                 \
 	 SIG_BIT(SIGFPE) | SIG_BIT(SIGSYS))
 /* Default action "ignore" (the stop signals too: there is no job control). */
-#define DEFAULT_IGNORED                                                                       \
-	(SIG_BIT(SIGCHLD) | SIG_BIT(SIGCONT) | SIG_BIT(SIGURG) | SIG_BIT(SIGWINCH) |           \
+#define DEFAULT_IGNORED                                                                            \
+	(SIG_BIT(SIGCHLD) | SIG_BIT(SIGCONT) | SIG_BIT(SIGURG) | SIG_BIT(SIGWINCH) |               \
 	 SIG_BIT(SIGSTOP) | SIG_BIT(SIGTSTP) | SIG_BIT(SIGTTIN) | SIG_BIT(SIGTTOU))
 
 struct k_stack {
@@ -313,7 +313,8 @@ static bool setup_frame(struct thread *t, struct trap_frame *f, int sig,
 	fpu_mark_frame((void *)fp);
 	memset(fr, 0, sizeof(*fr));
 	fr->pretcode = ka->restorer;
-	fr->uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS | (fpu_xsave() ? UC_FP_XSTATE : 0);
+	fr->uc.uc_flags =
+	    UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS | (fpu_xsave() ? UC_FP_XSTATE : 0);
 	fr->uc.uc_stack = (struct k_stack){ t->ss_sp, altstack_flags(t, f->rsp), 0, t->ss_size };
 	save_context(&fr->uc.uc_mcontext, f);
 	fr->uc.uc_mcontext.fpstate = fp;
@@ -354,8 +355,9 @@ bool signal_deliver(struct trap_frame *f)
 		sig_actions[sig].handler = SIG_DFL;
 	if (!setup_frame(t, f, sig, &info, &ka)) {
 		/* Linux forces SIGSEGV; its handler could not run either */
-		kprintf("unik: cannot deliver signal %d: the stack at 0x%lx cannot take its frame\n",
-			sig, f->rsp);
+		kprintf(
+		    "unik: cannot deliver signal %d: the stack at 0x%lx cannot take its frame\n",
+		    sig, f->rsp);
 		terminate(SIGSEGV);
 	}
 	t->sig_restore_mask = false;

@@ -126,7 +126,7 @@ static long futex_wake_op(u64 uaddr, int n1, u64 uaddr2, int n2, u32 enc)
 	long woken;
 
 	if (enc & (8u << 28))
-		oparg = (oparg < 0 || oparg > 31) ? 0 : 1 << oparg;
+		oparg = (oparg < 0 || oparg > 31) ? 0 : (s32)(1u << oparg);
 	if (!user_ok((long)uaddr2, 4, true) || (uaddr2 & 3))
 		return -EFAULT;
 	old = *(volatile s32 *)uaddr2;

@@ -105,7 +105,8 @@ SYSCALL(sigaltstack)
 		*old = (struct k_stack){ t->ss_sp,
 					 (t->ss_flags & SS_DISABLE)
 					     ? SS_DISABLE
-					     : (on ? SS_ONSTACK : 0) | (t->ss_flags & (s32)SS_AUTODISARM),
+					     : (on ? SS_ONSTACK : 0) |
+						   (t->ss_flags & (s32)SS_AUTODISARM),
 					 0, t->ss_size };
 	if (!nw)
 		return 0;

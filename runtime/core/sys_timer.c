@@ -70,8 +70,8 @@ static void expired(struct sched_timer *tm)
 		p->last_overrun = p->overrun;
 		p->overrun = 0;
 		{
-			struct k_siginfo i = sig_info(p->signo, SI_TIMER,
-						      (u64)id | (u64)p->last_overrun << 32, p->value);
+			struct k_siginfo i = sig_info(
+			    p->signo, SI_TIMER, (u64)id | (u64)p->last_overrun << 32, p->value);
 
 			if (t)
 				signal_send_thread(t, p->signo, &i);

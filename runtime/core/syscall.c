@@ -183,11 +183,15 @@ static long dispatch(u64 nr, const struct trap_frame *f)
 		}
 		ret = -ENOSYS;
 	}
-	if (syscall_trace)
-		kprintf("unik: strace: %s%s(0x%lx, 0x%lx, 0x%lx, 0x%lx) = %ld\n",
-			thread_count > 1 || cur_thread->tid != 1 ? "[thread] " : "",
+	if (syscall_trace) {
+		char who[24] = "";
+
+		if (thread_count > 1 || cur_thread->tid != 1)
+			ksnprintf(who, sizeof(who), "[tid %d] ", cur_thread->tid);
+		kprintf("unik: strace: %s%s(0x%lx, 0x%lx, 0x%lx, 0x%lx) = %ld\n", who,
 			nr < NR_MAX && names[nr] ? names[nr] : "?", f->rdi, f->rsi, f->rdx, f->r10,
 			ret);
+	}
 	return ret;
 }
 

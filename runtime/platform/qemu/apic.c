@@ -177,8 +177,8 @@ static bool arm(u64 deadline_ns, u64 now)
 	if (!timer_hz)
 		return false;
 	/* At most 10 s at once (callers loop): no overflow below 1.8 GHz. */
-	ticks = MIN(deadline_ns > now ? deadline_ns - now : 0, 10000000000UL) * timer_hz /
-		1000000000UL;
+	ticks =
+	    MIN(deadline_ns > now ? deadline_ns - now : 0, 10000000000UL) * timer_hz / 1000000000UL;
 	lapic_write(LAPIC_TIMER_INIT, (u32)MAX(MIN(ticks, 0xffffffffUL), 1UL));
 	return true;
 }

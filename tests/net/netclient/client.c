@@ -67,8 +67,8 @@ int main(int argc, char **argv)
 			ssize_t w = nosig ? send(fd, "x", 1, MSG_NOSIGNAL) : write(fd, "x", 1);
 
 			if (w < 0) {
-				printf("write after close: %s
-", errno == EPIPE ? "EPIPE" : strerror(errno));
+				printf("write after close: %s\n",
+				       errno == EPIPE ? "EPIPE" : strerror(errno));
 				if (errno == EPIPE)
 					break;
 			}

@@ -110,8 +110,8 @@ static int join_test(void)
 	printf("join: detached thread ran: %s\n", detached_ran ? "yes" : "no");
 	pthread_create(&c, NULL, tid_of, &tid);
 	pthread_join(c, NULL);
-	printf("join: main tid %d, getpid %d, thread tid %s\n", (pid_t)syscall(SYS_gettid), getpid(),
-	       tid > 1 ? "new" : "wrong");
+	printf("join: main tid %d, getpid %d, thread tid %s\n", (pid_t)syscall(SYS_gettid),
+	       getpid(), tid > 1 ? "new" : "wrong");
 	/* 100 short-lived threads one after another: stacks are recycled */
 	for (int i = 0; i < 100; i++) {
 		if (pthread_create(&a, NULL, exits, NULL) || pthread_join(a, &ret) ||
@@ -195,8 +195,8 @@ static int preempt_test(void)
 	slept = (now_ns() - t0) / 1000000;
 	stop = 1;
 	pthread_join(t, NULL);
-	printf("preempt: 5 x 20 ms sleeps took %lld ms beside the spinner (%s)\n",
-	       (long long)slept, spins ? "it ran" : "it never ran");
+	printf("preempt: 5 x 20 ms sleeps took %lld ms beside the spinner (%s)\n", (long long)slept,
+	       spins ? "it ran" : "it never ran");
 	return 0;
 }
 
@@ -281,7 +281,8 @@ static int robust_test(void)
 	pthread_create(&t, NULL, dies_holding, NULL);
 	pthread_join(t, NULL);
 	rc = pthread_mutex_lock(&robust);
-	printf("robust: lock after the owner died: %s\n", rc == EOWNERDEAD ? "EOWNERDEAD" : "other");
+	printf("robust: lock after the owner died: %s\n",
+	       rc == EOWNERDEAD ? "EOWNERDEAD" : "other");
 	if (rc == EOWNERDEAD)
 		pthread_mutex_consistent(&robust);
 	pthread_mutex_unlock(&robust);
@@ -325,13 +326,12 @@ static void on_sig(int sig)
 static void on_info(int sig, siginfo_t *si, void *ctx)
 {
 	ucontext_t *uc = ctx;
-	int local;
 
 	got++;
 	got_sig = si->si_signo;
 	got_code = si->si_code;
 	ctx_rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-	handler_sp = (uintptr_t)&local;
+	handler_sp = (uintptr_t)__builtin_frame_address(0);
 }
 
 static void on_nested(int sig)
@@ -420,8 +420,8 @@ static int signals_test(void)
 	got = 0;
 	set_info(SIGUSR1, 0);
 	raise(SIGUSR1);
-	printf("siginfo: signo %d code %s rip %s\n", got_sig, got_code == SI_TKILL ? "SI_TKILL" : "?",
-	       ctx_rip ? "set" : "zero");
+	printf("siginfo: signo %d code %s rip %s\n", got_sig,
+	       got_code == SI_TKILL ? "SI_TKILL" : "?", ctx_rip ? "set" : "zero");
 
 	/* SA_ONSTACK + sigaltstack */
 	if (sigaltstack(&ss, NULL))
@@ -429,7 +429,8 @@ static int signals_test(void)
 	set_info(SIGUSR2, SA_ONSTACK);
 	raise(SIGUSR2);
 	printf("altstack: handler ran %s the alternate stack\n",
-	       handler_sp >= (uintptr_t)altstack && handler_sp < (uintptr_t)altstack + sizeof(altstack)
+	       handler_sp >= (uintptr_t)altstack &&
+		       handler_sp < (uintptr_t)altstack + sizeof(altstack)
 		   ? "on"
 		   : "off");
 
@@ -494,7 +495,8 @@ static int signals_test(void)
 		int s = sigwaitinfo(&set_usr1, &si);
 
 		pthread_join(t, NULL);
-		printf("sigwaitinfo: got %d (code %s)\n", s, si.si_code == SI_TKILL ? "SI_TKILL" : "?");
+		printf("sigwaitinfo: got %d (code %s)\n", s,
+		       si.si_code == SI_TKILL ? "SI_TKILL" : "?");
 	}
 	pthread_sigmask(SIG_UNBLOCK, &set_usr1, NULL);
 
@@ -534,7 +536,8 @@ static int signals_test(void)
 		while (!got)
 			pause();
 		timer_delete(tm);
-		printf("timer_create: handler ran, code %s\n", got_code == SI_TIMER ? "SI_TIMER" : "?");
+		printf("timer_create: handler ran, code %s\n",
+		       got_code == SI_TIMER ? "SI_TIMER" : "?");
 	}
 
 	/* a fault to a handler, recovered with siglongjmp */
@@ -662,7 +665,8 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(mode, "mutex"))
-		return mutex_test(argc > 2 ? (int)strtol(arg2, NULL, 10) : 64, argc > 3 ? strtol(argv[3], NULL, 10) : 10000);
+		return mutex_test(argc > 2 ? (int)strtol(arg2, NULL, 10) : 64,
+				  argc > 3 ? strtol(argv[3], NULL, 10) : 10000);
 	if (!strcmp(mode, "join"))
 		return join_test();
 	if (!strcmp(mode, "cond"))
