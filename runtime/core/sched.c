@@ -28,6 +28,7 @@ static struct thread *waiters; /* in sched_wait() */
 static struct sched_timer *timers; /* armed, by deadline */
 static bool need_resched, wake_pending;
 static u64 timer_armed = SCHED_FOREVER, last_net_poll;
+static u64 last_now; /* the clock as the scheduler last read it */
 static struct thread *zombie;
 
 void sched_irq_timer(void)
@@ -79,7 +80,8 @@ static bool others_runnable(void)
 
 static struct thread *pick(u64 now)
 {
-	if (runq_head && (!wakeq_head || now - runq_head->enqueued_ns >= SLICE_NS))
+	if (runq_head && (!wakeq_head || (now > runq_head->enqueued_ns &&
+					  now - runq_head->enqueued_ns >= SLICE_NS)))
 		return pop(&runq_head, &runq_tail);
 	return pop(&wakeq_head, &wakeq_tail);
 }
@@ -258,7 +260,6 @@ void sched_wake(void)
 static void sched_events(bool idle)
 {
 	bool timer, net, stop;
-	u64 now;
 
 	sched_irq_pending = 0;
 	timer = __atomic_exchange_n(&irq_timer, 0, __ATOMIC_SEQ_CST);
@@ -266,10 +267,13 @@ static void sched_events(bool idle)
 	stop = __atomic_exchange_n(&irq_stop, 0, __ATOMIC_SEQ_CST);
 	if (stop)
 		signal_host_stop();
-	if (timer || net || idle) {
-		now = plat_monotonic_ns();
-		if (timer)
-			timer_armed = SCHED_FOREVER; /* it fired */
+	if (timer)
+		timer_armed = SCHED_FOREVER; /* it fired */
+	/* the clock only when something depends on it (a host call on spt) */
+	if (timer || (idle && timers) || (net && netstack_active())) {
+		u64 now = plat_monotonic_ns();
+
+		last_now = now;
 		run_timers(now);
 		if (timer && others_runnable() && cur_thread->state == T_RUNNABLE &&
 		    now - cur_thread->slice_start_ns >= SLICE_NS)
@@ -338,20 +342,25 @@ void thread_started(void)
 void schedule(void)
 {
 	struct thread *prev = cur_thread, *next;
-	u64 now = plat_monotonic_ns();
+	u64 now = 0;
 
 	need_resched = false;
 	if (prev->state == T_RUNNABLE) {
+		now = last_now = plat_monotonic_ns();
 		prev->enqueued_ns = now;
 		push(&runq_head, &runq_tail, prev);
 	}
-	while (!(next = pick(now))) {
+	while (!(next = pick(now ? now : last_now))) {
 		idle();
-		now = plat_monotonic_ns();
+		now = 0;
 	}
-	next->slice_start_ns = now;
-	if (next == prev)
+	if (next == prev) {
+		/* woken from its own wait: its slice starts now, about when the
+		 * idle loop last looked at the clock */
+		prev->slice_start_ns = now ? now : last_now;
 		return;
+	}
+	next->slice_start_ns = now ? now : (last_now = plat_monotonic_ns());
 	check_stack(prev);
 	if (prev->state != T_DEAD)
 		fpu_save(prev->fpu);
