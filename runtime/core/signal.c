@@ -74,7 +74,7 @@ struct rt_sigframe {
 };
 
 struct k_sigaction sig_actions[NSIG];
-static u64 proc_pending;
+u64 proc_pending;
 static struct sig_slot proc_info[NSIG - 1];
 
 struct k_siginfo sig_info(int sig, int code, u64 w16, u64 w24)

@@ -83,6 +83,8 @@ void signal_raise_self(int sig);
  * when the program must end (no handler, or the signal is blocked). */
 bool signal_fault(int sig, int code, u64 addr);
 
+/* The signals pending for the process (not yet taken by a thread). */
+extern u64 proc_pending;
 /* The signals pending for t, thread and process (blocked ones too). */
 u64 signal_pending_set(const struct thread *t);
 /* True when a signal pending for t would run a handler or end the

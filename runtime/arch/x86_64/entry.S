@@ -131,21 +131,47 @@ ret_to_user_check:
 	mov 24(%rsp), %rsp
 	sysretq
 /* A direct call on spt: its caller expects %rcx, %r11 and the flags
- * clobbered, so a jump does. */
+ * clobbered.  `ret` to the return address its `call` pushed keeps the
+ * CPU's return-address prediction in step with the program; a frame that
+ * now resumes elsewhere (a handler, a restart) is reached with a jump. */
 ret_direct:
 	cmpq $USER_CS_RING3 + 0x10, F_CS(%rsp)	/* 0x33: the host's user code */
 	jne ret_full
+	mov F_RSP(%rsp), %rcx
+	mov -8(%rcx), %rcx
+	cmp F_RIP(%rsp), %rcx
+	jne 1f
 	restore_gprs
+	mov 40(%rsp), %rsp		/* rsp after the return */
+	lea -8(%rsp), %rsp
+	ret
+1:	restore_gprs
 	mov 16(%rsp), %rcx		/* rip */
 	mov 40(%rsp), %rsp		/* rsp */
 	jmp *%rcx
 /* A system call of a ring-0 program (unik.ring0): the flags with IF still
  * off, then `sti`, whose one-instruction shadow lets an interrupt in only
- * once the jump has landed in the program (iretq costs more, under TCG). */
+ * once the `ret` (or jump) has landed in the program (iretq costs more,
+ * under TCG). */
 ret_ring0:
 	testq $0x200, F_RFLAGS(%rsp)
 	jz ret_full
+	mov F_RSP(%rsp), %rcx
+	mov -8(%rcx), %rcx
+	cmp F_RIP(%rsp), %rcx
+	jne 2f
+	cmpq $FRAME_SYSCALL, F_VECTOR(%rsp)
+	je 2f				/* `syscall` pushed no return address */
 	restore_gprs
+	mov 32(%rsp), %r11
+	and $~0x200, %r11
+	push %r11
+	popfq
+	mov 40(%rsp), %rsp
+	lea -8(%rsp), %rsp
+	sti
+	ret
+2:	restore_gprs
 	mov 32(%rsp), %r11
 	and $~0x200, %r11
 	push %r11
