@@ -385,8 +385,9 @@ void exit_to_user(struct trap_frame *f)
 {
 	struct thread *t = cur_thread;
 
-	/* The common case, a call that changed nothing: straight back. */
-	if (!(sched_irq_pending | wake_pending | need_resched | t->sig_restore_mask) &&
+	/* The common case, a call that changed nothing: straight back (a
+	 * wakeup matters only with waiters). */
+	if (!(sched_irq_pending | need_resched | t->sig_restore_mask) &&
 	    !((t->sig_pending | proc_pending) & ~t->sig_blocked) && !timers && !waiters &&
 	    !others_runnable())
 		return;
