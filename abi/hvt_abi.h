@@ -27,7 +27,9 @@
  * handlers named by the notes, Syscall User Dispatch over the runtime's
  * text and a seccomp filter, and jumps to the spt entry with
  * %rdi = dmap_base + HVT_BOOT_INFO_GPA.  Calls are host system calls made by
- * the runtime itself, confined by the filter (docs/security.md).
+ * the runtime itself, confined by the filter (docs/security.md).  The
+ * handler (HVT_NOTE_SPT_SIGNAL) also gets SIGALRM (the runtime's preemption
+ * timer, setitimer ITIMER_REAL) and SIGTERM (a stop request, version 3).
  *
  * Fields marked IN are written by the guest, OUT by the monitor.
  */
@@ -39,14 +41,14 @@
 #endif
 
 /* Bumped on every incompatible change of anything in this file. */
-#define HVT_ABI_VERSION 2
+#define HVT_ABI_VERSION 3
 
 /* ELF notes: owner "unik", descriptor a little-endian u64. */
 #define HVT_NOTE_NAME "unik"
 #define HVT_NOTE_ABI_VERSION 1 /* HVT_ABI_VERSION of the runtime */
 #define HVT_NOTE_HVT_ENTRY 2 /* 64-bit entry for unik-hvt */
 #define HVT_NOTE_SPT_ENTRY 3 /* entry for unik-spt */
-#define HVT_NOTE_SPT_SIGNAL 4 /* spt signal handler (SIGSYS and faults) */
+#define HVT_NOTE_SPT_SIGNAL 4 /* spt signal handler (SIGSYS, faults, SIGALRM, SIGTERM) */
 #define HVT_NOTE_SPT_RESTORER 5 /* spt rt_sigreturn trampoline */
 
 /* Guest-physical layout (hvt and spt). */
@@ -83,7 +85,14 @@
 #define HVT_CALL_BLOCK_INFO 8
 #define HVT_CALL_BLOCK_WRITE 9
 #define HVT_CALL_BLOCK_READ 10
-#define HVT_CALL_MAX 11
+/* Preemption and stopping (version 3): */
+#define HVT_CALL_TIMER 11
+#define HVT_CALL_MAX 12
+
+/* hvt: interrupt vectors the monitor injects (KVM_INTERRUPT, no local
+ * APIC: nothing to acknowledge), only while the guest has RFLAGS.IF set. */
+#define HVT_IRQ_TIMER 32 /* the timer of HVT_CALL_TIMER expired */
+#define HVT_IRQ_STOP 33 /* the host asks the guest to stop (see HVT_READY_STOP) */
 
 #ifndef __ASSEMBLER__
 
@@ -128,9 +137,12 @@ struct hvt_call_console_write {
 };
 
 /* Blocks until an event or until timeout_ns has passed.  Events: a frame
- * is waiting on the network device (HVT_READY_NET).  Returns at once when
- * one is already there. */
+ * is waiting on the network device (HVT_READY_NET); the host asks the guest
+ * to stop (HVT_READY_STOP: the monitor got SIGTERM, reported once, here or
+ * as HVT_IRQ_STOP, whichever comes first); the timer of HVT_CALL_TIMER
+ * expired (ready_set 0).  Returns at once when one is already there. */
 #define HVT_READY_NET (1ULL << 0)
+#define HVT_READY_STOP (1ULL << 1)
 struct hvt_call_poll {
 	uint64_t timeout_ns; /* IN */
 	uint64_t ready_set; /* OUT: sources ready, 0 on timeout */
@@ -155,6 +167,13 @@ struct hvt_call_net_read {
 	uint64_t len; /* OUT */
 	int32_t ret; /* OUT */
 	uint32_t pad;
+};
+
+/* Arms the guest's one-shot timer to expire timeout_ns from now, or
+ * disarms it (0).  On expiry the monitor injects HVT_IRQ_TIMER as soon as
+ * the guest accepts interrupts, or ends a POLL in progress. */
+struct hvt_call_timer {
+	uint64_t timeout_ns; /* IN */
 };
 
 /* Ends the guest; the monitor exits with `status` (0..255). */

@@ -8,6 +8,7 @@
 #ifndef UNIK_MONITOR_HVT_H
 #define UNIK_MONITOR_HVT_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <linux/kvm.h>
 
@@ -45,5 +46,20 @@ enum hvt_result hvt_kvm_run(struct hvt *h, int *status, char *why);
  * HVT_HALTED with *status, or HVT_STOPPED with why naming the call and the
  * bad value (a wild address, an unknown call number). */
 enum hvt_result hvt_call(struct hvt *h, unsigned nr, uint64_t gpa, int *status, char *why);
+
+/* hvt_events.c: the guest's timer and stop requests (SIGALRM, SIGTERM). */
+extern volatile sig_atomic_t hvt_timer_fired, hvt_stop_requested;
+/* The signal mask while the monitor waits (ppoll) or runs the vCPU: the
+ * events' signals unblocked. */
+extern sigset_t hvt_wait_mask;
+/* Installs the handlers and blocks their signals outside the waits. */
+int hvt_events_init(struct hvt *h, char *why);
+/* After KVM_RUN returned EINTR: takes the signals that ended it. */
+void hvt_events_take(void);
+/* Arms the guest's timer timeout_ns from now (0: disarms); 0 or -1. */
+int hvt_timer_arm(uint64_t timeout_ns);
+/* Before KVM_RUN: injects a pending event, or requests an interrupt window.
+ * 0, or -1 with why. */
+int hvt_events_inject(struct hvt *h, char *why);
 
 #endif

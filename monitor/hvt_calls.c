@@ -27,6 +27,7 @@ static const char *const call_names[HVT_CALL_MAX] = {
 	[HVT_CALL_BLOCK_INFO] = "block_info",
 	[HVT_CALL_BLOCK_WRITE] = "block_write",
 	[HVT_CALL_BLOCK_READ] = "block_read",
+	[HVT_CALL_TIMER] = "timer",
 };
 
 /* Copies the call's struct from guest memory into *arg (the guest may place
@@ -114,9 +115,16 @@ static enum hvt_result poll_wait(struct hvt *h, uint64_t gpa, char *why)
 		return HVT_STOPPED;
 	ts.tv_sec = (time_t)(c.timeout_ns / 1000000000ULL);
 	ts.tv_nsec = (long)(c.timeout_ns % 1000000000ULL);
-	n = ppoll(h->net_fd >= 0 ? &pfd : NULL, h->net_fd >= 0 ? 1 : 0, &ts, NULL);
+	if (hvt_stop_requested)
+		ts.tv_sec = ts.tv_nsec = 0;
+	/* SIGALRM and SIGTERM end the wait (EINTR): unblocked only here */
+	n = ppoll(h->net_fd >= 0 ? &pfd : NULL, h->net_fd >= 0 ? 1 : 0, &ts, &hvt_wait_mask);
 	c.ret = n < 0 && errno != EINTR ? -errno : 0;
 	c.ready_set = n > 0 && (pfd.revents & POLLIN) ? HVT_READY_NET : 0;
+	if (hvt_stop_requested)
+		c.ready_set |= HVT_READY_STOP;
+	hvt_stop_requested = 0;
+	hvt_timer_fired = 0; /* the guest looks at its deadlines after a POLL */
 	put_arg(h, gpa, &c, sizeof(c));
 	return HVT_CONTINUE;
 }
@@ -174,6 +182,19 @@ static enum hvt_result net_read(struct hvt *h, uint64_t gpa, char *why)
 	return HVT_CONTINUE;
 }
 
+static enum hvt_result timer(struct hvt *h, uint64_t gpa, char *why)
+{
+	struct hvt_call_timer c;
+
+	if (get_arg(h, HVT_CALL_TIMER, gpa, &c, sizeof(c), why) < 0)
+		return HVT_STOPPED;
+	if (hvt_timer_arm(c.timeout_ns) < 0) {
+		snprintf(why, MON_WHY, "setitimer: %s", strerror(errno));
+		return HVT_STOPPED;
+	}
+	return HVT_CONTINUE;
+}
+
 enum hvt_result hvt_call(struct hvt *h, unsigned nr, uint64_t gpa, int *status, char *why)
 {
 	struct hvt_call_halt halt;
@@ -184,6 +205,7 @@ enum hvt_result hvt_call(struct hvt *h, unsigned nr, uint64_t gpa, int *status, 
 	case HVT_CALL_POLL: return poll_wait(h, gpa, why);
 	case HVT_CALL_NET_WRITE: return net_write(h, gpa, why);
 	case HVT_CALL_NET_READ: return net_read(h, gpa, why);
+	case HVT_CALL_TIMER: return timer(h, gpa, why);
 	case HVT_CALL_HALT:
 		if (get_arg(h, HVT_CALL_HALT, gpa, &halt, sizeof(halt), why) < 0)
 			return HVT_STOPPED;

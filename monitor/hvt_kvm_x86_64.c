@@ -214,8 +214,14 @@ enum hvt_result hvt_kvm_run(struct hvt *h, int *status, char *why)
 		enum hvt_result res;
 		char what[128];
 
+		if (hvt_events_inject(h, why) < 0)
+			return HVT_STOPPED;
 		if (ioctl(h->vcpu_fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR) {
+				hvt_events_take();
+				continue;
+			}
+			if (errno == EAGAIN)
 				continue;
 			snprintf(why, MON_WHY, "KVM_RUN failed: %s", strerror(errno));
 			return HVT_STOPPED;
@@ -226,6 +232,7 @@ enum hvt_result hvt_kvm_run(struct hvt *h, int *status, char *why)
 			if (res != HVT_CONTINUE)
 				return res;
 			break;
+		case KVM_EXIT_IRQ_WINDOW_OPEN: break; /* inject at the top */
 		case KVM_EXIT_HLT:
 			describe_exit(h, "guest halted the CPU without the halt call", why);
 			return HVT_STOPPED;

@@ -71,6 +71,8 @@ int main(int argc, char **argv)
 	bi->net_mtu = net.mtu;
 	if (hvt_kvm_setup_vcpu(&h, img.hvt_entry, HVT_BOOT_INFO_GPA, why) < 0)
 		die_why(why);
+	if (hvt_events_init(&h, why) < 0)
+		die_why(why);
 	if (opts.user && mon_drop_privileges(uid, gid, why) < 0)
 		die_why(why);
 	{

@@ -3,7 +3,8 @@
 # the one shared contract: abi/hvt_abi.h.  Needs libseccomp-dev.
 
 MON_COMMON_SRCS := monitor/opts.c monitor/elf_image.c monitor/seccomp.c monitor/net_tap.c
-HVT_SRCS := monitor/hvt_main.c monitor/hvt_kvm_x86_64.c monitor/hvt_calls.c $(MON_COMMON_SRCS)
+HVT_SRCS := monitor/hvt_main.c monitor/hvt_kvm_x86_64.c monitor/hvt_calls.c monitor/hvt_events.c \
+	$(MON_COMMON_SRCS)
 SPT_SRCS := monitor/spt_main.c $(MON_COMMON_SRCS)
 MON_LIBS := -lseccomp
 # Static: no dynamic loader or shared libraries in each monitor process

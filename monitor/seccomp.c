@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -75,6 +76,14 @@ int mon_seccomp_hvt(const struct mon_hvt_filter *f, char *why)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
 				      SCMP_A0(SCMP_CMP_EQ, (uint64_t)f->vcpu_fd),
 				      SCMP_A1(SCMP_CMP_EQ, KVM_GET_REGS));
+	if (!rc) /* the guest's timer and stop requests as interrupts */
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
+				      SCMP_A0(SCMP_CMP_EQ, (uint64_t)f->vcpu_fd),
+				      SCMP_A1(SCMP_CMP_EQ, KVM_INTERRUPT));
+	if (!rc)
+		rc = allow_if(ctx, SCMP_SYS(setitimer), 0, ITIMER_REAL);
+	if (!rc)
+		rc = allow(ctx, SCMP_SYS(rt_sigtimedwait));
 	if (!rc)
 		rc = allow_writes(ctx, fds, 3);
 	if (!rc && f->net_fd >= 0)
@@ -132,6 +141,8 @@ int mon_seccomp_spt(const struct mon_spt_filter *f, char *why)
 		rc = allow(ctx, SCMP_SYS(munmap));
 	if (!rc)
 		rc = allow_if(ctx, SCMP_SYS(arch_prctl), 0, ARCH_SET_FS);
+	if (!rc) /* the runtime's preemption timer (SIGALRM) */
+		rc = allow_if(ctx, SCMP_SYS(setitimer), 0, ITIMER_REAL);
 	if (rc)
 		return failed(ctx, rc, why);
 	return load(ctx, why);

@@ -3,7 +3,8 @@
  * Guest memory is a memfd mapped at dmap_base (a range the runtime leaves
  * to us, abi/hvt_abi.h); the image is loaded into it as into a VM's RAM and
  * the runtime's own segments are mapped again at their link addresses.
- * Then: the runtime's signal handler for SIGSYS and the fault signals, on
+ * Then: the runtime's signal handler for SIGSYS, the fault signals, SIGALRM
+ * (its preemption timer) and SIGTERM (a stop request for the program), on
  * an alternate stack in guest memory; Syscall User Dispatch, so that every
  * system call made outside the runtime's text (the program's) becomes a
  * SIGSYS served by the runtime; privilege drop; the seccomp filter; and a
@@ -203,6 +204,8 @@ int main(int argc, char **argv)
 	set_handler(SIGFPE, &img);
 	set_handler(SIGILL, &img);
 	set_handler(SIGTRAP, &img);
+	set_handler(SIGALRM, &img); /* the runtime's preemption timer */
+	set_handler(SIGTERM, &img); /* a stop request: SIGTERM for the program */
 	unregister_rseq();
 	/* The switch stays "allow" until the runtime flips it at entry. */
 	if (prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, img.text_start,

@@ -225,8 +225,9 @@ int monproc_stop(const struct monproc *m, const struct unik_run_spec *spec, pid_
 		return unik_err_set(err, UNIK_E_INTERNAL, "instance %s: pidfd of %d: %s",
 				    spec->name, (int)pid, strerror(errno));
 	}
-	/* The monitor dies of SIGTERM at once (hvt: the vCPU stops; spt: the
-	 * guest is the process). */
+	/* The monitor hands SIGTERM to the guest as a stop request: the unik
+	 * runtime raises SIGTERM in its program (a handler may run; without
+	 * one it exits 143).  SIGKILL after the timeout. */
 	if (syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0) < 0 && errno != ESRCH) {
 		close(pidfd);
 		return unik_err_set(err, UNIK_E_INTERNAL, "instance %s: SIGTERM: %s", spec->name,

@@ -7,7 +7,9 @@
  * (system_powerdown) once the guest wrote "unik-ready" there: our Linux
  * init then sends SIGTERM to the program, and on a second press after the
  * timeout SIGKILL; qemu itself is killed only if the guest still does not
- * power off.
+ * power off.  A unik-elf guest (no ACPI) gets an NMI instead (QMP
+ * inject-nmi), which the unik runtime turns into SIGTERM for its program;
+ * after the timeout qemu is killed.
  */
 #include "qemu.h"
 #include "../../lib/clock.h"
@@ -307,13 +309,15 @@ static int qemu_stop(const struct unik_run_spec *spec, pid_t pid, int timeout_s,
 		rc = 0;
 		goto cleanup;
 	}
-	if (timeout_s > 0 && qmp_execute(p.qmp, "system_powerdown", QMP_TIMEOUT_MS, &qerr) == 0) {
+	if (timeout_s > 0 && qmp_execute(p.qmp, is_linux ? "system_powerdown" : "inject-nmi",
+					 QMP_TIMEOUT_MS, &qerr) == 0) {
 		if (wait_gone(pidfd, (int)(end > clock_now_ms() ? end - clock_now_ms() : 0))) {
 			rc = 0;
 			goto cleanup;
 		}
 		/* Second press: the init SIGKILLs the program and still reports. */
-		if (qmp_execute(p.qmp, "system_powerdown", QMP_TIMEOUT_MS, &qerr) == 0 &&
+		if (is_linux &&
+		    qmp_execute(p.qmp, "system_powerdown", QMP_TIMEOUT_MS, &qerr) == 0 &&
 		    wait_gone(pidfd, SECOND_PRESS_WAIT_MS)) {
 			rc = 0;
 			goto cleanup;

@@ -159,8 +159,4 @@ extern const struct file_ops node_file_ops;
 /* sys_pipe.c: F_GETPIPE_SZ / F_SETPIPE_SZ of fcntl (-EBADF for other files). */
 long pipe_fcntl(struct file *f, int cmd, long arg);
 
-/* sys_timerfd.c: the earliest time an armed timerfd expires (poll and epoll
- * waits end then), or ~0UL. */
-u64 timerfd_next_expiry(void);
-
 #endif

@@ -14,6 +14,7 @@
 #include "vfs.h"
 #include "arch.h"
 #include "netstack.h"
+#include "thread.h"
 #include "../platform/platform.h"
 
 /* The payload the `c` compiler links in (compilers/c/c_pack.c): the blobs
@@ -89,7 +90,9 @@ void runtime_main(const struct boot_info *bi)
 	if (vm_reserve(STACK_TOP - STACK_SIZE, STACK_TOP, PROT_READ | PROT_WRITE, VMA_STACK))
 		panic("cannot reserve the stack");
 	/* The direct entry is runtime text: callable only at our privilege. */
-	direct = bi->hosted || cmd.ring0 ? (u64)syscall_direct_entry : 0;
+	direct = bi->hosted  ? (u64)syscall_direct_entry
+		 : cmd.ring0 ? (u64)syscall_direct_entry_ring0
+			     : 0;
 	sp = elf_build_stack(&img, cmd.argv, cmd.argc, cmd.envp, cmd.envc, direct);
 	t_loaded = plat_monotonic_ns();
 	if (cmd.verbose)
@@ -99,5 +102,6 @@ void runtime_main(const struct boot_info *bi)
 			: cmd.ring0 ? 0
 				    : 3,
 			direct ? ", direct system calls offered" : "");
-	arch_enter_app(img.entry, sp, !cmd.ring0 && !bi->hosted);
+	thread_init();
+	arch_enter_app(img.entry, sp, bi->hosted ? APP_HOSTED : cmd.ring0 ? APP_RING0 : APP_RING3);
 }

@@ -5,6 +5,7 @@
  * is switched off does.
  */
 #include "netstack.h"
+#include "sched.h"
 
 #include "../net/net.h"
 #include "../platform/platform.h"
@@ -33,8 +34,10 @@ bool netstack_active(void)
 
 void netstack_poll(void)
 {
-	if (net_poll)
+	if (net_poll) {
 		net_poll();
+		sched_wake(); /* frames may have made sockets ready */
+	}
 }
 
 void netstack_wait(u64 deadline_ns)

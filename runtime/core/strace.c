@@ -4,6 +4,7 @@
  * name). */
 #include "errno.h"
 #include "syscall.h"
+#include "thread.h"
 #include "arch.h"
 
 #define SHOWN_ARGS 4
@@ -149,14 +150,17 @@ static void put_arg(char *buf, size_t size, size_t *len, long v, bool path)
 	*len = MIN(*len, size - 1);
 }
 
-void strace_call(const char *name, const struct syscall_frame *f, long ret, bool returns)
+void strace_call(const char *name, u64 nr, const struct trap_frame *f, long ret, bool returns)
 {
 	const long a[SHOWN_ARGS] = { (long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10 };
-	u8 paths = f->nr < NR_MAX ? path_args(f->nr) : 0;
-	char line[384];
+	u8 paths = nr < NR_MAX ? path_args(nr) : 0;
+	char line[384], who[24] = "";
 	size_t len = 0;
 
-	len = (size_t)ksnprintf(line, sizeof(line), "unik: strace: %s(", name ? name : "?");
+	/* the thread, once there is more than the first */
+	if (thread_count > 1 || cur_thread->tid != 1)
+		ksnprintf(who, sizeof(who), "[tid %d] ", cur_thread->tid);
+	len = (size_t)ksnprintf(line, sizeof(line), "unik: strace: %s%s(", who, name ? name : "?");
 	for (int i = 0; i < SHOWN_ARGS; i++) {
 		if (i)
 			len += (size_t)ksnprintf(line + len, sizeof(line) - len, ", ");

@@ -1,9 +1,10 @@
 /* sys_eventfd.c - eventfd and eventfd2: a 64-bit counter behind a
- * descriptor, readable when non-zero.  The program is single-threaded, so
- * a read that would block can never be satisfied: it panics with the
- * reason instead of hanging. */
+ * descriptor, readable when non-zero.  A read of zero blocks until a write
+ * (another thread's, or a signal handler's) raises it; a write that would
+ * overflow it blocks until a read lowers it. */
 #include "errno.h"
 #include "fd.h"
+#include "sched.h"
 #include "syscall.h"
 
 #define EFD_SEMAPHORE 1
@@ -19,6 +20,35 @@ struct eventfd {
 static struct eventfd eventfds[64];
 static bool eventfd_used[64];
 
+static bool readable(void *arg)
+{
+	return ((struct eventfd *)arg)->count != 0;
+}
+
+struct eventfd_add {
+	struct eventfd *e;
+	u64 v;
+};
+
+static bool writable(void *arg)
+{
+	const struct eventfd_add *w = arg;
+
+	return w->e->count + w->v >= w->e->count && w->e->count + w->v != ~0UL;
+}
+
+/* Waits for cond with a reference on f (another thread may close it). */
+static long wait_on(struct file *f, sched_ready_fn cond, void *arg, const char *what)
+{
+	long rc;
+
+	f->refs++;
+	rc = sched_wait(cond, arg, SCHED_FOREVER, what);
+	if (--f->refs == 0)
+		file_put(f);
+	return rc;
+}
+
 static long eventfd_read(struct file *f, const struct k_iovec *iov, int n, u64 *off)
 {
 	struct eventfd *e = f->priv;
@@ -27,30 +57,42 @@ static long eventfd_read(struct file *f, const struct k_iovec *iov, int n, u64 *
 	if (iov_total(iov, n) < 8)
 		return -EINVAL;
 	if (!e->count) {
+		long rc;
+
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
-		panic(
-		    "read() of an empty eventfd in a single-threaded program would block forever");
+		rc = wait_on(f, readable, e, "read() of an empty eventfd");
+		if (rc)
+			return rc;
 	}
 	v = e->semaphore ? 1 : e->count;
 	e->count -= v;
 	iov_copy_out(iov, n, &v, 8);
+	sched_wake(); /* a writer may wait for room */
 	return 8;
 }
 
 static long eventfd_write(struct file *f, const struct k_iovec *iov, int n, u64 *off)
 {
 	struct eventfd *e = f->priv;
-	u64 v;
+	struct eventfd_add w = { e, 0 };
 
 	if (iov_total(iov, n) < 8)
 		return -EINVAL;
-	iov_copy_in(&v, 8, iov, n);
-	if (v == ~0UL)
+	iov_copy_in(&w.v, 8, iov, n);
+	if (w.v == ~0UL)
 		return -EINVAL;
-	if (e->count + v < e->count || e->count + v == ~0UL)
-		return -EAGAIN; /* one thread: nobody could ever read it down */
-	e->count += v;
+	if (!writable(&w)) {
+		long rc;
+
+		if (f->flags & O_NONBLOCK)
+			return -EAGAIN;
+		rc = wait_on(f, writable, &w, "write() of a full eventfd");
+		if (rc)
+			return rc;
+	}
+	e->count += w.v;
+	sched_wake();
 	return 8;
 }
 

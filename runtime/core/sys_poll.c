@@ -1,20 +1,24 @@
-/* sys_poll.c - waiting for descriptors: poll, ppoll, select, pselect6, the
- * epoll family, and eventfd.
+/* sys_poll.c - waiting for descriptors: poll, ppoll, select, pselect6 and
+ * the epoll family.
  *
  * Readiness comes from file_poll(): files and the console are always ready,
  * sockets ask net/sock.c, eventfds their counter, an epoll file whether any
- * registered descriptor is ready.  A wait loops on netstack_wait() (which takes
- * frames in, runs lwIP's timers and sleeps until input or a deadline) and
- * re-checks; without a network nothing can become ready, so an endless wait
- * there panics rather than hang.  epoll is level-triggered; EPOLLET is
- * accepted and served level-triggered (a program that reads until EAGAIN,
- * as edge-triggered programs must, sees the same data), EPOLLONESHOT
- * disarms a registration after one report.
+ * registered descriptor is ready.  A wait is a sched_wait() whose condition
+ * scans the descriptors (the scheduler re-checks it whenever something may
+ * have changed: a frame, a write, another thread's call), so other threads
+ * run meanwhile and an idle program sleeps.  A signal for a handler ends it
+ * with EINTR; ppoll, pselect6 and epoll_pwait install their signal mask for
+ * the wait.  epoll is level-triggered; EPOLLET is accepted and served
+ * level-triggered (a program that reads until EAGAIN, as edge-triggered
+ * programs must, sees the same data), EPOLLONESHOT disarms a registration
+ * after one report.
  */
 #include "errno.h"
 #include "fd.h"
 #include "syscall.h"
 #include "netstack.h"
+#include "sched.h"
+#include "signal.h"
 #include "../platform/platform.h"
 
 #define EPOLL_CTL_ADD 1
@@ -54,53 +58,60 @@ struct epoll {
 static struct epoll epolls[8];
 static bool epoll_used[8];
 
-/* One step of a wait that ends at deadline (FOREVER: never); false when the
- * deadline has passed. */
-static bool wait_step(u64 deadline, const char *what)
-{
-	/* an armed timerfd may become ready before the deadline */
-	u64 wake = MIN(deadline, timerfd_next_expiry());
-
-	if (deadline != FOREVER && plat_monotonic_ns() >= deadline)
-		return false;
-	if (wake == FOREVER && !netstack_active())
-		panic("%s with nothing ready and no timeout would block forever (no network)",
-		      what);
-	netstack_wait(wake);
-	return true;
-}
-
 static u64 deadline_after(s64 timeout_ns)
 {
 	return timeout_ns < 0 ? FOREVER : plat_monotonic_ns() + (u64)timeout_ns;
 }
 
+/* Waits until scan(w) finds something (its count), the timeout (0) or a
+ * signal (-EINTR); timeout_ns 0 scans once, < 0 waits without end. */
+static long wait_ready(sched_ready_fn scan, void *w, const long *found, s64 timeout_ns,
+		       const char *what)
+{
+	long rc;
+
+	if (!timeout_ns) {
+		netstack_poll();
+		scan(w);
+		return *found;
+	}
+	rc = sched_wait(scan, w, deadline_after(timeout_ns), what);
+	return rc == -EINTR ? -EINTR : rc ? 0 : *found;
+}
+
+struct poll_wait {
+	struct pollfd *p;
+	long nfds, ready;
+};
+
+static bool poll_scan(void *arg)
+{
+	struct poll_wait *w = arg;
+
+	w->ready = 0;
+	for (long i = 0; i < w->nfds; i++) {
+		struct pollfd *p = &w->p[i];
+		struct file *f = fd_get(p->fd);
+
+		p->revents = 0;
+		if (p->fd < 0)
+			continue;
+		p->revents = f ? file_poll(f, p->events) : POLLNVAL;
+		if (p->revents)
+			w->ready++;
+	}
+	return w->ready > 0;
+}
+
 static long do_poll(long ufds, long nfds, s64 timeout_ns)
 {
-	struct pollfd *p = (struct pollfd *)ufds;
-	u64 deadline = deadline_after(timeout_ns);
+	struct poll_wait w = { (struct pollfd *)ufds, nfds, 0 };
 
 	if (nfds < 0 || nfds > MAX_FDS)
 		return -EINVAL;
-	if (!user_ok(ufds, nfds * sizeof(*p), true))
+	if (!user_ok(ufds, nfds * sizeof(struct pollfd), true))
 		return -EFAULT;
-	netstack_poll();
-	for (;;) {
-		long ready = 0;
-
-		for (long i = 0; i < nfds; i++) {
-			struct file *f = fd_get(p[i].fd);
-
-			p[i].revents = 0;
-			if (p[i].fd < 0)
-				continue;
-			p[i].revents = f ? file_poll(f, p[i].events) : POLLNVAL;
-			if (p[i].revents)
-				ready++;
-		}
-		if (ready || !timeout_ns || !wait_step(deadline, "poll()"))
-			return ready;
-	}
+	return wait_ready(poll_scan, &w, &w.ready, timeout_ns, "poll()");
 }
 
 SYSCALL(poll)
@@ -122,56 +133,84 @@ static s64 timespec_ns(long uts)
 	return ts[0] * NSEC + ts[1];
 }
 
+/* The signal mask of ppoll/pselect6/epoll_pwait for the wait; 0 or -errno. */
+static long wait_sigmask(long umask, long size)
+{
+	if (!umask)
+		return 0;
+	if (size != 8)
+		return -EINVAL;
+	if (!user_ok(umask, 8, false))
+		return -EFAULT;
+	signal_wait_mask(*(const u64 *)umask);
+	return 0;
+}
+
 SYSCALL(ppoll)
 {
 	s64 t = timespec_ns(a2);
+	long rc;
 
 	if (t < -1)
 		return t;
-	return do_poll(a0, a1, t);
+	rc = wait_sigmask(a3, a4);
+	return rc ? rc : do_poll(a0, a1, t);
 }
 
 /* select/pselect6 over poll: fd_sets are bitmaps of 64-bit words. */
+struct select_wait {
+	long n, ready, err;
+	u64 *sets[3], out[3][MAX_FDS / 64];
+};
+
+static bool select_scan(void *arg)
+{
+	static const short want[3] = { POLLIN | POLLHUP | POLLERR, POLLOUT | POLLERR, POLLPRI };
+	struct select_wait *w = arg;
+
+	w->ready = 0;
+	memset(w->out, 0, sizeof(w->out));
+	for (long fd = 0; fd < w->n; fd++) {
+		struct file *f;
+
+		for (int k = 0; k < 3; k++) {
+			if (!w->sets[k] || !(w->sets[k][fd / 64] & (1UL << (fd % 64))))
+				continue;
+			if (!(f = fd_get(fd))) {
+				w->err = -EBADF;
+				return true;
+			}
+			if (file_poll(f, want[k]) & want[k]) {
+				w->out[k][fd / 64] |= 1UL << (fd % 64);
+				w->ready++;
+			}
+		}
+	}
+	return w->ready > 0;
+}
+
 static long do_select(long n, long urd, long uwr, long uex, s64 timeout_ns)
 {
-	u64 *sets[3] = { (u64 *)urd, (u64 *)uwr, (u64 *)uex }, out[3][MAX_FDS / 64];
-	static const short want[3] = { POLLIN | POLLHUP | POLLERR, POLLOUT | POLLERR, POLLPRI };
-	u64 deadline = deadline_after(timeout_ns);
+	struct select_wait w = { .n = n, .sets = { (u64 *)urd, (u64 *)uwr, (u64 *)uex } };
 	size_t bytes = (size_t)(n + 63) / 64 * 8;
+	long rc;
 
 	if (n < 0 || n > MAX_FDS)
 		return -EINVAL;
 	for (int k = 0; k < 3; k++) {
-		if (sets[k] && !user_ok((long)sets[k], bytes, true))
+		if (w.sets[k] && !user_ok((long)w.sets[k], bytes, true))
 			return -EFAULT;
 	}
-	netstack_poll();
-	for (;;) {
-		long ready = 0;
-
-		memset(out, 0, sizeof(out));
-		for (long fd = 0; fd < n; fd++) {
-			struct file *f;
-
-			for (int k = 0; k < 3; k++) {
-				if (!sets[k] || !(sets[k][fd / 64] & (1UL << (fd % 64))))
-					continue;
-				if (!(f = fd_get(fd)))
-					return -EBADF;
-				if (file_poll(f, want[k]) & want[k]) {
-					out[k][fd / 64] |= 1UL << (fd % 64);
-					ready++;
-				}
-			}
-		}
-		if (ready || !timeout_ns || !wait_step(deadline, "select()")) {
-			for (int k = 0; k < 3; k++) {
-				if (sets[k])
-					memcpy(sets[k], out[k], bytes);
-			}
-			return ready;
-		}
+	rc = wait_ready(select_scan, &w, &w.ready, timeout_ns, "select()");
+	if (w.err)
+		return w.err;
+	if (rc < 0)
+		return rc;
+	for (int k = 0; k < 3; k++) {
+		if (w.sets[k])
+			memcpy(w.sets[k], w.out[k], bytes);
 	}
+	return rc;
 }
 
 SYSCALL(select)
@@ -187,11 +226,17 @@ SYSCALL(select)
 
 SYSCALL(pselect6)
 {
+	/* the sixth argument is { const sigset_t *ss; size_t ss_len; } */
+	const u64 *sm = (const u64 *)a5;
 	s64 t = timespec_ns(a4);
+	long rc;
 
 	if (t < -1)
 		return t;
-	return do_select(a0, a1, a2, a3, t);
+	if (sm && !user_ok(a5, 16, false))
+		return -EFAULT;
+	rc = sm ? wait_sigmask((long)sm[0], (long)sm[1]) : 0;
+	return rc ? rc : do_select(a0, a1, a2, a3, t);
 }
 
 /* --- epoll ----------------------------------------------------------------- */
@@ -316,40 +361,52 @@ static short epoll_poll(struct file *f)
 	return 0;
 }
 
+struct epoll_wait {
+	struct epoll *ep;
+	struct epoll_event *out;
+	long max, n;
+};
+
+static bool epoll_scan(void *arg)
+{
+	struct epoll_wait *w = arg;
+	struct epoll *ep = w->ep;
+
+	w->n = 0;
+	epoll_prune(ep);
+	for (int i = 0; i < ep->n && w->n < w->max; i++) {
+		struct epoll_item *it = &ep->items[i];
+		u32 r = item_ready(it);
+
+		if (!r)
+			continue;
+		w->out[w->n].events = r;
+		w->out[w->n].data = it->data;
+		w->n++;
+		if (it->events & EPOLLONESHOT)
+			it->events &= ~0xffffu;
+	}
+	return w->n > 0;
+}
+
 static long do_epoll_wait(long epfd, long uev, long max, s64 timeout_ns)
 {
 	struct file *ef = fd_get(epfd);
-	struct epoll_event *out = (struct epoll_event *)uev;
-	u64 deadline = deadline_after(timeout_ns);
-	struct epoll *ep;
+	struct epoll_wait w = { NULL, (struct epoll_event *)uev, max, 0 };
+	long rc;
 
 	if (!ef)
 		return -EBADF;
 	if (ef->ops != &epoll_ops || max <= 0 || max > 65536)
 		return -EINVAL;
-	if (!user_ok(uev, (u64)max * sizeof(*out), true))
+	if (!user_ok(uev, (u64)max * sizeof(struct epoll_event), true))
 		return -EFAULT;
-	ep = ef->priv;
-	netstack_poll();
-	for (;;) {
-		long n = 0;
-
-		epoll_prune(ep);
-		for (int i = 0; i < ep->n && n < max; i++) {
-			struct epoll_item *it = &ep->items[i];
-			u32 r = item_ready(it);
-
-			if (!r)
-				continue;
-			out[n].events = r;
-			out[n].data = it->data;
-			n++;
-			if (it->events & EPOLLONESHOT)
-				it->events &= ~0xffffu;
-		}
-		if (n || !timeout_ns || !wait_step(deadline, "epoll_wait()"))
-			return n;
-	}
+	w.ep = ef->priv;
+	ef->refs++; /* another thread may close it meanwhile */
+	rc = wait_ready(epoll_scan, &w, &w.n, timeout_ns, "epoll_wait()");
+	if (--ef->refs == 0)
+		file_put(ef);
+	return rc;
 }
 
 SYSCALL(epoll_wait)
@@ -359,5 +416,7 @@ SYSCALL(epoll_wait)
 
 SYSCALL(epoll_pwait)
 {
-	return do_epoll_wait(a0, a1, a2, a3 < 0 ? -1 : a3 * 1000000L);
+	long rc = wait_sigmask(a4, a5);
+
+	return rc ? rc : do_epoll_wait(a0, a1, a2, a3 < 0 ? -1 : a3 * 1000000L);
 }

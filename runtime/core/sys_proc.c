@@ -1,83 +1,25 @@
-/* sys_proc.c - the one process: identity, limits, exit, thread pointer,
- * randomness, system information. */
+/* sys_proc.c - the one process: identity, limits, randomness, system
+ * information.  Threads, exit and the thread pointer are sys_thread.c's. */
 #include "errno.h"
 #include "fd.h"
 #include "mm.h"
 #include "random.h"
 #include "runtime.h"
 #include "syscall.h"
-#include "arch.h"
-#include "netstack.h"
 #include "../platform/platform.h"
 
-#define ARCH_SET_GS 0x1001
-#define ARCH_SET_FS 0x1002
-#define ARCH_GET_FS 0x1003
-#define ARCH_GET_GS 0x1004
 #define RLIM_NLIMITS 16
 #define RLIMIT_STACK 3
 #define RLIMIT_NOFILE 7
 #define RLIM_INFINITY (~0UL)
-#define FUTEX_WAIT 0
-#define FUTEX_WAKE 1
-#define FUTEX_PRIVATE 128
 
 struct rlimit {
 	u64 cur, max;
 };
 
 static struct rlimit rlimits[RLIM_NLIMITS];
-static u64 gs_base;
-
-SYSCALL(exit_group)
-{
-	runtime_exit((int)(a0 & 0xff));
-}
-
-SYSCALL(exit)
-{
-	/* One thread: its exit ends the program. */
-	runtime_exit((int)(a0 & 0xff));
-}
-
-SYSCALL(arch_prctl)
-{
-	switch (a0) {
-	case ARCH_SET_FS: cpu_set_fs((u64)a1); return 0;
-	case ARCH_GET_FS:
-		if (!user_ok(a1, 8, true))
-			return -EFAULT;
-		*(u64 *)a1 = cpu_get_fs();
-		return 0;
-	case ARCH_SET_GS:
-		/* %gs stays the runtime's; the value is kept for ARCH_GET_GS. */
-		gs_base = (u64)a1;
-		return 0;
-	case ARCH_GET_GS:
-		if (!user_ok(a1, 8, true))
-			return -EFAULT;
-		*(u64 *)a1 = gs_base;
-		return 0;
-	default: return -EINVAL;
-	}
-}
-
-SYSCALL(set_tid_address)
-{
-	return 1;
-}
-
-SYSCALL(set_robust_list)
-{
-	return a1 == 24 ? 0 : -EINVAL;
-}
 
 SYSCALL(getpid)
-{
-	return 1;
-}
-
-SYSCALL(gettid)
 {
 	return 1;
 }
@@ -111,21 +53,6 @@ SYSCALL(getrandom)
 		return -EFAULT;
 	random_fill((void *)a0, (size_t)a1);
 	return a1;
-}
-
-SYSCALL(sched_yield)
-{
-	return 0;
-}
-
-SYSCALL(sched_getaffinity)
-{
-	if (a1 < 8)
-		return -EINVAL;
-	if (!user_ok(a2, 8, true))
-		return -EFAULT;
-	*(u64 *)a2 = 1; /* CPU 0 only */
-	return 8;
 }
 
 static void rlimits_default(void)
@@ -193,32 +120,4 @@ SYSCALL(sysinfo)
 	si->procs = 1;
 	si->mem_unit = 1;
 	return 0;
-}
-
-/* One thread: nobody else can change the word or wake us. */
-SYSCALL(futex)
-{
-	int op = (int)(a1 & ~FUTEX_PRIVATE);
-
-	if (op == FUTEX_WAKE)
-		return 0;
-	if (op != FUTEX_WAIT)
-		return -ENOSYS;
-	if (!user_ok(a0, 4, false))
-		return -EFAULT;
-	if (*(const u32 *)a0 != (u32)a2)
-		return -EAGAIN;
-	if (!a3)
-		panic(
-		    "futex wait with no timeout in a single-threaded program would block forever");
-	if (!user_ok(a3, 16, false))
-		return -EFAULT;
-	{
-		u64 end = plat_monotonic_ns() + ((const u64 *)a3)[0] * 1000000000UL +
-			  ((const u64 *)a3)[1];
-
-		while (plat_monotonic_ns() < end)
-			netstack_wait(end);
-	}
-	return -ETIMEDOUT;
 }

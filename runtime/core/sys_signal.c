@@ -1,39 +1,32 @@
-/* sys_signal.c - signal state is recorded, not delivered (v1).
- *
- * rt_sigaction, rt_sigprocmask and sigaltstack keep what the program sets
- * and report it back.  A signal sent to ourselves (raise(), abort()) takes
- * its default action: ignored ones are dropped, the others end the program
- * with status 128 + signal, as a shell would report it.  A signal with a
- * handler also ends the program, saying that delivery is not supported.
- */
+/* sys_signal.c - the signal system calls over signal.c: dispositions,
+ * masks, the alternate stack, sending to ourselves, and waiting for
+ * signals (pause, rt_sigsuspend, rt_sigtimedwait). */
 #include "errno.h"
-#include "runtime.h"
+#include "signal.h"
 #include "syscall.h"
+#include "thread.h"
+#include "../platform/platform.h"
 
-#define NSIG 65
-#define SIG_DFL 0
-#define SIG_IGN 1
-#define SIGKILL 9
-#define SIGCHLD 17
-#define SIGCONT 18
-#define SIGSTOP 19
-#define SIGURG 23
-#define SIGWINCH 28
+#define SIG_BLOCK 0
+#define SIG_UNBLOCK 1
+#define SIG_SETMASK 2
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
+#define SS_AUTODISARM (1u << 31)
+#define MINSIGSTKSZ 2048
+#define UNBLOCKABLE (SIG_BIT(SIGKILL) | SIG_BIT(SIGSTOP))
+#define NSEC 1000000000L
 
-struct k_sigaction {
-	u64 handler, flags, restorer, mask;
-};
-
-static struct k_sigaction actions[NSIG];
-static long send_self(long sig);
-static u64 blocked, pending;
-static u64 altstack[3];
+static bool valid(long sig)
+{
+	return sig >= 1 && sig < NSIG;
+}
 
 SYSCALL(rt_sigaction)
 {
 	struct k_sigaction *act = (struct k_sigaction *)a1, *old = (struct k_sigaction *)a2;
 
-	if (a0 < 1 || a0 >= NSIG || a3 != 8)
+	if (!valid(a0) || a3 != 8)
 		return -EINVAL;
 	if (act && !user_ok(a1, sizeof(*act), false))
 		return -EFAULT;
@@ -42,15 +35,19 @@ SYSCALL(rt_sigaction)
 	if (act && (a0 == SIGKILL || a0 == SIGSTOP))
 		return -EINVAL;
 	if (old)
-		*old = actions[a0];
-	if (act)
-		actions[a0] = *act;
+		*old = sig_actions[a0];
+	if (act) {
+		sig_actions[a0] = *act;
+		sig_actions[a0].mask &= ~UNBLOCKABLE;
+		signal_action_changed((int)a0);
+	}
 	return 0;
 }
 
 SYSCALL(rt_sigprocmask)
 {
-	u64 *set = (u64 *)a1, *old = (u64 *)a2;
+	struct thread *t = cur_thread;
+	u64 *set = (u64 *)a1, *old = (u64 *)a2, nw;
 
 	if (a3 != 8)
 		return -EINVAL;
@@ -58,80 +55,232 @@ SYSCALL(rt_sigprocmask)
 		return -EFAULT;
 	if (old && !user_ok(a2, 8, true))
 		return -EFAULT;
+	nw = set ? *set : 0;
 	if (old)
-		*old = blocked;
+		*old = t->sig_blocked;
 	if (!set)
 		return 0;
 	switch (a0) {
-	case 0: /* SIG_BLOCK */ blocked |= *set; break;
-	case 1: /* SIG_UNBLOCK */ blocked &= ~*set; break;
-	case 2: /* SIG_SETMASK */ blocked = *set; break;
+	case SIG_BLOCK: t->sig_blocked |= nw; break;
+	case SIG_UNBLOCK: t->sig_blocked &= ~nw; break;
+	case SIG_SETMASK: t->sig_blocked = nw; break;
 	default: return -EINVAL;
 	}
-	blocked &= ~(1UL << (SIGKILL - 1) | 1UL << (SIGSTOP - 1));
-	for (int sig = 1; sig < NSIG && (pending & ~blocked); sig++) {
-		u64 bit = 1UL << (sig - 1);
+	t->sig_blocked &= ~UNBLOCKABLE;
+	return 0; /* what became deliverable is delivered on the way out */
+}
 
-		if (pending & ~blocked & bit) {
-			pending &= ~bit;
-			send_self(sig);
-		}
-	}
+SYSCALL(rt_sigpending)
+{
+	struct thread *t = cur_thread;
+
+	if (a1 != 8)
+		return -EINVAL;
+	if (!user_ok(a0, 8, true))
+		return -EFAULT;
+	*(u64 *)a0 = signal_pending_set(t) & t->sig_blocked;
 	return 0;
 }
+
+struct k_stack {
+	u64 sp;
+	s32 flags, pad;
+	u64 size;
+};
 
 SYSCALL(sigaltstack)
 {
-	if (a1) {
-		if (!user_ok(a1, sizeof(altstack), true))
-			return -EFAULT;
-		memcpy((void *)a1, altstack, sizeof(altstack));
-	}
-	if (a0) {
-		if (!user_ok(a0, sizeof(altstack), false))
-			return -EFAULT;
-		memcpy(altstack, (void *)a0, sizeof(altstack));
-	}
-	return 0;
-}
+	struct thread *t = cur_thread;
+	const struct k_stack *nw = (const struct k_stack *)a0;
+	struct k_stack *old = (struct k_stack *)a1, ns;
+	u64 sp = t->uframe ? t->uframe->rsp : 0;
+	bool on = !(t->ss_flags & SS_DISABLE) && sp - t->ss_sp < t->ss_size;
 
-static long send_self(long sig)
-{
-	u64 handler;
-
-	if (sig < 0 || sig >= NSIG)
-		return -EINVAL;
-	if (sig == 0)
+	if (nw && !user_ok(a0, sizeof(*nw), false))
+		return -EFAULT;
+	if (old && !user_ok(a1, sizeof(*old), true))
+		return -EFAULT;
+	ns = nw ? *nw : (struct k_stack){ 0 };
+	if (old)
+		*old = (struct k_stack){ t->ss_sp,
+					 (t->ss_flags & SS_DISABLE)
+					     ? SS_DISABLE
+					     : (on ? SS_ONSTACK : 0) |
+						   (t->ss_flags & (s32)SS_AUTODISARM),
+					 0, t->ss_size };
+	if (!nw)
 		return 0;
-	handler = actions[sig].handler;
-	if (handler == SIG_IGN && sig != SIGKILL)
+	if (on)
+		return -EPERM;
+	switch (ns.flags & ~(s32)SS_AUTODISARM) {
+	case SS_DISABLE:
+		t->ss_sp = t->ss_size = 0;
+		t->ss_flags = SS_DISABLE;
 		return 0;
-	if (handler == SIG_DFL &&
-	    (sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH))
+	case 0:
+	case SS_ONSTACK: /* accepted as 0, as Linux does */
+		if (ns.size < MINSIGSTKSZ)
+			return -ENOMEM;
+		t->ss_sp = ns.sp;
+		t->ss_size = ns.size;
+		t->ss_flags = ns.flags & (s32)SS_AUTODISARM;
 		return 0;
-	if ((blocked & (1UL << (sig - 1))) && sig != SIGKILL) {
-		pending |= 1UL << (sig - 1); /* acted on when unblocked */
-		return 0;
+	default: return -EINVAL;
 	}
-	if (handler != SIG_DFL)
-		kprintf(
-		    "unik: signal %ld has a handler, but signal delivery is not supported yet\n",
-		    sig);
-	kprintf("unik: program terminated by signal %ld\n", sig);
-	runtime_exit(128 + (int)sig);
 }
 
 SYSCALL(kill)
 {
-	return a0 == 1 || a0 == 0 || a0 == -1 ? send_self(a1) : -ESRCH;
+	struct k_siginfo i = sig_info((int)a1, SI_USER, 1, 0);
+
+	if (a0 != 1 && a0 != 0 && a0 != -1)
+		return -ESRCH;
+	if (a1 == 0)
+		return 0;
+	if (!valid(a1))
+		return -EINVAL;
+	signal_send_process((int)a1, &i);
+	return 0;
+}
+
+static long send_to_thread(long tid, long sig, int code)
+{
+	struct thread *t = thread_find((int)tid);
+	struct k_siginfo i = sig_info((int)sig, code, 1, 0);
+
+	if (tid <= 0 || (sig != 0 && !valid(sig)))
+		return -EINVAL;
+	if (!t)
+		return -ESRCH;
+	if (sig)
+		signal_send_thread(t, (int)sig, &i);
+	return 0;
 }
 
 SYSCALL(tkill)
 {
-	return a0 == 1 ? send_self(a1) : -ESRCH;
+	return send_to_thread(a0, a1, SI_TKILL);
 }
 
 SYSCALL(tgkill)
 {
-	return a0 == 1 && a1 == 1 ? send_self(a2) : -ESRCH;
+	if (a0 <= 0)
+		return -EINVAL;
+	if (a0 != 1)
+		return -ESRCH;
+	return send_to_thread(a1, a2, SI_TKILL);
+}
+
+/* rt_sigqueueinfo / rt_tgsigqueueinfo: with the program's siginfo
+ * (si_code must be negative, as Linux requires of senders). */
+static long queue_info(long tid, long sig, long uinfo, bool to_thread)
+{
+	const struct k_siginfo *u = (const struct k_siginfo *)uinfo;
+	struct k_siginfo i;
+	struct thread *t = NULL;
+
+	if (!valid(sig))
+		return -EINVAL;
+	if (!user_ok(uinfo, sizeof(*u), false))
+		return -EFAULT;
+	i = sig_info((int)sig, u->code, u->w16, u->w24);
+	if (i.code >= 0 || i.code == SI_TKILL)
+		return -EPERM;
+	if (to_thread && !(t = thread_find((int)tid)))
+		return -ESRCH;
+	if (t)
+		signal_send_thread(t, (int)sig, &i);
+	else
+		signal_send_process((int)sig, &i);
+	return 0;
+}
+
+SYSCALL(rt_sigqueueinfo)
+{
+	if (a0 != 1 && a0 != 0)
+		return -ESRCH;
+	return queue_info(0, a1, a2, false);
+}
+
+SYSCALL(rt_tgsigqueueinfo)
+{
+	if (a0 != 1)
+		return -ESRCH;
+	return queue_info(a1, a2, a3, true);
+}
+
+SYSCALL(rt_sigreturn)
+{
+	return signal_sigreturn(cur_thread->uframe);
+}
+
+/* Sleeps until a signal runs a handler or ends the program. */
+static long wait_for_signal(const char *what)
+{
+	struct thread *t = cur_thread;
+	long rc;
+
+	t->wait_signal = true;
+	do
+		rc = sched_block(SCHED_FOREVER, what);
+	while (rc != -EINTR || !signal_interrupts(t));
+	t->wait_signal = false;
+	return -EINTR;
+}
+
+SYSCALL(pause)
+{
+	return wait_for_signal("pause()");
+}
+
+SYSCALL(rt_sigsuspend)
+{
+	if (a1 != 8)
+		return -EINVAL;
+	if (!user_ok(a0, 8, false))
+		return -EFAULT;
+	/* The handler's frame restores the mask of before the call. */
+	signal_wait_mask(*(const u64 *)a0);
+	return wait_for_signal("rt_sigsuspend()");
+}
+
+/* rt_sigtimedwait(set, info, timeout, sigsetsize): takes a pending signal
+ * of set (normally blocked ones), waiting for one up to the timeout. */
+SYSCALL(rt_sigtimedwait)
+{
+	struct thread *t = cur_thread;
+	const s64 *ts = (const s64 *)a2;
+	u64 set, deadline = SCHED_FOREVER;
+	struct k_siginfo info;
+	int sig;
+	long rc;
+
+	if (a3 != 8)
+		return -EINVAL;
+	if (!user_ok(a0, 8, false) || (a1 && !user_ok(a1, sizeof(info), true)) ||
+	    (a2 && !user_ok(a2, 16, false)))
+		return -EFAULT;
+	set = *(const u64 *)a0 & ~UNBLOCKABLE;
+	if (ts) {
+		if (ts[0] < 0 || ts[1] < 0 || ts[1] >= NSEC)
+			return -EINVAL;
+		deadline = plat_monotonic_ns() + (u64)(ts[0] * NSEC + ts[1]);
+	}
+	for (;;) {
+		sig = signal_dequeue(t, set, &info);
+		if (sig) {
+			if (a1)
+				*(struct k_siginfo *)a1 = info;
+			return sig;
+		}
+		if (deadline != SCHED_FOREVER && plat_monotonic_ns() >= deadline)
+			return -EAGAIN;
+		t->sigwait_set = set;
+		t->wait_signal = true;
+		rc = sched_block(deadline, "rt_sigtimedwait()");
+		t->sigwait_set = 0;
+		t->wait_signal = false;
+		if (rc == -EINTR && !(signal_pending_set(t) & set) && signal_interrupts(t))
+			return -EINTR; /* another signal, for a handler */
+	}
 }

@@ -1,7 +1,6 @@
 /* sys_time.c - clocks and sleeping. */
 #include "errno.h"
 #include "syscall.h"
-#include "netstack.h"
 #include "sched.h"
 #include "../platform/platform.h"
 
@@ -103,10 +102,14 @@ static bool never(void *arg)
 	return false;
 }
 
+/* A sleep ends at its deadline or early for a signal's handler (EINTR, with
+ * the time left in *urem for relative sleeps). */
 static long sleep_ns(long clk, bool absolute, long ureq, long urem)
 {
 	const struct k_timespec *req = (const struct k_timespec *)ureq;
-	s64 now = clock_ns(clk), deadline;
+	s64 now = clock_ns(clk), rel;
+	u64 deadline, left;
+	long rc = 0;
 
 	if (now < 0)
 		return now;
@@ -114,14 +117,23 @@ static long sleep_ns(long clk, bool absolute, long ureq, long urem)
 		return -EFAULT;
 	if (req->sec < 0 || req->nsec < 0 || req->nsec >= NSEC)
 		return -EINVAL;
-	deadline = req->sec * NSEC + req->nsec;
+	rel = req->sec > (s64)(~0UL >> 2) / NSEC ? (s64)(~0UL >> 2) : req->sec * NSEC + req->nsec;
 	if (absolute)
-		deadline -= now; /* a relative wait on the monotonic clock */
-	if (deadline > 0)
-		sched_wait(never, NULL, plat_monotonic_ns() + (u64)deadline, "nanosleep");
-	if (urem && !absolute && user_ok(urem, sizeof(*req), true))
-		memset((void *)urem, 0, sizeof(*req));
-	return 0;
+		rel -= now; /* a relative wait on the monotonic clock */
+	if (rel <= 0)
+		return 0;
+	deadline = plat_monotonic_ns() + (u64)rel;
+	if (sched_wait(never, NULL, deadline, "nanosleep") == -EINTR)
+		rc = -EINTR;
+	if (rc && urem && !absolute && user_ok(urem, sizeof(*req), true)) {
+		struct k_timespec *rem = (struct k_timespec *)urem;
+
+		now = (s64)plat_monotonic_ns();
+		left = deadline > (u64)now ? deadline - (u64)now : 0;
+		rem->sec = (s64)(left / NSEC);
+		rem->nsec = (s64)(left % NSEC);
+	}
+	return rc;
 }
 
 SYSCALL(nanosleep)

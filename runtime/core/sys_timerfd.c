@@ -4,9 +4,9 @@
  *
  * Expiry times are kept on the monotonic clock (a CLOCK_REALTIME deadline
  * is converted when the timer is set: the runtime's wall clock is never
- * stepped).  Nothing fires in the background: a timer's state is brought
- * up to date whenever it is looked at, and poll/epoll waits end no later
- * than the earliest armed timer (timerfd_next_expiry()).
+ * stepped).  A timer's count is brought up to date whenever it is looked
+ * at; an armed timer also holds a scheduler timer (sched.h) whose firing
+ * wakes the waits (read, poll, epoll) that may now be ready.
  */
 #include "errno.h"
 #include "fd.h"
@@ -27,6 +27,7 @@
 #define NSEC 1000000000UL
 
 struct timerfd {
+	struct sched_timer tm; /* first: fire() finds the timerfd from it */
 	struct timerfd *next_fd;
 	int clock;
 	u64 next; /* monotonic ns of the next expiry; 0: disarmed */
@@ -55,15 +56,26 @@ static void update(struct timerfd *t)
 	}
 }
 
-u64 timerfd_next_expiry(void)
-{
-	u64 first = ~0UL;
+static void fire(struct sched_timer *tm);
 
-	for (struct timerfd *t = timers; t; t = t->next_fd) {
-		if (t->next && t->next < first)
-			first = t->next;
+/* Keeps the scheduler timer in step with t->next. */
+static void arm(struct timerfd *t)
+{
+	if (t->next) {
+		t->tm.fn = fire;
+		sched_timer_add(&t->tm, t->next);
+	} else if (t->tm.armed) {
+		sched_timer_del(&t->tm);
 	}
-	return first;
+}
+
+static void fire(struct sched_timer *tm)
+{
+	struct timerfd *t = (struct timerfd *)tm;
+
+	update(t);
+	arm(t); /* a periodic timer's next expiry */
+	sched_wake();
 }
 
 static bool expired(void *arg)
@@ -104,6 +116,8 @@ static void timerfd_release(struct file *f)
 {
 	struct timerfd **pp = &timers;
 
+	if (((struct timerfd *)f->priv)->tm.armed)
+		sched_timer_del(&((struct timerfd *)f->priv)->tm);
 	while (*pp != f->priv)
 		pp = &(*pp)->next_fd;
 	*pp = ((struct timerfd *)f->priv)->next_fd;
@@ -200,6 +214,7 @@ SYSCALL(timerfd_settime)
 	}
 	if (t->next == 0 && value)
 		t->next = 1; /* an absolute time at boot: already due */
+	arm(t);
 	sched_wake();
 	return 0;
 }

@@ -4,8 +4,11 @@
  * it is named on the console, so a porting gap shows up in the log.
  */
 #include "errno.h"
+#include "mm.h"
 #include "netstack.h"
+#include "signal.h"
 #include "syscall.h"
+#include "thread.h"
 #include "arch.h"
 
 typedef long (*syscall_fn)(long, long, long, long, long, long);
@@ -96,29 +99,47 @@ static const syscall_fn table[NR_MAX] = {
 	S(time),
 	S(nanosleep),
 	S(clock_nanosleep),
-	S(exit),
-	S(exit_group),
-	S(arch_prctl),
-	S(set_tid_address),
-	S(set_robust_list),
 	S(getpid),
-	S(gettid),
 	S(getppid),
 	S(uname),
 	S(getrandom),
-	S(sched_yield),
 	S(getrlimit),
 	S(setrlimit),
 	S(prlimit64),
 	S(sysinfo),
+	S(clone),
+	S(exit),
+	S(exit_group),
+	S(set_tid_address),
+	S(gettid),
+	S(arch_prctl),
+	S(set_robust_list),
+	S(get_robust_list),
+	S(sched_yield),
 	S(sched_getaffinity),
+	S(sched_setaffinity),
 	S(futex),
 	S(rt_sigaction),
 	S(rt_sigprocmask),
+	S(rt_sigpending),
+	S(rt_sigreturn),
+	S(rt_sigsuspend),
+	S(rt_sigtimedwait),
+	S(rt_sigqueueinfo),
+	S(rt_tgsigqueueinfo),
 	S(sigaltstack),
+	S(pause),
 	S(kill),
 	S(tkill),
 	S(tgkill),
+	S(alarm),
+	S(getitimer),
+	S(setitimer),
+	S(timer_create),
+	S(timer_settime),
+	S(timer_gettime),
+	S(timer_getoverrun),
+	S(timer_delete),
 #define F(name) [NR_##name] = sys_##name,
 #define A(nr, fn) [NR_##nr] = fn,
 #include "syscall_files.h"
@@ -143,16 +164,13 @@ long syscall_enosys(u64 nr)
 	return -ENOSYS;
 }
 
-long syscall_dispatch(struct syscall_frame *f);
-
-long syscall_dispatch(struct syscall_frame *f)
+static long dispatch(u64 nr, const struct trap_frame *f)
 {
-	u64 nr = f->nr;
 	long ret;
 
 	syscall_count++;
 	if (syscall_trace && (nr == NR_exit || nr == NR_exit_group))
-		strace_call(names[nr], f, 0, false); /* they do not return */
+		strace_call(names[nr], nr, f, 0, false); /* they do not return */
 	if (nr < NR_MAX && table[nr]) {
 		ret = table[nr]((long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10, (long)f->r8,
 				(long)f->r9);
@@ -160,6 +178,69 @@ long syscall_dispatch(struct syscall_frame *f)
 		ret = syscall_enosys(nr);
 	}
 	if (syscall_trace)
-		strace_call(nr < NR_MAX ? names[nr] : NULL, f, ret, true);
+		strace_call(nr < NR_MAX ? names[nr] : NULL, nr, f, ret, true);
 	return ret;
+}
+
+/* Calls an interrupted wait of which SA_RESTART asks a new start (Linux's
+ * -ERESTARTSYS class); sleeps, poll/select/epoll and the signal waits
+ * return EINTR instead. */
+static bool restartable(u64 nr, const struct trap_frame *f)
+{
+	switch (nr) {
+	case NR_read:
+	case NR_readv:
+	case NR_write:
+	case NR_writev:
+	case NR_pread64:
+	case NR_preadv:
+	case NR_ioctl:
+	case NR_accept:
+	case NR_accept4:
+	case NR_recvfrom:
+	case NR_recvmsg:
+	case NR_sendto:
+	case NR_sendmsg:
+	case NR_wait4:
+	case NR_flock:
+	case NR_fcntl: return true;
+	case NR_futex: return (f->rsi & 127) != 0 && (f->rsi & 127) != 9 ? true : !f->r10;
+	default: return false;
+	}
+}
+
+/* Sets f up to make system call nr again when the program resumes. */
+static bool restart(struct trap_frame *f, u64 nr)
+{
+	u64 len = f->vector == FRAME_DIRECT ? 6 : 2;
+	const u8 *at = (const u8 *)(f->rip - len);
+
+	if (!vm_check(at, len, false) || vm_populate((u64)at, f->rip))
+		return false;
+	if (len == 2 ? at[0] != 0x0f || at[1] != 0x05 : at[0] != 0xff || at[1] != 0x15)
+		return false; /* not the instruction we expect: EINTR it is */
+	f->rip -= len;
+	f->rax = nr;
+	return true;
+}
+
+void syscall_handle(struct trap_frame *f)
+{
+	u64 nr = f->rax;
+	long ret;
+
+	cur_thread->uframe = f;
+	ret = dispatch(nr, f);
+	if (nr == NR_rt_sigreturn)
+		return; /* f is the interrupted context, rax included */
+	if (ret == -EINTR) {
+		/* A signal interrupted the call: restarted after its handler when
+		 * it asks for that, or at once when none is left to act on (it went
+		 * to another thread, or was ignored meanwhile). */
+		int sig = signal_next(cur_thread);
+
+		if ((!sig || (restartable(nr, f) && signal_restarts(sig))) && restart(f, nr))
+			return;
+	}
+	f->rax = (u64)ret;
 }

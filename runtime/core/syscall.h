@@ -23,12 +23,16 @@ int user_path(long uptr, char *out, size_t size);
 /* True when the application may read (or write) [p, p+len). */
 bool user_ok(long p, u64 len, bool write);
 
-struct syscall_frame;
-/* strace.c: the console line of a call (unik.strace); `returns` false for
- * calls that do not (exit). */
-void strace_call(const char *name, const struct syscall_frame *f, long ret, bool returns);
+struct trap_frame;
+/* strace.c: the console line of call nr (unik.strace), its arguments in f;
+ * `returns` false for calls that do not (exit). */
+void strace_call(const char *name, u64 nr, const struct trap_frame *f, long ret, bool returns);
 /* -ENOSYS for call nr, named on the console the first time. */
 long syscall_enosys(u64 nr);
+/* A system call of the program, its registers in f (number in rax): served,
+ * its result in f->rax, or f set up to make the call again after a signal
+ * handler (SA_RESTART).  The entry then returns through exit_to_user(). */
+void syscall_handle(struct trap_frame *f);
 
 /* Set from the command line: trace every call on the console. */
 extern bool syscall_trace;
@@ -113,32 +117,53 @@ SYSCALL(time);
 SYSCALL(nanosleep);
 SYSCALL(clock_nanosleep);
 /* sys_proc.c */
-SYSCALL(exit);
-SYSCALL(exit_group);
-SYSCALL(arch_prctl);
-SYSCALL(set_tid_address);
-SYSCALL(set_robust_list);
 SYSCALL(getpid);
-SYSCALL(gettid);
 SYSCALL(getppid);
 SYSCALL(getuid);
 SYSCALL(getpgrp);
 SYSCALL(uname);
 SYSCALL(getrandom);
-SYSCALL(sched_yield);
 SYSCALL(getrlimit);
 SYSCALL(setrlimit);
 SYSCALL(prlimit64);
 SYSCALL(sysinfo);
 SYSCALL(umask);
+/* sys_thread.c */
+SYSCALL(clone);
+SYSCALL(exit);
+SYSCALL(exit_group);
+SYSCALL(set_tid_address);
+SYSCALL(gettid);
+SYSCALL(arch_prctl);
+SYSCALL(set_robust_list);
+SYSCALL(get_robust_list);
+SYSCALL(sched_yield);
 SYSCALL(sched_getaffinity);
+SYSCALL(sched_setaffinity);
+/* sys_futex.c */
 SYSCALL(futex);
 /* sys_signal.c */
 SYSCALL(rt_sigaction);
 SYSCALL(rt_sigprocmask);
+SYSCALL(rt_sigpending);
+SYSCALL(rt_sigreturn);
+SYSCALL(rt_sigsuspend);
+SYSCALL(rt_sigtimedwait);
+SYSCALL(rt_sigqueueinfo);
+SYSCALL(rt_tgsigqueueinfo);
 SYSCALL(sigaltstack);
+SYSCALL(pause);
 SYSCALL(kill);
 SYSCALL(tkill);
 SYSCALL(tgkill);
+/* sys_timer.c */
+SYSCALL(alarm);
+SYSCALL(getitimer);
+SYSCALL(setitimer);
+SYSCALL(timer_create);
+SYSCALL(timer_settime);
+SYSCALL(timer_gettime);
+SYSCALL(timer_getoverrun);
+SYSCALL(timer_delete);
 
 #endif

@@ -2,9 +2,12 @@
  *
  * Checks the program's arguments (user memory, descriptors, address
  * families), turns sockets into descriptors, and does the blocking: an
- * operation that returns -EAGAIN is retried after net_wait() until it
- * succeeds, the socket's SO_RCVTIMEO/SO_SNDTIMEO passes (-EAGAIN), or at
- * once for O_NONBLOCK sockets and MSG_DONTWAIT.  IPv4 TCP and UDP only:
+ * operation that returns -EAGAIN waits (sched_wait) until the socket is
+ * ready for it and is retried, until it succeeds, the socket's
+ * SO_RCVTIMEO/SO_SNDTIMEO passes (-EAGAIN), a signal's handler interrupts
+ * it (-EINTR, restarted under SA_RESTART), or at once for O_NONBLOCK
+ * sockets and MSG_DONTWAIT.  A send on a connection that is shut raises
+ * SIGPIPE unless MSG_NOSIGNAL.  IPv4 TCP and UDP only:
  * AF_INET6, AF_UNIX, AF_NETLINK and raw sockets give EAFNOSUPPORT (or
  * EPROTONOSUPPORT / ESOCKTNOSUPPORT), which programs treat as "not here".
  */
@@ -12,6 +15,8 @@
 #include "sock.h"
 #include "../core/errno.h"
 #include "../core/fd.h"
+#include "../core/sched.h"
+#include "../core/signal.h"
 #include "../core/syscall.h"
 #include "../platform/platform.h"
 
@@ -148,13 +153,33 @@ static u64 deadline_of(struct sock *s, bool send)
 	return t ? plat_monotonic_ns() + t : FOREVER;
 }
 
-/* Waits one step for the socket; false when the deadline has passed. */
-static bool wait_more(u64 deadline)
+struct sock_wait {
+	struct sock *s;
+	short events; /* 0: until a connect finishes */
+};
+
+static bool sock_ready(void *arg)
 {
-	if (deadline != FOREVER && plat_monotonic_ns() >= deadline)
-		return false;
-	net_wait(deadline);
-	return true;
+	const struct sock_wait *w = arg;
+
+	if (!w->events)
+		return !sock_connecting(w->s);
+	return sock_poll(w->s) & (w->events | POLLERR | POLLHUP);
+}
+
+/* Waits until the socket of f may do `events` (0: a connect ended), with a
+ * reference on f (another thread may close it): 0, -EAGAIN at the deadline,
+ * or -EINTR. */
+static long wait_sock(struct file *f, short events, u64 deadline)
+{
+	struct sock_wait w = { f->priv, events };
+	long rc;
+
+	f->refs++;
+	rc = sched_wait(sock_ready, &w, deadline, "a socket operation");
+	if (--f->refs == 0)
+		file_put(f);
+	return rc == -ETIMEDOUT ? -EAGAIN : rc;
 }
 
 SYSCALL(bind)
@@ -188,8 +213,11 @@ static long do_accept(long fd, long uaddr, long ulen, long flags)
 	deadline = deadline_of(s, false);
 	net_poll();
 	while ((rc = sock_accept(s, &c)) == -EAGAIN) {
-		if ((f->flags & O_NONBLOCK) || !wait_more(deadline))
+		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
+		rc = wait_sock(f, POLLIN, deadline);
+		if (rc)
+			return rc;
 	}
 	if (rc)
 		return rc;
@@ -234,10 +262,9 @@ SYSCALL(connect)
 	if (rc != -EINPROGRESS || (f->flags & O_NONBLOCK))
 		return rc;
 	deadline = deadline_of(s, true);
-	while (sock_connecting(s)) {
-		if (!wait_more(deadline))
-			return -EINPROGRESS;
-	}
+	rc = wait_sock(f, 0, deadline);
+	if (rc)
+		return rc == -EAGAIN ? -EINPROGRESS : rc;
 	return sock_error(s);
 }
 
@@ -269,12 +296,15 @@ static long transfer(struct file *f, const struct k_iovec *iov, int n, int flags
 	net_poll();
 	for (;;) {
 		rc = send ? sock_send(s, iov, n, flags, addr) : sock_recv(s, iov, n, flags, addr);
+		if (rc == -EPIPE && !(flags & MSG_NOSIGNAL))
+			signal_raise_self(SIGPIPE);
 		if (rc != -EAGAIN || nonblock)
 			return rc;
 		if (!deadline)
 			deadline = deadline_of(s, send);
-		if (!wait_more(deadline))
-			return -EAGAIN;
+		rc = wait_sock(f, send ? POLLOUT : POLLIN, deadline);
+		if (rc)
+			return rc;
 	}
 }
 

@@ -48,10 +48,17 @@ struct platform_ops {
 	/* Resolution of the clocks, in ns. */
 	u64 (*clock_res_ns)(void);
 	/* Waits until monotonic_ns() >= deadline, or until the network device
-	 * has input (or some other event): it may return early, and callers
+	 * has input (or some other event: a stop request from the host, which
+	 * it reports with sched_irq_stop()): it may return early, and callers
 	 * loop.  Sleeps without spinning where the platform can (hlt with a
-	 * timer interrupt, a blocking monitor call, host ppoll). */
+	 * timer interrupt, a blocking monitor call, host ppoll).  It may use
+	 * the timer of timer_set. */
 	void (*wait_until)(u64 deadline_ns);
+	/* Arms the one-shot timer (replacing the previous deadline): once
+	 * monotonic_ns() >= deadline_ns an interrupt or host signal calls
+	 * sched_irq_timer(), preempting the program if it runs.  ~0 may leave
+	 * it unarmed.  NULL: no preemption (threads run until they block). */
+	void (*timer_set)(u64 deadline_ns);
 	/* Stops the machine reporting `status` to the host; never returns. */
 	void (*exit)(int status); /* never returns */
 	/* What the clock was calibrated against (e.g. "pit"), and its rate. */

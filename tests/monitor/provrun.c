@@ -1,6 +1,7 @@
-/* provrun.c - drives the hvt or spt provider as the daemon would, for
+/* provrun.c - drives the hvt, spt or qemu provider as the daemon would, for
  * tests/monitor/run-tests (the daemon's API is tested in tests/e2e).
  *   provrun PROVIDER IMAGE DIR MEMORY_MB [--stop-after MS] [--adopted] [ARGS...] [-e K=V...]
+ * (PROVIDER: hvt, spt or qemu)
  * Starts the instance (console to DIR/console.log), waits for the pid, and
  * prints "exit_code=<n> message=<msg>" from collect(); --stop-after calls
  * stop() first; --adopted passes wait_status -1 as after a daemon restart. */
@@ -12,6 +13,7 @@
 
 #include "lib/strv.h"
 #include "providers/hvt/hvt.h"
+#include "providers/qemu/qemu.h"
 #include "providers/spt/spt.h"
 
 int main(int argc, char **argv)
@@ -29,7 +31,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: provrun PROVIDER IMAGE DIR MEMORY_MB [options] [ARGS]\n");
 		return 2;
 	}
-	p = !strcmp(argv[1], "hvt") ? &unik_provider_hvt : &unik_provider_spt;
+	p = !strcmp(argv[1], "hvt")    ? &unik_provider_hvt
+	    : !strcmp(argv[1], "qemu") ? &unik_provider_qemu
+				       : &unik_provider_spt;
 	for (int i = 5; i < argc; i++) {
 		if (!strcmp(argv[i], "--stop-after") && i + 1 < argc)
 			stop_ms = (int)strtol(argv[++i], NULL, 10);

@@ -129,15 +129,19 @@ static inline void __noreturn cpu_halt_forever(void)
 #define IRQ_VECTOR_BASE 32
 
 /* trap.c: the handler of interrupt `vector` (IRQ_VECTOR_BASE..IDT_VECTORS-1),
- * run with interrupts off on its own stack; it must acknowledge the
- * interrupt (EOI).  Interrupts without a handler are ignored. */
+ * run with interrupts off; it must acknowledge the interrupt (EOI) and may
+ * only record what happened (sched_irq_*): the core acts on it before the
+ * interrupted program runs again.  Interrupts without a handler are ignored. */
 void arch_set_irq_handler(int vector, void (*fn)(int vector));
+/* trap.c: what NMIs mean on this platform (qemu: the host asks the program
+ * to stop); NULL: an NMI is fatal.  Runs in NMI context: flags only. */
+void arch_set_nmi_handler(void (*fn)(void));
 
 /* cpu.c: GDT/TSS/IDT, SSE/AVX state, the syscall MSRs, and
  * cpu_features_init().  Call once at boot (not on a hosted platform). */
 void cpu_init(void);
-/* Reads the CPUID features below; unprivileged (hosted platforms call it
- * instead of cpu_init). */
+/* Reads the CPUID features below and sizes the FPU state (fpu.c);
+ * unprivileged (hosted platforms call it instead of cpu_init). */
 void cpu_features_init(void);
 /* Features for the auxiliary vector and getrandom. */
 u32 cpu_hwcap(void);
@@ -145,15 +149,46 @@ bool cpu_has_rdrand(void);
 bool cpu_has_rdseed(void);
 /* True when EFER.NXE is on (page tables may mark pages no-execute). */
 bool cpu_has_nx(void);
-/* Sets the application's thread pointer (arch_prctl ARCH_SET_FS). */
+/* Loads the running thread's thread pointer (%fs base). */
 void cpu_set_fs(u64 base);
 u64 cpu_get_fs(void);
 
-/* entry.S: jumps to the application with its initial stack, at ring 3
- * when `user` (system calls then return with sysret) or at ring 0. */
-void arch_enter_app(u64 entry, u64 sp, int user) __noreturn;
+/* fpu.c: the x87/SSE/AVX state of application threads.  The runtime's own
+ * code never touches those registers, so the state in the CPU is always the
+ * running thread's; the scheduler saves and loads it at each switch. */
+/* known_xcr0: XCR0 as the runtime set it; 0: ask the CPU (hosted); ~0:
+ * use FXSAVE only (ring 0 is emulated without XSAVE, see cpu.c), leaving
+ * the AVX upper halves unswitched. */
+void fpu_init(u64 known_xcr0);
+/* Bytes of one saved state (XSAVE standard format, or FXSAVE's 512), a
+ * multiple of 64; buffers must be 64-byte aligned. */
+u64 fpu_state_size(void);
+/* True when the state is XSAVE's (signal frames say so, UC_FP_XSTATE). */
+bool fpu_xsave(void);
+void fpu_save(void *buf);
+void fpu_restore(const void *buf);
+/* Puts the CPU's FPU state in its initial configuration (a signal handler
+ * starts with it). */
+void fpu_reset(void);
+/* Makes a saved state taken from the program safe to load (reserved bits
+ * cleared, features limited to the enabled ones); false when it is not a
+ * state this CPU could have produced. */
+bool fpu_sanitize(void *buf, bool xstate);
+/* Fills the software-reserved words of a saved state as Linux's signal
+ * frames carry them (FP_XSTATE_MAGIC1/2); buf has fpu_state_size() + 4 bytes. */
+void fpu_mark_frame(void *buf);
 
-/* The register state saved on a trap (entry.S builds it). */
+/* How the application runs. */
+enum app_mode {
+	APP_RING3, /* ring 3 of a VM: syscall/sysret */
+	APP_RING0, /* ring 0 of a VM (unik.ring0) */
+	APP_HOSTED, /* a host process (spt): everything at the host's ring 3 */
+};
+
+/* The register state of the program saved on any entry into the runtime
+ * (system call, exception, interrupt, host signal): the layout iretq pops,
+ * under the general registers.  It always lies at the top of the running
+ * thread's kernel stack while the runtime serves that thread. */
 struct trap_frame {
 	u64 r15, r14, r13, r12, r11, r10, r9, r8;
 	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
@@ -161,24 +196,58 @@ struct trap_frame {
 	u64 rip, cs, rflags, rsp, ss;
 };
 
-/* trap.c: handles exception f->vector (cr2: the faulting address of a page
- * fault): serves demand paging (and kvm_pvm's system calls) and returns, or
- * reports the fault and exits.  The IDT stubs reach it through
- * trap_handler(); hosted platforms call it from their fault signal. */
+/* trap_frame.vector of system calls (rax holds the number): */
+#define FRAME_SYSCALL 256 /* the `syscall` instruction (2 bytes before rip) */
+#define FRAME_DIRECT 257 /* a direct call (6 bytes before rip, see syscall_direct.S) */
+/* trap_frame.error of a system call: set when the return must restore
+ * every register (after rt_sigreturn). */
+#define FRAME_FULL 1UL
+
+/* entry.S: the top of the running thread's kernel stack; every entry from
+ * the program saves its trap_frame just below it. */
+extern u64 cur_kstack_top;
+static inline struct trap_frame *arch_user_frame(void)
+{
+	return (struct trap_frame *)(cur_kstack_top - sizeof(struct trap_frame));
+}
+
+/* True for addresses of the runtime's code and data (not the program's). */
+static inline bool arch_in_runtime(u64 addr)
+{
+	return addr < 0x200000UL || (addr >> 47);
+}
+
+/* entry.S: enters the program with a fresh trap_frame on the running
+ * thread's kernel stack (every register zero, rip = entry, rsp = sp). */
+void arch_enter_app(u64 entry, u64 sp, enum app_mode mode) __noreturn;
+extern enum app_mode app_mode;
+/* The program's code and stack selectors (for frames built by hand). */
+u64 arch_user_cs(void);
+u64 arch_user_ss(void);
+
+/* entry.S: saves the callee-saved registers on the current kernel stack,
+ * stores its pointer in *save, and resumes the stack `next` (saved the same
+ * way, or prepared by arch_thread_stack). */
+void arch_switch(u64 *save, u64 next);
+/* Prepares the kernel stack [.., top) of a new thread whose trap_frame
+ * (already at its top) returns to the program: the value for arch_switch. */
+u64 arch_thread_stack(u64 top);
+
+/* trap.c: a CPU exception of the runtime itself (f->vector, cr2: the
+ * faulting address of a page fault): demand paging of program memory the
+ * runtime touches, or a fault report and exit.  The IDT stubs reach it
+ * through trap_handler(); hosted platforms call it from their fault signal. */
 void trap_handle(struct trap_frame *f, u64 cr2);
+/* trap.c: an exception or interrupt of the program, its frame on the kernel
+ * stack: demand paging, the kvm_pvm system calls, a signal (SIGSEGV, ...)
+ * or a fault report; interrupts run their handler.  The caller then returns
+ * to the program through the core's exit_to_user(). */
+void trap_user(struct trap_frame *f, u64 cr2);
 
-/* syscall_direct.S: the system-call entry programs linked with our musl
+/* syscall_direct.S: the system-call entries programs linked with our musl
  * call instead of executing `syscall` (only valid when they run at the
- * runtime's privilege), and how many calls came through it. */
-extern char syscall_direct_entry[];
+ * runtime's privilege): hosted (spt) and ring 0; how many calls came. */
+extern char syscall_direct_entry[], syscall_direct_entry_ring0[];
 extern u64 syscall_direct_count;
-
-/* The register state saved on a system call (entry.S and syscall_direct.S
- * build it). */
-struct syscall_frame {
-	u64 r9, r8, r10, rdx, rsi, rdi;
-	u64 nr;
-	u64 rsp, rip, rflags;
-};
 
 #endif

@@ -42,9 +42,10 @@ static struct idt_entry idt[IDT_VECTORS];
 static u8 ist_trap_stack[16384] __attribute__((aligned(16)));
 static u8 ist_irq_stack[8192] __attribute__((aligned(16)));
 static u8 ist_double_fault_stack[8192] __attribute__((aligned(16)));
+static u8 ist_nmi_stack[4096] __attribute__((aligned(16)));
 static u32 hwcap;
 static bool has_rdrand, has_rdseed, has_nx;
-static u64 fs_base;
+static u64 fs_base, xcr0_set;
 
 static void gdt_init(void)
 {
@@ -62,6 +63,7 @@ static void gdt_init(void)
 	tss.ist[0] = (u64)ist_trap_stack + sizeof(ist_trap_stack);
 	tss.ist[1] = (u64)ist_double_fault_stack + sizeof(ist_double_fault_stack);
 	tss.ist[2] = (u64)ist_irq_stack + sizeof(ist_irq_stack);
+	tss.ist[3] = (u64)ist_nmi_stack + sizeof(ist_nmi_stack);
 	tss.iomap_base = sizeof(tss);
 
 	__asm__ volatile("lgdt %0\n\t"
@@ -88,9 +90,11 @@ static void idt_init(void)
 
 		idt[i].off_lo = off & 0xffff;
 		idt[i].sel = SEL_CODE;
-		/* Interrupts get their own stack: they may arrive while a system
-		 * call is served on the trap stack (kvm_pvm, see trap.c). */
-		idt[i].ist = i == 8 ? 2 : i >= IRQ_VECTOR_BASE ? 3 : 1;
+		/* Every vector runs on an IST stack (the program's stack may be
+		 * live at ring 0, unik.ring0); what came from the program moves
+		 * to the thread's kernel stack (entry.S).  NMIs and double faults
+		 * may interrupt any other handler: stacks of their own. */
+		idt[i].ist = i == 8 ? 2 : i == 2 ? 4 : i >= IRQ_VECTOR_BASE ? 3 : 1;
 		idt[i].type = 0x8e; /* present, DPL 0, interrupt gate */
 		idt[i].off_mid = (off >> 16) & 0xffff;
 		idt[i].off_hi = off >> 32;
@@ -100,7 +104,7 @@ static void idt_init(void)
 }
 
 /* x87 + SSE always; AVX (and AVX-512 state) when the CPU offers XSAVE. */
-static void fpu_init(void)
+static void fpu_enable(void)
 {
 	u32 a, b, c, d;
 	u64 cr0, cr4;
@@ -126,7 +130,26 @@ static void fpu_init(void)
 		if ((xcr0 & 0x4) && (xa & 0xe0) == 0xe0)
 			xcr0 |= 0xe0; /* AVX-512 opmask, ZMM */
 		__asm__ volatile("xsetbv" : : "c"(0), "a"((u32)xcr0), "d"((u32)(xcr0 >> 32)));
+		xcr0_set = xcr0;
 	}
+}
+
+/* True when this CPU's ring 0 is emulated instruction by instruction (the
+ * software-nested kvm_pvm runs ring-0 code through KVM's instruction
+ * emulator, which has no XSAVE/XRSTOR): a short loop then takes ~1000x
+ * longer than natively or under TCG.  The best of three, so a host that
+ * preempts us once does not decide it. */
+static bool ring0_emulated(void)
+{
+	u64 best = ~0UL;
+
+	for (int k = 0; k < 3; k++) {
+		u64 t0 = rdtsc(), n = 200;
+
+		__asm__ volatile("1: dec %0; jnz 1b" : "+r"(n));
+		best = MIN(best, rdtsc() - t0);
+	}
+	return best > 200000;
 }
 
 void cpu_features_init(void)
@@ -136,6 +159,7 @@ void cpu_features_init(void)
 	cpuid(1, 0, &a, &b, &c, &d);
 	hwcap = d;
 	has_rdrand = c & (1u << 30);
+	fpu_init(xcr0_set);
 	cpuid(0, 0, &a, &b, &c, &d);
 	if (a >= 7) {
 		cpuid(7, 0, &a, &b, &c, &d);
@@ -145,11 +169,13 @@ void cpu_features_init(void)
 
 void cpu_init(void)
 {
-	cpu_features_init();
 	has_nx = rdmsr(MSR_EFER) & (1UL << 11);
 	gdt_init();
 	idt_init();
-	fpu_init();
+	fpu_enable();
+	if (xcr0_set && ring0_emulated())
+		xcr0_set = ~0UL; /* FXSAVE only: fpu.c */
+	cpu_features_init();
 	/* syscall: CS = SEL_CODE, SS = SEL_CODE + 8; sysret: SS = 0x18|3,
 	 * CS = 0x20|3.  Clear TF, IF, DF, AC on entry. */
 	wrmsr(MSR_STAR, (u64)SEL_CODE << 32 | (u64)(SEL_DATA | 3) << 48);
@@ -179,7 +205,8 @@ bool cpu_has_nx(void)
 }
 
 /* The application cannot change %fs itself (CR4.FSGSBASE stays off), so
- * the last value set is the current one. */
+ * the last value loaded is the current one; the scheduler loads each
+ * thread's at a switch. */
 void cpu_set_fs(u64 base)
 {
 	fs_base = base;

@@ -1,54 +1,194 @@
-/* entry.S - system-call entry, exception entry, and the jump into the app.
+/* entry.S - every way into the runtime from the program and back, the
+ * exception/interrupt stubs, and the kernel-stack switch of threads.
  *
- * The application shares the runtime's address space and runs either at
- * ring 3 (the default) or at ring 0 like the runtime (unik.ring0).  Either
- * way `syscall` saves %rip in %rcx and %rflags in %r11 and jumps to
- * syscall_entry (MSR_LSTAR).  We switch to our own stack (the app's stack
- * may have a live red zone), save the argument registers, call
- * syscall_dispatch(frame) and return with `sysret` (ring 3) or a plain
- * jump (ring 0: sysret would drop to ring 3).  Every register but %rax,
- * %rcx and %r11 is preserved, as Linux does.  The runtime's C code never
- * touches SSE/AVX registers, so the app's vector state needs no saving.
+ * Each thread has its own kernel stack.  Whatever brings the program into
+ * the runtime (the `syscall` instruction, a direct call, an exception or
+ * interrupt taken in program code, a host signal on spt) saves the
+ * program's registers as a struct trap_frame at the top of the running
+ * thread's kernel stack (cur_kstack_top) and calls C there; the way back is
+ * always ret_to_user, which calls exit_to_user() (the scheduler and signal
+ * delivery may run, or switch to another thread's stack and come back
+ * later) and then restores the frame: sysret when that restores exactly
+ * what iretq would, a plain jump for direct calls on spt, else iretq.
+ *
+ * On a VM the runtime runs with interrupts off: `syscall` clears IF
+ * (MSR_FMASK), exceptions and interrupts use interrupt gates on IST stacks,
+ * and the exit sequence ends in sysret/iretq, which turn them back on
+ * atomically.  The program runs with IF set, so the timer can preempt it.
+ * On spt there is no IF: host signals arrive anywhere, and spt_signal()
+ * only records them while the runtime runs; if one lands between the final
+ * check of sched_irq_pending (ret_to_user_check) and the jump into the
+ * program (ret_to_user_end) it moves the thread back to ret_to_user.
+ *
+ * The runtime's C code never touches SSE/AVX registers, so the program's
+ * vector state stays in the CPU; the scheduler saves it per thread.
  */
+#define F_R11 32
+#define F_RCX 96
+#define F_RAX 112
+#define F_VECTOR 120
+#define F_ERROR 128
+#define F_RIP 136
+#define F_CS 144
+#define F_RFLAGS 152
+#define F_RSP 160
+#define FRAME_SIZE 176
+#define FRAME_SYSCALL 256
+#define FRAME_FULL 1
+#define USER_CS_RING3 0x23
+#define KERNEL_CS 0x08
+#define USER_MIN 0x200000
+#define SYSRET_MAX 0x7ffffffff000
+
+/* The general registers, in struct trap_frame's order (r15 lowest). */
+.macro save_gprs
+	push %rax
+	push %rbx
+	push %rcx
+	push %rdx
+	push %rsi
+	push %rdi
+	push %rbp
+	push %r8
+	push %r9
+	push %r10
+	push %r11
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+.endm
+.macro restore_gprs
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %r11
+	pop %r10
+	pop %r9
+	pop %r8
+	pop %rbp
+	pop %rdi
+	pop %rsi
+	pop %rdx
+	pop %rcx
+	pop %rbx
+	pop %rax
+.endm
+
 	.text
+/* `syscall` from the program (ring 3, or ring 0 under unik.ring0):
+ * %rcx = return address, %r11 = rflags, IF and DF cleared by MSR_FMASK. */
 	.globl syscall_entry
 syscall_entry:
 	mov %rsp, syscall_user_rsp(%rip)
-	lea syscall_stack_top(%rip), %rsp
-	push %r11			/* rflags */
-	push %rcx			/* rip */
+	mov cur_kstack_top(%rip), %rsp
+	pushq app_ss(%rip)
 	pushq syscall_user_rsp(%rip)
-	push %rax			/* nr */
-	push %rdi
-	push %rsi
-	push %rdx
-	push %r10
-	push %r8
-	push %r9
+	push %r11			/* rflags */
+	pushq app_cs(%rip)
+	push %rcx			/* rip */
+	pushq $0			/* error: no full restore needed */
+	pushq $FRAME_SYSCALL
+	save_gprs
 	mov %rsp, %rdi
-	call syscall_dispatch
-	pop %r9
-	pop %r8
-	pop %r10
-	pop %rdx
-	pop %rsi
-	pop %rdi
-	add $8, %rsp			/* nr */
-	cmpb $0, app_ring3(%rip)
-	je 1f
-	mov 16(%rsp), %r11
-	mov 8(%rsp), %rcx
-	mov (%rsp), %rsp
+	call syscall_handle
+	/* fall through */
+
+/* The one way back to the program: %rsp = its trap_frame. */
+	.globl ret_to_user
+ret_to_user:
+	mov %rsp, %rdi
+	call exit_to_user
+	.globl ret_to_user_check
+ret_to_user_check:
+	cmpb $0, sched_irq_pending(%rip)
+	jne ret_to_user
+	testq $FRAME_FULL, F_ERROR(%rsp)
+	jnz ret_full
+	cmpq $FRAME_SYSCALL, F_VECTOR(%rsp)
+	jb ret_full			/* an exception or interrupt */
+	cmpq $KERNEL_CS, F_CS(%rsp)
+	je ret_ring0
+	cmpq $FRAME_SYSCALL + 1, F_VECTOR(%rsp)	/* FRAME_DIRECT */
+	je ret_direct
+	cmpq $USER_CS_RING3, F_CS(%rsp)
+	jne ret_full
+	/* sysret loads %rip from %rcx and rflags from %r11: usable only when
+	 * the frame holds exactly those, at an address below the last page
+	 * of the lower half (sysret to a non-canonical %rip faults in ring 0). */
+	mov F_RCX(%rsp), %rax
+	cmp F_RIP(%rsp), %rax
+	jne ret_full
+	mov $SYSRET_MAX, %r11
+	cmp %r11, %rax
+	jae ret_full
+	mov F_R11(%rsp), %rax
+	cmp F_RFLAGS(%rsp), %rax
+	jne ret_full
+	restore_gprs
+	add $16, %rsp			/* vector, error */
+	mov 24(%rsp), %rsp
 	sysretq
-1:	mov 16(%rsp), %r11
+/* A direct call on spt: its caller expects %rcx, %r11 and the flags
+ * clobbered.  `ret` to the return address its `call` pushed keeps the
+ * CPU's return-address prediction in step with the program; a frame that
+ * now resumes elsewhere (a handler, a restart) is reached with a jump. */
+ret_direct:
+	cmpq $USER_CS_RING3 + 0x10, F_CS(%rsp)	/* 0x33: the host's user code */
+	jne ret_full
+	mov F_RSP(%rsp), %rcx
+	mov -8(%rcx), %rcx
+	cmp F_RIP(%rsp), %rcx
+	jne 1f
+	restore_gprs
+	mov 40(%rsp), %rsp		/* rsp after the return */
+	lea -8(%rsp), %rsp
+	ret
+1:	restore_gprs
+	mov 16(%rsp), %rcx		/* rip */
+	mov 40(%rsp), %rsp		/* rsp */
+	jmp *%rcx
+/* A system call of a ring-0 program (unik.ring0): the flags with IF still
+ * off, then `sti`, whose one-instruction shadow lets an interrupt in only
+ * once the `ret` (or jump) has landed in the program (iretq costs more,
+ * under TCG). */
+ret_ring0:
+	testq $0x200, F_RFLAGS(%rsp)
+	jz ret_full
+	mov F_RSP(%rsp), %rcx
+	mov -8(%rcx), %rcx
+	cmp F_RIP(%rsp), %rcx
+	jne 2f
+	cmpq $FRAME_SYSCALL, F_VECTOR(%rsp)
+	je 2f				/* `syscall` pushed no return address */
+	restore_gprs
+	mov 32(%rsp), %r11
+	and $~0x200, %r11
 	push %r11
 	popfq
-	mov 8(%rsp), %rcx
-	mov (%rsp), %rsp
+	mov 40(%rsp), %rsp
+	lea -8(%rsp), %rsp
+	sti
+	ret
+2:	restore_gprs
+	mov 32(%rsp), %r11
+	and $~0x200, %r11
+	push %r11
+	popfq
+	mov 16(%rsp), %rcx
+	mov 40(%rsp), %rsp
+	sti
 	jmp *%rcx
+ret_full:
+	restore_gprs
+	add $16, %rsp
+	iretq
+	.globl ret_to_user_end
+ret_to_user_end:
 
-/* Exceptions (0-31) and interrupts (32-63): every vector gets a stub that pushes a dummy error code
- * where the CPU pushes none, then its vector number. */
+/* Exceptions (0-31) and interrupts (32-63): every vector gets a stub that
+ * pushes a dummy error code where the CPU pushes none, then its vector. */
 .macro trap_noerr vec
 	.globl trap_\vec
 trap_\vec:
@@ -99,43 +239,48 @@ trap_\vec:
 	trap_noerr \n
 	.endr
 
+/* The frame is on an IST stack.  Taken in the program, it moves to the
+ * thread's kernel stack (the IST stack is shared, and the thread may be
+ * switched away or get a signal on the way back).  NMI, #DF and #MC always
+ * stay where they are: they may interrupt the runtime anywhere. */
 trap_common:
-	push %rax
-	push %rbx
-	push %rcx
-	push %rdx
-	push %rsi
-	push %rdi
-	push %rbp
-	push %r8
-	push %r9
-	push %r10
-	push %r11
-	push %r12
-	push %r13
-	push %r14
-	push %r15
+	save_gprs
+	cld
+	mov F_VECTOR(%rsp), %rax
+	cmp $2, %rax
+	je trap_kernel
+	cmp $8, %rax
+	je trap_kernel
+	cmp $18, %rax
+	je trap_kernel
+	testb $3, F_CS(%rsp)
+	jnz trap_from_user
+	cmpl $1, app_mode(%rip)		/* APP_RING0: the address tells */
+	jne trap_kernel
+	mov F_RIP(%rsp), %rax
+	cmp $USER_MIN, %rax
+	jb trap_kernel
+	shr $47, %rax
+	jnz trap_kernel
+trap_from_user:
+	mov %rsp, %rsi
+	mov cur_kstack_top(%rip), %rdi
+	sub $FRAME_SIZE, %rdi
+	mov %rdi, %rbx
+	mov $(FRAME_SIZE / 8), %ecx
+	rep movsq
+	mov %rbx, %rsp
+	mov %rsp, %rdi
+	mov %cr2, %rsi
+	call trap_user
+	jmp ret_to_user
+trap_kernel:
 	mov %rsp, %rdi
 	mov %rsp, %rbx
 	and $-16, %rsp
-	cld
 	call trap_handler
 	mov %rbx, %rsp
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %r11
-	pop %r10
-	pop %r9
-	pop %r8
-	pop %rbp
-	pop %rdi
-	pop %rsi
-	pop %rdx
-	pop %rcx
-	pop %rbx
-	pop %rax
+	restore_gprs
 	add $16, %rsp			/* vector, error */
 	iretq
 
@@ -151,57 +296,48 @@ trap_vectors:
 	.endr
 
 	.text
-/* arch_enter_app(entry, sp, user): the ELF ABI start state, all registers
- * zero; at ring 3 through iretq when user != 0. */
-	.globl arch_enter_app
-arch_enter_app:
-	mov %dl, app_ring3(%rip)
-	test %edx, %edx
-	jz 1f
-	xor %eax, %eax
-	mov %eax, %ds
-	mov %eax, %es
-	pushq $0x1b			/* ss: user data | 3 */
-	push %rsi			/* rsp */
-	pushq $0x2			/* rflags */
-	pushq $0x23			/* cs: user code | 3 */
-	push %rdi			/* rip */
-	call clear_regs
-	iretq
-1:	mov %rsi, %rsp
-	push %rdi
-	call clear_regs
+/* arch_switch(save, next): the kernel-stack switch of the scheduler. */
+	.globl arch_switch
+arch_switch:
+	push %rbp
+	push %rbx
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	mov %rsp, (%rdi)
+	mov %rsi, %rsp
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbx
+	pop %rbp
 	ret
 
-clear_regs:
-	xor %eax, %eax
-	xor %ebx, %ebx
-	xor %ecx, %ecx
-	xor %edx, %edx
-	xor %esi, %esi
-	xor %edi, %edi
-	xor %ebp, %ebp
-	xor %r8d, %r8d
-	xor %r9d, %r9d
-	xor %r10d, %r10d
-	xor %r11d, %r11d
-	xor %r12d, %r12d
-	xor %r13d, %r13d
-	xor %r14d, %r14d
-	xor %r15d, %r15d
-	ret
+/* Where a new thread starts (arch_thread_stack): its trap_frame is at %rsp. */
+	.globl thread_first_run
+thread_first_run:
+	call thread_started
+	jmp ret_to_user
+
+/* arch_return_to_user(frame): leaves the current stack for the program. */
+	.globl arch_return_to_user
+arch_return_to_user:
+	mov %rdi, %rsp
+	jmp ret_to_user
 
 	.bss
-	.globl app_ring3
-app_ring3:
-	.skip 1
-	.balign 16
+	.balign 8
+	.globl cur_kstack_top
+cur_kstack_top:
+	.skip 8
+	.globl app_cs, app_ss
+app_cs:
+	.skip 8
+app_ss:
+	.skip 8
 syscall_user_rsp:
 	.skip 8
-	.balign 16
-	.globl syscall_stack_top
-syscall_stack:
-	.skip 65536
-syscall_stack_top:
 
 	.section .note.GNU-stack, "", @progbits

@@ -10,6 +10,7 @@
 #include "../../core/elf.h"
 #include "../../core/errno.h"
 #include "../../core/mm.h"
+#include "../../core/signal.h"
 #include "../../platform/platform.h"
 
 static const struct {
@@ -39,36 +40,24 @@ static const struct {
 static int depth;
 
 extern char syscall_entry[];
-long syscall_dispatch(struct syscall_frame *f);
+void syscall_handle(struct trap_frame *f);
 
 /* Some hypervisors (the software-nested "kvm_pvm" on our CI machines) run
  * `syscall` from ring 3 without switching to ring 0: the CPU lands on
  * syscall_entry still at ring 3 and takes a page fault on its supervisor
  * page.  That fault carries the complete system-call state (%rcx = return
- * address, %r11 = flags), so we serve the call here and return to ring 3
- * with iretq.  The dispatcher runs on the trap stack; it cannot fault on
- * application memory because user_ok() backs the pages it checks. */
+ * address, %r11 = flags): we turn the frame into a system call's and serve
+ * it like any other (the way back is iretq).  The runtime cannot fault on
+ * application memory meanwhile because user_ok() backs the pages it checks. */
 static bool syscall_via_fault(struct trap_frame *f, u64 cr2)
 {
-	struct syscall_frame sf;
-
 	if (f->vector != 14 || (f->cs & 3) != 3 || f->rip != (u64)syscall_entry || cr2 != f->rip)
 		return false;
-	sf = (struct syscall_frame){
-		.r9 = f->r9,
-		.r8 = f->r8,
-		.r10 = f->r10,
-		.rdx = f->rdx,
-		.rsi = f->rsi,
-		.rdi = f->rdi,
-		.nr = f->rax,
-		.rsp = f->rsp,
-		.rip = f->rcx,
-		.rflags = f->r11,
-	};
-	f->rax = (u64)syscall_dispatch(&sf);
+	f->vector = FRAME_SYSCALL;
+	f->error = FRAME_FULL;
 	f->rip = f->rcx;
-	f->rflags = (f->r11 & ~0x3000UL) | 0x2; /* IOPL stays 0 */
+	f->rflags = (f->r11 & ~0x3000UL) | 0x202; /* IOPL stays 0, IF on */
+	syscall_handle(f);
 	return true;
 }
 
@@ -106,6 +95,7 @@ static void report(const struct trap_frame *f, u64 cr2, const char *why)
 }
 
 static void (*irq_handlers[IDT_VECTORS - IRQ_VECTOR_BASE])(int vector);
+static void (*nmi_handler)(void);
 
 void arch_set_irq_handler(int vector, void (*fn)(int vector))
 {
@@ -113,40 +103,23 @@ void arch_set_irq_handler(int vector, void (*fn)(int vector))
 		irq_handlers[vector - IRQ_VECTOR_BASE] = fn;
 }
 
-void trap_handler(struct trap_frame *f);
-
-void trap_handler(struct trap_frame *f)
+void arch_set_nmi_handler(void (*fn)(void))
 {
-	if (f->vector >= IRQ_VECTOR_BASE && f->vector < IDT_VECTORS) {
-		void (*fn)(int) = irq_handlers[f->vector - IRQ_VECTOR_BASE];
-
-		if (fn)
-			fn((int)f->vector);
-		return;
-	}
-	trap_handle(f, f->vector == 14 ? read_cr2() : 0);
+	nmi_handler = fn;
 }
 
-void trap_handle(struct trap_frame *f, u64 cr2)
+static void run_irq(int vector)
+{
+	void (*fn)(int) = irq_handlers[vector - IRQ_VECTOR_BASE];
+
+	if (fn)
+		fn(vector);
+}
+
+static void __noreturn fatal(struct trap_frame *f, u64 cr2)
 {
 	int status;
 
-	if (depth == 0 && syscall_via_fault(f, cr2))
-		return;
-	if (f->vector == 14 && depth == 0) {
-		int err = vm_fault(cr2, f->error & 2);
-
-		if (!err)
-			return;
-		if (err == -ENOMEM) {
-			depth++;
-			report(f, cr2, "out of memory");
-			kprintf("unik: out of memory backing page 0x%lx (%lu of %lu frames free)\n",
-				cr2, frames_free(), frames_total());
-			kprintf("unik: exiting with status %d\n", EXIT_OOM);
-			plat_exit(EXIT_OOM);
-		}
-	}
 	if (depth++) {
 		kprintf("unik: fatal: exception %lu while handling an exception, rip 0x%lx\n",
 			f->vector, f->rip);
@@ -157,4 +130,87 @@ void trap_handle(struct trap_frame *f, u64 cr2)
 	    f->vector < 32 && vectors[f->vector].status ? vectors[f->vector].status : EXIT_PANIC;
 	kprintf("unik: exiting with status %d\n", status);
 	plat_exit(status);
+}
+
+static void __noreturn out_of_memory(struct trap_frame *f, u64 cr2)
+{
+	depth++;
+	report(f, cr2, "out of memory");
+	kprintf("unik: out of memory backing page 0x%lx (%lu of %lu frames free)\n", cr2,
+		frames_free(), frames_total());
+	kprintf("unik: exiting with status %d\n", EXIT_OOM);
+	plat_exit(EXIT_OOM);
+}
+
+void trap_handler(struct trap_frame *f);
+
+/* The IDT's way into C for traps the runtime itself took (and NMIs). */
+void trap_handler(struct trap_frame *f)
+{
+	if (f->vector == 2 && nmi_handler) {
+		nmi_handler();
+		return;
+	}
+	if (f->vector >= IRQ_VECTOR_BASE && f->vector < IDT_VECTORS) {
+		run_irq((int)f->vector);
+		return;
+	}
+	trap_handle(f, f->vector == 14 ? read_cr2() : 0);
+}
+
+void trap_handle(struct trap_frame *f, u64 cr2)
+{
+	if (f->vector == 14 && depth == 0) {
+		int err = vm_fault(cr2, f->error & 2);
+
+		if (!err)
+			return;
+		if (err == -ENOMEM)
+			out_of_memory(f, cr2);
+	}
+	fatal(f, cr2);
+}
+
+/* The signal and si_code a program's exception raises (signal(7)). */
+static int fault_signal(const struct trap_frame *f, int *code)
+{
+	switch (f->vector) {
+	case 0: *code = 1; return SIGFPE; /* FPE_INTDIV */
+	case 16:
+	case 19: *code = 0; return SIGFPE;
+	case 1:
+	case 3: *code = 1; return SIGTRAP; /* TRAP_BRKPT */
+	case 6: *code = 2; return SIGILL; /* ILL_ILLOPN */
+	case 17: *code = 1; return SIGBUS; /* BUS_ADRALN */
+	case 14: *code = f->error & 1 ? 2 : 1; return SIGSEGV; /* SEGV_ACCERR, SEGV_MAPERR */
+	default: *code = 0x80; return SIGSEGV; /* SI_KERNEL: #GP and the rest */
+	}
+}
+
+void trap_user(struct trap_frame *f, u64 cr2)
+{
+	int sig, code;
+
+	if (f->vector >= IRQ_VECTOR_BASE && f->vector < IDT_VECTORS) {
+		run_irq((int)f->vector);
+		return;
+	}
+	if (syscall_via_fault(f, cr2))
+		return;
+	if (f->vector == 14) {
+		int err = vm_fault(cr2, f->error & 2);
+
+		if (!err)
+			return;
+		if (err == -ENOMEM)
+			out_of_memory(f, cr2);
+	} else {
+		cr2 = 0;
+	}
+	/* A handler the program installed gets it (Go, JITs, crash reporters);
+	 * otherwise the report says what happened. */
+	sig = fault_signal(f, &code);
+	if (signal_fault(sig, code, f->vector == 14 ? cr2 : f->rip))
+		return;
+	fatal(f, cr2);
 }

@@ -1,16 +1,19 @@
 /* hvt_platform.c - the runtime on bin/unik-hvt, our own KVM monitor.
  *
- * No devices: console, clocks, waiting and exit are calls to the monitor
- * (abi/hvt_abi.h), each one port write carrying the guest-physical address
- * of the call's struct.  Time is the TSC at the rate the monitor reports,
- * anchored to the host's wall clock at boot; waiting blocks in the monitor
- * (the host sleeps) instead of spinning.
+ * No devices: console, clocks, waiting, the timer and exit are calls to the
+ * monitor (abi/hvt_abi.h), each one port write carrying the guest-physical
+ * address of the call's struct.  Time is the TSC at the rate the monitor
+ * reports, anchored to the host's wall clock at boot; waiting blocks in the
+ * monitor (the host sleeps) instead of spinning.  The monitor interrupts
+ * the program (vector HVT_IRQ_TIMER) when the timer expires, and with
+ * HVT_IRQ_STOP (or a POLL answer) when the host asks it to stop.
  */
 #include "../../../abi/hvt_abi.h"
 #include "../platform.h"
 #include "../../arch/x86_64/arch.h"
 #include "../../core/errno.h"
 #include "../../core/mm.h"
+#include "../../core/sched.h"
 
 void hvt_main(u64 boot_info_gpa) __noreturn;
 
@@ -25,6 +28,7 @@ static struct hvt_call_walltime c_walltime;
 static struct hvt_call_console_write c_console;
 static struct hvt_call_poll c_poll;
 static struct hvt_call_halt c_halt;
+static struct hvt_call_timer c_timer;
 static struct hvt_call_net_write c_net_write;
 static struct hvt_call_net_read c_net_read;
 static u8 net_mac[6];
@@ -127,19 +131,36 @@ static u64 hvt_clock_hz(void)
 	return tsc_hz ? tsc_hz : 1000000000UL;
 }
 
-/* The monitor sleeps until the deadline or until the tap has a frame. */
+/* The monitor sleeps until the deadline, a frame on the tap, the timer or a
+ * stop request; callers loop. */
 static void hvt_wait_until(u64 deadline_ns)
 {
-	for (;;) {
-		u64 now = hvt_monotonic_ns();
+	u64 now = hvt_monotonic_ns();
 
-		if (now >= deadline_ns)
-			return;
-		c_poll.timeout_ns = deadline_ns - now;
-		hvt_call(HVT_CALL_POLL, &c_poll);
-		if (c_poll.ready_set & HVT_READY_NET)
-			return;
-	}
+	if (now >= deadline_ns)
+		return;
+	c_poll.timeout_ns = deadline_ns - now;
+	hvt_call(HVT_CALL_POLL, &c_poll);
+	if (c_poll.ready_set & HVT_READY_STOP)
+		sched_irq_stop();
+}
+
+static void hvt_timer_set(u64 deadline_ns)
+{
+	u64 now = hvt_monotonic_ns();
+
+	c_timer.timeout_ns = deadline_ns == ~0UL ? 0 : deadline_ns > now ? deadline_ns - now : 1;
+	hvt_call(HVT_CALL_TIMER, &c_timer);
+}
+
+static void timer_irq(int vector)
+{
+	sched_irq_timer();
+}
+
+static void stop_irq(int vector)
+{
+	sched_irq_stop();
 }
 
 static int hvt_net_open(u8 mac[6], u32 *mtu)
@@ -169,8 +190,8 @@ static long hvt_net_recv(void *buf, size_t size)
 {
 	u64 gpa = gpa_of((u64)buf);
 
-	if (gpa == ~0UL)
-		return 0;
+	if (gpa == ~0UL || !net_mtu)
+		return 0; /* no device: waits also end for the timer */
 	c_net_read.data = gpa;
 	c_net_read.size = size;
 	hvt_call(HVT_CALL_NET_READ, &c_net_read);
@@ -192,6 +213,7 @@ static const struct platform_ops hvt_platform = {
 	.wall_ns = hvt_wall_ns,
 	.clock_res_ns = hvt_clock_res_ns,
 	.wait_until = hvt_wait_until,
+	.timer_set = hvt_timer_set,
 	.exit = hvt_exit,
 	.clock_source = hvt_clock_source,
 	.clock_hz = hvt_clock_hz,
@@ -223,5 +245,7 @@ void hvt_main(u64 boot_info_gpa)
 	info.ram_zeroed = true; /* the monitor's memory is fresh anonymous pages */
 	arch_dmap_extend(bi->mem_size);
 	cpu_init();
+	arch_set_irq_handler(HVT_IRQ_TIMER, timer_irq);
+	arch_set_irq_handler(HVT_IRQ_STOP, stop_irq);
 	runtime_main(&info);
 }

@@ -1,24 +1,37 @@
 /* apic.c - interrupts on the QEMU platform: the local APIC (its one-shot
- * timer wakes a halted CPU) and the I/O APICs (device interrupts to the
- * CPU).  With them qemu_wait_until() halts instead of spinning, so an idle
- * guest costs its host nothing.  Without a local APIC (CPUID says none) it
- * falls back to the pause loop.
+ * timer wakes a halted CPU and preempts threads), the I/O APICs (device
+ * interrupts to the CPU) and NMIs (the host's stop request).  With them
+ * qemu_wait_until() halts instead of spinning, so an idle guest costs its
+ * host nothing.  Without a local APIC (CPUID says none) it falls back to
+ * the pause loop and threads are not preempted.
  *
- * The timer is calibrated against the TSC once, at the first long wait.
- * I/O APICs: 0xfec00000 for GSI 0-23 and, on microvm with its second one
- * (ioapic2), 0xfec10000 for GSI 24-47.
+ * The local APIC is enabled at boot; its timer is calibrated against the
+ * TSC once, at the first long wait or timer use.  I/O APICs: 0xfec00000 for
+ * GSI 0-23 and, on microvm with its second one (ioapic2), 0xfec10000 for
+ * GSI 24-47.
+ *
+ * Stopping: providers/qemu asks QEMU for an NMI (QMP inject-nmi), the one
+ * event QMP can inject into any machine without ACPI.  The NMI handler only
+ * records it (sched_irq_stop) and sends the CPU a self-IPI, an ordinary
+ * interrupt that wakes a halted CPU or preempts the program as soon as
+ * interrupts are on, where the core turns the request into SIGTERM.
  */
 #include "qemu.h"
 #include "../../arch/x86_64/arch.h"
 #include "../../core/mm.h"
+#include "../../core/sched.h"
 
 #define MSR_APIC_BASE 0x1b
 #define APIC_BASE_ENABLE (1UL << 11)
 #define LAPIC_TPR 0x080
 #define LAPIC_EOI 0x0b0
+#define LAPIC_ICR_LOW 0x300
+#define ICR_SELF (1u << 18)
 #define LAPIC_SVR 0x0f0
 #define LAPIC_LVT_TIMER 0x320
 #define LAPIC_LVT_LINT0 0x350
+#define LAPIC_LVT_LINT1 0x360
+#define LVT_NMI (4u << 8) /* delivery mode NMI */
 #define LAPIC_TIMER_INIT 0x380
 #define LAPIC_TIMER_CUR 0x390
 #define LAPIC_TIMER_DIV 0x3e0
@@ -28,12 +41,13 @@
 #define IOAPIC2_BASE 0xfec10000UL
 #define IOAPIC_PINS 24
 #define VEC_TIMER IRQ_VECTOR_BASE
+#define VEC_KICK (IRQ_VECTOR_BASE + 3) /* 33, 34: the virtio-net devices */
 #define VEC_SPURIOUS (IDT_VECTORS - 1)
 #define CALIBRATE_NS 2000000UL
 #define MIN_SLEEP_NS 20000UL
 
 static volatile u8 *lapic;
-static bool apic_tried;
+static bool apic_tried, calibrated;
 static u64 timer_hz; /* timer ticks per second at divide 16 */
 
 static u32 lapic_read(u32 reg)
@@ -55,6 +69,21 @@ void apic_eoi(void)
 static void timer_irq(int vector)
 {
 	apic_eoi();
+	sched_irq_timer();
+}
+
+static void kick_irq(int vector)
+{
+	apic_eoi();
+}
+
+/* NMI context: a flag and an IPI, nothing that could race the code it
+ * interrupted (an ICR write is one store). */
+static void stop_nmi(void)
+{
+	sched_irq_stop();
+	if (lapic)
+		lapic_write(LAPIC_ICR_LOW, ICR_SELF | VEC_KICK);
 }
 
 static void spurious_irq(int vector)
@@ -62,10 +91,10 @@ static void spurious_irq(int vector)
 	/* no EOI for the spurious vector */
 }
 
-static bool lapic_init(void)
+static bool lapic_enable(void)
 {
 	u32 a, b, c, d;
-	u64 base, t0, start;
+	u64 base;
 
 	apic_tried = true;
 	cpuid(1, 0, &a, &b, &c, &d);
@@ -77,15 +106,28 @@ static bool lapic_init(void)
 	if (!lapic)
 		return false;
 	arch_set_irq_handler(VEC_TIMER, timer_irq);
+	arch_set_irq_handler(VEC_KICK, kick_irq);
 	arch_set_irq_handler(VEC_SPURIOUS, spurious_irq);
 	lapic_write(LAPIC_SVR, 0x100 | VEC_SPURIOUS);
 	lapic_write(LAPIC_TPR, 0);
 	/* QEMU wires the 8259 to LINT0 as ExtINT; its IRQs (the PIT's, a PCI
 	 * line shared with the I/O APIC on pc) would arrive as exceptions. */
 	lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
+	/* QEMU's inject-nmi arrives on LINT1, as on real boards */
+	lapic_write(LAPIC_LVT_LINT1, LVT_NMI);
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+	return true;
+}
+
+/* Counts the timer down from the top for a while, measured with the TSC. */
+static bool lapic_calibrate(void)
+{
+	u64 t0, start;
+
+	calibrated = true;
+	if (!lapic)
+		return false;
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
-	/* Count down from the top for a while, measured with the TSC. */
 	lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
 	start = qemu_monotonic_ns();
 	do
@@ -94,11 +136,13 @@ static bool lapic_init(void)
 	timer_hz = (u64)(0xffffffffu - lapic_read(LAPIC_TIMER_CUR)) * 1000000000UL / (t0 - start);
 	lapic_write(LAPIC_TIMER_INIT, 0);
 	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER); /* one-shot, unmasked */
-	if (!timer_hz) {
-		lapic = NULL;
-		return false;
-	}
-	return true;
+	return timer_hz != 0;
+}
+
+void apic_init(void)
+{
+	lapic_enable();
+	arch_set_nmi_handler(stop_nmi);
 }
 
 bool apic_route_irq(u32 gsi, int vector, void (*fn)(int vector))
@@ -107,7 +151,7 @@ bool apic_route_irq(u32 gsi, int vector, void (*fn)(int vector))
 	u32 pin;
 
 	if (!apic_tried)
-		lapic_init();
+		lapic_enable();
 	if (!lapic || gsi >= 2 * IOAPIC_PINS)
 		return false;
 	io = arch_map_mmio(gsi < IOAPIC_PINS ? IOAPIC_BASE : IOAPIC2_BASE, PAGE_SIZE);
@@ -123,22 +167,45 @@ bool apic_route_irq(u32 gsi, int vector, void (*fn)(int vector))
 	return true;
 }
 
+/* Programs the one-shot timer for deadline_ns; false when there is none. */
+static bool arm(u64 deadline_ns, u64 now)
+{
+	u64 ticks;
+
+	if (!calibrated && !lapic_calibrate())
+		return false;
+	if (!timer_hz)
+		return false;
+	/* At most 10 s at once (callers loop): no overflow below 1.8 GHz. */
+	ticks =
+	    MIN(deadline_ns > now ? deadline_ns - now : 0, 10000000000UL) * timer_hz / 1000000000UL;
+	lapic_write(LAPIC_TIMER_INIT, (u32)MAX(MIN(ticks, 0xffffffffUL), 1UL));
+	return true;
+}
+
+void qemu_timer_set(u64 deadline_ns)
+{
+	if (!lapic)
+		return;
+	if (deadline_ns == ~0UL) {
+		if (calibrated)
+			lapic_write(LAPIC_TIMER_INIT, 0);
+		return;
+	}
+	arm(deadline_ns, qemu_monotonic_ns());
+}
+
 void qemu_wait_until(u64 deadline_ns)
 {
-	u64 now = qemu_monotonic_ns(), ticks;
+	u64 now = qemu_monotonic_ns();
 
 	if (now >= deadline_ns)
 		return;
-	if (!apic_tried && deadline_ns - now > CALIBRATE_NS)
-		lapic_init();
-	if (!lapic || deadline_ns - now < MIN_SLEEP_NS) {
-		while (qemu_monotonic_ns() < deadline_ns)
+	if (!lapic || (!calibrated && deadline_ns - now <= CALIBRATE_NS) ||
+	    deadline_ns - now < MIN_SLEEP_NS || !arm(deadline_ns, now)) {
+		while (qemu_monotonic_ns() < deadline_ns && !sched_irq_pending)
 			cpu_relax();
 		return;
 	}
-	/* At most 10 s at once (callers loop): no overflow below 1.8 GHz. */
-	ticks = MIN(deadline_ns - now, 10000000000UL) * timer_hz / 1000000000UL;
-	lapic_write(LAPIC_TIMER_INIT, (u32)MAX(MIN(ticks, 0xffffffffUL), 1UL));
-	cpu_idle(); /* the timer, or a device, wakes us */
-	lapic_write(LAPIC_TIMER_INIT, 0);
+	cpu_idle(); /* the timer, a device or the stop request wakes us */
 }

@@ -46,6 +46,7 @@ static const struct platform_ops qemu_platform = {
 	.wall_ns = qemu_wall_ns,
 	.clock_res_ns = qemu_clock_res_ns,
 	.wait_until = qemu_wait_until,
+	.timer_set = qemu_timer_set,
 	.exit = qemu_exit,
 	.clock_source = qemu_clock_source,
 	.clock_hz = qemu_clock_hz,
@@ -84,5 +85,6 @@ void pvh_main(u32 start_info_pa)
 	info.platform = "qemu-pvh";
 	info.ram_zeroed = true; /* QEMU guest RAM starts zeroed */
 	cpu_init();
+	apic_init();
 	runtime_main(&info);
 }

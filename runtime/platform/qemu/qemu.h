@@ -21,9 +21,13 @@ u64 qemu_monotonic_ns(void);
 u64 qemu_wall_ns(void);
 u64 qemu_clock_res_ns(void);
 
+/* apic.c: enables the local APIC and the stop request's NMI handler. */
+void apic_init(void);
 /* apic.c: halts until deadline_ns or an interrupt (the local APIC's
  * one-shot timer; a pause loop without a local APIC). */
 void qemu_wait_until(u64 deadline_ns);
+/* apic.c: platform_ops.timer_set on the local APIC's one-shot timer. */
+void qemu_timer_set(u64 deadline_ns);
 /* apic.c: routes GSI `gsi` (level-triggered, active high: virtio-mmio) through
  * its I/O APIC to `vector`, served by fn (which must call apic_eoi()).
  * False when there is no local APIC or no I/O APIC for that GSI. */

@@ -9,6 +9,7 @@
  * the halted CPU (the handler acknowledges it); frames are taken by
  * polling the used ring.
  */
+#include "../../core/sched.h"
 #include "virtio_net.h"
 #include "../../arch/x86_64/arch.h"
 #include "../../core/errno.h"
@@ -144,6 +145,7 @@ static void irq_handler(int vector)
 {
 	wr(R_INTERRUPT_ACK, rd(R_INTERRUPT_STATUS));
 	apic_eoi();
+	sched_irq_net();
 }
 
 bool virtio_net_mmio_probe(const char *cmdline,

@@ -10,6 +10,7 @@
  * reads the ISR, which lowers it); frames are taken by polling the used
  * rings (virtio_net_queue.c).
  */
+#include "../../core/sched.h"
 #include "virtio_net.h"
 #include "../../arch/x86_64/arch.h"
 #include "../../core/errno.h"
@@ -144,6 +145,7 @@ static void irq_handler(int vector)
 {
 	(void)rd8(isr, 0); /* reading acknowledges and lowers INTx */
 	apic_eoi();
+	sched_irq_net();
 }
 
 bool virtio_net_pci_probe(bool (*route)(u32 gsi, int vector, void (*fn)(int vector)))

@@ -5,21 +5,24 @@
  * the fault signals, turned on Syscall User Dispatch for every address
  * outside our text, and loaded a seccomp filter.  Here the platform's
  * operations become host system calls made from our text: console write,
- * clocks, ppoll for waiting, exit_group.  The application's pages are
- * mapped from the memfd as the core's page tables change (page_changed);
- * its system calls arrive as SIGSYS and its faults as SIGSEGV & co., both
- * in spt_signal().
+ * clocks, ppoll for waiting, setitimer for the preemption timer,
+ * exit_group.  The application's pages are mapped from the memfd as the
+ * core's page tables change (page_changed); its system calls arrive as
+ * SIGSYS, its faults as SIGSEGV & co., the timer as SIGALRM and a stop
+ * request as SIGTERM, all in spt_signal().
  */
 #include "../../../abi/hvt_abi.h"
 #include "../platform.h"
 #include "../../arch/x86_64/arch.h"
 #include "../../core/errno.h"
 #include "../../core/mm.h"
+#include "../../core/sched.h"
 
 #define NR_READ 0
 #define NR_WRITE 1
 #define NR_MMAP 9
 #define NR_MUNMAP 11
+#define NR_SETITIMER 38
 #define NR_ARCH_PRCTL 158
 #define NR_CLOCK_GETTIME 228
 #define NR_EXIT_GROUP 231
@@ -30,6 +33,8 @@
 #define H_CLOCK_REALTIME 0
 #define H_CLOCK_MONOTONIC 1
 #define H_SIGSYS 31
+#define H_SIGALRM 14
+#define H_SIGTERM 15
 #define H_SYS_USER_DISPATCH 2
 #define H_POLLIN 1
 #define H_EAGAIN 11
@@ -81,7 +86,12 @@ struct host_timespec {
 
 void spt_main(struct hvt_boot_info *bi) __noreturn;
 void spt_signal(int sig, struct host_siginfo *si, struct host_ucontext *uc);
-long syscall_dispatch(struct syscall_frame *f);
+/* spt_start.S and entry.S */
+long spt_sleep(void *fds, long nfds, const struct host_timespec *ts);
+extern char spt_sleep_check[], spt_sleep_syscall[], spt_sleep_intr[];
+extern char spt_syscall_tramp[], spt_fault_tramp[], spt_irq_tramp[];
+extern char ret_to_user[], ret_to_user_check[], ret_to_user_end[];
+extern u64 spt_fault_addr;
 
 static char cmdline[HVT_CMDLINE_MAX];
 static struct boot_info info;
@@ -159,26 +169,40 @@ static u64 spt_clock_hz(void)
 	return 1000000000UL;
 }
 
-/* Sleeps in the host until the deadline or until the tap has a frame. */
+/* Sleeps in the host until the deadline, a frame on the tap, or a signal
+ * (the timer, a stop request); callers loop. */
 static void spt_wait_until(u64 deadline_ns)
 {
-	for (;;) {
-		u64 now = spt_monotonic_ns(), left;
-		struct host_timespec ts;
-		struct {
-			s32 fd;
-			s16 events, revents;
-		} pfd = { net_fd, H_POLLIN, 0 };
+	u64 now = spt_monotonic_ns(), left;
+	struct host_timespec ts;
+	struct {
+		s32 fd;
+		s16 events, revents;
+	} pfd = { net_fd, H_POLLIN, 0 };
 
-		if (now >= deadline_ns)
-			return;
-		left = deadline_ns - now;
-		ts.sec = (s64)(left / 1000000000UL);
-		ts.nsec = (s64)(left % 1000000000UL);
-		if (host6(NR_PPOLL, net_fd >= 0 ? (long)&pfd : 0, net_fd >= 0, (long)&ts, 0, 0, 0) >
-		    0)
-			return;
+	if (now >= deadline_ns)
+		return;
+	left = deadline_ns - now;
+	ts.sec = (s64)(left / 1000000000UL);
+	ts.nsec = (s64)(left % 1000000000UL);
+	spt_sleep(net_fd >= 0 ? &pfd : NULL, net_fd >= 0, &ts);
+}
+
+/* The preemption timer: the host's ITIMER_REAL, one shot. */
+static void spt_timer_set(u64 deadline_ns)
+{
+	struct {
+		s64 int_sec, int_usec, sec, usec;
+	} it = { 0, 0, 0, 0 };
+
+	if (deadline_ns != ~0UL) {
+		u64 now = spt_monotonic_ns();
+		u64 us = deadline_ns > now ? (deadline_ns - now + 999) / 1000 : 1;
+
+		it.sec = (s64)(us / 1000000);
+		it.usec = (s64)(us % 1000000);
 	}
+	host3(NR_SETITIMER, 0, (long)&it, 0);
 }
 
 static int spt_net_open(u8 mac[6], u32 *mtu)
@@ -207,6 +231,8 @@ static long spt_net_recv(void *buf, size_t size)
 {
 	long r;
 
+	if (net_fd < 0)
+		return 0; /* no device: waits also end for signals */
 	do
 		r = host3(NR_READ, net_fd, (long)buf, (long)size);
 	while (r == -EINTR);
@@ -250,6 +276,7 @@ static const struct platform_ops spt_platform = {
 	.wall_ns = spt_wall_ns,
 	.clock_res_ns = spt_clock_res_ns,
 	.wait_until = spt_wait_until,
+	.timer_set = spt_timer_set,
 	.exit = spt_exit,
 	.clock_source = spt_clock_source,
 	.clock_hz = spt_clock_hz,
@@ -260,31 +287,9 @@ static const struct platform_ops spt_platform = {
 	.net_recv = spt_net_recv,
 };
 
-/* A system call of the application (Syscall User Dispatch), or a fault of
- * the application or the runtime. */
-void spt_signal(int sig, struct host_siginfo *si, struct host_ucontext *uc)
+static void frame_from(struct trap_frame *tf, const u64 *g, u64 vector)
 {
-	u64 *g = uc->gregs;
-	struct trap_frame tf;
-
-	if (sig == H_SIGSYS && si->code == H_SYS_USER_DISPATCH) {
-		struct syscall_frame f = {
-			.r9 = g[G_R9],
-			.r8 = g[G_R8],
-			.r10 = g[G_R10],
-			.rdx = g[G_RDX],
-			.rsi = g[G_RSI],
-			.rdi = g[G_RDI],
-			.nr = g[G_RAX],
-			.rsp = g[G_RSP],
-			.rip = g[G_RIP],
-			.rflags = g[G_EFL],
-		};
-
-		g[G_RAX] = (u64)syscall_dispatch(&f);
-		return;
-	}
-	tf = (struct trap_frame){
+	*tf = (struct trap_frame){
 		.r15 = g[G_R15],
 		.r14 = g[G_R14],
 		.r13 = g[G_R13],
@@ -300,17 +305,71 @@ void spt_signal(int sig, struct host_siginfo *si, struct host_ucontext *uc)
 		.rcx = g[G_RCX],
 		.rbx = g[G_RBX],
 		.rax = g[G_RAX],
-		.vector = g[G_TRAPNO] < 32 ? g[G_TRAPNO] : 13,
-		.error = g[G_ERR],
+		.vector = vector,
+		.error = vector < 32 ? g[G_ERR] : 0,
 		.rip = g[G_RIP],
 		.cs = 0x33,
 		.rflags = g[G_EFL],
 		.rsp = g[G_RSP],
 		.ss = 0x2b,
 	};
-	if (sig == H_SIGSYS)
-		tf.vector = 13; /* a system call that escaped dispatch: treat as #GP */
-	trap_handle(&tf, tf.vector == 14 ? g[G_CR2] : 0);
+}
+
+/* Leaves the host's signal frame for the thread's kernel stack: the
+ * program's registers become its trap_frame there, and the handler returns
+ * into `tramp` on that stack (clean flags, the program's FPU state still
+ * in the CPU after the host's rt_sigreturn). */
+static void divert(u64 *g, u64 vector, char *tramp)
+{
+	struct trap_frame *tf = arch_user_frame();
+
+	frame_from(tf, g, vector);
+	g[G_RSP] = (u64)tf;
+	g[G_RIP] = (u64)tramp;
+	g[G_EFL] = 0x202;
+}
+
+/* Every host signal the runtime gets: a system call of the program
+ * (Syscall User Dispatch), a fault of the program or of the runtime, the
+ * timer (SIGALRM), a stop request (SIGTERM). */
+void spt_signal(int sig, struct host_siginfo *si, struct host_ucontext *uc)
+{
+	u64 *g = uc->gregs, rip = g[G_RIP];
+	bool in_runtime = arch_in_runtime(rip);
+	struct trap_frame tf;
+	u64 cr2 = g[G_CR2], vector;
+
+	if (sig == H_SIGALRM || sig == H_SIGTERM) {
+		if (sig == H_SIGALRM)
+			sched_irq_timer();
+		else
+			sched_irq_stop();
+		if (!in_runtime) {
+			divert(g, IRQ_VECTOR_BASE, spt_irq_tramp); /* preempt the program */
+		} else if (rip >= (u64)ret_to_user_check && rip < (u64)ret_to_user_end) {
+			/* about to enter the program: go round once more */
+			g[G_RIP] = (u64)ret_to_user;
+			g[G_RSP] = (u64)arch_user_frame();
+		} else if (rip >= (u64)spt_sleep_check && rip <= (u64)spt_sleep_syscall) {
+			g[G_RIP] = (u64)spt_sleep_intr; /* do not go to sleep */
+		}
+		return;
+	}
+	if (sig == H_SIGSYS && si->code == H_SYS_USER_DISPATCH) {
+		divert(g, FRAME_SYSCALL, spt_syscall_tramp);
+		return;
+	}
+	vector = sig == H_SIGSYS ? 13 : g[G_TRAPNO] < 32 ? g[G_TRAPNO] : 13;
+	if (!in_runtime) {
+		/* demand paging right here; anything else as a VM would */
+		if (vector == 14 && !vm_fault(cr2, g[G_ERR] & 2))
+			return;
+		spt_fault_addr = cr2;
+		divert(g, vector, spt_fault_tramp);
+		return;
+	}
+	frame_from(&tf, g, vector);
+	trap_handle(&tf, vector == 14 ? cr2 : 0);
 }
 
 void spt_main(struct hvt_boot_info *bi)

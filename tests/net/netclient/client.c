@@ -2,16 +2,19 @@
  * HTTP GET to another instance, waiting with select(), then the DNS
  * configuration the runtime published.
  *
- *   client IP PORT PATH
+ *   client IP PORT PATH [sigpipe|nosignal]
  *
  * Prints "status=<code>", "body=<body>" and each line of /etc/resolv.conf;
- * exits 0 when the status was 200.
+ * exits 0 when the status was 200.  With sigpipe or nosignal it then keeps
+ * writing to the connection the server closed: the runtime's SIGPIPE ends
+ * the program (status 141), or send(MSG_NOSIGNAL) fails with EPIPE.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -25,7 +28,7 @@ int main(int argc, char **argv)
 	const char *body;
 	FILE *f;
 
-	if (argc != 4)
+	if (argc != 4 && argc != 5)
 		return 2;
 	a.sin_port = htons((unsigned short)strtol(argv[2], NULL, 10));
 	if (inet_pton(AF_INET, argv[1], &a.sin_addr) != 1)
@@ -56,6 +59,23 @@ int main(int argc, char **argv)
 		got += (size_t)n;
 	}
 	resp[got] = 0;
+	if (argc == 5) {
+		int nosig = !strcmp(argv[4], "nosignal");
+
+		/* the first write draws the peer's reset, a later one fails */
+		for (int i = 0; i < 100; i++) {
+			ssize_t w = nosig ? send(fd, "x", 1, MSG_NOSIGNAL) : write(fd, "x", 1);
+
+			if (w < 0) {
+				printf("write after close: %s\n",
+				       errno == EPIPE ? "EPIPE" : strerror(errno));
+				if (errno == EPIPE)
+					break;
+			}
+			usleep(20000);
+		}
+		fflush(stdout);
+	}
 	close(fd);
 	sscanf(resp, "HTTP/1.1 %d", &status);
 	body = strstr(resp, "\r\n\r\n");
