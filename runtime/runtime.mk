@@ -1,12 +1,15 @@
 # runtime.mk - the unik runtime (issue 3): a freestanding x86-64 kernel
 # that runs one static Linux ELF.  Built into build/guest/:
 #   unik-runtime.o   the runtime, partially linked (ld -r)
+#   unik-unix.o      local (AF_UNIX) sockets, for programs that make sockets
+#                    or socket pairs
 #   unik-net.o       its network stack (lwIP), for programs that make sockets
 #   unik-runtime.ld  the linker script that joins it with a payload
 # The `c` compiler (compilers/c) links those with the program and files.
 
 RT_CC ?= gcc
-RT_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+# -Os: the image's size is a goal (docs/runtime.md); -O2 costs about 30 KB.
+RT_CFLAGS := -std=gnu11 -Os -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-ffreestanding -fno-stack-protector -fno-pic -fno-pie -mno-red-zone \
 	-mgeneral-regs-only -mcmodel=small -fno-asynchronous-unwind-tables \
 	-fno-omit-frame-pointer -fcf-protection=none -nostdlib -MMD -MP
@@ -30,7 +33,12 @@ LWIP_CFLAGS := $(filter-out -Werror -Wextra,$(RT_CFLAGS)) -Wno-address
 RT_SRCS := runtime/boot/pvh.S runtime/arch/x86_64/entry.S runtime/arch/x86_64/syscall_direct.S \
 	runtime/platform/hvt/hvt_start.S runtime/platform/spt/spt_start.S \
 	$(wildcard runtime/arch/x86_64/*.c runtime/core/*.c runtime/platform/*/*.c)
+# Local (AF_UNIX) sockets are an object of their own too, linked into images
+# whose program makes sockets or socket pairs (unik-unix.o).
+UNIX_SRCS := runtime/core/sys_sock.c runtime/core/unix_sock.c runtime/core/unix_io.c
+RT_SRCS := $(filter-out $(UNIX_SRCS),$(RT_SRCS))
 RT_OBJS := $(patsubst runtime/%,build/guest/obj/runtime/%.o,$(RT_SRCS))
+UNIX_OBJS := $(patsubst runtime/%,build/guest/obj/runtime/%.o,$(UNIX_SRCS))
 # The network stack (runtime/net + lwIP) is an object of its own, linked
 # only into images whose program makes sockets (core/netstack.h).
 NET_SRCS := $(wildcard runtime/net/*.c)
@@ -55,6 +63,10 @@ build/guest/unik-runtime.o: $(RT_OBJS)
 	@mkdir -p $(@D)
 	ld -r -o $@ $^
 
+build/guest/unik-unix.o: $(UNIX_OBJS)
+	@mkdir -p $(@D)
+	ld -r -o $@ $^
+
 build/guest/unik-net.o: $(NET_OBJS) $(LWIP_OBJS)
 	@mkdir -p $(@D)
 	ld -r -o $@ $^
@@ -63,16 +75,18 @@ build/guest/unik-runtime.ld: runtime/runtime.ld
 	@mkdir -p $(@D)
 	cp $< $@
 
-GUEST_TARGETS += build/guest/unik-runtime.o build/guest/unik-net.o build/guest/unik-runtime.ld
+GUEST_TARGETS += build/guest/unik-runtime.o build/guest/unik-unix.o build/guest/unik-net.o \
+	build/guest/unik-runtime.ld
 
 # The musl that programs link with: system calls as direct calls into us.
 include runtime/musl/musl.mk
 LINT_SRCS += $(wildcard runtime/*/*.c runtime/*/*.h runtime/*/*/*.c runtime/*/*/*.h)
 
 .PHONY: runtime runtime-test
-runtime: build/guest/unik-runtime.o build/guest/unik-net.o build/guest/unik-runtime.ld
+runtime: build/guest/unik-runtime.o build/guest/unik-unix.o build/guest/unik-net.o \
+	build/guest/unik-runtime.ld
 runtime-test: runtime
 	tests/runtime/run-tests
 
 # Header dependencies when this file is used on its own (make -f runtime/runtime.mk).
--include $(RT_OBJS:.o=.d) $(NET_OBJS:.o=.d) $(LWIP_OBJS:.o=.d)
+-include $(RT_OBJS:.o=.d) $(UNIX_OBJS:.o=.d) $(NET_OBJS:.o=.d) $(LWIP_OBJS:.o=.d)

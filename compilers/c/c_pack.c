@@ -124,13 +124,34 @@ static const Elf64_Shdr *elf_symtab(const struct strbuf *f, const Elf64_Shdr **s
 	return NULL;
 }
 
-/* 1 when the program defines musl's socket() (every socket, DNS lookups'
- * included, is made through it) or has no symbol table to tell; else 0. */
+/* What the program's sockets need of the runtime. */
+#define SOCKS_UNIX 1 /* unik-unix.o: it makes sockets or socket pairs */
+#define SOCKS_NET 2 /* unik-net.o: it makes sockets */
+
+/* 1 when the symbol table defines the function `name`. */
+static int defines(const struct strbuf *f, const Elf64_Shdr *symtab, const Elf64_Shdr *strtab,
+		   const char *name)
+{
+	const Elf64_Sym *sym = (const Elf64_Sym *)(f->buf + symtab->sh_offset);
+	const char *names = f->buf + strtab->sh_offset;
+	size_t n = symtab->sh_size / sizeof(*sym), len = strlen(name) + 1;
+
+	for (size_t i = 0; i < n; i++)
+		if (sym[i].st_shndx != SHN_UNDEF && ELF64_ST_TYPE(sym[i].st_info) == STT_FUNC &&
+		    strtab->sh_size >= len && sym[i].st_name <= strtab->sh_size - len &&
+		    !memcmp(names + sym[i].st_name, name, len))
+			return 1;
+	return 0;
+}
+
+/* SOCKS_* bits: musl makes every socket (DNS lookups' included) through
+ * socket(), and socket pairs through socketpair(); a program without a
+ * symbol table to tell gets both. */
 static int makes_sockets(const char *app, struct unik_err *err)
 {
 	struct strbuf f = STRBUF_INIT;
 	const Elf64_Shdr *symtab, *strtab = NULL;
-	int found = 1;
+	int found = SOCKS_UNIX | SOCKS_NET;
 
 	int fd = safe_open_file(app, O_RDONLY | O_NONBLOCK, 0, err);
 
@@ -144,17 +165,9 @@ static int makes_sockets(const char *app, struct unik_err *err)
 	close(fd);
 	symtab = elf_symtab(&f, &strtab);
 	if (symtab) {
-		const Elf64_Sym *sym = (const Elf64_Sym *)(f.buf + symtab->sh_offset);
-		const char *names = f.buf + strtab->sh_offset;
-		size_t n = symtab->sh_size / sizeof(*sym);
-
-		found = 0;
-		for (size_t i = 0; i < n && !found; i++)
-			found = sym[i].st_shndx != SHN_UNDEF &&
-				ELF64_ST_TYPE(sym[i].st_info) == STT_FUNC &&
-				strtab->sh_size >= sizeof("socket") &&
-				sym[i].st_name <= strtab->sh_size - sizeof("socket") &&
-				!memcmp(names + sym[i].st_name, "socket", sizeof("socket"));
+		found = defines(&f, symtab, strtab, "socket") ? SOCKS_UNIX | SOCKS_NET : 0;
+		if (!found && defines(&f, symtab, strtab, "socketpair"))
+			found = SOCKS_UNIX;
 	}
 	strbuf_release(&f);
 	return found;
@@ -179,16 +192,17 @@ int c_pack_image(const char *runtime_dir, const char *app, const char *files_dir
 	char *rt_obj = xasprintf("%s/unik-runtime.o", runtime_dir);
 	char *rt_ld = xasprintf("%s/unik-runtime.ld", runtime_dir);
 	char *net_obj = xasprintf("%s/unik-net.o", runtime_dir);
+	char *unix_obj = xasprintf("%s/unik-unix.o", runtime_dir);
 	char *app_copy = xasprintf("%s/unik-app.elf", work_dir);
 	char *cpio = xasprintf("%s/unik-files.cpio", work_dir);
 	char *asm_path = xasprintf("%s/unik-payload.S", work_dir);
 	char *obj = xasprintf("%s/unik-payload.o", work_dir);
 	char *out_dir = xstrdup(out_path);
-	int net, rc = -1;
+	int socks, rc = -1;
 
 	*strrchr(out_dir, '/') = '\0'; /* out_path is a full path in a folder */
 
-	if (!fs_exists(rt_obj) || !fs_exists(rt_ld) || !fs_exists(net_obj)) {
+	if (!fs_exists(rt_obj) || !fs_exists(rt_ld) || !fs_exists(net_obj) || !fs_exists(unix_obj)) {
 		unik_err_set(err, UNIK_E_UNAVAILABLE,
 			     "the unik runtime is missing in %s (set c.runtime, or run 'make')",
 			     runtime_dir);
@@ -200,12 +214,16 @@ int c_pack_image(const char *runtime_dir, const char *app, const char *files_dir
 		if (run_tool(strip, "objcopy", work_dir, sb, log, log_ctx, err) < 0)
 			goto cleanup;
 	}
-	net = makes_sockets(app_copy, err);
-	if (net < 0)
+	socks = makes_sockets(app_copy, err);
+	if (socks < 0)
 		goto cleanup;
-	if (log)
-		log(log_ctx, net ? "network stack: linked (the program makes sockets)"
+	if (log) {
+		log(log_ctx, socks & SOCKS_NET
+				 ? "network stack: linked (the program makes sockets)"
 				 : "network stack: left out (the program makes no sockets)");
+		log(log_ctx, socks & SOCKS_UNIX ? "local sockets: linked"
+						: "local sockets: left out");
+	}
 	if (pack_files(files_dir, cpio, err) < 0)
 		goto cleanup;
 	if (write_payload_asm(asm_path, app_copy, cpio, name, err) < 0)
@@ -225,7 +243,8 @@ int c_pack_image(const char *runtime_dir, const char *app, const char *files_dir
 				     out_path,
 				     rt_obj,
 				     obj,
-				     net ? net_obj : NULL,
+				     socks & SOCKS_UNIX ? unix_obj : NULL,
+				     socks & SOCKS_NET ? net_obj : NULL,
 				     NULL };
 
 		if (run_tool(as, "as", work_dir, sb, log, log_ctx, err) < 0 ||
@@ -237,6 +256,7 @@ cleanup:
 	free(rt_obj);
 	free(rt_ld);
 	free(net_obj);
+	free(unix_obj);
 	free(app_copy);
 	free(cpio);
 	free(asm_path);

@@ -103,7 +103,8 @@ int dev_init(void)
 	err = err ?: add_link(dev, "stdout", "/proc/self/fd/1");
 	err = err ?: add_link(dev, "stderr", "/proc/self/fd/2");
 	err = err ?: add_link(dev, "fd", "/proc/self/fd");
-	err = err ?: unix_console_log(dev, "log");
+	if (unix_console_log)
+		err = err ?: unix_console_log(dev, "log");
 	err = err ?: add_node(dev, "shm", S_IFDIR | 01777, &shm);
 	if (!err)
 		vn_put(shm);

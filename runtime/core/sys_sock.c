@@ -1,7 +1,8 @@
 /* sys_sock.c - the socket system calls, for images with and without the
  * network stack.
  *
- * AF_UNIX sockets live in the core (unix_sock.c); every other socket is the
+ * AF_UNIX sockets live in unik-unix.o with this file (unix_sock.c, linked
+ * when the program makes sockets or socket pairs); every other socket is the
  * network stack's (net/sys_socket.c, whose calls are weak: NULL when the
  * image has no stack, see netstack.h).  A call on a descriptor goes where
  * its file belongs; socket() goes by family.  sendmmsg and recvmmsg are

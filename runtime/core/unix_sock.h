@@ -37,8 +37,10 @@ struct k_msghdr {
 };
 
 /* Binds the runtime's datagram socket `name` in dir (/dev/log): what
- * programs send there (syslog) is written to the console.  0 or -errno. */
-int unix_console_log(struct vnode *dir, const char *name);
+ * programs send there (syslog) is written to the console.  0 or -errno.
+ * Weak: NULL in images without unik-unix.o (their program makes no sockets,
+ * so it cannot reach /dev/log anyway). */
+__attribute__((weak)) int unix_console_log(struct vnode *dir, const char *name);
 
 /* Is f an AF_UNIX socket? */
 bool unix_is(const struct file *f);
