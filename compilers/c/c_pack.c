@@ -202,7 +202,8 @@ int c_pack_image(const char *runtime_dir, const char *app, const char *files_dir
 
 	*strrchr(out_dir, '/') = '\0'; /* out_path is a full path in a folder */
 
-	if (!fs_exists(rt_obj) || !fs_exists(rt_ld) || !fs_exists(net_obj) || !fs_exists(unix_obj)) {
+	if (!fs_exists(rt_obj) || !fs_exists(rt_ld) || !fs_exists(net_obj) ||
+	    !fs_exists(unix_obj)) {
 		unik_err_set(err, UNIK_E_UNAVAILABLE,
 			     "the unik runtime is missing in %s (set c.runtime, or run 'make')",
 			     runtime_dir);
@@ -221,8 +222,8 @@ int c_pack_image(const char *runtime_dir, const char *app, const char *files_dir
 		log(log_ctx, socks & SOCKS_NET
 				 ? "network stack: linked (the program makes sockets)"
 				 : "network stack: left out (the program makes no sockets)");
-		log(log_ctx, socks & SOCKS_UNIX ? "local sockets: linked"
-						: "local sockets: left out");
+		log(log_ctx,
+		    socks & SOCKS_UNIX ? "local sockets: linked" : "local sockets: left out");
 	}
 	if (pack_files(files_dir, cpio, err) < 0)
 		goto cleanup;
