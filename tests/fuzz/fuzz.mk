@@ -1,0 +1,67 @@
+# tests/fuzz/fuzz.mk - libFuzzer targets for every parser of outside input
+# (docs/fuzzing.md).  Built with clang into build/fuzz/, whatever VARIANT is:
+# the tree's sources with coverage + ASan + UBSan, each target linked with
+# libFuzzer (Debian: clang, libfuzzer-14-dev).
+#
+#   make fuzz-bins     builds the targets
+#   make fuzz          each target for FUZZ_RUNS (10^6) executions
+#   make fuzz-short    each target for a short pass (CI)
+# tests/fuzz/run-tests replays the corpora and regression inputs (make test).
+
+FUZZ_CC ?= clang
+FUZZ_OUT := build/fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS := -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(filter-out -Wno-format-truncation,$(WARN)) \
+	-std=gnu11 -pthread -MMD -MP
+FUZZ_LDFLAGS := -fsanitize=fuzzer $(FUZZ_SAN) -pthread
+FUZZ_RUNS ?= 1000000
+
+FUZZ_TARGETS := fuzz_api_json fuzz_portspec fuzz_bootargs fuzz_cmdline fuzz_elf fuzz_hvt_calls \
+	fuzz_untar fuzz_routes
+FUZZ_BINS := $(patsubst %,$(FUZZ_OUT)/%,$(FUZZ_TARGETS))
+LINT_SRCS += $(wildcard tests/fuzz/*.c tests/fuzz/*.h)
+
+fuzzobj = $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(1))
+FUZZ_LIB := $(FUZZ_OUT)/libunik.a
+# the daemon without its main(): route_match and http_body_json need its handlers
+FUZZ_DAEMON_OBJS := $(call fuzzobj,$(filter-out daemon/main.c,$(sort $(UNIKD_SRCS))))
+
+$(FUZZ_OUT)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  FUZZCC  $@")
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_LIB): $(call fuzzobj,$(LIB_SRCS) $(API_SRCS))
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+fuzz_link = @$(if $(Q),echo "  FUZZLD  $@")
+$(FUZZ_OUT)/fuzz_api_json $(FUZZ_OUT)/fuzz_routes: $(FUZZ_OUT)/%: $(call fuzzobj,tests/fuzz/%.c) \
+		$(FUZZ_DAEMON_OBJS) $(FUZZ_LIB)
+	$(fuzz_link)
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ $(UNIKD_LIBS)
+
+$(FUZZ_OUT)/fuzz_portspec $(FUZZ_OUT)/fuzz_bootargs $(FUZZ_OUT)/fuzz_cmdline: $(FUZZ_OUT)/%: \
+		$(call fuzzobj,tests/fuzz/%.c) $(FUZZ_LIB)
+	$(fuzz_link)
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -ljansson
+
+$(FUZZ_OUT)/fuzz_untar: $(call fuzzobj,tests/fuzz/fuzz_untar.c daemon/untar.c) $(FUZZ_LIB)
+	$(fuzz_link)
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -larchive -ljansson
+
+$(FUZZ_OUT)/fuzz_elf: $(call fuzzobj,tests/fuzz/fuzz_elf.c monitor/elf_image.c)
+	$(fuzz_link)
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^
+
+$(FUZZ_OUT)/fuzz_hvt_calls: $(call fuzzobj,tests/fuzz/fuzz_hvt_calls.c monitor/hvt_calls.c)
+	$(fuzz_link)
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -Wl,--wrap=ppoll -o $@ $^
+
+.PHONY: fuzz-bins fuzz fuzz-short
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz: fuzz-bins
+	scripts/fuzz --runs $(FUZZ_RUNS)
+
+fuzz-short: fuzz-bins
+	scripts/fuzz --short

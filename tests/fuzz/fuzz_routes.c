@@ -1,0 +1,172 @@
+/* fuzz_routes.c - the daemon's request routing: the request target (path
+ * and query) as it reaches daemon/routes.c route_match() and the handlers.
+ *
+ * Input: one byte choosing the method, then the raw request target
+ * ("/v1/images/x%41?name=a&force=1").  The target is decoded the way
+ * unikd's HTTP layer has it decoded today: libmicrohttpd unescapes the path
+ * with MHD_http_unescape() and each query key and value after turning '+'
+ * into ' ' (see parse_target; point it at the daemon's own URI parser when
+ * it has one).
+ * Promises checked:
+ *   - decoding never shortens a path or value silently (an embedded NUL
+ *     would cut the C string the handlers see);
+ *   - a match names its method, gives at most HTTP_MAX_PARAMS parameters,
+ *     each a non-empty path segment, and the pattern with them put back is
+ *     the path; no match leaves nothing allocated (ASan's leak check);
+ *   - the errors the daemon makes from the target - "no such endpoint:
+ *     PATH", a handler's "no such image: REF", a query value quoted in a
+ *     400 - can be sent as JSON error bodies.
+ */
+#include <jansson.h>
+#include <microhttpd.h>
+#include <string.h>
+
+#include "../../api/types.h"
+#include "../../daemon/http.h"
+#include "../../daemon/routes.h"
+#include "../../lib/strbuf.h"
+#include "../../lib/xalloc.h"
+#include "fuzz.h"
+
+static const char *const methods[] = { "GET", "POST", "DELETE", "PUT", "HEAD", "PATCH" };
+
+struct target {
+	char *path;
+	size_t path_len; /* bytes the decoder produced */
+	struct strv keys, values;
+	size_t *value_lens; /* bytes the decoder produced for each value */
+};
+
+static void check_sendable(const char *what, const char *fmt, const char *arg)
+{
+	struct unik_err err;
+	json_t *j;
+	char *text;
+
+	unik_err_set(&err, UNIK_E_NOT_FOUND, fmt, arg);
+	j = unik_error_to_json(&err);
+	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	FUZZ_CHECK(text, "the error for %s cannot be sent as JSON: \"%s\"", what, err.msg);
+	free(text);
+	json_decref(j);
+}
+
+/* Decodes one query component in place, as libmicrohttpd does. */
+static size_t unescape_query(char *s)
+{
+	for (char *p = s; *p; p++)
+		if (*p == '+')
+			*p = ' ';
+	return MHD_http_unescape(s);
+}
+
+/* Splits and decodes the raw target. */
+static void parse_target(const char *raw, size_t len, struct target *t)
+{
+	const char *q = memchr(raw, '?', len);
+	size_t plen = q ? (size_t)(q - raw) : len;
+	char *query, *p;
+
+	memset(t, 0, sizeof(*t));
+	t->path = fuzz_cstr((const uint8_t *)raw, plen);
+	t->path_len = MHD_http_unescape(t->path);
+	if (!q)
+		return;
+	query = fuzz_cstr((const uint8_t *)q + 1, len - plen - 1);
+	for (p = query; p && *p;) {
+		char *amp = strchr(p, '&'), *eq;
+		size_t kl, vl = 0;
+
+		if (amp)
+			*amp = 0;
+		eq = strchr(p, '=');
+		if (eq)
+			*eq = 0;
+		kl = unescape_query(p);
+		FUZZ_CHECK(kl == strlen(p), "query key decodes with an embedded NUL");
+		if (eq)
+			vl = unescape_query(eq + 1);
+		strv_push(&t->keys, p);
+		strv_push(&t->values, eq ? eq + 1 : "");
+		t->value_lens = xrealloc(t->value_lens, t->values.n * sizeof(*t->value_lens));
+		t->value_lens[t->values.n - 1] = vl;
+		p = amp ? amp + 1 : NULL;
+	}
+	free(query);
+}
+
+static void target_release(struct target *t)
+{
+	free(t->path);
+	strv_release(&t->keys);
+	strv_release(&t->values);
+	free(t->value_lens);
+}
+
+/* The route's pattern with its parameters put back. */
+static void rebuild(const char *pattern, char **params, int n, struct strbuf *out)
+{
+	int k = 0;
+
+	for (const char *p = pattern; *p; p++) {
+		if (*p == '{') {
+			const char *e = strchr(p, '}');
+
+			FUZZ_CHECK(e && k < n, "pattern %s has more parameters than matched", pattern);
+			strbuf_adds(out, params[k++]);
+			p = e;
+			continue;
+		}
+		strbuf_addch(out, *p);
+	}
+	FUZZ_CHECK(k == n, "pattern %s has fewer parameters than matched", pattern);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *method;
+	const struct route *r;
+	char *params[HTTP_MAX_PARAMS];
+	int n = -1, known = -1;
+	struct target t;
+
+	if (size < 1)
+		return 0;
+	method = methods[data[0] % (sizeof(methods) / sizeof(methods[0]))];
+	parse_target((const char *)data + 1, size - 1, &t);
+
+	FUZZ_CHECK(t.path_len == strlen(t.path),
+		   "the path decodes with an embedded NUL: the handlers would see '%s'", t.path);
+	r = route_match(method, t.path, params, &n, &known);
+	FUZZ_CHECK(n >= 0 && n <= HTTP_MAX_PARAMS, "%d parameters", n);
+	if (r) {
+		struct strbuf back = STRBUF_INIT;
+
+		FUZZ_CHECK(!strcmp(r->method, method), "%s %s matched a %s route", method, t.path,
+			   r->method);
+		for (int i = 0; i < n; i++) {
+			FUZZ_CHECK(params[i][0] && !strchr(params[i], '/'),
+				   "parameter %d '%s' of %s is not one path segment", i, params[i],
+				   r->pattern);
+			check_sendable("a missing object", "no such image: %s", params[i]);
+		}
+		rebuild(r->pattern, params, n, &back);
+		FUZZ_CHECK(!strcmp(strbuf_str(&back), t.path), "%s matched %s but rebuilds as %s",
+			   t.path, r->pattern, strbuf_str(&back));
+		strbuf_release(&back);
+		for (int i = 0; i < n; i++)
+			free(params[i]);
+	} else {
+		FUZZ_CHECK(n == 0, "no match but %d parameters handed out", n);
+		check_sendable("an unknown endpoint", "no such endpoint: %s", t.path);
+	}
+	for (size_t i = 0; i < t.values.n; i++) {
+		FUZZ_CHECK(t.value_lens[i] == strlen(t.values.v[i]),
+			   "query value of '%s' decodes with an embedded NUL: the handlers would "
+			   "see '%s'",
+			   t.keys.v[i], t.values.v[i]);
+		check_sendable("a query value", "invalid name '%s'", t.values.v[i]);
+	}
+	target_release(&t);
+	return 0;
+}
