@@ -2,7 +2,8 @@
  * and query) as it reaches daemon/routes.c route_match() and the handlers.
  *
  * Input: one byte choosing the method, then the raw request target
- * ("/v1/images/x%41?name=a&force=1").  The target is decoded the way
+ * ("/v1/images/x%41?name=a&force=1"; inputs with a NUL, CR or LF are
+ * skipped: they cannot be part of a request line).  The target is decoded the way
  * unikd's HTTP layer has it decoded today: libmicrohttpd unescapes the path
  * with MHD_http_unescape() and each query key and value after turning '+'
  * into ' ' (see parse_target; point it at the daemon's own URI parser when
@@ -60,8 +61,9 @@ static size_t unescape_query(char *s)
 	return MHD_http_unescape(s);
 }
 
-/* Splits and decodes the raw target. */
-static void parse_target(const char *raw, size_t len, struct target *t)
+/* Splits and decodes the raw target; 0, or -1 with err when the HTTP layer
+ * refuses it (a 400; libmicrohttpd's own decoding refuses nothing). */
+static int parse_target(const char *raw, size_t len, struct target *t, struct unik_err *err)
 {
 	const char *q = memchr(raw, '?', len);
 	size_t plen = q ? (size_t)(q - raw) : len;
@@ -70,8 +72,9 @@ static void parse_target(const char *raw, size_t len, struct target *t)
 	memset(t, 0, sizeof(*t));
 	t->path = fuzz_cstr((const uint8_t *)raw, plen);
 	t->path_len = MHD_http_unescape(t->path);
+	(void)err;
 	if (!q)
-		return;
+		return 0;
 	query = fuzz_cstr((const uint8_t *)q + 1, len - plen - 1);
 	for (p = query; p && *p;) {
 		char *amp = strchr(p, '&'), *eq;
@@ -93,6 +96,7 @@ static void parse_target(const char *raw, size_t len, struct target *t)
 		p = amp ? amp + 1 : NULL;
 	}
 	free(query);
+	return 0;
 }
 
 static void target_release(struct target *t)
@@ -129,11 +133,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *params[HTTP_MAX_PARAMS];
 	int n = -1, known = -1;
 	struct target t;
+	struct unik_err err = UNIK_ERR_INIT;
 
-	if (size < 1)
+	/* a request line holds no NUL, CR or LF: the HTTP parser ends it there */
+	if (size < 1 || memchr(data + 1, 0, size - 1) || memchr(data + 1, '\r', size - 1) ||
+	    memchr(data + 1, '\n', size - 1))
 		return 0;
 	method = methods[data[0] % (sizeof(methods) / sizeof(methods[0]))];
-	parse_target((const char *)data + 1, size - 1, &t);
+	if (parse_target((const char *)data + 1, size - 1, &t, &err)) {
+		json_t *j = unik_error_to_json(&err);
+		char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+		FUZZ_CHECK(text, "the 400 for a refused target cannot be sent: \"%s\"", err.msg);
+		free(text);
+		json_decref(j);
+		target_release(&t);
+		return 0;
+	}
 
 	FUZZ_CHECK(t.path_len == strlen(t.path),
 		   "the path decodes with an embedded NUL: the handlers would see '%s'", t.path);
@@ -148,7 +164,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(params[i][0] && !strchr(params[i], '/'),
 				   "parameter %d '%s' of %s is not one path segment", i, params[i],
 				   r->pattern);
-			check_sendable("a missing object", "no such image: %s", params[i]);
+			/* store.c's not-found errors quote the {ref} or {id} */
+			check_sendable("a missing image", "no such image: %s", params[i]);
+			check_sendable("a missing instance", "no such instance: %s", params[i]);
+			check_sendable("a missing job", "no such job: %s", params[i]);
 		}
 		rebuild(r->pattern, params, n, &back);
 		FUZZ_CHECK(!strcmp(strbuf_str(&back), t.path), "%s matched %s but rebuilds as %s",
