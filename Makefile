@@ -63,6 +63,7 @@ UNIKD_OBJS := $(call obj,$(UNIKD_SRCS))
 # after the object lists: its rules name them
 -include tests/tests.mk
 -include tests/fuzz/fuzz.mk
+-include tests/tools/tools.mk
 
 .PHONY: all guest demo test unit e2e lint format bench clean deps
 .DEFAULT_GOAL := all
@@ -115,6 +116,7 @@ bench: deps
 	scripts/bench
 	scripts/bench-runtime
 	scripts/bench-libvirt
+	scripts/bench-api
 
 clean:
 	rm -rf build bin

@@ -3,11 +3,11 @@
  *
  * Input: one byte choosing the method, then the raw request target
  * ("/v1/images/x%41?name=a&force=1"; inputs with a NUL, CR or LF are
- * skipped: they cannot be part of a request line).  The target is decoded the way
- * unikd's HTTP layer has it decoded today: libmicrohttpd unescapes the path
- * with MHD_http_unescape() and each query key and value after turning '+'
- * into ' ' (see parse_target; point it at the daemon's own URI parser when
- * it has one).
+ * skipped: they cannot be part of a request line).  The target is decoded
+ * the way the daemon decodes it (parse_target): with its own request-target
+ * parser, daemon/http_uri.c, when the tree has one; else the way
+ * libmicrohttpd decodes it for the daemon, MHD_http_unescape() on the path
+ * and on each query key and value after turning '+' into ' '.
  * Promises checked:
  *   - decoding never shortens a path or value silently (an embedded NUL
  *     would cut the C string the handlers see);
@@ -24,6 +24,10 @@
 
 #include "../../api/types.h"
 #include "../../daemon/http.h"
+#if __has_include("../../daemon/http_uri.h")
+#include "../../daemon/http_uri.h"
+#define HAVE_HTTP_URI 1
+#endif
 #include "../../daemon/routes.h"
 #include "../../lib/strbuf.h"
 #include "../../lib/xalloc.h"
@@ -52,6 +56,29 @@ static void check_sendable(const char *what, const char *fmt, const char *arg)
 	json_decref(j);
 }
 
+#ifdef HAVE_HTTP_URI
+/* The daemon's parser: a refused target is a 400 with err. */
+static int parse_target(const char *raw, size_t len, struct target *t, struct unik_err *err)
+{
+	struct http_uri u = HTTP_URI_INIT;
+
+	memset(t, 0, sizeof(*t));
+	if (http_uri_parse(raw, len, &u, err)) {
+		t->path = xstrdup("");
+		return -1;
+	}
+	t->path = xstrdup(u.path);
+	t->path_len = strlen(u.path);
+	for (size_t i = 0; i < u.nparams; i++) {
+		strv_push(&t->keys, u.keys[i]);
+		strv_push(&t->values, u.values[i]);
+		t->value_lens = xrealloc(t->value_lens, t->values.n * sizeof(*t->value_lens));
+		t->value_lens[i] = strlen(u.values[i]);
+	}
+	http_uri_release(&u);
+	return 0;
+}
+#else
 /* Decodes one query component in place, as libmicrohttpd does. */
 static size_t unescape_query(char *s)
 {
@@ -98,6 +125,7 @@ static int parse_target(const char *raw, size_t len, struct target *t, struct un
 	free(query);
 	return 0;
 }
+#endif
 
 static void target_release(struct target *t)
 {
