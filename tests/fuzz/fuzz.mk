@@ -11,8 +11,10 @@
 FUZZ_CC ?= clang
 FUZZ_OUT := build/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+# the tree's warnings; clang lacks gcc's -Wformat-truncation and flags
+# libseccomp's SCMP_A0() macros (-Wmissing-field-initializers) where gcc does not
 FUZZ_CFLAGS := -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(filter-out -Wno-format-truncation,$(WARN)) \
-	-std=gnu11 -pthread -MMD -MP
+	-Wno-missing-field-initializers -std=gnu11 -pthread -MMD -MP
 FUZZ_LDFLAGS := -fsanitize=fuzzer $(FUZZ_SAN) -pthread
 FUZZ_RUNS ?= 1000000
 
@@ -23,8 +25,11 @@ LINT_SRCS += $(wildcard tests/fuzz/*.c tests/fuzz/*.h)
 
 fuzzobj = $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(1))
 FUZZ_LIB := $(FUZZ_OUT)/libunik.a
-# the daemon without its main(): route_match and http_body_json need its handlers
+# The targets link whole parts (the daemon without its main(), the monitors
+# without theirs), not single files, so they keep linking when a part's
+# files are split: route_match and http_body_json need the handlers.
 FUZZ_DAEMON_OBJS := $(call fuzzobj,$(filter-out daemon/main.c,$(sort $(UNIKD_SRCS))))
+FUZZ_MON_OBJS := $(call fuzzobj,$(sort $(filter-out monitor/hvt_main.c,$(HVT_SRCS))))
 
 $(FUZZ_OUT)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -35,8 +40,8 @@ $(FUZZ_LIB): $(call fuzzobj,$(LIB_SRCS) $(API_SRCS))
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 fuzz_link = @$(if $(Q),echo "  FUZZLD  $@")
-$(FUZZ_OUT)/fuzz_api_json $(FUZZ_OUT)/fuzz_routes: $(FUZZ_OUT)/%: $(call fuzzobj,tests/fuzz/%.c) \
-		$(FUZZ_DAEMON_OBJS) $(FUZZ_LIB)
+$(FUZZ_OUT)/fuzz_api_json $(FUZZ_OUT)/fuzz_routes $(FUZZ_OUT)/fuzz_untar: $(FUZZ_OUT)/%: \
+		$(call fuzzobj,tests/fuzz/%.c) $(FUZZ_DAEMON_OBJS) $(FUZZ_LIB)
 	$(fuzz_link)
 	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ $(UNIKD_LIBS)
 
@@ -45,17 +50,13 @@ $(FUZZ_OUT)/fuzz_portspec $(FUZZ_OUT)/fuzz_bootargs $(FUZZ_OUT)/fuzz_cmdline: $(
 	$(fuzz_link)
 	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -ljansson
 
-$(FUZZ_OUT)/fuzz_untar: $(call fuzzobj,tests/fuzz/fuzz_untar.c daemon/untar.c) $(FUZZ_LIB)
+$(FUZZ_OUT)/fuzz_elf: $(call fuzzobj,tests/fuzz/fuzz_elf.c) $(FUZZ_MON_OBJS)
 	$(fuzz_link)
-	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -larchive -ljansson
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ $(MON_LIBS)
 
-$(FUZZ_OUT)/fuzz_elf: $(call fuzzobj,tests/fuzz/fuzz_elf.c monitor/elf_image.c)
+$(FUZZ_OUT)/fuzz_hvt_calls: $(call fuzzobj,tests/fuzz/fuzz_hvt_calls.c) $(FUZZ_MON_OBJS)
 	$(fuzz_link)
-	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^
-
-$(FUZZ_OUT)/fuzz_hvt_calls: $(call fuzzobj,tests/fuzz/fuzz_hvt_calls.c monitor/hvt_calls.c)
-	$(fuzz_link)
-	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -Wl,--wrap=ppoll -o $@ $^
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -Wl,--wrap=ppoll -o $@ $^ $(MON_LIBS)
 
 .PHONY: fuzz-bins fuzz fuzz-short
 fuzz-bins: $(FUZZ_BINS)
