@@ -11,7 +11,8 @@
  * REQUESTS were answered in all.  Every answer is read whole (Content-Length
  * or chunked); a closed connection is opened again.  -C: a new connection for
  * every request ("Connection: close"; the latency then counts the connect,
- * as a CLI command sees it).  -i: a pause between a connection's requests.  Errors: an answer that is not 2xx, a
+ * as a CLI command sees it), and -n counts attempts, answered or failed.
+ * -i: a pause between a connection's requests.  Errors: an answer that is not 2xx, a
  * connection reset or closed mid-answer (or before one), a request without
  * an answer after TIMEOUT_MS, a connection that could not be made.
  *
@@ -390,9 +391,14 @@ static void record_latency(int64_t ns)
 	st.lat_us[st.nlat++] = (uint32_t)(ns / 1000 > UINT32_MAX ? UINT32_MAX : ns / 1000);
 }
 
+/* -n reached: answers, or with -C attempts (an answer or an error each). */
 static int done_requests(void)
 {
-	return o.max_requests && st.requests >= o.max_requests;
+	long long n = st.requests;
+
+	if (o.close_each)
+		n += st.resets + st.timeouts + st.connect_errors;
+	return o.max_requests && n >= o.max_requests;
 }
 
 /* The connection broke: count it (when it matters) and open it again. */
@@ -413,6 +419,8 @@ static void conn_broken(struct conn *c, int64_t now, const char *what, int err)
 	}
 	conn_close(c, now);
 	c->retry_at_ns = now + (c->ever_connected ? RECONNECT_DELAY_NS / 10 : RECONNECT_DELAY_NS);
+	if (o.close_each) /* the next probe after the pause, as after an answer */
+		c->retry_at_ns = now + (int64_t)o.pause_ms * 1000000LL;
 }
 
 static void on_event(struct conn *c, uint32_t events, int64_t now)
