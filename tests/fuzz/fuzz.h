@@ -32,9 +32,11 @@ static inline int fuzz_json_string_ok(const uint8_t *s, size_t len)
 {
 	for (size_t i = 0; i < len;) {
 		uint8_t c = s[i];
-		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
-				       : (c & 0xf8) == 0xf0	   ? 4
-								   : 0;
+		size_t n = c < 0x80		? 1
+			   : (c & 0xe0) == 0xc0 ? 2
+			   : (c & 0xf0) == 0xe0 ? 3
+			   : (c & 0xf8) == 0xf0 ? 4
+						: 0;
 		uint32_t cp;
 
 		if (!c || !n || n > len - i)

@@ -74,7 +74,10 @@ static json_t *error_encode_w(const void *o)
 	return unik_error_to_json(o);
 }
 
-#define CODEC(T, name) { name, T##_init_w, T##_release_w, T##_decode_w, T##_encode_w }
+#define CODEC(T, name)                                                                             \
+	{                                                                                          \
+		name, T##_init_w, T##_release_w, T##_decode_w, T##_encode_w                        \
+	}
 
 static const struct codec codecs[] = {
 	CODEC(run, "run request"), CODEC(image, "image"), CODEC(instance, "instance"),
@@ -171,8 +174,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_decref(j2);
 	FUZZ_CHECK(ok, "the encoded %s does not decode again: %s", c->name, text1);
 	FUZZ_CHECK(text2 && !strcmp(text1, text2),
-		   "the %s codec does not round-trip:\n  first:  %s\n  second: %s", c->name,
-		   text1, text2 ? text2 : "(none)");
+		   "the %s codec does not round-trip:\n  first:  %s\n  second: %s", c->name, text1,
+		   text2 ? text2 : "(none)");
 	free(text1);
 	free(text2);
 	return 0;

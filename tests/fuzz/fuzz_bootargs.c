@@ -61,9 +61,10 @@ static int well_formed(const char *s, size_t len, int upper_only)
 			continue;
 		if (len - i < 3)
 			return 0;
-		if (upper_only ? !is_upper_hex((unsigned char)s[i + 1]) ||
-					 !is_upper_hex((unsigned char)s[i + 2])
-			       : !is_hex((unsigned char)s[i + 1]) || !is_hex((unsigned char)s[i + 2]))
+		if (upper_only
+			? !is_upper_hex((unsigned char)s[i + 1]) ||
+			      !is_upper_hex((unsigned char)s[i + 2])
+			: !is_hex((unsigned char)s[i + 1]) || !is_hex((unsigned char)s[i + 2]))
 			return 0;
 		i += 2;
 	}
@@ -101,9 +102,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* the decoder over anything */
 	rc = bootargs_decode(&dec, (const char *)data, size);
-	FUZZ_CHECK((rc == 0) == well_formed((const char *)data, size, 0),
-		   "decoder %s a %s word", rc ? "refused" : "accepted",
-		   rc ? "well-formed" : "malformed");
+	FUZZ_CHECK((rc == 0) == well_formed((const char *)data, size, 0), "decoder %s a %s word",
+		   rc ? "refused" : "accepted", rc ? "well-formed" : "malformed");
 	if (rc == 0)
 		check_round_trip(strbuf_str(&dec));
 	strbuf_release(&dec);
@@ -134,8 +134,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(!strcmp(out.argv[i + 1], args.v[i]),
 				   "argument %zu '%s' reaches the guest as '%s'", i, args.v[i],
 				   out.argv[i + 1]);
-		FUZZ_CHECK((size_t)out.envc == env.n, "%zu environment entries reach the guest as %d",
-			   env.n, out.envc);
+		FUZZ_CHECK((size_t)out.envc == env.n,
+			   "%zu environment entries reach the guest as %d", env.n, out.envc);
 		for (size_t i = 0; i < env.n; i++)
 			FUZZ_CHECK(!strcmp(out.envp[i], env.v[i]),
 				   "environment entry '%s' reaches the guest as '%s'", env.v[i],

@@ -120,18 +120,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * this much room the pool cannot run out: compare with the host. */
 	if (pre + len + 16 < sizeof(strings)) {
 		expected(line, &args, &env);
-		FUZZ_CHECK(out.argv[0] && !strcmp(out.argv[0], "app"), "argv[0] is not the program");
+		FUZZ_CHECK(out.argv[0] && !strcmp(out.argv[0], "app"),
+			   "argv[0] is not the program");
 		FUZZ_CHECK((size_t)out.argc == args.n + 1, "runtime argc %d, host decodes %zu args",
 			   out.argc, args.n + 1);
 		for (size_t i = 0; i < args.n; i++)
 			FUZZ_CHECK(!strcmp(out.argv[i + 1], args.v[i]),
 				   "argv[%zu]: runtime '%s', host '%s'", i + 1, out.argv[i + 1],
 				   args.v[i]);
-		FUZZ_CHECK((size_t)out.envc == env.n, "runtime envc %d, host decodes %zu",
-			   out.envc, env.n);
+		FUZZ_CHECK((size_t)out.envc == env.n, "runtime envc %d, host decodes %zu", out.envc,
+			   env.n);
 		for (size_t i = 0; i < env.n; i++)
-			FUZZ_CHECK(!strcmp(out.envp[i], env.v[i]), "envp[%zu]: runtime '%s', host '%s'",
-				   i, out.envp[i], env.v[i]);
+			FUZZ_CHECK(!strcmp(out.envp[i], env.v[i]),
+				   "envp[%zu]: runtime '%s', host '%s'", i, out.envp[i], env.v[i]);
 	}
 	strv_release(&args);
 	strv_release(&env);

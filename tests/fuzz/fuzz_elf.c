@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(image_path, sizeof(image_path), "/proc/self/fd/%d", image_fd);
 	}
 	FUZZ_CHECK(ftruncate(image_fd, 0) == 0 &&
-			   (size == 0 || pwrite(image_fd, data, size, 0) == (ssize_t)size),
+		       (size == 0 || pwrite(image_fd, data, size, 0) == (ssize_t)size),
 		   "cannot write the image");
 	if (!guest)
 		guest = guest_map();
@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		   "runtime range 0x%lx..0x%lx", (unsigned long)img.rt_start,
 		   (unsigned long)img.rt_end);
 	FUZZ_CHECK(img.text_start <= img.text_end && img.text_end <= img.rt_end &&
-			   (!img.text_end || img.text_start >= img.rt_start),
+		       (!img.text_end || img.text_start >= img.rt_start),
 		   "text range 0x%lx..0x%lx outside the runtime's", (unsigned long)img.text_start,
 		   (unsigned long)img.text_end);
 	bi = mon_boot_info(mem, GUEST_MEM, img.image_end, "unik.arg=fuzz");

@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(inet_pton(AF_INET, ps.host_ip, &a) == 1, "'%s': host address '%s' kept", s,
 		   ps.host_ip);
 	FUZZ_CHECK(ps.host_port >= 1 && ps.host_port <= 65535 && ps.guest_port >= 1 &&
-			   ps.guest_port <= 65535,
+		       ps.guest_port <= 65535,
 		   "'%s': ports %d:%d kept", s, ps.host_port, ps.guest_port);
 	portspec_format(&ps, canon, sizeof(canon));
 	FUZZ_CHECK(strlen(canon) < sizeof(canon) - 1, "'%s': canonical text '%s' truncated", s,
@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(portspec_parse(canon, &again, &err) == 0, "'%s': canonical '%s' refused: %s", s,
 		   canon, err.msg);
 	FUZZ_CHECK(!strcmp(again.host_ip, ps.host_ip) && again.host_port == ps.host_port &&
-			   again.guest_port == ps.guest_port,
+		       again.guest_port == ps.guest_port,
 		   "'%s': canonical '%s' parses to another mapping", s, canon);
 	free(s);
 	return 0;

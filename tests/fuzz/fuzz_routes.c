@@ -144,7 +144,8 @@ static void rebuild(const char *pattern, char **params, int n, struct strbuf *ou
 		if (*p == '{') {
 			const char *e = strchr(p, '}');
 
-			FUZZ_CHECK(e && k < n, "pattern %s has more parameters than matched", pattern);
+			FUZZ_CHECK(e && k < n, "pattern %s has more parameters than matched",
+				   pattern);
 			strbuf_adds(out, params[k++]);
 			p = e;
 			continue;

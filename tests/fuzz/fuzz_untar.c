@@ -36,8 +36,7 @@ size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned seed);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-static char base[PATH_MAX], archive[PATH_MAX], parent[PATH_MAX], dest[PATH_MAX],
-    canary[PATH_MAX];
+static char base[PATH_MAX], archive[PATH_MAX], parent[PATH_MAX], dest[PATH_MAX], canary[PATH_MAX];
 
 /* ---- checksums ------------------------------------------------------- */
 
@@ -198,7 +197,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(mkdir(parent, 0755) == 0 && mkdir(dest, 0755) == 0, "cannot make the folders");
 	fd = open(canary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	FUZZ_CHECK(fd >= 0 && write(fd, CANARY, strlen(CANARY)) == (ssize_t)strlen(CANARY) &&
-			   close(fd) == 0,
+		       close(fd) == 0,
 		   "cannot write the canary");
 
 	rc = untar_safe(archive, dest, MAX_BYTES, &files, &err);

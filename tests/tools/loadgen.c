@@ -343,7 +343,8 @@ static long answer_complete(struct conn *c, int *status, int *close_after)
 	*status = (int)strtol(c->in + 9, NULL, 10);
 	*close_after = c->in[7] == '0';
 	hlen = (size_t)(hend - c->in) + 4;
-	for (p = memchr(c->in, '\n', hlen); p && p < hend; p = memchr(p, '\n', (size_t)(hend - p))) {
+	for (p = memchr(c->in, '\n', hlen); p && p < hend;
+	     p = memchr(p, '\n', (size_t)(hend - p))) {
 		p++;
 		if (!strncasecmp(p, "content-length:", 15))
 			clen = strtoll(p + 15, NULL, 10);
@@ -441,8 +442,8 @@ static void on_event(struct conn *c, uint32_t events, int64_t now)
 	}
 	if (c->state == C_SENDING && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
 		while (c->out_off < c->out_len) {
-			ssize_t w = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
-					 MSG_NOSIGNAL);
+			ssize_t w =
+			    send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
 
 			if (w < 0 && errno == EAGAIN)
 				return;
@@ -632,8 +633,10 @@ int main(int argc, char **argv)
 		for (int i = 0; i < n; i++)
 			up += cs[i].ever_connected;
 		printf("loadgen: %d %s connections to %s: %d made in %.2f s\n", n,
-		       o.idle ? "idle" : o.close_each ? "one-request" : "keep-alive", o.addr_text, up,
-		       (double)(measure_start - t0) / 1e9);
+		       o.idle	      ? "idle"
+		       : o.close_each ? "one-request"
+				      : "keep-alive",
+		       o.addr_text, up, (double)(measure_start - t0) / 1e9);
 		if (up < n)
 			printf("loadgen: %d connections could not be made%s%s\n", n - up,
 			       st.first_error[0] ? "; first error: " : "", st.first_error);
@@ -682,8 +685,8 @@ int main(int argc, char **argv)
 		       st.requests, secs, st.requests / secs, errors, st.non2xx, st.resets,
 		       st.timeouts, st.connect_errors, st.first_error[0] ? "; first: " : "",
 		       st.first_error);
-		printf("loadgen: latency ms p50 %.2f p99 %.2f max %.2f\n", pct_ms(0.5), pct_ms(0.99),
-		       pct_ms(1.0));
+		printf("loadgen: latency ms p50 %.2f p99 %.2f max %.2f\n", pct_ms(0.5),
+		       pct_ms(0.99), pct_ms(1.0));
 		printf("RESULT conns=%d requests=%lld rps=%.0f errors=%lld non2xx=%lld resets=%lld "
 		       "timeouts=%lld connect_errors=%lld p50_ms=%.2f p99_ms=%.2f max_ms=%.2f\n",
 		       n, st.requests, st.requests / secs, errors, st.non2xx, st.resets,
