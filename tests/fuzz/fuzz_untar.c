@@ -2,7 +2,8 @@
  *
  * Input: the uploaded archive (tar, maybe gzip/bzip2/xz-compressed).  Each
  * input is extracted into a fresh folder `d` inside a folder `p` that also
- * holds a canary file; both are removed afterwards.  A custom mutator fixes
+ * holds a canary file, all in a fresh temporary folder (on tmpfs when there
+ * is one; FUZZ_TMPDIR chooses) removed afterwards.  A custom mutator fixes
  * the header checksum of every ustar header block after mutating, so the
  * mutations reach the extraction rather than the checksum test.
  * Promises checked (untar.h):
@@ -36,6 +37,7 @@ size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned seed);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
+static const char *tmp_root;
 static char base[PATH_MAX], archive[PATH_MAX], parent[PATH_MAX], dest[PATH_MAX], canary[PATH_MAX];
 
 /* ---- checksums ------------------------------------------------------- */
@@ -157,40 +159,32 @@ static void check_parent(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *tmp = getenv("FUZZ_TMPDIR");
-
 	(void)argc;
 	(void)argv;
-	if (!tmp)
-		tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	snprintf(base, sizeof(base), "%s/fuzz-untar.XXXXXX", tmp);
-	if (!mkdtemp(base))
-		abort();
+	tmp_root = getenv("FUZZ_TMPDIR");
+	if (!tmp_root)
+		tmp_root = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+	return 0;
+}
+
+/* A fresh folder for this input. */
+static void make_base(void)
+{
+	snprintf(base, sizeof(base), "%s/fuzz-untar.XXXXXX", tmp_root);
+	FUZZ_CHECK(mkdtemp(base), "cannot make a folder in %s", tmp_root);
 	snprintf(archive, sizeof(archive), "%s/upload", base);
 	snprintf(parent, sizeof(parent), "%s/p", base);
 	snprintf(dest, sizeof(dest), "%s/p/d", base);
 	snprintf(canary, sizeof(canary), "%s/p/canary", base);
-	return 0;
-}
-
-static void cleanup_base(void)
-{
-	struct unik_err err = UNIK_ERR_INIT;
-
-	fs_remove_tree(base, &err);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int registered;
 	struct unik_err err = UNIK_ERR_INIT;
 	long files = 0;
 	int fd, rc;
 
-	if (!registered) {
-		atexit(cleanup_base);
-		registered = 1;
-	}
+	make_base();
 	fd = open(archive, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	FUZZ_CHECK(fd >= 0 && write(fd, data, size) == (ssize_t)size && close(fd) == 0,
 		   "cannot write the archive");
@@ -230,5 +224,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FUZZ_CHECK(fs_remove_tree(parent, &err) == 0, "cannot remove the tree: %s", err.msg);
 	FUZZ_CHECK(access(parent, F_OK) < 0, "the tree is still there after removal");
+	FUZZ_CHECK(unlink(archive) == 0 && rmdir(base) == 0, "cannot remove %s", base);
 	return 0;
 }
