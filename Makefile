@@ -6,6 +6,7 @@
 #   make test       unit + end-to-end tests (sanitizer build in build/asan/)
 #   make lint       clang-format check, cppcheck, banned calls
 #   make bench      benchmarks (tables of medians and ratios)
+#   make fuzz       libFuzzer targets, 10^6 runs each (fuzz-short: a short pass)
 
 SHELL := /bin/bash
 CC ?= cc
@@ -61,6 +62,8 @@ UNIKD_OBJS := $(call obj,$(UNIKD_SRCS))
 
 # after the object lists: its rules name them
 -include tests/tests.mk
+-include tests/fuzz/fuzz.mk
+-include tests/tools/tools.mk
 
 .PHONY: all guest demo test unit e2e lint format bench clean deps
 .DEFAULT_GOAL := all
@@ -113,6 +116,7 @@ bench: deps
 	scripts/bench
 	scripts/bench-runtime
 	scripts/bench-libvirt
+	scripts/bench-api
 
 clean:
 	rm -rf build bin

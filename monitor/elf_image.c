@@ -48,10 +48,14 @@ static void read_notes(const uint8_t *f, uint64_t off, uint64_t len, struct mon_
 	uint64_t p = 0;
 
 	while (len - p >= sizeof(Elf64_Nhdr)) {
-		const Elf64_Nhdr *n = (const void *)(f + off + p);
-		uint64_t name_sz = ((uint64_t)n->n_namesz + 3) & ~3UL;
-		uint64_t desc_sz = ((uint64_t)n->n_descsz + 3) & ~3UL;
-		const uint8_t *name = f + off + p + sizeof(*n);
+		Elf64_Nhdr nh; /* copied: the file may place it unaligned */
+		const Elf64_Nhdr *n = &nh;
+		uint64_t name_sz, desc_sz;
+		const uint8_t *name = f + off + p + sizeof(nh);
+
+		memcpy(&nh, f + off + p, sizeof(nh));
+		name_sz = ((uint64_t)n->n_namesz + 3) & ~3UL;
+		desc_sz = ((uint64_t)n->n_descsz + 3) & ~3UL;
 
 		if (name_sz > len - p - sizeof(*n) || desc_sz > len - p - sizeof(*n) - name_sz)
 			return;
@@ -79,7 +83,10 @@ static int load_segments(const char *path, const uint8_t *f, uint64_t size, uint
 	    !in_file(size, eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr)))
 		return bad(why, path, "program headers outside the file");
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
-		const Elf64_Phdr *ph = (const void *)(f + eh->e_phoff + i * sizeof(Elf64_Phdr));
+		Elf64_Phdr phdr; /* copied: e_phoff need not be aligned */
+		const Elf64_Phdr *ph = &phdr;
+
+		memcpy(&phdr, f + eh->e_phoff + i * sizeof(Elf64_Phdr), sizeof(phdr));
 
 		if (ph->p_type == PT_NOTE && in_file(size, ph->p_offset, ph->p_filesz))
 			read_notes(f, ph->p_offset, ph->p_filesz, img);

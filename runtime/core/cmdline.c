@@ -23,6 +23,8 @@ static char *decode(const char *s, size_t len)
 	char *out = strings + used;
 	size_t n = 0;
 
+	if (used >= sizeof(strings))
+		return NULL; /* full: not even room for the terminator */
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
 
