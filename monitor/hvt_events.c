@@ -38,10 +38,12 @@ int hvt_events_init(struct hvt *h, char *why)
 {
 	struct sigaction sa;
 	sigset_t block;
-	struct {
+	/* struct kvm_signal_mask with its 64-bit kernel sigset behind it */
+	union {
 		struct kvm_signal_mask m;
-		uint64_t set;
+		unsigned char bytes[sizeof(struct kvm_signal_mask) + sizeof(uint64_t)];
 	} km;
+	uint64_t set;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -57,8 +59,9 @@ int hvt_events_init(struct hvt *h, char *why)
 	sigdelset(&hvt_wait_mask, SIGALRM);
 	sigdelset(&hvt_wait_mask, SIGTERM);
 	event_set = block;
-	km.m.len = sizeof(km.set); /* the kernel's sigset: 64 bits */
-	memcpy(&km.set, &hvt_wait_mask, sizeof(km.set));
+	km.m.len = sizeof(set); /* the kernel's sigset: 64 bits */
+	memcpy(&set, &hvt_wait_mask, sizeof(set));
+	memcpy(km.bytes + sizeof(struct kvm_signal_mask), &set, sizeof(set));
 	if (ioctl(h->vcpu_fd, KVM_SET_SIGNAL_MASK, &km) < 0) {
 		snprintf(why, MON_WHY, "/dev/kvm: KVM_SET_SIGNAL_MASK: %s", strerror(errno));
 		return -1;
