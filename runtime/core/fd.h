@@ -102,6 +102,9 @@ long fd_install(struct file *f, int min, bool cloexec);
 /* file_new + fd_install; on failure the file is dropped (released).  The
  * descriptor, -ENFILE or -EMFILE. */
 long fd_open(const struct file_ops *ops, struct vnode *node, int flags, void *priv, bool cloexec);
+/* The object (f->priv) of descriptor fd when its file is of kind `ops`;
+ * else NULL with *err = -EBADF (not open) or `other` (another kind). */
+void *fd_priv(long fd, const struct file_ops *ops, long other, long *err);
 /* Drops a file nobody refers to (releases its object). */
 void file_put(struct file *f);
 /* Closes fd: 0 or -EBADF. */

@@ -65,6 +65,14 @@ long fd_open(const struct file_ops *ops, struct vnode *node, int flags, void *pr
 	return fd;
 }
 
+void *fd_priv(long fd, const struct file_ops *ops, long other, long *err)
+{
+	struct file *f = fd_get(fd);
+
+	*err = !f ? -EBADF : f->ops != ops ? other : 0;
+	return *err ? NULL : f->priv;
+}
+
 struct file *fd_get(long fd)
 {
 	return fd >= 0 && fd < MAX_FDS ? fds[fd] : NULL;

@@ -160,10 +160,7 @@ SYSCALL(timerfd_create)
 
 static struct timerfd *timer_of(long fd, long *err)
 {
-	struct file *f = fd_get(fd);
-
-	*err = !f ? -EBADF : f->ops != &timerfd_ops ? -EINVAL : 0;
-	return *err ? NULL : f->priv;
+	return fd_priv(fd, &timerfd_ops, -EINVAL, err);
 }
 
 /* The timer's setting now as a struct itimerspec (interval, time left). */

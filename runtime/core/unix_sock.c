@@ -153,17 +153,7 @@ bool unix_is(const struct file *f)
 
 struct usock *unix_of(long fd, long *err)
 {
-	struct file *f = fd_get(fd);
-
-	if (!f) {
-		*err = -EBADF;
-		return NULL;
-	}
-	if (f->ops != &unix_ops) {
-		*err = -ENOTSOCK;
-		return NULL;
-	}
-	return f->priv;
+	return fd_priv(fd, &unix_ops, -ENOTSOCK, err);
 }
 
 static struct usock *usock_new(int type)

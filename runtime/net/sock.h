@@ -13,16 +13,7 @@
 
 #include "net.h"
 #include "../core/fd.h"
-
-#define SOCK_STREAM 1
-#define SOCK_DGRAM 2
-
-#define MSG_PEEK 0x02
-#define MSG_TRUNC 0x20
-#define MSG_DONTWAIT 0x40
-#define MSG_WAITALL 0x100
-#define MSG_NOSIGNAL 0x4000
-#define MSG_MORE 0x8000
+#include "../core/sockabi.h"
 
 /* Linux's struct sockaddr_in; port and address in network byte order. */
 struct k_sockaddr_in {
@@ -31,7 +22,6 @@ struct k_sockaddr_in {
 	u32 addr;
 	u8 zero[8];
 };
-#define AF_INET 2
 
 struct sock;
 

@@ -20,24 +20,10 @@
 #include "../core/syscall.h"
 #include "../platform/platform.h"
 
-#define SOCK_NONBLOCK 04000
-#define SOCK_CLOEXEC 02000000
-#define SOCK_TYPE_MASK 0xf
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
 #define FOREVER (~0UL)
 #define FIONREAD 0x541b
-
-/* struct msghdr */
-struct k_msghdr {
-	u64 name;
-	u32 namelen, pad0;
-	u64 iov;
-	u64 iovlen;
-	u64 control;
-	u64 controllen;
-	s32 flags, pad1;
-};
 
 static long sock_read(struct file *f, const struct k_iovec *iov, int n, u64 *off);
 static long sock_write(struct file *f, const struct k_iovec *iov, int n, u64 *off);
@@ -74,17 +60,7 @@ static const struct file_ops sock_file_ops = {
 
 static struct sock *sock_of(long fd, long *err)
 {
-	struct file *f = fd_get(fd);
-
-	if (!f) {
-		*err = -EBADF;
-		return NULL;
-	}
-	if (f->ops != &sock_file_ops) {
-		*err = -ENOTSOCK;
-		return NULL;
-	}
-	return f->priv;
+	return fd_priv(fd, &sock_file_ops, -ENOTSOCK, err);
 }
 
 /* A descriptor for s (closed on failure). */
