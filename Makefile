@@ -112,7 +112,7 @@ format:
 	clang-format -i $(LINT_SRCS)
 
 bench: deps
-	$(MAKE) all
+	$(MAKE) all test-tools
 	scripts/bench
 	scripts/bench-runtime
 	scripts/bench-libvirt

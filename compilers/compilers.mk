@@ -5,7 +5,7 @@ GUEST_TARGETS += $(GUEST)/linux-init $(GUEST)/vmlinuz
 LINT_SRCS += $(wildcard compilers/*.c compilers/*.h compilers/*/*.c compilers/*/*.h)
 
 # PID 1 of "linux" guests: static, small, linked with nothing from lib/.
-$(GUEST)/linux-init: compilers/linux/init.c
+$(GUEST)/linux-init: compilers/linux/init.c abi/boot.h
 	@mkdir -p $(@D)
 	musl-gcc -static -Os -s $(WARN) -o $@ $<
 

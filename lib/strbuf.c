@@ -36,7 +36,7 @@ void strbuf_reset(struct strbuf *sb)
 		sb->buf[0] = '\0';
 }
 
-static void grow(struct strbuf *sb, size_t extra)
+void strbuf_grow(struct strbuf *sb, size_t extra)
 {
 	size_t need = sb->len + extra + 1;
 
@@ -52,7 +52,7 @@ void strbuf_add(struct strbuf *sb, const void *data, size_t n)
 {
 	if (!n)
 		return;
-	grow(sb, n);
+	strbuf_grow(sb, n);
 	memcpy(sb->buf + sb->len, data, n);
 	sb->len += n;
 	sb->buf[sb->len] = '\0';
@@ -78,7 +78,7 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	grow(sb, (size_t)n);
+	strbuf_grow(sb, (size_t)n);
 	va_start(ap, fmt);
 	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);

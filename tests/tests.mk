@@ -2,12 +2,41 @@
 # daemon has but its main().  Built in the current VARIANT (make test uses asan).
 UNIT_TESTS := t_types t_lib t_store t_routes t_untar t_buildtree t_libvirt_xml t_sandbox
 UNIT_BINS := $(patsubst %,$(OUT)/tests/%,$(UNIT_TESTS))
-LINT_SRCS += $(wildcard tests/unit/*.c tests/unit/*.h)
+LINT_SRCS += $(wildcard tests/unit/*.c tests/unit/*.h tests/runtime/*.c tests/monitor/*.c)
 
-.PHONY: unit-bins
-unit-bins: $(UNIT_BINS)
+# The helpers the suites and benchmarks run (tests/lib/harness.sh finds them
+# in $(OUT)/tests/): cbuild drives a compiler plugin as the daemon would,
+# provrun a provider, benchrun times monitor runs, bootword encodes a word
+# for a guest's command line (abi/boot.h).
+TEST_TOOLS := $(OUT)/tests/cbuild $(OUT)/tests/provrun $(OUT)/tests/benchrun \
+	$(OUT)/tests/bootword
+DAEMON_PARTS := $(filter-out $(OUT)/obj/daemon/main.o,$(UNIKD_OBJS)) $(OUT)/libunik.a
 
-$(OUT)/tests/%: $(OUT)/obj/tests/unit/%.o $(filter-out $(OUT)/obj/daemon/main.o,$(UNIKD_OBJS)) $(OUT)/libunik.a
+.PHONY: unit-bins test-tools
+unit-bins: $(UNIT_BINS) test-tools
+test-tools: $(TEST_TOOLS)
+
+$(OUT)/tests/cbuild: $(OUT)/obj/tests/runtime/cbuild.o $(DAEMON_PARTS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIKD_LIBS)
+
+$(OUT)/tests/provrun: $(OUT)/obj/tests/monitor/provrun.o $(DAEMON_PARTS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIKD_LIBS)
+
+$(OUT)/tests/bootword: $(OUT)/obj/tests/tools/bootword.o
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(OUT)/tests/benchrun: $(OUT)/obj/tests/monitor/benchrun.o
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(OUT)/tests/%: $(OUT)/obj/tests/unit/%.o $(DAEMON_PARTS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIKD_LIBS)

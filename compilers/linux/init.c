@@ -37,6 +37,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "../../abi/boot.h"
+
 #define APP_PATH "/app"
 #define MODULES_DIR "/unik/modules"
 #define STATUS_TTY "/dev/ttyS1"
@@ -87,38 +89,17 @@ static void list_push(struct strlist *l, char *s)
 	l->v = v;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* %XX-decodes s[0..len) into a new string; NULL on a malformed escape. */
 static char *decode(const char *s, size_t len)
 {
 	char *out = malloc(len + 1);
-	size_t o = 0;
+	long n = out ? unik_boot_decode(out, s, len) : -1;
 
-	if (!out)
+	if (n < 0) {
+		free(out);
 		return NULL;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] != '%') {
-			out[o++] = s[i];
-			continue;
-		}
-		if (i + 2 >= len || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0) {
-			free(out);
-			return NULL;
-		}
-		out[o++] = (char)(hexval(s[i + 1]) << 4 | hexval(s[i + 2]));
-		i += 2;
 	}
-	out[o] = '\0';
+	out[n] = '\0';
 	return out;
 }
 
@@ -152,10 +133,10 @@ static int cmdline_parse(struct strlist *argv, struct strlist *env)
 		struct strlist *to = NULL;
 		size_t skip = 0;
 
-		if (!strncmp(p, "unik.arg=", 9)) {
+		if (!strncmp(p, UNIK_BOOT_ARG, 9)) {
 			to = argv;
 			skip = 9;
-		} else if (!strncmp(p, "unik.env=", 9)) {
+		} else if (!strncmp(p, UNIK_BOOT_ENV, 9)) {
 			to = env;
 			skip = 9;
 		}
@@ -525,7 +506,7 @@ static void status_report(int code)
 	char line[64];
 
 	klog("program ended with status %d", code);
-	snprintf(line, sizeof(line), "unik-exit-status=%d\n", code);
+	snprintf(line, sizeof(line), UNIK_EXIT_STATUS_KEY "%d\n", code);
 	status_write(line);
 }
 

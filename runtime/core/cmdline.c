@@ -1,51 +1,24 @@
-/* cmdline.c - argv and environment from the boot command line.
- * The encoding is lib/bootargs.h's: every byte outside [A-Za-z0-9._~-]
- * is written %XX. */
+/* cmdline.c - argv, environment and the runtime's switches from the boot
+ * command line: the words and their %XX encoding are abi/boot.h's. */
 #include "runtime.h"
+#include "../../abi/boot.h"
 
 static char strings[32768];
 static size_t used;
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 /* Decodes s[0..len) into the string pool; NULL if malformed or full. */
 static char *decode(const char *s, size_t len)
 {
 	char *out = strings + used;
-	size_t n = 0;
+	long n;
 
-	if (used >= sizeof(strings))
-		return NULL; /* full: not even room for the terminator */
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (c == '%') {
-			int hi, lo;
-
-			if (i + 2 >= len)
-				return NULL;
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
-			if (hi < 0 || lo < 0)
-				return NULL;
-			c = (char)(hi << 4 | lo);
-			i += 2;
-		}
-		if (used + n + 1 >= sizeof(strings))
-			return NULL;
-		out[n++] = c;
-	}
+	if (len >= sizeof(strings) - used)
+		return NULL; /* no room for the word (never longer decoded) and its NUL */
+	n = unik_boot_decode(out, s, len);
+	if (n < 0)
+		return NULL;
 	out[n] = 0;
-	used += n + 1;
+	used += (size_t)n + 1;
 	return out;
 }
 
@@ -83,7 +56,7 @@ void cmdline_parse(const char *line, const char *prog, struct cmdline *out)
 		len = (size_t)(p - w);
 		if (!len)
 			continue;
-		if (len >= 9 && !memcmp(w, "unik.arg=", 9)) {
+		if (len >= 9 && !memcmp(w, UNIK_BOOT_ARG, 9)) {
 			char *s = decode(w + 9, len - 9);
 
 			if (!s || out->argc == MAX_ARGS)
@@ -91,26 +64,26 @@ void cmdline_parse(const char *line, const char *prog, struct cmdline *out)
 				    "unik: ignoring bad or excess argument on the command line\n");
 			else
 				out->argv[out->argc++] = s;
-		} else if (len >= 9 && !memcmp(w, "unik.env=", 9)) {
+		} else if (len >= 9 && !memcmp(w, UNIK_BOOT_ENV, 9)) {
 			char *s = decode(w + 9, len - 9);
 
 			if (!s || out->envc == MAX_ARGS || !strchr(s, '='))
 				kprintf("unik: ignoring bad or excess environment entry\n");
 			else
 				out->envp[out->envc++] = s;
-		} else if (word_is(w, len, "unik.verbose")) {
+		} else if (word_is(w, len, UNIK_BOOT_VERBOSE)) {
 			out->verbose = true;
-		} else if (word_is(w, len, "unik.strace")) {
+		} else if (word_is(w, len, UNIK_BOOT_STRACE)) {
 			out->strace = true;
-		} else if (word_is(w, len, "unik.ring0")) {
+		} else if (word_is(w, len, UNIK_BOOT_RING0)) {
 			out->ring0 = true;
-		} else if (word_is(w, len, "unik.net=dhcp")) {
+		} else if (word_is(w, len, UNIK_BOOT_DHCP)) {
 			out->net_dhcp = true;
-		} else if ((v = value_of(w, len, "unik.ip="))) {
+		} else if ((v = value_of(w, len, UNIK_BOOT_IP))) {
 			out->net_ip = v;
-		} else if ((v = value_of(w, len, "unik.gw="))) {
+		} else if ((v = value_of(w, len, UNIK_BOOT_GW))) {
 			out->net_gw = v;
-		} else if ((v = value_of(w, len, "unik.dns="))) {
+		} else if ((v = value_of(w, len, UNIK_BOOT_DNS))) {
 			if (out->ndns < MAX_DNS)
 				out->net_dns[out->ndns++] = v;
 			else

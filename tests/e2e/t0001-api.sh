@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # t0001-api: the REST API's answers and errors, straight over the socket.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 start_daemon --max-upload 64K
 
 r=$(api GET /v1/version)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # t0002-build-run: hello-c built with each compiler and run attached: its lines
 # come back through the CLI and `unik run` exits with the guest's status.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 need_qemu
 start_daemon
 want=$'hello from unik\narg[1]=a\narg[2]=b\nGREETING=hi'

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # t0003-lifecycle: run -d, logs -f, ps, wait, stop, start, rm, rmi, and a daemon
 # restart in the middle that keeps every record and adopts the running VM.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 need_qemu
 start_daemon
 mkdir -p "$T/ticker"
@@ -112,7 +112,7 @@ if [ "$(id -u)" = 0 ] && id unik >/dev/null 2>&1; then
 	check "or the setting" contains "$out" "spt.user = root"
 	check "and no instance is made" eq "$(unik ps -a -q | wc -l)" "$n"
 else
-	echo "# not root, or no user unik (scripts/install-deps): the user cases are skipped"
+	skip_case "monitor user cases: not root, or no user unik (scripts/install-deps)"
 fi
 # A monitor that refuses an option (here --mem 99999, put first by a wrapper):
 # the reason, not the guest's "exited", is the instance's message.

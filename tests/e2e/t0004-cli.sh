@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # t0004-cli: help, aliases, --json, and an unreachable daemon.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 
 out=$(UNIK_HOST=unix://$T/none.sock unik ps 2>&1)
 check "unreachable daemon: exit 1" eq "$?" 1

@@ -3,7 +3,7 @@
 # Everything runs inside a network namespace this test creates: the daemon
 # (and so its bridge, taps and port listeners) and every client.  No traffic
 # leaves loopback and that namespace.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 need_qemu
 [ "$(id -u)" -eq 0 ] || skip "needs root for a network namespace"
 command -v ip >/dev/null || skip "needs iproute2"

@@ -5,7 +5,7 @@
 # unix socket, slow and idle clients, and parked waits and streams that cost
 # no thread.  The daemon must answer every one with JSON (or, where only the
 # library can answer, at all) and keep serving.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 RAW="python3 $ROOT/tests/e2e/httpraw.py"
 TOKEN=s3cret-token-0123456789
 echo "$TOKEN" >"$T/token"

@@ -3,7 +3,7 @@
 # unikd; a wrong CA is refused; with --tlsverify a client needs a certificate
 # signed by the daemon's CA; plain TCP needs an explicit --insecure; the token
 # is required unless client certificates authenticate.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 command -v openssl >/dev/null || skip "openssl is not installed"
 P=$T/pki
 mkdir -p "$P"

@@ -4,7 +4,7 @@
 # CPU fails with a clear job error and leaves the host untouched; builds are
 # cancelled by DELETE /v1/jobs/{id}, `unik build` Ctrl-C and SIGTERM of unikd
 # (within 10 s), and kill -9 of unikd leaves no build process behind.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 command -v python3 >/dev/null || skip "python3 is not installed"
 
 tag=t0008-$$

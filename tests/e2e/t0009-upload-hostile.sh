@@ -4,7 +4,7 @@
 # Makefile), sparse and many-entry bombs, hard links, and folders too deep to
 # clean up with path names.  Nothing leaks into an image, no host file
 # changes, state/tmp is left empty, and unikd keeps answering.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 printf '[daemon]\nmax_extract_files = 1000\n' >>"$T/unikd.conf"
 start_daemon
 command -v musl-gcc >/dev/null || skip "musl-gcc is not installed"

@@ -5,7 +5,7 @@
 # instance the API shows running with that pid, every running instance has its
 # VM, every instance folder has a record and the other way round, `rm -f` of
 # everything leaves no process and no folder, and SQLite's integrity_check is ok.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 ROUNDS=${T0010_ROUNDS:-5}
 PROVIDERS=spt
 [ -c /dev/kvm ] && PROVIDERS="hvt $PROVIDERS"

@@ -4,7 +4,7 @@
 # pipe2, mkdir and writing files, a pid file, socketpair, prctl - the calls
 # that used to stop them with "is not in the runtime: returning ENOSYS".
 # And `unik run --trace` / `--verbose` show the runtime's diagnostics.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 need_qemu
 start_daemon
 

@@ -4,7 +4,7 @@
 # run attached (lines, exit status), the domain in virsh, run -d, logs, stop,
 # start, rm, daemon restart, drift made with virsh (destroy, undefine), a
 # foreign domain left alone, and a bad URI that leaves qemu working.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 need_qemu
 [ "$(id -u)" -eq 0 ] || skip "needs root (libvirt's qemu:///system)"
 command -v virsh >/dev/null || PATH=$PATH:/usr/sbin
@@ -159,7 +159,7 @@ if unik build -t hello-c "$ROOT/examples/hello-c" >>"$T/build.log" 2>&1; then
 	done
 	check "unik-elf: 5 quick runs, each collected with its status" eq "$codes" "1 2 3 4 5 "
 else
-	echo "# unik-elf part skipped: the c compiler cannot build hello-c here"
+	skip_case "libvirt unik-elf part: the c compiler cannot build hello-c here"
 fi
 
 # A domain whose qemu unikd cannot see (pid 0) is asked of libvirt every few

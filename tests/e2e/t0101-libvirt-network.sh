@@ -16,7 +16,7 @@
 #     that only the instance's tap is on it), the port is published on
 #     127.0.0.1, and clients talk only to 127.0.0.1 and that bridge.  The
 #     bridge is deleted at the end.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 need_qemu
 [ "$(id -u)" -eq 0 ] || skip "needs root (libvirt's qemu:///system, namespaces, bridges)"
 command -v virsh >/dev/null || PATH=$PATH:/usr/sbin
@@ -158,7 +158,7 @@ if unik build -t http-linux --compiler linux "$ROOT/examples/http-c" >"$T/build-
 		eq "$(get "http://127.0.0.1:$((HOSTPORT + 1))/env/GREETING")" penguin
 	unik rm -f "$P-lin" >/dev/null
 else
-	echo "# linux image part skipped: the linux compiler cannot build here"
+	skip_case "libvirt linux image part: the linux compiler cannot build here"
 fi
 check "the daemon still serves" daemon_alive
 finish

@@ -89,8 +89,8 @@ boot timerfd tcg 32 "$(args timerfd)"
 show_fails timerfd
 check "timerfd: every check passes" has timerfd "timerfd: ok"
 ms=$(sed -n 's/^timerfd: epoll_wait ended after \([0-9]*\) ms/\1/p' "$T/timerfd.con")
-check "timerfd: an endless epoll_wait ends when the timer expires (${ms:-?} ms, 40..150)" \
-	test "${ms:-0}" -ge 40 -a "${ms:-0}" -le 150
+check "timerfd: an endless epoll_wait ends when the timer expires, not before (${ms:-?} ms)" \
+	test "${ms:-0}" -ge 49 -a "${ms:-0}" -lt 10000
 
 boot sendfile tcg 32 "$(args sendfile)"
 check "sendfile: file to a socket, with an offset" \
@@ -126,7 +126,7 @@ check "execve gives ENOSYS" has fork "execve: ENOSYS"
 # unik.json: an overlay of 1 MiB, read-only paths.
 mkdir -p "$T/src2" "$T/out2" "$T/work2" "$T/work2b"
 cp -r tests/runtime/rtest/. tests/runtime/rtest2/. "$T/src2/"
-read -r _ IMG2 _ < <("$T/cbuild" "$T/src2" "$T/out2" "$T/work2" rtest 2>"$T/build2.log")
+read -r _ IMG2 _ < <("$TOOLS/cbuild" "$T/src2" "$T/out2" "$T/work2" rtest 2>"$T/build2.log")
 check "unik.json: overlay_size and readonly are accepted" \
 	grep -q "file-system settings: limit 1048576,readonly /etc/motd,readonly /etc/conf.d" "$T/build2.log"
 IMG_RT=$IMG IMG=${IMG2:-/nonexistent}
@@ -160,7 +160,7 @@ check "... and a local address on an inet socket is refused" \
 check "syslog(3) reaches the console through /dev/log" \
 	grep -qE '^<30>.* rtest\[1\]: hello via syslog 42$' "$T/syslog.con"
 printf '{ "readonly": ["/not/there"] }\n' >"$T/src2/unik.json"
-"$T/cbuild" "$T/src2" "$T/out2" "$T/work2b" rtest >/dev/null 2>"$T/build2b.log"
+"$TOOLS/cbuild" "$T/src2" "$T/out2" "$T/work2b" rtest >/dev/null 2>"$T/build2b.log"
 check "unik.json readonly: a path not in the image is refused at build time" \
 	grep -q "readonly: '/not/there' is not among the image's files" "$T/build2b.log"
 

@@ -7,6 +7,7 @@
  */
 #include "qemu.h"
 #include "../../arch/x86_64/arch.h"
+#include "../../../abi/boot.h"
 
 #define COM1 0x3f8
 #define COM2 0x2f8
@@ -61,7 +62,7 @@ void qemu_exit(int status)
 
 	if (uart_present(COM2)) {
 		uart_init(COM2);
-		n = ksnprintf(line, sizeof(line), "unik-exit-status=%d\n", status);
+		n = ksnprintf(line, sizeof(line), UNIK_EXIT_STATUS_KEY "%d\n", status);
 		uart_write(COM2, line, (size_t)n);
 		/* Let the FIFO drain before QEMU goes away. */
 		for (int spin = 0; spin < 100000 && !(inb(COM2 + 5) & 0x40); spin++)

@@ -1,8 +1,10 @@
-# lib.sh - shared by the end-to-end tests: a private unikd on a temporary
-# socket and state dir, the real `unik` pointed at it, and small asserts.
-# Source it from a test; it cleans up (daemon, VMs, files) on exit.
-set -uo pipefail
+# e2e.sh - what the end-to-end tests (tests/e2e/tNNNN-*.sh) add to
+# tests/lib/harness.sh: a private unikd on a temporary socket and state
+# dir, the real `unik` pointed at it, and small asserts.  Source it from a
+# test; it cleans up (daemon, VMs, files) on exit.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$ROOT/tests/lib/harness.sh"
+set -uo pipefail
 BIN=${UNIK_TEST_BIN:-$ROOT/build/asan/bin}
 T=$(mktemp -d /tmp/unik-e2e.XXXXXX)
 # builds run as an unprivileged user that must pass through $T to its folder
@@ -11,10 +13,6 @@ SOCK=$T/unikd.sock
 STATE=$T/state
 export UNIK_HOST=unix://$SOCK
 DAEMON_PID=
-TESTS=0
-FAILS=0
-
-skip() { echo "SKIP: $*" >&2; exit 77; }
 
 cleanup() {
 	stop_daemon
@@ -61,15 +59,6 @@ api() {
 		{ body=$(cat); code=${body##*$'\n'}; echo "$code ${body%$'\n'*}"; }
 }
 
-check() { # check "title" command...
-	TESTS=$((TESTS + 1))
-	if "${@:2}"; then
-		echo "ok $TESTS - $1"
-	else
-		echo "not ok $TESTS - $1"
-		FAILS=$((FAILS + 1))
-	fi
-}
 
 eq() { # eq GOT WANT
 	[ "$1" == "$2" ] && return 0
@@ -91,14 +80,14 @@ json_error_is() { # json_error_is "<status> <body>" STATUS CODE
 
 daemon_alive() { curl -sf --unix-socket "$SOCK" http://x/v1/health >/dev/null; }
 
-finish() {
-	echo "1..$TESTS"
-	if [ "$FAILS" -gt 0 ]; then
-		echo "# $FAILS of $TESTS failed; daemon log:"
+finish() { # the summary; on a failure, the end of the daemon's log
+	if [ "$FAILED" -gt 0 ]; then
+		echo "# $FAILED of $CASES failed; daemon log:"
 		sed 's/^/#   /' "$T/unikd.log" | tail -40
-		exit 1
 	fi
-	exit 0
+	echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+	[ "$FAILED" -eq 0 ]
+	exit
 }
 
 # A QEMU that boots guests: the qemu provider must be usable here.
