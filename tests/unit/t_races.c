@@ -232,11 +232,13 @@ static void others_proceed(struct unikd *d)
 	free(id);
 }
 
-/* One request over the API's unix socket: its status, and its body in out. */
-static int http_get(const char *sock, const char *target, struct strbuf *out)
+/* One request over the API's unix socket, waiting at most ms for the
+ * answer: its status (-1: none), and its body in out. */
+static int http_req(const char *sock, const char *method, const char *target, int ms,
+		    struct strbuf *out)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { 5, 0 };
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 	char buf[4096];
 	const char *body;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), status = -1;
@@ -247,13 +249,15 @@ static int http_get(const char *sock, const char *target, struct strbuf *out)
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		goto done;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	n = snprintf(buf, sizeof(buf), "GET %s HTTP/1.1\r\nHost: unik\r\nConnection: close\r\n\r\n",
-		     target);
+	n = snprintf(
+	    buf, sizeof(buf),
+	    "%s %s HTTP/1.1\r\nHost: unik\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+	    method, target);
 	if (write(fd, buf, (size_t)n) != n)
 		goto done;
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		strbuf_add(out, buf, (size_t)n);
-	if (sscanf(strbuf_str(out), "HTTP/1.1 %d", &status) != 1)
+	if (!out->len || sscanf(strbuf_str(out), "HTTP/1.1 %d", &status) != 1)
 		status = -1;
 	body = strstr(strbuf_str(out), "\r\n\r\n");
 	if (body) {
@@ -267,6 +271,11 @@ done:
 	if (fd >= 0)
 		close(fd);
 	return status;
+}
+
+static int http_get(const char *sock, const char *target, struct strbuf *out)
+{
+	return http_req(sock, "GET", target, 5000, out);
 }
 
 /* issue 10: GET /v1/instances while a start takes 5 s. */
@@ -309,7 +318,13 @@ static void list_during_slow_start(struct unikd *d)
 	ok(http_get(d->socket_path, target, &body) == 200 &&
 	       strstr(strbuf_str(&body), "\"starting\""),
 	   "GET /v1/instances/{id}: starting");
+	free(target);
+	target = xasprintf("/v1/instances/%s/wait", id ? id : "none");
+	ok(http_req(d->socket_path, "POST", target, 300, &body) == -1,
+	   "POST .../wait does not answer while it starts: it will run");
 	ok(!fx_async_done(&slow), "while the start still runs");
+	free(target);
+	target = xasprintf("/v1/instances/%s", id ? id : "none");
 	mock_delay("mock", MOCK_START, 0);
 	fx_join(&slow);
 	ok(slow.rv == 0 && slow.out.state == UNIK_STATE_RUNNING && slow.ms >= SLOW_START_MS - 100,
