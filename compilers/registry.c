@@ -9,7 +9,8 @@
 
 #define COMPILERS(X)                                                                               \
 	X(c)                                                                                       \
-	X(linux)
+	X(linux)                                                                                   \
+	/* one X(name) line per plugin, above this one */
 
 #define DECLARE(name) extern const struct unik_compiler unik_compiler_##name;
 #define ENTRY(name) &unik_compiler_##name,

@@ -7,7 +7,8 @@
 	X(qemu)                                                                                    \
 	X(hvt)                                                                                     \
 	X(spt)                                                                                     \
-	X(libvirt)
+	X(libvirt)                                                                                 \
+	/* one X(name) line per plugin, above this one */
 
 #define DECLARE(name) extern const struct unik_provider unik_provider_##name;
 #define ENTRY(name) &unik_provider_##name,
