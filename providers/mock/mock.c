@@ -17,6 +17,7 @@
 #include "../common/spawn.h"
 
 #define MOCK_STOP_WAIT_MS 5000 /* for a mock-proc VM to end after SIGKILL */
+#define MOCK_VM_SECONDS "600" /* how long a mock-proc VM runs unless ended */
 
 static const char *const all_formats[] = { UNIK_FORMAT_UNIK_ELF, UNIK_FORMAT_LINUX_INITRD, NULL };
 static const char *const elf_formats[] = { UNIK_FORMAT_UNIK_ELF, NULL };
@@ -236,7 +237,8 @@ static int status_mock(const struct unik_run_spec *spec, enum unik_vm_state *sta
 static int start_proc(const struct unik_run_spec *spec, struct unik_vm *vm, struct unik_err *err)
 {
 	char *sleep_bin = NULL;
-	char *argv[] = { NULL, (char *)"100000", NULL };
+	/* bounded: a test that dies without its clean-up leaves nothing for long */
+	char *argv[] = { NULL, (char *)MOCK_VM_SECONDS, NULL };
 	struct spawn_opts so = { .argv = argv, .out_path = spec->log_path, .out_append = 1 };
 	struct mock_vm *v;
 	pid_t pid;
