@@ -47,7 +47,6 @@ LINT_SRCS :=
 -include lib/lib.mk
 -include api/api.mk
 -include compilers/compilers.mk
--include compilers/c/c.mk
 -include providers/providers.mk
 -include daemon/daemon.mk
 -include cmd/cmd.mk

@@ -14,12 +14,19 @@
  *   unik.verbose        the runtime's boot and exit lines on the console
  *   unik.strace         every system call with its result on the console
  *   unik.ring0          run the program at the runtime's privilege
+ *   unik.id=<enc>       the instance's id: ignored by guests, it names the
+ *                       instance on the VM's command line (adoption)
  * <enc> is the string with every byte outside [A-Za-z0-9._~-] written %XX
  * (upper-case hex on encoding; either case decodes).  Other words are the
  * platform's (QEMU's virtio_mmio.device=, console=, ...) and are ignored.
  *
  * Back from the guest, on its second serial port (qemu, libvirt):
+ *   unik-ready             (Linux guests) the init listens to the power button
  *   unik-exit-status=<n>   the program's exit status (128 + signal)
+ *
+ * The image formats (an image's "format" in the API) name what the guest
+ * is; api/formats.c describes them (artifacts, whether the guest reads the
+ * network words).
  */
 #ifndef UNIK_ABI_BOOT_H
 #define UNIK_ABI_BOOT_H
@@ -35,8 +42,13 @@
 #define UNIK_BOOT_VERBOSE "unik.verbose"
 #define UNIK_BOOT_STRACE "unik.strace"
 #define UNIK_BOOT_RING0 "unik.ring0"
+#define UNIK_BOOT_ID "unik.id="
 
+#define UNIK_READY_LINE "unik-ready"
 #define UNIK_EXIT_STATUS_KEY "unik-exit-status="
+
+#define UNIK_FORMAT_UNIK_ELF "unik-elf" /* one ELF: the program linked with the unik runtime */
+#define UNIK_FORMAT_LINUX_INITRD "linux-initrd" /* Linux kernel + initramfs with our init */
 
 /* 1 when byte c travels as itself. */
 static inline int unik_boot_plain(unsigned char c)

@@ -1,17 +1,23 @@
-/* registry.c - the table of compilers and the helpers around it. */
+/* registry.c - the compilers unikd has, one line each, and the helpers
+ * around their table.  X(name) is `unik_compiler_<name>`, the vtable of
+ * compilers/<name>/ (whose <name>.mk is included by compilers.mk); listings
+ * show them in this order, and detect() ties go to the first. */
 #include "compiler.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "c/c.h"
-#include "linux/linux.h"
+#define COMPILERS(X)                                                                               \
+	X(c)                                                                                       \
+	X(linux)                                                                                   \
+	/* one X(name) line per plugin, above this one */
 
-const struct unik_compiler *const unik_compilers[] = {
-	&unik_compiler_c,
-	&unik_compiler_linux,
-	NULL,
-};
+#define DECLARE(name) extern const struct unik_compiler unik_compiler_##name;
+#define ENTRY(name) &unik_compiler_##name,
+
+COMPILERS(DECLARE)
+
+const struct unik_compiler *const unik_compilers[] = { COMPILERS(ENTRY) NULL };
 
 void unik_build_result_init(struct unik_build_result *r)
 {

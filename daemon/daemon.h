@@ -1,7 +1,8 @@
 /* daemon.h - the state shared by unikd's parts.
  *
  * One `struct unikd` lives for the daemon's lifetime.  `lock` guards
- * instance state transitions and job bookkeeping; `changed` is broadcast
+ * instance state transitions, the instances' claims and job bookkeeping
+ * (never a provider call: see claims.h); `changed` is broadcast
  * whenever an instance or job changes state, a log grows through us, or the
  * daemon begins to shut down, so waiters (wait, logs -f, job events) wake.
  */
@@ -18,6 +19,7 @@ struct supervisor;
 struct network;
 struct http_server;
 struct jobs;
+struct claim;
 
 struct unikd {
 	char *state_dir;
@@ -52,6 +54,7 @@ struct unikd {
 
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
+	struct claim *claims; /* instances whose VM a thread works on (claims.h) */
 	int shutting_down;
 	int jobs_running;
 };

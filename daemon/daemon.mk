@@ -6,4 +6,4 @@ UNIKD_SRCS += daemon/main.c daemon/daemon.c daemon/http.c daemon/routes.c daemon
 	daemon/http_park.c daemon/http_tls.c
 UNIKD_LIBS += -lmicrohttpd -lgnutls -ljansson -lsqlite3 -larchive -lcrypto
 LINT_SRCS += $(wildcard daemon/*.c daemon/*.h)
-UNIKD_SRCS += daemon/run_ctx.c daemon/reconcile.c
+UNIKD_SRCS += daemon/run_ctx.c daemon/reconcile.c daemon/claims.c daemon/instance_exit.c

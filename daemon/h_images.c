@@ -5,7 +5,7 @@
 #include "../compilers/compiler.h"
 #include "../lib/fsutil.h"
 #include "../lib/xalloc.h"
-#include "../providers/provider.h"
+#include "../providers/dispatch.h"
 #include "blobs.h"
 #include "daemon.h"
 #include "handlers.h"

@@ -188,7 +188,7 @@ void h_instances_wait(struct http_req *req)
 	unik_instance_init(&in);
 	if (store_instance_get(req->d->store, id, &in, &err)) {
 		http_reply_error(req, &err);
-	} else if (in.state == UNIK_STATE_RUNNING || in.state == UNIK_STATE_STOPPING) {
+	} else if (unik_state_active(in.state)) { /* a starting one too: it will run */
 		if (__atomic_load_n(&req->d->shutting_down, __ATOMIC_RELAXED)) {
 			unik_err_set(&err, UNIK_E_UNAVAILABLE, "the daemon is shutting down");
 			http_reply_error(req, &err);

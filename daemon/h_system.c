@@ -1,8 +1,9 @@
 /* h_system.c - version, health, compilers, providers. */
 #include <string.h>
 
+#include "../api/formats.h"
 #include "../compilers/compiler.h"
-#include "../providers/provider.h"
+#include "../providers/dispatch.h"
 #include "daemon.h"
 #include "handlers.h"
 #include "http.h"
@@ -78,21 +79,23 @@ static json_t *caps_json(unsigned caps)
 
 void h_providers(struct http_req *req)
 {
-	const struct unik_provider *def = instance_default_provider(req->d, "unik-elf", NULL);
+	/* the provider a run of an image of the default format gets */
+	const struct unik_provider *def =
+	    instance_default_provider(req->d, unik_formats[0].name, NULL);
 	json_t *arr = json_array();
 
 	for (size_t i = 0; unik_providers[i]; i++) {
 		const struct unik_provider *p = unik_providers[i];
 		struct unik_err err = UNIK_ERR_INIT;
-		int ok = !p->probe || p->probe(&req->d->cfg, &err) == 0;
+		int ok = provider_probe(p, &req->d->cfg, &err) == 0;
 		json_t *formats = json_array();
 
 		for (size_t f = 0; p->formats && p->formats[f]; f++)
 			json_array_append_new(formats, json_string(p->formats[f]));
 		json_array_append_new(
 		    arr, json_pack("{sssssososbsosb}", "name", p->name, "description",
-				   p->description, "capabilities", caps_json(p->caps), "formats",
-				   formats, "usable", ok, "reason",
+				   p->description, "capabilities", caps_json(unik_provider_caps(p)),
+				   "formats", formats, "usable", ok, "reason",
 				   ok ? json_null() : json_string(err.msg), "default", p == def));
 	}
 	http_reply_json(req, 200, arr);

@@ -1,4 +1,9 @@
-/* instances.c - instance lifecycle (see instances.h). */
+/* instances.c - instance lifecycle (see instances.h).
+ *
+ * Every change of an instance's record happens under d->lock; every
+ * provider call for it without, under the instance's claim (claims.h),
+ * while its record says what goes on (starting, stopping).  So a slow
+ * provider holds up only the requests for the same instance. */
 #include "instances.h"
 
 #include <errno.h>
@@ -12,7 +17,8 @@
 #include "../lib/fsutil.h"
 #include "../lib/portspec.h"
 #include "../lib/xalloc.h"
-#include "../providers/provider.h"
+#include "../providers/dispatch.h"
+#include "claims.h"
 #include "daemon.h"
 #include "ids.h"
 #include "network.h"
@@ -85,7 +91,7 @@ static int check_run(const struct unik_provider *p, const char *accel,
 						    "host port %s:%d is published twice", a.host_ip,
 						    a.host_port);
 	}
-	return p->check ? p->check(spec, err) : 0;
+	return provider_check(p, spec, err);
 }
 
 /* provider_spawn's callback: the VM's process exists (it waits to exec
@@ -120,11 +126,15 @@ static void start_failed_locked(struct unikd *d, struct unik_instance *in,
 		unikd_log("cannot record the failed start of %s: %s", in->id, ignored.msg);
 }
 
-/* Starts `in` (d->lock held) and saves it.  The record says "starting"
- * before anything is made for the VM, and holds the VM process's pid before
- * that process may exec (see providers/provider.h): a daemon killed at any
- * point leaves nothing that reconciliation cannot find. */
-static int start_locked(struct unikd *d, struct unik_instance *in, struct unik_err *err)
+/* Starts `in` (a copy of its record, which is not active) under its claim
+ * `c`, d->lock not held.  The record says "starting" before anything is
+ * made for the VM, and holds the VM process's pid before that process may
+ * exec (see providers/provider.h): a daemon killed at any point leaves
+ * nothing that reconciliation cannot find.  A VM that ended before start()
+ * returned is noted on c (instance_claim_release collects it).  -1 with
+ * err; once the record said "starting", it then says exited, and why. */
+static int start_claimed(struct unikd *d, struct unik_instance *in, struct claim *c,
+			 struct unik_err *err)
 {
 	const struct unik_provider *p = provider_of(in, err);
 	struct spawn_ctx sc = { d, in };
@@ -134,13 +144,9 @@ static int start_locked(struct unikd *d, struct unik_instance *in, struct unik_e
 	int rv = -1;
 
 	memset(&na, 0, sizeof(na));
-	if (!p)
+	if (!p || unik_provider_require(p, UNIK_OP_START, err))
 		return -1;
-	if (!p->start)
-		return unik_err_set(err, UNIK_E_UNSUPPORTED,
-				    "provider '%s' does not support the operation 'start'",
-				    p->name);
-	if (p->probe && p->probe(&d->cfg, err))
+	if (provider_probe(p, &d->cfg, err))
 		return unik_err_prefix(err, "provider '%s' is not usable here", p->name);
 	if (run_ctx_init(d, in, 1, &rc, err))
 		return -1;
@@ -148,6 +154,7 @@ static int start_locked(struct unikd *d, struct unik_instance *in, struct unik_e
 		run_ctx_release(&rc);
 		return unik_err_prefix(err, "cannot start instance %s", in->name);
 	}
+	pthread_mutex_lock(&d->lock);
 	in->state = UNIK_STATE_STARTING;
 	in->pid = 0;
 	in->started = unikd_now();
@@ -156,20 +163,27 @@ static int start_locked(struct unikd *d, struct unik_instance *in, struct unik_e
 	free(in->message);
 	in->message = NULL;
 	if (store_instance_put(d->store, in, err)) {
+		pthread_mutex_unlock(&d->lock);
 		run_ctx_release(&rc);
 		return -1;
 	}
 	if (network_attach(d, in, p, rc.im.format, &na, err) ||
 	    store_instance_put(d->store, in, err)) /* its address */
-		goto failed;
+		goto failed_locked;
+	pthread_mutex_unlock(&d->lock);
+	unikd_notify(d);
+
 	rc.spec.net = &na.spec;
 	rc.spec.spawned = on_spawned;
 	rc.spec.spawned_ctx = &sc;
 	memset(&vm, 0, sizeof(vm));
-	if (p->start(&rc.spec, &vm, err)) {
+	if (provider_start(p, &rc.spec, &vm, err)) {
 		unik_err_prefix(err, "cannot start instance %s", in->name);
-		goto failed;
+		pthread_mutex_lock(&d->lock);
+		goto failed_locked;
 	}
+
+	pthread_mutex_lock(&d->lock);
 	in->state = UNIK_STATE_RUNNING;
 	in->pid = vm.pid;
 	in->message = vm.note[0] ? xstrdup(vm.note) : NULL;
@@ -182,44 +196,50 @@ static int start_locked(struct unikd *d, struct unik_instance *in, struct unik_e
 		/* a VM nobody would watch or find: end it rather than lose it */
 		struct unik_err ignored = UNIK_ERR_INIT;
 
-		if (p->stop)
-			p->stop(&rc.spec, vm.pid, 0, &ignored);
+		pthread_mutex_unlock(&d->lock);
+		provider_stop(p, &rc.spec, vm.pid, 0, &ignored);
 		if (vm.pid > 0)
 			waitpid(vm.pid, NULL, WNOHANG);
-		goto failed;
+		pthread_mutex_lock(&d->lock);
+		goto failed_locked;
 	}
 	unikd_log("instance %s (%s) started on %s, pid %d%s%s", in->name, in->id, p->name,
 		  (int)vm.pid, in->address ? ", address " : "", in->address ? in->address : "");
 	if (vm.ended)
-		instance_mark_exited_locked(d, in, -1);
+		claim_note_exit(c, vm.pid, -1);
+	pthread_mutex_unlock(&d->lock);
 	rv = 0;
 	goto cleanup;
-failed:
+failed_locked:
 	start_failed_locked(d, in, err);
+	pthread_mutex_unlock(&d->lock);
 cleanup:
 	net_attach_release(&na);
 	run_ctx_release(&rc);
 	return rv;
 }
 
+/* Re-reads `out` (d->lock held): after a claim was released, the record
+ * may say more (an exit collected meanwhile). */
+static void reread_locked(struct unikd *d, const char *id, struct unik_instance *out)
+{
+	struct unik_instance now;
+
+	unik_instance_init(&now);
+	if (store_instance_get(d->store, id, &now, NULL) == 0) {
+		unik_instance_release(out);
+		*out = now;
+	} else {
+		unik_instance_release(&now);
+	}
+}
+
 const struct unik_provider *instance_default_provider(struct unikd *d, const char *format,
 						      struct unik_err *err)
 {
-	static const char *const order[] = { "hvt", "spt", "qemu" };
-
 	if (strcmp(d->default_provider, "auto"))
 		return unik_provider_find(d->default_provider);
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-		const struct unik_provider *p = unik_provider_find(order[i]);
-
-		if (p && (!format || unik_provider_accepts(p, format)) &&
-		    (!p->probe || p->probe(&d->cfg, NULL) == 0))
-			return p;
-	}
-	unik_err_set(err, UNIK_E_UNAVAILABLE,
-		     "no usable provider here boots images of format '%s' (see 'unik providers')",
-		     format ? format : "?");
-	return NULL;
+	return unik_provider_auto(&d->cfg, format, err);
 }
 
 int instance_create(struct unikd *d, const struct unik_run_request *rq, struct unik_instance *out,
@@ -227,6 +247,7 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 {
 	const struct unik_provider *p = NULL;
 	struct unik_image im;
+	struct claim *c = NULL;
 	char *image_id = NULL, *dir = NULL, *log = NULL;
 	int rv = -1;
 
@@ -253,18 +274,14 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 			     rq->image, im.format ? im.format : "?");
 		goto cleanup;
 	}
-	if (rq->start && !p->start) {
-		unik_err_set(err, UNIK_E_UNSUPPORTED,
-			     "provider '%s' does not support the operation 'start'", p->name);
+	if (rq->start && unik_provider_require(p, UNIK_OP_START, err))
 		goto cleanup;
-	}
 	out->id = ids_new();
 	out->name = rq->name ? xstrdup(rq->name) : ids_random_name();
 	out->image = xstrdup(im.id);
 	out->image_name = xstrdup(im.name ? im.name : rq->image);
 	out->provider = xstrdup(p->name);
-	out->accel =
-	    xstrdup(rq->accel ? rq->accel : unik_config_get(&d->cfg, "qemu.accel", "auto"));
+	out->accel = xstrdup(rq->accel ? rq->accel : unik_provider_default_accel(p, &d->cfg));
 	out->state = UNIK_STATE_CREATED;
 	out->created = unikd_now();
 	out->memory_mb = rq->memory_mb ? rq->memory_mb : im.memory_mb ? im.memory_mb : 128;
@@ -295,19 +312,30 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 		fs_remove_tree(dir, NULL);
 		goto cleanup;
 	}
-	rv = 0;
-	if (rq->start && start_locked(d, out, err)) {
-		/* keep the record, as Docker does, with the reason */
-		struct unik_err ignored;
-
-		out->state = UNIK_STATE_EXITED;
-		out->finished = unikd_now();
-		free(out->message);
-		out->message = xstrdup(err->msg);
-		store_instance_put(d->store, out, &ignored);
-		rv = -1;
-	}
+	if (rq->start)
+		c = claim_try(d, out->id); /* a new id: nobody else holds it */
 	pthread_mutex_unlock(&d->lock);
+	rv = 0;
+	if (c) {
+		if (start_claimed(d, out, c, err)) {
+			/* keep the record, as Docker does, with the reason */
+			struct unik_err ignored;
+
+			pthread_mutex_lock(&d->lock);
+			out->state = UNIK_STATE_EXITED;
+			out->finished = unikd_now();
+			free(out->message);
+			out->message = xstrdup(err->msg);
+			store_instance_put(d->store, out, &ignored);
+			rv = -1;
+		} else {
+			pthread_mutex_lock(&d->lock);
+		}
+		instance_claim_release(d, c);
+		if (rv == 0)
+			reread_locked(d, out->id, out);
+		pthread_mutex_unlock(&d->lock);
+	}
 	unikd_notify(d);
 cleanup:
 	unik_image_release(&im);
@@ -319,17 +347,38 @@ cleanup:
 
 int instance_start(struct unikd *d, const char *id, struct unik_instance *out, struct unik_err *err)
 {
+	const struct unik_provider *p;
+	struct claim *c = NULL;
 	int rv = -1;
 
 	pthread_mutex_lock(&d->lock);
 	if (store_instance_get(d->store, id, out, err))
-		goto cleanup;
+		goto unlock;
 	if (unik_state_active(out->state)) {
 		unik_err_set(err, UNIK_E_CONFLICT, "instance %s is already running", out->name);
-		goto cleanup;
+		goto unlock;
 	}
-	rv = start_locked(d, out, err);
-cleanup:
+	p = provider_of(out, err);
+	if (!p || unik_provider_require(p, UNIK_OP_START, err))
+		goto unlock;
+	c = claim_take(d, id);
+	unik_instance_release(out);
+	if (store_instance_get(d->store, id, out, err)) /* removed meanwhile */
+		goto unlock;
+	if (unik_state_active(out->state)) {
+		unik_err_set(err, UNIK_E_CONFLICT, "instance %s is already running", out->name);
+		goto unlock;
+	}
+	pthread_mutex_unlock(&d->lock);
+	rv = start_claimed(d, out, c, err);
+	pthread_mutex_lock(&d->lock);
+	instance_claim_release(d, c);
+	c = NULL;
+	if (rv == 0)
+		reread_locked(d, id, out);
+unlock:
+	if (c)
+		instance_claim_release(d, c);
 	pthread_mutex_unlock(&d->lock);
 	unikd_notify(d);
 	return rv;
@@ -366,6 +415,7 @@ int instance_stop(struct unikd *d, const char *id, int timeout_s, struct unik_in
 		  struct unik_err *err)
 {
 	const struct unik_provider *p;
+	struct claim *c = NULL;
 	struct run_ctx rc;
 	pid_t pid;
 	int rv = -1;
@@ -378,34 +428,39 @@ int instance_stop(struct unikd *d, const char *id, int timeout_s, struct unik_in
 		goto unlock;
 	}
 	p = provider_of(out, err);
-	if (!p)
+	if (!p || unik_provider_require(p, UNIK_OP_STOP, err))
 		goto unlock;
-	if (!p->stop) {
-		unik_err_set(err, UNIK_E_UNSUPPORTED,
-			     "provider '%s' does not support the operation 'stop'", p->name);
+	c = claim_take(d, id); /* a start in progress finishes first */
+	unik_instance_release(out);
+	if (store_instance_get(d->store, id, out, err))
+		goto unlock;
+	if (!is_running(out)) {
+		rv = 0;
 		goto unlock;
 	}
 	out->state = UNIK_STATE_STOPPING;
 	if (store_instance_put(d->store, out, err))
 		goto unlock;
 	pid = out->pid;
-	run_ctx_init(d, out, 0, &rc, err);
 	pthread_mutex_unlock(&d->lock);
 	unikd_notify(d);
 
-	rv = p->stop(&rc.spec, pid, timeout_s, err);
+	run_ctx_init(d, out, 0, &rc, err); /* never fails without need_image */
+	rv = provider_stop(p, &rc.spec, pid, timeout_s, err);
 	run_ctx_release(&rc);
 	pthread_mutex_lock(&d->lock);
-	if (rv == 0 && pid <= 0) {
-		/* no host process is watched: the provider's word ends it */
-		unik_instance_release(out);
-		if (store_instance_get(d->store, id, out, err) == 0 && is_running(out))
-			instance_mark_exited_locked(d, out, -1);
-	}
+	/* no host process is watched: the provider's word ends it */
+	if (rv == 0 && pid <= 0)
+		claim_note_exit(c, 0, -1);
+	instance_claim_release(d, c);
+	c = NULL;
 	if (rv == 0)
 		rv = wait_exit_locked(d, id, (timeout_s + 10) * 1000, out, err);
 unlock:
+	if (c)
+		instance_claim_release(d, c);
 	pthread_mutex_unlock(&d->lock);
+	unikd_notify(d);
 	return rv;
 }
 
@@ -413,7 +468,7 @@ int instance_remove(struct unikd *d, const char *id, int force, struct unik_err 
 {
 	struct unik_instance in;
 	const struct unik_provider *p;
-	struct run_ctx rc;
+	struct claim *c = NULL;
 	char *dir = NULL;
 	pid_t leftover;
 	int leftovers, rv = -1;
@@ -434,23 +489,29 @@ int instance_remove(struct unikd *d, const char *id, int force, struct unik_err 
 		if (instance_stop(d, id, 0, &in, err))
 			goto out;
 		pthread_mutex_lock(&d->lock);
-		unik_instance_release(&in);
-		if (store_instance_get(d->store, id, &in, err))
-			goto unlock;
-		if (is_running(&in)) { /* started again meanwhile */
-			unik_err_set(err, UNIK_E_CONFLICT, "instance %s was started again",
-				     in.name);
-			goto unlock;
-		}
 	}
+	c = claim_take(d, id);
+	unik_instance_release(&in);
+	if (store_instance_get(d->store, id, &in, err))
+		goto unlock;
+	if (is_running(&in)) { /* started again meanwhile */
+		unik_err_set(err, UNIK_E_CONFLICT, "instance %s was started again", in.name);
+		goto unlock;
+	}
+	pthread_mutex_unlock(&d->lock);
+
 	p = unik_provider_find(in.provider);
-	if (p && p->remove) {
-		run_ctx_init(d, &in, 0, &rc, err);
-		if (p->remove(&rc.spec, err)) {
-			run_ctx_release(&rc);
+	if (p) {
+		struct run_ctx rc;
+
+		run_ctx_init(d, &in, 0, &rc, err); /* never fails without need_image */
+		rv = provider_remove(p, &rc.spec, err);
+		run_ctx_release(&rc);
+		if (rv) {
+			pthread_mutex_lock(&d->lock);
 			goto unlock;
 		}
-		run_ctx_release(&rc);
+		rv = -1;
 	}
 	/* Nothing may outlive its record: a process of this instance left by
 	 * a daemon killed at the wrong moment ends now.  Then the record goes,
@@ -459,13 +520,20 @@ int instance_remove(struct unikd *d, const char *id, int force, struct unik_err 
 	if (leftovers)
 		unikd_log("instance %s (%s): ended %d leftover process%s (pid %d)", in.name, in.id,
 			  leftovers, leftovers > 1 ? "es" : "", (int)leftover);
+	pthread_mutex_lock(&d->lock);
 	if (store_instance_delete(d->store, id, err))
 		goto unlock;
+	instance_claim_release(d, c);
+	c = NULL;
+	pthread_mutex_unlock(&d->lock);
 	dir = instance_dir(d, id);
 	fs_remove_tree(dir, NULL);
 	unikd_log("instance %s (%s) removed", in.name, in.id);
 	rv = 0;
+	goto out;
 unlock:
+	if (c)
+		instance_claim_release(d, c);
 	pthread_mutex_unlock(&d->lock);
 out:
 	unikd_notify(d);
@@ -482,79 +550,4 @@ int instance_wait(struct unikd *d, const char *id, struct unik_instance *out, st
 	rv = wait_exit_locked(d, id, -1, out, err);
 	pthread_mutex_unlock(&d->lock);
 	return rv;
-}
-
-void instance_mark_exited_locked(struct unikd *d, struct unik_instance *in, int wait_status)
-{
-	const struct unik_provider *p = unik_provider_find(in->provider);
-	struct unik_exit ex;
-	struct unik_err err = UNIK_ERR_INIT;
-	struct run_ctx rc;
-
-	memset(&ex, 0, sizeof(ex));
-	ex.exit_code = -1;
-	run_ctx_init(d, in, 0, &rc, &err);
-	if (p && p->collect) {
-		if (p->collect(&rc.spec, wait_status, &ex, &err))
-			snprintf(ex.message, sizeof(ex.message), "%s", err.msg);
-	} else if (wait_status >= 0 && WIFEXITED(wait_status)) {
-		ex.exit_code = WEXITSTATUS(wait_status);
-	}
-	run_ctx_release(&rc);
-	network_detach(d, in);
-	if (in->state == UNIK_STATE_STOPPING && ex.exit_code < 0)
-		ex.exit_code = 128 + SIGKILL;
-	in->state = UNIK_STATE_EXITED;
-	in->exit_code = ex.exit_code;
-	in->pid = 0;
-	in->finished = unikd_now();
-	free(in->message);
-	in->message = ex.message[0] ? xstrdup(ex.message) : NULL;
-	if (store_instance_put(d->store, in, &err))
-		unikd_log("cannot record the exit of %s: %s", in->id, err.msg);
-	unikd_log("instance %s (%s) exited with %d%s%s", in->name, in->id, in->exit_code,
-		  in->message ? ": " : "", in->message ? in->message : "");
-}
-
-void instance_exited(void *ctx, const char *id, pid_t pid, int wait_status)
-{
-	struct unikd *d = ctx;
-	struct unik_instance in;
-	struct unik_err err = UNIK_ERR_INIT;
-
-	unik_instance_init(&in);
-	pthread_mutex_lock(&d->lock);
-	if (store_instance_get(d->store, id, &in, &err) == 0 && in.pid == pid && is_running(&in))
-		instance_mark_exited_locked(d, &in, wait_status);
-	pthread_mutex_unlock(&d->lock);
-	unik_instance_release(&in);
-	unikd_notify(d);
-}
-
-void instances_poll_unwatched(struct unikd *d)
-{
-	struct unik_err err = UNIK_ERR_INIT;
-	struct unik_instance *v;
-	size_t n;
-
-	if (store_instance_list_unwatched(d->store, &v, &n, &err))
-		return;
-	for (size_t i = 0; i < n; i++) {
-		const struct unik_provider *p = unik_provider_find(v[i].provider);
-		enum unik_vm_state st;
-		struct run_ctx rc;
-		pid_t pid = 0;
-		int r;
-
-		if (!p || !p->status)
-			continue;
-		if (run_ctx_init(d, &v[i], 0, &rc, &err))
-			continue;
-		r = p->status(&rc.spec, &st, &pid, &err);
-		run_ctx_release(&rc);
-		if (r == 0 && st != UNIK_VM_RUNNING)
-			instance_exited(d, v[i].id, 0, -1);
-		unik_err_clear(&err);
-	}
-	store_instances_free(v, n);
 }

@@ -1,6 +1,7 @@
 /* instances.h - the lifecycle of instances: start, stop, exit, removal,
  * and reconciliation at daemon start.  Handlers call these; they keep the
- * store, the provider and the supervisor in step. */
+ * store, the provider and the supervisor in step.  No provider call is made
+ * with d->lock held (claims.h), but at start-up (instances_reconcile). */
 #ifndef UNIKD_INSTANCES_H
 #define UNIKD_INSTANCES_H
 
@@ -9,14 +10,15 @@
 
 struct unikd;
 struct unik_provider;
+struct claim;
 
 /* Folder and console log of an instance (caller frees). */
 char *instance_dir(struct unikd *d, const char *id);
 char *instance_log_path(struct unikd *d, const char *id);
 
 /* The provider of a run that names none: the configured default, or with
- * "auto" the first usable of hvt, spt and qemu that boots `format`.
- * NULL with err when none can. */
+ * "auto" the usable one of the highest auto_priority that boots `format`
+ * (providers/dispatch.h).  NULL with err when none can. */
 const struct unik_provider *instance_default_provider(struct unikd *d, const char *format,
 						      struct unik_err *err);
 
@@ -25,11 +27,13 @@ const struct unik_provider *instance_default_provider(struct unikd *d, const cha
  * gets the instance as stored. */
 int instance_create(struct unikd *d, const struct unik_run_request *rq, struct unik_instance *out,
 		    struct unik_err *err);
-/* Starts a created or exited instance; CONFLICT if it is running. */
+/* Starts a created or exited instance; CONFLICT if it is running (or
+ * starting). */
 int instance_start(struct unikd *d, const char *id, struct unik_instance *out,
 		   struct unik_err *err);
 /* Stops a running instance (graceful, then forced after timeout_s) and waits
- * until it has exited.  A stopped instance is left as it is. */
+ * until it has exited.  A stopped instance is left as it is; one that is
+ * starting is stopped once its start is done. */
 int instance_stop(struct unikd *d, const char *id, int timeout_s, struct unik_instance *out,
 		  struct unik_err *err);
 /* Removes an instance; CONFLICT while running unless force (then stops it).
@@ -38,11 +42,18 @@ int instance_remove(struct unikd *d, const char *id, int force, struct unik_err 
 /* Blocks until the instance is no longer running; `out` holds its final state. */
 int instance_wait(struct unikd *d, const char *id, struct unik_instance *out, struct unik_err *err);
 
-/* The supervisor's callback: a VM process ended. */
+/* The supervisor's callback: a VM process ended (pid 0: a VM without one,
+ * whose provider says it ended).  The exit is collected at once, or by the
+ * holder of the instance's claim when someone works on it. */
 void instance_exited(void *d, const char *id, pid_t pid, int wait_status);
-/* Records the end of `in`'s VM (d->lock held): the provider's collect()
- * (wait_status -1 when unknown), network released, saved as exited. */
+/* Records the end of `in`'s VM with d->lock held throughout, provider
+ * call included: the provider's collect() (wait_status -1 when unknown),
+ * network released, saved as exited.  For reconciliation only. */
 void instance_mark_exited_locked(struct unikd *d, struct unik_instance *in, int wait_status);
+/* Lets go of claim c (d->lock held): first the exits noted on it are
+ * collected (d->lock released around the provider's collect()) and
+ * recorded.  instance_exit.c; used by instances.c. */
+void instance_claim_release(struct unikd *d, struct claim *c);
 
 /* At start (reconcile.c), before requests are served: every instance whose
  * VM may exist is settled.  Running ones whose VM lives are adopted (pid

@@ -12,7 +12,7 @@
 
 #include "../lib/fsutil.h"
 #include "../lib/xalloc.h"
-#include "../providers/provider.h"
+#include "../providers/dispatch.h"
 #include "blobs.h"
 #include "daemon.h"
 #include "http.h"
@@ -25,6 +25,18 @@
 /* How often instances without a watchable host process are asked of their
  * provider (instances_poll_unwatched). */
 #define UNWATCHED_POLL_S 2
+
+/* The auto order for the help text: providers by auto_priority. */
+static void usage_auto_order(FILE *f)
+{
+	const struct unik_provider *order[16];
+	size_t n = unik_provider_auto_order(NULL, order, sizeof(order) / sizeof(order[0]));
+
+	fputs("                        usable of ", f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? ", " : "", order[i]->name);
+	fputs(" that boots the image)\n", f);
+}
 
 static void usage(FILE *f)
 {
@@ -47,9 +59,10 @@ static void usage(FILE *f)
 	      "  --config FILE         configuration (default /etc/unik/unikd.conf as root,\n"
 	      "                        ~/.config/unik/unikd.conf otherwise; see docs/config.md)\n"
 	      "  --max-upload SIZE     largest build upload (default 256M)\n"
-	      "  --default-provider P  provider of runs that name none (default auto: the first\n"
-	      "                        usable of hvt, spt, qemu that boots the image)\n"
-	      "  --stop-timeout SECS   grace period of stop (default 10)\n"
+	      "  --default-provider P  provider of runs that name none (default auto: the first\n",
+	      f);
+	usage_auto_order(f);
+	fputs("  --stop-timeout SECS   grace period of stop (default 10)\n"
 	      "  --version, --help\n",
 	      f);
 }

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../lib/bootargs.h"
-#include "../lib/portspec.h"
+#include "../api/formats.h"
 #include "../lib/xalloc.h"
+#include "../providers/dispatch.h"
 #include "daemon.h"
 #include "netdev.h"
 #include "portfwd.h"
@@ -37,8 +37,7 @@ struct network {
 
 void net_attach_release(struct net_attach *na)
 {
-	free(na->bootargs);
-	strv_release(&na->hostfwd);
+	free(na->ports);
 	memset(na, 0, sizeof(*na));
 }
 
@@ -88,7 +87,8 @@ int network_init(struct unikd *d, struct unik_err *err)
 	}
 	if (!strcmp(mode, "user")) {
 		n->kind = NET_USER;
-		snprintf(n->describe, sizeof(n->describe), "user (QEMU user networking)");
+		snprintf(n->describe, sizeof(n->describe),
+			 "user (the providers' user-mode networks)");
 		return 0;
 	}
 	if (strcmp(mode, "auto") && strcmp(mode, "bridge"))
@@ -203,77 +203,61 @@ static int open_ports(struct network *n, const struct unik_instance *in, struct 
 	return 0;
 }
 
-static void guest_words(struct strbuf *sb, const char *ip, int prefix, const char *gw,
-			const char *dns)
-{
-	strbuf_addf(sb, " unik.ip=%s/%d unik.gw=%s", ip, prefix, gw);
-	if (dns && *dns)
-		strbuf_addf(sb, " unik.dns=%s", dns);
-}
-
 int network_attach(struct unikd *d, struct unik_instance *in, const struct unik_provider *p,
 		   const char *format, struct net_attach *na, struct unik_err *err)
 {
 	struct network *n = d->net;
-	unsigned need = n && n->kind == NET_USER ? UNIK_CAP_USERNET : UNIK_CAP_NETWORK;
-	/* our Linux init configures eth0 from the same boot words */
-	int capable = p && (p->caps & need) && format &&
-		      (!strcmp(format, "unik-elf") || !strcmp(format, "linux-initrd"));
-	struct strbuf sb = STRBUF_INIT;
+	enum unik_net_mode mode = n && n->kind == NET_USER ? UNIK_NET_USER : UNIK_NET_TAP;
+	int provider_can = unik_provider_networks(p, mode);
+	/* the unik runtime and our Linux init set eth0 up from the boot words */
+	int capable = provider_can && unik_format_has(format, UNIK_FORMAT_NET_WORDS);
 	struct in_addr a;
-	char ip[16], gw[16];
 
 	memset(na, 0, sizeof(*na));
-	strv_init(&na->hostfwd);
 	if (!n || n->kind == NET_NONE || !capable) {
 		if (in->ports.n)
 			return unik_err_set(
 			    err, UNIK_E_UNSUPPORTED, "cannot publish ports: %s",
 			    !n || n->kind == NET_NONE ? "the daemon runs without network"
-			    : !(p && (p->caps & need))
-				? "this provider has no network support in this mode"
-				: "images of this format have no network support");
+			    : !provider_can ? "this provider has no network support in this mode"
+					    : "images of this format have no network support");
 		return 0;
 	}
 	snprintf(na->mac, sizeof(na->mac), "02:%.2s:%.2s:%.2s:%.2s:%.2s", in->id, in->id + 2,
 		 in->id + 4, in->id + 6, in->id + 8);
 	na->spec.mac = na->mac;
+	na->spec.dns = *n->dns ? n->dns : NULL;
 	if (n->kind == NET_USER) {
-		for (size_t i = 0; i < in->ports.n; i++) {
-			struct portspec ps;
-
-			if (portspec_parse(in->ports.v[i], &ps, err) || portfwd_probe(&ps, err)) {
+		na->ports = xcalloc(in->ports.n + 1, sizeof(*na->ports));
+		for (size_t i = 0; i < in->ports.n; i++)
+			if (portspec_parse(in->ports.v[i], &na->ports[i], err) ||
+			    portfwd_probe(&na->ports[i], err)) {
 				net_attach_release(na);
 				return -1;
 			}
-			strv_push_owned(&na->hostfwd, xasprintf("tcp:%s:%d-:%d", ps.host_ip,
-								ps.host_port, ps.guest_port));
-		}
-		guest_words(&sb, "10.0.2.15", 24, "10.0.2.2", *n->dns ? n->dns : "10.0.2.3");
-		na->bootargs = strbuf_detach(&sb);
 		na->spec.mode = UNIK_NET_USER;
-		na->spec.hostfwd = &na->hostfwd;
-		na->spec.bootargs = na->bootargs;
+		na->spec.ports = na->ports;
+		na->spec.n_ports = in->ports.n;
 		return 0;
 	}
 	if (allocate(d, in->id, &a, err))
 		return -1;
-	inet_ntop(AF_INET, &a, ip, sizeof(ip));
-	inet_ntop(AF_INET, &n->gw, gw, sizeof(gw));
+	inet_ntop(AF_INET, &a, na->address, sizeof(na->address));
+	inet_ntop(AF_INET, &n->gw, na->gateway, sizeof(na->gateway));
 	snprintf(na->tap, sizeof(na->tap), "uk%.12s", in->id);
 	free(in->address);
-	in->address = xstrdup(ip);
+	in->address = xstrdup(na->address);
 	if (open_ports(n, in, err))
 		goto fail;
 	if (netdev_tap_create(na->tap, n->bridge, err)) {
 		close_ports(n, in->id);
 		goto fail;
 	}
-	guest_words(&sb, ip, n->prefix, gw, n->dns);
-	na->bootargs = strbuf_detach(&sb);
 	na->spec.mode = UNIK_NET_TAP;
 	na->spec.tap = na->tap;
-	na->spec.bootargs = na->bootargs;
+	na->spec.address = na->address;
+	na->spec.prefix = n->prefix;
+	na->spec.gateway = na->gateway;
 	return 0;
 fail:
 	free(in->address);

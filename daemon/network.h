@@ -4,15 +4,16 @@
  * address, one tap per running instance, the addresses (the lowest free one
  * of the subnet, never one a running instance holds; released when the
  * instance exits, so stop/rm free it), and the published ports (host
- * listeners relaying to the guest).  Mode "user" (no root): QEMU user
- * networking, ports via hostfwd.  Mode "none": no network.
+ * listeners relaying to the guest).  Mode "user" (no root): the provider's
+ * own user-mode network, which publishes the ports itself (the daemon
+ * checks they are free).  Mode "none": no network.
  * Everything is derived from the store, so it survives restarts. */
 #ifndef UNIKD_NETWORK_H
 #define UNIKD_NETWORK_H
 
 #include "../api/types.h"
 #include "../lib/error.h"
-#include "../lib/strv.h"
+#include "../lib/portspec.h"
 #include "../providers/provider.h"
 
 struct unikd;
@@ -23,8 +24,8 @@ struct net_attach {
 	struct unik_net_spec spec;
 	char tap[16];
 	char mac[18];
-	char *bootargs;
-	struct strv hostfwd;
+	char address[16], gateway[16];
+	struct portspec *ports; /* user mode: what the provider publishes */
 };
 
 void net_attach_release(struct net_attach *na);
@@ -37,8 +38,9 @@ const char *network_describe(struct unikd *d);
 
 /* Before start (d->lock held): gives `in` an address, a tap and its
  * published ports (CONFLICT when a port is taken; nothing is left behind on
- * error).  With no network (mode none, or a provider/format without
- * networking) na->spec.mode is UNIK_NET_NONE and ports are refused. */
+ * error).  With no network (mode none, a provider without this mode, or a
+ * format whose guests do not read the network words) na->spec.mode is
+ * UNIK_NET_NONE and ports are refused. */
 int network_attach(struct unikd *d, struct unik_instance *in, const struct unik_provider *p,
 		   const char *format, struct net_attach *na, struct unik_err *err);
 /* After the VM ended or failed to start (d->lock held): closes the ports,

@@ -6,6 +6,10 @@
  *   running   VM alive: adopted; gone: collected (its status file tells)
  *   stopping  (killed during a stop)   the stop is finished, then collected
  *   no record (killed during rm)       leftover processes ended, folder removed
+ *
+ * It runs before requests are served, holding d->lock throughout (provider
+ * calls included: nothing else runs yet but the supervisor, whose
+ * callbacks wait).
  */
 #include "instances.h"
 
@@ -16,7 +20,7 @@
 
 #include "../lib/fsutil.h"
 #include "../lib/xalloc.h"
-#include "../providers/provider.h"
+#include "../providers/dispatch.h"
 #include "daemon.h"
 #include "network.h"
 #include "run_ctx.h"
@@ -39,12 +43,12 @@ static void end_interrupted_start(struct unikd *d, struct unik_instance *in,
 	int ended = 0;
 
 	run_ctx_init(d, in, 0, &rc, &err);
-	if (p && p->status && p->stop) {
+	if (unik_provider_has(p, UNIK_OP_STATUS)) {
 		/* VMs that live outside us (libvirt domains) */
 		enum unik_vm_state st;
 
-		if (p->status(&rc.spec, &st, &pid, &err) == 0 && st == UNIK_VM_RUNNING &&
-		    p->stop(&rc.spec, pid, 0, &err) == 0)
+		if (provider_status(p, &rc.spec, &st, &pid, &err) == 0 && st == UNIK_VM_RUNNING &&
+		    provider_stop(p, &rc.spec, pid, 0, &err) == 0)
 			ended = 1;
 	}
 	ended += supervisor_end_vms(in->id, &pid);
@@ -74,7 +78,7 @@ static void finish_stop(struct unikd *d, struct unik_instance *in, const struct 
 	struct run_ctx rc;
 
 	run_ctx_init(d, in, 0, &rc, &err);
-	if (p->stop(&rc.spec, pid, 0, &err))
+	if (provider_stop(p, &rc.spec, pid, 0, &err))
 		unikd_log("instance %s: cannot finish its stop: %s", in->name, err.msg);
 	run_ctx_release(&rc);
 	unikd_log("instance %s (%s): its stop was interrupted; finished it", in->name, in->id);
@@ -92,7 +96,7 @@ static void settle_by_status(struct unikd *d, struct unik_instance *in,
 	int r;
 
 	run_ctx_init(d, in, 0, &rc, &err);
-	r = p->status(&rc.spec, &st, &pid, &err);
+	r = provider_status(p, &rc.spec, &st, &pid, &err);
 	run_ctx_release(&rc);
 	if (r < 0) {
 		unikd_log("instance %s: %s cannot tell its state (%s); kept as %s", in->name,
@@ -103,7 +107,7 @@ static void settle_by_status(struct unikd *d, struct unik_instance *in,
 		instance_mark_exited_locked(d, in, -1);
 		return;
 	}
-	if (in->state == UNIK_STATE_STOPPING && p->stop) {
+	if (in->state == UNIK_STATE_STOPPING && unik_provider_has(p, UNIK_OP_STOP)) {
 		finish_stop(d, in, p, pid);
 		return;
 	}
@@ -122,7 +126,7 @@ static void settle_by_pid(struct unikd *d, struct unik_instance *in, const struc
 	struct unik_err err = UNIK_ERR_INIT;
 
 	if (in->pid > 0 && supervisor_pid_is_vm(in->pid, in->id)) {
-		if (in->state == UNIK_STATE_STOPPING && p && p->stop) {
+		if (in->state == UNIK_STATE_STOPPING && unik_provider_has(p, UNIK_OP_STOP)) {
 			finish_stop(d, in, p, in->pid);
 			return;
 		}
@@ -202,7 +206,7 @@ int instances_reconcile(struct unikd *d, struct unik_err *err)
 			end_interrupted_start(d, in, p);
 		else if (!unik_state_active(in->state))
 			continue;
-		else if (p && p->status)
+		else if (unik_provider_has(p, UNIK_OP_STATUS))
 			settle_by_status(d, in, p);
 		else
 			settle_by_pid(d, in, p);

@@ -38,6 +38,3 @@ monitor: $(BIN)/unik-hvt $(BIN)/unik-spt guest
 monitor-test: monitor
 	tests/monitor/run-tests
 
-# The providers that run these monitors (one process per instance).
-UNIKD_SRCS += providers/hvt/hvt.c providers/common/monitor_process.c providers/spt/spt.c
-

@@ -1,14 +1,18 @@
 /* provider.h - the provider plugin interface.
  *
  * A provider runs images.  Each one is a `const struct unik_provider` in
- * providers/<name>/, listed once in providers/registry.c.  An operation a
- * provider cannot do is NULL: the daemon then answers 501 naming the
- * provider and the operation.  Providers never carry stubs.
+ * providers/<name>/, listed once in providers/registry.c.  The daemon calls
+ * it only through providers/dispatch.h, the one place that knows what a
+ * NULL operation means: an operation a provider cannot do is NULL, and a
+ * request that needs it gets 501 naming the provider and the operation.
+ * Providers never carry stubs.  What a provider can do (the capabilities
+ * `GET /v1/providers` lists) is derived from its operations and fields.
  *
  * Process-based providers (qemu, hvt, spt) return the host pid of the VM
  * from start(); the daemon supervises it (pidfd) and calls collect() when it
  * ends.  The daemon owns the instance record; providers own only files in
- * spec->dir.
+ * spec->dir.  Calls for different instances run at the same time (the
+ * daemon holds no lock across them); calls for one instance never do.
  *
  * Crash safety: a provider that forks the VM's process tells the daemon its
  * pid through spec->spawned before the child may exec, and the child never
@@ -17,41 +21,48 @@
  * process exists only once its pid is in the instance's record.  The VM's
  * process also carries the instance id (on its command line or in the
  * paths of its open files: see supervisor_pid_is_vm) and runs in its own
- * session.
+ * session.  providers/common/spawn.h does all of this.
  */
 #ifndef UNIK_PROVIDER_H
 #define UNIK_PROVIDER_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "../lib/config.h"
 #include "../lib/error.h"
 #include "../lib/strv.h"
 
-enum {
-	UNIK_CAP_RUN = 1 << 0, /* start() */
-	UNIK_CAP_STOP = 1 << 1, /* stop() */
-	UNIK_CAP_RESTART = 1 << 2, /* start() again after exit */
-	UNIK_CAP_LOGS = 1 << 3, /* console captured to log_path */
-	UNIK_CAP_EXIT_CODE = 1 << 4, /* collect() reports the program's status */
-	UNIK_CAP_NETWORK = 1 << 5, /* a NIC on the daemon's tap (net->mode TAP) */
-	UNIK_CAP_USERNET = 1 << 6, /* user-mode networking with hostfwd (net->mode USER) */
-};
-
-/* How an instance is networked (decided by the daemon, which owns the
- * bridge, the taps, the addresses and the published ports). */
+/* How an instance is networked.  The daemon decides and owns the host's
+ * side (the bridge, the taps, the addresses, the published ports); the
+ * provider attaches the guest to what it is given. */
 enum unik_net_mode {
 	UNIK_NET_NONE = 0, /* no network device */
-	UNIK_NET_TAP, /* a tap on the daemon's bridge; ports relayed by the daemon */
-	UNIK_NET_USER, /* QEMU user networking; ports via hostfwd (no root needed) */
+	UNIK_NET_TAP, /* a tap on the daemon's bridge; its ports are relayed by the daemon */
+	UNIK_NET_USER, /* no bridge here: the provider's own user-mode network, which
+			* publishes the ports itself and gives the guest its address */
 };
+
+/* A provider's net_modes bit for mode `m`. */
+#define UNIK_NET_MODE_BIT(m) (1u << (m))
+
+struct portspec;
 
 struct unik_net_spec {
 	enum unik_net_mode mode;
-	const char *tap; /* TAP: the host tap device */
 	const char *mac; /* "02:xx:xx:xx:xx:xx" */
-	const char *bootargs; /* words for the guest command line (" unik.ip=..") */
-	const struct strv *hostfwd; /* USER: QEMU hostfwd rules ("tcp:127.0.0.1:8080-:8080") */
+	/* TAP: the host's tap device and the guest's address on the bridge */
+	const char *tap;
+	const char *address; /* dotted IPv4; USER: NULL, the provider's network decides */
+	int prefix; /* of address */
+	const char *gateway;
+	/* the DNS server the guest is told, or NULL (USER: the provider's own) */
+	const char *dns;
+	/* USER: the ports to publish (host address and port to the guest's
+	 * port, TCP), each through the provider's own mechanism.  TAP: none
+	 * (the daemon relays them itself). */
+	const struct portspec *ports;
+	size_t n_ports;
 };
 
 /* Everything a provider needs to run one instance.  All borrowed. */
@@ -60,13 +71,13 @@ struct unik_run_spec {
 	const char *name; /* instance name */
 	const char *dir; /* the instance's private folder (exists) */
 	const char *log_path; /* console log file the provider appends to */
-	const char *format; /* image format, e.g. "linux-initrd" */
+	const char *format; /* image format: UNIK_FORMAT_* (api/formats.h) */
 	const char *kernel; /* path of the image's kernel artifact */
 	const char *initrd; /* path of the initrd artifact or NULL */
 	int memory_mb;
 	const struct strv *args;
 	const struct strv *env;
-	const char *accel; /* "auto", "kvm" or "tcg" */
+	const char *accel; /* "auto" or one of the provider's accels */
 	const struct unik_net_spec *net; /* NULL or mode NONE: no network */
 	int trace, verbose; /* unik-elf images: the runtime's unik.strace, unik.verbose */
 	const struct unik_config *cfg;
@@ -101,19 +112,36 @@ enum unik_vm_state {
 struct unik_provider {
 	const char *name;
 	const char *description;
-	unsigned caps;
-	/* Image formats it can boot, NULL-terminated. */
+	/* Other names it answers to, NULL-terminated (may be NULL). */
+	const char *const *aliases;
+	/* Its rank for runs that name no provider under
+	 * daemon.default_provider = auto: the usable provider of the highest
+	 * rank that boots the image's format is chosen.  0: never chosen so. */
+	int auto_priority;
+	/* Image formats it can boot (UNIK_FORMAT_*), NULL-terminated. */
 	const char *const *formats;
 	/* Guest memory it boots, in MiB (the daemon refuses others with 400). */
 	int min_memory_mb, max_memory_mb;
 	/* Values of a run's accel it honours besides "auto", NULL-terminated
 	 * (NULL: only "auto"). */
 	const char *const *accels;
+	/* The configuration key whose value is the accel of runs that name
+	 * none ("qemu.accel"); NULL: "auto". */
+	const char *accel_key;
+	/* 1 if the guest's console is appended to spec->log_path. */
+	int console_log;
+	/* The network modes it attaches: UNIK_NET_MODE_BIT(UNIK_NET_TAP) | ... */
+	unsigned net_modes;
+
+	/* The operations.  Each may be NULL; the daemon calls them only through
+	 * providers/dispatch.h, which answers UNSUPPORTED (501) for a NULL one
+	 * that the request needs, and says what a NULL one means otherwise. */
+
 	/* Checks a run before anything is made for it (the daemon answers 400
 	 * with err): what the guest's boot command line can hold, counts of
-	 * arguments, ...  spec->net is NULL here.  May be NULL. */
+	 * arguments, ...  spec->net is NULL here.  NULL: nothing to check. */
 	int (*check)(const struct unik_run_spec *spec, struct unik_err *err);
-	/* Usable here?  0, or -1 with the reason in err. */
+	/* Usable here?  0, or -1 with the reason in err.  NULL: always. */
 	int (*probe)(const struct unik_config *cfg, struct unik_err *err);
 	/* Boots the instance; fills vm.  Must not block until the guest ends. */
 	int (*start)(const struct unik_run_spec *spec, struct unik_vm *vm, struct unik_err *err);
@@ -121,30 +149,22 @@ struct unik_provider {
 	int (*stop)(const struct unik_run_spec *spec, pid_t pid, int timeout_s,
 		    struct unik_err *err);
 	/* After the VM process ended (wait_status from waitpid, or -1 if it was
-	 * not our child): works out the program's exit status. */
+	 * not our child): works out the program's exit status.  NULL: the
+	 * process's own exit status is the program's. */
 	int (*collect)(const struct unik_run_spec *spec, int wait_status, struct unik_exit *out,
 		       struct unik_err *err);
-	/* Removes provider-side state of a stopped instance (may be NULL). */
+	/* Removes provider-side state of a stopped instance.  NULL: it keeps
+	 * none outside spec->dir. */
 	int (*remove)(const struct unik_run_spec *spec, struct unik_err *err);
 	/* For VMs that live outside the daemon (libvirt domains, which operators
 	 * may also drive with their own tools): where the instance's VM stands,
-	 * asked of the provider itself (may be NULL).  Fills *state, and *pid
-	 * for UNIK_VM_RUNNING (0 when there is no host process to supervise).
-	 * -1 with err when the provider cannot tell (e.g. its daemon is down):
-	 * the caller then keeps the instance as recorded. */
+	 * asked of the provider itself.  Fills *state, and *pid for
+	 * UNIK_VM_RUNNING (0 when there is no host process to supervise).  -1
+	 * with err when the provider cannot tell (e.g. its daemon is down): the
+	 * caller then keeps the instance as recorded.  NULL: the VM is the host
+	 * process whose pid start() returned, and the daemon watches it. */
 	int (*status)(const struct unik_run_spec *spec, enum unik_vm_state *state, pid_t *pid,
 		      struct unik_err *err);
 };
-
-extern const struct unik_provider *const unik_providers[];
-
-/* By name or alias ("kvm" is libvirt); NULL if unknown. */
-const struct unik_provider *unik_provider_find(const char *name);
-/* 1 if the provider boots images of `format`. */
-int unik_provider_accepts(const struct unik_provider *p, const char *format);
-/* An image's default memory (a build's `memory`): 0 if some provider boots
- * `mb` MiB, else -1 with err (INVALID) naming the range providers take.
- * Runs check it against their provider's own range. */
-int unik_providers_check_memory(long long mb, struct unik_err *err);
 
 #endif

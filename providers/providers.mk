@@ -1,6 +1,14 @@
-# providers/ - run plugins (daemon only).
-UNIKD_SRCS += providers/guest.c providers/registry.c providers/common/spawn.c providers/qemu/qemu.c providers/qemu/argv.c \
-	providers/qemu/accel.c providers/qemu/qmp.c
+# providers/ - run plugins (daemon only): the one layer the daemon calls them
+# through (dispatch.c), their table (registry.c), the code they share
+# (common/), and one fragment per provider.
+UNIKD_SRCS += providers/dispatch.c providers/registry.c providers/common/guest.c \
+	providers/common/spawn.c providers/common/process.c providers/common/accel.c \
+	providers/common/monitor_process.c
 LINT_SRCS += $(wildcard providers/*.c providers/*.h providers/*/*.c providers/*/*.h)
-UNIKD_SRCS += providers/guest.c providers/libvirt/libvirt.c providers/libvirt/conn.c providers/libvirt/domain_xml.c
-UNIKD_LIBS += -lvirt
+
+include providers/qemu/qemu.mk
+include providers/hvt/hvt.mk
+include providers/spt/spt.mk
+include providers/libvirt/libvirt.mk
+# for the unit tests only (tests/tests.mk), never in unikd
+include providers/mock/mock.mk

@@ -12,7 +12,8 @@
  * says which.
  */
 #include "c.h"
-#include "../files.h"
+#include "../common/files.h"
+#include "../common/program.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -20,10 +21,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../api/formats.h"
 #include "../../lib/fsutil.h"
 #include "../../lib/run.h"
 #include "../../lib/xalloc.h"
-#include "../linux/linux.h"
 
 /* Small programs boot in far less; the heap grows from what is left. */
 #define C_BASE_MEMORY_MB 32
@@ -119,7 +120,7 @@ static int c_build(const struct unik_build_spec *spec, struct unik_build_result 
 			      ? "libc: unik's musl (system calls are direct calls into the runtime)"
 			      : "libc: Debian's musl-gcc (unik's musl is not built: system calls "
 				"take the runtime's trap path)");
-	if (linux_program_build(spec, musl, &app, err) < 0 ||
+	if (compiler_program_build(spec, musl, &app, err) < 0 ||
 	    compiler_files_tree(spec, &files, err) < 0)
 		goto cleanup;
 	if (spec->log)
@@ -136,7 +137,7 @@ static int c_build(const struct unik_build_spec *spec, struct unik_build_result 
 		spec->log(spec->log_ctx, line);
 	}
 	unik_build_result_release(out);
-	out->format = xstrdup("unik-elf");
+	out->format = xstrdup(UNIK_FORMAT_UNIK_ELF);
 	out->kernel = image;
 	out->initrd = NULL;
 	out->memory_mb = C_BASE_MEMORY_MB + (int)(2 * (size > 0 ? size : 0) >> 20);

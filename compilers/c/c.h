@@ -2,7 +2,7 @@
  * runtime into one bootable ELF (format "unik-elf").
  *
  * The program is built by the same rules as the linux compiler
- * (compilers/linux/program.c: the folder's *.c, or its Makefile with
+ * (compilers/common/program.c: the folder's *.c, or its Makefile with
  * CC=musl-gcc); c_pack.c then joins it with the runtime.
  */
 #ifndef UNIK_COMPILER_C_H

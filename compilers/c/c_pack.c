@@ -9,7 +9,8 @@
  * (unik-net.o) is linked only when the program makes sockets.
  */
 #include "c.h"
-#include "../files.h"
+#include "../common/cpio.h"
+#include "../common/files.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -23,7 +24,6 @@
 #include "../../lib/safeopen.h"
 #include "../../lib/strbuf.h"
 #include "../../lib/xalloc.h"
-#include "../linux/cpio.h"
 
 const char *c_runtime_dir(const struct unik_config *cfg)
 {

@@ -546,7 +546,7 @@ int main(void)
 	net_setup();
 	nev = evdev_open(pfd + 1, MAX_EVDEV);
 	if (nev > 0)
-		status_write("unik-ready\n"); /* the host may press the power button now */
+		status_write(UNIK_READY_LINE "\n"); /* the host may press the power button now */
 
 	list_push(&argv, strdup("app"));
 	if (cmdline_parse(&argv, &env) < 0) {

@@ -1,7 +1,8 @@
 /* initrd.c - the "linux" compiler's initramfs: our init, the program, the
  * kernel modules the init loads, and the upload's files/ folder. */
 #include "linux.h"
-#include "../files.h"
+#include "../common/cpio.h"
+#include "../common/files.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,7 +13,6 @@
 
 #include "../../lib/safeopen.h"
 #include "../../lib/xalloc.h"
-#include "cpio.h"
 
 static int is_module(const struct dirent *e)
 {

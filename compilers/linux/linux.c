@@ -13,7 +13,9 @@
 
 #include "../../lib/fsutil.h"
 #include "../../lib/run.h"
+#include "../../api/formats.h"
 #include "../../lib/xalloc.h"
+#include "../common/program.h"
 
 /* Measured with Debian's cloud kernel on microvm: 64 MB do not boot, 72 MB
  * do; 96 MB leave the program about 50 MB.  The initramfs is held twice
@@ -101,7 +103,7 @@ static int linux_build(const struct unik_build_spec *spec, struct unik_build_res
 	linux_guest_get(spec->cfg, &g);
 	if (linux_probe(spec->cfg, err) < 0)
 		goto cleanup;
-	if (linux_program_build(spec, NULL, &app, err) < 0)
+	if (compiler_program_build(spec, NULL, &app, err) < 0)
 		goto cleanup;
 	if (spec->log)
 		spec->log(spec->log_ctx, "packing initramfs with /init and /app");
@@ -113,7 +115,7 @@ static int linux_build(const struct unik_build_spec *spec, struct unik_build_res
 		goto cleanup;
 	size = fs_file_size(initrd);
 	unik_build_result_release(out);
-	out->format = xstrdup("linux-initrd");
+	out->format = xstrdup(UNIK_FORMAT_LINUX_INITRD);
 	out->kernel = kernel;
 	out->initrd = initrd;
 	out->memory_mb = LINUX_BASE_MEMORY_MB + (int)(2 * (size > 0 ? size : 0) >> 20);

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,11 +16,14 @@
 #include <unistd.h>
 
 #include "../../abi/hvt_abi.h"
+#include "../../api/formats.h"
 #include "../../lib/bootargs.h"
 #include "../../lib/fsutil.h"
 #include "../../lib/run.h"
 #include "../../lib/strbuf.h"
 #include "../../lib/xalloc.h"
+#include "guest.h"
+#include "process.h"
 #include "spawn.h"
 
 _Static_assert(MONPROC_MIN_MEMORY_MB == HVT_MEM_MIN >> 20, "the monitors' least memory");
@@ -87,8 +89,8 @@ static void boot_words(const struct unik_run_spec *spec, struct strbuf *out)
 
 	bootargs_diag(out, spec->verbose, spec->trace);
 	bootargs_append(out, spec->args ? spec->args : &none, spec->env ? spec->env : &none);
-	if (spec->net && spec->net->mode == UNIK_NET_TAP && spec->net->bootargs)
-		strbuf_adds(out, spec->net->bootargs);
+	if (spec->net && spec->net->mode == UNIK_NET_TAP)
+		guest_net_words(spec->net, out);
 }
 
 static int check_words(const struct monproc *m, const struct unik_run_spec *spec,
@@ -149,10 +151,10 @@ int monproc_start(const struct monproc *m, const struct unik_run_spec *spec, str
 	int argc = 0, rc = -1;
 	pid_t pid;
 
-	if (strcmp(spec->format, "unik-elf"))
+	if (!spec->format || strcmp(spec->format, UNIK_FORMAT_UNIK_ELF))
 		return unik_err_set(err, UNIK_E_INVALID,
 				    "provider %s cannot boot images of format %s (only unik-elf)",
-				    m->name, spec->format);
+				    m->name, spec->format ? spec->format : "(none)");
 	if (monproc_check(m, spec, err))
 		return -1;
 	bin = monproc_binary(m, spec->cfg, err);
@@ -197,27 +199,10 @@ cleanup:
 	return rc;
 }
 
-static int pidfd_of(pid_t pid)
-{
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-/* 1 when the process ended within ms milliseconds, 0 if not, -1 on error. */
-static int wait_gone(int pidfd, int ms)
-{
-	struct pollfd p = { .fd = pidfd, .events = POLLIN };
-	int r;
-
-	do
-		r = poll(&p, 1, ms);
-	while (r < 0 && errno == EINTR);
-	return r < 0 ? -1 : r > 0;
-}
-
 int monproc_stop(const struct monproc *m, const struct unik_run_spec *spec, pid_t pid,
 		 int timeout_s, struct unik_err *err)
 {
-	int pidfd = pidfd_of(pid), gone;
+	int pidfd = proc_pidfd(pid), gone;
 
 	if (pidfd < 0) {
 		if (errno == ESRCH)
@@ -233,10 +218,10 @@ int monproc_stop(const struct monproc *m, const struct unik_run_spec *spec, pid_
 		return unik_err_set(err, UNIK_E_INTERNAL, "instance %s: SIGTERM: %s", spec->name,
 				    strerror(errno));
 	}
-	gone = wait_gone(pidfd, timeout_s > 0 ? timeout_s * 1000 : 0);
+	gone = proc_wait_gone(pidfd, timeout_s > 0 ? timeout_s * 1000 : 0);
 	if (gone != 1) {
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-		gone = wait_gone(pidfd, 5000);
+		gone = proc_wait_gone(pidfd, 5000);
 	}
 	close(pidfd);
 	if (gone != 1)

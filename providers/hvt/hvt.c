@@ -11,10 +11,11 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "../../api/formats.h"
 #include "../common/monitor_process.h"
 
 static const struct monproc hvt_monitor = { "hvt", "unik-hvt", "kvm" };
-static const char *const hvt_formats[] = { "unik-elf", NULL };
+static const char *const hvt_formats[] = { UNIK_FORMAT_UNIK_ELF, NULL };
 static const char *const hvt_accels[] = { "kvm", NULL }; /* always KVM: tcg is qemu's */
 
 int hvt_kvm_usable(struct unik_err *err)
@@ -78,12 +79,13 @@ static int hvt_collect(const struct unik_run_spec *spec, int wait_status, struct
 const struct unik_provider unik_provider_hvt = {
 	.name = "hvt",
 	.description = "unik-elf images in unik-hvt, a minimal KVM monitor (ms boots, ~1.5 MB)",
-	.caps = UNIK_CAP_RUN | UNIK_CAP_STOP | UNIK_CAP_RESTART | UNIK_CAP_LOGS |
-		UNIK_CAP_EXIT_CODE | UNIK_CAP_NETWORK,
+	.auto_priority = 30, /* first: KVM, millisecond boots */
 	.formats = hvt_formats,
 	.min_memory_mb = MONPROC_MIN_MEMORY_MB,
 	.max_memory_mb = MONPROC_MAX_MEMORY_MB,
 	.accels = hvt_accels,
+	.console_log = 1,
+	.net_modes = UNIK_NET_MODE_BIT(UNIK_NET_TAP),
 	.check = hvt_check,
 	.probe = hvt_probe,
 	.start = hvt_start,

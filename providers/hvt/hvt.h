@@ -6,8 +6,8 @@
 
 extern const struct unik_provider unik_provider_hvt;
 
-/* 0 when /dev/kvm opens and can create a VM here, else -1 with the reason.
- * The daemon's default-provider rule uses it: hvt when this works, else spt. */
+/* 0 when /dev/kvm opens and can create a VM here, else -1 with the reason
+ * (hvt's probe). */
 int hvt_kvm_usable(struct unik_err *err);
 
 #endif

@@ -6,7 +6,8 @@
  * libvirtd restart without any reconnect logic.
  */
 #include "libvirt.h"
-#include "../guest.h"
+#include "../common/guest.h"
+#include "../common/process.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -137,20 +138,10 @@ int lv_file_contains(const char *path, const char *needle)
 
 int lv_pid_is_instance(pid_t pid, const char *id)
 {
-	char *path = xasprintf("/proc/%d/cmdline", (int)pid);
-	char *needle = xasprintf("unik.id=%s", id);
-	struct strbuf sb = STRBUF_INIT;
-	int ours = 0;
+	char *needle = xasprintf(UNIK_BOOT_ID "%s", id);
+	int ours = proc_cmdline_has(pid, needle);
 
-	if (pid > 0 && fs_read_file(path, &sb, NULL) == 0) {
-		for (size_t i = 0; i < sb.len; i++)
-			if (sb.buf[i] == '\0')
-				sb.buf[i] = ' ';
-		ours = strstr(strbuf_str(&sb), needle) != NULL;
-	}
-	strbuf_release(&sb);
 	free(needle);
-	free(path);
 	return ours;
 }
 

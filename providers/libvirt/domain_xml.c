@@ -24,7 +24,7 @@
 #include <string.h>
 
 #include "../../lib/bootargs.h"
-#include "../guest.h"
+#include "../common/guest.h"
 
 #define DEFAULT_MEMORY_MB 128
 

@@ -10,33 +10,34 @@
  * destroys the domain after the timeout.  remove() undefines it.
  */
 #include "libvirt.h"
-#include "../../lib/clock.h"
-#include "../guest.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <libvirt/virterror.h>
 
+#include "../../api/formats.h"
+#include "../../lib/clock.h"
 #include "../../lib/fsutil.h"
 #include "../../lib/xalloc.h"
-#include "../qemu/qemu.h"
+#include "../common/accel.h"
+#include "../common/guest.h"
+#include "../common/process.h"
 
-#define READY_LINE "unik-ready" /* our Linux init listens to the power button */
+#define READY_LINE UNIK_READY_LINE /* our Linux init listens to the power button */
 #define BOOT_READY_KVM_MS 3000 /* Linux under real KVM is ready in well under 1 s */
 #define INACTIVE_WAIT_MS 5000 /* libvirt's cleanup after its qemu ended */
 #define SECOND_PRESS_WAIT_MS 3000
 #define DESTROY_WAIT_MS 5000
 #define POLL_MS 20
 
-static const char *const lv_formats[] = { "linux-initrd", "unik-elf", NULL };
+static const char *const lv_formats[] = { UNIK_FORMAT_LINUX_INITRD, UNIK_FORMAT_UNIK_ELF, NULL };
+static const char *const lv_aliases[] = { "kvm", NULL }; /* UniK's name for it */
 static const char *const lv_accels[] = { "kvm", "tcg", NULL };
 
 /* Paths of our files in the instance folder. */
@@ -86,7 +87,7 @@ struct vm_watch {
 static void watch_init(struct vm_watch *w, virDomainPtr dom, pid_t pid, const char *id)
 {
 	w->dom = dom;
-	w->pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	w->pidfd = proc_pidfd(pid);
 	/* checked with the pidfd held: the pid cannot be reused meanwhile */
 	if (w->pidfd >= 0 && !lv_pid_is_instance(pid, id)) {
 		close(w->pidfd);
@@ -103,20 +104,9 @@ static void watch_release(struct vm_watch *w)
 /* 1 if the VM ended within `ms`. */
 static int watch_gone(struct vm_watch *w, int ms)
 {
-	long long end = clock_now_ms() + ms;
-
 	if (w->pidfd < 0)
 		return wait_inactive(w->dom, ms);
-	for (;;) {
-		struct pollfd pfd = { w->pidfd, POLLIN, 0 };
-		long long left = end - clock_now_ms();
-		int r = poll(&pfd, 1, (int)(left > 0 ? left : 0));
-
-		if (r > 0)
-			return 1;
-		if (r == 0 || errno != EINTR)
-			return 0;
-	}
+	return proc_wait_gone(w->pidfd, ms) == 1;
 }
 
 /* The machine type: config libvirt.machine, "auto" (default) meaning
@@ -146,8 +136,8 @@ static int define_domain(virConnectPtr conn, const struct unik_run_spec *spec,
 		.console_path = spec->log_path,
 		.status_path = f->status,
 		.memory_mb = spec->memory_mb,
-		.debug_exit = spec->format && !strcmp(spec->format, "unik-elf"),
-		.acpi = !spec->format || strcmp(spec->format, "unik-elf"),
+		.debug_exit = spec->format && !strcmp(spec->format, UNIK_FORMAT_UNIK_ELF),
+		.acpi = !spec->format || strcmp(spec->format, UNIK_FORMAT_UNIK_ELF),
 	};
 	int rc = -1;
 
@@ -297,7 +287,7 @@ static int lv_check(const struct unik_run_spec *spec, struct unik_err *err)
 
 static int lv_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct unik_err *err)
 {
-	int is_linux = spec->format && !strcmp(spec->format, "linux-initrd");
+	int is_linux = spec->format && !strcmp(spec->format, UNIK_FORMAT_LINUX_INITRD);
 	virConnectPtr conn = NULL;
 	virDomainPtr dom = NULL;
 	struct lv_files f;
@@ -318,7 +308,8 @@ static int lv_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct
 			     "not through QEMU user networking");
 		goto cleanup;
 	}
-	if (qemu_accel_choose(spec, &accel, vm->note, sizeof(vm->note), err) < 0 ||
+	if (accel_choose(accel_wanted(spec, LV_ACCEL_KEY), &accel, vm->note, sizeof(vm->note),
+			 err) < 0 ||
 	    lv_connect(spec->cfg, &conn, err) < 0 || domain_prepare(conn, spec, &dom, err) < 0)
 		goto cleanup;
 	for (int attempt = 0;; attempt++) {
@@ -398,7 +389,7 @@ static int shutdown_graceful(virDomainPtr dom, struct vm_watch *w, const char *s
 
 static int lv_stop(const struct unik_run_spec *spec, pid_t pid, int timeout_s, struct unik_err *err)
 {
-	int is_linux = spec->format && !strcmp(spec->format, "linux-initrd");
+	int is_linux = spec->format && !strcmp(spec->format, UNIK_FORMAT_LINUX_INITRD);
 	virConnectPtr conn = NULL;
 	virDomainPtr dom = NULL;
 	enum lv_owner owner;
@@ -608,7 +599,7 @@ static int lv_probe(const struct unik_config *cfg, struct unik_err *err)
 		return -1;
 	}
 	virConnectClose(conn);
-	if (qemu_kvm_usable(why, sizeof(why)))
+	if (accel_kvm_usable(why, sizeof(why)))
 		unik_err_set(err, UNIK_E_OK, "libvirt %lu.%lu.%lu at %s: auto picks kvm",
 			     version / 1000000, version / 1000 % 1000, version % 1000, lv_uri(cfg));
 	else
@@ -619,18 +610,18 @@ static int lv_probe(const struct unik_config *cfg, struct unik_err *err)
 	return 0;
 }
 
-#define LV_CAPS                                                                                    \
-	(UNIK_CAP_RUN | UNIK_CAP_STOP | UNIK_CAP_RESTART | UNIK_CAP_LOGS | UNIK_CAP_EXIT_CODE |    \
-	 UNIK_CAP_NETWORK)
-
 const struct unik_provider unik_provider_libvirt = {
 	.name = "libvirt",
 	.description = "persistent libvirt domains named unik-<name> (libvirt.uri; kvm or tcg)",
-	.caps = LV_CAPS,
+	.aliases = lv_aliases,
+	.auto_priority = 0, /* only when asked for: domains outlive unik */
 	.formats = lv_formats,
 	.min_memory_mb = GUEST_MIN_MEMORY_MB,
 	.max_memory_mb = GUEST_MAX_MEMORY_MB,
 	.accels = lv_accels,
+	.accel_key = LV_ACCEL_KEY,
+	.console_log = 1,
+	.net_modes = UNIK_NET_MODE_BIT(UNIK_NET_TAP),
 	.check = lv_check,
 	.probe = lv_probe,
 	.start = lv_start,

@@ -34,6 +34,7 @@
 #define LV_DEFAULT_LOG_DIR "/var/log/libvirt/qemu"
 #define LV_DEFAULT_RUN_DIR "/run/libvirt/qemu"
 #define LV_QBOOT_ROM "/usr/share/qemu/qboot.rom"
+#define LV_ACCEL_KEY "qemu.accel" /* the accel of runs that name none, as for qemu */
 
 /* What one domain definition is made of.  All strings borrowed. */
 struct lv_domain_def {
@@ -127,7 +128,6 @@ void lv_qemu_log_tail(const struct unik_config *cfg, const char *name, size_t ma
 /* 1 if libvirt's log of the last start of `name` contains `needle`. */
 int lv_qemu_log_contains(const struct unik_config *cfg, const char *name, const char *needle);
 
-extern const struct unik_provider unik_provider_libvirt;
-/* The same provider under the name "kvm". */
+extern const struct unik_provider unik_provider_libvirt; /* also named "kvm" */
 
 #endif

@@ -12,12 +12,34 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lib/bootargs.h"
-#include "../guest.h"
+#include "../../api/formats.h"
+#include "../../lib/portspec.h"
+#include "../../lib/run.h"
 #include "../../lib/strbuf.h"
 #include "../../lib/xalloc.h"
+#include "../common/guest.h"
 
 #define DEFAULT_MEMORY_MB 128
+/* QEMU's user network (slirp): the guest's address, gateway and DNS */
+#define USER_NET_ADDRESS "10.0.2.15"
+#define USER_NET_PREFIX 24
+#define USER_NET_GATEWAY "10.0.2.2"
+#define USER_NET_DNS "10.0.2.3"
+
+char *qemu_binary(const struct unik_config *cfg, struct unik_err *err)
+{
+	const char *name = cfg ? unik_config_get(cfg, "qemu.binary", NULL) : NULL;
+	char *path;
+
+	if (!name)
+		name = "qemu-system-x86_64";
+	path = run_which(name);
+	if (!path)
+		unik_err_set(err, UNIK_E_UNAVAILABLE,
+			     "%s not found (apt-get install qemu-system-x86, or set qemu.binary)",
+			     name);
+	return path;
+}
 
 /* A qemu option value: every ',' doubled. */
 static void add_opt_value(struct strbuf *sb, const char *s)
@@ -61,7 +83,7 @@ const char *qemu_user(const struct unik_config *cfg)
 int qemu_check(const struct unik_run_spec *spec, struct unik_err *err)
 {
 	struct strbuf cmd = STRBUF_INIT;
-	int is_linux = spec->format && !strcmp(spec->format, "linux-initrd");
+	int is_linux = spec->format && !strcmp(spec->format, UNIK_FORMAT_LINUX_INITRD);
 	const char *user = qemu_user(spec->cfg);
 	int rc;
 
@@ -95,8 +117,9 @@ static void push_net(const struct unik_net_spec *net, struct strv *argv)
 		strbuf_addf(&sb, "tap,id=net0,ifname=%s,script=no,downscript=no", net->tap);
 	} else {
 		strbuf_adds(&sb, "user,id=net0");
-		for (size_t i = 0; net->hostfwd && i < net->hostfwd->n; i++)
-			strbuf_addf(&sb, ",hostfwd=%s", net->hostfwd->v[i]);
+		for (size_t i = 0; net->ports && i < net->n_ports; i++)
+			strbuf_addf(&sb, ",hostfwd=tcp:%s:%d-:%d", net->ports[i].host_ip,
+				    net->ports[i].host_port, net->ports[i].guest_port);
 	}
 	strv_push(argv, "-netdev");
 	strv_push_owned(argv, strbuf_detach(&sb));
@@ -104,15 +127,35 @@ static void push_net(const struct unik_net_spec *net, struct strv *argv)
 	strv_push_owned(argv, xasprintf("virtio-net-device,netdev=net0,mac=%s", net->mac));
 }
 
-int qemu_argv_build(const struct unik_run_spec *spec, const struct qemu_paths *p,
-		    const char *binary, const char *accel, struct strv *argv, struct unik_err *err)
+/* `spec` as the guest sees it: on the user network, with QEMU's addresses
+ * (`user` holds the network spec `out` points to). */
+static void with_user_net(const struct unik_run_spec *spec, struct unik_run_spec *out,
+			  struct unik_net_spec *user)
 {
+	*out = *spec;
+	if (!spec->net || spec->net->mode != UNIK_NET_USER)
+		return;
+	*user = *spec->net;
+	user->address = USER_NET_ADDRESS;
+	user->prefix = USER_NET_PREFIX;
+	user->gateway = USER_NET_GATEWAY;
+	if (!user->dns || !*user->dns)
+		user->dns = USER_NET_DNS;
+	out->net = user;
+}
+
+int qemu_argv_build(const struct unik_run_spec *run, const struct qemu_paths *p, const char *binary,
+		    const char *accel, struct strv *argv, struct unik_err *err)
+{
+	struct unik_run_spec guest_view, *spec = &guest_view;
+	struct unik_net_spec user;
 	struct strbuf cmd = STRBUF_INIT;
-	int is_linux = spec->format && !strcmp(spec->format, "linux-initrd");
-	int is_elf = spec->format && !strcmp(spec->format, "unik-elf");
+	int is_linux = run->format && !strcmp(run->format, UNIK_FORMAT_LINUX_INITRD);
+	int is_elf = run->format && !strcmp(run->format, UNIK_FORMAT_UNIK_ELF);
 	const char *append;
 	int rc = -1;
 
+	with_user_net(run, &guest_view, &user);
 	if (guest_check_image(spec, "qemu", err) < 0)
 		goto cleanup;
 	if (kernel_cmdline(spec, is_linux, accel, &cmd, err) < 0)

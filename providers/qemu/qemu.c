@@ -12,28 +12,25 @@
  * after the timeout qemu is killed.
  */
 #include "qemu.h"
-#include "../../lib/clock.h"
-#include "../common/spawn.h"
-#include "../guest.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "../../api/formats.h"
+#include "../../lib/clock.h"
 #include "../../lib/fsutil.h"
 #include "../../lib/strbuf.h"
 #include "../../lib/xalloc.h"
+#include "../common/accel.h"
+#include "../common/guest.h"
+#include "../common/process.h"
+#include "../common/spawn.h"
 
 #define BOOT_WATCH_TCG_MS 250 /* qemu's own start-up errors show within this */
 #define BOOT_WATCH_KVM_MS 1000 /* and a KVM "emulation failure" usually too */
@@ -41,10 +38,10 @@
 #define QMP_TIMEOUT_MS 2000
 #define SECOND_PRESS_WAIT_MS 3000 /* after the SIGKILL press, for the guest to report */
 #define KILL_WAIT_MS 5000
-#define READY_LINE "unik-ready" /* our init listens to the power button */
+#define READY_LINE UNIK_READY_LINE /* our init listens to the power button */
 #define READY_POLL_MS 50
 
-static const char *const qemu_formats[] = { "linux-initrd", "unik-elf", NULL };
+static const char *const qemu_formats[] = { UNIK_FORMAT_LINUX_INITRD, UNIK_FORMAT_UNIK_ELF, NULL };
 static const char *const qemu_accels[] = { "kvm", "tcg", NULL };
 
 void qemu_paths_init(struct qemu_paths *p, const char *dir)
@@ -185,7 +182,7 @@ static int qemu_start(const struct unik_run_spec *spec, struct unik_vm *vm, stru
 {
 	struct qemu_paths p;
 	struct strv argv = STRV_INIT;
-	int is_linux = spec->format && !strcmp(spec->format, "linux-initrd");
+	int is_linux = spec->format && !strcmp(spec->format, UNIK_FORMAT_LINUX_INITRD);
 	const char *accel;
 	char *binary = NULL;
 	char why[160];
@@ -195,7 +192,8 @@ static int qemu_start(const struct unik_run_spec *spec, struct unik_vm *vm, stru
 	memset(vm, 0, sizeof(*vm));
 	qemu_paths_init(&p, spec->dir);
 	binary = qemu_binary(spec->cfg, err);
-	if (!binary || qemu_accel_choose(spec, &accel, vm->note, sizeof(vm->note), err) < 0)
+	if (!binary || accel_choose(accel_wanted(spec, QEMU_ACCEL_KEY), &accel, vm->note,
+				    sizeof(vm->note), err) < 0)
 		goto cleanup;
 	for (int attempt = 0;; attempt++) {
 		enum boot_watch w;
@@ -233,41 +231,7 @@ cleanup:
  * file): after a daemon restart the pid may belong to someone else. */
 static int pid_is_ours(pid_t pid, const struct qemu_paths *p)
 {
-	char *path = xasprintf("/proc/%d/cmdline", (int)pid);
-	struct strbuf sb = STRBUF_INIT;
-	int ours = 0;
-
-	if (fs_read_file(path, &sb, NULL) == 0) {
-		for (size_t i = 0; i < sb.len; i++)
-			if (sb.buf[i] == '\0')
-				sb.buf[i] = ' ';
-		ours = strstr(strbuf_str(&sb), p->pid) != NULL;
-	}
-	strbuf_release(&sb);
-	free(path);
-	return ours;
-}
-
-/* Waits until the process behind `pidfd` ended; 1 if it did in time. */
-static int wait_gone(int pidfd, int timeout_ms)
-{
-	long long end = clock_now_ms() + timeout_ms;
-
-	for (;;) {
-		struct pollfd pfd = { pidfd, POLLIN, 0 };
-		long long left = end - clock_now_ms();
-		int r;
-
-		if (left < 0)
-			left = 0;
-		r = poll(&pfd, 1, (int)left);
-		if (r > 0)
-			return 1;
-		if (r == 0)
-			return 0;
-		if (errno != EINTR)
-			return 0;
-	}
+	return proc_cmdline_has(pid, p->pid);
 }
 
 /* Waits until the guest wrote READY_LINE (0) or ended (1), at most until
@@ -275,7 +239,7 @@ static int wait_gone(int pidfd, int timeout_ms)
 static int wait_ready(int pidfd, const struct qemu_paths *p, long long end)
 {
 	while (!file_contains(p->status, READY_LINE) && clock_now_ms() < end)
-		if (wait_gone(pidfd, READY_POLL_MS))
+		if (proc_wait_gone(pidfd, READY_POLL_MS) == 1)
 			return 1;
 	return 0;
 }
@@ -285,12 +249,12 @@ static int qemu_stop(const struct unik_run_spec *spec, pid_t pid, int timeout_s,
 {
 	struct unik_err qerr = UNIK_ERR_INIT;
 	struct qemu_paths p;
-	int is_linux = spec->format && !strcmp(spec->format, "linux-initrd");
+	int is_linux = spec->format && !strcmp(spec->format, UNIK_FORMAT_LINUX_INITRD);
 	int pidfd = -1, rc = -1;
 	long long end;
 
 	qemu_paths_init(&p, spec->dir);
-	pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	pidfd = proc_pidfd(pid);
 	if (pidfd < 0) {
 		rc = pid <= 0 || errno == ESRCH
 			 ? 0 /* already gone */
@@ -311,14 +275,15 @@ static int qemu_stop(const struct unik_run_spec *spec, pid_t pid, int timeout_s,
 	}
 	if (timeout_s > 0 && qmp_execute(p.qmp, is_linux ? "system_powerdown" : "inject-nmi",
 					 QMP_TIMEOUT_MS, &qerr) == 0) {
-		if (wait_gone(pidfd, (int)(end > clock_now_ms() ? end - clock_now_ms() : 0))) {
+		if (proc_wait_gone(pidfd, (int)(end > clock_now_ms() ? end - clock_now_ms() : 0)) ==
+		    1) {
 			rc = 0;
 			goto cleanup;
 		}
 		/* Second press: the init SIGKILLs the program and still reports. */
 		if (is_linux &&
 		    qmp_execute(p.qmp, "system_powerdown", QMP_TIMEOUT_MS, &qerr) == 0 &&
-		    wait_gone(pidfd, SECOND_PRESS_WAIT_MS)) {
+		    proc_wait_gone(pidfd, SECOND_PRESS_WAIT_MS) == 1) {
 			rc = 0;
 			goto cleanup;
 		}
@@ -329,7 +294,7 @@ static int qemu_stop(const struct unik_run_spec *spec, pid_t pid, int timeout_s,
 			     strerror(errno));
 		goto cleanup;
 	}
-	if (!wait_gone(pidfd, KILL_WAIT_MS)) {
+	if (proc_wait_gone(pidfd, KILL_WAIT_MS) != 1) {
 		unik_err_set(err, UNIK_E_INTERNAL, "pid %d survived SIGKILL", (int)pid);
 		goto cleanup;
 	}
@@ -358,7 +323,7 @@ static int qemu_collect(const struct unik_run_spec *spec, int wait_status, struc
 		goto cleanup;
 	}
 	/* unik-elf guests may use isa-debug-exit: qemu exits (value << 1) | 1. */
-	if (spec->format && !strcmp(spec->format, "unik-elf") && wait_status >= 0 &&
+	if (spec->format && !strcmp(spec->format, UNIK_FORMAT_UNIK_ELF) && wait_status >= 0 &&
 	    WIFEXITED(wait_status) && (WEXITSTATUS(wait_status) & 1) && fs_file_size(p.log) == 0) {
 		out->exit_code = WEXITSTATUS(wait_status) >> 1;
 		snprintf(out->message, sizeof(out->message), "exited");
@@ -412,7 +377,7 @@ static int qemu_probe(const struct unik_config *cfg, struct unik_err *err)
 	if (!binary)
 		return -1;
 	free(binary);
-	if (qemu_kvm_usable(why, sizeof(why)))
+	if (accel_kvm_usable(why, sizeof(why)))
 		unik_err_set(err, UNIK_E_OK, "kvm usable: auto picks kvm");
 	else
 		unik_err_set(err, UNIK_E_OK, "kvm not usable (%s): auto picks tcg", why);
@@ -422,12 +387,14 @@ static int qemu_probe(const struct unik_config *cfg, struct unik_err *err)
 const struct unik_provider unik_provider_qemu = {
 	.name = "qemu",
 	.description = "qemu-system-x86_64 microvm, one process per instance (kvm or tcg)",
-	.caps = UNIK_CAP_RUN | UNIK_CAP_STOP | UNIK_CAP_RESTART | UNIK_CAP_LOGS |
-		UNIK_CAP_EXIT_CODE | UNIK_CAP_NETWORK | UNIK_CAP_USERNET,
+	.auto_priority = 10, /* after hvt and spt: Linux images, or no monitor here */
 	.formats = qemu_formats,
 	.min_memory_mb = GUEST_MIN_MEMORY_MB,
 	.max_memory_mb = GUEST_MAX_MEMORY_MB,
 	.accels = qemu_accels,
+	.accel_key = QEMU_ACCEL_KEY,
+	.console_log = 1,
+	.net_modes = UNIK_NET_MODE_BIT(UNIK_NET_TAP) | UNIK_NET_MODE_BIT(UNIK_NET_USER),
 	.check = qemu_check,
 	.probe = qemu_probe,
 	.start = qemu_start,

@@ -17,6 +17,8 @@
 #include "../../lib/strv.h"
 #include "../provider.h"
 
+#define QEMU_ACCEL_KEY "qemu.accel" /* the accel of runs that name none (also libvirt's) */
+
 struct qemu_paths {
 	char *qmp;
 	char *pid;
@@ -33,17 +35,6 @@ void qemu_paths_release(struct qemu_paths *p);
  * PATH, as a new string; NULL with err when there is none. */
 char *qemu_binary(const struct unik_config *cfg, struct unik_err *err);
 
-/* 1 if KVM can run guests here (hardware virtualization in /proc/cpuinfo,
- * /dev/kvm usable, not the software-nested kvm_pvm module); 0 with the
- * reason in `why`. */
-int qemu_kvm_usable(char *why, size_t len);
-
-/* Resolves "auto", "kvm" or "tcg" (NULL: config qemu.accel, then auto)
- * into "kvm" or "tcg"; `why` says how auto decided (may be empty).  -1 with
- * err for an unknown name or kvm requested where /dev/kvm is unusable. */
-int qemu_accel_choose(const struct unik_run_spec *spec, const char **accel, char *why, size_t len,
-		      struct unik_err *err);
-
 /* The user qemu drops to (-runas) once it set the VM up: config qemu.user,
  * by default `unik` when the daemon is root; NULL for none ("root", or not
  * root).  Borrowed. */
@@ -54,7 +45,9 @@ const char *qemu_user(const struct unik_config *cfg);
  * 0, or -1 with err. */
 int qemu_check(const struct unik_run_spec *spec, struct unik_err *err);
 
-/* The whole qemu command line for `spec` with `accel` ("kvm" or "tcg"). */
+/* The whole qemu command line for `spec` with `accel` ("kvm" or "tcg").
+ * On the user network (spec->net USER) the guest gets QEMU's addresses
+ * and the published ports become hostfwd rules. */
 int qemu_argv_build(const struct unik_run_spec *spec, const struct qemu_paths *p,
 		    const char *binary, const char *accel, struct strv *argv, struct unik_err *err);
 

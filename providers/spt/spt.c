@@ -8,10 +8,11 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "../../api/formats.h"
 #include "../common/monitor_process.h"
 
 static const struct monproc spt_monitor = { "spt", "unik-spt", "process" };
-static const char *const spt_formats[] = { "unik-elf", NULL };
+static const char *const spt_formats[] = { UNIK_FORMAT_UNIK_ELF, NULL };
 
 /* spt needs Syscall User Dispatch (Linux 5.11+) and the monitor binary. */
 static int spt_probe(const struct unik_config *cfg, struct unik_err *err)
@@ -54,12 +55,13 @@ static int spt_collect(const struct unik_run_spec *spec, int wait_status, struct
 const struct unik_provider unik_provider_spt = {
 	.name = "spt",
 	.description = "unik-elf images as sandboxed host processes (unik-spt, seccomp; no KVM)",
-	.caps = UNIK_CAP_RUN | UNIK_CAP_STOP | UNIK_CAP_RESTART | UNIK_CAP_LOGS |
-		UNIK_CAP_EXIT_CODE | UNIK_CAP_NETWORK,
+	.auto_priority = 20, /* where hvt cannot run (no KVM) */
 	.formats = spt_formats,
 	.min_memory_mb = MONPROC_MIN_MEMORY_MB,
 	.max_memory_mb = MONPROC_MAX_MEMORY_MB,
 	.accels = NULL, /* a process: neither kvm nor tcg */
+	.console_log = 1,
+	.net_modes = UNIK_NET_MODE_BIT(UNIK_NET_TAP),
 	.check = spt_check,
 	.probe = spt_probe,
 	.start = spt_start,

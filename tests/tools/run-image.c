@@ -22,7 +22,7 @@
 #include "lib/fsutil.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
-#include "providers/provider.h"
+#include "providers/dispatch.h"
 
 static void print_line(void *ctx, const char *line)
 {
@@ -145,7 +145,7 @@ static int cmd_run(int argc, char **argv, const struct unik_config *cfg)
 				       &args,
 				       &env,
 				       accel,
-				       cfg };
+				       .cfg = cfg };
 	if (p->probe && p->probe(cfg, &err) < 0)
 		die("probe: %s", err.msg);
 	fprintf(stderr, "probe: %s\n", err.msg);

@@ -6,8 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../compilers/files.h"
-#include "../../compilers/linux/cpio.h"
+#include "../../compilers/common/cpio.h"
+#include "../../compilers/common/files.h"
 #include "../../daemon/blobs.h"
 #include "../../lib/fsutil.h"
 #include "../../lib/sandbox.h"

@@ -1,17 +1,19 @@
-/* guest.h - what VM providers (qemu, libvirt) share about the guests unik
- * builds: the kernel command line they boot with, and the exit-status line
- * the guest writes on its second serial port ("unik-exit-status=<n>"). */
+/* guest.h - what providers share about the guests unik builds: the boot
+ * command line (and its network words), and for the QEMU-based providers
+ * (qemu, libvirt) the exit-status line the guest writes on its second
+ * serial port ("unik-exit-status=<n>"). */
 #ifndef UNIK_PROVIDERS_GUEST_H
 #define UNIK_PROVIDERS_GUEST_H
 
 #include <stddef.h>
 
-#include "../lib/error.h"
-#include "../lib/strbuf.h"
-#include "provider.h"
+#include "../../abi/boot.h"
+#include "../../lib/error.h"
+#include "../../lib/strbuf.h"
+#include "../provider.h"
 
 #define GUEST_CMDLINE_MAX 2048 /* x86 COMMAND_LINE_SIZE, with its NUL */
-#define GUEST_STATUS_KEY "unik-exit-status="
+#define GUEST_STATUS_KEY UNIK_EXIT_STATUS_KEY
 
 /* Appends the guest's command line to `out`: for linux-initrd images our
  * kernel words (and, with `tsc`, the host's TSC rate, which Linux under TCG
@@ -21,6 +23,11 @@
  * `with_id`.  INVALID when it would not fit the kernel's limit. */
 int guest_cmdline(const struct unik_run_spec *spec, int tsc, const char *extra, int with_id,
 		  struct strbuf *out, struct unik_err *err);
+
+/* Appends the network words of `net` (" unik.ip=<address>/<prefix>
+ * unik.gw=<gateway>", and " unik.dns=<dns>" when it has one) when it gives
+ * the guest an address; nothing otherwise. */
+void guest_net_words(const struct unik_net_spec *net, struct strbuf *out);
 
 /* The least guest memory QEMU-based providers boot: images load at 1 MiB. */
 #define GUEST_MIN_MEMORY_MB 2

@@ -10,11 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../lib/fsutil.h"
-#include "../lib/run.h"
-#include "../lib/safeopen.h"
-#include "../lib/strbuf.h"
-#include "../lib/xalloc.h"
+#include "../../lib/fsutil.h"
+#include "../../lib/run.h"
+#include "../../lib/safeopen.h"
+#include "../../lib/strbuf.h"
+#include "../../lib/xalloc.h"
 
 #define MANIFEST "unik.json"
 #define MANIFEST_MAX (1 << 20)

@@ -1,29 +1,11 @@
-/* accel.c - which qemu binary, and KVM or TCG. */
-#include "qemu.h"
+/* accel.c - KVM or TCG (see accel.h). */
+#include "accel.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include "../../lib/run.h"
-
-char *qemu_binary(const struct unik_config *cfg, struct unik_err *err)
-{
-	const char *name = cfg ? unik_config_get(cfg, "qemu.binary", NULL) : NULL;
-	char *path;
-
-	if (!name)
-		name = "qemu-system-x86_64";
-	path = run_which(name);
-	if (!path)
-		unik_err_set(err, UNIK_E_UNAVAILABLE,
-			     "%s not found (apt-get install qemu-system-x86, or set qemu.binary)",
-			     name);
-	return path;
-}
 
 /* 1 if /proc/cpuinfo lists vmx or svm among the CPU flags. */
 static int cpu_has_hw_virt(void)
@@ -43,7 +25,7 @@ static int cpu_has_hw_virt(void)
 	return found;
 }
 
-int qemu_kvm_usable(char *why, size_t len)
+int accel_kvm_usable(char *why, size_t len)
 {
 	int fd;
 
@@ -66,15 +48,13 @@ int qemu_kvm_usable(char *why, size_t len)
 	return 1;
 }
 
-int qemu_accel_choose(const struct unik_run_spec *spec, const char **accel, char *why, size_t len,
-		      struct unik_err *err)
+int accel_choose(const char *want, const char **accel, char *why, size_t len, struct unik_err *err)
 {
-	const char *want = spec->accel;
 	char reason[160];
 	int fd;
 
 	if (!want || !*want)
-		want = spec->cfg ? unik_config_get(spec->cfg, "qemu.accel", "auto") : "auto";
+		want = "auto";
 	if (len)
 		why[0] = '\0';
 	if (!strcmp(want, "tcg")) {
@@ -93,11 +73,18 @@ int qemu_accel_choose(const struct unik_run_spec *spec, const char **accel, char
 	if (strcmp(want, "auto"))
 		return unik_err_set(err, UNIK_E_INVALID, "accel must be auto, kvm or tcg, not '%s'",
 				    want);
-	if (qemu_kvm_usable(reason, sizeof(reason))) {
+	if (accel_kvm_usable(reason, sizeof(reason))) {
 		*accel = "kvm";
 		return 0;
 	}
 	*accel = "tcg";
 	snprintf(why, len, "tcg because %s", reason);
 	return 0;
+}
+
+const char *accel_wanted(const struct unik_run_spec *spec, const char *key)
+{
+	if (spec->accel && *spec->accel)
+		return spec->accel;
+	return spec->cfg && key ? unik_config_get(spec->cfg, key, "auto") : "auto";
 }

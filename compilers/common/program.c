@@ -1,6 +1,6 @@
-/* program.c - the "linux" compiler's first step: the upload's C sources, or
- * its Makefile, into one static musl executable. */
-#include "linux.h"
+/* program.c - a compiler's first step: the upload's C sources, or its
+ * Makefile, into one static musl executable (see program.h). */
+#include "program.h"
 
 #include <dirent.h>
 #include <elf.h>
@@ -245,8 +245,8 @@ cleanup:
 	return rc;
 }
 
-int linux_program_build(const struct unik_build_spec *spec, const char *cc, char **app_out,
-			struct unik_err *err)
+int compiler_program_build(const struct unik_build_spec *spec, const char *cc, char **app_out,
+			   struct unik_err *err)
 {
 	char *app = NULL;
 	int rc;

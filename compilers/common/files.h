@@ -12,7 +12,7 @@
 #ifndef UNIK_COMPILER_FILES_H
 #define UNIK_COMPILER_FILES_H
 
-#include "compiler.h"
+#include "../compiler.h"
 
 /* The tree to pack at the guest's "/" (caller frees): src/files as it is
  * when there is no unik.json, else a staging folder in spec->work_dir with

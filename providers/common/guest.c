@@ -6,8 +6,9 @@
 #include <string.h>
 #include <sys/sysinfo.h>
 
-#include "../lib/bootargs.h"
-#include "../lib/fsutil.h"
+#include "../../api/formats.h"
+#include "../../lib/bootargs.h"
+#include "../../lib/fsutil.h"
 
 #define DEFAULT_TSC_KHZ 2000000L
 
@@ -48,21 +49,20 @@ int guest_cmdline(const struct unik_run_spec *spec, int tsc, const char *extra, 
 	const char *s;
 	int rc = 0;
 
-	if (spec->format && !strcmp(spec->format, "linux-initrd")) {
+	if (spec->format && !strcmp(spec->format, UNIK_FORMAT_LINUX_INITRD)) {
 		strbuf_adds(&cmd, linux_words);
 		if (tsc)
 			strbuf_addf(&cmd, " tsc_early_khz=%ld", host_tsc_khz());
 	}
 	if (extra && *extra)
 		strbuf_addf(&cmd, " %s", extra); /* e.g. loglevel=7 to debug a boot */
-	if (spec->format && !strcmp(spec->format, "unik-elf")) /* Linux has loglevel= */
+	if (spec->format && !strcmp(spec->format, UNIK_FORMAT_UNIK_ELF)) /* Linux has loglevel= */
 		bootargs_diag(&cmd, spec->verbose, spec->trace);
 	bootargs_append(&cmd, spec->args ? spec->args : &none, spec->env ? spec->env : &none);
-	if (spec->net && spec->net->mode != UNIK_NET_NONE && spec->net->bootargs)
-		strbuf_adds(&cmd, spec->net->bootargs); /* " unik.ip=... unik.gw=..." */
+	guest_net_words(spec->net, &cmd);
 	if (with_id) {
 		/* guests ignore it; it names the instance on the VM's command line */
-		strbuf_adds(&cmd, " unik.id=");
+		strbuf_adds(&cmd, " " UNIK_BOOT_ID);
 		bootargs_encode(&cmd, spec->id ? spec->id : "");
 	}
 	for (s = strbuf_str(&cmd); *s == ' '; s++)
@@ -78,10 +78,20 @@ int guest_cmdline(const struct unik_run_spec *spec, int tsc, const char *extra, 
 	return rc;
 }
 
+void guest_net_words(const struct unik_net_spec *net, struct strbuf *out)
+{
+	if (!net || net->mode == UNIK_NET_NONE || !net->address || !net->gateway)
+		return;
+	strbuf_addf(out, " " UNIK_BOOT_IP "%s/%d " UNIK_BOOT_GW "%s", net->address, net->prefix,
+		    net->gateway);
+	if (net->dns && *net->dns)
+		strbuf_addf(out, " " UNIK_BOOT_DNS "%s", net->dns);
+}
+
 int guest_check_image(const struct unik_run_spec *spec, const char *provider, struct unik_err *err)
 {
-	int is_linux = spec->format && !strcmp(spec->format, "linux-initrd");
-	int is_elf = spec->format && !strcmp(spec->format, "unik-elf");
+	int is_linux = spec->format && !strcmp(spec->format, UNIK_FORMAT_LINUX_INITRD);
+	int is_elf = spec->format && !strcmp(spec->format, UNIK_FORMAT_UNIK_ELF);
 
 	if (!is_linux && !is_elf)
 		return unik_err_set(err, UNIK_E_UNSUPPORTED, "%s cannot boot images of format '%s'",

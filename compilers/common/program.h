@@ -1,0 +1,17 @@
+/* program.h - building the program of an upload into one static
+ * executable, shared by the compilers that run a C program (linux, c). */
+#ifndef UNIK_COMPILER_PROGRAM_H
+#define UNIK_COMPILER_PROGRAM_H
+
+#include "../compiler.h"
+
+/* Builds the program of spec->src_dir into a static executable with the
+ * compiler driver `cc` (NULL: Debian's musl-gcc); *app_out gets its path
+ * (new string).  The rule: with a Makefile, `make CC=<cc> LDFLAGS=-static`
+ * in the source folder must leave an executable named "app", named like
+ * the image, or be the only new executable in the top folder; without one,
+ * every top-level *.c is compiled together with `<cc> -static -O2`. */
+int compiler_program_build(const struct unik_build_spec *spec, const char *cc, char **app_out,
+			   struct unik_err *err);
+
+#endif
