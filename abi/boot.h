@@ -16,6 +16,10 @@
  *   unik.ring0          run the program at the runtime's privilege
  *   unik.id=<enc>       the instance's id: ignored by guests, it names the
  *                       instance on the VM's command line (adoption)
+ *   unik.mount=<enc>    a volume: <enc> encodes "DISK:PATH:FSTYPE:MODE", DISK
+ *                       the disk's index in the order the platform finds
+ *                       them (0 first), PATH the absolute guest path to mount
+ *                       it at, FSTYPE ext2, ext4, fat or auto, MODE ro or rw
  * <enc> is the string with every byte outside [A-Za-z0-9._~-] written %XX
  * (upper-case hex on encoding; either case decodes).  Other words are the
  * platform's (QEMU's virtio_mmio.device=, console=, ...) and are ignored.
@@ -43,6 +47,7 @@
 #define UNIK_BOOT_STRACE "unik.strace"
 #define UNIK_BOOT_RING0 "unik.ring0"
 #define UNIK_BOOT_ID "unik.id="
+#define UNIK_BOOT_MOUNT "unik.mount="
 
 #define UNIK_READY_LINE "unik-ready"
 #define UNIK_EXIT_STATUS_KEY "unik-exit-status="
