@@ -19,8 +19,6 @@
 #include "daemon.h"
 #include "http_internal.h"
 
-/* Requests waiting for a worker, per listener, beyond which we answer 503. */
-#define HTTP_QUEUE_MAX 1024
 /* At shutdown, answers already made get this long to reach their clients. */
 #define FLUSH_MS 3000
 /* File descriptors kept for everything but client connections. */
@@ -195,8 +193,10 @@ static int start_one(struct listener *l, const struct sockaddr_in *sa, unsigned 
 	}
 	OPT(MHD_OPTION_END, 0, NULL);
 
-	l->workers =
-	    workers_new(l->fd >= 0 ? "unikd-unix" : "unikd-tcp", d->http_workers, HTTP_QUEUE_MAX);
+	/* A connection has one request at a time: with room for one queued request
+	 * per allowed connection, load within the connection limit never gets 503. */
+	l->workers = workers_new(l->fd >= 0 ? "unikd-unix" : "unikd-tcp", d->http_workers,
+				 (int)max_conns);
 	l->mhd = MHD_start_daemon(flags, sa ? ntohs(sa->sin_port) : 0, NULL, NULL, http_access, l,
 				  MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (!l->mhd)
