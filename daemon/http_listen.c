@@ -195,8 +195,8 @@ static int start_one(struct listener *l, const struct sockaddr_in *sa, unsigned 
 
 	/* A connection has one request at a time: with room for one queued request
 	 * per allowed connection, load within the connection limit never gets 503. */
-	l->workers = workers_new(l->fd >= 0 ? "unikd-unix" : "unikd-tcp", d->http_workers,
-				 (int)max_conns);
+	l->workers =
+	    workers_new(l->fd >= 0 ? "unikd-unix" : "unikd-tcp", d->http_workers, (int)max_conns);
 	l->mhd = MHD_start_daemon(flags, sa ? ntohs(sa->sin_port) : 0, NULL, NULL, http_access, l,
 				  MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (!l->mhd)
