@@ -78,6 +78,14 @@ $(OUT)/obj/%.o: %.c
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
+# The commit is compiled into three objects: they are rebuilt when HEAD moves
+# (the stamp is rewritten only when its content changes).
+$(OUT)/gitrev.stamp: FORCE
+	@mkdir -p $(@D); [ "$$(cat $@ 2>/dev/null)" = "$(GITREV)" ] || echo "$(GITREV)" >$@
+$(call obj,daemon/h_system.c daemon/main.c cmd/cmd_system.c): $(OUT)/gitrev.stamp
+.PHONY: FORCE
+FORCE:
+
 $(OUT)/libunik.a: $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^
