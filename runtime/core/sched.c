@@ -200,6 +200,25 @@ static void waiter_del(struct thread *t)
 }
 
 /* Wakes the sched_wait() waiters whose condition now holds. */
+/* The thread whose wait condition check_waiters() evaluates (NULL: the
+ * calling thread's own). */
+static struct thread *cond_thread;
+
+struct thread *sched_cond_thread(void)
+{
+	return cond_thread ? cond_thread : cur_thread;
+}
+
+static bool waiter_ready(struct thread *t)
+{
+	bool r;
+
+	cond_thread = t;
+	r = t->wait_ready(t->wait_arg);
+	cond_thread = NULL;
+	return r;
+}
+
 static void check_waiters(void)
 {
 	struct thread **p = &waiters;
@@ -208,7 +227,7 @@ static void check_waiters(void)
 	while (*p) {
 		struct thread *t = *p;
 
-		if (t->state == T_BLOCKED && t->wait_ready(t->wait_arg)) {
+		if (t->state == T_BLOCKED && waiter_ready(t)) {
 			*p = t->wait_next;
 			t->wait_ready = NULL;
 			t->wait_done = true;

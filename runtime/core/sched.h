@@ -40,6 +40,11 @@ typedef bool (*sched_ready_fn)(void *arg);
  * `what`, rather than hang. */
 long sched_wait(sched_ready_fn ready, void *arg, u64 deadline_ns, const char *what);
 
+/* The thread a wait condition is evaluated for: the waiting thread while
+ * the scheduler checks conditions, else the calling thread.  For conditions
+ * that depend on the waiter (its pending signals: signalfd). */
+struct thread *sched_cond_thread(void);
+
 /* Something a thread may be waiting for has happened: the conditions of
  * sched_wait() waiters are checked again before the program runs on. */
 void sched_wake(void);

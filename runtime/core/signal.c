@@ -141,6 +141,7 @@ void signal_send_thread(struct thread *t, int sig, const struct k_siginfo *info)
 		t->sig_pending |= bit;
 		slot_set(&t->sig_info[sig - 1], info);
 	}
+	sched_wake(); /* a signalfd reader or poller waits for it */
 	notify(t, sig);
 }
 
@@ -158,6 +159,7 @@ void signal_send_process(int sig, const struct k_siginfo *info)
 		proc_pending |= bit;
 		slot_set(&proc_info[sig - 1], info);
 	}
+	sched_wake(); /* a signalfd reader or poller waits for it */
 	/* Someone waiting for it in rt_sigtimedwait, then the running thread
 	 * (it acts on it on its way out), then any other that takes it. */
 	for (t = thread_list; t; t = t->all_next)

@@ -76,6 +76,8 @@ static const syscall_fn table[NR_MAX] = {
 	S(epoll_pwait),
 	S(eventfd),
 	S(eventfd2),
+	S(signalfd),
+	S(signalfd4),
 	S(fstat),
 	S(stat),
 	S(lstat),

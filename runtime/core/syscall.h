@@ -70,6 +70,9 @@ SYSCALL(epoll_pwait);
 /* sys_eventfd.c */
 SYSCALL(eventfd);
 SYSCALL(eventfd2);
+/* sys_signalfd.c */
+SYSCALL(signalfd);
+SYSCALL(signalfd4);
 /* net/sys_socket.c: weak, NULL in images without unik-net.o (netstack.h) */
 #define SYSCALL_NET(name) __attribute__((weak)) SYSCALL(name)
 SYSCALL_NET(socket);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <sys/select.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -651,10 +652,90 @@ static int idle_test(const char *kind)
 		set(SIGTERM, on_term, 0);
 		if (read(eventfd(0, 0), &v, 8) < 0)
 			return 1;
+	} else if (!strcmp(kind, "signalfd")) {
+		struct signalfd_siginfo si;
+		sigset_t m;
+		int sfd;
+
+		sigemptyset(&m);
+		sigaddset(&m, SIGTERM);
+		sigprocmask(SIG_BLOCK, &m, NULL);
+		sfd = signalfd(-1, &m, 0);
+		if (read(sfd, &si, sizeof(si)) != sizeof(si))
+			return 1;
+		printf("signalfd: read signal %u\n", si.ssi_signo);
+		return si.ssi_signo == SIGTERM ? 7 : 1;
 	} else {
 		printf("unknown idle kind %s\n", kind);
 		return 2;
 	}
+	return 0;
+}
+
+static void *send_usr2_later(void *arg)
+{
+	usleep(50 * 1000);
+	pthread_kill(*(pthread_t *)arg, SIGUSR2);
+	return NULL;
+}
+
+/* signalfd: blocked signals read as records, poll/epoll readiness, a
+ * blocking read woken by another thread's signal, the mask replaced. */
+static int signalfd_test(void)
+{
+	struct signalfd_siginfo si[4];
+	struct epoll_event ev = { .events = EPOLLIN }, out;
+	struct pollfd p;
+	pthread_t self = pthread_self(), t;
+	sigset_t m;
+	ssize_t n;
+	int sfd, ep;
+
+	sigemptyset(&m);
+	sigaddset(&m, SIGUSR1);
+	sigaddset(&m, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &m, NULL);
+	sfd = signalfd(-1, &m, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0)
+		die("signalfd");
+	n = read(sfd, si, sizeof(si));
+	printf("signalfd: empty read %s\n", n < 0 && errno == EAGAIN ? "EAGAIN" : "other");
+	p = (struct pollfd){ sfd, POLLIN, 0 };
+	printf("signalfd: poll before %d\n", poll(&p, 1, 0));
+	kill(getpid(), SIGUSR1);
+	raise(SIGUSR2);
+	n = poll(&p, 1, 0);
+	printf("signalfd: poll after %zd revents %s\n", n, p.revents & POLLIN ? "POLLIN" : "-");
+	n = read(sfd, si, sizeof(si));
+	printf("signalfd: read %zd bytes: %u code %d, %u code %d\n", n, si[0].ssi_signo,
+	       si[0].ssi_code, n >= 256 ? si[1].ssi_signo : 0, n >= 256 ? si[1].ssi_code : 0);
+	printf("signalfd: small buffer %s\n",
+	       read(sfd, si, 64) < 0 && errno == EINVAL ? "EINVAL" : "other");
+	ep = epoll_create1(0);
+	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+	pthread_create(&t, NULL, send_usr2_later, &self);
+	printf("signalfd: epoll_wait %d\n", epoll_wait(ep, &out, 1, 10000));
+	pthread_join(t, NULL);
+	n = read(sfd, si, sizeof(si));
+	printf("signalfd: after epoll read %u\n", n > 0 ? si[0].ssi_signo : 0);
+	/* blocking read, woken by another thread's signal */
+	sigemptyset(&m);
+	sigaddset(&m, SIGUSR2);
+	close(sfd);
+	sfd = signalfd(-1, &m, 0);
+	pthread_create(&t, NULL, send_usr2_later, &self);
+	n = read(sfd, si, sizeof(si));
+	pthread_join(t, NULL);
+	printf("signalfd: blocking read %zd bytes, signal %u\n", n, n > 0 ? si[0].ssi_signo : 0);
+	/* a new mask on the same descriptor: SIGUSR1 no longer shows */
+	sigemptyset(&m);
+	sigaddset(&m, SIGUSR2);
+	printf("signalfd: new mask returns %s\n", signalfd(sfd, &m, 0) == sfd ? "the fd" : "other");
+	kill(getpid(), SIGUSR1);
+	p = (struct pollfd){ sfd, POLLIN, 0 };
+	printf("signalfd: USR1 outside the mask: poll %d\n", poll(&p, 1, 0));
+	printf("signalfd: on a non-signalfd %s\n",
+	       signalfd(ep, &m, 0) < 0 && errno == EINVAL ? "EINVAL" : "other");
 	return 0;
 }
 
@@ -687,6 +768,8 @@ int main(int argc, char **argv)
 		return die_by(argc > 2 ? (int)strtol(arg2, NULL, 10) : SIGTERM);
 	if (!strcmp(mode, "stop"))
 		return stop_test(!strcmp(arg2, "handler"), argc > 3 ? argv[3] : "pause");
+	if (!strcmp(mode, "signalfd"))
+		return signalfd_test();
 	if (!strcmp(mode, "idle"))
 		return idle_test(arg2);
 	printf("unknown mode %s\n", mode);
