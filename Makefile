@@ -128,4 +128,4 @@ bench: deps
 clean:
 	rm -rf build bin
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -name '*.d' -type f -not -path 'build/xen/*' 2>/dev/null)

@@ -5,21 +5,7 @@
 #include "../../arch/x86_64/arch.h"
 #include "../../core/mm.h"
 #include "virtio_net.h"
-
-#define HVM_START_MAGIC 0x336ec578
-#define E820_RAM 1
-
-struct hvm_start_info {
-	u32 magic, version, flags, nr_modules;
-	u64 modlist_paddr, cmdline_paddr, rsdp_paddr;
-	u64 memmap_paddr; /* version >= 1 */
-	u32 memmap_entries, reserved;
-};
-
-struct hvm_memmap_entry {
-	u64 addr, size;
-	u32 type, reserved;
-};
+#include "../pvh/pvh.h"
 
 static char cmdline[8192];
 static struct boot_info info;
@@ -55,33 +41,14 @@ static const struct platform_ops qemu_platform = {
 	.net_recv = virtio_net_recv,
 };
 
-void pvh_main(u32 start_info_pa) __noreturn;
-
-void pvh_main(u32 start_info_pa)
+void qemu_pvh_main(u32 start_info_pa)
 {
-	const struct hvm_start_info *si = phys_to_virt(start_info_pa);
-	u64 top = 0;
-
 	platform = &qemu_platform;
 	serial_init();
-	if (si->magic != HVM_START_MAGIC)
-		panic("bad PVH start info magic 0x%x", si->magic);
 	/* The boot direct map covers [0, 4 MiB): where QEMU puts these. */
-	if (si->cmdline_paddr && si->cmdline_paddr < 0x400000 - sizeof(cmdline))
-		strlcpy(cmdline, phys_to_virt(si->cmdline_paddr), sizeof(cmdline));
-	if (si->version < 1 || !si->memmap_paddr || si->memmap_paddr >= 0x400000)
-		panic("PVH start info has no memory map (version %u)", si->version);
-	for (u32 i = 0; i < si->memmap_entries && info.nram < BOOT_MAX_RAM; i++) {
-		const struct hvm_memmap_entry *e =
-		    (const void *)((const u8 *)phys_to_virt(si->memmap_paddr) + i * sizeof(*e));
-
-		if (e->type != E820_RAM || !e->size)
-			continue;
-		info.ram[info.nram++] = (struct mem_region){ e->addr, e->size };
-		top = MAX(top, e->addr + e->size);
-	}
-	arch_dmap_extend(top);
-	info.cmdline = cmdline;
+	if (pvh_start_info(start_info_pa, 0x400000, cmdline, sizeof(cmdline), &info))
+		panic("PVH start info has no memory map");
+	arch_dmap_extend(pvh_ram_top(&info));
 	info.platform = "qemu-pvh";
 	info.ram_zeroed = true; /* QEMU guest RAM starts zeroed */
 	cpu_init();
