@@ -7,7 +7,7 @@
  * timer is Xen's one-shot timer (set_timer_op, VIRQ_TIMER), and events
  * arrive through the callback vector.  The ABI subset below follows Xen's
  * public headers (xen/include/public: xen.h, vcpu.h, event_channel.h,
- * hvm/params.h, memory.h, io/console.h); docs/xen.md.
+ * hvm/params.h, memory.h, io/console.h); docs/runtime.md, "The Xen platform".
  */
 #ifndef UNIK_RT_XEN_H
 #define UNIK_RT_XEN_H
@@ -147,6 +147,18 @@ void xen_console_init(void);
 void xen_console_write(const char *s, size_t n);
 /* Waits (bounded) until the console daemon read everything written. */
 void xen_console_flush(void);
+
+/* xenstore.c: this domain's keys (relative paths are under its
+ * /local/domain/<id>/); -errno on failure (-ENODEV: no store). */
+int xs_init(void);
+long xs_read(const char *path, char *buf, size_t size);
+int xs_write(const char *path, const char *value);
+/* fn(path) runs when path or a key under it changes (once at once, too),
+ * from the event upcall or after a request, never inside one. */
+int xs_watch(const char *path, void (*fn)(const char *path));
+
+/* control.c: `xl shutdown` (control/shutdown) becomes the stop request. */
+void xen_control_init(void);
 
 /* xen_start.c */
 void xen_pvh_main(u32 start_info_pa) __noreturn;

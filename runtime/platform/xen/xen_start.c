@@ -78,5 +78,7 @@ void xen_pvh_main(u32 start_info_pa)
 	cpu_init();
 	xen_events_init();
 	xen_console_init();
+	xen_clock_init(); /* for the xenstore client's timeouts; the core calibrates again */
+	xen_control_init();
 	runtime_main(&info);
 }
