@@ -10,5 +10,6 @@ include providers/qemu/qemu.mk
 include providers/hvt/hvt.mk
 include providers/spt/spt.mk
 include providers/libvirt/libvirt.mk
+include providers/xen/xen.mk
 # for the unit tests only (tests/tests.mk), never in unikd
 include providers/mock/mock.mk

@@ -8,6 +8,7 @@
 	X(hvt)                                                                                     \
 	X(spt)                                                                                     \
 	X(libvirt)                                                                                 \
+	X(xen)                                                                                     \
 	/* one X(name) line per plugin, above this one */
 
 #define DECLARE(name) extern const struct unik_provider unik_provider_##name;
