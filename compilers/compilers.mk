@@ -6,3 +6,4 @@ LINT_SRCS += $(wildcard compilers/*.c compilers/*.h compilers/*/*.c compilers/*/
 
 include compilers/linux/linux.mk
 include compilers/c/c.mk
+include compilers/go/go.mk
