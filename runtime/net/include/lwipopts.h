@@ -45,7 +45,7 @@ extern unsigned char *lwip_heap;
 #define MEM_ALIGNMENT 8
 #define MEMP_MEM_MALLOC 1
 #define MEM_LIBC_MALLOC 0
-#define MEMP_NUM_TCP_PCB 512
+#define MEMP_NUM_TCP_PCB 1024 /* one per descriptor (MAX_FDS); MEMP_MEM_MALLOC: allocated on use */
 #define MEMP_NUM_TCP_PCB_LISTEN 32
 #define MEMP_NUM_UDP_PCB 64
 #define MEMP_NUM_TCP_SEG 1024
