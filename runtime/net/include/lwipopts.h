@@ -67,6 +67,7 @@ extern unsigned char *lwip_heap;
 #define LWIP_WND_SCALE 0
 #define SO_REUSE 1
 #define LWIP_CALLBACK_API 1
+#define LWIP_HOOK_FILENAME "lwip_hooks.h" /* runtime/net/tcp_hooks.c */
 #define LWIP_EVENT_API 0
 
 /* Checksums in software (the devices offer no offload we negotiate). */
