@@ -173,6 +173,32 @@ static int go_detect(const char *src_dir)
 	return score;
 }
 
+/* The largest source file uses_cgo() reads. */
+#define GO_SOURCE_MAX (1 << 20)
+
+/* 1 when a *.go file of the top folder imports "C" (cgo). */
+static int uses_cgo(const char *dir)
+{
+	struct strv files = STRV_INIT;
+	int found = 0;
+
+	if (go_files(dir, &files, NULL) < 0)
+		return 0;
+	for (size_t i = 0; i < files.n && !found; i++) {
+		char *p = xasprintf("%s/%s", dir, files.v[i]);
+		struct strbuf sb = STRBUF_INIT;
+		struct stat st;
+
+		if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= GO_SOURCE_MAX &&
+		    fs_read_file(p, &sb, NULL) == 0 && sb.buf)
+			found = strstr(sb.buf, "import \"C\"") != NULL;
+		strbuf_release(&sb);
+		free(p);
+	}
+	strv_release(&files);
+	return found;
+}
+
 /* The build log, watched for the go command's words for a module it would
  * have to download. */
 struct go_log {
@@ -278,7 +304,12 @@ static int go_build_program(const struct unik_build_spec *spec, char **app_out,
 		if (run_command((const char *const *)argv.v, &opts, err) < 0) {
 			if (err && err->code == UNIK_E_INTERNAL)
 				err->code = UNIK_E_INVALID;
-			if (gl.wants_network)
+			if (uses_cgo(spec->src_dir))
+				unik_err_prefix(err,
+						"go build failed: the program uses cgo (import "
+						"\"C\"), which unik does not support: Go "
+						"programs are built with CGO_ENABLED=0");
+			else if (gl.wants_network)
 				unik_err_prefix(
 				    err, "go build failed: the program needs modules that "
 					 "are not in the upload, and builds have no network: "
