@@ -9,6 +9,7 @@
 
 #define COMPILERS(X)                                                                               \
 	X(c)                                                                                       \
+	X(go)                                                                                      \
 	X(linux)                                                                                   \
 	/* one X(name) line per plugin, above this one */
 

@@ -18,7 +18,7 @@ DAEMON_PARTS := $(filter-out $(OUT)/obj/daemon/main.o,$(UNIKD_OBJS)) $(OUT)/libu
 
 .PHONY: unit-bins test-tools
 unit-bins: $(UNIT_BINS) test-tools
-test-tools: $(TEST_TOOLS)
+test-tools: $(TEST_TOOLS) $(OUT)/tools/loadgen
 
 $(OUT)/tests/cbuild: $(OUT)/obj/tests/runtime/cbuild.o $(DAEMON_PARTS)
 	@mkdir -p $(@D)

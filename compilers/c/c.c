@@ -13,6 +13,7 @@
  */
 #include "c.h"
 #include "../common/files.h"
+#include "../common/pack.h"
 #include "../common/program.h"
 
 #include <dirent.h>
@@ -60,18 +61,13 @@ static char *unik_musl_gcc(const char *runtime_dir)
 
 static int c_probe(const struct unik_config *cfg, struct unik_err *err)
 {
-	const char *dir = c_runtime_dir(cfg);
-	char *obj = xasprintf("%s/unik-runtime.o", dir);
-	char *musl = unik_musl_gcc(dir);
-	int ok = fs_exists(obj);
+	const char *dir = compiler_runtime_dir(cfg);
+	char *musl;
+	int ok;
 
-	free(obj);
-	if (!ok) {
-		free(musl);
-		return unik_err_set(
-		    err, UNIK_E_UNAVAILABLE,
-		    "the unik runtime is missing in %s (set c.runtime, or run 'make')", dir);
-	}
+	if (compiler_runtime_check(dir, err) < 0)
+		return -1;
+	musl = unik_musl_gcc(dir);
 	ok = musl ? need_tool("gcc", "gcc", err) : need_tool("musl-gcc", "musl-tools", err);
 	free(musl);
 	if (ok < 0 || need_tool("as", "binutils", err) < 0 ||
@@ -107,13 +103,14 @@ static int c_build(const struct unik_build_spec *spec, struct unik_build_result 
 	char *app = NULL, *musl = NULL;
 	char *files = NULL;
 	char *image = xasprintf("%s/%s.elf", spec->out_dir, "unik");
+	const char *rt = compiler_runtime_dir(spec->cfg);
 	long long size;
 	int rc = -1;
 
 	if (c_probe(spec->cfg, err) < 0)
 		goto cleanup;
-	musl = unik_musl_gcc(c_runtime_dir(spec->cfg));
-	sandbox_allow_read(spec->sandbox, c_runtime_dir(spec->cfg)); /* musl, runtime objects */
+	musl = unik_musl_gcc(rt);
+	sandbox_allow_read(spec->sandbox, rt); /* musl, runtime objects */
 	if (spec->log)
 		spec->log(spec->log_ctx,
 			  musl
@@ -126,9 +123,18 @@ static int c_build(const struct unik_build_spec *spec, struct unik_build_result 
 	if (spec->log)
 		spec->log(spec->log_ctx,
 			  "linking with the unik runtime (files packed read-only at /)");
-	if (c_pack_image(c_runtime_dir(spec->cfg), app, files, spec->name, spec->work_dir, image,
-			 spec->sandbox, spec->log, spec->log_ctx, err) < 0)
-		goto cleanup;
+	{
+		struct pack_spec ps = { .runtime_dir = rt,
+					.app = app,
+					.files_dir = files,
+					.name = spec->name,
+					.work_dir = spec->work_dir,
+					.out_path = image,
+					.sockets = PACK_SOCKETS_BY_SYMBOLS };
+
+		if (compiler_pack_image(&ps, spec->sandbox, spec->log, spec->log_ctx, err) < 0)
+			goto cleanup;
+	}
 	size = fs_file_size(image);
 	if (spec->log) {
 		char line[128];

@@ -88,7 +88,7 @@ static int list_files(const char *dir, int (*keep)(const struct dirent *), int e
 }
 
 /* Rejects what cannot run as /app: not x86-64 ELF, or dynamically linked. */
-static int elf_check_static(const char *path, struct unik_err *err)
+int compiler_program_check_static(const char *path, struct unik_err *err)
 {
 	/* the build made it: read beneath its folder, never through a link out */
 	int fd = safe_open_file(path, O_RDONLY | O_NONBLOCK, 0, err);
@@ -258,7 +258,7 @@ int compiler_program_build(const struct unik_build_spec *spec, const char *cc, c
 		rc = build_with_make(spec, cc, &app, err);
 	else
 		rc = build_sources(spec, cc, &app, err);
-	if (rc == 0 && elf_check_static(app, err) < 0) {
+	if (rc == 0 && compiler_program_check_static(app, err) < 0) {
 		free(app);
 		return -1;
 	}

@@ -14,4 +14,8 @@
 int compiler_program_build(const struct unik_build_spec *spec, const char *cc, char **app_out,
 			   struct unik_err *err);
 
+/* 0 when `path` is an x86-64 ELF executable without an interpreter
+ * (statically linked), else -1 (INVALID) saying what it is. */
+int compiler_program_check_static(const char *path, struct unik_err *err);
+
 #endif

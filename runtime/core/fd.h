@@ -86,13 +86,19 @@ struct file {
 	u64 off;
 	int flags; /* O_* status flags, with the access mode */
 	int refs;
+	u32 io_seq; /* bumped by every call that takes its descriptor (epoll's EPOLLET) */
 	void *priv; /* the kind's own object */
+	u32 gen; /* tells this open file from an earlier one in the same slot (epoll) */
 };
 
 /* file.c: the table --------------------------------------------------- */
 
-/* The open file behind fd, or NULL. */
+/* The open file behind fd, or NULL.  Counts as a use of the file by the
+ * program (f->io_seq++). */
 struct file *fd_get(long fd);
+/* The same without counting a use: for the runtime's own looks at
+ * descriptors (poll, select and epoll scans). */
+struct file *fd_peek(long fd);
 /* A new open file (no descriptor yet, refs 0), or NULL when the table is
  * full.  flags are O_* status flags with the access mode. */
 struct file *file_new(const struct file_ops *ops, struct vnode *node, int flags, void *priv);

@@ -11,12 +11,13 @@
 static struct file files[MAX_FDS];
 static struct file *fds[MAX_FDS];
 static u8 fd_flags[MAX_FDS];
+static u32 file_gen;
 
 struct file *file_new(const struct file_ops *ops, struct vnode *node, int flags, void *priv)
 {
 	for (int i = 0; i < MAX_FDS; i++) {
 		if (!files[i].refs && !files[i].ops) {
-			files[i] = (struct file){ ops, node, 0, flags, 0, priv };
+			files[i] = (struct file){ ops, node, 0, flags, 0, 0, priv, ++file_gen };
 			return &files[i];
 		}
 	}
@@ -52,7 +53,7 @@ long fd_open(const struct file_ops *ops, struct vnode *node, int flags, void *pr
 	long fd;
 
 	if (!f) {
-		struct file tmp = { ops, node, 0, flags, 0, priv };
+		struct file tmp = { ops, node, 0, flags, 0, 0, priv, 0 };
 
 		if (ops->release)
 			ops->release(&tmp);
@@ -73,9 +74,18 @@ void *fd_priv(long fd, const struct file_ops *ops, long other, long *err)
 	return *err ? NULL : f->priv;
 }
 
-struct file *fd_get(long fd)
+struct file *fd_peek(long fd)
 {
 	return fd >= 0 && fd < MAX_FDS ? fds[fd] : NULL;
+}
+
+struct file *fd_get(long fd)
+{
+	struct file *f = fd_peek(fd);
+
+	if (f)
+		f->io_seq++;
+	return f;
 }
 
 long fd_close(long fd)

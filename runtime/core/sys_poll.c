@@ -8,13 +8,21 @@
  * have changed: a frame, a write, another thread's call), so other threads
  * run meanwhile and an idle program sleeps.  A signal for a handler ends it
  * with EINTR; ppoll, pselect6 and epoll_pwait install their signal mask for
- * the wait.  epoll is level-triggered; EPOLLET is accepted and served
- * level-triggered (a program that reads until EAGAIN, as edge-triggered
- * programs must, sees the same data), EPOLLONESHOT disarms a registration
- * after one report.
+ * the wait.  EPOLLONESHOT disarms a registration after one report.
+ *
+ * EPOLLET: there are no per-file wakeup callbacks to see edges with, so an
+ * edge-triggered registration reports an event once and then not again
+ * while it stays true, until the program uses the descriptor (any call that
+ * takes it bumps file.io_seq: the read that got EAGAIN, the write that
+ * filled the buffer) or the event goes false in between.  That is what
+ * edge-triggered programs rely on (Go's netpoller, nginx): no event is lost
+ * after EAGAIN, and a socket that stays writable does not wake the waiter
+ * again and again.  Scans look at descriptors with fd_peek(), which does
+ * not count as a use.
  */
 #include "errno.h"
 #include "fd.h"
+#include "kmem.h"
 #include "syscall.h"
 #include "netstack.h"
 #include "sched.h"
@@ -27,7 +35,8 @@
 #define EPOLLET (1u << 31)
 #define EPOLLONESHOT (1u << 30)
 #define EPOLLEXCLUSIVE (1u << 28)
-#define EPOLL_MAX 256
+#define EPOLL_MAX MAX_FDS /* registrations per epoll */
+#define EPOLL_CHUNK 128 /* items per kmalloc'ed block (4 KiB) */
 #define EPOLL_CLOEXEC 02000000
 #define NSEC 1000000000L
 #define FOREVER (~0UL)
@@ -42,17 +51,29 @@ struct epoll_event {
 	u64 data;
 } __packed;
 
+/* A registration: the open file is the one behind fd while its gen is
+ * the same (epoll_prune drops it when the descriptor was closed, even when
+ * its number and slot hold a new file). */
 struct epoll_item {
 	int fd;
-	struct file *file;
 	u32 events;
 	u64 data;
+	u32 gen; /* file->gen */
+	u32 seen; /* EPOLLET: events reported and still true since */
+	u32 seq; /* EPOLLET: file->io_seq when they were reported */
 };
 
 struct epoll {
 	int n;
-	struct epoll_item items[EPOLL_MAX];
+	struct epoll_item *chunk[EPOLL_MAX / EPOLL_CHUNK]; /* allocated as n grows */
 };
+
+_Static_assert(sizeof(struct epoll_item) * EPOLL_CHUNK <= KMEM_MAX, "an epoll chunk is too big");
+
+static struct epoll_item *epoll_at(struct epoll *ep, int i)
+{
+	return &ep->chunk[i / EPOLL_CHUNK][i % EPOLL_CHUNK];
+}
 
 /* Epoll objects come from a small static pool. */
 static struct epoll epolls[8];
@@ -91,7 +112,7 @@ static bool poll_scan(void *arg)
 	w->ready = 0;
 	for (long i = 0; i < w->nfds; i++) {
 		struct pollfd *p = &w->p[i];
-		struct file *f = fd_get(p->fd);
+		struct file *f = fd_peek(p->fd);
 
 		p->revents = 0;
 		if (p->fd < 0)
@@ -176,7 +197,7 @@ static bool select_scan(void *arg)
 		for (int k = 0; k < 3; k++) {
 			if (!w->sets[k] || !(w->sets[k][fd / 64] & (1UL << (fd % 64))))
 				continue;
-			if (!(f = fd_get(fd))) {
+			if (!(f = fd_peek(fd))) {
 				w->err = -EBADF;
 				return true;
 			}
@@ -245,7 +266,14 @@ static short epoll_poll(struct file *f);
 
 static void epoll_release(struct file *f)
 {
-	epoll_used[(struct epoll *)f->priv - epolls] = false;
+	struct epoll *ep = f->priv;
+
+	for (size_t i = 0; i < ARRAY_SIZE(ep->chunk); i++) {
+		kfree(ep->chunk[i], sizeof(struct epoll_item) * EPOLL_CHUNK);
+		ep->chunk[i] = NULL;
+	}
+	ep->n = 0;
+	epoll_used[ep - epolls] = false;
 }
 
 static const struct file_ops epoll_ops = {
@@ -282,8 +310,8 @@ SYSCALL(epoll_create1)
 static struct epoll_item *epoll_find(struct epoll *ep, int fd)
 {
 	for (int i = 0; i < ep->n; i++) {
-		if (ep->items[i].fd == fd)
-			return &ep->items[i];
+		if (epoll_at(ep, i)->fd == fd)
+			return epoll_at(ep, i);
 	}
 	return NULL;
 }
@@ -292,11 +320,27 @@ static struct epoll_item *epoll_find(struct epoll *ep, int fd)
 static void epoll_prune(struct epoll *ep)
 {
 	for (int i = 0; i < ep->n;) {
-		if (fd_get(ep->items[i].fd) != ep->items[i].file)
-			ep->items[i] = ep->items[--ep->n];
+		struct epoll_item *it = epoll_at(ep, i);
+		struct file *f = fd_peek(it->fd);
+
+		if (!f || f->gen != it->gen)
+			*it = *epoll_at(ep, --ep->n);
 		else
 			i++;
 	}
+}
+
+/* Registers fd: 0, -ENOSPC or -ENOMEM. */
+static long epoll_add(struct epoll *ep, int fd, struct file *f, const struct epoll_event *ev)
+{
+	struct epoll_item **c = &ep->chunk[ep->n / EPOLL_CHUNK];
+
+	if (ep->n == EPOLL_MAX)
+		return -ENOSPC;
+	if (!*c && !(*c = kmalloc(sizeof(struct epoll_item) * EPOLL_CHUNK)))
+		return -ENOMEM;
+	*epoll_at(ep, ep->n++) = (struct epoll_item){ fd, ev->events, ev->data, f->gen, 0, 0 };
+	return 0;
 }
 
 SYSCALL(epoll_ctl)
@@ -321,32 +365,51 @@ SYSCALL(epoll_ctl)
 	case EPOLL_CTL_ADD:
 		if (it)
 			return -EEXIST;
-		if (ep->n == EPOLL_MAX)
-			return -ENOSPC;
-		ep->items[ep->n++] = (struct epoll_item){ (int)a2, f, ev->events, ev->data };
-		return 0;
+		return epoll_add(ep, (int)a2, f, ev);
 	case EPOLL_CTL_MOD:
 		if (!it)
 			return -ENOENT;
 		it->events = ev->events;
 		it->data = ev->data;
+		it->seen = 0; /* as Linux: a modified registration reports anew */
 		return 0;
 	case EPOLL_CTL_DEL:
 		if (!it)
 			return -ENOENT;
-		*it = ep->items[--ep->n];
+		*it = *epoll_at(ep, --ep->n);
 		return 0;
 	default: return -EINVAL;
 	}
 }
 
-static u32 item_ready(struct epoll_item *it)
+/* The events of `it` true now. */
+static u32 item_events(const struct epoll_item *it)
 {
 	u32 want = it->events & 0xffff;
 
 	if (!want && !(it->events & ~(EPOLLET | EPOLLONESHOT | EPOLLEXCLUSIVE)))
 		return 0; /* disarmed by EPOLLONESHOT */
-	return (u32)(u16)file_poll(it->file, (short)want);
+	return (u32)(u16)file_poll(fd_peek(it->fd), (short)want);
+}
+
+/* What `it` has to report now (EPOLLET: the events not reported yet, see
+ * the top of the file); `take` marks them reported. */
+static u32 item_ready(struct epoll_item *it, bool take)
+{
+	const struct file *f = fd_peek(it->fd);
+	u32 r = item_events(it), seen = it->seen, report;
+
+	if (!(it->events & EPOLLET))
+		return r;
+	if (f->io_seq != it->seq)
+		seen = 0; /* the program used the descriptor: everything true is news */
+	seen &= r; /* events that went false may come again */
+	report = r & ~seen;
+	if (take) {
+		it->seen = seen | report;
+		it->seq = f->io_seq;
+	}
+	return report;
 }
 
 static short epoll_poll(struct file *f)
@@ -355,7 +418,7 @@ static short epoll_poll(struct file *f)
 
 	epoll_prune(ep);
 	for (int i = 0; i < ep->n; i++) {
-		if (item_ready(&ep->items[i]))
+		if (item_ready(epoll_at(ep, i), false))
 			return POLLIN;
 	}
 	return 0;
@@ -375,8 +438,8 @@ static bool epoll_scan(void *arg)
 	w->n = 0;
 	epoll_prune(ep);
 	for (int i = 0; i < ep->n && w->n < w->max; i++) {
-		struct epoll_item *it = &ep->items[i];
-		u32 r = item_ready(it);
+		struct epoll_item *it = epoll_at(ep, i);
+		u32 r = item_ready(it, true);
 
 		if (!r)
 			continue;

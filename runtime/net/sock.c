@@ -18,6 +18,11 @@
 #include "../core/errno.h"
 
 #define UDP_QUEUE_MAX 128
+/* The most connections a listener queues for accept() (Linux's default
+ * somaxconn; /proc/sys/net/core/somaxconn says the same).  lwIP's own
+ * backlog (a u8) counts only handshakes in progress. */
+#define SOCK_BACKLOG_MAX 4096
+#define LWIP_BACKLOG_MAX 255
 
 int sock_lwip_errno(err_t e)
 {
@@ -121,7 +126,6 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 	tcp_attach(c, newpcb);
 	if (c->nodelay)
 		tcp_nagle_disable(newpcb);
-	tcp_backlog_delayed(newpcb); /* counts against the backlog until accept() */
 	if (l->aq_tail)
 		l->aq_tail->aq_next = c;
 	else
@@ -209,7 +213,6 @@ void sock_close(struct sock *s)
 
 			s->aq_head = c->aq_next;
 			if (c->tcp) {
-				tcp_backlog_accepted(c->tcp);
 				tcp_arg(c->tcp, NULL);
 				tcp_err(c->tcp, NULL);
 				tcp_abort(c->tcp);
@@ -277,9 +280,9 @@ int sock_listen(struct sock *s, int backlog)
 		return -EOPNOTSUPP;
 	if (backlog < 1)
 		backlog = 1;
-	if (backlog > 255)
-		backlog = 255;
-	s->backlog = backlog;
+	if (backlog > SOCK_BACKLOG_MAX)
+		backlog = SOCK_BACKLOG_MAX;
+	s->backlog = backlog; /* the accept queue: aq_len */
 	if (s->listen)
 		return 0; /* a second listen() only changes the backlog */
 	if (!s->tcp || s->state != ST_NEW)
@@ -291,7 +294,8 @@ int sock_listen(struct sock *s, int backlog)
 			return sock_lwip_errno((err_t)rc);
 		s->bound = true;
 	}
-	l = (struct tcp_pcb_listen *)tcp_listen_with_backlog_and_err(s->tcp, (u8_t)backlog, &e);
+	l = (struct tcp_pcb_listen *)tcp_listen_with_backlog_and_err(
+	    s->tcp, (u8_t)(backlog < LWIP_BACKLOG_MAX ? backlog : LWIP_BACKLOG_MAX), &e);
 	if (!l)
 		return e == ERR_USE ? -EADDRINUSE : -ENOBUFS;
 	s->tcp = NULL; /* freed by tcp_listen */
@@ -315,8 +319,6 @@ int sock_accept(struct sock *s, struct sock **out)
 		s->aq_tail = NULL;
 	s->aq_len--;
 	c->aq_next = NULL;
-	if (c->tcp)
-		tcp_backlog_accepted(c->tcp);
 	*out = c;
 	return 0;
 }

@@ -63,6 +63,8 @@ boot pipes tcg 32 "$(args pipes)"
 show_fails pipes
 check "pipes: every check passes (pipe2, poll, epoll, FIONREAD, sizes)" has pipes "pipes: ok"
 check "pipes: data arrives" has pipes "pipe read: 5 'hello'"
+check "pipes: EPOLLET reports once, and anew after a use or a change; 300 registrations" \
+	has pipes "epoll edge-triggered: ok"
 check "pipes: an empty non-blocking read is EAGAIN" has pipes "empty non-blocking read: EAGAIN"
 check "pipes: 64 KiB by default" has pipes "pipe size: 65536"
 check "pipes: a big non-blocking write stops when full" \

@@ -2,7 +2,7 @@
  * (in a build sandbox with the default configuration), and prints the
  * image.  Used by the runtime, monitor and net tests and the benchmarks.
  *   cbuild SRC_DIR OUT_DIR WORK_DIR NAME [COMPILER]
- * COMPILER is "c" (the default) or "linux".  The build runs on a copy of
+ * COMPILER is "c" (the default), "go" or "linux".  The build runs on a copy of
  * SRC_DIR in a folder of its own under /tmp (one the build user can
  * reach); the artifacts are copied to OUT_DIR.  Prints "FORMAT KERNEL
  * MEMORY_MB", and " INITRD" when there is one.  WORK_DIR is not used any

@@ -82,7 +82,7 @@ static int cpio_find(const struct strbuf *a, const char *name, unsigned *mode, s
 	return 0;
 }
 
-/* Packs the tree `rel` as c_pack.c and initrd.c do; the archive in *out. */
+/* Packs the tree `rel` as compilers/common/pack.c and initrd.c do; the archive in *out. */
 static int pack(const char *tree_rel, struct strbuf *out, struct unik_err *err)
 {
 	char *tree = at(tree_rel), *cpio = at("out.cpio");

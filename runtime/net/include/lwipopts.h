@@ -45,7 +45,7 @@ extern unsigned char *lwip_heap;
 #define MEM_ALIGNMENT 8
 #define MEMP_MEM_MALLOC 1
 #define MEM_LIBC_MALLOC 0
-#define MEMP_NUM_TCP_PCB 512
+#define MEMP_NUM_TCP_PCB 1024 /* one per descriptor (MAX_FDS); MEMP_MEM_MALLOC: allocated on use */
 #define MEMP_NUM_TCP_PCB_LISTEN 32
 #define MEMP_NUM_UDP_PCB 64
 #define MEMP_NUM_TCP_SEG 1024
@@ -67,6 +67,7 @@ extern unsigned char *lwip_heap;
 #define LWIP_WND_SCALE 0
 #define SO_REUSE 1
 #define LWIP_CALLBACK_API 1
+#define LWIP_HOOK_FILENAME "lwip_hooks.h" /* runtime/net/tcp_hooks.c */
 #define LWIP_EVENT_API 0
 
 /* Checksums in software (the devices offer no offload we negotiate). */

@@ -1,16 +1,14 @@
-/* c_pack.c - joins a static program, its files and the unik runtime into
- * one bootable ELF.
+/* pack.c - joins a static program, its files and the unik runtime into
+ * one bootable ELF (see pack.h).
  *
- * The program (debug info stripped) and a cpio "newc" archive of the files
- * are embedded with .incbin into the section .unik_payload of a small
- * assembler file; `ld` links that with unik-runtime.o using
- * unik-runtime.ld.  At boot the runtime maps the program's segments
- * straight from the payload (runtime/core/elf_load.c).  The network stack
- * (unik-net.o) is linked only when the program makes sockets.
+ * The program and the cpio archive are embedded with .incbin; `ld` links
+ * that with unik-runtime.o using unik-runtime.ld.  The network stack
+ * (unik-net.o) and local sockets (unik-unix.o) are linked only when the
+ * program needs them.
  */
-#include "c.h"
-#include "../common/cpio.h"
-#include "../common/files.h"
+#include "pack.h"
+#include "cpio.h"
+#include "files.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -25,9 +23,28 @@
 #include "../../lib/strbuf.h"
 #include "../../lib/xalloc.h"
 
-const char *c_runtime_dir(const struct unik_config *cfg)
+const char *compiler_runtime_dir(const struct unik_config *cfg)
 {
 	return cfg ? unik_config_get(cfg, "c.runtime", UNIK_DATADIR) : UNIK_DATADIR;
+}
+
+int compiler_runtime_check(const char *runtime_dir, struct unik_err *err)
+{
+	static const char *const parts[] = { "unik-runtime.o", "unik-runtime.ld", "unik-net.o",
+					     "unik-unix.o" };
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		char *p = xasprintf("%s/%s", runtime_dir, parts[i]);
+		int ok = fs_exists(p);
+
+		free(p);
+		if (!ok)
+			return unik_err_set(
+			    err, UNIK_E_UNAVAILABLE,
+			    "the unik runtime is missing in %s (set c.runtime, or run 'make')",
+			    runtime_dir);
+	}
+	return 0;
 }
 
 /* The largest program makes_sockets() reads into memory. */
@@ -126,7 +143,7 @@ static const Elf64_Shdr *elf_symtab(const struct strbuf *f, const Elf64_Shdr **s
 
 /* What the program's sockets need of the runtime. */
 #define SOCKS_UNIX 1 /* unik-unix.o: it makes sockets or socket pairs */
-#define SOCKS_NET 2 /* unik-net.o: it makes sockets */
+#define SOCKS_NET 2 /* unik-net.o: it makes sockets (always with SOCKS_UNIX) */
 
 /* 1 when the symbol table defines the function `name`. */
 static int defines(const struct strbuf *f, const Elf64_Shdr *symtab, const Elf64_Shdr *strtab,
@@ -185,49 +202,57 @@ static int run_tool(const char *const *argv, const char *what, const char *write
 	return 0;
 }
 
-int c_pack_image(const char *runtime_dir, const char *app, const char *files_dir, const char *name,
-		 const char *work_dir, const char *out_path, struct sandbox *sb, unik_log_fn log,
-		 void *log_ctx, struct unik_err *err)
+int compiler_pack_image(const struct pack_spec *ps, struct sandbox *sb, unik_log_fn log,
+			void *log_ctx, struct unik_err *err)
 {
-	char *rt_obj = xasprintf("%s/unik-runtime.o", runtime_dir);
-	char *rt_ld = xasprintf("%s/unik-runtime.ld", runtime_dir);
-	char *net_obj = xasprintf("%s/unik-net.o", runtime_dir);
-	char *unix_obj = xasprintf("%s/unik-unix.o", runtime_dir);
+	const char *work_dir = ps->work_dir, *out_path = ps->out_path;
+	char *rt_obj = xasprintf("%s/unik-runtime.o", ps->runtime_dir);
+	char *rt_ld = xasprintf("%s/unik-runtime.ld", ps->runtime_dir);
+	char *net_obj = xasprintf("%s/unik-net.o", ps->runtime_dir);
+	char *unix_obj = xasprintf("%s/unik-unix.o", ps->runtime_dir);
 	char *app_copy = xasprintf("%s/unik-app.elf", work_dir);
 	char *cpio = xasprintf("%s/unik-files.cpio", work_dir);
 	char *asm_path = xasprintf("%s/unik-payload.S", work_dir);
 	char *obj = xasprintf("%s/unik-payload.o", work_dir);
 	char *out_dir = xstrdup(out_path);
+	char *slash = strrchr(out_dir, '/');
 	int socks, rc = -1;
 
-	*strrchr(out_dir, '/') = '\0'; /* out_path is a full path in a folder */
-
-	if (!fs_exists(rt_obj) || !fs_exists(rt_ld) || !fs_exists(net_obj) ||
-	    !fs_exists(unix_obj)) {
-		unik_err_set(err, UNIK_E_UNAVAILABLE,
-			     "the unik runtime is missing in %s (set c.runtime, or run 'make')",
-			     runtime_dir);
+	if (!slash) {
+		unik_err_set(err, UNIK_E_INTERNAL, "image path %s is not in a folder", out_path);
 		goto cleanup;
 	}
+	*slash = '\0';
+	if (compiler_runtime_check(ps->runtime_dir, err) < 0)
+		goto cleanup;
 	{
-		const char *strip[] = { "objcopy", "--strip-debug", app, app_copy, NULL };
+		const char *strip[] = { "objcopy", "--strip-debug", ps->app, app_copy, NULL };
 
 		if (run_tool(strip, "objcopy", work_dir, sb, log, log_ctx, err) < 0)
 			goto cleanup;
 	}
-	socks = makes_sockets(app_copy, err);
+	if (ps->sockets == PACK_SOCKETS_ALWAYS)
+		socks = SOCKS_UNIX | SOCKS_NET;
+	else
+		socks = makes_sockets(app_copy, err);
 	if (socks < 0)
 		goto cleanup;
-	if (log) {
+	if (log && ps->sockets == PACK_SOCKETS_ALWAYS) {
+		char line[512];
+
+		snprintf(line, sizeof(line), "network stack and local sockets: linked (%s)",
+			 ps->sockets_why ? ps->sockets_why : "always, for this compiler");
+		log(log_ctx, line);
+	} else if (log) {
 		log(log_ctx, socks & SOCKS_NET
 				 ? "network stack: linked (the program makes sockets)"
 				 : "network stack: left out (the program makes no sockets)");
 		log(log_ctx,
 		    socks & SOCKS_UNIX ? "local sockets: linked" : "local sockets: left out");
 	}
-	if (pack_files(files_dir, cpio, err) < 0)
+	if (pack_files(ps->files_dir, cpio, err) < 0)
 		goto cleanup;
-	if (write_payload_asm(asm_path, app_copy, cpio, name, err) < 0)
+	if (write_payload_asm(asm_path, app_copy, cpio, ps->name, err) < 0)
 		goto cleanup;
 	{
 		const char *as[] = { "as", "-o", obj, asm_path, NULL };

@@ -1,0 +1,3 @@
+module unik.example/hello-go
+
+go 1.19

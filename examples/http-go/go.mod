@@ -1,0 +1,3 @@
+module unik.example/http-go
+
+go 1.19

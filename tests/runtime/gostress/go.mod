@@ -1,0 +1,3 @@
+module unik.test/gostress
+
+go 1.19
