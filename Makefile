@@ -120,4 +120,4 @@ bench: deps
 clean:
 	rm -rf build bin
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -path build/compat -prune -o -name '*.d' -type f -print 2>/dev/null)
