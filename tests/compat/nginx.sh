@@ -2,8 +2,8 @@
 # process, epoll, sendfile); curl in the namespace: a page and a 64 KiB file
 # from /www, a 404, a WebDAV PUT (the dav module always writes the body to
 # a temporary file under /tmp/body, then renames it into /tmp/dav: a 201
-# needs both) read back and deleted, the pid file
-# served back; then `unik stop`: SIGTERM, a clean exit.
+# needs both) read back and deleted, the pid file served back; then
+# `unik stop`: SIGTERM, a clean exit.
 SPEED=fast
 smoke() { # smoke PROVIDER IMAGE
 	local P=$1 name=compat-nginx-$1 a out rc
