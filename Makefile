@@ -64,7 +64,7 @@ UNIKD_OBJS := $(call obj,$(UNIKD_SRCS))
 -include tests/fuzz/fuzz.mk
 -include tests/tools/tools.mk
 
-.PHONY: all guest demo test unit e2e lint format bench clean deps
+.PHONY: all guest demo test unit e2e lint format bench clean deps compat
 .DEFAULT_GOAL := all
 all: $(BIN)/unik $(BIN)/unikd $(EXTRA_BINS) guest
 
@@ -103,6 +103,13 @@ test: deps
 	$(MAKE) VARIANT=asan all unit-bins
 	$(MAKE) guest
 	tests/run-tests
+
+# the whole compatibility corpus on spt, hvt and qemu (make test runs the
+# fast programs); the distinct system calls of each in build/compat/syscalls
+compat: deps
+	$(MAKE) VARIANT=asan all unit-bins
+	$(MAKE) guest
+	COMPAT_ALL=1 COMPAT_SYSCALLS=build/compat/syscalls tests/compat/run-tests
 
 lint:
 	scripts/lint
