@@ -1,6 +1,6 @@
 # redis: redis-server (MALLOC=libc) with a pid file and its data in /tmp;
 # tests/compat/tools/resp (a RESP client) in the namespace: strings,
-# counters, lists, a Lua script, a 20000-field hash freed by the lazyfree
+# counters, lists, a Lua script, a 2000-field hash freed by the lazyfree
 # background thread (UNLINK), DEBUG RELOAD (the RDB file written to a
 # temporary file, renamed, read back); then `unik stop`: SIGTERM ends it
 # gracefully with status 0.
@@ -26,7 +26,7 @@ INCR counter
 RPUSH l a b c
 LRANGE l 0 -1
 EVAL "return redis.call('GET', KEYS[1]) .. '!'" 1 greeting
-EVAL "for i = 1, 20000 do redis.call('HSET', KEYS[1], 'f' .. i, i) end return redis.call('HLEN', KEYS[1])" 1 big
+EVAL "for i = 1, 2000 do redis.call('HSET', KEYS[1], 'f' .. i, i) end return redis.call('HLEN', KEYS[1])" 1 big
 UNLINK big
 DBSIZE
 DEBUG RELOAD
@@ -43,7 +43,7 @@ hello unik
 :3
 [a,b,c]
 hello unik!
-:20000
+:2000
 :1
 :3
 +OK
