@@ -4,7 +4,8 @@
 # background thread (UNLINK), DEBUG RELOAD (the RDB file written to a
 # temporary file, renamed, read back); then `unik stop`: SIGTERM ends it
 # gracefully with status 0.
-SPEED=fast
+# slow: its build takes ~90 s
+SPEED=slow
 smoke() { # smoke PROVIDER IMAGE
 	local P=$1 name=compat-redis-$1 a out want rc
 	start -- "$name" "$P" "$2" --port 6379 --bind 0.0.0.0 --protected-mode no \
