@@ -123,6 +123,7 @@ bench: deps
 	scripts/bench-runtime
 	scripts/bench-libvirt
 	scripts/bench-api
+	scripts/bench-compat
 
 clean:
 	rm -rf build bin
