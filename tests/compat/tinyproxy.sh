@@ -18,7 +18,8 @@ smoke() { # smoke PROVIDER IMAGE
 	up=${a%.*}.1
 	mkdir -p "$T/www"
 	seq 1 5000 >"$T/www/data.txt"
-	in_ns python3 -m http.server --bind "$up" --directory "$T/www" 8099 >/dev/null 2>&1 &
+	# directly, not through in_ns: $! is then the server itself
+	ip netns exec "$NS" python3 -m http.server --bind "$up" --directory "$T/www" 8099 >/dev/null 2>&1 &
 	web=$!
 	wait_port "$up" 8099 20
 	local c=(in_ns curl -s --max-time 30 -x "http://$a:8888")
