@@ -64,7 +64,7 @@ UNIKD_OBJS := $(call obj,$(UNIKD_SRCS))
 -include tests/fuzz/fuzz.mk
 -include tests/tools/tools.mk
 
-.PHONY: all guest demo test unit e2e lint format bench clean deps
+.PHONY: all guest demo test unit e2e lint format bench clean deps compat
 .DEFAULT_GOAL := all
 all: $(BIN)/unik $(BIN)/unikd $(EXTRA_BINS) guest
 
@@ -112,6 +112,13 @@ test: deps
 	$(MAKE) guest
 	tests/run-tests
 
+# the whole compatibility corpus on spt, hvt and qemu (make test runs the
+# fast programs); the distinct system calls of each in build/compat/syscalls
+compat: deps
+	$(MAKE) VARIANT=asan all unit-bins
+	$(MAKE) guest
+	COMPAT_ALL=1 COMPAT_SYSCALLS=build/compat/syscalls tests/compat/run-tests
+
 lint:
 	scripts/lint
 
@@ -124,8 +131,9 @@ bench: deps
 	scripts/bench-runtime
 	scripts/bench-libvirt
 	scripts/bench-api
+	scripts/bench-compat
 
 clean:
 	rm -rf build bin
 
--include $(shell find build -name '*.d' -type f -not -path 'build/xen/*' 2>/dev/null)
+-include $(shell find build \( -path build/compat -o -path build/xen \) -prune -o -name '*.d' -type f -print 2>/dev/null)

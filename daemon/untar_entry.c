@@ -133,6 +133,24 @@ static int pwrite_all(int fd, const char *p, size_t n, off_t off)
 	return 0;
 }
 
+/* Gives the file the entry's modification time, when it has one: make
+ * compares the times of the folder's files (a generated file must stay newer
+ * than its source).  Any time the archive names is allowed (it only orders
+ * the build's own files); a bad nanosecond part is dropped. */
+static int keep_mtime(int fd, struct archive_entry *ae)
+{
+	struct timespec ts[2];
+	long ns;
+
+	if (!archive_entry_mtime_is_set(ae))
+		return 0;
+	ns = archive_entry_mtime_nsec(ae);
+	ts[0].tv_sec = archive_entry_mtime(ae);
+	ts[0].tv_nsec = ns >= 0 && ns < 1000000000L ? ns : 0;
+	ts[1] = ts[0];
+	return futimens(fd, ts);
+}
+
 static int make_file(struct untar *u, struct archive_entry *ae, int dfd, const char *base,
 		     const char *path)
 {
@@ -176,7 +194,8 @@ static int make_file(struct untar *u, struct archive_entry *ae, int dfd, const c
 		goto cleanup;
 	}
 	/* trailing holes; no setuid, setgid or sticky bits, nothing group-writable */
-	if (ftruncate(fd, (off_t)size) < 0 || fchmod(fd, archive_entry_perm(ae) & 0755) < 0) {
+	if (ftruncate(fd, (off_t)size) < 0 || fchmod(fd, archive_entry_perm(ae) & 0755) < 0 ||
+	    keep_mtime(fd, ae) < 0) {
 		unik_err_set(u->err, UNIK_E_INTERNAL, "cannot write %s: %s", path, strerror(errno));
 		goto cleanup;
 	}

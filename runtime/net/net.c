@@ -12,6 +12,7 @@
 #include "netif/ethernet.h"
 
 #include "net.h"
+#include "netlink.h"
 #include "../core/errno.h"
 #include "../core/mm.h"
 #include "../core/vfs.h"
@@ -46,6 +47,18 @@ int net_stack_init(void)
 bool net_active(void)
 {
 	return nif_up;
+}
+
+bool net_iface_info(struct net_iface *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!nif_up)
+		return false;
+	memcpy(out->mac, nif.hwaddr, 6);
+	out->mtu = dev_mtu;
+	out->addr = ip4_addr_get_u32(netif_ip4_addr(&nif));
+	out->mask = ip4_addr_get_u32(netif_ip4_netmask(&nif));
+	return true;
 }
 
 static err_t link_output(struct netif *n, struct pbuf *p)

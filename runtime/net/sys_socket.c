@@ -7,11 +7,13 @@
  * SO_RCVTIMEO/SO_SNDTIMEO passes (-EAGAIN), a signal's handler interrupts
  * it (-EINTR, restarted under SA_RESTART), or at once for O_NONBLOCK
  * sockets and MSG_DONTWAIT.  A send on a connection that is shut raises
- * SIGPIPE unless MSG_NOSIGNAL.  IPv4 TCP and UDP only:
- * AF_INET6, AF_UNIX, AF_NETLINK and raw sockets give EAFNOSUPPORT (or
- * EPROTONOSUPPORT / ESOCKTNOSUPPORT), which programs treat as "not here".
+ * SIGPIPE unless MSG_NOSIGNAL.  IPv4 TCP and UDP, and NETLINK_ROUTE
+ * (netlink.c: a netlink descriptor's calls go there): AF_INET6, AF_UNIX and
+ * raw sockets give EAFNOSUPPORT (or EPROTONOSUPPORT / ESOCKTNOSUPPORT),
+ * which programs treat as "not here".
  */
 #include "net.h"
+#include "netlink.h"
 #include "sock.h"
 #include "../core/errno.h"
 #include "../core/fd.h"
@@ -24,6 +26,15 @@
 #define IPPROTO_UDP 17
 #define FOREVER (~0UL)
 #define FIONREAD 0x541b
+#define AF_NETLINK 16
+
+/* The netlink socket behind descriptor fd, or NULL. */
+static struct file *netlink_of(long fd)
+{
+	struct file *f = fd_get(fd);
+
+	return netlink_is(f) ? f : NULL;
+}
 
 static long sock_read(struct file *f, const struct k_iovec *iov, int n, u64 *off);
 static long sock_write(struct file *f, const struct k_iovec *iov, int n, u64 *off);
@@ -36,7 +47,7 @@ static short sock_file_poll(struct file *f)
 static long sock_ioctl(struct file *f, unsigned long req, long arg)
 {
 	if (req != FIONREAD)
-		return -ENOTTY;
+		return net_if_ioctl(req, arg);
 	if (!user_ok(arg, 4, true))
 		return -EFAULT;
 	*(int *)arg = (int)sock_readable(f->priv);
@@ -78,6 +89,8 @@ SYSCALL(socket)
 
 	if (a1 & ~(long)(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return -EINVAL;
+	if (a0 == AF_NETLINK)
+		return netlink_socket(a1, a2);
 	if (a0 != AF_INET)
 		return -EAFNOSUPPORT;
 	if (type != SOCK_STREAM && type != SOCK_DGRAM)
@@ -164,7 +177,7 @@ SYSCALL(bind)
 	struct sock *s = sock_of(a0, &a3);
 
 	if (!s)
-		return a3;
+		return netlink_of(a0) ? netlink_bind(netlink_of(a0), a1, a2) : a3;
 	a3 = get_addr(a1, a2, &a, false);
 	return a3 ? a3 : sock_bind(s, &a);
 }
@@ -173,6 +186,8 @@ SYSCALL(listen)
 {
 	struct sock *s = sock_of(a0, &a3);
 
+	if (!s && netlink_of(a0))
+		return -EOPNOTSUPP;
 	return s ? sock_listen(s, (int)MIN(a1, 4096L)) : a3;
 }
 
@@ -230,7 +245,7 @@ SYSCALL(connect)
 	long rc = 0;
 
 	if (!s)
-		return a3;
+		return netlink_of(a0) ? netlink_connect(f, a1, a2) : a3;
 	rc = get_addr(a1, a2, &a, sock_type(s) == SOCK_DGRAM);
 	if (rc)
 		return rc;
@@ -294,6 +309,59 @@ static long sock_write(struct file *f, const struct k_iovec *iov, int n, u64 *of
 	return transfer(f, iov, n, 0, true, NULL);
 }
 
+/* The data calls of netlink sockets (netlink.c), their memory checked. */
+static long nl_sendto(struct file *f, long buf, long len, long uaddr, long alen)
+{
+	struct k_iovec v = { (u64)buf, (u64)len };
+
+	if (!user_ok(buf, (u64)len, false))
+		return -EFAULT;
+	return netlink_sendmsg(f, &v, 1, uaddr, alen);
+}
+
+static long nl_recvfrom(struct file *f, long buf, long len, long flags, long uaddr, long ulen)
+{
+	struct k_iovec v = { (u64)buf, (u64)len };
+
+	if (!user_ok(buf, (u64)len, true) || (uaddr && !user_ok(ulen, 4, true)))
+		return -EFAULT;
+	return netlink_recvmsg(f, &v, 1, (int)flags, uaddr, ulen, NULL);
+}
+
+static long nl_sendmsg(struct file *f, long um)
+{
+	struct k_msghdr *m = (struct k_msghdr *)um;
+	long n;
+
+	if (!user_ok(um, sizeof(*m), false))
+		return -EFAULT;
+	n = get_iov((long)m->iov, (long)m->iovlen, false);
+	if (n < 0)
+		return n;
+	return netlink_sendmsg(f, (const struct k_iovec *)m->iov, (int)n, (long)m->name,
+			       m->namelen);
+}
+
+static long nl_recvmsg(struct file *f, long um, long flags)
+{
+	struct k_msghdr *m = (struct k_msghdr *)um;
+	int mflags = 0;
+	long n, rc;
+
+	if (!user_ok(um, sizeof(*m), true))
+		return -EFAULT;
+	n = get_iov((long)m->iov, (long)m->iovlen, true);
+	if (n < 0)
+		return n;
+	rc = netlink_recvmsg(f, (const struct k_iovec *)m->iov, (int)n, (int)flags, (long)m->name,
+			     (long)&m->namelen, &mflags);
+	if (rc < 0)
+		return rc;
+	m->controllen = 0; /* no ancillary data */
+	m->flags = mflags;
+	return rc;
+}
+
 SYSCALL(sendto)
 {
 	struct file *f = fd_get(a0);
@@ -302,7 +370,7 @@ SYSCALL(sendto)
 	long rc = 0;
 
 	if (!sock_of(a0, &rc))
-		return rc;
+		return netlink_is(f) ? nl_sendto(f, a1, a2, a4, a5) : rc;
 	if (!user_ok(a1, (u64)a2, false))
 		return -EFAULT;
 	if (a4) {
@@ -321,7 +389,7 @@ SYSCALL(recvfrom)
 	long rc = 0, prc;
 
 	if (!sock_of(a0, &rc))
-		return rc;
+		return netlink_is(f) ? nl_recvfrom(f, a1, a2, a3, a4, a5) : rc;
 	if (!user_ok(a1, (u64)a2, true))
 		return -EFAULT;
 	rc = transfer(f, &v, 1, (int)a3, false, a4 ? &a : NULL);
@@ -338,7 +406,7 @@ SYSCALL(sendmsg)
 	long rc = 0, n;
 
 	if (!sock_of(a0, &rc))
-		return rc;
+		return netlink_is(f) ? nl_sendmsg(f, a1) : rc;
 	if (!user_ok(a1, sizeof(*m), false))
 		return -EFAULT;
 	n = get_iov((long)m->iov, (long)m->iovlen, false);
@@ -361,7 +429,7 @@ SYSCALL(recvmsg)
 	long rc = 0, n;
 
 	if (!sock_of(a0, &rc))
-		return rc;
+		return netlink_is(f) ? nl_recvmsg(f, a1, a2) : rc;
 	if (!user_ok(a1, sizeof(*m), true))
 		return -EFAULT;
 	n = get_iov((long)m->iov, (long)m->iovlen, true);
@@ -385,17 +453,20 @@ SYSCALL(shutdown)
 {
 	struct sock *s = sock_of(a0, &a3);
 
+	if (!s && netlink_of(a0))
+		return -EOPNOTSUPP;
 	return s ? sock_shutdown(s, (int)a1) : a3;
 }
 
 static long name_of(long fd, long uaddr, long ulen, bool peer)
 {
 	struct k_sockaddr_in a;
+	struct file *nl = netlink_of(fd);
 	struct sock *s = sock_of(fd, &fd);
 	long rc = 0;
 
 	if (!s)
-		return fd;
+		return nl ? netlink_name(nl, uaddr, ulen, peer) : fd;
 	rc = sock_name(s, peer, &a);
 	return rc ? rc : put_addr(&a, uaddr, ulen);
 }
@@ -415,7 +486,7 @@ SYSCALL(setsockopt)
 	struct sock *s = sock_of(a0, &a5);
 
 	if (!s)
-		return a5;
+		return netlink_of(a0) ? netlink_setsockopt(netlink_of(a0), a1, a2, a3, a4) : a5;
 	if (a4 < 0 || !user_ok(a3, (u64)a4, false))
 		return -EFAULT;
 	return sock_setopt(s, (int)a1, (int)a2, (const void *)a3, (u32)a4);
@@ -429,7 +500,7 @@ SYSCALL(getsockopt)
 	long rc = 0;
 
 	if (!s)
-		return a5;
+		return netlink_of(a0) ? netlink_getsockopt(netlink_of(a0), a1, a2, a3, a4) : a5;
 	if (!user_ok(a4, 4, true))
 		return -EFAULT;
 	len = MIN(*(u32 *)a4, (u32)sizeof(val));

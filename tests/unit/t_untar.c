@@ -393,6 +393,46 @@ static void names_and_types(void)
 	strbuf_release(&part);
 }
 
+/* Files keep the archive's modification times (make compares them). */
+static void mtimes(void)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	char *tar = at("in.tar"), *dest = at("dest"), *p;
+	struct untar_limits lim = { 1 << 20, 1000 };
+	struct archive *a = archive_write_new();
+	const char *names[] = { "parse.y", "parse.c" };
+	const long long times[] = { 1000000000LL, 1600000000LL };
+	struct stat st;
+
+	archive_write_set_format_pax_restricted(a);
+	archive_write_open_filename(a, tar);
+	for (int i = 0; i < 2; i++) {
+		struct archive_entry *ae = archive_entry_new();
+
+		archive_entry_set_pathname(ae, names[i]);
+		archive_entry_set_filetype(ae, AE_IFREG);
+		archive_entry_set_perm(ae, 0644);
+		archive_entry_set_size(ae, 2);
+		archive_entry_set_mtime(ae, (time_t)times[i], 0);
+		archive_write_header(a, ae);
+		archive_write_data(a, "x\n", 2);
+		archive_entry_free(ae);
+	}
+	archive_write_close(a);
+	archive_write_free(a);
+	fs_remove_tree(dest, NULL);
+	fs_mkdir_p(dest, 0700, NULL);
+	ok(untar_extract(tar, dest, &lim, NULL, &err) == 0, "a tar with modification times");
+	for (int i = 0; i < 2; i++) {
+		p = xasprintf("%s/%s", dest, names[i]);
+		ok(stat(p, &st) == 0 && (long long)st.st_mtime == times[i],
+		   "%s keeps its modification time", names[i]);
+		free(p);
+	}
+	free(tar);
+	free(dest);
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/unik-t-untar.XXXXXX";
@@ -403,6 +443,7 @@ int main(void)
 	sizes_and_counts();
 	hard_links();
 	names_and_types();
+	mtimes();
 	fs_remove_tree(root, NULL);
 	return tap_done();
 }

@@ -4,13 +4,17 @@
  *
  *   client IP PORT PATH [sigpipe|nosignal]
  *
- * Prints "status=<code>", "body=<body>" and each line of /etc/resolv.conf;
- * exits 0 when the status was 200.  With sigpipe or nosignal it then keeps
+ * Prints "status=<code>", "body=<body>", each line of /etc/resolv.conf and
+ * the interfaces getifaddrs() and if_nameindex() find (the runtime's
+ * NETLINK_ROUTE): "ifaddr: NAME ADDR/PREFIX", "iflink: NAME up|down",
+ * "ifindex: N NAME"; exits 0 when the status was 200.  With sigpipe or nosignal it then keeps
  * writing to the connection the server closed: the runtime's SIGPIPE ends
  * the program (status 141), or send(MSG_NOSIGNAL) fails with EPIPE.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +22,42 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+static void interfaces(void)
+{
+	struct ifaddrs *ifs, *i;
+	struct if_nameindex *ni;
+
+	if (getifaddrs(&ifs) < 0) {
+		printf("getifaddrs: %s\n", strerror(errno));
+		return;
+	}
+	for (i = ifs; i; i = i->ifa_next) {
+		char a[INET_ADDRSTRLEN] = "";
+		int prefix = 0;
+
+		if (!i->ifa_addr)
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET) {
+			unsigned m = ntohl(((struct sockaddr_in *)i->ifa_netmask)->sin_addr.s_addr);
+
+			inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, a,
+				  sizeof(a));
+			while (prefix < 32 && (m & (0x80000000u >> prefix)))
+				prefix++;
+			printf("ifaddr: %s %s/%d\n", i->ifa_name, a, prefix);
+		} else if (i->ifa_addr->sa_family == AF_PACKET) {
+			printf("iflink: %s %s\n", i->ifa_name,
+			       i->ifa_flags & IFF_UP ? "up" : "down");
+		}
+	}
+	freeifaddrs(ifs);
+	ni = if_nameindex();
+	for (int k = 0; ni && ni[k].if_index; k++)
+		printf("ifindex: %u %s\n", ni[k].if_index, ni[k].if_name);
+	if (ni)
+		if_freenameindex(ni);
+}
 
 int main(int argc, char **argv)
 {
@@ -83,6 +123,7 @@ int main(int argc, char **argv)
 	f = fopen("/etc/resolv.conf", "r");
 	while (f && fgets(line, sizeof(line), f))
 		printf("resolv: %s", line);
+	interfaces();
 	fflush(stdout);
 	return status == 200 ? 0 : 1;
 }
