@@ -327,3 +327,11 @@ int unik_attach_request_from_json(json_t *j, struct unik_attach_request *out, st
 		return -1;
 	return unik_mount_path_check(out->path, err);
 }
+
+int unik_detach_request_from_json(json_t *j, struct unik_attach_request *out, struct unik_err *err)
+{
+	if (unik_json_need_object(j, "request body", err) ||
+	    unik_json_get_str(j, "instance", &out->instance, 1, err))
+		return -1;
+	return 0;
+}

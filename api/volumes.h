@@ -20,6 +20,7 @@
 #define UNIK_VOLUME_PATH_MAX 255 /* bytes of a mount path */
 #define UNIK_VOLUME_MIN_SIZE (1LL << 20) /* 1 MiB */
 #define UNIK_VOLUME_SIZE_UNIT (1LL << 20) /* sizes are rounded up to whole MiB */
+#define UNIK_VOLUME_MAX_SIZE (1LL << 40) /* 1 TiB */
 
 /* One instance a volume is attached to (Volume.attachments). */
 struct unik_volume_user {
@@ -83,6 +84,9 @@ void unik_attach_request_release(struct unik_attach_request *rq);
 json_t *unik_attach_request_to_json(const struct unik_attach_request *rq);
 /* Decodes and validates (the path with unik_mount_path_check). */
 int unik_attach_request_from_json(json_t *j, struct unik_attach_request *out, struct unik_err *err);
+
+/* Body of POST /v1/volumes/{ref}/detach: only `instance`. */
+int unik_detach_request_from_json(json_t *j, struct unik_attach_request *out, struct unik_err *err);
 
 /* 1 for a file system a volume may have: ext2, ext4, fat. */
 int unik_volume_type_valid(const char *type);
