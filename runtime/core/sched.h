@@ -81,10 +81,11 @@ void thread_started(void);
 void exit_to_user(struct trap_frame *f);
 
 /* What interrupts and host signals record (any context, even an NMI): the
- * timer fired; the network device has input; the host asks the program to
- * stop (SIGTERM). */
+ * timer fired; the network device has input; a disk finished a transfer;
+ * the host asks the program to stop (SIGTERM). */
 void sched_irq_timer(void);
 void sched_irq_net(void);
+void sched_irq_io(void);
 void sched_irq_stop(void);
 /* Non-zero while one of those waits to be acted on (entry.S checks it). */
 extern volatile u8 sched_irq_pending;
