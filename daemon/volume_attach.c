@@ -66,6 +66,15 @@ static int find_mount(const struct unik_instance *in, const char *id, size_t *at
 	return -1;
 }
 
+static int no_hotplug(const struct target *t, int attach, struct unik_err *err)
+{
+	return unik_err_set(err, UNIK_E_UNSUPPORTED,
+			    "provider '%s' cannot %s volumes %s a running instance: stop "
+			    "instance %s first",
+			    t->p->name, attach ? "attach" : "detach", attach ? "to" : "from",
+			    t->in.name);
+}
+
 /* Hot-plug on the running instance of t (d->lock held, released around
  * the provider call under the instance's claim): with `add` (a mount of
  * t->v) the volume joins the VM as its next disk, else t->v's disk leaves
@@ -81,11 +90,7 @@ static int hotplug_locked(struct unikd *d, struct target *t, const struct unik_m
 	int rv = -1;
 
 	if (!unik_provider_has(t->p, op))
-		return unik_err_set(err, UNIK_E_UNSUPPORTED,
-				    "provider '%s' cannot %s volumes %s a running instance: stop "
-				    "instance %s first",
-				    t->p->name, add ? "attach" : "detach", add ? "to" : "from",
-				    t->in.name);
+		return no_hotplug(t, add != NULL, err);
 	c = claim_take(d, t->in.id);
 	unik_instance_init(&now);
 	if (store_instance_get(d->store, t->in.id, &now, err))
@@ -150,8 +155,14 @@ int volume_attach(struct unikd *d, const char *ref, const struct unik_attach_req
 	int rv = -1;
 
 	pthread_mutex_lock(&d->lock);
-	if (target_load(d, ref, rq->instance, &t, err) ||
-	    volumes_check_mount(t.p, t.im.format, &t.in, &t.v, rq->path, rq->read_only, err))
+	if (target_load(d, ref, rq->instance, &t, err))
+		goto out;
+	/* a running instance without hot-plug: that first, whatever else */
+	if (unik_state_active(t.in.state) && !unik_provider_has(t.p, UNIK_OP_ATTACH_VOLUME)) {
+		no_hotplug(&t, 1, err);
+		goto out;
+	}
+	if (volumes_check_mount(t.p, t.im.format, &t.in, &t.v, rq->path, rq->read_only, err))
 		goto out;
 	t.in.volumes = xrealloc(t.in.volumes, (t.in.n_volumes + 1) * sizeof(*t.in.volumes));
 	t.in.volumes[t.in.n_volumes++] = (struct unik_mount){
