@@ -181,7 +181,7 @@ long sched_block(u64 deadline_ns, const char *what)
 {
 	struct thread *t = cur_thread;
 
-	if (signal_interrupts(t))
+	if (!t->wait_noint && signal_interrupts(t))
 		return -EINTR;
 	t->state = T_BLOCKED;
 	t->wake_result = 0;
@@ -253,6 +253,20 @@ long sched_wait(sched_ready_fn ready, void *arg, u64 deadline_ns, const char *wh
 		if (rc)
 			return rc;
 	}
+}
+
+long sched_wait_noint(sched_ready_fn ready, void *arg, u64 deadline_ns, const char *what)
+{
+	struct thread *t = cur_thread;
+	bool old = t->wait_noint;
+	long rc;
+
+	t->wait_noint = true;
+	do
+		rc = sched_wait(ready, arg, deadline_ns, what);
+	while (rc && rc != -ETIMEDOUT);
+	t->wait_noint = old;
+	return rc;
 }
 
 void sched_wake(void)

@@ -40,6 +40,11 @@ typedef bool (*sched_ready_fn)(void *arg);
  * `what`, rather than hang. */
 long sched_wait(sched_ready_fn ready, void *arg, u64 deadline_ns, const char *what);
 
+/* sched_wait() that signals do not end (a disk transfer, a volume's lock:
+ * what cannot be abandoned halfway): 0 or -ETIMEDOUT.  A signal for the
+ * thread stays pending until the wait ends. */
+long sched_wait_noint(sched_ready_fn ready, void *arg, u64 deadline_ns, const char *what);
+
 /* Something a thread may be waiting for has happened: the conditions of
  * sched_wait() waiters are checked again before the program runs on. */
 void sched_wake(void);
