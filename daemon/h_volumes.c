@@ -65,10 +65,11 @@ static int create_options(struct http_req *req, struct unik_volume *v, struct un
 				    "unknown volume type '%s': ext2, ext4 or fat", type);
 	if (http_query_int(req, "size", 0, &size, err))
 		return -1;
-	if (size < 0 || (size && size < UNIK_VOLUME_MIN_SIZE) || size > UNIK_VOLUME_MAX_SIZE)
+	if (size < 0 || (size && size < UNIK_VOLUME_MIN_SIZE) || size > req->d->max_volume_size)
 		return unik_err_set(err, UNIK_E_INVALID,
-				    "volume size %lld bytes is out of range (1 MiB .. %lld GiB)",
-				    size, UNIK_VOLUME_MAX_SIZE >> 30);
+				    "volume size %lld bytes is out of range (1 MiB .. %lld MiB: "
+				    "daemon.max_volume_size)",
+				    size, req->d->max_volume_size >> 20);
 	if (!size && req->body_len == 0)
 		return unik_err_set(err, UNIK_E_INVALID,
 				    "give the volume a size (?size=) or its content (a tar or "

@@ -19,6 +19,8 @@
 #include "../lib/xalloc.h"
 #include "daemon.h"
 #include "jobs.h"
+#include "store.h"
+#include "../lib/fsutil.h"
 
 #define MIB (1LL << 20)
 #define OUTPUT_KEEP 2048 /* bytes of a tool's output kept for its error */
@@ -355,4 +357,36 @@ out:
 	free(dir);
 	free(master);
 	return path;
+}
+
+int volumes_reconcile(struct unikd *d, struct unik_err *err)
+{
+	char *dir = unikd_path(d, "volumes");
+	DIR *dp = opendir(dir);
+	struct dirent *e;
+
+	if (!dp) {
+		free(dir);
+		return 0; /* no volume yet */
+	}
+	while ((e = readdir(dp))) {
+		struct unik_volume v;
+		int known;
+
+		if (e->d_name[0] == '.')
+			continue;
+		unik_volume_init(&v);
+		known = store_volume_get(d->store, e->d_name, &v, NULL) == 0;
+		unik_volume_release(&v);
+		if (known)
+			continue;
+		unikd_log("volume folder %s/%s has no record: removed", dir, e->d_name);
+		if (fs_remove_tree_at(dirfd(dp), e->d_name, err)) {
+			unikd_log("cannot remove it: %s", err->msg);
+			unik_err_clear(err);
+		}
+	}
+	closedir(dp);
+	free(dir);
+	return 0;
 }

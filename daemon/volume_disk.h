@@ -40,4 +40,8 @@ int volume_disk_make(struct unikd *d, const char *type, long long *size, const c
 char *volume_disk_for(struct unikd *d, const struct unik_volume *v, const char *format,
 		      struct unik_err *err);
 
+/* At start: removes the folders under volumes/ that no volume record
+ * names (a create or removal cut short). */
+int volumes_reconcile(struct unikd *d, struct unik_err *err);
+
 #endif
