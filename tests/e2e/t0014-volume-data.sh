@@ -5,7 +5,8 @@
 # finds the disk clean after the guests' writes; a full disk gives the program
 # ENOSPC; a volume made from a nested folder is read by the guest; 10,000
 # creates/renames/deletes leave a clean file system.  On spt, qemu (raw and a
-# qcow2 read-only copy) and hvt (kept small: its guest code runs emulated).
+# qcow2 read-only copy) and hvt (kept small: its guest code runs emulated);
+# libvirt's are in t0100-libvirt (the shared libvirtd).
 . "$(dirname "$0")/../lib/e2e.sh"
 need_tools mke2fs e2fsck debugfs
 start_daemon
@@ -107,5 +108,5 @@ if usable hvt; then
 else
 	skip_case "hvt: the provider is not usable here"
 fi
-skip_case "libvirt: covered by the XML unit test (t_libvirt_xml); t0100 owns the shared libvirtd"
+# libvirt: in t0100-libvirt, which owns the shared libvirtd
 finish
