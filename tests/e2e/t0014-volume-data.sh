@@ -67,6 +67,23 @@ if usable spt; then
 	out=$(rv spt "tree:/t:ro" sum /t)
 	check "spt: a volume from a nested folder lists its files" contains "$out" "sum: a/b/c/note.txt 14 "
 	check "spt: with their sizes" contains "$out" "sum: a/blob 200000 "
+	unik volume create --from "$T/tree" --type ext4 tree4 >/dev/null
+	out=$(rv spt "tree4:/t:ro" sum /t)
+	check "spt: an ext4 volume from the folder reads the same" contains "$out" "sum: a/b/c/note.txt 14 "
+	# unik stop while the program runs: what it wrote and synced is there, clean
+	unik volume create --size 8M stopme >/dev/null
+	unik run -d --provider spt --name stopper -m 64 -v stopme:/data rvol stress /data >/dev/null
+	for _ in $(seq 1 100); do
+		unik logs stopper 2>/dev/null | grep -q "stress: waiting" && break
+		sleep 0.1
+	done
+	unik stop stopper >/dev/null
+	check "spt: a stopped program's volume is clean" e2fsck -fn "$(vol_disk stopme)"
+	check "spt: with the data written before the stop" \
+		eq "$(debugfs -R 'cat /before-stop' "$(vol_disk stopme)" 2>/dev/null)" "written before the stop"
+	check "spt: and what it wrote on SIGTERM" \
+		eq "$(debugfs -R 'cat /at-stop' "$(vol_disk stopme)" 2>/dev/null)" "written in the SIGTERM path"
+	unik rm stopper >/dev/null
 	unik volume create --size 64M churn >/dev/null
 	out=$(rv spt "churn:/data" churn /data 10000)
 	check "spt: 10,000 creates, renames and deletes" contains "$out" "churn: ok"
