@@ -9,7 +9,8 @@
  * file system are cached while held (and a directory while a child is):
  * each holds its parent directory.
  *
- * File systems: ext2 (read/write) and ext4 (read) in fs_ext2*.c.
+ * File systems: ext2 (read/write) and ext4 (read) in fs_ext2*.c, FAT12/16/32
+ * (read) in fs_fat.c.
  */
 #ifndef UNIK_RT_FS_H
 #define UNIK_RT_FS_H
@@ -24,6 +25,10 @@ struct mount {
 	struct vnode *root; /* held by the mount */
 	struct vnode *covered; /* the directory it is mounted on (held) */
 	void *priv; /* the file system's */
+	/* fs_lock(): one operation at a time (disk waits may sleep meanwhile) */
+	bool locked;
+	int depth;
+	struct thread *owner;
 };
 
 /* Every node operation gets nodes of this file system (n->mnt->type). */
@@ -59,13 +64,18 @@ struct fs_type {
 	void (*evict)(struct vnode *n);
 };
 
-extern const struct fs_type fs_ext2;
+extern const struct fs_type fs_ext2, fs_fat;
 
 /* volume.c: does fstype name t? */
 static inline bool fs_type_is(const struct fs_type *t, const char *fstype)
 {
 	return t->named(fstype);
 }
+/* volume.c: the volume's lock, taken by every operation of its file
+ * system; recursive for its holder (an operation's vn_put may evict one of
+ * its nodes).  Waiting threads sleep; signals do not end the wait. */
+void fs_lock(struct mount *m);
+void fs_unlock(struct mount *m);
 /* volume.c: a mount error's words. */
 const char *fs_mount_error(int err);
 

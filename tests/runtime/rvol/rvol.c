@@ -31,14 +31,14 @@
 
 static int failures;
 
-#define CHECK(cond, ...)                                                \
-	do {                                                            \
-		if (!(cond)) {                                          \
-			printf("FAIL %s:%d: ", __func__, __LINE__);    \
-			printf(__VA_ARGS__);                            \
-			printf(" (errno %d)\n", errno); \
-			failures++;                                     \
-		}                                                       \
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			printf("FAIL %s:%d: ", __func__, __LINE__);                                \
+			printf(__VA_ARGS__);                                                       \
+			printf(" (errno %d)\n", errno);                                            \
+			failures++;                                                                \
+		}                                                                                  \
 	} while (0)
 
 static const char *ename(int e)
@@ -432,6 +432,8 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 3 && !strcmp(argv[1], "stress"))
 		return cmd_stress(argv[2]);
-	fprintf(stderr, "usage: rvol raw DEV | write|check|fill|sum|stress DIR | churn DIR N | ro DIR FILE\n");
+	fprintf(
+	    stderr,
+	    "usage: rvol raw DEV | write|check|fill|sum|stress DIR | churn DIR N | ro DIR FILE\n");
 	return 2;
 }
