@@ -212,9 +212,10 @@ struct vnode *e2_iget(struct e2fs *fs, u32 ino, int *err)
 		return NULL;
 	raw = b->data + at;
 	di = (const struct e2_dinode *)raw;
-	if (!di->mode || !di->links) {
+	if (!di->mode || !di->links ||
+	    (S_ISREG(di->mode) && (di->size_lo | (u64)di->size_hi << 32) > e2_max_size(fs))) {
 		bc_put(&fs->bc, b);
-		*err = -EIO; /* an entry names a free inode: corrupt */
+		*err = -EIO; /* an entry names a free inode, or a size no map allows: corrupt */
 		return NULL;
 	}
 	ei = kmalloc(sizeof(*ei));
