@@ -276,6 +276,37 @@ static bool fast_link(struct vnode *n)
 	       ei->blocks512 == (ei->file_acl ? E2(n)->bsize / 512 : 0);
 }
 
+#define DIRECT_MAX (1024 * 1024) /* bytes per direct transfer */
+
+/* Whole blocks from file block f on (at most nblk): the disk blocks of a
+ * run that is contiguous on the disk and not cached, for a transfer
+ * straight between the caller's buffer and the disk (alloc: writes
+ * allocate them).  Its length in blocks (0: take the cache's path) and
+ * *start, or -errno. */
+static s64 direct_run(struct vnode *n, u64 f, u64 nblk, bool alloc, u64 *start)
+{
+	struct e2fs *fs = E2(n);
+	u64 k = 0;
+
+	nblk = MIN(nblk, (u64)DIRECT_MAX / fs->bsize);
+	while (k < nblk) {
+		s64 pb = e2_bmap(n, f + k, false, false);
+
+		if (pb < 0)
+			return k ? (s64)k : pb;
+		if (!pb && alloc)
+			pb = e2_bmap(n, f + k, true, false);
+		if (pb < 0)
+			return k ? (s64)k : pb;
+		if (!pb || bc_cached(&fs->bc, (u64)pb) || (k && (u64)pb != *start + k))
+			break;
+		if (!k)
+			*start = (u64)pb;
+		k++;
+	}
+	return (s64)k;
+}
+
 long e2_read(struct vnode *n, u64 off, void *dst, u64 len)
 {
 	struct e2fs *fs = E2(n);
@@ -295,9 +326,22 @@ long e2_read(struct vnode *n, u64 off, void *dst, u64 len)
 	if (EI(n)->flags & E2_INLINE_DATA_FL)
 		return -EIO;
 	while (done < len) {
-		u64 pos = off + done, k = MIN(len - done, fs->bsize - pos % fs->bsize);
-		s64 pb = e2_bmap(n, pos / fs->bsize, false, false);
+		u64 pos = off + done, k = MIN(len - done, fs->bsize - pos % fs->bsize), start = 0;
+		s64 pb, run = 0;
 
+		if (!(pos % fs->bsize) && len - done >= fs->bsize)
+			run =
+			    direct_run(n, pos / fs->bsize, (len - done) / fs->bsize, false, &start);
+		if (run > 0) {
+			if (blk_read(fs->m.dev, start * fs->bsize, d + done,
+				     (u64)run * fs->bsize)) {
+				err = -EIO;
+				break;
+			}
+			done += (u64)run * fs->bsize;
+			continue;
+		}
+		pb = e2_bmap(n, pos / fs->bsize, false, false);
 		if (pb < 0) {
 			err = pb;
 			break;
@@ -350,12 +394,28 @@ static long write(struct vnode *n, u64 off, const void *src, u64 len)
 		goto out;
 	}
 	while (done < len) {
-		u64 pos = off + done, k = MIN(len - done, fs->bsize - pos % fs->bsize);
-		s64 pb = e2_bmap(n, pos / fs->bsize, false, false);
-		bool fresh = pb == 0;
+		u64 pos = off + done, k = MIN(len - done, fs->bsize - pos % fs->bsize), start = 0;
+		s64 pb, run = 0;
+		bool fresh;
 		struct buf *b;
 		int e;
 
+		if (!(pos % fs->bsize) && len - done >= fs->bsize)
+			run =
+			    direct_run(n, pos / fs->bsize, (len - done) / fs->bsize, true, &start);
+		if (run > 0) {
+			if (blk_write(fs->m.dev, start * fs->bsize, s + done,
+				      (u64)run * fs->bsize)) {
+				err = -EIO;
+				break;
+			}
+			done += (u64)run * fs->bsize;
+			if (off + done > n->size)
+				n->size = off + done;
+			continue;
+		}
+		pb = e2_bmap(n, pos / fs->bsize, false, false);
+		fresh = pb == 0;
 		if (fresh)
 			pb = e2_bmap(n, pos / fs->bsize, true, false);
 		if (pb < 0) {
