@@ -31,6 +31,11 @@ struct mount {
 	struct thread *owner;
 };
 
+/* statfs(2) of a volume. */
+struct fs_stat {
+	u64 magic, bsize, blocks, bfree, files, ffree;
+};
+
 /* Every node operation gets nodes of this file system (n->mnt->type). */
 struct fs_type {
 	const char *name; /* "ext2" */
@@ -59,6 +64,8 @@ struct fs_type {
 	int (*truncate)(struct vnode *n, u64 size);
 	/* fsync of a file: its data and inode written, the disk flushed. */
 	int (*fsync)(struct vnode *n);
+	/* statfs: sizes and free counts. */
+	void (*statfs)(struct mount *m, struct fs_stat *st);
 	/* The last hold of n is gone: write it back, free it (and its inode
 	 * and blocks when it has no name left). */
 	void (*evict)(struct vnode *n);

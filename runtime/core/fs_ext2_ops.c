@@ -200,6 +200,38 @@ static bool within(struct vnode *d, struct vnode *n)
 	return false;
 }
 
+/* RENAME_EXCHANGE: (odir, oname) -> n and (ndir, nname) -> m swap. */
+static int exchange(struct vnode *odir, const char *oname, struct vnode *n, struct vnode *ndir,
+		    const char *nname, struct vnode *m)
+{
+	int err;
+
+	if (!m)
+		return -ENOENT;
+	if ((S_ISDIR(n->mode) && within(ndir, n)) || (S_ISDIR(m->mode) && within(odir, m)))
+		return -EINVAL;
+	err = e2_dir_set(odir, oname, EI(m)->ino, e2_ftype(m->mode));
+	err = err ?: e2_dir_set(ndir, nname, EI(n)->ino, e2_ftype(n->mode));
+	if (!err && odir != ndir && S_ISDIR(n->mode)) {
+		err = e2_dir_set(n, "..", EI(ndir)->ino, E2_FT_DIR);
+		odir->nlink--;
+		ndir->nlink++;
+	}
+	if (!err && odir != ndir && S_ISDIR(m->mode)) {
+		err = e2_dir_set(m, "..", EI(odir)->ino, E2_FT_DIR);
+		ndir->nlink--;
+		odir->nlink++;
+	}
+	if (!err)
+		err = vfs_fs_name(n, ndir, nname);
+	if (!err)
+		err = vfs_fs_name(m, odir, oname);
+	n->ctime = m->ctime = vfs_now();
+	e2_iput_disk(odir);
+	e2_iput_disk(ndir);
+	return err;
+}
+
 static int rename(struct vnode *odir, const char *oname, struct vnode *ndir, const char *nname,
 		  unsigned flags)
 {
@@ -207,8 +239,8 @@ static int rename(struct vnode *odir, const char *oname, struct vnode *ndir, con
 	struct vnode *n, *m = NULL;
 	int err = 0;
 
-	if (flags & ~(unsigned)RENAME_NOREPLACE)
-		return -EINVAL; /* RENAME_EXCHANGE, RENAME_WHITEOUT: not on volumes */
+	if (flags & ~(unsigned)(RENAME_NOREPLACE | RENAME_EXCHANGE))
+		return -EINVAL; /* RENAME_WHITEOUT: not on volumes */
 	e2_lock(fs);
 	n = get_named(odir, oname, &err);
 	if (!n)
@@ -217,6 +249,10 @@ static int rename(struct vnode *odir, const char *oname, struct vnode *ndir, con
 	err = 0;
 	if (m == n) {
 		err = (flags & RENAME_NOREPLACE) ? -EEXIST : 0;
+		goto done;
+	}
+	if (flags & RENAME_EXCHANGE) {
+		err = exchange(odir, oname, n, ndir, nname, m);
 		goto done;
 	}
 	if (!ndir->nlink)
@@ -503,6 +539,20 @@ static void evict(struct vnode *n)
 	e2_unlock(fs);
 }
 
+static void statfs(struct mount *m, struct fs_stat *st)
+{
+	struct e2fs *fs = (struct e2fs *)m;
+
+	st->magic = E2_MAGIC;
+	st->bsize = fs->bsize;
+	st->blocks = fs->nblocks - fs->first_data_block;
+	st->files = fs->ninodes;
+	for (u32 g = 0; g < fs->ngroups; g++) {
+		st->bfree += fs->groups[g].free_blocks;
+		st->ffree += fs->groups[g].free_inodes;
+	}
+}
+
 const struct fs_type fs_ext2 = {
 	.name = "ext2",
 	.named = named,
@@ -518,5 +568,6 @@ const struct fs_type fs_ext2 = {
 	.write = write,
 	.truncate = truncate,
 	.fsync = fsync,
+	.statfs = statfs,
 	.evict = evict,
 };

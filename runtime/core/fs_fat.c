@@ -534,6 +534,16 @@ static int fat_mount(struct blkdev *d, bool rw, struct mount **out)
 	return 0;
 }
 
+static void fat_statfs(struct mount *m, struct fs_stat *st)
+{
+	struct fat *fs = (struct fat *)m;
+
+	st->magic = 0x4d44; /* MSDOS_SUPER_MAGIC */
+	st->bsize = fs->clus_bytes;
+	st->blocks = fs->nclusters;
+	/* free clusters are not counted (read-only: nothing can be written) */
+}
+
 const struct fs_type fs_fat = {
 	.name = "fat",
 	.named = fat_named,
@@ -549,5 +559,6 @@ const struct fs_type fs_fat = {
 	.write = fat_write,
 	.truncate = fat_truncate,
 	.fsync = fat_fsync,
+	.statfs = fat_statfs,
 	.evict = fat_evict,
 };

@@ -29,6 +29,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -196,6 +197,18 @@ static int cmd_write(const char *dir)
 	snprintf(q, sizeof(q), "%s/gone", dir);
 	CHECK(write_file(q, "x", 1) == 0 && unlink(q) == 0, "create and unlink");
 	CHECK(rmdir(p) == 0, "rmdir sub");
+	/* RENAME_EXCHANGE of a folder and a file in another folder */
+	snprintf(p, sizeof(p), "%s/xdir", dir);
+	CHECK(mkdir(p, 0755) == 0, "mkdir xdir");
+	snprintf(p, sizeof(p), "%s/xdir/inner", dir);
+	CHECK(write_file(p, "inner", 5) == 0, "write xdir/inner");
+	snprintf(q, sizeof(q), "%s/moved", dir);
+	CHECK(syscall(SYS_renameat2, AT_FDCWD, q, AT_FDCWD, p, 2 /* RENAME_EXCHANGE */) == 0,
+	      "RENAME_EXCHANGE");
+	CHECK(stat(p, &st) == 0 && S_ISDIR(st.st_mode), "the folder moved into xdir");
+	CHECK(read_file(q, l, sizeof(l)) == 5, "the file moved out");
+	snprintf(p, sizeof(p), "%s/xdir/inner/..", dir);
+	CHECK(stat(p, &st) == 0 && S_ISDIR(st.st_mode), "its .. is xdir");
 	snprintf(p, sizeof(p), "%s/link", dir);
 	CHECK(symlink("hello.txt", p) == 0, "symlink (fast)");
 	memset(l, 'x', 300);
@@ -218,6 +231,13 @@ static int cmd_write(const char *dir)
 	CHECK(stat(p, &st) == 0 && st.st_nlink == 2, "two links");
 	errno = 0;
 	CHECK(rename(p, "/tmp/x") < 0 && errno == EXDEV, "rename out of the volume: EXDEV");
+	{
+		struct statfs sf;
+
+		CHECK(statfs(dir, &sf) == 0 && sf.f_type == 0xef53 && sf.f_bfree < sf.f_blocks &&
+			  sf.f_ffree < sf.f_files,
+		      "statfs reports the volume");
+	}
 	list(dir, l, sizeof(l));
 	printf("write: ls%s\n", l);
 	CHECK(syscall(SYS_sync) == 0, "sync");
@@ -243,8 +263,10 @@ static int cmd_check(const char *dir)
 	CHECK(n == 9 && !memcmp(l, "hello.txt", 9), "the symlink survived");
 	snprintf(p, sizeof(p), "%s/longlink", dir);
 	CHECK(readlink(p, l, sizeof(l)) == 300, "the long symlink survived");
-	snprintf(p, sizeof(p), "%s/moved/f", dir);
+	snprintf(p, sizeof(p), "%s/xdir/inner/f", dir);
 	CHECK(read_file(p, l, sizeof(l)) == 4, "the moved folder's file");
+	snprintf(p, sizeof(p), "%s/moved", dir);
+	CHECK(read_file(p, l, sizeof(l)) == 5 && !memcmp(l, "inner", 5), "the exchanged file");
 	snprintf(p, sizeof(p), "%s/sparse", dir);
 	CHECK(stat(p, &st) == 0 && st.st_size == (5 << 20) + 3, "the sparse file's size");
 	snprintf(p, sizeof(p), "%s/orphan", dir);
