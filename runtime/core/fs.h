@@ -29,6 +29,7 @@ struct mount {
 	bool locked;
 	int depth;
 	struct thread *owner;
+	u64 synced_ns; /* the last write-back (monotonic) */
 };
 
 /* statfs(2) of a volume. */

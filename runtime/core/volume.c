@@ -14,6 +14,7 @@
 #include "sched.h"
 #include "thread.h"
 #include "vfs.h"
+#include "../platform/platform.h"
 
 static struct mount *mounts[MAX_MOUNTS];
 static int nmounts;
@@ -147,8 +148,23 @@ void fs_lock(struct mount *m)
 	m->depth = 1;
 }
 
+/* Dirty data of a busy volume reaches its disk at least this often. */
+#define WRITEBACK_NS (30 * 1000000000UL)
+
 void fs_unlock(struct mount *m)
 {
+	if (m->depth == 1 && m->rw) {
+		u64 now = plat_monotonic_ns();
+
+		if (!m->synced_ns)
+			m->synced_ns = now;
+		if (now - m->synced_ns >= WRITEBACK_NS) {
+			m->synced_ns = now;
+			if (m->type->sync(m, false))
+				kprintf("unik: volume on %s: writing it back failed (I/O error)\n",
+					m->dev->name);
+		}
+	}
 	if (--m->depth)
 		return;
 	m->locked = false;
