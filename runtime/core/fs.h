@@ -9,7 +9,8 @@
  * file system are cached while held (and a directory while a child is):
  * each holds its parent directory.
  *
- * File systems: ext2 (read/write) and ext4 (read) in fs_ext2*.c.
+ * File systems: ext2 (read/write) and ext4 (read) in fs_ext2*.c, FAT12/16/32
+ * (read) in fs_fat.c.
  */
 #ifndef UNIK_RT_FS_H
 #define UNIK_RT_FS_H
@@ -24,6 +25,16 @@ struct mount {
 	struct vnode *root; /* held by the mount */
 	struct vnode *covered; /* the directory it is mounted on (held) */
 	void *priv; /* the file system's */
+	/* fs_lock(): one operation at a time (disk waits may sleep meanwhile) */
+	bool locked;
+	int depth;
+	struct thread *owner;
+	u64 synced_ns; /* the last write-back (monotonic) */
+};
+
+/* statfs(2) of a volume. */
+struct fs_stat {
+	u64 magic, bsize, blocks, bfree, files, ffree;
 };
 
 /* Every node operation gets nodes of this file system (n->mnt->type). */
@@ -54,18 +65,25 @@ struct fs_type {
 	int (*truncate)(struct vnode *n, u64 size);
 	/* fsync of a file: its data and inode written, the disk flushed. */
 	int (*fsync)(struct vnode *n);
+	/* statfs: sizes and free counts. */
+	void (*statfs)(struct mount *m, struct fs_stat *st);
 	/* The last hold of n is gone: write it back, free it (and its inode
 	 * and blocks when it has no name left). */
 	void (*evict)(struct vnode *n);
 };
 
-extern const struct fs_type fs_ext2;
+extern const struct fs_type fs_ext2, fs_fat;
 
 /* volume.c: does fstype name t? */
 static inline bool fs_type_is(const struct fs_type *t, const char *fstype)
 {
 	return t->named(fstype);
 }
+/* volume.c: the volume's lock, taken by every operation of its file
+ * system; recursive for its holder (an operation's vn_put may evict one of
+ * its nodes).  Waiting threads sleep; signals do not end the wait. */
+void fs_lock(struct mount *m);
+void fs_unlock(struct mount *m);
 /* volume.c: a mount error's words. */
 const char *fs_mount_error(int err);
 

@@ -172,6 +172,15 @@ int bc_sync(struct bcache *c)
 	return err;
 }
 
+bool bc_cached(struct bcache *c, u64 blk)
+{
+	for (struct buf *b = *slot(c, blk); b; b = b->hnext) {
+		if (b->blk == blk)
+			return true;
+	}
+	return false;
+}
+
 void bc_forget(struct bcache *c, u64 blk)
 {
 	for (struct buf *b = *slot(c, blk); b; b = b->hnext) {

@@ -39,6 +39,8 @@ static inline void bc_dirty(struct buf *b)
 {
 	b->dirty = true;
 }
+/* Is block blk in the cache? */
+bool bc_cached(struct bcache *c, u64 blk);
 /* Writes every dirty block: 0 or -EIO. */
 int bc_sync(struct bcache *c);
 /* Block blk was freed: its cached copy (if any) is dropped unwritten. */

@@ -13,8 +13,6 @@
 #include "errno.h"
 #include "fs_ext2.h"
 #include "kmem.h"
-#include "sched.h"
-#include "thread.h"
 
 #define NSEC 1000000000UL
 
@@ -46,35 +44,14 @@ static inline void put32(u8 *p, u32 v)
 
 /* --- the lock ---------------------------------------------------------- */
 
-static struct thread *lock_owner;
-static int lock_depth;
-
-static bool unlocked(void *arg)
-{
-	return !((struct e2fs *)arg)->locked;
-}
-
-/* Recursive (an operation's vn_put may evict another node): one owner. */
 void e2_lock(struct e2fs *fs)
 {
-	if (fs->locked && lock_owner == cur_thread) {
-		lock_depth++;
-		return;
-	}
-	while (fs->locked)
-		sched_wait_noint(unlocked, fs, SCHED_FOREVER, "a busy volume");
-	fs->locked = true;
-	lock_owner = cur_thread;
-	lock_depth = 1;
+	fs_lock(&fs->m);
 }
 
 void e2_unlock(struct e2fs *fs)
 {
-	if (--lock_depth)
-		return;
-	fs->locked = false;
-	lock_owner = NULL;
-	sched_wake();
+	fs_unlock(&fs->m);
 }
 
 /* --- groups and bitmaps -------------------------------------------------- */
@@ -235,9 +212,10 @@ struct vnode *e2_iget(struct e2fs *fs, u32 ino, int *err)
 		return NULL;
 	raw = b->data + at;
 	di = (const struct e2_dinode *)raw;
-	if (!di->mode || !di->links) {
+	if (!di->mode || !di->links ||
+	    (S_ISREG(di->mode) && (di->size_lo | (u64)di->size_hi << 32) > e2_max_size(fs))) {
 		bc_put(&fs->bc, b);
-		*err = -EIO; /* an entry names a free inode: corrupt */
+		*err = -EIO; /* an entry names a free inode, or a size no map allows: corrupt */
 		return NULL;
 	}
 	ei = kmalloc(sizeof(*ei));

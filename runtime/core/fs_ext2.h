@@ -97,7 +97,6 @@ struct e2fs {
 	u64 gdt_block; /* first block of the descriptor table */
 	u8 sb[1024]; /* the superblock as read (rewritten at sync) */
 	struct e2_inode *icache[256];
-	bool locked;
 	bool dirty_meta; /* groups or superblock changed since the last sync */
 };
 

@@ -200,6 +200,38 @@ static bool within(struct vnode *d, struct vnode *n)
 	return false;
 }
 
+/* RENAME_EXCHANGE: (odir, oname) -> n and (ndir, nname) -> m swap. */
+static int exchange(struct vnode *odir, const char *oname, struct vnode *n, struct vnode *ndir,
+		    const char *nname, struct vnode *m)
+{
+	int err;
+
+	if (!m)
+		return -ENOENT;
+	if ((S_ISDIR(n->mode) && within(ndir, n)) || (S_ISDIR(m->mode) && within(odir, m)))
+		return -EINVAL;
+	err = e2_dir_set(odir, oname, EI(m)->ino, e2_ftype(m->mode));
+	err = err ?: e2_dir_set(ndir, nname, EI(n)->ino, e2_ftype(n->mode));
+	if (!err && odir != ndir && S_ISDIR(n->mode)) {
+		err = e2_dir_set(n, "..", EI(ndir)->ino, E2_FT_DIR);
+		odir->nlink--;
+		ndir->nlink++;
+	}
+	if (!err && odir != ndir && S_ISDIR(m->mode)) {
+		err = e2_dir_set(m, "..", EI(odir)->ino, E2_FT_DIR);
+		ndir->nlink--;
+		odir->nlink++;
+	}
+	if (!err)
+		err = vfs_fs_name(n, ndir, nname);
+	if (!err)
+		err = vfs_fs_name(m, odir, oname);
+	n->ctime = m->ctime = vfs_now();
+	e2_iput_disk(odir);
+	e2_iput_disk(ndir);
+	return err;
+}
+
 static int rename(struct vnode *odir, const char *oname, struct vnode *ndir, const char *nname,
 		  unsigned flags)
 {
@@ -207,8 +239,8 @@ static int rename(struct vnode *odir, const char *oname, struct vnode *ndir, con
 	struct vnode *n, *m = NULL;
 	int err = 0;
 
-	if (flags & ~(unsigned)RENAME_NOREPLACE)
-		return -EINVAL; /* RENAME_EXCHANGE, RENAME_WHITEOUT: not on volumes */
+	if (flags & ~(unsigned)(RENAME_NOREPLACE | RENAME_EXCHANGE))
+		return -EINVAL; /* RENAME_WHITEOUT: not on volumes */
 	e2_lock(fs);
 	n = get_named(odir, oname, &err);
 	if (!n)
@@ -217,6 +249,10 @@ static int rename(struct vnode *odir, const char *oname, struct vnode *ndir, con
 	err = 0;
 	if (m == n) {
 		err = (flags & RENAME_NOREPLACE) ? -EEXIST : 0;
+		goto done;
+	}
+	if (flags & RENAME_EXCHANGE) {
+		err = exchange(odir, oname, n, ndir, nname, m);
 		goto done;
 	}
 	if (!ndir->nlink)
@@ -276,6 +312,37 @@ static bool fast_link(struct vnode *n)
 	       ei->blocks512 == (ei->file_acl ? E2(n)->bsize / 512 : 0);
 }
 
+#define DIRECT_MAX (1024 * 1024) /* bytes per direct transfer */
+
+/* Whole blocks from file block f on (at most nblk): the disk blocks of a
+ * run that is contiguous on the disk and not cached, for a transfer
+ * straight between the caller's buffer and the disk (alloc: writes
+ * allocate them).  Its length in blocks (0: take the cache's path) and
+ * *start, or -errno. */
+static s64 direct_run(struct vnode *n, u64 f, u64 nblk, bool alloc, u64 *start)
+{
+	struct e2fs *fs = E2(n);
+	u64 k = 0;
+
+	nblk = MIN(nblk, (u64)DIRECT_MAX / fs->bsize);
+	while (k < nblk) {
+		s64 pb = e2_bmap(n, f + k, false, false);
+
+		if (pb < 0)
+			return k ? (s64)k : pb;
+		if (!pb && alloc)
+			pb = e2_bmap(n, f + k, true, false);
+		if (pb < 0)
+			return k ? (s64)k : pb;
+		if (!pb || bc_cached(&fs->bc, (u64)pb) || (k && (u64)pb != *start + k))
+			break;
+		if (!k)
+			*start = (u64)pb;
+		k++;
+	}
+	return (s64)k;
+}
+
 long e2_read(struct vnode *n, u64 off, void *dst, u64 len)
 {
 	struct e2fs *fs = E2(n);
@@ -295,9 +362,22 @@ long e2_read(struct vnode *n, u64 off, void *dst, u64 len)
 	if (EI(n)->flags & E2_INLINE_DATA_FL)
 		return -EIO;
 	while (done < len) {
-		u64 pos = off + done, k = MIN(len - done, fs->bsize - pos % fs->bsize);
-		s64 pb = e2_bmap(n, pos / fs->bsize, false, false);
+		u64 pos = off + done, k = MIN(len - done, fs->bsize - pos % fs->bsize), start = 0;
+		s64 pb, run = 0;
 
+		if (!(pos % fs->bsize) && len - done >= fs->bsize)
+			run =
+			    direct_run(n, pos / fs->bsize, (len - done) / fs->bsize, false, &start);
+		if (run > 0) {
+			if (blk_read(fs->m.dev, start * fs->bsize, d + done,
+				     (u64)run * fs->bsize)) {
+				err = -EIO;
+				break;
+			}
+			done += (u64)run * fs->bsize;
+			continue;
+		}
+		pb = e2_bmap(n, pos / fs->bsize, false, false);
 		if (pb < 0) {
 			err = pb;
 			break;
@@ -350,12 +430,28 @@ static long write(struct vnode *n, u64 off, const void *src, u64 len)
 		goto out;
 	}
 	while (done < len) {
-		u64 pos = off + done, k = MIN(len - done, fs->bsize - pos % fs->bsize);
-		s64 pb = e2_bmap(n, pos / fs->bsize, false, false);
-		bool fresh = pb == 0;
+		u64 pos = off + done, k = MIN(len - done, fs->bsize - pos % fs->bsize), start = 0;
+		s64 pb, run = 0;
+		bool fresh;
 		struct buf *b;
 		int e;
 
+		if (!(pos % fs->bsize) && len - done >= fs->bsize)
+			run =
+			    direct_run(n, pos / fs->bsize, (len - done) / fs->bsize, true, &start);
+		if (run > 0) {
+			if (blk_write(fs->m.dev, start * fs->bsize, s + done,
+				      (u64)run * fs->bsize)) {
+				err = -EIO;
+				break;
+			}
+			done += (u64)run * fs->bsize;
+			if (off + done > n->size)
+				n->size = off + done;
+			continue;
+		}
+		pb = e2_bmap(n, pos / fs->bsize, false, false);
+		fresh = pb == 0;
 		if (fresh)
 			pb = e2_bmap(n, pos / fs->bsize, true, false);
 		if (pb < 0) {
@@ -443,6 +539,20 @@ static void evict(struct vnode *n)
 	e2_unlock(fs);
 }
 
+static void statfs(struct mount *m, struct fs_stat *st)
+{
+	struct e2fs *fs = (struct e2fs *)m;
+
+	st->magic = E2_MAGIC;
+	st->bsize = fs->bsize;
+	st->blocks = fs->nblocks - fs->first_data_block;
+	st->files = fs->ninodes;
+	for (u32 g = 0; g < fs->ngroups; g++) {
+		st->bfree += fs->groups[g].free_blocks;
+		st->ffree += fs->groups[g].free_inodes;
+	}
+}
+
 const struct fs_type fs_ext2 = {
 	.name = "ext2",
 	.named = named,
@@ -458,5 +568,6 @@ const struct fs_type fs_ext2 = {
 	.write = write,
 	.truncate = truncate,
 	.fsync = fsync,
+	.statfs = statfs,
 	.evict = evict,
 };

@@ -512,6 +512,8 @@ static int create(struct vnode *dir, const char *name, u32 mode, struct vnode **
 			return -EEXIST;
 		if (strlen(name) > NAME_MAX)
 			return -ENAMETOOLONG;
+		if ((mode & S_IFMT) == S_IFSOCK)
+			return -EOPNOTSUPP; /* a bound socket's node carries the socket (priv) */
 		return dir->mnt->rw ? dir->mnt->type->create(dir, name, mode, out) : -EROFS;
 	}
 	err = dir_writable(dir);

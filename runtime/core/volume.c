@@ -11,12 +11,15 @@
 #include "errno.h"
 #include "fs.h"
 #include "runtime.h"
+#include "sched.h"
+#include "thread.h"
 #include "vfs.h"
+#include "../platform/platform.h"
 
 static struct mount *mounts[MAX_MOUNTS];
 static int nmounts;
 
-static const struct fs_type *const fs_types[] = { &fs_ext2 };
+static const struct fs_type *const fs_types[] = { &fs_ext2, &fs_fat };
 
 /* Parses "DISK:PATH:FSTYPE:MODE" into its parts (s is modified). */
 static bool parse(char *s, long *disk, char **path, char **type, bool *rw)
@@ -125,4 +128,46 @@ const char *fs_mount_error(int err)
 	case -ENODEV: return "no file system type of that name";
 	}
 	return "error";
+}
+
+static bool unlocked(void *arg)
+{
+	return !((struct mount *)arg)->locked;
+}
+
+void fs_lock(struct mount *m)
+{
+	if (m->locked && m->owner == cur_thread) {
+		m->depth++;
+		return;
+	}
+	while (m->locked)
+		sched_wait_noint(unlocked, m, SCHED_FOREVER, "a busy volume");
+	m->locked = true;
+	m->owner = cur_thread;
+	m->depth = 1;
+}
+
+/* Dirty data of a busy volume reaches its disk at least this often. */
+#define WRITEBACK_NS (30 * 1000000000UL)
+
+void fs_unlock(struct mount *m)
+{
+	if (m->depth == 1 && m->rw) {
+		u64 now = plat_monotonic_ns();
+
+		if (!m->synced_ns)
+			m->synced_ns = now;
+		if (now - m->synced_ns >= WRITEBACK_NS) {
+			m->synced_ns = now;
+			if (m->type->sync(m, false))
+				kprintf("unik: volume on %s: writing it back failed (I/O error)\n",
+					m->dev->name);
+		}
+	}
+	if (--m->depth)
+		return;
+	m->locked = false;
+	m->owner = NULL;
+	sched_wake();
 }

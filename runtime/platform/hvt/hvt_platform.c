@@ -221,7 +221,7 @@ static int hvt_blk_rw(struct blkdev *d, bool write, u64 sector, void *buf, u64 l
 
 			if (write)
 				memcpy(bounce, (void *)va, HVT_SECTOR_SIZE);
-			c_block = (struct hvt_call_block_rw){ .disk = (u32)d->index,
+			c_block = (struct hvt_call_block_rw){ .disk = (u32)(u64)d->priv,
 							      .offset = off,
 							      .data = blk_phys((u64)bounce),
 							      .len = HVT_SECTOR_SIZE };
@@ -233,7 +233,7 @@ static int hvt_blk_rw(struct blkdev *d, bool write, u64 sector, void *buf, u64 l
 			run = HVT_SECTOR_SIZE;
 		} else {
 			c_block = (struct hvt_call_block_rw){
-				.disk = (u32)d->index, .offset = off, .data = gpa, .len = run
+				.disk = (u32)(u64)d->priv, .offset = off, .data = gpa, .len = run
 			};
 			hvt_call(write ? HVT_CALL_BLOCK_WRITE : HVT_CALL_BLOCK_READ, &c_block);
 			if (c_block.ret)
@@ -248,7 +248,7 @@ static int hvt_blk_rw(struct blkdev *d, bool write, u64 sector, void *buf, u64 l
 
 static int hvt_blk_flush(struct blkdev *d)
 {
-	c_block = (struct hvt_call_block_rw){ .disk = (u32)d->index, .flags = HVT_BLOCK_FLUSH };
+	c_block = (struct hvt_call_block_rw){ .disk = (u32)(u64)d->priv, .flags = HVT_BLOCK_FLUSH };
 	hvt_call(HVT_CALL_BLOCK_WRITE, &c_block);
 	return c_block.ret ? -EIO : 0;
 }
@@ -268,6 +268,7 @@ static void hvt_blk_probe(void)
 		if (c_block_info.ret || i >= c_block_info.count)
 			break;
 		d->ops = &hvt_blk_ops;
+		d->priv = (void *)(u64)i; /* the monitor's disk number */
 		d->sectors = c_block_info.size / HVT_SECTOR_SIZE;
 		d->sector_size = HVT_SECTOR_SIZE;
 		d->max_io = 1U << 30;

@@ -10,6 +10,8 @@
  *   rvol ro DIR FILE         changes give EROFS; FILE reads
  *   rvol sum DIR             every file under DIR: path, size, checksum
  *   rvol stress DIR          write and fsync, then wait for SIGTERM
+ *   rvol bench FILE MB       sequential 1 MiB and random 4 KiB writes and
+ *                            reads of FILE (MB MiB): MB/s and IOPS
  * Each line it prints is checked by the suite; exit 0 when all went well.
  */
 #define _GNU_SOURCE
@@ -27,6 +29,8 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 static int failures;
@@ -193,6 +197,18 @@ static int cmd_write(const char *dir)
 	snprintf(q, sizeof(q), "%s/gone", dir);
 	CHECK(write_file(q, "x", 1) == 0 && unlink(q) == 0, "create and unlink");
 	CHECK(rmdir(p) == 0, "rmdir sub");
+	/* RENAME_EXCHANGE of a folder and a file in another folder */
+	snprintf(p, sizeof(p), "%s/xdir", dir);
+	CHECK(mkdir(p, 0755) == 0, "mkdir xdir");
+	snprintf(p, sizeof(p), "%s/xdir/inner", dir);
+	CHECK(write_file(p, "inner", 5) == 0, "write xdir/inner");
+	snprintf(q, sizeof(q), "%s/moved", dir);
+	CHECK(syscall(SYS_renameat2, AT_FDCWD, q, AT_FDCWD, p, 2 /* RENAME_EXCHANGE */) == 0,
+	      "RENAME_EXCHANGE");
+	CHECK(stat(p, &st) == 0 && S_ISDIR(st.st_mode), "the folder moved into xdir");
+	CHECK(read_file(q, l, sizeof(l)) == 5, "the file moved out");
+	snprintf(p, sizeof(p), "%s/xdir/inner/..", dir);
+	CHECK(stat(p, &st) == 0 && S_ISDIR(st.st_mode), "its .. is xdir");
 	snprintf(p, sizeof(p), "%s/link", dir);
 	CHECK(symlink("hello.txt", p) == 0, "symlink (fast)");
 	memset(l, 'x', 300);
@@ -215,6 +231,13 @@ static int cmd_write(const char *dir)
 	CHECK(stat(p, &st) == 0 && st.st_nlink == 2, "two links");
 	errno = 0;
 	CHECK(rename(p, "/tmp/x") < 0 && errno == EXDEV, "rename out of the volume: EXDEV");
+	{
+		struct statfs sf;
+
+		CHECK(statfs(dir, &sf) == 0 && sf.f_type == 0xef53 && sf.f_bfree < sf.f_blocks &&
+			  sf.f_ffree < sf.f_files,
+		      "statfs reports the volume");
+	}
 	list(dir, l, sizeof(l));
 	printf("write: ls%s\n", l);
 	CHECK(syscall(SYS_sync) == 0, "sync");
@@ -240,8 +263,10 @@ static int cmd_check(const char *dir)
 	CHECK(n == 9 && !memcmp(l, "hello.txt", 9), "the symlink survived");
 	snprintf(p, sizeof(p), "%s/longlink", dir);
 	CHECK(readlink(p, l, sizeof(l)) == 300, "the long symlink survived");
-	snprintf(p, sizeof(p), "%s/moved/f", dir);
+	snprintf(p, sizeof(p), "%s/xdir/inner/f", dir);
 	CHECK(read_file(p, l, sizeof(l)) == 4, "the moved folder's file");
+	snprintf(p, sizeof(p), "%s/moved", dir);
+	CHECK(read_file(p, l, sizeof(l)) == 5 && !memcmp(l, "inner", 5), "the exchanged file");
 	snprintf(p, sizeof(p), "%s/sparse", dir);
 	CHECK(stat(p, &st) == 0 && st.st_size == (5 << 20) + 3, "the sparse file's size");
 	snprintf(p, sizeof(p), "%s/orphan", dir);
@@ -410,6 +435,61 @@ static int cmd_stress(const char *dir)
 	return 0;
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The bench's lines: "bench: NAME VALUE UNIT" (scripts/bench-volumes). */
+static int cmd_bench(const char *file, long mb)
+{
+	static uint8_t buf[1 << 20];
+	long n = mb, ops = 2000;
+	uint64_t x = 88172645463325252ULL;
+	double t;
+	int fd = open(file, O_RDWR | O_CREAT | O_TRUNC, 0644);
+
+	if (fd < 0 || mb <= 0) {
+		printf("bench: cannot open %s\n", file);
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = pat(i, 3);
+	t = now_s();
+	for (long i = 0; i < n; i++)
+		if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			return printf("bench: write failed\n"), 1;
+	fsync(fd);
+	printf("bench: seq-write %.1f MB/s\n", (double)n / (now_s() - t));
+	t = now_s();
+	lseek(fd, 0, SEEK_SET);
+	for (long i = 0; i < n; i++)
+		if (read(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			return printf("bench: read failed\n"), 1;
+	printf("bench: seq-read %.1f MB/s\n", (double)n / (now_s() - t));
+	t = now_s();
+	for (long i = 0; i < ops; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		if (pwrite(fd, buf, 4096, (off_t)(x % ((uint64_t)n * 256)) * 4096) != 4096)
+			return printf("bench: pwrite failed\n"), 1;
+	}
+	fsync(fd);
+	printf("bench: rand-write %.0f IOPS\n", (double)ops / (now_s() - t));
+	t = now_s();
+	for (long i = 0; i < ops; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		if (pread(fd, buf, 4096, (off_t)(x % ((uint64_t)n * 256)) * 4096) != 4096)
+			return printf("bench: pread failed\n"), 1;
+	}
+	printf("bench: rand-read %.0f IOPS\n", (double)ops / (now_s() - t));
+	close(fd);
+	unlink(file);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -430,6 +510,8 @@ int main(int argc, char **argv)
 		printf("sum: done\n");
 		return 0;
 	}
+	if (argc >= 4 && !strcmp(argv[1], "bench"))
+		return cmd_bench(argv[2], strtol(argv[3], NULL, 10));
 	if (argc >= 3 && !strcmp(argv[1], "stress"))
 		return cmd_stress(argv[2]);
 	fprintf(
