@@ -6,9 +6,8 @@
 #include <string.h>
 
 /* The unik runtime's file systems (docs/runtime.md): ext2 read-write, ext4
- * (no journal replay) read-only.  FAT volumes are made (for other guests
- * and later runtimes) but this runtime does not mount them yet. */
-static const char *const runtime_volumes[] = { "ext2", "ext4", NULL };
+ * (no journal replay) and FAT read-only. */
+static const char *const runtime_volumes[] = { "ext2", "ext4", "fat", NULL };
 static const char *const runtime_volumes_rw[] = { "ext2", NULL };
 
 const struct unik_format unik_formats[] = {

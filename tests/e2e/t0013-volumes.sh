@@ -127,8 +127,8 @@ check "a bad mode is 400" json_error_is_ "$(create c1 '["data:/d:rx"]')" 400 inv
 check "a missing volume is 404" json_error_is_ "$(create c1 '["nope:/d"]')" 404 not_found
 check "the same volume twice is 400" json_error_is_ "$(create c1 '["data:/a","data:/b:ro"]')" 400 invalid_argument
 check "overlapping paths are 400" json_error_is_ "$(create c1 '["data:/a","e4:/a/b:ro"]')" 400 invalid_argument
-check "a fat volume is 400 on unik images (the runtime mounts ext2 and ext4)" \
-	json_error_is_ "$(create c1 '["fatv:/f:ro"]')" 400 invalid_argument
+check "a fat volume read-write is 400 (the runtime reads FAT only)" \
+	json_error_is_ "$(create c1 '["fatv:/f"]')" 400 invalid_argument
 check "an ext4 volume read-write is 400 (read-only in the runtime)" \
 	json_error_is_ "$(create c1 '["e4:/e"]')" 400 invalid_argument
 check "no instance was made by the refusals" eq "$(unik ps -aq | wc -l)" 0
@@ -174,8 +174,9 @@ check "a reader of a volume mounted read-write is 409" \
 	json_error_is_ "$(api POST /v1/instances -H 'Content-Type: application/json' -d '{"image":"ticker","name":"r2","provider":"spt","volumes":["data:/d:ro"]}')" 409 conflict
 # many readers
 out=$(api POST /v1/instances -H 'Content-Type: application/json' \
-	-d '{"image":"ticker","name":"r3","provider":"spt","volumes":["e4:/e4:ro","e2ro:/f:ro"]}')
+	-d '{"image":"ticker","name":"r3","provider":"spt","volumes":["e4:/e4:ro","e2ro:/f:ro","fatv:/fat:ro"]}')
 check "a second reader of read-only volumes runs" eq "$(status_of "$out")" 201
+check "a fat volume read-only is mounted" eq "$(vol_field fatv 'sum(a["running"] for a in v["attachments"])')" 1
 check "so two running instances mount e4" eq "$(vol_field e4 'sum(a["running"] for a in v["attachments"])')" 2
 unik volume create --size 2M spare >/dev/null
 check "attach to a running spt instance is 501 (no hot-plug)" \

@@ -67,6 +67,9 @@ if usable spt; then
 	out=$(rv spt "tree:/t:ro" sum /t)
 	check "spt: a volume from a nested folder lists its files" contains "$out" "sum: a/b/c/note.txt 14 "
 	check "spt: with their sizes" contains "$out" "sum: a/blob 200000 "
+	unik volume create --from "$T/tree" --type fat treefat >/dev/null
+	out=$(rv spt "treefat:/t:ro" sum /t)
+	check "spt: a FAT volume from the folder reads the same" contains "$out" "sum: a/b/c/note.txt 14 "
 	unik volume create --from "$T/tree" --type ext4 tree4 >/dev/null
 	out=$(rv spt "tree4:/t:ro" sum /t)
 	check "spt: an ext4 volume from the folder reads the same" contains "$out" "sum: a/b/c/note.txt 14 "

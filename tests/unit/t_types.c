@@ -244,7 +244,9 @@ static void volume_types(void)
 	ok(unik_format_mounts("unik-elf", "ext4", 0, &err) < 0 &&
 	       unik_format_mounts("unik-elf", "ext4", 1, &err) == 0,
 	   "and ext4 read-only only");
-	ok(unik_format_mounts("unik-elf", "fat", 1, &err) < 0, "and no fat (yet)");
+	ok(unik_format_mounts("unik-elf", "fat", 0, &err) < 0 &&
+	       unik_format_mounts("unik-elf", "fat", 1, &err) == 0,
+	   "and fat read-only only");
 	ok(unik_format_mounts("linux-initrd", "ext2", 1, &err) < 0, "linux-initrd mounts none");
 }
 
