@@ -129,6 +129,7 @@ bench: deps
 	$(MAKE) all test-tools
 	scripts/bench
 	scripts/bench-runtime
+	scripts/bench-volumes
 	scripts/bench-libvirt
 	scripts/bench-api
 	scripts/bench-compat

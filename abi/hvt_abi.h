@@ -41,7 +41,7 @@
 #endif
 
 /* Bumped on every incompatible change of anything in this file. */
-#define HVT_ABI_VERSION 3
+#define HVT_ABI_VERSION 4
 
 /* ELF notes: owner "unik", descriptor a little-endian u64. */
 #define HVT_NOTE_NAME "unik"
@@ -81,7 +81,7 @@
 #define HVT_CALL_NET_INFO 5
 #define HVT_CALL_NET_WRITE 6
 #define HVT_CALL_NET_READ 7
-/* Reserved for the volume work: */
+/* Disks (version 4): the volumes of --block, in the monitor's order. */
 #define HVT_CALL_BLOCK_INFO 8
 #define HVT_CALL_BLOCK_WRITE 9
 #define HVT_CALL_BLOCK_READ 10
@@ -93,6 +93,13 @@
  * APIC: nothing to acknowledge), only while the guest has RFLAGS.IF set. */
 #define HVT_IRQ_TIMER 32 /* the timer of HVT_CALL_TIMER expired */
 #define HVT_IRQ_STOP 33 /* the host asks the guest to stop (see HVT_READY_STOP) */
+
+/* Disks (version 4).  At most HVT_MAX_DISKS, numbered from 0 in the order of
+ * the monitor's --block options; the guest sees them in that order. */
+#define HVT_MAX_DISKS 16
+#define HVT_SECTOR_SIZE 512 /* sizes and offsets are multiples of it */
+#define HVT_DISK_RO 1 /* disk flag: read-only (writes give -EROFS) */
+#define HVT_BLOCK_FLUSH 1 /* write flag: then make the disk's data durable (fdatasync) */
 
 #ifndef __ASSEMBLER__
 
@@ -120,8 +127,16 @@ struct hvt_boot_info {
 	int32_t net_fd; /* host fd of the tap device (frames, non-blocking), or -1 */
 	uint64_t sud_selector; /* host address of the Syscall User Dispatch switch byte */
 	uint32_t nunmap; /* host ranges the runtime unmaps at entry */
-	uint32_t reserved;
+	uint32_t ndisks; /* spt: entries of disks[] (version 4) */
 	struct hvt_range unmap[HVT_SPT_MAX_UNMAP];
+	/* spt: the disks, whose host fds the runtime reads and writes itself
+	 * with pread64, pwrite64 and fdatasync (only those calls, only on
+	 * these fds: the seccomp filter). */
+	struct hvt_disk {
+		int32_t fd; /* host fd, open for reading (and writing unless RO) */
+		uint32_t flags; /* HVT_DISK_RO */
+		uint64_t size; /* bytes, a multiple of HVT_SECTOR_SIZE */
+	} disks[HVT_MAX_DISKS];
 };
 
 /* Host clocks, read together. */
@@ -174,6 +189,33 @@ struct hvt_call_net_read {
  * the guest accepts interrupts, or ends a POLL in progress. */
 struct hvt_call_timer {
 	uint64_t timeout_ns; /* IN */
+};
+
+/* Describes disk `disk` (hvt).  ret 0 with its size and flags, or -ENODEV
+ * when disk >= count; count is always the number of disks (0: none). */
+struct hvt_call_block_info {
+	uint32_t disk; /* IN */
+	uint32_t count; /* OUT */
+	uint64_t size; /* OUT: bytes, a multiple of HVT_SECTOR_SIZE */
+	uint32_t flags; /* OUT: HVT_DISK_RO */
+	int32_t ret; /* OUT */
+};
+
+/* Reads (BLOCK_READ) or writes (BLOCK_WRITE) [data, data + len) of guest
+ * memory from or to the disk at byte `offset` (hvt).  offset and len are
+ * multiples of HVT_SECTOR_SIZE and [offset, offset + len) lies on the disk.
+ * A write with HVT_BLOCK_FLUSH then makes everything written so far durable
+ * (len may be 0: a flush alone).  ret: 0, -EINVAL (bad disk, range or
+ * alignment), -EROFS (a write to a read-only disk) or -EIO.  A data range
+ * outside guest memory stops the guest. */
+struct hvt_call_block_rw {
+	uint32_t disk; /* IN */
+	uint32_t flags; /* IN: HVT_BLOCK_FLUSH (writes) */
+	uint64_t offset; /* IN: bytes */
+	uint64_t data; /* IN: gpa */
+	uint64_t len; /* IN: bytes */
+	int32_t ret; /* OUT */
+	uint32_t pad;
 };
 
 /* Ends the guest; the monitor exits with `status` (0..255). */

@@ -304,6 +304,7 @@ void unik_instance_release(struct unik_instance *in)
 	strv_release(&in->args);
 	strv_release(&in->env);
 	strv_release(&in->ports);
+	unik_mounts_free(in->volumes, in->n_volumes);
 	unik_instance_init(in);
 }
 
@@ -332,6 +333,7 @@ json_t *unik_instance_to_json(const struct unik_instance *in)
 	json_object_set_new(j, "message", str_or_null(in->message));
 	json_object_set_new(j, "trace", json_boolean(in->trace));
 	json_object_set_new(j, "verbose", json_boolean(in->verbose));
+	json_object_set_new(j, "volumes", unik_mounts_to_json(in->volumes, in->n_volumes));
 	return j;
 }
 
@@ -353,7 +355,8 @@ int unik_instance_from_json(json_t *j, struct unik_instance *out, struct unik_er
 	     get_strv(j, "args", &out->args, err) || get_strv(j, "env", &out->env, err) ||
 	     get_strv(j, "ports", &out->ports, err) || get_int(j, "pid", &pid, err) ||
 	     get_str(j, "message", &out->message, 0, err) ||
-	     get_bool(j, "trace", &out->trace, err) || get_bool(j, "verbose", &out->verbose, err);
+	     get_bool(j, "trace", &out->trace, err) || get_bool(j, "verbose", &out->verbose, err) ||
+	     unik_mounts_from_json(j, &out->volumes, &out->n_volumes, err);
 	if (!rc && unik_state_from_name(state, &out->state) < 0)
 		rc = unik_err_set(err, UNIK_E_INVALID, "unknown instance state '%s'", state);
 	free(state);
@@ -431,6 +434,7 @@ void unik_run_request_init(struct unik_run_request *rq)
 	strv_init(&rq->args);
 	strv_init(&rq->env);
 	strv_init(&rq->ports);
+	strv_init(&rq->volumes);
 	rq->start = 1;
 }
 
@@ -443,6 +447,7 @@ void unik_run_request_release(struct unik_run_request *rq)
 	strv_release(&rq->args);
 	strv_release(&rq->env);
 	strv_release(&rq->ports);
+	strv_release(&rq->volumes);
 	unik_run_request_init(rq);
 }
 
@@ -468,6 +473,8 @@ json_t *unik_run_request_to_json(const struct unik_run_request *rq)
 		json_object_set_new(j, "trace", json_true());
 	if (rq->verbose)
 		json_object_set_new(j, "verbose", json_true());
+	if (rq->volumes.n)
+		json_object_set_new(j, "volumes", strv_to_json(&rq->volumes));
 	return j;
 }
 
@@ -482,7 +489,8 @@ int unik_run_request_from_json(json_t *j, struct unik_run_request *out, struct u
 	    get_str(j, "accel", &out->accel, 0, err) || get_int(j, "memory", &mem, err) ||
 	    get_strv(j, "args", &out->args, err) || get_strv(j, "env", &out->env, err) ||
 	    get_strv(j, "ports", &out->ports, err) || get_bool(j, "trace", &out->trace, err) ||
-	    get_bool(j, "verbose", &out->verbose, err))
+	    get_bool(j, "verbose", &out->verbose, err) ||
+	    get_strv(j, "volumes", &out->volumes, err))
 		return -1;
 	if (mem < 0 || mem > 1024 * 1024)
 		return unik_err_set(err, UNIK_E_INVALID, "memory %lld MB is out of range", mem);
@@ -513,6 +521,15 @@ int unik_run_request_from_json(json_t *j, struct unik_run_request *out, struct u
 				    "invalid name '%s': use letters, digits, '_', '.', '-' "
 				    "(at most %d), starting with a letter or digit",
 				    out->name, UNIK_NAME_MAX);
+	for (size_t i = 0; i < out->volumes.n; i++) {
+		char *vol = NULL, *path = NULL;
+		int ro, rc = unik_mount_spec_parse(out->volumes.v[i], &vol, &path, &ro, err);
+
+		free(vol);
+		free(path);
+		if (rc)
+			return -1;
+	}
 	return 0;
 }
 
@@ -538,4 +555,36 @@ int unik_error_from_json(json_t *j, struct unik_err *out)
 		return -1;
 	unik_err_set(out, unik_errcode_from_name(code), "%s", msg);
 	return 0;
+}
+
+/* ---- the helpers for the other codecs (codec.h) ---------------------- */
+
+int unik_json_get_str(json_t *j, const char *key, char **out, int required, struct unik_err *err)
+{
+	return get_str(j, key, out, required, err);
+}
+
+int unik_json_get_int(json_t *j, const char *key, long long *out, struct unik_err *err)
+{
+	return get_int(j, key, out, err);
+}
+
+int unik_json_get_bool(json_t *j, const char *key, int *out, struct unik_err *err)
+{
+	return get_bool(j, key, out, err);
+}
+
+int unik_json_get_time(json_t *j, const char *key, int64_t *out, struct unik_err *err)
+{
+	return get_time(j, key, out, err);
+}
+
+int unik_json_need_object(json_t *j, const char *what, struct unik_err *err)
+{
+	return need_object(j, what, err);
+}
+
+json_t *unik_json_time(int64_t t)
+{
+	return time_or_null(t);
 }

@@ -16,6 +16,7 @@
 
 #include "../lib/error.h"
 #include "../lib/strv.h"
+#include "volumes.h"
 
 #define UNIK_ID_LEN 64 /* hex characters of an object id */
 #define UNIK_SHORT_ID_LEN 12
@@ -64,6 +65,8 @@ struct unik_instance {
 	char *message; /* why it exited, when known (e.g. "killed", "boot failed") */
 	int trace; /* the runtime prints every system call (unik.strace) */
 	int verbose; /* the runtime prints its boot lines (unik.verbose) */
+	struct unik_mount *volumes; /* the volumes it mounts, in disk order */
+	size_t n_volumes;
 };
 
 enum unik_job_state {
@@ -95,6 +98,7 @@ struct unik_run_request {
 	int start; /* default 1; 0 creates without starting */
 	int trace; /* unik run --trace: every system call on the console */
 	int verbose; /* unik run --verbose: the runtime's boot lines on the console */
+	struct strv volumes; /* "VOLUME:/PATH[:ro|:rw]", in disk order */
 };
 
 void unik_image_init(struct unik_image *im);

@@ -28,6 +28,7 @@ struct run_opts {
 	int memory_mb;
 	struct strv env;
 	struct strv publish;
+	struct strv volumes;
 	const char *accel;
 	int detach;
 	int rm;
@@ -47,6 +48,8 @@ static const struct opt run_options[] = {
 		 "set a variable in the program's environment; a bare K passes this shell's value"),
 	OPT_LIST('p', "publish", NULL, struct run_opts, publish, "[IP:]HOST:GUEST",
 		 "publish a guest TCP port on the host (IP defaults to 127.0.0.1)"),
+	OPT_LIST('v', "volume", "vol", struct run_opts, volumes, "VOLUME:/PATH[:ro]",
+		 "mount a volume (unik volume create) at /PATH, read-write or :ro"),
 	OPT_STRING(0, "accel", NULL, struct run_opts, accel, "MODE",
 		   "CPU acceleration: auto, kvm or tcg (default: the provider's setting)"),
 	OPT_BOOL('d', "detach", NULL, struct run_opts, detach,
@@ -262,6 +265,17 @@ static int make_request(struct cmd_ctx *ctx, const struct run_opts *o, int argc,
 		if (portspec_parse(o->publish.v[k], &ps, &perr))
 			return cmd_usage_error(ctx->cmd, "%s", perr.msg);
 		strv_push(&rq->ports, o->publish.v[k]);
+	}
+	for (size_t k = 0; k < o->volumes.n; k++) {
+		struct unik_err verr = UNIK_ERR_INIT;
+		char *vol, *path;
+		int ro;
+
+		if (unik_mount_spec_parse(o->volumes.v[k], &vol, &path, &ro, &verr))
+			return cmd_usage_error(ctx->cmd, "%s", verr.msg);
+		free(vol);
+		free(path);
+		strv_push(&rq->volumes, o->volumes.v[k]);
 	}
 	rq->name = xstrdup(o->name);
 	rq->provider = xstrdup(o->provider);

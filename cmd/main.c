@@ -18,6 +18,7 @@ static const struct cmd *const commands[] = {
 	&cmd_images, &cmd_rmi,	/* cmd_images.c */
 	&cmd_run,		/* cmd_run.c */
 	&cmd_ps, &cmd_logs, &cmd_stop, &cmd_start, &cmd_rm, &cmd_wait, /* cmd_instances.c */
+	&cmd_volume,		/* cmd_volumes.c */
 	&cmd_compilers, &cmd_providers, &cmd_version, &cmd_daemon, /* cmd_system.c */
 	NULL,
 };
@@ -55,7 +56,7 @@ static const struct cmd *find_cmd(const char *name)
 	for (const struct cmd *const *c = commands; *c; c++)
 		if (!strcmp((*c)->name, name) || ((*c)->alias && !strcmp((*c)->alias, name)))
 			return *c;
-	return NULL;
+	return cmd_volume_alias(name);
 }
 
 static int check_nargs(const struct cmd *c, int n)

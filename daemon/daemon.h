@@ -30,6 +30,7 @@ struct unikd {
 	long long max_upload; /* bytes */
 	long long max_extract; /* bytes */
 	long max_extract_files; /* entries of an upload */
+	long long max_volume_size; /* bytes of a volume (docs/volumes.md) */
 	int stop_timeout; /* seconds */
 
 	/* the HTTP layer (docs/config.md; daemon/http_listen.c) */

@@ -68,6 +68,8 @@ static json_t *caps_json(unsigned caps)
 		{ UNIK_CAP_EXIT_CODE, "exit_code" },
 		{ UNIK_CAP_NETWORK, "network" },
 		{ UNIK_CAP_USERNET, "user_network" },
+		{ UNIK_CAP_VOLUMES, "volumes" },
+		{ UNIK_CAP_VOLUME_HOTPLUG, "volume_hotplug" },
 	};
 	json_t *a = json_array();
 

@@ -27,5 +27,12 @@ void h_instances_stop(struct http_req *req);
 void h_instances_start(struct http_req *req);
 void h_instances_logs(struct http_req *req);
 void h_instances_wait(struct http_req *req);
+/* h_volumes.c */
+void h_volumes_list(struct http_req *req);
+void h_volumes_create(struct http_req *req);
+void h_volumes_get(struct http_req *req);
+void h_volumes_delete(struct http_req *req);
+void h_volumes_attach(struct http_req *req);
+void h_volumes_detach(struct http_req *req);
 
 #endif

@@ -21,6 +21,7 @@
 #include "claims.h"
 #include "daemon.h"
 #include "ids.h"
+#include "instance_volumes.h"
 #include "network.h"
 #include "run_ctx.h"
 #include "store.h"
@@ -155,6 +156,11 @@ static int start_claimed(struct unikd *d, struct unik_instance *in, struct claim
 		return unik_err_prefix(err, "cannot start instance %s", in->name);
 	}
 	pthread_mutex_lock(&d->lock);
+	if (volumes_claim_locked(d, in, err)) {
+		pthread_mutex_unlock(&d->lock);
+		run_ctx_release(&rc);
+		return unik_err_prefix(err, "cannot start instance %s", in->name);
+	}
 	in->state = UNIK_STATE_STARTING;
 	in->pid = 0;
 	in->started = unikd_now();
@@ -173,6 +179,11 @@ static int start_claimed(struct unikd *d, struct unik_instance *in, struct claim
 	pthread_mutex_unlock(&d->lock);
 	unikd_notify(d);
 
+	if (volumes_prepare_disks(d, &rc, err)) {
+		unik_err_prefix(err, "cannot start instance %s", in->name);
+		pthread_mutex_lock(&d->lock);
+		goto failed_locked;
+	}
 	rc.spec.net = &na.spec;
 	rc.spec.spawned = on_spawned;
 	rc.spec.spawned_ctx = &sc;
@@ -290,6 +301,8 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 	strv_copy(&out->ports, &rq->ports);
 	out->trace = rq->trace;
 	out->verbose = rq->verbose;
+	if (volumes_resolve(d, &rq->volumes, p, im.format, out, err))
+		goto cleanup;
 	{
 		struct run_ctx rc;
 

@@ -75,6 +75,11 @@ int jobs_init(struct unikd *d, struct unik_err *err)
 	return 0;
 }
 
+const struct sandbox_conf *jobs_sandbox_conf(struct unikd *d)
+{
+	return &d->jobs->conf;
+}
+
 void jobs_fini(struct unikd *d)
 {
 	if (!d->jobs)

@@ -27,6 +27,9 @@ void build_request_release(struct build_request *br);
  * user and logs how builds run.  -1 with err on a bad configuration. */
 int jobs_init(struct unikd *d, struct unik_err *err);
 void jobs_fini(struct unikd *d);
+/* How builds are sandboxed (volumes from a folder are made the same way). */
+struct sandbox_conf;
+const struct sandbox_conf *jobs_sandbox_conf(struct unikd *d);
 
 /* Starts a build job; takes ownership of br's contents.  `out` gets the job
  * as first stored (state running). */

@@ -18,6 +18,7 @@
 #include "http.h"
 #include "instances.h"
 #include "jobs.h"
+#include "volume_disk.h"
 #include "network.h"
 #include "store.h"
 #include "supervisor.h"
@@ -319,6 +320,10 @@ static void configure(struct unikd *d, const struct cli_opts *o)
 	if (parse_size(v, &n) || n < 1 || n > 100000000)
 		die("bad daemon.max_extract_files '%s'", v);
 	d->max_extract_files = (long)n;
+	v = unik_config_get(&d->cfg, "daemon.max_volume_size", "64G");
+	if (parse_size(v, &d->max_volume_size) || d->max_volume_size < UNIK_VOLUME_MIN_SIZE ||
+	    d->max_volume_size > UNIK_VOLUME_MAX_SIZE)
+		die("bad daemon.max_volume_size '%s' (1M .. 1T)", v);
 	v = o->stop_timeout ? o->stop_timeout
 			    : unik_config_get(&d->cfg, "daemon.stop_timeout", "10");
 	if (parse_size(v, &n) || n > 3600)
@@ -386,7 +391,7 @@ int main(int argc, char **argv)
 	if (network_init(&d, &err))
 		die("%s", err.msg);
 	if (supervisor_start(&d.sup, instance_exited, &d, &err) || jobs_reconcile(&d, &err) ||
-	    instances_reconcile(&d, &err))
+	    instances_reconcile(&d, &err) || volumes_reconcile(&d, &err))
 		die("%s", err.msg);
 	if (http_start(&d, &srv, &err))
 		die("%s", err.msg);

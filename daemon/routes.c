@@ -28,6 +28,12 @@ const struct route unikd_routes[] = {
 	{ "POST", "/v1/instances/{ref}/start", ROUTE_BODY_NONE, h_instances_start },
 	{ "GET", "/v1/instances/{ref}/logs", ROUTE_BODY_NONE, h_instances_logs },
 	{ "POST", "/v1/instances/{ref}/wait", ROUTE_BODY_NONE, h_instances_wait },
+	{ "GET", "/v1/volumes", ROUTE_BODY_NONE, h_volumes_list },
+	{ "POST", "/v1/volumes", ROUTE_BODY_UPLOAD, h_volumes_create },
+	{ "GET", "/v1/volumes/{ref}", ROUTE_BODY_NONE, h_volumes_get },
+	{ "DELETE", "/v1/volumes/{ref}", ROUTE_BODY_NONE, h_volumes_delete },
+	{ "POST", "/v1/volumes/{ref}/attach", ROUTE_BODY_JSON, h_volumes_attach },
+	{ "POST", "/v1/volumes/{ref}/detach", ROUTE_BODY_JSON, h_volumes_detach },
 };
 
 const size_t unikd_nroutes = sizeof(unikd_routes) / sizeof(unikd_routes[0]);

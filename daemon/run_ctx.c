@@ -6,7 +6,9 @@
 
 #include "blobs.h"
 #include "daemon.h"
+#include "instance_volumes.h"
 #include "instances.h"
+#include "../providers/dispatch.h"
 #include "store.h"
 
 void run_ctx_release(struct run_ctx *rc)
@@ -16,6 +18,13 @@ void run_ctx_release(struct run_ctx *rc)
 	free(rc->log);
 	free(rc->kernel);
 	free(rc->initrd);
+	for (size_t i = 0; i < rc->n_vols; i++) {
+		unik_volume_release(&rc->vol_recs[i]);
+		free(rc->vol_disks[i]);
+	}
+	free(rc->vols);
+	free(rc->vol_recs);
+	free(rc->vol_disks);
 	memset(rc, 0, sizeof(*rc));
 }
 
@@ -53,5 +62,16 @@ int run_ctx_init(struct unikd *d, const struct unik_instance *in, int need_image
 	rc->spec.trace = in->trace;
 	rc->spec.verbose = in->verbose;
 	rc->spec.cfg = &d->cfg;
+	if (need_image && in->n_volumes) {
+		const struct unik_provider *p = unik_provider_find(in->provider);
+
+		if (!p)
+			unik_err_set(err, UNIK_E_INVALID, "instance %s uses unknown provider '%s'",
+				     in->name, in->provider);
+		if (!p || volumes_run_specs(d, in, p, 0, rc, err)) {
+			run_ctx_release(rc);
+			return -1;
+		}
+	}
 	return 0;
 }

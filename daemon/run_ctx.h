@@ -17,12 +17,19 @@ struct run_ctx {
 	char *log;
 	char *kernel;
 	char *initrd;
+	/* spec.volumes (instance_volumes.c): the specs, the volumes' records
+	 * and their disks' paths */
+	struct unik_volume_spec *vols;
+	struct unik_volume *vol_recs;
+	char **vol_disks;
+	size_t n_vols;
 };
 
 /* Fills rc for `in` (borrowed: it must outlive rc).  With need_image, a
- * missing image or blob is an error (-1 with err, rc released); without
- * (collect, stop, remove) the spec simply has no artifacts and 0 is
- * returned. */
+ * missing image or blob is an error (-1 with err, rc released), and the
+ * spec has the instance's volumes (their disks named, not yet converted:
+ * volumes_run_specs); without (collect, stop, remove) the spec simply has
+ * no artifacts nor volumes and 0 is returned. */
 int run_ctx_init(struct unikd *d, const struct unik_instance *in, int need_image,
 		 struct run_ctx *rc, struct unik_err *err);
 void run_ctx_release(struct run_ctx *rc);

@@ -9,14 +9,7 @@
 #include <string.h>
 
 #include "../lib/xalloc.h"
-
-/* One connection; `lock` (recursive) is held from prepare() to finish() of
- * every statement and across a transaction, so another thread's statement
- * can never land inside one (SQLite's own mutex serializes calls only). */
-struct store {
-	sqlite3 *db;
-	pthread_mutex_t lock;
-};
+#include "store_int.h"
 
 static const char schema[] =
     "PRAGMA journal_mode=WAL;"
@@ -29,7 +22,15 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS instances(id TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
     " image TEXT NOT NULL, created INTEGER, doc TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS jobs(id TEXT PRIMARY KEY, state TEXT, created INTEGER,"
-    " doc TEXT NOT NULL);";
+    " doc TEXT NOT NULL);"
+    /* volumes, and which instance mounts which (store_volumes.c) */
+    "CREATE TABLE IF NOT EXISTS volumes(id TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
+    " created INTEGER, doc TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS instance_volumes("
+    " instance TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,"
+    " volume TEXT NOT NULL REFERENCES volumes(id), path TEXT NOT NULL,"
+    " read_only INTEGER NOT NULL, PRIMARY KEY(instance, volume));"
+    "CREATE INDEX IF NOT EXISTS instance_volumes_by_volume ON instance_volumes(volume);";
 
 static int db_error(struct store *st, struct unik_err *err, const char *what)
 {
@@ -243,9 +244,8 @@ static int delete_row(struct store *st, const char *table, const char *what, con
 
 /* ---- lists ---------------------------------------------------------- */
 
-/* Decodes one `doc` into an element (initialising it); -1 if it is corrupt. */
-typedef int (*doc_decode_fn)(json_t *j, void *elem);
-typedef void (*elem_release_fn)(void *elem);
+typedef store_doc_decode_fn doc_decode_fn;
+typedef store_elem_release_fn elem_release_fn;
 
 static int image_decode(json_t *j, void *e)
 {
@@ -469,16 +469,22 @@ int store_instance_put(struct store *st, const struct unik_instance *in, struct 
 {
 	json_t *j = unik_instance_to_json(in);
 	char *doc = json_dumps(j, JSON_COMPACT);
+	struct unik_err rb = UNIK_ERR_INIT;
 	sqlite3_stmt *s;
 	int rc = -1;
 
 	json_decref(j);
+	pthread_mutex_lock(&st->lock);
+	/* the record and the rows of its volumes, together (a savepoint nests
+	 * in a caller's transaction) */
+	if (exec_sql(st, "SAVEPOINT instance_put", err))
+		goto cleanup;
 	if (prepare(
 		st,
 		"INSERT INTO instances(id, name, image, created, doc) VALUES(?1, ?2, ?3, ?4, ?5)"
 		" ON CONFLICT(id) DO UPDATE SET name = ?2, image = ?3, created = ?4, doc = ?5",
 		&s, err))
-		goto cleanup;
+		goto rollback;
 	bind_text(s, 1, in->id);
 	bind_text(s, 2, in->name);
 	bind_text(s, 3, in->image);
@@ -488,7 +494,16 @@ int store_instance_put(struct store *st, const struct unik_instance *in, struct 
 	if (rc && err && err->code == UNIK_E_CONFLICT)
 		unik_err_set(err, UNIK_E_CONFLICT, "the instance name '%s' is already in use",
 			     in->name);
+	if (rc == 0)
+		rc = store_int_put_mounts(st, in, err);
+	if (rc == 0 && exec_sql(st, "RELEASE instance_put", err) == 0)
+		goto cleanup;
+rollback:
+	rc = -1;
+	exec_sql(st, "ROLLBACK TO instance_put", &rb);
+	exec_sql(st, "RELEASE instance_put", &rb);
 cleanup:
+	pthread_mutex_unlock(&st->lock);
 	free(doc);
 	return rc;
 }
@@ -607,4 +622,61 @@ void store_jobs_free(struct unik_job *v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		unik_job_release(&v[i]);
 	free(v);
+}
+
+/* ---- for store_volumes.c (store_int.h) ------------------------------ */
+
+int store_int_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct unik_err *err)
+{
+	return prepare(st, sql, stmt, err);
+}
+
+void store_int_finish(struct store *st, sqlite3_stmt *s)
+{
+	finish(st, s);
+}
+
+int store_int_exec_stmt(struct store *st, sqlite3_stmt *s, const char *what, struct unik_err *err)
+{
+	return exec_stmt(st, s, what, err);
+}
+
+int store_int_exec_sql(struct store *st, const char *sql, struct unik_err *err)
+{
+	return exec_sql(st, sql, err);
+}
+
+void store_int_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	bind_text(s, i, v);
+}
+
+int store_int_db_error(struct store *st, struct unik_err *err, const char *what)
+{
+	return db_error(st, err, what);
+}
+
+int store_int_resolve(struct store *st, const char *table, const char *what, const char *ref,
+		      char **id, struct unik_err *err)
+{
+	return resolve(st, table, what, ref, id, err);
+}
+
+int store_int_get_doc(struct store *st, const char *table, const char *what, const char *id,
+		      json_t **out, struct unik_err *err)
+{
+	return get_doc(st, table, what, id, out, err);
+}
+
+int store_int_delete_row(struct store *st, const char *table, const char *what, const char *id,
+			 struct unik_err *err)
+{
+	return delete_row(st, table, what, id, err);
+}
+
+int store_int_list_docs(struct store *st, const char *sql, const char *what, size_t size,
+			store_doc_decode_fn decode, store_elem_release_fn release, void **out,
+			size_t *n, struct unik_err *err)
+{
+	return list_docs(st, sql, what, size, decode, release, out, n, err);
 }

@@ -1,4 +1,5 @@
-/* store.h - unikd's records in SQLite (WAL): images, instances, jobs.
+/* store.h - unikd's records in SQLite (WAL): images, instances, jobs,
+ * volumes.
  *
  * Each record is kept as its API JSON document plus the few columns that
  * are looked up (id, name, image, blob digests), so the store and the wire
@@ -65,5 +66,22 @@ int store_job_get(struct store *st, const char *id, struct unik_job *out, struct
 int store_job_list_running(struct store *st, struct unik_job **out, size_t *n,
 			   struct unik_err *err);
 void store_jobs_free(struct unik_job *v, size_t n);
+
+/* Volumes (store_volumes.c).  An instance's record lists the volumes it
+ * mounts; storing it also records them in a table that the volumes' users
+ * are read from, and that keeps a mounted volume from being deleted. */
+int store_volume_resolve(struct store *st, const char *ref, char **id, struct unik_err *err);
+/* Inserts or replaces by id (v->users are not stored).  CONFLICT if the
+ * name belongs to another. */
+int store_volume_put(struct store *st, const struct unik_volume *v, struct unik_err *err);
+int store_volume_get(struct store *st, const char *id, struct unik_volume *out,
+		     struct unik_err *err);
+/* All volumes, newest first, without their users; free with store_volumes_free. */
+int store_volume_list(struct store *st, struct unik_volume **out, size_t *n, struct unik_err *err);
+void store_volumes_free(struct unik_volume *v, size_t n);
+/* CONFLICT while an instance's record mounts it. */
+int store_volume_delete(struct store *st, const char *id, struct unik_err *err);
+/* Appends to v->users the instances whose records mount v->id, oldest first. */
+int store_volume_users(struct store *st, struct unik_volume *v, struct unik_err *err);
 
 #endif

@@ -22,6 +22,8 @@ struct hvt {
 	uint64_t mem_size;
 	uint64_t tsc_hz; /* 0 when KVM does not say */
 	int net_fd; /* the tap (non-blocking), or -1 */
+	struct mon_disk disks[HVT_MAX_DISKS]; /* --block, in order */
+	int ndisks;
 };
 
 /* Opens /dev/kvm, creates the VM, its memory (zeroed) and the vCPU.  0, or

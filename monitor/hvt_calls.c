@@ -182,6 +182,75 @@ static enum hvt_result net_read(struct hvt *h, uint64_t gpa, char *why)
 	return HVT_CONTINUE;
 }
 
+static enum hvt_result block_info(struct hvt *h, uint64_t gpa, char *why)
+{
+	struct hvt_call_block_info c;
+
+	if (get_arg(h, HVT_CALL_BLOCK_INFO, gpa, &c, sizeof(c), why) < 0)
+		return HVT_STOPPED;
+	c.count = (uint32_t)h->ndisks;
+	if (c.disk < (uint32_t)h->ndisks) {
+		c.size = h->disks[c.disk].size;
+		c.flags = h->disks[c.disk].ro ? HVT_DISK_RO : 0;
+		c.ret = 0;
+	} else {
+		c.size = 0;
+		c.flags = 0;
+		c.ret = -ENODEV;
+	}
+	put_arg(h, gpa, &c, sizeof(c));
+	return HVT_CONTINUE;
+}
+
+/* The answer to a BLOCK_READ or BLOCK_WRITE whose struct c was checked. */
+static int block_io(struct hvt *h, const struct hvt_call_block_rw *c, int write)
+{
+	const struct mon_disk *d;
+	uint64_t off = c->offset, data = c->data, len = c->len;
+
+	if (c->disk >= (uint32_t)h->ndisks)
+		return -EINVAL;
+	d = &h->disks[c->disk];
+	if (off % HVT_SECTOR_SIZE || len % HVT_SECTOR_SIZE || off > d->size || len > d->size - off)
+		return -EINVAL;
+	if (write && d->ro)
+		return -EROFS;
+	while (len) {
+		ssize_t n = write ? pwrite(d->fd, h->mem + data, len, (off_t)off)
+				  : pread(d->fd, h->mem + data, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EIO; /* a read past a file that shrank under us, too */
+		off += (uint64_t)n;
+		data += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	if (write && (c->flags & HVT_BLOCK_FLUSH) && fdatasync(d->fd) < 0)
+		return -EIO;
+	return 0;
+}
+
+static enum hvt_result block_rw(struct hvt *h, unsigned nr, uint64_t gpa, char *why)
+{
+	struct hvt_call_block_rw c;
+
+	if (get_arg(h, nr, gpa, &c, sizeof(c), why) < 0)
+		return HVT_STOPPED;
+	if (!mon_gpa_ok(h->mem_size, c.data, c.len)) {
+		snprintf(why, MON_WHY,
+			 "guest passed a wild pointer to call %s: data 0x%lx, length %lu is "
+			 "outside its %lu MiB",
+			 call_names[nr], (unsigned long)c.data, (unsigned long)c.len,
+			 (unsigned long)(h->mem_size >> 20));
+		return HVT_STOPPED;
+	}
+	c.ret = block_io(h, &c, nr == HVT_CALL_BLOCK_WRITE);
+	put_arg(h, gpa, &c, sizeof(c));
+	return HVT_CONTINUE;
+}
+
 static enum hvt_result timer(struct hvt *h, uint64_t gpa, char *why)
 {
 	struct hvt_call_timer c;
@@ -206,6 +275,9 @@ enum hvt_result hvt_call(struct hvt *h, unsigned nr, uint64_t gpa, int *status, 
 	case HVT_CALL_NET_WRITE: return net_write(h, gpa, why);
 	case HVT_CALL_NET_READ: return net_read(h, gpa, why);
 	case HVT_CALL_TIMER: return timer(h, gpa, why);
+	case HVT_CALL_BLOCK_INFO: return block_info(h, gpa, why);
+	case HVT_CALL_BLOCK_READ:
+	case HVT_CALL_BLOCK_WRITE: return block_rw(h, nr, gpa, why);
 	case HVT_CALL_HALT:
 		if (get_arg(h, HVT_CALL_HALT, gpa, &halt, sizeof(halt), why) < 0)
 			return HVT_STOPPED;

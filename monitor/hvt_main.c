@@ -57,6 +57,9 @@ int main(int argc, char **argv)
 	if (mon_net_open(&opts, &net, why) < 0)
 		die_why(why);
 	h.net_fd = net.fd;
+	if (mon_disks_open(&opts, h.disks, why) < 0)
+		die_why(why);
+	h.ndisks = opts.nblocks;
 	if (hvt_kvm_create(&h, opts.mem_size, why) < 0)
 		die_why(why);
 	if (mon_image_load(opts.image, h.mem, h.mem_size, &img, why) < 0)
@@ -76,7 +79,7 @@ int main(int argc, char **argv)
 	if (opts.user && mon_drop_privileges(uid, gid, why) < 0)
 		die_why(why);
 	{
-		struct mon_hvt_filter f = { h.vcpu_fd, status_fd, h.net_fd };
+		struct mon_hvt_filter f = { h.vcpu_fd, status_fd, h.net_fd, h.disks, h.ndisks };
 
 		if (mon_seccomp_hvt(&f, why) < 0)
 			die_why(why);

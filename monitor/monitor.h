@@ -39,6 +39,11 @@ struct mon_opts {
 	int net_fd; /* --net-fd N (an open tap), or -1 */
 	uint8_t net_mac[6]; /* --net-mac */
 	int has_mac;
+	/* --block PATH[:ro], in order: the guest's disks 0, 1, ... */
+	const char *block_path[HVT_MAX_DISKS];
+	int block_ro[HVT_MAX_DISKS];
+	int nblocks;
+	char block_buf[HVT_MAX_DISKS][4096]; /* the paths without ":ro" */
 	char cmdline[HVT_CMDLINE_MAX]; /* the guest's boot command line */
 };
 
@@ -62,6 +67,18 @@ struct mon_net {
 int mon_net_open(const struct mon_opts *o, struct mon_net *n, char *why);
 /* Parses "xx:xx:xx:xx:xx:xx" (a unicast address) into mac; 0 or -1. */
 int mon_parse_mac(const char *s, uint8_t mac[6]);
+
+/* The disks (block.c): the files of --block, open for the guest. */
+struct mon_disk {
+	int fd; /* close-on-exec; read-only for a read-only disk */
+	int ro;
+	uint64_t size; /* bytes, rounded down to HVT_SECTOR_SIZE */
+};
+/* Opens every --block file (a regular file or a block device), rounds its
+ * size down to whole sectors and locks it (flock: shared for read-only,
+ * exclusive for read-write, so two monitors never write one disk).  0, or
+ * -1 with why naming the file. */
+int mon_disks_open(const struct mon_opts *o, struct mon_disk *d, char *why);
 
 /* What the image's ELF notes and program headers say. */
 struct mon_image {
@@ -97,12 +114,16 @@ struct mon_hvt_filter {
 	int vcpu_fd; /* ioctl: KVM_RUN and register reads on this fd only */
 	int status_fd; /* write: stdout, stderr and this fd (-1: none) */
 	int net_fd; /* read and write: the tap (-1: none) */
+	const struct mon_disk *disks; /* pread64 on each; pwrite64 and */
+	int ndisks; /* fdatasync on each read-write one */
 };
 int mon_seccomp_hvt(const struct mon_hvt_filter *f, char *why);
 struct mon_spt_filter {
 	int console_fd, status_fd; /* write: these and stderr */
 	int mem_fd; /* mmap: only of guest memory */
 	int net_fd; /* read and write: the tap (-1: none) */
+	const struct mon_disk *disks; /* as for hvt: the runtime's own calls */
+	int ndisks;
 };
 int mon_seccomp_spt(const struct mon_spt_filter *f, char *why);
 /* Makes a system call no filter allows (the --debug-forbidden-syscall

@@ -2,7 +2,8 @@
 # runtime as a sandboxed process).  Guest side: runtime/platform/{hvt,spt};
 # the one shared contract: abi/hvt_abi.h.  Needs libseccomp-dev.
 
-MON_COMMON_SRCS := monitor/opts.c monitor/elf_image.c monitor/seccomp.c monitor/net_tap.c
+MON_COMMON_SRCS := monitor/opts.c monitor/elf_image.c monitor/seccomp.c monitor/net_tap.c \
+	monitor/block.c
 HVT_SRCS := monitor/hvt_main.c monitor/hvt_kvm_x86_64.c monitor/hvt_calls.c monitor/hvt_events.c \
 	$(MON_COMMON_SRCS)
 SPT_SRCS := monitor/spt_main.c $(MON_COMMON_SRCS)

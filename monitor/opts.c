@@ -22,6 +22,8 @@ void mon_usage(const char *prog)
 	       "  --net-tap NAME          network device: frames go to host tap NAME\n"
 	       "  --net-fd N              network device: frames go to the open tap fd N\n"
 	       "  --net-mac MAC           the guest's MAC address (default: random, local)\n"
+	       "  --block PATH[:ro]       a disk (file or block device), read-only with :ro;\n"
+	       "                          repeatable: the guest's disks 0, 1, ... in order\n"
 	       "  --debug-forbidden-syscall\n"
 	       "                          make a system call the seccomp filter forbids (tests)\n"
 	       "BOOT-WORDS form the guest command line (unik.arg=..., unik.env=...).\n"
@@ -64,12 +66,38 @@ static int add_word(struct mon_opts *o, size_t *len, const char *w, char *why)
 	return 0;
 }
 
+/* --block PATH or PATH:ro (PATH:rw is PATH). */
+static int add_block(struct mon_opts *o, const char *arg, char *why)
+{
+	size_t n = strlen(arg);
+	int ro = 0;
+
+	if (o->nblocks == HVT_MAX_DISKS) {
+		snprintf(why, MON_WHY, "more than %d --block disks", HVT_MAX_DISKS);
+		return -1;
+	}
+	if (n > 3 && (!strcmp(arg + n - 3, ":ro") || !strcmp(arg + n - 3, ":rw"))) {
+		ro = arg[n - 2] == 'r' && arg[n - 1] == 'o';
+		n -= 3;
+	}
+	if (!n || n >= sizeof(o->block_buf[0])) {
+		snprintf(why, MON_WHY, "bad --block '%.200s' (PATH or PATH:ro)", arg);
+		return -1;
+	}
+	memcpy(o->block_buf[o->nblocks], arg, n);
+	o->block_buf[o->nblocks][n] = 0;
+	o->block_path[o->nblocks] = o->block_buf[o->nblocks];
+	o->block_ro[o->nblocks++] = ro;
+	return 0;
+}
+
 /* Options that take a value (the next argument). */
 static int takes_value(const char *a)
 {
-	static const char *const with_value[] = {
-		"-m", "--mem", "--user", "--status-file", "--net-tap", "--net-fd", "--net-mac"
-	};
+	static const char *const with_value[] = { "-m",	       "--mem",
+						  "--user",    "--status-file",
+						  "--net-tap", "--net-fd",
+						  "--net-mac", "--block" };
 
 	for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
 		if (!strcmp(a, with_value[i]))
@@ -135,6 +163,9 @@ int mon_opts_parse(struct mon_opts *o, int argc, char **argv, char *why)
 				return -1;
 			}
 			o->has_mac = 1;
+		} else if (!strcmp(a, "--block") && i + 1 < argc) {
+			if (add_block(o, argv[++i], why) < 0)
+				return -1;
 		} else if (!strcmp(a, "--debug-forbidden-syscall")) {
 			o->debug_forbidden_syscall = 1;
 		} else {

@@ -47,6 +47,22 @@ static int allow_writes(scmp_filter_ctx ctx, const int *fds, int n)
 	return rc;
 }
 
+/* The disks: pread64 on each fd, pwrite64 and fdatasync on the read-write
+ * ones (never any other fd: a guest cannot reach another file). */
+static int allow_disks(scmp_filter_ctx ctx, const struct mon_disk *d, int n)
+{
+	int rc = 0;
+
+	for (int i = 0; !rc && i < n; i++) {
+		rc = allow_if(ctx, SCMP_SYS(pread64), 0, (uint64_t)d[i].fd);
+		if (!rc && !d[i].ro)
+			rc = allow_if(ctx, SCMP_SYS(pwrite64), 0, (uint64_t)d[i].fd);
+		if (!rc && !d[i].ro)
+			rc = allow_if(ctx, SCMP_SYS(fdatasync), 0, (uint64_t)d[i].fd);
+	}
+	return rc;
+}
+
 /* Loads ctx; the context itself is left for the kernel's copy to outlive
  * (freeing it could make system calls the filter now forbids). */
 static int load(scmp_filter_ctx ctx, char *why)
@@ -89,6 +105,8 @@ int mon_seccomp_hvt(const struct mon_hvt_filter *f, char *why)
 	if (!rc && f->net_fd >= 0)
 		rc = allow_if(ctx, SCMP_SYS(read), 0, (uint64_t)f->net_fd);
 	if (!rc)
+		rc = allow_disks(ctx, f->disks, f->ndisks);
+	if (!rc)
 		rc = allow(ctx, SCMP_SYS(ppoll));
 	if (!rc)
 		rc = allow(ctx, SCMP_SYS(clock_gettime));
@@ -125,6 +143,8 @@ int mon_seccomp_spt(const struct mon_spt_filter *f, char *why)
 	rc = allow_writes(ctx, fds, 3);
 	if (!rc && f->net_fd >= 0)
 		rc = allow_if(ctx, SCMP_SYS(read), 0, (uint64_t)f->net_fd);
+	if (!rc)
+		rc = allow_disks(ctx, f->disks, f->ndisks);
 	if (!rc)
 		rc = allow(ctx, SCMP_SYS(clock_gettime));
 	if (!rc)

@@ -145,6 +145,7 @@ int main(int argc, char **argv)
 {
 	struct mon_image img;
 	struct mon_net net;
+	struct mon_disk disks[HVT_MAX_DISKS];
 	struct hvt_boot_info *bi;
 	unsigned uid = 0, gid = 0;
 	char why[MON_WHY];
@@ -171,6 +172,8 @@ int main(int argc, char **argv)
 		die_why(why);
 	if (mon_net_open(&opts, &net, why) < 0)
 		die_why(why);
+	if (mon_disks_open(&opts, disks, why) < 0)
+		die_why(why);
 	mem_fd = memfd_create("unik-guest", MFD_CLOEXEC);
 	if (mem_fd < 0 || ftruncate(mem_fd, (off_t)opts.mem_size) < 0)
 		die_errno("guest memory");
@@ -193,6 +196,10 @@ int main(int argc, char **argv)
 	memcpy(bi->net_mac, net.mac, sizeof(bi->net_mac));
 	bi->net_mtu = net.mtu;
 	bi->sud_selector = (uint64_t)(mem + HVT_SPT_SELECTOR_GPA);
+	bi->ndisks = (uint32_t)opts.nblocks;
+	for (int i = 0; i < opts.nblocks; i++)
+		bi->disks[i] =
+		    (struct hvt_disk){ disks[i].fd, disks[i].ro ? HVT_DISK_RO : 0, disks[i].size };
 	plan_unmap(bi, &img, (uint64_t)mem, opts.mem_size);
 
 	ss = (stack_t){ .ss_sp = mem + HVT_SPT_ALTSTACK_GPA, .ss_size = HVT_SPT_ALTSTACK_SIZE };
@@ -214,7 +221,8 @@ int main(int argc, char **argv)
 	if (opts.user && mon_drop_privileges(uid, gid, why) < 0)
 		die_why(why);
 	{
-		struct mon_spt_filter f = { STDOUT_FILENO, status_fd, mem_fd, net.fd };
+		struct mon_spt_filter f = { STDOUT_FILENO, status_fd, mem_fd,
+					    net.fd,	   disks,     opts.nblocks };
 
 		if (mon_seccomp_spt(&f, why) < 0)
 			die_why(why);

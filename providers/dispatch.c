@@ -6,9 +6,11 @@
 #include <sys/wait.h>
 
 /* in the order of enum unik_provider_op */
-static const char *const op_names[] = { "check",   "probe",  "start", "stop",
-					"collect", "remove", "status" };
-_Static_assert(sizeof(op_names) / sizeof(op_names[0]) == UNIK_OP_STATUS + 1, "every op named");
+static const char *const op_names[] = { "check",  "probe",	   "start",
+					"stop",	  "collect",	   "remove",
+					"status", "attach_volume", "detach_volume" };
+_Static_assert(sizeof(op_names) / sizeof(op_names[0]) == UNIK_OP_DETACH_VOLUME + 1,
+	       "every op named");
 
 const char *unik_provider_op_name(enum unik_provider_op op)
 {
@@ -29,6 +31,8 @@ int unik_provider_has(const struct unik_provider *p, enum unik_provider_op op)
 	case UNIK_OP_COLLECT: return p->collect != NULL;
 	case UNIK_OP_REMOVE: return p->remove != NULL;
 	case UNIK_OP_STATUS: return p->status != NULL;
+	case UNIK_OP_ATTACH_VOLUME: return p->attach_volume != NULL;
+	case UNIK_OP_DETACH_VOLUME: return p->detach_volume != NULL;
 	}
 	return 0;
 }
@@ -86,6 +90,11 @@ unsigned unik_provider_caps(const struct unik_provider *p)
 		caps |= UNIK_CAP_NETWORK;
 	if (unik_provider_networks(p, UNIK_NET_USER))
 		caps |= UNIK_CAP_USERNET;
+	if (p && p->volume_formats && p->volume_formats[0])
+		caps |= UNIK_CAP_VOLUMES;
+	if (unik_provider_has(p, UNIK_OP_ATTACH_VOLUME) &&
+	    unik_provider_has(p, UNIK_OP_DETACH_VOLUME) && (caps & UNIK_CAP_VOLUMES))
+		caps |= UNIK_CAP_VOLUME_HOTPLUG;
 	return caps;
 }
 
@@ -205,4 +214,66 @@ int provider_remove(const struct unik_provider *p, const struct unik_run_spec *s
 		    struct unik_err *err)
 {
 	return p->remove ? p->remove(spec, err) : 0;
+}
+
+int provider_attach_volume(const struct unik_provider *p, const struct unik_run_spec *spec,
+			   pid_t pid, const struct unik_volume_spec *vol, struct unik_err *err)
+{
+	if (unik_provider_require(p, UNIK_OP_ATTACH_VOLUME, err))
+		return -1;
+	return p->attach_volume(spec, pid, vol, err);
+}
+
+int provider_detach_volume(const struct unik_provider *p, const struct unik_run_spec *spec,
+			   pid_t pid, const struct unik_volume_spec *vol, struct unik_err *err)
+{
+	if (unik_provider_require(p, UNIK_OP_DETACH_VOLUME, err))
+		return -1;
+	return p->detach_volume(spec, pid, vol, err);
+}
+
+int unik_provider_check_volumes(const struct unik_provider *p, size_t n, struct unik_err *err)
+{
+	if (n == 0)
+		return 0;
+	if (!(unik_provider_caps(p) & UNIK_CAP_VOLUMES))
+		return unik_err_set(err, UNIK_E_UNSUPPORTED,
+				    "provider '%s' does not support volumes", p ? p->name : "?");
+	if (p->max_volumes > 0 && n > (size_t)p->max_volumes)
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "%zu volumes: provider '%s' attaches at most %d to an instance",
+				    n, p->name, p->max_volumes);
+	return 0;
+}
+
+static int takes_format(const struct unik_provider *p, const char *format)
+{
+	for (size_t i = 0; p->volume_formats && p->volume_formats[i]; i++)
+		if (!strcmp(p->volume_formats[i], format))
+			return 1;
+	return 0;
+}
+
+const char *unik_provider_volume_format(const struct unik_provider *p,
+					const struct unik_config *cfg, int read_only,
+					struct unik_err *err)
+{
+	char key[64];
+	const char *chosen;
+
+	if (!p || !p->volume_formats || !p->volume_formats[0]) {
+		unik_err_set(err, UNIK_E_UNSUPPORTED, "provider '%s' does not support volumes",
+			     p ? p->name : "?");
+		return NULL;
+	}
+	snprintf(key, sizeof(key), "%s.volume_format", p->name);
+	chosen = cfg ? unik_config_get(cfg, key, NULL) : NULL;
+	if (chosen && !takes_format(p, chosen)) {
+		unik_err_set(err, UNIK_E_INVALID, "%s = %s: provider '%s' does not take it", key,
+			     chosen, p->name);
+		return NULL;
+	}
+	if (read_only && chosen)
+		return chosen;
+	return takes_format(p, "raw") ? "raw" : p->volume_formats[0];
 }

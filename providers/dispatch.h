@@ -30,6 +30,8 @@ enum unik_provider_op {
 	UNIK_OP_COLLECT,
 	UNIK_OP_REMOVE,
 	UNIK_OP_STATUS,
+	UNIK_OP_ATTACH_VOLUME,
+	UNIK_OP_DETACH_VOLUME,
 };
 
 /* What `GET /v1/providers` lists as a provider's capabilities. */
@@ -41,6 +43,8 @@ enum {
 	UNIK_CAP_EXIT_CODE = 1 << 4, /* collect() */
 	UNIK_CAP_NETWORK = 1 << 5, /* net_modes has UNIK_NET_TAP */
 	UNIK_CAP_USERNET = 1 << 6, /* net_modes has UNIK_NET_USER */
+	UNIK_CAP_VOLUMES = 1 << 7, /* volume_formats */
+	UNIK_CAP_VOLUME_HOTPLUG = 1 << 8, /* attach_volume() and detach_volume() */
 };
 
 /* By name or alias; NULL if unknown. */
@@ -101,5 +105,22 @@ int provider_collect(const struct unik_provider *p, const struct unik_run_spec *
 /* NULL remove: nothing to remove (0). */
 int provider_remove(const struct unik_provider *p, const struct unik_run_spec *spec,
 		    struct unik_err *err);
+/* NULL attach_volume, detach_volume: -1, UNSUPPORTED. */
+int provider_attach_volume(const struct unik_provider *p, const struct unik_run_spec *spec,
+			   pid_t pid, const struct unik_volume_spec *vol, struct unik_err *err);
+int provider_detach_volume(const struct unik_provider *p, const struct unik_run_spec *spec,
+			   pid_t pid, const struct unik_volume_spec *vol, struct unik_err *err);
+
+/* Volumes.  0 if p attaches `n` volumes to one instance, else -1 with err:
+ * UNSUPPORTED (501) when it attaches none, INVALID past its max_volumes. */
+int unik_provider_check_volumes(const struct unik_provider *p, size_t n, struct unik_err *err);
+/* The disk format p attaches volumes in: for a read-only one the value of
+ * "<p>.volume_format" in cfg when p takes it, else (and for read-write
+ * ones, which are always the raw master) "raw" when p takes raw, else its
+ * first.  NULL when p attaches no volumes; with err INVALID when cfg names
+ * a format p does not take. */
+const char *unik_provider_volume_format(const struct unik_provider *p,
+					const struct unik_config *cfg, int read_only,
+					struct unik_err *err);
 
 #endif

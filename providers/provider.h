@@ -65,6 +65,21 @@ struct unik_net_spec {
 	size_t n_ports;
 };
 
+/* One volume of a run (docs/volumes.md): a disk the guest mounts.  The
+ * guest finds its disks in the order of spec->volumes (disk 0 first: the
+ * order of the monitors' --block options, of QEMU's virtio-blk devices,
+ * of libvirt's <disk> elements) and mounts disk i as the boot word
+ * " unik.mount=<enc>" of "i:PATH:FSTYPE:ro|rw" says (abi/boot.h;
+ * providers/common/guest.h writes these words).  All borrowed. */
+struct unik_volume_spec {
+	const char *name; /* the volume's name, for messages */
+	const char *disk; /* path of its disk file, in `format` */
+	const char *format; /* "raw", "qcow2" or "vmdk": one of the provider's volume_formats */
+	const char *path; /* absolute mount path in the guest */
+	const char *fstype; /* "ext2", "ext4" or "fat" */
+	int read_only; /* the disk is given read-only, and mounted so */
+};
+
 /* Everything a provider needs to run one instance.  All borrowed. */
 struct unik_run_spec {
 	const char *id; /* instance id */
@@ -80,6 +95,10 @@ struct unik_run_spec {
 	const char *accel; /* "auto" or one of the provider's accels */
 	const struct unik_net_spec *net; /* NULL or mode NONE: no network */
 	int trace, verbose; /* unik-elf images: the runtime's unik.strace, unik.verbose */
+	/* The volumes, in disk order (none unless the provider has
+	 * volume_formats; at most its max_volumes). */
+	const struct unik_volume_spec *volumes;
+	size_t n_volumes;
 	const struct unik_config *cfg;
 	/* Called by start() in the parent right after forking the VM's process,
 	 * before that process may exec (NULL: nobody to tell).  Non-zero: the
@@ -132,6 +151,14 @@ struct unik_provider {
 	int console_log;
 	/* The network modes it attaches: UNIK_NET_MODE_BIT(UNIK_NET_TAP) | ... */
 	unsigned net_modes;
+	/* The disk formats of volumes it attaches ("raw", "qcow2", "vmdk"),
+	 * NULL-terminated, its default first ("<name>.volume_format" in the
+	 * configuration may choose another of them for read-only volumes; a
+	 * read-write volume is always its master, raw: docs/volumes.md).
+	 * NULL: it attaches no volumes (a run with volumes gets 501). */
+	const char *const *volume_formats;
+	/* How many volumes one instance may have on it (with volume_formats). */
+	int max_volumes;
 
 	/* The operations.  Each may be NULL; the daemon calls them only through
 	 * providers/dispatch.h, which answers UNSUPPORTED (501) for a NULL one
@@ -165,6 +192,16 @@ struct unik_provider {
 	 * process whose pid start() returned, and the daemon watches it. */
 	int (*status)(const struct unik_run_spec *spec, enum unik_vm_state *state, pid_t *pid,
 		      struct unik_err *err);
+	/* Hot-plug: gives the running VM of `spec` (host process `pid`, or 0)
+	 * the volume `vol` as its next disk (index spec->n_volumes), mounted by
+	 * the guest at vol->path; detach_volume takes the disk of `vol` (one of
+	 * spec->volumes) away again after the guest let go of it.  NULL: volumes
+	 * are attached to and detached from stopped instances only (a request
+	 * for a running one gets 501). */
+	int (*attach_volume)(const struct unik_run_spec *spec, pid_t pid,
+			     const struct unik_volume_spec *vol, struct unik_err *err);
+	int (*detach_volume)(const struct unik_run_spec *spec, pid_t pid,
+			     const struct unik_volume_spec *vol, struct unik_err *err);
 };
 
 #endif

@@ -3,7 +3,7 @@
 UNIT_TESTS := t_types t_lib t_store t_routes t_untar t_buildtree t_libvirt_xml t_sandbox
 # These run the daemon against the mock providers: their table replaces
 # providers/registry.c (providers/mock/mock.mk).
-MOCK_TESTS := t_lifecycle t_races
+MOCK_TESTS := t_lifecycle t_races t_volumes
 UNIT_TESTS += $(MOCK_TESTS)
 UNIT_BINS := $(patsubst %,$(OUT)/tests/%,$(UNIT_TESTS))
 LINT_SRCS += $(wildcard tests/unit/*.c tests/unit/*.h tests/runtime/*.c tests/monitor/*.c)

@@ -60,6 +60,7 @@ int guest_cmdline(const struct unik_run_spec *spec, int tsc, const char *extra, 
 		bootargs_diag(&cmd, spec->verbose, spec->trace);
 	bootargs_append(&cmd, spec->args ? spec->args : &none, spec->env ? spec->env : &none);
 	guest_net_words(spec->net, &cmd);
+	guest_mount_words(spec, &cmd);
 	if (with_id) {
 		/* guests ignore it; it names the instance on the VM's command line */
 		strbuf_adds(&cmd, " " UNIK_BOOT_ID);
@@ -86,6 +87,20 @@ void guest_net_words(const struct unik_net_spec *net, struct strbuf *out)
 		    net->gateway);
 	if (net->dns && *net->dns)
 		strbuf_addf(out, " " UNIK_BOOT_DNS "%s", net->dns);
+}
+
+void guest_mount_words(const struct unik_run_spec *spec, struct strbuf *out)
+{
+	for (size_t i = 0; spec->volumes && i < spec->n_volumes; i++) {
+		const struct unik_volume_spec *v = &spec->volumes[i];
+		struct strbuf word = STRBUF_INIT;
+
+		strbuf_addf(&word, "%zu:%s:%s:%s", i, v->path, v->fstype,
+			    v->read_only ? "ro" : "rw");
+		strbuf_adds(out, " " UNIK_BOOT_MOUNT);
+		bootargs_encode(out, strbuf_str(&word));
+		strbuf_release(&word);
+	}
 }
 
 int guest_check_image(const struct unik_run_spec *spec, const char *provider, struct unik_err *err)

@@ -19,8 +19,9 @@
  * kernel words (and, with `tsc`, the host's TSC rate, which Linux under TCG
  * cannot calibrate), then `extra` (may be NULL), the runtime's diagnostic
  * words of unik-elf images (bootargs_diag), the program's arguments and
- * environment (lib/bootargs.h), the network words, and ` unik.id=<id>` when
- * `with_id`.  INVALID when it would not fit the kernel's limit. */
+ * environment (lib/bootargs.h), the network words, the volumes' mount words
+ * (guest_mount_words), and ` unik.id=<id>` when `with_id`.  INVALID when it
+ * would not fit the kernel's limit. */
 int guest_cmdline(const struct unik_run_spec *spec, int tsc, const char *extra, int with_id,
 		  struct strbuf *out, struct unik_err *err);
 
@@ -28,6 +29,10 @@ int guest_cmdline(const struct unik_run_spec *spec, int tsc, const char *extra, 
  * unik.gw=<gateway>", and " unik.dns=<dns>" when it has one) when it gives
  * the guest an address; nothing otherwise. */
 void guest_net_words(const struct unik_net_spec *net, struct strbuf *out);
+
+/* Appends " unik.mount=<enc>" for each of spec->volumes, disk i encoding
+ * "i:PATH:FSTYPE:ro|rw" (abi/boot.h). */
+void guest_mount_words(const struct unik_run_spec *spec, struct strbuf *out);
 
 /* The least guest memory QEMU-based providers boot: images load at 1 MiB. */
 #define GUEST_MIN_MEMORY_MB 2

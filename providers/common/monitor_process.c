@@ -29,6 +29,8 @@
 _Static_assert(MONPROC_MIN_MEMORY_MB == HVT_MEM_MIN >> 20, "the monitors' least memory");
 _Static_assert(MONPROC_MAX_MEMORY_MB == HVT_MEM_MAX >> 20, "the monitors' most memory");
 
+const char *const monproc_volume_formats[] = { "raw", NULL };
+
 char *monproc_binary(const struct monproc *m, const struct unik_config *cfg, struct unik_err *err)
 {
 	char key[64], self[PATH_MAX];
@@ -91,6 +93,7 @@ static void boot_words(const struct unik_run_spec *spec, struct strbuf *out)
 	bootargs_append(out, spec->args ? spec->args : &none, spec->env ? spec->env : &none);
 	if (spec->net && spec->net->mode == UNIK_NET_TAP)
 		guest_net_words(spec->net, out);
+	guest_mount_words(spec, out);
 }
 
 static int check_words(const struct monproc *m, const struct unik_run_spec *spec,
@@ -141,14 +144,33 @@ int monproc_check(const struct monproc *m, const struct unik_run_spec *spec, str
 	return check_user(m, spec->cfg, err);
 }
 
+/* The monitor's --block options: the volumes' disks in disk order. */
+static int push_blocks(const struct monproc *m, const struct unik_run_spec *spec, struct strv *argv,
+		       struct unik_err *err)
+{
+	for (size_t i = 0; spec->volumes && i < spec->n_volumes; i++) {
+		const struct unik_volume_spec *v = &spec->volumes[i];
+
+		if (!v->format || strcmp(v->format, "raw"))
+			return unik_err_set(err, UNIK_E_INVALID,
+					    "%s attaches raw disks only, not the %s disk of volume "
+					    "%s",
+					    m->binary, v->format ? v->format : "?", v->name);
+		strv_push(argv, "--block");
+		strv_push_owned(argv, xasprintf("%s%s", v->disk, v->read_only ? ":ro" : ""));
+	}
+	return 0;
+}
+
 int monproc_start(const struct monproc *m, const struct unik_run_spec *spec, struct unik_vm *vm,
 		  struct unik_err *err)
 {
 	struct strbuf cmdline = STRBUF_INIT;
+	struct strv argv = STRV_INIT;
 	struct spawn_opts so;
-	char *bin = NULL, *status_path, mem[16], *argv[24];
+	char *bin = NULL, *status_path, mem[16];
 	const char *user = monproc_user(m, spec->cfg);
-	int argc = 0, rc = -1;
+	int rc = -1;
 	pid_t pid;
 
 	if (!spec->format || strcmp(spec->format, UNIK_FORMAT_UNIK_ELF))
@@ -165,27 +187,28 @@ int monproc_start(const struct monproc *m, const struct unik_run_spec *spec, str
 	boot_words(spec, &cmdline);
 	snprintf(mem, sizeof(mem), "%d",
 		 spec->memory_mb < MONPROC_MIN_MEMORY_MB ? MONPROC_MIN_MEMORY_MB : spec->memory_mb);
-	argv[argc++] = bin;
+	strv_push(&argv, bin);
 	/* first, so the monitor reports a refusal of any later option there */
-	argv[argc++] = (char *)"--status-file";
-	argv[argc++] = status_path; /* names spec->dir: the daemon re-adopts by it */
-	argv[argc++] = (char *)"--mem";
-	argv[argc++] = mem;
+	strv_push(&argv, "--status-file");
+	strv_push(&argv, status_path); /* names spec->dir: the daemon re-adopts by it */
+	strv_push(&argv, "--mem");
+	strv_push(&argv, mem);
 	if (user) {
-		argv[argc++] = (char *)"--user";
-		argv[argc++] = (char *)user;
+		strv_push(&argv, "--user");
+		strv_push(&argv, user);
 	}
 	if (spec->net && spec->net->mode == UNIK_NET_TAP) {
-		argv[argc++] = (char *)"--net-tap";
-		argv[argc++] = (char *)spec->net->tap;
-		argv[argc++] = (char *)"--net-mac";
-		argv[argc++] = (char *)spec->net->mac;
+		strv_push(&argv, "--net-tap");
+		strv_push(&argv, spec->net->tap);
+		strv_push(&argv, "--net-mac");
+		strv_push(&argv, spec->net->mac);
 	}
-	argv[argc++] = (char *)spec->kernel;
-	argv[argc++] = (char *)"--";
-	argv[argc++] = (char *)strbuf_str(&cmdline);
-	argv[argc] = NULL;
-	so = (struct spawn_opts){ .argv = argv, .out_path = spec->log_path, .out_append = 1 };
+	if (push_blocks(m, spec, &argv, err))
+		goto cleanup;
+	strv_push(&argv, spec->kernel);
+	strv_push(&argv, "--");
+	strv_push(&argv, strbuf_str(&cmdline));
+	so = (struct spawn_opts){ .argv = argv.v, .out_path = spec->log_path, .out_append = 1 };
 	if (provider_spawn(spec, &so, &pid, err))
 		goto cleanup;
 	vm->pid = pid;
@@ -193,6 +216,7 @@ int monproc_start(const struct monproc *m, const struct unik_run_spec *spec, str
 	vm->note[0] = 0;
 	rc = 0;
 cleanup:
+	strv_release(&argv);
 	strbuf_release(&cmdline);
 	free(status_path);
 	free(bin);

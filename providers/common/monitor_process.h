@@ -25,6 +25,9 @@
  * 255 arguments, 256 environment entries; it would drop the rest. */
 #define MONPROC_MAX_ARGS 255
 #define MONPROC_MAX_ENV 256
+/* Volumes: raw disk files, one --block option each, in disk order. */
+#define MONPROC_MAX_VOLUMES 8
+extern const char *const monproc_volume_formats[]; /* { "raw", NULL } */
 
 /* One monitor: its name ("hvt"), binary name ("unik-hvt"), and what to
  * report as the accelerator ("kvm", "process"). */

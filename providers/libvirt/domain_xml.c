@@ -72,6 +72,29 @@ int lv_uuid_from_id(const char *id, char out[37])
 	return 0;
 }
 
+/* The volumes' disks: virtio, named vda, vdb, ... in disk order (libvirt
+ * gives them their transports or PCI slots in that order); I/O errors go to
+ * the guest rather than pausing it. */
+static void add_disks(const struct lv_domain_def *def, int is_microvm, struct strbuf *out)
+{
+	for (size_t i = 0; def->disks && i < def->n_disks && i < 26; i++) {
+		const struct unik_volume_spec *v = &def->disks[i];
+
+		add_elem(out,
+			 "    <disk type='file' device='disk'>\n      <driver name='qemu' type='",
+			 v->format,
+			 "' cache='writeback' error_policy='report' "
+			 "rerror_policy='report'/>\n");
+		add_elem(out, "      <source file='", v->disk, "'/>\n");
+		strbuf_addf(out, "      <target dev='vd%c' bus='virtio'/>\n", (char)('a' + i));
+		if (v->read_only)
+			strbuf_adds(out, "      <readonly/>\n");
+		if (is_microvm)
+			strbuf_adds(out, "      <address type='virtio-mmio'/>\n");
+		strbuf_adds(out, "    </disk>\n");
+	}
+}
+
 void lv_domain_xml(const struct lv_domain_def *def, struct strbuf *out)
 {
 	char uuid[37];
@@ -121,6 +144,7 @@ void lv_domain_xml(const struct lv_domain_def *def, struct strbuf *out)
 	add_serial(out, def->status_path, 1, 0);
 	if (is_microvm)
 		strbuf_adds(out, "    <controller type='usb' model='none'/>\n");
+	add_disks(def, is_microvm, out);
 	if (def->net_tap) {
 		/* the daemon's tap, on its bridge: libvirt opens it and leaves it be */
 		add_elem(out, "    <interface type='ethernet'>\n      <mac address='", def->net_mac,

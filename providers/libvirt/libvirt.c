@@ -138,6 +138,8 @@ static int define_domain(virConnectPtr conn, const struct unik_run_spec *spec,
 		.memory_mb = spec->memory_mb,
 		.debug_exit = spec->format && !strcmp(spec->format, UNIK_FORMAT_UNIK_ELF),
 		.acpi = !spec->format || strcmp(spec->format, UNIK_FORMAT_UNIK_ELF),
+		.disks = spec->volumes,
+		.n_disks = spec->n_volumes,
 	};
 	int rc = -1;
 
@@ -610,6 +612,8 @@ static int lv_probe(const struct unik_config *cfg, struct unik_err *err)
 	return 0;
 }
 
+static const char *const lv_volume_formats[] = { "raw", "qcow2", NULL };
+
 const struct unik_provider unik_provider_libvirt = {
 	.name = "libvirt",
 	.description = "persistent libvirt domains named unik-<name> (libvirt.uri; kvm or tcg)",
@@ -622,6 +626,8 @@ const struct unik_provider unik_provider_libvirt = {
 	.accel_key = LV_ACCEL_KEY,
 	.console_log = 1,
 	.net_modes = UNIK_NET_MODE_BIT(UNIK_NET_TAP),
+	.volume_formats = lv_volume_formats,
+	.max_volumes = LV_MAX_VOLUMES,
 	.check = lv_check,
 	.probe = lv_probe,
 	.start = lv_start,

@@ -36,6 +36,10 @@
 #define LV_QBOOT_ROM "/usr/share/qemu/qboot.rom"
 #define LV_ACCEL_KEY "qemu.accel" /* the accel of runs that name none, as for qemu */
 
+/* Volumes: one virtio disk each (vda, vdb, ...).  microvm has 8 virtio-mmio
+ * transports; the NIC takes one. */
+#define LV_MAX_VOLUMES 6
+
 /* What one domain definition is made of.  All strings borrowed. */
 struct lv_domain_def {
 	const char *name; /* domain name, "unik-<instance name>" */
@@ -55,6 +59,10 @@ struct lv_domain_def {
 	int acpi; /* 1: ACPI (Linux guests: the power button); 0: -no-acpi */
 	const char *net_tap; /* a NIC on this existing tap (the daemon's), or NULL */
 	const char *net_mac; /* its MAC address, with net_tap */
+	/* the volumes' disks, in disk order (vda first); only each one's
+	 * disk, format and read_only are used */
+	const struct unik_volume_spec *disks;
+	size_t n_disks;
 };
 
 /* Appends the domain XML of `def` to `out`; every value is XML-escaped. */

@@ -23,6 +23,8 @@ static const char *const all_formats[] = { UNIK_FORMAT_UNIK_ELF, UNIK_FORMAT_LIN
 static const char *const elf_formats[] = { UNIK_FORMAT_UNIK_ELF, NULL };
 static const char *const mock_accels[] = { "kvm", "tcg", NULL };
 static const char *const mock_aliases[] = { "test", NULL };
+static const char *const mock_volume_formats[] = { "raw", "qcow2", NULL };
+static const char *const proc_volume_formats[] = { "raw", NULL };
 
 /* A line in the instance's console log, as a guest would write. */
 static void console_say(const struct unik_run_spec *spec, const char *what)
@@ -48,6 +50,25 @@ static void note_net(struct mock_vm *v, const struct unik_net_spec *net)
 	if (v->n_ports)
 		snprintf(v->port0, sizeof(v->port0), "%s:%d-%d", net->ports[0].host_ip,
 			 net->ports[0].host_port, net->ports[0].guest_port);
+}
+
+/* One disk of `v` (mock_lock held). */
+static void add_disk(struct mock_vm *v, const struct unik_volume_spec *d)
+{
+	size_t used = strlen(v->disks);
+
+	snprintf(v->disks + used, sizeof(v->disks) - used, "%s%s:%s:%s:%s", used ? " " : "",
+		 d->name, d->path, d->read_only ? "ro" : "rw", d->format);
+	v->n_disks++;
+}
+
+/* The disks the start of `v` was given (mock_lock held). */
+static void note_disks(struct mock_vm *v, const struct unik_run_spec *spec)
+{
+	v->disks[0] = 0;
+	v->n_disks = 0;
+	for (size_t i = 0; spec->volumes && i < spec->n_volumes; i++)
+		add_disk(v, &spec->volumes[i]);
 }
 
 static int mock_probe(const struct unik_provider *p, const struct unik_config *cfg,
@@ -105,6 +126,7 @@ static int start_memory(const struct unik_provider *p, const struct unik_run_spe
 	v->exit_code = -1;
 	v->ended_by_test = 0;
 	note_net(v, spec->net);
+	note_disks(v, spec);
 	if (mock_take_end_during_start(&code)) {
 		v->running = 0;
 		v->exit_code = code;
@@ -232,6 +254,50 @@ static int status_mock(const struct unik_run_spec *spec, enum unik_vm_state *sta
 	return 0;
 }
 
+/* Hot-plug on the running in-memory VM: the disk is added to (or taken
+ * from) its list. */
+static int attach_mock(const struct unik_run_spec *spec, pid_t pid,
+		       const struct unik_volume_spec *vol, struct unik_err *err)
+{
+	struct mock_vm *v;
+	int rc = 0;
+
+	if (mock_enter(&unik_provider_mock, MOCK_ATTACH_VOLUME, err))
+		return -1;
+	pthread_mutex_lock(&mock_lock);
+	v = mock_vm_find(spec->id);
+	if (!v || !v->running)
+		rc = unik_err_set(err, UNIK_E_INTERNAL, "mock: no VM of %s runs", spec->name);
+	else
+		add_disk(v, vol);
+	pthread_mutex_unlock(&mock_lock);
+	return rc;
+}
+
+static int detach_mock(const struct unik_run_spec *spec, pid_t pid,
+		       const struct unik_volume_spec *vol, struct unik_err *err)
+{
+	struct mock_vm *v;
+	int rc = 0;
+
+	if (mock_enter(&unik_provider_mock, MOCK_DETACH_VOLUME, err))
+		return -1;
+	pthread_mutex_lock(&mock_lock);
+	v = mock_vm_find(spec->id);
+	if (!v || !v->running) {
+		rc = unik_err_set(err, UNIK_E_INTERNAL, "mock: no VM of %s runs", spec->name);
+	} else {
+		/* the spec lists the disks it keeps: the VM now has those */
+		v->disks[0] = 0;
+		v->n_disks = 0;
+		for (size_t i = 0; i < spec->n_volumes; i++)
+			if (strcmp(spec->volumes[i].name, vol->name))
+				add_disk(v, &spec->volumes[i]);
+	}
+	pthread_mutex_unlock(&mock_lock);
+	return rc;
+}
+
 /* mock-proc: the VM is a `sleep` whose output goes to the console log
  * (which names the instance's folder: the daemon re-adopts it by that). */
 static int start_proc(const struct unik_run_spec *spec, struct unik_vm *vm, struct unik_err *err)
@@ -272,6 +338,7 @@ static int start_proc(const struct unik_run_spec *spec, struct unik_vm *vm, stru
 	v->exit_code = ended ? code : -1;
 	v->ended_by_test = ended;
 	note_net(v, spec->net);
+	note_disks(v, spec);
 	pthread_mutex_unlock(&mock_lock);
 	vm->pid = pid;
 	snprintf(vm->accel_used, sizeof(vm->accel_used), "process");
@@ -320,6 +387,8 @@ const struct unik_provider unik_provider_mock = {
 	.accel_key = "mock.accel",
 	.console_log = 1,
 	.net_modes = UNIK_NET_MODE_BIT(UNIK_NET_TAP) | UNIK_NET_MODE_BIT(UNIK_NET_USER),
+	.volume_formats = mock_volume_formats,
+	.max_volumes = 4,
 	.check = check_mock,
 	.probe = probe_mock,
 	.start = start_mock,
@@ -327,6 +396,8 @@ const struct unik_provider unik_provider_mock = {
 	.collect = collect_mock,
 	.remove = remove_mock,
 	.status = status_mock,
+	.attach_volume = attach_mock,
+	.detach_volume = detach_mock,
 };
 
 const struct unik_provider unik_provider_mock_proc = {
@@ -337,6 +408,8 @@ const struct unik_provider unik_provider_mock_proc = {
 	.min_memory_mb = 2,
 	.max_memory_mb = 4096,
 	.console_log = 1,
+	.volume_formats = proc_volume_formats,
+	.max_volumes = 2,
 	.probe = probe_proc,
 	.start = start_proc,
 	.stop = stop_proc,

@@ -9,10 +9,12 @@
  *
  *   mock         every operation, VMs without a host process (pid 0): the
  *                daemon asks status() whether they still run; networks
- *                on the bridge (tap) and user-mode (it "publishes" ports)
+ *                on the bridge (tap) and user-mode (it "publishes" ports);
+ *                volumes (raw or qcow2, up to 4), hot-plugged too
  *   mock-proc    VMs are host processes (`sleep`, spawned the way VM
  *                processes are: common/spawn.h) that the daemon's
- *                supervisor watches; no status(), no network
+ *                supervisor watches; no status(), no network; raw volumes
+ *                (up to 2) given at start only
  *   mock-nostop  start() and collect() only: stop and `rm -f` are 501
  *   mock-none    no operation at all: whatever needs one is 501
  *
@@ -41,6 +43,8 @@ enum mock_op {
 	MOCK_COLLECT,
 	MOCK_REMOVE,
 	MOCK_STATUS,
+	MOCK_ATTACH_VOLUME,
+	MOCK_DETACH_VOLUME,
 	MOCK_NOPS
 };
 
@@ -78,5 +82,9 @@ int mock_vms_running(void);
  * port to publish as "HOST_IP:HOST_PORT-GUEST_PORT" ("" if none) into buf.
  * The number of ports, or -1 if `id` was never started. */
 int mock_vm_net(const char *id, enum unik_net_mode *mode, char *buf, size_t len);
+/* The disks the VM of `id` has (from its last start, then hot-plugs), in
+ * disk order, as "NAME:PATH:ro|rw:FORMAT" joined by spaces, into buf.  The
+ * number of disks, or -1 if `id` was never started. */
+int mock_vm_disks(const char *id, char *buf, size_t len);
 
 #endif

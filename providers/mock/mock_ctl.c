@@ -257,3 +257,18 @@ int mock_vm_net(const char *id, enum unik_net_mode *mode, char *buf, size_t len)
 	pthread_mutex_unlock(&mock_lock);
 	return n;
 }
+
+int mock_vm_disks(const char *id, char *buf, size_t len)
+{
+	struct mock_vm *v;
+	int n = -1;
+
+	pthread_mutex_lock(&mock_lock);
+	v = mock_vm_find(id);
+	if (v) {
+		snprintf(buf, len, "%s", v->disks);
+		n = v->n_disks;
+	}
+	pthread_mutex_unlock(&mock_lock);
+	return n;
+}

@@ -16,6 +16,8 @@ struct mock_vm {
 	enum unik_net_mode net_mode; /* of its last start */
 	int n_ports;
 	char port0[64];
+	int n_disks;
+	char disks[512]; /* see mock_vm_disks() */
 	struct mock_vm *next;
 };
 

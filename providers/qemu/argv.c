@@ -26,6 +26,8 @@
 #define USER_NET_GATEWAY "10.0.2.2"
 #define USER_NET_DNS "10.0.2.3"
 
+const char *const qemu_volume_formats[] = { "raw", "qcow2", NULL };
+
 char *qemu_binary(const struct unik_config *cfg, struct unik_err *err)
 {
 	const char *name = cfg ? unik_config_get(cfg, "qemu.binary", NULL) : NULL;
@@ -127,6 +129,24 @@ static void push_net(const struct unik_net_spec *net, struct strv *argv)
 	strv_push_owned(argv, xasprintf("virtio-net-device,netdev=net0,mac=%s", net->mac));
 }
 
+/* The volumes: a drive each (QEMU reports I/O errors to the guest rather
+ * than pausing it) and a virtio-blk device on it, in disk order. */
+static void push_volumes(const struct unik_run_spec *spec, struct strv *argv)
+{
+	for (size_t i = 0; spec->volumes && i < spec->n_volumes; i++) {
+		const struct unik_volume_spec *v = &spec->volumes[i];
+		char tail[128];
+
+		snprintf(tail, sizeof(tail),
+			 ",if=none,id=vol%zu,format=%s,readonly=%s,cache=writeback,"
+			 "werror=report,rerror=report",
+			 i, v->format, v->read_only ? "on" : "off");
+		push_opt(argv, "-drive", "file=", v->disk, tail);
+		strv_push(argv, "-device");
+		strv_push_owned(argv, xasprintf("virtio-blk-device,drive=vol%zu", i));
+	}
+}
+
 /* `spec` as the guest sees it: on the user network, with QEMU's addresses
  * (`user` holds the network spec `out` points to). */
 static void with_user_net(const struct unik_run_spec *spec, struct unik_run_spec *out,
@@ -206,6 +226,7 @@ int qemu_argv_build(const struct unik_run_spec *run, const struct qemu_paths *p,
 		strv_push(argv, "-device");
 		strv_push(argv, "isa-debug-exit,iobase=0xf4,iosize=0x04");
 	}
+	push_volumes(spec, argv);
 	push_net(spec->net, argv);
 	/* relative to qemu's cwd, the instance folder (socket paths are short) */
 	push_opt(argv, "-qmp", "unix:", "qmp.sock", ",server=on,wait=off");

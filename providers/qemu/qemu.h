@@ -7,7 +7,10 @@
  *   qemu.log   qemu's own stdout/stderr
  *   status     the guest's second serial port: "unik-exit-status=<n>"
  *   killed     written by stop() when it had to kill qemu: the signal number
- * The console (first serial port) is appended to spec->log_path.
+ * The console (first serial port) is appended to spec->log_path.  Each
+ * volume is a -drive with a virtio-blk-device on it, in disk order (the
+ * first device takes the highest virtio-mmio transport, whose
+ * virtio_mmio.device= word QEMU writes first on the kernel command line).
  */
 #ifndef UNIK_PROVIDER_QEMU_H
 #define UNIK_PROVIDER_QEMU_H
@@ -18,6 +21,10 @@
 #include "../provider.h"
 
 #define QEMU_ACCEL_KEY "qemu.accel" /* the accel of runs that name none (also libvirt's) */
+/* Volumes: one virtio-blk device each.  microvm has 8 virtio-mmio
+ * transports; the NIC takes one. */
+#define QEMU_MAX_VOLUMES 6
+extern const char *const qemu_volume_formats[]; /* raw (the default), qcow2 */
 
 struct qemu_paths {
 	char *qmp;

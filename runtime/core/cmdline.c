@@ -83,6 +83,12 @@ void cmdline_parse(const char *line, const char *prog, struct cmdline *out)
 			out->net_ip = v;
 		} else if ((v = value_of(w, len, UNIK_BOOT_GW))) {
 			out->net_gw = v;
+		} else if ((v = value_of(w, len, UNIK_BOOT_MOUNT))) {
+			if (out->nmounts < MAX_MOUNTS)
+				out->mounts[out->nmounts++] = v;
+			else
+				kprintf("unik: ignoring unik.mount=%s (at most %d volumes)\n", v,
+					MAX_MOUNTS);
 		} else if ((v = value_of(w, len, UNIK_BOOT_DNS))) {
 			if (out->ndns < MAX_DNS)
 				out->net_dns[out->ndns++] = v;

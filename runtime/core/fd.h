@@ -78,6 +78,9 @@ struct file_ops {
 	/* What /proc/self/fd names it ("pipe", "socket", "anon_inode:[eventfd]");
 	 * NULL: derived from `mode`. */
 	const char *kind;
+	/* fsync/fdatasync: makes what was written durable: 0 or -errno.  NULL:
+	 * nothing to do (memory is the only storage). */
+	int (*fsync)(struct file *f);
 };
 
 struct file {

@@ -3,6 +3,7 @@
  * getdents64 (sys_stat.c); devices open as their node's file_ops. */
 #include "errno.h"
 #include "fd.h"
+#include "fs.h"
 
 static long node_read(struct file *f, const struct k_iovec *iov, int n, u64 *off)
 {
@@ -12,8 +13,21 @@ static long node_read(struct file *f, const struct k_iovec *iov, int n, u64 *off
 	if (S_ISDIR(v->mode))
 		return -EISDIR;
 	for (int i = 0; i < n; i++) {
-		u64 got = vn_read(v, *off + done, (void *)iov[i].base, iov[i].len);
+		u64 got;
 
+		if (v->mnt) { /* a volume's: its errors reach the caller */
+			long r =
+			    v->mnt->type->read(v, *off + done, (void *)iov[i].base, iov[i].len);
+
+			if (r < 0) {
+				if (done)
+					break;
+				return r;
+			}
+			got = (u64)r;
+		} else {
+			got = vn_read(v, *off + done, (void *)iov[i].base, iov[i].len);
+		}
 		done += got;
 		if (got < iov[i].len)
 			break;
@@ -53,10 +67,18 @@ static long node_write(struct file *f, const struct k_iovec *iov, int n, u64 *of
 	return (long)done;
 }
 
+static int node_fsync(struct file *f)
+{
+	struct vnode *v = f->node;
+
+	return v->mnt && v->mnt->rw ? v->mnt->type->fsync(v) : 0;
+}
+
 const struct file_ops node_file_ops = {
 	.seekable = true,
 	.read = node_read,
 	.write = node_write,
+	.fsync = node_fsync,
 };
 
 /* O_PATH descriptors: a place in the tree, no I/O. */
@@ -129,6 +151,7 @@ long node_open(struct vnode *n, int flags)
 		}
 		break;
 	case S_IFCHR:
+	case S_IFBLK:
 		if (!n->fops)
 			return -ENXIO;
 		vn_hold(n);

@@ -5,6 +5,7 @@
  * MSRs).  Here we take the RAM the image does not occupy, index the
  * packaged files, load the program, build its stack and jump to it.
  */
+#include "blk.h"
 #include "elf.h"
 #include "errno.h"
 #include "mm.h"
@@ -38,6 +39,8 @@ void runtime_exit(int status)
 	if (cmd.verbose)
 		kprintf("unik: exit status %d after %lu us, %lu system calls (%lu direct)\n",
 			status, plat_monotonic_ns() / 1000, syscall_count, syscall_direct_count);
+	blk_set_polling(true); /* no thread runs any more */
+	volumes_sync(true);
 	plat_exit(status);
 }
 
@@ -78,6 +81,7 @@ void runtime_main(const struct boot_info *bi)
 	if (err < 0)
 		panic("the packaged file archive is malformed (%d)", err);
 	fd_init();
+	volumes_init(&cmd);
 	netstack_init(&cmd);
 	err = elf_load_app((u64)unik_app_elf, (u64)(unik_app_elf_end - unik_app_elf), &img);
 	if (err == -ENOEXEC)
@@ -103,5 +107,6 @@ void runtime_main(const struct boot_info *bi)
 				    : 3,
 			direct ? ", direct system calls offered" : "");
 	thread_init();
+	blk_set_polling(false); /* disk waits may sleep from now on */
 	arch_enter_app(img.entry, sp, bi->hosted ? APP_HOSTED : cmd.ring0 ? APP_RING0 : APP_RING3);
 }

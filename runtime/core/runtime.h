@@ -7,6 +7,7 @@
 #define UNIK_RUNTIME_VERSION "0.1"
 #define MAX_ARGS 256
 #define MAX_DNS 3
+#define MAX_MOUNTS 16
 
 /* Ends the program with `status` (0..255), reporting it to the platform. */
 void runtime_exit(int status) __noreturn;
@@ -25,7 +26,19 @@ struct cmdline {
 	const char *net_dns[MAX_DNS]; /* unik.dns=ADDR, repeatable */
 	int ndns;
 	bool net_dhcp; /* unik.net=dhcp */
+	/* Volumes: the decoded "DISK:PATH:FSTYPE:MODE" of each unik.mount=
+	 * (abi/boot.h), checked by volume.c. */
+	const char *mounts[MAX_MOUNTS];
+	int nmounts;
 };
+
+/* volume.c: finds the disks (blk_probe), makes /dev/vda... and mounts the
+ * volumes of the command line; a volume that cannot be mounted ends the
+ * boot with a message naming it. */
+void volumes_init(const struct cmdline *c);
+/* volume.c: writes back every mounted volume's dirty data and flushes its
+ * disk (sync; `final` at exit: the volumes are left clean). */
+void volumes_sync(bool final);
 
 /* The parsed command line (argv, environment, flags) of this boot. */
 const struct cmdline *runtime_cmdline(void);

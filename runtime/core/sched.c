@@ -8,6 +8,7 @@
  * blocks, yields, or its slice (SLICE_NS) ends while another is runnable;
  * a wakeup takes the CPU from a thread that has already run WAKE_GRAN_NS.
  */
+#include "blk.h"
 #include "errno.h"
 #include "netstack.h"
 #include "signal.h"
@@ -21,7 +22,7 @@
 
 struct thread *cur_thread;
 volatile u8 sched_irq_pending;
-static volatile u8 irq_timer, irq_net, irq_stop;
+static volatile u8 irq_timer, irq_net, irq_io, irq_stop;
 
 static struct thread *wakeq_head, *wakeq_tail, *runq_head, *runq_tail;
 static struct thread *waiters; /* in sched_wait() */
@@ -40,6 +41,12 @@ void sched_irq_timer(void)
 void sched_irq_net(void)
 {
 	irq_net = 1;
+	sched_irq_pending = 1;
+}
+
+void sched_irq_io(void)
+{
+	irq_io = 1;
 	sched_irq_pending = 1;
 }
 
@@ -174,7 +181,7 @@ long sched_block(u64 deadline_ns, const char *what)
 {
 	struct thread *t = cur_thread;
 
-	if (signal_interrupts(t))
+	if (!t->wait_noint && signal_interrupts(t))
 		return -EINTR;
 	t->state = T_BLOCKED;
 	t->wake_result = 0;
@@ -267,6 +274,20 @@ long sched_wait(sched_ready_fn ready, void *arg, u64 deadline_ns, const char *wh
 	}
 }
 
+long sched_wait_noint(sched_ready_fn ready, void *arg, u64 deadline_ns, const char *what)
+{
+	struct thread *t = cur_thread;
+	bool old = t->wait_noint;
+	long rc;
+
+	t->wait_noint = true;
+	do
+		rc = sched_wait(ready, arg, deadline_ns, what);
+	while (rc && rc != -ETIMEDOUT);
+	t->wait_noint = old;
+	return rc;
+}
+
 void sched_wake(void)
 {
 	wake_pending = true;
@@ -284,6 +305,8 @@ static void sched_events(bool idle)
 	timer = __atomic_exchange_n(&irq_timer, 0, __ATOMIC_SEQ_CST);
 	net = __atomic_exchange_n(&irq_net, 0, __ATOMIC_SEQ_CST);
 	stop = __atomic_exchange_n(&irq_stop, 0, __ATOMIC_SEQ_CST);
+	if (__atomic_exchange_n(&irq_io, 0, __ATOMIC_SEQ_CST))
+		wake_pending = true; /* a disk transfer ended: its waiter may go on */
 	if (stop)
 		signal_host_stop();
 	if (timer)
@@ -319,7 +342,8 @@ static void idle(void)
 		if (others_runnable())
 			return;
 		deadline = timers ? timers->deadline : SCHED_FOREVER;
-		if (deadline == SCHED_FOREVER && !netstack_active() && !signal_wait_possible())
+		if (deadline == SCHED_FOREVER && !netstack_active() && !signal_wait_possible() &&
+		    !blk_waiting())
 			panic("%s would block forever: every thread waits and nothing can end the "
 			      "waits (no deadline, no network, no SIGTERM handler)",
 			      cur_thread->wait_what ? cur_thread->wait_what : "a wait");

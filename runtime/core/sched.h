@@ -44,6 +44,10 @@ long sched_wait(sched_ready_fn ready, void *arg, u64 deadline_ns, const char *wh
  * the scheduler checks conditions, else the calling thread.  For conditions
  * that depend on the waiter (its pending signals: signalfd). */
 struct thread *sched_cond_thread(void);
+/* sched_wait() that signals do not end (a disk transfer, a volume's lock:
+ * what cannot be abandoned halfway): 0 or -ETIMEDOUT.  A signal for the
+ * thread stays pending until the wait ends. */
+long sched_wait_noint(sched_ready_fn ready, void *arg, u64 deadline_ns, const char *what);
 
 /* Something a thread may be waiting for has happened: the conditions of
  * sched_wait() waiters are checked again before the program runs on. */
@@ -86,10 +90,11 @@ void thread_started(void);
 void exit_to_user(struct trap_frame *f);
 
 /* What interrupts and host signals record (any context, even an NMI): the
- * timer fired; the network device has input; the host asks the program to
- * stop (SIGTERM). */
+ * timer fired; the network device has input; a disk finished a transfer;
+ * the host asks the program to stop (SIGTERM). */
 void sched_irq_timer(void);
 void sched_irq_net(void);
+void sched_irq_io(void);
 void sched_irq_stop(void);
 /* Non-zero while one of those waits to be acted on (entry.S checks it). */
 extern volatile u8 sched_irq_pending;

@@ -122,7 +122,7 @@ static bool notify(struct thread *t, int sig)
 {
 	u64 bit = SIG_BIT(sig);
 
-	if (t->state != T_BLOCKED)
+	if (t->state != T_BLOCKED || t->wait_noint)
 		return false;
 	if ((t->sigwait_set & bit) || !(t->sig_blocked & bit)) {
 		sched_unblock(t, -EINTR);

@@ -7,6 +7,7 @@
 #include "ident.h"
 #include "kmem.h"
 #include "mm.h"
+#include "runtime.h"
 #include "syscall.h"
 
 #define FD_CLOEXEC 1
@@ -490,14 +491,20 @@ SYSCALL(fallocate)
 	return err;
 }
 
-/* Memory is the only storage: syncing is done when it is asked for. */
+/* The tree is memory: syncing it is done when it is asked for; files of
+ * volumes and disks have their own fsync (written back and flushed). */
 SYSCALL(fsync)
 {
-	return fd_get(a0) ? 0 : -EBADF;
+	struct file *f = fd_get(a0);
+
+	if (!f)
+		return -EBADF;
+	return f->ops->fsync ? f->ops->fsync(f) : 0;
 }
 
 SYSCALL(sync)
 {
+	volumes_sync(false);
 	return 0;
 }
 

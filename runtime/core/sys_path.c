@@ -3,6 +3,7 @@
  * mknod, chmod, chown, utimes, truncate, chroot, statfs and umask. */
 #include "errno.h"
 #include "fd.h"
+#include "fs.h"
 #include "ident.h"
 #include "kmem.h"
 #include "mm.h"
@@ -502,6 +503,20 @@ static long statfs_to_user(const struct vnode *n, long ubuf)
 	if (!user_ok(ubuf, sizeof(*s), true))
 		return -EFAULT;
 	memset(s, 0, sizeof(*s));
+	if (n->mnt) { /* a volume's */
+		struct fs_stat st = { 0 };
+
+		n->mnt->type->statfs(n->mnt, &st);
+		s->type = (s64)st.magic;
+		s->bsize = s->frsize = (s64)st.bsize;
+		s->blocks = st.blocks;
+		s->bfree = s->bavail = st.bfree;
+		s->files = st.files;
+		s->ffree = st.ffree;
+		s->namelen = NAME_MAX;
+		s->flags = n->mnt->rw ? 0 : ST_RDONLY;
+		return 0;
+	}
 	s->type = TMPFS_MAGIC;
 	s->bsize = s->frsize = PAGE_SIZE;
 	s->blocks = MIN(limit, (used + frames_free() * PAGE_SIZE)) / PAGE_SIZE;

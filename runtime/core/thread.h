@@ -49,6 +49,7 @@ struct thread {
 	sched_ready_fn wait_ready; /* a sched_wait() condition */
 	void *wait_arg;
 	bool wait_done;
+	bool wait_noint; /* in sched_wait_noint(): signals do not end the wait */
 	struct thread *wait_next;
 	/* Futex waits (sys_futex.c). */
 	u64 futex_addr;

@@ -324,7 +324,8 @@ struct usock *unix_find(long uaddr, long len, long *err)
 		*err = vfs_walk(fd_cwd(), a.path, WALK_FOLLOW, &w);
 		if (*err)
 			return NULL;
-		s = (w.node->mode & S_IFMT) == S_IFSOCK ? w.node->priv : NULL;
+		/* a socket file on a volume is the disk's, never a live socket */
+		s = (w.node->mode & S_IFMT) == S_IFSOCK && !w.node->mnt ? w.node->priv : NULL;
 		walk_done(&w);
 	}
 	*err = s && !s->closed ? 0 : -ECONNREFUSED;

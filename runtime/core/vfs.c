@@ -2,6 +2,7 @@
  * rename (vfs.h). */
 #include "errno.h"
 #include "fd.h"
+#include "fs.h"
 #include "kmem.h"
 #include "mm.h"
 #include "vfs.h"
@@ -117,6 +118,11 @@ void vn_hold(struct vnode *n)
 
 void vn_put(struct vnode *n)
 {
+	if (n && n->mnt) {
+		if (!--n->refs)
+			n->mnt->type->evict(n);
+		return;
+	}
 	if (!n || --n->refs || linked(n))
 		return;
 	if (n->ops && n->ops->drop)
@@ -149,6 +155,8 @@ static struct vnode *child(struct vnode *dir, const char *name)
 {
 	struct dentry *d;
 
+	if (dir->mnt)
+		return dir->mnt->type->lookup(dir, name);
 	if (dir->ops && dir->ops->lookup)
 		return dir->ops->lookup(dir, name);
 	d = dentry_find(dir, name);
@@ -383,6 +391,13 @@ int vfs_walk(struct vnode *base, const char *path, int flags, struct walk *w)
 			vn_hold(next);
 		} else {
 			next = child(cur, w->name);
+			if (next && next->mounted) { /* into the volume mounted there */
+				struct vnode *r = next->mounted->root;
+
+				vn_hold(r);
+				vn_put(next);
+				next = r;
+			}
 		}
 		if (!next) {
 			if (last && (flags & WALK_PARENT)) {
@@ -487,9 +502,21 @@ static int dir_writable(struct vnode *dir)
 static int create(struct vnode *dir, const char *name, u32 mode, struct vnode **out, bool own)
 {
 	struct vnode *n;
-	int err = dir_writable(dir);
+	int err;
 
 	*out = NULL;
+	if (dir->mnt) {
+		if (!S_ISDIR(dir->mode))
+			return -ENOTDIR;
+		if (is_dot(name))
+			return -EEXIST;
+		if (strlen(name) > NAME_MAX)
+			return -ENAMETOOLONG;
+		if ((mode & S_IFMT) == S_IFSOCK)
+			return -EOPNOTSUPP; /* a bound socket's node carries the socket (priv) */
+		return dir->mnt->rw ? dir->mnt->type->create(dir, name, mode, out) : -EROFS;
+	}
+	err = dir_writable(dir);
 	if (own && err == -EROFS && !(dir->ops && dir->ops->lookup))
 		err = 0;
 	if (err)
@@ -517,7 +544,18 @@ int vfs_create(struct vnode *dir, const char *name, u32 mode, struct vnode **out
 
 int vfs_link(struct vnode *dir, const char *name, struct vnode *n)
 {
-	int err = dir_writable(dir);
+	int err;
+
+	if (dir->mnt || n->mnt) {
+		if (dir->mnt != n->mnt)
+			return -EXDEV;
+		if (S_ISDIR(n->mode))
+			return -EPERM;
+		if (is_dot(name))
+			return -EEXIST;
+		return dir->mnt->rw ? dir->mnt->type->link(dir, name, n) : -EROFS;
+	}
+	err = dir_writable(dir);
 
 	if (err)
 		return err;
@@ -547,6 +585,11 @@ int vfs_unlink(struct vnode *dir, const char *name, bool want_dir)
 		return -EINVAL;
 	if (want_dir && !strcmp(name, ".."))
 		return -ENOTEMPTY;
+	if (dir->mnt) {
+		if (is_dot(name))
+			return -EISDIR;
+		return dir->mnt->type->unlink(dir, name, want_dir);
+	}
 	if (dir->ops && dir->ops->lookup)
 		return -EROFS;
 	d = is_dot(name) ? NULL : dentry_find(dir, name);
@@ -557,6 +600,8 @@ int vfs_unlink(struct vnode *dir, const char *name, bool want_dir)
 		return err;
 	if (vn_readonly(d->node))
 		return -EROFS;
+	if (d->node->mounted)
+		return -EBUSY;
 	if (S_ISDIR(d->node->mode)) {
 		if (!want_dir)
 			return -EISDIR;
@@ -610,6 +655,12 @@ int vfs_rename(struct vnode *odir, const char *oname, struct vnode *ndir, const 
 		return -ENOTDIR;
 	if (is_dot(oname) || is_dot(nname))
 		return -EBUSY;
+	if (odir->mnt || ndir->mnt) {
+		if (odir->mnt != ndir->mnt)
+			return -EXDEV;
+		return odir->mnt->rw ? odir->mnt->type->rename(odir, oname, ndir, nname, flags)
+				     : -EROFS;
+	}
 	od = dentry_find(odir, oname);
 	if (!od)
 		return odir->ops && odir->ops->lookup ? -EROFS : -ENOENT;
@@ -619,6 +670,8 @@ int vfs_rename(struct vnode *odir, const char *oname, struct vnode *ndir, const 
 	if (vn_readonly(n))
 		return -EROFS;
 	nd = dentry_find(ndir, nname);
+	if (n->mounted || (nd && nd->node->mounted))
+		return -EBUSY;
 	if (nd && nd->node == n)
 		return (flags & RENAME_NOREPLACE) ? -EEXIST : 0;
 	if (S_ISDIR(n->mode) && within(ndir, n))
@@ -685,6 +738,8 @@ int vfs_rename(struct vnode *odir, const char *oname, struct vnode *ndir, const 
 
 struct vnode *vfs_dir_next(struct vnode *dir, u64 *pos, char *name, size_t size)
 {
+	if (dir->mnt)
+		return dir->mnt->type->next(dir, pos, name, size);
 	if (dir->ops && dir->ops->next)
 		return dir->ops->next(dir, pos, name, size);
 	for (struct dentry *d = dir->first; d; d = d->next) {
@@ -783,4 +838,93 @@ int vfs_add_file(const char *path, const u8 *data, u64 size)
 	vn_put(n);
 	vn_put(dir);
 	return err;
+}
+
+/* --- volumes (fs.h) ---------------------------------------------------- */
+
+int vfs_mount(struct vnode *dir, struct mount *m)
+{
+	if (!S_ISDIR(dir->mode))
+		return -ENOTDIR;
+	if (dir->mounted || dir == root || dir->mnt || !dir->self)
+		return -EBUSY;
+	vn_hold(dir);
+	m->covered = dir;
+	dir->mounted = m;
+	/* ".." and paths of the volume's root go through the covered directory */
+	m->root->parent = dir->parent;
+	m->root->self = dir->self;
+	return 0;
+}
+
+struct vnode *vfs_mkdir_p(const char *path)
+{
+	struct vnode *dir = vfs_mkparents(path), *n;
+	const char *name = strrchr(path, '/') + 1;
+
+	if (!dir)
+		return NULL;
+	if (!*name)
+		return dir; /* "/" or a trailing slash: dir itself */
+	n = child(dir, name);
+	if (!n && create(dir, name, S_IFDIR | 0755, &n, true))
+		n = NULL;
+	vn_put(dir);
+	if (n && !S_ISDIR(n->mode)) {
+		vn_put(n);
+		return NULL;
+	}
+	return n;
+}
+
+struct vnode *vfs_fs_node(struct mount *m, u32 mode, u64 ino)
+{
+	struct vnode *n = kmalloc(sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->mode = mode;
+	n->flags = VN_BOOT | VN_NOCHARGE | (m->rw ? 0 : VN_RO);
+	n->ino = ino;
+	n->refs = 1;
+	n->mnt = m;
+	n->next_seq = 2;
+	nodes++;
+	return n;
+}
+
+int vfs_fs_name(struct vnode *n, struct vnode *dir, const char *name)
+{
+	struct dentry *d = NULL;
+
+	if (dir && name) {
+		size_t len = strlen(name), size = sizeof(struct dentry) + len + 1;
+
+		d = kmalloc(size);
+		if (!d)
+			return -ENOMEM;
+		d->dir = dir;
+		d->node = n;
+		d->size = (u32)size;
+		d->len = (u16)len;
+		memcpy(d->name, name, len + 1);
+		vn_hold(dir);
+	}
+	if (n->self && n != n->mnt->root) {
+		struct vnode *old = n->self->dir;
+
+		kfree(n->self, n->self->size);
+		vn_put(old);
+	}
+	n->self = d;
+	if (S_ISDIR(n->mode) && n != n->mnt->root)
+		n->parent = dir;
+	return 0;
+}
+
+void vfs_fs_free(struct vnode *n)
+{
+	vfs_fs_name(n, NULL, NULL);
+	nodes--;
+	kfree(n, sizeof(*n));
 }

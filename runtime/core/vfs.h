@@ -93,6 +93,8 @@ struct vnode {
 	const struct file_ops *fops; /* devices: what open() gives */
 	void *priv; /* devices, sockets, synthetic nodes */
 	struct dentry *self; /* a name of the node (NULL once it has none) */
+	struct mount *mnt; /* the file system of a volume it belongs to (fs.h), or NULL */
+	struct mount *mounted; /* a directory covered by a volume (fs.h), or NULL */
 	/* directories */
 	struct vnode *parent; /* NULL once removed (the root is its own parent) */
 	struct dentry *first, *last;

@@ -8,6 +8,7 @@
  * past it, writes get ENOSPC.
  */
 #include "errno.h"
+#include "fs.h"
 #include "mm.h"
 #include "vfs.h"
 
@@ -170,6 +171,8 @@ static bool free_from(struct vnode *n, u64 *slot, int h, u64 base, u64 first)
 
 void vn_free_data(struct vnode *n)
 {
+	if (n->mnt)
+		return; /* a volume's: its file system frees it (evict) */
 	free_from(n, &n->data, n->height, 0, 0);
 	n->height = 0;
 	n->ro = NULL;
@@ -197,6 +200,11 @@ static int own(struct vnode *n)
 
 u64 vn_read(struct vnode *n, u64 off, void *dst, u64 len)
 {
+	if (n->mnt) {
+		long r = n->mnt->type->read(n, off, dst, len);
+
+		return r < 0 ? 0 : (u64)r;
+	}
 	u8 *d = dst;
 	u64 done = 0;
 
@@ -222,6 +230,13 @@ u64 vn_read(struct vnode *n, u64 off, void *dst, u64 len)
 
 const u8 *vn_map(struct vnode *n, u64 off, u64 *len)
 {
+	if (n->mnt) { /* a volume's: a copy of the page at off */
+		static u8 page[PAGE_SIZE];
+		long r = n->mnt->type->read(n, off, page, PAGE_SIZE - off % PAGE_SIZE);
+
+		*len = r > 0 ? (u64)r : 0;
+		return page;
+	}
 	const u8 *page;
 
 	*len = 0;
@@ -238,6 +253,8 @@ const u8 *vn_map(struct vnode *n, u64 off, u64 *len)
 
 long vn_write(struct vnode *n, u64 off, const void *src, u64 len)
 {
+	if (n->mnt)
+		return n->mnt->rw ? n->mnt->type->write(n, off, src, len) : -EROFS;
 	const u8 *s = src;
 	u64 done = 0;
 	int err = own(n);
@@ -270,6 +287,8 @@ void vn_append(struct vnode *n, const char *s, u64 len)
 
 int vn_truncate(struct vnode *n, u64 size)
 {
+	if (n->mnt)
+		return n->mnt->rw ? n->mnt->type->truncate(n, size) : -EROFS;
 	int err;
 
 	if (size > capacity(MAX_HEIGHT - 1) * PAGE_SIZE)
@@ -303,7 +322,11 @@ int vn_truncate(struct vnode *n, u64 size)
 
 int vn_allocate(struct vnode *n, u64 off, u64 len)
 {
-	int err = own(n);
+	int err;
+
+	if (n->mnt)
+		return n->mnt->rw ? -EOPNOTSUPP : -EROFS; /* as Linux's ext2 */
+	err = own(n);
 
 	if (err)
 		return err;

@@ -79,6 +79,10 @@ struct platform_ops {
 	/* Receives one frame into [buf, buf + size) (size >= MTU + 14): its
 	 * length, or 0 when none is waiting.  buf is in runtime memory. */
 	long (*net_recv)(void *buf, size_t size);
+	/* Finds the platform's disks and blk_register()s each, in the order
+	 * the host gave them (core/blk.h); called once, when the command line
+	 * asks for volumes.  NULL: no disks. */
+	void (*blk_probe)(void);
 };
 
 /* The running platform; set first thing by its entry point. */

@@ -158,6 +158,24 @@ if unik build -t hello-c "$ROOT/examples/hello-c" >>"$T/build.log" 2>&1; then
 		codes="$codes$? "
 	done
 	check "unik-elf: 5 quick runs, each collected with its status" eq "$codes" "1 2 3 4 5 "
+	# volumes: a <disk> per volume; data written by one domain is read by the next
+	if unik build -t rvol "$ROOT/tests/runtime/rvol" >>"$T/build.log" 2>&1; then
+		unik volume create --size 16M "$P-vol" >/dev/null
+		vdisk=$STATE/volumes/$(unik volume inspect "$P-vol" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')/disk.raw
+		out=$(timeout 300 "$BIN/unik" run --rm --provider libvirt -m 64 -v "$P-vol:/data" rvol write /data 2>&1)
+		check "volumes: a program on libvirt writes on a volume" contains "$out" "write: ok"
+		check "volumes: e2fsck -fn finds the disk clean after it" e2fsck -fn "$vdisk"
+		out=$(timeout 300 "$BIN/unik" run --rm --provider libvirt -m 64 -v "$P-vol:/data:ro" rvol check /data 2>&1)
+		check "volumes: the next domain reads it (read-only)" contains "$out" "check: ok"
+		unik run -d --provider libvirt --name "$P-v" -m 64 -v "$P-vol:/data:ro" rvol stress /data >/dev/null 2>&1
+		xml=$("${VIRSH[@]}" dumpxml "unik-$P-v" 2>/dev/null)
+		check "volumes: the domain has the disk" contains "$xml" "file='$vdisk'"
+		check "volumes: read-only, on virtio" bash -c "grep -q '<readonly/>' <<<\"\$1\" && grep -q \"dev='vda' bus='virtio'\" <<<\"\$1\"" _ "$xml"
+		unik rm -f "$P-v" >/dev/null 2>&1
+		unik volume rm "$P-vol" >/dev/null
+	else
+		skip_case "libvirt volumes: rvol does not build here"
+	fi
 else
 	skip_case "libvirt unik-elf part: the c compiler cannot build hello-c here"
 fi

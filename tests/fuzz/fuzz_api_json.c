@@ -3,8 +3,10 @@
  * Input: one byte choosing the decoder, then the JSON text.
  *   0  the body of POST /v1/instances, read as the daemon reads it
  *      (http_body_json, then unik_run_request_from_json);
- *   1  an image, 2 an instance, 3 a job, 4 an error body: what the CLI
- *      decodes from the daemon's answers (and the daemon from its store).
+ *   1  an image, 2 an instance, 3 a job, 4 an error body, 5 a volume: what
+ *      the CLI decodes from the daemon's answers (and the daemon from its
+ *      store);
+ *   6  the body of POST /v1/volumes/{ref}/attach.
  * Promises checked:
  *   - a refused input gets an error that can be sent as a JSON error body
  *     (a message that is valid UTF-8: jansson refuses anything else);
@@ -51,6 +53,8 @@ CODEC_FNS(run, run_request)
 CODEC_FNS(image, image)
 CODEC_FNS(instance, instance)
 CODEC_FNS(job, job)
+CODEC_FNS(vol, volume)
+CODEC_FNS(attach, attach_request)
 
 static void error_init_w(void *o)
 {
@@ -80,8 +84,10 @@ static json_t *error_encode_w(const void *o)
 	}
 
 static const struct codec codecs[] = {
-	CODEC(run, "run request"), CODEC(image, "image"), CODEC(instance, "instance"),
-	CODEC(job, "job"),	   CODEC(error, "error"),
+	CODEC(run, "run request"),	 CODEC(image, "image"),
+	CODEC(instance, "instance"),	 CODEC(job, "job"),
+	CODEC(error, "error"),		 CODEC(vol, "volume"),
+	CODEC(attach, "attach request"),
 };
 
 /* Enough room for any of the decoded structs. */
@@ -91,6 +97,8 @@ union any {
 	struct unik_instance in;
 	struct unik_job job;
 	struct unik_err err;
+	struct unik_volume vol;
+	struct unik_attach_request attach;
 };
 
 /* The error must make a JSON error body the daemon can send. */
@@ -144,7 +152,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	c = &codecs[data[0] % (sizeof(codecs) / sizeof(codecs[0]))];
-	if (c == &codecs[0]) {
+	if (c == &codecs[0] || c->decode == attach_decode_w) {
 		/* the daemon's way in: the request body, then the decoder */
 		struct http_req req;
 

@@ -6,6 +6,8 @@
  *   d  console_write with data outside guest memory
  *   o  console_write whose address + length wraps around 2^64
  *   u  a call number the monitor does not know
+ *   b  block_read into data outside guest memory
+ *   e  block_write past the disk's end: halts with 42 when refused (-EINVAL)
  *   h  halt with status 42 (the well-behaved path)
  *   anything else: hlt without the halt call
  */
@@ -39,6 +41,10 @@ bad_start:
 	je unknown
 	cmp $'h', %cl
 	je halt
+	cmp $'b', %cl
+	je wild_block
+	cmp $'e', %cl
+	je block_past_end
 	hlt
 
 wild_struct:
@@ -61,6 +67,19 @@ unknown:
 	mov $(HVT_PIO_BASE + 77), %dx
 	out %eax, %dx
 	hlt
+wild_block:
+	mov $blk_wild, %eax
+	mov $(HVT_PIO_BASE + HVT_CALL_BLOCK_READ), %dx
+	out %eax, %dx
+	hlt
+block_past_end:
+	mov $blk_end, %eax
+	mov $(HVT_PIO_BASE + HVT_CALL_BLOCK_WRITE), %dx
+	out %eax, %dx
+	cmpl $-22, blk_end + 32		/* ret: -EINVAL */
+	jne 1f
+	jmp halt
+1:	hlt
 halt:
 	mov $status, %eax
 	mov $(HVT_PIO_BASE + HVT_CALL_HALT), %dx
@@ -72,5 +91,12 @@ halt:
 wild:	.quad 0xffffffffff000000, 64	/* console_write: data, len */
 wrap:	.quad 0x200000, 0xfffffffffffffff0
 status:	.long 42, 0
+	/* struct hvt_call_block_rw: disk, flags, offset, data, len, ret, pad */
+blk_wild: .long 0, 0
+	.quad 0, 0xfffffffffff00000, 4096
+	.long 0, 0
+blk_end: .long 0, 0
+	.quad 0x7ffffffffffffe00, 0x200000, 1024
+	.long 0, 0
 
 	.section .note.GNU-stack, "", @progbits

@@ -141,6 +141,62 @@ static void domain_xml(void)
 	strbuf_release(&sb);
 }
 
+/* 1 if `what` is in the <disk> element that `at` points into. */
+static int within(const char *at, const char *what)
+{
+	const char *end = strstr(at, "</disk>"), *hit = strstr(at, what);
+
+	return end && hit && hit < end;
+}
+
+/* Volumes: one virtio disk each, vda first, in disk order. */
+static void disks_xml(void)
+{
+	const struct unik_volume_spec vols[] = {
+		{ "data", "/v/d&1.raw", "raw", "/data", "ext2", 0 },
+		{ "cfg", "/v/c.qcow2", "qcow2", "/cfg", "ext4", 1 },
+	};
+	struct lv_domain_def def = {
+		.name = "unik-x",
+		.id = ID,
+		.instance = "x",
+		.virt_type = "kvm",
+		.machine = "microvm",
+		.kernel = "/k",
+		.console_path = "/c.log",
+		.status_path = "/status",
+		.memory_mb = 64,
+		.disks = vols,
+		.n_disks = 2,
+	};
+	struct strbuf sb = STRBUF_INIT;
+	const char *x, *a, *b;
+
+	lv_domain_xml(&def, &sb);
+	x = strbuf_str(&sb);
+	a = strstr(x, "<source file='/v/d&amp;1.raw'/>");
+	b = strstr(x, "<source file='/v/c.qcow2'/>");
+	ok(a && b && a < b, "a disk per volume, in disk order, paths escaped");
+	ok(strstr(x, "type='raw' cache='writeback' error_policy='report'") &&
+	       strstr(x, "type='qcow2' cache='writeback'"),
+	   "each in its format, errors reported to the guest");
+	ok(strstr(x, "<target dev='vda' bus='virtio'/>") &&
+	       strstr(x, "<target dev='vdb' bus='virtio'/>"),
+	   "vda, vdb on virtio");
+	ok(a && b && within(b, "<readonly/>"), "the read-only one is <readonly/>");
+	ok(a && !within(a, "<readonly/>"), "the read-write one is not");
+	ok(strstr(x, "<address type='virtio-mmio'/>") != NULL, "on virtio-mmio for microvm");
+	strbuf_reset(&sb);
+	def.machine = "pc";
+	lv_domain_xml(&def, &sb);
+	ok(!strstr(strbuf_str(&sb), "virtio-mmio"), "libvirt picks the PCI slots on pc");
+	strbuf_reset(&sb);
+	def.n_disks = 0;
+	lv_domain_xml(&def, &sb);
+	ok(!strstr(strbuf_str(&sb), "<disk"), "no volumes, no disks");
+	strbuf_release(&sb);
+}
+
 /* The provider's operations against the test driver.  Its state lives as
  * long as one connection to test:///default is open: `keep` holds it. */
 static void test_driver(void)
@@ -228,6 +284,7 @@ int main(void)
 	metadata();
 	cmdline();
 	domain_xml();
+	disks_xml();
 	test_driver();
 	return tap_done();
 }

@@ -30,7 +30,8 @@ static void capabilities(void)
 	ok(!unik_provider_find("qemu"), "only the test registry's providers exist here");
 	is_int(unik_provider_caps(p),
 	       UNIK_CAP_RUN | UNIK_CAP_STOP | UNIK_CAP_RESTART | UNIK_CAP_LOGS |
-		   UNIK_CAP_EXIT_CODE | UNIK_CAP_NETWORK | UNIK_CAP_USERNET,
+		   UNIK_CAP_EXIT_CODE | UNIK_CAP_NETWORK | UNIK_CAP_USERNET | UNIK_CAP_VOLUMES |
+		   UNIK_CAP_VOLUME_HOTPLUG,
 	       "every capability of the full mock comes from its operations and fields");
 	is_int(unik_provider_caps(none), 0, "a provider without operations can do nothing");
 	is_int(unik_provider_caps(nostop), UNIK_CAP_RUN | UNIK_CAP_RESTART | UNIK_CAP_EXIT_CODE,

@@ -57,6 +57,80 @@ static int name_is(struct store *st, const char *id, const char *name)
 	return same;
 }
 
+/* The volumes table: records, users through the instances' records, and a
+ * volume a record mounts cannot be deleted. */
+static void volumes(struct store *st)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	struct unik_volume v, got, *list = NULL;
+	struct unik_instance in, back;
+	size_t n = 0;
+	char *id = NULL;
+
+	unik_volume_init(&v);
+	v.id = xstrdup("cccc5555");
+	v.name = xstrdup("data");
+	v.type = xstrdup("ext2");
+	v.format = xstrdup("raw");
+	v.size = 8 << 20;
+	v.created = 200;
+	ok(store_volume_put(st, &v, &err) == 0, "volume saved: %s", err.msg);
+	free(v.id);
+	v.id = xstrdup("cccc6666");
+	ok(store_volume_put(st, &v, &err) < 0 && err.code == UNIK_E_CONFLICT,
+	   "a second volume of the same name is a conflict");
+	free(v.id);
+	v.id = xstrdup("cccc5555");
+	ok(store_volume_resolve(st, "data", &id, &err) == 0 && !strcmp(id, "cccc5555"),
+	   "a volume resolves by name");
+	free(id);
+	unik_volume_init(&got);
+	ok(store_volume_get(st, "cccc5555", &got, &err) == 0 && got.size == 8 << 20 &&
+	       !strcmp(got.type, "ext2") && got.n_users == 0,
+	   "and reads back");
+	unik_volume_release(&got);
+
+	instance(&in, "eeee7777", "user1", "aaaa1111", UNIK_STATE_RUNNING);
+	in.volumes = xcalloc(1, sizeof(*in.volumes));
+	in.volumes[0] =
+	    (struct unik_mount){ xstrdup("cccc5555"), xstrdup("data"), xstrdup("/data"), 1 };
+	in.n_volumes = 1;
+	ok(store_instance_put(st, &in, &err) == 0, "an instance that mounts it saved");
+	unik_instance_init(&back);
+	ok(store_instance_get(st, "eeee7777", &back, &err) == 0 && back.n_volumes == 1 &&
+	       !strcmp(back.volumes[0].path, "/data") && back.volumes[0].read_only,
+	   "its record keeps the mount");
+	unik_instance_release(&back);
+	unik_volume_init(&got);
+	got.id = xstrdup("cccc5555");
+	ok(store_volume_users(st, &got, &err) == 0 && got.n_users == 1 &&
+	       !strcmp(got.users[0].instance_name, "user1") && got.users[0].running &&
+	       got.users[0].read_only,
+	   "the volume's users come from the instances' records");
+	unik_volume_release(&got);
+	ok(store_volume_delete(st, "cccc5555", &err) < 0 && err.code == UNIK_E_CONFLICT,
+	   "a mounted volume cannot be deleted: %s", err.msg);
+	in.volumes[0].volume[0] = 'x'; /* no such volume */
+	ok(store_instance_put(st, &in, &err) < 0 && err.code == UNIK_E_CONFLICT,
+	   "a record cannot mount a volume that does not exist");
+	ok(store_instance_get(st, "eeee7777", &back, &err) == 0 && back.n_volumes == 1 &&
+	       !strcmp(back.volumes[0].volume, "cccc5555"),
+	   "and the failed put changed nothing");
+	unik_instance_release(&back);
+	unik_mounts_free(in.volumes, in.n_volumes);
+	in.volumes = NULL;
+	in.n_volumes = 0;
+	ok(store_instance_put(st, &in, &err) == 0, "the instance lets go of it");
+	ok(store_volume_list(st, &list, &n, &err) == 0 && n == 1, "one volume listed");
+	store_volumes_free(list, n);
+	ok(store_volume_delete(st, "cccc5555", &err) == 0, "then it can be deleted");
+	ok(store_volume_get(st, "cccc5555", &got, &err) < 0 && err.code == UNIK_E_NOT_FOUND,
+	   "and is gone");
+	ok(store_instance_delete(st, "eeee7777", &err) == 0, "the instance removed");
+	unik_instance_release(&in);
+	unik_volume_release(&v);
+}
+
 /* store_image_put_tagged: the name moves with the new image, or not at all. */
 static void tagged(struct store *st, const char *db)
 {
@@ -103,6 +177,7 @@ int main(void)
 	int total = -1, running = -1, users = -1;
 
 	ok(store_open(&st, db, &err) == 0, "store opens: %s", err.msg);
+	volumes(st);
 	image(&im, "aaaa1111", "hello", "sha256:k1");
 	ok(store_image_put(st, &im, &err) == 0, "image saved");
 	unik_image_release(&im);

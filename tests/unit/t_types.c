@@ -1,5 +1,7 @@
 /* t_types.c - the API objects' JSON codecs, names and times. */
 #include "../../api/types.h"
+#include "../../api/formats.h"
+#include "../../lib/xalloc.h"
 #include "tap.h"
 
 static void image_roundtrip(void)
@@ -180,6 +182,74 @@ static void names_and_times(void)
 	ok(unik_time_parse("yesterday", &t) < 0, "garbage time is refused");
 }
 
+static void volume_types(void)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	struct unik_volume v, back;
+	struct unik_volume_user u = { "iiii", "web", "/data", 1, 1 };
+	char *vol, *path;
+	int ro;
+	json_t *j;
+	static const char *const bad_paths[] = { "",	 "data",     "/",	"/proc",  "/proc/x",
+						 "/dev", "/dev/shm", "/a/../b", "/a/./b", "/a//b",
+						 "/a/",	 "/a:b",     "/a\nb",	NULL };
+
+	for (size_t i = 0; bad_paths[i]; i++)
+		ok(unik_mount_path_check(bad_paths[i], &err) < 0 && err.code == UNIK_E_INVALID,
+		   "mount path '%s' refused: %s", bad_paths[i], err.msg);
+	ok(unik_mount_path_check("/data", &err) == 0, "/data is a mount path");
+	ok(unik_mount_path_check("/processes/x", &err) == 0, "/processes is not /proc");
+	ok(unik_mount_paths_overlap("/a", "/a/b") && unik_mount_paths_overlap("/a/b", "/a") &&
+	       !unik_mount_paths_overlap("/a", "/ab"),
+	   "overlap is by components");
+	ok(unik_mount_spec_parse("data:/d:ro", &vol, &path, &ro, &err) == 0 &&
+	       !strcmp(vol, "data") && !strcmp(path, "/d") && ro,
+	   "VOLUME:/PATH:ro parses");
+	free(vol);
+	free(path);
+	ok(unik_mount_spec_parse("data:/d", &vol, &path, &ro, &err) == 0 && !ro,
+	   "read-write by default");
+	free(vol);
+	free(path);
+	ok(unik_mount_spec_parse("data:/d:rx", &vol, &path, &ro, &err) < 0,
+	   "a bad mode is refused");
+	ok(unik_mount_spec_parse(":/d", &vol, &path, &ro, &err) < 0, "a volume name is needed");
+	ok(unik_mount_spec_parse("data", &vol, &path, &ro, &err) < 0, "a path is needed");
+	ok(!unik_volume_type_valid("ntfs") && unik_volume_type_valid("fat"), "volume types");
+
+	unik_volume_init(&v);
+	v.id = xstrdup("abc");
+	v.name = xstrdup("data");
+	v.type = xstrdup("ext4");
+	v.format = xstrdup("raw");
+	v.size = 1 << 20;
+	v.created = 1700000000;
+	v.generation = 3;
+	unik_volume_add_user(&v, &u);
+	j = unik_volume_to_json(&v);
+	unik_volume_init(&back);
+	ok(unik_volume_from_json(j, &back, &err) == 0 && back.size == 1 << 20 &&
+	       back.generation == 3 && back.n_users == 1 && back.users[0].running &&
+	       !strcmp(back.users[0].path, "/data") && back.created == 1700000000,
+	   "a volume round-trips through JSON");
+	json_decref(j);
+	unik_volume_release(&back);
+	unik_volume_release(&v);
+	j = json_pack("{sssssssi}", "id", "a", "name", "b", "type", "ext2", "size", -1);
+	unik_volume_init(&back);
+	ok(unik_volume_from_json(j, &back, &err) < 0, "a negative size is refused");
+	unik_volume_release(&back);
+	json_decref(j);
+	ok(unik_format_mounts("unik-elf", "ext2", 0, &err) == 0, "unik-elf mounts ext2 read-write");
+	ok(unik_format_mounts("unik-elf", "ext4", 0, &err) < 0 &&
+	       unik_format_mounts("unik-elf", "ext4", 1, &err) == 0,
+	   "and ext4 read-only only");
+	ok(unik_format_mounts("unik-elf", "fat", 0, &err) < 0 &&
+	       unik_format_mounts("unik-elf", "fat", 1, &err) == 0,
+	   "and fat read-only only");
+	ok(unik_format_mounts("linux-initrd", "ext2", 1, &err) < 0, "linux-initrd mounts none");
+}
+
 int main(void)
 {
 	image_roundtrip();
@@ -187,5 +257,6 @@ int main(void)
 	job_and_error();
 	run_request();
 	names_and_times();
+	volume_types();
 	return tap_done();
 }

@@ -11,6 +11,7 @@
 #include "../../../abi/hvt_abi.h"
 #include "../platform.h"
 #include "../../arch/x86_64/arch.h"
+#include "../../core/blk.h"
 #include "../../core/errno.h"
 #include "../../core/mm.h"
 #include "../../core/sched.h"
@@ -31,6 +32,9 @@ static struct hvt_call_halt c_halt;
 static struct hvt_call_timer c_timer;
 static struct hvt_call_net_write c_net_write;
 static struct hvt_call_net_read c_net_read;
+static struct hvt_call_block_info c_block_info;
+static struct hvt_call_block_rw c_block;
+static struct blkdev disks[HVT_MAX_DISKS];
 static u8 net_mac[6];
 static u16 net_mtu;
 
@@ -198,6 +202,82 @@ static long hvt_net_recv(void *buf, size_t size)
 	return c_net_read.ret ? 0 : (long)c_net_read.len;
 }
 
+/* Disks: one BLOCK_READ/BLOCK_WRITE call per physically contiguous run of
+ * the buffer (program buffers are page-mapped). */
+static int hvt_blk_rw(struct blkdev *d, bool write, u64 sector, void *buf, u64 len)
+{
+	u64 va = (u64)buf, off = sector * HVT_SECTOR_SIZE;
+
+	while (len) {
+		u64 gpa, run = blk_phys_run(va, len, &gpa);
+
+		if (!run)
+			return -EIO; /* never hand the monitor an unmapped address */
+		if (run < len)
+			run -= run % HVT_SECTOR_SIZE ?: 0;
+		if (!run || run % HVT_SECTOR_SIZE) {
+			/* a sector split across discontiguous pages: bounce it */
+			static u8 bounce[HVT_SECTOR_SIZE];
+
+			if (write)
+				memcpy(bounce, (void *)va, HVT_SECTOR_SIZE);
+			c_block = (struct hvt_call_block_rw){ .disk = (u32)(u64)d->priv,
+							      .offset = off,
+							      .data = blk_phys((u64)bounce),
+							      .len = HVT_SECTOR_SIZE };
+			hvt_call(write ? HVT_CALL_BLOCK_WRITE : HVT_CALL_BLOCK_READ, &c_block);
+			if (c_block.ret)
+				return -EIO;
+			if (!write)
+				memcpy((void *)va, bounce, HVT_SECTOR_SIZE);
+			run = HVT_SECTOR_SIZE;
+		} else {
+			c_block = (struct hvt_call_block_rw){
+				.disk = (u32)(u64)d->priv, .offset = off, .data = gpa, .len = run
+			};
+			hvt_call(write ? HVT_CALL_BLOCK_WRITE : HVT_CALL_BLOCK_READ, &c_block);
+			if (c_block.ret)
+				return -EIO;
+		}
+		va += run;
+		off += run;
+		len -= run;
+	}
+	return 0;
+}
+
+static int hvt_blk_flush(struct blkdev *d)
+{
+	c_block = (struct hvt_call_block_rw){ .disk = (u32)(u64)d->priv, .flags = HVT_BLOCK_FLUSH };
+	hvt_call(HVT_CALL_BLOCK_WRITE, &c_block);
+	return c_block.ret ? -EIO : 0;
+}
+
+static const struct blk_ops hvt_blk_ops = {
+	.rw = hvt_blk_rw,
+	.flush = hvt_blk_flush,
+};
+
+static void hvt_blk_probe(void)
+{
+	for (u32 i = 0; i < HVT_MAX_DISKS; i++) {
+		struct blkdev *d = &disks[i];
+
+		c_block_info = (struct hvt_call_block_info){ .disk = i };
+		hvt_call(HVT_CALL_BLOCK_INFO, &c_block_info);
+		if (c_block_info.ret || i >= c_block_info.count)
+			break;
+		d->ops = &hvt_blk_ops;
+		d->priv = (void *)(u64)i; /* the monitor's disk number */
+		d->sectors = c_block_info.size / HVT_SECTOR_SIZE;
+		d->sector_size = HVT_SECTOR_SIZE;
+		d->max_io = 1U << 30;
+		d->ro = c_block_info.flags & HVT_DISK_RO;
+		ksnprintf(d->name, sizeof(d->name), "hvt disk %u", i);
+		blk_register(d);
+	}
+}
+
 static void __noreturn hvt_exit(int status)
 {
 	c_halt.status = status;
@@ -220,6 +300,7 @@ static const struct platform_ops hvt_platform = {
 	.net_open = hvt_net_open,
 	.net_send = hvt_net_send,
 	.net_recv = hvt_net_recv,
+	.blk_probe = hvt_blk_probe,
 };
 
 void hvt_main(u64 boot_info_gpa)

@@ -145,11 +145,42 @@ void apic_init(void)
 	arch_set_nmi_handler(stop_nmi);
 }
 
+/* GSIs with more than one device (PCI INTx lines are shared): the first
+ * route's vector serves them all, calling each device's handler. */
+#define SHARED_MAX 8
+static struct {
+	u32 gsi;
+	int vector, n;
+	void (*fns[4])(int vector);
+} routes[SHARED_MAX];
+static int nroutes;
+
+static void shared_irq(int vector)
+{
+	for (int i = 0; i < nroutes; i++) {
+		if (routes[i].vector != vector)
+			continue;
+		for (int k = 0; k < routes[i].n; k++)
+			routes[i].fns[k](
+			    vector); /* each acknowledges its device (extra EOIs are harmless) */
+	}
+}
+
 bool apic_route_irq(u32 gsi, int vector, void (*fn)(int vector))
 {
 	volatile u8 *io;
 	u32 pin;
 
+	for (int i = 0; i < nroutes; i++) {
+		if (routes[i].gsi != gsi)
+			continue;
+		if (routes[i].n == 4)
+			return false;
+		routes[i].fns[routes[i].n++] = fn; /* shared: one more handler on its vector */
+		return true;
+	}
+	if (nroutes == SHARED_MAX)
+		return false;
 	if (!apic_tried)
 		lapic_enable();
 	if (!lapic || gsi >= 2 * IOAPIC_PINS)
@@ -158,7 +189,11 @@ bool apic_route_irq(u32 gsi, int vector, void (*fn)(int vector))
 	pin = gsi % IOAPIC_PINS;
 	if (!io || mmio_read32(io + 0x10) == 0xffffffffu)
 		return false;
-	arch_set_irq_handler(vector, fn);
+	routes[nroutes].gsi = gsi;
+	routes[nroutes].vector = vector;
+	routes[nroutes].fns[0] = fn;
+	routes[nroutes++].n = 1;
+	arch_set_irq_handler(vector, shared_irq);
 	/* Level-triggered, active high, fixed delivery to APIC 0, unmasked. */
 	mmio_write32(io, 0x11 + 2 * pin);
 	mmio_write32(io + 0x10, 0);

@@ -4,6 +4,7 @@
 #include "../../core/errno.h"
 #include "../../arch/x86_64/arch.h"
 #include "../../core/mm.h"
+#include "virtio_blk.h"
 #include "virtio_net.h"
 #include "../pvh/pvh.h"
 
@@ -24,6 +25,14 @@ static int qemu_net_open(u8 mac[6], u32 *mtu)
 	return -ENODEV;
 }
 
+/* The disks, when the core asks (the command line mounts volumes): the
+ * virtio-mmio ones (microvm), then the virtio-blk PCI functions (pc). */
+static void qemu_blk_probe(void)
+{
+	virtio_blk_mmio_probe(cmdline, apic_route_irq);
+	virtio_blk_pci_probe(apic_route_irq);
+}
+
 static const struct platform_ops qemu_platform = {
 	.name = "qemu-pvh",
 	.console_write = qemu_console_write,
@@ -39,6 +48,7 @@ static const struct platform_ops qemu_platform = {
 	.net_open = qemu_net_open,
 	.net_send = virtio_net_send,
 	.net_recv = virtio_net_recv,
+	.blk_probe = qemu_blk_probe,
 };
 
 void qemu_pvh_main(u32 start_info_pa)

@@ -29,8 +29,10 @@ void qemu_wait_until(u64 deadline_ns);
 /* apic.c: platform_ops.timer_set on the local APIC's one-shot timer. */
 void qemu_timer_set(u64 deadline_ns);
 /* apic.c: routes GSI `gsi` (level-triggered, active high: virtio-mmio) through
- * its I/O APIC to `vector`, served by fn (which must call apic_eoi()).
- * False when there is no local APIC or no I/O APIC for that GSI. */
+ * its I/O APIC to `vector`, served by fn (which must call apic_eoi()).  A
+ * GSI routed again (a shared PCI INTx line) keeps its first vector, whose
+ * interrupt then calls every handler of the line.  False when there is no
+ * local APIC or no I/O APIC for that GSI (or too many sharers). */
 bool apic_route_irq(u32 gsi, int vector, void (*fn)(int vector));
 /* apic.c: signals the end of an interrupt to the local APIC. */
 void apic_eoi(void);

@@ -68,6 +68,9 @@ long virtio_net_recv(void *buf, size_t size);
  * vector and handler, which wakes waits.  True when one was found. */
 bool virtio_net_mmio_probe(const char *cmdline,
 			   bool (*route)(u32 gsi, int vector, void (*fn)(int vector)));
+/* virtio_net_mmio.c: parses the "SIZE@ADDR:IRQ" of a virtio_mmio.device=
+ * word (len bytes at w; SIZE may end in K or M), for virtio-blk too. */
+bool virtio_mmio_parse_device(const char *w, size_t len, u64 *addr, u64 *size, u64 *gsi);
 /* virtio_net_mmio.c: negotiates features, sets up the queues and posts
  * receive buffers: 0 with the MAC and MTU, or -ENODEV (none probed, or it
  * refused). */

@@ -91,8 +91,7 @@ static u64 parse_num(const char **s, bool *ok)
 	return v;
 }
 
-/* "SIZE@ADDR:IRQ" (SIZE may end in K or M). */
-static bool parse_device(const char *w, size_t len, u64 *addr, u64 *size, u64 *gsi)
+bool virtio_mmio_parse_device(const char *w, size_t len, u64 *addr, u64 *size, u64 *gsi)
 {
 	char buf[64];
 	const char *p = buf;
@@ -165,7 +164,7 @@ bool virtio_net_mmio_probe(const char *cmdline,
 		while (*p && *p != ' ')
 			p++;
 		if ((size_t)(p - w) <= kl || memcmp(w, key, kl) ||
-		    !parse_device(w + kl, (size_t)(p - w) - kl, &addr, &size, &gsi))
+		    !virtio_mmio_parse_device(w + kl, (size_t)(p - w) - kl, &addr, &size, &gsi))
 			continue;
 		r = arch_map_mmio(addr, size);
 		if (!r || mmio_read32(r + R_MAGIC) != VIRTIO_MAGIC ||

@@ -14,12 +14,16 @@
 #include "../../../abi/hvt_abi.h"
 #include "../platform.h"
 #include "../../arch/x86_64/arch.h"
+#include "../../core/blk.h"
 #include "../../core/errno.h"
 #include "../../core/mm.h"
 #include "../../core/sched.h"
 
 #define NR_READ 0
 #define NR_WRITE 1
+#define NR_PREAD64 17
+#define NR_PWRITE64 18
+#define NR_FDATASYNC 75
 #define NR_MMAP 9
 #define NR_MUNMAP 11
 #define NR_SETITIMER 38
@@ -99,6 +103,9 @@ static int console_fd = 1, status_fd = -1, mem_fd = -1, net_fd = -1;
 static u8 net_mac[6];
 static u16 net_mtu;
 static u64 mono_boot_ns;
+static struct hvt_disk disk_info[HVT_MAX_DISKS];
+static struct blkdev disks[HVT_MAX_DISKS];
+static u32 ndisks;
 
 static long host6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -239,6 +246,62 @@ static long spt_net_recv(void *buf, size_t size)
 	return r > 0 ? r : 0;
 }
 
+/* Disks: the host fds the monitor opened (only pread64, pwrite64 and
+ * fdatasync on them pass its filter).  Runtime and program memory are host
+ * memory here, so the host reads and writes the buffer itself. */
+static int spt_blk_rw(struct blkdev *d, bool write, u64 sector, void *buf, u64 len)
+{
+	const struct hvt_disk *hd = d->priv;
+	u64 off = sector * HVT_SECTOR_SIZE;
+	u8 *p = buf;
+
+	while (len) {
+		long n = host6(write ? NR_PWRITE64 : NR_PREAD64, hd->fd, (long)p, (long)len,
+			       (long)off, 0, 0);
+
+		if (n == -EINTR)
+			continue;
+		if (n <= 0)
+			return -EIO;
+		p += n;
+		off += (u64)n;
+		len -= (u64)n;
+	}
+	return 0;
+}
+
+static int spt_blk_flush(struct blkdev *d)
+{
+	const struct hvt_disk *hd = d->priv;
+	long r;
+
+	do
+		r = host3(NR_FDATASYNC, hd->fd, 0, 0);
+	while (r == -EINTR);
+	return r ? -EIO : 0;
+}
+
+static const struct blk_ops spt_blk_ops = {
+	.rw = spt_blk_rw,
+	.flush = spt_blk_flush,
+};
+
+static void spt_blk_probe(void)
+{
+	for (u32 i = 0; i < ndisks; i++) {
+		struct blkdev *d = &disks[i];
+
+		d->ops = &spt_blk_ops;
+		d->priv = &disk_info[i];
+		d->sectors = disk_info[i].size / HVT_SECTOR_SIZE;
+		d->sector_size = HVT_SECTOR_SIZE;
+		d->max_io = 1U << 30;
+		d->ro = disk_info[i].flags & HVT_DISK_RO;
+		ksnprintf(d->name, sizeof(d->name), "spt disk %u", i);
+		blk_register(d);
+	}
+}
+
 static void __noreturn spt_exit(int status)
 {
 	if (status_fd >= 0) {
@@ -285,6 +348,7 @@ static const struct platform_ops spt_platform = {
 	.net_open = spt_net_open,
 	.net_send = spt_net_send,
 	.net_recv = spt_net_recv,
+	.blk_probe = spt_blk_probe,
 };
 
 static void frame_from(struct trap_frame *tf, const u64 *g, u64 vector)
@@ -386,6 +450,8 @@ void spt_main(struct hvt_boot_info *bi)
 	net_fd = bi->net_fd;
 	net_mtu = bi->net_mtu;
 	memcpy(net_mac, bi->net_mac, 6);
+	ndisks = MIN(bi->ndisks, (u32)HVT_MAX_DISKS);
+	memcpy(disk_info, bi->disks, sizeof(disk_info));
 	dmap_base = bi->dmap_base;
 	/* Nothing of the monitor is used from here on: give its address space
 	 * to the application. */
