@@ -64,6 +64,9 @@ static long node_write(struct file *f, const struct k_iovec *iov, int n, u64 *of
 			break;
 	}
 	*off += done;
+	/* O_SYNC, O_DSYNC on a volume: durable before the call returns */
+	if (done && v->mnt && (f->flags & 010000) && v->mnt->type->fsync(v))
+		return -EIO;
 	return (long)done;
 }
 

@@ -80,8 +80,8 @@ struct platform_ops {
 	 * length, or 0 when none is waiting.  buf is in runtime memory. */
 	long (*net_recv)(void *buf, size_t size);
 	/* Finds the platform's disks and blk_register()s each, in the order
-	 * the host gave them (core/blk.h); called once, when the command line
-	 * asks for volumes.  NULL: no disks. */
+	 * the host gave them (core/blk.h); called once at boot (volume.c:
+	 * /dev/vdX and the unik.mount= volumes).  NULL: no disks. */
 	void (*blk_probe)(void);
 };
 
