@@ -10,37 +10,12 @@
  * it clean.  One volume operation runs at a time (a lock that disk waits
  * may hold while other threads run).
  */
+#include "byteorder.h"
 #include "errno.h"
 #include "fs_ext2.h"
 #include "kmem.h"
 
 #define NSEC 1000000000UL
-
-static inline u16 le16(const u8 *p)
-{
-	u16 v;
-
-	memcpy(&v, p, 2);
-	return v;
-}
-
-static inline u32 le32(const u8 *p)
-{
-	u32 v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static inline void put16(u8 *p, u16 v)
-{
-	memcpy(p, &v, 2);
-}
-
-static inline void put32(u8 *p, u32 v)
-{
-	memcpy(p, &v, 4);
-}
 
 /* --- the lock ---------------------------------------------------------- */
 

@@ -4,36 +4,11 @@
  * clears the index flag, as ext2 drivers do, so e2fsck need not trust a
  * stale index.  Lookups and inserts scan the whole directory: a directory
  * of N entries costs O(N) per name. */
+#include "byteorder.h"
 #include "errno.h"
 #include "fs_ext2.h"
 
 #define DE_HDR 8
-
-static inline u16 le16(const u8 *p)
-{
-	u16 v;
-
-	memcpy(&v, p, 2);
-	return v;
-}
-
-static inline u32 le32(const u8 *p)
-{
-	u32 v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static inline void put16(u8 *p, u16 v)
-{
-	memcpy(p, &v, 2);
-}
-
-static inline void put32(u8 *p, u32 v)
-{
-	memcpy(p, &v, 4);
-}
 
 static u32 de_size(u32 name_len)
 {

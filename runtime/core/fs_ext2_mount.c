@@ -1,5 +1,6 @@
 /* fs_ext2_mount.c - mounting an ext2/ext4 volume and writing it back
  * (fs_ext2.h): the superblock and group descriptors. */
+#include "byteorder.h"
 #include "errno.h"
 #include "fs_ext2.h"
 #include "kmem.h"
@@ -7,32 +8,6 @@
 
 #define SB_OFF 1024
 #define NSEC 1000000000UL
-
-static inline u16 le16(const u8 *p)
-{
-	u16 v;
-
-	memcpy(&v, p, 2);
-	return v;
-}
-
-static inline u32 le32(const u8 *p)
-{
-	u32 v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static inline void put16(u8 *p, u16 v)
-{
-	memcpy(p, &v, 2);
-}
-
-static inline void put32(u8 *p, u32 v)
-{
-	memcpy(p, &v, 4);
-}
 
 /* The block holding the superblock and its offset there. */
 static u64 sb_block(const struct e2fs *fs, u32 *off)

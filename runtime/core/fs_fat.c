@@ -10,6 +10,7 @@
  * modification time; inode numbers are the byte position of the entry on
  * the disk (the root: 1).  Writing is refused: a FAT volume mounts ro.
  */
+#include "byteorder.h"
 #include "errno.h"
 #include "fs.h"
 #include "fs_bcache.h"
@@ -35,22 +36,6 @@ struct fat_node {
 	bool root16; /* the fixed root directory of FAT12/16 */
 	u32 cur_idx, cur_clus; /* a cursor into the chain, for sequential reads */
 };
-
-static inline u16 le16(const u8 *p)
-{
-	u16 v;
-
-	memcpy(&v, p, 2);
-	return v;
-}
-
-static inline u32 le32(const u8 *p)
-{
-	u32 v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
 
 static struct fat *F(const struct vnode *n)
 {

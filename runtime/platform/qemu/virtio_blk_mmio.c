@@ -9,40 +9,12 @@
  * routed to one vector whose handler acknowledges every disk and wakes
  * the waits (virtio_blk_queue.c).
  */
+#include "virtio.h"
 #include "virtio_blk.h"
 #include "../../arch/x86_64/arch.h"
 #include "../../core/errno.h"
 #include "../../core/mm.h"
 
-#define VIRTIO_MAGIC 0x74726976 /* "virt" */
-#define R_MAGIC 0x000
-#define R_VERSION 0x004
-#define R_DEVICE_ID 0x008
-#define R_DEVICE_FEATURES 0x010
-#define R_DEVICE_FEATURES_SEL 0x014
-#define R_DRIVER_FEATURES 0x020
-#define R_DRIVER_FEATURES_SEL 0x024
-#define R_GUEST_PAGE_SIZE 0x028 /* legacy */
-#define R_QUEUE_SEL 0x030
-#define R_QUEUE_NUM_MAX 0x034
-#define R_QUEUE_NUM 0x038
-#define R_QUEUE_ALIGN 0x03c /* legacy */
-#define R_QUEUE_PFN 0x040 /* legacy */
-#define R_QUEUE_READY 0x044
-#define R_QUEUE_NOTIFY 0x050
-#define R_INTERRUPT_STATUS 0x060
-#define R_INTERRUPT_ACK 0x064
-#define R_STATUS 0x070
-#define R_QUEUE_DESC 0x080
-#define R_QUEUE_AVAIL 0x090
-#define R_QUEUE_USED 0x0a0
-#define R_CONFIG 0x100
-#define ST_ACK 1
-#define ST_DRIVER 2
-#define ST_DRIVER_OK 4
-#define ST_FEATURES_OK 8
-#define ST_FAILED 128
-#define F_VERSION_1_HI (1u << 0) /* feature bit 32 */
 #define DEV_BLK 2
 #define IRQ_VECTOR (IRQ_VECTOR_BASE + 4)
 

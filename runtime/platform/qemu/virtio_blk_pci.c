@@ -10,6 +10,7 @@
  * and FLUSH.  No MSI-X: the INTx line, routed through the I/O APIC, wakes
  * the waits (the handler reads every disk's ISR, which lowers it).
  */
+#include "virtio.h"
 #include "virtio_blk.h"
 #include "../../arch/x86_64/arch.h"
 #include "../../core/errno.h"
@@ -41,43 +42,11 @@
 #define C_QUEUE_DRIVER 0x28
 #define C_QUEUE_DEVICE 0x30
 #define NO_VECTOR 0xffff
-#define ST_ACK 1
-#define ST_DRIVER 2
-#define ST_DRIVER_OK 4
-#define ST_FEATURES_OK 8
-#define ST_FAILED 128
-#define F_VERSION_1_HI (1u << 0) /* feature bit 32 */
 #define IRQ_VECTOR (IRQ_VECTOR_BASE + 5)
 
 static struct vblk devs[VBLK_MAX];
 static struct pci_fn fns[VBLK_MAX];
 static int nfns, ndevs;
-
-static inline u8 rd8(volatile u8 *p, u32 off)
-{
-	return *(volatile u8 *)(p + off);
-}
-
-static inline u16 rd16(volatile u8 *p, u32 off)
-{
-	return *(volatile u16 *)(p + off);
-}
-
-static inline void wr8(volatile u8 *p, u32 off, u8 v)
-{
-	*(volatile u8 *)(p + off) = v;
-}
-
-static inline void wr16(volatile u8 *p, u32 off, u16 v)
-{
-	*(volatile u16 *)(p + off) = v;
-}
-
-static inline void wr64(volatile u8 *p, u32 off, u64 v)
-{
-	mmio_write32(p + off, (u32)v);
-	mmio_write32(p + off + 4, (u32)(v >> 32));
-}
 
 /* Collects every virtio-blk function (returns false: go on). */
 static bool collect(struct pci_fn f, u16 vendor, u16 device)

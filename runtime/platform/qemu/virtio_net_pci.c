@@ -10,6 +10,7 @@
  * reads the ISR, which lowers it); frames are taken by polling the used
  * rings (virtio_net_queue.c).
  */
+#include "virtio.h"
 #include "../../core/sched.h"
 #include "virtio_net.h"
 #include "../../arch/x86_64/arch.h"
@@ -43,13 +44,7 @@
 #define C_QUEUE_DRIVER 0x28
 #define C_QUEUE_DEVICE 0x30
 #define NO_VECTOR 0xffff
-#define ST_ACK 1
-#define ST_DRIVER 2
-#define ST_DRIVER_OK 4
-#define ST_FEATURES_OK 8
-#define ST_FAILED 128
 #define F_MAC (1u << 5)
-#define F_VERSION_1_HI (1u << 0) /* feature bit 32 */
 #define HDR_LEN 12 /* struct virtio_net_hdr with num_buffers (VERSION_1) */
 #define IRQ_VECTOR (IRQ_VECTOR_BASE + 2)
 
@@ -57,32 +52,6 @@ static struct pci_fn dev;
 static volatile u8 *common, *isr, *devcfg, *notify_base;
 static u32 notify_mult;
 static u16 notify_off[2];
-
-static inline u8 rd8(volatile u8 *p, u32 off)
-{
-	return *(volatile u8 *)(p + off);
-}
-
-static inline u16 rd16(volatile u8 *p, u32 off)
-{
-	return *(volatile u16 *)(p + off);
-}
-
-static inline void wr8(volatile u8 *p, u32 off, u8 v)
-{
-	*(volatile u8 *)(p + off) = v;
-}
-
-static inline void wr16(volatile u8 *p, u32 off, u16 v)
-{
-	*(volatile u16 *)(p + off) = v;
-}
-
-static inline void wr64(volatile u8 *p, u32 off, u64 v)
-{
-	mmio_write32(p + off, (u32)v);
-	mmio_write32(p + off + 4, (u32)(v >> 32));
-}
 
 static bool is_virtio_net(struct pci_fn f, u16 vendor, u16 device)
 {
