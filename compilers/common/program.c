@@ -20,8 +20,7 @@
 
 #define CC_DEFAULT "musl-gcc"
 
-static void __attribute__((format(printf, 2, 3)))
-progress(const struct unik_build_spec *spec, const char *fmt, ...)
+void compiler_progress(const struct unik_build_spec *spec, const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -180,7 +179,7 @@ static int build_with_make(const struct unik_build_spec *spec, const char *cc, c
 
 	if (list_files(spec->src_dir, NULL, 1, &before, err) < 0)
 		goto cleanup;
-	progress(spec, "building with make %s LDFLAGS=-static", cc_arg);
+	compiler_progress(spec, "building with make %s LDFLAGS=-static", cc_arg);
 	if (run_command(argv, &opts, err) < 0) {
 		if (err && err->code == UNIK_E_INTERNAL)
 			err->code = UNIK_E_INVALID;
@@ -219,8 +218,8 @@ static int build_sources(const struct unik_build_spec *spec, const char *cc, cha
 			     "in the top folder");
 		goto cleanup;
 	}
-	progress(spec, "compiling %zu C file%s with %s -static -O2", srcs.n, srcs.n == 1 ? "" : "s",
-		 cc);
+	compiler_progress(spec, "compiling %zu C file%s with %s -static -O2", srcs.n,
+			  srcs.n == 1 ? "" : "s", cc);
 	strv_push(&argv, cc);
 	strv_push(&argv, "-static");
 	strv_push(&argv, "-O2");

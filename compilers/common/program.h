@@ -11,6 +11,9 @@
  * in the source folder must leave an executable named "app", named like
  * the image, or be the only new executable in the top folder; without one,
  * every top-level *.c is compiled together with `<cc> -static -O2`. */
+/* One line of the build's progress (printf-style) to spec->log, if any. */
+void compiler_progress(const struct unik_build_spec *spec, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 int compiler_program_build(const struct unik_build_spec *spec, const char *cc, char **app_out,
 			   struct unik_err *err);
 

@@ -21,7 +21,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,20 +38,6 @@
 #define GO_DETECT_MODULE 30
 /* Loose *.go files: below a folder the c compiler also fits. */
 #define GO_DETECT_FILES 15
-
-static void __attribute__((format(printf, 2, 3)))
-progress(const struct unik_build_spec *spec, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	if (!spec->log)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	spec->log(spec->log_ctx, line);
-}
 
 const char *go_command(const struct unik_config *cfg)
 {
@@ -287,15 +272,15 @@ static int go_build_program(const struct unik_build_spec *spec, char **app_out,
 	for (size_t i = 0; i < files.n; i++)
 		strv_push(&argv, files.v[i]);
 	if (module)
-		progress(spec,
-			 "building the Go module with go build -trimpath (CGO_ENABLED=0, "
-			 "GOOS=linux GOARCH=amd64, GOPROXY=off%s)",
-			 vendor ? ", -mod=vendor" : "");
+		compiler_progress(spec,
+				  "building the Go module with go build -trimpath (CGO_ENABLED=0, "
+				  "GOOS=linux GOARCH=amd64, GOPROXY=off%s)",
+				  vendor ? ", -mod=vendor" : "");
 	else
-		progress(spec,
-			 "building %zu Go file%s with go build -trimpath (CGO_ENABLED=0, "
-			 "GOOS=linux GOARCH=amd64, GOPROXY=off)",
-			 files.n, files.n == 1 ? "" : "s");
+		compiler_progress(spec,
+				  "building %zu Go file%s with go build -trimpath (CGO_ENABLED=0, "
+				  "GOOS=linux GOARCH=amd64, GOPROXY=off)",
+				  files.n, files.n == 1 ? "" : "s");
 	{
 		/* the go command writes only the scratch folder (caches, output) */
 		const char *rw[] = { scratch, NULL };
@@ -354,10 +339,10 @@ static int go_build(const struct unik_build_spec *spec, struct unik_build_result
 	if (strncmp(root, "/usr/", 5))
 		sandbox_allow_read(spec->sandbox, root);
 	sandbox_allow_read(spec->sandbox, compiler_runtime_dir(spec->cfg));
-	progress(spec, "Go toolchain: %s", root);
+	compiler_progress(spec, "Go toolchain: %s", root);
 	if (go_build_program(spec, &app, err) < 0 || compiler_files_tree(spec, &files, err) < 0)
 		goto cleanup;
-	progress(spec, "linking with the unik runtime (files packed read-only at /)");
+	compiler_progress(spec, "linking with the unik runtime (files packed read-only at /)");
 	{
 		struct pack_spec ps = { .runtime_dir = compiler_runtime_dir(spec->cfg),
 					.app = app,
@@ -373,7 +358,7 @@ static int go_build(const struct unik_build_spec *spec, struct unik_build_result
 			goto cleanup;
 	}
 	size = fs_file_size(image);
-	progress(spec, "image: %lld bytes (format unik-elf)", size);
+	compiler_progress(spec, "image: %lld bytes (format unik-elf)", size);
 	unik_build_result_release(out);
 	out->format = xstrdup(UNIK_FORMAT_UNIK_ELF);
 	out->kernel = image;
