@@ -17,31 +17,9 @@
 #include "../../core/mm.h"
 #include "pci.h"
 
-#define VIRTIO_VENDOR 0x1af4
 #define DEV_BLK_MODERN 0x1042
 #define DEV_BLK_TRANSITIONAL 0x1001
 #define SUBSYS_BLK 2
-#define CAP_VENDOR 0x09
-#define CFG_COMMON 1
-#define CFG_NOTIFY 2
-#define CFG_ISR 3
-#define CFG_DEVICE 4
-/* struct virtio_pci_common_cfg */
-#define C_DEVICE_FEATURE_SELECT 0x00
-#define C_DEVICE_FEATURE 0x04
-#define C_DRIVER_FEATURE_SELECT 0x08
-#define C_DRIVER_FEATURE 0x0c
-#define C_MSIX_CONFIG 0x10
-#define C_DEVICE_STATUS 0x14
-#define C_QUEUE_SELECT 0x16
-#define C_QUEUE_SIZE 0x18
-#define C_QUEUE_MSIX_VECTOR 0x1a
-#define C_QUEUE_ENABLE 0x1c
-#define C_QUEUE_NOTIFY_OFF 0x1e
-#define C_QUEUE_DESC 0x20
-#define C_QUEUE_DRIVER 0x28
-#define C_QUEUE_DEVICE 0x30
-#define NO_VECTOR 0xffff
 #define IRQ_VECTOR (IRQ_VECTOR_BASE + 5)
 
 static struct vblk devs[VBLK_MAX];
