@@ -48,6 +48,7 @@
 
 #define XEN_EVTCHNOP_BIND_VIRQ 1
 #define XEN_EVTCHNOP_SEND 4
+#define XEN_EVTCHNOP_ALLOC_UNBOUND 6
 #define XEN_EVTCHNOP_UNMASK 9
 #define XEN_VIRQ_TIMER 0
 
@@ -153,6 +154,9 @@ void xen_console_flush(void);
 int xs_init(void);
 long xs_read(const char *path, char *buf, size_t size);
 int xs_write(const char *path, const char *value);
+/* The names under path, each NUL-terminated, into buf: their total length
+ * (0: none), or -errno (-E2BIG: buf is too small). */
+long xs_directory(const char *path, char *buf, size_t size);
 /* fn(path) runs when path or a key under it changes (once at once, too),
  * from the event upcall or after a request, never inside one. */
 int xs_watch(const char *path, void (*fn)(const char *path));

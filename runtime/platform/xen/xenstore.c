@@ -18,6 +18,7 @@
 
 #define RING 1024
 #define PAYLOAD_MAX 4096
+#define XS_DIRECTORY 1
 #define XS_READ 2
 #define XS_WATCH 4
 #define XS_WRITE 11
@@ -229,6 +230,19 @@ long xs_read(const char *path, char *buf, size_t size)
 	if (n < 0)
 		return n;
 	strlcpy(buf, payload, size);
+	return n;
+}
+
+long xs_directory(const char *path, char *buf, size_t size)
+{
+	const char *parts[] = { path };
+	long n = request(XS_DIRECTORY, parts, 1, true);
+
+	if (n < 0)
+		return n;
+	if ((size_t)n > size)
+		return -E2BIG;
+	memcpy(buf, payload, (size_t)n);
 	return n;
 }
 
