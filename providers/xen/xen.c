@@ -22,8 +22,12 @@
 #define XEN_CMDLINE_MAX 1024
 #define XEN_MIN_MEMORY_MB 4
 #define XEN_MAX_MEMORY_MB (1024 * 1024)
+#define XEN_MAX_VOLUMES 8 /* xvda..xvdh: the runtime's blkfront takes 8 */
 
 static const char *const xen_formats[] = { UNIK_FORMAT_UNIK_ELF, NULL };
+/* blkback (the `phy` back end: xl's block script puts a file on a loop
+ * device) serves raw disks; qcow2 would need QEMU in dom0 (qdisk). */
+static const char *const xen_volume_formats[] = { "raw", NULL };
 
 static void domain_name(const struct unik_run_spec *spec, char *buf, size_t size)
 {
@@ -99,6 +103,31 @@ static int write_config(const struct unik_run_spec *spec, const char *name, cons
 		    "extra = \"%s\"\non_poweroff = \"destroy\"\non_reboot = \"destroy\"\n"
 		    "on_crash = \"destroy\"\n",
 		    spec->id, name, spec->memory_mb, spec->kernel, strbuf_str(&cmd));
+	if (spec->n_volumes > XEN_MAX_VOLUMES) {
+		unik_err_set(err, UNIK_E_INVALID, "xen: at most %d volumes per instance",
+			     XEN_MAX_VOLUMES);
+		goto out;
+	}
+	/* The disks in volume order (xvda, xvdb, ...: the order blkfront
+	 * registers them, the DISK of the unik.mount= words).  target= comes
+	 * last: xl takes the rest of the spec as the path. */
+	if (spec->n_volumes)
+		strbuf_addf(&cfg, "disk = [");
+	for (size_t i = 0; i < spec->n_volumes; i++) {
+		const struct unik_volume_spec *v = &spec->volumes[i];
+
+		if (!v->disk || !quotable(v->disk) || strchr(v->disk, '\'')) {
+			unik_err_set(
+			    err, UNIK_E_INVALID,
+			    "xen: the disk path of volume %s cannot be put in an xl config",
+			    v->name ? v->name : "?");
+			goto out;
+		}
+		strbuf_addf(&cfg, "%s\"format=raw, vdev=xvd%c, access=%s, target=%s\"",
+			    i ? ", " : " ", (char)('a' + i), v->read_only ? "ro" : "rw", v->disk);
+	}
+	if (spec->n_volumes)
+		strbuf_addf(&cfg, " ]\n");
 	rc = fs_write_file_atomic(path, cfg.buf, cfg.len, 0600, err);
 out:
 	strbuf_release(&cmd);
@@ -252,6 +281,8 @@ const struct unik_provider unik_provider_xen = {
 	.max_memory_mb = XEN_MAX_MEMORY_MB,
 	.accels = NULL,
 	.console_log = 1,
+	.volume_formats = xen_volume_formats,
+	.max_volumes = XEN_MAX_VOLUMES,
 	.net_modes = 0, /* netfront comes with the runtime's network driver for Xen */
 	.check = xen_check,
 	.probe = xen_probe,

@@ -164,6 +164,9 @@ int xs_watch(const char *path, void (*fn)(const char *path));
 /* control.c: `xl shutdown` (control/shutdown) becomes the stop request. */
 void xen_control_init(void);
 
+/* blkfront.c: the vbds as disks of the block layer (platform blk_probe). */
+void xen_blk_probe(void);
+
 /* xen_start.c */
 void xen_pvh_main(u32 start_info_pa) __noreturn;
 void xen_exit(int status) __noreturn;

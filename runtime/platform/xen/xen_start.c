@@ -26,6 +26,7 @@ static const struct platform_ops xen_platform = {
 	.exit = xen_exit,
 	.clock_source = xen_clock_source,
 	.clock_hz = xen_clock_hz,
+	.blk_probe = xen_blk_probe,
 };
 
 /* The exit status goes on the console as the last line (the provider reads

@@ -7,7 +7,8 @@
  * interrupts off, polling the reply ring (yielding the CPU to dom0 while it
  * waits), so one from the event upcall cannot interleave with another.
  * Watch events arriving meanwhile are noted and their handlers run once no
- * request is in flight: from the upcall, or at the end of the request.
+ * request is in flight: from the upcall, or once a request's caller has its
+ * reply.
  * Everything from the other side is checked (lengths, indexes); a protocol
  * error turns the client off rather than trusting the ring. */
 #include "xen.h"
@@ -182,9 +183,14 @@ static void run_watches(void)
 }
 
 /* One request of `type` with the strings parts[0..n) (each sent with its
- * NUL except a write's value); the reply's payload in `payload`: its
- * length, or -errno (an XS_ERROR reply: -EIO, -ENOENT for ENOENT). */
-static long request(u32 type, const char *const *parts, int n, bool last_nul)
+ * NUL except a write's value).  The reply's payload goes to out (size
+ * bytes, NUL-terminated; a read is cut to fit, a list gives -E2BIG; out
+ * may be NULL).  Watch events arriving meanwhile are only noted: the caller
+ * runs their handlers (run_watches) once it has its reply, as they make
+ * requests of their own.  The reply's length, or -errno (an XS_ERROR
+ * reply: -EIO, -ENOENT for ENOENT). */
+static long request(u32 type, const char *const *parts, int n, bool last_nul, char *out,
+		    size_t size)
 {
 	struct msg m = { type, 0, 0, 0 }, r;
 	u64 until;
@@ -212,12 +218,20 @@ static long request(u32 type, const char *const *parts, int n, bool last_nul)
 			continue; /* a late reply to a request that timed out */
 		if (r.type == XS_ERROR)
 			rc = !strcmp(payload, "ENOENT") ? -ENOENT : -EIO;
-		else
+		else {
 			rc = r.len;
+			if (out && size) { /* a read may be cut (NUL-terminated), a list not */
+				size_t k = MIN((size_t)r.len, size - 1);
+
+				memcpy(out, payload, k);
+				out[k] = 0;
+				if (type != XS_READ && (size_t)r.len + 1 > size)
+					rc = -E2BIG;
+			}
+		}
 		break;
 	}
 	in_request = false;
-	run_watches();
 	irq_restore(irq);
 	return rc;
 }
@@ -225,32 +239,28 @@ static long request(u32 type, const char *const *parts, int n, bool last_nul)
 long xs_read(const char *path, char *buf, size_t size)
 {
 	const char *parts[] = { path };
-	long n = request(XS_READ, parts, 1, true);
+	long n = request(XS_READ, parts, 1, true, buf, size);
 
-	if (n < 0)
-		return n;
-	strlcpy(buf, payload, size);
+	run_watches();
 	return n;
 }
 
 long xs_directory(const char *path, char *buf, size_t size)
 {
 	const char *parts[] = { path };
-	long n = request(XS_DIRECTORY, parts, 1, true);
 
-	if (n < 0)
-		return n;
-	if ((size_t)n > size)
-		return -E2BIG;
-	memcpy(buf, payload, (size_t)n);
+	long n = request(XS_DIRECTORY, parts, 1, true, buf, size);
+
+	run_watches();
 	return n;
 }
 
 int xs_write(const char *path, const char *value)
 {
 	const char *parts[] = { path, value };
-	long rc = request(XS_WRITE, parts, 2, false);
+	long rc = request(XS_WRITE, parts, 2, false, NULL, 0);
 
+	run_watches();
 	return rc < 0 ? (int)rc : 0;
 }
 
@@ -264,7 +274,8 @@ int xs_watch(const char *path, void (*fn)(const char *path))
 		return -ENOSPC;
 	watches[nwatches].path = path;
 	watches[nwatches++].fn = fn;
-	rc = request(XS_WATCH, parts, 2, true);
+	rc = request(XS_WATCH, parts, 2, true, NULL, 0);
+	run_watches();
 	return rc < 0 ? (int)rc : 0;
 }
 
