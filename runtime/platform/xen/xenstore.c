@@ -182,9 +182,13 @@ static void run_watches(void)
 }
 
 /* One request of `type` with the strings parts[0..n) (each sent with its
- * NUL except a write's value); the reply's payload in `payload`: its
- * length, or -errno (an XS_ERROR reply: -EIO, -ENOENT for ENOENT). */
-static long request(u32 type, const char *const *parts, int n, bool last_nul)
+ * NUL except a write's value): the reply's payload length, or -errno (an
+ * XS_ERROR reply: -EIO, -ENOENT for ENOENT).  The payload goes to out
+ * (may be NULL) before any watch runs (a watch's own requests reuse
+ * `payload`): all of it (exact; -E2BIG when it does not fit) or as a
+ * NUL-terminated string, cut to size. */
+static long request(u32 type, const char *const *parts, int n, bool last_nul, char *out,
+		    size_t size, bool exact)
 {
 	struct msg m = { type, 0, 0, 0 }, r;
 	u64 until;
@@ -216,6 +220,14 @@ static long request(u32 type, const char *const *parts, int n, bool last_nul)
 			rc = r.len;
 		break;
 	}
+	if (rc >= 0 && out) {
+		if (!exact)
+			strlcpy(out, payload, size);
+		else if ((size_t)rc > size)
+			rc = -E2BIG;
+		else
+			memcpy(out, payload, (size_t)rc);
+	}
 	in_request = false;
 	run_watches();
 	irq_restore(irq);
@@ -225,31 +237,19 @@ static long request(u32 type, const char *const *parts, int n, bool last_nul)
 long xs_read(const char *path, char *buf, size_t size)
 {
 	const char *parts[] = { path };
-	long n = request(XS_READ, parts, 1, true);
-
-	if (n < 0)
-		return n;
-	strlcpy(buf, payload, size);
-	return n;
+	return request(XS_READ, parts, 1, true, buf, size, false);
 }
 
 long xs_directory(const char *path, char *buf, size_t size)
 {
 	const char *parts[] = { path };
-	long n = request(XS_DIRECTORY, parts, 1, true);
-
-	if (n < 0)
-		return n;
-	if ((size_t)n > size)
-		return -E2BIG;
-	memcpy(buf, payload, (size_t)n);
-	return n;
+	return request(XS_DIRECTORY, parts, 1, true, buf, size, true);
 }
 
 int xs_write(const char *path, const char *value)
 {
 	const char *parts[] = { path, value };
-	long rc = request(XS_WRITE, parts, 2, false);
+	long rc = request(XS_WRITE, parts, 2, false, NULL, 0, false);
 
 	return rc < 0 ? (int)rc : 0;
 }
@@ -264,7 +264,7 @@ int xs_watch(const char *path, void (*fn)(const char *path))
 		return -ENOSPC;
 	watches[nwatches].path = path;
 	watches[nwatches++].fn = fn;
-	rc = request(XS_WATCH, parts, 2, true);
+	rc = request(XS_WATCH, parts, 2, true, NULL, 0, false);
 	return rc < 0 ? (int)rc : 0;
 }
 
