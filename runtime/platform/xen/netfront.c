@@ -7,7 +7,9 @@
  * request's id, after which the buffer is ours again.  Receive: requests
  * post empty pages granted writable; with request-rx-copy the back end
  * copies a frame into one and answers with its offset and length.  No
- * offloads and no scatter-gather are offered, so every frame is one slot.
+ * offloads and no scatter-gather are offered, so every frame is one slot;
+ * feature-no-csum-offload makes dom0 fill in every checksum (by default
+ * netback passes frames from dom0 itself with the TCP/UDP checksum blank).
  *
  * A ring is a header {req_prod, req_event, rsp_prod, rsp_event} and a
  * power-of-two array of slots, each holding a request and later its
@@ -239,7 +241,8 @@ static int publish(int tx_ref, int rx_ref)
 	    xenbus_write_u64(dev.node, "rx-ring-ref", (u64)rx_ref) ||
 	    xenbus_write_u64(dev.node, "event-channel", port) ||
 	    xenbus_write(dev.node, "request-rx-copy", "1") ||
-	    xenbus_write(dev.node, "feature-rx-notify", "1"))
+	    xenbus_write(dev.node, "feature-rx-notify", "1") ||
+	    xenbus_write(dev.node, "feature-no-csum-offload", "1"))
 		return -EIO;
 	return xenbus_set_state(&dev, XENBUS_CONNECTED);
 }
@@ -251,8 +254,13 @@ int netfront_open(u8 mac[6], u32 *mtu)
 	u64 m;
 	long n;
 
-	if (up || gnttab_init() || xenbus_devices("vif", &dev, 1) != 1)
+	if (up || gnttab_init())
 		return -ENODEV;
+	rc = xenbus_devices("vif", &dev, 1);
+	if (rc != 1) {
+		kprintf("unik: xen: no network device (device/vif: %d)\n", rc);
+		return -ENODEV;
+	}
 	ksnprintf(path, sizeof(path), "%s/mac", dev.node);
 	n = xs_read(path, macs, sizeof(macs));
 	if (n <= 0 || (size_t)n >= sizeof(macs) || !parse_mac(macs, mac)) {
