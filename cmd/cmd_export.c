@@ -97,7 +97,8 @@ const struct cmd cmd_export = {
 	.summary = "Write an image's bootable disk or OVA",
 	.help = "IMAGE is a name or a unique prefix of an id (a unik-elf image).  The daemon\n"
 		"stages the disk once per image and keeps it: raw is an MBR disk that GRUB boots\n"
-		"from (BIOS), vmdk (streamOptimized) and vdi are that disk converted, and ova is\n"
+		"from (BIOS or UEFI), vmdk (streamOptimized) and vdi are that disk converted, and "
+		"ova is\n"
 		"an OVF 1.0 appliance with the VMDK, for VirtualBox's Import Appliance.  'unik\n"
 		"images' shows which are staged.  The disk boots with the image's default\n"
 		"arguments.\n",

@@ -19,7 +19,7 @@
 #define MIB (1LL << 20)
 #define PART_OFFSET ((long long)DISK_PART_START_LBA * DISK_SECTOR)
 #define CORE_MAX ((long long)(DISK_PART_START_LBA - 1) * DISK_SECTOR)
-#define PART_MIN (16 * MIB) /* comfortably above FAT16's least cluster count */
+#define PART_MIN (16 * MIB) /* above FAT16's least cluster count, room for GRUB's EFI */
 #define MBR_CODE 440 /* boot code bytes; the disk signature follows */
 #define MBR_TABLE 446
 #define PART_TYPE_FAT16_LBA 0x0e
@@ -31,6 +31,12 @@
  * commands grub.cfg uses. */
 static const char *const grub_modules[] = { "biosdisk", "part_msdos", "fat",  "multiboot2",
 					    "normal",	"configfile", "boot", NULL };
+
+/* GRUB for UEFI, the removable-media boot path: the same modules but the
+ * BIOS disk's (the firmware's disk I/O instead); its prefix has no device,
+ * so GRUB takes the partition it was loaded from. */
+static const char *const grub_efi_modules[] = { "part_msdos", "fat",  "multiboot2", "normal",
+						"configfile", "boot", NULL };
 
 /* The mtools drive of the partition inside `disk`: "disk@@<offset>". */
 static char *part_drive(const char *disk)
@@ -183,14 +189,42 @@ static int write_core(int fd, const char *work_dir, struct unik_err *err)
 	return rc;
 }
 
-/* The partition's size: the image, an eighth more and 2 MiB for the file
- * system, whole MiB, at least PART_MIN. */
+/* The partition's size: the image, an eighth more and 3 MiB for the file
+ * system and GRUB's EFI image (544 KiB), whole MiB, at least PART_MIN. */
 static long long part_size(long long image_bytes)
 {
-	long long n = image_bytes + image_bytes / 8 + 2 * MIB;
+	long long n = image_bytes + image_bytes / 8 + 3 * MIB;
 
 	n = (n + MIB - 1) / MIB * MIB;
 	return n < PART_MIN ? PART_MIN : n;
+}
+
+/* /EFI/BOOT/BOOTX64.EFI from grub-mkimage, into the partition. */
+static int write_efi(const char *drive, const char *work_dir, struct unik_err *err)
+{
+	char *efi = xasprintf("%s/BOOTX64.EFI", work_dir);
+	const char *argv[32] = { "grub-mkimage", "-O", "x86_64-efi", "-d", DISK_GRUB_EFI_DIR, "-p",
+				 "/boot/grub",	 "-o", efi };
+	const char *mmd[] = { "mmd", "-i", drive, "::/EFI", "::/EFI/BOOT", NULL };
+	const char *mcopy[] = { "mcopy", "-i", drive, efi, "::/EFI/BOOT/BOOTX64.EFI", NULL };
+	int n = 9, rc;
+
+	for (int i = 0; grub_efi_modules[i]; i++)
+		argv[n++] = grub_efi_modules[i];
+	argv[n] = NULL;
+	if (!fs_exists(DISK_GRUB_EFI_DIR "/multiboot2.mod"))
+		return unik_err_set(err, UNIK_E_UNAVAILABLE,
+				    "GRUB for UEFI is missing: install grub-efi-amd64-bin "
+				    "(scripts/install-deps)");
+	unlink(efi);
+	rc = run_host_tool(argv, NULL, err);
+	if (rc == 0)
+		rc = run_host_tool(mmd, NULL, err);
+	if (rc == 0)
+		rc = run_host_tool(mcopy, NULL, err);
+	unlink(efi);
+	free(efi);
+	return rc;
 }
 
 static int check_image(const char *image, long long *size, struct unik_err *err)
@@ -245,14 +279,16 @@ done_fd:
 	dst = xasprintf("::" IMAGE_PATH);
 	{
 		/* FAT16 over the partition (-h: the sectors before it, as DOS
-		 * counts them), then the folders, the image and grub.cfg. */
+		 * counts them), then the folders, the image, grub.cfg and GRUB
+		 * for UEFI. */
 		const char *mkfs[] = { "mkfs.fat", "-F",   "16", "-n",	 "UNIK", "-h", "2048",
 				       "--offset", "2048", "-M", "0xf8", out,	 kib,  NULL };
 		const char *mmd[] = { "mmd", "-i", drive, "::/boot", "::/boot/grub", NULL };
 		const char *mcopy[] = { "mcopy", "-i", drive, image, dst, NULL };
 
 		if (run_host_tool(mkfs, NULL, err) || run_host_tool(mmd, NULL, err) ||
-		    run_host_tool(mcopy, NULL, err) || write_cfg(drive, cmdline, work_dir, err))
+		    run_host_tool(mcopy, NULL, err) || write_cfg(drive, cmdline, work_dir, err) ||
+		    write_efi(drive, work_dir, err))
 			goto done;
 	}
 	rc = 0;

@@ -7,10 +7,12 @@
  * grub-mkimage, with the modules to read the partition and boot Multiboot2
  * images) in the gap before the partition, where boot.img looks for it;
  * the partition holds /boot/unik.elf (the image: the runtime boots through
- * its Multiboot2 entry) and /boot/grub/grub.cfg, which boots it with the
- * instance's command line (abi/boot.h).  Everything is plain file writes,
- * mkfs.fat --offset and mtools on an offset: no root, no loop devices.
- * BIOS boot only: no GPT or EFI system partition yet.
+ * its Multiboot2 entry), /boot/grub/grub.cfg, which boots it with the
+ * instance's command line (abi/boot.h), and /EFI/BOOT/BOOTX64.EFI, GRUB for
+ * UEFI firmware (which boots from a FAT partition of an MBR disk too) reading
+ * the same grub.cfg: one disk for BIOS and UEFI VMs.  Everything is plain
+ * file writes, mkfs.fat --offset and mtools on an offset: no root, no loop
+ * devices.  No GPT yet.
  *
  * The other formats are converted from the raw disk: VMDK (streamOptimized)
  * and VDI with qemu-img, and an OVA (an OVF 1.0 descriptor and the VMDK in
@@ -25,6 +27,7 @@
 #define DISK_PART_START_LBA 2048 /* the partition starts at 1 MiB */
 #define DISK_SECTOR 512
 #define DISK_GRUB_DIR "/usr/lib/grub/i386-pc" /* Debian's grub-pc-bin */
+#define DISK_GRUB_EFI_DIR "/usr/lib/grub/x86_64-efi" /* grub-efi-amd64-bin */
 
 /* Writes a new bootable raw disk at `out` (which must not exist) holding
  * the unik-elf image at `image` booted with `cmdline` (words of abi/boot.h,

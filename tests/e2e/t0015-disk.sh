@@ -3,15 +3,17 @@
 # (providers/common/disk_stage.h, daemon/stagings.h): the raw MBR disk boots
 # under QEMU from its own GRUB with SeaBIOS (no -kernel), on IDE (-M pc) and
 # on an ICH9 AHCI controller (-M q35, as VirtualBox attaches SATA disks), and
-# the program's output and exit status arrive on COM1 and COM2; its grub.cfg
+# the program's output and exit status arrive on COM1 and COM2; it boots
+# under UEFI (OVMF) from GRUB's EFI image on the same partition; its grub.cfg
 # carries the command line; VMDK and VDI pass qemu-img check and convert back
 # to the same bytes; the OVA is a tar with the .ovf first whose descriptor has
 # the elements of docs/providers/virtualbox.md; the cache is used the second
 # time; hostile requests.
 . "$(dirname "$0")/../lib/e2e.sh"
-need_tools grub-mkimage mkfs.fat mmd mcopy mtype qemu-img python3
+need_tools grub-mkimage mkfs.fat mmd mcopy mtype mdir qemu-img python3
 need_qemu
 [ -f /usr/lib/grub/i386-pc/boot.img ] || skip "grub-pc-bin is not installed (scripts/install-deps)"
+[ -f /usr/lib/grub/x86_64-efi/multiboot2.mod ] || skip "grub-efi-amd64-bin is not installed (scripts/install-deps)"
 start_daemon
 
 out=$(unik build -t hello-c --arg a --arg 'b c' "$ROOT/examples/hello-c" 2>&1)
@@ -78,6 +80,24 @@ boot_disk q35 q35 -drive "file=$T/disk.raw,format=raw,if=none,id=d0,snapshot=on"
 	-device ahci,id=sata -device ide-hd,drive=d0,bus=sata.0
 check "-M q35, ICH9 AHCI: its output on COM1" eq "$(tr -d '\r' <"$T/q35.com1")" "$want"
 check "-M q35, ICH9 AHCI: exit status 0 on COM2" eq "$(cat "$T/q35.com2")" "unik-exit-status=0"
+
+# UEFI: OVMF boots GRUB's BOOTX64.EFI from the same partition (firmware and
+# GRUB print on the serial ports too: the program's lines come last).
+check "the partition holds GRUB for UEFI" \
+	contains "$(mdir -b -i "$T/disk.raw@@1048576" ::/EFI/BOOT 2>&1)" "BOOTX64.EFI"
+ovmf=/usr/share/OVMF/OVMF_CODE_4M.fd
+if [ -f "$ovmf" ] && [ -f /usr/share/OVMF/OVMF_VARS_4M.fd ]; then
+	cp /usr/share/OVMF/OVMF_VARS_4M.fd "$T/vars.fd"
+	boot_disk efi q35 -drive "if=pflash,format=raw,readonly=on,file=$ovmf" \
+		-drive "if=pflash,format=raw,file=$T/vars.fd" \
+		-drive "file=$T/disk.raw,format=raw,if=none,id=d0,snapshot=on" \
+		-device ahci,id=sata -device ide-hd,drive=d0,bus=sata.0
+	check "UEFI (OVMF), ICH9 AHCI: the program's output ends COM1" \
+		eq "$(tr -d '\r' <"$T/efi.com1" | tail -n 3)" "$want"
+	check "UEFI: exit status 0 ends COM2" eq "$(tr -d '\r' <"$T/efi.com2" | tail -n 1)" "unik-exit-status=0"
+else
+	skip_case "UEFI boot: OVMF is not installed (package ovmf)"
+fi
 
 # An instance's own command line: a copy with another grub.cfg, as a
 # disk-booted provider makes one (disk_stage_set_cmdline).

@@ -185,9 +185,11 @@ static void set_cmdline(void)
 	char *img = path_in("img"), *disk = path_in("disk.raw"), *cfg;
 	struct unik_err err = UNIK_ERR_INIT;
 
-	if (!fs_exists(DISK_GRUB_DIR "/boot.img") || !have("grub-mkimage") || !have("mcopy") ||
-	    !have("mkfs.fat")) {
-		printf("ok %d # SKIP grub-pc-bin, mtools or dosfstools is not installed\n",
+	if (!fs_exists(DISK_GRUB_DIR "/boot.img") ||
+	    !fs_exists(DISK_GRUB_EFI_DIR "/multiboot2.mod") || !have("grub-mkimage") ||
+	    !have("mcopy") || !have("mkfs.fat")) {
+		printf("ok %d # SKIP grub-pc-bin, grub-efi-amd64-bin, mtools or dosfstools is "
+		       "not installed\n",
 		       ++tap_n);
 		free(img);
 		free(disk);
