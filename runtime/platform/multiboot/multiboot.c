@@ -19,16 +19,51 @@ static u64 quad_at(u32 off)
 	return v;
 }
 
+/* The RAM entries of the map, before sorting and merging: a map GRUB made
+ * from UEFI's has many small neighbouring regions, and need not be sorted. */
+#define MAP_MAX 256
+static struct mem_region map[MAP_MAX];
+static int nmap;
+
+static void map_add(u64 base, u64 len, u32 type)
+{
+	if (type == E820_RAM && len && base + len > base && nmap < MAP_MAX)
+		map[nmap++] = (struct mem_region){ base, len };
+}
+
+/* Sorted by base, neighbours and overlaps joined, into info (ascending). */
+static void map_flush(struct boot_info *info)
+{
+	for (int i = 1; i < nmap; i++) {
+		struct mem_region r = map[i];
+		int j = i;
+
+		for (; j > 0 && map[j - 1].base > r.base; j--)
+			map[j] = map[j - 1];
+		map[j] = r;
+	}
+	for (int i = 0; i < nmap;) {
+		u64 base = map[i].base, end = base + map[i].size;
+
+		for (i++; i < nmap && map[i].base <= end; i++)
+			end = MAX(end, map[i].base + map[i].size);
+		pvh_add_ram(info, base, end - base, E820_RAM);
+	}
+	nmap = 0;
+}
+
 /* The memory map tag at off, of `size` bytes: entry_size, entry_version,
  * then entries of base, length, type. */
-static void add_mmap(struct boot_info *info, u32 off, u32 size)
+static void add_mmap(u32 off, u32 size)
 {
-	u32 esize = word_at(off + 8);
+	u32 esize = size >= 16 ? word_at(off + 8) : 0;
 
-	if (esize < 24 || size < 16)
+	/* Entries of at least 24 bytes, within the tag (off + size is within
+	 * the copy, so the walk cannot wrap). */
+	if (esize < 24 || esize > size)
 		return;
 	for (u32 e = off + 16; e + 24 <= off + size; e += esize)
-		pvh_add_ram(info, quad_at(e), quad_at(e + 8), word_at(e + 16));
+		map_add(quad_at(e), quad_at(e + 8), word_at(e + 16));
 }
 
 int multiboot_boot_info(char *cmdline, size_t size, struct boot_info *info)
@@ -53,7 +88,7 @@ int multiboot_boot_info(char *cmdline, size_t size, struct boot_info *info)
 			memcpy(cmdline, mb_copy + off + 8, n);
 			cmdline[n] = 0;
 		} else if (type == MB2_TAG_MMAP) {
-			add_mmap(info, off, tsize);
+			add_mmap(off, tsize);
 		} else if (type == MB2_TAG_MEMINFO && tsize >= 16) {
 			lower = word_at(off + 8);
 			upper = word_at(off + 12);
@@ -61,6 +96,7 @@ int multiboot_boot_info(char *cmdline, size_t size, struct boot_info *info)
 		}
 		off += (tsize + 7) & ~7u;
 	}
+	map_flush(info);
 	if (info->nram)
 		return 0;
 	if (!meminfo)
