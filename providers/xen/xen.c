@@ -2,6 +2,8 @@
 #include "xen.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <jansson.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -305,6 +307,83 @@ static int xen_remove(const struct unik_run_spec *spec, struct unik_err *err)
 	return 0;
 }
 
+/* The pid of the instance's `xl console unik-<id>` process, or 0. */
+static pid_t console_pid(const char *name)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d))) {
+		char path[64], buf[4096];
+		const char *arg1, *arg2;
+		ssize_t n;
+		int fd;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = 0;
+		arg1 = buf + strlen(buf) + 1;
+		if (arg1 >= buf + n)
+			continue;
+		arg2 = arg1 + strlen(arg1) + 1;
+		if (arg2 < buf + n && !strcmp(arg1, "console") && !strcmp(arg2, name))
+			found = (pid_t)strtol(e->d_name, NULL, 10);
+	}
+	closedir(d);
+	return found;
+}
+
+/* The domain's state from `xl list -l unik-<id>` (a JSON array of the
+ * domains named, each with its domid): listed = running (its config has
+ * on_poweroff/on_crash = destroy, so a domain that ended is gone). */
+static int xen_status(const struct unik_run_spec *spec, enum unik_vm_state *state, pid_t *pid,
+		      struct unik_err *err)
+{
+	char name[96];
+	const char *list[] = { "list", "-l", name, NULL };
+	struct strbuf out = STRBUF_INIT;
+	json_error_t jerr;
+	json_t *doc, *dom;
+	int rc = 0;
+
+	domain_name(spec, name, sizeof(name));
+	*pid = 0;
+	if (xen_xl_run(spec->cfg, list, XL_TIMEOUT_S, &out, err) < 0) {
+		int missing = out.buf && strstr(out.buf, "invalid domain identifier");
+
+		strbuf_release(&out);
+		if (!missing)
+			return -1;
+		unik_err_clear(err);
+		*state = UNIK_VM_GONE;
+		return 0;
+	}
+	doc = json_loadb(out.buf ? out.buf : "", out.len, 0, &jerr);
+	dom = json_is_array(doc) ? json_array_get(doc, 0) : NULL;
+	if (!json_is_object(dom) || !json_is_integer(json_object_get(dom, "domid"))) {
+		rc = unik_err_set(err, UNIK_E_INTERNAL,
+				  "xen: `xl list -l %s` did not give a domain (JSON: %s)", name,
+				  doc ? "no domid" : jerr.text);
+	} else {
+		*state = UNIK_VM_RUNNING;
+		*pid = console_pid(name);
+	}
+	json_decref(doc);
+	strbuf_release(&out);
+	return rc;
+}
+
 const struct unik_provider unik_provider_xen = {
 	.name = "xen",
 	.description = "unik-elf images as Xen PVH domains (xl in dom0)",
@@ -323,4 +402,5 @@ const struct unik_provider unik_provider_xen = {
 	.stop = xen_stop,
 	.collect = xen_collect,
 	.remove = xen_remove,
+	.status = xen_status,
 };
