@@ -33,19 +33,6 @@
 static u64 dmap_top;
 static u16 pm1a_evt, pm1a_en;
 
-static inline u16 inw(u16 port)
-{
-	u16 v;
-
-	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline void outw(u16 port, u16 v)
-{
-	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-
 static u32 le32(const u8 *p)
 {
 	return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
@@ -149,7 +136,9 @@ static u32 sci_gsi(const u8 *rsdp, u8 irq, bool *active_low)
 	const u8 *m = sdt_find(rsdp, "APIC", 44, &len);
 
 	*active_low = true;
-	for (u32 off = 44; m && off + 2 <= len && m[off + 1] >= 2 && off + m[off + 1] <= len;
+	if (!m)
+		return irq;
+	for (u32 off = 44; off + 2 <= len && m[off + 1] >= 2 && off + m[off + 1] <= len;
 	     off += m[off + 1]) {
 		if (m[off] == 2 && m[off + 1] >= 10 && m[off + 3] == irq) {
 			u16 flags = (u16)(m[off + 8] | m[off + 9] << 8);
