@@ -275,20 +275,28 @@ static long get_iov(long uiov, long cnt, bool write)
 	return cnt;
 }
 
-/* The blocking core of every receive and send. */
+/* The blocking core of every receive and send.  The device is polled only
+ * when the socket cannot go on as it is (-EAGAIN: no data yet, no room to
+ * send): a receive that finds data, a send that finds room, need no host
+ * call (on spt, a read of the tap that mostly says EAGAIN); the frames
+ * wait for the next wait, poll or scheduler tick, all of which poll. */
 static long transfer(struct file *f, const struct k_iovec *iov, int n, int flags, bool send,
 		     struct k_sockaddr_in *addr)
 {
 	struct sock *s = f->priv;
-	bool nonblock = (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
+	bool nonblock = (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT), polled = false;
 	u64 deadline = 0;
 	long rc = 0;
 
-	net_poll();
 	for (;;) {
 		rc = send ? sock_send(s, iov, n, flags, addr) : sock_recv(s, iov, n, flags, addr);
 		if (rc == -EPIPE && !(flags & MSG_NOSIGNAL))
 			signal_raise_self(SIGPIPE);
+		if (rc == -EAGAIN && !polled) {
+			net_poll();
+			polled = true;
+			continue;
+		}
 		if (rc != -EAGAIN || nonblock)
 			return rc;
 		if (!deadline)

@@ -5,8 +5,8 @@
  * the fault signals, turned on Syscall User Dispatch for every address
  * outside our text, and loaded a seccomp filter.  Here the platform's
  * operations become host system calls made from our text: console write,
- * clocks, ppoll for waiting, setitimer for the preemption timer,
- * exit_group.  The application's pages are mapped from the memfd as the
+ * clocks (until the TSC takes over: spt_clock.c), ppoll for waiting,
+ * setitimer for the preemption timer, exit_group.  The application's pages are mapped from the memfd as the
  * core's page tables change (page_changed); its system calls arrive as
  * SIGSYS, its faults as SIGSEGV & co., the timer as SIGALRM and a stop
  * request as SIGTERM, all in spt_signal().
@@ -18,6 +18,7 @@
 #include "../../core/errno.h"
 #include "../../core/mm.h"
 #include "../../core/sched.h"
+#include "spt_clock.h"
 
 #define NR_READ 0
 #define NR_WRITE 1
@@ -28,14 +29,11 @@
 #define NR_MUNMAP 11
 #define NR_SETITIMER 38
 #define NR_ARCH_PRCTL 158
-#define NR_CLOCK_GETTIME 228
 #define NR_EXIT_GROUP 231
 #define NR_PPOLL 271
 #define H_MAP_SHARED 0x01
 #define H_MAP_FIXED 0x10
 #define H_ARCH_SET_FS 0x1002
-#define H_CLOCK_REALTIME 0
-#define H_CLOCK_MONOTONIC 1
 #define H_SIGSYS 31
 #define H_SIGALRM 14
 #define H_SIGTERM 15
@@ -102,7 +100,6 @@ static struct boot_info info;
 static int console_fd = 1, status_fd = -1, mem_fd = -1, net_fd = -1;
 static u8 net_mac[6];
 static u16 net_mtu;
-static u64 mono_boot_ns;
 static struct hvt_disk disk_info[HVT_MAX_DISKS];
 static struct blkdev disks[HVT_MAX_DISKS];
 static u32 ndisks;
@@ -138,27 +135,19 @@ static void spt_console_write(const char *s, size_t n)
 	}
 }
 
-static u64 host_clock(int clock)
-{
-	struct host_timespec ts = { 0, 0 };
-
-	host3(NR_CLOCK_GETTIME, clock, (long)&ts, 0);
-	return (u64)ts.sec * 1000000000UL + (u64)ts.nsec;
-}
-
 static void spt_clock_init(void)
 {
-	mono_boot_ns = host_clock(H_CLOCK_MONOTONIC);
+	spt_clock_setup();
 }
 
 static u64 spt_monotonic_ns(void)
 {
-	return host_clock(H_CLOCK_MONOTONIC) - mono_boot_ns;
+	return spt_clock_monotonic();
 }
 
 static u64 spt_wall_ns(void)
 {
-	return host_clock(H_CLOCK_REALTIME);
+	return spt_clock_wall();
 }
 
 static u64 spt_clock_res_ns(void)
@@ -168,7 +157,7 @@ static u64 spt_clock_res_ns(void)
 
 static const char *spt_clock_source(void)
 {
-	return "host clock_gettime";
+	return spt_clock_source_name();
 }
 
 static u64 spt_clock_hz(void)

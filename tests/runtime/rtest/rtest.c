@@ -178,6 +178,36 @@ static int clock_test(int sleeps)
 	return 0;
 }
 
+/* n readings of each clock after 200 ms (past spt's TSC calibration):
+ * the monotonic one never goes back, the wall clock stays in step with it. */
+static int clock_reads(long n)
+{
+	struct timespec req = { 0, 200000000 };
+	int64_t prev, off0, off;
+
+	nanosleep(&req, NULL);
+	prev = ns(CLOCK_MONOTONIC);
+	off0 = ns(CLOCK_REALTIME) - prev;
+	for (long i = 0; i < n; i++) {
+		int64_t now = ns(CLOCK_MONOTONIC);
+
+		if (now < prev) {
+			printf("clock reads: monotonic went back by %lld ns\n",
+			       (long long)(prev - now));
+			return 1;
+		}
+		prev = now;
+		off = ns(CLOCK_REALTIME) - now;
+		if (off - off0 > 100000000 || off0 - off > 100000000) {
+			printf("clock reads: the wall clock moved %lld ns against the monotonic\n",
+			       (long long)(off - off0));
+			return 1;
+		}
+	}
+	printf("clock reads ok: %ld\n", n);
+	return 0;
+}
+
 static int random_test(void)
 {
 	unsigned char b[16];
@@ -347,6 +377,8 @@ int main(int argc, char **argv)
 		return clock_test(1);
 	if (!strcmp(mode, "sleep"))
 		return clock_test(argc > 2 ? (int)strtol(argv[2], NULL, 10) : 10);
+	if (!strcmp(mode, "clockreads"))
+		return clock_reads(argc > 2 ? strtol(argv[2], NULL, 10) : 1000);
 	if (!strcmp(mode, "random"))
 		return random_test();
 	if (!strcmp(mode, "fault"))
