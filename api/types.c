@@ -229,6 +229,7 @@ void unik_image_init(struct unik_image *im)
 {
 	memset(im, 0, sizeof(*im));
 	strv_init(&im->args);
+	strv_init(&im->stagings);
 }
 
 void unik_image_release(struct unik_image *im)
@@ -241,6 +242,7 @@ void unik_image_release(struct unik_image *im)
 	free(im->kernel);
 	free(im->initrd);
 	strv_release(&im->args);
+	strv_release(&im->stagings);
 	unik_image_init(im);
 }
 
@@ -259,6 +261,7 @@ json_t *unik_image_to_json(const struct unik_image *im)
 	json_object_set_new(j, "args", strv_to_json(&im->args));
 	json_object_set_new(j, "kernel", str_or_null(im->kernel));
 	json_object_set_new(j, "initrd", str_or_null(im->initrd));
+	json_object_set_new(j, "stagings", strv_to_json(&im->stagings));
 	return j;
 }
 
@@ -273,7 +276,8 @@ int unik_image_from_json(json_t *j, struct unik_image *out, struct unik_err *err
 	    get_str(j, "digest", &out->digest, 0, err) ||
 	    get_time(j, "created", &out->created, err) || get_int(j, "memory", &mem, err) ||
 	    get_strv(j, "args", &out->args, err) || get_str(j, "kernel", &out->kernel, 0, err) ||
-	    get_str(j, "initrd", &out->initrd, 0, err))
+	    get_str(j, "initrd", &out->initrd, 0, err) ||
+	    get_strv(j, "stagings", &out->stagings, err))
 		return -1;
 	out->size = size;
 	out->memory_mb = (int)mem;

@@ -34,6 +34,7 @@ struct unik_image {
 	struct strv args; /* default arguments */
 	char *kernel; /* blob digest ("sha256:<hex>") or NULL */
 	char *initrd; /* blob digest or NULL */
+	struct strv stagings; /* the disk formats staged for it (unik export) */
 };
 
 enum unik_state {

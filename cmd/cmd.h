@@ -47,7 +47,7 @@ struct cmd {
 	const char *help; /* more text for `unik help CMD`, or NULL */
 };
 
-extern const struct cmd cmd_build, cmd_images, cmd_rmi;
+extern const struct cmd cmd_build, cmd_images, cmd_rmi, cmd_export;
 extern const struct cmd cmd_run, cmd_ps, cmd_logs, cmd_stop, cmd_start, cmd_rm, cmd_wait;
 extern const struct cmd cmd_compilers, cmd_providers, cmd_version, cmd_daemon;
 extern const struct cmd cmd_volume; /* cmd_volumes.c: its subcommands below */

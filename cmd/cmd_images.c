@@ -20,6 +20,17 @@ static const struct opt images_options[] = {
 	OPT_END(),
 };
 
+/* The disk formats staged for `unik export`, "raw,ova", or "-". */
+static void staged_cell(struct table *t, const struct unik_image *im)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (size_t i = 0; i < im->stagings.n; i++)
+		strbuf_addf(&sb, "%s%s", i ? "," : "", im->stagings.v[i]);
+	table_cell(t, sb.len ? strbuf_str(&sb) : "-");
+	strbuf_release(&sb);
+}
+
 static void image_row(struct table *t, const struct unik_image *im, int64_t now)
 {
 	char id[16], size[32], ago[64];
@@ -32,6 +43,7 @@ static void image_row(struct table *t, const struct unik_image *im, int64_t now)
 	table_cell(t, im->format);
 	table_cell(t, size);
 	table_cell(t, ago);
+	staged_cell(t, im);
 }
 
 static int images_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
@@ -57,7 +69,7 @@ static int images_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 		json_decref(arr);
 		return 0;
 	}
-	table_init(&t, "NAME ID COMPILER FORMAT SIZE CREATED");
+	table_init(&t, "NAME ID COMPILER FORMAT SIZE CREATED STAGED");
 	json_array_foreach (arr, i, j) {
 		struct unik_image im;
 		char id[16];
@@ -92,8 +104,10 @@ const struct cmd cmd_images = {
 	.max_args = 0,
 	.usage = "images [--json] [-q]",
 	.summary = "List the images",
-	.help = "SIZE counts the bytes of all the artifacts of an image (kernel, initrd, ...),\n"
-		"in decimal units.  An image whose name moved to a newer build shows <none>.\n",
+	.help =
+	    "SIZE counts the bytes of all the artifacts of an image (kernel, initrd, ...),\n"
+	    "in decimal units.  An image whose name moved to a newer build shows <none>.\n"
+	    "STAGED lists the disks 'unik export' made for it and keeps (raw, vmdk, vdi, ova).\n",
 };
 
 /* ---- rmi ------------------------------------------------------------ */

@@ -16,6 +16,7 @@
 static const struct cmd *const commands[] = {
 	&cmd_build,		/* cmd_build.c */
 	&cmd_images, &cmd_rmi,	/* cmd_images.c */
+	&cmd_export,		/* cmd_export.c */
 	&cmd_run,		/* cmd_run.c */
 	&cmd_ps, &cmd_logs, &cmd_stop, &cmd_start, &cmd_rm, &cmd_wait, /* cmd_instances.c */
 	&cmd_volume,		/* cmd_volumes.c */

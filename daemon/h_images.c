@@ -12,6 +12,7 @@
 #include "http.h"
 #include "ids.h"
 #include "jobs.h"
+#include "stagings.h"
 #include "store.h"
 #include "untar.h"
 
@@ -27,8 +28,10 @@ void h_images_list(struct http_req *req)
 		return;
 	}
 	arr = json_array();
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		stagings_fill(req->d, &v[i]);
 		json_array_append_new(arr, unik_image_to_json(&v[i]));
+	}
 	store_images_free(v, n);
 	http_reply_json(req, 200, arr);
 }
@@ -115,10 +118,12 @@ void h_images_get(struct http_req *req)
 
 	unik_image_init(&im);
 	if (store_image_resolve(req->d->store, req->params[0], &id, &err) ||
-	    store_image_get(req->d->store, id, &im, &err))
+	    store_image_get(req->d->store, id, &im, &err)) {
 		http_reply_error(req, &err);
-	else
+	} else {
+		stagings_fill(req->d, &im);
 		http_reply_json(req, 200, unik_image_to_json(&im));
+	}
 	unik_image_release(&im);
 	free(id);
 }
@@ -164,6 +169,7 @@ void h_images_delete(struct http_req *req)
 	drop_blob(d, im.kernel);
 	drop_blob(d, im.initrd);
 	pthread_mutex_unlock(&d->lock);
+	stagings_remove(d, &im); /* waits for a staging under way: not under d->lock */
 	unikd_log("image %s (%s) removed", im.name ? im.name : "<none>", id);
 	http_reply_json(req, 200, json_pack("{sssb}", "id", id, "deleted", 1));
 	goto cleanup;

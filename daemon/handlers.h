@@ -14,6 +14,8 @@ void h_images_list(struct http_req *req);
 void h_images_build(struct http_req *req);
 void h_images_get(struct http_req *req);
 void h_images_delete(struct http_req *req);
+/* h_export.c */
+void h_images_export(struct http_req *req);
 /* h_jobs.c */
 void h_jobs_get(struct http_req *req);
 void h_jobs_events(struct http_req *req);

@@ -17,6 +17,7 @@ const struct route unikd_routes[] = {
 	{ "POST", "/v1/images", ROUTE_BODY_UPLOAD, h_images_build },
 	{ "GET", "/v1/images/{ref}", ROUTE_BODY_NONE, h_images_get },
 	{ "DELETE", "/v1/images/{ref}", ROUTE_BODY_NONE, h_images_delete },
+	{ "GET", "/v1/images/{ref}/export", ROUTE_BODY_NONE, h_images_export },
 	{ "GET", "/v1/jobs/{id}", ROUTE_BODY_NONE, h_jobs_get },
 	{ "DELETE", "/v1/jobs/{id}", ROUTE_BODY_NONE, h_jobs_cancel },
 	{ "GET", "/v1/jobs/{id}/events", ROUTE_BODY_NONE, h_jobs_events },

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../lib/run.h"
+#include "../lib/run_host_tool.h"
 #include "../lib/sandbox.h"
 #include "../lib/strbuf.h"
 #include "../lib/strv.h"
@@ -23,7 +24,6 @@
 #include "../lib/fsutil.h"
 
 #define MIB (1LL << 20)
-#define OUTPUT_KEEP 2048 /* bytes of a tool's output kept for its error */
 
 char *volume_dir(struct unikd *d, const char *id)
 {
@@ -33,59 +33,6 @@ char *volume_dir(struct unikd *d, const char *id)
 char *volume_master_path(struct unikd *d, const char *id)
 {
 	return unikd_path(d, "volumes/%s/disk.raw", id);
-}
-
-/* Runs a trusted tool on the daemon's own files (no user input in its
- * arguments or files but disk images it treats as data), its output kept
- * for the error.  0 when it exits 0. */
-static int run_direct(const char *const *argv, const char *cwd, struct unik_err *err)
-{
-	struct strbuf out = STRBUF_INIT;
-	int pfd[2], status = 0;
-	char buf[512];
-	ssize_t n;
-	pid_t pid;
-
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return unik_err_set(err, UNIK_E_INTERNAL, "pipe: %s", strerror(errno));
-	pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return unik_err_set(err, UNIK_E_INTERNAL, "fork: %s", strerror(errno));
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-
-		if (null >= 0)
-			dup2(null, 0);
-		dup2(pfd[1], 1);
-		dup2(pfd[1], 2);
-		if (cwd && chdir(cwd) < 0)
-			_exit(126);
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	while ((n = read(pfd[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
-		if (n > 0 && out.len < OUTPUT_KEEP)
-			strbuf_add(&out, buf, (size_t)n);
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		strbuf_release(&out);
-		return 0;
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		unik_err_set(err, UNIK_E_UNAVAILABLE, "%s is not installed (scripts/install-deps)",
-			     argv[0]);
-	else
-		unik_err_set(err, UNIK_E_INTERNAL, "%s failed (status %d): %s", argv[0],
-			     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
-			     strbuf_str(&out));
-	strbuf_release(&out);
-	return -1;
 }
 
 /* The bytes the content under `dir` takes, roughly as a file system
@@ -166,7 +113,7 @@ static int run_tool(struct unikd *d, struct vol_sandbox *vs, const char *work_di
 {
 	if (vs)
 		return sandboxed(d, vs, work_dir, argv, cwd, out_dir, err);
-	return run_direct(argv, cwd, err);
+	return run_host_tool(argv, cwd, err);
 }
 
 static int make_ext(struct unikd *d, struct vol_sandbox *vs, const char *type, long long size,
@@ -338,7 +285,7 @@ char *volume_disk_for(struct unikd *d, const struct unik_volume *v, const char *
 
 		tmp = rnd;
 		argv[8] = tmp;
-		if (run_direct(argv, NULL, err) || rename(tmp, path) < 0) {
+		if (run_host_tool(argv, NULL, err) || rename(tmp, path) < 0) {
 			if (!err->code)
 				unik_err_set(err, UNIK_E_INTERNAL, "cannot keep %s: %s", path,
 					     strerror(errno));

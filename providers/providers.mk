@@ -3,7 +3,8 @@
 # (common/), and one fragment per provider.
 UNIKD_SRCS += providers/dispatch.c providers/registry.c providers/common/guest.c \
 	providers/common/spawn.c providers/common/process.c providers/common/accel.c \
-	providers/common/monitor_process.c
+	providers/common/monitor_process.c providers/common/disk_stage.c \
+	providers/common/disk_convert.c providers/common/disk_ova.c
 LINT_SRCS += $(wildcard providers/*.c providers/*.h providers/*/*.c providers/*/*.h)
 
 include providers/qemu/qemu.mk

@@ -29,10 +29,12 @@ RT_INC := -Iruntime/net/include -I$(LWIP_DIR)/src/include
 LWIP_CFLAGS := $(filter-out -Werror -Wextra,$(RT_CFLAGS)) -Wno-address
 
 # One object carries every platform (qemu, xen, hvt, spt); each enters through
-# its own entry point (PVH note, or the "unik" notes of abi/hvt_abi.h).
+# its own entry point (PVH note, the Multiboot header, or the "unik" notes of
+# abi/hvt_abi.h).
 RT_SRCS := runtime/boot/pvh.S runtime/arch/x86_64/entry.S runtime/arch/x86_64/syscall_direct.S \
 	runtime/platform/xen/xen_hypercall.S \
 	runtime/platform/hvt/hvt_start.S runtime/platform/spt/spt_start.S \
+	runtime/platform/multiboot/multiboot_start.S \
 	$(wildcard runtime/arch/x86_64/*.c runtime/core/*.c runtime/platform/*/*.c)
 # Local (AF_UNIX) sockets are an object of their own too, linked into images
 # whose program makes sockets or socket pairs (unik-unix.o).

@@ -35,6 +35,8 @@
 #define LAPIC_TIMER_INIT 0x380
 #define LAPIC_TIMER_CUR 0x390
 #define LAPIC_TIMER_DIV 0x3e0
+#define PIC1_DATA 0x21
+#define PIC2_DATA 0xa1
 #define LVT_MASKED (1u << 16)
 #define TIMER_DIV_16 0x3
 #define IOAPIC_BASE 0xfec00000UL
@@ -97,6 +99,13 @@ static bool lapic_enable(void)
 	u64 base;
 
 	apic_tried = true;
+	/* Mask every line of both 8259s (their data ports), which the BIOS
+	 * left routed to vectors 8-15: a line a BIOS driver or a boot loader
+	 * left raised (the AHCI controller's after GRUB or SeaBIOS read the
+	 * disk through it) would otherwise arrive as an exception, pending
+	 * from before LINT0 is masked below. */
+	outb(PIC1_DATA, 0xff);
+	outb(PIC2_DATA, 0xff);
 	cpuid(1, 0, &a, &b, &c, &d);
 	if (!(d & (1u << 9)))
 		return false;

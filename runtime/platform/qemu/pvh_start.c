@@ -1,11 +1,13 @@
-/* pvh_start.c - the QEMU platform's C entry: reads the PVH start info
- * (command line, memory map) and hands over to the core. */
+/* pvh_start.c - the QEMU platform's C entries: reads the PVH start info
+ * (command line, memory map), or the Multiboot2 information when GRUB booted
+ * us from a disk on the same machine types, and hands over to the core. */
 #include "qemu.h"
 #include "../../core/errno.h"
 #include "../../arch/x86_64/arch.h"
 #include "../../core/mm.h"
 #include "virtio_blk.h"
 #include "virtio_net.h"
+#include "../multiboot/multiboot.h"
 #include "../pvh/pvh.h"
 
 static char cmdline[8192];
@@ -51,6 +53,16 @@ static const struct platform_ops qemu_platform = {
 	.blk_probe = qemu_blk_probe,
 };
 
+/* What both entries share once info holds the command line and RAM. */
+static void qemu_main(void) __noreturn;
+static void qemu_main(void)
+{
+	arch_dmap_extend(pvh_ram_top(&info));
+	cpu_init();
+	apic_init();
+	runtime_main(&info);
+}
+
 void qemu_pvh_main(u32 start_info_pa)
 {
 	platform = &qemu_platform;
@@ -58,10 +70,18 @@ void qemu_pvh_main(u32 start_info_pa)
 	/* The boot direct map covers [0, 4 MiB): where QEMU puts these. */
 	if (pvh_start_info(start_info_pa, 0x400000, cmdline, sizeof(cmdline), &info))
 		panic("PVH start info has no memory map");
-	arch_dmap_extend(pvh_ram_top(&info));
 	info.platform = "qemu-pvh";
 	info.ram_zeroed = true; /* QEMU guest RAM starts zeroed */
-	cpu_init();
-	apic_init();
-	runtime_main(&info);
+	qemu_main();
+}
+
+void qemu_multiboot_main(void)
+{
+	platform = &qemu_platform;
+	serial_init();
+	if (multiboot_boot_info(cmdline, sizeof(cmdline), &info))
+		panic("the Multiboot2 information has neither a memory map nor memory sizes");
+	info.platform = "qemu-multiboot";
+	info.ram_zeroed = false; /* the firmware and the loader used it */
+	qemu_main();
 }

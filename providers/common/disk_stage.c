@@ -1,0 +1,316 @@
+/* disk_stage.c - the bootable raw disk of a unik image (see disk_stage.h). */
+#include "disk_stage.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../abi/boot.h"
+#include "../../lib/fsutil.h"
+#include "../../lib/run_host_tool.h"
+#include "../../lib/strbuf.h"
+#include "../../lib/xalloc.h"
+
+#define MIB (1LL << 20)
+#define PART_OFFSET ((long long)DISK_PART_START_LBA * DISK_SECTOR)
+#define CORE_MAX ((long long)(DISK_PART_START_LBA - 1) * DISK_SECTOR)
+#define PART_MIN (16 * MIB) /* above FAT16's least cluster count, room for GRUB's EFI */
+#define MBR_CODE 440 /* boot code bytes; the disk signature follows */
+#define MBR_TABLE 446
+#define PART_TYPE_FAT16_LBA 0x0e
+#define IMAGE_PATH "/boot/unik.elf"
+#define CFG_PATH "::/boot/grub/grub.cfg"
+
+/* GRUB's modules in core.img: the BIOS disk, the MBR partition table, FAT,
+ * the Multiboot2 loader, and normal mode (reads $prefix/grub.cfg) with the
+ * commands grub.cfg uses. */
+static const char *const grub_modules[] = { "biosdisk", "part_msdos", "fat",  "multiboot2",
+					    "normal",	"configfile", "boot", NULL };
+
+/* GRUB for UEFI, the removable-media boot path: the same modules but the
+ * BIOS disk's (the firmware's disk I/O instead); its prefix has no device,
+ * so GRUB takes the partition it was loaded from. */
+static const char *const grub_efi_modules[] = { "part_msdos", "fat",  "multiboot2", "normal",
+						"configfile", "boot", NULL };
+
+/* The mtools drive of the partition inside `disk`: "disk@@<offset>". */
+static char *part_drive(const char *disk)
+{
+	return xasprintf("%s@@%lld", disk, PART_OFFSET);
+}
+
+/* The bytes a command line may have on a staged disk: the encoded words of
+ * abi/boot.h and their separators; none of GRUB's script syntax. */
+static int cmdline_byte_ok(char c)
+{
+	return unik_boot_plain((unsigned char)c) || (c && strchr("%=/:,+ ", c));
+}
+
+static int cmdline_ok(const char *cmdline, struct unik_err *err)
+{
+	for (const char *p = cmdline; *p; p++)
+		if (!cmdline_byte_ok(*p))
+			return unik_err_set(err, UNIK_E_INVALID,
+					    "the boot command line has a byte 0x%02x that a staged "
+					    "disk's grub.cfg does not carry",
+					    (unsigned char)*p);
+	if (strlen(cmdline) >= 2048)
+		return unik_err_set(err, UNIK_E_INVALID, "the boot command line is too long");
+	return 0;
+}
+
+/* grub.cfg: boot the image at once with the command line, one quoted word
+ * each (the words hold no quote: cmdline_ok). */
+static char *grub_cfg(const char *cmdline)
+{
+	struct strbuf cfg = STRBUF_INIT;
+	const char *p = cmdline;
+
+	strbuf_adds(&cfg, "# unik: boots the image through its Multiboot2 entry\n"
+			  "set timeout=0\n"
+			  "multiboot2 " IMAGE_PATH);
+	while (*p) {
+		size_t n;
+
+		while (*p == ' ')
+			p++;
+		n = strcspn(p, " ");
+		if (n)
+			strbuf_addf(&cfg, " '%.*s'", (int)n, p);
+		p += n;
+	}
+	strbuf_adds(&cfg, "\nboot\n");
+	return strbuf_detach(&cfg);
+}
+
+static int write_cfg(const char *drive, const char *cmdline, const char *work_dir,
+		     struct unik_err *err)
+{
+	char *cfg = grub_cfg(cmdline), *path = xasprintf("%s/grub.cfg", work_dir);
+	const char *mcopy[] = { "mcopy", "-o", "-i", drive, path, CFG_PATH, NULL };
+	int rc;
+
+	unlink(path);
+	rc = fs_write_file_atomic(path, cfg, strlen(cfg), 0644, err);
+	if (rc == 0)
+		rc = run_host_tool(mcopy, NULL, err);
+	unlink(path);
+	free(cfg);
+	free(path);
+	return rc;
+}
+
+static int write_at(int fd, const void *buf, size_t n, off_t off, const char *what,
+		    struct unik_err *err)
+{
+	if (pwrite(fd, buf, n, off) != (ssize_t)n)
+		return unik_err_set(err, UNIK_E_INTERNAL, "writing %s: %s", what, strerror(errno));
+	return 0;
+}
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* The MBR: GRUB's boot code (which loads core.img from sector 1, where we
+ * put it), a disk signature, one active partition, the boot signature. */
+static int write_mbr(int fd, long long part_bytes, struct unik_err *err)
+{
+	struct strbuf boot = STRBUF_INIT;
+	unsigned char mbr[DISK_SECTOR], *e = mbr + MBR_TABLE;
+	int rc;
+
+	if (fs_read_file(DISK_GRUB_DIR "/boot.img", &boot, err))
+		return unik_err_set(err, UNIK_E_UNAVAILABLE,
+				    "GRUB's boot.img is missing: install grub-pc-bin "
+				    "(scripts/install-deps)");
+	if (boot.len != DISK_SECTOR) {
+		strbuf_release(&boot);
+		return unik_err_set(err, UNIK_E_INTERNAL, "%s/boot.img is %zu bytes, not %d",
+				    DISK_GRUB_DIR, boot.len, DISK_SECTOR);
+	}
+	memset(mbr, 0, sizeof(mbr));
+	memcpy(mbr, boot.buf, MBR_CODE);
+	strbuf_release(&boot);
+	put_le32(mbr + MBR_CODE, 0x756e696b); /* "unik" */
+	e[0] = 0x80; /* active */
+	e[1] = 0xfe; /* CHS start and end: beyond CHS, use the LBA fields */
+	e[2] = 0xff;
+	e[3] = 0xff;
+	e[4] = PART_TYPE_FAT16_LBA;
+	e[5] = 0xfe;
+	e[6] = 0xff;
+	e[7] = 0xff;
+	put_le32(e + 8, DISK_PART_START_LBA);
+	put_le32(e + 12, (uint32_t)(part_bytes / DISK_SECTOR));
+	mbr[510] = 0x55;
+	mbr[511] = 0xaa;
+	rc = write_at(fd, mbr, sizeof(mbr), 0, "the MBR", err);
+	return rc;
+}
+
+/* core.img from grub-mkimage, into the sectors after the MBR: its first
+ * sector (diskboot.img) reads the rest from sector 2 on, as grub-mkimage
+ * left its block list. */
+static int write_core(int fd, const char *work_dir, struct unik_err *err)
+{
+	char *core = xasprintf("%s/core.img", work_dir);
+	const char *argv[32] = {
+		"grub-mkimage",		  "-O", "i386-pc", "-d", DISK_GRUB_DIR, "-p",
+		"(hd0,msdos1)/boot/grub", "-o", core
+	};
+	struct strbuf img = STRBUF_INIT;
+	int n = 9, rc;
+
+	for (int i = 0; grub_modules[i]; i++)
+		argv[n++] = grub_modules[i];
+	argv[n] = NULL;
+	unlink(core);
+	rc = run_host_tool(argv, NULL, err);
+	if (rc == 0)
+		rc = fs_read_file(core, &img, err);
+	if (rc == 0 && (img.len < DISK_SECTOR || (long long)img.len > CORE_MAX))
+		rc = unik_err_set(err, UNIK_E_INTERNAL,
+				  "GRUB's core.img is %zu bytes; the gap before the partition "
+				  "holds %lld",
+				  img.len, CORE_MAX);
+	if (rc == 0)
+		rc = write_at(fd, img.buf, img.len, DISK_SECTOR, "GRUB's core.img", err);
+	unlink(core);
+	strbuf_release(&img);
+	free(core);
+	return rc;
+}
+
+/* The partition's size: the image, an eighth more and 3 MiB for the file
+ * system and GRUB's EFI image (544 KiB), whole MiB, at least PART_MIN. */
+static long long part_size(long long image_bytes)
+{
+	long long n = image_bytes + image_bytes / 8 + 3 * MIB;
+
+	n = (n + MIB - 1) / MIB * MIB;
+	return n < PART_MIN ? PART_MIN : n;
+}
+
+/* /EFI/BOOT/BOOTX64.EFI from grub-mkimage, into the partition. */
+static int write_efi(const char *drive, const char *work_dir, struct unik_err *err)
+{
+	char *efi = xasprintf("%s/BOOTX64.EFI", work_dir);
+	const char *argv[32] = { "grub-mkimage", "-O", "x86_64-efi", "-d", DISK_GRUB_EFI_DIR, "-p",
+				 "/boot/grub",	 "-o", efi };
+	const char *mmd[] = { "mmd", "-i", drive, "::/EFI", "::/EFI/BOOT", NULL };
+	const char *mcopy[] = { "mcopy", "-i", drive, efi, "::/EFI/BOOT/BOOTX64.EFI", NULL };
+	int n = 9, rc;
+
+	for (int i = 0; grub_efi_modules[i]; i++)
+		argv[n++] = grub_efi_modules[i];
+	argv[n] = NULL;
+	if (!fs_exists(DISK_GRUB_EFI_DIR "/multiboot2.mod"))
+		return unik_err_set(err, UNIK_E_UNAVAILABLE,
+				    "GRUB for UEFI is missing: install grub-efi-amd64-bin "
+				    "(scripts/install-deps)");
+	unlink(efi);
+	rc = run_host_tool(argv, NULL, err);
+	if (rc == 0)
+		rc = run_host_tool(mmd, NULL, err);
+	if (rc == 0)
+		rc = run_host_tool(mcopy, NULL, err);
+	unlink(efi);
+	free(efi);
+	return rc;
+}
+
+static int check_image(const char *image, long long *size, struct unik_err *err)
+{
+	struct stat st;
+
+	if (stat(image, &st) < 0)
+		return unik_err_set(err, UNIK_E_NOT_FOUND, "image file %s: %s", image,
+				    strerror(errno));
+	if (!S_ISREG(st.st_mode) || st.st_size <= 0)
+		return unik_err_set(err, UNIK_E_INVALID, "image file %s is not a regular file",
+				    image);
+	if (st.st_size > DISK_IMAGE_MAX)
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "the image has %lld bytes; a staged disk takes at most %lld",
+				    (long long)st.st_size, DISK_IMAGE_MAX);
+	*size = st.st_size;
+	return 0;
+}
+
+int disk_stage_raw(const char *image, const char *cmdline, const char *work_dir, const char *out,
+		   struct unik_err *err)
+{
+	long long isize = 0, psize;
+	char *drive = NULL, *kib = NULL, *dst = NULL;
+	int fd, rc = -1;
+
+	if (cmdline_ok(cmdline, err) || check_image(image, &isize, err))
+		return -1;
+	psize = part_size(isize);
+	fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return unik_err_set(err, UNIK_E_INTERNAL, "creating %s: %s", out, strerror(errno));
+	if (ftruncate(fd, PART_OFFSET + psize) < 0) {
+		unik_err_set(err, UNIK_E_INTERNAL, "sizing %s: %s", out, strerror(errno));
+		goto done_fd;
+	}
+	if (write_mbr(fd, psize, err) || write_core(fd, work_dir, err))
+		goto done_fd;
+	if (fsync(fd) < 0) {
+		unik_err_set(err, UNIK_E_INTERNAL, "writing %s: %s", out, strerror(errno));
+		goto done_fd;
+	}
+	rc = 0;
+done_fd:
+	close(fd);
+	if (rc)
+		goto done;
+	rc = -1;
+	drive = part_drive(out);
+	kib = xasprintf("%lld", psize / 1024);
+	dst = xasprintf("::" IMAGE_PATH);
+	{
+		/* FAT16 over the partition (-h: the sectors before it, as DOS
+		 * counts them), then the folders, the image, grub.cfg and GRUB
+		 * for UEFI. */
+		const char *mkfs[] = { "mkfs.fat", "-F",   "16", "-n",	 "UNIK", "-h", "2048",
+				       "--offset", "2048", "-M", "0xf8", out,	 kib,  NULL };
+		const char *mmd[] = { "mmd", "-i", drive, "::/boot", "::/boot/grub", NULL };
+		const char *mcopy[] = { "mcopy", "-i", drive, image, dst, NULL };
+
+		if (run_host_tool(mkfs, NULL, err) || run_host_tool(mmd, NULL, err) ||
+		    run_host_tool(mcopy, NULL, err) || write_cfg(drive, cmdline, work_dir, err) ||
+		    write_efi(drive, work_dir, err))
+			goto done;
+	}
+	rc = 0;
+done:
+	if (rc)
+		unlink(out);
+	free(drive);
+	free(kib);
+	free(dst);
+	return rc;
+}
+
+int disk_stage_set_cmdline(const char *disk, const char *cmdline, const char *work_dir,
+			   struct unik_err *err)
+{
+	char *drive;
+	int rc;
+
+	if (cmdline_ok(cmdline, err))
+		return -1;
+	drive = part_drive(disk);
+	rc = write_cfg(drive, cmdline, work_dir, err);
+	free(drive);
+	return rc;
+}
