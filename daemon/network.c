@@ -132,6 +132,15 @@ const char *network_describe(struct unikd *d)
 	return d->net ? d->net->describe : "none";
 }
 
+enum unik_net_mode network_mode_for(int bridged, const struct unik_provider *p)
+{
+	if (!bridged)
+		return unik_provider_networks(p, UNIK_NET_USER) ? UNIK_NET_USER : UNIK_NET_NONE;
+	if (unik_provider_networks(p, UNIK_NET_TAP))
+		return UNIK_NET_TAP;
+	return unik_provider_networks(p, UNIK_NET_BRIDGE) ? UNIK_NET_BRIDGE : UNIK_NET_NONE;
+}
+
 /* The lowest address of the subnet that no running instance holds. */
 static int allocate(struct unikd *d, const char *self, struct in_addr *out, struct unik_err *err)
 {
@@ -207,8 +216,8 @@ int network_attach(struct unikd *d, struct unik_instance *in, const struct unik_
 		   const char *format, struct net_attach *na, struct unik_err *err)
 {
 	struct network *n = d->net;
-	enum unik_net_mode mode = n && n->kind == NET_USER ? UNIK_NET_USER : UNIK_NET_TAP;
-	int provider_can = unik_provider_networks(p, mode);
+	enum unik_net_mode mode = network_mode_for(n && n->kind == NET_BRIDGE, p);
+	int provider_can = mode != UNIK_NET_NONE;
 	/* the unik runtime and our Linux init set eth0 up from the boot words */
 	int capable = provider_can && unik_format_has(format, UNIK_FORMAT_NET_WORDS);
 	struct in_addr a;
@@ -244,17 +253,21 @@ int network_attach(struct unikd *d, struct unik_instance *in, const struct unik_
 		return -1;
 	inet_ntop(AF_INET, &a, na->address, sizeof(na->address));
 	inet_ntop(AF_INET, &n->gw, na->gateway, sizeof(na->gateway));
-	snprintf(na->tap, sizeof(na->tap), "uk%.12s", in->id);
 	free(in->address);
 	in->address = xstrdup(na->address);
 	if (open_ports(n, in, err))
 		goto fail;
-	if (netdev_tap_create(na->tap, n->bridge, err)) {
-		close_ports(n, in->id);
-		goto fail;
+	if (mode == UNIK_NET_TAP) {
+		snprintf(na->tap, sizeof(na->tap), "uk%.12s", in->id);
+		if (netdev_tap_create(na->tap, n->bridge, err)) {
+			close_ports(n, in->id);
+			goto fail;
+		}
+		na->spec.tap = na->tap;
+	} else {
+		na->spec.bridge = n->bridge; /* the provider attaches its own interface */
 	}
-	na->spec.mode = UNIK_NET_TAP;
-	na->spec.tap = na->tap;
+	na->spec.mode = mode;
 	na->spec.address = na->address;
 	na->spec.prefix = n->prefix;
 	na->spec.gateway = na->gateway;

@@ -1,7 +1,9 @@
 /* network.h - instance networking, owned by the daemon.
  *
  * Mode "bridge" (root): the daemon owns bridge unik0 with the subnet's first
- * address, one tap per running instance, the addresses (the lowest free one
+ * address, one tap per running instance (or, for providers whose hypervisor
+ * makes the guest's interface itself, such as Xen's vif back end, just the
+ * bridge's name for the provider to attach it to), the addresses (the lowest free one
  * of the subnet, never one a running instance holds; released when the
  * instance exits, so stop/rm free it), and the published ports (host
  * listeners relaying to the guest).  Mode "user" (no root): the provider's
@@ -36,8 +38,14 @@ void network_fini(struct unikd *d);
 /* "bridge 10.87.0.0/24 on unik0" etc., for logs and GET /v1/health. */
 const char *network_describe(struct unikd *d);
 
-/* Before start (d->lock held): gives `in` an address, a tap and its
- * published ports (CONFLICT when a port is taken; nothing is left behind on
+/* How a guest of provider p is networked: on the daemon's bridge
+ * (bridged) through a tap the daemon makes, or else an interface the
+ * provider attaches itself (BRIDGE); without a bridge on the provider's
+ * user-mode network; NONE when p has no such mode. */
+enum unik_net_mode network_mode_for(int bridged, const struct unik_provider *p);
+
+/* Before start (d->lock held): gives `in` an address, a tap (or for a
+ * BRIDGE provider the bridge's name) and its published ports (CONFLICT when a port is taken; nothing is left behind on
  * error).  With no network (mode none, a provider without this mode, or a
  * format whose guests do not read the network words) na->spec.mode is
  * UNIK_NET_NONE and ports are refused. */

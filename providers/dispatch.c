@@ -86,7 +86,7 @@ unsigned unik_provider_caps(const struct unik_provider *p)
 		caps |= UNIK_CAP_LOGS;
 	if (unik_provider_has(p, UNIK_OP_COLLECT))
 		caps |= UNIK_CAP_EXIT_CODE;
-	if (unik_provider_networks(p, UNIK_NET_TAP))
+	if (unik_provider_networks(p, UNIK_NET_TAP) || unik_provider_networks(p, UNIK_NET_BRIDGE))
 		caps |= UNIK_CAP_NETWORK;
 	if (unik_provider_networks(p, UNIK_NET_USER))
 		caps |= UNIK_CAP_USERNET;

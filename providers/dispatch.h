@@ -41,7 +41,7 @@ enum {
 	UNIK_CAP_RESTART = 1 << 2, /* start() again after an exit (every provider that starts) */
 	UNIK_CAP_LOGS = 1 << 3, /* console_log */
 	UNIK_CAP_EXIT_CODE = 1 << 4, /* collect() */
-	UNIK_CAP_NETWORK = 1 << 5, /* net_modes has UNIK_NET_TAP */
+	UNIK_CAP_NETWORK = 1 << 5, /* net_modes has UNIK_NET_TAP or UNIK_NET_BRIDGE */
 	UNIK_CAP_USERNET = 1 << 6, /* net_modes has UNIK_NET_USER */
 	UNIK_CAP_VOLUMES = 1 << 7, /* volume_formats */
 	UNIK_CAP_VOLUME_HOTPLUG = 1 << 8, /* attach_volume() and detach_volume() */

@@ -41,6 +41,10 @@ enum unik_net_mode {
 	UNIK_NET_TAP, /* a tap on the daemon's bridge; its ports are relayed by the daemon */
 	UNIK_NET_USER, /* no bridge here: the provider's own user-mode network, which
 			* publishes the ports itself and gives the guest its address */
+	UNIK_NET_BRIDGE, /* the provider attaches an interface of its own making (Xen's
+			  * vif back end) to the daemon's bridge; the daemon gives the
+			  * bridge's name, the MAC and the address, and relays the ports
+			  * as for TAP.  Chosen only for providers without TAP. */
 };
 
 /* A provider's net_modes bit for mode `m`. */
@@ -51,16 +55,17 @@ struct portspec;
 struct unik_net_spec {
 	enum unik_net_mode mode;
 	const char *mac; /* "02:xx:xx:xx:xx:xx" */
-	/* TAP: the host's tap device and the guest's address on the bridge */
+	/* TAP: the host's tap device; TAP and BRIDGE: the guest's address on the bridge */
 	const char *tap;
+	const char *bridge; /* BRIDGE: the daemon's bridge to attach to (e.g. "unik0") */
 	const char *address; /* dotted IPv4; USER: NULL, the provider's network decides */
 	int prefix; /* of address */
 	const char *gateway;
 	/* the DNS server the guest is told, or NULL (USER: the provider's own) */
 	const char *dns;
 	/* USER: the ports to publish (host address and port to the guest's
-	 * port, TCP), each through the provider's own mechanism.  TAP: none
-	 * (the daemon relays them itself). */
+	 * port, TCP), each through the provider's own mechanism.  TAP, BRIDGE:
+	 * none (the daemon relays them itself). */
 	const struct portspec *ports;
 	size_t n_ports;
 };

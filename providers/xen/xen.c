@@ -40,6 +40,37 @@ static int quotable(const char *s)
 	return !strpbrk(s, "\"\\\n\r");
 }
 
+/* Names and addresses that go into a vif spec ("mac=...,bridge=..."). */
+static int vif_word(const char *s)
+{
+	if (!s || !*s || strlen(s) > 32)
+		return 0;
+	for (; *s; s++)
+		if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') &&
+		    !(*s >= '0' && *s <= '9') && !strchr("_.:-", *s))
+			return 0;
+	return 1;
+}
+
+/* The domain's network interface: a vif whose back end (vifD.0 in dom0)
+ * the toolstack's vif-bridge script enslaves to the daemon's bridge. */
+static int vif_line(const struct unik_run_spec *spec, struct strbuf *cfg, struct unik_err *err)
+{
+	const struct unik_net_spec *net = spec->net;
+
+	if (!net || net->mode == UNIK_NET_NONE)
+		return 0;
+	if (net->mode != UNIK_NET_BRIDGE)
+		return unik_err_set(err, UNIK_E_UNSUPPORTED,
+				    "xen: the guest can only be attached to a bridge");
+	if (!vif_word(net->mac) || !vif_word(net->bridge))
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "xen: the MAC '%s' or bridge '%s' cannot go into a vif spec",
+				    net->mac ? net->mac : "", net->bridge ? net->bridge : "");
+	strbuf_addf(cfg, "vif = [ \"mac=%s,bridge=%s\" ]\n", net->mac, net->bridge);
+	return 0;
+}
+
 static int xen_probe(const struct unik_config *cfg, struct unik_err *err)
 {
 	static const char *const info[] = { "info", NULL };
@@ -128,6 +159,8 @@ static int write_config(const struct unik_run_spec *spec, const char *name, cons
 	}
 	if (spec->n_volumes)
 		strbuf_addf(&cfg, " ]\n");
+	if (vif_line(spec, &cfg, err) < 0)
+		goto out;
 	rc = fs_write_file_atomic(path, cfg.buf, cfg.len, 0600, err);
 out:
 	strbuf_release(&cmd);
@@ -283,7 +316,7 @@ const struct unik_provider unik_provider_xen = {
 	.console_log = 1,
 	.volume_formats = xen_volume_formats,
 	.max_volumes = XEN_MAX_VOLUMES,
-	.net_modes = 0, /* netfront comes with the runtime's network driver for Xen */
+	.net_modes = UNIK_NET_MODE_BIT(UNIK_NET_BRIDGE), /* a vif on the daemon's bridge */
 	.check = xen_check,
 	.probe = xen_probe,
 	.start = xen_start,

@@ -6,7 +6,10 @@
  * daemon supervises: it appends the console to the instance's log and ends
  * when the domain is gone), then unpaused.  The exit status is the last
  * "unik-exit-status=N" line the runtime writes on the console.  Stop is
- * `xl shutdown` (SIGTERM to the program), then `xl destroy`. */
+ * `xl shutdown` (SIGTERM to the program), then `xl destroy`.  Networking
+ * (UNIK_NET_BRIDGE): a vif with the daemon's MAC on the daemon's bridge,
+ * which Xen's vif-bridge hotplug script joins; the address is in the boot
+ * words. */
 #ifndef UNIK_PROVIDERS_XEN_H
 #define UNIK_PROVIDERS_XEN_H
 

@@ -271,6 +271,34 @@ static void injected_failures(struct unikd *d)
 	unik_instance_release(&got);
 }
 
+/* Which network mode a provider's guests get: on the daemon's bridge a tap
+ * where the provider takes one, else its own interface on the bridge (the
+ * xen provider's vif); without a bridge only the user-mode network. */
+static void network_modes(void)
+{
+	static const struct unik_provider bridge_only = { .name = "bridge-only",
+							  .net_modes =
+							      UNIK_NET_MODE_BIT(UNIK_NET_BRIDGE) };
+	static const struct unik_provider tap_and_bridge = {
+		.name = "tap-and-bridge",
+		.net_modes = UNIK_NET_MODE_BIT(UNIK_NET_TAP) | UNIK_NET_MODE_BIT(UNIK_NET_BRIDGE)
+	};
+	const struct unik_provider *mock = unik_provider_find("mock");
+	const struct unik_provider *none = unik_provider_find("mock-none");
+
+	is_int(network_mode_for(1, mock), UNIK_NET_TAP, "bridged: a tap for a tap provider");
+	is_int(network_mode_for(0, mock), UNIK_NET_USER, "no bridge: its user-mode network");
+	is_int(network_mode_for(1, &bridge_only), UNIK_NET_BRIDGE,
+	       "bridged: the provider's own interface when it takes no tap");
+	is_int(network_mode_for(0, &bridge_only), UNIK_NET_NONE,
+	       "no bridge: nothing for a provider that can only attach to one");
+	is_int(network_mode_for(1, &tap_and_bridge), UNIK_NET_TAP, "a tap comes first");
+	is_int(network_mode_for(1, none), UNIK_NET_NONE, "a provider without network: none");
+	ok(unik_provider_caps(&bridge_only) & UNIK_CAP_NETWORK,
+	   "attaching to the bridge is the network capability");
+	ok(!(unik_provider_caps(&bridge_only) & UNIK_CAP_USERNET), "and not the user-mode one");
+}
+
 /* The daemon says "publish host:guest"; the provider does the rest. */
 static void network_spec(struct unikd *d)
 {
@@ -451,6 +479,7 @@ int main(void)
 	alarm(300);
 	setvbuf(stderr, NULL, _IOLBF, 0); /* the daemon's log lines stay whole beside TAP's */
 	capabilities();
+	network_modes();
 	root = fx_root();
 	if (!ok(fx_up(&d, root, USER_NET) == 0, "the daemon's state is up"))
 		return tap_done();

@@ -1,6 +1,7 @@
 /* xen_start.c - the Xen platform's C entry and its operations: a PVH
  * domain started by the toolstack (`xl create` with type="pvh"). */
 #include "xen.h"
+#include "netfront.h"
 #include "../pvh/pvh.h"
 #include "../../arch/x86_64/arch.h"
 #include "../../core/mm.h"
@@ -26,6 +27,9 @@ static const struct platform_ops xen_platform = {
 	.exit = xen_exit,
 	.clock_source = xen_clock_source,
 	.clock_hz = xen_clock_hz,
+	.net_open = netfront_open,
+	.net_send = netfront_send,
+	.net_recv = netfront_recv,
 	.blk_probe = xen_blk_probe,
 };
 
