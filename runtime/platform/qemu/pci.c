@@ -22,27 +22,6 @@
 #define PIIX3_PIRQ_ROUTE 0x60
 #define PIRQ_DISABLED 0x80
 
-static inline u32 inl(u16 port)
-{
-	u32 v;
-
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline u16 inw(u16 port)
-{
-	u16 v;
-
-	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline void outw(u16 port, u16 v)
-{
-	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-
 static void select_reg(struct pci_fn f, u8 off)
 {
 	outl(CONFIG_ADDRESS,
