@@ -136,7 +136,9 @@ static u32 sci_gsi(const u8 *rsdp, u8 irq, bool *active_low)
 	const u8 *m = sdt_find(rsdp, "APIC", 44, &len);
 
 	*active_low = true;
-	for (u32 off = 44; m && off + 2 <= len && m[off + 1] >= 2 && off + m[off + 1] <= len;
+	if (!m)
+		return irq;
+	for (u32 off = 44; off + 2 <= len && m[off + 1] >= 2 && off + m[off + 1] <= len;
 	     off += m[off + 1]) {
 		if (m[off] == 2 && m[off + 1] >= 10 && m[off + 3] == irq) {
 			u16 flags = (u16)(m[off + 8] | m[off + 9] << 8);
