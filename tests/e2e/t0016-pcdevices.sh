@@ -4,7 +4,7 @@
 # booted by -kernel (PVH): the 16550 console on COM1 and the exit status on
 # COM2; AHCI disks (-device ahci + ide-hd on pc, q35's own controller):
 # tests/runtime/rvol writes a volume, a second boot reads it back, e2fsck
-# -fn is clean; the ACPI power button (QMP system_powerdown) stops the
+# -fn is clean, two disks are /dev/vda and /dev/vdb in port order; the ACPI power button (QMP system_powerdown) stops the
 # program gracefully: its SIGTERM handler writes a file on the AHCI volume,
 # the exit status arrives, the idle guest uses ~0% CPU; the Intel PRO/1000
 # (e1000 82540EM, 82545EM, e1000e 82574L) and legacy virtio-net PCI
@@ -154,6 +154,20 @@ check "pc ahci: e2fsck -fn is clean after the guest's writes" fsck_clean "$T/pc.
 # shellcheck disable=SC2046
 run pc-check pc "$RVOL" "$(mount_word 0:/data:ext2:ro)$(args check /data)" $(ahci_pc "$T/pc.img")
 check "pc ahci: a second boot reads the first one's data back" has pc-check "check: ok"
+# two disks on two ports: /dev/vdb is the second port's, written at any offset
+truncate -s 8M "$T/raw0.img"
+truncate -s 4M "$T/raw1.img"
+run pc-raw pc "$RVOL" "$(args raw /dev/vdb)" -device ahci,id=ahci \
+	-drive "if=none,id=d0,file=$T/raw0.img,format=raw" -device ide-hd,drive=d0,bus=ahci.0 \
+	-drive "if=none,id=d1,file=$T/raw1.img,format=raw" -device ide-hd,drive=d1,bus=ahci.1
+check "pc ahci: /dev/vdb is the second port's disk (4 MiB)" has pc-raw "raw: /dev/vdb is 4194304 bytes"
+check "pc ahci raw: writes and reads back at any offset, fsync, ENOSPC past the end" \
+	has pc-raw "raw: ok"
+check "pc ahci raw: the host sees what the guest wrote" python3 -c "
+import sys
+d = open('$T/raw1.img', 'rb').read()
+p = lambda i: ((i * 2654435761 >> 13) ^ 7) & 255
+sys.exit(not all(d[(1 << 20) + i] == p(i) for i in range(65536)))"
 
 # --- the power button (system_powerdown) on an AHCI volume ----------------------
 for m in pc q35; do
