@@ -175,6 +175,8 @@ for m in pc q35; do
 	# shellcheck disable=SC2046
 	if start "$m-stop" "$m" "$RVOL" "$(mount_word 0:/s:ext2:rw)$(args stress /s)" \
 		"stress: waiting" $("ahci_$m" "$T/$m-stop.img"); then
+		check "$m: the AHCI controller's interrupt is routed (the waits do not poll)" \
+			bash -c "! grep -q 'cannot route' '$T/$m-stop.con'"
 		check "$m: a program waiting for SIGTERM uses ~0% CPU" idle "$VM_PID"
 		check "$m: QMP system_powerdown is accepted" qmp "$m-stop" system_powerdown
 		check "$m: the guest ends after the power button" ends "$m-stop"
@@ -220,15 +222,19 @@ else
 		done
 		return 1
 	}
-	for nic in e1000 e1000-82545em e1000e virtio-net-pci,disable-modern=on; do
-		name=net-${nic%%,*}
-		[ "$nic" != "${nic#virtio}" ] && name=net-virtio-legacy
-		if start "$name" pc "$HTTP" "unik.ip=10.252.0.5/24 unik.gw=10.252.0.1" \
+	for mnic in pc:e1000 pc:e1000-82545em pc:e1000e pc:virtio-net-pci,disable-modern=on \
+		q35:e1000; do
+		m=${mnic%%:*} nic=${mnic#*:}
+		name=net-$m-${nic%%,*}
+		[ "$nic" != "${nic#virtio}" ] && name=net-$m-virtio-legacy
+		[ "$m" = pc ] || nic="$nic ($m)"
+		if start "$name" "$m" "$HTTP" "unik.ip=10.252.0.5/24 unik.gw=10.252.0.1" \
 			"listening on port 8080" -netdev tap,id=n0,ifname=tp,script=no,downscript=no \
-			-device "$nic,netdev=n0" && wait_up; then
+			-device "${mnic#*:},netdev=n0" && wait_up; then
 			check "$nic: http-c answers GET /" get_ok
 			check "$nic: 50 sequential connections" sequential
 			check "$nic: an idle instance uses ~0% CPU" idle "$VM_PID"
+			check "$nic: its interrupt is routed" bash -c "! grep -q 'cannot route' '$T/$name.con'"
 			qmp "$name" system_powerdown
 			check "$nic: system_powerdown ends it" ends "$name"
 			check "$nic: by SIGTERM (exit status 143 on COM2)" status_is "$name" 143
