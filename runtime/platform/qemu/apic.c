@@ -177,6 +177,11 @@ static void shared_irq(int vector)
 
 bool apic_route_irq(u32 gsi, int vector, void (*fn)(int vector))
 {
+	return apic_route_irq_pol(gsi, vector, fn, false);
+}
+
+bool apic_route_irq_pol(u32 gsi, int vector, void (*fn)(int vector), bool active_low)
+{
 	volatile u8 *io;
 	u32 pin;
 
@@ -203,11 +208,11 @@ bool apic_route_irq(u32 gsi, int vector, void (*fn)(int vector))
 	routes[nroutes].fns[0] = fn;
 	routes[nroutes++].n = 1;
 	arch_set_irq_handler(vector, shared_irq);
-	/* Level-triggered, active high, fixed delivery to APIC 0, unmasked. */
+	/* Level-triggered, active high (or low), fixed delivery to APIC 0, unmasked. */
 	mmio_write32(io, 0x11 + 2 * pin);
 	mmio_write32(io + 0x10, 0);
 	mmio_write32(io, 0x10 + 2 * pin);
-	mmio_write32(io + 0x10, (1u << 15) | (u32)vector);
+	mmio_write32(io + 0x10, (1u << 15) | (active_low ? 1u << 13 : 0) | (u32)vector);
 	return true;
 }
 

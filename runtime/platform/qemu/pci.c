@@ -1,5 +1,5 @@
-/* pci.c - PCI configuration space through the ports 0xcf8/0xcfc (machine
- * pc), memory BARs and INTx routing; see pci.h.
+/* pci.c - PCI configuration space through the ports 0xcf8/0xcfc (machines
+ * pc and q35), memory BARs and INTx routing (PIIX3, ICH9); see pci.h.
  *
  * Firmware may leave BARs unassigned or put 64-bit ones above 4 GiB, where
  * the runtime maps nothing: such a BAR gets an address in [0xe0000000,
@@ -8,6 +8,7 @@
  */
 #include "pci.h"
 #include "../../arch/x86_64/arch.h"
+#include "../../core/mm.h"
 
 #define CONFIG_ADDRESS 0xcf8
 #define CONFIG_DATA 0xcfc
@@ -21,27 +22,8 @@
 #define PIIX3_DEVICE 0x7000
 #define PIIX3_PIRQ_ROUTE 0x60
 #define PIRQ_DISABLED 0x80
-
-static inline u32 inl(u16 port)
-{
-	u32 v;
-
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline u16 inw(u16 port)
-{
-	u16 v;
-
-	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline void outw(u16 port, u16 v)
-{
-	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
+#define ICH9_LPC_DEVICE 0x2918
+#define ICH9_RCBA 0xf0
 
 static void select_reg(struct pci_fn f, u8 off)
 {
@@ -199,6 +181,32 @@ static bool is_piix3(struct pci_fn f, u16 vendor, u16 device)
 	return vendor == PIIX3_VENDOR && device == PIIX3_DEVICE;
 }
 
+static bool is_ich9_lpc(struct pci_fn f, u16 vendor, u16 device)
+{
+	return vendor == PIIX3_VENDOR && device == ICH9_LPC_DEVICE && f.dev == 31 && f.fn == 0;
+}
+
+/* q35 / ICH9 in APIC mode: PIRQ A-H are GSI 16-23.  Which PIRQ a pin of
+ * slot s drives: for the chipset's own slots 25-31 (not 30), the device's
+ * interrupt route register DxxIR in the chipset configuration space
+ * (RCBA); elsewhere on bus 0 QEMU's fixed swizzle, PIRQ E-H.  -1 when the
+ * RCBA is not enabled. */
+static int ich9_gsi(struct pci_fn lpc, struct pci_fn f, u8 pin)
+{
+	static const u16 dir[7] = { 0x3150, 0x314c, 0x3148, 0x3146, 0x3144, 0, 0x3140 };
+	u32 rcba;
+	volatile u8 *cc;
+
+	if (f.dev == 30) /* the DMI-to-PCI bridge: PIRQ E-H in pin order */
+		return 16 + 4 + pin - 1;
+	if (f.dev < 25)
+		return 16 + (f.dev + pin - 1) % 4 + 4;
+	rcba = pci_read32(lpc, ICH9_RCBA);
+	if (!(rcba & 1u) || !(cc = arch_map_mmio(rcba & ~0x3fffu, 0x4000)))
+		return -1;
+	return 16 + ((*(volatile u16 *)(cc + dir[f.dev - 25]) >> (4 * (pin - 1))) & 7);
+}
+
 int pci_intx_gsi(struct pci_fn f)
 {
 	static const u8 default_irq[4] = { 10, 10, 11, 11 }; /* as SeaBIOS routes them */
@@ -206,8 +214,10 @@ int pci_intx_gsi(struct pci_fn f)
 	u8 pin = pci_read8(f, PCI_INTERRUPT_PIN), pirq, route;
 	u32 routes;
 
-	if (pin < 1 || pin > 4 || !pci_find(is_piix3, &router))
+	if (pin < 1 || pin > 4 || f.bus != 0)
 		return -1;
+	if (!pci_find(is_piix3, &router))
+		return pci_find(is_ich9_lpc, &router) ? ich9_gsi(router, f, pin) : -1;
 	/* i440fx swizzle (QEMU's piix): PIRQ = (pin - 1 + slot - 1) mod 4 */
 	pirq = (u8)((pin - 1 + f.dev + 3) & 3);
 	routes = pci_read32(router, PIIX3_PIRQ_ROUTE);

@@ -41,9 +41,10 @@ bool pci_find(bool (*match)(struct pci_fn f, u16 vendor, u16 device), struct pci
  * when the BAR is not a memory BAR. */
 u64 pci_bar_address(struct pci_fn f, int bar);
 
-/* The I/O APIC input (GSI) of f's INTx line: the PIIX3 routes it to an ISA
- * interrupt, programmed here when the firmware left the route disabled.
- * -1 when f has no interrupt pin or the machine has no PIIX3. */
+/* The I/O APIC input (GSI) of f's INTx line: the PIIX3 (pc) routes it to an
+ * ISA interrupt, programmed here when the firmware left the route disabled;
+ * the ICH9 (q35) to GSI 16-23.  -1 when f has no interrupt pin or the
+ * machine has neither. */
 int pci_intx_gsi(struct pci_fn f);
 
 #endif

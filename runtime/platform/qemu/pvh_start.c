@@ -8,23 +8,42 @@
 #include "virtio_blk.h"
 #include "virtio_net.h"
 #include "../multiboot/multiboot.h"
+#include "pcdev.h"
 #include "../pvh/pvh.h"
 
 static char cmdline[8192];
 static struct boot_info info;
 
+static bool use_e1000;
+
 /* The network device is looked for only when the core asks (the program
  * has network words): a virtio-mmio one from QEMU's command-line words
- * (microvm), else a virtio-net PCI function (pc). */
+ * (microvm), else a virtio-net PCI function, else an Intel PRO/1000 (pc,
+ * q35, VirtualBox). */
 static int qemu_net_open(u8 mac[6], u32 *mtu)
 {
 	if (virtio_net_mmio_probe(cmdline, apic_route_irq))
 		return virtio_net_mmio_open(mac, mtu);
 	if (virtio_net_pci_probe(apic_route_irq))
 		return virtio_net_pci_open(mac, mtu);
-	kprintf("unik: net: no virtio-net device: none among the virtio_mmio.device= words "
-		"(QEMU adds them for -M microvm,acpi=off) and none on the PCI bus\n");
+	if (e1000_probe(apic_route_irq)) {
+		use_e1000 = true;
+		return e1000_open(mac, mtu);
+	}
+	kprintf("unik: net: no network device: no virtio-net among the virtio_mmio.device= "
+		"words (QEMU adds them for -M microvm,acpi=off), no virtio-net or e1000 on the "
+		"PCI bus\n");
 	return -ENODEV;
+}
+
+static int qemu_net_send(const void *frame, size_t len)
+{
+	return use_e1000 ? e1000_send(frame, len) : virtio_net_send(frame, len);
+}
+
+static long qemu_net_recv(void *buf, size_t size)
+{
+	return use_e1000 ? e1000_recv(buf, size) : virtio_net_recv(buf, size);
 }
 
 /* The disks, when the core asks (the command line mounts volumes): the
@@ -33,6 +52,7 @@ static void qemu_blk_probe(void)
 {
 	virtio_blk_mmio_probe(cmdline, apic_route_irq);
 	virtio_blk_pci_probe(apic_route_irq);
+	ahci_probe(apic_route_irq);
 }
 
 static const struct platform_ops qemu_platform = {
@@ -48,18 +68,22 @@ static const struct platform_ops qemu_platform = {
 	.clock_source = qemu_clock_source,
 	.clock_hz = qemu_clock_hz,
 	.net_open = qemu_net_open,
-	.net_send = virtio_net_send,
-	.net_recv = virtio_net_recv,
+	.net_send = qemu_net_send,
+	.net_recv = qemu_net_recv,
 	.blk_probe = qemu_blk_probe,
 };
 
 /* What both entries share once info holds the command line and RAM. */
-static void qemu_main(void) __noreturn;
-static void qemu_main(void)
+/* rsdp_pa: where the loader says ACPI's RSDP is, or 0 (then it is looked
+ * for in the BIOS areas). */
+static void qemu_main(u64 rsdp_pa) __noreturn;
+static void qemu_main(u64 rsdp_pa)
 {
 	arch_dmap_extend(pvh_ram_top(&info));
 	cpu_init();
 	apic_init();
+	/* the power button (-M pc, q35: QMP system_powerdown) stops gracefully */
+	acpi_init(rsdp_pa, ALIGN_UP(pvh_ram_top(&info), 1UL << 21));
 	runtime_main(&info);
 }
 
@@ -72,7 +96,7 @@ void qemu_pvh_main(u32 start_info_pa)
 		panic("PVH start info has no memory map");
 	info.platform = "qemu-pvh";
 	info.ram_zeroed = true; /* QEMU guest RAM starts zeroed */
-	qemu_main();
+	qemu_main(((const struct hvm_start_info *)phys_to_virt(start_info_pa))->rsdp_paddr);
 }
 
 void qemu_multiboot_main(void)
@@ -83,5 +107,5 @@ void qemu_multiboot_main(void)
 		panic("the Multiboot2 information has neither a memory map nor memory sizes");
 	info.platform = "qemu-multiboot";
 	info.ram_zeroed = false; /* the firmware and the loader used it */
-	qemu_main();
+	qemu_main(0);
 }

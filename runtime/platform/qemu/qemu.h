@@ -34,6 +34,9 @@ void qemu_timer_set(u64 deadline_ns);
  * interrupt then calls every handler of the line.  False when there is no
  * local APIC or no I/O APIC for that GSI (or too many sharers). */
 bool apic_route_irq(u32 gsi, int vector, void (*fn)(int vector));
+/* apic.c: apic_route_irq for a line that is active low when active_low
+ * (the ACPI SCI without an interrupt source override saying otherwise). */
+bool apic_route_irq_pol(u32 gsi, int vector, void (*fn)(int vector), bool active_low);
 /* apic.c: signals the end of an interrupt to the local APIC. */
 void apic_eoi(void);
 

@@ -35,22 +35,27 @@ struct vq_used {
 	u16 avail_event;
 };
 
-/* One split virtqueue in the legacy layout (descriptors, then the driver
- * ring, then the device ring on the next page), physically contiguous. */
+/* One split virtqueue of `size` entries (a power of 2, at most VQ_MAX) in
+ * the legacy layout (descriptors, then the driver ring, then the device
+ * ring on the next page), physically contiguous.  The modern transports
+ * choose VQ_SIZE; legacy virtio-pci takes the device's size. */
+#define VQ_MAX 256
 struct vq {
 	struct vq_desc *desc;
-	struct vq_avail *avail;
-	volatile struct vq_used *used;
-	u8 *bufs; /* VQ_SIZE buffers of VQ_BUF_SIZE, physically contiguous */
+	volatile u16 *avail; /* flags, idx, ring[size], used_event */
+	volatile u16 *used; /* flags, idx, then the elements */
+	volatile struct vq_used_elem *used_ring;
+	u8 *bufs; /* size buffers of VQ_BUF_SIZE, physically contiguous */
 	u64 desc_pa, avail_pa, used_pa, bufs_pa;
+	u16 size, cap; /* entries in use, entries allocated for */
 	u16 avail_idx, used_seen;
 };
 
 /* virtio_net_queue.c: (re)initialises queue q (VNET_RXQ or VNET_TXQ) with
- * VQ_SIZE entries and their buffers, allocated at the first call: the
- * queue for the transport to tell the device about, or NULL without
- * memory. */
-struct vq *vnet_queue_alloc(int q);
+ * `size` entries (a power of 2, at most VQ_MAX) and their buffers,
+ * allocated at the first call: the queue for the transport to tell the
+ * device about, or NULL without memory or for a size it cannot take. */
+struct vq *vnet_queue_alloc(int q, u16 size);
 /* virtio_net_queue.c: posts every receive buffer; from now on frames go
  * through virtio_net_send/recv, which call notify(q) when the device wants
  * to hear about new buffers of queue q.  header_len: 10 (legacy) or 12
@@ -76,13 +81,20 @@ bool virtio_mmio_parse_device(const char *w, size_t len, u64 *addr, u64 *size, u
  * refused). */
 int virtio_net_mmio_open(u8 mac[6], u32 *mtu);
 
-/* virtio_net_pci.c: finds the first virtio-net PCI function with the
- * modern (1.0) interface on bus 0, enables it and maps its registers,
- * assigning memory BARs the firmware left unassigned or above 4 GiB;
- * `route` as above, for its INTx line.  True when one was found. */
+/* virtio_net_pci.c: finds the first virtio-net PCI function on bus 0,
+ * enables it and maps its registers (the modern 1.0 interface, assigning
+ * memory BARs the firmware left unassigned or above 4 GiB; else the legacy
+ * one in its I/O BAR 0, virtio_net_legacy.c); `route` as above, for its
+ * INTx line.  True when one was found. */
 bool virtio_net_pci_probe(bool (*route)(u32 gsi, int vector, void (*fn)(int vector)));
 /* virtio_net_pci.c: as virtio_net_mmio_open, for the probed PCI device. */
 int virtio_net_pci_open(u8 mac[6], u32 *mtu);
+/* virtio_net_legacy.c: the legacy (0.9.5) interface of function f, whose
+ * I/O BAR 0 holds its registers: probe (true when usable) and open. */
+struct pci_fn;
+bool virtio_net_legacy_probe(const struct pci_fn *f,
+			     bool (*route)(u32 gsi, int vector, void (*fn)(int vector)));
+int virtio_net_legacy_open(u8 mac[6], u32 *mtu);
 
 /* The QEMU platform's local APIC end-of-interrupt (platform/qemu/apic.c),
  * which the device's interrupt handler must signal. */

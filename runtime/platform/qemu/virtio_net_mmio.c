@@ -89,7 +89,7 @@ static bool vq_init(int q)
 	struct vq *v;
 
 	wr(R_QUEUE_SEL, (u32)q);
-	if (rd(R_QUEUE_NUM_MAX) < VQ_SIZE || !(v = vnet_queue_alloc(q)))
+	if (rd(R_QUEUE_NUM_MAX) < VQ_SIZE || !(v = vnet_queue_alloc(q, VQ_SIZE)))
 		return false;
 	wr(R_QUEUE_NUM, VQ_SIZE);
 	if (version == 1) {

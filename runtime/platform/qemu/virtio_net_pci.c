@@ -1,5 +1,7 @@
 /* virtio_net_pci.c - a virtio-net driver over the modern (1.0) virtio-pci
- * transport (QEMU machine pc: virtio-net-pci, transitional or not).
+ * transport (QEMU machine pc: virtio-net-pci, transitional or not); a
+ * device without it (legacy only: VirtualBox, disable-modern=on) goes to
+ * virtio_net_legacy.c.
  *
  * The function is found on bus 0 (vendor 0x1af4, device 0x1041, or the
  * transitional 0x1000 with subsystem 1); its vendor capabilities locate
@@ -30,6 +32,7 @@ static struct pci_fn dev;
 static volatile u8 *common, *isr, *devcfg, *notify_base;
 static u32 notify_mult;
 static u16 notify_off[2];
+static bool legacy; /* the device has only the legacy interface */
 
 static bool is_virtio_net(struct pci_fn f, u16 vendor, u16 device)
 {
@@ -102,9 +105,14 @@ bool virtio_net_pci_probe(bool (*route)(u32 gsi, int vector, void (*fn)(int vect
 	if (!pci_find(is_virtio_net, &dev))
 		return false;
 	if (!caps_map()) {
-		kprintf("unik: virtio-net at PCI 00:%02x.%x: no modern (virtio 1.0) interface\n",
-			dev.dev, dev.fn);
 		common = NULL;
+		if (virtio_net_legacy_probe(&dev, route)) {
+			legacy = true;
+			return true;
+		}
+		kprintf("unik: virtio-net at PCI 00:%02x.%x: neither the modern (virtio 1.0) "
+			"nor the legacy interface is usable\n",
+			dev.dev, dev.fn);
 		return false;
 	}
 	pci_write16(dev, PCI_COMMAND,
@@ -129,7 +137,7 @@ static bool vq_init(int q)
 
 	wr16(common, C_QUEUE_SELECT, (u16)q);
 	max = rd16(common, C_QUEUE_SIZE);
-	if (max < VQ_SIZE || !(v = vnet_queue_alloc(q)))
+	if (max < VQ_SIZE || !(v = vnet_queue_alloc(q, VQ_SIZE)))
 		return false;
 	wr16(common, C_QUEUE_SIZE, VQ_SIZE);
 	wr16(common, C_QUEUE_MSIX_VECTOR, NO_VECTOR);
@@ -145,6 +153,8 @@ int virtio_net_pci_open(u8 mac[6], u32 *mtu)
 {
 	u32 feat;
 
+	if (legacy)
+		return virtio_net_legacy_open(mac, mtu);
 	if (!common)
 		return -ENODEV;
 	wr8(common, C_DEVICE_STATUS, 0);
