@@ -48,9 +48,14 @@ static int vbox_probe(const struct unik_config *cfg, struct unik_err *err)
 	return 0;
 }
 
+/* The guest's command line: the boot disk is the first disk it finds (SATA
+ * port 0), the volumes follow. */
 static int cmdline(const struct unik_run_spec *spec, struct strbuf *out, struct unik_err *err)
 {
-	return guest_cmdline(spec, 0, NULL, 1, out, err);
+	struct unik_run_spec s = *spec;
+
+	s.disk_base = 1;
+	return guest_cmdline(&s, 0, NULL, 1, out, err);
 }
 
 static int vbox_check(const struct unik_run_spec *spec, struct unik_err *err)
