@@ -125,7 +125,7 @@ static void unregister(const struct unik_run_spec *spec, const char *name)
 {
 	const char *poweroff[] = { "controlvm", name, "poweroff", NULL };
 	const char *unreg[] = { "unregistervm", name, "--delete", NULL };
-	struct vbox_files f;
+	struct vbox_files f = { { 0 } };
 	struct unik_err ignored = { 0 };
 
 	vbox_files(spec, &f);
@@ -173,7 +173,7 @@ static int vbox_start(const struct unik_run_spec *spec, struct unik_vm *vm, stru
 	char name[96];
 	const char *start[] = { "startvm", name, "--type", "headless", NULL };
 	struct vbox_calls calls = { 0 };
-	struct vbox_files f;
+	struct vbox_files f = { { 0 } };
 	pid_t pid = 0;
 
 	if (guest_check_image(spec, "virtualbox", err) < 0)
@@ -245,7 +245,7 @@ static int vbox_stop(const struct unik_run_spec *spec, pid_t pid, int timeout_s,
 static int vbox_collect(const struct unik_run_spec *spec, int wait_status, struct unik_exit *out,
 			struct unik_err *err)
 {
-	struct vbox_files f;
+	struct vbox_files f = { { 0 } };
 	int code;
 
 	vbox_files(spec, &f);
