@@ -125,9 +125,10 @@ static void unregister(const struct unik_run_spec *spec, const char *name)
 {
 	const char *poweroff[] = { "controlvm", name, "poweroff", NULL };
 	const char *unreg[] = { "unregistervm", name, "--delete", NULL };
-	struct vbox_files f = { { 0 } };
+	struct vbox_files f;
 	struct unik_err ignored = { 0 };
 
+	memset(&f, 0, sizeof(f)); /* cppcheck cannot see snprintf fill it */
 	vbox_files(spec, &f);
 	vbox_run(spec->cfg, poweroff, VBOX_TIMEOUT_S, NULL, &ignored);
 	/* the volumes first leave the VM (and the media registry), so that
@@ -173,12 +174,13 @@ static int vbox_start(const struct unik_run_spec *spec, struct unik_vm *vm, stru
 	char name[96];
 	const char *start[] = { "startvm", name, "--type", "headless", NULL };
 	struct vbox_calls calls = { 0 };
-	struct vbox_files f = { { 0 } };
+	struct vbox_files f;
 	pid_t pid = 0;
 
 	if (guest_check_image(spec, "virtualbox", err) < 0)
 		return -1;
 	vm_name(spec, name, sizeof(name));
+	memset(&f, 0, sizeof(f)); /* cppcheck cannot see snprintf fill it */
 	vbox_files(spec, &f);
 	unregister(spec, name); /* a VM left from an earlier start of this instance */
 	unlink(f.status);
@@ -245,9 +247,10 @@ static int vbox_stop(const struct unik_run_spec *spec, pid_t pid, int timeout_s,
 static int vbox_collect(const struct unik_run_spec *spec, int wait_status, struct unik_exit *out,
 			struct unik_err *err)
 {
-	struct vbox_files f = { { 0 } };
+	struct vbox_files f;
 	int code;
 
+	memset(&f, 0, sizeof(f)); /* cppcheck cannot see snprintf fill it */
 	vbox_files(spec, &f);
 	code = guest_status_read(f.status);
 	out->exit_code = code;
