@@ -104,6 +104,10 @@ struct unik_run_spec {
 	 * volume_formats; at most its max_volumes). */
 	const struct unik_volume_spec *volumes;
 	size_t n_volumes;
+	/* The guest's disk index of the first volume (the DISK of its
+	 * unik.mount= word): 0, unless the guest sees other disks first (a VM
+	 * booted from a disk of its own: the provider sets 1 in its copy). */
+	int disk_base;
 	const struct unik_config *cfg;
 	/* Called by start() in the parent right after forking the VM's process,
 	 * before that process may exec (NULL: nobody to tell).  Non-zero: the

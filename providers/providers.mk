@@ -4,7 +4,8 @@
 UNIKD_SRCS += providers/dispatch.c providers/registry.c providers/common/guest.c \
 	providers/common/spawn.c providers/common/process.c providers/common/accel.c \
 	providers/common/monitor_process.c providers/common/disk_stage.c \
-	providers/common/disk_convert.c providers/common/disk_ova.c
+	providers/common/disk_convert.c providers/common/disk_ova.c \
+	providers/common/tool.c
 LINT_SRCS += $(wildcard providers/*.c providers/*.h providers/*/*.c providers/*/*.h)
 
 include providers/qemu/qemu.mk
@@ -12,5 +13,6 @@ include providers/hvt/hvt.mk
 include providers/spt/spt.mk
 include providers/libvirt/libvirt.mk
 include providers/xen/xen.mk
+include providers/virtualbox/virtualbox.mk
 # for the unit tests only (tests/tests.mk), never in unikd
 include providers/mock/mock.mk

@@ -9,6 +9,7 @@
 	X(spt)                                                                                     \
 	X(libvirt)                                                                                 \
 	X(xen)                                                                                     \
+	X(virtualbox)                                                                              \
 	/* one X(name) line per plugin, above this one */
 
 #define DECLARE(name) extern const struct unik_provider unik_provider_##name;

@@ -95,7 +95,7 @@ void guest_mount_words(const struct unik_run_spec *spec, struct strbuf *out)
 		const struct unik_volume_spec *v = &spec->volumes[i];
 		struct strbuf word = STRBUF_INIT;
 
-		strbuf_addf(&word, "%zu:%s:%s:%s", i, v->path, v->fstype,
+		strbuf_addf(&word, "%zu:%s:%s:%s", i + (size_t)spec->disk_base, v->path, v->fstype,
 			    v->read_only ? "ro" : "rw");
 		strbuf_adds(out, " " UNIK_BOOT_MOUNT);
 		bootargs_encode(out, strbuf_str(&word));

@@ -17,6 +17,12 @@
  * sched_irq_stop(), which the core turns into SIGTERM for the program, as
  * QEMU's NMI (apic.c) and Xen's control/shutdown (platform/xen) do.
  * Without ACPI (microvm,acpi=off) nothing is done.
+ *
+ * Power-off (acpi_poweroff, the end of every run): sleep state S5, whose
+ * SLP_TYP values are the \\_S5 package of the DSDT (found by its name and
+ * read as AML data: a Package of byte constants), written with SLP_EN to
+ * PM1a_CNT (and PM1b_CNT).  On a VM without isa-debug-exit (VirtualBox, a
+ * plain -M pc) this is how the machine ends when the program does.
  */
 #include "pcdev.h"
 #include "qemu.h"
@@ -30,8 +36,12 @@
 #define PM1_SCI_EN (1u << 0)
 #define FADT_PWR_BUTTON (1u << 4) /* a control-method power button: not the fixed one */
 
+#define PM1_SLP_EN (1u << 13)
+#define PM1_SLP_TYP_SHIFT 10
+
 static u64 dmap_top;
-static u16 pm1a_evt, pm1a_en;
+static u16 pm1a_evt, pm1a_en, pm1a_cnt, pm1b_cnt;
+static int s5_typ_a = -1, s5_typ_b;
 
 static u32 le32(const u8 *p)
 {
@@ -173,6 +183,66 @@ static u16 io_block(const u8 *fadt, u32 len, u32 off32, u32 offx)
 	return port && port <= 0xfff0 ? (u16)port : 0;
 }
 
+/* One AML data object that is a small integer: ZeroOp, OneOp, BytePrefix
+ * n; -1 for anything else. */
+static int aml_byte(const u8 *p, const u8 *end, const u8 **next)
+{
+	if (p >= end)
+		return -1;
+	if (*p == 0x00 || *p == 0x01) {
+		*next = p + 1;
+		return *p;
+	}
+	if (*p == 0x0a && p + 1 < end) {
+		*next = p + 2;
+		return p[1];
+	}
+	return -1;
+}
+
+/* SLP_TYPa/b of S5 from the DSDT's Name(_S5_, Package(){a, b, ...}). */
+static void find_s5(const u8 *fadt, u32 flen)
+{
+	u64 pa = le32(fadt + 40);
+	const u8 *dsdt, *end;
+	u32 len;
+
+	if (!pa && flen >= 148)
+		pa = le64(fadt + 140);
+	if (!pa || !(dsdt = table(pa, "DSDT", 36, &len)))
+		return;
+	end = dsdt + len;
+	for (const u8 *p = dsdt + 36; p + 8 < end; p++) {
+		const u8 *q, *next;
+		int a, b, pkglen_bytes;
+
+		if (memcmp(p, "_S5_", 4) || !(p[-1] == 0x08 || (p[-1] == '\\' && p[-2] == 0x08)))
+			continue;
+		q = p + 4;
+		if (*q++ != 0x12) /* PackageOp */
+			continue;
+		pkglen_bytes = (*q >> 6) & 3;
+		q += 1 + pkglen_bytes; /* PkgLength */
+		q++; /* NumElements */
+		a = aml_byte(q, end, &next);
+		if (a < 0)
+			continue;
+		b = aml_byte(next, end, &next);
+		s5_typ_a = a & 7;
+		s5_typ_b = b < 0 ? 0 : b & 7;
+		return;
+	}
+}
+
+void acpi_poweroff(void)
+{
+	if (!pm1a_cnt || s5_typ_a < 0)
+		return;
+	outw(pm1a_cnt, (u16)(s5_typ_a << PM1_SLP_TYP_SHIFT | PM1_SLP_EN));
+	if (pm1b_cnt)
+		outw(pm1b_cnt, (u16)(s5_typ_b << PM1_SLP_TYP_SHIFT | PM1_SLP_EN));
+}
+
 bool acpi_init(u64 rsdp_pa, u64 mapped_top)
 {
 	const u8 *rsdp, *fadt;
@@ -192,6 +262,9 @@ bool acpi_init(u64 rsdp_pa, u64 mapped_top)
 	cnt = io_block(fadt, len, 64, 172);
 	if (!pm1a_evt || !cnt || evt_len < 4 || evt_len > 32 || sci > 0xff)
 		return false;
+	pm1a_cnt = cnt;
+	pm1b_cnt = io_block(fadt, len, 68, 184);
+	find_s5(fadt, len);
 	if (le32(fadt + 112) & FADT_PWR_BUTTON)
 		kprintf("unik: acpi: the firmware says the power button is a control-method "
 			"device; using the fixed one's event anyway\n");

@@ -30,5 +30,8 @@ void ahci_probe(bool (*route)(u32 gsi, int vector, void (*fn)(int vector)));
  * boot, before the clock.  False when there is no ACPI or it cannot be
  * used. */
 bool acpi_init(u64 rsdp_pa, u64 mapped_top);
+/* Powers the machine off (ACPI S5) when acpi_init found how; returns when
+ * it cannot. */
+void acpi_poweroff(void);
 
 #endif

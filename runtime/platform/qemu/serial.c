@@ -6,6 +6,7 @@
  * to port 0xf4 (isa-debug-exit) so QEMU exits, and halts as a last resort.
  */
 #include "qemu.h"
+#include "pcdev.h"
 #include "../../arch/x86_64/arch.h"
 #include "../../../abi/boot.h"
 
@@ -69,5 +70,6 @@ void qemu_exit(int status)
 			cpu_relax();
 	}
 	outl(DEBUG_EXIT_PORT, (u32)status);
+	acpi_poweroff(); /* a machine without isa-debug-exit (VirtualBox, -M pc) */
 	cpu_halt_forever();
 }
