@@ -133,6 +133,7 @@ bench: deps
 	scripts/bench-libvirt
 	scripts/bench-api
 	scripts/bench-compat
+	scripts/bench-xen
 
 clean:
 	rm -rf build bin
