@@ -34,9 +34,9 @@ static const char *const grub_modules[] = { "biosdisk", "part_msdos", "fat",  "m
 
 /* GRUB for UEFI, the removable-media boot path: the same modules but the
  * BIOS disk's (the firmware's disk I/O instead); its prefix has no device,
- * so GRUB takes the partition it was loaded from. */
-static const char *const grub_efi_modules[] = { "part_msdos", "fat",  "multiboot2", "normal",
-						"configfile", "boot", NULL };
+ * so GRUB takes the partition it was loaded from (of an MBR or a GPT). */
+static const char *const grub_efi_modules[] = { "part_msdos", "part_gpt",   "fat",  "multiboot2",
+						"normal",     "configfile", "boot", NULL };
 
 /* The mtools drive of the partition inside `disk`: "disk@@<offset>". */
 static char *part_drive(const char *disk)
@@ -245,8 +245,10 @@ static int check_image(const char *image, long long *size, struct unik_err *err)
 	return 0;
 }
 
-int disk_stage_raw(const char *image, const char *cmdline, const char *work_dir, const char *out,
-		   struct unik_err *err)
+/* The disk: a GPT (UEFI only, the backup table in a last MiB) or an MBR
+ * with GRUB for BIOS; then the partition's file system and files. */
+static int stage_disk(const char *image, const char *cmdline, const char *work_dir, const char *out,
+		      int gpt, struct unik_err *err)
 {
 	long long isize = 0, psize;
 	char *drive = NULL, *kib = NULL, *dst = NULL;
@@ -258,11 +260,13 @@ int disk_stage_raw(const char *image, const char *cmdline, const char *work_dir,
 	fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return unik_err_set(err, UNIK_E_INTERNAL, "creating %s: %s", out, strerror(errno));
-	if (ftruncate(fd, PART_OFFSET + psize) < 0) {
+	if (ftruncate(fd, PART_OFFSET + psize + (gpt ? MIB : 0)) < 0) {
 		unik_err_set(err, UNIK_E_INTERNAL, "sizing %s: %s", out, strerror(errno));
 		goto done_fd;
 	}
-	if (write_mbr(fd, psize, err) || write_core(fd, work_dir, err))
+	if (gpt ? disk_gpt_write(fd, (PART_OFFSET + psize + MIB) / DISK_SECTOR, DISK_PART_START_LBA,
+				 DISK_PART_START_LBA + psize / DISK_SECTOR - 1, err)
+		: write_mbr(fd, psize, err) || write_core(fd, work_dir, err))
 		goto done_fd;
 	if (fsync(fd) < 0) {
 		unik_err_set(err, UNIK_E_INTERNAL, "writing %s: %s", out, strerror(errno));
@@ -299,6 +303,18 @@ done:
 	free(kib);
 	free(dst);
 	return rc;
+}
+
+int disk_stage_raw(const char *image, const char *cmdline, const char *work_dir, const char *out,
+		   struct unik_err *err)
+{
+	return stage_disk(image, cmdline, work_dir, out, 0, err);
+}
+
+int disk_stage_gpt(const char *image, const char *cmdline, const char *work_dir, const char *out,
+		   struct unik_err *err)
+{
+	return stage_disk(image, cmdline, work_dir, out, 1, err);
 }
 
 int disk_stage_set_cmdline(const char *disk, const char *cmdline, const char *work_dir,
