@@ -17,6 +17,11 @@
 const unsigned char disk_gpt_esp_type[16] = { 0x28, 0x73, 0x2a, 0xc1, 0x1f, 0xf8, 0xd2, 0x11,
 					      0xba, 0x4b, 0x00, 0xa0, 0xc9, 0x3e, 0xc9, 0x3b };
 
+/* The BIOS boot partition's type, 21686148-6449-6E6F-744E-656564454649
+ * ("Hah!IdontNeedEFI"): GRUB's core.img, for BIOS firmware. */
+const unsigned char disk_gpt_bios_type[16] = { 'H', 'a', 'h', '!', 'I', 'd', 'o', 'n',
+					       't', 'N', 'e', 'e', 'd', 'E', 'F', 'I' };
+
 /* CRC-32 (IEEE 802.3, reflected, polynomial 0xedb88320), as GPT sums its
  * header and entries; the table is made on first use. */
 uint32_t disk_crc32(const void *buf, size_t n)
@@ -102,10 +107,23 @@ static void gpt_header(unsigned char *h, long long self, long long alt, long lon
 	le32(h + 16, disk_crc32(h, GPT_HEADER_SIZE)); /* summed with this field 0 */
 }
 
-int disk_gpt_write(int fd, long long disk_sectors, long long part_first, long long part_last,
-		   struct unik_err *err)
+/* One partition entry: its type, a random GUID, LBAs, an ASCII name. */
+static int gpt_entry(unsigned char *e, const unsigned char type[16], long long first,
+		     long long last, const char *name, struct unik_err *err)
 {
-	static const char name[] = "EFI System Partition";
+	memcpy(e, type, 16);
+	if (random_guid(e + 16, err))
+		return -1;
+	le64(e + 32, (uint64_t)first);
+	le64(e + 40, (uint64_t)last); /* inclusive */
+	for (size_t i = 0; i < 36 && name[i]; i++) /* UTF-16LE, of ASCII */
+		e[56 + 2 * i] = (unsigned char)name[i];
+	return 0;
+}
+
+int disk_gpt_write(int fd, long long disk_sectors, long long part_first, long long part_last,
+		   int bios_boot, struct unik_err *err)
+{
 	unsigned char mbr[DISK_SECTOR], hdr[DISK_SECTOR], disk_guid[16];
 	unsigned char entries[DISK_GPT_ENTRIES * DISK_GPT_ENTRY_SIZE], *e = entries;
 	long long last = disk_sectors - 1, first_usable = 2 + GPT_ENTRY_LBAS;
@@ -134,13 +152,12 @@ int disk_gpt_write(int fd, long long disk_sectors, long long part_first, long lo
 	mbr[511] = 0xaa;
 
 	memset(entries, 0, sizeof(entries));
-	memcpy(e, disk_gpt_esp_type, 16);
-	if (random_guid(e + 16, err) || random_guid(disk_guid, err))
+	if (gpt_entry(e, disk_gpt_esp_type, part_first, part_last, "EFI System Partition", err) ||
+	    (bios_boot && part_first > first_usable &&
+	     gpt_entry(e + DISK_GPT_ENTRY_SIZE, disk_gpt_bios_type, first_usable, part_first - 1,
+		       "BIOS boot partition", err)) ||
+	    random_guid(disk_guid, err))
 		return -1;
-	le64(e + 32, (uint64_t)part_first);
-	le64(e + 40, (uint64_t)part_last); /* inclusive */
-	for (size_t i = 0; name[i]; i++) /* UTF-16LE, of ASCII */
-		e[56 + 2 * i] = (unsigned char)name[i];
 	ecrc = disk_crc32(entries, sizeof(entries));
 
 	if (put(fd, mbr, sizeof(mbr), 0, "the protective MBR", err) ||

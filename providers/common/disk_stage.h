@@ -53,16 +53,20 @@ int disk_stage_gpt(const char *image, const char *cmdline, const char *work_dir,
 
 #define DISK_GPT_ENTRIES 128
 #define DISK_GPT_ENTRY_SIZE 128
-/* The EFI System Partition's type GUID, in GPT's byte order. */
+/* The EFI System Partition's and the BIOS boot partition's type GUIDs, in
+ * GPT's byte order. */
 extern const unsigned char disk_gpt_esp_type[16];
+extern const unsigned char disk_gpt_bios_type[16];
 /* CRC-32 as GPT sums (IEEE 802.3: crc32("123456789") = 0xcbf43926). */
 uint32_t disk_crc32(const void *buf, size_t n);
 /* Writes the protective MBR, both GPT headers and both entry arrays of a
  * disk of `disk_sectors` sectors into `fd`: one EFI System Partition over
- * LBAs part_first..part_last (inclusive), random disk and partition GUIDs.
- * INTERNAL when the partition is outside the usable LBAs. */
+ * LBAs part_first..part_last (inclusive), with `bios_boot` a second one, a
+ * BIOS boot partition, over the LBAs before it (from the first usable, 34);
+ * random disk and partition GUIDs.  INTERNAL when the partition is outside
+ * the usable LBAs. */
 int disk_gpt_write(int fd, long long disk_sectors, long long part_first, long long part_last,
-		   struct unik_err *err);
+		   int bios_boot, struct unik_err *err);
 
 /* Rewrites the grub.cfg of a raw disk made by disk_stage_raw (or _gpt) (a copy, for
  * one instance) to boot with `cmdline` instead. */

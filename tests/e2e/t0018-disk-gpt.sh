@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # t0018-disk-gpt: the GPT disk `unik export --format raw-gpt` stages
 # (providers/common/disk_gpt.c): sgdisk -v finds its tables sound, fdisk
-# reads one EFI System Partition at 1 MiB, the ESP holds GRUB for UEFI, the
-# image and its grub.cfg, and OVMF boots it (-M q35, AHCI): the program's
-# output and exit status arrive on COM1 and COM2.  It is cached and listed
+# reads an EFI System Partition at 1 MiB and a BIOS boot partition before
+# it, the ESP holds GRUB for UEFI, the image and its grub.cfg; SeaBIOS
+# (-M pc, IDE) boots it through GRUB's core.img in the BIOS boot partition
+# and OVMF (-M q35, AHCI) through BOOTX64.EFI: the program's output and
+# exit status arrive on COM1 and COM2.  It is cached and listed
 # with the other stagings.
 . "$(dirname "$0")/../lib/e2e.sh"
 need_tools grub-mkimage mkfs.fat mmd mcopy mtype mdir python3
 need_qemu
+[ -f /usr/lib/grub/i386-pc/boot.img ] || skip "grub-pc-bin is not installed (scripts/install-deps)"
 [ -f /usr/lib/grub/x86_64-efi/multiboot2.mod ] || skip "grub-efi-amd64-bin is not installed (scripts/install-deps)"
 start_daemon
 
@@ -36,8 +39,10 @@ fi
 if command -v fdisk >/dev/null; then
 	l=$(fdisk -l "$T/gpt.raw" 2>&1)
 	check "fdisk reads a GPT" contains "$l" "Disklabel type: gpt"
-	check "with one EFI System Partition at 1 MiB" \
-		eq "$(printf '%s\n' "$l" | awk '$1 ~ /gpt\.raw[0-9]+$/ {print $2, $(NF-1), $NF}')" "2048 EFI System"
+	check "an EFI System Partition at 1 MiB, a BIOS boot partition before it" \
+		eq "$(printf '%s\n' "$l" | awk '$1 ~ /gpt\.raw[0-9]+$/ {print $2, $3, $(NF-1), $NF}')" \
+		$'2048 34815 EFI System\n34 2047 BIOS boot'
+	check "fdisk: the disk is 18 MiB (the ESP's 16, 1 before, 1 after)" contains "$l" "18 MiB, 18874368 bytes"
 else
 	skip_case "fdisk -l: fdisk is not installed (scripts/install-deps)"
 fi
@@ -46,6 +51,15 @@ check "the ESP holds GRUB for UEFI" contains "$(mdir -b -i "$esp" ::/EFI/BOOT 2>
 check "and the image itself" cmp "$kernel" <(mtype -i "$esp" ::/boot/unik.elf)
 check "and grub.cfg with the image's argument" \
 	contains "$(mtype -i "$esp" ::/boot/grub/grub.cfg 2>&1)" "multiboot2 /boot/unik.elf 'unik.arg=a'"
+
+# BIOS: SeaBIOS runs GRUB's boot code in the protective MBR, which loads
+# core.img from the BIOS boot partition (LBA 34).
+timeout 300 qemu-system-x86_64 -M pc -accel tcg -m 128 -display none -no-reboot \
+	-nodefaults -serial "file:$T/bios.com1" -serial "file:$T/bios.com2" \
+	-device isa-debug-exit,iobase=0xf4,iosize=4 \
+	-drive "file=$T/gpt.raw,format=raw,if=ide,snapshot=on" >"$T/bios.qemu" 2>&1
+check "BIOS (SeaBIOS), IDE: GRUB boots the image, its output on COM1" eq "$(tr -d '\r' <"$T/bios.com1")" "$want"
+check "BIOS: exit status 0 on COM2" eq "$(cat "$T/bios.com2")" "unik-exit-status=0"
 
 ovmf=/usr/share/OVMF/OVMF_CODE_4M.fd
 if [ -f "$ovmf" ] && [ -f /usr/share/OVMF/OVMF_VARS_4M.fd ]; then

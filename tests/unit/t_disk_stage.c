@@ -219,11 +219,11 @@ static void gpt(void)
 	unlink(path);
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0644);
 	ok(fd >= 0 && ftruncate(fd, SECTORS * 512) == 0, "a 2 MiB file");
-	ok(disk_gpt_write(fd, SECTORS, 2048, LAST - 33, &err) == 0, "a GPT, the ESP to the end");
-	ok(disk_gpt_write(fd, SECTORS, 2048, LAST - 32, &err) < 0 && err.code == UNIK_E_INTERNAL,
+	ok(disk_gpt_write(fd, SECTORS, 2048, LAST - 33, 1, &err) == 0, "a GPT, the ESP to the end");
+	ok(disk_gpt_write(fd, SECTORS, 2048, LAST - 32, 1, &err) < 0 && err.code == UNIK_E_INTERNAL,
 	   "a partition over the backup entries is refused");
 	unik_err_clear(&err);
-	ok(disk_gpt_write(fd, SECTORS, 33, 2047, &err) < 0, "and one over the primary entries");
+	ok(disk_gpt_write(fd, SECTORS, 33, 2047, 1, &err) < 0, "and one over the primary entries");
 	unik_err_clear(&err);
 	close(fd);
 	if (fs_read_file(path, &d, &err) || d.len != SECTORS * 512) {
@@ -248,19 +248,27 @@ static void gpt(void)
 	ok((b[1024 + 16 + 7] >> 4) == 4 && (b[1024 + 16 + 8] >> 6) == 2,
 	   "entry 1: a random (version 4) GUID");
 	ok(b[1024 + 56] == 'E' && b[1024 + 57] == 0, "entry 1: a UTF-16 name");
-	ok(!memcmp(b + 1024 + 128, (char[127 * 128]){ 0 }, 127 * 128), "no other entry");
+	ok(!memcmp(b + 1024 + 128, "Hah!IdontNeedEFI", 16),
+	   "entry 2: the BIOS boot partition type");
+	is_int(get_le(b + 1024 + 128 + 32, 8), 34, "entry 2: from the first usable LBA");
+	is_int(get_le(b + 1024 + 128 + 40, 8), 2047, "entry 2: to the ESP");
+	ok(memcmp(b + 1024 + 16, b + 1024 + 128 + 16, 16), "entry 2: its own GUID");
+	ok(!memcmp(b + 1024 + 256, (char[126 * 128]){ 0 }, 126 * 128), "no other entry");
 	ok(!memcmp(b + 34 * 512, (char[512]){ 0 }, 512), "nothing written after the entries");
 
 	unlink(path);
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0644);
 	if (fd >= 0 && ftruncate(fd, SECTORS * 512) == 0 &&
-	    disk_gpt_write(fd, SECTORS, 2048, LAST - 33, &err) == 0 &&
-	    fs_read_file(path, &d2, &err) == 0 && d2.len == d.len)
+	    disk_gpt_write(fd, SECTORS, 2048, LAST - 33, 0, &err) == 0 &&
+	    fs_read_file(path, &d2, &err) == 0 && d2.len == d.len) {
 		ok(memcmp(d.buf + 512 + 56, d2.buf + 512 + 56, 16) &&
 		       memcmp(d.buf + 1024 + 16, d2.buf + 1024 + 16, 16),
 		   "another disk gets other GUIDs");
-	else
+		ok(!memcmp(d2.buf + 1024 + 128, (char[127 * 128]){ 0 }, 127 * 128),
+		   "without a BIOS boot partition, one entry");
+	} else {
 		ok(0, "a second GPT disk");
+	}
 	if (fd >= 0)
 		close(fd);
 done:
