@@ -97,9 +97,9 @@ const struct cmd cmd_export = {
 	.summary = "Write an image's bootable disk or OVA",
 	.help = "IMAGE is a name or a unique prefix of an id (a unik-elf image).  The daemon\n"
 		"stages the disk once per image and keeps it: raw is an MBR disk that GRUB boots\n"
-		"from (BIOS or UEFI), raw-gpt a GPT disk with an EFI System Partition (UEFI\n"
-		"only), vmdk (streamOptimized) and vdi are the MBR disk converted, and ova is\n"
-		"an OVF 1.0 appliance with the VMDK, for VirtualBox's Import Appliance.  'unik\n"
-		"images' shows which are staged.  The disk boots with the image's default\n"
-		"arguments.\n",
+		"from (BIOS or UEFI), raw-gpt the same on a GPT (an EFI System Partition and a\n"
+		"BIOS boot partition), vmdk (streamOptimized) and vdi are the MBR disk converted,\n"
+		"and ova is an OVF 1.0 appliance with the VMDK, for VirtualBox's Import\n"
+		"Appliance.  'unik images' shows which are staged.  The disk boots with the\n"
+		"image's default arguments.\n",
 };

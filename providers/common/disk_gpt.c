@@ -111,12 +111,14 @@ static void gpt_header(unsigned char *h, long long self, long long alt, long lon
 static int gpt_entry(unsigned char *e, const unsigned char type[16], long long first,
 		     long long last, const char *name, struct unik_err *err)
 {
+	size_t n = strlen(name);
+
 	memcpy(e, type, 16);
 	if (random_guid(e + 16, err))
 		return -1;
 	le64(e + 32, (uint64_t)first);
 	le64(e + 40, (uint64_t)last); /* inclusive */
-	for (size_t i = 0; i < 36 && name[i]; i++) /* UTF-16LE, of ASCII */
+	for (size_t i = 0; i < n && i < 36; i++) /* UTF-16LE, of ASCII */
 		e[56 + 2 * i] = (unsigned char)name[i];
 	return 0;
 }
@@ -151,11 +153,14 @@ int disk_gpt_write(int fd, long long disk_sectors, long long part_first, long lo
 	mbr[510] = 0x55;
 	mbr[511] = 0xaa;
 
+	if (bios_boot && part_first == first_usable)
+		return unik_err_set(err, UNIK_E_INTERNAL, "no room for a BIOS boot partition");
+	/* The entries in disk order: the BIOS boot partition first. */
 	memset(entries, 0, sizeof(entries));
-	if (gpt_entry(e, disk_gpt_esp_type, part_first, part_last, "EFI System Partition", err) ||
-	    (bios_boot && part_first > first_usable &&
-	     gpt_entry(e + DISK_GPT_ENTRY_SIZE, disk_gpt_bios_type, first_usable, part_first - 1,
-		       "BIOS boot partition", err)) ||
+	if ((bios_boot && gpt_entry(e, disk_gpt_bios_type, first_usable, part_first - 1,
+				    "BIOS boot partition", err)) ||
+	    gpt_entry(e + (bios_boot ? DISK_GPT_ENTRY_SIZE : 0), disk_gpt_esp_type, part_first,
+		      part_last, "EFI System Partition", err) ||
 	    random_guid(disk_guid, err))
 		return -1;
 	ecrc = disk_crc32(entries, sizeof(entries));

@@ -206,7 +206,7 @@ static int write_core(int fd, const char *work_dir, long long lba, struct unik_e
 				 "-d",
 				 DISK_GRUB_DIR,
 				 "-p",
-				 lba == 1 ? "(hd0,msdos1)/boot/grub" : "(hd0,gpt1)/boot/grub",
+				 lba == 1 ? "(hd0,msdos1)/boot/grub" : "(hd0,gpt2)/boot/grub",
 				 "-o",
 				 core };
 	long long room = (DISK_PART_START_LBA - lba) * DISK_SECTOR;
@@ -304,8 +304,9 @@ static int check_image(const char *image, long long *size, struct unik_err *err)
 	return 0;
 }
 
-/* The disk: a GPT (UEFI only, the backup table in a last MiB) or an MBR
- * with GRUB for BIOS; then the partition's file system and files. */
+/* The disk: a GPT (the backup table in a last MiB, GRUB for BIOS in the
+ * BIOS boot partition) or an MBR (GRUB for BIOS in the gap after it); then
+ * the partition's file system and files. */
 static int stage_disk(const char *image, const char *cmdline, const char *work_dir, const char *out,
 		      int gpt, struct unik_err *err)
 {

@@ -14,11 +14,13 @@
  * file writes, mkfs.fat --offset and mtools on an offset: no root, no loop
  * devices.
  *
- * A GPT disk (export format raw-gpt), for UEFI firmware only: a protective
- * MBR (no boot code), a GUID partition table with one EFI System Partition
- * at 1 MiB (FAT16, the same files as above: GRUB's BOOTX64.EFI reads
- * grub.cfg, which boots unik.elf) and its backup in the disk's last MiB.
- * No BIOS boot partition: BIOS firmware does not boot it (use raw).
+ * A GPT disk (export format raw-gpt): a protective MBR holding GRUB's
+ * boot.img code, a GUID partition table (primary at LBA 1-33, backup in the
+ * disk's last MiB, CRC-32s) with an EFI System Partition at 1 MiB (FAT16,
+ * the same files as above) and a BIOS boot partition over LBA 34-2047
+ * holding core.img (part_gpt instead of part_msdos); boot.img's and
+ * core.img's LBA fields are patched to point there, as grub-bios-setup
+ * would.  It boots BIOS and UEFI VMs too, and is what UEFI clouds expect.
  *
  * The other formats are converted from the raw disk: VMDK (streamOptimized)
  * and VDI with qemu-img, and an OVA (an OVF 1.0 descriptor and the VMDK in
@@ -47,7 +49,7 @@
 int disk_stage_raw(const char *image, const char *cmdline, const char *work_dir, const char *out,
 		   struct unik_err *err);
 
-/* The same for a GPT disk (UEFI only), its partition at the same offset. */
+/* The same for a GPT disk, its partition at the same offset. */
 int disk_stage_gpt(const char *image, const char *cmdline, const char *work_dir, const char *out,
 		   struct unik_err *err);
 
@@ -61,9 +63,9 @@ extern const unsigned char disk_gpt_bios_type[16];
 uint32_t disk_crc32(const void *buf, size_t n);
 /* Writes the protective MBR, both GPT headers and both entry arrays of a
  * disk of `disk_sectors` sectors into `fd`: one EFI System Partition over
- * LBAs part_first..part_last (inclusive), with `bios_boot` a second one, a
- * BIOS boot partition, over the LBAs before it (from the first usable, 34);
- * random disk and partition GUIDs.  INTERNAL when the partition is outside
+ * LBAs part_first..part_last (inclusive), with `bios_boot` preceded by a
+ * BIOS boot partition (entry 1, the ESP entry 2) over the LBAs before it
+ * (from the first usable, 34); random disk and partition GUIDs.  INTERNAL when the partition is outside
  * the usable LBAs. */
 int disk_gpt_write(int fd, long long disk_sectors, long long part_first, long long part_last,
 		   int bios_boot, struct unik_err *err);

@@ -41,7 +41,8 @@ if command -v fdisk >/dev/null; then
 	check "fdisk reads a GPT" contains "$l" "Disklabel type: gpt"
 	check "an EFI System Partition at 1 MiB, a BIOS boot partition before it" \
 		eq "$(printf '%s\n' "$l" | awk '$1 ~ /gpt\.raw[0-9]+$/ {print $2, $3, $(NF-1), $NF}')" \
-		$'2048 34815 EFI System\n34 2047 BIOS boot'
+		$'34 2047 BIOS boot\n2048 34815 EFI System'
+	check "fdisk: the entries are in disk order" bash -c "! grep -q \"not in disk order\" <<<\"\$1\"" _ "$l"
 	check "fdisk: the disk is 18 MiB (the ESP's 16, 1 before, 1 after)" contains "$l" "18 MiB, 18874368 bytes"
 else
 	skip_case "fdisk -l: fdisk is not installed (scripts/install-deps)"

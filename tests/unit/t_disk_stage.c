@@ -223,7 +223,10 @@ static void gpt(void)
 	ok(disk_gpt_write(fd, SECTORS, 2048, LAST - 32, 1, &err) < 0 && err.code == UNIK_E_INTERNAL,
 	   "a partition over the backup entries is refused");
 	unik_err_clear(&err);
-	ok(disk_gpt_write(fd, SECTORS, 33, 2047, 1, &err) < 0, "and one over the primary entries");
+	ok(disk_gpt_write(fd, SECTORS, 33, 2047, 0, &err) < 0, "and one over the primary entries");
+	unik_err_clear(&err);
+	ok(disk_gpt_write(fd, SECTORS, 34, 2047, 1, &err) < 0,
+	   "and a BIOS boot partition with no room");
 	unik_err_clear(&err);
 	close(fd);
 	if (fs_read_file(path, &d, &err) || d.len != SECTORS * 512) {
@@ -242,17 +245,17 @@ static void gpt(void)
 	ok(!memcmp(b + 512 + 56, b + LAST * 512 + 56, 16), "both headers have the disk GUID");
 	ok(!memcmp(b + 1024, b + (LAST - 32) * 512, 128 * 128),
 	   "the backup entries are the primary ones");
-	ok(!memcmp(b + 1024, esp, 16), "entry 1: the EFI System Partition type");
-	is_int(get_le(b + 1024 + 32, 8), 2048, "entry 1: from LBA 2048");
-	is_int(get_le(b + 1024 + 40, 8), LAST - 33, "entry 1: to the last usable LBA");
-	ok((b[1024 + 16 + 7] >> 4) == 4 && (b[1024 + 16 + 8] >> 6) == 2,
-	   "entry 1: a random (version 4) GUID");
-	ok(b[1024 + 56] == 'E' && b[1024 + 57] == 0, "entry 1: a UTF-16 name");
-	ok(!memcmp(b + 1024 + 128, "Hah!IdontNeedEFI", 16),
-	   "entry 2: the BIOS boot partition type");
-	is_int(get_le(b + 1024 + 128 + 32, 8), 34, "entry 2: from the first usable LBA");
-	is_int(get_le(b + 1024 + 128 + 40, 8), 2047, "entry 2: to the ESP");
-	ok(memcmp(b + 1024 + 16, b + 1024 + 128 + 16, 16), "entry 2: its own GUID");
+	ok(!memcmp(b + 1024, "Hah!IdontNeedEFI", 16), "entry 1: the BIOS boot partition type");
+	is_int(get_le(b + 1024 + 32, 8), 34, "entry 1: from the first usable LBA");
+	is_int(get_le(b + 1024 + 40, 8), 2047, "entry 1: to the ESP");
+	ok(b[1024 + 56] == 'B' && b[1024 + 57] == 0, "entry 1: a UTF-16 name");
+	ok(!memcmp(b + 1152, esp, 16), "entry 2: the EFI System Partition type");
+	is_int(get_le(b + 1152 + 32, 8), 2048, "entry 2: from LBA 2048");
+	is_int(get_le(b + 1152 + 40, 8), LAST - 33, "entry 2: to the last usable LBA");
+	ok((b[1152 + 16 + 7] >> 4) == 4 && (b[1152 + 16 + 8] >> 6) == 2,
+	   "entry 2: a random (version 4) GUID");
+	ok(b[1152 + 56] == 'E' && b[1152 + 57] == 0, "entry 2: a UTF-16 name");
+	ok(memcmp(b + 1024 + 16, b + 1152 + 16, 16), "each entry its own GUID");
 	ok(!memcmp(b + 1024 + 256, (char[126 * 128]){ 0 }, 126 * 128), "no other entry");
 	ok(!memcmp(b + 34 * 512, (char[512]){ 0 }, 512), "nothing written after the entries");
 
@@ -262,10 +265,11 @@ static void gpt(void)
 	    disk_gpt_write(fd, SECTORS, 2048, LAST - 33, 0, &err) == 0 &&
 	    fs_read_file(path, &d2, &err) == 0 && d2.len == d.len) {
 		ok(memcmp(d.buf + 512 + 56, d2.buf + 512 + 56, 16) &&
-		       memcmp(d.buf + 1024 + 16, d2.buf + 1024 + 16, 16),
+		       memcmp(d.buf + 1152 + 16, d2.buf + 1024 + 16, 16),
 		   "another disk gets other GUIDs");
-		ok(!memcmp(d2.buf + 1024 + 128, (char[127 * 128]){ 0 }, 127 * 128),
-		   "without a BIOS boot partition, one entry");
+		ok(!memcmp(d2.buf + 1024, esp, 16) &&
+		       !memcmp(d2.buf + 1024 + 128, (char[127 * 128]){ 0 }, 127 * 128),
+		   "without a BIOS boot partition, one entry: the ESP");
 	} else {
 		ok(0, "a second GPT disk");
 	}
