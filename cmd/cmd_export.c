@@ -1,4 +1,4 @@
-/* cmd_export.c - export: an image's bootable disk (raw, vmdk, vdi) or an
+/* cmd_export.c - export: an image's bootable disk (raw, raw-gpt, vmdk, vdi) or an
  * OVA, as the daemon stages it (GET /v1/images/{ref}/export). */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +18,7 @@ struct export_opts {
 
 static const struct opt export_options[] = {
 	OPT_STRING(0, "format", NULL, struct export_opts, format, "FORMAT",
-		   "raw, vmdk, vdi or ova (default raw)"),
+		   "raw, raw-gpt, vmdk, vdi or ova (default raw)"),
 	OPT_STRING('o', "output", NULL, struct export_opts, output, "FILE",
 		   "write to FILE (default: standard output, not a terminal)"),
 	OPT_END(),
@@ -93,13 +93,13 @@ const struct cmd cmd_export = {
 	.opts_size = sizeof(struct export_opts),
 	.min_args = 1,
 	.max_args = 1,
-	.usage = "export [--format raw|vmdk|vdi|ova] [-o FILE] IMAGE",
+	.usage = "export [--format raw|raw-gpt|vmdk|vdi|ova] [-o FILE] IMAGE",
 	.summary = "Write an image's bootable disk or OVA",
 	.help = "IMAGE is a name or a unique prefix of an id (a unik-elf image).  The daemon\n"
 		"stages the disk once per image and keeps it: raw is an MBR disk that GRUB boots\n"
-		"from (BIOS or UEFI), vmdk (streamOptimized) and vdi are that disk converted, and "
-		"ova is\n"
-		"an OVF 1.0 appliance with the VMDK, for VirtualBox's Import Appliance.  'unik\n"
-		"images' shows which are staged.  The disk boots with the image's default\n"
-		"arguments.\n",
+		"from (BIOS or UEFI), raw-gpt the same on a GPT (an EFI System Partition and a\n"
+		"BIOS boot partition), vmdk (streamOptimized) and vdi are the MBR disk converted,\n"
+		"and ova is an OVF 1.0 appliance with the VMDK, for VirtualBox's Import\n"
+		"Appliance.  'unik images' shows which are staged.  The disk boots with the\n"
+		"image's default arguments.\n",
 };

@@ -104,10 +104,10 @@ const struct cmd cmd_images = {
 	.max_args = 0,
 	.usage = "images [--json] [-q]",
 	.summary = "List the images",
-	.help =
-	    "SIZE counts the bytes of all the artifacts of an image (kernel, initrd, ...),\n"
-	    "in decimal units.  An image whose name moved to a newer build shows <none>.\n"
-	    "STAGED lists the disks 'unik export' made for it and keeps (raw, vmdk, vdi, ova).\n",
+	.help = "SIZE counts the bytes of all the artifacts of an image (kernel, initrd, ...),\n"
+		"in decimal units.  An image whose name moved to a newer build shows <none>.\n"
+		"STAGED lists the disks 'unik export' made for it and keeps (raw, raw-gpt, vmdk,\n"
+		"vdi, ova).\n",
 };
 
 /* ---- rmi ------------------------------------------------------------ */

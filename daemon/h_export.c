@@ -1,4 +1,4 @@
-/* h_export.c - GET /v1/images/{ref}/export?format=raw|vmdk|vdi|ova: the
+/* h_export.c - GET /v1/images/{ref}/export?format=raw|raw-gpt|vmdk|vdi|ova: the
  * image's staged disk (stagings.h), staged first when it is not cached,
  * streamed as application/octet-stream. */
 #include <errno.h>
@@ -59,7 +59,7 @@ void h_images_export(struct http_req *req)
 	unik_image_init(&im);
 	if (!format || !*format) {
 		unik_err_set(&err, UNIK_E_INVALID,
-			     "say which disk format: format=raw|vmdk|vdi|ova");
+			     "say which disk format: format=raw|raw-gpt|vmdk|vdi|ova");
 		goto fail;
 	}
 	if (store_image_resolve(req->d->store, req->params[0], &id, &err) ||

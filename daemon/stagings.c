@@ -37,6 +37,8 @@ static const char *file_of(const char *format)
 {
 	if (!strcmp(format, "raw"))
 		return "disk.raw";
+	if (!strcmp(format, "raw-gpt"))
+		return "disk-gpt.raw";
 	if (!strcmp(format, "vmdk"))
 		return "disk.vmdk";
 	if (!strcmp(format, "vdi"))
@@ -103,10 +105,11 @@ static int stage(struct unikd *d, const struct unik_image *im, const char *hex, 
 	unlink(tmp);
 	if (fs_mkdir_p(work, 0700, err))
 		goto done;
-	if (!strcmp(format, "raw")) {
+	if (!strcmp(format, "raw") || !strcmp(format, "raw-gpt")) {
 		if (blobs_path(d->state_dir, im->kernel, &kernel, err) ||
 		    image_cmdline(im, &cmd, err) ||
-		    disk_stage_raw(kernel, strbuf_str(&cmd), work, tmp, err))
+		    (strcmp(format, "raw") ? disk_stage_gpt : disk_stage_raw)(
+			kernel, strbuf_str(&cmd), work, tmp, err))
 			goto done;
 	} else if (!strcmp(format, "vmdk") || !strcmp(format, "vdi")) {
 		if (need(d, im, hex, "raw", &from, err) || disk_convert(from, format, tmp, err))
@@ -155,7 +158,7 @@ int stagings_get(struct unikd *d, const struct unik_image *im, const char *forma
 	*path = NULL;
 	if (!disk_format_known(format))
 		return unik_err_set(err, UNIK_E_INVALID,
-				    "unknown disk format '%s': use raw, vmdk, vdi or ova",
+				    "unknown disk format '%s': use raw, raw-gpt, vmdk, vdi or ova",
 				    format ? format : "");
 	if (!im->format || strcmp(im->format, UNIK_FORMAT_UNIK_ELF) || !im->kernel)
 		return unik_err_set(err, UNIK_E_UNSUPPORTED,

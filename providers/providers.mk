@@ -5,7 +5,7 @@ UNIKD_SRCS += providers/dispatch.c providers/registry.c providers/common/guest.c
 	providers/common/spawn.c providers/common/process.c providers/common/accel.c \
 	providers/common/monitor_process.c providers/common/disk_stage.c \
 	providers/common/disk_convert.c providers/common/disk_ova.c \
-	providers/common/tool.c
+	providers/common/disk_gpt.c providers/common/tool.c
 LINT_SRCS += $(wildcard providers/*.c providers/*.h providers/*/*.c providers/*/*.h)
 
 include providers/qemu/qemu.mk

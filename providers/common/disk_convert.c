@@ -5,7 +5,7 @@
 #include "../../lib/run_host_tool.h"
 #include "disk_stage.h"
 
-const char *const disk_formats[] = { "raw", "vmdk", "vdi", "ova", NULL };
+const char *const disk_formats[] = { "raw", "raw-gpt", "vmdk", "vdi", "ova", NULL };
 
 int disk_format_known(const char *format)
 {

@@ -18,7 +18,6 @@
 
 #define MIB (1LL << 20)
 #define PART_OFFSET ((long long)DISK_PART_START_LBA * DISK_SECTOR)
-#define CORE_MAX ((long long)(DISK_PART_START_LBA - 1) * DISK_SECTOR)
 #define PART_MIN (16 * MIB) /* above FAT16's least cluster count, room for GRUB's EFI */
 #define MBR_CODE 440 /* boot code bytes; the disk signature follows */
 #define MBR_TABLE 446
@@ -31,12 +30,18 @@
  * commands grub.cfg uses. */
 static const char *const grub_modules[] = { "biosdisk", "part_msdos", "fat",  "multiboot2",
 					    "normal",	"configfile", "boot", NULL };
+/* The same for a GPT disk's BIOS boot partition. */
+static const char *const grub_gpt_modules[] = { "biosdisk", "part_gpt",	  "fat",  "multiboot2",
+						"normal",   "configfile", "boot", NULL };
+#define BOOT_KERNEL_SECTOR 0x5c /* boot.img: the LBA of core.img, 8 bytes */
+#define CORE_LIST_START 0x1f4 /* core.img: its block list's first LBA, 8 bytes */
+#define GPT_CORE_LBA 34 /* the BIOS boot partition: after the GPT entries */
 
 /* GRUB for UEFI, the removable-media boot path: the same modules but the
  * BIOS disk's (the firmware's disk I/O instead); its prefix has no device,
- * so GRUB takes the partition it was loaded from. */
-static const char *const grub_efi_modules[] = { "part_msdos", "fat",  "multiboot2", "normal",
-						"configfile", "boot", NULL };
+ * so GRUB takes the partition it was loaded from (of an MBR or a GPT). */
+static const char *const grub_efi_modules[] = { "part_msdos", "part_gpt",   "fat",  "multiboot2",
+						"normal",     "configfile", "boot", NULL };
 
 /* The mtools drive of the partition inside `disk`: "disk@@<offset>". */
 static char *part_drive(const char *disk)
@@ -119,12 +124,30 @@ static void put_le32(unsigned char *p, uint32_t v)
 		p[i] = (unsigned char)(v >> (8 * i));
 }
 
-/* The MBR: GRUB's boot code (which loads core.img from sector 1, where we
- * put it), a disk signature, one active partition, the boot signature. */
-static int write_mbr(int fd, long long part_bytes, struct unik_err *err)
+/* An 8-byte LBA field GRUB's images carry: `want` there (as grub-mkimage
+ * leaves it) replaced by `lba` (what grub-bios-setup would write). */
+static int patch_lba(unsigned char *p, uint64_t want, uint64_t lba, const char *what,
+		     struct unik_err *err)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	if (v != want)
+		return unik_err_set(err, UNIK_E_INTERNAL,
+				    "GRUB's %s has %llu where its LBA should be %llu: an unknown "
+				    "layout",
+				    what, (unsigned long long)v, (unsigned long long)want);
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(lba >> (8 * i));
+	return 0;
+}
+
+/* GRUB's boot code (the MBR's first 440 bytes), loading core.img from
+ * `core_lba`. */
+static int boot_code(unsigned char code[MBR_CODE], long long core_lba, struct unik_err *err)
 {
 	struct strbuf boot = STRBUF_INIT;
-	unsigned char mbr[DISK_SECTOR], *e = mbr + MBR_TABLE;
 	int rc;
 
 	if (fs_read_file(DISK_GRUB_DIR "/boot.img", &boot, err))
@@ -136,9 +159,22 @@ static int write_mbr(int fd, long long part_bytes, struct unik_err *err)
 		return unik_err_set(err, UNIK_E_INTERNAL, "%s/boot.img is %zu bytes, not %d",
 				    DISK_GRUB_DIR, boot.len, DISK_SECTOR);
 	}
-	memset(mbr, 0, sizeof(mbr));
-	memcpy(mbr, boot.buf, MBR_CODE);
+	memcpy(code, boot.buf, MBR_CODE);
 	strbuf_release(&boot);
+	rc = patch_lba(code + BOOT_KERNEL_SECTOR, 1, (uint64_t)core_lba, "boot.img", err);
+	return rc;
+}
+
+/* The MBR: GRUB's boot code (which loads core.img from sector 1, where we
+ * put it), a disk signature, one active partition, the boot signature. */
+static int write_mbr(int fd, long long part_bytes, struct unik_err *err)
+{
+	unsigned char mbr[DISK_SECTOR], *e = mbr + MBR_TABLE;
+	int rc;
+
+	memset(mbr, 0, sizeof(mbr));
+	if (boot_code(mbr, 1, err))
+		return -1;
 	put_le32(mbr + MBR_CODE, 0x756e696b); /* "unik" */
 	e[0] = 0x80; /* active */
 	e[1] = 0xfe; /* CHS start and end: beyond CHS, use the LBA fields */
@@ -156,37 +192,60 @@ static int write_mbr(int fd, long long part_bytes, struct unik_err *err)
 	return rc;
 }
 
-/* core.img from grub-mkimage, into the sectors after the MBR: its first
- * sector (diskboot.img) reads the rest from sector 2 on, as grub-mkimage
- * left its block list. */
-static int write_core(int fd, const char *work_dir, struct unik_err *err)
+/* core.img from grub-mkimage, at `lba` (the sectors after the MBR, or a
+ * GPT's BIOS boot partition) up to the partition: its first sector
+ * (diskboot.img) reads the rest from the next sector on, its block list
+ * patched to say so (grub-mkimage leaves sector 2, right for lba 1). */
+static int write_core(int fd, const char *work_dir, long long lba, struct unik_err *err)
 {
 	char *core = xasprintf("%s/core.img", work_dir);
-	const char *argv[32] = {
-		"grub-mkimage",		  "-O", "i386-pc", "-d", DISK_GRUB_DIR, "-p",
-		"(hd0,msdos1)/boot/grub", "-o", core
-	};
+	const char *const *mods = lba == 1 ? grub_modules : grub_gpt_modules;
+	const char *argv[32] = { "grub-mkimage",
+				 "-O",
+				 "i386-pc",
+				 "-d",
+				 DISK_GRUB_DIR,
+				 "-p",
+				 lba == 1 ? "(hd0,msdos1)/boot/grub" : "(hd0,gpt2)/boot/grub",
+				 "-o",
+				 core };
+	long long room = (DISK_PART_START_LBA - lba) * DISK_SECTOR;
 	struct strbuf img = STRBUF_INIT;
 	int n = 9, rc;
 
-	for (int i = 0; grub_modules[i]; i++)
-		argv[n++] = grub_modules[i];
+	for (int i = 0; mods[i]; i++)
+		argv[n++] = mods[i];
 	argv[n] = NULL;
 	unlink(core);
 	rc = run_host_tool(argv, NULL, err);
 	if (rc == 0)
 		rc = fs_read_file(core, &img, err);
-	if (rc == 0 && (img.len < DISK_SECTOR || (long long)img.len > CORE_MAX))
+	if (rc == 0 && (img.len < DISK_SECTOR || (long long)img.len > room))
 		rc = unik_err_set(err, UNIK_E_INTERNAL,
 				  "GRUB's core.img is %zu bytes; the gap before the partition "
 				  "holds %lld",
-				  img.len, CORE_MAX);
+				  img.len, room);
 	if (rc == 0)
-		rc = write_at(fd, img.buf, img.len, DISK_SECTOR, "GRUB's core.img", err);
+		rc = patch_lba((unsigned char *)img.buf + CORE_LIST_START, 2, (uint64_t)lba + 1,
+			       "core.img", err);
+	if (rc == 0)
+		rc = write_at(fd, img.buf, img.len, lba * DISK_SECTOR, "GRUB's core.img", err);
 	unlink(core);
 	strbuf_release(&img);
 	free(core);
 	return rc;
+}
+
+/* BIOS boot from the GPT disk: GRUB's boot code over the protective MBR's
+ * (zero) code bytes, loading core.img from the BIOS boot partition. */
+static int write_gpt_boot(int fd, const char *work_dir, struct unik_err *err)
+{
+	unsigned char code[MBR_CODE];
+
+	if (boot_code(code, GPT_CORE_LBA, err) ||
+	    write_at(fd, code, sizeof(code), 0, "the boot code", err))
+		return -1;
+	return write_core(fd, work_dir, GPT_CORE_LBA, err);
 }
 
 /* The partition's size: the image, an eighth more and 3 MiB for the file
@@ -245,8 +304,11 @@ static int check_image(const char *image, long long *size, struct unik_err *err)
 	return 0;
 }
 
-int disk_stage_raw(const char *image, const char *cmdline, const char *work_dir, const char *out,
-		   struct unik_err *err)
+/* The disk: a GPT (the backup table in a last MiB, GRUB for BIOS in the
+ * BIOS boot partition) or an MBR (GRUB for BIOS in the gap after it); then
+ * the partition's file system and files. */
+static int stage_disk(const char *image, const char *cmdline, const char *work_dir, const char *out,
+		      int gpt, struct unik_err *err)
 {
 	long long isize = 0, psize;
 	char *drive = NULL, *kib = NULL, *dst = NULL;
@@ -258,11 +320,14 @@ int disk_stage_raw(const char *image, const char *cmdline, const char *work_dir,
 	fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return unik_err_set(err, UNIK_E_INTERNAL, "creating %s: %s", out, strerror(errno));
-	if (ftruncate(fd, PART_OFFSET + psize) < 0) {
+	if (ftruncate(fd, PART_OFFSET + psize + (gpt ? MIB : 0)) < 0) {
 		unik_err_set(err, UNIK_E_INTERNAL, "sizing %s: %s", out, strerror(errno));
 		goto done_fd;
 	}
-	if (write_mbr(fd, psize, err) || write_core(fd, work_dir, err))
+	if (gpt ? disk_gpt_write(fd, (PART_OFFSET + psize + MIB) / DISK_SECTOR, DISK_PART_START_LBA,
+				 DISK_PART_START_LBA + psize / DISK_SECTOR - 1, 1, err) ||
+		      write_gpt_boot(fd, work_dir, err)
+		: write_mbr(fd, psize, err) || write_core(fd, work_dir, 1, err))
 		goto done_fd;
 	if (fsync(fd) < 0) {
 		unik_err_set(err, UNIK_E_INTERNAL, "writing %s: %s", out, strerror(errno));
@@ -299,6 +364,18 @@ done:
 	free(kib);
 	free(dst);
 	return rc;
+}
+
+int disk_stage_raw(const char *image, const char *cmdline, const char *work_dir, const char *out,
+		   struct unik_err *err)
+{
+	return stage_disk(image, cmdline, work_dir, out, 0, err);
+}
+
+int disk_stage_gpt(const char *image, const char *cmdline, const char *work_dir, const char *out,
+		   struct unik_err *err)
+{
+	return stage_disk(image, cmdline, work_dir, out, 1, err);
 }
 
 int disk_stage_set_cmdline(const char *disk, const char *cmdline, const char *work_dir,

@@ -12,7 +12,15 @@
  * UEFI firmware (which boots from a FAT partition of an MBR disk too) reading
  * the same grub.cfg: one disk for BIOS and UEFI VMs.  Everything is plain
  * file writes, mkfs.fat --offset and mtools on an offset: no root, no loop
- * devices.  No GPT yet.
+ * devices.
+ *
+ * A GPT disk (export format raw-gpt): a protective MBR holding GRUB's
+ * boot.img code, a GUID partition table (primary at LBA 1-33, backup in the
+ * disk's last MiB, CRC-32s) with an EFI System Partition at 1 MiB (FAT16,
+ * the same files as above) and a BIOS boot partition over LBA 34-2047
+ * holding core.img (part_gpt instead of part_msdos); boot.img's and
+ * core.img's LBA fields are patched to point there, as grub-bios-setup
+ * would.  It boots BIOS and UEFI VMs too, and is what UEFI clouds expect.
  *
  * The other formats are converted from the raw disk: VMDK (streamOptimized)
  * and VDI with qemu-img, and an OVA (an OVF 1.0 descriptor and the VMDK in
@@ -20,6 +28,9 @@
  */
 #ifndef UNIK_PROVIDERS_DISK_STAGE_H
 #define UNIK_PROVIDERS_DISK_STAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
 
 #include "../../lib/error.h"
 
@@ -38,7 +49,28 @@
 int disk_stage_raw(const char *image, const char *cmdline, const char *work_dir, const char *out,
 		   struct unik_err *err);
 
-/* Rewrites the grub.cfg of a raw disk made by disk_stage_raw (a copy, for
+/* The same for a GPT disk, its partition at the same offset. */
+int disk_stage_gpt(const char *image, const char *cmdline, const char *work_dir, const char *out,
+		   struct unik_err *err);
+
+#define DISK_GPT_ENTRIES 128
+#define DISK_GPT_ENTRY_SIZE 128
+/* The EFI System Partition's and the BIOS boot partition's type GUIDs, in
+ * GPT's byte order. */
+extern const unsigned char disk_gpt_esp_type[16];
+extern const unsigned char disk_gpt_bios_type[16];
+/* CRC-32 as GPT sums (IEEE 802.3: crc32("123456789") = 0xcbf43926). */
+uint32_t disk_crc32(const void *buf, size_t n);
+/* Writes the protective MBR, both GPT headers and both entry arrays of a
+ * disk of `disk_sectors` sectors into `fd`: one EFI System Partition over
+ * LBAs part_first..part_last (inclusive), with `bios_boot` preceded by a
+ * BIOS boot partition (entry 1, the ESP entry 2) over the LBAs before it
+ * (from the first usable, 34); random disk and partition GUIDs.  INTERNAL when the partition is outside
+ * the usable LBAs. */
+int disk_gpt_write(int fd, long long disk_sectors, long long part_first, long long part_last,
+		   int bios_boot, struct unik_err *err);
+
+/* Rewrites the grub.cfg of a raw disk made by disk_stage_raw (or _gpt) (a copy, for
  * one instance) to boot with `cmdline` instead. */
 int disk_stage_set_cmdline(const char *disk, const char *cmdline, const char *work_dir,
 			   struct unik_err *err);
@@ -61,7 +93,8 @@ struct disk_ova_spec {
  * CPUs, "Other 64-bit") followed by <name>-disk1.vmdk. */
 int disk_make_ova(const struct disk_ova_spec *s, const char *out, struct unik_err *err);
 
-/* The formats `unik export` knows, NULL-terminated: raw, vmdk, vdi, ova. */
+/* The formats `unik export` knows, NULL-terminated: raw, raw-gpt, vmdk,
+ * vdi, ova. */
 extern const char *const disk_formats[];
 /* 1 when `format` is one of them. */
 int disk_format_known(const char *format);

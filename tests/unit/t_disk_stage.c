@@ -1,8 +1,11 @@
 /* t_disk_stage.c - the disk staging's refusals (hostile command lines,
  * images that are no file or too big, names an OVA cannot carry), the
  * OVA's tar layout, and rewriting a staged disk's grub.cfg
- * (disk_stage_set_cmdline) on a real disk when GRUB and mtools are here. */
+ * (disk_stage_set_cmdline) on a real disk when GRUB and mtools are here;
+ * the GPT of disk_gpt_write read back field by field, its CRCs checked
+ * with a CRC-32 of its own. */
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,8 +78,8 @@ static void refusals(void)
 	unik_err_clear(&err);
 	ok(disk_convert(img, "qcow2", out, &err) < 0 && err.code == UNIK_E_INVALID,
 	   "disk_convert makes vmdk or vdi only");
-	ok(disk_format_known("ova") && disk_format_known("raw") && !disk_format_known("qcow2") &&
-	       !disk_format_known(NULL),
+	ok(disk_format_known("ova") && disk_format_known("raw") && disk_format_known("raw-gpt") &&
+	       !disk_format_known("qcow2") && !disk_format_known(NULL),
 	   "the known formats");
 	free(img);
 	free(out);
@@ -150,6 +153,135 @@ static void ova(void)
 	free(out);
 }
 
+/* CRC-32 bit by bit: an independent check of disk_crc32. */
+static uint32_t crc_bits(const unsigned char *p, size_t n)
+{
+	uint32_t c = 0xffffffffu;
+
+	while (n--) {
+		c ^= *p++;
+		for (int k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1)));
+	}
+	return ~c;
+}
+
+static uint64_t get_le(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = n - 1; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+#define SECTORS 4096LL /* a 2 MiB disk */
+#define LAST (SECTORS - 1)
+
+/* A header's fields: at `self`, the other at `alt`, entries at `entries`. */
+static void check_header(const unsigned char *h, const char *which, long long self, long long alt,
+			 long long entries, const unsigned char *table)
+{
+	unsigned char copy[92];
+
+	ok(!memcmp(h, "EFI PART", 8), "%s header: the signature", which);
+	is_int(get_le(h + 8, 4), 0x00010000, "%s header: revision 1.0", which);
+	is_int(get_le(h + 12, 4), 92, "%s header: 92 bytes", which);
+	memcpy(copy, h, 92);
+	memset(copy + 16, 0, 4);
+	ok(get_le(h + 16, 4) == crc_bits(copy, 92), "%s header: its CRC-32", which);
+	is_int(get_le(h + 24, 8), self, "%s header: its own LBA", which);
+	is_int(get_le(h + 32, 8), alt, "%s header: the other's LBA", which);
+	is_int(get_le(h + 40, 8), 34, "%s header: first usable LBA 34", which);
+	is_int(get_le(h + 48, 8), LAST - 33, "%s header: last usable LBA", which);
+	is_int(get_le(h + 72, 8), entries, "%s header: the entries' LBA", which);
+	is_int(get_le(h + 80, 4), 128, "%s header: 128 entries", which);
+	is_int(get_le(h + 84, 4), 128, "%s header: of 128 bytes", which);
+	ok(get_le(h + 88, 4) == crc_bits(table, 128 * 128), "%s header: the entries' CRC-32",
+	   which);
+	ok(!memcmp(h + 92, (char[420]){ 0 }, 420), "%s header: the rest of its sector is zero",
+	   which);
+}
+
+static void gpt(void)
+{
+	static const unsigned char esp[16] = { 0x28, 0x73, 0x2a, 0xc1, 0x1f, 0xf8, 0xd2, 0x11,
+					       0xba, 0x4b, 0x00, 0xa0, 0xc9, 0x3e, 0xc9, 0x3b };
+	char *path = path_in("gpt.raw");
+	struct unik_err err = UNIK_ERR_INIT;
+	struct strbuf d = STRBUF_INIT, d2 = STRBUF_INIT;
+	unsigned char *b;
+	int fd;
+
+	is_int(disk_crc32("123456789", 9), 0xcbf43926, "crc32 of 123456789");
+	ok(disk_crc32("unik", 4) == crc_bits((const unsigned char *)"unik", 4),
+	   "crc32 agrees with a bitwise one");
+	unlink(path);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0644);
+	ok(fd >= 0 && ftruncate(fd, SECTORS * 512) == 0, "a 2 MiB file");
+	ok(disk_gpt_write(fd, SECTORS, 2048, LAST - 33, 1, &err) == 0, "a GPT, the ESP to the end");
+	ok(disk_gpt_write(fd, SECTORS, 2048, LAST - 32, 1, &err) < 0 && err.code == UNIK_E_INTERNAL,
+	   "a partition over the backup entries is refused");
+	unik_err_clear(&err);
+	ok(disk_gpt_write(fd, SECTORS, 33, 2047, 0, &err) < 0, "and one over the primary entries");
+	unik_err_clear(&err);
+	ok(disk_gpt_write(fd, SECTORS, 34, 2047, 1, &err) < 0,
+	   "and a BIOS boot partition with no room");
+	unik_err_clear(&err);
+	close(fd);
+	if (fs_read_file(path, &d, &err) || d.len != SECTORS * 512) {
+		ok(0, "the disk reads back");
+		goto done;
+	}
+	b = (unsigned char *)d.buf;
+	ok(b[510] == 0x55 && b[511] == 0xaa, "protective MBR: the boot signature");
+	ok(b[446] == 0 && b[446 + 4] == 0xee, "protective MBR: one inactive 0xee partition");
+	is_int(get_le(b + 446 + 8, 4), 1, "protective MBR: from LBA 1");
+	is_int(get_le(b + 446 + 12, 4), SECTORS - 1, "protective MBR: over the rest of the disk");
+	ok(!memcmp(b + 462, (char[48]){ 0 }, 48) && !memcmp(b, (char[440]){ 0 }, 440),
+	   "protective MBR: no other partition, no boot code");
+	check_header(b + 512, "primary", 1, LAST, 2, b + 1024);
+	check_header(b + LAST * 512, "backup", LAST, 1, LAST - 32, b + (LAST - 32) * 512);
+	ok(!memcmp(b + 512 + 56, b + LAST * 512 + 56, 16), "both headers have the disk GUID");
+	ok(!memcmp(b + 1024, b + (LAST - 32) * 512, 128 * 128),
+	   "the backup entries are the primary ones");
+	ok(!memcmp(b + 1024, "Hah!IdontNeedEFI", 16), "entry 1: the BIOS boot partition type");
+	is_int(get_le(b + 1024 + 32, 8), 34, "entry 1: from the first usable LBA");
+	is_int(get_le(b + 1024 + 40, 8), 2047, "entry 1: to the ESP");
+	ok(b[1024 + 56] == 'B' && b[1024 + 57] == 0, "entry 1: a UTF-16 name");
+	ok(!memcmp(b + 1152, esp, 16), "entry 2: the EFI System Partition type");
+	is_int(get_le(b + 1152 + 32, 8), 2048, "entry 2: from LBA 2048");
+	is_int(get_le(b + 1152 + 40, 8), LAST - 33, "entry 2: to the last usable LBA");
+	ok((b[1152 + 16 + 7] >> 4) == 4 && (b[1152 + 16 + 8] >> 6) == 2,
+	   "entry 2: a random (version 4) GUID");
+	ok(b[1152 + 56] == 'E' && b[1152 + 57] == 0, "entry 2: a UTF-16 name");
+	ok(memcmp(b + 1024 + 16, b + 1152 + 16, 16), "each entry its own GUID");
+	ok(!memcmp(b + 1024 + 256, (char[126 * 128]){ 0 }, 126 * 128), "no other entry");
+	ok(!memcmp(b + 34 * 512, (char[512]){ 0 }, 512), "nothing written after the entries");
+
+	unlink(path);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0644);
+	if (fd >= 0 && ftruncate(fd, SECTORS * 512) == 0 &&
+	    disk_gpt_write(fd, SECTORS, 2048, LAST - 33, 0, &err) == 0 &&
+	    fs_read_file(path, &d2, &err) == 0 && d2.len == d.len) {
+		ok(memcmp(d.buf + 512 + 56, d2.buf + 512 + 56, 16) &&
+		       memcmp(d.buf + 1152 + 16, d2.buf + 1024 + 16, 16),
+		   "another disk gets other GUIDs");
+		ok(!memcmp(d2.buf + 1024, esp, 16) &&
+		       !memcmp(d2.buf + 1024 + 128, (char[127 * 128]){ 0 }, 127 * 128),
+		   "without a BIOS boot partition, one entry: the ESP");
+	} else {
+		ok(0, "a second GPT disk");
+	}
+	if (fd >= 0)
+		close(fd);
+done:
+	strbuf_release(&d);
+	strbuf_release(&d2);
+	unlink(path);
+	free(path);
+}
+
 static int have(const char *tool)
 {
 	const char *argv[] = { "sh", "-c", NULL, NULL };
@@ -214,6 +346,17 @@ static void set_cmdline(void)
 	ok(disk_stage_set_cmdline(disk, "x'; reboot", dir, &err) < 0 && err.code == UNIK_E_INVALID,
 	   "a hostile command line is refused there too");
 	unlink(disk);
+	unik_err_clear(&err);
+	ok(disk_stage_gpt(img, "unik.arg=g", dir, disk, &err) == 0, "a GPT disk of it");
+	if (err.code)
+		printf("# %s\n", err.msg);
+	is_int(fs_file_size(disk), (1 << 20) + (16 << 20) + (1 << 20),
+	       "1 MiB + the partition + 1 MiB for the backup GPT");
+	cfg = read_cfg(disk);
+	ok(strstr(cfg, "multiboot2 /boot/unik.elf 'unik.arg=g'\n") != NULL,
+	   "its grub.cfg, on the ESP at the same offset");
+	free(cfg);
+	unlink(disk);
 	unlink(img);
 	free(img);
 	free(disk);
@@ -225,6 +368,7 @@ int main(void)
 		return 1;
 	refusals();
 	ova();
+	gpt();
 	set_cmdline();
 	fs_remove_tree(dir, NULL);
 	return tap_done();
