@@ -8,7 +8,8 @@
 # carries the command line; VMDK and VDI pass qemu-img check and convert back
 # to the same bytes; the OVA is a tar with the .ovf first whose descriptor has
 # the elements of docs/providers/virtualbox.md; the cache is used the second
-# time; hostile requests.
+# time; hostile requests; http-c's disk, booted from AHCI on -M pc, answers
+# HTTP through an e1000 and through legacy virtio-net.
 . "$(dirname "$0")/../lib/e2e.sh"
 need_tools grub-mkimage mkfs.fat mmd mcopy mtype mdir qemu-img python3
 need_qemu
@@ -170,5 +171,60 @@ check "the image JSON lists them" eq "$(img_field '",".join(i["stagings"])')" "r
 check "export to standard output" bash -c "'$BIN/unik' export --format vdi hello-c | cmp - '$T/disk.vdi'"
 check "rmi removes the image" unik rmi hello-c
 check "and its stagings" eq "$(ls "$STATE/stagings" | wc -l)" 0
+
+
+# ---- the disk serves HTTP on VirtualBox's NICs -------------------------------------
+# http-c's disk with the network words in its grub.cfg (as a provider writes
+# them), booted by SeaBIOS from ICH9 AHCI on -M pc with an Intel PRO/1000
+# (VirtualBox's default NIC) and with legacy virtio-net (its "paravirtualized
+# network"), on a tap in a namespace of our own.
+if [ "$(id -u)" != 0 ] || [ ! -c /dev/net/tun ] || ! command -v ip >/dev/null; then
+	skip_case "the disk on VirtualBox's NICs: needs root, ip and /dev/net/tun (namespace, tap)"
+elif ! unik build -t http-c "$ROOT/examples/http-c" >"$T/build-http.log" 2>&1; then
+	not_ok "build http-c"
+	cat "$T/build-http.log"
+elif ! ip netns add "unik-disk-$$"; then
+	skip_case "the disk on VirtualBox's NICs: cannot create a network namespace"
+else
+	NS=unik-disk-$$
+	trap 'ip netns del "$NS" 2>/dev/null; cleanup' EXIT
+	in_ns() { ip netns exec "$NS" "$@"; }
+	in_ns ip link set lo up
+	in_ns ip link add br0 type bridge
+	in_ns ip addr add 10.253.0.1/24 dev br0
+	in_ns ip link set br0 up
+	in_ns ip tuntap add tp mode tap
+	in_ns ip link set tp master br0
+	in_ns ip link set tp up
+	unik export --format raw -o "$T/http.raw" http-c >/dev/null 2>&1
+	printf "set timeout=0\nmultiboot2 /boot/unik.elf 'unik.ip=10.253.0.5/24' 'unik.gw=10.253.0.1'\nboot\n" >"$T/grub-http.cfg"
+	mcopy -o -i "$T/http.raw@@1048576" "$T/grub-http.cfg" ::/boot/grub/grub.cfg
+	for nic in e1000 virtio-net-pci,disable-modern=on; do
+		name=${nic%%,*}
+		rm -f "$T/$name.com1"
+		in_ns timeout 300 qemu-system-x86_64 -M pc -accel tcg -m 128 -display none -no-reboot \
+			-nodefaults -serial "file:$T/$name.com1" -serial "file:$T/$name.com2" \
+			-drive "file=$T/http.raw,format=raw,if=none,id=d0,snapshot=on" \
+			-device ahci,id=sata -device ide-hd,drive=d0,bus=sata.0 \
+			-netdev tap,id=n0,ifname=tp,script=no,downscript=no -device "$nic,netdev=n0" \
+			>"$T/$name.qemu" 2>&1 &
+		qpid=$!
+		up=
+		for _ in $(seq 300); do
+			in_ns curl -s -m 1 -o /dev/null "http://10.253.0.5:8080/" && { up=1; break; }
+			kill -0 "$qpid" 2>/dev/null || break
+			sleep 0.2
+		done
+		what=$name
+		[ "$name" = e1000 ] || what="legacy virtio-net"
+		check "the disk on -M pc + AHCI + $what: http-c answers GET /" \
+			bash -c "[ -n '$up' ] && ip netns exec '$NS' curl -sf -m 10 http://10.253.0.5:8080/ | grep -q 'Hello from unik'"
+		kill "$qpid" 2>/dev/null
+		wait "$qpid" 2>/dev/null
+		[ -n "$up" ] || { tail -5 "$T/$name.com1"; tail -5 "$T/$name.qemu"; }
+	done
+	ip netns del "$NS"
+	NS=
+fi
 
 finish
