@@ -52,3 +52,10 @@ $(patsubst %,$(OUT)/tests/%,$(MOCK_TESTS)): $(OUT)/tests/%: $(OUT)/obj/tests/uni
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIKD_LIBS)
+
+# libcurl's CURLOPT_AWS_SIGV4 against the SigV4 vectors (docs/providers/aws.md).
+UNIT_TESTS += t_curl_sigv4
+$(OUT)/tests/t_curl_sigv4: $(OUT)/obj/tests/unit/t_curl_sigv4.o $(DAEMON_PARTS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIKD_LIBS) -lcurl
