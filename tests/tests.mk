@@ -14,7 +14,7 @@ LINT_SRCS += $(wildcard tests/unit/*.c tests/unit/*.h tests/runtime/*.c tests/mo
 # provrun a provider, benchrun times monitor runs, bootword encodes a word
 # for a guest's command line (abi/boot.h).
 TEST_TOOLS := $(OUT)/tests/cbuild $(OUT)/tests/provrun $(OUT)/tests/benchrun \
-	$(OUT)/tests/bootword
+	$(OUT)/tests/bootword $(OUT)/tests/sigv4sign
 DAEMON_PARTS := $(filter-out $(OUT)/obj/daemon/main.o,$(UNIKD_OBJS)) $(OUT)/libunik.a
 
 .PHONY: unit-bins test-tools
@@ -27,6 +27,12 @@ $(OUT)/tests/cbuild: $(OUT)/obj/tests/runtime/cbuild.o $(DAEMON_PARTS)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIKD_LIBS)
 
 $(OUT)/tests/provrun: $(OUT)/obj/tests/monitor/provrun.o $(DAEMON_PARTS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIKD_LIBS)
+
+# sigv4sign: providers/aws/sigv4.c from the command line (tests/e2e/t0016).
+$(OUT)/tests/sigv4sign: $(OUT)/obj/tests/tools/sigv4sign.o $(DAEMON_PARTS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIKD_LIBS)
