@@ -109,8 +109,10 @@ int aws_ini_get(const char *path, const char *section, const char *key, char **v
 				     lineno, AWS_INI_MAX_LINE);
 			goto bad;
 		}
+		if (*p && p[strlen(p) - 1] == '\r') /* CRLF files */
+			p[strlen(p) - 1] = '\0';
 		for (s = p; *s; s++)
-			if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\r') {
+			if ((unsigned char)*s < 0x20 && *s != '\t') {
 				unik_err_set(err, UNIK_E_INVALID, "%s:%zu: control byte", path,
 					     lineno);
 				goto bad;
