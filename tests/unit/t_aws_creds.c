@@ -174,6 +174,7 @@ static void hostile_files(void)
 		{ "line without '='", "[default]\njunk\n" },
 		{ "duplicate key", "[default]\naws_access_key_id=A\naws_access_key_id=B\n" },
 		{ "control byte", "[default]\naws_access_key_id=A\x01\n" },
+		{ "CR inside a line", "[default]\naws_access_key_id=A\rB\n" },
 		{ "key id without secret", "[default]\naws_access_key_id=A\n" },
 		{ "secret with a space",
 		  "[default]\naws_access_key_id=A\naws_secret_access_key=a b\n" },
