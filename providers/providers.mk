@@ -14,5 +14,6 @@ include providers/spt/spt.mk
 include providers/libvirt/libvirt.mk
 include providers/xen/xen.mk
 include providers/virtualbox/virtualbox.mk
+include providers/aws/aws.mk
 # for the unit tests only (tests/tests.mk), never in unikd
 include providers/mock/mock.mk

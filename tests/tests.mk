@@ -1,7 +1,7 @@
 # Unit tests: small C programs printing TAP, linked against everything the
 # daemon has but its main().  Built in the current VARIANT (make test uses asan).
 UNIT_TESTS := t_types t_lib t_store t_routes t_untar t_buildtree t_libvirt_xml t_sandbox \
-	t_disk_stage
+	t_disk_stage t_sigv4 t_aws_creds
 # These run the daemon against the mock providers: their table replaces
 # providers/registry.c (providers/mock/mock.mk).
 MOCK_TESTS := t_lifecycle t_races t_volumes
@@ -14,7 +14,7 @@ LINT_SRCS += $(wildcard tests/unit/*.c tests/unit/*.h tests/runtime/*.c tests/mo
 # provrun a provider, benchrun times monitor runs, bootword encodes a word
 # for a guest's command line (abi/boot.h).
 TEST_TOOLS := $(OUT)/tests/cbuild $(OUT)/tests/provrun $(OUT)/tests/benchrun \
-	$(OUT)/tests/bootword
+	$(OUT)/tests/bootword $(OUT)/tests/sigv4sign
 DAEMON_PARTS := $(filter-out $(OUT)/obj/daemon/main.o,$(UNIKD_OBJS)) $(OUT)/libunik.a
 
 .PHONY: unit-bins test-tools
@@ -27,6 +27,12 @@ $(OUT)/tests/cbuild: $(OUT)/obj/tests/runtime/cbuild.o $(DAEMON_PARTS)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIKD_LIBS)
 
 $(OUT)/tests/provrun: $(OUT)/obj/tests/monitor/provrun.o $(DAEMON_PARTS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIKD_LIBS)
+
+# sigv4sign: providers/aws/sigv4.c from the command line (tests/e2e/t0016).
+$(OUT)/tests/sigv4sign: $(OUT)/obj/tests/tools/sigv4sign.o $(DAEMON_PARTS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIKD_LIBS)
@@ -52,3 +58,10 @@ $(patsubst %,$(OUT)/tests/%,$(MOCK_TESTS)): $(OUT)/tests/%: $(OUT)/obj/tests/uni
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIKD_LIBS)
+
+# libcurl's CURLOPT_AWS_SIGV4 against the SigV4 vectors (docs/providers/aws.md).
+UNIT_TESTS += t_curl_sigv4
+$(OUT)/tests/t_curl_sigv4: $(OUT)/obj/tests/unit/t_curl_sigv4.o $(DAEMON_PARTS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIKD_LIBS) -lcurl

@@ -19,7 +19,7 @@ FUZZ_LDFLAGS := -fsanitize=fuzzer $(FUZZ_SAN) -pthread
 FUZZ_RUNS ?= 1000000
 
 FUZZ_TARGETS := fuzz_api_json fuzz_portspec fuzz_bootargs fuzz_cmdline fuzz_elf fuzz_hvt_calls \
-	fuzz_untar fuzz_routes
+	fuzz_untar fuzz_routes fuzz_sigv4 fuzz_aws_ini
 FUZZ_BINS := $(patsubst %,$(FUZZ_OUT)/%,$(FUZZ_TARGETS))
 LINT_SRCS += $(wildcard tests/fuzz/*.c tests/fuzz/*.h)
 
@@ -40,7 +40,8 @@ $(FUZZ_LIB): $(call fuzzobj,$(LIB_SRCS) $(API_SRCS))
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 fuzz_link = @$(if $(Q),echo "  FUZZLD  $@")
-$(FUZZ_OUT)/fuzz_api_json $(FUZZ_OUT)/fuzz_routes $(FUZZ_OUT)/fuzz_untar: $(FUZZ_OUT)/%: \
+$(FUZZ_OUT)/fuzz_api_json $(FUZZ_OUT)/fuzz_routes $(FUZZ_OUT)/fuzz_untar $(FUZZ_OUT)/fuzz_sigv4 \
+		$(FUZZ_OUT)/fuzz_aws_ini: $(FUZZ_OUT)/%: \
 		$(call fuzzobj,tests/fuzz/%.c) $(FUZZ_DAEMON_OBJS) $(FUZZ_LIB)
 	$(fuzz_link)
 	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ $(UNIKD_LIBS)
