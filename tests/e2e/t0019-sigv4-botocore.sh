@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t0016-sigv4-botocore - providers/aws/sigv4.c (through tests/tools/sigv4sign)
+# t0019-sigv4-botocore - providers/aws/sigv4.c (through tests/tools/sigv4sign)
 # against botocore's own signer (Debian python3-botocore) for the requests the
 # aws provider makes: the EC2 query API with a session token, an EBS direct
 # PutSnapshotBlock with a binary body, S3 with UNSIGNED-PAYLOAD and an
