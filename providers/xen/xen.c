@@ -2,7 +2,6 @@
 #include "xen.h"
 
 #include <dirent.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <errno.h>
 #include <signal.h>
@@ -307,37 +306,30 @@ static int xen_remove(const struct unik_run_spec *spec, struct unik_err *err)
 	return 0;
 }
 
-/* The pid of the instance's `xl console unik-<id>` process, or 0. */
-static pid_t console_pid(const char *name)
+/* The pid of the instance's console process (`xl console unik-<id>`, which
+ * execs xenconsole): the process whose standard output is the instance's
+ * log, or 0. */
+static pid_t console_pid(const char *log_path)
 {
-	DIR *d = opendir("/proc");
+	char want[4096];
+	DIR *d;
 	struct dirent *e;
 	pid_t found = 0;
 
-	if (!d)
+	if (!realpath(log_path, want) || !(d = opendir("/proc")))
 		return 0;
 	while (!found && (e = readdir(d))) {
-		char path[64], buf[4096];
-		const char *arg1, *arg2;
+		char path[64], target[4096];
 		ssize_t n;
-		int fd;
 
 		if (e->d_name[0] < '1' || e->d_name[0] > '9')
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
+		snprintf(path, sizeof(path), "/proc/%s/fd/1", e->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
 		if (n <= 0)
 			continue;
-		buf[n] = 0;
-		arg1 = buf + strlen(buf) + 1;
-		if (arg1 >= buf + n)
-			continue;
-		arg2 = arg1 + strlen(arg1) + 1;
-		if (arg2 < buf + n && !strcmp(arg1, "console") && !strcmp(arg2, name))
+		target[n] = 0;
+		if (!strcmp(target, want))
 			found = (pid_t)strtol(e->d_name, NULL, 10);
 	}
 	closedir(d);
@@ -377,7 +369,7 @@ static int xen_status(const struct unik_run_spec *spec, enum unik_vm_state *stat
 				  doc ? "no domid" : jerr.text);
 	} else {
 		*state = UNIK_VM_RUNNING;
-		*pid = console_pid(name);
+		*pid = console_pid(spec->log_path);
 	}
 	json_decref(doc);
 	strbuf_release(&out);
