@@ -111,8 +111,15 @@ static void settle_by_status(struct unikd *d, struct unik_instance *in,
 		finish_stop(d, in, p, pid);
 		return;
 	}
-	if (pid > 0 && supervisor_watch(d->sup, in->id, pid, 0, &err) == 0 && in->pid != pid) {
-		in->pid = pid;
+	if (pid > 0 && supervisor_watch(d->sup, in->id, pid, 0, &err) == 0) {
+		if (in->pid != pid) {
+			in->pid = pid;
+			store_instance_put(d->store, in, NULL);
+		}
+	} else if (in->pid != 0) {
+		/* no host process here to watch: the exit poller asks status()
+		 * (it looks at instances without a pid), not a stale pid */
+		in->pid = 0;
 		store_instance_put(d->store, in, NULL);
 	}
 	unikd_log("adopted running instance %s (%s) from %s", in->name, in->id, p->name);
