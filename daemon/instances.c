@@ -179,7 +179,7 @@ static int start_claimed(struct unikd *d, struct unik_instance *in, struct claim
 	pthread_mutex_unlock(&d->lock);
 	unikd_notify(d);
 
-	if (volumes_prepare_disks(d, &rc, err)) {
+	if (volumes_prepare_disks(d, &rc, err) || run_ctx_boot(d, p, &rc, err)) {
 		unik_err_prefix(err, "cannot start instance %s", in->name);
 		pthread_mutex_lock(&d->lock);
 		goto failed_locked;
