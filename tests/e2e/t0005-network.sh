@@ -89,12 +89,15 @@ C
 	check "$P: one instance talks to another" contains "$out" "hello"
 
 	# a taken host port is refused before anything starts; a bad -p is a usage error
-	in_ns python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",9090)); s.listen(); time.sleep(30)' &
+	in_ns python3 -c 'import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1",9090)); s.listen(); time.sleep(30)' &
 	holder=$!
 	sleep 0.5
 	out=$(unik run -d --provider "$PROVIDER" --name "taken-$P" -p 9090:8080 http 2>&1)
 	check "$P: a taken port is refused" contains "$out" "already in use"
 	check "$P: and nothing runs" eq "$(unik ps | grep -c "taken-$P")" 0
+	check "$P: and the refused run left no instance (unik ps -a)" eq "$(unik ps -a | grep -c "taken-$P")" 0
+	out=$(unik run --rm --provider "$PROVIDER" --name "taken-rm-$P" -p 9090:8080 http 2>&1)
+	check "$P: nor does an attached one" eq "$(unik ps -a | grep -c "taken-rm-$P")" 0
 	kill $holder 2>/dev/null
 	out=$(unik run -d -p 80:notaport http 2>&1)
 	check "$P: an invalid -p is refused" contains "$out" "port"

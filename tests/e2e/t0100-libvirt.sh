@@ -74,7 +74,7 @@ unik build -t ticker --compiler linux "$T/ticker" >>"$T/build.log" 2>&1
 check "build the ticker with --compiler linux" eq "$?" 0
 
 # attached run
-out=$(unik run --provider libvirt --name "$P-a" hello-linux a b -e GREETING=hi -e EXIT_CODE=3 2>"$T/err")
+out=$(unik run --provider libvirt --name "$P-a" -e GREETING=hi -e EXIT_CODE=3 hello-linux a b 2>"$T/err")
 rc=$?
 check "run prints the program's lines" eq "$out" "$want"
 check "run exits with the guest's status" eq "$rc" 3
@@ -147,14 +147,14 @@ check "rm of that instance leaves the domain alone" eq "$("${VIRSH[@]}" dumpxml 
 
 # the unikernel format, when this tree builds it
 if unik build -t hello-c "$ROOT/examples/hello-c" >>"$T/build.log" 2>&1; then
-	out=$(unik run --provider libvirt --name "$P-e" hello-c a b -e GREETING=hi -e EXIT_CODE=3 2>"$T/err")
+	out=$(unik run --provider libvirt --name "$P-e" -e GREETING=hi -e EXIT_CODE=3 hello-c a b 2>"$T/err")
 	rc=$?
 	check "unik-elf: run prints the program's lines" eq "$out" "$want"
 	check "unik-elf: exits with the guest's status" eq "$rc" 3
 	# a unikernel may end before its qemu's pid is looked up: still collected
 	codes=
 	for i in 1 2 3 4 5; do
-		timeout 60 "$BIN/unik" run --rm --provider libvirt hello-c -e EXIT_CODE=$i >/dev/null 2>&1
+		timeout 60 "$BIN/unik" run --rm --provider libvirt -e EXIT_CODE=$i hello-c >/dev/null 2>&1
 		codes="$codes$? "
 	done
 	check "unik-elf: 5 quick runs, each collected with its status" eq "$codes" "1 2 3 4 5 "
@@ -202,6 +202,6 @@ check "providers: libvirt not usable, with the reason" \
 out=$(unik run --provider libvirt --name "$P-b" hello-linux 2>&1)
 check "run on libvirt fails" test "$?" -ne 0
 check "naming the URI" contains "$out" "nonexistent.sock"
-out=$(unik run --provider qemu hello-linux a b -e GREETING=hi 2>&1)
+out=$(unik run --provider qemu -e GREETING=hi hello-linux a b 2>&1)
 check "qemu still runs" eq "$out" "$want"
 finish

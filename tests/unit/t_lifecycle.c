@@ -232,11 +232,19 @@ static void injected_failures(struct unikd *d)
 	mock_fail("mock", MOCK_START, UNIK_E_INTERNAL, "boom");
 	ok(fx_run(d, "hello", "mock", 1, NULL, &in, &err) < 0 && strstr(err.msg, "boom"),
 	   "a failing start() fails the run: %s", err.msg);
-	mock_fail("mock", MOCK_START, UNIK_E_OK, NULL);
+	is_int(fx_count(d), before, "and leaves no record (its client never learns an id)");
+	is_int(mock_vms_running(), 0, "nor a VM");
+	unik_instance_release(&in);
+	ok(fx_run(d, "hello", "mock", 0, NULL, &in, &err) == 0, "created, not started: %s",
+	   err.msg);
 	snprintf(id, sizeof(id), "%s", in.id ? in.id : "");
+	unik_instance_release(&in);
+	ok(instance_start(d, id, &in, &err) < 0 && strstr(err.msg, "boom"),
+	   "a failing start() of an existing instance: %s", err.msg);
+	mock_fail("mock", MOCK_START, UNIK_E_OK, NULL);
 	got_ok = fx_get(d, id, &got) == 0;
 	ok(got_ok && got.state == UNIK_STATE_EXITED && got.message && strstr(got.message, "boom"),
-	   "the record is kept, exited, with the reason");
+	   "keeps its record, exited, with the reason");
 	is_int(got.pid, 0, "without a pid");
 	unik_instance_release(&in);
 
@@ -323,8 +331,7 @@ static void network_spec(struct unikd *d)
 	       err.code == UNIK_E_UNSUPPORTED,
 	   "a provider without this network mode cannot publish: %s", err.msg);
 	ok(strstr(err.msg, "no network support in this mode") != NULL, "and says why");
-	is_int(fx_state(d, in.id), UNIK_STATE_EXITED, "the failed run's record says so");
-	ok(instance_remove(d, in.id, 0, &err) == 0, "rm");
+	is_int(fx_state(d, in.id), -1, "and the refused run left no record");
 	unik_instance_release(&in);
 	ok(fx_run(d, "hello", "mock-proc", 1, NULL, &in, &err) == 0, "without -p it runs");
 	snprintf(id, sizeof(id), "%s", in.id ? in.id : "");
