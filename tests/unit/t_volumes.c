@@ -128,6 +128,7 @@ static void one_writer(struct unikd *d)
 	unik_instance_release(&b);
 	ok(run_vols(d, "w2", "mock", 0, rw, &b, &err) == 0, "it can be created, not started: %s",
 	   err.msg);
+	unik_instance_init(&c);
 	ok(instance_start(d, b.id, &c, &err) < 0 && err.code == UNIK_E_CONFLICT,
 	   "its start is 409 too: %s", err.msg);
 	unik_instance_release(&c);
