@@ -149,6 +149,24 @@ for prov in $provs; do
 done
 unik rm $(for prov in $provs; do [ $prov = qemu ] || echo "x-$prov"; done) >/dev/null
 restart_with ''
+# unik stop on every provider: SIGTERM reaches the program (its default
+# action: 143); one that ignores it is killed after -t (137)
+mkdir -p "$T/sleeper" "$T/stubborn"
+printf '#include <stdio.h>\n#include <unistd.h>\nint main(void) { puts("up"); fflush(stdout); sleep(300); return 0; }\n' >"$T/sleeper/main.c"
+printf '#include <signal.h>\n#include <stdio.h>\n#include <unistd.h>\nint main(void) { signal(SIGTERM, SIG_IGN); puts("up"); fflush(stdout); for (;;) sleep(300); }\n' >"$T/stubborn/main.c"
+unik build -t sleeper "$T/sleeper" >/dev/null 2>&1
+unik build -t stubborn "$T/stubborn" >/dev/null 2>&1
+up() { for _ in $(seq 1 300); do unik logs "$1" 2>/dev/null | grep -q '^up' && return 0; sleep 0.2; done; return 1; }
+for prov in $provs; do
+	unik run -d --name "g-$prov" --provider $prov sleeper >/dev/null && up "g-$prov"
+	unik stop "g-$prov" >/dev/null
+	check "$prov: unik stop is graceful: SIGTERM's default action, exit 143" eq "$(inst "g-$prov" exit_code)" 143
+	unik run -d --name "k-$prov" --provider $prov stubborn >/dev/null && up "k-$prov"
+	unik stop -t 1 "k-$prov" >/dev/null
+	check "$prov: a program ignoring SIGTERM is killed after -t: exit 137" eq "$(inst "k-$prov" exit_code)" 137
+	unik rm "g-$prov" "k-$prov" >/dev/null
+done
+unik rmi sleeper stubborn >/dev/null
 out=$(unik run --provider spt -e EXIT_CODE=255 hello-c 2>&1)
 check "a guest's own status 255 is its exit code" eq "$?" 255
 check "with the message exited" eq "$(unik ps -a --json | python3 -c 'import json,sys; print([i["message"] for i in json.load(sys.stdin) if i["exit_code"] == 255])')" "['exited']"
