@@ -115,6 +115,57 @@ C
 serve qemu
 [ -c /dev/kvm ] && serve hvt
 
+# the relay listens only once the guest's port accepts: a connection before
+# is refused (as the guest would refuse it), so readiness probes wait
+mkdir -p "$T/late"
+cat >"$T/late/late.c" <<'C'
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(8080) };
+	int one = 1, s = socket(AF_INET, SOCK_STREAM, 0);
+	puts("late: waiting");
+	fflush(stdout);
+	sleep(4);
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	bind(s, (struct sockaddr *)&sa, sizeof(sa));
+	listen(s, 16);
+	puts("late: listening");
+	fflush(stdout);
+	for (;;) {
+		int c = accept(s, NULL, NULL);
+		if (c < 0)
+			continue;
+		write(c, "ready\n", 6);
+		close(c);
+	}
+}
+C
+unik build -t late "$T/late" >/dev/null 2>&1
+unik run -d --provider spt --name late -p 8084:8080 late >/dev/null
+for _ in $(seq 1 100); do unik logs late 2>/dev/null | grep -q "late: waiting" && break; sleep 0.1; done
+early=$(in_ns python3 -c '
+import socket
+s = socket.socket(); s.settimeout(5)
+try:
+    s.connect(("127.0.0.1", 8084)); print("accepted")
+except ConnectionRefusedError:
+    print("refused")
+')
+if unik logs late | grep -q "late: listening"; then
+	skip_case "the relay before the guest listens: the guest was up before the first connect"
+else
+	check "a published port refuses connections until the guest listens" eq "$early" refused
+fi
+ok=0
+for _ in $(seq 1 100); do [ "$(in_ns python3 -c 'import socket; s=socket.create_connection(("127.0.0.1",8084),5); print(s.recv(16).decode().strip())' 2>/dev/null)" = ready ] && { ok=1; break; }; sleep 0.2; done
+check "and relays once it does" eq "$ok" 1
+unik rm -f late >/dev/null
+
 check "the daemon still serves" daemon_alive
 
 # without a bridge (a non-root host): QEMU user networking, -p through hostfwd
