@@ -4,7 +4,7 @@
 #   make            bin/unik, bin/unikd and the guest pieces (build/guest/)
 #   make demo       install deps, build, and run examples/hello-c end to end
 #   make test       unit + end-to-end tests (sanitizer build in build/asan/)
-#   make lint       clang-format check, cppcheck, banned calls
+#   make lint       clang-format check, cppcheck, banned calls, OpenAPI lint
 #   make bench      benchmarks (tables of medians and ratios)
 #   make fuzz       libFuzzer targets, 10^6 runs each (fuzz-short: a short pass)
 
@@ -121,6 +121,7 @@ compat: deps
 
 lint:
 	scripts/lint
+	scripts/lint-openapi
 
 format:
 	clang-format -i $(LINT_SRCS)

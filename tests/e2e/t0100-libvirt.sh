@@ -173,6 +173,12 @@ if unik build -t hello-c "$ROOT/examples/hello-c" >>"$T/build.log" 2>&1; then
 		check "volumes: read-only, on virtio" bash -c "grep -q '<readonly/>' <<<\"\$1\" && grep -q \"dev='vda' bus='virtio'\" <<<\"\$1\"" _ "$xml"
 		unik rm -f "$P-v" >/dev/null 2>&1
 		unik volume rm "$P-vol" >/dev/null
+		unik volume create --size 64M "$P-churn" >/dev/null
+		cdisk=$STATE/volumes/$(unik volume inspect "$P-churn" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')/disk.raw
+		out=$(timeout 600 "$BIN/unik" run --rm --provider libvirt -m 64 -v "$P-churn:/data" rvol churn /data "${T0100_CHURN:-10000}" 2>&1)
+		check "volumes: ${T0100_CHURN:-10000} creates, renames and deletes on libvirt" contains "$out" "churn: ok"
+		check "volumes: e2fsck -fn clean after them" e2fsck -fn "$cdisk"
+		unik volume rm "$P-churn" >/dev/null
 	else
 		skip_case "libvirt volumes: rvol does not build here"
 	fi
