@@ -61,6 +61,7 @@ UNIKD_OBJS := $(call obj,$(UNIKD_SRCS))
 
 # after the object lists: its rules name them
 -include tests/tests.mk
+-include oci/runtime/runtime.mk
 -include tests/fuzz/fuzz.mk
 -include tests/tools/tools.mk
 
