@@ -148,6 +148,32 @@ static int parse_linux(json_t *root, struct rt_bundle *b, struct unik_err *err)
 	return parse_namespaces(lx, b, err);
 }
 
+/* The mounts: only where /etc/resolv.conf comes from (the guest's DNS). */
+static int parse_mounts(json_t *root, struct rt_bundle *b, struct unik_err *err)
+{
+	json_t *a = json_object_get(root, "mounts"), *m;
+	size_t i;
+
+	if (!a || json_is_null(a))
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) > MAX_LIST)
+		return bad(err, "mounts", "is not a list");
+	json_array_foreach (a, i, m) {
+		const char *dst, *src;
+
+		if (!json_is_object(m))
+			return bad(err, "mounts[]", "is not an object");
+		if (opt_str(m, "destination", "mounts[].destination", &dst, err) ||
+		    opt_str(m, "source", "mounts[].source", &src, err))
+			return -1;
+		if (dst && src && src[0] == '/' && !strcmp(dst, "/etc/resolv.conf")) {
+			free(b->resolv_conf);
+			b->resolv_conf = xstrdup(src);
+		}
+	}
+	return 0;
+}
+
 static int parse_annotations(json_t *root, struct rt_bundle *b, struct unik_err *err)
 {
 	json_t *a, *v;
@@ -269,7 +295,8 @@ int rt_bundle_load(const char *bundle_dir, struct rt_bundle *b, struct unik_err 
 		goto out;
 	}
 	if (parse_root(root, b, err) || parse_process(root, b, err) || parse_linux(root, b, err) ||
-	    parse_annotations(root, b, err) || parse_hooks(root, b, err))
+	    parse_mounts(root, b, err) || parse_annotations(root, b, err) ||
+	    parse_hooks(root, b, err))
 		goto out;
 	rc = 0;
 out:
@@ -294,6 +321,7 @@ void rt_bundle_release(struct rt_bundle *b)
 	free(b->bundle);
 	free(b->rootfs);
 	free(b->netns_path);
+	free(b->resolv_conf);
 	strv_release(&b->args);
 	strv_release(&b->env);
 	strv_release(&b->ann_keys);

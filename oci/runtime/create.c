@@ -139,10 +139,50 @@ fail:
 	return -1;
 }
 
-/* The container's process until start releases it; never returns. */
-static void child(const struct rt_bundle *b, const char *fifo, int sync_fd, int tty, int kernel_fd,
-		  char **margv)
+/* What the container's process execs. */
+struct launch {
+	const struct rt_ctx *ctx;
+	const struct rt_bundle *b;
+	const struct rt_image *img;
+	const char *provider;
+	int kernel_fd;
+	struct strv *margv; /* without the network */
+};
+
+/* After start: the network, then the monitor.  Never returns. */
+static void launch(const struct launch *l)
 {
+	struct unik_err err = UNIK_ERR_INIT;
+	struct strv argv = STRV_INIT;
+	struct rt_net net;
+	char why[512];
+	char **v = l->margv->v;
+	int r = rt_net_setup(l->ctx, l->b, &net, why, sizeof(why));
+
+	if (r < 0) {
+		dprintf(2, "unik-runtime: %s\n", why);
+		_exit(1);
+	}
+	if (r > 0) {
+		if (rt_monitor_argv(l->ctx, l->b, l->img, l->provider, l->kernel_fd, &net, &argv,
+				    &err)) {
+			dprintf(2, "unik-runtime: %s\n", err.msg);
+			_exit(1);
+		}
+		v = argv.v;
+	}
+	if (fcntl(l->kernel_fd, F_SETFD, 0) < 0)
+		_exit(1);
+	signal(SIGPIPE, SIG_DFL);
+	execv(v[0], v);
+	dprintf(2, "unik-runtime: exec %s: %s\n", v[0], strerror(errno));
+	_exit(127);
+}
+
+/* The container's process until start releases it; never returns. */
+static void child(const struct launch *l, const char *fifo, int sync_fd, int tty)
+{
+	const struct rt_bundle *b = l->b;
 	char why[512] = "";
 	int fd;
 
@@ -171,17 +211,11 @@ static void child(const struct rt_bundle *b, const char *fifo, int sync_fd, int 
 	if (fd < 0 || write(fd, "0", 1) != 1)
 		_exit(1);
 	close(fd);
-	if (fcntl(kernel_fd, F_SETFD, 0) < 0)
-		_exit(1);
-	signal(SIGPIPE, SIG_DFL);
-	execv(margv[0], margv);
-	dprintf(2, "unik-runtime: exec %s: %s\n", margv[0], strerror(errno));
-	_exit(127);
+	launch(l);
 }
 
 /* Forks the process; its pid once it reported ready, or -1 with err. */
-static pid_t spawn(const struct rt_bundle *b, const char *fifo, int tty, int kernel_fd,
-		   struct strv *margv, struct unik_err *err)
+static pid_t spawn(const struct launch *l, const char *fifo, int tty, struct unik_err *err)
 {
 	char why[512];
 	int sp[2], status;
@@ -198,7 +232,7 @@ static pid_t spawn(const struct rt_bundle *b, const char *fifo, int tty, int ker
 	}
 	if (pid == 0) {
 		close(sp[0]);
-		child(b, fifo, sp[1], tty, kernel_fd, margv->v);
+		child(l, fifo, sp[1], tty);
 	}
 	close(sp[1]);
 	do
@@ -222,10 +256,10 @@ static int write_pid_file(const char *path, pid_t pid, struct unik_err *err)
 }
 
 /* Everything of create after the state folder exists. */
-static int create_in(struct rt_ctx *ctx, const struct create_opts *o, struct rt_bundle *b,
-		     struct rt_image *img, int kernel_fd, struct strv *margv, const char *provider,
+static int create_in(struct rt_ctx *ctx, const struct create_opts *o, const struct launch *l,
 		     struct unik_err *err)
 {
+	const struct rt_bundle *b = l->b;
 	char *dir = rt_state_dir(ctx, o->id), *fifo = xasprintf("%s/" RT_FIFO, dir), *json;
 	char when[48];
 	struct rt_state st = { 0 };
@@ -237,7 +271,7 @@ static int create_in(struct rt_ctx *ctx, const struct create_opts *o, struct rt_
 	st.bundle = xstrdup(b->bundle);
 	st.rootfs = xstrdup(b->rootfs);
 	st.created = xstrdup(when);
-	st.provider = xstrdup(provider);
+	st.provider = xstrdup(l->provider);
 	strv_copy(&st.ann_keys, &b->ann_keys);
 	strv_copy(&st.ann_values, &b->ann_values);
 	if (rt_state_save(ctx, &st, err))
@@ -256,7 +290,7 @@ static int create_in(struct rt_ctx *ctx, const struct create_opts *o, struct rt_
 		if (tty < 0)
 			goto out;
 	}
-	pid = spawn(b, fifo, tty, kernel_fd, margv, err);
+	pid = spawn(l, fifo, tty, err);
 	if (pid < 0)
 		goto out;
 	st.pid = pid;
@@ -302,6 +336,7 @@ int rt_cmd_create(struct rt_ctx *ctx, int argc, char **argv)
 	struct rt_bundle b;
 	struct rt_image img;
 	struct strv margv = STRV_INIT;
+	struct launch l;
 	const char *provider;
 	struct stat sb;
 	char *dir = NULL, *kpath;
@@ -339,7 +374,7 @@ int rt_cmd_create(struct rt_ctx *ctx, int argc, char **argv)
 	}
 	free(kpath);
 	provider = rt_provider_of(ctx, &b, &img);
-	if (rt_monitor_argv(ctx, &b, &img, provider, kfd, &margv, &err))
+	if (rt_monitor_argv(ctx, &b, &img, provider, kfd, NULL, &margv, &err))
 		goto out;
 	if (fs_mkdir_p(ctx->root, 0700, &err))
 		goto out;
@@ -352,7 +387,8 @@ int rt_cmd_create(struct rt_ctx *ctx, int argc, char **argv)
 		dir = NULL;
 		goto out;
 	}
-	if (create_in(ctx, &o, &b, &img, kfd, &margv, provider, &err)) {
+	l = (struct launch){ ctx, &b, &img, provider, kfd, &margv };
+	if (create_in(ctx, &o, &l, &err)) {
 		struct unik_err e2 = UNIK_ERR_INIT;
 
 		fs_remove_tree(dir, &e2);

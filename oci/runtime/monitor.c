@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../../abi/hvt_abi.h"
+#include "../../abi/boot.h"
 #include "../../lib/bootargs.h"
 #include "../../lib/run.h"
 #include "../../lib/strbuf.h"
@@ -18,6 +19,7 @@
 #define ANN_PROVIDER "org.unik.provider"
 #define MAX_ARGS 255 /* providers/common/monitor_process.h */
 #define MAX_ENV 256
+#define NET_WORDS_MAX 256 /* unik.ip, unik.gw, unik.dns */
 
 const char *rt_provider_of(const struct rt_ctx *ctx, const struct rt_bundle *b,
 			   const struct rt_image *img)
@@ -103,7 +105,8 @@ static const char *monitor_user(const struct rt_ctx *ctx, const char *provider)
 }
 
 int rt_monitor_argv(const struct rt_ctx *ctx, const struct rt_bundle *b, const struct rt_image *img,
-		    const char *provider, int kernel_fd, struct strv *argv, struct unik_err *err)
+		    const char *provider, int kernel_fd, const struct rt_net *net,
+		    struct strv *argv, struct unik_err *err)
 {
 	struct strbuf words = STRBUF_INIT;
 	struct strv args = STRV_INIT;
@@ -134,7 +137,15 @@ int rt_monitor_argv(const struct rt_ctx *ctx, const struct rt_bundle *b, const s
 	}
 	bootargs_append(&words, &args, &b->env);
 	strv_release(&args);
-	if (words.len >= HVT_CMDLINE_MAX) {
+	if (net && net->tap[0]) {
+		strbuf_addf(&words, " " UNIK_BOOT_IP "%s/%d", net->addr, net->prefix);
+		if (net->gateway[0])
+			strbuf_addf(&words, " " UNIK_BOOT_GW "%s", net->gateway);
+		if (net->dns[0])
+			strbuf_addf(&words, " " UNIK_BOOT_DNS "%s", net->dns);
+	}
+	/* room for the network's words, which come at start */
+	if (words.len + (net ? 0 : NET_WORDS_MAX) >= HVT_CMDLINE_MAX) {
 		unik_err_set(err, UNIK_E_INVALID,
 			     "arguments and environment take %zu bytes on the boot command line; "
 			     "at most %lu fit",
@@ -154,6 +165,12 @@ int rt_monitor_argv(const struct rt_ctx *ctx, const struct rt_bundle *b, const s
 	if (user) {
 		strv_push(argv, "--user");
 		strv_push(argv, user);
+	}
+	if (net && net->tap[0]) {
+		strv_push(argv, "--net-tap");
+		strv_push(argv, net->tap);
+		strv_push(argv, "--net-mac");
+		strv_push(argv, net->mac);
 	}
 	strv_push_owned(argv, xasprintf("/proc/self/fd/%d", kernel_fd));
 	if (words.len) {

@@ -59,9 +59,16 @@ struct rt_bundle {
 	long long mem_limit; /* linux.resources.memory.limit, 0 when none */
 	int netns; /* 0 none asked, 1 a new one, 2 join netns_path */
 	char *netns_path;
+	char *resolv_conf; /* the source of the mount at /etc/resolv.conf */
 	struct strv ann_keys, ann_values; /* annotations */
 	struct rt_hook *hooks[RT_HOOK_KINDS];
 	size_t n_hooks[RT_HOOK_KINDS];
+};
+
+/* The network handed to the guest (net.c). */
+struct rt_net {
+	char iface[32], tap[32], mac[24], addr[64], gateway[64], dns[64];
+	int prefix, mtu;
 };
 
 /* The unik image found in a rootfs. */
@@ -127,9 +134,16 @@ int rt_hooks_run(const struct rt_bundle *b, enum rt_hook_kind kind, const char *
 		 struct unik_err *err);
 
 /* monitor.c: the monitor's argv for img of bundle b (the kernel as
- * /proc/self/fd/<kernel_fd>). */
+ * /proc/self/fd/<kernel_fd>); net NULL or without a tap: no network. */
 int rt_monitor_argv(const struct rt_ctx *ctx, const struct rt_bundle *b, const struct rt_image *img,
-		    const char *provider, int kernel_fd, struct strv *argv, struct unik_err *err);
+		    const char *provider, int kernel_fd, const struct rt_net *net,
+		    struct strv *argv, struct unik_err *err);
+
+/* net.c: in the container's network namespace, 1 with *net when an
+ * interface's address went to a new tap, 0 when there is none to take (or
+ * the network is off), -1 with why. */
+int rt_net_setup(const struct rt_ctx *ctx, const struct rt_bundle *b, struct rt_net *net, char *why,
+		 size_t n);
 const char *rt_provider_of(const struct rt_ctx *ctx, const struct rt_bundle *b,
 			   const struct rt_image *img);
 

@@ -13,11 +13,13 @@ OCI=$ROOT/tests/e2e/oci
 need_built "$RT" "$BIN/unik-spt"
 need_tools python3 ip
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, containerd, dockerd)"
-CTD_PID= DOCKERD_PID= NETNS=unik-t0025-$$
+CTD_PID= DOCKERD_PID= NETNS=unik-t0025-$$ POD=unik-t0025-pod-$$ PEER=unik-t0025-peer-$$
 engines_cleanup() {
 	[ -n "$DOCKERD_PID" ] && kill -TERM "$DOCKERD_PID" 2>/dev/null && wait "$DOCKERD_PID"
 	[ -n "$CTD_PID" ] && kill -TERM "$CTD_PID" 2>/dev/null && wait "$CTD_PID"
 	ip netns del "$NETNS" 2>/dev/null
+	ip netns del "$POD" 2>/dev/null
+	ip netns del "$PEER" 2>/dev/null
 	# the monitors of this test's containers (their state is under $T)
 	for f in "$T"/rtroot/*/unik.json; do
 		[ -f "$f" ] && kill -KILL "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' "$f")" 2>/dev/null
@@ -52,12 +54,14 @@ unik build -t rt-hello "$ROOT/examples/hello-c" >"$T/build.log" 2>&1
 check "hello-c built" eq "$?" 0
 unik build -t rt-waiter "$T/waiter" >>"$T/build.log" 2>&1
 check "the waiter built" eq "$?" 0
+unik build -t rt-http "$ROOT/examples/http-c" >>"$T/build.log" 2>&1
+check "http-c built" eq "$?" 0
 kernel_of() { # the kernel blob of image $1
 	local d
 	d=$(unik images --json | python3 -c 'import json,sys; print([i["kernel"] for i in json.load(sys.stdin) if i["name"] == sys.argv[1]][0])' "$1" 2>/dev/null) || return 1
 	echo "$STATE/blobs/sha256/${d#sha256:}"
 }
-HELLO_K=$(kernel_of rt-hello) && WAITER_K=$(kernel_of rt-waiter) ||
+HELLO_K=$(kernel_of rt-hello) && WAITER_K=$(kernel_of rt-waiter) && HTTP_K=$(kernel_of rt-http) ||
 	{ echo "no kernels: $(cat "$T/build.log")"; finish; }
 
 # bundle DIR KERNEL JSON-OF-OVERRIDES: rootfs/unik/{kernel,image.json} and a
@@ -162,6 +166,34 @@ check "the guest got SIGTERM (its handler ran)" contains "$(cat "$T/c4.out")" "g
 check "  and its exit status is the handler's" eq "$(cat "$T/c4.status" 2>/dev/null)" 7
 check "kill of a stopped container fails" bash -c "! '$RT' --root '$RTROOT' kill c4 KILL 2>/dev/null"
 rt delete c4
+
+# the pod's network: eth0's address goes to the guest through a tap (tc
+# redirects), so a peer reaches the guest at the pod's address
+ip netns add "$POD" && ip netns add "$PEER" &&
+	ip link add eth0 netns "$POD" type veth peer name veth-peer netns "$PEER" &&
+	ip -n "$POD" addr add 10.231.7.2/24 dev eth0 && ip -n "$POD" link set eth0 up &&
+	ip -n "$POD" route add default via 10.231.7.1 &&
+	ip -n "$PEER" addr add 10.231.7.1/24 dev veth-peer && ip -n "$PEER" link set veth-peer up
+check "the pod's namespaces are made" eq "$?" 0
+mac=$(ip -n "$POD" -j link show eth0 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])')
+echo "nameserver 10.231.7.53" >"$T/resolv.conf"
+bundle "$T/bn" "$HTTP_K" "{\"process\":{\"env\":[\"GREETING=over-the-tap\",\"PORT=8080\"]},\"mounts\":[{\"destination\":\"/etc/resolv.conf\",\"type\":\"bind\",\"source\":\"$T/resolv.conf\"}],\"linux\":{\"namespaces\":[{\"type\":\"network\",\"path\":\"/var/run/netns/$POD\"}]}}"
+UNIK_RUNTIME_CONFIG=$T/mon.conf run_shim cn "$T/bn"
+wait_file "$T/cn.out" listening
+out=
+for _ in $(seq 1 50); do
+	out=$(ip netns exec "$PEER" curl -s -m 2 http://10.231.7.2:8080/env/GREETING) && break
+	sleep 0.2
+done
+check "a peer reaches the guest at the pod's address" eq "$out" over-the-tap
+words=$(cat "$T/mon.args")
+check "the guest has the pod's address and gateway" contains "$words" "unik.ip=10.231.7.2/24 unik.gw=10.231.7.1"
+check "the guest's DNS from the mounted resolv.conf" contains "$words" "unik.dns=10.231.7.53"
+check "the guest's MAC is eth0's" contains "$words" "--net-mac $mac"
+check "eth0 gave its address away" bash -c "! ip -n '$POD' -4 addr show dev eth0 | grep -q 10.231.7.2"
+rt kill cn TERM
+wait_file "$T/cn.status"
+rt delete cn
 
 # delete --force of a running one; kill by number
 run_shim c5 "$T/b4"
@@ -322,6 +354,42 @@ else
 		check "docker rm leaves nothing running" bash -c "[ -n '$pid' ] && ! kill -0 '$pid' 2>/dev/null"
 		check "docker rm leaves no container" eq "$(dk ps -aq)" ""
 		[ "$FAILED" -gt 0 ] && sed 's/^/#   /' "$DK/run.err" | tail -10
+	fi
+fi
+
+# --- Podman: --runtime unik-runtime (conmon calls it), storage under $T
+PM=$T/podman
+if ! command -v podman >/dev/null || ! command -v conmon >/dev/null; then
+	skip_case "podman: not installed (scripts/install-deps)"
+else
+	mkdir -p "$PM"
+	printf '[storage]\ndriver = "vfs"\nrunroot = "%s/run"\ngraphroot = "%s/root"\n' \
+		"$PM" "$PM" >"$PM/storage.conf"
+	printf '[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\nevents_logfile_path = "%s/events.log"\n' \
+		"$PM" >"$PM/containers.conf"
+	pm() {
+		CONTAINERS_STORAGE_CONF=$PM/storage.conf CONTAINERS_CONF=$PM/containers.conf \
+			timeout 60 podman --root "$PM/root" --runroot "$PM/run" --tmpdir "$PM/tmp" "$@"
+	}
+	if ! pm load -i "$T/hello.tar" >"$PM/load.log" 2>&1; then
+		skip_case "podman: cannot load an image here: $(tail -2 "$PM/load.log")"
+	else
+		out=$(pm run --rm --runtime "$RT" --network none -e GREETING=hi -e EXIT_CODE=3 \
+			docker.io/library/unik-hello:latest a b 2>"$PM/run.err")
+		rc=$?
+		check "podman run --runtime prints the program's output" eq "$out" "$want"
+		check "podman run exits with the program's status" eq "$rc" 3
+		pm load -i "$T/waiter.tar" >>"$PM/load.log" 2>&1
+		pm run -d --runtime "$RT" --network none --name w2 docker.io/library/unik-waiter:latest \
+			>/dev/null 2>>"$PM/run.err"
+		for _ in $(seq 1 100); do pm logs w2 2>/dev/null | grep -q ready && break; sleep 0.1; done
+		pm stop -t 20 w2 >/dev/null 2>>"$PM/run.err"
+		check "podman stop: the guest got SIGTERM" contains "$(pm logs w2 2>&1)" "got SIGTERM"
+		check "podman stop: the handler's exit status" eq \
+			"$(pm inspect -f '{{.State.ExitCode}}' w2 2>/dev/null)" 7
+		pm rm w2 >/dev/null 2>>"$PM/run.err"
+		check "podman rm leaves no container" eq "$(pm ps -aq)" ""
+		[ "$FAILED" -gt 0 ] && sed 's/^/#   /' "$PM/run.err" | tail -10
 	fi
 fi
 finish
