@@ -253,6 +253,11 @@ hostile "the image folder linked outside the rootfs" h8 "outside the rootfs"
 bundle "$T/h2" "$HELLO_K" '{"annotations":{"org.unik.provider":"xen"}}'
 rt create --bundle "$T/h2" h9 >/dev/null 2>"$T/err"
 check "an unknown provider is refused" contains "$(cat "$T/err")" "spt or hvt"
+rt --log "$T/json.log" --log-format json create --bundle "$T/h2" h10 >/dev/null 2>&1
+check "--log-format json: the error as a JSON line" python3 -c '
+import json, sys
+e = json.loads(open(sys.argv[1]).readline())
+sys.exit(not (e["level"] == "error" and "spt or hvt" in e["msg"] and e["time"]))' "$T/json.log"
 rt create --bundle "$T/b1" '../x' >/dev/null 2>"$T/err"
 check "a bad container id is refused" contains "$(cat "$T/err")" "invalid container id"
 

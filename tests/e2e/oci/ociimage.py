@@ -34,8 +34,7 @@ layer = layer.getvalue()
 ld = hashlib.sha256(layer).hexdigest()
 config = json.dumps({
     "architecture": "amd64", "os": "linux",
-    "config": {"Entrypoint": ["/unik/kernel"], "Cmd": args,
-               "Labels": {"org.unik.image": "unik"}},
+    "config": {"Entrypoint": ["/unik/kernel"], "Cmd": args},
     "rootfs": {"type": "layers", "diff_ids": ["sha256:" + ld]},
 }).encode()
 cd = hashlib.sha256(config).hexdigest()
