@@ -132,6 +132,34 @@ wait_file "$T/c2.status"
 check "the monitor's exit status is the program's" eq "$(cat "$T/c2.status" 2>/dev/null)" 3
 rt delete c2
 
+# process.terminal: the pty's master goes to --console-socket
+bundle "$T/bt" "$HELLO_K" '{"process":{"terminal":true,"args":["/unik/kernel","tty"]}}'
+python3 "$OCI/console.py" "$T/console.sock" "$T/tty.out" &
+CONSOLE_PID=$!
+wait_file "$T/console.sock"
+rt create --bundle "$T/bt" --console-socket "$T/console.sock" ct >/dev/null 2>"$T/err"
+check "create with a terminal answers 0" eq "$?" 0
+rt start ct
+wait "$CONSOLE_PID"
+check "the output comes through the terminal" eq "$(tr -d '\r' <"$T/tty.out")" $'hello from unik\narg[1]=tty'
+check "  whose name was sent with it" contains "$(cat "$T/tty.out.name" 2>/dev/null)" /dev/pts/
+rt delete ct
+bundle "$T/bt2" "$HELLO_K" '{"process":{"terminal":true}}'
+rt create --bundle "$T/bt2" ct2 >/dev/null 2>"$T/err"
+check "a terminal without --console-socket is refused" contains "$(cat "$T/err")" "console-socket"
+
+# the same image on hvt (annotation org.unik.provider)
+if [ -c /dev/kvm ]; then
+	bundle "$T/bh" "$HELLO_K" '{"process":{"args":["/unik/kernel","on-hvt"],"env":["EXIT_CODE=5"]},"annotations":{"org.unik.provider":"hvt"}}'
+	run_shim chv "$T/bh"
+	wait_file "$T/chv.status"
+	check "hvt: the same output" eq "$(cat "$T/chv.out")" $'hello from unik\narg[1]=on-hvt'
+	check "hvt: the program's exit status" eq "$(cat "$T/chv.status" 2>/dev/null)" 5
+	rt delete chv
+else
+	skip_case "hvt: no /dev/kvm"
+fi
+
 # process.args with only the program: the image's default arguments
 bundle "$T/b3" "$HELLO_K" '{}'
 run_shim c3 "$T/b3"
