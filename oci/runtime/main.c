@@ -27,90 +27,6 @@ static void usage(void)
 	       " (docs/oci-runtime.md).\n");
 }
 
-/* The flags of runc's commands that take a value as the next argument. */
-static int takes_value(const char *cmd, const char *a)
-{
-	static const char *const any[] = { "--bundle",
-					   "-b",
-					   "--pid-file",
-					   "--console-socket",
-					   "--process",
-					   "-p",
-					   "--cwd",
-					   "--env",
-					   "-e",
-					   "--user",
-					   "-u",
-					   "--preserve-fds",
-					   "--cap",
-					   "-c",
-					   "--interval",
-					   "--resources",
-					   "-r",
-					   "--label",
-					   "--apparmor",
-					   "--process-label",
-					   "--cgroup",
-					   "--memory",
-					   "--cpu-shares",
-					   "--pids-limit",
-					   "--image-path",
-					   "--work-path",
-					   "--parent-path",
-					   "--page-server" };
-
-	if (!strcmp(cmd, "ps") && (!strcmp(a, "--format") || !strcmp(a, "-f")))
-		return 1;
-	for (size_t i = 0; i < sizeof(any) / sizeof(any[0]); i++)
-		if (!strcmp(a, any[i]))
-			return 1;
-	return 0;
-}
-
-const char *rt_operand_id(int argc, char **argv, int first)
-{
-	const char *cmd = argv[first - 1];
-
-	for (int i = first; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			return i + 1 < argc ? argv[i + 1] : NULL;
-		if (argv[i][0] != '-' || !argv[i][1])
-			return argv[i];
-		if (!strchr(argv[i], '=') && takes_value(cmd, argv[i]))
-			i++;
-	}
-	return NULL;
-}
-
-int rt_exec_runc(const struct rt_ctx *ctx)
-{
-	const char *conf = unik_config_get(&ctx->cfg, "runtime.runc", NULL);
-	char *path = conf ? xstrdup(conf) : run_which("runc");
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (!path) {
-		rt_error("this bundle holds no unik image and runc is not in PATH "
-			 "(set runtime.runc in the configuration)");
-		return 127;
-	}
-	if (n > 0) {
-		char real[PATH_MAX];
-
-		self[n] = 0;
-		if (realpath(path, real) && !strcmp(real, self)) {
-			rt_error("runtime.runc names unik-runtime itself (%s)", path);
-			free(path);
-			return 127;
-		}
-	}
-	ctx->argv[0] = path;
-	execv(path, ctx->argv);
-	rt_error("exec %s: %s", path, strerror(errno));
-	free(path);
-	return 127;
-}
-
 /* A global flag with a value: "--root DIR" or "--root=DIR". */
 static int flag_value(int argc, char **argv, int *i, const char *name, const char **out)
 {
@@ -140,6 +56,7 @@ static int parse_globals(struct rt_ctx *ctx, int argc, char **argv, int *cmd)
 		const char *v = NULL, *fmt = NULL;
 		int r, known = 0;
 
+		*cmd = i; /* names the flag in an error */
 		if ((r = flag_value(argc, argv, &i, "--root", &v)) != 0) {
 			if (r < 0)
 				return -1;
@@ -214,7 +131,7 @@ int main(int argc, char **argv)
 	struct rt_ctx ctx = { 0 };
 	struct unik_err err = UNIK_ERR_INIT;
 	const char *conf = getenv("UNIK_RUNTIME_CONFIG");
-	int cmd, rc;
+	int cmd = 0, rc;
 
 	ctx.argv = argv;
 	ctx.argc = argc;
