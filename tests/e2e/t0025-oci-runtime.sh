@@ -11,14 +11,15 @@
 RT=$BIN/unik-runtime
 OCI=$ROOT/tests/e2e/oci
 need_built "$RT" "$BIN/unik-spt"
-need_tools python3 ip
+need_tools python3 ip nsenter curl
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, containerd, dockerd)"
-CTD_PID= DOCKERD_PID= NETNS=unik-t0025-$$ POD=unik-t0025-pod-$$ PEER=unik-t0025-peer-$$
+CTD_PID= DOCKERD_PID= NETNS=unik-t0025-$$ DKNS=unik-t0025-docker-$$ POD=unik-t0025-pod-$$ PEER=unik-t0025-peer-$$
 engines_cleanup() {
 	[ -n "$DOCKERD_PID" ] && kill -TERM "$DOCKERD_PID" 2>/dev/null && wait "$DOCKERD_PID"
 	[ -n "$CTD_PID" ] && kill -TERM "$CTD_PID" 2>/dev/null && wait "$CTD_PID"
 	ip netns del "$NETNS" 2>/dev/null
 	ip netns del "$POD" 2>/dev/null
+	ip netns del "$DKNS" 2>/dev/null
 	ip netns del "$PEER" 2>/dev/null
 	# the monitors of this test's containers (their state is under $T)
 	for f in "$T"/rtroot/*/unik.json; do
@@ -357,9 +358,12 @@ if ! command -v dockerd >/dev/null || [ -z "$DOCKER" ]; then
 else
 	mkdir -p "$DK"
 	echo '{}' >"$DK/daemon.json"
-	dockerd --data-root "$DK/data" --exec-root "$DK/exec" -H "unix://$DK/docker.sock" \
-		--pidfile "$DK/docker.pid" --add-runtime "unik=$RT" --iptables=false \
-		--ip6tables=false --bridge=none --storage-driver vfs \
+	# in a network namespace of the test's own (nsenter: only the network, so
+	# the cgroup mounts stay): its docker0 bridge is the test's, not the host's
+	ip netns add "$DKNS" && ip -n "$DKNS" link set lo up
+	nsenter --net="/var/run/netns/$DKNS" dockerd --data-root "$DK/data" --exec-root "$DK/exec" \
+		-H "unix://$DK/docker.sock" --pidfile "$DK/docker.pid" --add-runtime "unik=$RT" \
+		--iptables=false --ip6tables=false --storage-driver vfs \
 		--config-file "$DK/daemon.json" >"$DK/log" 2>&1 &
 	DOCKERD_PID=$!
 	dk() { "$DOCKER" -H "unix://$DK/docker.sock" "$@"; }
@@ -385,6 +389,19 @@ else
 			"$(dk inspect -f '{{.State.ExitCode}}' w1 2>/dev/null)" 7
 		dk rm w1 >/dev/null 2>>"$DK/run.err"
 		check "docker rm leaves nothing running" bash -c "[ -n '$pid' ] && ! kill -0 '$pid' 2>/dev/null"
+		# Docker's bridge network: the guest answers at the container's address
+		python3 "$OCI/ociimage.py" "$HTTP_K" unik-http:latest "$T/http.tar"
+		dk load -i "$T/http.tar" >/dev/null 2>>"$DK/load.err"
+		dk run -d --runtime unik -e GREETING=on-docker0 -e PORT=8080 --name h1 unik-http \
+			>/dev/null 2>>"$DK/run.err"
+		ip=$(dk inspect -f '{{.NetworkSettings.IPAddress}}' h1 2>/dev/null)
+		out=
+		for _ in $(seq 1 50); do
+			[ -n "$ip" ] && out=$(ip netns exec "$DKNS" curl -s -m 2 "http://$ip:8080/env/GREETING") && break
+			sleep 0.2
+		done
+		check "docker run on the bridge: the guest answers at the container's address" eq "$out" on-docker0
+		dk rm -f h1 >/dev/null 2>>"$DK/run.err"
 		check "docker rm leaves no container" eq "$(dk ps -aq)" ""
 		[ "$FAILED" -gt 0 ] && sed 's/^/#   /' "$DK/run.err" | tail -10
 	fi
