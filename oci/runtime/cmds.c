@@ -1,5 +1,6 @@
 /* cmds.c - state, kill, delete, ps, features and list of unik containers. */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -45,6 +46,34 @@ int rt_cmd_state(struct rt_ctx *ctx, int argc, char **argv)
 	free(json);
 	rt_state_release(&st);
 	return 0;
+}
+
+/* SIGKILL to the process's children first: QEMU under the qemu
+ * supervisor, which drops its privileges (-runas) and so loses the
+ * parent-death signal the supervisor gave it. */
+static void kill_children(pid_t pid)
+{
+	char path[64], buf[4096], *p, *end;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	for (p = buf;; p = end) {
+		long c = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (c > 1)
+			kill((pid_t)c, SIGKILL);
+	}
 }
 
 /* "TERM", "SIGTERM" or "15". */
@@ -106,6 +135,8 @@ int rt_cmd_kill(struct rt_ctx *ctx, int argc, char **argv)
 		return 1;
 	}
 	/* the monitor hands SIGTERM to the guest: a graceful stop */
+	if (sig == SIGKILL)
+		kill_children(st.pid);
 	if (kill(st.pid, sig) < 0 && errno != ESRCH) {
 		rt_error("kill %s: %s", id, strerror(errno));
 		rt_state_release(&st);
@@ -120,6 +151,7 @@ static int kill_wait(const struct rt_state *st)
 {
 	int zombie;
 
+	kill_children(st->pid);
 	kill(st->pid, SIGKILL);
 	for (int ms = 0; ms < KILL_WAIT_MS; ms += 10) {
 		if (rt_proc_start_time(st->pid, &zombie) != st->start_time || zombie)
@@ -208,7 +240,8 @@ int rt_cmd_features(struct rt_ctx *ctx, int argc, char **argv)
 	    "ociVersionMin", "1.0.0", "ociVersionMax", "1.1.0", "hooks", "prestart",
 	    "createRuntime", "poststart", "poststop", "mountOptions", "linux", "namespaces",
 	    "network", "capabilities", "cgroup", "v1", 0, "v2", 0, "annotations", "org.unik.image",
-	    "the image folder in the rootfs (default /unik)", "org.unik.provider", "spt or hvt");
+	    "the image folder in the rootfs (default /unik)", "org.unik.provider",
+	    "spt, hvt or qemu");
 	char *s = json_dumps(j, JSON_INDENT(2));
 
 	printf("%s\n", s);

@@ -142,6 +142,7 @@ fail:
 /* What the container's process execs. */
 struct launch {
 	const struct rt_ctx *ctx;
+	const char *id;
 	const struct rt_bundle *b;
 	const struct rt_image *img;
 	const char *provider;
@@ -173,6 +174,8 @@ static void launch(const struct launch *l)
 	}
 	if (fcntl(l->kernel_fd, F_SETFD, 0) < 0)
 		_exit(1);
+	if (!strcmp(l->provider, "qemu"))
+		rt_qemu_supervise(rt_state_dir(l->ctx, l->id), v);
 	signal(SIGPIPE, SIG_DFL);
 	execv(v[0], v);
 	dprintf(2, "unik-runtime: exec %s: %s\n", v[0], strerror(errno));
@@ -387,7 +390,7 @@ int rt_cmd_create(struct rt_ctx *ctx, int argc, char **argv)
 		dir = NULL;
 		goto out;
 	}
-	l = (struct launch){ ctx, &b, &img, provider, kfd, &margv };
+	l = (struct launch){ ctx, o.id, &b, &img, provider, kfd, &margv };
 	if (create_in(ctx, &o, &l, &err)) {
 		struct unik_err e2 = UNIK_ERR_INIT;
 

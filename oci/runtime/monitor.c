@@ -114,10 +114,11 @@ int rt_monitor_argv(const struct rt_ctx *ctx, const struct rt_bundle *b, const s
 	char *bin;
 	int mb;
 
-	if (strcmp(provider, "spt") && strcmp(provider, "hvt"))
+	if (strcmp(provider, "spt") && strcmp(provider, "hvt") && strcmp(provider, "qemu"))
 		return unik_err_set(
 		    err, UNIK_E_UNSUPPORTED,
-		    "provider '%s': unik-runtime runs unik-elf images on spt or hvt", provider);
+		    "provider '%s': unik-runtime runs unik-elf images on spt, hvt or qemu",
+		    provider);
 	mb = memory_mb(b, img, err);
 	if (mb < 0)
 		return -1;
@@ -152,6 +153,13 @@ int rt_monitor_argv(const struct rt_ctx *ctx, const struct rt_bundle *b, const s
 			     words.len, HVT_CMDLINE_MAX - 1);
 		strbuf_release(&words);
 		return -1;
+	}
+	if (!strcmp(provider, "qemu")) {
+		int rc = rt_qemu_argv(ctx, mb, kernel_fd, words.len ? strbuf_str(&words) + 1 : "",
+				      net, monitor_user(ctx, provider), argv, err);
+
+		strbuf_release(&words);
+		return rc;
 	}
 	bin = monitor_binary(ctx, provider, err);
 	if (!bin) {

@@ -139,6 +139,13 @@ int rt_monitor_argv(const struct rt_ctx *ctx, const struct rt_bundle *b, const s
 		    const char *provider, int kernel_fd, const struct rt_net *net,
 		    struct strv *argv, struct unik_err *err);
 
+/* qemu.c: QEMU's argv (for rt_monitor_argv); the supervisor that runs
+ * it in the state folder and exits with the program's status. */
+int rt_qemu_argv(const struct rt_ctx *ctx, int mb, int kernel_fd, const char *words,
+		 const struct rt_net *net, const char *user, struct strv *argv,
+		 struct unik_err *err);
+void rt_qemu_supervise(const char *state_dir, char **argv) __attribute__((noreturn));
+
 /* net.c: in the container's network namespace, 1 with *net when an
  * interface's address went to a new tap, 0 when there is none to take (or
  * the network is off), -1 with why. */

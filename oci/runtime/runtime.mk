@@ -2,7 +2,7 @@
 # for bundles whose rootfs holds a unik image (docs/oci-runtime.md).
 RT_SRCS := oci/runtime/main.c oci/runtime/argv.c oci/runtime/log.c oci/runtime/bundle.c oci/runtime/image.c \
 	oci/runtime/state.c oci/runtime/hooks.c oci/runtime/monitor.c oci/runtime/create.c \
-	oci/runtime/cmds.c oci/runtime/net.c
+	oci/runtime/cmds.c oci/runtime/net.c oci/runtime/qemu.c
 
 $(BIN)/unik-runtime: $(call obj,$(RT_SRCS)) $(OUT)/libunik.a
 	@mkdir -p $(@D)

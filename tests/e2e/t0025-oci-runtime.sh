@@ -161,6 +161,34 @@ else
 	skip_case "hvt: no /dev/kvm"
 fi
 
+# the same image on qemu: the container's process stays as QEMU's supervisor
+if command -v qemu-system-x86_64 >/dev/null; then
+	bundle "$T/bq" "$HELLO_K" '{"process":{"args":["/unik/kernel","on-qemu"],"env":["EXIT_CODE=4"]},"annotations":{"org.unik.provider":"qemu"}}'
+	run_shim cq "$T/bq"
+	wait_file "$T/cq.status"
+	check "qemu: the same output" eq "$(cat "$T/cq.out")" $'hello from unik\narg[1]=on-qemu'
+	check "qemu: the program's exit status (second serial port)" eq "$(cat "$T/cq.status" 2>/dev/null)" 4
+	rt delete cq
+	bundle "$T/bqw" "$WAITER_K" '{"annotations":{"org.unik.provider":"qemu"}}'
+	run_shim cqw "$T/bqw"
+	wait_file "$T/cqw.out" ready
+	rt kill cqw TERM
+	wait_file "$T/cqw.status"
+	check "qemu: kill SIGTERM reaches the program (an NMI over QMP)" contains "$(cat "$T/cqw.out")" "got SIGTERM"
+	check "qemu: and its handler's exit status" eq "$(cat "$T/cqw.status" 2>/dev/null)" 7
+	rt delete cqw
+	run_shim cqk "$T/bqw"
+	wait_file "$T/cqk.out" ready
+	qpid=$(pgrep -P "$(cat "$T/cqk.pid")" | head -1)
+	rt delete --force cqk
+	wait_file "$T/cqk.status"
+	check "qemu: delete --force ends the supervisor" eq "$(cat "$T/cqk.status" 2>/dev/null)" 137
+	for _ in $(seq 1 50); do kill -0 "$qpid" 2>/dev/null || break; sleep 0.1; done
+	check "qemu: and QEMU with it" bash -c "[ -n '$qpid' ] && ! kill -0 '$qpid' 2>/dev/null"
+else
+	skip_case "qemu: qemu-system-x86_64 is not installed"
+fi
+
 # process.args with only the program: the image's default arguments
 bundle "$T/b3" "$HELLO_K" '{}'
 run_shim c3 "$T/b3"
@@ -281,12 +309,12 @@ rm -rf "$T/h/rootfs/unik" && ln -s "$T/b1/rootfs/unik" "$T/h/rootfs/unik"
 hostile "the image folder linked outside the rootfs" h8 "outside the rootfs"
 bundle "$T/h2" "$HELLO_K" '{"annotations":{"org.unik.provider":"xen"}}'
 rt create --bundle "$T/h2" h9 >/dev/null 2>"$T/err"
-check "an unknown provider is refused" contains "$(cat "$T/err")" "spt or hvt"
+check "an unknown provider is refused" contains "$(cat "$T/err")" "spt, hvt or qemu"
 rt --log "$T/json.log" --log-format json create --bundle "$T/h2" h10 >/dev/null 2>&1
 check "--log-format json: the error as a JSON line" python3 -c '
 import json, sys
 e = json.loads(open(sys.argv[1]).readline())
-sys.exit(not (e["level"] == "error" and "spt or hvt" in e["msg"] and e["time"]))' "$T/json.log"
+sys.exit(not (e["level"] == "error" and "spt, hvt or qemu" in e["msg"] and e["time"]))' "$T/json.log"
 rt create --bundle "$T/b1" '../x' >/dev/null 2>"$T/err"
 check "a bad container id is refused" contains "$(cat "$T/err")" "invalid container id"
 

@@ -256,9 +256,22 @@ static void test_monitor(void)
 		       "args[1:] replace the defaults; the network's words");
 		strv_release(&argv);
 	}
-	ok(rt_monitor_argv(&ctx, &b, &img, "qemu", 3, NULL, &argv, &err) < 0 &&
-	       strstr(err.msg, "spt or hvt"),
-	   "qemu is refused");
+	ok(rt_monitor_argv(&ctx, &b, &img, "xen", 3, NULL, &argv, &err) < 0 &&
+	       strstr(err.msg, "spt, hvt or qemu"),
+	   "another provider is refused");
+	strv_release(&argv);
+	unik_config_set(&ctx.cfg, "qemu.binary", "/bin/true");
+	unik_config_set(&ctx.cfg, "qemu.user", "root");
+	ok(rt_monitor_argv(&ctx, &b, &img, "qemu", 4, NULL, &argv, &err) == 0, "qemu argv (%s)",
+	   err.msg);
+	is_str(argv.v[0], "/bin/true", "the configured qemu");
+	for (i = 0; i < argv.n && strcmp(argv.v[i], "-kernel"); i++)
+		;
+	ok(i + 3 < argv.n && !strcmp(argv.v[i + 1], "/proc/self/fd/4") &&
+	       !strcmp(argv.v[i + 3], "unik.arg=x"),
+	   "qemu: the kernel by its fd, the words in -append");
+	ok(strv_find(&argv, "isa-serial,chardev=status,iobase=0x2f8,irq=3") >= 0,
+	   "qemu: the status port");
 	strv_release(&argv);
 	rt_bundle_release(&b);
 	strv_release(&img.args);
