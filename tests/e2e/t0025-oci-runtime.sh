@@ -22,8 +22,14 @@ engines_cleanup() {
 	ip netns del "$DKNS" 2>/dev/null
 	ip netns del "$PEER" 2>/dev/null
 	# the monitors of this test's containers (their state is under $T)
+	# (and QEMU under its supervisor)
+	local f p
 	for f in "$T"/rtroot/*/unik.json; do
-		[ -f "$f" ] && kill -KILL "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' "$f")" 2>/dev/null
+		[ -f "$f" ] || continue
+		p=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' "$f")
+		[ "${p:-0}" -gt 1 ] || continue
+		pkill -KILL -P "$p" 2>/dev/null
+		kill -KILL "$p" 2>/dev/null
 	done
 	umount -R "$T/docker" "$T/ctd" 2>/dev/null
 	cleanup
