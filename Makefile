@@ -135,6 +135,7 @@ bench: deps
 	scripts/bench-api
 	scripts/bench-compat
 	scripts/bench-xen
+	scripts/bench-oci-runtime
 
 clean:
 	rm -rf build bin
