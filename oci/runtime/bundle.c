@@ -265,44 +265,53 @@ static int parse_root(json_t *root, struct rt_bundle *b, struct unik_err *err)
 	return 0;
 }
 
+int rt_bundle_parse(const char *text, size_t len, const char *bundle, struct rt_bundle *b,
+		    struct unik_err *err)
+{
+	json_error_t jerr;
+	json_t *root;
+	int rc = -1;
+
+	memset(b, 0, sizeof(*b));
+	b->bundle = xstrdup(bundle);
+	if (len > RT_CONFIG_MAX)
+		return unik_err_set(err, UNIK_E_INVALID, "config.json: more than %d bytes",
+				    RT_CONFIG_MAX);
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		return unik_err_set(err, UNIK_E_INVALID, "config.json: line %d: %s", jerr.line,
+				    jerr.text);
+	if (!(parse_root(root, b, err) || parse_process(root, b, err) ||
+	      parse_linux(root, b, err) || parse_mounts(root, b, err) ||
+	      parse_annotations(root, b, err) || parse_hooks(root, b, err)))
+		rc = 0;
+	json_decref(root);
+	return rc;
+}
+
 int rt_bundle_load(const char *bundle_dir, struct rt_bundle *b, struct unik_err *err)
 {
 	struct strbuf text = STRBUF_INIT;
 	char real[PATH_MAX], *path;
-	json_error_t jerr;
-	json_t *root = NULL;
-	int fd, rc = -1;
+	int fd, rc;
 
 	memset(b, 0, sizeof(*b));
 	if (!realpath(bundle_dir, real))
 		return unik_err_set(err, UNIK_E_NOT_FOUND, "bundle %s: %s", bundle_dir,
 				    strerror(errno));
-	b->bundle = xstrdup(real);
 	path = xasprintf("%s/config.json", real);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
-		unik_err_set(err, UNIK_E_NOT_FOUND, "%s: %s", path, strerror(errno));
-		goto out;
+		rc = unik_err_set(err, UNIK_E_NOT_FOUND, "%s: %s", path, strerror(errno));
+		free(path);
+		return rc;
 	}
+	free(path);
 	rc = safe_read_fd(fd, "config.json", RT_CONFIG_MAX, &text, err);
 	close(fd);
-	if (rc)
-		goto out;
-	rc = -1;
-	root = json_loadb(strbuf_str(&text), text.len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
-		unik_err_set(err, UNIK_E_INVALID, "config.json: line %d: %s", jerr.line, jerr.text);
-		goto out;
-	}
-	if (parse_root(root, b, err) || parse_process(root, b, err) || parse_linux(root, b, err) ||
-	    parse_mounts(root, b, err) || parse_annotations(root, b, err) ||
-	    parse_hooks(root, b, err))
-		goto out;
-	rc = 0;
-out:
-	json_decref(root);
+	if (!rc)
+		rc = rt_bundle_parse(strbuf_str(&text), text.len, real, b, err);
 	strbuf_release(&text);
-	free(path);
 	return rc;
 }
 

@@ -106,8 +106,6 @@ int rt_image_find(const struct rt_bundle *b, struct rt_image *img, int *rootfd,
 		  struct unik_err *err)
 {
 	struct strbuf text = STRBUF_INIT;
-	json_error_t jerr;
-	json_t *j;
 	char *rel;
 	int fd, named, rc;
 
@@ -137,13 +135,27 @@ int rt_image_find(const struct rt_bundle *b, struct rt_image *img, int *rootfd,
 		strbuf_release(&text);
 		return -1;
 	}
-	j = json_loadb(strbuf_str(&text), text.len, JSON_REJECT_DUPLICATES, &jerr);
+	rc = rt_image_parse(strbuf_str(&text), text.len, img, err);
 	strbuf_release(&text);
+	return rc ? -1 : 1;
+}
+
+int rt_image_parse(const char *text, size_t len, struct rt_image *img, struct unik_err *err)
+{
+	json_error_t jerr;
+	json_t *j;
+	int rc;
+
+	if (!img->dir)
+		img->dir = xstrdup("unik");
+	if (len > RT_IMAGE_JSON_MAX)
+		return bad(err, img->dir, "too large");
+	j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!j)
 		return bad(err, img->dir, jerr.text);
 	rc = parse(j, img, err);
 	json_decref(j);
-	return rc ? -1 : 1;
+	return rc;
 }
 
 void rt_image_release(struct rt_image *img)

@@ -104,6 +104,9 @@ void rt_now_rfc3339(char *out, size_t n);
 
 /* bundle.c */
 int rt_bundle_load(const char *bundle_dir, struct rt_bundle *b, struct unik_err *err);
+/* The same for the text of a config.json (bundle: the bundle's absolute path). */
+int rt_bundle_parse(const char *text, size_t len, const char *bundle, struct rt_bundle *b,
+		    struct unik_err *err);
 void rt_bundle_release(struct rt_bundle *b);
 const char *rt_annotation(const struct strv *keys, const struct strv *values, const char *key);
 
@@ -112,6 +115,9 @@ const char *rt_annotation(const struct strv *keys, const struct strv *values, co
 int rt_image_find(const struct rt_bundle *b, struct rt_image *img, int *rootfd,
 		  struct unik_err *err);
 void rt_image_release(struct rt_image *img);
+/* Parses the text of an image.json into img (whose dir names it in errors;
+ * "unik" when NULL); -1 with err (UNIK_E_INVALID). */
+int rt_image_parse(const char *text, size_t len, struct rt_image *img, struct unik_err *err);
 
 /* state.c */
 int rt_id_ok(const char *id, struct unik_err *err);
