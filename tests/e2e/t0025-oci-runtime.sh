@@ -379,6 +379,20 @@ EOF
 		out=$(ctr run --rm --runc-binary "$RT" --runc-root "$CTD/runc" \
 			docker.io/library/unik-hello:latest ctr2 2>>"$CTD/run.err")
 		check "ctr run without a command: the image's Cmd" eq "$out" "hello from unik"
+		# -t: the shim's console socket gets the pty (script(1) gives ctr a terminal;
+		# the pty adds CRs, and echoes as "^@" a NUL that ctr writes to its input:
+		# not the guest's output, as the direct console-socket case above shows)
+		if command -v script >/dev/null; then
+			out=$(timeout 60 script -qec "ctr -a '$CTD/ctd.sock' -n unik-t0025 run -t --rm \
+				--runc-binary '$RT' --runc-root '$CTD/runc' \
+				docker.io/library/unik-hello:latest ctr3 /unik/kernel on-a-tty" /dev/null \
+				</dev/null 2>>"$CTD/run.err" | tr -d '\r')
+			out=${out//^@/}
+			check "ctr run -t: the output through the container's terminal" eq "$out" \
+				$'hello from unik\narg[1]=on-a-tty'
+		else
+			skip_case "ctr run -t: script(1) is not installed"
+		fi
 		check "ctr run leaves no container behind" eq "$(ctr containers ls -q)" ""
 		[ "$FAILED" -gt 0 ] && sed 's/^/#   /' "$CTD/run.err" | tail -10
 	fi
