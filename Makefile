@@ -61,6 +61,7 @@ UNIKD_OBJS := $(call obj,$(UNIKD_SRCS))
 
 # after the object lists: its rules name them
 -include tests/tests.mk
+-include oci/runtime/runtime.mk
 -include tests/fuzz/fuzz.mk
 -include tests/tools/tools.mk
 
@@ -135,6 +136,7 @@ bench: deps
 	scripts/bench-api
 	scripts/bench-compat
 	scripts/bench-xen
+	scripts/bench-oci-runtime
 
 clean:
 	rm -rf build bin
