@@ -98,9 +98,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         for k, v in headers:
             self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        try:
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up (e.g. a slow reply)
 
     def _handle(self):
         self.rid = _rid()
@@ -142,15 +145,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         else:
             codes = {"throttle": ("RequestLimitExceeded", 503), "500": ("InternalError", 500), "503": ("Unavailable", 503)}
         code, status = codes[rule["kind"]]
-        msg = {"RequestLimitExceeded": "Request limit exceeded.", "RequestThrottledException": "The request was throttled."}.get(code, "An internal error has occurred (injected)")
-        err = ApiError(code, msg, "ACCOUNT_THROTTLED" if code == "RequestThrottledException" else None, status)
+        code, status = rule.get("code") or code, rule.get("status") or status
+        msg = "Request limit exceeded." if rule["kind"] == "throttle" else "An internal error has occurred."
+        err = ApiError(code, msg + " (injected)", "ACCOUNT_THROTTLED" if code == "RequestThrottledException" else None, status)
         self._error(svc, err, entry)
         return True
 
     def _error(self, svc, e, entry, op=None):
-        entry.update({"status": e.status, "error": e.code, "message": e.message})
-        self.ep.record(entry)
+        entry.update({"status": e.status or 400, "error": e.code, "message": e.message})
         if svc == "ec2":
+            self.ep.record(entry)
             self._send(e.status or 400, shapes.ec2_error(e.code, e.message, self.rid), "text/xml;charset=UTF-8")
             return
         status = e.status
@@ -166,6 +170,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             status = status or shape.metadata.get("error", {}).get("httpStatusCode", 400)
             if "Reason" in shape.members:
                 doc["Reason"] = e.reason or shape.members["Reason"].enum[0]
+        entry["status"] = status or 400
+        self.ep.record(entry)
         self._send(status or 400, json.dumps(doc).encode(), "application/json", [("x-amzn-ErrorType", e.code), ("x-amzn-RequestId", self.rid)])
 
     def _auth(self, svc, opname, raw_path, body, unsigned_ok, entry):
@@ -253,7 +259,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     # --- EBS ------------------------------------------------------------------
 
     def _ebs(self, split, body):
-        entry = {"service": "ebs", "method": self.command, "path": self.path, "time": time.time()}
+        entry = {"service": "ebs", "method": self.command, "path": self.path, "time": time.time(), "body_bytes": len(body)}
+        entry["headers"] = {k: v for k, v in self.headers.items() if k.lower().startswith("x-amz-") and k.lower() not in ("x-amz-security-token",)}
         path = split.path
         op, labels = None, None
         for method, rx, cand in self.ep.routes:

@@ -99,8 +99,6 @@ def verify(cfg, service, method, raw_path, headers, body, unsigned_ok, now=None)
         ln = name.lower()
         if ln.startswith("x-amz-") and ln not in signed:
             raise AuthError("signature", "Header %s is sent but not signed" % name)
-        if ln in signed and ln != name.lower():
-            pass
     for s in signed:
         if headers.get_all(s) is None:
             raise AuthError("signature", "Signed header %s is not in the request" % s)
