@@ -220,6 +220,35 @@ def main():
     st, _, b = raw(url, "ec2", "POST", "/", b"Action=LaunchRockets&Version=2016-11-15", {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
     ok(st == 400 and b"<Code>InvalidAction</Code>" in b, "EC2 unknown action: InvalidAction", (st, b))
 
+    # --- hostile input: clear 4xx answers, never a crash ------------------------
+    st, h, b = raw(url, "ebs", "GET", "/snapshots/%s/blocks" % sid, extra_unsigned={"Authorization": "AWS4-HMAC-SHA256 Credential=garbage"})
+    ok(st == 403 and h.get("x-amzn-ErrorType") == "InvalidSignatureException", "a malformed Authorization header: 403", (st, b))
+    st, _, b = raw(url, "ec2", "POST", "/", b"Action=DescribeImages&Version=2016-11-15&\xff\xfe=%ZZ", {"Content-Type": "application/x-www-form-urlencoded"})
+    ok(st == 400 and b"MalformedQueryString" in b, "EC2 body that is not a form: MalformedQueryString", (st, b))
+    st, h, b = raw(url, "ebs", "POST", "/snapshots", b"{not json", {"Content-Type": "application/json"})
+    ok(st == 400 and h.get("x-amzn-ErrorType") == "ValidationException", "EBS body that is not JSON: 400 ValidationException", (st, b))
+    st, h, b = raw(url, "ebs", "POST", "/snapshots", b'{"VolumeSize":"1"}', {"Content-Type": "application/json"})
+    ok(st == 400 and h.get("x-amzn-ErrorType") == "ValidationException", "EBS VolumeSize as a string: 400 ValidationException", (st, b))
+    st, _, b = raw(url, "ec2", "POST", "/", b"Action=RunInstances&Version=2016-11-15&ImageId=x&MinCount=one&MaxCount=1", {"Content-Type": "application/x-www-form-urlencoded"})
+    ok(st == 400 and b"InvalidParameterValue" in b and b"MinCount" in b, "EC2 MinCount=one: InvalidParameterValue", (st, b))
+    st, _, b = raw(url, "ec2", "POST", "/", b"Action=DescribeImages&Version=2012-01-01", {"Content-Type": "application/x-www-form-urlencoded"})
+    ok(st == 400 and b"InvalidParameterValue" in b, "EC2 with another API version: InvalidParameterValue", (st, b))
+    import http.client
+    hc = http.client.HTTPConnection(url.split("//")[1], timeout=10)
+    hc.putrequest("PUT", "/snapshots/%s/blocks/1" % sid)
+    hc.putheader("Content-Length", str(64 << 20))
+    hc.endheaders()
+    r = hc.getresponse()
+    ok(r.status == 413, "a 64 MiB body announced: 413 before it is read", r.status)
+    hc.close()
+    try:
+        control(url, "faults", {"op": "X", "kind": "explode", "count": 1})
+        bad_rule = None
+    except urllib.error.HTTPError as e:
+        bad_rule = e.code
+    ok(bad_rule == 400, "a fault rule of an unknown kind: 400 from /_control/faults", bad_rule)
+    ok(not [e for e in control(url, "log")["requests"] if "crash" in e], "no request crashed the endpoint")
+
     # --- EC2 ------------------------------------------------------------------
     img = ec2.register_image(Name="unik-t0020", Architecture="x86_64", RootDeviceName="/dev/xvda", VirtualizationType="hvm", EnaSupport=True,
                              BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": sid, "VolumeType": "gp3", "DeleteOnTermination": True}}])["ImageId"]

@@ -15,6 +15,7 @@ import json
 import re
 import secrets
 import socket
+import sys
 import threading
 import time
 import urllib.parse
@@ -106,6 +107,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True  # the client gave up (e.g. a slow reply)
 
     def _handle(self):
+        try:
+            self._handle1()
+        except Exception:  # a bug here: answered and logged, never a dead connection
+            import traceback
+
+            tb = traceback.format_exc()
+            sys.stderr.write(tb)
+            self.ep.record({"method": self.command, "path": self.path, "time": time.time(), "op": None, "crash": tb, "status": 500})
+            self.close_connection = True
+            try:
+                self._send(500, json.dumps({"Message": "internal error in the contract endpoint"}).encode(), "application/json", [("x-amzn-ErrorType", "InternalFailure")])
+            except OSError:
+                pass
+
+    def _handle1(self):
         self.rid = _rid()
         try:
             body = self._body()
@@ -229,7 +245,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         try:
             value = shapes.ec2_params(op.input_shape, params)
             if op.input_shape is not None:
-                shapes.check(op.input_shape, value)
+                shapes.check(op.input_shape, value, "", shapes.ec2_name)
         except shapes.Invalid as inv:
             entry["params"] = shapes.dump_value(params)
             entry["valid"] = False
