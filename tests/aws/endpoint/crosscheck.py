@@ -117,7 +117,7 @@ def raw(url, service, method, path, body=b"", headers=None, when=None, unsigned=
         return e.code, dict(e.headers), e.read()
 
 
-def ours(url, service, method, path, body, headers, unsigned=False, secret=SECRET):
+def ours(url, service, method, path, body, headers, unsigned=False, secret=SECRET, query=None):
     """A request signed by unik's signer (sigv4.c through sigv4sign)."""
     host = url.split("//", 1)[1]
     with tempfile.NamedTemporaryFile() as f:
@@ -128,7 +128,7 @@ def ours(url, service, method, path, body, headers, unsigned=False, secret=SECRE
         for k, v in list(headers.items()) + [("Host", host)]:
             cmd += ["-H", "%s: %s" % (k, v)]
         env = dict(os.environ, AWS_ACCESS_KEY_ID=KEY, AWS_SECRET_ACCESS_KEY=secret)
-        out = subprocess.run(cmd + [method, path], capture_output=True, text=True, env=env)
+        out = subprocess.run(cmd + [method, path] + ([query] if query else []), capture_output=True, text=True, env=env)
     if out.returncode:
         return 0, {}, out.stderr.encode()
     hdrs = dict(headers)
@@ -138,7 +138,7 @@ def ours(url, service, method, path, body, headers, unsigned=False, secret=SECRE
     import http.client
 
     hc = http.client.HTTPConnection(host, timeout=30)
-    hc.request(method, path, body=body, headers=hdrs)
+    hc.request(method, path + ("?" + query if query else ""), body=body, headers=hdrs)
     r = hc.getresponse()
     res = r.status, dict(r.getheaders()), r.read()
     hc.close()
@@ -265,6 +265,10 @@ def main():
         st, h, b = ours(url, "ebs", "POST", "/snapshots/completion/%s" % sid2, b"", {"x-amz-ChangedBlocksCount": "2", "x-amz-Checksum": lin,
                         "x-amz-Checksum-Algorithm": "SHA256", "x-amz-Checksum-Aggregation-Method": "LINEAR"})
         ok(st == 202 and json.loads(b).get("Status") == "completed", "sigv4.c: CompleteSnapshot accepted", (st, b))
+        st, h, b = ours(url, "ebs", "GET", "/snapshots/%s/blocks" % sid2, b"", {}, query="startingBlockIndex=10&maxResults=100")
+        ok(st == 200 and [x["BlockIndex"] for x in json.loads(b)["Blocks"]] == [10], "sigv4.c: ListSnapshotBlocks with a query accepted", (st, b))
+        st, h, b = ours(url, "ebs", "GET", "/snapshots/%s/blocks" % sid2, b"", {}, query="pageToken=OQ==&maxResults=100")
+        ok(st == 200 and [x["BlockIndex"] for x in json.loads(b)["Blocks"]] == [9, 10], "sigv4.c: a query with '=' in a value sent unescaped, signed escaped", (st, b))
         form = b"Action=DescribeSnapshots&Version=2016-11-15&SnapshotId.1=" + sid2.encode()
         st, h, b = ours(url, "ec2", "POST", "/", form, {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
         ok(st == 200 and b"<status>completed</status>" in b, "sigv4.c: EC2 DescribeSnapshots accepted", (st, b))

@@ -329,7 +329,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def _ebs_input(self, op, labels, query, body):
         shape = op.input_shape
         value = {}
-        qs = urllib.parse.parse_qs(query, keep_blank_values=True) if query else {}
+        qs = {}
+        for pair in query.split("&") if query else []:
+            k, _, v = pair.partition("=")  # "+" stays "+", as the signature check reads it
+            qs.setdefault(urllib.parse.unquote(k), []).append(urllib.parse.unquote(v))
         known_q = set()
         payload_name = shape.serialization.get("payload")
         body_members = {}
