@@ -68,6 +68,7 @@ class Endpoint:
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall
     server_version = "unik-aws-endpoint"
     ep = None  # set by make_server
 
