@@ -334,8 +334,12 @@ def main():
     iid = inst["InstanceId"]
     ok(iid.startswith("i-") and inst["State"]["Name"] == "pending" and inst["InstanceType"] == "t3.micro" and inst["SubnetId"] == "subnet-0123456789abcdef0",
        "RunInstances: pending, type, subnet", inst)
-    ok(ec2.run_instances(ImageId=img, InstanceType="t3.micro", MinCount=1, MaxCount=1, ClientToken="run-1")["Instances"][0]["InstanceId"] == iid,
-       "RunInstances with the same client token: the same instance")
+    ok(ec2.run_instances(ImageId=img, InstanceType="t3.micro", MinCount=1, MaxCount=1, UserData=ud, SubnetId="subnet-0123456789abcdef0",
+                         SecurityGroupIds=["sg-0123456789abcdef0"], KeyName="unik", ClientToken="run-1",
+                         TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "unik", "Value": "t0020"}, {"Key": "Name", "Value": "hello"}]}]
+                         )["Instances"][0]["InstanceId"] == iid, "RunInstances with the same client token: the same instance")
+    st, code, _ = error(lambda: ec2.run_instances(ImageId=img, InstanceType="t3.small", MinCount=1, MaxCount=1, ClientToken="run-1"))
+    ok(code == "IdempotentParameterMismatch", "the client token with other parameters: IdempotentParameterMismatch", code)
     st, code, _ = error(lambda: ec2.run_instances(ImageId=img, MinCount=1, MaxCount=1, UserData="not base64!"))
     ok(code == "InvalidParameterValue", "RunInstances with user data that is not base64: InvalidParameterValue", code)
     st, code, msg = error(lambda: ec2nv.run_instances(ImageId=img, MaxCount=1))
@@ -364,6 +368,17 @@ def main():
     ch = ec2.start_instances(InstanceIds=[iid])["StartingInstances"][0]
     ok(ch["PreviousState"]["Name"] == "stopped" and ch["CurrentState"]["Name"] == "pending", "StartInstances: stopped -> pending", ch)
     ec2.get_waiter("instance_running").wait(InstanceIds=[iid], WaiterConfig=w)
+
+    # --- asynchronous completion ---------------------------------------------
+    control(url, "config", {"complete_delay": 1.5})
+    s3 = ebs.start_snapshot(VolumeSize=1)["SnapshotId"]
+    ebs.put_snapshot_block(SnapshotId=s3, BlockIndex=0, BlockData=disk[0], DataLength=BLOCK, Checksum=b64sha(disk[0]), ChecksumAlgorithm="SHA256")
+    r = ebs.complete_snapshot(SnapshotId=s3, ChangedBlocksCount=1)
+    first = ec2.describe_snapshots(SnapshotIds=[s3])["Snapshots"][0]["State"]
+    ec2.get_waiter("snapshot_completed").wait(SnapshotIds=[s3], WaiterConfig=w)
+    ok(r["Status"] == "pending" and first == "pending" and ec2.describe_snapshots(SnapshotIds=[s3])["Snapshots"][0]["State"] == "completed",
+       "with complete_delay: CompleteSnapshot answers pending, boto3's snapshot_completed waiter sees it complete", (r, first))
+    control(url, "config", {"complete_delay": 0})
 
     # --- restart: the state file keeps everything ---------------------------
     stop(p)
