@@ -228,6 +228,22 @@ def main():
     st, code, _ = error(lambda: ebs.list_snapshot_blocks(SnapshotId="snap-0123456789abcdef0"))
     ok((st, code) == (404, "ResourceNotFoundException"), "an unknown snapshot: 404 ResourceNotFoundException", (st, code))
 
+    # an incremental snapshot: the parent's blocks and its own
+    st, code, _ = error(lambda: ebs.start_snapshot(VolumeSize=1, ParentSnapshotId=sid))
+    ok(code == "ValidationException", "a child smaller than its parent: ValidationException", code)
+    kid = ebs.start_snapshot(VolumeSize=2, ParentSnapshotId=sid)["SnapshotId"]
+    new5 = os.urandom(BLOCK)
+    ebs.put_snapshot_block(SnapshotId=kid, BlockIndex=5, BlockData=new5, DataLength=BLOCK, Checksum=b64sha(new5), ChecksumAlgorithm="SHA256")
+    ebs.complete_snapshot(SnapshotId=kid, ChangedBlocksCount=1, Checksum=base64.b64encode(hashlib.sha256(hashlib.sha256(new5).digest()).digest()).decode(),
+                          ChecksumAlgorithm="SHA256", ChecksumAggregationMethod="LINEAR")
+    kb = {b["BlockIndex"]: b["BlockToken"] for b in ebs.list_snapshot_blocks(SnapshotId=kid)["Blocks"]}
+    got = {i: ebs.get_snapshot_block(SnapshotId=kid, BlockIndex=i, BlockToken=t)["BlockData"].read() for i, t in kb.items()}
+    ok(sorted(got) == sorted(disk) and got[5] == new5 and got[0] == disk[0] and got[4095] == disk[4095],
+       "a child of the snapshot: its own block 5 over the parent's blocks 0 and 4095", sorted(got))
+    st, code, _ = error(lambda: ec2.delete_snapshot(SnapshotId=sid))
+    ok(code == "InvalidSnapshot.InUse", "DeleteSnapshot of a parent: InvalidSnapshot.InUse (not simulated)", code)
+    ec2.delete_snapshot(SnapshotId=kid)
+
     # --- signatures --------------------------------------------------------------
     bad_ebs, bad_ec2 = clients(url, secret="wrong-secret")
     st, code, _ = error(lambda: bad_ebs.list_snapshot_blocks(SnapshotId=sid))
