@@ -9,7 +9,6 @@
 # parameters parsed and validated against the model (shapes.py), then the
 # simulation (ebs.py, ec2.py) answers, and the answer is checked against the
 # model's output shape before it is sent.  Every request is logged.
-import hashlib
 import http.server
 import json
 import re
@@ -18,8 +17,10 @@ import socket
 import sys
 import threading
 import time
+import traceback
 import urllib.parse
 
+import control
 import ebs
 import ec2
 import shapes
@@ -68,7 +69,8 @@ class Endpoint:
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall
+    disable_nagle_algorithm = True
+    timeout = 120  # a client that announces a body and stalls does not hold a thread for ever  # headers and body are two writes: no 40 ms delayed-ACK stall
     server_version = "unik-aws-endpoint"
     ep = None  # set by make_server
 
@@ -111,8 +113,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         try:
             self._handle1()
         except Exception:  # a bug here: answered and logged, never a dead connection
-            import traceback
-
             tb = traceback.format_exc()
             sys.stderr.write(tb)
             self.ep.record({"method": self.command, "path": self.path, "time": time.time(), "op": None, "crash": tb, "status": 500})
@@ -132,8 +132,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         split = urllib.parse.urlsplit(self.path)
         if split.path.startswith("/_control/"):
-            import control
-
             control.handle(self, split, body)
             return
         if self.command == "POST" and split.path == "/" and not split.query:
@@ -142,6 +140,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._ebs(split, body)
 
     def _fault(self, svc, opname, entry):
+        """Apply an injected fault; True when it answered (or dropped) the request."""
         rule = self.ep.faults.pick(opname)
         if rule is None:
             return False
@@ -403,9 +402,3 @@ def make_server(cfg, st, faults):
     srv = Server(("127.0.0.1", cfg.port), handler)
     srv.ep = ep
     return srv
-
-
-def sha256_b64(data):
-    import base64
-
-    return base64.b64encode(hashlib.sha256(data).digest()).decode()

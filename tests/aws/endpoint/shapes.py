@@ -319,8 +319,8 @@ def ec2_response(op, value, request_id):
     if op.output_shape is not None:
         check(op.output_shape, value, op.name + "Response")
         _xml_members(op.output_shape, value, out)
-    elif value.get("Return") is not None:
-        out.append("<return>%s</return>" % ("true" if value["Return"] else "false"))
+    else:  # actions without an output shape answer <return>true</return>
+        out.append("<return>%s</return>" % ("false" if value.get("Return") is False else "true"))
     out.append("</%s>" % root)
     return "".join(out).encode()
 
