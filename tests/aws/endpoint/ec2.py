@@ -247,6 +247,9 @@ def _state(st, inst):
     return inst["state"]
 
 
+settle = _state
+
+
 def _sname(name):
     return {"Code": STATES[name], "Name": name}
 
