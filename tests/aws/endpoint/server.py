@@ -156,14 +156,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
             except OSError:
                 pass
             return True
+        # notfound: the eventual consistency of both services (a snapshot or
+        # instance just created is not yet known to the next request)
         if svc == "ebs":
-            codes = {"throttle": ("RequestThrottledException", 400), "500": ("InternalServerException", 500), "503": ("ServiceUnavailableException", 503)}
+            codes = {"throttle": ("RequestThrottledException", 400), "500": ("InternalServerException", 500),
+                     "503": ("ServiceUnavailableException", 503), "notfound": ("ResourceNotFoundException", 404)}
         else:
-            codes = {"throttle": ("RequestLimitExceeded", 503), "500": ("InternalError", 500), "503": ("Unavailable", 503)}
+            nf = "InvalidInstanceID.NotFound"
+            if opname in ("DescribeImages", "DeregisterImage", "RunInstances"):
+                nf = "InvalidAMIID.NotFound"
+            elif opname in ("DescribeSnapshots", "DeleteSnapshot", "RegisterImage"):
+                nf = "InvalidSnapshot.NotFound"
+            codes = {"throttle": ("RequestLimitExceeded", 503), "500": ("InternalError", 500), "503": ("Unavailable", 503), "notfound": (nf, 400)}
         code, status = codes[rule["kind"]]
         code, status = rule.get("code") or code, rule.get("status") or status
-        msg = "Request limit exceeded." if rule["kind"] == "throttle" else "An internal error has occurred."
-        err = ApiError(code, msg + " (injected)", "ACCOUNT_THROTTLED" if code == "RequestThrottledException" else None, status)
+        msg = {"throttle": "Request limit exceeded.", "notfound": "The resource does not exist."}.get(rule["kind"], "An internal error has occurred.")
+        reason = {"RequestThrottledException": "ACCOUNT_THROTTLED", "ResourceNotFoundException": "SNAPSHOT_NOT_FOUND"}.get(code)
+        err = ApiError(code, msg + " (injected)", reason, status)
         self._error(svc, err, entry)
         return True
 
