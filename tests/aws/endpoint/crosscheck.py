@@ -328,6 +328,12 @@ def main(tmp):
     ok(st == 400 and b"InvalidParameterValue" in b and b"MinCount" in b, "EC2 MinCount=one: InvalidParameterValue", (st, b))
     st, _, b = raw(url, "ec2", "POST", "/", b"Action=DescribeImages&Version=2012-01-01", {"Content-Type": "application/x-www-form-urlencoded"})
     ok(st == 400 and b"InvalidParameterValue" in b, "EC2 with another API version: InvalidParameterValue", (st, b))
+    many = "&".join("Filter.%d.Name=tag:k%d&Filter.%d.Value.1=v" % (i, i, i) for i in range(1, 20001)).encode()
+    t0 = time.time()
+    st, _, b = raw(url, "ec2", "POST", "/", b"Action=DescribeImages&Version=2016-11-15&" + many, {"Content-Type": "application/x-www-form-urlencoded"})
+    ok(st == 200 and b"<imagesSet" in b, "EC2 with 40000 filter parameters: answered (in %.1fs)" % (time.time() - t0), (st, b[:200]))
+    st, h, b = raw(url, "ebs", "POST", "/snapshots", b"[" * 100000 + b"]" * 100000, {"Content-Type": "application/json"})
+    ok(st == 400 and h.get("x-amzn-ErrorType") == "ValidationException", "EBS body of 100000 nested arrays: 400 ValidationException", (st, b))
     import http.client
     hc = http.client.HTTPConnection(url.split("//")[1], timeout=10)
     hc.putrequest("PUT", "/snapshots/%s/blocks/1" % sid)

@@ -396,8 +396,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def _json(body):
         try:
             return json.loads(body)
-        except ValueError:
-            raise shapes.Invalid("value", "", "The body is not JSON")
+        except (ValueError, RecursionError):
+            raise shapes.Invalid("value", "", "The body is not JSON (or nested too deeply)")
 
 
 class Server(http.server.ThreadingHTTPServer):
