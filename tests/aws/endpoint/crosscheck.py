@@ -262,6 +262,13 @@ def main(tmp):
     got = {i: ebs.get_snapshot_block(SnapshotId=kid, BlockIndex=i, BlockToken=t)["BlockData"].read() for i, t in kb.items()}
     ok(sorted(got) == sorted(disk) and got[5] == new5 and got[0] == disk[0] and got[4095] == disk[4095],
        "a child of the snapshot: its own block 5 over the parent's blocks 0 and 4095", sorted(got))
+    chg = ebs.list_changed_blocks(FirstSnapshotId=sid, SecondSnapshotId=kid)["ChangedBlocks"]
+    ok([c["BlockIndex"] for c in chg] == [5] and "FirstBlockToken" in chg[0] and "SecondBlockToken" in chg[0],
+       "ListChangedBlocks parent -> child: block 5, both tokens", chg)
+    g = ebs.get_snapshot_block(SnapshotId=sid, BlockIndex=5, BlockToken=chg[0]["FirstBlockToken"])["BlockData"].read()
+    ok(g == disk[5], "the first token reads the parent's block 5")
+    st, code, _ = error(lambda: ebs.list_changed_blocks(FirstSnapshotId=kid, SecondSnapshotId=sid))
+    ok(code == "ValidationException", "ListChangedBlocks child -> parent: ValidationException (UNRELATED_SNAPSHOTS)", code)
     st, code, _ = error(lambda: ec2.delete_snapshot(SnapshotId=sid))
     ok(code == "InvalidSnapshot.InUse", "DeleteSnapshot of a parent: InvalidSnapshot.InUse (not simulated)", code)
     ec2.delete_snapshot(SnapshotId=kid)
