@@ -57,6 +57,9 @@ def start_snapshot(st, p):
         raise ApiError("ValidationException", "You can't specify ParentSnapshotId and Encrypted in the same request.", "INVALID_PARAMETER_VALUE")
     if p["VolumeSize"] > 65536:
         raise ApiError("ValidationException", "The volume size %d GiB is above 65536 GiB." % p["VolumeSize"], "INVALID_VOLUME_SIZE")
+    for t in p.get("Tags", []):
+        if not t.get("Key"):
+            raise ApiError("ValidationException", "A tag needs a Key.", "INVALID_TAG")
     token = p.get("ClientToken")
     key = dict(p)
     key.pop("ClientToken", None)
@@ -79,7 +82,7 @@ def start_snapshot(st, p):
         "Status": "pending",
         "StartTime": _now().timestamp(),
         "Description": p.get("Description", ""),
-        "Tags": p.get("Tags", []),
+        "Tags": [{"Key": t.get("Key", ""), "Value": t.get("Value", "")} for t in p.get("Tags", [])],
         "ParentSnapshotId": p.get("ParentSnapshotId"),
         "Encrypted": bool(p.get("Encrypted")),
         "Timeout": p.get("Timeout", 60),

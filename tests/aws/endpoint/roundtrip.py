@@ -27,19 +27,24 @@ WHEN = datetime.datetime(2026, 12, 1, 12, 30, 45, tzinfo=datetime.timezone.utc)
 DEPTH = 5
 
 
-def sample(shape, depth, name):
+def sample(shape, depth, name, fill=None):
+    """A value for every member; fill(name, shape) may supply a string."""
     t = shape.type_name
+    if fill is not None and t == "string":
+        v = fill(name, shape)
+        if v is not None:
+            return v
     if t == "structure":
         if depth > DEPTH:
             return None
         out = {}
         for n, ms in shape.members.items():
-            v = sample(ms, depth + 1, n)
+            v = sample(ms, depth + 1, n, fill)
             if v is not None:
                 out[n] = v
         return out
     if t == "list":
-        v = sample(shape.member, depth + 1, name) if depth <= DEPTH else None
+        v = sample(shape.member, depth + 1, name, fill) if depth <= DEPTH else None
         return None if v is None else [v, v]
     if t == "map":
         return None
