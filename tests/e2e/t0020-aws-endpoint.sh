@@ -44,7 +44,10 @@ check "it listens on 127.0.0.1 only" test "$(listening)" = "127.0.0.1:$AWSEP_POR
 check "the --fault rule is listed" grep -q '"op": "DescribeImages"' <<<"$(awsep_control faults)"
 code=$(curl -s -o "$T/body" -w '%{http_code}' -d 'Action=DescribeImages&Version=2016-11-15' "$AWSEP_URL/")
 check "an unsigned EC2 request: 401 AuthFailure" test "$code" = 401 -a -n "$(grep -o '<Code>AuthFailure</Code>' "$T/body")"
-check "awsep_ops: the request logged" test "$(awsep_ops)" = DescribeImages
+hdr=$(curl -s -o /dev/null -D - "$AWSEP_URL/snapshots/snap-0123456789abcdef0/blocks" | tr -d '\r')
+check "an unsigned EBS request: 403 MissingAuthenticationTokenException" \
+	grep -q '^x-amzn-ErrorType: MissingAuthenticationTokenException' <<<"$hdr"
+check "awsep_ops: the requests logged" test "$(awsep_ops | tr '\n' ' ')" = "DescribeImages ListSnapshotBlocks "
 check "awsep_control POST" eval 'awsep_control console "{\"id\": \"ami-0123456789abcdef0\", \"text\": \"x\"}" >/dev/null'
 awsep_stop
 check "stopped: the state file holds the console text" grep -q 'ami-0123456789abcdef0' "$T/st.json"
