@@ -12,7 +12,7 @@ import binascii
 import datetime
 import fnmatch
 
-from ebs import ApiError
+from ebs import ApiError, keep_inherited
 
 STATES = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48, "stopping": 64, "stopped": 80}
 # name: (MiB, vCPUs, hypervisor, architectures)
@@ -111,9 +111,7 @@ def delete_snapshot(st, p):
     for img in st.images.values():
         if sid in [b.get("Ebs", {}).get("SnapshotId") for b in img["BlockDeviceMappings"]]:
             raise _err("InvalidSnapshot.InUse", "The snapshot %s is currently in use by %s" % (sid, img["ImageId"]))
-    for s in st.snapshots.values():
-        if s.get("ParentSnapshotId") == sid:
-            raise _err("InvalidSnapshot.InUse", "The snapshot %s is the parent of %s (not simulated: delete the child first)" % (sid, s["SnapshotId"]))
+    keep_inherited(st, sid)
     del st.snapshots[sid]
     st.forget_blocks(sid)
     st.save()
