@@ -32,7 +32,7 @@ def _doc(body):
 
 def handle(h, split, body):
     ep = h.ep
-    what = split.path[len("/_control/"):]
+    what = split.path[len("/_control/") :]
     q = urllib.parse.parse_qs(split.query)
     try:
         if what == "log" and h.command == "GET":

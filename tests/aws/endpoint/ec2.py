@@ -69,6 +69,7 @@ def _tags_match(tags, filters, fields):
 
 # --- snapshots and images -------------------------------------------------
 
+
 def _snap_view(st, s):
     st.settle(s)
     return {
@@ -98,7 +99,13 @@ def describe_snapshots(st, p):
         if ids and sid not in ids:
             continue
         v = _snap_view(st, st.snapshots[sid])
-        fields = {"snapshot-id": sid, "status": v["State"], "owner-id": st.cfg.account, "volume-size": str(v["VolumeSize"]), "description": v["Description"]}
+        fields = {
+            "snapshot-id": sid,
+            "status": v["State"],
+            "owner-id": st.cfg.account,
+            "volume-size": str(v["VolumeSize"]),
+            "description": v["Description"],
+        }
         if _tags_match(v["Tags"], p.get("Filters", []), fields):
             out.append(v)
     return {"Snapshots": out}
@@ -120,7 +127,9 @@ def delete_snapshot(st, p):
 
 def register_image(st, p):
     if p.get("ImageLocation"):
-        raise _err("InvalidParameterCombination", "ImageLocation (an S3 manifest) is not simulated: register from a snapshot")
+        raise _err(
+            "InvalidParameterCombination", "ImageLocation (an S3 manifest) is not simulated: register from a snapshot"
+        )
     name = p["Name"]
     if not 3 <= len(name) <= 128:
         raise _err("InvalidAMIName.Malformed", "AMI names must be between 3 and 128 characters long")
@@ -146,7 +155,11 @@ def register_image(st, p):
                 if s["Status"] != "completed":
                     raise _err("IncorrectState", "Snapshot %s is not 'completed' (it is %s)" % (sid, s["Status"]))
                 if ebs.get("VolumeSize") is not None and ebs["VolumeSize"] < s["VolumeSize"]:
-                    raise _err("InvalidBlockDeviceMapping", "Volume of %d GiB is smaller than snapshot %s (%d GiB)" % (ebs["VolumeSize"], sid, s["VolumeSize"]))
+                    raise _err(
+                        "InvalidBlockDeviceMapping",
+                        "Volume of %d GiB is smaller than snapshot %s (%d GiB)"
+                        % (ebs["VolumeSize"], sid, s["VolumeSize"]),
+                    )
             elif dev == root:
                 raise _err("InvalidBlockDeviceMapping", "The root device %s needs a snapshot" % root)
         if dev == root:
@@ -215,7 +228,13 @@ def describe_images(st, p):
         if ids and iid not in ids:
             continue
         v = _image_view(st, st.images[iid])
-        fields = {"image-id": iid, "name": v["Name"], "state": "available", "owner-id": st.cfg.account, "architecture": v["Architecture"]}
+        fields = {
+            "image-id": iid,
+            "name": v["Name"],
+            "state": "available",
+            "owner-id": st.cfg.account,
+            "architecture": v["Architecture"],
+        }
         if _tags_match(v["Tags"], p.get("Filters", []), fields):
             out.append(v)
     return {"Images": out}
@@ -231,6 +250,7 @@ def deregister_image(st, p):
 
 
 # --- instances --------------------------------------------------------------
+
 
 def _state(st, inst):
     """The instance's state now, moved on by the configured delays."""
@@ -270,16 +290,28 @@ def run_instances(st, p):
         raise _err("InvalidAMIID.NotFound", "The image id '[%s]' does not exist" % iid)
     itype = p.get("InstanceType", "m1.small")
     if itype not in TYPES:
-        raise _err("InvalidParameterValue", "The instance type '%s' is not simulated (known: %s)" % (itype, ", ".join(sorted(TYPES))))
+        raise _err(
+            "InvalidParameterValue",
+            "The instance type '%s' is not simulated (known: %s)" % (itype, ", ".join(sorted(TYPES))),
+        )
     if img["Architecture"] not in TYPES[itype][3]:
-        raise _err("InvalidParameterValue", "The architecture '%s' of the image does not match instance type %s" % (img["Architecture"], itype))
+        raise _err(
+            "InvalidParameterValue",
+            "The architecture '%s' of the image does not match instance type %s" % (img["Architecture"], itype),
+        )
     lo, hi = p["MinCount"], p["MaxCount"]
     if lo < 1 or hi < lo:
-        raise _err("InvalidParameterValue", "MinCount (%d) must be at least 1 and MaxCount (%d) at least MinCount" % (lo, hi))
+        raise _err(
+            "InvalidParameterValue", "MinCount (%d) must be at least 1 and MaxCount (%d) at least MinCount" % (lo, hi)
+        )
     live = sum(1 for i in st.instances.values() if _state(st, i) != "terminated")
     room = MAX_INSTANCES - live
     if room < lo:
-        raise _err("InstanceLimitExceeded", "You have requested more instances (%d) than your current instance limit of %d allows" % (lo, MAX_INSTANCES))
+        raise _err(
+            "InstanceLimitExceeded",
+            "You have requested more instances (%d) than your current instance limit of %d allows"
+            % (lo, MAX_INSTANCES),
+        )
     ud = p.get("UserData")
     if ud is not None:
         try:
@@ -334,7 +366,7 @@ def run_instances(st, p):
 
 
 def _well_formed(ident, prefix):
-    rest = ident[len(prefix):]
+    rest = ident[len(prefix) :]
     return ident.startswith(prefix) and len(rest) in (8, 17) and all(c in "0123456789abcdef" for c in rest)
 
 
@@ -391,7 +423,9 @@ def _instances(st, ids):
 def describe_instances(st, p):
     ids = p.get("InstanceIds")
     if ids and p.get("MaxResults") is not None:
-        raise _err("InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults")
+        raise _err(
+            "InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults"
+        )
     if p.get("MaxResults") is not None and not 5 <= p["MaxResults"] <= 1000:
         raise _err("InvalidParameterValue", "MaxResults must be between 5 and 1000")
     pool = _instances(st, ids) if ids else [st.instances[k] for k in sorted(st.instances)]
@@ -415,11 +449,16 @@ def describe_instances(st, p):
         except ValueError:
             raise _err("InvalidParameterValue", "Invalid NextToken")
     limit = p.get("MaxResults") or len(hits) or 1
-    page = hits[start:start + limit]
+    page = hits[start : start + limit]
     res, order = {}, []
     for inst, v in page:
         if inst["ReservationId"] not in res:
-            res[inst["ReservationId"]] = {"ReservationId": inst["ReservationId"], "OwnerId": st.cfg.account, "Groups": [], "Instances": []}
+            res[inst["ReservationId"]] = {
+                "ReservationId": inst["ReservationId"],
+                "OwnerId": st.cfg.account,
+                "Groups": [],
+                "Instances": [],
+            }
             order.append(inst["ReservationId"])
         res[inst["ReservationId"]]["Instances"].append(v)
     out = {"Reservations": [res[r] for r in order]}
@@ -448,7 +487,10 @@ def stop_instances(st, p):
             return "stopping"
         if s in ("stopping", "stopped"):
             return s
-        raise _err("IncorrectInstanceState", "This instance '%s' is not in a state from which it can be stopped." % inst["InstanceId"])
+        raise _err(
+            "IncorrectInstanceState",
+            "This instance '%s' is not in a state from which it can be stopped." % inst["InstanceId"],
+        )
 
     return {"StoppingInstances": _change(st, p["InstanceIds"], move, "User initiated")}
 
@@ -459,7 +501,10 @@ def start_instances(st, p):
             return "pending"
         if s in ("pending", "running"):
             return s
-        raise _err("IncorrectInstanceState", "The instance '%s' is not in a state from which it can be started." % inst["InstanceId"])
+        raise _err(
+            "IncorrectInstanceState",
+            "The instance '%s' is not in a state from which it can be started." % inst["InstanceId"],
+        )
 
     return {"StartingInstances": _change(st, p["InstanceIds"], move, "")}
 
@@ -528,17 +573,19 @@ def describe_instance_types(st, p):
         }
         if not _tags_match([], p.get("Filters", []), fields):
             continue
-        out.append({
-            "InstanceType": n,
-            "CurrentGeneration": True,
-            "Hypervisor": hv,
-            "MemoryInfo": {"SizeInMiB": mib},
-            "VCpuInfo": {"DefaultVCpus": cpus},
-            "ProcessorInfo": {"SupportedArchitectures": arches},
-            "NetworkInfo": {"EnaSupport": "required" if hv == "nitro" else "unsupported"},
-            "EbsInfo": {"NvmeSupport": "required" if hv == "nitro" else "unsupported"},
-            "SupportedVirtualizationTypes": ["hvm"],
-        })
+        out.append(
+            {
+                "InstanceType": n,
+                "CurrentGeneration": True,
+                "Hypervisor": hv,
+                "MemoryInfo": {"SizeInMiB": mib},
+                "VCpuInfo": {"DefaultVCpus": cpus},
+                "ProcessorInfo": {"SupportedArchitectures": arches},
+                "NetworkInfo": {"EnaSupport": "required" if hv == "nitro" else "unsupported"},
+                "EbsInfo": {"NvmeSupport": "required" if hv == "nitro" else "unsupported"},
+                "SupportedVirtualizationTypes": ["hvm"],
+            }
+        )
     return {"InstanceTypes": out}
 
 

@@ -87,7 +87,10 @@ def main():
         n += 1
         if not cond:
             failed += 1
-        print("%s %d - %s%s" % ("ok" if cond else "not ok", n, title, "" if cond else "\n# " + str(detail)[:3000].replace("\n", "\n# ")))
+        print(
+            "%s %d - %s%s"
+            % ("ok" if cond else "not ok", n, title, "" if cond else "\n# " + str(detail)[:3000].replace("\n", "\n# "))
+        )
 
     ec2 = shapes.load("ec2")
     ser = create_serializer("ec2", include_validation=False)
@@ -150,9 +153,16 @@ def main():
         out = sample(op.output_shape, 0, name)
         status, headers, data, _ = rest.response(op, out)
         pname = op.output_shape.serialization.get("payload")
-        streaming = pname and op.output_shape.members[pname].serialization.get("streaming") or (
-            pname and op.output_shape.members[pname].metadata.get("streaming"))
-        resp = {"status_code": status, "headers": dict(headers), "body": StreamingBody(io.BytesIO(data), len(data)) if streaming else data}
+        streaming = (
+            pname
+            and op.output_shape.members[pname].serialization.get("streaming")
+            or (pname and op.output_shape.members[pname].metadata.get("streaming"))
+        )
+        resp = {
+            "status_code": status,
+            "headers": dict(headers),
+            "body": StreamingBody(io.BytesIO(data), len(data)) if streaming else data,
+        }
         parsed = par.parse(resp, op.output_shape)
         parsed.pop("ResponseMetadata", None)
         if streaming:
