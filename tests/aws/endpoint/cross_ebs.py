@@ -191,8 +191,8 @@ def run(c):
         ChecksumAlgorithm="SHA256",
     )
     ok(r["ResponseMetadata"]["RetryAttempts"] == 1, "a dropped connection, then the retry succeeds")
-    ebs_slow, _ = clients(url, attempts=3, read_timeout=1)
-    control(url, "faults", {"op": "PutSnapshotBlock", "kind": "slow", "count": 1, "delay": 2})
+    ebs_slow, _ = clients(url, attempts=5, read_timeout=2)
+    control(url, "faults", {"op": "PutSnapshotBlock", "kind": "slow", "count": 1, "delay": 4})
     t0 = time.time()
     r = ebs_slow.put_snapshot_block(
         SnapshotId=sid,

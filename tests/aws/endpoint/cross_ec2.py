@@ -209,7 +209,7 @@ def run(c):
     ec2.get_waiter("instance_running").wait(InstanceIds=[iid], WaiterConfig=w)
 
     # --- asynchronous completion ---------------------------------------------
-    control(url, "config", {"complete_delay": 1.5})
+    control(url, "config", {"complete_delay": 5})  # long enough for a busy machine
     s3 = ebs.start_snapshot(VolumeSize=1)["SnapshotId"]
     ebs.put_snapshot_block(
         SnapshotId=s3,

@@ -69,7 +69,7 @@ def start(tmp, *extra):
         stdout=subprocess.DEVNULL,
     )
     procs.append(p)
-    for _ in range(100):
+    for _ in range(300):  # 30 s: loading the models takes a while on a busy machine
         if os.path.exists(pf):
             return p, "http://127.0.0.1:%s" % open(pf).read().strip()
         if p.poll() is not None:
