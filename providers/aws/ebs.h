@@ -143,8 +143,11 @@ struct ebs_state {
 	unsigned char *acked; /* [nblocks]: 1 once EBS acknowledged the block */
 };
 
-/* Writes the state to `path` (temporary file, fsync, rename). */
-int ebs_state_save(const char *path, const struct ebs_state *st, struct unik_err *err);
+/* Writes the state to `path` through a temporary file and rename(), so a
+ * crash leaves the old state or the new one; with `sync` the file is
+ * fsync()ed first (the uploader syncs at most once a second: a state lost
+ * to a power cut only means blocks sent again). */
+int ebs_state_save(const char *path, const struct ebs_state *st, int sync, struct unik_err *err);
 /* Reads it back: 0 with `st` filled (release with ebs_state_release), 1
  * when there is no state file, -1 (INVALID) when it does not parse or its
  * values are out of range — the caller then starts over. */

@@ -200,6 +200,7 @@ enum ebs_verdict ebs_call_verdict(struct ebs_call *c, struct unik_err *err)
 					       "AuthFailure",
 					       NULL };
 	const char *msg = "", *reason = "";
+	int msg_len = 0;
 	json_t *j = NULL;
 	enum ebs_verdict v;
 	char *colon;
@@ -236,6 +237,8 @@ enum ebs_verdict ebs_call_verdict(struct ebs_call *c, struct unik_err *err)
 				m = json_string_value(json_object_get(j, "Message"));
 			if (m)
 				msg = m;
+			/* the first line: some services append a canonical request */
+			msg_len = (int)strcspn(msg, "\r\n");
 			if (json_string_value(json_object_get(j, "Reason")))
 				reason = json_string_value(json_object_get(j, "Reason"));
 			if (t && !c->error_type[0]) {
@@ -257,14 +260,15 @@ enum ebs_verdict ebs_call_verdict(struct ebs_call *c, struct unik_err *err)
 		v = EBS_FATAL;
 	if (c->status == 401 || c->status == 403 || type_is(c->error_type, refused))
 		unik_err_set(err, UNIK_E_INVALID,
-			     "EBS %s: AWS refused the credentials: HTTP %ld %s%s%.300s", c->op,
+			     "EBS %s: AWS refused the credentials: HTTP %ld %s%s%.*s", c->op,
 			     c->status, c->error_type[0] ? c->error_type : "(no error type)",
-			     *msg ? ": " : "", msg);
+			     *msg ? ": " : "", msg_len > 300 ? 300 : msg_len, msg);
 	else
 		unik_err_set(err, v == EBS_FATAL ? UNIK_E_INVALID : UNIK_E_UNAVAILABLE,
-			     "EBS %s: HTTP %ld %s%s%s%s%.300s", c->op, c->status,
+			     "EBS %s: HTTP %ld %s%s%s%s%.*s", c->op, c->status,
 			     c->error_type[0] ? c->error_type : "(no error type)",
-			     *reason ? " " : "", reason, *msg ? ": " : "", msg);
+			     *reason ? " " : "", reason, *msg ? ": " : "",
+			     msg_len > 300 ? 300 : msg_len, msg);
 	json_decref(j);
 	return v;
 }

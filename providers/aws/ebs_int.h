@@ -35,7 +35,7 @@ struct up {
 	unsigned nslots;
 	uint64_t next;
 	struct ebs_progress prog;
-	uint64_t last_save_ms;
+	uint64_t last_sync_ms; /* the state file was last fsync()ed */
 	int dirty;
 	uint64_t rng;
 	unsigned attempts, base_ms, max_ms;

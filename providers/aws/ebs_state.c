@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -35,7 +36,44 @@
 
 static const char hexd[] = "0123456789abcdef";
 
-int ebs_state_save(const char *path, const struct ebs_state *st, struct unik_err *err)
+/* temporary file + rename, without fsync (ebs_state_save's sync = 0) */
+static int write_renamed(const char *path, const char *data, size_t len, struct unik_err *err)
+{
+	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	size_t done = 0;
+	int fd, rc = -1;
+
+	unlink(tmp); /* a leftover of a crashed run with this pid */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		unik_err_set(err, UNIK_E_INTERNAL, "upload state %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	while (done < len) {
+		ssize_t w = write(fd, data + done, len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			unik_err_set(err, UNIK_E_INTERNAL, "upload state %s: %s", tmp,
+				     w < 0 ? strerror(errno) : "short write");
+			break;
+		}
+		done += (size_t)w;
+	}
+	close(fd);
+	if (done == len && rename(tmp, path) == 0)
+		rc = 0;
+	else if (done == len)
+		unik_err_set(err, UNIK_E_INTERNAL, "upload state %s: %s", path, strerror(errno));
+	if (rc < 0)
+		unlink(tmp);
+out:
+	free(tmp);
+	return rc;
+}
+
+int ebs_state_save(const char *path, const struct ebs_state *st, int sync, struct unik_err *err)
 {
 	struct strbuf sb;
 	int rc;
@@ -57,7 +95,8 @@ int ebs_state_save(const char *path, const struct ebs_state *st, struct unik_err
 		strbuf_addch(&sb, hexd[v]);
 	}
 	strbuf_addch(&sb, '\n');
-	rc = fs_write_file_atomic(path, sb.buf, sb.len, 0600, err);
+	rc = sync ? fs_write_file_atomic(path, sb.buf, sb.len, 0600, err)
+		  : write_renamed(path, sb.buf, sb.len, err);
 	strbuf_release(&sb);
 	return rc;
 }

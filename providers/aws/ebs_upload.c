@@ -62,11 +62,15 @@ void ebs_report(struct up *u, const char *phase)
 
 int ebs_save_state(struct up *u, struct unik_err *err)
 {
+	uint64_t t = ebs_now_ms();
+	int sync = t - u->last_sync_ms >= 1000 || u->st.completing;
+
+	u->dirty = 0;
 	if (!u->state_path)
 		return 0;
-	u->dirty = 0;
-	u->last_save_ms = ebs_now_ms();
-	return ebs_state_save(u->state_path, &u->st, err);
+	if (sync)
+		u->last_sync_ms = t;
+	return ebs_state_save(u->state_path, &u->st, sync, err);
 }
 
 /* Runs one transfer on `easy` to its end through the multi handle. */
@@ -214,7 +218,6 @@ static enum ebs_verdict finish_slot(struct up *u, struct slot *s, struct unik_er
 		u->st.updated = (int64_t)time(NULL);
 		u->dirty = 1;
 		s->state = SLOT_FREE;
-		ebs_report(u, "upload");
 		return EBS_OK;
 	}
 	if (v == EBS_RETRY && s->attempt < u->attempts) {
@@ -243,7 +246,7 @@ enum ebs_verdict ebs_upload_blocks(struct up *u, struct unik_err *err)
 	u->next = 0;
 	for (;;) {
 		uint64_t t = ebs_now_ms(), wake = t + 1000, idx;
-		int active = 0, running, left;
+		int active = 0, running, left, finished;
 		CURLMsg *m;
 
 		for (unsigned k = 0; k < u->nslots && v == EBS_OK; k++) {
@@ -264,6 +267,7 @@ enum ebs_verdict ebs_upload_blocks(struct up *u, struct unik_err *err)
 		if (v != EBS_OK || !active)
 			break;
 		curl_multi_perform(u->multi, &running);
+		finished = 0;
 		while (v == EBS_OK && (m = curl_multi_info_read(u->multi, &left))) {
 			struct ebs_call *c;
 			struct slot *s;
@@ -277,10 +281,12 @@ enum ebs_verdict ebs_upload_blocks(struct up *u, struct unik_err *err)
 			curl_multi_remove_handle(u->multi, s->easy);
 			s->state = SLOT_FREE;
 			v = finish_slot(u, s, err);
+			finished++;
 		}
 		if (v != EBS_OK)
 			break;
-		if (u->dirty && ebs_now_ms() - u->last_save_ms >= 200) {
+		/* every acknowledgement is recorded before it is reported */
+		if (u->dirty) {
 			struct unik_err e2 = UNIK_ERR_INIT;
 
 			if (ebs_save_state(u, &e2) < 0) {
@@ -288,7 +294,10 @@ enum ebs_verdict ebs_upload_blocks(struct up *u, struct unik_err *err)
 				v = EBS_FATAL;
 				break;
 			}
+			ebs_report(u, "upload");
 		}
+		if (finished)
+			continue; /* free slots to fill first */
 		t = ebs_now_ms();
 		curl_multi_poll(u->multi, NULL, 0, wake > t ? (int)(wake - t) : 0, NULL);
 	}

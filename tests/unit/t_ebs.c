@@ -205,7 +205,7 @@ static void test_state(void)
 	ok(ebs_state_load(path, &b, &err) == 1, "no state file: 1");
 	fill_state(&a, 2051);
 	a.completing = 1;
-	ok(ebs_state_save(path, &a, &err) == 0, "state saved: %s", err.msg);
+	ok(ebs_state_save(path, &a, 1, &err) == 0, "state saved: %s", err.msg);
 	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "mode 0600");
 	ok(ebs_state_load(path, &b, &err) == 0, "and loaded: %s", err.msg);
 	is_str(b.snapshot_id, a.snapshot_id, "snapshot id");
