@@ -140,6 +140,30 @@ int ec2_image_state(const struct aws_client *c, const char *ami, char *state, si
 	return 0;
 }
 
+int ec2_image_tag(const struct aws_client *c, const char *ami, const char *key, char *out,
+		  size_t size, struct unik_err *err)
+{
+	struct ec2_query q;
+	struct ec2_doc *d;
+	char id[EC2_ID_MAX];
+	int rc;
+
+	if (want_id("DescribeImages", ami, "ami-", err))
+		return -1;
+	ec2_query_init(&q, "DescribeImages");
+	ec2_query_add(&q, "ImageId.1", ami);
+	rc = ec2_call(c, &q, &d, err);
+	ec2_query_release(&q);
+	if (rc)
+		return -1;
+	ec2_text(d, "imagesSet/item/imageId", id, sizeof(id));
+	ec2_tag_value(d, "imagesSet/item/tagSet", key, out, size);
+	ec2_doc_free(d);
+	if (strcmp(id, ami))
+		return unik_err_set(err, UNIK_E_NOT_FOUND, "ec2 DescribeImages: no image %s", ami);
+	return 0;
+}
+
 int ec2_image_by_name(const struct aws_client *c, const char *name, char ami[EC2_ID_MAX],
 		      struct unik_err *err)
 {

@@ -62,6 +62,11 @@ int ec2_register_image(const struct aws_client *c, const char *name, const char 
 /* The AMI's state ("available", "pending", ...); NOT_FOUND when absent. */
 int ec2_image_state(const struct aws_client *c, const char *ami, char *state, size_t size,
 		    struct unik_err *err);
+/* The value of the AMI's tag `key` into out ("" when it has none). */
+int ec2_image_tag(const struct aws_client *c, const char *ami, const char *key, char *out,
+		  size_t size, struct unik_err *err);
+/* The value of tag `key` in the tag set at `path` ("imagesSet/item/tagSet"). */
+void ec2_tag_value(struct ec2_doc *d, const char *path, const char *key, char *out, size_t size);
 /* The AMI registered under `name` by this account (DescribeImages, owner
  * self, filter name): its id into ami, "" when there is none. */
 int ec2_image_by_name(const struct aws_client *c, const char *name, char ami[EC2_ID_MAX],

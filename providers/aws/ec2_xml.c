@@ -437,3 +437,22 @@ int ec2_types_pick(struct ec2_doc *d, int memory_mb, char *best, size_t size, lo
 	text_of(at(root, "nextToken"), next_token, nt_size);
 	return 0;
 }
+
+void ec2_tag_value(struct ec2_doc *d, const char *path, const char *key, char *out, size_t size)
+{
+	xmlNodePtr set = at(xmlDocGetRootElement(d->doc), path);
+
+	if (size)
+		out[0] = 0;
+	for (xmlNodePtr t = set ? set->children : NULL; t; t = t->next) {
+		char k[256];
+
+		if (t->type != XML_ELEMENT_NODE || strcmp((const char *)t->name, "item"))
+			continue;
+		text_of(at(t, "key"), k, sizeof(k));
+		if (!strcmp(k, key)) {
+			text_of(at(t, "value"), out, size);
+			return;
+		}
+	}
+}
