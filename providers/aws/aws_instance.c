@@ -19,6 +19,7 @@
 #define STATE_WAIT_S 180 /* a stopping instance to become stopped before a start */
 #define FORCE_WAIT_S 120 /* after StopInstances Force */
 #define CONSOLE_TAIL 512 /* bytes of the old output looked for in the new */
+#define CONSOLE_MIN_OVERLAP 32
 #define LOG_TAIL (256 * 1024) /* bytes of the log collect() reads */
 
 static char *in_dir(const struct unik_run_spec *spec, const char *name)
@@ -80,7 +81,14 @@ size_t aws_console_new(const char *seen, size_t seen_len, const char *now, size_
 		hit = m;
 		p = m + 1;
 	}
-	return hit ? (size_t)(hit - now) + t : 0;
+	if (hit)
+		return (size_t)(hit - now) + t;
+	/* less than the tail overlaps: the longest end of seen that begins
+	 * now, if long enough not to be chance */
+	for (size_t k = t < now_len ? t : now_len; k >= CONSOLE_MIN_OVERLAP; k--)
+		if (!memcmp(seen + seen_len - k, now, k))
+			return k;
+	return 0;
 }
 
 int aws_console_exit_status(const char *text, size_t len)
