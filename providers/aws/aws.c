@@ -18,7 +18,7 @@
 
 extern char **environ;
 
-#define AWS_MIN_MEMORY_MB 64
+#define AWS_MIN_MEMORY_MB 2 /* a type of at least the run's memory is picked */
 #define AWS_MAX_MEMORY_MB (4 * 1024 * 1024)
 #define PUBLISH_WAIT_S 900 /* snapshot completed, AMI available */
 #define AMI_FILE "ami" /* "ami-... snap-...", once registered */

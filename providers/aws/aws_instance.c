@@ -15,6 +15,7 @@
 #include "../../lib/xalloc.h"
 #include "../common/guest.h"
 
+#define LOG_START_FILE "ec2-log-start" /* the log's size when the instance last booted */
 #define RUNS_FILE "ec2-runs" /* how many RunInstances were sent: the client token */
 #define STATE_WAIT_S 180 /* a stopping instance to become stopped before a start */
 #define FORCE_WAIT_S 120 /* after StopInstances Force */
@@ -224,6 +225,21 @@ static int restart(const struct aws_client *c, const char *id, struct unik_err *
 	return 1;
 }
 
+/* collect() reads the log from here on: an exit line of an earlier boot is
+ * not this one's. */
+static int mark_log_start(const struct unik_run_spec *spec, struct unik_err *err)
+{
+	struct stat st;
+	char *path = in_dir(spec, LOG_START_FILE), size[32];
+	int rc;
+
+	snprintf(size, sizeof(size), "%lld",
+		 stat(spec->log_path, &st) == 0 ? (long long)st.st_size : 0LL);
+	rc = fs_write_file_atomic(path, size, strlen(size), 0600, err);
+	free(path);
+	return rc;
+}
+
 static int run_new(const struct unik_run_spec *spec, const struct aws_client *c, const char *ami,
 		   char id[EC2_ID_MAX], char *type, size_t type_size, struct unik_err *err)
 {
@@ -306,7 +322,7 @@ int aws_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct unik_
 			goto out;
 		forget(spec, AWS_CONSOLE_FILE); /* a new instance: a new console */
 	}
-	if (keep_instance(spec, id, err))
+	if (keep_instance(spec, id, err) || mark_log_start(spec, err))
 		goto out;
 	vm->pid = 0;
 	snprintf(vm->note, sizeof(vm->note), "EC2 instance %s%s%s%s from %s", id,
@@ -403,13 +419,22 @@ int aws_collect(const struct unik_run_spec *spec, int wait_status, struct unik_e
 		struct unik_err *err)
 {
 	int fd = open(spec->log_path, O_RDONLY | O_CLOEXEC);
-	char *buf = xmalloc(LOG_TAIL);
+	char *buf = xmalloc(LOG_TAIL), *path = in_dir(spec, LOG_START_FILE);
+	struct strbuf sb = STRBUF_INIT;
+	struct unik_err ignored = UNIK_ERR_INIT;
+	long long start = 0;
 	ssize_t n = 0;
 	struct stat st;
 
+	if (fs_exists(path) && fs_read_file(path, &sb, &ignored) == 0)
+		start = strtoll(strbuf_str(&sb), NULL, 10);
+	strbuf_release(&sb);
+	free(path);
 	if (fd >= 0 && fstat(fd, &st) == 0) {
 		off_t from = st.st_size > LOG_TAIL ? st.st_size - LOG_TAIL : 0;
 
+		if (start > 0 && start <= st.st_size && from < start)
+			from = (off_t)start;
 		n = pread(fd, buf, LOG_TAIL, from);
 	}
 	if (fd >= 0)
@@ -453,6 +478,7 @@ int aws_remove(const struct unik_run_spec *spec, struct unik_err *err)
 		unik_err_clear(err);
 		forget(spec, AWS_INSTANCE_FILE);
 		forget(spec, AWS_CONSOLE_FILE);
+		forget(spec, LOG_START_FILE);
 	}
 	return rc;
 }
