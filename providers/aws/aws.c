@@ -142,14 +142,16 @@ int aws_check_cmdline(const struct unik_run_spec *spec, struct unik_err *err)
 static int aws_check(const struct unik_run_spec *spec, struct unik_err *err)
 {
 	if (spec->env && spec->env->n)
-		return unik_err_set(err, UNIK_E_INVALID,
-				    "aws: an AMI boots the image's own command line, which has no "
-				    "environment: --env needs user data, which the runtime does not "
-				    "read yet (docs/providers/aws.md)");
+		return unik_err_set(
+		    err, UNIK_E_INVALID,
+		    "aws: an AMI boots the image's own command line, which has no "
+		    "environment: --env needs user data, which the runtime does not "
+		    "read yet (docs/providers/aws.md)");
 	if (spec->trace || spec->verbose)
-		return unik_err_set(err, UNIK_E_INVALID,
-				    "aws: --trace and --verbose change the boot command line, which "
-				    "an AMI does not (user data is not read by the runtime yet)");
+		return unik_err_set(
+		    err, UNIK_E_INVALID,
+		    "aws: --trace and --verbose change the boot command line, which "
+		    "an AMI does not (user data is not read by the runtime yet)");
 	return aws_check_cmdline(spec, err);
 }
 
@@ -221,8 +223,7 @@ static int write_line(const char *dir, const char *name, const char *line, struc
 
 /* Waits until `what` (polled by `get`) is `want`: backoff 1 s doubling to
  * 15 s, up to PUBLISH_WAIT_S.  A state `bad` fails at once. */
-static int wait_state(const struct aws_client *c, const char *id, const char *want,
-		      const char *bad,
+static int wait_state(const struct aws_client *c, const char *id, const char *want, const char *bad,
 		      int (*get)(const struct aws_client *, const char *, char *, size_t,
 				 struct unik_err *),
 		      struct unik_err *err)
@@ -257,8 +258,8 @@ static void ami_name(const struct unik_publish_spec *spec, char *buf, size_t siz
 	snprintf(buf, size, "unik-%.40s-%.16s", spec->digest + 7, spec->image_id);
 }
 
-static int upload(const struct unik_publish_spec *spec, struct aws_setup *s,
-		  char snap[EC2_ID_MAX], struct unik_err *err)
+static int upload(const struct unik_publish_spec *spec, struct aws_setup *s, char snap[EC2_ID_MAX],
+		  struct unik_err *err)
 {
 	struct ebs_upload_opts o;
 	struct ebs_result r;
@@ -326,8 +327,7 @@ static int aws_publish(const struct unik_publish_spec *spec, char *ref, size_t r
 		goto wait_ami;
 	}
 	free(kept);
-	if (err->code != UNIK_E_OK && err->code != UNIK_E_NOT_FOUND &&
-	    err->code != UNIK_E_INVALID)
+	if (err->code != UNIK_E_OK && err->code != UNIK_E_NOT_FOUND && err->code != UNIK_E_INVALID)
 		goto out;
 	unik_err_clear(err);
 	ami[0] = 0;

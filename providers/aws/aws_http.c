@@ -69,8 +69,8 @@ static int host_ok(const char *h, size_t n)
 	return 1;
 }
 
-int aws_http_endpoint(const struct aws_client *c, const char *service, char *base,
-		      size_t base_size, char *host, size_t host_size, struct unik_err *err)
+int aws_http_endpoint(const struct aws_client *c, const char *service, char *base, size_t base_size,
+		      char *host, size_t host_size, struct unik_err *err)
 {
 	const char *e = c->endpoint, *h;
 	size_t n;
@@ -106,7 +106,8 @@ int aws_http_endpoint(const struct aws_client *c, const char *service, char *bas
 		strchr(hostname, ']')[1] = 0;
 	if (!https && !is_loopback(hostname))
 		return unik_err_set(err, UNIK_E_INVALID,
-				    "aws: endpoint %.200s: plain http only to a loopback address", e);
+				    "aws: endpoint %.200s: plain http only to a loopback address",
+				    e);
 	snprintf(base, base_size, "%s%s", https ? "https://" : "http://", host);
 	return 0;
 }
@@ -234,8 +235,9 @@ static int attempt(const struct aws_client *c, const struct aws_http_req *req, c
 	curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(cu, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT_MS,
-			 (long)(c->connect_timeout_ms > 0 ? c->connect_timeout_ms : DEF_CONNECT_MS));
+	curl_easy_setopt(
+	    cu, CURLOPT_CONNECTTIMEOUT_MS,
+	    (long)(c->connect_timeout_ms > 0 ? c->connect_timeout_ms : DEF_CONNECT_MS));
 	curl_easy_setopt(cu, CURLOPT_TIMEOUT_MS,
 			 (long)(c->timeout_ms > 0 ? c->timeout_ms : DEF_TIMEOUT_MS));
 	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, on_body);

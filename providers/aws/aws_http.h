@@ -74,8 +74,8 @@ int aws_http_do(const struct aws_client *c, const struct aws_http_req *req,
  * amazonaws.com" or the override without a trailing '/'), and the Host
  * header value (host[:port]).  -1 with INVALID for a malformed override:
  * a scheme other than https, or http to anything but a loopback address. */
-int aws_http_endpoint(const struct aws_client *c, const char *service, char *base,
-		      size_t base_size, char *host, size_t host_size, struct unik_err *err);
+int aws_http_endpoint(const struct aws_client *c, const char *service, char *base, size_t base_size,
+		      char *host, size_t host_size, struct unik_err *err);
 
 /* The delay before retry `attempt` (1 = the first retry): a random value in
  * [0, min(cap, base * 2^(attempt-1))], from `rnd` (any 32 random bits). */

@@ -106,8 +106,8 @@ int aws_console_exit_status(const char *text, size_t len)
 
 			if (len - i <= kl || memcmp(text + i, keys[k], kl))
 				continue;
-			for (j = i + kl; j < len && j < i + kl + 4 && text[j] >= '0' && text[j] <= '9';
-			     j++)
+			for (j = i + kl;
+			     j < len && j < i + kl + 4 && text[j] >= '0' && text[j] <= '9'; j++)
 				v = v * 10 + (text[j] - '0');
 			if (j > i + kl && v <= 255 &&
 			    (j == len || text[j] == '\n' || text[j] == '\r' || text[j] == ' '))
@@ -129,8 +129,8 @@ static int pull_console(const struct unik_run_spec *spec, const struct aws_clien
 
 	if (rc == 0 && fs_exists(path))
 		fs_read_file(path, &seen, &ignored);
-	off = rc == 0 ? aws_console_new(seen.buf ? seen.buf : "", seen.len,
-					now.buf ? now.buf : "", now.len)
+	off = rc == 0 ? aws_console_new(seen.buf ? seen.buf : "", seen.len, now.buf ? now.buf : "",
+					now.len)
 		      : 0;
 	if (rc == 0 && off < now.len) {
 		int fd = open(spec->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -214,13 +214,11 @@ static int restart(const struct aws_client *c, const char *id, struct unik_err *
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
-		return unik_err_set(err, UNIK_E_CONFLICT,
-				    "aws: instance %s is still %s after %d s", id, in.state,
-				    STATE_WAIT_S);
+		return unik_err_set(err, UNIK_E_CONFLICT, "aws: instance %s is still %s after %d s",
+				    id, in.state, STATE_WAIT_S);
 	if (gone || !strcmp(in.state, "terminated") || !strcmp(in.state, "shutting-down"))
 		return 0;
-	if (!strcmp(in.state, "stopped") &&
-	    ec2_instance_action(c, "StartInstances", id, 0, err))
+	if (!strcmp(in.state, "stopped") && ec2_instance_action(c, "StartInstances", id, 0, err))
 		return -1;
 	return 1;
 }
@@ -244,8 +242,7 @@ static int run_new(const struct unik_run_spec *spec, const struct aws_client *c,
 		   char id[EC2_ID_MAX], char *type, size_t type_size, struct unik_err *err)
 {
 	const char *cfg_type = unik_config_get(spec->cfg, "aws.instance_type", NULL);
-	const char *fam =
-	    unik_config_get(spec->cfg, "aws.instance_families", AWS_DEFAULT_FAMILIES);
+	const char *fam = unik_config_get(spec->cfg, "aws.instance_families", AWS_DEFAULT_FAMILIES);
 	char token[64], runs_s[24] = "0", digest[80] = "";
 	const char *keys[] = { AWS_TAG_INSTANCE, AWS_TAG_IMAGE, "Name" };
 	const char *values[3];
@@ -442,8 +439,9 @@ int aws_collect(const struct unik_run_spec *spec, int wait_status, struct unik_e
 	out->exit_code = n > 0 ? aws_console_exit_status(buf, (size_t)n) : -1;
 	free(buf);
 	snprintf(out->message, sizeof(out->message), "%s",
-		 out->exit_code >= 0 ? "exited"
-				     : "the instance stopped without an exit status on its console");
+		 out->exit_code >= 0
+		     ? "exited"
+		     : "the instance stopped without an exit status on its console");
 	return 0;
 }
 

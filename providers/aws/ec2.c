@@ -22,8 +22,9 @@ static int retryable(long status, const struct strbuf *body)
 int ec2_call(const struct aws_client *c, struct ec2_query *q, struct ec2_doc **out,
 	     struct unik_err *err)
 {
-	static const struct sigv4_header ct = { "Content-Type",
-						"application/x-www-form-urlencoded; charset=utf-8" };
+	static const struct sigv4_header ct = {
+		"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"
+	};
 	struct aws_http_req req = { 0 };
 	struct aws_http_resp resp;
 	int rc;
@@ -388,8 +389,8 @@ int ec2_instances_by_tag(const struct aws_client *c, const char *key, const char
 			    MAX_PAGES);
 }
 
-int ec2_instance_action(const struct aws_client *c, const char *action, const char *id,
-			int force, struct unik_err *err)
+int ec2_instance_action(const struct aws_client *c, const char *action, const char *id, int force,
+			struct unik_err *err)
 {
 	struct ec2_query q;
 
@@ -475,8 +476,9 @@ int ec2_pick_instance_type(const struct aws_client *c, const char *families, int
 		rc = ec2_types_pick(d, memory_mb, type, size, &best_mib, next, sizeof(next));
 		ec2_doc_free(d);
 		if (rc)
-			return unik_err_set(err, UNIK_E_INTERNAL,
-					    "ec2 DescribeInstanceTypes: a malformed type in the reply");
+			return unik_err_set(
+			    err, UNIK_E_INTERNAL,
+			    "ec2 DescribeInstanceTypes: a malformed type in the reply");
 		if (!next[0])
 			break;
 	}

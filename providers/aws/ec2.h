@@ -107,8 +107,8 @@ int ec2_instances_by_tag(const struct aws_client *c, const char *key, const char
 			 struct ec2_instance *out, size_t max, size_t *n, struct unik_err *err);
 /* StopInstances, StartInstances, TerminateInstances of one instance
  * (`force` for StopInstances' Force). */
-int ec2_instance_action(const struct aws_client *c, const char *action, const char *id,
-			int force, struct unik_err *err);
+int ec2_instance_action(const struct aws_client *c, const char *action, const char *id, int force,
+			struct unik_err *err);
 /* The console output (decoded) into out: "" when none yet. */
 int ec2_console_output(const struct aws_client *c, const char *id, struct strbuf *out,
 		       struct unik_err *err);

@@ -103,22 +103,23 @@ static void t_replies(void)
 	   "an instance without an id: refused");
 	ec2_doc_free(d);
 
-	ok(parse("DescribeInstanceTypes",
-		 "<DescribeInstanceTypesResponse><instanceTypeSet>"
-		 "<item><instanceType>t2.small</instanceType><memoryInfo><sizeInMiB>2048</sizeInMiB>"
-		 "</memoryInfo><processorInfo><supportedArchitectures><item>x86_64</item>"
-		 "</supportedArchitectures></processorInfo></item>"
-		 "<item><instanceType>t2.micro</instanceType><memoryInfo><sizeInMiB>1024</sizeInMiB>"
-		 "</memoryInfo><processorInfo><supportedArchitectures><item>i386</item><item>x86_64"
-		 "</item></supportedArchitectures></processorInfo></item>"
-		 "<item><instanceType>t4g.micro</instanceType><memoryInfo><sizeInMiB>1024"
-		 "</sizeInMiB></memoryInfo><processorInfo><supportedArchitectures><item>arm64</item>"
-		 "</supportedArchitectures></processorInfo></item>"
-		 "<item><instanceType>t2.nano</instanceType><memoryInfo><sizeInMiB>512</sizeInMiB>"
-		 "</memoryInfo><processorInfo><supportedArchitectures><item>x86_64</item>"
-		 "</supportedArchitectures></processorInfo></item>"
-		 "</instanceTypeSet></DescribeInstanceTypesResponse>",
-		 &d, &err) == 0,
+	ok(parse(
+	       "DescribeInstanceTypes",
+	       "<DescribeInstanceTypesResponse><instanceTypeSet>"
+	       "<item><instanceType>t2.small</instanceType><memoryInfo><sizeInMiB>2048</sizeInMiB>"
+	       "</memoryInfo><processorInfo><supportedArchitectures><item>x86_64</item>"
+	       "</supportedArchitectures></processorInfo></item>"
+	       "<item><instanceType>t2.micro</instanceType><memoryInfo><sizeInMiB>1024</sizeInMiB>"
+	       "</memoryInfo><processorInfo><supportedArchitectures><item>i386</item><item>x86_64"
+	       "</item></supportedArchitectures></processorInfo></item>"
+	       "<item><instanceType>t4g.micro</instanceType><memoryInfo><sizeInMiB>1024"
+	       "</sizeInMiB></memoryInfo><processorInfo><supportedArchitectures><item>arm64</item>"
+	       "</supportedArchitectures></processorInfo></item>"
+	       "<item><instanceType>t2.nano</instanceType><memoryInfo><sizeInMiB>512</sizeInMiB>"
+	       "</memoryInfo><processorInfo><supportedArchitectures><item>x86_64</item>"
+	       "</supportedArchitectures></processorInfo></item>"
+	       "</instanceTypeSet></DescribeInstanceTypesResponse>",
+	       &d, &err) == 0,
 	   "DescribeInstanceTypes reply parses");
 	buf[0] = 0;
 	ok(ec2_types_pick(d, 600, buf, sizeof(buf), &mib, next, sizeof(next)) == 0, "types pick");
@@ -130,7 +131,8 @@ static void t_replies(void)
 	is_str(buf, "", "4096 MiB: none in this page");
 	ec2_doc_free(d);
 	ok(parse("DescribeInstanceTypes",
-		 "<DescribeInstanceTypesResponse><instanceTypeSet><item><instanceType>x</instanceType>"
+		 "<DescribeInstanceTypesResponse><instanceTypeSet><item><instanceType>x</"
+		 "instanceType>"
 		 "<memoryInfo><sizeInMiB>lots</sizeInMiB></memoryInfo></item></instanceTypeSet>"
 		 "</DescribeInstanceTypesResponse>",
 		 &d, &err) == 0 &&
@@ -215,9 +217,10 @@ static void t_errors(void)
 {
 	struct unik_err err = UNIK_ERR_INIT;
 	char code[64];
-	const char *e = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>"
-			"InvalidInstanceID.NotFound</Code><Message>The instance ID 'i-1' does not "
-			"exist</Message></Error></Errors><RequestID>abc</RequestID></Response>";
+	const char *e =
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>"
+	    "InvalidInstanceID.NotFound</Code><Message>The instance ID 'i-1' does not "
+	    "exist</Message></Error></Errors><RequestID>abc</RequestID></Response>";
 	struct {
 		const char *code;
 		long status;
@@ -279,7 +282,8 @@ static void t_backoff(void)
 		within &= aws_backoff_ms(a, 100, 5000, (unsigned)lim) == lim;
 		capped &= aws_backoff_ms(a, 100, 5000, 123456789u) <= 5000;
 	}
-	grows = aws_backoff_ms(1, 100, 5000, 100) == 100 && aws_backoff_ms(2, 100, 5000, 200) == 200 &&
+	grows = aws_backoff_ms(1, 100, 5000, 100) == 100 &&
+		aws_backoff_ms(2, 100, 5000, 200) == 200 &&
 		aws_backoff_ms(3, 100, 5000, 400) == 400 && aws_backoff_ms(3, 100, 5000, 401) == 0;
 	ok(within, "backoff: full jitter within [0, min(cap, base*2^(n-1))]");
 	ok(grows, "backoff: the bound doubles each attempt");
@@ -322,9 +326,10 @@ static void *serve(void *arg)
 		if (script[served])
 			served++;
 		if (strcmp(ans, "DROP")) {
-			char *resp = xasprintf("HTTP/1.1 %.3s X\r\nContent-Length: %zu\r\n"
-					       "x-amzn-RequestId: req-%d\r\nConnection: close\r\n\r\n%s",
-					       ans, strlen(ans + 4), served, ans + 4);
+			char *resp =
+			    xasprintf("HTTP/1.1 %.3s X\r\nContent-Length: %zu\r\n"
+				      "x-amzn-RequestId: req-%d\r\nConnection: close\r\n\r\n%s",
+				      ans, strlen(ans + 4), served, ans + 4);
 
 			if (write(c, resp, strlen(resp)) < 0)
 				printf("# write failed\n");
@@ -345,7 +350,8 @@ static void fake_sleep(void *ctx, int ms)
 #define THROTTLE                                                                                   \
 	"503 <Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit "    \
 	"exceeded.</Message></Error></Errors></Response>"
-#define OK_IMAGE "200 <RegisterImageResponse><imageId>ami-0123abcd</imageId></RegisterImageResponse>"
+#define OK_IMAGE                                                                                   \
+	"200 <RegisterImageResponse><imageId>ami-0123abcd</imageId></RegisterImageResponse>"
 
 static void t_http(void)
 {
@@ -360,7 +366,8 @@ static void t_http(void)
 	static const char *const s3[] = {
 		"400 <Response><Errors><Error><Code>InvalidSnapshot.NotFound</Code><Message>The "
 		"snapshot 'snap-1' does not exist.</Message></Error></Errors></Response>",
-		"400 <Response><Errors><Error><Code>InvalidSnapshot.NotFound</Code></Error></Errors>"
+		"400 "
+		"<Response><Errors><Error><Code>InvalidSnapshot.NotFound</Code></Error></Errors>"
 		"</Response>",
 		NULL
 	};
@@ -391,7 +398,8 @@ static void t_http(void)
 	is_str(ami, "ami-0123abcd", "the AMI id");
 	is_int(served, 4, "four answers were asked for");
 	is_int(nsleeps, 3, "three waits between the four attempts");
-	ok(sleeps[0] <= 100 && sleeps[1] <= 200 && sleeps[2] <= 400, "waits bounded by the backoff");
+	ok(sleeps[0] <= 100 && sleeps[1] <= 200 && sleeps[2] <= 400,
+	   "waits bounded by the backoff");
 	ok(strstr(last_req, "POST / HTTP/1.1") && strstr(last_req, "Host: 127.0.0.1:") &&
 	       strstr(last_req, "Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/") &&
 	       strstr(last_req, "/us-east-2/ec2/aws4_request") &&
@@ -489,8 +497,7 @@ static void t_console(void)
 	       "the last exit line wins");
 	is_int(aws_console_exit_status("unik: exit status 9 after 12 us, 3 system calls\n", 48), 9,
 	       "the runtime's verbose exit line");
-	is_int(aws_console_exit_status("say unik-exit-status=3\n", 23), -1,
-	       "only at a line start");
+	is_int(aws_console_exit_status("say unik-exit-status=3\n", 23), -1, "only at a line start");
 	is_int(aws_console_exit_status("unik-exit-status=300\n", 21), -1, "over 255: not one");
 	is_int(aws_console_exit_status("unik-exit-status=\n", 18), -1, "no number: not one");
 	is_int(aws_console_exit_status("nothing", 7), -1, "no exit line");
