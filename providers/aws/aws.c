@@ -180,7 +180,7 @@ static void on_upload(const struct ebs_progress *p, void *ctx)
 	struct upload_ctx *u = ctx;
 	long long now = clock_now_ms();
 
-	if (strcmp(p->phase, "upload") == 0 && now - u->last_ms < 2000)
+	if (!strcmp(p->phase, "scan") || (!strcmp(p->phase, "upload") && now - u->last_ms < 2000))
 		return;
 	u->last_ms = now;
 	progress(u->spec,

@@ -16,7 +16,8 @@ need_tools python3 curl grub-mkimage mkfs.fat mcopy
 /usr/bin/python3 -c 'import botocore.session' 2>/dev/null || skip "python3-botocore is not installed"
 [ -f /usr/lib/grub/i386-pc/boot.img ] || skip "grub-pc-bin is not installed (scripts/install-deps)"
 
-LIVE_KEY=${AWS_ACCESS_KEY_ID:-}
+LIVE_KEY=${AWS_ACCESS_KEY_ID:-} LIVE_SECRET=${AWS_SECRET_ACCESS_KEY:-}
+LIVE_TOKEN=${AWS_SESSION_TOKEN:-} LIVE_REGION=${AWS_REGION:-${AWS_DEFAULT_REGION:-us-east-1}}
 KEY=AKIDUNIKEC2TEST SECRET=unik/ec2/test/secret/key
 /usr/bin/python3 "$ROOT/tests/aws/endpoint/serve" --port 0 --port-file "$T/ep.port" \
 	--access-key "$KEY" --secret-key "$SECRET" --region us-east-2 --boot-delay 0.5 \
@@ -57,6 +58,15 @@ check "run with --env: 400, user data is not read yet" json_error_is "$r" 400 in
 check "its message says why" contains "$r" "user data"
 check "nothing was asked of EC2 for it" bash -c "! grep -q RunInstances <<<'$(ops)'"
 
+# ---- a publication cut short resumes: no second upload --------------------
+ctl POST faults '{"op":"RegisterImage","kind":"503","count":6}' >/dev/null
+out=$(timeout 300 "$BIN/unik" run -d --provider aws --name a0 hello 2>&1)
+check "RegisterImage failing every attempt: the run fails with a clear error" contains "$out" "RegisterImage"
+check "the snapshot was uploaded once" test "$(ops | grep -c '^StartSnapshot$')" = 1
+check "no AMI was registered" test "$(state | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["images"]))')" = 0
+timeout 60 "$BIN/unik" rm a0 >/dev/null 2>&1
+ctl DELETE faults >/dev/null
+
 # ---- publish + run, with throttling and a 5xx on the way --------------------
 ctl POST faults '{"op":"RegisterImage","kind":"throttle","count":1}' >/dev/null
 ctl POST faults '{"op":"RunInstances","kind":"500","count":1}' >/dev/null
@@ -89,6 +99,12 @@ assert i["InstanceType"].startswith("t2."), i["InstanceType"]
 keys = {t["Key"]: t["Value"] for t in i["Tags"]}
 assert "unik:instance" in keys and keys.get("unik:image", "").startswith("sha256:"), keys
 assert i["UserData"], i' "$st" "$iid"
+check "the resumed publication: no second StartSnapshot, no block sent again" \
+	test "$(ops | grep -c '^StartSnapshot$') $(ops | grep -c '^CompleteSnapshot$')" = "1 1"
+check "the snapshot uploaded by the failed run is the one registered" python3 -c '
+import json, sys
+s = json.loads(sys.argv[1])
+assert len(s["snapshots"]) == 1, list(s["snapshots"])' "$st"
 faults=$(ctl GET faults)
 check "the injected throttles and 500 fired (and were retried)" python3 -c '
 import json, sys
@@ -152,9 +168,19 @@ for e in runs:
     assert {t["Key"] for t in tags} >= {"unik:instance", "unik:image"}, tags' "$log"
 
 # ---- live ----------------------------------------------------------------------
+# Only what costs nothing: the probe (credentials, DescribeInstanceTypes)
+# against the real EC2 of the region.  A live run would start a paid
+# instance: not done by this suite.
 if [ -z "$LIVE_KEY" ]; then
 	skip_case "live EC2: no AWS credentials in the environment (AWS_ACCESS_KEY_ID)"
 else
-	skip_case "live EC2: not run by this suite (it would start a paid instance); see docs/providers/aws.md"
+	stop_daemon
+	export AWS_ACCESS_KEY_ID=$LIVE_KEY AWS_SECRET_ACCESS_KEY=$LIVE_SECRET AWS_REGION=$LIVE_REGION
+	[ -n "$LIVE_TOKEN" ] && export AWS_SESSION_TOKEN=$LIVE_TOKEN
+	unset AWS_ENDPOINT_URL
+	start_daemon
+	out=$(unik providers 2>&1)
+	check "live EC2: the probe answers (credentials accepted, DescribeInstanceTypes)" \
+		bash -c "grep -E '^aws ' <<<'$out' | grep -qvi 'unusable\|not usable'"
 fi
 finish
