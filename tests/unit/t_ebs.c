@@ -309,6 +309,10 @@ static void test_state(void)
 		mkdir(path, 0700);
 		ok(ebs_state_load(path, &b, &err) == -1, "a folder in its place is refused");
 		rmdir(path);
+		mkfifo(path, 0600);
+		ok(ebs_state_load(path, &b, &err) == -1,
+		   "a FIFO in its place is refused, not waited on");
+		unlink(path);
 		free(good);
 	}
 	free(path);
