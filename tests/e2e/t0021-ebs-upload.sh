@@ -11,8 +11,9 @@
 # does not go away ends in a clear error after the set attempts; a slow
 # completion is waited for; an upload killed midway continues its snapshot
 # and sends only the blocks its state file lacks, one killed around
-# CompleteSnapshot finishes the same snapshot; a hostile state file or a changed disk starts over; a wrong
-# secret key or an unknown key id is a clear error.
+# CompleteSnapshot finishes the same snapshot; a hostile or expired state
+# file, a changed disk or a snapshot the service does not know starts over;
+# a wrong secret key or an unknown key id is a clear error.
 . "$(dirname "$0")/../lib/e2e.sh"
 need_tools python3 curl grub-mkimage mkfs.fat mcopy
 /usr/bin/python3 -c 'import botocore.session' 2>/dev/null || skip "python3-botocore is not installed"
@@ -32,7 +33,8 @@ KEY=AKIDUNIKEBSTEST SECRET=unik/ebs/test/secret/key
 /usr/bin/python3 "$ROOT/tests/aws/endpoint/serve" --port 0 --port-file "$T/ep.port" \
 	--access-key "$KEY" --secret-key "$SECRET" --region us-east-2 >"$T/ep.out" 2>"$T/ep.err" &
 EP_PID=$!
-trap 'kill "$EP_PID" 2>/dev/null; wait "$EP_PID" 2>/dev/null; cleanup' EXIT
+EP2_PID=
+trap 'kill "$EP_PID" $EP2_PID 2>/dev/null; wait "$EP_PID" $EP2_PID 2>/dev/null; cleanup' EXIT
 for _ in $(seq 1 100); do [ -s "$T/ep.port" ] && break; sleep 0.1; done
 [ -s "$T/ep.port" ] || { cat "$T/ep.err"; echo "the endpoint did not start"; exit 1; }
 EP=http://127.0.0.1:$(cat "$T/ep.port")
@@ -230,6 +232,30 @@ check "a changed disk: a new snapshot of the new bytes" test "$(field status "$o
 	"$(field snapshot "$out")" != "$sid" -a "$(field resumed "$out")" = 0
 check "which reads back as the changed disk" \
 	eq "$(readback "$(field snapshot "$out")" "$T/disk2.raw" >/dev/null && echo same)" same
+
+# ---- an expired state; a snapshot the service no longer knows -------------
+{ "$TOOLS/ebsupload" -p 1 -k 2 -s "$T/st" "$T/disk.raw" >/dev/null 2>&1; } 2>/dev/null
+sid=$(sed -n 's/^snapshot //p' "$T/st/ebs-upload.state")
+sed -i 's/^updated .*/updated 1000000000/' "$T/st/ebs-upload.state"
+ctl DELETE log >/dev/null
+out=$("$TOOLS/ebsupload" -s "$T/st" "$T/disk.raw" 2>"$T/up10.err")
+check "a state older than the snapshot's timeout: a new snapshot, all blocks sent" \
+	test "$(field snapshot "$out")" != "$sid" -a "$(field resumed "$out")" = 0 -a \
+	"$(sent_blocks)" = "$(cat "$T/nonzero")"
+{ "$TOOLS/ebsupload" -p 1 -k 2 -s "$T/st" "$T/disk.raw" >/dev/null 2>&1; } 2>/dev/null
+sid=$(sed -n 's/^snapshot //p' "$T/st/ebs-upload.state")
+/usr/bin/python3 "$ROOT/tests/aws/endpoint/serve" --port 0 --port-file "$T/ep2.port" \
+	--access-key "$KEY" --secret-key "$SECRET" --region us-east-2 >/dev/null 2>"$T/ep2.err" &
+EP2_PID=$!
+for _ in $(seq 1 100); do [ -s "$T/ep2.port" ] && break; sleep 0.1; done
+out=$(AWS_ENDPOINT_URL=http://127.0.0.1:$(cat "$T/ep2.port") "$TOOLS/ebsupload" -s "$T/st" \
+	"$T/disk.raw" 2>"$T/up11.err")
+check "resuming where the snapshot is unknown: a new snapshot there, nothing taken as sent" \
+	test "$(field status "$out")" = completed -a "$(field snapshot "$out")" != "$sid" -a \
+	"$(field resumed "$out")" = 0 -a "$(field written "$out")" = "$nonzero"
+kill "$EP2_PID"
+wait "$EP2_PID" 2>/dev/null
+EP2_PID=
 
 # ---- credentials refused ----------------------------------------------
 AWS_SECRET_ACCESS_KEY=not-the-secret "$TOOLS/ebsupload" "$T/disk.raw" >/dev/null 2>"$T/bad1.err"
