@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../lib/config.h"
 #include "../../lib/xalloc.h"
 #include "../../providers/aws/ebs.h"
 #include "../../providers/aws/ebs_http.h"
@@ -340,6 +341,32 @@ static void test_target(void)
 	ok(ebs_target_init(&t, NULL, NULL, &c, 60, &err) < 0, "no region refused");
 }
 
+static void test_config(void)
+{
+	struct ebs_upload_opts o = { 0 };
+	struct unik_config cfg;
+	struct unik_err err = UNIK_ERR_INIT;
+
+	unik_config_init(&cfg);
+	ok(ebs_opts_from_config(&cfg, &o, &err) == 0, "no [aws] section: defaults");
+	ok(o.parallel == 8 && o.max_attempts == 8 && o.timeout_min == 60 && o.wait_s == 600,
+	   "8 in flight, 8 attempts, 60 min, 600 s");
+	unik_config_parse(&cfg, "[aws]\nebs_parallel = 16\nebs_attempts = 3\n", "t", &err);
+	ok(ebs_opts_from_config(&cfg, &o, &err) == 0 && o.parallel == 16 && o.max_attempts == 3,
+	   "aws.ebs_parallel and aws.ebs_attempts are read");
+	unik_config_set(&cfg, "aws.ebs_parallel", "65");
+	ok(ebs_opts_from_config(&cfg, &o, &err) < 0 && err.code == UNIK_E_INVALID,
+	   "65 in flight is refused: %s", err.msg);
+	unik_config_set(&cfg, "aws.ebs_parallel", "0");
+	ok(ebs_opts_from_config(&cfg, &o, &err) < 0, "0 is refused");
+	unik_config_set(&cfg, "aws.ebs_parallel", "eight");
+	ok(ebs_opts_from_config(&cfg, &o, &err) < 0, "not a number is refused");
+	unik_config_set(&cfg, "aws.ebs_parallel", "4");
+	unik_config_set(&cfg, "aws.ebs_timeout_min", "5");
+	ok(ebs_opts_from_config(&cfg, &o, &err) < 0, "a timeout under EBS's 10 min is refused");
+	unik_config_release(&cfg);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -353,6 +380,7 @@ int main(void)
 	test_backoff();
 	test_state();
 	test_target();
+	test_config();
 	rmdir(dir);
 	return tap_done();
 }
