@@ -134,6 +134,7 @@ bench: deps
 	scripts/bench-api
 	scripts/bench-compat
 	scripts/bench-xen
+	scripts/bench-ebs
 
 clean:
 	rm -rf build bin

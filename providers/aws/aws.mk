@@ -4,7 +4,7 @@
 # through libxml2), the provider table (aws.c).
 UNIKD_SRCS += providers/aws/sigv4.c providers/aws/aws_creds.c providers/aws/aws_imds.c \
 	providers/aws/ebs_plan.c providers/aws/ebs_state.c providers/aws/ebs_http.c \
-	providers/aws/ebs_upload.c providers/aws/ebs_complete.c \
+	providers/aws/ebs_upload.c providers/aws/ebs_complete.c providers/aws/ebs_config.c \
 	providers/aws/aws_http.c providers/aws/ec2.c providers/aws/ec2_xml.c \
 	providers/aws/aws.c providers/aws/aws_instance.c
 UNIKD_LIBS += -lcurl -lxml2

@@ -88,6 +88,14 @@ struct ebs_result {
  * state file is left for the next call (unless the snapshot is in error). */
 int ebs_upload(const struct ebs_upload_opts *opts, struct ebs_result *out, struct unik_err *err);
 
+struct unik_config;
+/* parallel, max_attempts, timeout_min and wait_s from the daemon's config
+ * (aws.ebs_parallel 1..64, default 8; aws.ebs_attempts 1..100, default 8;
+ * aws.ebs_timeout_min 10..4320, default 60; aws.ebs_wait_s 1..86400,
+ * default 600).  INVALID for a value that is not a number in range. */
+int ebs_opts_from_config(const struct unik_config *cfg, struct ebs_upload_opts *o,
+			 struct unik_err *err);
+
 /* ---- the pieces, exposed for the tests (providers/aws/ebs_plan.c) ---- */
 
 /* What a disk is made of: one entry per 512 KiB block. */

@@ -298,6 +298,7 @@ static void count_progress(struct up *u, int resumed)
  * snapshot (the resumed one is gone or not pending). */
 static int run(struct up *u, int resumed, char status[16], struct unik_err *err)
 {
+	int was_completing = resumed && u->st.completing;
 	char id[65];
 	enum ebs_verdict v;
 
@@ -341,11 +342,17 @@ static int run(struct up *u, int resumed, char status[16], struct unik_err *err)
 	ebs_report(u, "complete");
 	v = complete_snapshot(u, status, err);
 	if (v != EBS_OK) {
-		/* completed by the run that crashed, which this one continued? */
-		if (resumed && v == EBS_FATAL &&
-		    list_blocks(u, &(struct unik_err){ 0 }) == EBS_OK) {
-			snprintf(status, 16, "completed");
-			return 0;
+		/* the run that crashed had sent CompleteSnapshot: EBS refuses a
+		 * second one while it completes; wait for it instead */
+		if (was_completing && v == EBS_FATAL) {
+			struct unik_err e2 = UNIK_ERR_INIT;
+
+			if (wait_completed(u, &e2) == 0) {
+				snprintf(status, 16, "completed");
+				return 0;
+			}
+			*err = e2;
+			return -1;
 		}
 		return v == EBS_GONE && resumed ? 1 : -1;
 	}
@@ -414,7 +421,7 @@ int ebs_upload(const struct ebs_upload_opts *o, struct ebs_result *out, struct u
 		goto out;
 	u.prog.blocks_total = u.plan.nblocks;
 	u.prog.blocks_skipped = u.plan.nzero;
-	u.fd = open(o->disk, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	u.fd = open(o->disk, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	u.multi = curl_multi_init();
 	u.easy1 = curl_easy_init();
 	u.slots = xcalloc(u.nslots, sizeof(*u.slots));

@@ -136,7 +136,7 @@ int ebs_plan_disk(const char *path, struct ebs_plan *plan, struct unik_err *err)
 	unsigned mdlen = 0;
 
 	memset(plan, 0, sizeof(*plan));
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return unik_err_set(err, errno == ENOENT ? UNIK_E_NOT_FOUND : UNIK_E_INVALID,
 				    "disk %s: %s", path, strerror(errno));

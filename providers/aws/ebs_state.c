@@ -210,7 +210,7 @@ int ebs_state_load(const char *path, struct ebs_state *st, struct unik_err *err)
 	int fd, rc;
 
 	memset(st, 0, sizeof(*st));
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0 && errno == ENOENT)
 		return 1;
 	if (fd < 0)

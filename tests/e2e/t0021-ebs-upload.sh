@@ -8,10 +8,12 @@
 # zero blocks are never sent and no block twice; the volume is the disk's
 # size rounded up to GiB; ChangedBlocksCount and the LINEAR checksum are
 # accepted; throttling, 5xx and dropped connections are retried, a fault that
-# does not go away ends in a clear error after the set attempts; an upload
-# killed midway continues its snapshot and sends only the blocks its state
-# file lacks; a hostile state file or a changed disk starts over; a wrong
-# secret key or an unknown key id is a clear error.
+# does not go away ends in a clear error after the set attempts; a slow
+# completion is waited for; an upload killed midway continues its snapshot
+# and sends only the blocks its state file lacks, one killed around
+# CompleteSnapshot finishes the same snapshot; a hostile or expired state
+# file, a changed disk or a snapshot the service does not know starts over;
+# a wrong secret key or an unknown key id is a clear error.
 . "$(dirname "$0")/../lib/e2e.sh"
 need_tools python3 curl grub-mkimage mkfs.fat mcopy
 /usr/bin/python3 -c 'import botocore.session' 2>/dev/null || skip "python3-botocore is not installed"
@@ -31,7 +33,8 @@ KEY=AKIDUNIKEBSTEST SECRET=unik/ebs/test/secret/key
 /usr/bin/python3 "$ROOT/tests/aws/endpoint/serve" --port 0 --port-file "$T/ep.port" \
 	--access-key "$KEY" --secret-key "$SECRET" --region us-east-2 >"$T/ep.out" 2>"$T/ep.err" &
 EP_PID=$!
-trap 'kill "$EP_PID" 2>/dev/null; wait "$EP_PID" 2>/dev/null; cleanup' EXIT
+EP2_PID=
+trap 'kill "$EP_PID" $EP2_PID 2>/dev/null; wait "$EP_PID" $EP2_PID 2>/dev/null; cleanup' EXIT
 for _ in $(seq 1 100); do [ -s "$T/ep.port" ] && break; sleep 0.1; done
 [ -s "$T/ep.port" ] || { cat "$T/ep.err"; echo "the endpoint did not start"; exit 1; }
 EP=http://127.0.0.1:$(cat "$T/ep.port")
@@ -167,7 +170,7 @@ ctl DELETE faults >/dev/null
 # ---- killed midway, then resumed ----------------------------------------
 mkdir -p "$T/st"
 ctl DELETE log >/dev/null
-"$TOOLS/ebsupload" -p 2 -k 3 -s "$T/st" "$T/disk.raw" >/dev/null 2>&1
+{ "$TOOLS/ebsupload" -p 2 -k 3 -s "$T/st" "$T/disk.raw" >/dev/null 2>&1; } 2>/dev/null
 check "the first run dies (SIGKILL) after 3 blocks" eq "$?" 137
 check "its state file is left" test -f "$T/st/ebs-upload.state"
 sid=$(sed -n 's/^snapshot //p' "$T/st/ebs-upload.state")
@@ -182,8 +185,37 @@ check "only the missing blocks were sent" eq "$(sent_blocks)" "$(comm -23 "$T/no
 check "the snapshot is the disk" eq "$(readback "$sid" "$T/disk.raw")" "$nonzero"
 check "the state file is gone once done" test ! -e "$T/st/ebs-upload.state"
 
+# ---- completion that takes time; killed around CompleteSnapshot ------------
+ctl POST config '{"complete_delay": 2}' >/dev/null
+ctl DELETE log >/dev/null
+out=$("$TOOLS/ebsupload" "$T/disk.raw" 2>"$T/up7.err")
+check "CompleteSnapshot answers pending: the upload waits until it is completed" \
+	eq "$(field status "$out")" completed
+check "asking ListSnapshotBlocks until it lists the snapshot" \
+	test "$(log_ops | tr ' ' '\n' | grep -c ListSnapshotBlocks)" -ge 2
+ctl POST config '{"complete_delay": 3}' >/dev/null
+{ "$TOOLS/ebsupload" -K wait -s "$T/st" "$T/disk.raw" >/dev/null 2>&1; } 2>/dev/null
+sid=$(sed -n 's/^snapshot //p' "$T/st/ebs-upload.state")
+check "killed after CompleteSnapshot was sent: the state says so" \
+	grep -qx "completing 1" "$T/st/ebs-upload.state"
+ctl DELETE log >/dev/null
+out=$("$TOOLS/ebsupload" -s "$T/st" "$T/disk.raw" 2>"$T/up8.err")
+check "the next run waits for that snapshot to complete" \
+	test "$(field status "$out")" = completed -a "$(field snapshot "$out")" = "$sid"
+check "sending no block again" eq "$(sent_blocks)" ""
+ctl POST config '{"complete_delay": 0}' >/dev/null
+{ "$TOOLS/ebsupload" -K complete -s "$T/st" "$T/disk.raw" >/dev/null 2>&1; } 2>/dev/null
+sid=$(sed -n 's/^snapshot //p' "$T/st/ebs-upload.state")
+ctl DELETE log >/dev/null
+out=$("$TOOLS/ebsupload" -s "$T/st" "$T/disk.raw" 2>"$T/up9.err")
+check "killed just before CompleteSnapshot: the next run completes the same snapshot" \
+	test "$(field status "$out")" = completed -a "$(field snapshot "$out")" = "$sid"
+check "with no block sent again, CompleteSnapshot once" \
+	eq "$(sent_blocks)/$(log_ops | tr ' ' '\n' | grep -c CompleteSnapshot)" "/1"
+check "and it is the disk" eq "$(readback "$sid" "$T/disk.raw")" "$nonzero"
+
 # ---- hostile state, changed disk ------------------------------------------
-"$TOOLS/ebsupload" -p 1 -k 2 -s "$T/st" "$T/disk.raw" >/dev/null 2>&1
+{ "$TOOLS/ebsupload" -p 1 -k 2 -s "$T/st" "$T/disk.raw" >/dev/null 2>&1; } 2>/dev/null
 sid=$(sed -n 's/^snapshot //p' "$T/st/ebs-upload.state")
 sed -i 's/^acked .*/acked zz/' "$T/st/ebs-upload.state"
 ctl DELETE log >/dev/null
@@ -192,7 +224,7 @@ check "a corrupt state file: a new snapshot" test "$(field status "$out")" = com
 	"$(field snapshot "$out")" != "$sid" -a "$(field resumed "$out")" = 0
 check "every block sent again" eq "$(sent_blocks)" "$(cat "$T/nonzero")"
 cp "$T/disk.raw" "$T/disk2.raw"
-"$TOOLS/ebsupload" -p 1 -k 2 -s "$T/st" "$T/disk2.raw" >/dev/null 2>&1
+{ "$TOOLS/ebsupload" -p 1 -k 2 -s "$T/st" "$T/disk2.raw" >/dev/null 2>&1; } 2>/dev/null
 sid=$(sed -n 's/^snapshot //p' "$T/st/ebs-upload.state")
 printf 'x' | dd of="$T/disk2.raw" bs=1 seek=$((1024 * 1024 + 7)) conv=notrunc status=none
 out=$("$TOOLS/ebsupload" -s "$T/st" "$T/disk2.raw" 2>"$T/up6.err")
@@ -200,6 +232,30 @@ check "a changed disk: a new snapshot of the new bytes" test "$(field status "$o
 	"$(field snapshot "$out")" != "$sid" -a "$(field resumed "$out")" = 0
 check "which reads back as the changed disk" \
 	eq "$(readback "$(field snapshot "$out")" "$T/disk2.raw" >/dev/null && echo same)" same
+
+# ---- an expired state; a snapshot the service no longer knows -------------
+{ "$TOOLS/ebsupload" -p 1 -k 2 -s "$T/st" "$T/disk.raw" >/dev/null 2>&1; } 2>/dev/null
+sid=$(sed -n 's/^snapshot //p' "$T/st/ebs-upload.state")
+sed -i 's/^updated .*/updated 1000000000/' "$T/st/ebs-upload.state"
+ctl DELETE log >/dev/null
+out=$("$TOOLS/ebsupload" -s "$T/st" "$T/disk.raw" 2>"$T/up10.err")
+check "a state older than the snapshot's timeout: a new snapshot, all blocks sent" \
+	test "$(field snapshot "$out")" != "$sid" -a "$(field resumed "$out")" = 0 -a \
+	"$(sent_blocks)" = "$(cat "$T/nonzero")"
+{ "$TOOLS/ebsupload" -p 1 -k 2 -s "$T/st" "$T/disk.raw" >/dev/null 2>&1; } 2>/dev/null
+sid=$(sed -n 's/^snapshot //p' "$T/st/ebs-upload.state")
+/usr/bin/python3 "$ROOT/tests/aws/endpoint/serve" --port 0 --port-file "$T/ep2.port" \
+	--access-key "$KEY" --secret-key "$SECRET" --region us-east-2 >/dev/null 2>"$T/ep2.err" &
+EP2_PID=$!
+for _ in $(seq 1 100); do [ -s "$T/ep2.port" ] && break; sleep 0.1; done
+out=$(AWS_ENDPOINT_URL=http://127.0.0.1:$(cat "$T/ep2.port") "$TOOLS/ebsupload" -s "$T/st" \
+	"$T/disk.raw" 2>"$T/up11.err")
+check "resuming where the snapshot is unknown: a new snapshot there, nothing taken as sent" \
+	test "$(field status "$out")" = completed -a "$(field snapshot "$out")" != "$sid" -a \
+	"$(field resumed "$out")" = 0 -a "$(field written "$out")" = "$nonzero"
+kill "$EP2_PID"
+wait "$EP2_PID" 2>/dev/null
+EP2_PID=
 
 # ---- credentials refused ----------------------------------------------
 AWS_SECRET_ACCESS_KEY=not-the-secret "$TOOLS/ebsupload" "$T/disk.raw" >/dev/null 2>"$T/bad1.err"

@@ -2,12 +2,13 @@
  * tests/e2e/t0021-ebs-upload.sh and scripts/bench-ebs.
  *
  *   ebsupload [-p PARALLEL] [-a ATTEMPTS] [-s STATE_DIR] [-d DIGEST]
- *             [-k KILL_AFTER] [-w WAIT_S] [-v] DISK
+ *             [-k KILL_AFTER] [-K PHASE] [-w WAIT_S] [-b BACKOFF_MAX_MS] [-v] DISK
  *
  * Credentials, region and endpoint as the AWS CLI finds them
  * (AWS_ACCESS_KEY_ID..., AWS_REGION, AWS_ENDPOINT_URL).  -k N kills the
  * process (SIGKILL, as a crash would) once N blocks were acknowledged in
- * this run.  On success one line on stdout:
+ * this run, -K PHASE when the upload reaches that phase ("complete",
+ * "wait": after CompleteSnapshot was sent).  On success one line on stdout:
  *   snapshot=snap-... status=completed volume_gib=1 blocks=N written=N
  *   skipped=N resumed=N bytes=N retries=N seconds=S checksum=...
  * On failure the error on stderr and exit status 1. */
@@ -24,6 +25,7 @@ extern char **environ;
 
 struct prog {
 	unsigned long long kill_after;
+	const char *kill_phase;
 	int verbose;
 	const char *last_phase;
 };
@@ -40,6 +42,8 @@ static void on_progress(const struct ebs_progress *p, void *ctx)
 			(unsigned long long)p->blocks_resumed);
 	g->last_phase = p->phase;
 	if (g->kill_after && p->blocks_written - p->blocks_resumed >= g->kill_after)
+		raise(SIGKILL);
+	if (g->kill_phase && !strcmp(p->phase, g->kill_phase))
 		raise(SIGKILL);
 }
 
@@ -65,20 +69,21 @@ int main(int argc, char **argv)
 	struct timespec t0, t1;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "p:a:s:d:k:w:b:v")) != -1) {
+	while ((opt = getopt(argc, argv, "p:a:s:d:k:K:w:b:v")) != -1) {
 		switch (opt) {
 		case 'p': o.parallel = num(optarg, "parallel"); break;
 		case 'a': o.max_attempts = num(optarg, "attempts"); break;
 		case 's': o.state_dir = optarg; break;
 		case 'd': o.digest = optarg; break;
 		case 'k': g.kill_after = num(optarg, "kill-after"); break;
+		case 'K': g.kill_phase = optarg; break;
 		case 'w': o.wait_s = num(optarg, "wait"); break;
 		case 'b': o.backoff_max_ms = num(optarg, "backoff max"); break;
 		case 'v': g.verbose = 1; break;
 		default:
 			fprintf(stderr,
 				"usage: ebsupload [-p N] [-a N] [-s DIR] [-d DIGEST] [-k N] "
-				"[-w S] [-b MS] [-v] DISK\n");
+				"[-K PHASE] [-w S] [-b MS] [-v] DISK\n");
 			return 2;
 		}
 	}

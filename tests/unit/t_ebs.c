@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../lib/config.h"
+#include "../../lib/strbuf.h"
 #include "../../lib/xalloc.h"
 #include "../../providers/aws/ebs.h"
 #include "../../providers/aws/ebs_http.h"
@@ -309,6 +311,10 @@ static void test_state(void)
 		mkdir(path, 0700);
 		ok(ebs_state_load(path, &b, &err) == -1, "a folder in its place is refused");
 		rmdir(path);
+		mkfifo(path, 0600);
+		ok(ebs_state_load(path, &b, &err) == -1,
+		   "a FIFO in its place is refused, not waited on");
+		unlink(path);
 		free(good);
 	}
 	free(path);
@@ -336,6 +342,92 @@ static void test_target(void)
 	ok(ebs_target_init(&t, NULL, NULL, &c, 60, &err) < 0, "no region refused");
 }
 
+/* verdict STATUS CURLCODE ERRORTYPE-HEADER BODY */
+static enum ebs_verdict verdict(long status, CURLcode rc, const char *etype, const char *body,
+				struct unik_err *err)
+{
+	struct ebs_call c;
+	enum ebs_verdict v;
+
+	ebs_call_init(&c);
+	c.op = "PutSnapshotBlock";
+	c.status = status;
+	c.curl_rc = rc;
+	snprintf(c.error_type, sizeof(c.error_type), "%s", etype);
+	strbuf_adds(&c.answer, body);
+	v = ebs_call_verdict(&c, err);
+	ebs_call_release(&c);
+	return v;
+}
+
+static void test_verdict(void)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+
+	ok(verdict(201, CURLE_OK, "", "", &err) == EBS_OK, "201: done");
+	ok(verdict(503, CURLE_OK, "", "", &err) == EBS_RETRY, "503: again");
+	ok(verdict(500, CURLE_OK, "InternalServerException:http://x", "{}", &err) == EBS_RETRY,
+	   "500: again");
+	ok(verdict(429, CURLE_OK, "", "", &err) == EBS_RETRY, "429: again");
+	ok(verdict(400, CURLE_OK, "RequestThrottledException:http://internal.amazon.com/", "{}",
+		   &err) == EBS_RETRY,
+	   "400 RequestThrottledException (x-amzn-ErrorType with its URL): again");
+	ok(verdict(400, CURLE_OK, "",
+		   "{\"__type\":\"com.amazon#ConcurrentLimitExceededException\"}",
+		   &err) == EBS_RETRY,
+	   "400 with the type in the body's __type: again");
+	ok(verdict(0, CURLE_COULDNT_CONNECT, "", "", &err) == EBS_RETRY, "no connection: again");
+	ok(verdict(0, CURLE_OPERATION_TIMEDOUT, "", "", &err) == EBS_RETRY, "a timeout: again");
+	ok(verdict(0, CURLE_GOT_NOTHING, "", "", &err) == EBS_RETRY, "a dropped connection: again");
+	ok(verdict(0, CURLE_WRITE_ERROR, "", "", &err) == EBS_FATAL, "an answer too big: fatal");
+	ok(verdict(0, CURLE_URL_MALFORMAT, "", "", &err) == EBS_FATAL, "a bad URL: fatal");
+	ok(verdict(404, CURLE_OK, "ResourceNotFoundException",
+		   "{\"message\":\"no such snapshot\",\"Reason\":\"SNAPSHOT_NOT_FOUND\"}",
+		   &err) == EBS_GONE,
+	   "404 ResourceNotFoundException: the snapshot is gone");
+	ok(verdict(400, CURLE_OK, "ValidationException",
+		   "{\"message\":\"bad checksum\\nmore\",\"Reason\":\"INVALID_BLOCK\"}",
+		   &err) == EBS_FATAL,
+	   "400 ValidationException: fatal");
+	is_str(err.msg,
+	       "EBS PutSnapshotBlock: HTTP 400 ValidationException INVALID_BLOCK: bad checksum",
+	       "the message: operation, status, type, reason, the first line of AWS's text");
+	ok(err.code == UNIK_E_INVALID, "INVALID");
+	ok(verdict(403, CURLE_OK, "", "{\"message\":\"The request signature we calculated...\"}",
+		   &err) == EBS_FATAL &&
+	       strstr(err.msg, "AWS refused the credentials: HTTP 403"),
+	   "403: the credentials were refused: %s", err.msg);
+	ok(verdict(400, CURLE_OK, "", "not json {", &err) == EBS_FATAL &&
+	       strstr(err.msg, "HTTP 400 (no error type)"),
+	   "a body that is not JSON: still a clear error");
+}
+
+static void test_config(void)
+{
+	struct ebs_upload_opts o = { 0 };
+	struct unik_config cfg;
+	struct unik_err err = UNIK_ERR_INIT;
+
+	unik_config_init(&cfg);
+	ok(ebs_opts_from_config(&cfg, &o, &err) == 0, "no [aws] section: defaults");
+	ok(o.parallel == 8 && o.max_attempts == 8 && o.timeout_min == 60 && o.wait_s == 600,
+	   "8 in flight, 8 attempts, 60 min, 600 s");
+	unik_config_parse(&cfg, "[aws]\nebs_parallel = 16\nebs_attempts = 3\n", "t", &err);
+	ok(ebs_opts_from_config(&cfg, &o, &err) == 0 && o.parallel == 16 && o.max_attempts == 3,
+	   "aws.ebs_parallel and aws.ebs_attempts are read");
+	unik_config_set(&cfg, "aws.ebs_parallel", "65");
+	ok(ebs_opts_from_config(&cfg, &o, &err) < 0 && err.code == UNIK_E_INVALID,
+	   "65 in flight is refused: %s", err.msg);
+	unik_config_set(&cfg, "aws.ebs_parallel", "0");
+	ok(ebs_opts_from_config(&cfg, &o, &err) < 0, "0 is refused");
+	unik_config_set(&cfg, "aws.ebs_parallel", "eight");
+	ok(ebs_opts_from_config(&cfg, &o, &err) < 0, "not a number is refused");
+	unik_config_set(&cfg, "aws.ebs_parallel", "4");
+	unik_config_set(&cfg, "aws.ebs_timeout_min", "5");
+	ok(ebs_opts_from_config(&cfg, &o, &err) < 0, "a timeout under EBS's 10 min is refused");
+	unik_config_release(&cfg);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -349,6 +441,8 @@ int main(void)
 	test_backoff();
 	test_state();
 	test_target();
+	test_config();
+	test_verdict();
 	rmdir(dir);
 	return tap_done();
 }

@@ -419,14 +419,15 @@ def describe_instances(st, p):
     return out
 
 
-def _change(st, ids, move):
+def _change(st, ids, move, reason):
+    """Every instance's move is checked before any is made."""
     insts = _instances(st, ids)
+    plan = [(inst, _state(st, inst)) for inst in insts]
+    news = [move(inst, prev) for inst, prev in plan]
     changes = []
-    for inst in insts:
-        prev = _state(st, inst)
-        new = move(inst, prev)
+    for (inst, prev), new in zip(plan, news):
         if new != prev:
-            inst["state"], inst["since"] = new, _now()
+            inst["state"], inst["since"], inst["reason"] = new, _now(), reason
         changes.append({"InstanceId": inst["InstanceId"], "PreviousState": _sname(prev), "CurrentState": _sname(new)})
     st.save()
     return changes
@@ -435,17 +436,12 @@ def _change(st, ids, move):
 def stop_instances(st, p):
     def move(inst, s):
         if s in ("pending", "running"):
-            inst["reason"] = "User initiated"
             return "stopping"
         if s in ("stopping", "stopped"):
             return s
         raise _err("IncorrectInstanceState", "This instance '%s' is not in a state from which it can be stopped." % inst["InstanceId"])
 
-    _instances(st, p["InstanceIds"])
-    for i in p["InstanceIds"]:
-        if _state(st, st.instances[i]) not in ("pending", "running", "stopping", "stopped"):
-            move(st.instances[i], _state(st, st.instances[i]))
-    return {"StoppingInstances": _change(st, p["InstanceIds"], move)}
+    return {"StoppingInstances": _change(st, p["InstanceIds"], move, "User initiated")}
 
 
 def start_instances(st, p):
@@ -456,17 +452,14 @@ def start_instances(st, p):
             return s
         raise _err("IncorrectInstanceState", "The instance '%s' is not in a state from which it can be started." % inst["InstanceId"])
 
-    for i in p["InstanceIds"]:
-        if i in st.instances and _state(st, st.instances[i]) not in ("stopped", "pending", "running"):
-            move(st.instances[i], _state(st, st.instances[i]))
-    return {"StartingInstances": _change(st, p["InstanceIds"], move)}
+    return {"StartingInstances": _change(st, p["InstanceIds"], move, "")}
 
 
 def terminate_instances(st, p):
     def move(inst, s):
         return s if s in ("shutting-down", "terminated") else "shutting-down"
 
-    return {"TerminatingInstances": _change(st, p["InstanceIds"], move)}
+    return {"TerminatingInstances": _change(st, p["InstanceIds"], move, "User initiated")}
 
 
 def get_console_output(st, p):

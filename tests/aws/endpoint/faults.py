@@ -13,8 +13,13 @@ class Faults:
         self.rng = random.Random(seed)
 
     def add(self, rule):
-        """rule: {op, kind, count?, rate?, delay?}; op "*" is every operation."""
+        """rule: {op, kind, count?, rate?, delay?, code?, status?}; op "*" is
+        every operation; code/status replace the error sent (e.g. EBS
+        ThrottlingException instead of the model's RequestThrottledException)."""
         r = dict(rule)
+        for k in r:
+            if k not in ("op", "kind", "count", "rate", "delay", "code", "status"):
+                raise ValueError("unknown fault field %s" % k)
         if r.get("kind") not in KINDS:
             raise ValueError("kind must be one of %s" % ", ".join(KINDS))
         if not isinstance(r.get("op", ""), str) or not r.get("op"):
@@ -30,6 +35,11 @@ class Faults:
         if not isinstance(delay, (int, float)) or not 0 <= delay <= 300:
             raise ValueError("delay must be 0..300 seconds")
         r["delay"] = float(delay)
+        if r.get("code") is not None and not (isinstance(r["code"], str) and r["code"].isalnum() and r["kind"] in ("throttle", "500", "503")):
+            raise ValueError("code (the error code to send instead) must be letters and digits, for throttle/500/503")
+        st = r.get("status")
+        if st is not None and (not isinstance(st, int) or isinstance(st, bool) or not 400 <= st <= 599):
+            raise ValueError("status must be 400..599")
         r["fired"] = 0
         with self.lock:
             self.rules.append(r)

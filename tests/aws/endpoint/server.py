@@ -15,6 +15,7 @@ import json
 import re
 import secrets
 import socket
+import sys
 import threading
 import time
 import urllib.parse
@@ -98,11 +99,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         for k, v in headers:
             self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        try:
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up (e.g. a slow reply)
 
     def _handle(self):
+        try:
+            self._handle1()
+        except Exception:  # a bug here: answered and logged, never a dead connection
+            import traceback
+
+            tb = traceback.format_exc()
+            sys.stderr.write(tb)
+            self.ep.record({"method": self.command, "path": self.path, "time": time.time(), "op": None, "crash": tb, "status": 500})
+            self.close_connection = True
+            try:
+                self._send(500, json.dumps({"Message": "internal error in the contract endpoint"}).encode(), "application/json", [("x-amzn-ErrorType", "InternalFailure")])
+            except OSError:
+                pass
+
+    def _handle1(self):
         self.rid = _rid()
         try:
             body = self._body()
@@ -142,15 +161,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         else:
             codes = {"throttle": ("RequestLimitExceeded", 503), "500": ("InternalError", 500), "503": ("Unavailable", 503)}
         code, status = codes[rule["kind"]]
-        msg = {"RequestLimitExceeded": "Request limit exceeded.", "RequestThrottledException": "The request was throttled."}.get(code, "An internal error has occurred (injected)")
-        err = ApiError(code, msg, "ACCOUNT_THROTTLED" if code == "RequestThrottledException" else None, status)
+        code, status = rule.get("code") or code, rule.get("status") or status
+        msg = "Request limit exceeded." if rule["kind"] == "throttle" else "An internal error has occurred."
+        err = ApiError(code, msg + " (injected)", "ACCOUNT_THROTTLED" if code == "RequestThrottledException" else None, status)
         self._error(svc, err, entry)
         return True
 
     def _error(self, svc, e, entry, op=None):
-        entry.update({"status": e.status, "error": e.code, "message": e.message})
-        self.ep.record(entry)
+        entry.update({"status": e.status or 400, "error": e.code, "message": e.message})
         if svc == "ec2":
+            self.ep.record(entry)
             self._send(e.status or 400, shapes.ec2_error(e.code, e.message, self.rid), "text/xml;charset=UTF-8")
             return
         status = e.status
@@ -166,6 +186,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             status = status or shape.metadata.get("error", {}).get("httpStatusCode", 400)
             if "Reason" in shape.members:
                 doc["Reason"] = e.reason or shape.members["Reason"].enum[0]
+        entry["status"] = status or 400
+        self.ep.record(entry)
         self._send(status or 400, json.dumps(doc).encode(), "application/json", [("x-amzn-ErrorType", e.code), ("x-amzn-RequestId", self.rid)])
 
     def _auth(self, svc, opname, raw_path, body, unsigned_ok, entry):
@@ -223,7 +245,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         try:
             value = shapes.ec2_params(op.input_shape, params)
             if op.input_shape is not None:
-                shapes.check(op.input_shape, value)
+                shapes.check(op.input_shape, value, "", shapes.ec2_name)
         except shapes.Invalid as inv:
             entry["params"] = shapes.dump_value(params)
             entry["valid"] = False
@@ -253,7 +275,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     # --- EBS ------------------------------------------------------------------
 
     def _ebs(self, split, body):
-        entry = {"service": "ebs", "method": self.command, "path": self.path, "time": time.time()}
+        entry = {"service": "ebs", "method": self.command, "path": self.path, "time": time.time(), "body_bytes": len(body)}
+        entry["headers"] = {k: v for k, v in self.headers.items() if k.lower().startswith("x-amz-") and k.lower() not in ("x-amz-security-token",)}
         path = split.path
         op, labels = None, None
         for method, rx, cand in self.ep.routes:
@@ -306,7 +329,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def _ebs_input(self, op, labels, query, body):
         shape = op.input_shape
         value = {}
-        qs = urllib.parse.parse_qs(query, keep_blank_values=True) if query else {}
+        qs = {}
+        for pair in query.split("&") if query else []:
+            k, _, v = pair.partition("=")  # "+" stays "+", as the signature check reads it
+            qs.setdefault(urllib.parse.unquote(k), []).append(urllib.parse.unquote(v))
         known_q = set()
         payload_name = shape.serialization.get("payload")
         body_members = {}

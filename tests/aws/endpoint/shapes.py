@@ -159,35 +159,39 @@ def _bounds(shape, n, what, where):
         raise Invalid("value", where, "%s at '%s' failed to satisfy constraint: Member must have %s less than or equal to %s" % (what, where, "length" if what != "Value" else "value", md["max"]))
 
 
-def check(shape, value, where=""):
-    """Validate a converted value against its shape (raises Invalid)."""
+def check(shape, value, where="", namer=None):
+    """Validate a converted value against its shape (raises Invalid).
+
+    namer(member, shape) names members in messages (EC2: the wire names)."""
     t = shape.type_name
+    name_of = namer or (lambda n, ms: n)
     if t == "structure":
         if not isinstance(value, dict):
             raise Invalid("value", where, "%s must be a structure" % (where or "input"))
         for r in shape.required_members:
             if value.get(r) is None:
-                raise Invalid("missing", join(where, r), "The request must contain the parameter %s" % join(where, r))
+                w = join(where, name_of(r, shape.members[r]))
+                raise Invalid("missing", w, "The request must contain the parameter %s" % w)
         for k, v in value.items():
             if k not in shape.members:
                 raise Invalid("unknown", join(where, k), "The parameter %s is not recognized" % join(where, k))
             if v is not None:
-                check(shape.members[k], v, join(where, k))
+                check(shape.members[k], v, join(where, name_of(k, shape.members[k])), namer)
         return
     if t == "list":
         if not isinstance(value, list):
             raise Invalid("value", where, "%s must be a list" % where)
         _bounds(shape, len(value), "List", where)
         for i, v in enumerate(value):
-            check(shape.member, v, "%s.%d" % (where, i + 1))
+            check(shape.member, v, "%s.%d" % (where, i + 1), namer)
         return
     if t == "map":
         if not isinstance(value, dict):
             raise Invalid("value", where, "%s must be a map" % where)
         _bounds(shape, len(value), "Map", where)
         for k, v in value.items():
-            check(shape.key, k, where)
-            check(shape.value, v, "%s.%s" % (where, k))
+            check(shape.key, k, where, namer)
+            check(shape.value, v, "%s.%s" % (where, k), namer)
         return
     if t == "string":
         if not isinstance(value, str):
@@ -330,7 +334,7 @@ def ec2_error(code, message, request_id):
 
 # --- the EC2 query protocol's input ---------------------------------------
 
-def _ec2_name(name, ms):
+def ec2_name(name, ms):
     s = ms.serialization
     if "queryName" in s:
         return s["queryName"]
@@ -356,7 +360,7 @@ def ec2_params(shape, params):
 def _ec2_struct(shape, params, prefix, used):
     out = {}
     for name, ms in shape.members.items():
-        v = _ec2_any(ms, params, join(prefix, _ec2_name(name, ms)), used)
+        v = _ec2_any(ms, params, join(prefix, ec2_name(name, ms)), used)
         if v is not None:
             out[name] = v
     return out

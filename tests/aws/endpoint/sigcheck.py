@@ -1,7 +1,8 @@
 # sigcheck.py - a request's SigV4 signature checked with botocore's signer.
 #
 # The request is rebuilt as a botocore.awsrequest.AWSRequest (the method, the
-# path and query exactly as they came on the request line, the headers the
+# path exactly as it came on the request line, the query parameters decoded,
+# the headers the
 # client lists in SignedHeaders, the body) and botocore.auth.SigV4Auth computes
 # the canonical request, the string to sign and the signature with the
 # configured keys at the request's own X-Amz-Date.  Two things are the
@@ -15,6 +16,7 @@ import datetime
 import hashlib
 import hmac
 import re
+import urllib.parse
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest, HTTPHeaders
@@ -99,8 +101,6 @@ def verify(cfg, service, method, raw_path, headers, body, unsigned_ok, now=None)
         ln = name.lower()
         if ln.startswith("x-amz-") and ln not in signed:
             raise AuthError("signature", "Header %s is sent but not signed" % name)
-        if ln in signed and ln != name.lower():
-            pass
     for s in signed:
         if headers.get_all(s) is None:
             raise AuthError("signature", "Signed header %s is not in the request" % s)
@@ -117,7 +117,15 @@ def verify(cfg, service, method, raw_path, headers, body, unsigned_ok, now=None)
             raise AuthError("signature", "The provided 'x-amz-content-sha256' header does not match what was computed.")
 
     host = headers.get("Host", "")
-    req = AWSRequest(method=method, url="https://%s%s" % (host, raw_path), data=body)
+    path, _, query = raw_path.partition("?")
+    # The query as AWS reads it: each name and value percent-decoded ("+" is
+    # not a space), then botocore encodes and sorts them for the canonical
+    # request, so a client's own (valid) choice of escapes does not matter.
+    params = []
+    for pair in query.split("&") if query else []:
+        k, _, v = pair.partition("=")
+        params.append((urllib.parse.unquote(k), urllib.parse.unquote(v)))
+    req = AWSRequest(method=method, url="https://%s%s" % (host, path), data=body, params=params)
     for name, value in headers.items():
         if name.lower() in signed:
             req.headers[name] = value
