@@ -282,6 +282,8 @@ static int upload(const struct unik_publish_spec *spec, struct aws_setup *s, cha
 	free(kept);
 	unik_err_clear(err);
 	memset(&o, 0, sizeof(o));
+	if (ebs_opts_from_config(spec->cfg, &o, err))
+		return -1;
 	o.disk = spec->disk;
 	o.creds = &s->creds;
 	o.region = s->creds.region;

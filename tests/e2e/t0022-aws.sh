@@ -112,6 +112,13 @@ f = json.loads(sys.argv[1])["faults"]
 assert f and all(x["fired"] >= 1 for x in f), f' "$faults"
 check "unik ps: running" bash -c "$BIN/unik ps | grep -E '^[^ ]+ +a1 |a1' | grep -qi running"
 
+r=$(api POST /v1/instances -H 'Content-Type: application/json' \
+	-d '{"image":"hello","name":"bad2","provider":"aws","args":["other"]}')
+check "run with arguments other than the image's: 400" json_error_is "$r" 400 invalid_argument
+check "its message names the command line and says why" contains "$r" 'not \"unik.arg=other\": other arguments need user data, which the runtime does not read yet'
+check "and no instance was run for it" test "$(state | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["instances"]))')" = 1
+unik rm bad2 >/dev/null 2>&1
+
 # ---- logs: the console output ------------------------------------------------
 ctl POST console "{\"id\":\"$iid\",\"text\":\"SeaBIOS\\nhello from unik on ec2\\n\"}" >/dev/null
 for _ in $(seq 1 60); do unik logs a1 2>/dev/null | grep -q "hello from unik on ec2" && break; sleep 0.5; done
