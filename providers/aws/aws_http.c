@@ -245,7 +245,7 @@ static int attempt(const struct aws_client *c, const struct aws_http_req *req, c
 	curl_easy_setopt(cu, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(cu, CURLOPT_HEADERDATA, resp);
 	curl_easy_setopt(cu, CURLOPT_ERRORBUFFER, ebuf);
-	if (is_loopback(host) || !strncmp(host, "127.", 4))
+	if (!strncmp(url, "http://", 7)) /* only to loopback (aws_http_endpoint) */
 		curl_easy_setopt(cu, CURLOPT_NOPROXY, "*");
 	cc = curl_easy_perform(cu);
 	if (cc == CURLE_OK) {

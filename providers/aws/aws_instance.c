@@ -346,6 +346,12 @@ int aws_status(const struct unik_run_spec *spec, enum unik_vm_state *state, pid_
 	}
 	if (aws_setup_load(spec->cfg, &s, err))
 		return -1;
+	/* the daemon's poll of every instance without a process waits on this:
+	 * few, short tries (it asks again in a moment) */
+	s.client.max_attempts = 3;
+	s.client.timeout_ms = 15000;
+	s.client.connect_timeout_ms = 3000;
+	s.client.backoff_cap_ms = 2000;
 	if (ec2_describe_instance(&s.client, id, &in, err)) {
 		aws_setup_release(&s);
 		if (err->code != UNIK_E_NOT_FOUND)
