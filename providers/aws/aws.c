@@ -33,7 +33,7 @@ int aws_setup_load(const struct unik_config *cfg, struct aws_setup *s, struct un
 
 	memset(s, 0, sizeof(*s));
 	if (aws_creds_load(environ, &s->creds, err))
-		return unik_err_prefix(err, "aws: ");
+		return unik_err_prefix(err, "aws");
 	if (region && *region) {
 		free(s->creds.region);
 		s->creds.region = xstrdup(region);
@@ -105,7 +105,7 @@ static int aws_probe(const struct unik_config *cfg, struct unik_err *err)
 	rc = ec2_pick_instance_type(&s.client, fam, AWS_MIN_MEMORY_MB, type, sizeof(type), err);
 	aws_setup_release(&s);
 	if (rc && err->code != UNIK_E_NOT_FOUND)
-		return unik_err_prefix(err, "aws: EC2 does not answer: ");
+		return unik_err_prefix(err, "aws: EC2 does not answer");
 	unik_err_clear(err);
 	return 0;
 }
@@ -294,7 +294,7 @@ static int upload(const struct unik_publish_spec *spec, struct aws_setup *s, cha
 	o.progress_ctx = &u;
 	progress(spec, "aws: uploading %s as an EBS snapshot", spec->disk);
 	if (ebs_upload(&o, &r, err))
-		return unik_err_prefix(err, "aws: uploading the image's disk: ");
+		return unik_err_prefix(err, "aws: uploading the image's disk");
 	snprintf(snap, EC2_ID_MAX, "%s", r.snapshot_id);
 	progress(spec, "aws: snapshot %s: %llu blocks written, %llu zero, %llu resumed", snap,
 		 (unsigned long long)r.blocks_written, (unsigned long long)r.blocks_skipped,

@@ -315,7 +315,7 @@ int aws_http_do(const struct aws_client *c, const struct aws_http_req *req,
 			free(url);
 			if (rc == 0)
 				return 0; /* the caller reports the last answer's error */
-			return unik_err_prefix(err, "(after %d attempts) ", i);
+			return unik_err_prefix(err, "after %d attempts", i);
 		}
 		{
 			int ms = aws_backoff_ms(i, base_ms, cap_ms, random32());

@@ -41,7 +41,7 @@ int ec2_call(const struct aws_client *c, struct ec2_query *q, struct ec2_doc **o
 	aws_http_resp_init(&resp);
 	if (aws_http_do(c, &req, &resp, err)) {
 		aws_http_resp_release(&resp);
-		return unik_err_prefix(err, "ec2 %s: ", q->action);
+		return unik_err_prefix(err, "ec2 %s", q->action);
 	}
 	if (resp.status != 200)
 		rc = ec2_map_error(q->action, resp.status, strbuf_str(&resp.body), resp.body.len,
