@@ -105,13 +105,14 @@ struct ebs_plan {
 	uint64_t volume_gib; /* ceil(disk_size / GiB), at least 1 */
 	uint64_t nzero; /* blocks that are all zeros */
 	unsigned char *zero; /* [nblocks]: 1 when the block is all zeros */
-	unsigned char (*sha)[32]; /* [nblocks]: SHA-256 of the (padded) block */
+	unsigned char (
+	    *sha)[32]; /* [nblocks]: SHA-256 of the (padded) block; 0s for a zero block */
 	char disk_sha256[65]; /* hex SHA-256 of the whole disk */
 };
 
-/* Reads the disk at `path` once: its size, each block's SHA-256 (the last
- * block padded with zeros to 512 KiB) and whether it is all zeros, and the
- * whole disk's SHA-256. */
+/* Reads the disk at `path` once: its size, whether each block is all zeros
+ * and, when it is not, its SHA-256 (the last block padded with zeros to
+ * 512 KiB), and the whole disk's SHA-256. */
 int ebs_plan_disk(const char *path, struct ebs_plan *plan, struct unik_err *err);
 /* The same from a buffer (tests). */
 void ebs_plan_buffer(const void *data, size_t len, struct ebs_plan *plan);

@@ -106,8 +106,9 @@ static void plan_block(struct ebs_plan *plan, uint64_t i, unsigned char *buf, si
 		memset(buf + n, 0, EBS_BLOCK_SIZE - n);
 	plan->zero[i] = (unsigned char)ebs_is_zero(buf, n);
 	if (plan->zero[i])
-		plan->nzero++;
-	SHA256(buf, EBS_BLOCK_SIZE, plan->sha[i]);
+		plan->nzero++; /* never sent nor summed: no digest */
+	else
+		SHA256(buf, EBS_BLOCK_SIZE, plan->sha[i]);
 }
 
 void ebs_plan_buffer(const void *data, size_t len, struct ebs_plan *plan)

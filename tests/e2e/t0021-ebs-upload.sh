@@ -138,6 +138,35 @@ check "the snapshot is completed, tagged as unik's with the image digest" \
 check "botocore reads the snapshot back: the disk byte for byte" \
 	eq "$(readback "$snap" "$T/disk.raw")" "$nonzero"
 
+# ---- a disk over 1 GiB (ops #1450) ----------------------------------------
+truncate -s $(((1 << 30) + 3 * 524288 + 1000)) "$T/big.raw"
+dd if="$T/disk.raw" of="$T/big.raw" bs=524288 count=1 conv=notrunc status=none
+printf 'the end of a big disk' | dd of="$T/big.raw" bs=1 seek=$(((1 << 30) + 3 * 524288 + 900)) \
+	conv=notrunc status=none
+ctl DELETE log >/dev/null
+out=$("$TOOLS/ebsupload" -v "$T/big.raw" 2>"$T/big.err")
+check "a sparse disk of 1 GiB + 1.5 MiB: a 2 GiB volume" \
+	eq "$(field status "$out")/$(field volume_gib "$out")" completed/2
+check "two blocks sent (the first and the last, block 2051), 2050 skipped" \
+	eq "$(sent_blocks | tr '\n' ' ')/$(field skipped "$out")" "0 2051 /2050"
+check "progress reached every block" contains "$(tail -n 1 "$T/big.err")" "done 2052/2052 written=2 skipped=2050"
+check "the last block reads back as the disk's end, zero-padded" /usr/bin/python3 - "$(field snapshot "$out")" "$T/big.raw" <<'EOF'
+import os, sys
+import botocore.session
+c = botocore.session.get_session().create_client(
+    "ebs", region_name="us-east-2", endpoint_url=os.environ["EP"],
+    aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"],
+    aws_secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"])
+blocks = c.list_snapshot_blocks(SnapshotId=sys.argv[1])["Blocks"]
+assert [b["BlockIndex"] for b in blocks] == [0, 2051], blocks
+data = c.get_snapshot_block(SnapshotId=sys.argv[1], BlockIndex=2051, BlockToken=blocks[1]["BlockToken"])["BlockData"].read()
+f = open(sys.argv[2], "rb")
+f.seek(2051 * 524288)
+want = f.read()
+assert len(want) == 1000 and data == want + bytes(524288 - 1000)
+EOF
+rm -f "$T/big.raw"
+
 # ---- throttling, 5xx, dropped connections ---------------------------------
 ctl DELETE log >/dev/null
 fault '{"op":"PutSnapshotBlock","kind":"throttle","count":3}'
