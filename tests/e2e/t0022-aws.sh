@@ -145,11 +145,24 @@ check "TerminateInstances was sent" bash -c "grep -q TerminateInstances <<<'$(op
 sleep 1
 check "the instance is terminated" bash -c "curl -s $EP/_control/state | python3 -c 'import json,sys; i=json.load(sys.stdin)[\"instances\"][\"$iid\"]; assert i[\"state\"] in (\"shutting-down\",\"terminated\"), i[\"state\"]'"
 
-# ---- a second run reuses the AMI ------------------------------------------------
+# ---- a second run reuses the AMI; its type follows its memory -----------------
 n_reg=$(ops | grep -c '^RegisterImage$')
-timeout 300 "$BIN/unik" run -d --provider aws --name a2 hello >/dev/null 2>&1
+timeout 300 "$BIN/unik" run -d --provider aws --name a2 -m 3000 hello >/dev/null 2>&1
 check "a second run of the image: no second upload or RegisterImage" test "$(ops | grep -c '^RegisterImage$')" = "$n_reg"
-timeout 120 "$BIN/unik" rm -f a2 >/dev/null 2>&1 || { timeout 120 "$BIN/unik" stop a2; timeout 60 "$BIN/unik" rm a2; } >/dev/null 2>&1
+a2_id=$(api GET /v1/instances/a2 | python3 -c 'import json,sys; print(json.loads(sys.stdin.read().split(" ", 1)[1])["id"])' 2>/dev/null)
+iid2=$(instance_of "$a2_id")
+check "-m 3000: the smallest t2/m4/c4 type with 3000 MiB (c4.large 3840, not t2.medium 4096)" \
+	test "$(state | python3 -c 'import json,sys; print(json.load(sys.stdin)["instances"][sys.argv[1]]["InstanceType"])' "$iid2")" = c4.large
+
+# ---- a daemon restart: the instance is adopted, asked of EC2 ----------------
+stop_daemon
+start_daemon
+check "after a daemon restart: a2 still running (DescribeInstances)" bash -c "$BIN/unik ps | grep a2 | grep -qi running"
+check "and unik stop a2 stops its EC2 instance" bash -c "timeout 120 $BIN/unik stop a2 >/dev/null 2>&1"
+check "it is stopped" python3 -c '
+import json, sys
+assert json.loads(sys.argv[1])["instances"][sys.argv[2]]["state"] == "stopped"' "$(state)" "$iid2"
+timeout 120 "$BIN/unik" rm a2 >/dev/null 2>&1
 
 # ---- rmi: deregister + delete snapshot -----------------------------------------
 check "unik rmi hello" bash -c "timeout 120 $BIN/unik rmi hello >/dev/null 2>&1"
