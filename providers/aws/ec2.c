@@ -419,8 +419,7 @@ int ec2_console_output(const struct aws_client *c, const char *id, struct strbuf
 	ec2_query_release(&q);
 	if (rc)
 		return -1;
-	b64 = xmalloc(EC2_MAX_REPLY);
-	ec2_text(d, "output", b64, EC2_MAX_REPLY);
+	b64 = ec2_text_dup(d, "output");
 	ec2_doc_free(d);
 	strbuf_reset(out);
 	rc = ec2_unbase64(b64, strlen(b64), out);

@@ -129,6 +129,9 @@ int ec2_parse_instances(struct ec2_doc *d, struct ec2_instance *out, size_t max,
  * ("imageId", "snapshotSet/item/status"): first match, "" when absent. */
 void ec2_text(struct ec2_doc *d, const char *path, char *out, size_t size);
 
+/* The same, all of it, unfiltered (the caller frees it). */
+char *ec2_text_dup(struct ec2_doc *d, const char *path);
+
 /* Base64 (RFC 4648, padded). */
 void ec2_base64(const void *data, size_t len, struct strbuf *out);
 /* Decodes base64 (white space skipped); -1 for malformed input. */

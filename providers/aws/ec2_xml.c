@@ -163,6 +163,17 @@ void ec2_text(struct ec2_doc *d, const char *path, char *out, size_t size)
 	text_of(at(xmlDocGetRootElement(d->doc), path), out, size);
 }
 
+char *ec2_text_dup(struct ec2_doc *d, const char *path)
+{
+	xmlNodePtr n = at(xmlDocGetRootElement(d->doc), path);
+	struct strbuf sb = STRBUF_INIT;
+
+	for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next)
+		if (c->type == XML_TEXT_NODE && c->content)
+			strbuf_adds(&sb, (const char *)c->content);
+	return strbuf_detach(&sb);
+}
+
 void ec2_error_code(const char *body, size_t len, char *code, size_t size)
 {
 	xmlDocPtr doc;

@@ -210,6 +210,15 @@ static void t_replies(void)
 	   "a repeated element parses");
 	ec2_text(d, "output", buf, 3);
 	is_str(buf, "aG", "text bounded by the buffer, first element wins");
+	{
+		char *all = ec2_text_dup(d, "output");
+
+		is_str(all, "aGk=", "ec2_text_dup: all of the first element's text");
+		free(all);
+		all = ec2_text_dup(d, "missing");
+		is_str(all, "", "ec2_text_dup of an absent element: empty");
+		free(all);
+	}
 	ec2_doc_free(d);
 }
 
