@@ -123,8 +123,10 @@ void ebs_new_token(struct up *u)
 	static const char hx[] = "0123456789abcdef";
 	unsigned char r[16];
 
-	for (size_t i = 0; i < sizeof(r); i++)
-		r[i] = (unsigned char)ebs_rnd(u);
+	/* a token names one request for good: from the kernel's generator */
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		for (size_t i = 0; i < sizeof(r); i++)
+			r[i] = (unsigned char)(ebs_rnd(u) >> 56);
 	memcpy(u->st.client_token, "unik-", 5);
 	for (size_t i = 0; i < sizeof(r); i++) {
 		u->st.client_token[5 + 2 * i] = hx[r[i] >> 4];
