@@ -13,6 +13,8 @@
 import json
 import urllib.parse
 
+import ec2
+
 
 def _reply(h, status, doc):
     h._send(status, json.dumps(doc, default=str).encode(), "application/json")
@@ -73,6 +75,8 @@ def handle(h, split, body):
                     c = {k: v for k, v in s.items() if k not in ("blocks", "parent_blocks")}
                     c["blocks"] = {str(i): b["sha"] for i, b in sorted(s["blocks"].items())}
                     snaps[sid] = c
+                for inst in ep.st.instances.values():
+                    ec2.settle(ep.st, inst)  # the state moved on by the delays
                 _reply(h, 200, {"snapshots": snaps, "images": ep.st.images, "instances": ep.st.instances})
         elif what == "block" and h.command == "GET":
             sid, idx = q.get("snapshot", [""])[0], int(q.get("index", ["-1"])[0])

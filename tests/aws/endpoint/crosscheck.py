@@ -7,12 +7,14 @@ import datetime
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from unittest import mock
 
 import boto3
@@ -46,7 +48,7 @@ def start(tmp, *extra):
         os.unlink(pf)
     p = subprocess.Popen(
         [sys.executable, os.path.join(HERE, "serve"), "--port", "0", "--port-file", pf, "--access-key", KEY,
-         "--secret-key", SECRET, "--region", REGION, "--boot-delay", "0.3", "--stop-delay", "0.3"] + list(extra),
+         "--secret-key", SECRET, "--region", REGION, "--boot-delay", "0.3", "--stop-delay", "0.3", "--seed", "20"] + list(extra),
         stdout=subprocess.DEVNULL)
     procs.append(p)
     for _ in range(100):
@@ -145,8 +147,7 @@ def ours(url, service, method, path, body, headers, unsigned=False, secret=SECRE
     return res
 
 
-def main():
-    tmp = tempfile.mkdtemp(prefix="unik-awsep.")
+def main(tmp):
     statef = os.path.join(tmp, "state.json")
     p, url = start(tmp, "--state", statef)
     ebs, ec2 = clients(url)
@@ -193,6 +194,9 @@ def main():
     control(url, "faults", {"op": "ListSnapshotBlocks", "kind": "throttle", "count": 1, "code": "ThrottlingException"})
     st, code, _ = error(lambda: ebs.list_snapshot_blocks(SnapshotId=sid))
     ok((st, code) == (400, "ThrottlingException"), "a fault with its own code: 400 ThrottlingException", (st, code))
+    control(url, "faults", {"op": "PutSnapshotBlock", "kind": "notfound", "count": 1})
+    st, code, _ = error(lambda: ebs.put_snapshot_block(SnapshotId=sid, BlockIndex=5, BlockData=disk[5], DataLength=BLOCK, Checksum=b64sha(disk[5]), ChecksumAlgorithm="SHA256"))
+    ok((st, code) == (404, "ResourceNotFoundException"), "a notfound fault (eventual consistency): 404 ResourceNotFoundException", (st, code))
     control(url, "faults", {"op": "PutSnapshotBlock", "kind": "500", "count": 1})
     r = ebs5.put_snapshot_block(SnapshotId=sid, BlockIndex=5, BlockData=disk[5], DataLength=BLOCK, Checksum=b64sha(disk[5]), ChecksumAlgorithm="SHA256")
     ok(r["ResponseMetadata"]["RetryAttempts"] == 1, "InternalServerException (500) once, then the retry succeeds")
@@ -227,6 +231,47 @@ def main():
     ok((st, code) == (400, "ValidationException"), "GetSnapshotBlock with another block's token: ValidationException")
     st, code, _ = error(lambda: ebs.list_snapshot_blocks(SnapshotId="snap-0123456789abcdef0"))
     ok((st, code) == (404, "ResourceNotFoundException"), "an unknown snapshot: 404 ResourceNotFoundException", (st, code))
+
+    # parallel uploads under rate-limited throttling: every block lands once
+    par = ebs.start_snapshot(VolumeSize=1)["SnapshotId"]
+    pblocks = {i: os.urandom(BLOCK) for i in range(0, 32, 2)}
+    control(url, "faults", {"op": "PutSnapshotBlock", "kind": "throttle", "rate": 0.3})
+    ebs10, _ = clients(url, attempts=10, max_pool_connections=8)
+
+    def put(i):
+        return ebs10.put_snapshot_block(SnapshotId=par, BlockIndex=i, BlockData=pblocks[i], DataLength=BLOCK, Checksum=b64sha(pblocks[i]),
+                                        ChecksumAlgorithm="SHA256")["ResponseMetadata"]["RetryAttempts"]
+
+    with ThreadPoolExecutor(8) as ex:
+        retries = sum(ex.map(put, sorted(pblocks)))
+    control(url, "faults", method="DELETE")
+    lin = base64.b64encode(hashlib.sha256(b"".join(hashlib.sha256(pblocks[i]).digest() for i in sorted(pblocks))).digest()).decode()
+    r = ebs.complete_snapshot(SnapshotId=par, ChangedBlocksCount=len(pblocks), Checksum=lin, ChecksumAlgorithm="SHA256", ChecksumAggregationMethod="LINEAR")
+    ok(r["Status"] == "completed" and retries > 0, "16 blocks from 8 threads under 30%% throttling (%d retries): the LINEAR checksum holds" % retries, r)
+    ec2.delete_snapshot(SnapshotId=par)
+
+    # an incremental snapshot: the parent's blocks and its own
+    st, code, _ = error(lambda: ebs.start_snapshot(VolumeSize=1, ParentSnapshotId=sid))
+    ok(code == "ValidationException", "a child smaller than its parent: ValidationException", code)
+    kid = ebs.start_snapshot(VolumeSize=2, ParentSnapshotId=sid)["SnapshotId"]
+    new5 = os.urandom(BLOCK)
+    ebs.put_snapshot_block(SnapshotId=kid, BlockIndex=5, BlockData=new5, DataLength=BLOCK, Checksum=b64sha(new5), ChecksumAlgorithm="SHA256")
+    ebs.complete_snapshot(SnapshotId=kid, ChangedBlocksCount=1, Checksum=base64.b64encode(hashlib.sha256(hashlib.sha256(new5).digest()).digest()).decode(),
+                          ChecksumAlgorithm="SHA256", ChecksumAggregationMethod="LINEAR")
+    kb = {b["BlockIndex"]: b["BlockToken"] for b in ebs.list_snapshot_blocks(SnapshotId=kid)["Blocks"]}
+    got = {i: ebs.get_snapshot_block(SnapshotId=kid, BlockIndex=i, BlockToken=t)["BlockData"].read() for i, t in kb.items()}
+    ok(sorted(got) == sorted(disk) and got[5] == new5 and got[0] == disk[0] and got[4095] == disk[4095],
+       "a child of the snapshot: its own block 5 over the parent's blocks 0 and 4095", sorted(got))
+    chg = ebs.list_changed_blocks(FirstSnapshotId=sid, SecondSnapshotId=kid)["ChangedBlocks"]
+    ok([c["BlockIndex"] for c in chg] == [5] and "FirstBlockToken" in chg[0] and "SecondBlockToken" in chg[0],
+       "ListChangedBlocks parent -> child: block 5, both tokens", chg)
+    g = ebs.get_snapshot_block(SnapshotId=sid, BlockIndex=5, BlockToken=chg[0]["FirstBlockToken"])["BlockData"].read()
+    ok(g == disk[5], "the first token reads the parent's block 5")
+    st, code, _ = error(lambda: ebs.list_changed_blocks(FirstSnapshotId=kid, SecondSnapshotId=sid))
+    ok(code == "ValidationException", "ListChangedBlocks child -> parent: ValidationException (UNRELATED_SNAPSHOTS)", code)
+    st, code, _ = error(lambda: ec2.delete_snapshot(SnapshotId=sid))
+    ok(code == "InvalidSnapshot.InUse", "DeleteSnapshot of a parent: InvalidSnapshot.InUse (not simulated)", code)
+    ec2.delete_snapshot(SnapshotId=kid)
 
     # --- signatures --------------------------------------------------------------
     bad_ebs, bad_ec2 = clients(url, secret="wrong-secret")
@@ -290,6 +335,12 @@ def main():
     ok(st == 400 and b"InvalidParameterValue" in b and b"MinCount" in b, "EC2 MinCount=one: InvalidParameterValue", (st, b))
     st, _, b = raw(url, "ec2", "POST", "/", b"Action=DescribeImages&Version=2012-01-01", {"Content-Type": "application/x-www-form-urlencoded"})
     ok(st == 400 and b"InvalidParameterValue" in b, "EC2 with another API version: InvalidParameterValue", (st, b))
+    many = "&".join("Filter.%d.Name=tag:k%d&Filter.%d.Value.1=v" % (i, i, i) for i in range(1, 20001)).encode()
+    t0 = time.time()
+    st, _, b = raw(url, "ec2", "POST", "/", b"Action=DescribeImages&Version=2016-11-15&" + many, {"Content-Type": "application/x-www-form-urlencoded"})
+    ok(st == 200 and b"<imagesSet" in b, "EC2 with 40000 filter parameters: answered (in %.1fs)" % (time.time() - t0), (st, b[:200]))
+    st, h, b = raw(url, "ebs", "POST", "/snapshots", b"[" * 100000 + b"]" * 100000, {"Content-Type": "application/json"})
+    ok(st == 400 and h.get("x-amzn-ErrorType") == "ValidationException", "EBS body of 100000 nested arrays: 400 ValidationException", (st, b))
     import http.client
     hc = http.client.HTTPConnection(url.split("//")[1], timeout=10)
     hc.putrequest("PUT", "/snapshots/%s/blocks/1" % sid)
@@ -334,8 +385,12 @@ def main():
     iid = inst["InstanceId"]
     ok(iid.startswith("i-") and inst["State"]["Name"] == "pending" and inst["InstanceType"] == "t3.micro" and inst["SubnetId"] == "subnet-0123456789abcdef0",
        "RunInstances: pending, type, subnet", inst)
-    ok(ec2.run_instances(ImageId=img, InstanceType="t3.micro", MinCount=1, MaxCount=1, ClientToken="run-1")["Instances"][0]["InstanceId"] == iid,
-       "RunInstances with the same client token: the same instance")
+    ok(ec2.run_instances(ImageId=img, InstanceType="t3.micro", MinCount=1, MaxCount=1, UserData=ud, SubnetId="subnet-0123456789abcdef0",
+                         SecurityGroupIds=["sg-0123456789abcdef0"], KeyName="unik", ClientToken="run-1",
+                         TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "unik", "Value": "t0020"}, {"Key": "Name", "Value": "hello"}]}]
+                         )["Instances"][0]["InstanceId"] == iid, "RunInstances with the same client token: the same instance")
+    st, code, _ = error(lambda: ec2.run_instances(ImageId=img, InstanceType="t3.small", MinCount=1, MaxCount=1, ClientToken="run-1"))
+    ok(code == "IdempotentParameterMismatch", "the client token with other parameters: IdempotentParameterMismatch", code)
     st, code, _ = error(lambda: ec2.run_instances(ImageId=img, MinCount=1, MaxCount=1, UserData="not base64!"))
     ok(code == "InvalidParameterValue", "RunInstances with user data that is not base64: InvalidParameterValue", code)
     st, code, msg = error(lambda: ec2nv.run_instances(ImageId=img, MaxCount=1))
@@ -354,6 +409,9 @@ def main():
     ok(out.get("Output") == "hello from the guest\n", "GetConsoleOutput: the preset console text", out)
     ec2.create_tags(Resources=[iid, img], Tags=[{"Key": "unik-owner", "Value": "me"}])
     ok(ec2.describe_instances(Filters=[{"Name": "tag:unik-owner", "Values": ["me"]}])["Reservations"][0]["Instances"][0]["InstanceId"] == iid, "CreateTags, then a filter finds it")
+    control(url, "faults", {"op": "DescribeInstances", "kind": "notfound", "count": 1})
+    st, code, _ = error(lambda: ec2.describe_instances(InstanceIds=[iid]))
+    ok(code == "InvalidInstanceID.NotFound", "a notfound fault on DescribeInstances: InvalidInstanceID.NotFound", code)
     control(url, "faults", {"op": "DescribeInstances", "kind": "throttle", "count": 2})
     r = ec25.describe_instances(InstanceIds=[iid])
     ok(r["ResponseMetadata"]["RetryAttempts"] == 2, "RequestLimitExceeded (503) twice, then boto3's retry succeeds")
@@ -364,6 +422,17 @@ def main():
     ch = ec2.start_instances(InstanceIds=[iid])["StartingInstances"][0]
     ok(ch["PreviousState"]["Name"] == "stopped" and ch["CurrentState"]["Name"] == "pending", "StartInstances: stopped -> pending", ch)
     ec2.get_waiter("instance_running").wait(InstanceIds=[iid], WaiterConfig=w)
+
+    # --- asynchronous completion ---------------------------------------------
+    control(url, "config", {"complete_delay": 1.5})
+    s3 = ebs.start_snapshot(VolumeSize=1)["SnapshotId"]
+    ebs.put_snapshot_block(SnapshotId=s3, BlockIndex=0, BlockData=disk[0], DataLength=BLOCK, Checksum=b64sha(disk[0]), ChecksumAlgorithm="SHA256")
+    r = ebs.complete_snapshot(SnapshotId=s3, ChangedBlocksCount=1)
+    first = ec2.describe_snapshots(SnapshotIds=[s3])["Snapshots"][0]["State"]
+    ec2.get_waiter("snapshot_completed").wait(SnapshotIds=[s3], WaiterConfig=w)
+    ok(r["Status"] == "pending" and first == "pending" and ec2.describe_snapshots(SnapshotIds=[s3])["Snapshots"][0]["State"] == "completed",
+       "with complete_delay: CompleteSnapshot answers pending, boto3's snapshot_completed waiter sees it complete", (r, first))
+    control(url, "config", {"complete_delay": 0})
 
     # --- restart: the state file keeps everything ---------------------------
     stop(p)
@@ -400,14 +469,17 @@ def main():
     st, code, _ = error(lambda: ebs_w.start_snapshot(VolumeSize=1))
     ok((st, code) == (403, "UnrecognizedClientException"), "EBS with a wrong token: 403 UnrecognizedClientException", (st, code))
     stop(p)
-    print("%d passed, %d failed, 0 skipped" % (n - failed, failed))
+    if not os.environ.get("CROSSCHECK_NO_SUMMARY"):
+        print("%d passed, %d failed, 0 skipped" % (n - failed, failed))
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
+    tmpdir = tempfile.mkdtemp(prefix="unik-awsep.")
     try:
-        rc = main()
+        rc = main(tmpdir)
     finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
         for pr in procs:
             if pr.poll() is None:
                 pr.kill()

@@ -162,24 +162,16 @@ def list_snapshot_blocks(st, p):
     st.settle(snap)
     if snap["Status"] != "completed":
         raise ApiError("ValidationException", "The snapshot %s is not completed." % snap["SnapshotId"], "INVALID_SNAPSHOT_ID")
-    start = p.get("StartingBlockIndex", 0)
-    if p.get("NextToken") is not None:
-        try:
-            start = int(base64.b64decode(p["NextToken"]).decode())
-        except ValueError:
-            raise ApiError("ValidationException", "The page token is not valid.", "INVALID_PAGE_TOKEN")
-    limit = p.get("MaxResults", 10000)
     blocks = _all_blocks(st, snap)
-    idxs = [i for i in sorted(blocks) if i >= start]
-    page, rest = idxs[:limit], idxs[limit:]
+    page, nxt = _page(p, sorted(blocks))
     out = {
         "Blocks": [{"BlockIndex": i, "BlockToken": _token(blocks[i][0], i, blocks[i][1]["sha"])} for i in page],
         "ExpiryTime": _now() + datetime.timedelta(hours=1),
         "VolumeSize": snap["VolumeSize"],
         "BlockSize": BLOCK,
     }
-    if rest:
-        out["NextToken"] = base64.b64encode(str(rest[0]).encode()).decode()
+    if nxt:
+        out["NextToken"] = nxt
     return 200, out
 
 
@@ -196,7 +188,58 @@ def get_snapshot_block(st, p):
     return 200, {"BlockData": st.block_data(blocks[idx][0], idx), "DataLength": BLOCK, "Checksum": b["sha"], "ChecksumAlgorithm": "SHA256"}
 
 
+def _page(p, idxs):
+    start = p.get("StartingBlockIndex", 0)
+    if p.get("NextToken") is not None:
+        try:
+            start = int(base64.b64decode(p["NextToken"]).decode())
+        except ValueError:
+            raise ApiError("ValidationException", "The page token is not valid.", "INVALID_PAGE_TOKEN")
+    idxs = [i for i in idxs if i >= start]
+    limit = p.get("MaxResults", 10000)
+    nxt = base64.b64encode(str(idxs[limit]).encode()).decode() if len(idxs) > limit else None
+    return idxs[:limit], nxt
+
+
+def list_changed_blocks(st, p):
+    second = _snapshot(st, p["SecondSnapshotId"])
+    first = _snapshot(st, p["FirstSnapshotId"]) if p.get("FirstSnapshotId") else None
+    for s in (first, second):
+        if s is not None:
+            st.settle(s)
+            if s["Status"] != "completed":
+                raise ApiError("ValidationException", "The snapshot %s is not completed." % s["SnapshotId"], "INVALID_SNAPSHOT_ID")
+    if first is not None:
+        cur = second
+        while cur is not None and cur["SnapshotId"] != first["SnapshotId"]:
+            cur = st.snapshots.get(cur["ParentSnapshotId"]) if cur["ParentSnapshotId"] else None
+        if cur is None:
+            raise ApiError("ValidationException", "%s is not an ancestor of %s." % (first["SnapshotId"], second["SnapshotId"]), "UNRELATED_SNAPSHOTS")
+    b2 = _all_blocks(st, second)
+    b1 = _all_blocks(st, first) if first is not None else {}
+
+    def differs(i):  # written after the first snapshot (even with the same bytes), or only in one
+        a, b = b1.get(i), b2.get(i)
+        return a is None or b is None or a[0] != b[0] or a[1]["sha"] != b[1]["sha"]
+
+    changed = sorted(i for i in set(b1) | set(b2) if differs(i))
+    page, nxt = _page(p, changed)
+    out = []
+    for i in page:
+        c = {"BlockIndex": i}
+        if i in b1:
+            c["FirstBlockToken"] = _token(b1[i][0], i, b1[i][1]["sha"])
+        if i in b2:
+            c["SecondBlockToken"] = _token(b2[i][0], i, b2[i][1]["sha"])
+        out.append(c)
+    res = {"ChangedBlocks": out, "ExpiryTime": _now() + datetime.timedelta(hours=1), "VolumeSize": second["VolumeSize"], "BlockSize": BLOCK}
+    if nxt:
+        res["NextToken"] = nxt
+    return 200, res
+
+
 HANDLERS = {
+    "ListChangedBlocks": list_changed_blocks,
     "StartSnapshot": start_snapshot,
     "PutSnapshotBlock": put_snapshot_block,
     "CompleteSnapshot": complete_snapshot,

@@ -247,14 +247,22 @@ def _state(st, inst):
     return inst["state"]
 
 
+settle = _state
+
+
 def _sname(name):
     return {"Code": STATES[name], "Name": name}
 
 
 def run_instances(st, p):
     token = p.get("ClientToken")
+    key = dict(p)
+    key.pop("ClientToken", None)
     if token and token in st.ec2_tokens:
-        rid = st.ec2_tokens[token]
+        prev = st.ec2_tokens[token]
+        if prev["params"] != st.jsonable(key):
+            raise _err("IdempotentParameterMismatch", "The client token %s was used with other parameters" % token)
+        rid = prev["id"]
         return _reservation(st, rid, [i for i in st.instances.values() if i["ReservationId"] == rid])
     iid = p.get("ImageId")
     if not iid:
@@ -319,7 +327,7 @@ def run_instances(st, p):
         st.instances[inst["InstanceId"]] = inst
         made.append(inst)
     if token:
-        st.ec2_tokens[token] = rid
+        st.ec2_tokens[token] = {"id": rid, "params": st.jsonable(key)}
     st.save()
     return _reservation(st, rid, made)
 

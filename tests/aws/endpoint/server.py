@@ -9,7 +9,6 @@
 # parameters parsed and validated against the model (shapes.py), then the
 # simulation (ebs.py, ec2.py) answers, and the answer is checked against the
 # model's output shape before it is sent.  Every request is logged.
-import hashlib
 import http.server
 import json
 import re
@@ -18,8 +17,10 @@ import socket
 import sys
 import threading
 import time
+import traceback
 import urllib.parse
 
+import control
 import ebs
 import ec2
 import shapes
@@ -68,6 +69,8 @@ class Endpoint:
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    timeout = 120  # a client that announces a body and stalls does not hold a thread for ever  # headers and body are two writes: no 40 ms delayed-ACK stall
     server_version = "unik-aws-endpoint"
     ep = None  # set by make_server
 
@@ -110,8 +113,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         try:
             self._handle1()
         except Exception:  # a bug here: answered and logged, never a dead connection
-            import traceback
-
             tb = traceback.format_exc()
             sys.stderr.write(tb)
             self.ep.record({"method": self.command, "path": self.path, "time": time.time(), "op": None, "crash": tb, "status": 500})
@@ -131,8 +132,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         split = urllib.parse.urlsplit(self.path)
         if split.path.startswith("/_control/"):
-            import control
-
             control.handle(self, split, body)
             return
         if self.command == "POST" and split.path == "/" and not split.query:
@@ -141,6 +140,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._ebs(split, body)
 
     def _fault(self, svc, opname, entry):
+        """Apply an injected fault; True when it answered (or dropped) the request."""
         rule = self.ep.faults.pick(opname)
         if rule is None:
             return False
@@ -156,14 +156,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
             except OSError:
                 pass
             return True
+        # notfound: the eventual consistency of both services (a snapshot or
+        # instance just created is not yet known to the next request)
         if svc == "ebs":
-            codes = {"throttle": ("RequestThrottledException", 400), "500": ("InternalServerException", 500), "503": ("ServiceUnavailableException", 503)}
+            codes = {"throttle": ("RequestThrottledException", 400), "500": ("InternalServerException", 500),
+                     "503": ("ServiceUnavailableException", 503), "notfound": ("ResourceNotFoundException", 404)}
         else:
-            codes = {"throttle": ("RequestLimitExceeded", 503), "500": ("InternalError", 500), "503": ("Unavailable", 503)}
+            nf = "InvalidInstanceID.NotFound"
+            if opname in ("DescribeImages", "DeregisterImage", "RunInstances"):
+                nf = "InvalidAMIID.NotFound"
+            elif opname in ("DescribeSnapshots", "DeleteSnapshot", "RegisterImage"):
+                nf = "InvalidSnapshot.NotFound"
+            codes = {"throttle": ("RequestLimitExceeded", 503), "500": ("InternalError", 500), "503": ("Unavailable", 503), "notfound": (nf, 400)}
         code, status = codes[rule["kind"]]
         code, status = rule.get("code") or code, rule.get("status") or status
-        msg = "Request limit exceeded." if rule["kind"] == "throttle" else "An internal error has occurred."
-        err = ApiError(code, msg + " (injected)", "ACCOUNT_THROTTLED" if code == "RequestThrottledException" else None, status)
+        msg = {"throttle": "Request limit exceeded.", "notfound": "The resource does not exist."}.get(rule["kind"], "An internal error has occurred.")
+        reason = {"RequestThrottledException": "ACCOUNT_THROTTLED", "ResourceNotFoundException": "SNAPSHOT_NOT_FOUND"}.get(code)
+        err = ApiError(code, msg + " (injected)", reason, status)
         self._error(svc, err, entry)
         return True
 
@@ -387,8 +396,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def _json(body):
         try:
             return json.loads(body)
-        except ValueError:
-            raise shapes.Invalid("value", "", "The body is not JSON")
+        except (ValueError, RecursionError):
+            raise shapes.Invalid("value", "", "The body is not JSON (or nested too deeply)")
 
 
 class Server(http.server.ThreadingHTTPServer):
@@ -402,9 +411,3 @@ def make_server(cfg, st, faults):
     srv = Server(("127.0.0.1", cfg.port), handler)
     srv.ep = ep
     return srv
-
-
-def sha256_b64(data):
-    import base64
-
-    return base64.b64encode(hashlib.sha256(data).digest()).decode()

@@ -319,8 +319,8 @@ def ec2_response(op, value, request_id):
     if op.output_shape is not None:
         check(op.output_shape, value, op.name + "Response")
         _xml_members(op.output_shape, value, out)
-    elif value.get("Return") is not None:
-        out.append("<return>%s</return>" % ("true" if value["Return"] else "false"))
+    else:  # actions without an output shape answer <return>true</return>
+        out.append("<return>%s</return>" % ("false" if value.get("Return") is False else "true"))
     out.append("</%s>" % root)
     return "".join(out).encode()
 
@@ -347,48 +347,51 @@ def ec2_params(shape, params):
     """Action/Version stripped form parameters -> the input shape's value.
 
     The inverse of botocore's EC2Serializer: structure members by queryName
-    or capitalised locationName, lists as Name.1, Name.2 ...  A parameter no
-    member claims is refused (UnknownParameter)."""
+    or capitalised locationName, lists as Name.1, Name.2 ...  The names are
+    first split on "." into a tree, so the walk is linear in the number of
+    parameters whatever their nesting.  A parameter no member claims is
+    refused (UnknownParameter)."""
+    tree = {}
+    for k, v in params.items():
+        node = tree
+        for part in k.split("."):
+            node = node.setdefault(part, {})
+        node[None] = (k, v)
     used = set()
-    value = _ec2_struct(shape, params, "", used) if shape is not None else {}
+    value = _ec2_struct(shape, tree, used) if shape is not None else {}
     for k in sorted(params):
         if k not in used:
             raise Invalid("unknown", k, "The parameter %s is not recognized" % k)
     return value
 
 
-def _ec2_struct(shape, params, prefix, used):
+def _ec2_struct(shape, node, used):
     out = {}
     for name, ms in shape.members.items():
-        v = _ec2_any(ms, params, join(prefix, ec2_name(name, ms)), used)
-        if v is not None:
-            out[name] = v
+        sub = node.get(ec2_name(name, ms))
+        if sub is not None:
+            v = _ec2_any(ms, sub, used)
+            if v is not None:
+                out[name] = v
     return out
 
 
-def _ec2_any(shape, params, key, used):
+def _ec2_any(shape, node, used):
     t = shape.type_name
-    dotted = key + "."
     if t == "structure":
-        if not any(k.startswith(dotted) for k in params):
-            return None
-        return _ec2_struct(shape, params, key, used)
+        return _ec2_struct(shape, node, used)
     if t == "list":
-        idx = set()
-        for k in params:
-            if k.startswith(dotted):
-                n = k[len(dotted):].split(".", 1)[0]
-                if n.isdigit() and not n.startswith("0"):
-                    idx.add(int(n))
-        if not idx:
+        items = sorted((int(k), sub) for k, sub in node.items() if k is not None and k.isdigit() and not k.startswith("0"))
+        if not items:
             return None
-        return [_ec2_any(shape.member, params, "%s.%d" % (key, i), used) for i in sorted(idx)]
+        return [_ec2_any(shape.member, sub, used) for _, sub in items]
     if t == "map":
         return None  # no EC2 input uses a map; its keys stay unknown
-    if key in params:
-        used.add(key)
-        return from_text(shape, params[key], key)
-    return None
+    leaf = node.get(None)
+    if leaf is None:
+        return None
+    used.add(leaf[0])
+    return from_text(shape, leaf[1], leaf[0])
 
 
 def to_text(shape, value):
