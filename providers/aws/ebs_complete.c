@@ -96,6 +96,7 @@ static enum ebs_verdict complete_snapshot(struct up *u, char status[16], struct 
 	c.op = "CompleteSnapshot";
 	c.method = "POST";
 	c.path = path;
+	c.retry_gone = 1;
 	ebs_call_header(&c, "x-amz-ChangedBlocksCount", count);
 	ebs_call_header(&c, "x-amz-Checksum", sum);
 	ebs_call_header(&c, "x-amz-Checksum-Algorithm", "SHA256");

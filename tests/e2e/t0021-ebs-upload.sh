@@ -176,13 +176,15 @@ fault '{"op":"PutSnapshotBlock","kind":"drop","count":2}'
 fault '{"op":"StartSnapshot","kind":"503","count":1}'
 fault '{"op":"CompleteSnapshot","kind":"throttle","count":1}'
 fault '{"op":"ListSnapshotBlocks","kind":"500","count":1}'
+fault '{"op":"PutSnapshotBlock","kind":"notfound","count":2}'
+fault '{"op":"CompleteSnapshot","kind":"notfound","count":1}'
 out=$("$TOOLS/ebsupload" "$T/disk.raw" 2>"$T/up2.err")
-check "an upload through throttling, 500s, 503s and dropped connections completes" \
+check "an upload through throttling, 500s, 503s, dropped connections and 404s (a snapshot not known yet) completes" \
 	eq "$(field status "$out")" completed
-check "every injected fault fired" eq "$(ctl GET faults | python3 -c 'import json,sys; print(sum(r["fired"] for r in json.load(sys.stdin)["faults"]))')" 12
+check "every injected fault fired" eq "$(ctl GET faults | python3 -c 'import json,sys; print(sum(r["fired"] for r in json.load(sys.stdin)["faults"]))')" 15
 # a dropped connection that libcurl had reused is sent again by libcurl
 # itself: only the answers that came back count as our retries
-check "and each answer that came back was retried (10 at least)" test "$(field retries "$out")" -ge 10
+check "and each answer that came back was retried (13 at least)" test "$(field retries "$out")" -ge 13
 check "each block acknowledged once" eq "$(sent_blocks)" "$(cat "$T/nonzero")"
 check "and the snapshot is the disk" eq "$(readback "$(field snapshot "$out")" "$T/disk.raw")" "$nonzero"
 ctl DELETE faults >/dev/null
