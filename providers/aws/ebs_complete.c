@@ -322,6 +322,7 @@ static int run(struct up *u, int resumed, char status[16], struct unik_err *err)
 					      "EBS StartSnapshot: snapshot %s is '%s', not pending",
 					      id, status);
 	memcpy(u->st.snapshot_id, id, 65);
+	u->started_ms = resumed ? 0 : ebs_now_ms();
 	u->st.updated = (int64_t)time(NULL);
 	count_progress(u, resumed);
 	if (ebs_save_state(u, err) < 0)

@@ -60,6 +60,11 @@ void ebs_report(struct up *u, const char *phase)
 		u->o->progress(&u->prog, u->o->progress_ctx);
 }
 
+int ebs_young(const struct up *u)
+{
+	return u->started_ms && ebs_now_ms() - u->started_ms < EBS_NOTFOUND_GRACE_MS;
+}
+
 int ebs_save_state(struct up *u, struct unik_err *err)
 {
 	uint64_t t = ebs_now_ms();
@@ -106,9 +111,12 @@ enum ebs_verdict ebs_call_once(struct up *u, struct ebs_call *c, struct unik_err
 			return EBS_FATAL;
 		drive_one(u, u->easy1, c);
 		v = ebs_call_verdict(c, err);
-		if (v == EBS_GONE && c->retry_gone && attempt < u->attempts)
-			v = EBS_RETRY;
-		else if (v != EBS_RETRY)
+		if (v == EBS_GONE && c->retry_gone && (attempt < u->attempts || ebs_young(u))) {
+			u->prog.retries++;
+			ebs_sleep_ms(ebs_backoff_ms(attempt, u->base_ms, u->max_ms, ebs_rnd(u)));
+			continue;
+		}
+		if (v != EBS_RETRY)
 			return v;
 		if (attempt >= u->attempts) {
 			unik_err_prefix(err, "after %u attempts", attempt);
@@ -224,7 +232,8 @@ static enum ebs_verdict finish_slot(struct up *u, struct slot *s, struct unik_er
 		s->state = SLOT_FREE;
 		return EBS_OK;
 	}
-	if ((v == EBS_RETRY || v == EBS_GONE) && s->attempt < u->attempts) {
+	if ((v == EBS_RETRY && s->attempt < u->attempts) ||
+	    (v == EBS_GONE && (s->attempt < u->attempts || ebs_young(u)))) {
 		/* a 404 too: EBS may not know a snapshot just started yet */
 		u->prog.retries++;
 		s->wake_ms =

@@ -287,6 +287,14 @@ check "resuming where the snapshot is unknown: a new snapshot there, nothing tak
 kill "$EP2_PID"
 wait "$EP2_PID" 2>/dev/null
 EP2_PID=
+{ "$TOOLS/ebsupload" -p 1 -k 2 -s "$T/st" "$T/disk.raw" >/dev/null 2>&1; } 2>/dev/null
+sid=$(sed -n 's/^snapshot //p' "$T/st/ebs-upload.state")
+fault '{"op":"PutSnapshotBlock","kind":"notfound","count":2}'
+out=$("$TOOLS/ebsupload" -p 1 -a 2 -s "$T/st" "$T/disk.raw" 2>"$T/up12.err")
+check "the resumed snapshot answers 404 on every try: the upload starts over" \
+	test "$(field status "$out")" = completed -a "$(field snapshot "$out")" != "$sid" -a \
+	"$(field resumed "$out")" = 0 -a "$(field written "$out")" = "$nonzero"
+ctl DELETE faults >/dev/null
 
 # ---- credentials refused ----------------------------------------------
 AWS_SECRET_ACCESS_KEY=not-the-secret "$TOOLS/ebsupload" "$T/disk.raw" >/dev/null 2>"$T/bad1.err"
