@@ -96,6 +96,7 @@ static enum ebs_verdict complete_snapshot(struct up *u, char status[16], struct 
 	c.op = "CompleteSnapshot";
 	c.method = "POST";
 	c.path = path;
+	c.retry_gone = 1;
 	ebs_call_header(&c, "x-amz-ChangedBlocksCount", count);
 	ebs_call_header(&c, "x-amz-Checksum", sum);
 	ebs_call_header(&c, "x-amz-Checksum-Algorithm", "SHA256");
@@ -321,6 +322,7 @@ static int run(struct up *u, int resumed, char status[16], struct unik_err *err)
 					      "EBS StartSnapshot: snapshot %s is '%s', not pending",
 					      id, status);
 	memcpy(u->st.snapshot_id, id, 65);
+	u->started_ms = resumed ? 0 : ebs_now_ms();
 	u->st.updated = (int64_t)time(NULL);
 	count_progress(u, resumed);
 	if (ebs_save_state(u, err) < 0)

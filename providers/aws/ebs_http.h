@@ -41,6 +41,10 @@ struct ebs_call {
 	size_t nhdrs;
 	const void *body;
 	size_t body_len;
+	/* a 404 is tried again too (up to the attempts): right after
+	 * StartSnapshot EBS may not know the snapshot yet (eventual
+	 * consistency); only when it stays is the snapshot gone */
+	int retry_gone;
 	/* the answer */
 	long status;
 	CURLcode curl_rc;

@@ -36,12 +36,19 @@ struct up {
 	uint64_t next;
 	struct ebs_progress prog;
 	uint64_t last_sync_ms; /* the state file was last fsync()ed */
+	uint64_t started_ms; /* StartSnapshot made the snapshot (this run); 0: an older one */
 	int dirty;
 	uint64_t rng;
 	unsigned attempts, base_ms, max_ms;
 };
 
+/* How long a snapshot this run started may be unknown to EBS (a 404)
+ * before it is taken as gone: coldsnap needed two minutes. */
+#define EBS_NOTFOUND_GRACE_MS 150000u
+
 uint64_t ebs_now_ms(void);
+/* 1 when a 404 now is the snapshot not known yet, not gone. */
+int ebs_young(const struct up *u);
 uint64_t ebs_rnd(struct up *u);
 void ebs_sleep_ms(unsigned ms);
 void ebs_report(struct up *u, const char *phase);

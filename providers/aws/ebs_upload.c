@@ -60,6 +60,11 @@ void ebs_report(struct up *u, const char *phase)
 		u->o->progress(&u->prog, u->o->progress_ctx);
 }
 
+int ebs_young(const struct up *u)
+{
+	return u->started_ms && ebs_now_ms() - u->started_ms < EBS_NOTFOUND_GRACE_MS;
+}
+
 int ebs_save_state(struct up *u, struct unik_err *err)
 {
 	uint64_t t = ebs_now_ms();
@@ -106,6 +111,11 @@ enum ebs_verdict ebs_call_once(struct up *u, struct ebs_call *c, struct unik_err
 			return EBS_FATAL;
 		drive_one(u, u->easy1, c);
 		v = ebs_call_verdict(c, err);
+		if (v == EBS_GONE && c->retry_gone && (attempt < u->attempts || ebs_young(u))) {
+			u->prog.retries++;
+			ebs_sleep_ms(ebs_backoff_ms(attempt, u->base_ms, u->max_ms, ebs_rnd(u)));
+			continue;
+		}
 		if (v != EBS_RETRY)
 			return v;
 		if (attempt >= u->attempts) {
@@ -123,8 +133,10 @@ void ebs_new_token(struct up *u)
 	static const char hx[] = "0123456789abcdef";
 	unsigned char r[16];
 
-	for (size_t i = 0; i < sizeof(r); i++)
-		r[i] = (unsigned char)ebs_rnd(u);
+	/* a token names one request for good: from the kernel's generator */
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		for (size_t i = 0; i < sizeof(r); i++)
+			r[i] = (unsigned char)(ebs_rnd(u) >> 56);
 	memcpy(u->st.client_token, "unik-", 5);
 	for (size_t i = 0; i < sizeof(r); i++) {
 		u->st.client_token[5 + 2 * i] = hx[r[i] >> 4];
@@ -220,7 +232,9 @@ static enum ebs_verdict finish_slot(struct up *u, struct slot *s, struct unik_er
 		s->state = SLOT_FREE;
 		return EBS_OK;
 	}
-	if (v == EBS_RETRY && s->attempt < u->attempts) {
+	if ((v == EBS_RETRY && s->attempt < u->attempts) ||
+	    (v == EBS_GONE && (s->attempt < u->attempts || ebs_young(u)))) {
+		/* a 404 too: EBS may not know a snapshot just started yet */
 		u->prog.retries++;
 		s->wake_ms =
 		    ebs_now_ms() + ebs_backoff_ms(s->attempt, u->base_ms, u->max_ms, ebs_rnd(u));

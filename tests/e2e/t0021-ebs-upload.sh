@@ -176,13 +176,15 @@ fault '{"op":"PutSnapshotBlock","kind":"drop","count":2}'
 fault '{"op":"StartSnapshot","kind":"503","count":1}'
 fault '{"op":"CompleteSnapshot","kind":"throttle","count":1}'
 fault '{"op":"ListSnapshotBlocks","kind":"500","count":1}'
+fault '{"op":"PutSnapshotBlock","kind":"notfound","count":2}'
+fault '{"op":"CompleteSnapshot","kind":"notfound","count":1}'
 out=$("$TOOLS/ebsupload" "$T/disk.raw" 2>"$T/up2.err")
-check "an upload through throttling, 500s, 503s and dropped connections completes" \
+check "an upload through throttling, 500s, 503s, dropped connections and 404s (a snapshot not known yet) completes" \
 	eq "$(field status "$out")" completed
-check "every injected fault fired" eq "$(ctl GET faults | python3 -c 'import json,sys; print(sum(r["fired"] for r in json.load(sys.stdin)["faults"]))')" 12
+check "every injected fault fired" eq "$(ctl GET faults | python3 -c 'import json,sys; print(sum(r["fired"] for r in json.load(sys.stdin)["faults"]))')" 15
 # a dropped connection that libcurl had reused is sent again by libcurl
 # itself: only the answers that came back count as our retries
-check "and each answer that came back was retried (10 at least)" test "$(field retries "$out")" -ge 10
+check "and each answer that came back was retried (13 at least)" test "$(field retries "$out")" -ge 13
 check "each block acknowledged once" eq "$(sent_blocks)" "$(cat "$T/nonzero")"
 check "and the snapshot is the disk" eq "$(readback "$(field snapshot "$out")" "$T/disk.raw")" "$nonzero"
 ctl DELETE faults >/dev/null
@@ -285,6 +287,14 @@ check "resuming where the snapshot is unknown: a new snapshot there, nothing tak
 kill "$EP2_PID"
 wait "$EP2_PID" 2>/dev/null
 EP2_PID=
+{ "$TOOLS/ebsupload" -p 1 -k 2 -s "$T/st" "$T/disk.raw" >/dev/null 2>&1; } 2>/dev/null
+sid=$(sed -n 's/^snapshot //p' "$T/st/ebs-upload.state")
+fault '{"op":"PutSnapshotBlock","kind":"notfound","count":2}'
+out=$("$TOOLS/ebsupload" -p 1 -a 2 -s "$T/st" "$T/disk.raw" 2>"$T/up12.err")
+check "the resumed snapshot answers 404 on every try: the upload starts over" \
+	test "$(field status "$out")" = completed -a "$(field snapshot "$out")" != "$sid" -a \
+	"$(field resumed "$out")" = 0 -a "$(field written "$out")" = "$nonzero"
+ctl DELETE faults >/dev/null
 
 # ---- credentials refused ----------------------------------------------
 AWS_SECRET_ACCESS_KEY=not-the-secret "$TOOLS/ebsupload" "$T/disk.raw" >/dev/null 2>"$T/bad1.err"
