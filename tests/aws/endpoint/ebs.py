@@ -57,6 +57,9 @@ def start_snapshot(st, p):
         raise ApiError("ValidationException", "You can't specify ParentSnapshotId and Encrypted in the same request.", "INVALID_PARAMETER_VALUE")
     if p["VolumeSize"] > 65536:
         raise ApiError("ValidationException", "The volume size %d GiB is above 65536 GiB." % p["VolumeSize"], "INVALID_VOLUME_SIZE")
+    for t in p.get("Tags", []):
+        if not t.get("Key"):
+            raise ApiError("ValidationException", "A tag needs a Key.", "INVALID_TAG")
     token = p.get("ClientToken")
     key = dict(p)
     key.pop("ClientToken", None)
@@ -79,7 +82,7 @@ def start_snapshot(st, p):
         "Status": "pending",
         "StartTime": _now().timestamp(),
         "Description": p.get("Description", ""),
-        "Tags": p.get("Tags", []),
+        "Tags": [{"Key": t.get("Key", ""), "Value": t.get("Value", "")} for t in p.get("Tags", [])],
         "ParentSnapshotId": p.get("ParentSnapshotId"),
         "Encrypted": bool(p.get("Encrypted")),
         "Timeout": p.get("Timeout", 60),
@@ -142,15 +145,31 @@ def complete_snapshot(st, p):
 
 
 def _all_blocks(st, snap):
-    """index -> (owner snapshot, block record), the parent chain included."""
+    """index -> (owner snapshot, block record), the parent chain included;
+    blocks of a deleted ancestor are the snapshot's own "kept" copies."""
     out = {}
     for idx, owner in snap["parent_blocks"].items():
         o = st.snapshots.get(owner)
         if o is not None and idx in o["blocks"]:
             out[idx] = (owner, o["blocks"][idx])
+    for idx, b in snap.get("kept", {}).items():
+        out[idx] = (snap["SnapshotId"], b)
     for idx, b in snap["blocks"].items():
         out[idx] = (snap["SnapshotId"], b)
     return out
+
+
+def keep_inherited(st, sid):
+    """Before snapshot sid is deleted: the snapshots that read blocks of it
+    keep their own copies (as EBS keeps the data a later snapshot needs)."""
+    gone = st.snapshots[sid]
+    for o in st.snapshots.values():
+        if o is gone:
+            continue
+        for idx in [i for i, owner in o["parent_blocks"].items() if owner == sid]:
+            o.setdefault("kept", {})[idx] = gone["blocks"][idx]
+            del o["parent_blocks"][idx]
+            st.save_block(o, idx, kept=True)
 
 
 def _token(sid, idx, sha):
@@ -185,7 +204,7 @@ def get_snapshot_block(st, p):
     if idx not in blocks or p["BlockToken"] != _token(blocks[idx][0], idx, blocks[idx][1]["sha"]):
         raise ApiError("ValidationException", "The block token is not valid for block %d." % idx, "INVALID_BLOCK_TOKEN")
     b = blocks[idx][1]
-    return 200, {"BlockData": st.block_data(blocks[idx][0], idx), "DataLength": BLOCK, "Checksum": b["sha"], "ChecksumAlgorithm": "SHA256"}
+    return 200, {"BlockData": b["data"], "DataLength": BLOCK, "Checksum": b["sha"], "ChecksumAlgorithm": "SHA256"}
 
 
 def _page(p, idxs):

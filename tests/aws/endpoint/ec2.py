@@ -12,7 +12,7 @@ import binascii
 import datetime
 import fnmatch
 
-from ebs import ApiError
+from ebs import ApiError, keep_inherited
 
 STATES = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48, "stopping": 64, "stopped": 80}
 # name: (MiB, vCPUs, hypervisor, architectures)
@@ -54,7 +54,7 @@ def _tags_match(tags, filters, fields):
             raise _err("InvalidParameterValue", "A filter needs a Name")
         if name.startswith("tag:"):
             k = name[4:]
-            have = [t["Value"] for t in tags if t.get("Key") == k]
+            have = [t.get("Value", "") for t in tags if t.get("Key") == k]
         elif name == "tag-key":
             have = [t.get("Key") for t in tags]
         elif name in fields:
@@ -111,9 +111,7 @@ def delete_snapshot(st, p):
     for img in st.images.values():
         if sid in [b.get("Ebs", {}).get("SnapshotId") for b in img["BlockDeviceMappings"]]:
             raise _err("InvalidSnapshot.InUse", "The snapshot %s is currently in use by %s" % (sid, img["ImageId"]))
-    for s in st.snapshots.values():
-        if s.get("ParentSnapshotId") == sid:
-            raise _err("InvalidSnapshot.InUse", "The snapshot %s is the parent of %s (not simulated: delete the child first)" % (sid, s["SnapshotId"]))
+    keep_inherited(st, sid)
     del st.snapshots[sid]
     st.forget_blocks(sid)
     st.save()
@@ -302,8 +300,11 @@ def run_instances(st, p):
         rt = spec.get("ResourceType")
         if rt not in ("instance", "volume", "network-interface"):
             raise _err("InvalidParameterValue", "'%s' is not a valid taggable resource type for this operation." % rt)
+        for t in spec.get("Tags", []):
+            if not t.get("Key") or t["Key"].startswith("aws:"):
+                raise _err("InvalidParameterValue", "Tag keys must be given and not start with 'aws:'")
         if rt == "instance":
-            tags.extend(spec.get("Tags", []))
+            tags.extend({"Key": t["Key"], "Value": t.get("Value", "")} for t in spec.get("Tags", []))
     rid = st.new_id("r-")
     made = []
     for n in range(min(hi, room)):
@@ -503,7 +504,7 @@ def create_tags(st, p):
             raise _err("InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for internal use")
     for tags in targets:
         for t in p["Tags"]:
-            tags[:] = [x for x in tags if x["Key"] != t["Key"]] + [{"Key": t["Key"], "Value": t.get("Value", "")}]
+            tags[:] = [x for x in tags if x.get("Key") != t["Key"]] + [{"Key": t["Key"], "Value": t.get("Value", "")}]
     st.save()
     return {"Return": True}
 

@@ -56,8 +56,10 @@ def verify(cfg, service, method, raw_path, headers, body, unsigned_ok, now=None)
 
     headers: an http.client.HTTPMessage (repeated headers kept)."""
     auth = headers.get_all("Authorization") or []
-    if len(auth) != 1:
-        raise AuthError("missing", "Request is missing Authentication Token" if not auth else "Authorization header given twice")
+    if not auth:
+        raise AuthError("missing", "Request is missing Authentication Token")
+    if len(auth) > 1:
+        raise AuthError("signature", "Authorization header given twice")
     m = _AUTH.match(auth[0].strip())
     if not m:
         raise AuthError("signature", "Authorization header requires Credential, SignedHeaders and Signature (AWS4-HMAC-SHA256)")
