@@ -221,9 +221,10 @@ static int write_line(const char *dir, const char *name, const char *line, struc
 	return rc;
 }
 
-/* Waits until `what` (polled by `get`) is `want`: backoff 1 s doubling to
- * 15 s, up to PUBLISH_WAIT_S.  A state `bad` fails at once. */
-static int wait_state(const struct aws_client *c, const char *id, const char *want, const char *bad,
+/* Waits until `id` (polled by `get`) is `want`: backoff 1 s doubling to
+ * 15 s, up to PUBLISH_WAIT_S.  A state other than it and "pending" (a
+ * snapshot in error, an AMI failed or deregistered) fails at once. */
+static int wait_state(const struct aws_client *c, const char *id, const char *want,
 		      int (*get)(const struct aws_client *, const char *, char *, size_t,
 				 struct unik_err *),
 		      struct unik_err *err)
@@ -238,9 +239,9 @@ static int wait_state(const struct aws_client *c, const char *id, const char *wa
 			return -1;
 		if (!strcmp(state, want))
 			return 0;
-		if (!strcmp(state, bad))
-			return unik_err_set(err, UNIK_E_UNAVAILABLE, "aws: %s is in state %s", id,
-					    state);
+		if (strcmp(state, "pending"))
+			return unik_err_set(err, UNIK_E_UNAVAILABLE,
+					    "aws: %s is in state %s, not %s", id, state, want);
 		if (clock_now_ms() + ms > until)
 			return unik_err_set(err, UNIK_E_UNAVAILABLE,
 					    "aws: %s is still %s after %d s", id, state,
@@ -336,7 +337,7 @@ static int aws_publish(const struct unik_publish_spec *spec, char *ref, size_t r
 	if (upload(spec, &s, snap, err))
 		goto out;
 	progress(spec, "aws: waiting for snapshot %s to complete", snap);
-	if (wait_state(&s.client, snap, "completed", "error", ec2_snapshot_state, err))
+	if (wait_state(&s.client, snap, "completed", ec2_snapshot_state, err))
 		goto out;
 	if (ec2_create_tags(&s.client, snap, keys, values, 2, err))
 		goto out;
@@ -350,7 +351,7 @@ static int aws_publish(const struct unik_publish_spec *spec, char *ref, size_t r
 		goto out;
 	progress(spec, "aws: registered %s from %s", ami, snap);
 wait_ami:
-	if (wait_state(&s.client, ami, "available", "failed", ec2_image_state, err))
+	if (wait_state(&s.client, ami, "available", ec2_image_state, err))
 		goto out;
 	snprintf(ref, ref_size, "%s %s", ami, snap);
 	rc = 0;
