@@ -137,6 +137,7 @@ bench: deps
 	scripts/bench-compat
 	scripts/bench-xen
 	scripts/bench-oci-runtime
+	scripts/bench-ebs
 
 clean:
 	rm -rf build bin

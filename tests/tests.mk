@@ -1,7 +1,7 @@
 # Unit tests: small C programs printing TAP, linked against everything the
 # daemon has but its main().  Built in the current VARIANT (make test uses asan).
 UNIT_TESTS := t_types t_lib t_store t_routes t_untar t_buildtree t_libvirt_xml t_sandbox \
-	t_disk_stage t_sigv4 t_aws_creds
+	t_disk_stage t_sigv4 t_aws_creds t_ebs t_ec2
 # These run the daemon against the mock providers: their table replaces
 # providers/registry.c (providers/mock/mock.mk).
 MOCK_TESTS := t_lifecycle t_races t_volumes
@@ -14,7 +14,7 @@ LINT_SRCS += $(wildcard tests/unit/*.c tests/unit/*.h tests/runtime/*.c tests/mo
 # provrun a provider, benchrun times monitor runs, bootword encodes a word
 # for a guest's command line (abi/boot.h).
 TEST_TOOLS := $(OUT)/tests/cbuild $(OUT)/tests/provrun $(OUT)/tests/benchrun \
-	$(OUT)/tests/bootword $(OUT)/tests/sigv4sign
+	$(OUT)/tests/bootword $(OUT)/tests/sigv4sign $(OUT)/tests/ebsupload
 DAEMON_PARTS := $(filter-out $(OUT)/obj/daemon/main.o,$(UNIKD_OBJS)) $(OUT)/libunik.a
 
 .PHONY: unit-bins test-tools
@@ -33,6 +33,13 @@ $(OUT)/tests/provrun: $(OUT)/obj/tests/monitor/provrun.o $(DAEMON_PARTS)
 
 # sigv4sign: providers/aws/sigv4.c from the command line (tests/e2e/t0016).
 $(OUT)/tests/sigv4sign: $(OUT)/obj/tests/tools/sigv4sign.o $(DAEMON_PARTS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIKD_LIBS)
+
+# ebsupload: providers/aws/ebs.h's ebs_upload() from the command line
+# (tests/e2e/t0021, scripts/bench-ebs).
+$(OUT)/tests/ebsupload: $(OUT)/obj/tests/tools/ebsupload.o $(DAEMON_PARTS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIKD_LIBS)
