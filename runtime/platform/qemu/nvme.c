@@ -137,12 +137,17 @@ static bool collect(struct pci_fn f, u16 vendor, u16 device)
 	return false;
 }
 
+static bool cq_ready(void *arg);
+
+/* A controller raises INTx while its I/O completion queue has an entry the
+ * waiter has not taken (the admin queue's are taken at boot, polled): that
+ * one is masked until its waiter unmasks it again. */
 static void irq_handler(int vector)
 {
 	(void)vector;
 	for (int i = 0; i < nctrls; i++)
-		if (ctrls[i].irq_ok && ctrls[i].regs)
-			wr(&ctrls[i], INTMS, 1u); /* lowers INTx until the waiter unmasks it */
+		if (ctrls[i].irq_ok && !ctrls[i].dead && cq_ready(&ctrls[i].ioq))
+			wr(&ctrls[i], INTMS, 1u);
 	apic_eoi();
 	sched_irq_io();
 }
