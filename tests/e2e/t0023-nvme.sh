@@ -6,9 +6,10 @@
 # and e2fsck -fn clean; `unik run -v VOL:/data` with qemu.disk_bus = nvme
 # (q35, an NVMe controller per volume): written by one run, read by the
 # next, a stopped program's volume clean; a namespace of 4096-byte blocks
-# read and written (ext2 and raw at offsets the host checks); a controller
-# whose MDTS (16 KiB) is below the driver's 128 KiB transfers writes a 3 MiB
-# file that a controller without that limit reads back.
+# read and written (ext2; raw at offsets the host checks, on a controller
+# with two namespaces, NSIDs 1 and 3); a controller whose MDTS (16 KiB) is
+# below the driver's 128 KiB transfers writes a 3 MiB file that a
+# controller without that limit reads back.
 . "$(dirname "$0")/../lib/e2e.sh"
 need_tools mke2fs e2fsck debugfs python3 mtype mcopy
 need_qemu
@@ -141,9 +142,12 @@ check "4096-byte blocks: e2fsck -fn clean" fsck_clean "$T/4k.img"
 truncate -s 8M "$T/raw0.img"
 truncate -s 4M "$T/raw1.img"
 # shellcheck disable=SC2046
-kboot 4k-raw "$RVOL" "$(args raw /dev/vdb)" $(nvme r0 "$T/raw0.img") \
-	$(nvme r1 "$T/raw1.img" logical_block_size=4096,physical_block_size=4096)
-check "4096-byte blocks raw: /dev/vdb is the second controller's (4 MiB)" \
+# one controller, namespaces 1 (512-byte blocks) and 3 (4096): disks 0 and 1
+kboot 4k-raw "$RVOL" "$(args raw /dev/vdb)" -device nvme,id=c0,serial=c0 \
+	-drive "if=none,id=r0,file=$T/raw0.img,format=raw" -device nvme-ns,drive=r0,bus=c0,nsid=1 \
+	-drive "if=none,id=r1,file=$T/raw1.img,format=raw" \
+	-device nvme-ns,drive=r1,bus=c0,nsid=3,logical_block_size=4096,physical_block_size=4096
+check "two namespaces: /dev/vdb is namespace 3 of 4096-byte blocks (4 MiB)" \
 	has 4k-raw "raw: /dev/vdb is 4194304 bytes"
 check "4096-byte blocks raw: writes and reads back at any offset, fsync, ENOSPC" has 4k-raw "raw: ok"
 check "4096-byte blocks raw: the host sees what the guest wrote, where" python3 -c "
