@@ -1,9 +1,9 @@
 /* argv.c - the qemu command line and the guest's kernel command line.
  *
  * Machine: microvm with ACPI (its power button is the graceful stop), or
- * for unik-elf images with qemu.disk_bus = nvme, q35 (PCI Express, what an
- * AWS Nitro instance looks like) with an NVMe controller per volume and a
- * virtio-net PCI NIC.  Console: the built-in COM1 into the instance log.
+ * for unik-elf images with qemu.disk_bus = nvme, pc (i440FX and PIIX3, the
+ * chipset an AWS Nitro instance presents) with an NVMe controller per
+ * volume and a virtio-net PCI NIC.  Console: the built-in COM1 into the instance log.
  * Status: a second 16550 at 0x2f8/irq 3 (the guest's ttyS1) into the file
  * `status`.
  */
@@ -129,7 +129,7 @@ int qemu_check(const struct unik_run_spec *spec, struct unik_err *err)
 	return 0;
 }
 
-/* The guest's NIC: a virtio-net (virtio-mmio on microvm, PCI on q35) on the
+/* The guest's NIC: a virtio-net (virtio-mmio on microvm, PCI on pc) on the
  * daemon's tap, or on QEMU's user network with the published ports as
  * hostfwd rules. */
 static void push_net(const struct unik_net_spec *net, int pci, struct strv *argv)
@@ -220,7 +220,7 @@ int qemu_argv_build(const struct unik_run_spec *run, const struct qemu_paths *p,
 	/* Linux guests get ACPI for the power button (graceful stop); the unik
 	 * runtime finds its virtio-mmio devices in the virtio_mmio.device= words
 	 * QEMU adds to the command line only when ACPI is off */
-	strv_push(argv, bus == QEMU_BUS_NVME ? "q35"
+	strv_push(argv, bus == QEMU_BUS_NVME ? "pc"
 			: is_linux	     ? "microvm,acpi=on"
 					     : "microvm,acpi=off");
 	strv_push(argv, "-accel");

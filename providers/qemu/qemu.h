@@ -11,7 +11,7 @@
  * volume is a -drive with a virtio-blk-device on it, in disk order (the
  * first device takes the highest virtio-mmio transport, whose
  * virtio_mmio.device= word QEMU writes first on the kernel command line);
- * with qemu.disk_bus = nvme the machine is q35 and each volume an NVMe
+ * with qemu.disk_bus = nvme the machine is pc and each volume an NVMe
  * controller, in slot order.
  */
 #ifndef UNIK_PROVIDER_QEMU_H
@@ -53,7 +53,7 @@ const char *qemu_user(const struct unik_config *cfg);
 
 /* The bus of the volumes (config qemu.disk_bus): QEMU_BUS_VIRTIO
  * (virtio-blk on microvm), or QEMU_BUS_NVME (an NVMe controller each on
- * q35: unik-elf images only); -1 with err for another value or image. */
+ * pc: unik-elf images only); -1 with err for another value or image. */
 int qemu_disk_bus(const struct unik_run_spec *spec, struct unik_err *err);
 
 /* Checks a run before it is made: the image has its artifacts, the memory

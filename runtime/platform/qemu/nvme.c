@@ -21,9 +21,12 @@
  * through the I/O APIC, unmasked (INTMC) only while a thread sleeps for a
  * completion, masked again (INTMS) by the handler, with a 10 ms deadline;
  * polling at boot and shutdown.  Every completion entry is checked (phase,
- * command id, submission queue id and head); a wrong one, a timeout or a
- * fatal status makes the controller dead (disabled, every later command
- * -EIO), so a late DMA lands only in its own buffers.
+ * command id, submission queue id and head); a wrong one or a timeout (30 s
+ * for admin commands, 255 s for I/O: EBS volumes can stall for long) makes
+ * the controller dead (disabled, every later command -EIO), so a late DMA
+ * lands only in its own buffers.  What the device says of itself (CAP, the
+ * identify data) is checked before use: doorbells inside BAR 0, known
+ * entry sizes and LBA formats, namespace lists ascending and within NN.
  */
 #include "pcdev.h"
 #include "qemu.h"
@@ -42,7 +45,9 @@
 #define QSIZE 16
 #define BOUNCE (128 * 1024)
 #define POLL_NS 10000000UL
-#define CMD_TIMEOUT_NS 30000000000UL
+#define ADMIN_TIMEOUT_NS 30000000000UL
+/* I/O: what Windows allows at most; AWS asks for long ones (EBS can stall) */
+#define IO_TIMEOUT_NS 255000000000UL
 #define CLASS_NVME 0x010802u
 
 /* registers */
@@ -193,7 +198,7 @@ static bool not_busy(void *arg)
  * command, or the controller is dead).  *dw0: the completion's dword 0. */
 static int submit(struct ctrl *c, struct queue *q, struct sqe *cmd, u32 *dw0)
 {
-	u64 end = plat_monotonic_ns() + CMD_TIMEOUT_NS;
+	u64 end = plat_monotonic_ns() + (q->id ? IO_TIMEOUT_NS : ADMIN_TIMEOUT_NS);
 	bool timed_out = false;
 	struct cqe e;
 	u16 cid;
@@ -392,7 +397,7 @@ static void queue_init(struct ctrl *c, struct queue *q, u16 id, int sq_page, int
 }
 
 /* Resets and enables c with its admin queue: false when it cannot be used. */
-static bool ctrl_enable(struct ctrl *c, u64 base)
+static bool ctrl_enable(struct ctrl *c, u64 base, u64 bar_size)
 {
 	u64 cap = rd(c, CAP) | (u64)rd(c, CAP + 4) << 32, to_ms = MAX(cap >> 24 & 0xff, 1UL) * 500;
 
@@ -404,6 +409,11 @@ static bool ctrl_enable(struct ctrl *c, u64 base)
 	}
 	c->stride = 4UL << (cap >> 32 & 0xf);
 	c->qsize = (u16)MIN((cap & 0xffff) + 1, (u64)QSIZE);
+	if (DOORBELLS + 4 * c->stride > bar_size) {
+		kprintf("unik: nvme 00:%02x.%x: its doorbells lie past its BAR 0; not used\n",
+			c->f.dev, c->f.fn);
+		return false;
+	}
 	if (!(c->regs = arch_map_mmio(base, DOORBELLS + 4 * c->stride))) /* the doorbells too */
 		return false;
 	wr(c, CC, 0);
@@ -430,11 +440,12 @@ static bool ctrl_enable(struct ctrl *c, u64 base)
 static void ctrl_init(struct ctrl *c, bool (*route)(u32 gsi, int vector, void (*fn)(int vector)))
 {
 	const u8 *id;
-	u64 base, *prp;
+	u64 base, size = pci_bar_size(c->f, 0), *prp;
 	u32 nn;
 	int gsi;
 
-	if (!(base = pci_bar_address(c->f, 0)) || !(c->regs = arch_map_mmio(base, DOORBELLS))) {
+	if (size < DOORBELLS || !(base = pci_bar_address(c->f, 0)) ||
+	    !(c->regs = arch_map_mmio(base, DOORBELLS))) {
 		kprintf("unik: nvme 00:%02x.%x: its BAR 0 is unusable\n", c->f.dev, c->f.fn);
 		c->regs = NULL;
 		return;
@@ -454,7 +465,7 @@ static void ctrl_init(struct ctrl *c, bool (*route)(u32 gsi, int vector, void (*
 	prp = (u64 *)(c->mem + PG_PRP * PAGE_SIZE);
 	for (u64 i = 1; i < BOUNCE / PAGE_SIZE; i++)
 		prp[i - 1] = c->bounce_pa + i * PAGE_SIZE;
-	if (!ctrl_enable(c, base)) {
+	if (!ctrl_enable(c, base, size)) {
 		c->regs = NULL;
 		return;
 	}
