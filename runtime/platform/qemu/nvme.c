@@ -195,8 +195,8 @@ static bool not_busy(void *arg)
 }
 
 /* Submits *cmd on q and waits for its completion: 0, or -EIO (a failed
- * command, or the controller is dead).  *dw0: the completion's dword 0. */
-static int submit(struct ctrl *c, struct queue *q, struct sqe *cmd, u32 *dw0)
+ * command, or the controller is dead). */
+static int submit(struct ctrl *c, struct queue *q, struct sqe *cmd)
 {
 	u64 end = plat_monotonic_ns() + (q->id ? IO_TIMEOUT_NS : ADMIN_TIMEOUT_NS);
 	bool timed_out = false;
@@ -232,7 +232,7 @@ static int submit(struct ctrl *c, struct queue *q, struct sqe *cmd, u32 *dw0)
 		return -EIO;
 	}
 	__asm__ volatile("" : : : "memory");
-	e = (struct cqe){ q->cq[q->head].dw0, 0, q->cq[q->head].dw2, q->cq[q->head].dw3 };
+	e = (struct cqe){ 0, 0, q->cq[q->head].dw2, q->cq[q->head].dw3 };
 	if ((e.dw3 & 0xffff) != cid || e.dw2 >> 16 != q->id || (e.dw2 & 0xffff) != q->tail) {
 		ctrl_fail(c, "a completion entry for no command of ours");
 		return -EIO;
@@ -248,8 +248,6 @@ static int submit(struct ctrl *c, struct queue *q, struct sqe *cmd, u32 *dw0)
 			c->f.fn, cmd->cdw0 & 0xff, sc);
 		return -EIO;
 	}
-	if (dw0)
-		*dw0 = e.dw0;
 	return 0;
 }
 
@@ -261,7 +259,7 @@ static int io_cmd(struct ctrl *c, struct sqe *cmd)
 	while (c->busy) /* another thread's command (never at boot: one thread) */
 		sched_wait_noint(not_busy, c, SCHED_FOREVER, "a busy disk");
 	c->busy = true;
-	err = submit(c, &c->ioq, cmd, NULL);
+	err = submit(c, &c->ioq, cmd);
 	c->busy = false;
 	sched_wake();
 	return err;
@@ -309,7 +307,7 @@ static int identify(struct ctrl *c, u32 cns, u32 nsid)
 	struct sqe cmd = { .cdw0 = ADM_IDENTIFY, .nsid = nsid, .cdw10 = cns };
 
 	cmd.prp1 = c->mem_pa + PG_ID * PAGE_SIZE;
-	return submit(c, &c->aq, &cmd, NULL);
+	return submit(c, &c->aq, &cmd);
 }
 
 /* Namespace nsid of c: a disk when its format is one we drive. */
@@ -352,7 +350,7 @@ static void ns_add(struct ctrl *c, u32 nsid)
 static void ns_scan(struct ctrl *c, u32 nn)
 {
 	const u8 *id = c->mem + PG_ID * PAGE_SIZE;
-	u32 prev = 0;
+	u32 prev = 0, n = 0;
 
 	if ((rd(c, VS) >> 8) < 0x101) { /* 1.0: no active list */
 		for (u32 nsid = 1; nsid <= nn && nsid <= 1024; nsid++)
@@ -360,7 +358,7 @@ static void ns_scan(struct ctrl *c, u32 nn)
 		return;
 	}
 	/* each list holds the active NSIDs above the command's, ascending */
-	while (nnss < NS_MAX && !identify(c, 2, prev)) {
+	while (nnss < NS_MAX && n++ < 1024 && !identify(c, 2, prev)) {
 		u32 nsid = le32(id);
 
 		if (!nsid)
@@ -384,8 +382,7 @@ static bool queue_create(struct ctrl *c)
 	cq.cdw11 = 1u | (c->irq_ok ? 2u : 0); /* contiguous, interrupts (vector 0) */
 	sq.prp1 = c->mem_pa + PG_IOSQ * PAGE_SIZE;
 	sq.cdw11 = 1u << 16 | 1u; /* completions to queue 1, contiguous */
-	return !submit(c, &c->aq, &nq, NULL) && !submit(c, &c->aq, &cq, NULL) &&
-	       !submit(c, &c->aq, &sq, NULL);
+	return !submit(c, &c->aq, &nq) && !submit(c, &c->aq, &cq) && !submit(c, &c->aq, &sq);
 }
 
 static void queue_init(struct ctrl *c, struct queue *q, u16 id, int sq_page, int cq_page)
