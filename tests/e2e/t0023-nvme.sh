@@ -3,14 +3,15 @@
 # instances, under QEMU TCG: the staged raw disk (unik export) boots from an
 # NVMe controller through SeaBIOS and GRUB on -M q35 and pc, and on pc (the
 # chipset Nitro presents) an ext2 volume on a second controller (disk 1
-# after the boot disk) is written and e2fsck -fn clean; `unik run -v VOL:/data` with qemu.disk_bus = nvme
-# (pc, an NVMe controller per volume): written by one run, read by the
-# next, a stopped program's volume clean, http-c served through its
-# virtio-net-pci NIC (QEMU's user network); a namespace of 4096-byte blocks
-# read and written (ext2; raw at offsets the host checks, on a controller
-# with two namespaces, NSIDs 1 and 3); a controller whose MDTS (16 KiB) is
-# below the driver's 128 KiB transfers writes a 3 MiB file that a
-# controller without that limit reads back.
+# after the boot disk) is written and e2fsck -fn clean; `unik run -v
+# VOL:/data` with qemu.disk_bus = nvme (pc, an NVMe controller per volume):
+# written by one run, read by the next, a stopped program's volume clean,
+# http-c served through its virtio-net-pci NIC (QEMU's user network); a
+# namespace of 4096-byte blocks read and written (ext2; raw at offsets the
+# host checks, on a controller with namespaces 1 and 3, and 2 with metadata
+# left alone); a controller whose MDTS (16 KiB) is below the driver's
+# 128 KiB transfers writes a 3 MiB file that a controller without that
+# limit reads back.
 . "$(dirname "$0")/../lib/e2e.sh"
 need_tools mke2fs e2fsck debugfs python3 mtype mcopy
 need_qemu
@@ -165,11 +166,16 @@ check "4096-byte blocks: e2fsck -fn clean" fsck_clean "$T/4k.img"
 truncate -s 8M "$T/raw0.img"
 truncate -s 4M "$T/raw1.img"
 # shellcheck disable=SC2046
-# one controller, namespaces 1 (512-byte blocks) and 3 (4096): disks 0 and 1
+truncate -s 4M "$T/meta.img"
+# one controller, namespaces 1 (512-byte blocks), 2 (8 bytes of metadata per
+# block: not driven) and 3 (4096): disks 0 and 1
 kboot 4k-raw "$RVOL" "$(args raw /dev/vdb)" -device nvme,id=c0,serial=c0 \
 	-drive "if=none,id=r0,file=$T/raw0.img,format=raw" -device nvme-ns,drive=r0,bus=c0,nsid=1 \
+	-drive "if=none,id=m,file=$T/meta.img,format=raw" -device nvme-ns,drive=m,bus=c0,nsid=2,ms=8 \
 	-drive "if=none,id=r1,file=$T/raw1.img,format=raw" \
 	-device nvme-ns,drive=r1,bus=c0,nsid=3,logical_block_size=4096,physical_block_size=4096
+check "a namespace with metadata is named and left alone" \
+	has 4k-raw "nvme 00:01.0 ns 2 lba 512: LBA format 1 (0x90008) of 8065 blocks; not used"
 check "two namespaces: /dev/vdb is namespace 3 of 4096-byte blocks (4 MiB)" \
 	has 4k-raw "raw: /dev/vdb is 4194304 bytes"
 check "4096-byte blocks raw: writes and reads back at any offset, fsync, ENOSPC" has 4k-raw "raw: ok"

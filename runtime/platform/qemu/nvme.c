@@ -244,7 +244,7 @@ static int submit(struct ctrl *c, struct queue *q, struct sqe *cmd)
 	wr(c, (u32)(DOORBELLS + (2 * q->id + 1) * c->stride), q->head);
 	sc = e.dw3 >> 17 & 0x7fff;
 	if (sc) {
-		kprintf("unik: nvme 00:%02x.%x: command %#x failed (status %#x)\n", c->f.dev,
+		kprintf("unik: nvme 00:%02x.%x: command 0x%x failed (status 0x%x)\n", c->f.dev,
 			c->f.fn, cmd->cdw0 & 0xff, sc);
 		return -EIO;
 	}
@@ -330,7 +330,7 @@ static void ns_add(struct ctrl *c, u32 nsid)
 		  nsid, n->shift < 32 ? 1u << n->shift : 0);
 	if (fmt > id[25] || lbaf & 0xffff || (n->shift != 9 && n->shift != 12) ||
 	    nsze > ~0UL >> n->shift) {
-		kprintf("unik: %s: LBA format %u (%#x) of %lu blocks; not used\n", n->bd.name, fmt,
+		kprintf("unik: %s: LBA format %u (0x%x) of %lu blocks; not used\n", n->bd.name, fmt,
 			lbaf, (unsigned long)nsze);
 		return;
 	}
@@ -399,7 +399,7 @@ static bool ctrl_enable(struct ctrl *c, u64 base, u64 bar_size)
 	u64 cap = rd(c, CAP) | (u64)rd(c, CAP + 4) << 32, to_ms = MAX(cap >> 24 & 0xff, 1UL) * 500;
 
 	if (cap == ~0UL || !(cap >> 37 & 1) || cap >> 48 & 0xf || !(cap & 0xffff)) {
-		kprintf("unik: nvme 00:%02x.%x: capabilities %#lx (no NVM command set, 4 KiB "
+		kprintf("unik: nvme 00:%02x.%x: capabilities 0x%lx (no NVM command set, 4 KiB "
 			"pages or queues of two); not used\n",
 			c->f.dev, c->f.fn, (unsigned long)cap);
 		return false;
@@ -426,7 +426,7 @@ static bool ctrl_enable(struct ctrl *c, u64 base, u64 bar_size)
 	wr(c, INTMS, 1u);
 	wr(c, CC, CC_ENTRIES | CC_EN);
 	if (!wait_ready(c, 1, to_ms)) {
-		kprintf("unik: nvme 00:%02x.%x: it does not become ready (status %#x)\n", c->f.dev,
+		kprintf("unik: nvme 00:%02x.%x: it does not become ready (status 0x%x)\n", c->f.dev,
 			c->f.fn, rd(c, CSTS));
 		wr(c, CC, 0);
 		return false;
@@ -475,7 +475,7 @@ static void ctrl_init(struct ctrl *c, bool (*route)(u32 gsi, int vector, void (*
 	if (id[77] && id[77] < 5) /* MDTS: 2^n pages; 5 is BOUNCE */
 		c->max_io = (u32)(PAGE_SIZE << id[77]);
 	if ((id[512] & 0xf) > 6 || id[512] >> 4 < 6 || (id[513] & 0xf) > 4 || id[513] >> 4 < 4) {
-		kprintf("unik: nvme 00:%02x.%x: queue entry sizes %#x/%#x; not used\n", c->f.dev,
+		kprintf("unik: nvme 00:%02x.%x: queue entry sizes 0x%x/0x%x; not used\n", c->f.dev,
 			c->f.fn, id[512], id[513]);
 		wr(c, CC, 0);
 		c->regs = NULL;
