@@ -1,8 +1,11 @@
 /* argv.c - the qemu command line and the guest's kernel command line.
  *
- * Machine: microvm with ACPI (its power button is the graceful stop).
- * Console: the built-in COM1 into the instance log.  Status: a second
- * 16550 at 0x2f8/irq 3 (the guest's ttyS1) into the file `status`.
+ * Machine: microvm with ACPI (its power button is the graceful stop), or
+ * for unik-elf images with qemu.disk_bus = nvme, pc (i440FX and PIIX3, the
+ * chipset an AWS Nitro instance presents) with an NVMe controller per
+ * volume and a virtio-net PCI NIC.  Console: the built-in COM1 into the instance log.
+ * Status: a second 16550 at 0x2f8/irq 3 (the guest's ttyS1) into the file
+ * `status`.
  */
 #include "qemu.h"
 
@@ -82,6 +85,24 @@ const char *qemu_user(const struct unik_config *cfg)
 	return geteuid() == 0 ? "unik" : NULL;
 }
 
+int qemu_disk_bus(const struct unik_run_spec *spec, struct unik_err *err)
+{
+	const char *bus = spec->cfg ? unik_config_get(spec->cfg, QEMU_DISK_BUS_KEY, "") : "";
+
+	if (!*bus || !strcmp(bus, "virtio"))
+		return QEMU_BUS_VIRTIO;
+	if (strcmp(bus, "nvme"))
+		return unik_err_set(err, UNIK_E_INVALID, "%s = %s: it is virtio or nvme",
+				    QEMU_DISK_BUS_KEY, bus);
+	if (!spec->format || strcmp(spec->format, UNIK_FORMAT_UNIK_ELF))
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "%s = nvme is for unik-elf images (the unik runtime's NVMe "
+				    "driver); this image is %s",
+				    QEMU_DISK_BUS_KEY,
+				    spec->format ? spec->format : "of no format");
+	return QEMU_BUS_NVME;
+}
+
 int qemu_check(const struct unik_run_spec *spec, struct unik_err *err)
 {
 	struct strbuf cmd = STRBUF_INIT;
@@ -89,7 +110,8 @@ int qemu_check(const struct unik_run_spec *spec, struct unik_err *err)
 	const char *user = qemu_user(spec->cfg);
 	int rc;
 
-	if (guest_check_image(spec, "qemu", err) < 0 || guest_check_memory(spec, "qemu", err) < 0)
+	if (guest_check_image(spec, "qemu", err) < 0 || guest_check_memory(spec, "qemu", err) < 0 ||
+	    qemu_disk_bus(spec, err) < 0)
 		return -1;
 	/* the longer of the two: tcg adds the TSC rate for Linux */
 	rc = kernel_cmdline(spec, is_linux, "tcg", &cmd, err);
@@ -107,9 +129,10 @@ int qemu_check(const struct unik_run_spec *spec, struct unik_err *err)
 	return 0;
 }
 
-/* The guest's NIC: a virtio-net (virtio-mmio on microvm) on the daemon's tap,
- * or on QEMU's user network with the published ports as hostfwd rules. */
-static void push_net(const struct unik_net_spec *net, struct strv *argv)
+/* The guest's NIC: a virtio-net (virtio-mmio on microvm, PCI on pc) on the
+ * daemon's tap, or on QEMU's user network with the published ports as
+ * hostfwd rules. */
+static void push_net(const struct unik_net_spec *net, int pci, struct strv *argv)
 {
 	struct strbuf sb = STRBUF_INIT;
 
@@ -126,12 +149,14 @@ static void push_net(const struct unik_net_spec *net, struct strv *argv)
 	strv_push(argv, "-netdev");
 	strv_push_owned(argv, strbuf_detach(&sb));
 	strv_push(argv, "-device");
-	strv_push_owned(argv, xasprintf("virtio-net-device,netdev=net0,mac=%s", net->mac));
+	strv_push_owned(argv, xasprintf("%s,netdev=net0,mac=%s",
+					pci ? "virtio-net-pci" : "virtio-net-device", net->mac));
 }
 
 /* The volumes: a drive each (QEMU reports I/O errors to the guest rather
- * than pausing it) and a virtio-blk device on it, in disk order. */
-static void push_volumes(const struct unik_run_spec *spec, struct strv *argv)
+ * than pausing it) and a virtio-blk device on it, or an NVMe controller (its
+ * namespace 1; slots in command-line order), in disk order. */
+static void push_volumes(const struct unik_run_spec *spec, int bus, struct strv *argv)
 {
 	for (size_t i = 0; spec->volumes && i < spec->n_volumes; i++) {
 		const struct unik_volume_spec *v = &spec->volumes[i];
@@ -143,7 +168,11 @@ static void push_volumes(const struct unik_run_spec *spec, struct strv *argv)
 			 i, v->format, v->read_only ? "on" : "off");
 		push_opt(argv, "-drive", "file=", v->disk, tail);
 		strv_push(argv, "-device");
-		strv_push_owned(argv, xasprintf("virtio-blk-device,drive=vol%zu", i));
+		if (bus == QEMU_BUS_NVME)
+			strv_push_owned(argv,
+					xasprintf("nvme,serial=unik-vol%zu,drive=vol%zu", i, i));
+		else
+			strv_push_owned(argv, xasprintf("virtio-blk-device,drive=vol%zu", i));
 	}
 }
 
@@ -173,10 +202,10 @@ int qemu_argv_build(const struct unik_run_spec *run, const struct qemu_paths *p,
 	int is_linux = run->format && !strcmp(run->format, UNIK_FORMAT_LINUX_INITRD);
 	int is_elf = run->format && !strcmp(run->format, UNIK_FORMAT_UNIK_ELF);
 	const char *append;
-	int rc = -1;
+	int rc = -1, bus;
 
 	with_user_net(run, &guest_view, &user);
-	if (guest_check_image(spec, "qemu", err) < 0)
+	if (guest_check_image(spec, "qemu", err) < 0 || (bus = qemu_disk_bus(spec, err)) < 0)
 		goto cleanup;
 	if (kernel_cmdline(spec, is_linux, accel, &cmd, err) < 0)
 		goto cleanup;
@@ -191,7 +220,9 @@ int qemu_argv_build(const struct unik_run_spec *run, const struct qemu_paths *p,
 	/* Linux guests get ACPI for the power button (graceful stop); the unik
 	 * runtime finds its virtio-mmio devices in the virtio_mmio.device= words
 	 * QEMU adds to the command line only when ACPI is off */
-	strv_push(argv, is_linux ? "microvm,acpi=on" : "microvm,acpi=off");
+	strv_push(argv, bus == QEMU_BUS_NVME ? "pc"
+			: is_linux	     ? "microvm,acpi=on"
+					     : "microvm,acpi=off");
 	strv_push(argv, "-accel");
 	strv_push(argv, accel);
 	if (!strcmp(accel, "kvm")) {
@@ -226,8 +257,8 @@ int qemu_argv_build(const struct unik_run_spec *run, const struct qemu_paths *p,
 		strv_push(argv, "-device");
 		strv_push(argv, "isa-debug-exit,iobase=0xf4,iosize=0x04");
 	}
-	push_volumes(spec, argv);
-	push_net(spec->net, argv);
+	push_volumes(spec, bus, argv);
+	push_net(spec->net, bus == QEMU_BUS_NVME, argv);
 	/* relative to qemu's cwd, the instance folder (socket paths are short) */
 	push_opt(argv, "-qmp", "unix:", "qmp.sock", ",server=on,wait=off");
 	strv_push(argv, "-pidfile");

@@ -10,7 +10,9 @@
  * The console (first serial port) is appended to spec->log_path.  Each
  * volume is a -drive with a virtio-blk-device on it, in disk order (the
  * first device takes the highest virtio-mmio transport, whose
- * virtio_mmio.device= word QEMU writes first on the kernel command line).
+ * virtio_mmio.device= word QEMU writes first on the kernel command line);
+ * with qemu.disk_bus = nvme the machine is pc and each volume an NVMe
+ * controller, in slot order.
  */
 #ifndef UNIK_PROVIDER_QEMU_H
 #define UNIK_PROVIDER_QEMU_H
@@ -21,6 +23,8 @@
 #include "../provider.h"
 
 #define QEMU_ACCEL_KEY "qemu.accel" /* the accel of runs that name none (also libvirt's) */
+#define QEMU_DISK_BUS_KEY "qemu.disk_bus" /* virtio (the default) or nvme */
+enum { QEMU_BUS_VIRTIO, QEMU_BUS_NVME };
 /* Volumes: one virtio-blk device each.  microvm has 8 virtio-mmio
  * transports; the NIC takes one. */
 #define QEMU_MAX_VOLUMES 6
@@ -46,6 +50,11 @@ char *qemu_binary(const struct unik_config *cfg, struct unik_err *err);
  * by default `unik` when the daemon is root; NULL for none ("root", or not
  * root).  Borrowed. */
 const char *qemu_user(const struct unik_config *cfg);
+
+/* The bus of the volumes (config qemu.disk_bus): QEMU_BUS_VIRTIO
+ * (virtio-blk on microvm), or QEMU_BUS_NVME (an NVMe controller each on
+ * pc: unik-elf images only); -1 with err for another value or image. */
+int qemu_disk_bus(const struct unik_run_spec *spec, struct unik_err *err);
 
 /* Checks a run before it is made: the image has its artifacts, the memory
  * can be allocated here, the kernel command line fits, qemu's user exists.

@@ -1,7 +1,8 @@
 /* pcdev.h - the devices of a PC board the QEMU platform drives besides
  * virtio: what VirtualBox offers by default (and QEMU's -M pc / q35 with
  * -device e1000 / ahci): the Intel PRO/1000 network adapter (e1000.c),
- * AHCI SATA disks (ahci.c) and the ACPI power button (acpi.c). */
+ * AHCI SATA disks (ahci.c) and the ACPI power button (acpi.c); and the
+ * NVMe disks of AWS Nitro instances (nvme.c, QEMU's -device nvme). */
 #ifndef UNIK_RT_QEMU_PCDEV_H
 #define UNIK_RT_QEMU_PCDEV_H
 
@@ -22,6 +23,11 @@ long e1000_recv(void *buf, size_t size);
 /* ahci.c: every SATA disk behind every AHCI controller on bus 0 becomes a
  * disk of the block layer, controllers in slot order, ports in order. */
 void ahci_probe(bool (*route)(u32 gsi, int vector, void (*fn)(int vector)));
+
+/* nvme.c: every active namespace of every NVMe controller on bus 0 with
+ * 512 or 4096-byte blocks becomes a disk of the block layer, controllers
+ * in slot order, namespaces in NSID order. */
+void nvme_probe(bool (*route)(u32 gsi, int vector, void (*fn)(int vector)));
 
 /* acpi.c: finds the FADT (through the loader's RSDP address, 0: search the
  * BIOS areas; tables below mapped_top are read through the direct map),

@@ -176,6 +176,15 @@ u64 pci_bar_address(struct pci_fn f, int bar)
 	return addr;
 }
 
+u64 pci_bar_size(struct pci_fn f, int bar)
+{
+	u64 size;
+	bool is64;
+
+	bar_probe(f, bar, &size, &is64);
+	return size;
+}
+
 static bool is_piix3(struct pci_fn f, u16 vendor, u16 device)
 {
 	return vendor == PIIX3_VENDOR && device == PIIX3_DEVICE;

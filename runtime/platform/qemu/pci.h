@@ -41,6 +41,10 @@ bool pci_find(bool (*match)(struct pci_fn f, u16 vendor, u16 device), struct pci
  * when the BAR is not a memory BAR. */
 u64 pci_bar_address(struct pci_fn f, int bar);
 
+/* The size of memory BAR `bar` of f (0: not a memory BAR), which a driver
+ * checks before it uses registers the device says it has. */
+u64 pci_bar_size(struct pci_fn f, int bar);
+
 /* The I/O APIC input (GSI) of f's INTx line: the PIIX3 (pc) routes it to an
  * ISA interrupt, programmed here when the firmware left the route disabled;
  * the ICH9 (q35) to GSI 16-23.  -1 when f has no interrupt pin or the

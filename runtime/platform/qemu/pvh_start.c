@@ -47,12 +47,14 @@ static long qemu_net_recv(void *buf, size_t size)
 }
 
 /* The disks, when the core asks (the command line mounts volumes): the
- * virtio-mmio ones (microvm), then the virtio-blk PCI functions (pc). */
+ * virtio-mmio ones (microvm), then the virtio-blk PCI functions, the AHCI
+ * disks and the NVMe namespaces (pc, q35), each kind in slot order. */
 static void qemu_blk_probe(void)
 {
 	virtio_blk_mmio_probe(cmdline, apic_route_irq);
 	virtio_blk_pci_probe(apic_route_irq);
 	ahci_probe(apic_route_irq);
+	nvme_probe(apic_route_irq);
 }
 
 static const struct platform_ops qemu_platform = {
