@@ -267,7 +267,7 @@ static int issue(struct port *p, u8 cmd, u64 lba, u32 count, u64 pa, u32 bytes, 
 	tfd = rd(p->pr, PX_TFD);
 	if (timed_out || p->failed || rd(p->pr, PX_IS) & IS_TFES || tfd & (TFD_ERR | TFD_DF) ||
 	    rd(p->pr, PX_CI) & 1u) {
-		kprintf("unik: %s: ATA command %#x failed (%s, status %#x)\n", p->bd.name, cmd,
+		kprintf("unik: %s: ATA command 0x%x failed (%s, status 0x%x)\n", p->bd.name, cmd,
 			timed_out ? "timed out" : "device error", tfd & 0xff);
 		/* the port restarts, dropping the command */
 		if (!port_stop(p->pr) || !port_start(p->pr))
@@ -342,7 +342,7 @@ static bool port_identify(struct port *p)
 	}
 	p->bd.ops = &ahci_ops;
 	p->bd.priv = p;
-	p->bd.sectors = sectors * (ssize / BLK_SECTOR);
+	p->bd.sectors = sectors; /* logical sectors, as the block layer counts them */
 	p->bd.sector_size = ssize;
 	p->bd.max_io = BOUNCE;
 	p->bd.ro = false;
