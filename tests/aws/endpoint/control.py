@@ -32,7 +32,7 @@ def _doc(body):
 
 def handle(h, split, body):
     ep = h.ep
-    what = split.path[len("/_control/"):]
+    what = split.path[len("/_control/") :]
     q = urllib.parse.parse_qs(split.query)
     try:
         if what == "log" and h.command == "GET":
@@ -72,7 +72,7 @@ def handle(h, split, body):
                 snaps = {}
                 for sid, s in ep.st.snapshots.items():
                     ep.st.settle(s)
-                    c = {k: v for k, v in s.items() if k not in ("blocks", "parent_blocks")}
+                    c = {k: v for k, v in s.items() if k not in ("blocks", "parent_blocks", "kept")}
                     c["blocks"] = {str(i): b["sha"] for i, b in sorted(s["blocks"].items())}
                     snaps[sid] = c
                 for inst in ep.st.instances.values():

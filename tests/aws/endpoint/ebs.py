@@ -54,16 +54,27 @@ def linear_checksum(snap):
 
 def start_snapshot(st, p):
     if p.get("Encrypted") and p.get("ParentSnapshotId"):
-        raise ApiError("ValidationException", "You can't specify ParentSnapshotId and Encrypted in the same request.", "INVALID_PARAMETER_VALUE")
+        raise ApiError(
+            "ValidationException",
+            "You can't specify ParentSnapshotId and Encrypted in the same request.",
+            "INVALID_PARAMETER_VALUE",
+        )
     if p["VolumeSize"] > 65536:
-        raise ApiError("ValidationException", "The volume size %d GiB is above 65536 GiB." % p["VolumeSize"], "INVALID_VOLUME_SIZE")
+        raise ApiError(
+            "ValidationException", "The volume size %d GiB is above 65536 GiB." % p["VolumeSize"], "INVALID_VOLUME_SIZE"
+        )
+    for t in p.get("Tags", []):
+        if not t.get("Key"):
+            raise ApiError("ValidationException", "A tag needs a Key.", "INVALID_TAG")
     token = p.get("ClientToken")
     key = dict(p)
     key.pop("ClientToken", None)
     if token and token in st.ebs_tokens:
         prev = st.ebs_tokens[token]
         if prev["params"] != st.jsonable(key):
-            raise ApiError("ConflictException", "The request uses the same client token as a previous, but non-identical request.")
+            raise ApiError(
+                "ConflictException", "The request uses the same client token as a previous, but non-identical request."
+            )
         return 201, st.start_answer(st.snapshots[prev["id"]])
     parent = None
     if p.get("ParentSnapshotId"):
@@ -71,7 +82,9 @@ def start_snapshot(st, p):
         if parent["Status"] != "completed":
             raise ApiError("ValidationException", "The parent snapshot is not completed.", "INVALID_SNAPSHOT_ID")
         if p["VolumeSize"] < parent["VolumeSize"]:
-            raise ApiError("ValidationException", "The volume size is smaller than the parent snapshot's.", "INVALID_VOLUME_SIZE")
+            raise ApiError(
+                "ValidationException", "The volume size is smaller than the parent snapshot's.", "INVALID_VOLUME_SIZE"
+            )
     sid = st.new_id("snap-")
     snap = {
         "SnapshotId": sid,
@@ -79,7 +92,7 @@ def start_snapshot(st, p):
         "Status": "pending",
         "StartTime": _now().timestamp(),
         "Description": p.get("Description", ""),
-        "Tags": p.get("Tags", []),
+        "Tags": [{"Key": t.get("Key", ""), "Value": t.get("Value", "")} for t in p.get("Tags", [])],
         "ParentSnapshotId": p.get("ParentSnapshotId"),
         "Encrypted": bool(p.get("Encrypted")),
         "Timeout": p.get("Timeout", 60),
@@ -101,18 +114,40 @@ def put_snapshot_block(st, p):
     snap = _snapshot(st, p["SnapshotId"])
     st.settle(snap)
     if snap["Status"] != "pending":
-        raise ApiError("ValidationException", "The snapshot %s is %s: blocks can be written only while it is pending." % (snap["SnapshotId"], snap["Status"]), "INVALID_SNAPSHOT_ID")
+        raise ApiError(
+            "ValidationException",
+            "The snapshot %s is %s: blocks can be written only while it is pending."
+            % (snap["SnapshotId"], snap["Status"]),
+            "INVALID_SNAPSHOT_ID",
+        )
     idx = p["BlockIndex"]
     if idx >= snap["VolumeSize"] * BLOCKS_PER_GIB:
-        raise ApiError("ValidationException", "The block index %d is outside the volume (%d GiB = %d blocks)." % (idx, snap["VolumeSize"], snap["VolumeSize"] * BLOCKS_PER_GIB), "INVALID_BLOCK")
+        raise ApiError(
+            "ValidationException",
+            "The block index %d is outside the volume (%d GiB = %d blocks)."
+            % (idx, snap["VolumeSize"], snap["VolumeSize"] * BLOCKS_PER_GIB),
+            "INVALID_BLOCK",
+        )
     data = p["BlockData"]
     if p["DataLength"] != BLOCK:
-        raise ApiError("ValidationException", "DataLength %d: the only supported size is 524288 bytes." % p["DataLength"], "INVALID_PARAMETER_VALUE")
+        raise ApiError(
+            "ValidationException",
+            "DataLength %d: the only supported size is 524288 bytes." % p["DataLength"],
+            "INVALID_PARAMETER_VALUE",
+        )
     if len(data) != p["DataLength"]:
-        raise ApiError("ValidationException", "The body is %d bytes, x-amz-Data-Length says %d." % (len(data), p["DataLength"]), "INVALID_PARAMETER_VALUE")
+        raise ApiError(
+            "ValidationException",
+            "The body is %d bytes, x-amz-Data-Length says %d." % (len(data), p["DataLength"]),
+            "INVALID_PARAMETER_VALUE",
+        )
     digest = _b64sha(data)
     if p["Checksum"] != digest:
-        raise ApiError("ValidationException", "The checksum %s does not match the data (SHA-256 %s)." % (p["Checksum"], digest), "INVALID_BLOCK")
+        raise ApiError(
+            "ValidationException",
+            "The checksum %s does not match the data (SHA-256 %s)." % (p["Checksum"], digest),
+            "INVALID_BLOCK",
+        )
     snap["blocks"][idx] = {"sha": digest, "data": bytes(data)}
     st.save_block(snap, idx)
     return 201, {"Checksum": digest, "ChecksumAlgorithm": "SHA256"}
@@ -122,18 +157,38 @@ def complete_snapshot(st, p):
     snap = _snapshot(st, p["SnapshotId"])
     st.settle(snap)
     if snap["Status"] != "pending":
-        raise ApiError("ValidationException", "The snapshot %s is already %s." % (snap["SnapshotId"], snap["Status"]), "INVALID_SNAPSHOT_ID")
+        raise ApiError(
+            "ValidationException",
+            "The snapshot %s is already %s." % (snap["SnapshotId"], snap["Status"]),
+            "INVALID_SNAPSHOT_ID",
+        )
     n = len(snap["blocks"])
     if p["ChangedBlocksCount"] != n:
-        raise ApiError("ValidationException", "ChangedBlocksCount is %d but %d blocks were written." % (p["ChangedBlocksCount"], n), "INVALID_PARAMETER_VALUE")
+        raise ApiError(
+            "ValidationException",
+            "ChangedBlocksCount is %d but %d blocks were written." % (p["ChangedBlocksCount"], n),
+            "INVALID_PARAMETER_VALUE",
+        )
     if p.get("Checksum") is not None:
         if p.get("ChecksumAlgorithm") != "SHA256" or p.get("ChecksumAggregationMethod") != "LINEAR":
-            raise ApiError("ValidationException", "A checksum needs x-amz-Checksum-Algorithm SHA256 and x-amz-Checksum-Aggregation-Method LINEAR.", "INVALID_PARAMETER_VALUE")
+            raise ApiError(
+                "ValidationException",
+                "A checksum needs x-amz-Checksum-Algorithm SHA256 and x-amz-Checksum-Aggregation-Method LINEAR.",
+                "INVALID_PARAMETER_VALUE",
+            )
         want = linear_checksum(snap)
         if p["Checksum"] != want:
-            raise ApiError("ValidationException", "The aggregated checksum %s does not match the blocks written (%s)." % (p["Checksum"], want), "INVALID_PARAMETER_VALUE")
+            raise ApiError(
+                "ValidationException",
+                "The aggregated checksum %s does not match the blocks written (%s)." % (p["Checksum"], want),
+                "INVALID_PARAMETER_VALUE",
+            )
     elif p.get("ChecksumAlgorithm") or p.get("ChecksumAggregationMethod"):
-        raise ApiError("ValidationException", "x-amz-Checksum-Algorithm/-Aggregation-Method without x-amz-Checksum.", "INVALID_PARAMETER_VALUE")
+        raise ApiError(
+            "ValidationException",
+            "x-amz-Checksum-Algorithm/-Aggregation-Method without x-amz-Checksum.",
+            "INVALID_PARAMETER_VALUE",
+        )
     snap["completed_at"] = _now().timestamp() + st.cfg.complete_delay
     snap["Status"] = "completing"
     st.settle(snap)
@@ -142,15 +197,31 @@ def complete_snapshot(st, p):
 
 
 def _all_blocks(st, snap):
-    """index -> (owner snapshot, block record), the parent chain included."""
+    """index -> (owner snapshot, block record), the parent chain included;
+    blocks of a deleted ancestor are the snapshot's own "kept" copies."""
     out = {}
     for idx, owner in snap["parent_blocks"].items():
         o = st.snapshots.get(owner)
         if o is not None and idx in o["blocks"]:
             out[idx] = (owner, o["blocks"][idx])
+    for idx, b in snap.get("kept", {}).items():
+        out[idx] = (snap["SnapshotId"], b)
     for idx, b in snap["blocks"].items():
         out[idx] = (snap["SnapshotId"], b)
     return out
+
+
+def keep_inherited(st, sid):
+    """Before snapshot sid is deleted: the snapshots that read blocks of it
+    keep their own copies (as EBS keeps the data a later snapshot needs)."""
+    gone = st.snapshots[sid]
+    for o in st.snapshots.values():
+        if o is gone:
+            continue
+        for idx in [i for i, owner in o["parent_blocks"].items() if owner == sid]:
+            o.setdefault("kept", {})[idx] = gone["blocks"][idx]
+            del o["parent_blocks"][idx]
+            st.save_block(o, idx, kept=True)
 
 
 def _token(sid, idx, sha):
@@ -161,7 +232,9 @@ def list_snapshot_blocks(st, p):
     snap = _snapshot(st, p["SnapshotId"])
     st.settle(snap)
     if snap["Status"] != "completed":
-        raise ApiError("ValidationException", "The snapshot %s is not completed." % snap["SnapshotId"], "INVALID_SNAPSHOT_ID")
+        raise ApiError(
+            "ValidationException", "The snapshot %s is not completed." % snap["SnapshotId"], "INVALID_SNAPSHOT_ID"
+        )
     blocks = _all_blocks(st, snap)
     page, nxt = _page(p, sorted(blocks))
     out = {
@@ -179,13 +252,15 @@ def get_snapshot_block(st, p):
     snap = _snapshot(st, p["SnapshotId"])
     st.settle(snap)
     if snap["Status"] != "completed":
-        raise ApiError("ValidationException", "The snapshot %s is not completed." % snap["SnapshotId"], "INVALID_SNAPSHOT_ID")
+        raise ApiError(
+            "ValidationException", "The snapshot %s is not completed." % snap["SnapshotId"], "INVALID_SNAPSHOT_ID"
+        )
     blocks = _all_blocks(st, snap)
     idx = p["BlockIndex"]
     if idx not in blocks or p["BlockToken"] != _token(blocks[idx][0], idx, blocks[idx][1]["sha"]):
         raise ApiError("ValidationException", "The block token is not valid for block %d." % idx, "INVALID_BLOCK_TOKEN")
     b = blocks[idx][1]
-    return 200, {"BlockData": st.block_data(blocks[idx][0], idx), "DataLength": BLOCK, "Checksum": b["sha"], "ChecksumAlgorithm": "SHA256"}
+    return 200, {"BlockData": b["data"], "DataLength": BLOCK, "Checksum": b["sha"], "ChecksumAlgorithm": "SHA256"}
 
 
 def _page(p, idxs):
@@ -208,13 +283,19 @@ def list_changed_blocks(st, p):
         if s is not None:
             st.settle(s)
             if s["Status"] != "completed":
-                raise ApiError("ValidationException", "The snapshot %s is not completed." % s["SnapshotId"], "INVALID_SNAPSHOT_ID")
+                raise ApiError(
+                    "ValidationException", "The snapshot %s is not completed." % s["SnapshotId"], "INVALID_SNAPSHOT_ID"
+                )
     if first is not None:
         cur = second
         while cur is not None and cur["SnapshotId"] != first["SnapshotId"]:
             cur = st.snapshots.get(cur["ParentSnapshotId"]) if cur["ParentSnapshotId"] else None
         if cur is None:
-            raise ApiError("ValidationException", "%s is not an ancestor of %s." % (first["SnapshotId"], second["SnapshotId"]), "UNRELATED_SNAPSHOTS")
+            raise ApiError(
+                "ValidationException",
+                "%s is not an ancestor of %s." % (first["SnapshotId"], second["SnapshotId"]),
+                "UNRELATED_SNAPSHOTS",
+            )
     b2 = _all_blocks(st, second)
     b1 = _all_blocks(st, first) if first is not None else {}
 
@@ -232,7 +313,12 @@ def list_changed_blocks(st, p):
         if i in b2:
             c["SecondBlockToken"] = _token(b2[i][0], i, b2[i][1]["sha"])
         out.append(c)
-    res = {"ChangedBlocks": out, "ExpiryTime": _now() + datetime.timedelta(hours=1), "VolumeSize": second["VolumeSize"], "BlockSize": BLOCK}
+    res = {
+        "ChangedBlocks": out,
+        "ExpiryTime": _now() + datetime.timedelta(hours=1),
+        "VolumeSize": second["VolumeSize"],
+        "BlockSize": BLOCK,
+    }
     if nxt:
         res["NextToken"] = nxt
     return 200, res

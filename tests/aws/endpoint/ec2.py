@@ -12,7 +12,7 @@ import binascii
 import datetime
 import fnmatch
 
-from ebs import ApiError
+from ebs import ApiError, keep_inherited
 
 STATES = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48, "stopping": 64, "stopped": 80}
 # name: (MiB, vCPUs, hypervisor, architectures)
@@ -54,7 +54,7 @@ def _tags_match(tags, filters, fields):
             raise _err("InvalidParameterValue", "A filter needs a Name")
         if name.startswith("tag:"):
             k = name[4:]
-            have = [t["Value"] for t in tags if t.get("Key") == k]
+            have = [t.get("Value", "") for t in tags if t.get("Key") == k]
         elif name == "tag-key":
             have = [t.get("Key") for t in tags]
         elif name in fields:
@@ -68,6 +68,7 @@ def _tags_match(tags, filters, fields):
 
 
 # --- snapshots and images -------------------------------------------------
+
 
 def _snap_view(st, s):
     st.settle(s)
@@ -98,7 +99,13 @@ def describe_snapshots(st, p):
         if ids and sid not in ids:
             continue
         v = _snap_view(st, st.snapshots[sid])
-        fields = {"snapshot-id": sid, "status": v["State"], "owner-id": st.cfg.account, "volume-size": str(v["VolumeSize"]), "description": v["Description"]}
+        fields = {
+            "snapshot-id": sid,
+            "status": v["State"],
+            "owner-id": st.cfg.account,
+            "volume-size": str(v["VolumeSize"]),
+            "description": v["Description"],
+        }
         if _tags_match(v["Tags"], p.get("Filters", []), fields):
             out.append(v)
     return {"Snapshots": out}
@@ -111,9 +118,7 @@ def delete_snapshot(st, p):
     for img in st.images.values():
         if sid in [b.get("Ebs", {}).get("SnapshotId") for b in img["BlockDeviceMappings"]]:
             raise _err("InvalidSnapshot.InUse", "The snapshot %s is currently in use by %s" % (sid, img["ImageId"]))
-    for s in st.snapshots.values():
-        if s.get("ParentSnapshotId") == sid:
-            raise _err("InvalidSnapshot.InUse", "The snapshot %s is the parent of %s (not simulated: delete the child first)" % (sid, s["SnapshotId"]))
+    keep_inherited(st, sid)
     del st.snapshots[sid]
     st.forget_blocks(sid)
     st.save()
@@ -122,7 +127,9 @@ def delete_snapshot(st, p):
 
 def register_image(st, p):
     if p.get("ImageLocation"):
-        raise _err("InvalidParameterCombination", "ImageLocation (an S3 manifest) is not simulated: register from a snapshot")
+        raise _err(
+            "InvalidParameterCombination", "ImageLocation (an S3 manifest) is not simulated: register from a snapshot"
+        )
     name = p["Name"]
     if not 3 <= len(name) <= 128:
         raise _err("InvalidAMIName.Malformed", "AMI names must be between 3 and 128 characters long")
@@ -148,7 +155,11 @@ def register_image(st, p):
                 if s["Status"] != "completed":
                     raise _err("IncorrectState", "Snapshot %s is not 'completed' (it is %s)" % (sid, s["Status"]))
                 if ebs.get("VolumeSize") is not None and ebs["VolumeSize"] < s["VolumeSize"]:
-                    raise _err("InvalidBlockDeviceMapping", "Volume of %d GiB is smaller than snapshot %s (%d GiB)" % (ebs["VolumeSize"], sid, s["VolumeSize"]))
+                    raise _err(
+                        "InvalidBlockDeviceMapping",
+                        "Volume of %d GiB is smaller than snapshot %s (%d GiB)"
+                        % (ebs["VolumeSize"], sid, s["VolumeSize"]),
+                    )
             elif dev == root:
                 raise _err("InvalidBlockDeviceMapping", "The root device %s needs a snapshot" % root)
         if dev == root:
@@ -217,7 +228,13 @@ def describe_images(st, p):
         if ids and iid not in ids:
             continue
         v = _image_view(st, st.images[iid])
-        fields = {"image-id": iid, "name": v["Name"], "state": "available", "owner-id": st.cfg.account, "architecture": v["Architecture"]}
+        fields = {
+            "image-id": iid,
+            "name": v["Name"],
+            "state": "available",
+            "owner-id": st.cfg.account,
+            "architecture": v["Architecture"],
+        }
         if _tags_match(v["Tags"], p.get("Filters", []), fields):
             out.append(v)
     return {"Images": out}
@@ -233,6 +250,7 @@ def deregister_image(st, p):
 
 
 # --- instances --------------------------------------------------------------
+
 
 def _state(st, inst):
     """The instance's state now, moved on by the configured delays."""
@@ -272,16 +290,28 @@ def run_instances(st, p):
         raise _err("InvalidAMIID.NotFound", "The image id '[%s]' does not exist" % iid)
     itype = p.get("InstanceType", "m1.small")
     if itype not in TYPES:
-        raise _err("InvalidParameterValue", "The instance type '%s' is not simulated (known: %s)" % (itype, ", ".join(sorted(TYPES))))
+        raise _err(
+            "InvalidParameterValue",
+            "The instance type '%s' is not simulated (known: %s)" % (itype, ", ".join(sorted(TYPES))),
+        )
     if img["Architecture"] not in TYPES[itype][3]:
-        raise _err("InvalidParameterValue", "The architecture '%s' of the image does not match instance type %s" % (img["Architecture"], itype))
+        raise _err(
+            "InvalidParameterValue",
+            "The architecture '%s' of the image does not match instance type %s" % (img["Architecture"], itype),
+        )
     lo, hi = p["MinCount"], p["MaxCount"]
     if lo < 1 or hi < lo:
-        raise _err("InvalidParameterValue", "MinCount (%d) must be at least 1 and MaxCount (%d) at least MinCount" % (lo, hi))
+        raise _err(
+            "InvalidParameterValue", "MinCount (%d) must be at least 1 and MaxCount (%d) at least MinCount" % (lo, hi)
+        )
     live = sum(1 for i in st.instances.values() if _state(st, i) != "terminated")
     room = MAX_INSTANCES - live
     if room < lo:
-        raise _err("InstanceLimitExceeded", "You have requested more instances (%d) than your current instance limit of %d allows" % (lo, MAX_INSTANCES))
+        raise _err(
+            "InstanceLimitExceeded",
+            "You have requested more instances (%d) than your current instance limit of %d allows"
+            % (lo, MAX_INSTANCES),
+        )
     ud = p.get("UserData")
     if ud is not None:
         try:
@@ -302,8 +332,11 @@ def run_instances(st, p):
         rt = spec.get("ResourceType")
         if rt not in ("instance", "volume", "network-interface"):
             raise _err("InvalidParameterValue", "'%s' is not a valid taggable resource type for this operation." % rt)
+        for t in spec.get("Tags", []):
+            if not t.get("Key") or t["Key"].startswith("aws:"):
+                raise _err("InvalidParameterValue", "Tag keys must be given and not start with 'aws:'")
         if rt == "instance":
-            tags.extend(spec.get("Tags", []))
+            tags.extend({"Key": t["Key"], "Value": t.get("Value", "")} for t in spec.get("Tags", []))
     rid = st.new_id("r-")
     made = []
     for n in range(min(hi, room)):
@@ -333,7 +366,7 @@ def run_instances(st, p):
 
 
 def _well_formed(ident, prefix):
-    rest = ident[len(prefix):]
+    rest = ident[len(prefix) :]
     return ident.startswith(prefix) and len(rest) in (8, 17) and all(c in "0123456789abcdef" for c in rest)
 
 
@@ -390,7 +423,9 @@ def _instances(st, ids):
 def describe_instances(st, p):
     ids = p.get("InstanceIds")
     if ids and p.get("MaxResults") is not None:
-        raise _err("InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults")
+        raise _err(
+            "InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults"
+        )
     if p.get("MaxResults") is not None and not 5 <= p["MaxResults"] <= 1000:
         raise _err("InvalidParameterValue", "MaxResults must be between 5 and 1000")
     pool = _instances(st, ids) if ids else [st.instances[k] for k in sorted(st.instances)]
@@ -414,11 +449,16 @@ def describe_instances(st, p):
         except ValueError:
             raise _err("InvalidParameterValue", "Invalid NextToken")
     limit = p.get("MaxResults") or len(hits) or 1
-    page = hits[start:start + limit]
+    page = hits[start : start + limit]
     res, order = {}, []
     for inst, v in page:
         if inst["ReservationId"] not in res:
-            res[inst["ReservationId"]] = {"ReservationId": inst["ReservationId"], "OwnerId": st.cfg.account, "Groups": [], "Instances": []}
+            res[inst["ReservationId"]] = {
+                "ReservationId": inst["ReservationId"],
+                "OwnerId": st.cfg.account,
+                "Groups": [],
+                "Instances": [],
+            }
             order.append(inst["ReservationId"])
         res[inst["ReservationId"]]["Instances"].append(v)
     out = {"Reservations": [res[r] for r in order]}
@@ -447,7 +487,10 @@ def stop_instances(st, p):
             return "stopping"
         if s in ("stopping", "stopped"):
             return s
-        raise _err("IncorrectInstanceState", "This instance '%s' is not in a state from which it can be stopped." % inst["InstanceId"])
+        raise _err(
+            "IncorrectInstanceState",
+            "This instance '%s' is not in a state from which it can be stopped." % inst["InstanceId"],
+        )
 
     return {"StoppingInstances": _change(st, p["InstanceIds"], move, "User initiated")}
 
@@ -458,7 +501,10 @@ def start_instances(st, p):
             return "pending"
         if s in ("pending", "running"):
             return s
-        raise _err("IncorrectInstanceState", "The instance '%s' is not in a state from which it can be started." % inst["InstanceId"])
+        raise _err(
+            "IncorrectInstanceState",
+            "The instance '%s' is not in a state from which it can be started." % inst["InstanceId"],
+        )
 
     return {"StartingInstances": _change(st, p["InstanceIds"], move, "")}
 
@@ -503,7 +549,7 @@ def create_tags(st, p):
             raise _err("InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for internal use")
     for tags in targets:
         for t in p["Tags"]:
-            tags[:] = [x for x in tags if x["Key"] != t["Key"]] + [{"Key": t["Key"], "Value": t.get("Value", "")}]
+            tags[:] = [x for x in tags if x.get("Key") != t["Key"]] + [{"Key": t["Key"], "Value": t.get("Value", "")}]
     st.save()
     return {"Return": True}
 
@@ -527,17 +573,19 @@ def describe_instance_types(st, p):
         }
         if not _tags_match([], p.get("Filters", []), fields):
             continue
-        out.append({
-            "InstanceType": n,
-            "CurrentGeneration": True,
-            "Hypervisor": hv,
-            "MemoryInfo": {"SizeInMiB": mib},
-            "VCpuInfo": {"DefaultVCpus": cpus},
-            "ProcessorInfo": {"SupportedArchitectures": arches},
-            "NetworkInfo": {"EnaSupport": "required" if hv == "nitro" else "unsupported"},
-            "EbsInfo": {"NvmeSupport": "required" if hv == "nitro" else "unsupported"},
-            "SupportedVirtualizationTypes": ["hvm"],
-        })
+        out.append(
+            {
+                "InstanceType": n,
+                "CurrentGeneration": True,
+                "Hypervisor": hv,
+                "MemoryInfo": {"SizeInMiB": mib},
+                "VCpuInfo": {"DefaultVCpus": cpus},
+                "ProcessorInfo": {"SupportedArchitectures": arches},
+                "NetworkInfo": {"EnaSupport": "required" if hv == "nitro" else "unsupported"},
+                "EbsInfo": {"NvmeSupport": "required" if hv == "nitro" else "unsupported"},
+                "SupportedVirtualizationTypes": ["hvm"],
+            }
+        )
     return {"InstanceTypes": out}
 
 

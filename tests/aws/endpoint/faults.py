@@ -35,8 +35,14 @@ class Faults:
         if not isinstance(delay, (int, float)) or not 0 <= delay <= 300:
             raise ValueError("delay must be 0..300 seconds")
         r["delay"] = float(delay)
-        if r.get("code") is not None and not (isinstance(r["code"], str) and r["code"].replace(".", "").isalnum() and r["kind"] in ("throttle", "500", "503", "notfound")):
-            raise ValueError("code (the error code to send instead) must be letters, digits and dots, for throttle/500/503/notfound")
+        if r.get("code") is not None and not (
+            isinstance(r["code"], str)
+            and r["code"].replace(".", "").isalnum()
+            and r["kind"] in ("throttle", "500", "503", "notfound")
+        ):
+            raise ValueError(
+                "code (the error code to send instead) must be letters, digits and dots, for throttle/500/503/notfound"
+            )
         st = r.get("status")
         if st is not None and (not isinstance(st, int) or isinstance(st, bool) or not 400 <= st <= 599):
             raise ValueError("status must be 400..599")

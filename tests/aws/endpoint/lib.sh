@@ -31,7 +31,7 @@ awsep_start() { # DIR [serve options...]
 		"$@" >"$dir/awsep.out" 2>>"$dir/awsep.err" &
 	AWSEP_PID=$!
 	local _
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 300); do # 30 s: loading the models is slow on a busy machine
 		if [ -s "$dir/awsep.port" ]; then
 			AWSEP_PORT=$(cat "$dir/awsep.port")
 			AWSEP_URL=http://127.0.0.1:$AWSEP_PORT

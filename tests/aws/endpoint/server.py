@@ -23,6 +23,7 @@ import urllib.parse
 import control
 import ebs
 import ec2
+import rest
 import shapes
 import sigcheck
 from ebs import ApiError
@@ -87,7 +88,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def _body(self):
         if self.headers.get("Transfer-Encoding"):
-            raise ApiError("MalformedHttpRequestException", "chunked request bodies are not accepted: send Content-Length", status=411)
+            raise ApiError(
+                "MalformedHttpRequestException",
+                "chunked request bodies are not accepted: send Content-Length",
+                status=411,
+            )
         n = self.headers.get("Content-Length", "0")
         if not n.isdigit():
             raise ApiError("MalformedHttpRequestException", "bad Content-Length", status=400)
@@ -115,10 +120,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except Exception:  # a bug here: answered and logged, never a dead connection
             tb = traceback.format_exc()
             sys.stderr.write(tb)
-            self.ep.record({"method": self.command, "path": self.path, "time": time.time(), "op": None, "crash": tb, "status": 500})
+            self.ep.record(
+                {"method": self.command, "path": self.path, "time": time.time(), "op": None, "crash": tb, "status": 500}
+            )
             self.close_connection = True
             try:
-                self._send(500, json.dumps({"Message": "internal error in the contract endpoint"}).encode(), "application/json", [("x-amzn-ErrorType", "InternalFailure")])
+                self._send(
+                    500,
+                    json.dumps({"Message": "internal error in the contract endpoint"}).encode(),
+                    "application/json",
+                    [("x-amzn-ErrorType", "InternalFailure")],
+                )
             except OSError:
                 pass
 
@@ -128,7 +140,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body = self._body()
         except ApiError as e:
             self.close_connection = True
-            self._send(e.status, json.dumps({"Message": e.message}).encode(), "application/json", [("x-amzn-ErrorType", e.code)])
+            self._send(
+                e.status,
+                json.dumps({"Message": e.message}).encode(),
+                "application/json",
+                [("x-amzn-ErrorType", e.code)],
+            )
             return
         split = urllib.parse.urlsplit(self.path)
         if split.path.startswith("/_control/"):
@@ -159,19 +176,33 @@ class Handler(http.server.BaseHTTPRequestHandler):
         # notfound: the eventual consistency of both services (a snapshot or
         # instance just created is not yet known to the next request)
         if svc == "ebs":
-            codes = {"throttle": ("RequestThrottledException", 400), "500": ("InternalServerException", 500),
-                     "503": ("ServiceUnavailableException", 503), "notfound": ("ResourceNotFoundException", 404)}
+            codes = {
+                "throttle": ("RequestThrottledException", 400),
+                "500": ("InternalServerException", 500),
+                "503": ("ServiceUnavailableException", 503),
+                "notfound": ("ResourceNotFoundException", 404),
+            }
         else:
             nf = "InvalidInstanceID.NotFound"
             if opname in ("DescribeImages", "DeregisterImage", "RunInstances"):
                 nf = "InvalidAMIID.NotFound"
             elif opname in ("DescribeSnapshots", "DeleteSnapshot", "RegisterImage"):
                 nf = "InvalidSnapshot.NotFound"
-            codes = {"throttle": ("RequestLimitExceeded", 503), "500": ("InternalError", 500), "503": ("Unavailable", 503), "notfound": (nf, 400)}
+            codes = {
+                "throttle": ("RequestLimitExceeded", 503),
+                "500": ("InternalError", 500),
+                "503": ("Unavailable", 503),
+                "notfound": (nf, 400),
+            }
         code, status = codes[rule["kind"]]
         code, status = rule.get("code") or code, rule.get("status") or status
-        msg = {"throttle": "Request limit exceeded.", "notfound": "The resource does not exist."}.get(rule["kind"], "An internal error has occurred.")
-        reason = {"RequestThrottledException": "ACCOUNT_THROTTLED", "ResourceNotFoundException": "SNAPSHOT_NOT_FOUND"}.get(code)
+        msg = {"throttle": "Request limit exceeded.", "notfound": "The resource does not exist."}.get(
+            rule["kind"], "An internal error has occurred."
+        )
+        reason = {
+            "RequestThrottledException": "ACCOUNT_THROTTLED",
+            "ResourceNotFoundException": "SNAPSHOT_NOT_FOUND",
+        }.get(code)
         err = ApiError(code, msg + " (injected)", reason, status)
         self._error(svc, err, entry)
         return True
@@ -197,7 +228,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 doc["Reason"] = e.reason or shape.members["Reason"].enum[0]
         entry["status"] = status or 400
         self.ep.record(entry)
-        self._send(status or 400, json.dumps(doc).encode(), "application/json", [("x-amzn-ErrorType", e.code), ("x-amzn-RequestId", self.rid)])
+        self._send(
+            status or 400,
+            json.dumps(doc).encode(),
+            "application/json",
+            [("x-amzn-ErrorType", e.code), ("x-amzn-RequestId", self.rid)],
+        )
 
     def _auth(self, svc, opname, raw_path, body, unsigned_ok, entry):
         try:
@@ -207,7 +243,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             entry["auth"] = {"failed": a.kind}
             if svc == "ec2":
                 code, status = ("RequestExpired", 400) if a.kind == "expired" else ("AuthFailure", 401)
-                msg = "AWS was not able to validate the provided access credentials: " + a.message if code == "AuthFailure" else a.message
+                msg = (
+                    "AWS was not able to validate the provided access credentials: " + a.message
+                    if code == "AuthFailure"
+                    else a.message
+                )
             else:
                 code = {
                     "missing": "MissingAuthenticationTokenException",
@@ -231,7 +271,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         params = {}
         for k, v in pairs:
             if k in params:
-                self._error("ec2", ApiError("InvalidParameterValue", "The parameter %s is given twice" % k, status=400), entry)
+                self._error(
+                    "ec2", ApiError("InvalidParameterValue", "The parameter %s is given twice" % k, status=400), entry
+                )
                 return
             params[k] = v
         opname = params.pop("Action", None)
@@ -239,14 +281,28 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not self._auth("ec2", opname, self.path, body, False, entry):
             return
         if opname is None:
-            self._error("ec2", ApiError("MissingAction", "The request must contain the parameter Action", status=400), entry)
+            self._error(
+                "ec2", ApiError("MissingAction", "The request must contain the parameter Action", status=400), entry
+            )
             return
         version = params.pop("Version", None)
         if opname not in self.ep.ec2.operation_names:
-            self._error("ec2", ApiError("InvalidAction", "The action %s is not valid for this web service." % opname, status=400), entry)
+            self._error(
+                "ec2",
+                ApiError("InvalidAction", "The action %s is not valid for this web service." % opname, status=400),
+                entry,
+            )
             return
         if version != EC2_VERSION:
-            self._error("ec2", ApiError("InvalidParameterValue" if version else "MissingParameter", "Version must be %s (got %s)" % (EC2_VERSION, version), status=400), entry)
+            self._error(
+                "ec2",
+                ApiError(
+                    "InvalidParameterValue" if version else "MissingParameter",
+                    "Version must be %s (got %s)" % (EC2_VERSION, version),
+                    status=400,
+                ),
+                entry,
+            )
             return
         if self._fault("ec2", opname, entry):
             return
@@ -264,11 +320,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
         entry["params"] = shapes.dump_value(value)
         entry["valid"] = True
         if value.get("DryRun"):
-            self._error("ec2", ApiError("DryRunOperation", "Request would have succeeded, but DryRun flag is set.", status=412), entry)
+            self._error(
+                "ec2",
+                ApiError("DryRunOperation", "Request would have succeeded, but DryRun flag is set.", status=412),
+                entry,
+            )
             return
         fn = ec2.HANDLERS.get(opname)
         if fn is None:
-            self._error("ec2", ApiError("UnsupportedOperation", "%s is valid but not simulated by the contract endpoint" % opname, status=400), entry)
+            self._error(
+                "ec2",
+                ApiError(
+                    "UnsupportedOperation",
+                    "%s is valid but not simulated by the contract endpoint" % opname,
+                    status=400,
+                ),
+                entry,
+            )
             return
         try:
             with self.ep.st.lock:
@@ -284,8 +352,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
     # --- EBS ------------------------------------------------------------------
 
     def _ebs(self, split, body):
-        entry = {"service": "ebs", "method": self.command, "path": self.path, "time": time.time(), "body_bytes": len(body)}
-        entry["headers"] = {k: v for k, v in self.headers.items() if k.lower().startswith("x-amz-") and k.lower() not in ("x-amz-security-token",)}
+        entry = {
+            "service": "ebs",
+            "method": self.command,
+            "path": self.path,
+            "time": time.time(),
+            "body_bytes": len(body),
+        }
+        entry["headers"] = {
+            k: v
+            for k, v in self.headers.items()
+            if k.lower().startswith("x-amz-") and k.lower() not in ("x-amz-security-token",)
+        }
         path = split.path
         op, labels = None, None
         for method, rx, cand in self.ep.routes:
@@ -297,7 +375,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if op is None:
             if not self._auth("ebs", None, self.path, body, False, entry):
                 return
-            self._error("ebs", ApiError("UnknownOperationException", "No operation matches %s %s" % (self.command, path), status=404), entry)
+            self._error(
+                "ebs",
+                ApiError("UnknownOperationException", "No operation matches %s %s" % (self.command, path), status=404),
+                entry,
+            )
             return
         unsigned_ok = op.auth_type == "v4-unsigned-body"
         if not self._auth("ebs", op.name, self.path, body, unsigned_ok, entry):
@@ -305,7 +387,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self._fault("ebs", op.name, entry):
             return
         try:
-            value = self._ebs_input(op, labels, split.query, body)
+            value = rest.request(op, labels, split.query, self.headers, body)
             shapes.check(op.input_shape, value)
         except shapes.Invalid as inv:
             entry["valid"] = False
@@ -317,87 +399,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with self.ep.st.lock:
                 _, out = ebs.HANDLERS[op.name](self.ep.st, value) if op.name in ebs.HANDLERS else (None, None)
                 if out is None:
-                    raise ApiError("UnsupportedOperation", "%s is valid but not simulated by the contract endpoint" % op.name, status=400)
+                    raise ApiError(
+                        "UnsupportedOperation",
+                        "%s is valid but not simulated by the contract endpoint" % op.name,
+                        status=400,
+                    )
                 shapes.check(op.output_shape, out, op.name + "Response")
         except ApiError as e:
             self._error("ebs", e, entry, op)
             return
-        status = op.http.get("responseCode", 200)
-        headers = [("x-amzn-RequestId", self.rid)]
-        payload_name = op.output_shape.serialization.get("payload")
-        for name, ms in op.output_shape.members.items():
-            if ms.serialization.get("location") == "header" and out.get(name) is not None:
-                headers.append((ms.serialization["name"], shapes.to_text(ms, out[name])))
+        status, headers, data, ctype = rest.response(op, out)
         entry["status"] = status
         self.ep.record(entry)
-        if payload_name and op.output_shape.members[payload_name].type_name == "blob":
-            self._send(status, out.get(payload_name, b""), "application/octet-stream", headers)
-        else:
-            self._send(status, json.dumps(shapes.to_json(op.output_shape, out)).encode(), "application/json", headers)
-
-    def _ebs_input(self, op, labels, query, body):
-        shape = op.input_shape
-        value = {}
-        qs = {}
-        for pair in query.split("&") if query else []:
-            k, _, v = pair.partition("=")  # "+" stays "+", as the signature check reads it
-            qs.setdefault(urllib.parse.unquote(k), []).append(urllib.parse.unquote(v))
-        known_q = set()
-        payload_name = shape.serialization.get("payload")
-        body_members = {}
-        for name, ms in shape.members.items():
-            loc = ms.serialization.get("location")
-            wire = ms.serialization.get("name", name)
-            if loc == "uri":
-                value[name] = shapes.from_text(ms, urllib.parse.unquote(labels[wire]), wire)
-            elif loc == "header":
-                got = self.headers.get_all(wire)
-                if got:
-                    if len(got) > 1:
-                        raise shapes.Invalid("value", wire, "Header %s is given twice" % wire)
-                    value[name] = shapes.from_text(ms, got[0].strip(), wire)
-            elif loc == "querystring":
-                known_q.add(wire)
-                if wire in qs:
-                    if ms.type_name == "list":
-                        value[name] = [shapes.from_text(ms.member, v, wire) for v in qs[wire]]
-                    elif len(qs[wire]) > 1:
-                        raise shapes.Invalid("value", wire, "Query parameter %s is given twice" % wire)
-                    else:
-                        value[name] = shapes.from_text(ms, qs[wire][0], wire)
-            elif name == payload_name:
-                pass
-            else:
-                body_members[name] = ms
-        for k in qs:
-            if k not in known_q:
-                raise shapes.Invalid("unknown", k, "Unknown query parameter %s" % k)
-        if payload_name:
-            ps = shape.members[payload_name]
-            if ps.type_name == "blob":
-                value[payload_name] = body
-            elif body:
-                value[payload_name] = shapes.from_json(ps, self._json(body), payload_name)
-        elif body_members:
-            if body:
-                doc = self._json(body)
-                if not isinstance(doc, dict):
-                    raise shapes.Invalid("value", "", "The body must be a JSON object")
-                sub = {ms.serialization.get("name", n): n for n, ms in body_members.items()}
-                for k, v in doc.items():
-                    if k not in sub:
-                        raise shapes.Invalid("unknown", k, "Unknown parameter %s in the body" % k)
-                    value[sub[k]] = shapes.from_json(body_members[sub[k]], v, k)
-        elif body:
-            raise shapes.Invalid("value", "", "%s takes no body" % op.name)
-        return value
-
-    @staticmethod
-    def _json(body):
-        try:
-            return json.loads(body)
-        except (ValueError, RecursionError):
-            raise shapes.Invalid("value", "", "The body is not JSON (or nested too deeply)")
+        self._send(status, data, ctype, [("x-amzn-RequestId", self.rid)] + headers)
 
 
 class Server(http.server.ThreadingHTTPServer):

@@ -56,11 +56,15 @@ def verify(cfg, service, method, raw_path, headers, body, unsigned_ok, now=None)
 
     headers: an http.client.HTTPMessage (repeated headers kept)."""
     auth = headers.get_all("Authorization") or []
-    if len(auth) != 1:
-        raise AuthError("missing", "Request is missing Authentication Token" if not auth else "Authorization header given twice")
+    if not auth:
+        raise AuthError("missing", "Request is missing Authentication Token")
+    if len(auth) > 1:
+        raise AuthError("signature", "Authorization header given twice")
     m = _AUTH.match(auth[0].strip())
     if not m:
-        raise AuthError("signature", "Authorization header requires Credential, SignedHeaders and Signature (AWS4-HMAC-SHA256)")
+        raise AuthError(
+            "signature", "Authorization header requires Credential, SignedHeaders and Signature (AWS4-HMAC-SHA256)"
+        )
     cred, signed_s, sig = m.groups()
     parts = cred.split("/")
     if len(parts) != 5 or parts[4] != "aws4_request":
@@ -71,7 +75,8 @@ def verify(cfg, service, method, raw_path, headers, body, unsigned_ok, now=None)
     if region != cfg.region or svc != service:
         raise AuthError(
             "signature",
-            "Credential should be scoped to a valid region and service: expected %s/%s, got %s/%s" % (cfg.region, service, region, svc),
+            "Credential should be scoped to a valid region and service: expected %s/%s, got %s/%s"
+            % (cfg.region, service, region, svc),
         )
     amz_date = headers.get_all("X-Amz-Date") or []
     if len(amz_date) != 1:
@@ -84,7 +89,10 @@ def verify(cfg, service, method, raw_path, headers, body, unsigned_ok, now=None)
         raise AuthError("signature", "Credential date %s is not the X-Amz-Date's %s" % (day, amz_date[0][:8]))
     now = now or datetime.datetime.now(datetime.timezone.utc)
     if abs(now - when) > SKEW:
-        raise AuthError("expired", "Signature expired: %s is more than 15 minutes from %s" % (amz_date[0], now.strftime("%Y%m%dT%H%M%SZ")))
+        raise AuthError(
+            "expired",
+            "Signature expired: %s is more than 15 minutes from %s" % (amz_date[0], now.strftime("%Y%m%dT%H%M%SZ")),
+        )
     tokens = headers.get_all("X-Amz-Security-Token") or []
     if cfg.token:
         if tokens != [cfg.token]:

@@ -59,15 +59,16 @@ class State:
     def _blockdir(self):
         return self.path + ".blocks"
 
-    def save_block(self, snap, idx):
+    def save_block(self, snap, idx, kept=False):
+        """A written block (or, kept, an inherited one) to its own file."""
         if not self.path:
             return
         d = self._blockdir()
         os.makedirs(d, exist_ok=True)
-        tmp = os.path.join(d, "%s.%d.tmp" % (snap["SnapshotId"], idx))
-        with open(tmp, "wb") as f:
-            f.write(snap["blocks"][idx]["data"])
-        os.replace(tmp, os.path.join(d, "%s.%d" % (snap["SnapshotId"], idx)))
+        name = "%s.%s%d" % (snap["SnapshotId"], "kept." if kept else "", idx)
+        with open(os.path.join(d, name + ".tmp"), "wb") as f:
+            f.write((snap["kept"] if kept else snap["blocks"])[idx]["data"])
+        os.replace(os.path.join(d, name + ".tmp"), os.path.join(d, name))
         self.save()
 
     def forget_blocks(self, sid):
@@ -79,9 +80,6 @@ class State:
                 if n.startswith(sid + "."):
                     os.unlink(os.path.join(d, n))
 
-    def block_data(self, sid, idx):
-        return self.snapshots[sid]["blocks"][idx]["data"]
-
     def save(self):
         if not self.path:
             return
@@ -90,6 +88,7 @@ class State:
             c = dict(s)
             c["blocks"] = {str(i): {"sha": b["sha"]} for i, b in s["blocks"].items()}
             c["parent_blocks"] = {str(i): o for i, o in s["parent_blocks"].items()}
+            c["kept"] = {str(i): {"sha": b["sha"]} for i, b in s.get("kept", {}).items()}
             snaps[sid] = c
         doc = {
             "snapshots": snaps,
@@ -114,6 +113,11 @@ class State:
                 with open(os.path.join(self._blockdir(), "%s.%s" % (sid, i)), "rb") as bf:
                     blocks[int(i)] = {"sha": b["sha"], "data": bf.read()}
             s["blocks"] = blocks
+            kept = {}
+            for i, b in s.get("kept", {}).items():
+                with open(os.path.join(self._blockdir(), "%s.kept.%s" % (sid, i)), "rb") as bf:
+                    kept[int(i)] = {"sha": b["sha"], "data": bf.read()}
+            s["kept"] = kept
             s["parent_blocks"] = {int(i): o for i, o in s["parent_blocks"].items()}
             self.snapshots[sid] = s
         self.images = doc.get("images", {})
