@@ -4,7 +4,7 @@
 #   make            bin/unik, bin/unikd and the guest pieces (build/guest/)
 #   make demo       install deps, build, and run examples/hello-c end to end
 #   make test       unit + end-to-end tests (sanitizer build in build/asan/)
-#   make lint       clang-format check, cppcheck, banned calls
+#   make lint       clang-format check, cppcheck, banned calls, OpenAPI lint
 #   make bench      benchmarks (tables of medians and ratios)
 #   make fuzz       libFuzzer targets, 10^6 runs each (fuzz-short: a short pass)
 
@@ -61,6 +61,7 @@ UNIKD_OBJS := $(call obj,$(UNIKD_SRCS))
 
 # after the object lists: its rules name them
 -include tests/tests.mk
+-include oci/runtime/runtime.mk
 -include tests/fuzz/fuzz.mk
 -include tests/tools/tools.mk
 
@@ -121,6 +122,7 @@ compat: deps
 
 lint:
 	scripts/lint
+	scripts/lint-openapi
 
 format:
 	clang-format -i $(LINT_SRCS)
@@ -134,6 +136,7 @@ bench: deps
 	scripts/bench-api
 	scripts/bench-compat
 	scripts/bench-xen
+	scripts/bench-oci-runtime
 	scripts/bench-ebs
 
 clean:

@@ -28,7 +28,7 @@ struct cmd_ctx {
 };
 
 enum {
-	CMD_PROGRAM_ARGS = 1 << 0, /* after the first argument, only our options (run) */
+	CMD_PROGRAM_ARGS = 1 << 0, /* the first argument ends the options (run: IMAGE) */
 	CMD_RAW_ARGS = 1 << 1, /* no option parsing at all (daemon) */
 };
 

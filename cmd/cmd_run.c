@@ -55,12 +55,10 @@ static const struct opt run_options[] = {
 	OPT_BOOL('d', "detach", NULL, struct run_opts, detach,
 		 "run in the background and print the instance id"),
 	OPT_BOOL(0, "rm", NULL, struct run_opts, rm, "remove the instance once it has exited"),
-	OPT_LEAD_BOOL(0, "trace", NULL, struct run_opts, trace,
-		      "print every system call and its result on the console (unik images; "
-		      "before IMAGE)"),
-	OPT_LEAD_BOOL(0, "verbose", NULL, struct run_opts, verbose,
-		      "print the runtime's boot and exit lines on the console (unik images; "
-		      "before IMAGE)"),
+	OPT_BOOL(0, "trace", NULL, struct run_opts, trace,
+		 "print every system call and its result on the console (unik images)"),
+	OPT_BOOL(0, "verbose", NULL, struct run_opts, verbose,
+		 "print the runtime's boot and exit lines on the console (unik images)"),
 	OPT_STRING(0, "imageName", NULL, struct run_opts, image, "IMAGE",
 		   "the image, instead of the IMAGE argument (UniK's spelling)"),
 	OPT_END(),
@@ -159,7 +157,7 @@ static int attach(struct cmd_ctx *ctx, const struct run_opts *o, const char *id)
 	struct sigaction sa, old_int, old_term;
 	struct attach at;
 	json_t *res = NULL;
-	int rc, status;
+	int rc, status, unreachable = 0;
 
 	memset(&at, 0, sizeof(at));
 	at.stop_client = *cl;
@@ -182,6 +180,7 @@ static int attach(struct cmd_ctx *ctx, const struct run_opts *o, const char *id)
 		cmd_error(&err);
 		if (cmd_unreachable(&err)) {
 			status = 1;
+			unreachable = 1;
 			goto out;
 		}
 	}
@@ -196,7 +195,8 @@ static int attach(struct cmd_ctx *ctx, const struct run_opts *o, const char *id)
 		status = RUN_INTERRUPTED;
 	} else if (rc) {
 		cmd_error(&err);
-		status = cmd_unreachable(&err) ? 1 : RUN_FAILED;
+		unreachable = cmd_unreachable(&err);
+		status = unreachable ? 1 : RUN_FAILED;
 	} else {
 		status = exit_status(&at, res);
 	}
@@ -208,7 +208,7 @@ out:
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	free(at.stop_path);
-	if (o->rm && !at.detached && status != 1)
+	if (o->rm && !at.detached && !unreachable) /* the program's own 1 too */
 		remove_instance(ctx, id);
 	json_decref(res);
 	strbuf_release(&path);
@@ -328,21 +328,20 @@ const struct cmd cmd_run = {
 	.usage_status = RUN_FAILED,
 	.usage = "run [OPTIONS] IMAGE [ARG...]",
 	.summary = "Run an image in a new instance",
-	.help = "IMAGE is a name or a unique prefix of an id.  The ARGs after IMAGE go to the\n"
-		"program (without ARGs, the image's default arguments are used).  The options\n"
-		"below (but --trace and --verbose) may also come after IMAGE, in any order;\n"
-		"anything else that looks like an option (-b, --verbose, -h) is passed to the\n"
-		"program, and so is everything after\n"
-		"'--':  unik run hello-c a -b -e GREETING=hi   runs hello-c with 'a' '-b' and the\n"
-		"variable GREETING;  unik run hello-c -- -e x   passes '-e' 'x'.\n"
-		"\n"
-		"By default the console is streamed here until the program exits, and unik exits\n"
-		"with the program's exit status.  Ctrl-C asks the daemon to stop the instance;\n"
-		"a second Ctrl-C detaches, leaving the instance to the daemon.  With -d, unik\n"
-		"prints the new instance's id and returns at once.\n"
-		"\n"
-		"Exit status: the program's own; 125 when unik could not run it (bad options,\n"
-		"unknown image, provider error) or the instance ended without an exit status;\n"
-		"130 after Ctrl-C when the instance had no exit status, or after detaching;\n"
-		"1 when the daemon cannot be reached.\n",
+	.help =
+	    "IMAGE is a name or a unique prefix of an id.  Options come before IMAGE;\n"
+	    "everything after it goes to the program as it is, as with 'docker run' (without\n"
+	    "ARGs, the image's default arguments are used):  unik run -e GREETING=hi hello-c\n"
+	    "a -b  runs hello-c with 'a' '-b' and the variable GREETING;  unik run hello-c -e x\n"
+	    "passes '-e' 'x'.\n"
+	    "\n"
+	    "By default the console is streamed here until the program exits, and unik exits\n"
+	    "with the program's exit status.  Ctrl-C asks the daemon to stop the instance;\n"
+	    "a second Ctrl-C detaches, leaving the instance to the daemon.  With -d, unik\n"
+	    "prints the new instance's id and returns at once.\n"
+	    "\n"
+	    "Exit status: the program's own; 125 when unik could not run it (bad options,\n"
+	    "unknown image, provider error) or the instance ended without an exit status;\n"
+	    "130 after Ctrl-C when the instance had no exit status, or after detaching;\n"
+	    "1 when the daemon cannot be reached.\n",
 };

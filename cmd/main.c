@@ -83,7 +83,7 @@ static int run_cmd(const struct cmd *c, const struct global_opts *g, int argc, c
 	struct unik_client cl;
 	struct cmd_ctx ctx = { &cl, host && *host, c };
 	void *values = xcalloc(1, c->opts_size ? c->opts_size : 1);
-	unsigned flags = c->flags & CMD_PROGRAM_ARGS ? OPTS_PROGRAM_ARGS : 0;
+	unsigned flags = c->flags & CMD_PROGRAM_ARGS ? OPTS_STOP_AT_ARG : 0;
 	int n = argc, status;
 
 	memset(&cl, 0, sizeof(cl));

@@ -52,8 +52,7 @@ static int set_value(const struct opt *o, const char *shown, const char *arg, vo
 	void *p = field(o, values);
 
 	switch (o->type) {
-	case OPT_T_BOOL:
-	case OPT_T_LEAD_BOOL: *(int *)p = 1; return 0;
+	case OPT_T_BOOL: *(int *)p = 1; return 0;
 	case OPT_T_STRING: *(const char **)p = arg; return 0;
 	case OPT_T_LIST: strv_push(p, arg); return 0;
 	case OPT_T_INT:
@@ -107,7 +106,7 @@ static int parse_long(const struct opt *opts, int argc, char **argv, int *i, voi
 	o = find_long(opts, name, len);
 	if (!o)
 		return unik_err_set(err, UNIK_E_INVALID, "unknown option '--%.*s'", (int)len, name);
-	if (o->type == OPT_T_BOOL || o->type == OPT_T_LEAD_BOOL) {
+	if (o->type == OPT_T_BOOL) {
 		if (eq)
 			return unik_err_set(err, UNIK_E_INVALID, "option '--%.*s' takes no value",
 					    (int)len, name);
@@ -135,7 +134,7 @@ static int parse_short(const struct opt *opts, int argc, char **argv, int *i, vo
 			return OPTS_HELP;
 		if (!o)
 			return unik_err_set(err, UNIK_E_INVALID, "unknown option '%s'", shown);
-		if (o->type == OPT_T_BOOL || o->type == OPT_T_LEAD_BOOL) {
+		if (o->type == OPT_T_BOOL) {
 			set_value(o, shown, NULL, values, err);
 			continue;
 		}
@@ -148,16 +147,6 @@ static int parse_short(const struct opt *opts, int argc, char **argv, int *i, vo
 		return set_value(o, shown, argv[*i], values, err);
 	}
 	return 0;
-}
-
-/* Whether `a` (which starts with '-') names one of `opts` that may follow
- * the first argument. */
-static int is_ours(const struct opt *opts, const char *a)
-{
-	const struct opt *o =
-	    a[1] == '-' ? find_long(opts, a + 2, strcspn(a + 2, "=")) : find_short(opts, a[1]);
-
-	return o && o->type != OPT_T_LEAD_BOOL;
 }
 
 int opts_parse(const struct opt *opts, unsigned flags, int argc, char **argv, void *values,
@@ -180,10 +169,6 @@ int opts_parse(const struct opt *opts, unsigned flags, int argc, char **argv, vo
 				i++;
 				break;
 			}
-			continue;
-		}
-		if ((flags & OPTS_PROGRAM_ARGS) && nargs && !is_ours(opts, a)) {
-			argv[nargs++] = a;
 			continue;
 		}
 		if (a[1] == '-')

@@ -29,8 +29,6 @@ enum opt_type {
 	OPT_T_LIST, /* struct strv, one element per use */
 	OPT_T_INT, /* int, decimal; `def` is the value when absent */
 	OPT_T_MEMORY, /* int megabytes: "128", "128M", "1G" */
-	OPT_T_LEAD_BOOL, /* int, set to 1; with OPTS_PROGRAM_ARGS an option only before the
-			  * first argument (after it, the program's: run's --verbose) */
 };
 
 struct opt {
@@ -50,17 +48,14 @@ struct opt {
 #define OPT_LIST(s, l, a, T, f, arg, h)	{ OPT_T_LIST, s, l, a, offsetof(T, f), arg, h, 0 }
 #define OPT_INT(s, l, a, T, f, arg, d, h) { OPT_T_INT, s, l, a, offsetof(T, f), arg, h, d }
 #define OPT_MEMORY(s, l, a, T, f, arg, h) { OPT_T_MEMORY, s, l, a, offsetof(T, f), arg, h, 0 }
-#define OPT_LEAD_BOOL(s, l, a, T, f, h)	{ OPT_T_LEAD_BOOL, s, l, a, offsetof(T, f), NULL, h, 0 }
 #define OPT_END()			{ OPT_T_END, 0, NULL, NULL, 0, NULL, NULL, 0 }
 /* clang-format on */
 
 enum {
-	/* The first argument ends the options. */
+	/* The first argument ends the options: it and everything after it are
+	 * arguments, "--" and "-x" too (run: IMAGE and the program's own, as
+	 * `docker run` takes them). */
 	OPTS_STOP_AT_ARG = 1 << 0,
-	/* After the first argument, only our own options are options; anything
-	 * else ("-b", "--verbose", "-h") is kept as an argument (for a program
-	 * started with these arguments). */
-	OPTS_PROGRAM_ARGS = 1 << 1,
 };
 
 /* Result of opts_parse() when -h/--help was given. */

@@ -12,6 +12,8 @@
 #include "http.h"
 #include "ids.h"
 #include "jobs.h"
+#include "images.h"
+#include "published.h"
 #include "stagings.h"
 #include "store.h"
 #include "untar.h"
@@ -137,46 +139,70 @@ static void drop_blob(struct unikd *d, const char *digest)
 		blobs_remove(d->state_dir, digest, NULL);
 }
 
-void h_images_delete(struct http_req *req)
+/* 0 when image `id` may be removed now (d->lock held). */
+static int removable_locked(struct unikd *d, const char *ref, const char *id, int force,
+			    struct unik_err *err)
 {
-	struct unikd *d = req->d;
-	struct unik_err err = UNIK_ERR_INIT;
-	struct unik_image im;
-	int force = http_query_flag(req, "force");
 	int total = 0, running = 0;
-	char *id = NULL;
 
+	if (store_image_users(d->store, id, &total, &running, err))
+		return -1;
+	if (running > 0)
+		return unik_err_set(err, UNIK_E_CONFLICT,
+				    "image %s is used by %d running instance(s); stop them first",
+				    ref, running);
+	if (total > 0 && !force)
+		return unik_err_set(err, UNIK_E_CONFLICT,
+				    "image %s is used by %d instance(s); remove them or use force",
+				    ref, total);
+	return 0;
+}
+
+int images_remove(struct unikd *d, const char *ref, int force, char **id, struct unik_err *err)
+{
+	struct unik_image im;
+	int rc = -1;
+
+	*id = NULL;
 	unik_image_init(&im);
 	pthread_mutex_lock(&d->lock);
-	if (store_image_resolve(d->store, req->params[0], &id, &err) ||
-	    store_image_get(d->store, id, &im, &err) ||
-	    store_image_users(d->store, id, &total, &running, &err))
-		goto fail;
-	if (running > 0) {
-		unik_err_set(&err, UNIK_E_CONFLICT,
-			     "image %s is used by %d running instance(s); stop them first",
-			     req->params[0], running);
-		goto fail;
-	}
-	if (total > 0 && !force) {
-		unik_err_set(&err, UNIK_E_CONFLICT,
-			     "image %s is used by %d instance(s); remove them or use force",
-			     req->params[0], total);
-		goto fail;
-	}
-	if (store_image_delete(d->store, id, &err))
-		goto fail;
+	if (store_image_resolve(d->store, ref, id, err) ||
+	    store_image_get(d->store, *id, &im, err) || removable_locked(d, ref, *id, force, err))
+		goto unlock;
+	/* its copies on providers (an AMI) first: slow, so not under d->lock,
+	 * and checked again after */
+	pthread_mutex_unlock(&d->lock);
+	if (published_remove(d, &im, force, err))
+		goto done;
+	pthread_mutex_lock(&d->lock);
+	if (removable_locked(d, ref, *id, force, err) || store_image_delete(d->store, *id, err))
+		goto unlock;
 	drop_blob(d, im.kernel);
 	drop_blob(d, im.initrd);
 	pthread_mutex_unlock(&d->lock);
 	stagings_remove(d, &im); /* waits for a staging under way: not under d->lock */
-	unikd_log("image %s (%s) removed", im.name ? im.name : "<none>", id);
-	http_reply_json(req, 200, json_pack("{sssb}", "id", id, "deleted", 1));
-	goto cleanup;
-fail:
+	unikd_log("image %s (%s) removed", im.name ? im.name : "<none>", *id);
+	rc = 0;
+	goto done;
+unlock:
 	pthread_mutex_unlock(&d->lock);
-	http_reply_error(req, &err);
-cleanup:
+done:
+	if (rc) {
+		free(*id);
+		*id = NULL;
+	}
 	unik_image_release(&im);
+	return rc;
+}
+
+void h_images_delete(struct http_req *req)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	char *id = NULL;
+
+	if (images_remove(req->d, req->params[0], http_query_flag(req, "force"), &id, &err))
+		http_reply_error(req, &err);
+	else
+		http_reply_json(req, 200, json_pack("{sssb}", "id", id, "deleted", 1));
 	free(id);
 }

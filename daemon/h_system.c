@@ -70,6 +70,7 @@ static json_t *caps_json(unsigned caps)
 		{ UNIK_CAP_USERNET, "user_network" },
 		{ UNIK_CAP_VOLUMES, "volumes" },
 		{ UNIK_CAP_VOLUME_HOTPLUG, "volume_hotplug" },
+		{ UNIK_CAP_PUBLISH, "publish" },
 	};
 	json_t *a = json_array();
 

@@ -179,7 +179,7 @@ static int start_claimed(struct unikd *d, struct unik_instance *in, struct claim
 	pthread_mutex_unlock(&d->lock);
 	unikd_notify(d);
 
-	if (volumes_prepare_disks(d, &rc, err)) {
+	if (volumes_prepare_disks(d, &rc, err) || run_ctx_boot(d, p, &rc, err)) {
 		unik_err_prefix(err, "cannot start instance %s", in->name);
 		pthread_mutex_lock(&d->lock);
 		goto failed_locked;
@@ -331,23 +331,23 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 	rv = 0;
 	if (c) {
 		if (start_claimed(d, out, c, err)) {
-			/* keep the record, as Docker does, with the reason */
-			struct unik_err ignored;
+			/* A refused run leaves nothing behind: its client never
+			 * learns the id of a record kept (docs/api.md). */
+			struct unik_err ignored = UNIK_ERR_INIT;
 
 			pthread_mutex_lock(&d->lock);
-			out->state = UNIK_STATE_EXITED;
-			out->finished = unikd_now();
-			free(out->message);
-			out->message = xstrdup(err->msg);
-			store_instance_put(d->store, out, &ignored);
+			instance_claim_release(d, c);
+			pthread_mutex_unlock(&d->lock);
+			if (instance_remove(d, out->id, 1, &ignored))
+				unikd_log("instance %s: its refused run is kept: %s", out->name,
+					  ignored.msg);
 			rv = -1;
 		} else {
 			pthread_mutex_lock(&d->lock);
-		}
-		instance_claim_release(d, c);
-		if (rv == 0)
+			instance_claim_release(d, c);
 			reread_locked(d, out->id, out);
-		pthread_mutex_unlock(&d->lock);
+			pthread_mutex_unlock(&d->lock);
+		}
 	}
 	unikd_notify(d);
 cleanup:

@@ -1,4 +1,10 @@
-/* portfwd.c - userspace TCP relay for published ports. */
+/* portfwd.c - userspace TCP relay for published ports.
+ *
+ * The host port is bound at once (so a taken port refuses the run) but
+ * listens only once the guest's port accepts a connection (a probe,
+ * closed at once): until then a client's connect is refused, as it would
+ * be by the guest itself, and a readiness probe cannot pass against a guest
+ * that is not up. */
 #include "portfwd.h"
 
 #include <arpa/inet.h>
@@ -31,7 +37,8 @@ struct relay {
 	int client;
 };
 
-static int bind_host(const struct portspec *p, struct unik_err *err)
+/* The host's socket, bound; listening too with `listen_now`. */
+static int bind_host(const struct portspec *p, int listen_now, struct unik_err *err)
 {
 	struct sockaddr_in sa;
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -43,7 +50,8 @@ static int bind_host(const struct portspec *p, struct unik_err *err)
 	sa.sin_port = htons((uint16_t)p->host_port);
 	inet_pton(AF_INET, p->host_ip, &sa.sin_addr);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 128) < 0) {
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    (listen_now && listen(fd, 128) < 0)) {
 		int e = errno;
 
 		close(fd);
@@ -56,7 +64,7 @@ static int bind_host(const struct portspec *p, struct unik_err *err)
 
 int portfwd_probe(const struct portspec *p, struct unik_err *err)
 {
-	int fd = bind_host(p, err);
+	int fd = bind_host(p, 1, err);
 
 	if (fd < 0)
 		return -1;
@@ -84,8 +92,9 @@ static int pump(int from, int to)
 	return 1;
 }
 
-/* Connects to the guest, giving up after 10 s or when the port closes. */
-static int connect_guest(struct portfwd *fw)
+/* Connects to the guest, giving up after timeout_ms or when the port
+ * closes. */
+static int connect_guest(struct portfwd *fw, int timeout_ms)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	struct pollfd pf[2] = { { fd, POLLOUT, 0 }, { fw->stop_fd, POLLIN, 0 } };
@@ -95,7 +104,7 @@ static int connect_guest(struct portfwd *fw)
 	if (fd < 0)
 		return -1;
 	if (connect(fd, (struct sockaddr *)&fw->guest, sizeof(fw->guest)) < 0) {
-		if (errno != EINPROGRESS || poll(pf, 2, 10000) <= 0 || pf[1].revents ||
+		if (errno != EINPROGRESS || poll(pf, 2, timeout_ms) <= 0 || pf[1].revents ||
 		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0 || e) {
 			close(fd);
 			return -1;
@@ -109,7 +118,7 @@ static void *relay_main(void *arg)
 {
 	struct relay *r = arg;
 	struct portfwd *fw = r->fw;
-	int guest = connect_guest(fw);
+	int guest = connect_guest(fw, 10000);
 
 	if (guest >= 0) {
 		struct pollfd pf[3] = { { r->client, POLLIN, 0 },
@@ -145,11 +154,31 @@ static void *relay_main(void *arg)
 	return NULL;
 }
 
+/* Waits until the guest's port accepts, then listens: 0, or -1 when the
+ * port is closed first. */
+static int wait_guest(struct portfwd *fw)
+{
+	struct pollfd stop = { fw->stop_fd, POLLIN, 0 };
+
+	for (;;) {
+		int fd = connect_guest(fw, 500);
+
+		if (fd >= 0) {
+			close(fd);
+			return listen(fw->listen_fd, 128);
+		}
+		if (poll(&stop, 1, 100) > 0)
+			return -1;
+	}
+}
+
 static void *accept_main(void *arg)
 {
 	struct portfwd *fw = arg;
 	struct pollfd pf[2] = { { fw->listen_fd, POLLIN, 0 }, { fw->stop_fd, POLLIN, 0 } };
 
+	if (wait_guest(fw))
+		return NULL;
 	for (;;) {
 		struct relay *r;
 		pthread_attr_t attr;
@@ -197,7 +226,7 @@ int portfwd_open(const struct portspec *p, const char *guest_ip, struct portfwd 
 		free(fw);
 		return unik_err_set(err, UNIK_E_INVALID, "bad guest address '%s'", guest_ip);
 	}
-	fw->listen_fd = bind_host(p, err);
+	fw->listen_fd = bind_host(p, 0, err);
 	if (fw->listen_fd < 0) {
 		free(fw);
 		return -1;

@@ -1,13 +1,18 @@
 /* run_ctx.c - a provider call's context (see run_ctx.h). */
 #include "run_ctx.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "blobs.h"
 #include "daemon.h"
 #include "instance_volumes.h"
 #include "instances.h"
+#include "published.h"
+#include "stagings.h"
 #include "../providers/dispatch.h"
 #include "store.h"
 
@@ -18,6 +23,8 @@ void run_ctx_release(struct run_ctx *rc)
 	free(rc->log);
 	free(rc->kernel);
 	free(rc->initrd);
+	free(rc->boot_disk);
+	free(rc->published);
 	for (size_t i = 0; i < rc->n_vols; i++) {
 		unik_volume_release(&rc->vol_recs[i]);
 		free(rc->vol_disks[i]);
@@ -72,6 +79,41 @@ int run_ctx_init(struct unikd *d, const struct unik_instance *in, int need_image
 			run_ctx_release(rc);
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/* A publication's progress line, appended to the instance's log. */
+static void log_progress(void *ctx, const char *line)
+{
+	const struct run_ctx *rc = ctx;
+	char buf[512];
+	int n = snprintf(buf, sizeof(buf), "unik: %s\n", line);
+	int fd = open(rc->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return;
+	if (n > (int)sizeof(buf) - 1)
+		n = (int)sizeof(buf) - 1;
+	if (write(fd, buf, (size_t)n) < 0) {
+		/* a log that cannot be written loses a progress line, nothing more */
+	}
+	close(fd);
+}
+
+int run_ctx_boot(struct unikd *d, const struct unik_provider *p, struct run_ctx *rc,
+		 struct unik_err *err)
+{
+	if (p->boot_disk_format) {
+		if (stagings_get(d, &rc->im, p->boot_disk_format, &rc->boot_disk, err))
+			return unik_err_prefix(err, "staging the boot disk of image %s", rc->im.id);
+		rc->spec.boot_disk = rc->boot_disk;
+	}
+	if (unik_provider_has(p, UNIK_OP_PUBLISH)) {
+		if (published_get(d, &rc->im, p, rc->boot_disk, log_progress, rc, &rc->published,
+				  err))
+			return -1;
+		rc->spec.published = rc->published;
 	}
 	return 0;
 }

@@ -17,6 +17,8 @@ struct run_ctx {
 	char *log;
 	char *kernel;
 	char *initrd;
+	char *boot_disk; /* spec.boot_disk (run_ctx_boot) */
+	char *published; /* spec.published (run_ctx_boot) */
 	/* spec.volumes (instance_volumes.c): the specs, the volumes' records
 	 * and their disks' paths */
 	struct unik_volume_spec *vols;
@@ -33,5 +35,11 @@ struct run_ctx {
 int run_ctx_init(struct unikd *d, const struct unik_instance *in, int need_image,
 		 struct run_ctx *rc, struct unik_err *err);
 void run_ctx_release(struct run_ctx *rc);
+
+/* For a start on p: the image's staged boot disk (p's boot_disk_format)
+ * and its copy on p (publish()), made now when missing, the publication's
+ * progress appended to the instance's log.  0 when p needs neither. */
+int run_ctx_boot(struct unikd *d, const struct unik_provider *p, struct run_ctx *rc,
+		 struct unik_err *err);
 
 #endif

@@ -33,6 +33,13 @@ static const char *digest_hex(const struct unik_image *im)
 	return h;
 }
 
+char *stagings_dir(struct unikd *d, const struct unik_image *im)
+{
+	const char *hex = digest_hex(im);
+
+	return hex ? unikd_path(d, "stagings/%s", hex) : NULL;
+}
+
 static const char *file_of(const char *format)
 {
 	if (!strcmp(format, "raw"))

@@ -22,6 +22,10 @@ void stagings_fill(struct unikd *d, struct unik_image *im);
 int stagings_get(struct unikd *d, const struct unik_image *im, const char *format, char **path,
 		 struct unik_err *err);
 
+/* The folder (caller frees) of im's stagings (it may not exist), or NULL
+ * when im has no manifest digest. */
+char *stagings_dir(struct unikd *d, const struct unik_image *im);
+
 /* Removes im's stagings (the image is being removed). */
 void stagings_remove(struct unikd *d, const struct unik_image *im);
 

@@ -6,11 +6,10 @@
 #include <sys/wait.h>
 
 /* in the order of enum unik_provider_op */
-static const char *const op_names[] = { "check",  "probe",	   "start",
-					"stop",	  "collect",	   "remove",
-					"status", "attach_volume", "detach_volume" };
-_Static_assert(sizeof(op_names) / sizeof(op_names[0]) == UNIK_OP_DETACH_VOLUME + 1,
-	       "every op named");
+static const char *const op_names[] = { "check",	 "probe",   "start",	"stop",
+					"collect",	 "remove",  "status",	"attach_volume",
+					"detach_volume", "publish", "unpublish" };
+_Static_assert(sizeof(op_names) / sizeof(op_names[0]) == UNIK_OP_UNPUBLISH + 1, "every op named");
 
 const char *unik_provider_op_name(enum unik_provider_op op)
 {
@@ -33,6 +32,8 @@ int unik_provider_has(const struct unik_provider *p, enum unik_provider_op op)
 	case UNIK_OP_STATUS: return p->status != NULL;
 	case UNIK_OP_ATTACH_VOLUME: return p->attach_volume != NULL;
 	case UNIK_OP_DETACH_VOLUME: return p->detach_volume != NULL;
+	case UNIK_OP_PUBLISH: return p->publish != NULL;
+	case UNIK_OP_UNPUBLISH: return p->unpublish != NULL;
 	}
 	return 0;
 }
@@ -95,6 +96,8 @@ unsigned unik_provider_caps(const struct unik_provider *p)
 	if (unik_provider_has(p, UNIK_OP_ATTACH_VOLUME) &&
 	    unik_provider_has(p, UNIK_OP_DETACH_VOLUME) && (caps & UNIK_CAP_VOLUMES))
 		caps |= UNIK_CAP_VOLUME_HOTPLUG;
+	if (unik_provider_has(p, UNIK_OP_PUBLISH))
+		caps |= UNIK_CAP_PUBLISH;
 	return caps;
 }
 
@@ -230,6 +233,32 @@ int provider_detach_volume(const struct unik_provider *p, const struct unik_run_
 	if (unik_provider_require(p, UNIK_OP_DETACH_VOLUME, err))
 		return -1;
 	return p->detach_volume(spec, pid, vol, err);
+}
+
+int provider_publish(const struct unik_provider *p, const struct unik_publish_spec *spec, char *ref,
+		     size_t ref_size, struct unik_err *err)
+{
+	if (unik_provider_require(p, UNIK_OP_PUBLISH, err))
+		return -1;
+	ref[0] = '\0';
+	if (p->publish(spec, ref, ref_size, err))
+		return -1;
+	ref[ref_size - 1] = '\0';
+	for (const char *c = ref; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			return unik_err_set(
+			    err, UNIK_E_INTERNAL,
+			    "provider '%s' published a reference that is not printable", p->name);
+	if (!ref[0])
+		return unik_err_set(err, UNIK_E_INTERNAL, "provider '%s' published no reference",
+				    p->name);
+	return 0;
+}
+
+int provider_unpublish(const struct unik_provider *p, const struct unik_publish_spec *spec,
+		       const char *ref, struct unik_err *err)
+{
+	return p->unpublish ? p->unpublish(spec, ref, err) : 0;
 }
 
 int unik_provider_check_volumes(const struct unik_provider *p, size_t n, struct unik_err *err)

@@ -32,6 +32,8 @@ enum unik_provider_op {
 	UNIK_OP_STATUS,
 	UNIK_OP_ATTACH_VOLUME,
 	UNIK_OP_DETACH_VOLUME,
+	UNIK_OP_PUBLISH,
+	UNIK_OP_UNPUBLISH,
 };
 
 /* What `GET /v1/providers` lists as a provider's capabilities. */
@@ -45,6 +47,7 @@ enum {
 	UNIK_CAP_USERNET = 1 << 6, /* net_modes has UNIK_NET_USER */
 	UNIK_CAP_VOLUMES = 1 << 7, /* volume_formats */
 	UNIK_CAP_VOLUME_HOTPLUG = 1 << 8, /* attach_volume() and detach_volume() */
+	UNIK_CAP_PUBLISH = 1 << 9, /* publish(): images are copied to the provider first */
 };
 
 /* By name or alias; NULL if unknown. */
@@ -110,6 +113,13 @@ int provider_attach_volume(const struct unik_provider *p, const struct unik_run_
 			   pid_t pid, const struct unik_volume_spec *vol, struct unik_err *err);
 int provider_detach_volume(const struct unik_provider *p, const struct unik_run_spec *spec,
 			   pid_t pid, const struct unik_volume_spec *vol, struct unik_err *err);
+
+/* NULL publish: -1, UNSUPPORTED.  A reference that is empty or not
+ * printable is INTERNAL.  NULL unpublish: nothing to remove (0). */
+int provider_publish(const struct unik_provider *p, const struct unik_publish_spec *spec, char *ref,
+		     size_t ref_size, struct unik_err *err);
+int provider_unpublish(const struct unik_provider *p, const struct unik_publish_spec *spec,
+		       const char *ref, struct unik_err *err);
 
 /* Volumes.  0 if p attaches `n` volumes to one instance, else -1 with err:
  * UNSUPPORTED (501) when it attaches none, INVALID past its max_volumes. */

@@ -108,12 +108,45 @@ struct unik_run_spec {
 	 * unik.mount= word): 0, unless the guest sees other disks first (a VM
 	 * booted from a disk of its own: the provider sets 1 in its copy). */
 	int disk_base;
+	/* Providers with a boot_disk_format: the image's staged disk in that
+	 * format (daemon/stagings.c), booting the image's default command line.
+	 * Shared by every instance of the image and never written: a provider
+	 * boots a copy (disk_stage_set_cmdline gives the copy this run's
+	 * command line).  NULL otherwise. */
+	const char *boot_disk;
+	/* Providers with publish(): the reference publish() returned for the
+	 * image (e.g. "ami-0123 snap-4567"), made before the first start of an
+	 * instance of it.  NULL otherwise. */
+	const char *published;
 	const struct unik_config *cfg;
 	/* Called by start() in the parent right after forking the VM's process,
 	 * before that process may exec (NULL: nobody to tell).  Non-zero: the
 	 * provider kills the child and start() fails with err. */
 	int (*spawned)(void *ctx, pid_t pid, struct unik_err *err);
 	void *spawned_ctx;
+};
+
+/* An image copied to the provider's side (an AWS AMI: a snapshot of its
+ * staged disk, registered), for providers whose VMs boot only from images
+ * kept there.  All borrowed. */
+struct unik_publish_spec {
+	const char *image_id;
+	const char *image_name; /* "name:tag", or NULL */
+	const char *digest; /* the image's manifest digest, "sha256:<hex>" */
+	const char *format; /* image format: UNIK_FORMAT_* */
+	const char *kernel; /* path of the image's kernel artifact */
+	/* with a boot_disk_format: the image's staged disk in it, else NULL */
+	const char *disk;
+	/* A folder of the provider's own for this image and this provider:
+	 * it exists, outlives daemon restarts and is removed with the image, so
+	 * a publish cut short (the daemon stopped) resumes from what it left
+	 * there. */
+	const char *dir;
+	int memory_mb; /* the image's default memory (0: none) */
+	const struct unik_config *cfg;
+	/* Called with a line of progress now and then ("block 12/40"), or NULL. */
+	void (*progress)(void *ctx, const char *line);
+	void *progress_ctx;
 };
 
 /* What start() reports back. */
@@ -153,6 +186,10 @@ struct unik_provider {
 	/* Values of a run's accel it honours besides "auto", NULL-terminated
 	 * (NULL: only "auto"). */
 	const char *const *accels;
+	/* The staged disk its VMs boot from: "raw" (providers/common/
+	 * disk_stage.h), which the daemon stages once per image and passes as
+	 * spec->boot_disk; NULL: its VMs boot spec->kernel. */
+	const char *boot_disk_format;
 	/* The configuration key whose value is the accel of runs that name
 	 * none ("qemu.accel"); NULL: "auto". */
 	const char *accel_key;
@@ -211,6 +248,19 @@ struct unik_provider {
 			     const struct unik_volume_spec *vol, struct unik_err *err);
 	int (*detach_volume)(const struct unik_run_spec *spec, pid_t pid,
 			     const struct unik_volume_spec *vol, struct unik_err *err);
+	/* Images kept on the provider's side.  publish makes the provider's
+	 * copy of an image and writes its reference (printable, no newline)
+	 * to ref[ref_size]; the daemon keeps it with the image and passes it
+	 * to every start as spec->published.  It may take minutes and must
+	 * resume what an earlier call left in spec->dir.  unpublish removes
+	 * the copy `ref` names (the image is being removed); removing one
+	 * already gone is not an error.  NULL publish: its VMs boot the
+	 * image's artifacts themselves (NULL unpublish then: nothing to
+	 * remove). */
+	int (*publish)(const struct unik_publish_spec *spec, char *ref, size_t ref_size,
+		       struct unik_err *err);
+	int (*unpublish)(const struct unik_publish_spec *spec, const char *ref,
+			 struct unik_err *err);
 };
 
 #endif

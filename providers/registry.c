@@ -10,6 +10,7 @@
 	X(libvirt)                                                                                 \
 	X(xen)                                                                                     \
 	X(virtualbox)                                                                              \
+	X(aws)                                                                                     \
 	/* one X(name) line per plugin, above this one */
 
 #define DECLARE(name) extern const struct unik_provider unik_provider_##name;

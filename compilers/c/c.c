@@ -117,12 +117,17 @@ static int c_build(const struct unik_build_spec *spec, struct unik_build_result 
 			      ? "libc: unik's musl (system calls are direct calls into the runtime)"
 			      : "libc: Debian's musl-gcc (unik's musl is not built: system calls "
 				"take the runtime's trap path)");
+	compiler_files_note_strays(spec);
 	if (compiler_program_build(spec, musl, &app, err) < 0 ||
 	    compiler_files_tree(spec, &files, err) < 0)
 		goto cleanup;
-	if (spec->log)
-		spec->log(spec->log_ctx,
-			  "linking with the unik runtime (files packed read-only at /)");
+	if (spec->log) {
+		char *what = compiler_files_summary(spec, files);
+
+		spec->log(spec->log_ctx, what);
+		free(what);
+		spec->log(spec->log_ctx, "linking with the unik runtime");
+	}
 	{
 		struct pack_spec ps = { .runtime_dir = rt,
 					.app = app,

@@ -1,6 +1,7 @@
 /* files.c - files/ and unik.json (see files.h). */
 #include "files.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -381,4 +382,92 @@ cleanup:
 	free(files);
 	free(root);
 	return rc;
+}
+
+/* 1 for names a build uses rather than the program at run time. */
+static int build_file(const char *n)
+{
+	static const char *const names[] = { "Makefile", "makefile",  "GNUmakefile",
+					     MANIFEST,	 "configure", "CMakeLists.txt",
+					     "go.mod",	 "go.sum",    "go.work",
+					     NULL };
+	static const char *const exts[] = { ".c",   ".h",  ".S",  ".s",	 ".cc", ".cpp", ".cxx",
+					    ".hpp", ".go", ".mk", ".md", ".o",	".a",	NULL };
+	static const char *const prefixes[] = { ".", "README", "LICENSE", "COPYING", NULL };
+	size_t len = strlen(n);
+
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(n, names[i]))
+			return 1;
+	for (int i = 0; exts[i]; i++) {
+		size_t e = strlen(exts[i]);
+
+		if (len > e && !strcmp(n + len - e, exts[i]))
+			return 1;
+	}
+	for (int i = 0; prefixes[i]; i++)
+		if (!strncmp(n, prefixes[i], strlen(prefixes[i])))
+			return 1;
+	return 0;
+}
+
+void compiler_files_note_strays(const struct unik_build_spec *spec)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int fd, n = 0, more = 0;
+	DIR *dir;
+	struct dirent *e;
+
+	if (!spec->log)
+		return;
+	fd = open(spec->src_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !(dir = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(dir))) {
+		struct stat st;
+
+		if (build_file(e->d_name) ||
+		    fstatat(dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (n++ < 5)
+			strbuf_addf(&sb, "%s%s", sb.len ? ", " : "", e->d_name);
+		else
+			more++;
+	}
+	closedir(dir);
+	if (n) {
+		char *line;
+
+		if (more)
+			strbuf_addf(&sb, " and %d more", more);
+		line = xasprintf(
+		    "note: %s %s beside the sources and not in the image: put files "
+		    "the program opens under files/ (packed at /) or map them in " MANIFEST,
+		    strbuf_str(&sb), n == 1 ? "is" : "are");
+		spec->log(spec->log_ctx, line);
+		free(line);
+	}
+	strbuf_release(&sb);
+}
+
+char *compiler_files_summary(const struct unik_build_spec *spec, const char *tree)
+{
+	char *manifest = xasprintf("%s/" MANIFEST, spec->src_dir);
+	char *files = xasprintf("%s/files", spec->src_dir);
+	int has_manifest = fs_exists(manifest), has_files = fs_exists(files);
+	char *line;
+
+	if (tree && fs_exists(tree) && (has_files || has_manifest))
+		line = xasprintf("files packed read-only at /: %s%s%s", has_files ? "files/" : "",
+				 has_files && has_manifest ? " and " : "",
+				 has_manifest ? "the entries of " MANIFEST : "");
+	else
+		line = xstrdup("no files packed (there is no files/ folder nor " MANIFEST ")");
+	free(manifest);
+	free(files);
+	return line;
 }

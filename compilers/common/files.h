@@ -26,4 +26,15 @@ int compiler_files_tree(const struct unik_build_spec *spec, char **tree, struct 
  * returned) when there is no tree. */
 int compiler_files_open(const char *tree, int *fd, struct unik_err *err);
 
+/* Before the build: tells spec->log about the regular files at the top of
+ * the source folder that are neither sources nor build files (data.txt,
+ * index.html): they are not in the image, which carries files/ and the
+ * manifest's entries only. */
+void compiler_files_note_strays(const struct unik_build_spec *spec);
+
+/* After compiler_files_tree: the line saying what is packed at the guest's
+ * "/" (caller frees): "files packed read-only at /: files/" (and unik.json's
+ * entries), or that nothing is. */
+char *compiler_files_summary(const struct unik_build_spec *spec, const char *tree);
+
 #endif

@@ -340,9 +340,16 @@ static int go_build(const struct unik_build_spec *spec, struct unik_build_result
 		sandbox_allow_read(spec->sandbox, root);
 	sandbox_allow_read(spec->sandbox, compiler_runtime_dir(spec->cfg));
 	compiler_progress(spec, "Go toolchain: %s", root);
+	compiler_files_note_strays(spec);
 	if (go_build_program(spec, &app, err) < 0 || compiler_files_tree(spec, &files, err) < 0)
 		goto cleanup;
-	compiler_progress(spec, "linking with the unik runtime (files packed read-only at /)");
+	{
+		char *what = compiler_files_summary(spec, files);
+
+		compiler_progress(spec, "%s", what);
+		free(what);
+	}
+	compiler_progress(spec, "linking with the unik runtime");
 	{
 		struct pack_spec ps = { .runtime_dir = compiler_runtime_dir(spec->cfg),
 					.app = app,

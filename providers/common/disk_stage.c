@@ -110,6 +110,47 @@ static int write_cfg(const char *drive, const char *cmdline, const char *work_di
 	return rc;
 }
 
+int disk_stage_get_cmdline(const char *disk, const char *work_dir, struct strbuf *out,
+			   struct unik_err *err)
+{
+	char *drive = part_drive(disk), *path = xasprintf("%s/grub.cfg.read", work_dir);
+	const char *mcopy[] = { "mcopy", "-n", "-i", drive, CFG_PATH, path, NULL };
+	struct strbuf cfg = STRBUF_INIT;
+	const char *p, *want = "\nmultiboot2 " IMAGE_PATH;
+	int rc;
+
+	unlink(path);
+	rc = run_host_tool(mcopy, NULL, err);
+	if (rc == 0)
+		rc = fs_read_file(path, &cfg, err);
+	unlink(path);
+	free(drive);
+	free(path);
+	p = rc == 0 ? strstr(strbuf_str(&cfg), want) : NULL;
+	if (rc == 0 && !p)
+		rc = unik_err_set(err, UNIK_E_INVALID, "%s: its grub.cfg is not one unik wrote",
+				  disk);
+	if (p) {
+		/* the words, each quoted: ' 'w1' 'w2'\n' (cmdline_ok: no quote in them) */
+		p += strlen(want);
+		while (*p == ' ') {
+			const char *e;
+
+			if (p[1] != '\'' || !(e = strchr(p + 2, '\''))) {
+				rc = unik_err_set(err, UNIK_E_INVALID,
+						  "%s: its grub.cfg is not one unik wrote", disk);
+				break;
+			}
+			if (out->len)
+				strbuf_addch(out, ' ');
+			strbuf_add(out, p + 2, (size_t)(e - p - 2));
+			p = e + 1;
+		}
+	}
+	strbuf_release(&cfg);
+	return rc;
+}
+
 static int write_at(int fd, const void *buf, size_t n, off_t off, const char *what,
 		    struct unik_err *err)
 {

@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "../../lib/error.h"
+#include "../../lib/strbuf.h"
 
 #define DISK_IMAGE_MAX (1LL << 30) /* the largest image staged */
 #define DISK_PART_START_LBA 2048 /* the partition starts at 1 MiB */
@@ -73,6 +74,11 @@ int disk_gpt_write(int fd, long long disk_sectors, long long part_first, long lo
 /* Rewrites the grub.cfg of a raw disk made by disk_stage_raw (or _gpt) (a copy, for
  * one instance) to boot with `cmdline` instead. */
 int disk_stage_set_cmdline(const char *disk, const char *cmdline, const char *work_dir,
+			   struct unik_err *err);
+
+/* The command line the grub.cfg of such a disk boots (its words joined by
+ * one space) into `out`.  INVALID when the disk has no grub.cfg of ours. */
+int disk_stage_get_cmdline(const char *disk, const char *work_dir, struct strbuf *out,
 			   struct unik_err *err);
 
 /* Converts raw disk `raw` into `out` (a new file) in `format`: "vmdk"

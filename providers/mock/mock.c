@@ -127,6 +127,7 @@ static int start_memory(const struct unik_provider *p, const struct unik_run_spe
 	v->ended_by_test = 0;
 	note_net(v, spec->net);
 	note_disks(v, spec);
+	snprintf(v->published, sizeof(v->published), "%s", spec->published ? spec->published : "");
 	if (mock_take_end_during_start(&code)) {
 		v->running = 0;
 		v->exit_code = code;
@@ -398,6 +399,8 @@ const struct unik_provider unik_provider_mock = {
 	.status = status_mock,
 	.attach_volume = attach_mock,
 	.detach_volume = detach_mock,
+	.publish = mock_publish,
+	.unpublish = mock_unpublish,
 };
 
 const struct unik_provider unik_provider_mock_proc = {

@@ -45,6 +45,8 @@ enum mock_op {
 	MOCK_STATUS,
 	MOCK_ATTACH_VOLUME,
 	MOCK_DETACH_VOLUME,
+	MOCK_PUBLISH,
+	MOCK_UNPUBLISH,
 	MOCK_NOPS
 };
 
@@ -86,5 +88,10 @@ int mock_vm_net(const char *id, enum unik_net_mode *mode, char *buf, size_t len)
  * disk order, as "NAME:PATH:ro|rw:FORMAT" joined by spaces, into buf.  The
  * number of disks, or -1 if `id` was never started. */
 int mock_vm_disks(const char *id, char *buf, size_t len);
+/* What the last start of `id` was given as spec->published, into buf
+ * ("" if nothing).  0, or -1 if `id` was never started. */
+int mock_vm_published(const char *id, char *buf, size_t len);
+/* How many images have a copy on mock now. */
+int mock_published(void);
 
 #endif

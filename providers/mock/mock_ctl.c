@@ -69,6 +69,7 @@ void mock_vm_forget(const char *id)
 
 void mock_reset(void)
 {
+	mock_publish_reset();
 	pthread_mutex_lock(&mock_lock);
 	while (vms) {
 		struct mock_vm *v = vms;
@@ -271,4 +272,19 @@ int mock_vm_disks(const char *id, char *buf, size_t len)
 	}
 	pthread_mutex_unlock(&mock_lock);
 	return n;
+}
+
+int mock_vm_published(const char *id, char *buf, size_t len)
+{
+	struct mock_vm *v;
+	int rc = -1;
+
+	pthread_mutex_lock(&mock_lock);
+	v = mock_vm_find(id);
+	if (v) {
+		snprintf(buf, len, "%s", v->published);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&mock_lock);
+	return rc;
 }

@@ -18,6 +18,7 @@ struct mock_vm {
 	char port0[64];
 	int n_disks;
 	char disks[512]; /* see mock_vm_disks() */
+	char published[128]; /* see mock_vm_published() */
 	struct mock_vm *next;
 };
 
@@ -36,5 +37,12 @@ void mock_vm_forget(const char *id);
 int mock_enter(const struct unik_provider *p, enum mock_op op, struct unik_err *err);
 /* 1 and the status if the next start's VM is to end during it (once). */
 int mock_take_end_during_start(int *code);
+
+/* mock's publish() and unpublish() (mock_publish.c). */
+int mock_publish(const struct unik_publish_spec *spec, char *ref, size_t ref_size,
+		 struct unik_err *err);
+int mock_unpublish(const struct unik_publish_spec *spec, const char *ref, struct unik_err *err);
+/* Forgets the count of copies (mock_reset). */
+void mock_publish_reset(void);
 
 #endif

@@ -148,7 +148,8 @@ static void unregister(const struct unik_run_spec *spec, const char *name)
 	vbox_run(spec->cfg, unreg, VBOX_TIMEOUT_S, NULL, &ignored);
 }
 
-/* The boot disk: the image staged with this instance's command line. */
+/* The boot disk: a copy of the image's staged disk (the daemon's, cached
+ * per image) booting this instance's command line, as a VDI. */
 static int stage_boot_disk(const struct unik_run_spec *spec, const struct vbox_files *f,
 			   struct unik_err *err)
 {
@@ -161,7 +162,12 @@ static int stage_boot_disk(const struct unik_run_spec *spec, const struct vbox_f
 	}
 	unlink(f->boot_raw);
 	unlink(f->boot_vdi);
-	rc = disk_stage_raw(spec->kernel, strbuf_str(&cmd), spec->dir, f->boot_raw, err);
+	if (!spec->boot_disk)
+		rc = unik_err_set(err, UNIK_E_INTERNAL, "virtualbox: no staged boot disk given");
+	else
+		rc = fs_copy_file(spec->boot_disk, f->boot_raw, 0600, err);
+	if (rc == 0)
+		rc = disk_stage_set_cmdline(f->boot_raw, strbuf_str(&cmd), spec->dir, err);
 	if (rc == 0)
 		rc = disk_convert(f->boot_raw, "vdi", f->boot_vdi, err);
 	unlink(f->boot_raw);
@@ -317,6 +323,7 @@ const struct unik_provider unik_provider_virtualbox = {
 	.formats = vbox_formats,
 	.min_memory_mb = VBOX_MIN_MEMORY_MB,
 	.max_memory_mb = VBOX_MAX_MEMORY_MB,
+	.boot_disk_format = "raw", /* the daemon's cached staging: a copy per start */
 	.console_log = 1,
 	.net_modes =
 	    UNIK_NET_MODE_BIT(UNIK_NET_BRIDGE), /* the 82540EM bridged to the daemon's bridge */

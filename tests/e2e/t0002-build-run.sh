@@ -10,14 +10,14 @@ out=$(unik build -t hello-c "$ROOT/examples/hello-c" 2>&1)
 check "build hello-c (default compiler)" contains "$out" "Successfully built"
 check "the build streamed its steps" contains "$out" "compiler: c"
 check "unik images lists it" contains "$(unik images)" "hello-c"
-out=$(unik run hello-c a b -e GREETING=hi -e EXIT_CODE=3 2>"$T/err")
+out=$(unik run -e GREETING=hi -e EXIT_CODE=3 hello-c a b 2>"$T/err")
 rc=$?
 check "run prints the program's lines (c runtime)" eq "$out" "$want"
 check "run exits with the guest's status" eq "$rc" 3
 # the same image behaves the same on every provider that boots it
 for prov in qemu hvt spt; do
 	[ $prov = hvt ] && ! [ -c /dev/kvm ] && continue
-	out=$(unik run --provider $prov hello-c a b -e GREETING=hi -e EXIT_CODE=3 2>"$T/err")
+	out=$(unik run --provider $prov -e GREETING=hi -e EXIT_CODE=3 hello-c a b 2>"$T/err")
 	rc=$?
 	check "same lines on $prov" eq "$out" "$want"
 	check "same exit status on $prov" eq "$rc" 3
@@ -27,17 +27,40 @@ check "qemu with --accel tcg" eq "$out" $'hello from unik\narg[1]=x'
 out=$(unik run hello-c 2>&1)
 check "no args, no env: exit 0" eq "$?" 0
 check "no args, no env: one line" eq "$out" "hello from unik"
-out=$(unik run hello-c -- 'two words' '-x' 2>&1)
+out=$(unik run hello-c 'two words' '-x' 2>&1)
 check "arguments keep spaces and dashes" eq "$out" $'hello from unik\narg[1]=two words\narg[2]=-x'
+out=$(unik run hello-c -e GREETING=hi -p 8080 -d /www -- 2>&1)
+check "everything after IMAGE is the program's, as with docker run" eq "$out" \
+	$'hello from unik\narg[1]=-e\narg[2]=GREETING=hi\narg[3]=-p\narg[4]=8080\narg[5]=-d\narg[6]=/www\narg[7]=--'
+out=$(unik run -- hello-c x 2>&1)
+check "'--' before IMAGE ends unik's options" eq "$out" $'hello from unik\narg[1]=x'
 
 out=$(unik build -t hello-linux --compiler linux "$ROOT/examples/hello-c" 2>&1)
 check "build hello-c with --compiler linux" contains "$out" "Successfully built"
-out=$(unik run hello-linux a b -e GREETING=hi -e EXIT_CODE=3 2>"$T/err")
+out=$(unik run -e GREETING=hi -e EXIT_CODE=3 hello-linux a b 2>"$T/err")
 rc=$?
 check "run prints the program's lines (linux)" eq "$out" "$want"
 check "run exits with the guest's status (linux)" eq "$rc" 3
 check "the linux image is bigger than the unikernel" \
 	test "$(unik images --json | python3 -c 'import json,sys; d={i["name"]:i["size"] for i in json.load(sys.stdin)}; print(int(d["hello-linux"] > 10 * d["hello-c"]))')" = 1
+
+mkdir -p "$T/strays/files"
+printf '#include <stdio.h>\nint main(void) { FILE *f = fopen("/data.txt", "r"); puts(f ? "found" : "absent"); return 0; }\n' >"$T/strays/main.c"
+echo data >"$T/strays/data.txt"
+echo x >"$T/strays/notes.md"
+out=$(unik build -t strays "$T/strays" 2>&1)
+check "a data file beside the sources: the build says it is not in the image" contains "$out" \
+	"note: data.txt is beside the sources and not in the image"
+check "... naming only it (not the sources, Makefile or .md files)" eq "$(grep -c 'main.c\|notes.md' <<<"$(grep '^.*note:' <<<"$out")")" 0
+check "... and says files/ is what is packed" contains "$out" "files packed read-only at /: files/"
+check "... which is so" eq "$(unik run strays 2>&1)" "absent"
+mv "$T/strays/data.txt" "$T/strays/files/"
+out=$(unik build -t strays "$T/strays" 2>&1)
+check "moved under files/: no note" eq "$(grep -c 'note:' <<<"$out")" 0
+check "and the program finds it" eq "$(unik run strays 2>&1)" "found"
+rm -r "$T/strays/files"
+out=$(unik build -t strays "$T/strays" 2>&1)
+check "without files/: the build says nothing is packed" contains "$out" "no files packed"
 
 mkdir -p "$T/broken"
 printf 'int main(void) { return undefined_thing; }\n' >"$T/broken/main.c"

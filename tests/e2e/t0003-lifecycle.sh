@@ -133,7 +133,10 @@ for prov in $provs; do
 	check "$prov refusing: unik run fails" test $? -ne 0
 	msg=$(inst "x-$prov" message)
 	if [ $prov = qemu ]; then
-		check "qemu refusing: its words are the instance's message" contains "$msg" "no-such-option"
+		# refused before its start returned: unik run says why, and no record is kept
+		check "qemu refusing: unik run gives its words" contains "$out" "no-such-option"
+		check "qemu refusing: the refused run left no instance" eq "$(unik ps -a | grep -c x-qemu)" 0
+		continue
 	else
 		check "$prov refusing: the monitor's reason is the instance's message" \
 			contains "$msg" "failed: unik-$prov: bad memory size '99999' (MiB, 2..3072)"
@@ -144,12 +147,35 @@ for prov in $provs; do
 	fi
 	check "$prov refusing: unik ps --json has it" contains "$(unik ps -a --json)" "$msg"
 done
-unik rm $(for prov in $provs; do echo "x-$prov"; done) >/dev/null
+unik rm $(for prov in $provs; do [ $prov = qemu ] || echo "x-$prov"; done) >/dev/null
 restart_with ''
-out=$(unik run --provider spt hello-c -e EXIT_CODE=255 2>&1)
+# unik stop on every provider: SIGTERM reaches the program (its default
+# action: 143); one that ignores it is killed after -t (137)
+mkdir -p "$T/sleeper" "$T/stubborn"
+printf '#include <stdio.h>\n#include <unistd.h>\nint main(void) { puts("up"); fflush(stdout); sleep(300); return 0; }\n' >"$T/sleeper/main.c"
+printf '#include <signal.h>\n#include <stdio.h>\n#include <unistd.h>\nint main(void) { signal(SIGTERM, SIG_IGN); puts("up"); fflush(stdout); for (;;) sleep(300); }\n' >"$T/stubborn/main.c"
+unik build -t sleeper "$T/sleeper" >/dev/null 2>&1
+unik build -t stubborn "$T/stubborn" >/dev/null 2>&1
+up() { for _ in $(seq 1 300); do unik logs "$1" 2>/dev/null | grep -q '^up' && return 0; sleep 0.2; done; return 1; }
+for prov in $provs; do
+	unik run -d --name "g-$prov" --provider $prov sleeper >/dev/null && up "g-$prov"
+	unik stop "g-$prov" >/dev/null
+	check "$prov: unik stop is graceful: SIGTERM's default action, exit 143" eq "$(inst "g-$prov" exit_code)" 143
+	unik run -d --name "k-$prov" --provider $prov stubborn >/dev/null && up "k-$prov"
+	unik stop -t 1 "k-$prov" >/dev/null
+	check "$prov: a program ignoring SIGTERM is killed after -t: exit 137" eq "$(inst "k-$prov" exit_code)" 137
+	unik rm "g-$prov" "k-$prov" >/dev/null
+done
+unik rmi sleeper stubborn >/dev/null
+out=$(unik run --provider spt -e EXIT_CODE=255 hello-c 2>&1)
 check "a guest's own status 255 is its exit code" eq "$?" 255
 check "with the message exited" eq "$(unik ps -a --json | python3 -c 'import json,sys; print([i["message"] for i in json.load(sys.stdin) if i["exit_code"] == 255])')" "['exited']"
 unik rm $(unik ps -a -q) >/dev/null
+for code in 1 0 3; do
+	unik run --rm --name "rm-$code" --provider spt -e EXIT_CODE=$code hello-c >/dev/null 2>&1
+	check "--rm: exit status $code is the program's" eq "$?" "$code"
+	check "--rm: and the instance is removed after exit status $code" eq "$(unik ps -a | grep -c "rm-$code")" 0
+done
 
 unik run -d --name a1 hello-c >/dev/null
 unik run -d --name a2 hello-c >/dev/null

@@ -89,12 +89,15 @@ C
 	check "$P: one instance talks to another" contains "$out" "hello"
 
 	# a taken host port is refused before anything starts; a bad -p is a usage error
-	in_ns python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",9090)); s.listen(); time.sleep(30)' &
+	in_ns python3 -c 'import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1",9090)); s.listen(); time.sleep(30)' &
 	holder=$!
 	sleep 0.5
 	out=$(unik run -d --provider "$PROVIDER" --name "taken-$P" -p 9090:8080 http 2>&1)
 	check "$P: a taken port is refused" contains "$out" "already in use"
 	check "$P: and nothing runs" eq "$(unik ps | grep -c "taken-$P")" 0
+	check "$P: and the refused run left no instance (unik ps -a)" eq "$(unik ps -a | grep -c "taken-$P")" 0
+	out=$(unik run --rm --provider "$PROVIDER" --name "taken-rm-$P" -p 9090:8080 http 2>&1)
+	check "$P: nor does an attached one" eq "$(unik ps -a | grep -c "taken-rm-$P")" 0
 	kill $holder 2>/dev/null
 	out=$(unik run -d -p 80:notaport http 2>&1)
 	check "$P: an invalid -p is refused" contains "$out" "port"
@@ -111,6 +114,57 @@ C
 
 serve qemu
 [ -c /dev/kvm ] && serve hvt
+
+# the relay listens only once the guest's port accepts: a connection before
+# is refused (as the guest would refuse it), so readiness probes wait
+mkdir -p "$T/late"
+cat >"$T/late/late.c" <<'C'
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(8080) };
+	int one = 1, s = socket(AF_INET, SOCK_STREAM, 0);
+	puts("late: waiting");
+	fflush(stdout);
+	sleep(4);
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	bind(s, (struct sockaddr *)&sa, sizeof(sa));
+	listen(s, 16);
+	puts("late: listening");
+	fflush(stdout);
+	for (;;) {
+		int c = accept(s, NULL, NULL);
+		if (c < 0)
+			continue;
+		write(c, "ready\n", 6);
+		close(c);
+	}
+}
+C
+unik build -t late "$T/late" >/dev/null 2>&1
+unik run -d --provider spt --name late -p 8084:8080 late >/dev/null
+for _ in $(seq 1 100); do unik logs late 2>/dev/null | grep -q "late: waiting" && break; sleep 0.1; done
+early=$(in_ns python3 -c '
+import socket
+s = socket.socket(); s.settimeout(5)
+try:
+    s.connect(("127.0.0.1", 8084)); print("accepted")
+except ConnectionRefusedError:
+    print("refused")
+')
+if unik logs late | grep -q "late: listening"; then
+	skip_case "the relay before the guest listens: the guest was up before the first connect"
+else
+	check "a published port refuses connections until the guest listens" eq "$early" refused
+fi
+ok=0
+for _ in $(seq 1 100); do [ "$(in_ns python3 -c 'import socket; s=socket.create_connection(("127.0.0.1",8084),5); print(s.recv(16).decode().strip())' 2>/dev/null)" = ready ] && { ok=1; break; }; sleep 0.2; done
+check "and relays once it does" eq "$ok" 1
+unik rm -f late >/dev/null
 
 check "the daemon still serves" daemon_alive
 

@@ -31,7 +31,7 @@ echo "# hello-go image: $size bytes"
 check "hello-go is one small image (under 4 MB: $size bytes)" test "$size" -gt 0 -a "$size" -lt 4194304
 want=$'hello from unik\narg[1]=a\narg[2]=b c\nGREETING=hi'
 for p in $PROVIDERS; do
-	out=$(unik run --provider "$p" hello-go a 'b c' -e GREETING=hi -e EXIT_CODE=3 2>"$T/err")
+	out=$(unik run --provider "$p" -e GREETING=hi -e EXIT_CODE=3 hello-go a 'b c' 2>"$T/err")
 	rc=$?
 	check "$p: hello-go prints its arguments and environment" eq "$out" "$want"
 	check "$p: hello-go's exit status is the run's" eq "$rc" 3

@@ -40,6 +40,13 @@ check "modifyvm: COM1 into the log, COM2 into the status file, no NIC, BIOS, ACP
 	bash -c "cat '$FAKE_VBOX_DIR/calls.log' | grep '^modifyvm' | grep -- '--uart1 0x3F8 4 --uartmode1 file /' | grep -- '--uart2 0x2F8 3' | grep -- '--nic1 none' | grep -q -- '--acpi on'"
 check "storagectl: a SATA controller (IntelAhci)" bash -c "cat '$FAKE_VBOX_DIR/calls.log' | grep '^storagectl' | grep -q -- '--add sata --controller IntelAhci'"
 check "the boot disk is a VDI on port 0" bash -c "cat '$FAKE_VBOX_DIR/calls.log' | grep '^storageattach' | grep -q -- '--port 0 --device 0 --type hdd --medium /.*boot.vdi'"
+check "the image's raw disk was staged once, in the daemon's cache (unik images: STAGED raw)" \
+	bash -c "$BIN/unik images | grep '^hello ' | grep -q raw"
+staged=$(ls "$STATE"/stagings/*/disk.raw 2>/dev/null | head -1)
+before=$(stat -c %Y.%i "$staged" 2>/dev/null)
+out=$(timeout 300 "$BIN/unik" run --provider virtualbox --name v2 hello other 2>&1)
+check "a second run boots its own command line (a copy of the cached disk)" contains "$out" "arg[1]=other"
+check "and the cached disk was neither made again nor changed" test "$(stat -c %Y.%i "$staged" 2>/dev/null)" = "$before"
 check "no VBoxManage call was refused" bash -c "! grep -q 'VBoxManage: error' '$T/unikd.log'"
 
 # ---- stop: the ACPI power button ------------------------------------------------
@@ -59,7 +66,7 @@ out=$(timeout 300 "$BIN/unik" run --provider virtualbox --name w2 -v vv:/data rv
 check "the next VM reads what the first wrote" contains "$out" "check: ok"
 disk=$(ls "$STATE"/volumes/*/disk.raw | head -1)
 check "the volume's disk is clean under e2fsck -fn" e2fsck -fn "$disk"
-unik rm v1 s1 w1 w2 >/dev/null 2>&1
+unik rm v1 v2 s1 w1 w2 >/dev/null 2>&1
 check "rm: the VMs are unregistered" bash -c "! ls '$FAKE_VBOX_DIR'/*.json 2>/dev/null | grep -q ."
 check "rm: the volume's disk is still there" test -s "$disk"
 

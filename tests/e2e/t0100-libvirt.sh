@@ -74,7 +74,7 @@ unik build -t ticker --compiler linux "$T/ticker" >>"$T/build.log" 2>&1
 check "build the ticker with --compiler linux" eq "$?" 0
 
 # attached run
-out=$(unik run --provider libvirt --name "$P-a" hello-linux a b -e GREETING=hi -e EXIT_CODE=3 2>"$T/err")
+out=$(unik run --provider libvirt --name "$P-a" -e GREETING=hi -e EXIT_CODE=3 hello-linux a b 2>"$T/err")
 rc=$?
 check "run prints the program's lines" eq "$out" "$want"
 check "run exits with the guest's status" eq "$rc" 3
@@ -147,14 +147,14 @@ check "rm of that instance leaves the domain alone" eq "$("${VIRSH[@]}" dumpxml 
 
 # the unikernel format, when this tree builds it
 if unik build -t hello-c "$ROOT/examples/hello-c" >>"$T/build.log" 2>&1; then
-	out=$(unik run --provider libvirt --name "$P-e" hello-c a b -e GREETING=hi -e EXIT_CODE=3 2>"$T/err")
+	out=$(unik run --provider libvirt --name "$P-e" -e GREETING=hi -e EXIT_CODE=3 hello-c a b 2>"$T/err")
 	rc=$?
 	check "unik-elf: run prints the program's lines" eq "$out" "$want"
 	check "unik-elf: exits with the guest's status" eq "$rc" 3
 	# a unikernel may end before its qemu's pid is looked up: still collected
 	codes=
 	for i in 1 2 3 4 5; do
-		timeout 60 "$BIN/unik" run --rm --provider libvirt hello-c -e EXIT_CODE=$i >/dev/null 2>&1
+		timeout 60 "$BIN/unik" run --rm --provider libvirt -e EXIT_CODE=$i hello-c >/dev/null 2>&1
 		codes="$codes$? "
 	done
 	check "unik-elf: 5 quick runs, each collected with its status" eq "$codes" "1 2 3 4 5 "
@@ -173,6 +173,12 @@ if unik build -t hello-c "$ROOT/examples/hello-c" >>"$T/build.log" 2>&1; then
 		check "volumes: read-only, on virtio" bash -c "grep -q '<readonly/>' <<<\"\$1\" && grep -q \"dev='vda' bus='virtio'\" <<<\"\$1\"" _ "$xml"
 		unik rm -f "$P-v" >/dev/null 2>&1
 		unik volume rm "$P-vol" >/dev/null
+		unik volume create --size 64M "$P-churn" >/dev/null
+		cdisk=$STATE/volumes/$(unik volume inspect "$P-churn" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')/disk.raw
+		out=$(timeout 600 "$BIN/unik" run --rm --provider libvirt -m 64 -v "$P-churn:/data" rvol churn /data "${T0100_CHURN:-10000}" 2>&1)
+		check "volumes: ${T0100_CHURN:-10000} creates, renames and deletes on libvirt" contains "$out" "churn: ok"
+		check "volumes: e2fsck -fn clean after them" e2fsck -fn "$cdisk"
+		unik volume rm "$P-churn" >/dev/null
 	else
 		skip_case "libvirt volumes: rvol does not build here"
 	fi
@@ -202,6 +208,6 @@ check "providers: libvirt not usable, with the reason" \
 out=$(unik run --provider libvirt --name "$P-b" hello-linux 2>&1)
 check "run on libvirt fails" test "$?" -ne 0
 check "naming the URI" contains "$out" "nonexistent.sock"
-out=$(unik run --provider qemu hello-linux a b -e GREETING=hi 2>&1)
+out=$(unik run --provider qemu -e GREETING=hi hello-linux a b 2>&1)
 check "qemu still runs" eq "$out" "$want"
 finish

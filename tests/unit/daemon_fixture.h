@@ -116,6 +116,7 @@ static inline char *fx_image(struct unikd *d, const char *name, const char *form
 	unik_image_init(&im);
 	im.id = blobs_digest_buf(name, strlen(name));
 	memmove(im.id, im.id + strlen("sha256:"), strlen(im.id) - strlen("sha256:") + 1);
+	im.digest = xasprintf("sha256:%s", im.id);
 	im.name = xstrdup(name);
 	im.compiler = xstrdup("c");
 	im.format = xstrdup(format);

@@ -337,6 +337,19 @@ static void set_cmdline(void)
 	ok(strstr(cfg, "multiboot2 /boot/unik.elf 'unik.arg=a' 'unik.arg=b%20c'\n") != NULL,
 	   "grub.cfg carries the words, quoted");
 	free(cfg);
+	{
+		struct strbuf got = STRBUF_INIT;
+		int rc = disk_stage_get_cmdline(disk, dir, &got, &err);
+
+		ok(rc == 0 && !strcmp(strbuf_str(&got), "unik.arg=a unik.arg=b%20c"),
+		   "disk_stage_get_cmdline reads the words back (%s)", strbuf_str(&got));
+		strbuf_release(&got);
+		unik_err_clear(&err);
+		ok(disk_stage_get_cmdline(img, dir, &got, &err) < 0,
+		   "disk_stage_get_cmdline of a file that is no staged disk: an error");
+		strbuf_release(&got);
+		unik_err_clear(&err);
+	}
 	ok(disk_stage_set_cmdline(disk, "unik.arg=z", dir, &err) == 0, "set another command line");
 	cfg = read_cfg(disk);
 	ok(strstr(cfg, "multiboot2 /boot/unik.elf 'unik.arg=z'\n") && !strstr(cfg, "unik.arg=a"),

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <sys/wait.h>
 
+#include "../../daemon/images.h"
 #include "../../daemon/run_ctx.h"
 #include "daemon_fixture.h"
 #include "tap.h"
@@ -31,7 +32,7 @@ static void capabilities(void)
 	is_int(unik_provider_caps(p),
 	       UNIK_CAP_RUN | UNIK_CAP_STOP | UNIK_CAP_RESTART | UNIK_CAP_LOGS |
 		   UNIK_CAP_EXIT_CODE | UNIK_CAP_NETWORK | UNIK_CAP_USERNET | UNIK_CAP_VOLUMES |
-		   UNIK_CAP_VOLUME_HOTPLUG,
+		   UNIK_CAP_VOLUME_HOTPLUG | UNIK_CAP_PUBLISH,
 	       "every capability of the full mock comes from its operations and fields");
 	is_int(unik_provider_caps(none), 0, "a provider without operations can do nothing");
 	is_int(unik_provider_caps(nostop), UNIK_CAP_RUN | UNIK_CAP_RESTART | UNIK_CAP_EXIT_CODE,
@@ -231,11 +232,19 @@ static void injected_failures(struct unikd *d)
 	mock_fail("mock", MOCK_START, UNIK_E_INTERNAL, "boom");
 	ok(fx_run(d, "hello", "mock", 1, NULL, &in, &err) < 0 && strstr(err.msg, "boom"),
 	   "a failing start() fails the run: %s", err.msg);
-	mock_fail("mock", MOCK_START, UNIK_E_OK, NULL);
+	is_int(fx_count(d), before, "and leaves no record (its client never learns an id)");
+	is_int(mock_vms_running(), 0, "nor a VM");
+	unik_instance_release(&in);
+	ok(fx_run(d, "hello", "mock", 0, NULL, &in, &err) == 0, "created, not started: %s",
+	   err.msg);
 	snprintf(id, sizeof(id), "%s", in.id ? in.id : "");
+	unik_instance_release(&in);
+	ok(instance_start(d, id, &in, &err) < 0 && strstr(err.msg, "boom"),
+	   "a failing start() of an existing instance: %s", err.msg);
+	mock_fail("mock", MOCK_START, UNIK_E_OK, NULL);
 	got_ok = fx_get(d, id, &got) == 0;
 	ok(got_ok && got.state == UNIK_STATE_EXITED && got.message && strstr(got.message, "boom"),
-	   "the record is kept, exited, with the reason");
+	   "keeps its record, exited, with the reason");
 	is_int(got.pid, 0, "without a pid");
 	unik_instance_release(&in);
 
@@ -322,8 +331,7 @@ static void network_spec(struct unikd *d)
 	       err.code == UNIK_E_UNSUPPORTED,
 	   "a provider without this network mode cannot publish: %s", err.msg);
 	ok(strstr(err.msg, "no network support in this mode") != NULL, "and says why");
-	is_int(fx_state(d, in.id), UNIK_STATE_EXITED, "the failed run's record says so");
-	ok(instance_remove(d, in.id, 0, &err) == 0, "rm");
+	is_int(fx_state(d, in.id), -1, "and the refused run left no record");
 	unik_instance_release(&in);
 	ok(fx_run(d, "hello", "mock-proc", 1, NULL, &in, &err) == 0, "without -p it runs");
 	snprintf(id, sizeof(id), "%s", in.id ? in.id : "");
@@ -367,6 +375,95 @@ static void missing_blob(struct unikd *d)
 	ok(instance_remove(d, id, 0, &err) == 0, "rm works: %s", err.msg);
 	unik_instance_release(&in);
 	unik_image_release(&im);
+}
+
+/* Images published to the provider before their first start (publish()),
+ * once; unpublished when the image is removed. */
+static void publishing(struct unikd *d)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	struct unik_instance a, b;
+	struct strbuf log = STRBUF_INIT;
+	char *img = fx_image(d, "published", UNIK_FORMAT_UNIK_ELF);
+	char *img2 = fx_image(d, "published-2", UNIK_FORMAT_UNIK_ELF);
+	char ida[UNIK_ID_LEN + 1], idb[UNIK_ID_LEN + 1], idc[UNIK_ID_LEN + 1];
+	char got[128], want[64], *path, *rid;
+	struct unik_image im;
+	int calls = mock_calls(MOCK_PUBLISH), copies = mock_published();
+
+	unik_image_init(&im);
+
+	snprintf(want, sizeof(want), "mock-image-%.12s", img);
+	ok(fx_run(d, img, "mock", 1, NULL, &a, &err) == 0, "run of a new image: %s", err.msg);
+	snprintf(ida, sizeof(ida), "%s", a.id ? a.id : "");
+	is_int(mock_calls(MOCK_PUBLISH), calls + 1, "the image was published first");
+	is_int(mock_published(), copies + 1, "the provider has its copy");
+	ok(mock_vm_published(ida, got, sizeof(got)) == 0 && !strcmp(got, want),
+	   "start() was given the reference: %s", got);
+	path = instance_log_path(d, ida);
+	ok(fs_read_file(path, &log, NULL) == 0 &&
+	       strstr(strbuf_str(&log), "unik: mock: copying the image"),
+	   "the publication's progress is in the instance's log");
+	strbuf_release(&log);
+	free(path);
+	unik_instance_release(&a);
+	ok(instance_stop(d, ida, 1, &a, &err) == 0, "stop: %s", err.msg);
+	unik_instance_release(&a);
+	ok(instance_start(d, ida, &a, &err) == 0, "start again: %s", err.msg);
+	unik_instance_release(&a);
+	ok(fx_run(d, img, "mock", 1, NULL, &b, &err) == 0, "a second instance: %s", err.msg);
+	snprintf(idb, sizeof(idb), "%s", b.id ? b.id : "");
+	unik_instance_release(&b);
+	is_int(mock_calls(MOCK_PUBLISH), calls + 1, "neither published it again");
+	ok(mock_vm_published(idb, got, sizeof(got)) == 0 && !strcmp(got, want),
+	   "and both were given the same reference");
+
+	mock_fail("mock", MOCK_PUBLISH, UNIK_E_UNAVAILABLE, "the cloud is down");
+	ok(fx_run(d, img2, "mock", 1, NULL, &b, &err) < 0 && err.code == UNIK_E_UNAVAILABLE &&
+	       strstr(err.msg, "publishing image") && strstr(err.msg, "the cloud is down"),
+	   "a publication that fails fails the start: %s", err.msg);
+	unik_instance_release(&b);
+	{ /* the record of the refused start */
+		struct unik_instance *v;
+		size_t n;
+
+		if (store_instance_list(d->store, &v, &n, NULL) == 0) {
+			for (size_t i = 0; i < n; i++)
+				if (v[i].image && !strcmp(v[i].image, img2))
+					instance_remove(d, v[i].id, 1, &err);
+			store_instances_free(v, n);
+		}
+	}
+	mock_fail("mock", MOCK_PUBLISH, UNIK_E_OK, NULL);
+	ok(fx_run(d, img2, "mock", 1, NULL, &b, &err) == 0, "and is tried again: %s", err.msg);
+	is_int(mock_calls(MOCK_PUBLISH), calls + 3, "by the next start");
+	snprintf(idc, sizeof(idc), "%s", b.id ? b.id : "");
+	unik_instance_release(&b);
+
+	ok(images_remove(d, img, 0, &rid, &err) < 0 && err.code == UNIK_E_CONFLICT,
+	   "an image in use is not removed: %s", err.msg);
+	is_int(mock_published(), copies + 2, "nor unpublished");
+	ok(instance_remove(d, ida, 1, &err) == 0 && instance_remove(d, idb, 1, &err) == 0 &&
+	       instance_remove(d, idc, 1, &err) == 0,
+	   "its instances removed: %s", err.msg);
+	mock_fail("mock", MOCK_UNPUBLISH, UNIK_E_UNAVAILABLE, "the cloud is down");
+	ok(images_remove(d, img, 0, &rid, &err) < 0 && err.code == UNIK_E_UNAVAILABLE &&
+	       strstr(err.msg, want),
+	   "when its copy cannot be removed, the image is not: %s", err.msg);
+	ok(store_image_get(d->store, img, &im, NULL) == 0, "it is still there");
+	unik_image_release(&im);
+	is_int(mock_published(), copies + 2, "and so is its copy");
+	ok(images_remove(d, img2, 1, &rid, &err) == 0, "with force it is: %s", err.msg);
+	free(rid);
+	is_int(mock_published(), copies + 2, "its copy left behind (the log says which)");
+	mock_fail("mock", MOCK_UNPUBLISH, UNIK_E_OK, NULL);
+	ok(images_remove(d, img, 0, &rid, &err) == 0, "then removed: %s", err.msg);
+	free(rid);
+	is_int(mock_published(), copies + 1, "with its copy");
+	ok(store_image_get(d->store, img, &im, NULL) < 0, "the image is gone");
+	unik_image_release(&im);
+	free(img);
+	free(img2);
 }
 
 /* Restarts: the store kept, the daemon's state rebuilt, VMs still running. */
@@ -491,6 +588,7 @@ int main(void)
 	injected_failures(&d);
 	network_spec(&d);
 	missing_blob(&d);
+	publishing(&d);
 	adoption(&d);
 	fx_down(&d);
 	mock_reset();

@@ -124,7 +124,15 @@ static void one_writer(struct unikd *d)
 	ok(run_vols(d, "w1", "mock", 1, rw, &a, &err) == 0, "a writer runs: %s", err.msg);
 	ok(run_vols(d, "w2", "mock", 1, rw, &b, &err) < 0 && err.code == UNIK_E_CONFLICT,
 	   "a second writer is 409: %s", err.msg);
-	is_int(fx_state(d, b.id), UNIK_STATE_EXITED, "its record is kept, exited");
+	is_int(fx_state(d, b.id), -1, "and leaves no record");
+	unik_instance_release(&b);
+	ok(run_vols(d, "w2", "mock", 0, rw, &b, &err) == 0, "it can be created, not started: %s",
+	   err.msg);
+	unik_instance_init(&c);
+	ok(instance_start(d, b.id, &c, &err) < 0 && err.code == UNIK_E_CONFLICT,
+	   "its start is 409 too: %s", err.msg);
+	unik_instance_release(&c);
+	is_int(fx_state(d, b.id), UNIK_STATE_CREATED, "that record is kept as it was");
 	ok(run_vols(d, "r0", "mock", 1, ro, &c, &err) < 0 && err.code == UNIK_E_CONFLICT,
 	   "a reader while it is written is 409: %s", err.msg);
 	ok(run_vols(d, "r1", "mock", 1, cfg, &r1, &err) == 0 &&

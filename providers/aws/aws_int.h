@@ -1,0 +1,60 @@
+/* aws_int.h - the "aws" provider's parts (docs/providers/aws.md).
+ *
+ * An image is published as an EBS snapshot of its staged raw disk (the EBS
+ * direct uploader, ebs.h) registered as an AMI (ec2.h); its reference is
+ * "ami-... snap-...".  An instance is one EC2 instance run from that AMI,
+ * tagged unik:instance=<id> and unik:image=<digest>; its id is kept in the
+ * instance's folder ("ec2-instance").  status() asks DescribeInstances and
+ * appends the console output that is new since the last call to the
+ * instance's log.
+ */
+#ifndef UNIK_PROVIDERS_AWS_INT_H
+#define UNIK_PROVIDERS_AWS_INT_H
+
+#include "../provider.h"
+#include "providers/aws/aws_creds.h"
+#include "providers/aws/aws_http.h"
+#include "providers/aws/ec2.h"
+
+extern const struct unik_provider unik_provider_aws;
+
+#define AWS_DEFAULT_FAMILIES "t2,m4,c4" /* Xen-based: the runtime's netfront/blkfront */
+#define AWS_TAG_INSTANCE "unik:instance"
+#define AWS_TAG_IMAGE "unik:image"
+#define AWS_INSTANCE_FILE "ec2-instance"
+#define AWS_CONSOLE_FILE "ec2-console" /* the console output seen last */
+
+/* Credentials, region and endpoint (aws_creds, then aws.region and
+ * aws.endpoint_url of the configuration), and the client over them. */
+struct aws_setup {
+	struct aws_creds creds;
+	struct aws_client client;
+};
+int aws_setup_load(const struct unik_config *cfg, struct aws_setup *s, struct unik_err *err);
+void aws_setup_release(struct aws_setup *s);
+
+/* "ami-... snap-..." into its two ids: INVALID otherwise. */
+int aws_ref_parse(const char *ref, char ami[EC2_ID_MAX], char snap[EC2_ID_MAX],
+		  struct unik_err *err);
+
+/* The run boots the command line its image's staged disk boots (with
+ * spec->boot_disk; nothing to check without): INVALID otherwise. */
+int aws_check_cmdline(const struct unik_run_spec *spec, struct unik_err *err);
+
+/* aws_instance.c: the instance operations. */
+int aws_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct unik_err *err);
+int aws_stop(const struct unik_run_spec *spec, pid_t pid, int timeout_s, struct unik_err *err);
+int aws_status(const struct unik_run_spec *spec, enum unik_vm_state *state, pid_t *pid,
+	       struct unik_err *err);
+int aws_collect(const struct unik_run_spec *spec, int wait_status, struct unik_exit *out,
+		struct unik_err *err);
+int aws_remove(const struct unik_run_spec *spec, struct unik_err *err);
+
+/* What of `now` (the console output, a sliding window of its end) is new
+ * after `seen` (the output read last): its offset in now. */
+size_t aws_console_new(const char *seen, size_t seen_len, const char *now, size_t now_len);
+/* The exit status the console text shows (the last "unik-exit-status=<n>"
+ * or "unik: exit status <n>" line), or -1. */
+int aws_console_exit_status(const char *text, size_t len);
+
+#endif
