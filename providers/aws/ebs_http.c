@@ -1,5 +1,6 @@
 /* ebs_http.c - one EBS direct API request: signed with sigv4.c (header
- * form, the payload hashed and its hash sent as x-amz-content-sha256),
+ * form, the payload's hash, or UNSIGNED-PAYLOAD for the blocks, sent as
+ * x-amz-content-sha256),
  * handed to libcurl as finished headers; its answer collected (bounded) and
  * judged: OK, try again, snapshot gone, or an error worth reporting. */
 #include "providers/aws/ebs_http.h"
@@ -108,6 +109,7 @@ int ebs_call_prepare(const struct ebs_target *t, struct ebs_call *c, CURL *easy,
 	p.service = "ebs";
 	p.when = time(NULL);
 	p.content_sha256_header = true;
+	p.unsigned_payload = c->unsigned_payload != 0;
 	if (sigv4_sign_header(&r, &p, &out, err) < 0)
 		return unik_err_prefix(err, "EBS %s: signing", c->op);
 

@@ -45,6 +45,9 @@ struct ebs_call {
 	 * StartSnapshot EBS may not know the snapshot yet (eventual
 	 * consistency); only when it stays is the snapshot gone */
 	int retry_gone;
+	/* sign with UNSIGNED-PAYLOAD (PutSnapshotBlock: botocore's model gives
+	 * it "v4-unsigned-body"; the signed x-amz-Checksum covers the block) */
+	int unsigned_payload;
 	/* the answer */
 	long status;
 	CURLcode curl_rc;

@@ -201,6 +201,8 @@ static int start_slot(struct up *u, struct slot *s, struct unik_err *err)
 	ebs_call_header(c, "x-amz-Checksum-Algorithm", "SHA256");
 	c->body = s->buf;
 	c->body_len = EBS_BLOCK_SIZE;
+	c->unsigned_payload = 1;
+	c->retry_gone = 1;
 	if (ebs_call_prepare(&u->tgt, c, s->easy, err) < 0)
 		return -1;
 	curl_multi_add_handle(u->multi, s->easy);

@@ -132,6 +132,11 @@ check "the requests: StartSnapshot, the blocks, CompleteSnapshot, ListSnapshotBl
 	"StartSnapshot PutSnapshotBlock CompleteSnapshot ListSnapshotBlocks "
 check "every request's signature and parameters passed the endpoint's checks" \
 	eq "$(ctl GET log | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin)["requests"] if r.get("status", 500) >= 300))')" 0
+check "blocks signed with UNSIGNED-PAYLOAD (as botocore signs them), the rest with their body's hash" \
+	eq "$(ctl GET log | python3 -c '
+import json, sys
+print(sorted({(r["op"], r["auth"]["payload"] == "UNSIGNED-PAYLOAD") for r in json.load(sys.stdin)["requests"]}))')" \
+	"[('CompleteSnapshot', False), ('ListSnapshotBlocks', False), ('PutSnapshotBlock', True), ('StartSnapshot', False)]"
 tags=$(ctl GET state | python3 -c "import json,sys; s=json.load(sys.stdin)['snapshots']['$snap']; print(s['Status'], sorted((t['Key'], t['Value']) for t in s['Tags']))")
 check "the snapshot is completed, tagged as unik's with the image digest" \
 	eq "$tags" "completed [('unik:image-digest', 'sha256:$digest'), ('unik:managed', 'true')]"
