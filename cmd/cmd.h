@@ -48,6 +48,7 @@ struct cmd {
 };
 
 extern const struct cmd cmd_build, cmd_images, cmd_rmi, cmd_export;
+extern const struct cmd cmd_push, cmd_pull, cmd_tag, cmd_save, cmd_load, cmd_login, cmd_logout;
 extern const struct cmd cmd_run, cmd_ps, cmd_logs, cmd_stop, cmd_start, cmd_rm, cmd_wait;
 extern const struct cmd cmd_compilers, cmd_providers, cmd_version, cmd_daemon;
 extern const struct cmd cmd_volume; /* cmd_volumes.c: its subcommands below */

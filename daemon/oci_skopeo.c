@@ -1,0 +1,217 @@
+/* oci_skopeo.c - registry transfers through skopeo (see oci_skopeo.h). */
+#include "oci_skopeo.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../lib/fsutil.h"
+#include "../lib/strbuf.h"
+#include "../lib/strv.h"
+#include "../lib/xalloc.h"
+#include "jobs.h"
+
+#define KEEP_OUTPUT 4096 /* the last bytes of skopeo's output kept for an error */
+
+static void wipe_free(char *s)
+{
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+void oci_transfer_release(struct oci_transfer *t)
+{
+	oci_ref_release(&t->ref);
+	free(t->username);
+	wipe_free(t->password);
+	free(t->ca_cert);
+	memset(t, 0, sizeof(*t));
+}
+
+static int write_private(const char *path, const char *text, struct unik_err *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	size_t len = strlen(text);
+	int rc = 0;
+
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+		rc = unik_err_set(err, UNIK_E_INTERNAL, "cannot write %s: %s", path,
+				  strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* auth.json for skopeo: this registry's credentials, or none at all (so it
+ * never reads the daemon user's own). */
+static int write_auth(const char *path, const struct oci_transfer *t, struct unik_err *err)
+{
+	json_t *auths = json_object(), *doc;
+	char *text;
+	int rc;
+
+	if (t->username && t->password) {
+		char *plain = xasprintf("%s:%s", t->username, t->password);
+		size_t len = strlen(plain);
+		unsigned char *b64 = xmalloc(4 * ((len + 2) / 3) + 1);
+
+		EVP_EncodeBlock(b64, (const unsigned char *)plain, (int)len);
+		json_object_set_new(auths, t->ref.registry,
+				    json_pack("{ss}", "auth", (const char *)b64));
+		explicit_bzero(b64, strlen((char *)b64));
+		free(b64);
+		wipe_free(plain);
+	}
+	doc = json_pack("{so}", "auths", auths);
+	text = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	rc = write_private(path, text, err);
+	wipe_free(text);
+	return rc;
+}
+
+/* Reads the child's output: complete lines to the job's log, the tail kept. */
+static void follow_output(struct job_ctx *jc, int fd, struct strbuf *tail)
+{
+	struct strbuf line = STRBUF_INIT;
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] != '\n') {
+				if (line.len < 4096)
+					strbuf_add(&line, &buf[i], 1);
+				continue;
+			}
+			jobs_log(jc, strbuf_str(&line));
+			if (tail->len > KEEP_OUTPUT)
+				strbuf_reset(tail);
+			strbuf_adds(tail, strbuf_str(&line));
+			strbuf_adds(tail, "\n");
+			strbuf_reset(&line);
+		}
+	}
+	if (line.len) {
+		jobs_log(jc, strbuf_str(&line));
+		strbuf_adds(tail, strbuf_str(&line));
+	}
+	strbuf_release(&line);
+}
+
+static int run_skopeo(struct job_ctx *jc, const char *work, char *const *argv,
+		      struct unik_err *err)
+{
+	struct strbuf tail = STRBUF_INIT;
+	char *home = xasprintf("HOME=%s", work), *tmp = xasprintf("TMPDIR=%s", work);
+	char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", home, tmp, NULL };
+	int pfd[2], status = 0, rc = -1;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		unik_err_set(err, UNIK_E_INTERNAL, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		unik_err_set(err, UNIK_E_INTERNAL, "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		if (null >= 0)
+			dup2(null, 0);
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		if (chdir(work) < 0)
+			_exit(126);
+		execve("/usr/bin/skopeo", argv, envp);
+		_exit(127);
+	}
+	close(pfd[1]);
+	jobs_set_pid(jc, pid);
+	follow_output(jc, pfd[0], &tail);
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	jobs_set_pid(jc, 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		rc = 0;
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+		unik_err_set(err, UNIK_E_UNAVAILABLE,
+			     "skopeo is not installed (/usr/bin/skopeo; scripts/install-deps)");
+	} else {
+		const char *out = strbuf_str(&tail);
+		const char *msg = strstr(out, "level=fatal msg=");
+		int denied = strstr(out, "unauthorized") || strstr(out, "401 Unauthorized") ||
+			     strstr(out, "authentication required");
+
+		if (msg)
+			out = msg + strlen("level=fatal msg=");
+		unik_err_set(err, denied ? UNIK_E_UNAUTHORIZED : UNIK_E_INTERNAL,
+			     "%sskopeo failed (%s %d): %s",
+			     denied ? "the registry refused the credentials (401): " : "",
+			     WIFEXITED(status) ? "status" : "signal",
+			     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), out);
+	}
+out:
+	strbuf_release(&tail);
+	free(home);
+	free(tmp);
+	return rc;
+}
+
+int oci_skopeo_copy(struct job_ctx *jc, const char *work, const char *layout,
+		    const struct oci_transfer *t, int push, struct unik_err *err)
+{
+	char *auth = xasprintf("%s/auth.json", work), *certs = xasprintf("%s/certs", work);
+	char *oci = xasprintf("oci:%s:%s", layout, t->ref.tag);
+	char *docker = xasprintf("docker://%s/%s:%s", t->ref.registry, t->ref.repo, t->ref.tag);
+	struct strv argv = STRV_INIT;
+	int rc = -1;
+
+	if (write_auth(auth, t, err))
+		goto out;
+	strv_push(&argv, "skopeo");
+	strv_push(&argv, "--insecure-policy");
+	strv_push(&argv, "copy");
+	strv_push(&argv, "--all");
+	strv_push(&argv, "--preserve-digests");
+	strv_push(&argv, "--retry-times");
+	strv_push(&argv, "3");
+	strv_push_owned(&argv, xasprintf("--%s-authfile=%s", push ? "dest" : "src", auth));
+	if (t->insecure)
+		strv_push_owned(&argv, xasprintf("--%s-tls-verify=false", push ? "dest" : "src"));
+	if (t->ca_cert) {
+		char *ca = xasprintf("%s/ca.crt", certs);
+
+		if (fs_mkdir_p(certs, 0700, err) || write_private(ca, t->ca_cert, err)) {
+			free(ca);
+			goto out;
+		}
+		free(ca);
+		strv_push_owned(&argv, xasprintf("--%s-cert-dir=%s", push ? "dest" : "src", certs));
+	}
+	strv_push(&argv, push ? oci : docker);
+	strv_push(&argv, push ? docker : oci);
+	jobs_step(jc, "%s %s", push ? "pushing to" : "pulling from", docker + 9);
+	rc = run_skopeo(jc, work, argv.v, err);
+out:
+	unlink(auth);
+	strv_release(&argv);
+	free(auth);
+	free(certs);
+	free(oci);
+	free(docker);
+	return rc;
+}
