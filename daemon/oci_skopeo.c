@@ -155,14 +155,21 @@ static int run_skopeo(struct job_ctx *jc, const char *work, char *const *argv,
 		const char *msg = strstr(out, "level=fatal msg=");
 		int denied = strstr(out, "unauthorized") || strstr(out, "401 Unauthorized") ||
 			     strstr(out, "authentication required");
+		size_t len;
 
 		if (msg)
 			out = msg + strlen("level=fatal msg=");
+		if (*out == '"')
+			out++;
+		len = strlen(out);
+		while (len && (out[len - 1] == '\n' || out[len - 1] == '"' || out[len - 1] == ' '))
+			len--;
 		unik_err_set(err, denied ? UNIK_E_UNAUTHORIZED : UNIK_E_INTERNAL,
-			     "%sskopeo failed (%s %d): %s",
+			     "%sskopeo failed (%s %d): %.*s",
 			     denied ? "the registry refused the credentials (401): " : "",
 			     WIFEXITED(status) ? "status" : "signal",
-			     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), out);
+			     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), (int)len,
+			     out);
 	}
 out:
 	strbuf_release(&tail);
