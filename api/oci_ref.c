@@ -88,7 +88,8 @@ int oci_ref_parse(const char *s, struct oci_ref *out, struct unik_err *err)
 
 	memset(out, 0, sizeof(*out));
 	if (!s || !*s || strlen(s) > REF_MAX)
-		return unik_err_set(err, UNIK_E_INVALID, "say which registry reference: REGISTRY/REPO:TAG");
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "say which registry reference: REGISTRY/REPO:TAG");
 	if (strchr(s, '@'))
 		return unik_err_set(err, UNIK_E_INVALID,
 				    "'%s': references by digest are not supported; name a tag", s);
@@ -102,7 +103,7 @@ int oci_ref_parse(const char *s, struct oci_ref *out, struct unik_err *err)
 	last = last ? last + 1 : slash + 1;
 	colon = strchr(last, ':');
 	repo = colon ? xstrndup(slash + 1, (size_t)(colon - slash - 1)) : xstrdup(slash + 1);
-	for (const char *p = repo, *e; ; p = e + 1) {
+	for (const char *p = repo, *e;; p = e + 1) {
 		e = strchr(p, '/');
 		if (!component_ok(p, e ? (size_t)(e - p) : strlen(p))) {
 			unik_err_set(err, UNIK_E_INVALID,

@@ -40,8 +40,8 @@ static const struct opt pull_options[] = {
 
 /* The body of a push or pull: reference, credentials (looked up here:
  * they travel only in this request), TLS options. */
-static int transfer_body(const struct oci_opts *o, const char *key, const char *ref,
-			 json_t **out, struct unik_err *err)
+static int transfer_body(const struct oci_opts *o, const char *key, const char *ref, json_t **out,
+			 struct unik_err *err)
 {
 	struct oci_ref r;
 	char *user = NULL, *secret = NULL;
@@ -135,10 +135,11 @@ static int run_job(struct cmd_ctx *ctx, const char *path, json_t *body, int quie
 		rc = client_stream_lines(ctx->client, strbuf_str(&ev), on_event, &f, &err);
 	}
 	if (!rc && !f.have_result)
-		rc = unik_err_set(&err, UNIK_E_INTERNAL, "the job's events ended before its result");
+		rc =
+		    unik_err_set(&err, UNIK_E_INTERNAL, "the job's events ended before its result");
 	if (!rc && f.job.state != UNIK_JOB_SUCCEEDED)
-		rc = unik_err_set(&err, f.job.error.code ? f.job.error.code : UNIK_E_INTERNAL,
-				  "%s", f.job.error.msg[0] ? f.job.error.msg : "the job failed");
+		rc = unik_err_set(&err, f.job.error.code ? f.job.error.code : UNIK_E_INTERNAL, "%s",
+				  f.job.error.msg[0] ? f.job.error.msg : "the job failed");
 	if (rc)
 		cmd_error(&err);
 	else if (image)

@@ -15,8 +15,7 @@
 #include "../lib/strbuf.h"
 #include "../lib/xalloc.h"
 
-static const char b64chars[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 static char *b64_encode(const char *s)
 {
@@ -201,8 +200,8 @@ static int run_helper(const char *name, const char *registry, char **user, char 
 	return rc;
 }
 
-static int from_file(const char *path, const char *registry, int docker, char **user,
-		     char **secret, struct unik_err *err)
+static int from_file(const char *path, const char *registry, int docker, char **user, char **secret,
+		     struct unik_err *err)
 {
 	json_t *cfg = json_load_file(path, 0, NULL), *e;
 	const char *helper = NULL;
@@ -211,8 +210,8 @@ static int from_file(const char *path, const char *registry, int docker, char **
 	if (!cfg)
 		return 0;
 	if (docker) {
-		helper = json_string_value(json_object_get(json_object_get(cfg, "credHelpers"),
-							   registry));
+		helper = json_string_value(
+		    json_object_get(json_object_get(cfg, "credHelpers"), registry));
 		if (!helper)
 			helper = json_string_value(json_object_get(cfg, "credsStore"));
 	}

@@ -76,8 +76,8 @@ int blobs_path(const char *state_dir, const char *digest, char **path, struct un
 	return 0;
 }
 
-static int put_file(const char *state_dir, const char *path, const char *expect,
-		    char **digest, long long *size, struct unik_err *err)
+static int put_file(const char *state_dir, const char *path, const char *expect, char **digest,
+		    long long *size, struct unik_err *err)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned mdlen = 0;
@@ -164,8 +164,8 @@ int blobs_put_file(const char *state_dir, const char *path, char **digest, long 
 	return put_file(state_dir, path, NULL, digest, size, err);
 }
 
-int blobs_put_verified(const char *state_dir, const char *path, const char *expect,
-		       long long *size, struct unik_err *err)
+int blobs_put_verified(const char *state_dir, const char *path, const char *expect, long long *size,
+		       struct unik_err *err)
 {
 	char *digest = NULL;
 	int rc;

@@ -18,8 +18,8 @@ int blobs_put_file(const char *state_dir, const char *path, char **digest, long 
 		   struct unik_err *err);
 /* The same for a blob that must be `expect` ("sha256:<hex>"): INVALID,
  * and nothing stored, when its content hashes to anything else. */
-int blobs_put_verified(const char *state_dir, const char *path, const char *expect,
-		       long long *size, struct unik_err *err);
+int blobs_put_verified(const char *state_dir, const char *path, const char *expect, long long *size,
+		       struct unik_err *err);
 /* The sha256 "sha256:<hex>" (caller frees) and size of any file. */
 int blobs_file_digest(const char *path, char **digest, long long *size, struct unik_err *err);
 /* 1 when `digest` is "sha256:" and 64 lower-case hex digits. */

@@ -40,8 +40,7 @@ static void task_free(void *p)
 	free(k);
 }
 
-static int get_opt_str(json_t *j, const char *key, size_t max, char **out,
-		       struct unik_err *err)
+static int get_opt_str(json_t *j, const char *key, size_t max, char **out, struct unik_err *err)
 {
 	json_t *v = json_object_get(j, key);
 
@@ -50,8 +49,8 @@ static int get_opt_str(json_t *j, const char *key, size_t max, char **out,
 		return 0;
 	if (!json_is_string(v) || json_string_length(v) > max ||
 	    strlen(json_string_value(v)) != json_string_length(v))
-		return unik_err_set(err, UNIK_E_INVALID, "'%s' must be a string (at most %zu bytes)",
-				    key, max);
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "'%s' must be a string (at most %zu bytes)", key, max);
 	*out = xstrdup(json_string_value(v));
 	return 0;
 }
@@ -81,11 +80,13 @@ static int transfer_from_json(json_t *body, const char *refkey, struct oci_trans
 	if (get_opt_str(body, "ca_cert", CA_CERT_MAX, &t->ca_cert, err))
 		return -1;
 	if (auth && !json_is_null(auth)) {
-		if (!json_is_object(auth) || get_opt_str(auth, "username", 1024, &t->username, err) ||
+		if (!json_is_object(auth) ||
+		    get_opt_str(auth, "username", 1024, &t->username, err) ||
 		    get_opt_str(auth, "password", 4096, &t->password, err))
-			return err->code ? -1
-					 : unik_err_set(err, UNIK_E_INVALID,
-							"'auth' must be {\"username\",\"password\"}");
+			return err->code
+				   ? -1
+				   : unik_err_set(err, UNIK_E_INVALID,
+						  "'auth' must be {\"username\",\"password\"}");
 		if (!t->username || !t->password || !*t->username || strchr(t->username, ':'))
 			return unik_err_set(err, UNIK_E_INVALID,
 					    "'auth' needs a username (without ':') and a password");
@@ -101,8 +102,7 @@ static int push_run(struct job_ctx *jc, void *p, struct unik_err *err)
 
 	jobs_step(jc, "writing the OCI layout of image %.12s", k->im.id);
 	if (oci_layout_write(k->d, &k->im, layout, k->t.ref.tag, &idx, err) ||
-	    jobs_stopped(jc, err) ||
-	    oci_skopeo_copy(jc, k->work, layout, &k->t, 1, err))
+	    jobs_stopped(jc, err) || oci_skopeo_copy(jc, k->work, layout, &k->t, 1, err))
 		goto out;
 	jobs_step(jc, "pushed %s/%s:%s %s", k->t.ref.registry, k->t.ref.repo, k->t.ref.tag, idx);
 	jobs_set_image(jc, k->im.id);

@@ -53,8 +53,7 @@ static void save_fini(void *ctx)
 }
 
 /* The tag an image is saved under: ?tag=, else its name, else "latest". */
-static const char *save_tag(struct http_req *req, const struct unik_image *im,
-			    struct unik_err *err)
+static const char *save_tag(struct http_req *req, const struct unik_image *im, struct unik_err *err)
 {
 	const char *tag = http_query(req, "tag");
 
@@ -82,8 +81,7 @@ void h_images_save(struct http_req *req)
 	unik_image_init(&im);
 	if (store_image_resolve(d->store, req->params[0], &id, &err) ||
 	    store_image_get(d->store, id, &im, &err) || !(tag = save_tag(req, &im, &err)) ||
-	    fs_mkdir_p(work, 0700, &err) ||
-	    oci_layout_write(d, &im, layout, tag, NULL, &err) ||
+	    fs_mkdir_p(work, 0700, &err) || oci_layout_write(d, &im, layout, tag, NULL, &err) ||
 	    oci_tar_dir(layout, tar, &err))
 		goto fail;
 	fd = open(tar, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

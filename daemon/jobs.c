@@ -113,9 +113,9 @@ static int job_stopped(struct job_ctx *jc, struct unik_err *err)
 	if (why == SANDBOX_CANCELLED)
 		return unik_err_set(err, UNIK_E_CONFLICT, "the %s was cancelled", jc->job.kind);
 	if (why == SANDBOX_SHUTDOWN)
-		return unik_err_set(
-		    err, UNIK_E_UNAVAILABLE,
-		    "the %s was stopped: the daemon is shutting down; try again", jc->job.kind);
+		return unik_err_set(err, UNIK_E_UNAVAILABLE,
+				    "the %s was stopped: the daemon is shutting down; try again",
+				    jc->job.kind);
 	return 0;
 }
 
@@ -468,8 +468,8 @@ static void *job_main(void *arg)
 	return NULL;
 }
 
-static int start_job(struct job_ctx *jc, const char *kind, const char *what,
-		     struct unik_job *out, struct unik_err *err);
+static int start_job(struct job_ctx *jc, const char *kind, const char *what, struct unik_job *out,
+		     struct unik_err *err);
 
 int jobs_start_build(struct unikd *d, struct build_request *br, struct unik_job *out,
 		     struct unik_err *err)
@@ -486,8 +486,8 @@ int jobs_start_build(struct unikd *d, struct build_request *br, struct unik_job 
 }
 
 int jobs_start_task(struct unikd *d, const char *kind, char *work_dir, const char *what,
-		    job_task_fn fn, void *task, void (*task_free)(void *task),
-		    struct unik_job *out, struct unik_err *err)
+		    job_task_fn fn, void *task, void (*task_free)(void *task), struct unik_job *out,
+		    struct unik_err *err)
 {
 	struct job_ctx *jc = xcalloc(1, sizeof(*jc));
 
@@ -499,8 +499,8 @@ int jobs_start_task(struct unikd *d, const char *kind, char *work_dir, const cha
 	return start_job(jc, kind, what, out, err);
 }
 
-static int start_job(struct job_ctx *jc, const char *kind, const char *what,
-		     struct unik_job *out, struct unik_err *err)
+static int start_job(struct job_ctx *jc, const char *kind, const char *what, struct unik_job *out,
+		     struct unik_err *err)
 {
 	struct unikd *d = jc->d;
 	pthread_attr_t attr;

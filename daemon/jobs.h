@@ -45,8 +45,8 @@ int jobs_start_build(struct unikd *d, struct build_request *br, struct unik_job 
 struct job_ctx;
 typedef int (*job_task_fn)(struct job_ctx *jc, void *task, struct unik_err *err);
 int jobs_start_task(struct unikd *d, const char *kind, char *work_dir, const char *what,
-		    job_task_fn fn, void *task, void (*task_free)(void *task),
-		    struct unik_job *out, struct unik_err *err);
+		    job_task_fn fn, void *task, void (*task_free)(void *task), struct unik_job *out,
+		    struct unik_err *err);
 void jobs_step(struct job_ctx *jc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void jobs_log(void *jc, const char *line);
 /* -1 with the reason once the job was told to stop. */

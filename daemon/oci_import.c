@@ -55,7 +55,9 @@ static int open_blob(const char *dir, const char *digest, long long size, char *
 	*path = xasprintf("%s/blobs/sha256/%s", dir, digest + 7);
 	fd = open(*path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
-		unik_err_set(err, UNIK_E_INVALID, "blob %s is missing from the layout", digest);
+		unik_err_set(err, UNIK_E_INVALID, "blob %s %s", digest,
+			     errno == ELOOP ? "is a symlink: refused"
+					    : "is missing from the layout");
 		goto fail;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -272,8 +274,8 @@ static void unstore(struct unikd *d, const char *digest)
 }
 
 static int save(struct unikd *d, const char *dir, json_t *kdesc, json_t *idesc,
-		const char *want_digest, const char *name, struct unik_image *im,
-		char **image_id, struct unik_err *err)
+		const char *want_digest, const char *name, struct unik_image *im, char **image_id,
+		struct unik_err *err)
 {
 	long long ksize = 0, isize = 0;
 	int kfresh = 0, ifresh = 0, rc = -1;

@@ -48,8 +48,8 @@ static json_t *args_json(const struct unik_image *im)
 static json_t *image_doc(const struct unik_image *im)
 {
 	json_t *j = json_pack("{sisssssisoss}", "schema", 1, "format", im->format, "compiler",
-			      im->compiler ? im->compiler : "", "memory_mb", im->memory_mb,
-			      "args", args_json(im), "kernel", OCI_KERNEL_FILE);
+			      im->compiler ? im->compiler : "", "memory_mb", im->memory_mb, "args",
+			      args_json(im), "kernel", OCI_KERNEL_FILE);
 
 	json_object_set_new(j, "kernel_digest", json_string(im->kernel));
 	if (im->initrd) {
@@ -85,8 +85,8 @@ static json_t *descriptor(const char *media, const char *digest, long long size)
 }
 
 /* Stores `text` as a blob of the layout; fills its digest and size. */
-static int put_bytes(const char *dir, const char *text, size_t len, char **digest,
-		     long long *size, struct unik_err *err)
+static int put_bytes(const char *dir, const char *text, size_t len, char **digest, long long *size,
+		     struct unik_err *err)
 {
 	char *path;
 	int fd, rc = 0;
@@ -185,14 +185,14 @@ static int write_runnable(struct unikd *d, const struct unik_image *im, const ch
 	json_object_set_new(cfg, "config",
 			    json_pack("{s[s]soso}", "Entrypoint", "/unik/" OCI_KERNEL_FILE, "Cmd",
 				      cmd, "Labels", annotations(im, OCI_KIND_RUNNABLE)));
-	json_object_set_new(cfg, "rootfs", json_pack("{sss[s]}", "type", "layers", "diff_ids",
-						     tdig));
+	json_object_set_new(cfg, "rootfs",
+			    json_pack("{sss[s]}", "type", "layers", "diff_ids", tdig));
 	if (put_json(dir, cfg, &cdig, &csize, err))
 		goto out;
 	man = json_pack("{sissso}", "schemaVersion", 2, "mediaType", OCI_MT_MANIFEST, "config",
 			descriptor(OCI_MT_IMAGE_CONFIG, cdig, csize));
-	json_object_set_new(man, "layers", json_pack("[o]", descriptor(OCI_MT_LAYER_TAR, tdig,
-								       tsize)));
+	json_object_set_new(man, "layers",
+			    json_pack("[o]", descriptor(OCI_MT_LAYER_TAR, tdig, tsize)));
 	json_object_set_new(man, "annotations", annotations(im, OCI_KIND_RUNNABLE));
 	if (put_json(dir, man, &mdig, &msize, err))
 		goto out;
@@ -213,8 +213,7 @@ out:
 	return rc;
 }
 
-static json_t *layer_desc(const char *media, const char *digest, long long size,
-			  const char *role)
+static json_t *layer_desc(const char *media, const char *digest, long long size, const char *role)
 {
 	json_t *l = descriptor(media, digest, size);
 
@@ -238,8 +237,8 @@ static int write_artifact(struct unikd *d, const struct unik_image *im, const ch
 		goto out;
 	layers = json_pack("[o]", layer_desc(OCI_MT_KERNEL, im->kernel, ksize, OCI_KERNEL_FILE));
 	if (im->initrd)
-		json_array_append_new(layers, layer_desc(OCI_MT_INITRD, im->initrd, isize,
-							 OCI_INITRD_FILE));
+		json_array_append_new(
+		    layers, layer_desc(OCI_MT_INITRD, im->initrd, isize, OCI_INITRD_FILE));
 	man = json_pack("{sisssoso}", "schemaVersion", 2, "mediaType", OCI_MT_MANIFEST, "config",
 			descriptor(OCI_MT_UNIK_CONFIG, cdig, csize), "layers", layers);
 	json_object_set_new(man, "annotations", annotations(im, OCI_KIND_ARTIFACT));
@@ -270,8 +269,8 @@ static int write_text(const char *path, const char *text, struct unik_err *err)
 	return rc;
 }
 
-int oci_layout_write(struct unikd *d, const struct unik_image *im, const char *dir,
-		     const char *tag, char **index_digest, struct unik_err *err)
+int oci_layout_write(struct unikd *d, const struct unik_image *im, const char *dir, const char *tag,
+		     char **index_digest, struct unik_err *err)
 {
 	char *blobdir = xasprintf("%s/blobs/sha256", dir), *path = NULL, *text = NULL;
 	char *idig = NULL, *doc_text = NULL;
@@ -295,16 +294,16 @@ int oci_layout_write(struct unikd *d, const struct unik_image *im, const char *d
 	if (write_runnable(d, im, dir, doc_text, &run, err) ||
 	    write_artifact(d, im, dir, doc_text, &art, err))
 		goto out;
-	idx = json_pack("{sisss[oo]}", "schemaVersion", 2, "mediaType", OCI_MT_INDEX,
-			"manifests", run, art);
+	idx = json_pack("{sisss[oo]}", "schemaVersion", 2, "mediaType", OCI_MT_INDEX, "manifests",
+			run, art);
 	run = art = NULL;
 	json_object_set_new(idx, "annotations", annotations(im, OCI_KIND_ARTIFACT));
 	if (put_json(dir, idx, &idig, &isize, err))
 		goto out;
 	top = json_pack("{sis[o]}", "schemaVersion", 2, "manifests",
 			descriptor(OCI_MT_INDEX, idig, isize));
-	json_object_set_new(json_array_get(json_object_get(top, "manifests"), 0),
-			    "annotations", json_pack("{ss}", OCI_ANN_REF_NAME, tag));
+	json_object_set_new(json_array_get(json_object_get(top, "manifests"), 0), "annotations",
+			    json_pack("{ss}", OCI_ANN_REF_NAME, tag));
 	text = json_dumps(top, JSON_COMPACT);
 	json_decref(top);
 	path = xasprintf("%s/index.json", dir);

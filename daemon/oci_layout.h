@@ -18,8 +18,8 @@ char *oci_image_digest(const struct unik_image *im);
  * state dir: its blobs are hard links to the blob store's), its index
  * named `tag` in index.json. *index_digest (may be NULL) gets the digest of
  * the image index. */
-int oci_layout_write(struct unikd *d, const struct unik_image *im, const char *dir,
-		     const char *tag, char **index_digest, struct unik_err *err);
+int oci_layout_write(struct unikd *d, const struct unik_image *im, const char *dir, const char *tag,
+		     char **index_digest, struct unik_err *err);
 
 /* Imports the image named `tag` in layout `dir` (NULL: its only image)
  * as a new image called `name` (NULL: nameless).  Every blob it reads is

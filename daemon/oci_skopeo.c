@@ -106,8 +106,7 @@ static void follow_output(struct job_ctx *jc, int fd, struct strbuf *tail)
 	strbuf_release(&line);
 }
 
-static int run_skopeo(struct job_ctx *jc, const char *work, char *const *argv,
-		      struct unik_err *err)
+static int run_skopeo(struct job_ctx *jc, const char *work, char *const *argv, struct unik_err *err)
 {
 	struct strbuf tail = STRBUF_INIT;
 	char *home = xasprintf("HOME=%s", work), *tmp = xasprintf("TMPDIR=%s", work);

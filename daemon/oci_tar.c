@@ -58,8 +58,7 @@ static int add_entry(struct archive *a, const struct oci_tar_entry *e, struct un
 				     strerror(errno));
 			goto out;
 		}
-	} else if (!dir && e->len &&
-		   archive_write_data(a, e->data, e->len) != (la_ssize_t)e->len) {
+	} else if (!dir && e->len && archive_write_data(a, e->data, e->len) != (la_ssize_t)e->len) {
 		unik_err_set(err, UNIK_E_INTERNAL, "tar: writing %s: %s", e->name,
 			     archive_error_string(a));
 		goto out;
@@ -72,8 +71,7 @@ out:
 	return rc;
 }
 
-int oci_tar_write(const char *out, const struct oci_tar_entry *ents, size_t n,
-		  struct unik_err *err)
+int oci_tar_write(const char *out, const struct oci_tar_entry *ents, size_t n, struct unik_err *err)
 {
 	struct archive *a = archive_write_new();
 	int fd, rc = -1;
