@@ -1,6 +1,7 @@
 /* cmd_oci.c - push, pull and tag: images in OCI registries (docs/oci.md).
  * push and pull start a job in the daemon and print its progress. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,8 +116,49 @@ static int on_event(const char *line, size_t len, void *arg, struct unik_err *er
 	return rc;
 }
 
+#define OCI_INTERRUPTED 130 /* cancelled by Ctrl-C */
+
+static volatile sig_atomic_t interrupts;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (interrupts < 2)
+		interrupts++;
+}
+
+static int interrupted(void *arg)
+{
+	(void)arg;
+	return interrupts >= 1;
+}
+
+static int interrupted_twice(void *arg)
+{
+	(void)arg;
+	return interrupts >= 2;
+}
+
+/* After Ctrl-C: DELETE /v1/jobs/{id} (the daemon kills skopeo at once). */
+static int cancel_job(struct cmd_ctx *ctx, const char *id)
+{
+	struct unik_client cl = *ctx->client; /* shallow: its own cancel hook */
+	struct unik_err err = UNIK_ERR_INIT;
+	struct strbuf path = STRBUF_INIT;
+	json_t *res = NULL;
+
+	cl.cancel = interrupted_twice;
+	fprintf(stderr, "unik: cancelling the job (Ctrl-C again to stop waiting)\n");
+	cmd_ref_path(&path, "jobs", id, NULL);
+	if (client_json(&cl, "DELETE", strbuf_str(&path), NULL, &res, &err) && interrupts < 2)
+		cmd_error(&err);
+	json_decref(res);
+	strbuf_release(&path);
+	return OCI_INTERRUPTED;
+}
+
 /* POSTs `body` to `path`, follows the job it starts; 0 when it succeeded
- * (*image: the job's image, caller frees). */
+ * (*image: the job's image, caller frees); Ctrl-C cancels the job. */
 static int run_job(struct cmd_ctx *ctx, const char *path, json_t *body, int quiet, char **image)
 {
 	struct unik_err err = UNIK_ERR_INIT;
@@ -125,14 +167,27 @@ static int run_job(struct cmd_ctx *ctx, const char *path, json_t *body, int quie
 	json_t *res = NULL;
 	int rc;
 
+	struct sigaction sa, old_int, old_term;
+
 	unik_job_init(&f.job);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
 	rc = client_json(ctx->client, "POST", path, body, &res, &err);
 	if (!rc)
 		rc = unik_job_from_json(res, &f.job, &err);
 	json_decref(res);
 	if (!rc) {
 		cmd_ref_path(&ev, "jobs", f.job.id, "/events");
+		ctx->client->cancel = interrupted;
 		rc = client_stream_lines(ctx->client, strbuf_str(&ev), on_event, &f, &err);
+		ctx->client->cancel = NULL;
+		if (rc && interrupts) {
+			rc = cancel_job(ctx, f.job.id);
+			goto out;
+		}
 	}
 	if (!rc && !f.have_result)
 		rc =
@@ -144,9 +199,13 @@ static int run_job(struct cmd_ctx *ctx, const char *path, json_t *body, int quie
 		cmd_error(&err);
 	else if (image)
 		*image = xstrdup(f.job.image ? f.job.image : "");
+	rc = rc ? 1 : 0;
+out:
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
 	unik_job_release(&f.job);
 	strbuf_release(&ev);
-	return rc ? 1 : 0;
+	return rc;
 }
 
 static int push_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)

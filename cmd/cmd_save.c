@@ -190,7 +190,9 @@ static int login_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 		return 1;
 	}
 	path = creds_path();
-	printf("Login Succeeded (credentials for %s stored in %s)\n", argv[0], path);
+	printf("Credentials for %s stored in %s (the registry checks them at the first push or "
+	       "pull)\n",
+	       argv[0], path);
 	free(path);
 	return 0;
 }

@@ -114,8 +114,8 @@ static int job_stopped(struct job_ctx *jc, struct unik_err *err)
 		return unik_err_set(err, UNIK_E_CONFLICT, "the %s was cancelled", jc->job.kind);
 	if (why == SANDBOX_SHUTDOWN)
 		return unik_err_set(err, UNIK_E_UNAVAILABLE,
-				    "the %s was stopped: the daemon is shutting down; try again",
-				    jc->job.kind);
+				    "the %s was stopped: the daemon is shutting down; %s again",
+				    jc->job.kind, jc->task_fn ? "try" : "build");
 	return 0;
 }
 

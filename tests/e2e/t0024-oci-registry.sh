@@ -117,6 +117,15 @@ cmp -s <(tar xOf "$T/runnable/$layer" unik/kernel) \
 	"$STATE/blobs/sha256/$(unik images --json | python3 -c 'import json,sys; print([i for i in json.load(sys.stdin) if i["name"]=="hello-c"][0]["kernel"][7:])')"
 check "/unik/kernel is the image's kernel" eq "$?" 0
 
+# an image that is not unik's (the runnable manifest alone) is refused clearly
+skopeo copy --insecure-policy --src-tls-verify=false --dest-tls-verify=false \
+	"docker://127.0.0.1:$P1/unik/hello:v1" "docker://127.0.0.1:$P1/plain/hello:v1" >/dev/null 2>&1
+n_img=$(nimages)
+out=$(unik pull --insecure "127.0.0.1:$P1/plain/hello:v1" 2>&1)
+check "a plain OCI image is refused" test $? -ne 0
+check "... as not a unik image" contains "$out" "not a unik image"
+check "... storing nothing" eq "$(nimages)" "$n_img"
+
 # ---- TLS + htpasswd basic auth ---------------------------------------------
 out=$(unik push --ca-cert "$R/ca.crt" hello-c "127.0.0.1:$P2/hello:tls" 2>&1)
 check "push without credentials is refused" test $? -ne 0
@@ -126,7 +135,7 @@ out=$(unik push --ca-cert "$R/ca.crt" hello-c "127.0.0.1:$P2/hello:tls" 2>&1)
 check "a wrong password is refused" test $? -ne 0
 check "... saying the registry refused the credentials (401)" contains "$out" "refused the credentials (401)"
 out=$(echo s3cret-pw | unik login -u alice --password-stdin "127.0.0.1:$P2" 2>&1)
-check "login stores the credentials" contains "$out" "Login Succeeded"
+check "login stores the credentials" contains "$out" "Credentials for 127.0.0.1:$P2 stored"
 check "the credentials file is 0600" eq "$(stat -c %a "$XDG_CONFIG_HOME/unik/auth.json")" 600
 out=$(unik push hello-c "127.0.0.1:$P2/hello:tls" 2>&1)
 check "TLS without our CA is refused" test $? -ne 0
@@ -214,6 +223,25 @@ check "a tampered registry blob is refused" test $? -ne 0
 check "... saying its digest did not match" contains "${out,,}" "digest did not match"
 check "... and no image is stored" eq "$(nimages)" "$n_img"
 check "... and no blob is stored" eq "$(nblobs)" "$n_blob"
+
+# ---- a push to a registry that never answers, cancelled ---------------------------
+P5=$(free_port)
+python3 -c 'import socket,sys,time
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16); c=[]
+while True: c.append(s.accept()[0])' "$P5" &
+REG_PIDS+=($!)
+wait_port "$P5"
+unik build -q -t hello-c "$ROOT/examples/hello-c" >/dev/null 2>&1
+r=$(api POST /v1/images/hello-c/push -d "{\"target\":\"127.0.0.1:$P5/stuck/hello:v1\",\"insecure\":true}")
+check "push to a silent registry starts a job" eq "${r%% *}" 202
+job=$(echo "${r#* }" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+for _ in $(seq 1 50); do pgrep -f "skopeo.*127.0.0.1:$P5" >/dev/null && break; sleep 0.1; done
+check "skopeo runs for it" pgrep -f "skopeo.*127.0.0.1:$P5"
+r=$(api DELETE "/v1/jobs/$job")
+check "the cancel answers with the ended job" contains "$r" '"state":"failed"'
+check "... cancelled" contains "$r" '"message":"the push was cancelled"'
+check "... and skopeo is gone" test -z "$(pgrep -f "skopeo.*127.0.0.1:$P5")"
 
 # ---- API errors ---------------------------------------------------------------
 check "push to a reference without a registry is a 400" json_error_is \
