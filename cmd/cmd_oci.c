@@ -255,11 +255,23 @@ static int tag_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 {
 	struct unik_err err = UNIK_ERR_INIT;
 	struct strbuf path = STRBUF_INIT;
-	json_t *res = NULL, *body = json_pack("{ss}", "name", argv[1]);
+	const char *colon = strchr(argv[1], ':');
+	char *name;
+	json_t *res = NULL, *body;
 	int rc;
 
 	(void)opts;
 	(void)argc;
+	/* NAME:TAG as Docker writes it: unik names hold no ':', so the name
+	 * a pull of REPO:TAG would give, NAME-TAG (NAME for latest) */
+	if (colon && strcmp(colon + 1, "latest"))
+		name = xasprintf("%.*s-%s", (int)(colon - argv[1]), argv[1], colon + 1);
+	else
+		name = colon ? xstrndup(argv[1], (size_t)(colon - argv[1])) : xstrdup(argv[1]);
+	if (colon)
+		fprintf(stderr, "unik: image names hold no ':'; the new name is %s\n", name);
+	body = json_pack("{ss}", "name", name);
+	free(name);
 	cmd_ref_path(&path, "images", argv[0], "/tag");
 	rc = client_json(ctx->client, "POST", strbuf_str(&path), body, &res, &err);
 	if (rc)
@@ -305,8 +317,9 @@ const struct cmd cmd_tag = {
 	.fn = tag_main,
 	.min_args = 2,
 	.max_args = 2,
-	.usage = "tag IMAGE NEWNAME",
+	.usage = "tag IMAGE NEWNAME[:TAG]",
 	.summary = "Give an image another name",
 	.help = "NEWNAME becomes a second image record of the same blobs (an image whose name\n"
-		"NEWNAME was loses it, as with a build).\n",
+		"NEWNAME was loses it, as with a build).  Image names hold no ':': NAME:TAG\n"
+		"becomes NAME-TAG (NAME for latest), the name 'unik pull' gives REPO:TAG.\n",
 };

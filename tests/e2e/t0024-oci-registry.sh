@@ -243,6 +243,13 @@ check "the cancel answers with the ended job" contains "$r" '"state":"failed"'
 check "... cancelled" contains "$r" '"message":"the push was cancelled"'
 check "... and skopeo is gone" test -z "$(pgrep -f "skopeo.*127.0.0.1:$P5")"
 
+# ---- tag --------------------------------------------------------------------------
+unik tag hello-c hello-c:v2 2>"$T/tag.err"
+check "tag NAME:TAG makes NAME-TAG" contains "$(unik images)" "hello-c-v2"
+check "... and says so" contains "$(cat "$T/tag.err")" "the new name is hello-c-v2"
+check "the tagged image runs the same" eq "$(unik run --provider spt hello-c-v2 a b 2>&1)" "$orig"
+check "the original keeps its name too" contains "$(unik images)" "hello-c "
+
 # ---- API errors ---------------------------------------------------------------
 check "push to a reference without a registry is a 400" json_error_is \
 	"$(api POST /v1/images/zzz/push -d '{"target":"hello:v1"}')" 400 invalid_argument
