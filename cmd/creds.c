@@ -245,9 +245,9 @@ int creds_find(const char *registry, char **user, char **secret, struct unik_err
 int creds_store(const char *registry, const char *user, const char *secret, int *found,
 		struct unik_err *err)
 {
-	char *path = creds_path(), *dir = xstrdup(path), *tmp = NULL, *text = NULL;
+	char *path = creds_path(), *dir = xstrdup(path), *text = NULL;
 	json_t *cfg, *auths;
-	int fd = -1, rc = -1;
+	int rc = -1;
 
 	*strrchr(dir, '/') = '\0';
 	if (fs_mkdir_p(dir, 0700, err))
@@ -277,23 +277,14 @@ int creds_store(const char *registry, const char *user, const char *secret, int 
 	}
 	text = json_dumps(cfg, JSON_INDENT(2));
 	json_decref(cfg);
-	tmp = xasprintf("%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || fchmod(fd, 0600) < 0 || write(fd, text, strlen(text)) < 0 ||
-	    write(fd, "\n", 1) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0) {
-		unik_err_set(err, UNIK_E_INTERNAL, "cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
+	if (fs_write_file_atomic(path, text, strlen(text), 0600, err))
 		goto out;
-	}
 	rc = 0;
 out:
-	if (fd >= 0)
-		close(fd);
 	if (text) {
 		explicit_bzero(text, strlen(text));
 		free(text);
 	}
-	free(tmp);
 	free(path);
 	free(dir);
 	return rc;

@@ -18,40 +18,6 @@
 #include "store.h"
 #include "untar.h"
 
-struct save_stream {
-	int fd;
-};
-
-static ssize_t save_read(void *ctx, char *buf, size_t max)
-{
-	struct save_stream *s = ctx;
-
-	for (;;) {
-		ssize_t n = read(s->fd, buf, max);
-
-		if (n > 0)
-			return n;
-		if (n < 0 && errno == EINTR)
-			continue;
-		return -1; /* the end, or a read error: the client sees a short body */
-	}
-}
-
-static int save_ready(void *ctx, int changed)
-{
-	(void)ctx;
-	(void)changed;
-	return 1;
-}
-
-static void save_fini(void *ctx)
-{
-	struct save_stream *s = ctx;
-
-	close(s->fd);
-	free(s);
-}
-
 /* The tag an image is saved under: ?tag=, else its name, else "latest". */
 static const char *save_tag(struct http_req *req, const struct unik_image *im, struct unik_err *err)
 {
@@ -90,13 +56,7 @@ void h_images_save(struct http_req *req)
 		goto fail;
 	}
 	fs_remove_tree(work, NULL); /* the open file stays readable */
-	{
-		struct save_stream *s = xmalloc(sizeof(*s));
-
-		s->fd = fd;
-		http_reply_stream(req, 200, "application/x-tar", save_read, save_ready, s,
-				  save_fini);
-	}
+	http_reply_fd(req, 200, "application/x-tar", fd);
 	goto out;
 fail:
 	fs_remove_tree(work, NULL);

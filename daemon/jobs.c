@@ -285,19 +285,7 @@ void jobs_set_image(struct job_ctx *jc, const char *image_id)
 	jc->job.image = xstrdup(image_id);
 }
 
-static void stepf(struct job_ctx *jc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void jobs_step(struct job_ctx *jc, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	emit(jc, "step", buf, NULL);
-}
-
-static void stepf(struct job_ctx *jc, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -378,9 +366,9 @@ static int build(struct job_ctx *jc, struct unik_err *err)
 				     "--compiler (see 'unik compilers')");
 			goto cleanup;
 		}
-		stepf(jc, "compiler: %s (detected)", c->name);
+		jobs_step(jc, "compiler: %s (detected)", c->name);
 	} else {
-		stepf(jc, "compiler: %s", c->name);
+		jobs_step(jc, "compiler: %s", c->name);
 	}
 	if (c->probe && c->probe(&d->cfg, err)) {
 		unik_err_prefix(err, "compiler '%s' is not usable here", c->name);
@@ -408,7 +396,7 @@ static int build(struct job_ctx *jc, struct unik_err *err)
 		unik_err_set(err, UNIK_E_INTERNAL, "compiler '%s' produced no image", c->name);
 		goto cleanup;
 	}
-	stepf(jc, "storing the image");
+	jobs_step(jc, "storing the image");
 	rv = save_image(jc, c, &res, err);
 cleanup:
 	unik_build_result_release(&res);
@@ -434,8 +422,8 @@ static void *job_main(void *arg)
 		}
 	} else if (build(jc, &err) == 0) {
 		jc->job.state = UNIK_JOB_SUCCEEDED;
-		stepf(jc, "built image %.12s%s%s", jc->job.image, jc->br.name ? " " : "",
-		      jc->br.name ? jc->br.name : "");
+		jobs_step(jc, "built image %.12s%s%s", jc->job.image, jc->br.name ? " " : "",
+			  jc->br.name ? jc->br.name : "");
 	} else {
 		jc->job.state = UNIK_JOB_FAILED;
 		jc->job.error = err;
@@ -534,7 +522,7 @@ static int start_job(struct job_ctx *jc, const char *kind, const char *what, str
 	out->kind = xstrdup(jc->job.kind);
 	out->state = jc->job.state;
 	out->created = jc->job.created;
-	stepf(jc, "%s", what);
+	jobs_step(jc, "%s", what);
 	pthread_mutex_lock(&d->lock);
 	d->jobs_running++;
 	pthread_mutex_unlock(&d->lock);

@@ -89,17 +89,12 @@ static int put_bytes(const char *dir, const char *text, size_t len, char **diges
 		     struct unik_err *err)
 {
 	char *path;
-	int fd, rc = 0;
+	int rc;
 
 	*digest = blobs_digest_buf(text, len);
 	*size = (long long)len;
 	path = xasprintf("%s/blobs/sha256/%s", dir, *digest + 7);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
-		rc = unik_err_set(err, UNIK_E_INTERNAL, "cannot write %s: %s", path,
-				  strerror(errno));
-	if (fd >= 0)
-		close(fd);
+	rc = fs_write_file_atomic(path, text, len, 0644, err);
 	free(path);
 	return rc;
 }
@@ -255,20 +250,6 @@ out:
 	return rc;
 }
 
-static int write_text(const char *path, const char *text, struct unik_err *err)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	size_t len = strlen(text);
-	int rc = 0;
-
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
-		rc = unik_err_set(err, UNIK_E_INTERNAL, "cannot write %s: %s", path,
-				  strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	return rc;
-}
-
 int oci_layout_write(struct unikd *d, const struct unik_image *im, const char *dir, const char *tag,
 		     char **index_digest, struct unik_err *err)
 {
@@ -307,11 +288,11 @@ int oci_layout_write(struct unikd *d, const struct unik_image *im, const char *d
 	text = json_dumps(top, JSON_COMPACT);
 	json_decref(top);
 	path = xasprintf("%s/index.json", dir);
-	if (write_text(path, text, err))
+	if (fs_write_file_atomic(path, text, strlen(text), 0644, err))
 		goto out;
 	free(path);
 	path = xasprintf("%s/oci-layout", dir);
-	if (write_text(path, "{\"imageLayoutVersion\":\"1.0.0\"}", err))
+	if (fs_write_file_atomic(path, OCI_LAYOUT_FILE, strlen(OCI_LAYOUT_FILE), 0644, err))
 		goto out;
 	if (index_digest) {
 		*index_digest = idig;

@@ -29,6 +29,8 @@
 #define OCI_KERNEL_FILE "kernel"
 #define OCI_INITRD_FILE "initrd"
 
+#define OCI_LAYOUT_FILE "{\"imageLayoutVersion\":\"1.0.0\"}"
+
 /* the largest JSON blob (index, manifest, config) read from a layout */
 #define OCI_MAX_JSON (4 << 20)
 

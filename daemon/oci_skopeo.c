@@ -35,20 +35,6 @@ void oci_transfer_release(struct oci_transfer *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static int write_private(const char *path, const char *text, struct unik_err *err)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	size_t len = strlen(text);
-	int rc = 0;
-
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
-		rc = unik_err_set(err, UNIK_E_INTERNAL, "cannot write %s: %s", path,
-				  strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	return rc;
-}
-
 /* auth.json for skopeo: this registry's credentials, or none at all (so it
  * never reads the daemon user's own). */
 static int write_auth(const char *path, const struct oci_transfer *t, struct unik_err *err)
@@ -72,7 +58,7 @@ static int write_auth(const char *path, const struct oci_transfer *t, struct uni
 	doc = json_pack("{so}", "auths", auths);
 	text = json_dumps(doc, JSON_COMPACT);
 	json_decref(doc);
-	rc = write_private(path, text, err);
+	rc = fs_write_file_atomic(path, text, strlen(text), 0600, err);
 	wipe_free(text);
 	return rc;
 }
@@ -201,7 +187,8 @@ int oci_skopeo_copy(struct job_ctx *jc, const char *work, const char *layout,
 	if (t->ca_cert) {
 		char *ca = xasprintf("%s/ca.crt", certs);
 
-		if (fs_mkdir_p(certs, 0700, err) || write_private(ca, t->ca_cert, err)) {
+		if (fs_mkdir_p(certs, 0700, err) ||
+		    fs_write_file_atomic(ca, t->ca_cert, strlen(t->ca_cert), 0600, err)) {
 			free(ca);
 			goto out;
 		}
