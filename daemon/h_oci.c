@@ -94,6 +94,28 @@ static int transfer_from_json(json_t *body, const char *refkey, struct oci_trans
 	return 0;
 }
 
+/* [registry] of the daemon's configuration: `insecure` lists registries
+ * (host:port, separated by ',' or spaces) treated as with "insecure", as
+ * Docker's insecure-registries; `ca_cert` a PEM file trusted for all. */
+static void apply_config(struct unikd *d, struct oci_transfer *t)
+{
+	const char *list = unik_config_get(&d->cfg, "registry.insecure", "");
+	const char *ca = unik_config_get(&d->cfg, "registry.ca_cert", "");
+	size_t n = strlen(t->ref.registry);
+
+	for (const char *p = list; *p;) {
+		size_t len;
+
+		p += strspn(p, ", \t");
+		len = strcspn(p, ", \t");
+		if (len == n && !strncmp(p, t->ref.registry, n))
+			t->insecure = 1;
+		p += len;
+	}
+	if (*ca)
+		t->daemon_ca = xstrdup(ca);
+}
+
 static int push_run(struct job_ctx *jc, void *p, struct unik_err *err)
 {
 	struct oci_task *k = p;
@@ -172,6 +194,7 @@ void h_images_push(struct http_req *req)
 		http_reply_error(req, &err);
 		goto out;
 	}
+	apply_config(req->d, &k->t);
 	snprintf(what, sizeof(what), "push of image %.12s to %s/%s:%s started", k->im.id,
 		 k->t.ref.registry, k->t.ref.repo, k->t.ref.tag);
 	start(req, k, "push", push_run, what);
@@ -205,6 +228,7 @@ void h_images_pull(struct http_req *req)
 			     k->name, UNIK_NAME_MAX);
 		goto fail;
 	}
+	apply_config(req->d, &k->t);
 	snprintf(what, sizeof(what), "pull of %s/%s:%s started", k->t.ref.registry, k->t.ref.repo,
 		 k->t.ref.tag);
 	start(req, k, "pull", pull_run, what);

@@ -32,6 +32,7 @@ void oci_transfer_release(struct oci_transfer *t)
 	free(t->username);
 	wipe_free(t->password);
 	free(t->ca_cert);
+	free(t->daemon_ca);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -184,15 +185,20 @@ int oci_skopeo_copy(struct job_ctx *jc, const char *work, const char *layout,
 	strv_push_owned(&argv, xasprintf("--%s-authfile=%s", push ? "dest" : "src", auth));
 	if (t->insecure)
 		strv_push_owned(&argv, xasprintf("--%s-tls-verify=false", push ? "dest" : "src"));
-	if (t->ca_cert) {
-		char *ca = xasprintf("%s/ca.crt", certs);
+	if (t->ca_cert || t->daemon_ca) {
+		char *ca = xasprintf("%s/ca.crt", certs),
+		     *dca = xasprintf("%s/daemon-ca.crt", certs);
+		int bad = fs_mkdir_p(certs, 0700, err) ||
+			  (t->ca_cert &&
+			   fs_write_file_atomic(ca, t->ca_cert, strlen(t->ca_cert), 0600, err)) ||
+			  (t->daemon_ca && fs_copy_file(t->daemon_ca, dca, 0600, err));
 
-		if (fs_mkdir_p(certs, 0700, err) ||
-		    fs_write_file_atomic(ca, t->ca_cert, strlen(t->ca_cert), 0600, err)) {
-			free(ca);
+		free(ca);
+		free(dca);
+		if (bad) {
+			unik_err_prefix(err, "the registry's CA certificates");
 			goto out;
 		}
-		free(ca);
 		strv_push_owned(&argv, xasprintf("--%s-cert-dir=%s", push ? "dest" : "src", certs));
 	}
 	strv_push(&argv, push ? oci : docker);

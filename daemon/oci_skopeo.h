@@ -14,6 +14,7 @@ struct oci_transfer {
 	struct oci_ref ref;
 	char *username, *password; /* NULL: anonymous */
 	char *ca_cert; /* PEM or NULL */
+	char *daemon_ca; /* registry.ca_cert: a PEM file trusted for every registry, or NULL */
 	int insecure; /* no TLS verification; plain HTTP allowed */
 };
 

@@ -250,6 +250,19 @@ check "... and says so" contains "$(cat "$T/tag.err")" "the new name is hello-c-
 check "the tagged image runs the same" eq "$(unik run --provider spt hello-c-v2 a b 2>&1)" "$orig"
 check "the original keeps its name too" contains "$(unik images)" "hello-c "
 
+# ---- the daemon's [registry] configuration -----------------------------------------
+stop_daemon
+printf '[registry]\ninsecure = 10.0.0.1:1, 127.0.0.1:%s\nca_cert = %s\n' "$P1" "$R/ca.crt" >>"$T/unikd.conf"
+start_daemon
+out=$(unik push hello-c "127.0.0.1:$P1/conf/hello:v1" 2>&1)
+check "registry.insecure: a plain registry without --insecure" eq "$?" 0
+echo s3cret-pw | unik login -u alice --password-stdin "127.0.0.1:$P2" >/dev/null
+out=$(unik push hello-c "127.0.0.1:$P2/conf/hello:v1" 2>&1)
+check "registry.ca_cert: TLS without --ca-cert" eq "$?" 0
+out=$(unik pull --name conf-copy "127.0.0.1:$P2/conf/hello:v1" 2>&1)
+check "... and the pull" eq "$?" 0
+check "the conf copy prints the same lines" eq "$(unik run --provider spt conf-copy a b 2>&1)" "$orig"
+
 # ---- API errors ---------------------------------------------------------------
 check "push to a reference without a registry is a 400" json_error_is \
 	"$(api POST /v1/images/zzz/push -d '{"target":"hello:v1"}')" 400 invalid_argument
