@@ -16,6 +16,7 @@
 #include "ids.h"
 #include "oci_layout.h"
 #include "oci_media.h"
+#include "oci_rootfs.h"
 #include "store.h"
 
 #define MAX_ARGS 4096
@@ -143,8 +144,10 @@ static const char *annotation(json_t *obj, const char *key)
 	return json_string_value(json_object_get(json_object_get(obj, "annotations"), key));
 }
 
-/* The image index named `tag` in index.json (NEW reference). */
-static int read_top(const char *dir, const char *tag, json_t **index, struct unik_err *err)
+/* The image index (or manifest) named `tag` in index.json (NEW
+ * reference); *is_index says which. */
+static int read_top(const char *dir, const char *tag, json_t **index, int *is_index,
+		    struct unik_err *err)
 {
 	char *path = xasprintf("%s/index.json", dir);
 	json_t *top, *list, *pick = NULL, *m;
@@ -177,7 +180,12 @@ static int read_top(const char *dir, const char *tag, json_t **index, struct uni
 				     json_array_size(list));
 		goto out;
 	}
-	rc = read_json_blob(dir, pick, OCI_MT_INDEX, index, err);
+	{
+		const char *mt = json_string_value(json_object_get(pick, "mediaType"));
+
+		*is_index = !mt || strcmp(mt, OCI_MT_MANIFEST);
+		rc = read_json_blob(dir, pick, *is_index ? OCI_MT_INDEX : NULL, index, err);
+	}
 out:
 	json_decref(top);
 	return rc;
@@ -333,10 +341,11 @@ out:
 int oci_layout_import(struct unikd *d, const char *dir, const char *tag, const char *name,
 		      char **image_id, struct unik_err *err)
 {
-	json_t *index = NULL, *man = NULL, *cfg = NULL, *list, *m, *art = NULL, *kd, *id;
+	json_t *index = NULL, *man = NULL, *cfg = NULL, *list, *m, *art = NULL, *run = NULL;
+	json_t *kd = NULL, *id = NULL;
 	struct unik_image im;
+	int rc = -1, is_index = 1;
 	size_t i;
-	int rc = -1;
 
 	unik_image_init(&im);
 	if (name && !unik_name_valid(name))
@@ -344,24 +353,44 @@ int oci_layout_import(struct unikd *d, const char *dir, const char *tag, const c
 				    "invalid image name '%s': use letters, digits, '_', '.', '-' "
 				    "(at most %d), starting with a letter or digit",
 				    name, UNIK_NAME_MAX);
-	if (read_top(dir, tag, &index, err))
+	if (read_top(dir, tag, &index, &is_index, err))
 		goto out;
 	list = json_object_get(index, "manifests");
 	json_array_foreach (list, i, m) {
 		const char *kind = annotation(m, OCI_ANN_KIND);
+		json_t *plat = json_object_get(m, "platform");
+		const char *arch = json_string_value(json_object_get(plat, "architecture"));
+		const char *os = json_string_value(json_object_get(plat, "os"));
 
 		if (kind && !strcmp(kind, OCI_KIND_ARTIFACT) && !art)
 			art = m;
+		else if (!run && arch && os && !strcmp(arch, "amd64") && !strcmp(os, "linux"))
+			run = m;
 	}
-	if (!art) {
-		unik_err_set(err, UNIK_E_INVALID,
-			     "not a unik image: its index has no manifest marked %s=%s",
-			     OCI_ANN_KIND, OCI_KIND_ARTIFACT);
-		goto out;
+	if (art) {
+		if (read_json_blob(dir, art, OCI_MT_MANIFEST, &man, err) ||
+		    read_json_blob(dir, json_object_get(man, "config"), OCI_MT_UNIK_CONFIG, &cfg,
+				   err) ||
+		    find_layers(man, &kd, &id, err))
+			goto out;
+		json_incref(kd);
+		json_incref(id);
+	} else {
+		/* no artifact manifest: the runnable one's /unik/ rootfs */
+		if (is_index && !run) {
+			unik_err_set(err, UNIK_E_INVALID,
+				     "not a unik image: its index has no manifest marked %s=%s "
+				     "and none for linux/amd64",
+				     OCI_ANN_KIND, OCI_KIND_ARTIFACT);
+			goto out;
+		}
+		if (is_index && read_json_blob(dir, run, OCI_MT_MANIFEST, &man, err))
+			goto out;
+		if (oci_rootfs_read(dir, is_index ? man : index, d->max_extract, &cfg, &kd, &id,
+				    err))
+			goto out;
 	}
-	if (read_json_blob(dir, art, OCI_MT_MANIFEST, &man, err) ||
-	    read_json_blob(dir, json_object_get(man, "config"), OCI_MT_UNIK_CONFIG, &cfg, err) ||
-	    parse_config(cfg, &im, err) || find_layers(man, &kd, &id, err))
+	if (parse_config(cfg, &im, err))
 		goto out;
 	rc = save(d, dir, kd, id, json_string_value(json_object_get(cfg, "digest")), name, &im,
 		  image_id, err);
@@ -369,6 +398,8 @@ out:
 	json_decref(index);
 	json_decref(man);
 	json_decref(cfg);
+	json_decref(kd);
+	json_decref(id);
 	unik_image_release(&im);
 	return rc;
 }

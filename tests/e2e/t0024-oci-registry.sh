@@ -117,13 +117,24 @@ cmp -s <(tar xOf "$T/runnable/$layer" unik/kernel) \
 	"$STATE/blobs/sha256/$(unik images --json | python3 -c 'import json,sys; print([i for i in json.load(sys.stdin) if i["name"]=="hello-c"][0]["kernel"][7:])')"
 check "/unik/kernel is the image's kernel" eq "$?" 0
 
-# an image that is not unik's (the runnable manifest alone) is refused clearly
+# a copy of the runnable manifest alone (skopeo copy without --all, as an engine's pull and
+# push would make): unik reads the image from its /unik/ rootfs, the same image
 skopeo copy --insecure-policy --src-tls-verify=false --dest-tls-verify=false \
-	"docker://127.0.0.1:$P1/unik/hello:v1" "docker://127.0.0.1:$P1/plain/hello:v1" >/dev/null 2>&1
+	"docker://127.0.0.1:$P1/unik/hello:v1" "docker://127.0.0.1:$P1/runonly/hello:v1" >/dev/null 2>&1
+check "the copy has no index" bash -c "! skopeo inspect --raw --tls-verify=false docker://127.0.0.1:$P1/runonly/hello:v1 | grep -q image.index"
+out=$(unik pull --insecure --name runonly "127.0.0.1:$P1/runonly/hello:v1" 2>&1)
+check "pull of the runnable manifest alone" eq "$?" 0
+d2=$(unik images --json | python3 -c 'import json,sys; d={i["name"]:i["digest"] for i in json.load(sys.stdin)}; print(d["hello-c"]==d["runonly"])')
+check "... gives the same image (digest)" eq "$d2" "True"
+check "... which prints the same lines" eq "$(unik run --provider spt runonly a b 2>&1)" "$orig"
+# an OCI image that is not unik's is refused clearly
+python3 "$ROOT/tests/e2e/oci_layouts.py" plain "$T/plain"
+skopeo copy --insecure-policy --dest-tls-verify=false "oci:$T/plain:v1" \
+	"docker://127.0.0.1:$P1/plain/hello:v1" >/dev/null 2>&1
 n_img=$(nimages)
 out=$(unik pull --insecure "127.0.0.1:$P1/plain/hello:v1" 2>&1)
 check "a plain OCI image is refused" test $? -ne 0
-check "... as not a unik image" contains "$out" "not a unik image"
+check "... as not a unik image" contains "$out" "not a unik image: its rootfs has no /unik/image.json"
 check "... storing nothing" eq "$(nimages)" "$n_img"
 
 # ---- TLS + htpasswd basic auth ---------------------------------------------
@@ -207,13 +218,30 @@ chmod u+w "$T/tamper/blobs/sha256/$kernel"
 printf 'X' | dd of="$T/tamper/blobs/sha256/$kernel" bs=1 seek=1000 conv=notrunc 2>/dev/null
 (cd "$T/tamper" && tar cf "$T/tampered.tar" oci-layout index.json blobs)
 # a kernel the store has not seen: the changed byte must not come in under its name
-unik rmi -f hello-c hello-v1 tls-copy docker-auths docker-helper tok-copy reloaded >/dev/null 2>&1
+unik rmi -f $(unik images -q) >/dev/null 2>&1
 n_img=$(nimages); n_blob=$(nblobs)
 out=$(unik load -i "$T/tampered.tar" --name evil 2>&1)
 check "a layout tar with a changed byte is refused" test $? -ne 0
 check "... saying the blob does not match its digest" contains "$out" "does not match its digest"
 check "... and no image is stored" eq "$(nimages)" "$n_img"
 check "... and no blob is stored" eq "$(nblobs)" "$n_blob"
+# a runnable-only layout whose /unik/kernel is not the kernel image.json names
+tar xf "$T/hello.tar" -C "$T/tamper" # the untouched blobs again
+rm -rf "$T/swap" "$T/runonly"
+python3 "$ROOT/tests/e2e/oci_layouts.py" swapkernel "$T/tamper" "$T/swap"
+(cd "$T/swap" && tar cf "$T/swap.tar" oci-layout index.json blobs)
+out=$(unik load -i "$T/swap.tar" --name evil 2>&1)
+check "a rootfs whose kernel is not image.json's is refused" test $? -ne 0
+check "... saying the blob does not match its digest" contains "$out" "does not match its digest"
+check "... and no image is stored" eq "$(nimages)" "$n_img"
+check "... and no blob is stored" eq "$(nblobs)" "$n_blob"
+python3 "$ROOT/tests/e2e/oci_layouts.py" runnable "$T/tamper" "$T/runonly"
+(cd "$T/runonly" && tar cf "$T/runonly.tar" oci-layout index.json blobs)
+out=$(unik load -i "$T/runonly.tar" --name runonly-load 2>&1)
+check "the untouched runnable-only layout loads" contains "$out" "Loaded image"
+check "... and runs the same" eq "$(unik run --provider spt runonly-load a b 2>&1)" "$orig"
+unik rmi -f runonly-load >/dev/null 2>&1
+n_img=$(nimages); n_blob=$(nblobs)
 # the same in a registry's storage
 data=$(find "$R/plain-store" -path "*/blobs/sha256/${kernel:0:2}/$kernel/data")
 check "the registry stores the kernel blob" test -f "$data"
