@@ -282,11 +282,17 @@ static void layouts(const char *dir)
 		refused(t, "only sha256", "a foreign digest");
 		free(top);
 		top = xasprintf("{\"manifests\":[{\"mediaType\":\"application/vnd.oci.image."
-				"manifest.v1+json\",\"digest\":\"%s\",\"size\":1}]}",
+				"layer.v1.tar\",\"digest\":\"%s\",\"size\":4096}]}",
 				im.kernel);
 		write_file(p, top, strlen(top));
 		refused(t, "where a application/vnd.oci.image.index.v1+json was expected",
-			"a manifest where the index should be");
+			"a layer where the index should be");
+		free(top);
+		top = xasprintf("{\"manifests\":[{\"mediaType\":\"application/vnd.oci.image."
+				"manifest.v1+json\",\"digest\":\"%s\",\"size\":4096}]}",
+				im.kernel);
+		write_file(p, top, strlen(top));
+		refused(t, "is not valid JSON", "a kernel named as the manifest");
 		free(top);
 		top = xasprintf("{\"manifests\":[{\"mediaType\":\"application/vnd.oci.image."
 				"index.v1+json\",\"digest\":\"%s\",\"size\":99999999999}]}",
