@@ -566,8 +566,12 @@ int jobs_reconcile(struct unikd *d, struct unik_err *err)
 
 		jc.job.state = UNIK_JOB_FAILED;
 		jc.job.finished = unikd_now();
-		unik_err_set(&jc.job.error, UNIK_E_INTERNAL,
-			     "the daemon stopped during the build; build again");
+		if (v[i].kind && strcmp(v[i].kind, "build"))
+			unik_err_set(&jc.job.error, UNIK_E_INTERNAL,
+				     "the daemon stopped during the %s; try again", v[i].kind);
+		else
+			unik_err_set(&jc.job.error, UNIK_E_INTERNAL,
+				     "the daemon stopped during the build; build again");
 		jc.events_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 		emit(&jc, "result", NULL, json_pack("{so}", "job", unik_job_to_json(&jc.job)));
 		if (jc.events_fd >= 0)

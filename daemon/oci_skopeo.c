@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -115,6 +116,8 @@ static int run_skopeo(struct job_ctx *jc, const char *work, char *const *argv, s
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY);
 
+		/* it ends with the job's thread (a daemon killed with -9 too) */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (null >= 0)
 			dup2(null, 0);
 		dup2(pfd[1], 1);

@@ -158,7 +158,8 @@ check "pull over TLS with basic auth" eq "$?" 0
 check "the TLS copy prints the same lines" eq "$(unik run --provider spt tls-copy a b 2>&1)" "$orig"
 check "the password is in no daemon log" test "$(grep -c s3cret-pw "$T/unikd.log")" = 0
 check "... and in no job event" test "$(cat "$STATE"/jobs/*.events | grep -c s3cret-pw)" = 0
-check "... and in no file of the state dir" test -z "$(grep -rl s3cret-pw "$STATE" 2>/dev/null)"
+check "... and in no file of the state dir (plain or base64)" \
+	test -z "$(grep -rlE "s3cret-pw|$(printf alice:s3cret-pw | base64)" "$STATE" 2>/dev/null)"
 out=$(unik logout "127.0.0.1:$P2")
 check "logout removes them" contains "$out" "Removing login credentials"
 out=$(unik pull --ca-cert "$R/ca.crt" --name nocreds "127.0.0.1:$P2/hello:tls" 2>&1)
@@ -277,6 +278,21 @@ check "tag NAME:TAG makes NAME-TAG" contains "$(unik images)" "hello-c-v2"
 check "... and says so" contains "$(cat "$T/tag.err")" "the new name is hello-c-v2"
 check "the tagged image runs the same" eq "$(unik run --provider spt hello-c-v2 a b 2>&1)" "$orig"
 check "the original keeps its name too" contains "$(unik images)" "hello-c "
+
+# a daemon killed during a push: skopeo ends with it, the job is failed at the restart,
+# and the job's folder (with its auth.json) is gone
+r=$(api POST /v1/images/hello-c/push -d "{\"target\":\"127.0.0.1:$P5/stuck/hello:v2\",\"insecure\":true,\"auth\":{\"username\":\"u\",\"password\":\"crash-pw\"}}")
+job=$(echo "${r#* }" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+for _ in $(seq 1 50); do pgrep -f "skopeo.*127.0.0.1:$P5" >/dev/null && break; sleep 0.1; done
+check "kill -9: skopeo was running" pgrep -f "skopeo.*127.0.0.1:$P5"
+kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=
+for _ in $(seq 1 50); do pgrep -f "skopeo.*127.0.0.1:$P5" >/dev/null || break; sleep 0.1; done
+check "kill -9: skopeo ended with the daemon" test -z "$(pgrep -f "skopeo.*127.0.0.1:$P5")"
+start_daemon
+check "kill -9: the push job is failed at the restart" contains "$(api GET "/v1/jobs/$job")" \
+	'"message":"the daemon stopped during the push; try again"'
+check "kill -9: no file of the state dir holds the password" \
+	test -z "$(grep -rlE "crash-pw|$(printf u:crash-pw | base64)" "$STATE" 2>/dev/null)"
 
 # ---- the daemon's [registry] configuration -----------------------------------------
 stop_daemon
