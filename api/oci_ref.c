@@ -87,9 +87,12 @@ int oci_ref_parse(const char *s, struct oci_ref *out, struct unik_err *err)
 	char *repo = NULL;
 
 	memset(out, 0, sizeof(*out));
-	if (!s || !*s || strlen(s) > REF_MAX)
+	if (!s || !*s)
 		return unik_err_set(err, UNIK_E_INVALID,
 				    "say which registry reference: REGISTRY/REPO:TAG");
+	if (strlen(s) > REF_MAX)
+		return unik_err_set(err, UNIK_E_INVALID, "a registry reference is at most %d bytes",
+				    REF_MAX);
 	if (strchr(s, '@'))
 		return unik_err_set(err, UNIK_E_INVALID,
 				    "'%s': references by digest are not supported; name a tag", s);
@@ -122,6 +125,13 @@ int oci_ref_parse(const char *s, struct oci_ref *out, struct unik_err *err)
 				    "'%s': bad tag (letters, digits, '_', '.', '-', at most %d, "
 				    "not starting with '.' or '-')",
 				    s, TAG_MAX);
+	}
+	/* its full form (":latest" added) stays in the limit too */
+	if (!colon && strlen(s) + sizeof(":latest") - 1 > REF_MAX) {
+		free(repo);
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "a registry reference is at most %d bytes (with its tag)",
+				    REF_MAX);
 	}
 	out->registry = xstrndup(s, (size_t)(slash - s));
 	out->repo = repo;

@@ -69,6 +69,19 @@ static void refs(void)
 		   "refuses '%.40s'", bad[i]);
 	}
 	{
+		/* 1023 bytes, but 1030 with the ":latest" it means: over the limit */
+		char *longref = xmalloc(1024);
+		struct unik_err err = UNIK_ERR_INIT;
+		struct oci_ref r;
+
+		memcpy(longref, "r.io/", 5);
+		memset(longref + 5, 'a', 1018);
+		longref[1023] = '\0';
+		ok(oci_ref_parse(longref, &r, &err) < 0 && strstr(err.msg, "with its tag"),
+		   "a reference over the limit once ':latest' is added is refused");
+		free(longref);
+	}
+	{
 		struct oci_ref r = { "r.io", "team/hello", "latest" };
 		char *n = oci_ref_image_name(&r);
 
