@@ -97,11 +97,12 @@ static int transfer_from_json(json_t *body, const char *refkey, struct oci_trans
 /* [registry] of the daemon's configuration: `insecure` lists registries
  * (host:port, separated by ',' or spaces) treated as with "insecure", as
  * Docker's insecure-registries; `ca_cert` a PEM file trusted for all. */
-static void apply_config(struct unikd *d, struct oci_transfer *t)
+static int apply_config(struct unikd *d, struct oci_transfer *t, struct unik_err *err)
 {
 	const char *list = unik_config_get(&d->cfg, "registry.insecure", "");
 	const char *ca = unik_config_get(&d->cfg, "registry.ca_cert", "");
 	size_t n = strlen(t->ref.registry);
+	long long timeout;
 
 	for (const char *p = list; *p;) {
 		size_t len;
@@ -114,6 +115,16 @@ static void apply_config(struct unikd *d, struct oci_transfer *t)
 	}
 	if (*ca)
 		t->daemon_ca = xstrdup(ca);
+	if (unik_config_get_int(&d->cfg, "registry.timeout", OCI_TIMEOUT_DEFAULT, &timeout, err))
+		return -1;
+	if (timeout < 1 || timeout > 86400)
+		return unik_err_set(
+		    err, UNIK_E_INTERNAL,
+		    "registry.timeout = %lld in the daemon's configuration is out of "
+		    "range (1..86400)",
+		    timeout);
+	t->timeout_s = (int)timeout;
+	return 0;
 }
 
 static int push_run(struct job_ctx *jc, void *p, struct unik_err *err)
@@ -194,7 +205,11 @@ void h_images_push(struct http_req *req)
 		http_reply_error(req, &err);
 		goto out;
 	}
-	apply_config(req->d, &k->t);
+	if (apply_config(req->d, &k->t, &err)) {
+		task_free(k);
+		http_reply_error(req, &err);
+		goto out;
+	}
 	snprintf(what, sizeof(what), "push of image %.12s to %s/%s:%s started", k->im.id,
 		 k->t.ref.registry, k->t.ref.repo, k->t.ref.tag);
 	start(req, k, "push", push_run, what);
@@ -228,7 +243,8 @@ void h_images_pull(struct http_req *req)
 			     k->name, UNIK_NAME_MAX);
 		goto fail;
 	}
-	apply_config(req->d, &k->t);
+	if (apply_config(req->d, &k->t, &err))
+		goto fail;
 	snprintf(what, sizeof(what), "pull of %s/%s:%s started", k->t.ref.registry, k->t.ref.repo,
 		 k->t.ref.tag);
 	start(req, k, "pull", pull_run, what);

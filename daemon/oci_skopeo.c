@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../lib/fsutil.h"
@@ -66,13 +68,34 @@ static int write_auth(const char *path, const struct oci_transfer *t, struct uni
 }
 
 /* Reads the child's output: complete lines to the job's log, the tail kept. */
-static void follow_output(struct job_ctx *jc, int fd, struct strbuf *tail)
+/* Reads the child's output until it closes it or `deadline` (monotonic
+ * seconds) passes: complete lines to the job's log, the tail kept.
+ * Returns 1 when the deadline passed. */
+static int follow_output(struct job_ctx *jc, int fd, double deadline, struct strbuf *tail)
 {
 	struct strbuf line = STRBUF_INIT;
 	char buf[4096];
-	ssize_t n;
+	ssize_t n = 0;
+	int late = 0;
 
-	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct timespec now;
+		double left;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = deadline - ((double)now.tv_sec + (double)now.tv_nsec / 1e9);
+		if (left <= 0) {
+			late = 1;
+			break;
+		}
+		if (poll(&p, 1, left > 3600 ? 3600000 : (int)(left * 1000) + 1) <= 0)
+			continue; /* EINTR or the time: the deadline decides */
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
 		for (ssize_t i = 0; i < n; i++) {
 			if (buf[i] != '\n') {
 				if (line.len < 4096)
@@ -92,10 +115,14 @@ static void follow_output(struct job_ctx *jc, int fd, struct strbuf *tail)
 		strbuf_adds(tail, strbuf_str(&line));
 	}
 	strbuf_release(&line);
+	return late;
 }
 
-static int run_skopeo(struct job_ctx *jc, const char *work, char *const *argv, struct unik_err *err)
+static int run_skopeo(struct job_ctx *jc, const char *work, char *const *argv, int timeout_s,
+		      struct unik_err *err)
 {
+	struct timespec start;
+	int late;
 	struct strbuf tail = STRBUF_INIT;
 	char *home = xasprintf("HOME=%s", work), *tmp = xasprintf("TMPDIR=%s", work);
 	char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", home, tmp, NULL };
@@ -129,12 +156,21 @@ static int run_skopeo(struct job_ctx *jc, const char *work, char *const *argv, s
 	}
 	close(pfd[1]);
 	jobs_set_pid(jc, pid);
-	follow_output(jc, pfd[0], &tail);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	late = follow_output(jc, pfd[0],
+			     (double)start.tv_sec + (double)start.tv_nsec / 1e9 + timeout_s, &tail);
+	if (late)
+		kill(pid, SIGKILL);
 	close(pfd[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	jobs_set_pid(jc, 0);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+	if (late) {
+		unik_err_set(
+		    err, UNIK_E_UNAVAILABLE,
+		    "the registry transfer took more than %d s (registry.timeout): stopped",
+		    timeout_s);
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		rc = 0;
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
 		unik_err_set(err, UNIK_E_UNAVAILABLE,
@@ -207,7 +243,8 @@ int oci_skopeo_copy(struct job_ctx *jc, const char *work, const char *layout,
 	strv_push(&argv, push ? oci : docker);
 	strv_push(&argv, push ? docker : oci);
 	jobs_step(jc, "%s %s", push ? "pushing to" : "pulling from", docker + 9);
-	rc = run_skopeo(jc, work, argv.v, err);
+	rc = run_skopeo(jc, work, argv.v, t->timeout_s > 0 ? t->timeout_s : OCI_TIMEOUT_DEFAULT,
+			err);
 out:
 	unlink(auth);
 	strv_release(&argv);

@@ -10,12 +10,15 @@
 
 struct job_ctx;
 
+#define OCI_TIMEOUT_DEFAULT 1800 /* seconds: registry.timeout */
+
 struct oci_transfer {
 	struct oci_ref ref;
 	char *username, *password; /* NULL: anonymous */
 	char *ca_cert; /* PEM or NULL */
 	char *daemon_ca; /* registry.ca_cert: a PEM file trusted for every registry, or NULL */
 	int insecure; /* no TLS verification; plain HTTP allowed */
+	int timeout_s; /* skopeo is stopped after this long (0: OCI_TIMEOUT_DEFAULT) */
 };
 
 void oci_transfer_release(struct oci_transfer *t);

@@ -296,7 +296,14 @@ check "kill -9: no file of the state dir holds the password" \
 
 # ---- the daemon's [registry] configuration -----------------------------------------
 stop_daemon
-printf '[registry]\ninsecure = 10.0.0.1:1, 127.0.0.1:%s\nca_cert = %s\n' "$P1" "$R/ca.crt" >>"$T/unikd.conf"
+printf '[registry]\ninsecure = 10.0.0.1:1, 127.0.0.1:%s\nca_cert = %s\ntimeout = 3\n' "$P1" "$R/ca.crt" >>"$T/unikd.conf"
+start_daemon
+out=$(unik push --insecure hello-c "127.0.0.1:$P5/stuck/hello:v3" 2>&1)
+check "registry.timeout: a push to a silent registry fails" test $? -ne 0
+check "... saying it took too long" contains "$out" "took more than 3 s (registry.timeout)"
+check "... and skopeo is gone" test -z "$(pgrep -f "skopeo.*127.0.0.1:$P5")"
+stop_daemon # the rest without that short timeout (a loaded machine may need more)
+sed -i '/^timeout = 3$/d' "$T/unikd.conf"
 start_daemon
 out=$(unik push hello-c "127.0.0.1:$P1/conf/hello:v1" 2>&1)
 check "registry.insecure: a plain registry without --insecure" eq "$?" 0
