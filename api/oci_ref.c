@@ -139,6 +139,11 @@ int oci_ref_parse(const char *s, struct oci_ref *out, struct unik_err *err)
 	return 0;
 }
 
+int oci_registry_valid(const char *host)
+{
+	return host && host_ok(host, strlen(host));
+}
+
 void oci_ref_release(struct oci_ref *r)
 {
 	free(r->registry);

@@ -17,6 +17,8 @@ struct oci_ref {
 /* Parses `s`; INVALID with the reason when it is not a reference. */
 int oci_ref_parse(const char *s, struct oci_ref *out, struct unik_err *err);
 void oci_ref_release(struct oci_ref *r);
+/* 1 when `host` is a REGISTRY as a reference spells it. */
+int oci_registry_valid(const char *host);
 /* The unik image name Docker's short name maps to: the repo's last
  * component, then "-TAG" unless the tag is "latest" (caller frees); NULL
  * when that is no valid unik name. */

@@ -63,24 +63,9 @@ static int transfer_body(const struct oci_opts *o, const char *key, const char *
 	}
 	free(user);
 	free(secret);
-	if (o->ca_cert) {
-		json_error_t je;
-		FILE *f = fopen(o->ca_cert, "r");
-		struct strbuf pem = STRBUF_INIT;
-		char buf[4096];
-		size_t n;
-
-		(void)je;
-		if (!f) {
-			json_decref(body);
-			return unik_err_set(err, UNIK_E_INVALID, "%s: %s", o->ca_cert,
-					    strerror(errno));
-		}
-		while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && pem.len < (1 << 20))
-			strbuf_add(&pem, buf, n);
-		fclose(f);
-		json_object_set_new(body, "ca_cert", json_string(strbuf_str(&pem)));
-		strbuf_release(&pem);
+	if (creds_add_ca(body, o->ca_cert, err)) {
+		json_decref(body);
+		return -1;
 	}
 	*out = body;
 	return 0;

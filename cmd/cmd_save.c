@@ -16,7 +16,9 @@ struct save_opts {
 	const char *input;
 	const char *name;
 	const char *user;
+	const char *ca_cert;
 	int password_stdin;
+	int insecure;
 };
 
 static const struct opt save_options[] = {
@@ -37,6 +39,10 @@ static const struct opt login_options[] = {
 	OPT_STRING('u', "username", NULL, struct save_opts, user, "USER", "the user name"),
 	OPT_BOOL(0, "password-stdin", NULL, struct save_opts, password_stdin,
 		 "read the password from standard input"),
+	OPT_STRING(0, "ca-cert", NULL, struct save_opts, ca_cert, "FILE",
+		   "trust the registry's certificate authority in FILE (PEM) too"),
+	OPT_BOOL(0, "insecure", NULL, struct save_opts, insecure,
+		 "no TLS verification; plain HTTP allowed (loopback test registries)"),
 	OPT_END(),
 };
 
@@ -113,7 +119,6 @@ static int login_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 	char *path;
 	int rc = 0;
 
-	(void)ctx;
 	(void)argc;
 	if (!o->user || !*o->user || strchr(o->user, ':')) {
 		fprintf(stderr, "unik: login needs -u USER (without ':')\n");
@@ -133,6 +138,16 @@ static int login_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 		pw.buf[--pw.len] = '\0';
 	if (!rc && !pw.len)
 		rc = unik_err_set(&err, UNIK_E_INVALID, "no password given");
+	if (!rc) { /* the registry checks them (through the daemon) before they are kept */
+		json_t *res = NULL, *body = json_pack("{sss{ssss}sb}", "registry", argv[0], "auth",
+						      "username", o->user, "password",
+						      strbuf_str(&pw), "insecure", o->insecure);
+
+		rc = creds_add_ca(body, o->ca_cert, &err) ||
+		     client_json(ctx->client, "POST", "/v1/registries/login", body, &res, &err);
+		json_decref(body);
+		json_decref(res);
+	}
 	if (!rc)
 		rc = creds_store(argv[0], o->user, strbuf_str(&pw), NULL, &err);
 	if (pw.buf)
@@ -143,9 +158,7 @@ static int login_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 		return 1;
 	}
 	path = creds_path();
-	printf("Credentials for %s stored in %s (the registry checks them at the first push or "
-	       "pull)\n",
-	       argv[0], path);
+	printf("Login Succeeded (credentials for %s stored in %s)\n", argv[0], path);
 	free(path);
 	return 0;
 }
@@ -199,12 +212,13 @@ const struct cmd cmd_login = {
 	.opts_size = sizeof(struct save_opts),
 	.min_args = 1,
 	.max_args = 1,
-	.usage = "login -u USER [--password-stdin] REGISTRY",
+	.usage = "login -u USER [--password-stdin] [--insecure] [--ca-cert FILE] REGISTRY",
 	.summary = "Store credentials for a registry",
 	.help = "They go to $XDG_CONFIG_HOME/unik/auth.json (else ~/.config/unik/auth.json),\n"
 		"mode 0600; push and pull send them to the daemon in their request.  Without\n"
 		"stored credentials, push and pull use ~/.docker/config.json (credHelpers,\n"
-		"credsStore, auths).  The registry checks them at the first push or pull.\n",
+		"credsStore, auths).  The daemon checks them against the registry first\n"
+		"(POST /v1/registries/login): refused credentials are not stored.\n",
 };
 
 const struct cmd cmd_logout = {

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -288,4 +289,24 @@ out:
 	free(path);
 	free(dir);
 	return rc;
+}
+
+int creds_add_ca(json_t *body, const char *file, struct unik_err *err)
+{
+	struct strbuf pem = STRBUF_INIT;
+	char buf[4096];
+	size_t n;
+	FILE *f;
+
+	if (!file)
+		return 0;
+	f = fopen(file, "r");
+	if (!f)
+		return unik_err_set(err, UNIK_E_INVALID, "%s: %s", file, strerror(errno));
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && pem.len < (1 << 20))
+		strbuf_add(&pem, buf, n);
+	fclose(f);
+	json_object_set_new(body, "ca_cert", json_string(strbuf_str(&pem)));
+	strbuf_release(&pem);
+	return 0;
 }

@@ -65,12 +65,29 @@ static int transfer_from_json(json_t *body, const char *refkey, struct oci_trans
 
 	if (!json_is_object(body))
 		return unik_err_set(err, UNIK_E_INVALID, "the body must be a JSON object");
-	if (get_opt_str(body, refkey, 1024, &ref, err))
+	if (get_opt_str(body, refkey ? refkey : "registry", 1024, &ref, err))
 		return -1;
 	if (!ref)
-		return unik_err_set(err, UNIK_E_INVALID, "say which '%s': REGISTRY/REPO[:TAG]",
-				    refkey);
-	rc = oci_ref_parse(ref, &t->ref, err);
+		return unik_err_set(err, UNIK_E_INVALID, "say which '%s': %s",
+				    refkey ? refkey : "registry",
+				    refkey ? "REGISTRY/REPO[:TAG]" : "HOST[:PORT]");
+	if (!refkey) { /* a login: the registry alone */
+		if (!oci_registry_valid(ref)) {
+			unik_err_set(err, UNIK_E_INVALID,
+				     "'%s' is no registry: a host name with a '.', a host:port or "
+				     "localhost",
+				     ref);
+			free(ref);
+			return -1;
+		}
+		t->ref.registry = ref;
+		t->ref.repo = xstrdup("");
+		t->ref.tag = xstrdup("");
+		ref = NULL;
+		rc = 0;
+	} else {
+		rc = oci_ref_parse(ref, &t->ref, err);
+	}
 	free(ref);
 	if (rc)
 		return -1;
@@ -321,4 +338,42 @@ out:
 	json_decref(body);
 	free(id);
 	free(name);
+}
+
+void h_registries_login(struct http_req *req)
+{
+	struct unikd *d = req->d;
+	struct unik_err err = UNIK_ERR_INIT;
+	struct oci_transfer t;
+	json_t *body = NULL;
+	char *rnd = ids_new(), *work = unikd_path(d, "tmp/login-%.16s", rnd);
+
+	memset(&t, 0, sizeof(t));
+	if (http_body_json(req, &body, &err) || transfer_from_json(body, NULL, &t, &err) ||
+	    apply_config(d, &t, &err))
+		goto fail;
+	if (!t.username) {
+		unik_err_set(&err, UNIK_E_INVALID, "a login needs 'auth': a username and password");
+		goto fail;
+	}
+	t.timeout_s = t.timeout_s < OCI_LOGIN_TIMEOUT ? t.timeout_s : OCI_LOGIN_TIMEOUT;
+	if (fs_mkdir_p(work, 0700, &err))
+		goto fail;
+	if (oci_skopeo_login(work, &t, &err)) {
+		/* the registry's 401, not the daemon's: a 400 to this request */
+		if (err.code == UNIK_E_UNAUTHORIZED)
+			err.code = UNIK_E_INVALID;
+		goto fail;
+	}
+	http_reply_json(
+	    req, 200, json_pack("{ssss}", "registry", t.ref.registry, "status", "Login Succeeded"));
+	goto out;
+fail:
+	http_reply_error(req, &err);
+out:
+	fs_remove_tree(work, NULL);
+	oci_transfer_release(&t);
+	json_decref(body);
+	free(rnd);
+	free(work);
 }

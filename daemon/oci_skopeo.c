@@ -102,7 +102,8 @@ static int follow_output(struct job_ctx *jc, int fd, double deadline, struct str
 					strbuf_add(&line, &buf[i], 1);
 				continue;
 			}
-			jobs_log(jc, strbuf_str(&line));
+			if (jc)
+				jobs_log(jc, strbuf_str(&line));
 			if (tail->len > KEEP_OUTPUT)
 				strbuf_reset(tail);
 			strbuf_adds(tail, strbuf_str(&line));
@@ -111,25 +112,28 @@ static int follow_output(struct job_ctx *jc, int fd, double deadline, struct str
 		}
 	}
 	if (line.len) {
-		jobs_log(jc, strbuf_str(&line));
+		if (jc)
+			jobs_log(jc, strbuf_str(&line));
 		strbuf_adds(tail, strbuf_str(&line));
 	}
 	strbuf_release(&line);
 	return late;
 }
 
+/* Runs skopeo with `argv` in `work`, `input` (may be NULL) on its stdin;
+ * its lines go to the job `jc`'s log (jc may be NULL). */
 static int run_skopeo(struct job_ctx *jc, const char *work, char *const *argv, int timeout_s,
-		      struct unik_err *err)
+		      const char *input, struct unik_err *err)
 {
 	struct timespec start;
-	int late;
+	int late, in[2] = { -1, -1 };
 	struct strbuf tail = STRBUF_INIT;
 	char *home = xasprintf("HOME=%s", work), *tmp = xasprintf("TMPDIR=%s", work);
 	char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", home, tmp, NULL };
 	int pfd[2], status = 0, rc = -1;
 	pid_t pid;
 
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
+	if (pipe2(pfd, O_CLOEXEC) < 0 || (input && pipe2(in, O_CLOEXEC) < 0)) {
 		unik_err_set(err, UNIK_E_INTERNAL, "pipe: %s", strerror(errno));
 		goto out;
 	}
@@ -137,6 +141,10 @@ static int run_skopeo(struct job_ctx *jc, const char *work, char *const *argv, i
 	if (pid < 0) {
 		close(pfd[0]);
 		close(pfd[1]);
+		if (input) {
+			close(in[0]);
+			close(in[1]);
+		}
 		unik_err_set(err, UNIK_E_INTERNAL, "fork: %s", strerror(errno));
 		goto out;
 	}
@@ -145,7 +153,9 @@ static int run_skopeo(struct job_ctx *jc, const char *work, char *const *argv, i
 
 		/* it ends with the job's thread (a daemon killed with -9 too) */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (null >= 0)
+		if (input)
+			dup2(in[0], 0);
+		else if (null >= 0)
 			dup2(null, 0);
 		dup2(pfd[1], 1);
 		dup2(pfd[1], 2);
@@ -155,7 +165,17 @@ static int run_skopeo(struct job_ctx *jc, const char *work, char *const *argv, i
 		_exit(127);
 	}
 	close(pfd[1]);
-	jobs_set_pid(jc, pid);
+	if (input) {
+		void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+
+		close(in[0]);
+		if (write(in[1], input, strlen(input)) < 0)
+			(void)0; /* skopeo's own error says what went wrong */
+		close(in[1]);
+		signal(SIGPIPE, old);
+	}
+	if (jc)
+		jobs_set_pid(jc, pid);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	late = follow_output(jc, pfd[0],
 			     (double)start.tv_sec + (double)start.tv_nsec / 1e9 + timeout_s, &tail);
@@ -164,12 +184,11 @@ static int run_skopeo(struct job_ctx *jc, const char *work, char *const *argv, i
 	close(pfd[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	jobs_set_pid(jc, 0);
+	if (jc)
+		jobs_set_pid(jc, 0);
 	if (late) {
-		unik_err_set(
-		    err, UNIK_E_UNAVAILABLE,
-		    "the registry transfer took more than %d s (registry.timeout): stopped",
-		    timeout_s);
+		unik_err_set(err, UNIK_E_UNAVAILABLE,
+			     "skopeo took more than %d s (registry.timeout): stopped", timeout_s);
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		rc = 0;
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
@@ -179,7 +198,8 @@ static int run_skopeo(struct job_ctx *jc, const char *work, char *const *argv, i
 		const char *out = strbuf_str(&tail);
 		const char *msg = strstr(out, "level=fatal msg=");
 		int denied = strstr(out, "unauthorized") || strstr(out, "401 Unauthorized") ||
-			     strstr(out, "authentication required");
+			     strstr(out, "authentication required") ||
+			     strstr(out, "invalid username/password");
 		size_t len;
 
 		if (msg)
@@ -203,10 +223,64 @@ out:
 	return rc;
 }
 
+/* --PREFIXcert-dir with the request's and the daemon's CA, when there are any. */
+static int add_certs(struct strv *argv, const char *work, const struct oci_transfer *t,
+		     const char *prefix, struct unik_err *err)
+{
+	char *certs, *ca, *dca;
+	int bad;
+
+	if (!t->ca_cert && !t->daemon_ca)
+		return 0;
+	certs = xasprintf("%s/certs", work);
+	ca = xasprintf("%s/ca.crt", certs);
+	dca = xasprintf("%s/daemon-ca.crt", certs);
+	bad = fs_mkdir_p(certs, 0700, err) ||
+	      (t->ca_cert && fs_write_file_atomic(ca, t->ca_cert, strlen(t->ca_cert), 0600, err)) ||
+	      (t->daemon_ca && fs_copy_file(t->daemon_ca, dca, 0600, err));
+	if (bad)
+		unik_err_prefix(err, "the registry's CA certificates");
+	else
+		strv_push_owned(argv, xasprintf("--%scert-dir=%s", prefix, certs));
+	free(certs);
+	free(ca);
+	free(dca);
+	return bad ? -1 : 0;
+}
+
+int oci_skopeo_login(const char *work, const struct oci_transfer *t, struct unik_err *err)
+{
+	char *auth = xasprintf("%s/auth.json", work), *input;
+	struct strv argv = STRV_INIT;
+	int rc = -1;
+
+	if (!t->username || !t->password)
+		return unik_err_set(err, UNIK_E_INVALID, "a login needs a username and a password");
+	strv_push(&argv, "skopeo");
+	strv_push(&argv, "login");
+	strv_push_owned(&argv, xasprintf("--authfile=%s", auth));
+	if (t->insecure)
+		strv_push(&argv, "--tls-verify=false");
+	if (add_certs(&argv, work, t, "", err))
+		goto out;
+	strv_push_owned(&argv, xasprintf("--username=%s", t->username));
+	strv_push(&argv, "--password-stdin");
+	strv_push(&argv, t->ref.registry);
+	input = xasprintf("%s\n", t->password);
+	rc = run_skopeo(NULL, work, argv.v, t->timeout_s > 0 ? t->timeout_s : OCI_LOGIN_TIMEOUT,
+			input, err);
+	wipe_free(input);
+out:
+	unlink(auth);
+	strv_release(&argv);
+	free(auth);
+	return rc;
+}
+
 int oci_skopeo_copy(struct job_ctx *jc, const char *work, const char *layout,
 		    const struct oci_transfer *t, int push, struct unik_err *err)
 {
-	char *auth = xasprintf("%s/auth.json", work), *certs = xasprintf("%s/certs", work);
+	char *auth = xasprintf("%s/auth.json", work);
 	char *oci = xasprintf("oci:%s:%s", layout, t->ref.tag);
 	char *docker = xasprintf("docker://%s/%s:%s", t->ref.registry, t->ref.repo, t->ref.tag);
 	struct strv argv = STRV_INIT;
@@ -224,32 +298,17 @@ int oci_skopeo_copy(struct job_ctx *jc, const char *work, const char *layout,
 	strv_push_owned(&argv, xasprintf("--%s-authfile=%s", push ? "dest" : "src", auth));
 	if (t->insecure)
 		strv_push_owned(&argv, xasprintf("--%s-tls-verify=false", push ? "dest" : "src"));
-	if (t->ca_cert || t->daemon_ca) {
-		char *ca = xasprintf("%s/ca.crt", certs),
-		     *dca = xasprintf("%s/daemon-ca.crt", certs);
-		int bad = fs_mkdir_p(certs, 0700, err) ||
-			  (t->ca_cert &&
-			   fs_write_file_atomic(ca, t->ca_cert, strlen(t->ca_cert), 0600, err)) ||
-			  (t->daemon_ca && fs_copy_file(t->daemon_ca, dca, 0600, err));
-
-		free(ca);
-		free(dca);
-		if (bad) {
-			unik_err_prefix(err, "the registry's CA certificates");
-			goto out;
-		}
-		strv_push_owned(&argv, xasprintf("--%s-cert-dir=%s", push ? "dest" : "src", certs));
-	}
+	if (add_certs(&argv, work, t, push ? "dest-" : "src-", err))
+		goto out;
 	strv_push(&argv, push ? oci : docker);
 	strv_push(&argv, push ? docker : oci);
 	jobs_step(jc, "%s %s", push ? "pushing to" : "pulling from", docker + 9);
 	rc = run_skopeo(jc, work, argv.v, t->timeout_s > 0 ? t->timeout_s : OCI_TIMEOUT_DEFAULT,
-			err);
+			NULL, err);
 out:
 	unlink(auth);
 	strv_release(&argv);
 	free(auth);
-	free(certs);
 	free(oci);
 	free(docker);
 	return rc;

@@ -11,6 +11,7 @@
 struct job_ctx;
 
 #define OCI_TIMEOUT_DEFAULT 1800 /* seconds: registry.timeout */
+#define OCI_LOGIN_TIMEOUT 60 /* seconds a login check may take */
 
 struct oci_transfer {
 	struct oci_ref ref;
@@ -30,5 +31,10 @@ void oci_transfer_release(struct oci_transfer *t);
  * with skopeo's own words. */
 int oci_skopeo_copy(struct job_ctx *jc, const char *work, const char *layout,
 		    const struct oci_transfer *t, int push, struct unik_err *err);
+
+/* Checks t's credentials against its registry (skopeo login, in `work`,
+ * the password on its stdin): 0 when the registry takes them,
+ * UNAUTHORIZED when it refuses them.  Stores nothing. */
+int oci_skopeo_login(const char *work, const struct oci_transfer *t, struct unik_err *err);
 
 #endif

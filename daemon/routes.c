@@ -23,6 +23,7 @@ const struct route unikd_routes[] = {
 	{ "POST", "/v1/images/{ref}/push", ROUTE_BODY_JSON, h_images_push },
 	{ "POST", "/v1/images/{ref}/tag", ROUTE_BODY_JSON, h_images_tag },
 	{ "GET", "/v1/images/{ref}/save", ROUTE_BODY_NONE, h_images_save },
+	{ "POST", "/v1/registries/login", ROUTE_BODY_JSON, h_registries_login },
 	{ "GET", "/v1/jobs/{id}", ROUTE_BODY_NONE, h_jobs_get },
 	{ "DELETE", "/v1/jobs/{id}", ROUTE_BODY_NONE, h_jobs_cancel },
 	{ "GET", "/v1/jobs/{id}/events", ROUTE_BODY_NONE, h_jobs_events },

@@ -141,12 +141,20 @@ check "... storing nothing" eq "$(nimages)" "$n_img"
 out=$(unik push --ca-cert "$R/ca.crt" hello-c "127.0.0.1:$P2/hello:tls" 2>&1)
 check "push without credentials is refused" test $? -ne 0
 check "... with a 401-derived error" contains "$out" "refused the credentials (401)"
-echo wrong | unik login -u alice --password-stdin "127.0.0.1:$P2" >/dev/null
-out=$(unik push --ca-cert "$R/ca.crt" hello-c "127.0.0.1:$P2/hello:tls" 2>&1)
-check "a wrong password is refused" test $? -ne 0
+out=$(echo wrong | unik login --ca-cert "$R/ca.crt" -u alice --password-stdin "127.0.0.1:$P2" 2>&1)
+check "login with a wrong password is refused" test $? -ne 0
 check "... saying the registry refused the credentials (401)" contains "$out" "refused the credentials (401)"
-out=$(echo s3cret-pw | unik login -u alice --password-stdin "127.0.0.1:$P2" 2>&1)
-check "login stores the credentials" contains "$out" "Credentials for 127.0.0.1:$P2 stored"
+check "... and storing nothing" test ! -e "$XDG_CONFIG_HOME/unik/auth.json"
+# a wrong password kept elsewhere (Docker's config): the push says the same
+mkdir -p "$HOME/.docker"
+printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}\n' "$P2" "$(printf alice:wrong | base64)" \
+	>"$HOME/.docker/config.json"
+out=$(unik push --ca-cert "$R/ca.crt" hello-c "127.0.0.1:$P2/hello:tls" 2>&1)
+check "a push with a wrong password is refused" test $? -ne 0
+check "... saying the registry refused the credentials (401)" contains "$out" "refused the credentials (401)"
+rm -f "$HOME/.docker/config.json"
+out=$(echo s3cret-pw | unik login --ca-cert "$R/ca.crt" -u alice --password-stdin "127.0.0.1:$P2" 2>&1)
+check "login checks and stores the credentials" contains "$out" "Login Succeeded"
 check "the credentials file is 0600" eq "$(stat -c %a "$XDG_CONFIG_HOME/unik/auth.json")" 600
 out=$(unik push hello-c "127.0.0.1:$P2/hello:tls" 2>&1)
 check "TLS without our CA is refused" test $? -ne 0
@@ -188,17 +196,24 @@ rm -f "$HOME/.docker/config.json"
 # ---- TLS + Bearer token auth ------------------------------------------------
 out=$(unik push --ca-cert "$R/ca.crt" hello-c "127.0.0.1:$P3/team/hello:tok" 2>&1)
 check "token registry: anonymous push is refused" test $? -ne 0
-echo t0ken-pw | unik login -u bob --password-stdin "127.0.0.1:$P3" >/dev/null
+out=$(echo nope | unik login --ca-cert "$R/ca.crt" -u bob --password-stdin "127.0.0.1:$P3" 2>&1)
+check "token registry: login with a wrong password is refused" test $? -ne 0
+check "... with a 401-derived error" contains "$out" "refused the credentials (401)"
+out=$(echo t0ken-pw | unik login --ca-cert "$R/ca.crt" -u bob --password-stdin "127.0.0.1:$P3" 2>&1)
+check "token registry: login (the token server checks the password)" contains "$out" "Login Succeeded"
 out=$(unik push --ca-cert "$R/ca.crt" hello-c "127.0.0.1:$P3/team/hello:tok" 2>&1)
 check "push with token auth" eq "$?" 0
 check "the token server issued tokens" contains "$(cat "$R/token.log")" '"GET /token?'
 out=$(unik pull --ca-cert "$R/ca.crt" --name tok-copy "127.0.0.1:$P3/team/hello:tok" 2>&1)
 check "pull with token auth" eq "$?" 0
 check "the token copy prints the same lines" eq "$(unik run --provider spt tok-copy a b 2>&1)" "$orig"
-echo nope | unik login -u bob --password-stdin "127.0.0.1:$P3" >/dev/null
+unik logout "127.0.0.1:$P3" >/dev/null
+printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}\n' "$P3" "$(printf bob:nope | base64)" \
+	>"$HOME/.docker/config.json"
 out=$(unik pull --ca-cert "$R/ca.crt" --name tok-bad "127.0.0.1:$P3/team/hello:tok" 2>&1)
-check "token registry: a wrong password is refused" test $? -ne 0
+check "token registry: a pull with a wrong password is refused" test $? -ne 0
 check "... with a 401-derived error" contains "$out" "refused the credentials (401)"
+rm -f "$HOME/.docker/config.json"
 
 # ---- save / load ------------------------------------------------------------
 unik save -o "$T/hello.tar" hello-c
@@ -310,6 +325,7 @@ check "registry.insecure: a plain registry without --insecure" eq "$?" 0
 echo s3cret-pw | unik login -u alice --password-stdin "127.0.0.1:$P2" >/dev/null
 out=$(unik push hello-c "127.0.0.1:$P2/conf/hello:v1" 2>&1)
 check "registry.ca_cert: TLS without --ca-cert" eq "$?" 0
+check "registry.ca_cert: login without --ca-cert" contains "$(echo s3cret-pw | unik login -u alice --password-stdin "127.0.0.1:$P2" 2>&1)" "Login Succeeded"
 out=$(unik pull --name conf-copy "127.0.0.1:$P2/conf/hello:v1" 2>&1)
 check "... and the pull" eq "$?" 0
 check "the conf copy prints the same lines" eq "$(unik run --provider spt conf-copy a b 2>&1)" "$orig"
@@ -321,6 +337,10 @@ check "pull of a bad reference is a 400" json_error_is \
 	"$(api POST /v1/images/pull -d '{"source":"127.0.0.1:1/UPPER:x"}')" 400 invalid_argument
 check "load of a non-tar is a 400" json_error_is \
 	"$(api POST /v1/images/load --data-binary 'not a tar')" 400 invalid_argument
+check "login to something that is no registry is a 400" json_error_is \
+	"$(api POST /v1/registries/login -d '{"registry":"no_registry","auth":{"username":"a","password":"b"}}')" 400 invalid_argument
+check "login without credentials is a 400" json_error_is \
+	"$(api POST /v1/registries/login -d '{"registry":"127.0.0.1:1"}')" 400 invalid_argument
 check "tag with a bad name is a 400" json_error_is \
 	"$(api POST /v1/images/zzz/tag -d '{"name":"../x"}')" 400 invalid_argument
 finish
