@@ -48,6 +48,7 @@ struct cmd {
 };
 
 extern const struct cmd cmd_build, cmd_images, cmd_rmi, cmd_export;
+extern const struct cmd cmd_push, cmd_pull, cmd_tag, cmd_save, cmd_load, cmd_login, cmd_logout;
 extern const struct cmd cmd_run, cmd_ps, cmd_logs, cmd_stop, cmd_start, cmd_rm, cmd_wait;
 extern const struct cmd cmd_compilers, cmd_providers, cmd_version, cmd_daemon;
 extern const struct cmd cmd_volume; /* cmd_volumes.c: its subcommands below */
@@ -74,6 +75,11 @@ void cmd_print_json(json_t *j);
 void cmd_ref_path(struct strbuf *path, const char *kind, const char *ref, const char *suffix);
 /* A client_data_fn that copies the data to stdout at once (unbuffered). */
 int cmd_write_stdout(const char *data, size_t len, void *arg, struct unik_err *err);
+/* GET `path` streamed to `output` (through output.part, renamed when whole;
+ * nothing left on an error) or to the standard output when it is not a
+ * terminal; `what` ("a disk image") names it in the refusal.  Prints its
+ * errors; returns the exit status. */
+int cmd_download(struct cmd_ctx *ctx, const char *path, const char *output, const char *what);
 /* The first UNIK_SHORT_ID_LEN characters of an id (borrowed or static). */
 const char *cmd_short_id(const char *id, char buf[16]);
 

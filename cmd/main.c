@@ -17,6 +17,8 @@ static const struct cmd *const commands[] = {
 	&cmd_build,		/* cmd_build.c */
 	&cmd_images, &cmd_rmi,	/* cmd_images.c */
 	&cmd_export,		/* cmd_export.c */
+	&cmd_push, &cmd_pull, &cmd_tag, /* cmd_oci.c */
+	&cmd_save, &cmd_load, &cmd_login, &cmd_logout, /* cmd_save.c */
 	&cmd_run,		/* cmd_run.c */
 	&cmd_ps, &cmd_logs, &cmd_stop, &cmd_start, &cmd_rm, &cmd_wait, /* cmd_instances.c */
 	&cmd_volume,		/* cmd_volumes.c */

@@ -16,6 +16,13 @@ void h_images_get(struct http_req *req);
 void h_images_delete(struct http_req *req);
 /* h_export.c */
 void h_images_export(struct http_req *req);
+/* h_oci.c, h_oci_save.c */
+void h_images_push(struct http_req *req);
+void h_images_pull(struct http_req *req);
+void h_images_tag(struct http_req *req);
+void h_images_save(struct http_req *req);
+void h_images_load(struct http_req *req);
+void h_registries_login(struct http_req *req);
 /* h_jobs.c */
 void h_jobs_get(struct http_req *req);
 void h_jobs_events(struct http_req *req);
