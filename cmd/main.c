@@ -19,6 +19,8 @@ static const struct cmd *const commands[] = {
 	&cmd_export,		/* cmd_export.c */
 	&cmd_run,		/* cmd_run.c */
 	&cmd_ps, &cmd_logs, &cmd_stop, &cmd_start, &cmd_rm, &cmd_wait, /* cmd_instances.c */
+	&cmd_kill, &cmd_restart,	/* cmd_kill.c */
+	&cmd_inspect,		/* cmd_inspect.c */
 	&cmd_volume,		/* cmd_volumes.c */
 	&cmd_compilers, &cmd_providers, &cmd_version, &cmd_daemon, /* cmd_system.c */
 	NULL,

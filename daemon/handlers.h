@@ -26,6 +26,7 @@ void h_instances_create(struct http_req *req);
 void h_instances_get(struct http_req *req);
 void h_instances_delete(struct http_req *req);
 void h_instances_stop(struct http_req *req);
+void h_instances_kill(struct http_req *req);
 void h_instances_start(struct http_req *req);
 void h_instances_logs(struct http_req *req);
 void h_instances_wait(struct http_req *req);

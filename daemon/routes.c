@@ -26,6 +26,7 @@ const struct route unikd_routes[] = {
 	{ "GET", "/v1/instances/{ref}", ROUTE_BODY_NONE, h_instances_get },
 	{ "DELETE", "/v1/instances/{ref}", ROUTE_BODY_NONE, h_instances_delete },
 	{ "POST", "/v1/instances/{ref}/stop", ROUTE_BODY_NONE, h_instances_stop },
+	{ "POST", "/v1/instances/{ref}/kill", ROUTE_BODY_NONE, h_instances_kill },
 	{ "POST", "/v1/instances/{ref}/start", ROUTE_BODY_NONE, h_instances_start },
 	{ "GET", "/v1/instances/{ref}/logs", ROUTE_BODY_NONE, h_instances_logs },
 	{ "POST", "/v1/instances/{ref}/wait", ROUTE_BODY_NONE, h_instances_wait },
