@@ -31,12 +31,14 @@ static json_t *member(json_t *obj, const char *name, size_t len)
 
 	if (!json_is_object(obj))
 		return NULL;
-	json_object_foreach (obj, key, val)
+	json_object_foreach (obj, key, val) {
 		if (strlen(key) == len && !strncmp(key, name, len))
 			return val;
-	json_object_foreach (obj, key, val)
+	}
+	json_object_foreach (obj, key, val) {
 		if (loose_eq(key, name, len))
 			return val;
+	}
 	return NULL;
 }
 

@@ -95,4 +95,61 @@ check "restart: running" eq "$(unik inspect -f '{{.State}}' r1)" running
 check "restart: the log has the output of each of the 3 starts" eq "$(unik logs r1 | grep -c '^up$')" 3
 unik rm -f r1 k2 >/dev/null
 
+# ---- ps --filter/--format/-l/-n/--no-trunc, images --filter/--format ----
+unik run -d --provider spt --name p1 sleeper >/dev/null
+unik run -d --provider spt --name p2 sleeper >/dev/null
+sleep 1.1 # a later creation second for -l
+unik run -d --provider spt --name p3 sleeper >/dev/null
+check "ps --format {{.Names}}, filtered by name" eq \
+	"$(unik ps --filter name=p --format '{{.Names}}' | sort | tr '\n' ' ')" "p1 p2 p3 "
+check "ps --filter name=, twice: or'ed" eq \
+	"$(unik ps -f name=p1 -f name=p3 --format '{{.Names}}' | sort | tr '\n' ' ')" "p1 p3 "
+check "ps --filter status=exited (without -a)" eq \
+	"$(unik ps --filter status=exited --format '{{.Names}}' | sort | tr '\n' ' ')" "done1 k1 "
+check "ps --filter status=running and name: and'ed" eq \
+	"$(unik ps -f status=running -f name=k --format '{{.Names}}')" ""
+check "ps --filter provider=spt" eq "$(unik ps -a -f provider=spt -q | wc -l)" 5
+check "ps --filter provider=qemu" eq "$(unik ps -a -f provider=qemu -q | wc -l)" 0
+check "ps --filter image=sleeper" eq "$(unik ps -a -f image=sleeper -q | wc -l)" 4
+check "ps --filter image=hello-c" eq "$(unik ps -a -f image=hello-c --format '{{.Names}}')" done1
+p2id=$(unik inspect -f '{{.id}}' p2)
+check "ps --filter id=PREFIX" eq "$(unik ps -f "id=${p2id:0:8}" --format '{{.Names}}')" p2
+check "ps -q: short ids" eq "$(unik ps -q -f name=p2)" "${p2id:0:12}"
+check "ps -q --no-trunc: full ids" eq "$(unik ps -q --no-trunc -f name=p2)" "$p2id"
+check "ps --no-trunc: the table has the full id" contains "$(unik ps --no-trunc)" "$p2id"
+check "ps --format {{.ID}}\\t{{.Names}}" eq "$(unik ps -f name=p2 --format '{{.ID}}\t{{.Names}}')" \
+	"${p2id:0:12}"$'\t'p2
+out=$(unik ps -f name=p --format 'table {{.Names}}\t{{.Status}}')
+check "ps --format table: a header" eq "$(echo "$out" | head -1 | tr -s ' ')" "NAMES STATUS"
+check "ps --format table: aligned rows" contains "$out" "p2      running"
+check "ps -l: the latest created" eq "$(unik ps -l --format '{{.Names}}')" p3
+check "ps -n 1 is -l" eq "$(unik ps -n 1 -q)" "$(unik ps -l -q)"
+check "ps -n 2: two, newest first" eq "$(unik ps -n 2 --format '{{.Names}}' | head -1)" p3
+check "ps -n 100: every state" eq "$(unik ps -n 100 -q | wc -l)" "$(unik ps -a -q | wc -l)"
+out=$(unik ps --filter color=red 2>&1); rc=$?
+check "ps --filter with an unknown key: usage error" eq "$rc" 2
+check "ps --filter with an unknown key: lists the keys" contains "$out" "id, name, status"
+check "ps --format outside the subset" eq "$(unik ps --format '{{if .ID}}' >/dev/null 2>&1; echo $?)" 2
+check "ps --json keeps the filter" eq \
+	"$(unik ps --json -f name=p1 | python3 -c 'import json,sys; print([i["name"] for i in json.load(sys.stdin)])')" \
+	"['p1']"
+unik rm -f p1 p2 p3 >/dev/null
+
+check "images --filter reference=GLOB" eq "$(unik images -f 'reference=sl*' --format '{{.Name}}')" sleeper
+check "images --filter reference, two" eq \
+	"$(unik images -f reference=sleeper -f reference=hello-c --format '{{.Name}}' | sort | tr '\n' ' ')" \
+	"hello-c sleeper "
+check "images --filter dangling=false" eq "$(unik images -f dangling=false -q | wc -l)" 2
+check "images --filter dangling=true: none yet" eq "$(unik images -f dangling=true -q | wc -l)" 0
+unik build -t hello-c --arg rebuilt "$ROOT/examples/hello-c" >/dev/null 2>&1
+check "images --filter dangling=true: the image a rebuild took the name of" eq \
+	"$(unik images -f dangling=true --format '{{.Name}}')" "<none>"
+out=$(unik images -f dangling=maybe 2>&1); rc=$?
+check "images dangling=maybe: usage error" eq "$rc" 2
+hid=$(unik inspect --type image -f '{{.id}}' hello-c)
+check "images --format {{.ID}} {{.Compiler}} --no-trunc" eq \
+	"$(unik images --no-trunc -f reference=hello-c --format '{{.ID}} {{.Compiler}}')" \
+	"$hid $(unik inspect -f '{{.compiler}}' hello-c)"
+check "images --format table" eq "$(unik images -f reference=sleeper --format 'table {{.Name}}\t{{.Size}}' | head -1 | tr -s ' ')" "NAME SIZE"
+
 finish
