@@ -92,7 +92,7 @@ static int image_match(const struct filters *f, const struct unik_image *im, jso
 
 	return filters_ok(f, "reference", test_reference, arg) &&
 	       filters_ok(f, "dangling", test_dangling, arg) &&
-	       filters_ok(f, "label", filters_label_test, json_object_get(j, "labels"));
+	       filters_all_ok(f, "label", filters_label_test, json_object_get(j, "labels"));
 }
 
 /* The record with the column names added: ID, Name (also Repository),

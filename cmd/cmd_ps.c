@@ -149,7 +149,7 @@ static int ps_match(const struct filters *f, const struct unik_instance *in, jso
 	       filters_ok(f, "status", test_status, arg) &&
 	       filters_ok(f, "provider", test_provider, arg) &&
 	       filters_ok(f, "image", test_image, arg) &&
-	       filters_ok(f, "label", filters_label_test, json_object_get(j, "labels"));
+	       filters_all_ok(f, "label", filters_label_test, json_object_get(j, "labels"));
 }
 
 struct ps_item {
@@ -247,16 +247,18 @@ static int ps_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 	} else if (o->json) {
 		cmd_print_json(rows);
 	} else if (o->quiet) {
-		json_array_foreach (rows, i, j)
+		json_array_foreach (rows, i, j) {
 			printf("%s\n", json_string_value(json_object_get(j, "ID")));
+		}
 	} else if (o->format) {
 		listfmt_print(o->format, rows, stdout);
 	} else {
 		struct table t;
 
 		table_init(&t, "ID NAME IMAGE PROVIDER STATE ADDRESS CREATED PORTS");
-		json_array_foreach (rows, i, j)
+		json_array_foreach (rows, i, j) {
 			table_row(&t, j);
+		}
 		table_print(&t, stdout);
 		table_release(&t);
 	}
@@ -284,7 +286,8 @@ const struct cmd cmd_ps = {
 	    "\n"
 	    "Filters: id=PREFIX, name=SUBSTRING, status=created|starting|running|stopping|exited,\n"
 	    "provider=NAME, image=NAME|ID-PREFIX, label=KEY or label=KEY=VALUE.  The values of\n"
-	    "one key are or'ed, different keys and'ed.  A status filter, -l and -n look at every\n"
+	    "one key are or'ed (label's and'ed), different keys and'ed.  A status filter, -l and "
+	    "-n look at every\n"
 	    "instance, as -a does.\n"
 	    "\n"
 	    "--format fields: .ID .Names .Image .Provider .State .Status .Address .CreatedAt\n"

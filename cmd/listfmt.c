@@ -51,6 +51,15 @@ int filters_has(const struct filters *f, const char *key)
 	return strv_find(&f->keys, key) >= 0;
 }
 
+int filters_all_ok(const struct filters *f, const char *key,
+		   int (*test)(const char *want, void *arg), void *arg)
+{
+	for (size_t i = 0; i < f->keys.n; i++)
+		if (!strcmp(f->keys.v[i], key) && !test(f->values.v[i], arg))
+			return 0;
+	return 1;
+}
+
 int filters_ok(const struct filters *f, const char *key, int (*test)(const char *want, void *arg),
 	       void *arg)
 {

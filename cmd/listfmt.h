@@ -21,9 +21,13 @@ int filters_parse(struct filters *f, const struct strv *given, const char *const
 void filters_release(struct filters *f);
 
 /* 1 when no filter names `key`; else 1 when test() passes for any of their
- * values (Docker's rule: one key's values are or'ed, keys are and'ed). */
+ * values (Docker's rule: one key's values are or'ed, keys are and'ed, but
+ * labels are and'ed: filters_all_ok()). */
 int filters_ok(const struct filters *f, const char *key, int (*test)(const char *want, void *arg),
 	       void *arg);
+/* 1 when test() passes for every value of `key` (labels: Docker and's them). */
+int filters_all_ok(const struct filters *f, const char *key,
+		   int (*test)(const char *want, void *arg), void *arg);
 /* 1 when `key` is filtered on. */
 int filters_has(const struct filters *f, const char *key);
 

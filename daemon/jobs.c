@@ -202,6 +202,7 @@ void build_request_release(struct build_request *br)
 {
 	free(br->name);
 	strv_release(&br->args);
+	strv_release(&br->labels);
 	free(br->src_dir);
 	free(br->work_dir);
 	memset(br, 0, sizeof(*br));
@@ -283,6 +284,7 @@ static int save_image(struct job_ctx *jc, const struct unik_compiler *c,
 	im.created = unikd_now();
 	im.memory_mb = jc->br.memory_mb ? jc->br.memory_mb : res->memory_mb;
 	strv_copy(&im.args, &jc->br.args);
+	strv_copy(&im.labels, &jc->br.labels);
 	manifest = json_pack("{sssssssssoso}", "format", im.format, "compiler", im.compiler,
 			     "kernel", im.kernel, "initrd", im.initrd ? im.initrd : "", "memory",
 			     json_integer(im.memory_mb), "args", json_array());

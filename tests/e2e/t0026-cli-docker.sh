@@ -152,4 +152,56 @@ check "images --format {{.ID}} {{.Compiler}} --no-trunc" eq \
 	"$hid $(unik inspect -f '{{.compiler}}' hello-c)"
 check "images --format table" eq "$(unik images -f reference=sleeper --format 'table {{.Name}}\t{{.Size}}' | head -1 | tr -s ' ')" "NAME SIZE"
 
+# ---- --label on run and build; --env-file ----
+unik build -t labelled -l tier=web --label team=core -l flag "$T/sleeper" >/dev/null 2>&1
+check "build --label: stored with the image" eq "$(unik inspect -f '{{json .labels}}' labelled)" \
+	'{"tier":"web","team":"core","flag":""}'
+check "build --label: {{.Labels.tier}}" eq "$(unik inspect -f '{{.Labels.tier}}' labelled)" web
+check "images --filter label=K" eq "$(unik images -f label=flag --format '{{.Name}}')" labelled
+check "images --filter label=K=V" eq "$(unik images -f label=tier=web --format '{{.Name}}')" labelled
+check "images --filter label=K=other" eq "$(unik images -f label=tier=db -q | wc -l)" 0
+check "images --format {{.Labels}}" eq "$(unik images -f reference=labelled --format '{{.Labels}}')" \
+	"tier=web,team=core,flag="
+out=$(unik build -t bad --label '=x' "$T/sleeper" 2>&1); rc=$?
+check "build --label =x: usage error" eq "$rc" 2
+check "build --label =x: says so" contains "$out" "bad label"
+check "POST /v1/images?label= (empty key): 400" json_error_is \
+	"$(api POST '/v1/images?label=%3Dv' -H 'Content-Type: application/gzip' --data-binary x)" \
+	400 invalid_argument
+unik run -d --provider spt --name lab1 -l env=prod --label app=api sleeper >/dev/null
+unik run -d --provider spt --name lab2 -l env=dev sleeper >/dev/null
+check "run --label: stored with the instance" eq "$(unik inspect -f '{{.Labels.env}} {{.Labels.app}}' lab1)" \
+	"prod api"
+check "ps --filter label=K" eq "$(unik ps -f label=env --format '{{.Names}}' | sort | tr '\n' ' ')" "lab1 lab2 "
+check "ps --filter label=K=V" eq "$(unik ps -f label=env=prod --format '{{.Names}}')" lab1
+check "ps --filter label=K=V and label=K2" eq "$(unik ps -f label=env=dev -f label=app --format '{{.Names}}')" ""
+check "ps --filter label=K=V and label=K2: both match" eq \
+	"$(unik ps -f label=env=prod -f label=app --format '{{.Names}}')" lab1
+check "ps --format {{.Labels}}" eq "$(unik ps -f name=lab1 --format '{{.Labels}}')" "env=prod,app=api"
+check "POST /v1/instances with labels not an object: 400" json_error_is \
+	"$(api POST /v1/instances -H 'Content-Type: application/json' -d '{"image":"sleeper","labels":["a=b"]}')" \
+	400 invalid_argument
+check "POST /v1/instances with a label value not a string: 400" json_error_is \
+	"$(api POST /v1/instances -H 'Content-Type: application/json' -d '{"image":"sleeper","labels":{"a":1}}')" \
+	400 invalid_argument
+unik rm -f lab1 lab2 >/dev/null
+
+printf '# a comment\n\nGREETING=from the file\n  EXIT_CODE=4\nFROM_SHELL\nUNSET_T0026\nQUOTED="kept"\r\n' >"$T/env.list"
+out=$(FROM_SHELL=yes unik run --provider spt --name ef1 --env-file "$T/env.list" hello-c); rc=$?
+check "--env-file: the program sees KEY=VALUE" contains "$out" "GREETING=from the file"
+check "--env-file: and the exit code (leading blanks skipped)" eq "$rc" 4
+check "--env-file: the record" eq "$(unik inspect -f '{{json .env}}' ef1)" \
+	'["GREETING=from the file","EXIT_CODE=4","FROM_SHELL=yes","QUOTED=\"kept\""]'
+unik run --provider spt --name ef2 --env-file "$T/env.list" -e EXIT_CODE=5 hello-c >/dev/null
+check "--env-file then -e: -e wins" eq "$(unik inspect -f '{{.ExitCode}}' ef2)" 5
+before=$(unik ps -a -q | wc -l)
+printf 'GOOD=1\nBAD KEY=2\n' >"$T/bad.list"
+out=$(unik run --provider spt --env-file "$T/bad.list" hello-c 2>&1); rc=$?
+check "--env-file with a bad line: usage error (125)" eq "$rc" 125
+check "--env-file with a bad line: names the line" contains "$out" "bad.list:2"
+out=$(unik run --provider spt --env-file "$T/none.list" hello-c 2>&1); rc=$?
+check "--env-file missing: usage error" eq "$rc" 125
+check "--env-file missing: says so" contains "$out" "No such file"
+check "--env-file: the refused runs made no instance" eq "$(unik ps -a -q | wc -l)" "$before"
+
 finish
