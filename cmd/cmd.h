@@ -50,6 +50,8 @@ struct cmd {
 extern const struct cmd cmd_build, cmd_images, cmd_rmi, cmd_export;
 extern const struct cmd cmd_run, cmd_ps, cmd_logs, cmd_stop, cmd_start, cmd_rm, cmd_wait;
 extern const struct cmd cmd_kill, cmd_restart, cmd_inspect;
+extern const struct cmd cmd_system, cmd_container, cmd_image; /* cmd_prune.c */
+extern const struct cmd cmd_system_prune, cmd_container_prune, cmd_image_prune, cmd_volume_prune;
 extern const struct cmd cmd_compilers, cmd_providers, cmd_version, cmd_daemon;
 extern const struct cmd cmd_volume; /* cmd_volumes.c: its subcommands below */
 extern const struct cmd cmd_volume_create, cmd_volume_ls, cmd_volume_inspect, cmd_volume_rm,

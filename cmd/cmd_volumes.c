@@ -384,8 +384,8 @@ const struct cmd cmd_volume_detach = {
 /* ---- the group ------------------------------------------------------ */
 
 static const struct cmd *const subcommands[] = {
-	&cmd_volume_create, &cmd_volume_ls, &cmd_volume_inspect, &cmd_volume_rm, &cmd_volume_attach,
-	&cmd_volume_detach, NULL,
+	&cmd_volume_create, &cmd_volume_ls,	&cmd_volume_inspect, &cmd_volume_rm,
+	&cmd_volume_attach, &cmd_volume_detach, &cmd_volume_prune,   NULL,
 };
 
 const struct cmd *cmd_volume_alias(const char *name)
@@ -469,6 +469,7 @@ const struct cmd cmd_volume = {
 		"  rm         Remove volumes and their data\n"
 		"  attach     Mount a volume in an instance\n"
 		"  detach     Take a volume out of an instance\n"
+		"  prune      Remove the volumes no instance uses\n"
 		"UniK's names: create-volume, volumes, delete-volume, attach-volume,\n"
 		"detach-volume.  See docs/volumes.md.\n",
 };

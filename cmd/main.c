@@ -21,6 +21,7 @@ static const struct cmd *const commands[] = {
 	&cmd_ps, &cmd_logs, &cmd_stop, &cmd_start, &cmd_rm, &cmd_wait, /* cmd_instances.c */
 	&cmd_kill, &cmd_restart,	/* cmd_kill.c */
 	&cmd_inspect,		/* cmd_inspect.c */
+	&cmd_system, &cmd_container, &cmd_image, /* cmd_prune.c */
 	&cmd_volume,		/* cmd_volumes.c */
 	&cmd_compilers, &cmd_providers, &cmd_version, &cmd_daemon, /* cmd_system.c */
 	NULL,

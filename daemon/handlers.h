@@ -7,6 +7,7 @@ struct http_req;
 /* h_system.c */
 void h_version(struct http_req *req);
 void h_health(struct http_req *req);
+void h_system_df(struct http_req *req);
 void h_compilers(struct http_req *req);
 void h_providers(struct http_req *req);
 /* h_images.c */

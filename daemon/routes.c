@@ -11,6 +11,7 @@
 const struct route unikd_routes[] = {
 	{ "GET", "/v1/version", ROUTE_BODY_NONE, h_version },
 	{ "GET", "/v1/health", ROUTE_BODY_NONE, h_health },
+	{ "GET", "/v1/system/df", ROUTE_BODY_NONE, h_system_df },
 	{ "GET", "/v1/compilers", ROUTE_BODY_NONE, h_compilers },
 	{ "GET", "/v1/providers", ROUTE_BODY_NONE, h_providers },
 	{ "GET", "/v1/images", ROUTE_BODY_NONE, h_images_list },

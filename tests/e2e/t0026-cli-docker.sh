@@ -3,7 +3,7 @@
 # kill, restart, ... each on spt, the fast provider.
 . "$(dirname "$0")/../lib/e2e.sh"
 help=$(unik --help)
-for c in kill restart inspect; do
+for c in kill restart inspect system container image; do
 	check "unik --help lists $c" contains "$help" $'\n'"  $c "
 done
 start_daemon
@@ -203,5 +203,47 @@ out=$(unik run --provider spt --env-file "$T/none.list" hello-c 2>&1); rc=$?
 check "--env-file missing: usage error" eq "$rc" 125
 check "--env-file missing: says so" contains "$out" "No such file"
 check "--env-file: the refused runs made no instance" eq "$(unik ps -a -q | wc -l)" "$before"
+
+# ---- system df, prunes ----
+out=$(unik system df)
+check "system df: a row per kind" eq "$(echo "$out" | awk 'NR>1{print $1}' | tr '\n' ' ')" \
+	"Images Instances Volumes Stagings "
+df=$(unik system df --json)
+check "system df --json: counts" eq \
+	"$(echo "$df" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["images"]["count"], d["volumes"]["count"], d["images"]["size"] > 0)')" \
+	"$(unik images -q | wc -l) 1 True"
+check "GET /v1/system/df: instances counted" eq \
+	"$(echo "$df" | python3 -c 'import json,sys; print(json.load(sys.stdin)["instances"]["count"])')" \
+	"$(unik ps -a -q | wc -l)"
+unik run -d --provider spt --name keep1 sleeper >/dev/null
+stopped=$(unik ps -a -f status=exited -q --no-trunc | sort)
+out=$(echo n | unik container prune); rc=$?
+check "container prune, answered n: nothing removed" eq "$rc:$(unik ps -a -f status=exited -q --no-trunc | sort)" "0:$stopped"
+check "container prune asks first" contains "$out" "Are you sure"
+out=$(unik container prune -f)
+check "container prune -f: lists the removed ids" eq "$(echo "$out" | sed -n '/^Deleted Instances:$/,/^$/p' | grep -v '^Deleted\|^$' | sort)" "$stopped"
+check "container prune -f: the space reclaimed" contains "$out" "Total reclaimed space:"
+check "container prune -f: only the running one is left" eq "$(unik ps -a --format '{{.Names}}')" keep1
+out=$(unik image prune -f)
+dangling=$(echo "$out" | sed -n '/^Deleted Images:$/,/^$/p' | grep -vc '^Deleted\|^$')
+check "image prune -f: the dangling image" eq "$dangling" 1
+check "image prune -f: no <none> left" eq "$(unik images -f dangling=true -q | wc -l)" 0
+check "image prune -f: named images stay" eq "$(unik images -f dangling=false -q | wc -l)" 3
+out=$(unik image prune -a -f)
+check "image prune -a: every image no instance uses" eq "$(unik images --format '{{.Name}}')" sleeper
+check "image prune -a: space reclaimed, not 0" bash -c "! grep -q 'space: 0B' <<<'$out'"
+unik volume create --size 1M t0026v2 >/dev/null
+out=$(unik volume prune -f)
+check "volume prune -f: an unused volume goes" contains "$out" "Deleted Volumes:"
+check "volume prune -f: t0026vol is gone" bash -c "! '$BIN/unik' inspect --type volume t0026vol >/dev/null 2>&1"
+unik rm -f keep1 >/dev/null
+out=$(unik system prune -a -f --volumes)
+check "system prune -a --volumes: everything goes" eq \
+	"$(unik ps -a -q | wc -l) $(unik images -q | wc -l) $(unik volume ls -q | wc -l)" "0 0 0"
+check "system prune: the space reclaimed" contains "$out" "Total reclaimed space:"
+check "system df after: all zero counts" eq \
+	"$(unik system df --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["images"]["count"], d["instances"]["count"], d["volumes"]["count"])')" \
+	"0 0 0"
+check "unik system with no subcommand: usage" eq "$(unik system >/dev/null 2>&1; echo $?)" 2
 
 finish
