@@ -45,11 +45,16 @@ struct cmd {
 	const char *usage; /* after "unik ", e.g. "build [OPTIONS] PATH" */
 	const char *summary;
 	const char *help; /* more text for `unik help CMD`, or NULL */
+	const struct cmd *const *subs; /* a group's subcommands ("volume create"), or NULL */
 };
+
+/* main.c: the command table, NULL-terminated, and the global options. */
+extern const struct cmd *const unik_commands[];
+extern const struct opt unik_global_options[];
 
 extern const struct cmd cmd_build, cmd_images, cmd_rmi, cmd_export;
 extern const struct cmd cmd_run, cmd_ps, cmd_logs, cmd_stop, cmd_start, cmd_rm, cmd_wait;
-extern const struct cmd cmd_kill, cmd_restart, cmd_inspect;
+extern const struct cmd cmd_kill, cmd_restart, cmd_inspect, cmd_completion;
 extern const struct cmd cmd_system, cmd_container, cmd_image; /* cmd_prune.c */
 extern const struct cmd cmd_system_prune, cmd_container_prune, cmd_image_prune, cmd_volume_prune;
 extern const struct cmd cmd_compilers, cmd_providers, cmd_version, cmd_daemon;

@@ -352,14 +352,16 @@ static int image_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 	return cmd_group_main(ctx, "image", "Manage images: prune.", image_subs, argc, argv);
 }
 
-#define GROUP_CMD(var, nm, fn_, sum)                                                               \
+#define GROUP_CMD(var, nm, fn_, sum, subs_)                                                        \
 	const struct cmd var = { .name = nm,                                                       \
+				 .subs = subs_,                                                    \
 				 .fn = fn_,                                                        \
 				 .flags = CMD_RAW_ARGS,                                            \
 				 .max_args = -1,                                                   \
 				 .usage = nm " COMMAND [ARG...]",                                  \
 				 .summary = sum }
 
-GROUP_CMD(cmd_system, "system", system_main, "Disk usage and pruning: df, prune");
-GROUP_CMD(cmd_container, "container", container_main, "Instances as Docker's containers: prune");
-GROUP_CMD(cmd_image, "image", image_main, "Images: prune");
+GROUP_CMD(cmd_system, "system", system_main, "Disk usage and pruning: df, prune", system_subs);
+GROUP_CMD(cmd_container, "container", container_main, "Instances as Docker's containers: prune",
+	  container_subs);
+GROUP_CMD(cmd_image, "image", image_main, "Images: prune", image_subs);

@@ -461,6 +461,7 @@ const struct cmd cmd_volume = {
 	.min_args = 0,
 	.max_args = -1,
 	.usage = "volume COMMAND [ARG...]",
+	.subs = subcommands,
 	.summary = "Manage volumes: create, ls, inspect, rm, attach, detach",
 	.help = "Commands:\n"
 		"  create     Create a volume: an empty file system, or one holding a folder\n"

@@ -3,7 +3,7 @@
 # kill, restart, ... each on spt, the fast provider.
 . "$(dirname "$0")/../lib/e2e.sh"
 help=$(unik --help)
-for c in kill restart inspect system container image; do
+for c in kill restart inspect system container image completion; do
 	check "unik --help lists $c" contains "$help" $'\n'"  $c "
 done
 start_daemon
@@ -62,6 +62,7 @@ wait_state() { # wait_state REF STATE: up to 10 s
 	return 1
 }
 unik run -d --provider spt --name k1 sleeper >/dev/null
+wait_state k1 running
 check "kill: prints the ref" eq "$(unik kill k1)" k1
 check "kill: the instance exited" eq "$(unik inspect -f '{{.State}}' k1)" exited
 check "kill: SIGKILL's status" eq "$(unik inspect -f '{{.ExitCode}}' k1)" 137
@@ -69,9 +70,11 @@ out=$(unik kill k1 2>&1); rc=$?
 check "kill: an exited instance is refused" eq "$rc" 1
 check "kill: says it is not running" contains "$out" "not running"
 unik run -d --provider spt --name k2 sleeper >/dev/null
+wait_state k2 running
 check "kill -s TERM: the graceful stop" eq "$(unik kill -s SIGTERM k2)" k2
 check "kill -s TERM: TERM's default action" eq "$(unik inspect -f '{{.ExitCode}}' k2)" 143
 unik start k2 >/dev/null
+wait_state k2 running
 out=$(unik kill -s HUP k2 2>&1); rc=$?
 check "kill -s HUP: refused" eq "$rc" 1
 check "kill -s HUP: says why" contains "$out" "cannot be delivered to a unikernel"
@@ -245,5 +248,39 @@ check "system df after: all zero counts" eq \
 	"$(unik system df --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["images"]["count"], d["instances"]["count"], d["volumes"]["count"])')" \
 	"0 0 0"
 check "unik system with no subcommand: usage" eq "$(unik system >/dev/null 2>&1; echo $?)" 2
+
+# ---- completion ----
+check "completion bash: bash loads it" eq \
+	"$(PATH="$BIN:$PATH" bash -c 'source <(unik completion bash) && complete -p unik')" \
+	"complete -o filenames -F _unik unik"
+comp() { # comp WORD...: what bash completes for the last word
+	PATH="$BIN:$PATH" bash -c 'source <(unik completion bash)
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _unik; echo "${COMPREPLY[*]}"' comp "$@"
+}
+check "completion bash: every command" eq "$(comp unik '' | wc -w)" \
+	"$(unik --help | sed -n '/^Commands:/,/^$/p' | grep -c '^  [a-z]')"
+check "completion bash: a command" eq "$(comp unik insp)" inspect
+check "completion bash: its options" eq "$(comp unik ps --no)" --no-trunc
+check "completion bash: after a global option with a value" eq "$(comp unik -H unix:///x rest)" restart
+check "completion bash: subcommands" eq "$(comp unik system '')" "df prune"
+check "completion bash: a subcommand's options" eq "$(comp unik volume prune -)" "-f --force -h --help"
+unik build -t comp-img "$T/sleeper" >/dev/null 2>&1
+unik run -d --provider spt --name comp-inst comp-img >/dev/null
+check "completion bash: instance names from the daemon" eq "$(comp unik logs comp-)" comp-inst
+check "completion bash: image names from the daemon" eq "$(comp unik run comp-)" comp-img
+check "completion bash: both for inspect" eq "$(comp unik inspect comp- | tr ' ' '\n' | sort | tr '\n' ' ')" \
+	"comp-img comp-inst "
+unik rm -f comp-inst >/dev/null
+check "completion zsh: the bash one through bashcompinit" contains "$(unik completion zsh)" "bashcompinit"
+out=$(unik completion fish)
+check "completion fish: every command" eq "$(grep -c '__fish_use_subcommand -a' <<<"$out")" \
+	"$(unik --help | sed -n '/^Commands:/,/^$/p' | grep -c '^  [a-z]' | awk '{print $1-1}')"
+check "completion fish: names through ps --format" contains "$out" "unik ps -a --format '{{.Names}}'"
+if command -v fish >/dev/null; then
+	check "completion fish: fish parses it" bash -c "'$BIN/unik' completion fish | fish -n"
+else
+	skip_case "completion fish: fish parses it: fish is not installed"
+fi
+check "completion tcsh: usage error" eq "$(unik completion tcsh >/dev/null 2>&1; echo $?)" 2
 
 finish
