@@ -67,6 +67,9 @@ const struct cmd *cmd_volume_alias(const char *name);
 /* help.c */
 void cmd_print_help(const struct cmd *c, FILE *f);
 void cmd_print_main_help(const struct cmd *const *cmds, const struct opt *global, FILE *f);
+/* man.c: the help as roff, unik-CMD(1) and unik(1) */
+void cmd_print_man(const struct cmd *c, FILE *f);
+void cmd_print_main_man(const struct cmd *const *cmds, const struct opt *global, FILE *f);
 /* Prints "unik CMD: <msg>" and where to find help; returns the usage status. */
 int cmd_usage_error(const struct cmd *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -144,6 +144,17 @@ int main(int argc, char **argv)
 			cmd_print_main_help(unik_commands, unik_global_options, stdout);
 			return 0;
 		}
+		if (!strcmp(argv[2], "--man")) {
+			c = n > 2 ? find_cmd(argv[3]) : NULL;
+			if (n == 2)
+				cmd_print_main_man(unik_commands, unik_global_options, stdout);
+			else if (c)
+				cmd_print_man(c, stdout);
+			else
+				fprintf(stderr, "unik: no such command '%s'. See 'unik --help'.\n",
+					argv[3]);
+			return n == 2 || c ? 0 : CMD_USAGE_STATUS;
+		}
 		c = find_cmd(argv[2]);
 		if (c)
 			cmd_print_help(c, stdout);

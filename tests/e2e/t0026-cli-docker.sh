@@ -283,4 +283,29 @@ else
 fi
 check "completion tcsh: usage error" eq "$(unik completion tcsh >/dev/null 2>&1; echo $?)" 2
 
+# ---- man pages ----
+"$ROOT/scripts/gen-man" "$BIN/unik" "$T/man"
+check "gen-man: unik.1 and a page per command" eq "$(ls "$T/man" | wc -l)" \
+	"$(unik --help | sed -n '/^Commands:/,/^$/p' | grep -c '^  [a-z]')"
+warn=
+for f in "$T"/man/*.1; do
+	w=$(LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z "$f" 2>&1)
+	[ -n "$w" ] && warn="$warn$f: $w"$'\n'
+done
+check "every page renders without groff warnings" eq "$warn" ""
+out=$(MANWIDTH=80 LC_ALL=C.UTF-8 man -l "$T/man/unik-run.1" 2>"$T/man.err")
+check "man -l unik-run.1: no warnings" eq "$(cat "$T/man.err")" ""
+check "man -l unik-run.1: the options from the table" contains "$out" "--env-file FILE"
+check "man -l unik-run.1: the name line" contains "$out" "unik-run - Run an image in a new instance"
+check "unik.1 lists every command" eq "$(grep -c '^\\fBunik ' "$T/man/unik.1")" \
+	"$(unik --help | sed -n '/^Commands:/,/^$/p' | grep -c '^  [a-z]' | awk '{print $1-1}')"
+if [ -z "${UNIK_TEST_BIN:-}" ] && make -s -C "$ROOT" -q VARIANT=asan "$BIN/unik" 2>/dev/null; then
+	make -s -C "$ROOT" VARIANT=asan install DESTDIR="$T/inst" PREFIX=/usr >/dev/null 2>&1
+	check "make install: the programs" bash -c "[ -x '$T/inst/usr/bin/unik' ] && [ -x '$T/inst/usr/bin/unikd' ]"
+	check "make install: man unik-run works" contains \
+		"$(MANPATH="$T/inst/usr/share/man" MANWIDTH=80 man unik-run 2>&1)" "UNIK-RUN(1)"
+else
+	skip_case "make install: the build tree is not up to date (or UNIK_TEST_BIN is set)"
+fi
+
 finish
