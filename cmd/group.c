@@ -52,9 +52,11 @@ int cmd_group_main(struct cmd_ctx *ctx, const char *group, const char *about,
 	} else if (n < 0) {
 		status = cmd_usage_error(c, "%s", err.msg);
 	} else if (n < c->min_args || (c->max_args >= 0 && n > c->max_args)) {
-		status = c->max_args == 0 ? cmd_usage_error(c, "accepts no arguments")
-					  : cmd_usage_error(c, "needs %d argument%s", c->min_args,
-							    c->min_args == 1 ? "" : "s");
+		int want = n < c->min_args ? c->min_args : c->max_args;
+
+		status =
+		    cmd_usage_error(c, "takes %s%d argument%s", c->max_args < 0 ? "at least " : "",
+				    want, want == 1 ? "" : "s");
 	} else {
 		status = c->fn(&sub, values, n, argv + 1);
 	}
