@@ -9,6 +9,7 @@
 #include "../lib/portspec.h"
 #include "../lib/utf8.h"
 #include "../lib/xalloc.h"
+#include "labels.h"
 
 static const char *const state_names[] = { "created", "starting", "running", "stopping", "exited" };
 static const char *const job_state_names[] = { "running", "succeeded", "failed" };
@@ -230,6 +231,7 @@ void unik_image_init(struct unik_image *im)
 	memset(im, 0, sizeof(*im));
 	strv_init(&im->args);
 	strv_init(&im->stagings);
+	strv_init(&im->labels);
 }
 
 void unik_image_release(struct unik_image *im)
@@ -243,6 +245,7 @@ void unik_image_release(struct unik_image *im)
 	free(im->initrd);
 	strv_release(&im->args);
 	strv_release(&im->stagings);
+	strv_release(&im->labels);
 	unik_image_init(im);
 }
 
@@ -262,6 +265,7 @@ json_t *unik_image_to_json(const struct unik_image *im)
 	json_object_set_new(j, "kernel", str_or_null(im->kernel));
 	json_object_set_new(j, "initrd", str_or_null(im->initrd));
 	json_object_set_new(j, "stagings", strv_to_json(&im->stagings));
+	json_object_set_new(j, "labels", unik_labels_to_json(&im->labels));
 	return j;
 }
 
@@ -277,7 +281,8 @@ int unik_image_from_json(json_t *j, struct unik_image *out, struct unik_err *err
 	    get_time(j, "created", &out->created, err) || get_int(j, "memory", &mem, err) ||
 	    get_strv(j, "args", &out->args, err) || get_str(j, "kernel", &out->kernel, 0, err) ||
 	    get_str(j, "initrd", &out->initrd, 0, err) ||
-	    get_strv(j, "stagings", &out->stagings, err))
+	    get_strv(j, "stagings", &out->stagings, err) ||
+	    unik_labels_from_json(j, "labels", &out->labels, err))
 		return -1;
 	out->size = size;
 	out->memory_mb = (int)mem;
@@ -293,6 +298,7 @@ void unik_instance_init(struct unik_instance *in)
 	strv_init(&in->args);
 	strv_init(&in->env);
 	strv_init(&in->ports);
+	strv_init(&in->labels);
 }
 
 void unik_instance_release(struct unik_instance *in)
@@ -308,6 +314,7 @@ void unik_instance_release(struct unik_instance *in)
 	strv_release(&in->args);
 	strv_release(&in->env);
 	strv_release(&in->ports);
+	strv_release(&in->labels);
 	unik_mounts_free(in->volumes, in->n_volumes);
 	unik_instance_init(in);
 }
@@ -338,6 +345,7 @@ json_t *unik_instance_to_json(const struct unik_instance *in)
 	json_object_set_new(j, "trace", json_boolean(in->trace));
 	json_object_set_new(j, "verbose", json_boolean(in->verbose));
 	json_object_set_new(j, "volumes", unik_mounts_to_json(in->volumes, in->n_volumes));
+	json_object_set_new(j, "labels", unik_labels_to_json(&in->labels));
 	return j;
 }
 
@@ -360,7 +368,8 @@ int unik_instance_from_json(json_t *j, struct unik_instance *out, struct unik_er
 	     get_strv(j, "ports", &out->ports, err) || get_int(j, "pid", &pid, err) ||
 	     get_str(j, "message", &out->message, 0, err) ||
 	     get_bool(j, "trace", &out->trace, err) || get_bool(j, "verbose", &out->verbose, err) ||
-	     unik_mounts_from_json(j, &out->volumes, &out->n_volumes, err);
+	     unik_mounts_from_json(j, &out->volumes, &out->n_volumes, err) ||
+	     unik_labels_from_json(j, "labels", &out->labels, err);
 	if (!rc && unik_state_from_name(state, &out->state) < 0)
 		rc = unik_err_set(err, UNIK_E_INVALID, "unknown instance state '%s'", state);
 	free(state);
@@ -439,6 +448,7 @@ void unik_run_request_init(struct unik_run_request *rq)
 	strv_init(&rq->env);
 	strv_init(&rq->ports);
 	strv_init(&rq->volumes);
+	strv_init(&rq->labels);
 	rq->start = 1;
 }
 
@@ -452,6 +462,7 @@ void unik_run_request_release(struct unik_run_request *rq)
 	strv_release(&rq->env);
 	strv_release(&rq->ports);
 	strv_release(&rq->volumes);
+	strv_release(&rq->labels);
 	unik_run_request_init(rq);
 }
 
@@ -479,6 +490,8 @@ json_t *unik_run_request_to_json(const struct unik_run_request *rq)
 		json_object_set_new(j, "verbose", json_true());
 	if (rq->volumes.n)
 		json_object_set_new(j, "volumes", strv_to_json(&rq->volumes));
+	if (rq->labels.n)
+		json_object_set_new(j, "labels", unik_labels_to_json(&rq->labels));
 	return j;
 }
 
@@ -494,7 +507,8 @@ int unik_run_request_from_json(json_t *j, struct unik_run_request *out, struct u
 	    get_strv(j, "args", &out->args, err) || get_strv(j, "env", &out->env, err) ||
 	    get_strv(j, "ports", &out->ports, err) || get_bool(j, "trace", &out->trace, err) ||
 	    get_bool(j, "verbose", &out->verbose, err) ||
-	    get_strv(j, "volumes", &out->volumes, err))
+	    get_strv(j, "volumes", &out->volumes, err) ||
+	    unik_labels_from_json(j, "labels", &out->labels, err))
 		return -1;
 	if (mem < 0 || mem > 1024 * 1024)
 		return unik_err_set(err, UNIK_E_INVALID, "memory %lld MB is out of range", mem);

@@ -35,6 +35,7 @@ struct unik_image {
 	char *kernel; /* blob digest ("sha256:<hex>") or NULL */
 	char *initrd; /* blob digest or NULL */
 	struct strv stagings; /* the disk formats staged for it (unik export) */
+	struct strv labels; /* "K=V" (unik build --label; api/labels.h) */
 };
 
 enum unik_state {
@@ -68,6 +69,7 @@ struct unik_instance {
 	int verbose; /* the runtime prints its boot lines (unik.verbose) */
 	struct unik_mount *volumes; /* the volumes it mounts, in disk order */
 	size_t n_volumes;
+	struct strv labels; /* "K=V" (unik run --label) */
 };
 
 enum unik_job_state {
@@ -100,6 +102,7 @@ struct unik_run_request {
 	int trace; /* unik run --trace: every system call on the console */
 	int verbose; /* unik run --verbose: the runtime's boot lines on the console */
 	struct strv volumes; /* "VOLUME:/PATH[:ro|:rw]", in disk order */
+	struct strv labels; /* "K=V" */
 };
 
 void unik_image_init(struct unik_image *im);

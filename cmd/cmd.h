@@ -45,11 +45,19 @@ struct cmd {
 	const char *usage; /* after "unik ", e.g. "build [OPTIONS] PATH" */
 	const char *summary;
 	const char *help; /* more text for `unik help CMD`, or NULL */
+	const struct cmd *const *subs; /* a group's subcommands ("volume create"), or NULL */
 };
+
+/* main.c: the command table, NULL-terminated, and the global options. */
+extern const struct cmd *const unik_commands[];
+extern const struct opt unik_global_options[];
 
 extern const struct cmd cmd_build, cmd_images, cmd_rmi, cmd_export;
 extern const struct cmd cmd_push, cmd_pull, cmd_tag, cmd_save, cmd_load, cmd_login, cmd_logout;
 extern const struct cmd cmd_run, cmd_ps, cmd_logs, cmd_stop, cmd_start, cmd_rm, cmd_wait;
+extern const struct cmd cmd_kill, cmd_restart, cmd_inspect, cmd_completion;
+extern const struct cmd cmd_system, cmd_container, cmd_image; /* cmd_prune.c */
+extern const struct cmd cmd_system_prune, cmd_container_prune, cmd_image_prune, cmd_volume_prune;
 extern const struct cmd cmd_compilers, cmd_providers, cmd_version, cmd_daemon;
 extern const struct cmd cmd_volume; /* cmd_volumes.c: its subcommands below */
 extern const struct cmd cmd_volume_create, cmd_volume_ls, cmd_volume_inspect, cmd_volume_rm,
@@ -60,6 +68,9 @@ const struct cmd *cmd_volume_alias(const char *name);
 /* help.c */
 void cmd_print_help(const struct cmd *c, FILE *f);
 void cmd_print_main_help(const struct cmd *const *cmds, const struct opt *global, FILE *f);
+/* man.c: the help as roff, unik-CMD(1) and unik(1) */
+void cmd_print_man(const struct cmd *c, FILE *f);
+void cmd_print_main_man(const struct cmd *const *cmds, const struct opt *global, FILE *f);
 /* Prints "unik CMD: <msg>" and where to find help; returns the usage status. */
 int cmd_usage_error(const struct cmd *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -7,6 +7,7 @@ struct http_req;
 /* h_system.c */
 void h_version(struct http_req *req);
 void h_health(struct http_req *req);
+void h_system_df(struct http_req *req);
 void h_compilers(struct http_req *req);
 void h_providers(struct http_req *req);
 /* h_images.c */
@@ -33,6 +34,7 @@ void h_instances_create(struct http_req *req);
 void h_instances_get(struct http_req *req);
 void h_instances_delete(struct http_req *req);
 void h_instances_stop(struct http_req *req);
+void h_instances_kill(struct http_req *req);
 void h_instances_start(struct http_req *req);
 void h_instances_logs(struct http_req *req);
 void h_instances_wait(struct http_req *req);

@@ -211,6 +211,7 @@ void build_request_release(struct build_request *br)
 {
 	free(br->name);
 	strv_release(&br->args);
+	strv_release(&br->labels);
 	free(br->src_dir);
 	free(br->work_dir);
 	memset(br, 0, sizeof(*br));
@@ -320,6 +321,7 @@ static int save_image(struct job_ctx *jc, const struct unik_compiler *c,
 	im.created = unikd_now();
 	im.memory_mb = jc->br.memory_mb ? jc->br.memory_mb : res->memory_mb;
 	strv_copy(&im.args, &jc->br.args);
+	strv_copy(&im.labels, &jc->br.labels);
 	im.digest = oci_image_digest(&im);
 	/* the same manifest as an existing image: that image, under this name */
 	if (store_image_find_digest(d->store, im.digest, &same, err))

@@ -19,6 +19,7 @@ struct build_request {
 	const struct unik_compiler *compiler; /* NULL: detect */
 	int memory_mb; /* 0: the compiler's default */
 	struct strv args;
+	struct strv labels; /* "K=V" */
 	char *src_dir; /* extracted source; the job owns and removes it */
 	char *work_dir; /* the job's scratch folder (src_dir lives inside) */
 };

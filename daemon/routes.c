@@ -11,6 +11,7 @@
 const struct route unikd_routes[] = {
 	{ "GET", "/v1/version", ROUTE_BODY_NONE, h_version },
 	{ "GET", "/v1/health", ROUTE_BODY_NONE, h_health },
+	{ "GET", "/v1/system/df", ROUTE_BODY_NONE, h_system_df },
 	{ "GET", "/v1/compilers", ROUTE_BODY_NONE, h_compilers },
 	{ "GET", "/v1/providers", ROUTE_BODY_NONE, h_providers },
 	{ "GET", "/v1/images", ROUTE_BODY_NONE, h_images_list },
@@ -32,6 +33,7 @@ const struct route unikd_routes[] = {
 	{ "GET", "/v1/instances/{ref}", ROUTE_BODY_NONE, h_instances_get },
 	{ "DELETE", "/v1/instances/{ref}", ROUTE_BODY_NONE, h_instances_delete },
 	{ "POST", "/v1/instances/{ref}/stop", ROUTE_BODY_NONE, h_instances_stop },
+	{ "POST", "/v1/instances/{ref}/kill", ROUTE_BODY_NONE, h_instances_kill },
 	{ "POST", "/v1/instances/{ref}/start", ROUTE_BODY_NONE, h_instances_start },
 	{ "GET", "/v1/instances/{ref}/logs", ROUTE_BODY_NONE, h_instances_logs },
 	{ "POST", "/v1/instances/{ref}/wait", ROUTE_BODY_NONE, h_instances_wait },
