@@ -243,8 +243,9 @@ static const char default_hosts[] = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-lo
 
 /* Adds path when the archive has none: a directory, a regular file with
  * contents `text`, or a symlink to `text` (both stay in the image until
- * the program changes them).  One walk to the parent, one lookup. */
-static void add_default(const char *path, u32 mode, const char *text)
+ * the program changes them), `len` bytes.  One walk to the parent, one
+ * lookup. */
+static void add_default(const char *path, u32 mode, const char *text, u64 len)
 {
 	struct vnode *dir = vfs_mkparents(path), *n;
 	const char *name = strrchr(path, '/') + 1;
@@ -254,7 +255,7 @@ static void add_default(const char *path, u32 mode, const char *text)
 	n = vfs_child(dir, name);
 	if (!n && !vfs_create(dir, name, mode, &n) && text) {
 		n->ro = (const u8 *)text;
-		n->size = strlen(text);
+		n->size = len;
 	}
 	vn_put(n);
 	vn_put(dir);
@@ -269,14 +270,14 @@ int vfs_init(const void *data, u64 size, u64 default_limit)
 	count = read_archive(data, size);
 	if (count < 0)
 		return count;
-	add_default("/etc/passwd", S_IFREG | 0644, default_passwd);
-	add_default("/etc/group", S_IFREG | 0644, default_group);
-	add_default("/etc/hosts", S_IFREG | 0644, default_hosts);
-	add_default("/tmp", S_IFDIR | 01777, NULL);
-	add_default("/var/tmp", S_IFDIR | 01777, NULL);
-	add_default("/var/log", S_IFDIR | 0755, NULL);
-	add_default("/run", S_IFDIR | 0755, NULL);
-	add_default("/var/run", S_IFLNK | 0777, "../run");
+	add_default("/etc/passwd", S_IFREG | 0644, default_passwd, sizeof(default_passwd) - 1);
+	add_default("/etc/group", S_IFREG | 0644, default_group, sizeof(default_group) - 1);
+	add_default("/etc/hosts", S_IFREG | 0644, default_hosts, sizeof(default_hosts) - 1);
+	add_default("/tmp", S_IFDIR | 01777, NULL, 0);
+	add_default("/var/tmp", S_IFDIR | 01777, NULL, 0);
+	add_default("/var/log", S_IFDIR | 0755, NULL, 0);
+	add_default("/run", S_IFDIR | 0755, NULL, 0);
+	add_default("/var/run", S_IFLNK | 0777, "../run", 6);
 	apply_settings(&limit);
 	if (dev_init() || proc_init())
 		return -ENOMEM;
