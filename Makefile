@@ -144,6 +144,7 @@ bench: deps
 	$(MAKE) all test-tools
 	scripts/bench
 	scripts/bench-runtime
+	scripts/bench-boot
 	scripts/bench-volumes
 	scripts/bench-libvirt
 	scripts/bench-api

@@ -18,10 +18,27 @@ static short console_in_poll(struct file *f)
 	return POLLIN;
 }
 
+/* Small writes of several pieces (stdio's buffer and the rest of a line)
+ * go to the platform in one piece: one call to the monitor, one exit. */
 static long console_write(struct file *f, const struct k_iovec *iov, int n, u64 *off)
 {
+	char buf[256];
+	bool gather = n > 1;
 	long total = 0;
+	u64 sum = 0;
 
+	for (int i = 0; i < n && gather; i++) {
+		if (iov[i].len > sizeof(buf) - sum)
+			gather = false;
+		else
+			sum += iov[i].len;
+	}
+	if (gather) {
+		for (int i = 0, at = 0; i < n; at += (int)iov[i].len, i++)
+			memcpy(buf + at, (const void *)iov[i].base, iov[i].len);
+		plat_console_write(buf, sum);
+		return (long)sum;
+	}
 	for (int i = 0; i < n; i++) {
 		plat_console_write((const char *)iov[i].base, iov[i].len);
 		total += (long)iov[i].len;

@@ -77,9 +77,10 @@ static int add_link(struct vnode *dir, const char *name, const char *target)
 
 	if (err || !n)
 		return err;
-	err = vn_write(n, 0, target, strlen(target)) < 0 ? -ENOMEM : 0;
+	n->ro = (const u8 *)target; /* the target stays in the image */
+	n->size = strlen(target);
 	vn_put(n);
-	return err;
+	return 0;
 }
 
 int dev_init(void)

@@ -1,5 +1,5 @@
-/* fs_proc.c - /proc and the few /sys files programs read, made at boot and
- * read-only.  Files whose contents change (maps, status, meminfo...) are
+/* fs_proc.c - /proc and the few /sys files programs read, read-only, made
+ * when the program first looks in either.  Files whose contents change (maps, status, meminfo...) are
  * generated when they are opened; /proc/self is a link to /proc/1, whose
  * fd/ lists the open descriptors as links (readlink names the file; open
  * reaches the same file). */
@@ -9,6 +9,7 @@
 #include "mm.h"
 #include "random.h"
 #include "runtime.h"
+#include "vfs_int.h"
 #include "../platform/platform.h"
 
 #define NSEC 1000000000UL
@@ -396,7 +397,8 @@ static const struct {
 	{ "/sys/devices/system/cpu/present", "0\n" },
 };
 
-int proc_init(void)
+/* Makes the tree; the folders made on the way are read-only too. */
+static int populate(void)
 {
 	struct vnode *fd;
 	int err = 0;
@@ -419,7 +421,6 @@ int proc_init(void)
 		fd->ops = &fd_dir_ops;
 		vn_put(fd);
 	}
-	/* the folders made on the way are read-only too */
 	for (const char *const *p = (const char *const[]){ "/proc", "/sys", NULL }; *p; p++) {
 		struct vnode *d = vfs_lookup(*p);
 
@@ -428,4 +429,67 @@ int proc_init(void)
 		vn_put(d);
 	}
 	return err;
+}
+
+/* Most programs never look in /proc or /sys: both are empty read-only
+ * folders at boot whose entries are made the first time either is looked
+ * in or listed (some 60,000 instructions saved at every boot). */
+static struct vnode *lazy_dirs[2];
+
+static void populate_now(void)
+{
+	bool counting = vfs_counting();
+
+	if (!lazy_dirs[0])
+		return;
+	for (int i = 0; i < 2; i++) {
+		lazy_dirs[i]->ops = NULL;
+		lazy_dirs[i]->flags &= (u16)~VN_RO;
+	}
+	vfs_charging(false); /* the runtime's own files are not the program's overlay */
+	if (populate())
+		kprintf("unik: /proc and /sys are incomplete: out of memory\n");
+	vfs_charging(counting);
+	for (int i = 0; i < 2; i++) {
+		vfs_mark_readonly(lazy_dirs[i]);
+		vn_put(lazy_dirs[i]);
+		lazy_dirs[i] = NULL;
+	}
+}
+
+static struct vnode *lazy_lookup(struct vnode *dir, const char *name)
+{
+	populate_now();
+	return vfs_child(dir, name);
+}
+
+static struct vnode *lazy_next(struct vnode *dir, u64 *pos, char *name, size_t size)
+{
+	populate_now();
+	return vfs_dir_next(dir, pos, name, size);
+}
+
+static const struct vnode_ops lazy_ops = { .lookup = lazy_lookup, .next = lazy_next };
+
+int proc_init(void)
+{
+	static const char *const names[2] = { "proc", "sys" }, *const paths[2] = { "/proc",
+										   "/sys" };
+	struct vnode *d;
+
+	/* An image that packs its own /proc or /sys gets the tree added to it now. */
+	for (int i = 0; i < 2; i++) {
+		d = vfs_lookup(paths[i]);
+		if (d) {
+			vn_put(d);
+			return populate();
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		if (vfs_create(vfs_root(), names[i], S_IFDIR | 0755, &lazy_dirs[i]))
+			return -ENOMEM;
+		lazy_dirs[i]->ops = &lazy_ops;
+		lazy_dirs[i]->flags |= VN_RO;
+	}
+	return 0;
 }

@@ -12,6 +12,7 @@
 #include "errno.h"
 #include "mm.h"
 #include "vfs.h"
+#include "vfs_int.h"
 
 #define CPIO_HDR 110
 #define SETTINGS "/.unik/fs"
@@ -241,30 +242,22 @@ static const char default_hosts[] = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-lo
 				    "ip6-loopback\n";
 
 /* Adds path when the archive has none: a directory, a regular file with
- * contents `text`, or a symlink to `text`. */
-static void add_default(const char *path, u32 mode, const char *text)
+ * contents `text`, or a symlink to `text` (both stay in the image until
+ * the program changes them), `len` bytes.  One walk to the parent, one
+ * lookup. */
+static void add_default(const char *path, u32 mode, const char *text, u64 len)
 {
-	struct vnode *n = vfs_lookup(path), *dir;
-	struct walk w;
+	struct vnode *dir = vfs_mkparents(path), *n;
+	const char *name = strrchr(path, '/') + 1;
 
-	if (n) {
-		vn_put(n);
-		return;
-	}
-	if (S_ISREG(mode)) {
-		vfs_add_file(path, (const u8 *)text, strlen(text));
-		return;
-	}
-	dir = vfs_mkparents(path);
 	if (!dir)
 		return;
-	if (!vfs_walk(dir, strrchr(path, '/') + 1, WALK_PARENT, &w) && !w.node &&
-	    !vfs_create(w.dir, w.name, mode, &n)) {
-		if (S_ISLNK(mode))
-			vn_write(n, 0, text, strlen(text));
-		vn_put(n);
+	n = vfs_child(dir, name);
+	if (!n && !vfs_create(dir, name, mode, &n) && text) {
+		n->ro = (const u8 *)text;
+		n->size = len;
 	}
-	walk_done(&w);
+	vn_put(n);
 	vn_put(dir);
 }
 
@@ -277,14 +270,14 @@ int vfs_init(const void *data, u64 size, u64 default_limit)
 	count = read_archive(data, size);
 	if (count < 0)
 		return count;
-	add_default("/etc/passwd", S_IFREG, default_passwd);
-	add_default("/etc/group", S_IFREG, default_group);
-	add_default("/etc/hosts", S_IFREG, default_hosts);
-	add_default("/tmp", S_IFDIR | 01777, NULL);
-	add_default("/var/tmp", S_IFDIR | 01777, NULL);
-	add_default("/var/log", S_IFDIR | 0755, NULL);
-	add_default("/run", S_IFDIR | 0755, NULL);
-	add_default("/var/run", S_IFLNK | 0777, "../run");
+	add_default("/etc/passwd", S_IFREG | 0644, default_passwd, sizeof(default_passwd) - 1);
+	add_default("/etc/group", S_IFREG | 0644, default_group, sizeof(default_group) - 1);
+	add_default("/etc/hosts", S_IFREG | 0644, default_hosts, sizeof(default_hosts) - 1);
+	add_default("/tmp", S_IFDIR | 01777, NULL, 0);
+	add_default("/var/tmp", S_IFDIR | 01777, NULL, 0);
+	add_default("/var/log", S_IFDIR | 0755, NULL, 0);
+	add_default("/run", S_IFDIR | 0755, NULL, 0);
+	add_default("/var/run", S_IFLNK | 0777, "../run", 6);
 	apply_settings(&limit);
 	if (dev_init() || proc_init())
 		return -ENOMEM;

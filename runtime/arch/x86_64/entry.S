@@ -188,8 +188,10 @@ ret_full:
 ret_to_user_end:
 
 /* Exceptions (0-31) and interrupts (32-63): every vector gets a stub that
- * pushes a dummy error code where the CPU pushes none, then its vector. */
+ * pushes a dummy error code where the CPU pushes none, then its vector.
+ * The stubs lie 16 bytes apart, so cpu.c fills the IDT by adding 16. */
 .macro trap_noerr vec
+	.balign 16
 	.globl trap_\vec
 trap_\vec:
 	pushq $0
@@ -197,6 +199,7 @@ trap_\vec:
 	jmp trap_common
 .endm
 .macro trap_err vec
+	.balign 16
 	.globl trap_\vec
 trap_\vec:
 	pushq $\vec
