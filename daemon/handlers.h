@@ -36,5 +36,7 @@ void h_volumes_get(struct http_req *req);
 void h_volumes_delete(struct http_req *req);
 void h_volumes_attach(struct http_req *req);
 void h_volumes_detach(struct http_req *req);
+/* h_events.c */
+void h_events(struct http_req *req);
 
 #endif

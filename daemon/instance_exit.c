@@ -5,6 +5,7 @@
 #include "instances.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "../providers/dispatch.h"
 #include "claims.h"
 #include "daemon.h"
+#include "events.h"
 #include "network.h"
 #include "run_ctx.h"
 #include "store.h"
@@ -54,6 +56,12 @@ static void record_exit_locked(struct unikd *d, struct unik_instance *in,
 		unikd_log("cannot record the exit of %s: %s", in->id, err.msg);
 	unikd_log("instance %s (%s) exited with %d%s%s", in->name, in->id, in->exit_code,
 		  in->message ? ": " : "", in->message ? in->message : "");
+	{
+		char code[16];
+
+		snprintf(code, sizeof(code), "%d", in->exit_code);
+		events_instance(in, "die", json_pack("{ss}", "exit_code", code));
+	}
 }
 
 void instance_mark_exited_locked(struct unikd *d, struct unik_instance *in, int wait_status)

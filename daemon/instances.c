@@ -20,6 +20,7 @@
 #include "../providers/dispatch.h"
 #include "claims.h"
 #include "daemon.h"
+#include "events.h"
 #include "ids.h"
 #include "instance_volumes.h"
 #include "network.h"
@@ -216,6 +217,7 @@ static int start_claimed(struct unikd *d, struct unik_instance *in, struct claim
 	}
 	unikd_log("instance %s (%s) started on %s, pid %d%s%s", in->name, in->id, p->name,
 		  (int)vm.pid, in->address ? ", address " : "", in->address ? in->address : "");
+	events_instance(in, "start", NULL);
 	if (vm.ended)
 		claim_note_exit(c, vm.pid, -1);
 	pthread_mutex_unlock(&d->lock);
@@ -325,6 +327,7 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 		fs_remove_tree(dir, NULL);
 		goto cleanup;
 	}
+	events_instance(out, "create", NULL);
 	if (rq->start)
 		c = claim_try(d, out->id); /* a new id: nobody else holds it */
 	pthread_mutex_unlock(&d->lock);
@@ -431,7 +434,7 @@ int instance_stop(struct unikd *d, const char *id, int timeout_s, struct unik_in
 	struct claim *c = NULL;
 	struct run_ctx rc;
 	pid_t pid;
-	int rv = -1;
+	int rv = -1, stopping = 0;
 
 	pthread_mutex_lock(&d->lock);
 	if (store_instance_get(d->store, id, out, err))
@@ -455,6 +458,7 @@ int instance_stop(struct unikd *d, const char *id, int timeout_s, struct unik_in
 	if (store_instance_put(d->store, out, err))
 		goto unlock;
 	pid = out->pid;
+	stopping = 1;
 	pthread_mutex_unlock(&d->lock);
 	unikd_notify(d);
 
@@ -469,6 +473,8 @@ int instance_stop(struct unikd *d, const char *id, int timeout_s, struct unik_in
 	c = NULL;
 	if (rv == 0)
 		rv = wait_exit_locked(d, id, (timeout_s + 10) * 1000, out, err);
+	if (rv == 0 && stopping)
+		events_instance(out, "stop", NULL);
 unlock:
 	if (c)
 		instance_claim_release(d, c);
@@ -542,6 +548,7 @@ int instance_remove(struct unikd *d, const char *id, int force, struct unik_err 
 	dir = instance_dir(d, id);
 	fs_remove_tree(dir, NULL);
 	unikd_log("instance %s (%s) removed", in.name, in.id);
+	events_instance(&in, "destroy", NULL);
 	rv = 0;
 	goto out;
 unlock:

@@ -13,6 +13,7 @@ const struct route unikd_routes[] = {
 	{ "GET", "/v1/health", ROUTE_BODY_NONE, h_health },
 	{ "GET", "/v1/compilers", ROUTE_BODY_NONE, h_compilers },
 	{ "GET", "/v1/providers", ROUTE_BODY_NONE, h_providers },
+	{ "GET", "/v1/events", ROUTE_BODY_NONE, h_events },
 	{ "GET", "/v1/images", ROUTE_BODY_NONE, h_images_list },
 	{ "POST", "/v1/images", ROUTE_BODY_UPLOAD, h_images_build },
 	{ "GET", "/v1/images/{ref}", ROUTE_BODY_NONE, h_images_get },
