@@ -3,6 +3,6 @@
 UNIK_SRCS += cmd/main.c cmd/help.c cmd/common.c cmd/opts.c cmd/client.c cmd/table.c \
 	cmd/humanize.c cmd/tarball.c cmd/cmd_build.c cmd/cmd_images.c cmd/cmd_run.c \
 	cmd/cmd_instances.c cmd/cmd_system.c cmd/cmd_volumes.c cmd/cmd_export.c
-UNIK_SRCS += cmd/cmd_events.c cmd/template.c
+UNIK_SRCS += cmd/cmd_events.c cmd/cmd_stats.c cmd/template.c
 UNIK_LIBS += -lcurl -ljansson -larchive
 LINT_SRCS += $(wildcard cmd/*.c cmd/*.h)

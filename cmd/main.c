@@ -21,6 +21,7 @@ static const struct cmd *const commands[] = {
 	&cmd_ps, &cmd_logs, &cmd_stop, &cmd_start, &cmd_rm, &cmd_wait, /* cmd_instances.c */
 	&cmd_volume,		/* cmd_volumes.c */
 	&cmd_events,		/* cmd_events.c */
+	&cmd_stats,		/* cmd_stats.c */
 	&cmd_compilers, &cmd_providers, &cmd_version, &cmd_daemon, /* cmd_system.c */
 	NULL,
 };

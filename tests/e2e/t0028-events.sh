@@ -30,6 +30,29 @@ int main(void)
 	}
 }
 C
+# busy a fifth of the time: CPU to measure
+mkdir -p "$T/busy"
+cat >"$T/busy/busy.c" <<'C'
+#include <stdio.h>
+#include <time.h>
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+int main(void)
+{
+	struct timespec nap = {0, 800 * 1000 * 1000};
+	volatile unsigned long x = 0;
+	for (;;) {
+		long long until = now_ms() + 200;
+		while (now_ms() < until)
+			x++;
+		nanosleep(&nap, NULL);
+	}
+}
+C
 
 # ---- what is recorded ----------------------------------------------------
 unik build -t hello-c "$ROOT/examples/hello-c" >/dev/null 2>&1
@@ -104,9 +127,49 @@ import re, sys
 l = sys.argv[1]
 assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z instance die [0-9a-f]{64} \(.*exit_code=3, .*name=e1\)$", l), l' "$plain"
 
+# ---- stats ---------------------------------------------------------------
+unik build -t busy "$T/busy" >/dev/null 2>&1
+unik run -d --provider spt --name st1 busy >/dev/null
+pid=$(unik ps --json | python3 -c 'import json,sys; print([i["pid"] for i in json.load(sys.stdin) if i["name"]=="st1"][0])')
+out=$(api GET /v1/instances/st1/stats)
+check "stats of a running spt instance: 200" eq "${out%% *}" 200
+check "its figures are the VM process's" python3 -c '
+import json, sys
+s = json.loads(sys.argv[1].split(" ", 1)[1]); pid = int(sys.argv[2])
+st = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+tck = 100
+cpu_now = (int(st[11]) + int(st[12])) * (10**9 // tck)
+rss = [int(l.split()[1]) * 1024 for l in open("/proc/%d/status" % pid) if l.startswith("VmRSS:")][0]
+assert s["pid"] == pid and s["name"] == "st1" and s["provider"] == "spt", s
+assert 0 <= s["cpu_ns"] <= cpu_now, (s, cpu_now)
+assert s["memory_bytes"] > 0 and s["memory_bytes"] < 100 * rss, (s, rss)
+assert s["memory_limit_bytes"] > 0 and s["threads"] >= 1 and s["cpu_percent"] >= 0, s
+assert s["interval_ms"] == 500, s' "$out" "$pid"
+for _ in $(seq 1 30); do
+	out=$(api GET /v1/instances/st1/stats)
+	echo "${out#* }" | python3 -c 'import json,sys; s=json.load(sys.stdin); assert s["cpu_ns"] > 0 and s["cpu_percent"] > 0' 2>/dev/null && break
+done
+check "a busy guest's CPU time and percentage grow" python3 -c '
+import json, sys
+s = json.loads(sys.argv[1].split(" ", 1)[1])
+assert s["cpu_ns"] > 0 and 0 < s["cpu_percent"] <= 100 * 64, s' "$out"
+check "interval_ms=0 is taken" eq "$(api GET '/v1/instances/st1/stats?interval_ms=0' | cut -d' ' -f1)" 200
+check "an interval over 10 s is 400" json_error_is "$(api GET '/v1/instances/st1/stats?interval_ms=99999')" 400 invalid_argument
+check "an unknown instance is 404" json_error_is "$(api GET /v1/instances/nobody/stats)" 404 not_found
+out=$(unik stats --no-stream st1)
+check "unik stats --no-stream: a table" contains "$(echo "$out" | head -1)" "CPU%"
+check "with the instance's row" contains "$(echo "$out" | sed -n 2p)" "st1"
+check "all running ones without a ref" contains "$(unik stats --no-stream)" "st1"
+check "--json" eq "$(unik stats --no-stream --json st1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["name"])')" st1
+check "streaming refreshes until interrupted" bash -c "timeout 3 '$BIN/unik' stats st1 >'$T/stream'; [ \$? -eq 124 ] && [ \$(grep -c st1 '$T/stream') -ge 2 ]"
+unik stop st1 >/dev/null
+check "an exited instance: 409" json_error_is "$(api GET /v1/instances/st1/stats)" 409 conflict
+check "and the CLI says it is not running" contains "$(unik stats --no-stream st1 2>&1)" "not running"
+unik rm st1 >/dev/null
+
 # ---- following ---------------------------------------------------------------
 for _ in $(seq 1 100); do
-	grep -q '"action":"destroy","id":"[0-9a-f]*","name":"e2"' "$T/follow.json" && break
+	grep -q '"action":"destroy","id":"[0-9a-f]*","name":"st1"' "$T/follow.json" && break
 	sleep 0.2
 done
 check "the follower saw the run's die as it happened" contains "$(cat "$T/follow.json")" '"action":"die"'
