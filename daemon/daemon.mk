@@ -8,4 +8,4 @@ UNIKD_LIBS += -lmicrohttpd -lgnutls -ljansson -lsqlite3 -larchive -lcrypto
 LINT_SRCS += $(wildcard daemon/*.c daemon/*.h)
 UNIKD_SRCS += daemon/run_ctx.c daemon/reconcile.c daemon/claims.c daemon/instance_exit.c
 UNIKD_SRCS += daemon/stagings.c daemon/published.c daemon/h_export.c
-UNIKD_SRCS += daemon/events.c daemon/h_events.c daemon/instance_stats.c daemon/h_stats.c
+UNIKD_SRCS += daemon/events.c daemon/h_events.c daemon/instance_stats.c daemon/h_stats.c daemon/restarts.c

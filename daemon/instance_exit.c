@@ -15,6 +15,7 @@
 #include "daemon.h"
 #include "events.h"
 #include "network.h"
+#include "restarts.h"
 #include "run_ctx.h"
 #include "store.h"
 
@@ -52,6 +53,7 @@ static void record_exit_locked(struct unikd *d, struct unik_instance *in,
 	in->finished = unikd_now();
 	free(in->message);
 	in->message = ex->message[0] ? xstrdup(ex->message) : NULL;
+	restarts_consider_locked(d, in);
 	if (store_instance_put(d->store, in, &err))
 		unikd_log("cannot record the exit of %s: %s", in->id, err.msg);
 	unikd_log("instance %s (%s) exited with %d%s%s", in->name, in->id, in->exit_code,

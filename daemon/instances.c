@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../api/restart.h"
 #include "../lib/fsutil.h"
 #include "../lib/portspec.h"
 #include "../lib/xalloc.h"
@@ -303,6 +304,15 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 	strv_copy(&out->ports, &rq->ports);
 	out->trace = rq->trace;
 	out->verbose = rq->verbose;
+	{
+		struct unik_restart policy;
+		char text[32];
+
+		if (unik_restart_parse(rq->restart, &policy, err))
+			goto cleanup;
+		unik_restart_format(&policy, text, sizeof(text));
+		out->restart = policy.policy == UNIK_RESTART_NO ? NULL : xstrdup(text);
+	}
 	if (volumes_resolve(d, &rq->volumes, p, im.format, out, err))
 		goto cleanup;
 	{
@@ -361,7 +371,10 @@ cleanup:
 	return rv;
 }
 
-int instance_start(struct unikd *d, const char *id, struct unik_instance *out, struct unik_err *err)
+/* instance_start, or with `restart` the start of a restart policy: only
+ * of an exited instance not stopped by its user, counted. */
+static int start_as(struct unikd *d, const char *id, int restart, struct unik_instance *out,
+		    struct unik_err *err)
 {
 	const struct unik_provider *p;
 	struct claim *c = NULL;
@@ -385,6 +398,14 @@ int instance_start(struct unikd *d, const char *id, struct unik_instance *out, s
 		unik_err_set(err, UNIK_E_CONFLICT, "instance %s is already running", out->name);
 		goto unlock;
 	}
+	if (restart && (out->stopped_by_user || out->state != UNIK_STATE_EXITED)) {
+		unik_err_set(err, UNIK_E_CONFLICT, "instance %s is no longer to be restarted",
+			     out->name);
+		goto unlock;
+	}
+	if (restart)
+		out->restart_count++;
+	out->stopped_by_user = 0; /* saved by start_claimed with the start */
 	pthread_mutex_unlock(&d->lock);
 	rv = start_claimed(d, out, c, err);
 	pthread_mutex_lock(&d->lock);
@@ -398,6 +419,17 @@ unlock:
 	pthread_mutex_unlock(&d->lock);
 	unikd_notify(d);
 	return rv;
+}
+
+int instance_start(struct unikd *d, const char *id, struct unik_instance *out, struct unik_err *err)
+{
+	return start_as(d, id, 0, out, err);
+}
+
+int instance_start_restart(struct unikd *d, const char *id, struct unik_instance *out,
+			   struct unik_err *err)
+{
+	return start_as(d, id, 1, out, err);
 }
 
 static int is_running(const struct unik_instance *in)
@@ -440,7 +472,13 @@ int instance_stop(struct unikd *d, const char *id, int timeout_s, struct unik_in
 	if (store_instance_get(d->store, id, out, err))
 		goto unlock;
 	if (!is_running(out)) {
-		rv = 0;
+		/* one waiting for its restart policy's backoff stays stopped */
+		if (out->restart && !out->stopped_by_user) {
+			out->stopped_by_user = 1;
+			rv = store_instance_put(d->store, out, err);
+		} else {
+			rv = 0;
+		}
 		goto unlock;
 	}
 	p = provider_of(out, err);
@@ -455,6 +493,7 @@ int instance_stop(struct unikd *d, const char *id, int timeout_s, struct unik_in
 		goto unlock;
 	}
 	out->state = UNIK_STATE_STOPPING;
+	out->stopped_by_user = 1; /* no restart policy applies to its end */
 	if (store_instance_put(d->store, out, err))
 		goto unlock;
 	pid = out->pid;

@@ -179,5 +179,60 @@ check "the stream is newline-delimited JSON" contains \
 	"$(curl -s -D - -o /dev/null --unix-socket "$SOCK" "http://x/v1/events?until=1")" "application/x-ndjson"
 check "the follower still runs" kill -0 "$FOLLOW"
 kill "$FOLLOW"; wait "$FOLLOW" 2>/dev/null
+# ---- restart policies --------------------------------------------------------
+# inst NAME EXPR: EXPR over instance NAME's JSON (i)
+inst() { unik ps -a --json | python3 -c "import json,sys; i=[i for i in json.load(sys.stdin) if i['name']==sys.argv[1]][0]; print($2)" "$1"; }
+# wait_for NAME EXPR: until EXPR over NAME's JSON is True (60 s at most)
+wait_for() { for _ in $(seq 1 300); do [ "$(inst "$1" "$2")" = True ] && return 0; sleep 0.2; done; return 1; }
+check "a bad policy is 400" json_error_is "$(api POST /v1/instances -H 'Content-Type: application/json' \
+	-d '{"image":"hello-c","provider":"spt","restart":"sometimes"}')" 400 invalid_argument
+check "on-failure:0 is 400" json_error_is "$(api POST /v1/instances -H 'Content-Type: application/json' \
+	-d '{"image":"hello-c","provider":"spt","restart":"on-failure:0"}')" 400 invalid_argument
+check "the CLI refuses a bad policy (run's usage status, 125)" bash -c "'$BIN/unik' run --restart maybe hello-c 2>'$T/err'; [ \$? -eq 125 ]"
+check "and says what it takes" contains "$(cat "$T/err")" "on-failure:N"
+check "--rm with --restart always is refused" bash -c "'$BIN/unik' run --rm --restart always hello-c 2>/dev/null; [ \$? -eq 125 ]"
+
+unik run -d --provider spt --name r1 --restart on-failure:3 -e EXIT_CODE=5 hello-c >/dev/null
+check "on-failure:3 restarts a failing program three times, then leaves it" \
+	wait_for r1 'i["restart_count"] == 3 and i["state"] == "exited"'
+check "the instance shows its policy" eq "$(inst r1 'i["restart"], i["exit_code"], i["stopped_by_user"]')" "on-failure:3 5 False"
+check "the backoff doubled from 100 ms" eq "$(inst r1 'i["restart_delay_ms"]')" 400
+check "a restart event for each" eq "$(actions --filter name=r1 --filter event=restart | wc -l)" 3
+check "with the count and the delay" eq "$(all_events --filter name=r1 --filter event=restart | python3 -c '
+import json, sys
+print([(e["attributes"]["restart_count"], e["attributes"]["delay_ms"]) for e in map(json.loads, sys.stdin)])')" \
+	"[('1', '100'), ('2', '200'), ('3', '400')]"
+check "four runs: four starts and four deaths" eq "$(actions --filter name=r1 --filter event=die --filter event=start | wc -l)" 8
+
+unik run -d --provider spt --name r2 --restart on-failure -e EXIT_CODE=0 hello-c >/dev/null
+wait_for r2 'i["state"] == "exited"'
+sleep 1 # ten times the first backoff
+check "on-failure does not restart a success" eq "$(inst r2 'i["restart_count"], i["state"]')" "0 exited"
+check "nor does no policy" eq "$(inst e1 'i' 2>/dev/null; inst st1 'i' 2>/dev/null; echo none)" none
+
+unik run -d --provider spt --name r3 --restart always -e EXIT_CODE=0 hello-c >/dev/null
+check "always restarts a success too" wait_for r3 'i["restart_count"] >= 2'
+unik stop r3 >/dev/null
+check "a stop marks it stopped by the user" eq "$(inst r3 'i["stopped_by_user"], i["state"]')" "True exited"
+n=$(inst r3 'i["restart_count"]')
+sleep "$(inst r3 'min(i["restart_delay_ms"] * 2, 10000) / 1000 + 1')" # past the next backoff
+check "and it is not restarted" eq "$(inst r3 'i["restart_count"], i["state"]')" "$n exited"
+unik start r3 >/dev/null
+check "a start clears the mark: the policy applies again" wait_for r3 "i['restart_count'] > $n and not i['stopped_by_user']"
+unik stop r3 >/dev/null
+
+# a VM that ends while no daemon runs: the next one applies the policy
+unik run -d --provider spt --name r4 --restart always busy >/dev/null
+pid=$(inst r4 'i["pid"]')
+check "SIGTERM stops the daemon" stop_daemon
+kill -KILL "$pid"
+for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+start_daemon
+check "after a daemon restart, an instance that ended meanwhile is restarted" \
+	wait_for r4 "i['state'] == 'running' and i['restart_count'] == 1 and i['pid'] != $pid"
+check "with a restart event" eq "$(actions --filter name=r4 --filter event=restart)" "instance restart r4"
+check "the policy survived the restart" eq "$(inst r4 'i["restart"]')" always
+unik rm -f r1 r2 r3 r4 >/dev/null
+
 check "the daemon is fine" daemon_alive
 finish
