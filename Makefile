@@ -65,9 +65,22 @@ UNIKD_OBJS := $(call obj,$(UNIKD_SRCS))
 -include tests/fuzz/fuzz.mk
 -include tests/tools/tools.mk
 
-.PHONY: all guest demo test unit e2e lint format bench clean deps compat
+.PHONY: all guest demo test unit e2e lint format bench clean deps compat install man
 .DEFAULT_GOAL := all
 all: $(BIN)/unik $(BIN)/unikd $(EXTRA_BINS) guest
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the programs in PREFIX/bin, and the
+# man pages made from their help text (scripts/gen-man) in PREFIX/share/man/man1.
+# The guest runtime stays where it was built (UNIK_DATADIR).
+PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
+man: $(BIN)/unik
+	rm -rf $(OUT)/man
+	scripts/gen-man $(BIN)/unik $(OUT)/man
+install: all man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(BIN)/unik $(BIN)/unikd $(EXTRA_BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(OUT)/man/*.1 $(DESTDIR)$(MANDIR)/man1/
 
 guest: $(GUEST_TARGETS)
 

@@ -11,6 +11,7 @@
 #include "../lib/utf8.h"
 #include "../lib/xalloc.h"
 #include "restart.h"
+#include "labels.h"
 
 static const char *const state_names[] = { "created", "starting", "running", "stopping", "exited" };
 static const char *const job_state_names[] = { "running", "succeeded", "failed" };
@@ -232,6 +233,7 @@ void unik_image_init(struct unik_image *im)
 	memset(im, 0, sizeof(*im));
 	strv_init(&im->args);
 	strv_init(&im->stagings);
+	strv_init(&im->labels);
 }
 
 void unik_image_release(struct unik_image *im)
@@ -245,6 +247,7 @@ void unik_image_release(struct unik_image *im)
 	free(im->initrd);
 	strv_release(&im->args);
 	strv_release(&im->stagings);
+	strv_release(&im->labels);
 	unik_image_init(im);
 }
 
@@ -264,6 +267,7 @@ json_t *unik_image_to_json(const struct unik_image *im)
 	json_object_set_new(j, "kernel", str_or_null(im->kernel));
 	json_object_set_new(j, "initrd", str_or_null(im->initrd));
 	json_object_set_new(j, "stagings", strv_to_json(&im->stagings));
+	json_object_set_new(j, "labels", unik_labels_to_json(&im->labels));
 	return j;
 }
 
@@ -279,7 +283,8 @@ int unik_image_from_json(json_t *j, struct unik_image *out, struct unik_err *err
 	    get_time(j, "created", &out->created, err) || get_int(j, "memory", &mem, err) ||
 	    get_strv(j, "args", &out->args, err) || get_str(j, "kernel", &out->kernel, 0, err) ||
 	    get_str(j, "initrd", &out->initrd, 0, err) ||
-	    get_strv(j, "stagings", &out->stagings, err))
+	    get_strv(j, "stagings", &out->stagings, err) ||
+	    unik_labels_from_json(j, "labels", &out->labels, err))
 		return -1;
 	out->size = size;
 	out->memory_mb = (int)mem;
@@ -295,6 +300,7 @@ void unik_instance_init(struct unik_instance *in)
 	strv_init(&in->args);
 	strv_init(&in->env);
 	strv_init(&in->ports);
+	strv_init(&in->labels);
 }
 
 void unik_instance_release(struct unik_instance *in)
@@ -311,6 +317,7 @@ void unik_instance_release(struct unik_instance *in)
 	strv_release(&in->args);
 	strv_release(&in->env);
 	strv_release(&in->ports);
+	strv_release(&in->labels);
 	unik_mounts_free(in->volumes, in->n_volumes);
 	unik_instance_init(in);
 }
@@ -345,6 +352,7 @@ json_t *unik_instance_to_json(const struct unik_instance *in)
 	json_object_set_new(j, "restart_count", json_integer(in->restart_count));
 	json_object_set_new(j, "restart_delay_ms", json_integer(in->restart_delay_ms));
 	json_object_set_new(j, "stopped_by_user", json_boolean(in->stopped_by_user));
+	json_object_set_new(j, "labels", unik_labels_to_json(&in->labels));
 	return j;
 }
 
@@ -369,6 +377,7 @@ int unik_instance_from_json(json_t *j, struct unik_instance *out, struct unik_er
 	     get_str(j, "message", &out->message, 0, err) ||
 	     get_bool(j, "trace", &out->trace, err) || get_bool(j, "verbose", &out->verbose, err) ||
 	     unik_mounts_from_json(j, &out->volumes, &out->n_volumes, err) ||
+	     unik_labels_from_json(j, "labels", &out->labels, err) ||
 	     get_str(j, "restart", &out->restart, 0, err) ||
 	     get_int(j, "restart_count", &rcount, err) ||
 	     get_int(j, "restart_delay_ms", &rdelay, err) ||
@@ -460,6 +469,7 @@ void unik_run_request_init(struct unik_run_request *rq)
 	strv_init(&rq->env);
 	strv_init(&rq->ports);
 	strv_init(&rq->volumes);
+	strv_init(&rq->labels);
 	rq->start = 1;
 }
 
@@ -474,6 +484,7 @@ void unik_run_request_release(struct unik_run_request *rq)
 	strv_release(&rq->ports);
 	strv_release(&rq->volumes);
 	free(rq->restart);
+	strv_release(&rq->labels);
 	unik_run_request_init(rq);
 }
 
@@ -503,6 +514,8 @@ json_t *unik_run_request_to_json(const struct unik_run_request *rq)
 		json_object_set_new(j, "volumes", strv_to_json(&rq->volumes));
 	if (rq->restart)
 		json_object_set_new(j, "restart", unik_json_text(rq->restart));
+	if (rq->labels.n)
+		json_object_set_new(j, "labels", unik_labels_to_json(&rq->labels));
 	return j;
 }
 
@@ -519,6 +532,7 @@ int unik_run_request_from_json(json_t *j, struct unik_run_request *out, struct u
 	    get_strv(j, "ports", &out->ports, err) || get_bool(j, "trace", &out->trace, err) ||
 	    get_bool(j, "verbose", &out->verbose, err) ||
 	    get_strv(j, "volumes", &out->volumes, err) ||
+	    unik_labels_from_json(j, "labels", &out->labels, err) ||
 	    get_str(j, "restart", &out->restart, 0, err))
 		return -1;
 	{

@@ -35,6 +35,7 @@ struct unik_image {
 	char *kernel; /* blob digest ("sha256:<hex>") or NULL */
 	char *initrd; /* blob digest or NULL */
 	struct strv stagings; /* the disk formats staged for it (unik export) */
+	struct strv labels; /* "K=V" (unik build --label; api/labels.h) */
 };
 
 enum unik_state {
@@ -73,6 +74,7 @@ struct unik_instance {
 	int restart_count; /* restarts by the daemon so far */
 	int restart_delay_ms; /* the backoff before the last restart (0: none yet) */
 	int stopped_by_user; /* a stop or kill asked: no restart until it is started again */
+	struct strv labels; /* "K=V" (unik run --label) */
 };
 
 enum unik_job_state {
@@ -106,6 +108,7 @@ struct unik_run_request {
 	int verbose; /* unik run --verbose: the runtime's boot lines on the console */
 	struct strv volumes; /* "VOLUME:/PATH[:ro|:rw]", in disk order */
 	char *restart; /* restart policy (api/restart.h), NULL: "no" */
+	struct strv labels; /* "K=V" */
 };
 
 void unik_image_init(struct unik_image *im);

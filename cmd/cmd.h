@@ -45,10 +45,19 @@ struct cmd {
 	const char *usage; /* after "unik ", e.g. "build [OPTIONS] PATH" */
 	const char *summary;
 	const char *help; /* more text for `unik help CMD`, or NULL */
+	const struct cmd *const *subs; /* a group's subcommands ("volume create"), or NULL */
 };
 
+/* main.c: the command table, NULL-terminated, and the global options. */
+extern const struct cmd *const unik_commands[];
+extern const struct opt unik_global_options[];
+
 extern const struct cmd cmd_build, cmd_images, cmd_rmi, cmd_export;
+extern const struct cmd cmd_push, cmd_pull, cmd_tag, cmd_save, cmd_load, cmd_login, cmd_logout;
 extern const struct cmd cmd_run, cmd_ps, cmd_logs, cmd_stop, cmd_start, cmd_rm, cmd_wait;
+extern const struct cmd cmd_kill, cmd_restart, cmd_inspect, cmd_completion;
+extern const struct cmd cmd_system, cmd_container, cmd_image; /* cmd_prune.c */
+extern const struct cmd cmd_system_prune, cmd_container_prune, cmd_image_prune, cmd_volume_prune;
 extern const struct cmd cmd_compilers, cmd_providers, cmd_version, cmd_daemon;
 extern const struct cmd cmd_events; /* cmd_events.c */
 extern const struct cmd cmd_stats; /* cmd_stats.c */
@@ -61,6 +70,9 @@ const struct cmd *cmd_volume_alias(const char *name);
 /* help.c */
 void cmd_print_help(const struct cmd *c, FILE *f);
 void cmd_print_main_help(const struct cmd *const *cmds, const struct opt *global, FILE *f);
+/* man.c: the help as roff, unik-CMD(1) and unik(1) */
+void cmd_print_man(const struct cmd *c, FILE *f);
+void cmd_print_main_man(const struct cmd *const *cmds, const struct opt *global, FILE *f);
 /* Prints "unik CMD: <msg>" and where to find help; returns the usage status. */
 int cmd_usage_error(const struct cmd *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -76,6 +88,11 @@ void cmd_print_json(json_t *j);
 void cmd_ref_path(struct strbuf *path, const char *kind, const char *ref, const char *suffix);
 /* A client_data_fn that copies the data to stdout at once (unbuffered). */
 int cmd_write_stdout(const char *data, size_t len, void *arg, struct unik_err *err);
+/* GET `path` streamed to `output` (through output.part, renamed when whole;
+ * nothing left on an error) or to the standard output when it is not a
+ * terminal; `what` ("a disk image") names it in the refusal.  Prints its
+ * errors; returns the exit status. */
+int cmd_download(struct cmd_ctx *ctx, const char *path, const char *output, const char *what);
 /* The first UNIK_SHORT_ID_LEN characters of an id (borrowed or static). */
 const char *cmd_short_id(const char *id, char buf[16]);
 

@@ -11,6 +11,7 @@
 #include "../api/types.h"
 #include "../lib/strv.h"
 #include "../lib/xalloc.h"
+#include "../api/labels.h"
 #include "cmd.h"
 #include "humanize.h"
 #include "tarball.h"
@@ -20,6 +21,7 @@ struct build_opts {
 	const char *compiler;
 	int memory_mb;
 	struct strv args;
+	struct strv labels;
 	int quiet;
 };
 
@@ -32,6 +34,8 @@ static const struct opt build_options[] = {
 		   "default guest memory: 128, 128M, 1G"),
 	OPT_LIST(0, "arg", NULL, struct build_opts, args, "ARG",
 		 "a default program argument (repeat for more)"),
+	OPT_LIST('l', "label", NULL, struct build_opts, labels, "K=V",
+		 "a label of the image (repeat for more; see 'unik images --filter')"),
 	OPT_BOOL('q', "quiet", NULL, struct build_opts, quiet,
 		 "print only the image id, no progress"),
 	OPT_END(),
@@ -132,6 +136,8 @@ static int submit(struct cmd_ctx *ctx, const struct build_opts *o, const char *n
 	}
 	for (size_t i = 0; i < o->args.n; i++)
 		client_query(&path, "args", o->args.v[i]);
+	for (size_t i = 0; i < o->labels.n; i++)
+		client_query(&path, "label", o->labels.v[i]);
 	rc = client_upload(ctx->client, strbuf_str(&path), "application/gzip", tar->buf, tar->len,
 			   &res, err);
 	if (!rc && unik_job_from_json(res, job, err))
@@ -225,6 +231,18 @@ static int build_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 	int status = 1;
 
 	unik_job_init(&b.job);
+	{
+		struct strv labels = STRV_INIT;
+		int bad = 0;
+
+		for (size_t i = 0; i < o->labels.n && !bad; i++)
+			bad = unik_label_add(&labels, o->labels.v[i], &err);
+		strv_release(&labels);
+		if (bad) {
+			unik_job_release(&b.job);
+			return cmd_usage_error(ctx->cmd, "%s", err.msg);
+		}
+	}
 	if (stat(argv[0], &st) < 0) {
 		fprintf(stderr, "unik: %s: %s\n", argv[0], strerror(errno));
 		goto out;

@@ -117,9 +117,10 @@ const struct cmd cmd_events = {
 	.max_args = 0,
 	.usage = "events [--since TIME] [--until TIME] [--filter KEY=VALUE] [--format FORMAT]",
 	.summary = "Print the daemon's events as they happen",
-	.help = "Events: instance create, start, die (with its exit_code), stop, kill, destroy,\n"
-		"restart; image build, pull, push, delete, tag; volume create, mount, unmount,\n"
-		"destroy.  The daemon keeps the last 4096 in memory (none survive its restart).\n"
-		"Without --until it follows until Ctrl-C.  Template fields: .Time, .Time_nano,\n"
-		".Type, .Action, .ID, .Name, .Attributes.KEY; {{json .}} prints the event.\n",
+	.help =
+	    "Events: instance create, start, die (with its exit_code), stop, kill, destroy,\n"
+	    "restart; image build, pull, push, load, delete, tag; volume create, mount, unmount,\n"
+	    "destroy.  The daemon keeps the last 4096 in memory (none survive its restart).\n"
+	    "Without --until it follows until Ctrl-C.  Template fields: .Time, .Time_nano,\n"
+	    ".Type, .Action, .ID, .Name, .Attributes.KEY; {{json .}} prints the event.\n",
 };

@@ -24,66 +24,18 @@ static const struct opt export_options[] = {
 	OPT_END(),
 };
 
-static int write_fd(const char *data, size_t len, void *arg, struct unik_err *err)
-{
-	int fd = *(int *)arg;
-
-	while (len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return unik_err_set(err, UNIK_E_INTERNAL, "writing the disk: %s",
-					    strerror(errno));
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int export_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 {
 	const struct export_opts *o = opts;
-	struct unik_err err = UNIK_ERR_INIT;
 	struct strbuf path = STRBUF_INIT;
-	char *tmp = NULL;
-	int fd = 1, rc;
+	int rc;
 
 	(void)argc;
-	if (!o->output && isatty(1)) {
-		fprintf(stderr, "unik: export writes a disk image: give -o FILE or redirect the "
-				"standard output\n");
-		return 1;
-	}
-	if (o->output) {
-		/* Written beside FILE, renamed over it when whole. */
-		tmp = xasprintf("%s.part", o->output);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0) {
-			fprintf(stderr, "unik: %s: %s\n", tmp, strerror(errno));
-			free(tmp);
-			return 1;
-		}
-	}
 	cmd_ref_path(&path, "images", argv[0], "/export");
 	client_query(&path, "format", o->format ? o->format : "raw");
-	rc = client_stream(ctx->client, strbuf_str(&path), write_fd, &fd, &err);
-	if (o->output) {
-		if (close(fd) < 0 && !rc)
-			rc = unik_err_set(&err, UNIK_E_INTERNAL, "writing %s: %s", tmp,
-					  strerror(errno));
-		if (!rc && rename(tmp, o->output) < 0)
-			rc = unik_err_set(&err, UNIK_E_INTERNAL, "renaming %s: %s", tmp,
-					  strerror(errno));
-		if (rc)
-			unlink(tmp);
-	}
-	if (rc)
-		cmd_error(&err);
+	rc = cmd_download(ctx, strbuf_str(&path), o->output, "a disk image");
 	strbuf_release(&path);
-	free(tmp);
-	return rc ? 1 : 0;
+	return rc;
 }
 
 const struct cmd cmd_export = {

@@ -1,131 +1,13 @@
-/* cmd_instances.c - ps, logs, stop, start, rm, wait. */
+/* cmd_instances.c - logs, stop, start, rm, wait. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../api/types.h"
-#include "../lib/portspec.h"
 #include "../lib/strbuf.h"
 #include "cmd.h"
-#include "humanize.h"
-#include "table.h"
-
-/* ---- ps ------------------------------------------------------------- */
-
-struct ps_opts {
-	int all;
-	int json;
-	int quiet;
-};
-
-static const struct opt ps_options[] = {
-	OPT_BOOL('a', "all", NULL, struct ps_opts, all,
-		 "show every instance, not only running ones"),
-	OPT_BOOL(0, "json", NULL, struct ps_opts, json, "print the raw JSON"),
-	OPT_BOOL('q', "quiet", NULL, struct ps_opts, quiet, "print the instance ids only"),
-	OPT_END(),
-};
-
-static void instance_row(struct table *t, const struct unik_instance *in, int64_t now)
-{
-	char id[16], image[16], ago[64];
-
-	human_ago(in->created, now, ago, sizeof(ago));
-	table_cell(t, cmd_short_id(in->id, id));
-	table_cell(t, in->name);
-	table_cell(t, in->image_name ? in->image_name : cmd_short_id(in->image, image));
-	table_cell(t, in->provider);
-	if (in->state == UNIK_STATE_EXITED && in->exit_code >= 0)
-		table_cellf(t, "exited (%d)", in->exit_code);
-	else
-		table_cell(t, unik_state_name(in->state));
-	table_cell(t, in->address);
-	table_cell(t, ago);
-	if (in->ports.n) {
-		struct strbuf sb = STRBUF_INIT;
-
-		/* Docker's form: 127.0.0.1:8080->8080/tcp */
-		for (size_t i = 0; i < in->ports.n; i++) {
-			struct portspec ps;
-
-			if (portspec_parse(in->ports.v[i], &ps, NULL))
-				continue;
-			strbuf_addf(&sb, "%s%s:%d->%d/tcp", sb.len ? ", " : "", ps.host_ip,
-				    ps.host_port, ps.guest_port);
-		}
-		table_cell(t, strbuf_str(&sb));
-		strbuf_release(&sb);
-	} else {
-		table_cell(t, NULL);
-	}
-}
-
-static int ps_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
-{
-	const struct ps_opts *o = opts;
-	struct unik_err err = UNIK_ERR_INIT;
-	json_t *arr = NULL, *j;
-	struct table t;
-	int status = 0;
-	size_t i;
-
-	if (client_json(ctx->client, "GET", o->all ? "/v1/instances?all=1" : "/v1/instances", NULL,
-			&arr, &err)) {
-		cmd_error(&err);
-		return 1;
-	}
-	if (!json_is_array(arr)) {
-		fprintf(stderr, "unik: the unik daemon's list of instances is not a JSON array\n");
-		json_decref(arr);
-		return 1;
-	}
-	if (o->json) {
-		cmd_print_json(arr);
-		json_decref(arr);
-		return 0;
-	}
-	table_init(&t, "ID NAME IMAGE PROVIDER STATE ADDRESS CREATED PORTS");
-	json_array_foreach (arr, i, j) {
-		struct unik_instance in;
-		char id[16];
-
-		unik_instance_init(&in);
-		if (unik_instance_from_json(j, &in, &err)) {
-			unik_err_prefix(&err, "the unik daemon sent a bad instance");
-			status = 1;
-		} else if (o->quiet) {
-			printf("%s\n", cmd_short_id(in.id, id));
-		} else {
-			instance_row(&t, &in, (int64_t)time(NULL));
-		}
-		unik_instance_release(&in);
-		if (status)
-			break;
-	}
-	if (status)
-		cmd_error(&err);
-	else if (!o->quiet)
-		table_print(&t, stdout);
-	table_release(&t);
-	json_decref(arr);
-	return status;
-}
-
-const struct cmd cmd_ps = {
-	.name = "ps",
-	.alias = "instances",
-	.fn = ps_main,
-	.opts = ps_options,
-	.opts_size = sizeof(struct ps_opts),
-	.max_args = 0,
-	.usage = "ps [-a] [--json] [-q]",
-	.summary = "List the instances",
-	.help = "STATE is created, running, stopping, or exited with the program's exit status\n"
-		"in brackets when it is known.\n",
-};
 
 /* ---- logs ----------------------------------------------------------- */
 

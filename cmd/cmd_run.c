@@ -13,11 +13,13 @@
 #include <string.h>
 
 #include "../api/restart.h"
+#include "../api/labels.h"
 #include "../api/types.h"
 #include "../lib/strv.h"
 #include "../lib/portspec.h"
 #include "../lib/xalloc.h"
 #include "cmd.h"
+#include "envfile.h"
 
 /* Exit statuses of `unik run` besides the program's own (docs/cli.md). */
 #define RUN_FAILED 125 /* unik could not run the program, or lost its status */
@@ -28,6 +30,8 @@ struct run_opts {
 	const char *provider;
 	int memory_mb;
 	struct strv env;
+	struct strv env_files;
+	struct strv labels;
 	struct strv publish;
 	struct strv volumes;
 	const char *accel;
@@ -48,6 +52,11 @@ static const struct opt run_options[] = {
 		   "guest memory: 128, 128M, 1G (default: the image's)"),
 	OPT_LIST('e', "env", NULL, struct run_opts, env, "K=V",
 		 "set a variable in the program's environment; a bare K passes this shell's value"),
+	OPT_LIST(0, "env-file", NULL, struct run_opts, env_files, "FILE",
+		 "read variables from FILE: KEY=VALUE lines, # comments, a bare KEY passes "
+		 "this shell's value (before -e)"),
+	OPT_LIST('l', "label", NULL, struct run_opts, labels, "K=V",
+		 "a label of the instance (repeat for more; see 'unik ps --filter')"),
 	OPT_LIST('p', "publish", NULL, struct run_opts, publish, "[IP:]HOST:GUEST",
 		 "publish a guest TCP port on the host (IP defaults to 127.0.0.1)"),
 	OPT_LIST('v', "volume", "vol", struct run_opts, volumes, "VOLUME:/PATH[:ro]",
@@ -220,6 +229,35 @@ out:
 	return status;
 }
 
+/* Adds `e` ("K=V", or a bare K: this shell's value, if it has one) to
+ * `env`; prints a usage error and returns -1 when it is malformed. */
+static int env_add(struct cmd_ctx *ctx, struct strv *env, const char *e)
+{
+	const char *val;
+	char *kv;
+
+	if (strchr(e, '=')) {
+		if (!unik_env_valid(e)) {
+			cmd_usage_error(ctx->cmd, "bad environment variable '%s': use KEY=VALUE",
+					e);
+			return -1;
+		}
+		env_set(env, e);
+		return 0;
+	}
+	val = getenv(e);
+	if (!val)
+		return 0;
+	kv = xasprintf("%s=%s", e, val);
+	if (!unik_env_valid(kv)) {
+		free(kv);
+		cmd_usage_error(ctx->cmd, "bad environment variable name '%s'", e);
+		return -1;
+	}
+	env_set_owned(env, kv);
+	return 0;
+}
+
 /* Fills the run request from the options and arguments; prints a usage
  * error and returns its status, or 0. */
 static int make_request(struct cmd_ctx *ctx, const struct run_opts *o, int argc, char **argv,
@@ -258,21 +296,20 @@ static int make_request(struct cmd_ctx *ctx, const struct run_opts *o, int argc,
 					       o->restart);
 		rq->restart = xstrdup(o->restart);
 	}
-	for (size_t k = 0; k < o->env.n; k++) {
-		const char *e = o->env.v[k], *val;
+	for (size_t k = 0; k < o->env_files.n; k++) {
+		struct unik_err ferr = UNIK_ERR_INIT;
 
-		if (strchr(e, '=')) {
-			if (!unik_env_valid(e))
-				return cmd_usage_error(
-				    ctx->cmd, "bad environment variable '%s': use KEY=VALUE", e);
-			strv_push(&rq->env, e);
-			continue;
-		}
-		val = getenv(e);
-		if (val)
-			strv_push_owned(&rq->env, xasprintf("%s=%s", e, val));
-		if (val && !unik_env_valid(rq->env.v[rq->env.n - 1]))
-			return cmd_usage_error(ctx->cmd, "bad environment variable name '%s'", e);
+		if (env_file_read(o->env_files.v[k], &rq->env, &ferr))
+			return cmd_usage_error(ctx->cmd, "%s", ferr.msg);
+	}
+	for (size_t k = 0; k < o->env.n; k++)
+		if (env_add(ctx, &rq->env, o->env.v[k]))
+			return ctx->cmd->usage_status;
+	for (size_t k = 0; k < o->labels.n; k++) {
+		struct unik_err lerr = UNIK_ERR_INIT;
+
+		if (unik_label_add(&rq->labels, o->labels.v[k], &lerr))
+			return cmd_usage_error(ctx->cmd, "%s", lerr.msg);
 	}
 	for (size_t k = 0; k < o->publish.n; k++) {
 		struct portspec ps;

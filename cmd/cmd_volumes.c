@@ -11,6 +11,7 @@
 #include "../api/types.h"
 #include "../lib/xalloc.h"
 #include "cmd.h"
+#include "group.h"
 #include "humanize.h"
 #include "table.h"
 #include "tarball.h"
@@ -384,8 +385,8 @@ const struct cmd cmd_volume_detach = {
 /* ---- the group ------------------------------------------------------ */
 
 static const struct cmd *const subcommands[] = {
-	&cmd_volume_create, &cmd_volume_ls, &cmd_volume_inspect, &cmd_volume_rm, &cmd_volume_attach,
-	&cmd_volume_detach, NULL,
+	&cmd_volume_create, &cmd_volume_ls,	&cmd_volume_inspect, &cmd_volume_rm,
+	&cmd_volume_attach, &cmd_volume_detach, &cmd_volume_prune,   NULL,
 };
 
 const struct cmd *cmd_volume_alias(const char *name)
@@ -396,62 +397,16 @@ const struct cmd *cmd_volume_alias(const char *name)
 	return NULL;
 }
 
-static void group_help(FILE *f)
-{
-	fputs("Usage:  unik volume COMMAND [ARG...]\n\nManage volumes: disks with a file "
-	      "system that instances mount.\n\nCommands:\n",
-	      f);
-	for (const struct cmd *const *c = subcommands; *c; c++)
-		fprintf(f, "  %-10s%s\n", (*c)->name + strlen("volume "), (*c)->summary);
-	fputs("\nRun 'unik volume COMMAND --help' for more on a command.\n", f);
-}
-
 static int volume_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 {
-	static const struct opt none[] = { OPT_END() };
-	struct unik_err err = UNIK_ERR_INIT;
-	const struct cmd *c = NULL;
-	struct cmd_ctx sub = *ctx;
-	void *values;
-	int n, status;
-
-	if (argc == 0 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") ||
-	    !strcmp(argv[0], "help")) {
-		group_help(argc ? stdout : stderr);
-		return argc ? 0 : CMD_USAGE_STATUS;
-	}
-	for (const struct cmd *const *s = subcommands; *s && !c; s++)
-		if (!strcmp((*s)->name + strlen("volume "), argv[0]))
-			c = *s;
-	if (!c && !strcmp(argv[0], "list"))
-		c = &cmd_volume_ls;
-	if (!c && !strcmp(argv[0], "remove"))
-		c = &cmd_volume_rm;
-	if (!c) {
-		fprintf(stderr, "unik volume: no such command '%s'.\nSee 'unik volume --help'.\n",
-			argv[0]);
-		return CMD_USAGE_STATUS;
-	}
-	sub.cmd = c;
-	values = xcalloc(1, c->opts_size ? c->opts_size : 1);
-	opts_defaults(c->opts ? c->opts : none, values);
-	n = opts_parse(c->opts ? c->opts : none, 0, argc - 1, argv + 1, values, &err);
-	if (n == OPTS_HELP) {
-		cmd_print_help(c, stdout);
-		status = 0;
-	} else if (n < 0) {
-		status = cmd_usage_error(c, "%s", err.msg);
-	} else if (n < c->min_args || (c->max_args >= 0 && n > c->max_args)) {
-		status =
-		    cmd_usage_error(c, "takes %s%d argument%s", c->max_args < 0 ? "at least " : "",
-				    n < c->min_args ? c->min_args : c->max_args,
-				    (n < c->min_args ? c->min_args : c->max_args) == 1 ? "" : "s");
-	} else {
-		status = c->fn(&sub, values, n, argv + 1);
-	}
-	opts_release(c->opts ? c->opts : none, values);
-	free(values);
-	return status;
+	/* Docker's other spellings */
+	if (argc && !strcmp(argv[0], "list"))
+		argv[0] = "ls";
+	else if (argc && !strcmp(argv[0], "remove"))
+		argv[0] = "rm";
+	return cmd_group_main(ctx, "volume",
+			      "Manage volumes: disks with a file system that instances mount.",
+			      subcommands, argc, argv);
 }
 
 const struct cmd cmd_volume = {
@@ -461,6 +416,7 @@ const struct cmd cmd_volume = {
 	.min_args = 0,
 	.max_args = -1,
 	.usage = "volume COMMAND [ARG...]",
+	.subs = subcommands,
 	.summary = "Manage volumes: create, ls, inspect, rm, attach, detach",
 	.help = "Commands:\n"
 		"  create     Create a volume: an empty file system, or one holding a folder\n"
@@ -469,6 +425,7 @@ const struct cmd cmd_volume = {
 		"  rm         Remove volumes and their data\n"
 		"  attach     Mount a volume in an instance\n"
 		"  detach     Take a volume out of an instance\n"
+		"  prune      Remove the volumes no instance uses\n"
 		"UniK's names: create-volume, volumes, delete-volume, attach-volume,\n"
 		"detach-volume.  See docs/volumes.md.\n",
 };

@@ -1,9 +1,13 @@
 /* common.c - what the commands share: errors, JSON output, ref paths. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../api/types.h"
+#include "../lib/xalloc.h"
 #include "cmd.h"
 
 void cmd_error(const struct unik_err *err)
@@ -59,4 +63,60 @@ int cmd_for_each_ref(struct cmd_ctx *ctx, int argc, char **argv, cmd_ref_fn fn, 
 	}
 	fflush(stdout);
 	return status;
+}
+
+static int write_fd(const char *data, size_t len, void *arg, struct unik_err *err)
+{
+	int fd = *(int *)arg;
+
+	while (len) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return unik_err_set(err, UNIK_E_INTERNAL, "writing: %s", strerror(errno));
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int cmd_download(struct cmd_ctx *ctx, const char *path, const char *output, const char *what)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	char *tmp = NULL;
+	int fd = 1, rc;
+
+	if (!output && isatty(1)) {
+		fprintf(stderr,
+			"unik: %s writes %s: give -o FILE or redirect the standard output\n",
+			ctx->cmd->name, what);
+		return 1;
+	}
+	if (output) {
+		/* written beside FILE, renamed over it when whole */
+		tmp = xasprintf("%s.part", output);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			fprintf(stderr, "unik: %s: %s\n", tmp, strerror(errno));
+			free(tmp);
+			return 1;
+		}
+	}
+	rc = client_stream(ctx->client, path, write_fd, &fd, &err);
+	if (output) {
+		if (close(fd) < 0 && !rc)
+			rc = unik_err_set(&err, UNIK_E_INTERNAL, "writing %s: %s", tmp,
+					  strerror(errno));
+		if (!rc && rename(tmp, output) < 0)
+			rc = unik_err_set(&err, UNIK_E_INTERNAL, "renaming %s: %s", tmp,
+					  strerror(errno));
+		if (rc)
+			unlink(tmp);
+	}
+	if (rc)
+		cmd_error(&err);
+	free(tmp);
+	return rc ? 1 : 0;
 }

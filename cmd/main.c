@@ -13,12 +13,18 @@
 
 /* In the order of `unik --help`. */
 /* clang-format off */
-static const struct cmd *const commands[] = {
+const struct cmd *const unik_commands[] = {
 	&cmd_build,		/* cmd_build.c */
 	&cmd_images, &cmd_rmi,	/* cmd_images.c */
 	&cmd_export,		/* cmd_export.c */
+	&cmd_push, &cmd_pull, &cmd_tag, /* cmd_oci.c */
+	&cmd_save, &cmd_load, &cmd_login, &cmd_logout, /* cmd_save.c */
 	&cmd_run,		/* cmd_run.c */
 	&cmd_ps, &cmd_logs, &cmd_stop, &cmd_start, &cmd_rm, &cmd_wait, /* cmd_instances.c */
+	&cmd_kill, &cmd_restart,	/* cmd_kill.c */
+	&cmd_inspect,		/* cmd_inspect.c */
+	&cmd_system, &cmd_container, &cmd_image, /* cmd_prune.c */
+	&cmd_completion,	/* cmd_completion.c */
 	&cmd_volume,		/* cmd_volumes.c */
 	&cmd_events,		/* cmd_events.c */
 	&cmd_stats,		/* cmd_stats.c */
@@ -35,7 +41,7 @@ struct global_opts {
 	int version;
 };
 
-static const struct opt global_options[] = {
+const struct opt unik_global_options[] = {
 	OPT_STRING('H', "host", NULL, struct global_opts, host, "URL",
 		   "the daemon: unix:///path/to/unikd.sock or http://HOST:PORT"),
 	OPT_STRING(0, "token", NULL, struct global_opts, token, "TOKEN",
@@ -56,7 +62,7 @@ static const struct opt no_options[] = { OPT_END() };
 
 static const struct cmd *find_cmd(const char *name)
 {
-	for (const struct cmd *const *c = commands; *c; c++)
+	for (const struct cmd *const *c = unik_commands; *c; c++)
 		if (!strcmp((*c)->name, name) || ((*c)->alias && !strcmp((*c)->alias, name)))
 			return *c;
 	return cmd_volume_alias(name);
@@ -120,9 +126,9 @@ int main(int argc, char **argv)
 	const struct cmd *c;
 	int n;
 
-	n = opts_parse(global_options, OPTS_STOP_AT_ARG, argc - 1, argv + 1, &g, &err);
+	n = opts_parse(unik_global_options, OPTS_STOP_AT_ARG, argc - 1, argv + 1, &g, &err);
 	if (n == OPTS_HELP) {
-		cmd_print_main_help(commands, global_options, stdout);
+		cmd_print_main_help(unik_commands, unik_global_options, stdout);
 		return 0;
 	}
 	if (n < 0) {
@@ -134,13 +140,24 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (n == 0) {
-		cmd_print_main_help(commands, global_options, stderr);
+		cmd_print_main_help(unik_commands, unik_global_options, stderr);
 		return CMD_USAGE_STATUS;
 	}
 	if (!strcmp(argv[1], "help")) {
 		if (n == 1) {
-			cmd_print_main_help(commands, global_options, stdout);
+			cmd_print_main_help(unik_commands, unik_global_options, stdout);
 			return 0;
+		}
+		if (!strcmp(argv[2], "--man")) {
+			c = n > 2 ? find_cmd(argv[3]) : NULL;
+			if (n == 2)
+				cmd_print_main_man(unik_commands, unik_global_options, stdout);
+			else if (c)
+				cmd_print_man(c, stdout);
+			else
+				fprintf(stderr, "unik: no such command '%s'. See 'unik --help'.\n",
+					argv[3]);
+			return n == 2 || c ? 0 : CMD_USAGE_STATUS;
 		}
 		c = find_cmd(argv[2]);
 		if (c)

@@ -76,8 +76,8 @@ int blobs_path(const char *state_dir, const char *digest, char **path, struct un
 	return 0;
 }
 
-int blobs_put_file(const char *state_dir, const char *path, char **digest, long long *size,
-		   struct unik_err *err)
+static int put_file(const char *state_dir, const char *path, const char *expect, char **digest,
+		    long long *size, struct unik_err *err)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned mdlen = 0;
@@ -124,6 +124,15 @@ int blobs_put_file(const char *state_dir, const char *path, char **digest, long 
 	}
 	EVP_DigestFinal_ex(ctx, md, &mdlen);
 	*digest = hexdigest(md, mdlen);
+	if (expect && strcmp(*digest, expect)) {
+		unik_err_set(err, UNIK_E_INVALID,
+			     "blob %s does not match its digest (its content hashes to %s): "
+			     "refused",
+			     expect, *digest);
+		free(*digest);
+		*digest = NULL;
+		goto cleanup;
+	}
 	final = xasprintf("%s/blobs/sha256/%s", state_dir, *digest + sizeof(PREFIX) - 1);
 	if (rename(tmp, final) < 0) {
 		unik_err_set(err, UNIK_E_INTERNAL, "cannot store blob %s: %s", final,
@@ -147,6 +156,62 @@ cleanup:
 	free(tmp);
 	free(final);
 	return rc;
+}
+
+int blobs_put_file(const char *state_dir, const char *path, char **digest, long long *size,
+		   struct unik_err *err)
+{
+	return put_file(state_dir, path, NULL, digest, size, err);
+}
+
+int blobs_put_verified(const char *state_dir, const char *path, const char *expect, long long *size,
+		       struct unik_err *err)
+{
+	char *digest = NULL;
+	int rc;
+
+	if (!valid_digest(expect))
+		return unik_err_set(err, UNIK_E_INVALID, "bad blob digest '%s'",
+				    expect ? expect : "");
+	rc = put_file(state_dir, path, expect, &digest, size, err);
+	free(digest);
+	return rc;
+}
+
+int blobs_file_digest(const char *path, char **digest, long long *size, struct unik_err *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	char buf[65536];
+	EVP_MD_CTX *ctx;
+	long long total = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return unik_err_set(err, UNIK_E_INTERNAL, "cannot open %s: %s", path,
+				    strerror(errno));
+	ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0) {
+			EVP_DigestUpdate(ctx, buf, (size_t)n);
+			total += n;
+		}
+	close(fd);
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	if (n < 0)
+		return unik_err_set(err, UNIK_E_INTERNAL, "cannot read %s", path);
+	*digest = hexdigest(md, mdlen);
+	if (size)
+		*size = total;
+	return 0;
+}
+
+int blobs_digest_valid(const char *digest)
+{
+	return valid_digest(digest);
 }
 
 int blobs_remove(const char *state_dir, const char *digest, struct unik_err *err)

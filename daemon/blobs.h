@@ -16,6 +16,14 @@ int blobs_init(const char *state_dir, struct unik_err *err);
  * either is one, or the file is not a regular file). */
 int blobs_put_file(const char *state_dir, const char *path, char **digest, long long *size,
 		   struct unik_err *err);
+/* The same for a blob that must be `expect` ("sha256:<hex>"): INVALID,
+ * and nothing stored, when its content hashes to anything else. */
+int blobs_put_verified(const char *state_dir, const char *path, const char *expect, long long *size,
+		       struct unik_err *err);
+/* The sha256 "sha256:<hex>" (caller frees) and size of any file. */
+int blobs_file_digest(const char *path, char **digest, long long *size, struct unik_err *err);
+/* 1 when `digest` is "sha256:" and 64 lower-case hex digits. */
+int blobs_digest_valid(const char *digest);
 /* Path of a stored blob (caller frees); NOT_FOUND if absent or bad name. */
 int blobs_path(const char *state_dir, const char *digest, char **path, struct unik_err *err);
 int blobs_remove(const char *state_dir, const char *digest, struct unik_err *err);

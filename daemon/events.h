@@ -7,7 +7,7 @@
  *   {"time": S, "time_nano": NS, "type": "instance", "action": "die",
  *    "id": "...", "name": "...", "attributes": {...}}
  * Types and actions: instance create/start/die/stop/kill/destroy/restart,
- * image build/pull/push/delete/tag, volume create/mount/unmount/destroy.
+ * image build/pull/push/load/delete/tag, volume create/mount/unmount/destroy.
  * events_emit may be called from any thread, with or without d->lock held
  * (the ring has its own lock); streams waiting for more are polled by the
  * HTTP layer, so no notification is needed. */

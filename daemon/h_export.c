@@ -14,40 +14,6 @@
 #include "stagings.h"
 #include "store.h"
 
-struct export_stream {
-	int fd;
-};
-
-static ssize_t export_read(void *ctx, char *buf, size_t max)
-{
-	struct export_stream *s = ctx;
-
-	for (;;) {
-		ssize_t n = read(s->fd, buf, max);
-
-		if (n > 0)
-			return n;
-		if (n < 0 && errno == EINTR)
-			continue;
-		return -1; /* the end, or a read error: the client sees a short body */
-	}
-}
-
-static int export_ready(void *ctx, int changed)
-{
-	(void)ctx;
-	(void)changed;
-	return 1;
-}
-
-static void export_fini(void *ctx)
-{
-	struct export_stream *s = ctx;
-
-	close(s->fd);
-	free(s);
-}
-
 void h_images_export(struct http_req *req)
 {
 	struct unik_err err = UNIK_ERR_INIT;
@@ -71,13 +37,7 @@ void h_images_export(struct http_req *req)
 		unik_err_set(&err, UNIK_E_INTERNAL, "opening %s: %s", path, strerror(errno));
 		goto fail;
 	}
-	{
-		struct export_stream *s = xmalloc(sizeof(*s));
-
-		s->fd = fd;
-		http_reply_stream(req, 200, "application/octet-stream", export_read, export_ready,
-				  s, export_fini);
-	}
+	http_reply_fd(req, 200, "application/octet-stream", fd);
 	goto cleanup;
 fail:
 	http_reply_error(req, &err);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../api/labels.h"
 #include "../compilers/compiler.h"
 #include "../lib/fsutil.h"
 #include "../lib/xalloc.h"
@@ -39,6 +40,19 @@ void h_images_list(struct http_req *req)
 	http_reply_json(req, 200, arr);
 }
 
+/* ?label=K=V, repeated: the image's labels. */
+static int build_labels(struct http_req *req, struct build_request *br, struct unik_err *err)
+{
+	struct strv given = STRV_INIT;
+	int rc = 0;
+
+	http_query_all(req, "label", &given);
+	for (size_t i = 0; i < given.n && !rc; i++)
+		rc = unik_label_add(&br->labels, given.v[i], err);
+	strv_release(&given);
+	return rc;
+}
+
 /* Reads the build options from the query string into br. */
 static int build_options(struct http_req *req, struct build_request *br, struct unik_err *err)
 {
@@ -68,7 +82,7 @@ static int build_options(struct http_req *req, struct build_request *br, struct 
 		return -1;
 	br->memory_mb = (int)mem;
 	http_query_all(req, "args", &br->args);
-	return 0;
+	return build_labels(req, br, err);
 }
 
 void h_images_build(struct http_req *req)

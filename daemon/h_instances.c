@@ -1,8 +1,11 @@
 /* h_instances.c - run, list, inspect, stop, start, remove, logs, wait. */
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "../lib/xalloc.h"
 #include "daemon.h"
+#include "events.h"
 #include "follow.h"
 #include "handlers.h"
 #include "http.h"
@@ -100,6 +103,60 @@ static int op_stop(struct http_req *req, const char *id, struct unik_instance *o
 	return instance_stop(req->d, id, (int)timeout, out, err);
 }
 
+/* The signals `kill` names, and what a provider can do with them: TERM is
+ * the graceful stop (with the daemon's timeout), KILL the stop with none.
+ * A guest has no way to receive any other, so those are refused. */
+static const struct {
+	const char *name;
+	int num;
+} signals[] = {
+	{ "HUP", 1 },	{ "INT", 2 },	 { "QUIT", 3 },	 { "ILL", 4 },	 { "TRAP", 5 },
+	{ "ABRT", 6 },	{ "BUS", 7 },	 { "FPE", 8 },	 { "KILL", 9 },	 { "USR1", 10 },
+	{ "SEGV", 11 }, { "USR2", 12 },	 { "PIPE", 13 }, { "ALRM", 14 }, { "TERM", 15 },
+	{ "CHLD", 17 }, { "CONT", 18 },	 { "STOP", 19 }, { "TSTP", 20 }, { "TTIN", 21 },
+	{ "TTOU", 22 }, { "URG", 23 },	 { "XCPU", 24 }, { "XFSZ", 25 }, { "VTALRM", 26 },
+	{ "PROF", 27 }, { "WINCH", 28 }, { "IO", 29 },	 { "PWR", 30 },	 { "SYS", 31 },
+};
+
+/* The number of signal `s` ("KILL", "SIGKILL", "9"), or -1. */
+static int signal_number(const char *s)
+{
+	if (!strncasecmp(s, "SIG", 3))
+		s += 3;
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
+		char num[8];
+
+		snprintf(num, sizeof(num), "%d", signals[i].num);
+		if (!strcasecmp(s, signals[i].name) || !strcmp(s, num))
+			return signals[i].num;
+	}
+	return -1;
+}
+
+static int op_kill(struct http_req *req, const char *id, struct unik_instance *out,
+		   struct unik_err *err)
+{
+	const char *sig = http_query(req, "signal");
+	int num = signal_number(sig && *sig ? sig : "KILL");
+
+	if (num < 0)
+		return unik_err_set(err, UNIK_E_INVALID, "unknown signal '%.32s'", sig);
+	if (num != 9 && num != 15)
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "signal %.32s cannot be delivered to a unikernel: its provider "
+				    "can stop it gracefully (TERM) or kill it (KILL)",
+				    sig);
+	if (store_instance_get(req->d->store, id, out, err))
+		return -1;
+	if (!unik_state_active(out->state) || out->state == UNIK_STATE_CREATED)
+		return unik_err_set(err, UNIK_E_CONFLICT, "instance %s is not running",
+				    out->name ? out->name : id);
+	events_instance(out, "kill", json_pack("{ss}", "signal", num == 9 ? "KILL" : "TERM"));
+	unik_instance_release(out);
+	unik_instance_init(out);
+	return instance_stop(req->d, id, num == 9 ? 0 : req->d->stop_timeout, out, err);
+}
+
 static int op_start(struct http_req *req, const char *id, struct unik_instance *out,
 		    struct unik_err *err)
 {
@@ -114,6 +171,11 @@ void h_instances_get(struct http_req *req)
 void h_instances_stop(struct http_req *req)
 {
 	with_instance(req, op_stop);
+}
+
+void h_instances_kill(struct http_req *req)
+{
+	with_instance(req, op_kill);
 }
 
 void h_instances_start(struct http_req *req)

@@ -7,6 +7,7 @@ struct http_req;
 /* h_system.c */
 void h_version(struct http_req *req);
 void h_health(struct http_req *req);
+void h_system_df(struct http_req *req);
 void h_compilers(struct http_req *req);
 void h_providers(struct http_req *req);
 /* h_images.c */
@@ -16,6 +17,13 @@ void h_images_get(struct http_req *req);
 void h_images_delete(struct http_req *req);
 /* h_export.c */
 void h_images_export(struct http_req *req);
+/* h_oci.c, h_oci_save.c */
+void h_images_push(struct http_req *req);
+void h_images_pull(struct http_req *req);
+void h_images_tag(struct http_req *req);
+void h_images_save(struct http_req *req);
+void h_images_load(struct http_req *req);
+void h_registries_login(struct http_req *req);
 /* h_jobs.c */
 void h_jobs_get(struct http_req *req);
 void h_jobs_events(struct http_req *req);
@@ -26,6 +34,7 @@ void h_instances_create(struct http_req *req);
 void h_instances_get(struct http_req *req);
 void h_instances_delete(struct http_req *req);
 void h_instances_stop(struct http_req *req);
+void h_instances_kill(struct http_req *req);
 void h_instances_start(struct http_req *req);
 void h_instances_logs(struct http_req *req);
 void h_instances_wait(struct http_req *req);

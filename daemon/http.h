@@ -113,6 +113,8 @@ typedef int (*http_stream_ready)(void *ctx, int changed);
 void http_reply_stream(struct http_req *req, unsigned status, const char *content_type,
 		       http_stream_read read, http_stream_ready ready, void *ctx,
 		       void (*fini)(void *ctx));
+/* Streams the open file `fd` (taken: closed when the reply is done). */
+void http_reply_fd(struct http_req *req, unsigned status, const char *content_type, int fd);
 
 /* The daemon's state changed: wakes parked requests.  unikd_notify()
  * calls it; cheap, never blocks. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../lib/xalloc.h"
 #include "daemon.h"
@@ -143,6 +144,48 @@ void http_reply_stream(struct http_req *req, unsigned status, const char *conten
 	if (!resp)
 		abort();
 	set_response(req, status, resp, content_type);
+}
+
+struct fd_stream {
+	int fd;
+};
+
+static ssize_t fd_read(void *ctx, char *buf, size_t max)
+{
+	struct fd_stream *f = ctx;
+
+	for (;;) {
+		ssize_t n = read(f->fd, buf, max);
+
+		if (n > 0)
+			return n;
+		if (n < 0 && errno == EINTR)
+			continue;
+		return -1; /* the end, or a read error: the client sees a short body */
+	}
+}
+
+static int fd_ready(void *ctx, int changed)
+{
+	(void)ctx;
+	(void)changed;
+	return 1;
+}
+
+static void fd_fini(void *ctx)
+{
+	struct fd_stream *f = ctx;
+
+	close(f->fd);
+	free(f);
+}
+
+void http_reply_fd(struct http_req *req, unsigned status, const char *content_type, int fd)
+{
+	struct fd_stream *f = xmalloc(sizeof(*f));
+
+	f->fd = fd;
+	http_reply_stream(req, status, content_type, fd_read, fd_ready, f, fd_fini);
 }
 
 int http_stream_poll(struct http_req *req, int changed)

@@ -300,6 +300,7 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 	out->created = unikd_now();
 	out->memory_mb = rq->memory_mb ? rq->memory_mb : im.memory_mb ? im.memory_mb : 128;
 	strv_copy(&out->args, rq->args.n ? &rq->args : &im.args);
+	strv_copy(&out->labels, &rq->labels);
 	strv_copy(&out->env, &rq->env);
 	strv_copy(&out->ports, &rq->ports);
 	out->trace = rq->trace;

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "daemon.h"
 #include "events.h"
 #include "ids.h"
+#include "oci_layout.h"
 #include "store.h"
 
 /* The running jobs, so they can be cancelled; `lock` guards the list and
@@ -37,6 +39,11 @@ struct job_ctx {
 	struct sandbox sb;
 	int sb_open;
 	enum sandbox_stop stop_why; /* a cancel that came before the sandbox was open */
+	/* a task job (push, pull) instead of a build */
+	job_task_fn task_fn;
+	void *task;
+	void (*task_free)(void *task);
+	pid_t task_pid; /* its host tool while it runs (killed by a cancel) */
 	struct job_ctx *next;
 };
 
@@ -105,11 +112,11 @@ static int job_stopped(struct job_ctx *jc, struct unik_err *err)
 	if (open)
 		return sandbox_check(&jc->sb, err);
 	if (why == SANDBOX_CANCELLED)
-		return unik_err_set(err, UNIK_E_CONFLICT, "the build was cancelled");
+		return unik_err_set(err, UNIK_E_CONFLICT, "the %s was cancelled", jc->job.kind);
 	if (why == SANDBOX_SHUTDOWN)
-		return unik_err_set(
-		    err, UNIK_E_UNAVAILABLE,
-		    "the build was stopped: the daemon is shutting down; build again");
+		return unik_err_set(err, UNIK_E_UNAVAILABLE,
+				    "the %s was stopped: the daemon is shutting down; %s again",
+				    jc->job.kind, jc->task_fn ? "try" : "build");
 	return 0;
 }
 
@@ -119,6 +126,8 @@ static void job_stop(struct job_ctx *jc, enum sandbox_stop why)
 		jc->stop_why = why;
 	if (jc->sb_open)
 		sandbox_cancel(&jc->sb, why);
+	if (jc->task_pid > 0)
+		kill(jc->task_pid, SIGKILL);
 }
 
 int jobs_cancel(struct unikd *d, const char *id)
@@ -203,6 +212,7 @@ void build_request_release(struct build_request *br)
 {
 	free(br->name);
 	strv_release(&br->args);
+	strv_release(&br->labels);
 	free(br->src_dir);
 	free(br->work_dir);
 	memset(br, 0, sizeof(*br));
@@ -247,8 +257,37 @@ static void log_line(void *ctx, const char *line)
 	emit(ctx, "log", line, NULL);
 }
 
-static void stepf(struct job_ctx *jc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void stepf(struct job_ctx *jc, const char *fmt, ...)
+void jobs_log(void *jc, const char *line)
+{
+	log_line(jc, line);
+}
+
+int jobs_stopped(struct job_ctx *jc, struct unik_err *err)
+{
+	return job_stopped(jc, err);
+}
+
+int jobs_set_pid(struct job_ctx *jc, pid_t pid)
+{
+	struct jobs *j = jc->d->jobs;
+	int stopped;
+
+	pthread_mutex_lock(&j->lock);
+	jc->task_pid = pid;
+	stopped = jc->stop_why != 0;
+	if (stopped && pid > 0)
+		kill(pid, SIGKILL);
+	pthread_mutex_unlock(&j->lock);
+	return stopped;
+}
+
+void jobs_set_image(struct job_ctx *jc, const char *image_id)
+{
+	free(jc->job.image);
+	jc->job.image = xstrdup(image_id);
+}
+
+void jobs_step(struct job_ctx *jc, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -266,8 +305,7 @@ static int save_image(struct job_ctx *jc, const struct unik_compiler *c,
 	struct unikd *d = jc->d;
 	struct unik_image im;
 	long long ksize = 0, isize = 0;
-	json_t *manifest;
-	char *text, *same = NULL;
+	char *same = NULL;
 	int rv = -1;
 
 	unik_image_init(&im);
@@ -284,15 +322,8 @@ static int save_image(struct job_ctx *jc, const struct unik_compiler *c,
 	im.created = unikd_now();
 	im.memory_mb = jc->br.memory_mb ? jc->br.memory_mb : res->memory_mb;
 	strv_copy(&im.args, &jc->br.args);
-	manifest = json_pack("{sssssssssoso}", "format", im.format, "compiler", im.compiler,
-			     "kernel", im.kernel, "initrd", im.initrd ? im.initrd : "", "memory",
-			     json_integer(im.memory_mb), "args", json_array());
-	for (size_t i = 0; i < im.args.n; i++)
-		json_array_append_new(json_object_get(manifest, "args"), json_string(im.args.v[i]));
-	text = json_dumps(manifest, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(manifest);
-	im.digest = blobs_digest_buf(text, strlen(text));
-	free(text);
+	strv_copy(&im.labels, &jc->br.labels);
+	im.digest = oci_image_digest(&im);
 	/* the same manifest as an existing image: that image, under this name */
 	if (store_image_find_digest(d->store, im.digest, &same, err))
 		goto cleanup;
@@ -343,9 +374,9 @@ static int build(struct job_ctx *jc, struct unik_err *err)
 				     "--compiler (see 'unik compilers')");
 			goto cleanup;
 		}
-		stepf(jc, "compiler: %s (detected)", c->name);
+		jobs_step(jc, "compiler: %s (detected)", c->name);
 	} else {
-		stepf(jc, "compiler: %s", c->name);
+		jobs_step(jc, "compiler: %s", c->name);
 	}
 	if (c->probe && c->probe(&d->cfg, err)) {
 		unik_err_prefix(err, "compiler '%s' is not usable here", c->name);
@@ -373,7 +404,7 @@ static int build(struct job_ctx *jc, struct unik_err *err)
 		unik_err_set(err, UNIK_E_INTERNAL, "compiler '%s' produced no image", c->name);
 		goto cleanup;
 	}
-	stepf(jc, "storing the image");
+	jobs_step(jc, "storing the image");
 	rv = save_image(jc, c, &res, err);
 cleanup:
 	unik_build_result_release(&res);
@@ -389,10 +420,18 @@ static void *job_main(void *arg)
 	struct unik_err err = UNIK_ERR_INIT;
 	json_t *result;
 
-	if (build(jc, &err) == 0) {
+	if (jc->task_fn) {
+		if (jc->task_fn(jc, jc->task, &err) == 0) {
+			jc->job.state = UNIK_JOB_SUCCEEDED;
+		} else {
+			job_stopped(jc, &err); /* a cancel: its own message */
+			jc->job.state = UNIK_JOB_FAILED;
+			jc->job.error = err;
+		}
+	} else if (build(jc, &err) == 0) {
 		jc->job.state = UNIK_JOB_SUCCEEDED;
-		stepf(jc, "built image %.12s%s%s", jc->job.image, jc->br.name ? " " : "",
-		      jc->br.name ? jc->br.name : "");
+		jobs_step(jc, "built image %.12s%s%s", jc->job.image, jc->br.name ? " " : "",
+			  jc->br.name ? jc->br.name : "");
 	} else {
 		jc->job.state = UNIK_JOB_FAILED;
 		jc->job.error = err;
@@ -417,28 +456,58 @@ static void *job_main(void *arg)
 	pthread_mutex_unlock(&d->lock);
 	unikd_notify(d);
 	close(jc->events_fd);
+	if (jc->task_free)
+		jc->task_free(jc->task);
 	build_request_release(&jc->br);
 	unik_job_release(&jc->job);
 	free(jc);
 	return NULL;
 }
 
+static int start_job(struct job_ctx *jc, const char *kind, const char *what, struct unik_job *out,
+		     struct unik_err *err);
+
 int jobs_start_build(struct unikd *d, struct build_request *br, struct unik_job *out,
 		     struct unik_err *err)
 {
 	struct job_ctx *jc = xcalloc(1, sizeof(*jc));
+	char what[128];
+
+	jc->d = d;
+	jc->br = *br;
+	memset(br, 0, sizeof(*br));
+	snprintf(what, sizeof(what), "build of %s started",
+		 jc->br.name ? jc->br.name : "an unnamed image");
+	return start_job(jc, "build", what, out, err);
+}
+
+int jobs_start_task(struct unikd *d, const char *kind, char *work_dir, const char *what,
+		    job_task_fn fn, void *task, void (*task_free)(void *task), struct unik_job *out,
+		    struct unik_err *err)
+{
+	struct job_ctx *jc = xcalloc(1, sizeof(*jc));
+
+	jc->d = d;
+	jc->br.work_dir = work_dir;
+	jc->task_fn = fn;
+	jc->task = task;
+	jc->task_free = task_free;
+	return start_job(jc, kind, what, out, err);
+}
+
+static int start_job(struct job_ctx *jc, const char *kind, const char *what, struct unik_job *out,
+		     struct unik_err *err)
+{
+	struct unikd *d = jc->d;
 	pthread_attr_t attr;
 	pthread_t t;
 	char *path;
 	int shutting_down;
 
-	jc->d = d;
-	jc->br = *br;
-	memset(br, 0, sizeof(*br));
 	unik_job_init(&jc->job);
 	jc->events_fd = -1;
 	jc->job.id = ids_new();
-	jc->job.kind = xstrdup("build");
+	jc->job.kind = xstrdup(kind);
 	jc->job.state = UNIK_JOB_RUNNING;
 	jc->job.created = unikd_now();
 	pthread_mutex_lock(&d->lock);
@@ -461,7 +530,7 @@ int jobs_start_build(struct unikd *d, struct build_request *br, struct unik_job 
 	out->kind = xstrdup(jc->job.kind);
 	out->state = jc->job.state;
 	out->created = jc->job.created;
-	stepf(jc, "build of %s started", jc->br.name ? jc->br.name : "an unnamed image");
+	jobs_step(jc, "%s", what);
 	pthread_mutex_lock(&d->lock);
 	d->jobs_running++;
 	pthread_mutex_unlock(&d->lock);
@@ -472,7 +541,7 @@ int jobs_start_build(struct unikd *d, struct build_request *br, struct unik_job 
 		pthread_mutex_lock(&d->lock);
 		d->jobs_running--;
 		pthread_mutex_unlock(&d->lock);
-		unik_err_set(err, UNIK_E_INTERNAL, "cannot start the build thread");
+		unik_err_set(err, UNIK_E_INTERNAL, "cannot start the job's thread");
 		goto fail_registered;
 	}
 	pthread_attr_destroy(&attr);
@@ -482,7 +551,10 @@ fail_registered:
 fail:
 	if (jc->events_fd >= 0)
 		close(jc->events_fd);
-	fs_remove_tree(jc->br.work_dir, NULL);
+	if (jc->br.work_dir)
+		fs_remove_tree(jc->br.work_dir, NULL);
+	if (jc->task_free)
+		jc->task_free(jc->task);
 	build_request_release(&jc->br);
 	unik_job_release(&jc->job);
 	free(jc);
@@ -502,8 +574,12 @@ int jobs_reconcile(struct unikd *d, struct unik_err *err)
 
 		jc.job.state = UNIK_JOB_FAILED;
 		jc.job.finished = unikd_now();
-		unik_err_set(&jc.job.error, UNIK_E_INTERNAL,
-			     "the daemon stopped during the build; build again");
+		if (v[i].kind && strcmp(v[i].kind, "build"))
+			unik_err_set(&jc.job.error, UNIK_E_INTERNAL,
+				     "the daemon stopped during the %s; try again", v[i].kind);
+		else
+			unik_err_set(&jc.job.error, UNIK_E_INTERNAL,
+				     "the daemon stopped during the build; build again");
 		jc.events_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 		emit(&jc, "result", NULL, json_pack("{so}", "job", unik_job_to_json(&jc.job)));
 		if (jc.events_fd >= 0)

@@ -6,6 +6,8 @@
 #ifndef UNIKD_JOBS_H
 #define UNIKD_JOBS_H
 
+#include <sys/types.h>
+
 #include "../api/types.h"
 #include "../lib/error.h"
 
@@ -17,6 +19,7 @@ struct build_request {
 	const struct unik_compiler *compiler; /* NULL: detect */
 	int memory_mb; /* 0: the compiler's default */
 	struct strv args;
+	struct strv labels; /* "K=V" */
 	char *src_dir; /* extracted source; the job owns and removes it */
 	char *work_dir; /* the job's scratch folder (src_dir lives inside) */
 };
@@ -35,6 +38,24 @@ const struct sandbox_conf *jobs_sandbox_conf(struct unikd *d);
  * as first stored (state running). */
 int jobs_start_build(struct unikd *d, struct build_request *br, struct unik_job *out,
 		     struct unik_err *err);
+/* A job that is not a build (push, pull): `fn` runs in the job's own
+ * thread with `task`, reports progress with jobs_step/jobs_log, names an
+ * image it made with jobs_set_image, runs its host tool's process under
+ * jobs_set_pid (a cancel or the shutdown kills it) and returns 0 / -1 with
+ * err.  The job owns work_dir (removed at its end) and task (task_free). */
+struct job_ctx;
+typedef int (*job_task_fn)(struct job_ctx *jc, void *task, struct unik_err *err);
+int jobs_start_task(struct unikd *d, const char *kind, char *work_dir, const char *what,
+		    job_task_fn fn, void *task, void (*task_free)(void *task), struct unik_job *out,
+		    struct unik_err *err);
+void jobs_step(struct job_ctx *jc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void jobs_log(void *jc, const char *line);
+/* -1 with the reason once the job was told to stop. */
+int jobs_stopped(struct job_ctx *jc, struct unik_err *err);
+/* Records the running tool's pid (0 once reaped); returns 1 (and kills it)
+ * when the job was already told to stop. */
+int jobs_set_pid(struct job_ctx *jc, pid_t pid);
+void jobs_set_image(struct job_ctx *jc, const char *image_id);
 /* Path of a job's events file (caller frees). */
 char *jobs_events_path(struct unikd *d, const char *id);
 /* Marks jobs left running by a previous daemon as failed. */

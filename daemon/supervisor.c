@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../lib/procstat.h"
 #include "../lib/strbuf.h"
 #include "../lib/xalloc.h"
 
@@ -255,25 +256,9 @@ static int fds_mention(pid_t pid, const char *id)
  * a console log does not). */
 static int leads_session(pid_t pid)
 {
-	char path[64], buf[512], *close_paren, state;
-	int ppid, pgrp, sid, fd;
-	ssize_t n;
+	struct proc_stat ps;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	/* "pid (comm) state ppid pgrp session ...": comm may hold anything */
-	close_paren = strrchr(buf, ')');
-	if (!close_paren ||
-	    sscanf(close_paren + 1, " %c %d %d %d", &state, &ppid, &pgrp, &sid) != 4)
-		return 0;
-	return state != 'Z' && sid == (int)pid;
+	return proc_stat_read(pid, &ps) == 0 && ps.state != 'Z' && ps.session == (int)pid;
 }
 
 /* 1 if fd `fd` of `pid` is a file whose path names `id`. */

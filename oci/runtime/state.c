@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../../lib/fsutil.h"
+#include "../../lib/procstat.h"
 #include "../../lib/safeopen.h"
 #include "../../lib/strbuf.h"
 #include "../../lib/xalloc.h"
@@ -142,35 +143,13 @@ void rt_state_release(struct rt_state *st)
 
 unsigned long long rt_proc_start_time(pid_t pid, int *zombie)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long t = 0;
-	ssize_t n;
-	int fd;
+	struct proc_stat ps;
 
 	*zombie = 0;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (proc_stat_read(pid, &ps))
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	p = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
-	if (!p || p[1] != ' ')
-		return 0;
-	*zombie = p[2] == 'Z' || p[2] == 'X';
-	p += 2;
-	/* p is field 3 (state); the start time is field 22 */
-	for (int field = 3; field < 22 && p; field++) {
-		p = strchr(p, ' ');
-		if (p)
-			p++;
-	}
-	if (p)
-		t = strtoull(p, NULL, 10);
-	return t;
+	*zombie = ps.state == 'Z' || ps.state == 'X';
+	return ps.start_time;
 }
 
 enum rt_status rt_status_of(const struct rt_ctx *ctx, const struct rt_state *st)

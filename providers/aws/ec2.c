@@ -117,26 +117,45 @@ int ec2_register_image(const struct aws_client *c, const char *name, const char 
 	return 0;
 }
 
-int ec2_image_state(const struct aws_client *c, const char *ami, char *state, size_t size,
-		    struct unik_err *err)
+/* Describes the one resource `id` (a `prefix` id): the reply in *out
+ * (caller frees) when its `id_path` names it, else NOT_FOUND. */
+static int describe_one(const struct aws_client *c, const char *action, const char *param,
+			const char *id, const char *prefix, const char *id_path,
+			struct ec2_doc **out, struct unik_err *err)
 {
 	struct ec2_query q;
-	struct ec2_doc *d;
-	char id[EC2_ID_MAX];
+	char got[EC2_ID_MAX];
 	int rc;
 
-	if (want_id("DescribeImages", ami, "ami-", err))
+	*out = NULL;
+	if (want_id(action, id, prefix, err))
 		return -1;
-	ec2_query_init(&q, "DescribeImages");
-	ec2_query_add(&q, "ImageId.1", ami);
-	rc = ec2_call(c, &q, &d, err);
+	ec2_query_init(&q, action);
+	ec2_query_add(&q, param, id);
+	rc = ec2_call(c, &q, out, err);
 	ec2_query_release(&q);
 	if (rc)
 		return -1;
-	ec2_text(d, "imagesSet/item/imageId", id, sizeof(id));
+	ec2_text(*out, id_path, got, sizeof(got));
+	if (strcmp(got, id)) {
+		ec2_doc_free(*out);
+		*out = NULL;
+		return unik_err_set(err, UNIK_E_NOT_FOUND, "ec2 %s: no %s", action, id);
+	}
+	return 0;
+}
+
+int ec2_image_state(const struct aws_client *c, const char *ami, char *state, size_t size,
+		    struct unik_err *err)
+{
+	struct ec2_doc *d;
+
+	if (describe_one(c, "DescribeImages", "ImageId.1", ami, "ami-", "imagesSet/item/imageId",
+			 &d, err))
+		return -1;
 	ec2_text(d, "imagesSet/item/imageState", state, size);
 	ec2_doc_free(d);
-	if (strcmp(id, ami) || !state[0])
+	if (!state[0])
 		return unik_err_set(err, UNIK_E_NOT_FOUND, "ec2 DescribeImages: no image %s", ami);
 	return 0;
 }
@@ -144,24 +163,13 @@ int ec2_image_state(const struct aws_client *c, const char *ami, char *state, si
 int ec2_image_tag(const struct aws_client *c, const char *ami, const char *key, char *out,
 		  size_t size, struct unik_err *err)
 {
-	struct ec2_query q;
 	struct ec2_doc *d;
-	char id[EC2_ID_MAX];
-	int rc;
 
-	if (want_id("DescribeImages", ami, "ami-", err))
+	if (describe_one(c, "DescribeImages", "ImageId.1", ami, "ami-", "imagesSet/item/imageId",
+			 &d, err))
 		return -1;
-	ec2_query_init(&q, "DescribeImages");
-	ec2_query_add(&q, "ImageId.1", ami);
-	rc = ec2_call(c, &q, &d, err);
-	ec2_query_release(&q);
-	if (rc)
-		return -1;
-	ec2_text(d, "imagesSet/item/imageId", id, sizeof(id));
 	ec2_tag_value(d, "imagesSet/item/tagSet", key, out, size);
 	ec2_doc_free(d);
-	if (strcmp(id, ami))
-		return unik_err_set(err, UNIK_E_NOT_FOUND, "ec2 DescribeImages: no image %s", ami);
 	return 0;
 }
 
@@ -188,14 +196,17 @@ int ec2_image_by_name(const struct aws_client *c, const char *name, char ami[EC2
 	return 0;
 }
 
-int ec2_deregister_image(const struct aws_client *c, const char *ami, struct unik_err *err)
+/* Deletes the one resource `id` (a `prefix` id); one already gone is no
+ * error. */
+static int delete_one(const struct aws_client *c, const char *action, const char *param,
+		      const char *id, const char *prefix, struct unik_err *err)
 {
 	struct ec2_query q;
 
-	if (want_id("DeregisterImage", ami, "ami-", err))
+	if (want_id(action, id, prefix, err))
 		return -1;
-	ec2_query_init(&q, "DeregisterImage");
-	ec2_query_add(&q, "ImageId", ami);
+	ec2_query_init(&q, action);
+	ec2_query_add(&q, param, id);
 	if (call_done(c, &q, err) == 0)
 		return 0;
 	if (err->code == UNIK_E_NOT_FOUND) {
@@ -205,43 +216,27 @@ int ec2_deregister_image(const struct aws_client *c, const char *ami, struct uni
 	return -1;
 }
 
+int ec2_deregister_image(const struct aws_client *c, const char *ami, struct unik_err *err)
+{
+	return delete_one(c, "DeregisterImage", "ImageId", ami, "ami-", err);
+}
+
 int ec2_delete_snapshot(const struct aws_client *c, const char *snap, struct unik_err *err)
 {
-	struct ec2_query q;
-
-	if (want_id("DeleteSnapshot", snap, "snap-", err))
-		return -1;
-	ec2_query_init(&q, "DeleteSnapshot");
-	ec2_query_add(&q, "SnapshotId", snap);
-	if (call_done(c, &q, err) == 0)
-		return 0;
-	if (err->code == UNIK_E_NOT_FOUND) {
-		unik_err_clear(err);
-		return 0;
-	}
-	return -1;
+	return delete_one(c, "DeleteSnapshot", "SnapshotId", snap, "snap-", err);
 }
 
 int ec2_snapshot_state(const struct aws_client *c, const char *snap, char *state, size_t size,
 		       struct unik_err *err)
 {
-	struct ec2_query q;
 	struct ec2_doc *d;
-	char id[EC2_ID_MAX];
-	int rc;
 
-	if (want_id("DescribeSnapshots", snap, "snap-", err))
+	if (describe_one(c, "DescribeSnapshots", "SnapshotId.1", snap, "snap-",
+			 "snapshotSet/item/snapshotId", &d, err))
 		return -1;
-	ec2_query_init(&q, "DescribeSnapshots");
-	ec2_query_add(&q, "SnapshotId.1", snap);
-	rc = ec2_call(c, &q, &d, err);
-	ec2_query_release(&q);
-	if (rc)
-		return -1;
-	ec2_text(d, "snapshotSet/item/snapshotId", id, sizeof(id));
 	ec2_text(d, "snapshotSet/item/status", state, size);
 	ec2_doc_free(d);
-	if (strcmp(id, snap) || !state[0])
+	if (!state[0])
 		return unik_err_set(err, UNIK_E_NOT_FOUND, "ec2 DescribeSnapshots: no snapshot %s",
 				    snap);
 	return 0;

@@ -6,7 +6,7 @@ out=$(UNIK_HOST=unix://$T/none.sock unik ps 2>&1)
 check "unreachable daemon: exit 1" eq "$?" 1
 check "unreachable daemon: one line" eq "$(echo "$out" | wc -l)" 1
 check "unreachable daemon: says so" contains "$out" "cannot reach the unik daemon"
-for c in build images rmi run ps logs stop start rm wait compilers providers version daemon; do
+for c in build images rmi run ps logs stop start rm wait kill restart inspect compilers providers version daemon; do
 	out=$(unik "$c" --help 2>&1)
 	check "help for $c" contains "$out" "unik $c"
 done

@@ -170,6 +170,10 @@ check "naming the instance" contains "$(cat "$T/err")" "c1"
 out=$(api POST /v1/instances -H 'Content-Type: application/json' \
 	-d '{"image":"ticker","name":"w2","provider":"spt","volumes":["data:/d"]}')
 check "a second writer of a running volume is 409" json_error_is_ "$out" 409 conflict
+check "and the refused run left no instance" bash -c "! '$BIN/unik' ps -a | grep -q ' w2 '"
+out=$(api POST /v1/instances -H 'Content-Type: application/json' \
+	-d '{"image":"ticker","name":"w2","provider":"spt","volumes":["data:/d"],"start":false}')
+check "the second writer can be created, not started" eq "$(status_of "$out")" 201
 check "a reader of a volume mounted read-write is 409" \
 	json_error_is_ "$(api POST /v1/instances -H 'Content-Type: application/json' -d '{"image":"ticker","name":"r2","provider":"spt","volumes":["data:/d:ro"]}')" 409 conflict
 # many readers

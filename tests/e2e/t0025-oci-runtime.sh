@@ -13,13 +13,12 @@ OCI=$ROOT/tests/e2e/oci
 need_built "$RT" "$BIN/unik-spt"
 need_tools python3 ip nsenter curl
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, containerd, dockerd)"
-CTD_PID= DOCKERD_PID= NETNS=unik-t0025-$$ DKNS=unik-t0025-docker-$$ POD=unik-t0025-pod-$$ PEER=unik-t0025-peer-$$
+. "$ROOT/tests/lib/engines.sh"
+NETNS=unik-t0025-$$ DKNS=unik-t0025-docker-$$ POD=unik-t0025-pod-$$ PEER=unik-t0025-peer-$$
 engines_cleanup() {
-	[ -n "$DOCKERD_PID" ] && kill -TERM "$DOCKERD_PID" 2>/dev/null && wait "$DOCKERD_PID"
-	[ -n "$CTD_PID" ] && kill -TERM "$CTD_PID" 2>/dev/null && wait "$CTD_PID"
+	engines_stop
 	ip netns del "$NETNS" 2>/dev/null
 	ip netns del "$POD" 2>/dev/null
-	ip netns del "$DKNS" 2>/dev/null
 	ip netns del "$PEER" 2>/dev/null
 	# the monitors of this test's containers (their state is under $T)
 	# (and QEMU under its supervisor)
@@ -31,7 +30,6 @@ engines_cleanup() {
 		pkill -KILL -P "$p" 2>/dev/null
 		kill -KILL "$p" 2>/dev/null
 	done
-	umount -R "$T/docker" "$T/ctd" 2>/dev/null
 	cleanup
 }
 trap engines_cleanup EXIT
@@ -344,131 +342,81 @@ check "--version names the spec" contains "$("$RT" --version)" "spec: "
 want=$'hello from unik\narg[1]=a\narg[2]=b\nGREETING=hi'
 python3 "$OCI/ociimage.py" "$HELLO_K" unik-hello:latest "$T/hello.tar"
 python3 "$OCI/ociimage.py" "$WAITER_K" unik-waiter:latest "$T/waiter.tar"
-CTD=$T/ctd
-if ! command -v containerd >/dev/null || ! command -v ctr >/dev/null; then
-	skip_case "containerd: not installed (scripts/install-deps)"
+if ! containerd_start; then
+	skip_case "$ENGINE_WHY"
 else
-	mkdir -p "$CTD"
-	cat >"$CTD/config.toml" <<EOF
-version = 2
-root = "$CTD/root"
-state = "$CTD/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$CTD/ctd.sock"
-[ttrpc]
-  address = "$CTD/ctd.ttrpc.sock"
-[debug]
-  address = "$CTD/debug.sock"
-EOF
-	containerd --config "$CTD/config.toml" >"$CTD/log" 2>&1 &
-	CTD_PID=$!
-	for _ in $(seq 1 100); do [ -S "$CTD/ctd.sock" ] && break; sleep 0.1; done
-	ctr() { timeout 60 ctr -a "$CTD/ctd.sock" -n unik-t0025 "$@"; }
-	if ! ctr version >/dev/null 2>&1; then
-		skip_case "containerd: did not start: $(tail -3 "$CTD/log")"
+	ctr images import "$T/hello.tar" >"$CTD/import.log" 2>&1
+	check "ctr images import of the OCI tar" eq "$?" 0
+	out=$(ctr run --rm --runtime io.containerd.runc.v2 --runc-binary "$RT" \
+		--runc-root "$CTD/runc" --env GREETING=hi --env EXIT_CODE=3 \
+		docker.io/library/unik-hello:latest ctr1 /unik/kernel a b 2>"$CTD/run.err")
+	rc=$?
+	check "ctr run prints the program's output" eq "$out" "$want"
+	check "ctr run exits with the program's status" eq "$rc" 3
+	out=$(ctr run --rm --runc-binary "$RT" --runc-root "$CTD/runc" \
+		docker.io/library/unik-hello:latest ctr2 2>>"$CTD/run.err")
+	check "ctr run without a command: the image's Cmd" eq "$out" "hello from unik"
+	# -t: the shim's console socket gets the pty (script(1) gives ctr a terminal;
+	# the pty adds CRs, and echoes as "^@" a NUL that ctr writes to its input:
+	# not the guest's output, as the direct console-socket case above shows)
+	if command -v script >/dev/null; then
+		out=$(timeout 60 script -qec "ctr -a '$CTD/ctd.sock' -n unik-test run -t --rm \
+			--runc-binary '$RT' --runc-root '$CTD/runc' \
+			docker.io/library/unik-hello:latest ctr3 /unik/kernel on-a-tty" /dev/null \
+			</dev/null 2>>"$CTD/run.err" | tr -d '\r')
+		out=${out//^@/}
+		check "ctr run -t: the output through the container's terminal" eq "$out" \
+			$'hello from unik\narg[1]=on-a-tty'
 	else
-		ctr images import "$T/hello.tar" >"$CTD/import.log" 2>&1
-		check "ctr images import of the OCI tar" eq "$?" 0
-		out=$(ctr run --rm --runtime io.containerd.runc.v2 --runc-binary "$RT" \
-			--runc-root "$CTD/runc" --env GREETING=hi --env EXIT_CODE=3 \
-			docker.io/library/unik-hello:latest ctr1 /unik/kernel a b 2>"$CTD/run.err")
-		rc=$?
-		check "ctr run prints the program's output" eq "$out" "$want"
-		check "ctr run exits with the program's status" eq "$rc" 3
-		out=$(ctr run --rm --runc-binary "$RT" --runc-root "$CTD/runc" \
-			docker.io/library/unik-hello:latest ctr2 2>>"$CTD/run.err")
-		check "ctr run without a command: the image's Cmd" eq "$out" "hello from unik"
-		# -t: the shim's console socket gets the pty (script(1) gives ctr a terminal;
-		# the pty adds CRs, and echoes as "^@" a NUL that ctr writes to its input:
-		# not the guest's output, as the direct console-socket case above shows)
-		if command -v script >/dev/null; then
-			out=$(timeout 60 script -qec "ctr -a '$CTD/ctd.sock' -n unik-t0025 run -t --rm \
-				--runc-binary '$RT' --runc-root '$CTD/runc' \
-				docker.io/library/unik-hello:latest ctr3 /unik/kernel on-a-tty" /dev/null \
-				</dev/null 2>>"$CTD/run.err" | tr -d '\r')
-			out=${out//^@/}
-			check "ctr run -t: the output through the container's terminal" eq "$out" \
-				$'hello from unik\narg[1]=on-a-tty'
-		else
-			skip_case "ctr run -t: script(1) is not installed"
-		fi
-		check "ctr run leaves no container behind" eq "$(ctr containers ls -q)" ""
-		[ "$FAILED" -gt 0 ] && sed 's/^/#   /' "$CTD/run.err" | tail -10
+		skip_case "ctr run -t: script(1) is not installed"
 	fi
+	check "ctr run leaves no container behind" eq "$(ctr containers ls -q)" ""
+	[ "$FAILED" -gt 0 ] && sed 's/^/#   /' "$CTD/run.err" | tail -10
 fi
 
 # --- Docker: dockerd --add-runtime unik=unik-runtime, docker run/stop/rm
-DK=$T/docker
-DOCKER=$(command -v /usr/bin/docker docker | head -1)
-if ! command -v dockerd >/dev/null || [ -z "$DOCKER" ]; then
-	skip_case "docker: dockerd is not installed (scripts/install-deps: docker.io)"
+if ! dockerd_start "$DKNS"; then
+	skip_case "$ENGINE_WHY"
 else
-	mkdir -p "$DK"
-	echo '{}' >"$DK/daemon.json"
-	# in a network namespace of the test's own (nsenter: only the network, so
-	# the cgroup mounts stay): its docker0 bridge is the test's, not the host's
-	ip netns add "$DKNS" && ip -n "$DKNS" link set lo up
-	nsenter --net="/var/run/netns/$DKNS" dockerd --data-root "$DK/data" --exec-root "$DK/exec" \
-		-H "unix://$DK/docker.sock" --pidfile "$DK/docker.pid" --add-runtime "unik=$RT" \
-		--iptables=false --ip6tables=false --storage-driver vfs \
-		--config-file "$DK/daemon.json" >"$DK/log" 2>&1 &
-	DOCKERD_PID=$!
-	dk() { "$DOCKER" -H "unix://$DK/docker.sock" "$@"; }
-	for _ in $(seq 1 300); do dk version >/dev/null 2>&1 && break; sleep 0.1; done
-	if ! dk version >/dev/null 2>&1; then
-		skip_case "docker: dockerd did not start: $(tail -3 "$DK/log")"
-	else
-		dk load -i "$T/hello.tar" >/dev/null 2>"$DK/load.err"
-		check "docker load of the image tar" eq "$?" 0
-		dk load -i "$T/waiter.tar" >/dev/null 2>>"$DK/load.err"
-		out=$(timeout 60 "$DOCKER" -H "unix://$DK/docker.sock" run --rm --runtime unik \
-			--network none -e GREETING=hi -e EXIT_CODE=3 unik-hello a b 2>"$DK/run.err")
-		rc=$?
-		check "docker run --runtime unik prints the program's output" eq "$out" "$want"
-		check "docker run exits with the program's status" eq "$rc" 3
-		dk run -d --runtime unik --network none --name w1 unik-waiter >/dev/null 2>>"$DK/run.err"
-		for _ in $(seq 1 100); do dk logs w1 2>/dev/null | grep -q ready && break; sleep 0.1; done
-		pid=$(dk inspect -f '{{.State.Pid}}' w1 2>/dev/null)
-		check "docker run -d: running" eq "$(dk inspect -f '{{.State.Status}}' w1 2>/dev/null)" running
-		dk stop -t 20 w1 >/dev/null 2>>"$DK/run.err"
-		check "docker stop: the guest got SIGTERM" contains "$(dk logs w1 2>&1)" "got SIGTERM"
-		check "docker stop: a graceful exit (the handler's status)" eq \
-			"$(dk inspect -f '{{.State.ExitCode}}' w1 2>/dev/null)" 7
-		dk rm w1 >/dev/null 2>>"$DK/run.err"
-		check "docker rm leaves nothing running" bash -c "[ -n '$pid' ] && ! kill -0 '$pid' 2>/dev/null"
-		# Docker's bridge network: the guest answers at the container's address
-		python3 "$OCI/ociimage.py" "$HTTP_K" unik-http:latest "$T/http.tar"
-		dk load -i "$T/http.tar" >/dev/null 2>>"$DK/load.err"
-		dk run -d --runtime unik -e GREETING=on-docker0 -e PORT=8080 --name h1 unik-http \
-			>/dev/null 2>>"$DK/run.err"
-		ip=$(dk inspect -f '{{.NetworkSettings.IPAddress}}' h1 2>/dev/null)
-		out=
-		for _ in $(seq 1 50); do
-			[ -n "$ip" ] && out=$(ip netns exec "$DKNS" curl -s -m 2 "http://$ip:8080/env/GREETING") && break
-			sleep 0.2
-		done
-		check "docker run on the bridge: the guest answers at the container's address" eq "$out" on-docker0
-		dk rm -f h1 >/dev/null 2>>"$DK/run.err"
-		check "docker rm leaves no container" eq "$(dk ps -aq)" ""
-		[ "$FAILED" -gt 0 ] && sed 's/^/#   /' "$DK/run.err" | tail -10
-	fi
+	dk load -i "$T/hello.tar" >/dev/null 2>"$DK/load.err"
+	check "docker load of the image tar" eq "$?" 0
+	dk load -i "$T/waiter.tar" >/dev/null 2>>"$DK/load.err"
+	out=$(timeout 60 "$DOCKER" -H "unix://$DK/docker.sock" run --rm --runtime unik \
+		--network none -e GREETING=hi -e EXIT_CODE=3 unik-hello a b 2>"$DK/run.err")
+	rc=$?
+	check "docker run --runtime unik prints the program's output" eq "$out" "$want"
+	check "docker run exits with the program's status" eq "$rc" 3
+	dk run -d --runtime unik --network none --name w1 unik-waiter >/dev/null 2>>"$DK/run.err"
+	for _ in $(seq 1 100); do dk logs w1 2>/dev/null | grep -q ready && break; sleep 0.1; done
+	pid=$(dk inspect -f '{{.State.Pid}}' w1 2>/dev/null)
+	check "docker run -d: running" eq "$(dk inspect -f '{{.State.Status}}' w1 2>/dev/null)" running
+	dk stop -t 20 w1 >/dev/null 2>>"$DK/run.err"
+	check "docker stop: the guest got SIGTERM" contains "$(dk logs w1 2>&1)" "got SIGTERM"
+	check "docker stop: a graceful exit (the handler's status)" eq \
+		"$(dk inspect -f '{{.State.ExitCode}}' w1 2>/dev/null)" 7
+	dk rm w1 >/dev/null 2>>"$DK/run.err"
+	check "docker rm leaves nothing running" bash -c "[ -n '$pid' ] && ! kill -0 '$pid' 2>/dev/null"
+	# Docker's bridge network: the guest answers at the container's address
+	python3 "$OCI/ociimage.py" "$HTTP_K" unik-http:latest "$T/http.tar"
+	dk load -i "$T/http.tar" >/dev/null 2>>"$DK/load.err"
+	dk run -d --runtime unik -e GREETING=on-docker0 -e PORT=8080 --name h1 unik-http \
+		>/dev/null 2>>"$DK/run.err"
+	ip=$(dk inspect -f '{{.NetworkSettings.IPAddress}}' h1 2>/dev/null)
+	out=
+	for _ in $(seq 1 50); do
+		[ -n "$ip" ] && out=$(ip netns exec "$DKNS" curl -s -m 2 "http://$ip:8080/env/GREETING") && break
+		sleep 0.2
+	done
+	check "docker run on the bridge: the guest answers at the container's address" eq "$out" on-docker0
+	dk rm -f h1 >/dev/null 2>>"$DK/run.err"
+	check "docker rm leaves no container" eq "$(dk ps -aq)" ""
+	[ "$FAILED" -gt 0 ] && sed 's/^/#   /' "$DK/run.err" | tail -10
 fi
 
 # --- Podman: --runtime unik-runtime (conmon calls it), storage under $T
-PM=$T/podman
-if ! command -v podman >/dev/null || ! command -v conmon >/dev/null; then
-	skip_case "podman: not installed (scripts/install-deps)"
+if ! podman_setup; then
+	skip_case "$ENGINE_WHY"
 else
-	mkdir -p "$PM"
-	printf '[storage]\ndriver = "vfs"\nrunroot = "%s/run"\ngraphroot = "%s/root"\n' \
-		"$PM" "$PM" >"$PM/storage.conf"
-	printf '[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\nevents_logfile_path = "%s/events.log"\n' \
-		"$PM" >"$PM/containers.conf"
-	pm() {
-		CONTAINERS_STORAGE_CONF=$PM/storage.conf CONTAINERS_CONF=$PM/containers.conf \
-			timeout 60 podman --root "$PM/root" --runroot "$PM/run" --tmpdir "$PM/tmp" "$@"
-	}
 	if ! pm load -i "$T/hello.tar" >"$PM/load.log" 2>&1; then
 		skip_case "podman: cannot load an image here: $(tail -2 "$PM/load.log")"
 	else

@@ -220,6 +220,14 @@ check "and it is not restarted" eq "$(inst r3 'i["restart_count"], i["state"]')"
 unik start r3 >/dev/null
 check "a start clears the mark: the policy applies again" wait_for r3 "i['restart_count'] > $n and not i['stopped_by_user']"
 unik stop r3 >/dev/null
+unik run -d --provider spt --name r5 --restart always busy >/dev/null
+unik kill r5 >/dev/null
+check "a kill marks it too" eq "$(inst r5 'i["stopped_by_user"], i["state"]')" "True exited"
+check "a kill event with the signal" eq "$(all_events --filter name=r5 --filter event=kill --format '{{.Action}} {{.Attributes.signal}}')" "kill KILL"
+sleep 1 # ten times the first backoff
+check "and no restart" eq "$(inst r5 'i["restart_count"], i["state"]')" "0 exited"
+unik tag hello-c hello-again >/dev/null
+check "unik tag: an image tag event" contains "$(actions --filter type=image --filter event=tag)" "image tag hello-again"
 
 # a VM that ends while no daemon runs: the next one applies the policy
 unik run -d --provider spt --name r4 --restart always busy >/dev/null
@@ -232,7 +240,7 @@ check "after a daemon restart, an instance that ended meanwhile is restarted" \
 	wait_for r4 "i['state'] == 'running' and i['restart_count'] == 1 and i['pid'] != $pid"
 check "with a restart event" eq "$(actions --filter name=r4 --filter event=restart)" "instance restart r4"
 check "the policy survived the restart" eq "$(inst r4 'i["restart"]')" always
-unik rm -f r1 r2 r3 r4 >/dev/null
+unik rm -f r1 r2 r3 r4 r5 >/dev/null
 
 check "the daemon is fine" daemon_alive
 finish

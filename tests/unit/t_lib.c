@@ -2,12 +2,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../lib/bootargs.h"
 #include "../../lib/config.h"
 #include "../../lib/fsutil.h"
+#include "../../lib/procstat.h"
 #include "../../lib/safeopen.h"
 #include "../../lib/strbuf.h"
 #include "../../lib/strv.h"
@@ -386,8 +389,35 @@ static void errors(void)
 	strbuf_release(&sb);
 }
 
+/* /proc/PID/stat, also for a command name with spaces and parentheses */
+static void proc_stats(void)
+{
+	struct proc_stat ps, again;
+	pid_t child;
+	int status;
+
+	ok(proc_stat_read(getpid(), &ps) == 0, "this process's stat is read");
+	is_int(ps.state, 'R', "it runs");
+	is_int(ps.ppid, (int)getppid(), "its parent");
+	ok(ps.start_time > 0, "its start time");
+	prctl(PR_SET_NAME, "t_lib) S 1 (x");
+	ok(proc_stat_read(getpid(), &again) == 0 && again.ppid == ps.ppid &&
+	       again.start_time == ps.start_time,
+	   "the same, with ') S 1 (' in its command name");
+	prctl(PR_SET_NAME, "t_lib");
+	child = fork();
+	if (child == 0)
+		_exit(0);
+	while (proc_stat_read(child, &ps) == 0 && ps.state != 'Z')
+		usleep(1000);
+	is_int(ps.state, 'Z', "a child that ended is a zombie");
+	waitpid(child, &status, 0);
+	ok(proc_stat_read(child, &ps) < 0, "and, reaped, gone");
+}
+
 int main(void)
 {
+	proc_stats();
 	utf8();
 	errors();
 	strings();
