@@ -2,6 +2,7 @@
 #include "types.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -9,6 +10,7 @@
 #include "../lib/portspec.h"
 #include "../lib/utf8.h"
 #include "../lib/xalloc.h"
+#include "restart.h"
 #include "labels.h"
 
 static const char *const state_names[] = { "created", "starting", "running", "stopping", "exited" };
@@ -311,6 +313,7 @@ void unik_instance_release(struct unik_instance *in)
 	free(in->accel);
 	free(in->address);
 	free(in->message);
+	free(in->restart);
 	strv_release(&in->args);
 	strv_release(&in->env);
 	strv_release(&in->ports);
@@ -345,14 +348,19 @@ json_t *unik_instance_to_json(const struct unik_instance *in)
 	json_object_set_new(j, "trace", json_boolean(in->trace));
 	json_object_set_new(j, "verbose", json_boolean(in->verbose));
 	json_object_set_new(j, "volumes", unik_mounts_to_json(in->volumes, in->n_volumes));
+	json_object_set_new(j, "restart", json_string(in->restart ? in->restart : "no"));
+	json_object_set_new(j, "restart_count", json_integer(in->restart_count));
+	json_object_set_new(j, "restart_delay_ms", json_integer(in->restart_delay_ms));
+	json_object_set_new(j, "stopped_by_user", json_boolean(in->stopped_by_user));
 	json_object_set_new(j, "labels", unik_labels_to_json(&in->labels));
 	return j;
 }
 
 int unik_instance_from_json(json_t *j, struct unik_instance *out, struct unik_err *err)
 {
-	long long code = -1, mem = 0, pid = 0;
+	long long code = -1, mem = 0, pid = 0, rcount = 0, rdelay = 0;
 	char *state = NULL;
+	struct unik_restart policy;
 	int rc;
 
 	rc = need_object(j, "instance", err) || get_str(j, "id", &out->id, 1, err) ||
@@ -369,7 +377,20 @@ int unik_instance_from_json(json_t *j, struct unik_instance *out, struct unik_er
 	     get_str(j, "message", &out->message, 0, err) ||
 	     get_bool(j, "trace", &out->trace, err) || get_bool(j, "verbose", &out->verbose, err) ||
 	     unik_mounts_from_json(j, &out->volumes, &out->n_volumes, err) ||
-	     unik_labels_from_json(j, "labels", &out->labels, err);
+	     unik_labels_from_json(j, "labels", &out->labels, err) ||
+	     get_str(j, "restart", &out->restart, 0, err) ||
+	     get_int(j, "restart_count", &rcount, err) ||
+	     get_int(j, "restart_delay_ms", &rdelay, err) ||
+	     get_bool(j, "stopped_by_user", &out->stopped_by_user, err) ||
+	     unik_restart_parse(out->restart, &policy, err);
+	if (!rc && (rcount < 0 || rcount > INT_MAX || rdelay < 0 || rdelay > INT_MAX))
+		rc = unik_err_set(err, UNIK_E_INVALID, "restart count or delay out of range");
+	if (!rc && out->restart && !strcmp(out->restart, "no")) {
+		free(out->restart);
+		out->restart = NULL;
+	}
+	out->restart_count = (int)rcount;
+	out->restart_delay_ms = (int)rdelay;
 	if (!rc && unik_state_from_name(state, &out->state) < 0)
 		rc = unik_err_set(err, UNIK_E_INVALID, "unknown instance state '%s'", state);
 	free(state);
@@ -462,6 +483,7 @@ void unik_run_request_release(struct unik_run_request *rq)
 	strv_release(&rq->env);
 	strv_release(&rq->ports);
 	strv_release(&rq->volumes);
+	free(rq->restart);
 	strv_release(&rq->labels);
 	unik_run_request_init(rq);
 }
@@ -490,6 +512,8 @@ json_t *unik_run_request_to_json(const struct unik_run_request *rq)
 		json_object_set_new(j, "verbose", json_true());
 	if (rq->volumes.n)
 		json_object_set_new(j, "volumes", strv_to_json(&rq->volumes));
+	if (rq->restart)
+		json_object_set_new(j, "restart", unik_json_text(rq->restart));
 	if (rq->labels.n)
 		json_object_set_new(j, "labels", unik_labels_to_json(&rq->labels));
 	return j;
@@ -508,8 +532,15 @@ int unik_run_request_from_json(json_t *j, struct unik_run_request *out, struct u
 	    get_strv(j, "ports", &out->ports, err) || get_bool(j, "trace", &out->trace, err) ||
 	    get_bool(j, "verbose", &out->verbose, err) ||
 	    get_strv(j, "volumes", &out->volumes, err) ||
-	    unik_labels_from_json(j, "labels", &out->labels, err))
+	    unik_labels_from_json(j, "labels", &out->labels, err) ||
+	    get_str(j, "restart", &out->restart, 0, err))
 		return -1;
+	{
+		struct unik_restart policy;
+
+		if (unik_restart_parse(out->restart, &policy, err))
+			return -1;
+	}
 	if (mem < 0 || mem > 1024 * 1024)
 		return unik_err_set(err, UNIK_E_INVALID, "memory %lld MB is out of range", mem);
 	out->memory_mb = (int)mem;

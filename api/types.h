@@ -69,6 +69,11 @@ struct unik_instance {
 	int verbose; /* the runtime prints its boot lines (unik.verbose) */
 	struct unik_mount *volumes; /* the volumes it mounts, in disk order */
 	size_t n_volumes;
+	/* restart policy (api/restart.h): canonical text, NULL for "no" */
+	char *restart;
+	int restart_count; /* restarts by the daemon so far */
+	int restart_delay_ms; /* the backoff before the last restart (0: none yet) */
+	int stopped_by_user; /* a stop or kill asked: no restart until it is started again */
 	struct strv labels; /* "K=V" (unik run --label) */
 };
 
@@ -102,6 +107,7 @@ struct unik_run_request {
 	int trace; /* unik run --trace: every system call on the console */
 	int verbose; /* unik run --verbose: the runtime's boot lines on the console */
 	struct strv volumes; /* "VOLUME:/PATH[:ro|:rw]", in disk order */
+	char *restart; /* restart policy (api/restart.h), NULL: "no" */
 	struct strv labels; /* "K=V" */
 };
 

@@ -59,6 +59,8 @@ extern const struct cmd cmd_kill, cmd_restart, cmd_inspect, cmd_completion;
 extern const struct cmd cmd_system, cmd_container, cmd_image; /* cmd_prune.c */
 extern const struct cmd cmd_system_prune, cmd_container_prune, cmd_image_prune, cmd_volume_prune;
 extern const struct cmd cmd_compilers, cmd_providers, cmd_version, cmd_daemon;
+extern const struct cmd cmd_events; /* cmd_events.c */
+extern const struct cmd cmd_stats; /* cmd_stats.c */
 extern const struct cmd cmd_volume; /* cmd_volumes.c: its subcommands below */
 extern const struct cmd cmd_volume_create, cmd_volume_ls, cmd_volume_inspect, cmd_volume_rm,
     cmd_volume_attach, cmd_volume_detach;

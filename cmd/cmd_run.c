@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../api/restart.h"
 #include "../api/labels.h"
 #include "../api/types.h"
 #include "../lib/strv.h"
@@ -39,6 +40,7 @@ struct run_opts {
 	int trace;
 	int verbose;
 	const char *image;
+	const char *restart;
 };
 
 static const struct opt run_options[] = {
@@ -70,6 +72,9 @@ static const struct opt run_options[] = {
 		 "print the runtime's boot and exit lines on the console (unik images)"),
 	OPT_STRING(0, "imageName", NULL, struct run_opts, image, "IMAGE",
 		   "the image, instead of the IMAGE argument (UniK's spelling)"),
+	OPT_STRING(
+	    0, "restart", NULL, struct run_opts, restart, "POLICY",
+	    "no, on-failure[:N] or always: the daemon starts it again when it ends by itself"),
 	OPT_END(),
 };
 
@@ -280,6 +285,17 @@ static int make_request(struct cmd_ctx *ctx, const struct run_opts *o, int argc,
 				       o->accel);
 	if (o->detach && o->rm)
 		return cmd_usage_error(ctx->cmd, "--rm needs an attached run (no -d)");
+	if (o->restart) {
+		struct unik_restart r;
+		struct unik_err rerr = UNIK_ERR_INIT;
+
+		if (unik_restart_parse(o->restart, &r, &rerr))
+			return cmd_usage_error(ctx->cmd, "%s", rerr.msg);
+		if (o->rm && r.policy != UNIK_RESTART_NO)
+			return cmd_usage_error(ctx->cmd, "--rm and --restart %s do not go together",
+					       o->restart);
+		rq->restart = xstrdup(o->restart);
+	}
 	for (size_t k = 0; k < o->env_files.n; k++) {
 		struct unik_err ferr = UNIK_ERR_INIT;
 

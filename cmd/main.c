@@ -26,6 +26,8 @@ const struct cmd *const unik_commands[] = {
 	&cmd_system, &cmd_container, &cmd_image, /* cmd_prune.c */
 	&cmd_completion,	/* cmd_completion.c */
 	&cmd_volume,		/* cmd_volumes.c */
+	&cmd_events,		/* cmd_events.c */
+	&cmd_stats,		/* cmd_stats.c */
 	&cmd_compilers, &cmd_providers, &cmd_version, &cmd_daemon, /* cmd_system.c */
 	NULL,
 };

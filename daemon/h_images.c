@@ -9,6 +9,7 @@
 #include "../providers/dispatch.h"
 #include "blobs.h"
 #include "daemon.h"
+#include "events.h"
 #include "handlers.h"
 #include "http.h"
 #include "ids.h"
@@ -196,6 +197,7 @@ int images_remove(struct unikd *d, const char *ref, int force, char **id, struct
 	pthread_mutex_unlock(&d->lock);
 	stagings_remove(d, &im); /* waits for a staging under way: not under d->lock */
 	unikd_log("image %s (%s) removed", im.name ? im.name : "<none>", *id);
+	events_emit("image", "delete", *id, im.name, NULL);
 	rc = 0;
 	goto done;
 unlock:

@@ -5,6 +5,7 @@
 
 #include "../lib/xalloc.h"
 #include "daemon.h"
+#include "events.h"
 #include "follow.h"
 #include "handlers.h"
 #include "http.h"
@@ -150,6 +151,7 @@ static int op_kill(struct http_req *req, const char *id, struct unik_instance *o
 	if (!unik_state_active(out->state) || out->state == UNIK_STATE_CREATED)
 		return unik_err_set(err, UNIK_E_CONFLICT, "instance %s is not running",
 				    out->name ? out->name : id);
+	events_instance(out, "kill", json_pack("{ss}", "signal", num == 9 ? "KILL" : "TERM"));
 	unik_instance_release(out);
 	unik_instance_init(out);
 	return instance_stop(req->d, id, num == 9 ? 0 : req->d->stop_timeout, out, err);

@@ -10,6 +10,7 @@
 #include "../lib/fsutil.h"
 #include "../lib/xalloc.h"
 #include "daemon.h"
+#include "events.h"
 #include "handlers.h"
 #include "http.h"
 #include "ids.h"
@@ -155,6 +156,12 @@ static int push_run(struct job_ctx *jc, void *p, struct unik_err *err)
 	    jobs_stopped(jc, err) || oci_skopeo_copy(jc, k->work, layout, &k->t, 1, err))
 		goto out;
 	jobs_step(jc, "pushed %s/%s:%s %s", k->t.ref.registry, k->t.ref.repo, k->t.ref.tag, idx);
+	{
+		char *to = xasprintf("%s/%s:%s", k->t.ref.registry, k->t.ref.repo, k->t.ref.tag);
+
+		events_emit("image", "push", k->im.id, k->im.name, json_pack("{ss}", "to", to));
+		free(to);
+	}
 	jobs_set_image(jc, k->im.id);
 	rc = 0;
 out:
@@ -175,6 +182,12 @@ static int pull_run(struct job_ctx *jc, void *p, struct unik_err *err)
 	if (oci_layout_import(k->d, layout, k->t.ref.tag, k->name, &id, err))
 		goto out;
 	jobs_step(jc, "pulled image %.12s%s%s", id, k->name ? " " : "", k->name ? k->name : "");
+	{
+		char *from = xasprintf("%s/%s:%s", k->t.ref.registry, k->t.ref.repo, k->t.ref.tag);
+
+		events_emit("image", "pull", id, k->name, json_pack("{ss}", "from", from));
+		free(from);
+	}
 	jobs_set_image(jc, id);
 	rc = 0;
 out:
@@ -329,6 +342,7 @@ void h_images_tag(struct http_req *req)
 	}
 	pthread_mutex_unlock(&d->lock);
 	unikd_log("image %s tagged %s (%s)", req->params[0], name, im.id);
+	events_emit("image", "tag", im.id, name, json_pack("{ss}", "source", req->params[0]));
 	reply_image(req, 201, im.id);
 	goto out;
 fail:

@@ -10,6 +10,7 @@
 #include "../lib/fsutil.h"
 #include "../lib/xalloc.h"
 #include "daemon.h"
+#include "events.h"
 #include "handlers.h"
 #include "http.h"
 #include "ids.h"
@@ -127,6 +128,7 @@ void h_images_load(struct http_req *req)
 	if (oci_layout_import(d, layout, tag && *tag ? tag : NULL, name, &id, &err))
 		goto fail;
 	unikd_log("image %s loaded%s%s", id, name ? " as " : "", name ? name : "");
+	events_emit("image", "load", id, name, NULL);
 	{
 		struct unik_image im;
 

@@ -10,6 +10,7 @@
 #include "../lib/fsutil.h"
 #include "../lib/xalloc.h"
 #include "daemon.h"
+#include "events.h"
 #include "handlers.h"
 #include "http.h"
 #include "ids.h"
@@ -167,6 +168,7 @@ void h_volumes_create(struct http_req *req)
 	pthread_mutex_unlock(&d->lock);
 	unikd_log("volume %s (%s) created: %s, %lld MiB%s", v.name, v.id, v.type, v.size / MIB,
 		  src ? ", from an upload" : "");
+	events_emit("volume", "create", v.id, v.name, json_pack("{ss}", "type", v.type));
 	http_reply_json(req, 201, unik_volume_to_json(&v));
 	goto cleanup;
 fail:
@@ -265,6 +267,7 @@ void h_volumes_delete(struct http_req *req)
 	if (fs_remove_tree(dir, &err))
 		unikd_log("volume %s: its folder stays: %s", id, err.msg);
 	unikd_log("volume %s (%s) removed", v.name, id);
+	events_emit("volume", "destroy", id, v.name, NULL);
 	http_reply_json(req, 200, json_pack("{sssb}", "id", id, "deleted", 1));
 	goto cleanup;
 fail:

@@ -5,6 +5,7 @@
 #include "instances.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +13,9 @@
 #include "../providers/dispatch.h"
 #include "claims.h"
 #include "daemon.h"
+#include "events.h"
 #include "network.h"
+#include "restarts.h"
 #include "run_ctx.h"
 #include "store.h"
 
@@ -50,10 +53,17 @@ static void record_exit_locked(struct unikd *d, struct unik_instance *in,
 	in->finished = unikd_now();
 	free(in->message);
 	in->message = ex->message[0] ? xstrdup(ex->message) : NULL;
+	restarts_consider_locked(d, in);
 	if (store_instance_put(d->store, in, &err))
 		unikd_log("cannot record the exit of %s: %s", in->id, err.msg);
 	unikd_log("instance %s (%s) exited with %d%s%s", in->name, in->id, in->exit_code,
 		  in->message ? ": " : "", in->message ? in->message : "");
+	{
+		char code[16];
+
+		snprintf(code, sizeof(code), "%d", in->exit_code);
+		events_instance(in, "die", json_pack("{ss}", "exit_code", code));
+	}
 }
 
 void instance_mark_exited_locked(struct unikd *d, struct unik_instance *in, int wait_status)

@@ -14,12 +14,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../api/restart.h"
 #include "../lib/fsutil.h"
 #include "../lib/portspec.h"
 #include "../lib/xalloc.h"
 #include "../providers/dispatch.h"
 #include "claims.h"
 #include "daemon.h"
+#include "events.h"
 #include "ids.h"
 #include "instance_volumes.h"
 #include "network.h"
@@ -216,6 +218,7 @@ static int start_claimed(struct unikd *d, struct unik_instance *in, struct claim
 	}
 	unikd_log("instance %s (%s) started on %s, pid %d%s%s", in->name, in->id, p->name,
 		  (int)vm.pid, in->address ? ", address " : "", in->address ? in->address : "");
+	events_instance(in, "start", NULL);
 	if (vm.ended)
 		claim_note_exit(c, vm.pid, -1);
 	pthread_mutex_unlock(&d->lock);
@@ -302,6 +305,15 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 	strv_copy(&out->ports, &rq->ports);
 	out->trace = rq->trace;
 	out->verbose = rq->verbose;
+	{
+		struct unik_restart policy;
+		char text[32];
+
+		if (unik_restart_parse(rq->restart, &policy, err))
+			goto cleanup;
+		unik_restart_format(&policy, text, sizeof(text));
+		out->restart = policy.policy == UNIK_RESTART_NO ? NULL : xstrdup(text);
+	}
 	if (volumes_resolve(d, &rq->volumes, p, im.format, out, err))
 		goto cleanup;
 	{
@@ -326,6 +338,7 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 		fs_remove_tree(dir, NULL);
 		goto cleanup;
 	}
+	events_instance(out, "create", NULL);
 	if (rq->start)
 		c = claim_try(d, out->id); /* a new id: nobody else holds it */
 	pthread_mutex_unlock(&d->lock);
@@ -359,7 +372,10 @@ cleanup:
 	return rv;
 }
 
-int instance_start(struct unikd *d, const char *id, struct unik_instance *out, struct unik_err *err)
+/* instance_start, or with `restart` the start of a restart policy: only
+ * of an exited instance not stopped by its user, counted. */
+static int start_as(struct unikd *d, const char *id, int restart, struct unik_instance *out,
+		    struct unik_err *err)
 {
 	const struct unik_provider *p;
 	struct claim *c = NULL;
@@ -383,6 +399,14 @@ int instance_start(struct unikd *d, const char *id, struct unik_instance *out, s
 		unik_err_set(err, UNIK_E_CONFLICT, "instance %s is already running", out->name);
 		goto unlock;
 	}
+	if (restart && (out->stopped_by_user || out->state != UNIK_STATE_EXITED)) {
+		unik_err_set(err, UNIK_E_CONFLICT, "instance %s is no longer to be restarted",
+			     out->name);
+		goto unlock;
+	}
+	if (restart)
+		out->restart_count++;
+	out->stopped_by_user = 0; /* saved by start_claimed with the start */
 	pthread_mutex_unlock(&d->lock);
 	rv = start_claimed(d, out, c, err);
 	pthread_mutex_lock(&d->lock);
@@ -396,6 +420,17 @@ unlock:
 	pthread_mutex_unlock(&d->lock);
 	unikd_notify(d);
 	return rv;
+}
+
+int instance_start(struct unikd *d, const char *id, struct unik_instance *out, struct unik_err *err)
+{
+	return start_as(d, id, 0, out, err);
+}
+
+int instance_start_restart(struct unikd *d, const char *id, struct unik_instance *out,
+			   struct unik_err *err)
+{
+	return start_as(d, id, 1, out, err);
 }
 
 static int is_running(const struct unik_instance *in)
@@ -432,13 +467,19 @@ int instance_stop(struct unikd *d, const char *id, int timeout_s, struct unik_in
 	struct claim *c = NULL;
 	struct run_ctx rc;
 	pid_t pid;
-	int rv = -1;
+	int rv = -1, stopping = 0;
 
 	pthread_mutex_lock(&d->lock);
 	if (store_instance_get(d->store, id, out, err))
 		goto unlock;
 	if (!is_running(out)) {
-		rv = 0;
+		/* one waiting for its restart policy's backoff stays stopped */
+		if (out->restart && !out->stopped_by_user) {
+			out->stopped_by_user = 1;
+			rv = store_instance_put(d->store, out, err);
+		} else {
+			rv = 0;
+		}
 		goto unlock;
 	}
 	p = provider_of(out, err);
@@ -453,9 +494,11 @@ int instance_stop(struct unikd *d, const char *id, int timeout_s, struct unik_in
 		goto unlock;
 	}
 	out->state = UNIK_STATE_STOPPING;
+	out->stopped_by_user = 1; /* no restart policy applies to its end */
 	if (store_instance_put(d->store, out, err))
 		goto unlock;
 	pid = out->pid;
+	stopping = 1;
 	pthread_mutex_unlock(&d->lock);
 	unikd_notify(d);
 
@@ -470,6 +513,8 @@ int instance_stop(struct unikd *d, const char *id, int timeout_s, struct unik_in
 	c = NULL;
 	if (rv == 0)
 		rv = wait_exit_locked(d, id, (timeout_s + 10) * 1000, out, err);
+	if (rv == 0 && stopping)
+		events_instance(out, "stop", NULL);
 unlock:
 	if (c)
 		instance_claim_release(d, c);
@@ -543,6 +588,7 @@ int instance_remove(struct unikd *d, const char *id, int force, struct unik_err 
 	dir = instance_dir(d, id);
 	fs_remove_tree(dir, NULL);
 	unikd_log("instance %s (%s) removed", in.name, in.id);
+	events_instance(&in, "destroy", NULL);
 	rv = 0;
 	goto out;
 unlock:

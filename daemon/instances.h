@@ -31,6 +31,11 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
  * starting). */
 int instance_start(struct unikd *d, const char *id, struct unik_instance *out,
 		   struct unik_err *err);
+/* The start of a restart policy (restarts.h): as instance_start, but only
+ * of an exited instance that its user did not stop (else CONFLICT), and
+ * counted in its restart_count. */
+int instance_start_restart(struct unikd *d, const char *id, struct unik_instance *out,
+			   struct unik_err *err);
 /* Stops a running instance (graceful, then forced after timeout_s) and waits
  * until it has exited.  A stopped instance is left as it is; one that is
  * starting is stopped once its start is done. */

@@ -17,6 +17,7 @@
 #include "../lib/xalloc.h"
 #include "blobs.h"
 #include "daemon.h"
+#include "events.h"
 #include "ids.h"
 #include "oci_layout.h"
 #include "store.h"
@@ -341,6 +342,11 @@ static int save_image(struct job_ctx *jc, const struct unik_compiler *c,
 	if (store_image_put_tagged(d->store, &im, err))
 		goto cleanup;
 	jc->job.image = xstrdup(im.id);
+	events_emit(
+	    "image", "build", im.id, im.name,
+	    json_pack("{ssssss}", "compiler", im.compiler, "format", im.format, "job", jc->job.id));
+	if (im.name)
+		events_emit("image", "tag", im.id, im.name, NULL);
 	rv = 0;
 cleanup:
 	pthread_mutex_unlock(&d->lock);

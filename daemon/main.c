@@ -20,6 +20,7 @@
 #include "jobs.h"
 #include "volume_disk.h"
 #include "network.h"
+#include "restarts.h"
 #include "store.h"
 #include "supervisor.h"
 
@@ -393,6 +394,7 @@ int main(int argc, char **argv)
 	if (supervisor_start(&d.sup, instance_exited, &d, &err) || jobs_reconcile(&d, &err) ||
 	    instances_reconcile(&d, &err) || volumes_reconcile(&d, &err))
 		die("%s", err.msg);
+	restarts_reconcile(&d); /* the restart policies of what ended meanwhile */
 	if (http_start(&d, &srv, &err))
 		die("%s", err.msg);
 	unikd_log("unikd %s listening on unix:%s%s%s%s, state in %s, network: %s", UNIK_VERSION,
@@ -421,6 +423,7 @@ int main(int argc, char **argv)
 	unikd_notify(&d); /* waiters, and parked requests, see it */
 	jobs_cancel_all(&d); /* running builds are killed, not waited for */
 	jobs_drain(&d);
+	restarts_stop();
 	http_stop(srv);
 	supervisor_stop(d.sup);
 	network_fini(&d);

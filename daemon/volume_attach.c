@@ -8,6 +8,7 @@
 #include "../providers/dispatch.h"
 #include "claims.h"
 #include "daemon.h"
+#include "events.h"
 #include "instance_volumes.h"
 #include "instances.h"
 #include "run_ctx.h"
@@ -180,6 +181,10 @@ int volume_attach(struct unikd *d, const char *ref, const struct unik_attach_req
 	}
 	unikd_log("volume %s attached to instance %s at %s%s", t.v.name, t.in.name, rq->path,
 		  rq->read_only ? " (read-only)" : "");
+	events_emit("volume", "mount", t.v.id, t.v.name,
+		    json_pack("{ssssssss}", "instance", t.in.name, "instance_id", t.in.id,
+			      "destination", rq->path, "read_only",
+			      rq->read_only ? "true" : "false"));
 	*out = t.in;
 	unik_instance_init(&t.in);
 	rv = 0;
@@ -217,6 +222,8 @@ int volume_detach(struct unikd *d, const char *ref, const char *instance, struct
 			goto out;
 	}
 	unikd_log("volume %s detached from instance %s", t.v.name, t.in.name);
+	events_emit("volume", "unmount", t.v.id, t.v.name,
+		    json_pack("{ssss}", "instance", t.in.name, "instance_id", t.in.id));
 	*out = t.in;
 	unik_instance_init(&t.in);
 	rv = 0;

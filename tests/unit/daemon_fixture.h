@@ -17,6 +17,7 @@
 #include "../../daemon/daemon.h"
 #include "../../daemon/instances.h"
 #include "../../daemon/network.h"
+#include "../../daemon/restarts.h"
 #include "../../daemon/store.h"
 #include "../../daemon/supervisor.h"
 #include "../../lib/clock.h"
@@ -83,6 +84,7 @@ fail:
 /* The end of the daemon's state (not of the mock VMs, nor of the folder). */
 static inline void fx_down(struct unikd *d)
 {
+	restarts_stop();
 	supervisor_stop(d->sup);
 	network_fini(d);
 	store_close(d->store);

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include "../../daemon/images.h"
+#include "../../daemon/instance_stats.h"
 #include "../../daemon/run_ctx.h"
 #include "daemon_fixture.h"
 #include "tap.h"
@@ -161,6 +162,51 @@ static void lifecycle_process(struct unikd *d)
 	is_int(fx_state(d, id), -1, "the record is gone");
 	ok(kill(pid, 0) < 0, "and its process");
 	unik_instance_release(&got);
+}
+
+/* Stats: from the VM's host process (mock-proc), 501 for a provider whose
+ * VMs are none (mock has a status op), 409 once it has exited. */
+static void stats(struct unikd *d)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	struct unik_instance in;
+	char id[UNIK_ID_LEN + 1];
+	json_t *s = NULL;
+
+	ok(fx_run(d, "hello", "mock-proc", 1, NULL, &in, &err) == 0, "run on mock-proc: %s",
+	   err.msg);
+	snprintf(id, sizeof(id), "%s", in.id ? in.id : "");
+	ok(instance_stats(d, id, 0, &s, &err) == 0, "stats of a host-process VM: %s", err.msg);
+	ok(s && json_integer_value(json_object_get(s, "pid")) == in.pid &&
+	       json_integer_value(json_object_get(s, "memory_bytes")) > 0 &&
+	       json_integer_value(json_object_get(s, "cpu_ns")) >= 0 &&
+	       json_integer_value(json_object_get(s, "memory_limit_bytes")) ==
+		   (json_int_t)in.memory_mb << 20,
+	   "its pid, RSS, CPU time and the guest's memory");
+	json_decref(s);
+	s = NULL;
+	unik_instance_release(&in);
+	ok(mock_vm_end(id, 0) == 0 && fx_wait_state(d, id, UNIK_STATE_EXITED, 10000), "it ends");
+	ok(instance_stats(d, id, 0, &s, &err) < 0 && err.code == UNIK_E_CONFLICT &&
+	       strstr(err.msg, "not running"),
+	   "an exited one is 409: %s", err.msg);
+	unik_err_clear(&err);
+	ok(instance_remove(d, id, 1, &err) == 0, "rm: %s", err.msg);
+
+	ok(fx_run(d, "hello", "mock", 1, NULL, &in, &err) == 0, "run on mock: %s", err.msg);
+	snprintf(id, sizeof(id), "%s", in.id ? in.id : "");
+	unik_instance_release(&in);
+	ok(instance_stats(d, id, 0, &s, &err) < 0 && err.code == UNIK_E_UNSUPPORTED &&
+	       strstr(err.msg, "provider mock") && strstr(err.msg, "host process"),
+	   "a VM without a host process is 501, naming the provider: %s", err.msg);
+	unik_err_clear(&err);
+	ok(instance_remove(d, id, 1, &err) == 0, "rm -f: %s", err.msg);
+
+	struct proc_sample ps;
+
+	ok(proc_sample_read(getpid(), &ps, &err) == 0 && ps.rss_bytes > 0 && ps.threads >= 1,
+	   "a sample of this process: %s", err.msg);
+	ok(proc_sample_read(0x7ffffff0, &ps, &err) < 0, "no such process: %s", err.msg);
 }
 
 /* Every request that needs an operation a provider lacks is 501. */
@@ -584,6 +630,7 @@ int main(void)
 	linux_img = fx_image(&d, "lonely", UNIK_FORMAT_LINUX_INITRD);
 	lifecycle_memory(&d);
 	lifecycle_process(&d);
+	stats(&d);
 	not_supported(&d);
 	injected_failures(&d);
 	network_spec(&d);

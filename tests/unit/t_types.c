@@ -1,6 +1,7 @@
 /* t_types.c - the API objects' JSON codecs, names and times. */
 #include "../../api/types.h"
 #include "../../api/formats.h"
+#include "../../api/restart.h"
 #include "../../lib/xalloc.h"
 #include "tap.h"
 
@@ -250,6 +251,70 @@ static void volume_types(void)
 	ok(unik_format_mounts("linux-initrd", "ext2", 1, &err) < 0, "linux-initrd mounts none");
 }
 
+/* Restart policies: parsing, the canonical text, when one applies, and
+ * the instance's fields through JSON. */
+static void restart_policies(void)
+{
+	static const char *const bad[] = { "sometimes",		 "on-failure:",
+					   "on-failure:0",	 "on-failure:-1",
+					   "on-failure:x",	 "on-failure:+3",
+					   "on-failure:1000001", "always:2",
+					   "on-failures",	 NULL };
+	struct unik_err err = UNIK_ERR_INIT;
+	struct unik_instance a, b;
+	struct unik_restart r;
+	char text[32];
+	json_t *j;
+
+	ok(unik_restart_parse(NULL, &r, &err) == 0 && r.policy == UNIK_RESTART_NO, "none: no");
+	ok(unik_restart_parse("no", &r, &err) == 0 && r.policy == UNIK_RESTART_NO, "no");
+	ok(unik_restart_parse("always", &r, &err) == 0 && r.policy == UNIK_RESTART_ALWAYS,
+	   "always");
+	ok(unik_restart_parse("on-failure", &r, &err) == 0 && r.policy == UNIK_RESTART_ON_FAILURE &&
+	       r.max == 0,
+	   "on-failure: no limit");
+	ok(unik_restart_parse("on-failure:3", &r, &err) == 0 && r.max == 3, "on-failure:3");
+	unik_restart_format(&r, text, sizeof(text));
+	is_str(text, "on-failure:3", "its text");
+	for (size_t i = 0; bad[i]; i++)
+		ok(unik_restart_parse(bad[i], &r, &err) < 0 && err.code == UNIK_E_INVALID,
+		   "'%s' is refused: %s", bad[i], err.msg);
+	unik_restart_parse("on-failure:2", &r, NULL);
+	ok(unik_restart_wanted(&r, 0, 1) && unik_restart_wanted(&r, 1, -1) &&
+	       !unik_restart_wanted(&r, 2, 1) && !unik_restart_wanted(&r, 0, 0),
+	   "on-failure:2: a failure (or an unknown status) twice, never a success");
+	unik_restart_parse("always", &r, NULL);
+	ok(unik_restart_wanted(&r, 99, 0) && unik_restart_wanted(&r, 0, 3), "always: always");
+	unik_restart_parse("no", &r, NULL);
+	ok(!unik_restart_wanted(&r, 0, 1), "no: never");
+
+	unik_instance_init(&a);
+	unik_instance_init(&b);
+	a.id = xstrdup("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	a.name = xstrdup("r");
+	a.restart = xstrdup("on-failure:5");
+	a.restart_count = 2;
+	a.restart_delay_ms = 200;
+	a.stopped_by_user = 1;
+	j = unik_instance_to_json(&a);
+	ok(unik_instance_from_json(j, &b, &err) == 0 && b.restart &&
+	       !strcmp(b.restart, "on-failure:5") && b.restart_count == 2 &&
+	       b.restart_delay_ms == 200 && b.stopped_by_user,
+	   "an instance's policy, count, delay and mark round-trip: %s", err.msg);
+	json_object_set_new(j, "restart", json_string("maybe"));
+	unik_instance_release(&b);
+	unik_instance_init(&b);
+	ok(unik_instance_from_json(j, &b, &err) < 0, "a stored policy that is none is refused");
+	json_object_set_new(j, "restart", json_string("on-failure:5"));
+	json_object_set_new(j, "restart_count", json_integer(-1));
+	unik_instance_release(&b);
+	unik_instance_init(&b);
+	ok(unik_instance_from_json(j, &b, &err) < 0, "a negative count is refused");
+	json_decref(j);
+	unik_instance_release(&a);
+	unik_instance_release(&b);
+}
+
 int main(void)
 {
 	image_roundtrip();
@@ -258,5 +323,6 @@ int main(void)
 	run_request();
 	names_and_times();
 	volume_types();
+	restart_policies();
 	return tap_done();
 }
