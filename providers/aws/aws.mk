@@ -10,3 +10,4 @@ UNIKD_SRCS += providers/aws/sigv4.c providers/aws/aws_creds.c providers/aws/aws_
 UNIKD_LIBS += -lcurl -lxml2
 XML2_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
 $(OUT)/obj/providers/aws/ec2_xml.o: CPPFLAGS += $(XML2_CFLAGS)
+build/fuzz/obj/providers/aws/ec2_xml.o: CPPFLAGS += $(XML2_CFLAGS)
