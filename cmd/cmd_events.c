@@ -6,7 +6,7 @@
 
 #include "../lib/strv.h"
 #include "cmd.h"
-#include "template.h"
+#include "gotmpl.h"
 
 struct events_opts {
 	const char *since, *until, *format;
@@ -72,9 +72,11 @@ static int on_line(const char *data, size_t len, void *arg, struct unik_err *err
 		return unik_err_set(err, UNIK_E_INTERNAL,
 				    "the daemon sent an event that is not one");
 	}
-	if (o->format)
-		template_render(o->format, ev, &out);
-	else
+	if (o->format) {
+		struct unik_err terr = UNIK_ERR_INIT;
+
+		gotmpl_render(o->format, ev, &out, &terr); /* checked at the start */
+	} else
 		print_plain(ev, &out);
 	strbuf_addch(&out, '\n');
 	rc = cmd_write_stdout(strbuf_str(&out), out.len, NULL, err);
@@ -92,7 +94,7 @@ static int events_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	if (o->format && strcmp(o->format, "json") && template_check(o->format, &err))
+	if (o->format && strcmp(o->format, "json") && gotmpl_check(o->format, &err))
 		return cmd_usage_error(ctx->cmd, "%s", err.msg);
 	strbuf_adds(&path, "/v1/events");
 	if (o->since)
