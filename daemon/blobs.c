@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../lib/fsutil.h"
+#include "../lib/hex.h"
 #include "../lib/safeopen.h"
 #include "../lib/xalloc.h"
 
@@ -18,15 +19,10 @@
 
 static char *hexdigest(const unsigned char *md, unsigned len)
 {
-	static const char hex[] = "0123456789abcdef";
 	char *s = xmalloc(sizeof(PREFIX) + 2 * len);
 
 	memcpy(s, PREFIX, sizeof(PREFIX) - 1);
-	for (unsigned i = 0; i < len; i++) {
-		s[sizeof(PREFIX) - 1 + 2 * i] = hex[md[i] >> 4];
-		s[sizeof(PREFIX) - 1 + 2 * i + 1] = hex[md[i] & 15];
-	}
-	s[sizeof(PREFIX) - 1 + 2 * len] = '\0';
+	hex_encode(md, len, s + sizeof(PREFIX) - 1);
 	return s;
 }
 

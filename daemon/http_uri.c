@@ -5,21 +5,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../lib/hex.h"
 #include "../lib/utf8.h"
 #include "../lib/xalloc.h"
 
 enum part { PART_PATH, PART_KEY, PART_VALUE };
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* What a message calls the part being decoded. */
 static const char *part_name(enum part part)
@@ -39,10 +29,9 @@ static int decode(const char *s, size_t n, enum part part, char **out, struct un
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '%') {
-			int hi = i + 2 < n ? hexval(s[i + 1]) : -1;
-			int lo = i + 2 < n ? hexval(s[i + 2]) : -1;
+			int v = hex_pct_at(s, n, i);
 
-			if (hi < 0 || lo < 0) {
+			if (v < 0) {
 				free(d);
 				return unik_err_set(
 				    err, UNIK_E_INVALID,
@@ -50,7 +39,7 @@ static int decode(const char *s, size_t n, enum part part, char **out, struct un
 				    "digits)",
 				    part_name(part));
 			}
-			c = (unsigned char)(hi << 4 | lo);
+			c = (unsigned char)v;
 			i += 2;
 			if (c == '/' && part == PART_PATH) {
 				free(d);

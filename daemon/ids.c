@@ -6,6 +6,7 @@
 #include <sys/random.h>
 
 #include "../api/types.h"
+#include "../lib/hex.h"
 #include "../lib/xalloc.h"
 
 static void fill_random(void *buf, size_t len)
@@ -24,15 +25,11 @@ static void fill_random(void *buf, size_t len)
 
 char *ids_new(void)
 {
-	static const char hex[] = "0123456789abcdef";
 	uint8_t raw[UNIK_ID_LEN / 2];
 	char *s = xmalloc(UNIK_ID_LEN + 1);
 
 	fill_random(raw, sizeof(raw));
-	for (size_t i = 0; i < sizeof(raw); i++) {
-		s[2 * i] = hex[raw[i] >> 4];
-		s[2 * i + 1] = hex[raw[i] & 15];
-	}
+	hex_encode(raw, sizeof(raw), s);
 	s[UNIK_ID_LEN] = '\0';
 	return s;
 }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/hex.h"
 #include "lib/xalloc.h"
 #include "providers/aws/ebs.h"
 
@@ -79,13 +80,7 @@ void ebs_base64(const unsigned char *in, size_t n, char *out)
 
 static void hex32(const unsigned char md[32], char hex[65])
 {
-	static const char d[] = "0123456789abcdef";
-
-	for (int i = 0; i < 32; i++) {
-		hex[2 * i] = d[md[i] >> 4];
-		hex[2 * i + 1] = d[md[i] & 15];
-	}
-	hex[64] = '\0';
+	hex_encode(md, 32, hex);
 }
 
 static void plan_init(struct ebs_plan *plan, uint64_t size)

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/hex.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 #include "providers/aws/ebs_int.h"
@@ -130,7 +131,6 @@ enum ebs_verdict ebs_call_once(struct up *u, struct ebs_call *c, struct unik_err
 
 void ebs_new_token(struct up *u)
 {
-	static const char hx[] = "0123456789abcdef";
 	unsigned char r[16];
 
 	/* a token names one request for good: from the kernel's generator */
@@ -138,11 +138,7 @@ void ebs_new_token(struct up *u)
 		for (size_t i = 0; i < sizeof(r); i++)
 			r[i] = (unsigned char)(ebs_rnd(u) >> 56);
 	memcpy(u->st.client_token, "unik-", 5);
-	for (size_t i = 0; i < sizeof(r); i++) {
-		u->st.client_token[5 + 2 * i] = hx[r[i] >> 4];
-		u->st.client_token[6 + 2 * i] = hx[r[i] & 15];
-	}
-	u->st.client_token[5 + 2 * sizeof(r)] = '\0';
+	hex_encode(r, sizeof(r), u->st.client_token + 5);
 }
 
 /* The next block to send, from u->next on; 0 when none is left. */

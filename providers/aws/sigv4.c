@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/hex.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
@@ -16,23 +17,12 @@
 
 static const char hexd[] = "0123456789ABCDEF";
 
-static void hex_lower(const unsigned char *b, size_t n, char *out)
-{
-	static const char lx[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = lx[b[i] >> 4];
-		out[2 * i + 1] = lx[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 void sigv4_sha256_hex(const void *data, size_t len, char hex[65])
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
 
 	SHA256(data, len, md);
-	hex_lower(md, sizeof(md), hex);
+	hex_encode(md, sizeof(md), hex);
 }
 
 static void hmac(const void *key, size_t klen, const char *msg, unsigned char out[32])
@@ -48,29 +38,6 @@ static int unreserved(unsigned char c)
 	       c == '-' || c == '_' || c == '.' || c == '~';
 }
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* The byte a valid "%XX" at s[i] stands for, or -1. */
-static int pct_at(const char *s, size_t n, size_t i)
-{
-	int hi, lo;
-
-	if (s[i] != '%' || i + 2 >= n)
-		return -1;
-	hi = hexval((unsigned char)s[i + 1]);
-	lo = hexval((unsigned char)s[i + 2]);
-	return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
-}
-
 static void pct(struct strbuf *sb, unsigned char c)
 {
 	strbuf_addch(sb, '%');
@@ -84,7 +51,7 @@ static void uri_encode(struct strbuf *sb, const char *s, size_t n, int keep_slas
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		int v = keep_pct ? pct_at(s, n, i) : -1;
+		int v = keep_pct ? hex_pct_at(s, n, i) : -1;
 
 		if (unreserved(c) || (keep_slash && c == '/')) {
 			strbuf_addch(sb, (char)c);
@@ -105,7 +72,7 @@ static char *pct_decode(const char *s, size_t n)
 	size_t j = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		int v = pct_at(s, n, i);
+		int v = hex_pct_at(s, n, i);
 
 		if (v >= 0) {
 			o[j++] = (char)v;
@@ -511,7 +478,7 @@ static int sign(const struct sigv4_request *r, const struct sigv4_params *p, int
 		hmac(k, 32, "aws4_request", k);
 		hmac(k, 32, out->string_to_sign, sig);
 		OPENSSL_cleanse(k, sizeof(k));
-		hex_lower(sig, 32, out->signature);
+		hex_encode(sig, 32, out->signature);
 	}
 
 	/* What goes on the wire. */

@@ -1,4 +1,4 @@
-/* t_lib.c - strbuf, strv, config, bootargs, fsutil, safeopen, utf8, error messages. */
+/* t_lib.c - strbuf, strv, config, bootargs, fsutil, safeopen, utf8, hex, error messages. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -14,6 +14,7 @@
 #include "../../lib/safeopen.h"
 #include "../../lib/strbuf.h"
 #include "../../lib/strv.h"
+#include "../../lib/hex.h"
 #include "../../lib/utf8.h"
 #include "../../lib/xalloc.h"
 #include "tap.h"
@@ -415,8 +416,32 @@ static void proc_stats(void)
 	ok(proc_stat_read(child, &ps) < 0, "and, reaped, gone");
 }
 
+static void hex(void)
+{
+	char out[9];
+	static const unsigned char b[] = { 0x00, 0x9f, 0xa0, 0xff };
+
+	hex_encode(b, sizeof(b), out);
+	is_str(out, "009fa0ff", "hex_encode: lower case, two digits a byte");
+	hex_encode(b, 0, out);
+	is_str(out, "", "hex_encode of nothing is an empty string");
+	is_int(hex_digit('7'), 7, "hex_digit('7')");
+	is_int(hex_digit('b'), 11, "hex_digit('b')");
+	is_int(hex_digit('F'), 15, "hex_digit('F')");
+	is_int(hex_digit('g'), -1, "hex_digit('g') is not a digit");
+	is_int(hex_digit(0x100 + '1'), -1, "nor is a value past a byte");
+	is_int(hex_pct_at("a%2Fb", 5, 1), '/', "%%2F is '/'");
+	is_int(hex_pct_at("a%2fb", 5, 1), '/', "either case");
+	is_int(hex_pct_at("a%2", 3, 1), -1, "a cut escape is refused");
+	is_int(hex_pct_at("%2", 2, 0), -1, "at the end too");
+	is_int(hex_pct_at("%g1", 3, 0), -1, "a non-digit is refused");
+	is_int(hex_pct_at("x", 1, 0), -1, "no %% is no escape");
+	is_int(hex_pct_at("x", 1, 5), -1, "an index past the end is refused");
+}
+
 int main(void)
 {
+	hex();
 	proc_stats();
 	utf8();
 	errors();
