@@ -104,7 +104,6 @@ static int c_build(const struct unik_build_spec *spec, struct unik_build_result 
 	char *files = NULL;
 	char *image = xasprintf("%s/%s.elf", spec->out_dir, "unik");
 	const char *rt = compiler_runtime_dir(spec->cfg);
-	long long size;
 	int rc = -1;
 
 	if (c_probe(spec->cfg, err) < 0)
@@ -140,19 +139,7 @@ static int c_build(const struct unik_build_spec *spec, struct unik_build_result 
 		if (compiler_pack_image(&ps, spec->sandbox, spec->log, spec->log_ctx, err) < 0)
 			goto cleanup;
 	}
-	size = fs_file_size(image);
-	if (spec->log) {
-		char line[128];
-
-		snprintf(line, sizeof(line), "image: %lld bytes (format unik-elf)", size);
-		spec->log(spec->log_ctx, line);
-	}
-	unik_build_result_release(out);
-	out->format = xstrdup(UNIK_FORMAT_UNIK_ELF);
-	out->kernel = image;
-	out->initrd = NULL;
-	out->memory_mb = C_BASE_MEMORY_MB + (int)(2 * (size > 0 ? size : 0) >> 20);
-	image = NULL;
+	compiler_pack_result(spec, &image, C_BASE_MEMORY_MB, out);
 	rc = 0;
 cleanup:
 	free(app);

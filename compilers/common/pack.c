@@ -9,6 +9,7 @@
 #include "pack.h"
 #include "cpio.h"
 #include "files.h"
+#include "program.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../api/formats.h"
 #include "../../lib/fsutil.h"
 #include "../../lib/run.h"
 #include "../../lib/safeopen.h"
@@ -289,4 +291,18 @@ cleanup:
 	free(obj);
 	free(out_dir);
 	return rc;
+}
+
+void compiler_pack_result(const struct unik_build_spec *spec, char **image, int base_mb,
+			  struct unik_build_result *out)
+{
+	long long size = fs_file_size(*image);
+
+	compiler_progress(spec, "image: %lld bytes (format unik-elf)", size);
+	unik_build_result_release(out);
+	out->format = xstrdup(UNIK_FORMAT_UNIK_ELF);
+	out->kernel = *image;
+	out->initrd = NULL;
+	out->memory_mb = base_mb + (int)(2 * (size > 0 ? size : 0) >> 20);
+	*image = NULL;
 }

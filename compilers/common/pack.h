@@ -47,4 +47,10 @@ struct pack_spec {
 int compiler_pack_image(const struct pack_spec *ps, struct sandbox *sb, unik_log_fn log,
 			void *log_ctx, struct unik_err *err);
 
+/* Makes *out the result of a build that packed the unik-elf image at
+ * *image (taken: *image becomes NULL), logging its size: memory is
+ * base_mb plus twice the image. */
+void compiler_pack_result(const struct unik_build_spec *spec, char **image, int base_mb,
+			  struct unik_build_result *out);
+
 #endif

@@ -325,7 +325,6 @@ static int go_build(const struct unik_build_spec *spec, struct unik_build_result
 {
 	char *app = NULL, *files = NULL, *root = NULL;
 	char *image = xasprintf("%s/unik.elf", spec->out_dir);
-	long long size;
 	int rc = -1;
 
 	if (go_probe(spec->cfg, err) < 0)
@@ -364,14 +363,7 @@ static int go_build(const struct unik_build_spec *spec, struct unik_build_result
 		if (compiler_pack_image(&ps, spec->sandbox, spec->log, spec->log_ctx, err) < 0)
 			goto cleanup;
 	}
-	size = fs_file_size(image);
-	compiler_progress(spec, "image: %lld bytes (format unik-elf)", size);
-	unik_build_result_release(out);
-	out->format = xstrdup(UNIK_FORMAT_UNIK_ELF);
-	out->kernel = image;
-	out->initrd = NULL;
-	out->memory_mb = GO_BASE_MEMORY_MB + (int)(2 * (size > 0 ? size : 0) >> 20);
-	image = NULL;
+	compiler_pack_result(spec, &image, GO_BASE_MEMORY_MB, out);
 	rc = 0;
 cleanup:
 	free(app);
