@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "../../abi/boot.h"
+#include "../../lib/qemu_args.h"
 #include "../../lib/run.h"
 #include "../../lib/strbuf.h"
 #include "../../lib/xalloc.h"
@@ -45,23 +46,8 @@ int rt_qemu_argv(const struct rt_ctx *ctx, int mb, int kernel_fd, const char *wo
 				    "qemu-system-x86_64 is not in PATH (set qemu.binary)");
 	}
 	strv_push_owned(argv, bin);
-	strv_push(argv, "-M");
-	strv_push(argv, "microvm,acpi=off"); /* the runtime finds virtio-mmio on its cmdline */
-	strv_push(argv, "-accel");
-	strv_push(argv, kvm ? "kvm" : "tcg");
-	if (kvm) {
-		strv_push(argv, "-cpu");
-		strv_push(argv, "host,-arch-capabilities");
-	}
-	strv_push(argv, "-m");
-	strv_push_owned(argv, xasprintf("%d", mb));
-	strv_push(argv, "-smp");
-	strv_push(argv, "1");
-	strv_push(argv, "-nodefaults");
-	strv_push(argv, "-no-user-config");
-	strv_push(argv, "-display");
-	strv_push(argv, "none");
-	strv_push(argv, "-no-reboot");
+	/* the runtime finds virtio-mmio on its cmdline */
+	qemu_args_vm(argv, "microvm,acpi=off", kvm ? "kvm" : "tcg", mb);
 	strv_push(argv, "-kernel");
 	strv_push_owned(argv, xasprintf("/proc/self/fd/%d", kernel_fd));
 	strv_push(argv, "-append");

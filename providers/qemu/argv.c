@@ -17,6 +17,7 @@
 
 #include "../../api/formats.h"
 #include "../../lib/portspec.h"
+#include "../../lib/qemu_args.h"
 #include "../../lib/run.h"
 #include "../../lib/strbuf.h"
 #include "../../lib/xalloc.h"
@@ -216,29 +217,14 @@ int qemu_argv_build(const struct unik_run_spec *run, const struct qemu_paths *p,
 	strv_push(argv, binary);
 	if (spec->name && !strchr(spec->name, ','))
 		push_opt(argv, "-name", "", spec->name, "");
-	strv_push(argv, "-M");
 	/* Linux guests get ACPI for the power button (graceful stop); the unik
 	 * runtime finds its virtio-mmio devices in the virtio_mmio.device= words
 	 * QEMU adds to the command line only when ACPI is off */
-	strv_push(argv, bus == QEMU_BUS_NVME ? "pc"
-			: is_linux	     ? "microvm,acpi=on"
-					     : "microvm,acpi=off");
-	strv_push(argv, "-accel");
-	strv_push(argv, accel);
-	if (!strcmp(accel, "kvm")) {
-		strv_push(argv, "-cpu");
-		strv_push(argv, "host,-arch-capabilities");
-	}
-	strv_push(argv, "-m");
-	strv_push_owned(argv,
-			xasprintf("%d", spec->memory_mb > 0 ? spec->memory_mb : DEFAULT_MEMORY_MB));
-	strv_push(argv, "-smp");
-	strv_push(argv, "1");
-	strv_push(argv, "-nodefaults");
-	strv_push(argv, "-no-user-config");
-	strv_push(argv, "-display");
-	strv_push(argv, "none");
-	strv_push(argv, "-no-reboot");
+	qemu_args_vm(argv,
+		     bus == QEMU_BUS_NVME ? "pc"
+		     : is_linux		  ? "microvm,acpi=on"
+					  : "microvm,acpi=off",
+		     accel, spec->memory_mb > 0 ? spec->memory_mb : DEFAULT_MEMORY_MB);
 	strv_push(argv, "-kernel");
 	strv_push(argv, spec->kernel);
 	if (spec->initrd) {
