@@ -91,7 +91,11 @@ C
 	# a taken host port is refused before anything starts; a bad -p is a usage error
 	in_ns python3 -c 'import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1",9090)); s.listen(); time.sleep(30)' &
 	holder=$!
-	sleep 0.5
+	# until the holder listens (python starts slowly on a loaded machine)
+	for _ in $(seq 100); do
+		in_ns bash -c 'exec 3<>/dev/tcp/127.0.0.1/9090' 2>/dev/null && break
+		sleep 0.1
+	done
 	out=$(unik run -d --provider "$PROVIDER" --name "taken-$P" -p 9090:8080 http 2>&1)
 	check "$P: a taken port is refused" contains "$out" "already in use"
 	check "$P: and nothing runs" eq "$(unik ps | grep -c "taken-$P")" 0

@@ -11,6 +11,7 @@
 # time; hostile requests; http-c's disk, booted from AHCI on -M pc, answers
 # HTTP through an e1000 and through legacy virtio-net.
 . "$(dirname "$0")/../lib/e2e.sh"
+. "$(dirname "$0")/../lib/netns.sh"
 need_tools grub-mkimage mkfs.fat mmd mcopy mtype mdir qemu-img python3
 need_qemu
 [ -f /usr/lib/grub/i386-pc/boot.img ] || skip "grub-pc-bin is not installed (scripts/install-deps)"
@@ -183,19 +184,11 @@ if [ "$(id -u)" != 0 ] || [ ! -c /dev/net/tun ] || ! command -v ip >/dev/null; t
 elif ! unik build -t http-c "$ROOT/examples/http-c" >"$T/build-http.log" 2>&1; then
 	not_ok "build http-c"
 	cat "$T/build-http.log"
-elif ! ip netns add "unik-disk-$$"; then
+elif ! netns_bridge "unik-disk-$$" 10.253.0; then
+	netns_del
 	skip_case "the disk on VirtualBox's NICs: cannot create a network namespace"
 else
-	NS=unik-disk-$$
-	trap 'ip netns del "$NS" 2>/dev/null; cleanup' EXIT
-	in_ns() { ip netns exec "$NS" "$@"; }
-	in_ns ip link set lo up
-	in_ns ip link add br0 type bridge
-	in_ns ip addr add 10.253.0.1/24 dev br0
-	in_ns ip link set br0 up
-	in_ns ip tuntap add tp mode tap
-	in_ns ip link set tp master br0
-	in_ns ip link set tp up
+	trap 'netns_del; cleanup' EXIT
 	unik export --format raw -o "$T/http.raw" http-c >/dev/null 2>&1
 	printf "set timeout=0\nmultiboot2 /boot/unik.elf 'unik.ip=10.253.0.5/24' 'unik.gw=10.253.0.1'\nboot\n" >"$T/grub-http.cfg"
 	mcopy -o -i "$T/http.raw@@1048576" "$T/grub-http.cfg" ::/boot/grub/grub.cfg
@@ -223,8 +216,7 @@ else
 		wait "$qpid" 2>/dev/null
 		[ -n "$up" ] || { tail -5 "$T/$name.com1"; tail -5 "$T/$name.qemu"; }
 	done
-	ip netns del "$NS"
-	NS=
+	netns_del
 fi
 
 finish

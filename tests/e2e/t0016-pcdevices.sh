@@ -14,13 +14,14 @@
 need_tools qemu-system-x86_64 mke2fs e2fsck debugfs python3 curl
 [ -f /usr/share/seabios/bios-256k.bin ] || skip "no SeaBIOS (/usr/share/seabios/bios-256k.bin)"
 . "$ROOT/tests/lib/guest.sh"
+. "$ROOT/tests/lib/netns.sh"
 need_built "$TOOLS/cbuild" "$TOOLS/bootword"
 PIDS=()
 NS=
 cleanup_pc() {
 	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
+	netns_del
 	cleanup
 }
 trap cleanup_pc EXIT
@@ -194,18 +195,10 @@ done
 # --- network adapters (a namespace of our own) --------------------------------
 if [ "$(id -u)" != 0 ] || [ ! -c /dev/net/tun ] || ! command -v ip >/dev/null; then
 	skip_case "network adapters: needs root, ip and /dev/net/tun (namespace, tap)"
-elif ! ip netns add "unik-pc-$$"; then
+elif ! netns_bridge "unik-pc-$$" 10.252.0; then
+	netns_del
 	skip_case "network adapters: cannot create a network namespace"
 else
-	NS=unik-pc-$$
-	in_ns() { ip netns exec "$NS" "$@"; }
-	in_ns ip link set lo up
-	in_ns ip link add br0 type bridge
-	in_ns ip addr add 10.252.0.1/24 dev br0
-	in_ns ip link set br0 up
-	in_ns ip tuntap add tp mode tap
-	in_ns ip link set tp master br0
-	in_ns ip link set tp up
 	get_ok() { in_ns curl -sf -m 10 "http://10.252.0.5:8080/" | grep -q "Hello from unik"; }
 	sequential() {
 		local n=0

@@ -1,6 +1,7 @@
 /* t_lib.c - strbuf, strv, config, bootargs, fsutil, safeopen, utf8, hex, error messages. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -15,6 +16,7 @@
 #include "../../lib/strbuf.h"
 #include "../../lib/strv.h"
 #include "../../lib/hex.h"
+#include "../../lib/host_run.h"
 #include "../../lib/utf8.h"
 #include "../../lib/xalloc.h"
 #include "tap.h"
@@ -439,9 +441,70 @@ static void hex(void)
 	is_int(hex_pct_at("x", 1, 5), -1, "an index past the end is refused");
 }
 
+static void host_runs(void)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	struct strbuf out = STRBUF_INIT;
+	struct host_run_status st;
+	static const char big[] = "0123456789abcdef";
+	struct strbuf in = STRBUF_INIT;
+	const char *sh_exit[] = { "sh", "-c", "echo out; echo err >&2; exit 3", NULL };
+	const char *cat[] = { "cat", NULL };
+	const char *sleeper[] = { "sleep", "10", NULL };
+	const char *none[] = { "unik-no-such-tool", NULL };
+	const char *env[] = { "sh", "-c", "printf %s \"$HR\"; pwd", NULL };
+	const char *named[] = { "argv-zero", "-c", "printf %s \"$0\"", NULL };
+	char *env_v[] = { "HR=from-env", NULL };
+	struct host_run r = { .argv = sh_exit, .out = &out };
+
+	ok(host_run(&r, &st, &err) == 0 && st.exited && st.code == 3 && !host_run_ok(&st),
+	   "host_run: the exit status");
+	is_str(strbuf_str(&out), "out\nerr\n", "stdout and stderr together");
+	strbuf_release(&out);
+
+	for (int i = 0; i < 20000; i++)
+		strbuf_add(&in, big, sizeof(big) - 1);
+	r = (struct host_run){ .argv = cat,
+			       .input = in.buf,
+			       .input_len = in.len,
+			       .out = &out,
+			       .out_max = in.len + 1 };
+	ok(host_run(&r, &st, &err) == 0 && host_run_ok(&st), "cat of 320 KB of stdin");
+	ok(out.len == in.len && !memcmp(out.buf, in.buf, in.len),
+	   "comes back whole (stdin and stdout never deadlock)");
+	strbuf_release(&out);
+	r.out_max = 100;
+	ok(host_run(&r, &st, &err) == 0 && out.len == 100, "out_max caps what is kept");
+	strbuf_release(&out);
+	strbuf_release(&in);
+
+	r = (struct host_run){ .argv = sleeper, .timeout_ms = 200 };
+	ok(host_run(&r, &st, &err) == 0 && st.timed_out && !st.exited && st.code == SIGKILL,
+	   "a program past its timeout is killed");
+	r = (struct host_run){ .argv = none };
+	ok(host_run(&r, &st, &err) == 0 && st.not_run, "a missing program: not_run");
+	r = (struct host_run){ .argv = env, .env = env_v, .cwd = "/tmp", .out = &out };
+	ok(host_run(&r, &st, &err) == 0 && host_run_ok(&st), "env and cwd");
+	is_str(strbuf_str(&out), "from-env/tmp\n", "the environment given and the folder");
+	strbuf_release(&out);
+	r = (struct host_run){ .argv = named, .path = "/bin/sh", .out = &out };
+	ok(host_run(&r, &st, &err) == 0 && host_run_ok(&st), "path apart from argv[0]");
+	is_str(strbuf_str(&out), "argv-zero", "argv[0] as given");
+	strbuf_release(&out);
+	{
+		static char lots[1 << 20];
+		const char *quits[] = { "true", NULL };
+
+		r = (struct host_run){ .argv = quits, .input = lots, .input_len = sizeof(lots) };
+		ok(host_run(&r, &st, &err) == 0 && host_run_ok(&st),
+		   "a program that does not read 1 MB of stdin: no SIGPIPE in the caller");
+	}
+}
+
 int main(void)
 {
 	hex();
+	host_runs();
 	proc_stats();
 	utf8();
 	errors();
