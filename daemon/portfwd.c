@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -123,8 +124,11 @@ void portfwd_splice(int client, int guest, int stop_fd)
 	struct pollfd pf[3] = { { client, POLLIN, 0 },
 				{ guest, POLLIN, 0 },
 				{ stop_fd, POLLIN, 0 } };
-	int open_in = 1, open_out = 1;
+	int open_in = 1, open_out = 1, one = 1;
 
+	/* each side's writes go out as they come, as they would unrelayed */
+	setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(guest, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	while (open_in || open_out) {
 		pf[0].fd = open_in ? client : -1;
 		pf[1].fd = open_out ? guest : -1;
