@@ -11,6 +11,7 @@
 #include "../lib/utf8.h"
 #include "../lib/xalloc.h"
 #include "restart.h"
+#include "summon.h"
 #include "labels.h"
 
 static const char *const state_names[] = { "created", "starting", "running", "stopping", "exited" };
@@ -353,6 +354,14 @@ json_t *unik_instance_to_json(const struct unik_instance *in)
 	json_object_set_new(j, "restart_delay_ms", json_integer(in->restart_delay_ms));
 	json_object_set_new(j, "stopped_by_user", json_boolean(in->stopped_by_user));
 	json_object_set_new(j, "labels", unik_labels_to_json(&in->labels));
+	if (in->summon.enabled) {
+		json_t *sj = unik_summon_to_json(&in->summon);
+
+		json_object_set_new(sj, "state", json_string(unik_summon_state(in)));
+		json_object_set_new(j, "summon", sj);
+	} else {
+		json_object_set_new(j, "summon", json_null());
+	}
 	return j;
 }
 
@@ -382,7 +391,8 @@ int unik_instance_from_json(json_t *j, struct unik_instance *out, struct unik_er
 	     get_int(j, "restart_count", &rcount, err) ||
 	     get_int(j, "restart_delay_ms", &rdelay, err) ||
 	     get_bool(j, "stopped_by_user", &out->stopped_by_user, err) ||
-	     unik_restart_parse(out->restart, &policy, err);
+	     unik_restart_parse(out->restart, &policy, err) ||
+	     unik_summon_from_json(json_object_get(j, "summon"), &out->summon, err);
 	if (!rc && (rcount < 0 || rcount > INT_MAX || rdelay < 0 || rdelay > INT_MAX))
 		rc = unik_err_set(err, UNIK_E_INVALID, "restart count or delay out of range");
 	if (!rc && out->restart && !strcmp(out->restart, "no")) {
@@ -516,6 +526,8 @@ json_t *unik_run_request_to_json(const struct unik_run_request *rq)
 		json_object_set_new(j, "restart", unik_json_text(rq->restart));
 	if (rq->labels.n)
 		json_object_set_new(j, "labels", unik_labels_to_json(&rq->labels));
+	if (rq->summon.enabled)
+		json_object_set_new(j, "summon", unik_summon_to_json(&rq->summon));
 	return j;
 }
 
@@ -533,7 +545,8 @@ int unik_run_request_from_json(json_t *j, struct unik_run_request *out, struct u
 	    get_bool(j, "verbose", &out->verbose, err) ||
 	    get_strv(j, "volumes", &out->volumes, err) ||
 	    unik_labels_from_json(j, "labels", &out->labels, err) ||
-	    get_str(j, "restart", &out->restart, 0, err))
+	    get_str(j, "restart", &out->restart, 0, err) ||
+	    unik_summon_from_json(json_object_get(j, "summon"), &out->summon, err))
 		return -1;
 	{
 		struct unik_restart policy;

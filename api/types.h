@@ -46,6 +46,13 @@ enum unik_state {
 	UNIK_STATE_EXITED,
 };
 
+/* summoning (api/summon.h): the VM boots on the first connection */
+struct unik_summon {
+	int enabled;
+	long long idle_timeout_ms; /* 0: never stopped for idleness */
+	int max; /* instances of the pool */
+};
+
 struct unik_instance {
 	char *id;
 	char *name;
@@ -75,6 +82,7 @@ struct unik_instance {
 	int restart_delay_ms; /* the backoff before the last restart (0: none yet) */
 	int stopped_by_user; /* a stop or kill asked: no restart until it is started again */
 	struct strv labels; /* "K=V" (unik run --label) */
+	struct unik_summon summon;
 };
 
 enum unik_job_state {
@@ -109,6 +117,7 @@ struct unik_run_request {
 	struct strv volumes; /* "VOLUME:/PATH[:ro|:rw]", in disk order */
 	char *restart; /* restart policy (api/restart.h), NULL: "no" */
 	struct strv labels; /* "K=V" */
+	struct unik_summon summon; /* unik run --summon */
 };
 
 void unik_image_init(struct unik_image *im);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../api/summon.h"
 #include "../api/types.h"
 #include "../lib/portspec.h"
 #include "../lib/strbuf.h"
@@ -64,7 +65,9 @@ static char *status_text(const struct unik_instance *in)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	if (in->state == UNIK_STATE_EXITED && in->exit_code >= 0)
+	if (in->summon.enabled)
+		strbuf_adds(&sb, unik_summon_state(in));
+	else if (in->state == UNIK_STATE_EXITED && in->exit_code >= 0)
 		strbuf_addf(&sb, "exited (%d)", in->exit_code);
 	else
 		strbuf_adds(&sb, unik_state_name(in->state));
@@ -95,7 +98,9 @@ static json_t *ps_row(json_t *j, const struct unik_instance *in, int no_trunc, i
 					: no_trunc     ? in->image
 						       : cmd_short_id(in->image, id)));
 	json_object_set_new(row, "Provider", json_string(in->provider ? in->provider : ""));
-	json_object_set_new(row, "State", json_string(unik_state_name(in->state)));
+	json_object_set_new(
+	    row, "State",
+	    json_string(in->summon.enabled ? unik_summon_state(in) : unik_state_name(in->state)));
 	set_owned(row, "Status", status_text(in));
 	json_object_set_new(row, "Address", json_string(in->address ? in->address : ""));
 	json_object_set_new(row, "CreatedAt", json_string(created));
@@ -123,7 +128,8 @@ static int test_status(const char *want, void *arg)
 {
 	const struct unik_instance *in = arg;
 
-	return !strcmp(unik_state_name(in->state), want);
+	return !strcmp(unik_state_name(in->state), want) ||
+	       (in->summon.enabled && !strcmp(unik_summon_state(in), want));
 }
 
 static int test_provider(const char *want, void *arg)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../api/restart.h"
+#include "../api/summon.h"
 #include "../api/labels.h"
 #include "../api/types.h"
 #include "../lib/strv.h"
@@ -41,6 +42,9 @@ struct run_opts {
 	int verbose;
 	const char *image;
 	const char *restart;
+	int summon;
+	const char *idle_timeout;
+	int summon_max;
 };
 
 static const struct opt run_options[] = {
@@ -75,6 +79,12 @@ static const struct opt run_options[] = {
 	OPT_STRING(
 	    0, "restart", NULL, struct run_opts, restart, "POLICY",
 	    "no, on-failure[:N] or always: the daemon starts it again when it ends by itself"),
+	OPT_BOOL(0, "summon", NULL, struct run_opts, summon,
+		 "boot on the first connection to a published port (implies -d; docs/summon.md)"),
+	OPT_STRING(0, "idle-timeout", NULL, struct run_opts, idle_timeout, "DURATION",
+		   "with --summon: stop it after DURATION (30s, 500ms, 2m) without a connection"),
+	OPT_INT(0, "max", NULL, struct run_opts, summon_max, "N", 1,
+		"with --summon: instances of the pool (only 1 for now)"),
 	OPT_END(),
 };
 
@@ -330,6 +340,24 @@ static int make_request(struct cmd_ctx *ctx, const struct run_opts *o, int argc,
 		free(path);
 		strv_push(&rq->volumes, o->volumes.v[k]);
 	}
+	if ((o->idle_timeout || o->summon_max != 1) && !o->summon)
+		return cmd_usage_error(ctx->cmd, "--idle-timeout and --max go with --summon");
+	if (o->summon) {
+		struct unik_err derr = UNIK_ERR_INIT;
+
+		if (o->rm)
+			return cmd_usage_error(ctx->cmd, "--rm and --summon do not go together");
+		if (!o->publish.n)
+			return cmd_usage_error(ctx->cmd,
+					       "--summon needs a published port (-p HOST:GUEST)");
+		if (o->idle_timeout &&
+		    unik_duration_parse(o->idle_timeout, &rq->summon.idle_timeout_ms, &derr))
+			return cmd_usage_error(ctx->cmd, "--idle-timeout: %s", derr.msg);
+		if (o->summon_max < 1 || o->summon_max > 64)
+			return cmd_usage_error(ctx->cmd, "--max must be 1..64");
+		rq->summon.enabled = 1;
+		rq->summon.max = o->summon_max;
+	}
 	rq->name = xstrdup(o->name);
 	rq->provider = xstrdup(o->provider);
 	rq->accel = xstrdup(o->accel);
@@ -358,7 +386,7 @@ static int run_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 	    unik_instance_from_json(res, &in, &err)) {
 		cmd_error(&err);
 		status = cmd_unreachable(&err) ? 1 : RUN_FAILED;
-	} else if (o->detach) {
+	} else if (o->detach || o->summon) {
 		printf("%s\n", in.id);
 	} else {
 		status = attach(ctx, o, in.id);
@@ -392,6 +420,10 @@ const struct cmd cmd_run = {
 	    "with the program's exit status.  Ctrl-C asks the daemon to stop the instance;\n"
 	    "a second Ctrl-C detaches, leaving the instance to the daemon.  With -d, unik\n"
 	    "prints the new instance's id and returns at once.\n"
+	    "\n"
+	    "With --summon the instance is created but not booted: unikd listens on its\n"
+	    "published ports, the first connection boots it (held until the program listens),\n"
+	    "and --idle-timeout stops it again after that long without a connection.\n"
 	    "\n"
 	    "Exit status: the program's own; 125 when unik could not run it (bad options,\n"
 	    "unknown image, provider error) or the instance ended without an exit status;\n"

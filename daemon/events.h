@@ -6,7 +6,8 @@
  * Each event is one line:
  *   {"time": S, "time_nano": NS, "type": "instance", "action": "die",
  *    "id": "...", "name": "...", "attributes": {...}}
- * Types and actions: instance create/start/die/stop/kill/destroy/restart,
+ * Types and actions: instance create/start/die/stop/kill/destroy/restart/
+ * summon/idle-stop,
  * image build/pull/push/load/delete/tag, volume create/mount/unmount/destroy.
  * events_emit may be called from any thread, with or without d->lock held
  * (the ring has its own lock); streams waiting for more are polled by the

@@ -26,7 +26,7 @@ void h_instances_list(struct http_req *req)
 	}
 	arr = json_array();
 	for (size_t i = 0; i < n; i++)
-		if (all || unik_state_active(v[i].state))
+		if (all || unik_state_active(v[i].state) || v[i].summon.enabled)
 			json_array_append_new(arr, unik_instance_to_json(&v[i]));
 	store_instances_free(v, n);
 	http_reply_json(req, 200, arr);

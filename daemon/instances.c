@@ -27,6 +27,7 @@
 #include "network.h"
 #include "run_ctx.h"
 #include "store.h"
+#include "summon.h"
 #include "supervisor.h"
 
 char *instance_dir(struct unikd *d, const char *id)
@@ -288,7 +289,9 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 			     rq->image, im.format ? im.format : "?");
 		goto cleanup;
 	}
-	if (rq->start && unik_provider_require(p, UNIK_OP_START, err))
+	if ((rq->start || rq->summon.enabled) && unik_provider_require(p, UNIK_OP_START, err))
+		goto cleanup;
+	if (summon_check(d, rq, err))
 		goto cleanup;
 	out->id = ids_new();
 	out->name = rq->name ? xstrdup(rq->name) : ids_random_name();
@@ -305,6 +308,7 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 	strv_copy(&out->ports, &rq->ports);
 	out->trace = rq->trace;
 	out->verbose = rq->verbose;
+	out->summon = rq->summon;
 	{
 		struct unik_restart policy;
 		char text[32];
@@ -339,10 +343,18 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 		goto cleanup;
 	}
 	events_instance(out, "create", NULL);
-	if (rq->start)
+	if (rq->start && !rq->summon.enabled) /* a summoned one boots on a connection */
 		c = claim_try(d, out->id); /* a new id: nobody else holds it */
 	pthread_mutex_unlock(&d->lock);
 	rv = 0;
+	if (rq->summon.enabled && summon_open(d, out, err)) {
+		struct unik_err ignored = UNIK_ERR_INIT;
+
+		if (instance_remove(d, out->id, 1, &ignored))
+			unikd_log("instance %s: its refused run is kept: %s", out->name,
+				  ignored.msg);
+		rv = -1;
+	}
 	if (c) {
 		if (start_claimed(d, out, c, err)) {
 			/* A refused run leaves nothing behind: its client never
@@ -533,6 +545,7 @@ int instance_remove(struct unikd *d, const char *id, int force, struct unik_err 
 	int leftovers, rv = -1;
 
 	unik_instance_init(&in);
+	summon_hold(d, id, 1); /* no connection boots it meanwhile */
 	pthread_mutex_lock(&d->lock);
 	if (store_instance_get(d->store, id, &in, err))
 		goto unlock;
@@ -585,6 +598,7 @@ int instance_remove(struct unikd *d, const char *id, int force, struct unik_err 
 	instance_claim_release(d, c);
 	c = NULL;
 	pthread_mutex_unlock(&d->lock);
+	summon_close(d, id); /* its listeners and relayed connections */
 	dir = instance_dir(d, id);
 	fs_remove_tree(dir, NULL);
 	unikd_log("instance %s (%s) removed", in.name, in.id);
@@ -596,6 +610,8 @@ unlock:
 		instance_claim_release(d, c);
 	pthread_mutex_unlock(&d->lock);
 out:
+	if (rv)
+		summon_hold(d, id, 0);
 	unikd_notify(d);
 	unik_instance_release(&in);
 	free(dir);

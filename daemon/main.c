@@ -21,6 +21,7 @@
 #include "volume_disk.h"
 #include "network.h"
 #include "restarts.h"
+#include "summon.h"
 #include "store.h"
 #include "supervisor.h"
 
@@ -395,6 +396,7 @@ int main(int argc, char **argv)
 	    instances_reconcile(&d, &err) || volumes_reconcile(&d, &err))
 		die("%s", err.msg);
 	restarts_reconcile(&d); /* the restart policies of what ended meanwhile */
+	summon_reconcile(&d); /* summoned instances listen again */
 	if (http_start(&d, &srv, &err))
 		die("%s", err.msg);
 	unikd_log("unikd %s listening on unix:%s%s%s%s, state in %s, network: %s", UNIK_VERSION,
@@ -424,6 +426,7 @@ int main(int argc, char **argv)
 	jobs_cancel_all(&d); /* running builds are killed, not waited for */
 	jobs_drain(&d);
 	restarts_stop();
+	summon_fini(&d);
 	http_stop(srv);
 	supervisor_stop(d.sup);
 	network_fini(&d);

@@ -255,7 +255,7 @@ int network_attach(struct unikd *d, struct unik_instance *in, const struct unik_
 	inet_ntop(AF_INET, &n->gw, na->gateway, sizeof(na->gateway));
 	free(in->address);
 	in->address = xstrdup(na->address);
-	if (open_ports(n, in, err))
+	if (!in->summon.enabled && open_ports(n, in, err)) /* summon.c listens for those */
 		goto fail;
 	if (mode == UNIK_NET_TAP) {
 		snprintf(na->tap, sizeof(na->tap), "uk%.12s", in->id);
@@ -298,7 +298,12 @@ int network_readopt(struct unikd *d, const struct unik_instance *in, struct unik
 {
 	struct network *n = d->net;
 
-	if (!n || n->kind != NET_BRIDGE || !in->address || !in->ports.n)
+	if (!n || n->kind != NET_BRIDGE || !in->address || !in->ports.n || in->summon.enabled)
 		return 0;
 	return open_ports(n, in, err);
+}
+
+int network_bridged(struct unikd *d)
+{
+	return d->net && d->net->kind == NET_BRIDGE;
 }

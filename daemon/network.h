@@ -54,7 +54,10 @@ int network_attach(struct unikd *d, struct unik_instance *in, const struct unik_
 /* After the VM ended or failed to start (d->lock held): closes the ports,
  * deletes the tap, frees the address (in->address = NULL). */
 void network_detach(struct unikd *d, struct unik_instance *in);
-/* For a VM adopted after a restart: opens its published ports again. */
+/* 1 in bridge mode (the daemon relays the published ports itself). */
+int network_bridged(struct unikd *d);
+/* For a VM adopted after a restart: opens its published ports again
+ * (not those of a summoned instance: daemon/summon.c has them). */
 int network_readopt(struct unikd *d, const struct unik_instance *in, struct unik_err *err);
 
 #endif

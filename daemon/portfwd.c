@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -37,8 +38,7 @@ struct relay {
 	int client;
 };
 
-/* The host's socket, bound; listening too with `listen_now`. */
-static int bind_host(const struct portspec *p, int listen_now, struct unik_err *err)
+int portfwd_bind(const struct portspec *p, int listen_now, struct unik_err *err)
 {
 	struct sockaddr_in sa;
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -51,7 +51,7 @@ static int bind_host(const struct portspec *p, int listen_now, struct unik_err *
 	inet_pton(AF_INET, p->host_ip, &sa.sin_addr);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    (listen_now && listen(fd, 128) < 0)) {
+	    (listen_now && listen(fd, listen_now > 1 ? listen_now : 128) < 0)) {
 		int e = errno;
 
 		close(fd);
@@ -64,7 +64,7 @@ static int bind_host(const struct portspec *p, int listen_now, struct unik_err *
 
 int portfwd_probe(const struct portspec *p, struct unik_err *err)
 {
-	int fd = bind_host(p, 1, err);
+	int fd = portfwd_bind(p, 1, err);
 
 	if (fd < 0)
 		return -1;
@@ -92,18 +92,16 @@ static int pump(int from, int to)
 	return 1;
 }
 
-/* Connects to the guest, giving up after timeout_ms or when the port
- * closes. */
-static int connect_guest(struct portfwd *fw, int timeout_ms)
+int portfwd_connect(const struct sockaddr_in *guest, int stop_fd, int timeout_ms)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	struct pollfd pf[2] = { { fd, POLLOUT, 0 }, { fw->stop_fd, POLLIN, 0 } };
+	struct pollfd pf[2] = { { fd, POLLOUT, 0 }, { stop_fd, POLLIN, 0 } };
 	int e = 0;
 	socklen_t len = sizeof(e);
 
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&fw->guest, sizeof(fw->guest)) < 0) {
+	if (connect(fd, (const struct sockaddr *)guest, sizeof(*guest)) < 0) {
 		if (errno != EINPROGRESS || poll(pf, 2, timeout_ms) <= 0 || pf[1].revents ||
 		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0 || e) {
 			close(fd);
@@ -114,35 +112,49 @@ static int connect_guest(struct portfwd *fw, int timeout_ms)
 	return fd;
 }
 
+/* Connects to the guest, giving up after timeout_ms or when the port
+ * closes. */
+static int connect_guest(struct portfwd *fw, int timeout_ms)
+{
+	return portfwd_connect(&fw->guest, fw->stop_fd, timeout_ms);
+}
+
+void portfwd_splice(int client, int guest, int stop_fd)
+{
+	struct pollfd pf[3] = { { client, POLLIN, 0 },
+				{ guest, POLLIN, 0 },
+				{ stop_fd, POLLIN, 0 } };
+	int open_in = 1, open_out = 1, one = 1;
+
+	/* each side's writes go out as they come, as they would unrelayed */
+	setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(guest, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	while (open_in || open_out) {
+		pf[0].fd = open_in ? client : -1;
+		pf[1].fd = open_out ? guest : -1;
+		if (poll(pf, 3, -1) < 0 && errno != EINTR)
+			break;
+		if (pf[2].revents)
+			break;
+		if (open_in && pf[0].revents && !pump(client, guest)) {
+			open_in = 0;
+			shutdown(guest, SHUT_WR);
+		}
+		if (open_out && pf[1].revents && !pump(guest, client)) {
+			open_out = 0;
+			shutdown(client, SHUT_WR);
+		}
+	}
+}
+
 static void *relay_main(void *arg)
 {
 	struct relay *r = arg;
 	struct portfwd *fw = r->fw;
 	int guest = connect_guest(fw, 10000);
 
-	if (guest >= 0) {
-		struct pollfd pf[3] = { { r->client, POLLIN, 0 },
-					{ guest, POLLIN, 0 },
-					{ fw->stop_fd, POLLIN, 0 } };
-		int open_in = 1, open_out = 1;
-
-		while (open_in || open_out) {
-			pf[0].fd = open_in ? r->client : -1;
-			pf[1].fd = open_out ? guest : -1;
-			if (poll(pf, 3, -1) < 0 && errno != EINTR)
-				break;
-			if (pf[2].revents)
-				break;
-			if (open_in && pf[0].revents && !pump(r->client, guest)) {
-				open_in = 0;
-				shutdown(guest, SHUT_WR);
-			}
-			if (open_out && pf[1].revents && !pump(guest, r->client)) {
-				open_out = 0;
-				shutdown(r->client, SHUT_WR);
-			}
-		}
-	}
+	if (guest >= 0)
+		portfwd_splice(r->client, guest, fw->stop_fd);
 	if (guest >= 0)
 		close(guest);
 	close(r->client);
@@ -226,7 +238,7 @@ int portfwd_open(const struct portspec *p, const char *guest_ip, struct portfwd 
 		free(fw);
 		return unik_err_set(err, UNIK_E_INVALID, "bad guest address '%s'", guest_ip);
 	}
-	fw->listen_fd = bind_host(p, 0, err);
+	fw->listen_fd = portfwd_bind(p, 0, err);
 	if (fw->listen_fd < 0) {
 		free(fw);
 		return -1;

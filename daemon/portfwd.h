@@ -4,6 +4,8 @@
 #ifndef UNIKD_PORTFWD_H
 #define UNIKD_PORTFWD_H
 
+#include <netinet/in.h>
+
 #include "../lib/error.h"
 #include "../lib/portspec.h"
 
@@ -17,5 +19,15 @@ int portfwd_open(const struct portspec *p, const char *guest_ip, struct portfwd 
 void portfwd_close(struct portfwd *fw);
 /* Checks that the host side could be bound now (then releases it). */
 int portfwd_probe(const struct portspec *p, struct unik_err *err);
+
+/* The host's socket of p, bound (CONFLICT when taken); listening too with
+ * a backlog of listen_now when > 1 (1: 128), not with 0. */
+int portfwd_bind(const struct portspec *p, int listen_now, struct unik_err *err);
+/* Connects to `guest` (blocking fd returned), giving up after timeout_ms
+ * (-1 on failure, or when stop_fd becomes readable first). */
+int portfwd_connect(const struct sockaddr_in *guest, int stop_fd, int timeout_ms);
+/* Relays between two connected sockets until both directions ended (each
+ * EOF passed on as a shutdown) or stop_fd is readable; closes neither. */
+void portfwd_splice(int client, int guest, int stop_fd);
 
 #endif

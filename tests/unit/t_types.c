@@ -2,6 +2,7 @@
 #include "../../api/types.h"
 #include "../../api/formats.h"
 #include "../../api/restart.h"
+#include "../../api/summon.h"
 #include "../../lib/xalloc.h"
 #include "tap.h"
 
@@ -315,6 +316,81 @@ static void restart_policies(void)
 	unik_instance_release(&b);
 }
 
+/* Summoning (api/summon.h): durations, the request's object, the
+ * instance's round trip and the state shown. */
+static void summon_settings(void)
+{
+	static const char *const bad[] = { "",	  "-1s", "+1s", " 1s",	"1x",  "1 s", "s",
+					   "nan", "inf", "8d",	"169h", "1e9", NULL };
+	struct unik_err err = UNIK_ERR_INIT;
+	struct unik_instance a, b;
+	struct unik_summon sm;
+	long long ms = -1;
+	json_t *j;
+
+	ok(unik_duration_parse("30s", &ms, &err) == 0 && ms == 30000, "30s");
+	ok(unik_duration_parse("500ms", &ms, &err) == 0 && ms == 500, "500ms");
+	ok(unik_duration_parse("2m", &ms, &err) == 0 && ms == 120000, "2m");
+	ok(unik_duration_parse("1h", &ms, &err) == 0 && ms == 3600000, "1h");
+	ok(unik_duration_parse("1.5", &ms, &err) == 0 && ms == 1500, "a bare 1.5: seconds");
+	ok(unik_duration_parse("0", &ms, &err) == 0 && ms == 0, "0: never");
+	for (size_t i = 0; bad[i]; i++)
+		ok(unik_duration_parse(bad[i], &ms, &err) < 0 && err.code == UNIK_E_INVALID,
+		   "duration '%s' is refused: %s", bad[i], err.msg);
+
+	ok(unik_summon_from_json(NULL, &sm, &err) == 0 && !sm.enabled, "no object: not summoned");
+	j = json_pack("{sfsi}", "idle_timeout", 2.5, "max", 1);
+	ok(unik_summon_from_json(j, &sm, &err) == 0 && sm.enabled && sm.idle_timeout_ms == 2500 &&
+	       sm.max == 1,
+	   "idle_timeout 2.5 s, max 1");
+	json_decref(j);
+	j = json_object();
+	ok(unik_summon_from_json(j, &sm, &err) == 0 && sm.enabled && sm.idle_timeout_ms == 0 &&
+	       sm.max == 1,
+	   "{}: summoned, never idle-stopped, max 1");
+	json_decref(j);
+	{
+		json_t *bads[] = { json_pack("{si}", "idle_timeout", -1),
+				   json_pack("{ss}", "idle_timeout", "30s"),
+				   json_pack("{sf}", "idle_timeout", 1e12),
+				   json_pack("{si}", "max", 0),
+				   json_pack("{si}", "max", 65),
+				   json_pack("{sf}", "max", 1.5),
+				   json_string("yes"),
+				   NULL };
+
+		for (size_t i = 0; bads[i]; i++) {
+			ok(unik_summon_from_json(bads[i], &sm, &err) < 0 &&
+			       err.code == UNIK_E_INVALID,
+			   "bad summon object %zu refused: %s", i, err.msg);
+			json_decref(bads[i]);
+		}
+	}
+
+	unik_instance_init(&a);
+	unik_instance_init(&b);
+	a.id = xstrdup("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	a.name = xstrdup("s");
+	a.summon.enabled = 1;
+	a.summon.idle_timeout_ms = 1500;
+	a.summon.max = 1;
+	is_str(unik_summon_state(&a), "summonable", "never booted: summonable");
+	a.started = 1700000000;
+	a.state = UNIK_STATE_EXITED;
+	is_str(unik_summon_state(&a), "idle", "stopped after it ran: idle");
+	a.state = UNIK_STATE_RUNNING;
+	is_str(unik_summon_state(&a), "running", "running");
+	j = unik_instance_to_json(&a);
+	ok(unik_instance_from_json(j, &b, &err) == 0 && b.summon.enabled &&
+	       b.summon.idle_timeout_ms == 1500 && b.summon.max == 1,
+	   "an instance's summon settings round-trip: %s", err.msg);
+	is_str(json_string_value(json_object_get(json_object_get(j, "summon"), "state")), "running",
+	       "the JSON has the summon state");
+	json_decref(j);
+	unik_instance_release(&a);
+	unik_instance_release(&b);
+}
+
 int main(void)
 {
 	image_roundtrip();
@@ -324,5 +400,6 @@ int main(void)
 	names_and_times();
 	volume_types();
 	restart_policies();
+	summon_settings();
 	return tap_done();
 }

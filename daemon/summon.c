@@ -1,0 +1,613 @@
+/* summon.c - summoned instances: listeners in unikd that boot the VM on
+ * the first connection and stop it when idle (see summon.h).
+ *
+ * One accept thread per published port, one relay thread per connection
+ * (held while the VM boots and until the guest's port accepts), and one
+ * timer thread for every summoned instance's idle timeout. */
+#include "summon.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../api/summon.h"
+#include "../lib/portspec.h"
+#include "../lib/xalloc.h"
+#include "daemon.h"
+#include "events.h"
+#include "instances.h"
+#include "network.h"
+#include "portfwd.h"
+#include "store.h"
+
+#define SUMMON_BACKLOG 1024
+
+struct summoned;
+
+struct sport {
+	struct summoned *s;
+	struct portspec spec;
+	int fd;
+	pthread_t thread;
+	int thread_started;
+};
+
+struct summoned {
+	struct summoned *next;
+	struct unikd *d;
+	char *id;
+	long long idle_ms;
+	struct sport *ports;
+	size_t n_ports;
+	int stop_fd; /* eventfd: readable once closing */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int conns; /* connections held or relayed */
+	int threads; /* relay threads alive */
+	int refs; /* the timer's, while it works on it */
+	int booting; /* a relay thread starts the VM now */
+	int stopping; /* the timer stops the VM now */
+	int held; /* a removal in progress: no boots */
+	long long last_ms; /* wall clock of the last connection's start or end */
+};
+
+struct relay {
+	struct summoned *s;
+	struct sport *port;
+	int client;
+};
+
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct summoned *reg;
+static pthread_t timer_thread;
+static int timer_started, timer_stop_fd = -1;
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A line from the daemon in the instance's console log (`unik logs`). */
+static void console_note(struct unikd *d, const char *id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void console_note(struct unikd *d, const char *id, const char *fmt, ...)
+{
+	char line[512];
+	char *path = instance_log_path(d, id);
+	int n, fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+	va_list ap;
+
+	free(path);
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	if (fd >= 0) {
+		if (write(fd, line, (size_t)n) < 0)
+			unikd_log("instance %s: cannot write its log: %s", id, strerror(errno));
+		close(fd);
+	}
+	line[n - 1] = '\0';
+	unikd_log("instance %s: %s", id, line);
+}
+
+/* The record's state and address (d->lock taken here). */
+static int read_state(struct unikd *d, const char *id, enum unik_state *state, char *addr,
+		      size_t addr_size, struct unik_err *err)
+{
+	struct unik_instance in;
+	int rc;
+
+	unik_instance_init(&in);
+	pthread_mutex_lock(&d->lock);
+	rc = store_instance_get(d->store, id, &in, err);
+	pthread_mutex_unlock(&d->lock);
+	if (!rc) {
+		*state = in.state;
+		snprintf(addr, addr_size, "%s", in.address ? in.address : "");
+	}
+	unik_instance_release(&in);
+	return rc;
+}
+
+/* Makes sure the VM runs, booting it when it does not: 0 with its address,
+ * or -1 with err.  Concurrent callers wait for the one boot. */
+static int ensure_running(struct summoned *s, char *addr, size_t addr_size, struct unik_err *err)
+{
+	struct unikd *d = s->d;
+	long long deadline = now_ms() + 60000;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		enum unik_state st;
+		struct unik_instance out;
+		int rc;
+
+		if (s->held) {
+			pthread_mutex_unlock(&s->mu);
+			return unik_err_set(err, UNIK_E_CONFLICT, "the instance is being removed");
+		}
+		if (s->booting || s->stopping) {
+			pthread_cond_wait(&s->cv, &s->mu);
+			continue;
+		}
+		if (read_state(d, s->id, &st, addr, addr_size, err)) {
+			pthread_mutex_unlock(&s->mu);
+			return -1;
+		}
+		if (st == UNIK_STATE_RUNNING && *addr) {
+			pthread_mutex_unlock(&s->mu);
+			return 0;
+		}
+		if (now_ms() > deadline) {
+			pthread_mutex_unlock(&s->mu);
+			return unik_err_set(err, UNIK_E_UNAVAILABLE,
+					    "the instance did not come up within 60 s");
+		}
+		if (unik_state_active(st)) {
+			/* started or stopped by someone else (unik start/stop) */
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 10 * 1000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+			continue;
+		}
+		s->booting = 1;
+		pthread_mutex_unlock(&s->mu);
+		unik_instance_init(&out);
+		rc = instance_start(d, s->id, &out, err);
+		if (rc == 0)
+			events_instance(&out, "summon", NULL);
+		unik_instance_release(&out);
+		pthread_mutex_lock(&s->mu);
+		s->booting = 0;
+		s->last_ms = now_ms();
+		pthread_cond_broadcast(&s->cv);
+		if (rc && err->code != UNIK_E_CONFLICT) {
+			pthread_mutex_unlock(&s->mu);
+			return -1;
+		}
+		unik_err_clear(err);
+	}
+}
+
+/* Connects to the guest's port, retrying until it accepts or the wait is
+ * over: the fd, or -1. */
+static int connect_when_listening(struct summoned *s, const char *addr, int port)
+{
+	struct sockaddr_in sa;
+	long long deadline = now_ms() + SUMMON_LISTEN_WAIT_MS;
+	struct pollfd stop = { s->stop_fd, POLLIN, 0 };
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
+		return -1;
+	for (;;) {
+		long long left = deadline - now_ms();
+		int fd;
+
+		if (left <= 0)
+			return -1;
+		fd = portfwd_connect(&sa, s->stop_fd, left > 1000 ? 1000 : (int)left);
+		if (fd >= 0)
+			return fd;
+		/* refused (the program does not listen yet): again shortly */
+		if (poll(&stop, 1, 5) > 0)
+			return -1;
+	}
+}
+
+/* Closes a client that was never relayed with a FIN, not a reset: what it
+ * sent is read away first (close() with unread data resets). */
+static void close_gently(int fd)
+{
+	char buf[4096];
+
+	shutdown(fd, SHUT_WR);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	for (int i = 0; i < 64 && read(fd, buf, sizeof(buf)) > 0; i++)
+		;
+	close(fd);
+}
+
+static void conn_end(struct summoned *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->conns--;
+	s->last_ms = now_ms();
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+static void *relay_main(void *arg)
+{
+	struct relay *r = arg;
+	struct summoned *s = r->s;
+	struct unik_err err = UNIK_ERR_INIT;
+	char addr[64];
+	int guest = -1;
+
+	if (ensure_running(s, addr, sizeof(addr), &err)) {
+		console_note(s->d, s->id,
+			     "unikd: cannot summon the instance for a connection "
+			     "to port %d: %s",
+			     r->port->spec.host_port, err.msg);
+	} else if ((guest = connect_when_listening(s, addr, r->port->spec.guest_port)) < 0) {
+		struct pollfd stop = { s->stop_fd, POLLIN, 0 };
+
+		if (poll(&stop, 1, 0) <= 0)
+			console_note(s->d, s->id,
+				     "unikd: the guest never listened on port %d (waited %d s): "
+				     "closed the connection from host port %d",
+				     r->port->spec.guest_port, SUMMON_LISTEN_WAIT_MS / 1000,
+				     r->port->spec.host_port);
+	} else {
+		portfwd_splice(r->client, guest, s->stop_fd);
+	}
+	if (guest >= 0) {
+		close(guest);
+		close(r->client);
+	} else {
+		close_gently(r->client);
+	}
+	free(r);
+	conn_end(s);
+	pthread_mutex_lock(&s->mu);
+	s->threads--;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+static void *accept_main(void *arg)
+{
+	struct sport *port = arg;
+	struct summoned *s = port->s;
+	struct pollfd pf[2] = { { port->fd, POLLIN, 0 }, { s->stop_fd, POLLIN, 0 } };
+
+	for (;;) {
+		struct relay *r;
+		pthread_attr_t attr;
+		pthread_t t;
+		int c;
+
+		if (poll(pf, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pf[1].revents)
+			break;
+		if (!pf[0].revents)
+			continue;
+		c = accept4(port->fd, NULL, NULL, SOCK_CLOEXEC);
+		if (c < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
+				poll(&pf[1], 1, 100); /* out of descriptors: a breath */
+			continue;
+		}
+		r = xcalloc(1, sizeof(*r));
+		r->s = s;
+		r->port = port;
+		r->client = c;
+		pthread_mutex_lock(&s->mu);
+		s->conns++;
+		s->threads++;
+		s->last_ms = now_ms();
+		pthread_mutex_unlock(&s->mu);
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&attr, 256 * 1024);
+		if (pthread_create(&t, &attr, relay_main, r)) {
+			close(c);
+			free(r);
+			conn_end(s);
+			pthread_mutex_lock(&s->mu);
+			s->threads--;
+			pthread_mutex_unlock(&s->mu);
+		}
+		pthread_attr_destroy(&attr);
+	}
+	return NULL;
+}
+
+static void summoned_free(struct summoned *s)
+{
+	uint64_t one = 1;
+
+	if (s->stop_fd >= 0 && write(s->stop_fd, &one, sizeof(one)) < 0)
+		unikd_log("summon %s: cannot signal its threads", s->id);
+	for (size_t i = 0; i < s->n_ports; i++)
+		if (s->ports[i].thread_started)
+			pthread_join(s->ports[i].thread, NULL);
+	pthread_mutex_lock(&s->mu);
+	while (s->threads > 0 || s->refs > 0)
+		pthread_cond_wait(&s->cv, &s->mu);
+	pthread_mutex_unlock(&s->mu);
+	for (size_t i = 0; i < s->n_ports; i++)
+		if (s->ports[i].fd >= 0)
+			close(s->ports[i].fd);
+	if (s->stop_fd >= 0)
+		close(s->stop_fd);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	free(s->ports);
+	free(s->id);
+	free(s);
+}
+
+int summon_check(struct unikd *d, const struct unik_run_request *rq, struct unik_err *err)
+{
+	if (!rq->summon.enabled)
+		return 0;
+	if (!rq->ports.n)
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "--summon needs a published port (-p HOST:GUEST)");
+	if (rq->summon.max > 1)
+		return unik_err_set(err, UNIK_E_UNSUPPORTED,
+				    "summon pools (max %d) are not supported yet: max must be 1",
+				    rq->summon.max);
+	if (rq->restart && strcmp(rq->restart, "no"))
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "--summon and --restart %s do not go together: connections "
+				    "boot a summoned instance",
+				    rq->restart);
+	if (!network_bridged(d))
+		return unik_err_set(err, UNIK_E_UNSUPPORTED,
+				    "--summon needs the daemon's bridge network (network %s)",
+				    network_describe(d));
+	return 0;
+}
+
+static void timer_ensure(void);
+
+int summon_open(struct unikd *d, const struct unik_instance *in, struct unik_err *err)
+{
+	struct summoned *s = xcalloc(1, sizeof(*s));
+
+	s->d = d;
+	s->id = xstrdup(in->id);
+	s->idle_ms = in->summon.idle_timeout_ms;
+	s->last_ms = now_ms();
+	s->stop_fd = eventfd(0, EFD_CLOEXEC);
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	s->ports = xcalloc(in->ports.n ? in->ports.n : 1, sizeof(*s->ports));
+	for (size_t i = 0; i < in->ports.n; i++)
+		s->ports[i].fd = -1;
+	s->n_ports = in->ports.n;
+	if (s->stop_fd < 0) {
+		unik_err_set(err, UNIK_E_INTERNAL, "eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	for (size_t i = 0; i < in->ports.n; i++) {
+		struct sport *p = &s->ports[i];
+
+		p->s = s;
+		if (portspec_parse(in->ports.v[i], &p->spec, err))
+			goto fail;
+		p->fd = portfwd_bind(&p->spec, SUMMON_BACKLOG, err);
+		if (p->fd < 0)
+			goto fail;
+	}
+	for (size_t i = 0; i < s->n_ports; i++) {
+		if (pthread_create(&s->ports[i].thread, NULL, accept_main, &s->ports[i])) {
+			unik_err_set(err, UNIK_E_INTERNAL, "cannot start the listener of port %d",
+				     s->ports[i].spec.host_port);
+			goto fail;
+		}
+		s->ports[i].thread_started = 1;
+	}
+	pthread_mutex_lock(&reg_lock);
+	s->next = reg;
+	reg = s;
+	pthread_mutex_unlock(&reg_lock);
+	timer_ensure();
+	return 0;
+fail:
+	summoned_free(s);
+	return -1;
+}
+
+static struct summoned *unlink_locked(const char *id)
+{
+	for (struct summoned **pp = &reg; *pp; pp = &(*pp)->next)
+		if (!strcmp((*pp)->id, id)) {
+			struct summoned *s = *pp;
+
+			*pp = s->next;
+			return s;
+		}
+	return NULL;
+}
+
+void summon_close(struct unikd *d, const char *id)
+{
+	struct summoned *s;
+
+	pthread_mutex_lock(&reg_lock);
+	s = unlink_locked(id);
+	pthread_mutex_unlock(&reg_lock);
+	if (s)
+		summoned_free(s);
+}
+
+void summon_hold(struct unikd *d, const char *id, int hold)
+{
+	pthread_mutex_lock(&reg_lock);
+	for (struct summoned *s = reg; s; s = s->next)
+		if (!strcmp(s->id, id)) {
+			pthread_mutex_lock(&s->mu);
+			s->held = hold;
+			/* a boot under way finishes first */
+			while (hold && s->booting)
+				pthread_cond_wait(&s->cv, &s->mu);
+			pthread_mutex_unlock(&s->mu);
+		}
+	pthread_mutex_unlock(&reg_lock);
+}
+
+/* Stops s's VM when it has been idle long enough. */
+static void idle_check(struct summoned *s)
+{
+	struct unikd *d = s->d;
+	struct unik_instance in;
+	struct unik_err err = UNIK_ERR_INIT;
+	long long since;
+	int run;
+
+	unik_instance_init(&in);
+	pthread_mutex_lock(&s->mu);
+	if (s->conns > 0 || s->booting || s->stopping || s->held) {
+		pthread_mutex_unlock(&s->mu);
+		return;
+	}
+	since = s->last_ms;
+	pthread_mutex_lock(&d->lock);
+	run = store_instance_get(d->store, s->id, &in, NULL) == 0 && in.state == UNIK_STATE_RUNNING;
+	pthread_mutex_unlock(&d->lock);
+	/* started by other means (unik start) later than the last connection */
+	if (run && in.started * 1000 > since)
+		since = in.started * 1000;
+	if (!run || now_ms() - since < s->idle_ms) {
+		pthread_mutex_unlock(&s->mu);
+		unik_instance_release(&in);
+		return;
+	}
+	s->stopping = 1;
+	pthread_mutex_unlock(&s->mu);
+	unik_instance_release(&in);
+	unik_instance_init(&in);
+	if (instance_stop(d, s->id, d->stop_timeout, &in, &err) == 0) {
+		json_t *a = json_object();
+
+		json_object_set_new(a, "idle_timeout_ms", json_sprintf("%lld", s->idle_ms));
+		events_instance(&in, "idle-stop", a);
+		unikd_log("instance %s (%s): stopped after %lld ms without a connection", in.name,
+			  in.id, s->idle_ms);
+	} else {
+		unikd_log("instance %s: its idle stop failed: %s", s->id, err.msg);
+	}
+	unik_instance_release(&in);
+	pthread_mutex_lock(&s->mu);
+	s->stopping = 0;
+	s->last_ms = now_ms();
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+static void *timer_main(void *arg)
+{
+	struct pollfd stop = { timer_stop_fd, POLLIN, 0 };
+
+	while (poll(&stop, 1, 100) == 0) {
+		struct summoned *batch[64];
+		size_t n = 0;
+
+		/* a reference on each, so none goes while it is checked */
+		pthread_mutex_lock(&reg_lock);
+		for (struct summoned *s = reg; s && n < 64; s = s->next)
+			if (s->idle_ms > 0) {
+				pthread_mutex_lock(&s->mu);
+				s->refs++;
+				pthread_mutex_unlock(&s->mu);
+				batch[n++] = s;
+			}
+		pthread_mutex_unlock(&reg_lock);
+		for (size_t i = 0; i < n; i++) {
+			idle_check(batch[i]);
+			pthread_mutex_lock(&batch[i]->mu);
+			batch[i]->refs--;
+			pthread_cond_broadcast(&batch[i]->cv);
+			pthread_mutex_unlock(&batch[i]->mu);
+		}
+	}
+	return NULL;
+}
+
+static void timer_ensure(void)
+{
+	pthread_mutex_lock(&reg_lock);
+	if (!timer_started) {
+		timer_stop_fd = eventfd(0, EFD_CLOEXEC);
+		if (timer_stop_fd >= 0 &&
+		    pthread_create(&timer_thread, NULL, timer_main, NULL) == 0)
+			timer_started = 1;
+		else
+			unikd_log("summon: cannot start the idle timer");
+	}
+	pthread_mutex_unlock(&reg_lock);
+}
+
+void summon_reconcile(struct unikd *d)
+{
+	struct unik_instance *v;
+	struct unik_err err = UNIK_ERR_INIT;
+	size_t n;
+
+	pthread_mutex_lock(&d->lock);
+	if (store_instance_list(d->store, &v, &n, &err)) {
+		pthread_mutex_unlock(&d->lock);
+		unikd_log("summon: cannot list the instances: %s", err.msg);
+		return;
+	}
+	pthread_mutex_unlock(&d->lock);
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].summon.enabled)
+			continue;
+		unik_err_clear(&err);
+		if (summon_open(d, &v[i], &err))
+			unikd_log("instance %s (%s): cannot listen for its summons: %s", v[i].name,
+				  v[i].id, err.msg);
+	}
+	store_instances_free(v, n);
+}
+
+void summon_fini(struct unikd *d)
+{
+	uint64_t one = 1;
+
+	for (;;) {
+		struct summoned *s;
+
+		pthread_mutex_lock(&reg_lock);
+		s = reg;
+		if (s)
+			reg = s->next;
+		pthread_mutex_unlock(&reg_lock);
+		if (!s)
+			break;
+		summoned_free(s);
+	}
+	if (timer_started) {
+		if (write(timer_stop_fd, &one, sizeof(one)) < 0)
+			unikd_log("summon: cannot stop the idle timer");
+		pthread_join(timer_thread, NULL);
+		timer_started = 0;
+	}
+	if (timer_stop_fd >= 0)
+		close(timer_stop_fd);
+	timer_stop_fd = -1;
+}

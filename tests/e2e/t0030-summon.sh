@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# t0030-summon: instances that boot on their first connection (unik run
+# --summon, docs/summon.md) and stop again when idle.  The daemon runs in
+# a network namespace this test creates (as t0005): no traffic leaves it.
+. "$(dirname "$0")/../lib/e2e.sh"
+[ "$(id -u)" -eq 0 ] || skip "needs root for a network namespace"
+command -v ip >/dev/null || skip "needs iproute2"
+[ -d "$ROOT/examples/http-c" ] || skip "examples/http-c is missing"
+NS=unik-e2e-$$
+ip netns add "$NS" || skip "cannot create a network namespace"
+ip -n "$NS" link set lo up
+trap 'cleanup; ip netns del "$NS" 2>/dev/null' EXIT
+in_ns() { ip netns exec "$NS" "$@"; }
+get() { in_ns curl -s -m 20 "$@"; }
+state_of() { # the summon state of instance $1
+	unik ps -a --json | python3 -c 'import json,sys
+for i in json.load(sys.stdin):
+    if i["name"] == sys.argv[1]:
+        print((i.get("summon") or {}).get("state") or i["state"])' "$1"
+}
+daemon_start() {
+	ip netns exec "$NS" "$BIN/unikd" --socket "$SOCK" --state-dir "$STATE" --config /dev/null \
+		--stop-timeout 2 >>"$T/unikd.log" 2>&1 &
+	DAEMON_PID=$!
+	for _ in $(seq 1 100); do daemon_alive && break; sleep 0.1; done
+}
+daemon_start
+check "daemon runs with a bridge" contains "$(cat "$T/unikd.log")" "network: bridge"
+unik providers 2>/dev/null | grep -qw spt || skip "the spt provider is not usable here"
+
+out=$(unik build -t http "$ROOT/examples/http-c" 2>&1)
+check "http-c builds" contains "$out" "Successfully built"
+
+# 1. created, not booted: the port listens in unikd; the first connection boots it
+id=$(unik run --summon --provider spt --name web -p 8080:8080 -e GREETING=summoned http)
+check "run --summon prints the id" eq "${#id}" 64
+check "a summoned instance is summonable" eq "$(state_of web)" summonable
+check "ps lists it as summonable (without -a)" contains "$(unik ps)" summonable
+check "nothing runs yet" eq "$(unik ps --json | python3 -c 'import json,sys; print([i["pid"] for i in json.load(sys.stdin) if i["name"]=="web"][0])')" None
+check "the first connection gets the answer" eq "$(get http://127.0.0.1:8080/env/GREETING)" summoned
+check "and the instance runs" eq "$(state_of web)" running
+check "later connections go straight through" eq "$(get http://127.0.0.1:8080/env/GREETING)" summoned
+ev=$(curl -s -m 2 --unix-socket "$SOCK" "http://x/v1/events?since=0&until=$(($(date +%s) + 1))")
+check "a summon event" contains "$ev" '"action":"summon"'
+# the same port cannot be summoned twice
+out=$(unik run --summon --provider spt --name web-dup -p 8080:8080 http 2>&1)
+check "a taken port is refused" contains "$out" "already in use"
+check "and leaves no instance" eq "$(unik ps -a | grep -c web-dup)" 0
+out=$(unik run --summon --provider spt http 2>&1)
+check "--summon without -p is a usage error" contains "$out" "published port"
+out=$(unik run --summon --idle-timeout 5x --provider spt -p 8099:8080 http 2>&1)
+check "a bad --idle-timeout is refused" contains "$out" "bad duration"
+out=$(api POST /v1/instances -d '{"image":"http","ports":["8098:8080"],"summon":{"idle_timeout":-1}}')
+check "the API refuses a negative idle_timeout" json_error_is "$out" 400 invalid_argument
+
+# 2. stop: the listener stays; the next connection summons it again
+unik stop web >/dev/null
+check "stopped, it is idle" eq "$(state_of web)" idle
+check "a connection after stop summons it again" eq "$(get http://127.0.0.1:8080/env/GREETING)" summoned
+
+# 3. 100 concurrent first connections, all answered by one boot
+unik rm -f web >/dev/null
+check "rm closes the listener" bash -c "ip netns exec $NS python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",8080))'"
+unik run --summon --provider spt --name burst -p 8081:8080 -e GREETING=burst http >/dev/null
+mkdir -p "$T/burst"
+pids=()
+for i in $(seq 1 100); do get -o "$T/burst/$i" http://127.0.0.1:8081/env/GREETING & pids+=($!); done
+wait "${pids[@]}"
+n=$(grep -lx burst "$T"/burst/* | wc -l)
+check "100 concurrent first connections are all answered" eq "$n" 100
+starts=$(curl -s -m 2 --unix-socket "$SOCK" "http://x/v1/events?since=0&until=$(($(date +%s) + 1))&filter=name=burst&filter=event=start" | grep -c '"action":"start"')
+check "by one boot" eq "$starts" 1
+unik rm -f burst >/dev/null
+
+# 4. idle stop, then summoned again; an open connection keeps it up
+unik run --summon --idle-timeout 1s --provider spt --name lazy -p 8082:8080 -e GREETING=lazy http >/dev/null
+check "idle: first answer" eq "$(get http://127.0.0.1:8082/env/GREETING)" lazy
+# an open connection (curl waits for a body that never comes) counts
+in_ns python3 -c '
+import socket, time
+s = socket.create_connection(("127.0.0.1", 8082), 5)
+time.sleep(2.5)
+s.sendall(b"GET /env/GREETING HTTP/1.0\r\n\r\n")
+print("open-ok" if b"lazy" in s.recv(4096) else "open-bad")' >"$T/open.out" 2>&1
+check "an open connection is never stopped under" contains "$(cat "$T/open.out")" open-ok
+st=
+for _ in $(seq 1 50); do st=$(state_of lazy); [ "$st" = idle ] && break; sleep 0.1; done
+check "stopped after the idle timeout" eq "$st" idle
+ev=$(curl -s -m 2 --unix-socket "$SOCK" "http://x/v1/events?since=0&until=$(($(date +%s) + 1))&filter=name=lazy")
+check "an idle-stop event" contains "$ev" '"action":"idle-stop"'
+check "summoned again after the idle stop" eq "$(get http://127.0.0.1:8082/env/GREETING)" lazy
+check "running again" eq "$(state_of lazy)" running
+
+# 5. a daemon restart: reconcile listens again
+stop_daemon
+daemon_start
+check "after a daemon restart it is still listed" contains "$(unik ps -a)" lazy
+for _ in $(seq 1 50); do [ "$(state_of lazy)" = idle ] && break; sleep 0.1; done
+check "idle-stopped by the new daemon" eq "$(state_of lazy)" idle
+check "and summoned by it" eq "$(get http://127.0.0.1:8082/env/GREETING)" lazy
+unik rm -f lazy >/dev/null
+
+# 6. a guest that never listens: the held client is closed after the wait,
+# and the instance's log says why
+mkdir -p "$T/mute"
+cat >"$T/mute/mute.c" <<'C'
+#include <stdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(void)
+{
+	int s = socket(AF_INET, SOCK_DGRAM, 0); /* a network stack, no TCP listener */
+
+	printf("mute: up (%d)\n", s >= 0);
+	fflush(stdout);
+	for (;;)
+		sleep(60);
+}
+C
+unik build -t mute "$T/mute" >/dev/null 2>&1
+unik run --summon --provider spt --name mute -p 8083:8080 mute >/dev/null
+out=$(in_ns python3 -c '
+import socket
+s = socket.create_connection(("127.0.0.1", 8083), 5)
+s.settimeout(30)
+s.sendall(b"hello\r\n")
+try:
+    print("closed" if s.recv(100) == b"" else "data")
+except ConnectionResetError:
+    print("reset")
+except socket.timeout:
+    print("hung")')
+check "a never-listening guest: the client's connection is closed" eq "$out" closed
+check "and unik logs says the guest never listened" contains "$(unik logs mute 2>&1)" "never listened on port 8080"
+unik rm -f mute >/dev/null
+
+# 7. hvt: the same daemon path, one case
+if [ -c /dev/kvm ] && unik providers 2>/dev/null | grep -qw hvt; then
+	unik run --summon --provider hvt --name web-hvt -p 8085:8080 -e GREETING=hvt http >/dev/null
+	check "hvt: the first connection gets the answer" eq "$(get -m 60 http://127.0.0.1:8085/env/GREETING)" hvt
+	unik rm -f web-hvt >/dev/null
+else
+	skip_case "hvt: no /dev/kvm or no hvt provider"
+fi
+
+check "the daemon still serves" daemon_alive
+finish
