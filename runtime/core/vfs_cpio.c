@@ -148,10 +148,7 @@ static int read_archive(const void *data, u64 size)
 
 		if (memcmp(p, "070701", 6) && memcmp(p, "070702", 6))
 			return -EINVAL;
-		mode = hex8(p + 14, &ok);
-		uid = hex8(p + 22, &ok);
-		gid = hex8(p + 30, &ok);
-		mtime = hex8(p + 46, &ok);
+		/* the sizes first: the trailer needs no more */
 		fsize = hex8(p + 54, &ok);
 		namesize = hex8(p + 94, &ok);
 		if (!ok || namesize == 0 || namesize > (u64)(end - p - CPIO_HDR))
@@ -162,6 +159,12 @@ static int read_archive(const void *data, u64 size)
 			return -EINVAL;
 		if (name[namesize - 1] || !strcmp(name, "TRAILER!!!"))
 			break;
+		mode = hex8(name - CPIO_HDR + 14, &ok);
+		uid = hex8(name - CPIO_HDR + 22, &ok);
+		gid = hex8(name - CPIO_HDR + 30, &ok);
+		mtime = hex8(name - CPIO_HDR + 46, &ok);
+		if (!ok)
+			return -EINVAL;
 		if (vfs_join("/", name, path, sizeof(path)))
 			return -EINVAL;
 		err = add_entry(path, (u32)mode, (u32)uid, (u32)gid, mtime, (const u8 *)p, fsize);
