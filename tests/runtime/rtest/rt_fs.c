@@ -461,7 +461,8 @@ static void lazy_test(const char *first)
 	int fd, dirs = 0;
 
 	if (!strcmp(first, "rmdir")) {
-		printf("lazy: rmdir /dev first: %s\n", rmdir("/dev") < 0 ? strerror(errno) : "removed");
+		printf("lazy: rmdir /dev first: %s\n",
+		       rmdir("/dev") < 0 ? strerror(errno) : "removed");
 	} else if (!strcmp(first, "rename")) {
 		printf("lazy: rename /tmp over /dev first: %s\n",
 		       rename("/tmp", "/dev") < 0 ? strerror(errno) : "renamed");
@@ -489,8 +490,8 @@ static void lazy_test(const char *first)
 			struct stat s;
 
 			snprintf(path, sizeof(path), "/%s", e->d_name);
-			dirs += strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && !lstat(path, &s) &&
-				S_ISDIR(s.st_mode);
+			dirs += strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+				!lstat(path, &s) && S_ISDIR(s.st_mode);
 		}
 		if (d)
 			closedir(d);
