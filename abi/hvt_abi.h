@@ -41,7 +41,7 @@
 #endif
 
 /* Bumped on every incompatible change of anything in this file. */
-#define HVT_ABI_VERSION 4
+#define HVT_ABI_VERSION 5
 
 /* ELF notes: owner "unik", descriptor a little-endian u64. */
 #define HVT_NOTE_NAME "unik"
@@ -81,7 +81,9 @@
 #define HVT_CALL_NET_INFO 5
 #define HVT_CALL_NET_WRITE 6
 #define HVT_CALL_NET_READ 7
-/* Disks (version 4): the volumes of --block, in the monitor's order. */
+/* Disks (version 4): the volumes of --block, in the monitor's order.
+ * BLOCK_INFO answers what the boot info's disks[] already says (version 5);
+ * the runtime no longer makes it at boot. */
 #define HVT_CALL_BLOCK_INFO 8
 #define HVT_CALL_BLOCK_WRITE 9
 #define HVT_CALL_BLOCK_READ 10
@@ -127,16 +129,22 @@ struct hvt_boot_info {
 	int32_t net_fd; /* host fd of the tap device (frames, non-blocking), or -1 */
 	uint64_t sud_selector; /* host address of the Syscall User Dispatch switch byte */
 	uint32_t nunmap; /* host ranges the runtime unmaps at entry */
-	uint32_t ndisks; /* spt: entries of disks[] (version 4) */
+	uint32_t ndisks; /* entries of disks[] (spt: version 4, hvt: version 5) */
 	struct hvt_range unmap[HVT_SPT_MAX_UNMAP];
-	/* spt: the disks, whose host fds the runtime reads and writes itself
-	 * with pread64, pwrite64 and fdatasync (only those calls, only on
-	 * these fds: the seccomp filter). */
+	/* The disks of --block, in order.  spt: the runtime reads and writes
+	 * their host fds itself with pread64, pwrite64 and fdatasync (only
+	 * those calls, only on these fds: the seccomp filter).  hvt (version
+	 * 5): fd is -1, the disks are reached by the block calls. */
 	struct hvt_disk {
 		int32_t fd; /* host fd, open for reading (and writing unless RO) */
 		uint32_t flags; /* HVT_DISK_RO */
 		uint64_t size; /* bytes, a multiple of HVT_SECTOR_SIZE */
 	} disks[HVT_MAX_DISKS];
+	/* Version 5: the host's clocks, read together just before the guest
+	 * first runs, so that the guest needs no WALLTIME call at boot. */
+	uint64_t wall_ns; /* CLOCK_REALTIME, ns since the Unix epoch */
+	uint64_t mono_ns; /* CLOCK_MONOTONIC, ns */
+	uint64_t boot_tsc; /* hvt: the guest's TSC at that moment (0: unknown) */
 };
 
 /* Host clocks, read together. */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "monitor.h"
@@ -160,6 +161,20 @@ int mon_image_load(const char *path, uint8_t *mem, uint64_t mem_size, struct mon
 	return rc;
 }
 
+static uint64_t ns_of(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void mon_boot_clocks(struct hvt_boot_info *bi)
+{
+	bi->wall_ns = ns_of(CLOCK_REALTIME);
+	bi->mono_ns = ns_of(CLOCK_MONOTONIC);
+}
+
 struct hvt_boot_info *mon_boot_info(uint8_t *mem, uint64_t mem_size, uint64_t image_end,
 				    const char *cmdline)
 {
@@ -176,5 +191,6 @@ struct hvt_boot_info *mon_boot_info(uint8_t *mem, uint64_t mem_size, uint64_t im
 	mem[HVT_CMDLINE_GPA + n] = 0;
 	bi->status_fd = -1;
 	bi->net_fd = -1;
+	mon_boot_clocks(bi);
 	return bi;
 }

@@ -33,6 +33,11 @@ int hvt_kvm_create(struct hvt *h, uint64_t mem_size, char *why);
  * vCPU in 64-bit long mode at `entry` with %rdi = `arg`.  0, or -1 with why. */
 int hvt_kvm_setup_vcpu(struct hvt *h, uint64_t entry, uint64_t arg, char *why);
 
+/* Stamps the boot info's clocks with the guest's TSC read at the same
+ * moment (boot_tsc 0 when KVM cannot read it).  Called last before the
+ * seccomp filter. */
+void hvt_kvm_stamp_clocks(struct hvt *h, struct hvt_boot_info *bi);
+
 /* The result of the vCPU loop or of one call. */
 enum hvt_result {
 	HVT_CONTINUE, /* go on running the guest */

@@ -31,6 +31,7 @@
 #define EFER_LME 0x100ULL
 #define EFER_LMA 0x400ULL
 #define CPUID_MAX_ENTRIES 256
+#define MSR_IA32_TSC 0x10
 
 static int fail(char *why, const char *step)
 {
@@ -170,6 +171,20 @@ int hvt_kvm_setup_vcpu(struct hvt *h, uint64_t entry, uint64_t arg, char *why)
 	if (ioctl(h->vcpu_fd, KVM_SET_REGS, &regs) < 0)
 		return fail(why, "KVM_SET_REGS");
 	return 0;
+}
+
+void hvt_kvm_stamp_clocks(struct hvt *h, struct hvt_boot_info *bi)
+{
+	union {
+		struct kvm_msrs m;
+		uint8_t room[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
+	} u;
+
+	memset(&u, 0, sizeof(u));
+	u.m.nmsrs = 1;
+	u.m.entries[0].index = MSR_IA32_TSC;
+	mon_boot_clocks(bi);
+	bi->boot_tsc = ioctl(h->vcpu_fd, KVM_GET_MSRS, &u.m) == 1 ? u.m.entries[0].data : 0;
 }
 
 static void describe_exit(struct hvt *h, const char *what, char *why)

@@ -72,12 +72,17 @@ int main(int argc, char **argv)
 	bi->tsc_hz = h.tsc_hz;
 	memcpy(bi->net_mac, net.mac, sizeof(bi->net_mac));
 	bi->net_mtu = net.mtu;
+	bi->ndisks = (uint32_t)h.ndisks;
+	for (int i = 0; i < h.ndisks; i++)
+		bi->disks[i] =
+		    (struct hvt_disk){ -1, h.disks[i].ro ? HVT_DISK_RO : 0, h.disks[i].size };
 	if (hvt_kvm_setup_vcpu(&h, img.hvt_entry, HVT_BOOT_INFO_GPA, why) < 0)
 		die_why(why);
 	if (hvt_events_init(&h, why) < 0)
 		die_why(why);
 	if (opts.user && mon_drop_privileges(uid, gid, why) < 0)
 		die_why(why);
+	hvt_kvm_stamp_clocks(&h, bi);
 	{
 		struct mon_hvt_filter f = { h.vcpu_fd, status_fd, h.net_fd, h.disks, h.ndisks };
 

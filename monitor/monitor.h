@@ -100,6 +100,9 @@ int mon_image_load(const char *path, uint8_t *mem, uint64_t mem_size, struct mon
  * to complete. */
 struct hvt_boot_info *mon_boot_info(uint8_t *mem, uint64_t mem_size, uint64_t image_end,
 				    const char *cmdline);
+/* Writes the host's wall-clock and monotonic time into the boot info
+ * (mon_boot_info does; hvt again just before the guest runs). */
+void mon_boot_clocks(struct hvt_boot_info *bi);
 
 /* Looks up `user` now (before any filter); 0, or -1 with why. */
 int mon_user_lookup(const char *user, unsigned *uid, unsigned *gid, char *why);

@@ -119,9 +119,12 @@ static const struct file_ops blkdev_ops = {
 
 int blkdev_init(void)
 {
-	struct vnode *dev = vfs_lookup("/dev");
+	struct vnode *dev;
 	int err = 0;
 
+	if (!blk_count())
+		return 0; /* (no lookup: /dev stays unmade) */
+	dev = vfs_lookup("/dev");
 	if (!dev)
 		return 0;
 	for (int i = 0; i < blk_count() && i < 26 && !err; i++) {

@@ -1,6 +1,8 @@
 /* fs_dev.c - /dev: null, zero, full, random, urandom, console, the
  * stdin/stdout/stderr and fd links into /proc/self/fd, /dev/shm (a
- * writable folder, for shm_open) and /dev/log (syslog to the console). */
+ * writable folder, for shm_open) and /dev/log (syslog to the console).
+ * They are made the first time /dev is used (most programs never look),
+ * after the image's own /dev entries, which they do not replace. */
 #include "errno.h"
 #include "fd.h"
 #include "random.h"
@@ -83,17 +85,12 @@ static int add_link(struct vnode *dir, const char *name, const char *target)
 	return 0;
 }
 
-int dev_init(void)
+/* /dev's entries, made the first time it is used (vn_fill). */
+static void dev_fill(struct vnode *dev)
 {
-	struct vnode *dev = vfs_lookup("/dev"), *shm;
+	struct vnode *shm;
 	int err;
 
-	if (!dev && vfs_create(vfs_root(), "dev", S_IFDIR | 0755, &dev))
-		return -ENOMEM;
-	if (!S_ISDIR(dev->mode)) {
-		vn_put(dev);
-		return 0; /* the image made /dev something else */
-	}
 	err = add_dev(dev, "null", DEV_NULL, 0x103, 0666);
 	err = err ?: add_dev(dev, "zero", DEV_ZERO, 0x105, 0666);
 	err = err ?: add_dev(dev, "full", DEV_FULL, 0x107, 0666);
@@ -109,6 +106,20 @@ int dev_init(void)
 	err = err ?: add_node(dev, "shm", S_IFDIR | 01777, &shm);
 	if (!err)
 		vn_put(shm);
+	if (err)
+		kprintf("unik: /dev is incomplete: out of memory\n");
+}
+
+static const struct vnode_ops dev_lazy_ops = { .fill = dev_fill };
+
+int dev_init(void)
+{
+	struct vnode *dev = vfs_lookup("/dev");
+
+	if (!dev && vfs_create(vfs_root(), "dev", S_IFDIR | 0755, &dev))
+		return -ENOMEM;
+	if (S_ISDIR(dev->mode) && !dev->ops && !dev->mnt)
+		dev->ops = &dev_lazy_ops; /* (else the image made /dev something else) */
 	vn_put(dev);
-	return err;
+	return 0;
 }

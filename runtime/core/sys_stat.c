@@ -43,8 +43,10 @@ struct dirent64 {
 	char name[];
 };
 
-static void fill_stat(const struct vnode *n, struct k_stat *st)
+static void fill_stat(struct vnode *n, struct k_stat *st)
 {
+	if (S_ISDIR(n->mode) && !n->mnt)
+		vn_fill(n); /* its link count counts the entries made */
 	memset(st, 0, sizeof(*st));
 	st->dev = 1;
 	st->ino = n->ino;
@@ -64,7 +66,7 @@ static void fill_stat(const struct vnode *n, struct k_stat *st)
 	st->rdev = n->rdev;
 }
 
-static long stat_to_user(const struct vnode *n, long ubuf)
+static long stat_to_user(struct vnode *n, long ubuf)
 {
 	if (!user_ok(ubuf, sizeof(struct k_stat), true))
 		return -EFAULT;
@@ -77,7 +79,7 @@ SYSCALL(fstat)
 	struct file *f = fd_get(a0);
 	struct vnode tmp;
 
-	return f ? stat_to_user(file_vnode(f, &tmp), a1) : -EBADF;
+	return f ? stat_to_user((struct vnode *)file_vnode(f, &tmp), a1) : -EBADF;
 }
 
 SYSCALL(newfstatat)

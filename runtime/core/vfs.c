@@ -140,6 +140,26 @@ void vn_put(struct vnode *n)
 	kfree(n, sizeof(*n));
 }
 
+void vn_fill(struct vnode *dir)
+{
+	const struct vnode_ops *ops = dir->ops;
+	bool counting;
+	u16 ro;
+
+	if (!ops || !ops->fill)
+		return;
+	dir->ops = NULL;
+	ro = dir->flags & VN_RO; /* the runtime's entries are made even so... */
+	dir->flags &= (u16)~VN_RO;
+	counting = vfs_counting();
+	vfs_charging(false);
+	ops->fill(dir);
+	vfs_charging(counting);
+	dir->flags |= ro;
+	if (ro)
+		vfs_mark_readonly(dir); /* ...and marked like the rest */
+}
+
 bool vn_readonly(const struct vnode *n)
 {
 	return n->flags & VN_RO;
@@ -163,6 +183,7 @@ struct vnode *vfs_child(struct vnode *dir, const char *name)
 
 	if (dir->mnt)
 		return dir->mnt->type->lookup(dir, name);
+	vn_fill(dir);
 	if (dir->ops && dir->ops->lookup)
 		return dir->ops->lookup(dir, name);
 	d = dentry_find(dir, name);
@@ -319,6 +340,7 @@ static int create(struct vnode *dir, const char *name, u32 mode, struct vnode **
 			return -EOPNOTSUPP; /* a bound socket's node carries the socket (priv) */
 		return dir->mnt->rw ? dir->mnt->type->create(dir, name, mode, out) : -EROFS;
 	}
+	vn_fill(dir);
 	err = dir_writable(dir);
 	if (own && err == -EROFS && !(dir->ops && dir->ops->lookup))
 		err = 0;
@@ -358,6 +380,7 @@ int vfs_link(struct vnode *dir, const char *name, struct vnode *n)
 			return -EEXIST;
 		return dir->mnt->rw ? dir->mnt->type->link(dir, name, n) : -EROFS;
 	}
+	vn_fill(dir);
 	err = dir_writable(dir);
 
 	if (err)
@@ -393,6 +416,7 @@ int vfs_unlink(struct vnode *dir, const char *name, bool want_dir)
 			return -EISDIR;
 		return dir->mnt->type->unlink(dir, name, want_dir);
 	}
+	vn_fill(dir);
 	if (dir->ops && dir->ops->lookup)
 		return -EROFS;
 	d = is_dot(name) ? NULL : dentry_find(dir, name);
@@ -408,6 +432,7 @@ int vfs_unlink(struct vnode *dir, const char *name, bool want_dir)
 	if (S_ISDIR(d->node->mode)) {
 		if (!want_dir)
 			return -EISDIR;
+		vn_fill(d->node);
 		if (d->node->nchildren)
 			return -ENOTEMPTY;
 	} else if (want_dir) {
@@ -464,6 +489,8 @@ int vfs_rename(struct vnode *odir, const char *oname, struct vnode *ndir, const 
 		return odir->mnt->rw ? odir->mnt->type->rename(odir, oname, ndir, nname, flags)
 				     : -EROFS;
 	}
+	vn_fill(odir);
+	vn_fill(ndir);
 	od = dentry_find(odir, oname);
 	if (!od)
 		return odir->ops && odir->ops->lookup ? -EROFS : -ENOENT;
@@ -520,6 +547,8 @@ int vfs_rename(struct vnode *odir, const char *oname, struct vnode *ndir, const 
 			return -ENOTDIR;
 		if (!S_ISDIR(n->mode) && S_ISDIR(m->mode))
 			return -EISDIR;
+		if (S_ISDIR(m->mode))
+			vn_fill(m);
 		if (S_ISDIR(m->mode) && m->nchildren)
 			return -ENOTEMPTY;
 		if (m == root)
@@ -543,6 +572,7 @@ struct vnode *vfs_dir_next(struct vnode *dir, u64 *pos, char *name, size_t size)
 {
 	if (dir->mnt)
 		return dir->mnt->type->next(dir, pos, name, size);
+	vn_fill(dir);
 	if (dir->ops && dir->ops->next)
 		return dir->ops->next(dir, pos, name, size);
 	for (struct dentry *d = dir->first; d; d = d->next) {

@@ -73,6 +73,12 @@ struct vnode_ops {
 	/* The last hold of an unnamed synthetic node is gone: release its priv
 	 * (the node itself is freed after). */
 	void (*drop)(struct vnode *n);
+	/* Directory whose entries are made the first time anything needs them
+	 * (vn_fill: a lookup or listing in it, a create, link, unlink or rename
+	 * there, its removal, stat, a read-only mark): makes them with the
+	 * tree's usual calls.  ops is cleared first; nothing made is counted
+	 * against the overlay (the runtime's own files). */
+	void (*fill)(struct vnode *dir);
 };
 
 struct vnode {
@@ -157,6 +163,8 @@ struct vnode *vfs_dir_next(struct vnode *dir, u64 *pos, char *name, size_t size)
 /* The absolute path of n into buf: its length, or -ENOENT (no name, or
  * outside chroot's folder) or -ENAMETOOLONG. */
 long vfs_path_of(const struct vnode *n, char *buf, size_t size);
+/* Makes the entries of a directory whose ops has fill (nothing otherwise). */
+void vn_fill(struct vnode *dir);
 /* Is n (or a directory it sits in) read-only? */
 bool vn_readonly(const struct vnode *n);
 /* Symlink target of n into buf[0..size): length or -errno. */

@@ -8,6 +8,11 @@
  *
  *   limit 16777216      the overlay's size in bytes (or "limit 25%" of RAM)
  *   readonly /etc       the path and everything under it give EROFS
+ *
+ * The files every image has (/etc/passwd, /tmp, /dev, /proc...) are made
+ * the first time the root is used (its ops' fill, vn_fill), after the
+ * archive's, which they never replace: a program that opens no file makes
+ * none of them.
  */
 #include "errno.h"
 #include "mm.h"
@@ -16,6 +21,8 @@
 
 #define CPIO_HDR 110
 #define SETTINGS "/.unik/fs"
+
+static bool have_settings; /* the archive packs SETTINGS */
 
 static u64 hex8(const char *s, bool *ok)
 {
@@ -88,6 +95,8 @@ static int add_entry(const char *path, u32 mode, u32 uid, u32 gid, u64 mtime, co
 	struct walk w;
 	int err;
 
+	if (!strcmp(path, SETTINGS))
+		have_settings = true;
 	if (!strcmp(path, "/")) {
 		n = vfs_root();
 		vn_hold(n);
@@ -139,10 +148,7 @@ static int read_archive(const void *data, u64 size)
 
 		if (memcmp(p, "070701", 6) && memcmp(p, "070702", 6))
 			return -EINVAL;
-		mode = hex8(p + 14, &ok);
-		uid = hex8(p + 22, &ok);
-		gid = hex8(p + 30, &ok);
-		mtime = hex8(p + 46, &ok);
+		/* the sizes first: the trailer needs no more */
 		fsize = hex8(p + 54, &ok);
 		namesize = hex8(p + 94, &ok);
 		if (!ok || namesize == 0 || namesize > (u64)(end - p - CPIO_HDR))
@@ -153,6 +159,12 @@ static int read_archive(const void *data, u64 size)
 			return -EINVAL;
 		if (name[namesize - 1] || !strcmp(name, "TRAILER!!!"))
 			break;
+		mode = hex8(name - CPIO_HDR + 14, &ok);
+		uid = hex8(name - CPIO_HDR + 22, &ok);
+		gid = hex8(name - CPIO_HDR + 30, &ok);
+		mtime = hex8(name - CPIO_HDR + 46, &ok);
+		if (!ok)
+			return -EINVAL;
 		if (vfs_join("/", name, path, sizeof(path)))
 			return -EINVAL;
 		err = add_entry(path, (u32)mode, (u32)uid, (u32)gid, mtime, (const u8 *)p, fsize);
@@ -171,6 +183,7 @@ void vfs_mark_readonly(struct vnode *n)
 	n->flags |= VN_RO;
 	if (!S_ISDIR(n->mode))
 		return;
+	vn_fill(n); /* (which marks what it made) */
 	for (struct dentry *d = n->first; d; d = d->next)
 		vfs_mark_readonly(d->node);
 }
@@ -188,7 +201,7 @@ static u64 parse_size(const char *s, bool *pct)
 /* Reads /.unik/fs, removes it, and applies it. */
 static void apply_settings(u64 *limit)
 {
-	struct vnode *n = vfs_lookup(SETTINGS), *unik;
+	struct vnode *n = have_settings ? vfs_lookup(SETTINGS) : NULL, *unik;
 	char buf[2048], *line;
 	u64 len;
 
@@ -261,6 +274,24 @@ static void add_default(const char *path, u32 mode, const char *text, u64 len)
 	vn_put(dir);
 }
 
+/* The root's default entries, made the first time the root is used
+ * (vn_fill): most programs never open a file. */
+static void defaults_fill(struct vnode *root)
+{
+	add_default("/etc/passwd", S_IFREG | 0644, default_passwd, sizeof(default_passwd) - 1);
+	add_default("/etc/group", S_IFREG | 0644, default_group, sizeof(default_group) - 1);
+	add_default("/etc/hosts", S_IFREG | 0644, default_hosts, sizeof(default_hosts) - 1);
+	add_default("/tmp", S_IFDIR | 01777, NULL, 0);
+	add_default("/var/tmp", S_IFDIR | 01777, NULL, 0);
+	add_default("/var/log", S_IFDIR | 0755, NULL, 0);
+	add_default("/run", S_IFDIR | 0755, NULL, 0);
+	add_default("/var/run", S_IFLNK | 0777, "../run", 6);
+	if (dev_init() || proc_init())
+		kprintf("unik: /dev, /proc or /sys is missing: out of memory\n");
+}
+
+static const struct vnode_ops defaults_ops = { .fill = defaults_fill };
+
 int vfs_init(const void *data, u64 size, u64 default_limit)
 {
 	u64 limit = default_limit;
@@ -270,17 +301,8 @@ int vfs_init(const void *data, u64 size, u64 default_limit)
 	count = read_archive(data, size);
 	if (count < 0)
 		return count;
-	add_default("/etc/passwd", S_IFREG | 0644, default_passwd, sizeof(default_passwd) - 1);
-	add_default("/etc/group", S_IFREG | 0644, default_group, sizeof(default_group) - 1);
-	add_default("/etc/hosts", S_IFREG | 0644, default_hosts, sizeof(default_hosts) - 1);
-	add_default("/tmp", S_IFDIR | 01777, NULL, 0);
-	add_default("/var/tmp", S_IFDIR | 01777, NULL, 0);
-	add_default("/var/log", S_IFDIR | 0755, NULL, 0);
-	add_default("/run", S_IFDIR | 0755, NULL, 0);
-	add_default("/var/run", S_IFLNK | 0777, "../run", 6);
+	vfs_root()->ops = &defaults_ops;
 	apply_settings(&limit);
-	if (dev_init() || proc_init())
-		return -ENOMEM;
 	vfs_set_limit(limit);
 	vfs_charging(true);
 	return count;

@@ -59,6 +59,32 @@ check "/dev/full gives ENOSPC" has dev "full: No space left on device"
 check "/dev/stdout reaches the console" has dev "via /dev/stdout"
 check "/dev/random" has dev "random is a char device: yes"
 
+# The root's default entries and /dev's nodes are made when first needed
+# (runtime/core/vfs_cpio.c, fs_dev.c): each boot's first act on them.
+devs="console fd full log null random shm stderr stdin stdout urandom zero"
+for first in rmdir rename create unlink stat; do
+	boot "lazy-$first" tcg 32 "$(args lazy $first)"
+done
+check "lazy /dev: rmdir /dev as the first act is ENOTEMPTY" \
+	has lazy-rmdir "lazy: rmdir /dev first: Directory not empty"
+check "lazy /dev: renaming a folder over /dev as the first act is ENOTEMPTY" \
+	has lazy-rename "lazy: rename /tmp over /dev first: Directory not empty"
+check "lazy /dev: creating in /dev first keeps the device nodes" \
+	bash -c "grep -q 'lazy: create /dev/mine first: made' '$T/lazy-create.con' &&
+		grep -q 'lazy: ls /dev: console fd full log mine null' '$T/lazy-create.con'"
+check "lazy /dev: unlinking /dev/null first removes it for good; a file may take its name" \
+	bash -c "grep -q 'lazy: unlink /dev/null first: removed' '$T/lazy-unlink.con' &&
+		grep -q 'lazy: /dev/null after: No such file or directory' '$T/lazy-unlink.con' &&
+		grep -q 'lazy: a new /dev/null: a regular file' '$T/lazy-unlink.con'"
+check "lazy root: stat / first counts the default folders in its links" \
+	has lazy-stat "lazy: stat / first: 9 links for 7 folders"
+for first in rmdir rename stat; do
+	check "lazy ($first first): the root and /dev have every default entry" \
+		bash -c "grep -q 'lazy: ls /: dev etc proc run sys tmp var' '$T/lazy-$first.con' &&
+			grep -q 'lazy: ls /dev: $devs' '$T/lazy-$first.con' &&
+			grep -q 'lazy: /etc/passwd: there' '$T/lazy-$first.con'"
+done
+
 boot pipes tcg 32 "$(args pipes)"
 show_fails pipes
 check "pipes: every check passes (pipe2, poll, epoll, FIONREAD, sizes)" has pipes "pipes: ok"

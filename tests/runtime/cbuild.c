@@ -5,8 +5,9 @@
  * COMPILER is "c" (the default), "go" or "linux".  The build runs on a copy of
  * SRC_DIR in a folder of its own under /tmp (one the build user can
  * reach); the artifacts are copied to OUT_DIR.  Prints "FORMAT KERNEL
- * MEMORY_MB", and " INITRD" when there is one.  WORK_DIR is not used any
- * more (the build's scratch folder is in its own folder). */
+ * MEMORY_MB", and " INITRD" when there is one.  The build's scratch folder
+ * is a folder of its own; of it, WORK_DIR gets only unik-image.elf when
+ * there is one (the unik-elf image with its symbols, for profiles). */
 #include <libgen.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -107,9 +108,14 @@ int main(int argc, char **argv)
 	    (res.initrd && !(initrd = export(res.initrd, argv[2], &err)))) {
 		fprintf(stderr, "cbuild: %s\n", err.msg);
 	} else {
+		char *syms = xasprintf("%s/unik-image.elf", work);
+
 		printf("%s %s %d%s%s\n", res.format, kernel, res.memory_mb, initrd ? " " : "",
 		       initrd ? initrd : "");
 		rc = 0;
+		if (fs_exists(syms))
+			free(export(syms, argv[3], &err)); /* best effort */
+		free(syms);
 	}
 	sandbox_close(&sb);
 	sandbox_conf_release(&sc);

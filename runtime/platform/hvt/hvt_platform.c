@@ -22,6 +22,9 @@ static char cmdline[HVT_CMDLINE_MAX];
 static struct boot_info info;
 static u64 tsc_hz, tsc_boot, ns_mult; /* ns = (tsc delta * ns_mult) >> 32 */
 static u64 wall_boot_ns, host_mono_boot_ns;
+static u64 bi_wall_ns, bi_mono_ns, bi_tsc; /* the boot info's clocks (version 5) */
+static struct hvt_disk disk_table[HVT_MAX_DISKS];
+static u32 ndisk_table;
 
 /* Our call structs live in .bss, inside the runtime's 1:1 window, so their
  * virtual address is their guest-physical address. */
@@ -32,7 +35,6 @@ static struct hvt_call_halt c_halt;
 static struct hvt_call_timer c_timer;
 static struct hvt_call_net_write c_net_write;
 static struct hvt_call_net_read c_net_read;
-static struct hvt_call_block_info c_block_info;
 static struct hvt_call_block_rw c_block;
 static struct blkdev disks[HVT_MAX_DISKS];
 static u8 net_mac[6];
@@ -96,12 +98,19 @@ static void walltime(void)
 	hvt_call(HVT_CALL_WALLTIME, &c_walltime);
 }
 
+/* The monitor read its clocks and our TSC together just before we ran:
+ * time since then is TSC ticks, and no call is needed. */
 static void hvt_clock_init(void)
 {
-	tsc_boot = rdtsc();
-	walltime();
-	wall_boot_ns = c_walltime.wall_ns;
-	host_mono_boot_ns = c_walltime.mono_ns;
+	tsc_boot = bi_tsc ? bi_tsc : rdtsc();
+	if (bi_wall_ns) {
+		wall_boot_ns = bi_wall_ns;
+		host_mono_boot_ns = bi_mono_ns;
+	} else {
+		walltime();
+		wall_boot_ns = c_walltime.wall_ns;
+		host_mono_boot_ns = c_walltime.mono_ns;
+	}
 	if (tsc_hz)
 		ns_mult = (1000000000UL << 32) / tsc_hz;
 }
@@ -258,21 +267,18 @@ static const struct blk_ops hvt_blk_ops = {
 	.flush = hvt_blk_flush,
 };
 
+/* The disks are the boot info's table (version 5): no call. */
 static void hvt_blk_probe(void)
 {
-	for (u32 i = 0; i < HVT_MAX_DISKS; i++) {
+	for (u32 i = 0; i < ndisk_table; i++) {
 		struct blkdev *d = &disks[i];
 
-		c_block_info = (struct hvt_call_block_info){ .disk = i };
-		hvt_call(HVT_CALL_BLOCK_INFO, &c_block_info);
-		if (c_block_info.ret || i >= c_block_info.count)
-			break;
 		d->ops = &hvt_blk_ops;
 		d->priv = (void *)(u64)i; /* the monitor's disk number */
-		d->sectors = c_block_info.size / HVT_SECTOR_SIZE;
+		d->sectors = disk_table[i].size / HVT_SECTOR_SIZE;
 		d->sector_size = HVT_SECTOR_SIZE;
 		d->max_io = 1U << 30;
-		d->ro = c_block_info.flags & HVT_DISK_RO;
+		d->ro = disk_table[i].flags & HVT_DISK_RO;
 		ksnprintf(d->name, sizeof(d->name), "hvt disk %u", i);
 		blk_register(d);
 	}
@@ -319,6 +325,11 @@ void hvt_main(u64 boot_info_gpa)
 	tsc_hz = bi->tsc_hz;
 	net_mtu = bi->net_mtu;
 	memcpy(net_mac, bi->net_mac, 6);
+	bi_wall_ns = bi->wall_ns;
+	bi_mono_ns = bi->mono_ns;
+	bi_tsc = bi->boot_tsc;
+	ndisk_table = MIN(bi->ndisks, (u32)HVT_MAX_DISKS);
+	memcpy(disk_table, bi->disks, ndisk_table * sizeof(disk_table[0]));
 	info.ram[0] = (struct mem_region){ 0, bi->mem_size };
 	info.nram = 1;
 	info.cmdline = cmdline;

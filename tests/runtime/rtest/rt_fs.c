@@ -453,6 +453,55 @@ static void dev_test(void)
 	       (fd = open("/dev/random", O_RDONLY)) >= 0 && read(fd, buf, 4) == 4 ? "yes" : "no");
 }
 
+/* The root's default entries and /dev's nodes are made the first time they
+ * are needed: `first` is the first thing this boot does with them. */
+static void lazy_test(const char *first)
+{
+	struct stat st;
+	int fd, dirs = 0;
+
+	if (!strcmp(first, "rmdir")) {
+		printf("lazy: rmdir /dev first: %s\n",
+		       rmdir("/dev") < 0 ? strerror(errno) : "removed");
+	} else if (!strcmp(first, "rename")) {
+		printf("lazy: rename /tmp over /dev first: %s\n",
+		       rename("/tmp", "/dev") < 0 ? strerror(errno) : "renamed");
+	} else if (!strcmp(first, "create")) {
+		fd = open("/dev/mine", O_CREAT | O_WRONLY | O_EXCL, 0644);
+		printf("lazy: create /dev/mine first: %s\n", fd >= 0 ? "made" : strerror(errno));
+		close(fd);
+	} else if (!strcmp(first, "unlink")) {
+		printf("lazy: unlink /dev/null first: %s\n",
+		       unlink("/dev/null") < 0 ? strerror(errno) : "removed");
+		printf("lazy: /dev/null after: %s\n",
+		       open("/dev/null", O_RDONLY) < 0 ? strerror(errno) : "still there");
+		fd = open("/dev/null", O_CREAT | O_EXCL | O_WRONLY, 0644);
+		printf("lazy: a new /dev/null: %s\n",
+		       fd >= 0 && !fstat(fd, &st) && S_ISREG(st.st_mode) ? "a regular file" : "?");
+		close(fd);
+	} else if (!strcmp(first, "stat")) {
+		DIR *d;
+		struct dirent *e;
+		int links = stat("/", &st) ? -1 : (int)st.st_nlink;
+
+		d = opendir("/");
+		while (d && (e = readdir(d))) {
+			char path[300];
+			struct stat s;
+
+			snprintf(path, sizeof(path), "/%s", e->d_name);
+			dirs += strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+				!lstat(path, &s) && S_ISDIR(s.st_mode);
+		}
+		if (d)
+			closedir(d);
+		printf("lazy: stat / first: %d links for %d folders\n", links, dirs);
+	}
+	printf("lazy: ls /: %s\n", listing("/"));
+	printf("lazy: ls /dev: %s\n", listing("/dev"));
+	printf("lazy: /etc/passwd: %s\n", read_file("/etc/passwd") ? "there" : strerror(errno));
+}
+
 /* chroot: a folder becomes "/" for every path from then on. */
 static void chroot_test(void)
 {
@@ -485,6 +534,11 @@ int rt_fs_main(const char *mode, int argc, char **argv, int *status)
 		{ "dev", dev_test },	       { "chroot", chroot_test },
 	};
 
+	if (!strcmp(mode, "lazy")) {
+		lazy_test(argc > 2 ? argv[2] : "");
+		*status = rt_fails ? 1 : 0;
+		return 1;
+	}
 	if (!strcmp(mode, "cycles")) {
 		overlay_cycles(argc > 2 ? (int)strtol(argv[2], NULL, 10) : 10000);
 		*status = rt_fails ? 1 : 0;
