@@ -88,11 +88,13 @@ static int protocol_test(void)
 
 	rc = fx(&word, FUTEX_LOCK_PI, NULL);
 	printf("pi: lock a free word: %ld, owner is me %s\n", rc, word == me ? "yes" : "no");
-	printf("pi: lock it again %s\n", fx(&word, FUTEX_LOCK_PI, NULL) == -EDEADLK ? "EDEADLK" : "other");
+	printf("pi: lock it again %s\n",
+	       fx(&word, FUTEX_LOCK_PI, NULL) == -EDEADLK ? "EDEADLK" : "other");
 	pthread_create(&t, NULL, contender, NULL);
 	pthread_join(t, NULL);
 	printf("pi: other thread: trylock %s, unlock %s, timed lock %s, owner %s\n",
-	       other_rc[0] == -EAGAIN ? "EAGAIN" : "other", other_rc[1] == -EPERM ? "EPERM" : "other",
+	       other_rc[0] == -EAGAIN ? "EAGAIN" : "other",
+	       other_rc[1] == -EPERM ? "EPERM" : "other",
 	       other_rc[2] == -ETIMEDOUT ? "ETIMEDOUT" : "other",
 	       (word & FUTEX_TID_MASK) == me ? "mine" : "changed");
 	pthread_create(&t, NULL, waiter, NULL);
@@ -103,7 +105,8 @@ static int protocol_test(void)
 	pthread_join(t, NULL);
 	printf("pi: unlock %ld hands the lock to the waiter %s (lock %ld), word after it %u\n", rc,
 	       got_tid == waiter_tid && waiter_tid ? "yes" : "no", other_rc[3], (unsigned)word);
-	printf("pi: unlock a free word %s\n", fx(&word, FUTEX_UNLOCK_PI, NULL) == -EPERM ? "EPERM" : "other");
+	printf("pi: unlock a free word %s\n",
+	       fx(&word, FUTEX_UNLOCK_PI, NULL) == -EPERM ? "EPERM" : "other");
 	waiter_tid = 0;
 	pthread_create(&t, NULL, dies_holding_pi, NULL);
 	while (!waiter_tid)
@@ -111,7 +114,8 @@ static int protocol_test(void)
 	rc = fx(&word2, FUTEX_LOCK_PI, NULL);
 	pthread_join(t, NULL);
 	printf("pi: owner exits holding it: lock %ld, word has my tid %s and OWNER_DIED %s\n", rc,
-	       (word2 & FUTEX_TID_MASK) == me ? "yes" : "no", word2 & FUTEX_OWNER_DIED ? "yes" : "no");
+	       (word2 & FUTEX_TID_MASK) == me ? "yes" : "no",
+	       word2 & FUTEX_OWNER_DIED ? "yes" : "no");
 	return 0;
 }
 
@@ -187,7 +191,8 @@ static int mutex_test(int n, long m)
 	pthread_create(&t[0], NULL, timed_locker, NULL);
 	pthread_join(t[0], NULL);
 	pthread_mutex_unlock(&pm);
-	printf("pi: timedlock on a held mutex: %s\n", timed_rc == ETIMEDOUT ? "ETIMEDOUT" : strerror(timed_rc));
+	printf("pi: timedlock on a held mutex: %s\n",
+	       timed_rc == ETIMEDOUT ? "ETIMEDOUT" : strerror(timed_rc));
 	pthread_mutex_destroy(&pm);
 
 	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
