@@ -5,7 +5,20 @@
  * One address space and one CPU: a futex is its user address (private and
  * shared ones alike), and "check the word, then sleep" is atomic because
  * the runtime is not preempted.  Waiters hang in one of 64 lists by
- * address.  The PI operations are not implemented (ENOSYS).
+ * address.
+ *
+ * Priority-inheritance locks (LOCK_PI, LOCK_PI2, TRYLOCK_PI, UNLOCK_PI: what
+ * musl and glibc use for PTHREAD_PRIO_INHERIT mutexes) follow Linux's word
+ * protocol: the word holds the owner's tid, FUTEX_WAITERS while someone
+ * sleeps in the kernel, FUTEX_OWNER_DIED once an owner exited holding it.
+ * A contended lock sets FUTEX_WAITERS (so the owner's unlock must come
+ * here) and waits; UNLOCK_PI hands the lock to the longest waiter by
+ * writing its tid into the word.  All threads have the same priority on
+ * the one vCPU, so there is nothing to boost: the order is FIFO.  An owner
+ * that exits holding a lock that has waiters hands it over with
+ * FUTEX_OWNER_DIED (futex_pi_exit).  WAIT_REQUEUE_PI / CMP_REQUEUE_PI (PI
+ * condition variables) return ENOSYS: neither musl nor glibc (since 2.25)
+ * issue them.
  */
 #include "errno.h"
 #include "syscall.h"
@@ -19,6 +32,13 @@
 #define FUTEX_WAKE_OP 5
 #define FUTEX_WAIT_BITSET 9
 #define FUTEX_WAKE_BITSET 10
+#define FUTEX_LOCK_PI 6
+#define FUTEX_UNLOCK_PI 7
+#define FUTEX_TRYLOCK_PI 8
+#define FUTEX_LOCK_PI2 13
+#define FUTEX_WAITERS 0x80000000u
+#define FUTEX_OWNER_DIED 0x40000000u
+#define FUTEX_TID_MASK 0x3fffffffu
 #define FUTEX_PRIVATE_FLAG 128
 #define FUTEX_CLOCK_REALTIME 256
 #define FUTEX_CMD_MASK (~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME))
@@ -26,6 +46,8 @@
 #define NSEC 1000000000L
 
 static struct thread *buckets[BUCKETS];
+/* How many threads wait in LOCK_PI (futex_pi_exit has nothing to do at 0). */
+static int pi_waiters;
 
 static struct thread **bucket(u64 uaddr)
 {
@@ -154,6 +176,126 @@ static long futex_wake_op(u64 uaddr, int n1, u64 uaddr2, int n2, u32 enc)
 	return woken;
 }
 
+/* The first thread waiting in LOCK_PI on uaddr, and whether another one
+ * waits after it. */
+static struct thread *pi_first(u64 uaddr, bool *more)
+{
+	struct thread *first = NULL;
+
+	*more = false;
+	for (struct thread *t = *bucket(uaddr); t; t = t->futex_next) {
+		if (t->futex_addr != uaddr || !t->futex_pi)
+			continue;
+		if (first) {
+			*more = true;
+			break;
+		}
+		first = t;
+	}
+	return first;
+}
+
+/* Gives the PI lock at uaddr to its longest waiter (the word becomes its
+ * tid, with `keep` bits and FUTEX_WAITERS when more wait); false when
+ * nobody waits. */
+static bool pi_handoff(u64 uaddr, u32 keep)
+{
+	bool more;
+	struct thread *t = pi_first(uaddr, &more);
+
+	if (!t)
+		return false;
+	*(volatile u32 *)uaddr = (u32)t->tid | keep | (more ? FUTEX_WAITERS : 0);
+	dequeue(t);
+	t->futex_woken = true;
+	sched_unblock(t, 0);
+	return true;
+}
+
+/* Takes the lock when its word has no live owner: 1 taken, 0 held by a
+ * live thread, or an error (-EDEADLK: held by the caller; -ESRCH: the
+ * owner's tid is no thread's and it did not die holding it). */
+static long pi_try(u64 uaddr)
+{
+	volatile u32 *w = (volatile u32 *)uaddr;
+	u32 v = *w, owner = v & FUTEX_TID_MASK;
+	bool more;
+
+	if (owner == (u32)cur_thread->tid)
+		return -EDEADLK;
+	if (owner && thread_find((int)owner))
+		return 0;
+	if (owner && !(v & FUTEX_OWNER_DIED))
+		return -ESRCH;
+	/* Free, or its owner died: keep OWNER_DIED for the program to see. */
+	*w = (u32)cur_thread->tid | (v & FUTEX_OWNER_DIED) |
+	     (pi_first(uaddr, &more) ? FUTEX_WAITERS : 0);
+	return 1;
+}
+
+static long futex_lock_pi(u64 uaddr, u64 deadline)
+{
+	struct thread *t = cur_thread;
+	long rc;
+
+	for (;;) {
+		rc = pi_try(uaddr);
+		if (rc)
+			return rc < 0 ? rc : 0;
+		*(volatile u32 *)uaddr |= FUTEX_WAITERS;
+		t->futex_bitset = ~0u;
+		t->futex_woken = false;
+		t->futex_pi = true;
+		enqueue(t, uaddr);
+		pi_waiters++;
+		rc = sched_block(deadline, "futex lock_pi");
+		pi_waiters--;
+		t->futex_pi = false;
+		if (t->futex_addr)
+			dequeue(t);
+		if ((*(volatile u32 *)uaddr & FUTEX_TID_MASK) == (u32)t->tid)
+			return 0; /* handed over by UNLOCK_PI or an owner's exit */
+		if (!t->futex_woken) { /* timed out or a signal: leave the word right */
+			bool more;
+
+			if (!pi_first(uaddr, &more))
+				*(volatile u32 *)uaddr &= ~FUTEX_WAITERS;
+			return rc;
+		}
+		/* Woken otherwise (a robust owner's exit freed the word): try again. */
+	}
+}
+
+static long futex_unlock_pi(u64 uaddr)
+{
+	volatile u32 *w = (volatile u32 *)uaddr;
+
+	if ((*w & FUTEX_TID_MASK) != (u32)cur_thread->tid)
+		return -EPERM;
+	if (!pi_handoff(uaddr, 0))
+		*w = 0;
+	return 0;
+}
+
+void futex_pi_exit(int tid)
+{
+	bool again = pi_waiters > 0;
+
+	while (again) { /* each handoff changes a list: walk them again */
+		again = false;
+		for (int b = 0; b < BUCKETS && !again; b++) {
+			for (struct thread *t = buckets[b]; t; t = t->futex_next) {
+				if (!t->futex_pi || !user_ok((long)t->futex_addr, 4, true))
+					continue; /* (the program may have unmapped it since) */
+				if ((*(volatile u32 *)t->futex_addr & FUTEX_TID_MASK) == (u32)tid) {
+					again = pi_handoff(t->futex_addr, FUTEX_OWNER_DIED);
+					break;
+				}
+			}
+		}
+	}
+}
+
 /* The monotonic deadline of a wait's timeout (SCHED_FOREVER: none). */
 static long deadline_of(long uts, int cmd, bool realtime, u64 *out)
 {
@@ -183,13 +325,28 @@ SYSCALL(futex)
 	u64 uaddr = (u64)a0, deadline;
 	long rc;
 
-	if ((a1 & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET)
+	if ((a1 & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET &&
+	    cmd != FUTEX_LOCK_PI2)
 		return -ENOSYS;
 	if (uaddr & 3)
 		return -EINVAL;
-	if (!user_ok(a0, 4, false))
+	if (!user_ok(a0, 4,
+		     cmd >= FUTEX_LOCK_PI && (cmd <= FUTEX_TRYLOCK_PI || cmd == FUTEX_LOCK_PI2)))
 		return -EFAULT;
 	switch (cmd) {
+	case FUTEX_LOCK_PI: /* an absolute CLOCK_REALTIME timeout */
+	case FUTEX_LOCK_PI2: /* absolute, CLOCK_MONOTONIC unless FUTEX_CLOCK_REALTIME */
+		rc = deadline_of(a3, cmd, cmd == FUTEX_LOCK_PI || (a1 & FUTEX_CLOCK_REALTIME),
+				 &deadline);
+		if (rc)
+			return rc;
+		return futex_lock_pi(uaddr, deadline);
+	case FUTEX_TRYLOCK_PI: {
+		long r = pi_try(uaddr);
+
+		return r ? (r < 0 ? r : 0) : -EAGAIN;
+	}
+	case FUTEX_UNLOCK_PI: return futex_unlock_pi(uaddr);
 	case FUTEX_WAIT:
 	case FUTEX_WAIT_BITSET:
 		rc = deadline_of(a3, cmd, a1 & FUTEX_CLOCK_REALTIME, &deadline);

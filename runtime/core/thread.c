@@ -137,6 +137,7 @@ void thread_exit(int status)
 	if (thread_count == 1)
 		runtime_exit(status);
 	robust_exit(t);
+	futex_pi_exit(t->tid);
 	if (t->clear_tid && !(t->clear_tid & 3) && user_ok((long)t->clear_tid, 4, true)) {
 		*(volatile u32 *)t->clear_tid = 0;
 		futex_wake(t->clear_tid, 1, ~0u);

@@ -55,6 +55,7 @@ struct thread {
 	u64 futex_addr;
 	u32 futex_bitset;
 	bool futex_woken;
+	bool futex_pi; /* waits in FUTEX_LOCK_PI */
 	struct thread *futex_next;
 
 	/* Signals (signal.c). */
@@ -99,5 +100,8 @@ void thread_stack_mark(struct thread *t);
 /* sys_futex.c: wakes up to n waiters on the futex at uaddr whose bitset
  * meets `bitset`; how many. */
 int futex_wake(u64 uaddr, int n, u32 bitset);
+/* sys_futex.c: a thread with this tid exits: each PI lock it still holds
+ * that has waiters goes to its longest waiter, marked FUTEX_OWNER_DIED. */
+void futex_pi_exit(int tid);
 
 #endif

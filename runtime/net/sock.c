@@ -6,8 +6,10 @@
  * operations here only look at those queues; none blocks.  Sockets and
  * queue entries live on lwIP's heap.
  */
+#include "lwip/ip4.h"
 #include "lwip/ip4_addr.h"
 #include "lwip/mem.h"
+#include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
@@ -145,7 +147,8 @@ static void on_udp(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr
 		pbuf_free(p);
 		return;
 	}
-	*d = (struct dgram){ NULL, p, ip4_addr_get_u32(ip_2_ip4(addr)), port };
+	*d = (struct dgram){ NULL, p, ip4_addr_get_u32(ip_2_ip4(addr)), port,
+			     ip4_addr_get_u32(ip4_current_dest_addr()) };
 	if (s->dq_tail)
 		s->dq_tail->next = d;
 	else
@@ -452,6 +455,8 @@ static long udp_recv_data(struct sock *s, const struct k_iovec *iov, int n, int 
 		from->port = lwip_htons(d->port);
 		from->addr = d->addr;
 	}
+	s->last_dst = d->dst;
+	s->have_dst = true;
 	if (flags & MSG_TRUNC)
 		len = d->p->tot_len;
 	if (!(flags & MSG_PEEK)) {
@@ -516,8 +521,49 @@ out:
 	return (long)done;
 }
 
+bool sock_pktinfo(const struct sock *s, u32 *dst)
+{
+	if (s->type != SOCK_DGRAM || !s->pktinfo || !s->have_dst)
+		return false;
+	*dst = s->last_dst;
+	return true;
+}
+
+/* The interface whose address is src (network byte order), or NULL. */
+static struct netif *netif_of_addr(u32 src)
+{
+	struct netif *nif;
+
+	NETIF_FOREACH(nif)
+	{
+		if (netif_is_up(nif) && ip4_addr_get_u32(netif_ip4_addr(nif)) == src)
+			return nif;
+	}
+	return NULL;
+}
+
+/* udp_sendto/udp_send from the source address src (IP_PKTINFO's
+ * ipi_spec_dst): it must be an address of this instance. */
+static err_t udp_send_src(struct sock *s, struct pbuf *p, const ip_addr_t *to, u16 port, u32 src)
+{
+	ip_addr_t sip;
+	struct netif *out;
+
+	if (!netif_of_addr(src))
+		return ERR_VAL;
+	if (!to) {
+		to = &s->udp->remote_ip;
+		port = s->udp->remote_port;
+	}
+	out = ip4_route(ip_2_ip4(to));
+	if (!out)
+		return ERR_RTE;
+	ip_addr_set_ip4_u32(&sip, src);
+	return udp_sendto_if_src(s->udp, p, to, port, out, &sip);
+}
+
 static long udp_send_data(struct sock *s, const struct k_iovec *iov, int n,
-			  const struct k_sockaddr_in *to)
+			  const struct k_sockaddr_in *to, u32 src)
 {
 	u64 len = iov_total(iov, n), off = 0;
 	struct pbuf *p;
@@ -537,8 +583,11 @@ static long udp_send_data(struct sock *s, const struct k_iovec *iov, int n,
 		pbuf_take_at(p, (const void *)iov[i].base, (u16)iov[i].len, (u16)off);
 		off += iov[i].len;
 	}
-	if (to) {
+	if (to)
 		to_ip(to, &ip);
+	if (src) {
+		e = udp_send_src(s, p, to ? &ip : NULL, to ? lwip_ntohs(to->port) : 0, src);
+	} else if (to) {
 		e = udp_sendto(s->udp, p, &ip, lwip_ntohs(to->port));
 	} else {
 		e = udp_send(s->udp, p);
@@ -551,10 +600,10 @@ static long udp_send_data(struct sock *s, const struct k_iovec *iov, int n,
 }
 
 long sock_send(struct sock *s, const struct k_iovec *iov, int n, int flags,
-	       const struct k_sockaddr_in *to)
+	       const struct k_sockaddr_in *to, u32 src)
 {
 	if (s->type == SOCK_DGRAM)
-		return udp_send_data(s, iov, n, to);
+		return udp_send_data(s, iov, n, to, src);
 	if (to && s->state != ST_CONNECTED)
 		return -EOPNOTSUPP; /* no TCP Fast Open */
 	return tcp_send_data(s, iov, n, flags);

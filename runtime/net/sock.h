@@ -53,12 +53,17 @@ bool sock_connecting(const struct sock *s);
  * when nothing is there yet, or a pending error (-ECONNRESET...). */
 long sock_recv(struct sock *s, const struct k_iovec *iov, int n, int flags,
 	       struct k_sockaddr_in *from);
-/* Sends iov[0..n) (to `to` when not NULL, UDP).  TCP: as many bytes as fit
+/* Sends iov[0..n) (to `to` when not NULL, UDP; from the local address
+ * src when not 0: IP_PKTINFO on sendmsg, -EINVAL unless it is one of the
+ * instance's).  TCP: as many bytes as fit
  * in the send buffer (-EAGAIN when none fit, -EPIPE after shutdown or
  * close); UDP: the whole datagram or an error (-EMSGSIZE, -EDESTADDRREQ,
  * -ENETUNREACH, -ENOBUFS). */
 long sock_send(struct sock *s, const struct k_iovec *iov, int n, int flags,
-	       const struct k_sockaddr_in *to);
+	       const struct k_sockaddr_in *to, u32 src);
+/* IP_PKTINFO: true when the option is on (UDP) and a datagram was read;
+ * the destination address of the last one read in *dst. */
+bool sock_pktinfo(const struct sock *s, u32 *dst);
 /* shutdown(2): how is SHUT_RD (0), SHUT_WR (1) or SHUT_RDWR (2); 0, -ENOTCONN, -EINVAL. */
 int sock_shutdown(struct sock *s, int how);
 /* The local (peer == false) or remote address; 0 or -ENOTCONN. */

@@ -16,6 +16,7 @@ struct dgram {
 	struct pbuf *p;
 	u32 addr;
 	u16 port;
+	u32 dst; /* the destination in its IP header (IP_PKTINFO) */
 };
 
 struct sock {
@@ -35,6 +36,9 @@ struct sock {
 	u64 rcvtimeo, sndtimeo;
 	bool reuseaddr, broadcast, nodelay, keepalive;
 	u8 tos, ttl;
+	bool pktinfo; /* IP_PKTINFO */
+	bool have_dst;
+	u32 last_dst; /* the header destination of the last datagram read */
 };
 
 /* The negated Linux errno for an lwIP error. */

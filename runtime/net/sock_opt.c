@@ -27,6 +27,7 @@
 #define TCP_KEEPCNT 6
 #define IP_TOS 1
 #define IP_TTL 2
+#define IP_PKTINFO 8
 
 /* The pcb's socket-level option bits (SOF_*), for whichever pcb is live. */
 static void pcb_option(struct sock *s, u8 bit, bool on)
@@ -106,6 +107,11 @@ int sock_setopt(struct sock *s, int level, int name, const void *val, u32 len)
 		return 0;
 	case IPPROTO_TCP << 8 | TCP_MAXSEG: return 0;
 	case IPPROTO_IP << 8 | IP_TOS: s->tos = (u8)v; return 0;
+	case IPPROTO_IP << 8 | IP_PKTINFO:
+		if (len < 1)
+			return -EINVAL;
+		s->pktinfo = (len >= 4 ? v : *(const u8 *)val) != 0;
+		return 0;
 	case IPPROTO_IP << 8 | IP_TTL:
 		if (v < 1 || v > 255)
 			return -EINVAL;
@@ -157,6 +163,7 @@ int sock_getopt(struct sock *s, int level, int name, void *val, u32 *len)
 	case IPPROTO_TCP << 8 | TCP_KEEPCNT: v = s->tcp ? (int)s->tcp->keep_cnt : 9; break;
 	case IPPROTO_IP << 8 | IP_TOS: v = s->tos; break;
 	case IPPROTO_IP << 8 | IP_TTL: v = s->ttl; break;
+	case IPPROTO_IP << 8 | IP_PKTINFO: v = s->pktinfo; break;
 	default: return -ENOPROTOOPT;
 	}
 	if (*len < 4)

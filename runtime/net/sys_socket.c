@@ -27,6 +27,14 @@
 #define FOREVER (~0UL)
 #define FIONREAD 0x541b
 #define AF_NETLINK 16
+#define SOL_SOCKET 1
+#define SCM_RIGHTS 1
+#define SCM_CREDENTIALS 2
+#define IPPROTO_IP 0
+#define IP_PKTINFO 8
+#define CMSG_HDR 16 /* struct cmsghdr: u64 len, int level, int type */
+#define PKTINFO_LEN 12 /* struct in_pktinfo: ifindex, spec_dst, addr */
+#define CONTROL_MAX 65536 /* Linux's optmem_max: more is ENOBUFS */
 
 /* The netlink socket behind descriptor fd, or NULL. */
 static struct file *netlink_of(long fd)
@@ -281,7 +289,7 @@ static long get_iov(long uiov, long cnt, bool write)
  * call (on spt, a read of the tap that mostly says EAGAIN); the frames
  * wait for the next wait, poll or scheduler tick, all of which poll. */
 static long transfer(struct file *f, const struct k_iovec *iov, int n, int flags, bool send,
-		     struct k_sockaddr_in *addr)
+		     struct k_sockaddr_in *addr, u32 src)
 {
 	struct sock *s = f->priv;
 	bool nonblock = (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT), polled = false;
@@ -289,7 +297,8 @@ static long transfer(struct file *f, const struct k_iovec *iov, int n, int flags
 	long rc = 0;
 
 	for (;;) {
-		rc = send ? sock_send(s, iov, n, flags, addr) : sock_recv(s, iov, n, flags, addr);
+		rc = send ? sock_send(s, iov, n, flags, addr, src)
+			  : sock_recv(s, iov, n, flags, addr);
 		if (rc == -EPIPE && !(flags & MSG_NOSIGNAL))
 			signal_raise_self(SIGPIPE);
 		if (rc == -EAGAIN && !polled) {
@@ -309,12 +318,12 @@ static long transfer(struct file *f, const struct k_iovec *iov, int n, int flags
 
 static long sock_read(struct file *f, const struct k_iovec *iov, int n, u64 *off)
 {
-	return transfer(f, iov, n, 0, false, NULL);
+	return transfer(f, iov, n, 0, false, NULL, 0);
 }
 
 static long sock_write(struct file *f, const struct k_iovec *iov, int n, u64 *off)
 {
-	return transfer(f, iov, n, 0, true, NULL);
+	return transfer(f, iov, n, 0, true, NULL, 0);
 }
 
 /* The data calls of netlink sockets (netlink.c), their memory checked. */
@@ -386,7 +395,7 @@ SYSCALL(sendto)
 		if (rc)
 			return rc;
 	}
-	return transfer(f, &v, 1, (int)a3, true, a4 ? &a : NULL);
+	return transfer(f, &v, 1, (int)a3, true, a4 ? &a : NULL, 0);
 }
 
 SYSCALL(recvfrom)
@@ -400,10 +409,78 @@ SYSCALL(recvfrom)
 		return netlink_is(f) ? nl_recvfrom(f, a1, a2, a3, a4, a5) : rc;
 	if (!user_ok(a1, (u64)a2, true))
 		return -EFAULT;
-	rc = transfer(f, &v, 1, (int)a3, false, a4 ? &a : NULL);
+	rc = transfer(f, &v, 1, (int)a3, false, a4 ? &a : NULL, 0);
 	if (rc >= 0 && a4 && (prc = put_addr(&a, a4, a5)))
 		return prc;
 	return rc;
+}
+
+/* The control messages of a UDP sendmsg: IP_PKTINFO's source address in
+ * *src (0: none).  0 or -errno, as Linux's ip_cmsg_send: a malformed
+ * header is EINVAL, other levels than SOL_SOCKET and IPPROTO_IP are
+ * ignored, as are SCM_RIGHTS/SCM_CREDENTIALS on an inet socket. */
+static long send_control(const struct k_msghdr *m, u32 *src)
+{
+	const u8 *c = (const u8 *)m->control;
+	u64 len = m->controllen, off = 0;
+
+	*src = 0;
+	if (!len)
+		return 0;
+	if (len > CONTROL_MAX)
+		return -ENOBUFS;
+	if (!user_ok((long)m->control, len, false))
+		return -EFAULT;
+	while (off + CMSG_HDR <= len) {
+		u64 clen = *(const u64 *)(c + off);
+		s32 level = *(const s32 *)(c + off + 8), type = *(const s32 *)(c + off + 12);
+
+		if (clen < CMSG_HDR || clen > len - off)
+			return -EINVAL;
+		if (level == SOL_SOCKET && type != SCM_RIGHTS && type != SCM_CREDENTIALS)
+			return -EINVAL;
+		if (level == IPPROTO_IP) {
+			s32 ifindex;
+
+			if (type != IP_PKTINFO || clen != CMSG_HDR + PKTINFO_LEN)
+				return -EINVAL; /* (per-message IP_TTL/IP_TOS: not here) */
+			memcpy(&ifindex, c + off + CMSG_HDR, 4);
+			if (ifindex && ifindex != NET_IFINDEX)
+				return -ENODEV;
+			memcpy(src, c + off + CMSG_HDR + 4, 4); /* ipi_spec_dst */
+		}
+		off += (clen + 7) & ~7UL;
+	}
+	return 0;
+}
+
+/* IP_PKTINFO's control message on a UDP recvmsg (struct in_pktinfo: the
+ * interface, the local address the datagram reached, its header's
+ * destination), truncated (MSG_CTRUNC) as Linux's put_cmsg does. */
+static void recv_control(struct k_msghdr *m, u32 dst)
+{
+	struct net_iface nif;
+	u8 buf[CMSG_HDR + PKTINFO_LEN];
+	s32 level = IPPROTO_IP, type = IP_PKTINFO, ifindex = NET_IFINDEX;
+	u64 clen = sizeof(buf);
+	u32 spec;
+
+	if (m->controllen < CMSG_HDR) {
+		m->flags |= MSG_CTRUNC;
+		m->controllen = 0;
+		return;
+	}
+	spec = net_iface_info(&nif) ? nif.addr : dst;
+	memcpy(buf, &clen, 8);
+	memcpy(buf + 8, &level, 4);
+	memcpy(buf + 12, &type, 4);
+	memcpy(buf + CMSG_HDR, &ifindex, 4);
+	memcpy(buf + CMSG_HDR + 4, dst == spec ? &dst : &spec, 4); /* broadcasts: ours */
+	memcpy(buf + CMSG_HDR + 8, &dst, 4);
+	if (m->controllen < sizeof(buf))
+		m->flags |= MSG_CTRUNC;
+	memcpy((void *)m->control, buf, MIN(m->controllen, sizeof(buf)));
+	m->controllen = MIN(m->controllen, (sizeof(buf) + 7) & ~7UL);
 }
 
 SYSCALL(sendmsg)
@@ -412,6 +489,7 @@ SYSCALL(sendmsg)
 	struct k_msghdr *m = (struct k_msghdr *)a1;
 	struct k_sockaddr_in a;
 	long rc = 0, n;
+	u32 src = 0;
 
 	if (!sock_of(a0, &rc))
 		return netlink_is(f) ? nl_sendmsg(f, a1) : rc;
@@ -425,8 +503,10 @@ SYSCALL(sendmsg)
 		if (rc)
 			return rc;
 	}
+	if (sock_type(f->priv) == SOCK_DGRAM && (rc = send_control(m, &src)))
+		return rc;
 	return transfer(f, (const struct k_iovec *)m->iov, (int)n, (int)a2, true,
-			m->name ? &a : NULL);
+			m->name ? &a : NULL, src);
 }
 
 SYSCALL(recvmsg)
@@ -435,6 +515,7 @@ SYSCALL(recvmsg)
 	struct k_msghdr *m = (struct k_msghdr *)a1;
 	struct k_sockaddr_in a;
 	long rc = 0, n;
+	u32 dst;
 
 	if (!sock_of(a0, &rc))
 		return netlink_is(f) ? nl_recvmsg(f, a1, a2) : rc;
@@ -445,15 +526,21 @@ SYSCALL(recvmsg)
 		return n;
 	if (m->name && !user_ok((long)m->name, m->namelen, true))
 		return -EFAULT;
-	rc = transfer(f, (const struct k_iovec *)m->iov, (int)n, (int)a2, false, &a);
+	if (m->controllen &&
+	    !user_ok((long)m->control, MIN(m->controllen, (u64)CMSG_HDR + PKTINFO_LEN + 4), true))
+		return -EFAULT;
+	rc = transfer(f, (const struct k_iovec *)m->iov, (int)n, (int)a2, false, &a, 0);
 	if (rc < 0)
 		return rc;
 	if (m->name) {
 		memcpy((void *)m->name, &a, MIN((u64)m->namelen, sizeof(a)));
 		m->namelen = sizeof(a);
 	}
-	m->controllen = 0; /* no ancillary data */
 	m->flags = 0;
+	if (sock_pktinfo(f->priv, &dst))
+		recv_control(m, dst);
+	else
+		m->controllen = 0; /* no other ancillary data */
 	return rc;
 }
 

@@ -22,6 +22,8 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+int pi_test(int n, long m); /* pi.c */
+
 static int64_t now_ns(void)
 {
 	struct timespec ts;
@@ -760,6 +762,9 @@ int main(int argc, char **argv)
 		return fpu_test();
 	if (!strcmp(mode, "robust"))
 		return robust_test();
+	if (!strcmp(mode, "pi"))
+		return pi_test(argc > 2 ? (int)strtol(arg2, NULL, 10) : 16,
+			       argc > 3 ? strtol(argv[3], NULL, 10) : 10000);
 	if (!strcmp(mode, "switch"))
 		return switch_test(argc > 2 ? strtol(arg2, NULL, 10) : 10000);
 	if (!strcmp(mode, "signals"))
