@@ -392,6 +392,49 @@ check "watch: Ctrl-C ends unik run (130)" eq "$rc" 130
 check "watch: Ctrl-C stopped the instance" eq "$(unik inspect -f '{{.State}}' w1)" exited
 check "watch: one instance left" eq "$(unik ps -a -q -f name=w1 | wc -l)" 1
 
+# ---- logs --timestamps / --since / --until ----
+mkdir -p "$T/ticker"
+cat >"$T/ticker/ticker.c" <<'C'
+#include <stdio.h>
+#include <time.h>
+int main(void)
+{
+	struct timespec ts = {1, 500 * 1000 * 1000};
+	printf("first\n");
+	fflush(stdout);
+	nanosleep(&ts, NULL);
+	printf("second\n");
+	fflush(stdout);
+	return 0;
+}
+C
+t_before=$(date +%s.%N)
+unik run --provider spt --name ts1 "$T/ticker" >/dev/null 2>&1
+t_after=$(date +%s.%N)
+out=$(unik logs -t ts1)
+check "logs -t: each line starts with an RFC 3339 time" bash -c \
+	"echo '$out' | grep -vE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z ' | wc -l | grep -qx 0"
+check "logs -t: the lines after the time" eq "$(echo "$out" | cut -d' ' -f2-)" $'first\nsecond'
+check "logs without -t: as written" eq "$(unik logs ts1)" $'first\nsecond'
+ta=$(echo "$out" | sed -n 1p | cut -d' ' -f1); tb=$(echo "$out" | sed -n 2p | cut -d' ' -f1)
+sec() { date -u -d "$1" +%s.%N; }
+check "logs -t: the times are within the run, in order" python3 -c "
+import sys; b,a,x,y=map(float,sys.argv[1:]); assert b<=x<y<=a, (b,x,y,a)" \
+	"$t_before" "$t_after" "$(sec "$ta")" "$(sec "$tb")"
+mid=$(python3 -c "import sys; print('%.3f' % ((float(sys.argv[1])+float(sys.argv[2]))/2))" "$(sec "$ta")" "$(sec "$tb")")
+check "logs --since (Unix seconds): the later line" eq "$(unik logs --since "$mid" ts1)" second
+check "logs --until: the earlier line" eq "$(unik logs --until "$mid" ts1)" first
+check "logs --since an RFC 3339 time from -t: that line on" eq "$(unik logs --since "$tb" ts1)" second
+check "logs --since 10m: both" eq "$(unik logs --since 10m ts1)" $'first\nsecond'
+check "logs --until 10m: none" eq "$(unik logs --until 10m ts1)" ""
+check "logs --tail 1 -t: the last line with its time" eq "$(unik logs --tail 1 -t ts1)" "$tb second"
+out=$(unik logs --since yesterday ts1 2>&1); rc=$?
+check "logs --since garbage: refused" eq "$rc" 1
+check "logs --since garbage: says why" contains "$out" "is not a time"
+unik run -d --provider spt --name ts2 "$T/ticker" >/dev/null 2>&1
+out=$(unik logs -f -t ts2)
+check "logs -f -t: follows with times" eq "$(echo "$out" | cut -d' ' -f2-)" $'first\nsecond'
+
 # ---- man pages ----
 "$ROOT/scripts/gen-man" "$BIN/unik" "$T/man"
 check "gen-man: unik.1 and a page per command" eq "$(ls "$T/man" | wc -l)" \
