@@ -406,12 +406,6 @@ static int build(struct job_ctx *jc, struct unik_err *err)
 	int rv = -1;
 
 	unik_build_result_init(&res);
-	rv = from_cache(jc, err);
-	if (rv) {
-		rv = rv > 0 ? 0 : -1;
-		goto cleanup;
-	}
-	rv = -1;
 	if (!c) {
 		c = unik_compiler_detect(jc->br.src_dir);
 		if (!c) {
@@ -431,6 +425,13 @@ static int build(struct job_ctx *jc, struct unik_err *err)
 	if (fs_mkdir_p(out_dir, 0700, err) || fs_mkdir_p(scratch, 0700, err) ||
 	    job_sandbox_open(jc, err) < 0 || job_stopped(jc, err) < 0)
 		goto cleanup;
+	/* after the checks: a cached build needs a working build setup too */
+	rv = from_cache(jc, err);
+	if (rv) {
+		rv = rv > 0 ? 0 : -1;
+		goto cleanup;
+	}
+	rv = -1;
 	memset(&spec, 0, sizeof(spec));
 	spec.src_dir = jc->br.src_dir;
 	spec.out_dir = out_dir;
