@@ -67,6 +67,24 @@ extern const struct cmd cmd_volume_create, cmd_volume_ls, cmd_volume_inspect, cm
 /* The volume subcommand UniK calls `name` ("create-volume"), or NULL. */
 const struct cmd *cmd_volume_alias(const char *name);
 
+/* cmd_build.c: builds the folder `dir` as `unik build` does.  Progress
+ * goes to `progress`, or, when it is NULL, is kept and printed on stderr
+ * only if the build fails; `quiet` prints the image id alone on stdout.
+ * Ctrl-C cancels the build.  *image (caller frees, may be NULL) gets the
+ * image id and *cached (may be NULL) 1 when the daemon's build cache
+ * answered.  Returns the exit status: 0, 1, or 130 (interrupted). */
+struct strv;
+struct cmd_build_req {
+	const char *dir;
+	const char *name; /* NULL: the folder's name */
+	const char *compiler; /* NULL: detected */
+	int memory_mb;
+	const struct strv *args, *labels; /* may be NULL */
+	int quiet;
+	FILE *progress;
+};
+int cmd_build_dir(struct cmd_ctx *ctx, const struct cmd_build_req *rq, char **image, int *cached);
+
 /* help.c */
 void cmd_print_help(const struct cmd *c, FILE *f);
 void cmd_print_main_help(const struct cmd *const *cmds, const struct opt *global, FILE *f);

@@ -65,18 +65,25 @@ static int interrupted_twice(void *arg)
 
 /* State of one build's event stream. */
 struct build {
-	const struct build_opts *o;
+	const struct cmd_build_req *rq;
 	int steps;
 	int have_result;
+	int cached; /* the daemon's build cache answered */
 	struct unik_job job;
+	struct strbuf kept; /* the progress, when rq->progress is NULL */
 };
 
-static void print_message(const char *prefix, const char *msg)
+static void print_message(struct build *b, const char *prefix, const char *msg)
 {
 	size_t n = strlen(msg);
+	const char *nl = n && msg[n - 1] == '\n' ? "" : "\n";
 
-	printf("%s%s%s", prefix, msg, n && msg[n - 1] == '\n' ? "" : "\n");
-	fflush(stdout);
+	if (b->rq->progress) {
+		fprintf(b->rq->progress, "%s%s%s", prefix, msg, nl);
+		fflush(b->rq->progress);
+	} else {
+		strbuf_addf(&b->kept, "%s%s%s", prefix, msg, nl);
+	}
 }
 
 static int on_event(const char *line, size_t len, void *arg, struct unik_err *err)
@@ -102,14 +109,16 @@ static int on_event(const char *line, size_t len, void *arg, struct unik_err *er
 			unik_err_prefix(err, "the unik daemon sent a bad build result");
 		else
 			b->have_result = 1;
-	} else if (type && msg && !b->o->quiet) {
+	} else if (type && msg && !b->rq->quiet) {
 		if (!strcmp(type, "step")) {
 			char prefix[32];
 
 			snprintf(prefix, sizeof(prefix), "Step %d: ", ++b->steps);
-			print_message(prefix, msg);
+			print_message(b, prefix, msg);
+			if (strstr(msg, "from the build cache"))
+				b->cached = 1;
 		} else if (!strcmp(type, "log")) {
-			print_message("", msg);
+			print_message(b, "", msg);
 		}
 	}
 	json_decref(ev);
@@ -117,7 +126,7 @@ static int on_event(const char *line, size_t len, void *arg, struct unik_err *er
 }
 
 /* Uploads the tarball; on success *job holds the started job. */
-static int submit(struct cmd_ctx *ctx, const struct build_opts *o, const char *name,
+static int submit(struct cmd_ctx *ctx, const struct cmd_build_req *o, const char *name,
 		  const struct strbuf *tar, struct unik_job *job, struct unik_err *err)
 {
 	struct strbuf path = STRBUF_INIT;
@@ -134,10 +143,10 @@ static int submit(struct cmd_ctx *ctx, const struct build_opts *o, const char *n
 		snprintf(mb, sizeof(mb), "%d", o->memory_mb);
 		client_query(&path, "memory", mb);
 	}
-	for (size_t i = 0; i < o->args.n; i++)
-		client_query(&path, "args", o->args.v[i]);
-	for (size_t i = 0; i < o->labels.n; i++)
-		client_query(&path, "label", o->labels.v[i]);
+	for (size_t i = 0; o->args && i < o->args->n; i++)
+		client_query(&path, "args", o->args->v[i]);
+	for (size_t i = 0; o->labels && i < o->labels->n; i++)
+		client_query(&path, "label", o->labels->v[i]);
 	rc = client_upload(ctx->client, strbuf_str(&path), "application/gzip", tar->buf, tar->len,
 			   &res, err);
 	if (!rc && unik_job_from_json(res, job, err))
@@ -219,55 +228,51 @@ static char *folder_name(const char *dir)
 	return xstrdup(basename(real));
 }
 
-static int build_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
+/* Prints the kept progress (a quiet build that failed) on stderr. */
+static void show_kept(struct build *b)
 {
-	const struct build_opts *o = opts;
+	if (b->kept.len)
+		fputs(strbuf_str(&b->kept), stderr);
+}
+
+int cmd_build_dir(struct cmd_ctx *ctx, const struct cmd_build_req *rq, char **image, int *cached)
+{
 	struct unik_err err = UNIK_ERR_INIT;
-	struct build b = { o, 0, 0, { 0 } };
+	struct build b = { rq, 0, 0, 0, { 0 }, STRBUF_INIT };
 	struct strbuf tar = STRBUF_INIT;
 	struct sigaction sa, old_int, old_term;
 	char *name = NULL, size[32], id[16];
+	FILE *out = rq->progress ? rq->progress : stdout;
 	struct stat st;
 	int status = 1;
 
 	unik_job_init(&b.job);
-	{
-		struct strv labels = STRV_INIT;
-		int bad = 0;
-
-		for (size_t i = 0; i < o->labels.n && !bad; i++)
-			bad = unik_label_add(&labels, o->labels.v[i], &err);
-		strv_release(&labels);
-		if (bad) {
-			unik_job_release(&b.job);
-			return cmd_usage_error(ctx->cmd, "%s", err.msg);
-		}
-	}
-	if (stat(argv[0], &st) < 0) {
-		fprintf(stderr, "unik: %s: %s\n", argv[0], strerror(errno));
+	interrupts = 0;
+	if (stat(rq->dir, &st) < 0) {
+		fprintf(stderr, "unik: %s: %s\n", rq->dir, strerror(errno));
 		goto out;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "unik: %s is not a folder\n", argv[0]);
+		fprintf(stderr, "unik: %s is not a folder\n", rq->dir);
 		goto out;
 	}
-	name = o->tag ? xstrdup(o->tag) : folder_name(argv[0]);
+	name = rq->name ? xstrdup(rq->name) : folder_name(rq->dir);
 	if (!name || !unik_name_valid(name)) {
 		fprintf(stderr,
 			"unik: '%s' is not a valid image name: use letters, digits, '_', '.', '-' "
 			"(at most %d), starting with a letter or digit%s\n",
-			name ? name : argv[0], UNIK_NAME_MAX,
-			o->tag ? "" : "; name it with -t NAME");
+			name ? name : rq->dir, UNIK_NAME_MAX,
+			rq->name ? "" : "; name it with -t NAME");
 		goto out;
 	}
-	if (tarball_pack_dir(argv[0], &tar, &err)) {
+	if (tarball_pack_dir(rq->dir, &tar, &err)) {
 		cmd_error(&err);
 		goto out;
 	}
-	if (!o->quiet) {
+	if (!rq->quiet && rq->progress) {
 		human_size((int64_t)tar.len, size, sizeof(size));
-		printf("Sending %s of source to the unik daemon\n", size);
-		fflush(stdout);
+		fprintf(out, "Sending %s of source to the unik daemon\n", size);
+		fflush(out);
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -275,7 +280,7 @@ static int build_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	ctx->client->cancel = interrupted;
-	if (submit(ctx, o, name, &tar, &b.job, &err)) {
+	if (submit(ctx, rq, name, &tar, &b.job, &err)) {
 		if (interrupts) {
 			fprintf(stderr, "unik: interrupted before the build started\n");
 			status = BUILD_INTERRUPTED;
@@ -285,24 +290,31 @@ static int build_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 		goto restore;
 	}
 	if (follow(ctx, &b, &err)) {
-		if (interrupts)
+		if (interrupts) {
 			status = cancel_build(ctx, b.job.id);
-		else
+		} else {
+			show_kept(&b);
 			cmd_error(&err);
+		}
 		goto restore;
 	}
 	ctx->client->cancel = NULL;
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	if (b.job.state != UNIK_JOB_SUCCEEDED) {
+		show_kept(&b);
 		fprintf(stderr, "unik: %s\n",
 			b.job.error.msg[0] ? b.job.error.msg : "the build failed");
 		goto out;
 	}
-	if (o->quiet)
+	if (rq->quiet)
 		printf("%s\n", b.job.image ? b.job.image : "");
-	else
-		printf("Successfully built %s (%s)\n", cmd_short_id(b.job.image, id), name);
+	else if (rq->progress)
+		fprintf(out, "Successfully built %s (%s)\n", cmd_short_id(b.job.image, id), name);
+	if (image)
+		*image = xstrdup(b.job.image);
+	if (cached)
+		*cached = b.cached;
 	status = 0;
 	goto out;
 restore:
@@ -311,9 +323,27 @@ restore:
 	sigaction(SIGTERM, &old_term, NULL);
 out:
 	unik_job_release(&b.job);
+	strbuf_release(&b.kept);
 	strbuf_release(&tar);
 	free(name);
 	return status;
+}
+
+static int build_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
+{
+	const struct build_opts *o = opts;
+	struct unik_err err = UNIK_ERR_INIT;
+	struct cmd_build_req rq = { argv[0],  o->tag,	  o->compiler, o->memory_mb,
+				    &o->args, &o->labels, o->quiet,    stdout };
+	struct strv labels = STRV_INIT;
+	int bad = 0;
+
+	for (size_t i = 0; i < o->labels.n && !bad; i++)
+		bad = unik_label_add(&labels, o->labels.v[i], &err);
+	strv_release(&labels);
+	if (bad)
+		return cmd_usage_error(ctx->cmd, "%s", err.msg);
+	return cmd_build_dir(ctx, &rq, NULL, NULL);
 }
 
 const struct cmd cmd_build = {

@@ -14,6 +14,8 @@
 struct logs_opts {
 	int follow;
 	const char *tail;
+	int timestamps;
+	const char *since, *until;
 };
 
 static const struct opt logs_options[] = {
@@ -21,6 +23,13 @@ static const struct opt logs_options[] = {
 		 "keep printing the output until the instance exits"),
 	OPT_STRING('n', "tail", NULL, struct logs_opts, tail, "N",
 		   "only the last N lines (default: all)"),
+	OPT_BOOL('t', "timestamps", NULL, struct logs_opts, timestamps,
+		 "start each line with the time it was written (RFC 3339, nanoseconds)"),
+	OPT_STRING(0, "since", NULL, struct logs_opts, since, "TIME",
+		   "only lines written since TIME (Unix seconds, RFC 3339, or a duration "
+		   "before now: 10m, 1.5h, 30s)"),
+	OPT_STRING(0, "until", NULL, struct logs_opts, until, "TIME",
+		   "only lines written before TIME (as --since)"),
 	OPT_END(),
 };
 
@@ -48,6 +57,12 @@ static int logs_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 		client_query(&path, "follow", "1");
 	if (o->tail && strcmp(o->tail, "all"))
 		client_query(&path, "tail", o->tail);
+	if (o->timestamps)
+		client_query(&path, "timestamps", "1");
+	if (o->since)
+		client_query(&path, "since", o->since);
+	if (o->until)
+		client_query(&path, "until", o->until);
 	rc = client_stream(ctx->client, strbuf_str(&path), cmd_write_stdout, NULL, &err);
 	if (rc)
 		cmd_error(&err);
@@ -62,10 +77,14 @@ const struct cmd cmd_logs = {
 	.opts_size = sizeof(struct logs_opts),
 	.min_args = 1,
 	.max_args = 1,
-	.usage = "logs [-f] [--tail N] INSTANCE",
+	.usage = "logs [-f] [-t] [--since TIME] [--until TIME] [--tail N] INSTANCE",
 	.summary = "Print the console output of an instance",
 	.help = "INSTANCE is a name or a unique prefix of an id.  With -f the output is printed\n"
-		"as it comes, until the instance exits (or Ctrl-C).\n",
+		"as it comes, until the instance exits (or Ctrl-C).  The daemon keeps the time\n"
+		"each part of the console arrived: -t shows it before each line, --since and\n"
+		"--until choose lines by it (--tail counts lines before --since applies).\n"
+		"With -t, --since or --until, a last line without its newline shows once it\n"
+		"is complete or the instance has exited.\n",
 };
 
 /* ---- stop, start, rm ------------------------------------------------ */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../api/restart.h"
 #include "../api/summon.h"
@@ -18,34 +19,11 @@
 #include "../api/types.h"
 #include "../lib/strv.h"
 #include "../lib/portspec.h"
+#include "../lib/clock.h"
 #include "../lib/xalloc.h"
 #include "cmd.h"
 #include "envfile.h"
-
-/* Exit statuses of `unik run` besides the program's own (docs/cli.md). */
-#define RUN_FAILED 125 /* unik could not run the program, or lost its status */
-#define RUN_INTERRUPTED 130 /* detached by a second Ctrl-C, or stopped by Ctrl-C */
-
-struct run_opts {
-	const char *name;
-	const char *provider;
-	int memory_mb;
-	struct strv env;
-	struct strv env_files;
-	struct strv labels;
-	struct strv publish;
-	struct strv volumes;
-	const char *accel;
-	int detach;
-	int rm;
-	int trace;
-	int verbose;
-	const char *image;
-	const char *restart;
-	int summon;
-	const char *idle_timeout;
-	int summon_max;
-};
+#include "run.h"
 
 static const struct opt run_options[] = {
 	OPT_STRING(0, "name", "instanceName", struct run_opts, name, "NAME",
@@ -70,6 +48,8 @@ static const struct opt run_options[] = {
 	OPT_BOOL('d', "detach", NULL, struct run_opts, detach,
 		 "run in the background and print the instance id"),
 	OPT_BOOL(0, "rm", NULL, struct run_opts, rm, "remove the instance once it has exited"),
+	OPT_BOOL('w', "watch", NULL, struct run_opts, watch,
+		 "with a folder: rebuild and restart on every saved change"),
 	OPT_BOOL(0, "trace", NULL, struct run_opts, trace,
 		 "print every system call and its result on the console (unik images)"),
 	OPT_BOOL(0, "verbose", NULL, struct run_opts, verbose,
@@ -160,7 +140,7 @@ static int exit_status(const struct attach *at, json_t *res)
 	return RUN_FAILED;
 }
 
-static void remove_instance(struct cmd_ctx *ctx, const char *id)
+void run_remove_instance(struct cmd_ctx *ctx, const char *id)
 {
 	struct strbuf path = STRBUF_INIT;
 	struct unik_err err = UNIK_ERR_INIT;
@@ -233,7 +213,7 @@ out:
 	sigaction(SIGTERM, &old_term, NULL);
 	free(at.stop_path);
 	if (o->rm && !at.detached && !unreachable) /* the program's own 1 too */
-		remove_instance(ctx, id);
+		run_remove_instance(ctx, id);
 	json_decref(res);
 	strbuf_release(&path);
 	return status;
@@ -367,6 +347,39 @@ static int make_request(struct cmd_ctx *ctx, const struct run_opts *o, int argc,
 	return 0;
 }
 
+/* 1 when the IMAGE argument names a source folder to build: a path to a
+ * folder with a '/' in it ("./app", "src/app", "/abs") or "." or "..".
+ * Image names have no '/' and cannot be "." or "..", so the two never mix. */
+static int is_folder(const char *arg)
+{
+	struct stat st;
+
+	if (!strchr(arg, '/') && strcmp(arg, ".") && strcmp(arg, ".."))
+		return 0;
+	return stat(arg, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int run_build_folder(struct cmd_ctx *ctx, const char *dir, struct unik_run_request *rq)
+{
+	struct cmd_build_req br = { dir, NULL, NULL, 0, NULL, NULL, 0, NULL };
+	long long t0 = clock_now_ms();
+	char *image = NULL, id[16];
+	int cached = 0, status;
+
+	status = cmd_build_dir(ctx, &br, &image, &cached);
+	if (status)
+		return status == 1 ? RUN_FAILED : status;
+	if (cached)
+		fprintf(stderr, "unik: %s unchanged: image %s from the build cache in %lld ms\n",
+			dir, cmd_short_id(image, id), clock_now_ms() - t0);
+	else
+		fprintf(stderr, "unik: built %s as image %s in %lld ms\n", dir,
+			cmd_short_id(image, id), clock_now_ms() - t0);
+	free(rq->image);
+	rq->image = image;
+	return 0;
+}
+
 static int run_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 {
 	const struct run_opts *o = opts;
@@ -381,6 +394,22 @@ static int run_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 	status = make_request(ctx, o, argc, argv, &rq);
 	if (status)
 		goto out;
+	if (!o->image && is_folder(argv[0])) {
+		if (o->watch && o->detach) {
+			status = cmd_usage_error(ctx->cmd, "--watch needs an attached run (no -d)");
+			goto out;
+		}
+		if (o->watch) {
+			status = run_watch(ctx, o, argv[0], &rq);
+			goto out;
+		}
+		status = run_build_folder(ctx, argv[0], &rq);
+		if (status)
+			goto out;
+	} else if (o->watch) {
+		status = cmd_usage_error(ctx->cmd, "--watch needs a source folder, not an image");
+		goto out;
+	}
 	body = unik_run_request_to_json(&rq);
 	if (client_json(ctx->client, "POST", "/v1/instances", body, &res, &err) ||
 	    unik_instance_from_json(res, &in, &err)) {
@@ -407,10 +436,19 @@ const struct cmd cmd_run = {
 	.flags = CMD_PROGRAM_ARGS,
 	.max_args = -1,
 	.usage_status = RUN_FAILED,
-	.usage = "run [OPTIONS] IMAGE [ARG...]",
+	.usage = "run [OPTIONS] IMAGE|DIR [ARG...]",
 	.summary = "Run an image in a new instance",
 	.help =
-	    "IMAGE is a name or a unique prefix of an id.  Options come before IMAGE;\n"
+	    "IMAGE is a name or a unique prefix of an id.  DIR is a source folder, given as\n"
+	    "a path with a '/' in it (./app, src/app, /abs/app) or as . or ..; it is built\n"
+	    "first, as 'unik build DIR' does (the build's output is shown only when it\n"
+	    "fails), and the new image runs; an unchanged folder is not compiled again (the\n"
+	    "daemon's build cache).  --watch DIR rebuilds on every saved change in the\n"
+	    "folder: when the build succeeds, the running instance is stopped (gracefully)\n"
+	    "and removed and a new one starts with its console here; a failing build\n"
+	    "prints its errors and the old instance keeps running.  Ctrl-C stops it all.\n"
+	    "\n"
+	    "Options come before IMAGE;\n"
 	    "everything after it goes to the program as it is, as with 'docker run' (without\n"
 	    "ARGs, the image's default arguments are used):  unik run -e GREETING=hi hello-c\n"
 	    "a -b  runs hello-c with 'a' '-b' and the variable GREETING;  unik run hello-c -e x\n"

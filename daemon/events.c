@@ -2,6 +2,7 @@
 #include "events.h"
 
 #include <errno.h>
+#include <ctype.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,33 @@ void events_instance(const struct unik_instance *in, const char *action, json_t 
 	events_emit("instance", action, in->id, in->name, attrs);
 }
 
+/* RFC 3339 UTC with an optional fraction ("2026-12-01T21:30:00.123456789Z",
+ * as `unik logs -t` prints): 0, or -1 when s is not one. */
+static int parse_rfc3339_frac(const char *s, int64_t *out_ns)
+{
+	struct tm tm;
+	const char *p;
+	int64_t frac = 0, scale = 1000000000;
+
+	memset(&tm, 0, sizeof(tm));
+	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!p)
+		return -1;
+	if (*p == '.') {
+		if (!isdigit((unsigned char)p[1]))
+			return -1;
+		for (p++; isdigit((unsigned char)*p); p++)
+			if (scale > 1) {
+				scale /= 10;
+				frac += (*p - '0') * scale;
+			}
+	}
+	if (p[0] != 'Z' || p[1])
+		return -1;
+	*out_ns = (int64_t)timegm(&tm) * 1000000000 + frac;
+	return 0;
+}
+
 int events_parse_time(const char *s, const char *what, int64_t *out_ns, struct unik_err *err)
 {
 	int64_t t;
@@ -99,6 +127,8 @@ int events_parse_time(const char *s, const char *what, int64_t *out_ns, struct u
 		*out_ns = t * 1000000000;
 		return 0;
 	}
+	if (parse_rfc3339_frac(s, out_ns) == 0)
+		return 0;
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || v < 0 || v > 1e11 || s[0] == '-' || s[0] == '+' ||

@@ -8,6 +8,7 @@
 #include "../lib/xalloc.h"
 #include "../providers/dispatch.h"
 #include "blobs.h"
+#include "build_cache.h"
 #include "daemon.h"
 #include "events.h"
 #include "handlers.h"
@@ -113,6 +114,8 @@ void h_images_build(struct http_req *req)
 		if (untar_extract(req->spool_path, br.src_dir, &lim, &files, &err))
 			goto fail;
 	}
+	if (build_cache_key(req->spool_path, &br, &br.cache_key, &err))
+		goto fail;
 	if (jobs_start_build(d, &br, &job, &err))
 		goto fail;
 	http_reply_json(req, 202, unik_job_to_json(&job));

@@ -7,6 +7,7 @@
 #include "daemon.h"
 #include "events.h"
 #include "follow.h"
+#include "log_times.h"
 #include "handlers.h"
 #include "http.h"
 #include "instances.h"
@@ -211,11 +212,17 @@ static int instance_done(struct unikd *d, const char *id)
 void h_instances_logs(struct http_req *req)
 {
 	struct unik_err err = UNIK_ERR_INIT;
+	const char *since = http_query(req, "since"), *until = http_query(req, "until");
+	struct follow_lines fl = {
+		http_query_flag(req, "timestamps"), since != NULL, until != NULL, 0, 0, NULL
+	};
 	long long tail;
 	struct follow *f;
-	char *id, *path;
+	char *id, *path, *times;
 
-	if (http_query_int(req, "tail", -1, &tail, &err)) {
+	if (http_query_int(req, "tail", -1, &tail, &err) ||
+	    (since && events_parse_time(since, "since", &fl.since_ns, &err)) ||
+	    (until && events_parse_time(until, "until", &fl.until_ns, &err))) {
 		http_reply_error(req, &err);
 		return;
 	}
@@ -223,8 +230,13 @@ void h_instances_logs(struct http_req *req)
 	if (!id)
 		return;
 	path = instance_log_path(req->d, id);
+	times = log_times_path(req->d, id);
 	f = follow_open(req->d, path, (long)tail, http_query_flag(req, "follow"), instance_done,
 			id);
+	if (f && (fl.timestamps || fl.has_since || fl.has_until)) {
+		fl.times_path = times;
+		follow_set_lines(f, &fl);
+	}
 	if (!f) {
 		unik_err_set(&err, UNIK_E_NOT_FOUND, "instance %s has no console log",
 			     req->params[0]);
@@ -233,6 +245,7 @@ void h_instances_logs(struct http_req *req)
 		http_reply_stream(req, 200, "text/plain; charset=utf-8", follow_read, follow_ready,
 				  f, follow_free);
 	}
+	free(times);
 	free(path);
 	free(id);
 }

@@ -16,6 +16,7 @@
 #include "../lib/sandbox.h"
 #include "../lib/xalloc.h"
 #include "blobs.h"
+#include "build_cache.h"
 #include "daemon.h"
 #include "events.h"
 #include "ids.h"
@@ -215,6 +216,7 @@ void build_request_release(struct build_request *br)
 	strv_release(&br->labels);
 	free(br->src_dir);
 	free(br->work_dir);
+	free(br->cache_key);
 	memset(br, 0, sizeof(*br));
 }
 
@@ -355,6 +357,44 @@ cleanup:
 	return rv;
 }
 
+/* The build cache (build_cache.h): 1 when an image built before from the
+ * same source and options still exists (it now carries this build's name),
+ * 0 when the source must be compiled, -1 with err. */
+static int from_cache(struct job_ctx *jc, struct unik_err *err)
+{
+	struct unikd *d = jc->d;
+	struct unik_image im;
+	char *id = jc->br.cache_key ? build_cache_lookup(d, jc->br.cache_key) : NULL;
+	char short_id[13];
+	int rv = 0;
+
+	if (!id)
+		return 0;
+	unik_image_init(&im);
+	pthread_mutex_lock(&d->lock); /* against image deletes, as save_image */
+	if (store_image_get(d->store, id, &im, err) == 0) {
+		free(im.name);
+		im.name = xstrdup(jc->br.name);
+		rv = store_image_put_tagged(d->store, &im, err) ? -1 : 1;
+	} else if (err->code == UNIK_E_NOT_FOUND) {
+		unik_err_clear(err); /* removed since: build it again */
+	} else {
+		rv = -1;
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (rv == 1) {
+		snprintf(short_id, sizeof(short_id), "%.12s", id);
+		jobs_step(jc, "unchanged source and options: image %s from the build cache",
+			  short_id);
+		jc->job.image = xstrdup(id);
+		if (im.name)
+			events_emit("image", "tag", im.id, im.name, NULL);
+	}
+	unik_image_release(&im);
+	free(id);
+	return rv;
+}
+
 static int build(struct job_ctx *jc, struct unik_err *err)
 {
 	struct unikd *d = jc->d;
@@ -385,6 +425,13 @@ static int build(struct job_ctx *jc, struct unik_err *err)
 	if (fs_mkdir_p(out_dir, 0700, err) || fs_mkdir_p(scratch, 0700, err) ||
 	    job_sandbox_open(jc, err) < 0 || job_stopped(jc, err) < 0)
 		goto cleanup;
+	/* after the checks: a cached build needs a working build setup too */
+	rv = from_cache(jc, err);
+	if (rv) {
+		rv = rv > 0 ? 0 : -1;
+		goto cleanup;
+	}
+	rv = -1;
 	memset(&spec, 0, sizeof(spec));
 	spec.src_dir = jc->br.src_dir;
 	spec.out_dir = out_dir;
@@ -406,6 +453,8 @@ static int build(struct job_ctx *jc, struct unik_err *err)
 	}
 	jobs_step(jc, "storing the image");
 	rv = save_image(jc, c, &res, err);
+	if (rv == 0 && jc->br.cache_key)
+		build_cache_store(d, jc->br.cache_key, jc->job.image);
 cleanup:
 	unik_build_result_release(&res);
 	free(out_dir);

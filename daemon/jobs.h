@@ -22,6 +22,7 @@ struct build_request {
 	struct strv labels; /* "K=V" */
 	char *src_dir; /* extracted source; the job owns and removes it */
 	char *work_dir; /* the job's scratch folder (src_dir lives inside) */
+	char *cache_key; /* build_cache.h, or NULL: no caching */
 };
 
 void build_request_release(struct build_request *br);

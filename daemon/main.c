@@ -15,6 +15,7 @@
 #include "../providers/dispatch.h"
 #include "blobs.h"
 #include "daemon.h"
+#include "log_times.h"
 #include "http.h"
 #include "instances.h"
 #include "jobs.h"
@@ -392,8 +393,9 @@ int main(int argc, char **argv)
 		die("%s", err.msg);
 	if (network_init(&d, &err))
 		die("%s", err.msg);
-	if (supervisor_start(&d.sup, instance_exited, &d, &err) || jobs_reconcile(&d, &err) ||
-	    instances_reconcile(&d, &err) || volumes_reconcile(&d, &err))
+	if (log_times_start(&d, &err) || supervisor_start(&d.sup, instance_exited, &d, &err) ||
+	    jobs_reconcile(&d, &err) || instances_reconcile(&d, &err) ||
+	    volumes_reconcile(&d, &err))
 		die("%s", err.msg);
 	restarts_reconcile(&d); /* the restart policies of what ended meanwhile */
 	summon_reconcile(&d); /* summoned instances listen again */
@@ -429,6 +431,7 @@ int main(int argc, char **argv)
 	summon_fini(&d);
 	http_stop(srv);
 	supervisor_stop(d.sup);
+	log_times_stop(&d);
 	network_fini(&d);
 	store_close(d.store);
 	jobs_fini(&d);

@@ -22,6 +22,7 @@
 #include "../lib/xalloc.h"
 #include "../providers/dispatch.h"
 #include "daemon.h"
+#include "log_times.h"
 #include "network.h"
 #include "run_ctx.h"
 #include "store.h"
@@ -122,6 +123,7 @@ static void settle_by_status(struct unikd *d, struct unik_instance *in,
 		in->pid = 0;
 		store_instance_put(d->store, in, NULL);
 	}
+	log_times_watch(d, in->id);
 	unikd_log("adopted running instance %s (%s) from %s", in->name, in->id, p->name);
 	if (network_readopt(d, in, &err))
 		unikd_log("instance %s: cannot publish its ports again: %s", in->name, err.msg);
@@ -138,6 +140,7 @@ static void settle_by_pid(struct unikd *d, struct unik_instance *in, const struc
 			return;
 		}
 		if (supervisor_watch(d->sup, in->id, in->pid, 0, &err) == 0) {
+			log_times_watch(d, in->id);
 			unikd_log("adopted running instance %s (%s), pid %d", in->name, in->id,
 				  in->pid);
 			if (network_readopt(d, in, &err))

@@ -1,5 +1,6 @@
 /* run_ctx.c - a provider call's context (see run_ctx.h). */
 #include "run_ctx.h"
+#include "log_times.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -44,6 +45,8 @@ int run_ctx_init(struct unikd *d, const struct unik_instance *in, int need_image
 	unik_image_init(&rc->im);
 	rc->dir = instance_dir(d, in->id);
 	rc->log = instance_log_path(d, in->id);
+	if (need_image) /* a boot: its console lines get their times */
+		log_times_watch(d, in->id);
 	if (store_image_get(d->store, in->image, &rc->im, err) == 0)
 		have = (!rc->im.kernel ||
 			blobs_path(d->state_dir, rc->im.kernel, &rc->kernel, err) == 0) &&

@@ -283,6 +283,158 @@ else
 fi
 check "completion tcsh: usage error" eq "$(unik completion tcsh >/dev/null 2>&1; echo $?)" 2
 
+# ---- run DIR: build (cached) and run in one step ----
+ne() { # ne GOT NOT-WANTED
+	[ "$1" != "$2" ] && return 0
+	printf '    got %q, which it must not be\n' "$1"
+	return 1
+}
+mkdir -p "$T/app"
+cat >"$T/app/app.c" <<'C'
+#include <stdio.h>
+int main(void)
+{
+	printf("app v1\n");
+	return 7;
+}
+C
+out=$(unik run --provider spt --rm "$T/app" 2>"$T/err"); rc=$?
+check "run DIR: the program's output" eq "$out" "app v1"
+check "run DIR: the program's exit status" eq "$rc" 7
+check "run DIR: says it built the folder" contains "$(cat "$T/err")" "built $T/app as image "
+check "run DIR: the image is named after the folder" eq "$(unik inspect -f '{{.Name}}' app)" app
+id1=$(unik inspect -f '{{.ID}}' app)
+out=$(cd "$T/app" && unik run --provider spt --rm . 2>"$T/err"); rc=$?
+check "run .: the same program" eq "$rc:$out" "7:app v1"
+check "run DIR unchanged: from the build cache" contains "$(cat "$T/err")" \
+	"unchanged: image ${id1:0:12} from the build cache in "
+check "run DIR unchanged: the same image" eq "$(unik inspect -f '{{.ID}}' app)" "$id1"
+touch "$T/app/app.c"
+unik run --provider spt --rm "$T/app" >/dev/null 2>"$T/err"
+check "run DIR: a new mtime alone is still unchanged" contains "$(cat "$T/err")" "from the build cache"
+sed -i 's/app v1/app v2/' "$T/app/app.c"
+out=$(unik run --provider spt --rm "$T/app" 2>"$T/err")
+check "run DIR changed: built again" contains "$(cat "$T/err")" "built $T/app as image "
+check "run DIR changed: the new program" eq "$out" "app v2"
+check "run DIR changed: a new image" ne "$(unik inspect -f '{{.ID}}' app)" "$id1"
+out=$(unik build "$T/app")
+check "build: the unchanged folder from the cache" contains "$out" "from the build cache"
+out=$(unik build -l t=1 "$T/app")
+check "build: another label is another build" eq "$(echo "$out" | grep -c 'build cache')" 0
+check "run IMAGE with a same-named folder here: the image" eq \
+	"$(cd "$T" && unik run --provider spt --rm app; echo $?)" $'app v2\n7'
+echo 'int main(void) { return syntax error; }' >"$T/app/app.c"
+out=$(unik run --provider spt --rm "$T/app" 2>&1); rc=$?
+check "run DIR: a failing build is exit 125" eq "$rc" 125
+check "run DIR: a failing build shows the compiler's errors" contains "$out" "error"
+out=$(unik run --provider spt "$T/nosuch-dir/" 2>&1); rc=$?
+check "run of a missing path: no such image" eq "$rc" 125
+out=$(unik run --watch --provider spt sleeper 2>&1); rc=$?
+check "run --watch IMAGE: usage error" eq "$rc:$(echo "$out" | grep -c 'needs a source folder')" "125:1"
+
+# ---- run --watch DIR: rebuild and restart on a saved change ----
+mkdir -p "$T/wapp/sub"
+cat >"$T/wapp/wapp.c" <<'C'
+#include <stdio.h>
+#include <time.h>
+#include "sub/version.h"
+int main(void)
+{
+	struct timespec ts = {0, 100 * 1000 * 1000};
+	printf("wapp %s\n", VERSION);
+	fflush(stdout);
+	for (;;)
+		nanosleep(&ts, NULL);
+}
+C
+echo '#define VERSION "v1"' >"$T/wapp/sub/version.h"
+until_file() { # until_file FILE TEXT: up to 30 s
+	for _ in $(seq 1 300); do
+		grep -qF -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+"$BIN/unik" run --watch --provider spt --name w1 "$T/wapp" >"$T/w.out" 2>"$T/w.err" &
+wpid=$!
+check "watch: the first build runs" until_file "$T/w.out" "wapp v1"
+wid1=$(unik inspect -f '{{.ID}}' w1)
+: >"$T/wapp/.wapp.c.swp"; : >"$T/wapp/wapp.c~"; : >"$T/wapp/sub/4913"
+sleep 1
+check "watch: editor temp files start no build" eq "$(grep -c 'rebuilding' "$T/w.err")" 0
+echo '#define VERSION "v2"' >"$T/wapp/sub/version.h"
+check "watch: a saved change in a subfolder rebuilds" until_file "$T/w.err" "rebuilt in "
+check "watch: the new instance's console" until_file "$T/w.out" "wapp v2"
+check "watch: says how long" eq "$(grep -cE 'rebuilt in [0-9]+ ms' "$T/w.err")" 1
+check "watch: the new instance has the name" eq "$(unik inspect -f '{{.State}}' w1)" running
+check "watch: a new instance" ne "$(unik inspect -f '{{.ID}}' w1)" "$wid1"
+check "watch: the old one is gone" bash -c "! '$BIN/unik' inspect '$wid1' >/dev/null 2>&1"
+wid2=$(unik inspect -f '{{.ID}}' w1)
+mkdir "$T/wapp/new"
+echo 'int broken(void) { return nope; }' >"$T/wapp/new/broken.c"
+echo '#include "new/broken.c"' >>"$T/wapp/wapp.c"
+check "watch: a failing build says so" until_file "$T/w.err" "the build failed; ${wid2:0:12} keeps running"
+check "watch: the failing build's errors" contains "$(cat "$T/w.err")" "nope"
+check "watch: the old instance keeps running" eq "$(unik inspect -f '{{.ID}} {{.State}}' w1)" "$wid2 running"
+echo 'int broken(void) { return 3; }' >"$T/wapp/new/broken.c"
+until_count() { # until_count FILE TEXT N: until N lines have TEXT (30 s at most)
+	for _ in $(seq 1 300); do
+		[ "$(grep -cF -- "$2" "$1")" -ge "$3" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "watch: a fix in a new subfolder rebuilds" until_count "$T/w.err" "rebuilt in " 2
+check "watch: the third instance's console" until_count "$T/w.out" "wapp v2" 2
+kill -INT "$wpid"
+wait "$wpid"; rc=$?
+check "watch: Ctrl-C ends unik run (130)" eq "$rc" 130
+check "watch: Ctrl-C stopped the instance" eq "$(unik inspect -f '{{.State}}' w1)" exited
+check "watch: one instance left" eq "$(unik ps -a -q -f name=w1 | wc -l)" 1
+
+# ---- logs --timestamps / --since / --until ----
+mkdir -p "$T/ticker"
+cat >"$T/ticker/ticker.c" <<'C'
+#include <stdio.h>
+#include <time.h>
+int main(void)
+{
+	struct timespec ts = {1, 500 * 1000 * 1000};
+	printf("first\n");
+	fflush(stdout);
+	nanosleep(&ts, NULL);
+	printf("second\n");
+	fflush(stdout);
+	return 0;
+}
+C
+t_before=$(date +%s.%N)
+unik run --provider spt --name ts1 "$T/ticker" >/dev/null 2>&1
+t_after=$(date +%s.%N)
+out=$(unik logs -t ts1)
+check "logs -t: each line starts with an RFC 3339 time" bash -c \
+	"echo '$out' | grep -vE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z ' | wc -l | grep -qx 0"
+check "logs -t: the lines after the time" eq "$(echo "$out" | cut -d' ' -f2-)" $'first\nsecond'
+check "logs without -t: as written" eq "$(unik logs ts1)" $'first\nsecond'
+ta=$(echo "$out" | sed -n 1p | cut -d' ' -f1); tb=$(echo "$out" | sed -n 2p | cut -d' ' -f1)
+sec() { date -u -d "$1" +%s.%N; }
+check "logs -t: the times are within the run, in order" python3 -c "
+import sys; b,a,x,y=map(float,sys.argv[1:]); assert b<=x<y<=a, (b,x,y,a)" \
+	"$t_before" "$t_after" "$(sec "$ta")" "$(sec "$tb")"
+mid=$(python3 -c "import sys; print('%.3f' % ((float(sys.argv[1])+float(sys.argv[2]))/2))" "$(sec "$ta")" "$(sec "$tb")")
+check "logs --since (Unix seconds): the later line" eq "$(unik logs --since "$mid" ts1)" second
+check "logs --until: the earlier line" eq "$(unik logs --until "$mid" ts1)" first
+check "logs --since an RFC 3339 time from -t: that line on" eq "$(unik logs --since "$tb" ts1)" second
+check "logs --since 10m: both" eq "$(unik logs --since 10m ts1)" $'first\nsecond'
+check "logs --until 10m: none" eq "$(unik logs --until 10m ts1)" ""
+check "logs --tail 1 -t: the last line with its time" eq "$(unik logs --tail 1 -t ts1)" "$tb second"
+out=$(unik logs --since yesterday ts1 2>&1); rc=$?
+check "logs --since garbage: refused" eq "$rc" 1
+check "logs --since garbage: says why" contains "$out" "is not a time"
+unik run -d --provider spt --name ts2 "$T/ticker" >/dev/null 2>&1
+out=$(unik logs -f -t ts2)
+check "logs -f -t: follows with times" eq "$(echo "$out" | cut -d' ' -f2-)" $'first\nsecond'
+
 # ---- man pages ----
 "$ROOT/scripts/gen-man" "$BIN/unik" "$T/man"
 check "gen-man: unik.1 and a page per command" eq "$(ls "$T/man" | wc -l)" \
