@@ -141,35 +141,43 @@ enum unik_net_mode network_mode_for(int bridged, const struct unik_provider *p)
 	return unik_provider_networks(p, UNIK_NET_BRIDGE) ? UNIK_NET_BRIDGE : UNIK_NET_NONE;
 }
 
-/* The lowest address of the subnet that no running instance holds. */
+/* The lowest address of the subnet that no live instance holds (starting
+ * ones too: two creates at once must not get the same one): one
+ * query for the held addresses (not a decode of every record) and a bitmap
+ * of the subnet's hosts, so a create costs O(instances + hosts), not their
+ * product. */
 static int allocate(struct unikd *d, const char *self, struct in_addr *out, struct unik_err *err)
 {
 	struct network *n = d->net;
-	struct unik_instance *v;
-	size_t cnt;
 	uint32_t base = ntohl(n->net.s_addr), hosts = (1u << (32 - n->prefix)) - 1;
+	struct strv held;
+	unsigned char *used;
 	int rc = -1;
 
-	if (store_instance_list(d->store, &v, &cnt, err))
+	strv_init(&held);
+	if (store_instance_addresses(d->store, self, &held, err)) {
+		strv_release(&held);
 		return -1;
-	for (uint32_t h = 2; h < hosts; h++) {
-		struct in_addr a = { htonl(base + h) };
-		char s[16];
-		int used = 0;
+	}
+	used = xcalloc(hosts / 8 + 1, 1);
+	for (size_t i = 0; i < held.n; i++) {
+		struct in_addr a;
+		uint32_t h;
 
-		inet_ntop(AF_INET, &a, s, sizeof(s));
-		for (size_t i = 0; i < cnt && !used; i++)
-			used = v[i].address && strcmp(v[i].id, self) &&
-			       (v[i].state == UNIK_STATE_RUNNING ||
-				v[i].state == UNIK_STATE_STOPPING) &&
-			       !strcmp(v[i].address, s);
-		if (!used) {
-			*out = a;
+		if (inet_pton(AF_INET, held.v[i], &a) != 1)
+			continue;
+		h = ntohl(a.s_addr) - base;
+		if (h < hosts)
+			used[h / 8] |= (unsigned char)(1u << (h % 8));
+	}
+	for (uint32_t h = 2; h < hosts; h++)
+		if (!(used[h / 8] & (1u << (h % 8)))) {
+			out->s_addr = htonl(base + h);
 			rc = 0;
 			break;
 		}
-	}
-	store_instances_free(v, cnt);
+	free(used);
+	strv_release(&held);
 	if (rc)
 		unik_err_set(err, UNIK_E_UNAVAILABLE, "no free address left in the subnet");
 	return rc;

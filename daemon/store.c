@@ -540,6 +540,34 @@ int store_instance_list_unwatched(struct store *st, struct unik_instance **out, 
 			 instance_release, (void **)out, n, err);
 }
 
+int store_instance_addresses(struct store *st, const char *except, struct strv *out,
+			     struct unik_err *err)
+{
+	sqlite3_stmt *s;
+	int r;
+
+	if (prepare(st,
+		    "SELECT json_extract(doc, '$.address') FROM instances"
+		    " WHERE json_extract(doc, '$.state') IN ('starting', 'running', 'stopping')"
+		    " AND json_extract(doc, '$.address') IS NOT NULL AND id IS NOT ?1",
+		    &s, err))
+		return -1;
+	bind_text(s, 1, except);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		const unsigned char *a = sqlite3_column_text(s, 0);
+
+		if (a)
+			strv_push(out, (const char *)a);
+	}
+	if (r != SQLITE_DONE) {
+		db_error(st, err, "list instance addresses");
+		finish(st, s);
+		return -1;
+	}
+	finish(st, s);
+	return 0;
+}
+
 void store_instances_free(struct unik_instance *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
