@@ -37,6 +37,7 @@ struct network {
 	 * `bridge` (k = 0) or `bridge`s<k>, each with its own gateway (its
 	 * first address) and broadcast address; seg_prefix is what guests get. */
 	int seg_prefix;
+	unsigned char *seg_made; /* bit k: segment k's bridge was set up */
 	char *dns;
 	char describe[160];
 	struct fwd *fwds;
@@ -106,6 +107,7 @@ int network_init(struct unikd *d, struct unik_err *err)
 	if (parse_segment(unik_config_get(&d->cfg, "network.segment", "22"), &seg, err))
 		return -1;
 	n->seg_prefix = n->prefix < seg ? seg : n->prefix;
+	n->seg_made = xcalloc(((size_t)1 << (n->seg_prefix - n->prefix)) / 8 + 1, 1);
 	inet_ntop(AF_INET, &n->net, net_s, sizeof(net_s));
 	if (!strcmp(mode, "none")) {
 		n->kind = NET_NONE;
@@ -168,6 +170,7 @@ void network_fini(struct unikd *d)
 		free(f);
 	}
 	free(n->dns);
+	free(n->seg_made);
 	free(n);
 	d->net = NULL;
 }
@@ -207,8 +210,11 @@ static int segment(struct network *n, struct in_addr a, struct net_attach *na, s
 	else
 		snprintf(na->bridge, sizeof(na->bridge), "%ss%u", n->bridge, k);
 	inet_ntop(AF_INET, &gw, na->gateway, sizeof(na->gateway));
-	if (k && netdev_bridge_ensure(na->bridge, gw, n->seg_prefix, err))
-		return -1;
+	if (k && !(n->seg_made[k / 8] & (1u << (k % 8)))) {
+		if (netdev_bridge_ensure(na->bridge, gw, n->seg_prefix, err))
+			return -1;
+		n->seg_made[k / 8] |= (unsigned char)(1u << (k % 8));
+	}
 	return 0;
 }
 
