@@ -148,6 +148,8 @@ bench: deps
 	scripts/bench-volumes
 	scripts/bench-libvirt
 	scripts/bench-api
+	scripts/bench-create
+	scripts/bench-density
 	scripts/bench-compat
 	scripts/bench-xen
 	scripts/bench-oci-runtime

@@ -36,12 +36,12 @@ static void ifreq_init(struct ifreq *ifr, const char *name)
 	memcpy(ifr->ifr_name, name, strlen(name) + 1);
 }
 
+/* Asked of the kernel in the daemon's own network namespace: /sys/class/net
+ * shows the namespace that mounted sysfs, which is not ours when unikd runs
+ * in a namespace of its own (scripts/bench-density does). */
 int netdev_exists(const char *name)
 {
-	char path[64];
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s", name);
-	return access(path, F_OK) == 0;
+	return if_nametoindex(name) != 0;
 }
 
 static int set_up(int fd, const char *name, struct unik_err *err)
@@ -119,6 +119,26 @@ static int tap_persist(const char *name, int on, struct unik_err *err)
 	return rc;
 }
 
+/* A tap is a port of the bridge: it needs no address of its own.  Without
+ * this each tap brought up gets an IPv6 link-local address and routes, and
+ * every tap up or down walks the whole IPv6 routing table, which with
+ * thousands of taps is most of what starting an instance costs.  Best
+ * effort: a host without IPv6 has no such file. */
+static void tap_no_ipv6(const char *name)
+{
+	char path[80];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (write(fd, "1", 1) < 0) {
+		/* the tap keeps its IPv6 address: slower, not wrong */
+	}
+	close(fd);
+}
+
 int netdev_tap_create(const char *name, const char *bridge, struct unik_err *err)
 {
 	struct ifreq ifr;
@@ -128,6 +148,7 @@ int netdev_tap_create(const char *name, const char *bridge, struct unik_err *err
 		return -1;
 	if (tap_persist(name, 1, err))
 		return -1;
+	tap_no_ipv6(name);
 	fd = ctl_socket(err);
 	if (fd < 0)
 		goto cleanup;

@@ -18,6 +18,8 @@
 
 enum net_kind { NET_NONE, NET_BRIDGE, NET_USER };
 
+#define SEG_PREFIX 22 /* 1,021 guests a segment, under the bridge's 1,024 ports */
+
 struct fwd {
 	char *id;
 	struct portfwd *fw;
@@ -30,6 +32,12 @@ struct network {
 	struct in_addr net; /* network address (network byte order) */
 	struct in_addr gw;
 	int prefix;
+	/* A Linux bridge takes at most 1,024 ports: a subnet wider than
+	 * SEG_PREFIX is cut into segments of that size, segment k on bridge
+	 * `bridge` (k = 0) or `bridge`s<k>, each with its own gateway (its
+	 * first address) and broadcast address; seg_prefix is what guests get. */
+	int seg_prefix;
+	unsigned char *seg_made; /* bit k: segment k's bridge was set up */
 	char *dns;
 	char describe[160];
 	struct fwd *fwds;
@@ -62,6 +70,22 @@ bad:
 			    "network.subnet '%s' must be an IPv4 CIDR between /8 and /29", s);
 }
 
+/* network.segment: the prefix length of a bridge's share of the subnet,
+ * "22" or "/22" (the widest: a bridge's 1,024 ports) to "29". */
+static int parse_segment(const char *s, int *out, struct unik_err *err)
+{
+	const char *p = *s == '/' ? s + 1 : s;
+	char *end = NULL;
+	long v = strtol(p, &end, 10);
+
+	if (end == p || *end || v < SEG_PREFIX || v > 29)
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "network.segment '%s' must be a prefix length from %d to 29", s,
+				    SEG_PREFIX);
+	*out = (int)v;
+	return 0;
+}
+
 int network_init(struct unikd *d, struct unik_err *err)
 {
 	struct network *n = xcalloc(1, sizeof(*n));
@@ -70,6 +94,7 @@ int network_init(struct unikd *d, struct unik_err *err)
 	const char *bridge = unik_config_get(&d->cfg, "network.bridge", "unik0");
 	struct unik_err berr = UNIK_ERR_INIT;
 	char net_s[16];
+	int seg = SEG_PREFIX;
 
 	d->net = n;
 	n->dns = xstrdup(unik_config_get(&d->cfg, "network.dns", ""));
@@ -79,6 +104,10 @@ int network_init(struct unikd *d, struct unik_err *err)
 		return unik_err_set(err, UNIK_E_INVALID, "network.bridge '%s' is too long", bridge);
 	snprintf(n->bridge, sizeof(n->bridge), "%s", bridge);
 	n->gw.s_addr = htonl(ntohl(n->net.s_addr) + 1);
+	if (parse_segment(unik_config_get(&d->cfg, "network.segment", "22"), &seg, err))
+		return -1;
+	n->seg_prefix = n->prefix < seg ? seg : n->prefix;
+	n->seg_made = xcalloc(((size_t)1 << (n->seg_prefix - n->prefix)) / 8 + 1, 1);
 	inet_ntop(AF_INET, &n->net, net_s, sizeof(net_s));
 	if (!strcmp(mode, "none")) {
 		n->kind = NET_NONE;
@@ -95,10 +124,28 @@ int network_init(struct unikd *d, struct unik_err *err)
 		return unik_err_set(err, UNIK_E_INVALID,
 				    "network.mode must be auto, bridge, user or none, not '%s'",
 				    mode);
-	if (netdev_bridge_ensure(n->bridge, n->gw, n->prefix, &berr) == 0) {
+	if (n->seg_prefix != n->prefix) {
+		char last[32];
+		int len = snprintf(last, sizeof(last), "%ss%u", bridge,
+				   (1u << (n->seg_prefix - n->prefix)) - 1);
+
+		if (len < 0 || (size_t)len >= sizeof(n->bridge))
+			return unik_err_set(err, UNIK_E_INVALID,
+					    "network.bridge '%s' is too long: a subnet wider than "
+					    "/%d has a bridge every /%d, the last one named %s "
+					    "(more than %zu characters)",
+					    bridge, SEG_PREFIX, SEG_PREFIX, last,
+					    sizeof(n->bridge) - 1);
+	}
+	if (netdev_bridge_ensure(n->bridge, n->gw, n->seg_prefix, &berr) == 0) {
 		n->kind = NET_BRIDGE;
-		snprintf(n->describe, sizeof(n->describe), "bridge %s/%d on %s", net_s, n->prefix,
-			 n->bridge);
+		if (n->seg_prefix == n->prefix)
+			snprintf(n->describe, sizeof(n->describe), "bridge %s/%d on %s", net_s,
+				 n->prefix, n->bridge);
+		else
+			snprintf(n->describe, sizeof(n->describe),
+				 "bridge %s/%d on %s, %ss1, ... (a bridge every /%d)", net_s,
+				 n->prefix, n->bridge, n->bridge, n->seg_prefix);
 		return 0;
 	}
 	if (!strcmp(mode, "bridge"))
@@ -123,6 +170,7 @@ void network_fini(struct unikd *d)
 		free(f);
 	}
 	free(n->dns);
+	free(n->seg_made);
 	free(n);
 	d->net = NULL;
 }
@@ -141,35 +189,72 @@ enum unik_net_mode network_mode_for(int bridged, const struct unik_provider *p)
 	return unik_provider_networks(p, UNIK_NET_BRIDGE) ? UNIK_NET_BRIDGE : UNIK_NET_NONE;
 }
 
-/* The lowest address of the subnet that no running instance holds. */
+/* Host number h of the subnet is a segment's own address (its network
+ * address, its gateway, its broadcast address). */
+static int seg_reserved(const struct network *n, uint32_t h)
+{
+	uint32_t size = 1u << (32 - n->seg_prefix), l = h & (size - 1);
+
+	return l == 0 || l == 1 || l == size - 1;
+}
+
+/* Segment k's bridge name, and its gateway.  Segment 0's bridge is made by
+ * network_init; a further one is made (or checked) here. */
+static int segment(struct network *n, struct in_addr a, struct net_attach *na, struct unik_err *err)
+{
+	uint32_t h = ntohl(a.s_addr) - ntohl(n->net.s_addr), k = h >> (32 - n->seg_prefix);
+	struct in_addr gw = { htonl(ntohl(n->net.s_addr) + (k << (32 - n->seg_prefix)) + 1) };
+
+	if (k == 0)
+		snprintf(na->bridge, sizeof(na->bridge), "%s", n->bridge);
+	else
+		snprintf(na->bridge, sizeof(na->bridge), "%ss%u", n->bridge, k);
+	inet_ntop(AF_INET, &gw, na->gateway, sizeof(na->gateway));
+	if (k && !(n->seg_made[k / 8] & (1u << (k % 8)))) {
+		if (netdev_bridge_ensure(na->bridge, gw, n->seg_prefix, err))
+			return -1;
+		n->seg_made[k / 8] |= (unsigned char)(1u << (k % 8));
+	}
+	return 0;
+}
+
+/* The lowest address of the subnet that no live instance holds (starting
+ * ones too: two creates at once must not get the same one): one
+ * query for the held addresses (not a decode of every record) and a bitmap
+ * of the subnet's hosts, so a create costs O(instances + hosts), not their
+ * product. */
 static int allocate(struct unikd *d, const char *self, struct in_addr *out, struct unik_err *err)
 {
 	struct network *n = d->net;
-	struct unik_instance *v;
-	size_t cnt;
 	uint32_t base = ntohl(n->net.s_addr), hosts = (1u << (32 - n->prefix)) - 1;
+	struct strv held;
+	unsigned char *used;
 	int rc = -1;
 
-	if (store_instance_list(d->store, &v, &cnt, err))
+	strv_init(&held);
+	if (store_instance_addresses(d->store, self, &held, err)) {
+		strv_release(&held);
 		return -1;
-	for (uint32_t h = 2; h < hosts; h++) {
-		struct in_addr a = { htonl(base + h) };
-		char s[16];
-		int used = 0;
+	}
+	used = xcalloc(hosts / 8 + 1, 1);
+	for (size_t i = 0; i < held.n; i++) {
+		struct in_addr a;
+		uint32_t h;
 
-		inet_ntop(AF_INET, &a, s, sizeof(s));
-		for (size_t i = 0; i < cnt && !used; i++)
-			used = v[i].address && strcmp(v[i].id, self) &&
-			       (v[i].state == UNIK_STATE_RUNNING ||
-				v[i].state == UNIK_STATE_STOPPING) &&
-			       !strcmp(v[i].address, s);
-		if (!used) {
-			*out = a;
+		if (inet_pton(AF_INET, held.v[i], &a) != 1)
+			continue;
+		h = ntohl(a.s_addr) - base;
+		if (h < hosts)
+			used[h / 8] |= (unsigned char)(1u << (h % 8));
+	}
+	for (uint32_t h = 2; h < hosts; h++)
+		if (!seg_reserved(n, h) && !(used[h / 8] & (1u << (h % 8)))) {
+			out->s_addr = htonl(base + h);
 			rc = 0;
 			break;
 		}
-	}
-	store_instances_free(v, cnt);
+	free(used);
+	strv_release(&held);
 	if (rc)
 		unik_err_set(err, UNIK_E_UNAVAILABLE, "no free address left in the subnet");
 	return rc;
@@ -252,24 +337,25 @@ int network_attach(struct unikd *d, struct unik_instance *in, const struct unik_
 	if (allocate(d, in->id, &a, err))
 		return -1;
 	inet_ntop(AF_INET, &a, na->address, sizeof(na->address));
-	inet_ntop(AF_INET, &n->gw, na->gateway, sizeof(na->gateway));
+	if (segment(n, a, na, err))
+		return -1;
 	free(in->address);
 	in->address = xstrdup(na->address);
 	if (!in->summon.enabled && open_ports(n, in, err)) /* summon.c listens for those */
 		goto fail;
 	if (mode == UNIK_NET_TAP) {
 		snprintf(na->tap, sizeof(na->tap), "uk%.12s", in->id);
-		if (netdev_tap_create(na->tap, n->bridge, err)) {
+		if (netdev_tap_create(na->tap, na->bridge, err)) {
 			close_ports(n, in->id);
 			goto fail;
 		}
 		na->spec.tap = na->tap;
 	} else {
-		na->spec.bridge = n->bridge; /* the provider attaches its own interface */
+		na->spec.bridge = na->bridge; /* the provider attaches its own interface */
 	}
 	na->spec.mode = mode;
 	na->spec.address = na->address;
-	na->spec.prefix = n->prefix;
+	na->spec.prefix = n->seg_prefix;
 	na->spec.gateway = na->gateway;
 	return 0;
 fail:

@@ -27,6 +27,7 @@ struct net_attach {
 	char tap[16];
 	char mac[18];
 	char address[16], gateway[16];
+	char bridge[16]; /* the bridge of the address's segment */
 	struct portspec *ports; /* user mode: what the provider publishes */
 };
 

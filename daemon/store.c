@@ -30,7 +30,14 @@ static const char schema[] =
     " instance TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,"
     " volume TEXT NOT NULL REFERENCES volumes(id), path TEXT NOT NULL,"
     " read_only INTEGER NOT NULL, PRIMARY KEY(instance, volume));"
-    "CREATE INDEX IF NOT EXISTS instance_volumes_by_volume ON instance_volumes(volume);";
+    "CREATE INDEX IF NOT EXISTS instance_volumes_by_volume ON instance_volumes(volume);"
+    /* the addresses live instances hold (store_instance_addresses, once per
+     * create): read from this index, not by parsing every record */
+    "CREATE INDEX IF NOT EXISTS instances_live_address ON"
+    " instances(json_extract(doc, '$.address'), id)"
+    " WHERE json_extract(doc, '$.state') IN ('starting', 'running', 'stopping');"
+    /* a fleet's records stay in memory: 32 MiB of page cache, not 2 */
+    "PRAGMA cache_size=-32768;";
 
 static int db_error(struct store *st, struct unik_err *err, const char *what)
 {
@@ -538,6 +545,35 @@ int store_instance_list_unwatched(struct store *st, struct unik_instance **out, 
 			 " ORDER BY created DESC, id",
 			 "list unwatched instances", sizeof(**out), instance_decode,
 			 instance_release, (void **)out, n, err);
+}
+
+int store_instance_addresses(struct store *st, const char *except, struct strv *out,
+			     struct unik_err *err)
+{
+	sqlite3_stmt *s;
+	int r;
+
+	if (prepare(st,
+		    "SELECT json_extract(doc, '$.address'), id FROM instances"
+		    " INDEXED BY instances_live_address"
+		    " WHERE json_extract(doc, '$.state') IN ('starting', 'running', 'stopping')"
+		    " AND json_extract(doc, '$.address') IS NOT NULL",
+		    &s, err))
+		return -1;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		const unsigned char *a = sqlite3_column_text(s, 0);
+		const unsigned char *id = sqlite3_column_text(s, 1);
+
+		if (a && !(except && id && !strcmp((const char *)id, except)))
+			strv_push(out, (const char *)a);
+	}
+	if (r != SQLITE_DONE) {
+		db_error(st, err, "list instance addresses");
+		finish(st, s);
+		return -1;
+	}
+	finish(st, s);
+	return 0;
 }
 
 void store_instances_free(struct unik_instance *v, size_t n)

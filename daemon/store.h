@@ -15,6 +15,7 @@
 
 #include "../api/types.h"
 #include "../lib/error.h"
+#include "../lib/strv.h"
 
 struct store;
 
@@ -54,6 +55,10 @@ int store_instance_list(struct store *st, struct unik_instance **out, size_t *n,
 /* The running instances that have no host process to watch (pid 0). */
 int store_instance_list_unwatched(struct store *st, struct unik_instance **out, size_t *n,
 				  struct unik_err *err);
+/* The addresses held by starting, running or stopping instances but `except` (an id,
+ * or NULL), appended to out: the records are not decoded. */
+int store_instance_addresses(struct store *st, const char *except, struct strv *out,
+			     struct unik_err *err);
 void store_instances_free(struct unik_instance *v, size_t n);
 int store_instance_delete(struct store *st, const char *id, struct unik_err *err);
 /* Instances made from `image_id`, and how many of them are running. */
