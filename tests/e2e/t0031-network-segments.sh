@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t0030-network-segments: a subnet wider than a bridge's share (network.segment)
+# t0031-network-segments: a subnet wider than a bridge's share (network.segment)
 # spreads instances over several bridges, each with its own gateway, and every
 # instance answers on its address; concurrent creates never share an address;
 # bad network.segment values are refused.  Everything runs in a network
