@@ -6,6 +6,7 @@
 #include "../lib/xalloc.h"
 #include "daemon.h"
 #include "events.h"
+#include "console_stream.h"
 #include "follow.h"
 #include "handlers.h"
 #include "http.h"
@@ -208,14 +209,33 @@ static int instance_done(struct unikd *d, const char *id)
 	return done;
 }
 
+/* ?stream=stdout|stderr|all (default all): which of the two console logs;
+ * 0 with *streams, or -1 with err. */
+static int logs_streams(struct http_req *req, int *streams, struct unik_err *err)
+{
+	const char *v = http_query(req, "stream");
+
+	if (!v || !strcmp(v, "all"))
+		*streams = CONSOLE_STREAM_OUT | CONSOLE_STREAM_ERR;
+	else if (!strcmp(v, "stdout"))
+		*streams = CONSOLE_STREAM_OUT;
+	else if (!strcmp(v, "stderr"))
+		*streams = CONSOLE_STREAM_ERR;
+	else
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "stream must be stdout, stderr or all, not '%.40s'", v);
+	return 0;
+}
+
 void h_instances_logs(struct http_req *req)
 {
 	struct unik_err err = UNIK_ERR_INIT;
 	long long tail;
-	struct follow *f;
-	char *id, *path;
+	struct console_stream *cs;
+	char *id, *path, *err_path;
+	int streams, framed = http_query_flag(req, "framed");
 
-	if (http_query_int(req, "tail", -1, &tail, &err)) {
+	if (http_query_int(req, "tail", -1, &tail, &err) || logs_streams(req, &streams, &err)) {
 		http_reply_error(req, &err);
 		return;
 	}
@@ -223,16 +243,19 @@ void h_instances_logs(struct http_req *req)
 	if (!id)
 		return;
 	path = instance_log_path(req->d, id);
-	f = follow_open(req->d, path, (long)tail, http_query_flag(req, "follow"), instance_done,
-			id);
-	if (!f) {
+	err_path = instance_err_path(req->d, id);
+	cs = console_stream_open(req->d, path, err_path, streams, framed, (long)tail,
+				 http_query_flag(req, "follow"), instance_done, id);
+	if (!cs) {
 		unik_err_set(&err, UNIK_E_NOT_FOUND, "instance %s has no console log",
 			     req->params[0]);
 		http_reply_error(req, &err);
 	} else {
-		http_reply_stream(req, 200, "text/plain; charset=utf-8", follow_read, follow_ready,
-				  f, follow_free);
+		http_reply_stream(req, 200, framed ? CONSOLE_MUX_TYPE : "text/plain; charset=utf-8",
+				  console_stream_read, console_stream_ready, cs,
+				  console_stream_free);
 	}
+	free(err_path);
 	free(path);
 	free(id);
 }

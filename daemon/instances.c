@@ -39,6 +39,11 @@ char *instance_log_path(struct unikd *d, const char *id)
 	return unikd_path(d, "instances/%s/console.log", id);
 }
 
+char *instance_err_path(struct unikd *d, const char *id)
+{
+	return unikd_path(d, "instances/%s/console.err", id);
+}
+
 static const struct unik_provider *provider_of(const struct unik_instance *in, struct unik_err *err)
 {
 	const struct unik_provider *p = unik_provider_find(in->provider);
@@ -262,7 +267,7 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 	const struct unik_provider *p = NULL;
 	struct unik_image im;
 	struct claim *c = NULL;
-	char *image_id = NULL, *dir = NULL, *log = NULL;
+	char *image_id = NULL, *dir = NULL, *log = NULL, *err_log = NULL;
 	int rv = -1;
 
 	unik_image_init(&im);
@@ -330,7 +335,9 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 
 	dir = instance_dir(d, out->id);
 	log = instance_log_path(d, out->id);
-	if (fs_mkdir_p(dir, 0700, err) || fs_write_file_atomic(log, "", 0, 0600, err))
+	err_log = instance_err_path(d, out->id);
+	if (fs_mkdir_p(dir, 0700, err) || fs_write_file_atomic(log, "", 0, 0600, err) ||
+	    fs_write_file_atomic(err_log, "", 0, 0600, err))
 		goto cleanup;
 	pthread_mutex_lock(&d->lock);
 	if (store_instance_put(d->store, out, err)) {
@@ -369,6 +376,7 @@ cleanup:
 	free(image_id);
 	free(dir);
 	free(log);
+	free(err_log);
 	return rv;
 }
 

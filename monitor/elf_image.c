@@ -176,5 +176,6 @@ struct hvt_boot_info *mon_boot_info(uint8_t *mem, uint64_t mem_size, uint64_t im
 	mem[HVT_CMDLINE_GPA + n] = 0;
 	bi->status_fd = -1;
 	bi->net_fd = -1;
+	bi->console_err_fd = -1;
 	return bi;
 }

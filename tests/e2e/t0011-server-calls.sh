@@ -86,7 +86,7 @@ unik wait diag >/dev/null 2>&1
 check "the instance records verbose" contains "$(api GET /v1/instances/diag)" '"verbose":true'
 unik start diag >/dev/null 2>&1
 unik wait diag >/dev/null 2>&1
-check "a restart keeps --verbose" eq "$(unik logs diag | grep -c 'unik: runtime 0.1 on')" 2
+check "a restart keeps --verbose" eq "$(unik logs diag 2>&1 | grep -c 'unik: runtime 0.1 on')" 2
 r=$(api POST /v1/instances -H 'Content-Type: application/json' -d '{"image":"srv","trace":"yes"}')
 check "trace must be a boolean (400)" json_error_is "$r" 400 invalid_argument
 unik rm -f "$id" >/dev/null 2>&1

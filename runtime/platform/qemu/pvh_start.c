@@ -60,6 +60,7 @@ static void qemu_blk_probe(void)
 static const struct platform_ops qemu_platform = {
 	.name = "qemu-pvh",
 	.console_write = qemu_console_write,
+	.console_err_write = qemu_console_err,
 	.clock_init = qemu_clock_init,
 	.monotonic_ns = qemu_monotonic_ns,
 	.wall_ns = qemu_wall_ns,
