@@ -233,7 +233,7 @@ void h_instances_logs(struct http_req *req)
 	long long tail;
 	struct console_stream *cs;
 	char *id, *path, *err_path;
-	int streams, framed = http_query_flag(req, "framed");
+	int streams = 0, framed = http_query_flag(req, "framed");
 
 	if (http_query_int(req, "tail", -1, &tail, &err) || logs_streams(req, &streams, &err)) {
 		http_reply_error(req, &err);

@@ -149,7 +149,7 @@ void panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	n = kvsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	kprintf("unik: panic: ");
+	kprintf("unikernel: panic: ");
 	plat_console_err(buf, MIN((size_t)n, sizeof(buf) - 1));
 	kprintf("\n");
 	plat_exit(EXIT_PANIC);

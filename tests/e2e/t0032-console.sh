@@ -55,6 +55,8 @@ for prov in $provs; do
 	check "$prov: ... the runtime's fatal lines are on stderr" contains "$(cat "$T/err")" \
 		"fatal: page fault"
 	check "$prov: ... and not on stdout" eq "$(grep -c fatal <<<"$out")" 0
+	check "$prov: the guest's own lines begin 'unikernel:', not the CLI's 'unik:'" \
+		eq "$(grep -c '^unik:' "$T/err")|$(grep -c '^unikernel: fatal: page fault' "$T/err")" "0|1"
 done
 
 out=$(api GET "/v1/instances/s-spt/logs?stream=stderr")
@@ -93,4 +95,16 @@ if command -v qemu-system-x86_64 >/dev/null; then
 else
 	skip_case "qemu: the second serial port" "no qemu-system-x86_64"
 fi
+
+# Docker commands without a counterpart say what a unikernel offers instead
+out=$(unik exec s-spt sh 2>&1)
+check "exec: usage status" eq "$?" 2
+check "exec: says there is none, and why" contains "$out" "there is no 'unik exec': a unikernel runs one program"
+check "exec: names logs, env and files instead" bash -c \
+	'grep -q "unik logs -f" <<<"$1" && grep -q -- "-e KEY=VALUE" <<<"$1" && grep -q "files/" <<<"$1"' _ "$out"
+out=$(unik attach s-spt 2>&1)
+check "attach: says the console is a log, names logs -f" bash -c \
+	'grep -q "there is no .unik attach." <<<"$1" && grep -q "unik logs -f" <<<"$1"' _ "$out"
+out=$(unik frobnicate 2>&1)
+check "another unknown command: as before" contains "$out" "'frobnicate' is not a unik command"
 finish

@@ -322,8 +322,8 @@ void hvt_main(u64 boot_info_gpa)
 
 	platform = &hvt_platform;
 	if (bi->magic != HVT_BOOT_MAGIC || bi->abi_version != HVT_ABI_VERSION) {
-		kprintf("unik: the monitor speaks hvt ABI %u, this runtime %u\n", bi->abi_version,
-			HVT_ABI_VERSION);
+		kprintf("unikernel: the monitor speaks hvt ABI %u, this runtime %u\n",
+			bi->abi_version, HVT_ABI_VERSION);
 		hvt_exit(EXIT_PANIC);
 	}
 	if (bi->cmdline && bi->cmdline < 0x400000 - HVT_CMDLINE_MAX)

@@ -30,7 +30,7 @@ static int qemu_net_open(u8 mac[6], u32 *mtu)
 		use_e1000 = true;
 		return e1000_open(mac, mtu);
 	}
-	kprintf("unik: net: no network device: no virtio-net among the virtio_mmio.device= "
+	kprintf("unikernel: net: no network device: no virtio-net among the virtio_mmio.device= "
 		"words (QEMU adds them for -M microvm,acpi=off), no virtio-net or e1000 on the "
 		"PCI bus\n");
 	return -ENODEV;

@@ -442,8 +442,8 @@ void spt_main(struct hvt_boot_info *bi)
 	platform = &spt_platform;
 	console_fd = bi->console_fd;
 	if (bi->magic != HVT_BOOT_MAGIC || bi->abi_version != HVT_ABI_VERSION) {
-		kprintf("unik: the monitor speaks hvt ABI %u, this runtime %u\n", bi->abi_version,
-			HVT_ABI_VERSION);
+		kprintf("unikernel: the monitor speaks hvt ABI %u, this runtime %u\n",
+			bi->abi_version, HVT_ABI_VERSION);
 		spt_exit(EXIT_PANIC);
 	}
 	console_err_fd = bi->console_err_fd;
