@@ -110,7 +110,9 @@ int run_ctx_boot(struct unikd *d, const struct unik_provider *p, struct run_ctx 
 {
 	if (p->boot_disk_format) {
 		if (stagings_get(d, &rc->im, p->boot_disk_format, &rc->boot_disk, err))
-			return unik_err_prefix(err, "staging the boot disk of image %s", rc->im.id);
+			return unik_err_prefix(err, "staging the boot disk of image %s (%.*s)",
+					       rc->im.name ? rc->im.name : "<none>",
+					       UNIK_SHORT_ID_LEN, rc->im.id);
 		rc->spec.boot_disk = rc->boot_disk;
 	}
 	if (unik_provider_has(p, UNIK_OP_PUBLISH)) {
