@@ -89,7 +89,10 @@
 #define HVT_CALL_BLOCK_READ 10
 /* Preemption and stopping (version 3): */
 #define HVT_CALL_TIMER 11
-#define HVT_CALL_MAX 12
+/* The guest's standard error (version 5): as CONSOLE_WRITE, to the
+ * monitor's stderr instead of its stdout. */
+#define HVT_CALL_CONSOLE_ERR 12
+#define HVT_CALL_MAX 13
 
 /* hvt: interrupt vectors the monitor injects (KVM_INTERRUPT, no local
  * APIC: nothing to acknowledge), only while the guest has RFLAGS.IF set. */
@@ -145,6 +148,10 @@ struct hvt_boot_info {
 	uint64_t wall_ns; /* CLOCK_REALTIME, ns since the Unix epoch */
 	uint64_t mono_ns; /* CLOCK_MONOTONIC, ns */
 	uint64_t boot_tsc; /* hvt: the guest's TSC at that moment (0: unknown) */
+	/* Version 5 too (spt): host fd of the second console (the guest's standard
+	 * error and the runtime's own lines), or -1: console_fd takes both. */
+	int32_t console_err_fd;
+	uint32_t pad_console;
 };
 
 /* Host clocks, read together. */
@@ -153,7 +160,9 @@ struct hvt_call_walltime {
 	uint64_t mono_ns; /* OUT: host CLOCK_MONOTONIC, ns */
 };
 
-/* Writes [data, data + len) to the console. */
+/* Writes [data, data + len) to the console: the monitor's stdout
+ * (CONSOLE_WRITE, the guest's fd 1) or stderr (CONSOLE_ERR, the guest's fd
+ * 2 and the runtime's own lines). */
 struct hvt_call_console_write {
 	uint64_t data; /* IN: gpa */
 	uint64_t len; /* IN */

@@ -8,6 +8,7 @@
 #include "../api/types.h"
 #include "../lib/strbuf.h"
 #include "cmd.h"
+#include "demux.h"
 
 /* ---- logs ----------------------------------------------------------- */
 
@@ -38,6 +39,7 @@ static int logs_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 	const struct logs_opts *o = opts;
 	struct strbuf path = STRBUF_INIT;
 	struct unik_err err = UNIK_ERR_INIT;
+	struct cmd_demux demux = CMD_DEMUX_INIT;
 	int rc;
 
 	if (o->tail && strcmp(o->tail, "all")) {
@@ -53,6 +55,7 @@ static int logs_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 					       o->tail);
 	}
 	cmd_ref_path(&path, "instances", argv[0], "/logs");
+	client_query(&path, "framed", "1");
 	if (o->follow)
 		client_query(&path, "follow", "1");
 	if (o->tail && strcmp(o->tail, "all"))
@@ -63,7 +66,7 @@ static int logs_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 		client_query(&path, "since", o->since);
 	if (o->until)
 		client_query(&path, "until", o->until);
-	rc = client_stream(ctx->client, strbuf_str(&path), cmd_write_stdout, NULL, &err);
+	rc = client_stream(ctx->client, strbuf_str(&path), cmd_demux_write, &demux, &err);
 	if (rc)
 		cmd_error(&err);
 	strbuf_release(&path);

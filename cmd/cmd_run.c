@@ -22,6 +22,7 @@
 #include "../lib/clock.h"
 #include "../lib/xalloc.h"
 #include "cmd.h"
+#include "demux.h"
 #include "envfile.h"
 #include "run.h"
 
@@ -160,6 +161,7 @@ static int attach(struct cmd_ctx *ctx, const struct run_opts *o, const char *id)
 	struct strbuf path = STRBUF_INIT;
 	struct sigaction sa, old_int, old_term;
 	struct attach at;
+	struct cmd_demux demux = CMD_DEMUX_INIT;
 	json_t *res = NULL;
 	int rc, status, unreachable = 0;
 
@@ -178,8 +180,8 @@ static int attach(struct cmd_ctx *ctx, const struct run_opts *o, const char *id)
 	cl->cancel = attach_cancel;
 	cl->cancel_arg = &at;
 
-	cmd_ref_path(&path, "instances", id, "/logs?follow=1");
-	rc = client_stream(cl, strbuf_str(&path), cmd_write_stdout, NULL, &err);
+	cmd_ref_path(&path, "instances", id, "/logs?follow=1&framed=1");
+	rc = client_stream(cl, strbuf_str(&path), cmd_demux_write, &demux, &err);
 	if (rc && !at.detached) {
 		cmd_error(&err);
 		if (cmd_unreachable(&err)) {

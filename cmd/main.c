@@ -119,6 +119,32 @@ static int run_cmd(const struct cmd *c, const struct global_opts *g, int argc, c
 	return status;
 }
 
+/* Docker commands a unikernel has no counterpart for: what it offers instead. */
+static const struct {
+	const char *name, *instead;
+} docker_only[] = {
+	{ "exec",
+	  "a unikernel runs one program and has no shell or other processes to start in "
+	  "it.\nInstead: 'unik logs -f INSTANCE' for its output, 'unik run -e KEY=VALUE' for "
+	  "its environment, files/ beside the sources or 'unik run -v VOLUME:/path' for its "
+	  "files, and 'unik stop'/'unik run' to change them" },
+	{ "attach", "the program's console is a log, not a terminal to attach to.\nInstead: "
+		    "'unik logs -f INSTANCE' follows its output (standard output and standard "
+		    "error apart); 'unik run' without -d stays attached from the start" },
+};
+
+/* 1 if `name` is a Docker command unik has no counterpart for (said why). */
+static int docker_only_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(docker_only) / sizeof(docker_only[0]); i++)
+		if (!strcmp(name, docker_only[i].name)) {
+			fprintf(stderr, "unik: there is no 'unik %s': %s.\n", name,
+				docker_only[i].instead);
+			return 1;
+		}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct global_opts g = { NULL, NULL, 0, NULL, NULL, NULL, 0 };
@@ -169,7 +195,9 @@ int main(int argc, char **argv)
 	}
 	c = find_cmd(argv[1]);
 	if (!c) {
-		fprintf(stderr, "unik: '%s' is not a unik command.\nSee 'unik --help'.\n", argv[1]);
+		if (!docker_only_command(argv[1]))
+			fprintf(stderr, "unik: '%s' is not a unik command.\nSee 'unik --help'.\n",
+				argv[1]);
 		return CMD_USAGE_STATUS;
 	}
 	return run_cmd(c, &g, n - 1, argv + 2);

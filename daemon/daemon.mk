@@ -1,6 +1,6 @@
 UNIKD_SRCS += daemon/main.c daemon/daemon.c daemon/http.c daemon/routes.c daemon/store.c daemon/blobs.c \
 	daemon/store_volumes.c daemon/volume_disk.c daemon/instance_volumes.c daemon/h_volumes.c daemon/volume_attach.c daemon/untar.c daemon/untar_entry.c daemon/ids.c daemon/supervisor.c daemon/instances.c daemon/jobs.c daemon/build_cache.c daemon/log_times.c \
-	daemon/follow.c daemon/h_system.c daemon/h_images.c daemon/h_jobs.c \
+	daemon/follow.c daemon/console_stream.c daemon/h_system.c daemon/h_images.c daemon/h_jobs.c \
 	daemon/h_instances.c daemon/network.c daemon/netdev.c daemon/portfwd.c daemon/summon.c \
 	daemon/http_uri.c daemon/http_reply.c daemon/http_listen.c daemon/http_workers.c \
 	daemon/http_park.c daemon/http_tls.c

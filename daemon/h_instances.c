@@ -6,6 +6,7 @@
 #include "../lib/xalloc.h"
 #include "daemon.h"
 #include "events.h"
+#include "console_stream.h"
 #include "follow.h"
 #include "log_times.h"
 #include "handlers.h"
@@ -209,6 +210,24 @@ static int instance_done(struct unikd *d, const char *id)
 	return done;
 }
 
+/* ?stream=stdout|stderr|all (default all): which of the two console logs;
+ * 0 with *streams, or -1 with err. */
+static int logs_streams(struct http_req *req, int *streams, struct unik_err *err)
+{
+	const char *v = http_query(req, "stream");
+
+	if (!v || !strcmp(v, "all"))
+		*streams = CONSOLE_STREAM_OUT | CONSOLE_STREAM_ERR;
+	else if (!strcmp(v, "stdout"))
+		*streams = CONSOLE_STREAM_OUT;
+	else if (!strcmp(v, "stderr"))
+		*streams = CONSOLE_STREAM_ERR;
+	else
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "stream must be stdout, stderr or all, not '%.40s'", v);
+	return 0;
+}
+
 void h_instances_logs(struct http_req *req)
 {
 	struct unik_err err = UNIK_ERR_INIT;
@@ -217,10 +236,11 @@ void h_instances_logs(struct http_req *req)
 		http_query_flag(req, "timestamps"), since != NULL, until != NULL, 0, 0, NULL
 	};
 	long long tail;
-	struct follow *f;
-	char *id, *path, *times;
+	struct console_stream *cs;
+	char *id, *path, *err_path, *times, *err_times;
+	int streams = 0, framed = http_query_flag(req, "framed");
 
-	if (http_query_int(req, "tail", -1, &tail, &err) ||
+	if (http_query_int(req, "tail", -1, &tail, &err) || logs_streams(req, &streams, &err) ||
 	    (since && events_parse_time(since, "since", &fl.since_ns, &err)) ||
 	    (until && events_parse_time(until, "until", &fl.until_ns, &err))) {
 		http_reply_error(req, &err);
@@ -230,22 +250,30 @@ void h_instances_logs(struct http_req *req)
 	if (!id)
 		return;
 	path = instance_log_path(req->d, id);
+	err_path = instance_err_path(req->d, id);
 	times = log_times_path(req->d, id);
-	f = follow_open(req->d, path, (long)tail, http_query_flag(req, "follow"), instance_done,
-			id);
-	if (f && (fl.timestamps || fl.has_since || fl.has_until)) {
+	err_times = log_times_err_path(req->d, id);
+	cs = console_stream_open(req->d, path, err_path, streams, framed, (long)tail,
+				 http_query_flag(req, "follow"), instance_done, id);
+	if (cs && (fl.timestamps || fl.has_since || fl.has_until)) {
+		struct follow_lines efl = fl;
+
 		fl.times_path = times;
-		follow_set_lines(f, &fl);
+		efl.times_path = err_times;
+		console_stream_set_lines(cs, &fl, &efl);
 	}
-	if (!f) {
+	if (!cs) {
 		unik_err_set(&err, UNIK_E_NOT_FOUND, "instance %s has no console log",
 			     req->params[0]);
 		http_reply_error(req, &err);
 	} else {
-		http_reply_stream(req, 200, "text/plain; charset=utf-8", follow_read, follow_ready,
-				  f, follow_free);
+		http_reply_stream(req, 200, framed ? CONSOLE_MUX_TYPE : "text/plain; charset=utf-8",
+				  console_stream_read, console_stream_ready, cs,
+				  console_stream_free);
 	}
 	free(times);
+	free(err_times);
+	free(err_path);
 	free(path);
 	free(id);
 }

@@ -41,6 +41,11 @@ char *instance_log_path(struct unikd *d, const char *id)
 	return unikd_path(d, "instances/%s/console.log", id);
 }
 
+char *instance_err_path(struct unikd *d, const char *id)
+{
+	return unikd_path(d, "instances/%s/console.err", id);
+}
+
 static const struct unik_provider *provider_of(const struct unik_instance *in, struct unik_err *err)
 {
 	const struct unik_provider *p = unik_provider_find(in->provider);
@@ -263,18 +268,10 @@ const struct unik_provider *instance_default_provider(struct unikd *d, const cha
  * instances/ exists; the log is created in the new private folder
  * (O_EXCL: nothing can be there yet), without the fsync of an atomic write
  * (an empty file lost to a crash is made again by the next start). */
-static int make_instance_dir(const char *dir, const char *log, struct unik_err *err)
+static int make_log(const char *dir, const char *log, struct unik_err *err)
 {
-	int fd;
+	int fd = open(log, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 
-	if (mkdir(dir, 0700) < 0) {
-		if (errno != ENOENT)
-			return unik_err_set(err, UNIK_E_INTERNAL, "cannot create %s: %s", dir,
-					    strerror(errno));
-		if (fs_mkdir_p(dir, 0700, err))
-			return -1;
-	}
-	fd = open(log, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		unik_err_set(err, UNIK_E_INTERNAL, "cannot create %s: %s", log, strerror(errno));
 		fs_remove_tree(dir, NULL);
@@ -284,13 +281,28 @@ static int make_instance_dir(const char *dir, const char *log, struct unik_err *
 	return 0;
 }
 
+/* The instance's folder and its two empty console logs. */
+static int make_instance_dir(const char *dir, const char *log, const char *err_log,
+			     struct unik_err *err)
+{
+
+	if (mkdir(dir, 0700) < 0) {
+		if (errno != ENOENT)
+			return unik_err_set(err, UNIK_E_INTERNAL, "cannot create %s: %s", dir,
+					    strerror(errno));
+		if (fs_mkdir_p(dir, 0700, err))
+			return -1;
+	}
+	return make_log(dir, log, err) || make_log(dir, err_log, err) ? -1 : 0;
+}
+
 int instance_create(struct unikd *d, const struct unik_run_request *rq, struct unik_instance *out,
 		    struct unik_err *err)
 {
 	const struct unik_provider *p = NULL;
 	struct unik_image im;
 	struct claim *c = NULL;
-	char *image_id = NULL, *dir = NULL, *log = NULL;
+	char *image_id = NULL, *dir = NULL, *log = NULL, *err_log = NULL;
 	int rv = -1;
 
 	unik_image_init(&im);
@@ -361,7 +373,8 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 
 	dir = instance_dir(d, out->id);
 	log = instance_log_path(d, out->id);
-	if (make_instance_dir(dir, log, err))
+	err_log = instance_err_path(d, out->id);
+	if (make_instance_dir(dir, log, err_log, err))
 		goto cleanup;
 	pthread_mutex_lock(&d->lock);
 	if (store_instance_put(d->store, out, err)) {
@@ -408,6 +421,7 @@ cleanup:
 	free(image_id);
 	free(dir);
 	free(log);
+	free(err_log);
 	return rv;
 }
 

@@ -15,6 +15,8 @@ struct claim;
 /* Folder and console log of an instance (caller frees). */
 char *instance_dir(struct unikd *d, const char *id);
 char *instance_log_path(struct unikd *d, const char *id);
+/* The second console log (the guest's standard error), beside the first. */
+char *instance_err_path(struct unikd *d, const char *id);
 
 /* The provider of a run that names none: the configured default, or with
  * "auto" the usable one of the highest auto_priority that boots `format`

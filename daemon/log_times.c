@@ -194,15 +194,20 @@ char *log_times_path(const struct unikd *d, const char *id)
 	return unikd_path(d, "instances/%s/console.times", id);
 }
 
-void log_times_watch(struct unikd *d, const char *id)
+char *log_times_err_path(const struct unikd *d, const char *id)
 {
-	struct stamper *sp = the_stamper;
-	char *log = instance_log_path(d, id);
+	return unikd_path(d, "instances/%s/console.err.times", id);
+}
+
+/* Starts stamping `log` (taken) into `times` (taken). */
+static void watch_one(struct stamper *sp, const char *id, char *log, char *times)
+{
 	struct stat lst;
 	int wd;
 
-	if (!sp || lstat(log, &lst) < 0 || !S_ISREG(lst.st_mode)) {
+	if (lstat(log, &lst) < 0 || !S_ISREG(lst.st_mode)) {
 		free(log); /* no log yet (a run being checked): its boot comes back here */
+		free(times);
 		return;
 	}
 	pthread_mutex_lock(&sp->lock);
@@ -226,7 +231,8 @@ void log_times_watch(struct unikd *d, const char *id)
 			s->wd = wd;
 			s->log = log;
 			log = NULL;
-			s->times = log_times_path(d, id);
+			s->times = times;
+			times = NULL;
 			s->size = last_end(s->times);
 			/* bytes nobody stamped (written while no daemon watched) */
 			if (stat(s->log, &st) == 0)
@@ -236,6 +242,17 @@ void log_times_watch(struct unikd *d, const char *id)
 	}
 	pthread_mutex_unlock(&sp->lock);
 	free(log);
+	free(times);
+}
+
+void log_times_watch(struct unikd *d, const char *id)
+{
+	struct stamper *sp = the_stamper;
+
+	if (!sp)
+		return;
+	watch_one(sp, id, instance_log_path(d, id), log_times_path(d, id));
+	watch_one(sp, id, instance_err_path(d, id), log_times_err_path(d, id));
 }
 
 struct log_times_reader {

@@ -21,11 +21,13 @@ struct unikd;
 
 int log_times_start(struct unikd *d, struct unik_err *err);
 void log_times_stop(struct unikd *d);
-/* Starts stamping the log of instance `id` (nothing when it has no log
+/* Starts stamping the logs of instance `id` (nothing when it has no log
  * yet); again for a watched one is harmless.  Failures are logged. */
 void log_times_watch(struct unikd *d, const char *id);
-/* Path of an instance's console.times (caller frees). */
+/* Paths of an instance's console.times and console.err.times, the
+ * records of its standard output and standard error logs (caller frees). */
 char *log_times_path(const struct unikd *d, const char *id);
+char *log_times_err_path(const struct unikd *d, const char *id);
 
 /* A reader of one console.times, for GET .../logs?timestamps&since&until. */
 struct log_times_reader;

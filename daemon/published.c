@@ -94,7 +94,8 @@ int published_get(struct unikd *d, const struct unik_image *im, const struct uni
 	s.progress_ctx = ctx;
 	unikd_log("image %s: publishing it on %s", im->id, p->name);
 	if (provider_publish(p, &s, buf, sizeof(buf), err)) {
-		unik_err_prefix(err, "publishing image %s on %s", im->id, p->name);
+		unik_err_prefix(err, "publishing image %s (%.*s) on %s",
+				im->name ? im->name : "<none>", UNIK_SHORT_ID_LEN, im->id, p->name);
 		goto done;
 	}
 	if (fs_write_file_atomic(path, buf, strlen(buf), 0600, err))

@@ -22,6 +22,7 @@ void run_ctx_release(struct run_ctx *rc)
 	unik_image_release(&rc->im);
 	free(rc->dir);
 	free(rc->log);
+	free(rc->err_log);
 	free(rc->kernel);
 	free(rc->initrd);
 	free(rc->boot_disk);
@@ -45,6 +46,7 @@ int run_ctx_init(struct unikd *d, const struct unik_instance *in, int need_image
 	unik_image_init(&rc->im);
 	rc->dir = instance_dir(d, in->id);
 	rc->log = instance_log_path(d, in->id);
+	rc->err_log = instance_err_path(d, in->id);
 	if (need_image) /* a boot: its console lines get their times */
 		log_times_watch(d, in->id);
 	if (store_image_get(d->store, in->image, &rc->im, err) == 0)
@@ -62,6 +64,7 @@ int run_ctx_init(struct unikd *d, const struct unik_instance *in, int need_image
 	rc->spec.name = in->name;
 	rc->spec.dir = rc->dir;
 	rc->spec.log_path = rc->log;
+	rc->spec.err_path = rc->err_log;
 	rc->spec.format = rc->im.format;
 	rc->spec.kernel = rc->kernel;
 	rc->spec.initrd = rc->initrd;
@@ -86,13 +89,14 @@ int run_ctx_init(struct unikd *d, const struct unik_instance *in, int need_image
 	return 0;
 }
 
-/* A publication's progress line, appended to the instance's log. */
+/* A publication's progress line, appended to the instance's second log
+ * (its standard error). */
 static void log_progress(void *ctx, const char *line)
 {
 	const struct run_ctx *rc = ctx;
 	char buf[512];
 	int n = snprintf(buf, sizeof(buf), "unik: %s\n", line);
-	int fd = open(rc->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	int fd = open(rc->err_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 
 	if (fd < 0)
 		return;
@@ -109,7 +113,9 @@ int run_ctx_boot(struct unikd *d, const struct unik_provider *p, struct run_ctx 
 {
 	if (p->boot_disk_format) {
 		if (stagings_get(d, &rc->im, p->boot_disk_format, &rc->boot_disk, err))
-			return unik_err_prefix(err, "staging the boot disk of image %s", rc->im.id);
+			return unik_err_prefix(err, "staging the boot disk of image %s (%.*s)",
+					       rc->im.name ? rc->im.name : "<none>",
+					       UNIK_SHORT_ID_LEN, rc->im.id);
 		rc->spec.boot_disk = rc->boot_disk;
 	}
 	if (unik_provider_has(p, UNIK_OP_PUBLISH)) {

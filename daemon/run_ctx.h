@@ -15,6 +15,7 @@ struct run_ctx {
 	struct unik_image im;
 	char *dir;
 	char *log;
+	char *err_log; /* spec.err_path */
 	char *kernel;
 	char *initrd;
 	char *boot_disk; /* spec.boot_disk (run_ctx_boot) */

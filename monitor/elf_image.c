@@ -192,5 +192,6 @@ struct hvt_boot_info *mon_boot_info(uint8_t *mem, uint64_t mem_size, uint64_t im
 	bi->status_fd = -1;
 	bi->net_fd = -1;
 	mon_boot_clocks(bi);
+	bi->console_err_fd = -1;
 	return bi;
 }

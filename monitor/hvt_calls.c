@@ -28,6 +28,7 @@ static const char *const call_names[HVT_CALL_MAX] = {
 	[HVT_CALL_BLOCK_WRITE] = "block_write",
 	[HVT_CALL_BLOCK_READ] = "block_read",
 	[HVT_CALL_TIMER] = "timer",
+	[HVT_CALL_CONSOLE_ERR] = "console_err",
 };
 
 /* Copies the call's struct from guest memory into *arg (the guest may place
@@ -73,25 +74,27 @@ static enum hvt_result walltime(struct hvt *h, uint64_t gpa, char *why)
 	return HVT_CONTINUE;
 }
 
-static enum hvt_result console_write(struct hvt *h, uint64_t gpa, char *why)
+/* CONSOLE_WRITE to our stdout, CONSOLE_ERR to our stderr. */
+static enum hvt_result console_write(struct hvt *h, unsigned nr, uint64_t gpa, char *why)
 {
 	struct hvt_call_console_write c;
+	int fd = nr == HVT_CALL_CONSOLE_ERR ? STDERR_FILENO : STDOUT_FILENO;
 	uint64_t data, len;
 
-	if (get_arg(h, HVT_CALL_CONSOLE_WRITE, gpa, &c, sizeof(c), why) < 0)
+	if (get_arg(h, nr, gpa, &c, sizeof(c), why) < 0)
 		return HVT_STOPPED;
 	data = c.data;
 	len = c.len;
 	if (!mon_gpa_ok(h->mem_size, data, len)) {
 		snprintf(why, MON_WHY,
-			 "guest passed a wild pointer to call console_write: data 0x%lx, length "
+			 "guest passed a wild pointer to call %s: data 0x%lx, length "
 			 "%lu is outside its %lu MiB",
-			 (unsigned long)data, (unsigned long)len,
+			 call_names[nr], (unsigned long)data, (unsigned long)len,
 			 (unsigned long)(h->mem_size >> 20));
 		return HVT_STOPPED;
 	}
 	while (len) {
-		ssize_t w = write(STDOUT_FILENO, h->mem + data, len);
+		ssize_t w = write(fd, h->mem + data, len);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -270,7 +273,8 @@ enum hvt_result hvt_call(struct hvt *h, unsigned nr, uint64_t gpa, int *status, 
 
 	switch (nr) {
 	case HVT_CALL_WALLTIME: return walltime(h, gpa, why);
-	case HVT_CALL_CONSOLE_WRITE: return console_write(h, gpa, why);
+	case HVT_CALL_CONSOLE_WRITE:
+	case HVT_CALL_CONSOLE_ERR: return console_write(h, nr, gpa, why);
 	case HVT_CALL_POLL: return poll_wait(h, gpa, why);
 	case HVT_CALL_NET_WRITE: return net_write(h, gpa, why);
 	case HVT_CALL_NET_READ: return net_read(h, gpa, why);

@@ -190,6 +190,7 @@ int main(int argc, char **argv)
 	bi = mon_boot_info(mem, opts.mem_size, img.image_end, opts.cmdline);
 	bi->dmap_base = (uint64_t)mem;
 	bi->console_fd = STDOUT_FILENO;
+	bi->console_err_fd = STDERR_FILENO; /* the filter lets stderr be written */
 	bi->status_fd = status_fd;
 	bi->mem_fd = mem_fd;
 	bi->net_fd = net.fd;

@@ -91,6 +91,10 @@ struct unik_run_spec {
 	const char *name; /* instance name */
 	const char *dir; /* the instance's private folder (exists) */
 	const char *log_path; /* console log file the provider appends to */
+	/* The second console log: the guest's standard error, the runtime's and
+	 * the monitor's own lines, for providers whose console keeps the two
+	 * apart (hvt, spt); the rest write everything to log_path. */
+	const char *err_path;
 	const char *format; /* image format: UNIK_FORMAT_* (api/formats.h) */
 	const char *kernel; /* path of the image's kernel artifact */
 	const char *initrd; /* path of the initrd artifact or NULL */

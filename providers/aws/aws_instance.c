@@ -94,13 +94,15 @@ size_t aws_console_new(const char *seen, size_t seen_len, const char *now, size_
 
 int aws_console_exit_status(const char *text, size_t len)
 {
-	static const char *const keys[] = { UNIK_EXIT_STATUS_KEY, "unik: exit status " };
+	/* the runtime's verbose exit line; "unik:" before the runtime said "unikernel:" */
+	static const char *const keys[] = { UNIK_EXIT_STATUS_KEY, "unikernel: exit status ",
+					    "unik: exit status " };
 	int status = -1;
 
 	for (size_t i = 0; i < len; i++) {
 		if (i && text[i - 1] != '\n')
 			continue;
-		for (size_t k = 0; k < 2; k++) {
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
 			size_t kl = strlen(keys[k]), j;
 			long v = 0;
 

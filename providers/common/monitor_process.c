@@ -208,7 +208,10 @@ int monproc_start(const struct monproc *m, const struct unik_run_spec *spec, str
 	strv_push(&argv, spec->kernel);
 	strv_push(&argv, "--");
 	strv_push(&argv, strbuf_str(&cmdline));
-	so = (struct spawn_opts){ .argv = argv.v, .out_path = spec->log_path, .out_append = 1 };
+	so = (struct spawn_opts){ .argv = argv.v,
+				  .out_path = spec->log_path,
+				  .err_path = spec->err_path,
+				  .out_append = 1 };
 	if (provider_spawn(spec, &so, &pid, err))
 		goto cleanup;
 	vm->pid = pid;
@@ -288,13 +291,14 @@ static int read_status_file(const struct unik_run_spec *spec, int *status, char 
 	return rc;
 }
 
-/* The last line of the log the monitor wrote about itself ("unik-hvt: ..."). */
+/* The last line the monitor wrote about itself ("unik-hvt: ...") on its
+ * stderr (the second console log, if the instance has one). */
 static void monitor_reason(const struct monproc *m, const struct unik_run_spec *spec, char *out,
 			   size_t size)
 {
 	char tail[4096], prefix[32];
 	const char *best = NULL;
-	int fd = open(spec->log_path, O_RDONLY | O_CLOEXEC);
+	int fd = open(spec->err_path ? spec->err_path : spec->log_path, O_RDONLY | O_CLOEXEC);
 	off_t end;
 	ssize_t n;
 

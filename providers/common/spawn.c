@@ -60,7 +60,13 @@ static void __attribute__((noreturn)) child(const struct spawn_opts *o, int go_f
 		goto fail;
 	fd = open(o->out_path,
 		  O_WRONLY | O_CREAT | O_CLOEXEC | (o->out_append ? O_APPEND : O_TRUNC), 0644);
-	if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
+	if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
+		goto fail;
+	if (o->err_path)
+		fd = open(o->err_path,
+			  O_WRONLY | O_CREAT | O_CLOEXEC | (o->out_append ? O_APPEND : O_TRUNC),
+			  0644);
+	if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
 		goto fail;
 	if (o->cwd && chdir(o->cwd) < 0)
 		goto fail;

@@ -3,7 +3,7 @@
  * does not know about.
  *
  * The child makes its own session, points stdin at /dev/null and stdout and
- * stderr at a file of the instance, then waits on a pipe: it execs only
+ * stderr at a file of the instance (or one each), then waits on a pipe: it execs only
  * after spec->spawned (the daemon saving its pid) returned 0 and the parent
  * said "go".  If the parent dies first, the pipe ends and the child exits
  * without running anything.
@@ -17,7 +17,8 @@
 
 struct spawn_opts {
 	char *const *argv; /* argv[0] is the binary's path */
-	const char *out_path; /* stdout and stderr go there */
+	const char *out_path; /* stdout (and stderr, unless err_path) goes there */
+	const char *err_path; /* stderr goes there, or NULL */
 	int out_append; /* 1: O_APPEND, 0: O_TRUNC */
 	const char *cwd; /* the child's working folder, or NULL */
 };

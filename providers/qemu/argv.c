@@ -243,6 +243,12 @@ int qemu_argv_build(const struct unik_run_spec *run, const struct qemu_paths *p,
 		strv_push(argv, "-device");
 		strv_push(argv, "isa-debug-exit,iobase=0xf4,iosize=0x04");
 	}
+	if (is_elf && spec->err_path) {
+		/* COM3: the unik runtime's second console, the program's stderr */
+		push_opt(argv, "-chardev", "file,id=errcon,append=on,path=", spec->err_path, "");
+		strv_push(argv, "-device");
+		strv_push(argv, "isa-serial,chardev=errcon,iobase=0x3e8,irq=4");
+	}
 	push_volumes(spec, bus, argv);
 	push_net(spec->net, bus == QEMU_BUS_NVME, argv);
 	/* relative to qemu's cwd, the instance folder (socket paths are short) */

@@ -12,7 +12,7 @@ static bool probed, polling = true; /* until the program's first thread runs */
 int blk_register(struct blkdev *d)
 {
 	if (ndisks == BLK_MAX_DISKS) {
-		kprintf("unik: disk %s ignored: at most %d disks\n", d->name, BLK_MAX_DISKS);
+		kprintf("unikernel: disk %s ignored: at most %d disks\n", d->name, BLK_MAX_DISKS);
 		return -ENOSPC;
 	}
 	if (!d->sector_size || d->sector_size % BLK_SECTOR || d->max_io < d->sector_size)

@@ -60,15 +60,15 @@ void cmdline_parse(const char *line, const char *prog, struct cmdline *out)
 			char *s = decode(w + 9, len - 9);
 
 			if (!s || out->argc == MAX_ARGS)
-				kprintf(
-				    "unik: ignoring bad or excess argument on the command line\n");
+				kprintf("unikernel: ignoring bad or excess argument on the command "
+					"line\n");
 			else
 				out->argv[out->argc++] = s;
 		} else if (len >= 9 && !memcmp(w, UNIK_BOOT_ENV, 9)) {
 			char *s = decode(w + 9, len - 9);
 
 			if (!s || out->envc == MAX_ARGS || !strchr(s, '='))
-				kprintf("unik: ignoring bad or excess environment entry\n");
+				kprintf("unikernel: ignoring bad or excess environment entry\n");
 			else
 				out->envp[out->envc++] = s;
 		} else if (word_is(w, len, UNIK_BOOT_VERBOSE)) {
@@ -87,13 +87,13 @@ void cmdline_parse(const char *line, const char *prog, struct cmdline *out)
 			if (out->nmounts < MAX_MOUNTS)
 				out->mounts[out->nmounts++] = v;
 			else
-				kprintf("unik: ignoring unik.mount=%s (at most %d volumes)\n", v,
-					MAX_MOUNTS);
+				kprintf("unikernel: ignoring unik.mount=%s (at most %d volumes)\n",
+					v, MAX_MOUNTS);
 		} else if ((v = value_of(w, len, UNIK_BOOT_DNS))) {
 			if (out->ndns < MAX_DNS)
 				out->net_dns[out->ndns++] = v;
 			else
-				kprintf("unik: ignoring unik.dns=%s (at most %d servers)\n", v,
+				kprintf("unikernel: ignoring unik.dns=%s (at most %d servers)\n", v,
 					MAX_DNS);
 		}
 	}

@@ -1,6 +1,7 @@
 /* console.c - descriptors 0, 1 and 2: the platform's console.  Output goes
- * to the console (a serial log, not a terminal); there is no console input
- * yet, so standard input is at end of file. */
+ * to the console (a serial log, not a terminal): fd 1 to the first, fd 2 to
+ * the second where the platform has one (plat_console_err); there is no
+ * console input yet, so standard input is at end of file. */
 #include "errno.h"
 #include "fd.h"
 #include "syscall.h"
@@ -22,6 +23,7 @@ static short console_in_poll(struct file *f)
  * go to the platform in one piece: one call to the monitor, one exit. */
 static long console_write(struct file *f, const struct k_iovec *iov, int n, u64 *off)
 {
+	void (*out)(const char *, size_t) = f->priv ? plat_console_err : plat_console_write;
 	char buf[256];
 	bool gather = n > 1;
 	long total = 0;
@@ -36,11 +38,11 @@ static long console_write(struct file *f, const struct k_iovec *iov, int n, u64 
 	if (gather) {
 		for (int i = 0, at = 0; i < n; at += (int)iov[i].len, i++)
 			memcpy(buf + at, (const void *)iov[i].base, iov[i].len);
-		plat_console_write(buf, sum);
+		out(buf, sum);
 		return (long)sum;
 	}
 	for (int i = 0; i < n; i++) {
-		plat_console_write((const char *)iov[i].base, iov[i].len);
+		out((const char *)iov[i].base, iov[i].len);
 		total += (long)iov[i].len;
 	}
 	return total;
@@ -65,9 +67,10 @@ static const struct file_ops console_out_ops = {
 
 void fd_init(void)
 {
-	struct file *out = file_new(&console_out_ops, NULL, O_WRONLY, NULL);
+	/* priv: NULL for standard output, non-NULL for standard error */
+	static const char err_stream;
 
 	fd_install(file_new(&console_in_ops, NULL, O_RDONLY, NULL), 0, false);
-	fd_install(out, 1, false);
-	fd_install(out, 2, false);
+	fd_install(file_new(&console_out_ops, NULL, O_WRONLY, NULL), 1, false);
+	fd_install(file_new(&console_out_ops, NULL, O_WRONLY, (void *)&err_stream), 2, false);
 }

@@ -212,7 +212,7 @@ int e2_mount_dev(struct blkdev *d, bool rw, const struct fs_type *type, struct m
 	if (!S_ISDIR(fs->m.root->mode))
 		return -EINVAL;
 	if (!rw && (fs->feat_incompat & E2_INCOMPAT_RECOVER))
-		kprintf("unik: %s: the journal needs recovery, which the runtime does not do: "
+		kprintf("unikernel: %s: the journal needs recovery, which the runtime does not do: "
 			"its latest changes may be missing (read-only)\n",
 			d->name);
 	if (rw) { /* "not clean" on the disk until the last sync */

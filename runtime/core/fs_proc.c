@@ -448,7 +448,7 @@ static void populate_now(void)
 	}
 	vfs_charging(false); /* the runtime's own files are not the program's overlay */
 	if (populate())
-		kprintf("unik: /proc and /sys are incomplete: out of memory\n");
+		kprintf("unikernel: /proc and /sys are incomplete: out of memory\n");
 	vfs_charging(counting);
 	for (int i = 0; i < 2; i++) {
 		vfs_mark_readonly(lazy_dirs[i]);

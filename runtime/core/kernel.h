@@ -72,7 +72,7 @@ size_t strlcpy(char *dst, const char *src, size_t size);
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int ksnprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 void kprintf(const char *fmt, ...) __printf(1, 2);
-/* Prints "unik: panic: ..." and exits with EXIT_PANIC. */
+/* Prints "unikernel: panic: ..." and exits with EXIT_PANIC. */
 void panic(const char *fmt, ...) __printf(1, 2) __noreturn;
 
 #endif

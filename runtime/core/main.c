@@ -37,7 +37,7 @@ const struct cmdline *runtime_cmdline(void)
 void runtime_exit(int status)
 {
 	if (cmd.verbose)
-		kprintf("unik: exit status %d after %lu us, %lu system calls (%lu direct)\n",
+		kprintf("unikernel: exit status %d after %lu us, %lu system calls (%lu direct)\n",
 			status, plat_monotonic_ns() / 1000, syscall_count, syscall_direct_count);
 	blk_set_polling(true); /* no thread runs any more */
 	volumes_sync(true);
@@ -71,9 +71,10 @@ void runtime_main(const struct boot_info *bi)
 	cmdline_parse(bi->cmdline, unik_app_name, &cmd);
 	syscall_trace = cmd.strace;
 	if (cmd.verbose)
-		kprintf("unik: runtime %s on %s, %lu KiB free, clock %s at %lu kHz, random %s\n",
-			UNIK_RUNTIME_VERSION, bi->platform, frames_free() * 4, plat_clock_source(),
-			plat_clock_hz() / 1000, random_source());
+		kprintf(
+		    "unikernel: runtime %s on %s, %lu KiB free, clock %s at %lu kHz, random %s\n",
+		    UNIK_RUNTIME_VERSION, bi->platform, frames_free() * 4, plat_clock_source(),
+		    plat_clock_hz() / 1000, random_source());
 	/* The payload lies above the runtime's 1:1 window: reach it by the direct map. */
 	/* the overlay may take half of the RAM unless unik.json says otherwise */
 	err = vfs_init(phys_to_virt((u64)unik_files), (u64)(unik_files_end - unik_files),
@@ -100,12 +101,13 @@ void runtime_main(const struct boot_info *bi)
 	sp = elf_build_stack(&img, cmd.argv, cmd.argc, cmd.envp, cmd.envc, direct);
 	t_loaded = plat_monotonic_ns();
 	if (cmd.verbose)
-		kprintf("unik: %lu files, program loaded after %lu us, entry 0x%lx, ring %d%s\n",
-			vfs_count(), t_loaded / 1000, img.entry,
-			bi->hosted  ? 3
-			: cmd.ring0 ? 0
-				    : 3,
-			direct ? ", direct system calls offered" : "");
+		kprintf(
+		    "unikernel: %lu files, program loaded after %lu us, entry 0x%lx, ring %d%s\n",
+		    vfs_count(), t_loaded / 1000, img.entry,
+		    bi->hosted	? 3
+		    : cmd.ring0 ? 0
+				: 3,
+		    direct ? ", direct system calls offered" : "");
 	thread_init();
 	blk_set_polling(false); /* disk waits may sleep from now on */
 	arch_enter_app(img.entry, sp, bi->hosted ? APP_HOSTED : cmd.ring0 ? APP_RING0 : APP_RING3);

@@ -23,7 +23,7 @@ void netstack_init(const struct cmdline *cmd)
 	}
 	/* unikd gives every instance an address: say so only when asked */
 	if (cmd->verbose && (cmd->net_ip || cmd->net_dhcp || cmd->net_gw || cmd->ndns))
-		kprintf("unik: net: this image has no network stack (its program makes no "
+		kprintf("unikernel: net: this image has no network stack (its program makes no "
 			"sockets); network settings ignored\n");
 }
 

@@ -137,7 +137,7 @@ void kprintf(const char *fmt, ...)
 	va_start(ap, fmt);
 	n = kvsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	plat_console_write(buf, MIN((size_t)n, sizeof(buf) - 1));
+	plat_console_err(buf, MIN((size_t)n, sizeof(buf) - 1));
 }
 
 void panic(const char *fmt, ...)
@@ -149,8 +149,8 @@ void panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	n = kvsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	kprintf("unik: panic: ");
-	plat_console_write(buf, MIN((size_t)n, sizeof(buf) - 1));
+	kprintf("unikernel: panic: ");
+	plat_console_err(buf, MIN((size_t)n, sizeof(buf) - 1));
 	kprintf("\n");
 	plat_exit(EXIT_PANIC);
 }

@@ -262,7 +262,7 @@ static s32 altstack_flags(const struct thread *t, u64 sp)
 
 static void __noreturn terminate(int sig)
 {
-	kprintf("unik: program terminated by signal %d\n", sig);
+	kprintf("unikernel: program terminated by signal %d\n", sig);
 	runtime_exit(128 + sig);
 }
 
@@ -357,9 +357,9 @@ bool signal_deliver(struct trap_frame *f)
 		sig_actions[sig].handler = SIG_DFL;
 	if (!setup_frame(t, f, sig, &info, &ka)) {
 		/* Linux forces SIGSEGV; its handler could not run either */
-		kprintf(
-		    "unik: cannot deliver signal %d: the stack at 0x%lx cannot take its frame\n",
-		    sig, f->rsp);
+		kprintf("unikernel: cannot deliver signal %d: the stack at 0x%lx cannot take its "
+			"frame\n",
+			sig, f->rsp);
 		terminate(SIGSEGV);
 	}
 	t->sig_restore_mask = false;
@@ -377,7 +377,7 @@ long signal_sigreturn(struct trap_frame *f)
 	bool xstate;
 
 	if (!user_ok((long)f->rsp, sizeof(*uc), false)) {
-		kprintf("unik: rt_sigreturn with no signal frame at 0x%lx\n", f->rsp);
+		kprintf("unikernel: rt_sigreturn with no signal frame at 0x%lx\n", f->rsp);
 		terminate(SIGSEGV);
 	}
 	mc = &uc->uc_mcontext;
@@ -403,13 +403,14 @@ long signal_sigreturn(struct trap_frame *f)
 	f->error |= FRAME_FULL;
 	if (mc->fpstate) {
 		if (!user_ok((long)mc->fpstate, fsize, false)) {
-			kprintf("unik: rt_sigreturn with a bad FPU state at 0x%lx\n", mc->fpstate);
+			kprintf("unikernel: rt_sigreturn with a bad FPU state at 0x%lx\n",
+				mc->fpstate);
 			terminate(SIGSEGV);
 		}
 		memcpy(t->fpu, (const void *)mc->fpstate, fsize);
 		xstate = (uc->uc_flags & UC_FP_XSTATE) && ((const u32 *)t->fpu)[116] == 0x46505853u;
 		if (!fpu_sanitize(t->fpu, xstate)) {
-			kprintf("unik: rt_sigreturn with a malformed FPU state\n");
+			kprintf("unikernel: rt_sigreturn with a malformed FPU state\n");
 			terminate(SIGSEGV);
 		}
 		fpu_restore(t->fpu);

@@ -160,7 +160,8 @@ void strace_call(const char *name, u64 nr, const struct trap_frame *f, long ret,
 	/* the thread, once there is more than the first */
 	if (thread_count > 1 || cur_thread->tid != 1)
 		ksnprintf(who, sizeof(who), "[tid %d] ", cur_thread->tid);
-	len = (size_t)ksnprintf(line, sizeof(line), "unik: strace: %s%s(", who, name ? name : "?");
+	len = (size_t)ksnprintf(line, sizeof(line), "unikernel: strace: %s%s(", who,
+				name ? name : "?");
 	for (int i = 0; i < SHOWN_ARGS; i++) {
 		if (i)
 			len += (size_t)ksnprintf(line + len, sizeof(line) - len, ", ");

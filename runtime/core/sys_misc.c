@@ -245,7 +245,7 @@ SYSCALL(times)
 long misc_no_process(const char *call, bool *said)
 {
 	if (!*said)
-		kprintf("unik: %s: a unikernel runs one program and cannot start another "
+		kprintf("unikernel: %s: a unikernel runs one program and cannot start another "
 			"process: returning ENOSYS\n",
 			call);
 	*said = true;

@@ -35,9 +35,10 @@ SYSCALL(clone)
 
 	if (!(flags & CLONE_VM) || !(flags & CLONE_THREAD) || (flags & CLONE_VFORK)) {
 		if (!said)
-			kprintf("unik: clone without CLONE_VM|CLONE_THREAD (a new process: fork, "
-				"vfork, posix_spawn) is not supported: a unikernel runs one "
-				"program; returning ENOSYS\n");
+			kprintf(
+			    "unikernel: clone without CLONE_VM|CLONE_THREAD (a new process: fork, "
+			    "vfork, posix_spawn) is not supported: a unikernel runs one "
+			    "program; returning ENOSYS\n");
 		said = true;
 		return -ENOSYS;
 	}

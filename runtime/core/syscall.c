@@ -158,11 +158,12 @@ static u8 reported[NR_MAX / 8];
 long syscall_enosys(u64 nr)
 {
 	if (nr >= NR_MAX || !(reported[nr / 8] & (1 << (nr % 8)))) {
-		kprintf("unik: system call %s (%lu) is not in the runtime%s: returning ENOSYS\n",
-			nr < NR_MAX && names[nr] ? names[nr] : "unknown", nr,
-			is_net_call(nr) ? " (this image has no network stack: its program "
-					  "links no socket functions)"
-					: "");
+		kprintf(
+		    "unikernel: system call %s (%lu) is not in the runtime%s: returning ENOSYS\n",
+		    nr < NR_MAX && names[nr] ? names[nr] : "unknown", nr,
+		    is_net_call(nr) ? " (this image has no network stack: its program "
+				      "links no socket functions)"
+				    : "");
 		if (nr < NR_MAX)
 			reported[nr / 8] |= 1 << (nr % 8);
 	}

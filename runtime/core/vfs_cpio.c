@@ -233,7 +233,7 @@ static void apply_settings(u64 *limit)
 				vfs_mark_readonly(r);
 				vn_put(r);
 			} else {
-				kprintf("unik: fs: read-only path %s is not in the image\n",
+				kprintf("unikernel: fs: read-only path %s is not in the image\n",
 					line + 9);
 			}
 		}

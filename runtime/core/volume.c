@@ -91,7 +91,7 @@ static void mount_one(const char *word)
 		      err);
 	mounts[nmounts++] = m;
 	if (runtime_cmdline()->verbose)
-		kprintf("unik: volume %s: disk %ld (%s, %lu MiB) %s %s\n", path, disk, d->name,
+		kprintf("unikernel: volume %s: disk %ld (%s, %lu MiB) %s %s\n", path, disk, d->name,
 			d->sectors * d->sector_size >> 20, m->type->name, rw ? "rw" : "ro");
 }
 
@@ -99,7 +99,7 @@ void volumes_init(const struct cmdline *c)
 {
 	blk_probe();
 	if (blkdev_init())
-		kprintf("unik: no memory for /dev's disk nodes\n");
+		kprintf("unikernel: no memory for /dev's disk nodes\n");
 	for (int i = 0; i < c->nmounts; i++)
 		mount_one(c->mounts[i]);
 }
@@ -110,7 +110,7 @@ void volumes_sync(bool final)
 		struct mount *m = mounts[i];
 
 		if (m->rw && m->type->sync(m, final))
-			kprintf("unik: volume on %s: writing it back failed (I/O error)\n",
+			kprintf("unikernel: volume on %s: writing it back failed (I/O error)\n",
 				m->dev->name);
 	}
 	for (int i = 0; i < blk_count(); i++)
@@ -161,8 +161,9 @@ void fs_unlock(struct mount *m)
 		if (now - m->synced_ns >= WRITEBACK_NS) {
 			m->synced_ns = now;
 			if (m->type->sync(m, false))
-				kprintf("unik: volume on %s: writing it back failed (I/O error)\n",
-					m->dev->name);
+				kprintf(
+				    "unikernel: volume on %s: writing it back failed (I/O error)\n",
+				    m->dev->name);
 		}
 	}
 	if (--m->depth)

@@ -172,7 +172,7 @@ static void publish_dns(const struct cmdline *cmd)
 		ip4_addr_t a;
 
 		if (!ip4addr_aton(cmd->net_dns[i], &a)) {
-			kprintf("unik: net: ignoring bad unik.dns=%s\n", cmd->net_dns[i]);
+			kprintf("unikernel: net: ignoring bad unik.dns=%s\n", cmd->net_dns[i]);
 			continue;
 		}
 		len += (size_t)ksnprintf(resolv_conf + len, sizeof(resolv_conf) - len,
@@ -181,7 +181,7 @@ static void publish_dns(const struct cmdline *cmd)
 			len = sizeof(resolv_conf) - 1;
 	}
 	if (len && vfs_add_file("/etc/resolv.conf", (const u8 *)resolv_conf, len))
-		kprintf("unik: net: cannot publish /etc/resolv.conf\n");
+		kprintf("unikernel: net: cannot publish /etc/resolv.conf\n");
 }
 
 static void wait_for_lease(void)
@@ -191,7 +191,7 @@ static void wait_for_lease(void)
 	while (!dhcp_supplied_address(&nif) && plat_monotonic_ns() < end)
 		net_wait(end);
 	if (!dhcp_supplied_address(&nif))
-		kprintf("unik: net: no DHCP lease after 10 s; going on (DHCP keeps trying)\n");
+		kprintf("unikernel: net: no DHCP lease after 10 s; going on (DHCP keeps trying)\n");
 }
 
 void net_init(const struct cmdline *cmd)
@@ -206,23 +206,24 @@ void net_init(const struct cmdline *cmd)
 	ip4_addr_set_zero(&mask);
 	ip4_addr_set_zero(&gw);
 	if (!cmd->net_dhcp && (!cmd->net_ip || !parse_cidr(cmd->net_ip, &addr, &mask))) {
-		kprintf("unik: net: %s%s: expected unik.ip=ADDR/PREFIX (or unik.net=dhcp); no "
+		kprintf("unikernel: net: %s%s: expected unik.ip=ADDR/PREFIX (or unik.net=dhcp); no "
 			"network\n",
 			cmd->net_ip ? "bad unik.ip=" : "no unik.ip",
 			cmd->net_ip ? cmd->net_ip : "");
 		return;
 	}
 	if (cmd->net_gw && !ip4addr_aton(cmd->net_gw, &gw)) {
-		kprintf("unik: net: bad unik.gw=%s; no network\n", cmd->net_gw);
+		kprintf("unikernel: net: bad unik.gw=%s; no network\n", cmd->net_gw);
 		return;
 	}
 	if (!platform->net_open || (rc = platform->net_open(mac, &dev_mtu)) < 0) {
-		kprintf("unik: net: the %s platform has no network device; no network\n",
+		kprintf("unikernel: net: the %s platform has no network device; no network\n",
 			platform->name);
 		return;
 	}
 	if (net_stack_init() < 0) {
-		kprintf("unik: net: no memory for the network stack (%u KiB)\n", MEM_SIZE >> 10);
+		kprintf("unikernel: net: no memory for the network stack (%u KiB)\n",
+			MEM_SIZE >> 10);
 		return;
 	}
 	if (!dev_mtu || dev_mtu > 1500)
@@ -230,7 +231,7 @@ void net_init(const struct cmdline *cmd)
 	memcpy(nif.hwaddr, mac, 6);
 	nif.hwaddr_len = 6;
 	if (!netif_add(&nif, &addr, &mask, &gw, NULL, nif_setup, ethernet_input)) {
-		kprintf("unik: net: lwIP refused the interface\n");
+		kprintf("unikernel: net: lwIP refused the interface\n");
 		return;
 	}
 	netif_set_default(&nif);
@@ -240,7 +241,7 @@ void net_init(const struct cmdline *cmd)
 	publish_dns(cmd);
 	if (cmd->net_dhcp) {
 		if (dhcp_start(&nif) != ERR_OK)
-			kprintf("unik: net: cannot start DHCP\n");
+			kprintf("unikernel: net: cannot start DHCP\n");
 		else
 			wait_for_lease();
 	}
@@ -249,7 +250,8 @@ void net_init(const struct cmdline *cmd)
 
 		ip4addr_ntoa_r(netif_ip4_addr(&nif), a, sizeof(a));
 		ip4addr_ntoa_r(netif_ip4_gw(&nif), g, sizeof(g));
-		kprintf("unik: net: %02x:%02x:%02x:%02x:%02x:%02x mtu %u, address %s, gateway %s\n",
+		kprintf("unikernel: net: %02x:%02x:%02x:%02x:%02x:%02x mtu %u, address %s, gateway "
+			"%s\n",
 			mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], dev_mtu, a, g);
 	}
 }

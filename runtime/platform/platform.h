@@ -39,6 +39,9 @@ struct platform_ops {
 	/* Writes n bytes to the console (any runtime or mapped user address);
 	 * never fails. */
 	void (*console_write)(const char *s, size_t n);
+	/* The same for the second console, where the program's standard error
+	 * and the runtime's own lines go; NULL: console_write takes them. */
+	void (*console_err_write)(const char *s, size_t n);
 	/* Calibrates the clock; called once, before the other clock functions. */
 	void (*clock_init)(void);
 	/* Nanoseconds since boot; monotonic. */
@@ -91,6 +94,14 @@ extern const struct platform_ops *platform;
 static inline void plat_console_write(const char *s, size_t n)
 {
 	platform->console_write(s, n);
+}
+
+static inline void plat_console_err(const char *s, size_t n)
+{
+	if (platform->console_err_write)
+		platform->console_err_write(s, n);
+	else
+		platform->console_write(s, n);
 }
 
 /* Requires plat_clock_init(). */

@@ -65,15 +65,15 @@ done
 # unik run --trace: every system call with its result, strace-style
 out=$(unik run --provider spt --trace srv 2>&1)
 check "--trace: the program still runs" contains "$out" "server up: pipe ok"
-check "--trace: each system call with its result" contains "$out" "unik: strace: setsid("
+check "--trace: each system call with its result" contains "$out" "unikernel: strace: setsid("
 check "--trace: mkdir is there with its result 0" \
-	bash -c "grep -q '^unik: strace: mkdir(.*) = 0$' <<<\"\$1\"" _ "$out"
+	bash -c "grep -q '^unikernel: strace: mkdir(.*) = 0$' <<<\"\$1\"" _ "$out"
 check "--trace: no boot lines without --verbose" eq "$(grep -c '^unik: runtime' <<<"$out")" 0
 # unik run --verbose: the runtime's boot and exit lines
 out=$(unik run --provider qemu --verbose srv 2>&1)
-check "--verbose: the runtime's boot line" contains "$out" "unik: runtime 0.1 on"
-check "--verbose: and its exit line" contains "$out" "unik: exit status 0 after"
-check "--verbose: no trace without --trace" eq "$(grep -c '^unik: strace' <<<"$out")" 0
+check "--verbose: the runtime's boot line" contains "$out" "unikernel: runtime 0.1 on"
+check "--verbose: and its exit line" contains "$out" "unikernel: exit status 0 after"
+check "--verbose: no trace without --trace" eq "$(grep -c '^unikernel: strace' <<<"$out")" 0
 out=$(unik run --provider spt srv 2>&1)
 check "neither: only the program's lines" eq "$(grep -c '^unik:' <<<"$out")" 0
 out=$(unik run --provider spt srv --verbose 2>&1)
@@ -86,7 +86,7 @@ unik wait diag >/dev/null 2>&1
 check "the instance records verbose" contains "$(api GET /v1/instances/diag)" '"verbose":true'
 unik start diag >/dev/null 2>&1
 unik wait diag >/dev/null 2>&1
-check "a restart keeps --verbose" eq "$(unik logs diag | grep -c 'unik: runtime 0.1 on')" 2
+check "a restart keeps --verbose" eq "$(unik logs diag 2>&1 | grep -c 'unikernel: runtime 0.1 on')" 2
 r=$(api POST /v1/instances -H 'Content-Type: application/json' -d '{"image":"srv","trace":"yes"}')
 check "trace must be a boolean (400)" json_error_is "$r" 400 invalid_argument
 unik rm -f "$id" >/dev/null 2>&1

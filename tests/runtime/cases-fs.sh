@@ -2,8 +2,8 @@
 # AF_UNIX sockets, timerfd, sendfile and the process surface (rtest's
 # rt_fs.c modes).  Sourced by run-tests: uses its boot, check, has, args.
 
-no_fail() { ! grep -q '^FAIL' "$T/$1.con" && ! grep -q 'unik: panic' "$T/$1.con"; }
-show_fails() { grep -E '^FAIL|unik: panic' "$T/$1.con" | head -5 | sed 's/^/# /'; }
+no_fail() { ! grep -q '^FAIL' "$T/$1.con" && ! grep -q 'unikernel: panic' "$T/$1.con"; }
+show_fails() { grep -E '^FAIL|unikernel: panic' "$T/$1.con" | head -5 | sed 's/^/# /'; }
 
 boot overlay tcg 32 "$(args overlay)"
 show_fails overlay
@@ -147,7 +147,7 @@ check "uname: Linux 6.1.0-unik x86_64" has limits "uname: Linux 6.1.0-unik x86_6
 boot fork tcg 32 "$(args fork)"
 check "fork gives ENOSYS" has fork "fork: -1 ENOSYS"
 check "fork says why, once" \
-	test "$(grep -c 'unik: fork: a unikernel runs one program and cannot start another process' "$T/fork.con")" = 1
+	test "$(grep -c 'unikernel: fork: a unikernel runs one program and cannot start another process' "$T/fork.con")" = 1
 check "execve gives ENOSYS" has fork "execve: ENOSYS"
 
 # --- a second image: rtest2/ (libc calls that make sockets, unik.json) ------------
@@ -195,7 +195,7 @@ check "unik.json readonly: a path not in the image is refused at build time" \
 # --- unik.strace (unik run --trace): strace-style lines --------------------------------
 boot strace tcg 32 unik.strace "$(args dev)"
 check "strace: a path argument is shown as a string, the result as a number" \
-	has strace 'unik: strace: open("/dev/null", 0x8002, 0, 0) = 3'
+	has strace 'unikernel: strace: open("/dev/null", 0x8002, 0, 0) = 3'
 check "strace: an error result by its errno name" \
-	grep -qE '^unik: strace: write\(3, 0x[0-9a-f]+, 1, .*\) = -1 ENOSPC$' "$T/strace.con"
-check "strace: exit_group, which does not return" has strace "unik: strace: exit_group(0, "
+	grep -qE '^unikernel: strace: write\(3, 0x[0-9a-f]+, 1, .*\) = -1 ENOSPC$' "$T/strace.con"
+check "strace: exit_group, which does not return" has strace "unikernel: strace: exit_group(0, "

@@ -504,8 +504,11 @@ static void t_console(void)
 	is_int(aws_console_exit_status("x\nunik-exit-status=3\n", 21), 3, "exit line");
 	is_int(aws_console_exit_status("unik-exit-status=3\r\nunik-exit-status=42\n", 40), 42,
 	       "the last exit line wins");
-	is_int(aws_console_exit_status("unik: exit status 9 after 12 us, 3 system calls\n", 48), 9,
-	       "the runtime's verbose exit line");
+	is_int(
+	    aws_console_exit_status("unikernel: exit status 9 after 12 us, 3 system calls\n", 53),
+	    9, "the runtime's verbose exit line");
+	is_int(aws_console_exit_status("unik: exit status 8 after 12 us, 3 system calls\n", 48), 8,
+	       "the verbose exit line of an older runtime");
 	is_int(aws_console_exit_status("say unik-exit-status=3\n", 23), -1, "only at a line start");
 	is_int(aws_console_exit_status("unik-exit-status=300\n", 21), -1, "over 255: not one");
 	is_int(aws_console_exit_status("unik-exit-status=\n", 18), -1, "no number: not one");

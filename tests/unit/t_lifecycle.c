@@ -446,10 +446,10 @@ static void publishing(struct unikd *d)
 	is_int(mock_published(), copies + 1, "the provider has its copy");
 	ok(mock_vm_published(ida, got, sizeof(got)) == 0 && !strcmp(got, want),
 	   "start() was given the reference: %s", got);
-	path = instance_log_path(d, ida);
+	path = instance_err_path(d, ida); /* the daemon's lines go to the second log */
 	ok(fs_read_file(path, &log, NULL) == 0 &&
 	       strstr(strbuf_str(&log), "unik: mock: copying the image"),
-	   "the publication's progress is in the instance's log");
+	   "the publication's progress is in the instance's second log (its stderr)");
 	strbuf_release(&log);
 	free(path);
 	unik_instance_release(&a);

@@ -71,27 +71,27 @@ static void report(const struct trap_frame *f, u64 cr2, const char *why)
 		name = "reserved exception";
 	}
 	elf_symbolize(f->rip, sym, sizeof(sym));
-	kprintf("unik: fatal: %s (%s, vector %lu, error code 0x%lx)\n", name, mn, f->vector,
+	kprintf("unikernel: fatal: %s (%s, vector %lu, error code 0x%lx)\n", name, mn, f->vector,
 		f->error);
-	kprintf("unik:   at rip 0x%lx %s\n", f->rip, sym);
+	kprintf("unikernel:   at rip 0x%lx %s\n", f->rip, sym);
 	if (f->vector == 14) {
-		kprintf("unik:   faulting address 0x%lx (%s %s%s)%s%s\n", cr2,
+		kprintf("unikernel:   faulting address 0x%lx (%s %s%s)%s%s\n", cr2,
 			f->error & 2 ? "write," : "read,",
 			f->error & 1 ? "protection violation" : "page not present",
 			f->error & 16 ? ", instruction fetch" : "", why ? ": " : "",
 			why ? why : "");
 		if (cr2 < PAGE_SIZE)
-			kprintf("unik:   (a NULL pointer dereference)\n");
+			kprintf("unikernel:   (a NULL pointer dereference)\n");
 	}
-	kprintf("unik:   rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", f->rax, f->rbx, f->rcx,
-		f->rdx);
-	kprintf("unik:   rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", f->rsi, f->rdi, f->rbp,
-		f->rsp);
-	kprintf("unik:   r8  %016lx r9  %016lx r10 %016lx r11 %016lx\n", f->r8, f->r9, f->r10,
+	kprintf("unikernel:   rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", f->rax, f->rbx,
+		f->rcx, f->rdx);
+	kprintf("unikernel:   rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", f->rsi, f->rdi,
+		f->rbp, f->rsp);
+	kprintf("unikernel:   r8  %016lx r9  %016lx r10 %016lx r11 %016lx\n", f->r8, f->r9, f->r10,
 		f->r11);
-	kprintf("unik:   r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n", f->r12, f->r13, f->r14,
-		f->r15);
-	kprintf("unik:   rflags %016lx fs_base %016lx\n", f->rflags, cpu_get_fs());
+	kprintf("unikernel:   r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n", f->r12, f->r13,
+		f->r14, f->r15);
+	kprintf("unikernel:   rflags %016lx fs_base %016lx\n", f->rflags, cpu_get_fs());
 }
 
 static void (*irq_handlers[IDT_VECTORS - IRQ_VECTOR_BASE])(int vector);
@@ -121,14 +121,14 @@ static void __noreturn fatal(struct trap_frame *f, u64 cr2)
 	int status;
 
 	if (depth++) {
-		kprintf("unik: fatal: exception %lu while handling an exception, rip 0x%lx\n",
+		kprintf("unikernel: fatal: exception %lu while handling an exception, rip 0x%lx\n",
 			f->vector, f->rip);
 		plat_exit(EXIT_PANIC);
 	}
 	report(f, cr2, NULL);
 	status =
 	    f->vector < 32 && vectors[f->vector].status ? vectors[f->vector].status : EXIT_PANIC;
-	kprintf("unik: exiting with status %d\n", status);
+	kprintf("unikernel: exiting with status %d\n", status);
 	plat_exit(status);
 }
 
@@ -136,9 +136,9 @@ static void __noreturn out_of_memory(struct trap_frame *f, u64 cr2)
 {
 	depth++;
 	report(f, cr2, "out of memory");
-	kprintf("unik: out of memory backing page 0x%lx (%lu of %lu frames free)\n", cr2,
+	kprintf("unikernel: out of memory backing page 0x%lx (%lu of %lu frames free)\n", cr2,
 		frames_free(), frames_total());
-	kprintf("unik: exiting with status %d\n", EXIT_OOM);
+	kprintf("unikernel: exiting with status %d\n", EXIT_OOM);
 	plat_exit(EXIT_OOM);
 }
 

@@ -61,17 +61,18 @@ static u64 gpa_of(u64 va)
 	return pa ? pa + (va & ~PAGE_MASK) : ~0UL;
 }
 
-static void console_flush(u64 gpa, u64 len)
+static void console_flush(unsigned call, u64 gpa, u64 len)
 {
 	if (!len)
 		return;
 	c_console.data = gpa;
 	c_console.len = len;
-	hvt_call(HVT_CALL_CONSOLE_WRITE, &c_console);
+	hvt_call(call, &c_console);
 }
 
-/* One call per physically contiguous run (user buffers are page-mapped). */
-static void hvt_console_write(const char *s, size_t n)
+/* One call per physically contiguous run (user buffers are page-mapped):
+ * CONSOLE_WRITE (standard output) or CONSOLE_ERR. */
+static void console_out(unsigned call, const char *s, size_t n)
 {
 	u64 va = (u64)s, run_gpa = 0, run_len = 0;
 
@@ -81,7 +82,7 @@ static void hvt_console_write(const char *s, size_t n)
 		if (gpa == ~0UL)
 			break; /* callers check user buffers; never hand the monitor junk */
 		if (run_len && gpa != run_gpa + run_len) {
-			console_flush(run_gpa, run_len);
+			console_flush(call, run_gpa, run_len);
 			run_len = 0;
 		}
 		if (!run_len)
@@ -90,7 +91,17 @@ static void hvt_console_write(const char *s, size_t n)
 		va += chunk;
 		n -= chunk;
 	}
-	console_flush(run_gpa, run_len);
+	console_flush(call, run_gpa, run_len);
+}
+
+static void hvt_console_write(const char *s, size_t n)
+{
+	console_out(HVT_CALL_CONSOLE_WRITE, s, n);
+}
+
+static void hvt_console_err(const char *s, size_t n)
+{
+	console_out(HVT_CALL_CONSOLE_ERR, s, n);
 }
 
 static void walltime(void)
@@ -294,6 +305,7 @@ static void __noreturn hvt_exit(int status)
 static const struct platform_ops hvt_platform = {
 	.name = "hvt",
 	.console_write = hvt_console_write,
+	.console_err_write = hvt_console_err,
 	.clock_init = hvt_clock_init,
 	.monotonic_ns = hvt_monotonic_ns,
 	.wall_ns = hvt_wall_ns,
@@ -316,8 +328,8 @@ void hvt_main(u64 boot_info_gpa)
 
 	platform = &hvt_platform;
 	if (bi->magic != HVT_BOOT_MAGIC || bi->abi_version != HVT_ABI_VERSION) {
-		kprintf("unik: the monitor speaks hvt ABI %u, this runtime %u\n", bi->abi_version,
-			HVT_ABI_VERSION);
+		kprintf("unikernel: the monitor speaks hvt ABI %u, this runtime %u\n",
+			bi->abi_version, HVT_ABI_VERSION);
 		hvt_exit(EXIT_PANIC);
 	}
 	if (bi->cmdline && bi->cmdline < 0x400000 - HVT_CMDLINE_MAX)

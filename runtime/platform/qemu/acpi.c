@@ -266,7 +266,7 @@ bool acpi_init(u64 rsdp_pa, u64 mapped_top)
 	pm1b_cnt = io_block(fadt, len, 68, 184);
 	find_s5(fadt, len);
 	if (le32(fadt + 112) & FADT_PWR_BUTTON)
-		kprintf("unik: acpi: the firmware says the power button is a control-method "
+		kprintf("unikernel: acpi: the firmware says the power button is a control-method "
 			"device; using the fixed one's event anyway\n");
 	pm1a_en = (u16)(pm1a_evt + evt_len / 2);
 	if (!(inw(cnt) & PM1_SCI_EN) && smi_cmd && smi_cmd <= 0xffff && enable) {
@@ -275,14 +275,14 @@ bool acpi_init(u64 rsdp_pa, u64 mapped_top)
 			cpu_relax();
 	}
 	if (!(inw(cnt) & PM1_SCI_EN)) {
-		kprintf("unik: acpi: the chipset does not enter ACPI mode\n");
+		kprintf("unikernel: acpi: the chipset does not enter ACPI mode\n");
 		return false;
 	}
 	outw(pm1a_en, 0);
 	outw(pm1a_evt, 0xffff); /* clears every status bit */
 	gsi = sci_gsi(rsdp, (u8)sci, &low);
 	if (!apic_route_irq_pol(gsi, IRQ_VECTOR, sci_irq, low)) {
-		kprintf("unik: acpi: cannot route the SCI; the power button is not used\n");
+		kprintf("unikernel: acpi: cannot route the SCI; the power button is not used\n");
 		return false;
 	}
 	outw(pm1a_en, PM1_PWRBTN);

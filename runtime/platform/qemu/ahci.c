@@ -267,11 +267,11 @@ static int issue(struct port *p, u8 cmd, u64 lba, u32 count, u64 pa, u32 bytes, 
 	tfd = rd(p->pr, PX_TFD);
 	if (timed_out || p->failed || rd(p->pr, PX_IS) & IS_TFES || tfd & (TFD_ERR | TFD_DF) ||
 	    rd(p->pr, PX_CI) & 1u) {
-		kprintf("unik: %s: ATA command 0x%x failed (%s, status 0x%x)\n", p->bd.name, cmd,
-			timed_out ? "timed out" : "device error", tfd & 0xff);
+		kprintf("unikernel: %s: ATA command 0x%x failed (%s, status 0x%x)\n", p->bd.name,
+			cmd, timed_out ? "timed out" : "device error", tfd & 0xff);
 		/* the port restarts, dropping the command */
 		if (!port_stop(p->pr) || !port_start(p->pr))
-			kprintf("unik: %s: the port does not restart\n", p->bd.name);
+			kprintf("unikernel: %s: the port does not restart\n", p->bd.name);
 		p->busy = false;
 		sched_wake();
 		return -EIO;
@@ -323,7 +323,7 @@ static bool port_identify(struct port *p)
 	if (issue(p, ATA_IDENTIFY, 0, 0, p->mem_pa + OFF_ID, 512, false))
 		return false;
 	if (!(id_word(id, 83) & (1u << 10))) {
-		kprintf("unik: %s: the disk has no 48-bit addressing; not used\n", p->bd.name);
+		kprintf("unikernel: %s: the disk has no 48-bit addressing; not used\n", p->bd.name);
 		return false;
 	}
 	for (int i = 3; i >= 0; i--)
@@ -332,11 +332,12 @@ static bool port_identify(struct port *p)
 	if ((w106 & 0xc000) == 0x4000 && w106 & (1u << 12))
 		ssize = 2u * ((u32)id_word(id, 117) | (u32)id_word(id, 118) << 16);
 	if (ssize != 512 && ssize != 4096) {
-		kprintf("unik: %s: logical sectors of %u bytes; not used\n", p->bd.name, ssize);
+		kprintf("unikernel: %s: logical sectors of %u bytes; not used\n", p->bd.name,
+			ssize);
 		return false;
 	}
 	if (!sectors || sectors >= (1UL << 48) || sectors > ~0UL / ssize) {
-		kprintf("unik: %s: a size of %lu sectors; not used\n", p->bd.name,
+		kprintf("unikernel: %s: a size of %lu sectors; not used\n", p->bd.name,
 			(unsigned long)sectors);
 		return false;
 	}
@@ -373,7 +374,7 @@ static bool port_init(struct hba *h, struct pci_fn f, u32 i, bool irq_ok)
 	p->bounce = phys_to_virt(p->bounce_pa);
 	memset(p->mem, 0, PAGE_SIZE);
 	if (!port_stop(pr)) {
-		kprintf("unik: %s: the port does not stop; not used\n", p->bd.name);
+		kprintf("unikernel: %s: the port does not stop; not used\n", p->bd.name);
 		return false;
 	}
 	wr(pr, PX_CLB, (u32)(p->mem_pa + OFF_CL));
@@ -382,7 +383,7 @@ static bool port_init(struct hba *h, struct pci_fn f, u32 i, bool irq_ok)
 	wr(pr, PX_FBU, (u32)((p->mem_pa + OFF_FIS) >> 32));
 	wr(pr, PX_CMD, rd(pr, PX_CMD) | CMD_SUD | CMD_POD);
 	if (!port_start(pr)) {
-		kprintf("unik: %s: the device stays busy; not used\n", p->bd.name);
+		kprintf("unikernel: %s: the device stays busy; not used\n", p->bd.name);
 		return false;
 	}
 	sig = rd(pr, PX_SIG);
@@ -409,7 +410,7 @@ static void hba_init(struct hba *h, struct pci_fn f,
 	bool irq_ok;
 
 	if (!(base = pci_bar_address(f, 5)) || !(h->regs = arch_map_mmio(base, 0x1100))) {
-		kprintf("unik: ahci at PCI 00:%02x.%x: its ABAR (BAR 5) is unusable\n", f.dev,
+		kprintf("unikernel: ahci at PCI 00:%02x.%x: its ABAR (BAR 5) is unusable\n", f.dev,
 			f.fn);
 		h->regs = NULL;
 		return;
@@ -420,7 +421,8 @@ static void hba_init(struct hba *h, struct pci_fn f,
 	wr(h->regs, GHC, GHC_AE);
 	wr(h->regs, GHC, GHC_AE | GHC_HR);
 	if (!wait_reg(h->regs, GHC, GHC_HR, 0, 1000)) {
-		kprintf("unik: ahci at PCI 00:%02x.%x: the reset does not finish\n", f.dev, f.fn);
+		kprintf("unikernel: ahci at PCI 00:%02x.%x: the reset does not finish\n", f.dev,
+			f.fn);
 		h->regs = NULL;
 		return;
 	}
@@ -431,7 +433,7 @@ static void hba_init(struct hba *h, struct pci_fn f,
 	gsi = pci_intx_gsi(f);
 	irq_ok = route && gsi >= 0 && route((u32)gsi, IRQ_VECTOR, irq_handler);
 	if (!irq_ok)
-		kprintf("unik: ahci: cannot route its PCI interrupt; disk waits will poll\n");
+		kprintf("unikernel: ahci: cannot route its PCI interrupt; disk waits will poll\n");
 	for (u32 i = 0; i < 32 && nports < AHCI_MAX; i++) {
 		volatile u8 *pr = h->regs + 0x100 + 0x80 * i;
 

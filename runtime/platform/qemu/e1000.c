@@ -145,8 +145,8 @@ bool e1000_probe(bool (*route)(u32 gsi, int vector, void (*fn)(int vector)))
 		return false;
 	dev_id = pci_read16(dev, PCI_DEVICE_ID);
 	if (!(base = pci_bar_address(dev, 0)) || !(regs = arch_map_mmio(base, BAR_SIZE))) {
-		kprintf("unik: e1000 at PCI 00:%02x.%x: its register BAR is unusable\n", dev.dev,
-			dev.fn);
+		kprintf("unikernel: e1000 at PCI 00:%02x.%x: its register BAR is unusable\n",
+			dev.dev, dev.fn);
 		regs = NULL;
 		return false;
 	}
@@ -156,7 +156,7 @@ bool e1000_probe(bool (*route)(u32 gsi, int vector, void (*fn)(int vector)))
 	wr(IMC, 0xffffffffu);
 	gsi = pci_intx_gsi(dev);
 	if (route && (gsi < 0 || !route((u32)gsi, IRQ_VECTOR, irq_handler)))
-		kprintf("unik: e1000: cannot route its PCI interrupt; waits will poll\n");
+		kprintf("unikernel: e1000: cannot route its PCI interrupt; waits will poll\n");
 	return true;
 }
 
@@ -247,7 +247,7 @@ int e1000_open(u8 mac[6], u32 *mtu)
 	wr(CTRL, rd(CTRL) | CTRL_RST);
 	/* The reset clears itself within ~1 us; registers read back after it. */
 	if (!wait_reg(CTRL, CTRL_RST, 0, 100)) {
-		kprintf("unik: e1000: the adapter did not come out of reset\n");
+		kprintf("unikernel: e1000: the adapter did not come out of reset\n");
 		return -ENODEV;
 	}
 	wr(IMC, 0xffffffffu);
@@ -279,7 +279,7 @@ int e1000_open(u8 mac[6], u32 *mtu)
 	wr(TCTL, TCTL_EN | TCTL_PSP | TCTL_CT | TCTL_COLD);
 	wr(IMS, INT_RXT0 | INT_RXO | INT_RXDMT0 | INT_LSC);
 	if (!wait_reg(STATUS, STATUS_LU, STATUS_LU, 100))
-		kprintf("unik: e1000: the link is not up yet\n");
+		kprintf("unikernel: e1000: the link is not up yet\n");
 	*mtu = 1500;
 	opened = true;
 	return 0;

@@ -177,7 +177,8 @@ static bool wait_ready(struct ctrl *c, u32 rdy, u64 ms)
 
 static void ctrl_fail(struct ctrl *c, const char *why)
 {
-	kprintf("unik: nvme 00:%02x.%x: %s; its disks give I/O errors\n", c->f.dev, c->f.fn, why);
+	kprintf("unikernel: nvme 00:%02x.%x: %s; its disks give I/O errors\n", c->f.dev, c->f.fn,
+		why);
 	c->dead = true;
 	wr(c, CC, 0); /* aborts what it still has */
 }
@@ -244,7 +245,7 @@ static int submit(struct ctrl *c, struct queue *q, struct sqe *cmd)
 	wr(c, (u32)(DOORBELLS + (2 * q->id + 1) * c->stride), q->head);
 	sc = e.dw3 >> 17 & 0x7fff;
 	if (sc) {
-		kprintf("unik: nvme 00:%02x.%x: command 0x%x failed (status 0x%x)\n", c->f.dev,
+		kprintf("unikernel: nvme 00:%02x.%x: command 0x%x failed (status 0x%x)\n", c->f.dev,
 			c->f.fn, cmd->cdw0 & 0xff, sc);
 		return -EIO;
 	}
@@ -330,8 +331,8 @@ static void ns_add(struct ctrl *c, u32 nsid)
 		  nsid, n->shift < 32 ? 1u << n->shift : 0);
 	if (fmt > id[25] || lbaf & 0xffff || (n->shift != 9 && n->shift != 12) ||
 	    nsze > ~0UL >> n->shift) {
-		kprintf("unik: %s: LBA format %u (0x%x) of %lu blocks; not used\n", n->bd.name, fmt,
-			lbaf, (unsigned long)nsze);
+		kprintf("unikernel: %s: LBA format %u (0x%x) of %lu blocks; not used\n", n->bd.name,
+			fmt, lbaf, (unsigned long)nsze);
 		return;
 	}
 	n->c = c;
@@ -364,7 +365,8 @@ static void ns_scan(struct ctrl *c, u32 nn)
 		if (!nsid)
 			return;
 		if (nsid <= prev || (nn && nsid > nn) || nsid >= 0xfffffffeu) {
-			kprintf("unik: nvme 00:%02x.%x: a bad namespace list\n", c->f.dev, c->f.fn);
+			kprintf("unikernel: nvme 00:%02x.%x: a bad namespace list\n", c->f.dev,
+				c->f.fn);
 			return;
 		}
 		ns_add(c, nsid);
@@ -399,7 +401,7 @@ static bool ctrl_enable(struct ctrl *c, u64 base, u64 bar_size)
 	u64 cap = rd(c, CAP) | (u64)rd(c, CAP + 4) << 32, to_ms = MAX(cap >> 24 & 0xff, 1UL) * 500;
 
 	if (cap == ~0UL || !(cap >> 37 & 1) || cap >> 48 & 0xf || !(cap & 0xffff)) {
-		kprintf("unik: nvme 00:%02x.%x: capabilities 0x%lx (no NVM command set, 4 KiB "
+		kprintf("unikernel: nvme 00:%02x.%x: capabilities 0x%lx (no NVM command set, 4 KiB "
 			"pages or queues of two); not used\n",
 			c->f.dev, c->f.fn, (unsigned long)cap);
 		return false;
@@ -407,7 +409,7 @@ static bool ctrl_enable(struct ctrl *c, u64 base, u64 bar_size)
 	c->stride = 4UL << (cap >> 32 & 0xf);
 	c->qsize = (u16)MIN((cap & 0xffff) + 1, (u64)QSIZE);
 	if (DOORBELLS + 4 * c->stride > bar_size) {
-		kprintf("unik: nvme 00:%02x.%x: its doorbells lie past its BAR 0; not used\n",
+		kprintf("unikernel: nvme 00:%02x.%x: its doorbells lie past its BAR 0; not used\n",
 			c->f.dev, c->f.fn);
 		return false;
 	}
@@ -415,7 +417,7 @@ static bool ctrl_enable(struct ctrl *c, u64 base, u64 bar_size)
 		return false;
 	wr(c, CC, 0);
 	if (!wait_ready(c, 0, to_ms)) {
-		kprintf("unik: nvme 00:%02x.%x: it does not reset\n", c->f.dev, c->f.fn);
+		kprintf("unikernel: nvme 00:%02x.%x: it does not reset\n", c->f.dev, c->f.fn);
 		return false;
 	}
 	queue_init(c, &c->aq, 0, PG_ASQ, PG_ACQ);
@@ -426,8 +428,8 @@ static bool ctrl_enable(struct ctrl *c, u64 base, u64 bar_size)
 	wr(c, INTMS, 1u);
 	wr(c, CC, CC_ENTRIES | CC_EN);
 	if (!wait_ready(c, 1, to_ms)) {
-		kprintf("unik: nvme 00:%02x.%x: it does not become ready (status 0x%x)\n", c->f.dev,
-			c->f.fn, rd(c, CSTS));
+		kprintf("unikernel: nvme 00:%02x.%x: it does not become ready (status 0x%x)\n",
+			c->f.dev, c->f.fn, rd(c, CSTS));
 		wr(c, CC, 0);
 		return false;
 	}
@@ -443,7 +445,7 @@ static void ctrl_init(struct ctrl *c, bool (*route)(u32 gsi, int vector, void (*
 
 	if (size < DOORBELLS || !(base = pci_bar_address(c->f, 0)) ||
 	    !(c->regs = arch_map_mmio(base, DOORBELLS))) {
-		kprintf("unik: nvme 00:%02x.%x: its BAR 0 is unusable\n", c->f.dev, c->f.fn);
+		kprintf("unikernel: nvme 00:%02x.%x: its BAR 0 is unusable\n", c->f.dev, c->f.fn);
 		c->regs = NULL;
 		return;
 	}
@@ -475,8 +477,8 @@ static void ctrl_init(struct ctrl *c, bool (*route)(u32 gsi, int vector, void (*
 	if (id[77] && id[77] < 5) /* MDTS: 2^n pages; 5 is BOUNCE */
 		c->max_io = (u32)(PAGE_SIZE << id[77]);
 	if ((id[512] & 0xf) > 6 || id[512] >> 4 < 6 || (id[513] & 0xf) > 4 || id[513] >> 4 < 4) {
-		kprintf("unik: nvme 00:%02x.%x: queue entry sizes 0x%x/0x%x; not used\n", c->f.dev,
-			c->f.fn, id[512], id[513]);
+		kprintf("unikernel: nvme 00:%02x.%x: queue entry sizes 0x%x/0x%x; not used\n",
+			c->f.dev, c->f.fn, id[512], id[513]);
 		wr(c, CC, 0);
 		c->regs = NULL;
 		return;
@@ -484,7 +486,7 @@ static void ctrl_init(struct ctrl *c, bool (*route)(u32 gsi, int vector, void (*
 	gsi = pci_intx_gsi(c->f);
 	c->irq_ok = route && gsi >= 0 && route((u32)gsi, IRQ_VECTOR, irq_handler);
 	if (!c->irq_ok)
-		kprintf("unik: nvme: cannot route its PCI interrupt; disk waits will poll\n");
+		kprintf("unikernel: nvme: cannot route its PCI interrupt; disk waits will poll\n");
 	if (!queue_create(c)) {
 		ctrl_fail(c, "its I/O queues cannot be created");
 		return;

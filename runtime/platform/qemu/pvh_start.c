@@ -30,7 +30,7 @@ static int qemu_net_open(u8 mac[6], u32 *mtu)
 		use_e1000 = true;
 		return e1000_open(mac, mtu);
 	}
-	kprintf("unik: net: no network device: no virtio-net among the virtio_mmio.device= "
+	kprintf("unikernel: net: no network device: no virtio-net among the virtio_mmio.device= "
 		"words (QEMU adds them for -M microvm,acpi=off), no virtio-net or e1000 on the "
 		"PCI bus\n");
 	return -ENODEV;
@@ -60,6 +60,7 @@ static void qemu_blk_probe(void)
 static const struct platform_ops qemu_platform = {
 	.name = "qemu-pvh",
 	.console_write = qemu_console_write,
+	.console_err_write = qemu_console_err,
 	.clock_init = qemu_clock_init,
 	.monotonic_ns = qemu_monotonic_ns,
 	.wall_ns = qemu_wall_ns,

@@ -9,6 +9,7 @@
 void serial_init(void);
 /* serial.c: n bytes to COM1. */
 void qemu_console_write(const char *s, size_t n);
+void qemu_console_err(const char *s, size_t n);
 /* serial.c: "unik-exit-status=<n>" on COM2 if present, isa-debug-exit, halt. */
 void qemu_exit(int status) __noreturn;
 

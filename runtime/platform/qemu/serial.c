@@ -1,5 +1,6 @@
-/* serial.c - the console (COM1) and the exit path (COM2 status line,
- * isa-debug-exit) of the QEMU platform.
+/* serial.c - the console (COM1), the second console (COM3, the program's
+ * standard error, when a UART answers there; else COM1 takes it too) and
+ * the exit path (COM2 status line, isa-debug-exit) of the QEMU platform.
  *
  * The exit contract with providers/qemu: the runtime writes
  * "unik-exit-status=<n>\n" to COM2 when a UART answers there, then writes
@@ -12,6 +13,7 @@
 
 #define COM1 0x3f8
 #define COM2 0x2f8
+#define COM3 0x3e8
 #define DEBUG_EXIT_PORT 0xf4
 
 static void uart_init(u16 port)
@@ -46,14 +48,24 @@ static void uart_write(u16 port, const char *s, size_t n)
 	}
 }
 
+static bool com3;
+
 void serial_init(void)
 {
 	uart_init(COM1);
+	com3 = uart_present(COM3);
+	if (com3)
+		uart_init(COM3);
 }
 
 void qemu_console_write(const char *s, size_t n)
 {
 	uart_write(COM1, s, n);
+}
+
+void qemu_console_err(const char *s, size_t n)
+{
+	uart_write(com3 ? COM3 : COM1, s, n);
 }
 
 void qemu_exit(int status)

@@ -136,7 +136,7 @@ void virtio_blk_mmio_probe(const char *cmdline,
 		ksnprintf(name, sizeof(name), "virtio-blk at 0x%lx", v->base_pa);
 		if ((v->version != 1 && v->version != 2) || !setup(v, &ro)) {
 			wr(v, R_STATUS, ST_FAILED);
-			kprintf("unik: %s: the device refused our setup\n", name);
+			kprintf("unikernel: %s: the device refused our setup\n", name);
 			continue; /* its DISK index goes to the next one: said above */
 		}
 		v->irq_ok = route && route((u32)gsis[i], IRQ_VECTOR, irq_handler);

@@ -153,7 +153,7 @@ void virtio_blk_pci_probe(bool (*route)(u32 gsi, int vector, void (*fn)(int vect
 		ksnprintf(name, sizeof(name), "virtio-blk at PCI 00:%02x.%x", f.dev, f.fn);
 		*v = (struct vblk){ 0 };
 		if (!caps_map(f, v, &mult)) {
-			kprintf("unik: %s: no modern (virtio 1.0) interface\n", name);
+			kprintf("unikernel: %s: no modern (virtio 1.0) interface\n", name);
 			continue;
 		}
 		pci_write16(f, PCI_COMMAND,
@@ -161,7 +161,7 @@ void virtio_blk_pci_probe(bool (*route)(u32 gsi, int vector, void (*fn)(int vect
 				(u16)~PCI_COMMAND_INTX_DISABLE);
 		if (!setup(v, mult, &ro)) {
 			wr8(v->regs, C_DEVICE_STATUS, ST_FAILED);
-			kprintf("unik: %s: the device refused our setup\n", name);
+			kprintf("unikernel: %s: the device refused our setup\n", name);
 			continue;
 		}
 		ndevs++;

@@ -59,7 +59,7 @@ bool virtio_net_legacy_probe(const struct pci_fn *f,
 			(u16)~PCI_COMMAND_INTX_DISABLE);
 	gsi = pci_intx_gsi(*f);
 	if (route && (gsi < 0 || !route((u32)gsi, IRQ_VECTOR, irq_handler)))
-		kprintf("unik: virtio-net: cannot route its PCI interrupt; waits will poll\n");
+		kprintf("unikernel: virtio-net: cannot route its PCI interrupt; waits will poll\n");
 	return true;
 }
 
@@ -77,7 +77,7 @@ static bool vq_init(int q)
 	outw((u16)(io + L_QUEUE_SELECT), (u16)q);
 	size = inw((u16)(io + L_QUEUE_SIZE));
 	if (!(v = vnet_queue_alloc(q, size))) {
-		kprintf("unik: virtio-net (legacy): queue %d of %u entries is not usable\n", q,
+		kprintf("unikernel: virtio-net (legacy): queue %d of %u entries is not usable\n", q,
 			size);
 		return false;
 	}

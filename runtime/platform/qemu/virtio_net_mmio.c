@@ -146,7 +146,8 @@ bool virtio_net_mmio_probe(const char *cmdline,
 		base_pa = addr;
 		version = mmio_read32(r + R_VERSION);
 		if (route && !route((u32)gsi, IRQ_VECTOR, irq_handler))
-			kprintf("unik: virtio-net: cannot route IRQ %lu; waits will poll\n", gsi);
+			kprintf("unikernel: virtio-net: cannot route IRQ %lu; waits will poll\n",
+				gsi);
 		return version == 1 || version == 2;
 	}
 	return false;
@@ -199,7 +200,7 @@ int virtio_net_mmio_open(u8 mac[6], u32 *mtu)
 	return 0;
 failed:
 	wr(R_STATUS, ST_FAILED);
-	kprintf("unik: virtio-net at 0x%lx: the device refused our setup\n", base_pa);
+	kprintf("unikernel: virtio-net at 0x%lx: the device refused our setup\n", base_pa);
 	regs = NULL;
 	return -ENODEV;
 }

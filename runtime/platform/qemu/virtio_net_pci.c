@@ -110,7 +110,7 @@ bool virtio_net_pci_probe(bool (*route)(u32 gsi, int vector, void (*fn)(int vect
 			legacy = true;
 			return true;
 		}
-		kprintf("unik: virtio-net at PCI 00:%02x.%x: neither the modern (virtio 1.0) "
+		kprintf("unikernel: virtio-net at PCI 00:%02x.%x: neither the modern (virtio 1.0) "
 			"nor the legacy interface is usable\n",
 			dev.dev, dev.fn);
 		return false;
@@ -120,7 +120,7 @@ bool virtio_net_pci_probe(bool (*route)(u32 gsi, int vector, void (*fn)(int vect
 			(u16)~PCI_COMMAND_INTX_DISABLE);
 	gsi = pci_intx_gsi(dev);
 	if (route && (gsi < 0 || !route((u32)gsi, IRQ_VECTOR, irq_handler)))
-		kprintf("unik: virtio-net: cannot route its PCI interrupt; waits will poll\n");
+		kprintf("unikernel: virtio-net: cannot route its PCI interrupt; waits will poll\n");
 	return true;
 }
 
@@ -191,7 +191,7 @@ int virtio_net_pci_open(u8 mac[6], u32 *mtu)
 	return 0;
 failed:
 	wr8(common, C_DEVICE_STATUS, ST_FAILED);
-	kprintf("unik: virtio-net at PCI 00:%02x.%x: the device refused our setup\n", dev.dev,
+	kprintf("unikernel: virtio-net at PCI 00:%02x.%x: the device refused our setup\n", dev.dev,
 		dev.fn);
 	common = NULL;
 	return -ENODEV;

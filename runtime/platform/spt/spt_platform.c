@@ -97,7 +97,7 @@ extern u64 spt_fault_addr;
 
 static char cmdline[HVT_CMDLINE_MAX];
 static struct boot_info info;
-static int console_fd = 1, status_fd = -1, mem_fd = -1, net_fd = -1;
+static int console_fd = 1, console_err_fd = -1, status_fd = -1, mem_fd = -1, net_fd = -1;
 static u8 net_mac[6];
 static u16 net_mtu;
 static struct hvt_disk disk_info[HVT_MAX_DISKS];
@@ -121,10 +121,10 @@ static long host3(long nr, long a0, long a1, long a2)
 	return host6(nr, a0, a1, a2, 0, 0, 0);
 }
 
-static void spt_console_write(const char *s, size_t n)
+static void host_write_all(int fd, const char *s, size_t n)
 {
 	while (n) {
-		long w = host3(NR_WRITE, console_fd, (long)s, (long)n);
+		long w = host3(NR_WRITE, fd, (long)s, (long)n);
 
 		if (w == -EINTR)
 			continue;
@@ -133,6 +133,17 @@ static void spt_console_write(const char *s, size_t n)
 		s += w;
 		n -= (size_t)w;
 	}
+}
+
+static void spt_console_write(const char *s, size_t n)
+{
+	host_write_all(console_fd, s, n);
+}
+
+/* The second console (the monitor's stderr), or the first when there is none. */
+static void spt_console_err(const char *s, size_t n)
+{
+	host_write_all(console_err_fd >= 0 ? console_err_fd : console_fd, s, n);
 }
 
 static void spt_clock_init(void)
@@ -323,6 +334,7 @@ static void spt_set_fs(u64 base)
 static const struct platform_ops spt_platform = {
 	.name = "spt",
 	.console_write = spt_console_write,
+	.console_err_write = spt_console_err,
 	.clock_init = spt_clock_init,
 	.monotonic_ns = spt_monotonic_ns,
 	.wall_ns = spt_wall_ns,
@@ -430,10 +442,11 @@ void spt_main(struct hvt_boot_info *bi)
 	platform = &spt_platform;
 	console_fd = bi->console_fd;
 	if (bi->magic != HVT_BOOT_MAGIC || bi->abi_version != HVT_ABI_VERSION) {
-		kprintf("unik: the monitor speaks hvt ABI %u, this runtime %u\n", bi->abi_version,
-			HVT_ABI_VERSION);
+		kprintf("unikernel: the monitor speaks hvt ABI %u, this runtime %u\n",
+			bi->abi_version, HVT_ABI_VERSION);
 		spt_exit(EXIT_PANIC);
 	}
+	console_err_fd = bi->console_err_fd;
 	status_fd = bi->status_fd;
 	mem_fd = bi->mem_fd;
 	net_fd = bi->net_fd;

@@ -159,8 +159,9 @@ static int request(struct vbd *v, u8 op, u64 sector512, u32 nbytes)
 		wait_response(v);
 		rp = __atomic_load_n(&v->ring->rsp_prod, __ATOMIC_ACQUIRE);
 		if (rp - v->rsp_cons > RING_SIZE || rp - v->rsp_cons > v->req_prod - v->rsp_cons) {
-			kprintf("unik: xen: %s: the back end broke the ring; the disk fails now\n",
-				v->bd.name);
+			kprintf(
+			    "unikernel: xen: %s: the back end broke the ring; the disk fails now\n",
+			    v->bd.name);
 			v->broken = true;
 			break;
 		}
@@ -284,7 +285,7 @@ void xen_blk_probe(void)
 	if (n <= 0)
 		return;
 	if (gnttab_init()) {
-		kprintf("unik: xen: no grant table: the disks are not used\n");
+		kprintf("unikernel: xen: no grant table: the disks are not used\n");
 		return;
 	}
 	for (int i = 0; i < n; i++) {
@@ -294,8 +295,9 @@ void xen_blk_probe(void)
 		v->dev = devs[i];
 		rc = connect(v);
 		if (rc) {
-			kprintf("unik: xen: disk %s (back end %s) did not connect (%d); skipped\n",
-				v->dev.node, v->dev.backend, rc);
+			kprintf(
+			    "unikernel: xen: disk %s (back end %s) did not connect (%d); skipped\n",
+			    v->dev.node, v->dev.backend, rc);
 			xenbus_set_state(&v->dev, XENBUS_CLOSED);
 			continue;
 		}

@@ -18,18 +18,18 @@ static void on_shutdown(const char *path)
 		sched_irq_stop();
 	} else if (!strcmp(v, "suspend")) {
 		xs_write("control/shutdown", "");
-		kprintf("unik: xen: suspend is not supported; the request is ignored\n");
+		kprintf("unikernel: xen: suspend is not supported; the request is ignored\n");
 	}
 }
 
 void xen_control_init(void)
 {
 	if (xs_init()) {
-		kprintf("unik: xen: no xenstore: `xl shutdown` cannot reach the program\n");
+		kprintf("unikernel: xen: no xenstore: `xl shutdown` cannot reach the program\n");
 		return;
 	}
 	xs_write("control/feature-poweroff", "1");
 	xs_write("control/feature-reboot", "1");
 	if (xs_watch("control/shutdown", on_shutdown))
-		kprintf("unik: xen: cannot watch control/shutdown\n");
+		kprintf("unikernel: xen: cannot watch control/shutdown\n");
 }

@@ -57,7 +57,7 @@ int gnttab_init(void)
 		return 0;
 	rc = xen_hypercall(XEN_HC_GRANT_TABLE_OP, GNTTABOP_QUERY_SIZE, (u64)(uintptr_t)&q, 1, 0, 0);
 	if (rc || q.status) {
-		kprintf("unik: xen: grant table: query_size failed (%ld, status %d)\n", rc,
+		kprintf("unikernel: xen: grant table: query_size failed (%ld, status %d)\n", rc,
 			q.status);
 		return -ENODEV;
 	}
@@ -75,7 +75,8 @@ int gnttab_init(void)
 				   0, 0, 0);
 		if (rc) {
 			if (!i) {
-				kprintf("unik: xen: grant table: mapping it failed (%ld)\n", rc);
+				kprintf("unikernel: xen: grant table: mapping it failed (%ld)\n",
+					rc);
 				return -ENODEV;
 			}
 			frames = i; /* what Xen gave is enough to go on with */

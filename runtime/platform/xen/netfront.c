@@ -258,13 +258,13 @@ int netfront_open(u8 mac[6], u32 *mtu)
 		return -ENODEV;
 	rc = xenbus_devices("vif", &dev, 1);
 	if (rc != 1) {
-		kprintf("unik: xen: no network device (device/vif: %d)\n", rc);
+		kprintf("unikernel: xen: no network device (device/vif: %d)\n", rc);
 		return -ENODEV;
 	}
 	ksnprintf(path, sizeof(path), "%s/mac", dev.node);
 	n = xs_read(path, macs, sizeof(macs));
 	if (n <= 0 || (size_t)n >= sizeof(macs) || !parse_mac(macs, mac)) {
-		kprintf("unik: xen: %s has no usable mac; no network\n", dev.node);
+		kprintf("unikernel: xen: %s has no usable mac; no network\n", dev.node);
 		return -ENODEV;
 	}
 	rc = xenbus_wait_backend(&dev, XENBUS_INITWAIT, CONNECT_NS);
@@ -278,7 +278,7 @@ int netfront_open(u8 mac[6], u32 *mtu)
 		rc = xenbus_wait_backend(&dev, XENBUS_CONNECTED, CONNECT_NS);
 	if (rc) {
 		/* what was granted stays granted: the domain has no network */
-		kprintf("unik: xen: %s did not connect to %s (%d); no network\n", dev.node,
+		kprintf("unikernel: xen: %s did not connect to %s (%d); no network\n", dev.node,
 			dev.backend, rc);
 		xenbus_set_state(&dev, XENBUS_CLOSED);
 		return -ENODEV;

@@ -132,8 +132,8 @@ int xenbus_devices(const char *kind, struct xenbus_dev *devs, int max)
 		if (!lookup(kind, ids[i], &devs[found]))
 			found++;
 		else
-			kprintf("unik: xen: device/%s/%u has no usable back end; skipped\n", kind,
-				ids[i]);
+			kprintf("unikernel: xen: device/%s/%u has no usable back end; skipped\n",
+				kind, ids[i]);
 	return found;
 }
 

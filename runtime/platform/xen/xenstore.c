@@ -66,7 +66,7 @@ static void irq_restore(bool on)
 
 static void broken(const char *why)
 {
-	kprintf("unik: xen: xenstore: %s; the client is off\n", why);
+	kprintf("unikernel: xen: xenstore: %s; the client is off\n", why);
 	ring = NULL;
 }
 
