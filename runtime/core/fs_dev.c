@@ -107,7 +107,7 @@ static void dev_fill(struct vnode *dev)
 	if (!err)
 		vn_put(shm);
 	if (err)
-		kprintf("unik: /dev is incomplete: out of memory\n");
+		kprintf("unikernel: /dev is incomplete: out of memory\n");
 }
 
 static const struct vnode_ops dev_lazy_ops = { .fill = dev_fill };

@@ -287,7 +287,7 @@ static void defaults_fill(struct vnode *root)
 	add_default("/run", S_IFDIR | 0755, NULL, 0);
 	add_default("/var/run", S_IFLNK | 0777, "../run", 6);
 	if (dev_init() || proc_init())
-		kprintf("unik: /dev, /proc or /sys is missing: out of memory\n");
+		kprintf("unikernel: /dev, /proc or /sys is missing: out of memory\n");
 }
 
 static const struct vnode_ops defaults_ops = { .fill = defaults_fill };
