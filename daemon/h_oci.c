@@ -17,6 +17,7 @@
 #include "jobs.h"
 #include "oci_layout.h"
 #include "oci_skopeo.h"
+#include "oci_upload.h"
 #include "store.h"
 #include "untar.h"
 
@@ -28,6 +29,7 @@ struct oci_task {
 	struct unik_image im; /* push: the image */
 	char *name; /* pull: the new image's name, or NULL */
 	char *work;
+	long long chunk; /* push: bytes a PATCH (registry.chunk_size) */
 };
 
 static void task_free(void *p)
@@ -145,6 +147,18 @@ static int apply_config(struct unikd *d, struct oci_transfer *t, struct unik_err
 	return 0;
 }
 
+static int chunk_config(struct unikd *d, long long *chunk, struct unik_err *err)
+{
+	if (unik_config_get_int(&d->cfg, "registry.chunk_size", OCI_CHUNK_DEFAULT, chunk, err))
+		return -1;
+	if (*chunk < OCI_CHUNK_MIN || *chunk > OCI_CHUNK_MAX)
+		return unik_err_set(err, UNIK_E_INTERNAL,
+				    "registry.chunk_size = %lld in the daemon's configuration is "
+				    "out of range (%lld..%lld bytes)",
+				    *chunk, OCI_CHUNK_MIN, OCI_CHUNK_MAX);
+	return 0;
+}
+
 static int push_run(struct job_ctx *jc, void *p, struct unik_err *err)
 {
 	struct oci_task *k = p;
@@ -153,7 +167,17 @@ static int push_run(struct job_ctx *jc, void *p, struct unik_err *err)
 
 	jobs_step(jc, "writing the OCI layout of image %.12s", k->im.id);
 	if (oci_layout_write(k->d, &k->im, layout, k->t.ref.tag, &idx, err) ||
-	    jobs_stopped(jc, err) || oci_skopeo_copy(jc, k->work, layout, &k->t, 1, err))
+	    jobs_stopped(jc, err))
+		goto out;
+	/* the blobs by unikd's resumable uploads, then skopeo (which finds them
+	 * there) for the manifests; when unikd's client cannot, skopeo does all */
+	if (oci_upload_blobs(jc, k->work, layout, &k->t, k->chunk, err)) {
+		if (err->code == UNIK_E_UNAUTHORIZED || jobs_stopped(jc, err))
+			goto out;
+		jobs_step(jc, "resumable upload failed (%s): skopeo sends the blobs", err->msg);
+		unik_err_clear(err);
+	}
+	if (jobs_stopped(jc, err) || oci_skopeo_copy(jc, k->work, layout, &k->t, 1, err))
 		goto out;
 	jobs_step(jc, "pushed %s/%s:%s %s", k->t.ref.registry, k->t.ref.repo, k->t.ref.tag, idx);
 	{
@@ -235,7 +259,7 @@ void h_images_push(struct http_req *req)
 		http_reply_error(req, &err);
 		goto out;
 	}
-	if (apply_config(req->d, &k->t, &err)) {
+	if (apply_config(req->d, &k->t, &err) || chunk_config(req->d, &k->chunk, &err)) {
 		task_free(k);
 		http_reply_error(req, &err);
 		goto out;
