@@ -307,7 +307,8 @@ static int authenticate(struct session *s, const char *challenge, struct unik_er
 	if (!strncasecmp(challenge, "Basic", 5)) {
 		if (!t->username || !t->password)
 			return unik_err_set(err, UNIK_E_UNAUTHORIZED,
-					    "the registry wants credentials (401): unik login");
+					    "the registry refused the credentials (401): it wants "
+					    "some (unik login)");
 		if (s->authz && !strncmp(s->authz, "Authorization: Basic", 20))
 			return unik_err_set(err, UNIK_E_UNAUTHORIZED,
 					    "the registry refused the credentials (401)");

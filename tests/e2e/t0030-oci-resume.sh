@@ -55,6 +55,9 @@ check "the push uploads its blobs itself" contains "$out" "uploading blob sha256
 check "the proxy cut a connection" contains "$(cat "$R/counts-plain")" "cut=1 "
 check "the push resumed from what the registry had" contains "$out" "bytes; resuming"
 check "skopeo found the blobs there" contains "$out" "Copying blob sha256:"
+check "not on a terminal: a plain line at each blob's end" eq \
+	"$(grep -cE '^sha256:[0-9a-f]{12}: ([0-9.]+ [KM]iB|[0-9]+ B) / \1 \(100%\)$' <<<"$out")" 7
+check "... a line a tenth at most" eq "$(grep -c '^sha256:[0-9a-f]*: .* / .* ([0-9]*%)$' <<<"$out" | awk '{print ($1 >= 7 && $1 <= 7 * 11 + 4)}')" 1
 total=$(blob_bytes plain) after=$(count plain after) before=$(count plain before)
 had=$(sed -n 's/.*: the registry has \([0-9]*\) of [0-9]* bytes; resuming/\1/p' <<<"$out" | head -1)
 echo "# blobs $total bytes; request bodies: $before bytes before the cut, $after after it; the registry had $had bytes of the cut blob"
@@ -85,6 +88,19 @@ check "the pulled images have the original's digest" eq "$d" "True"
 out=$(unik push --ca-cert "$R/ca.crt" hello-c "127.0.0.1:$PTLS/team/hello:again" 2>&1)
 check "a second push" eq "$?" 0
 check "a second push uploads nothing" contains "$out" "(0 bytes uploaded, 7 already there)"
+# on a terminal: a bar per blob, redrawn in place
+if command -v script >/dev/null; then
+	out=$(script -qec "$BIN/unik push --ca-cert $R/ca.crt hello-c 127.0.0.1:$PTLS/team/tty:v1" /dev/null 2>&1)
+	check "on a terminal: the push" contains "$out" "pushed 127.0.0.1:$PTLS/team/tty:v1"
+	grep -qE 'sha256:[0-9a-f]{12} \[=+>? *\] ' <<<"$out"
+	check "... draws bars" eq "$?" 0
+	grep -q $'\r\033\\[Ksha256:[0-9a-f]\\{12\\} \\[==============================\\]' <<<"$out"
+	check "... redrawn in place, to a full bar" eq "$?" 0
+	check "... no plain progress lines" eq "$(grep -c '(100%)' <<<"$out")" 0
+else
+	skip_case "a progress bar on a terminal: no script(1)"
+fi
+
 # refused credentials are the registry's 401, from unikd's own client
 printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}\n' "$PTLS" "$(printf bob:nope | base64)" \
 	>"$XDG_CONFIG_HOME/unik/auth.json"
