@@ -223,16 +223,20 @@ s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16); c=[]
 while True: c.append(s.accept()[0])' "$P5" &
 REG_PIDS+=($!)
 wait_port "$P5"
+# the push's connections to it (unikd's own uploads first, then skopeo's)
+connected() { [ -n "$(ss -Htn state established "( dport = :$P5 )")" ]; }
 unik build -q -t hello-c "$ROOT/examples/hello-c" >/dev/null 2>&1
 r=$(api POST /v1/images/hello-c/push -d "{\"target\":\"127.0.0.1:$P5/stuck/hello:v1\",\"insecure\":true}")
 check "push to a silent registry starts a job" eq "${r%% *}" 202
 job=$(echo "${r#* }" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-for _ in $(seq 1 50); do pgrep -f "skopeo.*127.0.0.1:$P5" >/dev/null && break; sleep 0.1; done
-check "skopeo runs for it" pgrep -f "skopeo.*127.0.0.1:$P5"
+for _ in $(seq 1 50); do connected && break; sleep 0.1; done
+check "the push is connected to it" connected
 r=$(api DELETE "/v1/jobs/$job")
 check "the cancel answers with the ended job" contains "$r" '"state":"failed"'
 check "... cancelled" contains "$r" '"message":"the push was cancelled"'
 check "... and skopeo is gone" test -z "$(pgrep -f "skopeo.*127.0.0.1:$P5")"
+for _ in $(seq 1 50); do connected || break; sleep 0.1; done
+check "... and its connections" test "$(connected && echo yes)" = ""
 
 # ---- tag --------------------------------------------------------------------------
 unik tag hello-c hello-c:v2 2>"$T/tag.err"
@@ -245,11 +249,12 @@ check "the original keeps its name too" contains "$(unik images)" "hello-c "
 # and the job's folder (with its auth.json) is gone
 r=$(api POST /v1/images/hello-c/push -d "{\"target\":\"127.0.0.1:$P5/stuck/hello:v2\",\"insecure\":true,\"auth\":{\"username\":\"u\",\"password\":\"crash-pw\"}}")
 job=$(echo "${r#* }" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-for _ in $(seq 1 50); do pgrep -f "skopeo.*127.0.0.1:$P5" >/dev/null && break; sleep 0.1; done
-check "kill -9: skopeo was running" pgrep -f "skopeo.*127.0.0.1:$P5"
+for _ in $(seq 1 50); do connected && break; sleep 0.1; done
+check "kill -9: the push was connected" connected
 kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=
 for _ in $(seq 1 50); do pgrep -f "skopeo.*127.0.0.1:$P5" >/dev/null || break; sleep 0.1; done
 check "kill -9: skopeo ended with the daemon" test -z "$(pgrep -f "skopeo.*127.0.0.1:$P5")"
+check "kill -9: and the push's connections" test "$(connected && echo yes)" = ""
 start_daemon
 check "kill -9: the push job is failed at the restart" contains "$(api GET "/v1/jobs/$job")" \
 	'"message":"the daemon stopped during the push; try again"'

@@ -70,6 +70,31 @@ out=$(unik pull --insecure --name plain-copy "127.0.0.1:$PPLAIN/team/hello:cut" 
 check "pull of the resumed push" eq "$?" 0
 check "the pulled image prints the same lines" eq "$(unik run --provider spt plain-copy a b 2>&1)" "$orig"
 
+# ---- references by digest ----------------------------------------------------------
+idx=$(unik push --insecure hello-c "127.0.0.1:$PPLAIN/team/hello:cut" 2>&1 | sed -n 's/^pushed .* \(sha256:[0-9a-f]*\)$/\1/p')
+check "the push names the index digest" eq "${#idx}" 71
+out=$(unik pull --insecure --name by-digest "127.0.0.1:$PPLAIN/team/hello@$idx" 2>&1)
+check "pull REPO@DIGEST" eq "$?" 0
+out=$(unik pull --insecure --name by-both "127.0.0.1:$PPLAIN/team/hello:no-such-tag@$idx" 2>&1)
+check "pull REPO:TAG@DIGEST: the digest wins" eq "$?" 0
+d=$(unik images --json | python3 -c 'import json,sys; d={i["name"]:i["digest"] for i in json.load(sys.stdin)}; print(d["hello-c"]==d["by-digest"]==d["by-both"])')
+check "... the same image" eq "$d" "True"
+other=sha256:$(printf x | sha256sum | cut -c1-64)
+out=$(unik pull --insecure --name none "127.0.0.1:$PPLAIN/team/hello:cut@$other" 2>&1)
+check "pull of a digest the registry does not have fails" eq "$(( $? != 0 ))" 1
+check "... and stores nothing" eq "$(unik images --json | grep -c '"none"')" 0
+out=$(unik push --insecure hello-c "127.0.0.1:$PPLAIN/team/hello:pinned@$idx" 2>&1)
+check "push to REPO:TAG@DIGEST of that image" eq "$?" 0
+out=$(unik push --insecure hello-c "127.0.0.1:$PPLAIN/team/hello@$idx" 2>&1)
+check "push to REPO@DIGEST of that image" contains "$out" "pushed 127.0.0.1:$PPLAIN/team/hello $idx"
+out=$(unik push --insecure hello-c "127.0.0.1:$PPLAIN/team/hello:pinned@$other" 2>&1)
+check "push to another digest is refused" contains "$out" "not the reference's $other: nothing pushed"
+for ref in "r.io/a@sha256:00" "r.io/a@md5:0123" "r.io/a@sha256:$(printf %064d 0)@sha256:$(printf %064d 0)" \
+	"r.io/a@$(printf %064d 0)" "r.io/a@sha256:$(printf %064d 0 | tr 0 A)" "r.io/a@"; do
+	check "pull of '$ref' is a 400" json_error_is \
+		"$(api POST /v1/images/pull -d "{\"source\":\"$ref\"}")" 400 invalid_argument
+done
+
 # ---- a cut inside a chunk (TLS, token auth): that blob again -----------------------
 out=$(unik push --ca-cert "$R/ca.crt" hello-c "127.0.0.1:$XTLS/team/hello:cut" 2>&1)
 check "a push cut inside a chunk completes" eq "$?" 0
