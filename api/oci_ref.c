@@ -81,21 +81,60 @@ static int tag_ok(const char *t)
 	return 1;
 }
 
+static int digest_ok(const char *d)
+{
+	size_t n = strlen(d);
+
+	if (n != 7 + 64 || strncmp(d, "sha256:", 7))
+		return 0;
+	for (size_t i = 7; i < n; i++)
+		if (!isdigit((unsigned char)d[i]) && !(d[i] >= 'a' && d[i] <= 'f'))
+			return 0;
+	return 1;
+}
+
+static int parse_name(const char *s, struct oci_ref *out, struct unik_err *err);
+
 int oci_ref_parse(const char *s, struct oci_ref *out, struct unik_err *err)
+{
+	const char *at = s ? strchr(s, '@') : NULL;
+	char *name;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!at)
+		return parse_name(s, out, err);
+	if (strlen(s) > REF_MAX)
+		return unik_err_set(err, UNIK_E_INVALID, "a registry reference is at most %d bytes",
+				    REF_MAX);
+	if (strchr(at + 1, '@'))
+		return unik_err_set(err, UNIK_E_INVALID, "'%s': more than one '@'", s);
+	if (strncmp(at + 1, "sha256:", 7) && strchr(at + 1, ':'))
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "'%s': only sha256 digests are supported (@sha256:HEX)", s);
+	if (!digest_ok(at + 1))
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "'%s': bad digest (@sha256: and 64 lower-case hex digits)", s);
+	name = xstrndup(s, (size_t)(at - s));
+	rc = parse_name(name, out, err);
+	free(name);
+	if (rc)
+		return -1;
+	out->digest = xstrdup(at + 1);
+	return 0;
+}
+
+static int parse_name(const char *s, struct oci_ref *out, struct unik_err *err)
 {
 	const char *slash, *colon, *last;
 	char *repo = NULL;
 
-	memset(out, 0, sizeof(*out));
 	if (!s || !*s)
 		return unik_err_set(err, UNIK_E_INVALID,
 				    "say which registry reference: REGISTRY/REPO:TAG");
 	if (strlen(s) > REF_MAX)
 		return unik_err_set(err, UNIK_E_INVALID, "a registry reference is at most %d bytes",
 				    REF_MAX);
-	if (strchr(s, '@'))
-		return unik_err_set(err, UNIK_E_INVALID,
-				    "'%s': references by digest are not supported; name a tag", s);
 	slash = strchr(s, '/');
 	if (!slash || !host_ok(s, (size_t)(slash - s)))
 		return unik_err_set(err, UNIK_E_INVALID,
@@ -136,6 +175,7 @@ int oci_ref_parse(const char *s, struct oci_ref *out, struct unik_err *err)
 	out->registry = xstrndup(s, (size_t)(slash - s));
 	out->repo = repo;
 	out->tag = xstrdup(colon ? colon + 1 : "latest");
+	out->tagged = colon != NULL;
 	return 0;
 }
 
@@ -148,6 +188,7 @@ void oci_ref_release(struct oci_ref *r)
 {
 	free(r->registry);
 	free(r->repo);
+	free(r->digest);
 	free(r->tag);
 	memset(r, 0, sizeof(*r));
 }

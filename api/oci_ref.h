@@ -2,7 +2,8 @@
  * REGISTRY/REPO[:TAG], where REGISTRY holds a '.' or a ':' or is
  * "localhost", REPO is lower-case path components ([a-z0-9] runs joined by
  * '.', '_', '__' or '-'s, separated by '/'), TAG [A-Za-z0-9_][A-Za-z0-9_.-]
- * (at most 128); no tag means "latest". */
+ * (at most 128); no tag means "latest"; then, optionally, @sha256:<64
+ * lower-case hex digits> (REPO@DIGEST or REPO:TAG@DIGEST: the digest wins). */
 #ifndef UNIK_OCI_REF_H
 #define UNIK_OCI_REF_H
 
@@ -11,7 +12,9 @@
 struct oci_ref {
 	char *registry; /* "host[:port]" */
 	char *repo; /* "a/b" */
-	char *tag;
+	char *tag; /* "latest" when the reference names none */
+	char *digest; /* "sha256:<64 hex>" after an '@', or NULL */
+	int tagged; /* the reference named the tag */
 };
 
 /* Parses `s`; INVALID with the reason when it is not a reference. */

@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../api/oci_ref.h"
 #include "../api/types.h"
 #include "../lib/xalloc.h"
 #include "cmd.h"
 #include "creds.h"
+#include "progress.h"
 
 struct oci_opts {
 	const char *name;
@@ -75,6 +77,7 @@ struct follow_state {
 	int quiet;
 	int have_result;
 	struct unik_job job;
+	struct progress bars;
 };
 
 static int on_event(const char *line, size_t len, void *arg, struct unik_err *err)
@@ -89,11 +92,20 @@ static int on_event(const char *line, size_t len, void *arg, struct unik_err *er
 		return 0;
 	if (!ev)
 		return unik_err_set(err, UNIK_E_INTERNAL, "the unik daemon sent a bad job event");
-	if (type && !strcmp(type, "result")) {
+	if (type && !strcmp(type, "progress")) {
+		const char *id = json_string_value(json_object_get(ev, "id"));
+		json_t *cur = json_object_get(ev, "current"), *tot = json_object_get(ev, "total");
+
+		if (id && json_is_integer(cur) && json_is_integer(tot) && !f->quiet)
+			progress_update(&f->bars, id, json_integer_value(cur),
+					json_integer_value(tot));
+	} else if (type && !strcmp(type, "result")) {
+		progress_break(&f->bars);
 		unik_job_release(&f->job);
 		rc = unik_job_from_json(json_object_get(ev, "job"), &f->job, err);
 		f->have_result = rc == 0;
 	} else if (msg && !f->quiet) {
+		progress_break(&f->bars);
 		printf("%s\n", msg);
 		fflush(stdout);
 	}
@@ -147,7 +159,7 @@ static int cancel_job(struct cmd_ctx *ctx, const char *id)
 static int run_job(struct cmd_ctx *ctx, const char *path, json_t *body, int quiet, char **image)
 {
 	struct unik_err err = UNIK_ERR_INIT;
-	struct follow_state f = { quiet, 0, { 0 } };
+	struct follow_state f = { .quiet = quiet };
 	struct strbuf ev = STRBUF_INIT;
 	json_t *res = NULL;
 	int rc;
@@ -155,6 +167,7 @@ static int run_job(struct cmd_ctx *ctx, const char *path, json_t *body, int quie
 	struct sigaction sa, old_int, old_term;
 
 	unik_job_init(&f.job);
+	progress_init(&f.bars, stdout, isatty(STDOUT_FILENO));
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);

@@ -10,5 +10,5 @@ UNIKD_SRCS += daemon/run_ctx.c daemon/reconcile.c daemon/claims.c daemon/instanc
 UNIKD_SRCS += daemon/stagings.c daemon/published.c daemon/h_export.c
 UNIKD_SRCS += daemon/events.c daemon/h_events.c daemon/instance_stats.c daemon/h_stats.c daemon/restarts.c
 UNIKD_SRCS += daemon/stagings.c daemon/published.c daemon/h_export.c daemon/h_df.c
-UNIKD_SRCS += daemon/oci_layout.c daemon/oci_import.c daemon/oci_tar.c daemon/oci_skopeo.c daemon/oci_rootfs.c \
+UNIKD_SRCS += daemon/oci_layout.c daemon/oci_import.c daemon/oci_tar.c daemon/oci_skopeo.c daemon/oci_upload.c daemon/oci_rootfs.c \
 	daemon/h_oci.c daemon/h_oci_save.c

@@ -17,6 +17,7 @@
 #include "jobs.h"
 #include "oci_layout.h"
 #include "oci_skopeo.h"
+#include "oci_upload.h"
 #include "store.h"
 #include "untar.h"
 
@@ -28,6 +29,7 @@ struct oci_task {
 	struct unik_image im; /* push: the image */
 	char *name; /* pull: the new image's name, or NULL */
 	char *work;
+	long long chunk; /* push: bytes a PATCH (registry.chunk_size) */
 };
 
 static void task_free(void *p)
@@ -145,6 +147,18 @@ static int apply_config(struct unikd *d, struct oci_transfer *t, struct unik_err
 	return 0;
 }
 
+static int chunk_config(struct unikd *d, long long *chunk, struct unik_err *err)
+{
+	if (unik_config_get_int(&d->cfg, "registry.chunk_size", OCI_CHUNK_DEFAULT, chunk, err))
+		return -1;
+	if (*chunk < OCI_CHUNK_MIN || *chunk > OCI_CHUNK_MAX)
+		return unik_err_set(err, UNIK_E_INTERNAL,
+				    "registry.chunk_size = %lld in the daemon's configuration is "
+				    "out of range (%lld..%lld bytes)",
+				    *chunk, OCI_CHUNK_MIN, OCI_CHUNK_MAX);
+	return 0;
+}
+
 static int push_run(struct job_ctx *jc, void *p, struct unik_err *err)
 {
 	struct oci_task *k = p;
@@ -153,9 +167,27 @@ static int push_run(struct job_ctx *jc, void *p, struct unik_err *err)
 
 	jobs_step(jc, "writing the OCI layout of image %.12s", k->im.id);
 	if (oci_layout_write(k->d, &k->im, layout, k->t.ref.tag, &idx, err) ||
-	    jobs_stopped(jc, err) || oci_skopeo_copy(jc, k->work, layout, &k->t, 1, err))
+	    jobs_stopped(jc, err))
 		goto out;
-	jobs_step(jc, "pushed %s/%s:%s %s", k->t.ref.registry, k->t.ref.repo, k->t.ref.tag, idx);
+	if (k->t.ref.digest && strcmp(idx, k->t.ref.digest)) {
+		unik_err_set(err, UNIK_E_INVALID,
+			     "the image's OCI index is %s, not the reference's %s: nothing pushed",
+			     idx, k->t.ref.digest);
+		goto out;
+	}
+	/* the blobs by unikd's resumable uploads, then skopeo (which finds them
+	 * there) for the manifests; when unikd's client cannot, skopeo does all */
+	if (oci_upload_blobs(jc, k->work, layout, &k->t, k->chunk, err)) {
+		if (err->code == UNIK_E_UNAUTHORIZED || jobs_stopped(jc, err))
+			goto out;
+		jobs_step(jc, "resumable upload failed (%s): skopeo sends the blobs", err->msg);
+		unik_err_clear(err);
+	}
+	if (jobs_stopped(jc, err) || oci_skopeo_copy(jc, k->work, layout, &k->t, 1, err))
+		goto out;
+	jobs_step(jc, "pushed %s/%s%s%s %s", k->t.ref.registry, k->t.ref.repo,
+		  k->t.ref.tagged || !k->t.ref.digest ? ":" : "",
+		  k->t.ref.tagged || !k->t.ref.digest ? k->t.ref.tag : "", idx);
 	{
 		char *to = xasprintf("%s/%s:%s", k->t.ref.registry, k->t.ref.repo, k->t.ref.tag);
 
@@ -170,6 +202,35 @@ out:
 	return rc;
 }
 
+/* The index.json entry named `tag` of a pulled layout is `digest` (its
+ * blob is checked against the entry when it is imported). */
+static int check_digest(const char *layout, const char *tag, const char *digest,
+			struct unik_err *err)
+{
+	char *path = xasprintf("%s/index.json", layout);
+	json_t *doc = json_load_file(path, 0, NULL), *m = json_object_get(doc, "manifests");
+	const char *got = NULL;
+	size_t i;
+	json_t *e;
+
+	json_array_foreach (m, i, e) {
+		const char *name = json_string_value(json_object_get(
+		    json_object_get(e, "annotations"), "org.opencontainers.image.ref.name"));
+
+		if (name && !strcmp(name, tag))
+			got = json_string_value(json_object_get(e, "digest"));
+	}
+	int rc = got && !strcmp(got, digest) ? 0 : -1;
+
+	if (rc)
+		unik_err_set(err, UNIK_E_INVALID,
+			     "the registry sent %s, not the reference's %s: nothing stored",
+			     got ? got : "no image", digest);
+	json_decref(doc);
+	free(path);
+	return rc;
+}
+
 static int pull_run(struct job_ctx *jc, void *p, struct unik_err *err)
 {
 	struct oci_task *k = p;
@@ -177,6 +238,8 @@ static int pull_run(struct job_ctx *jc, void *p, struct unik_err *err)
 	int rc = -1;
 
 	if (oci_skopeo_copy(jc, k->work, layout, &k->t, 0, err) || jobs_stopped(jc, err))
+		goto out;
+	if (k->t.ref.digest && check_digest(layout, k->t.ref.tag, k->t.ref.digest, err))
 		goto out;
 	jobs_step(jc, "verifying and storing the image");
 	if (oci_layout_import(k->d, layout, k->t.ref.tag, k->name, &id, err))
@@ -235,7 +298,7 @@ void h_images_push(struct http_req *req)
 		http_reply_error(req, &err);
 		goto out;
 	}
-	if (apply_config(req->d, &k->t, &err)) {
+	if (apply_config(req->d, &k->t, &err) || chunk_config(req->d, &k->chunk, &err)) {
 		task_free(k);
 		http_reply_error(req, &err);
 		goto out;

@@ -264,6 +264,13 @@ void jobs_log(void *jc, const char *line)
 	log_line(jc, line);
 }
 
+void jobs_progress(struct job_ctx *jc, const char *id, long long done, long long total)
+{
+	emit(jc, "progress", NULL,
+	     json_pack("{sssIsI}", "id", id, "current", (json_int_t)done, "total",
+		       (json_int_t)total));
+}
+
 int jobs_stopped(struct job_ctx *jc, struct unik_err *err)
 {
 	return job_stopped(jc, err);

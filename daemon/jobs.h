@@ -51,6 +51,9 @@ int jobs_start_task(struct unikd *d, const char *kind, char *work_dir, const cha
 		    struct unik_err *err);
 void jobs_step(struct job_ctx *jc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void jobs_log(void *jc, const char *line);
+/* A "progress" event: `done` of `total` bytes of the transfer of `id`
+ * (a blob digest), for the CLI's progress bars. */
+void jobs_progress(struct job_ctx *jc, const char *id, long long done, long long total);
 /* -1 with the reason once the job was told to stop. */
 int jobs_stopped(struct job_ctx *jc, struct unik_err *err);
 /* Records the running tool's pid (0 once reaped); returns 1 (and kills it)

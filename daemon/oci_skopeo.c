@@ -282,7 +282,11 @@ int oci_skopeo_copy(struct job_ctx *jc, const char *work, const char *layout,
 {
 	char *auth = xasprintf("%s/auth.json", work);
 	char *oci = xasprintf("oci:%s:%s", layout, t->ref.tag);
-	char *docker = xasprintf("docker://%s/%s:%s", t->ref.registry, t->ref.repo, t->ref.tag);
+	/* by digest when there is one (a push to a tag it names too: the
+	 * digest was checked against the layout's) */
+	int by_digest = t->ref.digest && !(push && t->ref.tagged);
+	char *docker = xasprintf("docker://%s/%s%s%s", t->ref.registry, t->ref.repo,
+				 by_digest ? "@" : ":", by_digest ? t->ref.digest : t->ref.tag);
 	struct strv argv = STRV_INIT;
 	int rc = -1;
 

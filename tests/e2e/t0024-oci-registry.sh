@@ -9,66 +9,13 @@
 # a wrong password refused with a 401, credentials from `unik login`, from
 # ~/.docker/config.json and from a docker-credential helper.
 . "$(dirname "$0")/../lib/e2e.sh"
-for tool in skopeo docker-registry htpasswd openssl; do
-	command -v $tool >/dev/null || skip "$tool is not installed (scripts/install-deps)"
-done
-
-R=$T/reg
-mkdir -p "$R"
-REG_PIDS=()
-oci_cleanup() {
-	for p in "${REG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${REG_PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	cleanup
-}
-trap oci_cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { # wait_port PORT: until something listens there
-	for _ in $(seq 1 100); do
-		python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),1)' "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "nothing listens on 127.0.0.1:$1"; return 1
-}
-
-# a CA and a certificate for 127.0.0.1 signed by it; a key pair for the tokens
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=unik-test-ca \
-	-keyout "$R/ca.key" -out "$R/ca.crt" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
-	-keyout "$R/server.key" -out "$R/server.csr" 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$R/ext.cnf"
-openssl x509 -req -in "$R/server.csr" -CA "$R/ca.crt" -CAkey "$R/ca.key" -CAcreateserial \
-	-days 2 -extfile "$R/ext.cnf" -out "$R/server.crt" 2>/dev/null
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=unik-test-token \
-	-keyout "$R/token.key" -out "$R/token.crt" 2>/dev/null
-htpasswd -Bbn alice s3cret-pw >"$R/htpasswd" 2>/dev/null
-
-# start_registry NAME PORT AUTH-YAML TLS(0|1)
-start_registry() {
-	local name=$1 port=$2 auth=$3 tls=$4
-	{
-		echo "version: 0.1"
-		echo "log: {level: warn}"
-		echo "storage: {filesystem: {rootdirectory: $R/$name-store}}"
-		echo "http:"
-		echo "  addr: 127.0.0.1:$port"
-		[ "$tls" = 1 ] && echo "  tls: {certificate: $R/server.crt, key: $R/server.key}"
-		[ -n "$auth" ] && printf 'auth:\n%s\n' "$auth"
-	} >"$R/$name.yml"
-	docker-registry serve "$R/$name.yml" >>"$R/$name.log" 2>&1 &
-	REG_PIDS+=($!)
-	wait_port "$port"
-}
+. "$ROOT/tests/lib/oci_registry.sh"
 
 P1=$(free_port); P2=$(free_port); P3=$(free_port); P4=$(free_port)
 start_registry plain "$P1" "" 0
 start_registry basic "$P2" "  htpasswd: {realm: unik-test, path: $R/htpasswd}" 1
-python3 "$ROOT/tests/e2e/oci_token_server.py" "$P4" "$R/token.key" "$R/token.crt" \
-	bob t0ken-pw unik-test-registry unik-test-issuer 2>"$R/token.log" &
-REG_PIDS+=($!)
-wait_port "$P4"
-start_registry token "$P3" "  token: {realm: \"http://127.0.0.1:$P4/token\", service: unik-test-registry, issuer: unik-test-issuer, rootcertbundle: $R/token.crt}" 1
+start_token_server "$P4"
+start_registry token "$P3" "$(token_auth_yaml "$P4")" 1
 
 # credentials of this test only: unik's file and Docker's config in $T
 export XDG_CONFIG_HOME=$T/xdg HOME=$T/home
@@ -276,16 +223,20 @@ s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16); c=[]
 while True: c.append(s.accept()[0])' "$P5" &
 REG_PIDS+=($!)
 wait_port "$P5"
+# the push's connections to it (unikd's own uploads first, then skopeo's)
+connected() { [ -n "$(ss -Htn state established "( dport = :$P5 )")" ]; }
 unik build -q -t hello-c "$ROOT/examples/hello-c" >/dev/null 2>&1
 r=$(api POST /v1/images/hello-c/push -d "{\"target\":\"127.0.0.1:$P5/stuck/hello:v1\",\"insecure\":true}")
 check "push to a silent registry starts a job" eq "${r%% *}" 202
 job=$(echo "${r#* }" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-for _ in $(seq 1 50); do pgrep -f "skopeo.*127.0.0.1:$P5" >/dev/null && break; sleep 0.1; done
-check "skopeo runs for it" pgrep -f "skopeo.*127.0.0.1:$P5"
+for _ in $(seq 1 50); do connected && break; sleep 0.1; done
+check "the push is connected to it" connected
 r=$(api DELETE "/v1/jobs/$job")
 check "the cancel answers with the ended job" contains "$r" '"state":"failed"'
 check "... cancelled" contains "$r" '"message":"the push was cancelled"'
 check "... and skopeo is gone" test -z "$(pgrep -f "skopeo.*127.0.0.1:$P5")"
+for _ in $(seq 1 50); do connected || break; sleep 0.1; done
+check "... and its connections" test "$(connected && echo yes)" = ""
 
 # ---- tag --------------------------------------------------------------------------
 unik tag hello-c hello-c:v2 2>"$T/tag.err"
@@ -298,11 +249,12 @@ check "the original keeps its name too" contains "$(unik images)" "hello-c "
 # and the job's folder (with its auth.json) is gone
 r=$(api POST /v1/images/hello-c/push -d "{\"target\":\"127.0.0.1:$P5/stuck/hello:v2\",\"insecure\":true,\"auth\":{\"username\":\"u\",\"password\":\"crash-pw\"}}")
 job=$(echo "${r#* }" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-for _ in $(seq 1 50); do pgrep -f "skopeo.*127.0.0.1:$P5" >/dev/null && break; sleep 0.1; done
-check "kill -9: skopeo was running" pgrep -f "skopeo.*127.0.0.1:$P5"
+for _ in $(seq 1 50); do connected && break; sleep 0.1; done
+check "kill -9: the push was connected" connected
 kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=
 for _ in $(seq 1 50); do pgrep -f "skopeo.*127.0.0.1:$P5" >/dev/null || break; sleep 0.1; done
 check "kill -9: skopeo ended with the daemon" test -z "$(pgrep -f "skopeo.*127.0.0.1:$P5")"
+check "kill -9: and the push's connections" test "$(connected && echo yes)" = ""
 start_daemon
 check "kill -9: the push job is failed at the restart" contains "$(api GET "/v1/jobs/$job")" \
 	'"message":"the daemon stopped during the push; try again"'

@@ -53,11 +53,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		   "'%s': a separator inside a part (%s | %s | %s)", s, r.registry, r.repo, r.tag);
 	FUZZ_CHECK(!has_ctl(r.registry) && !has_ctl(r.repo) && !has_ctl(r.tag),
 		   "'%s': a control byte kept", s);
-	canon = xasprintf("%s/%s:%s", r.registry, r.repo, r.tag);
+	FUZZ_CHECK(!r.digest || (strlen(r.digest) == 71 && !strncmp(r.digest, "sha256:", 7) &&
+				 strspn(r.digest + 7, "0123456789abcdef") == 64),
+		   "'%s': a bad digest kept: %s", s, r.digest);
+	canon = xasprintf("%s/%s:%s%s%s", r.registry, r.repo, r.tag, r.digest ? "@" : "",
+			  r.digest ? r.digest : "");
 	FUZZ_CHECK(oci_ref_parse(canon, &again, &err) == 0, "'%s': '%s' refused: %s", s, canon,
 		   err.msg);
 	FUZZ_CHECK(!strcmp(again.registry, r.registry) && !strcmp(again.repo, r.repo) &&
-		       !strcmp(again.tag, r.tag),
+		       !strcmp(again.tag, r.tag) && !again.digest == !r.digest &&
+		       (!r.digest || !strcmp(again.digest, r.digest)),
 		   "'%s': '%s' parses to another reference", s, canon);
 	name = oci_ref_image_name(&r);
 	FUZZ_CHECK(!name || unik_name_valid(name), "'%s': image name '%s' is not valid", s, name);

@@ -27,6 +27,12 @@ static void refs(void)
 		{ "reg.example.org/team/my-app_x.y:1.0-rc_2", "reg.example.org", "team/my-app_x.y",
 		  "1.0-rc_2" },
 		{ "r.io/a__b--c:_t", "r.io", "a__b--c", "_t" },
+		{ "r.io/a/"
+		  "b@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		  "r.io", "a/b", "latest" },
+		{ "r.io:5000/"
+		  "a:v2@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		  "r.io:5000", "a", "v2" },
 	};
 	static const char *const bad[] = {
 		"hello:v1", /* no registry */
@@ -39,13 +45,38 @@ static void refs(void)
 		"r.io/a:.x",
 		"r.io/a:-x",
 		"r.io/a@sha256:00",
+		"r.io/"
+		"a@sha256:"
+		"0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF", /* upper case */
+		"r.io/"
+		"a@sha512:"
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		"r.io/"
+		"a@sha256:"
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef@"
+		"sha256:"
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		"r.io/"
+		"a@0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		"r.io/a@",
+		"@sha256:"
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		"r.io@sha256:"
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		"r.io/"
+		"a:@sha256:"
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		"r.io/"
+		"a@sha256:"
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdefx",
 		"host:port/a",
 		"r.io:/a",
 		"",
 		"r.io/",
 		"r.io/a:"
 		"0123456789012345678901234567890123456789012345678901234567890123456789"
-		"01234567890123456789012345678901234567890123456789012345678901234567890",
+		"0123456789012345678901234567890123456789012345678901234567890123456789"
+		"0",
 	};
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
@@ -59,6 +90,15 @@ static void refs(void)
 		is_str(r.registry, good[i][1], "%s: registry", good[i][0]);
 		is_str(r.repo, good[i][2], "%s: repo", good[i][0]);
 		is_str(r.tag, good[i][3], "%s: tag", good[i][0]);
+		ok(!strchr(good[i][0], '@') == !r.digest &&
+		       (!r.digest || !strcmp(r.digest, strchr(good[i][0], '@') + 1)),
+		   "%s: digest", good[i][0]);
+		{
+			const char *path = good[i][0] + strlen(r.registry) + 1;
+			size_t n = strcspn(path, "@");
+
+			ok(r.tagged == (memchr(path, ':', n) != NULL), "%s: tagged", good[i][0]);
+		}
 		oci_ref_release(&r);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -82,7 +122,7 @@ static void refs(void)
 		free(longref);
 	}
 	{
-		struct oci_ref r = { "r.io", "team/hello", "latest" };
+		struct oci_ref r = { "r.io", "team/hello", "latest", NULL, 1 };
 		char *n = oci_ref_image_name(&r);
 
 		is_str(n, "hello", "latest: the repo's last part");
