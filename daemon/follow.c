@@ -143,6 +143,8 @@ static void take_lines(struct lines *l, int all)
 	}
 	if (l->ended)
 		start = l->in.len;
+	if (!start)
+		return; /* nothing taken (the buffer may not even exist yet) */
 	memmove(l->in.buf, l->in.buf + start, l->in.len - start);
 	l->in.len -= start;
 	l->in_off += (off_t)start;
