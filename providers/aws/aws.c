@@ -139,6 +139,24 @@ int aws_check_cmdline(const struct unik_run_spec *spec, struct unik_err *err)
 	return spec->boot_disk ? same_cmdline(spec, err) : 0;
 }
 
+/* The configured instance type against the image's network (aws_nitro.c),
+ * before anything is published; a type picked by memory is checked when
+ * the run starts. */
+static int check_type(const struct unik_run_spec *spec, struct unik_err *err)
+{
+	const char *type = unik_config_get(spec->cfg, "aws.instance_type", NULL);
+	struct aws_setup s;
+	int rc;
+
+	if (!type || !*type || !spec->kernel)
+		return 0;
+	if (aws_setup_load(spec->cfg, &s, err))
+		return -1;
+	rc = aws_check_type_network(spec, &s.client, type, err);
+	aws_setup_release(&s);
+	return rc;
+}
+
 static int aws_check(const struct unik_run_spec *spec, struct unik_err *err)
 {
 	if (spec->env && spec->env->n)
@@ -152,7 +170,9 @@ static int aws_check(const struct unik_run_spec *spec, struct unik_err *err)
 		    err, UNIK_E_INVALID,
 		    "aws: --trace and --verbose change the boot command line, which "
 		    "an AMI does not (user data is not read by the runtime yet)");
-	return aws_check_cmdline(spec, err);
+	if (aws_check_cmdline(spec, err))
+		return -1;
+	return check_type(spec, err);
 }
 
 static void progress(const struct unik_publish_spec *spec, const char *fmt, ...)
@@ -394,9 +414,11 @@ static int aws_unpublish(const struct unik_publish_spec *spec, const char *ref,
 const struct unik_provider unik_provider_aws = {
 	.name = "aws",
 	.description = "unik-elf images as EC2 instances booted from AMIs (EBS direct "
-		       "snapshots). Xen-based types (t2, m4, c4: netfront, blkfront) run; Nitro "
-		       "types (t3, m5, c5, ...) need ENA, which the runtime lacks: they need "
-		       "the linux base. Runs boot the image's own arguments (no --env yet)",
+		       "snapshots). Xen types without ENA (t2, c4, m4 to 10xlarge) run any "
+		       "image; Nitro types (t3, m5, c5, ...) and m4.16xlarge have only ENA, "
+		       "which the runtime lacks: images that make sockets are refused there "
+		       "(they need the linux base), others run. Runs boot the image's own "
+		       "arguments (no --env yet)",
 	.auto_priority = 0, /* chosen only by name: a cloud costs money */
 	.formats = aws_formats,
 	.min_memory_mb = AWS_MIN_MEMORY_MB,

@@ -257,6 +257,8 @@ static int run_new(const struct unik_run_spec *spec, const struct aws_client *c,
 		snprintf(type, type_size, "%s", cfg_type);
 	else if (ec2_pick_instance_type(c, fam, spec->memory_mb, type, type_size, err))
 		return -1;
+	if (aws_check_type_network(spec, c, type, err))
+		return -1;
 	if (fs_exists(runs_path) && fs_read_file(runs_path, &sb, &ignored) == 0)
 		runs = strtol(strbuf_str(&sb), NULL, 10);
 	strbuf_release(&sb);

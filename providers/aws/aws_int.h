@@ -57,4 +57,20 @@ size_t aws_console_new(const char *seen, size_t seen_len, const char *now, size_
  * or "unik: exit status <n>" line), or -1. */
 int aws_console_exit_status(const char *text, size_t len);
 
+/* aws_nitro.c: 1 when the ELF64 file's symbol table defines function
+ * `name`, 0 when not, -1 with err (INVALID: not ELF64, headers out of the
+ * file). */
+int aws_elf_defines(const char *path, const char *name, struct unik_err *err);
+/* The image's kernel links the network stack (defines
+ * net_init): *yes 1 or 0; INVALID for a file that is not ELF64. */
+int aws_image_has_network(const char *kernel, int *yes, struct unik_err *err);
+/* DescribeInstanceTypes of one type: its hypervisor ("xen", "nitro") and
+ * networkInfo/enaSupport ("unsupported", "supported", "required"). */
+int ec2_type_network(const struct aws_client *c, const char *type, char *hypervisor, size_t hv_size,
+		     char *ena, size_t ena_size, struct unik_err *err);
+/* INVALID when the image makes sockets and `type` would give it an ENA
+ * adapter only (Nitro, ENA-capable Xen types): the runtime has no ENA. */
+int aws_check_type_network(const struct unik_run_spec *spec, const struct aws_client *c,
+			   const char *type, struct unik_err *err);
+
 #endif

@@ -178,9 +178,35 @@ check "-m 3000: the smallest t2/m4/c4 type with 3000 MiB (c4.large 3840, not t2.
 	test "$(state | python3 -c 'import json,sys; print(json.load(sys.stdin)["instances"][sys.argv[1]]["InstanceType"])' "$iid2")" = c4.large
 
 # ---- a daemon restart: the instance is adopted, asked of EC2 ----------------
+# (restarted with aws.instance_type = t3.micro, a Nitro type, for the
+# instance-type cases below)
 stop_daemon
+printf '[aws]\ninstance_type = t3.micro\n' >>"$T/unikd.conf"
 start_daemon
 check "after a daemon restart: a2 still running (DescribeInstances)" bash -c "$BIN/unik ps | grep a2 | grep -qi running"
+
+# ---- Nitro types: ENA only, which the runtime does not drive ----------------
+timeout 300 "$BIN/unik" run -d --provider aws --name a3 hello >"$T/a3.log" 2>&1
+check "an image that makes no sockets runs on a Nitro type (aws.instance_type t3.micro)" \
+	bash -c "$BIN/unik ps | grep a3 | grep -qi running"
+a3_id=$(api GET /v1/instances/a3 | python3 -c 'import json,sys; print(json.loads(sys.stdin.read().split(" ", 1)[1])["id"])' 2>/dev/null)
+iid3=$(instance_of "$a3_id")
+check "it is a t3.micro" test "$(state | python3 -c 'import json,sys; print(json.load(sys.stdin)["instances"][sys.argv[1]]["InstanceType"])' "$iid3")" = t3.micro
+unik build -t web "$ROOT/examples/http-c" >"$T/bw.log" 2>&1 || { cat "$T/bw.log"; exit 1; }
+n_snap=$(ops | grep -c '^StartSnapshot$')
+r=$(api POST /v1/instances -H 'Content-Type: application/json' -d '{"image":"web","name":"w1","provider":"aws"}')
+check "an image that makes sockets on a Nitro type: 400" json_error_is "$r" 400 invalid_argument
+check "its message says ENA, which the runtime does not drive" contains "$r" "ENA network adapter, which the unik runtime does not drive"
+check "refused before anything was uploaded or run for it" \
+	test "$(ops | grep -c '^StartSnapshot$') $(state | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["instances"]))')" = "$n_snap 3"
+check "the type was asked of EC2 (DescribeInstanceTypes t3.micro: hypervisor nitro)" python3 -c '
+import json, sys
+e = [x for x in json.loads(sys.argv[1])["requests"] if x.get("op") == "DescribeInstanceTypes"]
+assert any(x.get("params", {}).get("InstanceTypes") == ["t3.micro"] for x in e), e[-3:]' "$(ctl GET log)"
+unik rm w1 >/dev/null 2>&1
+
+timeout 120 "$BIN/unik" stop a3 >/dev/null 2>&1
+timeout 120 "$BIN/unik" rm a3 >/dev/null 2>&1
 check "and unik stop a2 stops its EC2 instance" bash -c "timeout 120 $BIN/unik stop a2 >/dev/null 2>&1"
 check "it is stopped" python3 -c '
 import json, sys

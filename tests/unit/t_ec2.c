@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../../lib/fsutil.h"
 #include "../../lib/xalloc.h"
 #include "../../providers/aws/aws_int.h"
 #include "tap.h"
@@ -527,6 +528,52 @@ static void t_ref(void)
 	ok(aws_ref_parse(NULL, ami, snap, &err) < 0, "none: refused");
 }
 
+/* ---- the image's network stack (aws_nitro.c) --------------------------- */
+
+static void t_elf(void)
+{
+	char path[] = "/tmp/t_ec2_elfXXXXXX", self[4096];
+	struct unik_err err = UNIK_ERR_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	ssize_t sn = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	int fd, yes = -1;
+
+	if (!ok(sn > 0, "elf: this test's own path"))
+		return;
+	self[sn] = 0;
+
+	ok(aws_elf_defines(self, "main", &err) == 1, "elf: this test's own ELF defines main (%s)",
+	   err.msg);
+	ok(aws_elf_defines(self, "net_init", &err) == 0 &&
+	       aws_image_has_network(self, &yes, &err) == 0 && yes == 0,
+	   "elf: it has no network stack (no net_init)");
+	ok(aws_elf_defines("/proc/self/exe", "main", &err) < 0,
+	   "elf: a symbolic link is not followed");
+	ok(fs_read_file(self, &sb, &err) == 0 && sb.len > 4096, "elf: read it");
+	fd = mkstemp(path);
+	/* the header only: section headers beyond the file */
+	ok(fd >= 0 && write(fd, sb.buf, 64) == 64 && aws_elf_defines(path, "main", &err) < 0 &&
+	       err.code == UNIK_E_INVALID,
+	   "elf: truncated after the header: INVALID (%s)", err.msg);
+	/* e_shnum huge */
+	if (fd >= 0 && ftruncate(fd, 0) == 0) {
+		sb.buf[60] = (char)0xff;
+		sb.buf[61] = (char)0xff;
+		ok(pwrite(fd, sb.buf, sb.len, 0) == (ssize_t)sb.len &&
+		       aws_elf_defines(path, "main", &err) < 0,
+		   "elf: 65535 section headers: refused");
+	}
+	if (fd >= 0 && ftruncate(fd, 0) == 0)
+		ok(write(fd, "#!/bin/sh\n", 10) == 10 && aws_elf_defines(path, "main", &err) < 0,
+		   "elf: not an ELF file: refused");
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	ok(aws_elf_defines("/nonexistent/x", "main", &err) < 0, "elf: no such file: an error");
+	ok(aws_elf_defines("/tmp", "main", &err) < 0, "elf: a folder: refused");
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	t_query();
@@ -536,5 +583,6 @@ int main(void)
 	t_http();
 	t_console();
 	t_ref();
+	t_elf();
 	return tap_done();
 }
