@@ -328,6 +328,7 @@ int aws_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct unik_
 		 type[0] ? " (" : "", type, type[0] ? ")" : "", ami);
 	rc = 0;
 out:
+	aws_poll_forget(&s.client); /* whatever was sent: the batch may be behind */
 	aws_setup_release(&s);
 	return rc;
 }
@@ -354,7 +355,7 @@ int aws_status(const struct unik_run_spec *spec, enum unik_vm_state *state, pid_
 	s.client.timeout_ms = 15000;
 	s.client.connect_timeout_ms = 3000;
 	s.client.backoff_cap_ms = 2000;
-	if (ec2_describe_instance(&s.client, id, &in, err)) {
+	if (aws_poll_instance(&s.client, id, &in, err)) {
 		aws_setup_release(&s);
 		if (err->code != UNIK_E_NOT_FOUND)
 			return -1;
@@ -369,7 +370,7 @@ int aws_status(const struct unik_run_spec *spec, enum unik_vm_state *state, pid_
 		*state = UNIK_VM_STOPPED;
 	else
 		*state = UNIK_VM_GONE; /* terminated */
-	if (strcmp(in.state, "pending"))
+	if (strcmp(in.state, "pending") && aws_poll_console_due(id, !strcmp(in.state, "running")))
 		pull_console(spec, &s.client, id, &ignored); /* a log a little behind, no more */
 	aws_setup_release(&s);
 	return 0;
@@ -394,6 +395,7 @@ int aws_stop(const struct unik_run_spec *spec, pid_t pid, int timeout_s, struct 
 	if (timeout_s > 0) {
 		if (ec2_instance_action(&s.client, "StopInstances", id, 0, err) &&
 		    err->code != UNIK_E_NOT_FOUND && err->code != UNIK_E_CONFLICT) {
+			aws_poll_forget(&s.client);
 			aws_setup_release(&s);
 			return -1;
 		}
@@ -404,6 +406,7 @@ int aws_stop(const struct unik_run_spec *spec, pid_t pid, int timeout_s, struct 
 		/* the program did not end in time: forced (no ACPI, no SIGTERM) */
 		if (ec2_instance_action(&s.client, "StopInstances", id, 1, err) &&
 		    err->code != UNIK_E_NOT_FOUND && err->code != UNIK_E_CONFLICT) {
+			aws_poll_forget(&s.client);
 			aws_setup_release(&s);
 			return -1;
 		}
@@ -416,6 +419,7 @@ int aws_stop(const struct unik_run_spec *spec, pid_t pid, int timeout_s, struct 
 	}
 	if (rc > 0 && !gone)
 		pull_console(spec, &s.client, id, &ignored);
+	aws_poll_forget(&s.client);
 	aws_setup_release(&s);
 	return rc > 0 ? 0 : -1;
 }
@@ -479,6 +483,7 @@ int aws_remove(const struct unik_run_spec *spec, struct unik_err *err)
 		    ec2_instance_action(&s.client, "TerminateInstances", in[i].id, 0, err) &&
 		    err->code != UNIK_E_NOT_FOUND)
 			rc = -1;
+	aws_poll_forget(&s.client);
 	aws_setup_release(&s);
 	if (rc == 0) {
 		unik_err_clear(err);

@@ -57,6 +57,27 @@ size_t aws_console_new(const char *seen, size_t seen_len, const char *now, size_
  * or "unik: exit status <n>" line), or -1. */
 int aws_console_exit_status(const char *text, size_t len);
 
+/* aws_poll.c: status()'s view of an instance from one DescribeInstances
+ * of all unik's instances (tag-key unik:instance) of the client's
+ * endpoint, region and account, made at most every AWS_POLL_FRESH_MS and
+ * shared by every caller; one not in it is asked by id (NOT_FOUND: gone). */
+#define AWS_POLL_FRESH_MS 1500
+#define AWS_CONSOLE_EVERY_MS 5000
+int aws_poll_instance(const struct aws_client *c, const char *id, struct ec2_instance *out,
+		      struct unik_err *err);
+/* DescribeInstances of every instance with tag `key`, any state, into
+ * out[0..max) (all pages). */
+int ec2_instances_tagged(const struct aws_client *c, const char *key, struct ec2_instance *out,
+			 size_t max, size_t *n, struct unik_err *err);
+/* 1 when status() should ask the instance's console now: not running
+ * (stopping, stopped: its exit line), or not asked for
+ * AWS_CONSOLE_EVERY_MS; the time is then noted. */
+int aws_poll_console_due(const char *id, int running);
+/* The batch is out of date (an instance was run, started, stopped or
+ * terminated): the next aws_poll_instance() makes a new one.  Taken under
+ * the batch's lock, so a batch in flight is dropped too. */
+void aws_poll_forget(const struct aws_client *c);
+
 /* aws_nitro.c: 1 when the ELF64 file's symbol table defines function
  * `name`, 0 when not, -1 with err (INVALID: not ELF64, headers out of the
  * file). */

@@ -205,6 +205,20 @@ e = [x for x in json.loads(sys.argv[1])["requests"] if x.get("op") == "DescribeI
 assert any(x.get("params", {}).get("InstanceTypes") == ["t3.micro"] for x in e), e[-3:]' "$(ctl GET log)"
 unik rm w1 >/dev/null 2>&1
 
+# ---- the poll: one DescribeInstances for every instance ---------------------
+# a2 and a3 run; what the daemon's poll asks of EC2 for a few seconds
+n_log=$(ctl GET log | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["requests"]))')
+sleep 5
+log=$(ctl GET "log?since=$n_log")
+check "the poll of two instances: DescribeInstances filtered by the unik:instance tag, never by id" python3 -c '
+import json, sys
+d = [e for e in json.loads(sys.argv[1])["requests"] if e.get("op") == "DescribeInstances"]
+assert d, "no DescribeInstances at all"
+for e in d:
+    p = e.get("params", {})
+    assert not p.get("InstanceIds"), p
+    assert p.get("Filters") == [{"Name": "tag-key", "Values": ["unik:instance"]}], p' "$log"
+check "and both are still running" bash -c "[ \$($BIN/unik ps | grep -E 'a2|a3' | grep -ci running) = 2 ]"
 timeout 120 "$BIN/unik" stop a3 >/dev/null 2>&1
 timeout 120 "$BIN/unik" rm a3 >/dev/null 2>&1
 check "and unik stop a2 stops its EC2 instance" bash -c "timeout 120 $BIN/unik stop a2 >/dev/null 2>&1"

@@ -528,6 +528,83 @@ static void t_ref(void)
 	ok(aws_ref_parse(NULL, ami, snap, &err) < 0, "none: refused");
 }
 
+/* ---- the batched poll (aws_poll.c) ------------------------------------- */
+
+#define DI_OPEN "200 <DescribeInstancesResponse><reservationSet><item><instancesSet>"
+#define DI_CLOSE "</instancesSet></item></reservationSet></DescribeInstancesResponse>"
+#define DI_ONE(id, st)                                                                             \
+	"<item><instanceId>" id "</instanceId><instanceState><name>" st                            \
+	"</name></instanceState><instanceType>t2.micro</instanceType></item>"
+
+static void t_poll(void)
+{
+	struct sockaddr_in sa = { 0 };
+	socklen_t sl = sizeof(sa);
+	pthread_t th;
+	char ep[64];
+	struct aws_client c = { 0 };
+	struct unik_err err = UNIK_ERR_INIT;
+	struct ec2_instance in;
+	static const char *const s[] = {
+		DI_OPEN DI_ONE("i-0aa", "running") DI_ONE("i-0bb", "stopped") DI_CLOSE,
+		DI_OPEN DI_ONE("i-0cc", "pending") DI_CLOSE,
+		"400 <Response><Errors><Error><Code>InvalidInstanceID.NotFound</Code><Message>The "
+		"instance ID 'i-0dd' does not exist</Message></Error></Errors></Response>",
+		DI_OPEN DI_ONE("i-0aa", "stopping") DI_CLOSE, NULL
+	};
+
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (!ok(lfd >= 0 && !bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) && !listen(lfd, 8) &&
+		    !getsockname(lfd, (struct sockaddr *)&sa, &sl),
+		"poll: a stand-in endpoint on 127.0.0.1"))
+		return;
+	script = s;
+	served = 0;
+	pthread_create(&th, NULL, serve, NULL);
+	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", ntohs(sa.sin_port));
+	c.access_key = "AKIDEXAMPLE";
+	c.secret_key = "secret";
+	c.region = "us-east-2";
+	c.endpoint = ep;
+	c.max_attempts = 1;
+	c.timeout_ms = 3000;
+
+	ok(aws_poll_instance(&c, "i-0aa", &in, &err) == 0 && !strcmp(in.state, "running"),
+	   "poll: i-0aa running, from the batch (%s)", err.msg);
+	ok(strstr(last_req, "Action=DescribeInstances&Version=2016-11-15&Filter.1.Name=tag-key"
+			    "&Filter.1.Value.1=unik%3Ainstance&MaxResults=1000") != NULL,
+	   "the batch: every instance with the unik:instance tag, 1000 a page");
+	ok(aws_poll_instance(&c, "i-0bb", &in, &err) == 0 && !strcmp(in.state, "stopped"),
+	   "poll: i-0bb stopped, from the same batch");
+	is_int(served, 1, "two instances, one DescribeInstances");
+	ok(aws_poll_instance(&c, "i-0cc", &in, &err) == 0 && !strcmp(in.state, "pending"),
+	   "poll: an instance the batch does not hold is asked by id (%s)", err.msg);
+	ok(strstr(last_req, "InstanceId.1=i-0cc") != NULL, "by its id");
+	ok(aws_poll_instance(&c, "i-0dd", &in, &err) < 0 && err.code == UNIK_E_NOT_FOUND,
+	   "poll: one EC2 does not know: NOT_FOUND (gone)");
+	is_int(served, 3, "the batch is still fresh: not asked again");
+	ok(aws_poll_instance(&c, "i-0aa", &in, &err) == 0 && !strcmp(in.state, "running"),
+	   "poll: i-0aa again, the batch still fresh");
+	is_int(served, 3, "no call for it");
+	aws_poll_forget(&c);
+	ok(aws_poll_instance(&c, "i-0aa", &in, &err) == 0 && !strcmp(in.state, "stopping"),
+	   "after aws_poll_forget (a stop was sent): a new batch, i-0aa stopping");
+	is_int(served, 4, "one more DescribeInstances");
+	c.region = "eu-west-1";
+	unik_err_clear(&err);
+	ok(aws_poll_instance(&c, "i-0aa", &in, &err) < 0 && err.code == UNIK_E_UNAVAILABLE,
+	   "another region: its own batch (the endpoint drops it: UNAVAILABLE, %s)", err.msg);
+	shutdown(lfd, SHUT_RDWR);
+	close(lfd);
+
+	ok(aws_poll_console_due("i-0aa", 1) == 1, "console: a running instance's first ask is due");
+	ok(aws_poll_console_due("i-0aa", 1) == 0, "console: not again before the interval");
+	ok(aws_poll_console_due("i-0aa", 0) == 1, "console: a stopping one at every poll");
+	ok(aws_poll_console_due("i-0bb", 1) == 1, "console: each instance its own time");
+}
+
 /* ---- the image's network stack (aws_nitro.c) --------------------------- */
 
 static void t_elf(void)
@@ -583,6 +660,7 @@ int main(void)
 	t_http();
 	t_console();
 	t_ref();
+	t_poll();
 	t_elf();
 	return tap_done();
 }
