@@ -227,6 +227,34 @@ import json, sys
 assert json.loads(sys.argv[1])["instances"][sys.argv[2]]["state"] == "stopped"' "$(state)" "$iid2"
 timeout 120 "$BIN/unik" rm a2 >/dev/null 2>&1
 
+# ---- unik stage: publish ahead of the first run ------------------------------
+unik build -t hello2 --arg staged "$ROOT/examples/hello-c" >"$T/b2.log" 2>&1 || { cat "$T/b2.log"; exit 1; }
+check "unik images: hello2 published nowhere yet" eq "$(unik images | awk '$1=="hello2"{print $(NF-1)}')" "-"
+n_snap=$(ops | grep -c '^StartSnapshot$')
+ctl POST faults '{"op":"RegisterImage","kind":"503","count":6}' >/dev/null
+out=$(timeout 300 "$BIN/unik" stage --provider aws hello2 2>&1)
+check "unik stage with RegisterImage failing: fails, naming it" contains "$out" "RegisterImage"
+ctl DELETE faults >/dev/null
+out=$(timeout 300 "$BIN/unik" stage --provider aws hello2 2>&1)
+check "unik stage --provider aws hello2: progress lines, then the reference" \
+	bash -c "grep -q 'publishing image' <<<'$out' && grep -qE 'published on aws as ami-[0-9a-f]+ snap-[0-9a-f]+' <<<'$out'"
+check "the stage resumed the upload cut short: one StartSnapshot for hello2" test "$(ops | grep -c '^StartSnapshot$')" = "$((n_snap + 1))"
+check "unik images: PUBLISHED aws" eq "$(unik images | awk '$1=="hello2"{print $(NF-1)}')" "aws"
+check "the image's JSON: published [aws]" eq "$(unik images --json | python3 -c 'import json,sys; print([i["published"] for i in json.load(sys.stdin) if i["name"]=="hello2"][0])')" "['aws']"
+n_ops=$(ops | wc -l)
+check "unik stage -q again: the reference at once" bash -c "timeout 60 $BIN/unik stage -q --provider aws hello2 | grep -qE '^ami-[0-9a-f]+ snap-[0-9a-f]+\$'"
+check "and nothing asked of AWS for it" test "$(ops | wc -l)" = "$n_ops"
+r=$(api POST /v1/images/hello2/stage -H 'Content-Type: application/json' -d '{"provider":"qemu"}')
+check "stage on a provider that boots from this host: 400" json_error_is "$r" 400 invalid_argument
+r=$(api POST /v1/images/hello2/stage -H 'Content-Type: application/json' -d '{"provider":"nope"}')
+check "stage on an unknown provider: 400" json_error_is "$r" 400 invalid_argument
+r=$(api POST /v1/images/hello2/stage -H 'Content-Type: application/json' -d '{"provider":7}')
+check "stage with a provider that is not a string: 400" json_error_is "$r" 400 invalid_argument
+r=$(api POST /v1/images/nope/stage -H 'Content-Type: application/json' -d '{"provider":"aws"}')
+check "stage of a missing image: 404" json_error_is "$r" 404 not_found
+check "unik stage without --provider: a usage error" bash -c "! $BIN/unik stage hello2 2>/dev/null"
+check "unik rmi hello2 unpublishes it" bash -c "timeout 120 $BIN/unik rmi hello2 >/dev/null 2>&1"
+
 # ---- rmi: deregister + delete snapshot -----------------------------------------
 check "unik rmi hello" bash -c "timeout 120 $BIN/unik rmi hello >/dev/null 2>&1"
 st=$(state)
