@@ -110,35 +110,6 @@ static int aws_probe(const struct unik_config *cfg, struct unik_err *err)
 	return 0;
 }
 
-/* The run's command line against the one the image's staged disk boots:
- * the AMI boots only that (user data is not read by the runtime yet). */
-static int same_cmdline(const struct unik_run_spec *spec, struct unik_err *err)
-{
-	struct unik_run_spec s = *spec;
-	struct strbuf mine = STRBUF_INIT, theirs = STRBUF_INIT;
-	int rc;
-
-	s.net = NULL;
-	s.n_volumes = 0;
-	rc = guest_cmdline(&s, 0, NULL, 0, &mine, err);
-	if (rc == 0)
-		rc = disk_stage_get_cmdline(spec->boot_disk, spec->dir, &theirs, err);
-	if (rc == 0 && strcmp(strbuf_str(&mine), strbuf_str(&theirs)))
-		rc = unik_err_set(err, UNIK_E_INVALID,
-				  "aws: an AMI boots the image's own arguments (\"%.300s\"), not "
-				  "\"%.300s\": other arguments need user data, which the runtime "
-				  "does not read yet (docs/providers/aws.md)",
-				  strbuf_str(&theirs), strbuf_str(&mine));
-	strbuf_release(&mine);
-	strbuf_release(&theirs);
-	return rc;
-}
-
-int aws_check_cmdline(const struct unik_run_spec *spec, struct unik_err *err)
-{
-	return spec->boot_disk ? same_cmdline(spec, err) : 0;
-}
-
 /* The configured instance type against the image's network (aws_nitro.c),
  * before anything is published; a type picked by memory is checked when
  * the run starts. */
@@ -157,21 +128,10 @@ static int check_type(const struct unik_run_spec *spec, struct unik_err *err)
 	return rc;
 }
 
+/* Any command line runs (one that is not the image's own gets an AMI of its
+ * own when it starts, aws_variant.c); the instance type is checked. */
 static int aws_check(const struct unik_run_spec *spec, struct unik_err *err)
 {
-	if (spec->env && spec->env->n)
-		return unik_err_set(
-		    err, UNIK_E_INVALID,
-		    "aws: an AMI boots the image's own command line, which has no "
-		    "environment: --env needs user data, which the runtime does not "
-		    "read yet (docs/providers/aws.md)");
-	if (spec->trace || spec->verbose)
-		return unik_err_set(
-		    err, UNIK_E_INVALID,
-		    "aws: --trace and --verbose change the boot command line, which "
-		    "an AMI does not (user data is not read by the runtime yet)");
-	if (aws_check_cmdline(spec, err))
-		return -1;
 	return check_type(spec, err);
 }
 
@@ -323,8 +283,8 @@ static int upload(const struct unik_publish_spec *spec, struct aws_setup *s, cha
 	return write_line(spec->dir, SNAPSHOT_FILE, snap, err);
 }
 
-static int aws_publish(const struct unik_publish_spec *spec, char *ref, size_t ref_size,
-		       struct unik_err *err)
+int aws_publish(const struct unik_publish_spec *spec, char *ref, size_t ref_size,
+		struct unik_err *err)
 {
 	const char *keys[] = { AWS_TAG_IMAGE, "Name" };
 	const char *values[2];
@@ -380,8 +340,7 @@ out:
 	return rc;
 }
 
-static int aws_unpublish(const struct unik_publish_spec *spec, const char *ref,
-			 struct unik_err *err)
+int aws_unpublish(const struct unik_publish_spec *spec, const char *ref, struct unik_err *err)
 {
 	struct aws_setup s;
 	char ami[EC2_ID_MAX], snap[EC2_ID_MAX];
@@ -417,8 +376,8 @@ const struct unik_provider unik_provider_aws = {
 		       "snapshots). Xen types without ENA (t2, c4, m4 to 10xlarge) run any "
 		       "image; Nitro types (t3, m5, c5, ...) and m4.16xlarge have only ENA, "
 		       "which the runtime lacks: images that make sockets are refused there "
-		       "(they need the linux base), others run. Runs boot the image's own "
-		       "arguments (no --env yet)",
+		       "(they need the linux base), others run. A run with its own arguments or "
+		       "--env gets an AMI of its own",
 	.auto_priority = 0, /* chosen only by name: a cloud costs money */
 	.formats = aws_formats,
 	.min_memory_mb = AWS_MIN_MEMORY_MB,

@@ -279,7 +279,7 @@ static int run_new(const struct unik_run_spec *spec, const struct aws_client *c,
 	values[1] = digest;
 	values[2] = name;
 	/* the instance's command line as user data: what a runtime reading
-	 * IMDS would boot (it is the AMI's own: check() refuses others) */
+	 * IMDS would boot (the AMI's own: its grub.cfg boots it, aws_variant.c) */
 	guest_cmdline(spec, 0, NULL, 1, &ud, &ignored);
 	r.ami = ami;
 	r.instance_type = type;
@@ -301,13 +301,14 @@ int aws_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct unik_
 {
 	struct aws_setup s;
 	char ami[EC2_ID_MAX], snap[EC2_ID_MAX], id[EC2_ID_MAX], type[64] = "";
+	char boot_ami[EC2_ID_MAX];
 	int rc = -1, r = 0;
 
 	if (!spec->published)
 		return unik_err_set(err, UNIK_E_INTERNAL, "aws: the image is not published");
-	if (aws_ref_parse(spec->published, ami, snap, err) || aws_check_cmdline(spec, err) ||
-	    aws_setup_load(spec->cfg, &s, err))
+	if (aws_ref_parse(spec->published, ami, snap, err) || aws_setup_load(spec->cfg, &s, err))
 		return -1;
+	snprintf(boot_ami, sizeof(boot_ami), "%s", ami);
 	kept_instance(spec, id);
 	if (!id[0] && find_tagged(spec, &s.client, id, err))
 		goto out;
@@ -317,7 +318,8 @@ int aws_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct unik_
 			goto out;
 	}
 	if (r == 0) {
-		if (run_new(spec, &s.client, ami, id, type, sizeof(type), err))
+		if (aws_variant_ami(spec, &s.client, ami, boot_ami, err) ||
+		    run_new(spec, &s.client, boot_ami, id, type, sizeof(type), err))
 			goto out;
 		forget(spec, AWS_CONSOLE_FILE); /* a new instance: a new console */
 	}
@@ -325,7 +327,7 @@ int aws_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct unik_
 		goto out;
 	vm->pid = 0;
 	snprintf(vm->note, sizeof(vm->note), "EC2 instance %s%s%s%s from %s", id,
-		 type[0] ? " (" : "", type, type[0] ? ")" : "", ami);
+		 type[0] ? " (" : "", type, type[0] ? ")" : "", boot_ami);
 	rc = 0;
 out:
 	aws_poll_forget(&s.client); /* whatever was sent: the batch may be behind */
@@ -487,6 +489,9 @@ int aws_remove(const struct unik_run_spec *spec, struct unik_err *err)
 	aws_setup_release(&s);
 	if (rc == 0) {
 		unik_err_clear(err);
+		rc = aws_variant_remove(spec, err);
+	}
+	if (rc == 0) {
 		forget(spec, AWS_INSTANCE_FILE);
 		forget(spec, AWS_CONSOLE_FILE);
 		forget(spec, LOG_START_FILE);

@@ -37,9 +37,22 @@ void aws_setup_release(struct aws_setup *s);
 int aws_ref_parse(const char *ref, char ami[EC2_ID_MAX], char snap[EC2_ID_MAX],
 		  struct unik_err *err);
 
-/* The run boots the command line its image's staged disk boots (with
- * spec->boot_disk; nothing to check without): INVALID otherwise. */
-int aws_check_cmdline(const struct unik_run_spec *spec, struct unik_err *err);
+/* aws.c: publish() and unpublish() (an image's AMI; a run's own AMI). */
+int aws_publish(const struct unik_publish_spec *spec, char *ref, size_t ref_size,
+		struct unik_err *err);
+int aws_unpublish(const struct unik_publish_spec *spec, const char *ref, struct unik_err *err);
+
+/* aws_variant.c: the run's command line (without network words) into
+ * mine, the one its image's staged disk boots into theirs. */
+int aws_run_cmdline(const struct unik_run_spec *spec, struct strbuf *mine, struct strbuf *theirs,
+		    struct unik_err *err);
+/* The AMI the run boots: base_ami when its command line is the image's
+ * own, else one of its own (a copy of the staged disk with the run's
+ * command line, published once and kept in the instance's folder). */
+int aws_variant_ami(const struct unik_run_spec *spec, const struct aws_client *c,
+		    const char *base_ami, char ami[EC2_ID_MAX], struct unik_err *err);
+/* Deregisters the instance's own AMI and deletes its snapshot, if any. */
+int aws_variant_remove(const struct unik_run_spec *spec, struct unik_err *err);
 
 /* aws_instance.c: the instance operations. */
 int aws_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct unik_err *err);
