@@ -26,7 +26,10 @@
  *
  * Back from the guest, on its second serial port (qemu, libvirt):
  *   unik-ready             (Linux guests) the init listens to the power button
- *   unik-exit-status=<n>   the program's exit status (128 + signal)
+ *   unik-exit-status=<n>   the program's exit status (128 + signal); on a
+ *                          PC with no second serial port (an EC2
+ *                          instance) the last line of the first, the
+ *                          console, which providers/aws reads it from
  *
  * The image formats (an image's "format" in the API) name what the guest
  * is; api/formats.c describes them (artifacts, whether the guest reads the

@@ -234,6 +234,7 @@ void unik_image_init(struct unik_image *im)
 	memset(im, 0, sizeof(*im));
 	strv_init(&im->args);
 	strv_init(&im->stagings);
+	strv_init(&im->published);
 	strv_init(&im->labels);
 }
 
@@ -248,6 +249,7 @@ void unik_image_release(struct unik_image *im)
 	free(im->initrd);
 	strv_release(&im->args);
 	strv_release(&im->stagings);
+	strv_release(&im->published);
 	strv_release(&im->labels);
 	unik_image_init(im);
 }
@@ -268,6 +270,7 @@ json_t *unik_image_to_json(const struct unik_image *im)
 	json_object_set_new(j, "kernel", str_or_null(im->kernel));
 	json_object_set_new(j, "initrd", str_or_null(im->initrd));
 	json_object_set_new(j, "stagings", strv_to_json(&im->stagings));
+	json_object_set_new(j, "published", strv_to_json(&im->published));
 	json_object_set_new(j, "labels", unik_labels_to_json(&im->labels));
 	return j;
 }
@@ -285,6 +288,7 @@ int unik_image_from_json(json_t *j, struct unik_image *out, struct unik_err *err
 	    get_strv(j, "args", &out->args, err) || get_str(j, "kernel", &out->kernel, 0, err) ||
 	    get_str(j, "initrd", &out->initrd, 0, err) ||
 	    get_strv(j, "stagings", &out->stagings, err) ||
+	    get_strv(j, "published", &out->published, err) ||
 	    unik_labels_from_json(j, "labels", &out->labels, err))
 		return -1;
 	out->size = size;

@@ -35,6 +35,7 @@ struct unik_image {
 	char *kernel; /* blob digest ("sha256:<hex>") or NULL */
 	char *initrd; /* blob digest or NULL */
 	struct strv stagings; /* the disk formats staged for it (unik export) */
+	struct strv published; /* the providers holding a copy of it (an AWS AMI) */
 	struct strv labels; /* "K=V" (unik build --label; api/labels.h) */
 };
 

@@ -54,6 +54,7 @@ extern const struct opt unik_global_options[];
 
 extern const struct cmd cmd_build, cmd_images, cmd_rmi, cmd_export;
 extern const struct cmd cmd_push, cmd_pull, cmd_tag, cmd_save, cmd_load, cmd_login, cmd_logout;
+extern const struct cmd cmd_stage;
 extern const struct cmd cmd_run, cmd_ps, cmd_logs, cmd_stop, cmd_start, cmd_rm, cmd_wait;
 extern const struct cmd cmd_kill, cmd_restart, cmd_inspect, cmd_completion;
 extern const struct cmd cmd_system, cmd_container, cmd_image; /* cmd_prune.c */

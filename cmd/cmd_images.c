@@ -32,13 +32,13 @@ static const struct opt images_options[] = {
 	OPT_END(),
 };
 
-/* The disk formats staged for `unik export`, "raw,ova", or "-". */
-static void staged_cell(struct table *t, const struct unik_image *im)
+/* A list cell: "raw,ova", or "-". */
+static void list_cell(struct table *t, const struct strv *v)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	for (size_t i = 0; i < im->stagings.n; i++)
-		strbuf_addf(&sb, "%s%s", i ? "," : "", im->stagings.v[i]);
+	for (size_t i = 0; i < v->n; i++)
+		strbuf_addf(&sb, "%s%s", i ? "," : "", v->v[i]);
 	table_cell(t, sb.len ? strbuf_str(&sb) : "-");
 	strbuf_release(&sb);
 }
@@ -55,7 +55,8 @@ static void image_row(struct table *t, const struct unik_image *im, int64_t now,
 	table_cell(t, im->format);
 	table_cell(t, size);
 	table_cell(t, ago);
-	staged_cell(t, im);
+	list_cell(t, &im->published); /* the providers with a copy: aws */
+	list_cell(t, &im->stagings); /* the disks staged for unik export */
 }
 
 static const char *const images_filter_keys[] = { "reference", "label", "dangling", NULL };
@@ -96,7 +97,7 @@ static int image_match(const struct filters *f, const struct unik_image *im, jso
 }
 
 /* The record with the column names added: ID, Name (also Repository),
- * Compiler, Format, Size, CreatedAt, CreatedSince, Staged, Labels. */
+ * Compiler, Format, Size, CreatedAt, CreatedSince, Published, Staged, Labels. */
 static json_t *image_fmt_row(json_t *j, const struct unik_image *im, int no_trunc, int64_t now)
 {
 	json_t *row = json_deep_copy(j), *labels = json_object_get(j, "labels");
@@ -118,6 +119,10 @@ static json_t *image_fmt_row(json_t *j, const struct unik_image *im, int no_trun
 	for (size_t i = 0; i < im->stagings.n; i++)
 		strbuf_addf(&sb, "%s%s", i ? "," : "", im->stagings.v[i]);
 	json_object_set_new(row, "Staged", json_string(strbuf_str(&sb)));
+	strbuf_reset(&sb);
+	for (size_t i = 0; i < im->published.n; i++)
+		strbuf_addf(&sb, "%s%s", i ? "," : "", im->published.v[i]);
+	json_object_set_new(row, "Published", json_string(strbuf_str(&sb)));
 	strbuf_release(&sb);
 	labels_s = listfmt_labels(labels);
 	json_object_set_new(row, "Labels", json_string(labels_s));
@@ -154,7 +159,7 @@ static int images_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 		return 1;
 	}
 	kept = json_array();
-	table_init(&t, "NAME ID COMPILER FORMAT SIZE CREATED STAGED");
+	table_init(&t, "NAME ID COMPILER FORMAT SIZE CREATED PUBLISHED STAGED");
 	json_array_foreach (arr, i, j) {
 		struct unik_image im;
 		char id[16];
@@ -204,12 +209,13 @@ const struct cmd cmd_images = {
 	.help = "SIZE counts the bytes of all the artifacts of an image (kernel, initrd, ...),\n"
 		"in decimal units.  An image whose name moved to a newer build shows <none>.\n"
 		"STAGED lists the disks 'unik export' made for it and keeps (raw, raw-gpt, vmdk,\n"
-		"vdi, ova).\n"
+		"vdi, ova); PUBLISHED the providers holding a copy of it (aws: an AMI, made by\n"
+		"its first run there or 'unik stage').\n"
 		"\n"
 		"Filters: reference=GLOB (the name, as fnmatch(3) matches it), label=KEY or\n"
 		"label=KEY=VALUE, dangling=true|false (true: the images shown as <none>).\n"
 		"--format fields: .ID .Name (also .Repository) .Compiler .Format .Size .CreatedAt\n"
-		".CreatedSince .Staged .Labels, and every key of the JSON record.\n",
+		".CreatedSince .Published .Staged .Labels, and every key of the JSON record.\n",
 };
 
 /* ---- rmi ------------------------------------------------------------ */

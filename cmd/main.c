@@ -17,6 +17,7 @@ const struct cmd *const unik_commands[] = {
 	&cmd_build,		/* cmd_build.c */
 	&cmd_images, &cmd_rmi,	/* cmd_images.c */
 	&cmd_export,		/* cmd_export.c */
+	&cmd_stage,		/* cmd_stage.c */
 	&cmd_push, &cmd_pull, &cmd_tag, /* cmd_oci.c */
 	&cmd_save, &cmd_load, &cmd_login, &cmd_logout, /* cmd_save.c */
 	&cmd_run,		/* cmd_run.c */

@@ -35,6 +35,7 @@ void h_images_list(struct http_req *req)
 	arr = json_array();
 	for (size_t i = 0; i < n; i++) {
 		stagings_fill(req->d, &v[i]);
+		published_fill(req->d, &v[i]);
 		json_array_append_new(arr, unik_image_to_json(&v[i]));
 	}
 	store_images_free(v, n);
@@ -142,6 +143,7 @@ void h_images_get(struct http_req *req)
 		http_reply_error(req, &err);
 	} else {
 		stagings_fill(req->d, &im);
+		published_fill(req->d, &im);
 		http_reply_json(req, 200, unik_image_to_json(&im));
 	}
 	unik_image_release(&im);

@@ -19,6 +19,8 @@ void h_images_delete(struct http_req *req);
 void h_images_export(struct http_req *req);
 /* h_oci.c, h_oci_save.c */
 void h_images_push(struct http_req *req);
+/* h_stage.c */
+void h_images_stage(struct http_req *req);
 void h_images_pull(struct http_req *req);
 void h_images_tag(struct http_req *req);
 void h_images_save(struct http_req *req);

@@ -154,3 +154,20 @@ int published_remove(struct unikd *d, const struct unik_image *im, int force, st
 	free(top);
 	return rc;
 }
+
+void published_fill(struct unikd *d, struct unik_image *im)
+{
+	char *top = stagings_dir(d, im);
+
+	strv_release(&im->published);
+	for (size_t i = 0; top && unik_providers[i]; i++) {
+		char *path = xasprintf("%s/published/%s.ref", top, unik_providers[i]->name), *ref;
+
+		if (read_ref(path, &ref) == 0) {
+			strv_push(&im->published, unik_providers[i]->name);
+			free(ref);
+		}
+		free(path);
+	}
+	free(top);
+}

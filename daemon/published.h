@@ -30,4 +30,8 @@ int published_get(struct unikd *d, const struct unik_image *im, const struct uni
  * says which). */
 int published_remove(struct unikd *d, const struct unik_image *im, int force, struct unik_err *err);
 
+/* Fills im->published with the providers holding a copy of im (their
+ * reference kept), in the providers' order. */
+void published_fill(struct unikd *d, struct unik_image *im);
+
 #endif

@@ -23,6 +23,7 @@ const struct route unikd_routes[] = {
 	{ "POST", "/v1/images/pull", ROUTE_BODY_JSON, h_images_pull },
 	{ "POST", "/v1/images/load", ROUTE_BODY_UPLOAD, h_images_load },
 	{ "POST", "/v1/images/{ref}/push", ROUTE_BODY_JSON, h_images_push },
+	{ "POST", "/v1/images/{ref}/stage", ROUTE_BODY_JSON, h_images_stage },
 	{ "POST", "/v1/images/{ref}/tag", ROUTE_BODY_JSON, h_images_tag },
 	{ "GET", "/v1/images/{ref}/save", ROUTE_BODY_NONE, h_images_save },
 	{ "POST", "/v1/registries/login", ROUTE_BODY_JSON, h_registries_login },

@@ -110,49 +110,29 @@ static int aws_probe(const struct unik_config *cfg, struct unik_err *err)
 	return 0;
 }
 
-/* The run's command line against the one the image's staged disk boots:
- * the AMI boots only that (user data is not read by the runtime yet). */
-static int same_cmdline(const struct unik_run_spec *spec, struct unik_err *err)
+/* The configured instance type against the image's network (aws_nitro.c),
+ * before anything is published; a type picked by memory is checked when
+ * the run starts. */
+static int check_type(const struct unik_run_spec *spec, struct unik_err *err)
 {
-	struct unik_run_spec s = *spec;
-	struct strbuf mine = STRBUF_INIT, theirs = STRBUF_INIT;
+	const char *type = unik_config_get(spec->cfg, "aws.instance_type", NULL);
+	struct aws_setup s;
 	int rc;
 
-	s.net = NULL;
-	s.n_volumes = 0;
-	rc = guest_cmdline(&s, 0, NULL, 0, &mine, err);
-	if (rc == 0)
-		rc = disk_stage_get_cmdline(spec->boot_disk, spec->dir, &theirs, err);
-	if (rc == 0 && strcmp(strbuf_str(&mine), strbuf_str(&theirs)))
-		rc = unik_err_set(err, UNIK_E_INVALID,
-				  "aws: an AMI boots the image's own arguments (\"%.300s\"), not "
-				  "\"%.300s\": other arguments need user data, which the runtime "
-				  "does not read yet (docs/providers/aws.md)",
-				  strbuf_str(&theirs), strbuf_str(&mine));
-	strbuf_release(&mine);
-	strbuf_release(&theirs);
+	if (!type || !*type || !spec->kernel)
+		return 0;
+	if (aws_setup_load(spec->cfg, &s, err))
+		return -1;
+	rc = aws_check_type_network(spec, &s.client, type, err);
+	aws_setup_release(&s);
 	return rc;
 }
 
-int aws_check_cmdline(const struct unik_run_spec *spec, struct unik_err *err)
-{
-	return spec->boot_disk ? same_cmdline(spec, err) : 0;
-}
-
+/* Any command line runs (one that is not the image's own gets an AMI of its
+ * own when it starts, aws_variant.c); the instance type is checked. */
 static int aws_check(const struct unik_run_spec *spec, struct unik_err *err)
 {
-	if (spec->env && spec->env->n)
-		return unik_err_set(
-		    err, UNIK_E_INVALID,
-		    "aws: an AMI boots the image's own command line, which has no "
-		    "environment: --env needs user data, which the runtime does not "
-		    "read yet (docs/providers/aws.md)");
-	if (spec->trace || spec->verbose)
-		return unik_err_set(
-		    err, UNIK_E_INVALID,
-		    "aws: --trace and --verbose change the boot command line, which "
-		    "an AMI does not (user data is not read by the runtime yet)");
-	return aws_check_cmdline(spec, err);
+	return check_type(spec, err);
 }
 
 static void progress(const struct unik_publish_spec *spec, const char *fmt, ...)
@@ -303,8 +283,8 @@ static int upload(const struct unik_publish_spec *spec, struct aws_setup *s, cha
 	return write_line(spec->dir, SNAPSHOT_FILE, snap, err);
 }
 
-static int aws_publish(const struct unik_publish_spec *spec, char *ref, size_t ref_size,
-		       struct unik_err *err)
+int aws_publish(const struct unik_publish_spec *spec, char *ref, size_t ref_size,
+		struct unik_err *err)
 {
 	const char *keys[] = { AWS_TAG_IMAGE, "Name" };
 	const char *values[2];
@@ -360,8 +340,7 @@ out:
 	return rc;
 }
 
-static int aws_unpublish(const struct unik_publish_spec *spec, const char *ref,
-			 struct unik_err *err)
+int aws_unpublish(const struct unik_publish_spec *spec, const char *ref, struct unik_err *err)
 {
 	struct aws_setup s;
 	char ami[EC2_ID_MAX], snap[EC2_ID_MAX];
@@ -394,9 +373,11 @@ static int aws_unpublish(const struct unik_publish_spec *spec, const char *ref,
 const struct unik_provider unik_provider_aws = {
 	.name = "aws",
 	.description = "unik-elf images as EC2 instances booted from AMIs (EBS direct "
-		       "snapshots). Xen-based types (t2, m4, c4: netfront, blkfront) run; Nitro "
-		       "types (t3, m5, c5, ...) need ENA, which the runtime lacks: they need "
-		       "the linux base. Runs boot the image's own arguments (no --env yet)",
+		       "snapshots). Xen types without ENA (t2, c4, m4 to 10xlarge) run any "
+		       "image; Nitro types (t3, m5, c5, ...) and m4.16xlarge have only ENA, "
+		       "which the runtime lacks: images that make sockets are refused there "
+		       "(they need the linux base), others run. A run with its own arguments or "
+		       "--env gets an AMI of its own",
 	.auto_priority = 0, /* chosen only by name: a cloud costs money */
 	.formats = aws_formats,
 	.min_memory_mb = AWS_MIN_MEMORY_MB,

@@ -259,6 +259,8 @@ static int run_new(const struct unik_run_spec *spec, const struct aws_client *c,
 		snprintf(type, type_size, "%s", cfg_type);
 	else if (ec2_pick_instance_type(c, fam, spec->memory_mb, type, type_size, err))
 		return -1;
+	if (aws_check_type_network(spec, c, type, err))
+		return -1;
 	if (fs_exists(runs_path) && fs_read_file(runs_path, &sb, &ignored) == 0)
 		runs = strtol(strbuf_str(&sb), NULL, 10);
 	strbuf_release(&sb);
@@ -279,7 +281,7 @@ static int run_new(const struct unik_run_spec *spec, const struct aws_client *c,
 	values[1] = digest;
 	values[2] = name;
 	/* the instance's command line as user data: what a runtime reading
-	 * IMDS would boot (it is the AMI's own: check() refuses others) */
+	 * IMDS would boot (the AMI's own: its grub.cfg boots it, aws_variant.c) */
 	guest_cmdline(spec, 0, NULL, 1, &ud, &ignored);
 	r.ami = ami;
 	r.instance_type = type;
@@ -301,13 +303,14 @@ int aws_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct unik_
 {
 	struct aws_setup s;
 	char ami[EC2_ID_MAX], snap[EC2_ID_MAX], id[EC2_ID_MAX], type[64] = "";
+	char boot_ami[EC2_ID_MAX];
 	int rc = -1, r = 0;
 
 	if (!spec->published)
 		return unik_err_set(err, UNIK_E_INTERNAL, "aws: the image is not published");
-	if (aws_ref_parse(spec->published, ami, snap, err) || aws_check_cmdline(spec, err) ||
-	    aws_setup_load(spec->cfg, &s, err))
+	if (aws_ref_parse(spec->published, ami, snap, err) || aws_setup_load(spec->cfg, &s, err))
 		return -1;
+	snprintf(boot_ami, sizeof(boot_ami), "%s", ami);
 	kept_instance(spec, id);
 	if (!id[0] && find_tagged(spec, &s.client, id, err))
 		goto out;
@@ -317,7 +320,8 @@ int aws_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct unik_
 			goto out;
 	}
 	if (r == 0) {
-		if (run_new(spec, &s.client, ami, id, type, sizeof(type), err))
+		if (aws_variant_ami(spec, &s.client, ami, boot_ami, err) ||
+		    run_new(spec, &s.client, boot_ami, id, type, sizeof(type), err))
 			goto out;
 		forget(spec, AWS_CONSOLE_FILE); /* a new instance: a new console */
 	}
@@ -325,9 +329,10 @@ int aws_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct unik_
 		goto out;
 	vm->pid = 0;
 	snprintf(vm->note, sizeof(vm->note), "EC2 instance %s%s%s%s from %s", id,
-		 type[0] ? " (" : "", type, type[0] ? ")" : "", ami);
+		 type[0] ? " (" : "", type, type[0] ? ")" : "", boot_ami);
 	rc = 0;
 out:
+	aws_poll_forget(&s.client); /* whatever was sent: the batch may be behind */
 	aws_setup_release(&s);
 	return rc;
 }
@@ -354,7 +359,7 @@ int aws_status(const struct unik_run_spec *spec, enum unik_vm_state *state, pid_
 	s.client.timeout_ms = 15000;
 	s.client.connect_timeout_ms = 3000;
 	s.client.backoff_cap_ms = 2000;
-	if (ec2_describe_instance(&s.client, id, &in, err)) {
+	if (aws_poll_instance(&s.client, id, &in, err)) {
 		aws_setup_release(&s);
 		if (err->code != UNIK_E_NOT_FOUND)
 			return -1;
@@ -369,7 +374,7 @@ int aws_status(const struct unik_run_spec *spec, enum unik_vm_state *state, pid_
 		*state = UNIK_VM_STOPPED;
 	else
 		*state = UNIK_VM_GONE; /* terminated */
-	if (strcmp(in.state, "pending"))
+	if (strcmp(in.state, "pending") && aws_poll_console_due(id, !strcmp(in.state, "running")))
 		pull_console(spec, &s.client, id, &ignored); /* a log a little behind, no more */
 	aws_setup_release(&s);
 	return 0;
@@ -394,6 +399,7 @@ int aws_stop(const struct unik_run_spec *spec, pid_t pid, int timeout_s, struct 
 	if (timeout_s > 0) {
 		if (ec2_instance_action(&s.client, "StopInstances", id, 0, err) &&
 		    err->code != UNIK_E_NOT_FOUND && err->code != UNIK_E_CONFLICT) {
+			aws_poll_forget(&s.client);
 			aws_setup_release(&s);
 			return -1;
 		}
@@ -404,6 +410,7 @@ int aws_stop(const struct unik_run_spec *spec, pid_t pid, int timeout_s, struct 
 		/* the program did not end in time: forced (no ACPI, no SIGTERM) */
 		if (ec2_instance_action(&s.client, "StopInstances", id, 1, err) &&
 		    err->code != UNIK_E_NOT_FOUND && err->code != UNIK_E_CONFLICT) {
+			aws_poll_forget(&s.client);
 			aws_setup_release(&s);
 			return -1;
 		}
@@ -416,6 +423,7 @@ int aws_stop(const struct unik_run_spec *spec, pid_t pid, int timeout_s, struct 
 	}
 	if (rc > 0 && !gone)
 		pull_console(spec, &s.client, id, &ignored);
+	aws_poll_forget(&s.client);
 	aws_setup_release(&s);
 	return rc > 0 ? 0 : -1;
 }
@@ -479,9 +487,13 @@ int aws_remove(const struct unik_run_spec *spec, struct unik_err *err)
 		    ec2_instance_action(&s.client, "TerminateInstances", in[i].id, 0, err) &&
 		    err->code != UNIK_E_NOT_FOUND)
 			rc = -1;
+	aws_poll_forget(&s.client);
 	aws_setup_release(&s);
 	if (rc == 0) {
 		unik_err_clear(err);
+		rc = aws_variant_remove(spec, err);
+	}
+	if (rc == 0) {
 		forget(spec, AWS_INSTANCE_FILE);
 		forget(spec, AWS_CONSOLE_FILE);
 		forget(spec, LOG_START_FILE);

@@ -37,9 +37,22 @@ void aws_setup_release(struct aws_setup *s);
 int aws_ref_parse(const char *ref, char ami[EC2_ID_MAX], char snap[EC2_ID_MAX],
 		  struct unik_err *err);
 
-/* The run boots the command line its image's staged disk boots (with
- * spec->boot_disk; nothing to check without): INVALID otherwise. */
-int aws_check_cmdline(const struct unik_run_spec *spec, struct unik_err *err);
+/* aws.c: publish() and unpublish() (an image's AMI; a run's own AMI). */
+int aws_publish(const struct unik_publish_spec *spec, char *ref, size_t ref_size,
+		struct unik_err *err);
+int aws_unpublish(const struct unik_publish_spec *spec, const char *ref, struct unik_err *err);
+
+/* aws_variant.c: the run's command line (without network words) into
+ * mine, the one its image's staged disk boots into theirs. */
+int aws_run_cmdline(const struct unik_run_spec *spec, struct strbuf *mine, struct strbuf *theirs,
+		    struct unik_err *err);
+/* The AMI the run boots: base_ami when its command line is the image's
+ * own, else one of its own (a copy of the staged disk with the run's
+ * command line, published once and kept in the instance's folder). */
+int aws_variant_ami(const struct unik_run_spec *spec, const struct aws_client *c,
+		    const char *base_ami, char ami[EC2_ID_MAX], struct unik_err *err);
+/* Deregisters the instance's own AMI and deletes its snapshot, if any. */
+int aws_variant_remove(const struct unik_run_spec *spec, struct unik_err *err);
 
 /* aws_instance.c: the instance operations. */
 int aws_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct unik_err *err);
@@ -56,5 +69,42 @@ size_t aws_console_new(const char *seen, size_t seen_len, const char *now, size_
 /* The exit status the console text shows (the last "unik-exit-status=<n>"
  * or "unik: exit status <n>" line), or -1. */
 int aws_console_exit_status(const char *text, size_t len);
+
+/* aws_poll.c: status()'s view of an instance from one DescribeInstances
+ * of all unik's instances (tag-key unik:instance) of the client's
+ * endpoint, region and account, made at most every AWS_POLL_FRESH_MS and
+ * shared by every caller; one not in it is asked by id (NOT_FOUND: gone). */
+#define AWS_POLL_FRESH_MS 1500
+#define AWS_CONSOLE_EVERY_MS 5000
+int aws_poll_instance(const struct aws_client *c, const char *id, struct ec2_instance *out,
+		      struct unik_err *err);
+/* DescribeInstances of every instance with tag `key`, any state, into
+ * out[0..max) (all pages). */
+int ec2_instances_tagged(const struct aws_client *c, const char *key, struct ec2_instance *out,
+			 size_t max, size_t *n, struct unik_err *err);
+/* 1 when status() should ask the instance's console now: not running
+ * (stopping, stopped: its exit line), or not asked for
+ * AWS_CONSOLE_EVERY_MS; the time is then noted. */
+int aws_poll_console_due(const char *id, int running);
+/* The batch is out of date (an instance was run, started, stopped or
+ * terminated): the next aws_poll_instance() makes a new one.  Taken under
+ * the batch's lock, so a batch in flight is dropped too. */
+void aws_poll_forget(const struct aws_client *c);
+
+/* aws_nitro.c: 1 when the ELF64 file's symbol table defines function
+ * `name`, 0 when not, -1 with err (INVALID: not ELF64, headers out of the
+ * file). */
+int aws_elf_defines(const char *path, const char *name, struct unik_err *err);
+/* The image's kernel links the network stack (defines
+ * net_init): *yes 1 or 0; INVALID for a file that is not ELF64. */
+int aws_image_has_network(const char *kernel, int *yes, struct unik_err *err);
+/* DescribeInstanceTypes of one type: its hypervisor ("xen", "nitro") and
+ * networkInfo/enaSupport ("unsupported", "supported", "required"). */
+int ec2_type_network(const struct aws_client *c, const char *type, char *hypervisor, size_t hv_size,
+		     char *ena, size_t ena_size, struct unik_err *err);
+/* INVALID when the image makes sockets and `type` would give it an ENA
+ * adapter only (Nitro, ENA-capable Xen types): the runtime has no ENA. */
+int aws_check_type_network(const struct unik_run_spec *spec, const struct aws_client *c,
+			   const char *type, struct unik_err *err);
 
 #endif

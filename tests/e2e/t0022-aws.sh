@@ -8,9 +8,10 @@
 # again (StartInstances, the same instance) -> rm (TerminateInstances) ->
 # rmi (DeregisterImage, DeleteSnapshot), with throttling and 5xx injected on
 # the way; the endpoint's log shows every request valid and signed, the
-# ownership tags, and nothing left registered after rmi.  Runs the AMI
-# cannot boot (other --env or arguments) are refused with 400.  A live
-# case runs only where AWS credentials are set.
+# ownership tags, and nothing left registered after rmi.  Runs with a command line
+# of their own (other --env or arguments) boot an AMI made for them, whose
+# disk is booted under QEMU here.  A live case runs only where AWS
+# credentials are set.
 . "$(dirname "$0")/../lib/e2e.sh"
 need_tools python3 curl grub-mkimage mkfs.fat mcopy
 /usr/bin/python3 -c 'import botocore.session' 2>/dev/null || skip "python3-botocore is not installed"
@@ -50,13 +51,6 @@ check "unik providers: aws is usable (credentials found, EC2 answers)" \
 	bash -c "grep -E '^aws ' <<<'$out' | grep -qvi 'unusable\|not usable'"
 check "unik providers: says which families run and which need the linux base" \
 	bash -c "$BIN/unik providers 2>&1 | grep -i 'aws' | grep -q 't2' || curl -s --unix-socket '$SOCK' http://x/v1/providers | grep -q 'need the linux base'"
-
-# ---- refused runs: what an AMI cannot boot ----------------------------------
-r=$(api POST /v1/instances -H 'Content-Type: application/json' \
-	-d '{"image":"hello","name":"bad1","provider":"aws","env":["A=1"]}')
-check "run with --env: 400, user data is not read yet" json_error_is "$r" 400 invalid_argument
-check "its message says why" contains "$r" "user data"
-check "nothing was asked of EC2 for it" bash -c "! grep -q RunInstances <<<'$(ops)'"
 
 # ---- a publication cut short resumes: no second upload --------------------
 ctl POST faults '{"op":"RegisterImage","kind":"503","count":6}' >/dev/null
@@ -112,13 +106,6 @@ f = json.loads(sys.argv[1])["faults"]
 assert f and all(x["fired"] >= 1 for x in f), f' "$faults"
 check "unik ps: running" bash -c "$BIN/unik ps | grep -E '^[^ ]+ +a1 |a1' | grep -qi running"
 
-r=$(api POST /v1/instances -H 'Content-Type: application/json' \
-	-d '{"image":"hello","name":"bad2","provider":"aws","args":["other"]}')
-check "run with arguments other than the image's: 400" json_error_is "$r" 400 invalid_argument
-check "its message names the command line and says why" contains "$r" 'not \"unik.arg=other\": other arguments need user data, which the runtime does not read yet'
-check "and no instance was run for it" test "$(state | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["instances"]))')" = 1
-unik rm bad2 >/dev/null 2>&1
-
 # ---- logs: the console output ------------------------------------------------
 ctl POST console "{\"id\":\"$iid\",\"text\":\"SeaBIOS\\nhello from unik on ec2\\n\"}" >/dev/null
 for _ in $(seq 1 60); do unik logs a1 2>/dev/null | grep -q "hello from unik on ec2" && break; sleep 0.5; done
@@ -127,15 +114,38 @@ ctl POST console "{\"id\":\"$iid\",\"text\":\"SeaBIOS\\nhello from unik on ec2\\
 for _ in $(seq 1 60); do unik logs a1 2>/dev/null | grep -q "second line" && break; sleep 0.5; done
 check "unik logs: only the new text is appended" bash -c "[ \$($BIN/unik logs a1 | grep -c 'hello from unik on ec2') = 1 ] && $BIN/unik logs a1 | grep -q 'second line'"
 
+# ---- the AMI's disk boots; its exit status on its only serial port -------------
+# The AMI's root snapshot, read back from the endpoint, booted under QEMU as
+# a Xen HVM instance (t2) presents it: -M pc (i440FX/PIIX3), the disk on
+# IDE, one serial port (COM1, what GetConsoleOutput returns), no COM2.  With
+# no status port the runtime ends COM1 with the exit line; that console text
+# is what EC2 answers next, and the stop below reads the status from it.
+ami=$(state | python3 -c 'import json,sys; print(next(iter(json.load(sys.stdin)["images"])))')
+if command -v qemu-system-x86_64 >/dev/null; then
+	check "the AMI's disk, from its snapshot's blocks" \
+		/usr/bin/python3 "$ROOT/tests/aws/endpoint/ami_disk.py" "$EP" "$ami" "$T/ami.raw"
+	timeout 300 qemu-system-x86_64 -M pc -accel tcg -m 128 -display none -no-reboot -nodefaults \
+		-serial "file:$T/ami.com1" -drive "file=$T/ami.raw,format=raw,if=ide,snapshot=on" \
+		>"$T/ami.qemu" 2>&1
+	check "booted with one serial port: the program's output on COM1" \
+		grep -q 'hello from unik' "$T/ami.com1"
+	check "and the exit line is COM1's last line" eq "$(tr -d '\r' <"$T/ami.com1" | tail -n 1)" "unik-exit-status=0"
+	console=$(tr -d '\r' <"$T/ami.com1")
+else
+	skip_case "the AMI's disk under QEMU: qemu-system-x86_64 is not installed"
+	console=$'hello from unik\nunik-exit-status=0'
+fi
+check "before the stop: no exit status yet" eq "$(api GET /v1/instances/a1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.read().split(" ", 1)[1])["state"])')" running
+
 # ---- stop, start again, rm -----------------------------------------------------
-ctl POST console "{\"id\":\"$iid\",\"text\":\"SeaBIOS\\nhello from unik on ec2\\nsecond line\\nunik-exit-status=0\\n\"}" >/dev/null
+ctl POST console "$(python3 -c 'import json,sys; print(json.dumps({"id": sys.argv[1], "text": "SeaBIOS\nhello from unik on ec2\nsecond line\n" + sys.argv[2] + "\n"}))' "$iid" "$console")" >/dev/null
 check "unik stop a1" bash -c "timeout 120 $BIN/unik stop a1 >/dev/null 2>&1"
 check "StopInstances was sent" bash -c "grep -q StopInstances <<<'$(ops)'"
 check "the instance is stopped" python3 -c '
 import json, sys
 assert json.loads(sys.argv[1])["instances"][sys.argv[2]]["state"] == "stopped"' "$(state)" "$iid"
 exit_of() { api GET "/v1/instances/$1" | python3 -c 'import json,sys; d=json.loads(sys.stdin.read().split(" ", 1)[1]); print(d["state"], d["exit_code"])'; }
-check "a1 exited with status 0 (the console's exit line)" eq "$(exit_of a1)" "exited 0"
+check "a1 exited with status 0 (the exit line its disk's runtime wrote on COM1)" eq "$(exit_of a1)" "exited 0"
 check "unik start a1: StartInstances of the same instance" bash -c "timeout 120 $BIN/unik start a1 >/dev/null 2>&1 && [ \"\$(curl -s $EP/_control/log | grep -o StartInstances | head -1)\" = StartInstances ]"
 check "still one instance for a1" test "$(state | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["instances"]))')" = 1
 timeout 120 "$BIN/unik" stop a1 >/dev/null 2>&1
@@ -144,6 +154,42 @@ check "unik rm a1" bash -c "timeout 120 $BIN/unik rm a1 >/dev/null 2>&1"
 check "TerminateInstances was sent" bash -c "grep -q TerminateInstances <<<'$(ops)'"
 sleep 1
 check "the instance is terminated" bash -c "curl -s $EP/_control/state | python3 -c 'import json,sys; i=json.load(sys.stdin)[\"instances\"][\"$iid\"]; assert i[\"state\"] in (\"shutting-down\",\"terminated\"), i[\"state\"]'"
+
+# ---- a run with its own arguments and environment: an AMI of its own --------
+n_img=$(state | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["images"]))')
+out=$(timeout 300 "$BIN/unik" run -d --provider aws --name v1 -e GREETING=from-ec2 -e EXIT_CODE=3 hello x 'y z' 2>&1)
+check "unik run with --env and arguments on aws: runs" test $? = 0
+v1_id=$(api GET /v1/instances/v1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.read().split(" ", 1)[1])["id"])' 2>/dev/null)
+ivid=$(instance_of "$v1_id")
+vami=$(state | python3 -c 'import json,sys; print(json.load(sys.stdin)["instances"][sys.argv[1]]["ImageId"])' "$ivid" 2>/dev/null)
+check "its instance boots an AMI of its own, registered for it (unik-<digest>-<instance id>)" python3 -c '
+import json, sys
+s = json.loads(sys.argv[1])
+assert len(s["images"]) == int(sys.argv[2]) + 1, list(s["images"])
+i = s["images"][sys.argv[3]]
+assert i["Name"].startswith("unik-") and i["Name"].endswith(sys.argv[4][:16]), i["Name"]' "$(state)" "$n_img" "$vami" "$v1_id"
+check "the instance's log says why" bash -c "$BIN/unik logs v1 | grep -q 'an AMI of its own'"
+if command -v qemu-system-x86_64 >/dev/null; then
+	/usr/bin/python3 "$ROOT/tests/aws/endpoint/ami_disk.py" "$EP" "$vami" "$T/vami.raw"
+	timeout 300 qemu-system-x86_64 -M pc -accel tcg -m 128 -display none -no-reboot -nodefaults \
+		-serial "file:$T/vami.com1" -drive "file=$T/vami.raw,format=raw,if=ide,snapshot=on" \
+		>"$T/vami.qemu" 2>&1
+	check "its AMI's disk boots the run's command line: arguments and environment" \
+		eq "$(tr -d '\r' <"$T/vami.com1")" $'hello from unik\narg[1]=x\narg[2]=y z\nGREETING=from-ec2\nunik-exit-status=3'
+	vconsole=$(tr -d '\r' <"$T/vami.com1")
+else
+	skip_case "the run's own AMI under QEMU: qemu-system-x86_64 is not installed"
+	vconsole=$'hello from unik\nunik-exit-status=3'
+fi
+ctl POST console "$(python3 -c 'import json,sys; print(json.dumps({"id": sys.argv[1], "text": sys.argv[2] + "\n"}))' "$ivid" "$vconsole")" >/dev/null
+check "unik stop v1" bash -c "timeout 120 $BIN/unik stop v1 >/dev/null 2>&1"
+check "v1 exited with status 3 (its program's EXIT_CODE, from the console)" eq "$(exit_of v1)" "exited 3"
+check "unik rm v1" bash -c "timeout 120 $BIN/unik rm v1 >/dev/null 2>&1"
+check "its own AMI is deregistered and its snapshot deleted; the image's stays" python3 -c '
+import json, sys
+s = json.loads(sys.argv[1])
+assert sys.argv[2] not in s["images"] and len(s["images"]) == int(sys.argv[3]), list(s["images"])
+assert len(s["snapshots"]) == int(sys.argv[3]), list(s["snapshots"])' "$(state)" "$vami" "$n_img"
 
 # ---- a second run reuses the AMI; its type follows its memory -----------------
 n_reg=$(ops | grep -c '^RegisterImage$')
@@ -155,14 +201,82 @@ check "-m 3000: the smallest t2/m4/c4 type with 3000 MiB (c4.large 3840, not t2.
 	test "$(state | python3 -c 'import json,sys; print(json.load(sys.stdin)["instances"][sys.argv[1]]["InstanceType"])' "$iid2")" = c4.large
 
 # ---- a daemon restart: the instance is adopted, asked of EC2 ----------------
+# (restarted with aws.instance_type = t3.micro, a Nitro type, for the
+# instance-type cases below)
 stop_daemon
+printf '[aws]\ninstance_type = t3.micro\n' >>"$T/unikd.conf"
 start_daemon
 check "after a daemon restart: a2 still running (DescribeInstances)" bash -c "$BIN/unik ps | grep a2 | grep -qi running"
+
+# ---- Nitro types: ENA only, which the runtime does not drive ----------------
+timeout 300 "$BIN/unik" run -d --provider aws --name a3 hello >"$T/a3.log" 2>&1
+check "an image that makes no sockets runs on a Nitro type (aws.instance_type t3.micro)" \
+	bash -c "$BIN/unik ps | grep a3 | grep -qi running"
+a3_id=$(api GET /v1/instances/a3 | python3 -c 'import json,sys; print(json.loads(sys.stdin.read().split(" ", 1)[1])["id"])' 2>/dev/null)
+iid3=$(instance_of "$a3_id")
+check "it is a t3.micro" test "$(state | python3 -c 'import json,sys; print(json.load(sys.stdin)["instances"][sys.argv[1]]["InstanceType"])' "$iid3")" = t3.micro
+unik build -t web "$ROOT/examples/http-c" >"$T/bw.log" 2>&1 || { cat "$T/bw.log"; exit 1; }
+n_snap=$(ops | grep -c '^StartSnapshot$')
+r=$(api POST /v1/instances -H 'Content-Type: application/json' -d '{"image":"web","name":"w1","provider":"aws"}')
+check "an image that makes sockets on a Nitro type: 400" json_error_is "$r" 400 invalid_argument
+check "its message says ENA, which the runtime does not drive" contains "$r" "ENA network adapter, which the unik runtime does not drive"
+check "refused before anything was uploaded or run for it" \
+	test "$(ops | grep -c '^StartSnapshot$') $(state | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["instances"]))')" = "$n_snap 4"
+check "the type was asked of EC2 (DescribeInstanceTypes t3.micro: hypervisor nitro)" python3 -c '
+import json, sys
+e = [x for x in json.loads(sys.argv[1])["requests"] if x.get("op") == "DescribeInstanceTypes"]
+assert any(x.get("params", {}).get("InstanceTypes") == ["t3.micro"] for x in e), e[-3:]' "$(ctl GET log)"
+unik rm w1 >/dev/null 2>&1
+
+# ---- the poll: one DescribeInstances for every instance ---------------------
+# a2 and a3 run; what the daemon's poll asks of EC2 for a few seconds
+n_log=$(ctl GET log | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["requests"]))')
+sleep 5
+log=$(ctl GET "log?since=$n_log")
+check "the poll of two instances: DescribeInstances filtered by the unik:instance tag, never by id" python3 -c '
+import json, sys
+d = [e for e in json.loads(sys.argv[1])["requests"] if e.get("op") == "DescribeInstances"]
+assert d, "no DescribeInstances at all"
+for e in d:
+    p = e.get("params", {})
+    assert not p.get("InstanceIds"), p
+    assert p.get("Filters") == [{"Name": "tag-key", "Values": ["unik:instance"]}], p' "$log"
+check "and both are still running" bash -c "[ \$($BIN/unik ps | grep -E 'a2|a3' | grep -ci running) = 2 ]"
+timeout 120 "$BIN/unik" stop a3 >/dev/null 2>&1
+timeout 120 "$BIN/unik" rm a3 >/dev/null 2>&1
 check "and unik stop a2 stops its EC2 instance" bash -c "timeout 120 $BIN/unik stop a2 >/dev/null 2>&1"
 check "it is stopped" python3 -c '
 import json, sys
 assert json.loads(sys.argv[1])["instances"][sys.argv[2]]["state"] == "stopped"' "$(state)" "$iid2"
 timeout 120 "$BIN/unik" rm a2 >/dev/null 2>&1
+
+# ---- unik stage: publish ahead of the first run ------------------------------
+unik build -t hello2 --arg staged "$ROOT/examples/hello-c" >"$T/b2.log" 2>&1 || { cat "$T/b2.log"; exit 1; }
+check "unik images: hello2 published nowhere yet" eq "$(unik images | awk '$1=="hello2"{print $(NF-1)}')" "-"
+n_snap=$(ops | grep -c '^StartSnapshot$')
+ctl POST faults '{"op":"RegisterImage","kind":"503","count":6}' >/dev/null
+out=$(timeout 300 "$BIN/unik" stage --provider aws hello2 2>&1)
+check "unik stage with RegisterImage failing: fails, naming it" contains "$out" "RegisterImage"
+ctl DELETE faults >/dev/null
+out=$(timeout 300 "$BIN/unik" stage --provider aws hello2 2>&1)
+check "unik stage --provider aws hello2: progress lines, then the reference" \
+	bash -c "grep -q 'publishing image' <<<'$out' && grep -qE 'published on aws as ami-[0-9a-f]+ snap-[0-9a-f]+' <<<'$out'"
+check "the stage resumed the upload cut short: one StartSnapshot for hello2" test "$(ops | grep -c '^StartSnapshot$')" = "$((n_snap + 1))"
+check "unik images: PUBLISHED aws" eq "$(unik images | awk '$1=="hello2"{print $(NF-1)}')" "aws"
+check "the image's JSON: published [aws]" eq "$(unik images --json | python3 -c 'import json,sys; print([i["published"] for i in json.load(sys.stdin) if i["name"]=="hello2"][0])')" "['aws']"
+n_ops=$(ops | wc -l)
+check "unik stage -q again: the reference at once" bash -c "timeout 60 $BIN/unik stage -q --provider aws hello2 | grep -qE '^ami-[0-9a-f]+ snap-[0-9a-f]+\$'"
+check "and nothing asked of AWS for it" test "$(ops | wc -l)" = "$n_ops"
+r=$(api POST /v1/images/hello2/stage -H 'Content-Type: application/json' -d '{"provider":"qemu"}')
+check "stage on a provider that boots from this host: 400" json_error_is "$r" 400 invalid_argument
+r=$(api POST /v1/images/hello2/stage -H 'Content-Type: application/json' -d '{"provider":"nope"}')
+check "stage on an unknown provider: 400" json_error_is "$r" 400 invalid_argument
+r=$(api POST /v1/images/hello2/stage -H 'Content-Type: application/json' -d '{"provider":7}')
+check "stage with a provider that is not a string: 400" json_error_is "$r" 400 invalid_argument
+r=$(api POST /v1/images/nope/stage -H 'Content-Type: application/json' -d '{"provider":"aws"}')
+check "stage of a missing image: 404" json_error_is "$r" 404 not_found
+check "unik stage without --provider: a usage error" bash -c "! $BIN/unik stage hello2 2>/dev/null"
+check "unik rmi hello2 unpublishes it" bash -c "timeout 120 $BIN/unik rmi hello2 >/dev/null 2>&1"
 
 # ---- rmi: deregister + delete snapshot -----------------------------------------
 check "unik rmi hello" bash -c "timeout 120 $BIN/unik rmi hello >/dev/null 2>&1"

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../../lib/fsutil.h"
 #include "../../lib/xalloc.h"
 #include "../../providers/aws/aws_int.h"
 #include "tap.h"
@@ -530,6 +531,129 @@ static void t_ref(void)
 	ok(aws_ref_parse(NULL, ami, snap, &err) < 0, "none: refused");
 }
 
+/* ---- the batched poll (aws_poll.c) ------------------------------------- */
+
+#define DI_OPEN "200 <DescribeInstancesResponse><reservationSet><item><instancesSet>"
+#define DI_CLOSE "</instancesSet></item></reservationSet></DescribeInstancesResponse>"
+#define DI_ONE(id, st)                                                                             \
+	"<item><instanceId>" id "</instanceId><instanceState><name>" st                            \
+	"</name></instanceState><instanceType>t2.micro</instanceType></item>"
+
+static void t_poll(void)
+{
+	struct sockaddr_in sa = { 0 };
+	socklen_t sl = sizeof(sa);
+	pthread_t th;
+	char ep[64];
+	struct aws_client c = { 0 };
+	struct unik_err err = UNIK_ERR_INIT;
+	struct ec2_instance in;
+	static const char *const s[] = {
+		DI_OPEN DI_ONE("i-0aa", "running") DI_ONE("i-0bb", "stopped") DI_CLOSE,
+		DI_OPEN DI_ONE("i-0cc", "pending") DI_CLOSE,
+		"400 <Response><Errors><Error><Code>InvalidInstanceID.NotFound</Code><Message>The "
+		"instance ID 'i-0dd' does not exist</Message></Error></Errors></Response>",
+		DI_OPEN DI_ONE("i-0aa", "stopping") DI_CLOSE, NULL
+	};
+
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (!ok(lfd >= 0 && !bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) && !listen(lfd, 8) &&
+		    !getsockname(lfd, (struct sockaddr *)&sa, &sl),
+		"poll: a stand-in endpoint on 127.0.0.1"))
+		return;
+	script = s;
+	served = 0;
+	pthread_create(&th, NULL, serve, NULL);
+	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", ntohs(sa.sin_port));
+	c.access_key = "AKIDEXAMPLE";
+	c.secret_key = "secret";
+	c.region = "us-east-2";
+	c.endpoint = ep;
+	c.max_attempts = 1;
+	c.timeout_ms = 3000;
+
+	ok(aws_poll_instance(&c, "i-0aa", &in, &err) == 0 && !strcmp(in.state, "running"),
+	   "poll: i-0aa running, from the batch (%s)", err.msg);
+	ok(strstr(last_req, "Action=DescribeInstances&Version=2016-11-15&Filter.1.Name=tag-key"
+			    "&Filter.1.Value.1=unik%3Ainstance&MaxResults=1000") != NULL,
+	   "the batch: every instance with the unik:instance tag, 1000 a page");
+	ok(aws_poll_instance(&c, "i-0bb", &in, &err) == 0 && !strcmp(in.state, "stopped"),
+	   "poll: i-0bb stopped, from the same batch");
+	is_int(served, 1, "two instances, one DescribeInstances");
+	ok(aws_poll_instance(&c, "i-0cc", &in, &err) == 0 && !strcmp(in.state, "pending"),
+	   "poll: an instance the batch does not hold is asked by id (%s)", err.msg);
+	ok(strstr(last_req, "InstanceId.1=i-0cc") != NULL, "by its id");
+	ok(aws_poll_instance(&c, "i-0dd", &in, &err) < 0 && err.code == UNIK_E_NOT_FOUND,
+	   "poll: one EC2 does not know: NOT_FOUND (gone)");
+	is_int(served, 3, "the batch is still fresh: not asked again");
+	ok(aws_poll_instance(&c, "i-0aa", &in, &err) == 0 && !strcmp(in.state, "running"),
+	   "poll: i-0aa again, the batch still fresh");
+	is_int(served, 3, "no call for it");
+	aws_poll_forget(&c);
+	ok(aws_poll_instance(&c, "i-0aa", &in, &err) == 0 && !strcmp(in.state, "stopping"),
+	   "after aws_poll_forget (a stop was sent): a new batch, i-0aa stopping");
+	is_int(served, 4, "one more DescribeInstances");
+	c.region = "eu-west-1";
+	unik_err_clear(&err);
+	ok(aws_poll_instance(&c, "i-0aa", &in, &err) < 0 && err.code == UNIK_E_UNAVAILABLE,
+	   "another region: its own batch (the endpoint drops it: UNAVAILABLE, %s)", err.msg);
+	shutdown(lfd, SHUT_RDWR);
+	close(lfd);
+
+	ok(aws_poll_console_due("i-0aa", 1) == 1, "console: a running instance's first ask is due");
+	ok(aws_poll_console_due("i-0aa", 1) == 0, "console: not again before the interval");
+	ok(aws_poll_console_due("i-0aa", 0) == 1, "console: a stopping one at every poll");
+	ok(aws_poll_console_due("i-0bb", 1) == 1, "console: each instance its own time");
+}
+
+/* ---- the image's network stack (aws_nitro.c) --------------------------- */
+
+static void t_elf(void)
+{
+	char path[] = "/tmp/t_ec2_elfXXXXXX", self[4096];
+	struct unik_err err = UNIK_ERR_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	ssize_t sn = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	int fd, yes = -1;
+
+	if (!ok(sn > 0, "elf: this test's own path"))
+		return;
+	self[sn] = 0;
+
+	ok(aws_elf_defines(self, "main", &err) == 1, "elf: this test's own ELF defines main (%s)",
+	   err.msg);
+	ok(aws_elf_defines(self, "net_init", &err) == 0 &&
+	       aws_image_has_network(self, &yes, &err) == 0 && yes == 0,
+	   "elf: it has no network stack (no net_init)");
+	ok(aws_elf_defines("/proc/self/exe", "main", &err) < 0,
+	   "elf: a symbolic link is not followed");
+	ok(fs_read_file(self, &sb, &err) == 0 && sb.len > 4096, "elf: read it");
+	fd = mkstemp(path);
+	/* the header only: section headers beyond the file */
+	ok(fd >= 0 && write(fd, sb.buf, 64) == 64 && aws_elf_defines(path, "main", &err) < 0 &&
+	       err.code == UNIK_E_INVALID,
+	   "elf: truncated after the header: INVALID (%s)", err.msg);
+	/* e_shnum huge */
+	if (fd >= 0 && ftruncate(fd, 0) == 0) {
+		sb.buf[60] = (char)0xff;
+		sb.buf[61] = (char)0xff;
+		ok(pwrite(fd, sb.buf, sb.len, 0) == (ssize_t)sb.len &&
+		       aws_elf_defines(path, "main", &err) < 0,
+		   "elf: 65535 section headers: refused");
+	}
+	if (fd >= 0 && ftruncate(fd, 0) == 0)
+		ok(write(fd, "#!/bin/sh\n", 10) == 10 && aws_elf_defines(path, "main", &err) < 0,
+		   "elf: not an ELF file: refused");
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	ok(aws_elf_defines("/nonexistent/x", "main", &err) < 0, "elf: no such file: an error");
+	ok(aws_elf_defines("/tmp", "main", &err) < 0, "elf: a folder: refused");
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	t_query();
@@ -539,5 +663,7 @@ int main(void)
 	t_http();
 	t_console();
 	t_ref();
+	t_poll();
+	t_elf();
 	return tap_done();
 }

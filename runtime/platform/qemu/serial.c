@@ -5,6 +5,9 @@
  * The exit contract with providers/qemu: the runtime writes
  * "unik-exit-status=<n>\n" to COM2 when a UART answers there, then writes
  * to port 0xf4 (isa-debug-exit) so QEMU exits, and halts as a last resort.
+ * A machine with no COM2 (an EC2 instance: its console, COM1, is all that
+ * comes back, through GetConsoleOutput) gets the same line on COM1 instead,
+ * as the console's last line (providers/aws reads it from there).
  */
 #include "qemu.h"
 #include "pcdev.h"
@@ -36,6 +39,9 @@ static bool uart_present(u16 port)
 	return inb(port + 7) == 0xa5;
 }
 
+/* The last byte written to COM1, so the exit line starts a line. */
+static char com1_last = '\n';
+
 static void uart_write(u16 port, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -61,6 +67,15 @@ void serial_init(void)
 void qemu_console_write(const char *s, size_t n)
 {
 	uart_write(COM1, s, n);
+	if (n)
+		com1_last = s[n - 1];
+}
+
+/* Waits (bounded) for a UART's transmitter to be empty. */
+static void uart_drain(u16 port)
+{
+	for (int spin = 0; spin < 100000 && !(inb(port + 5) & 0x40); spin++)
+		cpu_relax();
 }
 
 void qemu_console_err(const char *s, size_t n)
@@ -73,13 +88,15 @@ void qemu_exit(int status)
 	char line[40];
 	int n;
 
+	n = ksnprintf(line, sizeof(line), "\n" UNIK_EXIT_STATUS_KEY "%d\n", status);
 	if (uart_present(COM2)) {
 		uart_init(COM2);
-		n = ksnprintf(line, sizeof(line), UNIK_EXIT_STATUS_KEY "%d\n", status);
-		uart_write(COM2, line, (size_t)n);
-		/* Let the FIFO drain before QEMU goes away. */
-		for (int spin = 0; spin < 100000 && !(inb(COM2 + 5) & 0x40); spin++)
-			cpu_relax();
+		uart_write(COM2, line + 1, (size_t)n - 1);
+		uart_drain(COM2); /* before QEMU goes away */
+	} else {
+		/* no status channel: the console's last line */
+		qemu_console_write(line + (com1_last == '\n'), (size_t)n - (com1_last == '\n'));
+		uart_drain(COM1);
 	}
 	outl(DEBUG_EXIT_PORT, (u32)status);
 	acpi_poweroff(); /* a machine without isa-debug-exit (VirtualBox, -M pc) */
