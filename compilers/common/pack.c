@@ -279,7 +279,10 @@ int compiler_pack_image(const struct pack_spec *ps, struct sandbox *sb, unik_log
 				     socks & SOCKS_NET ? net_obj : NULL,
 				     NULL };
 
-		const char *strip[] = { "objcopy", "--strip-all", linked, out_path, NULL };
+		/* net_init stays: it marks an image that drives a network (the aws
+		 * provider reads it: providers/aws/aws_nitro.c) */
+		const char *strip[] = { "objcopy", "--strip-all", "--keep-symbol=net_init",
+					linked,	   out_path,	  NULL };
 
 		if (run_tool(as, "as", work_dir, sb, log, log_ctx, err) < 0 ||
 		    run_tool(ld, "ld", work_dir, sb, log, log_ctx, err) < 0 ||
