@@ -239,13 +239,16 @@ int monproc_stop(const struct monproc *m, const struct unik_run_spec *spec, pid_
 	}
 	/* The monitor hands SIGTERM to the guest as a stop request: the unik
 	 * runtime raises SIGTERM in its program (a handler may run; without
-	 * one it exits 143).  SIGKILL after the timeout. */
-	if (syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0) < 0 && errno != ESRCH) {
+	 * one it exits 143).  SIGKILL after the timeout; a timeout of 0 is a
+	 * kill (unik kill), as on the other providers: no SIGTERM that a fast
+	 * guest would answer first. */
+	if (timeout_s > 0 && syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0) < 0 &&
+	    errno != ESRCH) {
 		close(pidfd);
 		return unik_err_set(err, UNIK_E_INTERNAL, "instance %s: SIGTERM: %s", spec->name,
 				    strerror(errno));
 	}
-	gone = proc_wait_gone(pidfd, timeout_s > 0 ? timeout_s * 1000 : 0);
+	gone = timeout_s > 0 ? proc_wait_gone(pidfd, timeout_s * 1000) : 0;
 	if (gone != 1) {
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 		gone = proc_wait_gone(pidfd, 5000);
