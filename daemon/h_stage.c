@@ -1,7 +1,7 @@
 /* h_stage.c - POST /v1/images/{ref}/stage: an image's copy on a provider
  * that keeps its own (an AWS AMI), made ahead of its first run.
  *
- * Body {"provider": "aws"}.  A job ("stage") stages the image's boot disk
+ * Body {"provider": NAME}.  A job ("stage") stages the image's boot disk
  * in the provider's boot_disk_format (daemon/stagings.c, cached) and
  * publishes it (daemon/published.c: once; a publication cut short resumes
  * where it stopped), its progress lines in the job's events.  An image
