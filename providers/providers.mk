@@ -1,11 +1,19 @@
 # providers/ - run plugins (daemon only): the one layer the daemon calls them
 # through (dispatch.c), their table (registry.c), the code they share
 # (common/), and one fragment per provider.
-UNIKD_SRCS += providers/dispatch.c providers/registry.c providers/common/guest.c \
-	providers/common/spawn.c providers/common/process.c providers/common/accel.c \
-	providers/common/monitor_process.c providers/common/disk_stage.c \
-	providers/common/disk_convert.c providers/common/disk_ova.c \
-	providers/common/disk_gpt.c providers/common/tool.c
+UNIKD_SRCS += \
+	providers/common/accel.c \
+	providers/common/disk_convert.c \
+	providers/common/disk_gpt.c \
+	providers/common/disk_ova.c \
+	providers/common/disk_stage.c \
+	providers/common/guest.c \
+	providers/common/monitor_process.c \
+	providers/common/process.c \
+	providers/common/spawn.c \
+	providers/common/tool.c \
+	providers/dispatch.c \
+	providers/registry.c
 LINT_SRCS += $(wildcard providers/*.c providers/*.h providers/*/*.c providers/*/*.h)
 
 include providers/qemu/qemu.mk
