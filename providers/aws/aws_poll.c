@@ -66,38 +66,12 @@ static struct poll_slot *slot_for(const char *key)
 int ec2_instances_tagged(const struct aws_client *c, const char *key, struct ec2_instance *out,
 			 size_t max, size_t *n, struct unik_err *err)
 {
-	char next[1024] = "";
-
-	*n = 0;
-	for (int page = 0; page < POLL_PAGES; page++) {
-		struct ec2_query q;
-		struct ec2_doc *d;
-		size_t got = 0;
-		int rc;
-
-		ec2_query_init(&q, "DescribeInstances");
-		ec2_query_add(&q, "Filter.1.Name", "tag-key");
-		ec2_query_add(&q, "Filter.1.Value.1", key);
-		ec2_query_add(&q, "MaxResults", "1000");
-		if (next[0])
-			ec2_query_add(&q, "NextToken", next);
-		rc = ec2_call(c, &q, &d, err);
-		ec2_query_release(&q);
-		if (rc)
-			return -1;
-		rc = ec2_parse_instances(d, out + *n, max - *n, &got, next, sizeof(next));
-		ec2_doc_free(d);
-		if (rc)
-			return unik_err_set(err, UNIK_E_INTERNAL,
-					    "ec2 DescribeInstances: a malformed instance or more "
-					    "than %zu tagged %s",
-					    max, key);
-		*n += got;
-		if (!next[0])
-			return 0;
-	}
-	return unik_err_set(err, UNIK_E_INTERNAL, "ec2 DescribeInstances: more than %d pages",
-			    POLL_PAGES);
+	const struct ec2_filter f[] = {
+		{ "Filter.1.Name", "tag-key" },
+		{ "Filter.1.Value.1", key },
+		{ "MaxResults", "1000" },
+	};
+	return ec2_instances_pages(c, f, sizeof(f) / sizeof(f[0]), POLL_PAGES, out, max, n, err);
 }
 
 int aws_poll_instance(const struct aws_client *c, const char *id, struct ec2_instance *out,

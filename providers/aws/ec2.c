@@ -342,27 +342,22 @@ int ec2_describe_instance(const struct aws_client *c, const char *id, struct ec2
 	return unik_err_set(err, UNIK_E_NOT_FOUND, "ec2 DescribeInstances: no instance %s", id);
 }
 
-int ec2_instances_by_tag(const struct aws_client *c, const char *key, const char *value,
-			 struct ec2_instance *out, size_t max, size_t *n, struct unik_err *err)
+int ec2_instances_pages(const struct aws_client *c, const struct ec2_filter *f, size_t nf,
+			int max_pages, struct ec2_instance *out, size_t max, size_t *n,
+			struct unik_err *err)
 {
 	char next[1024] = "";
 
 	*n = 0;
-	for (int page = 0; page < MAX_PAGES; page++) {
+	for (int page = 0; page < max_pages; page++) {
 		struct ec2_query q;
 		struct ec2_doc *d;
 		size_t got = 0;
 		int rc;
 
 		ec2_query_init(&q, "DescribeInstances");
-		ec2_query_addf(&q, "Filter.1.Name", "tag:%s", key);
-		ec2_query_add(&q, "Filter.1.Value.1", value);
-		ec2_query_add(&q, "Filter.2.Name", "instance-state-name");
-		ec2_query_add(&q, "Filter.2.Value.1", "pending");
-		ec2_query_add(&q, "Filter.2.Value.2", "running");
-		ec2_query_add(&q, "Filter.2.Value.3", "stopping");
-		ec2_query_add(&q, "Filter.2.Value.4", "stopped");
-		ec2_query_add(&q, "Filter.2.Value.5", "shutting-down");
+		for (size_t i = 0; i < nf; i++)
+			ec2_query_add(&q, f[i].name, f[i].value);
 		if (next[0])
 			ec2_query_add(&q, "NextToken", next);
 		rc = ec2_call(c, &q, &d, err);
@@ -374,14 +369,34 @@ int ec2_instances_by_tag(const struct aws_client *c, const char *key, const char
 		if (rc)
 			return unik_err_set(err, UNIK_E_INTERNAL,
 					    "ec2 DescribeInstances: a malformed instance or more "
-					    "than %zu tagged %s=%s",
-					    max, key, value);
+					    "than %zu matching %s=%s",
+					    max, nf ? f[0].name : "", nf ? f[0].value : "");
 		*n += got;
 		if (!next[0])
 			return 0;
 	}
 	return unik_err_set(err, UNIK_E_INTERNAL, "ec2 DescribeInstances: more than %d pages",
-			    MAX_PAGES);
+			    max_pages);
+}
+
+int ec2_instances_by_tag(const struct aws_client *c, const char *key, const char *value,
+			 struct ec2_instance *out, size_t max, size_t *n, struct unik_err *err)
+{
+	char tag[160];
+
+	if ((size_t)snprintf(tag, sizeof(tag), "tag:%s", key) >= sizeof(tag))
+		return unik_err_set(err, UNIK_E_INVALID, "ec2: tag key too long");
+	const struct ec2_filter f[] = {
+		{ "Filter.1.Name", tag },
+		{ "Filter.1.Value.1", value },
+		{ "Filter.2.Name", "instance-state-name" },
+		{ "Filter.2.Value.1", "pending" },
+		{ "Filter.2.Value.2", "running" },
+		{ "Filter.2.Value.3", "stopping" },
+		{ "Filter.2.Value.4", "stopped" },
+		{ "Filter.2.Value.5", "shutting-down" },
+	};
+	return ec2_instances_pages(c, f, sizeof(f) / sizeof(f[0]), MAX_PAGES, out, max, n, err);
 }
 
 int ec2_instance_action(const struct aws_client *c, const char *action, const char *id, int force,

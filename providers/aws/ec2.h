@@ -101,6 +101,15 @@ struct ec2_instance {
 /* One instance by id; NOT_FOUND when EC2 does not know it. */
 int ec2_describe_instance(const struct aws_client *c, const char *id, struct ec2_instance *out,
 			  struct unik_err *err);
+/* One DescribeInstances query parameter (filters, MaxResults). */
+struct ec2_filter {
+	const char *name, *value;
+};
+/* DescribeInstances with the parameters f[0..nf), following NextToken for
+ * at most max_pages pages; at most `max` instances, their count in *n. */
+int ec2_instances_pages(const struct aws_client *c, const struct ec2_filter *f, size_t nf,
+			int max_pages, struct ec2_instance *out, size_t max, size_t *n,
+			struct unik_err *err);
 /* The instances tagged key=value not terminated, at most `max` (ids), in
  * *n (follows NextToken). */
 int ec2_instances_by_tag(const struct aws_client *c, const char *key, const char *value,
