@@ -100,11 +100,29 @@ static void stamp(struct stamped *s, int64_t ns)
 	append_record(s->times, s->size, ns ? ns : events_now_ns());
 }
 
+/* sp->v is sorted by watch descriptor: the index of wd, or of where it
+ * goes (events are looked up per event: no scan of every instance). */
+static size_t find(const struct stamper *sp, int wd)
+{
+	size_t lo = 0, hi = sp->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sp->v[mid].wd < wd)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static void drop(struct stamper *sp, size_t i)
 {
 	free(sp->v[i].log);
 	free(sp->v[i].times);
-	sp->v[i] = sp->v[--sp->n];
+	memmove(&sp->v[i], &sp->v[i + 1], (sp->n - i - 1) * sizeof(*sp->v));
+	sp->n--;
 }
 
 static void *stamper_main(void *arg)
@@ -125,16 +143,15 @@ static void *stamper_main(void *arg)
 			for (char *p = buf; p < buf + n;) {
 				const struct inotify_event *ev = (const struct inotify_event *)p;
 
+				size_t i = find(sp, ev->wd);
+
 				p += sizeof(*ev) + ev->len;
-				for (size_t i = 0; i < sp->n; i++) {
-					if (sp->v[i].wd != ev->wd)
-						continue;
-					if (ev->mask & IN_MODIFY)
-						stamp(&sp->v[i], 0);
-					if (ev->mask & IN_IGNORED)
-						drop(sp, i);
-					break;
-				}
+				if (i == sp->n || sp->v[i].wd != ev->wd)
+					continue;
+				if (ev->mask & IN_MODIFY)
+					stamp(&sp->v[i], 0);
+				if (ev->mask & IN_IGNORED)
+					drop(sp, i);
 			}
 			pthread_mutex_unlock(&sp->lock);
 		}
@@ -179,8 +196,10 @@ void log_times_stop(struct unikd *d)
 		pthread_join(sp->thread, NULL);
 	}
 	the_stamper = NULL;
-	while (sp->n)
-		drop(sp, 0);
+	for (size_t i = 0; i < sp->n; i++) {
+		free(sp->v[i].log);
+		free(sp->v[i].times);
+	}
 	free(sp->v);
 	close(sp->fd);
 	close(sp->stop_pipe[0]);
@@ -215,11 +234,9 @@ static void watch_one(struct stamper *sp, const char *id, char *log, char *times
 	if (wd < 0) {
 		unikd_log("instance %s: no times for its log lines: %s", id, strerror(errno));
 	} else {
-		size_t i;
+		size_t i = find(sp, wd);
 
-		for (i = 0; i < sp->n && sp->v[i].wd != wd; i++)
-			;
-		if (i == sp->n) {
+		if (i == sp->n || sp->v[i].wd != wd) {
 			struct stat st;
 			struct stamped *s;
 
@@ -227,7 +244,9 @@ static void watch_one(struct stamper *sp, const char *id, char *log, char *times
 				sp->cap = sp->cap ? 2 * sp->cap : 16;
 				sp->v = xrealloc(sp->v, sp->cap * sizeof(*sp->v));
 			}
-			s = &sp->v[sp->n++];
+			memmove(&sp->v[i + 1], &sp->v[i], (sp->n - i) * sizeof(*sp->v));
+			sp->n++;
+			s = &sp->v[i];
 			s->wd = wd;
 			s->log = log;
 			log = NULL;
