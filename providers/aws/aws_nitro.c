@@ -128,7 +128,6 @@ int ec2_type_network(const struct aws_client *c, const char *type, char *hypervi
 	ec2_query_init(&q, "DescribeInstanceTypes");
 	ec2_query_add(&q, "InstanceType.1", type);
 	rc = ec2_call(c, &q, &d, err);
-	ec2_query_release(&q);
 	if (rc)
 		return -1;
 	ec2_text(d, "instanceTypeSet/item/instanceType", name, sizeof(name));

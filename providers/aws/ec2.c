@@ -19,8 +19,8 @@ static int retryable(long status, const struct strbuf *body)
 	return ec2_throttling(code);
 }
 
-int ec2_call(const struct aws_client *c, struct ec2_query *q, struct ec2_doc **out,
-	     struct unik_err *err)
+static int send_query(const struct aws_client *c, struct ec2_query *q, struct ec2_doc **out,
+		      struct unik_err *err)
 {
 	static const struct sigv4_header ct = {
 		"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"
@@ -52,6 +52,15 @@ int ec2_call(const struct aws_client *c, struct ec2_query *q, struct ec2_doc **o
 	return rc;
 }
 
+int ec2_call(const struct aws_client *c, struct ec2_query *q, struct ec2_doc **out,
+	     struct unik_err *err)
+{
+	int rc = send_query(c, q, out, err);
+
+	ec2_query_release(q);
+	return rc;
+}
+
 /* A call whose reply only says it was done. */
 static int call_done(const struct aws_client *c, struct ec2_query *q, struct unik_err *err)
 {
@@ -59,7 +68,6 @@ static int call_done(const struct aws_client *c, struct ec2_query *q, struct uni
 	int rc = ec2_call(c, q, &d, err);
 
 	ec2_doc_free(d);
-	ec2_query_release(q);
 	return rc;
 }
 
@@ -106,7 +114,6 @@ int ec2_register_image(const struct aws_client *c, const char *name, const char 
 	ec2_query_add(&q, "BlockDeviceMapping.1.Ebs.DeleteOnTermination", "true");
 	ec2_query_add(&q, "BlockDeviceMapping.1.Ebs.VolumeType", "gp3");
 	rc = ec2_call(c, &q, &d, err);
-	ec2_query_release(&q);
 	if (rc)
 		return -1;
 	ec2_text(d, "imageId", ami, EC2_ID_MAX);
@@ -133,7 +140,6 @@ static int describe_one(const struct aws_client *c, const char *action, const ch
 	ec2_query_init(&q, action);
 	ec2_query_add(&q, param, id);
 	rc = ec2_call(c, &q, out, err);
-	ec2_query_release(&q);
 	if (rc)
 		return -1;
 	ec2_text(*out, id_path, got, sizeof(got));
@@ -185,7 +191,6 @@ int ec2_image_by_name(const struct aws_client *c, const char *name, char ami[EC2
 	ec2_query_add(&q, "Filter.1.Name", "name");
 	ec2_query_add(&q, "Filter.1.Value.1", name);
 	rc = ec2_call(c, &q, &d, err);
-	ec2_query_release(&q);
 	if (rc)
 		return -1;
 	ec2_text(d, "imagesSet/item/imageId", ami, EC2_ID_MAX);
@@ -300,7 +305,6 @@ int ec2_run_instance(const struct aws_client *c, const struct ec2_run *r, char i
 		ec2_query_add(&q, k, r->tag_values[i]);
 	}
 	rc = ec2_call(c, &q, &d, err);
-	ec2_query_release(&q);
 	if (rc)
 		return -1;
 	/* RunInstances answers a reservation: instancesSet/item at its top */
@@ -326,7 +330,6 @@ int ec2_describe_instance(const struct aws_client *c, const char *id, struct ec2
 	ec2_query_init(&q, "DescribeInstances");
 	ec2_query_add(&q, "InstanceId.1", id);
 	rc = ec2_call(c, &q, &d, err);
-	ec2_query_release(&q);
 	if (rc)
 		return -1;
 	rc = ec2_parse_instances(d, in, 4, &n, NULL, 0);
@@ -361,7 +364,6 @@ int ec2_instances_pages(const struct aws_client *c, const struct ec2_filter *f, 
 		if (next[0])
 			ec2_query_add(&q, "NextToken", next);
 		rc = ec2_call(c, &q, &d, err);
-		ec2_query_release(&q);
 		if (rc)
 			return -1;
 		rc = ec2_parse_instances(d, out + *n, max - *n, &got, next, sizeof(next));
@@ -426,7 +428,6 @@ int ec2_console_output(const struct aws_client *c, const char *id, struct strbuf
 	ec2_query_init(&q, "GetConsoleOutput");
 	ec2_query_add(&q, "InstanceId", id);
 	rc = ec2_call(c, &q, &d, err);
-	ec2_query_release(&q);
 	if (rc)
 		return -1;
 	b64 = ec2_text_dup(d, "output");
@@ -479,7 +480,6 @@ int ec2_pick_instance_type(const struct aws_client *c, const char *families, int
 		if (next[0])
 			ec2_query_add(&q, "NextToken", next);
 		rc = ec2_call(c, &q, &d, err);
-		ec2_query_release(&q);
 		if (rc)
 			return -1;
 		rc = ec2_types_pick(d, memory_mb, type, size, &best_mib, next, sizeof(next));

@@ -51,7 +51,8 @@ int ec2_parse(const char *action, const char *body, size_t len, struct ec2_doc *
 	      struct unik_err *err);
 void ec2_doc_free(struct ec2_doc *d);
 
-/* Sends the query and parses its answer (the error mapped when it is one). */
+/* Sends the query (released here, whatever the outcome) and parses its
+ * answer (the error mapped when it is one). */
 int ec2_call(const struct aws_client *c, struct ec2_query *q, struct ec2_doc **out,
 	     struct unik_err *err);
 
