@@ -149,6 +149,7 @@ bench: deps
 	scripts/bench-libvirt
 	scripts/bench-api
 	scripts/bench-create
+	scripts/bench-first-line
 	scripts/bench-density
 	scripts/bench-compat
 	scripts/bench-xen

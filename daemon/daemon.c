@@ -19,6 +19,14 @@ void unikd_notify(struct unikd *d)
 	pthread_mutex_unlock(&d->lock);
 }
 
+void unikd_data_ready(struct unikd *d)
+{
+	pthread_mutex_lock(&d->lock);
+	if (d->http)
+		http_data_ready(d->http);
+	pthread_mutex_unlock(&d->lock);
+}
+
 void unikd_wait_changed(struct unikd *d, int ms)
 {
 	struct timespec ts;

@@ -63,6 +63,9 @@ struct unikd {
 /* Wakes everything waiting on d->changed, and the HTTP layer's parked
  * requests (wait, logs -f, job events).  Takes d->lock. */
 void unikd_notify(struct unikd *d);
+/* A console log grew: the streams following logs look again (cheap, no
+ * handler re-runs). */
+void unikd_data_ready(struct unikd *d);
 
 /* Waits on d->changed for at most `ms` milliseconds; d->lock must be held. */
 void unikd_wait_changed(struct unikd *d, int ms);

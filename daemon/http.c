@@ -391,6 +391,11 @@ void http_connection(void *cls, struct MHD_Connection *conn, void **socket_conte
 	}
 }
 
+void http_data_ready(struct http_server *srv)
+{
+	park_data_ready(srv->park);
+}
+
 void http_notify(struct http_server *srv)
 {
 	park_notify(srv->park);

@@ -119,5 +119,8 @@ void http_reply_fd(struct http_req *req, unsigned status, const char *content_ty
 /* The daemon's state changed: wakes parked requests.  unikd_notify()
  * calls it; cheap, never blocks. */
 void http_notify(struct http_server *srv);
+/* A streamed reply's producer has more (a console log grew): parked
+ * streams look again within a few ms (unikd_data_ready calls it). */
+void http_data_ready(struct http_server *srv);
 
 #endif

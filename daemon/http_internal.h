@@ -103,6 +103,9 @@ void workers_free(struct http_workers *w);
 int park_start(struct http_server *srv, struct http_park **out, struct unik_err *err);
 /* A change happened (unikd_notify): parked requests will look again. */
 void park_notify(struct http_park *p);
+/* A producer of parked streams has more (a log grew): streams look again
+ * soon, parked handlers are not re-run. */
+void park_data_ready(struct http_park *p);
 /* The number of changes so far; read before checking, given to park_*(). */
 uint64_t park_generation(struct http_park *p);
 /* Parks a suspended request until a change after `gen`, or its client

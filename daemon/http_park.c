@@ -2,12 +2,14 @@
  *
  * A parked request is a suspended connection and nothing else: no thread
  * waits for it.  One thread watches them all:
- *   - unikd_notify() bumps a generation counter and pokes an eventfd; at
- *     most every SCAN_MS the thread looks at what is parked: re-runs parked
+ *   - unikd_notify() bumps a generation counter and pokes an eventfd, and
+ *     unikd_data_ready() (the log stamper: a console log grew) pokes it
+ *     too; the thread then looks at what is parked within FAST_SCAN_MS (at
+ *     most one look that often, however many pokes): re-runs parked
  *     handlers (wait) on their workers when the state changed since they
  *     parked, and asks parked streams (logs -f, job events) whether they
- *     have more (a log grows without notifications: streams are looked at
- *     every SCAN_MS while any is parked);
+ *     have more.  Producers that poke nobody are still seen: streams are
+ *     looked at every SCAN_MS while any is parked;
  *   - an epoll on the parked connections' sockets (EPOLLRDHUP) notices a
  *     client that hangs up, so its request ends instead of lingering;
  *   - every connection must send each request's head within the header
@@ -32,6 +34,7 @@
 #include "http_internal.h"
 
 #define SCAN_MS 100
+#define FAST_SCAN_MS 5
 #define DEADLINE_SCAN_MS 1000
 
 enum { PARK_NONE = 0, PARK_RERUN, PARK_STREAM };
@@ -51,6 +54,7 @@ struct http_park {
 	int nstreams;
 	struct conn_watch *conns;
 	_Atomic uint64_t gen;
+	_Atomic uint64_t data_gen; /* pokes of park_data_ready */
 	int epfd, evfd;
 	pthread_t thread;
 	int stopping; /* no new parking; the thread resumes everything */
@@ -78,6 +82,12 @@ static void poke(struct http_park *p)
 void park_notify(struct http_park *p)
 {
 	atomic_fetch_add(&p->gen, 1);
+	poke(p);
+}
+
+void park_data_ready(struct http_park *p)
+{
+	atomic_fetch_add(&p->data_gen, 1);
 	poke(p);
 }
 
@@ -284,12 +294,12 @@ static void *park_main(void *arg)
 {
 	struct http_park *p = arg;
 	int64_t last_scan = 0, last_deadlines = now_ms();
-	uint64_t scanned = park_generation(p);
+	uint64_t scanned = park_generation(p), scanned_data = atomic_load(&p->data_gen);
 
 	for (;;) {
 		struct epoll_event evs[64];
 		int64_t now = now_ms(), timeout = DEADLINE_SCAN_MS - (now - last_deadlines);
-		int n, streams, stopping, quit;
+		int n, streams, stopping, quit, pending;
 
 		pthread_mutex_lock(&p->lock);
 		streams = p->nstreams;
@@ -302,8 +312,10 @@ static void *park_main(void *arg)
 			release_all(p);
 			continue;
 		}
-		if (streams > 0 || park_generation(p) != scanned) {
-			int64_t due = last_scan + SCAN_MS - now;
+		pending = park_generation(p) != scanned ||
+			  (streams > 0 && atomic_load(&p->data_gen) != scanned_data);
+		if (pending || streams > 0) {
+			int64_t due = last_scan + (pending ? FAST_SCAN_MS : SCAN_MS) - now;
 
 			if (due < timeout)
 				timeout = due;
@@ -321,8 +333,12 @@ static void *park_main(void *arg)
 			}
 		}
 		now = now_ms();
-		if (now - last_scan >= SCAN_MS && (streams > 0 || park_generation(p) != scanned)) {
+		pending = park_generation(p) != scanned ||
+			  (streams > 0 && atomic_load(&p->data_gen) != scanned_data);
+		if ((pending && now - last_scan >= FAST_SCAN_MS) ||
+		    (streams > 0 && now - last_scan >= SCAN_MS)) {
 			scanned = park_generation(p);
+			scanned_data = atomic_load(&p->data_gen);
 			scan(p);
 			last_scan = now;
 		}
@@ -343,6 +359,7 @@ int park_start(struct http_server *srv, struct http_park **out, struct unik_err 
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->stopped, NULL);
 	atomic_init(&p->gen, 0);
+	atomic_init(&p->data_gen, 0);
 	p->epfd = epoll_create1(EPOLL_CLOEXEC);
 	p->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (p->epfd < 0 || p->evfd < 0)

@@ -26,6 +26,7 @@ struct stamped {
 };
 
 struct stamper {
+	struct unikd *d;
 	int fd; /* inotify */
 	int stop_pipe[2];
 	pthread_t thread;
@@ -85,19 +86,20 @@ static int64_t last_end(const char *times)
 	return end;
 }
 
-/* Records the growth of s's log, at `ns` (0: now). */
-static void stamp(struct stamped *s, int64_t ns)
+/* Records the growth of s's log, at `ns` (0: now): 1 when it grew. */
+static int stamp(struct stamped *s, int64_t ns)
 {
 	struct stat st;
 
 	if (stat(s->log, &st) < 0)
-		return;
+		return 0;
 	if (st.st_size < s->size) /* truncated: start over */
 		s->size = 0;
 	if (st.st_size == s->size)
-		return;
+		return 0;
 	s->size = st.st_size;
 	append_record(s->times, s->size, ns ? ns : events_now_ns());
+	return 1;
 }
 
 /* sp->v is sorted by watch descriptor: the index of wd, or of where it
@@ -139,6 +141,8 @@ static void *stamper_main(void *arg)
 		if (pfd[1].revents)
 			break;
 		while ((n = read(sp->fd, buf, sizeof(buf))) > 0) {
+			int grew = 0;
+
 			pthread_mutex_lock(&sp->lock);
 			for (char *p = buf; p < buf + n;) {
 				const struct inotify_event *ev = (const struct inotify_event *)p;
@@ -149,11 +153,13 @@ static void *stamper_main(void *arg)
 				if (i == sp->n || sp->v[i].wd != ev->wd)
 					continue;
 				if (ev->mask & IN_MODIFY)
-					stamp(&sp->v[i], 0);
+					grew |= stamp(&sp->v[i], 0);
 				if (ev->mask & IN_IGNORED)
 					drop(sp, i);
 			}
 			pthread_mutex_unlock(&sp->lock);
+			if (grew) /* after the unlock: log_times_watch holds d->lock */
+				unikd_data_ready(sp->d);
 		}
 	}
 	return NULL;
@@ -173,6 +179,7 @@ int log_times_start(struct unikd *d, struct unik_err *err)
 		return -1;
 	}
 	pthread_mutex_init(&sp->lock, NULL);
+	sp->d = d;
 	if (pthread_create(&sp->thread, NULL, stamper_main, sp)) {
 		close(sp->fd);
 		close(sp->stop_pipe[0]);
