@@ -49,6 +49,7 @@ UNIKD_SRCS += \
 	daemon/run_ctx.c \
 	daemon/stagings.c \
 	daemon/store.c \
+	daemon/store_instance_docs.c \
 	daemon/store_volumes.c \
 	daemon/summon.c \
 	daemon/supervisor.c \

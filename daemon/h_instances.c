@@ -14,24 +14,20 @@
 #include "instances.h"
 #include "store.h"
 
+/* The stored records are the API's documents: sent as they are, side by
+ * side (store_instance_docs.c), not decoded and encoded again. */
 void h_instances_list(struct http_req *req)
 {
 	struct unik_err err = UNIK_ERR_INIT;
-	struct unik_instance *v;
-	int all = http_query_flag(req, "all");
-	json_t *arr;
-	size_t n;
+	struct strbuf out = STRBUF_INIT;
 
-	if (store_instance_list(req->d->store, &v, &n, &err)) {
+	if (store_instance_docs(req->d->store, http_query_flag(req, "all"), &out, &err)) {
+		strbuf_release(&out);
 		http_reply_error(req, &err);
 		return;
 	}
-	arr = json_array();
-	for (size_t i = 0; i < n; i++)
-		if (all || unik_state_active(v[i].state) || v[i].summon.enabled)
-			json_array_append_new(arr, unik_instance_to_json(&v[i]));
-	store_instances_free(v, n);
-	http_reply_json(req, 200, arr);
+	strbuf_addch(&out, '\n');
+	http_reply_text(req, 200, "application/json", &out);
 }
 
 void h_instances_create(struct http_req *req)

@@ -94,6 +94,9 @@ int http_body_json(struct http_req *req, json_t **out, struct unik_err *err);
 /* Replies; each takes ownership of what it is given. */
 void http_reply_json(struct http_req *req, unsigned status, json_t *body);
 void http_reply_error(struct http_req *req, const struct unik_err *err);
+/* A reply of the text in `body` (taken: released), as `content_type`. */
+void http_reply_text(struct http_req *req, unsigned status, const char *content_type,
+		     struct strbuf *body);
 
 /* Answer later: parks the request, costing no thread, and runs the handler
  * again after the next change of the daemon's state (unikd_notify), its

@@ -60,6 +60,19 @@ void http_reply_json(struct http_req *req, unsigned status, json_t *body)
 	set_response(req, status, resp, "application/json");
 }
 
+void http_reply_text(struct http_req *req, unsigned status, const char *content_type,
+		     struct strbuf *body)
+{
+	size_t len = body->len;
+	char *text = strbuf_detach(body);
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+
+	if (!resp)
+		abort();
+	set_response(req, status, resp, content_type);
+}
+
 void http_reply_error_status(struct http_req *req, unsigned status, const struct unik_err *err)
 {
 	struct unik_err e = *err;

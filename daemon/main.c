@@ -339,6 +339,7 @@ static void prepare_state(struct unikd *d)
 	static const char *const dirs[] = { "instances", "jobs", "tmp", "blobs" };
 	struct unik_err err = UNIK_ERR_INIT;
 	char *db;
+	size_t n;
 
 	if (fs_mkdir_p(d->state_dir, 0700, &err))
 		die("%s", err.msg);
@@ -357,6 +358,12 @@ static void prepare_state(struct unikd *d)
 	if (store_open(&d->store, db, &err))
 		die("%s", err.msg);
 	free(db);
+	/* GET /v1/instances sends the stored texts: an older unikd's are
+	 * brought to today's shape first */
+	if (store_instance_docs_refresh(d->store, &n, &err))
+		die("%s", err.msg);
+	if (n)
+		unikd_log("store: %zu instance record%s brought up to date", n, n == 1 ? "" : "s");
 }
 
 int main(int argc, char **argv)

@@ -15,6 +15,7 @@
 
 #include "../api/types.h"
 #include "../lib/error.h"
+#include "../lib/strbuf.h"
 #include "../lib/strv.h"
 
 struct store;
@@ -53,6 +54,12 @@ int store_instance_get(struct store *st, const char *id, struct unik_instance *o
 int store_instance_list(struct store *st, struct unik_instance **out, size_t *n,
 			struct unik_err *err);
 /* The running instances that have no host process to watch (pid 0). */
+/* The API's JSON array of the instances (all, or only the active and the
+ * summonable ones), newest first, appended to out from the stored texts. */
+int store_instance_docs(struct store *st, int all, struct strbuf *out, struct unik_err *err);
+/* Re-encodes the records whose text is not what today's encoder writes
+ * (an older unikd's), their count in *rewritten: once, at the start. */
+int store_instance_docs_refresh(struct store *st, size_t *rewritten, struct unik_err *err);
 int store_instance_list_unwatched(struct store *st, struct unik_instance **out, size_t *n,
 				  struct unik_err *err);
 /* The addresses held by starting, running or stopping instances but `except` (an id,

@@ -164,6 +164,91 @@ static void tagged(struct store *st, const char *db)
 	store_image_delete(st, "ffff0002", NULL);
 }
 
+/* GET /v1/instances' list from the stored texts: the same documents as
+ * decoding and encoding each record, the same filter, and an older
+ * unikd's record (a field missing) brought to today's shape first. */
+static void instance_docs(const char *db)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	struct unik_instance a, b, c;
+	struct strbuf out = STRBUF_INIT;
+	struct store *st = NULL;
+	json_t *arr, *want;
+	size_t n = 0;
+
+	ok(store_open(&st, db, &err) == 0, "docs: store opens: %s", err.msg);
+	instance(&a, "dddd0001", "docs-running", "aaaa0001", UNIK_STATE_RUNNING);
+	instance(&b, "dddd0002", "docs-exited", "aaaa0001", UNIK_STATE_EXITED);
+	instance(&c, "dddd0003", "docs-summon", "aaaa0001", UNIK_STATE_CREATED);
+	a.created = 30;
+	b.created = 20;
+	c.created = 10;
+	c.summon.enabled = 1;
+	strv_push(&a.labels, "k=v \"quoted\" \xc3\xa9");
+	ok(store_instance_put(st, &a, &err) == 0 && store_instance_put(st, &b, &err) == 0 &&
+	       store_instance_put(st, &c, &err) == 0,
+	   "docs: three records saved");
+	ok(store_instance_docs(st, 1, &out, &err) == 0, "docs: all listed: %s", err.msg);
+	arr = json_loads(strbuf_str(&out), 0, NULL);
+	want = json_array();
+	json_array_append_new(want, unik_instance_to_json(&a));
+	json_array_append_new(want, unik_instance_to_json(&b));
+	json_array_append_new(want, unik_instance_to_json(&c));
+	ok(arr && json_array_size(arr) >= 3 &&
+	       json_equal(json_array_get(arr, 0), json_array_get(want, 0)) &&
+	       json_equal(json_array_get(arr, 1), json_array_get(want, 1)) &&
+	       json_equal(json_array_get(arr, 2), json_array_get(want, 2)),
+	   "docs: the stored texts are the API's documents, newest first");
+	json_decref(arr);
+	strbuf_reset(&out);
+	ok(store_instance_docs(st, 0, &out, &err) == 0, "docs: active listed");
+	arr = json_loads(strbuf_str(&out), 0, NULL);
+	{
+		int has_a = 0, has_b = 0, has_c = 0;
+		size_t i;
+		json_t *e;
+
+		json_array_foreach (arr, i, e) {
+			const char *id = json_string_value(json_object_get(e, "id"));
+
+			has_a |= id && !strcmp(id, "dddd0001");
+			has_b |= id && !strcmp(id, "dddd0002");
+			has_c |= id && !strcmp(id, "dddd0003");
+		}
+		ok(arr && has_a && !has_b && has_c,
+		   "docs: without all, the running and the summonable ones, not the exited");
+	}
+	json_decref(arr);
+	store_close(st);
+	st = NULL;
+
+	/* an older unikd wrote the exited one without its labels field */
+	ok(sql_on(db, "UPDATE instances SET doc = json_remove(doc, '$.labels')"
+		      " WHERE id = 'dddd0002'") == 0,
+	   "docs: a record made older by hand");
+	ok(store_open(&st, db, &err) == 0 && store_instance_docs_refresh(st, &n, &err) == 0 &&
+	       n == 1,
+	   "docs: the refresh rewrites exactly the older record (%zu)", n);
+	strbuf_reset(&out);
+	ok(store_instance_docs(st, 1, &out, &err) == 0, "docs: listed after the refresh");
+	arr = json_loads(strbuf_str(&out), 0, NULL);
+	ok(arr && json_equal(json_array_get(arr, 1), json_array_get(want, 1)),
+	   "docs: the older record now reads as today's encoder writes it");
+	json_decref(arr);
+	ok(store_instance_docs_refresh(st, &n, &err) == 0 && n == 0,
+	   "docs: a second refresh has nothing to do");
+	ok(store_instance_delete(st, "dddd0001", &err) == 0 &&
+	       store_instance_delete(st, "dddd0002", &err) == 0 &&
+	       store_instance_delete(st, "dddd0003", &err) == 0,
+	   "docs: records removed");
+	json_decref(want);
+	strbuf_release(&out);
+	store_close(st);
+	unik_instance_release(&a);
+	unik_instance_release(&b);
+	unik_instance_release(&c);
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/unik-t-store.XXXXXX";
@@ -273,6 +358,7 @@ int main(void)
 	tagged(st, db);
 	store_close(st);
 	st = NULL;
+	instance_docs(db);
 
 	ok(store_open(&st, db, &err) == 0, "store reopens");
 	ok(store_image_list(st, &list, &n, &err) == 0 && n == 3, "images persist (%zu)", n);
