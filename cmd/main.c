@@ -29,6 +29,7 @@ const struct cmd *const unik_commands[] = {
 	&cmd_volume,		/* cmd_volumes.c */
 	&cmd_events,		/* cmd_events.c */
 	&cmd_stats,		/* cmd_stats.c */
+	&cmd_compose,		/* cmd_compose.c */
 	&cmd_compilers, &cmd_providers, &cmd_version, &cmd_daemon, /* cmd_system.c */
 	NULL,
 };
