@@ -94,6 +94,7 @@ struct follower {
 	const char *id, *name;
 	int width;
 	int follow;
+	const char *since;
 	int failed;
 	struct unik_err err;
 	pthread_t thread;
@@ -126,7 +127,11 @@ static void *follow_one(void *arg)
 	struct follower *f = arg;
 	struct strbuf path = STRBUF_INIT;
 
-	cmd_ref_path(&path, "instances", f->id, f->follow ? "/logs?follow=1" : "/logs");
+	cmd_ref_path(&path, "instances", f->id, "/logs");
+	if (f->follow)
+		client_query(&path, "follow", "1");
+	if (f->since)
+		client_query(&path, "since", f->since);
 	if (client_stream_lines(&f->client, strbuf_str(&path), print_line, f, &f->err))
 		f->failed = 1;
 	strbuf_release(&path);
@@ -149,7 +154,7 @@ static void stop_all(struct cmd_ctx *ctx, char **ids, char **names, size_t n)
 }
 
 int compose_follow(struct cmd_ctx *ctx, char **ids, char **names, size_t n, int follow,
-		   int stop_on_interrupt)
+		   int stop_on_interrupt, const char *since)
 {
 	struct follower *fs = xcalloc(n ? n : 1, sizeof(*fs));
 	struct sigaction sa, old_int, old_term;
@@ -176,6 +181,7 @@ int compose_follow(struct cmd_ctx *ctx, char **ids, char **names, size_t n, int 
 		f->name = names[i];
 		f->width = width;
 		f->follow = follow;
+		f->since = since;
 		f->started = !pthread_create(&f->thread, NULL, follow_one, f);
 		if (!f->started) {
 			__atomic_fetch_sub(&streams_left, 1, __ATOMIC_SEQ_CST);
@@ -278,7 +284,7 @@ static int logs_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 	if (compose_open(&p))
 		return 1;
 	if (!select_instances(ctx, &p, argc, argv, &ids, &names, 0))
-		status = compose_follow(ctx, ids.v, names.v, ids.n, o->follow, 0);
+		status = compose_follow(ctx, ids.v, names.v, ids.n, o->follow, 0, NULL);
 	strv_release(&ids);
 	strv_release(&names);
 	compose_release(&p);

@@ -36,9 +36,10 @@ int compose_list(struct cmd_ctx *ctx, const char *project, json_t **out);
  * after "NAME | ", at once, until every stream ends; with `follow`, until
  * the instances exit.  With `stop_on_interrupt`, the first Ctrl-C stops
  * the instances (and waits for the streams); otherwise and at the second
- * Ctrl-C it returns at once.  Returns 0, 1 on an error, 130 when
+ * Ctrl-C it returns at once.  `since` (NULL: all) is the logs' since=
+ * parameter.  Returns 0, 1 on an error, 130 when
  * interrupted. */
 int compose_follow(struct cmd_ctx *ctx, char **ids, char **names, size_t n, int follow,
-		   int stop_on_interrupt);
+		   int stop_on_interrupt, const char *since);
 
 #endif

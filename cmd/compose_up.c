@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "../api/labels.h"
 #include "../lib/xalloc.h"
@@ -264,10 +265,16 @@ static int up_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 	const struct up_opts *o = opts;
 	struct compose_project p;
 	struct strv names = STRV_INIT;
+	struct timeval tv;
+	char since[48];
 	int status = 0;
 
 	if (compose_open(&p))
 		return 1;
+	/* attached, the logs from now on: what the instances print once up
+	 * starts them (the daemon's clock is taken to be this one's) */
+	gettimeofday(&tv, NULL);
+	snprintf(since, sizeof(since), "%lld.%03d", (long long)tv.tv_sec, (int)(tv.tv_usec / 1000));
 	for (size_t i = 0; i < p.n_volumes && !status; i++)
 		if (ensure_volume(ctx, &p.volumes[i]))
 			status = 1;
@@ -290,7 +297,7 @@ static int up_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 		free(image);
 	}
 	if (!status && !o->detach)
-		status = compose_follow(ctx, names.v, names.v, names.n, 1, 1);
+		status = compose_follow(ctx, names.v, names.v, names.n, 1, 1, since);
 	strv_release(&names);
 	compose_release(&p);
 	return status;
