@@ -5,6 +5,7 @@ UNIK_SRCS += \
 	cmd/cmd_build.c \
 	cmd/cmd_completion.c \
 	cmd/cmd_compose.c \
+	cmd/cmd_cp.c \
 	cmd/cmd_events.c \
 	cmd/cmd_export.c \
 	cmd/cmd_images.c \

@@ -24,6 +24,7 @@ const struct cmd *const unik_commands[] = {
 	&cmd_ps, &cmd_logs, &cmd_stop, &cmd_start, &cmd_rm, &cmd_wait, /* cmd_instances.c */
 	&cmd_kill, &cmd_restart,	/* cmd_kill.c */
 	&cmd_inspect,		/* cmd_inspect.c */
+	&cmd_cp,		/* cmd_cp.c */
 	&cmd_system, &cmd_container, &cmd_image, /* cmd_prune.c */
 	&cmd_completion,	/* cmd_completion.c */
 	&cmd_volume,		/* cmd_volumes.c */
