@@ -6,6 +6,8 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,7 +129,7 @@ static int cp_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 	struct unik_err err = UNIK_ERR_INIT;
 	struct strbuf path = STRBUF_INIT;
 	const char *src = argv[0], *dest = argv[1], *colon = strchr(src, ':');
-	char tmpl[] = "/tmp/unik-cp.XXXXXX", *ref;
+	char tmpl[] = "/tmp/unik-cp.XXXXXX", *ref, *real;
 	struct stat st;
 	int fd, rc, into;
 
@@ -159,10 +161,29 @@ static int cp_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 		return rc ? 1 : 0;
 	}
 	into = stat(dest, &st) == 0 && S_ISDIR(st.st_mode);
+	/* the extraction refuses to write through symbolic links: the place
+	 * the user named is taken with its links resolved */
+	real = into ? realpath(dest, NULL) : NULL;
+	if (!into) {
+		char *d = xstrdup(dest), *b = xstrdup(dest), *rd;
+
+		rd = realpath(dirname(d), NULL);
+		if (rd)
+			real = xasprintf("%s/%s", rd, basename(b));
+		free(rd);
+		free(d);
+		free(b);
+	}
+	if (!real) {
+		fprintf(stderr, "unik: %s: %s\n", dest, strerror(errno));
+		strbuf_release(&path);
+		return 1;
+	}
 	fd = mkstemp(tmpl);
 	if (fd < 0) {
 		fprintf(stderr, "unik: cannot make a temporary file: %s\n", strerror(errno));
 		strbuf_release(&path);
+		free(real);
 		return 1;
 	}
 	unlink(tmpl);
@@ -170,8 +191,9 @@ static int cp_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 	if (!rc && lseek(fd, 0, SEEK_SET) < 0)
 		rc = unik_err_set(&err, UNIK_E_INTERNAL, "%s", strerror(errno));
 	if (!rc)
-		rc = extract(fd, dest, into, &err);
+		rc = extract(fd, real, into, &err);
 	close(fd);
+	free(real);
 	if (rc)
 		cmd_error(&err);
 	strbuf_release(&path);

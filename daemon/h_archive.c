@@ -198,7 +198,7 @@ static int dump_files(struct unikd *d, const char *work, const char *type, const
 	if (strcmp(type, "fat")) {
 		const char *argv[] = { "debugfs", "-R", NULL, disk, NULL };
 
-		cmd = xasprintf("rdump \"%s\" %s", inner, root ? top : out);
+		cmd = xasprintf("rdump \"%s\" \"%s\"", inner, root ? top : out);
 		argv[2] = cmd;
 		rc = run_command(argv, &opts, err);
 	} else {

@@ -62,6 +62,10 @@ check "a fat file" unik cp w1:/fat/top.txt "$T/got/fattop"
 check "its content" eq "$(cat "$T/got/fattop")" top
 check "cp to - writes a tar" eq "$(unik cp w1:/src/sub - | tar -t | sort | head -3 | tr '\n' ' ')" \
 	"sub/ sub/blob.bin sub/deeper/ "
+ln -s "$T/got" "$T/gotlink"
+check "HOSTPATH through a symbolic link of the user's" unik cp w1:/src/top.txt "$T/gotlink/via.txt"
+check "lands where the link points" eq "$(cat "$T/got/via.txt")" top
+check "a HOSTPATH whose folder is missing is an error" bash -c "! '$BIN/unik' cp w1:/src/top.txt '$T/missing/x' 2>/dev/null"
 check "extra slashes and '.' are fine" unik cp w1://src/./top.txt "$T/got/dots.txt"
 check "the API answers application/x-tar" \
 	contains "$(curl -s -o /dev/null -w '%{content_type}' --unix-socket "$SOCK" 'http://x/v1/instances/w1/archive?path=/src/top.txt')" \
