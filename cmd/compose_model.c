@@ -591,6 +591,8 @@ static int load(struct ctx *c, const char *name)
 		return bad(c, root, "the file has no services");
 	if (want(c, services, CY_MAP, "services"))
 		return -1;
+	if (services->n == 0)
+		return bad(c, services, "the file has no services");
 	if (services->n > COMPOSE_SERVICES_MAX)
 		return bad(c, services, "more than %d services", COMPOSE_SERVICES_MAX);
 	p->services = xcalloc(services->n, sizeof(*p->services));

@@ -145,6 +145,9 @@ static void test_model(void)
 	ok(load(&p, "e5", "services: []\n", &err) < 0 && strstr(err.msg, "services must be a map"),
 	   "services must be a map");
 	compose_release(&p);
+	ok(load(&p, "e10", "services: {}\n", &err) < 0 && strstr(err.msg, "no services"),
+	   "no services");
+	compose_release(&p);
 	ok(load(&p, "e6", "", &err) < 0 && strstr(err.msg, "empty"), "an empty file");
 	compose_release(&p);
 	ok(load(&p, "e7", "name: Upper\nservices: {a: {image: x}}\n", &err) < 0 &&
