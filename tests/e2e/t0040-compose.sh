@@ -191,6 +191,32 @@ check "up again attached shows only the new run's output" \
 	eq "$(cd "$P" && timeout 120 "$BIN/unik" compose -p other -f once.yaml up 2>/dev/null | grep -c 'usage\|unknown\|rvol')" \
 	"$(echo "$out" | grep -c 'usage\|unknown\|rvol')"
 up -p other -f once.yaml down >/dev/null 2>&1
+# attached up and Ctrl-C: the services are stopped, up ends with 130
+mkdir -p "$P/sleeper"
+cat >"$P/sleeper/sleeper.c" <<'C'
+#include <stdio.h>
+#include <time.h>
+int main(void)
+{
+	struct timespec ts = {0, 100 * 1000 * 1000};
+	printf("sleeper up\n");
+	fflush(stdout);
+	for (;;)
+		nanosleep(&ts, NULL);
+}
+C
+printf 'services:\n  s:\n    build: ./sleeper\n    x-unik: {provider: spt, memory: 64M}\n' >"$P/sleep.yaml"
+(cd "$P" && exec "$BIN/unik" compose -p zz -f sleep.yaml up >"$T/att.out" 2>"$T/att.err") &
+att=$!
+ok=0
+for _ in $(seq 1 300); do grep -q "zz-s-1 | sleeper up" "$T/att.out" 2>/dev/null && { ok=1; break; }; sleep 0.2; done
+check "attached up follows a running service" eq "$ok" 1
+kill -INT $att
+wait $att
+check "Ctrl-C ends up with 130" eq "$?" 130
+check "saying it stops the services" contains "$(cat "$T/att.err")" "stopping"
+check "and the service is stopped" contains "$(unik ps -a | grep zz-s-1)" "exited"
+up -p zz -f sleep.yaml down >/dev/null 2>&1
 check "an instance of the name made outside compose is not replaced" \
 	bash -c "'$BIN/unik' run -d --provider spt --name other-once-1 -m 64 rvol >/dev/null 2>&1; cd '$P' && ! '$BIN/unik' compose -p other -f once.yaml up -d 2>'$T/err'"
 check "saying so" contains "$(cat "$T/err")" "is not the project's"
