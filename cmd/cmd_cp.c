@@ -54,12 +54,21 @@ static int name_safe(const char *name)
 	return 1;
 }
 
+/* What follows the top entry's name in `name` ("" or "/..."). */
+static const char *name_rest(const char *name)
+{
+	const char *r = name + strcspn(name, "/");
+
+	return r[0] == '/' && !r[1] ? r + 1 : r;
+}
+
 /* Extracts the tar at fd: its top entry becomes `dest` (when `into` is 0)
  * or goes into folder `dest`. */
 static int extract(int fd, const char *dest, int into, struct unik_err *err)
 {
 	struct archive *a = archive_read_new(), *w = archive_write_disk_new();
 	struct archive_entry *e;
+	struct stat st;
 	int rc = -1, r;
 
 	archive_read_support_format_tar(a);
@@ -80,7 +89,13 @@ static int extract(int fd, const char *dest, int into, struct unik_err *err)
 				     name ? name : "(no name)");
 			goto out;
 		}
-		rest = name + strcspn(name, "/");
+		if (!into && !*name_rest(name) && archive_entry_filetype(e) == AE_IFDIR &&
+		    lstat(dest, &st) == 0 && !S_ISDIR(st.st_mode)) {
+			unik_err_set(err, UNIK_E_INVALID, "cannot copy a folder onto the file %s",
+				     dest);
+			goto out;
+		}
+		rest = name_rest(name);
 		full = into ? xasprintf("%s/%s", dest, name) : xasprintf("%s%s", dest, rest);
 		archive_entry_copy_pathname(e, full);
 		free(full);

@@ -66,6 +66,9 @@ ln -s "$T/got" "$T/gotlink"
 check "HOSTPATH through a symbolic link of the user's" unik cp w1:/src/top.txt "$T/gotlink/via.txt"
 check "lands where the link points" eq "$(cat "$T/got/via.txt")" top
 check "a HOSTPATH whose folder is missing is an error" bash -c "! '$BIN/unik' cp w1:/src/top.txt '$T/missing/x' 2>/dev/null"
+echo mine >"$T/got/mine.txt"
+check "a folder onto a file is refused" bash -c "! '$BIN/unik' cp w1:/src/sub '$T/got/mine.txt' 2>'$T/err'"
+check "saying so, the file kept" eq "$(grep -c 'cannot copy a folder onto the file' "$T/err"):$(cat "$T/got/mine.txt")" "1:mine"
 check "extra slashes and '.' are fine" unik cp w1://src/./top.txt "$T/got/dots.txt"
 check "the API answers application/x-tar" \
 	contains "$(curl -s -o /dev/null -w '%{content_type}' --unix-socket "$SOCK" 'http://x/v1/instances/w1/archive?path=/src/top.txt')" \
