@@ -65,11 +65,11 @@ check "without a file here it says where it looked" \
 	contains "$(cd "$T/h" && "$BIN/unik" compose config 2>&1)" "no compose.yaml"
 
 # ---- a project --------------------------------------------------------------
-[ "$(id -u)" -eq 0 ] || { finish; exit; }
-command -v ip >/dev/null || { skip_case "the project" "needs iproute2"; finish; exit; }
-[ -d "$ROOT/examples/http-c" ] || { skip_case "the project" "examples/http-c is missing"; finish; exit; }
+[ "$(id -u)" -eq 0 ] || { skip_case "the project: needs root for a network namespace"; finish; }
+command -v ip >/dev/null || { skip_case "the project: needs iproute2"; finish; }
+[ -d "$ROOT/examples/http-c" ] || { skip_case "the project: examples/http-c is missing"; finish; }
 NS=unik-e2e-$$
-ip netns add "$NS" || { skip_case "the project" "cannot create a network namespace"; finish; exit; }
+ip netns add "$NS" || { skip_case "the project: cannot create a network namespace"; finish; }
 ip -n "$NS" link set lo up
 trap 'cleanup; ip netns del "$NS" 2>/dev/null' EXIT
 get() { ip netns exec "$NS" curl -s -m 10 "$@"; }
