@@ -68,6 +68,7 @@ check "without a file here it says where it looked" \
 [ "$(id -u)" -eq 0 ] || { skip_case "the project: needs root for a network namespace"; finish; }
 command -v ip >/dev/null || { skip_case "the project: needs iproute2"; finish; }
 [ -d "$ROOT/examples/http-c" ] || { skip_case "the project: examples/http-c is missing"; finish; }
+command -v qemu-system-x86_64 >/dev/null || { skip_case "the project: qemu-system-x86_64 is not installed"; finish; }
 NS=unik-e2e-$$
 ip netns add "$NS" || { skip_case "the project: cannot create a network namespace"; finish; }
 ip -n "$NS" link set lo up
