@@ -62,6 +62,8 @@ extern const struct cmd cmd_system_prune, cmd_container_prune, cmd_image_prune, 
 extern const struct cmd cmd_compilers, cmd_providers, cmd_version, cmd_daemon;
 extern const struct cmd cmd_events; /* cmd_events.c */
 extern const struct cmd cmd_stats; /* cmd_stats.c */
+extern const struct cmd cmd_compose; /* cmd_compose.c */
+extern const struct cmd cmd_cp; /* cmd_cp.c */
 extern const struct cmd cmd_volume; /* cmd_volumes.c: its subcommands below */
 extern const struct cmd cmd_volume_create, cmd_volume_ls, cmd_volume_inspect, cmd_volume_rm,
     cmd_volume_attach, cmd_volume_detach;

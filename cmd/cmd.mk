@@ -4,6 +4,8 @@ UNIK_SRCS += \
 	cmd/client.c \
 	cmd/cmd_build.c \
 	cmd/cmd_completion.c \
+	cmd/cmd_compose.c \
+	cmd/cmd_cp.c \
 	cmd/cmd_events.c \
 	cmd/cmd_export.c \
 	cmd/cmd_images.c \
@@ -20,6 +22,9 @@ UNIK_SRCS += \
 	cmd/cmd_system.c \
 	cmd/cmd_volumes.c \
 	cmd/common.c \
+	cmd/compose_model.c \
+	cmd/compose_up.c \
+	cmd/compose_yaml.c \
 	cmd/creds.c \
 	cmd/demux.c \
 	cmd/envfile.c \
@@ -35,5 +40,5 @@ UNIK_SRCS += \
 	cmd/run_watch.c \
 	cmd/table.c \
 	cmd/tarball.c
-UNIK_LIBS += -lcurl -ljansson -larchive
+UNIK_LIBS += -lcurl -ljansson -larchive -lyaml
 LINT_SRCS += $(wildcard cmd/*.c cmd/*.h)

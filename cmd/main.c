@@ -24,11 +24,13 @@ const struct cmd *const unik_commands[] = {
 	&cmd_ps, &cmd_logs, &cmd_stop, &cmd_start, &cmd_rm, &cmd_wait, /* cmd_instances.c */
 	&cmd_kill, &cmd_restart,	/* cmd_kill.c */
 	&cmd_inspect,		/* cmd_inspect.c */
+	&cmd_cp,		/* cmd_cp.c */
 	&cmd_system, &cmd_container, &cmd_image, /* cmd_prune.c */
 	&cmd_completion,	/* cmd_completion.c */
 	&cmd_volume,		/* cmd_volumes.c */
 	&cmd_events,		/* cmd_events.c */
 	&cmd_stats,		/* cmd_stats.c */
+	&cmd_compose,		/* cmd_compose.c */
 	&cmd_compilers, &cmd_providers, &cmd_version, &cmd_daemon, /* cmd_system.c */
 	NULL,
 };

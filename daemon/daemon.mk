@@ -6,6 +6,7 @@ UNIKD_SRCS += \
 	daemon/daemon.c \
 	daemon/events.c \
 	daemon/follow.c \
+	daemon/h_archive.c \
 	daemon/h_df.c \
 	daemon/h_events.c \
 	daemon/h_export.c \

@@ -49,6 +49,8 @@ void h_volumes_attach(struct http_req *req);
 void h_volumes_detach(struct http_req *req);
 /* h_events.c */
 void h_events(struct http_req *req);
+/* h_archive.c */
+void h_instances_archive(struct http_req *req);
 /* h_stats.c */
 void h_instances_stats(struct http_req *req);
 

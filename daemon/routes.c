@@ -40,6 +40,7 @@ const struct route unikd_routes[] = {
 	{ "GET", "/v1/instances/{ref}/logs", ROUTE_BODY_NONE, h_instances_logs },
 	{ "POST", "/v1/instances/{ref}/wait", ROUTE_BODY_NONE, h_instances_wait },
 	{ "GET", "/v1/instances/{ref}/stats", ROUTE_BODY_NONE, h_instances_stats },
+	{ "GET", "/v1/instances/{ref}/archive", ROUTE_BODY_NONE, h_instances_archive },
 	{ "GET", "/v1/volumes", ROUTE_BODY_NONE, h_volumes_list },
 	{ "POST", "/v1/volumes", ROUTE_BODY_UPLOAD, h_volumes_create },
 	{ "GET", "/v1/volumes/{ref}", ROUTE_BODY_NONE, h_volumes_get },
