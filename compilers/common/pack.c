@@ -280,9 +280,16 @@ int compiler_pack_image(const struct pack_spec *ps, struct sandbox *sb, unik_log
 				     NULL };
 
 		/* net_init stays: it marks an image that drives a network (the aws
-		 * provider reads it: providers/aws/aws_nitro.c) */
-		const char *strip[] = { "objcopy", "--strip-all", "--keep-symbol=net_init",
-					linked,	   out_path,	  NULL };
+		 * provider reads it: providers/aws/aws_nitro.c; unikd gives the
+		 * others no address: daemon/network.c); unik_app_name stays too, so
+		 * every image has a symbol table and a missing net_init is an answer */
+		const char *strip[] = { "objcopy",
+					"--strip-all",
+					"--keep-symbol=net_init",
+					"--keep-symbol=unik_app_name",
+					linked,
+					out_path,
+					NULL };
 
 		if (run_tool(as, "as", work_dir, sb, log, log_ctx, err) < 0 ||
 		    run_tool(ld, "ld", work_dir, sb, log, log_ctx, err) < 0 ||
