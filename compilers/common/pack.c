@@ -11,6 +11,7 @@
  */
 #include "pack.h"
 #include "cpio.h"
+#include "diag.h"
 #include "files.h"
 #include "program.h"
 
@@ -200,10 +201,13 @@ static int run_tool(const char *const *argv, const char *what, const char *write
 		    struct sandbox *sb, unik_log_fn log, void *log_ctx, struct unik_err *err)
 {
 	const char *rw[] = { writes, NULL };
-	struct run_opts opts = { NULL, NULL, log, log_ctx, sb, rw };
+	struct diag_log dl = { log, log_ctx, NULL, writes };
+	struct run_opts opts = { NULL, NULL, log ? compiler_diag_line : NULL, &dl, sb, rw };
 
-	if (run_command(argv, &opts, err) < 0)
+	if (run_command(argv, &opts, err) < 0) {
+		compiler_diag_error(&dl, err);
 		return unik_err_prefix(err, "%s failed", what);
+	}
 	return 0;
 }
 
