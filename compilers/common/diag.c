@@ -2,7 +2,10 @@
 #include "diag.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "../../lib/xalloc.h"
 
 /* Characters that end a path inside a message: a compiler writes
  * "file.c:3:1:", "`file.o'", "‘x’", "(path)". */
@@ -32,8 +35,36 @@ static const char *below(const char *p, size_t n, const char *dir)
 	return p + d + 1;
 }
 
-void compiler_diag_rewrite(const char *line, const char *src_dir, const char *work_dir,
-			   struct strbuf *out)
+/* A path of the host's toolchain: shown by its name only. */
+static int host_tool_path(const char *p, size_t n, const struct diag_log *dl)
+{
+	static const char *const sys[] = { "/usr/", "/lib/", "/lib64/", "/opt/", "/tmp/cc" };
+
+	for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++)
+		if (n > strlen(sys[i]) && !strncmp(p, sys[i], strlen(sys[i])))
+			return 1;
+	return below(p, n, dl->tool_dir) != NULL;
+}
+
+char *compiler_diag_tool_dir(const char *cc)
+{
+	char *d, *slash;
+
+	if (!cc || *cc != '/')
+		return NULL;
+	d = xstrdup(cc);
+	for (int up = 0; up < 2; up++) {
+		slash = strrchr(d, '/');
+		if (!slash || slash == d) {
+			free(d);
+			return NULL;
+		}
+		*slash = '\0';
+	}
+	return d;
+}
+
+void compiler_diag_rewrite(const char *line, const struct diag_log *dl, struct strbuf *out)
 {
 	const char *s = line;
 
@@ -53,15 +84,15 @@ void compiler_diag_rewrite(const char *line, const char *src_dir, const char *wo
 			}
 			n++;
 		}
-		if (slashes < 2 || !strncmp(s, "/dev/", 5)) { /* "/", "/x", devices: as they are */
+		if (slashes < 2) { /* "/", "/x": as they are */
 			strbuf_add(out, s, n);
-		} else if ((rest = below(s, n, src_dir)) || (rest = below(s, n, work_dir))) {
+		} else if ((rest = below(s, n, dl->src_dir)) ||
+			   (rest = below(s, n, dl->work_dir))) {
 			strbuf_add(out, rest, n - (size_t)(rest - s));
-		} else if (last && last + 1 < s + n) {
-			strbuf_add(out, last + 1,
-				   n - (size_t)(last + 1 - s)); /* the host's: its name */
+		} else if (last && last + 1 < s + n && host_tool_path(s, n, dl)) {
+			strbuf_add(out, last + 1, n - (size_t)(last + 1 - s)); /* its name */
 		} else {
-			strbuf_add(out, s, n);
+			strbuf_add(out, s, n); /* a path the user's code names */
 		}
 		s += n;
 	}
@@ -74,7 +105,7 @@ void compiler_diag_line(void *ctx, const char *line)
 
 	if (!dl->log)
 		return;
-	compiler_diag_rewrite(line, dl->src_dir, dl->work_dir, &sb);
+	compiler_diag_rewrite(line, dl, &sb);
 	dl->log(dl->log_ctx, strbuf_str(&sb));
 	strbuf_release(&sb);
 }
@@ -89,7 +120,7 @@ void compiler_diag_error(const struct diag_log *dl, struct unik_err *err)
 	nl = strchr(err->msg, '\n');
 	if (nl && dl->log && err->code == UNIK_E_INTERNAL)
 		*nl = '\0'; /* the output's tail: the log has shown all of it */
-	compiler_diag_rewrite(err->msg, dl->src_dir, dl->work_dir, &sb);
+	compiler_diag_rewrite(err->msg, dl, &sb);
 	snprintf(err->msg, sizeof(err->msg), "%s", strbuf_str(&sb));
 	strbuf_release(&sb);
 }

@@ -201,7 +201,7 @@ static int run_tool(const char *const *argv, const char *what, const char *write
 		    struct sandbox *sb, unik_log_fn log, void *log_ctx, struct unik_err *err)
 {
 	const char *rw[] = { writes, NULL };
-	struct diag_log dl = { log, log_ctx, NULL, writes };
+	struct diag_log dl = { log, log_ctx, NULL, writes, NULL };
 	struct run_opts opts = { NULL, NULL, log ? compiler_diag_line : NULL, &dl, sb, rw };
 
 	if (run_command(argv, &opts, err) < 0) {

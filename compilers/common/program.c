@@ -175,8 +175,9 @@ static int build_with_make(const struct unik_build_spec *spec, const char *cc, c
 	 * never where unikd writes the image afterwards */
 	const char *rw[] = { spec->src_dir, NULL };
 	char *src = realpath(spec->src_dir, NULL); /* what make's $(CURDIR) says */
-	struct diag_log dl = { spec->log, spec->log_ctx, src ? src : spec->src_dir,
-			       spec->work_dir };
+	char *tools = compiler_diag_tool_dir(cc);
+	struct diag_log dl = { spec->log, spec->log_ctx, src ? src : spec->src_dir, spec->work_dir,
+			       tools };
 	struct run_opts opts = { spec->src_dir, NULL, spec->log ? compiler_diag_line : NULL, &dl,
 				 spec->sandbox, rw };
 	struct strv before = STRV_INIT;
@@ -197,6 +198,7 @@ static int build_with_make(const struct unik_build_spec *spec, const char *cc, c
 cleanup:
 	free(cc_arg);
 	free(src);
+	free(tools);
 	strv_release(&before);
 	return rc;
 }
@@ -207,7 +209,8 @@ static int build_sources(const struct unik_build_spec *spec, const char *cc, cha
 	const char *rw[] = { spec->work_dir, NULL }; /* where the program goes */
 	char *work = realpath(spec->work_dir, NULL); /* the compiler runs in src_dir */
 	char *src = realpath(spec->src_dir, NULL);
-	struct diag_log dl = { spec->log, spec->log_ctx, src ? src : spec->src_dir, work };
+	char *tools = compiler_diag_tool_dir(cc);
+	struct diag_log dl = { spec->log, spec->log_ctx, src ? src : spec->src_dir, work, tools };
 	struct run_opts opts = { spec->src_dir, NULL, spec->log ? compiler_diag_line : NULL, &dl,
 				 spec->sandbox, rw };
 	struct strv srcs = STRV_INIT, argv = STRV_INIT;
@@ -250,6 +253,7 @@ static int build_sources(const struct unik_build_spec *spec, const char *cc, cha
 cleanup:
 	free(work);
 	free(src);
+	free(tools);
 	free(app);
 	strv_release(&srcs);
 	strv_release(&argv);

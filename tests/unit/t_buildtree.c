@@ -310,16 +310,22 @@ static void diagnostics(void)
 		{ "/b/1/work/app: not static", "app: not static" },
 		{ "see http://x/y/z and a/b/c", "see http://x/y/z and a/b/c" },
 		{ "/ and /x and /dev/null stay", "/ and /x and /dev/null stay" },
-		{ "/b/1/srcx/main.c: a sibling", "main.c: a sibling" },
+		{ "/b/1/srcx/main.c: a sibling", "/b/1/srcx/main.c: a sibling" },
+		{ "/root/secret.h: No such file", "/root/secret.h: No such file" },
+		{ "In file included from /tc/musl/include/stdio.h:7:",
+		  "In file included from stdio.h:7:" },
+		{ "/tc/musl-x/y.h: beside the toolchain", "/tc/musl-x/y.h: beside the toolchain" },
+		{ "'/tc/musl/bin/musl-gcc' exited", "'musl-gcc' exited" },
 		{ "", "" },
 	};
-	struct diag_log dl = { NULL, NULL, "/b/1/src", "/b/1/work" };
+	char *tools = compiler_diag_tool_dir("/tc/musl/bin/musl-gcc");
+	struct diag_log dl = { NULL, NULL, "/b/1/src", "/b/1/work", tools };
 	struct unik_err err = UNIK_ERR_INIT;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct strbuf sb = STRBUF_INIT;
 
-		compiler_diag_rewrite(cases[i].in, dl.src_dir, dl.work_dir, &sb);
+		compiler_diag_rewrite(cases[i].in, &dl, &sb);
 		is_str(strbuf_str(&sb), cases[i].want, "diag: '%s'", cases[i].in);
 		strbuf_release(&sb);
 	}
@@ -333,6 +339,10 @@ static void diagnostics(void)
 	compiler_diag_error(&dl, &err);
 	is_str(err.msg, "'cc' exited with status 1",
 	       "diag: with a log, the error does not repeat it");
+	is_str(tools, "/tc/musl", "diag: a toolchain's root is two folders above its driver");
+	ok(!compiler_diag_tool_dir("musl-gcc") && !compiler_diag_tool_dir("/cc"),
+	   "diag: a bare name has no toolchain root");
+	free(tools);
 }
 
 int main(void)
