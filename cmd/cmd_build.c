@@ -70,7 +70,7 @@ struct build {
 	int have_result;
 	int cached; /* the daemon's build cache answered */
 	struct unik_job job;
-	struct strbuf kept; /* the progress, when rq->progress is NULL */
+	struct strbuf kept; /* the progress, when rq->progress is NULL; quiet: the log */
 };
 
 static void print_message(struct build *b, const char *prefix, const char *msg)
@@ -109,7 +109,12 @@ static int on_event(const char *line, size_t len, void *arg, struct unik_err *er
 			unik_err_prefix(err, "the unik daemon sent a bad build result");
 		else
 			b->have_result = 1;
-	} else if (type && msg && !b->rq->quiet) {
+	} else if (type && msg && b->rq->quiet) {
+		/* kept for a failure: the compiler's messages are in the log only */
+		if (!strcmp(type, "log"))
+			strbuf_addf(&b->kept, "%s%s", msg,
+				    *msg && msg[strlen(msg) - 1] == '\n' ? "" : "\n");
+	} else if (type && msg) {
 		if (!strcmp(type, "step")) {
 			char prefix[32];
 

@@ -36,6 +36,7 @@ UNIKD_SRCS += \
 	daemon/main.c \
 	daemon/netdev.c \
 	daemon/network.c \
+	daemon/network_host.c \
 	daemon/oci_import.c \
 	daemon/oci_layout.c \
 	daemon/oci_rootfs.c \

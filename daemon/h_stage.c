@@ -54,7 +54,9 @@ static int stage_run(struct job_ctx *jc, void *t, struct unik_err *err)
 		jobs_step(jc, "staging the %s disk of image %.12s", k->p->boot_disk_format,
 			  k->im.id);
 		if (stagings_get(k->d, &k->im, k->p->boot_disk_format, &disk, err)) {
-			unik_err_prefix(err, "staging the boot disk of image %s", k->im.id);
+			unik_err_prefix(err, "staging the boot disk of image %s (%.*s)",
+					k->im.name ? k->im.name : "<none>", UNIK_SHORT_ID_LEN,
+					k->im.id);
 			goto out;
 		}
 	}

@@ -182,7 +182,7 @@ static int start_claimed(struct unikd *d, struct unik_instance *in, struct claim
 		run_ctx_release(&rc);
 		return -1;
 	}
-	if (network_attach(d, in, p, rc.im.format, &na, err) ||
+	if (network_attach(d, in, p, rc.im.format, rc.kernel, &na, err) ||
 	    store_instance_put(d->store, in, err)) /* its address */
 		goto failed_locked;
 	pthread_mutex_unlock(&d->lock);

@@ -67,6 +67,12 @@ static void usage(FILE *f)
 	      f);
 	usage_auto_order(f);
 	fputs("  --stop-timeout SECS   grace period of stop (default 10)\n"
+	      "  --bridge NAME         the bridge instances are on (default unik0; one per\n"
+	      "                        daemon: a second daemon on a host needs its own)\n"
+	      "  --subnet CIDR         their addresses (default 10.87.0.0/24; must not overlap\n"
+	      "                        an address or route of the host)\n"
+	      "  --keep-bridge         leave the bridge in place at exit (it is removed when\n"
+	      "                        no instance runs on it)\n"
 	      "  --version, --help\n",
 	      f);
 }
@@ -160,6 +166,9 @@ enum {
 	OPT_TLSCACERT,
 	OPT_TLSVERIFY,
 	OPT_INSECURE,
+	OPT_BRIDGE,
+	OPT_SUBNET,
+	OPT_KEEP_BRIDGE,
 	OPT_VERSION,
 	OPT_HELP
 };
@@ -168,7 +177,8 @@ struct cli_opts {
 	const char *socket, *listen, *token_file, *state_dir, *config, *upload, *provider,
 	    *stop_timeout;
 	const char *tlscert, *tlskey, *tlscacert;
-	int tlsverify, insecure;
+	const char *bridge, *subnet;
+	int tlsverify, insecure, keep_bridge;
 };
 
 static void parse_args(int argc, char **argv, struct cli_opts *o)
@@ -187,6 +197,9 @@ static void parse_args(int argc, char **argv, struct cli_opts *o)
 		{ "tlscacert", required_argument, NULL, OPT_TLSCACERT },
 		{ "tlsverify", no_argument, NULL, OPT_TLSVERIFY },
 		{ "insecure", no_argument, NULL, OPT_INSECURE },
+		{ "bridge", required_argument, NULL, OPT_BRIDGE },
+		{ "subnet", required_argument, NULL, OPT_SUBNET },
+		{ "keep-bridge", no_argument, NULL, OPT_KEEP_BRIDGE },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -209,6 +222,9 @@ static void parse_args(int argc, char **argv, struct cli_opts *o)
 		case OPT_TLSCACERT: o->tlscacert = optarg; break;
 		case OPT_TLSVERIFY: o->tlsverify = 1; break;
 		case OPT_INSECURE: o->insecure = 1; break;
+		case OPT_BRIDGE: o->bridge = optarg; break;
+		case OPT_SUBNET: o->subnet = optarg; break;
+		case OPT_KEEP_BRIDGE: o->keep_bridge = 1; break;
 		case OPT_VERSION: printf("unikd %s (%s)\n", UNIK_VERSION, UNIK_GITREV); exit(0);
 		case 'h':
 		case OPT_HELP: usage(stdout); exit(0);
@@ -309,6 +325,12 @@ static void configure(struct unikd *d, const struct cli_opts *o)
 	v = o->token_file ? o->token_file : unik_config_get(&d->cfg, "daemon.token_file", NULL);
 	d->token = v && *v ? read_token(v) : NULL;
 	configure_http(d, o);
+	if (o->bridge) /* network_init reads these keys */
+		unik_config_set(&d->cfg, "network.bridge", o->bridge);
+	if (o->subnet)
+		unik_config_set(&d->cfg, "network.subnet", o->subnet);
+	if (o->keep_bridge)
+		unik_config_set(&d->cfg, "network.keep_bridge", "true");
 	v = o->provider ? o->provider : unik_config_get(&d->cfg, "daemon.default_provider", "auto");
 	if (strcmp(v, "auto") && !unik_provider_find(v))
 		die("unknown default provider '%s'", v);

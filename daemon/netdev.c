@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <linux/ethtool.h>
 #include <linux/if_tun.h>
 #include <linux/sockios.h>
 #include <net/if_arp.h>
@@ -76,6 +77,61 @@ static int set_addr(int fd, const char *name, unsigned long req, struct in_addr 
 	return 0;
 }
 
+int netdev_is_bridge(const char *name)
+{
+	struct ethtool_drvinfo info;
+	struct ifreq ifr;
+	int fd, yes = 0;
+
+	if (!name || !*name || strlen(name) >= IFNAMSIZ)
+		return 0;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	memset(&info, 0, sizeof(info));
+	info.cmd = ETHTOOL_GDRVINFO;
+	ifreq_init(&ifr, name);
+	ifr.ifr_data = (char *)&info;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) == 0)
+		yes = !strncmp(info.driver, "bridge", sizeof(info.driver));
+	close(fd);
+	return yes;
+}
+
+int netdev_bridge_delete(const char *name, struct unik_err *err)
+{
+	struct ifreq ifr;
+	int fd, rc = -1;
+
+	if (name_ok(name, err))
+		return -1;
+	if (!netdev_exists(name))
+		return 0;
+	if (!netdev_is_bridge(name))
+		return unik_err_set(err, UNIK_E_INVALID, "%s is not a bridge: not deleted", name);
+	fd = ctl_socket(err);
+	if (fd < 0)
+		return -1;
+	ifreq_init(&ifr, name);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags &= ~IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0) {
+			unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot bring %s down: %s", name,
+				     strerror(errno));
+			goto cleanup;
+		}
+	}
+	if (ioctl(fd, SIOCBRDELBR, name) < 0 && errno != ENXIO) {
+		unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot delete bridge %s: %s", name,
+			     strerror(errno));
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	close(fd);
+	return rc;
+}
+
 int netdev_bridge_ensure(const char *name, struct in_addr addr, int prefix, struct unik_err *err)
 {
 	struct in_addr mask;
@@ -86,6 +142,10 @@ int netdev_bridge_ensure(const char *name, struct in_addr addr, int prefix, stru
 	fd = ctl_socket(err);
 	if (fd < 0)
 		return -1;
+	if (netdev_exists(name) && !netdev_is_bridge(name)) {
+		unik_err_set(err, UNIK_E_INVALID, "%s exists and is not a bridge", name);
+		goto cleanup;
+	}
 	if (!netdev_exists(name) && ioctl(fd, SIOCBRADDBR, name) < 0 && errno != EEXIST) {
 		unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot create bridge %s: %s", name,
 			     strerror(errno));

@@ -16,5 +16,11 @@ int netdev_tap_create(const char *name, const char *bridge, struct unik_err *err
 int netdev_tap_delete(const char *name, struct unik_err *err);
 /* 1 if the device exists. */
 int netdev_exists(const char *name);
+/* 1 if device `name` is a Linux bridge (its driver says "bridge"), 0 if it
+ * is another kind of device or missing. */
+int netdev_is_bridge(const char *name);
+/* Brings bridge `name` down and deletes it; a missing one is not an error,
+ * a device that is not a bridge is refused. */
+int netdev_bridge_delete(const char *name, struct unik_err *err);
 
 #endif

@@ -9,10 +9,12 @@
 #include <unistd.h>
 
 #include "../api/formats.h"
+#include "../lib/elf_syms.h"
 #include "../lib/xalloc.h"
 #include "../providers/dispatch.h"
 #include "daemon.h"
 #include "netdev.h"
+#include "network_host.h"
 #include "portfwd.h"
 #include "store.h"
 
@@ -38,6 +40,8 @@ struct network {
 	 * first address) and broadcast address; seg_prefix is what guests get. */
 	int seg_prefix;
 	unsigned char *seg_made; /* bit k: segment k's bridge was set up */
+	int claim; /* the bridge's claim (network_host.h), -1 when none */
+	int keep_bridge; /* network.keep_bridge: the bridges stay at exit */
 	char *dns;
 	char describe[160];
 	struct fwd *fwds;
@@ -94,9 +98,11 @@ int network_init(struct unikd *d, struct unik_err *err)
 	const char *bridge = unik_config_get(&d->cfg, "network.bridge", "unik0");
 	struct unik_err berr = UNIK_ERR_INIT;
 	char net_s[16];
+	const char *v;
 	int seg = SEG_PREFIX;
 
 	d->net = n;
+	n->claim = -1;
 	n->dns = xstrdup(unik_config_get(&d->cfg, "network.dns", ""));
 	if (parse_subnet(subnet, &n->net, &n->prefix, err))
 		return -1;
@@ -137,7 +143,23 @@ int network_init(struct unikd *d, struct unik_err *err)
 					    bridge, SEG_PREFIX, SEG_PREFIX, last,
 					    sizeof(n->bridge) - 1);
 	}
-	if (netdev_bridge_ensure(n->bridge, n->gw, n->seg_prefix, &berr) == 0) {
+	v = unik_config_get(&d->cfg, "network.keep_bridge", "false");
+	if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1"))
+		n->keep_bridge = 1;
+	else if (strcmp(v, "false") && strcmp(v, "no") && strcmp(v, "0"))
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "network.keep_bridge '%s' must be true or false", v);
+	/* before touching any device: the bridge is not another daemon's, the
+	 * subnet is no other interface's */
+	if (nethost_claim(n->bridge, &n->claim, &berr) ||
+	    nethost_check_subnet(n->bridge, n->net, n->prefix, &berr)) {
+		/* a clash is fatal, unless this daemon could not make a bridge
+		 * anyway (auto, not root): it then runs on user networking */
+		if (strcmp(mode, "auto") || geteuid() == 0) {
+			*err = berr;
+			return -1;
+		}
+	} else if (netdev_bridge_ensure(n->bridge, n->gw, n->seg_prefix, &berr) == 0) {
 		n->kind = NET_BRIDGE;
 		if (n->seg_prefix == n->prefix)
 			snprintf(n->describe, sizeof(n->describe), "bridge %s/%d on %s", net_s,
@@ -148,11 +170,55 @@ int network_init(struct unikd *d, struct unik_err *err)
 				 n->prefix, n->bridge, n->bridge, n->seg_prefix);
 		return 0;
 	}
-	if (!strcmp(mode, "bridge"))
-		return unik_err_set(err, UNIK_E_UNAVAILABLE, "network.mode bridge: %s", berr.msg);
+	if (n->claim >= 0)
+		close(n->claim);
+	n->claim = -1;
+	if (!strcmp(mode, "bridge") || berr.code == UNIK_E_INVALID)
+		return unik_err_set(
+		    err, berr.code == UNIK_E_INVALID ? UNIK_E_INVALID : UNIK_E_UNAVAILABLE,
+		    "network.mode %s: %s", mode, berr.msg);
 	n->kind = NET_USER;
 	snprintf(n->describe, sizeof(n->describe), "user (no bridge: %s)", berr.msg);
 	return 0;
+}
+
+/* At exit: the bridges go unless configured to stay or an instance still
+ * runs on them (instances outlive the daemon; the next one adopts them). */
+static void remove_bridges(struct unikd *d, struct network *n)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	struct strv held;
+	uint32_t nseg = 1u << (n->seg_prefix - n->prefix);
+
+	if (n->kind != NET_BRIDGE)
+		return;
+	if (n->keep_bridge) {
+		unikd_log("network: keeping bridge %s (network.keep_bridge)", n->bridge);
+		return;
+	}
+	strv_init(&held);
+	if (store_instance_addresses(d->store, NULL, &held, &err) || held.n) {
+		if (held.n)
+			unikd_log("network: keeping bridge %s: %zu instance%s still run%s on it",
+				  n->bridge, held.n, held.n == 1 ? "" : "s",
+				  held.n == 1 ? "s" : "");
+		else
+			unikd_log("network: keeping bridge %s: %s", n->bridge, err.msg);
+		strv_release(&held);
+		return;
+	}
+	strv_release(&held);
+	for (uint32_t k = nseg; k-- > 1;) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "%ss%u", n->bridge, k);
+		if (netdev_exists(name) && netdev_bridge_delete(name, &err))
+			unikd_log("network: %s", err.msg);
+	}
+	if (netdev_bridge_delete(n->bridge, &err))
+		unikd_log("network: %s", err.msg);
+	else
+		unikd_log("network: removed bridge %s", n->bridge);
 }
 
 void network_fini(struct unikd *d)
@@ -161,6 +227,9 @@ void network_fini(struct unikd *d)
 
 	if (!n)
 		return;
+	remove_bridges(d, n);
+	if (n->claim >= 0)
+		close(n->claim);
 	while (n->fwds) {
 		struct fwd *f = n->fwds;
 
@@ -297,24 +366,39 @@ static int open_ports(struct network *n, const struct unik_instance *in, struct 
 	return 0;
 }
 
+int network_image_uses_net(const char *format, const char *kernel)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	int has_symtab = 0, rc;
+
+	if (!format || !kernel || strcmp(format, UNIK_FORMAT_UNIK_ELF))
+		return 1;
+	rc = elf_defines_function(kernel, "net_init", &has_symtab, &err);
+	return rc != 0 || !has_symtab;
+}
+
 int network_attach(struct unikd *d, struct unik_instance *in, const struct unik_provider *p,
-		   const char *format, struct net_attach *na, struct unik_err *err)
+		   const char *format, const char *kernel, struct net_attach *na,
+		   struct unik_err *err)
 {
 	struct network *n = d->net;
 	enum unik_net_mode mode = network_mode_for(n && n->kind == NET_BRIDGE, p);
 	int provider_can = mode != UNIK_NET_NONE;
 	/* the unik runtime and our Linux init set eth0 up from the boot words */
 	int capable = provider_can && unik_format_has(format, UNIK_FORMAT_NET_WORDS);
+	int uses = capable && n && n->kind != NET_NONE && network_image_uses_net(format, kernel);
 	struct in_addr a;
 
 	memset(na, 0, sizeof(*na));
-	if (!n || n->kind == NET_NONE || !capable) {
+	if (!n || n->kind == NET_NONE || !capable || !uses) {
 		if (in->ports.n)
 			return unik_err_set(
 			    err, UNIK_E_UNSUPPORTED, "cannot publish ports: %s",
 			    !n || n->kind == NET_NONE ? "the daemon runs without network"
 			    : !provider_can ? "this provider has no network support in this mode"
-					    : "images of this format have no network support");
+			    : !capable	    ? "images of this format have no network support"
+					    : "the image has no network stack (its program makes "
+					      "no sockets)");
 		return 0;
 	}
 	snprintf(na->mac, sizeof(na->mac), "02:%.2s:%.2s:%.2s:%.2s:%.2s", in->id, in->id + 2,

@@ -47,11 +47,17 @@ enum unik_net_mode network_mode_for(int bridged, const struct unik_provider *p);
 
 /* Before start (d->lock held): gives `in` an address, a tap (or for a
  * BRIDGE provider the bridge's name) and its published ports (CONFLICT when a port is taken; nothing is left behind on
- * error).  With no network (mode none, a provider without this mode, or a
- * format whose guests do not read the network words) na->spec.mode is
+ * error).  With no network (mode none, a provider without this mode, a
+ * format whose guests do not read the network words, or an image without a
+ * network stack: network_image_uses_net) na->spec.mode is
  * UNIK_NET_NONE and ports are refused. */
 int network_attach(struct unikd *d, struct unik_instance *in, const struct unik_provider *p,
-		   const char *format, struct net_attach *na, struct unik_err *err);
+		   const char *format, const char *kernel, struct net_attach *na,
+		   struct unik_err *err);
+/* 0 when the unik-elf image `kernel` has no network stack (its symbol table
+ * lacks net_init: the program makes no sockets, compilers/common/pack.c), 1
+ * when it has one or cannot tell (an image stripped of every symbol). */
+int network_image_uses_net(const char *format, const char *kernel);
 /* After the VM ended or failed to start (d->lock held): closes the ports,
  * deletes the tap, frees the address (in->address = NULL). */
 void network_detach(struct unikd *d, struct unik_instance *in);

@@ -77,8 +77,8 @@ int published_get(struct unikd *d, const struct unik_image *im, const struct uni
 
 	*ref = NULL;
 	if (!top)
-		return unik_err_set(err, UNIK_E_INTERNAL, "image %s has no manifest digest",
-				    im->id);
+		return unik_err_set(err, UNIK_E_INTERNAL, "image %s (%.*s) has no manifest digest",
+				    im->name ? im->name : "<none>", UNIK_SHORT_ID_LEN, im->id);
 	dir = xasprintf("%s/published/%s", top, p->name);
 	path = xasprintf("%s.ref", dir);
 	pthread_mutex_lock(&publish_lock);
@@ -140,7 +140,9 @@ int published_remove(struct unikd *d, const struct unik_image *im, int force, st
 				unlink(path);
 				fs_remove_tree(dir, NULL);
 			} else if (rc == 0) {
-				unik_err_set(err, e.code, "removing image %s's copy %s on %s: %s",
+				unik_err_set(err, e.code,
+					     "removing image %s's (%.*s) copy %s on %s: %s",
+					     im->name ? im->name : "<none>", UNIK_SHORT_ID_LEN,
 					     im->id, ref, p->name, e.msg);
 				rc = -1;
 			}

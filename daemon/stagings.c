@@ -168,12 +168,14 @@ int stagings_get(struct unikd *d, const struct unik_image *im, const char *forma
 				    "unknown disk format '%s': use raw, raw-gpt, vmdk, vdi or ova",
 				    format ? format : "");
 	if (!im->format || strcmp(im->format, UNIK_FORMAT_UNIK_ELF) || !im->kernel)
-		return unik_err_set(err, UNIK_E_UNSUPPORTED,
-				    "image %s is %s: only unik-elf images boot from a staged disk",
-				    im->id, im->format ? im->format : "of no format");
+		return unik_err_set(
+		    err, UNIK_E_UNSUPPORTED,
+		    "image %s (%.*s) is %s: only unik-elf images boot from a staged disk",
+		    im->name ? im->name : "<none>", UNIK_SHORT_ID_LEN, im->id,
+		    im->format ? im->format : "of no format");
 	if (!hex)
-		return unik_err_set(err, UNIK_E_INTERNAL, "image %s has no manifest digest",
-				    im->id);
+		return unik_err_set(err, UNIK_E_INTERNAL, "image %s (%.*s) has no manifest digest",
+				    im->name ? im->name : "<none>", UNIK_SHORT_ID_LEN, im->id);
 	pthread_mutex_lock(&stage_lock);
 	rc = need(d, im, hex, format, path, err);
 	pthread_mutex_unlock(&stage_lock);

@@ -2,6 +2,7 @@ LIB_SRCS += \
 	lib/bootargs.c \
 	lib/clock.c \
 	lib/config.c \
+	lib/elf_syms.c \
 	lib/error.c \
 	lib/fstree.c \
 	lib/fsutil.c \

@@ -11,6 +11,7 @@
  */
 #include "pack.h"
 #include "cpio.h"
+#include "diag.h"
 #include "files.h"
 #include "program.h"
 
@@ -200,10 +201,13 @@ static int run_tool(const char *const *argv, const char *what, const char *write
 		    struct sandbox *sb, unik_log_fn log, void *log_ctx, struct unik_err *err)
 {
 	const char *rw[] = { writes, NULL };
-	struct run_opts opts = { NULL, NULL, log, log_ctx, sb, rw };
+	struct diag_log dl = { log, log_ctx, NULL, writes, NULL };
+	struct run_opts opts = { NULL, NULL, log ? compiler_diag_line : NULL, &dl, sb, rw };
 
-	if (run_command(argv, &opts, err) < 0)
+	if (run_command(argv, &opts, err) < 0) {
+		compiler_diag_error(&dl, err);
 		return unik_err_prefix(err, "%s failed", what);
+	}
 	return 0;
 }
 
@@ -280,9 +284,16 @@ int compiler_pack_image(const struct pack_spec *ps, struct sandbox *sb, unik_log
 				     NULL };
 
 		/* net_init stays: it marks an image that drives a network (the aws
-		 * provider reads it: providers/aws/aws_nitro.c) */
-		const char *strip[] = { "objcopy", "--strip-all", "--keep-symbol=net_init",
-					linked,	   out_path,	  NULL };
+		 * provider reads it: providers/aws/aws_nitro.c; unikd gives the
+		 * others no address: daemon/network.c); unik_app_name stays too, so
+		 * every image has a symbol table and a missing net_init is an answer */
+		const char *strip[] = { "objcopy",
+					"--strip-all",
+					"--keep-symbol=net_init",
+					"--keep-symbol=unik_app_name",
+					linked,
+					out_path,
+					NULL };
 
 		if (run_tool(as, "as", work_dir, sb, log, log_ctx, err) < 0 ||
 		    run_tool(ld, "ld", work_dir, sb, log, log_ctx, err) < 0 ||

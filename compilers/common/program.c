@@ -1,6 +1,7 @@
 /* program.c - a compiler's first step: the upload's C sources, or its
  * Makefile, into one static musl executable (see program.h). */
 #include "program.h"
+#include "diag.h"
 
 #include <dirent.h>
 #include <elf.h>
@@ -173,14 +174,20 @@ static int build_with_make(const struct unik_build_spec *spec, const char *cc, c
 	/* the Makefile is the user's code: it may write its own folder only,
 	 * never where unikd writes the image afterwards */
 	const char *rw[] = { spec->src_dir, NULL };
-	struct run_opts opts = { spec->src_dir, NULL, spec->log, spec->log_ctx, spec->sandbox, rw };
+	char *src = realpath(spec->src_dir, NULL); /* what make's $(CURDIR) says */
+	char *tools = compiler_diag_tool_dir(cc);
+	struct diag_log dl = { spec->log, spec->log_ctx, src ? src : spec->src_dir, spec->work_dir,
+			       tools };
+	struct run_opts opts = { spec->src_dir, NULL, spec->log ? compiler_diag_line : NULL, &dl,
+				 spec->sandbox, rw };
 	struct strv before = STRV_INIT;
 	int rc = -1;
 
 	if (list_files(spec->src_dir, NULL, 1, &before, err) < 0)
 		goto cleanup;
-	compiler_progress(spec, "building with make %s LDFLAGS=-static", cc_arg);
+	compiler_progress(spec, "building with make CC=%s LDFLAGS=-static", compiler_diag_tool(cc));
 	if (run_command(argv, &opts, err) < 0) {
+		compiler_diag_error(&dl, err);
 		if (err && err->code == UNIK_E_INTERNAL)
 			err->code = UNIK_E_INVALID;
 		unik_err_prefix(err, "build failed");
@@ -190,6 +197,8 @@ static int build_with_make(const struct unik_build_spec *spec, const char *cc, c
 	rc = *app_out ? 0 : -1;
 cleanup:
 	free(cc_arg);
+	free(src);
+	free(tools);
 	strv_release(&before);
 	return rc;
 }
@@ -198,9 +207,13 @@ static int build_sources(const struct unik_build_spec *spec, const char *cc, cha
 			 struct unik_err *err)
 {
 	const char *rw[] = { spec->work_dir, NULL }; /* where the program goes */
-	struct run_opts opts = { spec->src_dir, NULL, spec->log, spec->log_ctx, spec->sandbox, rw };
-	struct strv srcs = STRV_INIT, argv = STRV_INIT;
 	char *work = realpath(spec->work_dir, NULL); /* the compiler runs in src_dir */
+	char *src = realpath(spec->src_dir, NULL);
+	char *tools = compiler_diag_tool_dir(cc);
+	struct diag_log dl = { spec->log, spec->log_ctx, src ? src : spec->src_dir, work, tools };
+	struct run_opts opts = { spec->src_dir, NULL, spec->log ? compiler_diag_line : NULL, &dl,
+				 spec->sandbox, rw };
+	struct strv srcs = STRV_INIT, argv = STRV_INIT;
 	char *app = NULL;
 	int rc = -1;
 
@@ -219,7 +232,7 @@ static int build_sources(const struct unik_build_spec *spec, const char *cc, cha
 		goto cleanup;
 	}
 	compiler_progress(spec, "compiling %zu C file%s with %s -static -O2", srcs.n,
-			  srcs.n == 1 ? "" : "s", cc);
+			  srcs.n == 1 ? "" : "s", compiler_diag_tool(cc));
 	strv_push(&argv, cc);
 	strv_push(&argv, "-static");
 	strv_push(&argv, "-O2");
@@ -228,6 +241,7 @@ static int build_sources(const struct unik_build_spec *spec, const char *cc, cha
 	for (size_t i = 0; i < srcs.n; i++)
 		strv_push(&argv, srcs.v[i]);
 	if (run_command((const char *const *)argv.v, &opts, err) < 0) {
+		compiler_diag_error(&dl, err);
 		if (err && err->code == UNIK_E_INTERNAL)
 			err->code = UNIK_E_INVALID;
 		unik_err_prefix(err, "compile failed");
@@ -238,6 +252,8 @@ static int build_sources(const struct unik_build_spec *spec, const char *cc, cha
 	rc = 0;
 cleanup:
 	free(work);
+	free(src);
+	free(tools);
 	free(app);
 	strv_release(&srcs);
 	strv_release(&argv);

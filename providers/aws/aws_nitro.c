@@ -13,97 +13,17 @@
  * linux base: the base is the image's compiler, chosen at build, and the
  * provider publishes unik-elf images only (a linux-initrd AMI is not made).
  */
-#include <elf.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "aws_int.h"
-#include "lib/xalloc.h"
-
-#define MAX_SHDRS 4096
-#define MAX_SYMTAB (64 << 20)
-
-static int read_at(int fd, void *buf, size_t len, off_t off, off_t size)
-{
-	if (off < 0 || (off_t)len > size || off > size - (off_t)len)
-		return -1;
-	return pread(fd, buf, len, off) == (ssize_t)len ? 0 : -1;
-}
-
-/* 1 when the ELF64 file's symbol table defines the function `name`, 0 when
- * it does not, -1 when it is not an ELF64 file with sane section headers. */
-static int elf_defines(int fd, off_t size, const char *name)
-{
-	Elf64_Ehdr eh;
-	Elf64_Shdr *sh = NULL;
-	char *str = NULL;
-	Elf64_Sym *sym = NULL;
-	size_t len = strlen(name) + 1;
-	int found = -1;
-
-	if (read_at(fd, &eh, sizeof(eh), 0, size) || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
-	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_shentsize != sizeof(Elf64_Shdr) ||
-	    eh.e_shnum == 0 || eh.e_shnum > MAX_SHDRS || eh.e_shoff > (Elf64_Off)size)
-		return -1;
-	sh = xcalloc(eh.e_shnum, sizeof(*sh));
-	if (read_at(fd, sh, eh.e_shnum * sizeof(*sh), (off_t)eh.e_shoff, size))
-		goto done;
-	found = 0;
-	for (size_t i = 0; i < eh.e_shnum && !found; i++) {
-		const Elf64_Shdr *s = &sh[i], *st;
-		size_t n;
-
-		if (s->sh_type != SHT_SYMTAB)
-			continue;
-		if (s->sh_link >= eh.e_shnum || s->sh_size > MAX_SYMTAB ||
-		    sh[s->sh_link].sh_size > MAX_SYMTAB || sh[s->sh_link].sh_type != SHT_STRTAB) {
-			found = -1;
-			break;
-		}
-		st = &sh[s->sh_link];
-		n = s->sh_size / sizeof(Elf64_Sym);
-		free(sym);
-		free(str);
-		sym = xmalloc(n * sizeof(*sym) + 1);
-		str = xmalloc(st->sh_size + 1);
-		if (read_at(fd, sym, n * sizeof(*sym), (off_t)s->sh_offset, size) ||
-		    read_at(fd, str, st->sh_size, (off_t)st->sh_offset, size)) {
-			found = -1;
-			break;
-		}
-		for (size_t k = 0; k < n && !found; k++)
-			if (sym[k].st_shndx != SHN_UNDEF &&
-			    ELF64_ST_TYPE(sym[k].st_info) == STT_FUNC && st->sh_size >= len &&
-			    sym[k].st_name <= st->sh_size - len &&
-			    !memcmp(str + sym[k].st_name, name, len))
-				found = 1;
-	}
-done:
-	free(sh);
-	free(sym);
-	free(str);
-	return found;
-}
+#include "lib/elf_syms.h"
 
 int aws_elf_defines(const char *path, const char *name, struct unik_err *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	struct stat st;
-	int rc;
+	int rc = elf_defines_function(path, name, NULL, err);
 
-	if (fd < 0)
-		return unik_err_set(err, UNIK_E_INTERNAL, "aws: open %s: %s", path,
-				    strerror(errno));
-	rc = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? elf_defines(fd, st.st_size, name) : -1;
-	close(fd);
 	if (rc < 0)
-		return unik_err_set(err, UNIK_E_INVALID,
-				    "aws: the image's kernel is not an ELF64 file with sane "
-				    "section headers");
+		unik_err_prefix(err, "aws");
 	return rc;
 }
 

@@ -25,7 +25,7 @@ check "the bridge exists in the namespace" bash -c "ip -n $NS link show unik0 >/
 
 out=$(unik build -t http "$ROOT/examples/http-c" 2>&1)
 check "http-c builds" contains "$out" "Successfully built"
-# a program without sockets gets an address too, but no network stack: it
+# a program without sockets gets no network stack and no address (t0042): it
 # prints exactly its own lines
 unik build -t hello "$ROOT/examples/hello-c" >/dev/null 2>&1
 out=$(unik run hello a 2>&1)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "../../compilers/common/cpio.h"
+#include "../../compilers/common/diag.h"
 #include "../../compilers/common/files.h"
 #include "../../daemon/blobs.h"
 #include "../../lib/fsutil.h"
@@ -292,12 +293,65 @@ static void writers(void)
 	free(secret);
 }
 
+/* compilers/common/diag.c: a tool's lines without host paths */
+static void diagnostics(void)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "/b/1/src/main.c:5:3: error: x", "main.c:5:3: error: x" },
+		{ "In file included from /b/1/src/sub/x.h:2,", "In file included from sub/x.h:2," },
+		{ "/usr/bin/ld: /tmp/ccQc.o: in function `main':",
+		  "ld: ccQc.o: in function `main':" },
+		{ "/usr/lib/gcc/x86_64-linux-gnu/12/../../../x86_64-linux-gnu/crt1.o: bad",
+		  "crt1.o: bad" },
+		{ "'/opt/tc/bin/musl-gcc' exited with status 1",
+		  "'musl-gcc' exited with status 1" },
+		{ "/b/1/work/app: not static", "app: not static" },
+		{ "see http://x/y/z and a/b/c", "see http://x/y/z and a/b/c" },
+		{ "/ and /x and /dev/null stay", "/ and /x and /dev/null stay" },
+		{ "/b/1/srcx/main.c: a sibling", "/b/1/srcx/main.c: a sibling" },
+		{ "/root/secret.h: No such file", "/root/secret.h: No such file" },
+		{ "In file included from /tc/musl/include/stdio.h:7:",
+		  "In file included from stdio.h:7:" },
+		{ "/tc/musl-x/y.h: beside the toolchain", "/tc/musl-x/y.h: beside the toolchain" },
+		{ "'/tc/musl/bin/musl-gcc' exited", "'musl-gcc' exited" },
+		{ "", "" },
+	};
+	char *tools = compiler_diag_tool_dir("/tc/musl/bin/musl-gcc");
+	struct diag_log dl = { NULL, NULL, "/b/1/src", "/b/1/work", tools };
+	struct unik_err err = UNIK_ERR_INIT;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct strbuf sb = STRBUF_INIT;
+
+		compiler_diag_rewrite(cases[i].in, &dl, &sb);
+		is_str(strbuf_str(&sb), cases[i].want, "diag: '%s'", cases[i].in);
+		strbuf_release(&sb);
+	}
+	is_str(compiler_diag_tool("/usr/bin/musl-gcc"), "musl-gcc", "diag: a tool's name");
+	is_str(compiler_diag_tool("cc"), "cc", "diag: a bare name stays");
+	unik_err_set(&err, UNIK_E_INTERNAL, "'/usr/bin/cc' exited with status 1\nmain.c:1: e");
+	compiler_diag_error(&dl, &err);
+	is_str(err.msg, "'cc' exited with status 1\nmain.c:1: e",
+	       "diag: without a log, the error keeps the output");
+	dl.log = (unik_log_fn)1; /* only tested for NULL here */
+	compiler_diag_error(&dl, &err);
+	is_str(err.msg, "'cc' exited with status 1",
+	       "diag: with a log, the error does not repeat it");
+	is_str(tools, "/tc/musl", "diag: a toolchain's root is two folders above its driver");
+	ok(!compiler_diag_tool_dir("musl-gcc") && !compiler_diag_tool_dir("/cc"),
+	   "diag: a bare name has no toolchain root");
+	free(tools);
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/unik-t-buildtree.XXXXXX";
 
 	root = mkdtemp(tmpl);
 	chmod(root, 0711); /* the build user reaches b/, as in state/tmp */
+	diagnostics();
 	setup();
 	packing();
 	manifests();

@@ -8,7 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
+#include "../../daemon/network_host.h"
 #include "../../lib/bootargs.h"
+#include "../../lib/elf_syms.h"
 #include "../../lib/config.h"
 #include "../../lib/fsutil.h"
 #include "../../lib/procstat.h"
@@ -501,8 +505,64 @@ static void host_runs(void)
 	}
 }
 
+/* daemon/network_host.c and lib/elf_syms.c */
+static void net_host(void)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	struct in_addr a, b, dst;
+	char ifname[16], name[64];
+	int prefix, fd = -1, fd2 = -1, has = 0;
+
+	inet_pton(AF_INET, "10.87.0.0", &a);
+	inet_pton(AF_INET, "10.87.0.200", &b);
+	ok(nethost_overlaps(a, 24, b, 32), "an address inside the subnet overlaps it");
+	inet_pton(AF_INET, "10.0.0.0", &b);
+	ok(nethost_overlaps(a, 24, b, 8), "a wider network around the subnet overlaps it");
+	inet_pton(AF_INET, "10.88.0.0", &b);
+	ok(!nethost_overlaps(a, 24, b, 24), "the next /24 does not");
+	ok(!nethost_overlaps(a, 22, b, 16), "10.87.0.0/22 and 10.88.0.0/16: apart");
+	ok(nethost_is_ours("unik0", "unik0") && nethost_is_ours("unik0", "unik0s12") &&
+	       !nethost_is_ours("unik0", "unik0s") && !nethost_is_ours("unik0", "unik0x1") &&
+	       !nethost_is_ours("unik0", "unik"),
+	   "the bridge and its segment bridges are ours, nothing else");
+	ok(nethost_route_line("eth0\t0057A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0", ifname,
+			      &dst, &prefix) == 0 &&
+	       !strcmp(ifname, "eth0") && prefix == 24 && dst.s_addr == htonl(0xC0A85700),
+	   "a /proc/net/route line: 192.168.87.0/24 via eth0");
+	ok(nethost_route_line("eth0 0 0 1 0 0 0 00FF00FF 0 0 0", ifname, &dst, &prefix) < 0,
+	   "a mask with holes is refused");
+	ok(nethost_route_line("Iface Destination Gateway", ifname, &dst, &prefix) < 0,
+	   "the header is not a route");
+	snprintf(name, sizeof(name), "t-lib-%d", (int)getpid());
+	ok(nethost_claim(name, &fd, &err) == 0 && fd >= 0, "a bridge is claimed");
+	ok(nethost_claim(name, &fd2, &err) < 0 && err.code == UNIK_E_CONFLICT && fd2 < 0,
+	   "a second claim of it is a conflict");
+	{
+		char pid[32];
+
+		snprintf(pid, sizeof(pid), "pid %d", (int)getpid());
+		ok(strstr(err.msg, pid) != NULL, "naming the owner's pid: %s", err.msg);
+	}
+	close(fd);
+	ok(nethost_claim(name, &fd, &err) == 0, "a claim given up can be taken again");
+	close(fd);
+	{
+		char *self = realpath("/proc/self/exe", NULL);
+
+		ok(self && elf_defines_function(self, "main", &has, &err) == 1 && has,
+		   "elf: this program defines main");
+		ok(self && elf_defines_function(self, "net_init", &has, &err) == 0 && has,
+		   "elf: ... and not net_init, with a symbol table");
+		free(self);
+	}
+	ok(elf_defines_function("/etc/passwd", "main", &has, &err) < 0 &&
+	       err.code == UNIK_E_INVALID,
+	   "elf: a file that is not ELF is INVALID");
+}
+
 int main(void)
 {
+	net_host();
 	hex();
 	host_runs();
 	proc_stats();
