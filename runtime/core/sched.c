@@ -12,6 +12,7 @@
 #include "errno.h"
 #include "netstack.h"
 #include "signal.h"
+#include "syscall.h"
 #include "thread.h"
 #include "../platform/platform.h"
 
@@ -338,12 +339,13 @@ static void idle(void)
 		u64 deadline;
 
 		wake_pending = true; /* a call just made may have readied a waiter */
+		console_in_pump(); /* input that ended the last wait: readers go on */
 		sched_events(true);
 		if (others_runnable())
 			return;
 		deadline = timers ? timers->deadline : SCHED_FOREVER;
 		if (deadline == SCHED_FOREVER && !netstack_active() && !signal_wait_possible() &&
-		    !blk_waiting())
+		    !blk_waiting() && !console_in_wanted())
 			panic("%s would block forever: every thread waits and nothing can end the "
 			      "waits (no deadline, no network, no SIGTERM handler)",
 			      cur_thread->wait_what ? cur_thread->wait_what : "a wait");
