@@ -123,6 +123,11 @@ struct unik_run_spec {
 	 * instance of it.  NULL otherwise. */
 	const char *published;
 	const struct unik_config *cfg;
+	/* The read end of the instance's console input (a pipe the daemon
+	 * writes), for providers with console_input; 0: none (the daemon's own
+	 * fd 0 is never an instance's), the program's standard input is at end
+	 * of file. */
+	int stdin_fd;
 	/* Called by start() in the parent right after forking the VM's process,
 	 * before that process may exec (NULL: nobody to tell).  Non-zero: the
 	 * provider kills the child and start() fails with err. */
@@ -199,6 +204,9 @@ struct unik_provider {
 	const char *accel_key;
 	/* 1 if the guest's console is appended to spec->log_path. */
 	int console_log;
+	/* 1 if it feeds spec->stdin_fd to the guest's console input (the
+	 * program's standard input: unik run -i). */
+	int console_input;
 	/* The network modes it attaches: UNIK_NET_MODE_BIT(UNIK_NET_TAP) | ... */
 	unsigned net_modes;
 	/* The disk formats of volumes it attaches ("raw", "qcow2", "vmdk"),
