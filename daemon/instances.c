@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../api/formats.h"
 #include "../api/restart.h"
 #include "../lib/fsutil.h"
 #include "../lib/portspec.h"
@@ -93,8 +94,12 @@ static int check_run(const struct unik_provider *p, const char *accel,
 	if (in->open_stdin && !p->console_input)
 		return unik_err_set(err, UNIK_E_UNSUPPORTED,
 				    "provider %s cannot give the program a standard input (-i): "
-				    "hvt and spt can",
+				    "hvt, spt and qemu can",
 				    p->name);
+	if (in->open_stdin && spec->format && strcmp(spec->format, UNIK_FORMAT_UNIK_ELF))
+		return unik_err_set(err, UNIK_E_UNSUPPORTED,
+				    "a standard input (-i) needs an image of format %s, not %s",
+				    UNIK_FORMAT_UNIK_ELF, spec->format);
 	for (size_t i = 0; i < in->ports.n; i++) {
 		struct portspec a, b;
 
@@ -203,7 +208,8 @@ static int start_claimed(struct unikd *d, struct unik_instance *in, struct claim
 	rc.spec.net = &na.spec;
 	rc.spec.spawned = on_spawned;
 	rc.spec.spawned_ctx = &sc;
-	if (in->open_stdin && stdin_pipe_open(in->id, &rc.spec.stdin_fd, err)) {
+	if (in->open_stdin && stdin_pipe_open(in->id, p->console_input == UNIK_CONSOLE_INPUT_EOT,
+					      &rc.spec.stdin_fd, err)) {
 		pthread_mutex_lock(&d->lock);
 		goto failed_locked;
 	}

@@ -19,6 +19,7 @@ struct stdin_pipe {
 	int fd; /* the write end, non-blocking and close-on-exec */
 	int users; /* writers between lookup and done: the fd stays open */
 	int closing; /* closed while in use: the last user closes the fd */
+	int eot; /* the end is the byte 0x04 (stdin_pipe_open) */
 	struct stdin_pipe *next;
 };
 
@@ -34,12 +35,28 @@ static struct stdin_pipe **find_locked(const char *id)
 	return p;
 }
 
+/* The end of the input for a guest that cannot see the pipe's: 0x04, with
+ * a moment for room in a full pipe (an ended program takes none: EPIPE). */
+static void write_eot(int fd)
+{
+	for (int tries = 0; tries < 10; tries++) {
+		struct pollfd pfd = { fd, POLLOUT, 0 };
+		ssize_t n = write(fd, "\x04", 1);
+
+		if (n == 1 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			return;
+		(void)poll(&pfd, 1, 100);
+	}
+}
+
 /* Unlinks *p; its fd is closed now, or by its last user. */
 static void drop_locked(struct stdin_pipe **p)
 {
 	struct stdin_pipe *sp = *p;
 
 	*p = sp->next;
+	if (sp->eot)
+		write_eot(sp->fd);
 	if (sp->users) {
 		sp->closing = 1;
 		return;
@@ -49,7 +66,7 @@ static void drop_locked(struct stdin_pipe **p)
 	free(sp);
 }
 
-int stdin_pipe_open(const char *id, int *read_fd, struct unik_err *err)
+int stdin_pipe_open(const char *id, int eot, int *read_fd, struct unik_err *err)
 {
 	struct stdin_pipe *sp, **p;
 	int fds[2];
@@ -62,6 +79,7 @@ int stdin_pipe_open(const char *id, int *read_fd, struct unik_err *err)
 	sp = xcalloc(1, sizeof(*sp));
 	sp->id = xstrdup(id);
 	sp->fd = fds[1];
+	sp->eot = eot;
 	pthread_mutex_lock(&lock);
 	p = find_locked(id);
 	if (*p)

@@ -14,8 +14,9 @@
 
 /* Makes the pipe of instance `id` (replacing and closing an earlier one):
  * 0 with *read_fd (close-on-exec; the caller closes it once the provider
- * has started), or -1 with err. */
-int stdin_pipe_open(const char *id, int *read_fd, struct unik_err *err);
+ * has started), or -1 with err.  `eot`: the guest cannot see the pipe's
+ * end (a serial port): its end is the byte 0x04, written before closing. */
+int stdin_pipe_open(const char *id, int eot, int *read_fd, struct unik_err *err);
 /* Ends the input of `id`: its program reads end of file once it has read
  * what is in the pipe.  Nothing when it has none. */
 void stdin_pipe_close(const char *id);

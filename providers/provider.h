@@ -86,6 +86,9 @@ struct unik_volume_spec {
 };
 
 /* Everything a provider needs to run one instance.  All borrowed. */
+#define UNIK_CONSOLE_INPUT 1
+#define UNIK_CONSOLE_INPUT_EOT 2
+
 struct unik_run_spec {
 	const char *id; /* instance id */
 	const char *name; /* instance name */
@@ -204,8 +207,10 @@ struct unik_provider {
 	const char *accel_key;
 	/* 1 if the guest's console is appended to spec->log_path. */
 	int console_log;
-	/* 1 if it feeds spec->stdin_fd to the guest's console input (the
-	 * program's standard input: unik run -i). */
+	/* Non-zero if it feeds spec->stdin_fd to the guest's console input
+	 * (the program's standard input: unik run -i): UNIK_CONSOLE_INPUT,
+	 * or UNIK_CONSOLE_INPUT_EOT when the guest learns the end of the input
+	 * from a last byte 0x04 (a serial port has no end of file: qemu). */
 	int console_input;
 	/* The network modes it attaches: UNIK_NET_MODE_BIT(UNIK_NET_TAP) | ... */
 	unsigned net_modes;
