@@ -3,8 +3,11 @@
  * other line is echoed back as "echo: LINE".  At end of input it prints
  * "bye after N lines" and exits with N (modulo 256).  With the argument
  * "poll" it waits in poll(2) for input before each read, to show that
- * poll sees standard input become readable. */
+ * poll sees standard input become readable; with "spin" a second thread
+ * computes all along, to show that input reaches a reader while another
+ * thread keeps the CPU busy. */
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +24,29 @@ static int wait_readable(void)
 	return 0;
 }
 
+static volatile int done;
+
+static void *spin(void *arg)
+{
+	volatile unsigned long x = 0;
+
+	while (!done)
+		x++;
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	int use_poll = argc > 1 && !strcmp(argv[1], "poll");
+	int use_spin = argc > 1 && !strcmp(argv[1], "spin");
+	pthread_t spinner;
 	char line[512];
 	long n = 0;
+
+	if (use_spin && pthread_create(&spinner, NULL, spin, NULL)) {
+		fprintf(stderr, "no thread\n");
+		return 101;
+	}
 
 	for (;;) {
 		long a, b;
@@ -46,6 +67,10 @@ int main(int argc, char **argv)
 			printf("echo: %s\n", line);
 		}
 		fflush(stdout);
+	}
+	if (use_spin) {
+		done = 1;
+		pthread_join(spinner, NULL);
 	}
 	printf("bye after %ld lines\n", n);
 	return (int)(n & 0xff);

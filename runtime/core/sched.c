@@ -134,7 +134,8 @@ static void run_timers(u64 now)
 
 /* Arms the platform's one-shot timer for what the running program needs:
  * the end of its slice when another thread waits for the CPU, the next
- * deadline, a network poll while threads wait on the network.  Never
+ * deadline, a network poll while threads wait on the network (or on
+ * console input, which only the idle wait sees arrive otherwise).  Never
  * re-armed for a later time than already armed (an early tick is cheap). */
 static void timer_program(void)
 {
@@ -142,7 +143,7 @@ static void timer_program(void)
 
 	if (others_runnable())
 		need = MIN(need, cur_thread->slice_start_ns + SLICE_NS);
-	if (waiters && netstack_active())
+	if (waiters && (netstack_active() || console_in_wanted()))
 		need = MIN(need, last_net_poll + NET_TICK_NS);
 	if (need < timer_armed && platform->timer_set) {
 		timer_armed = need;
@@ -323,6 +324,11 @@ static void sched_events(bool idle)
 			need_resched = true;
 		if ((timer || net) && netstack_active()) {
 			netstack_poll();
+			last_net_poll = now;
+			wake_pending = true;
+		}
+		if (timer && waiters && console_in_wanted()) {
+			console_in_pump(); /* a reader may go on while others run */
 			last_net_poll = now;
 			wake_pending = true;
 		}

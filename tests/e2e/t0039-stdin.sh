@@ -24,6 +24,10 @@ for prov in $provs; do
 	check "$prov: the end of the input ends the program with its status" eq "$rc" 3
 	out=$(printf '10 / 2\n1 - 4\n' | unik run -i --provider $prov calc poll)
 	check "$prov: poll(2) on fd 0 sees the input" eq "$out|$?" $'5\n-3\nbye after 2 lines|2'
+	out=$( (sleep 1; printf '3 * 3\n'; sleep 1; printf '4 * 4\n') |
+		timeout 60 unik run -i --provider $prov calc spin)
+	check "$prov: input reaches a reader while another thread computes" eq "$out|$?" \
+		$'9\n16\nbye after 2 lines|2'
 	out=$(printf '1 + 2' | unik run -i --provider $prov calc)
 	check "$prov: a last line without its newline" eq "$out" $'3\nbye after 1 lines'
 	out=$(printf '1 + 1\n' | unik run --provider $prov calc)
