@@ -25,7 +25,7 @@ for prov in $provs; do
 	out=$(printf '10 / 2\n1 - 4\n' | unik run -i --provider $prov calc poll)
 	check "$prov: poll(2) on fd 0 sees the input" eq "$out|$?" $'5\n-3\nbye after 2 lines|2'
 	out=$( (sleep 1; printf '3 * 3\n'; sleep 1; printf '4 * 4\n') |
-		timeout 60 unik run -i --provider $prov calc spin)
+		timeout 60 "$BIN/unik" run -i --provider $prov calc spin)
 	check "$prov: input reaches a reader while another thread computes" eq "$out|$?" \
 		$'9\n16\nbye after 2 lines|2'
 	out=$(printf '1 + 2' | unik run -i --provider $prov calc)
