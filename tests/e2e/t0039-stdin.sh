@@ -118,6 +118,19 @@ read_until(b"bye after 1 lines", 20)
 _, status = os.waitpid(pid, 0)
 print("answer:", b"20\r\n" in got, "bye:", b"bye after 1 lines" in got)
 print("status:", os.waitstatus_to_exitcode(status))
+print("canonical after:", bool(termios.tcgetattr(fd)[3] & termios.ICANON))
+# the detach keys: unik returns, the instance runs on
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "run", "-it", "--provider", "spt", "--name", "det", "calc"])
+got = b""
+end = time.time() + 20
+while time.time() < end and termios.tcgetattr(fd)[3] & termios.ICANON:
+    time.sleep(0.05)
+os.write(fd, b"\x10\x11")
+read_until(b"detached", 20)
+_, status = os.waitpid(pid, 0)
+print("detach:", b"detached from" in got, os.waitstatus_to_exitcode(status))
 PY
 )
 	check "-it: the terminal in character mode while it runs" contains "$out" \
@@ -125,6 +138,15 @@ PY
 	check "-it: the keys reach the program, Ctrl-D ends its input" contains "$out" \
 		"answer: True bye: True"
 	check "-it: the program's status" contains "$out" "status: 1"
+	check "-it: the terminal is given back as it was" contains "$out" "canonical after: True"
+	check "-it: Ctrl-P Ctrl-Q detaches (status 130)" contains "$out" "detach: True 130"
+	out=$(api GET /v1/instances/det)
+	check "... leaving the instance running" contains "$out" '"state":"running"'
+	out=$(api POST "/v1/instances/det/stdin?close=1" --data-binary $'8 - 1\n')
+	check "... its input still open for the API" eq "$out" '200 {"written":6,"closed":true}'
+	out=$(api POST /v1/instances/det/wait)
+	check "... which ends it" contains "$out" '"exit_code":1'
+	check "... with the answer in its log" eq "$(unik logs det)" $'7\nbye after 1 lines'
 else
 	skip_case "-it: no python3 pty module"
 fi
