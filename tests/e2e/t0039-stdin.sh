@@ -77,6 +77,9 @@ unik run -d --provider spt --name noin calc >/dev/null
 out=$(api POST "/v1/instances/noin/stdin" --data-binary 'x')
 check "POST .../stdin to an instance made without stdin: 409" json_error_is "$out" 409 conflict
 check "... saying so" contains "$out" "not created with an open standard input"
+head -c $((1024 * 1024 + 1)) /dev/zero >"$T/big"
+out=$(api POST "/v1/instances/noin/stdin" --data-binary @"$T/big")
+check "POST .../stdin over 1 MiB: 413" json_error_is "$out" 413 too_large
 out=$(api POST "/v1/instances/nosuch/stdin" --data-binary 'x')
 check "POST .../stdin to no instance: 404" json_error_is "$out" 404 not_found
 out=$(api POST /v1/instances -d '{"image": "calc", "provider": "libvirt", "stdin": true}')
