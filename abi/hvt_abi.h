@@ -92,7 +92,11 @@
 /* The guest's standard error (version 5): as CONSOLE_WRITE, to the
  * monitor's stderr instead of its stdout. */
 #define HVT_CALL_CONSOLE_ERR 12
-#define HVT_CALL_MAX 13
+/* The guest's standard input (console input, the monitor's --stdin): a
+ * compatible addition to version 5, announced by the boot info's console_in
+ * (a runtime makes the call only then). */
+#define HVT_CALL_CONSOLE_READ 13
+#define HVT_CALL_MAX 14
 
 /* hvt: interrupt vectors the monitor injects (KVM_INTERRUPT, no local
  * APIC: nothing to acknowledge), only while the guest has RFLAGS.IF set. */
@@ -152,6 +156,13 @@ struct hvt_boot_info {
 	 * error and the runtime's own lines), or -1: console_fd takes both. */
 	int32_t console_err_fd;
 	uint32_t pad_console;
+	/* Console input (the monitor's --stdin; zero from a monitor without
+	 * it: the guest's standard input is at end of file).  console_in 1: it
+	 * comes from the host, on hvt by CONSOLE_READ (and HVT_READY_CONSOLE of
+	 * POLL), on spt by read(2) of console_in_fd once host ppoll says it is
+	 * readable (the filter allows read on it, nothing else). */
+	uint32_t console_in;
+	int32_t console_in_fd; /* spt: host fd of console input; hvt: -1 */
 };
 
 /* Host clocks, read together. */
@@ -175,11 +186,15 @@ struct hvt_call_console_write {
  * expired (ready_set 0).  Returns at once when one is already there. */
 #define HVT_READY_NET (1ULL << 0)
 #define HVT_READY_STOP (1ULL << 1)
+/* Console input is waiting, or has ended (only when asked for in `want`). */
+#define HVT_READY_CONSOLE (1ULL << 2)
 struct hvt_call_poll {
 	uint64_t timeout_ns; /* IN */
 	uint64_t ready_set; /* OUT: sources ready, 0 on timeout */
 	int32_t ret; /* OUT: 0, or a negated errno */
-	uint32_t pad;
+	/* IN: HVT_READY_CONSOLE: console input also ends the wait (a guest
+	 * that has room for it); 0 from a runtime that never reads it. */
+	uint32_t want;
 };
 
 /* Sends one Ethernet frame [data, data + len) (len <= MTU + 18).  ret: 0,
@@ -233,6 +248,18 @@ struct hvt_call_block_rw {
 	uint64_t len; /* IN: bytes */
 	int32_t ret; /* OUT */
 	uint32_t pad;
+};
+
+/* Takes up to `size` bytes of waiting console input into [data, data +
+ * size); never blocks.  len: the bytes taken, 0 when none is waiting; eof
+ * 1 once the input has ended (the host side closed it: no more will come).
+ * ret 0, or -ENODEV without console input (boot info console_in 0). */
+struct hvt_call_console_read {
+	uint64_t data; /* IN: gpa */
+	uint64_t size; /* IN */
+	uint64_t len; /* OUT */
+	uint32_t eof; /* OUT */
+	int32_t ret; /* OUT */
 };
 
 /* Ends the guest; the monitor exits with `status` (0..255). */

@@ -358,6 +358,7 @@ json_t *unik_instance_to_json(const struct unik_instance *in)
 	json_object_set_new(j, "restart_delay_ms", json_integer(in->restart_delay_ms));
 	json_object_set_new(j, "stopped_by_user", json_boolean(in->stopped_by_user));
 	json_object_set_new(j, "labels", unik_labels_to_json(&in->labels));
+	json_object_set_new(j, "stdin", json_boolean(in->open_stdin));
 	if (in->summon.enabled) {
 		json_t *sj = unik_summon_to_json(&in->summon);
 
@@ -395,6 +396,7 @@ int unik_instance_from_json(json_t *j, struct unik_instance *out, struct unik_er
 	     get_int(j, "restart_count", &rcount, err) ||
 	     get_int(j, "restart_delay_ms", &rdelay, err) ||
 	     get_bool(j, "stopped_by_user", &out->stopped_by_user, err) ||
+	     get_bool(j, "stdin", &out->open_stdin, err) ||
 	     unik_restart_parse(out->restart, &policy, err) ||
 	     unik_summon_from_json(json_object_get(j, "summon"), &out->summon, err);
 	if (!rc && (rcount < 0 || rcount > INT_MAX || rdelay < 0 || rdelay > INT_MAX))
@@ -532,6 +534,8 @@ json_t *unik_run_request_to_json(const struct unik_run_request *rq)
 		json_object_set_new(j, "labels", unik_labels_to_json(&rq->labels));
 	if (rq->summon.enabled)
 		json_object_set_new(j, "summon", unik_summon_to_json(&rq->summon));
+	if (rq->open_stdin)
+		json_object_set_new(j, "stdin", json_true());
 	return j;
 }
 
@@ -547,6 +551,7 @@ int unik_run_request_from_json(json_t *j, struct unik_run_request *out, struct u
 	    get_strv(j, "args", &out->args, err) || get_strv(j, "env", &out->env, err) ||
 	    get_strv(j, "ports", &out->ports, err) || get_bool(j, "trace", &out->trace, err) ||
 	    get_bool(j, "verbose", &out->verbose, err) ||
+	    get_bool(j, "stdin", &out->open_stdin, err) ||
 	    get_strv(j, "volumes", &out->volumes, err) ||
 	    unik_labels_from_json(j, "labels", &out->labels, err) ||
 	    get_str(j, "restart", &out->restart, 0, err) ||

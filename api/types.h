@@ -84,6 +84,7 @@ struct unik_instance {
 	int stopped_by_user; /* a stop or kill asked: no restart until it is started again */
 	struct strv labels; /* "K=V" (unik run --label) */
 	struct unik_summon summon;
+	int open_stdin; /* unik run -i: the program's standard input is fed by POST .../stdin */
 };
 
 enum unik_job_state {
@@ -119,6 +120,7 @@ struct unik_run_request {
 	char *restart; /* restart policy (api/restart.h), NULL: "no" */
 	struct strv labels; /* "K=V" */
 	struct unik_summon summon; /* unik run --summon */
+	int open_stdin; /* "stdin": unik run -i (Docker's OpenStdin) */
 };
 
 void unik_image_init(struct unik_image *im);

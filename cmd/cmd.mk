@@ -37,6 +37,7 @@ UNIK_SRCS += \
 	cmd/man.c \
 	cmd/opts.c \
 	cmd/progress.c \
+	cmd/run_stdin.c \
 	cmd/run_watch.c \
 	cmd/table.c \
 	cmd/tarball.c

@@ -25,6 +25,7 @@
 #include "demux.h"
 #include "envfile.h"
 #include "run.h"
+#include "run_stdin.h"
 
 static const struct opt run_options[] = {
 	OPT_STRING(0, "name", "instanceName", struct run_opts, name, "NAME",
@@ -48,6 +49,11 @@ static const struct opt run_options[] = {
 		   "CPU acceleration: auto, kvm or tcg (default: the provider's setting)"),
 	OPT_BOOL('d', "detach", NULL, struct run_opts, detach,
 		 "run in the background and print the instance id"),
+	OPT_BOOL('i', "interactive", NULL, struct run_opts, interactive,
+		 "send this terminal's input (or a piped file) to the program's standard input"),
+	OPT_BOOL('t', "tty", NULL, struct run_opts, tty,
+		 "with -i: keys go to the program as typed (character mode); Ctrl-D ends the "
+		 "input, Ctrl-P Ctrl-Q detaches"),
 	OPT_BOOL(0, "rm", NULL, struct run_opts, rm, "remove the instance once it has exited"),
 	OPT_BOOL('w', "watch", NULL, struct run_opts, watch,
 		 "with a folder: rebuild and restart on every saved change"),
@@ -84,6 +90,7 @@ struct attach {
 	pthread_t stop_thread;
 	int stop_started;
 	int detached;
+	volatile int detach_keys; /* -t: Ctrl-P Ctrl-Q were typed */
 };
 
 static int detach_requested(void *arg)
@@ -108,6 +115,10 @@ static int attach_cancel(void *arg)
 	struct attach *at = arg;
 	sigset_t block, old;
 
+	if (at->detach_keys) {
+		at->detached = 1;
+		return 1;
+	}
 	if (interrupts >= 1 && !at->stop_started) {
 		at->stop_started = 1;
 		fprintf(stderr, "unik: stopping %s (press Ctrl-C again to detach)\n", at->short_id);
@@ -162,6 +173,7 @@ static int attach(struct cmd_ctx *ctx, const struct run_opts *o, const char *id)
 	struct sigaction sa, old_int, old_term;
 	struct attach at;
 	struct cmd_demux demux = CMD_DEMUX_INIT;
+	struct run_stdin *input = NULL;
 	json_t *res = NULL;
 	int rc, status, unreachable = 0;
 
@@ -179,6 +191,8 @@ static int attach(struct cmd_ctx *ctx, const struct run_opts *o, const char *id)
 	sigaction(SIGTERM, &sa, &old_term);
 	cl->cancel = attach_cancel;
 	cl->cancel_arg = &at;
+	if (o->interactive)
+		input = run_stdin_start(cl, id, o->tty, &at.detach_keys);
 
 	cmd_ref_path(&path, "instances", id, "/logs?follow=1&framed=1");
 	rc = client_stream(cl, strbuf_str(&path), cmd_demux_write, &demux, &err);
@@ -207,6 +221,7 @@ static int attach(struct cmd_ctx *ctx, const struct run_opts *o, const char *id)
 		status = exit_status(&at, res);
 	}
 out:
+	run_stdin_stop(input); /* and the terminal back as it was */
 	cl->cancel = NULL;
 	cl->cancel_arg = NULL;
 	if (at.stop_started > 0)
@@ -277,6 +292,12 @@ static int make_request(struct cmd_ctx *ctx, const struct run_opts *o, int argc,
 				       o->accel);
 	if (o->detach && o->rm)
 		return cmd_usage_error(ctx->cmd, "--rm needs an attached run (no -d)");
+	if (o->tty && !o->interactive)
+		return cmd_usage_error(ctx->cmd,
+				       "-t goes with -i (a unikernel has no terminal of its own: "
+				       "-it sends keys as typed)");
+	if (o->interactive && (o->watch || o->summon))
+		return cmd_usage_error(ctx->cmd, "-i does not go with --watch or --summon");
 	if (o->restart) {
 		struct unik_restart r;
 		struct unik_err rerr = UNIK_ERR_INIT;
@@ -346,6 +367,7 @@ static int make_request(struct cmd_ctx *ctx, const struct run_opts *o, int argc,
 	rq->memory_mb = o->memory_mb;
 	rq->trace = o->trace;
 	rq->verbose = o->verbose;
+	rq->open_stdin = o->interactive;
 	return 0;
 }
 
@@ -460,6 +482,12 @@ const struct cmd cmd_run = {
 	    "with the program's exit status.  Ctrl-C asks the daemon to stop the instance;\n"
 	    "a second Ctrl-C detaches, leaving the instance to the daemon.  With -d, unik\n"
 	    "prints the new instance's id and returns at once.\n"
+	    "\n"
+	    "-i sends what unik reads (the terminal's lines, or a piped file) to the\n"
+	    "program's standard input; the end of it (Ctrl-D) is the program's end of file.\n"
+	    "-it sends keys as they are typed (echoed here: the guest has no terminal), Ctrl-D\n"
+	    "ends the input and Ctrl-P Ctrl-Q detaches.  Without -i the program's standard\n"
+	    "input is at end of file.  Providers hvt and spt (docs/cli.md).\n"
 	    "\n"
 	    "With --summon the instance is created but not booted: unikd listens on its\n"
 	    "published ports, the first connection boots it (held until the program listens),\n"

@@ -133,7 +133,8 @@ static const struct {
 	  "files, and 'unik stop'/'unik run' to change them" },
 	{ "attach", "the program's console is a log, not a terminal to attach to.\nInstead: "
 		    "'unik logs -f INSTANCE' follows its output (standard output and standard "
-		    "error apart); 'unik run' without -d stays attached from the start" },
+		    "error apart); 'unik run' without -d stays attached from the start, and "
+		    "'unik run -i' (-it) gives the program your input" },
 };
 
 /* 1 if `name` is a Docker command unik has no counterpart for (said why). */

@@ -21,6 +21,8 @@ struct run_opts {
 	struct strv volumes;
 	const char *accel;
 	int detach;
+	int interactive; /* -i: our input to the program's standard input */
+	int tty; /* -t: with -i, the terminal in character mode */
 	int rm;
 	int trace;
 	int verbose;

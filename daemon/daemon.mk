@@ -17,6 +17,7 @@ UNIKD_SRCS += \
 	daemon/h_oci_save.c \
 	daemon/h_stage.c \
 	daemon/h_stats.c \
+	daemon/h_stdin.c \
 	daemon/h_system.c \
 	daemon/h_volumes.c \
 	daemon/http.c \
@@ -50,6 +51,7 @@ UNIKD_SRCS += \
 	daemon/routes.c \
 	daemon/run_ctx.c \
 	daemon/stagings.c \
+	daemon/stdin_pipes.c \
 	daemon/store.c \
 	daemon/store_instance_docs.c \
 	daemon/store_volumes.c \

@@ -71,6 +71,7 @@ static json_t *caps_json(unsigned caps)
 		{ UNIK_CAP_VOLUMES, "volumes" },
 		{ UNIK_CAP_VOLUME_HOTPLUG, "volume_hotplug" },
 		{ UNIK_CAP_PUBLISH, "publish" },
+		{ UNIK_CAP_STDIN, "stdin" },
 	};
 	json_t *a = json_array();
 

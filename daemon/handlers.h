@@ -53,5 +53,6 @@ void h_events(struct http_req *req);
 void h_instances_archive(struct http_req *req);
 /* h_stats.c */
 void h_instances_stats(struct http_req *req);
+void h_instances_stdin(struct http_req *req);
 
 #endif

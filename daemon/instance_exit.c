@@ -17,6 +17,7 @@
 #include "network.h"
 #include "restarts.h"
 #include "run_ctx.h"
+#include "stdin_pipes.h"
 #include "store.h"
 
 /* 1 if the end of process `pid` (0: of a VM without one) ends `in`. */
@@ -45,6 +46,7 @@ static void record_exit_locked(struct unikd *d, struct unik_instance *in,
 	struct unik_err err = UNIK_ERR_INIT;
 
 	network_detach(d, in);
+	stdin_pipe_close(in->id);
 	in->exit_code = ex->exit_code;
 	if (in->state == UNIK_STATE_STOPPING && in->exit_code < 0)
 		in->exit_code = 128 + SIGKILL;

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../api/formats.h"
 #include "../api/restart.h"
 #include "../lib/fsutil.h"
 #include "../lib/portspec.h"
@@ -27,6 +28,7 @@
 #include "instance_volumes.h"
 #include "network.h"
 #include "run_ctx.h"
+#include "stdin_pipes.h"
 #include "store.h"
 #include "summon.h"
 #include "supervisor.h"
@@ -89,6 +91,15 @@ static int check_run(const struct unik_provider *p, const char *accel,
 				    "provider %s does not take accel %s (it takes: %s)", p->name,
 				    accel, takes);
 	}
+	if (in->open_stdin && !p->console_input)
+		return unik_err_set(err, UNIK_E_UNSUPPORTED,
+				    "provider %s cannot give the program a standard input (-i): "
+				    "hvt, spt and qemu can",
+				    p->name);
+	if (in->open_stdin && spec->format && strcmp(spec->format, UNIK_FORMAT_UNIK_ELF))
+		return unik_err_set(err, UNIK_E_UNSUPPORTED,
+				    "a standard input (-i) needs an image of format %s, not %s",
+				    UNIK_FORMAT_UNIK_ELF, spec->format);
 	for (size_t i = 0; i < in->ports.n; i++) {
 		struct portspec a, b;
 
@@ -127,6 +138,7 @@ static void start_failed_locked(struct unikd *d, struct unik_instance *in,
 	struct unik_err ignored = UNIK_ERR_INIT;
 
 	network_detach(d, in);
+	stdin_pipe_close(in->id);
 	in->state = UNIK_STATE_EXITED;
 	in->pid = 0;
 	in->finished = unikd_now();
@@ -196,12 +208,24 @@ static int start_claimed(struct unikd *d, struct unik_instance *in, struct claim
 	rc.spec.net = &na.spec;
 	rc.spec.spawned = on_spawned;
 	rc.spec.spawned_ctx = &sc;
+	if (in->open_stdin && stdin_pipe_open(in->id, p->console_input == UNIK_CONSOLE_INPUT_EOT,
+					      &rc.spec.stdin_fd, err)) {
+		pthread_mutex_lock(&d->lock);
+		goto failed_locked;
+	}
 	memset(&vm, 0, sizeof(vm));
-	if (provider_start(p, &rc.spec, &vm, err)) {
+	rv = provider_start(p, &rc.spec, &vm, err);
+	if (rc.spec.stdin_fd > 0)
+		close(rc.spec.stdin_fd); /* the monitor's now */
+	if (rv) {
+		rv = -1;
+		if (in->open_stdin)
+			stdin_pipe_close(in->id);
 		unik_err_prefix(err, "cannot start instance %s", in->name);
 		pthread_mutex_lock(&d->lock);
 		goto failed_locked;
 	}
+	rv = -1;
 
 	pthread_mutex_lock(&d->lock);
 	in->state = UNIK_STATE_RUNNING;
@@ -347,6 +371,7 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 	strv_copy(&out->ports, &rq->ports);
 	out->trace = rq->trace;
 	out->verbose = rq->verbose;
+	out->open_stdin = rq->open_stdin;
 	out->summon = rq->summon;
 	{
 		struct unik_restart policy;

@@ -41,6 +41,8 @@ const struct route unikd_routes[] = {
 	{ "POST", "/v1/instances/{ref}/wait", ROUTE_BODY_NONE, h_instances_wait },
 	{ "GET", "/v1/instances/{ref}/stats", ROUTE_BODY_NONE, h_instances_stats },
 	{ "GET", "/v1/instances/{ref}/archive", ROUTE_BODY_NONE, h_instances_archive },
+	/* the body is raw bytes, kept in memory as JSON bodies are */
+	{ "POST", "/v1/instances/{ref}/stdin", ROUTE_BODY_JSON, h_instances_stdin },
 	{ "GET", "/v1/volumes", ROUTE_BODY_NONE, h_volumes_list },
 	{ "POST", "/v1/volumes", ROUTE_BODY_UPLOAD, h_volumes_create },
 	{ "GET", "/v1/volumes/{ref}", ROUTE_BODY_NONE, h_volumes_get },

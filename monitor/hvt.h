@@ -22,6 +22,8 @@ struct hvt {
 	uint64_t mem_size;
 	uint64_t tsc_hz; /* 0 when KVM does not say */
 	int net_fd; /* the tap (non-blocking), or -1 */
+	int console_in_fd; /* --stdin: console input (our stdin), or -1 */
+	int console_in_eof; /* it has ended: never polled again */
 	struct mon_disk disks[HVT_MAX_DISKS]; /* --block, in order */
 	int ndisks;
 };

@@ -29,6 +29,7 @@ static const char *const call_names[HVT_CALL_MAX] = {
 	[HVT_CALL_BLOCK_READ] = "block_read",
 	[HVT_CALL_TIMER] = "timer",
 	[HVT_CALL_CONSOLE_ERR] = "console_err",
+	[HVT_CALL_CONSOLE_READ] = "console_read",
 };
 
 /* Copies the call's struct from guest memory into *arg (the guest may place
@@ -106,13 +107,61 @@ static enum hvt_result console_write(struct hvt *h, unsigned nr, uint64_t gpa, c
 	return HVT_CONTINUE;
 }
 
-/* Sleeps until the timeout or until the tap has a frame. */
+/* Whether console input is waiting (or has ended), without blocking. */
+static int console_in_ready(struct hvt *h)
+{
+	struct pollfd pfd = { h->console_in_fd, POLLIN, 0 };
+	struct timespec zero = { 0, 0 };
+
+	if (h->console_in_fd < 0 || h->console_in_eof)
+		return 0;
+	return ppoll(&pfd, 1, &zero, NULL) > 0 && pfd.revents; /* the filter allows ppoll */
+}
+
+/* CONSOLE_READ: what is waiting on our stdin, never blocking (it may be a
+ * terminal: it is not made non-blocking, ppoll says when read is safe). */
+static enum hvt_result console_read(struct hvt *h, uint64_t gpa, char *why)
+{
+	struct hvt_call_console_read c;
+	ssize_t r;
+
+	if (get_arg(h, HVT_CALL_CONSOLE_READ, gpa, &c, sizeof(c), why) < 0)
+		return HVT_STOPPED;
+	if (!mon_gpa_ok(h->mem_size, c.data, c.size)) {
+		snprintf(why, MON_WHY,
+			 "guest passed a wild pointer to call console_read: data 0x%lx, size "
+			 "%lu is outside its %lu MiB",
+			 (unsigned long)c.data, (unsigned long)c.size,
+			 (unsigned long)(h->mem_size >> 20));
+		return HVT_STOPPED;
+	}
+	c.len = 0;
+	c.eof = 0;
+	c.ret = 0;
+	if (h->console_in_fd < 0) {
+		c.ret = -ENODEV;
+	} else if (!h->console_in_eof && c.size && console_in_ready(h)) {
+		do
+			r = read(h->console_in_fd, h->mem + c.data, c.size);
+		while (r < 0 && errno == EINTR);
+		if (r > 0)
+			c.len = (uint64_t)r;
+		else if (r == 0 || errno != EAGAIN)
+			h->console_in_eof = 1; /* ended, or broken: no more */
+	}
+	c.eof = (uint32_t)h->console_in_eof;
+	put_arg(h, gpa, &c, sizeof(c));
+	return HVT_CONTINUE;
+}
+
+/* Sleeps until the timeout, a frame on the tap or console input (when the
+ * guest wants it). */
 static enum hvt_result poll_wait(struct hvt *h, uint64_t gpa, char *why)
 {
 	struct hvt_call_poll c;
 	struct timespec ts;
-	struct pollfd pfd = { h->net_fd, POLLIN, 0 };
-	int n;
+	struct pollfd pfd[2];
+	int n, nfd = 0, net = -1, con = -1;
 
 	if (get_arg(h, HVT_CALL_POLL, gpa, &c, sizeof(c), why) < 0)
 		return HVT_STOPPED;
@@ -120,10 +169,22 @@ static enum hvt_result poll_wait(struct hvt *h, uint64_t gpa, char *why)
 	ts.tv_nsec = (long)(c.timeout_ns % 1000000000ULL);
 	if (hvt_stop_requested)
 		ts.tv_sec = ts.tv_nsec = 0;
+	if (h->net_fd >= 0) {
+		net = nfd;
+		pfd[nfd++] = (struct pollfd){ h->net_fd, POLLIN, 0 };
+	}
+	if ((c.want & HVT_READY_CONSOLE) && h->console_in_fd >= 0 && !h->console_in_eof) {
+		con = nfd;
+		pfd[nfd++] = (struct pollfd){ h->console_in_fd, POLLIN, 0 };
+	}
 	/* SIGALRM and SIGTERM end the wait (EINTR): unblocked only here */
-	n = ppoll(h->net_fd >= 0 ? &pfd : NULL, h->net_fd >= 0 ? 1 : 0, &ts, &hvt_wait_mask);
+	n = ppoll(nfd ? pfd : NULL, (nfds_t)nfd, &ts, &hvt_wait_mask);
 	c.ret = n < 0 && errno != EINTR ? -errno : 0;
-	c.ready_set = n > 0 && (pfd.revents & POLLIN) ? HVT_READY_NET : 0;
+	c.ready_set = 0;
+	if (n > 0 && net >= 0 && (pfd[net].revents & POLLIN))
+		c.ready_set |= HVT_READY_NET;
+	if (n > 0 && con >= 0 && pfd[con].revents)
+		c.ready_set |= HVT_READY_CONSOLE;
 	if (hvt_stop_requested)
 		c.ready_set |= HVT_READY_STOP;
 	hvt_stop_requested = 0;
@@ -275,6 +336,7 @@ enum hvt_result hvt_call(struct hvt *h, unsigned nr, uint64_t gpa, int *status, 
 	case HVT_CALL_WALLTIME: return walltime(h, gpa, why);
 	case HVT_CALL_CONSOLE_WRITE:
 	case HVT_CALL_CONSOLE_ERR: return console_write(h, nr, gpa, why);
+	case HVT_CALL_CONSOLE_READ: return console_read(h, gpa, why);
 	case HVT_CALL_POLL: return poll_wait(h, gpa, why);
 	case HVT_CALL_NET_WRITE: return net_write(h, gpa, why);
 	case HVT_CALL_NET_READ: return net_read(h, gpa, why);

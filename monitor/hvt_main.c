@@ -33,7 +33,9 @@ static void __attribute__((noreturn)) die_why(const char *why)
 
 int main(int argc, char **argv)
 {
-	struct hvt h = { .kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1, .net_fd = -1 };
+	struct hvt h = {
+		.kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1, .net_fd = -1, .console_in_fd = -1
+	};
 	struct mon_net net;
 	struct mon_image img;
 	struct hvt_boot_info *bi;
@@ -60,6 +62,7 @@ int main(int argc, char **argv)
 	if (mon_disks_open(&opts, h.disks, why) < 0)
 		die_why(why);
 	h.ndisks = opts.nblocks;
+	h.console_in_fd = opts.console_in ? STDIN_FILENO : -1;
 	if (hvt_kvm_create(&h, opts.mem_size, why) < 0)
 		die_why(why);
 	if (mon_image_load(opts.image, h.mem, h.mem_size, &img, why) < 0)
@@ -73,6 +76,8 @@ int main(int argc, char **argv)
 	memcpy(bi->net_mac, net.mac, sizeof(bi->net_mac));
 	bi->net_mtu = net.mtu;
 	bi->ndisks = (uint32_t)h.ndisks;
+	bi->console_in = h.console_in_fd >= 0;
+	bi->console_in_fd = -1;
 	for (int i = 0; i < h.ndisks; i++)
 		bi->disks[i] =
 		    (struct hvt_disk){ -1, h.disks[i].ro ? HVT_DISK_RO : 0, h.disks[i].size };
@@ -84,7 +89,8 @@ int main(int argc, char **argv)
 		die_why(why);
 	hvt_kvm_stamp_clocks(&h, bi);
 	{
-		struct mon_hvt_filter f = { h.vcpu_fd, status_fd, h.net_fd, h.disks, h.ndisks };
+		struct mon_hvt_filter f = { h.vcpu_fd, status_fd, h.net_fd,
+					    h.disks,   h.ndisks,  h.console_in_fd };
 
 		if (mon_seccomp_hvt(&f, why) < 0)
 			die_why(why);

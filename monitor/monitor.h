@@ -35,6 +35,7 @@ struct mon_opts {
 	const char *user; /* drop privileges to this user, or NULL */
 	const char *status_file; /* gets "<status>\n" at exit, or NULL */
 	int debug_forbidden_syscall; /* make a forbidden call after the filter (tests) */
+	int console_in; /* --stdin: our stdin is the guest's console input */
 	const char *net_tap; /* --net-tap NAME, or NULL */
 	int net_fd; /* --net-fd N (an open tap), or -1 */
 	uint8_t net_mac[6]; /* --net-mac */
@@ -119,6 +120,7 @@ struct mon_hvt_filter {
 	int net_fd; /* read and write: the tap (-1: none) */
 	const struct mon_disk *disks; /* pread64 on each; pwrite64 and */
 	int ndisks; /* fdatasync on each read-write one */
+	int console_in_fd; /* read: console input (-1: none) */
 };
 int mon_seccomp_hvt(const struct mon_hvt_filter *f, char *why);
 struct mon_spt_filter {
@@ -127,6 +129,7 @@ struct mon_spt_filter {
 	int net_fd; /* read and write: the tap (-1: none) */
 	const struct mon_disk *disks; /* as for hvt: the runtime's own calls */
 	int ndisks;
+	int console_in_fd; /* read: console input (-1: none) */
 };
 int mon_seccomp_spt(const struct mon_spt_filter *f, char *why);
 /* Makes a system call no filter allows (the --debug-forbidden-syscall

@@ -24,6 +24,7 @@ void mon_usage(const char *prog)
 	       "  --net-mac MAC           the guest's MAC address (default: random, local)\n"
 	       "  --block PATH[:ro]       a disk (file or block device), read-only with :ro;\n"
 	       "                          repeatable: the guest's disks 0, 1, ... in order\n"
+	       "  --stdin                 the guest's standard input is ours (console input)\n"
 	       "  --debug-forbidden-syscall\n"
 	       "                          make a system call the seccomp filter forbids (tests)\n"
 	       "BOOT-WORDS form the guest command line (unik.arg=..., unik.env=...).\n"
@@ -166,6 +167,8 @@ int mon_opts_parse(struct mon_opts *o, int argc, char **argv, char *why)
 		} else if (!strcmp(a, "--block") && i + 1 < argc) {
 			if (add_block(o, argv[++i], why) < 0)
 				return -1;
+		} else if (!strcmp(a, "--stdin")) {
+			o->console_in = 1;
 		} else if (!strcmp(a, "--debug-forbidden-syscall")) {
 			o->debug_forbidden_syscall = 1;
 		} else {

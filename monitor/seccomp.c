@@ -104,6 +104,8 @@ int mon_seccomp_hvt(const struct mon_hvt_filter *f, char *why)
 		rc = allow_writes(ctx, fds, 3);
 	if (!rc && f->net_fd >= 0)
 		rc = allow_if(ctx, SCMP_SYS(read), 0, (uint64_t)f->net_fd);
+	if (!rc && f->console_in_fd >= 0) /* console input (--stdin) */
+		rc = allow_if(ctx, SCMP_SYS(read), 0, (uint64_t)f->console_in_fd);
 	if (!rc)
 		rc = allow_disks(ctx, f->disks, f->ndisks);
 	if (!rc)
@@ -143,6 +145,8 @@ int mon_seccomp_spt(const struct mon_spt_filter *f, char *why)
 	rc = allow_writes(ctx, fds, 3);
 	if (!rc && f->net_fd >= 0)
 		rc = allow_if(ctx, SCMP_SYS(read), 0, (uint64_t)f->net_fd);
+	if (!rc && f->console_in_fd >= 0) /* console input (--stdin) */
+		rc = allow_if(ctx, SCMP_SYS(read), 0, (uint64_t)f->console_in_fd);
 	if (!rc)
 		rc = allow_disks(ctx, f->disks, f->ndisks);
 	if (!rc)

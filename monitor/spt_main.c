@@ -192,6 +192,8 @@ int main(int argc, char **argv)
 	bi->console_fd = STDOUT_FILENO;
 	bi->console_err_fd = STDERR_FILENO; /* the filter lets stderr be written */
 	bi->status_fd = status_fd;
+	bi->console_in = opts.console_in ? 1 : 0;
+	bi->console_in_fd = opts.console_in ? STDIN_FILENO : -1;
 	bi->mem_fd = mem_fd;
 	bi->net_fd = net.fd;
 	memcpy(bi->net_mac, net.mac, sizeof(bi->net_mac));
@@ -222,8 +224,8 @@ int main(int argc, char **argv)
 	if (opts.user && mon_drop_privileges(uid, gid, why) < 0)
 		die_why(why);
 	{
-		struct mon_spt_filter f = { STDOUT_FILENO, status_fd, mem_fd,
-					    net.fd,	   disks,     opts.nblocks };
+		struct mon_spt_filter f = { STDOUT_FILENO, status_fd,	 mem_fd,	   net.fd,
+					    disks,	   opts.nblocks, bi->console_in_fd };
 
 		if (mon_seccomp_spt(&f, why) < 0)
 			die_why(why);

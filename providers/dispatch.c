@@ -98,6 +98,8 @@ unsigned unik_provider_caps(const struct unik_provider *p)
 		caps |= UNIK_CAP_VOLUME_HOTPLUG;
 	if (unik_provider_has(p, UNIK_OP_PUBLISH))
 		caps |= UNIK_CAP_PUBLISH;
+	if (p && p->console_input)
+		caps |= UNIK_CAP_STDIN;
 	return caps;
 }
 

@@ -48,6 +48,7 @@ enum {
 	UNIK_CAP_VOLUMES = 1 << 7, /* volume_formats */
 	UNIK_CAP_VOLUME_HOTPLUG = 1 << 8, /* attach_volume() and detach_volume() */
 	UNIK_CAP_PUBLISH = 1 << 9, /* publish(): images are copied to the provider first */
+	UNIK_CAP_STDIN = 1 << 10, /* console_input: the program's standard input (run -i) */
 };
 
 /* By name or alias; NULL if unknown. */

@@ -86,6 +86,9 @@ struct unik_volume_spec {
 };
 
 /* Everything a provider needs to run one instance.  All borrowed. */
+#define UNIK_CONSOLE_INPUT 1
+#define UNIK_CONSOLE_INPUT_EOT 2
+
 struct unik_run_spec {
 	const char *id; /* instance id */
 	const char *name; /* instance name */
@@ -123,6 +126,11 @@ struct unik_run_spec {
 	 * instance of it.  NULL otherwise. */
 	const char *published;
 	const struct unik_config *cfg;
+	/* The read end of the instance's console input (a pipe the daemon
+	 * writes), for providers with console_input; 0: none (the daemon's own
+	 * fd 0 is never an instance's), the program's standard input is at end
+	 * of file. */
+	int stdin_fd;
 	/* Called by start() in the parent right after forking the VM's process,
 	 * before that process may exec (NULL: nobody to tell).  Non-zero: the
 	 * provider kills the child and start() fails with err. */
@@ -199,6 +207,11 @@ struct unik_provider {
 	const char *accel_key;
 	/* 1 if the guest's console is appended to spec->log_path. */
 	int console_log;
+	/* Non-zero if it feeds spec->stdin_fd to the guest's console input
+	 * (the program's standard input: unik run -i): UNIK_CONSOLE_INPUT,
+	 * or UNIK_CONSOLE_INPUT_EOT when the guest learns the end of the input
+	 * from a last byte 0x04 (a serial port has no end of file: qemu). */
+	int console_input;
 	/* The network modes it attaches: UNIK_NET_MODE_BIT(UNIK_NET_TAP) | ... */
 	unsigned net_modes;
 	/* The disk formats of volumes it attaches ("raw", "qcow2", "vmdk"),

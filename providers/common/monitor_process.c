@@ -205,13 +205,16 @@ int monproc_start(const struct monproc *m, const struct unik_run_spec *spec, str
 	}
 	if (push_blocks(m, spec, &argv, err))
 		goto cleanup;
+	if (spec->stdin_fd > 0)
+		strv_push(&argv, "--stdin"); /* console input: the pipe, our stdin */
 	strv_push(&argv, spec->kernel);
 	strv_push(&argv, "--");
 	strv_push(&argv, strbuf_str(&cmdline));
 	so = (struct spawn_opts){ .argv = argv.v,
 				  .out_path = spec->log_path,
 				  .err_path = spec->err_path,
-				  .out_append = 1 };
+				  .out_append = 1,
+				  .in_fd = spec->stdin_fd };
 	if (provider_spawn(spec, &so, &pid, err))
 		goto cleanup;
 	vm->pid = pid;

@@ -55,7 +55,7 @@ static void __attribute__((noreturn)) child(const struct spawn_opts *o, int go_f
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	setsid();
-	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	fd = o->in_fd > 0 ? o->in_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || dup2(fd, STDIN_FILENO) < 0)
 		goto fail;
 	fd = open(o->out_path,

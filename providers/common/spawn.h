@@ -21,6 +21,7 @@ struct spawn_opts {
 	const char *err_path; /* stderr goes there, or NULL */
 	int out_append; /* 1: O_APPEND, 0: O_TRUNC */
 	const char *cwd; /* the child's working folder, or NULL */
+	int in_fd; /* > 0: the child's stdin; 0: /dev/null */
 };
 
 /* Forks, tells spec->spawned, lets the child exec.  0 with *pid, or -1 with

@@ -243,6 +243,14 @@ int qemu_argv_build(const struct unik_run_spec *run, const struct qemu_paths *p,
 		strv_push(argv, "-device");
 		strv_push(argv, "isa-debug-exit,iobase=0xf4,iosize=0x04");
 	}
+	if (is_elf && spec->stdin_fd > 0) {
+		/* COM4: the unik runtime's console input, from our stdin (the pipe
+		 * the daemon writes); the guest never writes it */
+		strv_push(argv, "-chardev");
+		strv_push(argv, "stdio,id=conin,signal=off");
+		strv_push(argv, "-device");
+		strv_push(argv, "isa-serial,chardev=conin,iobase=0x2e8,irq=3");
+	}
 	if (is_elf && spec->err_path) {
 		/* COM3: the unik runtime's second console, the program's stderr */
 		push_opt(argv, "-chardev", "file,id=errcon,append=on,path=", spec->err_path, "");

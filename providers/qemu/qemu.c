@@ -93,7 +93,11 @@ static pid_t spawn(const struct unik_run_spec *spec, const struct strv *argv, co
 		   struct unik_err *err)
 {
 	struct spawn_opts so = {
-		.argv = argv->v, .out_path = log, .out_append = 0, .cwd = spec->dir
+		.argv = argv->v,
+		.out_path = log,
+		.out_append = 0,
+		.cwd = spec->dir,
+		.in_fd = spec->stdin_fd, /* COM4's chardev (argv.c) */
 	};
 	pid_t pid;
 
@@ -394,6 +398,7 @@ const struct unik_provider unik_provider_qemu = {
 	.accels = qemu_accels,
 	.accel_key = QEMU_ACCEL_KEY,
 	.console_log = 1,
+	.console_input = UNIK_CONSOLE_INPUT_EOT, /* COM4; unik-elf images */
 	.net_modes = UNIK_NET_MODE_BIT(UNIK_NET_TAP) | UNIK_NET_MODE_BIT(UNIK_NET_USER),
 	.volume_formats = qemu_volume_formats,
 	.max_volumes = QEMU_MAX_VOLUMES,

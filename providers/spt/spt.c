@@ -61,6 +61,7 @@ const struct unik_provider unik_provider_spt = {
 	.max_memory_mb = MONPROC_MAX_MEMORY_MB,
 	.accels = NULL, /* a process: neither kvm nor tcg */
 	.console_log = 1,
+	.console_input = UNIK_CONSOLE_INPUT, /* unik-hvt/unik-spt --stdin */
 	.net_modes = UNIK_NET_MODE_BIT(UNIK_NET_TAP),
 	.volume_formats = monproc_volume_formats,
 	.max_volumes = MONPROC_MAX_VOLUMES,

@@ -12,6 +12,7 @@
 #include "errno.h"
 #include "netstack.h"
 #include "signal.h"
+#include "syscall.h"
 #include "thread.h"
 #include "../platform/platform.h"
 
@@ -133,7 +134,8 @@ static void run_timers(u64 now)
 
 /* Arms the platform's one-shot timer for what the running program needs:
  * the end of its slice when another thread waits for the CPU, the next
- * deadline, a network poll while threads wait on the network.  Never
+ * deadline, a network poll while threads wait on the network (or on
+ * console input, which only the idle wait sees arrive otherwise).  Never
  * re-armed for a later time than already armed (an early tick is cheap). */
 static void timer_program(void)
 {
@@ -141,7 +143,7 @@ static void timer_program(void)
 
 	if (others_runnable())
 		need = MIN(need, cur_thread->slice_start_ns + SLICE_NS);
-	if (waiters && netstack_active())
+	if (waiters && (netstack_active() || console_in_wanted()))
 		need = MIN(need, last_net_poll + NET_TICK_NS);
 	if (need < timer_armed && platform->timer_set) {
 		timer_armed = need;
@@ -325,6 +327,11 @@ static void sched_events(bool idle)
 			last_net_poll = now;
 			wake_pending = true;
 		}
+		if (timer && waiters && console_in_wanted()) {
+			console_in_pump(); /* a reader may go on while others run */
+			last_net_poll = now;
+			wake_pending = true;
+		}
 	}
 	if (wake_pending && waiters)
 		check_waiters();
@@ -338,12 +345,13 @@ static void idle(void)
 		u64 deadline;
 
 		wake_pending = true; /* a call just made may have readied a waiter */
+		console_in_pump(); /* input that ended the last wait: readers go on */
 		sched_events(true);
 		if (others_runnable())
 			return;
 		deadline = timers ? timers->deadline : SCHED_FOREVER;
 		if (deadline == SCHED_FOREVER && !netstack_active() && !signal_wait_possible() &&
-		    !blk_waiting())
+		    !blk_waiting() && !console_in_wanted())
 			panic("%s would block forever: every thread waits and nothing can end the "
 			      "waits (no deadline, no network, no SIGTERM handler)",
 			      cur_thread->wait_what ? cur_thread->wait_what : "a wait");

@@ -41,6 +41,9 @@ extern u64 syscall_count;
 
 /* console.c: descriptors 0, 1, 2 */
 void fd_init(void);
+/* console.c: takes waiting console input into the runtime's buffer (the
+ * idle loop calls it before it sleeps). */
+void console_in_pump(void);
 /* sys_fs.c */
 SYSCALL(read);
 SYSCALL(write);

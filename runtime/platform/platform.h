@@ -42,6 +42,11 @@ struct platform_ops {
 	/* The same for the second console, where the program's standard error
 	 * and the runtime's own lines go; NULL: console_write takes them. */
 	void (*console_err_write)(const char *s, size_t n);
+	/* Console input (the program's standard input from the host), NULL:
+	 * none.  Takes up to n waiting bytes into buf (runtime memory) without
+	 * blocking: the bytes, 0 when none is waiting, -1 once the input has
+	 * ended, -ENODEV when the host gave the guest none. */
+	long (*console_read)(void *buf, size_t n);
 	/* Calibrates the clock; called once, before the other clock functions. */
 	void (*clock_init)(void);
 	/* Nanoseconds since boot; monotonic. */
@@ -55,7 +60,8 @@ struct platform_ops {
 	 * it reports with sched_irq_stop()): it may return early, and callers
 	 * loop.  Sleeps without spinning where the platform can (hlt with a
 	 * timer interrupt, a blocking monitor call, host ppoll).  It may use
-	 * the timer of timer_set. */
+	 * the timer of timer_set.  Console input ends it too while
+	 * console_in_wanted() says so. */
 	void (*wait_until)(u64 deadline_ns);
 	/* Arms the one-shot timer (replacing the previous deadline): once
 	 * monotonic_ns() >= deadline_ns an interrupt or host signal calls
@@ -87,6 +93,10 @@ struct platform_ops {
 	 * /dev/vdX and the unik.mount= volumes).  NULL: no disks. */
 	void (*blk_probe)(void);
 };
+
+/* core/console.c, for wait_until: true while console input is open and the
+ * core has room for more of it (else waiting on it would never sleep). */
+bool console_in_wanted(void);
 
 /* The running platform; set first thing by its entry point. */
 extern const struct platform_ops *platform;

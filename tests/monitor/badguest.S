@@ -8,6 +8,8 @@
  *   u  a call number the monitor does not know
  *   b  block_read into data outside guest memory
  *   e  block_write past the disk's end: halts with 42 when refused (-EINVAL)
+ *   r  console_read into data outside guest memory
+ *   R  console_read without --stdin: halts with 42 when refused (-ENODEV)
  *   h  halt with status 42 (the well-behaved path)
  *   anything else: hlt without the halt call
  */
@@ -45,7 +47,25 @@ bad_start:
 	je wild_block
 	cmp $'e', %cl
 	je block_past_end
+	cmp $'r', %cl
+	je wild_read
+	cmp $'R', %cl
+	je read_no_input
 	hlt
+
+wild_read:
+	mov $rd_wild, %eax
+	mov $(HVT_PIO_BASE + HVT_CALL_CONSOLE_READ), %dx
+	out %eax, %dx
+	hlt
+read_no_input:
+	mov $rd_none, %eax
+	mov $(HVT_PIO_BASE + HVT_CALL_CONSOLE_READ), %dx
+	out %eax, %dx
+	cmpl $-19, rd_none + 28		/* ret: -ENODEV */
+	jne 1f
+	jmp halt
+1:	hlt
 
 wild_struct:
 	mov $0xfffffff0, %eax
@@ -94,6 +114,11 @@ status:	.long 42, 0
 	/* struct hvt_call_block_rw: disk, flags, offset, data, len, ret, pad */
 blk_wild: .long 0, 0
 	.quad 0, 0xfffffffffff00000, 4096
+	.long 0, 0
+	/* struct hvt_call_console_read: data, size, len, eof, ret */
+rd_wild: .quad 0xfffffffffff00000, 4096, 0
+	.long 0, 0
+rd_none: .quad 0x200000, 16, 0
 	.long 0, 0
 blk_end: .long 0, 0
 	.quad 0x7ffffffffffffe00, 0x200000, 1024

@@ -70,6 +70,7 @@ static void instance_roundtrip(void)
 	ok(unik_instance_from_json(j, &b, &err) == 0 && b.exit_code == -1,
 	   "null exit code decodes to -1");
 	ok(b.verbose == 1 && b.trace == 0, "an instance keeps its verbose and trace flags");
+	ok(b.open_stdin == 0, "an instance made without -i has no open stdin");
 	json_decref(j);
 	unik_instance_release(&a);
 	unik_instance_release(&b);
@@ -159,6 +160,24 @@ static void run_request(void)
 	j = json_loads("{\"image\":\"x\",\"verbose\":\"yes\"}", 0, NULL);
 	ok(unik_run_request_from_json(j, &rq, &err) < 0 && strstr(err.msg, "verbose"),
 	   "verbose must be a boolean");
+	json_decref(j);
+	unik_run_request_release(&rq);
+
+	/* unik run -i: "stdin" */
+	unik_run_request_init(&rq);
+	ok(rq.open_stdin == 0, "stdin defaults to closed");
+	rq.image = strdup("x");
+	rq.open_stdin = 1;
+	j = unik_run_request_to_json(&rq);
+	unik_run_request_release(&rq);
+	ok(unik_run_request_from_json(j, &rq, &err) == 0 && rq.open_stdin == 1,
+	   "stdin survives the round trip");
+	json_decref(j);
+	unik_run_request_release(&rq);
+	unik_run_request_init(&rq);
+	j = json_loads("{\"image\":\"x\",\"stdin\":1}", 0, NULL);
+	ok(unik_run_request_from_json(j, &rq, &err) < 0 && strstr(err.msg, "stdin"),
+	   "stdin must be a boolean");
 	json_decref(j);
 	unik_run_request_release(&rq);
 }

@@ -36,6 +36,8 @@ static struct hvt_call_timer c_timer;
 static struct hvt_call_net_write c_net_write;
 static struct hvt_call_net_read c_net_read;
 static struct hvt_call_block_rw c_block;
+static struct hvt_call_console_read c_console_read;
+static bool console_in; /* the boot info's console_in */
 static struct blkdev disks[HVT_MAX_DISKS];
 static u8 net_mac[6];
 static u16 net_mtu;
@@ -155,8 +157,25 @@ static u64 hvt_clock_hz(void)
 	return tsc_hz ? tsc_hz : 1000000000UL;
 }
 
-/* The monitor sleeps until the deadline, a frame on the tap, the timer or a
- * stop request; callers loop. */
+/* Console input: buf is runtime memory (the core's buffer in .bss). */
+static long hvt_console_read(void *buf, size_t n)
+{
+	u64 gpa = gpa_of((u64)buf);
+
+	if (!console_in)
+		return -ENODEV;
+	if (gpa == ~0UL)
+		return 0;
+	c_console_read.data = gpa;
+	c_console_read.size = n;
+	hvt_call(HVT_CALL_CONSOLE_READ, &c_console_read);
+	if (c_console_read.ret || c_console_read.eof)
+		return -1;
+	return (long)MIN(c_console_read.len, (u64)n);
+}
+
+/* The monitor sleeps until the deadline, a frame on the tap, console input
+ * (while the core wants it), the timer or a stop request; callers loop. */
 static void hvt_wait_until(u64 deadline_ns)
 {
 	u64 now = hvt_monotonic_ns();
@@ -164,6 +183,7 @@ static void hvt_wait_until(u64 deadline_ns)
 	if (now >= deadline_ns)
 		return;
 	c_poll.timeout_ns = deadline_ns - now;
+	c_poll.want = console_in && console_in_wanted() ? HVT_READY_CONSOLE : 0;
 	hvt_call(HVT_CALL_POLL, &c_poll);
 	if (c_poll.ready_set & HVT_READY_STOP)
 		sched_irq_stop();
@@ -306,6 +326,7 @@ static const struct platform_ops hvt_platform = {
 	.name = "hvt",
 	.console_write = hvt_console_write,
 	.console_err_write = hvt_console_err,
+	.console_read = hvt_console_read,
 	.clock_init = hvt_clock_init,
 	.monotonic_ns = hvt_monotonic_ns,
 	.wall_ns = hvt_wall_ns,
@@ -335,6 +356,7 @@ void hvt_main(u64 boot_info_gpa)
 	if (bi->cmdline && bi->cmdline < 0x400000 - HVT_CMDLINE_MAX)
 		strlcpy(cmdline, phys_to_virt(bi->cmdline), sizeof(cmdline));
 	tsc_hz = bi->tsc_hz;
+	console_in = bi->console_in == 1;
 	net_mtu = bi->net_mtu;
 	memcpy(net_mac, bi->net_mac, 6);
 	bi_wall_ns = bi->wall_ns;

@@ -61,6 +61,7 @@ static const struct platform_ops qemu_platform = {
 	.name = "qemu-pvh",
 	.console_write = qemu_console_write,
 	.console_err_write = qemu_console_err,
+	.console_read = serial_console_read,
 	.clock_init = qemu_clock_init,
 	.monotonic_ns = qemu_monotonic_ns,
 	.wall_ns = qemu_wall_ns,
@@ -85,6 +86,7 @@ static void qemu_main(u64 rsdp_pa)
 	arch_dmap_extend(pvh_ram_top(&info));
 	cpu_init();
 	apic_init();
+	serial_input_init();
 	/* the power button (-M pc, q35: QMP system_powerdown) stops gracefully */
 	acpi_init(rsdp_pa, ALIGN_UP(pvh_ram_top(&info), 1UL << 21));
 	runtime_main(&info);

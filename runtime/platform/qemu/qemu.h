@@ -10,6 +10,10 @@ void serial_init(void);
 /* serial.c: n bytes to COM1. */
 void qemu_console_write(const char *s, size_t n);
 void qemu_console_err(const char *s, size_t n);
+/* serial.c: console input (COM4, when QEMU has one): set up after
+ * apic_init; then the platform's console_read. */
+void serial_input_init(void);
+long serial_console_read(void *buf, size_t n);
 /* serial.c: "unik-exit-status=<n>" on COM2 if present, isa-debug-exit, halt. */
 void qemu_exit(int status) __noreturn;
 

@@ -98,6 +98,7 @@ extern u64 spt_fault_addr;
 static char cmdline[HVT_CMDLINE_MAX];
 static struct boot_info info;
 static int console_fd = 1, console_err_fd = -1, status_fd = -1, mem_fd = -1, net_fd = -1;
+static int console_in_fd = -1; /* console input (boot info console_in), or -1 */
 static u8 net_mac[6];
 static u16 net_mtu;
 static struct hvt_disk disk_info[HVT_MAX_DISKS];
@@ -176,23 +177,54 @@ static u64 spt_clock_hz(void)
 	return 1000000000UL;
 }
 
-/* Sleeps in the host until the deadline, a frame on the tap, or a signal
- * (the timer, a stop request); callers loop. */
+struct host_pollfd {
+	s32 fd;
+	s16 events, revents;
+};
+
+/* Console input: host ppoll says whether read(2) would block (the fd is
+ * the monitor's stdin, maybe a terminal: it is not made non-blocking). */
+static long spt_console_read(void *buf, size_t n)
+{
+	struct host_timespec zero = { 0, 0 };
+	struct host_pollfd pfd = { console_in_fd, H_POLLIN, 0 };
+	long r;
+
+	if (console_in_fd < 0)
+		return -ENODEV;
+	do
+		r = host6(NR_PPOLL, (long)&pfd, 1, (long)&zero, 0, 0, 0);
+	while (r == -EINTR);
+	if (r == 0)
+		return 0;
+	do
+		r = host3(NR_READ, console_in_fd, (long)buf, (long)n);
+	while (r == -EINTR);
+	if (r == -H_EAGAIN)
+		return 0;
+	return r > 0 ? r : -1; /* end of input, or an error: no more */
+}
+
+/* Sleeps in the host until the deadline, a frame on the tap, console input
+ * (while the core wants it) or a signal (the timer, a stop request);
+ * callers loop. */
 static void spt_wait_until(u64 deadline_ns)
 {
 	u64 now = spt_monotonic_ns(), left;
 	struct host_timespec ts;
-	struct {
-		s32 fd;
-		s16 events, revents;
-	} pfd = { net_fd, H_POLLIN, 0 };
+	struct host_pollfd pfd[2];
+	int nfd = 0;
 
 	if (now >= deadline_ns)
 		return;
+	if (net_fd >= 0)
+		pfd[nfd++] = (struct host_pollfd){ net_fd, H_POLLIN, 0 };
+	if (console_in_fd >= 0 && console_in_wanted())
+		pfd[nfd++] = (struct host_pollfd){ console_in_fd, H_POLLIN, 0 };
 	left = deadline_ns - now;
 	ts.sec = (s64)(left / 1000000000UL);
 	ts.nsec = (s64)(left % 1000000000UL);
-	spt_sleep(net_fd >= 0 ? &pfd : NULL, net_fd >= 0, &ts);
+	spt_sleep(nfd ? pfd : NULL, nfd, &ts);
 }
 
 /* The preemption timer: the host's ITIMER_REAL, one shot. */
@@ -335,6 +367,7 @@ static const struct platform_ops spt_platform = {
 	.name = "spt",
 	.console_write = spt_console_write,
 	.console_err_write = spt_console_err,
+	.console_read = spt_console_read,
 	.clock_init = spt_clock_init,
 	.monotonic_ns = spt_monotonic_ns,
 	.wall_ns = spt_wall_ns,
@@ -447,6 +480,7 @@ void spt_main(struct hvt_boot_info *bi)
 		spt_exit(EXIT_PANIC);
 	}
 	console_err_fd = bi->console_err_fd;
+	console_in_fd = bi->console_in ? bi->console_in_fd : -1;
 	status_fd = bi->status_fd;
 	mem_fd = bi->mem_fd;
 	net_fd = bi->net_fd;
