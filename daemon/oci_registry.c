@@ -1,0 +1,531 @@
+/* oci_registry.c - unikd's HTTP session with a registry: TLS trust, the
+ * Basic/Bearer challenge, the token and its reuse (see oci_registry.h). */
+#include "oci_registry.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/fsutil.h"
+#include "../lib/xalloc.h"
+#include "jobs.h"
+
+#define HDR_MAX 8192 /* longest header value kept */
+#define BODY_MAX (1 << 20) /* a body kept in memory (a token, an error) */
+#define SYSTEM_CAS "/etc/ssl/certs/ca-certificates.crt"
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void curl_init(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void reg_resp_init(struct reg_resp *r)
+{
+	memset(r, 0, sizeof(*r));
+	strbuf_init(&r->body);
+}
+
+void reg_resp_release(struct reg_resp *r)
+{
+	free(r->location);
+	free(r->range);
+	free(r->www_auth);
+	free(r->min_chunk);
+	free(r->content_type);
+	free(r->digest);
+	strbuf_release(&r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+/* "Name: value\r\n" -> value of the headers we read. */
+static size_t on_header(char *buf, size_t size, size_t n, void *p)
+{
+	struct reg_resp *r = p;
+	size_t len = size * n, klen;
+	const char *colon = memchr(buf, ':', len);
+	char **slot = NULL;
+
+	if (len > 5 && !strncmp(buf, "HTTP/", 5)) { /* a new response (after a 100) */
+		free(r->location);
+		free(r->range);
+		free(r->www_auth);
+		free(r->min_chunk);
+		free(r->content_type);
+		free(r->digest);
+		r->location = r->range = r->www_auth = r->min_chunk = NULL;
+		r->content_type = r->digest = NULL;
+		r->status = 0;
+		{ /* "HTTP/1.1 200 OK": the status, for the body's sink */
+			const char *sp = memchr(buf, ' ', len);
+
+			if (sp && (size_t)(sp - buf) + 4 <= len && isdigit((unsigned char)sp[1]) &&
+			    isdigit((unsigned char)sp[2]) && isdigit((unsigned char)sp[3]))
+				r->status =
+				    (sp[1] - '0') * 100 + (sp[2] - '0') * 10 + (sp[3] - '0');
+		}
+		return len;
+	}
+	if (!colon)
+		return len;
+	klen = (size_t)(colon - buf);
+	if (klen == 8 && !strncasecmp(buf, "Location", 8))
+		slot = &r->location;
+	else if (klen == 5 && !strncasecmp(buf, "Range", 5))
+		slot = &r->range;
+	else if (klen == 16 && !strncasecmp(buf, "WWW-Authenticate", 16))
+		slot = &r->www_auth;
+	else if (klen == 20 && !strncasecmp(buf, "OCI-Chunk-Min-Length", 20))
+		slot = &r->min_chunk;
+	else if (klen == 12 && !strncasecmp(buf, "Content-Type", 12))
+		slot = &r->content_type;
+	else if (klen == 21 && !strncasecmp(buf, "Docker-Content-Digest", 21))
+		slot = &r->digest;
+	if (slot && !*slot) {
+		const char *v = colon + 1, *end = buf + len;
+
+		while (v < end && (*v == ' ' || *v == '\t'))
+			v++;
+		while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+			end--;
+		if ((size_t)(end - v) <= HDR_MAX)
+			*slot = xstrndup(v, (size_t)(end - v));
+	}
+	return len;
+}
+
+static size_t on_body(char *buf, size_t size, size_t n, void *p)
+{
+	struct reg_resp *r = p;
+
+	if (r->sink && r->status >= 200 && r->status < 300)
+		return r->sink(r->sink_arg, buf, size * n) ? 0 : size * n;
+	if (r->body.len + size * n > BODY_MAX)
+		return 0; /* too long: the transfer fails */
+	strbuf_add(&r->body, buf, size * n);
+	return size * n;
+}
+
+static size_t on_read(char *buf, size_t size, size_t n, void *p)
+{
+	struct reg_session *s = p;
+	long long want = (long long)(size * n), left = s->len - s->pos;
+	ssize_t got;
+
+	if (want > left)
+		want = left;
+	if (want <= 0)
+		return 0;
+	got = pread(s->fd, buf, (size_t)want, s->off + s->pos);
+	if (got <= 0)
+		return CURL_READFUNC_ABORT;
+	s->pos += got;
+	return (size_t)got;
+}
+
+void reg_progress(struct reg_session *s, long long done, int force)
+{
+	if (!s->blob || (!force && done - s->last_progress < (1LL << 20)))
+		return;
+	s->last_progress = done;
+	jobs_progress(s->jc, s->blob, done, s->blob_size);
+}
+
+static int on_xfer(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		   curl_off_t ulnow)
+{
+	struct reg_session *s = p;
+	struct unik_err e = UNIK_ERR_INIT;
+
+	if (jobs_stopped(s->jc, &e) || now_s() > s->deadline)
+		return 1; /* stops the transfer */
+	if (s->blob && s->len > 0)
+		reg_progress(s, s->blob_base + (long long)ulnow, 0);
+	return 0;
+}
+
+/* One request.  `fd` >= 0: the body is `len` bytes of it from `off`. */
+static void request(struct reg_session *s, const char *method, const char *url,
+		    struct curl_slist *hdrs, int fd, long long off, long long len,
+		    struct reg_resp *r)
+{
+	CURL *c = s->c;
+	struct curl_slist *h = NULL;
+
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->errbuf);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_xfer);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, s);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L); /* stalled 60 s: failed */
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "unikd/" UNIK_VERSION);
+	if (s->t->insecure) {
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	} else if (s->cafile) {
+		curl_easy_setopt(c, CURLOPT_CAINFO, s->cafile);
+	}
+	for (struct curl_slist *x = hdrs; x; x = x->next)
+		h = curl_slist_append(h, x->data);
+	if (s->authz)
+		h = curl_slist_append(h, s->authz);
+	h = curl_slist_append(h, "Expect:");
+	if (!strcmp(method, "HEAD")) {
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	} else if (!strcmp(method, "GET")) {
+		/* blobs may be served from elsewhere (curl sends no Authorization
+		 * to another host) */
+		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+		curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+		curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	} else if (fd >= 0 || !strcmp(method, "PUT") || !strcmp(method, "PATCH")) {
+		s->fd = fd;
+		s->off = off;
+		s->len = fd >= 0 ? len : 0;
+		s->pos = 0;
+		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(c, CURLOPT_READDATA, s);
+		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)s->len);
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	} else if (!strcmp(method, "POST")) {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	r->cc = curl_easy_perform(c);
+	if (r->cc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(h);
+	s->len = 0;
+}
+
+/* The value of `key` in a challenge's "k=v, k="v"" list (caller frees). */
+static char *challenge_param(const char *ch, const char *key)
+{
+	size_t klen = strlen(key);
+	const char *p = ch;
+
+	while (*p && *p != ' ') /* the scheme */
+		p++;
+	while (*p) {
+		const char *k;
+		struct strbuf v = STRBUF_INIT;
+		size_t n;
+
+		while (*p == ' ' || *p == ',' || *p == '\t')
+			p++;
+		k = p;
+		while (*p && *p != '=' && *p != ',' && *p != ' ')
+			p++;
+		n = (size_t)(p - k);
+		if (*p != '=')
+			continue;
+		p++;
+		if (*p == '"') {
+			for (p++; *p && *p != '"'; p++) {
+				if (*p == '\\' && p[1])
+					p++;
+				strbuf_addch(&v, *p);
+			}
+			if (*p == '"')
+				p++;
+		} else {
+			while (*p && *p != ',' && *p != ' ')
+				strbuf_addch(&v, *p++);
+		}
+		if (n == klen && !strncasecmp(k, key, n))
+			return strbuf_detach(&v);
+		strbuf_release(&v);
+	}
+	return NULL;
+}
+
+static char *basic_value(const struct oci_transfer *t)
+{
+	char *plain = xasprintf("%s:%s", t->username, t->password), *out;
+	size_t len = strlen(plain);
+	unsigned char *b64 = xmalloc(4 * ((len + 2) / 3) + 1);
+
+	EVP_EncodeBlock(b64, (const unsigned char *)plain, (int)len);
+	out = xasprintf("Authorization: Basic %s", (char *)b64);
+	explicit_bzero(b64, strlen((char *)b64));
+	explicit_bzero(plain, len);
+	free(b64);
+	free(plain);
+	return out;
+}
+
+static void set_authz(struct reg_session *s, char *value)
+{
+	if (s->authz) {
+		explicit_bzero(s->authz, strlen(s->authz));
+		free(s->authz);
+	}
+	s->authz = value;
+}
+
+/* Answers the challenge of a 401: Basic with the credentials, or a Bearer
+ * token from the challenge's realm (with the credentials when there are
+ * any), scoped to push and pull of our repository. */
+static int authenticate(struct reg_session *s, const char *challenge, struct unik_err *err)
+{
+	const struct oci_transfer *t = s->t;
+	char *realm = NULL, *service = NULL, *scope = NULL, *url = NULL, *esc;
+	struct reg_resp r;
+	json_t *doc = NULL, *tok;
+	int rc = -1;
+
+	if (!strncasecmp(challenge, "Basic", 5)) {
+		if (!t->username || !t->password)
+			return unik_err_set(err, UNIK_E_UNAUTHORIZED,
+					    "the registry refused the credentials (401): it wants "
+					    "some (unik login)");
+		if (s->authz && !strncmp(s->authz, "Authorization: Basic", 20))
+			return unik_err_set(err, UNIK_E_UNAUTHORIZED,
+					    "the registry refused the credentials (401)");
+		set_authz(s, basic_value(t));
+		return 0;
+	}
+	if (strncasecmp(challenge, "Bearer", 6))
+		return unik_err_set(err, UNIK_E_UNAUTHORIZED,
+				    "the registry asks for an authentication unikd does not "
+				    "know: %.64s",
+				    challenge);
+	realm = challenge_param(challenge, "realm");
+	service = challenge_param(challenge, "service");
+	scope = challenge_param(challenge, "scope");
+	if (!realm || (strncmp(realm, "https://", 8) && strncmp(realm, "http://", 7))) {
+		unik_err_set(err, UNIK_E_UNAUTHORIZED, "the registry's token realm is no URL");
+		goto out;
+	}
+	if (!scope)
+		scope = xasprintf("repository:%s:%s", t->ref.repo, s->actions);
+	{
+		struct strbuf u = STRBUF_INIT;
+
+		strbuf_adds(&u, realm);
+		strbuf_addch(&u, strchr(realm, '?') ? '&' : '?');
+		if (service) {
+			esc = curl_easy_escape(s->c, service, 0);
+			strbuf_addf(&u, "service=%s&", esc ? esc : "");
+			curl_free(esc);
+		}
+		esc = curl_easy_escape(s->c, scope, 0);
+		strbuf_addf(&u, "scope=%s", esc ? esc : "");
+		curl_free(esc);
+		url = strbuf_detach(&u);
+	}
+	set_authz(s, t->username && t->password ? basic_value(t) : NULL);
+	reg_resp_init(&r);
+	request(s, "GET", url, NULL, -1, 0, 0, &r);
+	set_authz(s, NULL);
+	if (r.cc != CURLE_OK || r.status != 200) {
+		int denied = r.cc == CURLE_OK && (r.status == 401 || r.status == 403);
+
+		unik_err_set(err, denied ? UNIK_E_UNAUTHORIZED : UNIK_E_UNAVAILABLE,
+			     "%sthe registry's token server %s",
+			     denied ? "the registry refused the "
+				      "credentials (401): "
+				    : "",
+			     r.cc != CURLE_OK ? r.errbuf : "answered with an error");
+		reg_resp_release(&r);
+		goto out;
+	}
+	doc = json_loadb(strbuf_str(&r.body), r.body.len, 0, NULL);
+	reg_resp_release(&r);
+	tok = json_object_get(doc, "token");
+	if (!json_is_string(tok))
+		tok = json_object_get(doc, "access_token");
+	if (!json_is_string(tok) || !json_string_length(tok) || json_string_length(tok) > 16384 ||
+	    strpbrk(json_string_value(tok), "\r\n")) {
+		unik_err_set(err, UNIK_E_UNAVAILABLE, "the registry's token server sent no token");
+		goto out;
+	}
+	set_authz(s, xasprintf("Authorization: Bearer %s", json_string_value(tok)));
+	rc = 0;
+out:
+	json_decref(doc);
+	free(realm);
+	free(service);
+	free(scope);
+	free(url);
+	return rc;
+}
+
+/* A request, and once more after answering a 401's challenge. */
+int reg_call(struct reg_session *s, const char *method, const char *url, struct curl_slist *hdrs,
+	     int fd, long long off, long long len, struct reg_resp *r, struct unik_err *err)
+{
+	request(s, method, url, hdrs, fd, off, len, r);
+	if (r->cc == CURLE_OK && r->status == 401) {
+		char *ch = r->www_auth ? xstrdup(r->www_auth) : NULL;
+
+		if (!ch)
+			return unik_err_set(err, UNIK_E_UNAUTHORIZED,
+					    "the registry refused the request (401) without a "
+					    "challenge");
+		reg_resp_release(r);
+		reg_resp_init(r);
+		if (authenticate(s, ch, err)) {
+			free(ch);
+			return -1;
+		}
+		free(ch);
+		request(s, method, url, hdrs, fd, off, len, r);
+		if (r->cc == CURLE_OK && r->status == 401)
+			return unik_err_set(err, UNIK_E_UNAUTHORIZED,
+					    "the registry refused the credentials (401)");
+	}
+	return 0;
+}
+
+/* An upload's Location, made absolute (caller frees); NULL if it is none. */
+char *reg_absolute(const struct reg_session *s, const char *loc)
+{
+	if (!loc || !*loc || strpbrk(loc, "\r\n "))
+		return NULL;
+	if (!strncmp(loc, "https://", 8) || !strncmp(loc, "http://", 7))
+		return xstrdup(loc);
+	if (loc[0] == '/' && loc[1] != '/')
+		return xasprintf("%s%s", s->base, loc);
+	return NULL;
+}
+
+int reg_stopped(struct reg_session *s, struct unik_err *err)
+{
+	if (jobs_stopped(s->jc, err))
+		return -1;
+	if (now_s() > s->deadline)
+		return unik_err_set(err, UNIK_E_UNAVAILABLE,
+				    "the %s took more than %d s (registry.timeout): stopped",
+				    strchr(s->actions, ',') ? "push" : "pull", s->t->timeout_s);
+	return 0;
+}
+
+/* The job's CA bundle: the request's CA, the daemon's and the system's. */
+static int ca_bundle(struct reg_session *s, const char *work, struct unik_err *err)
+{
+	const struct oci_transfer *t = s->t;
+	struct strbuf b = STRBUF_INIT;
+	const char *files[] = { t->daemon_ca, SYSTEM_CAS };
+	int rc;
+
+	if (!t->ca_cert && !t->daemon_ca)
+		return 0;
+	if (t->ca_cert) {
+		strbuf_adds(&b, t->ca_cert);
+		strbuf_addch(&b, '\n');
+	}
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct unik_err e = UNIK_ERR_INIT;
+
+		if (!files[i])
+			continue;
+		if (fs_read_file(files[i], &b, &e)) {
+			if (files[i] != t->daemon_ca)
+				continue;
+			strbuf_release(&b);
+			*err = e;
+			return unik_err_prefix(err, "registry.ca_cert");
+		}
+		strbuf_addch(&b, '\n');
+	}
+	s->cafile = xasprintf("%s/ca-bundle.pem", work);
+	rc = fs_write_file_atomic(s->cafile, strbuf_str(&b), b.len, 0600, err);
+	strbuf_release(&b);
+	return rc;
+}
+
+/* https (and, when insecure, http when https fails) to /v2/, answering
+ * its challenge. */
+static int connect_registry(struct reg_session *s, struct unik_err *err)
+{
+	const char *schemes[] = { "https", "http" };
+
+	for (int i = 0; i < (s->t->insecure ? 2 : 1); i++) {
+		char *url;
+		struct reg_resp r;
+
+		free(s->base);
+		s->base = xasprintf("%s://%s", schemes[i], s->t->ref.registry);
+		url = xasprintf("%s/v2/", s->base);
+		reg_resp_init(&r);
+		if (reg_call(s, "GET", url, NULL, -1, 0, 0, &r, err)) {
+			reg_resp_release(&r);
+			free(url);
+			return -1;
+		}
+		free(url);
+		if (r.cc == CURLE_OK) {
+			long st = r.status;
+
+			reg_resp_release(&r);
+			if (st >= 200 && st < 300)
+				return 0;
+			return unik_err_set(err, UNIK_E_UNAVAILABLE,
+					    "%s/v2/ answered %ld: no registry there", s->base, st);
+		}
+		if (i + 1 == (s->t->insecure ? 2 : 1))
+			unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot reach the registry %s: %s",
+				     s->t->ref.registry, r.errbuf);
+		reg_resp_release(&r);
+	}
+	return -1;
+}
+
+int reg_open(struct reg_session *s, struct job_ctx *jc, const struct oci_transfer *t,
+	     const char *work, const char *actions, struct unik_err *err)
+{
+	memset(s, 0, sizeof(*s));
+	s->jc = jc;
+	s->t = t;
+	s->actions = actions;
+	s->fd = -1;
+	pthread_once(&curl_once, curl_init);
+	s->deadline = now_s() + (t->timeout_s > 0 ? t->timeout_s : OCI_TIMEOUT_DEFAULT);
+	s->c = curl_easy_init();
+	if (!s->c)
+		return unik_err_set(err, UNIK_E_INTERNAL, "curl_easy_init failed");
+	if (ca_bundle(s, work, err) || connect_registry(s, err))
+		return -1;
+	return 0;
+}
+
+void reg_close(struct reg_session *s)
+{
+	if (s->c)
+		curl_easy_cleanup(s->c);
+	set_authz(s, NULL);
+	free(s->base);
+	if (s->cafile)
+		unlink(s->cafile);
+	free(s->cafile);
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+}
