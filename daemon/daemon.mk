@@ -37,6 +37,7 @@ UNIKD_SRCS += \
 	daemon/network.c \
 	daemon/oci_import.c \
 	daemon/oci_layout.c \
+	daemon/oci_pull.c \
 	daemon/oci_registry.c \
 	daemon/oci_rootfs.c \
 	daemon/oci_skopeo.c \

@@ -40,7 +40,8 @@ void reg_resp_init(struct reg_resp *r)
 	strbuf_init(&r->body);
 }
 
-void reg_resp_release(struct reg_resp *r)
+/* Forgets the headers read (a new response head begins). */
+static void drop_headers(struct reg_resp *r)
 {
 	free(r->location);
 	free(r->range);
@@ -48,6 +49,13 @@ void reg_resp_release(struct reg_resp *r)
 	free(r->min_chunk);
 	free(r->content_type);
 	free(r->digest);
+	r->location = r->range = r->www_auth = r->min_chunk = NULL;
+	r->content_type = r->digest = NULL;
+}
+
+void reg_resp_release(struct reg_resp *r)
+{
+	drop_headers(r);
 	strbuf_release(&r->body);
 	memset(r, 0, sizeof(*r));
 }
@@ -61,14 +69,7 @@ static size_t on_header(char *buf, size_t size, size_t n, void *p)
 	char **slot = NULL;
 
 	if (len > 5 && !strncmp(buf, "HTTP/", 5)) { /* a new response (after a 100) */
-		free(r->location);
-		free(r->range);
-		free(r->www_auth);
-		free(r->min_chunk);
-		free(r->content_type);
-		free(r->digest);
-		r->location = r->range = r->www_auth = r->min_chunk = NULL;
-		r->content_type = r->digest = NULL;
+		drop_headers(r);
 		r->status = 0;
 		{ /* "HTTP/1.1 200 OK": the status, for the body's sink */
 			const char *sp = memchr(buf, ' ', len);
