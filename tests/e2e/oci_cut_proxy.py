@@ -41,6 +41,17 @@ def close(*socks):
         s.close()
 
 
+def count_bytes(b):
+    """Counts b (under the lock, no cut yet): (what to forward, cut now)."""
+    if state["before"] + len(b) >= cut_at:
+        b = b[: cut_at - state["before"]]
+        state["before"] = cut_at
+        state["cut"] = 1
+        return b, True
+    state["before"] += len(b)
+    return b, False
+
+
 def upstream_to_client(src, dst):
     try:
         while True:
@@ -52,13 +63,8 @@ def upstream_to_client(src, dst):
                 with lock:
                     if state["cut"]:
                         state["after"] += len(b)
-                    elif state["before"] + len(b) >= cut_at:
-                        b = b[: cut_at - state["before"]]
-                        state["before"] = cut_at
-                        state["cut"] = 1
-                        cut = True
                     else:
-                        state["before"] += len(b)
+                        b, cut = count_bytes(b)
                     save()
             if b:
                 dst.sendall(b)
@@ -121,13 +127,8 @@ def client_to_upstream(cli, srv):
                         b = b""
                     else:
                         state["before"] += n
-                elif state["before"] + len(b) >= cut_at:
-                    b = b[: cut_at - state["before"]]
-                    state["before"] = cut_at
-                    state["cut"] = 1
-                    cut = True
                 else:
-                    state["before"] += len(b)
+                    b, cut = count_bytes(b)
                 save()
             if b:
                 srv.sendall(b)
