@@ -257,6 +257,17 @@ check "... cancelled" contains "$r" '"message":"the push was cancelled"'
 check "... and skopeo is gone" test -z "$(pgrep -f "skopeo.*127.0.0.1:$P5")"
 for _ in $(seq 1 50); do connected || break; sleep 0.1; done
 check "... and its connections" test "$(connected && echo yes)" = ""
+# a pull from it (unikd's own client), cancelled the same way
+r=$(api POST /v1/images/pull -d "{\"source\":\"127.0.0.1:$P5/stuck/hello:v1\",\"insecure\":true}")
+check "pull from a silent registry starts a job" eq "${r%% *}" 202
+job=$(echo "${r#* }" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+for _ in $(seq 1 50); do connected && break; sleep 0.1; done
+check "the pull is connected to it" connected
+r=$(api DELETE "/v1/jobs/$job")
+check "the pull's cancel answers with the ended job" contains "$r" '"message":"the pull was cancelled"'
+for _ in $(seq 1 50); do connected || break; sleep 0.1; done
+check "... and the pull's connections are closed" test "$(connected && echo yes)" = ""
+check "... and it stored nothing" eq "$(api GET "/v1/jobs/$job" | grep -c '"image":"')" 0
 
 # ---- tag --------------------------------------------------------------------------
 unik tag hello-c hello-c:v2 2>"$T/tag.err"
