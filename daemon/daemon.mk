@@ -35,6 +35,7 @@ UNIKD_SRCS += \
 	daemon/main.c \
 	daemon/netdev.c \
 	daemon/network.c \
+	daemon/oci_auth.c \
 	daemon/oci_import.c \
 	daemon/oci_layout.c \
 	daemon/oci_pull.c \

@@ -57,11 +57,19 @@ int reg_open(struct reg_session *s, struct job_ctx *jc, const struct oci_transfe
 	     const char *work, const char *actions, struct unik_err *err);
 void reg_close(struct reg_session *s);
 
-/* A request (a 401 answered once: Basic, or a new token); `fd` >= 0: the
- * body is `len` bytes of it from `off`.  -1 only for refused credentials;
- * a transport error or another status is in *r for the caller. */
+/* A request (a 401 answered once: Basic, or a new token; oci_auth.c);
+ * `fd` >= 0: the body is `len` bytes of it from `off`.  -1 only for refused
+ * credentials; a transport error or another status is in *r for the
+ * caller. */
 int reg_call(struct reg_session *s, const char *method, const char *url, struct curl_slist *hdrs,
 	     int fd, long long off, long long len, struct reg_resp *r, struct unik_err *err);
+
+/* One request as it is, the session's Authorization with it (no 401
+ * answered; oci_registry.c). */
+void reg_request(struct reg_session *s, const char *method, const char *url,
+		 struct curl_slist *hdrs, int fd, long long off, long long len, struct reg_resp *r);
+/* Replaces the session's Authorization header (wiped; NULL: none). */
+void reg_set_authz(struct reg_session *s, char *value);
 
 /* A Location made absolute (caller frees); NULL if it is none. */
 char *reg_absolute(const struct reg_session *s, const char *loc);
