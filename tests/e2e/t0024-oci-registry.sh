@@ -246,28 +246,24 @@ wait_port "$P5"
 # the push's connections to it (unikd's own uploads first, then skopeo's)
 connected() { [ -n "$(ss -Htn state established "( dport = :$P5 )")" ]; }
 unik build -q -t hello-c "$ROOT/examples/hello-c" >/dev/null 2>&1
-r=$(api POST /v1/images/hello-c/push -d "{\"target\":\"127.0.0.1:$P5/stuck/hello:v1\",\"insecure\":true}")
-check "push to a silent registry starts a job" eq "${r%% *}" 202
-job=$(echo "${r#* }" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-for _ in $(seq 1 50); do connected && break; sleep 0.1; done
-check "the push is connected to it" connected
-r=$(api DELETE "/v1/jobs/$job")
-check "the cancel answers with the ended job" contains "$r" '"state":"failed"'
-check "... cancelled" contains "$r" '"message":"the push was cancelled"'
-check "... and skopeo is gone" test -z "$(pgrep -f "skopeo.*127.0.0.1:$P5")"
-for _ in $(seq 1 50); do connected || break; sleep 0.1; done
-check "... and its connections" test "$(connected && echo yes)" = ""
+# stuck_job KIND PATH BODY: a job started against it, connected, then cancelled
+stuck_job() {
+	r=$(api POST "$2" -d "$3")
+	check "$1 to a silent registry starts a job" eq "${r%% *}" 202
+	job=$(echo "${r#* }" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+	for _ in $(seq 1 50); do connected && break; sleep 0.1; done
+	check "the $1 is connected to it" connected
+	r=$(api DELETE "/v1/jobs/$job")
+	check "the $1's cancel answers with the ended job" contains "$r" '"state":"failed"'
+	check "... cancelled" contains "$r" "\"message\":\"the $1 was cancelled\""
+	check "... and skopeo is gone" test -z "$(pgrep -f "skopeo.*127.0.0.1:$P5")"
+	for _ in $(seq 1 50); do connected || break; sleep 0.1; done
+	check "... and its connections" test "$(connected && echo yes)" = ""
+}
+stuck_job push /v1/images/hello-c/push "{\"target\":\"127.0.0.1:$P5/stuck/hello:v1\",\"insecure\":true}"
 # a pull from it (unikd's own client), cancelled the same way
-r=$(api POST /v1/images/pull -d "{\"source\":\"127.0.0.1:$P5/stuck/hello:v1\",\"insecure\":true}")
-check "pull from a silent registry starts a job" eq "${r%% *}" 202
-job=$(echo "${r#* }" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-for _ in $(seq 1 50); do connected && break; sleep 0.1; done
-check "the pull is connected to it" connected
-r=$(api DELETE "/v1/jobs/$job")
-check "the pull's cancel answers with the ended job" contains "$r" '"message":"the pull was cancelled"'
-for _ in $(seq 1 50); do connected || break; sleep 0.1; done
-check "... and the pull's connections are closed" test "$(connected && echo yes)" = ""
-check "... and it stored nothing" eq "$(api GET "/v1/jobs/$job" | grep -c '"image":"')" 0
+stuck_job pull /v1/images/pull "{\"source\":\"127.0.0.1:$P5/stuck/hello:v1\",\"insecure\":true}"
+check "... and the pull stored nothing" eq "$(api GET "/v1/jobs/$job" | grep -c '"image":"')" 0
 
 # ---- tag --------------------------------------------------------------------------
 unik tag hello-c hello-c:v2 2>"$T/tag.err"
