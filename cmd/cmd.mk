@@ -32,6 +32,7 @@ UNIK_SRCS += \
 	cmd/group.c \
 	cmd/help.c \
 	cmd/humanize.c \
+	cmd/job_follow.c \
 	cmd/listfmt.c \
 	cmd/main.c \
 	cmd/man.c \

@@ -1,7 +1,5 @@
 /* cmd_oci.c - push, pull and tag: images in OCI registries (docs/oci.md).
- * push and pull start a job in the daemon and print its progress. */
-#include <errno.h>
-#include <signal.h>
+ * push and pull start a job in the daemon and follow it (job_follow.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +10,7 @@
 #include "../lib/xalloc.h"
 #include "cmd.h"
 #include "creds.h"
-#include "progress.h"
+#include "job_follow.h"
 
 struct oci_opts {
 	const char *name;
@@ -73,143 +71,11 @@ static int transfer_body(const struct oci_opts *o, const char *key, const char *
 	return 0;
 }
 
-struct follow_state {
-	int quiet;
-	int have_result;
-	struct unik_job job;
-	struct progress bars;
-};
-
-static int on_event(const char *line, size_t len, void *arg, struct unik_err *err)
-{
-	struct follow_state *f = arg;
-	json_t *ev = len ? json_loadb(line, len, 0, NULL) : NULL;
-	const char *type = json_string_value(json_object_get(ev, "type"));
-	const char *msg = json_string_value(json_object_get(ev, "message"));
-	int rc = 0;
-
-	if (!len)
-		return 0;
-	if (!ev)
-		return unik_err_set(err, UNIK_E_INTERNAL, "the unik daemon sent a bad job event");
-	if (type && !strcmp(type, "progress")) {
-		const char *id = json_string_value(json_object_get(ev, "id"));
-		json_t *cur = json_object_get(ev, "current"), *tot = json_object_get(ev, "total");
-
-		if (id && json_is_integer(cur) && json_is_integer(tot) && !f->quiet)
-			progress_update(&f->bars, id, json_integer_value(cur),
-					json_integer_value(tot));
-	} else if (type && !strcmp(type, "result")) {
-		progress_break(&f->bars);
-		unik_job_release(&f->job);
-		rc = unik_job_from_json(json_object_get(ev, "job"), &f->job, err);
-		f->have_result = rc == 0;
-	} else if (msg && !f->quiet) {
-		progress_break(&f->bars);
-		printf("%s\n", msg);
-		fflush(stdout);
-	}
-	json_decref(ev);
-	return rc;
-}
-
-#define OCI_INTERRUPTED 130 /* cancelled by Ctrl-C */
-
-static volatile sig_atomic_t interrupts;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	if (interrupts < 2)
-		interrupts++;
-}
-
-static int interrupted(void *arg)
-{
-	(void)arg;
-	return interrupts >= 1;
-}
-
-static int interrupted_twice(void *arg)
-{
-	(void)arg;
-	return interrupts >= 2;
-}
-
-/* After Ctrl-C: DELETE /v1/jobs/{id} (the daemon kills skopeo at once). */
-static int cancel_job(struct cmd_ctx *ctx, const char *id)
-{
-	struct unik_client cl = *ctx->client; /* shallow: its own cancel hook */
-	struct unik_err err = UNIK_ERR_INIT;
-	struct strbuf path = STRBUF_INIT;
-	json_t *res = NULL;
-
-	cl.cancel = interrupted_twice;
-	fprintf(stderr, "unik: cancelling the job (Ctrl-C again to stop waiting)\n");
-	cmd_ref_path(&path, "jobs", id, NULL);
-	if (client_json(&cl, "DELETE", strbuf_str(&path), NULL, &res, &err) && interrupts < 2)
-		cmd_error(&err);
-	json_decref(res);
-	strbuf_release(&path);
-	return OCI_INTERRUPTED;
-}
-
-/* POSTs `body` to `path`, follows the job it starts; 0 when it succeeded
- * (*image: the job's image, caller frees); Ctrl-C cancels the job. */
-static int run_job(struct cmd_ctx *ctx, const char *path, json_t *body, int quiet, char **image)
-{
-	struct unik_err err = UNIK_ERR_INIT;
-	struct follow_state f = { .quiet = quiet };
-	struct strbuf ev = STRBUF_INIT;
-	json_t *res = NULL;
-	int rc;
-
-	struct sigaction sa, old_int, old_term;
-
-	unik_job_init(&f.job);
-	progress_init(&f.bars, stdout, isatty(STDOUT_FILENO));
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	rc = client_json(ctx->client, "POST", path, body, &res, &err);
-	if (!rc)
-		rc = unik_job_from_json(res, &f.job, &err);
-	json_decref(res);
-	if (!rc) {
-		cmd_ref_path(&ev, "jobs", f.job.id, "/events");
-		ctx->client->cancel = interrupted;
-		rc = client_stream_lines(ctx->client, strbuf_str(&ev), on_event, &f, &err);
-		ctx->client->cancel = NULL;
-		if (rc && interrupts) {
-			rc = cancel_job(ctx, f.job.id);
-			goto out;
-		}
-	}
-	if (!rc && !f.have_result)
-		rc =
-		    unik_err_set(&err, UNIK_E_INTERNAL, "the job's events ended before its result");
-	if (!rc && f.job.state != UNIK_JOB_SUCCEEDED)
-		rc = unik_err_set(&err, f.job.error.code ? f.job.error.code : UNIK_E_INTERNAL, "%s",
-				  f.job.error.msg[0] ? f.job.error.msg : "the job failed");
-	if (rc)
-		cmd_error(&err);
-	else if (image)
-		*image = xstrdup(f.job.image ? f.job.image : "");
-	rc = rc ? 1 : 0;
-out:
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	unik_job_release(&f.job);
-	strbuf_release(&ev);
-	return rc;
-}
-
 static int push_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 {
 	const struct oci_opts *o = opts;
 	struct unik_err err = UNIK_ERR_INIT;
+	struct job_result res = { 0 };
 	struct strbuf path = STRBUF_INIT;
 	json_t *body = NULL;
 	int rc;
@@ -220,7 +86,8 @@ static int push_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 		return 1;
 	}
 	cmd_ref_path(&path, "images", argv[0], "/push");
-	rc = run_job(ctx, strbuf_str(&path), body, o->quiet, NULL);
+	rc = job_follow(ctx, strbuf_str(&path), body, o->quiet, "the push", &res);
+	job_result_release(&res);
 	json_decref(body);
 	strbuf_release(&path);
 	return rc;
@@ -230,8 +97,9 @@ static int pull_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 {
 	const struct oci_opts *o = opts;
 	struct unik_err err = UNIK_ERR_INIT;
+	struct job_result res = { 0 };
 	json_t *body = NULL;
-	char *image = NULL, id[16];
+	char id[16];
 	int rc;
 
 	(void)argc;
@@ -241,11 +109,11 @@ static int pull_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 	}
 	if (o->name)
 		json_object_set_new(body, "name", json_string(o->name));
-	rc = run_job(ctx, "/v1/images/pull", body, o->quiet, &image);
+	rc = job_follow(ctx, "/v1/images/pull", body, o->quiet, "the pull", &res);
 	if (!rc)
-		printf("%s\n", o->quiet ? image : cmd_short_id(image, id));
+		printf("%s\n", o->quiet ? res.image : cmd_short_id(res.image, id));
+	job_result_release(&res);
 	json_decref(body);
-	free(image);
 	return rc;
 }
 

@@ -38,8 +38,11 @@ UNIKD_SRCS += \
 	daemon/netdev.c \
 	daemon/network.c \
 	daemon/network_host.c \
+	daemon/oci_auth.c \
 	daemon/oci_import.c \
 	daemon/oci_layout.c \
+	daemon/oci_pull.c \
+	daemon/oci_registry.c \
 	daemon/oci_rootfs.c \
 	daemon/oci_skopeo.c \
 	daemon/oci_tar.c \

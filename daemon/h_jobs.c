@@ -1,11 +1,14 @@
-/* h_jobs.c - build job state, events and cancel. */
+/* h_jobs.c - job state, events and cancel; the start of a job's route. */
 #include <stdlib.h>
 
 #include "../lib/clock.h"
+#include "../lib/fsutil.h"
+#include "../lib/xalloc.h"
 #include "daemon.h"
 #include "follow.h"
 #include "handlers.h"
 #include "http.h"
+#include "ids.h"
 #include "jobs.h"
 #include "store.h"
 
@@ -97,5 +100,32 @@ void h_jobs_cancel(struct http_req *req)
 		http_reply_json(req, job.state == UNIK_JOB_RUNNING ? 202 : 200,
 				unik_job_to_json(&job));
 out:
+	unik_job_release(&job);
+}
+
+void h_jobs_start(struct http_req *req, const char *kind, const char *what,
+		  int (*fn)(struct job_ctx *jc, void *task, struct unik_err *err), void *task,
+		  void (*task_free)(void *task), char **work)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	struct unik_job job;
+	char *rnd = ids_new(), *dir = unikd_path(req->d, "tmp/%s-%.16s", kind, rnd);
+
+	free(rnd);
+	unik_job_init(&job);
+	if (fs_mkdir_p(dir, 0700, &err)) {
+		fs_remove_tree(dir, NULL);
+		free(dir);
+		task_free(task);
+		http_reply_error(req, &err);
+		return;
+	}
+	if (work)
+		*work = xstrdup(dir);
+	/* the job owns dir and task from here, on a failure too */
+	if (jobs_start_task(req->d, kind, dir, what, fn, task, task_free, &job, &err))
+		http_reply_error(req, &err);
+	else
+		http_reply_json(req, 202, unik_job_to_json(&job));
 	unik_job_release(&job);
 }

@@ -1,5 +1,6 @@
 /* h_oci.c - images as OCI artifacts (docs/oci.md): push and pull as jobs
- * (skopeo between a registry and an OCI layout), tag, save (a layout tar)
+ * (unikd's own registry client, skopeo for the manifests of a push and
+ * as the fallback), tag, save (a layout tar)
  * and load. */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include "ids.h"
 #include "jobs.h"
 #include "oci_layout.h"
+#include "oci_pull.h"
 #include "oci_skopeo.h"
 #include "oci_upload.h"
 #include "store.h"
@@ -237,7 +239,18 @@ static int pull_run(struct job_ctx *jc, void *p, struct unik_err *err)
 	char *layout = xasprintf("%s/layout", k->work), *id = NULL;
 	int rc = -1;
 
-	if (oci_skopeo_copy(jc, k->work, layout, &k->t, 0, err) || jobs_stopped(jc, err))
+	/* unikd's own client (byte progress, digests checked as the bytes
+	 * come); skopeo when it meets an answer it does not know */
+	if (oci_pull_layout(jc, k->work, layout, &k->t, k->d->max_extract, err)) {
+		if (err->code != UNIK_E_INTERNAL || jobs_stopped(jc, err))
+			goto out;
+		jobs_step(jc, "unikd's pull client failed (%s): skopeo pulls the image", err->msg);
+		unik_err_clear(err);
+		if (fs_remove_tree(layout, err) ||
+		    oci_skopeo_copy(jc, k->work, layout, &k->t, 0, err))
+			goto out;
+	}
+	if (jobs_stopped(jc, err))
 		goto out;
 	if (k->t.ref.digest && check_digest(layout, k->t.ref.tag, k->t.ref.digest, err))
 		goto out;
@@ -257,29 +270,6 @@ out:
 	free(layout);
 	free(id);
 	return rc;
-}
-
-static void start(struct http_req *req, struct oci_task *k, const char *kind, job_task_fn fn,
-		  const char *what)
-{
-	struct unik_err err = UNIK_ERR_INIT;
-	struct unik_job job;
-	char *rnd = ids_new();
-
-	unik_job_init(&job);
-	k->work = unikd_path(req->d, "tmp/%s-%.16s", kind, rnd);
-	free(rnd);
-	if (fs_mkdir_p(k->work, 0700, &err)) {
-		task_free(k);
-		http_reply_error(req, &err);
-		return;
-	}
-	if (jobs_start_task(req->d, kind, xstrdup(k->work), what, fn, k, task_free, &job, &err)) {
-		http_reply_error(req, &err);
-	} else {
-		http_reply_json(req, 202, unik_job_to_json(&job));
-	}
-	unik_job_release(&job);
 }
 
 void h_images_push(struct http_req *req)
@@ -305,7 +295,7 @@ void h_images_push(struct http_req *req)
 	}
 	snprintf(what, sizeof(what), "push of image %.12s to %s/%s:%s started", k->im.id,
 		 k->t.ref.registry, k->t.ref.repo, k->t.ref.tag);
-	start(req, k, "push", push_run, what);
+	h_jobs_start(req, "push", what, push_run, k, task_free, &k->work);
 out:
 	json_decref(body);
 	free(id);
@@ -340,7 +330,7 @@ void h_images_pull(struct http_req *req)
 		goto fail;
 	snprintf(what, sizeof(what), "pull of %s/%s:%s started", k->t.ref.registry, k->t.ref.repo,
 		 k->t.ref.tag);
-	start(req, k, "pull", pull_run, what);
+	h_jobs_start(req, "pull", what, pull_run, k, task_free, &k->work);
 	json_decref(body);
 	return;
 fail:

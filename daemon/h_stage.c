@@ -81,13 +81,11 @@ void h_images_stage(struct http_req *req)
 	struct unik_err err = UNIK_ERR_INIT;
 	struct stage_task *k = xcalloc(1, sizeof(*k));
 	json_t *body = NULL, *v;
-	struct unik_job job;
-	char *id = NULL, *work = NULL, what[256], *rnd;
+	char *id = NULL, what[256];
 	const char *name;
 
 	k->d = req->d;
 	unik_image_init(&k->im);
-	unik_job_init(&job);
 	if (http_body_json(req, &body, &err))
 		goto fail;
 	v = json_object_get(body, "provider");
@@ -119,29 +117,13 @@ void h_images_stage(struct http_req *req)
 			     k->p->name, k->im.format ? k->im.format : "(unknown format)");
 		goto fail;
 	}
-	rnd = ids_new();
-	work = unikd_path(req->d, "tmp/stage-%.16s", rnd);
-	free(rnd);
-	if (fs_mkdir_p(work, 0700, &err))
-		goto fail;
 	snprintf(what, sizeof(what), "stage of image %.12s on %s started", k->im.id, k->p->name);
-	if (jobs_start_task(req->d, "stage", work, what, stage_run, k, task_free, &job, &err)) {
-		k = NULL; /* the job's now, freed by it */
-		work = NULL;
-		goto fail;
-	}
-	http_reply_json(req, 202, unik_job_to_json(&job));
-	unik_job_release(&job);
+	h_jobs_start(req, "stage", what, stage_run, k, task_free, NULL);
 	json_decref(body);
 	free(id);
 	return;
 fail:
-	if (work)
-		fs_remove_tree(work, NULL);
-	free(work);
-	if (k)
-		task_free(k);
-	unik_job_release(&job);
+	task_free(k);
 	http_reply_error(req, &err);
 	json_decref(body);
 	free(id);

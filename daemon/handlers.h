@@ -30,6 +30,16 @@ void h_registries_login(struct http_req *req);
 void h_jobs_get(struct http_req *req);
 void h_jobs_events(struct http_req *req);
 void h_jobs_cancel(struct http_req *req);
+/* For the routes that start a job (push, pull, stage): the job `kind`
+ * runs fn(task) in a new folder tmp/KIND-RANDOM of the state dir (*work,
+ * when not NULL, gets its path before the job starts: the task's copy),
+ * and the reply is 202 with the job, or the error.  The task is the job's
+ * in every case: task_free(task) on a failure. */
+struct job_ctx;
+struct unik_err;
+void h_jobs_start(struct http_req *req, const char *kind, const char *what,
+		  int (*fn)(struct job_ctx *jc, void *task, struct unik_err *err), void *task,
+		  void (*task_free)(void *task), char **work);
 /* h_instances.c */
 void h_instances_list(struct http_req *req);
 void h_instances_create(struct http_req *req);

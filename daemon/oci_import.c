@@ -245,6 +245,16 @@ static int find_layers(json_t *man, json_t **kernel, json_t **initrd, struct uni
 	return 0;
 }
 
+/* The artifact manifest's one layer is a rootfs tar (the layer it shares
+ * with the runnable manifest). */
+static int shares_rootfs(json_t *man)
+{
+	json_t *layers = json_object_get(man, "layers");
+	const char *mt = json_string_value(json_object_get(json_array_get(layers, 0), "mediaType"));
+
+	return json_array_size(layers) == 1 && mt && !strcmp(mt, OCI_MT_LAYER_TAR);
+}
+
 /* Checks one layer's file in the layout and copies it into the blob store
  * (verified); *fresh is 1 when the store did not have it before. */
 static int store_layer(struct unikd *d, const char *dir, json_t *desc, char **digest,
@@ -370,11 +380,22 @@ int oci_layout_import(struct unikd *d, const char *dir, const char *tag, const c
 	if (art) {
 		if (read_json_blob(dir, art, OCI_MT_MANIFEST, &man, err) ||
 		    read_json_blob(dir, json_object_get(man, "config"), OCI_MT_UNIK_CONFIG, &cfg,
-				   err) ||
-		    find_layers(man, &kd, &id, err))
+				   err))
 			goto out;
-		json_incref(kd);
-		json_incref(id);
+		if (shares_rootfs(man)) {
+			/* its layer is the runnable manifest's rootfs tar: the image
+			 * out of it (its /unik/image.json is the config's document) */
+			json_decref(cfg);
+			cfg = NULL;
+			if (oci_rootfs_read(dir, man, d->max_extract, &cfg, &kd, &id, err))
+				goto out;
+		} else {
+			/* an earlier layout: the kernel and initrd as raw layers */
+			if (find_layers(man, &kd, &id, err))
+				goto out;
+			json_incref(kd);
+			json_incref(id);
+		}
 	} else {
 		/* no artifact manifest: the runnable one's /unik/ rootfs */
 		if (is_index && !run) {

@@ -112,34 +112,9 @@ static int put_json(const char *dir, json_t *j, char **digest, long long *size,
 	return rc;
 }
 
-/* Hard-links (or copies) the store's blob `digest` into the layout. */
-static int link_blob(struct unikd *d, const char *dir, const char *digest, long long *size,
-		     struct unik_err *err)
-{
-	char *src = NULL, *dst;
-	struct stat st;
-	int rc = -1;
-
-	if (blobs_path(d->state_dir, digest, &src, err))
-		return -1;
-	dst = xasprintf("%s/blobs/sha256/%s", dir, digest + 7);
-	if (stat(src, &st) < 0) {
-		unik_err_set(err, UNIK_E_INTERNAL, "%s: %s", src, strerror(errno));
-	} else if (link(src, dst) == 0 || errno == EEXIST) {
-		*size = st.st_size;
-		rc = 0;
-	} else {
-		unik_err_set(err, UNIK_E_INTERNAL, "cannot link %s to %s: %s", src, dst,
-			     strerror(errno));
-	}
-	free(src);
-	free(dst);
-	return rc;
-}
-
 /* The runnable manifest: a config and the /unik/ rootfs layer. */
 static int write_runnable(struct unikd *d, const struct unik_image *im, const char *dir,
-			  const char *doc_text, json_t **desc, struct unik_err *err)
+			  const char *doc_text, json_t **desc, json_t **layer, struct unik_err *err)
 {
 	char *kpath = NULL, *ipath = NULL, *tarpath = xasprintf("%s/rootfs.tar", dir);
 	char *tdig = NULL, *cdig = NULL, *mdig = NULL;
@@ -186,8 +161,8 @@ static int write_runnable(struct unikd *d, const struct unik_image *im, const ch
 		goto out;
 	man = json_pack("{sissso}", "schemaVersion", 2, "mediaType", OCI_MT_MANIFEST, "config",
 			descriptor(OCI_MT_IMAGE_CONFIG, cdig, csize));
-	json_object_set_new(man, "layers",
-			    json_pack("[o]", descriptor(OCI_MT_LAYER_TAR, tdig, tsize)));
+	*layer = descriptor(OCI_MT_LAYER_TAR, tdig, tsize);
+	json_object_set_new(man, "layers", json_pack("[O]", *layer));
 	json_object_set_new(man, "annotations", annotations(im, OCI_KIND_RUNNABLE));
 	if (put_json(dir, man, &mdig, &msize, err))
 		goto out;
@@ -217,23 +192,23 @@ static json_t *layer_desc(const char *media, const char *digest, long long size,
 	return l;
 }
 
-/* The artifact manifest: the blob store's kernel and initrd as layers. */
-static int write_artifact(struct unikd *d, const struct unik_image *im, const char *dir,
-			  const char *doc_text, json_t **desc, struct unik_err *err)
+/* The artifact manifest: the unik config, and as its one layer the
+ * runnable manifest's rootfs tar `rootfs` itself (the same blob: the
+ * registry stores the image once). */
+static int write_artifact(const struct unik_image *im, const char *dir, const char *doc_text,
+			  json_t *rootfs, json_t **desc, struct unik_err *err)
 {
 	char *cdig = NULL, *mdig = NULL;
-	long long ksize = 0, isize = 0, csize = 0, msize = 0;
+	long long csize = 0, msize = 0;
 	json_t *man, *layers;
 	int rc = -1;
 
-	if (link_blob(d, dir, im->kernel, &ksize, err) ||
-	    (im->initrd && link_blob(d, dir, im->initrd, &isize, err)) ||
-	    put_bytes(dir, doc_text, strlen(doc_text), &cdig, &csize, err))
+	if (put_bytes(dir, doc_text, strlen(doc_text), &cdig, &csize, err))
 		goto out;
-	layers = json_pack("[o]", layer_desc(OCI_MT_KERNEL, im->kernel, ksize, OCI_KERNEL_FILE));
-	if (im->initrd)
-		json_array_append_new(
-		    layers, layer_desc(OCI_MT_INITRD, im->initrd, isize, OCI_INITRD_FILE));
+	layers = json_pack("[o]", layer_desc(OCI_MT_LAYER_TAR,
+					     json_string_value(json_object_get(rootfs, "digest")),
+					     json_integer_value(json_object_get(rootfs, "size")),
+					     OCI_ROOTFS_ROLE));
 	man = json_pack("{sisssoso}", "schemaVersion", 2, "mediaType", OCI_MT_MANIFEST, "config",
 			descriptor(OCI_MT_UNIK_CONFIG, cdig, csize), "layers", layers);
 	json_object_set_new(man, "annotations", annotations(im, OCI_KIND_ARTIFACT));
@@ -256,7 +231,7 @@ int oci_layout_write(struct unikd *d, const struct unik_image *im, const char *d
 	char *blobdir = xasprintf("%s/blobs/sha256", dir), *path = NULL, *text = NULL;
 	char *idig = NULL, *doc_text = NULL;
 	long long isize = 0;
-	json_t *run = NULL, *art = NULL, *idx, *top;
+	json_t *run = NULL, *art = NULL, *idx, *top, *rootfs = NULL;
 	int rc = -1;
 
 	if (!im->kernel || !im->format || !im->digest) {
@@ -272,8 +247,8 @@ int oci_layout_write(struct unikd *d, const struct unik_image *im, const char *d
 		doc_text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
 		json_decref(doc);
 	}
-	if (write_runnable(d, im, dir, doc_text, &run, err) ||
-	    write_artifact(d, im, dir, doc_text, &art, err))
+	if (write_runnable(d, im, dir, doc_text, &run, &rootfs, err) ||
+	    write_artifact(im, dir, doc_text, rootfs, &art, err))
 		goto out;
 	idx = json_pack("{sisss[oo]}", "schemaVersion", 2, "mediaType", OCI_MT_INDEX, "manifests",
 			run, art);
@@ -302,6 +277,7 @@ int oci_layout_write(struct unikd *d, const struct unik_image *im, const char *d
 out:
 	json_decref(run);
 	json_decref(art);
+	json_decref(rootfs);
 	free(blobdir);
 	free(path);
 	free(text);

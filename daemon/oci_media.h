@@ -23,6 +23,7 @@
 
 #define OCI_KIND_ARTIFACT "artifact"
 #define OCI_KIND_RUNNABLE "runnable"
+#define OCI_ROOTFS_ROLE "rootfs" /* org.unik.role of the shared rootfs layer */
 
 /* in the runnable rootfs: /unik/image.json, /unik/kernel, /unik/initrd */
 #define OCI_IMAGE_JSON "image.json"

@@ -35,7 +35,7 @@ static int check_layer(const char *dir, json_t *man, char **path, struct unik_er
 	json_t *sz = json_object_get(l, "size");
 	char *got = NULL;
 	long long size = -1;
-	struct stat st;
+	struct stat st = { 0 };
 	int rc = -1;
 
 	if (json_array_size(layers) != 1 || !mt || !dg || !json_is_integer(sz))
@@ -49,7 +49,15 @@ static int check_layer(const char *dir, json_t *man, char **path, struct unik_er
 				    "unsupported or malformed digest '%s' (only sha256)", dg);
 	*path = xasprintf("%s/blobs/sha256/%s", dir, dg + 7);
 	if (lstat(*path, &st) < 0 || !S_ISREG(st.st_mode)) {
-		unik_err_set(err, UNIK_E_INVALID, "blob %s is missing from the layout", dg);
+		unik_err_set(err, UNIK_E_INVALID, "blob %s %s", dg,
+			     S_ISLNK(st.st_mode) ? "is a symlink: refused"
+						 : "is missing from the layout");
+		goto out;
+	}
+	if (st.st_size != json_integer_value(sz)) {
+		unik_err_set(err, UNIK_E_INVALID,
+			     "blob %s has %lld bytes where its descriptor says %lld: refused", dg,
+			     (long long)st.st_size, (long long)json_integer_value(sz));
 		goto out;
 	}
 	if (blobs_file_digest(*path, &got, &size, err))

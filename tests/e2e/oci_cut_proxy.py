@@ -9,7 +9,9 @@ over all connections, reach CUT-AT, it forwards exactly CUT-AT of them and
 then closes that connection (both sides) in the middle of whatever it
 carried.  MODE "patch" (plain HTTP): the first PATCH request that starts
 after CUT-AT client bytes is not forwarded; its connection is closed.
-Either cut happens once.  In "patch" mode the counts are of the request
+MODE "down": the same as "bytes" for the bytes the upstream sends (a pull's
+responses): once they reach CUT-AT, exactly CUT-AT are forwarded and that
+connection is closed.  Either cut happens once.  In "patch" mode the counts are of the request
 bodies (Content-Length, or everything after the headers when chunked)
 rather than all bytes, so requests' headers (a Bearer token each) do not
 blur them.
@@ -39,13 +41,35 @@ def close(*socks):
         s.close()
 
 
+def count_bytes(b):
+    """Counts b (under the lock, no cut yet): (what to forward, cut now)."""
+    if state["before"] + len(b) >= cut_at:
+        b = b[: cut_at - state["before"]]
+        state["before"] = cut_at
+        state["cut"] = 1
+        return b, True
+    state["before"] += len(b)
+    return b, False
+
+
 def upstream_to_client(src, dst):
     try:
         while True:
             b = src.recv(65536)
             if not b:
                 break
-            dst.sendall(b)
+            cut = False
+            if mode == "down":
+                with lock:
+                    if state["cut"]:
+                        state["after"] += len(b)
+                    else:
+                        b, cut = count_bytes(b)
+                    save()
+            if b:
+                dst.sendall(b)
+            if cut:
+                break
     except OSError:
         pass
     close(src, dst)
@@ -90,6 +114,9 @@ def client_to_upstream(cli, srv):
                 break
             cut = False
             n = len(b) if mode == "bytes" else bodies.body_bytes(b)
+            if mode == "down":
+                srv.sendall(b)
+                continue
             with lock:
                 if state["cut"]:
                     state["after"] += n
@@ -100,13 +127,8 @@ def client_to_upstream(cli, srv):
                         b = b""
                     else:
                         state["before"] += n
-                elif state["before"] + len(b) >= cut_at:
-                    b = b[: cut_at - state["before"]]
-                    state["before"] = cut_at
-                    state["cut"] = 1
-                    cut = True
                 else:
-                    state["before"] += len(b)
+                    b, cut = count_bytes(b)
                 save()
             if b:
                 srv.sendall(b)

@@ -35,8 +35,17 @@ out=$(unik push --insecure hello-c "127.0.0.1:$P1/unik/hello:v1" 2>&1)
 check "push to a plain registry" eq "$?" 0
 check "push streams skopeo's progress" contains "$out" "Copying blob sha256:"
 check "push names the index digest" contains "$out" "pushed 127.0.0.1:$P1/unik/hello:v1 sha256:"
+# the image is stored once: the artifact manifest's layer is the rootfs tar itself
+reg_bytes=$(find "$R/plain-store" -path '*/blobs/sha256/*/data' -printf '%s\n' | awk '{s+=$1} END {print s}')
+kbytes=$(stat -c %s "$STATE/blobs/sha256/$(unik images --json | python3 -c 'import json,sys; print([i for i in json.load(sys.stdin) if i["name"]=="hello-c"][0]["kernel"][7:])')")
+echo "# registry storage after one push: $reg_bytes bytes of blobs for a $kbytes-byte kernel"
+check "the registry stores the kernel once (blobs < kernel + 64 KiB)" eq "$((reg_bytes < kbytes + 65536))" 1
+check "... and holds it (blobs > kernel)" eq "$((reg_bytes > kbytes))" 1
 out=$(unik pull --insecure "127.0.0.1:$P1/unik/hello:v1" 2>&1)
 check "pull from a plain registry" eq "$?" 0
+check "pull fetches the blobs itself" contains "$out" "pulling blob sha256:"
+check "pull: byte progress, a plain line at the end of each blob (config, rootfs, artifact config)" eq \
+	"$(grep -c '^sha256:[0-9a-f]*: .* / .* (100%)$' <<<"$out")" 3
 check "the pulled image is named like Docker's short name" contains "$(unik images)" "hello-v1"
 check "the original keeps its name" contains "$(unik images)" "hello-c "
 out=$(unik run --provider spt hello-v1 a b 2>&1)
@@ -53,6 +62,11 @@ check "skopeo inspect: the runnable kind" contains "$insp" '"org.unik.kind": "ru
 raw=$(skopeo inspect --raw --tls-verify=false "docker://127.0.0.1:$P1/unik/hello:v1" 2>&1)
 check "the registry holds an OCI image index" contains "$raw" 'application/vnd.oci.image.index.v1+json'
 check "the index has the artifact manifest" contains "$raw" '"org.unik.kind":"artifact"'
+art=$(python3 -c 'import json,sys; i=json.load(sys.stdin); print([m["digest"] for m in i["manifests"] if m.get("annotations",{}).get("org.unik.kind")=="artifact"][0])' <<<"$raw")
+run=$(python3 -c 'import json,sys; i=json.load(sys.stdin); print([m["digest"] for m in i["manifests"] if m.get("platform",{}).get("os")=="linux"][0])' <<<"$raw")
+alay=$(skopeo inspect --raw --tls-verify=false "docker://127.0.0.1:$P1/unik/hello@$art" | python3 -c 'import json,sys; print([l["digest"] for l in json.load(sys.stdin)["layers"]])')
+rlay=$(skopeo inspect --raw --tls-verify=false "docker://127.0.0.1:$P1/unik/hello@$run" | python3 -c 'import json,sys; print([l["digest"] for l in json.load(sys.stdin)["layers"]])')
+check "the artifact and runnable manifests share their one layer" eq "$alay" "$rlay"
 # the runnable rootfs layer: /unik/image.json and /unik/kernel
 skopeo copy --insecure-policy --src-tls-verify=false "docker://127.0.0.1:$P1/unik/hello:v1" \
 	"dir:$T/runnable" >/dev/null 2>&1
@@ -176,9 +190,15 @@ check "the loaded image prints the same lines" eq "$(unik run --provider spt rel
 n_img=$(nimages); n_blob=$(nblobs)
 mkdir -p "$T/tamper"
 tar xf "$T/hello.tar" -C "$T/tamper"
-kernel=$(unik images --json | python3 -c 'import json,sys; print([i for i in json.load(sys.stdin) if i["name"]=="hello-c"][0]["kernel"][7:])')
-chmod u+w "$T/tamper/blobs/sha256/$kernel"
-printf 'X' | dd of="$T/tamper/blobs/sha256/$kernel" bs=1 seek=1000 conv=notrunc 2>/dev/null
+# the rootfs layer (the kernel's only copy, shared by both manifests)
+rootfs=$(python3 -c 'import json,sys
+d=sys.argv[1]; blob=lambda x: json.load(open(d+"/blobs/sha256/"+x["digest"][7:]))
+idx=blob(json.load(open(d+"/index.json"))["manifests"][0])
+run=[m for m in idx["manifests"] if m.get("platform",{}).get("os")=="linux"][0]
+print(blob(run)["layers"][0]["digest"][7:])' "$T/tamper")
+check "the saved layout holds the rootfs layer" test -f "$T/tamper/blobs/sha256/$rootfs"
+chmod u+w "$T/tamper/blobs/sha256/$rootfs"
+printf 'X' | dd of="$T/tamper/blobs/sha256/$rootfs" bs=1 seek=1000 conv=notrunc 2>/dev/null
 (cd "$T/tamper" && tar cf "$T/tampered.tar" oci-layout index.json blobs)
 # a kernel the store has not seen: the changed byte must not come in under its name
 unik rmi -f $(unik images -q) >/dev/null 2>&1
@@ -205,9 +225,9 @@ check "the untouched runnable-only layout loads" contains "$out" "Loaded image"
 check "... and runs the same" eq "$(unik run --provider spt runonly-load a b 2>&1)" "$orig"
 unik rmi -f runonly-load >/dev/null 2>&1
 n_img=$(nimages); n_blob=$(nblobs)
-# the same in a registry's storage
-data=$(find "$R/plain-store" -path "*/blobs/sha256/${kernel:0:2}/$kernel/data")
-check "the registry stores the kernel blob" test -f "$data"
+# the same in a registry's storage: the rootfs layer both manifests share
+data=$(find "$R/plain-store" -path "*/blobs/sha256/${layer:0:2}/$layer/data")
+check "the registry stores the rootfs layer blob" test -f "$data"
 printf 'X' | dd of="$data" bs=1 seek=1000 conv=notrunc 2>/dev/null
 out=$(unik pull --insecure --name evil2 "127.0.0.1:$P1/unik/hello:v1" 2>&1)
 check "a tampered registry blob is refused" test $? -ne 0
@@ -226,17 +246,24 @@ wait_port "$P5"
 # the push's connections to it (unikd's own uploads first, then skopeo's)
 connected() { [ -n "$(ss -Htn state established "( dport = :$P5 )")" ]; }
 unik build -q -t hello-c "$ROOT/examples/hello-c" >/dev/null 2>&1
-r=$(api POST /v1/images/hello-c/push -d "{\"target\":\"127.0.0.1:$P5/stuck/hello:v1\",\"insecure\":true}")
-check "push to a silent registry starts a job" eq "${r%% *}" 202
-job=$(echo "${r#* }" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-for _ in $(seq 1 50); do connected && break; sleep 0.1; done
-check "the push is connected to it" connected
-r=$(api DELETE "/v1/jobs/$job")
-check "the cancel answers with the ended job" contains "$r" '"state":"failed"'
-check "... cancelled" contains "$r" '"message":"the push was cancelled"'
-check "... and skopeo is gone" test -z "$(pgrep -f "skopeo.*127.0.0.1:$P5")"
-for _ in $(seq 1 50); do connected || break; sleep 0.1; done
-check "... and its connections" test "$(connected && echo yes)" = ""
+# stuck_job KIND PATH BODY: a job started against it, connected, then cancelled
+stuck_job() {
+	r=$(api POST "$2" -d "$3")
+	check "$1 to a silent registry starts a job" eq "${r%% *}" 202
+	job=$(echo "${r#* }" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+	for _ in $(seq 1 50); do connected && break; sleep 0.1; done
+	check "the $1 is connected to it" connected
+	r=$(api DELETE "/v1/jobs/$job")
+	check "the $1's cancel answers with the ended job" contains "$r" '"state":"failed"'
+	check "... cancelled" contains "$r" "\"message\":\"the $1 was cancelled\""
+	check "... and skopeo is gone" test -z "$(pgrep -f "skopeo.*127.0.0.1:$P5")"
+	for _ in $(seq 1 50); do connected || break; sleep 0.1; done
+	check "... and its connections" test "$(connected && echo yes)" = ""
+}
+stuck_job push /v1/images/hello-c/push "{\"target\":\"127.0.0.1:$P5/stuck/hello:v1\",\"insecure\":true}"
+# a pull from it (unikd's own client), cancelled the same way
+stuck_job pull /v1/images/pull "{\"source\":\"127.0.0.1:$P5/stuck/hello:v1\",\"insecure\":true}"
+check "... and the pull stored nothing" eq "$(api GET "/v1/jobs/$job" | grep -c '"image":"')" 0
 
 # ---- tag --------------------------------------------------------------------------
 unik tag hello-c hello-c:v2 2>"$T/tag.err"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# t0029-oci-engines: one unik image, pushed by `unik push` to a registry
-# (Debian's docker-registry on 127.0.0.1, started here), pulled from it by
+# t0029-oci-engines: one unik image, pushed by `unik push` to two registries
+# (Debian's docker-registry on 127.0.0.1, started here: plain HTTP, and TLS
+# with a CA made here and htpasswd basic auth), pulled from each by
 # each engine and run by unik-runtime: `unik run` (after `unik pull`),
 # containerd (`ctr images pull`, `ctr run`), Docker (`docker pull`,
 # `docker run --runtime unik`) and Podman (`podman pull`, `podman run
@@ -11,13 +12,21 @@ need_built "$RT" "$BIN/unik-spt"
 need_tools python3 ip nsenter skopeo docker-registry
 [ "$(id -u)" = 0 ] || skip "needs root (containerd, dockerd, network namespaces)"
 . "$ROOT/tests/lib/engines.sh"
-REG_PID=
+# a second registry with TLS (a CA made here) and htpasswd basic auth (alice)
+. "$ROOT/tests/lib/oci_registry.sh"
+REG_PID= DK_CERTS= DK_CERTS_MADE=
 t0029_cleanup() {
 	engines_stop
 	[ -n "$REG_PID" ] && kill "$REG_PID" 2>/dev/null && wait "$REG_PID" 2>/dev/null
-	cleanup
+	[ -n "$DK_CERTS" ] && rm -rf "$DK_CERTS"
+	[ -n "$DK_CERTS_MADE" ] && rmdir /etc/docker/certs.d 2>/dev/null
+	oci_cleanup
 }
 trap t0029_cleanup EXIT
+SPORT=$(free_port)
+SREG=127.0.0.1:$SPORT
+start_registry secure "$SPORT" "  htpasswd: {realm: unik-test, path: $R/htpasswd}" 1
+export XDG_CONFIG_HOME=$T/xdg
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 REG=127.0.0.1:$PORT
@@ -38,6 +47,10 @@ check "unik push to the registry" eq "$?" 0
 unik rmi engines-hello >/dev/null
 unik pull --insecure "$REG/unik/hello:1" >"$T/pull.log" 2>&1
 check "unik pull from it" eq "$?" 0
+name0=$(unik images --json | python3 -c 'import json,sys; print([i["name"] for i in json.load(sys.stdin) if "hello" in (i["name"] or "")][0])')
+echo s3cret-pw | unik login --ca-cert "$R/ca.crt" -u alice --password-stdin "$SREG" >"$T/login.log" 2>&1
+unik push --ca-cert "$R/ca.crt" "$name0" "$SREG/unik/hello:1" >"$T/push2.log" 2>&1
+check "unik push to the TLS registry with basic auth" eq "$?" 0
 name=$(unik images --json | python3 -c 'import json,sys; print([i["name"] for i in json.load(sys.stdin) if "hello" in (i["name"] or "")][0])')
 out=$(unik run --provider spt -e GREETING=hi -e EXIT_CODE=3 "$name" a b 2>&1)
 rc=$?
@@ -55,7 +68,18 @@ else
 	rc=$?
 	check "ctr run --runc-binary unik-runtime: the same output" eq "$out" "$want"
 	check "ctr run: the same exit status" eq "$rc" 3
-	[ "$FAILED" -gt 0 ] && sed 's/^/#   /' "$CTD/run.err" "$CTD/pull.log" | tail -10
+	# ctr takes 127.0.0.1 for plain HTTP unless a hosts.toml names https and the CA
+	mkdir -p "$CTD/hosts/$SREG"
+	printf 'server = "https://%s"\n[host."https://%s"]\n  capabilities = ["pull", "resolve"]\n  ca = "%s"\n' \
+		"$SREG" "$SREG" "$R/ca.crt" >"$CTD/hosts/$SREG/hosts.toml"
+	ctr images pull --user alice:s3cret-pw --hosts-dir "$CTD/hosts" "$SREG/unik/hello:1" \
+		>"$CTD/pull2.log" 2>&1
+	check "ctr images pull over TLS with basic auth" eq "$?" 0
+	out=$(ctr run --rm --runc-binary "$RT" --runc-root "$CTD/runc" --env GREETING=hi \
+		--env EXIT_CODE=3 "$SREG/unik/hello:1" e2 /unik/kernel a b 2>>"$CTD/run.err")
+	rc=$?
+	check "ctr run of the TLS registry's image: the same output and exit status" eq "$out $rc" "$want 3"
+	[ "$FAILED" -gt 0 ] && sed 's/^/#   /' "$CTD/run.err" "$CTD/pull.log" "$CTD/pull2.log" | tail -10
 fi
 
 # Docker (in the host's network namespace, without a bridge, to reach the
@@ -71,7 +95,18 @@ else
 	check "docker run --runtime unik: the same output" eq "$out" "$want"
 	check "docker run: the same exit status" eq "$rc" 3
 	check "docker rm: no container left" eq "$(dk ps -aq)" ""
-	[ "$FAILED" -gt 0 ] && sed 's/^/#   /' "$DK/run.err" "$DK/pull.log" | tail -10
+	# dockerd trusts a registry's CA in /etc/docker/certs.d/HOST:PORT/ (this port's, removed at the end)
+	[ -d /etc/docker/certs.d ] || DK_CERTS_MADE=1
+	DK_CERTS=/etc/docker/certs.d/$SREG
+	mkdir -p "$DK_CERTS" && cp "$R/ca.crt" "$DK_CERTS/ca.crt"
+	echo s3cret-pw | DOCKER_CONFIG=$DK/cfg dk login -u alice --password-stdin "$SREG" >"$DK/login.log" 2>&1
+	DOCKER_CONFIG=$DK/cfg dk pull "$SREG/unik/hello:1" >"$DK/pull2.log" 2>&1
+	check "docker pull over TLS with basic auth" eq "$?" 0
+	out=$(DOCKER_CONFIG=$DK/cfg timeout 60 "$DOCKER" -H "unix://$DK/docker.sock" run --rm --runtime unik \
+		--network none -e GREETING=hi -e EXIT_CODE=3 "$SREG/unik/hello:1" a b 2>>"$DK/run.err")
+	rc=$?
+	check "docker run of the TLS registry's image: the same output and exit status" eq "$out $rc" "$want 3"
+	[ "$FAILED" -gt 0 ] && sed 's/^/#   /' "$DK/run.err" "$DK/pull.log" "$DK/login.log" "$DK/pull2.log" | tail -10
 fi
 
 # Podman
@@ -85,6 +120,13 @@ else
 	rc=$?
 	check "podman run --runtime unik-runtime: the same output" eq "$out" "$want"
 	check "podman run: the same exit status" eq "$rc" 3
-	[ "$FAILED" -gt 0 ] && sed 's/^/#   /' "$PM/run.err" "$PM/pull.log" | tail -10
+	mkdir -p "$PM/certs" && cp "$R/ca.crt" "$PM/certs/ca.crt"
+	pm pull --cert-dir "$PM/certs" --creds alice:s3cret-pw "$SREG/unik/hello:1" >"$PM/pull2.log" 2>&1
+	check "podman pull over TLS with basic auth" eq "$?" 0
+	out=$(pm run --rm --runtime "$RT" --network none -e GREETING=hi -e EXIT_CODE=3 \
+		"$SREG/unik/hello:1" a b 2>>"$PM/run.err")
+	rc=$?
+	check "podman run of the TLS registry's image: the same output and exit status" eq "$out $rc" "$want 3"
+	[ "$FAILED" -gt 0 ] && sed 's/^/#   /' "$PM/run.err" "$PM/pull.log" "$PM/pull2.log" | tail -10
 fi
 finish

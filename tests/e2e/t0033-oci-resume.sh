@@ -23,8 +23,14 @@ CUT=150000
 python3 "$ROOT/tests/e2e/oci_cut_proxy.py" "$XPLAIN" "$PPLAIN" "$CUT" "$R/counts-plain" patch \
 	2>"$R/proxy-plain.log" &
 REG_PIDS+=($!)
+# a pull's responses cut once, after 100 000 bytes
+XDOWN=$(free_port)
+python3 "$ROOT/tests/e2e/oci_cut_proxy.py" "$XDOWN" "$PPLAIN" 100000 "$R/counts-down" down \
+	2>"$R/proxy-down.log" &
+REG_PIDS+=($!)
 wait_port "$XTLS"
 wait_port "$XPLAIN"
+wait_port "$XDOWN"
 
 # bob's credentials for every address (no login through the proxies: it
 # would count)
@@ -32,7 +38,10 @@ export XDG_CONFIG_HOME=$T/xdg HOME=$T/home
 mkdir -p "$HOME" "$XDG_CONFIG_HOME/unik"
 a=$(printf bob:t0ken-pw | base64)
 printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"},"127.0.0.1:%s":{"auth":"%s"},"127.0.0.1:%s":{"auth":"%s"},"127.0.0.1:%s":{"auth":"%s"}}}\n' \
-	"$PTLS" "$a" "$PPLAIN" "$a" "$XTLS" "$a" "$XPLAIN" "$a" >"$XDG_CONFIG_HOME/unik/auth.json"
+	"$PTLS" "$a" "$PPLAIN" "$a" "$XTLS" "$a" "$XPLAIN" "$a" >"$XDG_CONFIG_HOME/unik/auth.json.in"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["auths"]["127.0.0.1:"+sys.argv[2]]=d["auths"]["127.0.0.1:"+sys.argv[3]]; print(json.dumps(d))' \
+	"$XDG_CONFIG_HOME/unik/auth.json.in" "$XDOWN" "$PPLAIN" >"$XDG_CONFIG_HOME/unik/auth.json"
+rm -f "$XDG_CONFIG_HOME/unik/auth.json.in"
 chmod 600 "$XDG_CONFIG_HOME/unik/auth.json"
 printf '[registry]\nchunk_size = 65536\n' >>"$T/unikd.conf"
 start_daemon
@@ -56,8 +65,8 @@ check "the proxy cut a connection" contains "$(cat "$R/counts-plain")" "cut=1 "
 check "the push resumed from what the registry had" contains "$out" "bytes; resuming"
 check "skopeo found the blobs there" contains "$out" "Copying blob sha256:"
 check "not on a terminal: a plain line at each blob's end" eq \
-	"$(grep -cE '^sha256:[0-9a-f]{12}: ([0-9.]+ [KM]iB|[0-9]+ B) / \1 \(100%\)$' <<<"$out")" 7
-check "... a line a tenth at most" eq "$(grep -c '^sha256:[0-9a-f]*: .* / .* ([0-9]*%)$' <<<"$out" | awk '{print ($1 >= 7 && $1 <= 7 * 11 + 4)}')" 1
+	"$(grep -cE '^sha256:[0-9a-f]{12}: ([0-9.]+ [KM]iB|[0-9]+ B) / \1 \(100%\)$' <<<"$out")" 6
+check "... a line a tenth at most" eq "$(grep -c '^sha256:[0-9a-f]*: .* / .* ([0-9]*%)$' <<<"$out" | awk '{print ($1 >= 6 && $1 <= 6 * 11 + 4)}')" 1
 total=$(blob_bytes plain) after=$(count plain after) before=$(count plain before)
 had=$(sed -n 's/.*: the registry has \([0-9]*\) of [0-9]* bytes; resuming/\1/p' <<<"$out" | head -1)
 echo "# blobs $total bytes; request bodies: $before bytes before the cut, $after after it; the registry had $had bytes of the cut blob"
@@ -69,6 +78,23 @@ check "... and all of it" eq "$((before + after >= total))" 1
 out=$(unik pull --insecure --name plain-copy "127.0.0.1:$PPLAIN/team/hello:cut" 2>&1)
 check "pull of the resumed push" eq "$?" 0
 check "the pulled image prints the same lines" eq "$(unik run --provider spt plain-copy a b 2>&1)" "$orig"
+
+# ---- a pull cut in the middle of its rootfs layer: resumed with a Range ------------
+out=$(unik pull --insecure --name down-copy "127.0.0.1:$XDOWN/team/hello:cut" 2>&1)
+check "a pull cut in a blob completes" eq "$?" 0
+check "the proxy cut the pull's connection" contains "$(cat "$R/counts-down")" "cut=1 "
+check "the pull resumed at the byte it reached" contains "$out" "; resuming at byte "
+after=$(count down after) before=$(count down before)
+layer=$(sed -n 's/^pulling blob \(sha256:[0-9a-f]*\) (\([0-9]*\) bytes)$/\2/p' <<<"$out" | sort -n | tail -1)
+at=$(sed -n 's/.*; resuming at byte \([0-9]*\)$/\1/p' <<<"$out" | head -1)
+echo "# pull: $before response bytes before the cut, $after after it; resumed at byte $at of the $layer-byte rootfs layer"
+check "it had part of the blob" eq "$((${at:-0} > 0))" 1
+# a retry of the whole blob would bring all of it again after the cut
+check "... and fetched only the rest after the cut" eq "$((after < layer - at + 16384))" 1
+check "the pull's bytes: a plain progress line at each blob's end" eq \
+	"$(grep -c '^sha256:[0-9a-f]*: .* / .* (100%)$' <<<"$out")" 3
+d=$(unik images --json | python3 -c 'import json,sys; d={i["name"]:i["digest"] for i in json.load(sys.stdin)}; print(d["hello-c"]==d["down-copy"])')
+check "... the same image" eq "$d" "True"
 
 # ---- references by digest ----------------------------------------------------------
 idx=$(unik push --insecure hello-c "127.0.0.1:$PPLAIN/team/hello:cut" 2>&1 | sed -n 's/^pushed .* \(sha256:[0-9a-f]*\)$/\1/p')
@@ -112,7 +138,7 @@ check "the pulled images have the original's digest" eq "$d" "True"
 # a second push finds every blob there and sends none
 out=$(unik push --ca-cert "$R/ca.crt" hello-c "127.0.0.1:$PTLS/team/hello:again" 2>&1)
 check "a second push" eq "$?" 0
-check "a second push uploads nothing" contains "$out" "(0 bytes uploaded, 7 already there)"
+check "a second push uploads nothing" contains "$out" "(0 bytes uploaded, 6 already there)"
 # on a terminal: a bar per blob, redrawn in place
 if command -v script >/dev/null; then
 	out=$(script -qec "$BIN/unik push --ca-cert $R/ca.crt hello-c 127.0.0.1:$PTLS/team/tty:v1" /dev/null 2>&1)
@@ -121,6 +147,11 @@ if command -v script >/dev/null; then
 	check "... draws bars" eq "$?" 0
 	grep -q $'\r\033\\[Ksha256:[0-9a-f]\\{12\\} \\[==============================\\]' <<<"$out"
 	check "... redrawn in place, to a full bar" eq "$?" 0
+	check "... no plain progress lines" eq "$(grep -c '(100%)' <<<"$out")" 0
+	out=$(script -qec "$BIN/unik pull --ca-cert $R/ca.crt --name tty-copy 127.0.0.1:$PTLS/team/tty:v1" /dev/null 2>&1)
+	check "on a terminal: the pull" contains "$out" "pulling blob sha256:"
+	grep -q $'sha256:[0-9a-f]\\{12\\} \\[==============================\\]' <<<"$out"
+	check "... draws bars, to a full bar" eq "$?" 0
 	check "... no plain progress lines" eq "$(grep -c '(100%)' <<<"$out")" 0
 else
 	skip_case "a progress bar on a terminal: no script(1)"

@@ -4,6 +4,7 @@
  * changed bytes, wrong sizes, symlinked blobs, foreign digests and media
  * types, unknown formats. */
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -203,6 +204,51 @@ static int count_blobs(void)
 	return n;
 }
 
+/* The JSON blob of descriptor `desc` in layout `lay` (NEW reference). */
+static json_t *layout_json(const char *lay, json_t *desc)
+{
+	const char *dg = json_string_value(json_object_get(desc, "digest"));
+	char *path = dg ? xasprintf("%s/blobs/sha256/%s", lay, dg + 7) : NULL;
+	json_t *j = path ? json_load_file(path, 0, NULL) : NULL;
+
+	free(path);
+	return j;
+}
+
+/* The layer digests of the runnable (linux) and the artifact manifest of
+ * layout `lay`'s one image: "R A" (caller frees). */
+static char *layout_layers(const char *lay)
+{
+	char *path = xasprintf("%s/index.json", lay), *out;
+	json_t *top = json_load_file(path, 0, NULL), *idx, *m, *man;
+	const char *r = "", *a = "";
+	size_t i;
+	json_t *mans[2] = { NULL, NULL };
+
+	idx = layout_json(lay, json_array_get(json_object_get(top, "manifests"), 0));
+	json_array_foreach (json_object_get(idx, "manifests"), i, m) {
+		const char *os =
+		    json_string_value(json_object_get(json_object_get(m, "platform"), "os"));
+
+		man = layout_json(lay, m);
+		mans[os && !strcmp(os, "linux") ? 0 : 1] = man;
+	}
+	if (mans[0])
+		r = json_string_value(json_object_get(
+		    json_array_get(json_object_get(mans[0], "layers"), 0), "digest"));
+	if (mans[1])
+		a = json_string_value(json_object_get(
+		    json_array_get(json_object_get(mans[1], "layers"), 0), "digest"));
+	out = xasprintf("%s %s %zu", r ? r : "", a ? a : "",
+			json_array_size(json_object_get(mans[1], "layers")));
+	json_decref(mans[0]);
+	json_decref(mans[1]);
+	json_decref(idx);
+	json_decref(top);
+	free(path);
+	return out;
+}
+
 /* A fresh copy of layout `src` in `dst` (cp -a). */
 static void copy_layout(const char *src, const char *dst)
 {
@@ -233,10 +279,12 @@ static void layouts(const char *dir)
 	struct unik_err err = UNIK_ERR_INIT;
 	struct unik_image im, back;
 	char *kpath = xasprintf("%s/kernel.bin", dir), *lay = xasprintf("%s/layout", dir);
-	char *t = xasprintf("%s/t", dir), *idx = NULL, *id = NULL, *p, *kernel_blob;
-	char kernel[4096];
+	char *t = xasprintf("%s/t", dir), *idx = NULL, *id = NULL, *p, *kernel_blob, *rootfs;
+	char kernel[4096], *tar = NULL;
+	size_t tar_len = 0;
 
 	D.state_dir = xasprintf("%s/state", dir);
+	D.max_extract = 1 << 20;
 	pthread_mutex_init(&D.lock, NULL);
 	p = xasprintf("%s/images.db", D.state_dir);
 	fs_mkdir_p(D.state_dir, 0700, NULL);
@@ -266,17 +314,21 @@ static void layouts(const char *dir)
 
 	ok(oci_layout_write(&D, &im, lay, "v1", &idx, &err) == 0, "writes the layout");
 	ok(idx && blobs_digest_valid(idx), "names the index digest");
-	p = xasprintf("%s/blobs/sha256/%s", lay, im.kernel + 7);
 	{
-		struct stat a, b;
-		char *store_path = NULL;
+		char *l = layout_layers(lay), *sp = strchr(l, ' ');
 
-		blobs_path(D.state_dir, im.kernel, &store_path, NULL);
-		ok(stat(p, &a) == 0 && store_path && stat(store_path, &b) == 0 &&
-		       a.st_ino == b.st_ino,
-		   "the layout's kernel layer is the store's blob (same file, same sha256)");
-		free(store_path);
+		ok(!strncmp(l, "sha256:", 7) && sp && !strncmp(sp + 1, l, (size_t)(sp - l)) &&
+		       !strcmp(sp + 1 + (sp - l), " 1"),
+		   "the artifact manifest's one layer is the runnable rootfs layer (%s)", l);
+		rootfs = xstrndup(l + 7, (size_t)(sp - l - 7));
+		free(l);
 	}
+	p = xasprintf("%s/blobs/sha256/%s", lay, im.kernel + 7);
+	ok(access(p, F_OK) != 0, "the kernel is in the layout once: inside the rootfs tar");
+	free(p);
+	p = xasprintf("%s/blobs/sha256/%s", lay, rootfs);
+	tar = slurp(p, &tar_len);
+	ok(tar && tar_len > sizeof(kernel), "the rootfs tar holds the kernel");
 	kernel_blob = p;
 	ok(oci_layout_import(&D, lay, "v1", "copy", &id, &err) == 0, "imports it");
 	unik_image_init(&back);
@@ -298,10 +350,10 @@ static void layouts(const char *dir)
 
 	/* hostile variants: each a copy of the good layout, changed */
 	copy_layout(lay, t);
-	p = xasprintf("%s/blobs/sha256/%s", t, im.kernel + 7);
-	kernel[100] ^= 1;
-	write_file(p, kernel, sizeof(kernel));
-	kernel[100] ^= 1;
+	p = xasprintf("%s/blobs/sha256/%s", t, rootfs);
+	tar[3000] ^= 1; /* a byte of the kernel inside the tar (past the headers and image.json) */
+	write_file(p, tar, tar_len);
+	tar[3000] ^= 1;
 	/* the store must not know the kernel for "nothing stored" to mean it */
 	store_image_delete(D.store, im.id, NULL);
 	{
@@ -312,14 +364,16 @@ static void layouts(const char *dir)
 		free(cid);
 	}
 	blobs_remove(D.state_dir, im.kernel, NULL);
-	refused(t, "does not match its digest", "a changed byte in the kernel");
-	write_file(p, kernel, sizeof(kernel) - 1);
-	refused(t, "bytes where its descriptor says", "a short kernel");
+	refused(t, "does not match its digest", "a changed byte in the rootfs layer");
+	write_file(p, tar, tar_len - 1);
+	refused(t, "bytes where its descriptor says", "a short rootfs layer");
 	unlink(p);
-	refused(t, "missing from the layout", "a missing kernel");
+	refused(t, "missing from the layout", "a missing rootfs layer");
 	symlink(kernel_blob, p);
-	refused(t, "is a symlink", "a symlinked kernel");
+	refused(t, "is a symlink", "a symlinked rootfs layer");
 	free(p);
+	free(tar);
+	free(rootfs);
 
 	copy_layout(lay, t);
 	p = xasprintf("%s/index.json", t);
