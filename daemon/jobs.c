@@ -307,6 +307,42 @@ void jobs_step(struct job_ctx *jc, const char *fmt, ...)
 	emit(jc, "step", buf, NULL);
 }
 
+/* Gives an existing record (im) the name of this build.  A record known
+ * under another name keeps it: this name gets a record of its own of the
+ * same blobs, as `unik tag` makes (Docker: one image, two tags), instead of
+ * the first name moving away from the image its user built.  That record
+ * is the one the name already has when it holds the same image (a rebuild
+ * makes no new one each time). */
+static void take_name(struct store *st, struct unik_image *im, const char *name)
+{
+	struct unik_image held;
+	char *id = NULL;
+
+	if (!name || (im->name && !strcmp(im->name, name)))
+		return;
+	if (!im->name) {
+		im->name = xstrdup(name);
+		return;
+	}
+	unik_image_init(&held);
+	if (store_image_resolve(st, name, &id, NULL) == 0 &&
+	    store_image_get(st, id, &held, NULL) == 0 && held.name && !strcmp(held.name, name) &&
+	    held.digest && im->digest && !strcmp(held.digest, im->digest)) {
+		unik_image_release(im);
+		*im = held;
+		free(id);
+		return;
+	}
+	unik_image_release(&held);
+	free(id);
+	free(im->id);
+	im->id = ids_new();
+	im->created = unikd_now();
+	strv_release(&im->stagings);
+	free(im->name);
+	im->name = xstrdup(name);
+}
+
 /* Stores the artifacts and the image record; fills jc->job.image. */
 static int save_image(struct job_ctx *jc, const struct unik_compiler *c,
 		      const struct unik_build_result *res, struct unik_err *err)
@@ -345,8 +381,8 @@ static int save_image(struct job_ctx *jc, const struct unik_compiler *c,
 			free(name);
 			goto cleanup;
 		}
-		free(im.name);
-		im.name = name;
+		take_name(d->store, &im, name);
+		free(name);
 	}
 	if (store_image_put_tagged(d->store, &im, err))
 		goto cleanup;
@@ -380,8 +416,7 @@ static int from_cache(struct job_ctx *jc, struct unik_err *err)
 	unik_image_init(&im);
 	pthread_mutex_lock(&d->lock); /* against image deletes, as save_image */
 	if (store_image_get(d->store, id, &im, err) == 0) {
-		free(im.name);
-		im.name = xstrdup(jc->br.name);
+		take_name(d->store, &im, jc->br.name);
 		rv = store_image_put_tagged(d->store, &im, err) ? -1 : 1;
 	} else if (err->code == UNIK_E_NOT_FOUND) {
 		unik_err_clear(err); /* removed since: build it again */
@@ -393,7 +428,7 @@ static int from_cache(struct job_ctx *jc, struct unik_err *err)
 		snprintf(short_id, sizeof(short_id), "%.12s", id);
 		jobs_step(jc, "unchanged source and options: image %s from the build cache",
 			  short_id);
-		jc->job.image = xstrdup(id);
+		jc->job.image = xstrdup(im.id);
 		if (im.name)
 			events_emit("image", "tag", im.id, im.name, NULL);
 	}

@@ -321,6 +321,17 @@ out=$(unik build "$T/app")
 check "build: the unchanged folder from the cache" contains "$out" "from the build cache"
 out=$(unik build -l t=1 "$T/app")
 check "build: another label is another build" eq "$(echo "$out" | grep -c 'build cache')" 0
+# the same source under another name: a second name, the first one kept
+cp -r "$T/app" "$T/app-copy"
+unik build -q -t app-copy "$T/app-copy" >/dev/null
+check "build of the same source under another name: the first name stays" eq \
+	"$(unik images --format '{{.Name}}' | grep -cx 'app')" 1
+check "build of the same source under another name: the new name is there too" eq \
+	"$(unik images --format '{{.Name}}' | grep -cx 'app-copy')" 1
+n_before=$(unik images -q | wc -l)
+unik build -q -t app-copy "$T/app-copy" >/dev/null
+check "a rebuild under the second name makes no new record" eq "$(unik images -q | wc -l)" "$n_before"
+unik rmi app-copy >/dev/null
 check "run IMAGE with a same-named folder here: the image" eq \
 	"$(cd "$T" && unik run --provider spt --rm app; echo $?)" $'app v2\n7'
 echo 'int main(void) { return syntax error; }' >"$T/app/app.c"
