@@ -193,32 +193,18 @@ static int ensure_running(struct summoned *s, char *addr, size_t addr_size, stru
 	}
 }
 
-/* Connects to the guest's port, retrying until it accepts or the wait is
- * over: the fd, or -1. */
+/* Connects to the guest's port once it listens: the fd, or -1 after
+ * SUMMON_LISTEN_WAIT_MS. */
 static int connect_when_listening(struct summoned *s, const char *addr, int port)
 {
 	struct sockaddr_in sa;
-	long long deadline = now_ms() + SUMMON_LISTEN_WAIT_MS;
-	struct pollfd stop = { s->stop_fd, POLLIN, 0 };
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)port);
 	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
 		return -1;
-	for (;;) {
-		long long left = deadline - now_ms();
-		int fd;
-
-		if (left <= 0)
-			return -1;
-		fd = portfwd_connect(&sa, s->stop_fd, left > 1000 ? 1000 : (int)left);
-		if (fd >= 0)
-			return fd;
-		/* refused (the program does not listen yet): again shortly */
-		if (poll(&stop, 1, 5) > 0)
-			return -1;
-	}
+	return portfwd_connect_wait(&sa, s->stop_fd, SUMMON_LISTEN_WAIT_MS, 5);
 }
 
 /* Closes a client that was never relayed with a FIN, not a reset: what it
