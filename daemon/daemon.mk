@@ -51,6 +51,7 @@ UNIKD_SRCS += \
 	daemon/store.c \
 	daemon/store_volumes.c \
 	daemon/summon.c \
+	daemon/summon_pool.c \
 	daemon/supervisor.c \
 	daemon/untar.c \
 	daemon/untar_entry.c \

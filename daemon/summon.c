@@ -42,28 +42,38 @@ struct sport {
 	int thread_started;
 };
 
+/* An instance of the pool: the one publishing the ports first, then the
+ * others of `--max N` (their records' summon.pool names the first). */
+struct member {
+	char *id;
+	int conns; /* connections held or relayed to it */
+	int booting; /* a relay thread starts its VM now */
+	int stopping; /* the timer stops its VM now */
+	int up; /* booted for a connection and not idle-stopped since (a hint) */
+	long long last_ms; /* wall clock of the last connection's start or end */
+};
+
 struct summoned {
 	struct summoned *next;
 	struct unikd *d;
-	char *id;
+	char *id; /* the instance publishing the ports (members[0]) */
 	long long idle_ms;
 	struct sport *ports;
 	size_t n_ports;
+	struct member *members;
+	size_t n_members;
 	int stop_fd; /* eventfd: readable once closing */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	int conns; /* connections held or relayed */
 	int threads; /* relay threads alive */
 	int refs; /* the timer's, while it works on it */
-	int booting; /* a relay thread starts the VM now */
-	int stopping; /* the timer stops the VM now */
 	int held; /* a removal in progress: no boots */
-	long long last_ms; /* wall clock of the last connection's start or end */
 };
 
 struct relay {
 	struct summoned *s;
 	struct sport *port;
+	struct member *m;
 	int client;
 };
 
@@ -129,7 +139,8 @@ static int read_state(struct unikd *d, const char *id, enum unik_state *state, c
 
 /* Makes sure the VM runs, booting it when it does not: 0 with its address,
  * or -1 with err.  Concurrent callers wait for the one boot. */
-static int ensure_running(struct summoned *s, char *addr, size_t addr_size, struct unik_err *err)
+static int ensure_running(struct summoned *s, struct member *m, char *addr, size_t addr_size,
+			  struct unik_err *err)
 {
 	struct unikd *d = s->d;
 	long long deadline = now_ms() + 60000;
@@ -144,15 +155,16 @@ static int ensure_running(struct summoned *s, char *addr, size_t addr_size, stru
 			pthread_mutex_unlock(&s->mu);
 			return unik_err_set(err, UNIK_E_CONFLICT, "the instance is being removed");
 		}
-		if (s->booting || s->stopping) {
+		if (m->booting || m->stopping) {
 			pthread_cond_wait(&s->cv, &s->mu);
 			continue;
 		}
-		if (read_state(d, s->id, &st, addr, addr_size, err)) {
+		if (read_state(d, m->id, &st, addr, addr_size, err)) {
 			pthread_mutex_unlock(&s->mu);
 			return -1;
 		}
 		if (st == UNIK_STATE_RUNNING && *addr) {
+			m->up = 1;
 			pthread_mutex_unlock(&s->mu);
 			return 0;
 		}
@@ -174,16 +186,16 @@ static int ensure_running(struct summoned *s, char *addr, size_t addr_size, stru
 			pthread_cond_timedwait(&s->cv, &s->mu, &ts);
 			continue;
 		}
-		s->booting = 1;
+		m->booting = 1;
 		pthread_mutex_unlock(&s->mu);
 		unik_instance_init(&out);
-		rc = instance_start(d, s->id, &out, err);
+		rc = instance_start(d, m->id, &out, err);
 		if (rc == 0)
 			events_instance(&out, "summon", NULL);
 		unik_instance_release(&out);
 		pthread_mutex_lock(&s->mu);
-		s->booting = 0;
-		s->last_ms = now_ms();
+		m->booting = 0;
+		m->last_ms = now_ms();
 		pthread_cond_broadcast(&s->cv);
 		if (rc && err->code != UNIK_E_CONFLICT) {
 			pthread_mutex_unlock(&s->mu);
@@ -220,11 +232,11 @@ static void close_gently(int fd)
 	close(fd);
 }
 
-static void conn_end(struct summoned *s)
+static void conn_end(struct summoned *s, struct member *m)
 {
 	pthread_mutex_lock(&s->mu);
-	s->conns--;
-	s->last_ms = now_ms();
+	m->conns--;
+	m->last_ms = now_ms();
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 }
@@ -237,8 +249,8 @@ static void *relay_main(void *arg)
 	char addr[64];
 	int guest = -1;
 
-	if (ensure_running(s, addr, sizeof(addr), &err)) {
-		console_note(s->d, s->id,
+	if (ensure_running(s, r->m, addr, sizeof(addr), &err)) {
+		console_note(s->d, r->m->id,
 			     "unikd: cannot summon the instance for a connection "
 			     "to port %d: %s",
 			     r->port->spec.host_port, err.msg);
@@ -246,7 +258,7 @@ static void *relay_main(void *arg)
 		struct pollfd stop = { s->stop_fd, POLLIN, 0 };
 
 		if (poll(&stop, 1, 0) <= 0)
-			console_note(s->d, s->id,
+			console_note(s->d, r->m->id,
 				     "unikd: the guest never listened on port %d (waited %d s): "
 				     "closed the connection from host port %d",
 				     r->port->spec.guest_port, SUMMON_LISTEN_WAIT_MS / 1000,
@@ -260,13 +272,37 @@ static void *relay_main(void *arg)
 	} else {
 		close_gently(r->client);
 	}
+	conn_end(s, r->m);
 	free(r);
-	conn_end(s);
 	pthread_mutex_lock(&s->mu);
 	s->threads--;
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
+}
+
+/* The member for a new connection (s->mu held): the fewest connections
+ * among those up or booting; a member that is down is booted instead when
+ * each of those has SUMMON_BUSY_CONNS or more (or none is up). */
+static struct member *pick_member(struct summoned *s)
+{
+	struct member *best = NULL, *down = NULL, *least = &s->members[0];
+
+	for (size_t i = 0; i < s->n_members; i++) {
+		struct member *m = &s->members[i];
+
+		if (m->conns < least->conns)
+			least = m;
+		if (m->up || m->booting || m->conns > 0) {
+			if (!best || m->conns < best->conns)
+				best = m;
+		} else if (!down && !m->stopping) {
+			down = m;
+		}
+	}
+	if (down && (!best || best->conns >= SUMMON_BUSY_CONNS))
+		return down;
+	return best ? best : least; /* all of them stopping: the next boots again */
 }
 
 static void *accept_main(void *arg)
@@ -299,17 +335,18 @@ static void *accept_main(void *arg)
 		r->port = port;
 		r->client = c;
 		pthread_mutex_lock(&s->mu);
-		s->conns++;
+		r->m = pick_member(s);
+		r->m->conns++;
+		r->m->last_ms = now_ms();
 		s->threads++;
-		s->last_ms = now_ms();
 		pthread_mutex_unlock(&s->mu);
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		pthread_attr_setstacksize(&attr, 256 * 1024);
 		if (pthread_create(&t, &attr, relay_main, r)) {
 			close(c);
+			conn_end(s, r->m);
 			free(r);
-			conn_end(s);
 			pthread_mutex_lock(&s->mu);
 			s->threads--;
 			pthread_mutex_unlock(&s->mu);
@@ -339,6 +376,9 @@ static void summoned_free(struct summoned *s)
 		close(s->stop_fd);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
+	for (size_t i = 0; i < s->n_members; i++)
+		free(s->members[i].id);
+	free(s->members);
 	free(s->ports);
 	free(s->id);
 	free(s);
@@ -351,9 +391,12 @@ int summon_check(struct unikd *d, const struct unik_run_request *rq, struct unik
 	if (!rq->ports.n)
 		return unik_err_set(err, UNIK_E_INVALID,
 				    "--summon needs a published port (-p HOST:GUEST)");
-	if (rq->summon.max > 1)
-		return unik_err_set(err, UNIK_E_UNSUPPORTED,
-				    "summon pools (max %d) are not supported yet: max must be 1",
+	if (rq->summon.pool[0])
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "summon.pool is the daemon's: it marks the members of a pool");
+	if (rq->summon.max > 1 && rq->volumes.n)
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "the instances of a pool (--max %d) cannot share volumes",
 				    rq->summon.max);
 	if (rq->restart && strcmp(rq->restart, "no"))
 		return unik_err_set(err, UNIK_E_INVALID,
@@ -369,6 +412,40 @@ int summon_check(struct unikd *d, const struct unik_run_request *rq, struct unik
 
 static void timer_ensure(void);
 
+static void member_add(struct summoned *s, const struct unik_instance *in)
+{
+	struct member *m;
+
+	s->members = xrealloc(s->members, (s->n_members + 1) * sizeof(*s->members));
+	m = &s->members[s->n_members++];
+	memset(m, 0, sizeof(*m));
+	m->id = xstrdup(in->id);
+	m->up = in->state == UNIK_STATE_RUNNING;
+	m->last_ms = now_ms();
+}
+
+/* in first, then the records naming it as their pool, oldest first. */
+static int load_members(struct summoned *s, const struct unik_instance *in, struct unik_err *err)
+{
+	struct unik_instance *v;
+	size_t n;
+
+	member_add(s, in);
+	if (in->summon.max <= 1)
+		return 0;
+	pthread_mutex_lock(&s->d->lock);
+	if (store_instance_list(s->d->store, &v, &n, err)) {
+		pthread_mutex_unlock(&s->d->lock);
+		return -1;
+	}
+	pthread_mutex_unlock(&s->d->lock);
+	for (size_t i = 0; i < n; i++)
+		if (v[i].summon.enabled && !strcmp(v[i].summon.pool, in->id))
+			member_add(s, &v[i]);
+	store_instances_free(v, n);
+	return 0;
+}
+
 int summon_open(struct unikd *d, const struct unik_instance *in, struct unik_err *err)
 {
 	struct summoned *s = xcalloc(1, sizeof(*s));
@@ -376,7 +453,6 @@ int summon_open(struct unikd *d, const struct unik_instance *in, struct unik_err
 	s->d = d;
 	s->id = xstrdup(in->id);
 	s->idle_ms = in->summon.idle_timeout_ms;
-	s->last_ms = now_ms();
 	s->stop_fd = eventfd(0, EFD_CLOEXEC);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
@@ -388,6 +464,8 @@ int summon_open(struct unikd *d, const struct unik_instance *in, struct unik_err
 		unik_err_set(err, UNIK_E_INTERNAL, "eventfd: %s", strerror(errno));
 		goto fail;
 	}
+	if (load_members(s, in, err))
+		goto fail;
 	for (size_t i = 0; i < in->ports.n; i++) {
 		struct sport *p = &s->ports[i];
 
@@ -440,6 +518,14 @@ void summon_close(struct unikd *d, const char *id)
 		summoned_free(s);
 }
 
+static int any_booting(const struct summoned *s)
+{
+	for (size_t i = 0; i < s->n_members; i++)
+		if (s->members[i].booting)
+			return 1;
+	return 0;
+}
+
 void summon_hold(struct unikd *d, const char *id, int hold)
 {
 	pthread_mutex_lock(&reg_lock);
@@ -447,16 +533,16 @@ void summon_hold(struct unikd *d, const char *id, int hold)
 		if (!strcmp(s->id, id)) {
 			pthread_mutex_lock(&s->mu);
 			s->held = hold;
-			/* a boot under way finishes first */
-			while (hold && s->booting)
+			/* the boots under way finish first */
+			while (hold && any_booting(s))
 				pthread_cond_wait(&s->cv, &s->mu);
 			pthread_mutex_unlock(&s->mu);
 		}
 	pthread_mutex_unlock(&reg_lock);
 }
 
-/* Stops s's VM when it has been idle long enough. */
-static void idle_check(struct summoned *s)
+/* Stops m's VM when it has been idle long enough. */
+static void idle_check(struct summoned *s, struct member *m)
 {
 	struct unikd *d = s->d;
 	struct unik_instance in;
@@ -466,13 +552,13 @@ static void idle_check(struct summoned *s)
 
 	unik_instance_init(&in);
 	pthread_mutex_lock(&s->mu);
-	if (s->conns > 0 || s->booting || s->stopping || s->held) {
+	if (m->conns > 0 || m->booting || m->stopping || s->held) {
 		pthread_mutex_unlock(&s->mu);
 		return;
 	}
-	since = s->last_ms;
+	since = m->last_ms;
 	pthread_mutex_lock(&d->lock);
-	run = store_instance_get(d->store, s->id, &in, NULL) == 0 && in.state == UNIK_STATE_RUNNING;
+	run = store_instance_get(d->store, m->id, &in, NULL) == 0 && in.state == UNIK_STATE_RUNNING;
 	pthread_mutex_unlock(&d->lock);
 	/* started by other means (unik start) later than the last connection */
 	if (run && in.started * 1000 > since)
@@ -482,11 +568,11 @@ static void idle_check(struct summoned *s)
 		unik_instance_release(&in);
 		return;
 	}
-	s->stopping = 1;
+	m->stopping = 1;
 	pthread_mutex_unlock(&s->mu);
 	unik_instance_release(&in);
 	unik_instance_init(&in);
-	if (instance_stop(d, s->id, d->stop_timeout, &in, &err) == 0) {
+	if (instance_stop(d, m->id, d->stop_timeout, &in, &err) == 0) {
 		json_t *a = json_object();
 
 		json_object_set_new(a, "idle_timeout_ms", json_sprintf("%lld", s->idle_ms));
@@ -494,12 +580,13 @@ static void idle_check(struct summoned *s)
 		unikd_log("instance %s (%s): stopped after %lld ms without a connection", in.name,
 			  in.id, s->idle_ms);
 	} else {
-		unikd_log("instance %s: its idle stop failed: %s", s->id, err.msg);
+		unikd_log("instance %s: its idle stop failed: %s", m->id, err.msg);
 	}
 	unik_instance_release(&in);
 	pthread_mutex_lock(&s->mu);
-	s->stopping = 0;
-	s->last_ms = now_ms();
+	m->stopping = 0;
+	m->up = 0;
+	m->last_ms = now_ms();
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 }
@@ -523,7 +610,8 @@ static void *timer_main(void *arg)
 			}
 		pthread_mutex_unlock(&reg_lock);
 		for (size_t i = 0; i < n; i++) {
-			idle_check(batch[i]);
+			for (size_t k = 0; k < batch[i]->n_members; k++)
+				idle_check(batch[i], &batch[i]->members[k]);
 			pthread_mutex_lock(&batch[i]->mu);
 			batch[i]->refs--;
 			pthread_cond_broadcast(&batch[i]->cv);
@@ -561,7 +649,7 @@ void summon_reconcile(struct unikd *d)
 	}
 	pthread_mutex_unlock(&d->lock);
 	for (size_t i = 0; i < n; i++) {
-		if (!v[i].summon.enabled)
+		if (!v[i].summon.enabled || v[i].summon.pool[0]) /* a member: with its pool */
 			continue;
 		unik_err_clear(&err);
 		if (summon_open(d, &v[i], &err))

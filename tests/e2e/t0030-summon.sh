@@ -134,7 +134,58 @@ check "a never-listening guest: the client's connection is closed" eq "$out" clo
 check "and unik logs says the guest never listened" contains "$(unik logs mute 2>&1)" "never listened on port 8080"
 unik rm -f mute >/dev/null
 
-# 7. hvt: the same daemon path, one case
+# 7. a pool (--max 2): concurrent slow connections spread over both members,
+# both stop when idle; a member goes only with its pool
+unik run --summon --max 2 --idle-timeout 1s --provider spt --name pool -p 8086:8080 -e GREETING=pool http >/dev/null
+check "ps lists the pool's second member" contains "$(unik ps)" "pool of"
+check "its record names its pool" eq "$(unik ps --json | python3 -c 'import json,sys
+v = {i["name"]: i for i in json.load(sys.stdin)}
+print(v["pool-2"]["summon"].get("pool") == v["pool"]["id"])')" True
+out=$(unik rm -f pool-2 2>&1)
+check "a member alone is not removed" contains "$out" "member of the summon pool"
+out=$(api POST /v1/instances -d '{"image":"http","ports":["8097:8080"],"summon":{"max":2,"pool":"ab"}}')
+check "the API refuses a request's summon.pool" json_error_is "$out" 400 invalid_argument
+# 8 connections held open at once (a member is busy at 4): both members boot
+in_ns python3 -c '
+import socket, time
+ss = [socket.create_connection(("127.0.0.1", 8086), 10) for _ in range(8)]
+time.sleep(1)
+for s in ss:
+    s.sendall(b"GET /env/GREETING HTTP/1.0\r\n\r\n")
+ok = 0
+for s in ss:
+    s.settimeout(30)
+    data = b""
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        data += b
+    ok += data.endswith(b"pool")
+print("answered", ok)' >"$T/pool.out" 2>&1
+check "the 8 held connections are all answered" contains "$(cat "$T/pool.out")" "answered 8"
+summons() { # the summon events of instance $1
+	curl -s -m 2 --unix-socket "$SOCK" "http://x/v1/events?since=0&until=$(($(date +%s) + 1))&filter=event=summon" |
+		python3 -c 'import json,sys
+n = 0
+for l in sys.stdin:
+    l = l.strip()
+    if l:
+        e = json.loads(l)
+        n += e.get("name") == sys.argv[1]
+print(n)' "$1"
+}
+check "the first member was summoned" eq "$(summons pool)" 1
+check "and the second one too" eq "$(summons pool-2)" 1
+for _ in $(seq 1 60); do
+	[ "$(state_of pool)" = idle ] && [ "$(state_of pool-2)" = idle ] && break
+	sleep 0.1
+done
+check "both members stop when idle" eq "$(state_of pool) $(state_of pool-2)" "idle idle"
+unik rm -f pool >/dev/null
+check "rm of the pool removes its members" eq "$(unik ps -a | grep -c pool)" 0
+
+# 8. hvt: the same daemon path, one case
 if [ -c /dev/kvm ] && unik providers 2>/dev/null | grep -qw hvt; then
 	unik run --summon --provider hvt --name web-hvt -p 8085:8080 -e GREETING=hvt http >/dev/null
 	check "hvt: the first connection gets the answer" eq "$(get -m 60 http://127.0.0.1:8085/env/GREETING)" hvt
