@@ -4,6 +4,8 @@ UNIKD_SRCS += \
 	daemon/claims.c \
 	daemon/console_stream.c \
 	daemon/daemon.c \
+	daemon/dns.c \
+	daemon/dns_msg.c \
 	daemon/events.c \
 	daemon/follow.c \
 	daemon/h_df.c \

@@ -15,6 +15,7 @@
 #include "../providers/dispatch.h"
 #include "blobs.h"
 #include "daemon.h"
+#include "dns.h"
 #include "log_times.h"
 #include "http.h"
 #include "instances.h"
@@ -67,6 +68,8 @@ static void usage(FILE *f)
 	      f);
 	usage_auto_order(f);
 	fputs("  --stop-timeout SECS   grace period of stop (default 10)\n"
+	      "  --dns ADDR:PORT       answer DNS queries for NAME.unik. of summoned instances\n"
+	      "                        (UDP; the query boots it: docs/summon.md)\n"
 	      "  --version, --help\n",
 	      f);
 }
@@ -160,13 +163,14 @@ enum {
 	OPT_TLSCACERT,
 	OPT_TLSVERIFY,
 	OPT_INSECURE,
+	OPT_DNS,
 	OPT_VERSION,
 	OPT_HELP
 };
 
 struct cli_opts {
 	const char *socket, *listen, *token_file, *state_dir, *config, *upload, *provider,
-	    *stop_timeout;
+	    *stop_timeout, *dns;
 	const char *tlscert, *tlskey, *tlscacert;
 	int tlsverify, insecure;
 };
@@ -187,6 +191,7 @@ static void parse_args(int argc, char **argv, struct cli_opts *o)
 		{ "tlscacert", required_argument, NULL, OPT_TLSCACERT },
 		{ "tlsverify", no_argument, NULL, OPT_TLSVERIFY },
 		{ "insecure", no_argument, NULL, OPT_INSECURE },
+		{ "dns", required_argument, NULL, OPT_DNS },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -209,6 +214,7 @@ static void parse_args(int argc, char **argv, struct cli_opts *o)
 		case OPT_TLSCACERT: o->tlscacert = optarg; break;
 		case OPT_TLSVERIFY: o->tlsverify = 1; break;
 		case OPT_INSECURE: o->insecure = 1; break;
+		case OPT_DNS: o->dns = optarg; break;
 		case OPT_VERSION: printf("unikd %s (%s)\n", UNIK_VERSION, UNIK_GITREV); exit(0);
 		case 'h':
 		case OPT_HELP: usage(stdout); exit(0);
@@ -399,6 +405,8 @@ int main(int argc, char **argv)
 		die("%s", err.msg);
 	restarts_reconcile(&d); /* the restart policies of what ended meanwhile */
 	summon_reconcile(&d); /* summoned instances listen again */
+	if (o.dns && dns_start(&d, o.dns, &err))
+		die("%s", err.msg);
 	if (http_start(&d, &srv, &err))
 		die("%s", err.msg);
 	unikd_log("unikd %s listening on unix:%s%s%s%s, state in %s, network: %s", UNIK_VERSION,
@@ -428,6 +436,7 @@ int main(int argc, char **argv)
 	jobs_cancel_all(&d); /* running builds are killed, not waited for */
 	jobs_drain(&d);
 	restarts_stop();
+	dns_stop();
 	summon_fini(&d);
 	http_stop(srv);
 	supervisor_stop(d.sup);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -57,6 +58,7 @@ struct summoned {
 	struct summoned *next;
 	struct unikd *d;
 	char *id; /* the instance publishing the ports (members[0]) */
+	char *name; /* its name (the DNS responder's) */
 	long long idle_ms;
 	struct sport *ports;
 	size_t n_ports;
@@ -74,7 +76,7 @@ struct relay {
 	struct summoned *s;
 	struct sport *port;
 	struct member *m;
-	int client;
+	int client; /* -1: a boot for a DNS query, no connection */
 };
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -250,10 +252,17 @@ static void *relay_main(void *arg)
 	int guest = -1;
 
 	if (ensure_running(s, r->m, addr, sizeof(addr), &err)) {
-		console_note(s->d, r->m->id,
-			     "unikd: cannot summon the instance for a connection "
-			     "to port %d: %s",
-			     r->port->spec.host_port, err.msg);
+		if (r->client < 0)
+			console_note(s->d, r->m->id,
+				     "unikd: cannot summon the instance for a DNS query: %s",
+				     err.msg);
+		else
+			console_note(s->d, r->m->id,
+				     "unikd: cannot summon the instance for a connection "
+				     "to port %d: %s",
+				     r->port->spec.host_port, err.msg);
+	} else if (r->client < 0) {
+		/* booted for a DNS query: its connections come next */
 	} else if ((guest = connect_when_listening(s, addr, r->port->spec.guest_port)) < 0) {
 		struct pollfd stop = { s->stop_fd, POLLIN, 0 };
 
@@ -269,7 +278,7 @@ static void *relay_main(void *arg)
 	if (guest >= 0) {
 		close(guest);
 		close(r->client);
-	} else {
+	} else if (r->client >= 0) {
 		close_gently(r->client);
 	}
 	conn_end(s, r->m);
@@ -380,6 +389,7 @@ static void summoned_free(struct summoned *s)
 		free(s->members[i].id);
 	free(s->members);
 	free(s->ports);
+	free(s->name);
 	free(s->id);
 	free(s);
 }
@@ -452,6 +462,7 @@ int summon_open(struct unikd *d, const struct unik_instance *in, struct unik_err
 
 	s->d = d;
 	s->id = xstrdup(in->id);
+	s->name = xstrdup(in->name);
 	s->idle_ms = in->summon.idle_timeout_ms;
 	s->stop_fd = eventfd(0, EFD_CLOEXEC);
 	pthread_mutex_init(&s->mu, NULL);
@@ -516,6 +527,47 @@ void summon_close(struct unikd *d, const char *id)
 	pthread_mutex_unlock(&reg_lock);
 	if (s)
 		summoned_free(s);
+}
+
+int summon_dns_lookup(struct unikd *d, const char *name, int boot, char *ip, size_t ip_size)
+{
+	struct summoned *s;
+
+	(void)d;
+	pthread_mutex_lock(&reg_lock);
+	for (s = reg; s; s = s->next)
+		if (s->n_ports && !strcasecmp(s->name, name))
+			break;
+	if (!s) {
+		pthread_mutex_unlock(&reg_lock);
+		return -1;
+	}
+	snprintf(ip, ip_size, "%s", s->ports[0].spec.host_ip);
+	pthread_mutex_lock(&s->mu);
+	if (boot && !s->held) {
+		struct relay *r = xcalloc(1, sizeof(*r));
+		pthread_attr_t attr;
+		pthread_t t;
+
+		r->s = s;
+		r->port = &s->ports[0];
+		r->client = -1;
+		r->m = pick_member(s);
+		r->m->conns++; /* until it is up: no idle stop meanwhile */
+		r->m->last_ms = now_ms();
+		s->threads++;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&t, &attr, relay_main, r)) {
+			r->m->conns--;
+			s->threads--;
+			free(r);
+		}
+		pthread_attr_destroy(&attr);
+	}
+	pthread_mutex_unlock(&s->mu);
+	pthread_mutex_unlock(&reg_lock);
+	return 0;
 }
 
 static int any_booting(const struct summoned *s)

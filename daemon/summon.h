@@ -48,6 +48,11 @@ int summon_pool_member_locked(struct unikd *d, const struct unik_instance *in,
 			      struct unik_err *err);
 /* Removes the members of the pool of `id` (removed just now). */
 void summon_pool_remove(struct unikd *d, const char *id);
+/* The DNS responder's (dns.h): 0 with the host address of the first
+ * published port of the summoned instance called `name` (any case), whose
+ * boot starts now when `boot` (a member of its pool, as for a connection);
+ * -1 when there is no such instance. */
+int summon_dns_lookup(struct unikd *d, const char *name, int boot, char *ip, size_t ip_size);
 /* At daemon start, after instances_reconcile: listens again for every
  * summoned instance; and starts the idle timer. */
 void summon_reconcile(struct unikd *d);

@@ -20,7 +20,7 @@ for i in json.load(sys.stdin):
 }
 daemon_start() {
 	ip netns exec "$NS" "$BIN/unikd" --socket "$SOCK" --state-dir "$STATE" --config /dev/null \
-		--stop-timeout 2 >>"$T/unikd.log" 2>&1 &
+		--stop-timeout 2 --dns 127.0.0.1:8053 >>"$T/unikd.log" 2>&1 &
 	DAEMON_PID=$!
 	for _ in $(seq 1 100); do daemon_alive && break; sleep 0.1; done
 }
@@ -185,7 +185,56 @@ check "both members stop when idle" eq "$(state_of pool) $(state_of pool-2)" "id
 unik rm -f pool >/dev/null
 check "rm of the pool removes its members" eq "$(unik ps -a | grep -c pool)" 0
 
-# 8. hvt: the same daemon path, one case
+# 8. the DNS responder (unikd --dns): NAME.unik. of a summoned instance is
+# answered with its published address and boots it; other names NXDOMAIN
+cat >"$T/dnsq.py" <<'PY'
+import socket, struct, sys
+def query(name, qtype=1, raw=None):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(5)
+    if raw is None:
+        q = struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0)
+        for l in name.rstrip(".").split("."):
+            q += bytes([len(l)]) + l.encode()
+        raw = q + b"\0" + struct.pack(">HH", qtype, 1)
+    s.sendto(raw, ("127.0.0.1", 8053))
+    try:
+        r = s.recv(512)
+    except socket.timeout:
+        return "no-reply"
+    rid, flags, qd, an = struct.unpack(">HHHH", r[:8])
+    out = "id-ok" if rid == struct.unpack(">H", raw[:2])[0] else "id-bad"
+    out += " rcode=%d an=%d" % (flags & 15, an)
+    if an:
+        out += " a=" + socket.inet_ntoa(r[-4:])
+    return out
+mode = sys.argv[1]
+if mode == "garbage":
+    # a compression loop, a pointer past the end, a short header, a response
+    loop = struct.pack(">HHHHHH", 7, 0, 1, 0, 0, 0) + b"\xc0\x0c" + b"\0\1\0\1"
+    past = struct.pack(">HHHHHH", 8, 0, 1, 0, 0, 0) + b"\xc0\xff"
+    print(query(None, raw=loop), query(None, raw=past), query(None, raw=b"\1\2\3"),
+          query(None, raw=struct.pack(">HHHHHH", 9, 0x8000, 1, 0, 0, 0)))
+else:
+    print(query(mode, int(sys.argv[2]) if len(sys.argv) > 2 else 1))
+PY
+dnsq() { in_ns python3 "$T/dnsq.py" "$@"; }
+unik run --summon --provider spt --name dnsweb -p 8087:8080 -e GREETING=dns http >/dev/null
+check "dns: a summoned instance's name is answered" eq "$(dnsq dnsweb.unik.)" "id-ok rcode=0 an=1 a=127.0.0.1"
+st=
+for _ in $(seq 1 100); do st=$(state_of dnsweb); [ "$st" = running ] && break; sleep 0.1; done
+check "dns: the query boots it (no connection yet)" eq "$st" running
+check "dns: then the connection is answered" eq "$(get http://127.0.0.1:8087/env/GREETING)" dns
+check "dns: names are not case-sensitive" eq "$(dnsq DNSWeb.UNIK)" "id-ok rcode=0 an=1 a=127.0.0.1"
+check "dns: another type of the name: no record, no error" eq "$(dnsq dnsweb.unik 28)" "id-ok rcode=0 an=0"
+check "dns: an unknown instance is NXDOMAIN" eq "$(dnsq nosuch.unik)" "id-ok rcode=3 an=0"
+check "dns: a name outside unik. is NXDOMAIN" eq "$(dnsq example.com)" "id-ok rcode=3 an=0"
+check "dns: bad queries: FORMERR or nothing" eq "$(dnsq garbage)" "id-ok rcode=1 an=0 id-ok rcode=1 an=0 no-reply no-reply"
+check "dns: still answering after them" eq "$(dnsq dnsweb.unik)" "id-ok rcode=0 an=1 a=127.0.0.1"
+unik rm -f dnsweb >/dev/null
+check "dns: a removed instance is NXDOMAIN" eq "$(dnsq dnsweb.unik)" "id-ok rcode=3 an=0"
+
+# 9. hvt: the same daemon path, one case
 if [ -c /dev/kvm ] && unik providers 2>/dev/null | grep -qw hvt; then
 	unik run --summon --provider hvt --name web-hvt -p 8085:8080 -e GREETING=hvt http >/dev/null
 	check "hvt: the first connection gets the answer" eq "$(get -m 60 http://127.0.0.1:8085/env/GREETING)" hvt
