@@ -234,7 +234,15 @@ check "dns: still answering after them" eq "$(dnsq dnsweb.unik)" "id-ok rcode=0 
 unik rm -f dnsweb >/dev/null
 check "dns: a removed instance is NXDOMAIN" eq "$(dnsq dnsweb.unik)" "id-ok rcode=3 an=0"
 
-# 9. hvt: the same daemon path, one case
+# 9. qemu and hvt: the same daemon path, one case each
+if command -v qemu-system-x86_64 >/dev/null && unik providers 2>/dev/null | grep -qw qemu; then
+	unik run --summon --provider qemu --name web-qemu -p 8084:8080 -e GREETING=qemu http >/dev/null
+	check "qemu: the first connection gets the answer" eq "$(get -m 90 http://127.0.0.1:8084/env/GREETING)" qemu
+	check "qemu: and it runs" eq "$(state_of web-qemu)" running
+	unik rm -f web-qemu >/dev/null
+else
+	skip_case "qemu: no qemu-system-x86_64 or no qemu provider"
+fi
 if [ -c /dev/kvm ] && unik providers 2>/dev/null | grep -qw hvt; then
 	unik run --summon --provider hvt --name web-hvt -p 8085:8080 -e GREETING=hvt http >/dev/null
 	check "hvt: the first connection gets the answer" eq "$(get -m 60 http://127.0.0.1:8085/env/GREETING)" hvt
