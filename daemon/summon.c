@@ -77,6 +77,7 @@ struct relay {
 	struct sport *port;
 	struct member *m;
 	int client; /* -1: a boot for a DNS query, no connection */
+	long long t0; /* monotonic ms of its accept */
 };
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -89,6 +90,14 @@ static long long now_ms(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -140,13 +149,15 @@ static int read_state(struct unikd *d, const char *id, enum unik_state *state, c
 }
 
 /* Makes sure the VM runs, booting it when it does not: 0 with its address,
- * or -1 with err.  Concurrent callers wait for the one boot. */
+ * or -1 with err.  Concurrent callers wait for the one boot; *boot_ms is
+ * how long this caller's instance_start took, -1 when it did not boot it. */
 static int ensure_running(struct summoned *s, struct member *m, char *addr, size_t addr_size,
-			  struct unik_err *err)
+			  long long *boot_ms, struct unik_err *err)
 {
 	struct unikd *d = s->d;
 	long long deadline = now_ms() + 60000;
 
+	*boot_ms = -1;
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
 		enum unik_state st;
@@ -191,7 +202,9 @@ static int ensure_running(struct summoned *s, struct member *m, char *addr, size
 		m->booting = 1;
 		pthread_mutex_unlock(&s->mu);
 		unik_instance_init(&out);
+		*boot_ms = mono_ms();
 		rc = instance_start(d, m->id, &out, err);
+		*boot_ms = mono_ms() - *boot_ms;
 		if (rc == 0)
 			events_instance(&out, "summon", NULL);
 		unik_instance_release(&out);
@@ -250,8 +263,9 @@ static void *relay_main(void *arg)
 	struct unik_err err = UNIK_ERR_INIT;
 	char addr[64];
 	int guest = -1;
+	long long boot_ms, t0 = mono_ms();
 
-	if (ensure_running(s, r->m, addr, sizeof(addr), &err)) {
+	if (ensure_running(s, r->m, addr, sizeof(addr), &boot_ms, &err)) {
 		if (r->client < 0)
 			console_note(s->d, r->m->id,
 				     "unikd: cannot summon the instance for a DNS query: %s",
@@ -273,6 +287,13 @@ static void *relay_main(void *arg)
 				     r->port->spec.guest_port, SUMMON_LISTEN_WAIT_MS / 1000,
 				     r->port->spec.host_port);
 	} else {
+		/* where a cold summon's time goes (docs/summon.md) */
+		if (boot_ms >= 0)
+			unikd_log("instance %s: summoned for a connection to port %d: the guest's "
+				  "port accepted %lld ms after the connection (start %lld ms, then "
+				  "%lld ms until the program listened)",
+				  r->m->id, r->port->spec.host_port, mono_ms() - r->t0, boot_ms,
+				  mono_ms() - t0 - boot_ms);
 		portfwd_splice(r->client, guest, s->stop_fd);
 	}
 	if (guest >= 0) {
@@ -343,6 +364,7 @@ static void *accept_main(void *arg)
 		r->s = s;
 		r->port = port;
 		r->client = c;
+		r->t0 = mono_ms();
 		pthread_mutex_lock(&s->mu);
 		r->m = pick_member(s);
 		r->m->conns++;
