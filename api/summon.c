@@ -39,7 +39,7 @@ bad:
 
 int unik_summon_from_json(json_t *j, struct unik_summon *out, struct unik_err *err)
 {
-	json_t *idle, *max;
+	json_t *idle, *max, *pool;
 
 	memset(out, 0, sizeof(*out));
 	if (!j || json_is_null(j))
@@ -50,6 +50,7 @@ int unik_summon_from_json(json_t *j, struct unik_summon *out, struct unik_err *e
 	out->max = 1;
 	idle = json_object_get(j, "idle_timeout");
 	max = json_object_get(j, "max");
+	pool = json_object_get(j, "pool");
 	if (idle && !json_is_null(idle)) {
 		double v = json_is_number(idle) ? json_number_value(idle) : -1;
 
@@ -67,15 +68,28 @@ int unik_summon_from_json(json_t *j, struct unik_summon *out, struct unik_err *e
 					    "summon.max must be an integer 1..64");
 		out->max = (int)json_integer_value(max);
 	}
+	if (pool && !json_is_null(pool)) {
+		const char *v = json_string_value(pool);
+		size_t n = v ? strlen(v) : 0;
+
+		if (!v || n < 1 || n >= sizeof(out->pool) || strspn(v, "0123456789abcdef") != n)
+			return unik_err_set(err, UNIK_E_INVALID,
+					    "summon.pool must be an instance id");
+		memcpy(out->pool, v, n + 1);
+	}
 	return 0;
 }
 
 json_t *unik_summon_to_json(const struct unik_summon *s)
 {
+	json_t *j;
+
 	if (!s->enabled)
 		return json_null();
-	return json_pack("{sfsi}", "idle_timeout", (double)s->idle_timeout_ms / 1000.0, "max",
-			 s->max);
+	j = json_pack("{sfsi}", "idle_timeout", (double)s->idle_timeout_ms / 1000.0, "max", s->max);
+	if (s->pool[0])
+		json_object_set_new(j, "pool", json_string(s->pool));
+	return j;
 }
 
 const char *unik_summon_state(const struct unik_instance *in)

@@ -16,7 +16,8 @@
  * allowed: "1.5"): milliseconds, 0..UNIK_SUMMON_IDLE_MAX_MS. */
 int unik_duration_parse(const char *s, long long *ms, struct unik_err *err);
 
-/* {"idle_timeout": SECONDS, "max": N}; NULL or null: not summoned. */
+/* {"idle_timeout": SECONDS, "max": N[, "pool": ID]}; NULL or null: not
+ * summoned.  "pool" is in the records of a pool's other members. */
 int unik_summon_from_json(json_t *j, struct unik_summon *out, struct unik_err *err);
 /* The request's object (nothing kept of the state). */
 json_t *unik_summon_to_json(const struct unik_summon *s);

@@ -52,6 +52,9 @@ struct unik_summon {
 	int enabled;
 	long long idle_timeout_ms; /* 0: never stopped for idleness */
 	int max; /* instances of the pool */
+	/* a pool's other members: the id of the instance that publishes the
+	 * pool's ports (the daemon's, never a request's); "" otherwise */
+	char pool[65];
 };
 
 struct unik_instance {

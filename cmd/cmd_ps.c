@@ -49,6 +49,13 @@ static char *ports_text(const struct unik_instance *in)
 {
 	struct strbuf sb = STRBUF_INIT;
 
+	/* a summon pool's other member: the ports are its pool's */
+	if (in->summon.pool[0]) {
+		char id[16];
+
+		strbuf_addf(&sb, "pool of %s", cmd_short_id(in->summon.pool, id));
+		return strbuf_detach(&sb);
+	}
 	/* Docker's form: 127.0.0.1:8080->8080/tcp */
 	for (size_t i = 0; i < in->ports.n; i++) {
 		struct portspec ps;

@@ -71,7 +71,7 @@ static const struct opt run_options[] = {
 	OPT_STRING(0, "idle-timeout", NULL, struct run_opts, idle_timeout, "DURATION",
 		   "with --summon: stop it after DURATION (30s, 500ms, 2m) without a connection"),
 	OPT_INT(0, "max", NULL, struct run_opts, summon_max, "N", 1,
-		"with --summon: instances of the pool (only 1 for now)"),
+		"with --summon: up to N instances behind its ports (least connections)"),
 	OPT_END(),
 };
 

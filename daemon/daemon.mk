@@ -4,6 +4,8 @@ UNIKD_SRCS += \
 	daemon/claims.c \
 	daemon/console_stream.c \
 	daemon/daemon.c \
+	daemon/dns.c \
+	daemon/dns_msg.c \
 	daemon/events.c \
 	daemon/follow.c \
 	daemon/h_archive.c \
@@ -59,6 +61,7 @@ UNIKD_SRCS += \
 	daemon/store_instance_docs.c \
 	daemon/store_volumes.c \
 	daemon/summon.c \
+	daemon/summon_pool.c \
 	daemon/supervisor.c \
 	daemon/untar.c \
 	daemon/untar_entry.c \

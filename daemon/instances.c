@@ -305,19 +305,27 @@ static int make_log(const char *dir, const char *log, struct unik_err *err)
 	return 0;
 }
 
-/* The instance's folder and its two empty console logs. */
-static int make_instance_dir(const char *dir, const char *log, const char *err_log,
-			     struct unik_err *err)
+int instance_make_dir(struct unikd *d, const char *id, struct unik_err *err)
 {
+	char *dir = instance_dir(d, id), *log = instance_log_path(d, id),
+	     *err_log = instance_err_path(d, id);
+	int rv = -1;
 
 	if (mkdir(dir, 0700) < 0) {
-		if (errno != ENOENT)
-			return unik_err_set(err, UNIK_E_INTERNAL, "cannot create %s: %s", dir,
-					    strerror(errno));
+		if (errno != ENOENT) {
+			unik_err_set(err, UNIK_E_INTERNAL, "cannot create %s: %s", dir,
+				     strerror(errno));
+			goto out;
+		}
 		if (fs_mkdir_p(dir, 0700, err))
-			return -1;
+			goto out;
 	}
-	return make_log(dir, log, err) || make_log(dir, err_log, err) ? -1 : 0;
+	rv = make_log(dir, log, err) || make_log(dir, err_log, err) ? -1 : 0;
+out:
+	free(dir);
+	free(log);
+	free(err_log);
+	return rv;
 }
 
 int instance_create(struct unikd *d, const struct unik_run_request *rq, struct unik_instance *out,
@@ -326,7 +334,7 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 	const struct unik_provider *p = NULL;
 	struct unik_image im;
 	struct claim *c = NULL;
-	char *image_id = NULL, *dir = NULL, *log = NULL, *err_log = NULL;
+	char *image_id = NULL, *dir = NULL;
 	int rv = -1;
 
 	unik_image_init(&im);
@@ -397,9 +405,7 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 	}
 
 	dir = instance_dir(d, out->id);
-	log = instance_log_path(d, out->id);
-	err_log = instance_err_path(d, out->id);
-	if (make_instance_dir(dir, log, err_log, err))
+	if (instance_make_dir(d, out->id, err))
 		goto cleanup;
 	pthread_mutex_lock(&d->lock);
 	if (store_instance_put(d->store, out, err)) {
@@ -412,7 +418,7 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 		c = claim_try(d, out->id); /* a new id: nobody else holds it */
 	pthread_mutex_unlock(&d->lock);
 	rv = 0;
-	if (rq->summon.enabled && summon_open(d, out, err)) {
+	if (rq->summon.enabled && (summon_pool_create(d, out, err) || summon_open(d, out, err))) {
 		struct unik_err ignored = UNIK_ERR_INIT;
 
 		if (instance_remove(d, out->id, 1, &ignored))
@@ -445,8 +451,6 @@ cleanup:
 	unik_image_release(&im);
 	free(image_id);
 	free(dir);
-	free(log);
-	free(err_log);
 	return rv;
 }
 
@@ -601,7 +605,8 @@ unlock:
 	return rv;
 }
 
-int instance_remove(struct unikd *d, const char *id, int force, struct unik_err *err)
+static int remove_as(struct unikd *d, const char *id, int force, int member_ok,
+		     struct unik_err *err)
 {
 	struct unik_instance in;
 	const struct unik_provider *p;
@@ -614,6 +619,8 @@ int instance_remove(struct unikd *d, const char *id, int force, struct unik_err 
 	summon_hold(d, id, 1); /* no connection boots it meanwhile */
 	pthread_mutex_lock(&d->lock);
 	if (store_instance_get(d->store, id, &in, err))
+		goto unlock;
+	if (!member_ok && summon_pool_member_locked(d, &in, err))
 		goto unlock;
 	if (is_running(&in)) {
 		if (!force) {
@@ -670,6 +677,8 @@ int instance_remove(struct unikd *d, const char *id, int force, struct unik_err 
 	unikd_log("instance %s (%s) removed", in.name, in.id);
 	events_instance(&in, "destroy", NULL);
 	rv = 0;
+	if (in.summon.max > 1 && !in.summon.pool[0])
+		summon_pool_remove(d, id); /* the pool's other members */
 	goto out;
 unlock:
 	if (c)
@@ -682,6 +691,16 @@ out:
 	unik_instance_release(&in);
 	free(dir);
 	return rv;
+}
+
+int instance_remove(struct unikd *d, const char *id, int force, struct unik_err *err)
+{
+	return remove_as(d, id, force, 0, err);
+}
+
+int instance_remove_member(struct unikd *d, const char *id, struct unik_err *err)
+{
+	return remove_as(d, id, 1, 1, err);
 }
 
 int instance_wait(struct unikd *d, const char *id, struct unik_instance *out, struct unik_err *err)

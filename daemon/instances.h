@@ -44,8 +44,15 @@ int instance_start_restart(struct unikd *d, const char *id, struct unik_instance
 int instance_stop(struct unikd *d, const char *id, int timeout_s, struct unik_instance *out,
 		  struct unik_err *err);
 /* Removes an instance; CONFLICT while running unless force (then stops it).
- * Any process still carrying its id is ended before the record goes. */
+ * Any process still carrying its id is ended before the record goes.  The
+ * first instance of a summon pool takes its other members with it; one of
+ * those alone is refused (CONFLICT) while its pool exists. */
 int instance_remove(struct unikd *d, const char *id, int force, struct unik_err *err);
+/* instance_remove(force) of a member of a summon pool, whose first
+ * instance (its pool) is being removed. */
+int instance_remove_member(struct unikd *d, const char *id, struct unik_err *err);
+/* The folder of a new record `id` and its two empty console logs. */
+int instance_make_dir(struct unikd *d, const char *id, struct unik_err *err);
 /* Blocks until the instance is no longer running; `out` holds its final state. */
 int instance_wait(struct unikd *d, const char *id, struct unik_instance *out, struct unik_err *err);
 

@@ -15,6 +15,7 @@
 #include "../providers/dispatch.h"
 #include "blobs.h"
 #include "daemon.h"
+#include "dns.h"
 #include "log_times.h"
 #include "http.h"
 #include "instances.h"
@@ -73,6 +74,8 @@ static void usage(FILE *f)
 	      "                        an address or route of the host)\n"
 	      "  --keep-bridge         leave the bridge in place at exit (it is removed when\n"
 	      "                        no instance runs on it)\n"
+	      "  --dns ADDR:PORT       answer DNS queries for NAME.unik. of summoned instances\n"
+	      "                        (UDP; the query boots it: docs/summon.md)\n"
 	      "  --version, --help\n",
 	      f);
 }
@@ -169,13 +172,14 @@ enum {
 	OPT_BRIDGE,
 	OPT_SUBNET,
 	OPT_KEEP_BRIDGE,
+	OPT_DNS,
 	OPT_VERSION,
 	OPT_HELP
 };
 
 struct cli_opts {
 	const char *socket, *listen, *token_file, *state_dir, *config, *upload, *provider,
-	    *stop_timeout;
+	    *stop_timeout, *dns;
 	const char *tlscert, *tlskey, *tlscacert;
 	const char *bridge, *subnet;
 	int tlsverify, insecure, keep_bridge;
@@ -200,6 +204,7 @@ static void parse_args(int argc, char **argv, struct cli_opts *o)
 		{ "bridge", required_argument, NULL, OPT_BRIDGE },
 		{ "subnet", required_argument, NULL, OPT_SUBNET },
 		{ "keep-bridge", no_argument, NULL, OPT_KEEP_BRIDGE },
+		{ "dns", required_argument, NULL, OPT_DNS },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -225,6 +230,7 @@ static void parse_args(int argc, char **argv, struct cli_opts *o)
 		case OPT_BRIDGE: o->bridge = optarg; break;
 		case OPT_SUBNET: o->subnet = optarg; break;
 		case OPT_KEEP_BRIDGE: o->keep_bridge = 1; break;
+		case OPT_DNS: o->dns = optarg; break;
 		case OPT_VERSION: printf("unikd %s (%s)\n", UNIK_VERSION, UNIK_GITREV); exit(0);
 		case 'h':
 		case OPT_HELP: usage(stdout); exit(0);
@@ -428,6 +434,8 @@ int main(int argc, char **argv)
 		die("%s", err.msg);
 	restarts_reconcile(&d); /* the restart policies of what ended meanwhile */
 	summon_reconcile(&d); /* summoned instances listen again */
+	if (o.dns && dns_start(&d, o.dns, &err))
+		die("%s", err.msg);
 	if (http_start(&d, &srv, &err))
 		die("%s", err.msg);
 	unikd_log("unikd %s listening on unix:%s%s%s%s, state in %s, network: %s", UNIK_VERSION,
@@ -457,6 +465,7 @@ int main(int argc, char **argv)
 	jobs_cancel_all(&d); /* running builds are killed, not waited for */
 	jobs_drain(&d);
 	restarts_stop();
+	dns_stop();
 	summon_fini(&d);
 	http_stop(srv);
 	supervisor_stop(d.sup);

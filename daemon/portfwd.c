@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../lib/xalloc.h"
@@ -112,11 +113,32 @@ int portfwd_connect(const struct sockaddr_in *guest, int stop_fd, int timeout_ms
 	return fd;
 }
 
-/* Connects to the guest, giving up after timeout_ms or when the port
- * closes. */
-static int connect_guest(struct portfwd *fw, int timeout_ms)
+static long long mono_ms(void)
 {
-	return portfwd_connect(&fw->guest, fw->stop_fd, timeout_ms);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int portfwd_connect_wait(const struct sockaddr_in *guest, int stop_fd, int wait_ms, int retry_ms)
+{
+	struct pollfd stop = { stop_fd, POLLIN, 0 };
+	long long deadline = mono_ms() + wait_ms;
+
+	for (;;) {
+		long long left = wait_ms < 0 ? 1000 : deadline - mono_ms();
+		int fd;
+
+		if (left <= 0)
+			return -1;
+		fd = portfwd_connect(guest, stop_fd, left > 1000 ? 1000 : (int)left);
+		if (fd >= 0)
+			return fd;
+		/* refused (the program does not listen yet): again shortly */
+		if (poll(&stop, 1, retry_ms) != 0)
+			return -1;
+	}
 }
 
 void portfwd_splice(int client, int guest, int stop_fd)
@@ -151,7 +173,7 @@ static void *relay_main(void *arg)
 {
 	struct relay *r = arg;
 	struct portfwd *fw = r->fw;
-	int guest = connect_guest(fw, 10000);
+	int guest = portfwd_connect(&fw->guest, fw->stop_fd, 10000);
 
 	if (guest >= 0)
 		portfwd_splice(r->client, guest, fw->stop_fd);
@@ -170,18 +192,12 @@ static void *relay_main(void *arg)
  * port is closed first. */
 static int wait_guest(struct portfwd *fw)
 {
-	struct pollfd stop = { fw->stop_fd, POLLIN, 0 };
+	int fd = portfwd_connect_wait(&fw->guest, fw->stop_fd, -1, 100);
 
-	for (;;) {
-		int fd = connect_guest(fw, 500);
-
-		if (fd >= 0) {
-			close(fd);
-			return listen(fw->listen_fd, 128);
-		}
-		if (poll(&stop, 1, 100) > 0)
-			return -1;
-	}
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return listen(fw->listen_fd, 128);
 }
 
 static void *accept_main(void *arg)

@@ -26,6 +26,11 @@ int portfwd_bind(const struct portspec *p, int listen_now, struct unik_err *err)
 /* Connects to `guest` (blocking fd returned), giving up after timeout_ms
  * (-1 on failure, or when stop_fd becomes readable first). */
 int portfwd_connect(const struct sockaddr_in *guest, int stop_fd, int timeout_ms);
+/* Connects to `guest`, trying again every retry_ms while it refuses (the
+ * program does not listen yet): the blocking fd once it accepts, or -1
+ * after wait_ms (-1: no limit) or once stop_fd is readable.  Both relays
+ * (published ports, summoned instances) wait for the guest with it. */
+int portfwd_connect_wait(const struct sockaddr_in *guest, int stop_fd, int wait_ms, int retry_ms);
 /* Relays between two connected sockets until both directions ended (each
  * EOF passed on as a shutdown) or stop_fd is readable; closes neither. */
 void portfwd_splice(int client, int guest, int stop_fd);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -42,29 +43,41 @@ struct sport {
 	int thread_started;
 };
 
+/* An instance of the pool: the one publishing the ports first, then the
+ * others of `--max N` (their records' summon.pool names the first). */
+struct member {
+	char *id;
+	int conns; /* connections held or relayed to it */
+	int booting; /* a relay thread starts its VM now */
+	int stopping; /* the timer stops its VM now */
+	int up; /* booted for a connection and not idle-stopped since (a hint) */
+	long long last_ms; /* wall clock of the last connection's start or end */
+};
+
 struct summoned {
 	struct summoned *next;
 	struct unikd *d;
-	char *id;
+	char *id; /* the instance publishing the ports (members[0]) */
+	char *name; /* its name (the DNS responder's) */
 	long long idle_ms;
 	struct sport *ports;
 	size_t n_ports;
+	struct member *members;
+	size_t n_members;
 	int stop_fd; /* eventfd: readable once closing */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	int conns; /* connections held or relayed */
 	int threads; /* relay threads alive */
 	int refs; /* the timer's, while it works on it */
-	int booting; /* a relay thread starts the VM now */
-	int stopping; /* the timer stops the VM now */
 	int held; /* a removal in progress: no boots */
-	long long last_ms; /* wall clock of the last connection's start or end */
 };
 
 struct relay {
 	struct summoned *s;
 	struct sport *port;
-	int client;
+	struct member *m;
+	int client; /* -1: a boot for a DNS query, no connection */
+	long long t0; /* monotonic ms of its accept */
 };
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -77,6 +90,14 @@ static long long now_ms(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -128,12 +149,15 @@ static int read_state(struct unikd *d, const char *id, enum unik_state *state, c
 }
 
 /* Makes sure the VM runs, booting it when it does not: 0 with its address,
- * or -1 with err.  Concurrent callers wait for the one boot. */
-static int ensure_running(struct summoned *s, char *addr, size_t addr_size, struct unik_err *err)
+ * or -1 with err.  Concurrent callers wait for the one boot; *boot_ms is
+ * how long this caller's instance_start took, -1 when it did not boot it. */
+static int ensure_running(struct summoned *s, struct member *m, char *addr, size_t addr_size,
+			  long long *boot_ms, struct unik_err *err)
 {
 	struct unikd *d = s->d;
 	long long deadline = now_ms() + 60000;
 
+	*boot_ms = -1;
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
 		enum unik_state st;
@@ -144,15 +168,16 @@ static int ensure_running(struct summoned *s, char *addr, size_t addr_size, stru
 			pthread_mutex_unlock(&s->mu);
 			return unik_err_set(err, UNIK_E_CONFLICT, "the instance is being removed");
 		}
-		if (s->booting || s->stopping) {
+		if (m->booting || m->stopping) {
 			pthread_cond_wait(&s->cv, &s->mu);
 			continue;
 		}
-		if (read_state(d, s->id, &st, addr, addr_size, err)) {
+		if (read_state(d, m->id, &st, addr, addr_size, err)) {
 			pthread_mutex_unlock(&s->mu);
 			return -1;
 		}
 		if (st == UNIK_STATE_RUNNING && *addr) {
+			m->up = 1;
 			pthread_mutex_unlock(&s->mu);
 			return 0;
 		}
@@ -174,16 +199,18 @@ static int ensure_running(struct summoned *s, char *addr, size_t addr_size, stru
 			pthread_cond_timedwait(&s->cv, &s->mu, &ts);
 			continue;
 		}
-		s->booting = 1;
+		m->booting = 1;
 		pthread_mutex_unlock(&s->mu);
 		unik_instance_init(&out);
-		rc = instance_start(d, s->id, &out, err);
+		*boot_ms = mono_ms();
+		rc = instance_start(d, m->id, &out, err);
+		*boot_ms = mono_ms() - *boot_ms;
 		if (rc == 0)
 			events_instance(&out, "summon", NULL);
 		unik_instance_release(&out);
 		pthread_mutex_lock(&s->mu);
-		s->booting = 0;
-		s->last_ms = now_ms();
+		m->booting = 0;
+		m->last_ms = now_ms();
 		pthread_cond_broadcast(&s->cv);
 		if (rc && err->code != UNIK_E_CONFLICT) {
 			pthread_mutex_unlock(&s->mu);
@@ -193,32 +220,18 @@ static int ensure_running(struct summoned *s, char *addr, size_t addr_size, stru
 	}
 }
 
-/* Connects to the guest's port, retrying until it accepts or the wait is
- * over: the fd, or -1. */
+/* Connects to the guest's port once it listens: the fd, or -1 after
+ * SUMMON_LISTEN_WAIT_MS. */
 static int connect_when_listening(struct summoned *s, const char *addr, int port)
 {
 	struct sockaddr_in sa;
-	long long deadline = now_ms() + SUMMON_LISTEN_WAIT_MS;
-	struct pollfd stop = { s->stop_fd, POLLIN, 0 };
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)port);
 	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
 		return -1;
-	for (;;) {
-		long long left = deadline - now_ms();
-		int fd;
-
-		if (left <= 0)
-			return -1;
-		fd = portfwd_connect(&sa, s->stop_fd, left > 1000 ? 1000 : (int)left);
-		if (fd >= 0)
-			return fd;
-		/* refused (the program does not listen yet): again shortly */
-		if (poll(&stop, 1, 5) > 0)
-			return -1;
-	}
+	return portfwd_connect_wait(&sa, s->stop_fd, SUMMON_LISTEN_WAIT_MS, 5);
 }
 
 /* Closes a client that was never relayed with a FIN, not a reset: what it
@@ -234,11 +247,11 @@ static void close_gently(int fd)
 	close(fd);
 }
 
-static void conn_end(struct summoned *s)
+static void conn_end(struct summoned *s, struct member *m)
 {
 	pthread_mutex_lock(&s->mu);
-	s->conns--;
-	s->last_ms = now_ms();
+	m->conns--;
+	m->last_ms = now_ms();
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 }
@@ -250,37 +263,76 @@ static void *relay_main(void *arg)
 	struct unik_err err = UNIK_ERR_INIT;
 	char addr[64];
 	int guest = -1;
+	long long boot_ms, t0 = mono_ms();
 
-	if (ensure_running(s, addr, sizeof(addr), &err)) {
-		console_note(s->d, s->id,
-			     "unikd: cannot summon the instance for a connection "
-			     "to port %d: %s",
-			     r->port->spec.host_port, err.msg);
+	if (ensure_running(s, r->m, addr, sizeof(addr), &boot_ms, &err)) {
+		if (r->client < 0)
+			console_note(s->d, r->m->id,
+				     "unikd: cannot summon the instance for a DNS query: %s",
+				     err.msg);
+		else
+			console_note(s->d, r->m->id,
+				     "unikd: cannot summon the instance for a connection "
+				     "to port %d: %s",
+				     r->port->spec.host_port, err.msg);
+	} else if (r->client < 0) {
+		/* booted for a DNS query: its connections come next */
 	} else if ((guest = connect_when_listening(s, addr, r->port->spec.guest_port)) < 0) {
 		struct pollfd stop = { s->stop_fd, POLLIN, 0 };
 
 		if (poll(&stop, 1, 0) <= 0)
-			console_note(s->d, s->id,
+			console_note(s->d, r->m->id,
 				     "unikd: the guest never listened on port %d (waited %d s): "
 				     "closed the connection from host port %d",
 				     r->port->spec.guest_port, SUMMON_LISTEN_WAIT_MS / 1000,
 				     r->port->spec.host_port);
 	} else {
+		/* where a cold summon's time goes (docs/summon.md) */
+		if (boot_ms >= 0)
+			unikd_log("instance %s: summoned for a connection to port %d: the guest's "
+				  "port accepted %lld ms after the connection (start %lld ms, then "
+				  "%lld ms until the program listened)",
+				  r->m->id, r->port->spec.host_port, mono_ms() - r->t0, boot_ms,
+				  mono_ms() - t0 - boot_ms);
 		portfwd_splice(r->client, guest, s->stop_fd);
 	}
 	if (guest >= 0) {
 		close(guest);
 		close(r->client);
-	} else {
+	} else if (r->client >= 0) {
 		close_gently(r->client);
 	}
+	conn_end(s, r->m);
 	free(r);
-	conn_end(s);
 	pthread_mutex_lock(&s->mu);
 	s->threads--;
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
+}
+
+/* The member for a new connection (s->mu held): the fewest connections
+ * among those up or booting; a member that is down is booted instead when
+ * each of those has SUMMON_BUSY_CONNS or more (or none is up). */
+static struct member *pick_member(struct summoned *s)
+{
+	struct member *best = NULL, *down = NULL, *least = &s->members[0];
+
+	for (size_t i = 0; i < s->n_members; i++) {
+		struct member *m = &s->members[i];
+
+		if (m->conns < least->conns)
+			least = m;
+		if (m->up || m->booting || m->conns > 0) {
+			if (!best || m->conns < best->conns)
+				best = m;
+		} else if (!down && !m->stopping) {
+			down = m;
+		}
+	}
+	if (down && (!best || best->conns >= SUMMON_BUSY_CONNS))
+		return down;
+	return best ? best : least; /* all of them stopping: the next boots again */
 }
 
 static void *accept_main(void *arg)
@@ -312,18 +364,20 @@ static void *accept_main(void *arg)
 		r->s = s;
 		r->port = port;
 		r->client = c;
+		r->t0 = mono_ms();
 		pthread_mutex_lock(&s->mu);
-		s->conns++;
+		r->m = pick_member(s);
+		r->m->conns++;
+		r->m->last_ms = now_ms();
 		s->threads++;
-		s->last_ms = now_ms();
 		pthread_mutex_unlock(&s->mu);
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		pthread_attr_setstacksize(&attr, 256 * 1024);
 		if (pthread_create(&t, &attr, relay_main, r)) {
 			close(c);
+			conn_end(s, r->m);
 			free(r);
-			conn_end(s);
 			pthread_mutex_lock(&s->mu);
 			s->threads--;
 			pthread_mutex_unlock(&s->mu);
@@ -353,7 +407,11 @@ static void summoned_free(struct summoned *s)
 		close(s->stop_fd);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
+	for (size_t i = 0; i < s->n_members; i++)
+		free(s->members[i].id);
+	free(s->members);
 	free(s->ports);
+	free(s->name);
 	free(s->id);
 	free(s);
 }
@@ -365,9 +423,12 @@ int summon_check(struct unikd *d, const struct unik_run_request *rq, struct unik
 	if (!rq->ports.n)
 		return unik_err_set(err, UNIK_E_INVALID,
 				    "--summon needs a published port (-p HOST:GUEST)");
-	if (rq->summon.max > 1)
-		return unik_err_set(err, UNIK_E_UNSUPPORTED,
-				    "summon pools (max %d) are not supported yet: max must be 1",
+	if (rq->summon.pool[0])
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "summon.pool is the daemon's: it marks the members of a pool");
+	if (rq->summon.max > 1 && rq->volumes.n)
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "the instances of a pool (--max %d) cannot share volumes",
 				    rq->summon.max);
 	if (rq->restart && strcmp(rq->restart, "no"))
 		return unik_err_set(err, UNIK_E_INVALID,
@@ -383,14 +444,48 @@ int summon_check(struct unikd *d, const struct unik_run_request *rq, struct unik
 
 static void timer_ensure(void);
 
+static void member_add(struct summoned *s, const struct unik_instance *in)
+{
+	struct member *m;
+
+	s->members = xrealloc(s->members, (s->n_members + 1) * sizeof(*s->members));
+	m = &s->members[s->n_members++];
+	memset(m, 0, sizeof(*m));
+	m->id = xstrdup(in->id);
+	m->up = in->state == UNIK_STATE_RUNNING;
+	m->last_ms = now_ms();
+}
+
+/* in first, then the records naming it as their pool, oldest first. */
+static int load_members(struct summoned *s, const struct unik_instance *in, struct unik_err *err)
+{
+	struct unik_instance *v;
+	size_t n;
+
+	member_add(s, in);
+	if (in->summon.max <= 1)
+		return 0;
+	pthread_mutex_lock(&s->d->lock);
+	if (store_instance_list(s->d->store, &v, &n, err)) {
+		pthread_mutex_unlock(&s->d->lock);
+		return -1;
+	}
+	pthread_mutex_unlock(&s->d->lock);
+	for (size_t i = 0; i < n; i++)
+		if (v[i].summon.enabled && !strcmp(v[i].summon.pool, in->id))
+			member_add(s, &v[i]);
+	store_instances_free(v, n);
+	return 0;
+}
+
 int summon_open(struct unikd *d, const struct unik_instance *in, struct unik_err *err)
 {
 	struct summoned *s = xcalloc(1, sizeof(*s));
 
 	s->d = d;
 	s->id = xstrdup(in->id);
+	s->name = xstrdup(in->name);
 	s->idle_ms = in->summon.idle_timeout_ms;
-	s->last_ms = now_ms();
 	s->stop_fd = eventfd(0, EFD_CLOEXEC);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
@@ -402,6 +497,8 @@ int summon_open(struct unikd *d, const struct unik_instance *in, struct unik_err
 		unik_err_set(err, UNIK_E_INTERNAL, "eventfd: %s", strerror(errno));
 		goto fail;
 	}
+	if (load_members(s, in, err))
+		goto fail;
 	for (size_t i = 0; i < in->ports.n; i++) {
 		struct sport *p = &s->ports[i];
 
@@ -454,6 +551,55 @@ void summon_close(struct unikd *d, const char *id)
 		summoned_free(s);
 }
 
+int summon_dns_lookup(struct unikd *d, const char *name, int boot, char *ip, size_t ip_size)
+{
+	struct summoned *s;
+
+	(void)d;
+	pthread_mutex_lock(&reg_lock);
+	for (s = reg; s; s = s->next)
+		if (s->n_ports && !strcasecmp(s->name, name))
+			break;
+	if (!s) {
+		pthread_mutex_unlock(&reg_lock);
+		return -1;
+	}
+	snprintf(ip, ip_size, "%s", s->ports[0].spec.host_ip);
+	pthread_mutex_lock(&s->mu);
+	if (boot && !s->held) {
+		struct relay *r = xcalloc(1, sizeof(*r));
+		pthread_attr_t attr;
+		pthread_t t;
+
+		r->s = s;
+		r->port = &s->ports[0];
+		r->client = -1;
+		r->m = pick_member(s);
+		r->m->conns++; /* until it is up: no idle stop meanwhile */
+		r->m->last_ms = now_ms();
+		s->threads++;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&t, &attr, relay_main, r)) {
+			r->m->conns--;
+			s->threads--;
+			free(r);
+		}
+		pthread_attr_destroy(&attr);
+	}
+	pthread_mutex_unlock(&s->mu);
+	pthread_mutex_unlock(&reg_lock);
+	return 0;
+}
+
+static int any_booting(const struct summoned *s)
+{
+	for (size_t i = 0; i < s->n_members; i++)
+		if (s->members[i].booting)
+			return 1;
+	return 0;
+}
+
 void summon_hold(struct unikd *d, const char *id, int hold)
 {
 	pthread_mutex_lock(&reg_lock);
@@ -461,16 +607,16 @@ void summon_hold(struct unikd *d, const char *id, int hold)
 		if (!strcmp(s->id, id)) {
 			pthread_mutex_lock(&s->mu);
 			s->held = hold;
-			/* a boot under way finishes first */
-			while (hold && s->booting)
+			/* the boots under way finish first */
+			while (hold && any_booting(s))
 				pthread_cond_wait(&s->cv, &s->mu);
 			pthread_mutex_unlock(&s->mu);
 		}
 	pthread_mutex_unlock(&reg_lock);
 }
 
-/* Stops s's VM when it has been idle long enough. */
-static void idle_check(struct summoned *s)
+/* Stops m's VM when it has been idle long enough. */
+static void idle_check(struct summoned *s, struct member *m)
 {
 	struct unikd *d = s->d;
 	struct unik_instance in;
@@ -480,13 +626,13 @@ static void idle_check(struct summoned *s)
 
 	unik_instance_init(&in);
 	pthread_mutex_lock(&s->mu);
-	if (s->conns > 0 || s->booting || s->stopping || s->held) {
+	if (m->conns > 0 || m->booting || m->stopping || s->held) {
 		pthread_mutex_unlock(&s->mu);
 		return;
 	}
-	since = s->last_ms;
+	since = m->last_ms;
 	pthread_mutex_lock(&d->lock);
-	run = store_instance_get(d->store, s->id, &in, NULL) == 0 && in.state == UNIK_STATE_RUNNING;
+	run = store_instance_get(d->store, m->id, &in, NULL) == 0 && in.state == UNIK_STATE_RUNNING;
 	pthread_mutex_unlock(&d->lock);
 	/* started by other means (unik start) later than the last connection */
 	if (run && in.started * 1000 > since)
@@ -496,11 +642,11 @@ static void idle_check(struct summoned *s)
 		unik_instance_release(&in);
 		return;
 	}
-	s->stopping = 1;
+	m->stopping = 1;
 	pthread_mutex_unlock(&s->mu);
 	unik_instance_release(&in);
 	unik_instance_init(&in);
-	if (instance_stop(d, s->id, d->stop_timeout, &in, &err) == 0) {
+	if (instance_stop(d, m->id, d->stop_timeout, &in, &err) == 0) {
 		json_t *a = json_object();
 
 		json_object_set_new(a, "idle_timeout_ms", json_sprintf("%lld", s->idle_ms));
@@ -508,12 +654,13 @@ static void idle_check(struct summoned *s)
 		unikd_log("instance %s (%s): stopped after %lld ms without a connection", in.name,
 			  in.id, s->idle_ms);
 	} else {
-		unikd_log("instance %s: its idle stop failed: %s", s->id, err.msg);
+		unikd_log("instance %s: its idle stop failed: %s", m->id, err.msg);
 	}
 	unik_instance_release(&in);
 	pthread_mutex_lock(&s->mu);
-	s->stopping = 0;
-	s->last_ms = now_ms();
+	m->stopping = 0;
+	m->up = 0;
+	m->last_ms = now_ms();
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 }
@@ -537,7 +684,8 @@ static void *timer_main(void *arg)
 			}
 		pthread_mutex_unlock(&reg_lock);
 		for (size_t i = 0; i < n; i++) {
-			idle_check(batch[i]);
+			for (size_t k = 0; k < batch[i]->n_members; k++)
+				idle_check(batch[i], &batch[i]->members[k]);
 			pthread_mutex_lock(&batch[i]->mu);
 			batch[i]->refs--;
 			pthread_cond_broadcast(&batch[i]->cv);
@@ -575,7 +723,7 @@ void summon_reconcile(struct unikd *d)
 	}
 	pthread_mutex_unlock(&d->lock);
 	for (size_t i = 0; i < n; i++) {
-		if (!v[i].summon.enabled)
+		if (!v[i].summon.enabled || v[i].summon.pool[0]) /* a member: with its pool */
 			continue;
 		unik_err_clear(&err);
 		if (summon_open(d, &v[i], &err))

@@ -23,7 +23,7 @@ struct unikd;
 #define SUMMON_LISTEN_WAIT_MS 10000
 
 /* Checks a run request's summon settings against the daemon (bridge
- * networking, published ports, no restart policy, a pool of 1). */
+ * networking, published ports, no restart policy, no volumes in a pool). */
 int summon_check(struct unikd *d, const struct unik_run_request *rq, struct unik_err *err);
 /* Binds and listens on the published ports of `in` (CONFLICT when one is
  * taken) and serves them from now on. */
@@ -34,6 +34,25 @@ void summon_close(struct unikd *d, const char *id);
 /* With hold 1, connections to `id` no longer boot it (refused at once)
  * until it is released with hold 0: for a removal in progress. */
 void summon_hold(struct unikd *d, const char *id, int hold);
+/* A connection goes to the pool's member with the fewest; another member is
+ * booted when each one up has this many or more (docs/summon.md). */
+#define SUMMON_BUSY_CONNS 4
+
+/* summon_pool.c.  The other members of in's pool (`--max N`, N > 1):
+ * records copied from `in` (just stored) without its ports, named
+ * NAME-2..NAME-N, created, not booted; summon.pool names `in`. */
+int summon_pool_create(struct unikd *d, const struct unik_instance *in, struct unik_err *err);
+/* With d->lock held: CONFLICT when `in` is a member of a pool that exists
+ * (it goes with its pool), else 0. */
+int summon_pool_member_locked(struct unikd *d, const struct unik_instance *in,
+			      struct unik_err *err);
+/* Removes the members of the pool of `id` (removed just now). */
+void summon_pool_remove(struct unikd *d, const char *id);
+/* The DNS responder's (dns.h): 0 with the host address of the first
+ * published port of the summoned instance called `name` (any case), whose
+ * boot starts now when `boot` (a member of its pool, as for a connection);
+ * -1 when there is no such instance. */
+int summon_dns_lookup(struct unikd *d, const char *name, int boot, char *ip, size_t ip_size);
 /* At daemon start, after instances_reconcile: listens again for every
  * summoned instance; and starts the idle timer. */
 void summon_reconcile(struct unikd *d);

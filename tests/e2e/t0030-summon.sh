@@ -20,7 +20,7 @@ for i in json.load(sys.stdin):
 }
 daemon_start() {
 	ip netns exec "$NS" "$BIN/unikd" --socket "$SOCK" --state-dir "$STATE" --config /dev/null \
-		--stop-timeout 2 >>"$T/unikd.log" 2>&1 &
+		--stop-timeout 2 --dns 127.0.0.1:8053 >>"$T/unikd.log" 2>&1 &
 	DAEMON_PID=$!
 	for _ in $(seq 1 100); do daemon_alive && break; sleep 0.1; done
 }
@@ -134,7 +134,115 @@ check "a never-listening guest: the client's connection is closed" eq "$out" clo
 check "and unik logs says the guest never listened" contains "$(unik logs mute 2>&1)" "never listened on port 8080"
 unik rm -f mute >/dev/null
 
-# 7. hvt: the same daemon path, one case
+# 7. a pool (--max 2): concurrent slow connections spread over both members,
+# both stop when idle; a member goes only with its pool
+unik run --summon --max 2 --idle-timeout 1s --provider spt --name pool -p 8086:8080 -e GREETING=pool http >/dev/null
+check "ps lists the pool's second member" contains "$(unik ps)" "pool of"
+check "its record names its pool" eq "$(unik ps --json | python3 -c 'import json,sys
+v = {i["name"]: i for i in json.load(sys.stdin)}
+print(v["pool-2"]["summon"].get("pool") == v["pool"]["id"])')" True
+out=$(unik rm -f pool-2 2>&1)
+check "a member alone is not removed" contains "$out" "member of the summon pool"
+out=$(api POST /v1/instances -d '{"image":"http","ports":["8097:8080"],"summon":{"max":2,"pool":"ab"}}')
+check "the API refuses a request's summon.pool" json_error_is "$out" 400 invalid_argument
+# 8 connections held open at once (a member is busy at 4): both members boot
+in_ns python3 -c '
+import socket, time
+ss = [socket.create_connection(("127.0.0.1", 8086), 10) for _ in range(8)]
+time.sleep(1)
+for s in ss:
+    s.sendall(b"GET /env/GREETING HTTP/1.0\r\n\r\n")
+ok = 0
+for s in ss:
+    s.settimeout(30)
+    data = b""
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        data += b
+    ok += data.endswith(b"pool")
+print("answered", ok)' >"$T/pool.out" 2>&1
+check "the 8 held connections are all answered" contains "$(cat "$T/pool.out")" "answered 8"
+summons() { # the summon events of instance $1
+	curl -s -m 2 --unix-socket "$SOCK" "http://x/v1/events?since=0&until=$(($(date +%s) + 1))&filter=event=summon" |
+		python3 -c 'import json,sys
+n = 0
+for l in sys.stdin:
+    l = l.strip()
+    if l:
+        e = json.loads(l)
+        n += e.get("name") == sys.argv[1]
+print(n)' "$1"
+}
+check "the first member was summoned" eq "$(summons pool)" 1
+check "and the second one too" eq "$(summons pool-2)" 1
+for _ in $(seq 1 60); do
+	[ "$(state_of pool)" = idle ] && [ "$(state_of pool-2)" = idle ] && break
+	sleep 0.1
+done
+check "both members stop when idle" eq "$(state_of pool) $(state_of pool-2)" "idle idle"
+unik rm -f pool >/dev/null
+check "rm of the pool removes its members" eq "$(unik ps -a | grep -c pool)" 0
+
+# 8. the DNS responder (unikd --dns): NAME.unik. of a summoned instance is
+# answered with its published address and boots it; other names NXDOMAIN
+cat >"$T/dnsq.py" <<'PY'
+import socket, struct, sys
+def query(name, qtype=1, raw=None):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(5)
+    if raw is None:
+        q = struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0)
+        for l in name.rstrip(".").split("."):
+            q += bytes([len(l)]) + l.encode()
+        raw = q + b"\0" + struct.pack(">HH", qtype, 1)
+    s.sendto(raw, ("127.0.0.1", 8053))
+    try:
+        r = s.recv(512)
+    except socket.timeout:
+        return "no-reply"
+    rid, flags, qd, an = struct.unpack(">HHHH", r[:8])
+    out = "id-ok" if rid == struct.unpack(">H", raw[:2])[0] else "id-bad"
+    out += " rcode=%d an=%d" % (flags & 15, an)
+    if an:
+        out += " a=" + socket.inet_ntoa(r[-4:])
+    return out
+mode = sys.argv[1]
+if mode == "garbage":
+    # a compression loop, a pointer past the end, a short header, a response
+    loop = struct.pack(">HHHHHH", 7, 0, 1, 0, 0, 0) + b"\xc0\x0c" + b"\0\1\0\1"
+    past = struct.pack(">HHHHHH", 8, 0, 1, 0, 0, 0) + b"\xc0\xff"
+    print(query(None, raw=loop), query(None, raw=past), query(None, raw=b"\1\2\3"),
+          query(None, raw=struct.pack(">HHHHHH", 9, 0x8000, 1, 0, 0, 0)))
+else:
+    print(query(mode, int(sys.argv[2]) if len(sys.argv) > 2 else 1))
+PY
+dnsq() { in_ns python3 "$T/dnsq.py" "$@"; }
+unik run --summon --provider spt --name dnsweb -p 8087:8080 -e GREETING=dns http >/dev/null
+check "dns: a summoned instance's name is answered" eq "$(dnsq dnsweb.unik.)" "id-ok rcode=0 an=1 a=127.0.0.1"
+st=
+for _ in $(seq 1 100); do st=$(state_of dnsweb); [ "$st" = running ] && break; sleep 0.1; done
+check "dns: the query boots it (no connection yet)" eq "$st" running
+check "dns: then the connection is answered" eq "$(get http://127.0.0.1:8087/env/GREETING)" dns
+check "dns: names are not case-sensitive" eq "$(dnsq DNSWeb.UNIK)" "id-ok rcode=0 an=1 a=127.0.0.1"
+check "dns: another type of the name: no record, no error" eq "$(dnsq dnsweb.unik 28)" "id-ok rcode=0 an=0"
+check "dns: an unknown instance is NXDOMAIN" eq "$(dnsq nosuch.unik)" "id-ok rcode=3 an=0"
+check "dns: a name outside unik. is NXDOMAIN" eq "$(dnsq example.com)" "id-ok rcode=3 an=0"
+check "dns: bad queries: FORMERR or nothing" eq "$(dnsq garbage)" "id-ok rcode=1 an=0 id-ok rcode=1 an=0 no-reply no-reply"
+check "dns: still answering after them" eq "$(dnsq dnsweb.unik)" "id-ok rcode=0 an=1 a=127.0.0.1"
+unik rm -f dnsweb >/dev/null
+check "dns: a removed instance is NXDOMAIN" eq "$(dnsq dnsweb.unik)" "id-ok rcode=3 an=0"
+
+# 9. qemu and hvt: the same daemon path, one case each
+if command -v qemu-system-x86_64 >/dev/null && unik providers 2>/dev/null | grep -qw qemu; then
+	unik run --summon --provider qemu --name web-qemu -p 8084:8080 -e GREETING=qemu http >/dev/null
+	check "qemu: the first connection gets the answer" eq "$(get -m 90 http://127.0.0.1:8084/env/GREETING)" qemu
+	check "qemu: and it runs" eq "$(state_of web-qemu)" running
+	unik rm -f web-qemu >/dev/null
+else
+	skip_case "qemu: no qemu-system-x86_64 or no qemu provider"
+fi
 if [ -c /dev/kvm ] && unik providers 2>/dev/null | grep -qw hvt; then
 	unik run --summon --provider hvt --name web-hvt -p 8085:8080 -e GREETING=hvt http >/dev/null
 	check "hvt: the first connection gets the answer" eq "$(get -m 60 http://127.0.0.1:8085/env/GREETING)" hvt

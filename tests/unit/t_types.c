@@ -369,14 +369,22 @@ static void summon_settings(void)
 	   "{}: summoned, never idle-stopped, max 1");
 	json_decref(j);
 	{
-		json_t *bads[] = { json_pack("{si}", "idle_timeout", -1),
-				   json_pack("{ss}", "idle_timeout", "30s"),
-				   json_pack("{sf}", "idle_timeout", 1e12),
-				   json_pack("{si}", "max", 0),
-				   json_pack("{si}", "max", 65),
-				   json_pack("{sf}", "max", 1.5),
-				   json_string("yes"),
-				   NULL };
+		json_t *bads[] = {
+			json_pack("{si}", "idle_timeout", -1),
+			json_pack("{ss}", "idle_timeout", "30s"),
+			json_pack("{sf}", "idle_timeout", 1e12),
+			json_pack("{si}", "max", 0),
+			json_pack("{si}", "max", 65),
+			json_pack("{sf}", "max", 1.5),
+			json_pack("{ss}", "pool", ""),
+			json_pack("{ss}", "pool", "../x"),
+			json_pack("{si}", "pool", 7),
+			json_pack(
+			    "{ss}", "pool",
+			    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0"),
+			json_string("yes"),
+			NULL
+		};
 
 		for (size_t i = 0; bads[i]; i++) {
 			ok(unik_summon_from_json(bads[i], &sm, &err) < 0 &&
@@ -392,7 +400,8 @@ static void summon_settings(void)
 	a.name = xstrdup("s");
 	a.summon.enabled = 1;
 	a.summon.idle_timeout_ms = 1500;
-	a.summon.max = 1;
+	a.summon.max = 3;
+	snprintf(a.summon.pool, sizeof(a.summon.pool), "%s", "00ff");
 	is_str(unik_summon_state(&a), "summonable", "never booted: summonable");
 	a.started = 1700000000;
 	a.state = UNIK_STATE_EXITED;
@@ -401,8 +410,9 @@ static void summon_settings(void)
 	is_str(unik_summon_state(&a), "running", "running");
 	j = unik_instance_to_json(&a);
 	ok(unik_instance_from_json(j, &b, &err) == 0 && b.summon.enabled &&
-	       b.summon.idle_timeout_ms == 1500 && b.summon.max == 1,
-	   "an instance's summon settings round-trip: %s", err.msg);
+	       b.summon.idle_timeout_ms == 1500 && b.summon.max == 3 &&
+	       !strcmp(b.summon.pool, "00ff"),
+	   "an instance's summon settings (a pool member's) round-trip: %s", err.msg);
 	is_str(json_string_value(json_object_get(json_object_get(j, "summon"), "state")), "running",
 	       "the JSON has the summon state");
 	json_decref(j);
