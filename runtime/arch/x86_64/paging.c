@@ -83,10 +83,20 @@ static int entry_changed(u64 va, u64 pa, int prot)
 	return 0;
 }
 
+/* The last page table a walk reached and the 2 MiB of addresses it maps
+ * (va >> 21): mappings come in runs of neighbouring pages (a program's
+ * segments, its stack, an mmap), and page tables are never freed, so the
+ * next walk usually ends there without reading the upper levels. */
+static u64 last_pt_index = ~0UL;
+static u64 *last_pt;
+
 /* The page-table entry for va, creating missing tables when `create`. */
 static u64 *walk(u64 va, bool create)
 {
 	u64 *table = pml4;
+
+	if (va >> 21 == last_pt_index)
+		return &last_pt[(va >> 12) & 511];
 
 	for (int shift = 39; shift > 12; shift -= 9) {
 		u64 *e = &table[(va >> shift) & 511];
@@ -105,6 +115,8 @@ static u64 *walk(u64 va, bool create)
 		}
 		table = phys_to_virt(*e & PTE_ADDR);
 	}
+	last_pt_index = va >> 21;
+	last_pt = table;
 	return &table[(va >> 12) & 511];
 }
 
