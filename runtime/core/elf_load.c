@@ -48,9 +48,14 @@ static int load_segment(u64 pa, const struct elf64_phdr *ph)
 		u64 off = ph->offset + (va - ph->vaddr); /* may wrap below for the first page */
 		u64 frame, b0, b1;
 
-		if (va >= ph->vaddr && va + PAGE_SIZE <= ph->vaddr + ph->filesz) {
-			/* A whole page of file data: map the image's own frame. */
-			if (arch_map_page(va, pa + off, prot))
+		if (va + PAGE_SIZE <= ph->vaddr + ph->filesz ||
+		    (ph->filesz == ph->memsz && va < ph->vaddr + ph->filesz &&
+		     ALIGN_DOWN(off, PAGE_SIZE) + PAGE_SIZE <= app_size)) {
+			/* A page of file data: map the image's own frame, as
+			 * Linux maps the file's page (the bytes of the page
+			 * before vaddr, or after the end of a segment without
+			 * .bss, are the file's). */
+			if (arch_map_page(va, pa + ALIGN_DOWN(off, PAGE_SIZE), prot))
 				return -ENOMEM;
 			continue;
 		}

@@ -46,6 +46,7 @@ u64 arch_lookup_page(u64 va);
 void arch_protect_page(u64 va, int prot);
 /* Extends the direct map to cover physical [0, top). */
 void arch_dmap_extend(u64 top);
+void arch_dmap_extend_gib(u64 top); /* 1 GiB pages: RAM-only platforms */
 /* Maps device registers [pa, pa + size) (below 4 GiB) uncached into the
  * direct map, in 2 MiB pages; their address, or NULL.  VM platforms only. */
 void *arch_map_mmio(u64 pa, u64 size);
