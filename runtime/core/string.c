@@ -41,8 +41,18 @@ void *memset(void *dst, int c, size_t n)
 int memcmp(const void *a, const void *b, size_t n)
 {
 	const unsigned char *x = a, *y = b;
+	size_t i = 0;
 
-	for (size_t i = 0; i < n; i++) {
+	/* eight bytes at a time while they are equal, then the first difference */
+	for (; i + 8 <= n; i += 8) {
+		u64 p, q;
+
+		__builtin_memcpy(&p, x + i, 8);
+		__builtin_memcpy(&q, y + i, 8);
+		if (p != q)
+			break;
+	}
+	for (; i < n; i++) {
 		if (x[i] != y[i])
 			return x[i] - y[i];
 	}

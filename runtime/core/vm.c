@@ -42,7 +42,8 @@ static int insert_at(int i, struct vma v)
 {
 	if (nvma == VMA_MAX)
 		return -ENOMEM;
-	memmove(&vmas[i + 1], &vmas[i], (nvma - i) * sizeof(vmas[0]));
+	if (i < nvma)
+		memmove(&vmas[i + 1], &vmas[i], (nvma - i) * sizeof(vmas[0]));
 	vmas[i] = v;
 	nvma++;
 	return 0;

@@ -96,7 +96,7 @@ void *arch_map_mmio(u64 pa, u64 size)
 	return phys_to_virt(pa);
 }
 
-static u64 prot_bits(int prot)
+static inline __attribute__((always_inline)) u64 prot_bits(int prot)
 {
 	u64 bits = PTE_P | PTE_U;
 
@@ -155,7 +155,7 @@ static __attribute__((noinline)) u64 *walk_tables(u64 va, bool create)
 
 /* The page-table entry for va (walk_tables), from the slots when they
  * have its page table. */
-static inline u64 *walk(u64 va, bool create)
+static inline __attribute__((always_inline)) u64 *walk(u64 va, bool create)
 {
 	u64 i = (va >> 21) % WALK_SLOTS;
 
