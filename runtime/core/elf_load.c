@@ -38,32 +38,31 @@ static int prot_of(u32 flags)
 static int load_segment(u64 pa, const struct elf64_phdr *ph)
 {
 	u64 start = ALIGN_DOWN(ph->vaddr, PAGE_SIZE),
-	    end = ALIGN_UP(ph->vaddr + ph->memsz, PAGE_SIZE);
+	    end = ALIGN_UP(ph->vaddr + ph->memsz, PAGE_SIZE), file_end = ph->vaddr + ph->filesz,
+	    direct_end = ALIGN_DOWN(file_end, PAGE_SIZE);
 	int prot = prot_of(ph->flags), err;
 
 	err = vm_reserve(start, end, prot, VMA_IMAGE);
 	if (err)
 		return err;
-	for (u64 va = start; va < end; va += PAGE_SIZE) {
-		u64 off = ph->offset + (va - ph->vaddr); /* may wrap below for the first page */
-		u64 frame, b0, b1;
+	/* The pages of file data map the image's own frames, as Linux maps
+	 * the file's pages: the bytes of the first page before vaddr are the
+	 * file's, and so are those after the end of the last page of a
+	 * segment without .bss (which would need them zero). */
+	if (direct_end < file_end && ph->filesz == ph->memsz &&
+	    ALIGN_UP(ph->offset + ph->filesz, PAGE_SIZE) <= app_size)
+		direct_end += PAGE_SIZE;
+	if (direct_end > start && arch_map_pages(start, pa + ph->offset - (ph->vaddr - start),
+						 (direct_end - start) / PAGE_SIZE, prot))
+		return -ENOMEM;
+	/* The rest: fresh frames, with what file data they hold copied in. */
+	for (u64 va = MAX(start, direct_end); va < end; va += PAGE_SIZE) {
+		u64 frame = frame_alloc(), b0, b1;
 
-		if (va + PAGE_SIZE <= ph->vaddr + ph->filesz ||
-		    (ph->filesz == ph->memsz && va < ph->vaddr + ph->filesz &&
-		     ALIGN_DOWN(off, PAGE_SIZE) + PAGE_SIZE <= app_size)) {
-			/* A page of file data: map the image's own frame, as
-			 * Linux maps the file's page (the bytes of the page
-			 * before vaddr, or after the end of a segment without
-			 * .bss, are the file's). */
-			if (arch_map_page(va, pa + ALIGN_DOWN(off, PAGE_SIZE), prot))
-				return -ENOMEM;
-			continue;
-		}
-		frame = frame_alloc();
 		if (!frame || arch_map_page(va, frame, prot))
 			return -ENOMEM;
 		b0 = MAX(va, ph->vaddr);
-		b1 = MIN(va + PAGE_SIZE, ph->vaddr + ph->filesz);
+		b1 = MIN(va + PAGE_SIZE, file_end);
 		if (b1 > b0)
 			memcpy((u8 *)phys_to_virt(frame) + (b0 - va),
 			       app_file + ph->offset + (b0 - ph->vaddr), b1 - b0);

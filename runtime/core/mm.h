@@ -39,6 +39,8 @@ u64 frames_free(void);
 
 /* Page tables (arch).  prot is PROT_* bits. */
 int arch_map_page(u64 va, u64 pa, int prot);
+/* Maps n pages from va to the frames from pa on; -1 when out of memory. */
+int arch_map_pages(u64 va, u64 pa, u64 n, int prot);
 /* Removes the mapping of va; returns the frame it mapped, or 0. */
 u64 arch_unmap_page(u64 va);
 /* The frame va maps to, or 0. */

@@ -178,6 +178,35 @@ int arch_map_page(u64 va, u64 pa, int prot)
 	return 0;
 }
 
+int arch_map_pages(u64 va, u64 pa, u64 n, int prot)
+{
+	u64 bits = prot_bits(prot);
+	int (*changed)(u64, u64, int) = platform->page_changed;
+
+	while (n) {
+		u64 *pte = walk(va, true), k = MIN(n, 512 - ((va >> 12) & 511));
+
+		if (!pte)
+			return -1;
+		n -= k;
+		/* the rest of this page table, in one loop */
+		for (; k; k--, pte++, va += PAGE_SIZE, pa += PAGE_SIZE) {
+			u64 old = *pte;
+
+			*pte = pa | bits;
+			if (changed) {
+				if (changed(va, pa, prot)) {
+					*pte = old;
+					return -1;
+				}
+			} else if (old & PTE_P) {
+				invlpg(va); /* the TLB holds no entry that was not present */
+			}
+		}
+	}
+	return 0;
+}
+
 u64 arch_unmap_page(u64 va)
 {
 	u64 *pte = walk(va, false);
