@@ -38,27 +38,31 @@ static int prot_of(u32 flags)
 static int load_segment(u64 pa, const struct elf64_phdr *ph)
 {
 	u64 start = ALIGN_DOWN(ph->vaddr, PAGE_SIZE),
-	    end = ALIGN_UP(ph->vaddr + ph->memsz, PAGE_SIZE);
+	    end = ALIGN_UP(ph->vaddr + ph->memsz, PAGE_SIZE), file_end = ph->vaddr + ph->filesz,
+	    direct_end = ALIGN_DOWN(file_end, PAGE_SIZE);
 	int prot = prot_of(ph->flags), err;
 
 	err = vm_reserve(start, end, prot, VMA_IMAGE);
 	if (err)
 		return err;
-	for (u64 va = start; va < end; va += PAGE_SIZE) {
-		u64 off = ph->offset + (va - ph->vaddr); /* may wrap below for the first page */
-		u64 frame, b0, b1;
+	/* The pages of file data map the image's own frames, as Linux maps
+	 * the file's pages: the bytes of the first page before vaddr are the
+	 * file's, and so are those after the end of the last page of a
+	 * segment without .bss (which would need them zero). */
+	if (direct_end < file_end && ph->filesz == ph->memsz &&
+	    ALIGN_UP(ph->offset + ph->filesz, PAGE_SIZE) <= app_size)
+		direct_end += PAGE_SIZE;
+	if (direct_end > start && arch_map_pages(start, pa + ph->offset - (ph->vaddr - start),
+						 (direct_end - start) / PAGE_SIZE, prot))
+		return -ENOMEM;
+	/* The rest: fresh frames, with what file data they hold copied in. */
+	for (u64 va = MAX(start, direct_end); va < end; va += PAGE_SIZE) {
+		u64 frame = frame_alloc(), b0, b1;
 
-		if (va >= ph->vaddr && va + PAGE_SIZE <= ph->vaddr + ph->filesz) {
-			/* A whole page of file data: map the image's own frame. */
-			if (arch_map_page(va, pa + off, prot))
-				return -ENOMEM;
-			continue;
-		}
-		frame = frame_alloc();
 		if (!frame || arch_map_page(va, frame, prot))
 			return -ENOMEM;
 		b0 = MAX(va, ph->vaddr);
-		b1 = MIN(va + PAGE_SIZE, ph->vaddr + ph->filesz);
+		b1 = MIN(va + PAGE_SIZE, file_end);
 		if (b1 > b0)
 			memcpy((u8 *)phys_to_virt(frame) + (b0 - va),
 			       app_file + ph->offset + (b0 - ph->vaddr), b1 - b0);
@@ -117,22 +121,12 @@ static u64 push_bytes(u64 *sp, const void *data, u64 len)
 	return *sp;
 }
 
+#define AUXV_ENTRIES 19
+
 u64 elf_build_stack(const struct app_image *img, char *const *argv, int argc, char *const *envp,
 		    int envc, u64 syscall_entry)
 {
 	u64 sp = STACK_TOP, argv_at[argc + 1], envp_at[envc + 1], random_at, platform_at, *p;
-	u64 auxv[][2] = {
-		{ AT_PHDR, img->phdr },	  { AT_PHENT, img->phent },
-		{ AT_PHNUM, img->phnum }, { AT_PAGESZ, PAGE_SIZE },
-		{ AT_BASE, 0 },		  { AT_FLAGS, 0 },
-		{ AT_ENTRY, img->entry }, { AT_UID, 0 },
-		{ AT_EUID, 0 },		  { AT_GID, 0 },
-		{ AT_EGID, 0 },		  { AT_HWCAP, cpu_hwcap() },
-		{ AT_CLKTCK, 100 },	  { AT_SECURE, 0 },
-		{ AT_RANDOM, 0 },	  { AT_PLATFORM, 0 },
-		{ AT_EXECFN, 0 },	  { AT_IGNORE, 0 },
-		{ AT_NULL, 0 },
-	};
 	u8 rnd[16];
 	u64 words;
 
@@ -143,19 +137,7 @@ u64 elf_build_stack(const struct app_image *img, char *const *argv, int argc, ch
 		envp_at[i] = push_bytes(&sp, envp[i], strlen(envp[i]) + 1);
 	for (int i = argc - 1; i >= 0; i--)
 		argv_at[i] = push_bytes(&sp, argv[i], strlen(argv[i]) + 1);
-	for (size_t i = 0; i < ARRAY_SIZE(auxv); i++) {
-		if (auxv[i][0] == AT_RANDOM)
-			auxv[i][1] = random_at;
-		else if (auxv[i][0] == AT_PLATFORM)
-			auxv[i][1] = platform_at;
-		else if (auxv[i][0] == AT_EXECFN)
-			auxv[i][1] = argc ? argv_at[0] : 0;
-		else if (auxv[i][0] == AT_IGNORE && syscall_entry) {
-			auxv[i][0] = AT_UNIK_SYSCALL;
-			auxv[i][1] = syscall_entry;
-		}
-	}
-	words = 1 + (argc + 1) + (envc + 1) + 2 * ARRAY_SIZE(auxv);
+	words = 1 + (argc + 1) + (envc + 1) + 2 * AUXV_ENTRIES;
 	sp = ALIGN_DOWN(sp - words * 8, 16);
 	p = (u64 *)sp;
 	*p++ = argc;
@@ -167,7 +149,37 @@ u64 elf_build_stack(const struct app_image *img, char *const *argv, int argc, ch
 		/* cppcheck-suppress uninitvar ; filled above for every i < envc */
 		*p++ = envp_at[i];
 	*p++ = 0;
-	memcpy(p, auxv, sizeof(auxv));
+	/* The auxiliary vector, written in place (AUXV_ENTRIES pairs); the
+	 * stack's pages are fresh, so every word is stored once. */
+#define AUX(type, value)                                                                           \
+	do {                                                                                       \
+		p[0] = (type);                                                                     \
+		p[1] = (u64)(value);                                                               \
+		p += 2;                                                                            \
+	} while (0)
+	AUX(AT_PHDR, img->phdr);
+	AUX(AT_PHENT, img->phent);
+	AUX(AT_PHNUM, img->phnum);
+	AUX(AT_PAGESZ, PAGE_SIZE);
+	AUX(AT_BASE, 0);
+	AUX(AT_FLAGS, 0);
+	AUX(AT_ENTRY, img->entry);
+	AUX(AT_UID, 0);
+	AUX(AT_EUID, 0);
+	AUX(AT_GID, 0);
+	AUX(AT_EGID, 0);
+	AUX(AT_HWCAP, cpu_hwcap());
+	AUX(AT_CLKTCK, 100);
+	AUX(AT_SECURE, 0);
+	AUX(AT_RANDOM, random_at);
+	AUX(AT_PLATFORM, platform_at);
+	AUX(AT_EXECFN, argc ? argv_at[0] : 0);
+	if (syscall_entry)
+		AUX(AT_UNIK_SYSCALL, syscall_entry);
+	else
+		AUX(AT_IGNORE, 0);
+	AUX(AT_NULL, 0);
+#undef AUX
 	return sp;
 }
 

@@ -15,6 +15,9 @@
 #define SCRATCH_KEPT 8
 
 static void *free_list[NCLASSES];
+/* What is left of each class's last frame: blocks are cut from it as they
+ * are needed, not threaded onto the list all at once. */
+static u8 *carve[NCLASSES], *carve_end[NCLASSES];
 static u64 held_frames;
 static void *scratch[SCRATCH_KEPT];
 static int nscratch;
@@ -51,17 +54,19 @@ void *kmalloc(size_t n)
 	c = class_of(n);
 	size = (size_t)1 << (c + MIN_SHIFT);
 	if (!free_list[c]) {
-		p = frame_block();
-		if (!p)
-			return NULL;
-		/* thread the frame's blocks onto the class's list */
-		for (size_t off = 0; off + size <= PAGE_SIZE; off += size) {
-			*(void **)(p + off) = free_list[c];
-			free_list[c] = p + off;
+		if (carve[c] == carve_end[c]) {
+			p = frame_block();
+			if (!p)
+				return NULL;
+			carve[c] = p;
+			carve_end[c] = p + PAGE_SIZE;
 		}
+		p = carve[c];
+		carve[c] += size;
+	} else {
+		p = free_list[c];
+		free_list[c] = *(void **)p;
 	}
-	p = free_list[c];
-	free_list[c] = *(void **)p;
 	memset(p, 0, size);
 	return p;
 }

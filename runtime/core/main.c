@@ -92,7 +92,10 @@ void runtime_main(const struct boot_info *bi)
 	if (err)
 		panic("the program is not a static x86-64 executable (%d)", err);
 	brk_init(img.brk_start);
-	if (vm_reserve(STACK_TOP - STACK_SIZE, STACK_TOP, PROT_READ | PROT_WRITE, VMA_STACK))
+	/* The stack's top page is written next (elf_build_stack): mapped
+	 * now, it costs no page fault. */
+	if (vm_reserve(STACK_TOP - STACK_SIZE, STACK_TOP, PROT_READ | PROT_WRITE, VMA_STACK) ||
+	    vm_populate(STACK_TOP - PAGE_SIZE, STACK_TOP))
 		panic("cannot reserve the stack");
 	/* The direct entry is runtime text: callable only at our privilege. */
 	direct = bi->hosted  ? (u64)syscall_direct_entry

@@ -16,6 +16,7 @@ struct region {
 
 static struct region regions[MAX_REGIONS];
 static int nregions;
+static int cur_region; /* regions below it are used up (their bump pointer is at the end) */
 static u64 free_list;
 static u64 total_frames, free_frames;
 static bool fresh_is_zero;
@@ -59,10 +60,12 @@ u64 frame_alloc(void)
 		free_list = *(u64 *)phys_to_virt(pa);
 	} else {
 		clear = !fresh_is_zero;
-		for (int i = 0; i < nregions; i++) {
-			if (regions[i].next < regions[i].end) {
-				pa = regions[i].next;
-				regions[i].next += PAGE_SIZE;
+		for (; cur_region < nregions; cur_region++) {
+			struct region *r = &regions[cur_region];
+
+			if (r->next < r->end) {
+				pa = r->next;
+				r->next += PAGE_SIZE;
 				break;
 			}
 		}

@@ -39,6 +39,8 @@ u64 frames_free(void);
 
 /* Page tables (arch).  prot is PROT_* bits. */
 int arch_map_page(u64 va, u64 pa, int prot);
+/* Maps n pages from va to the frames from pa on; -1 when out of memory. */
+int arch_map_pages(u64 va, u64 pa, u64 n, int prot);
 /* Removes the mapping of va; returns the frame it mapped, or 0. */
 u64 arch_unmap_page(u64 va);
 /* The frame va maps to, or 0. */
@@ -46,6 +48,7 @@ u64 arch_lookup_page(u64 va);
 void arch_protect_page(u64 va, int prot);
 /* Extends the direct map to cover physical [0, top). */
 void arch_dmap_extend(u64 top);
+void arch_dmap_extend_gib(u64 top); /* 1 GiB pages: RAM-only platforms */
 /* Maps device registers [pa, pa + size) (below 4 GiB) uncached into the
  * direct map, in 2 MiB pages; their address, or NULL.  VM platforms only. */
 void *arch_map_mmio(u64 pa, u64 size);

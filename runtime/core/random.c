@@ -42,25 +42,33 @@ static void mix(u64 v)
 
 void random_init(void)
 {
-	u64 v;
+	u64 v, wall = plat_wall_ns(), tsc = rdtsc();
 
 	state[0] = 0x9e3779b97f4a7c15UL;
 	state[1] = 0xbf58476d1ce4e5b9UL;
 	state[2] = 0x94d049bb133111ebUL;
 	state[3] = 0x2545f4914f6cdd1dUL;
-	mix(plat_wall_ns());
-	mix(rdtsc());
 	use_rdrand = cpu_has_rdrand() && cpu_rdrand64(&v);
 	if (use_rdrand) {
+		/* Every value is RDRAND's (random_fill): the generator only
+		 * whitens it, so seeding it needs no mixing rounds at boot. */
 		source = "rdrand";
-		mix(v);
-	}
-	if (cpu_has_rdseed() && cpu_rdseed64(&v)) {
-		source = use_rdrand ? "rdseed+rdrand" : "rdseed";
-		mix(v);
-	}
-	if (use_rdrand)
+		state[0] ^= v;
+		state[1] ^= wall;
+		state[2] ^= tsc;
+		if (cpu_has_rdseed() && cpu_rdseed64(&v)) {
+			source = "rdseed+rdrand";
+			state[3] ^= v;
+		}
+		next();
 		return;
+	}
+	mix(wall);
+	mix(tsc);
+	if (cpu_has_rdseed() && cpu_rdseed64(&v)) {
+		source = "rdseed";
+		mix(v);
+	}
 	for (int i = 0; i < 256; i++) {
 		u64 t0 = rdtsc();
 		volatile u64 x = 0;

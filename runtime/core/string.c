@@ -41,8 +41,26 @@ void *memset(void *dst, int c, size_t n)
 int memcmp(const void *a, const void *b, size_t n)
 {
 	const unsigned char *x = a, *y = b;
+	size_t i = 0;
 
-	for (size_t i = 0; i < n; i++) {
+	/* eight bytes at a time while they are equal (then four), then the first difference */
+	for (; i + 8 <= n; i += 8) {
+		u64 p, q;
+
+		__builtin_memcpy(&p, x + i, 8);
+		__builtin_memcpy(&q, y + i, 8);
+		if (p != q)
+			break;
+	}
+	if (i + 4 <= n) {
+		u32 p, q;
+
+		__builtin_memcpy(&p, x + i, 4);
+		__builtin_memcpy(&q, y + i, 4);
+		if (p == q)
+			i += 4;
+	}
+	for (; i < n; i++) {
 		if (x[i] != y[i])
 			return x[i] - y[i];
 	}

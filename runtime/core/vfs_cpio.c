@@ -24,24 +24,47 @@
 
 static bool have_settings; /* the archive packs SETTINGS */
 
+#define BYTES(b) ((b)*0x0101010101010101UL)
+
+/* Eight hex digits (either case), all at once: per byte, the digit's value
+ * is its low nibble, plus 9 for a letter (bit 6 set); the byte was a hex
+ * digit when that value is below 16 and spells it back (lower case). */
 static u64 hex8(const char *s, bool *ok)
 {
-	u64 v = 0;
+	u64 x, alpha, n, canon;
 
-	for (int i = 0; i < 8; i++) {
-		char c = s[i];
+	__builtin_memcpy(&x, s, 8);
+	alpha = (x >> 6) & BYTES(1);
+	n = (x & BYTES(0x0f)) + alpha * 9;
+	canon = n + BYTES(0x30) + (((n + BYTES(0x06)) & BYTES(0x10)) >> 4) * 0x27;
+	if ((n & BYTES(0xf0)) || canon != (x | alpha << 5))
+		*ok = false;
+	/* the first digit is the most significant: pair the nibbles, then the bytes */
+	n = (n << 4 | n >> 8) & 0x00ff00ff00ff00ffUL;
+	n = (n | n >> 8) & 0x0000ffff0000ffffUL;
+	return __builtin_bswap32((u32)(n | n >> 16));
+}
 
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v |= c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v |= c - 'A' + 10;
-		else
-			*ok = false;
-	}
-	return v;
+/* "070701" or "070702" (newc, crc) */
+static bool cpio_magic(const char *p)
+{
+	u32 w;
+
+	__builtin_memcpy(&w, p, 4);
+	return w == 0x37303730 && p[4] == '0' && (p[5] == '1' || p[5] == '2');
+}
+
+static bool is_trailer(const char *name, u64 namesize)
+{
+	u64 a, b, ta, tb;
+
+	if (namesize != sizeof("TRAILER!!!"))
+		return false;
+	__builtin_memcpy(&a, name, 8);
+	__builtin_memcpy(&b, name + 3, 8);
+	__builtin_memcpy(&ta, "TRAILER!", 8);
+	__builtin_memcpy(&tb, "ILER!!!", 8); /* with its NUL */
+	return a == ta && b == tb;
 }
 
 int vfs_join(const char *base, const char *path, char *out, size_t size)
@@ -146,7 +169,7 @@ static int read_archive(const void *data, u64 size)
 		char path[PATH_MAX];
 		int err;
 
-		if (memcmp(p, "070701", 6) && memcmp(p, "070702", 6))
+		if (!cpio_magic(p))
 			return -EINVAL;
 		/* the sizes first: the trailer needs no more */
 		fsize = hex8(p + 54, &ok);
@@ -157,7 +180,7 @@ static int read_archive(const void *data, u64 size)
 		p = (const char *)ALIGN_UP((u64)(name + namesize), 4);
 		if (fsize > (u64)(end - p) || p > end)
 			return -EINVAL;
-		if (name[namesize - 1] || !strcmp(name, "TRAILER!!!"))
+		if (name[namesize - 1] || is_trailer(name, namesize))
 			break;
 		mode = hex8(name - CPIO_HDR + 14, &ok);
 		uid = hex8(name - CPIO_HDR + 22, &ok);

@@ -42,7 +42,8 @@ static int insert_at(int i, struct vma v)
 {
 	if (nvma == VMA_MAX)
 		return -ENOMEM;
-	memmove(&vmas[i + 1], &vmas[i], (nvma - i) * sizeof(vmas[0]));
+	if (i < nvma)
+		memmove(&vmas[i + 1], &vmas[i], (nvma - i) * sizeof(vmas[0]));
 	vmas[i] = v;
 	nvma++;
 	return 0;
@@ -66,7 +67,8 @@ int vm_reserve(u64 start, u64 end, int prot, enum vma_kind kind)
 
 	if (start < USER_MIN || end <= start || end > STACK_TOP)
 		return -ENOMEM;
-	i = first_after(start);
+	/* above every reservation (the program's segments, then its stack): no search */
+	i = !nvma || vmas[nvma - 1].end <= start ? nvma : first_after(start);
 	if (i < nvma && vmas[i].start < end)
 		return -ENOMEM; /* overlaps: callers release first */
 	if (i > 0 && vmas[i - 1].end == start && same(&vmas[i - 1], &v)) {

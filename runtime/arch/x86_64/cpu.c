@@ -23,13 +23,11 @@ struct desc_ptr {
 	u64 base;
 } __packed;
 
-extern const u64 trap_vectors[IDT_VECTORS];
+extern const u64 idt_table[], idt_table_end[];
 extern char syscall_entry[];
 
 static u64 gdt[7];
 static struct tss tss;
-/* gates: offset 15:0, selector, IST, type, offset 31:16 | offset 63:32 */
-static u64 idt[IDT_VECTORS][2];
 static u8 ist_trap_stack[16384] __attribute__((aligned(16)));
 static u8 ist_irq_stack[8192] __attribute__((aligned(16)));
 static u8 ist_double_fault_stack[8192] __attribute__((aligned(16)));
@@ -72,45 +70,11 @@ static void gdt_init(void)
 			 : "rax", "memory");
 }
 
-/* The low quadword of an interrupt gate (present, DPL 0) to `off` on IST
- * stack `ist`; the high one is off >> 32. */
-static u64 gate(u64 off, u64 ist)
-{
-	return (off & 0xffff) | (u64)SEL_CODE << 16 | ist << 32 | 0x8eUL << 40 |
-	       (off & 0xffff0000UL) << 32;
-}
-
-static void idt_set(int i, u64 ist)
-{
-	idt[i][0] = gate(trap_vectors[i], ist);
-	idt[i][1] = trap_vectors[i] >> 32;
-}
-
+/* The IDT is complete at link time (entry.S, runtime.ld): load it. */
 static void idt_init(void)
 {
-	struct desc_ptr p = { sizeof(idt) - 1, (u64)idt };
-	u64 base = trap_vectors[0], last = base + 16 * (IDT_VECTORS - 1);
+	struct desc_ptr p = { (u16)((u64)idt_table_end - (u64)idt_table - 1), (u64)idt_table };
 
-	/* Every vector runs on an IST stack (the program's stack may be live
-	 * at ring 0, unik.ring0); what came from the program moves to the
-	 * thread's kernel stack (entry.S).  NMIs and double faults may
-	 * interrupt any other handler: stacks of their own. */
-	if (trap_vectors[IDT_VECTORS - 1] == last && base >> 16 == last >> 16) {
-		/* the stubs are 16 bytes apart in one 64 KiB (entry.S): add 16 */
-		u64 w = gate(base, 1), hi = base >> 32;
-
-		for (int i = 0; i < IDT_VECTORS; i++, w += 16) {
-			if (i == IRQ_VECTOR_BASE)
-				w += 2UL << 32; /* IST 1 -> 3 */
-			idt[i][0] = w;
-			idt[i][1] = hi;
-		}
-	} else {
-		for (int i = 0; i < IDT_VECTORS; i++)
-			idt_set(i, i >= IRQ_VECTOR_BASE ? 3 : 1);
-	}
-	idt_set(2, 4);
-	idt_set(8, 2);
 	__asm__ volatile("lidt %0" : : "m"(p));
 }
 

@@ -287,16 +287,34 @@ trap_kernel:
 	add $16, %rsp			/* vector, error */
 	iretq
 
+/* The IDT, complete at link time (no loop at boot): runtime.ld computes
+ * the gate of trap_0 (unik_idt_gate0, unik_idt_gate_hi) and asserts that
+ * the stubs are 16 bytes apart within one 64 KiB, so gate n is gate0 +
+ * 16 n plus its IST stack.  Every vector runs on an IST stack (the
+ * program's stack may be live at ring 0, unik.ring0); what came from the
+ * program moves to the thread's kernel stack (above).  Exceptions use IST
+ * 1, interrupts IST 3; NMIs (IST 4) and double faults (IST 2) may
+ * interrupt any other handler: stacks of their own (cpu.c). */
 	.section .rodata
-	.balign 8
-	.globl trap_vectors
-trap_vectors:
-	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	.quad trap_\n
+	.balign 16
+	.globl idt_table, idt_table_end
+idt_table:
+	.set n, 0
+	.rept 64			/* IDT_VECTORS (arch.h) */
+	.if n == 2
+	.set ist, 4
+	.elseif n == 8
+	.set ist, 2
+	.elseif n >= 32
+	.set ist, 3
+	.else
+	.set ist, 1
+	.endif
+	.quad unik_idt_gate0 + 16 * n + (ist << 32)
+	.quad unik_idt_gate_hi
+	.set n, n + 1
 	.endr
-	.irp n, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63
-	.quad trap_\n
-	.endr
+idt_table_end:
 
 	.text
 /* arch_switch(save, next): the kernel-stack switch of the scheduler. */

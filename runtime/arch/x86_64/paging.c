@@ -22,6 +22,14 @@
 extern u64 pml4[512];
 extern u64 pd_dmap[4 * 512];
 
+/* Drops every TLB entry but global ones (the runtime uses none). */
+static void flush_tlb(void)
+{
+	u64 cr3;
+
+	__asm__ volatile("mov %%cr3, %0\n\tmov %0, %%cr3" : "=r"(cr3) : : "memory");
+}
+
 static u64 *pdpt_dmap(void)
 {
 	return phys_to_virt(pml4[256] & PTE_ADDR);
@@ -37,12 +45,30 @@ void arch_dmap_extend(u64 top)
 		if (gib * (1UL << 30) < top && !(pdpt[gib] & PTE_P))
 			pdpt[gib] = ((u64)&pd_dmap[gib * 512]) | PTE_P | PTE_W;
 	}
-	for (u64 pa = 0; pa < top; pa += 1UL << 21) {
-		u64 *e = &pd_dmap[pa >> 21];
+	/* Called once at boot, before any arch_map_mmio: every entry below
+	 * top is written (those of the boot tables get their own value). */
+	for (u64 e = PTE_P | PTE_W | PTE_PS, *p = pd_dmap; e < top; e += 1UL << 21)
+		*p++ = e;
+}
 
-		if (!(*e & PTE_P))
-			*e = pa | PTE_P | PTE_W | PTE_PS;
+/* On a platform whose guest-physical space holds nothing but RAM (hvt: no
+ * device memory a speculative access could reach), the direct map may use
+ * 1 GiB pages: four entries at most instead of one per 2 MiB of RAM. */
+void arch_dmap_extend_gib(u64 top)
+{
+	u64 *pdpt = pdpt_dmap();
+	u32 a, b, c, d;
+
+	cpuid(0x80000001, 0, &a, &b, &c, &d);
+	if (!(d & (1u << 26))) { /* no 1 GiB pages */
+		arch_dmap_extend(top);
+		return;
 	}
+	if (top > DMAP_LIMIT)
+		top = DMAP_LIMIT;
+	for (u64 gib = 0; gib << 30 < top; gib++)
+		pdpt[gib] = gib << 30 | PTE_P | PTE_W | PTE_PS;
+	flush_tlb(); /* the boot tables' 2 MiB entries of [0, 4 MiB) */
 }
 
 void *arch_map_mmio(u64 pa, u64 size)
@@ -54,6 +80,14 @@ void *arch_map_mmio(u64 pa, u64 size)
 	for (u64 p = ALIGN_DOWN(pa, 1UL << 21); p < pa + size; p += 1UL << 21) {
 		u64 gib = p >> 30;
 
+		if (pdpt[gib] & PTE_PS) {
+			/* a 1 GiB page (arch_dmap_extend_gib): split it */
+			for (u64 i = 0; i < 512; i++)
+				pd_dmap[gib * 512 + i] =
+				    gib << 30 | i << 21 | PTE_P | PTE_W | PTE_PS;
+			pdpt[gib] = ((u64)&pd_dmap[gib * 512]) | PTE_P | PTE_W;
+			flush_tlb();
+		}
 		if (!(pdpt[gib] & PTE_P))
 			pdpt[gib] = ((u64)&pd_dmap[gib * 512]) | PTE_P | PTE_W;
 		pd_dmap[p >> 21] = p | PTE_P | PTE_W | PTE_PS | PTE_PWT | PTE_PCD;
@@ -62,7 +96,7 @@ void *arch_map_mmio(u64 pa, u64 size)
 	return phys_to_virt(pa);
 }
 
-static u64 prot_bits(int prot)
+static inline __attribute__((always_inline)) u64 prot_bits(int prot)
 {
 	u64 bits = PTE_P | PTE_U;
 
@@ -83,8 +117,17 @@ static int entry_changed(u64 va, u64 pa, int prot)
 	return 0;
 }
 
-/* The page-table entry for va, creating missing tables when `create`. */
-static u64 *walk(u64 va, bool create)
+/* The last page tables walks reached, one slot per 2 MiB of addresses
+ * (va >> 21) modulo WALK_SLOTS: mappings come in runs of neighbouring
+ * pages (a program's segments, its stack, an mmap), and page tables are
+ * never freed, so most walks end there without reading the upper levels. */
+#define WALK_SLOTS 4
+static u64 walk_index[WALK_SLOTS] = { ~0UL, ~0UL, ~0UL, ~0UL };
+static u64 *walk_pt[WALK_SLOTS];
+
+/* The page-table entry for va through all four levels, creating missing
+ * tables when `create`. */
+static __attribute__((noinline)) u64 *walk_tables(u64 va, bool create)
 {
 	u64 *table = pml4;
 
@@ -105,7 +148,20 @@ static u64 *walk(u64 va, bool create)
 		}
 		table = phys_to_virt(*e & PTE_ADDR);
 	}
+	walk_index[(va >> 21) % WALK_SLOTS] = va >> 21;
+	walk_pt[(va >> 21) % WALK_SLOTS] = table;
 	return &table[(va >> 12) & 511];
+}
+
+/* The page-table entry for va (walk_tables), from the slots when they
+ * have its page table. */
+static inline __attribute__((always_inline)) u64 *walk(u64 va, bool create)
+{
+	u64 i = (va >> 21) % WALK_SLOTS;
+
+	if (walk_index[i] == va >> 21)
+		return &walk_pt[i][(va >> 12) & 511];
+	return walk_tables(va, create);
 }
 
 int arch_map_page(u64 va, u64 pa, int prot)
@@ -118,6 +174,35 @@ int arch_map_page(u64 va, u64 pa, int prot)
 	if (entry_changed(va, pa, prot)) {
 		*pte = 0;
 		return -1;
+	}
+	return 0;
+}
+
+int arch_map_pages(u64 va, u64 pa, u64 n, int prot)
+{
+	u64 bits = prot_bits(prot);
+	int (*changed)(u64, u64, int) = platform->page_changed;
+
+	while (n) {
+		u64 *pte = walk(va, true), k = MIN(n, 512 - ((va >> 12) & 511));
+
+		if (!pte)
+			return -1;
+		n -= k;
+		/* the rest of this page table, in one loop */
+		for (; k; k--, pte++, va += PAGE_SIZE, pa += PAGE_SIZE) {
+			u64 old = *pte;
+
+			*pte = pa | bits;
+			if (changed) {
+				if (changed(va, pa, prot)) {
+					*pte = old;
+					return -1;
+				}
+			} else if (old & PTE_P) {
+				invlpg(va); /* the TLB holds no entry that was not present */
+			}
+		}
 	}
 	return 0;
 }

@@ -369,7 +369,7 @@ void hvt_main(u64 boot_info_gpa)
 	info.cmdline = cmdline;
 	info.platform = "hvt";
 	info.ram_zeroed = true; /* the monitor's memory is fresh anonymous pages */
-	arch_dmap_extend(bi->mem_size);
+	arch_dmap_extend_gib(bi->mem_size);
 	cpu_init();
 	arch_set_irq_handler(HVT_IRQ_TIMER, timer_irq);
 	arch_set_irq_handler(HVT_IRQ_STOP, stop_irq);

@@ -12,6 +12,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -357,6 +358,39 @@ static int fds_test(void)
  * prebuilt-program test builds this file alone). */
 int rt_fs_main(const char *mode, int argc, char **argv, int *status) __attribute__((weak));
 
+/* The loader (runtime/core/elf_load.c): .bss zero across pages, .data and
+ * .rodata with their contents across page boundaries, writable .data, and
+ * the aux vector the runtime builds. */
+static char loader_bss[3 * 4096 + 123];
+static char loader_data[5000] = { [0] = 1, [4095] = 2, [4096] = 3, [4999] = 4 };
+static const char loader_ro[6000] = { [0] = 5, [4097] = 6, [5999] = 7 };
+
+static int loader_test(const char *argv0)
+{
+	volatile char *bss = loader_bss, *data = loader_data;
+	const volatile char *ro = loader_ro;
+	const char *execfn = (const char *)getauxval(AT_EXECFN),
+		   *platform = (const char *)getauxval(AT_PLATFORM);
+	const unsigned char *rnd = (const unsigned char *)getauxval(AT_RANDOM);
+	int dirty = 0, rnd_zero = 1;
+
+	for (size_t i = 0; i < sizeof(loader_bss); i++)
+		dirty |= bss[i];
+	printf("loader: bss %s\n", dirty ? "not zero" : "zero");
+	printf("loader: data %d %d %d %d\n", data[0], data[4095], data[4096], data[4999]);
+	printf("loader: rodata %d %d %d\n", ro[0], ro[4097], ro[5999]);
+	data[4096] = 9;
+	bss[4096 * 2] = 8;
+	printf("loader: written %d %d\n", data[4096], bss[4096 * 2]);
+	for (int i = 0; rnd && i < 16; i++)
+		rnd_zero &= !rnd[i];
+	printf("loader: auxv pagesz %lu phnum>0 %d entry>0 %d execfn %s platform %s random %s\n",
+	       getauxval(AT_PAGESZ), getauxval(AT_PHNUM) > 0, getauxval(AT_ENTRY) > 0,
+	       execfn && !strcmp(execfn, argv0) ? "argv0" : "other", platform ? platform : "none",
+	       rnd && !rnd_zero ? "set" : "missing");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "hello";
@@ -387,6 +421,8 @@ int main(int argc, char **argv)
 		return enosys_test();
 	if (!strcmp(mode, "fds"))
 		return fds_test();
+	if (!strcmp(mode, "loader"))
+		return loader_test(argv[0]);
 	if (!strcmp(mode, "syscalls"))
 		return syscalls_test(argc > 2 ? strtol(argv[2], NULL, 10) : 1000);
 	printf("unknown mode %s\n", mode);
