@@ -48,17 +48,29 @@ static int load_segment(u64 pa, const struct elf64_phdr *ph)
 	/* The pages of file data map the image's own frames, as Linux maps
 	 * the file's pages: the bytes of the first page before vaddr are the
 	 * file's, and so are those after the end of the last page of a
-	 * segment without .bss (which would need them zero). */
-	if (direct_end < file_end && ph->filesz == ph->memsz &&
+	 * segment without .bss (which would need them zero).  Such an edge
+	 * page may hold the neighbouring segment's bytes: a writable segment
+	 * copies its edges instead (Linux: copy on write), so no frame is both
+	 * writable here and mapped (executable) by another segment. */
+	int share_edges = !(ph->flags & PF_W);
+	u64 direct_start = start < ph->vaddr && !share_edges ? start + PAGE_SIZE : start;
+
+	if (share_edges && direct_end < file_end && ph->filesz == ph->memsz &&
 	    ALIGN_UP(ph->offset + ph->filesz, PAGE_SIZE) <= app_size)
 		direct_end += PAGE_SIZE;
-	if (direct_end > start && arch_map_pages(start, pa + ph->offset - (ph->vaddr - start),
-						 (direct_end - start) / PAGE_SIZE, prot))
+	if (direct_end > direct_start &&
+	    arch_map_pages(direct_start, pa + ph->offset - (ph->vaddr - direct_start),
+			   (direct_end - direct_start) / PAGE_SIZE, prot))
 		return -ENOMEM;
 	/* The rest: fresh frames, with what file data they hold copied in. */
-	for (u64 va = MAX(start, direct_end); va < end; va += PAGE_SIZE) {
-		u64 frame = frame_alloc(), b0, b1;
+	for (u64 va = start; va < end; va += PAGE_SIZE) {
+		u64 frame, b0, b1;
 
+		if (va == direct_start && direct_end > direct_start) {
+			va = direct_end - PAGE_SIZE; /* mapped above */
+			continue;
+		}
+		frame = frame_alloc();
 		if (!frame || arch_map_page(va, frame, prot))
 			return -ENOMEM;
 		b0 = MAX(va, ph->vaddr);
