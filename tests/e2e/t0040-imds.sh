@@ -2,8 +2,8 @@
 # t0040-imds: the runtime reads a run's arguments and environment from EC2's
 # user data through IMDSv2 when the command line says unik.userdata=imds
 # (runtime/net/imds.c): a session token (PUT /latest/api/token with a TTL),
-# then GET /latest/user-data with it.  The image (tests/runtime/rtest, which
-# makes sockets, so its network stack is linked) boots under QEMU (TCG)
+# then GET /latest/user-data with it.  The image (a program that prints its
+# arguments and makes a socket, so its network stack is linked) boots under QEMU (TCG)
 # inside a network namespace made here, where tests/e2e/imds_standin.py
 # answers at 169.254.169.254:80 (an address of the namespace's bridge, so
 # nothing leaves it).  Cases: user data replaces the disk's arguments and
@@ -26,24 +26,43 @@ cleanup_imds() {
 trap cleanup_imds EXIT
 
 make -s -C "$ROOT" guest >"$T/make.log" 2>&1 || { cat "$T/make.log"; exit 1; }
-mkdir -p "$T/rt.out" "$T/rt.work"
-cp -r "$ROOT/tests/runtime/rtest" "$T/src"
-IMG=$("$TOOLS/cbuild" "$T/src" "$T/rt.out" "$T/rt.work" rtest 2>"$T/build.log" | awk '{ print $2 }')
+# The program: prints its arguments and GREETING, and makes a socket (so
+# its image links the network stack that reads the user data).
+mkdir -p "$T/src" "$T/rt.out" "$T/rt.work"
+cat >"$T/src/args.c" <<'EOF'
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	for (int i = 1; i < argc; i++)
+		printf("arg[%d]=%s\n", i, argv[i]);
+	printf("GREETING=%s\n", getenv("GREETING") ? getenv("GREETING") : "(unset)");
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+EOF
+IMG=$("$TOOLS/cbuild" "$T/src" "$T/rt.out" "$T/rt.work" args 2>"$T/build.log" | awk '{ print $2 }')
 [ -s "$IMG" ] || { cat "$T/build.log"; exit 1; }
-check "rtest links the network stack" grep -q "network stack: linked" "$T/build.log"
+check "the program links the network stack" grep -q "network stack: linked" "$T/build.log"
 
 netns_bridge "unik-imds-$$" 10.79.0 tp || skip "cannot create a network namespace"
 in_ns ip addr add 169.254.169.254/32 dev br0
 
 # boot NAME MODE WORDS...: the stand-in in MODE (none: not started), then
-# rtest with the disk's words hello + disk-arg and WORDS; NAME.con, NAME.log.
+# the program with the disk's words disk-arg + GREETING=from-disk and WORDS; NAME.con, NAME.log.
 boot() {
 	local name=$1 mode=$2
 	shift 2
 	SPID=
 	: >"$T/$name.log"
 	if [ "$mode" != off ]; then
-		in_ns python3 "$ROOT/tests/e2e/imds_standin.py" 169.254.169.254 80 "$T/$name.log" \
+		ip netns exec "$NS" python3 "$ROOT/tests/e2e/imds_standin.py" 169.254.169.254 80 "$T/$name.log" \
 			"$mode" "$T/userdata" &
 		SPID=$!
 		for _ in $(seq 50); do
@@ -54,7 +73,7 @@ boot() {
 	fi
 	in_ns timeout 120 qemu-system-x86_64 -M microvm,acpi=off -accel tcg -cpu max -m 64 \
 		-nodefaults -nographic -no-reboot -kernel "$IMG" \
-		-append "console=ttyS0 unik.ip=10.79.0.2/24 unik.gw=10.79.0.1 $(args hello disk-arg) unik.env=GREETING%3Dfrom-disk $*" \
+		-append "console=ttyS0 unik.ip=10.79.0.2/24 unik.gw=10.79.0.1 $(args disk-arg) unik.env=GREETING%3Dfrom-disk $*" \
 		-serial "file:$T/$name.con" -netdev "tap,id=n0,ifname=tp,script=no,downscript=no" \
 		-device virtio-net-device,netdev=n0 \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 >"$T/$name.qemu" 2>&1
@@ -64,7 +83,7 @@ boot() {
 }
 con() { tr -d '\r' <"$T/$1.con"; }
 
-printf '%s' "unik.id=x $(args hello from-imds 'two words') unik.env=GREETING%3Dhi-imds unik.ip=1.2.3.4/8" \
+printf '%s' "unik.id=x $(args from-imds 'two words') unik.env=GREETING%3Dhi-imds unik.ip=1.2.3.4/8" \
 	>"$T/userdata"
 boot data data unik.userdata=imds
 check "user data: its arguments replace the disk's" contains "$(con data)" $'arg[1]=from-imds\narg[2]=two words'
