@@ -33,6 +33,10 @@ OV=$T/ov
 mkdir -p "$OV/root" "$OV/usr/libexec" "$OV/usr/share/seabios"
 cp "$HVM/usr/libexec/xen-qemu-system-i386" "$OV/usr/libexec/"
 cp "$HVM/usr/share/seabios/bios-256k.bin" "$OV/usr/share/seabios/"
+# its keymap (read even with -vnc none), from this host's QEMU
+mkdir -p "$OV/usr/share/qemu/keymaps"
+cp /usr/share/qemu/keymaps/en-us "$OV/usr/share/qemu/keymaps/" 2>/dev/null ||
+	skip "no QEMU keymap here (/usr/share/qemu/keymaps/en-us)"
 # its libraries from this host (dom0's tree has the Xen ones)
 XR=$ROOT/build/xen/root
 LD_LIBRARY_PATH=$XR/usr/lib/x86_64-linux-gnu ldd "$OV/usr/libexec/xen-qemu-system-i386" |
@@ -47,6 +51,12 @@ out=$(unik build -t http-c "$ROOT/examples/http-c" 2>&1)
 check "build http-c" contains "$out" "Successfully built"
 check "unik export --format raw: the disk the aws provider uploads" \
 	unik export --format raw -o "$OV/root/disk.raw" http-c
+# unik.verbose added to its grub.cfg (as a run with --verbose gets it): the
+# runtime's lines name the platform and the address
+P="$OV/root/disk.raw@@1048576"
+mtype -i "$P" ::/boot/grub/grub.cfg | sed "s#^multiboot2 /boot/unik.elf#& 'unik.verbose'#" >"$T/grub.cfg"
+check "the disk's grub.cfg takes unik.verbose" bash -c "grep -q \"unik.elf 'unik.verbose'\" '$T/grub.cfg' &&
+	mcopy -o -i '$P' '$T/grub.cfg' ::/boot/grub/grub.cfg"
 
 cat >"$OV/root/hvm.cfg" <<'EOF'
 name = "hvm"
@@ -69,6 +79,7 @@ start 10.77.0.50
 end 10.77.0.60
 interface br0
 lease_file /tmp/udhcpd.leases
+pidfile /tmp/udhcpd.pid
 option subnet 255.255.255.0
 option router 10.77.0.1
 EOF
@@ -82,39 +93,51 @@ udhcpd /root/udhcpd.conf
 if xl create /root/hvm.cfg >/tmp/xl.log 2>&1; then echo HVM-CREATED; else
 	echo HVM-CREATE-FAILED; cat /tmp/xl.log; cat /var/log/xen/qemu-dm-hvm.log 2>/dev/null; exit 1
 fi
+touch /tmp/com1.log
+tail -f /tmp/com1.log &
+TAILPID=$!
 i=0
-while ! grep -q "listening on port" /tmp/com1.log 2>/dev/null && [ $i -lt 300 ]; do
+while ! grep -q "listening on port" /tmp/com1.log 2>/dev/null && [ $i -lt 240 ]; do
 	xl list hvm >/dev/null 2>&1 || break
 	sleep 1; i=$((i + 1))
 done
 echo "HVM-WAITED=$i"
-printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 20 10.77.0.50 8080 >/tmp/http.out 2>&1
+# the address DHCP gave, from the runtime's verbose line
+IP=$(sed -n 's/.*unikernel: net: .* address \([0-9.]*\),.*/\1/p' /tmp/com1.log | head -1)
+echo "GUEST-IP=$IP"
+printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 20 "$IP" 8080 >/tmp/http.out 2>&1
 echo "HTTP-BEGIN"; cat /tmp/http.out; echo "HTTP-END"
+kill -USR1 "$(cat /tmp/udhcpd.pid)"; sleep 1 # udhcpd writes its leases
 echo "LEASES-BEGIN"; dumpleases -f /tmp/udhcpd.leases; echo "LEASES-END"
+brctl show
 xl shutdown hvm >/dev/null 2>&1
 i=0
-while xl list hvm >/dev/null 2>&1 && [ $i -lt 120 ]; do sleep 1; i=$((i + 1)); done
+while xl list hvm >/dev/null 2>&1 && [ $i -lt 60 ]; do sleep 1; i=$((i + 1)); done
+kill $TAILPID 2>/dev/null
 xl list hvm >/dev/null 2>&1 && { echo HVM-STILL-THERE; xl destroy hvm; } || echo HVM-GONE
 echo "COM1-BEGIN"; cat /tmp/com1.log; echo "COM1-END"
 tail -20 /var/log/xen/qemu-dm-hvm.log 2>/dev/null | sed 's/^/qemu-dm: /'
 EOF
 chmod +x "$OV/root/run.sh"
 
-XEN_DOM0_TIMEOUT=600 "$ROOT/scripts/xen-dom0" run "$OV" "$T/serial.log" ||
+XEN_DOM0_TIMEOUT=900 "$ROOT/scripts/xen-dom0" run "$OV" "$T/serial.log" ||
 	grep -aq XEN-DOM0-UP "$T/serial.log" || {
 	tail -30 "$T/serial.log"
 	skip "Xen and dom0 do not boot under QEMU TCG here"
 }
-LOG=$(tr -d '\r' <"$T/serial.log")
-section() { printf '%s\n' "$LOG" | sed -n "/^$1-BEGIN/,/^$1-END/p"; }
-COM1=$(section COM1)
-check "xl create of the HVM domain" contains "$LOG" "HVM-CREATED"
-check "the console shows the program's output" contains "$COM1" "http-c: listening on port 8080"
+tr -d '\r' <"$T/serial.log" >"$T/log"
+section() { sed -n "/^$1-BEGIN/,/^$1-END/p" "$T/log" >"$T/$1"; }
+section COM1
+section HTTP
+section LEASES
+check "xl create of the HVM domain" grep -q "^HVM-CREATED" "$T/log"
+check "the console shows the program's output" grep -q "http-c: listening on port 8080" "$T/COM1"
+check "the runtime ran on its Xen HVM platform" grep -q "unikernel: runtime .* on xen-hvm," "$T/COM1"
 check "the address came from DHCP (udhcpd leased it to the vif's MAC)" \
-	contains "$(section LEASES)" "00:16:3e:00:00:42"
-check "an HTTP request from dom0 answers (netfront)" contains "$(section HTTP)" "Hello from unik"
-check "xl shutdown stops the domain" contains "$LOG" "HVM-GONE"
+	grep -q "00:16:3e:00:00:42 *$(sed -n 's/^GUEST-IP=//p' "$T/log")" "$T/LEASES"
+check "an HTTP request from dom0 answers (netfront)" grep -q "Hello from unik" "$T/HTTP"
+check "xl shutdown stops the domain" grep -q "^HVM-GONE" "$T/log"
 check "the program got SIGTERM: the console ends with its exit line" \
-	eq "$(printf '%s\n' "$COM1" | grep -a '^unik-exit-status=' | tail -1)" "unik-exit-status=143"
-contains "$LOG" "HTTP-END" || printf '%s\n' "$LOG" | tail -60
+	eq "$(grep -a '^unik-exit-status=' "$T/COM1" | tail -1)" "unik-exit-status=143"
+[ "$FAILED" = 0 ] || sed -n '/XEN-DOM0-UP/,$p' "$T/log" | grep -av "save: " | tail -60
 finish
