@@ -7,13 +7,15 @@
 # uploads) boots through hvmloader, SeaBIOS and GRUB into the runtime's PC
 # platform, which finds Xen's CPUID leaves and uses Xen's events, clock,
 # xenstore and netfront (the vif has no emulated NIC: type=vif, as on EC2).
-# Checked: the console (COM1, a file) shows the program's output; the address came from DHCP (busybox udhcpd on dom0's bridge: no
+# Checked (the disk's grub.cfg given unik.verbose): the console (COM1, a
+# file) names the xen-hvm platform and shows the program's output; the
+# address came from DHCP (busybox udhcpd on dom0's bridge: no
 # network words on the disk's command line); an HTTP request from dom0
 # answers; `xl shutdown` (control/shutdown) stops the program, whose exit
 # line ends the console.  Skipped when Debian's packages cannot be
 # downloaded or Xen cannot boot under TCG here.
 . "$(dirname "$0")/../lib/e2e.sh"
-need_tools qemu-system-x86_64 apt-get dpkg-deb cpio gzip ldd grub-mkimage mkfs.fat mcopy
+need_tools qemu-system-x86_64 apt-get dpkg-deb cpio gzip ldd grub-mkimage mkfs.fat mcopy mtype
 [ -f /usr/lib/grub/i386-pc/boot.img ] || skip "grub-pc-bin is not installed (scripts/install-deps)"
 "$ROOT/scripts/xen-dom0" prepare >"$T/prepare.log" 2>&1 || {
 	cat "$T/prepare.log"
