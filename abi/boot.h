@@ -14,6 +14,10 @@
  *   unik.verbose        the runtime's boot and exit lines on the console
  *   unik.strace         every system call with its result on the console
  *   unik.ring0          run the program at the runtime's privilege
+ *   unik.userdata=imds  (EC2) once the network is up, read more words from
+ *                       the instance's user data (IMDSv2): its unik.arg=
+ *                       words replace the program's arguments, its
+ *                       unik.env= words its environment; others ignored
  *   unik.id=<enc>       the instance's id: ignored by guests, it names the
  *                       instance on the VM's command line (adoption)
  *   unik.mount=<enc>    a volume: <enc> encodes "DISK:PATH:FSTYPE:MODE", DISK
@@ -49,6 +53,7 @@
 #define UNIK_BOOT_VERBOSE "unik.verbose"
 #define UNIK_BOOT_STRACE "unik.strace"
 #define UNIK_BOOT_RING0 "unik.ring0"
+#define UNIK_BOOT_USERDATA_IMDS "unik.userdata=imds"
 #define UNIK_BOOT_ID "unik.id="
 #define UNIK_BOOT_MOUNT "unik.mount="
 

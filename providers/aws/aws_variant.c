@@ -8,8 +8,9 @@
  * the instance's folder) under the name unik-<digest>-<instance id>, kept
  * for the instance's later starts and deregistered (its snapshot deleted)
  * with the instance by rm.  The command line is baked into that private
- * AMI, as the issue allows ("or baked into the image"), because the
- * runtime cannot read user data on EC2 yet (docs/providers/aws.md).
+ * AMI, as the issue allows ("or baked into the image"): the runtime can
+ * read user data (unik.userdata=imds) only in images with a network stack,
+ * and the image's own AMI does not ask for it yet (docs/providers/aws.md).
  */
 #include <fcntl.h>
 #include <stdio.h>

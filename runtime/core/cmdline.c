@@ -77,6 +77,8 @@ void cmdline_parse(const char *line, const char *prog, struct cmdline *out)
 			out->strace = true;
 		} else if (word_is(w, len, UNIK_BOOT_RING0)) {
 			out->ring0 = true;
+		} else if (word_is(w, len, UNIK_BOOT_USERDATA_IMDS)) {
+			out->userdata_imds = true;
 		} else if (word_is(w, len, UNIK_BOOT_DHCP)) {
 			out->net_dhcp = true;
 		} else if ((v = value_of(w, len, UNIK_BOOT_IP))) {
@@ -96,5 +98,24 @@ void cmdline_parse(const char *line, const char *prog, struct cmdline *out)
 				kprintf("unikernel: ignoring unik.dns=%s (at most %d servers)\n", v,
 					MAX_DNS);
 		}
+	}
+}
+
+void cmdline_apply_user_data(const char *line, struct cmdline *out)
+{
+	static struct cmdline u;
+
+	cmdline_parse(line, "", &u);
+	if (u.argc > 1) {
+		for (int i = 1; i < u.argc; i++)
+			out->argv[i] = u.argv[i];
+		out->argc = u.argc;
+		out->argv[out->argc] = NULL;
+	}
+	if (u.envc) {
+		for (int i = 0; i < u.envc; i++)
+			out->envp[i] = u.envp[i];
+		out->envc = u.envc;
+		out->envp[out->envc] = NULL;
 	}
 }

@@ -84,6 +84,7 @@ void runtime_main(const struct boot_info *bi)
 	fd_init();
 	volumes_init(&cmd);
 	netstack_init(&cmd);
+	netstack_user_data(&cmd);
 	err = elf_load_app((u64)unik_app_elf, (u64)(unik_app_elf_end - unik_app_elf), &img);
 	if (err == -ENOEXEC)
 		panic("the program is dynamically linked; build it with -static");

@@ -27,6 +27,25 @@ void netstack_init(const struct cmdline *cmd)
 			"sockets); network settings ignored\n");
 }
 
+void netstack_user_data(struct cmdline *cmd)
+{
+	static char data[IMDS_USER_DATA_MAX + 1];
+	long n;
+
+	if (!cmd->userdata_imds)
+		return;
+	if (!net_imds_user_data) {
+		kprintf("unikernel: unik.userdata=imds: this image has no network stack (its "
+			"program makes no sockets): no user data\n");
+		return;
+	}
+	n = net_imds_user_data(data, sizeof(data));
+	if (n > 0)
+		cmdline_apply_user_data(data, cmd);
+	if (cmd->verbose && n >= 0)
+		kprintf("unikernel: imds: %ld bytes of user data\n", n);
+}
+
 bool netstack_active(void)
 {
 	return net_active && net_active();

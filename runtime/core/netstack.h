@@ -18,6 +18,10 @@ bool netstack_linked(void);
 /* net_init(); without a stack, network words on the command line are
  * ignored (and said so under unik.verbose). */
 void netstack_init(const struct cmdline *cmd);
+/* With unik.userdata=imds: the words of EC2's user data (net_imds_user_data)
+ * applied to cmd (cmdline_apply_user_data); without a network stack, a
+ * line saying none can be read. */
+void netstack_user_data(struct cmdline *cmd);
 
 /* net_active(); false without a stack. */
 bool netstack_active(void);

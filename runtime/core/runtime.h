@@ -26,6 +26,7 @@ struct cmdline {
 	const char *net_dns[MAX_DNS]; /* unik.dns=ADDR, repeatable */
 	int ndns;
 	bool net_dhcp; /* unik.net=dhcp */
+	bool userdata_imds; /* unik.userdata=imds: words from EC2's user data */
 	/* Volumes: the decoded "DISK:PATH:FSTYPE:MODE" of each unik.mount=
 	 * (abi/boot.h), checked by volume.c. */
 	const char *mounts[MAX_MOUNTS];
@@ -50,5 +51,10 @@ const struct cmdline *runtime_cmdline(void);
  * virtio_mmio.device= words itself).
  * argv[0] is `prog`. */
 void cmdline_parse(const char *line, const char *prog, struct cmdline *out);
+/* The words of user data (unik.userdata=imds): when `line` has unik.arg=
+ * words they replace out's arguments (argv[0] stays), when it has unik.env=
+ * words they replace its environment; its other words are ignored (the
+ * network is up already, the switches are the image's). */
+void cmdline_apply_user_data(const char *line, struct cmdline *out);
 
 #endif

@@ -41,4 +41,11 @@ NET_WEAK void net_poll(void);
  * and loop.  Without a network it is plat_wait_until(deadline_ns). */
 NET_WEAK void net_wait(u64 deadline_ns);
 
+/* imds.c: EC2's instance user data through IMDSv2 (a session token, then
+ * GET /latest/user-data at 169.254.169.254), for unik.userdata=imds: its
+ * length in buf (NUL-terminated; 0: the instance has none), or -errno (no
+ * network, no answer, a malformed or oversized one), said on the console. */
+#define IMDS_USER_DATA_MAX 16384
+NET_WEAK long net_imds_user_data(char *buf, size_t size);
+
 #endif

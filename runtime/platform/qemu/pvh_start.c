@@ -10,6 +10,8 @@
 #include "../multiboot/multiboot.h"
 #include "pcdev.h"
 #include "../pvh/pvh.h"
+#include "../xen/xen.h"
+#include "../xen/hvm.h"
 
 static char cmdline[8192];
 static struct boot_info info;
@@ -80,15 +82,22 @@ static const struct platform_ops qemu_platform = {
 /* What both entries share once info holds the command line and RAM. */
 /* rsdp_pa: where the loader says ACPI's RSDP is, or 0 (then it is looked
  * for in the BIOS areas). */
-static void qemu_main(u64 rsdp_pa) __noreturn;
-static void qemu_main(u64 rsdp_pa)
+/* xen: a Xen HVM guest (GRUB booted the staged disk on EC2 or `xl create`
+ * type="hvm"): the Xen parts join the PC's (platform/xen/hvm.c). */
+static void qemu_main(u64 rsdp_pa, bool xen) __noreturn;
+static void qemu_main(u64 rsdp_pa, bool xen)
 {
 	arch_dmap_extend(pvh_ram_top(&info));
 	cpu_init();
 	apic_init();
 	serial_input_init();
-	/* the power button (-M pc, q35: QMP system_powerdown) stops gracefully */
+	/* the power button (-M pc, q35: QMP system_powerdown; EC2's
+	 * StopInstances on Xen) stops gracefully */
 	acpi_init(rsdp_pa, ALIGN_UP(pvh_ram_top(&info), 1UL << 21));
+	if (xen) {
+		xen_hvm_init(cmdline, sizeof(cmdline));
+		info.platform = "xen-hvm";
+	}
 	runtime_main(&info);
 }
 
@@ -101,7 +110,7 @@ void qemu_pvh_main(u32 start_info_pa)
 		panic("PVH start info has no memory map");
 	info.platform = "qemu-pvh";
 	info.ram_zeroed = true; /* QEMU guest RAM starts zeroed */
-	qemu_main(((const struct hvm_start_info *)phys_to_virt(start_info_pa))->rsdp_paddr);
+	qemu_main(((const struct hvm_start_info *)phys_to_virt(start_info_pa))->rsdp_paddr, false);
 }
 
 void qemu_multiboot_main(void)
@@ -112,5 +121,5 @@ void qemu_multiboot_main(void)
 		panic("the Multiboot2 information has neither a memory map nor memory sizes");
 	info.platform = "qemu-multiboot";
 	info.ram_zeroed = false; /* the firmware and the loader used it */
-	qemu_main(0);
+	qemu_main(0, xen_detect());
 }

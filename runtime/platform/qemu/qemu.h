@@ -14,7 +14,10 @@ void qemu_console_err(const char *s, size_t n);
  * apic_init; then the platform's console_read. */
 void serial_input_init(void);
 long serial_console_read(void *buf, size_t n);
-/* serial.c: "unik-exit-status=<n>" on COM2 if present, isa-debug-exit, halt. */
+/* serial.c: the line "unik-exit-status=<n>" on COM2 if present, else as the
+ * last line of COM1 (an EC2 instance's one serial port). */
+void qemu_exit_line(int status);
+/* serial.c: qemu_exit_line, isa-debug-exit, ACPI power off, halt. */
 void qemu_exit(int status) __noreturn;
 
 /* clock.c: the TSC, calibrated by kvmclock, CPUID or the PIT; the RTC for

@@ -182,7 +182,7 @@ long serial_console_read(void *buf, size_t n)
 	return (long)got;
 }
 
-void qemu_exit(int status)
+void qemu_exit_line(int status)
 {
 	char line[40];
 	int n;
@@ -197,6 +197,11 @@ void qemu_exit(int status)
 		qemu_console_write(line + (com1_last == '\n'), (size_t)n - (com1_last == '\n'));
 		uart_drain(COM1);
 	}
+}
+
+void qemu_exit(int status)
+{
+	qemu_exit_line(status);
 	outl(DEBUG_EXIT_PORT, (u32)status);
 	acpi_poweroff(); /* a machine without isa-debug-exit (VirtualBox, -M pc) */
 	cpu_halt_forever();

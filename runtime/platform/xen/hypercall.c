@@ -1,24 +1,21 @@
 /* hypercall.c - finding Xen, its hypercall page, and the few hypercalls
  * every part of the platform uses. */
 #include "xen.h"
+#include "hvm.h"
 #include "../../arch/x86_64/arch.h"
 
 extern u8 xen_hypercall_page[4096];
 static u32 cpuid_base;
 
+static void cpu_cpuid(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	cpuid(leaf, 0, a, b, c, d);
+}
+
 bool xen_detect(void)
 {
-	for (u32 leaf = 0x40000000; leaf < 0x40010000; leaf += 0x100) {
-		u32 a, b, c, d;
-
-		cpuid(leaf, 0, &a, &b, &c, &d);
-		/* "XenVMMXenVMM", and the leaves up to +2 (the hypercall MSR) */
-		if (b == 0x566e6558 && c == 0x65584d4d && d == 0x4d4d566e && a - leaf >= 2) {
-			cpuid_base = leaf;
-			return true;
-		}
-	}
-	return false;
+	cpuid_base = xen_cpuid_base(cpu_cpuid);
+	return cpuid_base != 0;
 }
 
 void xen_hypercall_init(void)

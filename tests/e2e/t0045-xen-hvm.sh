@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# t0045-xen-hvm: the disk the aws provider uploads, booted as an EC2 Xen
+# instance boots it: a Xen HVM domain (`xl create` type="hvm", Debian's
+# Xen 4.17 and dom0 inside QEMU TCG, scripts/xen-dom0, with Debian's
+# device model qemu-system-xen and SeaBIOS added).  http-c's staged raw
+# disk (`unik export --format raw`, what `unik stage --provider aws`
+# uploads) boots through hvmloader, SeaBIOS and GRUB into the runtime's PC
+# platform, which finds Xen's CPUID leaves and uses Xen's events, clock,
+# xenstore and netfront (the vif has no emulated NIC: type=vif, as on EC2).
+# Checked (the disk's grub.cfg given unik.verbose): the console (COM1, a
+# file) names the xen-hvm platform and shows the program's output; the
+# address came from DHCP (busybox udhcpd on dom0's bridge: no
+# network words on the disk's command line); an HTTP request from dom0
+# answers; `xl shutdown` (control/shutdown) stops the program, whose exit
+# line ends the console.  Skipped when Debian's packages cannot be
+# downloaded or Xen cannot boot under TCG here.
+. "$(dirname "$0")/../lib/e2e.sh"
+need_tools qemu-system-x86_64 apt-get dpkg-deb cpio gzip ldd grub-mkimage mkfs.fat mcopy mtype
+[ -f /usr/lib/grub/i386-pc/boot.img ] || skip "grub-pc-bin is not installed (scripts/install-deps)"
+"$ROOT/scripts/xen-dom0" prepare >"$T/prepare.log" 2>&1 || {
+	cat "$T/prepare.log"
+	skip "Debian's Xen packages could not be downloaded (scripts/xen-dom0 prepare)"
+}
+# The device model and firmware of HVM domains (dom0 of scripts/xen-dom0
+# runs PV and PVH domains only), downloaded once.
+HVM=$ROOT/build/xen-hvm
+if [ ! -x "$HVM/usr/libexec/xen-qemu-system-i386" ]; then
+	rm -rf "$HVM" && mkdir -p "$HVM/debs"
+	(cd "$HVM/debs" && apt-get -o APT::Sandbox::User=root download qemu-system-xen seabios) \
+		>"$T/hvm-debs.log" 2>&1 || skip "qemu-system-xen and seabios could not be downloaded"
+	for d in "$HVM"/debs/*.deb; do dpkg-deb -x "$d" "$HVM"; done
+	rm -rf "$HVM/debs" "$HVM/usr/share/doc"
+fi
+OV=$T/ov
+mkdir -p "$OV/root" "$OV/usr/libexec" "$OV/usr/share/seabios"
+cp "$HVM/usr/libexec/xen-qemu-system-i386" "$OV/usr/libexec/"
+cp "$HVM/usr/share/seabios/bios-256k.bin" "$OV/usr/share/seabios/"
+# its keymap (read even with -vnc none), from this host's QEMU
+mkdir -p "$OV/usr/share/qemu/keymaps"
+cp /usr/share/qemu/keymaps/en-us "$OV/usr/share/qemu/keymaps/" 2>/dev/null ||
+	skip "no QEMU keymap here (/usr/share/qemu/keymaps/en-us)"
+# its libraries from this host (dom0's tree has the Xen ones)
+XR=$ROOT/build/xen/root
+LD_LIBRARY_PATH=$XR/usr/lib/x86_64-linux-gnu ldd "$OV/usr/libexec/xen-qemu-system-i386" |
+	awk '/=> \//{print $3}' | grep -v "^$XR/" | while read -r l; do
+	[ -e "$XR$l" ] && continue
+	mkdir -p "$OV$(dirname "$l")"
+	cp -L "$l" "$OV$l"
+done
+
+start_daemon
+out=$(unik build -t http-c "$ROOT/examples/http-c" 2>&1)
+check "build http-c" contains "$out" "Successfully built"
+check "unik export --format raw: the disk the aws provider uploads" \
+	unik export --format raw -o "$OV/root/disk.raw" http-c
+# unik.verbose added to its grub.cfg (as a run with --verbose gets it): the
+# runtime's lines name the platform and the address
+P="$OV/root/disk.raw@@1048576"
+mtype -i "$P" ::/boot/grub/grub.cfg | sed "s#^multiboot2 /boot/unik.elf#& 'unik.verbose'#" >"$T/grub.cfg"
+check "the disk's grub.cfg takes unik.verbose" bash -c "grep -q \"unik.elf 'unik.verbose'\" '$T/grub.cfg' &&
+	mcopy -o -i '$P' '$T/grub.cfg' ::/boot/grub/grub.cfg"
+
+cat >"$OV/root/hvm.cfg" <<'EOF'
+name = "hvm"
+type = "hvm"
+memory = 128
+vcpus = 1
+disk = [ "format=raw, vdev=hda, access=rw, target=/root/disk.raw" ]
+vif = [ "type=vif, bridge=br0, mac=00:16:3e:00:00:42" ]
+serial = "file:/tmp/com1.log"
+vga = "none"
+nographic = 1
+vnc = 0
+boot = "c"
+on_poweroff = "destroy"
+on_crash = "destroy"
+on_reboot = "destroy"
+EOF
+cat >"$OV/root/udhcpd.conf" <<'EOF'
+start 10.77.0.50
+end 10.77.0.60
+interface br0
+lease_file /tmp/udhcpd.leases
+pidfile /tmp/udhcpd.pid
+option subnet 255.255.255.0
+option router 10.77.0.1
+EOF
+cat >"$OV/root/run.sh" <<'EOF'
+#!/bin/sh
+# dom0: a bridge with a DHCP server, the HVM domain on it, an HTTP request,
+# then `xl shutdown`; the results between markers on the serial line.
+brctl addbr br0 && ip addr add 10.77.0.1/24 dev br0 && ip link set br0 up
+touch /tmp/udhcpd.leases
+udhcpd /root/udhcpd.conf
+if xl create /root/hvm.cfg >/tmp/xl.log 2>&1; then echo HVM-CREATED; else
+	echo HVM-CREATE-FAILED; cat /tmp/xl.log; cat /var/log/xen/qemu-dm-hvm.log 2>/dev/null; exit 1
+fi
+touch /tmp/com1.log
+tail -f /tmp/com1.log &
+TAILPID=$!
+i=0
+while ! grep -q "listening on port" /tmp/com1.log 2>/dev/null && [ $i -lt 240 ]; do
+	xl list hvm >/dev/null 2>&1 || break
+	sleep 1; i=$((i + 1))
+done
+echo "HVM-WAITED=$i"
+# the address DHCP gave, from the runtime's verbose line
+IP=$(sed -n 's/.*unikernel: net: .* address \([0-9.]*\),.*/\1/p' /tmp/com1.log | head -1)
+echo "GUEST-IP=$IP"
+printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 20 "$IP" 8080 >/tmp/http.out 2>&1
+echo "HTTP-BEGIN"; cat /tmp/http.out; echo "HTTP-END"
+kill -USR1 "$(cat /tmp/udhcpd.pid)"; sleep 1 # udhcpd writes its leases
+echo "LEASES-BEGIN"; dumpleases -f /tmp/udhcpd.leases; echo "LEASES-END"
+brctl show
+xl shutdown hvm >/dev/null 2>&1
+i=0
+while xl list hvm >/dev/null 2>&1 && [ $i -lt 60 ]; do sleep 1; i=$((i + 1)); done
+kill $TAILPID 2>/dev/null
+xl list hvm >/dev/null 2>&1 && { echo HVM-STILL-THERE; xl destroy hvm; } || echo HVM-GONE
+echo "COM1-BEGIN"; cat /tmp/com1.log; echo "COM1-END"
+tail -20 /var/log/xen/qemu-dm-hvm.log 2>/dev/null | sed 's/^/qemu-dm: /'
+EOF
+chmod +x "$OV/root/run.sh"
+
+XEN_DOM0_TIMEOUT=900 "$ROOT/scripts/xen-dom0" run "$OV" "$T/serial.log" ||
+	grep -aq XEN-DOM0-UP "$T/serial.log" || {
+	tail -30 "$T/serial.log"
+	skip "Xen and dom0 do not boot under QEMU TCG here"
+}
+tr -d '\r' <"$T/serial.log" >"$T/log"
+section() { sed -n "/^$1-BEGIN/,/^$1-END/p" "$T/log" >"$T/$1"; }
+section COM1
+section HTTP
+section LEASES
+check "xl create of the HVM domain" grep -q "^HVM-CREATED" "$T/log"
+check "the console shows the program's output" grep -q "http-c: listening on port 8080" "$T/COM1"
+check "the runtime ran on its Xen HVM platform" grep -q "unikernel: runtime .* on xen-hvm," "$T/COM1"
+check "the address came from DHCP (udhcpd leased it to the vif's MAC)" \
+	grep -q "00:16:3e:00:00:42 *$(sed -n 's/^GUEST-IP=//p' "$T/log")" "$T/LEASES"
+check "an HTTP request from dom0 answers (netfront)" grep -q "Hello from unik" "$T/HTTP"
+check "xl shutdown stops the domain" grep -q "^HVM-GONE" "$T/log"
+check "the program got SIGTERM: the console ends with its exit line" \
+	eq "$(grep -a '^unik-exit-status=' "$T/COM1" | tail -1)" "unik-exit-status=143"
+[ "$FAILED" = 0 ] || sed -n '/XEN-DOM0-UP/,$p' "$T/log" | grep -av "save: " | tail -60
+finish
