@@ -16,34 +16,6 @@
 #include "table.h"
 #include "tarball.h"
 
-/* "64M", "1G", "512K", "1048576" (bytes) into *bytes; -1 if malformed. */
-static int parse_size(const char *s, long long *bytes)
-{
-	char *end;
-	long long v, mul = 1;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || end == s || v <= 0)
-		return -1;
-	switch (toupper((unsigned char)*end)) {
-	case '\0': break;
-	case 'K': mul = 1LL << 10; break;
-	case 'M': mul = 1LL << 20; break;
-	case 'G': mul = 1LL << 30; break;
-	case 'T': mul = 1LL << 40; break;
-	default: return -1;
-	}
-	if (*end && end[1] &&
-	    !((end[1] == 'i' || end[1] == 'I') && (end[2] == 'B' || end[2] == 'b') && !end[3]) &&
-	    !((end[1] == 'B' || end[1] == 'b') && !end[2]))
-		return -1;
-	if (v > UNIK_VOLUME_MAX_SIZE / mul)
-		return -1;
-	*bytes = v * mul;
-	return 0;
-}
-
 /* ---- create --------------------------------------------------------- */
 
 struct create_opts {
@@ -75,7 +47,7 @@ static int create_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 
 	if (!o->size && !o->from)
 		return cmd_usage_error(ctx->cmd, "give the volume a --size or a --from folder");
-	if (o->size && parse_size(o->size, &size))
+	if (o->size && parse_bytes(o->size, UNIK_VOLUME_MAX_SIZE, &size))
 		return cmd_usage_error(ctx->cmd, "bad size '%s' (use e.g. 64M or 1G)", o->size);
 	if (o->type && !unik_volume_type_valid(o->type))
 		return cmd_usage_error(ctx->cmd, "unknown type '%s': ext2, ext4 or fat", o->type);

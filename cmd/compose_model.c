@@ -19,6 +19,7 @@
 #include "../lib/xalloc.h"
 #include "compose_yaml.h"
 #include "envfile.h"
+#include "humanize.h"
 
 #define VOLUME_DEFAULT_SIZE (64LL << 20)
 
@@ -83,31 +84,6 @@ static char *file_path(struct ctx *c, const char *s)
 	if (!*s || !strcmp(s, "."))
 		return xstrdup(c->p->dir);
 	return xasprintf("%s/%s", c->p->dir, s);
-}
-
-/* "64M", "1G", "512K", "1048576" (bytes); -1 if malformed. */
-static int parse_bytes(const char *s, long long *out)
-{
-	char *end;
-	long long v, mul = 1;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || end == s || v <= 0)
-		return -1;
-	switch (toupper((unsigned char)*end)) {
-	case '\0': break;
-	case 'K': mul = 1LL << 10; break;
-	case 'M': mul = 1LL << 20; break;
-	case 'G': mul = 1LL << 30; break;
-	default: return -1;
-	}
-	if (*end && end[1] && strcmp(end + 1, "B") && strcmp(end + 1, "b") && strcmp(end + 1, "iB"))
-		return -1;
-	if (v > UNIK_VOLUME_MAX_SIZE / mul)
-		return -1;
-	*out = v * mul;
-	return 0;
 }
 
 int compose_split_words(const char *s, struct strv *out)
@@ -333,8 +309,8 @@ static int service_xunik(struct ctx *c, struct compose_service *s, const struct 
 	}
 	v = cy_get(n, "memory");
 	if (v) {
-		if (!scalar(v) || parse_bytes(v->text, &bytes) || bytes < (1 << 20) ||
-		    bytes > (64LL << 30))
+		if (!scalar(v) || parse_bytes(v->text, UNIK_VOLUME_MAX_SIZE, &bytes) ||
+		    bytes < (1 << 20) || bytes > (64LL << 30))
 			return bad(c, v, "x-unik memory must be a size such as 128M or 1G");
 		s->memory_mb = (int)(bytes >> 20);
 	}
@@ -452,7 +428,7 @@ static int load_volume(struct ctx *c, struct compose_volume *v, const struct cy_
 		if (x && (want(c, x, CY_MAP, "x-unik") || known_keys(c, x, xkeys, 0, "x-unik")))
 			return -1;
 		s = cy_get(x, "size");
-		if (s && (!scalar(s) || parse_bytes(s->text, &v->size)))
+		if (s && (!scalar(s) || parse_bytes(s->text, UNIK_VOLUME_MAX_SIZE, &v->size)))
 			return bad(c, s, "a volume's size must be a size such as 64M or 1G");
 		s = cy_get(x, "type");
 		if (s) {

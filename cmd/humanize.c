@@ -1,9 +1,11 @@
 /* humanize.c - sizes, ages and memory amounts for people. */
 #include "humanize.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 void human_size(int64_t bytes, char *buf, size_t len)
@@ -74,5 +76,32 @@ int parse_memory_mb(const char *s, int *mb)
 	if (v <= 0 || v > 1024LL * 1024 / mult)
 		return -1;
 	*mb = (int)(v * mult);
+	return 0;
+}
+
+int parse_bytes(const char *s, long long max, long long *bytes)
+{
+	char *end;
+	long long v, mul = 1;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || v <= 0)
+		return -1;
+	switch (toupper((unsigned char)*end)) {
+	case '\0': break;
+	case 'K': mul = 1LL << 10; break;
+	case 'M': mul = 1LL << 20; break;
+	case 'G': mul = 1LL << 30; break;
+	case 'T': mul = 1LL << 40; break;
+	default: return -1;
+	}
+	if (*end && end[1] &&
+	    !((end[1] == 'i' || end[1] == 'I') && (end[2] == 'B' || end[2] == 'b') && !end[3]) &&
+	    !((end[1] == 'B' || end[1] == 'b') && !end[2]))
+		return -1;
+	if (v > max / mul)
+		return -1;
+	*bytes = v * mul;
 	return 0;
 }

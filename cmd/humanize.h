@@ -17,4 +17,9 @@ void human_ago(int64_t t, int64_t now, char *buf, size_t len);
  * when malformed, zero, or over 1 TB. */
 int parse_memory_mb(const char *s, int *mb);
 
+/* A size in bytes: "64M", "1G", "512K", "1048576", "2GiB", "2GB" (binary
+ * units, case-insensitive) into *bytes; -1 when malformed, zero or over
+ * `max`. */
+int parse_bytes(const char *s, long long max, long long *bytes);
+
 #endif

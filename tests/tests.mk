@@ -75,7 +75,7 @@ $(OUT)/tests/t_curl_sigv4: $(OUT)/obj/tests/unit/t_curl_sigv4.o $(DAEMON_PARTS)
 
 # The compose file's YAML tree and model (cmd/compose_*.c), with libyaml.
 $(OUT)/tests/t_compose: $(OUT)/obj/tests/unit/t_compose.o \
-		$(call obj,cmd/compose_model.c cmd/compose_yaml.c cmd/envfile.c) $(DAEMON_PARTS)
+		$(call obj,cmd/compose_model.c cmd/compose_yaml.c cmd/envfile.c cmd/humanize.c) $(DAEMON_PARTS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIKD_LIBS) -lyaml
