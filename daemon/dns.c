@@ -16,6 +16,7 @@
 
 #include "daemon.h"
 #include "dns_msg.h"
+#include "portfwd.h"
 #include "summon.h"
 
 #define ZONE ".unik"
@@ -59,22 +60,14 @@ static size_t answer(const uint8_t *msg, size_t n, uint8_t *out, size_t cap)
 
 static void *dns_main(void *arg)
 {
-	struct pollfd pf[2] = { { dns.fd, POLLIN, 0 }, { dns.stop_fd, POLLIN, 0 } };
-
 	(void)arg;
-	for (;;) {
+	while (portfwd_wait(dns.fd, dns.stop_fd)) {
 		uint8_t msg[512], out[512];
 		struct sockaddr_in from;
 		socklen_t fl = sizeof(from);
 		ssize_t n;
 		size_t r;
 
-		if (poll(pf, 2, -1) < 0 && errno != EINTR)
-			break;
-		if (pf[1].revents)
-			break;
-		if (!pf[0].revents)
-			continue;
 		n = recvfrom(dns.fd, msg, sizeof(msg), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
 		if (n < 0)
 			continue;

@@ -200,28 +200,48 @@ static int wait_guest(struct portfwd *fw)
 	return listen(fw->listen_fd, 128);
 }
 
+int portfwd_wait(int fd, int stop_fd)
+{
+	struct pollfd pf[2] = { { fd, POLLIN, 0 }, { stop_fd, POLLIN, 0 } };
+
+	for (;;) {
+		if (poll(pf, 2, -1) < 0 && errno != EINTR)
+			return 0;
+		if (pf[1].revents)
+			return 0;
+		if (pf[0].revents)
+			return 1;
+	}
+}
+
+int portfwd_accept(int listen_fd, int stop_fd)
+{
+	while (portfwd_wait(listen_fd, stop_fd)) {
+		int c = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (c >= 0)
+			return c;
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			struct pollfd stop = { stop_fd, POLLIN, 0 };
+
+			poll(&stop, 1, 100); /* out of descriptors: a breath */
+		}
+	}
+	return -1;
+}
+
 static void *accept_main(void *arg)
 {
 	struct portfwd *fw = arg;
-	struct pollfd pf[2] = { { fw->listen_fd, POLLIN, 0 }, { fw->stop_fd, POLLIN, 0 } };
+	int c;
 
 	if (wait_guest(fw))
 		return NULL;
-	for (;;) {
+	while ((c = portfwd_accept(fw->listen_fd, fw->stop_fd)) >= 0) {
 		struct relay *r;
 		pthread_attr_t attr;
 		pthread_t t;
-		int c;
 
-		if (poll(pf, 2, -1) < 0 && errno != EINTR)
-			break;
-		if (pf[1].revents)
-			break;
-		if (!pf[0].revents)
-			continue;
-		c = accept4(fw->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (c < 0)
-			continue;
 		r = xcalloc(1, sizeof(*r));
 		r->fw = fw;
 		r->client = c;

@@ -31,6 +31,14 @@ int portfwd_connect(const struct sockaddr_in *guest, int stop_fd, int timeout_ms
  * after wait_ms (-1: no limit) or once stop_fd is readable.  Both relays
  * (published ports, summoned instances) wait for the guest with it. */
 int portfwd_connect_wait(const struct sockaddr_in *guest, int stop_fd, int wait_ms, int retry_ms);
+/* Waits until `fd` is readable (1) or `stop_fd` is (0; also on a failing
+ * poll).  The listeners of both relays and the DNS responder wait with it. */
+int portfwd_wait(int fd, int stop_fd);
+/* The next connection on `listen_fd` (CLOEXEC), or -1 once `stop_fd` is
+ * readable.  Out of descriptors (EMFILE and the like) it pauses 100 ms, or
+ * until the stop, before it tries again, instead of spinning on a
+ * listener that stays readable. */
+int portfwd_accept(int listen_fd, int stop_fd);
 /* Relays between two connected sockets until both directions ended (each
  * EOF passed on as a shutdown) or stop_fd is readable; closes neither. */
 void portfwd_splice(int client, int guest, int stop_fd);

@@ -339,27 +339,13 @@ static void *accept_main(void *arg)
 {
 	struct sport *port = arg;
 	struct summoned *s = port->s;
-	struct pollfd pf[2] = { { port->fd, POLLIN, 0 }, { s->stop_fd, POLLIN, 0 } };
+	int c;
 
-	for (;;) {
+	while ((c = portfwd_accept(port->fd, s->stop_fd)) >= 0) {
 		struct relay *r;
 		pthread_attr_t attr;
 		pthread_t t;
-		int c;
 
-		if (poll(pf, 2, -1) < 0 && errno != EINTR)
-			break;
-		if (pf[1].revents)
-			break;
-		if (!pf[0].revents)
-			continue;
-		c = accept4(port->fd, NULL, NULL, SOCK_CLOEXEC);
-		if (c < 0) {
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-			    errno == ENOMEM)
-				poll(&pf[1], 1, 100); /* out of descriptors: a breath */
-			continue;
-		}
 		r = xcalloc(1, sizeof(*r));
 		r->s = s;
 		r->port = port;
