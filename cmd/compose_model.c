@@ -597,12 +597,10 @@ int compose_load(struct compose_project *p, const char *file, const char *name,
 	p->dir = xstrdup(dirname(f));
 	free(f);
 	free(abs);
-	if (cy_load_file(&c.doc, file, err)) {
-		cy_release(&c.doc);
-		return -1;
-	}
-	rc = load(&c, name);
+	rc = cy_load_file(&c.doc, file, err) ? -1 : load(&c, name);
 	cy_release(&c.doc);
+	if (rc)
+		compose_release(p); /* a refused file leaves nothing to release */
 	return rc;
 }
 

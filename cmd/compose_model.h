@@ -57,7 +57,8 @@ struct compose_project {
 
 /* Reads `file`; the project's name is `name` if given, else the file's
  * `name:`, else COMPOSE_PROJECT_NAME, else its folder's name (lowercased,
- * with only [a-z0-9_-] kept).  0, or -1 with `err` ("FILE:LINE: ..."). */
+ * with only [a-z0-9_-] kept).  0, or -1 with `err` ("FILE:LINE: ...") and
+ * nothing left in `p` to release. */
 int compose_load(struct compose_project *p, const char *file, const char *name,
 		 struct unik_err *err);
 void compose_release(struct compose_project *p);

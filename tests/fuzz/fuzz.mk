@@ -19,7 +19,8 @@ FUZZ_LDFLAGS := -fsanitize=fuzzer $(FUZZ_SAN) -pthread
 FUZZ_RUNS ?= 1000000
 
 FUZZ_TARGETS := fuzz_api_json fuzz_portspec fuzz_bootargs fuzz_cmdline fuzz_elf fuzz_hvt_calls \
-	fuzz_untar fuzz_routes fuzz_sigv4 fuzz_aws_ini fuzz_oci_config fuzz_oci_ref fuzz_dns
+	fuzz_untar fuzz_routes fuzz_sigv4 fuzz_aws_ini fuzz_oci_config fuzz_oci_ref fuzz_dns \
+	fuzz_compose
 FUZZ_BINS := $(patsubst %,$(FUZZ_OUT)/%,$(FUZZ_TARGETS))
 LINT_SRCS += $(wildcard tests/fuzz/*.c tests/fuzz/*.h)
 
@@ -56,6 +57,12 @@ $(FUZZ_OUT)/fuzz_portspec $(FUZZ_OUT)/fuzz_bootargs $(FUZZ_OUT)/fuzz_cmdline \
 $(FUZZ_OUT)/fuzz_dns: $(call fuzzobj,tests/fuzz/fuzz_dns.c daemon/dns_msg.c)
 	$(fuzz_link)
 	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^
+
+# the CLI's compose reader and model (cmd/compose_*.c), with libyaml
+$(FUZZ_OUT)/fuzz_compose: $(call fuzzobj,tests/fuzz/fuzz_compose.c cmd/compose_yaml.c \
+		cmd/compose_model.c cmd/envfile.c cmd/humanize.c) $(FUZZ_LIB)
+	$(fuzz_link)
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -lyaml -ljansson
 
 # unik-runtime without its main() (oci/runtime/runtime.mk)
 $(FUZZ_OUT)/fuzz_oci_config: $(call fuzzobj,tests/fuzz/fuzz_oci_config.c \
