@@ -388,7 +388,9 @@ static void prepare_state(struct unikd *d)
 	free(db);
 	/* GET /v1/instances sends the stored texts: an older unikd's are
 	 * brought to today's shape first */
-	if (store_instance_docs_refresh(d->store, &n, &err))
+	if (store_instance_docs_refresh(
+		d->store, strcmp(UNIK_GITREV, "unknown") ? UNIK_VERSION " " UNIK_GITREV : NULL, &n,
+		&err))
 		die("%s", err.msg);
 	if (n)
 		unikd_log("store: %zu instance record%s brought up to date", n, n == 1 ? "" : "s");

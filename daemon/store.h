@@ -58,8 +58,11 @@ int store_instance_list(struct store *st, struct unik_instance **out, size_t *n,
  * summonable ones), newest first, appended to out from the stored texts. */
 int store_instance_docs(struct store *st, int all, struct strbuf *out, struct unik_err *err);
 /* Re-encodes the records whose text is not what today's encoder writes
- * (an older unikd's), their count in *rewritten: once, at the start. */
-int store_instance_docs_refresh(struct store *st, size_t *rewritten, struct unik_err *err);
+ * (an older unikd's), their count in *rewritten: at the start, skipped when
+ * the encoder `rev` (a build's version and commit; NULL: unknown, always
+ * refresh) already did it. */
+int store_instance_docs_refresh(struct store *st, const char *rev, size_t *rewritten,
+				struct unik_err *err);
 int store_instance_list_unwatched(struct store *st, struct unik_instance **out, size_t *n,
 				  struct unik_err *err);
 /* The addresses held by starting, running or stopping instances but `except` (an id,

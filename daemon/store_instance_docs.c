@@ -7,7 +7,8 @@
  * encoding it again (two thirds of that request's time at thousands of
  * records).  That holds only while every stored text is what today's
  * encoder writes: store_instance_docs_refresh(), at the daemon's start,
- * re-encodes the records an older unikd wrote (new fields, new defaults).
+ * re-encodes the records an older unikd wrote (new fields, new defaults),
+ * once per build of unikd (its version and commit, kept in `meta`).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +16,33 @@
 #include "../api/types.h"
 #include "store_int.h"
 
-int store_instance_docs_refresh(struct store *st, size_t *rewritten, struct unik_err *err)
+/* 1 when the records were last refreshed by the encoder `rev` (st->lock held). */
+static int refreshed_by(struct store *st, const char *rev)
+{
+	sqlite3_stmt *s;
+	int same = 0;
+
+	if (!rev || sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'instance_docs'",
+				       -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+		same = !strcmp((const char *)sqlite3_column_text(s, 0), rev);
+	sqlite3_finalize(s);
+	return same;
+}
+
+int store_instance_docs_refresh(struct store *st, const char *rev, size_t *rewritten,
+				struct unik_err *err)
 {
 	sqlite3_stmt *s, *u = NULL;
 	int rc;
 
 	*rewritten = 0;
 	pthread_mutex_lock(&st->lock); /* recursive: the whole transaction is ours */
+	if (refreshed_by(st, rev)) {
+		pthread_mutex_unlock(&st->lock);
+		return 0;
+	}
 	if (store_int_exec_sql(st, "BEGIN IMMEDIATE", err))
 		goto fail;
 	if (store_int_prepare(st, "SELECT id, doc FROM instances", &s, err)) {
@@ -68,6 +89,17 @@ int store_instance_docs_refresh(struct store *st, size_t *rewritten, struct unik
 	if (rc != SQLITE_DONE) {
 		store_int_exec_sql(st, "ROLLBACK", NULL);
 		goto fail;
+	}
+	if (rev) {
+		sqlite3_stmt *m;
+
+		if (sqlite3_prepare_v2(st->db,
+				       "INSERT OR REPLACE INTO meta VALUES('instance_docs', ?1)",
+				       -1, &m, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(m, 1, rev, -1, SQLITE_TRANSIENT);
+			sqlite3_step(m);
+			sqlite3_finalize(m);
+		}
 	}
 	rc = store_int_exec_sql(st, "COMMIT", err);
 	pthread_mutex_unlock(&st->lock);

@@ -226,7 +226,7 @@ static void instance_docs(const char *db)
 	ok(sql_on(db, "UPDATE instances SET doc = json_remove(doc, '$.labels')"
 		      " WHERE id = 'dddd0002'") == 0,
 	   "docs: a record made older by hand");
-	ok(store_open(&st, db, &err) == 0 && store_instance_docs_refresh(st, &n, &err) == 0 &&
+	ok(store_open(&st, db, &err) == 0 && store_instance_docs_refresh(st, NULL, &n, &err) == 0 &&
 	       n == 1,
 	   "docs: the refresh rewrites exactly the older record (%zu)", n);
 	strbuf_reset(&out);
@@ -235,8 +235,14 @@ static void instance_docs(const char *db)
 	ok(arr && json_equal(json_array_get(arr, 1), json_array_get(want, 1)),
 	   "docs: the older record now reads as today's encoder writes it");
 	json_decref(arr);
-	ok(store_instance_docs_refresh(st, &n, &err) == 0 && n == 0,
+	ok(store_instance_docs_refresh(st, "rev-1", &n, &err) == 0 && n == 0,
 	   "docs: a second refresh has nothing to do");
+	ok(sql_on(db, "UPDATE instances SET doc = json_remove(doc, '$.labels')"
+		      " WHERE id = 'dddd0002'") == 0 &&
+	       store_instance_docs_refresh(st, "rev-1", &n, &err) == 0 && n == 0,
+	   "docs: the same build does not look again");
+	ok(store_instance_docs_refresh(st, "rev-2", &n, &err) == 0 && n == 1,
+	   "docs: another build does");
 	ok(store_instance_delete(st, "dddd0001", &err) == 0 &&
 	       store_instance_delete(st, "dddd0002", &err) == 0 &&
 	       store_instance_delete(st, "dddd0003", &err) == 0,
