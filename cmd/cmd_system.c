@@ -113,10 +113,12 @@ static const char *yes_no(json_t *j, const char *key)
 	return json_is_true(json_object_get(j, key)) ? "yes" : "no";
 }
 
-static int compilers_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
+/* One listing: GET `path`, then the raw JSON or a table of `header` whose
+ * cells `row` adds for each member. */
+static int list_main(struct cmd_ctx *ctx, const struct list_opts *o, const char *path,
+		     const char *header, void (*row)(struct table *, json_t *))
 {
-	const struct list_opts *o = opts;
-	json_t *arr = get_array(ctx, "/v1/compilers"), *c;
+	json_t *arr = get_array(ctx, path), *item;
 	struct table t;
 	size_t i;
 
@@ -127,17 +129,28 @@ static int compilers_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv
 		json_decref(arr);
 		return 0;
 	}
-	table_init(&t, "NAME USABLE DESCRIPTION REASON");
-	json_array_foreach (arr, i, c) {
-		table_cell(&t, str_of(c, "name"));
-		table_cell(&t, yes_no(c, "usable"));
-		table_cell(&t, str_of(c, "description"));
-		table_cell(&t, str_of(c, "reason"));
+	table_init(&t, header);
+	json_array_foreach (arr, i, item) {
+		row(&t, item);
 	}
 	table_print(&t, stdout);
 	table_release(&t);
 	json_decref(arr);
 	return 0;
+}
+
+static void compiler_row(struct table *t, json_t *c)
+{
+	table_cell(t, str_of(c, "name"));
+	table_cell(t, yes_no(c, "usable"));
+	table_cell(t, str_of(c, "description"));
+	table_cell(t, str_of(c, "reason"));
+}
+
+static int compilers_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
+{
+	return list_main(ctx, opts, "/v1/compilers", "NAME USABLE DESCRIPTION REASON",
+			 compiler_row);
 }
 
 const struct cmd cmd_compilers = {
@@ -152,39 +165,26 @@ const struct cmd cmd_compilers = {
 
 /* ---- providers ------------------------------------------------------ */
 
+static void provider_row(struct table *t, json_t *p)
+{
+	char *caps = joined(p, "capabilities"), *formats = joined(p, "formats");
+
+	if (json_is_true(json_object_get(p, "default")))
+		table_cellf(t, "%s (default)", str_of(p, "name"));
+	else
+		table_cell(t, str_of(p, "name"));
+	table_cell(t, yes_no(p, "usable"));
+	table_cell(t, caps);
+	table_cell(t, formats);
+	table_cell(t, str_of(p, "reason"));
+	free(caps);
+	free(formats);
+}
+
 static int providers_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 {
-	const struct list_opts *o = opts;
-	json_t *arr = get_array(ctx, "/v1/providers"), *p;
-	struct table t;
-	size_t i;
-
-	if (!arr)
-		return 1;
-	if (o->json) {
-		cmd_print_json(arr);
-		json_decref(arr);
-		return 0;
-	}
-	table_init(&t, "NAME USABLE CAPABILITIES FORMATS REASON");
-	json_array_foreach (arr, i, p) {
-		char *caps = joined(p, "capabilities"), *formats = joined(p, "formats");
-
-		if (json_is_true(json_object_get(p, "default")))
-			table_cellf(&t, "%s (default)", str_of(p, "name"));
-		else
-			table_cell(&t, str_of(p, "name"));
-		table_cell(&t, yes_no(p, "usable"));
-		table_cell(&t, caps);
-		table_cell(&t, formats);
-		table_cell(&t, str_of(p, "reason"));
-		free(caps);
-		free(formats);
-	}
-	table_print(&t, stdout);
-	table_release(&t);
-	json_decref(arr);
-	return 0;
+	return list_main(ctx, opts, "/v1/providers", "NAME USABLE CAPABILITIES FORMATS REASON",
+			 provider_row);
 }
 
 const struct cmd cmd_providers = {

@@ -279,17 +279,25 @@ cleanup:
 	free(dir);
 }
 
-void h_volumes_attach(struct http_req *req)
+/* POST .../attach and .../detach: the same body shape, the answer the instance. */
+static void attach_or_detach(struct http_req *req, int detach)
 {
 	struct unik_err err = UNIK_ERR_INIT;
 	struct unik_attach_request rq;
 	struct unik_instance in;
 	json_t *body = NULL;
+	int rc;
 
 	unik_attach_request_init(&rq);
 	unik_instance_init(&in);
-	if (http_body_json(req, &body, &err) || unik_attach_request_from_json(body, &rq, &err) ||
-	    volume_attach(req->d, req->params[0], &rq, &in, &err))
+	rc = http_body_json(req, &body, &err);
+	if (!rc && detach)
+		rc = unik_detach_request_from_json(body, &rq, &err) ||
+		     volume_detach(req->d, req->params[0], rq.instance, &in, &err);
+	else if (!rc)
+		rc = unik_attach_request_from_json(body, &rq, &err) ||
+		     volume_attach(req->d, req->params[0], &rq, &in, &err);
+	if (rc)
 		http_reply_error(req, &err);
 	else
 		http_reply_json(req, 200, unik_instance_to_json(&in));
@@ -298,21 +306,12 @@ void h_volumes_attach(struct http_req *req)
 	unik_instance_release(&in);
 }
 
+void h_volumes_attach(struct http_req *req)
+{
+	attach_or_detach(req, 0);
+}
+
 void h_volumes_detach(struct http_req *req)
 {
-	struct unik_err err = UNIK_ERR_INIT;
-	struct unik_attach_request rq;
-	struct unik_instance in;
-	json_t *body = NULL;
-
-	unik_attach_request_init(&rq);
-	unik_instance_init(&in);
-	if (http_body_json(req, &body, &err) || unik_detach_request_from_json(body, &rq, &err) ||
-	    volume_detach(req->d, req->params[0], rq.instance, &in, &err))
-		http_reply_error(req, &err);
-	else
-		http_reply_json(req, 200, unik_instance_to_json(&in));
-	json_decref(body);
-	unik_attach_request_release(&rq);
-	unik_instance_release(&in);
+	attach_or_detach(req, 1);
 }
