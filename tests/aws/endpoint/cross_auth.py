@@ -9,17 +9,20 @@ import time
 import urllib.error
 
 
-from xcheck import BLOCK, b64sha, clients, control, error, ok, ours, raw
+from xcheck import BLOCK, b64sha, clients, control, error, ok, ours, raw, refused
 
 
 def run(c):
     url, sid = c["url"], c["sid"]
     # --- signatures --------------------------------------------------------------
     bad_ebs, bad_ec2 = clients(url, secret="wrong-secret")
-    st, code, _ = error(lambda: bad_ebs.list_snapshot_blocks(SnapshotId=sid))
-    ok((st, code) == (403, "InvalidSignatureException"), "EBS, wrong secret: 403 InvalidSignatureException", (st, code))
-    st, code, _ = error(lambda: bad_ec2.describe_images())
-    ok((st, code) == (401, "AuthFailure"), "EC2, wrong secret: 401 AuthFailure", (st, code))
+    refused(
+        lambda: bad_ebs.list_snapshot_blocks(SnapshotId=sid),
+        403,
+        "InvalidSignatureException",
+        "EBS, wrong secret: 403 InvalidSignatureException",
+    )
+    refused(lambda: bad_ec2.describe_images(), 401, "AuthFailure", "EC2, wrong secret: 401 AuthFailure")
     old = datetime.datetime.utcnow() - datetime.timedelta(minutes=20)
     st, _, b = raw(
         url,

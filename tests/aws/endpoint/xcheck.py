@@ -114,6 +114,12 @@ def error(fn):
     return 200, None, ""
 
 
+def refused(fn, status, code, title, word=None):
+    """A call expected to fail with `status` and `code` (and `word` in its message)."""
+    st, got, msg = error(fn)
+    ok((st, got) == (status, code) and (word is None or word in msg), title, (st, got, msg))
+
+
 def b64sha(data):
     return base64.b64encode(hashlib.sha256(data).digest()).decode()
 
