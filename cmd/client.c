@@ -1,8 +1,8 @@
-/* client.c - HTTP to the daemon with libcurl: unix socket or TCP, bearer
- * token, JSON in and out, streamed answers, and the daemon's errors. */
+/* client.c - HTTP to the daemon: unix socket (client_unix.c) or TCP and
+ * TLS (client_curl.c), bearer token, JSON in and out, streamed answers, and
+ * the daemon's errors. */
 #include "client.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,28 +11,7 @@
 
 #include "../api/types.h"
 #include "../lib/xalloc.h"
-
-#define CONNECT_TIMEOUT_S 10L
-#define START_HINT "is unikd running? start it with 'unik daemon'"
-#define ACCESS_HINT "the socket is open to its owner and group only"
-
-struct request {
-	struct unik_client *cl;
-	CURL *curl;
-	const char *method; /* "GET", "POST", "DELETE" */
-	const char *path;
-	const char *content_type; /* of the body, or NULL */
-	const void *data;
-	size_t len;
-	client_data_fn fn; /* streams a 2xx body; NULL collects it in `body` */
-	void *arg;
-	struct unik_err *err;
-
-	long status;
-	struct strbuf body;
-	int fn_failed;
-	int cancelled;
-};
+#include "client_int.h"
 
 char *client_default_host(void)
 {
@@ -155,16 +134,12 @@ int client_init(struct unik_client *cl, const char *host, const char *token,
 	n = strlen(cl->base_url);
 	while (n > 0 && cl->base_url[n - 1] == '/')
 		cl->base_url[--n] = '\0';
-	if (curl_global_init(CURL_GLOBAL_DEFAULT))
-		return unik_err_set(err, UNIK_E_INTERNAL, "cannot initialise libcurl");
-	cl->curl_ready = 1;
-	return 0;
+	return cl->socket_path ? 0 : client_curl_init(cl, err);
 }
 
 void client_release(struct unik_client *cl)
 {
-	if (cl->curl_ready)
-		curl_global_cleanup();
+	client_curl_release(cl);
 	free(cl->host);
 	free(cl->socket_path);
 	free(cl->base_url);
@@ -199,34 +174,24 @@ void client_query(struct strbuf *path, const char *key, const char *value)
 	client_escape(path, value);
 }
 
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+int request_body(struct request *rq, const char *data, size_t n)
 {
-	struct request *rq = userdata;
-	size_t n = size * nmemb;
-
-	if (!rq->status)
-		curl_easy_getinfo(rq->curl, CURLINFO_RESPONSE_CODE, &rq->status);
 	if (rq->fn && rq->status >= 200 && rq->status < 300) {
-		if (rq->fn(ptr, n, rq->arg, rq->err) < 0) {
+		if (rq->fn(data, n, rq->arg, rq->err) < 0) {
 			rq->fn_failed = 1;
-			return 0;
+			return -1;
 		}
-		return n;
+		return 0;
 	}
-	strbuf_add(&rq->body, ptr, n);
-	return n;
+	strbuf_add(&rq->body, data, n);
+	return 0;
 }
 
-static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-		       curl_off_t ulnow)
+int request_cancelled(struct request *rq)
 {
-	struct request *rq = userdata;
-
-	if (rq->cl->cancel && rq->cl->cancel(rq->cl->cancel_arg)) {
+	if (rq->cl->cancel && rq->cl->cancel(rq->cl->cancel_arg))
 		rq->cancelled = 1;
-		return 1;
-	}
-	return 0;
+	return rq->cancelled;
 }
 
 static enum unik_errcode code_of_status(long status)
@@ -266,102 +231,19 @@ static int http_error(const struct request *rq, struct unik_err *err)
 	return -1;
 }
 
-static int transport_error(const struct request *rq, CURLcode res, const char *errbuf,
-			   struct unik_err *err)
-{
-	long oserr = 0;
-	const char *why = *errbuf ? errbuf : curl_easy_strerror(res);
-
-	curl_easy_getinfo(rq->curl, CURLINFO_OS_ERRNO, &oserr);
-	if (res == CURLE_PEER_FAILED_VERIFICATION || res == CURLE_SSL_CONNECT_ERROR ||
-	    res == CURLE_SSL_CERTPROBLEM || res == CURLE_SSL_CACERT_BADFILE ||
-	    res == CURLE_SSL_CIPHER)
-		return unik_err_set(err, UNIK_E_UNAVAILABLE,
-				    "TLS with the unik daemon at %s failed: %s (check --tlscacert, "
-				    "--tlscert, --tlskey or $UNIK_CERT_PATH)",
-				    rq->cl->host, why);
-	if (oserr)
-		why = strerror((int)oserr);
-	if (res == CURLE_COULDNT_CONNECT || res == CURLE_COULDNT_RESOLVE_HOST ||
-	    (res == CURLE_OPERATION_TIMEDOUT && !rq->status))
-		return unik_err_set(err, UNIK_E_UNAVAILABLE,
-				    "cannot reach the unik daemon at %s: %s (%s)", rq->cl->host,
-				    why,
-				    oserr == EACCES || oserr == EPERM ? ACCESS_HINT : START_HINT);
-	return unik_err_set(err, UNIK_E_UNAVAILABLE,
-			    "lost the connection to the unik daemon at %s: %s", rq->cl->host, why);
-}
-
 static int perform(struct request *rq)
 {
-	struct unik_client *cl = rq->cl;
-	char errbuf[CURL_ERROR_SIZE] = "";
-	struct curl_slist *hdrs = NULL;
-	struct strbuf url = STRBUF_INIT, line = STRBUF_INIT;
-	CURLcode res;
-	int rc = 0;
+	int rc = rq->cl->socket_path ? client_unix_perform(rq) : client_curl_perform(rq);
 
-	rq->curl = curl_easy_init();
-	if (!rq->curl)
-		return unik_err_set(rq->err, UNIK_E_INTERNAL, "cannot initialise libcurl");
-	strbuf_addf(&url, "%s%s", cl->base_url, rq->path);
-	curl_easy_setopt(rq->curl, CURLOPT_URL, strbuf_str(&url));
-	if (cl->socket_path)
-		curl_easy_setopt(rq->curl, CURLOPT_UNIX_SOCKET_PATH, cl->socket_path);
-	if (cl->ca_file)
-		curl_easy_setopt(rq->curl, CURLOPT_CAINFO, cl->ca_file);
-	if (cl->cert_file) {
-		curl_easy_setopt(rq->curl, CURLOPT_SSLCERT, cl->cert_file);
-		curl_easy_setopt(rq->curl, CURLOPT_SSLKEY, cl->key_file);
-	}
-	if (cl->token) {
-		strbuf_addf(&line, "Authorization: Bearer %s", cl->token);
-		hdrs = curl_slist_append(hdrs, strbuf_str(&line));
-	}
-	if (!rq->fn)
-		hdrs = curl_slist_append(hdrs, "Accept: application/json");
-	if (!strcmp(rq->method, "POST")) {
-		strbuf_reset(&line);
-		strbuf_addf(&line, "Content-Type:%s%s", rq->content_type ? " " : "",
-			    rq->content_type ? rq->content_type : "");
-		hdrs = curl_slist_append(hdrs, strbuf_str(&line));
-		hdrs = curl_slist_append(hdrs, "Expect:");
-		curl_easy_setopt(rq->curl, CURLOPT_POST, 1L);
-		curl_easy_setopt(rq->curl, CURLOPT_POSTFIELDS, rq->data ? rq->data : "");
-		curl_easy_setopt(rq->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->len);
-	} else if (strcmp(rq->method, "GET")) {
-		curl_easy_setopt(rq->curl, CURLOPT_CUSTOMREQUEST, rq->method);
-	}
-	curl_easy_setopt(rq->curl, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(rq->curl, CURLOPT_USERAGENT, "unik/" UNIK_VERSION);
-	curl_easy_setopt(rq->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(rq->curl, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
-	curl_easy_setopt(rq->curl, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(rq->curl, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(rq->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(rq->curl, CURLOPT_WRITEDATA, rq);
-	if (cl->cancel) {
-		curl_easy_setopt(rq->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-		curl_easy_setopt(rq->curl, CURLOPT_XFERINFODATA, rq);
-		curl_easy_setopt(rq->curl, CURLOPT_NOPROGRESS, 0L);
-	}
-
-	res = curl_easy_perform(rq->curl);
-	curl_easy_getinfo(rq->curl, CURLINFO_RESPONSE_CODE, &rq->status);
 	if (rq->fn_failed)
-		rc = -1;
-	else if (rq->cancelled)
-		rc = unik_err_set(rq->err, UNIK_E_INTERNAL, "interrupted");
-	else if (res != CURLE_OK)
-		rc = transport_error(rq, res, errbuf, rq->err);
-	else if (rq->status < 200 || rq->status >= 300)
-		rc = http_error(rq, rq->err);
-
-	curl_easy_cleanup(rq->curl);
-	curl_slist_free_all(hdrs);
-	strbuf_release(&url);
-	strbuf_release(&line);
-	return rc;
+		return -1;
+	if (rq->cancelled)
+		return unik_err_set(rq->err, UNIK_E_INTERNAL, "interrupted");
+	if (rc)
+		return -1;
+	if (rq->status < 200 || rq->status >= 300)
+		return http_error(rq, rq->err);
+	return 0;
 }
 
 static void request_init(struct request *rq, struct unik_client *cl, const char *method,

@@ -1,11 +1,12 @@
-/* client.h - the CLI's only way to the daemon: HTTP (libcurl) over a unix
- * socket or TCP, speaking api/openapi.yaml.
+/* client.h - the CLI's only way to the daemon: HTTP over a unix socket (its
+ * own HTTP/1.1, client_unix.c) or TCP and TLS (libcurl, client_curl.c),
+ * speaking api/openapi.yaml.
  *
  * Every call returns 0 on success, or -1 with `err` set:
  *   UNIK_E_UNAVAILABLE  the daemon could not be reached (one clear line,
  *                       with a hint to start it), or the connection broke;
  *   any other code      the daemon's own {"error":{code,message}} answer.
- * Requests are independent (one curl handle each), so two threads may use
+ * Requests are independent (one connection each), so two threads may use
  * one client at the same time.
  */
 #ifndef UNIK_CMD_CLIENT_H

@@ -1,7 +1,11 @@
 # cmd/ - unik, the command-line client.  It speaks only the REST API
-# (api/openapi.yaml), through libcurl.
+# (api/openapi.yaml): its own HTTP/1.1 over the unix socket, libcurl (opened
+# when needed) over TCP and TLS.
 UNIK_SRCS += \
+	cmd/archive_dyn.c \
 	cmd/client.c \
+	cmd/client_curl.c \
+	cmd/client_unix.c \
 	cmd/cmd_build.c \
 	cmd/cmd_completion.c \
 	cmd/cmd_compose.c \
@@ -26,11 +30,14 @@ UNIK_SRCS += \
 	cmd/compose_up.c \
 	cmd/compose_yaml.c \
 	cmd/creds.c \
+	cmd/curl_dyn.c \
 	cmd/demux.c \
+	cmd/dynload.c \
 	cmd/envfile.c \
 	cmd/gotmpl.c \
 	cmd/group.c \
 	cmd/help.c \
+	cmd/http_resp.c \
 	cmd/humanize.c \
 	cmd/job_follow.c \
 	cmd/listfmt.c \
@@ -42,5 +49,5 @@ UNIK_SRCS += \
 	cmd/run_watch.c \
 	cmd/table.c \
 	cmd/tarball.c
-UNIK_LIBS += -lcurl -ljansson -larchive -lyaml
+UNIK_LIBS += -ljansson -lyaml
 LINT_SRCS += $(wildcard cmd/*.c cmd/*.h)

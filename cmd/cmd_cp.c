@@ -2,8 +2,6 @@
  * volumes (GET /v1/instances/{ref}/archive), put on the host as
  * `docker cp` puts them: into HOSTPATH when it is a folder, else as
  * HOSTPATH; "-" writes the tar itself on the standard output. */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -15,6 +13,7 @@
 #include <unistd.h>
 
 #include "../lib/xalloc.h"
+#include "archive_dyn.h"
 #include "cmd.h"
 
 static int write_fd(const char *data, size_t len, void *arg, struct unik_err *err)
@@ -66,11 +65,15 @@ static const char *name_rest(const char *name)
  * or goes into folder `dest`. */
 static int extract(int fd, const char *dest, int into, struct unik_err *err)
 {
-	struct archive *a = archive_read_new(), *w = archive_write_disk_new();
+	struct archive *a, *w;
 	struct archive_entry *e;
 	struct stat st;
 	int rc = -1, r;
 
+	if (archive_dyn_load(err))
+		return -1;
+	a = archive_read_new();
+	w = archive_write_disk_new();
 	archive_read_support_format_tar(a);
 	archive_write_disk_set_options(
 	    w, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_NODOTDOT |

@@ -1,8 +1,6 @@
 /* tarball.c - pack a folder with libarchive (tar, pax format, gzip). */
 #include "tarball.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "archive_dyn.h"
 #include "../lib/xalloc.h"
 
 struct packer {
@@ -142,9 +141,12 @@ static int add_dir(struct packer *p, int top)
 
 int tarball_pack_dir(const char *dir, struct strbuf *out, struct unik_err *err)
 {
-	struct packer p = { archive_write_new(), STRBUF_INIT, STRBUF_INIT, err };
+	struct packer p = { NULL, STRBUF_INIT, STRBUF_INIT, err };
 	int rc;
 
+	if (archive_dyn_load(err))
+		return -1;
+	p.a = archive_write_new();
 	if (!p.a)
 		return unik_err_set(err, UNIK_E_INTERNAL, "cannot initialise libarchive");
 	strbuf_adds(&p.full, dir);

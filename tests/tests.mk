@@ -1,7 +1,8 @@
 # Unit tests: small C programs printing TAP, linked against everything the
 # daemon has but its main().  Built in the current VARIANT (make test uses asan).
 UNIT_TESTS := t_types t_lib t_store t_routes t_untar t_buildtree t_libvirt_xml t_sandbox \
-	t_disk_stage t_sigv4 t_aws_creds t_ebs t_ec2 t_oci t_compose t_xen_hvm
+	t_disk_stage t_sigv4 t_aws_creds t_ebs t_ec2 t_oci t_compose t_xen_hvm \
+	t_http_resp
 # These run the daemon against the mock providers: their table replaces
 # providers/registry.c (providers/mock/mock.mk).
 MOCK_TESTS := t_lifecycle t_races t_volumes
@@ -72,6 +73,13 @@ $(OUT)/tests/t_curl_sigv4: $(OUT)/obj/tests/unit/t_curl_sigv4.o $(DAEMON_PARTS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIKD_LIBS) -lcurl
+
+# The CLI's HTTP/1.1 answer reader (cmd/http_resp.c).
+$(OUT)/tests/t_http_resp: $(OUT)/obj/tests/unit/t_http_resp.o $(call obj,cmd/http_resp.c) \
+		$(DAEMON_PARTS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIKD_LIBS)
 
 # The compose file's YAML tree and model (cmd/compose_*.c), with libyaml.
 $(OUT)/tests/t_compose: $(OUT)/obj/tests/unit/t_compose.o \
