@@ -89,7 +89,15 @@ int elf_load_app(u64 pa, u64 size, struct app_image *img)
 
 	app_file = (const u8 *)eh;
 	app_size = size;
-	if (size < sizeof(*eh) || memcmp(eh->ident, "\177ELF\2\1", 6) || eh->machine != 62)
+	u32 magic;
+	u16 class_data;
+
+	if (size < sizeof(*eh))
+		return -EINVAL;
+	/* "\177ELF", ELFCLASS64, ELFDATA2LSB: two loads, not a byte loop */
+	__builtin_memcpy(&magic, eh->ident, 4);
+	__builtin_memcpy(&class_data, eh->ident + 4, 2);
+	if (magic != 0x464c457f || class_data != 0x0102 || eh->machine != 62)
 		return -EINVAL;
 	if (eh->type != ET_EXEC || eh->phentsize != sizeof(struct elf64_phdr) || eh->phoff > size ||
 	    (u64)eh->phnum * sizeof(struct elf64_phdr) > size - eh->phoff)

@@ -94,9 +94,12 @@ void runtime_main(const struct boot_info *bi)
 		panic("the program is not a static x86-64 executable (%d)", err);
 	brk_init(img.brk_start);
 	/* The stack's top page is written next (elf_build_stack): mapped
-	 * now, it costs no page fault. */
+	 * now, it costs no page fault.  The reservation is new and nothing
+	 * maps its pages yet, so the frame goes straight in (no lookups). */
+	u64 top = frame_alloc();
+
 	if (vm_reserve(STACK_TOP - STACK_SIZE, STACK_TOP, PROT_READ | PROT_WRITE, VMA_STACK) ||
-	    vm_populate(STACK_TOP - PAGE_SIZE, STACK_TOP))
+	    !top || arch_map_page(STACK_TOP - PAGE_SIZE, top, PROT_READ | PROT_WRITE))
 		panic("cannot reserve the stack");
 	/* The direct entry is runtime text: callable only at our privilege. */
 	direct = bi->hosted  ? (u64)syscall_direct_entry

@@ -55,6 +55,20 @@ u64 frame_alloc(void)
 	u64 pa = 0;
 	bool clear = true;
 
+	/* The common case at boot: nothing freed yet, the current region has
+	 * frames, and fresh RAM is zero (only the link word is cleared). */
+	if (!free_list && fresh_is_zero && cur_region < nregions) {
+		struct region *r = &regions[cur_region];
+
+		pa = r->next;
+		if (pa < r->end) {
+			r->next = pa + PAGE_SIZE;
+			free_frames--;
+			*(u64 *)phys_to_virt(pa) = 0;
+			return pa;
+		}
+		pa = 0;
+	}
 	if (free_list) {
 		pa = free_list;
 		free_list = *(u64 *)phys_to_virt(pa);

@@ -96,7 +96,10 @@ void random_fill(void *buf, size_t n)
 			v ^= next();
 		else
 			v = next() ^ rdtsc();
-		memcpy(p, &v, k);
+		if (k == 8)
+			__builtin_memcpy(p, &v, 8); /* one store */
+		else
+			memcpy(p, &v, k);
 		p += k;
 		n -= k;
 	}

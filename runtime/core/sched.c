@@ -432,16 +432,10 @@ void sched_yield_now(void)
 		schedule();
 }
 
-void exit_to_user(struct trap_frame *f)
+static __attribute__((noinline)) void exit_to_user_slow(struct trap_frame *f)
 {
-	struct thread *t = cur_thread;
+	struct thread *t;
 
-	/* The common case, a call that changed nothing: straight back (a
-	 * wakeup matters only with waiters). */
-	if (!(sched_irq_pending | need_resched | t->sig_restore_mask) &&
-	    !((t->sig_pending | proc_pending) & ~t->sig_blocked) && !timers && !waiters &&
-	    !others_runnable())
-		return;
 	for (;;) {
 		if (sched_irq_pending || wake_pending)
 			sched_events(false);
@@ -460,4 +454,17 @@ void exit_to_user(struct trap_frame *f)
 		break;
 	}
 	timer_program();
+}
+
+void exit_to_user(struct trap_frame *f)
+{
+	const struct thread *t = cur_thread;
+
+	/* The common case, a call that changed nothing: straight back (a
+	 * wakeup matters only with waiters), with no frame to build. */
+	if (!(sched_irq_pending | need_resched | t->sig_restore_mask) &&
+	    !((t->sig_pending | proc_pending) & ~t->sig_blocked) && !timers && !waiters &&
+	    !wakeq_head && !runq_head)
+		return;
+	exit_to_user_slow(f);
 }

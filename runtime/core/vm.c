@@ -67,8 +67,19 @@ int vm_reserve(u64 start, u64 end, int prot, enum vma_kind kind)
 
 	if (start < USER_MIN || end <= start || end > STACK_TOP)
 		return -ENOMEM;
-	/* above every reservation (the program's segments, then its stack): no search */
-	i = !nvma || vmas[nvma - 1].end <= start ? nvma : first_after(start);
+	/* Above every reservation (the program's segments, then its stack, at
+	 * boot): appended, or the last one grown, with no search. */
+	if (!nvma || vmas[nvma - 1].end <= start) {
+		if (nvma && vmas[nvma - 1].end == start && same(&vmas[nvma - 1], &v)) {
+			vmas[nvma - 1].end = end;
+			return 0;
+		}
+		if (nvma == VMA_MAX)
+			return -ENOMEM;
+		vmas[nvma++] = v;
+		return 0;
+	}
+	i = first_after(start);
 	if (i < nvma && vmas[i].start < end)
 		return -ENOMEM; /* overlaps: callers release first */
 	if (i > 0 && vmas[i - 1].end == start && same(&vmas[i - 1], &v)) {

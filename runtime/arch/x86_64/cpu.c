@@ -26,12 +26,26 @@ struct desc_ptr {
 extern const u64 idt_table[], idt_table_end[];
 extern char syscall_entry[];
 
-static u64 gdt[7];
-static struct tss tss;
 static u8 ist_trap_stack[16384] __attribute__((aligned(16)));
 static u8 ist_irq_stack[8192] __attribute__((aligned(16)));
 static u8 ist_double_fault_stack[8192] __attribute__((aligned(16)));
 static u8 ist_nmi_stack[4096] __attribute__((aligned(16)));
+/* Complete at link time but for the TSS descriptor (its base is split
+ * across bit fields no relocation can express): gdt_init writes it. */
+static u64 gdt[7] = {
+	0,
+	0x00af9a000000ffffUL, /* 64-bit code, ring 0 */
+	0x00cf92000000ffffUL, /* data */
+	0x00cff2000000ffffUL, /* data, ring 3 */
+	0x00affa000000ffffUL, /* 64-bit code, ring 3 */
+};
+static struct tss tss = {
+	.ist = { (u64)ist_trap_stack + sizeof(ist_trap_stack),
+		 (u64)ist_double_fault_stack + sizeof(ist_double_fault_stack),
+		 (u64)ist_irq_stack + sizeof(ist_irq_stack),
+		 (u64)ist_nmi_stack + sizeof(ist_nmi_stack) },
+	.iomap_base = sizeof(struct tss),
+};
 static u32 hwcap;
 static bool has_rdrand, has_rdseed, has_nx;
 static u64 fs_base, xcr0_set;
@@ -41,19 +55,9 @@ static void gdt_init(void)
 	u64 base = (u64)&tss, limit = sizeof(tss) - 1;
 	struct desc_ptr p = { sizeof(gdt) - 1, (u64)gdt };
 
-	gdt[0] = 0;
-	gdt[1] = 0x00af9a000000ffffUL; /* 64-bit code, ring 0 */
-	gdt[2] = 0x00cf92000000ffffUL; /* data */
-	gdt[3] = 0x00cff2000000ffffUL; /* data, ring 3 */
-	gdt[4] = 0x00affa000000ffffUL; /* 64-bit code, ring 3 */
 	gdt[5] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89UL << 40 |
 		 ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
 	gdt[6] = base >> 32;
-	tss.ist[0] = (u64)ist_trap_stack + sizeof(ist_trap_stack);
-	tss.ist[1] = (u64)ist_double_fault_stack + sizeof(ist_double_fault_stack);
-	tss.ist[2] = (u64)ist_irq_stack + sizeof(ist_irq_stack);
-	tss.ist[3] = (u64)ist_nmi_stack + sizeof(ist_nmi_stack);
-	tss.iomap_base = sizeof(tss);
 
 	__asm__ volatile("lgdt %0\n\t"
 			 "pushq %1\n\t"
@@ -112,20 +116,22 @@ static void fpu_enable(void)
 /* True when this CPU's ring 0 is emulated instruction by instruction (the
  * software-nested kvm_pvm runs ring-0 code through KVM's instruction
  * emulator, which has no XSAVE/XRSTOR): a short loop then takes ~1000x
- * longer than natively or under TCG.  The best of three, so a host that
- * preempts us once does not decide it; 20 turns of the loop are enough
- * (each emulated turn costs two emulated instructions, ~2 us). */
+ * longer than natively or under TCG.  One fast turn decides "not
+ * emulated" (emulation cannot make the loop fast); a slow one is measured
+ * once more, so a host that preempts us once does not decide it.  20
+ * turns: emulated, each costs two instructions of ~1 us, so the loop takes
+ * ~40 us (~80,000 TSC ticks at 2 GHz, 8x the threshold); natively or
+ * under TCG well under 1 us. */
 static bool ring0_emulated(void)
 {
-	u64 best = ~0UL;
-
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < 2; k++) {
 		u64 t0 = rdtsc(), n = 20;
 
 		__asm__ volatile("1: dec %0; jnz 1b" : "+r"(n));
-		best = MIN(best, rdtsc() - t0);
+		if (rdtsc() - t0 <= 10000)
+			return false;
 	}
-	return best > 10000; /* ~40 us emulated; well under 1 us on a real CPU or TCG */
+	return true;
 }
 
 void cpu_features_init(void)

@@ -41,8 +41,8 @@ void arch_dmap_extend(u64 top)
 
 	if (top > DMAP_LIMIT)
 		top = DMAP_LIMIT;
-	for (u64 gib = 0; gib < 4; gib++) {
-		if (gib * (1UL << 30) < top && !(pdpt[gib] & PTE_P))
+	for (u64 gib = 0; gib << 30 < top; gib++) {
+		if (!(pdpt[gib] & PTE_P))
 			pdpt[gib] = ((u64)&pd_dmap[gib * 512]) | PTE_P | PTE_W;
 	}
 	/* Called once at boot, before any arch_map_mmio: every entry below
