@@ -92,8 +92,11 @@ static err_t nif_setup(struct netif *n)
 	return ERR_OK;
 }
 
-void net_poll(void)
+/* Frames taken from the device into lwIP (or dropped), then due timers. */
+static int poll_frames(void)
 {
+	int got = 0;
+
 	if (!nif_up) {
 		/* A device whose stack did not come up (e.g. too little memory)
 		 * still receives frames: drop them, or waits that watch the
@@ -103,8 +106,8 @@ void net_poll(void)
 		if (platform->net_recv && dev_mtu)
 			for (int i = 0; i < RX_BATCH && platform->net_recv(sink, sizeof(sink)) > 0;
 			     i++)
-				;
-		return;
+				got++;
+		return got;
 	}
 	for (int i = 0; i < RX_BATCH; i++) {
 		long len;
@@ -120,15 +123,28 @@ void net_poll(void)
 		if (nif.input(spare, &nif) != ERR_OK)
 			pbuf_free(spare);
 		spare = NULL;
+		got++;
 	}
 	sys_check_timeouts();
+	return got;
+}
+
+void net_poll(void)
+{
+	poll_frames();
 }
 
 void net_wait(u64 deadline_ns)
 {
 	u64 now;
 
-	net_poll();
+	/* Frames that came in since the caller last looked may have readied
+	 * what it waits for (data for a thread blocked on a socket, when called from
+	 * the scheduler's idle loop): return so that it looks again.  Sleeping here
+	 * left such a reader waiting for lwIP's next timer or the peer's
+	 * retransmission (~200 ms). */
+	if (poll_frames())
+		return;
 	now = plat_monotonic_ns();
 	if (nif_up) {
 		u32 ms = sys_timeouts_sleeptime();

@@ -35,9 +35,10 @@ NET_WEAK bool net_active(void);
 /* Takes waiting frames from the device into lwIP and runs due timers. */
 NET_WEAK void net_poll(void);
 
-/* One step of waiting: net_poll(), then sleep until deadline_ns (monotonic),
- * lwIP's next timer, or device input, whichever comes first, then
- * net_poll() again.  May return early; callers re-check what they wait for
+/* One step of waiting: net_poll(); when that took frames in, return at once
+ * (they may have readied what the caller waits for); else sleep until
+ * deadline_ns (monotonic), lwIP's next timer, or device input, whichever
+ * comes first, then net_poll() again.  May return early; callers re-check what they wait for
  * and loop.  Without a network it is plat_wait_until(deadline_ns). */
 NET_WEAK void net_wait(u64 deadline_ns);
 

@@ -202,12 +202,16 @@ SYSCALL(listen)
 static long do_accept(long fd, long uaddr, long ulen, long flags)
 {
 	struct file *f = fd_get(fd);
-	struct sock *s = sock_of(fd, &flags), *c;
+	struct sock *s, *c;
 	u64 deadline;
 	long rc, newfd;
 
+	/* not sock_of(fd, &flags): it zeroes its error on success, and the
+	 * accepted socket lost SOCK_NONBLOCK (a server's recv then blocked on
+	 * one connection while the others waited) and SOCK_CLOEXEC */
+	s = sock_of(fd, &rc);
 	if (!s)
-		return flags;
+		return rc;
 	flags = flags & (SOCK_NONBLOCK | SOCK_CLOEXEC);
 	deadline = deadline_of(s, false);
 	net_poll();
