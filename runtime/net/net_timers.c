@@ -44,6 +44,7 @@
 #define ARP_MAX_TICKS 400 /* past ARP_MAXAGE (300): every entry is gone */
 
 static u64 tcp_done; /* TCP ticks have been run up to here */
+static bool tcp_idle = true; /* the pcb lists were empty at the last run */
 static u64 arp_done; /* ARP ticks have been run up to here */
 static u64 arp_busy_until, reass_until;
 static u64 reass_next, dhcp_fine_next, dhcp_coarse_next;
@@ -60,6 +61,16 @@ static void tcp_run(u64 now)
 
 	if ((!tcp_active_pcbs && !tcp_tw_pcbs) || !tcp_done) {
 		tcp_done = now;
+		tcp_idle = true;
+		return;
+	}
+	if (tcp_idle) {
+		/* the first pcb since the lists were empty: its first tick a
+		 * whole interval from now (from its registration, give or take
+		 * the time since the last run) */
+		tcp_idle = false;
+		if (now - tcp_done >= TCP_TMR_INTERVAL * MS)
+			tcp_done = now;
 		return;
 	}
 	owed = (now - tcp_done) / (TCP_TMR_INTERVAL * MS);
