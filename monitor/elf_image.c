@@ -117,6 +117,12 @@ static int load_segments(const char *path, const uint8_t *f, uint64_t size, uint
 			if (ph->p_flags & PF_X) {
 				img->text_start = ph->p_paddr;
 				img->text_end = ph->p_paddr + ph->p_memsz;
+				img->text_file_len = 0;
+				if (!(ph->p_flags & PF_W) && !(ph->p_offset & 4095) &&
+				    !(ph->p_paddr & 4095)) {
+					img->text_file_off = ph->p_offset;
+					img->text_file_len = ph->p_filesz & ~4095UL;
+				}
 			}
 		}
 	}
@@ -158,7 +164,31 @@ int mon_image_load(const char *path, uint8_t *mem, uint64_t mem_size, struct mon
 	}
 	rc = load_segments(path, f, (uint64_t)st.st_size, mem, mem_size, img, why);
 	munmap(f, (size_t)st.st_size);
+	img->file_dev = (uint64_t)st.st_dev;
+	img->file_ino = (uint64_t)st.st_ino;
+	img->file_size = (uint64_t)st.st_size;
 	return rc;
+}
+
+uint64_t mon_image_share_text(const char *path, const struct mon_image *img, void *at, int prot,
+			      int fixed)
+{
+	struct stat st;
+	uint64_t len = img->text_file_len;
+	int fd;
+
+	if (!len || len > img->text_end - img->text_start)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_dev != img->file_dev ||
+	    (uint64_t)st.st_ino != img->file_ino || (uint64_t)st.st_size != img->file_size ||
+	    img->text_file_off + len > (uint64_t)st.st_size ||
+	    mmap(at, len, prot, MAP_PRIVATE | fixed, fd, (off_t)img->text_file_off) != at)
+		len = 0;
+	close(fd);
+	return len;
 }
 
 static uint64_t ns_of(clockid_t clock)

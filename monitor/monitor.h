@@ -88,6 +88,12 @@ struct mon_image {
 	uint64_t hvt_entry, spt_entry, spt_signal, spt_restorer; /* 0 if absent */
 	uint64_t text_start, text_end; /* the runtime's executable segment */
 	uint64_t rt_start, rt_end; /* the runtime's own segments (below 2 MiB) */
+	/* Where the text segment lies in the file (page-aligned, its whole
+	 * pages), and the file's identity: a monitor may map those pages from
+	 * the file instead, shared with every instance of the image
+	 * (mon_image_share_text).  text_file_len 0: not possible. */
+	uint64_t text_file_off, text_file_len;
+	uint64_t file_dev, file_ino, file_size;
 };
 
 /* Reads the ELF file at `path` and loads its PT_LOAD segments at their
@@ -95,6 +101,15 @@ struct mon_image {
  * every offset and size.  Fills `img` from the notes.  0, or -1 with why. */
 int mon_image_load(const char *path, uint8_t *mem, uint64_t mem_size, struct mon_image *img,
 		   char *why);
+
+/* Maps the whole pages of the runtime's text, [text_start, +text_file_len),
+ * from the image file at `at` (MAP_PRIVATE | `fixed`: MAP_FIXED or
+ * MAP_FIXED_NOREPLACE, `prot`): the page
+ * cache's pages, shared by every instance of the image, instead of the copy
+ * in guest memory.  The file must still be the one loaded (device, inode,
+ * size).  The length mapped (0: nothing, the caller keeps its copy). */
+uint64_t mon_image_share_text(const char *path, const struct mon_image *img, void *at, int prot,
+			      int fixed);
 
 /* Writes the boot info and the command line into guest memory (offsets
  * HVT_BOOT_INFO_GPA, HVT_CMDLINE_GPA).  Returns the boot info for the caller

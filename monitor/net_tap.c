@@ -64,6 +64,7 @@ int mon_net_open(const struct mon_opts *o, struct mon_net *n, char *why)
 		return 0;
 	if (o->net_tap) {
 		struct ifreq ifr;
+		int rc;
 
 		if (strlen(o->net_tap) >= IFNAMSIZ) {
 			snprintf(why, MON_WHY, "tap name '%s' is longer than %d bytes", o->net_tap,
@@ -78,7 +79,15 @@ int mon_net_open(const struct mon_opts *o, struct mon_net *n, char *why)
 		memset(&ifr, 0, sizeof(ifr));
 		ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
 		memcpy(ifr.ifr_name, o->net_tap, strlen(o->net_tap));
-		if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		/* EBUSY: another process holds the tap's queue.  With
+		 * concurrent creates that is a monitor unikd is spawning, which
+		 * holds the daemon's /dev/net/tun descriptor (O_CLOEXEC) of this
+		 * tap until its exec: a moment, so try again for up to 1 s. */
+		for (int tries = 0;
+		     (rc = ioctl(fd, TUNSETIFF, &ifr)) < 0 && errno == EBUSY && tries < 100;
+		     tries++)
+			usleep(10000);
+		if (rc < 0) {
 			snprintf(why, MON_WHY, "cannot attach to tap '%s': %s", o->net_tap,
 				 strerror(errno));
 			close(fd);

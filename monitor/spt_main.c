@@ -74,16 +74,31 @@ static uint8_t *map_guest_memory(int mem_fd, uint64_t mem_size)
 }
 
 /* The runtime's own segments at their link addresses: text read-execute,
- * the rest read-write. */
-static void map_runtime(int mem_fd, const struct mon_image *img)
+ * the rest read-write.  The text's whole pages come from the image file
+ * (shared with every instance of the image in the page cache) when it can
+ * be mapped, at both its addresses, and the copy the loader made in guest
+ * memory is released; the runtime never writes its text.  Else, and for a
+ * partial last page, from guest memory. */
+static void map_runtime(int mem_fd, uint8_t *mem, const struct mon_image *img)
 {
 	uint64_t ts = img->text_start, te = (img->text_end + 4095) & ~4095UL;
-	uint64_t re = (img->rt_end + 4095) & ~4095UL;
+	uint64_t re = (img->rt_end + 4095) & ~4095UL, shared = 0;
 
 	if (!ts || ts != img->rt_start || te > re)
 		die_why("the image's runtime segments are not laid out as expected");
-	if (mmap((void *)ts, te - ts, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED_NOREPLACE,
-		 mem_fd, (off_t)ts) != (void *)ts)
+	if (mon_image_share_text(opts.image, img, (void *)ts, PROT_READ | PROT_EXEC,
+				 MAP_FIXED_NOREPLACE)) {
+		shared = mon_image_share_text(opts.image, img, mem + ts, PROT_READ | PROT_WRITE,
+					      MAP_FIXED);
+		if (shared)
+			fallocate(mem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)ts,
+				  (off_t)shared);
+		else
+			munmap((void *)ts, te - ts);
+	}
+	if (shared < te - ts && mmap((void *)(ts + shared), te - ts - shared, PROT_READ | PROT_EXEC,
+				     MAP_SHARED | MAP_FIXED_NOREPLACE, mem_fd,
+				     (off_t)(ts + shared)) != (void *)(ts + shared))
 		die_errno("mapping the runtime's text");
 	if (re > te && mmap((void *)te, re - te, PROT_READ | PROT_WRITE,
 			    MAP_SHARED | MAP_FIXED_NOREPLACE, mem_fd, (off_t)te) != (void *)te)
@@ -186,7 +201,7 @@ int main(int argc, char **argv)
 		snprintf(why, sizeof(why), "%s: the image has no spt entry points", opts.image);
 		die_why(why);
 	}
-	map_runtime(mem_fd, &img);
+	map_runtime(mem_fd, mem, &img);
 	bi = mon_boot_info(mem, opts.mem_size, img.image_end, opts.cmdline);
 	bi->dmap_base = (uint64_t)mem;
 	bi->console_fd = STDOUT_FILENO;

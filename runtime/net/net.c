@@ -8,10 +8,10 @@
 #include "lwip/mem.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
-#include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 
 #include "net.h"
+#include "net_timers.h"
 #include "netlink.h"
 #include "../core/errno.h"
 #include "../core/mm.h"
@@ -72,6 +72,7 @@ static err_t link_output(struct netif *n, struct pbuf *p)
 		pbuf_copy_partial(p, tx_bounce, p->tot_len, 0);
 		frame = tx_bounce;
 	}
+	net_timers_frame_out(frame, p->tot_len);
 	/* A full device queue drains as the host takes frames: retry briefly. */
 	for (int tries = 0; (rc = platform->net_send(frame, p->tot_len)) == -EAGAIN; tries++) {
 		if (tries == 1000)
@@ -92,7 +93,8 @@ static err_t nif_setup(struct netif *n)
 	return ERR_OK;
 }
 
-/* Frames taken from the device into lwIP (or dropped), then due timers. */
+/* The timers that are due, then the frames taken from the device into lwIP
+ * (or dropped): how many frames came. */
 static int poll_frames(void)
 {
 	int got = 0;
@@ -109,6 +111,7 @@ static int poll_frames(void)
 				got++;
 		return got;
 	}
+	net_timers_run(); /* ARP ageing owed is caught up before frames come in */
 	for (int i = 0; i < RX_BATCH; i++) {
 		long len;
 
@@ -120,12 +123,12 @@ static int poll_frames(void)
 		if (len <= 0)
 			break;
 		pbuf_realloc(spare, (u16_t)len);
+		net_timers_frame_in(spare->payload, len);
 		if (nif.input(spare, &nif) != ERR_OK)
 			pbuf_free(spare);
 		spare = NULL;
 		got++;
 	}
-	sys_check_timeouts();
 	return got;
 }
 
@@ -146,12 +149,8 @@ void net_wait(u64 deadline_ns)
 	if (poll_frames())
 		return;
 	now = plat_monotonic_ns();
-	if (nif_up) {
-		u32 ms = sys_timeouts_sleeptime();
-
-		if (ms != SYS_TIMEOUTS_SLEEPTIME_INFINITE && now + ms * 1000000UL < deadline_ns)
-			deadline_ns = now + ms * 1000000UL;
-	}
+	if (nif_up)
+		deadline_ns = MIN(deadline_ns, net_timers_next());
 	if (now < deadline_ns)
 		plat_wait_until(deadline_ns);
 	net_poll();

@@ -26,3 +26,23 @@ idle() { # idle PID: at most 4 ticks (2 % of a CPU at 100 Hz) in 2 s
 	echo "  $n ticks of CPU in 2 s"
 	[ "$n" -le 4 ]
 }
+
+switches() { # switches PID: voluntary context switches of all its threads
+	local t=0 n f
+	for f in /proc/"$1"/task/*/status; do
+		n=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "$f") || return 1
+		t=$((t + n))
+	done
+	echo "$t"
+}
+
+wakeups() { # wakeups PID MAX: the monitor sleeps in the host (ppoll, or the
+	# vCPU out of KVM_RUN) and is woken at most MAX times in 3 s: each wake
+	# of the guest ends one voluntary context switch
+	local a b
+	a=$(switches "$1") || return 1
+	sleep 3
+	b=$(switches "$1") || return 1
+	echo "  woken $((b - a)) times in 3 s (at most $2)"
+	[ $((b - a)) -le "$2" ]
+}

@@ -12,6 +12,7 @@
 #define UNIK_LWIPOPTS_H
 
 #define NO_SYS 1
+#define NO_SYS_NO_TIMERS 1 /* runtime/net/net_timers.c runs them, only while needed */
 #define SYS_LIGHTWEIGHT_PROT 0
 #define LWIP_NETCONN 0
 #define LWIP_SOCKET 0
