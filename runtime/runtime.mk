@@ -12,7 +12,8 @@ RT_CC ?= gcc
 RT_CFLAGS := -std=gnu11 -Os -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-ffreestanding -fno-stack-protector -fno-pic -fno-pie -mno-red-zone \
 	-mgeneral-regs-only -mcmodel=small -fno-asynchronous-unwind-tables \
-	-fno-omit-frame-pointer -fcf-protection=none -nostdlib -MMD -MP
+	-fno-omit-frame-pointer -fcf-protection=none -ffunction-sections -fdata-sections \
+	-nostdlib -MMD -MP
 RT_ASFLAGS := -fno-pic -fno-pie -MMD -MP
 
 # lwIP (issue 5) comes from Debian's `lwip` source package, unpacked into

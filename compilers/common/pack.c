@@ -272,6 +272,7 @@ int compiler_pack_image(const struct pack_spec *ps, struct sandbox *sb, unik_log
 				     "-z",
 				     "max-page-size=4096",
 				     "--build-id=none",
+				     "--gc-sections",
 				     "--strip-debug",
 				     "-T",
 				     rt_ld,

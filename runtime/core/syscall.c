@@ -16,11 +16,31 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 bool syscall_trace;
 u64 syscall_count;
 
-static const char *const names[NR_MAX] = {
-#define X(name, nr) [nr] = #name,
+/* The calls' names, one block of strings and a 16-bit offset (plus one; 0 =
+ * no such call) per number: a quarter of a table of pointers. */
+static const struct call_names {
+#define X(name, nr) char name[sizeof(#name)];
+#include "syscall_names.h"
+#undef X
+} call_names = {
+#define X(name, nr) #name,
 #include "syscall_names.h"
 #undef X
 };
+
+static const u16 call_name_at[NR_MAX] = {
+#define X(name, nr) [nr] = __builtin_offsetof(struct call_names, name) + 1,
+#include "syscall_names.h"
+#undef X
+};
+
+_Static_assert(sizeof(struct call_names) < 65535, "the call names need 16-bit offsets");
+
+static const char *call_name(u64 nr)
+{
+	return nr < NR_MAX && call_name_at[nr] ? (const char *)&call_names + call_name_at[nr] - 1
+					       : NULL;
+}
 
 /* The calls of net/sys_socket.c: NULL in the table without unik-net.o. */
 static bool is_net_call(u64 nr)
@@ -160,7 +180,7 @@ long syscall_enosys(u64 nr)
 	if (nr >= NR_MAX || !(reported[nr / 8] & (1 << (nr % 8)))) {
 		kprintf(
 		    "unikernel: system call %s (%lu) is not in the runtime%s: returning ENOSYS\n",
-		    nr < NR_MAX && names[nr] ? names[nr] : "unknown", nr,
+		    call_name(nr) ? call_name(nr) : "unknown", nr,
 		    is_net_call(nr) ? " (this image has no network stack: its program "
 				      "links no socket functions)"
 				    : "");
@@ -176,7 +196,7 @@ static long dispatch(u64 nr, const struct trap_frame *f)
 
 	syscall_count++;
 	if (syscall_trace && (nr == NR_exit || nr == NR_exit_group))
-		strace_call(names[nr], nr, f, 0, false); /* they do not return */
+		strace_call(call_name(nr), nr, f, 0, false); /* they do not return */
 	if (nr < NR_MAX && table[nr]) {
 		ret = table[nr]((long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10, (long)f->r8,
 				(long)f->r9);
@@ -184,7 +204,7 @@ static long dispatch(u64 nr, const struct trap_frame *f)
 		ret = syscall_enosys(nr);
 	}
 	if (syscall_trace)
-		strace_call(nr < NR_MAX ? names[nr] : NULL, nr, f, ret, true);
+		strace_call(call_name(nr), nr, f, ret, true);
 	return ret;
 }
 
