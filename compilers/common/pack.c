@@ -4,10 +4,12 @@
  * The program and the cpio archive are embedded with .incbin; `ld` links
  * that with unik-runtime.o using unik-runtime.ld.  The network stack
  * (unik-net.o) and local sockets (unik-unix.o) are linked only when the
- * program needs them.  The image is linked with its symbols into the work
- * folder (unik-image.elf, for profiles: scripts/bench-boot) and copied to
- * its place without them (nothing reads them at run time: a third of a
- * small image).
+ * program needs them; --gc-sections drops the runtime's functions and
+ * objects that nothing reaches (runtime.mk builds each in its own section:
+ * without unik-net.o, for one, the platforms' network drivers).  The image
+ * is linked with its symbols into the work folder (unik-image.elf, for
+ * profiles: scripts/bench-boot) and copied to its place without them
+ * (nothing reads them at run time: a third of a small image).
  */
 #include "pack.h"
 #include "cpio.h"
@@ -272,6 +274,7 @@ int compiler_pack_image(const struct pack_spec *ps, struct sandbox *sb, unik_log
 				     "-z",
 				     "max-page-size=4096",
 				     "--build-id=none",
+				     "--gc-sections",
 				     "--strip-debug",
 				     "-T",
 				     rt_ld,

@@ -103,7 +103,8 @@ boot_gdt_ptr:
 	.word boot_gdt_ptr - boot_gdt - 1
 	.quad boot_gdt
 
-	.section .data
+	/* its own section: runtime.ld starts .data mid-page, after the text */
+	.section .pagetables, "aw", @progbits
 	.balign 4096
 	.globl pt_low
 pt_low:

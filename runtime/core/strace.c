@@ -60,69 +60,92 @@ static u8 path_args(u64 nr)
 	}
 }
 
-static const char *const errnames[] = {
-	[EPERM] = "EPERM",
-	[ENOENT] = "ENOENT",
-	[ESRCH] = "ESRCH",
-	[EINTR] = "EINTR",
-	[EIO] = "EIO",
-	[ENXIO] = "ENXIO",
-	[E2BIG] = "E2BIG",
-	[ENOEXEC] = "ENOEXEC",
-	[EBADF] = "EBADF",
-	[ECHILD] = "ECHILD",
-	[EAGAIN] = "EAGAIN",
-	[ENOMEM] = "ENOMEM",
-	[EACCES] = "EACCES",
-	[EFAULT] = "EFAULT",
-	[EBUSY] = "EBUSY",
-	[EEXIST] = "EEXIST",
-	[EXDEV] = "EXDEV",
-	[ENODEV] = "ENODEV",
-	[ENOTDIR] = "ENOTDIR",
-	[EISDIR] = "EISDIR",
-	[EINVAL] = "EINVAL",
-	[ENFILE] = "ENFILE",
-	[EMFILE] = "EMFILE",
-	[ENOTTY] = "ENOTTY",
-	[EFBIG] = "EFBIG",
-	[ENOSPC] = "ENOSPC",
-	[ESPIPE] = "ESPIPE",
-	[EROFS] = "EROFS",
-	[EMLINK] = "EMLINK",
-	[EPIPE] = "EPIPE",
-	[EDOM] = "EDOM",
-	[ERANGE] = "ERANGE",
-	[ENAMETOOLONG] = "ENAMETOOLONG",
-	[ENOSYS] = "ENOSYS",
-	[ENOTEMPTY] = "ENOTEMPTY",
-	[ELOOP] = "ELOOP",
-	[ENODATA] = "ENODATA",
-	[EOVERFLOW] = "EOVERFLOW",
-	[ENOTSOCK] = "ENOTSOCK",
-	[EDESTADDRREQ] = "EDESTADDRREQ",
-	[EMSGSIZE] = "EMSGSIZE",
-	[EPROTOTYPE] = "EPROTOTYPE",
-	[ENOPROTOOPT] = "ENOPROTOOPT",
-	[EPROTONOSUPPORT] = "EPROTONOSUPPORT",
-	[ESOCKTNOSUPPORT] = "ESOCKTNOSUPPORT",
-	[EOPNOTSUPP] = "EOPNOTSUPP",
-	[EAFNOSUPPORT] = "EAFNOSUPPORT",
-	[EADDRINUSE] = "EADDRINUSE",
-	[EADDRNOTAVAIL] = "EADDRNOTAVAIL",
-	[ENETDOWN] = "ENETDOWN",
-	[ENETUNREACH] = "ENETUNREACH",
-	[ECONNABORTED] = "ECONNABORTED",
-	[ECONNRESET] = "ECONNRESET",
-	[ENOBUFS] = "ENOBUFS",
-	[EISCONN] = "EISCONN",
-	[ENOTCONN] = "ENOTCONN",
-	[ETIMEDOUT] = "ETIMEDOUT",
-	[ECONNREFUSED] = "ECONNREFUSED",
-	[EHOSTUNREACH] = "EHOSTUNREACH",
-	[EALREADY] = "EALREADY",
-	[EINPROGRESS] = "EINPROGRESS",
+/* The errors' names: one block of strings and a 16-bit offset (plus one;
+ * 0 = unnamed) per number, instead of a table of pointers. */
+#define ERRNAMES                                                                                   \
+	E(EPERM)                                                                                   \
+	E(ENOENT)                                                                                  \
+	E(ESRCH)                                                                                   \
+	E(EINTR)                                                                                   \
+	E(EIO)                                                                                     \
+	E(ENXIO)                                                                                   \
+	E(E2BIG)                                                                                   \
+	E(ENOEXEC)                                                                                 \
+	E(EBADF)                                                                                   \
+	E(ECHILD)                                                                                  \
+	E(EAGAIN)                                                                                  \
+	E(ENOMEM)                                                                                  \
+	E(EACCES)                                                                                  \
+	E(EFAULT)                                                                                  \
+	E(EBUSY)                                                                                   \
+	E(EEXIST)                                                                                  \
+	E(EXDEV)                                                                                   \
+	E(ENODEV)                                                                                  \
+	E(ENOTDIR)                                                                                 \
+	E(EISDIR)                                                                                  \
+	E(EINVAL)                                                                                  \
+	E(ENFILE)                                                                                  \
+	E(EMFILE)                                                                                  \
+	E(ENOTTY)                                                                                  \
+	E(EFBIG)                                                                                   \
+	E(ENOSPC)                                                                                  \
+	E(ESPIPE)                                                                                  \
+	E(EROFS)                                                                                   \
+	E(EMLINK)                                                                                  \
+	E(EPIPE)                                                                                   \
+	E(EDOM)                                                                                    \
+	E(ERANGE)                                                                                  \
+	E(ENAMETOOLONG)                                                                            \
+	E(ENOSYS)                                                                                  \
+	E(ENOTEMPTY)                                                                               \
+	E(ELOOP)                                                                                   \
+	E(ENODATA)                                                                                 \
+	E(EOVERFLOW)                                                                               \
+	E(ENOTSOCK)                                                                                \
+	E(EDESTADDRREQ)                                                                            \
+	E(EMSGSIZE)                                                                                \
+	E(EPROTOTYPE)                                                                              \
+	E(ENOPROTOOPT)                                                                             \
+	E(EPROTONOSUPPORT)                                                                         \
+	E(ESOCKTNOSUPPORT)                                                                         \
+	E(EOPNOTSUPP)                                                                              \
+	E(EAFNOSUPPORT)                                                                            \
+	E(EADDRINUSE)                                                                              \
+	E(EADDRNOTAVAIL)                                                                           \
+	E(ENETDOWN)                                                                                \
+	E(ENETUNREACH)                                                                             \
+	E(ECONNABORTED)                                                                            \
+	E(ECONNRESET)                                                                              \
+	E(ENOBUFS)                                                                                 \
+	E(EISCONN)                                                                                 \
+	E(ENOTCONN)                                                                                \
+	E(ETIMEDOUT)                                                                               \
+	E(ECONNREFUSED)                                                                            \
+	E(EHOSTUNREACH)                                                                            \
+	E(EALREADY)                                                                                \
+	E(EINPROGRESS)
+static const struct err_names {
+#define E(name) char name##_[sizeof(#name)];
+	ERRNAMES
+#undef E
+} err_names = {
+#define E(name) #name,
+	ERRNAMES
+#undef E
 };
+
+static const u16 err_name_at[] = {
+#define E(name) [name] = __builtin_offsetof(struct err_names, name##_) + 1,
+	ERRNAMES
+#undef E
+};
+
+static const char *err_name(long err)
+{
+	return err > 0 && err < (long)ARRAY_SIZE(err_name_at) && err_name_at[err]
+		   ? (const char *)&err_names + err_name_at[err] - 1
+		   : NULL;
+}
 
 /* Appends argument v to buf at *len: a quoted path, or a number. */
 static void put_arg(char *buf, size_t size, size_t *len, long v, bool path)
@@ -169,8 +192,8 @@ void strace_call(const char *name, u64 nr, const struct trap_frame *f, long ret,
 	}
 	if (!returns)
 		kprintf("%s) = ?\n", line);
-	else if (ret < 0 && ret > -(long)ARRAY_SIZE(errnames) && errnames[-ret])
-		kprintf("%s) = -1 %s\n", line, errnames[-ret]);
+	else if (ret < 0 && err_name(-ret))
+		kprintf("%s) = -1 %s\n", line, err_name(-ret));
 	else if (ret < 0 && ret > -4096)
 		kprintf("%s) = -1 errno %ld\n", line, -ret);
 	else

@@ -16,11 +16,47 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 bool syscall_trace;
 u64 syscall_count;
 
-static const char *const names[NR_MAX] = {
-#define X(name, nr) [nr] = #name,
+/* The tables' slots: x86-64 has no calls from 335 to 423, so those numbers
+ * take no room; a number there makes an index the compiler refuses. */
+#define GAP_LO 335
+#define GAP_HI 424
+#define SLOT(nr) ((nr) < GAP_LO ? (nr) : (nr) >= GAP_HI ? (nr) - (GAP_HI - GAP_LO) : -1)
+#define NR_SLOTS SLOT(NR_MAX)
+
+/* The slot of call nr, or -1 for a number no call has. */
+static long slot_of(u64 nr)
+{
+	return nr < GAP_LO		     ? (long)nr
+	       : nr >= GAP_HI && nr < NR_MAX ? (long)nr - (GAP_HI - GAP_LO)
+					     : -1;
+}
+
+/* The calls' names, one block of strings and a 16-bit offset (plus one; 0 =
+ * no such call) per number: a quarter of a table of pointers. */
+static const struct call_names {
+#define X(name, nr) char name[sizeof(#name)];
+#include "syscall_names.h"
+#undef X
+} call_names = {
+#define X(name, nr) #name,
 #include "syscall_names.h"
 #undef X
 };
+
+static const u16 call_name_at[NR_SLOTS] = {
+#define X(name, nr) [SLOT(nr)] = __builtin_offsetof(struct call_names, name) + 1,
+#include "syscall_names.h"
+#undef X
+};
+
+_Static_assert(sizeof(struct call_names) < 65535, "the call names need 16-bit offsets");
+
+static const char *call_name(u64 nr)
+{
+	long i = slot_of(nr);
+
+	return i >= 0 && call_name_at[i] ? (const char *)&call_names + call_name_at[i] - 1 : NULL;
+}
 
 /* The calls of net/sys_socket.c: NULL in the table without unik-net.o. */
 static bool is_net_call(u64 nr)
@@ -48,8 +84,8 @@ static bool is_net_call(u64 nr)
 #undef F
 #undef A
 
-#define S(name) [NR_##name] = sys_##name
-static const syscall_fn table[NR_MAX] = {
+#define S(name) [SLOT(NR_##name)] = sys_##name
+static const syscall_fn table[NR_SLOTS] = {
 	S(read),
 	S(write),
 	S(readv),
@@ -145,8 +181,8 @@ static const syscall_fn table[NR_MAX] = {
 	S(timer_gettime),
 	S(timer_getoverrun),
 	S(timer_delete),
-#define F(name) [NR_##name] = sys_##name,
-#define A(nr, fn) [NR_##nr] = fn,
+#define F(name) [SLOT(NR_##name)] = sys_##name,
+#define A(nr, fn) [SLOT(NR_##nr)] = fn,
 #include "syscall_files.h"
 #undef F
 #undef A
@@ -160,7 +196,7 @@ long syscall_enosys(u64 nr)
 	if (nr >= NR_MAX || !(reported[nr / 8] & (1 << (nr % 8)))) {
 		kprintf(
 		    "unikernel: system call %s (%lu) is not in the runtime%s: returning ENOSYS\n",
-		    nr < NR_MAX && names[nr] ? names[nr] : "unknown", nr,
+		    call_name(nr) ? call_name(nr) : "unknown", nr,
 		    is_net_call(nr) ? " (this image has no network stack: its program "
 				      "links no socket functions)"
 				    : "");
@@ -172,19 +208,19 @@ long syscall_enosys(u64 nr)
 
 static long dispatch(u64 nr, const struct trap_frame *f)
 {
-	long ret;
+	long ret, i = slot_of(nr);
 
 	syscall_count++;
 	if (syscall_trace && (nr == NR_exit || nr == NR_exit_group))
-		strace_call(names[nr], nr, f, 0, false); /* they do not return */
-	if (nr < NR_MAX && table[nr]) {
-		ret = table[nr]((long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10, (long)f->r8,
-				(long)f->r9);
+		strace_call(call_name(nr), nr, f, 0, false); /* they do not return */
+	if (i >= 0 && table[i]) {
+		ret = table[i]((long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10, (long)f->r8,
+			       (long)f->r9);
 	} else {
 		ret = syscall_enosys(nr);
 	}
 	if (syscall_trace)
-		strace_call(nr < NR_MAX ? names[nr] : NULL, nr, f, ret, true);
+		strace_call(call_name(nr), nr, f, ret, true);
 	return ret;
 }
 

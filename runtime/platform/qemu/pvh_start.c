@@ -16,36 +16,9 @@
 static char cmdline[8192];
 static struct boot_info info;
 
-static bool use_e1000;
-
-/* The network device is looked for only when the core asks (the program
- * has network words): a virtio-mmio one from QEMU's command-line words
- * (microvm), else a virtio-net PCI function, else an Intel PRO/1000 (pc,
- * q35, VirtualBox). */
-static int qemu_net_open(u8 mac[6], u32 *mtu)
+const char *qemu_cmdline(void)
 {
-	if (virtio_net_mmio_probe(cmdline, apic_route_irq))
-		return virtio_net_mmio_open(mac, mtu);
-	if (virtio_net_pci_probe(apic_route_irq))
-		return virtio_net_pci_open(mac, mtu);
-	if (e1000_probe(apic_route_irq)) {
-		use_e1000 = true;
-		return e1000_open(mac, mtu);
-	}
-	kprintf("unikernel: net: no network device: no virtio-net among the virtio_mmio.device= "
-		"words (QEMU adds them for -M microvm,acpi=off), no virtio-net or e1000 on the "
-		"PCI bus\n");
-	return -ENODEV;
-}
-
-static int qemu_net_send(const void *frame, size_t len)
-{
-	return use_e1000 ? e1000_send(frame, len) : virtio_net_send(frame, len);
-}
-
-static long qemu_net_recv(void *buf, size_t size)
-{
-	return use_e1000 ? e1000_recv(buf, size) : virtio_net_recv(buf, size);
+	return cmdline;
 }
 
 /* The disks, when the core asks (the command line mounts volumes): the

@@ -48,4 +48,13 @@ bool apic_route_irq_pol(u32 gsi, int vector, void (*fn)(int vector), bool active
 /* apic.c: signals the end of an interrupt to the local APIC. */
 void apic_eoi(void);
 
+/* pvh_start.c: the boot command line. */
+const char *qemu_cmdline(void);
+
+/* qemu_net.c, in unik-net.o: the network device's platform_ops entries;
+ * NULL (weak) in an image without the network stack. */
+__attribute__((weak)) int qemu_net_open(u8 mac[6], u32 *mtu);
+__attribute__((weak)) int qemu_net_send(const void *frame, size_t len);
+__attribute__((weak)) long qemu_net_recv(void *buf, size_t size);
+
 #endif
