@@ -51,6 +51,11 @@
 static volatile u8 *lapic;
 static bool apic_tried, calibrated;
 static u64 timer_hz; /* timer ticks per second at divide 16 */
+/* The deadline the one-shot timer counts down to, 0 when it is not armed
+ * (it fired, or was stopped): a wait for a later time leaves it as it is
+ * (waking early is allowed; the caller loops), which saves the register
+ * write (an exit to QEMU) that a wait per request would otherwise cost. */
+static volatile u64 timer_deadline;
 
 static u32 lapic_read(u32 reg)
 {
@@ -70,6 +75,7 @@ void apic_eoi(void)
 
 static void timer_irq(int vector)
 {
+	timer_deadline = 0;
 	apic_eoi();
 	sched_irq_timer();
 }
@@ -229,6 +235,7 @@ static bool arm(u64 deadline_ns, u64 now)
 	ticks =
 	    MIN(deadline_ns > now ? deadline_ns - now : 0, 10000000000UL) * timer_hz / 1000000000UL;
 	lapic_write(LAPIC_TIMER_INIT, (u32)MAX(MIN(ticks, 0xffffffffUL), 1UL));
+	timer_deadline = MIN(deadline_ns, now + 10000000000UL);
 	return true;
 }
 
@@ -239,6 +246,7 @@ void qemu_timer_set(u64 deadline_ns)
 	if (deadline_ns == ~0UL) {
 		if (calibrated)
 			lapic_write(LAPIC_TIMER_INIT, 0);
+		timer_deadline = 0;
 		return;
 	}
 	arm(deadline_ns, qemu_monotonic_ns());
@@ -251,7 +259,9 @@ void qemu_wait_until(u64 deadline_ns)
 	if (now >= deadline_ns)
 		return;
 	if (!lapic || (!calibrated && deadline_ns - now <= CALIBRATE_NS) ||
-	    deadline_ns - now < MIN_SLEEP_NS || !arm(deadline_ns, now)) {
+	    deadline_ns - now < MIN_SLEEP_NS ||
+	    ((!timer_deadline || timer_deadline <= now || timer_deadline > deadline_ns) &&
+	     !arm(deadline_ns, now))) {
 		while (qemu_monotonic_ns() < deadline_ns && !sched_irq_pending)
 			cpu_relax();
 		return;
