@@ -8,8 +8,12 @@
 # of RFC 6455, computed here), after which websocketd would start the
 # script, which needs fork and exec: the unikernel runs one program, so the
 # launch fails (ENOSYS), the connection is closed and the server logs it and
-# keeps serving; then `unik stop`: SIGTERM.
-SPEED=fast
+# keeps serving; then `unik stop`: SIGTERM, which websocketd does not handle:
+# the Go runtime ends of it (status 143), as on Linux.
+# Only in `make compat` for now: its build takes about a minute, and the
+# /count.sh handshake fails on hvt and qemu (docs/compat.md, "What the
+# corpus found").
+SPEED=slow
 # ws_handshake ADDR PATH: "STATUS ACCEPT_OK" for a WebSocket upgrade of PATH
 ws_handshake() {
 	in_ns python3 -c 'import base64,hashlib,os,socket,sys
@@ -60,7 +64,8 @@ smoke() { # smoke PROVIDER IMAGE
 	out=$(logs "$name")
 	stopped "$name"
 	check "websocketd on $P: it logged the static requests" contains "$out" "STATIC"
-	check "websocketd on $P: it logged the launch that needs fork and exec" contains "$out" \
-		"Could not launch process"
-	check "websocketd on $P: SIGTERM ends it (exit status $rc)" ne "$rc" None
+	check "websocketd on $P: it logged the launch that needs fork and exec (ENOSYS)" contains \
+		"$out" "Could not launch process /ws/count.sh  (fork/exec /ws/count.sh: function not implemented)"
+	# no SIGTERM handler: Go's runtime dies of the signal, as on Linux
+	check "websocketd on $P: SIGTERM ends it (exit status 143: 128 + SIGTERM)" eq "$rc" 143
 }
