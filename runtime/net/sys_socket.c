@@ -202,12 +202,13 @@ SYSCALL(listen)
 static long do_accept(long fd, long uaddr, long ulen, long flags)
 {
 	struct file *f = fd_get(fd);
-	struct sock *s = sock_of(fd, &flags), *c;
+	struct sock *c, *s;
 	u64 deadline;
 	long rc, newfd;
 
+	s = sock_of(fd, &rc); /* rc, not flags: sock_of() zeroes it on success */
 	if (!s)
-		return flags;
+		return rc;
 	flags = flags & (SOCK_NONBLOCK | SOCK_CLOEXEC);
 	deadline = deadline_of(s, false);
 	net_poll();
