@@ -10,15 +10,25 @@
  * "ifindex: N NAME"; exits 0 when the status was 200.  With sigpipe or nosignal it then keeps
  * writing to the connection the server closed: the runtime's SIGPIPE ends
  * the program (status 141), or send(MSG_NOSIGNAL) fails with EPIPE.
+ *
+ *   client accept4 PORT
+ *
+ * The server side instead: one connection taken with accept4(SOCK_NONBLOCK |
+ * SOCK_CLOEXEC) on a blocking listener; prints the new descriptor's
+ * "accept4: nonblock=N cloexec=N", then what a read finds before the peer
+ * sent anything ("read before data: EAGAIN" for a non-blocking socket),
+ * then the byte the peer sends ("read after poll: x"); exits 0.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -59,6 +69,42 @@ static void interfaces(void)
 		if_freenameindex(ni);
 }
 
+/* accept4's flags on the new descriptor (the runtime once dropped them). */
+static int accept_mode(const char *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int l = socket(AF_INET, SOCK_STREAM, 0), s, one = 1;
+	struct pollfd pf;
+	char c = 0;
+	ssize_t n;
+
+	a.sin_port = htons((unsigned short)strtol(port, NULL, 10));
+	if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, 1) < 0) {
+		printf("listen: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("listening on %s\n", port);
+	fflush(stdout);
+	s = accept4(l, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (s < 0) {
+		printf("accept4: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("accept4: nonblock=%d cloexec=%d\n", !!(fcntl(s, F_GETFL) & O_NONBLOCK),
+	       !!(fcntl(s, F_GETFD) & FD_CLOEXEC));
+	n = read(s, &c, 1);
+	printf("read before data: %s\n",
+	       n < 0 ? (errno == EAGAIN ? "EAGAIN" : strerror(errno)) : "returned data");
+	pf = (struct pollfd){ .fd = s, .events = POLLIN };
+	if (poll(&pf, 1, 30000) == 1 && read(s, &c, 1) == 1)
+		printf("read after poll: %c\n", c);
+	fflush(stdout);
+	close(s);
+	close(l);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
@@ -68,6 +114,8 @@ int main(int argc, char **argv)
 	const char *body;
 	FILE *f;
 
+	if (argc == 3 && !strcmp(argv[1], "accept4"))
+		return accept_mode(argv[2]);
 	if (argc != 4 && argc != 5)
 		return 2;
 	a.sin_port = htons((unsigned short)strtol(argv[2], NULL, 10));
