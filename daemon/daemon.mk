@@ -63,6 +63,7 @@ UNIKD_SRCS += \
 	daemon/summon.c \
 	daemon/summon_pool.c \
 	daemon/supervisor.c \
+	daemon/udprelay.c \
 	daemon/untar.c \
 	daemon/untar_entry.c \
 	daemon/volume_attach.c \

@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 #include "network.h"
 #include "portfwd.h"
 #include "store.h"
+#include "udprelay.h"
 
 #define SUMMON_BACKLOG 1024
 
@@ -41,6 +43,10 @@ struct sport {
 	int fd;
 	pthread_t thread;
 	int thread_started;
+	struct udprelay *udp; /* a UDP port's relay (no accept thread); s->mu */
+	int udp_booting; /* its gate started a boot that has not ended; s->mu */
+	int udp_failed; /* that boot failed: what is held is dropped; s->mu */
+	unsigned udp_exits; /* vm_exits when its gate last looked; s->mu */
 };
 
 /* An instance of the pool: the one publishing the ports first, then the
@@ -52,6 +58,8 @@ struct member {
 	int stopping; /* the timer stops its VM now */
 	int up; /* booted for a connection and not idle-stopped since (a hint) */
 	long long last_ms; /* wall clock of the last connection's start or end */
+	char addr[64]; /* its address while up (UDP ports' gate) */
+	unsigned gen; /* one more at each boot and stop seen (UDP flows) */
 };
 
 struct summoned {
@@ -70,17 +78,20 @@ struct summoned {
 	int threads; /* relay threads alive */
 	int refs; /* the timer's, while it works on it */
 	int held; /* a removal in progress: no boots */
+	int closing; /* summoned_free under way: no more boots */
 };
 
 struct relay {
 	struct summoned *s;
 	struct sport *port;
 	struct member *m;
-	int client; /* -1: a boot for a DNS query, no connection */
+	int client; /* -1: a boot for a DNS query or a datagram, no connection */
+	int udp_boot; /* the boot of a UDP port's gate (the datagram) */
 	long long t0; /* monotonic ms of its accept */
 };
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_uint vm_exits; /* VMs ended (summon_note_exit) */
 static struct summoned *reg;
 static pthread_t timer_thread;
 static int timer_started, timer_stop_fd = -1;
@@ -177,7 +188,10 @@ static int ensure_running(struct summoned *s, struct member *m, char *addr, size
 			return -1;
 		}
 		if (st == UNIK_STATE_RUNNING && *addr) {
+			if (!m->up || strcmp(m->addr, addr))
+				m->gen++;
 			m->up = 1;
+			snprintf(m->addr, sizeof(m->addr), "%s", addr);
 			pthread_mutex_unlock(&s->mu);
 			return 0;
 		}
@@ -210,6 +224,8 @@ static int ensure_running(struct summoned *s, struct member *m, char *addr, size
 		unik_instance_release(&out);
 		pthread_mutex_lock(&s->mu);
 		m->booting = 0;
+		if (rc == 0)
+			m->up = 0; /* a new boot: a new generation (UDP flows) */
 		m->last_ms = now_ms();
 		pthread_cond_broadcast(&s->cv);
 		if (rc && err->code != UNIK_E_CONFLICT) {
@@ -232,6 +248,28 @@ static int connect_when_listening(struct summoned *s, const char *addr, int port
 	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
 		return -1;
 	return portfwd_connect_wait(&sa, s->stop_fd, SUMMON_LISTEN_WAIT_MS, 5);
+}
+
+/* A datagram's boot: 0 once the guest's stack answers (its UDP relay's
+ * probe can tell a port that does not listen yet from there on), else -1
+ * with a line in `unik logs`. */
+static int udp_stack_up(struct summoned *s, const struct relay *r, const char *addr)
+{
+	struct sockaddr_in sa;
+	struct pollfd stop = { s->stop_fd, POLLIN, 0 };
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)r->port->spec.guest_port);
+	if (inet_pton(AF_INET, addr, &sa.sin_addr) == 1 &&
+	    portfwd_stack_wait(&sa, s->stop_fd, SUMMON_LISTEN_WAIT_MS, 5) == 0)
+		return 0;
+	if (poll(&stop, 1, 0) <= 0)
+		console_note(s->d, r->m->id,
+			     "unikd: the guest's network never answered (waited %d s): dropped "
+			     "the datagrams held for host port %d/udp",
+			     SUMMON_LISTEN_WAIT_MS / 1000, r->port->spec.host_port);
+	return -1;
 }
 
 /* Closes a client that was never relayed with a FIN, not a reset: what it
@@ -262,21 +300,24 @@ static void *relay_main(void *arg)
 	struct summoned *s = r->s;
 	struct unik_err err = UNIK_ERR_INIT;
 	char addr[64];
-	int guest = -1;
+	int guest = -1, up = 0;
 	long long boot_ms, t0 = mono_ms();
 
 	if (ensure_running(s, r->m, addr, sizeof(addr), &boot_ms, &err)) {
 		if (r->client < 0)
-			console_note(s->d, r->m->id,
-				     "unikd: cannot summon the instance for a DNS query: %s",
-				     err.msg);
+			console_note(s->d, r->m->id, "unikd: cannot summon the instance for %s: %s",
+				     r->udp_boot ? "a datagram" : "a DNS query", err.msg);
 		else
 			console_note(s->d, r->m->id,
 				     "unikd: cannot summon the instance for a connection "
 				     "to port %d: %s",
 				     r->port->spec.host_port, err.msg);
+	} else if (r->client < 0 && r->udp_boot && !udp_stack_up(s, r, addr)) {
+		/* booted for a datagram: the relay sends what it held next */
+		up = 1;
 	} else if (r->client < 0) {
 		/* booted for a DNS query: its connections come next */
+		up = !r->udp_boot;
 	} else if ((guest = connect_when_listening(s, addr, r->port->spec.guest_port)) < 0) {
 		struct pollfd stop = { s->stop_fd, POLLIN, 0 };
 
@@ -303,8 +344,13 @@ static void *relay_main(void *arg)
 		close_gently(r->client);
 	}
 	conn_end(s, r->m);
-	free(r);
 	pthread_mutex_lock(&s->mu);
+	if (r->udp_boot) {
+		r->port->udp_booting = 0;
+		r->port->udp_failed = !up;
+		udprelay_wake(r->port->udp);
+	}
+	free(r);
 	s->threads--;
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
@@ -373,10 +419,112 @@ static void *accept_main(void *arg)
 	return NULL;
 }
 
+/* Starts a boot of m for a UDP port's datagram (s->mu held). */
+static void udp_boot(struct summoned *s, struct sport *port, struct member *m)
+{
+	struct relay *r = xcalloc(1, sizeof(*r));
+	pthread_attr_t attr;
+	pthread_t t;
+
+	r->s = s;
+	r->port = port;
+	r->client = -1;
+	r->udp_boot = 1;
+	r->m = m;
+	r->t0 = mono_ms();
+	m->conns++; /* until it is up: no idle stop meanwhile */
+	m->last_ms = now_ms();
+	s->threads++;
+	port->udp_booting = 1;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	if (pthread_create(&t, &attr, relay_main, r)) {
+		m->conns--;
+		s->threads--;
+		port->udp_booting = 0;
+		port->udp_failed = 1;
+		free(r);
+	}
+	pthread_attr_destroy(&attr);
+}
+
+/* A UDP port's gate (udprelay.h), in its relay's thread: up with the
+ * address known from the last boot, else a boot starts (the relay holds
+ * the datagrams and is woken when it ends). */
+static int udp_ready(void *arg, int recheck, struct sockaddr_in *guest, unsigned *gen)
+{
+	struct sport *port = arg;
+	struct summoned *s = port->s;
+	struct member *m = &s->members[0]; /* no pools with UDP ports */
+	unsigned exits = atomic_load(&vm_exits);
+	int rc = 0;
+
+	pthread_mutex_lock(&s->mu);
+	if (port->udp_exits != exits) { /* a VM ended: maybe this one (unik stop) */
+		port->udp_exits = exits;
+		recheck = 1;
+	}
+	if (s->held || s->closing) {
+		rc = -1;
+	} else if (port->udp_booting) {
+		rc = 0;
+	} else if (port->udp_failed) {
+		port->udp_failed = 0; /* the next datagram tries again */
+		rc = -1;
+	} else if (!recheck && m->up && m->addr[0] && !m->stopping &&
+		   inet_pton(AF_INET, m->addr, &guest->sin_addr) == 1) {
+		guest->sin_family = AF_INET;
+		guest->sin_port = htons((uint16_t)port->spec.guest_port);
+		*gen = m->gen;
+		rc = 1;
+	} else {
+		udp_boot(s, port, m); /* or finds it running: ensure_running */
+	}
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+static void udp_activity(void *arg)
+{
+	struct sport *port = arg;
+	struct summoned *s = port->s;
+
+	pthread_mutex_lock(&s->mu);
+	s->members[0].last_ms = now_ms(); /* a datagram keeps it from the idle stop */
+	pthread_mutex_unlock(&s->mu);
+}
+
+static void udp_gave_up(void *arg, int dropped)
+{
+	struct sport *port = arg;
+
+	console_note(port->s->d, port->s->id,
+		     "unikd: the guest never took datagrams on port %d/udp (waited %d s): "
+		     "dropped %d held from host port %d",
+		     port->spec.guest_port, UDPRELAY_LISTEN_WAIT_MS / 1000, dropped,
+		     port->spec.host_port);
+}
+
 static void summoned_free(struct summoned *s)
 {
 	uint64_t one = 1;
 
+	pthread_mutex_lock(&s->mu);
+	s->closing = 1;
+	pthread_mutex_unlock(&s->mu);
+	for (size_t i = 0; i < s->n_ports; i++) {
+		struct udprelay *u;
+
+		pthread_mutex_lock(&s->mu);
+		u = s->ports[i].udp;
+		s->ports[i].udp = NULL;
+		pthread_mutex_unlock(&s->mu);
+		if (u) {
+			udprelay_close(u); /* and its socket */
+			s->ports[i].fd = -1;
+		}
+	}
 	if (s->stop_fd >= 0 && write(s->stop_fd, &one, sizeof(one)) < 0)
 		unikd_log("summon %s: cannot signal its threads", s->id);
 	for (size_t i = 0; i < s->n_ports; i++)
@@ -412,6 +560,15 @@ int summon_check(struct unikd *d, const struct unik_run_request *rq, struct unik
 	if (rq->summon.pool[0])
 		return unik_err_set(err, UNIK_E_INVALID,
 				    "summon.pool is the daemon's: it marks the members of a pool");
+	for (size_t i = 0; rq->summon.max > 1 && i < rq->ports.n; i++) {
+		struct portspec ps;
+
+		if (portspec_parse(rq->ports.v[i], &ps, NULL) == 0 && ps.udp)
+			return unik_err_set(err, UNIK_E_INVALID,
+					    "a pool (--max %d) cannot publish UDP ports (%s): "
+					    "datagrams have no connection to spread",
+					    rq->summon.max, rq->ports.v[i]);
+	}
 	if (rq->summon.max > 1 && rq->volumes.n)
 		return unik_err_set(err, UNIK_E_INVALID,
 				    "the instances of a pool (--max %d) cannot share volumes",
@@ -496,6 +653,24 @@ int summon_open(struct unikd *d, const struct unik_instance *in, struct unik_err
 			goto fail;
 	}
 	for (size_t i = 0; i < s->n_ports; i++) {
+		struct sport *p = &s->ports[i];
+		struct udprelay_gate g = { udp_ready, udp_activity, udp_gave_up, p };
+
+		if (p->spec.udp) {
+			struct udprelay *u;
+
+			if (udprelay_open(p->fd, &g, &u)) {
+				p->fd = -1; /* closed by udprelay_open */
+				unik_err_set(err, UNIK_E_INTERNAL,
+					     "cannot start the relay of port %d/udp",
+					     p->spec.host_port);
+				goto fail;
+			}
+			pthread_mutex_lock(&s->mu);
+			p->udp = u;
+			pthread_mutex_unlock(&s->mu);
+			continue;
+		}
 		if (pthread_create(&s->ports[i].thread, NULL, accept_main, &s->ports[i])) {
 			unik_err_set(err, UNIK_E_INTERNAL, "cannot start the listener of port %d",
 				     s->ports[i].spec.host_port);
@@ -646,6 +821,7 @@ static void idle_check(struct summoned *s, struct member *m)
 	pthread_mutex_lock(&s->mu);
 	m->stopping = 0;
 	m->up = 0;
+	m->gen++;
 	m->last_ms = now_ms();
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
@@ -717,6 +893,11 @@ void summon_reconcile(struct unikd *d)
 				  v[i].id, err.msg);
 	}
 	store_instances_free(v, n);
+}
+
+void summon_note_exit(void)
+{
+	atomic_fetch_add(&vm_exits, 1);
 }
 
 void summon_fini(struct unikd *d)
