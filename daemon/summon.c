@@ -31,72 +31,18 @@
 #include "network.h"
 #include "portfwd.h"
 #include "store.h"
+#include "summon_impl.h"
 #include "udprelay.h"
 
 #define SUMMON_BACKLOG 1024
 
-struct summoned;
-
-struct sport {
-	struct summoned *s;
-	struct portspec spec;
-	int fd;
-	pthread_t thread;
-	int thread_started;
-	struct udprelay *udp; /* a UDP port's relay (no accept thread); s->mu */
-	int udp_booting; /* its gate started a boot that has not ended; s->mu */
-	int udp_failed; /* that boot failed: what is held is dropped; s->mu */
-	unsigned udp_exits; /* vm_exits when its gate last looked; s->mu */
-};
-
-/* An instance of the pool: the one publishing the ports first, then the
- * others of `--max N` (their records' summon.pool names the first). */
-struct member {
-	char *id;
-	int conns; /* connections held or relayed to it */
-	int booting; /* a relay thread starts its VM now */
-	int stopping; /* the timer stops its VM now */
-	int up; /* booted for a connection and not idle-stopped since (a hint) */
-	long long last_ms; /* wall clock of the last connection's start or end */
-	char addr[64]; /* its address while up (UDP ports' gate) */
-	unsigned gen; /* one more at each boot and stop seen (UDP flows) */
-};
-
-struct summoned {
-	struct summoned *next;
-	struct unikd *d;
-	char *id; /* the instance publishing the ports (members[0]) */
-	char *name; /* its name (the DNS responder's) */
-	long long idle_ms;
-	struct sport *ports;
-	size_t n_ports;
-	struct member *members;
-	size_t n_members;
-	int stop_fd; /* eventfd: readable once closing */
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int threads; /* relay threads alive */
-	int refs; /* the timer's, while it works on it */
-	int held; /* a removal in progress: no boots */
-	int closing; /* summoned_free under way: no more boots */
-};
-
-struct relay {
-	struct summoned *s;
-	struct sport *port;
-	struct member *m;
-	int client; /* -1: a boot for a DNS query or a datagram, no connection */
-	int udp_boot; /* the boot of a UDP port's gate (the datagram) */
-	long long t0; /* monotonic ms of its accept */
-};
-
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
-static atomic_uint vm_exits; /* VMs ended (summon_note_exit) */
+atomic_uint summon_vm_exits; /* VMs ended (summon_note_exit) */
 static struct summoned *reg;
 static pthread_t timer_thread;
 static int timer_started, timer_stop_fd = -1;
 
-static long long now_ms(void)
+long long summon_now_ms(void)
 {
 	struct timespec ts;
 
@@ -104,7 +50,7 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static long long mono_ms(void)
+long long summon_mono_ms(void)
 {
 	struct timespec ts;
 
@@ -113,9 +59,7 @@ static long long mono_ms(void)
 }
 
 /* A line from the daemon in the instance's console log (`unik logs`). */
-static void console_note(struct unikd *d, const char *id, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void console_note(struct unikd *d, const char *id, const char *fmt, ...)
+void summon_console_note(struct unikd *d, const char *id, const char *fmt, ...)
 {
 	char line[512];
 	char *path = instance_log_path(d, id);
@@ -166,7 +110,7 @@ static int ensure_running(struct summoned *s, struct member *m, char *addr, size
 			  long long *boot_ms, struct unik_err *err)
 {
 	struct unikd *d = s->d;
-	long long deadline = now_ms() + 60000;
+	long long deadline = summon_now_ms() + 60000;
 
 	*boot_ms = -1;
 	pthread_mutex_lock(&s->mu);
@@ -195,7 +139,7 @@ static int ensure_running(struct summoned *s, struct member *m, char *addr, size
 			pthread_mutex_unlock(&s->mu);
 			return 0;
 		}
-		if (now_ms() > deadline) {
+		if (summon_now_ms() > deadline) {
 			pthread_mutex_unlock(&s->mu);
 			return unik_err_set(err, UNIK_E_UNAVAILABLE,
 					    "the instance did not come up within 60 s");
@@ -216,9 +160,9 @@ static int ensure_running(struct summoned *s, struct member *m, char *addr, size
 		m->booting = 1;
 		pthread_mutex_unlock(&s->mu);
 		unik_instance_init(&out);
-		*boot_ms = mono_ms();
+		*boot_ms = summon_mono_ms();
 		rc = instance_start(d, m->id, &out, err);
-		*boot_ms = mono_ms() - *boot_ms;
+		*boot_ms = summon_mono_ms() - *boot_ms;
 		if (rc == 0)
 			events_instance(&out, "summon", NULL);
 		unik_instance_release(&out);
@@ -226,7 +170,7 @@ static int ensure_running(struct summoned *s, struct member *m, char *addr, size
 		m->booting = 0;
 		if (rc == 0)
 			m->up = 0; /* a new boot: a new generation (UDP flows) */
-		m->last_ms = now_ms();
+		m->last_ms = summon_now_ms();
 		pthread_cond_broadcast(&s->cv);
 		if (rc && err->code != UNIK_E_CONFLICT) {
 			pthread_mutex_unlock(&s->mu);
@@ -250,28 +194,6 @@ static int connect_when_listening(struct summoned *s, const char *addr, int port
 	return portfwd_connect_wait(&sa, s->stop_fd, SUMMON_LISTEN_WAIT_MS, 5);
 }
 
-/* A datagram's boot: 0 once the guest's stack answers (its UDP relay's
- * probe can tell a port that does not listen yet from there on), else -1
- * with a line in `unik logs`. */
-static int udp_stack_up(struct summoned *s, const struct relay *r, const char *addr)
-{
-	struct sockaddr_in sa;
-	struct pollfd stop = { s->stop_fd, POLLIN, 0 };
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)r->port->spec.guest_port);
-	if (inet_pton(AF_INET, addr, &sa.sin_addr) == 1 &&
-	    portfwd_stack_wait(&sa, s->stop_fd, SUMMON_LISTEN_WAIT_MS, 5) == 0)
-		return 0;
-	if (poll(&stop, 1, 0) <= 0)
-		console_note(s->d, r->m->id,
-			     "unikd: the guest's network never answered (waited %d s): dropped "
-			     "the datagrams held for host port %d/udp",
-			     SUMMON_LISTEN_WAIT_MS / 1000, r->port->spec.host_port);
-	return -1;
-}
-
 /* Closes a client that was never relayed with a FIN, not a reset: what it
  * sent is read away first (close() with unread data resets). */
 static void close_gently(int fd)
@@ -289,30 +211,31 @@ static void conn_end(struct summoned *s, struct member *m)
 {
 	pthread_mutex_lock(&s->mu);
 	m->conns--;
-	m->last_ms = now_ms();
+	m->last_ms = summon_now_ms();
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 }
 
-static void *relay_main(void *arg)
+void *summon_relay_main(void *arg)
 {
 	struct relay *r = arg;
 	struct summoned *s = r->s;
 	struct unik_err err = UNIK_ERR_INIT;
 	char addr[64];
 	int guest = -1, up = 0;
-	long long boot_ms, t0 = mono_ms();
+	long long boot_ms, t0 = summon_mono_ms();
 
 	if (ensure_running(s, r->m, addr, sizeof(addr), &boot_ms, &err)) {
 		if (r->client < 0)
-			console_note(s->d, r->m->id, "unikd: cannot summon the instance for %s: %s",
-				     r->udp_boot ? "a datagram" : "a DNS query", err.msg);
+			summon_console_note(s->d, r->m->id,
+					    "unikd: cannot summon the instance for %s: %s",
+					    r->udp_boot ? "a datagram" : "a DNS query", err.msg);
 		else
-			console_note(s->d, r->m->id,
-				     "unikd: cannot summon the instance for a connection "
-				     "to port %d: %s",
-				     r->port->spec.host_port, err.msg);
-	} else if (r->client < 0 && r->udp_boot && !udp_stack_up(s, r, addr)) {
+			summon_console_note(s->d, r->m->id,
+					    "unikd: cannot summon the instance for a connection "
+					    "to port %d: %s",
+					    r->port->spec.host_port, err.msg);
+	} else if (r->client < 0 && r->udp_boot && !summon_udp_stack_up(s, r, addr)) {
 		/* booted for a datagram: the relay sends what it held next */
 		up = 1;
 	} else if (r->client < 0) {
@@ -322,19 +245,20 @@ static void *relay_main(void *arg)
 		struct pollfd stop = { s->stop_fd, POLLIN, 0 };
 
 		if (poll(&stop, 1, 0) <= 0)
-			console_note(s->d, r->m->id,
-				     "unikd: the guest never listened on port %d (waited %d s): "
-				     "closed the connection from host port %d",
-				     r->port->spec.guest_port, SUMMON_LISTEN_WAIT_MS / 1000,
-				     r->port->spec.host_port);
+			summon_console_note(
+			    s->d, r->m->id,
+			    "unikd: the guest never listened on port %d (waited %d s): "
+			    "closed the connection from host port %d",
+			    r->port->spec.guest_port, SUMMON_LISTEN_WAIT_MS / 1000,
+			    r->port->spec.host_port);
 	} else {
 		/* where a cold summon's time goes (docs/summon.md) */
 		if (boot_ms >= 0)
 			unikd_log("instance %s: summoned for a connection to port %d: the guest's "
 				  "port accepted %lld ms after the connection (start %lld ms, then "
 				  "%lld ms until the program listened)",
-				  r->m->id, r->port->spec.host_port, mono_ms() - r->t0, boot_ms,
-				  mono_ms() - t0 - boot_ms);
+				  r->m->id, r->port->spec.host_port, summon_mono_ms() - r->t0,
+				  boot_ms, summon_mono_ms() - t0 - boot_ms);
 		portfwd_splice(r->client, guest, s->stop_fd);
 	}
 	if (guest >= 0) {
@@ -396,17 +320,17 @@ static void *accept_main(void *arg)
 		r->s = s;
 		r->port = port;
 		r->client = c;
-		r->t0 = mono_ms();
+		r->t0 = summon_mono_ms();
 		pthread_mutex_lock(&s->mu);
 		r->m = pick_member(s);
 		r->m->conns++;
-		r->m->last_ms = now_ms();
+		r->m->last_ms = summon_now_ms();
 		s->threads++;
 		pthread_mutex_unlock(&s->mu);
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		pthread_attr_setstacksize(&attr, 256 * 1024);
-		if (pthread_create(&t, &attr, relay_main, r)) {
+		if (pthread_create(&t, &attr, summon_relay_main, r)) {
 			close(c);
 			conn_end(s, r->m);
 			free(r);
@@ -417,93 +341,6 @@ static void *accept_main(void *arg)
 		pthread_attr_destroy(&attr);
 	}
 	return NULL;
-}
-
-/* Starts a boot of m for a UDP port's datagram (s->mu held). */
-static void udp_boot(struct summoned *s, struct sport *port, struct member *m)
-{
-	struct relay *r = xcalloc(1, sizeof(*r));
-	pthread_attr_t attr;
-	pthread_t t;
-
-	r->s = s;
-	r->port = port;
-	r->client = -1;
-	r->udp_boot = 1;
-	r->m = m;
-	r->t0 = mono_ms();
-	m->conns++; /* until it is up: no idle stop meanwhile */
-	m->last_ms = now_ms();
-	s->threads++;
-	port->udp_booting = 1;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
-	if (pthread_create(&t, &attr, relay_main, r)) {
-		m->conns--;
-		s->threads--;
-		port->udp_booting = 0;
-		port->udp_failed = 1;
-		free(r);
-	}
-	pthread_attr_destroy(&attr);
-}
-
-/* A UDP port's gate (udprelay.h), in its relay's thread: up with the
- * address known from the last boot, else a boot starts (the relay holds
- * the datagrams and is woken when it ends). */
-static int udp_ready(void *arg, int recheck, struct sockaddr_in *guest, unsigned *gen)
-{
-	struct sport *port = arg;
-	struct summoned *s = port->s;
-	struct member *m = &s->members[0]; /* no pools with UDP ports */
-	unsigned exits = atomic_load(&vm_exits);
-	int rc = 0;
-
-	pthread_mutex_lock(&s->mu);
-	if (port->udp_exits != exits) { /* a VM ended: maybe this one (unik stop) */
-		port->udp_exits = exits;
-		recheck = 1;
-	}
-	if (s->held || s->closing) {
-		rc = -1;
-	} else if (port->udp_booting) {
-		rc = 0;
-	} else if (port->udp_failed) {
-		port->udp_failed = 0; /* the next datagram tries again */
-		rc = -1;
-	} else if (!recheck && m->up && m->addr[0] && !m->stopping &&
-		   inet_pton(AF_INET, m->addr, &guest->sin_addr) == 1) {
-		guest->sin_family = AF_INET;
-		guest->sin_port = htons((uint16_t)port->spec.guest_port);
-		*gen = m->gen;
-		rc = 1;
-	} else {
-		udp_boot(s, port, m); /* or finds it running: ensure_running */
-	}
-	pthread_mutex_unlock(&s->mu);
-	return rc;
-}
-
-static void udp_activity(void *arg)
-{
-	struct sport *port = arg;
-	struct summoned *s = port->s;
-
-	pthread_mutex_lock(&s->mu);
-	s->members[0].last_ms = now_ms(); /* a datagram keeps it from the idle stop */
-	pthread_mutex_unlock(&s->mu);
-}
-
-static void udp_gave_up(void *arg, int dropped)
-{
-	struct sport *port = arg;
-
-	console_note(port->s->d, port->s->id,
-		     "unikd: the guest never took datagrams on port %d/udp (waited %d s): "
-		     "dropped %d held from host port %d",
-		     port->spec.guest_port, UDPRELAY_LISTEN_WAIT_MS / 1000, dropped,
-		     port->spec.host_port);
 }
 
 static void summoned_free(struct summoned *s)
@@ -596,7 +433,7 @@ static void member_add(struct summoned *s, const struct unik_instance *in)
 	memset(m, 0, sizeof(*m));
 	m->id = xstrdup(in->id);
 	m->up = in->state == UNIK_STATE_RUNNING;
-	m->last_ms = now_ms();
+	m->last_ms = summon_now_ms();
 }
 
 /* in first, then the records naming it as their pool, oldest first. */
@@ -654,21 +491,9 @@ int summon_open(struct unikd *d, const struct unik_instance *in, struct unik_err
 	}
 	for (size_t i = 0; i < s->n_ports; i++) {
 		struct sport *p = &s->ports[i];
-		struct udprelay_gate g = { udp_ready, udp_activity, udp_gave_up, p };
-
 		if (p->spec.udp) {
-			struct udprelay *u;
-
-			if (udprelay_open(p->fd, &g, &u)) {
-				p->fd = -1; /* closed by udprelay_open */
-				unik_err_set(err, UNIK_E_INTERNAL,
-					     "cannot start the relay of port %d/udp",
-					     p->spec.host_port);
+			if (summon_udp_open(p, err))
 				goto fail;
-			}
-			pthread_mutex_lock(&s->mu);
-			p->udp = u;
-			pthread_mutex_unlock(&s->mu);
 			continue;
 		}
 		if (pthread_create(&s->ports[i].thread, NULL, accept_main, &s->ports[i])) {
@@ -737,11 +562,11 @@ int summon_dns_lookup(struct unikd *d, const char *name, int boot, char *ip, siz
 		r->client = -1;
 		r->m = pick_member(s);
 		r->m->conns++; /* until it is up: no idle stop meanwhile */
-		r->m->last_ms = now_ms();
+		r->m->last_ms = summon_now_ms();
 		s->threads++;
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		if (pthread_create(&t, &attr, relay_main, r)) {
+		if (pthread_create(&t, &attr, summon_relay_main, r)) {
 			r->m->conns--;
 			s->threads--;
 			free(r);
@@ -798,7 +623,7 @@ static void idle_check(struct summoned *s, struct member *m)
 	/* started by other means (unik start) later than the last connection */
 	if (run && in.started * 1000 > since)
 		since = in.started * 1000;
-	if (!run || now_ms() - since < s->idle_ms) {
+	if (!run || summon_now_ms() - since < s->idle_ms) {
 		pthread_mutex_unlock(&s->mu);
 		unik_instance_release(&in);
 		return;
@@ -822,7 +647,7 @@ static void idle_check(struct summoned *s, struct member *m)
 	m->stopping = 0;
 	m->up = 0;
 	m->gen++;
-	m->last_ms = now_ms();
+	m->last_ms = summon_now_ms();
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 }
@@ -897,7 +722,7 @@ void summon_reconcile(struct unikd *d)
 
 void summon_note_exit(void)
 {
-	atomic_fetch_add(&vm_exits, 1);
+	atomic_fetch_add(&summon_vm_exits, 1);
 }
 
 void summon_fini(struct unikd *d)

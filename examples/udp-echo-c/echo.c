@@ -33,8 +33,8 @@ int main(void)
 	for (;;) {
 		struct sockaddr_in from;
 		socklen_t len = sizeof(from);
-		ssize_t n = recvfrom(fd, buf + plen, sizeof(buf) - plen, 0, (struct sockaddr *)&from,
-				     &len);
+		ssize_t n =
+		    recvfrom(fd, buf + plen, sizeof(buf) - plen, 0, (struct sockaddr *)&from, &len);
 
 		if (n < 0)
 			continue;
