@@ -62,8 +62,8 @@ static char *ports_text(const struct unik_instance *in)
 
 		if (portspec_parse(in->ports.v[i], &ps, NULL))
 			continue;
-		strbuf_addf(&sb, "%s%s:%d->%d/tcp", sb.len ? ", " : "", ps.host_ip, ps.host_port,
-			    ps.guest_port);
+		strbuf_addf(&sb, "%s%s:%d->%d/%s", sb.len ? ", " : "", ps.host_ip, ps.host_port,
+			    ps.guest_port, portspec_proto(&ps));
 	}
 	return strbuf_detach(&sb);
 }

@@ -62,7 +62,9 @@ UNIKD_SRCS += \
 	daemon/store_volumes.c \
 	daemon/summon.c \
 	daemon/summon_pool.c \
+	daemon/summon_udp.c \
 	daemon/supervisor.c \
+	daemon/udprelay.c \
 	daemon/untar.c \
 	daemon/untar_entry.c \
 	daemon/volume_attach.c \

@@ -19,6 +19,7 @@
 #include "run_ctx.h"
 #include "stdin_pipes.h"
 #include "store.h"
+#include "summon.h"
 
 /* 1 if the end of process `pid` (0: of a VM without one) ends `in`. */
 static int exit_applies(const struct unik_instance *in, pid_t pid)
@@ -56,6 +57,7 @@ static void record_exit_locked(struct unikd *d, struct unik_instance *in,
 	free(in->message);
 	in->message = ex->message[0] ? xstrdup(ex->message) : NULL;
 	restarts_consider_locked(d, in);
+	summon_note_exit();
 	if (store_instance_put(d->store, in, &err))
 		unikd_log("cannot record the exit of %s: %s", in->id, err.msg);
 	unikd_log("instance %s (%s) exited with %d%s%s", in->name, in->id, in->exit_code,

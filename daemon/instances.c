@@ -107,10 +107,11 @@ static int check_run(const struct unik_provider *p, const char *accel,
 			return -1;
 		for (size_t j = 0; j < i; j++)
 			if (portspec_parse(in->ports.v[j], &b, NULL) == 0 &&
-			    a.host_port == b.host_port && !strcmp(a.host_ip, b.host_ip))
+			    a.host_port == b.host_port && a.udp == b.udp &&
+			    !strcmp(a.host_ip, b.host_ip))
 				return unik_err_set(err, UNIK_E_INVALID,
-						    "host port %s:%d is published twice", a.host_ip,
-						    a.host_port);
+						    "host port %s:%d/%s is published twice",
+						    a.host_ip, a.host_port, portspec_proto(&a));
 	}
 	return provider_check(p, spec, err);
 }

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "../lib/xalloc.h"
+#include "udprelay.h"
 
 struct portfwd {
 	struct portspec spec;
@@ -32,6 +33,7 @@ struct portfwd {
 	pthread_mutex_t lock;
 	pthread_cond_t idle;
 	int relays; /* running relay threads */
+	struct udprelay *udp; /* a UDP port's relay (no accept thread then) */
 };
 
 struct relay {
@@ -42,7 +44,7 @@ struct relay {
 int portfwd_bind(const struct portspec *p, int listen_now, struct unik_err *err)
 {
 	struct sockaddr_in sa;
-	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1, fd = socket(AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return unik_err_set(err, UNIK_E_INTERNAL, "socket: %s", strerror(errno));
@@ -52,7 +54,7 @@ int portfwd_bind(const struct portspec *p, int listen_now, struct unik_err *err)
 	inet_pton(AF_INET, p->host_ip, &sa.sin_addr);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    (listen_now && listen(fd, listen_now > 1 ? listen_now : 128) < 0)) {
+	    (listen_now && !p->udp && listen(fd, listen_now > 1 ? listen_now : 128) < 0)) {
 		int e = errno;
 
 		close(fd);
@@ -136,6 +138,51 @@ int portfwd_connect_wait(const struct sockaddr_in *guest, int stop_fd, int wait_
 		if (fd >= 0)
 			return fd;
 		/* refused (the program does not listen yet): again shortly */
+		if (poll(&stop, 1, retry_ms) != 0)
+			return -1;
+	}
+}
+
+/* One attempt of portfwd_stack_wait: 1 answered, 0 not (yet), -1 stopped. */
+static int stack_answers(const struct sockaddr_in *guest, int stop_fd, int timeout_ms)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	struct pollfd pf[2] = { { fd, POLLOUT, 0 }, { stop_fd, POLLIN, 0 } };
+	int e = 0, rc = 0;
+	socklen_t len = sizeof(e);
+
+	if (fd < 0)
+		return 0;
+	if (connect(fd, (const struct sockaddr *)guest, sizeof(*guest)) == 0) {
+		rc = 1;
+	} else if (errno == ECONNREFUSED) {
+		rc = 1;
+	} else if (errno == EINPROGRESS) {
+		int n = poll(pf, 2, timeout_ms);
+
+		if (n > 0 && pf[1].revents)
+			rc = -1;
+		else if (n > 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) == 0)
+			rc = e == 0 || e == ECONNREFUSED;
+	}
+	close(fd);
+	return rc;
+}
+
+int portfwd_stack_wait(const struct sockaddr_in *guest, int stop_fd, int wait_ms, int retry_ms)
+{
+	struct pollfd stop = { stop_fd, POLLIN, 0 };
+	long long deadline = mono_ms() + wait_ms;
+
+	for (;;) {
+		long long left = deadline - mono_ms();
+		int rc;
+
+		if (left <= 0)
+			return -1;
+		rc = stack_answers(guest, stop_fd, left > 200 ? 200 : (int)left);
+		if (rc)
+			return rc > 0 ? 0 : -1;
 		if (poll(&stop, 1, retry_ms) != 0)
 			return -1;
 	}
@@ -262,6 +309,30 @@ static void *accept_main(void *arg)
 	return NULL;
 }
 
+/* A published UDP port's guest is up as long as the VM runs. */
+static int udp_gate(void *arg, int recheck, struct sockaddr_in *guest, unsigned *gen)
+{
+	const struct portfwd *fw = arg;
+
+	(void)recheck;
+	*guest = fw->guest;
+	*gen = 0;
+	return 1;
+}
+
+static int open_udp(struct portfwd *fw, struct unik_err *err)
+{
+	struct udprelay_gate g = { udp_gate, NULL, NULL, fw };
+
+	fw->listen_fd = portfwd_bind(&fw->spec, 0, err);
+	if (fw->listen_fd < 0)
+		return -1;
+	if (udprelay_open(fw->listen_fd, &g, &fw->udp))
+		return unik_err_set(err, UNIK_E_INTERNAL, "cannot start the relay for port %d/udp",
+				    fw->spec.host_port);
+	return 0;
+}
+
 int portfwd_open(const struct portspec *p, const char *guest_ip, struct portfwd **out,
 		 struct unik_err *err)
 {
@@ -273,6 +344,14 @@ int portfwd_open(const struct portspec *p, const char *guest_ip, struct portfwd 
 	if (inet_pton(AF_INET, guest_ip, &fw->guest.sin_addr) != 1) {
 		free(fw);
 		return unik_err_set(err, UNIK_E_INVALID, "bad guest address '%s'", guest_ip);
+	}
+	if (p->udp) {
+		if (open_udp(fw, err)) {
+			free(fw);
+			return -1;
+		}
+		*out = fw;
+		return 0;
 	}
 	fw->listen_fd = portfwd_bind(p, 0, err);
 	if (fw->listen_fd < 0) {
@@ -301,6 +380,11 @@ void portfwd_close(struct portfwd *fw)
 
 	if (!fw)
 		return;
+	if (fw->udp) {
+		udprelay_close(fw->udp); /* and the socket */
+		free(fw);
+		return;
+	}
 	if (write(fw->stop_fd, &one, sizeof(one)) < 0)
 		return;
 	pthread_join(fw->thread, NULL);

@@ -31,6 +31,13 @@ int portfwd_connect(const struct sockaddr_in *guest, int stop_fd, int timeout_ms
  * after wait_ms (-1: no limit) or once stop_fd is readable.  Both relays
  * (published ports, summoned instances) wait for the guest with it. */
 int portfwd_connect_wait(const struct sockaddr_in *guest, int stop_fd, int wait_ms, int retry_ms);
+/* Waits until the guest's network stack answers at all: a TCP connection
+ * to `guest` accepted or refused (a reset: the port does not listen, but
+ * the stack is up), trying again every retry_ms while nothing answers
+ * (the guest does not answer ARP yet); 0, or -1 after wait_ms or once
+ * stop_fd is readable.  The UDP relay's probes need it: before that a
+ * datagram waits for ARP, and the port unreachable comes too late. */
+int portfwd_stack_wait(const struct sockaddr_in *guest, int stop_fd, int wait_ms, int retry_ms);
 /* Waits until `fd` is readable (1) or `stop_fd` is (0; also on a failing
  * poll).  The listeners of both relays and the DNS responder wait with it. */
 int portfwd_wait(int fd, int stop_fd);

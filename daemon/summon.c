@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,62 +31,18 @@
 #include "network.h"
 #include "portfwd.h"
 #include "store.h"
+#include "summon_impl.h"
+#include "udprelay.h"
 
 #define SUMMON_BACKLOG 1024
 
-struct summoned;
-
-struct sport {
-	struct summoned *s;
-	struct portspec spec;
-	int fd;
-	pthread_t thread;
-	int thread_started;
-};
-
-/* An instance of the pool: the one publishing the ports first, then the
- * others of `--max N` (their records' summon.pool names the first). */
-struct member {
-	char *id;
-	int conns; /* connections held or relayed to it */
-	int booting; /* a relay thread starts its VM now */
-	int stopping; /* the timer stops its VM now */
-	int up; /* booted for a connection and not idle-stopped since (a hint) */
-	long long last_ms; /* wall clock of the last connection's start or end */
-};
-
-struct summoned {
-	struct summoned *next;
-	struct unikd *d;
-	char *id; /* the instance publishing the ports (members[0]) */
-	char *name; /* its name (the DNS responder's) */
-	long long idle_ms;
-	struct sport *ports;
-	size_t n_ports;
-	struct member *members;
-	size_t n_members;
-	int stop_fd; /* eventfd: readable once closing */
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int threads; /* relay threads alive */
-	int refs; /* the timer's, while it works on it */
-	int held; /* a removal in progress: no boots */
-};
-
-struct relay {
-	struct summoned *s;
-	struct sport *port;
-	struct member *m;
-	int client; /* -1: a boot for a DNS query, no connection */
-	long long t0; /* monotonic ms of its accept */
-};
-
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+atomic_uint summon_vm_exits; /* VMs ended (summon_note_exit) */
 static struct summoned *reg;
 static pthread_t timer_thread;
 static int timer_started, timer_stop_fd = -1;
 
-static long long now_ms(void)
+long long summon_now_ms(void)
 {
 	struct timespec ts;
 
@@ -93,7 +50,7 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static long long mono_ms(void)
+long long summon_mono_ms(void)
 {
 	struct timespec ts;
 
@@ -102,9 +59,7 @@ static long long mono_ms(void)
 }
 
 /* A line from the daemon in the instance's console log (`unik logs`). */
-static void console_note(struct unikd *d, const char *id, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void console_note(struct unikd *d, const char *id, const char *fmt, ...)
+void summon_console_note(struct unikd *d, const char *id, const char *fmt, ...)
 {
 	char line[512];
 	char *path = instance_log_path(d, id);
@@ -155,7 +110,7 @@ static int ensure_running(struct summoned *s, struct member *m, char *addr, size
 			  long long *boot_ms, struct unik_err *err)
 {
 	struct unikd *d = s->d;
-	long long deadline = now_ms() + 60000;
+	long long deadline = summon_now_ms() + 60000;
 
 	*boot_ms = -1;
 	pthread_mutex_lock(&s->mu);
@@ -177,11 +132,14 @@ static int ensure_running(struct summoned *s, struct member *m, char *addr, size
 			return -1;
 		}
 		if (st == UNIK_STATE_RUNNING && *addr) {
+			if (!m->up || strcmp(m->addr, addr))
+				m->gen++;
 			m->up = 1;
+			snprintf(m->addr, sizeof(m->addr), "%s", addr);
 			pthread_mutex_unlock(&s->mu);
 			return 0;
 		}
-		if (now_ms() > deadline) {
+		if (summon_now_ms() > deadline) {
 			pthread_mutex_unlock(&s->mu);
 			return unik_err_set(err, UNIK_E_UNAVAILABLE,
 					    "the instance did not come up within 60 s");
@@ -202,15 +160,17 @@ static int ensure_running(struct summoned *s, struct member *m, char *addr, size
 		m->booting = 1;
 		pthread_mutex_unlock(&s->mu);
 		unik_instance_init(&out);
-		*boot_ms = mono_ms();
+		*boot_ms = summon_mono_ms();
 		rc = instance_start(d, m->id, &out, err);
-		*boot_ms = mono_ms() - *boot_ms;
+		*boot_ms = summon_mono_ms() - *boot_ms;
 		if (rc == 0)
 			events_instance(&out, "summon", NULL);
 		unik_instance_release(&out);
 		pthread_mutex_lock(&s->mu);
 		m->booting = 0;
-		m->last_ms = now_ms();
+		if (rc == 0)
+			m->up = 0; /* a new boot: a new generation (UDP flows) */
+		m->last_ms = summon_now_ms();
 		pthread_cond_broadcast(&s->cv);
 		if (rc && err->code != UNIK_E_CONFLICT) {
 			pthread_mutex_unlock(&s->mu);
@@ -251,49 +211,54 @@ static void conn_end(struct summoned *s, struct member *m)
 {
 	pthread_mutex_lock(&s->mu);
 	m->conns--;
-	m->last_ms = now_ms();
+	m->last_ms = summon_now_ms();
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 }
 
-static void *relay_main(void *arg)
+void *summon_relay_main(void *arg)
 {
 	struct relay *r = arg;
 	struct summoned *s = r->s;
 	struct unik_err err = UNIK_ERR_INIT;
 	char addr[64];
-	int guest = -1;
-	long long boot_ms, t0 = mono_ms();
+	int guest = -1, up = 0;
+	long long boot_ms, t0 = summon_mono_ms();
 
 	if (ensure_running(s, r->m, addr, sizeof(addr), &boot_ms, &err)) {
 		if (r->client < 0)
-			console_note(s->d, r->m->id,
-				     "unikd: cannot summon the instance for a DNS query: %s",
-				     err.msg);
+			summon_console_note(s->d, r->m->id,
+					    "unikd: cannot summon the instance for %s: %s",
+					    r->udp_boot ? "a datagram" : "a DNS query", err.msg);
 		else
-			console_note(s->d, r->m->id,
-				     "unikd: cannot summon the instance for a connection "
-				     "to port %d: %s",
-				     r->port->spec.host_port, err.msg);
+			summon_console_note(s->d, r->m->id,
+					    "unikd: cannot summon the instance for a connection "
+					    "to port %d: %s",
+					    r->port->spec.host_port, err.msg);
+	} else if (r->client < 0 && r->udp_boot && !summon_udp_stack_up(s, r, addr)) {
+		/* booted for a datagram: the relay sends what it held next */
+		up = 1;
 	} else if (r->client < 0) {
 		/* booted for a DNS query: its connections come next */
+		up = !r->udp_boot;
 	} else if ((guest = connect_when_listening(s, addr, r->port->spec.guest_port)) < 0) {
 		struct pollfd stop = { s->stop_fd, POLLIN, 0 };
 
 		if (poll(&stop, 1, 0) <= 0)
-			console_note(s->d, r->m->id,
-				     "unikd: the guest never listened on port %d (waited %d s): "
-				     "closed the connection from host port %d",
-				     r->port->spec.guest_port, SUMMON_LISTEN_WAIT_MS / 1000,
-				     r->port->spec.host_port);
+			summon_console_note(
+			    s->d, r->m->id,
+			    "unikd: the guest never listened on port %d (waited %d s): "
+			    "closed the connection from host port %d",
+			    r->port->spec.guest_port, SUMMON_LISTEN_WAIT_MS / 1000,
+			    r->port->spec.host_port);
 	} else {
 		/* where a cold summon's time goes (docs/summon.md) */
 		if (boot_ms >= 0)
 			unikd_log("instance %s: summoned for a connection to port %d: the guest's "
 				  "port accepted %lld ms after the connection (start %lld ms, then "
 				  "%lld ms until the program listened)",
-				  r->m->id, r->port->spec.host_port, mono_ms() - r->t0, boot_ms,
-				  mono_ms() - t0 - boot_ms);
+				  r->m->id, r->port->spec.host_port, summon_mono_ms() - r->t0,
+				  boot_ms, summon_mono_ms() - t0 - boot_ms);
 		portfwd_splice(r->client, guest, s->stop_fd);
 	}
 	if (guest >= 0) {
@@ -303,8 +268,13 @@ static void *relay_main(void *arg)
 		close_gently(r->client);
 	}
 	conn_end(s, r->m);
-	free(r);
 	pthread_mutex_lock(&s->mu);
+	if (r->udp_boot) {
+		r->port->udp_booting = 0;
+		r->port->udp_failed = !up;
+		udprelay_wake(r->port->udp);
+	}
+	free(r);
 	s->threads--;
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
@@ -350,17 +320,17 @@ static void *accept_main(void *arg)
 		r->s = s;
 		r->port = port;
 		r->client = c;
-		r->t0 = mono_ms();
+		r->t0 = summon_mono_ms();
 		pthread_mutex_lock(&s->mu);
 		r->m = pick_member(s);
 		r->m->conns++;
-		r->m->last_ms = now_ms();
+		r->m->last_ms = summon_now_ms();
 		s->threads++;
 		pthread_mutex_unlock(&s->mu);
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		pthread_attr_setstacksize(&attr, 256 * 1024);
-		if (pthread_create(&t, &attr, relay_main, r)) {
+		if (pthread_create(&t, &attr, summon_relay_main, r)) {
 			close(c);
 			conn_end(s, r->m);
 			free(r);
@@ -377,6 +347,21 @@ static void summoned_free(struct summoned *s)
 {
 	uint64_t one = 1;
 
+	pthread_mutex_lock(&s->mu);
+	s->closing = 1;
+	pthread_mutex_unlock(&s->mu);
+	for (size_t i = 0; i < s->n_ports; i++) {
+		struct udprelay *u;
+
+		pthread_mutex_lock(&s->mu);
+		u = s->ports[i].udp;
+		s->ports[i].udp = NULL;
+		pthread_mutex_unlock(&s->mu);
+		if (u) {
+			udprelay_close(u); /* and its socket */
+			s->ports[i].fd = -1;
+		}
+	}
 	if (s->stop_fd >= 0 && write(s->stop_fd, &one, sizeof(one)) < 0)
 		unikd_log("summon %s: cannot signal its threads", s->id);
 	for (size_t i = 0; i < s->n_ports; i++)
@@ -412,6 +397,15 @@ int summon_check(struct unikd *d, const struct unik_run_request *rq, struct unik
 	if (rq->summon.pool[0])
 		return unik_err_set(err, UNIK_E_INVALID,
 				    "summon.pool is the daemon's: it marks the members of a pool");
+	for (size_t i = 0; rq->summon.max > 1 && i < rq->ports.n; i++) {
+		struct portspec ps;
+
+		if (portspec_parse(rq->ports.v[i], &ps, NULL) == 0 && ps.udp)
+			return unik_err_set(err, UNIK_E_INVALID,
+					    "a pool (--max %d) cannot publish UDP ports (%s): "
+					    "datagrams have no connection to spread",
+					    rq->summon.max, rq->ports.v[i]);
+	}
 	if (rq->summon.max > 1 && rq->volumes.n)
 		return unik_err_set(err, UNIK_E_INVALID,
 				    "the instances of a pool (--max %d) cannot share volumes",
@@ -439,7 +433,7 @@ static void member_add(struct summoned *s, const struct unik_instance *in)
 	memset(m, 0, sizeof(*m));
 	m->id = xstrdup(in->id);
 	m->up = in->state == UNIK_STATE_RUNNING;
-	m->last_ms = now_ms();
+	m->last_ms = summon_now_ms();
 }
 
 /* in first, then the records naming it as their pool, oldest first. */
@@ -496,6 +490,12 @@ int summon_open(struct unikd *d, const struct unik_instance *in, struct unik_err
 			goto fail;
 	}
 	for (size_t i = 0; i < s->n_ports; i++) {
+		struct sport *p = &s->ports[i];
+		if (p->spec.udp) {
+			if (summon_udp_open(p, err))
+				goto fail;
+			continue;
+		}
 		if (pthread_create(&s->ports[i].thread, NULL, accept_main, &s->ports[i])) {
 			unik_err_set(err, UNIK_E_INTERNAL, "cannot start the listener of port %d",
 				     s->ports[i].spec.host_port);
@@ -562,11 +562,11 @@ int summon_dns_lookup(struct unikd *d, const char *name, int boot, char *ip, siz
 		r->client = -1;
 		r->m = pick_member(s);
 		r->m->conns++; /* until it is up: no idle stop meanwhile */
-		r->m->last_ms = now_ms();
+		r->m->last_ms = summon_now_ms();
 		s->threads++;
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		if (pthread_create(&t, &attr, relay_main, r)) {
+		if (pthread_create(&t, &attr, summon_relay_main, r)) {
 			r->m->conns--;
 			s->threads--;
 			free(r);
@@ -623,7 +623,7 @@ static void idle_check(struct summoned *s, struct member *m)
 	/* started by other means (unik start) later than the last connection */
 	if (run && in.started * 1000 > since)
 		since = in.started * 1000;
-	if (!run || now_ms() - since < s->idle_ms) {
+	if (!run || summon_now_ms() - since < s->idle_ms) {
 		pthread_mutex_unlock(&s->mu);
 		unik_instance_release(&in);
 		return;
@@ -646,7 +646,8 @@ static void idle_check(struct summoned *s, struct member *m)
 	pthread_mutex_lock(&s->mu);
 	m->stopping = 0;
 	m->up = 0;
-	m->last_ms = now_ms();
+	m->gen++;
+	m->last_ms = summon_now_ms();
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 }
@@ -717,6 +718,11 @@ void summon_reconcile(struct unikd *d)
 				  v[i].id, err.msg);
 	}
 	store_instances_free(v, n);
+}
+
+void summon_note_exit(void)
+{
+	atomic_fetch_add(&summon_vm_exits, 1);
 }
 
 void summon_fini(struct unikd *d)

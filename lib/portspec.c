@@ -34,9 +34,10 @@ int portspec_parse(const char *s, struct portspec *out, struct unik_err *err)
 		return unik_err_set(err, UNIK_E_INVALID, "empty port mapping");
 	slash = strchr(s, '/');
 	end = slash ? slash : s + strlen(s);
-	if (slash && strcmp(slash, "/tcp"))
+	if (slash && strcmp(slash, "/tcp") && strcmp(slash, "/udp"))
 		return unik_err_set(err, UNIK_E_INVALID,
-				    "port mapping '%s': only tcp can be published", s);
+				    "port mapping '%s': the protocol must be tcp or udp", s);
+	out->udp = slash && !strcmp(slash, "/udp");
 	c2 = memrchr(s, ':', (size_t)(end - s));
 	if (!c2)
 		return unik_err_set(err, UNIK_E_INVALID,
@@ -66,5 +67,11 @@ int portspec_parse(const char *s, struct portspec *out, struct unik_err *err)
 
 void portspec_format(const struct portspec *p, char *buf, unsigned len)
 {
-	snprintf(buf, len, "%s:%d:%d/tcp", p->host_ip, p->host_port, p->guest_port);
+	snprintf(buf, len, "%s:%d:%d/%s", p->host_ip, p->host_port, p->guest_port,
+		 portspec_proto(p));
+}
+
+const char *portspec_proto(const struct portspec *p)
+{
+	return p->udp ? "udp" : "tcp";
 }

@@ -144,8 +144,9 @@ static void push_net(const struct unik_net_spec *net, int pci, struct strv *argv
 	} else {
 		strbuf_adds(&sb, "user,id=net0");
 		for (size_t i = 0; net->ports && i < net->n_ports; i++)
-			strbuf_addf(&sb, ",hostfwd=tcp:%s:%d-:%d", net->ports[i].host_ip,
-				    net->ports[i].host_port, net->ports[i].guest_port);
+			strbuf_addf(&sb, ",hostfwd=%s:%s:%d-:%d", portspec_proto(&net->ports[i]),
+				    net->ports[i].host_ip, net->ports[i].host_port,
+				    net->ports[i].guest_port);
 	}
 	strv_push(argv, "-netdev");
 	strv_push_owned(argv, strbuf_detach(&sb));

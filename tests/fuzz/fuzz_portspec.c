@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(portspec_parse(canon, &again, &err) == 0, "'%s': canonical '%s' refused: %s", s,
 		   canon, err.msg);
 	FUZZ_CHECK(!strcmp(again.host_ip, ps.host_ip) && again.host_port == ps.host_port &&
-		       again.guest_port == ps.guest_port,
+		       again.guest_port == ps.guest_port && again.udp == ps.udp,
 		   "'%s': canonical '%s' parses to another mapping", s, canon);
 	free(s);
 	return 0;

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# t0034-summon-udp: UDP published ports, summoned (unik run --summon -p
+# H:G/udp, docs/summon.md) and not: the first datagram boots the instance and
+# is answered, later ones go straight through, datagrams keep it from the
+# idle stop, the held queue is bounded.  The daemon runs in a network
+# namespace this test creates (as t0030): no traffic leaves it.
+. "$(dirname "$0")/../lib/e2e.sh"
+[ "$(id -u)" -eq 0 ] || skip "needs root for a network namespace"
+command -v ip >/dev/null || skip "needs iproute2"
+NS=unik-e2e-$$
+ip netns add "$NS" || skip "cannot create a network namespace"
+ip -n "$NS" link set lo up
+trap 'cleanup; ip netns del "$NS" 2>/dev/null' EXIT
+in_ns() { ip netns exec "$NS" "$@"; }
+state_of() {
+	unik ps -a --json | python3 -c 'import json,sys
+for i in json.load(sys.stdin):
+    if i["name"] == sys.argv[1]:
+        print((i.get("summon") or {}).get("state") or i["state"])' "$1"
+}
+wait_state() { # instance $1 reaches state $2 within $3 tenths of a second
+	for _ in $(seq 1 "$3"); do [ "$(state_of "$1")" = "$2" ] && break; sleep 0.1; done
+	state_of "$1"
+}
+ip netns exec "$NS" "$BIN/unikd" --socket "$SOCK" --state-dir "$STATE" --config /dev/null \
+	--stop-timeout 2 >>"$T/unikd.log" 2>&1 &
+DAEMON_PID=$!
+for _ in $(seq 1 100); do daemon_alive && break; sleep 0.1; done
+check "daemon runs with a bridge" contains "$(cat "$T/unikd.log")" "network: bridge"
+unik providers 2>/dev/null | grep -qw spt || skip "the spt provider is not usable here"
+
+cat >"$T/udp.py" <<'PY'
+import socket, sys, time
+# udp.py PORT MODE ARGS: one datagram and its answer, or a burst
+port, mode = int(sys.argv[1]), sys.argv[2]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+def answer(msg, wait):
+    s.settimeout(wait)
+    s.sendto(msg.encode(), ("127.0.0.1", port))
+    try:
+        return s.recv(65536).decode(errors="replace")
+    except socket.timeout:
+        return "no-answer"
+if mode == "one":
+    print(answer(sys.argv[3], float(sys.argv[4]) if len(sys.argv) > 4 else 30))
+elif mode == "two-senders":
+    t = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    t.settimeout(10)
+    s.settimeout(10)
+    s.sendto(b"a", ("127.0.0.1", port))
+    t.sendto(b"b", ("127.0.0.1", port))
+    print(s.recv(100).decode(), t.recv(100).decode())
+elif mode == "every":  # a datagram each 0.3 s for N s, answered
+    end, ok, n = time.time() + float(sys.argv[3]), 0, 0
+    while time.time() < end:
+        n += 1
+        ok += answer("tick", 5) != "no-answer"
+        time.sleep(0.3)
+    print("answered" if ok == n else "lost %d of %d" % (n - ok, n))
+elif mode == "burst":  # N datagrams at once, then count the answers
+    n = int(sys.argv[3])
+    for i in range(n):
+        s.sendto(b"%d" % i, ("127.0.0.1", port))
+    s.settimeout(3)
+    got = 0
+    try:
+        while True:
+            s.recv(100)
+            got += 1
+    except socket.timeout:
+        pass
+    print(got)
+elif mode == "empty":  # an empty datagram and a large one, then a real one
+    s.sendto(b"", ("127.0.0.1", port))
+    s.sendto(b"x" * 60000, ("127.0.0.1", port))
+    time.sleep(0.5)
+    s.settimeout(0.1)
+    try:
+        while True:
+            s.recv(65536)
+    except socket.timeout:
+        pass
+    print(answer("after", 10))
+PY
+udp() { in_ns python3 "$T/udp.py" "$@"; }
+
+out=$(unik build -t echo "$ROOT/examples/udp-echo-c" 2>&1)
+check "udp-echo-c builds" contains "$out" "Successfully built"
+
+# 1. summoned: the first datagram boots it and is answered
+id=$(unik run --summon --idle-timeout 2s --provider spt --name echo -p 5353:5000/udp -e PREFIX=hi: echo)
+check "run --summon with a UDP port prints the id" eq "${#id}" 64
+check "it is summonable" eq "$(state_of echo)" summonable
+check "ps shows the port as udp" contains "$(unik ps)" "127.0.0.1:5353->5000/udp"
+check "the first datagram is answered" eq "$(udp 5353 one first)" "hi:first"
+check "and the instance runs" eq "$(state_of echo)" running
+ev=$(curl -s -m 2 --unix-socket "$SOCK" "http://x/v1/events?since=0&until=$(($(date +%s) + 1))&filter=name=echo&filter=event=summon")
+check "a summon event" contains "$ev" '"action":"summon"'
+check "later datagrams go straight through" eq "$(udp 5353 one second 10)" "hi:second"
+check "two senders each get their own answer" eq "$(udp 5353 two-senders)" "hi:a hi:b"
+
+# 2. datagrams count for the idle timeout (2 s); then it stops; the next summons it
+check "datagrams every 0.3 s for 3 s are all answered" eq "$(udp 5353 every 3)" answered
+check "and kept it from the idle stop" eq "$(state_of echo)" running
+check "without datagrams it stops when idle" eq "$(wait_state echo idle 80)" idle
+check "the next datagram summons it again" eq "$(udp 5353 one again)" "hi:again"
+
+# 3. hostile input: a burst while it boots is held up to the queue's bound
+unik stop echo >/dev/null
+check "stopped, it is idle" eq "$(state_of echo)" idle
+got=$(udp 5353 burst 300)
+check "a burst of 300 while it boots: some answered" test "$got" -ge 1
+check "... but no more than the held queue (64)" test "$got" -le 64
+check "an empty and a 60000-byte datagram leave it answering" eq "$(udp 5353 empty)" "hi:after"
+check "the daemon still serves" daemon_alive
+
+# 4. a guest that never listens on the port: the held datagram is dropped, said in unik logs
+unik run --summon --provider spt --name mute -p 5356:5999/udp echo >/dev/null
+check "a guest not listening on the port: no answer" eq "$(udp 5356 one hello 13)" "no-answer"
+check "and unik logs says so" contains "$(unik logs mute 2>&1)" "never took datagrams on port 5999/udp"
+unik rm -f mute >/dev/null
+
+# 5. usage errors
+out=$(unik run --summon --max 2 --provider spt -p 5357:5000/udp echo 2>&1)
+check "a pool cannot publish UDP ports" contains "$out" "cannot publish UDP ports"
+out=$(unik run --summon --provider spt -p 5358:5000/sctp echo 2>&1)
+check "another protocol is refused" contains "$out" "tcp or udp"
+unik rm -f echo >/dev/null
+check "rm closes the UDP socket" in_ns python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).bind(("127.0.0.1", 5353))'
+
+# 6. a UDP port published without --summon is relayed as well
+unik run -d --provider spt --name plain -p 5359:5000/udp -e PREFIX=plain: echo >/dev/null
+ans=no-answer
+for _ in $(seq 1 20); do ans=$(udp 5359 one x 1); [ "$ans" != no-answer ] && break; done
+check "a published UDP port answers" eq "$ans" "plain:x"
+unik rm -f plain >/dev/null
+
+check "the daemon still serves at the end" daemon_alive
+finish
