@@ -24,7 +24,7 @@ extern char **environ;
 #define AMI_FILE "ami" /* "ami-... snap-...", once registered */
 #define SNAPSHOT_FILE "snapshot" /* the uploaded snapshot's id */
 
-static const char *const aws_formats[] = { UNIK_FORMAT_UNIK_ELF, NULL };
+static const char *const aws_formats[] = { UNIK_FORMAT_UNIK_ELF, UNIK_FORMAT_LINUX_INITRD, NULL };
 
 int aws_setup_load(const struct unik_config *cfg, struct aws_setup *s, struct unik_err *err)
 {
@@ -397,12 +397,13 @@ int aws_unpublish(const struct unik_publish_spec *spec, const char *ref, struct 
 
 const struct unik_provider unik_provider_aws = {
 	.name = "aws",
-	.description = "unik-elf images as EC2 instances booted from AMIs (EBS direct "
-		       "snapshots). Xen types without ENA (t2, c4, m4 to 10xlarge) run any "
-		       "image; Nitro types (t3, m5, c5, ...) and m4.16xlarge have only ENA, "
-		       "which the runtime lacks: images that make sockets are refused there "
-		       "(they need the linux base), others run. A run with its own arguments or "
-		       "--env gets an AMI of its own",
+	.description = "unik-elf and linux-initrd images as EC2 instances booted from AMIs "
+		       "(EBS direct snapshots). Xen types without ENA (t2, c4, m4 to 10xlarge) "
+		       "run any image; Nitro types (t3, m5, c5, ...) and m4.16xlarge have only "
+		       "ENA, which the unik runtime lacks: unik-elf images that make sockets "
+		       "are refused there (they need the linux base: build with --compiler "
+		       "linux, whose Debian cloud kernel has ENA and NVMe), others run. Runs "
+		       "of an image with sockets take their arguments and --env as user data",
 	.auto_priority = 0, /* chosen only by name: a cloud costs money */
 	.formats = aws_formats,
 	.min_memory_mb = AWS_MIN_MEMORY_MB,
