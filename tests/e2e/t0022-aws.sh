@@ -286,6 +286,7 @@ n_inst=$(state | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["in
 r=$(api POST /v1/instances -H 'Content-Type: application/json' -d '{"image":"web","name":"w4","provider":"aws"}')
 check "an image that makes sockets on a Nitro type: 400" json_error_is "$r" 400 invalid_argument
 check "its message says ENA, which the runtime does not drive" contains "$r" "ENA network adapter, which the unik runtime does not drive"
+check "and names the linux base to build on" contains "$r" "build the program on the linux base (unik build --compiler linux)"
 check "refused before anything was uploaded or run for it" \
 	test "$(ops | grep -c '^StartSnapshot$') $(state | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["instances"]))')" = "$n_snap $n_inst"
 check "the type was asked of EC2 (DescribeInstanceTypes t3.micro: hypervisor nitro)" python3 -c '
@@ -293,6 +294,24 @@ import json, sys
 e = [x for x in json.loads(sys.argv[1])["requests"] if x.get("op") == "DescribeInstanceTypes"]
 assert any(x.get("params", {}).get("InstanceTypes") == ["t3.micro"] for x in e), e[-3:]' "$(ctl GET log)"
 unik rm w4 >/dev/null 2>&1
+# the linux base (http-c built with --compiler linux): its AMI boots GRUB's
+# linux with the Debian cloud kernel and the initrd, and it runs on Nitro
+if unik build -t webl --compiler linux "$ROOT/examples/http-c" >"$T/bl.log" 2>&1; then
+	timeout 300 "$BIN/unik" run -d --provider aws --name l1 webl >"$T/l1.log" 2>&1
+	check "a linux-initrd image that makes sockets runs on the Nitro type" \
+		bash -c "$BIN/unik ps | grep l1 | grep -qi running"
+	l1_id=$(api GET /v1/instances/l1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.read().split(" ", 1)[1])["id"])' 2>/dev/null)
+	il1=$(instance_of "$l1_id")
+	lami=$(state | python3 -c 'import json,sys; print(json.load(sys.stdin)["instances"][sys.argv[1]]["ImageId"])' "$il1" 2>/dev/null)
+	check "it is a t3.micro" test "$(state | python3 -c 'import json,sys; print(json.load(sys.stdin)["instances"][sys.argv[1]]["InstanceType"])' "$il1")" = t3.micro
+	check "its AMI's disk boots the Linux kernel with the initrd (grub.cfg), no user data word" \
+		bash -c "/usr/bin/python3 '$ROOT/tests/aws/endpoint/ami_disk.py' '$EP' '$lami' '$T/lami.raw' && grep -aq \"^linux /boot/vmlinuz 'console=ttyS0'\" '$T/lami.raw' && grep -aqx 'initrd /boot/initrd.img' '$T/lami.raw' && ! grep -aq unik.userdata '$T/lami.raw'"
+	timeout 120 "$BIN/unik" stop l1 >/dev/null 2>&1
+	timeout 120 "$BIN/unik" rm l1 >/dev/null 2>&1
+	check "unik rmi webl unpublishes it" bash -c "timeout 120 $BIN/unik rmi webl >/dev/null 2>&1"
+else
+	skip_case "the linux base on a Nitro type: the linux compiler is not usable here"
+fi
 
 # ---- the poll: one DescribeInstances for every instance ---------------------
 # a2 and a3 run; what the daemon's poll asks of EC2 for a few seconds
