@@ -402,7 +402,7 @@ const struct unik_provider unik_provider_aws = {
 		       "run any image; Nitro types (t3, m5, c5, ...) and m4.16xlarge have only "
 		       "ENA, which the unik runtime lacks: unik-elf images that make sockets "
 		       "are refused there (they need the linux base: build with --compiler "
-		       "linux, whose Debian cloud kernel has ENA and NVMe), others run. Runs "
+		       "linux, which runs on any type), others run. Runs "
 		       "of an image with sockets take their arguments and --env as user data",
 	.auto_priority = 0, /* chosen only by name: a cloud costs money */
 	.formats = aws_formats,
