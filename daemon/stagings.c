@@ -112,7 +112,17 @@ static int stage(struct unikd *d, const struct unik_image *im, const char *hex, 
 	unlink(tmp);
 	if (fs_mkdir_p(work, 0700, err))
 		goto done;
-	if (!strcmp(format, "raw") || !strcmp(format, "raw-gpt")) {
+	if (!strcmp(format, "raw") && !strcmp(im->format, UNIK_FORMAT_LINUX_INITRD)) {
+		char *initrd = NULL;
+		int bad = blobs_path(d->state_dir, im->kernel, &kernel, err) ||
+			  blobs_path(d->state_dir, im->initrd, &initrd, err) ||
+			  image_cmdline(im, &cmd, err) ||
+			  disk_stage_raw_linux(kernel, initrd, strbuf_str(&cmd), work, tmp, err);
+
+		free(initrd);
+		if (bad)
+			goto done;
+	} else if (!strcmp(format, "raw") || !strcmp(format, "raw-gpt")) {
 		if (blobs_path(d->state_dir, im->kernel, &kernel, err) ||
 		    image_cmdline(im, &cmd, err) ||
 		    (strcmp(format, "raw") ? disk_stage_gpt : disk_stage_raw)(
@@ -167,12 +177,20 @@ int stagings_get(struct unikd *d, const struct unik_image *im, const char *forma
 		return unik_err_set(err, UNIK_E_INVALID,
 				    "unknown disk format '%s': use raw, raw-gpt, vmdk, vdi or ova",
 				    format ? format : "");
-	if (!im->format || strcmp(im->format, UNIK_FORMAT_UNIK_ELF) || !im->kernel)
+	if (!im->format || !im->kernel ||
+	    (strcmp(im->format, UNIK_FORMAT_UNIK_ELF) &&
+	     (strcmp(im->format, UNIK_FORMAT_LINUX_INITRD) || !im->initrd)))
+		return unik_err_set(err, UNIK_E_UNSUPPORTED,
+				    "image %s (%.*s) is %s: only unik-elf and linux-initrd images "
+				    "boot from a staged disk",
+				    im->name ? im->name : "<none>", UNIK_SHORT_ID_LEN, im->id,
+				    im->format ? im->format : "of no format");
+	if (!strcmp(im->format, UNIK_FORMAT_LINUX_INITRD) && !strcmp(format, "raw-gpt"))
 		return unik_err_set(
 		    err, UNIK_E_UNSUPPORTED,
-		    "image %s (%.*s) is %s: only unik-elf images boot from a staged disk",
-		    im->name ? im->name : "<none>", UNIK_SHORT_ID_LEN, im->id,
-		    im->format ? im->format : "of no format");
+		    "image %s (%.*s) is linux-initrd: its staged disk is raw (MBR), "
+		    "not raw-gpt",
+		    im->name ? im->name : "<none>", UNIK_SHORT_ID_LEN, im->id);
 	if (!hex)
 		return unik_err_set(err, UNIK_E_INTERNAL, "image %s (%.*s) has no manifest digest",
 				    im->name ? im->name : "<none>", UNIK_SHORT_ID_LEN, im->id);

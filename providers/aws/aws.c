@@ -24,7 +24,7 @@ extern char **environ;
 #define AMI_FILE "ami" /* "ami-... snap-...", once registered */
 #define SNAPSHOT_FILE "snapshot" /* the uploaded snapshot's id */
 
-static const char *const aws_formats[] = { UNIK_FORMAT_UNIK_ELF, NULL };
+static const char *const aws_formats[] = { UNIK_FORMAT_UNIK_ELF, UNIK_FORMAT_LINUX_INITRD, NULL };
 
 int aws_setup_load(const struct unik_config *cfg, struct aws_setup *s, struct unik_err *err)
 {
@@ -286,8 +286,32 @@ static int upload(const struct unik_publish_spec *spec, struct aws_setup *s, cha
 int aws_publish(const struct unik_publish_spec *spec, char *ref, size_t ref_size,
 		struct unik_err *err)
 {
-	const char *keys[] = { AWS_TAG_IMAGE, "Name" };
-	const char *values[2];
+	struct unik_publish_spec ps = *spec;
+	char *disk = NULL;
+	int ud = 0, rc;
+
+	if (!spec->disk)
+		return unik_err_set(err, UNIK_E_INTERNAL, "aws: no staged disk to publish");
+	if (aws_userdata_capable(spec, &ud, err))
+		return -1;
+	if (!ud)
+		return aws_publish_disk(spec, 0, ref, ref_size, err);
+	if (aws_userdata_disk(spec, &disk, err))
+		return -1;
+	ps.disk = disk;
+	rc = aws_publish_disk(&ps, 1, ref, ref_size, err);
+	if (rc == 0)
+		aws_userdata_disk_done(spec);
+	free(disk);
+	return rc;
+}
+
+int aws_publish_disk(const struct unik_publish_spec *spec, int userdata, char *ref, size_t ref_size,
+		     struct unik_err *err)
+{
+	const char *keys[] = { AWS_TAG_IMAGE, "Name", AWS_TAG_USERDATA };
+	const char *values[3];
+	int ntags = userdata ? 3 : 2;
 	struct aws_setup s;
 	char *kept, ami[EC2_ID_MAX] = "", snap[EC2_ID_MAX] = "", name[96], state[32];
 	int rc = -1;
@@ -302,6 +326,7 @@ int aws_publish(const struct unik_publish_spec *spec, char *ref, size_t ref_size
 	ami_name(spec, name, sizeof(name));
 	values[0] = spec->digest;
 	values[1] = name;
+	values[2] = "imds";
 	/* registered earlier (this publication was cut short after it) */
 	kept = read_line(spec->dir, AMI_FILE);
 	if (kept && aws_ref_parse(kept, ami, snap, err) == 0 &&
@@ -327,7 +352,7 @@ int aws_publish(const struct unik_publish_spec *spec, char *ref, size_t ref_size
 		goto out;
 	snprintf(ref, ref_size, "%s %s", ami, snap);
 	if (write_line(spec->dir, AMI_FILE, ref, err) ||
-	    ec2_create_tags(&s.client, ami, keys, values, 2, err))
+	    ec2_create_tags(&s.client, ami, keys, values, ntags, err))
 		goto out;
 	progress(spec, "aws: registered %s from %s", ami, snap);
 wait_ami:
@@ -372,12 +397,13 @@ int aws_unpublish(const struct unik_publish_spec *spec, const char *ref, struct 
 
 const struct unik_provider unik_provider_aws = {
 	.name = "aws",
-	.description = "unik-elf images as EC2 instances booted from AMIs (EBS direct "
-		       "snapshots). Xen types without ENA (t2, c4, m4 to 10xlarge) run any "
-		       "image; Nitro types (t3, m5, c5, ...) and m4.16xlarge have only ENA, "
-		       "which the runtime lacks: images that make sockets are refused there "
-		       "(they need the linux base), others run. A run with its own arguments or "
-		       "--env gets an AMI of its own",
+	.description = "unik-elf and linux-initrd images as EC2 instances booted from AMIs "
+		       "(EBS direct snapshots). Xen types without ENA (t2, c4, m4 to 10xlarge) "
+		       "run any image; Nitro types (t3, m5, c5, ...) and m4.16xlarge have only "
+		       "ENA, which the unik runtime lacks: unik-elf images that make sockets "
+		       "are refused there (they need the linux base: build with --compiler "
+		       "linux, which runs on any type), others run. Runs "
+		       "of an image with sockets take their arguments and --env as user data",
 	.auto_priority = 0, /* chosen only by name: a cloud costs money */
 	.formats = aws_formats,
 	.min_memory_mb = AWS_MIN_MEMORY_MB,

@@ -10,6 +10,7 @@ UNIKD_SRCS += \
 	providers/aws/aws_instance.c \
 	providers/aws/aws_nitro.c \
 	providers/aws/aws_poll.c \
+	providers/aws/aws_userdata.c \
 	providers/aws/aws_variant.c \
 	providers/aws/ebs_complete.c \
 	providers/aws/ebs_config.c \

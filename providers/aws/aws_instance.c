@@ -280,9 +280,13 @@ static int run_new(const struct unik_run_spec *spec, const struct aws_client *c,
 	values[0] = spec->id;
 	values[1] = digest;
 	values[2] = name;
-	/* the instance's command line as user data: what a runtime reading
-	 * IMDS would boot (the AMI's own: its grub.cfg boots it, aws_variant.c) */
-	guest_cmdline(spec, 0, NULL, 1, &ud, &ignored);
+	/* the run's arguments, environment and id as user data: what the
+	 * runtime of an AMI published with unik.userdata=imds boots with
+	 * (aws_userdata.c); an AMI of the run's own boots its grub.cfg's */
+	if (aws_user_data(spec, &ud, err)) {
+		free(name);
+		return -1;
+	}
 	r.ami = ami;
 	r.instance_type = type;
 	r.subnet = unik_config_get(spec->cfg, "aws.subnet_id", NULL);
@@ -320,6 +324,12 @@ int aws_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct unik_
 			goto out;
 	}
 	if (r == 0) {
+		struct strbuf ud = STRBUF_INIT;
+
+		r = aws_user_data(spec, &ud, err); /* too long: refused before any upload */
+		strbuf_release(&ud);
+		if (r)
+			goto out;
 		if (aws_variant_ami(spec, &s.client, ami, boot_ami, err) ||
 		    run_new(spec, &s.client, boot_ami, id, type, sizeof(type), err))
 			goto out;

@@ -21,6 +21,8 @@ extern const struct unik_provider unik_provider_aws;
 #define AWS_DEFAULT_FAMILIES "t2,m4,c4" /* Xen-based: the runtime's netfront/blkfront */
 #define AWS_TAG_INSTANCE "unik:instance"
 #define AWS_TAG_IMAGE "unik:image"
+#define AWS_TAG_USERDATA "unik:userdata" /* "imds": the AMI's runtime reads user data */
+#define AWS_USER_DATA_MAX 16384 /* EC2's limit on the raw user data */
 #define AWS_INSTANCE_FILE "ec2-instance"
 #define AWS_CONSOLE_FILE "ec2-console" /* the console output seen last */
 
@@ -41,18 +43,40 @@ int aws_ref_parse(const char *ref, char ami[EC2_ID_MAX], char snap[EC2_ID_MAX],
 int aws_publish(const struct unik_publish_spec *spec, char *ref, size_t ref_size,
 		struct unik_err *err);
 int aws_unpublish(const struct unik_publish_spec *spec, const char *ref, struct unik_err *err);
+/* Publishes spec->disk as it is (aws_publish adds unik.userdata=imds to
+ * the disk of an image with the network stack first); `userdata` tags the
+ * AMI unik:userdata=imds. */
+int aws_publish_disk(const struct unik_publish_spec *spec, int userdata, char *ref, size_t ref_size,
+		     struct unik_err *err);
 
 /* aws_variant.c: the run's command line (without network words) into
- * mine, the one its image's staged disk boots into theirs. */
-int aws_run_cmdline(const struct unik_run_spec *spec, struct strbuf *mine, struct strbuf *theirs,
-		    struct unik_err *err);
+ * mine. */
+int aws_run_cmdline(const struct unik_run_spec *spec, struct strbuf *mine, struct unik_err *err);
 /* The AMI the run boots: base_ami when its command line is the image's
- * own, else one of its own (a copy of the staged disk with the run's
+ * own or differs only in words its user data gives (aws_userdata.c), else
+ * one of its own (a copy of the staged disk with the run's
  * command line, published once and kept in the instance's folder). */
 int aws_variant_ami(const struct unik_run_spec *spec, const struct aws_client *c,
 		    const char *base_ami, char ami[EC2_ID_MAX], struct unik_err *err);
 /* Deregisters the instance's own AMI and deletes its snapshot, if any. */
 int aws_variant_remove(const struct unik_run_spec *spec, struct unik_err *err);
+
+/* aws_userdata.c: the run's user data (its unik.arg=, unik.env= and
+ * unik.id= words) into out; INVALID past AWS_USER_DATA_MAX. */
+int aws_user_data(const struct unik_run_spec *spec, struct strbuf *out, struct unik_err *err);
+/* *yes 1 when the image's AMI is published to read user data: a unik-elf
+ * kernel that links the network stack. */
+int aws_userdata_capable(const struct unik_publish_spec *spec, int *yes, struct unik_err *err);
+/* The path (*disk, the caller frees) of a copy of spec->disk in spec->dir
+ * whose grub.cfg adds unik.userdata=imds; one left by a publication cut
+ * short is used again.  _done removes it once published. */
+int aws_userdata_disk(const struct unik_publish_spec *spec, char **disk, struct unik_err *err);
+void aws_userdata_disk_done(const struct unik_publish_spec *spec);
+/* *yes 1 when the run's command line differs from `theirs` (the image's
+ * staged disk's) only in unik.arg=/unik.env= words that its user data
+ * replaces: the run may boot the image's own AMI when that reads user data. */
+int aws_userdata_fits(const struct unik_run_spec *spec, const char *theirs, int *yes,
+		      struct unik_err *err);
 
 /* aws_instance.c: the instance operations. */
 int aws_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct unik_err *err);

@@ -7,10 +7,11 @@
  * (EBS direct upload, zero blocks skipped, RegisterImage; resumable from
  * the instance's folder) under the name unik-<digest>-<instance id>, kept
  * for the instance's later starts and deregistered (its snapshot deleted)
- * with the instance by rm.  The command line is baked into that private
- * AMI, as the issue allows ("or baked into the image"): the runtime can
- * read user data (unik.userdata=imds) only in images with a network stack,
- * and the image's own AMI does not ask for it yet (docs/providers/aws.md).
+ * with the instance by rm.  A run that differs from the image only in its
+ * arguments and environment boots the image's own AMI instead when that
+ * AMI reads user data (an image with the network stack, aws_userdata.c):
+ * its words go as the instance's user data.  Images without the stack
+ * (they cannot ask IMDS) have the words baked into the run's own AMI.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -48,18 +49,31 @@ static void log_line(void *ctx, const char *line)
 	free(l);
 }
 
-int aws_run_cmdline(const struct unik_run_spec *spec, struct strbuf *mine, struct strbuf *theirs,
-		    struct unik_err *err)
+int aws_run_cmdline(const struct unik_run_spec *spec, struct strbuf *mine, struct unik_err *err)
 {
 	struct unik_run_spec s = *spec;
 
 	s.net = NULL; /* the VPC's network: no unik.ip= words */
 	s.n_volumes = 0;
-	if (!spec->boot_disk)
-		return unik_err_set(err, UNIK_E_INTERNAL, "aws: no staged disk for the run");
-	if (guest_cmdline(&s, 0, NULL, 0, mine, err) ||
-	    disk_stage_get_cmdline(spec->boot_disk, spec->dir, theirs, err))
+	return guest_cmdline(&s, 0, NULL, 0, mine, err);
+}
+
+/* *yes 1 when the run may boot base_ami with its words as user data: the
+ * AMI reads user data (tag unik:userdata=imds) and the run's command line
+ * differs from the disk's only in what the user data replaces. */
+static int userdata_ami(const struct unik_run_spec *spec, const struct aws_client *c,
+			const char *base_ami, const char *theirs, int *yes, struct unik_err *err)
+{
+	char tag[16] = "";
+
+	*yes = 0;
+	if (aws_userdata_fits(spec, theirs, yes, err))
 		return -1;
+	if (!*yes)
+		return 0;
+	if (ec2_image_tag(c, base_ami, AWS_TAG_USERDATA, tag, sizeof(tag), err))
+		return -1;
+	*yes = !strcmp(tag, "imds");
 	return 0;
 }
 
@@ -70,9 +84,21 @@ int aws_variant_ami(const struct unik_run_spec *spec, const struct aws_client *c
 	char *ref_path = in_dir(spec, VARIANT_REF), *dir = in_dir(spec, VARIANT_DIR), *disk = NULL;
 	char digest[80] = "", ref[256], snap[EC2_ID_MAX];
 	struct unik_publish_spec ps;
-	int rc = -1;
+	int rc = -1, fits = 0;
 
-	if (aws_run_cmdline(spec, &mine, &theirs, err))
+	if (!spec->boot_disk) {
+		unik_err_set(err, UNIK_E_INTERNAL, "aws: no staged disk for the run");
+		goto out;
+	}
+	if (disk_stage_get_cmdline(spec->boot_disk, spec->dir, &theirs, err) ||
+	    userdata_ami(spec, c, base_ami, strbuf_str(&theirs), &fits, err))
+		goto out;
+	if (fits) {
+		snprintf(ami, EC2_ID_MAX, "%s", base_ami); /* the words go as user data */
+		rc = 0;
+		goto out;
+	}
+	if (aws_run_cmdline(spec, &mine, err))
 		goto out;
 	if (!strcmp(strbuf_str(&mine), strbuf_str(&theirs))) {
 		snprintf(ami, EC2_ID_MAX, "%s", base_ami); /* the image's own AMI */
@@ -111,7 +137,7 @@ int aws_variant_ami(const struct unik_run_spec *spec, const struct aws_client *c
 	ps.cfg = spec->cfg;
 	ps.progress = log_line;
 	ps.progress_ctx = (void *)spec;
-	if (aws_publish(&ps, ref, sizeof(ref), err) ||
+	if (aws_publish_disk(&ps, 0, ref, sizeof(ref), err) ||
 	    fs_write_file_atomic(ref_path, ref, strlen(ref), 0600, err) ||
 	    aws_ref_parse(ref, ami, snap, err))
 		goto out;

@@ -23,6 +23,8 @@
 #define MBR_TABLE 446
 #define PART_TYPE_FAT16_LBA 0x0e
 #define IMAGE_PATH "/boot/unik.elf"
+#define LINUX_PATH "/boot/vmlinuz" /* a linux-initrd image's kernel and initrd */
+#define INITRD_PATH "/boot/initrd.img"
 #define CFG_PATH "::/boot/grub/grub.cfg"
 
 /* GRUB's modules in core.img: the BIOS disk, the MBR partition table, FAT,
@@ -70,15 +72,21 @@ static int cmdline_ok(const char *cmdline, struct unik_err *err)
 }
 
 /* grub.cfg: boot the image at once with the command line, one quoted word
- * each (the words hold no quote: cmdline_ok). */
-static char *grub_cfg(const char *cmdline)
+ * each (the words hold no quote: cmdline_ok): a unik-elf image through its
+ * Multiboot2 entry, a linux-initrd one with GRUB's linux and initrd. */
+static char *grub_cfg(const char *cmdline, int is_linux)
 {
 	struct strbuf cfg = STRBUF_INIT;
 	const char *p = cmdline;
 
-	strbuf_adds(&cfg, "# unik: boots the image through its Multiboot2 entry\n"
-			  "set timeout=0\n"
-			  "multiboot2 " IMAGE_PATH);
+	if (is_linux)
+		strbuf_adds(&cfg, "# unik: boots the Linux kernel with its initrd\n"
+				  "set timeout=0\n"
+				  "linux " LINUX_PATH);
+	else
+		strbuf_adds(&cfg, "# unik: boots the image through its Multiboot2 entry\n"
+				  "set timeout=0\n"
+				  "multiboot2 " IMAGE_PATH);
 	while (*p) {
 		size_t n;
 
@@ -89,14 +97,16 @@ static char *grub_cfg(const char *cmdline)
 			strbuf_addf(&cfg, " '%.*s'", (int)n, p);
 		p += n;
 	}
+	if (is_linux)
+		strbuf_adds(&cfg, "\ninitrd " INITRD_PATH);
 	strbuf_adds(&cfg, "\nboot\n");
 	return strbuf_detach(&cfg);
 }
 
-static int write_cfg(const char *drive, const char *cmdline, const char *work_dir,
+static int write_cfg(const char *drive, const char *cmdline, int is_linux, const char *work_dir,
 		     struct unik_err *err)
 {
-	char *cfg = grub_cfg(cmdline), *path = xasprintf("%s/grub.cfg", work_dir);
+	char *cfg = grub_cfg(cmdline, is_linux), *path = xasprintf("%s/grub.cfg", work_dir);
 	const char *mcopy[] = { "mcopy", "-o", "-i", drive, path, CFG_PATH, NULL };
 	int rc;
 
@@ -110,15 +120,18 @@ static int write_cfg(const char *drive, const char *cmdline, const char *work_di
 	return rc;
 }
 
-int disk_stage_get_cmdline(const char *disk, const char *work_dir, struct strbuf *out,
-			   struct unik_err *err)
+/* The command line of the disk's grub.cfg into out; *is_linux 1 when it boots
+ * a Linux kernel (GRUB's linux), 0 for a unik-elf image (multiboot2). */
+static int read_cmdline(const char *disk, const char *work_dir, struct strbuf *out, int *is_linux,
+			struct unik_err *err)
 {
 	char *drive = part_drive(disk), *path = xasprintf("%s/grub.cfg.read", work_dir);
 	const char *mcopy[] = { "mcopy", "-n", "-i", drive, CFG_PATH, path, NULL };
 	struct strbuf cfg = STRBUF_INIT;
-	const char *p, *want = "\nmultiboot2 " IMAGE_PATH;
+	const char *p, *want = "\nmultiboot2 " IMAGE_PATH, *want_linux = "\nlinux " LINUX_PATH;
 	int rc;
 
+	*is_linux = 0;
 	unlink(path);
 	rc = run_host_tool(mcopy, NULL, err);
 	if (rc == 0)
@@ -127,6 +140,10 @@ int disk_stage_get_cmdline(const char *disk, const char *work_dir, struct strbuf
 	free(drive);
 	free(path);
 	p = rc == 0 ? strstr(strbuf_str(&cfg), want) : NULL;
+	if (rc == 0 && !p && (p = strstr(strbuf_str(&cfg), want_linux)) != NULL) {
+		*is_linux = 1;
+		want = want_linux;
+	}
 	if (rc == 0 && !p)
 		rc = unik_err_set(err, UNIK_E_INVALID, "%s: its grub.cfg is not one unik wrote",
 				  disk);
@@ -149,6 +166,14 @@ int disk_stage_get_cmdline(const char *disk, const char *work_dir, struct strbuf
 	}
 	strbuf_release(&cfg);
 	return rc;
+}
+
+int disk_stage_get_cmdline(const char *disk, const char *work_dir, struct strbuf *out,
+			   struct unik_err *err)
+{
+	int is_linux;
+
+	return read_cmdline(disk, work_dir, out, &is_linux, err);
 }
 
 static int write_at(int fd, const void *buf, size_t n, off_t off, const char *what,
@@ -237,7 +262,8 @@ static int write_mbr(int fd, long long part_bytes, struct unik_err *err)
  * GPT's BIOS boot partition) up to the partition: its first sector
  * (diskboot.img) reads the rest from the next sector on, its block list
  * patched to say so (grub-mkimage leaves sector 2, right for lba 1). */
-static int write_core(int fd, const char *work_dir, long long lba, struct unik_err *err)
+static int write_core(int fd, const char *work_dir, long long lba, int is_linux,
+		      struct unik_err *err)
 {
 	char *core = xasprintf("%s/core.img", work_dir);
 	const char *const *mods = lba == 1 ? grub_modules : grub_gpt_modules;
@@ -256,6 +282,8 @@ static int write_core(int fd, const char *work_dir, long long lba, struct unik_e
 
 	for (int i = 0; mods[i]; i++)
 		argv[n++] = mods[i];
+	if (is_linux)
+		argv[n++] = "linux";
 	argv[n] = NULL;
 	unlink(core);
 	rc = run_host_tool(argv, NULL, err);
@@ -279,14 +307,14 @@ static int write_core(int fd, const char *work_dir, long long lba, struct unik_e
 
 /* BIOS boot from the GPT disk: GRUB's boot code over the protective MBR's
  * (zero) code bytes, loading core.img from the BIOS boot partition. */
-static int write_gpt_boot(int fd, const char *work_dir, struct unik_err *err)
+static int write_gpt_boot(int fd, const char *work_dir, int is_linux, struct unik_err *err)
 {
 	unsigned char code[MBR_CODE];
 
 	if (boot_code(code, GPT_CORE_LBA, err) ||
 	    write_at(fd, code, sizeof(code), 0, "the boot code", err))
 		return -1;
-	return write_core(fd, work_dir, GPT_CORE_LBA, err);
+	return write_core(fd, work_dir, GPT_CORE_LBA, is_linux, err);
 }
 
 /* The partition's size: the image, an eighth more and 3 MiB for the file
@@ -300,7 +328,7 @@ static long long part_size(long long image_bytes)
 }
 
 /* /EFI/BOOT/BOOTX64.EFI from grub-mkimage, into the partition. */
-static int write_efi(const char *drive, const char *work_dir, struct unik_err *err)
+static int write_efi(const char *drive, const char *work_dir, int is_linux, struct unik_err *err)
 {
 	char *efi = xasprintf("%s/BOOTX64.EFI", work_dir);
 	const char *argv[32] = { "grub-mkimage", "-O", "x86_64-efi", "-d", DISK_GRUB_EFI_DIR, "-p",
@@ -311,6 +339,8 @@ static int write_efi(const char *drive, const char *work_dir, struct unik_err *e
 
 	for (int i = 0; grub_efi_modules[i]; i++)
 		argv[n++] = grub_efi_modules[i];
+	if (is_linux)
+		argv[n++] = "linux";
 	argv[n] = NULL;
 	if (!fs_exists(DISK_GRUB_EFI_DIR "/multiboot2.mod"))
 		return unik_err_set(err, UNIK_E_UNAVAILABLE,
@@ -348,16 +378,17 @@ static int check_image(const char *image, long long *size, struct unik_err *err)
 /* The disk: a GPT (the backup table in a last MiB, GRUB for BIOS in the
  * BIOS boot partition) or an MBR (GRUB for BIOS in the gap after it); then
  * the partition's file system and files. */
-static int stage_disk(const char *image, const char *cmdline, const char *work_dir, const char *out,
-		      int gpt, struct unik_err *err)
+static int stage_disk(const char *image, const char *initrd, const char *cmdline,
+		      const char *work_dir, const char *out, int gpt, struct unik_err *err)
 {
-	long long isize = 0, psize;
+	long long isize = 0, rsize = 0, psize;
 	char *drive = NULL, *kib = NULL, *dst = NULL;
-	int fd, rc = -1;
+	int fd, rc = -1, is_linux = initrd != NULL;
 
-	if (cmdline_ok(cmdline, err) || check_image(image, &isize, err))
+	if (cmdline_ok(cmdline, err) || check_image(image, &isize, err) ||
+	    (initrd && check_image(initrd, &rsize, err)))
 		return -1;
-	psize = part_size(isize);
+	psize = part_size(isize + rsize);
 	fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return unik_err_set(err, UNIK_E_INTERNAL, "creating %s: %s", out, strerror(errno));
@@ -367,8 +398,8 @@ static int stage_disk(const char *image, const char *cmdline, const char *work_d
 	}
 	if (gpt ? disk_gpt_write(fd, (PART_OFFSET + psize + MIB) / DISK_SECTOR, DISK_PART_START_LBA,
 				 DISK_PART_START_LBA + psize / DISK_SECTOR - 1, 1, err) ||
-		      write_gpt_boot(fd, work_dir, err)
-		: write_mbr(fd, psize, err) || write_core(fd, work_dir, 1, err))
+		      write_gpt_boot(fd, work_dir, is_linux, err)
+		: write_mbr(fd, psize, err) || write_core(fd, work_dir, 1, is_linux, err))
 		goto done_fd;
 	if (fsync(fd) < 0) {
 		unik_err_set(err, UNIK_E_INTERNAL, "writing %s: %s", out, strerror(errno));
@@ -382,7 +413,7 @@ done_fd:
 	rc = -1;
 	drive = part_drive(out);
 	kib = xasprintf("%lld", psize / 1024);
-	dst = xasprintf("::" IMAGE_PATH);
+	dst = xasprintf("::%s", is_linux ? LINUX_PATH : IMAGE_PATH);
 	{
 		/* FAT16 over the partition (-h: the sectors before it, as DOS
 		 * counts them), then the folders, the image, grub.cfg and GRUB
@@ -391,10 +422,15 @@ done_fd:
 				       "--offset", "2048", "-M", "0xf8", out,	 kib,  NULL };
 		const char *mmd[] = { "mmd", "-i", drive, "::/boot", "::/boot/grub", NULL };
 		const char *mcopy[] = { "mcopy", "-i", drive, image, dst, NULL };
+		const char *mcopy_initrd[] = {
+			"mcopy", "-i", drive, initrd, "::" INITRD_PATH, NULL
+		};
 
 		if (run_host_tool(mkfs, NULL, err) || run_host_tool(mmd, NULL, err) ||
-		    run_host_tool(mcopy, NULL, err) || write_cfg(drive, cmdline, work_dir, err) ||
-		    write_efi(drive, work_dir, err))
+		    run_host_tool(mcopy, NULL, err) ||
+		    (is_linux && run_host_tool(mcopy_initrd, NULL, err)) ||
+		    write_cfg(drive, cmdline, is_linux, work_dir, err) ||
+		    write_efi(drive, work_dir, is_linux, err))
 			goto done;
 	}
 	rc = 0;
@@ -410,25 +446,36 @@ done:
 int disk_stage_raw(const char *image, const char *cmdline, const char *work_dir, const char *out,
 		   struct unik_err *err)
 {
-	return stage_disk(image, cmdline, work_dir, out, 0, err);
+	return stage_disk(image, NULL, cmdline, work_dir, out, 0, err);
+}
+
+int disk_stage_raw_linux(const char *kernel, const char *initrd, const char *cmdline,
+			 const char *work_dir, const char *out, struct unik_err *err)
+{
+	return stage_disk(kernel, initrd, cmdline, work_dir, out, 0, err);
 }
 
 int disk_stage_gpt(const char *image, const char *cmdline, const char *work_dir, const char *out,
 		   struct unik_err *err)
 {
-	return stage_disk(image, cmdline, work_dir, out, 1, err);
+	return stage_disk(image, NULL, cmdline, work_dir, out, 1, err);
 }
 
 int disk_stage_set_cmdline(const char *disk, const char *cmdline, const char *work_dir,
 			   struct unik_err *err)
 {
+	struct strbuf old = STRBUF_INIT;
 	char *drive;
-	int rc;
+	int rc, is_linux = 0;
 
 	if (cmdline_ok(cmdline, err))
 		return -1;
+	rc = read_cmdline(disk, work_dir, &old, &is_linux, err); /* which loader it boots */
+	strbuf_release(&old);
+	if (rc)
+		return -1;
 	drive = part_drive(disk);
-	rc = write_cfg(drive, cmdline, work_dir, err);
+	rc = write_cfg(drive, cmdline, is_linux, work_dir, err);
 	free(drive);
 	return rc;
 }

@@ -50,6 +50,12 @@
 int disk_stage_raw(const char *image, const char *cmdline, const char *work_dir, const char *out,
 		   struct unik_err *err);
 
+/* The same for a linux-initrd image: GRUB boots the Linux `kernel` (a
+ * bzImage) with `initrd` and the command line (grub.cfg's linux and
+ * initrd), both files in the partition. */
+int disk_stage_raw_linux(const char *kernel, const char *initrd, const char *cmdline,
+			 const char *work_dir, const char *out, struct unik_err *err);
+
 /* The same for a GPT disk, its partition at the same offset. */
 int disk_stage_gpt(const char *image, const char *cmdline, const char *work_dir, const char *out,
 		   struct unik_err *err);

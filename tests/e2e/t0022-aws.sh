@@ -191,6 +191,72 @@ s = json.loads(sys.argv[1])
 assert sys.argv[2] not in s["images"] and len(s["images"]) == int(sys.argv[3]), list(s["images"])
 assert len(s["snapshots"]) == int(sys.argv[3]), list(s["snapshots"])' "$(state)" "$vami" "$n_img"
 
+# ---- an image that makes sockets: its AMI reads user data -------------------
+# http-c links the network stack: its AMI is published with
+# unik.userdata=imds in its grub.cfg (tag unik:userdata=imds), and runs
+# that differ from the image only in arguments and environment boot that
+# one AMI, their words in the instance's user data.
+unik build -t web "$ROOT/examples/http-c" >"$T/bw.log" 2>&1 || { cat "$T/bw.log"; exit 1; }
+n_reg=$(ops | grep -c '^RegisterImage$')
+timeout 300 "$BIN/unik" run -d --provider aws --name w1 -e GREETING=one web a 'b c' >"$T/w1.log" 2>&1
+check "http-c with arguments and --env on aws: runs" bash -c "$BIN/unik ps | grep w1 | grep -qi running"
+timeout 300 "$BIN/unik" run -d --provider aws --name w2 -e GREETING=two -e X=y web z >"$T/w2.log" 2>&1
+check "a second run with other arguments and --env: runs" bash -c "$BIN/unik ps | grep w2 | grep -qi running"
+w1_id=$(api GET /v1/instances/w1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.read().split(" ", 1)[1])["id"])' 2>/dev/null)
+w2_id=$(api GET /v1/instances/w2 | python3 -c 'import json,sys; print(json.loads(sys.stdin.read().split(" ", 1)[1])["id"])' 2>/dev/null)
+iw1=$(instance_of "$w1_id")
+iw2=$(instance_of "$w2_id")
+check "one AMI for both runs: one RegisterImage, the image's own, tagged unik:userdata=imds" python3 -c '
+import json, sys
+s = json.loads(sys.argv[1])
+a, b = s["instances"][sys.argv[2]]["ImageId"], s["instances"][sys.argv[3]]["ImageId"]
+assert a == b, (a, b)
+i = s["images"][a]
+tags = {t["Key"]: t["Value"] for t in i["Tags"]}
+assert tags.get("unik:userdata") == "imds" and tags.get("unik:image", "").startswith("sha256:"), tags
+assert not i["Name"].endswith(sys.argv[4][:16]), i["Name"]' "$(state)" "$iw1" "$iw2" "$w1_id"
+check "and RegisterImage was asked once for the two runs" test "$(ops | grep -c '^RegisterImage$')" = "$((n_reg + 1))"
+# user data NAME ID WORDS...: the base64 user data the instance's RunInstances
+# carried decodes to exactly the run's words and its unik.id=
+ud_is() {
+	python3 -c '
+import base64, json, sys
+def enc(s):
+    return "".join(c if c.isascii() and (c.isalnum() or c in "._~-") else "%%%02X" % ord(c) for c in s)
+log, iid, uid, args, env = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3], json.loads(sys.argv[4]), json.loads(sys.argv[5])
+runs = [e for e in log["requests"] if e.get("op") == "RunInstances" and "params" in e
+        and {"Key": "unik:instance", "Value": uid} in e["params"]["TagSpecifications"][0]["Tags"]]
+assert runs, "no RunInstances for " + uid
+raw = base64.b64decode(runs[-1]["params"]["UserData"], validate=True).decode()
+want = " ".join(["unik.arg=" + enc(a) for a in args] + ["unik.env=" + enc(e) for e in env] + ["unik.id=" + enc(uid)])
+assert raw == want, (raw, want)
+st = json.loads(sys.argv[6])["instances"][iid]
+assert base64.b64decode(st["UserData"]).decode() == want, st["UserData"]' "$(ctl GET log)" "$1" "$2" "$3" "$4" "$(state)"
+}
+check "w1's user data (base64): exactly its arguments, environment and id" \
+	ud_is "$iw1" "$w1_id" '["a", "b c"]' '["GREETING=one"]'
+check "w2's user data: its own words" ud_is "$iw2" "$w2_id" '["z"]' '["GREETING=two", "X=y"]'
+wami=$(state | python3 -c 'import json,sys; print(json.load(sys.stdin)["instances"][sys.argv[1]]["ImageId"])' "$iw1" 2>/dev/null)
+check "the AMI's disk (its snapshot's blocks): grub.cfg asks for user data (unik.userdata=imds)" \
+	bash -c "/usr/bin/python3 '$ROOT/tests/aws/endpoint/ami_disk.py' '$EP' '$wami' '$T/wami.raw' && grep -aq 'unik.userdata=imds' '$T/wami.raw'"
+check "hello-c's AMI (no network stack) does not ask for user data" python3 -c '
+import json, sys
+s = json.loads(sys.argv[1])
+for i in s["images"].values():
+    tags = {t["Key"]: t["Value"] for t in i.get("Tags", [])}
+    if i["ImageId"] != sys.argv[2]:
+        assert "unik:userdata" not in tags, i' "$(state)" "$wami"
+big=$(head -c 17000 /dev/zero | tr '\0' a)
+r=$(api POST /v1/instances -H 'Content-Type: application/json' \
+	-d "{\"image\":\"web\",\"name\":\"w3\",\"provider\":\"aws\",\"args\":[\"$big\"]}")
+check "a run whose words exceed EC2's 16 KiB of user data: 400" json_error_is "$r" 400 invalid_argument
+check "its message says user data and the limit" contains "$r" "bytes of user data; EC2 takes at most 16384"
+unik rm w3 >/dev/null 2>&1
+for w in w1 w2; do timeout 120 "$BIN/unik" stop "$w" >/dev/null 2>&1; timeout 120 "$BIN/unik" rm "$w" >/dev/null 2>&1; done
+check "rm of both: the image's AMI stays registered" python3 -c '
+import json, sys
+assert sys.argv[2] in json.loads(sys.argv[1])["images"]' "$(state)" "$wami"
+
 # ---- a second run reuses the AMI; its type follows its memory -----------------
 n_reg=$(ops | grep -c '^RegisterImage$')
 timeout 300 "$BIN/unik" run -d --provider aws --name a2 -m 3000 hello >/dev/null 2>&1
@@ -215,18 +281,37 @@ check "an image that makes no sockets runs on a Nitro type (aws.instance_type t3
 a3_id=$(api GET /v1/instances/a3 | python3 -c 'import json,sys; print(json.loads(sys.stdin.read().split(" ", 1)[1])["id"])' 2>/dev/null)
 iid3=$(instance_of "$a3_id")
 check "it is a t3.micro" test "$(state | python3 -c 'import json,sys; print(json.load(sys.stdin)["instances"][sys.argv[1]]["InstanceType"])' "$iid3")" = t3.micro
-unik build -t web "$ROOT/examples/http-c" >"$T/bw.log" 2>&1 || { cat "$T/bw.log"; exit 1; }
 n_snap=$(ops | grep -c '^StartSnapshot$')
-r=$(api POST /v1/instances -H 'Content-Type: application/json' -d '{"image":"web","name":"w1","provider":"aws"}')
+n_inst=$(state | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["instances"]))')
+r=$(api POST /v1/instances -H 'Content-Type: application/json' -d '{"image":"web","name":"w4","provider":"aws"}')
 check "an image that makes sockets on a Nitro type: 400" json_error_is "$r" 400 invalid_argument
 check "its message says ENA, which the runtime does not drive" contains "$r" "ENA network adapter, which the unik runtime does not drive"
+check "and names the linux base to build on" contains "$r" "build the program on the linux base (unik build --compiler linux)"
 check "refused before anything was uploaded or run for it" \
-	test "$(ops | grep -c '^StartSnapshot$') $(state | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["instances"]))')" = "$n_snap 4"
+	test "$(ops | grep -c '^StartSnapshot$') $(state | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["instances"]))')" = "$n_snap $n_inst"
 check "the type was asked of EC2 (DescribeInstanceTypes t3.micro: hypervisor nitro)" python3 -c '
 import json, sys
 e = [x for x in json.loads(sys.argv[1])["requests"] if x.get("op") == "DescribeInstanceTypes"]
 assert any(x.get("params", {}).get("InstanceTypes") == ["t3.micro"] for x in e), e[-3:]' "$(ctl GET log)"
-unik rm w1 >/dev/null 2>&1
+unik rm w4 >/dev/null 2>&1
+# the linux base (http-c built with --compiler linux): its AMI boots GRUB's
+# linux with the Debian cloud kernel and the initrd, and it runs on Nitro
+if unik build -t webl --compiler linux "$ROOT/examples/http-c" >"$T/bl.log" 2>&1; then
+	timeout 300 "$BIN/unik" run -d --provider aws --name l1 webl >"$T/l1.log" 2>&1
+	check "a linux-initrd image that makes sockets runs on the Nitro type" \
+		bash -c "$BIN/unik ps | grep l1 | grep -qi running"
+	l1_id=$(api GET /v1/instances/l1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.read().split(" ", 1)[1])["id"])' 2>/dev/null)
+	il1=$(instance_of "$l1_id")
+	lami=$(state | python3 -c 'import json,sys; print(json.load(sys.stdin)["instances"][sys.argv[1]]["ImageId"])' "$il1" 2>/dev/null)
+	check "it is a t3.micro" test "$(state | python3 -c 'import json,sys; print(json.load(sys.stdin)["instances"][sys.argv[1]]["InstanceType"])' "$il1")" = t3.micro
+	check "its AMI's disk boots the Linux kernel with the initrd (grub.cfg), no user data word" \
+		bash -c "/usr/bin/python3 '$ROOT/tests/aws/endpoint/ami_disk.py' '$EP' '$lami' '$T/lami.raw' && grep -aq \"^linux /boot/vmlinuz 'console=ttyS0'\" '$T/lami.raw' && grep -aqx 'initrd /boot/initrd.img' '$T/lami.raw' && ! grep -aq unik.userdata '$T/lami.raw'"
+	timeout 120 "$BIN/unik" stop l1 >/dev/null 2>&1
+	timeout 120 "$BIN/unik" rm l1 >/dev/null 2>&1
+	check "unik rmi webl unpublishes it" bash -c "timeout 120 $BIN/unik rmi webl >/dev/null 2>&1"
+else
+	skip_case "the linux base on a Nitro type: the linux compiler is not usable here"
+fi
 
 # ---- the poll: one DescribeInstances for every instance ---------------------
 # a2 and a3 run; what the daemon's poll asks of EC2 for a few seconds
@@ -280,6 +365,7 @@ check "unik rmi hello2 unpublishes it" bash -c "timeout 120 $BIN/unik rmi hello2
 
 # ---- rmi: deregister + delete snapshot -----------------------------------------
 check "unik rmi hello" bash -c "timeout 120 $BIN/unik rmi hello >/dev/null 2>&1"
+check "unik rmi web" bash -c "timeout 120 $BIN/unik rmi web >/dev/null 2>&1"
 st=$(state)
 check "nothing left registered: no AMI, no snapshot" python3 -c '
 import json, sys

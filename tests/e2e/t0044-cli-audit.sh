@@ -33,8 +33,8 @@ else
 	skip_case "errors of a running instance: spt is not usable here"
 fi
 if unik build -t sl-linux --compiler linux "$T/sl" >/dev/null 2>&1; then
-	out=$(unik export --format raw -o "$T/x.img" sl-linux 2>&1)
-	check "export of a linux image: refused" contains "$out" "only unik-elf images"
+	out=$(unik export --format raw-gpt -o "$T/x.img" sl-linux 2>&1)
+	check "export of a linux image as raw-gpt: refused (its disk is MBR)" contains "$out" "its staged disk is raw (MBR), not raw-gpt"
 	check "... naming the image and its short id" contains "$out" "image sl-linux ("
 	check "... and no 64-hex id" no_long_id "$out"
 else

@@ -10,6 +10,10 @@
 # environment (and the token was asked for and sent); no user data (404)
 # keeps the disk's; a refused token, a malformed token and no service at all
 # keep the disk's with a line saying why; without the word nothing is asked.
+# Then the same program built and published by the aws provider to the
+# contract endpoint: the published disk (read back from its snapshot) asks
+# for user data in its grub.cfg and, booted under QEMU through its GRUB,
+# runs with the user data's arguments and environment, not the disk's.
 . "$(dirname "$0")/../lib/e2e.sh"
 need_tools qemu-system-x86_64 python3 ip
 [ "$(id -u)" = 0 ] || skip "a network namespace needs root"
@@ -114,4 +118,67 @@ check "no service: said on the console" contains "$(con off)" "imds: no session 
 boot without data
 check "without unik.userdata=imds: the disk's arguments" contains "$(con without)" "arg[1]=disk-arg"
 check "without unik.userdata=imds: nothing asked" test ! -s "$T/without.log"
+
+# ---- the disk the aws provider publishes, booted with the stand-in ----------
+# The program built into an image (default argument disk-arg) and published
+# to the contract endpoint (tests/aws/endpoint) by the aws provider: its
+# network stack makes the provider add unik.userdata=imds to the staged
+# disk's grub.cfg.  That disk, read back from the snapshot's blocks, boots
+# under QEMU (GRUB from the disk, virtio-net PCI on the namespace's bridge)
+# with the run's words as user data.  The one change to the disk's
+# grub.cfg: the namespace's address words (on EC2 the Xen HVM platform asks
+# DHCP by itself, docs/runtime.md).
+if ! command -v mcopy >/dev/null || ! [ -f /usr/lib/grub/i386-pc/boot.img ] ||
+	! /usr/bin/python3 -c 'import botocore.session' 2>/dev/null; then
+	skip_case "the aws-published disk: needs mtools, grub-pc-bin and python3-botocore"
+	finish
+fi
+KEY=AKIDUNIKEC2TEST SECRET=unik/ec2/test/secret/key
+/usr/bin/python3 "$ROOT/tests/aws/endpoint/serve" --port 0 --port-file "$T/ep.port" \
+	--access-key "$KEY" --secret-key "$SECRET" --region us-east-2 --seed 7 \
+	>"$T/ep.out" 2>"$T/ep.err" &
+EP_PID=$!
+trap 'kill "$EP_PID" 2>/dev/null; wait "$EP_PID" 2>/dev/null; cleanup_imds' EXIT
+for _ in $(seq 1 100); do [ -s "$T/ep.port" ] && break; sleep 0.1; done
+[ -s "$T/ep.port" ] || { cat "$T/ep.err"; echo "the endpoint did not start"; exit 1; }
+EP=http://127.0.0.1:$(cat "$T/ep.port")
+unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_DEFAULT_REGION
+export AWS_ACCESS_KEY_ID=$KEY AWS_SECRET_ACCESS_KEY=$SECRET AWS_REGION=us-east-2 \
+	AWS_ENDPOINT_URL=$EP AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=$T/none \
+	AWS_SHARED_CREDENTIALS_FILE=$T/none NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
+start_daemon
+unik build -t argsimg --arg disk-arg "$T/src" >"$T/ub.log" 2>&1 || { cat "$T/ub.log"; exit 1; }
+ref=$(timeout 300 "$BIN/unik" stage -q --provider aws argsimg 2>"$T/stage.err")
+check "unik stage --provider aws: the image is published" grep -qE '^ami-[0-9a-f]+ snap-[0-9a-f]+$' <<<"$ref"
+/usr/bin/python3 "$ROOT/tests/aws/endpoint/ami_disk.py" "$EP" "${ref%% *}" "$T/pub.raw" >"$T/ami_disk.log" 2>&1
+drive="$T/pub.raw@@$((2048 * 512))"
+mcopy -n -i "$drive" ::/boot/grub/grub.cfg "$T/pub.cfg" 2>"$T/mcopy.err"
+check "the published disk's grub.cfg asks for user data (its default argument too)" \
+	bash -c "grep -q \"^multiboot2 /boot/unik.elf .*'unik.arg=disk-arg'.*'unik.userdata=imds'\" '$T/pub.cfg'"
+sed -i "s|^multiboot2 .*|& 'unik.ip=10.79.0.2/24' 'unik.gw=10.79.0.1'|" "$T/pub.cfg"
+mcopy -o -i "$drive" "$T/pub.cfg" ::/boot/grub/grub.cfg
+printf '%s' "$(args from-ec2 'user data') unik.env=GREETING%3Dhi-ec2 unik.id=x" >"$T/userdata"
+: >"$T/pub.log"
+ip netns exec "$NS" python3 "$ROOT/tests/e2e/imds_standin.py" 169.254.169.254 80 "$T/pub.log" \
+	data "$T/userdata" &
+SPID=$!
+for _ in $(seq 50); do
+	in_ns bash -c 'exec 3<>/dev/tcp/169.254.169.254/80' 2>/dev/null && break
+	sleep 0.1
+done
+: >"$T/pub.log"
+in_ns timeout 300 qemu-system-x86_64 -M pc -accel tcg -m 128 -display none -no-reboot -nodefaults \
+	-serial "file:$T/pub.con" -drive "file=$T/pub.raw,format=raw,if=ide" \
+	-netdev "tap,id=n0,ifname=tp,script=no,downscript=no" -device virtio-net-pci,netdev=n0 \
+	>"$T/pub.qemu" 2>&1
+kill "$SPID" 2>/dev/null
+wait "$SPID" 2>/dev/null
+SPID=
+touch "$T/pub.con"
+check "the published disk boots with the user data's arguments" \
+	contains "$(con pub)" $'arg[1]=from-ec2\narg[2]=user data'
+check "and its environment; the disk's argument is gone" \
+	bash -c "grep -q '^GREETING=hi-ec2' '$T/pub.con' && ! grep -q disk-arg '$T/pub.con'"
+check "the user data was asked of the stand-in with a token" grep -q "^GET /latest/user-data" "$T/pub.log"
+check "unikd stops cleanly" stop_daemon
 finish

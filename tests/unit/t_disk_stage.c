@@ -370,6 +370,43 @@ static void set_cmdline(void)
 	   "its grub.cfg, on the ESP at the same offset");
 	free(cfg);
 	unlink(disk);
+	{
+		/* a linux-initrd image: GRUB's linux and initrd, both files on it */
+		char *initrd = xasprintf("%s/initrd", dir);
+		struct strbuf got = STRBUF_INIT;
+
+		write_file(initrd, "an initrd's bytes");
+		unik_err_clear(&err);
+		ok(disk_stage_raw_linux(img, initrd, "console=ttyS0 unik.arg=l", dir, disk, &err) ==
+		       0,
+		   "a disk of a kernel and an initrd");
+		if (err.code)
+			printf("# %s\n", err.msg);
+		cfg = read_cfg(disk);
+		ok(strstr(cfg, "linux /boot/vmlinuz 'console=ttyS0' 'unik.arg=l'\n"
+			       "initrd /boot/initrd.img\nboot\n") != NULL,
+		   "its grub.cfg: linux with the words, then initrd");
+		free(cfg);
+		ok(disk_stage_get_cmdline(disk, dir, &got, &err) == 0 &&
+		       !strcmp(strbuf_str(&got), "console=ttyS0 unik.arg=l"),
+		   "disk_stage_get_cmdline reads its words (%s)", strbuf_str(&got));
+		ok(disk_stage_set_cmdline(disk, "console=ttyS0 unik.arg=m", dir, &err) == 0,
+		   "set another command line on it");
+		cfg = read_cfg(disk);
+		ok(strstr(cfg, "linux /boot/vmlinuz 'console=ttyS0' 'unik.arg=m'\ninitrd") &&
+		       !strstr(cfg, "multiboot2"),
+		   "it still boots Linux with the initrd");
+		free(cfg);
+		unlink(disk);
+		unik_err_clear(&err);
+		ok(disk_stage_raw_linux(img, "/nonexistent/initrd", "x", dir, disk, &err) < 0 &&
+		       err.code == UNIK_E_NOT_FOUND && !fs_exists(disk),
+		   "a missing initrd: NOT_FOUND, no disk");
+		unik_err_clear(&err);
+		strbuf_release(&got);
+		unlink(initrd);
+		free(initrd);
+	}
 	unlink(img);
 	free(img);
 	free(disk);
