@@ -498,7 +498,9 @@ static void on_event(struct conn *c, uint32_t events, int64_t now)
 				conn_broken(c, now, "malformed answer", EPROTO);
 				return;
 			}
-			if (measuring) {
+			/* answers to requests in flight when -n was reached are
+			 * not counted: RESULT says exactly -n */
+			if (measuring && !done_requests()) {
 				st.requests++;
 				record_latency(now - c->started_ns);
 				if (status < 200 || status > 299) {
