@@ -155,7 +155,7 @@ long=$(python3 -c 'print("x" * 3000)')
 out=$(run_req "{\"image\": \"hello-c\", \"provider\": \"qemu\", \"args\": [\"$long\"]}")
 check "a 3000-byte argument on qemu: 400" contains "$out" "the limit is 2047"
 out=$(run_req '{"image": "hello-c", "ports": ["8080:80", "127.0.0.1:8080:81"]}')
-check "one host port published twice: 400" contains "$out" "host port 127.0.0.1:8080 is published twice"
+check "one host port published twice: 400" contains "$out" "host port 127.0.0.1:8080/tcp is published twice"
 check "none of these made an instance" eq "$(unik ps -a -q | wc -l)" "$n"
 out=$(api POST '/v1/images?memory=99999999' --data-binary @/dev/null)
 check "a build's memory outside every provider's range: 400" json_error_is "$out" 400 invalid_argument
