@@ -133,19 +133,14 @@ if ! command -v mcopy >/dev/null || ! [ -f /usr/lib/grub/i386-pc/boot.img ] ||
 	skip_case "the aws-published disk: needs mtools, grub-pc-bin and python3-botocore"
 	finish
 fi
-KEY=AKIDUNIKEC2TEST SECRET=unik/ec2/test/secret/key
-/usr/bin/python3 "$ROOT/tests/aws/endpoint/serve" --port 0 --port-file "$T/ep.port" \
-	--access-key "$KEY" --secret-key "$SECRET" --region us-east-2 --seed 7 \
-	>"$T/ep.out" 2>"$T/ep.err" &
-EP_PID=$!
-trap 'kill "$EP_PID" 2>/dev/null; wait "$EP_PID" 2>/dev/null; cleanup_imds' EXIT
-for _ in $(seq 1 100); do [ -s "$T/ep.port" ] && break; sleep 0.1; done
-[ -s "$T/ep.port" ] || { cat "$T/ep.err"; echo "the endpoint did not start"; exit 1; }
-EP=http://127.0.0.1:$(cat "$T/ep.port")
+. "$ROOT/tests/aws/endpoint/lib.sh"
+AWSEP_REGION=us-east-2
+trap 'awsep_stop; cleanup_imds' EXIT
+awsep_start "$T" --seed 7 || exit 1
+EP=$AWSEP_URL
 unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_DEFAULT_REGION
-export AWS_ACCESS_KEY_ID=$KEY AWS_SECRET_ACCESS_KEY=$SECRET AWS_REGION=us-east-2 \
-	AWS_ENDPOINT_URL=$EP AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=$T/none \
-	AWS_SHARED_CREDENTIALS_FILE=$T/none NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
+export AWS_CONFIG_FILE=$T/none AWS_SHARED_CREDENTIALS_FILE=$T/none NO_PROXY=127.0.0.1 \
+	no_proxy=127.0.0.1
 start_daemon
 unik build -t argsimg --arg disk-arg "$T/src" >"$T/ub.log" 2>&1 || { cat "$T/ub.log"; exit 1; }
 ref=$(timeout 300 "$BIN/unik" stage -q --provider aws argsimg 2>"$T/stage.err")
