@@ -12,6 +12,11 @@ ip -n "$NS" link set lo up
 trap 'cleanup; ip netns del "$NS" 2>/dev/null' EXIT
 in_ns() { ip netns exec "$NS" "$@"; }
 get() { in_ns curl -s -m 20 "$@"; }
+lacks() { # lacks HAYSTACK NEEDLE
+	[[ $1 != *"$2"* ]] && return 0
+	printf '    %q\n    contains %q\n' "$1" "$2"
+	return 1
+}
 state_of() { # the summon state of instance $1
 	unik ps -a --json | python3 -c 'import json,sys
 for i in json.load(sys.stdin):
@@ -40,6 +45,20 @@ check "nothing runs yet" eq "$(unik ps --json | python3 -c 'import json,sys; pri
 check "the first connection gets the answer" eq "$(get http://127.0.0.1:8080/env/GREETING)" summoned
 check "and the instance runs" eq "$(state_of web)" running
 check "later connections go straight through" eq "$(get http://127.0.0.1:8080/env/GREETING)" summoned
+# after the held one, connections are forwarded by the kernel (summon_nat.c),
+# and a guest on the bridge cannot use route_localnet to reach 127.0.0.1
+if in_ns iptables -w -t nat -S UNIK-SUMMON >/dev/null 2>&1; then
+	rules=$(in_ns iptables -w -t nat -S UNIK-SUMMON)
+	check "a DNAT rule for the port" contains "$rules" "--dport 8080 -j DNAT --to-destination"
+	dnat=$(in_ns iptables -w -t nat -L UNIK-SUMMON -n -v -x | awk '/dpt:8080/ { print $1 }')
+	check "the second connection went through it" test "${dnat:-0}" -ge 1
+	check "the bridge's loopback guard" contains "$(in_ns iptables -w -t raw -S UNIK-SUMMON)" \
+		"-d 127.0.0.0/8 -i unik0 -j DROP"
+	kfwd=1
+else
+	echo "# no iptables nat table here: every connection is relayed" >&2
+	kfwd=0
+fi
 ev=$(curl -s -m 2 --unix-socket "$SOCK" "http://x/v1/events?since=0&until=$(($(date +%s) + 1))")
 check "a summon event" contains "$ev" '"action":"summon"'
 # the same port cannot be summoned twice
@@ -56,6 +75,8 @@ check "the API refuses a negative idle_timeout" json_error_is "$out" 400 invalid
 # 2. stop: the listener stays; the next connection summons it again
 unik stop web >/dev/null
 check "stopped, it is idle" eq "$(state_of web)" idle
+[ "$kfwd" = 1 ] && check "the stop removes its DNAT rule" lacks \
+	"$(in_ns iptables -w -t nat -S UNIK-SUMMON)" "--dport 8080 "
 check "a connection after stop summons it again" eq "$(get http://127.0.0.1:8080/env/GREETING)" summoned
 
 # 3. 100 concurrent first connections, all answered by one boot
@@ -90,6 +111,8 @@ ev=$(curl -s -m 2 --unix-socket "$SOCK" "http://x/v1/events?since=0&until=$(($(d
 check "an idle-stop event" contains "$ev" '"action":"idle-stop"'
 check "summoned again after the idle stop" eq "$(get http://127.0.0.1:8082/env/GREETING)" lazy
 check "running again" eq "$(state_of lazy)" running
+[ "$kfwd" = 1 ] && check "forwarded by the kernel again" eq \
+	"$(get http://127.0.0.1:8082/env/GREETING) $(in_ns iptables -w -t nat -S UNIK-SUMMON | grep -c -- '--dport 8082 ')" "lazy 1"
 
 # 5. a daemon restart: reconcile listens again
 stop_daemon
