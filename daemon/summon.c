@@ -263,7 +263,7 @@ void *summon_relay_main(void *arg)
 				  boot_ms, summon_mono_ms() - t0 - boot_ms);
 		/* the next ones go through the kernel (not a pool's: picked here) */
 		if (s->n_members == 1)
-			summon_nat_add(r->m->id, &r->port->spec, addr, exits);
+			summon_nat_add_async(r->m->id, &r->port->spec, addr, exits);
 		portfwd_splice(r->client, guest, s->stop_fd);
 	}
 	if (guest >= 0) {

@@ -156,12 +156,16 @@ static int set_localnet(const char *dev, const char *v)
 {
 	char path[128];
 	FILE *f;
+	int bad;
 
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet", dev);
 	f = fopen(path, "we");
-	if (!f || fputs(v, f) < 0 || fclose(f)) {
-		if (f)
-			fclose(f);
+	if (!f) {
+		unikd_log("summon: cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	bad = fputs(v, f) < 0;
+	if (fclose(f) || bad) {
 		unikd_log("summon: cannot write %s to %s: %s", v, path, strerror(errno));
 		return -1;
 	}
@@ -239,6 +243,12 @@ static int fwd_rules(const struct fwd *f, const char *op)
 	return ipt_rule("nat", op, CHAIN, a) || rc;
 }
 
+static int same_port(const char *id, const struct portspec *a, const char *id2,
+		     const struct portspec *b)
+{
+	return !strcmp(id, id2) && a->host_port == b->host_port && !strcmp(a->host_ip, b->host_ip);
+}
+
 int summon_nat_add(const char *id, const struct portspec *p, const char *guest_ip,
 		   unsigned exits_seen)
 {
@@ -252,8 +262,7 @@ int summon_nat_add(const char *id, const struct portspec *p, const char *guest_i
 	if (!nat_ok)
 		goto out;
 	for (f = fwds; f; f = f->next)
-		if (!strcmp(f->id, id) && f->spec.host_port == p->host_port &&
-		    !strcmp(f->spec.host_ip, p->host_ip)) {
+		if (same_port(f->id, &f->spec, id, p)) {
 			rc = 0;
 			goto out;
 		}
@@ -278,6 +287,69 @@ int summon_nat_add(const char *id, const struct portspec *p, const char *guest_i
 out:
 	pthread_mutex_unlock(&nat_lock);
 	return rc;
+}
+
+struct add_job {
+	struct add_job *next; /* in `pending` while it runs (nat_lock) */
+	char id[80];
+	struct portspec spec;
+	char guest_ip[16];
+	unsigned exits_seen;
+};
+
+static struct add_job *pending;
+
+static void *add_main(void *arg)
+{
+	struct add_job *j = arg;
+
+	summon_nat_add(j->id, &j->spec, j->guest_ip, j->exits_seen);
+	pthread_mutex_lock(&nat_lock);
+	for (struct add_job **pp = &pending; *pp; pp = &(*pp)->next)
+		if (*pp == j) {
+			*pp = j->next;
+			break;
+		}
+	pthread_mutex_unlock(&nat_lock);
+	free(j);
+	return NULL;
+}
+
+void summon_nat_add_async(const char *id, const struct portspec *p, const char *guest_ip,
+			  unsigned exits_seen)
+{
+	struct add_job *j;
+	pthread_attr_t attr;
+	pthread_t t;
+	int have;
+
+	if (p->udp || strlen(id) >= sizeof(j->id) || strlen(guest_ip) >= sizeof(j->guest_ip))
+		return;
+	pthread_mutex_lock(&nat_lock);
+	have = !nat_ok;
+	for (struct fwd *f = fwds; f && !have; f = f->next)
+		have = same_port(f->id, &f->spec, id, p);
+	for (struct add_job *q = pending; q && !have; q = q->next)
+		have = same_port(q->id, &q->spec, id, p);
+	if (have) {
+		pthread_mutex_unlock(&nat_lock);
+		return;
+	}
+	j = xcalloc(1, sizeof(*j));
+	snprintf(j->id, sizeof(j->id), "%s", id);
+	j->spec = *p;
+	snprintf(j->guest_ip, sizeof(j->guest_ip), "%s", guest_ip);
+	j->exits_seen = exits_seen;
+	j->next = pending;
+	pending = j;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, add_main, j)) {
+		pending = j->next;
+		free(j);
+	}
+	pthread_attr_destroy(&attr);
+	pthread_mutex_unlock(&nat_lock);
 }
 
 static long long read_sysctl_s(const char *name, long long dflt)

@@ -23,12 +23,22 @@ void summon_nat_fini(void);
  * this one): 0 once the rule is there. */
 int summon_nat_add(const char *id, const struct portspec *p, const char *guest_ip,
 		   unsigned exits_seen);
+/* summon_nat_add in a thread of its own (the iptables runs take tens of
+ * ms: the held connection is relayed meanwhile); nothing when the rule is
+ * there already. */
+void summon_nat_add_async(const char *id, const struct portspec *p, const char *guest_ip,
+			  unsigned exits_seen);
 /* Removes id's rules (every instance's with NULL); takes only its own lock. */
 void summon_nat_drop(const char *id);
 /* The connections forwarded to id's guest now open (0 when it has no rule);
  * *last_end_ms is raised to when the last one that closed ended (wall
  * clock, from the tracking entry's time left). */
 int summon_nat_busy(const char *id, long long *last_end_ms);
+/* summon_nat_add in a thread of its own (the iptables runs take tens of
+ * ms: the held connection is relayed meanwhile); nothing when the rule is
+ * there already. */
+void summon_nat_add_async(const char *id, const struct portspec *p, const char *guest_ip,
+			  unsigned exits_seen);
 /* Removes id's rules, then counts as summon_nat_busy what they forwarded
  * and is still open (one may have begun just before). */
 int summon_nat_release(const char *id, long long *last_end_ms);
