@@ -539,6 +539,7 @@ void summon_close(struct unikd *d, const char *id)
 	s = unlink_locked(id);
 	pthread_mutex_unlock(&reg_lock);
 	summon_nat_drop(id);
+	network_forget(d, id); /* the tap it kept between runs */
 	if (s)
 		summoned_free(s);
 }
@@ -743,6 +744,19 @@ void summon_note_exit(const char *id)
 	summon_nat_drop(id); /* its connections come to the listener again */
 }
 
+/* At daemon stop: the taps kept by members whose VM is down go. */
+static void forget_idle_taps(struct unikd *d, const struct summoned *s)
+{
+	for (size_t i = 0; i < s->n_members; i++) {
+		enum unik_state st;
+		char addr[64];
+
+		if (read_state(d, s->members[i].id, &st, addr, sizeof(addr), NULL) ||
+		    !unik_state_active(st))
+			network_forget(d, s->members[i].id);
+	}
+}
+
 void summon_fini(struct unikd *d)
 {
 	uint64_t one = 1;
@@ -757,6 +771,7 @@ void summon_fini(struct unikd *d)
 		pthread_mutex_unlock(&reg_lock);
 		if (!s)
 			break;
+		forget_idle_taps(d, s);
 		summoned_free(s);
 	}
 	if (timer_started) {

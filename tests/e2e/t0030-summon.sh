@@ -85,10 +85,13 @@ unik stop web >/dev/null
 check "stopped, it is idle" eq "$(state_of web)" idle
 [ "$kfwd" = 1 ] && check "the stop removes its DNAT rule" lacks \
 	"$(in_ns iptables -w -t nat -S UNIK-SUMMON)" "--dport 8080 "
+# its tap stays for the next run (creating one is most of a start), until rm
+check "its tap is kept while it is idle" in_ns ip link show "uk${id:0:12}"
 check "a connection after stop summons it again" eq "$(get http://127.0.0.1:8080/env/GREETING)" summoned
 
 # 3. 100 concurrent first connections, all answered by one boot
 unik rm -f web >/dev/null
+check "rm deletes its tap" eq "$(in_ns ip -o link show | grep -c "uk${id:0:12}")" 0
 check "rm closes the listener" bash -c "ip netns exec $NS python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",8080))'"
 unik run --summon --provider spt --name burst -p 8081:8080 -e GREETING=burst http >/dev/null
 mkdir -p "$T/burst"
