@@ -61,6 +61,7 @@ UNIKD_SRCS += \
 	daemon/store_instance_docs.c \
 	daemon/store_volumes.c \
 	daemon/summon.c \
+	daemon/summon_nat.c \
 	daemon/summon_pool.c \
 	daemon/summon_udp.c \
 	daemon/supervisor.c \

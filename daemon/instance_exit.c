@@ -57,7 +57,7 @@ static void record_exit_locked(struct unikd *d, struct unik_instance *in,
 	free(in->message);
 	in->message = ex->message[0] ? xstrdup(ex->message) : NULL;
 	restarts_consider_locked(d, in);
-	summon_note_exit();
+	summon_note_exit(in->id);
 	if (store_instance_put(d->store, in, &err))
 		unikd_log("cannot record the exit of %s: %s", in->id, err.msg);
 	unikd_log("instance %s (%s) exited with %d%s%s", in->name, in->id, in->exit_code,

@@ -230,6 +230,23 @@ cleanup:
 	return rc;
 }
 
+int netdev_master_is(const char *name, const char *bridge)
+{
+	char path[96], link[256];
+	const char *base;
+	ssize_t n;
+
+	if (name_ok(name, NULL) || name_ok(bridge, NULL))
+		return 0;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/master", name);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return 0;
+	link[n] = '\0';
+	base = strrchr(link, '/');
+	return !strcmp(base ? base + 1 : link, bridge);
+}
+
 int netdev_tap_delete(const char *name, struct unik_err *err)
 {
 	if (name_ok(name, err))

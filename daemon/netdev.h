@@ -14,6 +14,8 @@ int netdev_bridge_ensure(const char *name, struct in_addr addr, int prefix, stru
 int netdev_tap_create(const char *name, const char *bridge, struct unik_err *err);
 /* Deletes tap `name`; a missing tap is not an error. */
 int netdev_tap_delete(const char *name, struct unik_err *err);
+/* 1 if device `name` is a port of bridge `bridge`. */
+int netdev_master_is(const char *name, const char *bridge);
 /* 1 if the device exists. */
 int netdev_exists(const char *name);
 /* 1 if device `name` is a Linux bridge (its driver says "bridge"), 0 if it

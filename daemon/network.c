@@ -429,7 +429,12 @@ int network_attach(struct unikd *d, struct unik_instance *in, const struct unik_
 		goto fail;
 	if (mode == UNIK_NET_TAP) {
 		snprintf(na->tap, sizeof(na->tap), "uk%.12s", in->id);
-		if (netdev_tap_create(na->tap, na->bridge, err)) {
+		/* a summoned instance's tap stays between its runs (creating one
+		 * is most of a start: docs/summon.md), if still on its bridge */
+		if (in->summon.enabled && netdev_master_is(na->tap, na->bridge)) {
+			/* kept from its last run, up */
+		} else if ((netdev_exists(na->tap) && netdev_tap_delete(na->tap, err)) ||
+			   netdev_tap_create(na->tap, na->bridge, err)) {
 			close_ports(n, in->id);
 			goto fail;
 		}
@@ -458,10 +463,20 @@ void network_detach(struct unikd *d, struct unik_instance *in)
 		return;
 	close_ports(n, in->id);
 	snprintf(tap, sizeof(tap), "uk%.12s", in->id);
-	if (n->kind == NET_BRIDGE)
+	if (n->kind == NET_BRIDGE && !in->summon.enabled) /* summoned: network_forget */
 		netdev_tap_delete(tap, NULL);
 	free(in->address);
 	in->address = NULL;
+}
+
+void network_forget(struct unikd *d, const char *id)
+{
+	char tap[16];
+
+	if (!d->net || d->net->kind != NET_BRIDGE)
+		return;
+	snprintf(tap, sizeof(tap), "uk%.12s", id);
+	netdev_tap_delete(tap, NULL);
 }
 
 int network_readopt(struct unikd *d, const struct unik_instance *in, struct unik_err *err)

@@ -61,6 +61,9 @@ int network_image_uses_net(const char *format, const char *kernel);
 /* After the VM ended or failed to start (d->lock held): closes the ports,
  * deletes the tap, frees the address (in->address = NULL). */
 void network_detach(struct unikd *d, struct unik_instance *in);
+/* The tap a summoned instance keeps between its runs (network_detach
+ * leaves it) goes: at its removal, or at daemon stop while its VM is down. */
+void network_forget(struct unikd *d, const char *id);
 /* 1 in bridge mode (the daemon relays the published ports itself). */
 int network_bridged(struct unikd *d);
 /* For a VM adopted after a restart: opens its published ports again

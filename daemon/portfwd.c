@@ -127,6 +127,7 @@ int portfwd_connect_wait(const struct sockaddr_in *guest, int stop_fd, int wait_
 {
 	struct pollfd stop = { stop_fd, POLLIN, 0 };
 	long long deadline = mono_ms() + wait_ms;
+	int attempt_ms = 10;
 
 	for (;;) {
 		long long left = wait_ms < 0 ? 1000 : deadline - mono_ms();
@@ -134,9 +135,14 @@ int portfwd_connect_wait(const struct sockaddr_in *guest, int stop_fd, int wait_
 
 		if (left <= 0)
 			return -1;
-		fd = portfwd_connect(guest, stop_fd, left > 1000 ? 1000 : (int)left);
+		/* a SYN the guest never saw (sent before its NIC was there) is
+		 * sent again by the kernel only after 1 s: a new attempt sends
+		 * one at once; each waits twice the last, up to 1 s */
+		fd = portfwd_connect(guest, stop_fd, left > attempt_ms ? attempt_ms : (int)left);
 		if (fd >= 0)
 			return fd;
+		if (attempt_ms < 1000)
+			attempt_ms = attempt_ms * 2 > 1000 ? 1000 : attempt_ms * 2;
 		/* refused (the program does not listen yet): again shortly */
 		if (poll(&stop, 1, retry_ms) != 0)
 			return -1;

@@ -32,6 +32,7 @@
 #include "portfwd.h"
 #include "store.h"
 #include "summon_impl.h"
+#include "summon_nat.h"
 #include "udprelay.h"
 
 #define SUMMON_BACKLOG 1024
@@ -224,6 +225,7 @@ void *summon_relay_main(void *arg)
 	char addr[64];
 	int guest = -1, up = 0;
 	long long boot_ms, t0 = summon_mono_ms();
+	unsigned exits = atomic_load(&summon_vm_exits);
 
 	if (ensure_running(s, r->m, addr, sizeof(addr), &boot_ms, &err)) {
 		if (r->client < 0)
@@ -259,6 +261,9 @@ void *summon_relay_main(void *arg)
 				  "%lld ms until the program listened)",
 				  r->m->id, r->port->spec.host_port, summon_mono_ms() - r->t0,
 				  boot_ms, summon_mono_ms() - t0 - boot_ms);
+		/* the next ones go through the kernel (not a pool's: picked here) */
+		if (s->n_members == 1)
+			summon_nat_add_async(r->m->id, &r->port->spec, addr, exits);
 		portfwd_splice(r->client, guest, s->stop_fd);
 	}
 	if (guest >= 0) {
@@ -533,6 +538,8 @@ void summon_close(struct unikd *d, const char *id)
 	pthread_mutex_lock(&reg_lock);
 	s = unlink_locked(id);
 	pthread_mutex_unlock(&reg_lock);
+	summon_nat_drop(id);
+	network_forget(d, id); /* the tap it kept between runs */
 	if (s)
 		summoned_free(s);
 }
@@ -616,6 +623,8 @@ static void idle_check(struct summoned *s, struct member *m)
 		pthread_mutex_unlock(&s->mu);
 		return;
 	}
+	if (summon_nat_busy(m->id, &m->last_ms) > 0) /* forwarded by the kernel */
+		m->last_ms = summon_now_ms();
 	since = m->last_ms;
 	pthread_mutex_lock(&d->lock);
 	run = store_instance_get(d->store, m->id, &in, NULL) == 0 && in.state == UNIK_STATE_RUNNING;
@@ -624,6 +633,13 @@ static void idle_check(struct summoned *s, struct member *m)
 	if (run && in.started * 1000 > since)
 		since = in.started * 1000;
 	if (!run || summon_now_ms() - since < s->idle_ms) {
+		pthread_mutex_unlock(&s->mu);
+		unik_instance_release(&in);
+		return;
+	}
+	/* no more forwarded ones; one begun meanwhile keeps it up */
+	if (summon_nat_release(m->id, &m->last_ms) > 0) {
+		m->last_ms = summon_now_ms();
 		pthread_mutex_unlock(&s->mu);
 		unik_instance_release(&in);
 		return;
@@ -709,6 +725,8 @@ void summon_reconcile(struct unikd *d)
 		return;
 	}
 	pthread_mutex_unlock(&d->lock);
+	if (network_bridged(d))
+		summon_nat_init(d);
 	for (size_t i = 0; i < n; i++) {
 		if (!v[i].summon.enabled || v[i].summon.pool[0]) /* a member: with its pool */
 			continue;
@@ -720,9 +738,23 @@ void summon_reconcile(struct unikd *d)
 	store_instances_free(v, n);
 }
 
-void summon_note_exit(void)
+void summon_note_exit(const char *id)
 {
 	atomic_fetch_add(&summon_vm_exits, 1);
+	summon_nat_drop(id); /* its connections come to the listener again */
+}
+
+/* At daemon stop: the taps kept by members whose VM is down go. */
+static void forget_idle_taps(struct unikd *d, const struct summoned *s)
+{
+	for (size_t i = 0; i < s->n_members; i++) {
+		enum unik_state st;
+		char addr[64];
+
+		if (read_state(d, s->members[i].id, &st, addr, sizeof(addr), NULL) ||
+		    !unik_state_active(st))
+			network_forget(d, s->members[i].id);
+	}
 }
 
 void summon_fini(struct unikd *d)
@@ -739,6 +771,7 @@ void summon_fini(struct unikd *d)
 		pthread_mutex_unlock(&reg_lock);
 		if (!s)
 			break;
+		forget_idle_taps(d, s);
 		summoned_free(s);
 	}
 	if (timer_started) {
@@ -750,4 +783,5 @@ void summon_fini(struct unikd *d)
 	if (timer_stop_fd >= 0)
 		close(timer_stop_fd);
 	timer_stop_fd = -1;
+	summon_nat_fini();
 }

@@ -56,10 +56,11 @@ int summon_dns_lookup(struct unikd *d, const char *name, int boot, char *ip, siz
 /* At daemon start, after instances_reconcile: listens again for every
  * summoned instance; and starts the idle timer. */
 void summon_reconcile(struct unikd *d);
-/* A VM ended (instance_exit.c, d->lock held: takes no lock): the UDP
- * ports' gates look again at their instance's state before the next
+/* The VM of instance `id` ended (instance_exit.c, d->lock held: takes
+ * only summon_nat.c's leaf lock): its kernel forwarding is removed, and the
+ * UDP ports' gates look again at their instance's state before the next
  * datagram goes straight through. */
-void summon_note_exit(void);
+void summon_note_exit(const char *id);
 /* At daemon stop: closes everything (the VMs are left as they are). */
 void summon_fini(struct unikd *d);
 

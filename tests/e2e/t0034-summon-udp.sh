@@ -2,8 +2,9 @@
 # t0034-summon-udp: UDP published ports, summoned (unik run --summon -p
 # H:G/udp, docs/summon.md) and not: the first datagram boots the instance and
 # is answered, later ones go straight through, datagrams keep it from the
-# idle stop, the held queue is bounded.  The daemon runs in a network
-# namespace this test creates (as t0030): no traffic leaves it.
+# idle stop, the held queue is bounded; on spt, and on hvt and qemu.  The
+# daemon runs in a network namespace this test creates (as t0030): no
+# traffic leaves it.
 . "$(dirname "$0")/../lib/e2e.sh"
 [ "$(id -u)" -eq 0 ] || skip "needs root for a network namespace"
 command -v ip >/dev/null || skip "needs iproute2"
@@ -134,6 +135,28 @@ ans=no-answer
 for _ in $(seq 1 20); do ans=$(udp 5359 one x 1); [ "$ans" != no-answer ] && break; done
 check "a published UDP port answers" eq "$ans" "plain:x"
 unik rm -f plain >/dev/null
+
+# 7. hvt and qemu: the same gate and boot (instance_start), one case each
+if [ -c /dev/kvm ] && unik providers 2>/dev/null | grep -qw hvt; then
+	unik run --summon --idle-timeout 2s --provider hvt --name echo-hvt -p 5360:5000/udp \
+		-e PREFIX=hvt: echo >/dev/null
+	check "hvt: the first datagram is answered" eq "$(udp 5360 one first 60)" "hvt:first"
+	check "hvt: later ones go straight through" eq "$(udp 5360 one second 10)" "hvt:second"
+	check "hvt: it stops when idle" eq "$(wait_state echo-hvt idle 100)" idle
+	check "hvt: the next datagram summons it again" eq "$(udp 5360 one again 60)" "hvt:again"
+	unik rm -f echo-hvt >/dev/null
+else
+	skip_case "hvt: no /dev/kvm or no hvt provider"
+fi
+if command -v qemu-system-x86_64 >/dev/null && unik providers 2>/dev/null | grep -qw qemu; then
+	unik run --summon --provider qemu --name echo-qemu -p 5361:5000/udp -e PREFIX=qemu: \
+		echo >/dev/null
+	check "qemu: the first datagram is answered" eq "$(udp 5361 one first 90)" "qemu:first"
+	check "qemu: later ones go straight through" eq "$(udp 5361 one second 10)" "qemu:second"
+	unik rm -f echo-qemu >/dev/null
+else
+	skip_case "qemu: no qemu-system-x86_64 or no qemu provider"
+fi
 
 check "the daemon still serves at the end" daemon_alive
 finish
