@@ -6,9 +6,10 @@
 # published disk; t0022 checks it does) and the kernel log on the console
 # (loglevel=7, for the init's lines).  Booted under QEMU (TCG) from NVMe
 # with a virtio-net NIC on a tap in a network namespace of the test's own,
-# where dnsmasq is the DHCP server and gives an MTU (option 26) of 1400:
+# where dnsmasq is the DHCP server and gives EC2's MTU (option 26), 9001:
 # the program's port answers on the leased address, the init's log names
-# that lease, and the TCP MSS the guest advertises is the MTU's.
+# that lease and shows every module loaded (xen-netfront refusing: no Xen),
+# and the TCP MSS the guest advertises is the MTU's.
 . "$(dirname "$0")/../lib/e2e.sh"
 . "$ROOT/tests/lib/netns.sh"
 need_tools qemu-system-x86_64 python3 curl grub-mkimage mkfs.fat mcopy ip
@@ -28,12 +29,15 @@ mcopy -o -i "$drive" "$T/l.cfg" ::/boot/grub/grub.cfg
 
 ns=unik-t0048-$$
 netns_bridge "$ns" 10.248.0 tp || { netns_del; skip "cannot make a network namespace here"; }
+# jumbo frames on the namespace's side, so that the MSS tells the guest's MTU
+in_ns ip link set tp mtu 9001 && in_ns ip link set br0 mtu 9001 ||
+	{ netns_del; skip "cannot set a tap's MTU to 9001 here"; }
 QPID=
 trap 'kill "$QPID" "$DPID" 2>/dev/null; wait "$QPID" "$DPID" 2>/dev/null; netns_del; cleanup' EXIT
 in_ns dnsmasq --keep-in-foreground --no-hosts --no-resolv --conf-file=/dev/null --port=0 \
 	--interface=br0 --bind-interfaces --dhcp-range=10.248.0.50,10.248.0.60,255.255.255.0,1h \
 	--dhcp-option=option:router,10.248.0.1 --dhcp-option=option:dns-server,10.248.0.1 \
-	--dhcp-option=26,1400 --dhcp-leasefile="$T/leases" --log-dhcp --log-facility="$T/dnsmasq.log" \
+	--dhcp-option=26,9001 --dhcp-leasefile="$T/leases" --log-dhcp --log-facility="$T/dnsmasq.log" \
 	--pid-file="$T/dnsmasq.pid" >"$T/dnsmasq.out" 2>&1 &
 DPID=$!
 in_ns timeout 400 qemu-system-x86_64 -M pc -accel tcg -m 512 -display none -no-reboot -nodefaults \
@@ -51,14 +55,16 @@ for _ in $(seq 1 400); do
 done
 check "dnsmasq leased an address to the guest's MAC ($addr)" test -n "$addr"
 check "the program's port answers on the leased address" test -n "$got"
-check "the init's log: eth0 leased from 10.248.0.1, $addr/24, MTU 1400" \
-	bash -c "grep -a 'unik-init: eth0: leased from 10.248.0.1 for 3600 s' '$T/l.com1' && grep -a 'unik-init: eth0: $addr/24 mtu 1400' '$T/l.com1'"
+check "the init's log: eth0 leased from 10.248.0.1, $addr/24, MTU 9001" \
+	bash -c "grep -a 'unik-init: eth0: leased from 10.248.0.1 for 3600 s' '$T/l.com1' && grep -a 'unik-init: eth0: $addr/24 mtu 9001' '$T/l.com1'"
+check "every network module loaded but xen-netfront, which is not for this machine (no Xen)" \
+	bash -c "grep -aq 'unik-init: xen-netfront.ko: not for this machine' '$T/l.com1' && ! grep -a 'unik-init: cannot load' '$T/l.com1'"
 mss=$(in_ns python3 -c '
 import socket, sys
 s = socket.create_connection((sys.argv[1], 8080), timeout=5)
 print(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG))' "$addr" 2>/dev/null)
-check "the guest's MSS is the leased MTU's (1400 - 40, less TCP options): $mss" \
-	bash -c "[ '${mss:-0}' -gt 1200 ] && [ '${mss:-0}' -le 1360 ]"
+check "the guest's MSS is the leased MTU's (9001 - 40, less TCP options; 1500's is 1460): $mss" \
+	bash -c "[ '${mss:-0}' -gt 8900 ] && [ '${mss:-0}' -le 8961 ]"
 kill "$QPID" 2>/dev/null
 wait "$QPID" 2>/dev/null
 finish
