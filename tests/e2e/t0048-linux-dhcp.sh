@@ -32,15 +32,23 @@ netns_bridge "$ns" 10.248.0 tp || { netns_del; skip "cannot make a network names
 # jumbo frames on the namespace's side, so that the MSS tells the guest's MTU
 in_ns ip link set tp mtu 9001 && in_ns ip link set br0 mtu 9001 ||
 	{ netns_del; skip "cannot set a tap's MTU to 9001 here"; }
-QPID=
-trap 'kill "$QPID" "$DPID" 2>/dev/null; wait "$QPID" "$DPID" 2>/dev/null; netns_del; cleanup' EXIT
-in_ns dnsmasq --keep-in-foreground --no-hosts --no-resolv --conf-file=/dev/null --port=0 \
+QPID= DPID=
+# started with ip netns exec itself (not in_ns, a function: $! would be a
+# subshell's), so that $! is the process to stop
+stop_ns() {
+	kill "$QPID" "$DPID" 2>/dev/null
+	[ -s "$T/dnsmasq.pid" ] && kill "$(cat "$T/dnsmasq.pid")" 2>/dev/null
+	wait "$QPID" "$DPID" 2>/dev/null
+	netns_del
+}
+trap 'stop_ns; cleanup' EXIT
+ip netns exec "$NS" dnsmasq --keep-in-foreground --no-hosts --no-resolv --conf-file=/dev/null --port=0 \
 	--interface=br0 --bind-interfaces --dhcp-range=10.248.0.50,10.248.0.60,255.255.255.0,1h \
 	--dhcp-option=option:router,10.248.0.1 --dhcp-option=option:dns-server,10.248.0.1 \
 	--dhcp-option=26,9001 --dhcp-leasefile="$T/leases" --log-dhcp --log-facility="$T/dnsmasq.log" \
 	--pid-file="$T/dnsmasq.pid" >"$T/dnsmasq.out" 2>&1 &
 DPID=$!
-in_ns timeout 400 qemu-system-x86_64 -M pc -accel tcg -m 512 -display none -no-reboot -nodefaults \
+ip netns exec "$NS" timeout 400 qemu-system-x86_64 -M pc -accel tcg -m 512 -display none -no-reboot -nodefaults \
 	-serial "file:$T/l.com1" -drive "file=$T/l.raw,format=raw,if=none,id=d0" \
 	-device nvme,drive=d0,serial=unikroot,bootindex=0 \
 	-netdev tap,id=n0,ifname=tp,script=no,downscript=no \
