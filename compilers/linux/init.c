@@ -38,12 +38,14 @@
 #include <unistd.h>
 
 #include "../../abi/boot.h"
+#include "dhcp_msg.h"
 
 #define APP_PATH "/app"
 #define MODULES_DIR "/unik/modules"
 #define STATUS_TTY "/dev/ttyS1"
 #define MAX_EVDEV 8
 #define CMDLINE_MAX 4096
+#define DHCP_BUDGET_MS 30000
 
 /* struct input_event of linux/input.h on 64-bit; musl ships no kernel headers. */
 struct evdev_event {
@@ -205,11 +207,14 @@ static char *cmdline_word(const char *key, int nth, char *out, size_t size)
 	return NULL;
 }
 
+/* Whether the command line configures a network: unik.ip= words, or
+ * unik.net=dhcp (the aws provider's word for the linux base). */
 static int net_wanted(void)
 {
 	char v[64];
 
-	return cmdline_word("unik.ip=", 0, v, sizeof(v)) != NULL;
+	return cmdline_word(UNIK_BOOT_IP, 0, v, sizeof(v)) != NULL ||
+	       (cmdline_word("unik.net=", 0, v, sizeof(v)) && !strcmp(v, "dhcp"));
 }
 
 /* Sets address (and netmask, when mask is not NULL) and brings `ifname` up. */
@@ -239,74 +244,145 @@ static int if_up(int sock, const char *ifname, const struct in_addr *addr,
 	return ioctl(sock, SIOCSIFFLAGS, &ifr);
 }
 
-/* The network words of docs/networking.md for the first Ethernet device
- * (eth0, the virtio-net driver loaded by modules_load): unik.ip=ADDR/PREFIX,
- * unik.gw=ADDR, unik.dns=ADDR (up to 3, into /etc/resolv.conf).  lo comes
- * up in any case.  Failures go to the kernel log; the program runs anyway. */
-static void net_setup(void)
+/* eth0's configuration, from the words or from a DHCP lease. */
+struct net_conf {
+	struct in_addr addr, mask, gw, dns[DHCP_DNS_MAX];
+	int ndns, mtu;
+};
+
+/* From unik.ip=ADDR/PREFIX, unik.gw=ADDR, unik.dns=ADDR (up to 3); -1 if
+ * unik.ip= is missing or malformed. */
+static int net_from_words(struct net_conf *c)
 {
 	char ip[64], gw[64], dns[64], *slash;
-	struct in_addr addr, mask, gwa;
 	long prefix;
-	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (!cmdline_word(UNIK_BOOT_IP, 0, ip, sizeof(ip)))
+		return -1;
+	slash = strchr(ip, '/');
+	prefix = slash ? strtol(slash + 1, NULL, 10) : 0;
+	if (slash)
+		*slash = '\0';
+	if (prefix < 1 || prefix > 32 || inet_pton(AF_INET, ip, &c->addr) != 1) {
+		klog("bad unik.ip=%s: no network", ip);
+		return -1;
+	}
+	c->mask.s_addr = htonl(prefix == 32 ? ~0u : ~(~0u >> prefix));
+	if (cmdline_word(UNIK_BOOT_GW, 0, gw, sizeof(gw)) && inet_pton(AF_INET, gw, &c->gw) != 1)
+		klog("bad unik.gw=%s", gw);
+	for (int i = 0; i < DHCP_DNS_MAX && cmdline_word(UNIK_BOOT_DNS, i, dns, sizeof(dns)); i++)
+		if (inet_pton(AF_INET, dns, &c->dns[c->ndns]) == 1)
+			c->ndns++;
+	return 0;
+}
+
+/* From a DHCP lease for eth0 (brought up without an address first). */
+static int net_from_dhcp(int sock, struct net_conf *c)
+{
+	struct dhcp_lease l;
+	struct ifreq ifr;
+	uint8_t mac[6];
+	char a[16];
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "eth0");
+	if (if_up(sock, "eth0", NULL, NULL) < 0 || ioctl(sock, SIOCGIFHWADDR, &ifr) < 0) {
+		klog("cannot bring eth0 up: %s", strerror(errno));
+		return -1;
+	}
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	if (dhcp_client_lease((int)if_nametoindex("eth0"), mac, DHCP_BUDGET_MS, &l, klog) < 0) {
+		klog("eth0: no DHCP lease in %d s: no network", DHCP_BUDGET_MS / 1000);
+		return -1;
+	}
+	c->addr.s_addr = l.addr;
+	c->mask.s_addr = l.mask;
+	c->gw.s_addr = l.router;
+	for (c->ndns = 0; c->ndns < l.ndns; c->ndns++)
+		c->dns[c->ndns].s_addr = l.dns[c->ndns];
+	c->mtu = l.mtu;
+	inet_ntop(AF_INET, &l.server, a, sizeof(a));
+	klog("eth0: leased from %s for %u s (not renewed: the address stays)", a, l.lease_s);
+	return 0;
+}
+
+static void net_apply(int sock, const struct net_conf *c)
+{
+	char a[16];
 	FILE *f;
+
+	if (if_up(sock, "eth0", &c->addr, &c->mask) < 0) {
+		klog("cannot configure eth0: %s", strerror(errno));
+		return;
+	}
+	if (c->mtu) {
+		struct ifreq ifr;
+
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "eth0");
+		ifr.ifr_mtu = c->mtu;
+		if (ioctl(sock, SIOCSIFMTU, &ifr) < 0)
+			klog("eth0: cannot set the MTU to %d: %s", c->mtu, strerror(errno));
+	}
+	if (c->gw.s_addr) {
+		struct rtentry rt;
+
+		memset(&rt, 0, sizeof(rt));
+		((struct sockaddr_in *)&rt.rt_dst)->sin_family = AF_INET;
+		((struct sockaddr_in *)&rt.rt_genmask)->sin_family = AF_INET;
+		((struct sockaddr_in *)&rt.rt_gateway)->sin_family = AF_INET;
+		((struct sockaddr_in *)&rt.rt_gateway)->sin_addr = c->gw;
+		rt.rt_flags = RTF_UP | RTF_GATEWAY;
+		if (ioctl(sock, SIOCADDRT, &rt) < 0)
+			klog("cannot add the default route via %s: %s",
+			     inet_ntop(AF_INET, &c->gw, a, sizeof(a)), strerror(errno));
+	}
+	if (c->ndns) {
+		mkdir("/etc", 0755);
+		f = fopen("/etc/resolv.conf", "we");
+		for (int i = 0; f && i < c->ndns; i++)
+			fprintf(f, "nameserver %s\n", inet_ntop(AF_INET, &c->dns[i], a, sizeof(a)));
+		if (f)
+			fclose(f);
+	}
+	klog("eth0: %s/%d mtu %d", inet_ntop(AF_INET, &c->addr, a, sizeof(a)),
+	     dhcp_mask_prefix(c->mask.s_addr), c->mtu ? c->mtu : 1500);
+}
+
+/* The network of docs/networking.md for the first Ethernet device (eth0,
+ * whose driver modules_load loaded: virtio-net, ENA or Xen netfront): the
+ * unik.ip= words, or else with unik.net=dhcp a DHCP lease.  lo comes up in
+ * any case.  Failures go to the kernel log; the program runs anyway. */
+static void net_setup(void)
+{
+	struct net_conf c;
+	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	char v[64];
 
 	if (sock < 0)
 		return;
 	if (if_up(sock, "lo", NULL, NULL) < 0)
 		klog("cannot bring lo up: %s", strerror(errno));
-	if (!cmdline_word("unik.ip=", 0, ip, sizeof(ip)))
-		goto cleanup;
-	slash = strchr(ip, '/');
-	prefix = slash ? strtol(slash + 1, NULL, 10) : 0;
-	if (slash)
-		*slash = '\0';
-	if (prefix < 1 || prefix > 32 || inet_pton(AF_INET, ip, &addr) != 1) {
-		klog("bad unik.ip=%s: no network", ip);
-		goto cleanup;
+	if (net_wanted()) {
+		/* the device appears once its driver probed it: wait a little */
+		for (int i = 0; i < 500 && if_nametoindex("eth0") == 0; i++)
+			usleep(10000);
+		memset(&c, 0, sizeof(c));
+		if (cmdline_word(UNIK_BOOT_IP, 0, v, sizeof(v)) ? net_from_words(&c) == 0
+								: net_from_dhcp(sock, &c) == 0)
+			net_apply(sock, &c);
 	}
-	mask.s_addr = htonl(prefix == 32 ? ~0u : ~(~0u >> prefix));
-	/* the device appears when virtio_mmio/virtio_pci probe it: wait a little */
-	for (int i = 0; i < 100 && if_nametoindex("eth0") == 0; i++)
-		usleep(10000);
-	if (if_up(sock, "eth0", &addr, &mask) < 0) {
-		klog("cannot configure eth0: %s", strerror(errno));
-		goto cleanup;
-	}
-	if (cmdline_word("unik.gw=", 0, gw, sizeof(gw))) {
-		struct rtentry rt;
-
-		memset(&rt, 0, sizeof(rt));
-		if (inet_pton(AF_INET, gw, &gwa) != 1) {
-			klog("bad unik.gw=%s", gw);
-			goto cleanup;
-		}
-		((struct sockaddr_in *)&rt.rt_dst)->sin_family = AF_INET;
-		((struct sockaddr_in *)&rt.rt_genmask)->sin_family = AF_INET;
-		((struct sockaddr_in *)&rt.rt_gateway)->sin_family = AF_INET;
-		((struct sockaddr_in *)&rt.rt_gateway)->sin_addr = gwa;
-		rt.rt_flags = RTF_UP | RTF_GATEWAY;
-		if (ioctl(sock, SIOCADDRT, &rt) < 0)
-			klog("cannot add the default route via %s: %s", gw, strerror(errno));
-	}
-	if (cmdline_word("unik.dns=", 0, dns, sizeof(dns))) {
-		mkdir("/etc", 0755);
-		f = fopen("/etc/resolv.conf", "we");
-		for (int i = 0; f && i < 3 && cmdline_word("unik.dns=", i, dns, sizeof(dns)); i++)
-			fprintf(f, "nameserver %s\n", dns);
-		if (f)
-			fclose(f);
-	}
-	klog("eth0: %s/%ld", ip, prefix);
-cleanup:
 	close(sock);
 }
 
-/* The network drivers among the modules: loaded only for a networked guest. */
+/* The network drivers among the modules: loaded only for a networked guest.
+ * ena.ko (EC2's Nitro types) binds nothing elsewhere; xen-netfront.ko
+ * refuses to load outside Xen (ENODEV: not tried again). */
 static int is_net_module(const char *name)
 {
 	return !strncmp(name, "virtio", 6) || !strcmp(name, "failover.ko") ||
-	       !strcmp(name, "net_failover.ko");
+	       !strcmp(name, "net_failover.ko") || !strcmp(name, "ena.ko") ||
+	       !strcmp(name, "xen-netfront.ko");
 }
 
 /* When a module is loaded in a round: after the ones it depends on. */
@@ -341,6 +417,7 @@ static int modules_load_rank(int net, int rank, struct module_set *loaded)
 		size_t len = strlen(e->d_name);
 		char path[300];
 		int fd, done = 0;
+		long r;
 
 		if (len < 4 || len >= sizeof(loaded->name[0]) ||
 		    strcmp(e->d_name + len - 3, ".ko") || (!net && is_net_module(e->d_name)) ||
@@ -352,7 +429,10 @@ static int modules_load_rank(int net, int rank, struct module_set *loaded)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", MODULES_DIR, e->d_name);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0 && (syscall(SYS_finit_module, fd, "", 0) == 0 || errno == EEXIST)) {
+		r = fd < 0 ? -1 : syscall(SYS_finit_module, fd, "", 0);
+		if (r == 0 || (fd >= 0 && (errno == EEXIST || errno == ENODEV))) {
+			if (r != 0 && errno == ENODEV)
+				klog("%s: not for this machine", e->d_name);
 			snprintf(loaded->name[loaded->n++], sizeof(loaded->name[0]), "%s",
 				 e->d_name);
 			progress = 1;

@@ -287,6 +287,7 @@ int aws_publish(const struct unik_publish_spec *spec, char *ref, size_t ref_size
 		struct unik_err *err)
 {
 	struct unik_publish_spec ps = *spec;
+	const char *word = UNIK_BOOT_USERDATA_IMDS;
 	char *disk = NULL;
 	int ud = 0, rc;
 
@@ -294,12 +295,14 @@ int aws_publish(const struct unik_publish_spec *spec, char *ref, size_t ref_size
 		return unik_err_set(err, UNIK_E_INTERNAL, "aws: no staged disk to publish");
 	if (aws_userdata_capable(spec, &ud, err))
 		return -1;
-	if (!ud)
+	if (!ud && spec->format && !strcmp(spec->format, UNIK_FORMAT_LINUX_INITRD))
+		word = AWS_LINUX_NET; /* the linux base: DHCP for the VPC's address */
+	else if (!ud)
 		return aws_publish_disk(spec, 0, ref, ref_size, err);
-	if (aws_userdata_disk(spec, &disk, err))
+	if (aws_userdata_disk(spec, word, &disk, err))
 		return -1;
 	ps.disk = disk;
-	rc = aws_publish_disk(&ps, 1, ref, ref_size, err);
+	rc = aws_publish_disk(&ps, ud, ref, ref_size, err);
 	if (rc == 0)
 		aws_userdata_disk_done(spec);
 	free(disk);

@@ -44,13 +44,15 @@ int aws_publish(const struct unik_publish_spec *spec, char *ref, size_t ref_size
 		struct unik_err *err);
 int aws_unpublish(const struct unik_publish_spec *spec, const char *ref, struct unik_err *err);
 /* Publishes spec->disk as it is (aws_publish adds unik.userdata=imds to
- * the disk of an image with the network stack first); `userdata` tags the
- * AMI unik:userdata=imds. */
+ * the disk of an image with the network stack first, unik.net=dhcp to a
+ * linux-initrd image's); `userdata` tags the AMI unik:userdata=imds. */
 int aws_publish_disk(const struct unik_publish_spec *spec, int userdata, char *ref, size_t ref_size,
 		     struct unik_err *err);
 
 /* aws_variant.c: the run's command line (without network words) into
- * mine. */
+ * mine.  AWS_LINUX_NET is the word the linux base's disks get on EC2 (its
+ * init asks DHCP for eth0's address: the VPC's). */
+#define AWS_LINUX_NET UNIK_BOOT_DHCP
 int aws_run_cmdline(const struct unik_run_spec *spec, struct strbuf *mine, struct unik_err *err);
 /* The AMI the run boots: base_ami when its command line is the image's
  * own or differs only in words its user data gives (aws_userdata.c), else
@@ -68,9 +70,12 @@ int aws_user_data(const struct unik_run_spec *spec, struct strbuf *out, struct u
  * kernel that links the network stack. */
 int aws_userdata_capable(const struct unik_publish_spec *spec, int *yes, struct unik_err *err);
 /* The path (*disk, the caller frees) of a copy of spec->disk in spec->dir
- * whose grub.cfg adds unik.userdata=imds; one left by a publication cut
- * short is used again.  _done removes it once published. */
-int aws_userdata_disk(const struct unik_publish_spec *spec, char **disk, struct unik_err *err);
+ * whose grub.cfg adds `word` (unik.userdata=imds, or unik.net=dhcp for the
+ * linux base); one left by a publication cut short is used again (an
+ * image's format, so its word, never changes).  _done removes it once
+ * published. */
+int aws_userdata_disk(const struct unik_publish_spec *spec, const char *word, char **disk,
+		      struct unik_err *err);
 void aws_userdata_disk_done(const struct unik_publish_spec *spec);
 /* *yes 1 when the run's command line differs from `theirs` (the image's
  * staged disk's) only in unik.arg=/unik.env= words that its user data

@@ -10,8 +10,9 @@
  * is refused before RunInstances; an image without a network stack runs on
  * any x86_64 type (its root volume is NVMe on Nitro, which GRUB reads
  * through the BIOS and the runtime drives too).  A linux-initrd image (the
- * linux base: Debian's cloud kernel) runs on any type; its initrd does not
- * carry the ENA and netfront modules yet (docs/providers/aws.md).
+ * linux base: Debian's cloud kernel) runs on any type: its initrd carries
+ * the ENA and netfront modules, and its published disk asks DHCP
+ * (unik.net=dhcp, aws_publish; docs/providers/aws.md).
  * The base is the image's compiler, chosen at build: the refusal names it
  * rather than building a second image behind the caller's back.
  */

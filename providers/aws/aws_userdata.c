@@ -25,7 +25,7 @@
 #include "providers/common/disk_stage.h"
 #include "providers/common/guest.h"
 
-#define UD_DISK "userdata-disk.raw" /* the staged disk with the word */
+#define UD_DISK "userdata-disk.raw" /* the staged disk with the word (either) */
 
 int aws_user_data(const struct unik_run_spec *spec, struct strbuf *out, struct unik_err *err)
 {
@@ -58,7 +58,8 @@ int aws_userdata_capable(const struct unik_publish_spec *spec, int *yes, struct 
 	return aws_image_has_network(spec->kernel, yes, err);
 }
 
-int aws_userdata_disk(const struct unik_publish_spec *spec, char **disk, struct unik_err *err)
+int aws_userdata_disk(const struct unik_publish_spec *spec, const char *word, char **disk,
+		      struct unik_err *err)
 {
 	struct strbuf cmd = STRBUF_INIT;
 	char *path = xasprintf("%s/" UD_DISK, spec->dir);
@@ -74,7 +75,7 @@ int aws_userdata_disk(const struct unik_publish_spec *spec, char **disk, struct 
 	}
 	if (disk_stage_get_cmdline(spec->disk, spec->dir, &cmd, err))
 		goto out;
-	strbuf_adds(&cmd, " " UNIK_BOOT_USERDATA_IMDS);
+	strbuf_addf(&cmd, " %s", word);
 	unlink(tmp);
 	if (fs_copy_file(spec->disk, tmp, 0600, err) ||
 	    disk_stage_set_cmdline(tmp, strbuf_str(&cmd), spec->dir, err))

@@ -123,6 +123,8 @@ int aws_variant_ami(const struct unik_run_spec *spec, const struct aws_client *c
 	disk = xasprintf("%s/disk.raw", dir);
 	log_line((void *)spec,
 		 "aws: this run's command line is not the image's: an AMI of its own");
+	if (spec->format && !strcmp(spec->format, UNIK_FORMAT_LINUX_INITRD))
+		strbuf_adds(&mine, " " AWS_LINUX_NET); /* as the image's AMI has (aws_publish) */
 	if (fs_copy_file(spec->boot_disk, disk, 0600, err) ||
 	    disk_stage_set_cmdline(disk, strbuf_str(&mine), dir, err))
 		goto out;

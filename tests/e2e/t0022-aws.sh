@@ -306,6 +306,8 @@ if unik build -t webl --compiler linux "$ROOT/examples/http-c" >"$T/bl.log" 2>&1
 	check "it is a t3.micro" test "$(state | python3 -c 'import json,sys; print(json.load(sys.stdin)["instances"][sys.argv[1]]["InstanceType"])' "$il1")" = t3.micro
 	check "its AMI's disk boots the Linux kernel with the initrd (grub.cfg), no user data word" \
 		bash -c "/usr/bin/python3 '$ROOT/tests/aws/endpoint/ami_disk.py' '$EP' '$lami' '$T/lami.raw' && grep -aq \"^linux /boot/vmlinuz 'console=ttyS0'\" '$T/lami.raw' && grep -aqx 'initrd /boot/initrd.img' '$T/lami.raw' && ! grep -aq unik.userdata '$T/lami.raw'"
+	check "and asks DHCP for the VPC's address (unik.net=dhcp, the last word of its linux line)" \
+		bash -c "grep -a \"^linux /boot/vmlinuz 'console=ttyS0'\" '$T/lami.raw' | grep -q \" 'unik.net=dhcp'\$\""
 	timeout 120 "$BIN/unik" stop l1 >/dev/null 2>&1
 	timeout 120 "$BIN/unik" rm l1 >/dev/null 2>&1
 	check "unik rmi webl unpublishes it" bash -c "timeout 120 $BIN/unik rmi webl >/dev/null 2>&1"

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# t0048-linux-dhcp: the linux base's DHCP client (compilers/linux/
+# dhcp_client.c), as the aws provider's unik.net=dhcp asks it on EC2.
+# http-c built with --compiler linux, exported as its raw disk, its
+# grub.cfg given unik.net=dhcp (the word the aws provider adds to the
+# published disk; t0022 checks it does) and the kernel log on the console
+# (loglevel=7, for the init's lines).  Booted under QEMU (TCG) from NVMe
+# with a virtio-net NIC on a tap in a network namespace of the test's own,
+# where dnsmasq is the DHCP server and gives EC2's MTU (option 26), 9001:
+# the program's port answers on the leased address, the init's log names
+# that lease and shows every module loaded (xen-netfront refusing: no Xen),
+# and the TCP MSS the guest advertises is the MTU's.
+. "$(dirname "$0")/../lib/e2e.sh"
+. "$ROOT/tests/lib/netns.sh"
+need_tools qemu-system-x86_64 python3 curl grub-mkimage mkfs.fat mcopy ip
+command -v dnsmasq >/dev/null || skip "dnsmasq is not installed (dnsmasq-base, scripts/install-deps)"
+[ -f /usr/lib/grub/i386-pc/boot.img ] || skip "grub-pc-bin is not installed (scripts/install-deps)"
+[ "$(id -u)" = 0 ] || skip "a network namespace needs root"
+start_daemon
+unik build -t webd --compiler linux "$ROOT/examples/http-c" >"$T/b.log" 2>&1 ||
+	skip "the linux compiler is not usable here: $(tail -1 "$T/b.log")"
+check "unik export --format raw of a linux-initrd image" \
+	bash -c "timeout 300 $BIN/unik export --format raw -o '$T/l.raw' webd >'$T/x.log' 2>&1"
+drive="$T/l.raw@@$((2048 * 512))"
+mcopy -n -i "$drive" ::/boot/grub/grub.cfg "$T/l.cfg" 2>"$T/mcopy.err"
+check "its grub.cfg has no network words of its own" bash -c "! grep -q 'unik\.\(ip\|net\)=' '$T/l.cfg'"
+sed -i "s|^linux .*|& 'unik.net=dhcp' loglevel=7|" "$T/l.cfg"
+mcopy -o -i "$drive" "$T/l.cfg" ::/boot/grub/grub.cfg
+
+ns=unik-t0048-$$
+netns_bridge "$ns" 10.248.0 tp || { netns_del; skip "cannot make a network namespace here"; }
+# jumbo frames on the namespace's side, so that the MSS tells the guest's MTU
+in_ns ip link set tp mtu 9001 && in_ns ip link set br0 mtu 9001 ||
+	{ netns_del; skip "cannot set a tap's MTU to 9001 here"; }
+QPID= DPID=
+# started with ip netns exec itself (not in_ns, a function: $! would be a
+# subshell's), so that $! is the process to stop
+stop_ns() {
+	kill "$QPID" "$DPID" 2>/dev/null
+	[ -s "$T/dnsmasq.pid" ] && kill "$(cat "$T/dnsmasq.pid")" 2>/dev/null
+	wait "$QPID" "$DPID" 2>/dev/null
+	netns_del
+}
+trap 'stop_ns; cleanup' EXIT
+ip netns exec "$NS" dnsmasq --keep-in-foreground --no-hosts --no-resolv --conf-file=/dev/null --port=0 \
+	--interface=br0 --bind-interfaces --dhcp-range=10.248.0.50,10.248.0.60,255.255.255.0,1h \
+	--dhcp-option=option:router,10.248.0.1 --dhcp-option=option:dns-server,10.248.0.1 \
+	--dhcp-option=26,9001 --dhcp-leasefile="$T/leases" --log-dhcp --log-facility="$T/dnsmasq.log" \
+	--pid-file="$T/dnsmasq.pid" >"$T/dnsmasq.out" 2>&1 &
+DPID=$!
+ip netns exec "$NS" timeout 400 qemu-system-x86_64 -M pc -accel tcg -m 512 -display none -no-reboot -nodefaults \
+	-serial "file:$T/l.com1" -drive "file=$T/l.raw,format=raw,if=none,id=d0" \
+	-device nvme,drive=d0,serial=unikroot,bootindex=0 \
+	-netdev tap,id=n0,ifname=tp,script=no,downscript=no \
+	-device virtio-net-pci,netdev=n0,mac=52:54:00:48:00:01 >"$T/l.qemu" 2>&1 &
+QPID=$!
+addr= got=
+for _ in $(seq 1 400); do
+	addr=$(awk '$2 == "52:54:00:48:00:01" { print $3 }' "$T/leases" 2>/dev/null)
+	[ -n "$addr" ] && got=$(in_ns curl -s -m 2 "http://$addr:8080/" 2>/dev/null) && [ -n "$got" ] && break
+	kill -0 "$QPID" 2>/dev/null || break
+	sleep 1
+done
+check "dnsmasq leased an address to the guest's MAC ($addr)" test -n "$addr"
+check "the program's port answers on the leased address" test -n "$got"
+check "the init's log: eth0 leased from 10.248.0.1, $addr/24, MTU 9001" \
+	bash -c "grep -a 'unik-init: eth0: leased from 10.248.0.1 for 3600 s' '$T/l.com1' && grep -a 'unik-init: eth0: $addr/24 mtu 9001' '$T/l.com1'"
+check "every network module loaded but xen-netfront, which is not for this machine (no Xen)" \
+	bash -c "grep -aq 'unik-init: xen-netfront.ko: not for this machine' '$T/l.com1' && ! grep -a 'unik-init: cannot load' '$T/l.com1'"
+mss=$(in_ns python3 -c '
+import socket, sys
+s = socket.create_connection((sys.argv[1], 8080), timeout=5)
+print(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG))' "$addr" 2>/dev/null)
+check "the guest's MSS is the leased MTU's (9001 - 40, less TCP options; 1500's is 1460): $mss" \
+	bash -c "[ '${mss:-0}' -gt 8900 ] && [ '${mss:-0}' -le 8961 ]"
+kill "$QPID" 2>/dev/null
+wait "$QPID" 2>/dev/null
+finish
