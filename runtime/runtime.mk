@@ -5,6 +5,8 @@
 #                    or socket pairs
 #   unik-net.o       its network stack (lwIP), for programs that make sockets
 #   unik-runtime.ld  the linker script that joins it with a payload
+#   unik-syscalls.list  which function serves each system call: the image
+#                    link writes a table with the calls its program makes
 # The `c` compiler (compilers/c) links those with the program and files.
 
 RT_CC ?= gcc
@@ -71,24 +73,37 @@ build/guest/obj/runtime/%.S.o: runtime/%.S
 	@mkdir -p $(@D)
 	$(RT_CC) $(RT_ASFLAGS) -c -o $@ $<
 
+# --unique: every input section stays a section of its own.  Without it
+# `ld -r` joins the sections of the same name, and two files' static
+# functions of one name (create, walk, next, ...) became one section that
+# the image link keeps whole when either is used (ext2's with the tmpfs's).
 build/guest/unik-runtime.o: $(RT_OBJS)
 	@mkdir -p $(@D)
-	ld -r -o $@ $^
+	ld -r --unique -o $@ $^
 
 build/guest/unik-unix.o: $(UNIX_OBJS)
 	@mkdir -p $(@D)
-	ld -r -o $@ $^
+	ld -r --unique -o $@ $^
 
 build/guest/unik-net.o: $(NET_OBJS) $(LWIP_OBJS)
 	@mkdir -p $(@D)
-	ld -r -o $@ $^
+	ld -r --unique -o $@ $^
 
 build/guest/unik-runtime.ld: runtime/runtime.ld
 	@mkdir -p $(@D)
 	cp $< $@
 
+# The system-call table is written by the image link (compilers/common/
+# syscall_set.c) from this list, with only the calls the program can make.
+SYSCALL_LIST_SRCS := $(addprefix runtime/core/,syscall_table.h syscall_names.h syscall_files.h \
+	syscall_slots.h)
+build/guest/unik-syscalls.list: $(SYSCALL_LIST_SRCS) runtime/syscall_list.awk
+	@mkdir -p $(@D)
+	$(RT_CC) -E -P -undef -x c runtime/core/syscall_table.h | awk -f runtime/syscall_list.awk >$@.tmp
+	mv $@.tmp $@
+
 GUEST_TARGETS += build/guest/unik-runtime.o build/guest/unik-unix.o build/guest/unik-net.o \
-	build/guest/unik-runtime.ld
+	build/guest/unik-runtime.ld build/guest/unik-syscalls.list
 
 # The musl that programs link with: system calls as direct calls into us.
 include runtime/musl/musl.mk
@@ -96,7 +111,7 @@ LINT_SRCS += $(wildcard runtime/*/*.c runtime/*/*.h runtime/*/*/*.c runtime/*/*/
 
 .PHONY: runtime runtime-test
 runtime: build/guest/unik-runtime.o build/guest/unik-unix.o build/guest/unik-net.o \
-	build/guest/unik-runtime.ld
+	build/guest/unik-runtime.ld build/guest/unik-syscalls.list
 runtime-test: runtime
 	tests/runtime/run-tests
 

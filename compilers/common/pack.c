@@ -16,6 +16,7 @@
 #include "diag.h"
 #include "files.h"
 #include "program.h"
+#include "syscall_set.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -39,7 +40,7 @@ const char *compiler_runtime_dir(const struct unik_config *cfg)
 int compiler_runtime_check(const char *runtime_dir, struct unik_err *err)
 {
 	static const char *const parts[] = { "unik-runtime.o", "unik-runtime.ld", "unik-net.o",
-					     "unik-unix.o" };
+					     "unik-unix.o", "unik-syscalls.list" };
 
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		char *p = xasprintf("%s/%s", runtime_dir, parts[i]);
@@ -55,7 +56,7 @@ int compiler_runtime_check(const char *runtime_dir, struct unik_err *err)
 	return 0;
 }
 
-/* The largest program makes_sockets() reads into memory. */
+/* The largest program read_program() reads into memory. */
 #define APP_MAX (1LL << 30)
 
 /* Paths go inside "..." of an assembler directive. */
@@ -100,8 +101,10 @@ cleanup:
 	return rc;
 }
 
+/* The payload's assembler: the program and the archive, the name, and
+ * `table` (the system-call table). */
 static int write_payload_asm(const char *path, const char *app, const char *cpio, const char *name,
-			     struct unik_err *err)
+			     const struct strbuf *table, struct unik_err *err)
 {
 	struct strbuf sb = STRBUF_INIT;
 	int rc;
@@ -117,9 +120,10 @@ static int write_payload_asm(const char *path, const char *app, const char *cpio
 		    "unik_files:\n\t.incbin \"%s\"\nunik_files_end:\n"
 		    "\t.section .rodata\n"
 		    "\t.globl unik_app_name\n"
-		    "unik_app_name:\n\t.asciz \"%s\"\n"
-		    "\t.section .note.GNU-stack, \"\", @progbits\n",
+		    "unik_app_name:\n\t.asciz \"%s\"\n",
 		    app, cpio, program_name(name));
+	strbuf_add(&sb, table->buf, table->len);
+	strbuf_adds(&sb, "\t.section .note.GNU-stack, \"\", @progbits\n");
 	rc = fs_write_file_atomic(path, sb.buf, sb.len, 0644, err);
 	strbuf_release(&sb);
 	return rc;
@@ -172,30 +176,60 @@ static int defines(const struct strbuf *f, const Elf64_Shdr *symtab, const Elf64
 /* SOCKS_* bits: musl makes every socket (DNS lookups' included) through
  * socket(), and socket pairs through socketpair(); a program without a
  * symbol table to tell gets both. */
-static int makes_sockets(const char *app, struct unik_err *err)
+static int makes_sockets(const struct strbuf *f)
 {
-	struct strbuf f = STRBUF_INIT;
 	const Elf64_Shdr *symtab, *strtab = NULL;
 	int found = SOCKS_UNIX | SOCKS_NET;
 
-	int fd = safe_open_file(app, O_RDONLY | O_NONBLOCK, 0, err);
+	symtab = elf_symtab(f, &strtab);
+	if (symtab) {
+		found = defines(f, symtab, strtab, "socket") ? SOCKS_UNIX | SOCKS_NET : 0;
+		if (!found && defines(f, symtab, strtab, "socketpair"))
+			found = SOCKS_UNIX;
+	}
+	return found;
+}
+
+/* The program, whole, in *f. */
+static int read_program(const char *app, struct strbuf *f, struct unik_err *err)
+{
+	int fd = safe_open_file(app, O_RDONLY | O_NONBLOCK, 0, err), rc;
 
 	if (fd < 0)
 		return -1;
-	if (safe_read_fd(fd, "the program", APP_MAX, &f, err) < 0) {
-		close(fd);
-		strbuf_release(&f);
-		return -1;
-	}
+	rc = safe_read_fd(fd, "the program", APP_MAX, f, err);
 	close(fd);
-	symtab = elf_symtab(&f, &strtab);
-	if (symtab) {
-		found = defines(&f, symtab, strtab, "socket") ? SOCKS_UNIX | SOCKS_NET : 0;
-		if (!found && defines(&f, symtab, strtab, "socketpair"))
-			found = SOCKS_UNIX;
+	return rc < 0 ? -1 : 0;
+}
+
+/* The image's system-call table (syscall_set.h) into the payload's
+ * assembler, the choice in the build log. */
+static int add_syscall_table(const struct pack_spec *ps, const struct strbuf *app,
+			     struct strbuf *as, unik_log_fn log, void *log_ctx,
+			     struct unik_err *err)
+{
+	char *list = xasprintf("%s/unik-syscalls.list", ps->runtime_dir);
+	struct syscall_set set;
+	int linked, volumes, rc;
+
+	if (ps->syscalls_why)
+		syscall_set_all(&set, ps->syscalls_why);
+	else
+		syscall_set_of_program(app, &set);
+	rc = syscall_table_asm(list, &set, as, &linked, &volumes, err);
+	free(list);
+	if (rc == 0 && log) {
+		char line[256];
+
+		snprintf(line, sizeof(line), "system calls: %d linked (%s)", linked,
+			 set.all ? set.why : "those its musl objects make");
+		log(log_ctx, line);
+		log(log_ctx, volumes
+				 ? "volumes: linked (the program makes calls that take paths)"
+				 : "volumes: left out (the program makes no call that takes a "
+				   "path; an image run with volumes stops at boot, naming them)");
 	}
-	strbuf_release(&f);
-	return found;
+	return rc;
 }
 
 /* Runs a binutils tool that may write only the folder `writes`. */
@@ -228,6 +262,7 @@ int compiler_pack_image(const struct pack_spec *ps, struct sandbox *sb, unik_log
 	char *linked = xasprintf("%s/unik-image.elf", work_dir);
 	char *out_dir = xstrdup(out_path);
 	char *slash = strrchr(out_dir, '/');
+	struct strbuf app = STRBUF_INIT, table = STRBUF_INIT;
 	int socks, rc = -1;
 
 	if (!slash) {
@@ -237,8 +272,14 @@ int compiler_pack_image(const struct pack_spec *ps, struct sandbox *sb, unik_log
 	*slash = '\0';
 	if (compiler_runtime_check(ps->runtime_dir, err) < 0)
 		goto cleanup;
+	/* the records of its system calls are read here and not packed */
+	if (read_program(ps->app, &app, err) < 0)
+		goto cleanup;
 	{
-		const char *strip[] = { "objcopy", "--strip-debug", ps->app, app_copy, NULL };
+		const char *strip[] = {
+			"objcopy", "--strip-debug", "--remove-section=.unik_syscalls",
+			ps->app,   app_copy,	    NULL
+		};
 
 		if (run_tool(strip, "objcopy", work_dir, sb, log, log_ctx, err) < 0)
 			goto cleanup;
@@ -246,9 +287,7 @@ int compiler_pack_image(const struct pack_spec *ps, struct sandbox *sb, unik_log
 	if (ps->sockets == PACK_SOCKETS_ALWAYS)
 		socks = SOCKS_UNIX | SOCKS_NET;
 	else
-		socks = makes_sockets(app_copy, err);
-	if (socks < 0)
-		goto cleanup;
+		socks = makes_sockets(&app);
 	if (log && ps->sockets == PACK_SOCKETS_ALWAYS) {
 		char line[512];
 
@@ -264,7 +303,8 @@ int compiler_pack_image(const struct pack_spec *ps, struct sandbox *sb, unik_log
 	}
 	if (pack_files(ps->files_dir, cpio, err) < 0)
 		goto cleanup;
-	if (write_payload_asm(asm_path, app_copy, cpio, ps->name, err) < 0)
+	if (add_syscall_table(ps, &app, &table, log, log_ctx, err) < 0 ||
+	    write_payload_asm(asm_path, app_copy, cpio, ps->name, &table, err) < 0)
 		goto cleanup;
 	{
 		const char *as[] = { "as", "-o", obj, asm_path, NULL };
@@ -305,6 +345,8 @@ int compiler_pack_image(const struct pack_spec *ps, struct sandbox *sb, unik_log
 	}
 	rc = 0;
 cleanup:
+	strbuf_release(&app);
+	strbuf_release(&table);
 	free(rt_obj);
 	free(rt_ld);
 	free(net_obj);

@@ -16,7 +16,7 @@
  * the folder make builds them into (UNIK_DATADIR).  Borrowed string. */
 const char *compiler_runtime_dir(const struct unik_config *cfg);
 
-/* 0 when unik-runtime.o, its linker script and the optional parts are in
+/* 0 when unik-runtime.o, its linker script, its system-call list and the optional parts are in
  * `runtime_dir`, else -1 (UNAVAILABLE, naming the folder and the fix). */
 int compiler_runtime_check(const char *runtime_dir, struct unik_err *err);
 
@@ -31,7 +31,8 @@ enum pack_sockets {
 };
 
 struct pack_spec {
-	const char *runtime_dir; /* unik-runtime.o, unik-runtime.ld, unik-net.o, unik-unix.o */
+	/* unik-runtime.o, unik-runtime.ld, unik-net.o, unik-unix.o, unik-syscalls.list */
+	const char *runtime_dir;
 	const char *app; /* the static program */
 	const char *files_dir; /* the tree packed at "/"; NULL or missing: none */
 	const char *name; /* the image name: argv[0] when plain, else "app" */
@@ -39,6 +40,9 @@ struct pack_spec {
 	const char *out_path; /* the image, a full path in a folder */
 	enum pack_sockets sockets;
 	const char *sockets_why; /* PACK_SOCKETS_ALWAYS: the build log's reason */
+	/* NULL: the system calls the program's musl objects record
+	 * (syscall_set.h); else every call, this the build log's reason */
+	const char *syscalls_why;
 };
 
 /* Packs the image; the tools run in `sb` (which must let them read

@@ -358,7 +358,9 @@ static int go_build(const struct unik_build_spec *spec, struct unik_build_result
 					.out_path = image,
 					.sockets = PACK_SOCKETS_ALWAYS,
 					.sockets_why = "Go makes its sockets with raw system "
-						       "calls: every Go image gets them" };
+						       "calls: every Go image gets them",
+					.syscalls_why = "Go makes raw system calls: every Go "
+							"image gets them all" };
 
 		if (compiler_pack_image(&ps, spec->sandbox, spec->log, spec->log_ctx, err) < 0)
 			goto cleanup;

@@ -35,11 +35,20 @@ struct cmdline {
 
 /* volume.c: finds the disks (blk_probe), makes /dev/vda... and mounts the
  * volumes of the command line; a volume that cannot be mounted ends the
- * boot with a message naming it. */
+ * boot with a message naming it (so does any volume of an image without
+ * volumes, below). */
 void volumes_init(const struct cmdline *c);
 /* volume.c: writes back every mounted volume's dirty data and flushes its
  * disk (sync; `final` at exit: the volumes are left clean). */
 void volumes_sync(bool final);
+/* What those two do.  The image link defines unik_volumes_mount and
+ * unik_volumes_write_back (jumps to these) only when the program can reach
+ * a volume (compilers/common/syscall_set.c): without them the file systems
+ * and the disk drivers stay out of the image. */
+void volumes_mount(const struct cmdline *c);
+void volumes_write_back(bool final);
+__attribute__((weak)) void unik_volumes_mount(const struct cmdline *c);
+__attribute__((weak)) void unik_volumes_write_back(bool final);
 
 /* The parsed command line (argv, environment, flags) of this boot. */
 const struct cmdline *runtime_cmdline(void);

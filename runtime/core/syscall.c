@@ -8,6 +8,7 @@
 #include "netstack.h"
 #include "signal.h"
 #include "syscall.h"
+#include "syscall_slots.h"
 #include "thread.h"
 #include "arch.h"
 
@@ -16,10 +17,10 @@ typedef long (*syscall_fn)(long, long, long, long, long, long);
 bool syscall_trace;
 u64 syscall_count;
 
-/* The tables' slots: x86-64 has no calls from 335 to 423, so those numbers
- * take no room; a number there makes an index the compiler refuses. */
-#define GAP_LO 335
-#define GAP_HI 424
+/* The tables' slots (syscall_slots.h); a number in the gap makes an index
+ * the compiler refuses. */
+#define GAP_LO SYSCALL_GAP_LO
+#define GAP_HI SYSCALL_GAP_HI
 #define SLOT(nr) ((nr) < GAP_LO ? (nr) : (nr) >= GAP_HI ? (nr) - (GAP_HI - GAP_LO) : -1)
 #define NR_SLOTS SLOT(NR_MAX)
 
@@ -75,131 +76,27 @@ static bool is_net_call(u64 nr)
 	return false;
 }
 
-#define F(name) SYSCALL(name);
-/* weak: the socket calls (sockcall_*) live in unik-unix.o, which images
- * whose program makes no sockets leave out; their table entries are then
- * NULL (ENOSYS, said once on the console) */
-#define A(nr, fn) __attribute__((weak)) long fn(long, long, long, long, long, long);
-#include "syscall_files.h"
-#undef F
-#undef A
-
-#define S(name) [SLOT(NR_##name)] = sys_##name
-static const syscall_fn table[NR_SLOTS] = {
-	S(read),
-	S(write),
-	S(readv),
-	S(writev),
-	S(pread64),
-	S(preadv),
-	S(open),
-	S(openat),
-	S(close),
-	S(lseek),
-	S(ioctl),
-	S(fcntl),
-	S(dup),
-	S(dup2),
-	S(dup3),
-	S(poll),
-	S(ppoll),
-	S(select),
-	S(pselect6),
-	S(epoll_create),
-	S(epoll_create1),
-	S(epoll_ctl),
-	S(epoll_wait),
-	S(epoll_pwait),
-	S(eventfd),
-	S(eventfd2),
-	S(signalfd),
-	S(signalfd4),
-	S(fstat),
-	S(stat),
-	S(lstat),
-	S(newfstatat),
-	S(statx),
-	S(getdents64),
-	S(access),
-	S(faccessat),
-	S(faccessat2),
-	S(readlink),
-	S(readlinkat),
-	S(getcwd),
-	S(chdir),
-	S(fchdir),
-	S(mmap),
-	S(munmap),
-	S(mprotect),
-	S(mremap),
-	S(brk),
-	S(madvise),
-	S(clock_gettime),
-	S(clock_getres),
-	S(gettimeofday),
-	S(time),
-	S(nanosleep),
-	S(clock_nanosleep),
-	S(getpid),
-	S(getppid),
-	S(uname),
-	S(getrandom),
-	S(getrlimit),
-	S(setrlimit),
-	S(prlimit64),
-	S(sysinfo),
-	S(clone),
-	S(exit),
-	S(exit_group),
-	S(set_tid_address),
-	S(gettid),
-	S(arch_prctl),
-	S(set_robust_list),
-	S(get_robust_list),
-	S(sched_yield),
-	S(sched_getaffinity),
-	S(sched_setaffinity),
-	S(futex),
-	S(rt_sigaction),
-	S(rt_sigprocmask),
-	S(rt_sigpending),
-	S(rt_sigreturn),
-	S(rt_sigsuspend),
-	S(rt_sigtimedwait),
-	S(rt_sigqueueinfo),
-	S(rt_tgsigqueueinfo),
-	S(sigaltstack),
-	S(pause),
-	S(kill),
-	S(tkill),
-	S(tgkill),
-	S(alarm),
-	S(getitimer),
-	S(setitimer),
-	S(timer_create),
-	S(timer_settime),
-	S(timer_gettime),
-	S(timer_getoverrun),
-	S(timer_delete),
-#define F(name) [SLOT(NR_##name)] = sys_##name,
-#define A(nr, fn) [SLOT(NR_##nr)] = fn,
-#include "syscall_files.h"
-#undef F
-#undef A
-};
-#undef S
+/* The image's table, one slot per call (NULL: ENOSYS), and the calls of
+ * the runtime that it leaves out (one bit per number): the image link
+ * writes both (compilers/common/syscall_set.c) from syscall_table.h, with
+ * only the calls the program can make. */
+extern const syscall_fn unik_syscall_table[NR_SLOTS];
+extern const u8 unik_syscall_omitted[NR_MAX / 8];
 
 static u8 reported[NR_MAX / 8];
 
 long syscall_enosys(u64 nr)
 {
 	if (nr >= NR_MAX || !(reported[nr / 8] & (1 << (nr % 8)))) {
-		kprintf(
-		    "unikernel: system call %s (%lu) is not in the runtime%s: returning ENOSYS\n",
-		    call_name(nr) ? call_name(nr) : "unknown", nr,
-		    is_net_call(nr) ? " (this image has no network stack: its program "
-				      "links no socket functions)"
-				    : "");
+		bool omitted = nr < NR_MAX && (unik_syscall_omitted[nr / 8] & (1 << (nr % 8)));
+
+		kprintf("unikernel: system call %s (%lu) is not in %s%s: returning ENOSYS\n",
+			call_name(nr) ? call_name(nr) : "unknown", nr,
+			omitted ? "this image" : "the runtime",
+			is_net_call(nr) ? " (this image has no network stack: its program "
+					  "links no socket functions)"
+			: omitted	? " (its program's C library never makes it)"
+					: "");
 		if (nr < NR_MAX)
 			reported[nr / 8] |= 1 << (nr % 8);
 	}
@@ -213,9 +110,9 @@ static long dispatch(u64 nr, const struct trap_frame *f)
 	syscall_count++;
 	if (syscall_trace && (nr == NR_exit || nr == NR_exit_group))
 		strace_call(call_name(nr), nr, f, 0, false); /* they do not return */
-	if (i >= 0 && table[i]) {
-		ret = table[i]((long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10, (long)f->r8,
-			       (long)f->r9);
+	if (i >= 0 && unik_syscall_table[i]) {
+		ret = unik_syscall_table[i]((long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10,
+					    (long)f->r8, (long)f->r9);
 	} else {
 		ret = syscall_enosys(nr);
 	}

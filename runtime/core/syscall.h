@@ -1,19 +1,20 @@
 /* syscall.h - the Linux x86-64 system-call layer.
  *
  * Every handler has the same shape, sys_<name>(a0..a5), takes the raw
- * argument registers and returns a value or a negated errno.  syscall.c
- * holds the table; docs/runtime.md lists what is implemented.
+ * argument registers and returns a value or a negated errno.  syscall_table.h
+ * says which serves each call, syscall.c dispatches; docs/runtime.md lists what is implemented.
  */
 #ifndef UNIK_RT_SYSCALL_H
 #define UNIK_RT_SYSCALL_H
 
 #include "kernel.h"
+#include "syscall_slots.h"
 
 enum {
 #define X(name, nr) NR_##name = nr,
 #include "syscall_names.h"
 #undef X
-	NR_MAX = 512
+	NR_MAX = SYSCALL_LIMIT
 };
 
 #define SYSCALL(name) long sys_##name(long a0, long a1, long a2, long a3, long a4, long a5)

@@ -1,6 +1,6 @@
 /* syscall_files.h - the system calls of the file system, pipes, local
  * sockets, identity and the rest of the process surface, for the table in
- * syscall.c.  F(name): sys_name serves NR_name; A(nr, fn): fn serves NR_nr.
+ * syscall_table.h.  F(name): sys_name serves NR_name; A(nr, fn): fn serves NR_nr.
  * No include guard: the includer defines F and A. */
 /* sys_fs.c */
 F(pwrite64)

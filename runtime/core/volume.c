@@ -97,6 +97,22 @@ static void mount_one(const char *word)
 
 void volumes_init(const struct cmdline *c)
 {
+	if (unik_volumes_mount)
+		unik_volumes_mount(c);
+	else if (c->nmounts)
+		panic("volume '%s': this image has no volumes (its program makes no file-system "
+		      "calls, so the c compiler left the file systems and disk drivers out)",
+		      c->mounts[0]);
+}
+
+void volumes_sync(bool final)
+{
+	if (unik_volumes_write_back)
+		unik_volumes_write_back(final);
+}
+
+void volumes_mount(const struct cmdline *c)
+{
 	blk_probe();
 	if (blkdev_init())
 		kprintf("unikernel: no memory for /dev's disk nodes\n");
@@ -104,7 +120,7 @@ void volumes_init(const struct cmdline *c)
 		mount_one(c->mounts[i]);
 }
 
-void volumes_sync(bool final)
+void volumes_write_back(bool final)
 {
 	for (int i = 0; i < nmounts; i++) {
 		struct mount *m = mounts[i];

@@ -94,6 +94,17 @@ struct platform_ops {
 	void (*blk_probe)(void);
 };
 
+/* The platforms' blk_probe: the image link defines each (a jump to the
+ * platform's *_blk_disks) only when the program can reach a volume
+ * (compilers/common/syscall_set.c, runtime/core/syscall_table.h); NULL
+ * otherwise, and --gc-sections leaves the disk drivers out. */
+__attribute__((weak)) void qemu_blk_probe(void);
+__attribute__((weak)) void hvt_blk_probe(void);
+__attribute__((weak)) void spt_blk_probe(void);
+void qemu_blk_disks(void);
+void hvt_blk_disks(void);
+void spt_blk_disks(void);
+
 /* core/console.c, for wait_until: true while console input is open and the
  * core has room for more of it (else waiting on it would never sleep). */
 bool console_in_wanted(void);

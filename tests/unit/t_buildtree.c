@@ -1,7 +1,11 @@
 /* t_buildtree.c - the daemon's in-process readers of a build folder (the
  * compilers' cpio packing and unik.json staging, the blob store) never read
- * a host file through a symlink the build planted. */
+ * a host file through a symlink the build planted; the records of the
+ * built program's system calls and the runtime's list of them are read as
+ * the hostile input they are (compilers/common/syscall_set.c). */
+#include <elf.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +13,7 @@
 #include "../../compilers/common/cpio.h"
 #include "../../compilers/common/diag.h"
 #include "../../compilers/common/files.h"
+#include "../../compilers/common/syscall_set.h"
 #include "../../daemon/blobs.h"
 #include "../../lib/fsutil.h"
 #include "../../lib/sandbox.h"
@@ -345,6 +350,126 @@ static void diagnostics(void)
 	free(tools);
 }
 
+/* A 64-bit ELF file with one section .unik_syscalls holding `n` words. */
+static void records_elf(struct strbuf *f, const uint32_t *words, size_t n)
+{
+	static const char names[] = "\0.shstrtab\0.unik_syscalls";
+	Elf64_Ehdr eh = { .e_shentsize = sizeof(Elf64_Shdr), .e_shnum = 3, .e_shstrndx = 1 };
+	Elf64_Shdr sh[3] = { { 0 } };
+
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	sh[1] = (Elf64_Shdr){ .sh_name = 1,
+			      .sh_type = SHT_STRTAB,
+			      .sh_offset = sizeof(eh),
+			      .sh_size = sizeof(names) };
+	sh[2] = (Elf64_Shdr){ .sh_name = 11,
+			      .sh_type = SHT_PROGBITS,
+			      .sh_offset = sizeof(eh) + sizeof(names),
+			      .sh_size = 4 * n };
+	eh.e_shoff = (sizeof(eh) + sizeof(names) + 4 * n + 7) & ~7ul;
+	strbuf_reset(f);
+	strbuf_add(f, &eh, sizeof(eh));
+	strbuf_add(f, names, sizeof(names));
+	strbuf_add(f, words, 4 * n);
+	strbuf_add(f, "\0\0\0\0\0\0\0", eh.e_shoff - f->len);
+	strbuf_add(f, sh, sizeof(sh));
+}
+
+#define IN(set, nr) (((set).bits[(nr) / 8] >> ((nr) % 8)) & 1)
+
+static int table(const char *list, const struct syscall_set *set, struct strbuf *out, int *linked,
+		 int *volumes)
+{
+	struct unik_err err = { 0 };
+	char *p = at("syscalls.list");
+	int rc;
+
+	put("syscalls.list", list);
+	strbuf_reset(out);
+	rc = syscall_table_asm(p, set, out, linked, volumes, &err);
+	free(p);
+	return rc;
+}
+
+static void syscall_sets(void)
+{
+	static const uint32_t calls[] = { 1, 60, 231, 60, 0x40000002 };
+	static const uint32_t dynamic[] = { 1, UINT32_MAX };
+	static const uint32_t huge[] = { 4096 };
+	struct strbuf f = STRBUF_INIT, out = STRBUF_INIT;
+	struct syscall_set set;
+	int linked, volumes;
+	const char *good = "unik-syscalls 1 4\n"
+			   "0 1 write sys_write strong -\n"
+			   "1 2 open sys_open strong volume\n"
+			   "2 3 close sys_close strong -\n"
+			   "3 60 exit sys_exit weak -\n"
+			   "hook unik_volumes_mount volumes_mount\n";
+
+	records_elf(&f, calls, 5);
+	syscall_set_of_program(&f, &set);
+	ok(!set.all && set.count == 4 && IN(set, 1) && IN(set, 60) && IN(set, 231) && IN(set, 2) &&
+	       !IN(set, 0),
+	   "the records give the calls (%d)", set.count);
+	ok(!(set.paths[0] & 4), "a fixed-path record is no path the program chooses");
+	records_elf(&f, dynamic, 2);
+	syscall_set_of_program(&f, &set);
+	ok(set.all && strstr(set.why, "known only at run time"), "a -1 record: every call");
+	records_elf(&f, huge, 1);
+	syscall_set_of_program(&f, &set);
+	ok(set.all, "a number past the table: every call");
+	records_elf(&f, calls, 5);
+	f.buf[f.len - sizeof(Elf64_Shdr) + 39] = 0x7f; /* the records' sh_size */
+	syscall_set_of_program(&f, &set);
+	ok(set.all, "a section past the file's end: every call");
+	strbuf_reset(&f);
+	strbuf_adds(&f, "not an elf file");
+	syscall_set_of_program(&f, &set);
+	ok(set.all && strstr(set.why, "unik's musl"), "no records: every call, said why");
+	records_elf(&f, calls, 5);
+	((Elf64_Ehdr *)f.buf)->e_shoff += 4;
+	syscall_set_of_program(&f, &set);
+	ok(set.all, "misaligned section headers: every call");
+
+	records_elf(&f, calls, 5);
+	syscall_set_of_program(&f, &set);
+	ok(table(good, &set, &out, &linked, &volumes) == 0 && linked == 3 && !volumes &&
+	       strstr(out.buf, ".quad sys_write") && strstr(out.buf, ".weak sys_exit") &&
+	       strstr(out.buf, ".quad sys_open") && !strstr(out.buf, "sys_close") &&
+	       !strstr(out.buf, "jmp"),
+	   "the table holds the recorded calls; musl's /dev/null open links no volumes");
+	ok(strstr(out.buf, "unik_syscall_omitted:\n\t.byte 0x08,"), "the left-out close is marked");
+	set.paths[0] |= 4;
+	ok(table(good, &set, &out, &linked, &volumes) == 0 && linked == 3 && volumes &&
+	       strstr(out.buf, "unik_volumes_mount:\tjmp volumes_mount"),
+	   "an open of the program's own path: the volume hooks are in");
+	syscall_set_all(&set, "test");
+	ok(table(good, &set, &out, &linked, &volumes) == 0 && linked == 4 && volumes,
+	   "every call: all of them, volumes too");
+	ok(table("unik-syscalls 1 4\n0 1 write sys_write\" strong -\n"
+		 "hook a b\n",
+		 &set, &out, &linked, &volumes) < 0,
+	   "a function that is no identifier is refused");
+	ok(table("unik-syscalls 1 4\n1 1 write sys_write strong -\n0 0 read sys_read strong -\n"
+		 "hook a b\n",
+		 &set, &out, &linked, &volumes) < 0,
+	   "slots out of order are refused");
+	ok(table("unik-syscalls 1 4\n9 1 write sys_write strong -\nhook a b\n", &set, &out, &linked,
+		 &volumes) < 0,
+	   "a slot past the table is refused");
+	ok(table("unik-syscalls 1 4\nhook a b\n0 1 write sys_write strong -\n", &set, &out, &linked,
+		 &volumes) < 0,
+	   "a call after the hooks is refused");
+	ok(table("unik-syscalls 1 4\n0 1 write sys_write strong -\n", &set, &out, &linked,
+		 &volumes) < 0,
+	   "a list without hooks is refused");
+	ok(table("unik-syscalls 2 4\n", &set, &out, &linked, &volumes) < 0,
+	   "another list version is refused");
+	strbuf_release(&f);
+	strbuf_release(&out);
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/unik-t-buildtree.XXXXXX";
@@ -357,6 +482,7 @@ int main(void)
 	manifests();
 	blobs();
 	writers();
+	syscall_sets();
 	fs_remove_tree(root, NULL);
 	return tap_done();
 }

@@ -299,7 +299,7 @@ static const struct blk_ops hvt_blk_ops = {
 };
 
 /* The disks are the boot info's table (version 5): no call. */
-static void hvt_blk_probe(void)
+void hvt_blk_disks(void)
 {
 	for (u32 i = 0; i < ndisk_table; i++) {
 		struct blkdev *d = &disks[i];

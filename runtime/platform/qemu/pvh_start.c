@@ -24,7 +24,7 @@ const char *qemu_cmdline(void)
 /* The disks, when the core asks (the command line mounts volumes): the
  * virtio-mmio ones (microvm), then the virtio-blk PCI functions, the AHCI
  * disks and the NVMe namespaces (pc, q35), each kind in slot order. */
-static void qemu_blk_probe(void)
+void qemu_blk_disks(void)
 {
 	virtio_blk_mmio_probe(cmdline, apic_route_irq);
 	virtio_blk_pci_probe(apic_route_irq);

@@ -318,7 +318,7 @@ static const struct blk_ops spt_blk_ops = {
 	.flush = spt_blk_flush,
 };
 
-static void spt_blk_probe(void)
+void spt_blk_disks(void)
 {
 	for (u32 i = 0; i < ndisks; i++) {
 		struct blkdev *d = &disks[i];

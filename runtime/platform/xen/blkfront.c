@@ -276,7 +276,7 @@ static int connect(struct vbd *v)
 	return 0;
 }
 
-void xen_blk_probe(void)
+void xen_blk_disks(void)
 {
 	struct xenbus_dev devs[MAX_VBD];
 	int n;

@@ -164,8 +164,12 @@ int xs_watch(const char *path, void (*fn)(const char *path));
 /* control.c: `xl shutdown` (control/shutdown) becomes the stop request. */
 void xen_control_init(void);
 
-/* blkfront.c: the vbds as disks of the block layer (platform blk_probe). */
-void xen_blk_probe(void);
+/* blkfront.c: the vbds as disks of the block layer.  The platform's
+ * blk_probe is xen_blk_probe, which the image link defines (a jump to
+ * xen_blk_disks) only when the program can reach a volume
+ * (compilers/common/syscall_set.c): NULL otherwise, and blkfront stays out. */
+void xen_blk_disks(void);
+__attribute__((weak)) void xen_blk_probe(void);
 
 /* xen_start.c */
 void xen_pvh_main(u32 start_info_pa) __noreturn;
