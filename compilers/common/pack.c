@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../abi/app_plan.h"
 #include "../../api/formats.h"
 #include "../../lib/fsutil.h"
 #include "../../lib/run.h"
@@ -100,13 +101,15 @@ cleanup:
 	return rc;
 }
 
-static int write_payload_asm(const char *path, const char *app, const char *cpio, const char *name,
-			     struct unik_err *err)
+/* The payload's assembler: the program and the files in .unik_payload,
+ * the name and (when `plan` is not NULL) the load plan in .rodata. */
+static int write_payload_asm(const char *path, const char *app, const char *cpio, const char *plan,
+			     const char *name, struct unik_err *err)
 {
 	struct strbuf sb = STRBUF_INIT;
 	int rc;
 
-	if (asm_safe(app, err) < 0 || asm_safe(cpio, err) < 0)
+	if (asm_safe(app, err) < 0 || asm_safe(cpio, err) < 0 || (plan && asm_safe(plan, err) < 0))
 		return -1;
 	strbuf_addf(&sb,
 		    "\t.section .unik_payload, \"a\"\n"
@@ -117,9 +120,15 @@ static int write_payload_asm(const char *path, const char *app, const char *cpio
 		    "unik_files:\n\t.incbin \"%s\"\nunik_files_end:\n"
 		    "\t.section .rodata\n"
 		    "\t.globl unik_app_name\n"
-		    "unik_app_name:\n\t.asciz \"%s\"\n"
-		    "\t.section .note.GNU-stack, \"\", @progbits\n",
+		    "unik_app_name:\n\t.asciz \"%s\"\n",
 		    app, cpio, program_name(name));
+	if (plan)
+		strbuf_addf(&sb,
+			    "\t.balign 8\n"
+			    "\t.globl unik_app_plan\n"
+			    "unik_app_plan:\n\t.incbin \"%s\"\n",
+			    plan);
+	strbuf_addf(&sb, "\t.section .note.GNU-stack, \"\", @progbits\n");
 	rc = fs_write_file_atomic(path, sb.buf, sb.len, 0644, err);
 	strbuf_release(&sb);
 	return rc;
@@ -169,33 +178,59 @@ static int defines(const struct strbuf *f, const Elf64_Shdr *symtab, const Elf64
 	return 0;
 }
 
-/* SOCKS_* bits: musl makes every socket (DNS lookups' included) through
- * socket(), and socket pairs through socketpair(); a program without a
- * symbol table to tell gets both. */
-static int makes_sockets(const char *app, struct unik_err *err)
+/* SOCKS_* bits for the program `f`: musl makes every socket (DNS
+ * lookups' included) through socket(), and socket pairs through
+ * socketpair(); a program without a symbol table to tell gets both. */
+static int makes_sockets(const struct strbuf *f)
 {
-	struct strbuf f = STRBUF_INIT;
 	const Elf64_Shdr *symtab, *strtab = NULL;
 	int found = SOCKS_UNIX | SOCKS_NET;
 
-	int fd = safe_open_file(app, O_RDONLY | O_NONBLOCK, 0, err);
+	symtab = elf_symtab(f, &strtab);
+	if (symtab) {
+		found = defines(f, symtab, strtab, "socket") ? SOCKS_UNIX | SOCKS_NET : 0;
+		if (!found && defines(f, symtab, strtab, "socketpair"))
+			found = SOCKS_UNIX;
+	}
+	return found;
+}
+
+/* The program (stripped of debug info: the bytes the image embeds). */
+static int read_app(const char *app, struct strbuf *f, struct unik_err *err)
+{
+	int fd = safe_open_file(app, O_RDONLY | O_NONBLOCK, 0, err), rc;
 
 	if (fd < 0)
 		return -1;
-	if (safe_read_fd(fd, "the program", APP_MAX, &f, err) < 0) {
-		close(fd);
-		strbuf_release(&f);
-		return -1;
-	}
+	rc = safe_read_fd(fd, "the program", APP_MAX, f, err);
 	close(fd);
-	symtab = elf_symtab(&f, &strtab);
-	if (symtab) {
-		found = defines(&f, symtab, strtab, "socket") ? SOCKS_UNIX | SOCKS_NET : 0;
-		if (!found && defines(&f, symtab, strtab, "socketpair"))
-			found = SOCKS_UNIX;
+	return rc;
+}
+
+/* The load plan of the program into plan_path (abi/app_plan.h): 1 when
+ * written, 0 when the program has none (the runtime then reads its ELF,
+ * and says at boot what is wrong with it), -1 on error. */
+static int write_plan(const struct strbuf *f, const char *plan_path, unik_log_fn log,
+		      void *log_ctx, struct unik_err *err)
+{
+	struct app_plan plan;
+
+	if (app_plan_from_elf(f->buf, f->len, &plan) < 0) {
+		if (log)
+			log(log_ctx, "load plan: none (the runtime reads the program's ELF "
+				     "headers at boot)");
+		return 0;
 	}
-	strbuf_release(&f);
-	return found;
+	if (fs_write_file_atomic(plan_path, &plan, sizeof(plan), 0644, err) < 0)
+		return -1;
+	if (log) {
+		char line[128];
+
+		snprintf(line, sizeof(line), "load plan: %u segments, checked at build time",
+			 plan.nseg);
+		log(log_ctx, line);
+	}
+	return 1;
 }
 
 /* Runs a binutils tool that may write only the folder `writes`. */
@@ -223,12 +258,14 @@ int compiler_pack_image(const struct pack_spec *ps, struct sandbox *sb, unik_log
 	char *unix_obj = xasprintf("%s/unik-unix.o", ps->runtime_dir);
 	char *app_copy = xasprintf("%s/unik-app.elf", work_dir);
 	char *cpio = xasprintf("%s/unik-files.cpio", work_dir);
+	char *plan_path = xasprintf("%s/unik-plan.bin", work_dir);
 	char *asm_path = xasprintf("%s/unik-payload.S", work_dir);
 	char *obj = xasprintf("%s/unik-payload.o", work_dir);
 	char *linked = xasprintf("%s/unik-image.elf", work_dir);
 	char *out_dir = xstrdup(out_path);
 	char *slash = strrchr(out_dir, '/');
-	int socks, rc = -1;
+	struct strbuf app = STRBUF_INIT;
+	int socks, planned, rc = -1;
 
 	if (!slash) {
 		unik_err_set(err, UNIK_E_INTERNAL, "image path %s is not in a folder", out_path);
@@ -243,11 +280,11 @@ int compiler_pack_image(const struct pack_spec *ps, struct sandbox *sb, unik_log
 		if (run_tool(strip, "objcopy", work_dir, sb, log, log_ctx, err) < 0)
 			goto cleanup;
 	}
-	if (ps->sockets == PACK_SOCKETS_ALWAYS)
-		socks = SOCKS_UNIX | SOCKS_NET;
-	else
-		socks = makes_sockets(app_copy, err);
-	if (socks < 0)
+	if (read_app(app_copy, &app, err) < 0)
+		goto cleanup;
+	socks = ps->sockets == PACK_SOCKETS_ALWAYS ? SOCKS_UNIX | SOCKS_NET : makes_sockets(&app);
+	planned = write_plan(&app, plan_path, log, log_ctx, err);
+	if (planned < 0)
 		goto cleanup;
 	if (log && ps->sockets == PACK_SOCKETS_ALWAYS) {
 		char line[512];
@@ -264,7 +301,8 @@ int compiler_pack_image(const struct pack_spec *ps, struct sandbox *sb, unik_log
 	}
 	if (pack_files(ps->files_dir, cpio, err) < 0)
 		goto cleanup;
-	if (write_payload_asm(asm_path, app_copy, cpio, ps->name, err) < 0)
+	if (write_payload_asm(asm_path, app_copy, cpio, planned ? plan_path : NULL, ps->name,
+			      err) < 0)
 		goto cleanup;
 	{
 		const char *as[] = { "as", "-o", obj, asm_path, NULL };
@@ -311,10 +349,12 @@ cleanup:
 	free(unix_obj);
 	free(app_copy);
 	free(cpio);
+	free(plan_path);
 	free(asm_path);
 	free(obj);
 	free(linked);
 	free(out_dir);
+	strbuf_release(&app);
 	return rc;
 }
 
