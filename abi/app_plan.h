@@ -10,15 +10,16 @@
  * loaded from its ELF headers, through a plan the runtime makes at boot
  * with the same app_plan_from_elf().
  *
- * Per segment, the pages [start, end) are reserved with the segment's
- * flags; [direct_va, direct_end) map the image's own frames at direct_off
- * bytes into the program file; every other page gets a fresh zeroed frame
- * holding the bytes of [file_va, file_end) it covers, which are file_off
- * bytes into the file from file_va on.  The image is the user's: the
- * runtime takes the plan only when app_plan_check() accepts it (a plan
- * keeps the runtime's memory safe, not the program's own: a hostile plan
- * can map the program's file frames writable and executable at once, as
- * the program itself could). */
+ * Per segment, the pages [start, end) are reserved with its protection
+ * (PROT_* bits, as Linux numbers them); direct_pages pages from
+ * direct_first pages into it map the image's own frames, from direct_off
+ * bytes into the program file on; every other page gets a fresh zeroed
+ * frame holding the bytes of [file_va, file_va + file_len) it covers, which
+ * are file_off bytes into the file from file_va on.  The image is the
+ * user's: the runtime follows a segment only when app_plan_seg_ok()
+ * accepts it (a plan keeps the runtime's memory safe, not the program's
+ * own: a hostile plan can map the program's file frames writable and
+ * executable at once, as the program itself could). */
 #ifndef UNIK_ABI_APP_PLAN_H
 #define UNIK_ABI_APP_PLAN_H
 
@@ -33,17 +34,17 @@
 #define APP_PLAN_VA_MIN 0x200000ULL
 #define APP_PLAN_VA_MAX 0x10000000000ULL
 
-/* The ELF's PF_X, PF_W, PF_R. */
-#define APP_PLAN_X 1u
-#define APP_PLAN_W 2u
-#define APP_PLAN_R 4u
+/* A segment's protection: Linux's PROT_READ, PROT_WRITE, PROT_EXEC. */
+#define APP_PLAN_READ 1u
+#define APP_PLAN_WRITE 2u
+#define APP_PLAN_EXEC 4u
 
 struct app_plan_seg {
 	uint64_t start, end; /* the pages reserved */
-	uint64_t direct_va, direct_end, direct_off; /* mapped from the image; none when equal */
-	uint64_t file_va, file_end, file_off; /* the file's bytes, copied into fresh pages */
-	uint32_t flags; /* APP_PLAN_R | _W | _X */
-	uint32_t reserved; /* 0 */
+	uint64_t direct_off; /* the file's offset of the first direct page */
+	uint32_t direct_first, direct_pages; /* in pages from start */
+	uint64_t file_va, file_len, file_off; /* the file's bytes copied into fresh pages */
+	uint64_t prot; /* APP_PLAN_READ | _WRITE | _EXEC */
 };
 
 struct app_plan {
@@ -55,37 +56,46 @@ struct app_plan {
 	struct app_plan_seg seg[APP_PLAN_MAX_SEGS]; /* ascending, nseg of them */
 };
 
-_Static_assert(sizeof(struct app_plan) == 1208, "the plan's layout is the same on both sides");
+_Static_assert(sizeof(struct app_plan) == 56 + 64 * APP_PLAN_MAX_SEGS,
+	       "the plan's layout is the same on both sides");
 
-/* 1 when `s` lies in the pages [lo, hi) of the program's addresses and
- * its file bytes in a file of app_size bytes: every range ordered, page
- * edges aligned, nothing wrapping. */
-static inline int app_plan_seg_ok(const struct app_plan_seg *s, uint64_t lo, uint64_t app_size)
+/* 1 when the plan's header is one this runtime follows, for a program
+ * file of app_size bytes: its magic and version, 1..APP_PLAN_MAX_SEGS
+ * segments. */
+static inline int app_plan_head_ok(const struct app_plan *p, uint64_t app_size)
 {
-	const uint64_t pm = APP_PLAN_PAGE - 1;
-
-	if ((s->start | s->end | s->direct_va | s->direct_end | s->direct_off) & pm)
-		return 0;
-	if (s->start < lo || s->end <= s->start || s->end > APP_PLAN_VA_MAX)
-		return 0;
-	if (s->direct_va < s->start || s->direct_end < s->direct_va || s->direct_end > s->end ||
-	    s->direct_off > app_size || s->direct_end - s->direct_va > app_size - s->direct_off)
-		return 0;
-	if (s->file_va < s->start || s->file_end < s->file_va || s->file_end > s->end ||
-	    s->file_off > app_size || s->file_end - s->file_va > app_size - s->file_off)
-		return 0;
-	return !(s->flags & ~(APP_PLAN_R | APP_PLAN_W | APP_PLAN_X)) && !s->reserved;
+	return p->magic == APP_PLAN_MAGIC && p->version == APP_PLAN_VERSION && p->nseg &&
+	       p->nseg <= APP_PLAN_MAX_SEGS && p->app_size == app_size;
 }
 
-/* 1 when the plan is one this runtime can follow for a program file of
- * app_size bytes: its magic and version, 1..APP_PLAN_MAX_SEGS segments,
- * ascending and not overlapping, each app_plan_seg_ok(). */
+/* 1 when `s` lies in the pages [lo, APP_PLAN_VA_MAX) (lo: the end of the
+ * segment before, or APP_PLAN_VA_MIN), its direct pages in it and in the
+ * file of app_size bytes, and its file bytes in the file: nothing wraps.
+ * (The file bytes need not lie in the segment: only the parts of them in
+ * its fresh pages are copied.)  A few compares: the runtime checks each
+ * segment as it maps it, inlined there. */
+__attribute__((always_inline)) static inline int app_plan_seg_ok(const struct app_plan_seg *s,
+								 uint64_t lo, uint64_t app_size)
+{
+	if (((s->start | s->end | s->direct_off) & (APP_PLAN_PAGE - 1)) || s->start < lo ||
+	    s->end <= s->start || s->end > APP_PLAN_VA_MAX)
+		return 0;
+	if ((uint64_t)s->direct_first + s->direct_pages > (s->end - s->start) / APP_PLAN_PAGE ||
+	    s->direct_off > app_size ||
+	    (uint64_t)s->direct_pages * APP_PLAN_PAGE > app_size - s->direct_off)
+		return 0;
+	return s->file_off <= app_size && s->file_len <= app_size - s->file_off &&
+	       s->prot <= (APP_PLAN_READ | APP_PLAN_WRITE | APP_PLAN_EXEC);
+}
+
+/* The whole plan: its header and every segment, ascending and not
+ * overlapping (what the packer checks of the plan it writes, and what the
+ * runtime checks as it goes). */
 static inline int app_plan_check(const struct app_plan *p, uint64_t app_size)
 {
 	uint64_t lo = APP_PLAN_VA_MIN;
 
-	if (p->magic != APP_PLAN_MAGIC || p->version != APP_PLAN_VERSION || !p->nseg ||
-	    p->nseg > APP_PLAN_MAX_SEGS || p->app_size != app_size)
+	if (!app_plan_head_ok(p, app_size))
 		return 0;
 	for (uint32_t i = 0; i < p->nseg; i++) {
 		if (!app_plan_seg_ok(&p->seg[i], lo, app_size))
@@ -123,27 +133,29 @@ struct app_plan_phdr {
 static inline void app_plan_segment(const struct app_plan_phdr *ph, uint64_t len,
 				    struct app_plan_seg *s)
 {
-	uint64_t file_end = ph->vaddr + ph->filesz;
-	int share_edges = !(ph->flags & APP_PLAN_W);
+	uint64_t file_end = ph->vaddr + ph->filesz, direct_va, direct_end;
+	int share_edges = !(ph->flags & 2 /* PF_W */);
 
 	s->start = APP_PLAN_DOWN(ph->vaddr);
 	s->end = APP_PLAN_UP(ph->vaddr + ph->memsz);
-	s->direct_va = s->start < ph->vaddr && !share_edges ? s->start + APP_PLAN_PAGE : s->start;
-	s->direct_end = APP_PLAN_DOWN(file_end);
-	if (share_edges && s->direct_end < file_end && ph->filesz == ph->memsz &&
+	direct_va = s->start < ph->vaddr && !share_edges ? s->start + APP_PLAN_PAGE : s->start;
+	direct_end = APP_PLAN_DOWN(file_end);
+	if (share_edges && direct_end < file_end && ph->filesz == ph->memsz &&
 	    APP_PLAN_UP(ph->offset + ph->filesz) <= len)
-		s->direct_end += APP_PLAN_PAGE;
-	if (s->direct_end <= s->direct_va) {
-		s->direct_va = s->direct_end = s->start;
-		s->direct_off = 0;
-	} else {
-		s->direct_off = ph->offset - (ph->vaddr - s->direct_va);
+		direct_end += APP_PLAN_PAGE;
+	s->direct_first = s->direct_pages = 0;
+	s->direct_off = 0;
+	if (direct_end > direct_va) {
+		s->direct_first = (uint32_t)((direct_va - s->start) / APP_PLAN_PAGE);
+		s->direct_pages = (uint32_t)((direct_end - direct_va) / APP_PLAN_PAGE);
+		s->direct_off = ph->offset - (ph->vaddr - direct_va);
 	}
 	s->file_va = ph->vaddr;
-	s->file_end = file_end;
+	s->file_len = ph->filesz;
 	s->file_off = ph->offset;
-	s->flags = ph->flags & (APP_PLAN_R | APP_PLAN_W | APP_PLAN_X);
-	s->reserved = 0;
+	/* PF_R 4, PF_W 2, PF_X 1 */
+	s->prot = (ph->flags & 4 ? APP_PLAN_READ : 0) | (ph->flags & 2 ? APP_PLAN_WRITE : 0) |
+		  (ph->flags & 1 ? APP_PLAN_EXEC : 0);
 }
 
 /* The plan of the static x86-64 program `elf` (len bytes): 0, -2 when it

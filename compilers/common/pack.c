@@ -210,8 +210,8 @@ static int read_app(const char *app, struct strbuf *f, struct unik_err *err)
 /* The load plan of the program into plan_path (abi/app_plan.h): 1 when
  * written, 0 when the program has none (the runtime then reads its ELF,
  * and says at boot what is wrong with it), -1 on error. */
-static int write_plan(const struct strbuf *f, const char *plan_path, unik_log_fn log,
-		      void *log_ctx, struct unik_err *err)
+static int write_plan(const struct strbuf *f, const char *plan_path, unik_log_fn log, void *log_ctx,
+		      struct unik_err *err)
 {
 	struct app_plan plan;
 
@@ -301,8 +301,11 @@ int compiler_pack_image(const struct pack_spec *ps, struct sandbox *sb, unik_log
 	}
 	if (pack_files(ps->files_dir, cpio, err) < 0)
 		goto cleanup;
-	if (write_payload_asm(asm_path, app_copy, cpio, planned ? plan_path : NULL, ps->name,
-			      err) < 0)
+	if (!planned) {
+		free(plan_path);
+		plan_path = NULL; /* no plan in the image */
+	}
+	if (write_payload_asm(asm_path, app_copy, cpio, plan_path, ps->name, err) < 0)
 		goto cleanup;
 	{
 		const char *as[] = { "as", "-o", obj, asm_path, NULL };

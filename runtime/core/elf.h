@@ -28,9 +28,6 @@ struct elf64_sym {
 	u64 value, size;
 };
 
-#define PF_X APP_PLAN_X
-#define PF_W APP_PLAN_W
-#define PF_R APP_PLAN_R
 #define SHT_SYMTAB 2
 
 struct app_image {

@@ -29,37 +29,21 @@
 static const u8 *app_file;
 static u64 app_size;
 
-static int prot_of(u32 flags)
+_Static_assert(APP_PLAN_READ == PROT_READ && APP_PLAN_WRITE == PROT_WRITE &&
+		   APP_PLAN_EXEC == PROT_EXEC,
+	       "a plan's protections are PROT_* bits");
+
+/* Fresh frames for the pages [va, end) of segment `s`, with what file
+ * data they hold copied in. */
+static int fresh_pages(const struct app_plan_seg *s, u64 va, u64 end)
 {
-	return (flags & PF_R ? PROT_READ : 0) | (flags & PF_W ? PROT_WRITE : 0) |
-	       (flags & PF_X ? PROT_EXEC : 0);
-}
+	for (; va < end; va += PAGE_SIZE) {
+		u64 frame = frame_alloc(), b0, b1;
 
-/* One segment of a checked plan (abi/app_plan.h): its pages reserved, the
- * direct ones mapping the image's frames, the others fresh frames with
- * what file data they hold copied in. */
-static int load_segment(u64 pa, const struct app_plan_seg *s)
-{
-	int prot = prot_of(s->flags), err;
-	u64 n_direct = (s->direct_end - s->direct_va) / PAGE_SIZE;
-
-	err = vm_reserve(s->start, s->end, prot, VMA_IMAGE);
-	if (err)
-		return err;
-	if (n_direct && arch_map_pages(s->direct_va, pa + s->direct_off, n_direct, prot))
-		return -ENOMEM;
-	for (u64 va = s->start; va < s->end; va += PAGE_SIZE) {
-		u64 frame, b0, b1;
-
-		if (va == s->direct_va && n_direct) {
-			va = s->direct_end - PAGE_SIZE; /* mapped above */
-			continue;
-		}
-		frame = frame_alloc();
-		if (!frame || arch_map_page(va, frame, prot))
+		if (!frame || arch_map_page(va, frame, (int)s->prot))
 			return -ENOMEM;
 		b0 = MAX(va, s->file_va);
-		b1 = MIN(va + PAGE_SIZE, s->file_end);
+		b1 = MIN(va + PAGE_SIZE, s->file_va + s->file_len);
 		if (b1 > b0)
 			memcpy((u8 *)phys_to_virt(frame) + (b0 - va),
 			       app_file + s->file_off + (b0 - s->file_va), b1 - b0);
@@ -67,14 +51,36 @@ static int load_segment(u64 pa, const struct app_plan_seg *s)
 	return 0;
 }
 
+/* One segment of the plan (abi/app_plan.h), checked as it is mapped: its
+ * pages reserved, the direct ones mapping the image's frames, the others
+ * fresh.  A plan refused half-way stops the boot: nothing to undo. */
+static int load_segment(u64 pa, const struct app_plan_seg *s, u64 lo)
+{
+	u64 d0 = s->start + (u64)s->direct_first * PAGE_SIZE,
+	    d1 = d0 + (u64)s->direct_pages * PAGE_SIZE;
+	int prot = (int)s->prot, err;
+
+	if (!app_plan_seg_ok(s, lo, app_size))
+		return -EBADMSG;
+	err = vm_reserve(s->start, s->end, prot, VMA_IMAGE);
+	if (err)
+		return err;
+	if (s->direct_pages && arch_map_pages(d0, pa + s->direct_off, s->direct_pages, prot))
+		return -ENOMEM;
+	if (d0 > s->start && (err = fresh_pages(s, s->start, d0)))
+		return err;
+	return d1 < s->end ? fresh_pages(s, d1, s->end) : 0;
+}
+
 int elf_load_app(u64 pa, u64 size, const struct app_plan *packed, struct app_image *img)
 {
 	static struct app_plan made; /* an image without a plan: from its ELF */
 	const struct app_plan *plan = packed;
+	u64 lo = APP_PLAN_VA_MIN;
 
 	app_file = phys_to_virt(pa);
 	app_size = size;
-	if (plan && !app_plan_check(plan, size))
+	if (plan && !app_plan_head_ok(plan, size))
 		return -EBADMSG;
 	if (!plan) {
 		int err = app_plan_from_elf(app_file, size, &made);
@@ -88,12 +94,13 @@ int elf_load_app(u64 pa, u64 size, const struct app_plan *packed, struct app_ima
 	img->phnum = plan->phnum;
 	img->phent = plan->phent;
 	for (u32 i = 0; i < plan->nseg; i++) {
-		int err = load_segment(pa, &plan->seg[i]);
+		int err = load_segment(pa, &plan->seg[i], lo);
 
 		if (err)
 			return err;
+		lo = plan->seg[i].end;
 	}
-	img->brk_start = plan->seg[plan->nseg - 1].end;
+	img->brk_start = lo;
 	return 0;
 }
 
