@@ -37,8 +37,9 @@ struct app_image {
 };
 
 /* Maps the program, the ELF file at physical `pa` (size bytes), as the
- * image's load plan `plan` says (abi/app_plan.h: checked first), or when
- * `plan` is NULL as its ELF headers say: 0, -EBADMSG (a plan app_plan_check() refuses), -ENOEXEC (dynamic),
+ * image's load plan `plan` says (abi/app_plan.h: each part checked before
+ * it is followed), or when `plan` is NULL as its ELF headers say: 0,
+ * -EBADMSG (a plan the checks refuse), -ENOEXEC (dynamically linked),
  * -EINVAL (not a static x86-64 executable), -ENOMEM.  Whole pages are
  * mapped in place; partial pages are copied. */
 int elf_load_app(u64 pa, u64 size, const struct app_plan *plan, struct app_image *img);

@@ -34,7 +34,9 @@ _Static_assert(APP_PLAN_READ == PROT_READ && APP_PLAN_WRITE == PROT_WRITE &&
 	       "a plan's protections are PROT_* bits");
 
 /* Fresh frames for the pages [va, end) of segment `s`, with what file
- * data they hold copied in. */
+ * data they hold copied in: [b0, b1) is in the page, and its source in
+ * [file_off, file_off + file_len), which app_plan_seg_ok() put in the
+ * file (a file_va + file_len that wraps leaves b1 <= b0: nothing). */
 static int fresh_pages(const struct app_plan_seg *s, u64 va, u64 end)
 {
 	for (; va < end; va += PAGE_SIZE) {
