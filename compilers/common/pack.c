@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../abi/app_plan.h"
 #include "../../api/formats.h"
 #include "../../lib/fsutil.h"
 #include "../../lib/run.h"
@@ -101,15 +102,16 @@ cleanup:
 	return rc;
 }
 
-/* The payload's assembler: the program and the archive, the name, and
+/* The payload's assembler: the program and the files in .unik_payload,
+ * the name, (when `plan` is not NULL) the load plan in .rodata, and
  * `table` (the system-call table). */
-static int write_payload_asm(const char *path, const char *app, const char *cpio, const char *name,
-			     const struct strbuf *table, struct unik_err *err)
+static int write_payload_asm(const char *path, const char *app, const char *cpio, const char *plan,
+			     const char *name, const struct strbuf *table, struct unik_err *err)
 {
 	struct strbuf sb = STRBUF_INIT;
 	int rc;
 
-	if (asm_safe(app, err) < 0 || asm_safe(cpio, err) < 0)
+	if (asm_safe(app, err) < 0 || asm_safe(cpio, err) < 0 || (plan && asm_safe(plan, err) < 0))
 		return -1;
 	strbuf_addf(&sb,
 		    "\t.section .unik_payload, \"a\"\n"
@@ -122,6 +124,12 @@ static int write_payload_asm(const char *path, const char *app, const char *cpio
 		    "\t.globl unik_app_name\n"
 		    "unik_app_name:\n\t.asciz \"%s\"\n",
 		    app, cpio, program_name(name));
+	if (plan)
+		strbuf_addf(&sb,
+			    "\t.balign 8\n"
+			    "\t.globl unik_app_plan\n"
+			    "unik_app_plan:\n\t.incbin \"%s\"\n",
+			    plan);
 	strbuf_add(&sb, table->buf, table->len);
 	strbuf_adds(&sb, "\t.section .note.GNU-stack, \"\", @progbits\n");
 	rc = fs_write_file_atomic(path, sb.buf, sb.len, 0644, err);
@@ -173,9 +181,9 @@ static int defines(const struct strbuf *f, const Elf64_Shdr *symtab, const Elf64
 	return 0;
 }
 
-/* SOCKS_* bits: musl makes every socket (DNS lookups' included) through
- * socket(), and socket pairs through socketpair(); a program without a
- * symbol table to tell gets both. */
+/* SOCKS_* bits for the program `f`: musl makes every socket (DNS
+ * lookups' included) through socket(), and socket pairs through
+ * socketpair(); a program without a symbol table to tell gets both. */
 static int makes_sockets(const struct strbuf *f)
 {
 	const Elf64_Shdr *symtab, *strtab = NULL;
@@ -190,7 +198,7 @@ static int makes_sockets(const struct strbuf *f)
 	return found;
 }
 
-/* The program, whole, in *f. */
+/* The program file `app`, whole, in *f. */
 static int read_program(const char *app, struct strbuf *f, struct unik_err *err)
 {
 	int fd = safe_open_file(app, O_RDONLY | O_NONBLOCK, 0, err), rc;
@@ -232,6 +240,32 @@ static int add_syscall_table(const struct pack_spec *ps, const struct strbuf *ap
 	return rc;
 }
 
+/* The load plan of the program into plan_path (abi/app_plan.h): 1 when
+ * written, 0 when the program has none (the runtime then reads its ELF,
+ * and says at boot what is wrong with it), -1 on error. */
+static int write_plan(const struct strbuf *f, const char *plan_path, unik_log_fn log, void *log_ctx,
+		      struct unik_err *err)
+{
+	struct app_plan plan;
+
+	if (app_plan_from_elf(f->buf, f->len, &plan) < 0) {
+		if (log)
+			log(log_ctx, "load plan: none (the runtime reads the program's ELF "
+				     "headers at boot)");
+		return 0;
+	}
+	if (fs_write_file_atomic(plan_path, &plan, sizeof(plan), 0644, err) < 0)
+		return -1;
+	if (log) {
+		char line[128];
+
+		snprintf(line, sizeof(line), "load plan: %u segments, checked at build time",
+			 plan.nseg);
+		log(log_ctx, line);
+	}
+	return 1;
+}
+
 /* Runs a binutils tool that may write only the folder `writes`. */
 static int run_tool(const char *const *argv, const char *what, const char *writes,
 		    struct sandbox *sb, unik_log_fn log, void *log_ctx, struct unik_err *err)
@@ -257,13 +291,14 @@ int compiler_pack_image(const struct pack_spec *ps, struct sandbox *sb, unik_log
 	char *unix_obj = xasprintf("%s/unik-unix.o", ps->runtime_dir);
 	char *app_copy = xasprintf("%s/unik-app.elf", work_dir);
 	char *cpio = xasprintf("%s/unik-files.cpio", work_dir);
+	char *plan_path = xasprintf("%s/unik-plan.bin", work_dir);
 	char *asm_path = xasprintf("%s/unik-payload.S", work_dir);
 	char *obj = xasprintf("%s/unik-payload.o", work_dir);
 	char *linked = xasprintf("%s/unik-image.elf", work_dir);
 	char *out_dir = xstrdup(out_path);
 	char *slash = strrchr(out_dir, '/');
-	struct strbuf app = STRBUF_INIT, table = STRBUF_INIT;
-	int socks, rc = -1;
+	struct strbuf app = STRBUF_INIT, orig = STRBUF_INIT, table = STRBUF_INIT;
+	int socks, planned, rc = -1;
 
 	if (!slash) {
 		unik_err_set(err, UNIK_E_INTERNAL, "image path %s is not in a folder", out_path);
@@ -273,7 +308,7 @@ int compiler_pack_image(const struct pack_spec *ps, struct sandbox *sb, unik_log
 	if (compiler_runtime_check(ps->runtime_dir, err) < 0)
 		goto cleanup;
 	/* the records of its system calls are read here and not packed */
-	if (read_program(ps->app, &app, err) < 0)
+	if (read_program(ps->app, &orig, err) < 0)
 		goto cleanup;
 	{
 		const char *strip[] = {
@@ -284,10 +319,13 @@ int compiler_pack_image(const struct pack_spec *ps, struct sandbox *sb, unik_log
 		if (run_tool(strip, "objcopy", work_dir, sb, log, log_ctx, err) < 0)
 			goto cleanup;
 	}
-	if (ps->sockets == PACK_SOCKETS_ALWAYS)
-		socks = SOCKS_UNIX | SOCKS_NET;
-	else
-		socks = makes_sockets(&app);
+	/* the bytes the image embeds: the plan and the symbol table are theirs */
+	if (read_program(app_copy, &app, err) < 0)
+		goto cleanup;
+	socks = ps->sockets == PACK_SOCKETS_ALWAYS ? SOCKS_UNIX | SOCKS_NET : makes_sockets(&app);
+	planned = write_plan(&app, plan_path, log, log_ctx, err);
+	if (planned < 0)
+		goto cleanup;
 	if (log && ps->sockets == PACK_SOCKETS_ALWAYS) {
 		char line[512];
 
@@ -303,8 +341,12 @@ int compiler_pack_image(const struct pack_spec *ps, struct sandbox *sb, unik_log
 	}
 	if (pack_files(ps->files_dir, cpio, err) < 0)
 		goto cleanup;
-	if (add_syscall_table(ps, &app, &table, log, log_ctx, err) < 0 ||
-	    write_payload_asm(asm_path, app_copy, cpio, ps->name, &table, err) < 0)
+	if (!planned) {
+		free(plan_path);
+		plan_path = NULL; /* no plan in the image */
+	}
+	if (add_syscall_table(ps, &orig, &table, log, log_ctx, err) < 0 ||
+	    write_payload_asm(asm_path, app_copy, cpio, plan_path, ps->name, &table, err) < 0)
 		goto cleanup;
 	{
 		const char *as[] = { "as", "-o", obj, asm_path, NULL };
@@ -347,12 +389,14 @@ int compiler_pack_image(const struct pack_spec *ps, struct sandbox *sb, unik_log
 cleanup:
 	strbuf_release(&app);
 	strbuf_release(&table);
+	strbuf_release(&orig);
 	free(rt_obj);
 	free(rt_ld);
 	free(net_obj);
 	free(unix_obj);
 	free(app_copy);
 	free(cpio);
+	free(plan_path);
 	free(asm_path);
 	free(obj);
 	free(linked);

@@ -3,6 +3,7 @@
 #define UNIK_RT_ELF_H
 
 #include "kernel.h"
+#include "../../abi/app_plan.h"
 
 struct elf64_ehdr {
 	u8 ident[16];
@@ -11,11 +12,6 @@ struct elf64_ehdr {
 	u64 entry, phoff, shoff;
 	u32 flags;
 	u16 ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct elf64_phdr {
-	u32 type, flags;
-	u64 offset, vaddr, paddr, filesz, memsz, align;
 };
 
 struct elf64_shdr {
@@ -32,15 +28,7 @@ struct elf64_sym {
 	u64 value, size;
 };
 
-#define PT_LOAD 1
-#define PT_INTERP 3
-#define PT_PHDR 6
-#define PT_GNU_STACK 0x6474e551
-#define PF_X 1
-#define PF_W 2
-#define PF_R 4
 #define SHT_SYMTAB 2
-#define ET_EXEC 2
 
 struct app_image {
 	u64 entry;
@@ -48,9 +36,13 @@ struct app_image {
 	u64 brk_start; /* first page after the highest segment */
 };
 
-/* Maps the PT_LOAD segments of the ELF file at physical `pa` (size bytes).
- * Whole pages are mapped in place; partial pages are copied. */
-int elf_load_app(u64 pa, u64 size, struct app_image *img);
+/* Maps the program, the ELF file at physical `pa` (size bytes), as the
+ * image's load plan `plan` says (abi/app_plan.h: each part checked before
+ * it is followed), or when `plan` is NULL as its ELF headers say: 0,
+ * -EBADMSG (a plan the checks refuse), -ENOEXEC (dynamically linked),
+ * -EINVAL (not a static x86-64 executable), -ENOMEM.  Whole pages are
+ * mapped in place; partial pages are copied. */
+int elf_load_app(u64 pa, u64 size, const struct app_plan *plan, struct app_image *img);
 /* The aux vector entry that hands a program linked with our musl the
  * runtime's direct system-call entry (runtime/musl/direct-syscalls.patch
  * defines the same number).  Linux's own AT_ numbers are below 64. */

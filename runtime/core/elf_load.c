@@ -29,107 +29,80 @@
 static const u8 *app_file;
 static u64 app_size;
 
-static int prot_of(u32 flags)
+_Static_assert(APP_PLAN_READ == PROT_READ && APP_PLAN_WRITE == PROT_WRITE &&
+		   APP_PLAN_EXEC == PROT_EXEC,
+	       "a plan's protections are PROT_* bits");
+
+/* Fresh frames for the pages [va, end) of segment `s`, with what file
+ * data they hold copied in: [b0, b1) is in the page, and its source in
+ * [file_off, file_off + file_len), which app_plan_seg_ok() put in the
+ * file (a file_va + file_len that wraps leaves b1 <= b0: nothing). */
+static int fresh_pages(const struct app_plan_seg *s, u64 va, u64 end)
 {
-	return (flags & PF_R ? PROT_READ : 0) | (flags & PF_W ? PROT_WRITE : 0) |
-	       (flags & PF_X ? PROT_EXEC : 0);
-}
+	for (; va < end; va += PAGE_SIZE) {
+		u64 frame = frame_alloc(), b0, b1;
 
-static int load_segment(u64 pa, const struct elf64_phdr *ph)
-{
-	u64 start = ALIGN_DOWN(ph->vaddr, PAGE_SIZE),
-	    end = ALIGN_UP(ph->vaddr + ph->memsz, PAGE_SIZE), file_end = ph->vaddr + ph->filesz,
-	    direct_end = ALIGN_DOWN(file_end, PAGE_SIZE);
-	int prot = prot_of(ph->flags), err;
-
-	err = vm_reserve(start, end, prot, VMA_IMAGE);
-	if (err)
-		return err;
-	/* The pages of file data map the image's own frames, as Linux maps
-	 * the file's pages: the bytes of the first page before vaddr are the
-	 * file's, and so are those after the end of the last page of a
-	 * segment without .bss (which would need them zero).  Such an edge
-	 * page may hold the neighbouring segment's bytes: a writable segment
-	 * copies its edges instead (Linux: copy on write), so no frame is both
-	 * writable here and mapped (executable) by another segment. */
-	int share_edges = !(ph->flags & PF_W);
-	u64 direct_start = start < ph->vaddr && !share_edges ? start + PAGE_SIZE : start;
-
-	if (share_edges && direct_end < file_end && ph->filesz == ph->memsz &&
-	    ALIGN_UP(ph->offset + ph->filesz, PAGE_SIZE) <= app_size)
-		direct_end += PAGE_SIZE;
-	if (direct_end > direct_start &&
-	    arch_map_pages(direct_start, pa + ph->offset - (ph->vaddr - direct_start),
-			   (direct_end - direct_start) / PAGE_SIZE, prot))
-		return -ENOMEM;
-	/* The rest: fresh frames, with what file data they hold copied in. */
-	for (u64 va = start; va < end; va += PAGE_SIZE) {
-		u64 frame, b0, b1;
-
-		if (va == direct_start && direct_end > direct_start) {
-			va = direct_end - PAGE_SIZE; /* mapped above */
-			continue;
-		}
-		frame = frame_alloc();
-		if (!frame || arch_map_page(va, frame, prot))
+		if (!frame || arch_map_page(va, frame, (int)s->prot))
 			return -ENOMEM;
-		b0 = MAX(va, ph->vaddr);
-		b1 = MIN(va + PAGE_SIZE, file_end);
+		b0 = MAX(va, s->file_va);
+		b1 = MIN(va + PAGE_SIZE, s->file_va + s->file_len);
 		if (b1 > b0)
 			memcpy((u8 *)phys_to_virt(frame) + (b0 - va),
-			       app_file + ph->offset + (b0 - ph->vaddr), b1 - b0);
+			       app_file + s->file_off + (b0 - s->file_va), b1 - b0);
 	}
 	return 0;
 }
 
-int elf_load_app(u64 pa, u64 size, struct app_image *img)
+/* One segment of the plan (abi/app_plan.h), checked as it is mapped: its
+ * pages reserved, the direct ones mapping the image's frames, the others
+ * fresh.  A plan refused half-way stops the boot: nothing to undo. */
+static int load_segment(u64 pa, const struct app_plan_seg *s, u64 lo)
 {
-	const struct elf64_ehdr *eh = phys_to_virt(pa);
-	u64 hi = 0;
+	u64 d0 = s->start + (u64)s->direct_first * PAGE_SIZE,
+	    d1 = d0 + (u64)s->direct_pages * PAGE_SIZE;
+	int prot = (int)s->prot, err;
 
-	app_file = (const u8 *)eh;
+	if (!app_plan_seg_ok(s, lo, app_size))
+		return -EBADMSG;
+	err = vm_reserve(s->start, s->end, prot, VMA_IMAGE);
+	if (err)
+		return err;
+	if (s->direct_pages && arch_map_pages(d0, pa + s->direct_off, s->direct_pages, prot))
+		return -ENOMEM;
+	if (d0 > s->start && (err = fresh_pages(s, s->start, d0)))
+		return err;
+	return d1 < s->end ? fresh_pages(s, d1, s->end) : 0;
+}
+
+int elf_load_app(u64 pa, u64 size, const struct app_plan *packed, struct app_image *img)
+{
+	static struct app_plan made; /* an image without a plan: from its ELF */
+	const struct app_plan *plan = packed;
+	u64 lo = APP_PLAN_VA_MIN;
+
+	app_file = phys_to_virt(pa);
 	app_size = size;
-	u32 magic;
-	u16 class_data;
+	if (plan && !app_plan_head_ok(plan, size))
+		return -EBADMSG;
+	if (!plan) {
+		int err = app_plan_from_elf(app_file, size, &made);
 
-	if (size < sizeof(*eh))
-		return -EINVAL;
-	/* "\177ELF", ELFCLASS64, ELFDATA2LSB: two loads, not a byte loop */
-	__builtin_memcpy(&magic, eh->ident, 4);
-	__builtin_memcpy(&class_data, eh->ident + 4, 2);
-	if (magic != 0x464c457f || class_data != 0x0102 || eh->machine != 62)
-		return -EINVAL;
-	if (eh->type != ET_EXEC || eh->phentsize != sizeof(struct elf64_phdr) || eh->phoff > size ||
-	    (u64)eh->phnum * sizeof(struct elf64_phdr) > size - eh->phoff)
-		return -EINVAL;
-	memset(img, 0, sizeof(*img));
-	img->entry = eh->entry;
-	img->phnum = eh->phnum;
-	img->phent = eh->phentsize;
-	for (int i = 0; i < eh->phnum; i++) {
-		const struct elf64_phdr *ph =
-		    (const void *)((const u8 *)(app_file + eh->phoff) + i * sizeof(*ph));
-		int err;
+		if (err)
+			return err == -2 ? -ENOEXEC : -EINVAL;
+		plan = &made;
+	}
+	img->entry = plan->entry;
+	img->phdr = plan->phdr;
+	img->phnum = plan->phnum;
+	img->phent = plan->phent;
+	for (u32 i = 0; i < plan->nseg; i++) {
+		int err = load_segment(pa, &plan->seg[i], lo);
 
-		if (ph->type == PT_INTERP)
-			return -ENOEXEC;
-		if (ph->type == PT_PHDR)
-			img->phdr = ph->vaddr;
-		if (ph->type != PT_LOAD || !ph->memsz)
-			continue;
-		if (ph->offset > size || ph->filesz > size - ph->offset || ph->filesz > ph->memsz ||
-		    ph->vaddr % PAGE_SIZE != ph->offset % PAGE_SIZE || ph->vaddr < USER_MIN ||
-		    ph->vaddr + ph->memsz > MMAP_BASE)
-			return -EINVAL;
-		err = load_segment(pa, ph);
 		if (err)
 			return err;
-		if (!img->phdr && ph->offset <= eh->phoff &&
-		    eh->phoff + eh->phnum * sizeof(*ph) <= ph->offset + ph->filesz)
-			img->phdr = ph->vaddr + (eh->phoff - ph->offset);
-		hi = MAX(hi, ph->vaddr + ph->memsz);
+		lo = plan->seg[i].end;
 	}
-	img->brk_start = ALIGN_UP(hi, PAGE_SIZE);
+	img->brk_start = lo;
 	return 0;
 }
 

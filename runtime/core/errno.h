@@ -10,6 +10,7 @@
 #define ENXIO 6
 #define E2BIG 7
 #define ENOEXEC 8
+#define EBADMSG 74
 #define EBADF 9
 #define ECHILD 10
 #define EAGAIN 11

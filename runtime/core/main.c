@@ -23,6 +23,9 @@
 extern const u8 unik_app_elf[], unik_app_elf_end[];
 extern const u8 unik_files[], unik_files_end[];
 extern const char unik_app_name[];
+/* The program's load plan (abi/app_plan.h), in .rodata; an image linked
+ * without one has none (weak: its address is 0). */
+extern const struct app_plan unik_app_plan __attribute__((weak));
 extern const u8 __image_end[];
 
 static struct cmdline cmd;
@@ -85,7 +88,10 @@ void runtime_main(const struct boot_info *bi)
 	volumes_init(&cmd);
 	netstack_init(&cmd);
 	netstack_user_data(&cmd);
-	err = elf_load_app((u64)unik_app_elf, (u64)(unik_app_elf_end - unik_app_elf), &img);
+	err = elf_load_app((u64)unik_app_elf, (u64)(unik_app_elf_end - unik_app_elf),
+			   &unik_app_plan ? &unik_app_plan : NULL, &img);
+	if (err == -EBADMSG)
+		panic("the image's load plan is malformed");
 	if (err == -ENOEXEC)
 		panic("the program is dynamically linked; build it with -static");
 	if (err == -ENOMEM)

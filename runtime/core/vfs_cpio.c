@@ -157,6 +157,23 @@ static int add_entry(const char *path, u32 mode, u32 uid, u32 gid, u64 mtime, co
 	return 0;
 }
 
+/* The trailer with its sizes spelt as every writer spells them ("00000000"
+ * bytes of data, "0000000B" of name), known by its text with no hex
+ * decoding: an image without files has only this.  Any other spelling
+ * takes the general path. */
+static bool plain_trailer(const char *p, const char *end)
+{
+	u64 fsize, nsize, zero, eleven;
+
+	if (end - p < (long)ALIGN_UP(CPIO_HDR + sizeof("TRAILER!!!"), 4))
+		return false;
+	__builtin_memcpy(&fsize, p + 54, 8);
+	__builtin_memcpy(&nsize, p + 94, 8);
+	__builtin_memcpy(&zero, "00000000", 8);
+	__builtin_memcpy(&eleven, "0000000B", 8);
+	return fsize == zero && nsize == eleven && is_trailer(p + CPIO_HDR, sizeof("TRAILER!!!"));
+}
+
 static int read_archive(const void *data, u64 size)
 {
 	const char *p = data, *end = p + size;
@@ -171,6 +188,8 @@ static int read_archive(const void *data, u64 size)
 
 		if (!cpio_magic(p))
 			return -EINVAL;
+		if (plain_trailer(p, end))
+			break;
 		/* the sizes first: the trailer needs no more */
 		fsize = hex8(p + 54, &ok);
 		namesize = hex8(p + 94, &ok);
