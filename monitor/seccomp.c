@@ -43,6 +43,7 @@ struct rule {
 	int nargs;
 	unsigned arg[MAX_ARGS];
 	uint64_t value[MAX_ARGS];
+	int low_only; /* the last argument: its low 32 bits only */
 };
 
 struct filter {
@@ -51,17 +52,20 @@ struct filter {
 	int overflow;
 };
 
-static void add(struct filter *f, uint32_t nr, int nargs, unsigned a0, uint64_t v0, unsigned a1,
-		uint64_t v1)
+static struct rule *add(struct filter *f, uint32_t nr, int nargs, unsigned a0, uint64_t v0,
+			unsigned a1, uint64_t v1)
 {
+	static struct rule spare;
+
 	struct rule *r;
 
 	if (f->n == MAX_RULES) {
 		f->overflow = 1;
-		return;
+		return &spare;
 	}
 	r = &f->rules[f->n++];
-	*r = (struct rule){ nr, nargs, { a0, a1 }, { v0, v1 } };
+	*r = (struct rule){ nr, nargs, { a0, a1 }, { v0, v1 }, 0 };
+	return r;
 }
 
 static void allow(struct filter *f, uint32_t nr)
@@ -79,6 +83,15 @@ static void allow_if2(struct filter *f, uint32_t nr, unsigned a0, uint64_t v0, u
 		      uint64_t v1)
 {
 	add(f, nr, 2, a0, v0, a1, v1);
+}
+
+/* ioctl(fd, req): the kernel takes req as an unsigned int and ignores the
+ * high half, which libcs fill differently (musl's int req is sign-extended:
+ * KVM_GET_REGS arrives as 0xffffffff8090ae81), so only the low half of req
+ * is compared - exactly what the kernel acts on. */
+static void allow_ioctl(struct filter *f, int fd, uint32_t req)
+{
+	add(f, SYS_ioctl, 2, 0, (uint64_t)fd, 1, req)->low_only = 1;
 }
 
 /* write(2) to stderr and the given fds (negative ones are skipped). */
@@ -127,7 +140,7 @@ static int compile(const struct filter *f, struct sock_filter *insns)
 	for (int i = 0; i < f->n; i++) {
 		const struct rule *r = &f->rules[i];
 		/* what follows the number's comparison: 4 per argument, "allow" */
-		uint8_t left = (uint8_t)(4 * r->nargs + 1);
+		uint8_t left = (uint8_t)(4 * r->nargs - 2 * r->low_only + 1);
 
 		insns[n++] = LOAD(offsetof(struct seccomp_data, nr));
 		insns[n++] = JEQ(r->nr, left);
@@ -135,6 +148,8 @@ static int compile(const struct filter *f, struct sock_filter *insns)
 			insns[n++] = LOAD(ARG_LO(r->arg[a]));
 			left -= 2;
 			insns[n++] = JEQ((uint32_t)r->value[a], left);
+			if (r->low_only && a == r->nargs - 1)
+				continue;
 			insns[n++] = LOAD(ARG_HI(r->arg[a]));
 			left -= 2;
 			insns[n++] = JEQ((uint32_t)(r->value[a] >> 32), left);
@@ -173,10 +188,10 @@ int mon_seccomp_hvt(const struct mon_hvt_filter *hf, char *why)
 	struct filter f = { .n = 0 };
 	int fds[] = { STDOUT_FILENO, hf->status_fd, hf->net_fd };
 
-	allow_if2(&f, SYS_ioctl, 0, (uint64_t)hf->vcpu_fd, 1, KVM_RUN);
-	allow_if2(&f, SYS_ioctl, 0, (uint64_t)hf->vcpu_fd, 1, KVM_GET_REGS);
+	allow_ioctl(&f, hf->vcpu_fd, KVM_RUN);
+	allow_ioctl(&f, hf->vcpu_fd, KVM_GET_REGS);
 	/* the guest's timer and stop requests as interrupts */
-	allow_if2(&f, SYS_ioctl, 0, (uint64_t)hf->vcpu_fd, 1, KVM_INTERRUPT);
+	allow_ioctl(&f, hf->vcpu_fd, KVM_INTERRUPT);
 	allow_if(&f, SYS_setitimer, 0, ITIMER_REAL);
 	allow(&f, SYS_rt_sigtimedwait);
 	allow_writes(&f, fds, 3);
