@@ -116,6 +116,19 @@ static void allow_disks(struct filter *f, const struct mon_disk *d, int n)
 	}
 }
 
+/* Both monitors: writes to stderr and fds[3], reads of the tap and the
+ * console input (each -1: none), the disks. */
+static void allow_guest_io(struct filter *f, const int *fds, int net_fd, int console_in_fd,
+			   const struct mon_disk *disks, int ndisks)
+{
+	allow_writes(f, fds, 3);
+	if (net_fd >= 0)
+		allow_if(f, SYS_read, 0, (uint64_t)net_fd);
+	if (console_in_fd >= 0) /* console input (--stdin) */
+		allow_if(f, SYS_read, 0, (uint64_t)console_in_fd);
+	allow_disks(f, disks, ndisks);
+}
+
 #define ARG_LO(i) ((uint32_t)(offsetof(struct seccomp_data, args) + 8 * (i)))
 #define ARG_HI(i) (ARG_LO(i) + 4) /* little endian */
 
@@ -194,12 +207,7 @@ int mon_seccomp_hvt(const struct mon_hvt_filter *hf, char *why)
 	allow_ioctl(&f, hf->vcpu_fd, KVM_INTERRUPT);
 	allow_if(&f, SYS_setitimer, 0, ITIMER_REAL);
 	allow(&f, SYS_rt_sigtimedwait);
-	allow_writes(&f, fds, 3);
-	if (hf->net_fd >= 0)
-		allow_if(&f, SYS_read, 0, (uint64_t)hf->net_fd);
-	if (hf->console_in_fd >= 0) /* console input (--stdin) */
-		allow_if(&f, SYS_read, 0, (uint64_t)hf->console_in_fd);
-	allow_disks(&f, hf->disks, hf->ndisks);
+	allow_guest_io(&f, fds, hf->net_fd, hf->console_in_fd, hf->disks, hf->ndisks);
 	allow(&f, SYS_ppoll);
 	allow(&f, SYS_clock_gettime);
 	allow(&f, SYS_rt_sigreturn);
@@ -220,12 +228,7 @@ int mon_seccomp_spt(const struct mon_spt_filter *sf, char *why)
 	struct filter f = { .n = 0 };
 	int fds[] = { sf->console_fd, sf->status_fd, sf->net_fd };
 
-	allow_writes(&f, fds, 3);
-	if (sf->net_fd >= 0)
-		allow_if(&f, SYS_read, 0, (uint64_t)sf->net_fd);
-	if (sf->console_in_fd >= 0) /* console input (--stdin) */
-		allow_if(&f, SYS_read, 0, (uint64_t)sf->console_in_fd);
-	allow_disks(&f, sf->disks, sf->ndisks);
+	allow_guest_io(&f, fds, sf->net_fd, sf->console_in_fd, sf->disks, sf->ndisks);
 	allow(&f, SYS_clock_gettime);
 	allow(&f, SYS_ppoll);
 	allow(&f, SYS_exit_group);
