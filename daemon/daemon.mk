@@ -59,6 +59,7 @@ UNIKD_SRCS += \
 	daemon/stdin_pipes.c \
 	daemon/store.c \
 	daemon/store_instance_docs.c \
+	daemon/store_stmts.c \
 	daemon/store_volumes.c \
 	daemon/summon.c \
 	daemon/summon_nat.c \

@@ -195,8 +195,9 @@ static int start_claimed(struct unikd *d, struct unik_instance *in, struct claim
 		run_ctx_release(&rc);
 		return -1;
 	}
+	/* its address (without one, attaching changed nothing of the record) */
 	if (network_attach(d, in, p, rc.im.format, rc.kernel, &na, err) ||
-	    store_instance_put(d->store, in, err)) /* its address */
+	    (in->address && store_instance_put(d->store, in, err)))
 		goto failed_locked;
 	pthread_mutex_unlock(&d->lock);
 	unikd_notify(d);

@@ -83,6 +83,7 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
+	store_stmts_free(st);
 	sqlite3_close(st->db);
 	pthread_mutex_destroy(&st->lock);
 	free(st);
@@ -92,7 +93,7 @@ void store_close(struct store *st)
 static int prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct unik_err *err)
 {
 	pthread_mutex_lock(&st->lock);
-	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK) {
+	if (store_stmt_get(st, sql, stmt) != SQLITE_OK || !*stmt) {
 		db_error(st, err, "prepare");
 		pthread_mutex_unlock(&st->lock);
 		return -1;
@@ -102,17 +103,23 @@ static int prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struc
 
 static void finish(struct store *st, sqlite3_stmt *s)
 {
-	sqlite3_finalize(s);
+	store_stmt_put(st, s);
 	pthread_mutex_unlock(&st->lock);
 }
 
 /* Runs `sql` (no rows) under st->lock: BEGIN IMMEDIATE, COMMIT, ROLLBACK. */
 static int exec_sql(struct store *st, const char *sql, struct unik_err *err)
 {
+	sqlite3_stmt *s;
 	int rc;
 
 	pthread_mutex_lock(&st->lock);
-	rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : db_error(st, err, sql);
+	if (store_stmt_get(st, sql, &s) != SQLITE_OK || !s) {
+		rc = db_error(st, err, sql);
+	} else {
+		rc = sqlite3_step(s) == SQLITE_DONE ? 0 : db_error(st, err, sql);
+		store_stmt_put(st, s);
+	}
 	pthread_mutex_unlock(&st->lock);
 	return rc;
 }

@@ -16,7 +16,14 @@
 struct store {
 	sqlite3 *db;
 	pthread_mutex_t lock;
+	struct store_stmts *stmts; /* prepared statements kept (store_stmts.c) */
 };
+
+/* store_stmts.c, under st->lock: the prepared statement of sql (*out NULL
+ * for a text without one; an SQLite result code), and back after use. */
+int store_stmt_get(struct store *st, const char *sql, sqlite3_stmt **out);
+void store_stmt_put(struct store *st, sqlite3_stmt *s);
+void store_stmts_free(struct store *st);
 
 /* Decodes one `doc` into an element (initialising it); -1 if it is corrupt. */
 typedef int (*store_doc_decode_fn)(json_t *j, void *elem);

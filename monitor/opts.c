@@ -297,7 +297,13 @@ void mon_fail(const char *prog, int status_fd, const char *why)
 	char line[MON_WHY + 32];
 	int n;
 
-	fprintf(stderr, "%s: %s\n", prog, why);
+	/* One write(2), not stdio: musl's stdio writes with writev, which the
+	 * seccomp filter does not allow. */
+	n = snprintf(line, sizeof(line), "%s: %s\n", prog, why);
+	if (n > (int)sizeof(line) - 1)
+		n = (int)sizeof(line) - 1;
+	if (write(STDERR_FILENO, line, (size_t)n) < 0)
+		n = 0; /* stderr gone: the status file still says why */
 	if (status_fd >= 0) {
 		n = snprintf(line, sizeof(line), "%s%s\n", MON_ERROR_KEY, why);
 		if (n > (int)sizeof(line) - 1)

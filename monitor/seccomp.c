@@ -1,175 +1,245 @@
-/* seccomp.c - the system-call filters of the monitors (libseccomp).
+/* seccomp.c - the system-call filters of the monitors.
  *
  * Both are allow-lists with the default action "kill the process", loaded
  * with no_new_privs after all setup, so the monitor can do nothing but
  * serve its one guest.  docs/security.md lists and justifies each entry.
+ *
+ * The classic BPF program is put together here (no libseccomp): a filter of
+ * ~20 rules needs no optimiser, and libseccomp's run-time compilation of it
+ * was a share of every monitor start (and it ties the monitor to glibc,
+ * docs/density.md).  Layout: the architecture check (x86-64, and no x32
+ * call numbers), then one block per rule - the call number, then each
+ * argument compared on both 32-bit halves - ending in "allow"; a mismatch
+ * jumps to the next block; after the last block, "kill the process".
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
 #include <linux/kvm.h>
-#include <seccomp.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/time.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <asm/prctl.h>
 
 #include "monitor.h"
 
-static int failed(scmp_filter_ctx ctx, int rc, char *why)
+#define X32_SYSCALL_BIT 0x40000000u
+#define MAX_RULES (20 + 3 * HVT_MAX_DISKS)
+#define MAX_ARGS 2
+/* 6 instructions of checks, at most 3 + 4 per argument a rule, the "kill". */
+#define MAX_INSNS (6 + MAX_RULES * (3 + 4 * MAX_ARGS) + 1)
+
+struct rule {
+	uint32_t nr;
+	int nargs;
+	unsigned arg[MAX_ARGS];
+	uint64_t value[MAX_ARGS];
+	int low_only; /* the last argument: its low 32 bits only */
+};
+
+struct filter {
+	struct rule rules[MAX_RULES];
+	int n;
+	int overflow;
+};
+
+static struct rule *add(struct filter *f, uint32_t nr, int nargs, unsigned a0, uint64_t v0,
+			unsigned a1, uint64_t v1)
 {
-	snprintf(why, MON_WHY, "cannot set up the seccomp filter: %s", strerror(-rc));
-	seccomp_release(ctx);
-	return -1;
+	static struct rule spare;
+
+	struct rule *r;
+
+	if (f->n == MAX_RULES) {
+		f->overflow = 1;
+		return &spare;
+	}
+	r = &f->rules[f->n++];
+	*r = (struct rule){ nr, nargs, { a0, a1 }, { v0, v1 }, 0 };
+	return r;
 }
 
-static int allow(scmp_filter_ctx ctx, int nr)
+static void allow(struct filter *f, uint32_t nr)
 {
-	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+	add(f, nr, 0, 0, 0, 0, 0);
 }
 
-static int allow_if(scmp_filter_ctx ctx, int nr, unsigned arg, uint64_t value)
+/* nr with argument arg equal to value (all 64 bits). */
+static void allow_if(struct filter *f, uint32_t nr, unsigned arg, uint64_t value)
 {
-	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_CMP(arg, SCMP_CMP_EQ, value));
+	add(f, nr, 1, arg, value, 0, 0);
+}
+
+static void allow_if2(struct filter *f, uint32_t nr, unsigned a0, uint64_t v0, unsigned a1,
+		      uint64_t v1)
+{
+	add(f, nr, 2, a0, v0, a1, v1);
+}
+
+/* ioctl(fd, req): the kernel takes req as an unsigned int and ignores the
+ * high half, which libcs fill differently (musl's int req is sign-extended:
+ * KVM_GET_REGS arrives as 0xffffffff8090ae81), so only the low half of req
+ * is compared - exactly what the kernel acts on. */
+static void allow_ioctl(struct filter *f, int fd, uint32_t req)
+{
+	add(f, SYS_ioctl, 2, 0, (uint64_t)fd, 1, req)->low_only = 1;
 }
 
 /* write(2) to stderr and the given fds (negative ones are skipped). */
-static int allow_writes(scmp_filter_ctx ctx, const int *fds, int n)
+static void allow_writes(struct filter *f, const int *fds, int n)
 {
-	int rc = allow_if(ctx, SCMP_SYS(write), 0, STDERR_FILENO);
-
-	for (int i = 0; !rc && i < n; i++)
+	allow_if(f, SYS_write, 0, STDERR_FILENO);
+	for (int i = 0; i < n; i++)
 		if (fds[i] >= 0 && fds[i] != STDERR_FILENO)
-			rc = allow_if(ctx, SCMP_SYS(write), 0, (uint64_t)fds[i]);
-	return rc;
+			allow_if(f, SYS_write, 0, (uint64_t)fds[i]);
 }
 
 /* The disks: pread64 on each fd, pwrite64 and fdatasync on the read-write
  * ones (never any other fd: a guest cannot reach another file). */
-static int allow_disks(scmp_filter_ctx ctx, const struct mon_disk *d, int n)
+static void allow_disks(struct filter *f, const struct mon_disk *d, int n)
 {
-	int rc = 0;
-
-	for (int i = 0; !rc && i < n; i++) {
-		rc = allow_if(ctx, SCMP_SYS(pread64), 0, (uint64_t)d[i].fd);
-		if (!rc && !d[i].ro)
-			rc = allow_if(ctx, SCMP_SYS(pwrite64), 0, (uint64_t)d[i].fd);
-		if (!rc && !d[i].ro)
-			rc = allow_if(ctx, SCMP_SYS(fdatasync), 0, (uint64_t)d[i].fd);
+	for (int i = 0; i < n; i++) {
+		allow_if(f, SYS_pread64, 0, (uint64_t)d[i].fd);
+		if (!d[i].ro) {
+			allow_if(f, SYS_pwrite64, 0, (uint64_t)d[i].fd);
+			allow_if(f, SYS_fdatasync, 0, (uint64_t)d[i].fd);
+		}
 	}
-	return rc;
 }
 
-/* Loads ctx; the context itself is left for the kernel's copy to outlive
- * (freeing it could make system calls the filter now forbids). */
-static int load(scmp_filter_ctx ctx, char *why)
+/* Both monitors: writes to stderr and fds[3], reads of the tap and the
+ * console input (each -1: none), the disks. */
+static void allow_guest_io(struct filter *f, const int *fds, int net_fd, int console_in_fd,
+			   const struct mon_disk *disks, int ndisks)
 {
-	int rc = seccomp_load(ctx);
+	allow_writes(f, fds, 3);
+	if (net_fd >= 0)
+		allow_if(f, SYS_read, 0, (uint64_t)net_fd);
+	if (console_in_fd >= 0) /* console input (--stdin) */
+		allow_if(f, SYS_read, 0, (uint64_t)console_in_fd);
+	allow_disks(f, disks, ndisks);
+}
 
-	if (rc < 0)
-		return failed(ctx, rc, why);
+#define ARG_LO(i) ((uint32_t)(offsetof(struct seccomp_data, args) + 8 * (i)))
+#define ARG_HI(i) (ARG_LO(i) + 4) /* little endian */
+
+#define STMT(code, k) ((struct sock_filter)BPF_STMT(code, k))
+/* "if A != k, skip jf instructions" */
+#define JEQ(k, jf) ((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, k, 0, jf))
+#define LOAD(off) STMT(BPF_LD | BPF_W | BPF_ABS, off)
+#define RET(action) STMT(BPF_RET | BPF_K, action)
+
+/* The program of f into insns (MAX_INSNS); the number of instructions. */
+static int compile(const struct filter *f, struct sock_filter *insns)
+{
+	int n = 0;
+
+	insns[n++] = LOAD(offsetof(struct seccomp_data, arch));
+	insns[n++] =
+	    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+	insns[n++] = RET(SECCOMP_RET_KILL_PROCESS);
+	insns[n++] = LOAD(offsetof(struct seccomp_data, nr));
+	insns[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, 0, 1);
+	insns[n++] = RET(SECCOMP_RET_KILL_PROCESS);
+	for (int i = 0; i < f->n; i++) {
+		const struct rule *r = &f->rules[i];
+		/* what follows the number's comparison: 4 per argument, "allow" */
+		uint8_t left = (uint8_t)(4 * r->nargs - 2 * r->low_only + 1);
+
+		insns[n++] = LOAD(offsetof(struct seccomp_data, nr));
+		insns[n++] = JEQ(r->nr, left);
+		for (int a = 0; a < r->nargs; a++) {
+			insns[n++] = LOAD(ARG_LO(r->arg[a]));
+			left -= 2;
+			insns[n++] = JEQ((uint32_t)r->value[a], left);
+			if (r->low_only && a == r->nargs - 1)
+				continue;
+			insns[n++] = LOAD(ARG_HI(r->arg[a]));
+			left -= 2;
+			insns[n++] = JEQ((uint32_t)(r->value[a] >> 32), left);
+		}
+		insns[n++] = RET(SECCOMP_RET_ALLOW);
+	}
+	insns[n++] = RET(SECCOMP_RET_KILL_PROCESS);
+	return n;
+}
+
+/* Compiles and loads f (no_new_privs first: an unprivileged monitor may
+ * only load a filter so). */
+static int load(const struct filter *f, char *why)
+{
+	struct sock_filter insns[MAX_INSNS];
+	struct sock_fprog prog;
+
+	if (f->overflow) {
+		snprintf(why, MON_WHY, "cannot set up the seccomp filter: more than %d rules",
+			 MAX_RULES);
+		return -1;
+	}
+	prog.len = (unsigned short)compile(f, insns);
+	prog.filter = insns;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
+		snprintf(why, MON_WHY, "cannot set up the seccomp filter: %s", strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
 /* hvt: the vCPU loop and the calls of abi/hvt_abi.h. */
-int mon_seccomp_hvt(const struct mon_hvt_filter *f, char *why)
+int mon_seccomp_hvt(const struct mon_hvt_filter *hf, char *why)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
-	int fds[] = { STDOUT_FILENO, f->status_fd, f->net_fd };
-	int rc;
+	struct filter f = { .n = 0 };
+	int fds[] = { STDOUT_FILENO, hf->status_fd, hf->net_fd };
 
-	if (!ctx) {
-		snprintf(why, MON_WHY, "cannot set up the seccomp filter");
-		return -1;
-	}
-	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
-			      SCMP_A0(SCMP_CMP_EQ, (uint64_t)f->vcpu_fd),
-			      SCMP_A1(SCMP_CMP_EQ, KVM_RUN));
-	if (!rc)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
-				      SCMP_A0(SCMP_CMP_EQ, (uint64_t)f->vcpu_fd),
-				      SCMP_A1(SCMP_CMP_EQ, KVM_GET_REGS));
-	if (!rc) /* the guest's timer and stop requests as interrupts */
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
-				      SCMP_A0(SCMP_CMP_EQ, (uint64_t)f->vcpu_fd),
-				      SCMP_A1(SCMP_CMP_EQ, KVM_INTERRUPT));
-	if (!rc)
-		rc = allow_if(ctx, SCMP_SYS(setitimer), 0, ITIMER_REAL);
-	if (!rc)
-		rc = allow(ctx, SCMP_SYS(rt_sigtimedwait));
-	if (!rc)
-		rc = allow_writes(ctx, fds, 3);
-	if (!rc && f->net_fd >= 0)
-		rc = allow_if(ctx, SCMP_SYS(read), 0, (uint64_t)f->net_fd);
-	if (!rc && f->console_in_fd >= 0) /* console input (--stdin) */
-		rc = allow_if(ctx, SCMP_SYS(read), 0, (uint64_t)f->console_in_fd);
-	if (!rc)
-		rc = allow_disks(ctx, f->disks, f->ndisks);
-	if (!rc)
-		rc = allow(ctx, SCMP_SYS(ppoll));
-	if (!rc)
-		rc = allow(ctx, SCMP_SYS(clock_gettime));
-	if (!rc)
-		rc = allow(ctx, SCMP_SYS(rt_sigreturn));
-	if (!rc)
-		rc = allow(ctx, SCMP_SYS(exit_group));
-	if (!rc)
-		rc = allow(ctx, SCMP_SYS(exit));
+	allow_ioctl(&f, hf->vcpu_fd, KVM_RUN);
+	allow_ioctl(&f, hf->vcpu_fd, KVM_GET_REGS);
+	/* the guest's timer and stop requests as interrupts */
+	allow_ioctl(&f, hf->vcpu_fd, KVM_INTERRUPT);
+	allow_if(&f, SYS_setitimer, 0, ITIMER_REAL);
+	allow(&f, SYS_rt_sigtimedwait);
+	allow_guest_io(&f, fds, hf->net_fd, hf->console_in_fd, hf->disks, hf->ndisks);
+	allow(&f, SYS_ppoll);
+	allow(&f, SYS_clock_gettime);
+	allow(&f, SYS_rt_sigreturn);
+	allow(&f, SYS_exit_group);
+	allow(&f, SYS_exit);
 #ifdef __SANITIZE_ADDRESS__
 	/* Sanitizer builds only (make VARIANT=asan): ASan's exit path removes
 	 * its signal stack. */
-	if (!rc)
-		rc = allow(ctx, SCMP_SYS(sigaltstack));
-	if (!rc)
-		rc = allow(ctx, SCMP_SYS(munmap));
+	allow(&f, SYS_sigaltstack);
+	allow(&f, SYS_munmap);
 #endif
-	if (rc)
-		return failed(ctx, rc, why);
-	return load(ctx, why);
+	return load(&f, why);
 }
 
 /* spt: what the runtime itself calls (runtime/platform/spt). */
-int mon_seccomp_spt(const struct mon_spt_filter *f, char *why)
+int mon_seccomp_spt(const struct mon_spt_filter *sf, char *why)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
-	int fds[] = { f->console_fd, f->status_fd, f->net_fd };
-	int rc;
+	struct filter f = { .n = 0 };
+	int fds[] = { sf->console_fd, sf->status_fd, sf->net_fd };
 
-	if (!ctx) {
-		snprintf(why, MON_WHY, "cannot set up the seccomp filter");
-		return -1;
-	}
-	rc = allow_writes(ctx, fds, 3);
-	if (!rc && f->net_fd >= 0)
-		rc = allow_if(ctx, SCMP_SYS(read), 0, (uint64_t)f->net_fd);
-	if (!rc && f->console_in_fd >= 0) /* console input (--stdin) */
-		rc = allow_if(ctx, SCMP_SYS(read), 0, (uint64_t)f->console_in_fd);
-	if (!rc)
-		rc = allow_disks(ctx, f->disks, f->ndisks);
-	if (!rc)
-		rc = allow(ctx, SCMP_SYS(clock_gettime));
-	if (!rc)
-		rc = allow(ctx, SCMP_SYS(ppoll));
-	if (!rc)
-		rc = allow(ctx, SCMP_SYS(exit_group));
-	if (!rc)
-		rc = allow(ctx, SCMP_SYS(rt_sigreturn));
-	if (!rc) /* mappings of guest memory only, and always at a fixed place */
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 2,
-				      SCMP_A3(SCMP_CMP_EQ, MAP_SHARED | MAP_FIXED),
-				      SCMP_A4(SCMP_CMP_EQ, (uint64_t)f->mem_fd));
-	if (!rc)
-		rc = allow(ctx, SCMP_SYS(munmap));
-	if (!rc)
-		rc = allow_if(ctx, SCMP_SYS(arch_prctl), 0, ARCH_SET_FS);
-	if (!rc) /* the runtime's preemption timer (SIGALRM) */
-		rc = allow_if(ctx, SCMP_SYS(setitimer), 0, ITIMER_REAL);
-	if (rc)
-		return failed(ctx, rc, why);
-	return load(ctx, why);
+	allow_guest_io(&f, fds, sf->net_fd, sf->console_in_fd, sf->disks, sf->ndisks);
+	allow(&f, SYS_clock_gettime);
+	allow(&f, SYS_ppoll);
+	allow(&f, SYS_exit_group);
+	allow(&f, SYS_rt_sigreturn);
+	/* mappings of guest memory only, and always at a fixed place */
+	allow_if2(&f, SYS_mmap, 3, MAP_SHARED | MAP_FIXED, 4, (uint64_t)sf->mem_fd);
+	allow(&f, SYS_munmap);
+	allow_if(&f, SYS_arch_prctl, 0, ARCH_SET_FS);
+	/* the runtime's preemption timer (SIGALRM) */
+	allow_if(&f, SYS_setitimer, 0, ITIMER_REAL);
+	return load(&f, why);
 }
 
 void mon_forbidden_syscall(void)

@@ -18,7 +18,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#ifdef __GLIBC__
 #include <sys/rseq.h>
+#endif
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -135,6 +137,7 @@ static void plan_unmap(struct hvt_boot_info *bi, const struct mon_image *img, ui
  * to user mode; the runtime unmaps glibc, so unregister it first. */
 static void unregister_rseq(void)
 {
+#ifdef __GLIBC__
 	char *area = (char *)__builtin_thread_pointer() + __rseq_offset;
 
 	if (__rseq_size == 0)
@@ -144,6 +147,7 @@ static void unregister_rseq(void)
 		    RSEQ_SIG) < 0 &&
 	    syscall(SYS_rseq, area, __rseq_size, RSEQ_FLAG_UNREGISTER, RSEQ_SIG) < 0)
 		die_errno("unregistering rseq");
+#endif /* musl registers none */
 }
 
 static void __attribute__((noreturn)) enter(uint64_t entry, struct hvt_boot_info *bi)
