@@ -145,7 +145,11 @@
  * itself, at link time); pml4[dmap_slot] -> pdpt_dmap, whose GiB n points to
  * page n of pd_dmap (2 MiB pages of guest-physical n GiB + ..., as many as
  * guest memory needs, at most four pages), or holds a 1 GiB page when the
- * CPU has them; the direct map covers [0, mem_size) and is supervisor-only. */
+ * CPU has them; the direct map covers [0, mem_size) and is supervisor-only.
+ * The tables of the page at stack_va (the program's stack top): pml4 ->
+ * pdpt_stack -> pd_stack -> pt_stack at its indices (present, writable,
+ * user), so that mapping it takes no page-table frames; its pml4 index must
+ * be neither 0 nor dmap_slot, and below 256. */
 struct hvt_prepare {
 	uint64_t gdt, idt, tss;
 	uint32_t gdt_size, idt_size, tss_size;
@@ -154,6 +158,7 @@ struct hvt_prepare {
 	uint64_t star, lstar, fmask;
 	uint64_t stack_top;
 	uint64_t pml4, pdpt_low, pd_low, pt_low, pdpt_dmap, pd_dmap;
+	uint64_t stack_va, pdpt_stack, pd_stack, pt_stack;
 };
 
 struct hvt_range {

@@ -95,7 +95,11 @@ static int check_prepare(const struct hvt *h, const struct hvt_prepare *p, uint6
 		{ "pt_low outside guest memory or not page-aligned", p->pt_low, PAGE },
 		{ "pdpt_dmap outside guest memory or not page-aligned", p->pdpt_dmap, PAGE },
 		{ "pd_dmap outside guest memory or not page-aligned", p->pd_dmap, pd_pages * PAGE },
+		{ "pdpt_stack outside guest memory or not page-aligned", p->pdpt_stack, PAGE },
+		{ "pd_stack outside guest memory or not page-aligned", p->pd_stack, PAGE },
+		{ "pt_stack outside guest memory or not page-aligned", p->pt_stack, PAGE },
 	};
+	uint64_t stack_slot = p->stack_va >> 39;
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		if (!table_ok(h, t[i].gpa, t[i].len, PAGE))
@@ -113,6 +117,9 @@ static int check_prepare(const struct hvt *h, const struct hvt_prepare *p, uint6
 	if (p->dmap_slot < 256 || p->dmap_slot > 511)
 		return refuse(why, "the direct map's pml4 slot is not in the upper half",
 			      p->dmap_slot);
+	if (!stack_slot || stack_slot >= 256 || stack_slot == p->dmap_slot)
+		return refuse(why, "the stack's pml4 slot is taken or not in the lower half",
+			      p->stack_va);
 	return 0;
 }
 
@@ -121,8 +128,9 @@ static void put64(struct hvt *h, uint64_t gpa, uint64_t v)
 	memcpy(h->mem + gpa, &v, sizeof(v));
 }
 
-/* The runtime's boot tables (checked): its 1:1 window's upper levels and
- * the direct map of [0, mem_size), with 1 GiB pages when the CPU has them. */
+/* The runtime's boot tables (checked): its 1:1 window's upper levels, the
+ * stack top's tables and the direct map of [0, mem_size), with 1 GiB pages
+ * when the CPU has them. */
 static void write_prepared_tables(struct hvt *h, const struct hvt_prepare *p, uint64_t ngib,
 				  int gib_pages)
 {
@@ -130,6 +138,10 @@ static void write_prepared_tables(struct hvt *h, const struct hvt_prepare *p, ui
 	put64(h, p->pml4 + 8 * (uint64_t)p->dmap_slot, p->pdpt_dmap | PTE_P | PTE_W);
 	put64(h, p->pdpt_low, p->pd_low | PTE_P | PTE_W | PTE_U);
 	put64(h, p->pd_low, p->pt_low | PTE_P | PTE_W | PTE_U);
+	put64(h, p->pml4 + 8 * (p->stack_va >> 39), p->pdpt_stack | PTE_P | PTE_W | PTE_U);
+	put64(h, p->pdpt_stack + 8 * (p->stack_va >> 30 & 511),
+	      p->pd_stack | PTE_P | PTE_W | PTE_U);
+	put64(h, p->pd_stack + 8 * (p->stack_va >> 21 & 511), p->pt_stack | PTE_P | PTE_W | PTE_U);
 	for (uint64_t g = 0; g < ngib; g++)
 		put64(h, p->pdpt_dmap + 8 * g,
 		      gib_pages ? g * GIB | PTE_P | PTE_W | PTE_PS

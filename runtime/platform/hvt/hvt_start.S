@@ -72,4 +72,13 @@ hvt_start:
 	hlt
 	jmp 4b
 
+	/* The page tables of the program's stack top, linked by the monitor
+	 * (hvt_prepare): mapping the first stack page takes no frames. */
+	.section .bss
+	.balign 4096
+	.globl pdpt_stack, pd_stack, pt_stack
+pdpt_stack:	.skip 4096
+pd_stack:	.skip 4096
+pt_stack:	.skip 4096
+
 	.section .note.GNU-stack, "", @progbits
