@@ -208,7 +208,7 @@ u64 cpu_get_fs(void);
 /* fpu.c: the x87/SSE/AVX state of application threads.  The runtime's own
  * code never touches those registers, so the state in the CPU is always the
  * running thread's; the scheduler saves and loads it at each switch. */
-/* known_xcr0: XCR0 as the runtime set it; 0: ask the CPU (hosted); ~0:
+/* known_xcr0: XCR0 as cpu.c (or the hvt monitor) set it; 0: ask the CPU (hosted); ~0:
  * use FXSAVE only (ring 0 is emulated without XSAVE, see cpu.c), leaving
  * the AVX upper halves unswitched. */
 void fpu_init(u64 known_xcr0);
