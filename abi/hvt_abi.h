@@ -160,6 +160,7 @@ struct hvt_prepare {
 	uint64_t pml4, pdpt_low, pd_low, pt_low, pdpt_dmap, pd_dmap;
 	uint64_t stack_va, pdpt_stack, pd_stack, pt_stack;
 };
+_Static_assert(sizeof(struct hvt_prepare) == 160, "struct hvt_prepare: no padding, one layout");
 
 struct hvt_range {
 	uint64_t start, end;

@@ -1,8 +1,9 @@
 /* hvt.h - bin/unik-hvt: one guest in one KVM virtual machine with one vCPU.
  *
  * hvt_main.c parses the command line and runs the steps in order;
- * hvt_kvm_x86_64.c owns everything KVM- and x86-specific (the VM, guest
- * memory, long-mode setup, the vCPU loop); hvt_calls.c serves the calls of
+ * hvt_kvm_x86_64.c owns the VM, guest memory and the vCPU loop,
+ * hvt_vcpu_x86_64.c the vCPU's first state (the image's struct hvt_prepare,
+ * or long mode on tables of our own); hvt_calls.c serves the calls of
  * abi/hvt_abi.h with every guest address checked.
  */
 #ifndef UNIK_MONITOR_HVT_H
