@@ -12,9 +12,16 @@
  *
  * hvt.  Guest-physical memory is one block [0, mem_size).  The monitor
  * loads the image, writes a `struct hvt_boot_info` at HVT_BOOT_INFO_GPA and
- * the command line at HVT_CMDLINE_GPA, builds identity page tables for the
- * first GiB at HVT_PAGE_TABLES_GPA and starts the vCPU in 64-bit long mode
- * at the hvt entry with %rdi = HVT_BOOT_INFO_GPA.  A call is one 32-bit
+ * the command line at HVT_CMDLINE_GPA and starts the vCPU in 64-bit long
+ * mode at the hvt entry with %rdi = HVT_BOOT_INFO_GPA and %rsi = the boot
+ * info's `prepared` flags.  When the image names a `struct hvt_prepare`
+ * (note HVT_NOTE_HVT_PREPARE, version 6), the monitor sets up what it asks
+ * for: the runtime's descriptor tables, control registers, XCR0, EFER and
+ * syscall MSRs (HVT_PREPARED_CPU) and the runtime's own boot page tables
+ * with the direct map of all guest memory (HVT_PREPARED_PAGING, CR3 = its
+ * pml4), so the runtime skips that work.  Without the note it builds
+ * identity page tables for the first GiB at HVT_PAGE_TABLES_GPA and a flat
+ * GDT at HVT_GDT_GPA, and `prepared` is 0.  A call is one 32-bit
  * port write: `outl(HVT_PIO_BASE + call, gpa of the call's struct)`; the
  * struct lies wholly in guest memory below 4 GiB.  The monitor validates
  * every guest address and length it receives and stops the guest, naming
@@ -41,7 +48,7 @@
 #endif
 
 /* Bumped on every incompatible change of anything in this file. */
-#define HVT_ABI_VERSION 5
+#define HVT_ABI_VERSION 6
 
 /* ELF notes: owner "unik", descriptor a little-endian u64. */
 #define HVT_NOTE_NAME "unik"
@@ -50,6 +57,7 @@
 #define HVT_NOTE_SPT_ENTRY 3 /* entry for unik-spt */
 #define HVT_NOTE_SPT_SIGNAL 4 /* spt signal handler (SIGSYS, faults, SIGALRM, SIGTERM) */
 #define HVT_NOTE_SPT_RESTORER 5 /* spt rt_sigreturn trampoline */
+#define HVT_NOTE_HVT_PREPARE 6 /* gpa of the struct hvt_prepare (version 6) */
 
 /* Guest-physical layout (hvt and spt). */
 #define HVT_BOOT_INFO_GPA 0x1000UL
@@ -69,6 +77,9 @@
 #define HVT_MEM_MAX (3UL << 30) /* the runtime's direct map covers 4 GiB */
 
 #define HVT_BOOT_MAGIC 0x746b6e75 /* "unkt" */
+/* The boot info's `prepared` (and %rsi at the hvt entry), version 6: */
+#define HVT_PREPARED_CPU 1 /* the CPU state of struct hvt_prepare is set */
+#define HVT_PREPARED_PAGING 2 /* its page tables are filled, CR3 = pml4 */
 #define HVT_SPT_MAX_UNMAP 64
 /* hvt calls: port HVT_PIO_BASE + call, value = gpa of the call's struct. */
 #define HVT_PIO_BASE 0x500
@@ -111,6 +122,45 @@
 #define HVT_BLOCK_FLUSH 1 /* write flag: then make the disk's data durable (fdatasync) */
 
 #ifndef __ASSEMBLER__
+
+/* hvt (version 6): the state the runtime asks unik-hvt to set up before the
+ * vCPU first runs, at the gpa of note HVT_NOTE_HVT_PREPARE, inside the
+ * image's loaded segments.  The monitor checks that every table it writes
+ * (the GDT's TSS descriptor, the page tables) is page-aligned where said,
+ * wholly in guest memory, and refuses the image otherwise; the addresses it
+ * only loads into registers are the guest's own business.
+ *
+ * CPU state: GDTR = [gdt, gdt + gdt_size), CS = code_sel (64-bit code, ring
+ * 0), DS/ES/SS/FS/GS = data_sel, the TSS descriptor (available, then busy)
+ * written at GDT offset tss_sel (16 bytes) and TR = tss_sel with base tss
+ * and limit tss_size - 1; IDTR = [idt, idt + idt_size); CR0 = PE MP ET NE WP
+ * PG; CR4 = PAE OSFXSR OSXMMEXCPT, and OSXSAVE with XCR0 = x87 SSE (AVX,
+ * AVX-512 when the CPU has them) when the CPU has XSAVE (the boot info's
+ * xcr0 says what was set, 0 without XSAVE); the x87 and SSE state as after
+ * FNINIT with MXCSR 0x1f80; EFER = LME LMA SCE (NXE when the CPU has NX);
+ * STAR, LSTAR and FMASK = star, lstar, fmask; RSP = stack_top.
+ *
+ * Page tables (4 KiB each): pml4[0] -> pdpt_low, pdpt_low[0] -> pd_low,
+ * pd_low[0] -> pt_low (present, writable, user: the runtime fills pt_low
+ * itself, at link time); pml4[dmap_slot] -> pdpt_dmap, whose GiB n points to
+ * page n of pd_dmap (2 MiB pages of guest-physical n GiB + ..., as many as
+ * guest memory needs, at most four pages), or holds a 1 GiB page when the
+ * CPU has them; the direct map covers [0, mem_size) and is supervisor-only.
+ * The tables of the page at stack_va (the program's stack top): pml4 ->
+ * pdpt_stack -> pd_stack -> pt_stack at its indices (present, writable,
+ * user), so that mapping it takes no page-table frames; its pml4 index must
+ * be neither 0 nor dmap_slot, and below 256. */
+struct hvt_prepare {
+	uint64_t gdt, idt, tss;
+	uint32_t gdt_size, idt_size, tss_size;
+	uint16_t code_sel, data_sel, tss_sel, pad0;
+	uint32_t dmap_slot; /* pml4 index of the direct map (256..511) */
+	uint64_t star, lstar, fmask;
+	uint64_t stack_top;
+	uint64_t pml4, pdpt_low, pd_low, pt_low, pdpt_dmap, pd_dmap;
+	uint64_t stack_va, pdpt_stack, pd_stack, pt_stack;
+};
+_Static_assert(sizeof(struct hvt_prepare) == 160, "struct hvt_prepare: no padding, one layout");
 
 struct hvt_range {
 	uint64_t start, end;
@@ -163,6 +213,12 @@ struct hvt_boot_info {
 	 * readable (the filter allows read on it, nothing else). */
 	uint32_t console_in;
 	int32_t console_in_fd; /* spt: host fd of console input; hvt: -1 */
+	/* Version 6 (hvt; zero on spt): what the monitor set up of the image's
+	 * struct hvt_prepare (HVT_PREPARED_*), and XCR0 as it set it (0: the
+	 * CPU has no XSAVE, or CPU state was not prepared). */
+	uint32_t prepared;
+	uint32_t pad_prepared;
+	uint64_t xcr0;
 };
 
 /* Host clocks, read together. */

@@ -1,8 +1,9 @@
 /* hvt.h - bin/unik-hvt: one guest in one KVM virtual machine with one vCPU.
  *
  * hvt_main.c parses the command line and runs the steps in order;
- * hvt_kvm_x86_64.c owns everything KVM- and x86-specific (the VM, guest
- * memory, long-mode setup, the vCPU loop); hvt_calls.c serves the calls of
+ * hvt_kvm_x86_64.c owns the VM, guest memory and the vCPU loop,
+ * hvt_vcpu_x86_64.c the vCPU's first state (the image's struct hvt_prepare,
+ * or long mode on tables of our own); hvt_calls.c serves the calls of
  * abi/hvt_abi.h with every guest address checked.
  */
 #ifndef UNIK_MONITOR_HVT_H
@@ -21,6 +22,8 @@ struct hvt {
 	uint8_t *mem; /* guest-physical [0, mem_size), one mapping */
 	uint64_t mem_size;
 	uint64_t tsc_hz; /* 0 when KVM does not say */
+	/* CPUID as the guest sees it: leaf 1 ECX, leaf 0xd.0 EAX, 0x80000001 EDX */
+	uint32_t cpuid1_ecx, cpuid_d0_eax, cpuid_x1_edx;
 	int net_fd; /* the tap (non-blocking), or -1 */
 	int console_in_fd; /* --stdin: console input (our stdin), or -1 */
 	int console_in_eof; /* it has ended: never polled again */
@@ -31,9 +34,16 @@ struct hvt {
 /* Opens /dev/kvm, creates the VM, its memory (zeroed) and the vCPU.  0, or
  * -1 with why (naming /dev/kvm and the failing step). */
 int hvt_kvm_create(struct hvt *h, uint64_t mem_size, char *why);
-/* Builds the identity page tables and GDT in guest memory and puts the
- * vCPU in 64-bit long mode at `entry` with %rdi = `arg`.  0, or -1 with why. */
-int hvt_kvm_setup_vcpu(struct hvt *h, uint64_t entry, uint64_t arg, char *why);
+/* Puts the vCPU in 64-bit long mode at the image's hvt entry with %rdi =
+ * HVT_BOOT_INFO_GPA: with the state the image's struct hvt_prepare asks
+ * for (its tables checked to lie in guest memory, written there), or, when
+ * the image has none, on identity page tables and a flat GDT of our own.
+ * Records in `bi` what was prepared.  0, or -1 with why. */
+int hvt_kvm_setup_vcpu(struct hvt *h, const struct mon_image *img, struct hvt_boot_info *bi,
+		       char *why);
+
+/* Says "/dev/kvm: <step>: <errno's text>" in why; -1. */
+int hvt_kvm_fail(char *why, const char *step);
 
 /* Stamps the boot info's clocks with the guest's TSC read at the same
  * moment (boot_tsc 0 when KVM cannot read it).  Called last before the

@@ -1,10 +1,9 @@
 /* hvt_kvm_x86_64.c - the KVM and x86-64 half of bin/unik-hvt.
  *
  * One VM, one vCPU, guest memory as one anonymous mapping at
- * guest-physical 0.  No firmware and no real mode: we write identity page
- * tables (2 MiB pages over the first GiB) and a flat GDT into guest memory
- * and start the vCPU directly in 64-bit long mode at the image's hvt entry.
- * Port writes to HVT_PIO_BASE + n are calls (hvt_calls.c); any other exit
+ * guest-physical 0.  No firmware and no real mode: the vCPU starts directly
+ * in 64-bit long mode at the image's hvt entry (hvt_vcpu_x86_64.c sets its
+ * first state).  Port writes to HVT_PIO_BASE + n are calls (hvt_calls.c); any other exit
  * stops the guest with a message naming it.
  */
 #include <errno.h>
@@ -18,22 +17,10 @@
 
 #include "hvt.h"
 
-#define PTE_P 0x1ULL
-#define PTE_W 0x2ULL
-#define PTE_PS 0x80ULL
-#define CR0_PE 0x1ULL
-#define CR0_MP 0x2ULL
-#define CR0_ET 0x10ULL
-#define CR0_NE 0x20ULL
-#define CR0_WP 0x10000ULL
-#define CR0_PG 0x80000000ULL
-#define CR4_PAE 0x20ULL
-#define EFER_LME 0x100ULL
-#define EFER_LMA 0x400ULL
 #define CPUID_MAX_ENTRIES 256
 #define MSR_IA32_TSC 0x10
 
-static int fail(char *why, const char *step)
+int hvt_kvm_fail(char *why, const char *step)
 {
 	snprintf(why, MON_WHY, "/dev/kvm: %s: %s", step, strerror(errno));
 	return -1;
@@ -49,18 +36,26 @@ static int setup_cpuid(struct hvt *h, char *why)
 	int rc = -1;
 
 	if (!c)
-		return fail(why, "cpuid");
+		return hvt_kvm_fail(why, "cpuid");
 	c->nent = CPUID_MAX_ENTRIES;
 	if (ioctl(h->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
-		fail(why, "KVM_GET_SUPPORTED_CPUID");
+		hvt_kvm_fail(why, "KVM_GET_SUPPORTED_CPUID");
 		goto cleanup;
 	}
 	for (unsigned i = 0; i < c->nent; i++) {
-		if (c->entries[i].function == 7 && c->entries[i].index == 0)
-			c->entries[i].edx &= ~(1u << 29);
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		if (e->function == 7 && e->index == 0)
+			e->edx &= ~(1u << 29);
+		if (e->function == 1)
+			h->cpuid1_ecx = e->ecx;
+		if (e->function == 0xd && e->index == 0)
+			h->cpuid_d0_eax = e->eax;
+		if (e->function == 0x80000001)
+			h->cpuid_x1_edx = e->edx;
 	}
 	if (ioctl(h->vcpu_fd, KVM_SET_CPUID2, c) < 0) {
-		fail(why, "KVM_SET_CPUID2");
+		hvt_kvm_fail(why, "KVM_SET_CPUID2");
 		goto cleanup;
 	}
 	rc = 0;
@@ -76,19 +71,19 @@ int hvt_kvm_create(struct hvt *h, uint64_t mem_size, char *why)
 
 	h->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (h->kvm_fd < 0)
-		return fail(why, "open");
+		return hvt_kvm_fail(why, "open");
 	if (ioctl(h->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
 		snprintf(why, MON_WHY, "/dev/kvm: unsupported KVM API version");
 		return -1;
 	}
 	h->vm_fd = ioctl(h->kvm_fd, KVM_CREATE_VM, 0);
 	if (h->vm_fd < 0)
-		return fail(why, "KVM_CREATE_VM");
+		return hvt_kvm_fail(why, "KVM_CREATE_VM");
 	h->mem_size = mem_size;
 	h->mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (h->mem == MAP_FAILED)
-		return fail(why, "guest memory");
+		return hvt_kvm_fail(why, "guest memory");
 	region = (struct kvm_userspace_memory_region){
 		.slot = 0,
 		.guest_phys_addr = 0,
@@ -96,80 +91,21 @@ int hvt_kvm_create(struct hvt *h, uint64_t mem_size, char *why)
 		.userspace_addr = (uint64_t)h->mem,
 	};
 	if (ioctl(h->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
-		return fail(why, "KVM_SET_USER_MEMORY_REGION");
+		return hvt_kvm_fail(why, "KVM_SET_USER_MEMORY_REGION");
 	h->vcpu_fd = ioctl(h->vm_fd, KVM_CREATE_VCPU, 0);
 	if (h->vcpu_fd < 0)
-		return fail(why, "KVM_CREATE_VCPU");
+		return hvt_kvm_fail(why, "KVM_CREATE_VCPU");
 	n = ioctl(h->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (n < (int)sizeof(struct kvm_run))
-		return fail(why, "KVM_GET_VCPU_MMAP_SIZE");
+		return hvt_kvm_fail(why, "KVM_GET_VCPU_MMAP_SIZE");
 	h->run_size = (size_t)n;
 	h->run = mmap(NULL, h->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, h->vcpu_fd, 0);
 	if (h->run == MAP_FAILED)
-		return fail(why, "mapping the vCPU state");
+		return hvt_kvm_fail(why, "mapping the vCPU state");
 	if (setup_cpuid(h, why) < 0)
 		return -1;
 	n = ioctl(h->vcpu_fd, KVM_GET_TSC_KHZ, 0);
 	h->tsc_hz = n > 0 ? (uint64_t)n * 1000 : 0;
-	return 0;
-}
-
-static void write_page_tables(struct hvt *h)
-{
-	uint64_t *pml4 = (uint64_t *)(h->mem + HVT_PAGE_TABLES_GPA);
-	uint64_t *pdpt = pml4 + 512, *pd = pml4 + 1024;
-
-	pml4[0] = (HVT_PAGE_TABLES_GPA + 0x1000) | PTE_P | PTE_W;
-	pdpt[0] = (HVT_PAGE_TABLES_GPA + 0x2000) | PTE_P | PTE_W;
-	for (uint64_t i = 0; i < 512; i++)
-		pd[i] = (i << 21) | PTE_P | PTE_W | PTE_PS;
-}
-
-static struct kvm_segment segment(uint16_t selector, uint8_t type, int code)
-{
-	return (struct kvm_segment){
-		.base = 0,
-		.limit = 0xffffffff,
-		.selector = selector,
-		.type = type,
-		.present = 1,
-		.dpl = 0,
-		.db = code ? 0 : 1,
-		.s = 1,
-		.l = code ? 1 : 0,
-		.g = 1,
-	};
-}
-
-int hvt_kvm_setup_vcpu(struct hvt *h, uint64_t entry, uint64_t arg, char *why)
-{
-	uint64_t *gdt = (uint64_t *)(h->mem + HVT_GDT_GPA);
-	struct kvm_sregs sregs;
-	struct kvm_regs regs;
-
-	write_page_tables(h);
-	gdt[0] = 0;
-	gdt[1] = 0x00af9a000000ffffULL; /* 0x08: 64-bit code */
-	gdt[2] = 0x00cf92000000ffffULL; /* 0x10: data */
-	if (ioctl(h->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
-		return fail(why, "KVM_GET_SREGS");
-	sregs.cs = segment(0x08, 11, 1);
-	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = segment(0x10, 3, 0);
-	sregs.gdt.base = HVT_GDT_GPA;
-	sregs.gdt.limit = 3 * 8 - 1;
-	sregs.cr3 = HVT_PAGE_TABLES_GPA;
-	sregs.cr4 = CR4_PAE;
-	sregs.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
-	sregs.efer = EFER_LME | EFER_LMA;
-	if (ioctl(h->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
-		return fail(why, "KVM_SET_SREGS");
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = entry;
-	regs.rdi = arg;
-	regs.rsp = HVT_PAGE_TABLES_GPA; /* the entry switches stacks at once */
-	regs.rflags = 0x2;
-	if (ioctl(h->vcpu_fd, KVM_SET_REGS, &regs) < 0)
-		return fail(why, "KVM_SET_REGS");
 	return 0;
 }
 

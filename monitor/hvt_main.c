@@ -88,7 +88,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < h.ndisks; i++)
 		bi->disks[i] =
 		    (struct hvt_disk){ -1, h.disks[i].ro ? HVT_DISK_RO : 0, h.disks[i].size };
-	if (hvt_kvm_setup_vcpu(&h, img.hvt_entry, HVT_BOOT_INFO_GPA, why) < 0)
+	if (hvt_kvm_setup_vcpu(&h, &img, bi, why) < 0)
 		die_why(why);
 	if (hvt_events_init(&h, why) < 0)
 		die_why(why);

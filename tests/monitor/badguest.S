@@ -12,6 +12,8 @@
  *   R  console_read without --stdin: halts with 42 when refused (-ENODEV)
  *   h  halt with status 42 (the well-behaved path)
  *   anything else: hlt without the halt call
+ * Built with -DBAD_PREPARE=1 or 2 it also names a hostile struct
+ * hvt_prepare (abi/hvt_abi.h), which the monitor must refuse.
  */
 #include "../../abi/hvt_abi.h"
 
@@ -26,6 +28,19 @@
 	.asciz "unik"
 	.balign 4
 	.quad bad_start
+#ifdef BAD_PREPARE
+	/* A hostile struct hvt_prepare: 1, one whose pml4 lies outside guest
+	 * memory; 2, the struct itself outside it.  The monitor refuses both. */
+	.balign 4
+	.long 5, 8, HVT_NOTE_HVT_PREPARE
+	.asciz "unik"
+	.balign 4
+#if BAD_PREPARE == 1
+	.quad bad_prepare
+#else
+	.quad 0xfffff000
+#endif
+#endif
 
 	.text
 	.code64
@@ -120,6 +135,19 @@ rd_wild: .quad 0xfffffffffff00000, 4096, 0
 	.long 0, 0
 rd_none: .quad 0x200000, 16, 0
 	.long 0, 0
+#ifdef BAD_PREPARE
+	.balign 4096
+	/* gdt, idt, tss; sizes; selectors; dmap_slot; star, lstar, fmask;
+	 * stack_top; pml4 ... */
+bad_prepare:
+	.quad 0x101000, 0x101000, 0x101000
+	.long 64, 16, 104
+	.word 8, 16, 24, 0
+	.long 256
+	.quad 0, 0, 0, 0
+	.quad 0x7ff00000, 0x101000, 0x101000, 0x101000, 0x101000, 0x101000
+	.quad 0x7ffffffff000, 0x101000, 0x101000, 0x101000
+#endif
 blk_end: .long 0, 0
 	.quad 0x7ffffffffffffe00, 0x200000, 1024
 	.long 0, 0

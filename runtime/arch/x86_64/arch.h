@@ -161,6 +161,37 @@ void arch_set_nmi_handler(void (*fn)(void));
 /* cpu.c: GDT/TSS/IDT, SSE/AVX state, the syscall MSRs, and
  * cpu_features_init().  Call once at boot (not on a hosted platform). */
 void cpu_init(void);
+/* Instead of cpu_init, on a platform whose host set that state up already
+ * as cpu_init would (hvt, abi/hvt_abi.h's struct hvt_prepare): the
+ * descriptor tables below loaded (the TSS descriptor written), CR0/CR4,
+ * XCR0 = xcr0 (0: no XSAVE), the FPU initialised, EFER.SCE (and NXE) and
+ * the syscall MSRs set to CPU_STAR, syscall_entry and CPU_FMASK. */
+void cpu_init_prepared(u64 xcr0);
+
+/* The descriptor tables cpu_init loads, for a host that loads them itself. */
+#define CPU_SEL_CODE 0x08
+#define CPU_SEL_DATA 0x10
+#define CPU_SEL_USER_DATA 0x18 /* sysret: SS = base + 8, CS = base + 16 */
+#define CPU_SEL_USER_CODE 0x20
+#define CPU_SEL_TSS 0x28
+#define CPU_GDT_ENTRIES 7
+/* syscall: CS = CPU_SEL_CODE, SS = CPU_SEL_CODE + 8; sysret: SS = 0x18|3,
+ * CS = 0x20|3.  Clear TF, IF, DF, AC on entry. */
+#define CPU_STAR ((u64)CPU_SEL_CODE << 32 | (u64)(CPU_SEL_DATA | 3) << 48)
+#define CPU_FMASK 0x40700UL
+struct x86_tss {
+	u32 reserved0;
+	u64 rsp[3];
+	u64 reserved1;
+	u64 ist[7];
+	u64 reserved2;
+	u16 reserved3;
+	u16 iomap_base;
+} __packed;
+extern u64 cpu_gdt[CPU_GDT_ENTRIES];
+extern struct x86_tss cpu_tss;
+extern const u64 idt_table[], idt_table_end[];
+extern char syscall_entry[];
 /* Reads the CPUID features below and sizes the FPU state (fpu.c);
  * unprivileged (hosted platforms call it instead of cpu_init). */
 void cpu_features_init(void);
@@ -177,7 +208,7 @@ u64 cpu_get_fs(void);
 /* fpu.c: the x87/SSE/AVX state of application threads.  The runtime's own
  * code never touches those registers, so the state in the CPU is always the
  * running thread's; the scheduler saves and loads it at each switch. */
-/* known_xcr0: XCR0 as the runtime set it; 0: ask the CPU (hosted); ~0:
+/* known_xcr0: XCR0 as cpu.c (or the hvt monitor) set it; 0: ask the CPU (hosted); ~0:
  * use FXSAVE only (ring 0 is emulated without XSAVE, see cpu.c), leaving
  * the AVX upper halves unswitched. */
 void fpu_init(u64 known_xcr0);

@@ -2,29 +2,10 @@
 #include "arch.h"
 #include "../../platform/platform.h"
 
-#define SEL_CODE 0x08
-#define SEL_DATA 0x10
-#define SEL_USER_DATA 0x18 /* sysret: SS = base + 8, CS = base + 16 */
-#define SEL_USER_CODE 0x20
-#define SEL_TSS 0x28
-
-struct tss {
-	u32 reserved0;
-	u64 rsp[3];
-	u64 reserved1;
-	u64 ist[7];
-	u64 reserved2;
-	u16 reserved3;
-	u16 iomap_base;
-} __packed;
-
 struct desc_ptr {
 	u16 limit;
 	u64 base;
 } __packed;
-
-extern const u64 idt_table[], idt_table_end[];
-extern char syscall_entry[];
 
 static u8 ist_trap_stack[16384] __attribute__((aligned(16)));
 static u8 ist_irq_stack[8192] __attribute__((aligned(16)));
@@ -32,19 +13,19 @@ static u8 ist_double_fault_stack[8192] __attribute__((aligned(16)));
 static u8 ist_nmi_stack[4096] __attribute__((aligned(16)));
 /* Complete at link time but for the TSS descriptor (its base is split
  * across bit fields no relocation can express): gdt_init writes it. */
-static u64 gdt[7] = {
+u64 cpu_gdt[CPU_GDT_ENTRIES] = {
 	0,
 	0x00af9a000000ffffUL, /* 64-bit code, ring 0 */
 	0x00cf92000000ffffUL, /* data */
 	0x00cff2000000ffffUL, /* data, ring 3 */
 	0x00affa000000ffffUL, /* 64-bit code, ring 3 */
 };
-static struct tss tss = {
+struct x86_tss cpu_tss = {
 	.ist = { (u64)ist_trap_stack + sizeof(ist_trap_stack),
 		 (u64)ist_double_fault_stack + sizeof(ist_double_fault_stack),
 		 (u64)ist_irq_stack + sizeof(ist_irq_stack),
 		 (u64)ist_nmi_stack + sizeof(ist_nmi_stack) },
-	.iomap_base = sizeof(struct tss),
+	.iomap_base = sizeof(struct x86_tss),
 };
 static u32 hwcap;
 static bool has_rdrand, has_rdseed, has_nx;
@@ -52,12 +33,12 @@ static u64 fs_base, xcr0_set;
 
 static void gdt_init(void)
 {
-	u64 base = (u64)&tss, limit = sizeof(tss) - 1;
-	struct desc_ptr p = { sizeof(gdt) - 1, (u64)gdt };
+	u64 base = (u64)&cpu_tss, limit = sizeof(cpu_tss) - 1;
+	struct desc_ptr p = { sizeof(cpu_gdt) - 1, (u64)cpu_gdt };
 
-	gdt[5] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89UL << 40 |
-		 ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
-	gdt[6] = base >> 32;
+	cpu_gdt[CPU_SEL_TSS / 8] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89UL << 40 |
+				   ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
+	cpu_gdt[CPU_SEL_TSS / 8 + 1] = base >> 32;
 
 	__asm__ volatile("lgdt %0\n\t"
 			 "pushq %1\n\t"
@@ -70,7 +51,7 @@ static void gdt_init(void)
 			 "mov %2, %%ss\n\t"
 			 "ltr %w3"
 			 :
-			 : "m"(p), "i"(SEL_CODE), "r"(SEL_DATA), "r"(SEL_TSS)
+			 : "m"(p), "i"(CPU_SEL_CODE), "r"(CPU_SEL_DATA), "r"(CPU_SEL_TSS)
 			 : "rax", "memory");
 }
 
@@ -149,21 +130,33 @@ void cpu_features_init(void)
 	}
 }
 
+/* What every boot does after the CPU state is set: the ring-0-emulated
+ * probe (it picks FXSAVE or XSAVE for the program's state), the features. */
+static void cpu_init_finish(void)
+{
+	if (xcr0_set && ring0_emulated())
+		xcr0_set = ~0UL; /* FXSAVE only: fpu.c */
+	cpu_features_init();
+}
+
 void cpu_init(void)
 {
 	has_nx = rdmsr(MSR_EFER) & (1UL << 11);
 	gdt_init();
 	idt_init();
 	fpu_enable();
-	if (xcr0_set && ring0_emulated())
-		xcr0_set = ~0UL; /* FXSAVE only: fpu.c */
-	cpu_features_init();
-	/* syscall: CS = SEL_CODE, SS = SEL_CODE + 8; sysret: SS = 0x18|3,
-	 * CS = 0x20|3.  Clear TF, IF, DF, AC on entry. */
-	wrmsr(MSR_STAR, (u64)SEL_CODE << 32 | (u64)(SEL_DATA | 3) << 48);
+	cpu_init_finish();
+	wrmsr(MSR_STAR, CPU_STAR);
 	wrmsr(MSR_LSTAR, (u64)syscall_entry);
-	wrmsr(MSR_FMASK, 0x40700);
+	wrmsr(MSR_FMASK, CPU_FMASK);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | 1);
+}
+
+void cpu_init_prepared(u64 xcr0)
+{
+	has_nx = rdmsr(MSR_EFER) & (1UL << 11);
+	xcr0_set = xcr0;
+	cpu_init_finish();
 }
 
 u32 cpu_hwcap(void)

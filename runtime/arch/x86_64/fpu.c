@@ -44,7 +44,7 @@ void fpu_init(u64 known_xcr0)
 	if (known_xcr0 == ~0UL)
 		has_xsave = false; /* ring 0 is emulated without XSAVE (cpu.c) */
 	if (has_xsave) {
-		/* what cpu.c wrote, on a VM: kvm_pvm's emulation of ring-0 code
+		/* what cpu.c or the hvt monitor wrote, on a VM: kvm_pvm's emulation of ring-0 code
 		 * has no xgetbv */
 		xcr0 = known_xcr0 ? known_xcr0 : xgetbv0();
 		cpuid(0xd, 0, &a, &b, &c, &d);

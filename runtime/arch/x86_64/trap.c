@@ -39,7 +39,6 @@ static const struct {
 
 static int depth;
 
-extern char syscall_entry[];
 void syscall_handle(struct trap_frame *f);
 
 /* Some hypervisors (the software-nested "kvm_pvm" on our CI machines) run

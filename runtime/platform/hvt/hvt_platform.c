@@ -6,7 +6,9 @@
  * reports, anchored to the host's wall clock at boot; waiting blocks in the
  * monitor (the host sleeps) instead of spinning.  The monitor interrupts
  * the program (vector HVT_IRQ_TIMER) when the timer expires, and with
- * HVT_IRQ_STOP (or a POLL answer) when the host asks it to stop.
+ * HVT_IRQ_STOP (or a POLL answer) when the host asks it to stop.  The
+ * monitor sets up the CPU state and the boot page tables this image asks
+ * for (hvt_prepare below, abi/hvt_abi.h version 6): the boot skips them.
  */
 #include "../../../abi/hvt_abi.h"
 #include "../platform.h"
@@ -18,7 +20,42 @@
 
 void hvt_main(u64 boot_info_gpa) __noreturn;
 
-static char cmdline[HVT_CMDLINE_MAX];
+/* The boot tables of boot/pvh.S, and the boot stack. */
+extern u64 pml4[512], pdpt_low[512], pd_low[512], pt_low[512], pdpt_dmap[512], pd_dmap[4 * 512];
+extern char boot_stack_top[];
+/* The page tables of the program's stack top (hvt_start.S). */
+extern u64 pdpt_stack[512], pd_stack[512], pt_stack[512];
+
+/* What unik-hvt sets up before the vCPU first runs (hvt_start.S's note
+ * HVT_NOTE_HVT_PREPARE names it): the state cpu_init and the boot page
+ * tables of pvh.S would make, the direct map of all guest memory. */
+const struct hvt_prepare hvt_prepare = {
+	.gdt = (u64)cpu_gdt,
+	.idt = (u64)idt_table,
+	.tss = (u64)&cpu_tss,
+	.gdt_size = sizeof(cpu_gdt),
+	.idt_size = IDT_VECTORS * 16,
+	.tss_size = sizeof(cpu_tss),
+	.code_sel = CPU_SEL_CODE,
+	.data_sel = CPU_SEL_DATA,
+	.tss_sel = CPU_SEL_TSS,
+	.dmap_slot = 256,
+	.star = CPU_STAR,
+	.lstar = (u64)syscall_entry,
+	.fmask = CPU_FMASK,
+	.stack_top = (u64)boot_stack_top,
+	.pml4 = (u64)pml4,
+	.pdpt_low = (u64)pdpt_low,
+	.pd_low = (u64)pd_low,
+	.pt_low = (u64)pt_low,
+	.pdpt_dmap = (u64)pdpt_dmap,
+	.pd_dmap = (u64)pd_dmap,
+	.stack_va = STACK_TOP - PAGE_SIZE,
+	.pdpt_stack = (u64)pdpt_stack,
+	.pd_stack = (u64)pd_stack,
+	.pt_stack = (u64)pt_stack,
+};
+
 static struct boot_info info;
 static u64 tsc_hz, tsc_boot, ns_mult; /* ns = (tsc delta * ns_mult) >> 32 */
 static u64 wall_boot_ns, host_mono_boot_ns;
@@ -353,8 +390,15 @@ void hvt_main(u64 boot_info_gpa)
 			bi->abi_version, HVT_ABI_VERSION);
 		hvt_exit(EXIT_PANIC);
 	}
-	if (bi->cmdline && bi->cmdline < 0x400000 - HVT_CMDLINE_MAX)
-		strlcpy(cmdline, phys_to_virt(bi->cmdline), sizeof(cmdline));
+	/* The command line is parsed in place (into copies): no frame is
+	 * taken below the image (core/main.c), so nothing overwrites it. */
+	info.cmdline = "";
+	if (bi->cmdline && bi->cmdline < 0x400000 - HVT_CMDLINE_MAX) {
+		char *line = phys_to_virt(bi->cmdline);
+
+		line[HVT_CMDLINE_MAX - 1] = 0;
+		info.cmdline = line;
+	}
 	tsc_hz = bi->tsc_hz;
 	console_in = bi->console_in == 1;
 	net_mtu = bi->net_mtu;
@@ -366,11 +410,14 @@ void hvt_main(u64 boot_info_gpa)
 	memcpy(disk_table, bi->disks, ndisk_table * sizeof(disk_table[0]));
 	info.ram[0] = (struct mem_region){ 0, bi->mem_size };
 	info.nram = 1;
-	info.cmdline = cmdline;
 	info.platform = "hvt";
 	info.ram_zeroed = true; /* the monitor's memory is fresh anonymous pages */
-	arch_dmap_extend_gib(bi->mem_size);
-	cpu_init();
+	if (!(bi->prepared & HVT_PREPARED_PAGING))
+		arch_dmap_extend_gib(bi->mem_size);
+	if (bi->prepared & HVT_PREPARED_CPU)
+		cpu_init_prepared(bi->xcr0);
+	else
+		cpu_init();
 	arch_set_irq_handler(HVT_IRQ_TIMER, timer_irq);
 	arch_set_irq_handler(HVT_IRQ_STOP, stop_irq);
 	runtime_main(&info);
