@@ -95,6 +95,7 @@ int main(int argc, char **argv)
 	if (opts.user && mon_drop_privileges(uid, gid, why) < 0)
 		die_why(why);
 	hvt_kvm_stamp_clocks(&h, bi);
+	mon_trim_heap();
 	{
 		struct mon_hvt_filter f = { h.vcpu_fd, status_fd, h.net_fd,
 					    h.disks,   h.ndisks,  h.console_in_fd };

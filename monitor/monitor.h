@@ -11,6 +11,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "../abi/hvt_abi.h"
 
@@ -166,6 +169,17 @@ int mon_seccomp_spt(const struct mon_spt_filter *f, char *why);
 /* Makes a system call no filter allows (the --debug-forbidden-syscall
  * switch); returns only if the filter is missing. */
 void mon_forbidden_syscall(void);
+
+/* Gives the heap's free pages back to the kernel (glibc keeps up to 128 KB
+ * of freed memory, e.g. the setup's buffers): called after the setup and
+ * before the filter, which forbids brk and madvise.  Otherwise every idle
+ * monitor would keep them. */
+static inline void mon_trim_heap(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
 
 /* Opens (creates, truncates) the status file; 0, or -1 with why. */
 int mon_open_status_file(const char *path, int *fd, char *why);
