@@ -108,6 +108,10 @@ static int load_segments(const char *path, const uint8_t *f, uint64_t size, uint
 		if (ph->p_paddr != ph->p_vaddr)
 			return bad(why, path, "a segment's virtual and physical addresses differ");
 		memcpy(mem + ph->p_paddr, f + ph->p_offset, ph->p_filesz);
+		if (!(ph->p_flags & PF_W) && !(ph->p_offset & 4095) && !(ph->p_paddr & 4095) &&
+		    ph->p_filesz >= 4096 && img->nro < MON_RO_MAX)
+			img->ro[img->nro++] = (struct mon_ro_seg){ ph->p_paddr, ph->p_offset,
+								   ph->p_filesz & ~4095UL };
 		if (ph->p_paddr + ph->p_memsz > img->image_end)
 			img->image_end = ph->p_paddr + ph->p_memsz;
 		if (ph->p_paddr + ph->p_memsz <= RT_WINDOW_END) {
@@ -171,25 +175,56 @@ int mon_image_load(const char *path, uint8_t *mem, uint64_t mem_size, struct mon
 	return rc;
 }
 
+/* The image file again, if it is still the one loaded; else -1. */
+static int open_loaded(const char *path, const struct mon_image *img)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0 &&
+	    (fstat(fd, &st) < 0 || (uint64_t)st.st_dev != img->file_dev ||
+	     (uint64_t)st.st_ino != img->file_ino || (uint64_t)st.st_size != img->file_size)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 uint64_t mon_image_share_text(const char *path, const struct mon_image *img, void *at, int prot,
 			      int fixed)
 {
-	struct stat st;
 	uint64_t len = img->text_file_len;
 	int fd;
 
 	if (!len || len > img->text_end - img->text_start)
 		return 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_loaded(path, img);
 	if (fd < 0)
 		return 0;
-	if (fstat(fd, &st) < 0 || (uint64_t)st.st_dev != img->file_dev ||
-	    (uint64_t)st.st_ino != img->file_ino || (uint64_t)st.st_size != img->file_size ||
-	    img->text_file_off + len > (uint64_t)st.st_size ||
+	if (img->text_file_off + len > img->file_size ||
 	    mmap(at, len, prot, MAP_PRIVATE | fixed, fd, (off_t)img->text_file_off) != at)
 		len = 0;
 	close(fd);
 	return len;
+}
+
+uint64_t mon_image_share_ro(const char *path, const struct mon_image *img, uint8_t *mem)
+{
+	uint64_t done = 0;
+	int fd = img->nro ? open_loaded(path, img) : -1;
+
+	if (fd < 0)
+		return 0;
+	/* load_segments checked each range against the file and guest memory. */
+	for (int i = 0; i < img->nro; i++) {
+		const struct mon_ro_seg *s = &img->ro[i];
+
+		if (mmap(mem + s->gpa, s->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd,
+			 (off_t)s->file_off) == mem + s->gpa)
+			done += s->len;
+	}
+	close(fd);
+	return done;
 }
 
 static uint64_t ns_of(clockid_t clock)

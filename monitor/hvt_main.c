@@ -72,12 +72,12 @@ int main(int argc, char **argv)
 		snprintf(why, sizeof(why), "%s: the image has no hvt entry point", opts.image);
 		die_why(why);
 	}
-	/* The runtime's text from the image file, copy-on-write: its pages are
-	 * the page cache's, shared by every instance of the image (KVM maps the
-	 * host pages; a guest write would get a private copy).  The loaded copy
-	 * is dropped with the pages it replaces.  Else the copy stays. */
-	mon_image_share_text(opts.image, &img, h.mem + img.text_start, PROT_READ | PROT_WRITE,
-			     MAP_FIXED);
+	/* The read-only segments (the runtime's text, the program's payload)
+	 * from the image file, copy-on-write: their pages are the page
+	 * cache's, shared by every instance of the image (KVM maps the host
+	 * pages; a guest write would get a private copy).  The loaded copy is
+	 * dropped with the pages it replaces.  Else the copy stays. */
+	mon_image_share_ro(opts.image, &img, h.mem);
 	bi = mon_boot_info(h.mem, h.mem_size, img.image_end, opts.cmdline);
 	bi->tsc_hz = h.tsc_hz;
 	memcpy(bi->net_mac, net.mac, sizeof(bi->net_mac));
@@ -95,6 +95,7 @@ int main(int argc, char **argv)
 	if (opts.user && mon_drop_privileges(uid, gid, why) < 0)
 		die_why(why);
 	hvt_kvm_stamp_clocks(&h, bi);
+	mon_trim_heap();
 	{
 		struct mon_hvt_filter f = { h.vcpu_fd, status_fd, h.net_fd,
 					    h.disks,   h.ndisks,  h.console_in_fd };

@@ -11,6 +11,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "../abi/hvt_abi.h"
 
@@ -81,6 +84,7 @@ struct mon_disk {
  * -1 with why naming the file. */
 int mon_disks_open(const struct mon_opts *o, struct mon_disk *d, char *why);
 
+#define MON_RO_MAX 4
 /* What the image's ELF notes and program headers say. */
 struct mon_image {
 	uint64_t image_end; /* first byte above the loaded segments */
@@ -94,6 +98,13 @@ struct mon_image {
 	 * the file instead, shared with every instance of the image
 	 * (mon_image_share_text).  text_file_len 0: not possible. */
 	uint64_t text_file_off, text_file_len;
+	/* Every read-only segment (the text, the program's payload) whose
+	 * start is page-aligned in the file and in memory: the whole pages
+	 * (mon_image_share_ro). */
+	struct mon_ro_seg {
+		uint64_t gpa, file_off, len;
+	} ro[MON_RO_MAX];
+	int nro;
 	uint64_t file_dev, file_ino, file_size;
 };
 
@@ -111,6 +122,14 @@ int mon_image_load(const char *path, uint8_t *mem, uint64_t mem_size, struct mon
  * size).  The length mapped (0: nothing, the caller keeps its copy). */
 uint64_t mon_image_share_text(const char *path, const struct mon_image *img, void *at, int prot,
 			      int fixed);
+
+/* hvt: maps the whole pages of every read-only segment (img->ro) from the
+ * image file over guest memory at mem + gpa, copy-on-write (MAP_PRIVATE |
+ * MAP_FIXED, read-write: a guest write gets a private copy): the page
+ * cache's pages, shared by every instance of the image, replacing the
+ * loaded copy and the memory it held.  The file must still be the one
+ * loaded.  The bytes mapped (0: nothing, the copies stay). */
+uint64_t mon_image_share_ro(const char *path, const struct mon_image *img, uint8_t *mem);
 
 /* Writes the boot info and the command line into guest memory (offsets
  * HVT_BOOT_INFO_GPA, HVT_CMDLINE_GPA).  Returns the boot info for the caller
@@ -151,6 +170,17 @@ int mon_seccomp_spt(const struct mon_spt_filter *f, char *why);
 /* Makes a system call no filter allows (the --debug-forbidden-syscall
  * switch); returns only if the filter is missing. */
 void mon_forbidden_syscall(void);
+
+/* Gives the heap's free pages back to the kernel (glibc keeps up to 128 KB
+ * of freed memory, e.g. the setup's buffers): called after the setup and
+ * before the filter, which forbids brk and madvise.  Otherwise every idle
+ * monitor would keep them. */
+static inline void mon_trim_heap(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
 
 /* Opens (creates, truncates) the status file; 0, or -1 with why. */
 int mon_open_status_file(const char *path, int *fd, char *why);

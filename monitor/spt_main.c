@@ -246,6 +246,7 @@ int main(int argc, char **argv)
 		struct mon_spt_filter f = { STDOUT_FILENO, status_fd,	 mem_fd,	   net.fd,
 					    disks,	   opts.nblocks, bi->console_in_fd };
 
+		mon_trim_heap();
 		if (mon_seccomp_spt(&f, why) < 0)
 			die_why(why);
 	}
