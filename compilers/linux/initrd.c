@@ -75,8 +75,8 @@ static int add_etc_defaults(struct cpio_writer *w, int tree, struct unik_err *er
 	for (size_t i = 0; i < sizeof(defs) / sizeof(defs[0]); i++) {
 		if (has_etc && faccessat(tree, defs[i].name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 			continue;
-		if (cpio_add_data(w, defs[i].name, defs[i].text, strlen(defs[i].text), 0644,
-				  err) < 0)
+		if (cpio_add_data(w, defs[i].name, defs[i].text, strlen(defs[i].text), 0644, err) <
+		    0)
 			return -1;
 	}
 	return 0;

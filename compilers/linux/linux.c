@@ -77,8 +77,9 @@ static int linux_probe(const struct unik_config *cfg, struct unik_err *err)
 	} else {
 		cc = run_which("musl-gcc");
 		if (!cc)
-			return unik_err_set(err, UNIK_E_UNAVAILABLE,
-					    "musl-gcc is not installed (apt-get install musl-tools)");
+			return unik_err_set(
+			    err, UNIK_E_UNAVAILABLE,
+			    "musl-gcc is not installed (apt-get install musl-tools)");
 	}
 	free(cc);
 	return 0;
@@ -121,8 +122,9 @@ static int linux_build(const struct unik_build_spec *spec, struct unik_build_res
 	musl = compiler_unik_musl_gcc(compiler_runtime_dir(spec->cfg));
 	if (musl)
 		sandbox_allow_read(spec->sandbox, compiler_runtime_dir(spec->cfg));
-	compiler_progress(spec, "%s", musl ? "libc: unik's musl (the c compiler's)"
-					   : "libc: Debian's musl-gcc (unik's musl is not built)");
+	compiler_progress(spec, "%s",
+			  musl ? "libc: unik's musl (the c compiler's)"
+			       : "libc: Debian's musl-gcc (unik's musl is not built)");
 	if (compiler_program_build(spec, musl, &app, err) < 0)
 		goto cleanup;
 	if (spec->log)
