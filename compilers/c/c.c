@@ -43,22 +43,6 @@ static int need_tool(const char *name, const char *pkg, struct unik_err *err)
 	return 0;
 }
 
-/* The driver of our musl (direct system calls) in the runtime folder, or
- * NULL when make has not built it there.  New string. */
-static char *unik_musl_gcc(const char *runtime_dir)
-{
-	char *stamp = xasprintf("%s/musl/.unik-version", runtime_dir);
-	char *gcc = xasprintf("%s/musl/bin/musl-gcc", runtime_dir);
-	int ok = fs_exists(stamp) && access(gcc, X_OK) == 0;
-
-	free(stamp);
-	if (!ok) {
-		free(gcc);
-		return NULL;
-	}
-	return gcc;
-}
-
 static int c_probe(const struct unik_config *cfg, struct unik_err *err)
 {
 	const char *dir = compiler_runtime_dir(cfg);
@@ -67,7 +51,7 @@ static int c_probe(const struct unik_config *cfg, struct unik_err *err)
 
 	if (compiler_runtime_check(dir, err) < 0)
 		return -1;
-	musl = unik_musl_gcc(dir);
+	musl = compiler_unik_musl_gcc(dir);
 	ok = musl ? need_tool("gcc", "gcc", err) : need_tool("musl-gcc", "musl-tools", err);
 	free(musl);
 	if (ok < 0 || need_tool("as", "binutils", err) < 0 ||
@@ -108,7 +92,7 @@ static int c_build(const struct unik_build_spec *spec, struct unik_build_result 
 
 	if (c_probe(spec->cfg, err) < 0)
 		goto cleanup;
-	musl = unik_musl_gcc(rt);
+	musl = compiler_unik_musl_gcc(rt);
 	sandbox_allow_read(spec->sandbox, rt); /* musl, runtime objects */
 	if (spec->log)
 		spec->log(spec->log_ctx,

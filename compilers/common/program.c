@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../lib/fsutil.h"
 #include "../../lib/run.h"
 #include "../../lib/safeopen.h"
 #include "../../lib/strbuf.h"
@@ -32,6 +33,20 @@ void compiler_progress(const struct unik_build_spec *spec, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	spec->log(spec->log_ctx, line);
+}
+
+char *compiler_unik_musl_gcc(const char *runtime_dir)
+{
+	char *stamp = xasprintf("%s/musl/.unik-version", runtime_dir);
+	char *gcc = xasprintf("%s/musl/bin/musl-gcc", runtime_dir);
+	int ok = fs_exists(stamp) && access(gcc, X_OK) == 0;
+
+	free(stamp);
+	if (!ok) {
+		free(gcc);
+		return NULL;
+	}
+	return gcc;
 }
 
 static int is_exec_file(const char *path)

@@ -17,6 +17,13 @@ void compiler_progress(const struct unik_build_spec *spec, const char *fmt, ...)
 int compiler_program_build(const struct unik_build_spec *spec, const char *cc, char **app_out,
 			   struct unik_err *err);
 
+/* The driver of unik's musl (runtime/musl: Debian's musl with system calls
+ * made through a pointer, which stays `syscall` under a Linux kernel) in
+ * the runtime folder, or NULL when make has not built it there.  New
+ * string.  Both the c and the linux compiler prefer it to Debian's
+ * musl-gcc, so one program has one libc on every target. */
+char *compiler_unik_musl_gcc(const char *runtime_dir);
+
 /* 0 when `path` is an x86-64 ELF executable without an interpreter
  * (statically linked), else -1 (INVALID) saying what it is. */
 int compiler_program_check_static(const char *path, struct unik_err *err);

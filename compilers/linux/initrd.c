@@ -7,11 +7,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "../../lib/safeopen.h"
+#include "../../abi/etc_defaults.h"
 #include "../../lib/xalloc.h"
 
 static int is_module(const struct dirent *e)
@@ -61,6 +63,25 @@ static int add_app(struct cpio_writer *w, const char *app, struct unik_err *err)
 	return rc;
 }
 
+static int add_etc_defaults(struct cpio_writer *w, int tree, struct unik_err *err)
+{
+	static const struct {
+		const char *name, *text;
+	} defs[] = { { "etc/passwd", UNIK_ETC_PASSWD }, { "etc/group", UNIK_ETC_GROUP } };
+	bool has_etc = tree >= 0 && faccessat(tree, "etc", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+
+	if (!has_etc && cpio_add_dir(w, "etc", 0755, err) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(defs) / sizeof(defs[0]); i++) {
+		if (has_etc && faccessat(tree, defs[i].name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			continue;
+		if (cpio_add_data(w, defs[i].name, defs[i].text, strlen(defs[i].text), 0644, err) <
+		    0)
+			return -1;
+	}
+	return 0;
+}
+
 int linux_initrd_pack(const struct unik_build_spec *spec, const struct linux_guest *g,
 		      const char *app, const char *out_path, struct unik_err *err)
 {
@@ -81,6 +102,10 @@ int linux_initrd_pack(const struct unik_build_spec *spec, const struct linux_gue
 	}
 	/* The upload's files first: our entries below win on a name clash. */
 	if (tree >= 0 && cpio_add_tree(&w, "", tree, err) < 0)
+		goto cleanup;
+	/* The runtime's /etc/passwd and /etc/group where the upload has none
+	 * (nginx's getpwnam("www-data")): the same names as in a unikernel. */
+	if (add_etc_defaults(&w, tree, err) < 0)
 		goto cleanup;
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		if (cpio_add_dir(&w, dirs[i], 0755, err) < 0)

@@ -3,6 +3,11 @@
  *
  * It suits programs the unik runtime cannot run yet.  The image is the
  * format "linux-initrd": out_dir/vmlinuz and out_dir/initrd.cpio.
+ *
+ * The libc is the `c` compiler's when make has built it (unik's musl in
+ * the runtime folder, c.runtime: under a Linux kernel its system calls are
+ * `syscall` instructions), so that a program has the same libc as a
+ * unikernel and as a Linux image; else Debian's musl-gcc.
  */
 #include "linux.h"
 
@@ -15,6 +20,7 @@
 #include "../../lib/run.h"
 #include "../../api/formats.h"
 #include "../../lib/xalloc.h"
+#include "../common/pack.h"
 #include "../common/program.h"
 
 /* Measured with Debian's cloud kernel on microvm: 64 MB do not boot, 72 MB
@@ -61,10 +67,20 @@ static int linux_probe(const struct unik_config *cfg, struct unik_err *err)
 				    "guest kernel modules %s are missing (set linux.modules, "
 				    "or run 'make guest')",
 				    g.modules);
-	cc = run_which("musl-gcc");
-	if (!cc)
-		return unik_err_set(err, UNIK_E_UNAVAILABLE,
-				    "musl-gcc is not installed (apt-get install musl-tools)");
+	cc = compiler_unik_musl_gcc(compiler_runtime_dir(cfg));
+	if (cc) {
+		free(cc);
+		cc = run_which("gcc");
+		if (!cc)
+			return unik_err_set(err, UNIK_E_UNAVAILABLE,
+					    "gcc is not installed (apt-get install gcc)");
+	} else {
+		cc = run_which("musl-gcc");
+		if (!cc)
+			return unik_err_set(
+			    err, UNIK_E_UNAVAILABLE,
+			    "musl-gcc is not installed (apt-get install musl-tools)");
+	}
 	free(cc);
 	return 0;
 }
@@ -94,7 +110,7 @@ static int linux_build(const struct unik_build_spec *spec, struct unik_build_res
 		       struct unik_err *err)
 {
 	struct linux_guest g;
-	char *app = NULL;
+	char *app = NULL, *musl = NULL;
 	char *kernel = xasprintf("%s/vmlinuz", spec->out_dir);
 	char *initrd = xasprintf("%s/initrd.cpio", spec->out_dir);
 	long long size;
@@ -103,7 +119,13 @@ static int linux_build(const struct unik_build_spec *spec, struct unik_build_res
 	linux_guest_get(spec->cfg, &g);
 	if (linux_probe(spec->cfg, err) < 0)
 		goto cleanup;
-	if (compiler_program_build(spec, NULL, &app, err) < 0)
+	musl = compiler_unik_musl_gcc(compiler_runtime_dir(spec->cfg));
+	if (musl)
+		sandbox_allow_read(spec->sandbox, compiler_runtime_dir(spec->cfg));
+	compiler_progress(spec, "%s",
+			  musl ? "libc: unik's musl (the c compiler's)"
+			       : "libc: Debian's musl-gcc (unik's musl is not built)");
+	if (compiler_program_build(spec, musl, &app, err) < 0)
 		goto cleanup;
 	if (spec->log)
 		spec->log(spec->log_ctx, "packing initramfs with /init and /app");
@@ -123,6 +145,7 @@ static int linux_build(const struct unik_build_spec *spec, struct unik_build_res
 	rc = 0;
 cleanup:
 	free(app);
+	free(musl);
 	free(kernel);
 	free(initrd);
 	return rc;

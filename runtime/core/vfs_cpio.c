@@ -19,6 +19,8 @@
 #include "vfs.h"
 #include "vfs_int.h"
 
+#include "../../abi/etc_defaults.h"
+
 #define CPIO_HDR 110
 #define SETTINGS "/.unik/fs"
 
@@ -285,14 +287,8 @@ static void apply_settings(u64 *limit)
 	}
 }
 
-static const char default_passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
-				     "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
-				     "bin:x:2:2:bin:/bin:/usr/sbin/nologin\n"
-				     "sys:x:3:3:sys:/dev:/usr/sbin/nologin\n"
-				     "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n"
-				     "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
-static const char default_group[] = "root:x:0:\ndaemon:x:1:\nbin:x:2:\nsys:x:3:\nadm:x:4:\n"
-				    "tty:x:5:\nwww-data:x:33:\nnogroup:x:65534:\n";
+static const char default_passwd[] = UNIK_ETC_PASSWD;
+static const char default_group[] = UNIK_ETC_GROUP;
 static const char default_hosts[] = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
 				    "ip6-loopback\n";
 

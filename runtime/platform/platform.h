@@ -63,6 +63,11 @@ struct platform_ops {
 	 * the timer of timer_set.  Console input ends it too while
 	 * console_in_wanted() says so. */
 	void (*wait_until)(u64 deadline_ns);
+	/* True when wait_until returns at once while a received frame waits
+	 * (level-triggered: spt's ppoll on the tap), so a waiter need not poll
+	 * the device before it sleeps; false where a frame that came before
+	 * the wait may not end it (an interrupt already taken). */
+	bool wait_sees_rx;
 	/* Arms the one-shot timer (replacing the previous deadline): once
 	 * monotonic_ns() >= deadline_ns an interrupt or host signal calls
 	 * sched_irq_timer(), preempting the program if it runs.  ~0 may leave

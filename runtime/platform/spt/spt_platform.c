@@ -373,6 +373,7 @@ static const struct platform_ops spt_platform = {
 	.wall_ns = spt_wall_ns,
 	.clock_res_ns = spt_clock_res_ns,
 	.wait_until = spt_wait_until,
+	.wait_sees_rx = true,
 	.timer_set = spt_timer_set,
 	.exit = spt_exit,
 	.clock_source = spt_clock_source,
