@@ -56,6 +56,15 @@ def unplan(linked, runtime_dir, work, out):
     for name, (start, end) in parts.items():
         with open(os.path.join(work, name), 'wb') as f:
             f.write(blob[syms[start] - base:syms[end] - base])
+    # the image's system-call table (and volume hooks) as the packer wrote
+    # them: from its payload assembler beside the linked image
+    with open(os.path.join(os.path.dirname(linked), 'unik-payload.S')) as f:
+        packed = f.read()
+    start = packed.find('\t.section .rodata.unik_syscall_table')
+    end = packed.rfind('\t.section .note.GNU-stack')
+    if start < 0 or end < start:
+        sys.exit('app_plan.py: no system-call table in the packer\'s assembler')
+    table = packed[start:end]
     asm = os.path.join(work, 'noplan.S')
     with open(asm, 'w') as f:
         f.write('\t.section .unik_payload, "a"\n\t.balign 4096\n'
@@ -63,7 +72,7 @@ def unplan(linked, runtime_dir, work, out):
                 'unik_app_elf:\n\t.incbin "%s/app.bin"\nunik_app_elf_end:\n\t.balign 16\n'
                 'unik_files:\n\t.incbin "%s/files.bin"\nunik_files_end:\n'
                 '\t.section .rodata\n\t.globl unik_app_name\nunik_app_name:\n\t.asciz "app"\n'
-                '\t.section .note.GNU-stack, "", @progbits\n' % (work, work))
+                '%s\t.section .note.GNU-stack, "", @progbits\n' % (work, work, table))
     obj = os.path.join(work, 'noplan.o')
     subprocess.run(['as', '-o', obj, asm], check=True)
     subprocess.run(['ld', '-nostdlib', '-static', '-z', 'max-page-size=4096', '--build-id=none',
