@@ -108,14 +108,20 @@ int main(int argc, char **argv)
 	    (res.initrd && !(initrd = export(res.initrd, argv[2], &err)))) {
 		fprintf(stderr, "cbuild: %s\n", err.msg);
 	} else {
-		char *syms = xasprintf("%s/unik-image.elf", work);
+		/* the image with its symbols (profiles) and the payload's
+		 * assembler (its system-call table: tests/lib/app_plan.py) */
+		const char *keep[] = { "unik-image.elf", "unik-payload.S" };
 
 		printf("%s %s %d%s%s\n", res.format, kernel, res.memory_mb, initrd ? " " : "",
 		       initrd ? initrd : "");
 		rc = 0;
-		if (fs_exists(syms))
-			free(export(syms, argv[3], &err)); /* best effort */
-		free(syms);
+		for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+			char *p = xasprintf("%s/%s", work, keep[i]);
+
+			if (fs_exists(p))
+				free(export(p, argv[3], &err)); /* best effort */
+			free(p);
+		}
 	}
 	sandbox_close(&sb);
 	sandbox_conf_release(&sc);
