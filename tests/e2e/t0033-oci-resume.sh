@@ -45,7 +45,13 @@ rm -f "$XDG_CONFIG_HOME/unik/auth.json.in"
 chmod 600 "$XDG_CONFIG_HOME/unik/auth.json"
 printf '[registry]\nchunk_size = 65536\n' >>"$T/unikd.conf"
 start_daemon
-out=$(unik build -t hello-c "$ROOT/examples/hello-c" 2>&1)
+# hello-c with 256 KiB of random bytes in its tree: the cuts below (150,000 and
+# 200,000 bytes) must fall inside its rootfs blob whatever size the runtime
+# is (hello alone is ~120 KB)
+mkdir -p "$T/hello/files"
+cp "$ROOT/examples/hello-c/hello.c" "$T/hello/"
+head -c 262144 /dev/urandom >"$T/hello/files/ballast"
+out=$(unik build -t hello-c "$T/hello" 2>&1)
 check "build hello-c" contains "$out" "Successfully built"
 orig=$(unik run --provider spt hello-c a b 2>&1)
 check "the original runs" contains "$orig" "hello from unik"
