@@ -17,6 +17,7 @@
 #include "network_host.h"
 #include "portfwd.h"
 #include "store.h"
+#include "summon_nat.h"
 
 enum net_kind { NET_NONE, NET_BRIDGE, NET_USER };
 
@@ -316,17 +317,20 @@ static int allocate(struct unikd *d, const char *self, struct in_addr *out, stru
 		if (h < hosts)
 			used[h / 8] |= (unsigned char)(1u << (h % 8));
 	}
-	for (uint32_t h = 2; h < hosts; h++)
+	for (uint32_t h = 2; h < hosts && rc; h++)
 		if (!seg_reserved(n, h) && !(used[h / 8] & (1u << (h % 8)))) {
+			char ip[INET_ADDRSTRLEN];
+
 			out->s_addr = htonl(base + h);
-			rc = 0;
-			break;
+			/* not while a summoned VM's forwarding to it is being removed */
+			rc = summon_nat_address_draining(inet_ntop(AF_INET, out, ip, sizeof(ip)),
+							 self);
 		}
 	free(used);
 	strv_release(&held);
 	if (rc)
-		unik_err_set(err, UNIK_E_UNAVAILABLE, "no free address left in the subnet");
-	return rc;
+		return unik_err_set(err, UNIK_E_UNAVAILABLE, "no free address left in the subnet");
+	return 0;
 }
 
 static void close_ports(struct network *n, const char *id)

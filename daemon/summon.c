@@ -623,7 +623,7 @@ static void idle_check(struct summoned *s, struct member *m)
 		pthread_mutex_unlock(&s->mu);
 		return;
 	}
-	if (summon_nat_busy(m->id, &m->last_ms) > 0) /* forwarded by the kernel */
+	if (summon_nat_conns(m->id, 0, &m->last_ms) > 0) /* forwarded by the kernel */
 		m->last_ms = summon_now_ms();
 	since = m->last_ms;
 	pthread_mutex_lock(&d->lock);
@@ -638,7 +638,7 @@ static void idle_check(struct summoned *s, struct member *m)
 		return;
 	}
 	/* no more forwarded ones; one begun meanwhile keeps it up */
-	if (summon_nat_release(m->id, &m->last_ms) > 0) {
+	if (summon_nat_conns(m->id, 1, &m->last_ms) > 0) {
 		m->last_ms = summon_now_ms();
 		pthread_mutex_unlock(&s->mu);
 		unik_instance_release(&in);

@@ -12,7 +12,13 @@
  * 127.0.0.1).  For the latter the bridge gets route_localnet=1, and a raw
  * PREROUTING rule drops what arrives on it for 127.0.0.0/8, so a guest
  * cannot reach the host's loopback services through that
- * (CVE-2020-8558's lesson). */
+ * (CVE-2020-8558's lesson).
+ *
+ * Each change (a port's rules in, an instance's rules out) is one
+ * iptables-restore --noflush batch, run by one worker thread in the order
+ * the changes were made: the VM's exit path (d->lock held) only queues
+ * its removal, and a guest's address stays out of the allocator's hands
+ * (summon_nat_address_draining) until its rules are gone. */
 #include "summon_nat.h"
 
 #include <arpa/inet.h>
@@ -23,7 +29,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "../lib/host_run.h"
 #include "../lib/run_host_tool.h"
+#include "../lib/strbuf.h"
 #include "../lib/xalloc.h"
 #include "daemon.h"
 #include "summon_impl.h"
@@ -39,10 +47,25 @@ struct fwd {
 	char dnat[40];
 };
 
+/* A batch for the worker: one iptables-restore run. */
+struct job {
+	struct job *next;
+	char *batch; /* its input */
+	char drain_id[80]; /* a removal: the instance whose rules go ... */
+	char drain_ip[16]; /* ... and its guest's address (one is enough: one VM) */
+	char guard_dev[16]; /* the batch guards this bridge: route_localnet after it */
+	int waited; /* a caller waits for it (and frees it) */
+	int done, rc;
+};
+
 /* nat_lock is a leaf: nothing else is taken while it is held. */
 static pthread_mutex_t nat_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t nat_cv = PTHREAD_COND_INITIALIZER;
 static struct fwd *fwds;
+static struct job *queue, *running; /* FIFO; the one the worker runs */
+static pthread_t worker;
 static int nat_ok; /* the chains are set up */
+static int worker_started, worker_quit;
 static char guarded[8][16]; /* bridges given route_localnet and their guard */
 
 static int ipt(const char *const *argv)
@@ -172,75 +195,130 @@ static int set_localnet(const char *dev, const char *v)
 	return 0;
 }
 
-/* route_localnet=1 on dev and the raw guard against it (nat_lock held). */
-static int guard_dev(const char *dev)
+/* Runs one batch: 0, or -1 (logged). */
+static int restore(const char *batch)
 {
-	const char *drop[] = { "-i", dev, "-d", "127.0.0.0/8", "-j", "DROP", NULL };
+	const char *argv[] = { "iptables-restore", "-w", "--noflush", NULL };
+	struct strbuf out = STRBUF_INIT;
+	struct host_run r = { .argv = argv,
+			      .input = batch,
+			      .input_len = strlen(batch),
+			      .timeout_ms = 30000,
+			      .out = &out,
+			      .out_max = 2048 };
+	struct host_run_status st;
+	struct unik_err err = UNIK_ERR_INIT;
+	int rc = -1;
+
+	if (host_run(&r, &st, &err))
+		unikd_log("summon: %s", err.msg);
+	else if (!host_run_ok(&st))
+		unikd_log("summon: iptables-restore failed (%s %d): %s",
+			  st.exited ? "status" : "signal", st.code, strbuf_str(&out));
+	else
+		rc = 0;
+	strbuf_release(&out);
+	return rc;
+}
+
+static void *worker_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&nat_lock);
+	for (;;) {
+		struct job *j = queue;
+		int rc;
+
+		if (!j) {
+			if (worker_quit)
+				break;
+			pthread_cond_wait(&nat_cv, &nat_lock);
+			continue;
+		}
+		queue = j->next;
+		running = j;
+		pthread_mutex_unlock(&nat_lock);
+		rc = restore(j->batch);
+		if (!rc && j->guard_dev[0] && set_localnet(j->guard_dev, "1"))
+			rc = -1;
+		pthread_mutex_lock(&nat_lock);
+		running = NULL;
+		if (rc && j->guard_dev[0]) /* not guarded: the next add tries again */
+			for (size_t i = 0; i < 8; i++)
+				if (!strcmp(guarded[i], j->guard_dev))
+					guarded[i][0] = '\0';
+		j->rc = rc;
+		j->done = 1;
+		pthread_cond_broadcast(&nat_cv);
+		if (!j->waited) {
+			free(j->batch);
+			free(j);
+		}
+	}
+	pthread_mutex_unlock(&nat_lock);
+	return NULL;
+}
+
+/* Queues j (nat_lock held); -1 when no worker can run it (j freed). */
+static int enqueue(struct job *j)
+{
+	struct job **pp = &queue;
+
+	if (!worker_started) {
+		worker_quit = 0;
+		if (pthread_create(&worker, NULL, worker_main, NULL)) {
+			unikd_log("summon: cannot start the iptables worker");
+			free(j->batch);
+			free(j);
+			return -1;
+		}
+		worker_started = 1;
+	}
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = j;
+	pthread_cond_broadcast(&nat_cv);
+	return 0;
+}
+
+/* Waits for j (queued with waited set) and frees it: its rc. */
+static int wait_job(struct job *j)
+{
+	int rc;
+
+	while (!j->done)
+		pthread_cond_wait(&nat_cv, &nat_lock);
+	rc = j->rc;
+	free(j->batch);
+	free(j);
+	return rc;
+}
+
+/* A guard for dev in the batch unless it has one (nat_lock held): its slot
+ * in guarded[] (taken now), -2 when there is one already, -1 when it cannot. */
+static int guard_slot(const char *dev)
+{
 	size_t i;
 
 	for (i = 0; i < 8 && guarded[i][0]; i++)
 		if (!strcmp(guarded[i], dev))
-			return 0;
-	if (i == 8 || strchr(dev, '/') || dev[0] == '.')
-		return -1;
-	if (ipt_rule("raw", "-A", CHAIN, drop))
-		return -1;
-	if (set_localnet(dev, "1"))
+			return -2;
+	if (i == 8 || strlen(dev) >= sizeof(guarded[i]) || strchr(dev, '/') || dev[0] == '.')
 		return -1;
 	snprintf(guarded[i], sizeof(guarded[i]), "%s", dev);
-	return 0;
+	return (int)i;
 }
 
-/* The rules' arguments after the chain: DNAT (which 0) or MASQUERADE. */
-static void rule_args(const struct fwd *f, int which, const char **a, char *port, size_t size)
+/* The port's two rules, each as "-A" or "-D" lines of the nat table. */
+static void rule_lines(struct strbuf *b, const struct fwd *f, const char *op)
 {
-	size_t n = 0;
-
-	if (which == 0) {
-		snprintf(port, size, "%d", f->spec.host_port);
-		a[n++] = "-p";
-		a[n++] = "tcp";
-		if (!strcmp(f->spec.host_ip, "0.0.0.0")) {
-			a[n++] = "-m";
-			a[n++] = "addrtype";
-			a[n++] = "--dst-type";
-			a[n++] = "LOCAL";
-		} else {
-			a[n++] = "-d";
-			a[n++] = f->spec.host_ip;
-		}
-		a[n++] = "--dport";
-		a[n++] = port;
-		a[n++] = "-j";
-		a[n++] = "DNAT";
-		a[n++] = "--to-destination";
-		a[n++] = f->dnat;
-	} else {
-		snprintf(port, size, "%d", f->spec.guest_port);
-		a[n++] = "-s";
-		a[n++] = "127.0.0.0/8";
-		a[n++] = "-d";
-		a[n++] = f->guest_ip;
-		a[n++] = "-p";
-		a[n++] = "tcp";
-		a[n++] = "--dport";
-		a[n++] = port;
-		a[n++] = "-j";
-		a[n++] = "MASQUERADE";
-	}
-	a[n] = NULL;
-}
-
-static int fwd_rules(const struct fwd *f, const char *op)
-{
-	const char *a[20];
-	char port[16];
-	int rc;
-
-	rule_args(f, 1, a, port, sizeof(port));
-	rc = ipt_rule("nat", op, CHAIN_POST, a);
-	rule_args(f, 0, a, port, sizeof(port));
-	return ipt_rule("nat", op, CHAIN, a) || rc;
+	strbuf_addf(b, "%s %s -s 127.0.0.0/8 -d %s -p tcp --dport %d -j MASQUERADE\n", op,
+		    CHAIN_POST, f->guest_ip, f->spec.guest_port);
+	if (!strcmp(f->spec.host_ip, "0.0.0.0"))
+		strbuf_addf(b, "%s %s -p tcp -m addrtype --dst-type LOCAL", op, CHAIN);
+	else
+		strbuf_addf(b, "%s %s -p tcp -d %s", op, CHAIN, f->spec.host_ip);
+	strbuf_addf(b, " --dport %d -j DNAT --to-destination %s\n", f->spec.host_port, f->dnat);
 }
 
 static int same_port(const char *id, const struct portspec *a, const char *id2,
@@ -249,107 +327,132 @@ static int same_port(const char *id, const struct portspec *a, const char *id2,
 	return !strcmp(id, id2) && a->host_port == b->host_port && !strcmp(a->host_ip, b->host_ip);
 }
 
-int summon_nat_add(const char *id, const struct portspec *p, const char *guest_ip,
-		   unsigned exits_seen)
+/* A host address or a guest's, as iptables takes it: digits and dots. */
+static int plain_ip(const char *ip)
 {
+	struct in_addr a;
+
+	return inet_pton(AF_INET, ip, &a) == 1;
+}
+
+void summon_nat_add_async(const char *id, const struct portspec *p, const char *guest_ip,
+			  unsigned exits_seen)
+{
+	struct strbuf b = STRBUF_INIT;
+	struct job *j;
 	struct fwd *f;
 	char dev[32];
-	int rc = -1;
+	int slot = -2;
 
-	if (p->udp || strlen(id) >= sizeof(f->id) || strlen(guest_ip) >= sizeof(f->guest_ip))
-		return -1;
+	if (p->udp || strlen(id) >= sizeof(f->id) || strlen(guest_ip) >= sizeof(f->guest_ip) ||
+	    !plain_ip(guest_ip) || !plain_ip(p->host_ip))
+		return;
 	pthread_mutex_lock(&nat_lock);
-	if (!nat_ok)
-		goto out;
 	for (f = fwds; f; f = f->next)
-		if (same_port(f->id, &f->spec, id, p)) {
-			rc = 0;
+		if (same_port(f->id, &f->spec, id, p))
 			goto out;
-		}
-	/* a VM ended since the caller saw its guest up: maybe this one */
-	if (atomic_load(&summon_vm_exits) != exits_seen)
+	/* a VM ended since the caller saw its guest up: maybe this one (its
+	 * removal, queued after this, would come too early otherwise) */
+	if (!nat_ok || atomic_load(&summon_vm_exits) != exits_seen ||
+	    route_dev(guest_ip, dev, sizeof(dev)))
 		goto out;
-	if (route_dev(guest_ip, dev, sizeof(dev)) || guard_dev(dev))
+	slot = guard_slot(dev);
+	if (slot == -1)
 		goto out;
 	f = xcalloc(1, sizeof(*f));
 	snprintf(f->id, sizeof(f->id), "%s", id);
 	f->spec = *p;
 	snprintf(f->guest_ip, sizeof(f->guest_ip), "%s", guest_ip);
 	snprintf(f->dnat, sizeof(f->dnat), "%s:%d", guest_ip, p->guest_port);
-	if (fwd_rules(f, "-A")) {
-		fwd_rules(f, "-D");
-		free(f);
-		goto out;
+	j = xcalloc(1, sizeof(*j));
+	if (slot >= 0) {
+		strbuf_addf(&b, "*raw\n-A %s -i %s -d 127.0.0.0/8 -j DROP\nCOMMIT\n", CHAIN, dev);
+		snprintf(j->guard_dev, sizeof(j->guard_dev), "%s", dev);
 	}
+	strbuf_adds(&b, "*nat\n");
+	rule_lines(&b, f, "-A");
+	strbuf_adds(&b, "COMMIT\n");
+	j->batch = strbuf_detach(&b);
+	/* listed now: a removal queued from here on runs after this */
 	f->next = fwds;
 	fwds = f;
-	rc = 0;
+	if (enqueue(j)) {
+		fwds = f->next;
+		free(f);
+		if (slot >= 0)
+			guarded[slot][0] = '\0';
+	}
 out:
 	pthread_mutex_unlock(&nat_lock);
-	return rc;
 }
 
-struct add_job {
-	struct add_job *next; /* in `pending` while it runs (nat_lock) */
-	char id[80];
-	struct portspec spec;
-	char guest_ip[16];
-	unsigned exits_seen;
+/* Unlists id's rules (every instance's with NULL) and queues their
+ * removal (nat_lock held): the job, NULL when there were none.  Their
+ * targets go to t (up to FWD_MAX), their number to *n. */
+#define FWD_MAX 16 /* the ports of one instance looked at */
+
+struct target {
+	char guest[16], port[16];
 };
 
-static struct add_job *pending;
-
-static void *add_main(void *arg)
+static struct job *unlist(const char *id, int wait, struct target *t, size_t *n)
 {
-	struct add_job *j = arg;
+	struct strbuf b = STRBUF_INIT;
+	struct job *j;
 
-	summon_nat_add(j->id, &j->spec, j->guest_ip, j->exits_seen);
-	pthread_mutex_lock(&nat_lock);
-	for (struct add_job **pp = &pending; *pp; pp = &(*pp)->next)
-		if (*pp == j) {
-			*pp = j->next;
-			break;
+	*n = 0;
+	for (struct fwd **pp = &fwds; *pp;) {
+		struct fwd *f = *pp;
+
+		if (id && strcmp(f->id, id)) {
+			pp = &f->next;
+			continue;
 		}
-	pthread_mutex_unlock(&nat_lock);
-	free(j);
-	return NULL;
+		if (*n < FWD_MAX) {
+			snprintf(t[*n].guest, sizeof(t[*n].guest), "%s", f->guest_ip);
+			snprintf(t[*n].port, sizeof(t[*n].port), "%d", f->spec.guest_port);
+			(*n)++;
+		}
+		if (!b.len)
+			strbuf_adds(&b, "*nat\n");
+		rule_lines(&b, f, "-D");
+		*pp = f->next;
+		free(f);
+	}
+	if (!b.len)
+		return NULL;
+	strbuf_adds(&b, "COMMIT\n");
+	j = xcalloc(1, sizeof(*j));
+	j->batch = strbuf_detach(&b);
+	j->waited = wait;
+	if (id && *n) {
+		snprintf(j->drain_id, sizeof(j->drain_id), "%s", id);
+		snprintf(j->drain_ip, sizeof(j->drain_ip), "%s", t[0].guest);
+	}
+	return enqueue(j) ? NULL : j;
 }
 
-void summon_nat_add_async(const char *id, const struct portspec *p, const char *guest_ip,
-			  unsigned exits_seen)
+void summon_nat_drop(const char *id)
 {
-	struct add_job *j;
-	pthread_attr_t attr;
-	pthread_t t;
-	int have;
+	struct target t[FWD_MAX];
+	size_t n;
 
-	if (p->udp || strlen(id) >= sizeof(j->id) || strlen(guest_ip) >= sizeof(j->guest_ip))
-		return;
 	pthread_mutex_lock(&nat_lock);
-	have = !nat_ok;
-	for (struct fwd *f = fwds; f && !have; f = f->next)
-		have = same_port(f->id, &f->spec, id, p);
-	for (struct add_job *q = pending; q && !have; q = q->next)
-		have = same_port(q->id, &q->spec, id, p);
-	if (have) {
-		pthread_mutex_unlock(&nat_lock);
-		return;
-	}
-	j = xcalloc(1, sizeof(*j));
-	snprintf(j->id, sizeof(j->id), "%s", id);
-	j->spec = *p;
-	snprintf(j->guest_ip, sizeof(j->guest_ip), "%s", guest_ip);
-	j->exits_seen = exits_seen;
-	j->next = pending;
-	pending = j;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &attr, add_main, j)) {
-		pending = j->next;
-		free(j);
-	}
-	pthread_attr_destroy(&attr);
+	unlist(id, 0, t, &n);
 	pthread_mutex_unlock(&nat_lock);
+}
+
+int summon_nat_address_draining(const char *ip, const char *self)
+{
+	int busy = 0;
+
+	pthread_mutex_lock(&nat_lock);
+	for (struct job *j = running ? running : queue; j && !busy;
+	     j = j == running ? queue : j->next)
+		busy = j->drain_id[0] && !strcmp(j->drain_ip, ip) &&
+		       (!self || strcmp(j->drain_id, self));
+	pthread_mutex_unlock(&nat_lock);
+	return busy;
 }
 
 static long long read_sysctl_s(const char *name, long long dflt)
@@ -431,78 +534,30 @@ static int ct_count(const char *guest, const char *port, long long *last_end_ms)
 	return open;
 }
 
-#define FWD_MAX 16 /* the ports of one instance looked at */
-
-struct target {
-	char guest[16], port[16];
-};
-
-static int count_targets(const struct target *t, size_t n, long long *last_end_ms)
+int summon_nat_conns(const char *id, int remove, long long *last_end_ms)
 {
+	struct target t[FWD_MAX];
+	struct job *j = NULL;
+	size_t n = 0;
 	int open = 0;
 
+	pthread_mutex_lock(&nat_lock);
+	if (remove) {
+		j = unlist(id, 1, t, &n);
+		if (j)
+			wait_job(j); /* gone before they are counted */
+	} else {
+		for (struct fwd *f = fwds; f; f = f->next)
+			if (!strcmp(f->id, id) && n < FWD_MAX) {
+				snprintf(t[n].guest, sizeof(t[n].guest), "%s", f->guest_ip);
+				snprintf(t[n].port, sizeof(t[n].port), "%d", f->spec.guest_port);
+				n++;
+			}
+	}
+	pthread_mutex_unlock(&nat_lock);
 	for (size_t i = 0; i < n; i++)
 		open += ct_count(t[i].guest, t[i].port, last_end_ms);
 	return open;
-}
-
-/* id's targets (nat_lock held); with unlink, its rules are removed too. */
-static size_t collect(const char *id, int unlink, struct target *t)
-{
-	size_t n = 0;
-
-	for (struct fwd **pp = &fwds; *pp;) {
-		struct fwd *f = *pp;
-
-		if (id && strcmp(f->id, id)) {
-			pp = &f->next;
-			continue;
-		}
-		if (n < FWD_MAX) {
-			snprintf(t[n].guest, sizeof(t[n].guest), "%s", f->guest_ip);
-			snprintf(t[n].port, sizeof(t[n].port), "%d", f->spec.guest_port);
-			n++;
-		}
-		if (!unlink) {
-			pp = &f->next;
-			continue;
-		}
-		*pp = f->next;
-		fwd_rules(f, "-D");
-		free(f);
-	}
-	return n;
-}
-
-void summon_nat_drop(const char *id)
-{
-	struct target t[FWD_MAX];
-
-	pthread_mutex_lock(&nat_lock);
-	collect(id, 1, t);
-	pthread_mutex_unlock(&nat_lock);
-}
-
-int summon_nat_busy(const char *id, long long *last_end_ms)
-{
-	struct target t[FWD_MAX];
-	size_t n;
-
-	pthread_mutex_lock(&nat_lock);
-	n = collect(id, 0, t);
-	pthread_mutex_unlock(&nat_lock);
-	return count_targets(t, n, last_end_ms);
-}
-
-int summon_nat_release(const char *id, long long *last_end_ms)
-{
-	struct target t[FWD_MAX];
-	size_t n;
-
-	pthread_mutex_lock(&nat_lock);
-	n = collect(id, 1, t);
-	pthread_mutex_unlock(&nat_lock);
-	return count_targets(t, n, last_end_ms);
 }
 
 void summon_nat_fini(void)
@@ -512,8 +567,19 @@ void summon_nat_fini(void)
 				  "POSTROUTING", "-j", CHAIN_POST, NULL };
 	const char *rm_raw[] = { "iptables",   "-w", "-t",  "raw", "-D",
 				 "PREROUTING", "-j", CHAIN, NULL };
+	struct target t[FWD_MAX];
+	size_t n;
 
-	summon_nat_drop(NULL);
+	pthread_mutex_lock(&nat_lock);
+	unlist(NULL, 0, t, &n);
+	/* the queue runs out, then the worker ends */
+	worker_quit = 1;
+	pthread_cond_broadcast(&nat_cv);
+	pthread_mutex_unlock(&nat_lock);
+	if (worker_started) {
+		pthread_join(worker, NULL);
+		worker_started = 0;
+	}
 	pthread_mutex_lock(&nat_lock);
 	if (nat_ok) {
 		ipt_quiet(rm_nat);

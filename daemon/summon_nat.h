@@ -19,28 +19,23 @@ int summon_nat_init(struct unikd *d);
 /* Removes every rule and the chains. */
 void summon_nat_fini(void);
 /* Forwards p's later connections to guest_ip:p->guest_port for instance
- * id, unless a VM ended since summon_vm_exits was exits_seen (it may be
- * this one): 0 once the rule is there. */
-int summon_nat_add(const char *id, const struct portspec *p, const char *guest_ip,
-		   unsigned exits_seen);
-/* summon_nat_add in a thread of its own (the iptables runs take tens of
- * ms: the held connection is relayed meanwhile); nothing when the rule is
- * there already. */
+ * id (queued: the iptables run takes tens of ms, the held connection is
+ * relayed meanwhile), unless a VM ended since summon_vm_exits was
+ * exits_seen (it may be this one); nothing when the rule is there already. */
 void summon_nat_add_async(const char *id, const struct portspec *p, const char *guest_ip,
 			  unsigned exits_seen);
-/* Removes id's rules (every instance's with NULL); takes only its own lock. */
+/* Queues the removal of id's rules (every instance's with NULL) and
+ * returns: takes only its own leaf lock (the VM's exit path, d->lock held). */
 void summon_nat_drop(const char *id);
 /* The connections forwarded to id's guest now open (0 when it has no rule);
  * *last_end_ms is raised to when the last one that closed ended (wall
- * clock, from the tracking entry's time left). */
-int summon_nat_busy(const char *id, long long *last_end_ms);
-/* summon_nat_add in a thread of its own (the iptables runs take tens of
- * ms: the held connection is relayed meanwhile); nothing when the rule is
- * there already. */
-void summon_nat_add_async(const char *id, const struct portspec *p, const char *guest_ip,
-			  unsigned exits_seen);
-/* Removes id's rules, then counts as summon_nat_busy what they forwarded
- * and is still open (one may have begun just before). */
-int summon_nat_release(const char *id, long long *last_end_ms);
+ * clock, from the tracking entry's time left).  With remove, id's rules
+ * are removed first (and waited for): what is counted then may have begun
+ * just before, and none begins after. */
+int summon_nat_conns(const char *id, int remove, long long *last_end_ms);
+/* 1 while the removal of the rules of an instance other than self (NULL:
+ * any) that forwarded to address ip is queued or running: the address is
+ * not given to another instance until then (network.c). */
+int summon_nat_address_draining(const char *ip, const char *self);
 
 #endif
