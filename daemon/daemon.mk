@@ -62,6 +62,7 @@ UNIKD_SRCS += \
 	daemon/store_stmts.c \
 	daemon/store_volumes.c \
 	daemon/summon.c \
+	daemon/summon_ct.c \
 	daemon/summon_nat.c \
 	daemon/summon_pool.c \
 	daemon/summon_udp.c \

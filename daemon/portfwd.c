@@ -123,7 +123,8 @@ static long long mono_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int portfwd_connect_wait(const struct sockaddr_in *guest, int stop_fd, int wait_ms, int retry_ms)
+int portfwd_connect_wait(const struct sockaddr_in *guest, int stop_fd, int wait_ms, int retry_ms,
+			 int max_attempt_ms)
 {
 	struct pollfd stop = { stop_fd, POLLIN, 0 };
 	long long deadline = mono_ms() + wait_ms;
@@ -137,12 +138,13 @@ int portfwd_connect_wait(const struct sockaddr_in *guest, int stop_fd, int wait_
 			return -1;
 		/* a SYN the guest never saw (sent before its NIC was there) is
 		 * sent again by the kernel only after 1 s: a new attempt sends
-		 * one at once; each waits twice the last, up to 1 s */
+		 * one at once; each waits twice the last, up to max_attempt_ms */
 		fd = portfwd_connect(guest, stop_fd, left > attempt_ms ? attempt_ms : (int)left);
 		if (fd >= 0)
 			return fd;
-		if (attempt_ms < 1000)
-			attempt_ms = attempt_ms * 2 > 1000 ? 1000 : attempt_ms * 2;
+		if (attempt_ms < max_attempt_ms)
+			attempt_ms =
+			    attempt_ms * 2 > max_attempt_ms ? max_attempt_ms : attempt_ms * 2;
 		/* refused (the program does not listen yet): again shortly */
 		if (poll(&stop, 1, retry_ms) != 0)
 			return -1;
@@ -245,7 +247,7 @@ static void *relay_main(void *arg)
  * port is closed first. */
 static int wait_guest(struct portfwd *fw)
 {
-	int fd = portfwd_connect_wait(&fw->guest, fw->stop_fd, -1, 100);
+	int fd = portfwd_connect_wait(&fw->guest, fw->stop_fd, -1, 100, 1000);
 
 	if (fd < 0)
 		return -1;

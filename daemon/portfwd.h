@@ -28,10 +28,12 @@ int portfwd_bind(const struct portspec *p, int listen_now, struct unik_err *err)
 int portfwd_connect(const struct sockaddr_in *guest, int stop_fd, int timeout_ms);
 /* Connects to `guest`, trying again every retry_ms while it refuses (the
  * program does not listen yet), and with a new SYN after 10, 20, 40 ... up
- * to 1000 ms without an answer: the blocking fd once it accepts, or -1
- * after wait_ms (-1: no limit) or once stop_fd is readable.  Both relays
- * (published ports, summoned instances) wait for the guest with it. */
-int portfwd_connect_wait(const struct sockaddr_in *guest, int stop_fd, int wait_ms, int retry_ms);
+ * to max_attempt_ms without an answer (a SYN sent before the guest's NIC
+ * was up is lost): the blocking fd once it accepts, or -1 after wait_ms
+ * (-1: no limit) or once stop_fd is readable.  Both relays (published
+ * ports, summoned instances) wait for the guest with it. */
+int portfwd_connect_wait(const struct sockaddr_in *guest, int stop_fd, int wait_ms, int retry_ms,
+			 int max_attempt_ms);
 /* Waits until the guest's network stack answers at all: a TCP connection
  * to `guest` accepted or refused (a reset: the port does not listen, but
  * the stack is up), trying again every retry_ms while nothing answers

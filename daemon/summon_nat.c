@@ -35,6 +35,7 @@
 #include "../lib/xalloc.h"
 #include "daemon.h"
 #include "summon_impl.h"
+#include "summon_ct.h"
 
 #define CHAIN "UNIK-SUMMON"
 #define CHAIN_POST "UNIK-SUMMON-POST"
@@ -62,6 +63,10 @@ struct job {
 static pthread_mutex_t nat_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t nat_cv = PTHREAD_COND_INITIALIZER;
 static struct fwd *fwds;
+/* Ports whose rules an idle check removed while the VM stays up (a
+ * connection they forwarded is still open): still counted until the VM
+ * ends, as that connection keeps going through the kernel's tracking. */
+static struct fwd *gone;
 static struct job *queue, *running; /* FIFO; the one the worker runs */
 static pthread_t worker;
 static int nat_ok; /* the chains are set up */
@@ -359,6 +364,16 @@ void summon_nat_add_async(const char *id, const struct portspec *p, const char *
 	slot = guard_slot(dev);
 	if (slot == -1)
 		goto out;
+	for (struct fwd **pp = &gone; *pp;) { /* counted as the rule's from now on */
+		struct fwd *g = *pp;
+
+		if (same_port(g->id, &g->spec, id, p)) {
+			*pp = g->next;
+			free(g);
+		} else {
+			pp = &g->next;
+		}
+	}
 	f = xcalloc(1, sizeof(*f));
 	snprintf(f->id, sizeof(f->id), "%s", id);
 	f->spec = *p;
@@ -386,21 +401,43 @@ out:
 	pthread_mutex_unlock(&nat_lock);
 }
 
-/* Unlists id's rules (every instance's with NULL) and queues their
- * removal (nat_lock held): the job, NULL when there were none.  Their
- * targets go to t (up to FWD_MAX), their number to *n. */
 #define FWD_MAX 16 /* the ports of one instance looked at */
 
 struct target {
 	char guest[16], port[16];
 };
 
-static struct job *unlist(const char *id, int wait, struct target *t, size_t *n)
+/* Adds the targets of id's entries in list to t (up to FWD_MAX). */
+static void targets_of(const struct fwd *list, const char *id, struct target *t, size_t *n)
+{
+	for (const struct fwd *f = list; f; f = f->next)
+		if (!strcmp(f->id, id) && *n < FWD_MAX) {
+			snprintf(t[*n].guest, sizeof(t[*n].guest), "%s", f->guest_ip);
+			snprintf(t[*n].port, sizeof(t[*n].port), "%d", f->spec.guest_port);
+			(*n)++;
+		}
+}
+
+/* Unlists id's rules (every instance's with NULL) and queues their
+ * removal (nat_lock held): the job, NULL when there were none.  With
+ * keep, the ports go to `gone` (still counted); else id's `gone` ones go
+ * too (its VM ended). */
+static struct job *unlist(const char *id, int wait, int keep)
 {
 	struct strbuf b = STRBUF_INIT;
+	char ip[16] = "";
 	struct job *j;
 
-	*n = 0;
+	for (struct fwd **pp = &gone; !keep && *pp;) {
+		struct fwd *f = *pp;
+
+		if (id && strcmp(f->id, id)) {
+			pp = &f->next;
+			continue;
+		}
+		*pp = f->next;
+		free(f);
+	}
 	for (struct fwd **pp = &fwds; *pp;) {
 		struct fwd *f = *pp;
 
@@ -408,16 +445,17 @@ static struct job *unlist(const char *id, int wait, struct target *t, size_t *n)
 			pp = &f->next;
 			continue;
 		}
-		if (*n < FWD_MAX) {
-			snprintf(t[*n].guest, sizeof(t[*n].guest), "%s", f->guest_ip);
-			snprintf(t[*n].port, sizeof(t[*n].port), "%d", f->spec.guest_port);
-			(*n)++;
-		}
 		if (!b.len)
 			strbuf_adds(&b, "*nat\n");
 		rule_lines(&b, f, "-D");
+		snprintf(ip, sizeof(ip), "%s", f->guest_ip);
 		*pp = f->next;
-		free(f);
+		if (keep) {
+			f->next = gone;
+			gone = f;
+		} else {
+			free(f);
+		}
 	}
 	if (!b.len)
 		return NULL;
@@ -425,20 +463,17 @@ static struct job *unlist(const char *id, int wait, struct target *t, size_t *n)
 	j = xcalloc(1, sizeof(*j));
 	j->batch = strbuf_detach(&b);
 	j->waited = wait;
-	if (id && *n) {
+	if (id) { /* one VM: one address */
 		snprintf(j->drain_id, sizeof(j->drain_id), "%s", id);
-		snprintf(j->drain_ip, sizeof(j->drain_ip), "%s", t[0].guest);
+		snprintf(j->drain_ip, sizeof(j->drain_ip), "%s", ip);
 	}
 	return enqueue(j) ? NULL : j;
 }
 
 void summon_nat_drop(const char *id)
 {
-	struct target t[FWD_MAX];
-	size_t n;
-
 	pthread_mutex_lock(&nat_lock);
-	unlist(id, 0, t, &n);
+	unlist(id, 0, 0);
 	pthread_mutex_unlock(&nat_lock);
 }
 
@@ -455,108 +490,24 @@ int summon_nat_address_draining(const char *ip, const char *self)
 	return busy;
 }
 
-static long long read_sysctl_s(const char *name, long long dflt)
-{
-	char path[160];
-	long long v = dflt;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/netfilter/%s", name);
-	f = fopen(path, "re");
-	if (f) {
-		if (fscanf(f, "%lld", &v) != 1)
-			v = dflt;
-		fclose(f);
-	}
-	return v;
-}
-
-/* One line of /proc/net/nf_conntrack: a TCP connection forwarded to
- * guest:port?  Its state into st (and the seconds left of its entry). */
-static int ct_match(const char *line, const char *guest, const char *port, char *st, size_t st_size,
-		    long long *left)
-{
-	char want_src[32], want_sport[16];
-	const char *reply, *p;
-	char proto[8], state[24];
-
-	if (sscanf(line, "%*s %*d %7s %*d %lld %23s", proto, left, state) != 3 ||
-	    strcmp(proto, "tcp"))
-		return 0;
-	/* the reply tuple: the second src= */
-	p = strstr(line, " src=");
-	reply = p ? strstr(p + 1, " src=") : NULL;
-	if (!reply)
-		return 0;
-	snprintf(want_src, sizeof(want_src), " src=%s ", guest);
-	snprintf(want_sport, sizeof(want_sport), " sport=%s ", port);
-	if (strncmp(reply, want_src, strlen(want_src)) || !strstr(reply, want_sport))
-		return 0;
-	/* the original's destination is not the guest: a DNAT'ed one (not
-	 * the relay's own connection to the guest) */
-	snprintf(want_src, sizeof(want_src), " dst=%s ", guest);
-	p = strstr(line, " dst=");
-	if (!p || !strncmp(p, want_src, strlen(want_src)))
-		return 0;
-	snprintf(st, st_size, "%s", state);
-	return 1;
-}
-
-/* The open connections tracked to guest:port that were DNAT'ed; raises
- * *last_end_ms to the end of the last closed one. */
-static int ct_count(const char *guest, const char *port, long long *last_end_ms)
-{
-	char line[512];
-	long long tw, closed, now = summon_now_ms();
-	int open = 0;
-	FILE *ct = fopen("/proc/net/nf_conntrack", "re");
-
-	if (!ct)
-		return 1; /* cannot tell: busy, so no idle stop cuts a connection */
-	tw = read_sysctl_s("nf_conntrack_tcp_timeout_time_wait", 120);
-	closed = read_sysctl_s("nf_conntrack_tcp_timeout_close", 10);
-	while (fgets(line, sizeof(line), ct)) {
-		char st[24];
-		long long left, ended;
-
-		if (!ct_match(line, guest, port, st, sizeof(st), &left))
-			continue;
-		if (strcmp(st, "TIME_WAIT") && strcmp(st, "CLOSE")) {
-			open++;
-			continue;
-		}
-		/* ended about (its state's timeout - what is left) ago */
-		ended = now - ((!strcmp(st, "CLOSE") ? closed : tw) - left) * 1000;
-		if (ended > *last_end_ms)
-			*last_end_ms = ended;
-	}
-	fclose(ct);
-	return open;
-}
-
 int summon_nat_conns(const char *id, int remove, long long *last_end_ms)
 {
 	struct target t[FWD_MAX];
-	struct job *j = NULL;
+	struct job *j;
 	size_t n = 0;
 	int open = 0;
 
 	pthread_mutex_lock(&nat_lock);
 	if (remove) {
-		j = unlist(id, 1, t, &n);
+		j = unlist(id, 1, 1);
 		if (j)
 			wait_job(j); /* gone before they are counted */
-	} else {
-		for (struct fwd *f = fwds; f; f = f->next)
-			if (!strcmp(f->id, id) && n < FWD_MAX) {
-				snprintf(t[n].guest, sizeof(t[n].guest), "%s", f->guest_ip);
-				snprintf(t[n].port, sizeof(t[n].port), "%d", f->spec.guest_port);
-				n++;
-			}
 	}
+	targets_of(fwds, id, t, &n);
+	targets_of(gone, id, t, &n);
 	pthread_mutex_unlock(&nat_lock);
 	for (size_t i = 0; i < n; i++)
-		open += ct_count(t[i].guest, t[i].port, last_end_ms);
+		open += summon_ct_open(t[i].guest, t[i].port, last_end_ms);
 	return open;
 }
 
@@ -567,11 +518,8 @@ void summon_nat_fini(void)
 				  "POSTROUTING", "-j", CHAIN_POST, NULL };
 	const char *rm_raw[] = { "iptables",   "-w", "-t",  "raw", "-D",
 				 "PREROUTING", "-j", CHAIN, NULL };
-	struct target t[FWD_MAX];
-	size_t n;
-
 	pthread_mutex_lock(&nat_lock);
-	unlist(NULL, 0, t, &n);
+	unlist(NULL, 0, 0);
 	/* the queue runs out, then the worker ends */
 	worker_quit = 1;
 	pthread_cond_broadcast(&nat_cv);

@@ -31,7 +31,9 @@ void summon_nat_drop(const char *id);
  * *last_end_ms is raised to when the last one that closed ended (wall
  * clock, from the tracking entry's time left).  With remove, id's rules
  * are removed first (and waited for): what is counted then may have begun
- * just before, and none begins after. */
+ * just before, and none begins after; their ports are still counted by
+ * the calls after it until the VM ends (summon_nat_drop) or a rule for
+ * the port is added again. */
 int summon_nat_conns(const char *id, int remove, long long *last_end_ms);
 /* 1 while the removal of the rules of an instance other than self (NULL:
  * any) that forwarded to address ip is queued or running: the address is

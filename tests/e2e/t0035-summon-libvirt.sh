@@ -22,12 +22,8 @@ URI="qemu:///system?socket=$LV/libvirt-sock"
 VIRSH=(virsh -q -c "$URI")
 ip netns add "$NS" || skip "cannot create a network namespace"
 ip -n "$NS" link set lo up
-lv_cleanup() {
-	local d
-	for d in $("${VIRSH[@]}" list --all --name 2>/dev/null | grep '^unik-'); do
-		"${VIRSH[@]}" destroy "$d" >/dev/null 2>&1
-		"${VIRSH[@]}" undefine "$d" >/dev/null 2>&1
-	done
+lv_cleanup() { # every domain is the test's: its libvirtd sees no other
+	"${VIRSH[@]}" list --name 2>/dev/null | xargs -r -n1 "${VIRSH[@]}" destroy >/dev/null 2>&1
 	"$ROOT/scripts/libvirtd-ctl" private-stop "$LV"
 	cleanup
 	ip netns del "$NS" 2>/dev/null
