@@ -74,7 +74,8 @@ static int load_segment(u64 pa, const struct app_plan_seg *s, u64 lo)
 	return d1 < s->end ? fresh_pages(s, d1, s->end) : 0;
 }
 
-int elf_load_app(u64 pa, u64 size, const struct app_plan *packed, struct app_image *img)
+int elf_load_app(u64 pa, u64 size, const struct app_plan *packed, bool mapped,
+		 struct app_image *img)
 {
 	static struct app_plan made; /* an image without a plan: from its ELF */
 	const struct app_plan *plan = packed;
@@ -95,6 +96,10 @@ int elf_load_app(u64 pa, u64 size, const struct app_plan *packed, struct app_ima
 	img->phdr = plan->phdr;
 	img->phnum = plan->phnum;
 	img->phent = plan->phent;
+	if (mapped && packed) { /* the platform checked this plan and mapped it */
+		img->brk_start = plan->seg[plan->nseg - 1].end;
+		return vm_reserve_plan(plan);
+	}
 	for (u32 i = 0; i < plan->nseg; i++) {
 		int err = load_segment(pa, &plan->seg[i], lo);
 

@@ -60,6 +60,8 @@ static void take_memory(const struct boot_info *bi)
 		base = MAX(base, image_end);
 		frames_add(base, end - base);
 	}
+	if (bi->program_mapped)
+		frames_taken_below(bi->taken_end);
 }
 
 void runtime_main(const struct boot_info *bi)
@@ -89,7 +91,7 @@ void runtime_main(const struct boot_info *bi)
 	netstack_init(&cmd);
 	netstack_user_data(&cmd);
 	err = elf_load_app((u64)unik_app_elf, (u64)(unik_app_elf_end - unik_app_elf),
-			   &unik_app_plan ? &unik_app_plan : NULL, &img);
+			   &unik_app_plan ? &unik_app_plan : NULL, bi->program_mapped, &img);
 	if (err == -EBADMSG)
 		panic("the image's load plan is malformed");
 	if (err == -ENOEXEC)

@@ -41,6 +41,20 @@ void frames_add(u64 base, u64 size)
 	free_frames += (end - start) / PAGE_SIZE;
 }
 
+void frames_taken_below(u64 end)
+{
+	end = ALIGN_UP(end, PAGE_SIZE);
+	for (int i = 0; i < nregions; i++) {
+		struct region *r = &regions[i];
+		u64 top = MIN(end, r->end);
+
+		if (top > r->next) {
+			free_frames -= (top - r->next) / PAGE_SIZE;
+			r->next = top;
+		}
+	}
+}
+
 static bool owned(u64 pa)
 {
 	for (int i = 0; i < nregions; i++) {

@@ -26,6 +26,10 @@
 
 /* Frames (core/mm.c).  Every frame handed out is zeroed. */
 void frames_add(u64 base, u64 size);
+/* The frames of the regions below `end` are in use already (the platform
+ * mapped the program there before the runtime ran): never handed out,
+ * still freed into the allocator when the program lets them go. */
+void frames_taken_below(u64 end);
 /* Says whether RAM the runtime has not used yet reads as zeros. */
 void frames_fresh_zeroed(bool zeroed);
 /* A zeroed 4 KiB frame, or 0 when memory is exhausted. */
@@ -59,6 +63,12 @@ enum vma_kind { VMA_ANON, VMA_IMAGE, VMA_STACK, VMA_BRK };
 /* Reserves [start, end) with prot; pages are backed on first touch.  The
  * range must be free.  Returns 0 or -ENOMEM. */
 int vm_reserve(u64 start, u64 end, int prot, enum vma_kind kind);
+struct app_plan;
+/* At boot, before any other reservation: one VMA_IMAGE reservation per
+ * segment of `plan` (abi/app_plan.h), which the platform checked (its
+ * segments ascending, not overlapping, in the program's addresses), in
+ * one pass.  0 or -ENOMEM. */
+int vm_reserve_plan(const struct app_plan *plan);
 /* Unmaps and frees everything in [start, end). */
 void vm_release(u64 start, u64 end);
 /* A free range of len bytes in the mmap area, or 0. */
