@@ -47,12 +47,23 @@
 #define MFD_ALLOW_SEALING 2
 
 /* Also backs the pages now, so the runtime never takes a page fault on
- * application memory while serving a call (see trap.c). */
+ * application memory while serving a call (see trap.c).  The common case
+ * first: every page already mapped for the program with the access asked
+ * (page-table entries follow the reservations' protections, so no search
+ * of the reservations is needed; x86 reads what it can write or execute). */
 bool user_ok(long p, u64 len, bool write)
 {
+	u64 start = (u64)p, end = start + len, va = ALIGN_DOWN(start, PAGE_SIZE);
+
 	if (!len)
 		return true;
-	return vm_check((const void *)p, len, write) && !vm_populate((u64)p, (u64)p + len);
+	if (end > start && start >= USER_MIN && end <= STACK_TOP) {
+		while (va < end && arch_user_page(va, write))
+			va += PAGE_SIZE;
+		if (va >= end)
+			return true;
+	}
+	return vm_check((const void *)p, len, write) && !vm_populate(start, end);
 }
 
 int user_path(long uptr, char *out, size_t size)

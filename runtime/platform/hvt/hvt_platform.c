@@ -429,6 +429,8 @@ void hvt_main(u64 boot_info_gpa)
 	}
 	if (!(bi->prepared & HVT_PREPARED_PAGING))
 		arch_dmap_extend_gib(bi->mem_size);
+	else
+		arch_page_table_known(STACK_TOP - PAGE_SIZE, pt_stack);
 	if (bi->prepared & HVT_PREPARED_CPU)
 		cpu_init_prepared(bi->xcr0);
 	else
