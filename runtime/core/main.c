@@ -58,10 +58,8 @@ static void take_memory(const struct boot_info *bi)
 		if (end <= image_end)
 			continue;
 		base = MAX(base, image_end);
-		frames_add(base, end - base);
+		frames_add_taken(base, end - base, bi->program_mapped ? bi->taken_end : 0);
 	}
-	if (bi->program_mapped)
-		frames_taken_below(bi->taken_end);
 }
 
 void runtime_main(const struct boot_info *bi)

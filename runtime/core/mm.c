@@ -28,31 +28,23 @@ void frames_fresh_zeroed(bool zeroed)
 	fresh_is_zero = zeroed;
 }
 
-void frames_add(u64 base, u64 size)
+void frames_add_taken(u64 base, u64 size, u64 taken_end)
 {
-	u64 start = ALIGN_UP(base, PAGE_SIZE), end = ALIGN_DOWN(base + size, PAGE_SIZE);
+	u64 start = ALIGN_UP(base, PAGE_SIZE), end = ALIGN_DOWN(base + size, PAGE_SIZE), next;
 
 	if (end > DMAP_LIMIT)
 		end = DMAP_LIMIT;
 	if (end <= start || nregions == MAX_REGIONS)
 		return;
-	regions[nregions++] = (struct region){ start, end, start };
+	next = MIN(MAX(start, ALIGN_UP(taken_end, PAGE_SIZE)), end);
+	regions[nregions++] = (struct region){ start, end, next };
 	total_frames += (end - start) / PAGE_SIZE;
-	free_frames += (end - start) / PAGE_SIZE;
+	free_frames += (end - next) / PAGE_SIZE;
 }
 
-void frames_taken_below(u64 end)
+void frames_add(u64 base, u64 size)
 {
-	end = ALIGN_UP(end, PAGE_SIZE);
-	for (int i = 0; i < nregions; i++) {
-		struct region *r = &regions[i];
-		u64 top = MIN(end, r->end);
-
-		if (top > r->next) {
-			free_frames -= (top - r->next) / PAGE_SIZE;
-			r->next = top;
-		}
-	}
+	frames_add_taken(base, size, 0);
 }
 
 static bool owned(u64 pa)

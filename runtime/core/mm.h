@@ -26,10 +26,10 @@
 
 /* Frames (core/mm.c).  Every frame handed out is zeroed. */
 void frames_add(u64 base, u64 size);
-/* The frames of the regions below `end` are in use already (the platform
- * mapped the program there before the runtime ran): never handed out,
- * still freed into the allocator when the program lets them go. */
-void frames_taken_below(u64 end);
+/* frames_add, where the frames below taken_end are in use already (the
+ * platform mapped the program there before the runtime ran): never handed
+ * out, still freed into the allocator when the program lets them go. */
+void frames_add_taken(u64 base, u64 size, u64 taken_end);
 /* Says whether RAM the runtime has not used yet reads as zeros. */
 void frames_fresh_zeroed(bool zeroed);
 /* A zeroed 4 KiB frame, or 0 when memory is exhausted. */
