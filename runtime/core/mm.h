@@ -49,10 +49,10 @@ int arch_map_pages(u64 va, u64 pa, u64 n, int prot);
 u64 arch_unmap_page(u64 va);
 /* The frame va maps to, or 0. */
 u64 arch_lookup_page(u64 va);
-/* True when the program may access the page at va as asked (write or
- * read) right now: it is mapped for it with that access.  (A PROT_NONE
- * page is mapped for the runtime only.) */
-bool arch_user_page(u64 va, bool write);
+/* True when the program may access every page of [start, end) as asked
+ * (write or read) right now: each is mapped for it with that access.  (A
+ * PROT_NONE page is mapped for the runtime only.) */
+bool arch_user_range(u64 start, u64 end, bool write);
 void arch_protect_page(u64 va, int prot);
 /* The platform linked the page table `pt` (runtime memory) for the 2 MiB
  * of addresses around va: walks start there. */

@@ -51,19 +51,21 @@
  * first: every page already mapped for the program with the access asked
  * (page-table entries follow the reservations' protections, so no search
  * of the reservations is needed; x86 reads what it can write or execute). */
+static __attribute__((noinline)) bool user_ok_slow(long p, u64 len, bool write)
+{
+	return vm_check((const void *)p, len, write) && !vm_populate((u64)p, (u64)p + len);
+}
+
 bool user_ok(long p, u64 len, bool write)
 {
-	u64 start = (u64)p, end = start + len, va = ALIGN_DOWN(start, PAGE_SIZE);
+	u64 start = (u64)p, end = start + len;
 
 	if (!len)
 		return true;
-	if (end > start && start >= USER_MIN && end <= STACK_TOP) {
-		while (va < end && arch_user_page(va, write))
-			va += PAGE_SIZE;
-		if (va >= end)
-			return true;
-	}
-	return vm_check((const void *)p, len, write) && !vm_populate(start, end);
+	if (end > start && start >= USER_MIN && end <= STACK_TOP &&
+	    arch_user_range(start, end, write))
+		return true;
+	return user_ok_slow(p, len, write);
 }
 
 int user_path(long uptr, char *out, size_t size)

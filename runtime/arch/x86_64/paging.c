@@ -235,11 +235,17 @@ void arch_page_table_known(u64 va, u64 *pt)
 	walk_pt[(va >> 21) % WALK_SLOTS] = pt;
 }
 
-bool arch_user_page(u64 va, bool write)
+bool arch_user_range(u64 start, u64 end, bool write)
 {
-	u64 *pte = walk(va, false), need = PTE_P | PTE_U | (write ? PTE_W : 0);
+	u64 need = PTE_P | PTE_U | (write ? PTE_W : 0);
 
-	return pte && (*pte & need) == need;
+	for (u64 va = start & PAGE_MASK; va < end; va += PAGE_SIZE) {
+		const u64 *pte = walk(va, false);
+
+		if (!pte || (*pte & need) != need)
+			return false;
+	}
+	return true;
 }
 
 void arch_protect_page(u64 va, int prot)
