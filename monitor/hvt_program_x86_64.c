@@ -109,7 +109,8 @@ static int map_segment(struct hvt *h, uint64_t pml4, const struct app_plan_seg *
 		} else {
 			pa = take(f);
 			if (!pa)
-				return refuse(why, "guest memory is too small for its segments", va);
+				return refuse(why, "guest memory is too small for its segments",
+					      va);
 			b0 = va > s->file_va ? va : s->file_va;
 			b1 = s->file_va + s->file_len;
 			b1 = b1 < va + PAGE ? b1 : va + PAGE;
@@ -138,7 +139,8 @@ int hvt_map_program(struct hvt *h, uint64_t gpa, uint64_t pml4, uint64_t image_e
 		return refuse(why, "its plan lies outside guest memory", p.plan);
 	if ((p.file & (PAGE - 1)) || p.file < HVT_IMAGE_MIN || p.file_end < p.file ||
 	    p.file_end > image_end || image_end > h->mem_size)
-		return refuse(why, "its file lies outside the image or is not page-aligned", p.file);
+		return refuse(why, "its file lies outside the image or is not page-aligned",
+			      p.file);
 	memcpy(&plan, h->mem + p.plan, sizeof(plan)); /* checked and used: our copy */
 	if (!app_plan_check(&plan, p.file_end - p.file))
 		return refuse(why, "its load plan (abi/app_plan.h) is malformed", p.plan);

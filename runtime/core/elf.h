@@ -44,8 +44,7 @@ struct app_image {
  * mapped in place; partial pages are copied.  `mapped`: the platform has
  * mapped `plan` already (after checking it), only its segments' pages are
  * reserved. */
-int elf_load_app(u64 pa, u64 size, const struct app_plan *plan, bool mapped,
-		 struct app_image *img);
+int elf_load_app(u64 pa, u64 size, const struct app_plan *plan, bool mapped, struct app_image *img);
 /* The aux vector entry that hands a program linked with our musl the
  * runtime's direct system-call entry (runtime/musl/direct-syscalls.patch
  * defines the same number).  Linux's own AT_ numbers are below 64. */

@@ -123,14 +123,24 @@ static u64 push_bytes(u64 *sp, const void *data, u64 len)
 
 /* The auxiliary vector with its constant values; elf_build_stack copies it
  * (one string move) and stores the others at these word indices. */
-enum { AUX_PHDR = 1, AUX_PHENT = 3, AUX_PHNUM = 5, AUX_ENTRY = 13, AUX_HWCAP = 23,
-       AUX_RANDOM = 29, AUX_PLATFORM = 31, AUX_EXECFN = 33, AUX_SYSCALL = 34 };
-static const u64 aux_template[2 * AUXV_ENTRIES] = {
-	AT_PHDR, 0, AT_PHENT, 0, AT_PHNUM, 0, AT_PAGESZ, PAGE_SIZE, AT_BASE, 0, AT_FLAGS, 0,
-	AT_ENTRY, 0, AT_UID, 0, AT_EUID, 0, AT_GID, 0, AT_EGID, 0, AT_HWCAP, 0,
-	AT_CLKTCK, 100, AT_SECURE, 0, AT_RANDOM, 0, AT_PLATFORM, 0, AT_EXECFN, 0,
-	AT_IGNORE, 0, /* AT_UNIK_SYSCALL when the runtime offers direct calls */
-	AT_NULL, 0,
+enum {
+	AUX_PHDR = 1,
+	AUX_PHENT = 3,
+	AUX_PHNUM = 5,
+	AUX_ENTRY = 13,
+	AUX_HWCAP = 23,
+	AUX_RANDOM = 29,
+	AUX_PLATFORM = 31,
+	AUX_EXECFN = 33,
+	AUX_SYSCALL = 34
+};
+/* AT_IGNORE's pair becomes AT_UNIK_SYSCALL when the runtime offers direct calls. */
+static const u64 aux_template[AUXV_ENTRIES][2] = {
+	{ AT_PHDR, 0 },	    { AT_PHENT, 0 },  { AT_PHNUM, 0 },	{ AT_PAGESZ, PAGE_SIZE },
+	{ AT_BASE, 0 },	    { AT_FLAGS, 0 },  { AT_ENTRY, 0 },	{ AT_UID, 0 },
+	{ AT_EUID, 0 },	    { AT_GID, 0 },    { AT_EGID, 0 },	{ AT_HWCAP, 0 },
+	{ AT_CLKTCK, 100 }, { AT_SECURE, 0 }, { AT_RANDOM, 0 }, { AT_PLATFORM, 0 },
+	{ AT_EXECFN, 0 },   { AT_IGNORE, 0 }, { AT_NULL, 0 },
 };
 
 u64 elf_build_stack(const struct app_image *img, char *const *argv, int argc, char *const *envp,

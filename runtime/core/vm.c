@@ -103,8 +103,8 @@ int vm_reserve_plan(const struct app_plan *plan)
 	if (nvma || plan->nseg > VMA_MAX)
 		return -ENOMEM;
 	for (u32 i = 0; i < plan->nseg; i++)
-		vmas[i] = (struct vma){ plan->seg[i].start, plan->seg[i].end, (int)plan->seg[i].prot,
-					VMA_IMAGE };
+		vmas[i] = (struct vma){ plan->seg[i].start, plan->seg[i].end,
+					(int)plan->seg[i].prot, VMA_IMAGE };
 	nvma = (int)plan->nseg;
 	return 0;
 }

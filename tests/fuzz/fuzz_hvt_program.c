@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r = hvt_map_program(&h, gpa, PML4_GPA, image_end, data[2] & 1, &bi, why);
 	if (r == 0) {
 		FUZZ_CHECK(!(bi.prepared & HVT_PREPARED_PROGRAM) ||
-				   (bi.frames_end >= image_end && bi.frames_end <= h.mem_size),
+			       (bi.frames_end >= image_end && bi.frames_end <= h.mem_size),
 			   "frames_end 0x%llx outside [image_end, mem_size)",
 			   (unsigned long long)bi.frames_end);
 	} else {
