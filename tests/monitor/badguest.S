@@ -153,28 +153,28 @@ rd_wild: .quad 0xfffffffffff00000, 4096, 0
 rd_none: .quad 0x200000, 16, 0
 	.long 0, 0
 #ifdef BAD_PREPARE
-	.balign 4096
-	/* gdt, idt, tss; sizes; selectors; dmap_slot; star, lstar, fmask;
-	 * stack_top; pml4 ... */
-bad_prepare:
+	/* A struct hvt_prepare: gdt, idt, tss; sizes; selectors; dmap_slot;
+	 * star, lstar, fmask; then the tables pml4, pdpt_low, pd_low, pt_low,
+	 * pdpt_dmap, pd_dmap (\low), stack_va, pdpt_stack, pd_stack, pt_stack
+	 * (\stack): pml4 \pml4, the others from \low and \stack on, a page
+	 * apart (\step). */
+.macro prepare pml4, low, stack, step
 	.quad 0x101000, 0x101000, 0x101000
 	.long 64, 16, 104
 	.word 8, 16, 24, 0
 	.long 256
 	.quad 0, 0, 0, 0
-	.quad 0x7ff00000, 0x101000, 0x101000, 0x101000, 0x101000, 0x101000
-	.quad 0x7ffffffff000, 0x101000, 0x101000, 0x101000
+	.quad \pml4, \low, \low + \step, \low + 2 * \step, \low + 3 * \step, \low + 4 * \step
+	.quad 0x7ffffffff000, \stack, \stack + \step, \stack + 2 * \step
+.endm
+	.balign 4096
+bad_prepare:
+	prepare 0x7ff00000, 0x101000, 0x101000, 0
 #if BAD_PREPARE >= 3
 	/* the same with every table in guest memory, each its own page */
 	.balign 4096
 good_prepare:
-	.quad 0x101000, 0x101000, 0x101000
-	.long 64, 16, 104
-	.word 8, 16, 24, 0
-	.long 256
-	.quad 0, 0, 0, 0
-	.quad 0x110000, 0x111000, 0x112000, 0x113000, 0x114000, 0x115000
-	.quad 0x7ffffffff000, 0x116000, 0x117000, 0x118000
+	prepare 0x110000, 0x111000, 0x116000, 0x1000
 	/* struct hvt_program: plan, file, file_end (the first page) */
 bad_program:
 	.quad bad_plan, 0x100000, 0x101000
