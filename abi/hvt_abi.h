@@ -58,6 +58,7 @@
 #define HVT_NOTE_SPT_SIGNAL 4 /* spt signal handler (SIGSYS, faults, SIGALRM, SIGTERM) */
 #define HVT_NOTE_SPT_RESTORER 5 /* spt rt_sigreturn trampoline */
 #define HVT_NOTE_HVT_PREPARE 6 /* gpa of the struct hvt_prepare (version 6) */
+#define HVT_NOTE_HVT_PROGRAM 7 /* gpa of the struct hvt_program (version 6, compatible) */
 
 /* Guest-physical layout (hvt and spt). */
 #define HVT_BOOT_INFO_GPA 0x1000UL
@@ -80,6 +81,7 @@
 /* The boot info's `prepared` (and %rsi at the hvt entry), version 6: */
 #define HVT_PREPARED_CPU 1 /* the CPU state of struct hvt_prepare is set */
 #define HVT_PREPARED_PAGING 2 /* its page tables are filled, CR3 = pml4 */
+#define HVT_PREPARED_PROGRAM 4 /* the program of struct hvt_program is mapped */
 #define HVT_SPT_MAX_UNMAP 64
 /* hvt calls: port HVT_PIO_BASE + call, value = gpa of the call's struct. */
 #define HVT_PIO_BASE 0x500
@@ -162,6 +164,26 @@ struct hvt_prepare {
 };
 _Static_assert(sizeof(struct hvt_prepare) == 160, "struct hvt_prepare: no padding, one layout");
 
+/* hvt (a compatible addition to version 6, note HVT_NOTE_HVT_PROGRAM,
+ * honoured only together with a struct hvt_prepare): the program the
+ * runtime would map at boot, which unik-hvt maps instead.  `plan` is the
+ * gpa of the program's load plan (abi/app_plan.h), [file, file_end) the
+ * program file the plan is for (file page-aligned); plan 0: nothing to
+ * map.  The monitor checks the plan as app_plan_check() does, and that the
+ * plan and the file lie in the loaded image, and refuses the image
+ * otherwise, naming the field.  It then fills the program's page tables
+ * below pml4 as the runtime's arch_map_pages would (present, user,
+ * writable as the segment is, NX unless executable when EFER.NXE is set):
+ * the direct pages map the file's own frames, the others fresh zeroed
+ * frames holding the file bytes they cover.  The page tables and fresh
+ * frames it takes are the pages [image_end rounded up to a page,
+ * frames_end) of the boot info (HVT_PREPARED_PROGRAM set). */
+struct hvt_program {
+	uint64_t plan;
+	uint64_t file, file_end;
+};
+_Static_assert(sizeof(struct hvt_program) == 24, "struct hvt_program: one layout");
+
 struct hvt_range {
 	uint64_t start, end;
 };
@@ -219,6 +241,10 @@ struct hvt_boot_info {
 	uint32_t prepared;
 	uint32_t pad_prepared;
 	uint64_t xcr0;
+	/* HVT_PREPARED_PROGRAM (compatible addition to version 6): the frames
+	 * the monitor took for the program are [image_end rounded up to a
+	 * page, frames_end); 0 otherwise. */
+	uint64_t frames_end;
 };
 
 /* Host clocks, read together. */

@@ -41,6 +41,7 @@ static void take_note(struct mon_image *img, uint32_t type, uint64_t v)
 	case HVT_NOTE_SPT_SIGNAL: img->spt_signal = v; break;
 	case HVT_NOTE_SPT_RESTORER: img->spt_restorer = v; break;
 	case HVT_NOTE_HVT_PREPARE: img->hvt_prepare = v; break;
+	case HVT_NOTE_HVT_PROGRAM: img->hvt_program = v; break;
 	default: break;
 	}
 }

@@ -3,7 +3,8 @@
  * hvt_main.c parses the command line and runs the steps in order;
  * hvt_kvm_x86_64.c owns the VM, guest memory and the vCPU loop,
  * hvt_vcpu_x86_64.c the vCPU's first state (the image's struct hvt_prepare,
- * or long mode on tables of our own); hvt_calls.c serves the calls of
+ * or long mode on tables of our own), hvt_program_x86_64.c the program's
+ * page tables (the image's struct hvt_program); hvt_calls.c serves the calls of
  * abi/hvt_abi.h with every guest address checked.
  */
 #ifndef UNIK_MONITOR_HVT_H
@@ -41,6 +42,14 @@ int hvt_kvm_create(struct hvt *h, uint64_t mem_size, char *why);
  * Records in `bi` what was prepared.  0, or -1 with why. */
 int hvt_kvm_setup_vcpu(struct hvt *h, const struct mon_image *img, struct hvt_boot_info *bi,
 		       char *why);
+
+/* Maps the program of the image's struct hvt_program at gpa (abi/hvt_abi.h)
+ * below the page tables at pml4 (the runtime's, already filled), its
+ * tables and fresh frames taken from the pages above image_end; nx: EFER.NXE
+ * is set.  Records it in `bi` (HVT_PREPARED_PROGRAM, frames_end).  0 (also
+ * when the struct names no plan), or -1 with why naming what was refused. */
+int hvt_map_program(struct hvt *h, uint64_t gpa, uint64_t pml4, uint64_t image_end, int nx,
+		    struct hvt_boot_info *bi, char *why);
 
 /* Says "/dev/kvm: <step>: <errno's text>" in why; -1. */
 int hvt_kvm_fail(char *why, const char *step);

@@ -204,12 +204,13 @@ static int set_cpu_registers(struct hvt *h, const struct hvt_prepare *p, uint64_
 }
 
 /* The image's struct hvt_prepare: tables, sregs, the registers above. */
-static int prepare(struct hvt *h, uint64_t gpa, struct kvm_sregs *s, struct kvm_regs *r,
-		   struct hvt_boot_info *bi, char *why)
+static int prepare(struct hvt *h, const struct mon_image *img, struct kvm_sregs *s,
+		   struct kvm_regs *r, struct hvt_boot_info *bi, char *why)
 {
+	uint64_t gpa = img->hvt_prepare;
 	struct hvt_prepare p;
 	uint64_t ngib = (h->mem_size + GIB - 1) / GIB, base, limit, desc, xcr0;
-	int gib_pages = (h->cpuid_x1_edx >> 26) & 1;
+	int gib_pages = (h->cpuid_x1_edx >> 26) & 1, nx = (h->cpuid_x1_edx >> 20) & 1;
 
 	if (!mon_gpa_ok(h->mem_size, gpa, sizeof(p)) || gpa < HVT_IMAGE_MIN)
 		return refuse(why, "it lies outside guest memory", gpa);
@@ -219,6 +220,9 @@ static int prepare(struct hvt *h, uint64_t gpa, struct kvm_sregs *s, struct kvm_
 	if (check_prepare(h, &p, gib_pages ? 0 : ngib, why) < 0)
 		return -1;
 	write_prepared_tables(h, &p, ngib, gib_pages);
+	if (img->hvt_program &&
+	    hvt_map_program(h, img->hvt_program, p.pml4, img->image_end, nx, bi, why) < 0)
+		return -1;
 	/* the TSS descriptor, busy (TR is loaded) */
 	base = p.tss;
 	limit = p.tss_size - 1;
@@ -244,13 +248,13 @@ static int prepare(struct hvt *h, uint64_t gpa, struct kvm_sregs *s, struct kvm_
 	s->cr3 = p.pml4;
 	s->cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | (xcr0 ? CR4_OSXSAVE : 0);
 	s->cr0 = CR0_BOOT;
-	s->efer = EFER_LME | EFER_LMA | EFER_SCE | ((h->cpuid_x1_edx >> 20 & 1) ? EFER_NXE : 0);
+	s->efer = EFER_LME | EFER_LMA | EFER_SCE | (nx ? EFER_NXE : 0);
 	if (ioctl(h->vcpu_fd, KVM_SET_SREGS, s) < 0)
 		return hvt_kvm_fail(why, "KVM_SET_SREGS");
 	if (set_cpu_registers(h, &p, xcr0, why) < 0)
 		return -1;
 	r->rsp = p.stack_top;
-	bi->prepared = HVT_PREPARED_CPU | HVT_PREPARED_PAGING;
+	bi->prepared |= HVT_PREPARED_CPU | HVT_PREPARED_PAGING;
 	bi->xcr0 = xcr0;
 	return 0;
 }
@@ -293,9 +297,10 @@ int hvt_kvm_setup_vcpu(struct hvt *h, const struct mon_image *img, struct hvt_bo
 	memset(&regs, 0, sizeof(regs));
 	bi->prepared = 0;
 	bi->xcr0 = 0;
+	bi->frames_end = 0;
 	if (ioctl(h->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
 		return hvt_kvm_fail(why, "KVM_GET_SREGS");
-	if (img->hvt_prepare ? prepare(h, img->hvt_prepare, &sregs, &regs, bi, why)
+	if (img->hvt_prepare ? prepare(h, img, &sregs, &regs, bi, why)
 			     : identity(h, &sregs, &regs, why))
 		return -1;
 	regs.rip = img->hvt_entry;

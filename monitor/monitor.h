@@ -91,6 +91,7 @@ struct mon_image {
 	uint64_t abi_version;
 	uint64_t hvt_entry, spt_entry, spt_signal, spt_restorer; /* 0 if absent */
 	uint64_t hvt_prepare; /* gpa of the struct hvt_prepare (hvt), 0 if absent */
+	uint64_t hvt_program; /* gpa of the struct hvt_program (hvt), 0 if absent */
 	uint64_t text_start, text_end; /* the runtime's executable segment */
 	uint64_t rt_start, rt_end; /* the runtime's own segments (below 2 MiB) */
 	/* Where the text segment lies in the file (page-aligned, its whole

@@ -4,7 +4,8 @@
 
 MON_COMMON_SRCS := monitor/opts.c monitor/elf_image.c monitor/seccomp.c monitor/net_tap.c \
 	monitor/block.c
-HVT_SRCS := monitor/hvt_main.c monitor/hvt_kvm_x86_64.c monitor/hvt_vcpu_x86_64.c monitor/hvt_calls.c monitor/hvt_events.c \
+HVT_SRCS := monitor/hvt_main.c monitor/hvt_kvm_x86_64.c monitor/hvt_vcpu_x86_64.c \
+	monitor/hvt_program_x86_64.c monitor/hvt_calls.c monitor/hvt_events.c \
 	$(MON_COMMON_SRCS)
 SPT_SRCS := monitor/spt_main.c $(MON_COMMON_SRCS)
 # Static: no dynamic loader or shared libraries in each monitor process

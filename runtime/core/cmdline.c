@@ -43,7 +43,8 @@ void cmdline_parse(const char *line, const char *prog, struct cmdline *out)
 	const char *p = line;
 
 	memset(out, 0, sizeof(*out));
-	out->argv[out->argc++] = decode(prog, strlen(prog));
+	/* the program's name as the packer wrote it: in place, unless escaped */
+	out->argv[out->argc++] = strchr(prog, '%') ? decode(prog, strlen(prog)) : (char *)prog;
 	while (*p) {
 		const char *w, *v;
 		size_t len;

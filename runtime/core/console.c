@@ -146,12 +146,16 @@ static const struct file_ops console_out_ops = {
 	.poll = console_out_poll,
 };
 
+/* priv: NULL for standard output, non-NULL for standard error */
+static const char err_stream;
+/* Descriptors 0, 1 and 2, made at link time (each held by its descriptor). */
+static struct file console_files[3] = {
+	{ .ops = &console_in_ops, .flags = O_RDONLY, .refs = 1 },
+	{ .ops = &console_out_ops, .flags = O_WRONLY, .refs = 1 },
+	{ .ops = &console_out_ops, .flags = O_WRONLY, .refs = 1, .priv = (void *)&err_stream },
+};
+
 void fd_init(void)
 {
-	/* priv: NULL for standard output, non-NULL for standard error */
-	static const char err_stream;
-
-	fd_install(file_new(&console_in_ops, NULL, O_RDONLY, NULL), 0, false);
-	fd_install(file_new(&console_out_ops, NULL, O_WRONLY, NULL), 1, false);
-	fd_install(file_new(&console_out_ops, NULL, O_WRONLY, (void *)&err_stream), 2, false);
+	fd_preset(console_files, 3);
 }

@@ -41,8 +41,10 @@ struct app_image {
  * it is followed), or when `plan` is NULL as its ELF headers say: 0,
  * -EBADMSG (a plan the checks refuse), -ENOEXEC (dynamically linked),
  * -EINVAL (not a static x86-64 executable), -ENOMEM.  Whole pages are
- * mapped in place; partial pages are copied. */
-int elf_load_app(u64 pa, u64 size, const struct app_plan *plan, struct app_image *img);
+ * mapped in place; partial pages are copied.  `mapped`: the platform has
+ * mapped `plan` already (after checking it), only its segments' pages are
+ * reserved. */
+int elf_load_app(u64 pa, u64 size, const struct app_plan *plan, bool mapped, struct app_image *img);
 /* The aux vector entry that hands a program linked with our musl the
  * runtime's direct system-call entry (runtime/musl/direct-syscalls.patch
  * defines the same number).  Linux's own AT_ numbers are below 64. */

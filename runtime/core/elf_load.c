@@ -74,7 +74,8 @@ static int load_segment(u64 pa, const struct app_plan_seg *s, u64 lo)
 	return d1 < s->end ? fresh_pages(s, d1, s->end) : 0;
 }
 
-int elf_load_app(u64 pa, u64 size, const struct app_plan *packed, struct app_image *img)
+int elf_load_app(u64 pa, u64 size, const struct app_plan *packed, bool mapped,
+		 struct app_image *img)
 {
 	static struct app_plan made; /* an image without a plan: from its ELF */
 	const struct app_plan *plan = packed;
@@ -95,6 +96,10 @@ int elf_load_app(u64 pa, u64 size, const struct app_plan *packed, struct app_ima
 	img->phdr = plan->phdr;
 	img->phnum = plan->phnum;
 	img->phent = plan->phent;
+	if (mapped && packed) { /* the platform checked this plan and mapped it */
+		img->brk_start = plan->seg[plan->nseg - 1].end;
+		return vm_reserve_plan(plan);
+	}
 	for (u32 i = 0; i < plan->nseg; i++) {
 		int err = load_segment(pa, &plan->seg[i], lo);
 
@@ -115,6 +120,28 @@ static u64 push_bytes(u64 *sp, const void *data, u64 len)
 }
 
 #define AUXV_ENTRIES 19
+
+/* The auxiliary vector with its constant values; elf_build_stack copies it
+ * (one string move) and stores the others at these word indices. */
+enum {
+	AUX_PHDR = 1,
+	AUX_PHENT = 3,
+	AUX_PHNUM = 5,
+	AUX_ENTRY = 13,
+	AUX_HWCAP = 23,
+	AUX_RANDOM = 29,
+	AUX_PLATFORM = 31,
+	AUX_EXECFN = 33,
+	AUX_SYSCALL = 34
+};
+/* AT_IGNORE's pair becomes AT_UNIK_SYSCALL when the runtime offers direct calls. */
+static const u64 aux_template[AUXV_ENTRIES][2] = {
+	{ AT_PHDR, 0 },	    { AT_PHENT, 0 },  { AT_PHNUM, 0 },	{ AT_PAGESZ, PAGE_SIZE },
+	{ AT_BASE, 0 },	    { AT_FLAGS, 0 },  { AT_ENTRY, 0 },	{ AT_UID, 0 },
+	{ AT_EUID, 0 },	    { AT_GID, 0 },    { AT_EGID, 0 },	{ AT_HWCAP, 0 },
+	{ AT_CLKTCK, 100 }, { AT_SECURE, 0 }, { AT_RANDOM, 0 }, { AT_PLATFORM, 0 },
+	{ AT_EXECFN, 0 },   { AT_IGNORE, 0 }, { AT_NULL, 0 },
+};
 
 u64 elf_build_stack(const struct app_image *img, char *const *argv, int argc, char *const *envp,
 		    int envc, u64 syscall_entry)
@@ -142,37 +169,21 @@ u64 elf_build_stack(const struct app_image *img, char *const *argv, int argc, ch
 		/* cppcheck-suppress uninitvar ; filled above for every i < envc */
 		*p++ = envp_at[i];
 	*p++ = 0;
-	/* The auxiliary vector, written in place (AUXV_ENTRIES pairs); the
-	 * stack's pages are fresh, so every word is stored once. */
-#define AUX(type, value)                                                                           \
-	do {                                                                                       \
-		p[0] = (type);                                                                     \
-		p[1] = (u64)(value);                                                               \
-		p += 2;                                                                            \
-	} while (0)
-	AUX(AT_PHDR, img->phdr);
-	AUX(AT_PHENT, img->phent);
-	AUX(AT_PHNUM, img->phnum);
-	AUX(AT_PAGESZ, PAGE_SIZE);
-	AUX(AT_BASE, 0);
-	AUX(AT_FLAGS, 0);
-	AUX(AT_ENTRY, img->entry);
-	AUX(AT_UID, 0);
-	AUX(AT_EUID, 0);
-	AUX(AT_GID, 0);
-	AUX(AT_EGID, 0);
-	AUX(AT_HWCAP, cpu_hwcap());
-	AUX(AT_CLKTCK, 100);
-	AUX(AT_SECURE, 0);
-	AUX(AT_RANDOM, random_at);
-	AUX(AT_PLATFORM, platform_at);
-	AUX(AT_EXECFN, argc ? argv_at[0] : 0);
-	if (syscall_entry)
-		AUX(AT_UNIK_SYSCALL, syscall_entry);
-	else
-		AUX(AT_IGNORE, 0);
-	AUX(AT_NULL, 0);
-#undef AUX
+	/* The auxiliary vector (AUXV_ENTRIES pairs): the template, then the
+	 * values of this program. */
+	memcpy(p, aux_template, sizeof(aux_template));
+	p[AUX_PHDR] = img->phdr;
+	p[AUX_PHENT] = img->phent;
+	p[AUX_PHNUM] = img->phnum;
+	p[AUX_ENTRY] = img->entry;
+	p[AUX_HWCAP] = cpu_hwcap();
+	p[AUX_RANDOM] = random_at;
+	p[AUX_PLATFORM] = platform_at;
+	p[AUX_EXECFN] = argc ? argv_at[0] : 0;
+	if (syscall_entry) {
+		p[AUX_SYSCALL] = AT_UNIK_SYSCALL;
+		p[AUX_SYSCALL + 1] = syscall_entry;
+	}
 	return sp;
 }
 

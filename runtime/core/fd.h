@@ -108,6 +108,9 @@ struct file *file_new(const struct file_ops *ops, struct vnode *node, int flags,
 /* Gives f the lowest free descriptor >= min (f->refs++): the descriptor, or
  * -EMFILE.  A file that gets no descriptor must be dropped with file_put(). */
 long fd_install(struct file *f, int min, bool cloexec);
+/* At boot, with no descriptor yet: descriptors 0..n-1 are the open files
+ * f[0..n-1], made outside the table, each with its one reference. */
+void fd_preset(struct file *f, int n);
 /* file_new + fd_install; on failure the file is dropped (released).  The
  * descriptor, -ENFILE or -EMFILE. */
 long fd_open(const struct file_ops *ops, struct vnode *node, int flags, void *priv, bool cloexec);

@@ -47,6 +47,12 @@ long fd_install(struct file *f, int min, bool cloexec)
 	return -EMFILE;
 }
 
+void fd_preset(struct file *f, int n)
+{
+	for (int fd = 0; fd < n; fd++)
+		fds[fd] = &f[fd];
+}
+
 long fd_open(const struct file_ops *ops, struct vnode *node, int flags, void *priv, bool cloexec)
 {
 	struct file *f = file_new(ops, node, flags, priv);

@@ -58,7 +58,7 @@ static void take_memory(const struct boot_info *bi)
 		if (end <= image_end)
 			continue;
 		base = MAX(base, image_end);
-		frames_add(base, end - base);
+		frames_add_taken(base, end - base, bi->program_mapped ? bi->taken_end : 0);
 	}
 }
 
@@ -89,7 +89,7 @@ void runtime_main(const struct boot_info *bi)
 	netstack_init(&cmd);
 	netstack_user_data(&cmd);
 	err = elf_load_app((u64)unik_app_elf, (u64)(unik_app_elf_end - unik_app_elf),
-			   &unik_app_plan ? &unik_app_plan : NULL, &img);
+			   &unik_app_plan ? &unik_app_plan : NULL, bi->program_mapped, &img);
 	if (err == -EBADMSG)
 		panic("the image's load plan is malformed");
 	if (err == -ENOEXEC)

@@ -28,17 +28,23 @@ void frames_fresh_zeroed(bool zeroed)
 	fresh_is_zero = zeroed;
 }
 
-void frames_add(u64 base, u64 size)
+void frames_add_taken(u64 base, u64 size, u64 taken_end)
 {
-	u64 start = ALIGN_UP(base, PAGE_SIZE), end = ALIGN_DOWN(base + size, PAGE_SIZE);
+	u64 start = ALIGN_UP(base, PAGE_SIZE), end = ALIGN_DOWN(base + size, PAGE_SIZE), next;
 
 	if (end > DMAP_LIMIT)
 		end = DMAP_LIMIT;
 	if (end <= start || nregions == MAX_REGIONS)
 		return;
-	regions[nregions++] = (struct region){ start, end, start };
+	next = MIN(MAX(start, ALIGN_UP(taken_end, PAGE_SIZE)), end);
+	regions[nregions++] = (struct region){ start, end, next };
 	total_frames += (end - start) / PAGE_SIZE;
-	free_frames += (end - start) / PAGE_SIZE;
+	free_frames += (end - next) / PAGE_SIZE;
+}
+
+void frames_add(u64 base, u64 size)
+{
+	frames_add_taken(base, size, 0);
 }
 
 static bool owned(u64 pa)

@@ -26,6 +26,10 @@
 
 /* Frames (core/mm.c).  Every frame handed out is zeroed. */
 void frames_add(u64 base, u64 size);
+/* frames_add, where the frames below taken_end are in use already (the
+ * platform mapped the program there before the runtime ran): never handed
+ * out, still freed into the allocator when the program lets them go. */
+void frames_add_taken(u64 base, u64 size, u64 taken_end);
 /* Says whether RAM the runtime has not used yet reads as zeros. */
 void frames_fresh_zeroed(bool zeroed);
 /* A zeroed 4 KiB frame, or 0 when memory is exhausted. */
@@ -45,7 +49,14 @@ int arch_map_pages(u64 va, u64 pa, u64 n, int prot);
 u64 arch_unmap_page(u64 va);
 /* The frame va maps to, or 0. */
 u64 arch_lookup_page(u64 va);
+/* True when the program may access every page of [start, end) as asked
+ * (write or read) right now: each is mapped for it with that access.  (A
+ * PROT_NONE page is mapped for the runtime only.) */
+bool arch_user_range(u64 start, u64 end, bool write);
 void arch_protect_page(u64 va, int prot);
+/* The platform linked the page table `pt` (runtime memory) for the 2 MiB
+ * of addresses around va: walks start there. */
+void arch_page_table_known(u64 va, u64 *pt);
 /* Extends the direct map to cover physical [0, top). */
 void arch_dmap_extend(u64 top);
 void arch_dmap_extend_gib(u64 top); /* 1 GiB pages: RAM-only platforms */
@@ -59,6 +70,12 @@ enum vma_kind { VMA_ANON, VMA_IMAGE, VMA_STACK, VMA_BRK };
 /* Reserves [start, end) with prot; pages are backed on first touch.  The
  * range must be free.  Returns 0 or -ENOMEM. */
 int vm_reserve(u64 start, u64 end, int prot, enum vma_kind kind);
+struct app_plan;
+/* At boot, before any other reservation: one VMA_IMAGE reservation per
+ * segment of `plan` (abi/app_plan.h), which the platform checked (its
+ * segments ascending, not overlapping, in the program's addresses), in
+ * one pass.  0 or -ENOMEM. */
+int vm_reserve_plan(const struct app_plan *plan);
 /* Unmaps and frees everything in [start, end). */
 void vm_release(u64 start, u64 end);
 /* A free range of len bytes in the mmap area, or 0. */

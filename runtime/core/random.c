@@ -42,27 +42,23 @@ static void mix(u64 v)
 
 void random_init(void)
 {
-	u64 v, wall = plat_wall_ns(), tsc = rdtsc();
+	u64 v, v2, wall, tsc = rdtsc();
 
 	state[0] = 0x9e3779b97f4a7c15UL;
 	state[1] = 0xbf58476d1ce4e5b9UL;
 	state[2] = 0x94d049bb133111ebUL;
-	state[3] = 0x2545f4914f6cdd1dUL;
-	use_rdrand = cpu_has_rdrand() && cpu_rdrand64(&v);
+	state[3] = 0x2545f4914f6cdd1dUL ^ tsc;
+	use_rdrand = cpu_has_rdrand() && cpu_rdrand64(&v) && cpu_rdrand64(&v2);
 	if (use_rdrand) {
 		/* Every value is RDRAND's (random_fill): the generator only
-		 * whitens it, so seeding it needs no mixing rounds at boot. */
+		 * whitens it, so RDRAND seeds it, with no mixing rounds, no
+		 * clock and no RDSEED at boot. */
 		source = "rdrand";
 		state[0] ^= v;
-		state[1] ^= wall;
-		state[2] ^= tsc;
-		if (cpu_has_rdseed() && cpu_rdseed64(&v)) {
-			source = "rdseed+rdrand";
-			state[3] ^= v;
-		}
-		next();
+		state[1] ^= v2;
 		return;
 	}
+	wall = plat_wall_ns();
 	mix(wall);
 	mix(tsc);
 	if (cpu_has_rdseed() && cpu_rdseed64(&v)) {

@@ -37,6 +37,20 @@ static u64 hash_of(const struct vnode *dir, const char *name, size_t len)
 	return h % HASH_SIZE;
 }
 
+/* A new node's fields (the rest of *n is zero); count: it was charged. */
+static void node_init(struct vnode *n, u32 mode, bool count)
+{
+	n->mode = mode;
+	if (!count)
+		n->flags = VN_BOOT;
+	n->ino = next_ino++;
+	n->atime = n->mtime = n->ctime = vfs_now();
+	n->refs = 1;
+	n->nlink = S_ISDIR(mode) ? 2 : 0;
+	n->next_seq = 2;
+	nodes++;
+}
+
 /* A new node, counted against the overlay when `count` (and boot is over). */
 static struct vnode *new_node(u32 mode, bool count)
 {
@@ -51,15 +65,7 @@ static struct vnode *new_node(u32 mode, bool count)
 			vfs_uncharge(NODE_COST);
 		return NULL;
 	}
-	n->mode = mode;
-	if (!count)
-		n->flags = VN_BOOT;
-	n->ino = next_ino++;
-	n->atime = n->mtime = n->ctime = vfs_now();
-	n->refs = 1;
-	n->nlink = S_ISDIR(mode) ? 2 : 0;
-	n->next_seq = 2;
-	nodes++;
+	node_init(n, mode, count);
 	return n;
 }
 
@@ -77,8 +83,14 @@ struct vnode *vfs_new_synthetic(u32 mode)
 	return n;
 }
 
+/* The root folder lives as long as the runtime: made in place, not
+ * allocated (its reference, held by `root`, is never dropped). */
+static struct vnode root_node;
+
 void vfs_init_root(void)
 {
+	bool count = vfs_counting();
+
 	if (!hash) {
 		u64 pa = frames_alloc_contig(HASH_FRAMES);
 
@@ -86,9 +98,10 @@ void vfs_init_root(void)
 			panic("no memory for the file tree");
 		hash = phys_to_virt(pa);
 	}
-	root = vfs_new_node(S_IFDIR | 0755);
-	if (!root)
+	if (count && !vfs_charge(NODE_COST))
 		panic("no memory for the file tree");
+	root = &root_node;
+	node_init(root, S_IFDIR | 0755, count);
 	root->parent = root;
 	top = root;
 }

@@ -3,6 +3,7 @@
  * touch (vm_fault, called from the page-fault handler). */
 #include "errno.h"
 #include "mm.h"
+#include "../../abi/app_plan.h"
 
 #define VMA_MAX 2048
 
@@ -95,6 +96,17 @@ int vm_reserve(u64 start, u64 end, int prot, enum vma_kind kind)
 		return 0;
 	}
 	return insert_at(i, v);
+}
+
+int vm_reserve_plan(const struct app_plan *plan)
+{
+	if (nvma || plan->nseg > VMA_MAX)
+		return -ENOMEM;
+	for (u32 i = 0; i < plan->nseg; i++)
+		vmas[i] = (struct vma){ plan->seg[i].start, plan->seg[i].end,
+					(int)plan->seg[i].prot, VMA_IMAGE };
+	nvma = (int)plan->nseg;
+	return 0;
 }
 
 static void unmap_range(u64 start, u64 end)

@@ -27,6 +27,11 @@ struct boot_info {
 	bool ram_zeroed; /* RAM outside the image reads as zeros at boot */
 	bool hosted; /* a host process (spt): no privileged instructions, the
 		      * program runs at the runtime's privilege */
+	/* The platform mapped the program as its load plan says (hvt: the
+	 * monitor, abi/hvt_abi.h struct hvt_program), taking the RAM frames
+	 * below taken_end; the core only reserves its segments. */
+	bool program_mapped;
+	u64 taken_end;
 };
 
 /* The core's entry point, called once by the platform on the boot stack. */

@@ -19,6 +19,7 @@ FUZZ_LDFLAGS := -fsanitize=fuzzer $(FUZZ_SAN) -pthread
 FUZZ_RUNS ?= 1000000
 
 FUZZ_TARGETS := fuzz_api_json fuzz_portspec fuzz_bootargs fuzz_cmdline fuzz_elf fuzz_hvt_calls \
+	fuzz_hvt_program \
 	fuzz_untar fuzz_routes fuzz_sigv4 fuzz_aws_ini fuzz_oci_config fuzz_oci_ref fuzz_dns \
 	fuzz_compose fuzz_http_resp
 FUZZ_BINS := $(patsubst %,$(FUZZ_OUT)/%,$(FUZZ_TARGETS))
@@ -82,6 +83,10 @@ $(FUZZ_OUT)/fuzz_elf: $(call fuzzobj,tests/fuzz/fuzz_elf.c) $(FUZZ_MON_OBJS)
 $(FUZZ_OUT)/fuzz_hvt_calls: $(call fuzzobj,tests/fuzz/fuzz_hvt_calls.c) $(FUZZ_MON_OBJS)
 	$(fuzz_link)
 	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -Wl,--wrap=ppoll -o $@ $^ $(MON_LIBS)
+
+$(FUZZ_OUT)/fuzz_hvt_program: $(call fuzzobj,tests/fuzz/fuzz_hvt_program.c) $(FUZZ_MON_OBJS)
+	$(fuzz_link)
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ $(MON_LIBS)
 
 .PHONY: fuzz-bins fuzz fuzz-short
 fuzz-bins: $(FUZZ_BINS)

@@ -13,7 +13,8 @@
  *   h  halt with status 42 (the well-behaved path)
  *   anything else: hlt without the halt call
  * Built with -DBAD_PREPARE=1 or 2 it also names a hostile struct
- * hvt_prepare (abi/hvt_abi.h), which the monitor must refuse.
+ * hvt_prepare (abi/hvt_abi.h), which the monitor must refuse; with 3, 4
+ * or 5 a good struct hvt_prepare and a hostile struct hvt_program.
  */
 #include "../../abi/hvt_abi.h"
 
@@ -37,8 +38,24 @@
 	.balign 4
 #if BAD_PREPARE == 1
 	.quad bad_prepare
-#else
+#elif BAD_PREPARE == 2
 	.quad 0xfffff000
+#else
+	.quad good_prepare
+#endif
+#if BAD_PREPARE >= 3
+	/* A hostile struct hvt_program: 3, the struct outside guest memory;
+	 * 4, a load plan whose segment lies below the program's addresses;
+	 * 5, a segment of 64 MiB of .bss (more than guest memory). */
+	.balign 4
+	.long 5, 8, HVT_NOTE_HVT_PROGRAM
+	.asciz "unik"
+	.balign 4
+#if BAD_PREPARE == 3
+	.quad 0xfffff000
+#else
+	.quad bad_program
+#endif
 #endif
 #endif
 
@@ -136,17 +153,48 @@ rd_wild: .quad 0xfffffffffff00000, 4096, 0
 rd_none: .quad 0x200000, 16, 0
 	.long 0, 0
 #ifdef BAD_PREPARE
-	.balign 4096
-	/* gdt, idt, tss; sizes; selectors; dmap_slot; star, lstar, fmask;
-	 * stack_top; pml4 ... */
-bad_prepare:
+	/* A struct hvt_prepare: gdt, idt, tss; sizes; selectors; dmap_slot;
+	 * star, lstar, fmask; then the tables pml4, pdpt_low, pd_low, pt_low,
+	 * pdpt_dmap, pd_dmap (\low), stack_va, pdpt_stack, pd_stack, pt_stack
+	 * (\stack): pml4 \pml4, the others from \low and \stack on, a page
+	 * apart (\step). */
+.macro prepare pml4, low, stack, step
 	.quad 0x101000, 0x101000, 0x101000
 	.long 64, 16, 104
 	.word 8, 16, 24, 0
 	.long 256
 	.quad 0, 0, 0, 0
-	.quad 0x7ff00000, 0x101000, 0x101000, 0x101000, 0x101000, 0x101000
-	.quad 0x7ffffffff000, 0x101000, 0x101000, 0x101000
+	.quad \pml4, \low, \low + \step, \low + 2 * \step, \low + 3 * \step, \low + 4 * \step
+	.quad 0x7ffffffff000, \stack, \stack + \step, \stack + 2 * \step
+.endm
+	.balign 4096
+bad_prepare:
+	prepare 0x7ff00000, 0x101000, 0x101000, 0
+#if BAD_PREPARE >= 3
+	/* the same with every table in guest memory, each its own page */
+	.balign 4096
+good_prepare:
+	prepare 0x110000, 0x111000, 0x116000, 0x1000
+	/* struct hvt_program: plan, file, file_end (the first page) */
+bad_program:
+	.quad bad_plan, 0x100000, 0x101000
+	/* struct app_plan: magic, version, nseg, app_size, entry, phdr,
+	 * phnum, phent; one segment: start, end, direct_off, direct_first,
+	 * direct_pages, file_va, file_len, file_off, prot */
+	.balign 8
+bad_plan:
+	.quad 0x6e616c706b696e75
+	.long 1, 1
+	.quad 0x1000, 0x400000, 0, 0, 0
+#if BAD_PREPARE == 4
+	.quad 0x100000, 0x101000, 0
+#else
+	.quad 0x400000, 0x4400000, 0
+#endif
+	.long 0, 0
+	.quad 0x400000, 0, 0, 3
+	.fill 15 * 64, 1, 0
+#endif
 #endif
 blk_end: .long 0, 0
 	.quad 0x7ffffffffffffe00, 0x200000, 1024

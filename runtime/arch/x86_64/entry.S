@@ -247,6 +247,9 @@ trap_\vec:
  * switched away or get a signal on the way back).  NMI, #DF and #MC always
  * stay where they are: they may interrupt the runtime anywhere. */
 trap_common:
+	cmpq $14, (%rsp)
+	je trap_page_fault
+trap_common_slow:
 	save_gprs
 	cld
 	mov F_VECTOR(%rsp), %rax
@@ -276,6 +279,37 @@ trap_from_user:
 	mov %rsp, %rdi
 	mov %cr2, %rsi
 	call trap_user
+	jmp ret_to_user
+/* A page fault taken in the program at syscall_entry is a system call on
+ * the hypervisors that run `syscall` without leaving ring 3 (kvm_pvm, see
+ * syscall_via_fault in trap.c, which stays the general case): its frame
+ * is built straight on the thread's kernel stack, as syscall_entry builds
+ * it, with the program's %rsp, %cs and %ss from the fault's frame, the
+ * return address from %rcx and the flags from %r11 (IOPL 0, IF on), and
+ * the way back is iretq (FRAME_FULL).  Nothing else is saved twice.
+ * (%rsp: vector, error, rip, cs, rflags, rsp, ss.) */
+trap_page_fault:
+	testb $3, 24(%rsp)
+	jz trap_common_slow
+	cmpq $syscall_entry, 16(%rsp)
+	jne trap_common_slow
+	push %rax
+	mov %rsp, %rax			/* the fault's frame, 8 above */
+	mov cur_kstack_top(%rip), %rsp
+	pushq 56(%rax)			/* ss */
+	pushq 48(%rax)			/* rsp */
+	push %r11			/* rflags */
+	andq $~0x3000, (%rsp)
+	orq $0x202, (%rsp)
+	pushq 32(%rax)			/* cs */
+	push %rcx			/* rip */
+	pushq $FRAME_FULL
+	pushq $FRAME_SYSCALL
+	mov (%rax), %rax
+	save_gprs
+	cld
+	mov %rsp, %rdi
+	call syscall_handle
 	jmp ret_to_user
 trap_kernel:
 	mov %rsp, %rdi

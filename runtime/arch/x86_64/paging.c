@@ -96,9 +96,11 @@ void *arch_map_mmio(u64 pa, u64 size)
 	return phys_to_virt(pa);
 }
 
+/* A PROT_NONE page stays present for the runtime (its frame is kept) but
+ * not for the program: not a user page. */
 static inline __attribute__((always_inline)) u64 prot_bits(int prot)
 {
-	u64 bits = PTE_P | PTE_U;
+	u64 bits = prot ? PTE_P | PTE_U : PTE_P;
 
 	if (prot & PROT_WRITE)
 		bits |= PTE_W;
@@ -225,6 +227,25 @@ u64 arch_lookup_page(u64 va)
 	u64 *pte = walk(va, false);
 
 	return pte && (*pte & PTE_P) ? *pte & PTE_ADDR : 0;
+}
+
+void arch_page_table_known(u64 va, u64 *pt)
+{
+	walk_index[(va >> 21) % WALK_SLOTS] = va >> 21;
+	walk_pt[(va >> 21) % WALK_SLOTS] = pt;
+}
+
+bool arch_user_range(u64 start, u64 end, bool write)
+{
+	u64 need = PTE_P | PTE_U | (write ? PTE_W : 0);
+
+	for (u64 va = start & PAGE_MASK; va < end; va += PAGE_SIZE) {
+		const u64 *pte = walk(va, false);
+
+		if (!pte || (*pte & need) != need)
+			return false;
+	}
+	return true;
 }
 
 void arch_protect_page(u64 va, int prot)

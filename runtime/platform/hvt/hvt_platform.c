@@ -56,6 +56,17 @@ const struct hvt_prepare hvt_prepare = {
 	.pt_stack = (u64)pt_stack,
 };
 
+/* The program unik-hvt maps for us (hvt_start.S's note HVT_NOTE_HVT_PROGRAM
+ * names it): the packer's load plan (none: the weak symbol is 0) and the
+ * program file, the payload of core/main.c. */
+extern const struct app_plan unik_app_plan __attribute__((weak));
+extern const u8 unik_app_elf[], unik_app_elf_end[];
+const struct hvt_program hvt_program = {
+	.plan = (u64)&unik_app_plan,
+	.file = (u64)unik_app_elf,
+	.file_end = (u64)unik_app_elf_end,
+};
+
 static struct boot_info info;
 static u64 tsc_hz, tsc_boot, ns_mult; /* ns = (tsc delta * ns_mult) >> 32 */
 static u64 wall_boot_ns, host_mono_boot_ns;
@@ -412,8 +423,14 @@ void hvt_main(u64 boot_info_gpa)
 	info.nram = 1;
 	info.platform = "hvt";
 	info.ram_zeroed = true; /* the monitor's memory is fresh anonymous pages */
+	if (bi->prepared & HVT_PREPARED_PROGRAM) {
+		info.program_mapped = true;
+		info.taken_end = bi->frames_end;
+	}
 	if (!(bi->prepared & HVT_PREPARED_PAGING))
 		arch_dmap_extend_gib(bi->mem_size);
+	else
+		arch_page_table_known(STACK_TOP - PAGE_SIZE, pt_stack);
 	if (bi->prepared & HVT_PREPARED_CPU)
 		cpu_init_prepared(bi->xcr0);
 	else

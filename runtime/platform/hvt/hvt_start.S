@@ -31,6 +31,7 @@
 	unik_note HVT_NOTE_ABI_VERSION, HVT_ABI_VERSION
 	unik_note HVT_NOTE_HVT_ENTRY, hvt_start
 	unik_note HVT_NOTE_HVT_PREPARE, hvt_prepare
+	unik_note HVT_NOTE_HVT_PROGRAM, hvt_program
 
 	.text
 	.code64
