@@ -86,9 +86,10 @@ long syscall_enosys(u64 nr)
 {
 	if (nr >= NR_MAX || !(reported[nr / 8] & (1 << (nr % 8)))) {
 		bool omitted = nr < NR_MAX && (unik_syscall_omitted[nr / 8] & (1 << (nr % 8)));
+		const char *name = call_name(nr); /* NULL: a call the image cannot make */
 
-		kprintf("unikernel: system call %s (%lu) is not in %s%s: returning ENOSYS\n",
-			call_name(nr) ? call_name(nr) : "number", nr,
+		kprintf("unikernel: system call %s%s%lu%s is not in %s%s: returning ENOSYS\n",
+			name ? name : "number ", name ? " (" : "", nr, name ? ")" : "",
 			omitted ? "this image" : "the runtime",
 			is_net_call(nr) ? " (this image has no network stack: its program "
 					  "links no socket functions)"
