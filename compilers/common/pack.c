@@ -104,8 +104,9 @@ cleanup:
 }
 
 /* The payload's assembler: the program and the files in .unik_payload,
- * the name, (when `plan` is not NULL) the load plan in .rodata, and
- * `table` (the system-call table). */
+ * the name, the load plan in .rodata (when `plan` is NULL, the hook that
+ * links the runtime's reader of ELF headers instead), and `table` (the
+ * system-call table). */
 static int write_payload_asm(const char *path, const char *app, const char *cpio, const char *plan,
 			     const char *name, const struct strbuf *table, struct unik_err *err)
 {
@@ -131,6 +132,11 @@ static int write_payload_asm(const char *path, const char *app, const char *cpio
 			    "\t.globl unik_app_plan\n"
 			    "unik_app_plan:\n\t.incbin \"%s\"\n",
 			    plan);
+	else /* the runtime reads the ELF headers at boot: its reader is linked */
+		strbuf_adds(&sb, "\t.text\n"
+				 "\t.globl unik_plan_from_elf\n"
+				 "\t.type unik_plan_from_elf, @function\n"
+				 "unik_plan_from_elf:\tjmp elf_plan_from_file\n");
 	strbuf_add(&sb, table->buf, table->len);
 	strbuf_adds(&sb, "\t.section .note.GNU-stack, \"\", @progbits\n");
 	rc = fs_write_file_atomic(path, sb.buf, sb.len, 0644, err);
@@ -212,7 +218,8 @@ static int add_syscall_table(const struct pack_spec *ps, const struct strbuf *ap
 		log(log_ctx, volumes
 				 ? "volumes: linked (the program makes calls that take paths)"
 				 : "volumes: left out (the program makes no call that takes a "
-				   "path; an image run with volumes stops at boot, naming them)");
+				   "path: no file systems, disk drivers, /proc or default /etc "
+				   "files; an image run with volumes stops at boot, naming them)");
 	}
 	return rc;
 }
