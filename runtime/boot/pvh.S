@@ -16,6 +16,8 @@
  *   pml4[256] -> pdpt_dmap[0] -> pd_dmap0: 2 MiB pages, DMAP_BASE + [0, 4 MiB)
  *                for the start info; C code extends the direct map to all RAM.
  */
+#include "pt_low.h"
+
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 #define PTE_P 0x1
 #define PTE_W 0x2
@@ -46,13 +48,7 @@ pvh_start:
 	xor %eax, %eax
 	rep stosb
 
-	mov $(pt_low + 256 * 8), %edi	/* [1 MiB, 2 MiB) 1:1, supervisor */
-	mov $(0x100000 + PTE_P + PTE_W), %eax
-3:	mov %eax, (%edi)
-	add $8, %edi
-	add $0x1000, %eax
-	cmp $(0x200000 + PTE_P + PTE_W), %eax
-	jne 3b
+	fill_pt_low
 
 	movl $(pdpt_low + PTE_P + PTE_W + PTE_U), pml4
 	movl $(pdpt_dmap + PTE_P + PTE_W), pml4 + 256 * 8

@@ -11,6 +11,7 @@
  * here: the image's "unik" notes for the ABI version, this entry point and
  * the prepared state. */
 #include "../../../abi/hvt_abi.h"
+#include "../../boot/pt_low.h"
 
 #define PTE_P 0x1
 #define PTE_W 0x2
@@ -41,13 +42,7 @@ hvt_start:
 	mov %rdi, %r12
 	test $HVT_PREPARED_PAGING, %esi
 	jnz 1f
-	mov $(pt_low + 256 * 8), %edi	/* [1 MiB, 2 MiB) 1:1, supervisor */
-	mov $(0x100000 + PTE_P + PTE_W), %eax
-5:	mov %rax, (%rdi)
-	add $8, %edi
-	add $0x1000, %eax
-	cmp $(0x200000 + PTE_P + PTE_W), %eax
-	jne 5b
+	fill_pt_low
 	movq $(pdpt_low + PTE_P + PTE_W + PTE_U), pml4
 	movq $(pdpt_dmap + PTE_P + PTE_W), pml4 + 256 * 8
 	movq $(pd_low + PTE_P + PTE_W + PTE_U), pdpt_low
