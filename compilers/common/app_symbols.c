@@ -45,8 +45,9 @@ int app_write_function_names(const struct strbuf *f, const char *path, struct un
 			const char *name = names + sym[i].st_name;
 			size_t len;
 
-			if (sym[i].st_shndx == SHN_UNDEF || ELF64_ST_TYPE(sym[i].st_info) != STT_FUNC ||
-			    !sym[i].st_name || sym[i].st_name >= strtab->sh_size)
+			if (sym[i].st_shndx == SHN_UNDEF ||
+			    ELF64_ST_TYPE(sym[i].st_info) != STT_FUNC || !sym[i].st_name ||
+			    sym[i].st_name >= strtab->sh_size)
 				continue;
 			len = strnlen(name, strtab->sh_size - sym[i].st_name);
 			/* a name objcopy reads whole: NUL-terminated in the table, no

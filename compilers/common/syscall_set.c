@@ -142,8 +142,7 @@ int syscall_table_asm(const char *list_path, const struct syscall_set *set, stru
 		if (hooks.len ||
 		    sscanf(line, "%u %u %63s %63s %7s %7s %c", &slot, &nr, name, fn, bind, vol,
 			   &end) != 6 ||
-		    slot >= slots || (long)slot <= last || nr >= SYSCALL_SET_LIMIT ||
-		    !ident(name))
+		    slot >= slots || (long)slot <= last || nr >= SYSCALL_SET_LIMIT || !ident(name))
 			goto bad;
 		served = strcmp(fn, "-") != 0;
 		if (served ? !ident(fn) || (strcmp(bind, "strong") && strcmp(bind, "weak")) ||

@@ -3,7 +3,9 @@
  * of [1 MiB, 2 MiB) (present, writable, supervisor), as unik-hvt does for a
  * prepared boot (abi/hvt_abi.h).  The low dword of each entry only: pt_low
  * is in .bss, zero when this runs (cleared, or fresh guest memory).  The
- * same bytes in 32- and 64-bit code; it uses %eax and %edi. */
+ * same bytes in 32- and 64-bit code; it uses %eax and %edi.  Assembler
+ * only: clang-format leaves the file alone. */
+/* clang-format off */
 #ifndef UNIK_RT_BOOT_PT_LOW_H
 #define UNIK_RT_BOOT_PT_LOW_H
 

@@ -187,8 +187,8 @@ void strace_call(const char *name, u64 nr, const struct trap_frame *f, long ret,
 	if (name)
 		len = (size_t)ksnprintf(line, sizeof(line), "unikernel: strace: %s%s(", who, name);
 	else
-		len = (size_t)ksnprintf(line, sizeof(line), "unikernel: strace: %ssyscall_%lu(", who,
-					nr);
+		len = (size_t)ksnprintf(line, sizeof(line), "unikernel: strace: %ssyscall_%lu(",
+					who, nr);
 	for (int i = 0; i < SHOWN_ARGS; i++) {
 		if (i)
 			len += (size_t)ksnprintf(line + len, sizeof(line) - len, ", ");
