@@ -11,14 +11,17 @@
 #include "../../lib/strbuf.h"
 
 /* The symbol table of the 64-bit ELF file in `f` and, in *strtab, its
- * strings (both checked against the file), or NULL when it has none. */
+ * strings (both checked against the file, the headers and the table
+ * 8-byte aligned), or NULL when it has none. */
 const Elf64_Shdr *app_elf_symtab(const struct strbuf *f, const Elf64_Shdr **strtab);
 
-/* Writes to `path` the names of the functions that the ELF file `f`
- * defines, one a line, for `objcopy --keep-symbols` (names with a newline
- * or that objcopy would read as a comment are left out: only a fault
- * report misses them).  A file without a symbol table gives an empty
- * list. */
+/* Appends to `out` the names of the functions that the ELF file `f`
+ * defines, one a line, for `objcopy --keep-symbols` (names with a blank,
+ * a newline or that objcopy would read as a comment are left out: only a
+ * fault report misses them).  A file without a symbol table gives none. */
+void app_function_names(const struct strbuf *f, struct strbuf *out);
+
+/* The same list written to `path`. */
 int app_write_function_names(const struct strbuf *f, const char *path, struct unik_err *err);
 
 #endif
