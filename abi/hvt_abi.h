@@ -48,7 +48,7 @@
 #endif
 
 /* Bumped on every incompatible change of anything in this file. */
-#define HVT_ABI_VERSION 6
+#define HVT_ABI_VERSION 7
 
 /* ELF notes: owner "unik", descriptor a little-endian u64. */
 #define HVT_NOTE_NAME "unik"
@@ -143,8 +143,9 @@
  * STAR, LSTAR and FMASK = star, lstar, fmask; RSP = stack_top.
  *
  * Page tables (4 KiB each): pml4[0] -> pdpt_low, pdpt_low[0] -> pd_low,
- * pd_low[0] -> pt_low (present, writable, user: the runtime fills pt_low
- * itself, at link time); pml4[dmap_slot] -> pdpt_dmap, whose GiB n points to
+ * pd_low[0] -> pt_low (present, writable, user), whose entries 256..511 map
+ * [1 MiB, 2 MiB) 1:1 (present, writable; the rest of pt_low stays zero:
+ * the image's pt_low is in .bss since ABI 7); pml4[dmap_slot] -> pdpt_dmap, whose GiB n points to
  * page n of pd_dmap (2 MiB pages of guest-physical n GiB + ..., as many as
  * guest memory needs, at most four pages), or holds a 1 GiB page when the
  * CPU has them; the direct map covers [0, mem_size) and is supervisor-only.

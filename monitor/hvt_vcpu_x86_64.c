@@ -128,7 +128,7 @@ static void put64(struct hvt *h, uint64_t gpa, uint64_t v)
 	memcpy(h->mem + gpa, &v, sizeof(v));
 }
 
-/* The runtime's boot tables (checked): its 1:1 window's upper levels, the
+/* The runtime's boot tables (checked): its 1:1 window, the
  * stack top's tables and the direct map of [0, mem_size), with 1 GiB pages
  * when the CPU has them. */
 static void write_prepared_tables(struct hvt *h, const struct hvt_prepare *p, uint64_t ngib,
@@ -138,6 +138,8 @@ static void write_prepared_tables(struct hvt *h, const struct hvt_prepare *p, ui
 	put64(h, p->pml4 + 8 * (uint64_t)p->dmap_slot, p->pdpt_dmap | PTE_P | PTE_W);
 	put64(h, p->pdpt_low, p->pd_low | PTE_P | PTE_W | PTE_U);
 	put64(h, p->pd_low, p->pt_low | PTE_P | PTE_W | PTE_U);
+	for (uint64_t e = 256; e < 512; e++) /* [1 MiB, 2 MiB) 1:1, supervisor */
+		put64(h, p->pt_low + 8 * e, e << 12 | PTE_P | PTE_W);
 	put64(h, p->pml4 + 8 * (p->stack_va >> 39), p->pdpt_stack | PTE_P | PTE_W | PTE_U);
 	put64(h, p->pdpt_stack + 8 * (p->stack_va >> 30 & 511),
 	      p->pd_stack | PTE_P | PTE_W | PTE_U);

@@ -1,7 +1,8 @@
 # syscall_list.awk - build/guest/unik-syscalls.list from the preprocessed
-# runtime/core/syscall_table.h (runtime.mk): a line "unik-syscalls 1 SLOTS",
-# one line per call the runtime serves, by slot,
-# "SLOT NR NAME FUNCTION strong|weak volume|-", then the volume hooks,
+# runtime/core/syscall_table.h (runtime.mk): a line "unik-syscalls 2 SLOTS",
+# one line per x86-64 call, by slot, "SLOT NR NAME FUNCTION strong|weak
+# volume|-" for those the runtime serves and "SLOT NR NAME - - -" for the
+# others (their names, for the console), then the volume hooks,
 # "hook SYMBOL FUNCTION".  compilers/common/syscall_set.c reads it.
 function fail(msg) { print "syscall_list: " msg > "/dev/stderr"; bad = 1 }
 $1 == "unik_syscall_slots" { lo = $2; hi = $3; limit = $4; next }
@@ -18,12 +19,13 @@ NF { fail("unexpected line: " $0) }
 END {
 	for (name in vol) if (!(name in fn)) fail("volume call " name " is not served")
 	if (bad || !hi || !nhooks) exit 1
-	print "unik-syscalls 1 " (limit - (hi - lo))
+	print "unik-syscalls 2 " (limit - (hi - lo))
 	fflush()
-	for (name in fn) {
+	for (name in nr) {
 		n = nr[name] + 0
 		if (n >= lo && n < hi) { fail(name " in the gap"); exit 1 }
-		print (n < lo ? n : n - (hi - lo)), n, name, fn[name], (name in vol ? "volume" : "-") | "sort -n"
+		print (n < lo ? n : n - (hi - lo)), n, name,
+		      (name in fn ? fn[name] " " (name in vol ? "volume" : "-") : "- - -") | "sort -n"
 	}
 	close("sort -n")
 	for (i = 1; i <= nhooks; i++) print "hook " hooks[i]

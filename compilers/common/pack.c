@@ -12,6 +12,7 @@
  * (nothing reads them at run time: a third of a small image).
  */
 #include "pack.h"
+#include "app_symbols.h"
 #include "cpio.h"
 #include "diag.h"
 #include "files.h"
@@ -103,8 +104,9 @@ cleanup:
 }
 
 /* The payload's assembler: the program and the files in .unik_payload,
- * the name, (when `plan` is not NULL) the load plan in .rodata, and
- * `table` (the system-call table). */
+ * the name, the load plan in .rodata (when `plan` is NULL, the hook that
+ * links the runtime's reader of ELF headers instead), and `table` (the
+ * system-call table). */
 static int write_payload_asm(const char *path, const char *app, const char *cpio, const char *plan,
 			     const char *name, const struct strbuf *table, struct unik_err *err)
 {
@@ -130,35 +132,16 @@ static int write_payload_asm(const char *path, const char *app, const char *cpio
 			    "\t.globl unik_app_plan\n"
 			    "unik_app_plan:\n\t.incbin \"%s\"\n",
 			    plan);
+	else /* the runtime reads the ELF headers at boot: its reader is linked */
+		strbuf_adds(&sb, "\t.text\n"
+				 "\t.globl unik_plan_from_elf\n"
+				 "\t.type unik_plan_from_elf, @function\n"
+				 "unik_plan_from_elf:\tjmp elf_plan_from_file\n");
 	strbuf_add(&sb, table->buf, table->len);
 	strbuf_adds(&sb, "\t.section .note.GNU-stack, \"\", @progbits\n");
 	rc = fs_write_file_atomic(path, sb.buf, sb.len, 0644, err);
 	strbuf_release(&sb);
 	return rc;
-}
-
-/* The symbol table of a 64-bit ELF file in `f`, or 0 when it has none. */
-static const Elf64_Shdr *elf_symtab(const struct strbuf *f, const Elf64_Shdr **strtab)
-{
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)f->buf;
-	const Elf64_Shdr *sh;
-
-	if (f->len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
-	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_shentsize != sizeof(*sh) ||
-	    eh->e_shoff > f->len || eh->e_shnum > (f->len - eh->e_shoff) / sizeof(*sh))
-		return NULL;
-	sh = (const Elf64_Shdr *)(f->buf + eh->e_shoff);
-	for (unsigned i = 0; i < eh->e_shnum; i++) {
-		if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum ||
-		    sh[i].sh_offset > f->len || sh[i].sh_size > f->len - sh[i].sh_offset)
-			continue;
-		*strtab = &sh[sh[i].sh_link];
-		if ((*strtab)->sh_offset > f->len ||
-		    (*strtab)->sh_size > f->len - (*strtab)->sh_offset)
-			return NULL;
-		return &sh[i];
-	}
-	return NULL;
 }
 
 /* What the program's sockets need of the runtime. */
@@ -189,7 +172,7 @@ static int makes_sockets(const struct strbuf *f)
 	const Elf64_Shdr *symtab, *strtab = NULL;
 	int found = SOCKS_UNIX | SOCKS_NET;
 
-	symtab = elf_symtab(f, &strtab);
+	symtab = app_elf_symtab(f, &strtab);
 	if (symtab) {
 		found = defines(f, symtab, strtab, "socket") ? SOCKS_UNIX | SOCKS_NET : 0;
 		if (!found && defines(f, symtab, strtab, "socketpair"))
@@ -235,7 +218,8 @@ static int add_syscall_table(const struct pack_spec *ps, const struct strbuf *ap
 		log(log_ctx, volumes
 				 ? "volumes: linked (the program makes calls that take paths)"
 				 : "volumes: left out (the program makes no call that takes a "
-				   "path; an image run with volumes stops at boot, naming them)");
+				   "path: no file systems, disk drivers, /proc or default /etc "
+				   "files; an image run with volumes stops at boot, naming them)");
 	}
 	return rc;
 }
@@ -290,6 +274,7 @@ int compiler_pack_image(const struct pack_spec *ps, struct sandbox *sb, unik_log
 	char *net_obj = xasprintf("%s/unik-net.o", ps->runtime_dir);
 	char *unix_obj = xasprintf("%s/unik-unix.o", ps->runtime_dir);
 	char *app_copy = xasprintf("%s/unik-app.elf", work_dir);
+	char *funcs = xasprintf("%s/unik-app.functions", work_dir);
 	char *cpio = xasprintf("%s/unik-files.cpio", work_dir);
 	char *plan_path = xasprintf("%s/unik-plan.bin", work_dir);
 	char *asm_path = xasprintf("%s/unik-payload.S", work_dir);
@@ -310,11 +295,19 @@ int compiler_pack_image(const struct pack_spec *ps, struct sandbox *sb, unik_log
 	/* the records of its system calls are read here and not packed */
 	if (read_program(ps->app, &orig, err) < 0)
 		goto cleanup;
+	/* of its symbols only the functions: fault reports name those */
+	if (app_write_function_names(&orig, funcs, err) < 0)
+		goto cleanup;
 	{
-		const char *strip[] = {
-			"objcopy", "--strip-debug", "--remove-section=.unik_syscalls",
-			ps->app,   app_copy,	    NULL
-		};
+		const char *strip[] = { "objcopy",
+					"--strip-all",
+					"--keep-symbols",
+					funcs,
+					"--remove-section=.unik_syscalls",
+					"--remove-section=.comment",
+					ps->app,
+					app_copy,
+					NULL };
 
 		if (run_tool(strip, "objcopy", work_dir, sb, log, log_ctx, err) < 0)
 			goto cleanup;
@@ -322,7 +315,7 @@ int compiler_pack_image(const struct pack_spec *ps, struct sandbox *sb, unik_log
 	/* the bytes the image embeds: the plan and the symbol table are theirs */
 	if (read_program(app_copy, &app, err) < 0)
 		goto cleanup;
-	socks = ps->sockets == PACK_SOCKETS_ALWAYS ? SOCKS_UNIX | SOCKS_NET : makes_sockets(&app);
+	socks = ps->sockets == PACK_SOCKETS_ALWAYS ? SOCKS_UNIX | SOCKS_NET : makes_sockets(&orig);
 	planned = write_plan(&app, plan_path, log, log_ctx, err);
 	if (planned < 0)
 		goto cleanup;
@@ -395,6 +388,7 @@ cleanup:
 	free(net_obj);
 	free(unix_obj);
 	free(app_copy);
+	free(funcs);
 	free(cpio);
 	free(plan_path);
 	free(asm_path);

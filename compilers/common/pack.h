@@ -2,8 +2,8 @@
  * go): a static x86-64 program, its files and the unik runtime linked into
  * one bootable ELF.
  *
- * The program (debug info stripped, the symbol table kept for the
- * runtime's fault reports) and a cpio "newc" archive of the files are
+ * The program (stripped but for its functions' symbols, which the
+ * runtime's fault reports name: app_symbols.h) and a cpio "newc" archive of the files are
  * embedded into the section .unik_payload of a small assembler file, which
  * `ld` links with the runtime's objects (runtime/core/elf_load.c maps the
  * program's segments straight from there at boot). */

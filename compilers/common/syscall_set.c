@@ -87,17 +87,24 @@ static int ident(const char *s)
 	       strlen(s);
 }
 
-/* The list: a line "unik-syscalls 1 SLOTS", then one line per call of the
- * runtime, by slot, "SLOT NR NAME FUNCTION strong|weak volume|-" (weak: a
- * function of an optional part, NULL without it; volume: the call takes a
- * path, so it can reach a volume), then "hook SYMBOL FUNCTION" lines: the
- * symbols the image defines (jumps) only when it has a volume call. */
+/* The list: a line "unik-syscalls 2 SLOTS", then one line per x86-64 call,
+ * by slot, "SLOT NR NAME FUNCTION strong|weak volume|-" (weak: a function
+ * of an optional part, NULL without it; volume: the call takes a path, so
+ * it can reach a volume) or "SLOT NR NAME - - -" (a call the runtime does
+ * not serve: its name only), then "hook SYMBOL FUNCTION" lines: the
+ * symbols the image defines (jumps) only when it has a volume call.
+ *
+ * The image gets an entry { function or 0, name } for each call it can
+ * make (the recorded ones, or all), a 16-bit index per slot (entry + 1;
+ * 0: none) and the names of only those calls: the table and the names of
+ * the calls it cannot make are not in it. */
 int syscall_table_asm(const char *list_path, const struct syscall_set *set, struct strbuf *out,
 		      int *linked, int *volumes, struct unik_err *err)
 {
-	struct strbuf list = STRBUF_INIT, hooks = STRBUF_INIT;
+	struct strbuf list = STRBUF_INIT, hooks = STRBUF_INIT, index = STRBUF_INIT,
+		      names = STRBUF_INIT;
 	unsigned char omitted[SYSCALL_SET_LIMIT / 8] = { 0 };
-	unsigned slots = 0, line_no = 1;
+	unsigned slots = 0, line_no = 1, entries = 0;
 	long last = -1;
 	int rc = -1;
 	char *line, *next;
@@ -106,16 +113,20 @@ int syscall_table_asm(const char *list_path, const struct syscall_set *set, stru
 	if (fs_read_file(list_path, &list, err) < 0)
 		return -1;
 	line = list.buf;
-	if (!line || !strchr(line, '\n') || sscanf(line, "unik-syscalls 1 %u", &slots) != 1 ||
+	if (!line || !strchr(line, '\n') || sscanf(line, "unik-syscalls 2 %u", &slots) != 1 ||
 	    !slots || slots > SYSCALL_SET_LIMIT)
 		goto bad;
 	strbuf_addf(out, "\t.section .rodata.unik_syscall_table, \"a\"\n"
 			 "\t.balign 8\n"
-			 "\t.globl unik_syscall_table\n"
-			 "unik_syscall_table:\n");
+			 "\t.globl unik_syscall_calls\n"
+			 "unik_syscall_calls:\n");
+	strbuf_addf(&index, "\t.balign 2\n"
+			    "\t.globl unik_syscall_index\n"
+			    "unik_syscall_index:\n");
 	for (line = strchr(line, '\n'); line && line[1]; line = next, line_no++) {
 		unsigned slot, nr;
 		char name[64], fn[64], bind[8], vol[8], end;
+		int served;
 
 		line++;
 		next = strchr(line, '\n');
@@ -131,14 +142,25 @@ int syscall_table_asm(const char *list_path, const struct syscall_set *set, stru
 		if (hooks.len ||
 		    sscanf(line, "%u %u %63s %63s %7s %7s %c", &slot, &nr, name, fn, bind, vol,
 			   &end) != 6 ||
-		    slot >= slots || (long)slot <= last || nr >= SYSCALL_SET_LIMIT ||
-		    !ident(name) || !ident(fn) ||
-		    (strcmp(bind, "strong") && strcmp(bind, "weak")) ||
-		    (strcmp(vol, "volume") && strcmp(vol, "-")))
+		    slot >= slots || (long)slot <= last || nr >= SYSCALL_SET_LIMIT || !ident(name))
+			goto bad;
+		served = strcmp(fn, "-") != 0;
+		if (served ? !ident(fn) || (strcmp(bind, "strong") && strcmp(bind, "weak")) ||
+				 (strcmp(vol, "volume") && strcmp(vol, "-"))
+			   : strcmp(bind, "-") || strcmp(vol, "-"))
 			goto bad;
 		last = slot;
 		if (!set->all && !(set->bits[nr / 8] & (1 << (nr % 8)))) {
-			omitted[nr / 8] |= (unsigned char)(1 << (nr % 8));
+			if (served)
+				omitted[nr / 8] |= (unsigned char)(1 << (nr % 8));
+			continue;
+		}
+		entries++;
+		strbuf_addf(&index, "\t.org unik_syscall_index + %u\n\t.short %u\n", 2 * slot,
+			    entries);
+		strbuf_addf(&names, ".Lunik_call_%u:\t.asciz \"%s\"\n", entries, name);
+		if (!served) {
+			strbuf_addf(out, "\t.quad 0, .Lunik_call_%u\n", entries);
 			continue;
 		}
 		(*linked)++;
@@ -146,19 +168,20 @@ int syscall_table_asm(const char *list_path, const struct syscall_set *set, stru
 		    !strcmp(vol, "volume") && (set->all || (set->paths[nr / 8] & (1 << (nr % 8))));
 		if (!strcmp(bind, "weak"))
 			strbuf_addf(out, "\t.weak %s\n", fn);
-		strbuf_addf(out, "\t.org unik_syscall_table + %u\n\t.quad %s /* %s */\n", 8 * slot,
-			    fn, name);
+		strbuf_addf(out, "\t.quad %s, .Lunik_call_%u\n", fn, entries);
 	}
 	if (!hooks.len)
 		goto bad;
+	strbuf_add(out, index.buf, index.len);
 	strbuf_addf(out,
-		    "\t.org unik_syscall_table + %u\n"
+		    "\t.org unik_syscall_index + %u\n"
 		    "\t.globl unik_syscall_omitted\n"
 		    "unik_syscall_omitted:\n",
-		    8 * slots);
+		    2 * slots);
 	for (size_t i = 0; i < sizeof(omitted); i++)
 		strbuf_addf(out, "%s0x%02x%s", i % 16 ? ", " : "\t.byte ", omitted[i],
 			    i % 16 == 15 ? "\n" : "");
+	strbuf_add(out, names.buf, names.len);
 	if (*volumes) {
 		strbuf_adds(out, "\t.text\n");
 		strbuf_add(out, hooks.buf, hooks.len);
@@ -172,5 +195,7 @@ bad:
 cleanup:
 	strbuf_release(&list);
 	strbuf_release(&hooks);
+	strbuf_release(&index);
+	strbuf_release(&names);
 	return rc;
 }

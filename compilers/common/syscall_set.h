@@ -38,14 +38,16 @@ void syscall_set_all(struct syscall_set *set, const char *why);
  * it has no records, or one it cannot tell). */
 void syscall_set_of_program(const struct strbuf *elf, struct syscall_set *set);
 
-/* Appends to `out` the assembler of the image's system-call table
- * (unik_syscall_table) and of the bitmap of the runtime's calls left out
- * (unik_syscall_omitted), from the runtime's list at `list_path`
- * (build/guest/unik-syscalls.list, written by runtime/runtime.mk), and,
- * when one of those calls takes a path (it can reach a volume), the
- * list's hooks: the runtime's entries to its file systems and disk
- * drivers, which are otherwise left out.  *linked: how many calls the
- * table holds; *volumes: 1 when the hooks are in. */
+/* Appends to `out` the assembler of the image's system-call table (the
+ * entries unik_syscall_calls, { function or 0, name } of each call the
+ * program can make, and unik_syscall_index, a 16-bit entry + 1 per slot),
+ * of the bitmap of the runtime's calls left out (unik_syscall_omitted),
+ * from the runtime's list at `list_path` (build/guest/unik-syscalls.list,
+ * written by runtime/runtime.mk), and, when one of those calls takes a
+ * path (it can reach a volume), the list's hooks: the runtime's entries to
+ * its file systems and disk drivers, which are otherwise left out.
+ * *linked: how many calls the table serves; *volumes: 1 when the hooks
+ * are in. */
 int syscall_table_asm(const char *list_path, const struct syscall_set *set, struct strbuf *out,
 		      int *linked, int *volumes, struct unik_err *err);
 

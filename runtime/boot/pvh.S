@@ -6,7 +6,8 @@
  * hvm_start_info.  We clear .bss, build the boot page tables, turn on long
  * mode and call pvh_main(start_info) on the boot stack.
  *
- * Boot page tables (all in .bss except pt_low):
+ * Boot page tables (all in .bss: pt_low is filled here, not in the image
+ * file, where it was 4 KiB of a small image):
  *   pml4[0]   -> pdpt_low[0] -> pd_low[0] -> pt_low: 4 KiB pages mapping
  *                [1 MiB, 2 MiB) 1:1 (the runtime, supervisor-only);
  *                [0, 1 MiB) stays unmapped so NULL and small pointers fault.
@@ -15,6 +16,8 @@
  *   pml4[256] -> pdpt_dmap[0] -> pd_dmap0: 2 MiB pages, DMAP_BASE + [0, 4 MiB)
  *                for the start info; C code extends the direct map to all RAM.
  */
+#include "pt_low.h"
+
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 #define PTE_P 0x1
 #define PTE_W 0x2
@@ -44,6 +47,8 @@ pvh_start:
 	sub %edi, %ecx
 	xor %eax, %eax
 	rep stosb
+
+	fill_pt_low
 
 	movl $(pdpt_low + PTE_P + PTE_W + PTE_U), pml4
 	movl $(pdpt_dmap + PTE_P + PTE_W), pml4 + 256 * 8
@@ -103,22 +108,11 @@ boot_gdt_ptr:
 	.word boot_gdt_ptr - boot_gdt - 1
 	.quad boot_gdt
 
-	/* its own section: runtime.ld starts .data mid-page, after the text */
-	.section .pagetables, "aw", @progbits
-	.balign 4096
-	.globl pt_low
-pt_low:
-	.fill 256, 8, 0
-	.set addr, 0x100000
-	.rept 256
-	.quad addr + PTE_P + PTE_W
-	.set addr, addr + 0x1000
-	.endr
-
 	.section .bss
 	.balign 4096
-	.globl pml4, pd_dmap, pdpt_low, pd_low, pdpt_dmap, boot_stack_top
+	.globl pml4, pd_dmap, pdpt_low, pd_low, pt_low, pdpt_dmap, boot_stack_top
 pml4:		.skip 4096
+pt_low:		.skip 4096
 pdpt_low:	.skip 4096
 pd_low:		.skip 4096
 pdpt_dmap:	.skip 4096

@@ -38,7 +38,8 @@ struct app_image {
 
 /* Maps the program, the ELF file at physical `pa` (size bytes), as the
  * image's load plan `plan` says (abi/app_plan.h: each part checked before
- * it is followed), or when `plan` is NULL as its ELF headers say: 0,
+ * it is followed), or when `plan` is NULL as its ELF headers say (in an
+ * image whose packer linked the ELF reader: else -EBADMSG): 0,
  * -EBADMSG (a plan the checks refuse), -ENOEXEC (dynamically linked),
  * -EINVAL (not a static x86-64 executable), -ENOMEM.  Whole pages are
  * mapped in place; partial pages are copied.  `mapped`: the platform has

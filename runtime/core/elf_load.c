@@ -74,6 +74,21 @@ static int load_segment(u64 pa, const struct app_plan_seg *s, u64 lo)
 	return d1 < s->end ? fresh_pages(s, d1, s->end) : 0;
 }
 
+/* The plan of a program the packer could not plan, from its ELF headers
+ * at boot (which then refuse it with the reason).  Only such an image
+ * links it: its packer defines the hook unik_plan_from_elf as a jump here
+ * (compilers/common/pack.c); the others leave the ELF reader out. */
+int elf_plan_from_file(const u8 *file, u64 size, struct app_plan *plan);
+extern int unik_plan_from_elf(const u8 *file, u64 size, struct app_plan *plan)
+    __attribute__((weak));
+
+int elf_plan_from_file(const u8 *file, u64 size, struct app_plan *plan)
+{
+	int err = app_plan_from_elf(file, size, plan);
+
+	return !err ? 0 : err == -2 ? -ENOEXEC : -EINVAL;
+}
+
 int elf_load_app(u64 pa, u64 size, const struct app_plan *packed, bool mapped,
 		 struct app_image *img)
 {
@@ -86,10 +101,10 @@ int elf_load_app(u64 pa, u64 size, const struct app_plan *packed, bool mapped,
 	if (plan && !app_plan_head_ok(plan, size))
 		return -EBADMSG;
 	if (!plan) {
-		int err = app_plan_from_elf(app_file, size, &made);
+		int err = unik_plan_from_elf ? unik_plan_from_elf(app_file, size, &made) : -EBADMSG;
 
 		if (err)
-			return err == -2 ? -ENOEXEC : -EINVAL;
+			return err;
 		plan = &made;
 	}
 	img->entry = plan->entry;

@@ -183,8 +183,12 @@ void strace_call(const char *name, u64 nr, const struct trap_frame *f, long ret,
 	/* the thread, once there is more than the first */
 	if (thread_count > 1 || cur_thread->tid != 1)
 		ksnprintf(who, sizeof(who), "[tid %d] ", cur_thread->tid);
-	len = (size_t)ksnprintf(line, sizeof(line), "unikernel: strace: %s%s(", who,
-				name ? name : "?");
+	/* a call the image cannot make has no name in it: its number */
+	if (name)
+		len = (size_t)ksnprintf(line, sizeof(line), "unikernel: strace: %s%s(", who, name);
+	else
+		len = (size_t)ksnprintf(line, sizeof(line), "unikernel: strace: %ssyscall_%lu(",
+					who, nr);
 	for (int i = 0; i < SHOWN_ARGS; i++) {
 		if (i)
 			len += (size_t)ksnprintf(line + len, sizeof(line) - len, ", ");

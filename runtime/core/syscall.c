@@ -32,31 +32,31 @@ static long slot_of(u64 nr)
 					     : -1;
 }
 
-/* The calls' names, one block of strings and a 16-bit offset (plus one; 0 =
- * no such call) per number: a quarter of a table of pointers. */
-static const struct call_names {
-#define X(name, nr) char name[sizeof(#name)];
-#include "syscall_names.h"
-#undef X
-} call_names = {
-#define X(name, nr) #name,
-#include "syscall_names.h"
-#undef X
+/* The image's table (compilers/common/syscall_set.c writes it from
+ * syscall_table.h): an entry for each call its program can make, the
+ * function serving it (NULL: ENOSYS) and its name, found through a 16-bit
+ * index per slot (the entry + 1; 0: the image cannot make the call, and
+ * does not know its name either). */
+struct syscall_entry {
+	syscall_fn fn;
+	const char *name;
 };
+extern const struct syscall_entry unik_syscall_calls[];
+extern const u16 unik_syscall_index[NR_SLOTS];
 
-static const u16 call_name_at[NR_SLOTS] = {
-#define X(name, nr) [SLOT(nr)] = __builtin_offsetof(struct call_names, name) + 1,
-#include "syscall_names.h"
-#undef X
-};
-
-_Static_assert(sizeof(struct call_names) < 65535, "the call names need 16-bit offsets");
-
-static const char *call_name(u64 nr)
+static const struct syscall_entry *entry_of(u64 nr)
 {
 	long i = slot_of(nr);
 
-	return i >= 0 && call_name_at[i] ? (const char *)&call_names + call_name_at[i] - 1 : NULL;
+	return i >= 0 && unik_syscall_index[i] ? &unik_syscall_calls[unik_syscall_index[i] - 1]
+					       : NULL;
+}
+
+static const char *call_name(u64 nr)
+{
+	const struct syscall_entry *e = entry_of(nr);
+
+	return e ? e->name : NULL;
 }
 
 /* The calls of net/sys_socket.c: NULL in the table without unik-net.o. */
@@ -76,11 +76,8 @@ static bool is_net_call(u64 nr)
 	return false;
 }
 
-/* The image's table, one slot per call (NULL: ENOSYS), and the calls of
- * the runtime that it leaves out (one bit per number): the image link
- * writes both (compilers/common/syscall_set.c) from syscall_table.h, with
- * only the calls the program can make. */
-extern const syscall_fn unik_syscall_table[NR_SLOTS];
+/* The calls of the runtime that the image leaves out (one bit per
+ * number), written with the table. */
 extern const u8 unik_syscall_omitted[NR_MAX / 8];
 
 static u8 reported[NR_MAX / 8];
@@ -89,9 +86,10 @@ long syscall_enosys(u64 nr)
 {
 	if (nr >= NR_MAX || !(reported[nr / 8] & (1 << (nr % 8)))) {
 		bool omitted = nr < NR_MAX && (unik_syscall_omitted[nr / 8] & (1 << (nr % 8)));
+		const char *name = call_name(nr); /* NULL: a call the image cannot make */
 
-		kprintf("unikernel: system call %s (%lu) is not in %s%s: returning ENOSYS\n",
-			call_name(nr) ? call_name(nr) : "unknown", nr,
+		kprintf("unikernel: system call %s%s%lu%s is not in %s%s: returning ENOSYS\n",
+			name ? name : "number ", name ? " (" : "", nr, name ? ")" : "",
 			omitted ? "this image" : "the runtime",
 			is_net_call(nr) ? " (this image has no network stack: its program "
 					  "links no socket functions)"
@@ -105,19 +103,20 @@ long syscall_enosys(u64 nr)
 
 static long dispatch(u64 nr, const struct trap_frame *f)
 {
-	long ret, i = slot_of(nr);
+	const struct syscall_entry *e = entry_of(nr);
+	long ret;
 
 	syscall_count++;
 	if (syscall_trace && (nr == NR_exit || nr == NR_exit_group))
-		strace_call(call_name(nr), nr, f, 0, false); /* they do not return */
-	if (i >= 0 && unik_syscall_table[i]) {
-		ret = unik_syscall_table[i]((long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10,
-					    (long)f->r8, (long)f->r9);
+		strace_call(e ? e->name : NULL, nr, f, 0, false); /* they do not return */
+	if (e && e->fn) {
+		ret = e->fn((long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10, (long)f->r8,
+			    (long)f->r9);
 	} else {
 		ret = syscall_enosys(nr);
 	}
 	if (syscall_trace)
-		strace_call(call_name(nr), nr, f, ret, true);
+		strace_call(e ? e->name : NULL, nr, f, ret, true);
 	return ret;
 }
 

@@ -9,7 +9,8 @@
  * NR" (syscall_names.h), "volume NAME" (a call that can reach a file on a
  * volume: it takes a path) or "hook SYMBOL FUNCTION" (defined by the image
  * link as a jump to FUNCTION only when the program makes a volume call;
- * NULL otherwise, and ext2, FAT and the disk drivers stay out).  One entry
+ * NULL otherwise, and ext2, FAT, the disk drivers, /proc, /sys and the
+ * tree's default /etc files stay out).  One entry
  * a line: clang-format leaves the file alone.  No include guard. */
 /* clang-format off */
 #include "syscall_slots.h"
@@ -178,6 +179,8 @@ V(connect)
 V(sendto)
 V(sendmsg)
 #undef V
+hook unik_tree_defaults tree_defaults
+hook unik_proc_init proc_init
 hook unik_volumes_mount volumes_mount
 hook unik_volumes_write_back volumes_write_back
 hook qemu_blk_probe qemu_blk_disks

@@ -312,9 +312,16 @@ static void add_default(const char *path, u32 mode, const char *text, u64 len)
 	vn_put(dir);
 }
 
-/* The root's default entries, made the first time the root is used
- * (vn_fill): most programs never open a file. */
-static void defaults_fill(struct vnode *root)
+/* The root's default entries that only a path of the program's choosing
+ * reaches (/etc, /tmp, /run...; /proc and /sys): the image link defines the
+ * hooks unik_tree_defaults and unik_proc_init (syscall_table.h) only when
+ * its program makes such a call, and leaves these out otherwise.  /dev is
+ * always made: musl opens /dev/null by its fixed path. */
+void tree_defaults(void);
+extern void unik_tree_defaults(void) __attribute__((weak));
+extern int unik_proc_init(void) __attribute__((weak));
+
+void tree_defaults(void)
 {
 	add_default("/etc/passwd", S_IFREG | 0644, default_passwd, sizeof(default_passwd) - 1);
 	add_default("/etc/group", S_IFREG | 0644, default_group, sizeof(default_group) - 1);
@@ -324,7 +331,15 @@ static void defaults_fill(struct vnode *root)
 	add_default("/var/log", S_IFDIR | 0755, NULL, 0);
 	add_default("/run", S_IFDIR | 0755, NULL, 0);
 	add_default("/var/run", S_IFLNK | 0777, "../run", 6);
-	if (dev_init() || proc_init())
+}
+
+/* The root's default entries, made the first time the root is used
+ * (vn_fill): most programs never open a file. */
+static void defaults_fill(struct vnode *root)
+{
+	if (unik_tree_defaults)
+		unik_tree_defaults();
+	if (dev_init() || (unik_proc_init && unik_proc_init()))
 		kprintf("unikernel: /dev, /proc or /sys is missing: out of memory\n");
 }
 

@@ -21,7 +21,7 @@ FUZZ_RUNS ?= 1000000
 FUZZ_TARGETS := fuzz_api_json fuzz_portspec fuzz_bootargs fuzz_cmdline fuzz_elf fuzz_hvt_calls \
 	fuzz_hvt_program \
 	fuzz_untar fuzz_routes fuzz_sigv4 fuzz_aws_ini fuzz_oci_config fuzz_oci_ref fuzz_dns \
-	fuzz_compose fuzz_http_resp
+	fuzz_compose fuzz_http_resp fuzz_app_symbols
 FUZZ_BINS := $(patsubst %,$(FUZZ_OUT)/%,$(FUZZ_TARGETS))
 LINT_SRCS += $(wildcard tests/fuzz/*.c tests/fuzz/*.h)
 
@@ -64,6 +64,12 @@ $(FUZZ_OUT)/fuzz_compose: $(call fuzzobj,tests/fuzz/fuzz_compose.c cmd/compose_y
 		cmd/compose_model.c cmd/envfile.c cmd/humanize.c) $(FUZZ_LIB)
 	$(fuzz_link)
 	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -lyaml -ljansson
+
+# the packer's readers of the program's ELF file (compilers/common/)
+$(FUZZ_OUT)/fuzz_app_symbols: $(call fuzzobj,tests/fuzz/fuzz_app_symbols.c \
+		compilers/common/app_symbols.c compilers/common/syscall_set.c) $(FUZZ_LIB)
+	$(fuzz_link)
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^
 
 # the CLI's HTTP/1.1 answer reader alone
 $(FUZZ_OUT)/fuzz_http_resp: $(call fuzzobj,tests/fuzz/fuzz_http_resp.c cmd/http_resp.c) $(FUZZ_LIB)

@@ -72,6 +72,9 @@ def unplan(linked, runtime_dir, work, out):
                 'unik_app_elf:\n\t.incbin "%s/app.bin"\nunik_app_elf_end:\n\t.balign 16\n'
                 'unik_files:\n\t.incbin "%s/files.bin"\nunik_files_end:\n'
                 '\t.section .rodata\n\t.globl unik_app_name\nunik_app_name:\n\t.asciz "app"\n'
+                # without a plan the packer links the runtime's ELF reader
+                '\t.text\n\t.globl unik_plan_from_elf\n\t.type unik_plan_from_elf, @function\n'
+                'unik_plan_from_elf:\tjmp elf_plan_from_file\n'
                 '%s\t.section .note.GNU-stack, "", @progbits\n' % (work, work, table))
     obj = os.path.join(work, 'noplan.o')
     subprocess.run(['as', '-o', obj, asm], check=True)

@@ -400,11 +400,12 @@ static void syscall_sets(void)
 	struct strbuf f = STRBUF_INIT, out = STRBUF_INIT;
 	struct syscall_set set;
 	int linked, volumes;
-	const char *good = "unik-syscalls 1 4\n"
+	const char *good = "unik-syscalls 2 5\n"
 			   "0 1 write sys_write strong -\n"
 			   "1 2 open sys_open strong volume\n"
 			   "2 3 close sys_close strong -\n"
 			   "3 60 exit sys_exit weak -\n"
+			   "4 231 exit_group - - -\n"
 			   "hook unik_volumes_mount volumes_mount\n";
 
 	records_elf(&f, calls, 5);
@@ -440,6 +441,16 @@ static void syscall_sets(void)
 	       !strstr(out.buf, "jmp"),
 	   "the table holds the recorded calls; musl's /dev/null open links no volumes");
 	ok(strstr(out.buf, "unik_syscall_omitted:\n\t.byte 0x08,"), "the left-out close is marked");
+	ok(strstr(out.buf, ".quad 0, .Lunik_call_4\n") &&
+	       strstr(out.buf, ".Lunik_call_4:\t.asciz \"exit_group\"") &&
+	       strstr(out.buf, "\t.org unik_syscall_index + 8\n\t.short 4\n"),
+	   "a recorded call the runtime does not serve: no function, its name");
+	ok(strstr(out.buf, "\"write\"") && !strstr(out.buf, "\"close\"") &&
+	       strstr(out.buf, "\t.org unik_syscall_index + 10\n\t.globl unik_syscall_omitted"),
+	   "only the names of the calls the program makes; the index covers every slot");
+	ok(table("unik-syscalls 2 4\n0 1 write - strong -\nhook a b\n", &set, &out, &linked,
+		 &volumes) < 0,
+	   "a call without a function but with a binding is refused");
 	set.paths[0] |= 4;
 	ok(table(good, &set, &out, &linked, &volumes) == 0 && linked == 3 && volumes &&
 	       strstr(out.buf, "unik_volumes_mount:\tjmp volumes_mount"),
@@ -447,24 +458,24 @@ static void syscall_sets(void)
 	syscall_set_all(&set, "test");
 	ok(table(good, &set, &out, &linked, &volumes) == 0 && linked == 4 && volumes,
 	   "every call: all of them, volumes too");
-	ok(table("unik-syscalls 1 4\n0 1 write sys_write\" strong -\n"
+	ok(table("unik-syscalls 2 4\n0 1 write sys_write\" strong -\n"
 		 "hook a b\n",
 		 &set, &out, &linked, &volumes) < 0,
 	   "a function that is no identifier is refused");
-	ok(table("unik-syscalls 1 4\n1 1 write sys_write strong -\n0 0 read sys_read strong -\n"
+	ok(table("unik-syscalls 2 4\n1 1 write sys_write strong -\n0 0 read sys_read strong -\n"
 		 "hook a b\n",
 		 &set, &out, &linked, &volumes) < 0,
 	   "slots out of order are refused");
-	ok(table("unik-syscalls 1 4\n9 1 write sys_write strong -\nhook a b\n", &set, &out, &linked,
+	ok(table("unik-syscalls 2 4\n9 1 write sys_write strong -\nhook a b\n", &set, &out, &linked,
 		 &volumes) < 0,
 	   "a slot past the table is refused");
-	ok(table("unik-syscalls 1 4\nhook a b\n0 1 write sys_write strong -\n", &set, &out, &linked,
+	ok(table("unik-syscalls 2 4\nhook a b\n0 1 write sys_write strong -\n", &set, &out, &linked,
 		 &volumes) < 0,
 	   "a call after the hooks is refused");
-	ok(table("unik-syscalls 1 4\n0 1 write sys_write strong -\n", &set, &out, &linked,
+	ok(table("unik-syscalls 2 4\n0 1 write sys_write strong -\n", &set, &out, &linked,
 		 &volumes) < 0,
 	   "a list without hooks is refused");
-	ok(table("unik-syscalls 2 4\n", &set, &out, &linked, &volumes) < 0,
+	ok(table("unik-syscalls 1 4\n", &set, &out, &linked, &volumes) < 0,
 	   "another list version is refused");
 	strbuf_release(&f);
 	strbuf_release(&out);

@@ -4,13 +4,14 @@
  * guest-physical address of the struct hvt_boot_info and %rsi = its
  * `prepared` flags.  Guest memory is fresh (all zero), so .bss needs no
  * clearing.  With HVT_PREPARED_PAGING the monitor filled the runtime's boot
- * page tables (hvt_prepare in hvt_platform.c) and runs on them; else we fill
- * them exactly as pvh.S does (the 1:1 window of the runtime and the direct
+ * page tables, pt_low's 1:1 window too (hvt_prepare in hvt_platform.c), and
+ * runs on them; else we fill them exactly as pvh.S does (the 1:1 window of the runtime and the direct
  * map of [0, 4 MiB)) and switch to them.  With HVT_PREPARED_CPU it turned on
  * syscall and NX; else we do.  Then hvt_main() on the boot stack.  Also
  * here: the image's "unik" notes for the ABI version, this entry point and
  * the prepared state. */
 #include "../../../abi/hvt_abi.h"
+#include "../../boot/pt_low.h"
 
 #define PTE_P 0x1
 #define PTE_W 0x2
@@ -42,6 +43,7 @@ hvt_start:
 	mov %rdi, %r12
 	test $HVT_PREPARED_PAGING, %esi
 	jnz 1f
+	fill_pt_low
 	movq $(pdpt_low + PTE_P + PTE_W + PTE_U), pml4
 	movq $(pdpt_dmap + PTE_P + PTE_W), pml4 + 256 * 8
 	movq $(pd_low + PTE_P + PTE_W + PTE_U), pdpt_low
