@@ -20,7 +20,7 @@ FUZZ_RUNS ?= 1000000
 
 FUZZ_TARGETS := fuzz_api_json fuzz_portspec fuzz_bootargs fuzz_cmdline fuzz_elf fuzz_hvt_calls \
 	fuzz_untar fuzz_routes fuzz_sigv4 fuzz_aws_ini fuzz_oci_config fuzz_oci_ref fuzz_dns \
-	fuzz_compose fuzz_http_resp fuzz_hvt_prepare fuzz_app_plan fuzz_syscall_set
+	fuzz_compose fuzz_http_resp fuzz_hvt_prepare fuzz_app_plan fuzz_syscall_set fuzz_volume
 FUZZ_BINS := $(patsubst %,$(FUZZ_OUT)/%,$(FUZZ_TARGETS))
 LINT_SRCS += $(wildcard tests/fuzz/*.c tests/fuzz/*.h)
 
@@ -55,6 +55,13 @@ $(FUZZ_OUT)/fuzz_portspec $(FUZZ_OUT)/fuzz_bootargs $(FUZZ_OUT)/fuzz_cmdline \
 
 # the runtime's program loader (guest code, included by the target)
 $(FUZZ_OUT)/fuzz_app_plan: $(call fuzzobj,tests/fuzz/fuzz_app_plan.c)
+	$(fuzz_link)
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^
+
+# the runtime's volume file systems (guest code; the rest of the runtime
+# is shims in the target)
+FUZZ_VOLUME_SRCS := $(wildcard runtime/core/fs_ext2*.c) runtime/core/fs_fat.c runtime/core/fs_bcache.c
+$(FUZZ_OUT)/fuzz_volume: $(call fuzzobj,tests/fuzz/fuzz_volume.c $(FUZZ_VOLUME_SRCS))
 	$(fuzz_link)
 	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^
 
