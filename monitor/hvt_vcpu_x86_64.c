@@ -203,8 +203,7 @@ static int set_cpu_registers(struct hvt *h, const struct hvt_prepare *p, uint64_
 	return 0;
 }
 
-int hvt_prepare_tables(struct hvt *h, uint64_t gpa, int gib_pages, struct hvt_prepare *p,
-		       char *why)
+int hvt_prepare_tables(struct hvt *h, uint64_t gpa, int gib_pages, struct hvt_prepare *p, char *why)
 {
 	uint64_t ngib = (h->mem_size + GIB - 1) / GIB, base, limit, desc;
 
