@@ -60,7 +60,8 @@ $(FUZZ_OUT)/fuzz_app_plan: $(call fuzzobj,tests/fuzz/fuzz_app_plan.c)
 
 # the runtime's volume file systems (guest code; the rest of the runtime
 # is shims in the target)
-FUZZ_VOLUME_SRCS := $(wildcard runtime/core/fs_ext2*.c) runtime/core/fs_fat.c runtime/core/fs_bcache.c
+FUZZ_VOLUME_SRCS := $(wildcard runtime/core/fs_ext2*.c) runtime/core/fs_fat.c runtime/core/fs_bcache.c \
+	runtime/core/vfs_fs.c runtime/core/blk.c
 $(FUZZ_OUT)/fuzz_volume: $(call fuzzobj,tests/fuzz/fuzz_volume.c $(FUZZ_VOLUME_SRCS))
 	$(fuzz_link)
 	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^

@@ -3,6 +3,7 @@
  * block is accepted and its tables written as abi/hvt_abi.h says; each
  * hostile field is refused, naming it, with guest memory untouched.
  * (tests/fuzz/fuzz_hvt_prepare.c fuzzes the same function.) */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -125,6 +126,32 @@ static void accepted(void)
 	   "more than 4 GiB of guest memory is refused");
 }
 
+/* One field of the runtime's block made hostile: the refusal's words. */
+#define FIELD(f) offsetof(struct hvt_prepare, f), sizeof(((struct hvt_prepare *)0)->f)
+static const struct {
+	size_t off, size;
+	uint64_t value;
+	const char *why, *what;
+} cases[] = {
+	{ FIELD(pml4), 0x8000, "pml4 outside", "pml4 below 1 MiB (our own tables)" },
+	{ FIELD(pt_stack), 0x11b008, "pt_stack outside", "pt_stack not page-aligned" },
+	{ FIELD(pdpt_low), 4 * MIB, "pdpt_low outside", "pdpt_low at the end of memory" },
+	{ FIELD(pd_dmap), 4 * MIB - 4096 + 8, "pd_dmap outside", "pd_dmap misaligned at the end" },
+	{ FIELD(gdt), 4 * MIB - 48, "the GDT lies outside", "the GDT past the end" },
+	{ FIELD(gdt_size), 60, "the GDT lies outside", "a GDT size not a multiple of 8" },
+	{ FIELD(tss_sel), 48, "a selector lies outside", "the TSS's 16 bytes past the GDT" },
+	{ FIELD(code_sel), 0, "a selector lies outside", "the null selector for code" },
+	{ FIELD(data_sel), 17, "a selector lies outside", "a selector with RPL bits" },
+	{ FIELD(tss_size), 103, "a TSS size out of range", "a TSS smaller than 104 bytes" },
+	{ FIELD(idt_size), 0, "an IDT size out of range", "an empty IDT" },
+	{ FIELD(dmap_slot), 512, "not in the upper half", "the direct map past the pml4" },
+	{ FIELD(stack_va), 0x1000, "the stack's pml4 slot",
+	  "the stack in slot 0 (the low window)" },
+	{ FIELD(stack_va), 0xffff800000000000ULL, "the stack's pml4 slot",
+	  "the stack in the upper half" },
+};
+#undef FIELD
+
 int main(void)
 {
 	struct hvt_prepare b;
@@ -136,34 +163,11 @@ int main(void)
 	accepted();
 	refused(good(), 0x1000, "it lies outside guest memory", "the block over the boot info");
 	refused(good(), 4 * MIB - 100, "it lies outside guest memory", "the block past the end");
-	b = good(), b.pml4 = 0x8000;
-	refused(b, AT, "pml4 outside", "pml4 below 1 MiB (our own tables)");
-	b = good(), b.pt_stack = 0x11b008;
-	refused(b, AT, "pt_stack outside", "pt_stack not page-aligned");
-	b = good(), b.pdpt_low = 4 * MIB;
-	refused(b, AT, "pdpt_low outside", "pdpt_low at the end of memory");
-	b = good(), b.pd_dmap = 4 * MIB - 4096 + 8;
-	refused(b, AT, "pd_dmap outside", "pd_dmap misaligned at the end");
-	b = good(), b.gdt = 4 * MIB - 48;
-	refused(b, AT, "the GDT lies outside", "the GDT past the end");
-	b = good(), b.gdt_size = 60;
-	refused(b, AT, "the GDT lies outside", "a GDT size not a multiple of 8");
-	b = good(), b.tss_sel = 48;
-	refused(b, AT, "a selector lies outside the GDT", "the TSS's 16 bytes past the GDT");
-	b = good(), b.code_sel = 0;
-	refused(b, AT, "a selector lies outside the GDT", "the null selector for code");
-	b = good(), b.data_sel = 17;
-	refused(b, AT, "a selector lies outside the GDT", "a selector with RPL bits");
-	b = good(), b.tss_size = 103;
-	refused(b, AT, "a TSS size out of range", "a TSS smaller than 104 bytes");
-	b = good(), b.idt_size = 0;
-	refused(b, AT, "an IDT size out of range", "an empty IDT");
-	b = good(), b.dmap_slot = 512;
-	refused(b, AT, "pml4 slot is not in the upper half", "the direct map past the pml4");
-	b = good(), b.stack_va = 0x1000;
-	refused(b, AT, "the stack's pml4 slot", "the stack in slot 0 (the low window)");
-	b = good(), b.stack_va = 0xffff800000000000ULL;
-	refused(b, AT, "the stack's pml4 slot", "the stack in the upper half");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		b = good();
+		memcpy((uint8_t *)&b + cases[i].off, &cases[i].value, cases[i].size);
+		refused(b, AT, cases[i].why, cases[i].what);
+	}
 	free(snapshot);
 	return tap_done();
 }
