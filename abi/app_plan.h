@@ -167,16 +167,16 @@ static inline void app_plan_segment(const struct app_plan_phdr *ph, uint64_t len
 static inline int app_plan_from_elf(const void *elf, uint64_t len, struct app_plan *plan)
 {
 	const struct app_plan_ehdr *eh = elf;
-	const struct app_plan_phdr *ph;
+	const uint8_t *phdrs;
 
 	*plan = (struct app_plan){ 0 };
 	if (len < sizeof(*eh) || eh->ident[0] != 0x7f || eh->ident[1] != 'E' ||
 	    eh->ident[2] != 'L' || eh->ident[3] != 'F' || eh->ident[4] != 2 /* 64-bit */ ||
 	    eh->ident[5] != 1 /* little-endian */ || eh->machine != 62 /* x86-64 */ ||
-	    eh->type != 2 /* ET_EXEC */ || eh->phentsize != sizeof(*ph) || eh->phoff > len ||
-	    (uint64_t)eh->phnum * sizeof(*ph) > len - eh->phoff)
+	    eh->type != 2 /* ET_EXEC */ || eh->phentsize != sizeof(struct app_plan_phdr) ||
+	    eh->phoff > len || (uint64_t)eh->phnum * sizeof(struct app_plan_phdr) > len - eh->phoff)
 		return -1;
-	ph = (const struct app_plan_phdr *)((const uint8_t *)elf + eh->phoff);
+	phdrs = (const uint8_t *)elf + eh->phoff;
 	plan->magic = APP_PLAN_MAGIC;
 	plan->version = APP_PLAN_VERSION;
 	plan->app_size = len;
@@ -184,22 +184,25 @@ static inline int app_plan_from_elf(const void *elf, uint64_t len, struct app_pl
 	plan->phnum = eh->phnum;
 	plan->phent = eh->phentsize;
 	for (unsigned i = 0; i < eh->phnum; i++) {
-		if (ph[i].type == 3 /* PT_INTERP */)
+		struct app_plan_phdr ph;
+
+		/* a copy: e_phoff need not be aligned (found by fuzz_app_plan) */
+		__builtin_memcpy(&ph, phdrs + i * sizeof(ph), sizeof(ph));
+		if (ph.type == 3 /* PT_INTERP */)
 			return -2;
-		if (ph[i].type == 6 /* PT_PHDR */)
-			plan->phdr = ph[i].vaddr;
-		if (ph[i].type != 1 /* PT_LOAD */ || !ph[i].memsz)
+		if (ph.type == 6 /* PT_PHDR */)
+			plan->phdr = ph.vaddr;
+		if (ph.type != 1 /* PT_LOAD */ || !ph.memsz)
 			continue;
-		if (ph[i].offset > len || ph[i].filesz > len - ph[i].offset ||
-		    ph[i].filesz > ph[i].memsz ||
-		    ph[i].vaddr % APP_PLAN_PAGE != ph[i].offset % APP_PLAN_PAGE ||
-		    ph[i].vaddr < APP_PLAN_VA_MIN || ph[i].vaddr > APP_PLAN_VA_MAX ||
-		    ph[i].memsz > APP_PLAN_VA_MAX - ph[i].vaddr || plan->nseg == APP_PLAN_MAX_SEGS)
+		if (ph.offset > len || ph.filesz > len - ph.offset || ph.filesz > ph.memsz ||
+		    ph.vaddr % APP_PLAN_PAGE != ph.offset % APP_PLAN_PAGE ||
+		    ph.vaddr < APP_PLAN_VA_MIN || ph.vaddr > APP_PLAN_VA_MAX ||
+		    ph.memsz > APP_PLAN_VA_MAX - ph.vaddr || plan->nseg == APP_PLAN_MAX_SEGS)
 			return -1;
-		app_plan_segment(&ph[i], len, &plan->seg[plan->nseg++]);
-		if (!plan->phdr && ph[i].offset <= eh->phoff &&
-		    eh->phoff + eh->phnum * sizeof(*ph) <= ph[i].offset + ph[i].filesz)
-			plan->phdr = ph[i].vaddr + (eh->phoff - ph[i].offset);
+		app_plan_segment(&ph, len, &plan->seg[plan->nseg++]);
+		if (!plan->phdr && ph.offset <= eh->phoff &&
+		    eh->phoff + eh->phnum * sizeof(ph) <= ph.offset + ph.filesz)
+			plan->phdr = ph.vaddr + (eh->phoff - ph.offset);
 	}
 	return app_plan_check(plan, len) ? 0 : -1;
 }

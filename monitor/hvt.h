@@ -51,6 +51,14 @@ int hvt_kvm_setup_vcpu(struct hvt *h, const struct mon_image *img, struct hvt_bo
 int hvt_map_program(struct hvt *h, uint64_t gpa, uint64_t pml4, uint64_t image_end, int nx,
 		    struct hvt_boot_info *bi, char *why);
 
+/* The part of hvt_kvm_setup_vcpu() that needs no KVM: checks the image's
+ * struct hvt_prepare at `gpa` (copied into *p) and writes what it asks of
+ * guest memory (page tables, the GDT's TSS descriptor; the direct map with
+ * 1 GiB pages when gib_pages).  0, or -1 with why naming the bad field,
+ * guest memory untouched.  Hostile input: tests/fuzz/fuzz_hvt_prepare.c. */
+int hvt_prepare_tables(struct hvt *h, uint64_t gpa, int gib_pages, struct hvt_prepare *p,
+		       char *why);
+
 /* Says "/dev/kvm: <step>: <errno's text>" in why; -1. */
 int hvt_kvm_fail(char *why, const char *step);
 

@@ -205,34 +205,43 @@ static int set_cpu_registers(struct hvt *h, const struct hvt_prepare *p, uint64_
 	return 0;
 }
 
+int hvt_prepare_tables(struct hvt *h, uint64_t gpa, int gib_pages, struct hvt_prepare *p, char *why)
+{
+	uint64_t ngib = (h->mem_size + GIB - 1) / GIB, base, limit, desc;
+
+	if (!mon_gpa_ok(h->mem_size, gpa, sizeof(*p)) || gpa < HVT_IMAGE_MIN)
+		return refuse(why, "it lies outside guest memory", gpa);
+	memcpy(p, h->mem + gpa, sizeof(*p));
+	if (ngib > DMAP_GIB_MAX)
+		return refuse(why, "guest memory is larger than its direct map", h->mem_size);
+	if (check_prepare(h, p, gib_pages ? 0 : ngib, why) < 0)
+		return -1;
+	write_prepared_tables(h, p, ngib, gib_pages);
+	/* the TSS descriptor, busy (TR is loaded) */
+	base = p->tss;
+	limit = p->tss_size - 1;
+	desc = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x8bULL << 40 |
+	       ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
+	put64(h, p->gdt + p->tss_sel, desc);
+	put64(h, p->gdt + p->tss_sel + 8, base >> 32);
+	return 0;
+}
+
 /* The image's struct hvt_prepare: tables, sregs, the registers above. */
 static int prepare(struct hvt *h, const struct mon_image *img, struct kvm_sregs *s,
 		   struct kvm_regs *r, struct hvt_boot_info *bi, char *why)
 {
 	uint64_t gpa = img->hvt_prepare;
 	struct hvt_prepare p;
-	uint64_t ngib = (h->mem_size + GIB - 1) / GIB, base, limit, desc, xcr0;
-	int gib_pages = (h->cpuid_x1_edx >> 26) & 1, nx = (h->cpuid_x1_edx >> 20) & 1;
+	uint64_t xcr0, limit;
+	int nx = (h->cpuid_x1_edx >> 20) & 1;
 
-	if (!mon_gpa_ok(h->mem_size, gpa, sizeof(p)) || gpa < HVT_IMAGE_MIN)
-		return refuse(why, "it lies outside guest memory", gpa);
-	memcpy(&p, h->mem + gpa, sizeof(p));
-	if (ngib > DMAP_GIB_MAX)
-		return refuse(why, "guest memory is larger than its direct map", h->mem_size);
-	if (check_prepare(h, &p, gib_pages ? 0 : ngib, why) < 0)
+	if (hvt_prepare_tables(h, gpa, (h->cpuid_x1_edx >> 26) & 1, &p, why) < 0)
 		return -1;
-	write_prepared_tables(h, &p, ngib, gib_pages);
 	if (img->hvt_program &&
 	    hvt_map_program(h, img->hvt_program, p.pml4, img->image_end, nx, bi, why) < 0)
 		return -1;
-	/* the TSS descriptor, busy (TR is loaded) */
-	base = p.tss;
 	limit = p.tss_size - 1;
-	desc = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x8bULL << 40 |
-	       ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
-	put64(h, p.gdt + p.tss_sel, desc);
-	put64(h, p.gdt + p.tss_sel + 8, base >> 32);
-
 	xcr0 = boot_xcr0(h);
 	s->cs = segment(p.code_sel, 11, 1);
 	s->ds = s->es = s->fs = s->gs = s->ss = segment(p.data_sel, 3, 0);

@@ -2,7 +2,7 @@
 # daemon has but its main().  Built in the current VARIANT (make test uses asan).
 UNIT_TESTS := t_types t_lib t_store t_routes t_untar t_buildtree t_libvirt_xml t_sandbox \
 	t_disk_stage t_sigv4 t_aws_creds t_ebs t_ec2 t_oci t_compose t_xen_hvm \
-	t_http_resp t_linux_dhcp t_app_plan
+	t_http_resp t_linux_dhcp t_app_plan t_hvt_prepare
 # These run the daemon against the mock providers: their table replaces
 # providers/registry.c (providers/mock/mock.mk).
 MOCK_TESTS := t_lifecycle t_races t_volumes
@@ -73,6 +73,14 @@ $(OUT)/tests/t_curl_sigv4: $(OUT)/obj/tests/unit/t_curl_sigv4.o $(DAEMON_PARTS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIKD_LIBS) -lcurl
+
+# unik-hvt's checks of struct hvt_prepare (the monitor without its main(),
+# built as the tests are: no KVM is used).
+$(OUT)/tests/t_hvt_prepare: $(OUT)/obj/tests/unit/t_hvt_prepare.o \
+		$(call obj,$(filter-out monitor/hvt_main.c,$(HVT_SRCS)))
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 # The CLI's HTTP/1.1 answer reader (cmd/http_resp.c).
 $(OUT)/tests/t_http_resp: $(OUT)/obj/tests/unit/t_http_resp.o $(call obj,cmd/http_resp.c) \

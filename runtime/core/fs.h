@@ -44,7 +44,8 @@ struct fs_type {
 	bool (*named)(const char *fstype);
 	/* Reads the superblock of d: 0 with *out (its root made), -EINVAL (not
 	 * this file system), -EROFS (rw asked for and it cannot be written:
-	 * features, journal), -EIO, -ENOMEM. */
+	 * features, journal), -EOPNOTSUPP (features it cannot read), -EIO,
+	 * -ENOMEM. */
 	int (*mount)(struct blkdev *d, bool rw, struct mount **out);
 	/* Writes back everything dirty (sync; `clean` at exit: the file
 	 * system is then marked cleanly unmounted): 0 or -EIO. */
@@ -93,13 +94,13 @@ int vfs_mount(struct vnode *dir, struct mount *m);
 /* vfs.c: the directory at absolute path, made with its parents (0755)
  * when missing: held, or NULL (a component is not a directory). */
 struct vnode *vfs_mkdir_p(const char *path);
-/* vfs.c, for file systems: a new vnode of m (refs 1, not counted against
+/* vfs_fs.c, for file systems: a new vnode of m (refs 1, not counted against
  * the overlay), named `name` in dir (held by it; NULL for a root). */
 struct vnode *vfs_fs_node(struct mount *m, u32 mode, u64 ino);
-/* vfs.c: sets n's name (dir held by n, the name copied): 0 or -ENOMEM.
+/* vfs_fs.c: sets n's name (dir held by n, the name copied): 0 or -ENOMEM.
  * dir NULL: n loses its name. */
 int vfs_fs_name(struct vnode *n, struct vnode *dir, const char *name);
-/* vfs.c: frees a file system's vnode (its parent's hold dropped). */
+/* vfs_fs.c: frees a file system's vnode (its parent's hold dropped). */
 void vfs_fs_free(struct vnode *n);
 
 /* fs_blkdev.c: /dev/vda, /dev/vdb, ...: the disks as block devices. */

@@ -237,9 +237,19 @@ static bool is_dots(const u8 *de)
 	       (de[6] == 2 && de[DE_HDR] == '.' && de[DE_HDR + 1] == '.');
 }
 
+/* A name a path can reach: not empty, no '/' or NUL in it (a hostile
+ * disk's entries otherwise: fuzz_volume found an empty one listed). */
+static bool reachable(const u8 *de)
+{
+	for (u32 i = 0; i < de[6]; i++)
+		if (de[DE_HDR + i] == '/' || !de[DE_HDR + i])
+			return false;
+	return de[6] != 0;
+}
+
 static int live(const u8 *de, void *arg)
 {
-	return le32(de) && !is_dots(de);
+	return le32(de) && !is_dots(de) && reachable(de);
 }
 
 s64 e2_dir_next(struct vnode *dir, u64 *pos, char *name, size_t size)

@@ -212,8 +212,8 @@ static void short_name(const u8 *de, char *out)
 	out[n] = 0;
 }
 
-/* The entry after byte *pos (entries of 32 bytes; "." and ".." and
- * labels skipped): 1 with *e and *pos past it, 0 at the end, -errno. */
+/* The entry after byte *pos (entries of 32 bytes; "." and "..", labels
+ * and names with a '/' skipped): 1 with *e and *pos past it, 0 at the end, -errno. */
 static int dir_next(struct vnode *dir, u64 *pos, struct fat_ent *e)
 {
 	u16 lfn[260];
@@ -275,7 +275,10 @@ static int dir_next(struct vnode *dir, u64 *pos, struct fat_ent *e)
 			short_name(de, e->name);
 		}
 		lfn_ok = false;
-		if (!strcmp(e->name, ".") || !strcmp(e->name, "..") || !e->name[0])
+		/* a name no path can reach: skipped (fuzz_volume: a short name
+		 * with a '/' of a hostile disk) */
+		if (!strcmp(e->name, ".") || !strcmp(e->name, "..") || !e->name[0] ||
+		    strchr(e->name, '/'))
 			continue;
 		return 1;
 	}

@@ -723,54 +723,7 @@ struct vnode *vfs_mkdir_p(const char *path)
 	return n;
 }
 
-struct vnode *vfs_fs_node(struct mount *m, u32 mode, u64 ino)
+void vfs_count_add(int delta)
 {
-	struct vnode *n = kmalloc(sizeof(*n));
-
-	if (!n)
-		return NULL;
-	n->mode = mode;
-	n->flags = VN_BOOT | VN_NOCHARGE | (m->rw ? 0 : VN_RO);
-	n->ino = ino;
-	n->refs = 1;
-	n->mnt = m;
-	n->next_seq = 2;
-	nodes++;
-	return n;
-}
-
-int vfs_fs_name(struct vnode *n, struct vnode *dir, const char *name)
-{
-	struct dentry *d = NULL;
-
-	if (dir && name) {
-		size_t len = strlen(name), size = sizeof(struct dentry) + len + 1;
-
-		d = kmalloc(size);
-		if (!d)
-			return -ENOMEM;
-		d->dir = dir;
-		d->node = n;
-		d->size = (u32)size;
-		d->len = (u16)len;
-		memcpy(d->name, name, len + 1);
-		vn_hold(dir);
-	}
-	if (n->self && n != n->mnt->root) {
-		struct vnode *old = n->self->dir;
-
-		kfree(n->self, n->self->size);
-		vn_put(old);
-	}
-	n->self = d;
-	if (S_ISDIR(n->mode) && n != n->mnt->root)
-		n->parent = dir;
-	return 0;
-}
-
-void vfs_fs_free(struct vnode *n)
-{
-	vfs_fs_name(n, NULL, NULL);
-	nodes--;
-	kfree(n, sizeof(*n));
+	nodes += (u64)(s64)delta;
 }

@@ -171,6 +171,8 @@ bool vn_readonly(const struct vnode *n);
 long vn_readlink(struct vnode *n, char *buf, size_t size);
 /* Nodes in the tree. */
 u64 vfs_count(void);
+/* For vfs_fs.c: a file system's node made (1) or freed (-1). */
+void vfs_count_add(int delta);
 /* ns since the epoch, for timestamps. */
 u64 vfs_now(void);
 /* The directory that would hold the absolute `path` (held), made with its

@@ -21,7 +21,8 @@ FUZZ_RUNS ?= 1000000
 FUZZ_TARGETS := fuzz_api_json fuzz_portspec fuzz_bootargs fuzz_cmdline fuzz_elf fuzz_hvt_calls \
 	fuzz_hvt_program \
 	fuzz_untar fuzz_routes fuzz_sigv4 fuzz_aws_ini fuzz_oci_config fuzz_oci_ref fuzz_dns \
-	fuzz_compose fuzz_http_resp fuzz_app_symbols
+	fuzz_compose fuzz_http_resp fuzz_app_symbols fuzz_hvt_prepare fuzz_app_plan fuzz_syscall_set \
+	fuzz_volume
 FUZZ_BINS := $(patsubst %,$(FUZZ_OUT)/%,$(FUZZ_TARGETS))
 LINT_SRCS += $(wildcard tests/fuzz/*.c tests/fuzz/*.h)
 
@@ -54,6 +55,25 @@ $(FUZZ_OUT)/fuzz_portspec $(FUZZ_OUT)/fuzz_bootargs $(FUZZ_OUT)/fuzz_cmdline \
 	$(fuzz_link)
 	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -ljansson
 
+# the runtime's program loader (guest code, included by the target)
+$(FUZZ_OUT)/fuzz_app_plan: $(call fuzzobj,tests/fuzz/fuzz_app_plan.c)
+	$(fuzz_link)
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^
+
+# the runtime's volume file systems (guest code; the rest of the runtime
+# is shims in the target)
+FUZZ_VOLUME_SRCS := $(wildcard runtime/core/fs_ext2*.c) runtime/core/fs_fat.c runtime/core/fs_bcache.c \
+	runtime/core/vfs_fs.c runtime/core/blk.c
+$(FUZZ_OUT)/fuzz_volume: $(call fuzzobj,tests/fuzz/fuzz_volume.c $(FUZZ_VOLUME_SRCS))
+	$(fuzz_link)
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^
+
+# the packer's reader of a program's system-call records
+$(FUZZ_OUT)/fuzz_syscall_set: $(call fuzzobj,tests/fuzz/fuzz_syscall_set.c \
+		compilers/common/syscall_set.c) $(FUZZ_LIB)
+	$(fuzz_link)
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^
+
 # the DNS responder's messages alone (the parser has no other dependency)
 $(FUZZ_OUT)/fuzz_dns: $(call fuzzobj,tests/fuzz/fuzz_dns.c daemon/dns_msg.c)
 	$(fuzz_link)
@@ -83,6 +103,10 @@ $(FUZZ_OUT)/fuzz_oci_config: $(call fuzzobj,tests/fuzz/fuzz_oci_config.c \
 	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -ljansson
 
 $(FUZZ_OUT)/fuzz_elf: $(call fuzzobj,tests/fuzz/fuzz_elf.c) $(FUZZ_MON_OBJS)
+	$(fuzz_link)
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ $(MON_LIBS)
+
+$(FUZZ_OUT)/fuzz_hvt_prepare: $(call fuzzobj,tests/fuzz/fuzz_hvt_prepare.c) $(FUZZ_MON_OBJS)
 	$(fuzz_link)
 	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ $(MON_LIBS)
 
