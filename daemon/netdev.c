@@ -77,6 +77,31 @@ static int set_addr(int fd, const char *name, unsigned long req, struct in_addr 
 	return 0;
 }
 
+/* No IPv6 on the devices unikd makes (its guest network is IPv4).  A tap
+ * is a port of the bridge: it needs no address of its own; with one, each
+ * tap brought up gets an IPv6 link-local address and routes, and every tap
+ * up or down walks the whole IPv6 routing table, which with thousands of
+ * taps is most of what starting an instance costs.  A bridge with IPv6
+ * sends router solicitations for as long as it is up (backing off to one an
+ * hour) and MLD reports, each a multicast the bridge floods to every tap:
+ * a wake-up of every guest on it (a VM exit on hvt).  Set before the device
+ * goes up, so it never sends any.  Best effort: a host without IPv6 has no
+ * such file. */
+static void dev_no_ipv6(const char *name)
+{
+	char path[80];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (write(fd, "1", 1) < 0) {
+		/* the device keeps IPv6: slower or noisier, not wrong */
+	}
+	close(fd);
+}
+
 int netdev_is_bridge(const char *name)
 {
 	struct ethtool_drvinfo info;
@@ -146,10 +171,13 @@ int netdev_bridge_ensure(const char *name, struct in_addr addr, int prefix, stru
 		unik_err_set(err, UNIK_E_INVALID, "%s exists and is not a bridge", name);
 		goto cleanup;
 	}
-	if (!netdev_exists(name) && ioctl(fd, SIOCBRADDBR, name) < 0 && errno != EEXIST) {
-		unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot create bridge %s: %s", name,
-			     strerror(errno));
-		goto cleanup;
+	if (!netdev_exists(name)) {
+		if (ioctl(fd, SIOCBRADDBR, name) < 0 && errno != EEXIST) {
+			unik_err_set(err, UNIK_E_UNAVAILABLE, "cannot create bridge %s: %s", name,
+				     strerror(errno));
+			goto cleanup;
+		}
+		dev_no_ipv6(name); /* ours: a bridge someone else made keeps its settings */
 	}
 	mask.s_addr = prefix ? htonl(~0u << (32 - prefix)) : 0;
 	if (set_addr(fd, name, SIOCSIFADDR, addr, err) ||
@@ -179,26 +207,6 @@ static int tap_persist(const char *name, int on, struct unik_err *err)
 	return rc;
 }
 
-/* A tap is a port of the bridge: it needs no address of its own.  Without
- * this each tap brought up gets an IPv6 link-local address and routes, and
- * every tap up or down walks the whole IPv6 routing table, which with
- * thousands of taps is most of what starting an instance costs.  Best
- * effort: a host without IPv6 has no such file. */
-static void tap_no_ipv6(const char *name)
-{
-	char path[80];
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	if (write(fd, "1", 1) < 0) {
-		/* the tap keeps its IPv6 address: slower, not wrong */
-	}
-	close(fd);
-}
-
 int netdev_tap_create(const char *name, const char *bridge, struct unik_err *err)
 {
 	struct ifreq ifr;
@@ -208,7 +216,7 @@ int netdev_tap_create(const char *name, const char *bridge, struct unik_err *err
 		return -1;
 	if (tap_persist(name, 1, err))
 		return -1;
-	tap_no_ipv6(name);
+	dev_no_ipv6(name);
 	fd = ctl_socket(err);
 	if (fd < 0)
 		goto cleanup;
