@@ -95,6 +95,13 @@ int vm_reserve(u64 start, u64 end, int prot, enum vma_kind kind)
 	return 0;
 }
 
+/* Only for a plan the platform mapped (hvt's prepared program): never here. */
+int vm_reserve_plan(const struct app_plan *plan)
+{
+	FUZZ_CHECK(0, "vm_reserve_plan() called for a plan with %u segments", plan->nseg);
+	return -1;
+}
+
 static void map(u64 va, const u8 *mem)
 {
 	FUZZ_CHECK(nres && va >= res_start[nres - 1] && va < res_end[nres - 1] && !(va % PAGE_SIZE),
@@ -207,7 +214,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	file_len = len;
 	npages = nframes = nres = 0;
 	memset(&img, 0, sizeof(img));
-	rc = elf_load_app(file_pa, len, has_plan ? &plan : NULL, &img);
+	rc = elf_load_app(file_pa, len, has_plan ? &plan : NULL, false, &img);
 	fprintf(stderr, "rc %d pages %u frames %u\n", rc, npages, nframes);
 	FUZZ_CHECK(rc <= 0, "elf_load_app() returned %d", rc);
 	if (rc == 0) {
