@@ -9,23 +9,21 @@
 # where dnsmasq is the DHCP server and gives EC2's MTU (option 26), 9001:
 # the program's port answers on the leased address, the init's log names
 # that lease and shows every module loaded (xen-netfront refusing: no Xen),
-# and the TCP MSS the guest advertises is the MTU's.
+# and the TCP MSS the guest advertises is the MTU's.  The lease is dnsmasq's
+# shortest, 2 minutes: at T1 (60 s) the init renews it (compilers/linux/
+# dhcp_renew.c), dnsmasq ACKs a second REQUEST from the guest's MAC, and the
+# port still answers on the same address.
 . "$(dirname "$0")/../lib/e2e.sh"
 . "$ROOT/tests/lib/netns.sh"
+. "$ROOT/tests/lib/linux_disk.sh"
 need_tools qemu-system-x86_64 python3 curl grub-mkimage mkfs.fat mcopy ip
 command -v dnsmasq >/dev/null || skip "dnsmasq is not installed (dnsmasq-base, scripts/install-deps)"
 [ -f /usr/lib/grub/i386-pc/boot.img ] || skip "grub-pc-bin is not installed (scripts/install-deps)"
 [ "$(id -u)" = 0 ] || skip "a network namespace needs root"
 start_daemon
-unik build -t webd --compiler linux "$ROOT/examples/http-c" >"$T/b.log" 2>&1 ||
-	skip "the linux compiler is not usable here: $(tail -1 "$T/b.log")"
-check "unik export --format raw of a linux-initrd image" \
-	bash -c "timeout 300 $BIN/unik export --format raw -o '$T/l.raw' webd >'$T/x.log' 2>&1"
-drive="$T/l.raw@@$((2048 * 512))"
-mcopy -n -i "$drive" ::/boot/grub/grub.cfg "$T/l.cfg" 2>"$T/mcopy.err"
+linux_disk_export webd
 check "its grub.cfg has no network words of its own" bash -c "! grep -q 'unik\.\(ip\|net\)=' '$T/l.cfg'"
-sed -i "s|^linux .*|& 'unik.net=dhcp' loglevel=7|" "$T/l.cfg"
-mcopy -o -i "$drive" "$T/l.cfg" ::/boot/grub/grub.cfg
+linux_disk_words "'unik.net=dhcp' loglevel=7"
 
 ns=unik-t0048-$$
 netns_bridge "$ns" 10.248.0 tp || { netns_del; skip "cannot make a network namespace here"; }
@@ -43,7 +41,7 @@ stop_ns() {
 }
 trap 'stop_ns; cleanup' EXIT
 ip netns exec "$NS" dnsmasq --keep-in-foreground --no-hosts --no-resolv --conf-file=/dev/null --port=0 \
-	--interface=br0 --bind-interfaces --dhcp-range=10.248.0.50,10.248.0.60,255.255.255.0,1h \
+	--interface=br0 --bind-interfaces --dhcp-range=10.248.0.50,10.248.0.60,255.255.255.0,2m \
 	--dhcp-option=option:router,10.248.0.1 --dhcp-option=option:dns-server,10.248.0.1 \
 	--dhcp-option=26,9001 --dhcp-leasefile="$T/leases" --log-dhcp --log-facility="$T/dnsmasq.log" \
 	--pid-file="$T/dnsmasq.pid" >"$T/dnsmasq.out" 2>&1 &
@@ -64,7 +62,7 @@ done
 check "dnsmasq leased an address to the guest's MAC ($addr)" test -n "$addr"
 check "the program's port answers on the leased address" test -n "$got"
 check "the init's log: eth0 leased from 10.248.0.1, $addr/24, MTU 9001" \
-	bash -c "grep -a 'unik-init: eth0: leased from 10.248.0.1 for 3600 s' '$T/l.com1' && grep -a 'unik-init: eth0: $addr/24 mtu 9001' '$T/l.com1'"
+	bash -c "grep -a 'unik-init: eth0: leased from 10.248.0.1 for 120 s' '$T/l.com1' && grep -a 'unik-init: eth0: $addr/24 mtu 9001' '$T/l.com1'"
 check "every network module loaded but xen-netfront, which is not for this machine (no Xen)" \
 	bash -c "grep -aq 'unik-init: xen-netfront.ko: not for this machine' '$T/l.com1' && ! grep -a 'unik-init: cannot load' '$T/l.com1'"
 mss=$(in_ns python3 -c '
@@ -73,6 +71,19 @@ s = socket.create_connection((sys.argv[1], 8080), timeout=5)
 print(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG))' "$addr" 2>/dev/null)
 check "the guest's MSS is the leased MTU's (9001 - 40, less TCP options; 1500's is 1460): $mss" \
 	bash -c "[ '${mss:-0}' -gt 8900 ] && [ '${mss:-0}' -le 8961 ]"
+check "the init renews at T1, 60 s, and rebinds at T2, 105 s" \
+	grep -aq 'unik-init: eth0: renewing at 60 s, rebinding at 105 s' "$T/l.com1"
+acks() { grep -ac "DHCPACK(br0) $addr 52:54:00:48:00:01" "$T/dnsmasq.log" 2>/dev/null; }
+for _ in $(seq 1 150); do
+	grep -aq 'unik-init: dhcp: lease renewed' "$T/l.com1" && [ "$(acks)" -ge 2 ] && break
+	kill -0 "$QPID" 2>/dev/null || break
+	sleep 1
+done
+check "dnsmasq ACKed a second REQUEST from the guest's MAC for $addr (the renewal): $(acks) ACKs" \
+	bash -c "[ '$(acks)' -ge 2 ] && [ \$(grep -ac 'DHCPREQUEST(br0) $addr 52:54:00:48:00:01' '$T/dnsmasq.log') -ge 2 ]"
+check "the init's log: the lease renewed by 10.248.0.1 for 120 s" \
+	grep -aq 'unik-init: dhcp: lease renewed by 10.248.0.1 for 120 s (renewal 1)' "$T/l.com1"
+check "the port still answers on $addr after the renewal" in_ns curl -sf -m 5 -o /dev/null "http://$addr:8080/"
 kill "$QPID" 2>/dev/null
 wait "$QPID" 2>/dev/null
 finish
