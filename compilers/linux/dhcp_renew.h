@@ -35,7 +35,8 @@ int64_t dhcp_resend_at(int64_t now, int64_t limit);
  * begun at start_ms; 0 (r->sock -1 when it needs no renewal), or -1 when
  * no socket could be made (logged). */
 int dhcp_renew_open(struct dhcp_renew *r, const char *ifname, const uint8_t mac[6],
-		    const struct dhcp_lease *l, int64_t start_ms, void (*log)(const char *fmt, ...));
+		    const struct dhcp_lease *l, int64_t start_ms,
+		    void (*log)(const char *fmt, ...));
 void dhcp_renew_close(struct dhcp_renew *r);
 
 /* Milliseconds until dhcp_renew_step() has something to send; -1: never. */

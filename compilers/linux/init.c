@@ -323,8 +323,8 @@ static int net_from_dhcp(int sock, struct net_conf *c, int budget_ms)
 	klog("eth0: leased from %s for %u s", a, l.lease_s);
 	dhcp_renew_open(&renew, "eth0", mac, &l, start, klog);
 	if (renew.sock >= 0)
-		klog("eth0: renewing at %lld s, rebinding at %lld s", (long long)(renew.t1 - start) / 1000,
-		     (long long)(renew.t2 - start) / 1000);
+		klog("eth0: renewing at %lld s, rebinding at %lld s",
+		     (long long)(renew.t1 - start) / 1000, (long long)(renew.t2 - start) / 1000);
 	return 0;
 }
 
@@ -390,8 +390,9 @@ static void net_setup(void)
 		for (int i = 0; i < 500 && if_nametoindex("eth0") == 0; i++)
 			usleep(10000);
 		memset(&c, 0, sizeof(c));
-		if (cmdline_word(UNIK_BOOT_IP, 0, v, sizeof(v)) ? net_from_words(&c) == 0
-								: net_from_dhcp(sock, &c, DHCP_BUDGET_MS) == 0)
+		if (cmdline_word(UNIK_BOOT_IP, 0, v, sizeof(v))
+			? net_from_words(&c) == 0
+			: net_from_dhcp(sock, &c, DHCP_BUDGET_MS) == 0)
 			net_apply(sock, &c);
 	}
 	close(sock);

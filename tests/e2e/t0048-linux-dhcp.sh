@@ -12,7 +12,10 @@
 # and the TCP MSS the guest advertises is the MTU's.  The lease is dnsmasq's
 # shortest, 2 minutes: at T1 (60 s) the init renews it (compilers/linux/
 # dhcp_renew.c), dnsmasq ACKs a second REQUEST from the guest's MAC, and the
-# port still answers on the same address.
+# port still answers on the same address.  Then dnsmasq is started again with
+# another range and --dhcp-authoritative: it refuses (NAK) the next renewal,
+# and the init removes the address, asks anew and gets one of the new range,
+# where the port answers.
 . "$(dirname "$0")/../lib/e2e.sh"
 . "$ROOT/tests/lib/netns.sh"
 . "$ROOT/tests/lib/linux_disk.sh"
@@ -40,13 +43,20 @@ stop_ns() {
 	netns_del
 }
 trap 'stop_ns; cleanup' EXIT
-ip netns exec "$NS" dnsmasq --keep-in-foreground --no-hosts --no-resolv --conf-file=/dev/null --port=0 \
-	--interface=br0 --bind-interfaces --dhcp-range=10.248.0.50,10.248.0.60,255.255.255.0,2m \
-	--dhcp-option=option:router,10.248.0.1 --dhcp-option=option:dns-server,10.248.0.1 \
-	--dhcp-option=26,9001 --dhcp-leasefile="$T/leases" --log-dhcp --log-facility="$T/dnsmasq.log" \
-	--pid-file="$T/dnsmasq.pid" >"$T/dnsmasq.out" 2>&1 &
-DPID=$!
-ip netns exec "$NS" timeout 400 qemu-system-x86_64 -M pc -accel tcg -m 512 -display none -no-reboot -nodefaults \
+# dnsmasq_start FIRST LAST LEASES [OPTION...]: a 2-minute lease of FIRST..LAST
+dnsmasq_start() {
+	local first=$1 last=$2 leases=$3
+	shift 3
+	ip netns exec "$NS" dnsmasq --keep-in-foreground --no-hosts --no-resolv --conf-file=/dev/null \
+		--port=0 --interface=br0 --bind-interfaces \
+		--dhcp-range="10.248.0.$first,10.248.0.$last,255.255.255.0,2m" \
+		--dhcp-option=option:router,10.248.0.1 --dhcp-option=option:dns-server,10.248.0.1 \
+		--dhcp-option=26,9001 --dhcp-leasefile="$leases" --log-dhcp --log-facility="$T/dnsmasq.log" \
+		--pid-file="$T/dnsmasq.pid" "$@" >>"$T/dnsmasq.out" 2>&1 &
+	DPID=$!
+}
+dnsmasq_start 50 60 "$T/leases"
+ip netns exec "$NS" timeout 600 qemu-system-x86_64 -M pc -accel tcg -m 512 -display none -no-reboot -nodefaults \
 	-serial "file:$T/l.com1" -drive "file=$T/l.raw,format=raw,if=none,id=d0" \
 	-device nvme,drive=d0,serial=unikroot,bootindex=0 \
 	-netdev tap,id=n0,ifname=tp,script=no,downscript=no \
@@ -71,8 +81,9 @@ s = socket.create_connection((sys.argv[1], 8080), timeout=5)
 print(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG))' "$addr" 2>/dev/null)
 check "the guest's MSS is the leased MTU's (9001 - 40, less TCP options; 1500's is 1460): $mss" \
 	bash -c "[ '${mss:-0}' -gt 8900 ] && [ '${mss:-0}' -le 8961 ]"
-check "the init renews at T1, 60 s, and rebinds at T2, 105 s" \
-	grep -aq 'unik-init: eth0: renewing at 60 s, rebinding at 105 s' "$T/l.com1"
+# (dnsmasq's T1 and T2 are half and 7/8 of the lease less up to 1/16 of it)
+check "the init renews at T1, 52-60 s, and rebinds at T2, 97-105 s" \
+	grep -aEq 'unik-init: eth0: renewing at (5[2-9]|60) s, rebinding at (9[7-9]|10[0-5]) s' "$T/l.com1"
 acks() { grep -ac "DHCPACK(br0) $addr 52:54:00:48:00:01" "$T/dnsmasq.log" 2>/dev/null; }
 for _ in $(seq 1 150); do
 	grep -aq 'unik-init: dhcp: lease renewed' "$T/l.com1" && [ "$(acks)" -ge 2 ] && break
@@ -84,6 +95,27 @@ check "dnsmasq ACKed a second REQUEST from the guest's MAC for $addr (the renewa
 check "the init's log: the lease renewed by 10.248.0.1 for 120 s" \
 	grep -aq 'unik-init: dhcp: lease renewed by 10.248.0.1 for 120 s (renewal 1)' "$T/l.com1"
 check "the port still answers on $addr after the renewal" in_ns curl -sf -m 5 -o /dev/null "http://$addr:8080/"
+
+kill "$DPID" 2>/dev/null
+wait "$DPID" 2>/dev/null
+dnsmasq_start 70 80 "$T/leases2" --dhcp-authoritative
+addr2= got=
+for _ in $(seq 1 200); do
+	addr2=$(awk '$2 == "52:54:00:48:00:01" { print $3 }' "$T/leases2" 2>/dev/null)
+	# the console lags: the init's line for the new address may come after the port
+	[ -n "$addr2" ] && got=$(in_ns curl -s -m 2 "http://$addr2:8080/" 2>/dev/null) && [ -n "$got" ] &&
+		grep -aq "unik-init: eth0: $addr2/24 mtu 9001" "$T/l.com1" && break
+	kill -0 "$QPID" 2>/dev/null || break
+	sleep 1
+done
+check "dnsmasq, restarted authoritative for .70-.80, refused the renewal of $addr (NAK)" \
+	grep -aq "DHCPNAK(br0) $addr 52:54:00:48:00:01" "$T/dnsmasq.log"
+check "the init: the renewal refused, the lease lost, its address removed" \
+	bash -c "grep -aq 'unik-init: dhcp: the server refused to renew the lease' '$T/l.com1' && grep -aq 'unik-init: eth0: lease lost: its address is removed' '$T/l.com1'"
+check "a new lease of the new range ($addr2), where the port answers" \
+	bash -c "[ -n '$got' ] && grep -aq 'unik-init: eth0: $addr2/24 mtu 9001' '$T/l.com1'"
+old=$(in_ns curl -s -m 3 "http://$addr:8080/" 2>/dev/null)
+check "the old address no longer answers" test -z "$old"
 kill "$QPID" 2>/dev/null
 wait "$QPID" 2>/dev/null
 finish

@@ -113,7 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((pkt[0] & 15) == 5 && ((size_t)pkt[24] << 8 | pkt[25]) == len - IP_HDR) {
 			type = dhcp_msg_parse(pkt + MSG_AT, len - MSG_AT, xid, mac, &again);
 			FUZZ_CHECK(type > 0 && again.addr == l.addr && again.server == l.server &&
-					   again.lease_s == l.lease_s,
+				       again.lease_s == l.lease_s,
 				   "the payload alone reads otherwise");
 		}
 	}

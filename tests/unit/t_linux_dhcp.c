@@ -285,8 +285,8 @@ static void test_fuzz(void)
  * set, no requested address, no server identifier; T1/T2 asked and read. */
 static void test_renew_msg(void)
 {
-	static const uint8_t t12[] = { 53, 1, 5, 54, 4, 10, 0, 0, 1, 51, 4, 0, 0, 0, 120,
-				       58, 4, 0, 0, 0, 50, 59, 4, 0, 0, 0, 100, 255 };
+	static const uint8_t t12[] = { 53,  1,	5, 54, 4, 10, 0,  0,  1, 51, 4, 0, 0,	0,
+				       120, 58, 4, 0,  0, 0,  50, 59, 4, 0,  0, 0, 100, 255 };
 	static const uint8_t bad58[] = { 53, 1, 5, 54, 4, 10, 0, 0, 1, 58, 2, 0, 50, 255 };
 	uint8_t m[DHCP_PACKET_MAX], pkt[1024];
 	size_t len = dhcp_msg_build(m, DHCP_REQUEST, XID, MAC, A("10.0.3.7"), 0, 0);
