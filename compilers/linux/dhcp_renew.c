@@ -129,6 +129,7 @@ static void send_request(struct dhcp_renew *r, int64_t now, void (*log)(const ch
 	if (r->sent == 0)
 		r->sent_ms = now;
 	r->sent++;
+	r->rebinding = rebinding;
 	r->next = dhcp_resend_at(now, rebinding ? r->end : r->t2); /* at T2: rebinding */
 }
 
@@ -164,7 +165,9 @@ int dhcp_renew_step(struct dhcp_renew *r, int64_t now, void (*log)(const char *f
 		schedule(r, &l, r->sent_ms);
 		r->sent = 0;
 		inet_ntop(AF_INET, &l.server, a, sizeof(a));
-		log("dhcp: lease renewed by %s for %u s (renewal %d)", a, l.lease_s, r->renewals);
+		log("dhcp: lease renewed by %s for %u s (renewal %d, %s)", a, l.lease_s,
+		    r->renewals, r->rebinding ? "rebinding" : "renewing");
+		r->rebinding = 0;
 	}
 	if (now >= r->end) {
 		log("dhcp: the lease ended without a renewal");

@@ -19,6 +19,7 @@ struct dhcp_renew {
 	int64_t sent_ms; /* when this renewal's first REQUEST went */
 	uint32_t xid; /* this renewal's transaction */
 	int sent; /* REQUESTs of this renewal so far */
+	int rebinding; /* the last of them was broadcast (REBINDING) */
 	int renewals; /* ACKed so far */
 };
 

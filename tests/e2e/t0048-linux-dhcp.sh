@@ -15,7 +15,10 @@
 # port still answers on the same address.  Then dnsmasq is started again with
 # another range and --dhcp-authoritative: it refuses (NAK) the next renewal,
 # and the init removes the address, asks anew and gets one of the new range,
-# where the port answers.
+# where the port answers.  Last, unicast to the server is dropped in the
+# namespace (iptables): the renewal at T1 goes unanswered (the rule counts
+# it: RENEWING is unicast), and at T2 the init rebinds by broadcast, which
+# dnsmasq ACKs.
 . "$(dirname "$0")/../lib/e2e.sh"
 . "$ROOT/tests/lib/netns.sh"
 . "$ROOT/tests/lib/linux_disk.sh"
@@ -93,7 +96,7 @@ done
 check "dnsmasq ACKed a second REQUEST from the guest's MAC for $addr (the renewal): $(acks) ACKs" \
 	bash -c "[ '$(acks)' -ge 2 ] && [ \$(grep -ac 'DHCPREQUEST(br0) $addr 52:54:00:48:00:01' '$T/dnsmasq.log') -ge 2 ]"
 check "the init's log: the lease renewed by 10.248.0.1 for 120 s" \
-	grep -aq 'unik-init: dhcp: lease renewed by 10.248.0.1 for 120 s (renewal 1)' "$T/l.com1"
+	grep -aq 'unik-init: dhcp: lease renewed by 10.248.0.1 for 120 s (renewal 1, renewing)' "$T/l.com1"
 check "the port still answers on $addr after the renewal" in_ns curl -sf -m 5 -o /dev/null "http://$addr:8080/"
 
 kill "$DPID" 2>/dev/null
@@ -116,6 +119,20 @@ check "a new lease of the new range ($addr2), where the port answers" \
 	bash -c "[ -n '$got' ] && grep -aq 'unik-init: eth0: $addr2/24 mtu 9001' '$T/l.com1'"
 old=$(in_ns curl -s -m 3 "http://$addr:8080/" 2>/dev/null)
 check "the old address no longer answers" test -z "$old"
+
+# (the new lease's first renewal may come before the rule: a later one rebinds)
+check "unicast to the DHCP server dropped in the namespace" \
+	in_ns iptables -I INPUT -p udp --dport 67 -d 10.248.0.1 -j DROP
+for _ in $(seq 1 200); do
+	grep -aEq 'unik-init: dhcp: lease renewed by 10.248.0.1 for 120 s \(renewal [0-9]+, rebinding\)' "$T/l.com1" && break
+	kill -0 "$QPID" 2>/dev/null || break
+	sleep 1
+done
+dropped=$(in_ns iptables -L INPUT -v -n -x | awk '/dpt:67/ { print $1 }')
+check "the renewing REQUEST went to the server by unicast (dropped: ${dropped:-0})" test "${dropped:-0}" -ge 1
+check "the init rebound at T2 by broadcast, dnsmasq ACKed: the lease renewed (rebinding)" \
+	grep -aEq 'unik-init: dhcp: lease renewed by 10.248.0.1 for 120 s \(renewal [0-9]+, rebinding\)' "$T/l.com1"
+check "the port answers on $addr2 after rebinding" in_ns curl -sf -m 5 -o /dev/null "http://$addr2:8080/"
 kill "$QPID" 2>/dev/null
 wait "$QPID" 2>/dev/null
 finish
