@@ -1,4 +1,4 @@
-# xen_dom0.sh - what the nested-Xen tests (t0045, t0049) share around
+# xen_dom0.sh - what the nested-Xen tests (t0045, t0049, t0050) share around
 # scripts/xen-dom0 (Debian's Xen and dom0 under QEMU TCG).  Source it after
 # e2e.sh; $OV is the overlay copied onto dom0's root, whose /root/run.sh the
 # dom0 runs.  Then:
@@ -13,6 +13,7 @@
 #                           $T/log is its serial line without CRs
 #   xen_dom0_sections NAME... $T/NAME: the lines NAME-BEGIN..NAME-END of $T/log
 #   xen_dom0_hvm            HVM domains' device model and firmware in $OV
+#   xen_dom0_hvm_cfg NAME MEMORY MAC   an HVM domain's xl config, $OV/root/NAME.cfg
 xen_dom0_prepare() {
 	"$ROOT/scripts/xen-dom0" prepare >"$T/prepare.log" 2>&1 || {
 		cat "$T/prepare.log"
@@ -67,4 +68,14 @@ xen_dom0_hvm() {
 		mkdir -p "$OV$(dirname "$l")"
 		cp -L "$l" "$OV$l"
 	done
+}
+# xen_dom0_hvm_cfg NAME MEMORY MAC: $OV/root/NAME.cfg, an HVM domain as EC2's
+# Xen types boot an AMI: /root/disk.raw as its IDE disk (booted by SeaBIOS),
+# a vif of type=vif (no emulated NIC) with MAC on br0, COM1 to /tmp/com1.log
+xen_dom0_hvm_cfg() {
+	printf '%s\n' "name = \"$1\"" 'type = "hvm"' "memory = $2" 'vcpus = 1' \
+		'disk = [ "format=raw, vdev=hda, access=rw, target=/root/disk.raw" ]' \
+		"vif = [ \"type=vif, bridge=br0, mac=$3\" ]" 'serial = "file:/tmp/com1.log"' \
+		'vga = "none"' 'nographic = 1' 'vnc = 0' 'boot = "c"' 'on_poweroff = "destroy"' \
+		'on_crash = "destroy"' 'on_reboot = "destroy"' >"$OV/root/$1.cfg"
 }
