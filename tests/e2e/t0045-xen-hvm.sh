@@ -34,7 +34,8 @@ mtype -i "$P" ::/boot/grub/grub.cfg | sed "s#^multiboot2 /boot/unik.elf#& 'unik.
 check "the disk's grub.cfg takes unik.verbose" bash -c "grep -q \"unik.elf 'unik.verbose'\" '$T/grub.cfg' &&
 	mcopy -o -i '$P' '$T/grub.cfg' ::/boot/grub/grub.cfg"
 
-xen_dom0_hvm_cfg hvm 128 00:16:3e:00:00:42
+xen_dom0_hvm_cfg hvm 128 00:16:3e:00:00:42 'boot = "c"' \
+	'disk = [ "format=raw, vdev=hda, access=rw, target=/root/disk.raw" ]'
 xen_dom0_net 10.77.0
 cat >"$OV/root/run.sh" <<'EOF'
 #!/bin/sh

@@ -13,7 +13,7 @@
 #                           $T/log is its serial line without CRs
 #   xen_dom0_sections NAME... $T/NAME: the lines NAME-BEGIN..NAME-END of $T/log
 #   xen_dom0_hvm            HVM domains' device model and firmware in $OV
-#   xen_dom0_hvm_cfg NAME MEMORY MAC   an HVM domain's xl config, $OV/root/NAME.cfg
+#   xen_dom0_hvm_cfg NAME MEMORY MAC LINE...  an HVM domain's xl config, $OV/root/NAME.cfg
 xen_dom0_prepare() {
 	"$ROOT/scripts/xen-dom0" prepare >"$T/prepare.log" 2>&1 || {
 		cat "$T/prepare.log"
@@ -69,13 +69,15 @@ xen_dom0_hvm() {
 		cp -L "$l" "$OV$l"
 	done
 }
-# xen_dom0_hvm_cfg NAME MEMORY MAC: $OV/root/NAME.cfg, an HVM domain as EC2's
-# Xen types boot an AMI: /root/disk.raw as its IDE disk (booted by SeaBIOS),
-# a vif of type=vif (no emulated NIC) with MAC on br0, COM1 to /tmp/com1.log
+# xen_dom0_hvm_cfg NAME MEMORY MAC LINE...: $OV/root/NAME.cfg, an HVM domain
+# as on EC2's Xen types: a vif of type=vif (no emulated NIC) with MAC on br0,
+# COM1 to /tmp/com1.log, no display, destroyed when it stops; the LINEs say
+# what it boots (a disk, or a kernel given to the device model)
 xen_dom0_hvm_cfg() {
-	printf '%s\n' "name = \"$1\"" 'type = "hvm"' "memory = $2" 'vcpus = 1' \
-		'disk = [ "format=raw, vdev=hda, access=rw, target=/root/disk.raw" ]' \
-		"vif = [ \"type=vif, bridge=br0, mac=$3\" ]" 'serial = "file:/tmp/com1.log"' \
-		'vga = "none"' 'nographic = 1' 'vnc = 0' 'boot = "c"' 'on_poweroff = "destroy"' \
-		'on_crash = "destroy"' 'on_reboot = "destroy"' >"$OV/root/$1.cfg"
+	local name=$1 mem=$2 mac=$3
+	shift 3
+	printf '%s\n' "name = \"$name\"" 'type = "hvm"' "memory = $mem" 'vcpus = 1' "$@" \
+		"vif = [ \"type=vif, bridge=br0, mac=$mac\" ]" 'serial = "file:/tmp/com1.log"' \
+		'vga = "none"' 'nographic = 1' 'vnc = 0' 'on_poweroff = "destroy"' \
+		'on_crash = "destroy"' 'on_reboot = "destroy"' >"$OV/root/$name.cfg"
 }
