@@ -23,18 +23,21 @@ dom0_http() {
 # STALLED-END, for a look at where it stopped), destroyed and created again,
 # TRIES times in all.  0 once it listens.
 dom0_create() {
-	local cfg=$1 name=$2 con=$3 tries=$4 wait=$5 try=1 i
+	local cfg=$1 name=$2 con=$3 tries=$4 wait=$5 try=1 i t0
 	while :; do
 		xl create "$cfg" >/tmp/xl.log 2>&1 || {
 			echo "DOM-CREATE-FAILED"; cat /tmp/xl.log; return 1
 		}
 		echo "DOM-CREATED"
+		t0=$(date +%s)
 		i=0
+		# seconds, not rounds: under nested TCG a round of grep and xl list
+		# takes seconds itself
 		while ! grep -q "listening on port" "$con" 2>/dev/null && [ $i -lt "$wait" ]; do
 			xl list "$name" >/dev/null 2>&1 || break
-			sleep 1; i=$((i + 1))
+			sleep 1; i=$(($(date +%s) - t0))
 		done
-		echo "DOM-WAITED=$i"
+		echo "DOM-WAITED=${i}s"
 		grep -q "listening on port" "$con" 2>/dev/null && return 0
 		[ $try -ge "$tries" ] && return 1
 		echo "STALLED-BEGIN"; cat "$con"; xl list; echo "STALLED-END"
