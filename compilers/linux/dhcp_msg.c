@@ -58,21 +58,20 @@ static uint8_t *opt(uint8_t *p, uint8_t code, const void *val, uint8_t len)
 	return p + 2 + len;
 }
 
-size_t dhcp_packet_build(uint8_t *buf, int type, uint32_t xid, const uint8_t mac[6], uint32_t want,
-			 uint32_t server)
+size_t dhcp_msg_build(uint8_t *m, int type, uint32_t xid, const uint8_t mac[6], uint32_t ciaddr,
+		      uint32_t want, uint32_t server)
 {
-	/* mask, router, DNS, MTU, lease time, server identifier */
-	static const uint8_t params[] = { 1, 3, 6, 26, 51, 54 };
-	uint8_t *ip = buf, *udp = buf + IP_HDR, *m = udp + UDP_HDR, *p;
-	uint8_t t = (uint8_t)type, maxsz[2];
-	size_t mlen, ulen;
-	uint32_t sum;
+	/* mask, router, DNS, MTU, lease time, server identifier, T1, T2 */
+	static const uint8_t params[] = { 1, 3, 6, 26, 51, 54, 58, 59 };
+	uint8_t t = (uint8_t)type, maxsz[2], *p;
+	size_t mlen;
 
-	memset(buf, 0, DHCP_PACKET_MAX);
+	memset(m, 0, DHCP_PACKET_MAX - IP_HDR - UDP_HDR);
 	m[0] = 1; /* BOOTREQUEST */
 	m[1] = 1; /* Ethernet */
 	m[2] = 6;
 	memcpy(m + 4, &(uint32_t){ htonl(xid) }, 4);
+	memcpy(m + 12, &ciaddr, 4);
 	memcpy(m + 28, mac, 6);
 	memcpy(m + BOOTP_FIXED, cookie, 4);
 	p = opt(m + OPTS_AT, 53, &t, 1);
@@ -85,9 +84,18 @@ size_t dhcp_packet_build(uint8_t *buf, int type, uint32_t xid, const uint8_t mac
 		p = opt(p, 54, &server, 4);
 	*p++ = 255;
 	mlen = (size_t)(p - m);
-	if (mlen < 300) /* BOOTP's minimum; some relays drop shorter */
-		mlen = 300;
-	ulen = UDP_HDR + mlen;
+	return mlen < 300 ? 300 : mlen; /* BOOTP's minimum; some relays drop shorter */
+}
+
+size_t dhcp_packet_build(uint8_t *buf, int type, uint32_t xid, const uint8_t mac[6], uint32_t want,
+			 uint32_t server)
+{
+	uint8_t *ip = buf, *udp = buf + IP_HDR;
+	size_t ulen;
+	uint32_t sum;
+
+	memset(buf, 0, IP_HDR + UDP_HDR);
+	ulen = UDP_HDR + dhcp_msg_build(udp + UDP_HDR, type, xid, mac, 0, want, server);
 
 	ip[0] = 0x45;
 	put16(ip + 2, (uint32_t)(IP_HDR + ulen));
@@ -188,6 +196,12 @@ static int options_parse(const uint8_t *o, size_t len, struct dhcp_lease *l)
 				return -1;
 			l->server = get_addr(v);
 			break;
+		case 58:
+		case 59:
+			if (n != 4)
+				return -1;
+			*(code == 58 ? &l->t1_s : &l->t2_s) = get32(v);
+			break;
 		default: break; /* others, option overload (52) included, are not read */
 		}
 		i += 2u + n;
@@ -216,11 +230,9 @@ static const uint8_t *udp_payload(const uint8_t *pkt, size_t len, size_t *plen)
 	return pkt + UDP_HDR;
 }
 
-int dhcp_packet_parse(const uint8_t *pkt, size_t len, uint32_t xid, const uint8_t mac[6],
-		      struct dhcp_lease *l)
+int dhcp_msg_parse(const uint8_t *m, size_t mlen, uint32_t xid, const uint8_t mac[6],
+		   struct dhcp_lease *l)
 {
-	size_t mlen;
-	const uint8_t *m = udp_payload(pkt, len, &mlen);
 	int type;
 
 	memset(l, 0, sizeof(*l));
@@ -242,4 +254,13 @@ int dhcp_packet_parse(const uint8_t *pkt, size_t len, uint32_t xid, const uint8_
 	if (l->router && !host_addr(l->router))
 		l->router = 0;
 	return type;
+}
+
+int dhcp_packet_parse(const uint8_t *pkt, size_t len, uint32_t xid, const uint8_t mac[6],
+		      struct dhcp_lease *l)
+{
+	size_t mlen = 0;
+	const uint8_t *m = udp_payload(pkt, len, &mlen);
+
+	return dhcp_msg_parse(m, mlen, xid, mac, l);
 }

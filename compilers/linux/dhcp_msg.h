@@ -1,8 +1,9 @@
 /* dhcp_msg.h - DHCPv4 messages for the linux base's init (RFC 2131, 2132):
- * building DISCOVER and REQUEST inside their IPv4/UDP headers, and reading
- * OFFER, ACK and NAK out of an IPv4 packet, every length checked (the
- * network is hostile).  No I/O: the client is init_dhcp.c.  Addresses are
- * in network byte order. */
+ * building DISCOVER and REQUEST inside their IPv4/UDP headers (or, for a
+ * renewal over a UDP socket, alone), and reading OFFER, ACK and NAK out of
+ * an IPv4 packet or a UDP payload, every length checked (the network is
+ * hostile).  No I/O: the clients are dhcp_client.c (the first lease) and
+ * dhcp_renew.c (keeping it).  Addresses are in network byte order. */
 #ifndef UNIK_LINUX_DHCP_MSG_H
 #define UNIK_LINUX_DHCP_MSG_H
 
@@ -22,6 +23,7 @@ struct dhcp_lease {
 	uint32_t dns[DHCP_DNS_MAX]; /* option 6 */
 	int ndns;
 	uint32_t lease_s; /* option 51, 0 when absent */
+	uint32_t t1_s, t2_s; /* options 58 and 59 (renewal, rebinding), 0 when absent */
 	uint16_t mtu; /* option 26, 0 when absent or out of 68..65535 */
 };
 
@@ -31,6 +33,13 @@ struct dhcp_lease {
 size_t dhcp_packet_build(uint8_t *buf, int type, uint32_t xid, const uint8_t mac[6], uint32_t want,
 			 uint32_t server);
 
+/* The BOOTP message alone (a UDP payload, at most DHCP_PACKET_MAX - 28
+ * bytes) of a REQUEST renewing or rebinding the lease of `ciaddr` (RFC 2131
+ * 4.3.2: ciaddr set, no requested address, no server identifier), or of what
+ * dhcp_packet_build() sends when ciaddr is 0; its length. */
+size_t dhcp_msg_build(uint8_t *m, int type, uint32_t xid, const uint8_t mac[6], uint32_t ciaddr,
+		      uint32_t want, uint32_t server);
+
 /* The message type of the reply in the IPv4 packet pkt[0..len) to our
  * transaction `xid` from `mac`, its lease in *l; -1 when it is not one (not
  * IPv4/UDP to port 68 from port 67, a fragment, a bad header checksum, a
@@ -39,6 +48,11 @@ size_t dhcp_packet_build(uint8_t *buf, int type, uint32_t xid, const uint8_t mac
  * server identifier). */
 int dhcp_packet_parse(const uint8_t *pkt, size_t len, uint32_t xid, const uint8_t mac[6],
 		      struct dhcp_lease *l);
+
+/* The same for the BOOTP message m[0..len) alone (what a UDP socket on port
+ * 68 reads). */
+int dhcp_msg_parse(const uint8_t *m, size_t len, uint32_t xid, const uint8_t mac[6],
+		   struct dhcp_lease *l);
 
 /* The prefix length of a contiguous netmask, -1 for another value. */
 int dhcp_mask_prefix(uint32_t mask);

@@ -35,10 +35,12 @@
 #include <net/route.h>
 #include <netinet/in.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../abi/boot.h"
 #include "dhcp_msg.h"
+#include "dhcp_renew.h"
 
 #define APP_PATH "/app"
 #define MODULES_DIR "/unik/modules"
@@ -46,6 +48,8 @@
 #define MAX_EVDEV 8
 #define CMDLINE_MAX 4096
 #define DHCP_BUDGET_MS 30000
+#define DHCP_AGAIN_BUDGET_MS 10000 /* a lease asked anew while the program runs */
+#define DHCP_AGAIN_EVERY_MS 60000
 
 /* struct input_event of linux/input.h on 64-bit; musl ships no kernel headers. */
 struct evdev_event {
@@ -276,9 +280,23 @@ static int net_from_words(struct net_conf *c)
 	return 0;
 }
 
-/* From a DHCP lease for eth0 (brought up without an address first). */
-static int net_from_dhcp(int sock, struct net_conf *c)
+/* eth0's lease, kept while the program runs (dhcp_renew.c) */
+static struct dhcp_renew renew = { .sock = -1 };
+static int64_t dhcp_again_at; /* lost: when to ask for a lease again (0: not lost) */
+
+static int64_t mono_ms(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* From a DHCP lease for eth0 (brought up without an address first), asked
+ * within budget_ms; the lease is then kept (renew). */
+static int net_from_dhcp(int sock, struct net_conf *c, int budget_ms)
+{
+	int64_t start = mono_ms();
 	struct dhcp_lease l;
 	struct ifreq ifr;
 	uint8_t mac[6];
@@ -291,8 +309,8 @@ static int net_from_dhcp(int sock, struct net_conf *c)
 		return -1;
 	}
 	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	if (dhcp_client_lease((int)if_nametoindex("eth0"), mac, DHCP_BUDGET_MS, &l, klog) < 0) {
-		klog("eth0: no DHCP lease in %d s: no network", DHCP_BUDGET_MS / 1000);
+	if (dhcp_client_lease((int)if_nametoindex("eth0"), mac, budget_ms, &l, klog) < 0) {
+		klog("eth0: no DHCP lease in %d s: no network", budget_ms / 1000);
 		return -1;
 	}
 	c->addr.s_addr = l.addr;
@@ -302,7 +320,11 @@ static int net_from_dhcp(int sock, struct net_conf *c)
 		c->dns[c->ndns].s_addr = l.dns[c->ndns];
 	c->mtu = l.mtu;
 	inet_ntop(AF_INET, &l.server, a, sizeof(a));
-	klog("eth0: leased from %s for %u s (not renewed: the address stays)", a, l.lease_s);
+	klog("eth0: leased from %s for %u s", a, l.lease_s);
+	dhcp_renew_open(&renew, "eth0", mac, &l, start, klog);
+	if (renew.sock >= 0)
+		klog("eth0: renewing at %lld s, rebinding at %lld s",
+		     (long long)(renew.t1 - start) / 1000, (long long)(renew.t2 - start) / 1000);
 	return 0;
 }
 
@@ -368,9 +390,50 @@ static void net_setup(void)
 		for (int i = 0; i < 500 && if_nametoindex("eth0") == 0; i++)
 			usleep(10000);
 		memset(&c, 0, sizeof(c));
-		if (cmdline_word(UNIK_BOOT_IP, 0, v, sizeof(v)) ? net_from_words(&c) == 0
-								: net_from_dhcp(sock, &c) == 0)
+		if (cmdline_word(UNIK_BOOT_IP, 0, v, sizeof(v))
+			? net_from_words(&c) == 0
+			: net_from_dhcp(sock, &c, DHCP_BUDGET_MS) == 0)
 			net_apply(sock, &c);
+	}
+	close(sock);
+}
+
+/* Removes eth0's address (and so the routes through it): its lease is lost. */
+static void net_unconfigure(int sock)
+{
+	struct in_addr none = { 0 };
+
+	if (if_up(sock, "eth0", &none, NULL) < 0)
+		klog("cannot remove eth0's address: %s", strerror(errno));
+}
+
+/* While the program runs: keeps eth0's lease, and when it is lost removes
+ * the address and asks for a lease again (every minute until one comes). */
+static void net_keep(void)
+{
+	int64_t now = mono_ms();
+	struct net_conf c;
+	int sock;
+
+	if (renew.sock < 0 && !dhcp_again_at)
+		return;
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sock < 0)
+		return;
+	if (renew.sock >= 0 && dhcp_renew_step(&renew, now, klog) == DHCP_LOST) {
+		dhcp_renew_close(&renew);
+		klog("eth0: lease lost: its address is removed, asking for a new one");
+		net_unconfigure(sock);
+		dhcp_again_at = now;
+	}
+	if (dhcp_again_at && now >= dhcp_again_at) {
+		memset(&c, 0, sizeof(c));
+		if (net_from_dhcp(sock, &c, DHCP_AGAIN_BUDGET_MS) == 0) {
+			net_apply(sock, &c);
+			dhcp_again_at = 0;
+		} else {
+			dhcp_again_at = mono_ms() + DHCP_AGAIN_EVERY_MS;
+		}
 	}
 	close(sock);
 }
@@ -523,19 +586,29 @@ static void noop(int sig)
 	(void)sig;
 }
 
-/* Waits for the program to end, forwarding stop requests; returns its
- * wait status.  pfd[0] is the signalfd, pfd[1..nev] the input devices. */
+/* Waits for the program to end, forwarding stop requests and keeping the
+ * DHCP lease; returns its wait status.  pfd[0] is the signalfd,
+ * pfd[1..nev] the input devices, pfd[nev + 1] is the lease's socket. */
 static int supervise(pid_t app, struct pollfd *pfd, int nev)
 {
 	int requests = 0;
 
 	for (;;) {
-		int wanted = 0, status;
+		int wanted = 0, status, n = nev + 1, timeout = 1000;
+		int64_t wait = dhcp_renew_wait_ms(&renew, mono_ms());
 		pid_t p;
 
-		/* The timeout only guards against a lost wake-up. */
-		if (poll(pfd, (nfds_t)nev + 1, 1000) < 0 && errno != EINTR)
+		if (renew.sock >= 0) {
+			pfd[n].fd = renew.sock;
+			pfd[n].events = POLLIN;
+			n++;
+		}
+		if (wait >= 0 && wait < timeout)
+			timeout = (int)wait;
+		/* The timeout also guards against a lost wake-up. */
+		if (poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR)
 			klog("poll: %s", strerror(errno));
+		net_keep();
 		if (pfd[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
@@ -602,7 +675,7 @@ static void __attribute__((noreturn)) power_off(void)
 int main(void)
 {
 	struct strlist argv = { NULL, 0 }, env = { NULL, 0 };
-	struct pollfd pfd[MAX_EVDEV + 1];
+	struct pollfd pfd[MAX_EVDEV + 2];
 	sigset_t mask;
 	int nev, status, code;
 	pid_t app;

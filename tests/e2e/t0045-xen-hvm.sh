@@ -15,38 +15,12 @@
 # line ends the console.  Skipped when Debian's packages cannot be
 # downloaded or Xen cannot boot under TCG here.
 . "$(dirname "$0")/../lib/e2e.sh"
+. "$ROOT/tests/lib/xen_dom0.sh"
 need_tools qemu-system-x86_64 apt-get dpkg-deb cpio gzip ldd grub-mkimage mkfs.fat mcopy mtype
 [ -f /usr/lib/grub/i386-pc/boot.img ] || skip "grub-pc-bin is not installed (scripts/install-deps)"
-"$ROOT/scripts/xen-dom0" prepare >"$T/prepare.log" 2>&1 || {
-	cat "$T/prepare.log"
-	skip "Debian's Xen packages could not be downloaded (scripts/xen-dom0 prepare)"
-}
-# The device model and firmware of HVM domains (dom0 of scripts/xen-dom0
-# runs PV and PVH domains only), downloaded once.
-HVM=$ROOT/build/xen-hvm
-if [ ! -x "$HVM/usr/libexec/xen-qemu-system-i386" ]; then
-	rm -rf "$HVM" && mkdir -p "$HVM/debs"
-	(cd "$HVM/debs" && apt-get -o APT::Sandbox::User=root download qemu-system-xen seabios) \
-		>"$T/hvm-debs.log" 2>&1 || skip "qemu-system-xen and seabios could not be downloaded"
-	for d in "$HVM"/debs/*.deb; do dpkg-deb -x "$d" "$HVM"; done
-	rm -rf "$HVM/debs" "$HVM/usr/share/doc"
-fi
+xen_dom0_prepare
 OV=$T/ov
-mkdir -p "$OV/root" "$OV/usr/libexec" "$OV/usr/share/seabios"
-cp "$HVM/usr/libexec/xen-qemu-system-i386" "$OV/usr/libexec/"
-cp "$HVM/usr/share/seabios/bios-256k.bin" "$OV/usr/share/seabios/"
-# its keymap (read even with -vnc none), from this host's QEMU
-mkdir -p "$OV/usr/share/qemu/keymaps"
-cp /usr/share/qemu/keymaps/en-us "$OV/usr/share/qemu/keymaps/" 2>/dev/null ||
-	skip "no QEMU keymap here (/usr/share/qemu/keymaps/en-us)"
-# its libraries from this host (dom0's tree has the Xen ones)
-XR=$ROOT/build/xen/root
-LD_LIBRARY_PATH=$XR/usr/lib/x86_64-linux-gnu ldd "$OV/usr/libexec/xen-qemu-system-i386" |
-	awk '/=> \//{print $3}' | grep -v "^$XR/" | while read -r l; do
-	[ -e "$XR$l" ] && continue
-	mkdir -p "$OV$(dirname "$l")"
-	cp -L "$l" "$OV$l"
-done
+xen_dom0_hvm
 
 start_daemon
 out=$(unik build -t http-c "$ROOT/examples/http-c" 2>&1)
@@ -60,38 +34,15 @@ mtype -i "$P" ::/boot/grub/grub.cfg | sed "s#^multiboot2 /boot/unik.elf#& 'unik.
 check "the disk's grub.cfg takes unik.verbose" bash -c "grep -q \"unik.elf 'unik.verbose'\" '$T/grub.cfg' &&
 	mcopy -o -i '$P' '$T/grub.cfg' ::/boot/grub/grub.cfg"
 
-cat >"$OV/root/hvm.cfg" <<'EOF'
-name = "hvm"
-type = "hvm"
-memory = 128
-vcpus = 1
-disk = [ "format=raw, vdev=hda, access=rw, target=/root/disk.raw" ]
-vif = [ "type=vif, bridge=br0, mac=00:16:3e:00:00:42" ]
-serial = "file:/tmp/com1.log"
-vga = "none"
-nographic = 1
-vnc = 0
-boot = "c"
-on_poweroff = "destroy"
-on_crash = "destroy"
-on_reboot = "destroy"
-EOF
-cat >"$OV/root/udhcpd.conf" <<'EOF'
-start 10.77.0.50
-end 10.77.0.60
-interface br0
-lease_file /tmp/udhcpd.leases
-pidfile /tmp/udhcpd.pid
-option subnet 255.255.255.0
-option router 10.77.0.1
-EOF
+xen_dom0_hvm_cfg hvm 128 00:16:3e:00:00:42 'boot = "c"' \
+	'disk = [ "format=raw, vdev=hda, access=rw, target=/root/disk.raw" ]'
+xen_dom0_net 10.77.0
 cat >"$OV/root/run.sh" <<'EOF'
 #!/bin/sh
 # dom0: a bridge with a DHCP server, the HVM domain on it, an HTTP request,
 # then `xl shutdown`; the results between markers on the serial line.
-brctl addbr br0 && ip addr add 10.77.0.1/24 dev br0 && ip link set br0 up
-touch /tmp/udhcpd.leases
-udhcpd /root/udhcpd.conf
+. /root/dom0.sh
+dom0_bridge 10.77.0
 # A second boot when the first never listens: seen once in CI (2026-12-02), the
 # runtime's first line and then nothing for 240 s under nested TCG; the
 # stalled boot's console goes to the log (HVM-STALLED) for the next look.
@@ -115,10 +66,7 @@ done
 # the address DHCP gave, from the runtime's verbose line
 IP=$(sed -n 's/.*unikernel: net: .* address \([0-9.]*\),.*/\1/p' /tmp/com1.log | head -1)
 echo "GUEST-IP=$IP"
-printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 20 "$IP" 8080 >/tmp/http.out 2>&1
-echo "HTTP-BEGIN"; cat /tmp/http.out; echo "HTTP-END"
-kill -USR1 "$(cat /tmp/udhcpd.pid)"; sleep 1 # udhcpd writes its leases
-echo "LEASES-BEGIN"; dumpleases -f /tmp/udhcpd.leases; echo "LEASES-END"
+dom0_http "$IP"
 brctl show
 xl shutdown hvm >/dev/null 2>&1
 i=0
@@ -128,18 +76,9 @@ xl list hvm >/dev/null 2>&1 && { echo HVM-STILL-THERE; xl destroy hvm; } || echo
 echo "COM1-BEGIN"; cat /tmp/com1.log; echo "COM1-END"
 tail -20 /var/log/xen/qemu-dm-hvm.log 2>/dev/null | sed 's/^/qemu-dm: /'
 EOF
-chmod +x "$OV/root/run.sh"
 
-XEN_DOM0_TIMEOUT=900 "$ROOT/scripts/xen-dom0" run "$OV" "$T/serial.log" ||
-	grep -aq XEN-DOM0-UP "$T/serial.log" || {
-	tail -30 "$T/serial.log"
-	skip "Xen and dom0 do not boot under QEMU TCG here"
-}
-tr -d '\r' <"$T/serial.log" >"$T/log"
-section() { sed -n "/^$1-BEGIN/,/^$1-END/p" "$T/log" >"$T/$1"; }
-section COM1
-section HTTP
-section LEASES
+xen_dom0_boot 900
+xen_dom0_sections COM1 HTTP LEASES
 check "xl create of the HVM domain" grep -q "^HVM-CREATED" "$T/log"
 check "the console shows the program's output" grep -q "http-c: listening on port 8080" "$T/COM1"
 check "the runtime ran on its Xen HVM platform" grep -q "unikernel: runtime .* on xen-hvm," "$T/COM1"

@@ -13,21 +13,16 @@
 # to the contract endpoint and runs it on a Nitro type (t3.micro), where a
 # unik-elf http-c is refused.
 . "$(dirname "$0")/../lib/e2e.sh"
+. "$ROOT/tests/lib/linux_disk.sh"
 need_tools qemu-system-x86_64 python3 curl grub-mkimage mkfs.fat mcopy
 [ -f /usr/lib/grub/i386-pc/boot.img ] || skip "grub-pc-bin is not installed (scripts/install-deps)"
 start_daemon
-unik build -t webl --compiler linux "$ROOT/examples/http-c" >"$T/b.log" 2>&1 ||
-	skip "the linux compiler is not usable here: $(tail -1 "$T/b.log")"
-check "unik export --format raw of a linux-initrd image" \
-	bash -c "timeout 300 $BIN/unik export --format raw -o '$T/l.raw' webl >'$T/x.log' 2>&1"
-drive="$T/l.raw@@$((2048 * 512))"
-mcopy -n -i "$drive" ::/boot/grub/grub.cfg "$T/l.cfg" 2>"$T/mcopy.err"
+linux_disk_export webl
 check "its grub.cfg: linux /boot/vmlinuz with the image's words, initrd /boot/initrd.img" \
 	bash -c "grep -q \"^linux /boot/vmlinuz 'console=ttyS0'\" '$T/l.cfg' && grep -qx 'initrd /boot/initrd.img' '$T/l.cfg'"
 check "the kernel and initrd are on the disk's partition" \
-	bash -c "mdir -i '$drive' ::/boot | grep -q vmlinuz && mdir -i '$drive' ::/boot | grep -q initrd"
-sed -i "s|^linux .*|& 'unik.net=dhcp'|" "$T/l.cfg"
-mcopy -o -i "$drive" "$T/l.cfg" ::/boot/grub/grub.cfg
+	bash -c "mdir -i '$LINUX_DRIVE' ::/boot | grep -q vmlinuz && mdir -i '$LINUX_DRIVE' ::/boot | grep -q initrd"
+linux_disk_words "'unik.net=dhcp'"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 timeout 400 qemu-system-x86_64 -M pc -accel tcg -m 512 -display none -no-reboot -nodefaults \
 	-serial "file:$T/l.com1" -drive "file=$T/l.raw,format=raw,if=none,id=d0" \

@@ -12,22 +12,16 @@
 # Skipped when Debian's packages cannot be downloaded or Xen cannot boot
 # under TCG here.
 . "$(dirname "$0")/../lib/e2e.sh"
+. "$ROOT/tests/lib/linux_disk.sh"
+. "$ROOT/tests/lib/xen_dom0.sh"
 need_tools qemu-system-x86_64 apt-get dpkg-deb cpio gzip mcopy
-"$ROOT/scripts/xen-dom0" prepare >"$T/prepare.log" 2>&1 || {
-	cat "$T/prepare.log"
-	skip "Debian's Xen packages could not be downloaded (scripts/xen-dom0 prepare)"
-}
+xen_dom0_prepare
 start_daemon
-unik build -t webx --compiler linux "$ROOT/examples/http-c" >"$T/b.log" 2>&1 ||
-	skip "the linux compiler is not usable here: $(tail -1 "$T/b.log")"
-check "unik export --format raw of a linux-initrd image" \
-	bash -c "timeout 300 $BIN/unik export --format raw -o '$T/l.raw' webx >'$T/x.log' 2>&1"
+linux_disk_export webx
 OV=$T/ov
 mkdir -p "$OV/root"
-drive="$T/l.raw@@$((2048 * 512))"
-mcopy -n -i "$drive" ::/boot/vmlinuz "$OV/root/vmlinuz" &&
-	mcopy -n -i "$drive" ::/boot/initrd.img "$OV/root/initrd.img" &&
-	mcopy -n -i "$drive" ::/boot/grub/grub.cfg "$T/l.cfg"
+mcopy -n -i "$LINUX_DRIVE" ::/boot/vmlinuz "$OV/root/vmlinuz" &&
+	mcopy -n -i "$LINUX_DRIVE" ::/boot/initrd.img "$OV/root/initrd.img"
 # the disk's words, unquoted; hvc0 (PVH has no UART) and the kernel log last
 words=$(sed -n "s|^linux /boot/vmlinuz ||p" "$T/l.cfg" | tr -d "'")
 check "the disk's words: the image's, without network words" \
@@ -45,14 +39,11 @@ on_poweroff = "destroy"
 on_crash = "destroy"
 on_reboot = "destroy"
 EOF
-printf '%s\n' "start 10.49.0.50" "end 10.49.0.60" "interface br0" \
-	"lease_file /tmp/udhcpd.leases" "pidfile /tmp/udhcpd.pid" \
-	"option subnet 255.255.255.0" "option router 10.49.0.1" >"$OV/root/udhcpd.conf"
+xen_dom0_net 10.49.0
 cat >"$OV/root/run.sh" <<'EOF'
 #!/bin/sh
-brctl addbr br0 && ip addr add 10.49.0.1/24 dev br0 && ip link set br0 up
-touch /tmp/udhcpd.leases
-udhcpd /root/udhcpd.conf
+. /root/dom0.sh
+dom0_bridge 10.49.0
 C=/var/log/xen/console/guest-lin.log
 # Debian's kernel sometimes triple-faults in its first instructions under
 # nested TCG (nothing on its console, seen once on a quiet machine): such a
@@ -72,24 +63,12 @@ for try in 1 2 3; do
 done
 IP=$(sed -n 's/.*unik-init: eth0: \([0-9.]*\)\/.*/\1/p' $C | head -1)
 echo "GUEST-IP=$IP"
-printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 20 "$IP" 8080 >/tmp/http.out 2>&1
-echo "HTTP-BEGIN"; cat /tmp/http.out; echo "HTTP-END"
-kill -USR1 "$(cat /tmp/udhcpd.pid)"; sleep 1
-echo "LEASES-BEGIN"; dumpleases -f /tmp/udhcpd.leases; echo "LEASES-END"
+dom0_http "$IP"
 xl destroy lin >/dev/null 2>&1
 echo "CONSOLE-BEGIN"; cat $C; echo "CONSOLE-END"
 EOF
-chmod +x "$OV/root/run.sh"
-XEN_DOM0_TIMEOUT=1200 "$ROOT/scripts/xen-dom0" run "$OV" "$T/serial.log" ||
-	grep -aq XEN-DOM0-UP "$T/serial.log" || {
-	tail -30 "$T/serial.log"
-	skip "Xen and dom0 do not boot under QEMU TCG here"
-}
-tr -d '\r' <"$T/serial.log" >"$T/log"
-section() { sed -n "/^$1-BEGIN/,/^$1-END/p" "$T/log" >"$T/$1"; }
-section CONSOLE
-section HTTP
-section LEASES
+xen_dom0_boot 1200
+xen_dom0_sections CONSOLE HTTP LEASES
 ip=$(sed -n 's/^GUEST-IP=//p' "$T/log")
 check "xl create of the PVH domain" grep -q "^LIN-CREATED" "$T/log"
 check "xen-netfront.ko loaded (no 'cannot load' line)" bash -c "! grep -a 'unik-init: cannot load .*netfront' '$T/CONSOLE'"

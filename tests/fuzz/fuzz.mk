@@ -22,7 +22,7 @@ FUZZ_TARGETS := fuzz_api_json fuzz_portspec fuzz_bootargs fuzz_cmdline fuzz_elf 
 	fuzz_hvt_program \
 	fuzz_untar fuzz_routes fuzz_sigv4 fuzz_aws_ini fuzz_oci_config fuzz_oci_ref fuzz_dns \
 	fuzz_compose fuzz_http_resp fuzz_app_symbols fuzz_hvt_prepare fuzz_app_plan fuzz_syscall_set \
-	fuzz_volume
+	fuzz_volume fuzz_dhcp
 FUZZ_BINS := $(patsubst %,$(FUZZ_OUT)/%,$(FUZZ_TARGETS))
 LINT_SRCS += $(wildcard tests/fuzz/*.c tests/fuzz/*.h)
 
@@ -76,6 +76,11 @@ $(FUZZ_OUT)/fuzz_syscall_set: $(call fuzzobj,tests/fuzz/fuzz_syscall_set.c \
 
 # the DNS responder's messages alone (the parser has no other dependency)
 $(FUZZ_OUT)/fuzz_dns: $(call fuzzobj,tests/fuzz/fuzz_dns.c daemon/dns_msg.c)
+	$(fuzz_link)
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^
+
+# the linux base init's DHCP messages alone (compilers/linux/dhcp_msg.c)
+$(FUZZ_OUT)/fuzz_dhcp: $(call fuzzobj,tests/fuzz/fuzz_dhcp.c compilers/linux/dhcp_msg.c)
 	$(fuzz_link)
 	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^
 

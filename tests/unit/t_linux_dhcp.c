@@ -3,13 +3,15 @@
  * REQUEST as sent (headers, checksums, options), and replies read back:
  * OFFER/ACK/NAK, every field, then hostile ones (another transaction or
  * MAC, bad headers, lengths past the packet, malformed options, unusable
- * addresses), every truncation and random corruption (under ASan). */
+ * addresses), every truncation and random corruption (under ASan); the
+ * renewal's REQUEST and its times (compilers/linux/dhcp_renew.c). */
 #include <arpa/inet.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../compilers/linux/dhcp_msg.c"
+#include "../../compilers/linux/dhcp_renew.c"
 #include "tap.h"
 
 static const uint8_t MAC[6] = { 0x02, 0x00, 0x0a, 0x0b, 0x0c, 0x0d };
@@ -279,9 +281,75 @@ static void test_fuzz(void)
 	ok(offers > 0, "some (%d) still parse as OFFERs: the options were reached", offers);
 }
 
+/* The REQUEST of a renewal (RFC 2131 4.3.2, RENEWING/REBINDING): ciaddr
+ * set, no requested address, no server identifier; T1/T2 asked and read. */
+static void test_renew_msg(void)
+{
+	static const uint8_t t12[] = { 53,  1,	5, 54, 4, 10, 0,  0,  1, 51, 4, 0, 0,	0,
+				       120, 58, 4, 0,  0, 0,  50, 59, 4, 0,  0, 0, 100, 255 };
+	static const uint8_t bad58[] = { 53, 1, 5, 54, 4, 10, 0, 0, 1, 58, 2, 0, 50, 255 };
+	uint8_t m[DHCP_PACKET_MAX], pkt[1024];
+	size_t len = dhcp_msg_build(m, DHCP_REQUEST, XID, MAC, A("10.0.3.7"), 0, 0);
+	const uint8_t *o = m + 240;
+	int saw50 = 0, saw54 = 0, saw58 = 0;
+	struct dhcp_lease l;
+
+	ok(len >= 300 && len <= DHCP_PACKET_MAX - 28, "renewing REQUEST: %zu bytes", len);
+	ok(m[0] == 1 && get32(m + 4) == XID && get_addr(m + 12) == A("10.0.3.7") &&
+	       !memcmp(m + 28, MAC, 6),
+	   "BOOTREQUEST with the xid, ciaddr and the MAC");
+	for (size_t i = 0; i + 2 <= len - 240 && o[i] != 255; i += 2u + o[i + 1]) {
+		saw50 |= o[i] == 50;
+		saw54 |= o[i] == 54;
+		if (o[i] == 55)
+			for (int k = 0; k < o[i + 1]; k++)
+				saw58 += o[i + 2 + k] == 58 || o[i + 2 + k] == 59;
+	}
+	ok(o[2] == DHCP_REQUEST && !saw50 && !saw54, "no requested address, no server identifier");
+	is_int(saw58, 2, "T1 and T2 among the parameters asked");
+	len = reply(pkt, "10.0.3.7", t12, sizeof(t12));
+	is_int(dhcp_msg_parse(pkt + 28, len - 28, XID, MAC, &l), DHCP_ACK,
+	       "an ACK read from a UDP payload");
+	ok(l.lease_s == 120 && l.t1_s == 50 && l.t2_s == 100, "lease 120 s, T1 50 s, T2 100 s");
+	is_int(dhcp_msg_parse(pkt + 28, 239, XID, MAC, &l), -1, "a payload cut before the options");
+	is_int(dhcp_msg_parse(NULL, 0, XID, MAC, &l), -1, "no payload");
+	is_int(parse_opts(bad58, sizeof(bad58), "10.0.3.7", &l), -1, "a T1 of 2 bytes");
+}
+
+static void test_renew_times(void)
+{
+	struct dhcp_lease l = { .lease_s = 120 };
+	int64_t t1, t2, end;
+
+	dhcp_renew_times(&l, 1000, &t1, &t2, &end);
+	ok(t1 == 61000 && t2 == 106000 && end == 121000,
+	   "120 s from 1 s: T1 61 s, T2 106 s, end 121 s (%lld %lld %lld)", (long long)t1,
+	   (long long)t2, (long long)end);
+	l.t1_s = 30;
+	l.t2_s = 90;
+	dhcp_renew_times(&l, 0, &t1, &t2, &end);
+	ok(t1 == 30000 && t2 == 90000, "options 58/59 when 0 < T1 < T2 < lease");
+	l.t1_s = 110;
+	l.t2_s = 200;
+	dhcp_renew_times(&l, 0, &t1, &t2, &end);
+	ok(t1 == 60000 && t2 == 105000, "the defaults for a T2 past the lease and a T1 past T2");
+	l.t1_s = 0;
+	l.t2_s = 20;
+	dhcp_renew_times(&l, 0, &t1, &t2, &end);
+	ok(t1 == 10000 && t2 == 20000, "T1 half T2 when T2 comes before half the lease");
+	l = (struct dhcp_lease){ .lease_s = 0xfffffffeu };
+	dhcp_renew_times(&l, 0, &t1, &t2, &end);
+	ok(end == 0xfffffffeLL * 1000 && t1 < t2 && t2 < end, "a lease of 136 years: no overflow");
+	is_int(dhcp_resend_at(0, 600000), 300000, "resent after half the time left");
+	is_int(dhcp_resend_at(0, 100000), 60000, "at least 60 s later");
+	is_int(dhcp_resend_at(0, 45000), 45000, "never after the limit");
+}
+
 int main(void)
 {
 	test_build();
+	test_renew_msg();
+	test_renew_times();
 	test_good();
 	test_defaults();
 	test_hostile();
