@@ -58,7 +58,7 @@
 #define HVT_NOTE_SPT_SIGNAL 4 /* spt signal handler (SIGSYS, faults, SIGALRM, SIGTERM) */
 #define HVT_NOTE_SPT_RESTORER 5 /* spt rt_sigreturn trampoline */
 #define HVT_NOTE_HVT_PREPARE 6 /* gpa of the struct hvt_prepare (version 6) */
-#define HVT_NOTE_HVT_PROGRAM 7 /* gpa of the struct hvt_program (version 6, compatible) */
+#define HVT_NOTE_HVT_PROGRAM 7 /* gpa of the struct hvt_program (version 7) */
 
 /* Guest-physical layout (hvt and spt). */
 #define HVT_BOOT_INFO_GPA 0x1000UL
@@ -165,7 +165,7 @@ struct hvt_prepare {
 };
 _Static_assert(sizeof(struct hvt_prepare) == 160, "struct hvt_prepare: no padding, one layout");
 
-/* hvt (a compatible addition to version 6, note HVT_NOTE_HVT_PROGRAM,
+/* hvt (version 7, note HVT_NOTE_HVT_PROGRAM,
  * honoured only together with a struct hvt_prepare): the program the
  * runtime would map at boot, which unik-hvt maps instead.  `plan` is the
  * gpa of the program's load plan (abi/app_plan.h), [file, file_end) the
@@ -242,7 +242,7 @@ struct hvt_boot_info {
 	uint32_t prepared;
 	uint32_t pad_prepared;
 	uint64_t xcr0;
-	/* HVT_PREPARED_PROGRAM (compatible addition to version 6): the frames
+	/* HVT_PREPARED_PROGRAM (version 7): the frames
 	 * the monitor took for the program are [image_end rounded up to a
 	 * page, frames_end); 0 otherwise. */
 	uint64_t frames_end;
