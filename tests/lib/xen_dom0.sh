@@ -1,4 +1,4 @@
-# xen_dom0.sh - what the nested-Xen tests (t0045, t0049, t0050) share around
+# xen_dom0.sh - what the nested-Xen tests (t0045, t0049) share around
 # scripts/xen-dom0 (Debian's Xen and dom0 under QEMU TCG).  Source it after
 # e2e.sh; $OV is the overlay copied onto dom0's root, whose /root/run.sh the
 # dom0 runs.  Then:
