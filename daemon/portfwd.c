@@ -318,10 +318,12 @@ static void *accept_main(void *arg)
 }
 
 /* A published UDP port's guest is up as long as the VM runs. */
-static int udp_gate(void *arg, int recheck, struct sockaddr_in *guest, unsigned *gen)
+static int udp_gate(void *arg, unsigned lane, int recheck, struct sockaddr_in *guest,
+		    unsigned *gen)
 {
 	const struct portfwd *fw = arg;
 
+	(void)lane;
 	(void)recheck;
 	*guest = fw->guest;
 	*gen = 0;
@@ -330,12 +332,12 @@ static int udp_gate(void *arg, int recheck, struct sockaddr_in *guest, unsigned 
 
 static int open_udp(struct portfwd *fw, struct unik_err *err)
 {
-	struct udprelay_gate g = { udp_gate, NULL, NULL, fw };
+	struct udprelay_gate g = { udp_gate, NULL, NULL, NULL, fw };
 
 	fw->listen_fd = portfwd_bind(&fw->spec, 0, err);
 	if (fw->listen_fd < 0)
 		return -1;
-	if (udprelay_open(fw->listen_fd, &g, &fw->udp))
+	if (udprelay_open(fw->listen_fd, 1, &g, &fw->udp))
 		return unik_err_set(err, UNIK_E_INTERNAL, "cannot start the relay for port %d/udp",
 				    fw->spec.host_port);
 	return 0;

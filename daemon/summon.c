@@ -278,8 +278,10 @@ void *summon_relay_main(void *arg)
 	conn_end(s, r->m);
 	pthread_mutex_lock(&s->mu);
 	if (r->udp_boot) {
-		r->port->udp_booting = 0;
-		r->port->udp_failed = !up;
+		struct udp_lane *l = &r->port->udp_lanes[r->m - s->members];
+
+		l->booting = 0;
+		l->failed = !up;
 		udprelay_wake(r->port->udp);
 	}
 	free(r);
@@ -289,26 +291,29 @@ void *summon_relay_main(void *arg)
 	return NULL;
 }
 
-/* The member for a new connection (s->mu held): the fewest connections
- * among those up or booting; a member that is down is booted instead when
- * each of those has SUMMON_BUSY_CONNS or more (or none is up). */
-static struct member *pick_member(struct summoned *s)
+struct member *summon_pick_member(struct summoned *s, const unsigned *load)
 {
 	struct member *best = NULL, *down = NULL, *least = &s->members[0];
+	unsigned best_load = 0, least_load = load ? load[0] : (unsigned)s->members[0].conns;
 
 	for (size_t i = 0; i < s->n_members; i++) {
 		struct member *m = &s->members[i];
+		unsigned n = load ? load[i] : (unsigned)m->conns;
 
-		if (m->conns < least->conns)
+		if (n < least_load) {
 			least = m;
+			least_load = n;
+		}
 		if (m->up || m->booting || m->conns > 0) {
-			if (!best || m->conns < best->conns)
+			if (!best || n < best_load) {
 				best = m;
+				best_load = n;
+			}
 		} else if (!down && !m->stopping) {
 			down = m;
 		}
 	}
-	if (down && (!best || best->conns >= SUMMON_BUSY_CONNS))
+	if (down && (!best || best_load >= SUMMON_BUSY_CONNS))
 		return down;
 	return best ? best : least; /* all of them stopping: the next boots again */
 }
@@ -330,7 +335,7 @@ static void *accept_main(void *arg)
 		r->client = c;
 		r->t0 = summon_mono_ms();
 		pthread_mutex_lock(&s->mu);
-		r->m = pick_member(s);
+		r->m = summon_pick_member(s, NULL);
 		r->m->conns++;
 		r->m->last_ms = summon_now_ms();
 		s->threads++;
@@ -389,6 +394,8 @@ static void summoned_free(struct summoned *s)
 	for (size_t i = 0; i < s->n_members; i++)
 		free(s->members[i].id);
 	free(s->members);
+	for (size_t i = 0; i < s->n_ports; i++)
+		free(s->ports[i].udp_lanes);
 	free(s->ports);
 	free(s->name);
 	free(s->id);
@@ -405,15 +412,6 @@ int summon_check(struct unikd *d, const struct unik_run_request *rq, struct unik
 	if (rq->summon.pool[0])
 		return unik_err_set(err, UNIK_E_INVALID,
 				    "summon.pool is the daemon's: it marks the members of a pool");
-	for (size_t i = 0; rq->summon.max > 1 && i < rq->ports.n; i++) {
-		struct portspec ps;
-
-		if (portspec_parse(rq->ports.v[i], &ps, NULL) == 0 && ps.udp)
-			return unik_err_set(err, UNIK_E_INVALID,
-					    "a pool (--max %d) cannot publish UDP ports (%s): "
-					    "datagrams have no connection to spread",
-					    rq->summon.max, rq->ports.v[i]);
-	}
 	if (rq->summon.max > 1 && rq->volumes.n)
 		return unik_err_set(err, UNIK_E_INVALID,
 				    "the instances of a pool (--max %d) cannot share volumes",
@@ -570,7 +568,7 @@ int summon_dns_lookup(struct unikd *d, const char *name, int boot, char *ip, siz
 		r->s = s;
 		r->port = &s->ports[0];
 		r->client = -1;
-		r->m = pick_member(s);
+		r->m = summon_pick_member(s, NULL);
 		r->m->conns++; /* until it is up: no idle stop meanwhile */
 		r->m->last_ms = summon_now_ms();
 		s->threads++;

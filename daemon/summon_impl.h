@@ -16,6 +16,13 @@ struct udprelay;
 
 struct summoned;
 
+/* A UDP port's gate's state for one pool member (its relay's lane). */
+struct udp_lane {
+	int booting; /* the gate started a boot that has not ended */
+	int failed; /* that boot failed: what is held is dropped */
+	unsigned exits; /* vm_exits when the gate last looked */
+};
+
 struct sport {
 	struct summoned *s;
 	struct portspec spec;
@@ -23,9 +30,7 @@ struct sport {
 	pthread_t thread;
 	int thread_started;
 	struct udprelay *udp; /* a UDP port's relay (no accept thread); s->mu */
-	int udp_booting; /* its gate started a boot that has not ended; s->mu */
-	int udp_failed; /* that boot failed: what is held is dropped; s->mu */
-	unsigned udp_exits; /* vm_exits when its gate last looked; s->mu */
+	struct udp_lane *udp_lanes; /* one per member (s->n_members); s->mu */
 };
 
 /* An instance of the pool: the one publishing the ports first, then the
@@ -82,8 +87,15 @@ void summon_console_note(struct unikd *d, const char *id, const char *fmt, ...)
  * port's gate). */
 void *summon_relay_main(void *arg);
 
-/* summon_udp.c.  Serves UDP port p (p->fd bound): its relay, whose gate
- * boots members[0] for the first datagram; -1 with err (p->fd closed). */
+/* The member for a new connection (s->mu held): the fewest of load[i]
+ * (NULL: each one's connections) among those up or booting; a member that
+ * is down is booted instead when each of those has SUMMON_BUSY_CONNS or
+ * more (or none is up). */
+struct member *summon_pick_member(struct summoned *s, const unsigned *load);
+
+/* summon_udp.c.  Serves UDP port p (p->fd bound): its relay, with a lane
+ * per member, whose gate boots a lane's member for its first datagram; -1
+ * with err (p->fd closed). */
 int summon_udp_open(struct sport *p, struct unik_err *err);
 /* A datagram's boot, in its thread: 0 once the guest's stack answers,
  * else -1 with a line in `unik logs`. */

@@ -58,6 +58,30 @@ elif mode == "every":  # a datagram each 0.3 s for N s, answered
         ok += answer("tick", 5) != "no-answer"
         time.sleep(0.3)
     print("answered" if ok == n else "lost %d of %d" % (n - ok, n))
+elif mode == "pool":  # N senders at once, each answered; then the first K send for S s
+    n, k, secs = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(n)]
+    for i, t in enumerate(socks):
+        t.sendto(b"s%d" % i, ("127.0.0.1", port))
+    got = 0
+    for i, t in enumerate(socks):
+        t.settimeout(30)
+        try:
+            got += t.recv(100).decode(errors="replace").endswith(":s%d" % i)
+        except socket.timeout:
+            pass
+    end, ok, tries = time.time() + secs, 0, 0
+    while time.time() < end:
+        for t in socks[:k]:
+            tries += 1
+            t.settimeout(5)
+            t.sendto(b"tick", ("127.0.0.1", port))
+            try:
+                ok += t.recv(100).endswith(b":tick")
+            except socket.timeout:
+                pass
+        time.sleep(0.3)
+    print("%d %d/%d" % (got, ok, tries))
 elif mode == "burst":  # N datagrams at once, then count the answers
     n = int(sys.argv[3])
     for i in range(n):
@@ -131,22 +155,43 @@ check "a guest not listening on the port: no answer" eq "$(udp 5356 one hello 13
 check "and unik logs says so" contains "$(unik logs mute 2>&1)" "never took datagrams on port 5999/udp"
 unik rm -f mute >/dev/null
 
-# 5. usage errors
-out=$(unik run --summon --max 2 --provider spt -p 5357:5000/udp echo 2>&1)
-check "a pool cannot publish UDP ports" contains "$out" "cannot publish UDP ports"
+# 5. a pool (--max 2) with a UDP port: 8 senders at once are spread 4 and 4 (each
+# member takes SUMMON_BUSY_CONNS flows before the next boots); a sender sticks
+# to its member: the first 4 sending for 4 s keep only the first one up
+unik run --summon --max 2 --idle-timeout 2s --provider spt --name upool -p 5357:5000/udp \
+	-e PREFIX=pool: echo >/dev/null
+out=$(udp 5357 pool 8 4 4)
+check "a UDP pool: 8 senders at once all answered" eq "${out%% *}" 8
+check "... then the first 4's datagrams for 4 s, not one lost" eq \
+	"$(echo "${out#* }" | awk -F/ '{print ($1 == $2 && $1 > 0)}')" 1
+check "the first member kept running (its senders stuck to it)" eq "$(state_of upool)" running
+check "the second, without datagrams, idle-stopped" eq "$(wait_state upool-2 idle 80)" idle
+summons() { # summon events of instance $1 so far
+	curl -s -m 2 --unix-socket "$SOCK" \
+		"http://x/v1/events?since=0&until=$(($(date +%s) + 1))&filter=name=$1&filter=event=summon" |
+		grep -o '"action":"summon"' | wc -l
+}
+check "the first member was summoned once" eq "$(summons upool)" 1
+check "and the second once (the 5th sender booted it)" eq "$(summons upool-2)" 1
+check "the pool's first member idle-stops too" eq "$(wait_state upool idle 80)" idle
+check "a new sender after that summons one again" eq "$(udp 5357 one again 30)" "pool:again"
+unik rm -f upool >/dev/null
+check "rm of the pool removes its members" eq "$(state_of upool-2)" ""
+
+# 6. usage errors
 out=$(unik run --summon --provider spt -p 5358:5000/sctp echo 2>&1)
 check "another protocol is refused" contains "$out" "tcp or udp"
 unik rm -f echo >/dev/null
 check "rm closes the UDP socket" in_ns python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).bind(("127.0.0.1", 5353))'
 
-# 6. a UDP port published without --summon is relayed as well
+# 7. a UDP port published without --summon is relayed as well
 unik run -d --provider spt --name plain -p 5359:5000/udp -e PREFIX=plain: echo >/dev/null
 ans=no-answer
 for _ in $(seq 1 20); do ans=$(udp 5359 one x 1); [ "$ans" != no-answer ] && break; done
 check "a published UDP port answers" eq "$ans" "plain:x"
 unik rm -f plain >/dev/null
 
-# 7. hvt and qemu: the same gate and boot (instance_start), one case each
+# 8. hvt and qemu: the same gate and boot (instance_start), one case each
 if [ -c /dev/kvm ] && unik providers 2>/dev/null | grep -qw hvt; then
 	unik run --summon --idle-timeout 2s --provider hvt --name echo-hvt -p 5360:5000/udp \
 		-e PREFIX=hvt: echo >/dev/null
