@@ -369,12 +369,13 @@ static struct lane *lane_of(struct udprelay *r, const struct sockaddr_in *from, 
 {
 	struct flow *f = flow_find(r, from);
 	struct lane *l;
+	int picked = !f;
 
 	if (!f)
 		f = flow_add(r, from, lane_pick(r, r->n_lanes));
 	l = &r->lanes[f->lane];
 	*up = l->ready && still_up(r, l);
-	if (!*up && r->n_lanes > 1 && !l->probing && !l->q_n) {
+	if (!*up && !picked && r->n_lanes > 1 && !l->probing && !l->q_n) {
 		unsigned to = lane_pick(r, f->lane); /* moves no flow: f stays */
 
 		l->ready = 0;
