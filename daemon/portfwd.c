@@ -318,8 +318,7 @@ static void *accept_main(void *arg)
 }
 
 /* A published UDP port's guest is up as long as the VM runs. */
-static int udp_gate(void *arg, unsigned lane, int recheck, struct sockaddr_in *guest,
-		    unsigned *gen)
+static int udp_gate(void *arg, unsigned lane, int recheck, struct sockaddr_in *guest, unsigned *gen)
 {
 	const struct portfwd *fw = arg;
 

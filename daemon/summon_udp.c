@@ -71,8 +71,7 @@ static void udp_boot(struct summoned *s, struct sport *port, struct member *m)
 /* A UDP port's gate (udprelay.h), in its relay's thread: lane i's member
  * is up with the address known from its last boot, else its boot starts
  * (the relay holds the lane's datagrams and is woken when it ends). */
-static int udp_ready(void *arg, unsigned i, int recheck, struct sockaddr_in *guest,
-		     unsigned *gen)
+static int udp_ready(void *arg, unsigned i, int recheck, struct sockaddr_in *guest, unsigned *gen)
 {
 	struct sport *port = arg;
 	struct summoned *s = port->s;

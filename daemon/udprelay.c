@@ -179,8 +179,7 @@ static void queue_clear(struct lane *l)
 }
 
 /* Holds a datagram; past the bounds it is dropped. */
-static void queue_push(struct lane *l, const struct sockaddr_in *from, const char *data,
-		       size_t len)
+static void queue_push(struct lane *l, const struct sockaddr_in *from, const char *data, size_t len)
 {
 	struct dgram *g;
 
@@ -517,8 +516,7 @@ static void *relay_main(void *arg)
 	return NULL;
 }
 
-int udprelay_open(int fd, unsigned n_lanes, const struct udprelay_gate *gate,
-		  struct udprelay **out)
+int udprelay_open(int fd, unsigned n_lanes, const struct udprelay_gate *gate, struct udprelay **out)
 {
 	struct udprelay *r;
 

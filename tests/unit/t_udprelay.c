@@ -133,8 +133,7 @@ int main(void)
 	}
 	relay_fd = bind_loopback(&relay_sa);
 	ok(guest_fd[0] >= 0 && guest_fd[1] >= 0 && relay_fd >= 0, "loopback sockets");
-	ok(udprelay_open(socket(AF_INET, SOCK_DGRAM, 0), 0, &g, &r) == -1,
-	   "0 lanes are refused");
+	ok(udprelay_open(socket(AF_INET, SOCK_DGRAM, 0), 0, &g, &r) == -1, "0 lanes are refused");
 	ok(udprelay_open(socket(AF_INET, SOCK_DGRAM, 0), UDPRELAY_LANES + 1, &g, &r) == -1,
 	   "more than UDPRELAY_LANES are refused");
 	ok(udprelay_open(relay_fd, 2, &g, &r) == 0, "a relay with 2 lanes");
