@@ -123,6 +123,20 @@ static int chain_reset(const char *table, const char *chain, const char *from)
 	return ensure_jump(table, from, chain);
 }
 
+/* Connection tracking on from the start, with a first rule that needs it.
+ * The kernel tracks a namespace's connections only once a rule asks for
+ * it (iptables-nft's nat chains alone do not): without this, a connection
+ * held by unikd before its port's DNAT rule came in would have no entry,
+ * its next packet would be taken for a new connection and sent to the
+ * guest, which answers with a reset.  The rule itself only returns what
+ * is not new: the nat table sees nothing else. */
+static int track_connections(void)
+{
+	const char *rest[] = { "-m", "conntrack", "!", "--ctstate", "NEW", "-j", "RETURN", NULL };
+
+	return ipt_rule("nat", "-A", CHAIN, rest);
+}
+
 int summon_nat_init(struct unikd *d)
 {
 	const char *v = unik_config_get(&d->cfg, "summon.kernel_forward", "auto");
@@ -132,7 +146,7 @@ int summon_nat_init(struct unikd *d)
 		return -1;
 	}
 	if (chain_reset("nat", CHAIN, "OUTPUT") || chain_reset("nat", CHAIN_POST, "POSTROUTING") ||
-	    chain_reset("raw", CHAIN, "PREROUTING")) {
+	    chain_reset("raw", CHAIN, "PREROUTING") || track_connections()) {
 		unikd_log("summon: no kernel forwarding (iptables' nat table is not usable): "
 			  "every connection is relayed by unikd");
 		return -1;

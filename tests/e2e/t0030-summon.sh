@@ -109,6 +109,35 @@ starts=$(curl -s -m 2 --unix-socket "$SOCK" "http://x/v1/events?since=0&until=$(
 check "by one boot" eq "$starts" 1
 unik rm -f burst >/dev/null
 
+# 3b. a held connection that sends its request only after the port's DNAT
+# rule is in still goes through unikd (its conntrack entry says so), not
+# to the guest as a new connection the guest would reset
+if [ "$kfwd" = 1 ]; then
+	unik run --summon --provider spt --name late -p 8082:8080 -e GREETING=late http >/dev/null
+	out=$(in_ns timeout 30 python3 -c 'import socket, subprocess, time
+c = socket.create_connection(("127.0.0.1", 8082), timeout=20)
+for _ in range(200):
+    r = subprocess.run(["iptables", "-w", "-t", "nat", "-S", "UNIK-SUMMON"], capture_output=True, text=True).stdout
+    if "--dport 8082 " in r:
+        break
+    time.sleep(0.05)
+else:
+    print("no DNAT rule")
+c.sendall(b"GET /env/GREETING HTTP/1.0\r\n\r\n")
+data = b""
+try:
+    while True:
+        b = c.recv(4096)
+        if not b:
+            break
+        data += b
+except OSError as e:
+    print("error:", e)
+print(data.decode(errors="replace").split("\r\n\r\n", 1)[-1])' 2>&1)
+	check "a request sent after the DNAT rule came in is answered" eq "$out" late
+	unik rm -f late >/dev/null
+fi
+
 # 4. idle stop, then summoned again; an open connection keeps it up
 unik run --summon --idle-timeout 1s --provider spt --name lazy -p 8082:8080 -e GREETING=lazy http >/dev/null
 check "idle: first answer" eq "$(get http://127.0.0.1:8082/env/GREETING)" lazy
