@@ -255,17 +255,26 @@ void arch_page_table_known(u64 va, u64 *pt)
 	walk_pt[(va >> 21) % WALK_SLOTS] = pt;
 }
 
-bool arch_user_range(u64 start, u64 end, bool write)
+/* arch_user_range's walk, page by page from va. */
+static __attribute__((noinline)) bool user_pages(u64 va, u64 end, u64 need)
 {
-	u64 need = PTE_P | PTE_U | (write ? PTE_W : 0);
-
-	for (u64 va = start & PAGE_MASK; va < end; va += PAGE_SIZE) {
+	for (; va < end; va += PAGE_SIZE) {
 		const u64 *pte = walk(va, false);
 
 		if (!pte || (*pte & need) != need)
 			return false;
 	}
 	return true;
+}
+
+bool arch_user_range(u64 start, u64 end, bool write)
+{
+	u64 need = PTE_P | PTE_U | (write ? PTE_W : 0), va = start & PAGE_MASK;
+
+	/* Most buffers lie in one page whose table a walk just reached. */
+	if (((end - 1) & PAGE_MASK) == va && walk_index[(va >> 21) % WALK_SLOTS] == va >> 21)
+		return (walk_pt[(va >> 21) % WALK_SLOTS][(va >> 12) & 511] & need) == need;
+	return user_pages(va, end, need);
 }
 
 void arch_protect_page(u64 va, int prot)

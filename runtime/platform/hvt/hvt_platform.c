@@ -413,12 +413,13 @@ void hvt_main(u64 boot_info_gpa)
 	tsc_hz = bi->tsc_hz;
 	console_in = bi->console_in == 1;
 	net_mtu = bi->net_mtu;
-	memcpy(net_mac, bi->net_mac, 6);
+	__builtin_memcpy(net_mac, bi->net_mac, 6); /* two moves, no call */
 	bi_wall_ns = bi->wall_ns;
 	bi_mono_ns = bi->mono_ns;
 	bi_tsc = bi->boot_tsc;
 	ndisk_table = MIN(bi->ndisks, (u32)HVT_MAX_DISKS);
-	memcpy(disk_table, bi->disks, ndisk_table * sizeof(disk_table[0]));
+	if (ndisk_table)
+		memcpy(disk_table, bi->disks, ndisk_table * sizeof(disk_table[0]));
 	info.ram[0] = (struct mem_region){ 0, bi->mem_size };
 	info.nram = 1;
 	info.platform = "hvt";
