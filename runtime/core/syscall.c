@@ -195,8 +195,8 @@ void syscall_handle(struct trap_frame *f)
 
 		if (__builtin_expect(fn != NULL, 1)) {
 			syscall_count++;
-			ret = fn((long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10, (long)f->r8,
-				 (long)f->r9);
+			ret = fn((long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10,
+				 (long)f->r8, (long)f->r9);
 			if (__builtin_expect(ret != -EINTR && nr != NR_rt_sigreturn, 1)) {
 				f->rax = (u64)ret;
 				return;
