@@ -126,6 +126,12 @@ static void console_out(unsigned call, const char *s, size_t n)
 {
 	u64 va = (u64)s, run_gpa = 0, run_len = 0;
 
+	if ((va & ~PAGE_MASK) + n <= PAGE_SIZE) { /* within one page: one call */
+		run_gpa = gpa_of(va);
+		if (run_gpa != ~0UL)
+			console_flush(call, run_gpa, n);
+		return;
+	}
 	while (n) {
 		u64 chunk = MIN((u64)n, PAGE_SIZE - (va & ~PAGE_MASK)), gpa = gpa_of(va);
 
