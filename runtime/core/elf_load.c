@@ -162,12 +162,14 @@ u64 elf_build_stack(const struct app_image *img, char *const *argv, int argc, ch
 		    int envc, u64 syscall_entry)
 {
 	u64 sp = STACK_TOP, argv_at[argc + 1], envp_at[envc + 1], random_at, platform_at, *p;
-	u8 rnd[16];
 	u64 words;
 
-	random_fill(rnd, sizeof(rnd));
-	random_at = push_bytes(&sp, rnd, sizeof(rnd));
-	platform_at = push_bytes(&sp, "x86_64", 7);
+	/* AT_RANDOM's 16 bytes straight onto the stack, then AT_PLATFORM's
+	 * "x86_64" as one word (its NUL padded to 8 bytes). */
+	random_at = sp -= 16;
+	random_fill((void *)random_at, 16);
+	platform_at = sp -= 8;
+	*(u64 *)platform_at = 0x34365f363878ULL; /* "x86_64\0\0", little-endian */
 	for (int i = envc - 1; i >= 0; i--)
 		envp_at[i] = push_bytes(&sp, envp[i], strlen(envp[i]) + 1);
 	for (int i = argc - 1; i >= 0; i--)

@@ -65,7 +65,7 @@ static void take_memory(const struct boot_info *bi)
 void runtime_main(const struct boot_info *bi)
 {
 	struct app_image img;
-	u64 sp, t_loaded, direct;
+	u64 sp, direct;
 	int err;
 
 	plat_clock_init();
@@ -112,11 +112,10 @@ void runtime_main(const struct boot_info *bi)
 		 : cmd.ring0 ? (u64)syscall_direct_entry_ring0
 			     : 0;
 	sp = elf_build_stack(&img, cmd.argv, cmd.argc, cmd.envp, cmd.envc, direct);
-	t_loaded = plat_monotonic_ns();
 	if (cmd.verbose)
 		kprintf(
 		    "unikernel: %lu files, program loaded after %lu us, entry 0x%lx, ring %d%s\n",
-		    vfs_count(), t_loaded / 1000, img.entry,
+		    vfs_count(), plat_monotonic_ns() / 1000, img.entry,
 		    bi->hosted	? 3
 		    : cmd.ring0 ? 0
 				: 3,

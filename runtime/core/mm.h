@@ -51,7 +51,7 @@ u64 arch_unmap_page(u64 va);
 u64 arch_lookup_page(u64 va);
 /* True when the program may access every page of [start, end) as asked
  * (write or read) right now: each is mapped for it with that access.  (A
- * PROT_NONE page is mapped for the runtime only.) */
+ * PROT_NONE page is mapped for the runtime only.)  start < end. */
 bool arch_user_range(u64 start, u64 end, bool write);
 void arch_protect_page(u64 va, int prot);
 /* The platform linked the page table `pt` (runtime memory) for the 2 MiB

@@ -56,7 +56,9 @@ static __attribute__((noinline)) bool user_ok_slow(long p, u64 len, bool write)
 	return vm_check((const void *)p, len, write) && !vm_populate((u64)p, (u64)p + len);
 }
 
-bool user_ok(long p, u64 len, bool write)
+/* user_ok, inlined where the calls of every read and write check their
+ * buffers (iov_check, buf_io): no call frame of its own there. */
+static inline __attribute__((always_inline)) bool user_ok_here(long p, u64 len, bool write)
 {
 	u64 start = (u64)p, end = start + len;
 
@@ -66,6 +68,11 @@ bool user_ok(long p, u64 len, bool write)
 	    arch_user_range(start, end, write))
 		return true;
 	return user_ok_slow(p, len, write);
+}
+
+bool user_ok(long p, u64 len, bool write)
+{
+	return user_ok_here(p, len, write);
 }
 
 int user_path(long uptr, char *out, size_t size)
@@ -87,10 +94,10 @@ static long iov_check(const struct k_iovec *iov, long n, bool reading)
 {
 	if (n < 0 || n > 1024)
 		return -EINVAL;
-	if (!user_ok((long)iov, (u64)n * sizeof(*iov), false))
+	if (!user_ok_here((long)iov, (u64)n * sizeof(*iov), false))
 		return -EFAULT;
 	for (long i = 0; i < n; i++) {
-		if (!user_ok((long)iov[i].base, iov[i].len, reading))
+		if (!user_ok_here((long)iov[i].base, iov[i].len, reading))
 			return -EFAULT;
 	}
 	return 0;
@@ -124,7 +131,7 @@ static long buf_io(long fd, long buf, u64 len, bool write, s64 pos)
 {
 	struct k_iovec v = { (u64)buf, len };
 
-	if (!user_ok(buf, len, !write))
+	if (!user_ok_here(buf, len, !write))
 		return -EFAULT;
 	return file_io(fd, &v, 1, write, pos);
 }

@@ -101,7 +101,7 @@ long syscall_enosys(u64 nr)
 	return -ENOSYS;
 }
 
-static long dispatch(u64 nr, const struct trap_frame *f)
+static __attribute__((noinline)) long dispatch(u64 nr, const struct trap_frame *f)
 {
 	const struct syscall_entry *e = entry_of(nr);
 	long ret;
@@ -162,13 +162,10 @@ static bool restart(struct trap_frame *f, u64 nr)
 	return true;
 }
 
-void syscall_handle(struct trap_frame *f)
+/* What follows a call that returned -EINTR or was rt_sigreturn (out of
+ * line: the common call never needs it). */
+static __attribute__((noinline)) void syscall_finish(struct trap_frame *f, u64 nr, long ret)
 {
-	u64 nr = f->rax;
-	long ret;
-
-	cur_thread->uframe = f;
-	ret = dispatch(nr, f);
 	if (nr == NR_rt_sigreturn)
 		return; /* f is the interrupted context, rax included */
 	if (ret == -EINTR) {
@@ -181,4 +178,32 @@ void syscall_handle(struct trap_frame *f)
 			return;
 	}
 	f->rax = (u64)ret;
+}
+
+/* The common call first (a number below the table's gap, served by a
+ * function, no tracing): the table's entry found and called with no
+ * further check; everything else goes through dispatch(). */
+void syscall_handle(struct trap_frame *f)
+{
+	u64 nr = f->rax;
+	long ret;
+
+	cur_thread->uframe = f;
+	if (__builtin_expect(nr < GAP_LO && !syscall_trace, 1)) {
+		unsigned i = unik_syscall_index[nr];
+		syscall_fn fn = i ? unik_syscall_calls[i - 1].fn : NULL;
+
+		if (__builtin_expect(fn != NULL, 1)) {
+			syscall_count++;
+			ret = fn((long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10,
+				 (long)f->r8, (long)f->r9);
+			if (__builtin_expect(ret != -EINTR && nr != NR_rt_sigreturn, 1)) {
+				f->rax = (u64)ret;
+				return;
+			}
+			syscall_finish(f, nr, ret);
+			return;
+		}
+	}
+	syscall_finish(f, nr, dispatch(nr, f));
 }

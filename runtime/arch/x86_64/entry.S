@@ -310,7 +310,16 @@ trap_page_fault:
 	cld
 	mov %rsp, %rdi
 	call syscall_handle
-	jmp ret_to_user
+	/* ret_to_user for a frame known to be FRAME_FULL from ring 3 (a
+	 * signal's handler or the scheduler may change the frame, never that):
+	 * the same exit work, then straight to iretq (as ret_full). */
+1:	mov %rsp, %rdi
+	call exit_to_user
+	cmpb $0, sched_irq_pending(%rip)
+	jne 1b
+	restore_gprs
+	add $16, %rsp
+	iretq
 trap_kernel:
 	mov %rsp, %rdi
 	mov %rsp, %rbx

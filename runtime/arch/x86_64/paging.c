@@ -129,7 +129,7 @@ static u64 *walk_pt[WALK_SLOTS];
 
 /* The page-table entry for va through all four levels, creating missing
  * tables when `create`. */
-static __attribute__((noinline)) u64 *walk_tables(u64 va, bool create)
+static __attribute__((noinline)) u64 *walk_create(u64 va, bool create)
 {
 	u64 *table = pml4;
 
@@ -149,6 +149,26 @@ static __attribute__((noinline)) u64 *walk_tables(u64 va, bool create)
 			return NULL; /* a large page: not an app mapping */
 		}
 		table = phys_to_virt(*e & PTE_ADDR);
+	}
+	walk_index[(va >> 21) % WALK_SLOTS] = va >> 21;
+	walk_pt[(va >> 21) % WALK_SLOTS] = table;
+	return &table[(va >> 12) & 511];
+}
+
+/* walk_create for a va whose upper tables are all there (the common
+ * walk): three loads, no call, no saved register; anything else (a
+ * missing table, a large page) takes walk_create. */
+static __attribute__((noinline)) u64 *walk_tables(u64 va, bool create)
+{
+	u64 *table = pml4;
+
+#pragma GCC unroll 3
+	for (int shift = 39; shift > 12; shift -= 9) {
+		u64 e = table[(va >> shift) & 511];
+
+		if (__builtin_expect((e & (PTE_P | PTE_PS)) != PTE_P, 0))
+			return walk_create(va, create);
+		table = phys_to_virt(e & PTE_ADDR);
 	}
 	walk_index[(va >> 21) % WALK_SLOTS] = va >> 21;
 	walk_pt[(va >> 21) % WALK_SLOTS] = table;
@@ -235,17 +255,26 @@ void arch_page_table_known(u64 va, u64 *pt)
 	walk_pt[(va >> 21) % WALK_SLOTS] = pt;
 }
 
-bool arch_user_range(u64 start, u64 end, bool write)
+/* arch_user_range's walk, page by page from va. */
+static __attribute__((noinline)) bool user_pages(u64 va, u64 end, u64 need)
 {
-	u64 need = PTE_P | PTE_U | (write ? PTE_W : 0);
-
-	for (u64 va = start & PAGE_MASK; va < end; va += PAGE_SIZE) {
+	for (; va < end; va += PAGE_SIZE) {
 		const u64 *pte = walk(va, false);
 
 		if (!pte || (*pte & need) != need)
 			return false;
 	}
 	return true;
+}
+
+bool arch_user_range(u64 start, u64 end, bool write)
+{
+	u64 need = PTE_P | PTE_U | (write ? PTE_W : 0), va = start & PAGE_MASK;
+
+	/* Most buffers lie in one page whose table a walk just reached. */
+	if (((end - 1) & PAGE_MASK) == va && walk_index[(va >> 21) % WALK_SLOTS] == va >> 21)
+		return (walk_pt[(va >> 21) % WALK_SLOTS][(va >> 12) & 511] & need) == need;
+	return user_pages(va, end, need);
 }
 
 void arch_protect_page(u64 va, int prot)

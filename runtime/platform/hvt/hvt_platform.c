@@ -126,6 +126,12 @@ static void console_out(unsigned call, const char *s, size_t n)
 {
 	u64 va = (u64)s, run_gpa = 0, run_len = 0;
 
+	if ((va & ~PAGE_MASK) + n <= PAGE_SIZE) { /* within one page: one call */
+		run_gpa = gpa_of(va);
+		if (run_gpa != ~0UL)
+			console_flush(call, run_gpa, n);
+		return;
+	}
 	while (n) {
 		u64 chunk = MIN((u64)n, PAGE_SIZE - (va & ~PAGE_MASK)), gpa = gpa_of(va);
 
@@ -413,12 +419,13 @@ void hvt_main(u64 boot_info_gpa)
 	tsc_hz = bi->tsc_hz;
 	console_in = bi->console_in == 1;
 	net_mtu = bi->net_mtu;
-	memcpy(net_mac, bi->net_mac, 6);
+	__builtin_memcpy(net_mac, bi->net_mac, 6); /* two moves, no call */
 	bi_wall_ns = bi->wall_ns;
 	bi_mono_ns = bi->mono_ns;
 	bi_tsc = bi->boot_tsc;
 	ndisk_table = MIN(bi->ndisks, (u32)HVT_MAX_DISKS);
-	memcpy(disk_table, bi->disks, ndisk_table * sizeof(disk_table[0]));
+	if (ndisk_table)
+		memcpy(disk_table, bi->disks, ndisk_table * sizeof(disk_table[0]));
 	info.ram[0] = (struct mem_region){ 0, bi->mem_size };
 	info.nram = 1;
 	info.platform = "hvt";
