@@ -262,9 +262,9 @@ static json_t *companion_to_json(const struct unik_companion *c)
 {
 	if (!c->compiler)
 		return json_null();
-	return json_pack("{sssssoso si}", "compiler", c->compiler, "format", c->format ? c->format : "",
-			 "kernel", str_or_null(c->kernel), "initrd", str_or_null(c->initrd),
-			 "memory", c->memory_mb);
+	return json_pack("{sssssoso si}", "compiler", c->compiler, "format",
+			 c->format ? c->format : "", "kernel", str_or_null(c->kernel), "initrd",
+			 str_or_null(c->initrd), "memory", c->memory_mb);
 }
 
 /* "companion": absent or null (none), or an object with compiler, format

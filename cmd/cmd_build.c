@@ -344,8 +344,8 @@ static int build_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 {
 	const struct build_opts *o = opts;
 	struct unik_err err = UNIK_ERR_INIT;
-	struct cmd_build_req rq = { argv[0],  o->tag,	  o->compiler, o->memory_mb,
-				    &o->args, &o->labels, o->quiet,    stdout, o->provider };
+	struct cmd_build_req rq = { argv[0],	o->tag,	  o->compiler, o->memory_mb, &o->args,
+				    &o->labels, o->quiet, stdout,      o->provider };
 	struct strv labels = STRV_INIT;
 	int bad = 0;
 

@@ -25,9 +25,8 @@ static void companion_view(const struct unik_image *im, struct unik_image *view)
 	view->digest = oci_image_digest(view);
 }
 
-int companion_files_get(struct unikd *d, const struct unik_image *im,
-			const struct unik_provider *p, int stage, struct companion_files *out,
-			struct unik_err *err)
+int companion_files_get(struct unikd *d, const struct unik_image *im, const struct unik_provider *p,
+			int stage, struct companion_files *out, struct unik_err *err)
 {
 	struct unik_image view;
 	int rc = 0;

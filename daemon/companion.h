@@ -25,9 +25,8 @@ struct companion_files {
  * NULL when there is none for p (im has no companion, p wants none or
  * another compiler's, or p boots no staged disk).  -1 with err when a blob
  * is missing or staging fails. */
-int companion_files_get(struct unikd *d, const struct unik_image *im,
-			const struct unik_provider *p, int stage, struct companion_files *out,
-			struct unik_err *err);
+int companion_files_get(struct unikd *d, const struct unik_image *im, const struct unik_provider *p,
+			int stage, struct companion_files *out, struct unik_err *err);
 void companion_files_release(struct companion_files *f);
 
 /* Removes the companion's stagings (im is being removed). */

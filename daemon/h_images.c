@@ -85,7 +85,8 @@ static int build_options(struct http_req *req, struct build_request *br, struct 
 
 		if (!p)
 			return unik_err_set(err, UNIK_E_INVALID,
-					    "unknown provider '%s' (see 'unik providers')", provider);
+					    "unknown provider '%s' (see 'unik providers')",
+					    provider);
 		if (p->companion_compiler) {
 			br->companion = unik_compiler_find(p->companion_compiler);
 			if (!br->companion)

@@ -362,7 +362,8 @@ static int save_image(struct job_ctx *jc, const struct unik_compiler *c,
 	if (res->initrd && blobs_put_file(d->state_dir, res->initrd, &im.initrd, &isize, err))
 		goto cleanup;
 	if (comp) {
-		if (blobs_put_file(d->state_dir, comp->kernel, &im.companion.kernel, &cksize, err) ||
+		if (blobs_put_file(d->state_dir, comp->kernel, &im.companion.kernel, &cksize,
+				   err) ||
 		    (comp->initrd && blobs_put_file(d->state_dir, comp->initrd,
 						    &im.companion.initrd, &cisize, err)))
 			goto cleanup;

@@ -62,11 +62,11 @@ static int schema_step_companion(struct store *st, struct unik_err *err)
 	char *msg = NULL;
 	int version = 0;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &s,
-			       NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1,
+			       &s, NULL) != SQLITE_OK)
 		return db_error(st, err, "schema version");
 	if (sqlite3_step(s) == SQLITE_ROW)
-		version = atoi((const char *)sqlite3_column_text(s, 0));
+		version = (int)strtol((const char *)sqlite3_column_text(s, 0), NULL, 10);
 	sqlite3_finalize(s);
 	if (version >= 2)
 		return 0;
@@ -503,8 +503,10 @@ int store_blob_users(struct store *st, const char *digest, int *count, struct un
 {
 	sqlite3_stmt *s;
 
-	if (prepare(st, "SELECT count(*) FROM images WHERE kernel = ?1 OR initrd = ?1"
-		    " OR companion_kernel = ?1 OR companion_initrd = ?1", &s, err))
+	if (prepare(st,
+		    "SELECT count(*) FROM images WHERE kernel = ?1 OR initrd = ?1"
+		    " OR companion_kernel = ?1 OR companion_initrd = ?1",
+		    &s, err))
 		return -1;
 	bind_text(s, 1, digest);
 	if (sqlite3_step(s) != SQLITE_ROW) {

@@ -72,9 +72,8 @@ int ec2_type_network(const struct aws_client *c, const char *type, char *hypervi
  * runtime's network runs there.  m4 is one but for m4.16xlarge.  Every
  * other family (t3, t3a, m5, c5, r5, m6i, ..., and the Xen ones with ENA:
  * r4, x1, i3, p2, g3, h1) gives an ENA adapter. */
-static const char *const xen_families[] = { "t1", "t2", "m1", "m2", "m3", "m4",	 "c1", "c3",
-					    "c4", "r3", "i2", "d2", "g2", "cc2", "cr1", "hs1",
-					    NULL };
+static const char *const xen_families[] = { "t1", "t2", "m1", "m2", "m3",  "m4",  "c1",	 "c3", "c4",
+					    "r3", "i2", "d2", "g2", "cc2", "cr1", "hs1", NULL };
 
 const char *const *aws_xen_families(void)
 {
@@ -120,16 +119,15 @@ static int needs_linux_base(const struct unik_run_spec *spec, const struct aws_c
 
 static int refuse(const char *type, const char *hv, struct unik_err *err)
 {
-	return unik_err_set(
-		    err, UNIK_E_INVALID,
-		    "aws: instance type %.64s (%s) gives an AMI with ENA support an ENA "
-		    "network adapter, which the unik runtime does not drive, and this "
-		    "image's program makes sockets: choose a type without ENA "
-		    "(aws.instance_type t2.*, m4 up to m4.10xlarge, c4.*), build it with "
-		    "its companion for such types (unik build --provider aws), or build "
-		    "the program on the linux base (unik build --compiler linux), which "
-		    "runs on any type (docs/providers/aws.md)",
-		    type, hv && hv[0] ? hv : "hypervisor unknown");
+	return unik_err_set(err, UNIK_E_INVALID,
+			    "aws: instance type %.64s (%s) gives an AMI with ENA support an ENA "
+			    "network adapter, which the unik runtime does not drive, and this "
+			    "image's program makes sockets: choose a type without ENA "
+			    "(aws.instance_type t2.*, m4 up to m4.10xlarge, c4.*), build it with "
+			    "its companion for such types (unik build --provider aws), or build "
+			    "the program on the linux base (unik build --compiler linux), which "
+			    "runs on any type (docs/providers/aws.md)",
+			    type, hv && hv[0] ? hv : "hypervisor unknown");
 }
 
 int aws_pick_base(const struct unik_run_spec *spec, const struct aws_client *c, const char *type,

@@ -29,7 +29,8 @@ static void t_codec(void)
 	a.companion.memory_mb = 256;
 	j = unik_image_to_json(&a);
 	unik_image_init(&b);
-	ok(unik_image_from_json(j, &b, &err) == 0, "an image with a companion decodes: %s", err.msg);
+	ok(unik_image_from_json(j, &b, &err) == 0, "an image with a companion decodes: %s",
+	   err.msg);
 	ok(b.companion.compiler && !strcmp(b.companion.compiler, "linux") &&
 	       !strcmp(b.companion.format, "linux-initrd") &&
 	       !strcmp(b.companion.kernel, "sha256:k") && !strcmp(b.companion.initrd, "sha256:i") &&
@@ -44,8 +45,7 @@ static void t_codec(void)
 	j = unik_image_to_json(&a);
 	ok(json_is_null(json_object_get(j, "companion")), "no companion: null");
 	unik_image_init(&b);
-	ok(unik_image_from_json(j, &b, &err) == 0 && !b.companion.compiler,
-	   "null decodes to none");
+	ok(unik_image_from_json(j, &b, &err) == 0 && !b.companion.compiler, "null decodes to none");
 	json_decref(j);
 	unik_image_release(&b);
 	unik_image_release(&a);
@@ -145,18 +145,30 @@ static void t_families(void)
 		const char *type, *hv, *ena;
 		int want;
 	} c[] = {
-		{ "t2.micro", "", "", 0 },	       { "t2.2xlarge", "", "", 0 },
-		{ "m4.large", "", "", 0 },	       { "m4.10xlarge", "", "", 0 },
-		{ "m4.16xlarge", "", "", 1 },	       { "c4.large", "", "", 0 },
-		{ "m3.medium", "", "", 0 },	       { "r3.large", "", "", 0 },
-		{ "t3.micro", "", "", 1 },	       { "t3a.micro", "", "", 1 },
-		{ "m5.large", "", "", 1 },	       { "c5.large", "", "", 1 },
-		{ "m6i.large", "", "", 1 },	       { "r4.large", "", "", 1 },
-		{ "x1.16xlarge", "", "", 1 },	       { "t2", "", "", 1 },
-		{ "", "", "", 1 },		       { "t2x.micro", "", "", 1 },
-		{ "t2.micro", "xen", "unsupported", 0 }, { "t2.micro", "xen", "supported", 1 },
-		{ "m5.large", "nitro", "required", 1 }, { "m5.large", "nitro", "", 1 },
-		{ "m4.16xlarge", "xen", "supported", 1 }, { "c4.large", "xen", "unsupported", 0 },
+		{ "t2.micro", "", "", 0 },
+		{ "t2.2xlarge", "", "", 0 },
+		{ "m4.large", "", "", 0 },
+		{ "m4.10xlarge", "", "", 0 },
+		{ "m4.16xlarge", "", "", 1 },
+		{ "c4.large", "", "", 0 },
+		{ "m3.medium", "", "", 0 },
+		{ "r3.large", "", "", 0 },
+		{ "t3.micro", "", "", 1 },
+		{ "t3a.micro", "", "", 1 },
+		{ "m5.large", "", "", 1 },
+		{ "c5.large", "", "", 1 },
+		{ "m6i.large", "", "", 1 },
+		{ "r4.large", "", "", 1 },
+		{ "x1.16xlarge", "", "", 1 },
+		{ "t2", "", "", 1 },
+		{ "", "", "", 1 },
+		{ "t2x.micro", "", "", 1 },
+		{ "t2.micro", "xen", "unsupported", 0 },
+		{ "t2.micro", "xen", "supported", 1 },
+		{ "m5.large", "nitro", "required", 1 },
+		{ "m5.large", "nitro", "", 1 },
+		{ "m4.16xlarge", "xen", "supported", 1 },
+		{ "c4.large", "xen", "unsupported", 0 },
 		{ "zz.large", "nitro", "unsupported", 1 },
 	};
 	const char *const *xen = aws_xen_families();
@@ -179,8 +191,8 @@ static void t_refs(void)
 	struct unik_err err = UNIK_ERR_INIT;
 	char ami[EC2_ID_MAX], snap[EC2_ID_MAX], ca[EC2_ID_MAX], cs[EC2_ID_MAX];
 
-	ok(aws_ref_parse2("ami-01 snap-02", ami, snap, ca, cs, &err) == 0 && !strcmp(ami, "ami-01") &&
-	       !strcmp(snap, "snap-02") && !ca[0] && !cs[0],
+	ok(aws_ref_parse2("ami-01 snap-02", ami, snap, ca, cs, &err) == 0 &&
+	       !strcmp(ami, "ami-01") && !strcmp(snap, "snap-02") && !ca[0] && !cs[0],
 	   "one pair: no companion");
 	ok(aws_ref_parse2("ami-01 snap-02 ami-0a snap-0b", ami, snap, ca, cs, &err) == 0 &&
 	       !strcmp(ami, "ami-01") && !strcmp(snap, "snap-02") && !strcmp(ca, "ami-0a") &&
@@ -190,15 +202,15 @@ static void t_refs(void)
 	       !strcmp(ami, "ami-01") && !strcmp(snap, "snap-02"),
 	   "aws_ref_parse takes the first pair of two");
 	static const char *const bad[] = {
-		"ami-01 snap-02 ami-0a",	   "ami-01 snap-02 ",
+		"ami-01 snap-02 ami-0a",	  "ami-01 snap-02 ",
 		"ami-01 snap-02 snap-0a ami-0b",  "ami-01 snap-02 ami-0a snap-0b x",
 		"ami-01 snap-02 ami-0a snap-0Z",  "ami-01 snap-02  ami-0a snap-0b",
 		"ami-01 snap-02 ami-0a snap-0b ", "ami-01  snap-02",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		unik_err_clear(&err);
-		ok(aws_ref_parse2(bad[i], ami, snap, ca, cs, &err) < 0 && err.code == UNIK_E_INVALID &&
-		       !ca[0],
+		ok(aws_ref_parse2(bad[i], ami, snap, ca, cs, &err) < 0 &&
+		       err.code == UNIK_E_INVALID && !ca[0],
 		   "'%s' refused", bad[i]);
 	}
 }
