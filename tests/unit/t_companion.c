@@ -12,20 +12,30 @@
 #include "../../providers/aws/aws_int.h"
 #include "tap.h"
 
+/* An image `id` with kernel blob `kernel` and a linux companion of blobs
+ * `ck` and `ci`. */
+static void image_with_companion(struct unik_image *im, const char *id, const char *kernel,
+				 const char *ck, const char *ci)
+{
+	unik_image_init(im);
+	im->id = xstrdup(id);
+	im->name = xstrdup(id);
+	im->kernel = xstrdup(kernel);
+	im->companion.compiler = xstrdup("linux");
+	im->companion.format = xstrdup("linux-initrd");
+	im->companion.kernel = xstrdup(ck);
+	im->companion.initrd = xstrdup(ci);
+}
+
 static void t_codec(void)
 {
 	struct unik_err err = UNIK_ERR_INIT;
 	struct unik_image a, b;
 	json_t *j;
 
-	unik_image_init(&a);
-	a.id = xstrdup("abcd");
+	image_with_companion(&a, "abcd", "sha256:k0", "sha256:k", "sha256:i");
 	a.compiler = xstrdup("c");
 	a.format = xstrdup("unik-elf");
-	a.companion.compiler = xstrdup("linux");
-	a.companion.format = xstrdup("linux-initrd");
-	a.companion.kernel = xstrdup("sha256:k");
-	a.companion.initrd = xstrdup("sha256:i");
 	a.companion.memory_mb = 256;
 	j = unik_image_to_json(&a);
 	unik_image_init(&b);
@@ -102,14 +112,7 @@ static void t_store(void)
 	ok(st && store_image_get(st, "old1", &got, &err) == 0 && !got.companion.compiler,
 	   "its image is there, without a companion");
 	unik_image_release(&got);
-	unik_image_init(&im);
-	im.id = xstrdup("new1");
-	im.name = xstrdup("new");
-	im.kernel = xstrdup("sha256:k1");
-	im.companion.compiler = xstrdup("linux");
-	im.companion.format = xstrdup("linux-initrd");
-	im.companion.kernel = xstrdup("sha256:ck");
-	im.companion.initrd = xstrdup("sha256:ci");
+	image_with_companion(&im, "new1", "sha256:k1", "sha256:ck", "sha256:ci");
 	ok(store_image_put(st, &im, &err) == 0, "an image with a companion is saved: %s", err.msg);
 	ok(store_blob_users(st, "sha256:ck", &users, &err) == 0 && users == 1,
 	   "the companion's kernel blob has a user");
