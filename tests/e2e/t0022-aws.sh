@@ -371,6 +371,19 @@ print(" ".join(k for k, v in st["images"].items() if k != sys.argv[1] and v.get(
 	sed -i '/^instance_type = /d' "$T/unikd.conf"
 	printf 'instance_type = t3.micro\n' >>"$T/unikd.conf"
 	start_daemon
+	# a run with its own --env on the Nitro type: an AMI of its own, made
+	# from the companion's disk (aws_variant.c)
+	timeout 300 "$BIN/unik" run -d --provider aws --name c2 -e GREETING=from-nitro webc >"$T/c2.log" 2>&1
+	check "a run of its own (--env) on t3.micro: runs" bash -c "$BIN/unik ps | grep c2 | grep -qi running"
+	c2_id=$(api GET /v1/instances/c2 | python3 -c 'import json,sys; print(json.loads(sys.stdin.read().split(" ", 1)[1])["id"])' 2>/dev/null)
+	vcami=$(state | python3 -c 'import json,sys; print(json.load(sys.stdin)["instances"][sys.argv[1]]["ImageId"])' "$(instance_of "$c2_id")" 2>/dev/null)
+	check "it boots an AMI of its own from the companion's disk: Linux, its word, unik.net=dhcp" \
+		bash -c "[ -n '$vcami' ] && [ '$vcami' != '$cami' ] && [ '$vcami' != '$wami' ] && /usr/bin/python3 '$ROOT/tests/aws/endpoint/ami_disk.py' '$EP' '$vcami' '$T/vcami.raw' && grep -a \"^linux /boot/vmlinuz 'console=ttyS0'\" '$T/vcami.raw' | grep -F 'GREETING%3Dfrom-nitro' | grep -q \" 'unik.net=dhcp'\$\""
+	timeout 120 "$BIN/unik" stop c2 >/dev/null 2>&1
+	timeout 120 "$BIN/unik" rm c2 >/dev/null 2>&1
+	check "rm c2 removed its AMI" python3 -c '
+import json, sys
+assert sys.argv[2] not in json.loads(sys.argv[1])["images"]' "$(state)" "$vcami"
 	n_dereg=$(ops | grep -c '^DeregisterImage$') n_del=$(ops | grep -c '^DeleteSnapshot$')
 	check "unik rmi webc" bash -c "timeout 120 $BIN/unik rmi webc >/dev/null 2>&1"
 	check "rmi deregistered both AMIs and deleted both snapshots" \
