@@ -251,7 +251,40 @@ void unik_image_release(struct unik_image *im)
 	strv_release(&im->stagings);
 	strv_release(&im->published);
 	strv_release(&im->labels);
+	free(im->companion.compiler);
+	free(im->companion.format);
+	free(im->companion.kernel);
+	free(im->companion.initrd);
 	unik_image_init(im);
+}
+
+static json_t *companion_to_json(const struct unik_companion *c)
+{
+	if (!c->compiler)
+		return json_null();
+	return json_pack("{sssssoso si}", "compiler", c->compiler, "format",
+			 c->format ? c->format : "", "kernel", str_or_null(c->kernel), "initrd",
+			 str_or_null(c->initrd), "memory", c->memory_mb);
+}
+
+/* "companion": absent or null (none), or an object with compiler, format
+ * and kernel. */
+static int companion_from_json(json_t *j, struct unik_companion *out, struct unik_err *err)
+{
+	json_t *c = json_object_get(j, "companion");
+	long long mem = 0;
+
+	if (!c || json_is_null(c))
+		return 0;
+	if (need_object(c, "companion", err) || get_str(c, "compiler", &out->compiler, 1, err) ||
+	    get_str(c, "format", &out->format, 1, err) ||
+	    get_str(c, "kernel", &out->kernel, 1, err) ||
+	    get_str(c, "initrd", &out->initrd, 0, err) || get_int(c, "memory", &mem, err))
+		return -1;
+	if (mem < 0 || mem > INT_MAX)
+		return unik_err_set(err, UNIK_E_INVALID, "companion: memory out of range");
+	out->memory_mb = (int)mem;
+	return 0;
 }
 
 json_t *unik_image_to_json(const struct unik_image *im)
@@ -272,6 +305,7 @@ json_t *unik_image_to_json(const struct unik_image *im)
 	json_object_set_new(j, "stagings", strv_to_json(&im->stagings));
 	json_object_set_new(j, "published", strv_to_json(&im->published));
 	json_object_set_new(j, "labels", unik_labels_to_json(&im->labels));
+	json_object_set_new(j, "companion", companion_to_json(&im->companion));
 	return j;
 }
 
@@ -289,7 +323,8 @@ int unik_image_from_json(json_t *j, struct unik_image *out, struct unik_err *err
 	    get_str(j, "initrd", &out->initrd, 0, err) ||
 	    get_strv(j, "stagings", &out->stagings, err) ||
 	    get_strv(j, "published", &out->published, err) ||
-	    unik_labels_from_json(j, "labels", &out->labels, err))
+	    unik_labels_from_json(j, "labels", &out->labels, err) ||
+	    companion_from_json(j, &out->companion, err))
 		return -1;
 	out->size = size;
 	out->memory_mb = (int)mem;

@@ -22,6 +22,18 @@
 #define UNIK_SHORT_ID_LEN 12
 #define UNIK_NAME_MAX 64
 
+/* A second build of an image's sources by another compiler, made for the
+ * machines the image's own build does not run on (a provider's
+ * companion_compiler, providers/provider.h; unik build --provider).
+ * compiler NULL: the image has none. */
+struct unik_companion {
+	char *compiler;
+	char *format;
+	char *kernel; /* blob digest */
+	char *initrd; /* blob digest or NULL */
+	int memory_mb;
+};
+
 struct unik_image {
 	char *id;
 	char *name; /* NULL when the name moved to a newer image */
@@ -37,6 +49,7 @@ struct unik_image {
 	struct strv stagings; /* the disk formats staged for it (unik export) */
 	struct strv published; /* the providers holding a copy of it (an AWS AMI) */
 	struct strv labels; /* "K=V" (unik build --label; api/labels.h) */
+	struct unik_companion companion;
 };
 
 enum unik_state {

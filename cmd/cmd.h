@@ -85,6 +85,7 @@ struct cmd_build_req {
 	const struct strv *args, *labels; /* may be NULL */
 	int quiet;
 	FILE *progress;
+	const char *provider; /* NULL: no companion build (--provider) */
 };
 int cmd_build_dir(struct cmd_ctx *ctx, const struct cmd_build_req *rq, char **image, int *cached);
 

@@ -19,6 +19,7 @@
 struct build_opts {
 	const char *tag;
 	const char *compiler;
+	const char *provider;
 	int memory_mb;
 	struct strv args;
 	struct strv labels;
@@ -30,6 +31,9 @@ static const struct opt build_options[] = {
 		   "name of the image (default: the folder's name)"),
 	OPT_STRING(0, "compiler", NULL, struct build_opts, compiler, "NAME",
 		   "compiler to use (default: detected by the daemon)"),
+	OPT_STRING(0, "provider", NULL, struct build_opts, provider, "NAME",
+		   "also build what provider NAME needs for its machines (aws: the linux "
+		   "base, for Nitro types)"),
 	OPT_MEMORY('m', "memory", NULL, struct build_opts, memory_mb, "MEM",
 		   "default guest memory: 128, 128M, 1G"),
 	OPT_LIST(0, "arg", NULL, struct build_opts, args, "ARG",
@@ -142,6 +146,8 @@ static int submit(struct cmd_ctx *ctx, const struct cmd_build_req *o, const char
 	client_query(&path, "name", name);
 	if (o->compiler)
 		client_query(&path, "compiler", o->compiler);
+	if (o->provider)
+		client_query(&path, "provider", o->provider);
 	if (o->memory_mb) {
 		char mb[16];
 
@@ -338,8 +344,8 @@ static int build_main(struct cmd_ctx *ctx, void *opts, int argc, char **argv)
 {
 	const struct build_opts *o = opts;
 	struct unik_err err = UNIK_ERR_INIT;
-	struct cmd_build_req rq = { argv[0],  o->tag,	  o->compiler, o->memory_mb,
-				    &o->args, &o->labels, o->quiet,    stdout };
+	struct cmd_build_req rq = { argv[0],	o->tag,	  o->compiler, o->memory_mb, &o->args,
+				    &o->labels, o->quiet, stdout,      o->provider };
 	struct strv labels = STRV_INIT;
 	int bad = 0;
 

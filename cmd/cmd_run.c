@@ -385,7 +385,7 @@ static int is_folder(const char *arg)
 
 int run_build_folder(struct cmd_ctx *ctx, const char *dir, struct unik_run_request *rq)
 {
-	struct cmd_build_req br = { dir, NULL, NULL, 0, NULL, NULL, 0, NULL };
+	struct cmd_build_req br = { dir, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL };
 	long long t0 = clock_now_ms();
 	char *image = NULL, id[16];
 	int cached = 0, status;

@@ -278,7 +278,7 @@ static void report_exit(struct cmd_ctx *ctx, const struct console *c)
 static int rebuild(struct cmd_ctx *ctx, const char *dir, struct unik_run_request *rq,
 		   const struct console *cur, long long *ms)
 {
-	struct cmd_build_req br = { dir, NULL, NULL, 0, NULL, NULL, 0, NULL };
+	struct cmd_build_req br = { dir, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL };
 	long long t0 = clock_now_ms();
 	char *image = NULL, id[16];
 	int status;

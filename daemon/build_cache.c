@@ -93,6 +93,8 @@ int build_cache_key(const char *tar_path, const struct build_request *br, char *
 	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
 	put_str(md, "unikd", UNIK_VERSION " " UNIK_GITREV);
 	put_str(md, "compiler", br->compiler ? br->compiler->name : "auto");
+	if (br->companion)
+		put_str(md, "companion", br->companion->name);
 	snprintf(mem, sizeof(mem), "%d", br->memory_mb);
 	put_str(md, "memory", mem);
 	for (size_t i = 0; i < br->args.n; i++)

@@ -2,6 +2,7 @@ UNIKD_SRCS += \
 	daemon/blobs.c \
 	daemon/build_cache.c \
 	daemon/claims.c \
+	daemon/companion.c \
 	daemon/console_stream.c \
 	daemon/daemon.c \
 	daemon/dns.c \

@@ -9,6 +9,7 @@
 #include "../providers/dispatch.h"
 #include "blobs.h"
 #include "build_cache.h"
+#include "companion.h"
 #include "daemon.h"
 #include "events.h"
 #include "handlers.h"
@@ -60,6 +61,7 @@ static int build_options(struct http_req *req, struct build_request *br, struct 
 {
 	const char *name = http_query(req, "name");
 	const char *compiler = http_query(req, "compiler");
+	const char *provider = http_query(req, "provider");
 	long long mem;
 
 	if (name && *name) {
@@ -78,6 +80,22 @@ static int build_options(struct http_req *req, struct build_request *br, struct 
 					    "unknown compiler '%s' (see 'unik compilers')",
 					    compiler);
 	}
+	if (provider && *provider) {
+		const struct unik_provider *p = unik_provider_find(provider);
+
+		if (!p)
+			return unik_err_set(err, UNIK_E_INVALID,
+					    "unknown provider '%s' (see 'unik providers')",
+					    provider);
+		if (p->companion_compiler) {
+			br->companion = unik_compiler_find(p->companion_compiler);
+			if (!br->companion)
+				return unik_err_set(err, UNIK_E_INTERNAL,
+						    "provider '%s' wants compiler '%s', which this "
+						    "unikd does not have",
+						    p->name, p->companion_compiler);
+		}
+	}
 	if (http_query_int(req, "memory", 0, &mem, err))
 		return -1;
 	if (mem && unik_providers_check_memory(mem, err))
@@ -94,7 +112,7 @@ void h_images_build(struct http_req *req)
 	struct build_request br;
 	struct unik_job job;
 	char *rnd = ids_new();
-	long files = 0;
+	long files = 0, files2 = 0;
 
 	memset(&br, 0, sizeof(br));
 	unik_job_init(&job);
@@ -114,6 +132,14 @@ void h_images_build(struct http_req *req)
 
 		if (untar_extract(req->spool_path, br.src_dir, &lim, &files, &err))
 			goto fail;
+		/* the companion's build gets a copy of its own: a compiler may
+		 * write in its source folder */
+		if (br.companion) {
+			br.companion_src = xasprintf("%s/src-companion", br.work_dir);
+			if (fs_mkdir_p(br.companion_src, 0700, &err) ||
+			    untar_extract(req->spool_path, br.companion_src, &lim, &files2, &err))
+				goto fail;
+		}
 	}
 	if (build_cache_key(req->spool_path, &br, &br.cache_key, &err))
 		goto fail;
@@ -199,8 +225,11 @@ int images_remove(struct unikd *d, const char *ref, int force, char **id, struct
 		goto unlock;
 	drop_blob(d, im.kernel);
 	drop_blob(d, im.initrd);
+	drop_blob(d, im.companion.kernel);
+	drop_blob(d, im.companion.initrd);
 	pthread_mutex_unlock(&d->lock);
 	stagings_remove(d, &im); /* waits for a staging under way: not under d->lock */
+	companion_stagings_remove(d, &im);
 	unikd_log("image %s (%s) removed", im.name ? im.name : "<none>", *id);
 	events_emit("image", "delete", *id, im.name, NULL);
 	rc = 0;

@@ -217,6 +217,7 @@ void build_request_release(struct build_request *br)
 	free(br->src_dir);
 	free(br->work_dir);
 	free(br->cache_key);
+	free(br->companion_src);
 	memset(br, 0, sizeof(*br));
 }
 
@@ -345,11 +346,12 @@ static void take_name(struct store *st, struct unik_image *im, const char *name)
 
 /* Stores the artifacts and the image record; fills jc->job.image. */
 static int save_image(struct job_ctx *jc, const struct unik_compiler *c,
-		      const struct unik_build_result *res, struct unik_err *err)
+		      const struct unik_build_result *res, const struct unik_build_result *comp,
+		      struct unik_err *err)
 {
 	struct unikd *d = jc->d;
 	struct unik_image im;
-	long long ksize = 0, isize = 0;
+	long long ksize = 0, isize = 0, cksize = 0, cisize = 0;
 	char *same = NULL;
 	int rv = -1;
 
@@ -359,11 +361,21 @@ static int save_image(struct job_ctx *jc, const struct unik_compiler *c,
 		goto cleanup;
 	if (res->initrd && blobs_put_file(d->state_dir, res->initrd, &im.initrd, &isize, err))
 		goto cleanup;
+	if (comp) {
+		if (blobs_put_file(d->state_dir, comp->kernel, &im.companion.kernel, &cksize,
+				   err) ||
+		    (comp->initrd && blobs_put_file(d->state_dir, comp->initrd,
+						    &im.companion.initrd, &cisize, err)))
+			goto cleanup;
+		im.companion.compiler = xstrdup(jc->br.companion->name);
+		im.companion.format = xstrdup(comp->format);
+		im.companion.memory_mb = jc->br.memory_mb ? jc->br.memory_mb : comp->memory_mb;
+	}
 	im.id = ids_new();
 	im.name = xstrdup(jc->br.name);
 	im.compiler = xstrdup(c->name);
 	im.format = xstrdup(res->format);
-	im.size = ksize + isize;
+	im.size = ksize + isize + cksize + cisize;
 	im.created = unikd_now();
 	im.memory_mb = jc->br.memory_mb ? jc->br.memory_mb : res->memory_mb;
 	strv_copy(&im.args, &jc->br.args);
@@ -437,17 +449,76 @@ static int from_cache(struct job_ctx *jc, struct unik_err *err)
 	return rv;
 }
 
+/* Runs compiler c on src into out_dir (scratch: its work folder) inside
+ * the job's sandbox; res gets the artifacts. */
+static int compile(struct job_ctx *jc, const struct unik_compiler *c, const char *src,
+		   const char *out_dir, const char *scratch, struct unik_build_result *res,
+		   struct unik_err *err)
+{
+	struct unik_build_spec spec;
+
+	if (fs_mkdir_p(out_dir, 0700, err) || fs_mkdir_p(scratch, 0700, err))
+		return -1;
+	memset(&spec, 0, sizeof(spec));
+	spec.src_dir = src;
+	spec.out_dir = out_dir;
+	spec.work_dir = scratch;
+	spec.name = jc->br.name;
+	spec.cfg = &jc->d->cfg;
+	spec.log = log_line;
+	spec.log_ctx = jc;
+	spec.sandbox = &jc->sb;
+	if (c->build(&spec, res, err)) {
+		job_stopped(jc, err); /* a limit or a cancel: its own message */
+		return -1;
+	}
+	if (job_stopped(jc, err) < 0)
+		return -1;
+	if (!res->kernel || !res->format)
+		return unik_err_set(err, UNIK_E_INTERNAL, "compiler '%s' produced no image",
+				    c->name);
+	return 0;
+}
+
+/* The companion's build (build_request.companion), unless it is the
+ * image's own compiler: 1 with comp filled, 0 when there is none. */
+static int build_companion(struct job_ctx *jc, const struct unik_compiler *c,
+			   struct unik_build_result *comp, struct unik_err *err)
+{
+	const struct unik_compiler *cc = jc->br.companion;
+	char *out_dir, *scratch;
+	int rv;
+
+	if (!cc || !jc->br.companion_src)
+		return 0;
+	if (cc == c) {
+		jobs_step(jc, "companion: none needed (the image is built by %s)", c->name);
+		return 0;
+	}
+	jobs_step(jc, "companion: %s, from a copy of the source", cc->name);
+	if (cc->probe && cc->probe(&jc->d->cfg, err))
+		return unik_err_prefix(err, "companion compiler '%s' is not usable here", cc->name);
+	out_dir = xasprintf("%s/out-companion", jc->br.work_dir);
+	scratch = xasprintf("%s/scratch-companion", jc->br.work_dir);
+	rv = compile(jc, cc, jc->br.companion_src, out_dir, scratch, comp, err) ? -1 : 1;
+	if (rv < 0)
+		unik_err_prefix(err, "companion build (%s)", cc->name);
+	free(out_dir);
+	free(scratch);
+	return rv;
+}
+
 static int build(struct job_ctx *jc, struct unik_err *err)
 {
 	struct unikd *d = jc->d;
 	const struct unik_compiler *c = jc->br.compiler;
-	struct unik_build_result res;
-	struct unik_build_spec spec;
+	struct unik_build_result res, comp;
 	char *out_dir = xasprintf("%s/out", jc->br.work_dir);
 	char *scratch = xasprintf("%s/scratch", jc->br.work_dir);
-	int rv = -1;
+	int rv = -1, has_comp = 0;
 
 	unik_build_result_init(&res);
+	unik_build_result_init(&comp);
 	if (!c) {
 		c = unik_compiler_detect(jc->br.src_dir);
 		if (!c) {
@@ -464,8 +535,7 @@ static int build(struct job_ctx *jc, struct unik_err *err)
 		unik_err_prefix(err, "compiler '%s' is not usable here", c->name);
 		goto cleanup;
 	}
-	if (fs_mkdir_p(out_dir, 0700, err) || fs_mkdir_p(scratch, 0700, err) ||
-	    job_sandbox_open(jc, err) < 0 || job_stopped(jc, err) < 0)
+	if (job_sandbox_open(jc, err) < 0 || job_stopped(jc, err) < 0)
 		goto cleanup;
 	/* after the checks: a cached build needs a working build setup too */
 	rv = from_cache(jc, err);
@@ -474,31 +544,18 @@ static int build(struct job_ctx *jc, struct unik_err *err)
 		goto cleanup;
 	}
 	rv = -1;
-	memset(&spec, 0, sizeof(spec));
-	spec.src_dir = jc->br.src_dir;
-	spec.out_dir = out_dir;
-	spec.work_dir = scratch;
-	spec.name = jc->br.name;
-	spec.cfg = &d->cfg;
-	spec.log = log_line;
-	spec.log_ctx = jc;
-	spec.sandbox = &jc->sb;
-	if (c->build(&spec, &res, err)) {
-		job_stopped(jc, err); /* a limit or a cancel: its own message */
+	if (compile(jc, c, jc->br.src_dir, out_dir, scratch, &res, err))
 		goto cleanup;
-	}
-	if (job_stopped(jc, err) < 0)
+	has_comp = build_companion(jc, c, &comp, err);
+	if (has_comp < 0)
 		goto cleanup;
-	if (!res.kernel || !res.format) {
-		unik_err_set(err, UNIK_E_INTERNAL, "compiler '%s' produced no image", c->name);
-		goto cleanup;
-	}
 	jobs_step(jc, "storing the image");
-	rv = save_image(jc, c, &res, err);
+	rv = save_image(jc, c, &res, has_comp ? &comp : NULL, err);
 	if (rv == 0 && jc->br.cache_key)
 		build_cache_store(d, jc->br.cache_key, jc->job.image);
 cleanup:
 	unik_build_result_release(&res);
+	unik_build_result_release(&comp);
 	free(out_dir);
 	free(scratch);
 	return rv;

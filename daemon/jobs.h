@@ -23,6 +23,10 @@ struct build_request {
 	char *src_dir; /* extracted source; the job owns and removes it */
 	char *work_dir; /* the job's scratch folder (src_dir lives inside) */
 	char *cache_key; /* build_cache.h, or NULL: no caching */
+	/* unik build --provider: that provider's companion_compiler, and a
+	 * second copy of the source for it (inside work_dir); NULL: none */
+	const struct unik_compiler *companion;
+	char *companion_src;
 };
 
 void build_request_release(struct build_request *br);

@@ -26,6 +26,16 @@ char *oci_image_digest(const struct unik_image *im)
 
 	for (size_t i = 0; i < im->args.n; i++)
 		json_array_append_new(json_object_get(m, "args"), json_string(im->args.v[i]));
+	/* an image with a companion is another image; without one the digest
+	 * is the one images had before companions existed */
+	if (im->companion.compiler)
+		json_object_set_new(
+		    m, "companion",
+		    json_pack("{sssssssssi}", "compiler", im->companion.compiler, "format",
+			      im->companion.format ? im->companion.format : "", "kernel",
+			      im->companion.kernel ? im->companion.kernel : "", "initrd",
+			      im->companion.initrd ? im->companion.initrd : "", "memory",
+			      im->companion.memory_mb));
 	text = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(m);
 	digest = blobs_digest_buf(text, strlen(text));

@@ -12,6 +12,7 @@
 #include "../lib/xalloc.h"
 #include "../providers/dispatch.h"
 #include "blobs.h"
+#include "companion.h"
 #include "daemon.h"
 #include "stagings.h"
 
@@ -73,9 +74,11 @@ int published_get(struct unikd *d, const struct unik_image *im, const struct uni
 	char *top = stagings_dir(d, im), *dir = NULL, *path = NULL, *kernel = NULL;
 	char buf[REF_MAX];
 	struct unik_publish_spec s;
+	struct companion_files cf;
 	int rc = -1;
 
 	*ref = NULL;
+	memset(&cf, 0, sizeof(cf));
 	if (!top)
 		return unik_err_set(err, UNIK_E_INTERNAL, "image %s (%.*s) has no manifest digest",
 				    im->name ? im->name : "<none>", UNIK_SHORT_ID_LEN, im->id);
@@ -87,9 +90,14 @@ int published_get(struct unikd *d, const struct unik_image *im, const struct uni
 		goto done;
 	}
 	if (fs_mkdir_p(dir, 0700, err) ||
-	    (im->kernel && blobs_path(d->state_dir, im->kernel, &kernel, err)))
+	    (im->kernel && blobs_path(d->state_dir, im->kernel, &kernel, err)) ||
+	    companion_files_get(d, im, p, 1, &cf, err))
 		goto done;
 	fill_spec(d, im, disk, dir, kernel, &s);
+	s.companion_format = cf.format;
+	s.companion_kernel = cf.kernel;
+	s.companion_disk = cf.disk;
+	s.companion_digest = cf.digest;
 	s.progress = progress;
 	s.progress_ctx = ctx;
 	unikd_log("image %s: publishing it on %s", im->id, p->name);
@@ -105,6 +113,7 @@ int published_get(struct unikd *d, const struct unik_image *im, const struct uni
 	rc = 0;
 done:
 	pthread_mutex_unlock(&publish_lock);
+	companion_files_release(&cf);
 	free(top);
 	free(dir);
 	free(path);

@@ -25,6 +25,7 @@ void run_ctx_release(struct run_ctx *rc)
 	free(rc->err_log);
 	free(rc->kernel);
 	free(rc->initrd);
+	companion_files_release(&rc->companion);
 	free(rc->boot_disk);
 	free(rc->published);
 	for (size_t i = 0; i < rc->n_vols; i++) {
@@ -75,6 +76,21 @@ int run_ctx_init(struct unikd *d, const struct unik_instance *in, int need_image
 	rc->spec.trace = in->trace;
 	rc->spec.verbose = in->verbose;
 	rc->spec.cfg = &d->cfg;
+	/* the image's companion for the instance's provider (companion.h):
+	 * its disk is staged by run_ctx_boot */
+	if (have && in->provider) {
+		const struct unik_provider *p = unik_provider_find(in->provider);
+
+		if (p && companion_files_get(d, &rc->im, p, 0, &rc->companion, err)) {
+			if (need_image) {
+				run_ctx_release(rc);
+				return -1;
+			}
+			unik_err_clear(err);
+		}
+		rc->spec.companion_format = rc->companion.format;
+		rc->spec.companion_kernel = rc->companion.kernel;
+	}
 	if (need_image && in->n_volumes) {
 		const struct unik_provider *p = unik_provider_find(in->provider);
 
@@ -117,6 +133,12 @@ int run_ctx_boot(struct unikd *d, const struct unik_provider *p, struct run_ctx 
 					       rc->im.name ? rc->im.name : "<none>",
 					       UNIK_SHORT_ID_LEN, rc->im.id);
 		rc->spec.boot_disk = rc->boot_disk;
+		companion_files_release(&rc->companion);
+		if (companion_files_get(d, &rc->im, p, 1, &rc->companion, err))
+			return -1;
+		rc->spec.companion_format = rc->companion.format;
+		rc->spec.companion_kernel = rc->companion.kernel;
+		rc->spec.companion_disk = rc->companion.disk;
 	}
 	if (unik_provider_has(p, UNIK_OP_PUBLISH)) {
 		if (published_get(d, &rc->im, p, rc->boot_disk, log_progress, rc, &rc->published,

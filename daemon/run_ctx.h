@@ -7,6 +7,7 @@
 #include "../api/types.h"
 #include "../lib/error.h"
 #include "../providers/provider.h"
+#include "companion.h"
 
 struct unikd;
 
@@ -20,6 +21,7 @@ struct run_ctx {
 	char *initrd;
 	char *boot_disk; /* spec.boot_disk (run_ctx_boot) */
 	char *published; /* spec.published (run_ctx_boot) */
+	struct companion_files companion; /* spec.companion_* (run_ctx_boot) */
 	/* spec.volumes (instance_volumes.c): the specs, the volumes' records
 	 * and their disks' paths */
 	struct unik_volume_spec *vols;

@@ -48,6 +48,37 @@ static int db_error(struct store *st, struct unik_err *err, const char *what)
 	return unik_err_set(err, UNIK_E_INTERNAL, "store: %s: %s", what, sqlite3_errmsg(st->db));
 }
 
+/* Schema step 2: the blobs of an image's companion (api/types.h) get
+ * columns of their own, so that blob collection counts them
+ * (store_blob_users).  Databases of schema 1 get the columns added. */
+static int schema_step_companion(struct store *st, struct unik_err *err)
+{
+	static const char step[] = "BEGIN IMMEDIATE;"
+				   "ALTER TABLE images ADD COLUMN companion_kernel TEXT;"
+				   "ALTER TABLE images ADD COLUMN companion_initrd TEXT;"
+				   "UPDATE meta SET value = '2' WHERE key = 'schema_version';"
+				   "COMMIT;";
+	sqlite3_stmt *s;
+	char *msg = NULL;
+	int version = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1,
+			       &s, NULL) != SQLITE_OK)
+		return db_error(st, err, "schema version");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		version = (int)strtol((const char *)sqlite3_column_text(s, 0), NULL, 10);
+	sqlite3_finalize(s);
+	if (version >= 2)
+		return 0;
+	if (sqlite3_exec(st->db, step, NULL, NULL, &msg) != SQLITE_OK) {
+		unik_err_set(err, UNIK_E_INTERNAL, "schema step 2: %s", msg ? msg : "?");
+		sqlite3_free(msg);
+		sqlite3_exec(st->db, "ROLLBACK;", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
 int store_open(struct store **out, const char *path, struct unik_err *err)
 {
 	struct store *st = xcalloc(1, sizeof(*st));
@@ -72,6 +103,11 @@ int store_open(struct store **out, const char *path, struct unik_err *err)
 		unik_err_set(err, UNIK_E_INTERNAL, "cannot initialise database %s: %s", path,
 			     msg ? msg : "?");
 		sqlite3_free(msg);
+		store_close(st);
+		return -1;
+	}
+	if (schema_step_companion(st, err)) {
+		unik_err_prefix(err, "database %s", path);
 		store_close(st);
 		return -1;
 	}
@@ -349,9 +385,10 @@ int store_image_put(struct store *st, const struct unik_image *im, struct unik_e
 
 	json_decref(j);
 	if (prepare(st,
-		    "INSERT INTO images(id, name, kernel, initrd, created, doc)"
-		    " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(id) DO UPDATE SET"
-		    " name = ?2, kernel = ?3, initrd = ?4, created = ?5, doc = ?6",
+		    "INSERT INTO images(id, name, kernel, initrd, created, doc, companion_kernel,"
+		    " companion_initrd) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+		    " ON CONFLICT(id) DO UPDATE SET name = ?2, kernel = ?3, initrd = ?4,"
+		    " created = ?5, doc = ?6, companion_kernel = ?7, companion_initrd = ?8",
 		    &s, err))
 		goto cleanup;
 	bind_text(s, 1, im->id);
@@ -360,6 +397,8 @@ int store_image_put(struct store *st, const struct unik_image *im, struct unik_e
 	bind_text(s, 4, im->initrd);
 	sqlite3_bind_int64(s, 5, im->created);
 	bind_text(s, 6, doc);
+	bind_text(s, 7, im->companion.kernel);
+	bind_text(s, 8, im->companion.initrd);
 	rc = exec_stmt(st, s, "save image", err);
 	if (rc && err && err->code == UNIK_E_CONFLICT)
 		unik_err_set(err, UNIK_E_CONFLICT, "the image name '%s' is already in use",
@@ -464,7 +503,10 @@ int store_blob_users(struct store *st, const char *digest, int *count, struct un
 {
 	sqlite3_stmt *s;
 
-	if (prepare(st, "SELECT count(*) FROM images WHERE kernel = ?1 OR initrd = ?1", &s, err))
+	if (prepare(st,
+		    "SELECT count(*) FROM images WHERE kernel = ?1 OR initrd = ?1"
+		    " OR companion_kernel = ?1 OR companion_initrd = ?1",
+		    &s, err))
 		return -1;
 	bind_text(s, 1, digest);
 	if (sqlite3_step(s) != SQLITE_ROW) {

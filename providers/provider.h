@@ -121,6 +121,12 @@ struct unik_run_spec {
 	 * boots a copy (disk_stage_set_cmdline gives the copy this run's
 	 * command line).  NULL otherwise. */
 	const char *boot_disk;
+	/* The image's companion for this provider (its companion_compiler's
+	 * build, api/types.h), or NULL: its format, kernel and staged disk in
+	 * boot_disk_format.  The provider chooses between the two per run. */
+	const char *companion_format;
+	const char *companion_kernel;
+	const char *companion_disk;
 	/* Providers with publish(): the reference publish() returned for the
 	 * image (e.g. "ami-0123 snap-4567"), made before the first start of an
 	 * instance of it.  NULL otherwise. */
@@ -155,6 +161,13 @@ struct unik_publish_spec {
 	 * there. */
 	const char *dir;
 	int memory_mb; /* the image's default memory (0: none) */
+	/* The image's companion for this provider (as in the run spec), or
+	 * NULL; companion_digest: its manifest digest as an image of its own.
+	 * publish makes its copy too, and its reference names both. */
+	const char *companion_format;
+	const char *companion_kernel;
+	const char *companion_disk;
+	const char *companion_digest;
 	const struct unik_config *cfg;
 	/* Called with a line of progress now and then ("block 12/40"), or NULL. */
 	void (*progress)(void *ctx, const char *line);
@@ -202,6 +215,14 @@ struct unik_provider {
 	 * disk_stage.h), which the daemon stages once per image and passes as
 	 * spec->boot_disk; NULL: its VMs boot spec->kernel. */
 	const char *boot_disk_format;
+	/* The compiler whose build of an image's sources it also wants, for
+	 * the machines the image's own build does not run on (aws: "linux",
+	 * for instance types whose network the unik runtime does not drive).
+	 * `unik build --provider NAME` makes that build too, when it is not
+	 * the image's own compiler, and keeps it as the image's companion
+	 * (api/types.h); the provider picks between the two at start.  NULL:
+	 * it wants none. */
+	const char *companion_compiler;
 	/* The configuration key whose value is the accel of runs that name
 	 * none ("qemu.accel"); NULL: "auto". */
 	const char *accel_key;

@@ -74,19 +74,47 @@ static int id_chars_ok(const char *s, size_t n, const char *prefix)
 	return 1;
 }
 
+/* The "ami-... snap-..." pair at the start of s: its length, 0 if none. */
+static size_t ref_pair(const char *s, char ami[EC2_ID_MAX], char snap[EC2_ID_MAX])
+{
+	const char *sp = strchr(s, ' '), *end;
+
+	if (!sp || !id_chars_ok(s, (size_t)(sp - s), "ami-"))
+		return 0;
+	end = strchr(sp + 1, ' ');
+	if (!end)
+		end = sp + 1 + strlen(sp + 1);
+	if (!id_chars_ok(sp + 1, (size_t)(end - sp - 1), "snap-"))
+		return 0;
+	snprintf(ami, EC2_ID_MAX, "%.*s", (int)(sp - s), s);
+	snprintf(snap, EC2_ID_MAX, "%.*s", (int)(end - sp - 1), sp + 1);
+	return (size_t)(end - s);
+}
+
+int aws_ref_parse2(const char *ref, char ami[EC2_ID_MAX], char snap[EC2_ID_MAX],
+		   char c_ami[EC2_ID_MAX], char c_snap[EC2_ID_MAX], struct unik_err *err)
+{
+	size_t n = ref ? ref_pair(ref, ami, snap) : 0, m = 0;
+
+	c_ami[0] = c_snap[0] = 0;
+	if (n && ref[n] == ' ')
+		m = ref_pair(ref + n + 1, c_ami, c_snap);
+	if (!n || (ref[n] && (!m || ref[n + 1 + m]))) {
+		c_ami[0] = c_snap[0] = 0;
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "aws: '%.100s' is not a reference \"ami-... snap-...\" (with "
+				    "a second pair for the image's companion)",
+				    ref ? ref : "");
+	}
+	return 0;
+}
+
 int aws_ref_parse(const char *ref, char ami[EC2_ID_MAX], char snap[EC2_ID_MAX],
 		  struct unik_err *err)
 {
-	const char *sp = ref ? strchr(ref, ' ') : NULL;
+	char c_ami[EC2_ID_MAX], c_snap[EC2_ID_MAX];
 
-	if (!sp || !id_chars_ok(ref, (size_t)(sp - ref), "ami-") ||
-	    !id_chars_ok(sp + 1, strlen(sp + 1), "snap-"))
-		return unik_err_set(err, UNIK_E_INVALID,
-				    "aws: '%.100s' is not a reference \"ami-... snap-...\"",
-				    ref ? ref : "");
-	snprintf(ami, EC2_ID_MAX, "%.*s", (int)(sp - ref), ref);
-	snprintf(snap, EC2_ID_MAX, "%s", sp + 1);
-	return 0;
+	return aws_ref_parse2(ref, ami, snap, c_ami, c_snap, err);
 }
 
 /* Credentials found and EC2 answering (the instance-type look-up the runs
@@ -283,8 +311,53 @@ static int upload(const struct unik_publish_spec *spec, struct aws_setup *s, cha
 	return write_line(spec->dir, SNAPSHOT_FILE, snap, err);
 }
 
+static int publish_one(const struct unik_publish_spec *spec, char *ref, size_t ref_size,
+		       struct unik_err *err);
+
+/* The companion's part of a publication: its own folder inside spec->dir. */
+static char *companion_dir(const struct unik_publish_spec *spec)
+{
+	return xasprintf("%s/" AWS_COMPANION_DIR, spec->dir);
+}
+
+/* The image's AMI, then its companion's (the linux base, for the types
+ * with ENA: aws_nitro.c): "ami-A snap-A ami-B snap-B". */
 int aws_publish(const struct unik_publish_spec *spec, char *ref, size_t ref_size,
 		struct unik_err *err)
+{
+	struct unik_publish_spec cs;
+	char cref[128];
+	int rc;
+
+	if (publish_one(spec, ref, ref_size, err))
+		return -1;
+	if (!spec->companion_disk)
+		return 0;
+	memset(&cs, 0, sizeof(cs));
+	cs.image_id = spec->image_id;
+	cs.image_name = spec->image_name;
+	cs.digest = spec->companion_digest;
+	cs.format = spec->companion_format;
+	cs.kernel = spec->companion_kernel;
+	cs.disk = spec->companion_disk;
+	cs.dir = companion_dir(spec);
+	cs.memory_mb = spec->memory_mb;
+	cs.cfg = spec->cfg;
+	cs.progress = spec->progress;
+	cs.progress_ctx = spec->progress_ctx;
+	progress(spec, "aws: publishing the image's companion (%s)",
+		 spec->companion_format ? spec->companion_format : "?");
+	rc = fs_mkdir_p(cs.dir, 0700, err) || publish_one(&cs, cref, sizeof(cref), err) ? -1 : 0;
+	if (rc == 0 && strlen(ref) + 1 + strlen(cref) >= ref_size)
+		rc = unik_err_set(err, UNIK_E_INTERNAL, "aws: the reference is too long");
+	if (rc == 0)
+		snprintf(ref + strlen(ref), ref_size - strlen(ref), " %s", cref);
+	free((char *)cs.dir);
+	return rc;
+}
+
+static int publish_one(const struct unik_publish_spec *spec, char *ref, size_t ref_size,
+		       struct unik_err *err)
 {
 	struct unik_publish_spec ps = *spec;
 	const char *word = UNIK_BOOT_USERDATA_IMDS;
@@ -368,13 +441,34 @@ out:
 	return rc;
 }
 
+static int unpublish_one(const struct unik_publish_spec *spec, const char *ami, const char *snap,
+			 struct unik_err *err);
+
+/* The companion's AMI first: a removal cut short after it leaves the
+ * reference's first pair, which a second removal takes. */
 int aws_unpublish(const struct unik_publish_spec *spec, const char *ref, struct unik_err *err)
 {
+	char ami[EC2_ID_MAX], snap[EC2_ID_MAX], c_ami[EC2_ID_MAX], c_snap[EC2_ID_MAX];
+	struct unik_publish_spec cs = *spec;
+	int rc = 0;
+
+	if (aws_ref_parse2(ref, ami, snap, c_ami, c_snap, err))
+		return -1;
+	if (c_ami[0]) {
+		cs.dir = companion_dir(spec);
+		rc = unpublish_one(&cs, c_ami, c_snap, err);
+		free((char *)cs.dir);
+	}
+	return rc ? -1 : unpublish_one(spec, ami, snap, err);
+}
+
+static int unpublish_one(const struct unik_publish_spec *spec, const char *ami, const char *snap,
+			 struct unik_err *err)
+{
 	struct aws_setup s;
-	char ami[EC2_ID_MAX], snap[EC2_ID_MAX];
 	int rc;
 
-	if (aws_ref_parse(ref, ami, snap, err) || aws_setup_load(spec->cfg, &s, err))
+	if (aws_setup_load(spec->cfg, &s, err))
 		return -1;
 	rc = ec2_deregister_image(&s.client, ami, err);
 	/* EC2 may hold the snapshot "in use" a moment after the deregistration */
@@ -401,17 +495,20 @@ int aws_unpublish(const struct unik_publish_spec *spec, const char *ref, struct 
 const struct unik_provider unik_provider_aws = {
 	.name = "aws",
 	.description = "unik-elf and linux-initrd images as EC2 instances booted from AMIs "
-		       "(EBS direct snapshots). Xen types without ENA (t2, c4, m4 to 10xlarge) "
-		       "run any image; Nitro types (t3, m5, c5, ...) and m4.16xlarge have only "
-		       "ENA, which the unik runtime lacks: unik-elf images that make sockets "
-		       "are refused there (they need the linux base: build with --compiler "
-		       "linux, which runs on any type), others run. Runs "
+		       "(EBS direct snapshots). Xen types without ENA (t1, t2, m1-m3, m4 to "
+		       "10xlarge, c1, c3, c4, r3, i2, d2, g2) run any image; every other type "
+		       "(Nitro: t3, m5, c5, ...; m4.16xlarge) has only ENA, which the unik "
+		       "runtime lacks: a unik-elf image that makes sockets runs there on its "
+		       "companion, the linux base (built too by unik build --provider aws, its "
+		       "own AMI), and is refused without one (or build with --compiler linux, "
+		       "which runs on any type); others run. Runs "
 		       "of an image with sockets take their arguments and --env as user data",
 	.auto_priority = 0, /* chosen only by name: a cloud costs money */
 	.formats = aws_formats,
 	.min_memory_mb = AWS_MIN_MEMORY_MB,
 	.max_memory_mb = AWS_MAX_MEMORY_MB,
 	.boot_disk_format = "raw", /* the daemon's cached staging, uploaded once */
+	.companion_compiler = "linux", /* the linux base for Nitro types (aws_nitro.c) */
 	.console_log = 1, /* GetConsoleOutput, appended by status() */
 	.net_modes = 0, /* the VPC's network, not the daemon's bridge */
 	.check = aws_check,

@@ -240,11 +240,24 @@ static int mark_log_start(const struct unik_run_spec *spec, struct unik_err *err
 	return rc;
 }
 
-static int run_new(const struct unik_run_spec *spec, const struct aws_client *c, const char *ami,
-		   char id[EC2_ID_MAX], char *type, size_t type_size, struct unik_err *err)
+/* The run's instance type: aws.instance_type, else the smallest of
+ * aws.instance_families with the run's memory. */
+static int pick_type(const struct unik_run_spec *spec, const struct aws_client *c, char *type,
+		     size_t type_size, struct unik_err *err)
 {
 	const char *cfg_type = unik_config_get(spec->cfg, "aws.instance_type", NULL);
 	const char *fam = unik_config_get(spec->cfg, "aws.instance_families", AWS_DEFAULT_FAMILIES);
+
+	if (cfg_type && *cfg_type) {
+		snprintf(type, type_size, "%s", cfg_type);
+		return 0;
+	}
+	return ec2_pick_instance_type(c, fam, spec->memory_mb, type, type_size, err);
+}
+
+static int run_new(const struct unik_run_spec *spec, const struct aws_client *c, const char *ami,
+		   char id[EC2_ID_MAX], const char *type, struct unik_err *err)
+{
 	char token[64], runs_s[24] = "0", digest[80] = "";
 	const char *keys[] = { AWS_TAG_INSTANCE, AWS_TAG_IMAGE, "Name" };
 	const char *values[3];
@@ -255,12 +268,6 @@ static int run_new(const struct unik_run_spec *spec, const struct aws_client *c,
 	long runs = 0;
 	int rc;
 
-	if (cfg_type && *cfg_type)
-		snprintf(type, type_size, "%s", cfg_type);
-	else if (ec2_pick_instance_type(c, fam, spec->memory_mb, type, type_size, err))
-		return -1;
-	if (aws_check_type_network(spec, c, type, err))
-		return -1;
 	if (fs_exists(runs_path) && fs_read_file(runs_path, &sb, &ignored) == 0)
 		runs = strtol(strbuf_str(&sb), NULL, 10);
 	strbuf_release(&sb);
@@ -307,12 +314,14 @@ int aws_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct unik_
 {
 	struct aws_setup s;
 	char ami[EC2_ID_MAX], snap[EC2_ID_MAX], id[EC2_ID_MAX], type[64] = "";
-	char boot_ami[EC2_ID_MAX];
+	char boot_ami[EC2_ID_MAX], c_ami[EC2_ID_MAX], c_snap[EC2_ID_MAX], why[128] = "";
+	struct unik_run_spec run = *spec;
 	int rc = -1, r = 0;
 
 	if (!spec->published)
 		return unik_err_set(err, UNIK_E_INTERNAL, "aws: the image is not published");
-	if (aws_ref_parse(spec->published, ami, snap, err) || aws_setup_load(spec->cfg, &s, err))
+	if (aws_ref_parse2(spec->published, ami, snap, c_ami, c_snap, err) ||
+	    aws_setup_load(spec->cfg, &s, err))
 		return -1;
 	snprintf(boot_ami, sizeof(boot_ami), "%s", ami);
 	kept_instance(spec, id);
@@ -330,16 +339,23 @@ int aws_start(const struct unik_run_spec *spec, struct unik_vm *vm, struct unik_
 		strbuf_release(&ud);
 		if (r)
 			goto out;
-		if (aws_variant_ami(spec, &s.client, ami, boot_ami, err) ||
-		    run_new(spec, &s.client, boot_ami, id, type, sizeof(type), err))
+		/* the type, then the base that runs on it: the image or its
+		 * companion (aws_nitro.c) */
+		if (pick_type(spec, &s.client, type, sizeof(type), err) ||
+		    aws_pick_base(spec, &s.client, type, c_ami, &run, why, sizeof(why), err))
+			goto out;
+		if (why[0])
+			snprintf(ami, sizeof(ami), "%s", c_ami);
+		if (aws_variant_ami(&run, &s.client, ami, boot_ami, err) ||
+		    run_new(&run, &s.client, boot_ami, id, type, err))
 			goto out;
 		forget(spec, AWS_CONSOLE_FILE); /* a new instance: a new console */
 	}
 	if (keep_instance(spec, id, err) || mark_log_start(spec, err))
 		goto out;
 	vm->pid = 0;
-	snprintf(vm->note, sizeof(vm->note), "EC2 instance %s%s%s%s from %s", id,
-		 type[0] ? " (" : "", type, type[0] ? ")" : "", boot_ami);
+	snprintf(vm->note, sizeof(vm->note), "EC2 instance %s%s%s%s from %s%s%s", id,
+		 type[0] ? " (" : "", type, type[0] ? ")" : "", boot_ami, why[0] ? "; " : "", why);
 	rc = 0;
 out:
 	aws_poll_forget(&s.client); /* whatever was sent: the batch may be behind */

@@ -39,6 +39,13 @@ void aws_setup_release(struct aws_setup *s);
 int aws_ref_parse(const char *ref, char ami[EC2_ID_MAX], char snap[EC2_ID_MAX],
 		  struct unik_err *err);
 
+/* The same for a reference of two pairs: the image's AMI and snapshot,
+ * then its companion's (aws_publish); c_ami and c_snap "" when it has one
+ * pair. */
+int aws_ref_parse2(const char *ref, char ami[EC2_ID_MAX], char snap[EC2_ID_MAX],
+		   char c_ami[EC2_ID_MAX], char c_snap[EC2_ID_MAX], struct unik_err *err);
+#define AWS_COMPANION_DIR "companion" /* its publication's folder in spec->dir */
+
 /* aws.c: publish() and unpublish() (an image's AMI; a run's own AMI). */
 int aws_publish(const struct unik_publish_spec *spec, char *ref, size_t ref_size,
 		struct unik_err *err);
@@ -127,6 +134,19 @@ int aws_elf_defines(const char *path, const char *name, struct unik_err *err);
 /* The image's kernel links the network stack (defines
  * net_init): *yes 1 or 0; INVALID for a file that is not ELF64. */
 int aws_image_has_network(const char *kernel, int *yes, struct unik_err *err);
+/* aws_nitro.c: 1 when `type` gives an ENA adapter: EC2's answer
+ * (networkInfo/enaSupport, hypervisor) when it has one, else the family
+ * table (the families without ENA: aws_xen_families(), NULL-terminated). */
+int aws_type_has_ena(const char *type, const char *hypervisor, const char *ena);
+const char *const *aws_xen_families(void);
+/* The base a run boots on `type`: *run is spec, or, when the image's
+ * program needs a network that the type's ENA would not give it and the
+ * image has a companion (c_ami its AMI, "" when none), spec with the
+ * companion's format, kernel and disk; why then says so ("" otherwise).
+ * Without a companion there: aws_check_type_network's 400. */
+int aws_pick_base(const struct unik_run_spec *spec, const struct aws_client *c, const char *type,
+		  const char *c_ami, struct unik_run_spec *run, char *why, size_t why_size,
+		  struct unik_err *err);
 /* DescribeInstanceTypes of one type: its hypervisor ("xen", "nitro") and
  * networkInfo/enaSupport ("unsupported", "supported", "required"). */
 int ec2_type_network(const struct aws_client *c, const char *type, char *hypervisor, size_t hv_size,

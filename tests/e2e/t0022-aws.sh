@@ -49,8 +49,8 @@ unik build -t hello "$ROOT/examples/hello-c" >"$T/b.log" 2>&1 || { cat "$T/b.log
 out=$(unik providers 2>&1)
 check "unik providers: aws is usable (credentials found, EC2 answers)" \
 	bash -c "grep -E '^aws ' <<<'$out' | grep -qvi 'unusable\|not usable'"
-check "unik providers: says which families run and which need the linux base" \
-	bash -c "$BIN/unik providers 2>&1 | grep -i 'aws' | grep -q 't2' || curl -s --unix-socket '$SOCK' http://x/v1/providers | grep -q 'need the linux base'"
+check "unik providers: says which families run the image and which its companion, the linux base" \
+	bash -c "curl -s --unix-socket '$SOCK' http://x/v1/providers | grep -F 'Xen types without ENA (t1, t2,' | grep -qF 'runs there on its companion, the linux base (built too by unik build --provider aws'"
 
 # ---- a publication cut short resumes: no second upload --------------------
 ctl POST faults '{"op":"RegisterImage","kind":"503","count":6}' >/dev/null
@@ -311,6 +311,86 @@ if unik build -t webl --compiler linux "$ROOT/examples/http-c" >"$T/bl.log" 2>&1
 	timeout 120 "$BIN/unik" stop l1 >/dev/null 2>&1
 	timeout 120 "$BIN/unik" rm l1 >/dev/null 2>&1
 	check "unik rmi webl unpublishes it" bash -c "timeout 120 $BIN/unik rmi webl >/dev/null 2>&1"
+	# the automatic pick: http-c (unik-elf, sockets) built with --provider
+	# aws has the linux base as its companion, published as a second AMI,
+	# which the Nitro type boots
+	n_reg=$(ops | grep -c '^RegisterImage$') n_snap=$(ops | grep -c '^StartSnapshot$')
+	unik build -t webc --provider aws "$ROOT/examples/http-c" >"$T/bc.log" 2>&1
+	check "unik build --provider aws" test $? = 0
+	im=$(api GET /v1/images/webc)
+	check "the image is unik-elf, its companion linux-initrd by the linux compiler, both artifacts" python3 -c '
+import json, sys
+i = json.loads(sys.argv[1].split(" ", 1)[1])
+c = i["companion"]
+assert i["format"] == "unik-elf", i
+assert c["compiler"] == "linux" and c["format"] == "linux-initrd", c
+assert c["kernel"].startswith("sha256:") and c["initrd"].startswith("sha256:"), c
+assert c["kernel"] != i["kernel"], i' "$im"
+	check "an image built without --provider has none" python3 -c '
+import json, sys
+assert json.loads(sys.argv[1].split(" ", 1)[1])["companion"] is None' "$(api GET /v1/images/web)"
+	r=$(api POST /v1/images?provider=nosuch -H 'Content-Type: application/x-tar' --data-binary @/dev/null)
+	check "build --provider with an unknown provider: 400" json_error_is "$r" 400 invalid_argument
+	timeout 300 "$BIN/unik" run -d --provider aws --name c1 webc >"$T/c1.log" 2>&1
+	check "it runs on the Nitro type (t3.micro), no 400" bash -c "$BIN/unik ps | grep c1 | grep -qi running"
+	check "its publication made two snapshots and two AMIs" \
+		test "$(($(ops | grep -c '^StartSnapshot$') - n_snap)) $(($(ops | grep -c '^RegisterImage$') - n_reg))" = "2 2"
+	c1_id=$(api GET /v1/instances/c1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.read().split(" ", 1)[1])["id"])' 2>/dev/null)
+	ic1=$(instance_of "$c1_id")
+	cami=$(state | python3 -c 'import json,sys; print(json.load(sys.stdin)["instances"][sys.argv[1]]["ImageId"])' "$ic1" 2>/dev/null)
+	check "the instance boots the companion's AMI: the Linux kernel, unik.net=dhcp" \
+		bash -c "/usr/bin/python3 '$ROOT/tests/aws/endpoint/ami_disk.py' '$EP' '$cami' '$T/cami.raw' && grep -a \"^linux /boot/vmlinuz 'console=ttyS0'\" '$T/cami.raw' | grep -q \" 'unik.net=dhcp'\$\""
+	check "its message names the linux base and why" \
+		bash -c "$BIN/unik inspect c1 | grep -q 'linux base (the image.s companion): t3.micro has ENA'"
+	wami=$(state | python3 -c '
+import json, sys
+st = json.load(sys.stdin)
+print(" ".join(k for k, v in st["images"].items() if k != sys.argv[1] and v.get("Name", "").endswith(sys.argv[2])))' \
+		"$cami" "$(api GET /v1/images/webc | python3 -c 'import json,sys; print(json.loads(sys.stdin.read().split(" ", 1)[1])["id"][:16])')")
+	check "the image's own AMI is the other one, its runtime's disk (user data word)" \
+		bash -c "[ -n '$wami' ] && [ '$wami' = '${wami%% *}' ] && /usr/bin/python3 '$ROOT/tests/aws/endpoint/ami_disk.py' '$EP' '$wami' '$T/wami.raw' && grep -aq unik.userdata '$T/wami.raw' && ! grep -aq 'linux /boot/vmlinuz' '$T/wami.raw'"
+	timeout 120 "$BIN/unik" stop c1 >/dev/null 2>&1
+	timeout 120 "$BIN/unik" rm c1 >/dev/null 2>&1
+	# the pick per type (aws.instance_type, the daemon restarted for each):
+	# Nitro m5/c5 boot the companion, Xen t2/m4 without ENA the image
+	for tc in "m5.large $cami" "c5.large $cami" "t2.micro $wami" "m4.large $wami"; do
+		set -- $tc
+		stop_daemon
+		sed -i '/^instance_type = /d' "$T/unikd.conf"
+		printf 'instance_type = %s\n' "$1" >>"$T/unikd.conf" # the [aws] section is the last
+		start_daemon
+		timeout 300 "$BIN/unik" run -d --provider aws --name "p-$1" webc >/dev/null 2>&1
+		p_id=$(api GET "/v1/instances/p-$1" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read().split(" ", 1)[1])["id"])' 2>/dev/null)
+		ip=$(instance_of "$p_id")
+		check "$1 boots $([ "$2" = "$cami" ] && echo "the companion's AMI (linux base)" || echo "the image's own AMI")" \
+			test "$(state | python3 -c 'import json,sys; i = json.load(sys.stdin)["instances"][sys.argv[1]]; print(i["InstanceType"], i["ImageId"])' "$ip" 2>/dev/null)" = "$1 $2"
+		timeout 120 "$BIN/unik" stop "p-$1" >/dev/null 2>&1
+		timeout 120 "$BIN/unik" rm "p-$1" >/dev/null 2>&1
+	done
+	stop_daemon
+	sed -i '/^instance_type = /d' "$T/unikd.conf"
+	printf 'instance_type = t3.micro\n' >>"$T/unikd.conf"
+	start_daemon
+	# a run with its own --env on the Nitro type: an AMI of its own, made
+	# from the companion's disk (aws_variant.c)
+	timeout 300 "$BIN/unik" run -d --provider aws --name c2 -e GREETING=from-nitro webc >"$T/c2.log" 2>&1
+	check "a run of its own (--env) on t3.micro: runs" bash -c "$BIN/unik ps | grep c2 | grep -qi running"
+	c2_id=$(api GET /v1/instances/c2 | python3 -c 'import json,sys; print(json.loads(sys.stdin.read().split(" ", 1)[1])["id"])' 2>/dev/null)
+	vcami=$(state | python3 -c 'import json,sys; print(json.load(sys.stdin)["instances"][sys.argv[1]]["ImageId"])' "$(instance_of "$c2_id")" 2>/dev/null)
+	check "it boots an AMI of its own from the companion's disk: Linux, its word, unik.net=dhcp" \
+		bash -c "[ -n '$vcami' ] && [ '$vcami' != '$cami' ] && [ '$vcami' != '$wami' ] && /usr/bin/python3 '$ROOT/tests/aws/endpoint/ami_disk.py' '$EP' '$vcami' '$T/vcami.raw' && grep -a \"^linux /boot/vmlinuz 'console=ttyS0'\" '$T/vcami.raw' | grep -F 'GREETING%3Dfrom-nitro' | grep -q \" 'unik.net=dhcp'\$\""
+	timeout 120 "$BIN/unik" stop c2 >/dev/null 2>&1
+	timeout 120 "$BIN/unik" rm c2 >/dev/null 2>&1
+	check "rm c2 removed its AMI" python3 -c '
+import json, sys
+assert sys.argv[2] not in json.loads(sys.argv[1])["images"]' "$(state)" "$vcami"
+	n_dereg=$(ops | grep -c '^DeregisterImage$') n_del=$(ops | grep -c '^DeleteSnapshot$')
+	check "unik rmi webc" bash -c "timeout 120 $BIN/unik rmi webc >/dev/null 2>&1"
+	check "rmi deregistered both AMIs and deleted both snapshots" \
+		test "$(($(ops | grep -c '^DeregisterImage$') - n_dereg)) $(($(ops | grep -c '^DeleteSnapshot$') - n_del))" = "2 2"
+	check "neither AMI is left" python3 -c '
+import json, sys
+assert sys.argv[2] not in json.loads(sys.argv[1])["images"]' "$(state)" "$cami"
 else
 	skip_case "the linux base on a Nitro type: the linux compiler is not usable here"
 fi
@@ -375,19 +455,19 @@ s = json.loads(sys.argv[1])
 assert not s["images"], s["images"]
 assert not s["snapshots"], list(s["snapshots"])' "$st"
 check "DeregisterImage then DeleteSnapshot" bash -c "grep -E '^(DeregisterImage|DeleteSnapshot)\$' <<<'$(ops)' | tr '\n' ' ' | grep -q '^DeregisterImage DeleteSnapshot'"
-log=$(ctl GET log)
+ctl GET log >"$T/ep-log.json" # a file: the log outgrows a command line
 check "every request the endpoint saw was signed right and valid against the model" python3 -c '
 import json, sys
-bad = [e for e in json.loads(sys.argv[1])["requests"]
+bad = [e for e in json.load(open(sys.argv[1]))["requests"]
        if e.get("fault") is None and (e.get("valid") is False or "failed" in (e.get("auth") or {}))]
-assert not bad, bad[:3]' "$log"
+assert not bad, bad[:3]' "$T/ep-log.json"
 check "every RunInstances carried the ownership tags" python3 -c '
 import json, sys
-runs = [e for e in json.loads(sys.argv[1])["requests"] if e.get("op") == "RunInstances" and "params" in e]
+runs = [e for e in json.load(open(sys.argv[1]))["requests"] if e.get("op") == "RunInstances" and "params" in e]
 assert runs
 for e in runs:
     tags = e["params"]["TagSpecifications"][0]["Tags"]
-    assert {t["Key"] for t in tags} >= {"unik:instance", "unik:image"}, tags' "$log"
+    assert {t["Key"] for t in tags} >= {"unik:instance", "unik:image"}, tags' "$T/ep-log.json"
 
 # ---- live ----------------------------------------------------------------------
 # Only what costs nothing: the probe (credentials, DescribeInstanceTypes)
