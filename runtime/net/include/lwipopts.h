@@ -78,6 +78,10 @@ extern unsigned char *lwip_heap;
 #define CHECKSUM_CHECK_IP 1
 #define CHECKSUM_CHECK_UDP 1
 #define CHECKSUM_CHECK_TCP 1
+/* ... summed eight bytes a step (runtime/net/net_chksum.c) rather than by
+ * lwIP's two-byte loop: on hvt every ring-0 instruction is emulated. */
+#define LWIP_CHKSUM unik_net_chksum
+unsigned short unik_net_chksum(const void *data, int len);
 
 #define LWIP_RAND() ((u32_t)net_random32())
 unsigned int net_random32(void);

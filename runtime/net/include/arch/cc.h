@@ -18,6 +18,10 @@
 #define X32_F "x"
 #define SZT_F "zu"
 
+/* Byte swaps inline (one instruction) instead of lwIP's calls to def.c. */
+#define lwip_htons(x) ((uint16_t)__builtin_bswap16((uint16_t)(x)))
+#define lwip_htonl(x) ((uint32_t)__builtin_bswap32((uint32_t)(x)))
+
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
