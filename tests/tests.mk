@@ -2,7 +2,8 @@
 # daemon has but its main().  Built in the current VARIANT (make test uses asan).
 UNIT_TESTS := t_types t_lib t_store t_routes t_untar t_buildtree t_libvirt_xml t_sandbox \
 	t_disk_stage t_sigv4 t_aws_creds t_ebs t_ec2 t_oci t_compose t_xen_hvm \
-	t_http_resp t_linux_dhcp t_app_plan t_hvt_prepare t_udprelay t_companion t_net_chksum
+	t_http_resp t_linux_dhcp t_app_plan t_hvt_prepare t_udprelay t_companion t_net_chksum \
+	t_net_heap
 # These run the daemon against the mock providers: their table replaces
 # providers/registry.c (providers/mock/mock.mk).
 MOCK_TESTS := t_lifecycle t_races t_volumes

@@ -1,13 +1,11 @@
 /* lwip_port.c - what lwIP (NO_SYS) needs from the runtime: a millisecond
- * clock, random numbers and the memory of its heap (lwipopts.h). */
+ * clock and random numbers (its memory: net_heap.c). */
 #include <stdlib.h>
 
 #include "lwip/sys.h"
 
 #include "../core/random.h"
 #include "../platform/platform.h"
-
-unsigned char *lwip_heap;
 
 u32_t sys_now(void)
 {

@@ -38,7 +38,7 @@ int net_stack_init(void)
 	pa = frames_alloc_contig(pages);
 	if (!pa)
 		return -ENOMEM;
-	lwip_heap = phys_to_virt(pa);
+	net_heap_init(phys_to_virt(pa), MEM_SIZE);
 	lwip_init();
 	stack_up = true;
 	return 0;

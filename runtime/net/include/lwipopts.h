@@ -4,9 +4,10 @@
  * system calls (runtime/net/net.c: frames in, timers) and uses the raw
  * TCP/UDP API under its own Linux socket layer (runtime/net/sys_socket.c);
  * lwIP's netconn and socket APIs are not compiled.  IPv4 only.  Memory: one
- * heap (mem.c) of NET_HEAP_SIZE bytes taken from the frame allocator at
- * start, from which the pools are carved too (MEMP_MEM_MALLOC), so lwIP adds
- * almost nothing to the runtime's .bss (which must fit below 2 MiB).
+ * region of NET_HEAP_SIZE bytes taken from the frame allocator at start, cut
+ * into fixed-size blocks by runtime/net/net_heap.c (mem_malloc through
+ * MEM_LIBC_MALLOC), from which the pools are taken too (MEMP_MEM_MALLOC), so
+ * lwIP adds almost nothing to the runtime's .bss (which must fit below 2 MiB).
  */
 #ifndef UNIK_LWIPOPTS_H
 #define UNIK_LWIPOPTS_H
@@ -38,14 +39,17 @@
 #define IP_FRAG 1
 #define ETHARP_SUPPORT_STATIC_ENTRIES 0
 
-/* Memory: one heap; lwip_heap is set by net.c before lwip_init(). */
-extern unsigned char *lwip_heap;
+/* Memory: fixed-size blocks over one region (net_heap.c, set up by net.c
+ * before lwip_init()); lwIP's mem.c heap is not used. */
 #define NET_HEAP_SIZE (4u << 20)
 #define MEM_SIZE NET_HEAP_SIZE
-#define LWIP_RAM_HEAP_POINTER lwip_heap
 #define MEM_ALIGNMENT 8
 #define MEMP_MEM_MALLOC 1
-#define MEM_LIBC_MALLOC 0
+#define MEM_LIBC_MALLOC 1
+#define mem_clib_malloc net_heap_alloc
+#define mem_clib_calloc net_heap_calloc
+#define mem_clib_free net_heap_free
+#include "../net_heap.h"
 #define MEMP_NUM_TCP_PCB 1024 /* one per descriptor (MAX_FDS); MEMP_MEM_MALLOC: allocated on use */
 #define MEMP_NUM_TCP_PCB_LISTEN 32
 #define MEMP_NUM_UDP_PCB 64
