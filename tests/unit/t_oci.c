@@ -2,7 +2,7 @@
  * read back (the same image, its kernel the same blob); deterministic tars;
  * hostile layouts refused with nothing stored: missing or wrong blobs,
  * changed bytes, wrong sizes, symlinked blobs, foreign digests and media
- * types, unknown formats. */
+ * types, unknown formats; the registry's challenges and token replies. */
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 #include "../../api/oci_ref.h"
 #include "../../daemon/blobs.h"
 #include "../../daemon/daemon.h"
+#include "../../daemon/oci_challenge.h"
 #include "../../daemon/oci_layout.h"
 #include "../../daemon/oci_tar.h"
 #include "../../daemon/store.h"
@@ -441,12 +442,72 @@ static void layouts(const char *dir)
 	free(idx);
 }
 
+/* The registry's WWW-Authenticate challenges and token replies
+ * (daemon/oci_challenge.c, fuzz_oci_auth). */
+static void challenges(void)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	struct oci_challenge c;
+	static const char *const refused[] = {
+		"Bearerrealm=\"https://a/t\"", /* another scheme word, not Bearer */
+		"Basically", "Negotiate x", "", "Bearer", "Bearer realm=ftp://a/t",
+		"Bearer realm=\"https://a/t x\"", /* a blank inside the URL */
+		"Bearer realm=\"https://a/t\r\nX-Evil: 1\"", /* a header into the URL */
+		"Bearer realm=\"https://a/t\",service=\"s\tx\"", /* a control byte */
+		"Bearer realm=\"https://a/t\",scope=\"a\x01\"",
+	};
+	static const char *const tokens_refused[] = {
+		"{\"token\":\"a b\"}", "{\"token\":\"a\\u0000b\"}", "{\"token\":\"\"}",
+		"{\"token\":\"\\u00e9\"}", "{\"token\":\"a\\r\\nX: 1\"}", "{\"token\":3}", "[]",
+		"{\"access_token\":\"a\\u007f\"}",
+	};
+	static const char good_tok[] = "{\"token\":\"eyJ.e30.c2ln\",\"access_token\":\"x\"}";
+	static const char access_tok[] = "{\"access_token\":\"a-_~+/=\"}";
+	char *tok;
+
+	ok(oci_challenge_parse("bearer realm=\"https://auth.r.io/token?x=1\", service=\"r.io\","
+			       "scope=\"repository:a/b:pull\"",
+			       &c, &err) == 0 &&
+		   c.scheme == OCI_AUTH_BEARER && !strcmp(c.realm, "https://auth.r.io/token?x=1") &&
+		   !strcmp(c.service, "r.io") && !strcmp(c.scope, "repository:a/b:pull"),
+	   "a Bearer challenge: realm, service, scope");
+	oci_challenge_release(&c);
+	ok(oci_challenge_parse("Bearer realm=http://127.0.0.1:5001/t,service=a\\\"b", &c, &err) ==
+			   0 &&
+		   !strcmp(c.realm, "http://127.0.0.1:5001/t") && !c.scope,
+	   "an unquoted realm, no scope");
+	oci_challenge_release(&c);
+	ok(oci_challenge_parse("Basic realm=\"x\"", &c, &err) == 0 && c.scheme == OCI_AUTH_BASIC,
+	   "a Basic challenge");
+	for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++) {
+		memset(&err, 0, sizeof(err));
+		ok(oci_challenge_parse(refused[i], &c, &err) && err.code == UNIK_E_UNAUTHORIZED &&
+			   !c.realm,
+		   "challenge %zu refused: %s", i, err.msg);
+	}
+	ok(oci_token_reply(good_tok, strlen(good_tok), &tok, &err) == 0 &&
+		   !strcmp(tok, "eyJ.e30.c2ln"),
+	   "a token");
+	free(tok);
+	ok(oci_token_reply(access_tok, strlen(access_tok), &tok, &err) == 0 &&
+		   !strcmp(tok, "a-_~+/="),
+	   "an access_token");
+	free(tok);
+	for (size_t i = 0; i < sizeof(tokens_refused) / sizeof(*tokens_refused); i++) {
+		memset(&err, 0, sizeof(err));
+		ok(oci_token_reply(tokens_refused[i], strlen(tokens_refused[i]), &tok, &err) &&
+			   !tok && err.code == UNIK_E_UNAVAILABLE,
+		   "token reply %zu refused", i);
+	}
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/t_oci.XXXXXX";
 	char *dir = mkdtemp(tmpl), *cmd;
 
 	refs();
+	challenges();
 	tars(dir);
 	layouts(dir);
 	cmd = xasprintf("rm -rf %s", dir);
