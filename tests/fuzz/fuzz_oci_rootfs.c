@@ -1,0 +1,193 @@
+/* fuzz_oci_rootfs.c - the rootfs layer of a runnable OCI manifest, read
+ * back into a unik image (daemon/oci_rootfs.c oci_rootfs_read(): a pull's
+ * or a `unik load`'s layer, read with libarchive: tar, any compression).
+ *
+ * Input: the layer.  The harness makes a layout around it (the blob under
+ * its own digest, a manifest naming it) in a fresh folder of FUZZ_TMPDIR,
+ * with a canary file beside the layout.  A custom mutator fixes the ustar
+ * header checksums after mutating.
+ * Promises checked:
+ *   - a refusal is INVALID or TOO_LARGE and can be sent as a JSON error;
+ *   - an accepted layer gives a JSON object naming "kernel" (and "initrd"
+ *     exactly when an initrd came out), a kernel descriptor (and an initrd
+ *     one with it) whose digest is the one image.json names and whose size
+ *     is its blob's, at most MAX bytes in all;
+ *   - nothing is left but the layout's blobs (no scratch folder), nothing
+ *     written beside the layout: the canary stays alone and unchanged.
+ * FUZZ_VERBOSE=1 prints what came of each input.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../api/types.h"
+#include "../../daemon/blobs.h"
+#include "../../daemon/oci_media.h"
+#include "../../daemon/oci_rootfs.h"
+#include "../../lib/fsutil.h"
+#include "../../lib/xalloc.h"
+#include "fuzz.h"
+
+#define MAX (256 << 10)
+#define CANARY "canary"
+
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned seed);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+static char base[PATH_MAX], layout[PATH_MAX], canary[PATH_MAX];
+
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned seed)
+{
+	(void)seed;
+	size = LLVMFuzzerMutate(data, size, max_size);
+	fuzz_tar_fix_checksums(data, size);
+	return size;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *tmp = getenv("FUZZ_TMPDIR");
+
+	(void)argc;
+	(void)argv;
+	snprintf(base, sizeof(base), "%s/fuzz-oci-rootfs.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	FUZZ_CHECK(mkdtemp(base), "cannot make a folder for the layouts");
+	snprintf(layout, sizeof(layout), "%s/layout", base);
+	snprintf(canary, sizeof(canary), "%s/canary", base);
+	return 0;
+}
+
+static void write_file(const char *path, const void *data, size_t size)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	FUZZ_CHECK(fd >= 0 && write(fd, data, size) == (ssize_t)size && close(fd) == 0,
+		   "cannot write %s", path);
+}
+
+static long long file_size(const char *dir, const char *digest)
+{
+	char *p = xasprintf("%s/blobs/sha256/%s", dir, digest + 7);
+	struct stat st;
+	int ok = lstat(p, &st) == 0 && S_ISREG(st.st_mode);
+
+	free(p);
+	return ok ? (long long)st.st_size : -1;
+}
+
+/* The descriptor `d` is of `media`, names digest `want`, and its size is
+ * its blob's; returns the size. */
+static long long check_desc(json_t *d, const char *media, json_t *want)
+{
+	const char *dg = json_string_value(json_object_get(d, "digest"));
+	const char *mt = json_string_value(json_object_get(d, "mediaType"));
+	json_t *sz = json_object_get(d, "size");
+
+	FUZZ_CHECK(dg && mt && json_is_integer(sz) && !strcmp(mt, media),
+		   "a descriptor of %s lacks its fields", media);
+	FUZZ_CHECK(json_is_string(want) && !strcmp(dg, json_string_value(want)) &&
+		       blobs_digest_valid(dg),
+		   "the %s descriptor names %s, not image.json's digest", media, dg);
+	FUZZ_CHECK(json_integer_value(sz) >= 0 && file_size(layout, dg) == json_integer_value(sz),
+		   "the %s blob %s has %lld bytes, its descriptor says %lld", media, dg,
+		   file_size(layout, dg), (long long)json_integer_value(sz));
+	return (long long)json_integer_value(sz);
+}
+
+/* Only regular files in blobs/sha256, only blobs/ at the top, the canary
+ * alone beside the layout. */
+static void check_tree(void)
+{
+	char *blobs = xasprintf("%s/blobs/sha256", layout), *p;
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+	int n = 0;
+
+	FUZZ_CHECK((d = opendir(base)), "the base is gone");
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			FUZZ_CHECK(!strcmp(e->d_name, "layout") || !strcmp(e->d_name, CANARY),
+				   "%s written beside the layout", e->d_name);
+	closedir(d);
+	FUZZ_CHECK((d = opendir(layout)), "the layout is gone");
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			FUZZ_CHECK(!strcmp(e->d_name, "blobs"), "%s left in the layout",
+				   e->d_name);
+	closedir(d);
+	FUZZ_CHECK((d = opendir(blobs)), "blobs/sha256 is gone");
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		p = xasprintf("%s/%s", blobs, e->d_name);
+		FUZZ_CHECK(lstat(p, &st) == 0 && S_ISREG(st.st_mode) && ++n <= 3,
+			   "blobs/sha256/%s is no blob of the layer", e->d_name);
+		free(p);
+	}
+	closedir(d);
+	FUZZ_CHECK(stat(canary, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 6,
+		   "the canary changed");
+	free(blobs);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	char *digest = blobs_digest_buf(data, size), *blob, *dir;
+	json_t *man, *doc = NULL, *kd = NULL, *id = NULL;
+	int rc;
+
+	FUZZ_CHECK(fs_remove_tree(layout, NULL) == 0, "cannot clear the layout");
+	dir = xasprintf("%s/blobs/sha256", layout);
+	FUZZ_CHECK(fs_mkdir_p(dir, 0700, NULL) == 0, "cannot make %s", dir);
+	blob = xasprintf("%s/%s", dir, digest + 7);
+	write_file(blob, data, size);
+	write_file(canary, CANARY, strlen(CANARY));
+	man = json_pack("{s[{sssssI}]}", "layers", "mediaType", OCI_MT_LAYER_TAR, "digest", digest,
+			"size", (json_int_t)size);
+
+	rc = oci_rootfs_read(layout, man, MAX, &doc, &kd, &id, &err);
+	if (getenv("FUZZ_VERBOSE")) /* replaying one input: what came of it */
+		fprintf(stderr, "fuzz_oci_rootfs: %s\n", rc ? err.msg : "accepted");
+	if (rc) {
+		json_t *j = unik_error_to_json(&err);
+		char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+		FUZZ_CHECK((err.code == UNIK_E_INVALID || err.code == UNIK_E_TOO_LARGE) && text,
+			   "a refused layer cannot be sent (code %d): %s", (int)err.code, err.msg);
+		FUZZ_CHECK(!doc && !kd && !id, "a refusal returns results");
+		free(text);
+		json_decref(j);
+	} else {
+		json_t *iname = json_object_get(doc, "initrd");
+		long long total;
+
+		FUZZ_CHECK(json_is_object(doc) && kd, "an accepted layer without its results");
+		FUZZ_CHECK(!strcmp(json_string_value(json_object_get(doc, "kernel")) ?: "",
+				   OCI_KERNEL_FILE),
+			   "image.json does not name the kernel");
+		FUZZ_CHECK(!iname == !id, "an initrd named %s but %s", iname ? "" : "not",
+			   id ? "one came out" : "none came out");
+		total = check_desc(kd, OCI_MT_KERNEL, json_object_get(doc, "kernel_digest"));
+		if (id)
+			total += check_desc(id, OCI_MT_INITRD,
+					    json_object_get(doc, "initrd_digest"));
+		FUZZ_CHECK(total <= MAX, "%lld bytes extracted, over %d", total, MAX);
+	}
+	check_tree();
+	json_decref(doc);
+	json_decref(kd);
+	json_decref(id);
+	json_decref(man);
+	free(blob);
+	free(dir);
+	free(digest);
+	return 0;
+}
