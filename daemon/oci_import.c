@@ -221,10 +221,12 @@ static int parse_config(json_t *cfg, struct unik_image *im, struct unik_err *err
 	return 0;
 }
 
-/* The kernel and initrd layers' descriptors. */
+/* The kernel and initrd layers' descriptors (borrowed from `man`; both
+ * NULL unless they are found and the list is right: the caller takes its
+ * own references only on success). */
 static int find_layers(json_t *man, json_t **kernel, json_t **initrd, struct unik_err *err)
 {
-	json_t *layers = json_object_get(man, "layers"), *l;
+	json_t *layers = json_object_get(man, "layers"), *l, *k = NULL, *ird = NULL;
 	size_t i;
 
 	*kernel = *initrd = NULL;
@@ -233,15 +235,17 @@ static int find_layers(json_t *man, json_t **kernel, json_t **initrd, struct uni
 	json_array_foreach (layers, i, l) {
 		const char *mt = json_string_value(json_object_get(l, "mediaType"));
 
-		if (mt && !strcmp(mt, OCI_MT_KERNEL) && !*kernel)
-			*kernel = l;
-		else if (mt && !strcmp(mt, OCI_MT_INITRD) && !*initrd)
-			*initrd = l;
+		if (mt && !strcmp(mt, OCI_MT_KERNEL) && !k)
+			k = l;
+		else if (mt && !strcmp(mt, OCI_MT_INITRD) && !ird)
+			ird = l;
 		else
 			return bad(err, "its artifact manifest has an unknown or repeated layer");
 	}
-	if (!*kernel)
+	if (!k)
 		return bad(err, "its artifact manifest has no kernel layer");
+	*kernel = k;
+	*initrd = ird;
 	return 0;
 }
 

@@ -275,6 +275,71 @@ static void refused(const char *dir, const char *needle, const char *what)
 	free(id);
 }
 
+/* Writes `text` as a blob of layout `dir`; its digest (caller frees). */
+static char *put_blob(const char *dir, const char *text)
+{
+	char *dg = blobs_digest_buf(text, strlen(text)), *p, *sub;
+
+	sub = xasprintf("%s/blobs/sha256", dir);
+	fs_mkdir_p(sub, 0700, NULL);
+	p = xasprintf("%s/%s", sub, dg + 7);
+	write_file(p, text, strlen(text));
+	free(p);
+	free(sub);
+	return dg;
+}
+
+/* An artifact manifest of the earlier kind (raw kernel and initrd layers)
+ * whose layer list goes wrong after its kernel: refused, and the kernel
+ * descriptor it had found is not released twice (fuzz_oci_layout found
+ * the use after free under ASan: regression kernel-then-unknown-layer). */
+static void layer_list_refused(const char *dir)
+{
+	static const char *const lists[] = {
+		"{\"mediaType\":\"application/vnd.unik.kernel.v1\",\"digest\":\"%s\",\"size\":2},"
+		"{\"mediaType\":\"application/x-other\",\"digest\":\"%s\",\"size\":2}",
+		"{\"mediaType\":\"application/vnd.unik.kernel.v1\",\"digest\":\"%s\",\"size\":2},"
+		"{\"mediaType\":\"application/vnd.unik.kernel.v1\",\"digest\":\"%s\",\"size\":2}",
+	};
+	char *t = xasprintf("%s/layers", dir);
+
+	for (size_t i = 0; i < sizeof(lists) / sizeof(*lists); i++) {
+		char *cfg, *k, *man, *mdg, *ix, *idg, *top, *p, *layers;
+
+		fs_remove_tree(t, NULL);
+		cfg = put_blob(t, "{\"format\":\"unik-elf\",\"args\":[],\"memory_mb\":0}");
+		k = put_blob(t, "kk");
+		layers = xasprintf(lists[i], k, k);
+		man = xasprintf("{\"config\":{\"mediaType\":\"application/vnd.unik.image.config."
+				"v1+json\",\"digest\":\"%s\",\"size\":%zu},\"layers\":[%s]}",
+				cfg, strlen("{\"format\":\"unik-elf\",\"args\":[],\"memory_mb\":0}"),
+				layers);
+		mdg = put_blob(t, man);
+		ix = xasprintf("{\"manifests\":[{\"mediaType\":\"application/vnd.oci.image."
+			       "manifest.v1+json\",\"digest\":\"%s\",\"size\":%zu,"
+			       "\"annotations\":{\"org.unik.kind\":\"artifact\"}}]}",
+			       mdg, strlen(man));
+		idg = put_blob(t, ix);
+		top = xasprintf("{\"manifests\":[{\"mediaType\":\"application/vnd.oci.image."
+				"index.v1+json\",\"digest\":\"%s\",\"size\":%zu}]}",
+				idg, strlen(ix));
+		p = xasprintf("%s/index.json", t);
+		write_file(p, top, strlen(top));
+		refused(t, "an unknown or repeated layer",
+			i ? "two kernel layers" : "a kernel layer, then an unknown one");
+		free(cfg);
+		free(k);
+		free(layers);
+		free(man);
+		free(mdg);
+		free(ix);
+		free(idg);
+		free(top);
+		free(p);
+	}
+	free(t);
+}
+
 static void layouts(const char *dir)
 {
 	struct unik_err err = UNIK_ERR_INIT;
@@ -432,6 +497,7 @@ static void layouts(const char *dir)
 		refused(t, "unknown image format 'cobol-elf'", "an unknown format");
 		free(odd.digest);
 	}
+	layer_list_refused(dir);
 
 	store_close(D.store);
 	unik_image_release(&im);
