@@ -406,8 +406,7 @@ int oci_layout_read(const char *dir, const char *tag, long long max_extract,
 		}
 		if (is_index && read_json_blob(dir, run, OCI_MT_MANIFEST, &man, err))
 			goto out;
-		if (oci_rootfs_read(dir, is_index ? man : index, max_extract, &cfg, &kd, &id,
-				    err))
+		if (oci_rootfs_read(dir, is_index ? man : index, max_extract, &cfg, &kd, &id, err))
 			goto out;
 	}
 	if (parse_config(cfg, &out->im, err))

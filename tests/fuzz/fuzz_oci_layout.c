@@ -43,6 +43,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static char base[PATH_MAX], layout[PATH_MAX], canary[PATH_MAX];
 
+static void remove_base(void)
+{
+	fs_remove_tree(base, NULL);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *tmp = getenv("FUZZ_TMPDIR");
@@ -51,6 +56,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	snprintf(base, sizeof(base), "%s/fuzz-oci-layout.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	FUZZ_CHECK(mkdtemp(base), "cannot make a folder for the layouts");
+	atexit(remove_base);
 	snprintf(layout, sizeof(layout), "%s/layout", base);
 	snprintf(canary, sizeof(canary), "%s/canary", base);
 	return 0;

@@ -42,6 +42,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static char base[PATH_MAX], layout[PATH_MAX], canary[PATH_MAX];
 
+static void remove_base(void)
+{
+	fs_remove_tree(base, NULL);
+}
+
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned seed)
 {
 	(void)seed;
@@ -58,6 +63,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	snprintf(base, sizeof(base), "%s/fuzz-oci-rootfs.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	FUZZ_CHECK(mkdtemp(base), "cannot make a folder for the layouts");
+	atexit(remove_base);
 	snprintf(layout, sizeof(layout), "%s/layout", base);
 	snprintf(canary, sizeof(canary), "%s/canary", base);
 	return 0;
@@ -119,8 +125,7 @@ static void check_tree(void)
 	FUZZ_CHECK((d = opendir(layout)), "the layout is gone");
 	while ((e = readdir(d)))
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			FUZZ_CHECK(!strcmp(e->d_name, "blobs"), "%s left in the layout",
-				   e->d_name);
+			FUZZ_CHECK(!strcmp(e->d_name, "blobs"), "%s left in the layout", e->d_name);
 	closedir(d);
 	FUZZ_CHECK((d = opendir(blobs)), "blobs/sha256 is gone");
 	while ((e = readdir(d))) {
@@ -177,8 +182,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			   id ? "one came out" : "none came out");
 		total = check_desc(kd, OCI_MT_KERNEL, json_object_get(doc, "kernel_digest"));
 		if (id)
-			total += check_desc(id, OCI_MT_INITRD,
-					    json_object_get(doc, "initrd_digest"));
+			total +=
+			    check_desc(id, OCI_MT_INITRD, json_object_get(doc, "initrd_digest"));
 		FUZZ_CHECK(total <= MAX, "%lld bytes extracted, over %d", total, MAX);
 	}
 	check_tree();

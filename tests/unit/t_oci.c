@@ -310,10 +310,10 @@ static void layer_list_refused(const char *dir)
 		cfg = put_blob(t, "{\"format\":\"unik-elf\",\"args\":[],\"memory_mb\":0}");
 		k = put_blob(t, "kk");
 		layers = xasprintf(lists[i], k, k);
-		man = xasprintf("{\"config\":{\"mediaType\":\"application/vnd.unik.image.config."
-				"v1+json\",\"digest\":\"%s\",\"size\":%zu},\"layers\":[%s]}",
-				cfg, strlen("{\"format\":\"unik-elf\",\"args\":[],\"memory_mb\":0}"),
-				layers);
+		man = xasprintf(
+		    "{\"config\":{\"mediaType\":\"application/vnd.unik.image.config."
+		    "v1+json\",\"digest\":\"%s\",\"size\":%zu},\"layers\":[%s]}",
+		    cfg, strlen("{\"format\":\"unik-elf\",\"args\":[],\"memory_mb\":0}"), layers);
 		mdg = put_blob(t, man);
 		ix = xasprintf("{\"manifests\":[{\"mediaType\":\"application/vnd.oci.image."
 			       "manifest.v1+json\",\"digest\":\"%s\",\"size\":%zu,"
@@ -516,15 +516,24 @@ static void challenges(void)
 	struct oci_challenge c;
 	static const char *const refused[] = {
 		"Bearerrealm=\"https://a/t\"", /* another scheme word, not Bearer */
-		"Basically", "Negotiate x", "", "Bearer", "Bearer realm=ftp://a/t",
+		"Basically",
+		"Negotiate x",
+		"",
+		"Bearer",
+		"Bearer realm=ftp://a/t",
 		"Bearer realm=\"https://a/t x\"", /* a blank inside the URL */
 		"Bearer realm=\"https://a/t\r\nX-Evil: 1\"", /* a header into the URL */
 		"Bearer realm=\"https://a/t\",service=\"s\tx\"", /* a control byte */
 		"Bearer realm=\"https://a/t\",scope=\"a\x01\"",
 	};
 	static const char *const tokens_refused[] = {
-		"{\"token\":\"a b\"}", "{\"token\":\"a\\u0000b\"}", "{\"token\":\"\"}",
-		"{\"token\":\"\\u00e9\"}", "{\"token\":\"a\\r\\nX: 1\"}", "{\"token\":3}", "[]",
+		"{\"token\":\"a b\"}",
+		"{\"token\":\"a\\u0000b\"}",
+		"{\"token\":\"\"}",
+		"{\"token\":\"\\u00e9\"}",
+		"{\"token\":\"a\\r\\nX: 1\"}",
+		"{\"token\":3}",
+		"[]",
 		"{\"access_token\":\"a\\u007f\"}",
 	};
 	static const char good_tok[] = "{\"token\":\"eyJ.e30.c2ln\",\"access_token\":\"x\"}";
@@ -534,13 +543,13 @@ static void challenges(void)
 	ok(oci_challenge_parse("bearer realm=\"https://auth.r.io/token?x=1\", service=\"r.io\","
 			       "scope=\"repository:a/b:pull\"",
 			       &c, &err) == 0 &&
-		   c.scheme == OCI_AUTH_BEARER && !strcmp(c.realm, "https://auth.r.io/token?x=1") &&
-		   !strcmp(c.service, "r.io") && !strcmp(c.scope, "repository:a/b:pull"),
+	       c.scheme == OCI_AUTH_BEARER && !strcmp(c.realm, "https://auth.r.io/token?x=1") &&
+	       !strcmp(c.service, "r.io") && !strcmp(c.scope, "repository:a/b:pull"),
 	   "a Bearer challenge: realm, service, scope");
 	oci_challenge_release(&c);
 	ok(oci_challenge_parse("Bearer realm=http://127.0.0.1:5001/t,service=a\\\"b", &c, &err) ==
-			   0 &&
-		   !strcmp(c.realm, "http://127.0.0.1:5001/t") && !c.scope,
+		   0 &&
+	       !strcmp(c.realm, "http://127.0.0.1:5001/t") && !c.scope,
 	   "an unquoted realm, no scope");
 	oci_challenge_release(&c);
 	ok(oci_challenge_parse("Basic realm=\"x\"", &c, &err) == 0 && c.scheme == OCI_AUTH_BASIC,
@@ -548,21 +557,21 @@ static void challenges(void)
 	for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++) {
 		memset(&err, 0, sizeof(err));
 		ok(oci_challenge_parse(refused[i], &c, &err) && err.code == UNIK_E_UNAUTHORIZED &&
-			   !c.realm,
+		       !c.realm,
 		   "challenge %zu refused: %s", i, err.msg);
 	}
 	ok(oci_token_reply(good_tok, strlen(good_tok), &tok, &err) == 0 &&
-		   !strcmp(tok, "eyJ.e30.c2ln"),
+	       !strcmp(tok, "eyJ.e30.c2ln"),
 	   "a token");
 	free(tok);
 	ok(oci_token_reply(access_tok, strlen(access_tok), &tok, &err) == 0 &&
-		   !strcmp(tok, "a-_~+/="),
+	       !strcmp(tok, "a-_~+/="),
 	   "an access_token");
 	free(tok);
 	for (size_t i = 0; i < sizeof(tokens_refused) / sizeof(*tokens_refused); i++) {
 		memset(&err, 0, sizeof(err));
 		ok(oci_token_reply(tokens_refused[i], strlen(tokens_refused[i]), &tok, &err) &&
-			   !tok && err.code == UNIK_E_UNAVAILABLE,
+		       !tok && err.code == UNIK_E_UNAVAILABLE,
 		   "token reply %zu refused", i);
 	}
 }
