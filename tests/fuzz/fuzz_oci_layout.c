@@ -18,22 +18,15 @@
  *   - nothing is written beside the layout (the canary stays) and nothing
  *     left in it but its own files and blobs (no scratch folder).
  */
-#include <dirent.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "../../api/formats.h"
 #include "../../daemon/blobs.h"
 #include "../../daemon/oci_layout.h"
 #include "../../daemon/oci_media.h"
-#include "../../lib/fsutil.h"
 #include "../../lib/strbuf.h"
 #include "../../lib/xalloc.h"
-#include "fuzz.h"
+#include "fuzz_layout.h"
 
 #define MAX_BLOBS 9
 #define MAX_EXTRACT (256 << 10)
@@ -41,33 +34,12 @@
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-static char base[PATH_MAX], layout[PATH_MAX], canary[PATH_MAX];
-
-static void remove_base(void)
-{
-	fs_remove_tree(base, NULL);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *tmp = getenv("FUZZ_TMPDIR");
-
 	(void)argc;
 	(void)argv;
-	snprintf(base, sizeof(base), "%s/fuzz-oci-layout.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	FUZZ_CHECK(mkdtemp(base), "cannot make a folder for the layouts");
-	atexit(remove_base);
-	snprintf(layout, sizeof(layout), "%s/layout", base);
-	snprintf(canary, sizeof(canary), "%s/canary", base);
+	fuzz_layout_init("fuzz-oci-layout");
 	return 0;
-}
-
-static void write_file(const char *path, const void *data, size_t size)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-	FUZZ_CHECK(fd >= 0 && write(fd, data, size) == (ssize_t)size && close(fd) == 0,
-		   "cannot write %s", path);
 }
 
 /* part's text with "@N"/"#N" of blobs above `from` replaced */
@@ -89,27 +61,6 @@ static void expand(struct strbuf *out, const uint8_t *p, size_t n, int from, cha
 	}
 }
 
-static void check_tree(void)
-{
-	struct dirent *e;
-	struct stat st;
-	DIR *d;
-
-	FUZZ_CHECK((d = opendir(base)), "the base is gone");
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			FUZZ_CHECK(!strcmp(e->d_name, "layout") || !strcmp(e->d_name, "canary"),
-				   "%s written beside the layout", e->d_name);
-	closedir(d);
-	FUZZ_CHECK((d = opendir(layout)), "the layout is gone");
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			FUZZ_CHECK(!strcmp(e->d_name, "blobs") || !strcmp(e->d_name, "index.json"),
-				   "%s left in the layout", e->d_name);
-	closedir(d);
-	FUZZ_CHECK(stat(canary, &st) == 0 && st.st_size == 6, "the canary changed");
-}
-
 static void check_desc(json_t *d, const char *media)
 {
 	const char *mt = json_string_value(json_object_get(d, "mediaType"));
@@ -124,6 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *part[MAX_BLOBS + 1];
 	size_t len[MAX_BLOBS + 1], bsize[MAX_BLOBS + 1] = { 0 };
 	char *digest[MAX_BLOBS + 1] = { 0 }, *dir;
+	static const char *const keep[] = { "blobs", "index.json", NULL };
 	struct oci_layout_image li;
 	int n = 0, rc;
 
@@ -139,28 +91,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		start = end + strlen(SEP);
 	}
-	FUZZ_CHECK(fs_remove_tree(layout, NULL) == 0, "cannot clear the layout");
-	dir = xasprintf("%s/blobs/sha256", layout);
-	FUZZ_CHECK(fs_mkdir_p(dir, 0700, NULL) == 0, "cannot make %s", dir);
+	fuzz_layout_fresh();
+	dir = xasprintf("%s/blobs/sha256", fl_layout);
 	for (int k = n - 1; k >= 0; k--) { /* the last blob first: the others name it */
 		struct strbuf t = STRBUF_INIT;
 		char *path;
 
 		expand(&t, part[k], len[k], k, digest, bsize, n - 1);
 		if (k == 0) {
-			path = xasprintf("%s/index.json", layout);
+			path = xasprintf("%s/index.json", fl_layout);
 		} else {
 			digest[k] = blobs_digest_buf(t.buf ? t.buf : "", t.len);
 			bsize[k] = t.len;
 			path = xasprintf("%s/%s", dir, digest[k] + 7);
 		}
-		write_file(path, t.buf ? t.buf : "", t.len);
+		fuzz_write_file(path, t.buf ? t.buf : "", t.len);
 		free(path);
 		strbuf_release(&t);
 	}
-	write_file(canary, "canary", 6);
 
-	rc = oci_layout_read(layout, data[0] & 1 ? "v1" : NULL, MAX_EXTRACT, &li, &err);
+	rc = oci_layout_read(fl_layout, data[0] & 1 ? "v1" : NULL, MAX_EXTRACT, &li, &err);
 	if (getenv("FUZZ_VERBOSE")) /* replaying one input: what came of it */
 		fprintf(stderr, "fuzz_oci_layout: %s\n", rc ? err.msg : "accepted");
 	if (rc) {
@@ -184,7 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_desc(li.initrd, OCI_MT_INITRD);
 		oci_layout_image_release(&li);
 	}
-	check_tree();
+	fuzz_layout_check(keep);
 	for (int k = 0; k < n; k++)
 		free(digest[k]);
 	free(dir);

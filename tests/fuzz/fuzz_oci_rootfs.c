@@ -16,36 +16,21 @@
  *     written beside the layout: the canary stays alone and unchanged.
  * FUZZ_VERBOSE=1 prints what came of each input.
  */
-#include <dirent.h>
-#include <fcntl.h>
 #include <jansson.h>
-#include <limits.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "../../api/types.h"
 #include "../../daemon/blobs.h"
 #include "../../daemon/oci_media.h"
 #include "../../daemon/oci_rootfs.h"
-#include "../../lib/fsutil.h"
 #include "../../lib/xalloc.h"
-#include "fuzz.h"
+#include "fuzz_layout.h"
 
 #define MAX (256 << 10)
-#define CANARY "canary"
 
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned seed);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-static char base[PATH_MAX], layout[PATH_MAX], canary[PATH_MAX];
-
-static void remove_base(void)
-{
-	fs_remove_tree(base, NULL);
-}
 
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned seed)
 {
@@ -57,24 +42,10 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *tmp = getenv("FUZZ_TMPDIR");
-
 	(void)argc;
 	(void)argv;
-	snprintf(base, sizeof(base), "%s/fuzz-oci-rootfs.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	FUZZ_CHECK(mkdtemp(base), "cannot make a folder for the layouts");
-	atexit(remove_base);
-	snprintf(layout, sizeof(layout), "%s/layout", base);
-	snprintf(canary, sizeof(canary), "%s/canary", base);
+	fuzz_layout_init("fuzz-oci-rootfs");
 	return 0;
-}
-
-static void write_file(const char *path, const void *data, size_t size)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-	FUZZ_CHECK(fd >= 0 && write(fd, data, size) == (ssize_t)size && close(fd) == 0,
-		   "cannot write %s", path);
 }
 
 static long long file_size(const char *dir, const char *digest)
@@ -100,33 +71,25 @@ static long long check_desc(json_t *d, const char *media, json_t *want)
 	FUZZ_CHECK(json_is_string(want) && !strcmp(dg, json_string_value(want)) &&
 		       blobs_digest_valid(dg),
 		   "the %s descriptor names %s, not image.json's digest", media, dg);
-	FUZZ_CHECK(json_integer_value(sz) >= 0 && file_size(layout, dg) == json_integer_value(sz),
+	FUZZ_CHECK(json_integer_value(sz) >= 0 &&
+		       file_size(fl_layout, dg) == json_integer_value(sz),
 		   "the %s blob %s has %lld bytes, its descriptor says %lld", media, dg,
-		   file_size(layout, dg), (long long)json_integer_value(sz));
+		   file_size(fl_layout, dg), (long long)json_integer_value(sz));
 	return (long long)json_integer_value(sz);
 }
 
-/* Only regular files in blobs/sha256, only blobs/ at the top, the canary
- * alone beside the layout. */
+/* Only regular files in blobs/sha256 (the layer, the kernel, the initrd),
+ * only blobs/ at the top, the canary alone beside the layout. */
 static void check_tree(void)
 {
-	char *blobs = xasprintf("%s/blobs/sha256", layout), *p;
+	static const char *const keep[] = { "blobs", NULL };
+	char *blobs = xasprintf("%s/blobs/sha256", fl_layout), *p;
 	struct dirent *e;
 	struct stat st;
 	DIR *d;
 	int n = 0;
 
-	FUZZ_CHECK((d = opendir(base)), "the base is gone");
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			FUZZ_CHECK(!strcmp(e->d_name, "layout") || !strcmp(e->d_name, CANARY),
-				   "%s written beside the layout", e->d_name);
-	closedir(d);
-	FUZZ_CHECK((d = opendir(layout)), "the layout is gone");
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			FUZZ_CHECK(!strcmp(e->d_name, "blobs"), "%s left in the layout", e->d_name);
-	closedir(d);
+	fuzz_layout_check(keep);
 	FUZZ_CHECK((d = opendir(blobs)), "blobs/sha256 is gone");
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
@@ -137,8 +100,6 @@ static void check_tree(void)
 		free(p);
 	}
 	closedir(d);
-	FUZZ_CHECK(stat(canary, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 6,
-		   "the canary changed");
 	free(blobs);
 }
 
@@ -149,16 +110,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_t *man, *doc = NULL, *kd = NULL, *id = NULL;
 	int rc;
 
-	FUZZ_CHECK(fs_remove_tree(layout, NULL) == 0, "cannot clear the layout");
-	dir = xasprintf("%s/blobs/sha256", layout);
-	FUZZ_CHECK(fs_mkdir_p(dir, 0700, NULL) == 0, "cannot make %s", dir);
+	fuzz_layout_fresh();
+	dir = xasprintf("%s/blobs/sha256", fl_layout);
 	blob = xasprintf("%s/%s", dir, digest + 7);
-	write_file(blob, data, size);
-	write_file(canary, CANARY, strlen(CANARY));
+	fuzz_write_file(blob, data, size);
 	man = json_pack("{s[{sssssI}]}", "layers", "mediaType", OCI_MT_LAYER_TAR, "digest", digest,
 			"size", (json_int_t)size);
 
-	rc = oci_rootfs_read(layout, man, MAX, &doc, &kd, &id, &err);
+	rc = oci_rootfs_read(fl_layout, man, MAX, &doc, &kd, &id, &err);
 	if (getenv("FUZZ_VERBOSE")) /* replaying one input: what came of it */
 		fprintf(stderr, "fuzz_oci_rootfs: %s\n", rc ? err.msg : "accepted");
 	if (rc) {
