@@ -23,7 +23,7 @@ FUZZ_TARGETS := fuzz_api_json fuzz_portspec fuzz_bootargs fuzz_cmdline fuzz_elf 
 	fuzz_untar fuzz_routes fuzz_sigv4 fuzz_aws_ini fuzz_oci_config fuzz_oci_ref fuzz_dns \
 	fuzz_compose fuzz_http_resp fuzz_app_symbols fuzz_hvt_prepare fuzz_app_plan fuzz_syscall_set \
 	fuzz_volume fuzz_dhcp fuzz_oci_auth fuzz_oci_rootfs \
-	fuzz_oci_layout
+	fuzz_oci_layout fuzz_mount_spec
 FUZZ_BINS := $(patsubst %,$(FUZZ_OUT)/%,$(FUZZ_TARGETS))
 LINT_SRCS += $(wildcard tests/fuzz/*.c tests/fuzz/*.h)
 
@@ -52,7 +52,7 @@ $(FUZZ_OUT)/fuzz_api_json $(FUZZ_OUT)/fuzz_routes $(FUZZ_OUT)/fuzz_untar $(FUZZ_
 	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ $(UNIKD_LIBS)
 
 $(FUZZ_OUT)/fuzz_portspec $(FUZZ_OUT)/fuzz_bootargs $(FUZZ_OUT)/fuzz_cmdline \
-		$(FUZZ_OUT)/fuzz_oci_ref: $(FUZZ_OUT)/%: \
+		$(FUZZ_OUT)/fuzz_oci_ref $(FUZZ_OUT)/fuzz_mount_spec: $(FUZZ_OUT)/%: \
 		$(call fuzzobj,tests/fuzz/%.c) $(FUZZ_LIB)
 	$(fuzz_link)
 	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -ljansson
