@@ -42,6 +42,7 @@ UNIKD_SRCS += \
 	daemon/network.c \
 	daemon/network_host.c \
 	daemon/oci_auth.c \
+	daemon/oci_challenge.c \
 	daemon/oci_import.c \
 	daemon/oci_layout.c \
 	daemon/oci_pull.c \

@@ -2,55 +2,14 @@
  * 401's challenge answered with Basic credentials or a Bearer token from
  * the challenge's realm; the answer (token or Basic header) kept in the
  * session for its later requests, asked again only on a new 401. */
-#include <jansson.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../lib/strbuf.h"
 #include "../lib/xalloc.h"
+#include "oci_challenge.h"
 #include "oci_registry.h"
-
-/* The value of `key` in a challenge's "k=v, k="v"" list (caller frees). */
-static char *challenge_param(const char *ch, const char *key)
-{
-	size_t klen = strlen(key);
-	const char *p = ch;
-
-	while (*p && *p != ' ') /* the scheme */
-		p++;
-	while (*p) {
-		const char *k;
-		struct strbuf v = STRBUF_INIT;
-		size_t n;
-
-		while (*p == ' ' || *p == ',' || *p == '\t')
-			p++;
-		k = p;
-		while (*p && *p != '=' && *p != ',' && *p != ' ')
-			p++;
-		n = (size_t)(p - k);
-		if (*p != '=')
-			continue;
-		p++;
-		if (*p == '"') {
-			for (p++; *p && *p != '"'; p++) {
-				if (*p == '\\' && p[1])
-					p++;
-				strbuf_addch(&v, *p);
-			}
-			if (*p == '"')
-				p++;
-		} else {
-			while (*p && *p != ',' && *p != ' ')
-				strbuf_addch(&v, *p++);
-		}
-		if (n == klen && !strncasecmp(k, key, n))
-			return strbuf_detach(&v);
-		strbuf_release(&v);
-	}
-	return NULL;
-}
 
 static char *basic_value(const struct oci_transfer *t)
 {
@@ -82,12 +41,14 @@ void reg_set_authz(struct reg_session *s, char *value)
 static int authenticate(struct reg_session *s, const char *challenge, struct unik_err *err)
 {
 	const struct oci_transfer *t = s->t;
-	char *realm = NULL, *service = NULL, *scope = NULL, *url = NULL, *esc;
+	struct oci_challenge c;
+	char *scope = NULL, *url = NULL, *esc, *token = NULL;
 	struct reg_resp r;
-	json_t *doc = NULL, *tok;
 	int rc = -1;
 
-	if (!strncasecmp(challenge, "Basic", 5)) {
+	if (oci_challenge_parse(challenge, &c, err))
+		return -1;
+	if (c.scheme == OCI_AUTH_BASIC) {
 		if (!t->username || !t->password)
 			return unik_err_set(err, UNIK_E_UNAUTHORIZED,
 					    "the registry refused the credentials (401): it wants "
@@ -98,27 +59,14 @@ static int authenticate(struct reg_session *s, const char *challenge, struct uni
 		reg_set_authz(s, basic_value(t));
 		return 0;
 	}
-	if (strncasecmp(challenge, "Bearer", 6))
-		return unik_err_set(err, UNIK_E_UNAUTHORIZED,
-				    "the registry asks for an authentication unikd does not "
-				    "know: %.64s",
-				    challenge);
-	realm = challenge_param(challenge, "realm");
-	service = challenge_param(challenge, "service");
-	scope = challenge_param(challenge, "scope");
-	if (!realm || (strncmp(realm, "https://", 8) && strncmp(realm, "http://", 7))) {
-		unik_err_set(err, UNIK_E_UNAUTHORIZED, "the registry's token realm is no URL");
-		goto out;
-	}
-	if (!scope)
-		scope = xasprintf("repository:%s:%s", t->ref.repo, s->actions);
+	scope = c.scope ? xstrdup(c.scope) : xasprintf("repository:%s:%s", t->ref.repo, s->actions);
 	{
 		struct strbuf u = STRBUF_INIT;
 
-		strbuf_adds(&u, realm);
-		strbuf_addch(&u, strchr(realm, '?') ? '&' : '?');
-		if (service) {
-			esc = curl_easy_escape(s->c, service, 0);
+		strbuf_adds(&u, c.realm);
+		strbuf_addch(&u, strchr(c.realm, '?') ? '&' : '?');
+		if (c.service) {
+			esc = curl_easy_escape(s->c, c.service, 0);
 			strbuf_addf(&u, "service=%s&", esc ? esc : "");
 			curl_free(esc);
 		}
@@ -143,24 +91,19 @@ static int authenticate(struct reg_session *s, const char *challenge, struct uni
 		reg_resp_release(&r);
 		goto out;
 	}
-	doc = json_loadb(strbuf_str(&r.body), r.body.len, 0, NULL);
-	reg_resp_release(&r);
-	tok = json_object_get(doc, "token");
-	if (!json_is_string(tok))
-		tok = json_object_get(doc, "access_token");
-	if (!json_is_string(tok) || !json_string_length(tok) || json_string_length(tok) > 16384 ||
-	    strpbrk(json_string_value(tok), "\r\n")) {
-		unik_err_set(err, UNIK_E_UNAVAILABLE, "the registry's token server sent no token");
+	if (oci_token_reply(strbuf_str(&r.body), r.body.len, &token, err)) {
+		reg_resp_release(&r);
 		goto out;
 	}
-	reg_set_authz(s, xasprintf("Authorization: Bearer %s", json_string_value(tok)));
+	reg_resp_release(&r);
+	reg_set_authz(s, xasprintf("Authorization: Bearer %s", token));
+	explicit_bzero(token, strlen(token));
 	rc = 0;
 out:
-	json_decref(doc);
-	free(realm);
-	free(service);
+	free(token);
 	free(scope);
 	free(url);
+	oci_challenge_release(&c);
 	return rc;
 }
 

@@ -221,10 +221,12 @@ static int parse_config(json_t *cfg, struct unik_image *im, struct unik_err *err
 	return 0;
 }
 
-/* The kernel and initrd layers' descriptors. */
+/* The kernel and initrd layers' descriptors (borrowed from `man`; both
+ * NULL unless they are found and the list is right: the caller takes its
+ * own references only on success). */
 static int find_layers(json_t *man, json_t **kernel, json_t **initrd, struct unik_err *err)
 {
-	json_t *layers = json_object_get(man, "layers"), *l;
+	json_t *layers = json_object_get(man, "layers"), *l, *k = NULL, *ird = NULL;
 	size_t i;
 
 	*kernel = *initrd = NULL;
@@ -233,15 +235,17 @@ static int find_layers(json_t *man, json_t **kernel, json_t **initrd, struct uni
 	json_array_foreach (layers, i, l) {
 		const char *mt = json_string_value(json_object_get(l, "mediaType"));
 
-		if (mt && !strcmp(mt, OCI_MT_KERNEL) && !*kernel)
-			*kernel = l;
-		else if (mt && !strcmp(mt, OCI_MT_INITRD) && !*initrd)
-			*initrd = l;
+		if (mt && !strcmp(mt, OCI_MT_KERNEL) && !k)
+			k = l;
+		else if (mt && !strcmp(mt, OCI_MT_INITRD) && !ird)
+			ird = l;
 		else
 			return bad(err, "its artifact manifest has an unknown or repeated layer");
 	}
-	if (!*kernel)
+	if (!k)
 		return bad(err, "its artifact manifest has no kernel layer");
+	*kernel = k;
+	*initrd = ird;
 	return 0;
 }
 
@@ -348,21 +352,16 @@ out:
 	return rc;
 }
 
-int oci_layout_import(struct unikd *d, const char *dir, const char *tag, const char *name,
-		      char **image_id, struct unik_err *err)
+int oci_layout_read(const char *dir, const char *tag, long long max_extract,
+		    struct oci_layout_image *out, struct unik_err *err)
 {
 	json_t *index = NULL, *man = NULL, *cfg = NULL, *list, *m, *art = NULL, *run = NULL;
 	json_t *kd = NULL, *id = NULL;
-	struct unik_image im;
 	int rc = -1, is_index = 1;
 	size_t i;
 
-	unik_image_init(&im);
-	if (name && !unik_name_valid(name))
-		return unik_err_set(err, UNIK_E_INVALID,
-				    "invalid image name '%s': use letters, digits, '_', '.', '-' "
-				    "(at most %d), starting with a letter or digit",
-				    name, UNIK_NAME_MAX);
+	memset(out, 0, sizeof(*out));
+	unik_image_init(&out->im);
 	if (read_top(dir, tag, &index, &is_index, err))
 		goto out;
 	list = json_object_get(index, "manifests");
@@ -387,7 +386,7 @@ int oci_layout_import(struct unikd *d, const char *dir, const char *tag, const c
 			 * out of it (its /unik/image.json is the config's document) */
 			json_decref(cfg);
 			cfg = NULL;
-			if (oci_rootfs_read(dir, man, d->max_extract, &cfg, &kd, &id, err))
+			if (oci_rootfs_read(dir, man, max_extract, &cfg, &kd, &id, err))
 				goto out;
 		} else {
 			/* an earlier layout: the kernel and initrd as raw layers */
@@ -407,20 +406,52 @@ int oci_layout_import(struct unikd *d, const char *dir, const char *tag, const c
 		}
 		if (is_index && read_json_blob(dir, run, OCI_MT_MANIFEST, &man, err))
 			goto out;
-		if (oci_rootfs_read(dir, is_index ? man : index, d->max_extract, &cfg, &kd, &id,
-				    err))
+		if (oci_rootfs_read(dir, is_index ? man : index, max_extract, &cfg, &kd, &id, err))
 			goto out;
 	}
-	if (parse_config(cfg, &im, err))
+	if (parse_config(cfg, &out->im, err))
 		goto out;
-	rc = save(d, dir, kd, id, json_string_value(json_object_get(cfg, "digest")), name, &im,
-		  image_id, err);
+	if (json_string_value(json_object_get(cfg, "digest")))
+		out->digest = xstrdup(json_string_value(json_object_get(cfg, "digest")));
+	out->kernel = kd;
+	out->initrd = id;
+	kd = id = NULL;
+	rc = 0;
 out:
 	json_decref(index);
 	json_decref(man);
 	json_decref(cfg);
 	json_decref(kd);
 	json_decref(id);
-	unik_image_release(&im);
+	if (rc)
+		oci_layout_image_release(out);
+	return rc;
+}
+
+void oci_layout_image_release(struct oci_layout_image *li)
+{
+	unik_image_release(&li->im);
+	json_decref(li->kernel);
+	json_decref(li->initrd);
+	free(li->digest);
+	li->kernel = li->initrd = NULL;
+	li->digest = NULL;
+}
+
+int oci_layout_import(struct unikd *d, const char *dir, const char *tag, const char *name,
+		      char **image_id, struct unik_err *err)
+{
+	struct oci_layout_image li;
+	int rc;
+
+	if (name && !unik_name_valid(name))
+		return unik_err_set(err, UNIK_E_INVALID,
+				    "invalid image name '%s': use letters, digits, '_', '.', '-' "
+				    "(at most %d), starting with a letter or digit",
+				    name, UNIK_NAME_MAX);
+	if (oci_layout_read(dir, tag, d->max_extract, &li, err))
+		return -1;
+	rc = save(d, dir, li.kernel, li.initrd, li.digest, name, &li.im, image_id, err);
+	oci_layout_image_release(&li);
 	return rc;
 }

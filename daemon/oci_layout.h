@@ -4,6 +4,8 @@
 #ifndef UNIKD_OCI_LAYOUT_H
 #define UNIKD_OCI_LAYOUT_H
 
+#include <jansson.h>
+
 #include "../api/types.h"
 #include "../lib/error.h"
 
@@ -27,5 +29,24 @@ int oci_layout_write(struct unikd *d, const struct unik_image *im, const char *d
  * and stores nothing.  *image_id (caller frees) gets the image's id. */
 int oci_layout_import(struct unikd *d, const char *dir, const char *tag, const char *name,
 		      char **image_id, struct unik_err *err);
+
+/* What oci_layout_read() finds in a layout: the image as its config says
+ * (format, compiler, memory, args), its kernel and initrd descriptors
+ * (initrd NULL without one) and the unik digest the config names (NULL if
+ * none). */
+struct oci_layout_image {
+	struct unik_image im;
+	json_t *kernel, *initrd;
+	char *digest;
+};
+
+/* The reading part of oci_layout_import(), no store: index.json, the
+ * manifests and the config, each JSON blob checked against its digest and
+ * size, or the /unik/ rootfs layer (oci_rootfs.c, at most `max_extract`
+ * bytes).  The kernel and initrd blobs are only checked by the import's
+ * store.  INVALID (NOT_FOUND for a missing tag) with the reason. */
+int oci_layout_read(const char *dir, const char *tag, long long max_extract,
+		    struct oci_layout_image *out, struct unik_err *err);
+void oci_layout_image_release(struct oci_layout_image *li);
 
 #endif

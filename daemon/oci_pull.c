@@ -341,7 +341,7 @@ static int pull_manifest(struct pull *p, const char *ref, const char *expect, lo
 	if (!mt)
 		mt = ctype ? ctype : "";
 	if (strcmp(mt, OCI_MT_MANIFEST) && strcmp(mt, MT_DOCKER_MANIFEST) && !is_index_type(mt)) {
-		unik_err_set(err, UNIK_E_INTERNAL,
+		unik_err_set(err, UNIK_E_INVALID,
 			     "manifest %.80s is a '%.80s': unikd's client reads OCI and Docker v2 "
 			     "manifests and indexes",
 			     ref, mt);

@@ -139,13 +139,16 @@ static int read_layer(const char *layer, const char *work, long long max, json_t
 		unik_err_set(err, UNIK_E_INVALID, "the rootfs layer: %s", archive_error_string(a));
 		goto out;
 	}
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		const char *name = strip_dot(archive_entry_pathname(e));
+	/* a warning (a name libarchive cannot convert to the C locale: a
+	 * rootfs file with a UTF-8 name) is no error for the entries we skip */
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+		const char *raw = archive_entry_pathname(e), *name;
 		long long *size = NULL;
 		const char *dst = NULL;
 
-		if (archive_entry_filetype(e) != AE_IFREG)
+		if (!raw || archive_entry_filetype(e) != AE_IFREG)
 			continue;
+		name = strip_dot(raw);
 		if (!strcmp(name, "unik/" OCI_IMAGE_JSON)) {
 			char buf[4096];
 			la_ssize_t n;

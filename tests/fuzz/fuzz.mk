@@ -22,7 +22,8 @@ FUZZ_TARGETS := fuzz_api_json fuzz_portspec fuzz_bootargs fuzz_cmdline fuzz_elf 
 	fuzz_hvt_program \
 	fuzz_untar fuzz_routes fuzz_sigv4 fuzz_aws_ini fuzz_oci_config fuzz_oci_ref fuzz_dns \
 	fuzz_compose fuzz_http_resp fuzz_app_symbols fuzz_hvt_prepare fuzz_app_plan fuzz_syscall_set \
-	fuzz_volume fuzz_dhcp
+	fuzz_volume fuzz_dhcp fuzz_oci_auth fuzz_oci_rootfs \
+	fuzz_oci_layout fuzz_mount_spec
 FUZZ_BINS := $(patsubst %,$(FUZZ_OUT)/%,$(FUZZ_TARGETS))
 LINT_SRCS += $(wildcard tests/fuzz/*.c tests/fuzz/*.h)
 
@@ -44,13 +45,14 @@ $(FUZZ_LIB): $(call fuzzobj,$(LIB_SRCS) $(API_SRCS))
 
 fuzz_link = @$(if $(Q),echo "  FUZZLD  $@")
 $(FUZZ_OUT)/fuzz_api_json $(FUZZ_OUT)/fuzz_routes $(FUZZ_OUT)/fuzz_untar $(FUZZ_OUT)/fuzz_sigv4 \
-		$(FUZZ_OUT)/fuzz_aws_ini: $(FUZZ_OUT)/%: \
+		$(FUZZ_OUT)/fuzz_aws_ini $(FUZZ_OUT)/fuzz_oci_rootfs \
+		$(FUZZ_OUT)/fuzz_oci_layout: $(FUZZ_OUT)/%: \
 		$(call fuzzobj,tests/fuzz/%.c) $(FUZZ_DAEMON_OBJS) $(FUZZ_LIB)
 	$(fuzz_link)
 	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ $(UNIKD_LIBS)
 
 $(FUZZ_OUT)/fuzz_portspec $(FUZZ_OUT)/fuzz_bootargs $(FUZZ_OUT)/fuzz_cmdline \
-		$(FUZZ_OUT)/fuzz_oci_ref: $(FUZZ_OUT)/%: \
+		$(FUZZ_OUT)/fuzz_oci_ref $(FUZZ_OUT)/fuzz_mount_spec: $(FUZZ_OUT)/%: \
 		$(call fuzzobj,tests/fuzz/%.c) $(FUZZ_LIB)
 	$(fuzz_link)
 	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -ljansson
@@ -78,6 +80,12 @@ $(FUZZ_OUT)/fuzz_syscall_set: $(call fuzzobj,tests/fuzz/fuzz_syscall_set.c \
 $(FUZZ_OUT)/fuzz_dns: $(call fuzzobj,tests/fuzz/fuzz_dns.c daemon/dns_msg.c)
 	$(fuzz_link)
 	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^
+
+# the registry's challenge and token reply alone (daemon/oci_challenge.c)
+$(FUZZ_OUT)/fuzz_oci_auth: $(call fuzzobj,tests/fuzz/fuzz_oci_auth.c daemon/oci_challenge.c) \
+		$(FUZZ_LIB)
+	$(fuzz_link)
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -ljansson
 
 # the linux base init's DHCP messages alone (compilers/linux/dhcp_msg.c)
 $(FUZZ_OUT)/fuzz_dhcp: $(call fuzzobj,tests/fuzz/fuzz_dhcp.c compilers/linux/dhcp_msg.c)

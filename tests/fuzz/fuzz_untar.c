@@ -40,32 +40,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 static const char *tmp_root;
 static char base[PATH_MAX], archive[PATH_MAX], parent[PATH_MAX], dest[PATH_MAX], canary[PATH_MAX];
 
-/* ---- checksums ------------------------------------------------------- */
-
-static void fix_checksums(uint8_t *data, size_t size)
-{
-	for (size_t off = 0; off + 512 <= size; off += 512) {
-		uint8_t *h = data + off;
-		unsigned sum = 0;
-		char field[8];
-
-		if (memcmp(h + 257, "ustar", 5))
-			continue;
-		memset(h + 148, ' ', 8);
-		for (int i = 0; i < 512; i++)
-			sum += h[i];
-		snprintf(field, sizeof(field), "%06o", sum & 0777777);
-		memcpy(h + 148, field, 6);
-		h[154] = 0;
-		h[155] = ' ';
-	}
-}
-
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned seed)
 {
 	(void)seed;
 	size = LLVMFuzzerMutate(data, size, max_size);
-	fix_checksums(data, size);
+	fuzz_tar_fix_checksums(data, size);
 	return size;
 }
 

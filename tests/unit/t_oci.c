@@ -2,7 +2,7 @@
  * read back (the same image, its kernel the same blob); deterministic tars;
  * hostile layouts refused with nothing stored: missing or wrong blobs,
  * changed bytes, wrong sizes, symlinked blobs, foreign digests and media
- * types, unknown formats. */
+ * types, unknown formats; the registry's challenges and token replies. */
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 #include "../../api/oci_ref.h"
 #include "../../daemon/blobs.h"
 #include "../../daemon/daemon.h"
+#include "../../daemon/oci_challenge.h"
 #include "../../daemon/oci_layout.h"
 #include "../../daemon/oci_tar.h"
 #include "../../daemon/store.h"
@@ -274,6 +275,71 @@ static void refused(const char *dir, const char *needle, const char *what)
 	free(id);
 }
 
+/* Writes `text` as a blob of layout `dir`; its digest (caller frees). */
+static char *put_blob(const char *dir, const char *text)
+{
+	char *dg = blobs_digest_buf(text, strlen(text)), *p, *sub;
+
+	sub = xasprintf("%s/blobs/sha256", dir);
+	fs_mkdir_p(sub, 0700, NULL);
+	p = xasprintf("%s/%s", sub, dg + 7);
+	write_file(p, text, strlen(text));
+	free(p);
+	free(sub);
+	return dg;
+}
+
+/* An artifact manifest of the earlier kind (raw kernel and initrd layers)
+ * whose layer list goes wrong after its kernel: refused, and the kernel
+ * descriptor it had found is not released twice (fuzz_oci_layout found
+ * the use after free under ASan: regression kernel-then-unknown-layer). */
+static void layer_list_refused(const char *dir)
+{
+	static const char *const lists[] = {
+		"{\"mediaType\":\"application/vnd.unik.kernel.v1\",\"digest\":\"%s\",\"size\":2},"
+		"{\"mediaType\":\"application/x-other\",\"digest\":\"%s\",\"size\":2}",
+		"{\"mediaType\":\"application/vnd.unik.kernel.v1\",\"digest\":\"%s\",\"size\":2},"
+		"{\"mediaType\":\"application/vnd.unik.kernel.v1\",\"digest\":\"%s\",\"size\":2}",
+	};
+	char *t = xasprintf("%s/layers", dir);
+
+	for (size_t i = 0; i < sizeof(lists) / sizeof(*lists); i++) {
+		char *cfg, *k, *man, *mdg, *ix, *idg, *top, *p, *layers;
+
+		fs_remove_tree(t, NULL);
+		cfg = put_blob(t, "{\"format\":\"unik-elf\",\"args\":[],\"memory_mb\":0}");
+		k = put_blob(t, "kk");
+		layers = xasprintf(lists[i], k, k);
+		man = xasprintf(
+		    "{\"config\":{\"mediaType\":\"application/vnd.unik.image.config."
+		    "v1+json\",\"digest\":\"%s\",\"size\":%zu},\"layers\":[%s]}",
+		    cfg, strlen("{\"format\":\"unik-elf\",\"args\":[],\"memory_mb\":0}"), layers);
+		mdg = put_blob(t, man);
+		ix = xasprintf("{\"manifests\":[{\"mediaType\":\"application/vnd.oci.image."
+			       "manifest.v1+json\",\"digest\":\"%s\",\"size\":%zu,"
+			       "\"annotations\":{\"org.unik.kind\":\"artifact\"}}]}",
+			       mdg, strlen(man));
+		idg = put_blob(t, ix);
+		top = xasprintf("{\"manifests\":[{\"mediaType\":\"application/vnd.oci.image."
+				"index.v1+json\",\"digest\":\"%s\",\"size\":%zu}]}",
+				idg, strlen(ix));
+		p = xasprintf("%s/index.json", t);
+		write_file(p, top, strlen(top));
+		refused(t, "an unknown or repeated layer",
+			i ? "two kernel layers" : "a kernel layer, then an unknown one");
+		free(cfg);
+		free(k);
+		free(layers);
+		free(man);
+		free(mdg);
+		free(ix);
+		free(idg);
+		free(top);
+		free(p);
+	}
+	free(t);
+}
+
 static void layouts(const char *dir)
 {
 	struct unik_err err = UNIK_ERR_INIT;
@@ -431,6 +497,7 @@ static void layouts(const char *dir)
 		refused(t, "unknown image format 'cobol-elf'", "an unknown format");
 		free(odd.digest);
 	}
+	layer_list_refused(dir);
 
 	store_close(D.store);
 	unik_image_release(&im);
@@ -441,12 +508,81 @@ static void layouts(const char *dir)
 	free(idx);
 }
 
+/* The registry's WWW-Authenticate challenges and token replies
+ * (daemon/oci_challenge.c, fuzz_oci_auth). */
+static void challenges(void)
+{
+	struct unik_err err = UNIK_ERR_INIT;
+	struct oci_challenge c;
+	static const char *const refused[] = {
+		"Bearerrealm=\"https://a/t\"", /* another scheme word, not Bearer */
+		"Basically",
+		"Negotiate x",
+		"",
+		"Bearer",
+		"Bearer realm=ftp://a/t",
+		"Bearer realm=\"https://a/t x\"", /* a blank inside the URL */
+		"Bearer realm=\"https://a/t\r\nX-Evil: 1\"", /* a header into the URL */
+		"Bearer realm=\"https://a/t\",service=\"s\tx\"", /* a control byte */
+		"Bearer realm=\"https://a/t\",scope=\"a\x01\"",
+	};
+	static const char *const tokens_refused[] = {
+		"{\"token\":\"a b\"}",
+		"{\"token\":\"a\\u0000b\"}",
+		"{\"token\":\"\"}",
+		"{\"token\":\"\\u00e9\"}",
+		"{\"token\":\"a\\r\\nX: 1\"}",
+		"{\"token\":3}",
+		"[]",
+		"{\"access_token\":\"a\\u007f\"}",
+	};
+	static const char good_tok[] = "{\"token\":\"eyJ.e30.c2ln\",\"access_token\":\"x\"}";
+	static const char access_tok[] = "{\"access_token\":\"a-_~+/=\"}";
+	char *tok;
+
+	ok(oci_challenge_parse("bearer realm=\"https://auth.r.io/token?x=1\", service=\"r.io\","
+			       "scope=\"repository:a/b:pull\"",
+			       &c, &err) == 0 &&
+	       c.scheme == OCI_AUTH_BEARER && !strcmp(c.realm, "https://auth.r.io/token?x=1") &&
+	       !strcmp(c.service, "r.io") && !strcmp(c.scope, "repository:a/b:pull"),
+	   "a Bearer challenge: realm, service, scope");
+	oci_challenge_release(&c);
+	ok(oci_challenge_parse("Bearer realm=http://127.0.0.1:5001/t,service=a\\\"b", &c, &err) ==
+		   0 &&
+	       !strcmp(c.realm, "http://127.0.0.1:5001/t") && !c.scope,
+	   "an unquoted realm, no scope");
+	oci_challenge_release(&c);
+	ok(oci_challenge_parse("Basic realm=\"x\"", &c, &err) == 0 && c.scheme == OCI_AUTH_BASIC,
+	   "a Basic challenge");
+	for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++) {
+		memset(&err, 0, sizeof(err));
+		ok(oci_challenge_parse(refused[i], &c, &err) && err.code == UNIK_E_UNAUTHORIZED &&
+		       !c.realm,
+		   "challenge %zu refused: %s", i, err.msg);
+	}
+	ok(oci_token_reply(good_tok, strlen(good_tok), &tok, &err) == 0 &&
+	       !strcmp(tok, "eyJ.e30.c2ln"),
+	   "a token");
+	free(tok);
+	ok(oci_token_reply(access_tok, strlen(access_tok), &tok, &err) == 0 &&
+	       !strcmp(tok, "a-_~+/="),
+	   "an access_token");
+	free(tok);
+	for (size_t i = 0; i < sizeof(tokens_refused) / sizeof(*tokens_refused); i++) {
+		memset(&err, 0, sizeof(err));
+		ok(oci_token_reply(tokens_refused[i], strlen(tokens_refused[i]), &tok, &err) &&
+		       !tok && err.code == UNIK_E_UNAVAILABLE,
+		   "token reply %zu refused", i);
+	}
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/t_oci.XXXXXX";
 	char *dir = mkdtemp(tmpl), *cmd;
 
 	refs();
+	challenges();
 	tars(dir);
 	layouts(dir);
 	cmd = xasprintf("rm -rf %s", dir);
