@@ -129,7 +129,7 @@ static int on_spawned(void *ctx, pid_t pid, struct unik_err *err)
 	struct spawn_ctx *sc = ctx;
 
 	sc->in->pid = (int)pid;
-	return store_instance_put(sc->d->store, sc->in, err);
+	return store_instance_put_state(sc->d->store, sc->in, err);
 }
 
 /* A start that failed once the record said "starting": no VM runs (the
@@ -205,14 +205,16 @@ static int start_claimed(struct unikd *d, struct unik_instance *in, struct claim
 	in->exit_code = -1;
 	free(in->message);
 	in->message = NULL;
-	if (store_instance_put(d->store, in, err)) {
+	/* its volumes are those it was created with: the state changes of a
+	 * start rewrite the row only */
+	if (store_instance_put_state(d->store, in, err)) {
 		pthread_mutex_unlock(&d->lock);
 		run_ctx_release(&rc);
 		return -1;
 	}
 	/* its address (without one, attaching changed nothing of the record) */
 	if (network_attach(d, in, p, rc.im.format, rc.kernel, &na, err) ||
-	    (in->address && store_instance_put(d->store, in, err)))
+	    (in->address && store_instance_put_state(d->store, in, err)))
 		goto failed_locked;
 	pthread_mutex_unlock(&d->lock);
 	unikd_notify(d);
@@ -252,7 +254,7 @@ static int start_claimed(struct unikd *d, struct unik_instance *in, struct claim
 		free(in->accel);
 		in->accel = xstrdup(vm.accel_used);
 	}
-	if (store_instance_put(d->store, in, err) ||
+	if (store_instance_put_state(d->store, in, err) ||
 	    (vm.pid > 0 && supervisor_watch(d->sup, in->id, vm.pid, 1, err))) {
 		/* a VM nobody would watch or find: end it rather than lose it */
 		struct unik_err ignored = UNIK_ERR_INIT;
