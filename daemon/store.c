@@ -504,8 +504,7 @@ static int put_instance_row(struct store *st, const struct unik_instance *in, co
 	return rc;
 }
 
-int store_instance_put_state(struct store *st, const struct unik_instance *in,
-			     struct unik_err *err)
+int store_instance_put_state(struct store *st, const struct unik_instance *in, struct unik_err *err)
 {
 	json_t *j = unik_instance_to_json(in);
 	char *doc = json_dumps(j, JSON_COMPACT);
