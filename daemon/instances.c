@@ -26,6 +26,7 @@
 #include "events.h"
 #include "ids.h"
 #include "instance_volumes.h"
+#include "log_times.h"
 #include "network.h"
 #include "run_ctx.h"
 #include "stdin_pipes.h"
@@ -128,7 +129,7 @@ static int on_spawned(void *ctx, pid_t pid, struct unik_err *err)
 	struct spawn_ctx *sc = ctx;
 
 	sc->in->pid = (int)pid;
-	return store_instance_put(sc->d->store, sc->in, err);
+	return store_instance_put_state(sc->d->store, sc->in, err);
 }
 
 /* A start that failed once the record said "starting": no VM runs (the
@@ -154,10 +155,12 @@ static void start_failed_locked(struct unikd *d, struct unik_instance *in,
  * made for the VM, and holds the VM process's pid before that process may
  * exec (see providers/provider.h): a daemon killed at any point leaves
  * nothing that reconciliation cannot find.  A VM that ended before start()
- * returned is noted on c (instance_claim_release collects it).  -1 with
- * err; once the record said "starting", it then says exited, and why. */
+ * returned is noted on c (instance_claim_release collects it).  With
+ * `checked`, the run ctx instance_create filled and checked for `in` just
+ * now (taken), nothing is read or checked again.  -1 with err; once the
+ * record said "starting", it then says exited, and why. */
 static int start_claimed(struct unikd *d, struct unik_instance *in, struct claim *c,
-			 struct unik_err *err)
+			 struct run_ctx *checked, struct unik_err *err)
 {
 	const struct unik_provider *p = provider_of(in, err);
 	struct spawn_ctx sc = { d, in };
@@ -167,13 +170,25 @@ static int start_claimed(struct unikd *d, struct unik_instance *in, struct claim
 	int rv = -1;
 
 	memset(&na, 0, sizeof(na));
-	if (!p || unik_provider_require(p, UNIK_OP_START, err))
+	if (checked) { /* taken: released on every way out */
+		rc = *checked;
+		memset(checked, 0, sizeof(*checked));
+	}
+	if (!p || unik_provider_require(p, UNIK_OP_START, err)) {
+		if (checked)
+			run_ctx_release(&rc);
 		return -1;
-	if (provider_probe(p, &d->cfg, err))
+	}
+	if (provider_probe(p, &d->cfg, err)) {
+		if (checked)
+			run_ctx_release(&rc);
 		return unik_err_prefix(err, "provider '%s' is not usable here", p->name);
-	if (run_ctx_init(d, in, 1, &rc, err))
+	}
+	if (checked) /* its folder and logs exist now: their lines get times */
+		log_times_watch(d, in->id);
+	else if (run_ctx_init(d, in, 1, &rc, err))
 		return -1;
-	if (check_run(p, NULL, in, &rc.spec, err)) {
+	else if (check_run(p, NULL, in, &rc.spec, err)) {
 		run_ctx_release(&rc);
 		return unik_err_prefix(err, "cannot start instance %s", in->name);
 	}
@@ -190,14 +205,16 @@ static int start_claimed(struct unikd *d, struct unik_instance *in, struct claim
 	in->exit_code = -1;
 	free(in->message);
 	in->message = NULL;
-	if (store_instance_put(d->store, in, err)) {
+	/* its volumes are those it was created with: the state changes of a
+	 * start rewrite the row only */
+	if (store_instance_put_state(d->store, in, err)) {
 		pthread_mutex_unlock(&d->lock);
 		run_ctx_release(&rc);
 		return -1;
 	}
 	/* its address (without one, attaching changed nothing of the record) */
 	if (network_attach(d, in, p, rc.im.format, rc.kernel, &na, err) ||
-	    (in->address && store_instance_put(d->store, in, err)))
+	    (in->address && store_instance_put_state(d->store, in, err)))
 		goto failed_locked;
 	pthread_mutex_unlock(&d->lock);
 	unikd_notify(d);
@@ -237,7 +254,7 @@ static int start_claimed(struct unikd *d, struct unik_instance *in, struct claim
 		free(in->accel);
 		in->accel = xstrdup(vm.accel_used);
 	}
-	if (store_instance_put(d->store, in, err) ||
+	if (store_instance_put_state(d->store, in, err) ||
 	    (vm.pid > 0 && supervisor_watch(d->sup, in->id, vm.pid, 1, err))) {
 		/* a VM nobody would watch or find: end it rather than lose it */
 		struct unik_err ignored = UNIK_ERR_INIT;
@@ -336,8 +353,9 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 	const struct unik_provider *p = NULL;
 	struct unik_image im;
 	struct claim *c = NULL;
+	struct run_ctx rc;
 	char *image_id = NULL, *dir = NULL;
-	int rv = -1;
+	int rv = -1, have_rc = 0;
 
 	unik_image_init(&im);
 	if (rq->provider && !(p = unik_provider_find(rq->provider))) {
@@ -394,17 +412,12 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 	}
 	if (volumes_resolve(d, &rq->volumes, p, im.format, out, err))
 		goto cleanup;
-	{
-		struct run_ctx rc;
-
-		if (run_ctx_init(d, out, 1, &rc, err))
-			goto cleanup;
-		rv = check_run(p, rq->accel, out, &rc.spec, err);
-		run_ctx_release(&rc);
-		if (rv)
-			goto cleanup;
-		rv = -1;
-	}
+	/* the image's record moves into rc, which a start then uses as checked */
+	if (run_ctx_init_image(d, out, &im, 1, &rc, err))
+		goto cleanup;
+	have_rc = 1;
+	if (check_run(p, rq->accel, out, &rc.spec, err))
+		goto cleanup;
 
 	dir = instance_dir(d, out->id);
 	if (instance_make_dir(d, out->id, err))
@@ -429,7 +442,8 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 		rv = -1;
 	}
 	if (c) {
-		if (start_claimed(d, out, c, err)) {
+		have_rc = 0;
+		if (start_claimed(d, out, c, &rc, err)) {
 			/* A refused run leaves nothing behind: its client never
 			 * learns the id of a record kept (docs/api.md). */
 			struct unik_err ignored = UNIK_ERR_INIT;
@@ -450,6 +464,8 @@ int instance_create(struct unikd *d, const struct unik_run_request *rq, struct u
 	}
 	unikd_notify(d);
 cleanup:
+	if (have_rc)
+		run_ctx_release(&rc);
 	unik_image_release(&im);
 	free(image_id);
 	free(dir);
@@ -492,7 +508,7 @@ static int start_as(struct unikd *d, const char *id, int restart, struct unik_in
 		out->restart_count++;
 	out->stopped_by_user = 0; /* saved by start_claimed with the start */
 	pthread_mutex_unlock(&d->lock);
-	rv = start_claimed(d, out, c, err);
+	rv = start_claimed(d, out, c, NULL, err);
 	pthread_mutex_lock(&d->lock);
 	instance_claim_release(d, c);
 	c = NULL;

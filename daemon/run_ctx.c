@@ -38,8 +38,8 @@ void run_ctx_release(struct run_ctx *rc)
 	memset(rc, 0, sizeof(*rc));
 }
 
-int run_ctx_init(struct unikd *d, const struct unik_instance *in, int need_image,
-		 struct run_ctx *rc, struct unik_err *err)
+int run_ctx_init_image(struct unikd *d, const struct unik_instance *in, struct unik_image *im,
+		       int need_image, struct run_ctx *rc, struct unik_err *err)
 {
 	int have = 0;
 
@@ -50,7 +50,11 @@ int run_ctx_init(struct unikd *d, const struct unik_instance *in, int need_image
 	rc->err_log = instance_err_path(d, in->id);
 	if (need_image) /* a boot: its console lines get their times */
 		log_times_watch(d, in->id);
-	if (store_image_get(d->store, in->image, &rc->im, err) == 0)
+	if (im) { /* taken: the caller read it just now */
+		rc->im = *im;
+		unik_image_init(im);
+	}
+	if (im || store_image_get(d->store, in->image, &rc->im, err) == 0)
 		have = (!rc->im.kernel ||
 			blobs_path(d->state_dir, rc->im.kernel, &rc->kernel, err) == 0) &&
 		       (!rc->im.initrd ||
@@ -103,6 +107,12 @@ int run_ctx_init(struct unikd *d, const struct unik_instance *in, int need_image
 		}
 	}
 	return 0;
+}
+
+int run_ctx_init(struct unikd *d, const struct unik_instance *in, int need_image,
+		 struct run_ctx *rc, struct unik_err *err)
+{
+	return run_ctx_init_image(d, in, NULL, need_image, rc, err);
 }
 
 /* A publication's progress line, appended to the instance's second log

@@ -37,6 +37,11 @@ struct run_ctx {
  * no artifacts nor volumes and 0 is returned. */
 int run_ctx_init(struct unikd *d, const struct unik_instance *in, int need_image,
 		 struct run_ctx *rc, struct unik_err *err);
+/* The same with `im`, the record of in's image the caller has just read,
+ * taken (its fields move into rc->im, *im is left empty) instead of read
+ * again; NULL reads it. */
+int run_ctx_init_image(struct unikd *d, const struct unik_instance *in, struct unik_image *im,
+		       int need_image, struct run_ctx *rc, struct unik_err *err);
 void run_ctx_release(struct run_ctx *rc);
 
 /* For a start on p: the image's staged boot disk (p's boot_disk_format)

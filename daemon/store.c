@@ -521,26 +521,19 @@ int store_blob_users(struct store *st, const char *digest, int *count, struct un
 
 /* ---- instances ------------------------------------------------------ */
 
-int store_instance_put(struct store *st, const struct unik_instance *in, struct unik_err *err)
+/* The upsert of in's row (st->lock held). */
+static int put_instance_row(struct store *st, const struct unik_instance *in, const char *doc,
+			    struct unik_err *err)
 {
-	json_t *j = unik_instance_to_json(in);
-	char *doc = json_dumps(j, JSON_COMPACT);
-	struct unik_err rb = UNIK_ERR_INIT;
 	sqlite3_stmt *s;
-	int rc = -1;
+	int rc;
 
-	json_decref(j);
-	pthread_mutex_lock(&st->lock);
-	/* the record and the rows of its volumes, together (a savepoint nests
-	 * in a caller's transaction) */
-	if (exec_sql(st, "SAVEPOINT instance_put", err))
-		goto cleanup;
 	if (prepare(
 		st,
 		"INSERT INTO instances(id, name, image, created, doc) VALUES(?1, ?2, ?3, ?4, ?5)"
 		" ON CONFLICT(id) DO UPDATE SET name = ?2, image = ?3, created = ?4, doc = ?5",
 		&s, err))
-		goto rollback;
+		return -1;
 	bind_text(s, 1, in->id);
 	bind_text(s, 2, in->name);
 	bind_text(s, 3, in->image);
@@ -550,12 +543,42 @@ int store_instance_put(struct store *st, const struct unik_instance *in, struct 
 	if (rc && err && err->code == UNIK_E_CONFLICT)
 		unik_err_set(err, UNIK_E_CONFLICT, "the instance name '%s' is already in use",
 			     in->name);
+	return rc;
+}
+
+int store_instance_put_state(struct store *st, const struct unik_instance *in, struct unik_err *err)
+{
+	json_t *j = unik_instance_to_json(in);
+	char *doc = json_dumps(j, JSON_COMPACT);
+	int rc;
+
+	json_decref(j);
+	pthread_mutex_lock(&st->lock);
+	rc = put_instance_row(st, in, doc, err); /* one statement: atomic alone */
+	pthread_mutex_unlock(&st->lock);
+	free(doc);
+	return rc;
+}
+
+int store_instance_put(struct store *st, const struct unik_instance *in, struct unik_err *err)
+{
+	json_t *j = unik_instance_to_json(in);
+	char *doc = json_dumps(j, JSON_COMPACT);
+	struct unik_err rb = UNIK_ERR_INIT;
+	int rc = -1;
+
+	json_decref(j);
+	pthread_mutex_lock(&st->lock);
+	/* the record and the rows of its volumes, together (a savepoint nests
+	 * in a caller's transaction) */
+	if (exec_sql(st, "SAVEPOINT instance_put", err))
+		goto cleanup;
+	rc = put_instance_row(st, in, doc, err);
 	if (rc == 0)
 		rc = store_int_put_mounts(st, in, err);
 	if (rc == 0 && exec_sql(st, "RELEASE instance_put", err) == 0)
 		goto cleanup;
-rollback:
-	rc = -1;
+	rc = -1; /* roll back */
 	exec_sql(st, "ROLLBACK TO instance_put", &rb);
 	exec_sql(st, "RELEASE instance_put", &rb);
 cleanup:

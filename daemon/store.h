@@ -49,6 +49,10 @@ int store_image_find_digest(struct store *st, const char *digest, char **id, str
 int store_blob_users(struct store *st, const char *digest, int *count, struct unik_err *err);
 
 int store_instance_put(struct store *st, const struct unik_instance *in, struct unik_err *err);
+/* The same for a record whose volumes are those it was last put with (a
+ * start's state changes): its row only, one statement instead of four. */
+int store_instance_put_state(struct store *st, const struct unik_instance *in,
+			     struct unik_err *err);
 int store_instance_get(struct store *st, const char *id, struct unik_instance *out,
 		       struct unik_err *err);
 int store_instance_list(struct store *st, struct unik_instance **out, size_t *n,

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -113,12 +114,39 @@ static int check_words(const struct monproc *m, const struct unik_run_spec *spec
 	return 0;
 }
 
+/* Whether `user` exists, a name found remembered for USER_SEEN_S: a
+ * burst of creates reads the user database once, not twice per create
+ * (getpwnam opens and parses /etc/passwd).  A user removed meanwhile only
+ * makes the monitor refuse to run, later and less clearly. */
+#define USER_SEEN_S 10
+static int user_exists(const char *user)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static char seen[64];
+	static time_t seen_at;
+	struct timespec now;
+	int found;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&lock);
+	found = seen[0] && !strcmp(seen, user) && now.tv_sec - seen_at < USER_SEEN_S;
+	if (!found && getpwnam(user)) { /* under the lock: getpwnam's result is static */
+		found = 1;
+		if (strlen(user) < sizeof(seen)) {
+			memcpy(seen, user, strlen(user) + 1);
+			seen_at = now.tv_sec;
+		}
+	}
+	pthread_mutex_unlock(&lock);
+	return found;
+}
+
 /* The monitor's user must exist, or it would refuse to run. */
 static int check_user(const struct monproc *m, const struct unik_config *cfg, struct unik_err *err)
 {
 	const char *user = monproc_user(m, cfg);
 
-	if (!user || getpwnam(user))
+	if (!user || user_exists(user))
 		return 0;
 	return unik_err_set(err, UNIK_E_UNAVAILABLE,
 			    "%s would run as user '%s', which does not exist: create it "

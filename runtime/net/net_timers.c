@@ -14,6 +14,12 @@
  *   ARP_BATCH_S seconds (ageing is a count of ticks: an entry expires at
  *   most ARP_BATCH_S late); with an empty table, never.  The ticks owed are
  *   always run before frames are taken in, so ageing is caught up first.
+ *   The batch is as long as an entry's life (ARP_MAXAGE, 300 ticks): in an
+ *   idle fleet nearly every guest holds its gateway's entry, and a 30 s
+ *   batch was most of the fleet's wake-ups (10,000 spt: 333 a second of
+ *   373, docs/density.md).  An entry lives 300 to 600 s; a peer's new MAC
+ *   on a reused address still reaches it at once (its gratuitous ARP
+ *   updates the entry).
  * - IP reassembly (ip_reass_tmr, 1 s): for IP_REASS_MAXAGE + 1 s after the
  *   last fragment came in (a partial datagram lives at most that long).
  * - DHCP: the fine timer (500 ms) while a request waits for its answer
@@ -37,7 +43,7 @@
 #define MS 1000000UL
 #define SEC 1000000000UL
 #define ARP_PENDING_S 7 /* ARP_MAXPENDING (5) ticks, and a margin */
-#define ARP_BATCH_S 30
+#define ARP_BATCH_S 300
 #define TCP_TW_BATCH_S 10
 /* 2 * TCP_MSL in ticks of 250 ms, and a margin: every TIME_WAIT pcb is gone */
 #define TCP_TW_MAX_TICKS (2 * TCP_MSL / TCP_TMR_INTERVAL + 8)
