@@ -31,7 +31,7 @@
 #define HDR 8
 #define NSIZES 13
 
-static const size_t sizes[NSIZES] = { 64,   128,  256,   512,   1024,  1600,  2048,
+static const size_t sizes[NSIZES] = { 64,   128,  256,	 512,	1024,  1600,  2048,
 				      4096, 8192, 16384, 32768, 65536, 131072 };
 
 static unsigned char *cut, *cut_end; /* the region not yet cut */

@@ -41,7 +41,8 @@ int main(void)
 	ok(net_heap_alloc(0) == NULL, "0 bytes: NULL");
 	ok(net_heap_alloc((size_t)-1) == NULL, "SIZE_MAX: NULL (no wrap-around)");
 	ok(net_heap_alloc(200000) == NULL, "above the largest size: NULL");
-	ok(net_heap_calloc((size_t)1 << 40, (size_t)1 << 40) == NULL, "count * size overflow: NULL");
+	ok(net_heap_calloc((size_t)1 << 40, (size_t)1 << 40) == NULL,
+	   "count * size overflow: NULL");
 	p = net_heap_calloc(10, 100);
 	for (i = 0, n = 0; p && i < 1000; i++)
 		n += ((unsigned char *)p)[i] != 0;
