@@ -20,6 +20,12 @@
 
 #define FRAME_MAX 1518 /* 1500 + Ethernet header + a VLAN tag */
 #define RX_BATCH 64
+/* A frame up to this long is copied into a block of its own size and the
+ * full-size receive buffer kept for the next: lwIP's blocks keep their size
+ * (net_heap.c), so a small segment queued for a socket would otherwise hold
+ * a whole 1,600-byte block, and a peer sending tiny segments could use up
+ * the region with far fewer bytes than the windows allow. */
+#define COPY_MAX 960
 #define DHCP_WAIT_NS (10 * 1000000000UL)
 
 static struct netif nif;
@@ -113,6 +119,7 @@ static int poll_frames(void)
 	}
 	net_timers_run(); /* ARP ageing owed is caught up before frames come in */
 	for (int i = 0; i < RX_BATCH; i++) {
+		struct pbuf *p;
 		long len;
 
 		if (!spare)
@@ -122,11 +129,17 @@ static int poll_frames(void)
 		len = platform->net_recv(spare->payload, FRAME_MAX);
 		if (len <= 0)
 			break;
-		pbuf_realloc(spare, (u16_t)len);
 		net_timers_frame_in(spare->payload, len);
-		if (nif.input(spare, &nif) != ERR_OK)
-			pbuf_free(spare);
-		spare = NULL;
+		p = len <= COPY_MAX ? pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM) : NULL;
+		if (p) {
+			memcpy(p->payload, spare->payload, (size_t)len);
+		} else {
+			pbuf_realloc(spare, (u16_t)len);
+			p = spare;
+			spare = NULL;
+		}
+		if (nif.input(p, &nif) != ERR_OK)
+			pbuf_free(p);
 		got++;
 	}
 	return got;

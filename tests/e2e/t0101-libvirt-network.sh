@@ -154,6 +154,12 @@ if unik build -t http-linux --compiler linux "$ROOT/examples/http-c" >"$T/build-
 	ok=0
 	for _ in $(seq 1 300); do get -o /dev/null "http://$laddr:8080/" && { ok=1; break; }; sleep 0.2; done
 	check "linux image: GET / through its own address" eq "$ok" 1
+	# the published port listens once unikd's own probe of the guest's port
+	# got through, which may come a moment after the test's first answer
+	for _ in $(seq 1 100); do
+		get -o /dev/null "http://127.0.0.1:$((HOSTPORT + 1))/" && break
+		sleep 0.1
+	done
 	check "linux image: GET /env/GREETING through the published port" \
 		eq "$(get "http://127.0.0.1:$((HOSTPORT + 1))/env/GREETING")" penguin
 	unik rm -f "$P-lin" >/dev/null
